@@ -1,0 +1,527 @@
+"""Conv layer geometry: the one output-size formula, fit policies, suggestions and counts.
+
+Everything that needs an output size calls :func:`axis_output`; nothing else in the project
+writes the formula down. Per axis::
+
+    out = (N + P_before + P_after - dilation*(F - 1) - 1) / S + 1
+
+which with symmetric padding and no dilation is the notes' ``(W - F + 2P)/S + 1``.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from fractions import Fraction
+from typing import Literal
+
+from engine.errors import LayerError
+
+Fit = Literal["error", "floor", "pad"]
+Axis = Literal["height", "width"]
+
+FIT_POLICIES: tuple[Fit, ...] = ("error", "floor", "pad")
+
+
+class GeometryError(LayerError):
+    """A layer whose sizes do not work out.
+
+    ``field`` names the spec field at fault (``"stride"``, ``"filters.size"`` ...), ``reason``
+    says why with the numbers, and ``suggestions`` lists changes that would fit.
+    """
+
+    def __init__(
+        self, field: str, reason: str, suggestions: Suggestions | None = None
+    ) -> None:
+        super().__init__(field, reason)
+        self.suggestions = suggestions or Suggestions((), ())
+
+
+@dataclass(frozen=True)
+class Padding:
+    """Zero padding per side, in cells."""
+
+    top: int = 0
+    bottom: int = 0
+    left: int = 0
+    right: int = 0
+
+    @classmethod
+    def of(cls, spec: int | tuple[int, ...] | list[int] | Padding) -> Padding:
+        """Padding from one number, ``(ph, pw)`` per axis, or ``(top, bottom, left, right)``.
+
+        >>> Padding.of(1)
+        Padding(top=1, bottom=1, left=1, right=1)
+        >>> Padding.of((0, 1))
+        Padding(top=0, bottom=0, left=1, right=1)
+        """
+        if isinstance(spec, Padding):
+            return spec
+        if isinstance(spec, int):
+            return cls(spec, spec, spec, spec)
+        values = tuple(spec)
+        if len(values) == 1:
+            return cls(values[0], values[0], values[0], values[0])
+        if len(values) == 2:
+            return cls(values[0], values[0], values[1], values[1])
+        if len(values) == 4:
+            return cls(*values)
+        raise GeometryError(
+            "padding",
+            f"{list(values)} has {len(values)} numbers: give one, two (per axis) "
+            "or four (top, bottom, left, right)",
+        )
+
+    def along(self, axis: Axis) -> tuple[int, int]:
+        """(before, after) padding along ``axis``."""
+        return (self.top, self.bottom) if axis == "height" else (self.left, self.right)
+
+    @property
+    def is_symmetric(self) -> bool:
+        return self.top == self.bottom == self.left == self.right
+
+    def as_list(self) -> list[int]:
+        return [self.top, self.bottom, self.left, self.right]
+
+
+@dataclass(frozen=True)
+class LayerShape:
+    """The hyperparameters of a conv layer: everything but the numbers in it.
+
+    ``height x width x depth`` input, ``filters`` filters of ``filter_height x filter_width x
+    depth``, stride and dilation per axis (dilation 1 = none, PyTorch's convention).
+    """
+
+    height: int
+    width: int
+    depth: int
+    filters: int
+    filter_height: int
+    filter_width: int
+    stride_h: int = 1
+    stride_w: int = 1
+    padding: Padding = field(default_factory=Padding)
+    dilation_h: int = 1
+    dilation_w: int = 1
+    fit: Fit = "error"
+
+    @classmethod
+    def square(
+        cls,
+        size: int,
+        depth: int,
+        filters: int,
+        filter_size: int,
+        stride: int = 1,
+        padding: int = 0,
+        dilation: int = 1,
+        fit: Fit = "error",
+    ) -> LayerShape:
+        """The notes' square layer: W x W x D input, K filters of F x F x D.
+
+        >>> LayerShape.square(227, 3, 96, 11, stride=4).filter_width
+        11
+        """
+        return cls(
+            size, size, depth, filters, filter_size, filter_size, stride, stride,
+            Padding.of(padding), dilation, dilation, fit,
+        )
+
+    def along(self, axis: Axis) -> tuple[int, int, int, int]:
+        """(input size, filter size, stride, dilation) along ``axis``."""
+        if axis == "height":
+            return self.height, self.filter_height, self.stride_h, self.dilation_h
+        return self.width, self.filter_width, self.stride_w, self.dilation_w
+
+
+@dataclass(frozen=True)
+class AxisGeometry:
+    """The outcome of the output-size formula along one axis."""
+
+    axis: Axis
+    size: int
+    filter_size: int
+    stride: int
+    dilation: int
+    pad_before: int
+    pad_after: int  # as requested; fit="pad" adds ``extra_padding`` after this
+    exact: Fraction  # the formula's value before any fit policy
+    output: int  # the number of positions actually used
+    extra_padding: int  # zero rows/columns fit="pad" added at the bottom/right
+    unseen: tuple[int, ...]  # original-input indices no neuron looks at
+
+    @property
+    def fits(self) -> bool:
+        return self.exact.denominator == 1
+
+    @property
+    def span(self) -> int:
+        """Cells one window covers, holes from dilation included."""
+        return self.dilation * (self.filter_size - 1) + 1
+
+    @property
+    def padded_size(self) -> int:
+        return self.size + self.pad_before + self.pad_after + self.extra_padding
+
+    @property
+    def arithmetic(self) -> str:
+        """The formula with this axis's numbers, e.g. ``(10 - 3 + 2*0)/2 + 1 = 4.5``."""
+        return f"{formula_text(self)} = {format_number(self.exact)}"
+
+
+def axis_output(
+    size: int, filter_size: int, stride: int, pad_before: int, pad_after: int, dilation: int = 1
+) -> Fraction:
+    """The output-size formula, exactly: ``(N + P_b + P_a - d*(F-1) - 1)/S + 1``.
+
+    >>> axis_output(227, 11, 4, 0, 0)
+    Fraction(55, 1)
+    >>> float(axis_output(10, 3, 2, 0, 0))
+    4.5
+    """
+    span = dilation * (filter_size - 1) + 1
+    return Fraction(size + pad_before + pad_after - span, stride) + 1
+
+
+def format_number(value: Fraction) -> str:
+    """``55`` for whole numbers, else a short decimal (``4.5``, ``3.333``)."""
+    if value.denominator == 1:
+        return str(value.numerator)
+    return f"{float(value):.3f}".rstrip("0")
+
+
+def formula_text(axis: AxisGeometry) -> str:
+    """The left side of the formula in the notes' notation where it applies."""
+    n, f, s, d = axis.size, axis.filter_size, axis.stride, axis.dilation
+    before, after = axis.pad_before, axis.pad_after
+    f_text = str(f) if d == 1 else f"({d}*({f} - 1) + 1)"
+    if before == after:
+        return f"({n} - {f_text} + 2*{before})/{s} + 1"
+    return f"({n} - {f_text} + {before} + {after})/{s} + 1"
+
+
+_UNIT = {"height": ("tall", "rows"), "width": ("wide", "columns")}
+
+
+def _misfit_reason(axis: AxisGeometry) -> str:
+    adjective, _ = _UNIT[axis.axis]
+    pad = (
+        str(axis.pad_before)
+        if axis.pad_before == axis.pad_after
+        else f"{axis.pad_before} before and {axis.pad_after} after"
+    )
+    dilated = f" with dilation {axis.dilation}" if axis.dilation != 1 else ""
+    return (
+        f"{axis.axis}: {axis.arithmetic} is not an integer: {_a(axis.filter_size)}-{adjective} "
+        f"filter{dilated} at stride {axis.stride} does not fit {_a(axis.size)}-{adjective} "
+        f"input with padding {pad}"
+    )
+
+
+def _a(number: int) -> str:
+    """'a 3' but 'an 11', 'an 8', 'an 18'."""
+    text = str(number)
+    spoken_vowel = text.startswith("8") or text in ("11", "18") or (
+        text.startswith(("11", "18")) and len(text) % 3 == 2
+    )
+    return f"{'an' if spoken_vowel else 'a'} {text}"
+
+
+def _check_positive(shape: LayerShape) -> None:
+    checks = [
+        ("input.shape", "height", shape.height),
+        ("input.shape", "width", shape.width),
+        ("input.shape", "depth", shape.depth),
+        ("filters.count", "the number of filters", shape.filters),
+        ("filters.size", "filter height", shape.filter_height),
+        ("filters.size", "filter width", shape.filter_width),
+        ("stride", "vertical stride", shape.stride_h),
+        ("stride", "horizontal stride", shape.stride_w),
+        ("dilation", "vertical dilation", shape.dilation_h),
+        ("dilation", "horizontal dilation", shape.dilation_w),
+    ]
+    for field_name, what, value in checks:
+        if value < 1:
+            raise GeometryError(field_name, f"{what} is {value}; it must be at least 1")
+    for side, value in zip(("top", "bottom", "left", "right"), shape.padding.as_list()):
+        if value < 0:
+            raise GeometryError("padding", f"{side} padding is {value}; it cannot be negative")
+    if shape.fit not in FIT_POLICIES:
+        raise GeometryError("fit", f"{shape.fit!r} is not one of {', '.join(FIT_POLICIES)}")
+
+
+def _unseen(size: int, pad_before: int, span: int, stride: int, dilation: int, out: int) -> tuple[int, ...]:
+    """Original indices that no window tap touches (edge left over, or dilation holes)."""
+    seen = bytearray(size)
+    taps = range(0, span, dilation)
+    for position in range(out):
+        start = position * stride - pad_before
+        for tap in taps:
+            index = start + tap
+            if 0 <= index < size:
+                seen[index] = 1
+    return tuple(i for i in range(size) if not seen[i])
+
+
+def resolve_axis(shape: LayerShape, axis: Axis) -> AxisGeometry:
+    """Apply the formula and the fit policy along one axis; raise if it cannot work."""
+    size, f, stride, dilation = shape.along(axis)
+    before, after = shape.padding.along(axis)
+    span = dilation * (f - 1) + 1
+    padded = size + before + after
+    adjective, unit = _UNIT[axis]
+    if span > padded:
+        dilated = f" (dilation {dilation})" if dilation != 1 else ""
+        raise GeometryError(
+            "filters.size",
+            f"{axis}: the {f}-{adjective} filter{dilated} spans {span} {unit}, more than the "
+            f"{padded} {unit} of the padded input ({size} + {before} + {after})",
+        )
+    exact = axis_output(size, f, stride, before, after, dilation)
+    extra = 0
+    if exact.denominator == 1:
+        out = exact.numerator
+    elif shape.fit == "floor":
+        out = math.floor(exact)
+    elif shape.fit == "pad":
+        out = math.ceil(exact)
+        extra = (out - 1) * stride + span - padded
+    else:
+        out = 0  # refused below, once the suggestions are known
+    geometry = AxisGeometry(
+        axis, size, f, stride, dilation, before, after, exact, out, extra,
+        _unseen(size, before, span, stride, dilation, out) if out else (),
+    )
+    if out == 0:
+        raise GeometryError(
+            _misfit_field(shape), _misfit_reason(geometry), suggest(shape)
+        )
+    return geometry
+
+
+def _misfit_field(shape: LayerShape) -> str:
+    return "stride" if shape.stride_h > 1 or shape.stride_w > 1 else "padding"
+
+
+@dataclass(frozen=True)
+class Counts:
+    """How many neurons, weights and parameters the layer has (the notes' arithmetic)."""
+
+    neurons: int  # H2 * W2 * K
+    weights_per_neuron: int  # Fh * Fw * D: the notes' "connections"
+    weights_shared: int  # Fh * Fw * D * K
+    parameters_shared: int  # weights_shared + K biases
+    parameters_local: int  # H2 * W2 * K * (Fh * Fw * D + 1): every neuron its own
+    multiply_adds: int  # neurons * weights_per_neuron
+
+
+@dataclass(frozen=True)
+class Geometry:
+    """A resolved layer: both axes, the effective padding and the counts."""
+
+    shape: LayerShape
+    height: AxisGeometry
+    width: AxisGeometry
+
+    @property
+    def out_height(self) -> int:
+        return self.height.output
+
+    @property
+    def out_width(self) -> int:
+        return self.width.output
+
+    @property
+    def output_shape(self) -> tuple[int, int, int]:
+        """(H2, W2, K)."""
+        return self.height.output, self.width.output, self.shape.filters
+
+    @property
+    def padding(self) -> Padding:
+        """The padding actually applied: the requested one plus what fit="pad" added."""
+        p = self.shape.padding
+        return Padding(
+            p.top, p.bottom + self.height.extra_padding, p.left, p.right + self.width.extra_padding
+        )
+
+    @property
+    def padded_shape(self) -> tuple[int, int, int]:
+        return self.height.padded_size, self.width.padded_size, self.shape.depth
+
+    @property
+    def filter_shape(self) -> tuple[int, int, int, int]:
+        """(K, Fh, Fw, D)."""
+        s = self.shape
+        return s.filters, s.filter_height, s.filter_width, s.depth
+
+    @property
+    def steps(self) -> int:
+        """One step per output neuron."""
+        return self.out_height * self.out_width * self.shape.filters
+
+    @property
+    def counts(self) -> Counts:
+        s = self.shape
+        per_neuron = s.filter_height * s.filter_width * s.depth
+        positions = self.out_height * self.out_width
+        neurons = positions * s.filters
+        return Counts(
+            neurons=neurons,
+            weights_per_neuron=per_neuron,
+            weights_shared=per_neuron * s.filters,
+            parameters_shared=per_neuron * s.filters + s.filters,
+            parameters_local=neurons * (per_neuron + 1),
+            multiply_adds=neurons * per_neuron,
+        )
+
+
+def resolve(shape: LayerShape) -> Geometry:
+    """Check a layer's hyperparameters and work out its geometry.
+
+    Raises :class:`GeometryError` (naming the field and the reason, with suggestions where
+    the sizes do not fit) for anything that cannot be a conv layer under ``shape.fit``.
+
+    >>> g = resolve(LayerShape.square(227, 3, 96, 11, stride=4))
+    >>> g.output_shape, g.counts.neurons, g.counts.parameters_local
+    ((55, 55, 96), 290400, 105705600)
+    >>> resolve(LayerShape.square(10, 1, 1, 3, stride=2))  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    engine.geometry.GeometryError: stride: width: (10 - 3 + 2*0)/2 + 1 = 4.5 is not an integer: ...
+    """
+    _check_positive(shape)
+    # Width first: the notes talk about W, and an error should name the axis they would.
+    width = resolve_axis(shape, "width")
+    height = resolve_axis(shape, "height")
+    return Geometry(shape, height, width)
+
+
+# ----------------------------------------------------------------------------- suggestions
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    """A change to one spec field that makes the layer fit.
+
+    ``value`` is the field's complete new value in the spec's own form, so a client applies a
+    suggestion by assignment: ``spec[field] = value``.
+    """
+
+    field: str
+    value: int | str | list[int]
+    output: tuple[int, int]  # (H2, W2) the change gives
+    text: str
+
+
+@dataclass(frozen=True)
+class Suggestions:
+    """Changes that make a layer fit, and notes on what cannot (``"no symmetric padding..."``)."""
+
+    changes: tuple[Suggestion, ...]
+    notes: tuple[str, ...]
+
+
+def _fits(shape: LayerShape) -> tuple[int, int] | None:
+    """(H2, W2) when ``shape`` fits exactly with no fit policy, else None."""
+    outs = []
+    for axis in ("height", "width"):
+        size, f, stride, dilation = shape.along(axis)  # type: ignore[arg-type]
+        before, after = shape.padding.along(axis)  # type: ignore[arg-type]
+        if dilation * (f - 1) + 1 > size + before + after:
+            return None
+        exact = axis_output(size, f, stride, before, after, dilation)
+        if exact.denominator != 1 or exact < 1:
+            return None
+        outs.append(exact.numerator)
+    return outs[0], outs[1]
+
+
+def _nearest(current: int, candidates: range, limit: int = 2) -> list[int]:
+    return sorted(candidates, key=lambda v: (abs(v - current), v))[:limit]
+
+
+def suggest(shape: LayerShape) -> Suggestions:
+    """Nearby paddings, strides, filter sizes and fit policies that make ``shape`` fit.
+
+    >>> found = suggest(LayerShape.square(10, 1, 1, 3, stride=2))
+    >>> found.notes
+    ('no symmetric padding fits: (10 - 3 + 2P)/2 is not whole for any P',)
+    >>> for s in found.changes:
+    ...     print(s.field, s.value, s.output)
+    padding [0, 1, 0, 1] (5, 5)
+    stride 1 (8, 8)
+    filters.size 2 (5, 5)
+    filters.size 4 (4, 4)
+    fit pad (5, 5)
+    fit floor (4, 4)
+    """
+    from dataclasses import replace
+
+    found: list[Suggestion] = []
+    notes: list[str] = []
+    p = shape.padding
+    max_pad = max(shape.filter_height, shape.filter_width)
+
+    symmetric = [
+        (v, out) for v in range(0, max_pad + 1)
+        if (out := _fits(replace(shape, padding=Padding.of(v)))) is not None
+    ]
+    if symmetric:
+        for v, out in sorted(symmetric, key=lambda item: abs(item[0] - p.top))[:2]:
+            found.append(Suggestion("padding", v, out, f"padding {v} gives {out[0]}x{out[1]}"))
+    else:
+        axis_text = []
+        for axis in ("height", "width"):
+            size, f, stride, dilation = shape.along(axis)  # type: ignore[arg-type]
+            span = dilation * (f - 1) + 1
+            if (size - span) % 2 and stride % 2 == 0:
+                axis_text.append(
+                    f"({size} - {span} + 2P)/{stride} is not whole for any P"
+                )
+        reason = "; ".join(dict.fromkeys(axis_text)) or f"none of 0..{max_pad} works"
+        notes.append(f"no symmetric padding fits: {reason}")
+        # Asymmetric padding: the smallest extra rows/columns at the bottom/right.
+        for extra in range(1, max(shape.stride_h, shape.stride_w) + 1):
+            candidate = Padding(p.top, p.bottom + extra, p.left, p.right + extra)
+            for trial in (
+                candidate,
+                Padding(p.top, p.bottom, p.left, p.right + extra),
+                Padding(p.top, p.bottom + extra, p.left, p.right),
+            ):
+                out = _fits(replace(shape, padding=trial))
+                if out is not None:
+                    found.append(Suggestion("padding", trial.as_list(), out,
+                                            f"padding {trial.as_list()} (top, bottom, left, "
+                                            f"right) gives {out[0]}x{out[1]}"))
+                    break
+            else:
+                continue
+            break
+
+    max_stride = max(shape.stride_h, shape.stride_w) + 3
+    strides = [
+        (v, out) for v in _nearest(shape.stride_w, range(1, max_stride + 1), limit=max_stride)
+        if v != shape.stride_w or v != shape.stride_h
+        if (out := _fits(replace(shape, stride_h=v, stride_w=v))) is not None
+    ][:2]
+    for v, out in strides:
+        found.append(Suggestion("stride", v, out, f"stride {v} gives {out[0]}x{out[1]}"))
+
+    f_now = shape.filter_width
+    sizes = [
+        (v, out) for v in _nearest(f_now, range(1, f_now + 6), limit=f_now + 5)
+        if v != f_now
+        if (out := _fits(replace(shape, filter_height=v, filter_width=v))) is not None
+    ][:2]
+    for v, out in sizes:
+        found.append(Suggestion("filters.size", v, out, f"filter size {v} gives {out[0]}x{out[1]}"))
+
+    for policy, verb in (("pad", "adds zero rows/columns at the bottom/right"),
+                         ("floor", "drops the last positions, as PyTorch does")):
+        try:
+            g = resolve(replace(shape, fit=policy))  # type: ignore[arg-type]
+        except GeometryError:
+            continue
+        found.append(Suggestion("fit", policy, (g.out_height, g.out_width),
+                                f'fit "{policy}" {verb}: {g.out_height}x{g.out_width}'))
+    return Suggestions(tuple(found), tuple(notes))

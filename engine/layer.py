@@ -1,0 +1,138 @@
+"""A conv layer with its numbers: geometry plus input, weights and biases.
+
+Shapes follow the notes so their expressions hold literally:
+
+* input ``x``: ``(H, W, D)``; ``x_padded``: ``(H + pad_top + pad_bottom, W + ..., D)``
+* shared weights: ``(K, Fh, Fw, D)`` and bias ``(K,)`` -- one filter per depth slice
+* local weights: ``(H2, W2, K, Fh, Fw, D)`` and bias ``(H2, W2, K)`` -- every neuron its own
+  (the notes' Locally-Connected Layer)
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cached_property
+from typing import Literal
+
+import numpy as np
+
+from engine.errors import LayerError
+from engine.geometry import Geometry, LayerShape, resolve
+from engine.tensors import (
+    BIAS_INTEGERS,
+    INPUT_INTEGERS,
+    STREAM_BIAS,
+    STREAM_INPUT,
+    STREAM_WEIGHTS,
+    WEIGHT_INTEGERS,
+    Fill,
+    FloatArray,
+    fill,
+)
+
+Connectivity = Literal["shared", "local"]
+Activation = Literal["none", "relu"]
+
+
+@dataclass(frozen=True, eq=False)
+class Layer:
+    """A conv layer ready to compute. Build one with :func:`build_layer`."""
+
+    geometry: Geometry
+    x: FloatArray  # (H, W, D)
+    weights: FloatArray  # shared (K, Fh, Fw, D) | local (H2, W2, K, Fh, Fw, D)
+    bias: FloatArray  # shared (K,) | local (H2, W2, K)
+    connectivity: Connectivity = "shared"
+    activation: Activation = "none"
+
+    @property
+    def shape(self) -> LayerShape:
+        return self.geometry.shape
+
+    @cached_property
+    def x_padded(self) -> FloatArray:
+        """The input with the zero padding applied (fit="pad" extras included)."""
+        p = self.geometry.padding
+        return np.pad(self.x, ((p.top, p.bottom), (p.left, p.right), (0, 0)))
+
+    def filter_at(self, i: int, j: int, d: int) -> FloatArray:
+        """The (Fh, Fw, D) weights neuron (i, j, d) uses."""
+        return self.weights[d] if self.connectivity == "shared" else self.weights[i, j, d]
+
+    def bias_at(self, i: int, j: int, d: int) -> float:
+        return float(self.bias[d] if self.connectivity == "shared" else self.bias[i, j, d])
+
+    def weight_shape(self) -> tuple[int, ...]:
+        return weight_shape(self.geometry, self.connectivity)
+
+
+def weight_shape(geometry: Geometry, connectivity: Connectivity) -> tuple[int, ...]:
+    """The weights' shape for a connectivity: (K, Fh, Fw, D) or (H2, W2, K, Fh, Fw, D)."""
+    if connectivity == "shared":
+        return geometry.filter_shape
+    return (geometry.out_height, geometry.out_width, *geometry.filter_shape)
+
+
+def bias_shape(geometry: Geometry, connectivity: Connectivity) -> tuple[int, ...]:
+    if connectivity == "shared":
+        return (geometry.shape.filters,)
+    return geometry.output_shape
+
+
+def _values_or_fill(
+    field: str,
+    values: FloatArray | None,
+    how: Fill,
+    shape: tuple[int, ...],
+    stream: int,
+) -> FloatArray:
+    if values is None:
+        return fill(shape, how, stream)
+    array = np.asarray(values, dtype=np.float64)
+    if array.shape != shape:
+        raise LayerError(
+            field, f"values have shape {list(array.shape)} but the layer needs {list(shape)}"
+        )
+    if not np.isfinite(array).all():
+        raise LayerError(field, "values must be finite numbers (no NaN or Infinity)")
+    return array
+
+
+def build_layer(
+    shape: LayerShape,
+    *,
+    x: FloatArray | None = None,
+    weights: FloatArray | None = None,
+    bias: FloatArray | None = None,
+    input_fill: Fill = INPUT_INTEGERS,
+    weight_fill: Fill = WEIGHT_INTEGERS,
+    bias_fill: Fill = BIAS_INTEGERS,
+    connectivity: Connectivity = "shared",
+    activation: Activation = "none",
+) -> Layer:
+    """Resolve the geometry and make the arrays: explicit values where given, fills elsewhere.
+
+    >>> layer = build_layer(LayerShape.square(5, 3, 2, 3, stride=2, padding=1))
+    >>> layer.x.shape, layer.x_padded.shape, layer.weights.shape, layer.bias.shape
+    ((5, 5, 3), (7, 7, 3), (2, 3, 3, 3), (2,))
+    """
+    geometry = resolve(shape)
+    if connectivity not in ("shared", "local"):
+        raise LayerError("connectivity", f"{connectivity!r} is not 'shared' or 'local'")
+    if activation not in ("none", "relu"):
+        raise LayerError("activation", f"{activation!r} is not 'none' or 'relu'")
+    return Layer(
+        geometry=geometry,
+        x=_values_or_fill(
+            "input.values", x, input_fill, (shape.height, shape.width, shape.depth), STREAM_INPUT
+        ),
+        weights=_values_or_fill(
+            "filters.values", weights, weight_fill, weight_shape(geometry, connectivity),
+            STREAM_WEIGHTS,
+        ),
+        bias=_values_or_fill(
+            "filters.bias", bias, bias_fill, bias_shape(geometry, connectivity), STREAM_BIAS
+        ),
+        connectivity=connectivity,
+        activation=activation,
+    )
