@@ -15,6 +15,8 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Literal
 
+import numpy as np
+
 from engine.errors import LayerError
 
 Fit = Literal["error", "floor", "pad"]
@@ -243,24 +245,25 @@ def _check_positive(shape: LayerShape) -> None:
     for field_name, what, value in checks:
         if value < 1:
             raise GeometryError(field_name, f"{what} is {value}; it must be at least 1")
-    for side, value in zip(("top", "bottom", "left", "right"), shape.padding.as_list()):
+    for side, value in zip(
+        ("top", "bottom", "left", "right"), shape.padding.as_list(), strict=True
+    ):
         if value < 0:
             raise GeometryError("padding", f"{side} padding is {value}; it cannot be negative")
     if shape.fit not in FIT_POLICIES:
         raise GeometryError("fit", f"{shape.fit!r} is not one of {', '.join(FIT_POLICIES)}")
 
 
-def _unseen(size: int, pad_before: int, span: int, stride: int, dilation: int, out: int) -> tuple[int, ...]:
+def _unseen(
+    size: int, pad_before: int, span: int, stride: int, dilation: int, out: int
+) -> tuple[int, ...]:
     """Original indices that no window tap touches (edge left over, or dilation holes)."""
-    seen = bytearray(size)
-    taps = range(0, span, dilation)
-    for position in range(out):
-        start = position * stride - pad_before
-        for tap in taps:
-            index = start + tap
-            if 0 <= index < size:
-                seen[index] = 1
-    return tuple(i for i in range(size) if not seen[i])
+    taps = np.arange(0, span, dilation)  # (F,)
+    starts = np.arange(out) * stride - pad_before  # (out,)
+    touched = (starts[:, None] + taps[None, :]).ravel()  # (out*F,)
+    seen = np.zeros(size, dtype=bool)
+    seen[touched[(touched >= 0) & (touched < size)]] = True
+    return tuple(int(i) for i in np.flatnonzero(~seen))
 
 
 def resolve_axis(shape: LayerShape, axis: Axis) -> AxisGeometry:
@@ -425,8 +428,8 @@ def _fits(shape: LayerShape) -> tuple[int, int] | None:
     """(H2, W2) when ``shape`` fits exactly with no fit policy, else None."""
     outs = []
     for axis in ("height", "width"):
-        size, f, stride, dilation = shape.along(axis)  # type: ignore[arg-type]
-        before, after = shape.padding.along(axis)  # type: ignore[arg-type]
+        size, f, stride, dilation = shape.along(axis)
+        before, after = shape.padding.along(axis)
         if dilation * (f - 1) + 1 > size + before + after:
             return None
         exact = axis_output(size, f, stride, before, after, dilation)
@@ -472,7 +475,7 @@ def suggest(shape: LayerShape) -> Suggestions:
     else:
         axis_text = []
         for axis in ("height", "width"):
-            size, f, stride, dilation = shape.along(axis)  # type: ignore[arg-type]
+            size, f, stride, dilation = shape.along(axis)
             span = dilation * (f - 1) + 1
             if (size - span) % 2 and stride % 2 == 0:
                 axis_text.append(
@@ -516,10 +519,13 @@ def suggest(shape: LayerShape) -> Suggestions:
     for v, out in sizes:
         found.append(Suggestion("filters.size", v, out, f"filter size {v} gives {out[0]}x{out[1]}"))
 
-    for policy, verb in (("pad", "adds zero rows/columns at the bottom/right"),
-                         ("floor", "drops the last positions, as PyTorch does")):
+    policies: tuple[tuple[Fit, str], ...] = (
+        ("pad", "adds zero rows/columns at the bottom/right"),
+        ("floor", "drops the last positions, as PyTorch does"),
+    )
+    for policy, verb in policies:
         try:
-            g = resolve(replace(shape, fit=policy))  # type: ignore[arg-type]
+            g = resolve(replace(shape, fit=policy))
         except GeometryError:
             continue
         found.append(Suggestion("fit", policy, (g.out_height, g.out_width),

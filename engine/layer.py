@@ -53,11 +53,15 @@ class Layer:
     def x_padded(self) -> FloatArray:
         """The input with the zero padding applied (fit="pad" extras included)."""
         p = self.geometry.padding
-        return np.pad(self.x, ((p.top, p.bottom), (p.left, p.right), (0, 0)))
+        padded: FloatArray = np.pad(self.x, ((p.top, p.bottom), (p.left, p.right), (0, 0)))
+        return padded
 
     def filter_at(self, i: int, j: int, d: int) -> FloatArray:
         """The (Fh, Fw, D) weights neuron (i, j, d) uses."""
-        return self.weights[d] if self.connectivity == "shared" else self.weights[i, j, d]
+        chosen: FloatArray = (
+            self.weights[d] if self.connectivity == "shared" else self.weights[i, j, d]
+        )
+        return chosen
 
     def bias_at(self, i: int, j: int, d: int) -> float:
         return float(self.bias[d] if self.connectivity == "shared" else self.bias[i, j, d])
