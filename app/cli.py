@@ -89,9 +89,7 @@ def build_parser(environ: Mapping[str, str] | None = None) -> argparse.ArgumentP
         prog="convscope",
         description="ConvScope: an interactive visualizer of the convolutional layer.",
     )
-    parser.add_argument(
-        "--version", action="version", version=f"%(prog)s {package_version()}"
-    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {package_version()}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
     serve = commands.add_parser(
         "serve",
