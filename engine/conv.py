@@ -1,0 +1,279 @@
+"""The conv layer's forward pass: vectorised kernels and the notes' loops as their reference.
+
+Shapes (see ``docs/design.md``)::
+
+    x_padded  (Hp, Wp, D)            the input with its zero padding
+    windows   (H2, W2, Fh, Fw, D)    neuron (i, j)'s receptive field, a read-only view
+    shared    weights (K, Fh, Fw, D), bias (K,)
+    local     weights (H2, W2, K, Fh, Fw, D), bias (H2, W2, K)
+    output    (H2, W2, K)
+
+The shared kernel is im2col + one GEMM. Where its time goes, for AlexNet conv1 in float32
+(``python -m benchmarks.bench_forward``): about a fifth in building the column matrix, the
+rest in BLAS. So the columns are built in the layout BLAS wants -- one C-contiguous
+``(positions, Fh*Fw*D + 1)`` matrix, filled by a single copy whose inner run is a whole
+contiguous filter row ``Fw*D`` -- and multiplied as ``(positions x FFD) @ (FFD x K)``, whose
+result already *is* the ``(H2, W2, K)`` output: no transpose, no copy of the output. The bias
+rides in the GEMM as a column of ones, which saves a full pass over the output (for VGG
+conv1_1, FFD = 27, that pass costs as much as the multiply).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+from numpy.lib.stride_tricks import sliding_window_view
+
+from engine.errors import LayerError
+from engine.geometry import Geometry
+from engine.layer import Activation, Layer
+
+Array = npt.NDArray[np.floating[Any]]
+
+# Cap on the column matrix one GEMM sees. AlexNet conv1 in float64 needs 9 MB, so the
+# benchmarked layers run as one GEMM; a huge layer is cut into bands of output rows instead
+# of allocating gigabytes.
+COLUMN_BYTES = 64 * 2**20
+
+
+@dataclass(frozen=True, eq=False)
+class ForwardResult:
+    """A layer's output before and after its activation, both ``(H2, W2, K)``.
+
+    With ``activation="none"`` ``post`` is the same array as ``pre``.
+    """
+
+    pre: Array  # (H2, W2, K)
+    post: Array  # (H2, W2, K)
+
+
+def _check_shape(field: str, what: str, actual: tuple[int, ...], wanted: tuple[int, ...]) -> None:
+    if actual != wanted:
+        raise LayerError(
+            field, f"{what} have shape {list(actual)} but the layer needs {list(wanted)}"
+        )
+
+
+def windows(x_padded: Array, geometry: Geometry) -> Array:
+    """Every output position's receptive field, as a read-only view of ``x_padded``.
+
+    ``windows(xp, g)[i, j]`` is ``xp[i*Sh : i*Sh + dh*(Fh-1) + 1 : dh, j*Sw : ... : dw, :]``,
+    the region the notes write as ``X[rows, cols, :]``. No data is copied.
+
+    Parameters
+    ----------
+    x_padded : ndarray, shape (Hp, Wp, D)
+        The padded input; ``geometry.padded_shape`` (positions a ``fit="floor"`` layer drops
+        are simply never looked at).
+    geometry : Geometry
+        The resolved layer.
+
+    Returns
+    -------
+    ndarray, shape (H2, W2, Fh, Fw, D)
+        A read-only strided view.
+
+    Examples
+    --------
+    >>> from engine.geometry import LayerShape, resolve
+    >>> g = resolve(LayerShape.square(11, 4, 2, 5, stride=2))
+    >>> xp = np.arange(11 * 11 * 4.0).reshape(11, 11, 4)
+    >>> w = windows(xp, g)
+    >>> w.shape, bool((w[1, 0] == xp[2:7, :5, :]).all()), w.flags.writeable
+    ((4, 4, 5, 5, 4), True, False)
+    """
+    _check_shape("input.values", "padded input values", x_padded.shape, geometry.padded_shape)
+    h, w = geometry.height, geometry.width
+    spans = sliding_window_view(x_padded, (h.span, w.span), axis=(0, 1))  # (., ., D, span, span)
+    picked = spans[
+        : (h.output - 1) * h.stride + 1 : h.stride,
+        : (w.output - 1) * w.stride + 1 : w.stride,
+        :,
+        :: h.dilation,
+        :: w.dilation,
+    ]  # (H2, W2, D, Fh, Fw)
+    return picked.transpose(0, 1, 3, 4, 2)  # (H2, W2, Fh, Fw, D)
+
+
+def _float_dtype(*arrays: Array) -> np.dtype[Any]:
+    """The arrays' common dtype, or float64 if that is not a float (integer fills, say)."""
+    dtype = np.result_type(*arrays)
+    return dtype if np.issubdtype(dtype, np.floating) else np.dtype(np.float64)
+
+
+def conv2d(x_padded: Array, weights: Array, bias: Array, geometry: Geometry) -> Array:
+    """The shared-weight conv layer: ``V[i, j, d] = sum(window(i, j) * W[d]) + b[d]``.
+
+    Vectorised as im2col + one GEMM (see the module docstring for the layout). The result has
+    the dtype of ``x_padded`` and ``weights`` combined, so float32 in gives float32 out;
+    ``bias`` is cast to it.
+
+    Parameters
+    ----------
+    x_padded : ndarray, shape (Hp, Wp, D)
+    weights : ndarray, shape (K, Fh, Fw, D)
+    bias : ndarray, shape (K,)
+    geometry : Geometry
+
+    Returns
+    -------
+    ndarray, shape (H2, W2, K)
+        The pre-activation output.
+
+    Examples
+    --------
+    The notes' 1-D example: input [1, 2, -1, 1, -3], one zero each side, filter [1, 0, -1].
+
+    >>> from engine.geometry import LayerShape, Padding, resolve
+    >>> g = resolve(LayerShape(1, 5, 1, 1, 1, 3, padding=Padding(0, 0, 1, 1)))
+    >>> xp = np.array([0, 1, 2, -1, 1, -3, 0.0]).reshape(1, 7, 1)
+    >>> conv2d(xp, np.array([1, 0, -1.0]).reshape(1, 1, 3, 1), np.zeros(1), g).ravel()
+    array([-2.,  2.,  1.,  2.,  1.])
+    """
+    height, width, k = geometry.output_shape
+    _check_shape("filters.values", "weights", weights.shape, geometry.filter_shape)
+    _check_shape("filters.bias", "biases", bias.shape, (k,))
+    view = windows(x_padded, geometry)  # (H2, W2, Fh, Fw, D)
+    dtype = _float_dtype(x_padded, weights)
+    per_neuron = geometry.counts.weights_per_neuron  # Fh * Fw * D
+
+    # (FFD + 1, K): the filters as columns, the biases as the last row (the ones column's
+    # partner). Tiny next to the columns, so building it each call is free.
+    kernel = np.empty((per_neuron + 1, k), dtype)
+    kernel[:per_neuron] = weights.reshape(k, per_neuron).T
+    kernel[per_neuron] = bias
+
+    out = np.empty((height * width, k), dtype)  # (H2*W2, K), viewed as (H2, W2, K) at the end
+    row_bytes = width * (per_neuron + 1) * dtype.itemsize
+    band = max(1, min(height, COLUMN_BYTES // row_bytes))
+    columns = np.empty((band, width, per_neuron + 1), dtype)  # (band, W2, FFD + 1)
+    columns[..., per_neuron] = 1
+    for top in range(0, height, band):
+        rows = min(band, height - top)
+        cols = columns[:rows]
+        # One copy into the row-major (Fh, Fw, D) layout: for undilated filters each run of
+        # Fw*D values is contiguous in x_padded as well, so the copy moves whole filter rows.
+        target = cols[..., :per_neuron].reshape(rows, width, *view.shape[2:])  # a view
+        np.copyto(target, view[top : top + rows])
+        np.matmul(
+            cols.reshape(rows * width, per_neuron + 1),
+            kernel,
+            out=out[top * width : (top + rows) * width],
+        )
+    return out.reshape(height, width, k)
+
+
+def local2d(x_padded: Array, weights: Array, bias: Array, geometry: Geometry) -> Array:
+    """The locally connected layer: every neuron has its own filter and bias.
+
+    ``V[i, j, d] = sum(window(i, j) * W[i, j, d]) + b[i, j, d]``, as one batched matmul over
+    the ``H2*W2`` positions. Dtype-preserving like :func:`conv2d`.
+
+    Parameters
+    ----------
+    x_padded : ndarray, shape (Hp, Wp, D)
+    weights : ndarray, shape (H2, W2, K, Fh, Fw, D)
+    bias : ndarray, shape (H2, W2, K)
+    geometry : Geometry
+
+    Returns
+    -------
+    ndarray, shape (H2, W2, K)
+
+    Examples
+    --------
+    Two positions of a 1x3 input, each with its own 1x2 filter:
+
+    >>> from engine.geometry import LayerShape, resolve
+    >>> g = resolve(LayerShape(1, 3, 1, 1, 1, 2))
+    >>> xp = np.array([1.0, 2.0, 3.0]).reshape(1, 3, 1)
+    >>> w = np.array([[1.0, 1.0], [10.0, -1.0]]).reshape(1, 2, 1, 1, 2, 1)
+    >>> local2d(xp, w, np.array([0.0, 0.5]).reshape(1, 2, 1), g).ravel()  # 1+2, 20-3+0.5
+    array([ 3. , 17.5])
+    """
+    height, width, k = geometry.output_shape
+    _check_shape(
+        "filters.values", "weights", weights.shape, (height, width, *geometry.filter_shape)
+    )
+    _check_shape("filters.bias", "biases", bias.shape, (height, width, k))
+    dtype = _float_dtype(x_padded, weights)
+    per_neuron = geometry.counts.weights_per_neuron
+    positions = height * width
+    cols = windows(x_padded, geometry).reshape(positions, per_neuron, 1)  # (P, FFD, 1)
+    filters = weights.reshape(positions, k, per_neuron)  # (P, K, FFD)
+    out: Array = np.matmul(filters, cols, dtype=dtype)[..., 0]  # (P, K)
+    out += bias.reshape(positions, k)
+    return out.reshape(height, width, k)
+
+
+def activate(pre: Array, activation: Activation) -> Array:
+    """Apply the activation: ``"none"`` returns ``pre`` itself, ``"relu"`` ``max(pre, 0)``.
+
+    Examples
+    --------
+    >>> activate(np.array([-1.5, 0.0, 2.0]), "relu")
+    array([0., 0., 2.])
+    """
+    if activation == "none":
+        return pre
+    if activation == "relu":
+        return np.maximum(pre, 0)
+    raise LayerError("activation", f"{activation!r} is not 'none' or 'relu'")
+
+
+def forward(layer: Layer, dtype: npt.DTypeLike = np.float64) -> ForwardResult:
+    """The layer's output in ``dtype``, by the vectorised kernel for its connectivity.
+
+    Examples
+    --------
+    AlexNet conv1 (the notes' real-world example) in float32:
+
+    >>> from engine.geometry import LayerShape
+    >>> from engine.layer import build_layer
+    >>> layer = build_layer(LayerShape.square(227, 3, 96, 11, stride=4), activation="relu")
+    >>> result = forward(layer, np.float32)
+    >>> result.pre.shape, result.post.dtype, bool((result.post >= 0).all())
+    ((55, 55, 96), dtype('float32'), True)
+    """
+    kernel = conv2d if layer.connectivity == "shared" else local2d
+    pre = kernel(
+        layer.x_padded.astype(dtype, copy=False),
+        layer.weights.astype(dtype, copy=False),
+        layer.bias.astype(dtype, copy=False),
+        layer.geometry,
+    )
+    return ForwardResult(pre, activate(pre, layer.activation))
+
+
+def forward_naive(layer: Layer) -> ForwardResult:
+    """The notes' loops, one neuron at a time, in float64: the reference for :func:`forward`.
+
+    Each neuron is literally ``np.sum(Xp[rows, cols, :] * W) + b`` with the weights and bias
+    it uses (``W[d]``, ``b[d]`` shared; its own when locally connected).
+
+    Examples
+    --------
+    >>> from engine.geometry import LayerShape
+    >>> from engine.layer import build_layer
+    >>> layer = build_layer(LayerShape.square(5, 3, 2, 3, stride=2, padding=1))
+    >>> bool(np.array_equal(forward_naive(layer).pre, forward(layer).pre))
+    True
+    """
+    g = layer.geometry
+    height, width, k = g.output_shape
+    sh, sw = g.height.stride, g.width.stride
+    dh, dw = g.height.dilation, g.width.dilation
+    Xp = layer.x_padded  # (Hp, Wp, D)
+    V = np.zeros((height, width, k))  # (H2, W2, K)
+    for d in range(k):
+        for i in range(height):
+            for j in range(width):
+                rows = slice(i * sh, i * sh + g.height.span, dh)
+                cols = slice(j * sw, j * sw + g.width.span, dw)
+                V[i, j, d] = np.sum(Xp[rows, cols, :] * layer.filter_at(i, j, d)) + layer.bias_at(
+                    i, j, d
+                )
+    return ForwardResult(V, activate(V, layer.activation))
