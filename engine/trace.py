@@ -1,0 +1,576 @@
+"""The forward pass one neuron at a time: lazy steps, ranges of steps, and the inverse map.
+
+A *step* is one output neuron ``V[i, j, d]`` computed the notes' way,
+``V[i,j,d] = np.sum(X[rows, cols, :] * Wd) + bd``, with every intermediate kept for display.
+AlexNet conv1 has 290,400 of them, so a step is a pure function of ``(layer, t)`` and never
+materialised in bulk: :func:`step` costs ``O(Fh*Fw*D)`` and :func:`steps` computes at most
+:data:`MAX_STEPS` in one vectorised call.
+
+Two orders number the steps (``H2, W2, K`` = the output shape):
+
+* ``depth_slice``: every position of filter 0 in row-major order, then filter 1, ...
+  ``t = d*H2*W2 + i*W2 + j``
+* ``depth_column``: all K filters at (0, 0), then at (0, 1), ... (the notes' depth column)
+  ``t = (i*W2 + j)*K + d``
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Literal, TypeVar
+
+import numpy as np
+import numpy.typing as npt
+from numpy.lib.stride_tricks import sliding_window_view
+
+from engine.errors import LayerError
+from engine.geometry import Geometry
+from engine.layer import Layer
+from engine.tensors import FloatArray
+
+Order = Literal["depth_slice", "depth_column"]
+ORDERS: tuple[Order, ...] = ("depth_slice", "depth_column")
+
+MAX_STEPS = 1000  # one request's worth: AlexNet's 1000 steps are ~9 MB of float64 arrays
+
+IntArray = npt.NDArray[np.intp]
+BoolArray = npt.NDArray[np.bool_]
+_A = TypeVar("_A", bound=npt.NDArray[np.generic])
+
+
+# ----------------------------------------------------------------------------- numbering
+
+
+def _check_order(order: str) -> None:
+    if order not in ORDERS:
+        raise LayerError("order", f"{order!r} is not one of {', '.join(ORDERS)}")
+
+
+def _check_start(geometry: Geometry, t: int) -> None:
+    total = geometry.steps
+    if not 0 <= t < total:
+        raise LayerError(
+            "start", f"step {t} is out of range: this layer has {total} steps, 0 to {total - 1}"
+        )
+
+
+def _check_position(geometry: Geometry, i: int, j: int, d: int) -> None:
+    h2, w2, k = geometry.output_shape
+    for name, value, size in (("i", i, h2), ("j", j, w2), ("d", d, k)):
+        if not 0 <= value < size:
+            raise LayerError(
+                "position",
+                f"{name} = {value} is out of range: the output is {h2}x{w2}x{k}, "
+                f"so {name} runs from 0 to {size - 1}",
+            )
+
+
+def step_position(geometry: Geometry, t: int, order: Order = "depth_slice") -> tuple[int, int, int]:
+    """The output index ``(i, j, d)`` step ``t`` computes.
+
+    Parameters
+    ----------
+    geometry : Geometry
+        The resolved layer; its output is ``(H2, W2, K)``.
+    t : int
+        Step number, ``0 <= t < H2*W2*K``.
+    order : {"depth_slice", "depth_column"}
+        How steps are numbered (see the module docstring).
+
+    Returns
+    -------
+    tuple of int
+        ``(i, j, d)``: output row, column and filter.
+
+    Raises
+    ------
+    LayerError
+        ``field="start"`` when ``t`` is out of range (the message gives the range),
+        ``field="order"`` for an unknown order.
+
+    Examples
+    --------
+    >>> from engine.geometry import LayerShape, resolve
+    >>> g = resolve(LayerShape.square(5, 3, 2, 3, stride=2, padding=1))  # output 3x3x2
+    >>> step_position(g, 10), step_position(g, 10, "depth_column")
+    ((0, 1, 1), (1, 2, 0))
+    """
+    _check_order(order)
+    _check_start(geometry, t)
+    h2, w2, k = geometry.output_shape
+    if order == "depth_slice":
+        d, position = divmod(t, h2 * w2)
+    else:
+        position, d = divmod(t, k)
+    i, j = divmod(position, w2)
+    return i, j, d
+
+
+def step_number(geometry: Geometry, i: int, j: int, d: int, order: Order = "depth_slice") -> int:
+    """The step that computes output ``(i, j, d)``: the inverse of :func:`step_position`.
+
+    Raises
+    ------
+    LayerError
+        ``field="position"`` when ``(i, j, d)`` lies outside the output volume.
+
+    Examples
+    --------
+    >>> from engine.geometry import LayerShape, resolve
+    >>> g = resolve(LayerShape.square(227, 3, 96, 11, stride=4))  # output 55x55x96
+    >>> step_number(g, 54, 54, 95), step_number(g, 0, 1, 0, "depth_column")
+    (290399, 96)
+    """
+    _check_order(order)
+    _check_position(geometry, i, j, d)
+    h2, w2, k = geometry.output_shape
+    if order == "depth_slice":
+        return (d * h2 + i) * w2 + j
+    return (i * w2 + j) * k + d
+
+
+def _positions(
+    geometry: Geometry, t: IntArray, order: Order
+) -> tuple[IntArray, IntArray, IntArray]:
+    """:func:`step_position` for an array of in-range step numbers: ``(i, j, d)`` arrays."""
+    h2, w2, k = geometry.output_shape
+    if order == "depth_slice":
+        d, position = np.divmod(t, h2 * w2)
+    else:
+        position, d = np.divmod(t, k)
+    i, j = np.divmod(position, w2)
+    return i, j, d
+
+
+# ----------------------------------------------------------------------------- expressions
+
+
+def _slice_text(start: int, taps: int, dilation: int) -> str:
+    """``:5``, ``2:7`` or, dilated, ``0:5:2``: the notes' slices, stop always written."""
+    stop = start + dilation * (taps - 1) + 1
+    if dilation == 1:
+        return f"{start or ''}:{stop}"
+    # With a step the start is written too: ``:5:2`` reads as a typo.
+    return f"{start}:{stop}:{dilation}"
+
+
+def _expression(layer: Layer, i: int, j: int, d: int) -> str:
+    s = layer.geometry.shape
+    array = "X" if layer.geometry.padding.as_list() == [0, 0, 0, 0] else "Xp"
+    rows = _slice_text(i * s.stride_h, s.filter_height, s.dilation_h)
+    cols = _slice_text(j * s.stride_w, s.filter_width, s.dilation_w)
+    if layer.connectivity == "shared":
+        weights, bias = f"W{d}", f"b{d}"
+    else:
+        weights, bias = f"W[{i},{j},{d}]", f"b[{i},{j},{d}]"
+    return f"V[{i},{j},{d}] = np.sum({array}[{rows},{cols},:] * {weights}) + {bias}"
+
+
+def expression(layer: Layer, i: int, j: int, d: int) -> str:
+    """The NumPy line that computes output ``(i, j, d)``, in the notes' style.
+
+    Slices index the padded input ``Xp`` when the layer has any padding, else ``X``; a start
+    of 0 is left out, the stop is always written, the depth is ``:``; dilation adds the step.
+    Shared layers name filter ``d`` ``Wd`` and its bias ``bd``; locally connected layers use
+    the neuron's own ``W[i,j,d]`` and ``b[i,j,d]``.
+
+    Examples
+    --------
+    >>> from engine.geometry import LayerShape
+    >>> from engine.layer import build_layer
+    >>> notes = build_layer(LayerShape.square(11, 4, 2, 5, stride=2))
+    >>> expression(notes, 2, 3, 1)
+    'V[2,3,1] = np.sum(X[4:9,6:11,:] * W1) + b1'
+    >>> demo = build_layer(LayerShape.square(5, 3, 2, 3, stride=2, padding=1))
+    >>> expression(demo, 0, 1, 0)
+    'V[0,1,0] = np.sum(Xp[:3,2:5,:] * W0) + b0'
+    """
+    _check_position(layer.geometry, i, j, d)
+    return _expression(layer, i, j, d)
+
+
+# ----------------------------------------------------------------------------- one step
+
+
+def _activate(pre: FloatArray, activation: str) -> FloatArray:
+    return np.maximum(pre, 0.0) if activation == "relu" else pre
+
+
+def _read_only(array: _A) -> _A:
+    """A read-only view: a Step is a snapshot, and some arrays are views of the layer's."""
+    view = array.view()
+    view.flags.writeable = False
+    return view
+
+
+def _input_span(
+    start: int, pad_before: int, size: int, taps: int, dilation: int
+) -> tuple[int, int] | None:
+    """The taps of one window axis that land inside the original input, as ``(start, stop)``.
+
+    ``start`` is in padded coordinates. The answer is in original coordinates and starts and
+    ends on a tap, so ``X[start:stop:dilation]`` is exactly the window's non-padding part.
+    """
+    first = start - pad_before  # original coordinate of tap 0; negative inside the padding
+    low = 0 if first >= 0 else (-first + dilation - 1) // dilation  # first tap at >= 0
+    high = min(taps - 1, (size - 1 - first) // dilation)  # last tap at <= size - 1
+    if low > high:
+        return None
+    return first + low * dilation, first + high * dilation + 1
+
+
+@dataclass(frozen=True, eq=False)
+class Step:
+    """One neuron's forward computation, every intermediate kept (arrays are read-only).
+
+    Receptive field bounds in the padded input ``Xp``: rows
+    ``row_start:row_stop:row_step``, columns likewise (steps are the dilations). In the
+    original input ``X``: ``input_rows`` and ``input_cols`` are ``(start, stop)`` of the taps
+    that land inside it (same steps), or both None when the field lies wholly in padding.
+    """
+
+    t: int
+    order: Order
+    i: int
+    j: int
+    d: int  # the filter index
+    row_start: int
+    row_stop: int
+    row_step: int
+    col_start: int
+    col_stop: int
+    col_step: int
+    input_rows: tuple[int, int] | None
+    input_cols: tuple[int, int] | None
+    padding_mask: BoolArray  # (Fh, Fw): True where the tap falls in zero padding
+    window: FloatArray  # (Fh, Fw, D): the input values under the filter
+    weights: FloatArray  # (Fh, Fw, D): the weights this neuron uses
+    products: FloatArray  # (Fh, Fw, D): window * weights
+    channel_sums: FloatArray  # (D,): products summed over each input channel
+    bias: float
+    pre: float  # channel_sums.sum() + bias
+    post: float  # after the activation
+    expression: str
+
+
+def _input_field(
+    layer: Layer, row_start: int, col_start: int
+) -> tuple[tuple[int, int] | None, tuple[int, int] | None]:
+    s, p = layer.geometry.shape, layer.geometry.padding
+    rows = _input_span(row_start, p.top, s.height, s.filter_height, s.dilation_h)
+    cols = _input_span(col_start, p.left, s.width, s.filter_width, s.dilation_w)
+    if rows is None or cols is None:
+        return None, None  # a field with no input rows (or columns) holds no input cell
+    return rows, cols
+
+
+def _padding_mask(layer: Layer, row_start: IntArray, col_start: IntArray) -> BoolArray:
+    """``(n, Fh, Fw)``: which taps of each window fall outside the original input."""
+    s, p = layer.geometry.shape, layer.geometry.padding
+    rows = row_start[:, None] + np.arange(s.filter_height) * s.dilation_h - p.top  # (n, Fh)
+    cols = col_start[:, None] + np.arange(s.filter_width) * s.dilation_w - p.left  # (n, Fw)
+    inside_rows = (rows >= 0) & (rows < s.height)
+    inside_cols = (cols >= 0) & (cols < s.width)
+    return ~(inside_rows[:, :, None] & inside_cols[:, None, :])  # (n, Fh, Fw)
+
+
+def step(layer: Layer, t: int, order: Order = "depth_slice") -> Step:
+    """Step ``t`` of the forward pass: one output neuron, in ``O(Fh*Fw*D)``.
+
+    Parameters
+    ----------
+    layer : Layer
+        The layer; its input is ``(H, W, D)`` and its output ``(H2, W2, K)``.
+    t : int
+        Step number, ``0 <= t < H2*W2*K``.
+    order : {"depth_slice", "depth_column"}
+        How steps are numbered.
+
+    Returns
+    -------
+    Step
+        Window ``(Fh, Fw, D)``, weights ``(Fh, Fw, D)``, products ``(Fh, Fw, D)``,
+        channel sums ``(D,)``, bias, pre- and post-activation value, the NumPy expression.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from engine.geometry import LayerShape
+    >>> from engine.layer import build_layer
+    >>> layer = build_layer(LayerShape.square(5, 3, 2, 3, stride=2, padding=1))
+    >>> s = step(layer, 4)
+    >>> (s.i, s.j, s.d), s.expression
+    ((1, 1, 0), 'V[1,1,0] = np.sum(Xp[2:5,2:5,:] * W0) + b0')
+    >>> by_hand = np.sum(layer.x_padded[2:5, 2:5, :] * layer.weights[0]) + layer.bias[0]
+    >>> bool(np.isclose(s.pre, by_hand))
+    True
+    >>> step(layer, 0).padding_mask.astype(int).tolist()
+    [[1, 1, 1], [1, 0, 0], [1, 0, 0]]
+    """
+    i, j, d = step_position(layer.geometry, t, order)
+    s = layer.geometry.shape
+    row_start, col_start = i * s.stride_h, j * s.stride_w
+    row_stop = row_start + s.dilation_h * (s.filter_height - 1) + 1
+    col_stop = col_start + s.dilation_w * (s.filter_width - 1) + 1
+    window = layer.x_padded[row_start:row_stop:s.dilation_h, col_start:col_stop:s.dilation_w]
+    weights = layer.filter_at(i, j, d)  # (Fh, Fw, D)
+    products = window * weights  # (Fh, Fw, D)
+    channel_sums = products.sum(axis=(0, 1))  # (D,)
+    bias = layer.bias_at(i, j, d)
+    pre = float(channel_sums.sum()) + bias
+    input_rows, input_cols = _input_field(layer, row_start, col_start)
+    mask = _padding_mask(layer, np.array([row_start]), np.array([col_start]))[0]
+    return Step(
+        t=t, order=order, i=i, j=j, d=d,
+        row_start=row_start, row_stop=row_stop, row_step=s.dilation_h,
+        col_start=col_start, col_stop=col_stop, col_step=s.dilation_w,
+        input_rows=input_rows, input_cols=input_cols,
+        padding_mask=_read_only(mask),
+        window=_read_only(window),
+        weights=_read_only(weights),
+        products=_read_only(products),
+        channel_sums=_read_only(channel_sums),
+        bias=bias, pre=pre, post=max(pre, 0.0) if layer.activation == "relu" else pre,
+        expression=_expression(layer, i, j, d),
+    )
+
+
+# ----------------------------------------------------------------------------- ranges
+
+
+@dataclass(frozen=True, eq=False)
+class StepRange:
+    """Steps ``start .. start + n - 1`` computed together; every array has a leading n axis.
+
+    ``item(k)`` (or iterating) gives the k-th one as a :class:`Step`, so callers that want
+    one object per step do not index the arrays themselves.
+    """
+
+    order: Order
+    start: int
+    total: int  # the layer's number of steps, H2*W2*K
+    t: IntArray  # (n,)
+    i: IntArray  # (n,)
+    j: IntArray  # (n,)
+    d: IntArray  # (n,)
+    row_start: IntArray  # (n,); row_stop = row_start + row_span
+    col_start: IntArray  # (n,)
+    row_span: int  # dilation*(Fh - 1) + 1 cells
+    col_span: int
+    row_step: int  # the dilations
+    col_step: int
+    padding_mask: BoolArray  # (n, Fh, Fw)
+    window: FloatArray  # (n, Fh, Fw, D)
+    weights: FloatArray  # (n, Fh, Fw, D)
+    products: FloatArray  # (n, Fh, Fw, D)
+    channel_sums: FloatArray  # (n, D)
+    bias: FloatArray  # (n,)
+    pre: FloatArray  # (n,)
+    post: FloatArray  # (n,)
+    expressions: tuple[str, ...]
+    # (H, W, pad_top, pad_left, Fh, Fw): what item() needs for input_rows/input_cols.
+    input_extent: tuple[int, int, int, int, int, int]
+
+    def __len__(self) -> int:
+        return int(self.t.shape[0])
+
+    def __iter__(self) -> Iterator[Step]:
+        return (self.item(k) for k in range(len(self)))
+
+    def item(self, k: int) -> Step:
+        """The k-th step of the range (``0 <= k < len(self)``) as a :class:`Step`."""
+        if not 0 <= k < len(self):
+            raise IndexError(f"item {k} of a range of {len(self)} steps")
+        height, width, pad_top, pad_left, fh, fw = self.input_extent
+        row_start, col_start = int(self.row_start[k]), int(self.col_start[k])
+        rows = _input_span(row_start, pad_top, height, fh, self.row_step)
+        cols = _input_span(col_start, pad_left, width, fw, self.col_step)
+        if rows is None or cols is None:
+            rows = cols = None
+        return Step(
+            t=int(self.t[k]), order=self.order,
+            i=int(self.i[k]), j=int(self.j[k]), d=int(self.d[k]),
+            row_start=row_start, row_stop=row_start + self.row_span, row_step=self.row_step,
+            col_start=col_start, col_stop=col_start + self.col_span, col_step=self.col_step,
+            input_rows=rows, input_cols=cols,
+            padding_mask=self.padding_mask[k],
+            window=self.window[k],
+            weights=self.weights[k],
+            products=self.products[k],
+            channel_sums=self.channel_sums[k],
+            bias=float(self.bias[k]), pre=float(self.pre[k]), post=float(self.post[k]),
+            expression=self.expressions[k],
+        )
+
+
+def _window_view(layer: Layer) -> FloatArray:
+    """``(>=H2, >=W2, Fh, Fw, D)`` read-only strided view of every window of ``x_padded``.
+
+    May hold a few positions past the output when fit="floor" dropped them; callers index
+    with in-range ``(i, j)`` only.
+    """
+    s = layer.geometry.shape
+    span_h = s.dilation_h * (s.filter_height - 1) + 1
+    span_w = s.dilation_w * (s.filter_width - 1) + 1
+    view = sliding_window_view(layer.x_padded, (span_h, span_w), axis=(0, 1))  # (., ., D, sh, sw)
+    view = view[:: s.stride_h, :: s.stride_w, :, :: s.dilation_h, :: s.dilation_w]
+    return view.transpose(0, 1, 3, 4, 2)  # (., ., Fh, Fw, D)
+
+
+def steps(layer: Layer, start: int, count: int, order: Order = "depth_slice") -> StepRange:
+    """Steps ``start`` to ``start + count - 1`` in one vectorised call.
+
+    Parameters
+    ----------
+    layer : Layer
+        The layer; output ``(H2, W2, K)``.
+    start : int
+        First step, ``0 <= start < H2*W2*K``.
+    count : int
+        How many, ``1 <= count <= MAX_STEPS``; clipped at the end of the trace.
+    order : {"depth_slice", "depth_column"}
+        How steps are numbered.
+
+    Returns
+    -------
+    StepRange
+        Arrays with a leading axis of ``n = min(count, H2*W2*K - start)``.
+
+    Raises
+    ------
+    LayerError
+        ``field="count"`` for a count outside 1..1000, ``field="start"`` for a start out of
+        range, ``field="order"`` for an unknown order.
+
+    Examples
+    --------
+    >>> from engine.geometry import LayerShape
+    >>> from engine.layer import build_layer
+    >>> layer = build_layer(LayerShape.square(5, 3, 2, 3, stride=2, padding=1))  # 18 steps
+    >>> r = steps(layer, 16, 5)
+    >>> len(r), r.window.shape, r.i.tolist(), r.j.tolist(), r.d.tolist()
+    (2, (2, 3, 3, 3), [2, 2], [1, 2], [1, 1])
+    >>> r.item(1).expression
+    'V[2,2,1] = np.sum(Xp[4:7,4:7,:] * W1) + b1'
+    """
+    _check_order(order)
+    if not 1 <= count <= MAX_STEPS:
+        raise LayerError("count", f"count {count} is out of range: ask for 1 to {MAX_STEPS} steps")
+    geometry = layer.geometry
+    _check_start(geometry, start)
+    total = geometry.steps
+    s = geometry.shape
+    t = np.arange(start, min(start + count, total))  # (n,)
+    i, j, d = _positions(geometry, t, order)  # (n,) each
+    row_start, col_start = i * s.stride_h, j * s.stride_w  # (n,)
+
+    window = _window_view(layer)[i, j]  # (n, Fh, Fw, D), gathered in one fancy index
+    if layer.connectivity == "shared":
+        weights = layer.weights[d]  # (n, Fh, Fw, D)
+        bias = layer.bias[d]  # (n,)
+    else:
+        weights = layer.weights[i, j, d]  # (n, Fh, Fw, D): each neuron its own
+        bias = layer.bias[i, j, d]  # (n,)
+    products = window * weights  # (n, Fh, Fw, D)
+    channel_sums = products.sum(axis=(1, 2))  # (n, D)
+    pre = channel_sums.sum(axis=1) + bias  # (n,)
+
+    # The only Python loop: formatting one string per step.
+    expressions = tuple(
+        _expression(layer, a, b, c)
+        for a, b, c in zip(i.tolist(), j.tolist(), d.tolist(), strict=True)
+    )
+    p = geometry.padding
+    return StepRange(
+        order=order, start=start, total=total, t=t, i=i, j=j, d=d,
+        row_start=row_start, col_start=col_start,
+        row_span=geometry.height.span, col_span=geometry.width.span,
+        row_step=s.dilation_h, col_step=s.dilation_w,
+        padding_mask=_read_only(_padding_mask(layer, row_start, col_start)),
+        window=_read_only(window),
+        weights=_read_only(weights),
+        products=_read_only(products),
+        channel_sums=_read_only(channel_sums),
+        bias=_read_only(bias),
+        pre=_read_only(pre),
+        post=_read_only(_activate(pre, layer.activation)),
+        expressions=expressions,
+        input_extent=(s.height, s.width, p.top, p.left, s.filter_height, s.filter_width),
+    )
+
+
+# ----------------------------------------------------------------------------- inverse
+
+
+@dataclass(frozen=True)
+class Tap:
+    """Output position ``(i, j)`` whose window holds the cell, at tap ``(tap_row, tap_col)``.
+
+    The tap indexes the window (and the filter): the cell is ``window[tap_row, tap_col, :]``.
+    """
+
+    i: int
+    j: int
+    tap_row: int
+    tap_col: int
+
+
+@dataclass(frozen=True)
+class Inverse:
+    """Every output position whose receptive field holds the original input cell (row, col).
+
+    All ``filters`` filters at each position see the cell, through their own weights at the
+    tap. Empty ``taps`` means no neuron looks at the cell (an edge the stride skipped, or a
+    dilation hole).
+    """
+
+    row: int
+    col: int
+    filters: int
+    taps: tuple[Tap, ...]  # row-major by (i, j)
+
+
+def _axis_hits(cell: int, taps: int, stride: int, dilation: int, out: int) -> list[tuple[int, int]]:
+    """``(output index, tap index)`` pairs along one axis; ``cell`` in padded coordinates."""
+    hits = []
+    for tap in range(taps):
+        offset = cell - tap * dilation  # where the window would have to start
+        index, rest = divmod(offset, stride)
+        if offset >= 0 and rest == 0 and index < out:
+            hits.append((index, tap))
+    return sorted(hits)
+
+
+def inverse(layer: Layer, row: int, col: int) -> Inverse:
+    """The output positions that read original input cell ``(row, col)``, with their taps.
+
+    Arithmetic per axis (``O(Fh + Fw)`` to find the hits, ``O(Fh*Fw)`` to list them), never a
+    scan of the output. With dilation only taps that land exactly on the cell count.
+
+    Raises
+    ------
+    LayerError
+        ``field="cell"`` when ``(row, col)`` is outside the ``(H, W)`` input.
+
+    Examples
+    --------
+    >>> from engine.geometry import LayerShape
+    >>> from engine.layer import build_layer
+    >>> layer = build_layer(LayerShape.square(5, 3, 2, 3, stride=2, padding=1))
+    >>> [(t.i, t.j, t.tap_row, t.tap_col) for t in inverse(layer, 1, 0).taps]
+    [(0, 0, 2, 1), (1, 0, 0, 1)]
+    """
+    s, p = layer.geometry.shape, layer.geometry.padding
+    if not (0 <= row < s.height and 0 <= col < s.width):
+        raise LayerError(
+            "cell",
+            f"({row}, {col}) is outside the {s.height}x{s.width} input: row runs from 0 to "
+            f"{s.height - 1}, column from 0 to {s.width - 1}",
+        )
+    rows = _axis_hits(row + p.top, s.filter_height, s.stride_h, s.dilation_h,
+                      layer.geometry.out_height)
+    cols = _axis_hits(col + p.left, s.filter_width, s.stride_w, s.dilation_w,
+                      layer.geometry.out_width)
+    taps = tuple(Tap(i, j, tap_row, tap_col) for i, tap_row in rows for j, tap_col in cols)
+    return Inverse(row, col, s.filters, taps)
