@@ -1,0 +1,93 @@
+# ConvScope developer commands. GNU make.
+#   make run    serve the visualizer on http://$(HOST):$(PORT)
+#   make test   ruff, mypy and the whole pytest suite (browser tests in Debian's Chromium)
+# Override any variable on the command line: make run PORT=8080, make test VENV=/tmp/venv.
+
+PYTHON ?= python3
+VENV ?= .venv
+HOST ?= 127.0.0.1
+PORT ?= 8000
+# Extra arguments for `convscope serve`, e.g. SERVE_ARGS=--reload
+SERVE_ARGS ?=
+# Extra arguments for pytest, e.g. PYTEST_ARGS="-k geometry -x"
+PYTEST_ARGS ?=
+
+BIN := $(VENV)/bin
+PY := $(BIN)/python
+# Stamps record that the venv holds what pyproject.toml asks for; a newer pyproject.toml
+# re-installs, anything else does not touch the network.
+RUN_STAMP := $(VENV)/.convscope-run.stamp
+TEST_STAMP := $(VENV)/.convscope-test.stamp
+
+# Only the folders that exist: ruff refuses a missing path.
+LINT_PATHS := $(wildcard engine app tests benchmarks)
+TYPED_PATHS := $(wildcard engine app)
+BENCHMARKS := $(filter-out benchmarks/__init__.py benchmarks/conftest.py benchmarks/_%,$(wildcard benchmarks/*.py))
+
+.DEFAULT_GOAL := help
+.PHONY: help run test lint bench chromium clean distclean
+
+help:
+	@echo "make run        serve on http://$(HOST):$(PORT) (creates $(VENV) if missing)"
+	@echo "make test       ruff + mypy + pytest, browser tests included (needs chromium)"
+	@echo "make lint       ruff + mypy only"
+	@echo "make bench      run the scripts in benchmarks/"
+	@echo "make clean      remove caches and build output (keeps $(VENV))"
+	@echo "make distclean  clean, and remove $(VENV) too"
+	@echo "Variables: PYTHON=$(PYTHON) VENV=$(VENV) HOST=$(HOST) PORT=$(PORT) SERVE_ARGS PYTEST_ARGS"
+
+$(PY):
+	$(PYTHON) -m venv $(VENV)
+
+$(RUN_STAMP): pyproject.toml | $(PY)
+	$(PY) -m pip install -e .
+	@touch $@
+
+$(TEST_STAMP): pyproject.toml | $(PY)
+	$(PY) -m pip install -e '.[test]'
+	@touch $@
+
+run: $(RUN_STAMP)
+	$(BIN)/convscope serve --host $(HOST) --port $(PORT) $(SERVE_ARGS)
+
+# Browser tests drive Debian's Chromium (/usr/bin/chromium): Playwright's own browser
+# download is not available everywhere, the distribution package is.
+chromium:
+	@if command -v chromium >/dev/null 2>&1; then \
+		echo "chromium: $$(command -v chromium)"; \
+	elif [ "$$(id -u)" = 0 ]; then \
+		echo "chromium is missing: installing Debian's package"; \
+		export DEBIAN_FRONTEND=noninteractive; \
+		apt-get install -y chromium || { apt-get update && apt-get install -y chromium; }; \
+	else \
+		echo "*** chromium is not installed and this is not root, so it cannot be installed" >&2; \
+		echo "*** here. The browser tests need it: run 'sudo apt-get install chromium' (or" >&2; \
+		echo "*** install Chromium some other way so that 'chromium' is on PATH)." >&2; \
+	fi
+
+# All three checks run even when one fails, so one CI log shows every problem.
+test: $(TEST_STAMP) chromium
+	@status=0; \
+	echo "== ruff check $(LINT_PATHS)"; $(BIN)/ruff check $(LINT_PATHS) || status=1; \
+	echo "== mypy $(TYPED_PATHS)"; $(BIN)/mypy $(TYPED_PATHS) || status=1; \
+	echo "== pytest"; $(PY) -m pytest $(PYTEST_ARGS) || status=1; \
+	exit $$status
+
+lint: $(TEST_STAMP)
+	@status=0; \
+	$(BIN)/ruff check $(LINT_PATHS) || status=1; \
+	$(BIN)/mypy $(TYPED_PATHS) || status=1; \
+	exit $$status
+
+bench: $(RUN_STAMP)
+	@if [ -z "$(BENCHMARKS)" ]; then echo "no benchmark scripts in benchmarks/"; exit 1; fi
+	@set -e; for script in $(BENCHMARKS); do \
+		echo "== $$script"; $(PY) $$script; \
+	done
+
+clean:
+	rm -rf build dist test-artifacts .mypy_cache .ruff_cache .pytest_cache *.egg-info
+	find . -path ./$(VENV) -prune -o -name __pycache__ -type d -exec rm -rf {} +
+
+distclean: clean
+	rm -rf $(VENV)
