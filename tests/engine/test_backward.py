@@ -1,0 +1,340 @@
+"""engine/backward.py against naive loops, numerical gradients and hand arithmetic."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from engine.backward import (
+    Gradients,
+    backward,
+    backward_naive,
+    weight_gradient_contribution,
+    weight_gradient_running,
+)
+from engine.errors import LayerError
+from engine.geometry import Geometry, LayerShape, Padding
+from engine.layer import Activation, Connectivity, Layer, build_layer
+from engine.tensors import Fill, FloatArray
+
+# Shapes that exercise every path: stride, dilation, asymmetric padding, rectangular filters,
+# and both fit policies that change the geometry ("pad" adds, "floor" leaves cells unseen).
+SHAPES = {
+    "demo": LayerShape.square(5, 3, 2, 3, stride=2, padding=1),
+    "stride-1": LayerShape.square(6, 2, 3, 3, stride=1, padding=1),
+    "rect-strides": LayerShape(
+        7, 8, 2, 2, 3, 2, stride_h=2, stride_w=3, padding=Padding(1, 1, 2, 1)
+    ),
+    "dilated": LayerShape(8, 8, 2, 2, 3, 2, stride_h=1, stride_w=2, dilation_h=2, dilation_w=3),
+    "fit-pad": LayerShape.square(10, 2, 2, 3, stride=2, fit="pad"),
+    "fit-floor": LayerShape.square(10, 2, 2, 3, stride=4, fit="floor"),
+}
+MODES: list[tuple[Connectivity, Activation]] = [
+    ("shared", "none"), ("shared", "relu"), ("local", "none"), ("local", "relu"),
+]
+
+
+def random_layer(
+    shape: LayerShape, connectivity: Connectivity, activation: Activation, seed: int = 0
+) -> Layer:
+    return build_layer(
+        shape,
+        input_fill=Fill("normal", seed=seed),
+        weight_fill=Fill("normal", seed=seed),
+        bias_fill=Fill("normal", seed=seed, std=0.5),
+        connectivity=connectivity,
+        activation=activation,
+    )
+
+
+def upstream_for(layer: Layer, seed: int = 1) -> FloatArray:
+    return np.random.default_rng(seed).normal(size=layer.geometry.output_shape)
+
+
+def forward_gather(
+    geometry: Geometry, x: FloatArray, w: FloatArray, b: FloatArray,
+    connectivity: Connectivity, activation: Activation,
+) -> FloatArray:
+    """An independent forward pass: pad by hand, gather every window by fancy indexing.
+
+    Neuron (i, j)'s tap (a, c) reads padded cell (i*Sh + a*dh, j*Sw + c*dw): docs/design.md's
+    receptive field written as index arithmetic, not as a sliding-window view.
+    """
+    s, p = geometry.shape, geometry.padding
+    xp = np.pad(x, ((p.top, p.bottom), (p.left, p.right), (0, 0)))
+    h2, w2, _ = geometry.output_shape
+    rows = np.arange(h2)[:, None] * s.stride_h + np.arange(s.filter_height) * s.dilation_h
+    cols = np.arange(w2)[:, None] * s.stride_w + np.arange(s.filter_width) * s.dilation_w
+    windows = xp[rows[:, None, :, None], cols[None, :, None, :]]  # (H2, W2, Fh, Fw, D)
+    if connectivity == "shared":
+        pre = np.einsum("ijabc,kabc->ijk", windows, w) + b
+    else:
+        pre = np.einsum("ijabc,ijkabc->ijk", windows, w) + b
+    out: FloatArray = np.maximum(pre, 0.0) if activation == "relu" else pre
+    return out
+
+
+def numerical_gradients(layer: Layer, upstream: FloatArray, eps: float = 1e-6) -> Gradients:
+    """Central differences of L = sum(upstream * forward(x, w, b)) for every entry."""
+    x, w, b = layer.x.copy(), layer.weights.copy(), layer.bias.copy()
+    arrays = [x, w, b]
+    grads = [np.zeros_like(a) for a in arrays]
+
+    def loss() -> float:
+        out = forward_gather(layer.geometry, x, w, b, layer.connectivity, layer.activation)
+        return float(np.sum(upstream * out))
+
+    for array, grad in zip(arrays, grads, strict=True):
+        for index in np.ndindex(array.shape):
+            keep = array[index]
+            array[index] = keep + eps
+            plus = loss()
+            array[index] = keep - eps
+            minus = loss()
+            array[index] = keep
+            grad[index] = (plus - minus) / (2 * eps)
+    return Gradients(*grads)
+
+
+def pre_activation(layer: Layer) -> FloatArray:
+    return forward_gather(
+        layer.geometry, layer.x, layer.weights, layer.bias, layer.connectivity, "none"
+    )
+
+
+@pytest.mark.parametrize(("connectivity", "activation"), MODES)
+@pytest.mark.parametrize("name", list(SHAPES))
+def test_vectorised_backward_equals_naive_loops(
+    name: str, connectivity: Connectivity, activation: Activation
+) -> None:
+    layer = random_layer(SHAPES[name], connectivity, activation, seed=3)
+    up = upstream_for(layer)
+    fast, slow = backward(layer, up), backward_naive(layer, up)
+    assert fast.dx.shape == layer.x.shape
+    assert fast.dw.shape == layer.weights.shape
+    assert fast.db.shape == layer.bias.shape
+    np.testing.assert_allclose(fast.dx, slow.dx, rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(fast.dw, slow.dw, rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(fast.db, slow.db, rtol=1e-10, atol=1e-12)
+
+
+@pytest.mark.parametrize(("connectivity", "activation"), MODES)
+@pytest.mark.parametrize("name", ["demo", "rect-strides", "dilated", "fit-pad"])
+def test_backward_equals_central_differences(
+    name: str, connectivity: Connectivity, activation: Activation
+) -> None:
+    layer = random_layer(SHAPES[name], connectivity, activation, seed=5)
+    pre = pre_activation(layer)
+    if activation == "relu":
+        # The test only means something if ReLU both passes and blocks, and central
+        # differences are only valid away from the kink at 0.
+        assert (pre > 0).any() and (pre < 0).any()
+        assert np.abs(pre).min() > 1e-3
+    up = upstream_for(layer)
+    expected = numerical_gradients(layer, up)
+    for method in (backward, backward_naive):
+        got = method(layer, up)
+        np.testing.assert_allclose(got.dx, expected.dx, rtol=1e-6, atol=1e-7)
+        np.testing.assert_allclose(got.dw, expected.dw, rtol=1e-6, atol=1e-7)
+        np.testing.assert_allclose(got.db, expected.db, rtol=1e-6, atol=1e-7)
+
+
+def one_d_layer(stride: int) -> Layer:
+    """The notes' 1-D example: input [1, 2, -1, 1, -3], filter [1, 0, -1], padding 1."""
+    shape = LayerShape(1, 5, 1, 1, 1, 3, stride_w=stride, padding=Padding(0, 0, 1, 1))
+    return build_layer(
+        shape,
+        x=np.array([1.0, 2, -1, 1, -3]).reshape(1, 5, 1),
+        weights=np.array([1.0, 0, -1]).reshape(1, 1, 3, 1),
+        bias=np.zeros(1),
+    )
+
+
+def test_one_d_example_gradients_by_hand() -> None:
+    # Padded input [0, 1, 2, -1, 1, -3, 0]; window j covers padded cells j..j+2.
+    # dW[a] = sum_j up[j] * xp[j + a]; dx[n] = sum of the taps w[a] whose cell is n + 1.
+    layer = one_d_layer(stride=1)
+    up = np.array([1.0, 2, 3, 4, 5]).reshape(1, 5, 1)
+    grads = backward(layer, up)
+    # dW[0] = 1*0 + 2*1 + 3*2 + 4*(-1) + 5*1 = 9
+    # dW[1] = 1*1 + 2*2 + 3*(-1) + 4*1 + 5*(-3) = -9
+    # dW[2] = 1*2 + 2*(-1) + 3*1 + 4*(-3) + 5*0 = -9
+    assert grads.dw.ravel().tolist() == [9.0, -9.0, -9.0]
+    assert grads.db.tolist() == [15.0]
+    # dx[n] = up[n+1]*w[0] + up[n]*w[1] + up[n-1]*w[2] (out-of-range terms absent)
+    # = [2 - 0, 3 - 1, 4 - 2, 5 - 3, 0 - 4]
+    assert grads.dx.ravel().tolist() == [2.0, 2.0, 2.0, 2.0, -4.0]
+
+
+def test_one_d_stride_2_scatters_only_to_visited_windows() -> None:
+    # Windows start at padded cells 0, 2, 4; up = [1, 10, 100].
+    layer = one_d_layer(stride=2)
+    grads = backward(layer, np.array([1.0, 10, 100]).reshape(1, 3, 1))
+    # dx at original n (padded n+1): taps hitting it: window k, tap a with 2k + a = n + 1.
+    # n=0: (k0,a1)->0; n=1: (k0,a2)->-1 , (k1,a0)->10; n=2: (k1,a1)->0;
+    # n=3: (k1,a2)->-10, (k2,a0)->100; n=4: (k2,a1)->0
+    assert grads.dx.ravel().tolist() == [0.0, 9.0, 0.0, 90.0, 0.0]
+    # dW[a] = 1*xp[a] + 10*xp[2+a] + 100*xp[4+a] with xp = [0, 1, 2, -1, 1, -3, 0]
+    assert grads.dw.ravel().tolist() == [0 + 20 + 100, 1 - 10 - 300, 2 + 10 + 0]
+
+
+def test_fit_floor_leaves_unseen_input_cells_without_gradient() -> None:
+    layer = random_layer(SHAPES["fit-floor"], "shared", "none")
+    geometry = layer.geometry
+    assert geometry.height.unseen  # the case is only interesting if some rows are dropped
+    grads = backward(layer, upstream_for(layer))
+    assert np.all(grads.dx[list(geometry.height.unseen), :, :] == 0)
+    assert np.all(grads.dx[:, list(geometry.width.unseen), :] == 0)
+    seen_rows = [r for r in range(layer.x.shape[0]) if r not in geometry.height.unseen]
+    assert np.all(np.abs(grads.dx[seen_rows][:, seen_rows]).sum(axis=2) > 0)
+
+
+def test_fit_pad_gradient_is_for_the_original_input() -> None:
+    layer = random_layer(SHAPES["fit-pad"], "shared", "none")
+    assert layer.geometry.height.extra_padding == 1  # (10 - 3)/2 + 1 = 4.5 -> 5 needs one row
+    grads = backward(layer, upstream_for(layer))
+    assert grads.dx.shape == (10, 10, 2)
+
+
+def test_relu_with_every_neuron_off_gives_zero_gradients() -> None:
+    shape = LayerShape.square(4, 2, 2, 3, padding=1)
+    layer = build_layer(
+        shape, input_fill=Fill("ones"), weight_fill=Fill("ones"),
+        bias=np.array([-100.0, -100.0]), activation="relu",
+    )
+    grads = backward(layer, np.ones(layer.geometry.output_shape))
+    assert not grads.dx.any() and not grads.dw.any() and not grads.db.any()
+
+
+def test_relu_with_every_neuron_on_equals_no_activation() -> None:
+    shape = LayerShape.square(4, 2, 2, 3, padding=1)
+    kwargs = {"input_fill": Fill("ones"), "weight_fill": Fill("ones"), "bias": np.ones(2)}
+    relu = backward(build_layer(shape, activation="relu", **kwargs), np.ones((4, 4, 2)))  # type: ignore[arg-type]
+    none = backward(build_layer(shape, **kwargs), np.ones((4, 4, 2)))  # type: ignore[arg-type]
+    np.testing.assert_array_equal(relu.dx, none.dx)
+    np.testing.assert_array_equal(relu.dw, none.dw)
+
+
+@pytest.mark.parametrize("bad", [np.ones((3, 3)), np.ones((3, 3, 3)), np.ones((2, 3, 2))])
+def test_upstream_of_wrong_shape_is_refused_naming_upstream_values(bad: FloatArray) -> None:
+    layer = random_layer(SHAPES["demo"], "shared", "none")
+    for method in (backward, backward_naive):
+        with pytest.raises(LayerError) as caught:
+            method(layer, bad)
+        assert caught.value.field == "upstream.values"
+        assert "[3, 3, 2]" in caught.value.reason
+
+
+def test_upstream_with_nan_is_refused() -> None:
+    layer = random_layer(SHAPES["demo"], "shared", "none")
+    up = np.ones((3, 3, 2))
+    up[1, 1, 0] = np.nan
+    with pytest.raises(LayerError) as caught:
+        backward(layer, up)
+    assert caught.value.field == "upstream.values"
+
+
+# ----------------------------------------------------------------------------- steps
+
+
+def positions(layer: Layer, order: str) -> list[tuple[int, int, int]]:
+    """(i, j, d) of every step, written out from docs/design.md's definition of the orders."""
+    h2, w2, k = layer.geometry.output_shape
+    if order == "depth_slice":
+        return [(i, j, d) for d in range(k) for i in range(h2) for j in range(w2)]
+    return [(i, j, d) for i in range(h2) for j in range(w2) for d in range(k)]
+
+
+def window_at(layer: Layer, i: int, j: int) -> FloatArray:
+    s = layer.shape
+    r, c = i * s.stride_h, j * s.stride_w
+    return layer.x_padded[r : r + layer.geometry.height.span : s.dilation_h,
+                          c : c + layer.geometry.width.span : s.dilation_w, :]
+
+
+@pytest.mark.parametrize("activation", ["none", "relu"])
+@pytest.mark.parametrize("order", ["depth_slice", "depth_column"])
+@pytest.mark.parametrize("name", ["demo", "rect-strides", "dilated"])
+def test_step_contribution_is_upstream_times_window(
+    name: str, order: str, activation: Activation
+) -> None:
+    layer = random_layer(SHAPES[name], "shared", activation, seed=2)
+    up = upstream_for(layer)
+    pre = pre_activation(layer)
+    for t, (i, j, d) in enumerate(positions(layer, order)):
+        gate = 1.0 if activation == "none" or pre[i, j, d] > 0 else 0.0
+        expected = up[i, j, d] * gate * window_at(layer, i, j)
+        got = weight_gradient_contribution(layer, up, t, order)  # type: ignore[arg-type]
+        np.testing.assert_allclose(got, expected, rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.parametrize("connectivity", ["shared", "local"])
+@pytest.mark.parametrize("order", ["depth_slice", "depth_column"])
+def test_contributions_of_all_steps_add_up_to_dw(connectivity: Connectivity, order: str) -> None:
+    layer = random_layer(SHAPES["rect-strides"], connectivity, "relu", seed=4)
+    up = upstream_for(layer)
+    dw = backward_naive(layer, up).dw
+    total = np.zeros_like(dw)
+    for t, (i, j, d) in enumerate(positions(layer, order)):
+        step = weight_gradient_contribution(layer, up, t, order)  # type: ignore[arg-type]
+        if connectivity == "shared":
+            total[d] += step
+        else:
+            total[i, j, d] += step
+    np.testing.assert_allclose(total, dw, rtol=1e-10, atol=1e-12)
+
+
+@pytest.mark.parametrize("activation", ["none", "relu"])
+@pytest.mark.parametrize("order", ["depth_slice", "depth_column"])
+@pytest.mark.parametrize("name", ["demo", "rect-strides", "fit-pad"])
+def test_running_sum_is_the_filters_steps_so_far_and_ends_at_dw(
+    name: str, order: str, activation: Activation
+) -> None:
+    layer = random_layer(SHAPES[name], "shared", activation, seed=6)
+    up = upstream_for(layer)
+    dw = backward_naive(layer, up).dw
+    steps = positions(layer, order)
+    so_far = np.zeros_like(dw)
+    last_step = {d: t for t, (_, _, d) in enumerate(steps)}
+    for t, (_, _, d) in enumerate(steps):
+        so_far[d] += weight_gradient_contribution(layer, up, t, order)  # type: ignore[arg-type]
+        running = weight_gradient_running(layer, up, t, order)  # type: ignore[arg-type]
+        np.testing.assert_allclose(running, so_far[d], rtol=1e-10, atol=1e-12)
+        if t == last_step[d]:
+            np.testing.assert_allclose(running, dw[d], rtol=1e-10, atol=1e-12)
+
+
+def test_running_sum_for_local_connectivity_is_the_steps_own_contribution() -> None:
+    layer = random_layer(SHAPES["demo"], "local", "none", seed=7)
+    up = upstream_for(layer)
+    dw = backward(layer, up).dw
+    for t, (i, j, d) in enumerate(positions(layer, "depth_column")):
+        running = weight_gradient_running(layer, up, t, "depth_column")
+        np.testing.assert_allclose(running, dw[i, j, d], rtol=1e-12, atol=1e-12)
+
+
+def test_depth_column_order_visits_every_filter_before_moving() -> None:
+    # Step 1 in depth_column order is filter 1 at (0, 0); in depth_slice order, filter 0 at (0, 1).
+    layer = build_layer(LayerShape.square(5, 3, 2, 3, stride=2, padding=1))
+    up = np.zeros((3, 3, 2))
+    up[0, 0, 1] = 1.0
+    np.testing.assert_array_equal(
+        weight_gradient_contribution(layer, up, 1, "depth_column"), layer.x_padded[0:3, 0:3, :]
+    )
+    assert not weight_gradient_contribution(layer, up, 1, "depth_slice").any()
+
+
+@pytest.mark.parametrize("t", [-1, 18, 1000])
+def test_step_outside_the_trace_is_refused(t: int) -> None:
+    layer = build_layer(LayerShape.square(5, 3, 2, 3, stride=2, padding=1))  # 3*3*2 = 18 steps
+    with pytest.raises(LayerError) as caught:
+        weight_gradient_running(layer, np.ones((3, 3, 2)), t)
+    assert caught.value.field == "step"
+    assert "0..17" in caught.value.reason
+
+
+def test_unknown_order_is_refused() -> None:
+    layer = build_layer(LayerShape.square(5, 3, 2, 3, stride=2, padding=1))
+    with pytest.raises(LayerError) as caught:
+        weight_gradient_contribution(layer, np.ones((3, 3, 2)), 0, "zigzag")  # type: ignore[arg-type]
+    assert caught.value.field == "order"
