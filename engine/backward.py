@@ -14,20 +14,18 @@ local ``(H2, W2, K, Fh, Fw, D)``/``(H2, W2, K)``).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
-from numpy.lib.stride_tricks import sliding_window_view
 
+from engine.conv import windows as _conv_windows
 from engine.errors import LayerError
-from engine.geometry import Geometry
 from engine.layer import Layer
 from engine.tensors import FloatArray
+from engine.trace import Order, step_position
 
-Order = Literal["depth_slice", "depth_column"]
-
-ORDERS: tuple[Order, ...] = ("depth_slice", "depth_column")
+Windows = npt.NDArray[np.floating[Any]]  # (H2, W2, Fh, Fw, D); float64, as layers are
 
 
 @dataclass(frozen=True, eq=False)
@@ -60,26 +58,12 @@ def _upstream(layer: Layer, upstream: npt.ArrayLike) -> FloatArray:
     return array
 
 
-def _windows(layer: Layer) -> FloatArray:
-    """Read-only view ``(H2, W2, Fh, Fw, D)`` of every receptive field in the padded input.
-
-    Same as ``engine.conv.windows``; kept private here so backward does not wait on it.
-    """
-    g = layer.geometry
-    h2, w2 = g.out_height, g.out_width
-    span_h, span_w = g.height.span, g.width.span
-    view = sliding_window_view(layer.x_padded, (span_h, span_w), axis=(0, 1))  # (., ., D, sh, sw)
-    view = view[
-        : (h2 - 1) * g.shape.stride_h + 1 : g.shape.stride_h,
-        : (w2 - 1) * g.shape.stride_w + 1 : g.shape.stride_w,
-        :,
-        :: g.shape.dilation_h,
-        :: g.shape.dilation_w,
-    ]  # (H2, W2, D, Fh, Fw)
-    return view.transpose(0, 1, 3, 4, 2)  # (H2, W2, Fh, Fw, D)
+def _windows(layer: Layer) -> Windows:
+    """Read-only view ``(H2, W2, Fh, Fw, D)`` of every receptive field in the padded input."""
+    return _conv_windows(layer.x_padded, layer.geometry)
 
 
-def _pre(layer: Layer, windows: FloatArray) -> FloatArray:
+def _pre(layer: Layer, windows: Windows) -> FloatArray:
     """Pre-activation output ``(H2, W2, K)``: every neuron's dot product plus its bias."""
     spec = "ijabc,kabc->ijk" if layer.connectivity == "shared" else "ijabc,ijkabc->ijk"
     pre: FloatArray = np.einsum(spec, windows, layer.weights, optimize=True) + layer.bias
@@ -91,25 +75,6 @@ def _through_activation(layer: Layer, upstream: FloatArray, pre: FloatArray) -> 
     if layer.activation == "relu":
         return upstream * (pre > 0)
     return upstream
-
-
-def _step_position(geometry: Geometry, t: int, order: str) -> tuple[int, int, int]:
-    """Output neuron ``(i, j, d)`` of step ``t`` (docs/design.md's step orders).
-
-    Private twin of ``engine.trace.step_position``, so backward does not wait on trace.py.
-    """
-    if order not in ORDERS:
-        raise LayerError("order", f"{order!r} is not one of {', '.join(ORDERS)}")
-    total = geometry.steps
-    if not 0 <= t < total:
-        raise LayerError("step", f"step {t} is outside 0..{total - 1}")
-    h2, w2, k = geometry.output_shape
-    if order == "depth_slice":
-        d, position = divmod(t, h2 * w2)
-    else:
-        position, d = divmod(t, k)
-    i, j = divmod(position, w2)
-    return i, j, d
 
 
 # ----------------------------------------------------------------------------- whole layer
@@ -246,7 +211,7 @@ def weight_gradient_contribution(
     >>> weight_gradient_contribution(layer, np.full((2, 2, 1), 2.0), 3)[..., 0].tolist()
     [[8.0, 10.0], [14.0, 16.0]]
     """
-    i, j, d = _step_position(layer.geometry, t, order)
+    i, j, d = step_position(layer.geometry, t, order)
     up = _upstream(layer, upstream)
     window = _windows(layer)[i, j]  # (Fh, Fw, D)
     grad = up[i, j, d]
@@ -280,7 +245,7 @@ def weight_gradient_running(
     """
     if layer.connectivity == "local":
         return weight_gradient_contribution(layer, upstream, t, order)
-    i, j, d = _step_position(layer.geometry, t, order)
+    i, j, d = step_position(layer.geometry, t, order)
     up = _upstream(layer, upstream)
     windows = _windows(layer)  # (H2, W2, Fh, Fw, D)
     # Full rows 0..i-1, then row i up to column j: no copy of the strided view needed.

@@ -329,8 +329,8 @@ def test_step_outside_the_trace_is_refused(t: int) -> None:
     layer = build_layer(LayerShape.square(5, 3, 2, 3, stride=2, padding=1))  # 3*3*2 = 18 steps
     with pytest.raises(LayerError) as caught:
         weight_gradient_running(layer, np.ones((3, 3, 2)), t)
-    assert caught.value.field == "step"
-    assert "0..17" in caught.value.reason
+    assert caught.value.field == "start"
+    assert "0 to 17" in caught.value.reason
 
 
 def test_unknown_order_is_refused() -> None:
