@@ -22,8 +22,8 @@ from typing import Literal, TypeVar
 
 import numpy as np
 import numpy.typing as npt
-from numpy.lib.stride_tricks import sliding_window_view
 
+from engine.conv import activate, windows
 from engine.errors import LayerError
 from engine.geometry import Geometry
 from engine.layer import Layer
@@ -191,10 +191,6 @@ def expression(layer: Layer, i: int, j: int, d: int) -> str:
 
 
 # ----------------------------------------------------------------------------- one step
-
-
-def _activate(pre: FloatArray, activation: str) -> FloatArray:
-    return np.maximum(pre, 0.0) if activation == "relu" else pre
 
 
 def _read_only(array: _A) -> _A:
@@ -404,20 +400,6 @@ class StepRange:
         )
 
 
-def _window_view(layer: Layer) -> FloatArray:
-    """``(>=H2, >=W2, Fh, Fw, D)`` read-only strided view of every window of ``x_padded``.
-
-    May hold a few positions past the output when fit="floor" dropped them; callers index
-    with in-range ``(i, j)`` only.
-    """
-    s = layer.geometry.shape
-    span_h = s.dilation_h * (s.filter_height - 1) + 1
-    span_w = s.dilation_w * (s.filter_width - 1) + 1
-    view = sliding_window_view(layer.x_padded, (span_h, span_w), axis=(0, 1))  # (., ., D, sh, sw)
-    view = view[:: s.stride_h, :: s.stride_w, :, :: s.dilation_h, :: s.dilation_w]
-    return view.transpose(0, 1, 3, 4, 2)  # (., ., Fh, Fw, D)
-
-
 def steps(layer: Layer, start: int, count: int, order: Order = "depth_slice") -> StepRange:
     """Steps ``start`` to ``start + count - 1`` in one vectorised call.
 
@@ -465,7 +447,8 @@ def steps(layer: Layer, start: int, count: int, order: Order = "depth_slice") ->
     i, j, d = _positions(geometry, t, order)  # (n,) each
     row_start, col_start = i * s.stride_h, j * s.stride_w  # (n,)
 
-    window = _window_view(layer)[i, j]  # (n, Fh, Fw, D), gathered in one fancy index
+    # (n, Fh, Fw, D): one fancy index into the strided view gathers every window at once
+    window = np.asarray(windows(layer.x_padded, geometry)[i, j], dtype=np.float64)
     if layer.connectivity == "shared":
         weights = layer.weights[d]  # (n, Fh, Fw, D)
         bias = layer.bias[d]  # (n,)
@@ -494,7 +477,7 @@ def steps(layer: Layer, start: int, count: int, order: Order = "depth_slice") ->
         channel_sums=_read_only(channel_sums),
         bias=_read_only(bias),
         pre=_read_only(pre),
-        post=_read_only(_activate(pre, layer.activation)),
+        post=_read_only(np.asarray(activate(pre, layer.activation), dtype=np.float64)),
         expressions=expressions,
         input_extent=(s.height, s.width, p.top, p.left, s.filter_height, s.filter_width),
     )

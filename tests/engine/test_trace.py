@@ -1,0 +1,517 @@
+"""Tests for engine/trace.py: step numbering, single steps, ranges, expressions, the inverse.
+
+Expectations come from the notes, hand arithmetic and naive loops written here, never from
+the code under test.
+"""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import replace
+
+import numpy as np
+import pytest
+
+from engine.conv import forward
+from engine.errors import LayerError
+from engine.geometry import LayerShape, Padding, resolve
+from engine.layer import Activation, Connectivity, Layer, build_layer
+from engine.tensors import Fill
+from engine.trace import (
+    MAX_STEPS,
+    ORDERS,
+    Order,
+    Step,
+    expression,
+    inverse,
+    step,
+    step_number,
+    step_position,
+    steps,
+)
+
+
+def _layer(
+    shape: LayerShape,
+    seed: int,
+    connectivity: Connectivity = "shared",
+    activation: Activation = "none",
+) -> Layer:
+    """A layer of seeded normal floats: no ties or zeros that could hide a wrong index."""
+    return build_layer(
+        shape,
+        input_fill=Fill("normal", seed=seed),
+        weight_fill=Fill("normal", seed=seed + 100),
+        bias_fill=Fill("normal", seed=seed + 200),
+        connectivity=connectivity,
+        activation=activation,
+    )
+
+
+# Small layers covering every geometry feature: per-side padding, unequal strides, dilation,
+# non-square inputs and filters, fit policies, local connectivity, ReLU.
+RANDOM_LAYERS = {
+    "square-p1": lambda: _layer(LayerShape.square(7, 3, 2, 3, stride=1, padding=1), 1),
+    "notes-11x11x4": lambda: _layer(LayerShape.square(11, 4, 2, 5, stride=2), 2),
+    "non-square-per-side-padding": lambda: _layer(
+        LayerShape(9, 6, 2, 3, 3, 2, stride_h=2, stride_w=1, padding=Padding(2, 0, 0, 1)), 3
+    ),
+    "dilated": lambda: _layer(
+        LayerShape(9, 10, 2, 2, 3, 2, stride_h=1, stride_w=2, padding=Padding(1, 1, 2, 0),
+                   dilation_h=2, dilation_w=3), 4
+    ),
+    "fit-pad": lambda: _layer(LayerShape.square(10, 2, 3, 3, stride=2, fit="pad"), 5),
+    "fit-floor": lambda: _layer(LayerShape.square(10, 2, 2, 3, stride=2, fit="floor"), 6),
+    "local-relu": lambda: _layer(
+        LayerShape(6, 5, 3, 2, 3, 2, stride_h=1, stride_w=1, padding=Padding(1, 0, 1, 1)), 7,
+        connectivity="local", activation="relu",
+    ),
+    "shared-relu-dilated-padded": lambda: _layer(
+        LayerShape.square(8, 2, 3, 3, stride=2, padding=2, dilation=2, fit="floor"), 8,
+        activation="relu",
+    ),
+}
+
+
+@pytest.fixture(params=sorted(RANDOM_LAYERS))
+def random_layer(request: pytest.FixtureRequest) -> Layer:
+    return RANDOM_LAYERS[request.param]()
+
+
+def _padded(layer: Layer) -> np.ndarray:
+    """The zero-padded input, built by hand rather than with layer.x_padded."""
+    g = layer.geometry
+    s, p = g.shape, g.padding
+    xp = np.zeros((s.height + p.top + p.bottom, s.width + p.left + p.right, s.depth))
+    xp[p.top : p.top + s.height, p.left : p.left + s.width] = layer.x
+    return xp
+
+
+def _naive_pre(layer: Layer) -> np.ndarray:
+    """The notes' loops, scalar by scalar: (H2, W2, K) before the activation."""
+    g = layer.geometry
+    s = g.shape
+    xp = _padded(layer)
+    h2, w2, k = g.output_shape
+    out = np.zeros((h2, w2, k))
+    for i, j, d in itertools.product(range(h2), range(w2), range(k)):
+        w = layer.weights[d] if layer.connectivity == "shared" else layer.weights[i, j, d]
+        total = layer.bias[d] if layer.connectivity == "shared" else layer.bias[i, j, d]
+        for a, b, c in itertools.product(
+            range(s.filter_height), range(s.filter_width), range(s.depth)
+        ):
+            total += xp[i * s.stride_h + a * s.dilation_h, j * s.stride_w + b * s.dilation_w, c] * (
+                w[a, b, c]
+            )
+        out[i, j, d] = total
+    return out
+
+
+def _all_steps(layer: Layer, order: Order) -> list[Step]:
+    return [step(layer, t, order) for t in range(layer.geometry.steps)]
+
+
+# ----------------------------------------------------------------------------- numbering
+
+
+def test_depth_slice_order_walks_filter_zero_row_major_before_filter_one() -> None:
+    g = resolve(LayerShape.square(5, 3, 2, 3, stride=2, padding=1))  # output 3x3x2
+    got = [step_position(g, t, "depth_slice") for t in range(18)]
+    want = [(i, j, 0) for i in range(3) for j in range(3)]
+    want += [(i, j, 1) for i in range(3) for j in range(3)]
+    assert got == want
+
+
+def test_depth_column_order_visits_every_filter_at_a_position_before_moving_on() -> None:
+    g = resolve(LayerShape.square(5, 3, 2, 3, stride=2, padding=1))
+    got = [step_position(g, t, "depth_column") for t in range(18)]
+    want = [(i, j, d) for i in range(3) for j in range(3) for d in range(2)]
+    assert got == want
+
+
+@pytest.mark.parametrize("order", ORDERS)
+def test_step_number_inverts_step_position_for_every_step(
+    random_layer: Layer, order: Order
+) -> None:
+    g = random_layer.geometry
+    seen = set()
+    for t in range(g.steps):
+        i, j, d = step_position(g, t, order)
+        assert step_number(g, i, j, d, order) == t
+        seen.add((i, j, d))
+    h2, w2, k = g.output_shape
+    assert seen == set(itertools.product(range(h2), range(w2), range(k)))
+
+
+@pytest.mark.parametrize("t", [-1, 18, 1000])
+def test_step_out_of_range_is_refused_naming_start_and_the_valid_range(t: int) -> None:
+    g = resolve(LayerShape.square(5, 3, 2, 3, stride=2, padding=1))
+    with pytest.raises(LayerError) as caught:
+        step_position(g, t, "depth_slice")
+    assert caught.value.field == "start"
+    assert "0 to 17" in caught.value.reason
+    assert str(t) in caught.value.reason
+
+
+def test_step_number_refuses_a_position_outside_the_output() -> None:
+    g = resolve(LayerShape.square(5, 3, 2, 3, stride=2, padding=1))
+    with pytest.raises(LayerError) as caught:
+        step_number(g, 0, 3, 0, "depth_slice")
+    assert caught.value.field == "position"
+    assert "j = 3" in caught.value.reason
+
+
+def test_unknown_order_is_refused_naming_order() -> None:
+    layer = build_layer(LayerShape.square(5, 3, 2, 3, stride=2, padding=1))
+    with pytest.raises(LayerError) as caught:
+        step(layer, 0, "zigzag")  # type: ignore[arg-type]
+    assert caught.value.field == "order"
+
+
+def test_alexnet_conv1_has_290400_steps_and_ends_at_54_54_95() -> None:
+    layer = build_layer(LayerShape.square(227, 3, 96, 11, stride=4))
+    g = layer.geometry
+    assert g.steps == 55 * 55 * 96 == 290_400
+    for order in ORDERS:
+        assert step_position(g, 290_399, order) == (54, 54, 95)
+    last = step(layer, 290_399)
+    by_hand = np.sum(layer.x[216:227, 216:227, :] * layer.weights[95]) + layer.bias[95]
+    assert last.row_start == 216 and last.row_stop == 227
+    assert last.pre == pytest.approx(by_hand, rel=1e-12)
+    assert last.expression == "V[54,54,95] = np.sum(X[216:227,216:227,:] * W95) + b95"
+
+
+# ----------------------------------------------------------------------------- single steps
+
+
+@pytest.mark.parametrize("order", ORDERS)
+def test_every_step_sums_its_products_plus_bias_and_all_steps_reassemble_the_output(
+    random_layer: Layer, order: Order
+) -> None:
+    want = _naive_pre(random_layer)
+    got = np.full(random_layer.geometry.output_shape, np.nan)
+    for s in _all_steps(random_layer, order):
+        assert s.products.sum() + s.bias == pytest.approx(s.pre, rel=1e-12, abs=1e-12)
+        np.testing.assert_allclose(s.channel_sums, s.products.sum(axis=(0, 1)), rtol=1e-12)
+        assert s.post == (max(s.pre, 0.0) if random_layer.activation == "relu" else s.pre)
+        got[s.i, s.j, s.d] = s.pre
+    np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-12)
+
+
+def test_steps_reassembled_equal_engine_conv_forward(random_layer: Layer) -> None:
+    result = forward(random_layer)
+    pre = np.full(random_layer.geometry.output_shape, np.nan)
+    post = np.full(random_layer.geometry.output_shape, np.nan)
+    for s in _all_steps(random_layer, "depth_column"):
+        pre[s.i, s.j, s.d], post[s.i, s.j, s.d] = s.pre, s.post
+    np.testing.assert_allclose(pre, result.pre, rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(post, result.post, rtol=1e-10, atol=1e-12)
+
+
+def test_step_window_and_weights_are_the_padded_slice_and_the_neurons_filter(
+    random_layer: Layer,
+) -> None:
+    sh = random_layer.geometry.shape
+    xp = _padded(random_layer)
+    for s in _all_steps(random_layer, "depth_slice"):
+        rows = [s.i * sh.stride_h + a * sh.dilation_h for a in range(sh.filter_height)]
+        cols = [s.j * sh.stride_w + b * sh.dilation_w for b in range(sh.filter_width)]
+        np.testing.assert_array_equal(s.window, xp[np.ix_(rows, cols)])
+        assert (s.row_start, s.row_stop - 1, s.row_step) == (rows[0], rows[-1], sh.dilation_h)
+        assert (s.col_start, s.col_stop - 1, s.col_step) == (cols[0], cols[-1], sh.dilation_w)
+        if random_layer.connectivity == "local":
+            np.testing.assert_array_equal(s.weights, random_layer.weights[s.i, s.j, s.d])
+            assert s.bias == random_layer.bias[s.i, s.j, s.d]
+        else:
+            np.testing.assert_array_equal(s.weights, random_layer.weights[s.d])
+            assert s.bias == random_layer.bias[s.d]
+
+
+def test_padding_mask_and_input_field_pick_exactly_the_non_padding_taps(
+    random_layer: Layer,
+) -> None:
+    sh, p = random_layer.geometry.shape, random_layer.geometry.padding
+    for s in _all_steps(random_layer, "depth_slice"):
+        rows = [s.row_start + a * sh.dilation_h - p.top for a in range(sh.filter_height)]
+        cols = [s.col_start + b * sh.dilation_w - p.left for b in range(sh.filter_width)]
+        want_mask = np.array(
+            [[not (0 <= r < sh.height and 0 <= c < sh.width) for c in cols] for r in rows]
+        )
+        np.testing.assert_array_equal(s.padding_mask, want_mask)
+        assert (s.window[s.padding_mask] == 0).all()
+        inside_rows = [r for r in rows if 0 <= r < sh.height]
+        inside_cols = [c for c in cols if 0 <= c < sh.width]
+        if not inside_rows or not inside_cols:
+            assert s.input_rows is None and s.input_cols is None
+            continue
+        assert s.input_rows == (inside_rows[0], inside_rows[-1] + 1)
+        assert s.input_cols == (inside_cols[0], inside_cols[-1] + 1)
+        r0, r1 = s.input_rows
+        c0, c1 = s.input_cols
+        seen = random_layer.x[r0:r1:s.row_step, c0:c1:s.col_step, :]
+        assert seen.shape[:2] == (len(inside_rows), len(inside_cols))
+
+
+def test_cs231n_demo_corner_step_masks_the_first_row_and_column_of_padding() -> None:
+    layer = build_layer(LayerShape.square(5, 3, 2, 3, stride=2, padding=1))
+    first = step(layer, 0)
+    assert first.padding_mask.tolist() == [
+        [True, True, True],
+        [True, False, False],
+        [True, False, False],
+    ]
+    assert (first.input_rows, first.input_cols) == ((0, 2), (0, 2))
+    last_of_filter_zero = step(layer, 8)  # (2, 2, 0): the bottom-right corner
+    assert last_of_filter_zero.padding_mask.tolist() == [
+        [False, False, True],
+        [False, False, True],
+        [True, True, True],
+    ]
+    assert (last_of_filter_zero.input_rows, last_of_filter_zero.input_cols) == ((3, 5), (3, 5))
+
+
+def test_field_wholly_in_padding_has_no_input_bounds() -> None:
+    layer = build_layer(LayerShape.square(3, 1, 1, 2, stride=1, padding=2))
+    corner = step(layer, 0)  # padded rows 0:2 are original rows -2, -1
+    assert corner.input_rows is None and corner.input_cols is None
+    assert corner.padding_mask.all() and corner.pre == corner.bias
+
+
+def test_dilated_field_whose_taps_straddle_the_input_holds_no_input_cell() -> None:
+    # Padded 5 wide, taps at padded 0 and 4 = original -1 and 3: both in the padding.
+    layer = build_layer(LayerShape.square(3, 1, 1, 2, stride=1, padding=1, dilation=4))
+    only = step(layer, 0)
+    assert only.input_rows is None and only.padding_mask.all()
+
+
+def test_step_arrays_are_read_only() -> None:
+    layer = build_layer(LayerShape.square(5, 3, 2, 3, stride=2, padding=1))
+    s = step(layer, 4)
+    with pytest.raises(ValueError, match="read-only"):
+        s.window[0, 0, 0] = 99.0
+    assert layer.x_padded.flags.writeable  # the layer's own array is untouched
+
+
+# ----------------------------------------------------------------------------- ranges
+
+
+@pytest.mark.parametrize("order", ORDERS)
+def test_steps_range_equals_single_steps_one_by_one(random_layer: Layer, order: Order) -> None:
+    total = random_layer.geometry.steps
+    for start in range(0, total, 7):
+        batch = steps(random_layer, start, 7, order)
+        assert len(batch) == min(7, total - start)
+        for k, got in enumerate(batch):
+            want = step(random_layer, start + k, order)
+            assert (got.t, got.order, got.i, got.j, got.d) == (
+                want.t, want.order, want.i, want.j, want.d,
+            )
+            assert (got.row_start, got.row_stop, got.row_step) == (
+                want.row_start, want.row_stop, want.row_step,
+            )
+            assert (got.col_start, got.col_stop, got.col_step) == (
+                want.col_start, want.col_stop, want.col_step,
+            )
+            assert (got.input_rows, got.input_cols) == (want.input_rows, want.input_cols)
+            assert got.expression == want.expression
+            np.testing.assert_array_equal(got.padding_mask, want.padding_mask)
+            np.testing.assert_array_equal(got.window, want.window)
+            np.testing.assert_array_equal(got.weights, want.weights)
+            np.testing.assert_array_equal(got.products, want.products)
+            np.testing.assert_allclose(got.channel_sums, want.channel_sums, rtol=1e-13)
+            assert got.bias == want.bias
+            assert got.pre == pytest.approx(want.pre, rel=1e-13, abs=1e-13)
+            assert got.post == pytest.approx(want.post, rel=1e-13, abs=1e-13)
+
+
+def test_steps_range_arrays_have_a_leading_step_axis() -> None:
+    layer = build_layer(LayerShape.square(227, 3, 96, 11, stride=4))
+    batch = steps(layer, 1000, MAX_STEPS, "depth_column")
+    assert batch.window.shape == (1000, 11, 11, 3)
+    assert batch.products.shape == batch.weights.shape == (1000, 11, 11, 3)
+    assert batch.channel_sums.shape == (1000, 3)
+    assert batch.padding_mask.shape == (1000, 11, 11)
+    assert batch.pre.shape == batch.post.shape == batch.bias.shape == (1000,)
+    # Step 1000 in depth-column order is filter 1000 % 96 = 40 at position 1000 // 96 = 10.
+    assert (batch.i[0], batch.j[0], batch.d[0]) == (0, 10, 40)
+    full = forward(layer).pre
+    np.testing.assert_allclose(batch.pre, full[batch.i, batch.j, batch.d], rtol=1e-10)
+
+
+def test_steps_count_is_clipped_at_the_end_of_the_trace() -> None:
+    layer = build_layer(LayerShape.square(5, 3, 2, 3, stride=2, padding=1))  # 18 steps
+    batch = steps(layer, 15, 10)
+    assert batch.t.tolist() == [15, 16, 17]
+    assert batch.total == 18 and batch.start == 15
+
+
+@pytest.mark.parametrize(("start", "count", "field"), [
+    (0, 0, "count"), (0, -3, "count"), (0, MAX_STEPS + 1, "count"),
+    (18, 1, "start"), (-1, 1, "start"),
+])
+def test_steps_refuses_bad_count_or_start_naming_the_field(
+    start: int, count: int, field: str
+) -> None:
+    layer = build_layer(LayerShape.square(5, 3, 2, 3, stride=2, padding=1))
+    with pytest.raises(LayerError) as caught:
+        steps(layer, start, count)
+    assert caught.value.field == field
+
+
+# ----------------------------------------------------------------------------- expressions
+
+NOTES_LINES = {
+    (0, 0, 0): "V[0,0,0] = np.sum(X[:5,:5,:] * W0) + b0",
+    (1, 0, 0): "V[1,0,0] = np.sum(X[2:7,:5,:] * W0) + b0",
+    (2, 0, 0): "V[2,0,0] = np.sum(X[4:9,:5,:] * W0) + b0",
+    (3, 0, 0): "V[3,0,0] = np.sum(X[6:11,:5,:] * W0) + b0",
+    (0, 0, 1): "V[0,0,1] = np.sum(X[:5,:5,:] * W1) + b1",
+    (1, 0, 1): "V[1,0,1] = np.sum(X[2:7,:5,:] * W1) + b1",
+    (2, 0, 1): "V[2,0,1] = np.sum(X[4:9,:5,:] * W1) + b1",
+    (3, 0, 1): "V[3,0,1] = np.sum(X[6:11,:5,:] * W1) + b1",
+    (0, 1, 1): "V[0,1,1] = np.sum(X[:5,2:7,:] * W1) + b1",
+    (2, 3, 1): "V[2,3,1] = np.sum(X[4:9,6:11,:] * W1) + b1",
+}
+
+
+def _notes_layer() -> Layer:
+    # X.shape (11,11,4), F=5, S=2, P=0, two filters (the notes compute W0 and W1).
+    return _layer(LayerShape.square(11, 4, 2, 5, stride=2), 11)
+
+
+def test_notes_numpy_example_expressions_come_out_exactly_as_printed() -> None:
+    layer = _notes_layer()
+    for (i, j, d), line in NOTES_LINES.items():
+        assert expression(layer, i, j, d) == line
+        t = step_number(layer.geometry, i, j, d, "depth_slice")
+        assert step(layer, t).expression == line
+
+
+def test_notes_expressions_evaluated_against_x_w0_b0_give_the_output() -> None:
+    layer = _notes_layer()
+    want = _naive_pre(layer)
+    names = {
+        "np": np, "X": layer.x,
+        "W0": layer.weights[0], "b0": layer.bias[0],
+        "W1": layer.weights[1], "b1": layer.bias[1],
+    }
+    for (i, j, d), line in NOTES_LINES.items():
+        target, right = line.split(" = ", 1)
+        assert target == f"V[{i},{j},{d}]"
+        assert eval(right, names) == pytest.approx(want[i, j, d], rel=1e-12)
+    # The whole line as a statement fills V as the notes say.
+    names["V"] = np.zeros((4, 4, 2))
+    for line in NOTES_LINES.values():
+        exec(line, names)
+    for i, j, d in NOTES_LINES:
+        assert names["V"][i, j, d] == pytest.approx(want[i, j, d], rel=1e-12)
+
+
+def test_padded_layer_expression_names_xp_and_evaluates_against_the_padded_input() -> None:
+    layer = _layer(LayerShape.square(5, 3, 2, 3, stride=2, padding=1), 12)
+    want = _naive_pre(layer)
+    assert expression(layer, 0, 0, 0) == "V[0,0,0] = np.sum(Xp[:3,:3,:] * W0) + b0"
+    assert expression(layer, 2, 1, 1) == "V[2,1,1] = np.sum(Xp[4:7,2:5,:] * W1) + b1"
+    names = {"np": np, "Xp": _padded(layer), "W0": layer.weights[0], "W1": layer.weights[1],
+             "b0": layer.bias[0], "b1": layer.bias[1]}
+    for t in range(layer.geometry.steps):
+        s = step(layer, t)
+        assert eval(s.expression.split(" = ", 1)[1], names) == pytest.approx(want[s.i, s.j, s.d])
+
+
+def test_fit_pad_extra_rows_alone_make_the_expression_name_xp() -> None:
+    layer = _layer(LayerShape.square(10, 1, 1, 3, stride=2, fit="pad"), 13)  # pads 1 at end
+    assert layer.geometry.padding == Padding(0, 1, 0, 1)
+    assert expression(layer, 4, 4, 0) == "V[4,4,0] = np.sum(Xp[8:11,8:11,:] * W0) + b0"
+
+
+def test_dilated_expression_writes_start_stop_and_step_and_evaluates() -> None:
+    layer = _layer(LayerShape.square(9, 2, 1, 3, stride=1, dilation=2), 14)  # output 5x5
+    assert expression(layer, 0, 0, 0) == "V[0,0,0] = np.sum(X[0:5:2,0:5:2,:] * W0) + b0"
+    assert expression(layer, 1, 4, 0) == "V[1,4,0] = np.sum(X[1:6:2,4:9:2,:] * W0) + b0"
+    want = _naive_pre(layer)
+    names = {"np": np, "X": layer.x, "W0": layer.weights[0], "b0": layer.bias[0]}
+    for i, j in itertools.product(range(5), range(5)):
+        right = expression(layer, i, j, 0).split(" = ", 1)[1]
+        assert eval(right, names) == pytest.approx(want[i, j, 0], rel=1e-12)
+
+
+def test_dilation_on_one_axis_only_adds_a_step_on_that_axis() -> None:
+    shape = replace(LayerShape.square(9, 1, 1, 3), dilation_w=3)  # span 7 wide
+    layer = _layer(shape, 15)
+    assert expression(layer, 6, 2, 0) == "V[6,2,0] = np.sum(X[6:9,2:9:3,:] * W0) + b0"
+
+
+def test_locally_connected_expression_uses_the_neurons_own_weights_and_bias() -> None:
+    layer = _layer(LayerShape.square(5, 2, 2, 3, stride=1), 16, connectivity="local")
+    assert expression(layer, 0, 0, 1) == "V[0,0,1] = np.sum(X[:3,:3,:] * W[0,0,1]) + b[0,0,1]"
+    want = _naive_pre(layer)
+    names = {"np": np, "X": layer.x, "W": layer.weights, "b": layer.bias}
+    for t in range(layer.geometry.steps):
+        s = step(layer, t, "depth_column")
+        assert eval(s.expression.split(" = ", 1)[1], names) == pytest.approx(want[s.i, s.j, s.d])
+
+
+def test_expression_refuses_a_position_outside_the_output() -> None:
+    with pytest.raises(LayerError) as caught:
+        expression(_notes_layer(), 4, 0, 0)
+    assert caught.value.field == "position"
+
+
+# ----------------------------------------------------------------------------- inverse
+
+
+def _brute_force_inverse(layer: Layer, row: int, col: int) -> list[tuple[int, int, int, int]]:
+    g = layer.geometry
+    s, p = g.shape, g.padding
+    hits = []
+    for i, j in itertools.product(range(g.out_height), range(g.out_width)):
+        for a, b in itertools.product(range(s.filter_height), range(s.filter_width)):
+            r = i * s.stride_h + a * s.dilation_h - p.top
+            c = j * s.stride_w + b * s.dilation_w - p.left
+            if (r, c) == (row, col):
+                hits.append((i, j, a, b))
+    return sorted(hits)
+
+
+def test_inverse_agrees_with_a_brute_force_scan_of_every_position(random_layer: Layer) -> None:
+    s = random_layer.geometry.shape
+    for row, col in itertools.product(range(s.height), range(s.width)):
+        found = inverse(random_layer, row, col)
+        got = [(t.i, t.j, t.tap_row, t.tap_col) for t in found.taps]
+        assert got == _brute_force_inverse(random_layer, row, col)
+        assert (found.row, found.col, found.filters) == (row, col, s.filters)
+
+
+def test_inverse_tap_points_at_the_cell_inside_the_steps_window() -> None:
+    layer = _layer(LayerShape.square(7, 2, 2, 3, stride=2, padding=1, dilation=2, fit="floor"), 17)
+    for row, col in itertools.product(range(7), range(7)):
+        for tap in inverse(layer, row, col).taps:
+            s = step(layer, step_number(layer.geometry, tap.i, tap.j, 1))
+            np.testing.assert_array_equal(s.window[tap.tap_row, tap.tap_col], layer.x[row, col])
+            assert not s.padding_mask[tap.tap_row, tap.tap_col]
+
+
+def test_alexnet_centre_cell_is_seen_by_three_rows_and_three_columns_of_neurons() -> None:
+    layer = build_layer(LayerShape.square(227, 3, 96, 11, stride=4))
+    # Rows i with 4i <= 113 <= 4i + 10: i = 26, 27, 28 (taps 9, 5, 1); columns likewise.
+    found = inverse(layer, 113, 113)
+    assert [(t.i, t.j, t.tap_row, t.tap_col) for t in found.taps] == [
+        (i, j, 113 - 4 * i, 113 - 4 * j) for i in (26, 27, 28) for j in (26, 27, 28)
+    ]
+    assert found.filters == 96
+
+
+def test_inverse_of_a_cell_no_window_reaches_is_empty() -> None:
+    layer = build_layer(LayerShape.square(10, 1, 1, 3, stride=2, fit="floor"))  # drops col 9
+    assert inverse(layer, 0, 9).taps == ()
+    assert len(inverse(layer, 0, 8).taps) == 1
+
+
+@pytest.mark.parametrize(("row", "col"), [(-1, 0), (0, 5), (5, 0), (2, -3)])
+def test_inverse_refuses_a_cell_outside_the_input_naming_cell(row: int, col: int) -> None:
+    layer = build_layer(LayerShape.square(5, 3, 2, 3, stride=2, padding=1))
+    with pytest.raises(LayerError) as caught:
+        inverse(layer, row, col)
+    assert caught.value.field == "cell"
+    assert "5x5" in caught.value.reason
