@@ -1,0 +1,90 @@
+"""Every error the API answers, in FastAPI's one shape.
+
+``{"detail": [{"loc": [...], "msg": "...", "type": "..."}]}`` for engine refusals (422),
+request-validation failures (422), bodies over the limit (413) and unknown presets (404).
+Engine errors are translated here once; handlers just let them rise.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from starlette.exceptions import HTTPException
+from starlette.responses import Response
+
+from app.encoding import OrjsonResponse
+from engine.errors import LayerError
+from engine.geometry import GeometryError
+
+
+def detail(loc: list[str | int], msg: str, kind: str, **ctx: Any) -> dict[str, Any]:
+    """One entry of a ``detail`` list.
+
+    Examples
+    --------
+    >>> detail(["body", "stride"], "does not fit", "layer_error")
+    {'loc': ['body', 'stride'], 'msg': 'does not fit', 'type': 'layer_error'}
+    """
+    entry: dict[str, Any] = {"loc": loc, "msg": msg, "type": kind}
+    if ctx:
+        entry["ctx"] = ctx
+    return entry
+
+
+def layer_error_detail(error: LayerError) -> dict[str, Any]:
+    """An engine refusal as a detail entry; a geometry misfit also carries its suggestions."""
+    loc: list[str | int] = ["body", *error.field.split(".")]
+    if isinstance(error, GeometryError) and (
+        error.suggestions.changes or error.suggestions.notes
+    ):
+        return detail(
+            loc, error.reason, "layer_error",
+            suggestions=[
+                {"field": s.field, "value": s.value, "output": list(s.output), "text": s.text}
+                for s in error.suggestions.changes
+            ],
+            notes=list(error.suggestions.notes),
+        )
+    return detail(loc, error.reason, "layer_error")
+
+
+async def on_layer_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, LayerError)  # registered for LayerError only (typing narrowing)
+    return OrjsonResponse({"detail": [layer_error_detail(exc)]}, status_code=422)
+
+
+def _validation_entry(error: dict[str, Any]) -> dict[str, Any]:
+    # Drop "input" (it would echo a whole 2 MB array back) and "url"; stringify ctx values,
+    # which pydantic may fill with exception objects.
+    entry = detail(list(error["loc"]), str(error["msg"]), str(error["type"]))
+    ctx = error.get("ctx")
+    if error["type"] == "json_invalid" and ctx:
+        entry["msg"] = f"the body is not valid JSON: {ctx.get('error')}"
+    elif ctx:
+        entry["ctx"] = {key: str(value) for key, value in ctx.items()}
+    return entry
+
+
+async def on_validation_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, RequestValidationError)
+    return OrjsonResponse(
+        {"detail": [_validation_entry(dict(error)) for error in exc.errors()]}, status_code=422
+    )
+
+
+async def on_http_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, HTTPException)
+    body: Any = exc.detail
+    if not isinstance(body, list):
+        kind = "body_too_large" if exc.status_code == 413 else "http_error"
+        body = [detail(["body"] if exc.status_code == 413 else [], str(body), kind)]
+    return OrjsonResponse({"detail": body}, status_code=exc.status_code, headers=exc.headers)
+
+
+def install(app: FastAPI) -> None:
+    """Register the handlers on ``app``."""
+    app.add_exception_handler(LayerError, on_layer_error)
+    app.add_exception_handler(RequestValidationError, on_validation_error)
+    app.add_exception_handler(HTTPException, on_http_error)

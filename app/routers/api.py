@@ -1,0 +1,156 @@
+"""The REST API under /api (docs/design.md, "REST API").
+
+Each handler: schema in, limits checked by :mod:`app.convert` before any array exists, one
+engine call, schema out. Answers with big arrays go straight to orjson; engine refusals rise
+as :class:`engine.errors.LayerError` and :mod:`app.errors` turns them into 422s.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Coroutine
+from typing import Annotated, Any
+
+import numpy as np
+from fastapi import APIRouter, Depends, HTTPException, Query, Request
+from fastapi.routing import APIRoute
+from starlette.responses import Response
+
+from app import convert
+from app.cli import package_version
+from app.config import Settings, get_settings
+from app.encoding import Encoding, OrjsonResponse, encode
+from app.errors import detail
+from app.schemas import (
+    BackwardRequest,
+    BackwardResult,
+    ForwardResult,
+    GeometryResult,
+    HealthResult,
+    InverseRequest,
+    InverseResult,
+    LayerSpec,
+    PresetResult,
+    StepsRequest,
+    StepsResult,
+    TapResult,
+)
+from engine import backward as engine_backward
+from engine import conv, trace
+from engine.presets import PRESETS
+
+
+class OrjsonRequest(Request):
+    """A request whose JSON body orjson parses: it refuses NaN/Infinity literals and
+    nesting deeper than 1024 levels with a ``JSONDecodeError`` (FastAPI answers 422),
+    where the stdlib parser accepts NaN and hits RecursionError (a 400 or worse)."""
+
+    async def json(self) -> Any:
+        if not hasattr(self, "_json"):
+            import orjson
+
+            self._json = orjson.loads(await self.body())
+        return self._json
+
+
+class OrjsonRoute(APIRoute):
+    """Routes that read their bodies with :class:`OrjsonRequest`."""
+
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        handler = super().get_route_handler()
+
+        async def with_orjson(request: Request) -> Response:
+            return await handler(OrjsonRequest(request.scope, request.receive))
+
+        return with_orjson
+
+
+router = APIRouter(prefix="/api", tags=["api"], route_class=OrjsonRoute)
+
+SettingsDep = Annotated[Settings, Depends(get_settings)]
+EncodingQuery = Annotated[
+    Encoding, Query(description="json: nested lists; compact: base64 float32 (smaller, faster)")
+]
+
+
+@router.get("/health")
+def health() -> HealthResult:
+    """Liveness and the server's version."""
+    return HealthResult(status="ok", version=package_version())
+
+
+@router.get("/presets")
+def presets() -> list[PresetResult]:
+    """Every preset layer (the notes' examples), as layer specs."""
+    return [convert.preset_result(preset) for preset in PRESETS.values()]
+
+
+@router.get("/presets/{name}")
+def preset(name: str) -> PresetResult:
+    """One preset by name; 404 lists the known names."""
+    if name not in PRESETS:
+        known = ", ".join(PRESETS)
+        raise HTTPException(404, [detail(["path", "name"], f"no preset {name!r}; known presets: "
+                                         f"{known}", "unknown_preset")])
+    return convert.preset_result(PRESETS[name])
+
+
+@router.post("/geometry")
+def geometry(spec: LayerSpec, settings: SettingsDep) -> GeometryResult:
+    """Sizes with their arithmetic, fit outcome, suggestions and counts; a misfit is 200."""
+    return convert.geometry_result(spec, settings)
+
+
+@router.post("/forward", response_model=ForwardResult)
+def forward(spec: LayerSpec, settings: SettingsDep, encoding: EncodingQuery = "json") -> Response:
+    """The whole forward pass: padded input, filters, biases, output before/after activation."""
+    layer = convert.build(spec, settings, convert.forward_cost)
+    dtype = np.float32 if encoding == "compact" else np.float64
+    result = conv.forward(layer, dtype=dtype)
+    pre = None if layer.activation == "none" else encode(result.pre, encoding)
+    return OrjsonResponse(ForwardResult.model_construct(
+        padded_input=encode(layer.x_padded, encoding),
+        filters=encode(layer.weights, encoding),
+        bias=encode(layer.bias, encoding),
+        output_pre=pre,
+        output=encode(result.post, encoding),
+        geometry=convert.geometry_result(spec, settings),
+    ))
+
+
+@router.post("/steps", response_model=StepsResult)
+def steps(body: StepsRequest, settings: SettingsDep) -> Response:
+    """Steps ``start .. start+count-1`` (one neuron each); with ``upstream``, each step's
+    weight-gradient contribution and its filter's running sum."""
+    convert.check_steps(body.count, settings)
+    cost = convert.steps_cost(body.count, body.upstream is not None)
+    layer = convert.build(body.layer, settings, cost, at="layer")
+    found = trace.steps(layer, body.start, body.count, body.order)
+    upstream = None if body.upstream is None else convert.upstream_array(
+        body.upstream.values, body.upstream.fill, layer
+    )
+    return OrjsonResponse(convert.steps_result(layer, found, upstream, body.encoding))
+
+
+@router.post("/inverse")
+def inverse(body: InverseRequest, settings: SettingsDep) -> InverseResult:
+    """Every output position whose receptive field holds the input cell, with the tap."""
+    layer = convert.build(body.layer, settings, at="layer")
+    found = trace.inverse(layer, body.cell[0], body.cell[1])
+    return InverseResult(
+        row=found.row, col=found.col, filters=found.filters,
+        taps=[TapResult(i=t.i, j=t.j, tap_row=t.tap_row, tap_col=t.tap_col) for t in found.taps],
+    )
+
+
+@router.post("/backward", response_model=BackwardResult)
+def backward(
+    body: BackwardRequest, settings: SettingsDep, encoding: EncodingQuery = "json"
+) -> Response:
+    """Gradients of the loss for the input, weights and biases, given the upstream gradient."""
+    layer = convert.build(body.layer, settings, convert.backward_cost, at="layer")
+    upstream = convert.upstream_array(body.upstream.values, body.upstream.fill, layer)
+    grads = engine_backward.backward(layer, upstream)
+    return OrjsonResponse(BackwardResult.model_construct(
+        dx=encode(grads.dx, encoding), dw=encode(grads.dw, encoding),
+        db=encode(grads.db, encoding),
+    ))
