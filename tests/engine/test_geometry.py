@@ -1,0 +1,235 @@
+"""engine/geometry.py against brute-force window counting and the notes' formula."""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import replace
+from fractions import Fraction
+
+import pytest
+
+from engine.geometry import (
+    GeometryError,
+    LayerShape,
+    Padding,
+    Suggestion,
+    axis_output,
+    resolve,
+    suggest,
+)
+
+
+def count_windows(padded: int, span: int, stride: int) -> int:
+    """How many windows of ``span`` cells fit in ``padded`` cells, sliding by ``stride``."""
+    count, start = 0, 0
+    while start + span <= padded:
+        count += 1
+        start += stride
+    return count
+
+
+def unseen_by_brute_force(
+    size: int, pad_before: int, filter_size: int, stride: int, dilation: int, out: int
+) -> tuple[int, ...]:
+    touched = {
+        k * stride + a * dilation - pad_before for k in range(out) for a in range(filter_size)
+    }
+    return tuple(n for n in range(size) if n not in touched)
+
+
+# ----------------------------------------------------------------------------- the formula
+
+
+def test_axis_output_is_the_notes_formula_for_symmetric_padding() -> None:
+    for w, f, s, p in itertools.product(range(1, 16), range(1, 8), range(1, 5), range(0, 4)):
+        if f > w + 2 * p:
+            continue
+        assert axis_output(w, f, s, p, p) == Fraction(w - f + 2 * p, s) + 1
+
+
+def test_axis_output_counts_the_windows_that_fit_when_it_is_whole() -> None:
+    for n, f, s, before, after, d in itertools.product(
+        range(1, 13), range(1, 5), range(1, 4), range(3), range(3), range(1, 3)
+    ):
+        span = d * (f - 1) + 1
+        padded = n + before + after
+        if span > padded:
+            continue
+        exact = axis_output(n, f, s, before, after, d)
+        fits = (padded - span) % s == 0
+        assert (exact.denominator == 1) == fits
+        if fits:
+            assert exact == count_windows(padded, span, s)
+
+
+def test_each_axis_uses_its_own_sizes() -> None:
+    # Height: (7 - 3 + 1 + 2)/1 + 1 = 8; width: (9 - 2*(2 - 1) - 1 + 0 + 0)/3 + 1 = 3.
+    shape = LayerShape(7, 9, 2, 4, 3, 2, stride_h=1, stride_w=3,
+                       padding=Padding(1, 2, 0, 0), dilation_w=2)
+    geometry = resolve(shape)
+    assert geometry.output_shape == (8, 3, 4)
+    assert geometry.padded_shape == (10, 9, 2)
+    assert geometry.height.arithmetic == "(7 - 3 + 1 + 2)/1 + 1 = 8"
+    assert geometry.width.span == 3
+
+
+# ----------------------------------------------------------------------------- fit policies
+
+
+MISFITS = [
+    (n, f, s, p)
+    for n, f, s, p in itertools.product(range(3, 15), range(1, 6), range(2, 5), range(0, 3))
+    if f <= n + 2 * p and (n + 2 * p - f) % s != 0
+]
+
+
+def test_there_are_misfits_to_check() -> None:
+    assert len(MISFITS) > 100
+
+
+@pytest.mark.parametrize("dilation", [1, 2])
+def test_fit_floor_drops_the_last_positions_and_reports_unseen_cells(dilation: int) -> None:
+    for n, f, s, p in MISFITS:
+        span = dilation * (f - 1) + 1
+        if span > n + 2 * p:
+            continue
+        shape = LayerShape.square(n, 1, 1, f, stride=s, padding=p, dilation=dilation, fit="floor")
+        geometry = resolve(shape)
+        out = count_windows(n + 2 * p, span, s)
+        assert geometry.out_height == geometry.out_width == out
+        assert geometry.width.extra_padding == 0
+        expected = unseen_by_brute_force(n, p, f, s, dilation, out)
+        assert geometry.width.unseen == expected
+        assert geometry.height.unseen == expected
+
+
+def test_fit_floor_on_the_notes_4_5_case_leaves_the_last_column_unseen() -> None:
+    # Windows at 0, 2, 4, 6 cover columns 0..8; column 9 is never looked at.
+    geometry = resolve(LayerShape.square(10, 1, 1, 3, stride=2, fit="floor"))
+    assert geometry.out_width == 4
+    assert geometry.width.unseen == (9,)
+
+
+def test_fit_pad_adds_the_fewest_bottom_right_zeros_that_make_it_fit() -> None:
+    for n, f, s, p in MISFITS:
+        geometry = resolve(LayerShape.square(n, 1, 1, f, stride=s, padding=p, fit="pad"))
+        extra = next(e for e in range(s) if (n + 2 * p + e - f) % s == 0)
+        assert geometry.width.extra_padding == extra
+        assert geometry.height.extra_padding == extra
+        assert geometry.out_width == count_windows(n + 2 * p + extra, f, s)
+        assert geometry.padding == Padding(p, p + extra, p, p + extra)
+        out = geometry.out_width
+        assert geometry.width.unseen == unseen_by_brute_force(n, p, f, s, 1, out)
+        if f >= s:  # windows overlap or touch, so padding the end leaves no cell unseen
+            assert geometry.width.unseen == ()
+
+
+def test_fit_error_refuses_a_misfit_with_the_arithmetic() -> None:
+    with pytest.raises(GeometryError) as caught:
+        resolve(LayerShape.square(10, 1, 1, 3, stride=2))
+    assert caught.value.field == "stride"
+    assert "(10 - 3 + 2*0)/2 + 1 = 4.5 is not an integer" in caught.value.reason
+    assert caught.value.suggestions.changes  # a refusal always comes with a way out
+
+
+def test_whole_sizes_are_the_same_under_every_fit_policy() -> None:
+    for fit in ("error", "floor", "pad"):
+        geometry = resolve(LayerShape.square(7, 1, 1, 3, stride=2, fit=fit))
+        assert geometry.output_shape == (3, 3, 1)
+        assert geometry.height.extra_padding == 0 and geometry.height.unseen == ()
+
+
+# ----------------------------------------------------------------------------- suggestions
+
+
+def apply(shape: LayerShape, change: Suggestion) -> LayerShape:
+    """Assign a suggestion's value to its spec field, as a client would."""
+    value = change.value
+    if change.field == "padding":
+        assert isinstance(value, int | list)
+        return replace(shape, padding=Padding.of(value))
+    if change.field == "stride":
+        assert isinstance(value, int)
+        return replace(shape, stride_h=value, stride_w=value)
+    if change.field == "filters.size":
+        assert isinstance(value, int)
+        return replace(shape, filter_height=value, filter_width=value)
+    assert change.field == "fit"
+    return replace(shape, fit=value)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(("n", "f", "s", "p"), MISFITS[::7])
+def test_every_suggestion_fits_when_applied(n: int, f: int, s: int, p: int) -> None:
+    shape = LayerShape.square(n, 2, 1, f, stride=s, padding=p)
+    found = suggest(shape)
+    assert found.changes
+    for change in found.changes:
+        geometry = resolve(apply(shape, change))
+        assert (geometry.out_height, geometry.out_width) == change.output
+        if change.field != "fit":
+            # A change of a size fits exactly: no policy needed.
+            assert geometry.height.fits and geometry.width.fits
+
+
+def test_suggestions_for_alexnet_224_include_the_three_extra_pixels() -> None:
+    shape = LayerShape.square(224, 3, 96, 11, stride=4)
+    found = suggest(shape)
+    fixes = {(c.field, str(c.value)): c.output for c in found.changes}
+    assert fixes[("padding", "[0, 3, 0, 3]")] == (55, 55)
+    assert fixes[("fit", "pad")] == (55, 55)
+
+
+# ----------------------------------------------------------------------------- refusals
+
+
+@pytest.mark.parametrize(
+    ("changes", "field", "words"),
+    [
+        ({"height": 0}, "input.shape", "height is 0"),
+        ({"width": -3}, "input.shape", "width is -3"),
+        ({"depth": 0}, "input.shape", "depth is 0"),
+        ({"filters": 0}, "filters.count", "number of filters is 0"),
+        ({"filter_height": 0}, "filters.size", "filter height is 0"),
+        ({"stride_w": 0}, "stride", "horizontal stride is 0"),
+        ({"dilation_h": 0}, "dilation", "vertical dilation is 0"),
+        ({"padding": Padding(0, 0, -1, 0)}, "padding", "left padding is -1"),
+        ({"fit": "crop"}, "fit", "'crop'"),
+    ],
+)
+def test_impossible_values_are_refused_naming_the_field(
+    changes: dict[str, object], field: str, words: str
+) -> None:
+    shape = replace(LayerShape.square(5, 3, 2, 3, stride=2, padding=1), **changes)  # type: ignore[arg-type]
+    with pytest.raises(GeometryError) as caught:
+        resolve(shape)
+    assert caught.value.field == field
+    assert words in caught.value.reason
+
+
+def test_filter_larger_than_the_padded_input_is_refused_with_the_sizes() -> None:
+    with pytest.raises(GeometryError) as caught:
+        resolve(LayerShape.square(4, 1, 1, 7, padding=1))
+    assert caught.value.field == "filters.size"
+    assert "spans 7" in caught.value.reason and "6" in caught.value.reason
+
+
+def test_dilated_filter_spanning_past_the_input_is_refused() -> None:
+    # A 3-wide filter at dilation 3 spans 7 cells; the input is 6.
+    with pytest.raises(GeometryError) as caught:
+        resolve(LayerShape.square(6, 1, 1, 3, dilation=3))
+    assert caught.value.field == "filters.size"
+    assert "spans 7" in caught.value.reason
+
+
+def test_padding_with_three_numbers_is_refused() -> None:
+    with pytest.raises(GeometryError) as caught:
+        Padding.of((1, 2, 3))
+    assert caught.value.field == "padding"
+
+
+def test_padding_forms_expand_per_side() -> None:
+    assert Padding.of(2) == Padding(2, 2, 2, 2)
+    assert Padding.of((1, 3)) == Padding(1, 1, 3, 3)
+    assert Padding.of([1, 2, 3, 4]) == Padding(1, 2, 3, 4)
+    assert Padding(1, 2, 3, 4).along("height") == (1, 2)
+    assert Padding(1, 2, 3, 4).along("width") == (3, 4)
