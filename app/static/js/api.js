@@ -1,0 +1,101 @@
+// The page's only way to the engine: the public REST API under /api. Arrays come back either
+// as nested lists or in the compact encoding; both become a Tensor {shape, data}.
+
+export class ApiError extends Error {
+  /** `detail` is FastAPI's list of {loc, msg, type}; `status` the HTTP status. */
+  constructor(status, detail) {
+    const list = Array.isArray(detail) ? detail : [{ loc: [], msg: String(detail), type: "error" }];
+    super(list.map((d) => d.msg).join("; "));
+    this.status = status;
+    this.detail = list;
+  }
+}
+
+async function call(method, path, body, signal) {
+  let response;
+  try {
+    response = await fetch(path, {
+      method,
+      headers: body === undefined ? {} : { "content-type": "application/json" },
+      body: body === undefined ? undefined : JSON.stringify(body),
+      signal,
+    });
+  } catch (error) {
+    if (error.name === "AbortError") throw error;
+    throw new ApiError(0, `the server did not answer (${error.message})`);
+  }
+  let answer = null;
+  try {
+    answer = await response.json();
+  } catch {
+    throw new ApiError(response.status, `the server sent something that is not JSON (${response.status})`);
+  }
+  if (!response.ok) throw new ApiError(response.status, answer?.detail ?? response.statusText);
+  return answer;
+}
+
+export const api = {
+  presets: (signal) => call("GET", "/api/presets", undefined, signal),
+  geometry: (layer, signal) => call("POST", "/api/geometry", layer, signal),
+  forward: (layer, signal) => call("POST", "/api/forward?encoding=compact", layer, signal),
+  steps: (body, signal) => call("POST", "/api/steps", body, signal),
+  inverse: (layer, cell, signal) => call("POST", "/api/inverse", { layer, cell }, signal),
+  backward: (layer, upstream, signal) =>
+    call("POST", "/api/backward?encoding=compact", { layer, upstream }, signal),
+};
+
+/** A read-only n-d array: `shape` and row-major `data`; `at(...index)` reads one value. */
+export class Tensor {
+  constructor(shape, data) {
+    this.shape = shape;
+    this.data = data;
+    this.strides = shape.map((_, axis) => shape.slice(axis + 1).reduce((a, b) => a * b, 1));
+  }
+
+  at(...index) {
+    let offset = 0;
+    for (let axis = 0; axis < index.length; axis += 1) offset += index[axis] * this.strides[axis];
+    return this.data[offset];
+  }
+
+  /** The sub-array at a leading index, sharing data: t.slice(k) of (K, F, F, D) is (F, F, D). */
+  slice(...lead) {
+    let offset = 0;
+    for (let axis = 0; axis < lead.length; axis += 1) offset += lead[axis] * this.strides[axis];
+    const shape = this.shape.slice(lead.length);
+    const size = shape.reduce((a, b) => a * b, 1);
+    return new Tensor(shape, this.data.subarray(offset, offset + size));
+  }
+
+  /** Back to nested lists (for sending values to the API). */
+  toNested() {
+    const build = (axis, offset) => {
+      if (axis === this.shape.length) return this.data[offset];
+      const out = [];
+      for (let n = 0; n < this.shape[axis]; n += 1) out.push(build(axis + 1, offset + n * this.strides[axis]));
+      return out;
+    };
+    return build(0, 0);
+  }
+}
+
+/** A Tensor from either encoding (or a bare number, as a 0-d tensor). */
+export function tensor(value) {
+  if (value === null || value === undefined) return null;
+  if (typeof value === "number") return new Tensor([], Float64Array.of(value));
+  if (!Array.isArray(value) && typeof value.data === "string") return decodeCompact(value);
+  const shape = [];
+  for (let level = value; Array.isArray(level); level = level[0]) shape.push(level.length);
+  const flat = value.flat(Infinity).map((v) => (typeof v === "boolean" ? Number(v) : v));
+  return new Tensor(shape, Float64Array.from(flat));
+}
+
+const DTYPES = { float32: Float32Array, float64: Float64Array, int32: Int32Array, int64: BigInt64Array, bool: Uint8Array, uint8: Uint8Array };
+
+function decodeCompact({ dtype, shape, data }) {
+  const bytes = Uint8Array.from(atob(data), (ch) => ch.charCodeAt(0));
+  const Kind = DTYPES[dtype] ?? Float32Array;
+  let array = new Kind(bytes.buffer, 0, bytes.byteLength / Kind.BYTES_PER_ELEMENT);
+  if (Kind === BigInt64Array) array = Float64Array.from(array, Number);
+  return new Tensor(shape, array);
+}

@@ -1,0 +1,132 @@
+// The control form: shows a state, reports what the person changed, and shows API errors
+// beside the control that caused them. It never renders volumes and never keeps state.
+import { qs, qsa, $on } from "./dom.js";
+
+const NUMBER_FIELDS = {
+  "#in-h": "h", "#in-w": "w", "#in-d": "d", "#f-k": "k", "#f-fh": "fh", "#f-fw": "fw",
+  "#stride": "s", "#dilation": "dil", "#pad-top": "pt", "#pad-bottom": "pb",
+  "#pad-left": "pl", "#pad-right": "pr", "#seed": "seed",
+};
+const CHOICE_FIELDS = {
+  "#fit": "fit", "#activation": "act", "#connectivity": "conn", "#fill": "fill",
+  "#order": "order", "#mode": "mode",
+};
+
+// Which error slot (and which inputs) a spec field's error belongs to.
+const ERROR_SLOTS = [
+  ["input.values", "#error-data", []],
+  ["input", "#error-input", ["#in-h", "#in-w", "#in-d"]],
+  ["filters.values", "#error-data", []],
+  ["filters.bias", "#error-data", []],
+  ["filters.count", "#error-filters", ["#f-k"]],
+  ["filters", "#error-filters", ["#f-f", "#f-fh", "#f-fw"]],
+  ["stride", "#error-stride", ["#stride"]],
+  ["padding", "#error-padding", ["#pad", "#pad-top", "#pad-bottom", "#pad-left", "#pad-right"]],
+  ["dilation", "#error-dilation", ["#dilation"]],
+  ["fit", "#error-fit", ["#fit"]],
+  ["activation", "#error-neurons", ["#activation"]],
+  ["connectivity", "#error-neurons", ["#connectivity"]],
+  ["fill", "#error-data", ["#fill", "#seed"]],
+  ["edit", "#error-data", ["#edit-cell", "#edit-value"]],
+];
+
+/** Fill the preset picker from /api/presets (titles and names are server text: textContent). */
+export function fillPresets(presets) {
+  const select = qs("#preset");
+  for (const preset of presets) {
+    const option = document.createElement("option");
+    option.value = preset.name;
+    option.textContent = preset.title;
+    select.append(option);
+  }
+}
+
+/** Show `state` in the form; `modified` says it has moved away from its preset. */
+export function showState(state, presets, modified) {
+  for (const [selector, key] of Object.entries(NUMBER_FIELDS)) qs(selector).value = String(state[key]);
+  for (const [selector, key] of Object.entries(CHOICE_FIELDS)) qs(selector).value = state[key];
+  qs("#f-f").value = state.fh === state.fw ? String(state.fh) : "";
+  const symmetric = state.pt === state.pb && state.pb === state.pl && state.pl === state.pr;
+  qs("#pad").value = symmetric ? String(state.pt) : "";
+  const preset = presets.find((p) => p.name === state.preset);
+  if (preset) qs("#preset").value = preset.name;
+  const description = preset ? preset.description : "";
+  qs("#preset-description").textContent = modified ? `${description} (Modified: your own values now.)` : description;
+  qs("#t-speed").value = String(state.speed);
+  qs("#t-loop").checked = state.loop;
+}
+
+/**
+ * Report changes: `onChange(changes)` with state keys, `onPreset(name)`, `onEdit(cellText,
+ * valueText)`, `onResetEdits()`.
+ */
+export function bindControls({ onChange, onPreset, onEdit, onResetEdits }) {
+  const whole = (node) => {
+    const value = Number(node.value);
+    return node.value.trim() !== "" && Number.isInteger(value) ? value : null;
+  };
+  for (const [selector, key] of Object.entries(NUMBER_FIELDS)) {
+    $on(qs(selector), "change", (event) => {
+      const value = whole(event.target);
+      if (value === null) return showError(key === "seed" ? "fill" : "input", `${event.target.labels[0].textContent} must be a whole number`);
+      onChange({ [key]: value });
+    });
+  }
+  for (const [selector, key] of Object.entries(CHOICE_FIELDS)) {
+    $on(qs(selector), "change", (event) => {
+      onChange({ [key]: event.target.value });
+    });
+  }
+  $on(qs("#f-f"), "change", (event) => {
+    const value = whole(event.target);
+    if (value !== null) onChange({ fh: value, fw: value });
+  });
+  $on(qs("#pad"), "change", (event) => {
+    const value = whole(event.target);
+    if (value !== null) onChange({ pt: value, pb: value, pl: value, pr: value });
+  });
+  $on(qs("#preset"), "change", (event) => {
+    onPreset(event.target.value);
+  });
+  $on(qs("#t-speed"), "change", (event) => onChange({ speed: Number(event.target.value) }));
+  $on(qs("#t-loop"), "change", (event) => onChange({ loop: event.target.checked }));
+  const edit = () => onEdit(qs("#edit-cell").value, qs("#edit-value").value);
+  $on(qs("#edit-apply"), "click", edit);
+  $on(qs("#edit-value"), "keydown", (event) => {
+    if (event.key === "Enter") {
+      event.preventDefault();
+      edit();
+    }
+  });
+  $on(qs("#edit-reset"), "click", () => onResetEdits());
+  $on(qs("#controls"), "submit", (event) => event.preventDefault());
+}
+
+/** Put a cell name in the edit box and focus the value (a click on a cell). */
+export function startEdit(cellName, current) {
+  qs("#edit-cell").value = cellName;
+  const value = qs("#edit-value");
+  value.value = current;
+  value.focus();
+  value.select();
+}
+
+/** Clear every error slot. */
+export function clearErrors() {
+  for (const node of qsa(".field-error")) node.textContent = "";
+  for (const node of qsa("[aria-invalid]")) node.removeAttribute("aria-invalid");
+}
+
+/** Show `message` beside the control for spec field `field` ("stride", "filters.size", ...). */
+export function showError(field, message) {
+  const slot = ERROR_SLOTS.find(([prefix]) => field === prefix || field.startsWith(`${prefix}.`));
+  const target = qs(slot ? slot[1] : "#error-general");
+  target.textContent = target.textContent ? `${target.textContent} ${message}` : message;
+  for (const selector of slot ? slot[2] : []) qs(selector).setAttribute("aria-invalid", "true");
+}
+
+/** The spec field of a FastAPI error `loc` (["body", "layer", "filters", "size"] -> "filters.size"). */
+export function fieldOf(loc) {
+  const parts = (loc ?? []).filter((p) => p !== "body" && p !== "layer" && typeof p === "string");
+  return parts.join(".");
+}

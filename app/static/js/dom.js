@@ -1,0 +1,44 @@
+// Tiny DOM helpers shared by every module.
+
+/** The first element matching `selector` under `root` (document by default). */
+export function qs(selector, root = document) {
+  return root.querySelector(selector);
+}
+
+/** Every element matching `selector` under `root`, as an array. */
+export function qsa(selector, root = document) {
+  return Array.from(root.querySelectorAll(selector));
+}
+
+/** addEventListener that returns its own remover. */
+export function $on(target, type, handler, options) {
+  target.addEventListener(type, handler, options);
+  return () => target.removeEventListener(type, handler, options);
+}
+
+/** An element with a class and optional text; text always goes in as textContent. */
+export function el(tag, className = "", text = null) {
+  const node = document.createElement(tag);
+  if (className) node.className = className;
+  if (text !== null) node.textContent = String(text);
+  return node;
+}
+
+/** Remove every child of `node`. */
+export function clear(node) {
+  while (node.firstChild) node.removeChild(node.firstChild);
+}
+
+/** A number as people write it: whole numbers bare, others to 4 significant digits. */
+export function fmt(value) {
+  if (value === null || value === undefined || Number.isNaN(value)) return "";
+  if (Number.isInteger(value)) return String(value);
+  const abs = Math.abs(value);
+  if (abs >= 1000 || abs < 0.001) return value.toExponential(2);
+  return String(Number(value.toPrecision(4)));
+}
+
+/** Thousands separators: 105705600 -> "105,705,600". */
+export function thousands(value) {
+  return Number(value).toLocaleString("en-US");
+}

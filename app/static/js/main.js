@@ -1,0 +1,299 @@
+// Wires the page: state <-> URL <-> controls, data from the API, views, player, keyboard.
+// Render functions only draw; every state change goes through commit().
+import { api, ApiError, tensor, Tensor } from "./api.js";
+import { bindControls, clearErrors, fieldOf, fillPresets, showError, showState, startEdit } from "./controls.js";
+import { $on, clear, fmt, qs } from "./dom.js";
+import { focusFor, pinTarget, pinText, stepOf } from "./focus.js";
+import { Player } from "./player.js";
+import { baseSpec, formatEdits, parseCellName, parseEdits, specWithEdits } from "./spec.js";
+import { DEFAULTS, layerChanged, stateFromPreset, withChanges } from "./state.js";
+import { StepCache } from "./steps.js";
+import { fromQuery, onlyPreset, toQuery } from "./url.js";
+import { createArithmeticView, createBackwardView } from "./render/arithmetic.js";
+import { maxAbsOf, renderLegend } from "./render/colors.js";
+import { createFiltersView } from "./render/filters.js";
+import { renderGeometry } from "./render/geometry.js";
+import { createInputView } from "./render/input.js";
+import { createOutputView } from "./render/output.js";
+import { bindTransport, showTransport } from "./transport.js";
+
+const app = { state: null, presets: [], model: null, views: null, cache: null, hover: null, tap: null, seq: 0, controller: null };
+const player = new Player({ tick, onChange: (playing) => showTransport(app, playing) });
+
+const presetOf = (state) => app.presets.find((p) => p.name === state.preset) ?? null;
+const modified = (state) => {
+  const preset = presetOf(state);
+  return preset ? layerChanged(stateFromPreset(preset), state) : false;
+};
+
+/** Apply `changes`; push a history entry unless `how` is "replace". */
+function commit(changes, how = "push") {
+  const before = app.state;
+  const next = withChanges(before, changes);
+  app.state = next;
+  if (how === "replace") history.replaceState(null, "", toQuery(next));
+  else history.pushState(null, "", toQuery(next));
+  showState(next, app.presets, modified(next));
+  player.setSpeed(next.speed);
+  if (needsReload(before, next)) reload();
+  else render();
+}
+
+const needsReload = (a, b) => layerChanged(a, b) || a.order !== b.order || a.mode !== b.mode || a.preset !== b.preset;
+
+function tick() {
+  const model = app.model;
+  if (!model) return false;
+  if (app.state.t >= model.total - 1) {
+    if (!app.state.loop) return false;
+    commit({ t: 0 }, "replace");
+    return true;
+  }
+  commit({ t: app.state.t + 1 }, "replace");
+  return true;
+}
+
+function onApiError(error) {
+  if (error.name === "AbortError") return;
+  const list = error instanceof ApiError ? error.detail : [{ loc: [], msg: String(error) }];
+  for (const detail of list) showError(fieldOf(detail.loc), detail.msg);
+  qs("#app").classList.add("stale");
+}
+
+async function reload() {
+  const seq = ++app.seq;
+  app.controller?.abort();
+  app.cache?.cancel();
+  const controller = new AbortController();
+  app.controller = controller;
+  const state = app.state;
+  clearErrors();
+  qs("#app").setAttribute("aria-busy", "true");
+  try {
+    let spec = baseSpec(state, presetOf(state));
+    const geometry = await api.geometry(spec, controller.signal);
+    if (seq !== app.seq) return;
+    renderGeometry(geometry, applySuggestion);
+    if (!geometry.valid) {
+      showError(geometry.error.field, geometry.error.message);
+      qs("#app").classList.add("stale");
+      return;
+    }
+    let forward = await api.forward(spec, controller.signal);
+    const edits = parseEdits(state.edits);
+    if (edits.length) {
+      const pads = padsOf(geometry);
+      const xp = tensor(forward.padded_input);
+      const withEdits = specWithEdits(spec, { x: crop(xp, pads), w: tensor(forward.filters), b: tensor(forward.bias) }, edits);
+      for (const e of withEdits.dropped) showError("edit", `${e.target}[${e.index.join(",")}] is outside this layer; ignored`);
+      spec = withEdits.spec;
+      forward = await api.forward(spec, controller.signal);
+    }
+    if (seq !== app.seq) return;
+    build(spec, geometry, forward);
+    qs("#app").classList.remove("stale");
+    if (app.state.t > app.model.total - 1) commit({ t: app.model.total - 1 }, "replace");
+    else render();
+  } catch (error) {
+    if (seq === app.seq) onApiError(error);
+  } finally {
+    if (seq === app.seq) qs("#app").setAttribute("aria-busy", "false");
+  }
+}
+
+const padsOf = (geometry) => {
+  const [top, bottom, left, right] = geometry.padding;
+  return { top, bottom, left, right };
+};
+
+/** The original input inside the padded one (data slicing, no arithmetic on values). */
+function crop(xp, pads) {
+  const [hp, wp, d] = xp.shape;
+  const h = hp - pads.top - pads.bottom;
+  const w = wp - pads.left - pads.right;
+  const data = new Float64Array(h * w * d);
+  for (let r = 0; r < h; r += 1) {
+    for (let c = 0; c < w; c += 1) {
+      for (let ch = 0; ch < d; ch += 1) data[(r * w + c) * d + ch] = xp.at(r + pads.top, c + pads.left, ch);
+    }
+  }
+  return new Tensor([h, w, d], data);
+}
+
+function build(spec, geometry, forward) {
+  const state = app.state;
+  const xp = tensor(forward.padded_input);
+  const filters = tensor(forward.filters);
+  const out = tensor(forward.output);
+  const fshape = filters.shape.slice(-3);
+  const model = {
+    spec, geometry, xp, filters, out, bias: tensor(forward.bias), conn: state.conn,
+    pads: padsOf(geometry), outShape: out.shape, filterShape: fshape, total: geometry.steps,
+    maxAbs: maxAbsOf(xp.data), wMaxAbs: maxAbsOf(filters.data), outMaxAbs: maxAbsOf(out.data),
+    inverse: new Map(),
+  };
+  app.model = model;
+  app.hover = null;
+  app.tap = null;
+  const backward = state.mode === "backward";
+  const body = { layer: spec, order: state.order };
+  if (backward) body.upstream = { fill: { kind: "integers", seed: state.seed, low: -1, high: 1 } };
+  const perStep = fshape.reduce((a, b) => a * b, 1) * (backward ? 5 : 3);
+  app.cache = new StepCache(body, model.total, perStep, (error) => (error ? onApiError(error) : render()));
+  for (const id of ["#input-grids", "#filter-grids", "#output-grids", "#products", "#backward-grids"]) clear(qs(id));
+  qs("#input-shape").textContent = `${geometry.height.size}x${geometry.width.size}x${xp.shape[2]}, padded ${xp.shape.join("x")}`;
+  qs("#filters-shape").textContent = `${state.k} x ${fshape.join("x")}${state.conn === "local" ? " at each position" : ""}`;
+  qs("#output-shape").textContent = out.shape.join("x");
+  qs("#count-output").textContent = out.shape.join(" x ");
+  qs("#backward-panel").hidden = !backward;
+  renderLegend(qs("#legend"), Math.max(model.maxAbs, model.wMaxAbs, model.outMaxAbs));
+  app.views = {
+    input: createInputView(qs("#input-grids"), model, onInputCell),
+    filters: createFiltersView(qs("#filter-grids"), model, onFilterCell),
+    arithmetic: createArithmeticView(qs("#products"), model, onTap),
+    output: createOutputView(qs("#output-grids"), model, (i, j, d) => stepOf(model.outShape, state.order, i, j, d), onOutputCell),
+    backward: backward ? createBackwardView(qs("#backward-grids"), model) : null,
+  };
+}
+
+function getInverse(row, col) {
+  const model = app.model;
+  const key = `${row},${col}`;
+  if (model.inverse.has(key)) return model.inverse.get(key) ?? undefined;
+  model.inverse.set(key, null);
+  api.inverse(model.spec, [row, col]).then((answer) => {
+    const seen = new Map(answer.taps.map((tap) => [`${tap.i},${tap.j}`, [tap.i, tap.j]]));
+    model.inverse.set(key, Array.from(seen.values()));
+    if (app.model === model) render();
+  }, onApiError);
+  return undefined;
+}
+
+/** The one focus path: hover beats a pin beats the playhead. */
+function currentFocus() {
+  const target = app.hover ?? pinTarget(app.state.pin) ?? { kind: "step", t: app.state.t };
+  return focusFor(target, app.model, app.state.order, (t) => app.cache.get(t), getInverse, app.tap);
+}
+
+function render() {
+  const model = app.model;
+  showTransport(app, player.playing);
+  if (!model || !app.views) return;
+  const focus = currentFocus();
+  const state = app.state;
+  app.views.input.update(focus);
+  app.views.filters.update(focus);
+  app.views.arithmetic.update(focus, state.act);
+  app.views.output.update(focus, state.t, state.mode === "backward");
+  app.views.backward?.update(focus);
+  app.cache.ensure(state.t + 1); // play ahead
+}
+
+// ---- linking: hover shows, click pins (both through the focus above)
+
+function setHover(target) {
+  app.hover = target;
+  render();
+}
+
+function togglePin(target) {
+  const text = pinText(target);
+  commit({ pin: app.state.pin === text ? "" : text });
+}
+
+function onOutputCell(type, i, j, d) {
+  if (type === "enter") setHover({ kind: "output", i, j, d });
+  else if (type === "leave") setHover(null);
+  else togglePin({ kind: "output", i, j, d });
+}
+
+function onInputCell(type, r, c, d) {
+  const { pads, xp } = app.model;
+  const row = r - pads.top;
+  const col = c - pads.left;
+  const inside = row >= 0 && col >= 0 && r < xp.shape[0] - pads.bottom && c < xp.shape[1] - pads.right;
+  if (type === "leave" || !inside) return setHover(null);
+  if (type === "enter") return setHover({ kind: "input", row, col });
+  togglePin({ kind: "input", row, col });
+  startEdit(`X[${row},${col},${d}]`, fmt(xp.at(r, c, d)));
+}
+
+function onFilterCell(type, k, r, c, ch) {
+  if (type !== "click") return;
+  const focus = currentFocus();
+  const p = focus.position ?? { i: 0, j: 0 };
+  const name = app.model.conn === "local" ? `W[${p.i},${p.j},${k}][${r},${c},${ch}]` : `W${k}[${r},${c},${ch}]`;
+  const w = app.model.conn === "local" ? app.model.filters.at(p.i, p.j, k, r, c, ch) : app.model.filters.at(k, r, c, ch);
+  startEdit(name, fmt(w));
+}
+
+function onTap(type, r, c, ch) {
+  app.tap = type === "enter" ? { r, c, ch } : null;
+  render();
+}
+
+// ---- controls
+
+function applySuggestion(s) {
+  const changes = {
+    padding: () => {
+      const v = Array.isArray(s.value) ? s.value : [s.value, s.value, s.value, s.value];
+      const [pt, pb, pl, pr] = v.length === 2 ? [v[0], v[0], v[1], v[1]] : v;
+      return { pt, pb, pl, pr };
+    },
+    stride: () => ({ s: Array.isArray(s.value) ? s.value[0] : s.value }),
+    "filters.size": () => (Array.isArray(s.value) ? { fh: s.value[0], fw: s.value[1] } : { fh: s.value, fw: s.value }),
+    dilation: () => ({ dil: Array.isArray(s.value) ? s.value[0] : s.value }),
+    fit: () => ({ fit: s.value }),
+  }[s.field];
+  if (changes) commit({ ...changes(), t: 0, pin: "" });
+}
+
+function onEdit(cellText, valueText) {
+  clearErrors();
+  const cell = parseCellName(cellText);
+  const value = Number(valueText);
+  if (!cell) return showError("edit", `"${cellText}" is not a cell name: write X[row,col,depth], W0[row,col,depth] or b0`);
+  if (valueText.trim() === "" || !Number.isFinite(value)) return showError("edit", "type a number to set");
+  const edits = [...parseEdits(app.state.edits), { ...cell, value }];
+  commit({ edits: formatEdits(edits) });
+}
+
+function onPreset(name) {
+  const preset = app.presets.find((p) => p.name === name);
+  if (!preset) return;
+  const keep = { order: app.state.order, mode: app.state.mode, speed: app.state.speed, loop: app.state.loop };
+  player.pause();
+  commit({ ...stateFromPreset(preset), ...keep, t: 0, pin: "", edits: "" });
+}
+
+async function boot() {
+  bindTransport(app, player, commit);
+  try {
+    app.presets = await api.presets();
+  } catch (error) {
+    onApiError(error);
+  }
+  fillPresets(app.presets);
+  const fallback = app.presets.find((p) => p.name === DEFAULTS.preset) ?? app.presets[0];
+  let state = fromQuery(location.search);
+  if (onlyPreset(location.search)) {
+    const named = app.presets.find((p) => p.name === state.preset) ?? fallback;
+    state = { ...stateFromPreset(named), t: state.t };
+  }
+  app.state = state ?? (fallback ? stateFromPreset(fallback) : { ...DEFAULTS });
+  history.replaceState(null, "", toQuery(app.state));
+  showState(app.state, app.presets, modified(app.state));
+  player.setSpeed(app.state.speed);
+  bindControls({ onChange: (changes) => commit(changes), onPreset, onEdit, onResetEdits: () => commit({ edits: "" }) });
+  $on(window, "popstate", () => {
+    const before = app.state;
+    app.state = fromQuery(location.search) ?? before;
+    showState(app.state, app.presets, modified(app.state));
+    if (needsReload(before, app.state)) reload();
+    else render();
+  });
+  await reload();
+}
+
+boot();

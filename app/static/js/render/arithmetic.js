@@ -1,0 +1,103 @@
+// The arithmetic of the focused step, every number from the server: the elementwise products,
+// the per-channel partial sums, "+ bias = value", ReLU, and the notes-style NumPy line. The
+// same text goes to an aria-live region for screen readers. Also the backward-mode panel.
+import { createGrid } from "./grid.js";
+import { clear, el, fmt, qs } from "../dom.js";
+import { maxAbsOf } from "./colors.js";
+
+/** Build the arithmetic panel; `onTap(type, r, c, ch)` for hovering a product. */
+export function createArithmeticView(container, model, onTap) {
+  const [fh, fw, depth] = model.filterShape;
+  const canvas = fh * fw * depth > 4000;
+  const cell = canvas ? 3 : Math.max(20, Math.min(40, Math.floor(160 / fw)));
+  const grids = [];
+  clear(container);
+  for (let ch = 0; ch < depth; ch += 1) {
+    const figure = el("figure", "slice");
+    figure.append(el("figcaption", "", `products, slice ${ch}`));
+    container.append(figure);
+    grids.push(createGrid(figure, {
+      rows: fh, cols: fw, cell, canvas,
+      label: `Products depth slice ${ch}`,
+      onCell: (type, r, c) => onTap(type, r, c, ch),
+    }));
+  }
+  return {
+    update(focus, activation) {
+      const step = focus.step;
+      const code = qs("#numpy-code");
+      const sums = qs("#sums");
+      const live = qs("#arithmetic-live");
+      if (!step) {
+        code.textContent = focus.loading ? "loading step…" : "";
+        sums.textContent = "";
+        grids.forEach((grid) => grid.draw(() => null, { maxAbs: 1 }));
+        if (focus.seen) live.textContent = `Input cell seen by ${focus.seen.length} positions`;
+        return;
+      }
+      code.textContent = step.expression;
+      const maxAbs = maxAbsOf(step.products.data);
+      const letter = step.expression.includes("Xp[") ? "Xp" : "X";
+      grids.forEach((grid, ch) => {
+        grid.draw((r, c) => step.products.at(r, c, ch), {
+          maxAbs,
+          title: (r, c, v) => `${letter}[${step.rows[r]},${step.cols[c]},${ch}] = ${fmt(step.window.at(r, c, ch))}`
+            + ` × w[${r},${c},${ch}] = ${fmt(step.weights.at(r, c, ch))} → ${fmt(v)}`,
+        });
+        grid.setMarks("pair", focus.pair && focus.pair.channel === ch ? [focus.pair.tap] : []);
+      });
+      sums.textContent = sumsText(step, activation);
+      live.textContent = `Step ${step.t + 1}: ${step.expression}. ${sumsText(step, activation)}`;
+    },
+  };
+}
+
+/** "(3) + (-2) + (1) + bias (1) = 3; ReLU(3) = 3": per-slice partial sums, bias, value. */
+export function sumsText(step, activation) {
+  // Only the server's numbers: the slice sums, the bias and the value it computed.
+  const parts = step.channelSums.map((v) => `(${fmt(v)})`);
+  let text = `${parts.join(" + ")} + bias (${fmt(step.bias)}) = ${fmt(step.pre)}`;
+  if (activation === "relu") text += `; ReLU(${fmt(step.pre)}) = ${fmt(step.post)}`;
+  return text;
+}
+
+/** The backward panel: dV at the focused neuron, its contribution, and the running dW[d]. */
+export function createBackwardView(container, model) {
+  const [fh, fw, depth] = model.filterShape;
+  const canvas = fh * fw * depth > 4000;
+  const cell = canvas ? 3 : Math.max(20, Math.min(40, Math.floor(160 / fw)));
+  clear(container);
+  const make = (title, label) => {
+    const row = el("div", "filter");
+    row.setAttribute("role", "group");
+    row.setAttribute("aria-label", label);
+    row.append(el("span", "filter-name", title));
+    const grids = [];
+    for (let ch = 0; ch < depth; ch += 1) {
+      grids.push(createGrid(row, { rows: fh, cols: fw, cell, canvas, label: `${label} depth slice ${ch}` }));
+    }
+    container.append(row);
+    return { row, grids };
+  };
+  const contribution = make("this step", "Contribution");
+  const running = make("running dW", "Running weight gradient");
+  return {
+    update(focus) {
+      const step = focus.step;
+      const text = qs("#backward-step");
+      if (!step || !step.running) {
+        text.textContent = step ? "" : "loading step…";
+        return;
+      }
+      text.textContent = `dV[${step.i},${step.j},${step.d}] = ${fmt(step.upstream)}: adds `
+        + `${fmt(step.upstream)} × window into dW[${step.d}] (running sum over filter ${step.d}'s steps so far)`;
+      running.row.querySelector(".filter-name").textContent = `running dW[${step.d}]`;
+      for (const [part, tensor] of [[contribution, step.contribution], [running, step.running]]) {
+        const maxAbs = maxAbsOf(tensor.data);
+        part.grids.forEach((grid, ch) => grid.draw((r, c) => tensor.at(r, c, ch), {
+          maxAbs, title: (r, c, v) => `[${r},${c},${ch}] = ${fmt(v)}`,
+        }));
+      }
+    },
+  };
+}

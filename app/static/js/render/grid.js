@@ -1,0 +1,198 @@
+// The volume grid renderer: the one small interface every panel draws a 2-D slice through.
+// DOM cells for small grids (numbers in cells, hover per cell, screen-reader titles); one
+// canvas for large ones (AlexNet's 227x227 input), so nothing freezes. The next issue can
+// swap the canvas path for something faster without touching the panels.
+import { el, fmt } from "../dom.js";
+import { color, ink, rgb } from "./colors.js";
+
+// Above this many cells in a panel, its grids draw on canvas.
+export const CANVAS_THRESHOLD = 4000;
+const MARK_KINDS = ["current", "seen", "pair", "pinned"];
+
+/**
+ * A grid of `rows` x `cols` cells under `parent`.
+ * options: {label, cell (px), canvas (bool), onCell(type, r, c)} with type enter|leave|click.
+ * Returns {el, draw(get, {maxAbs, isPad, title}), setField(taps), setMarks(kind, cells), setActive(on)}.
+ */
+export function createGrid(parent, options) {
+  const grid = options.canvas ? canvasGrid(options) : domGrid(options);
+  parent.append(grid.el);
+  return grid;
+}
+
+function domGrid({ rows, cols, label, cell, onCell }) {
+  const root = el("div", "grid");
+  root.setAttribute("role", "group");
+  root.setAttribute("aria-label", label);
+  root.style.gridTemplateColumns = `repeat(${cols}, ${cell}px)`;
+  root.style.gridAutoRows = `${cell}px`;
+  root.style.fontSize = `${Math.max(8, Math.min(13, cell * 0.42))}px`;
+  const showNumbers = cell >= 20;
+  const cells = [];
+  for (let r = 0; r < rows; r += 1) {
+    for (let c = 0; c < cols; c += 1) {
+      const node = el("span", "cell");
+      node.dataset.r = String(r);
+      node.dataset.c = String(c);
+      cells.push(node);
+    }
+  }
+  root.append(...cells);
+  const box = el("div", "field-box");
+  box.hidden = true;
+  root.append(box);
+  const at = (r, c) => cells[r * cols + c];
+  const marked = new Map(MARK_KINDS.map((kind) => [kind, []]));
+  let field = [];
+  bindHover(root, onCell, (event) => {
+    const node = event.target.closest(".cell");
+    return node && root.contains(node) ? [Number(node.dataset.r), Number(node.dataset.c)] : null;
+  });
+  return {
+    el: root,
+    draw(get, { maxAbs, isPad = () => false, title = null }) {
+      for (let r = 0; r < rows; r += 1) {
+        for (let c = 0; c < cols; c += 1) {
+          const node = at(r, c);
+          const value = get(r, c);
+          const pad = isPad(r, c);
+          node.classList.toggle("pad", pad);
+          node.classList.toggle("empty", value === null);
+          node.style.background = value === null || pad ? "" : color(value, maxAbs);
+          node.style.color = value === null ? "" : ink(value, maxAbs);
+          node.textContent = showNumbers && value !== null ? fmt(value) : "";
+          node.dataset.value = value === null ? "" : String(value);
+          if (title) node.title = title(r, c, value);
+        }
+      }
+    },
+    setField(taps) {
+      for (const [r, c] of field) at(r, c)?.classList.remove("in-field");
+      field = taps ?? [];
+      for (const [r, c] of field) at(r, c)?.classList.add("in-field");
+      placeBox(box, field.map(([r, c]) => at(r, c)).filter(Boolean));
+    },
+    setMarks(kind, list) {
+      for (const [r, c] of marked.get(kind)) at(r, c)?.classList.remove(`mark-${kind}`);
+      marked.set(kind, list ?? []);
+      for (const [r, c] of marked.get(kind)) at(r, c)?.classList.add(`mark-${kind}`);
+    },
+    setActive(on) {
+      root.classList.toggle("active", on);
+    },
+  };
+}
+
+function placeBox(box, nodes) {
+  if (!nodes.length) {
+    box.hidden = true;
+    return;
+  }
+  const top = Math.min(...nodes.map((n) => n.offsetTop));
+  const left = Math.min(...nodes.map((n) => n.offsetLeft));
+  const bottom = Math.max(...nodes.map((n) => n.offsetTop + n.offsetHeight));
+  const right = Math.max(...nodes.map((n) => n.offsetLeft + n.offsetWidth));
+  Object.assign(box.style, {
+    top: `${top - 2}px`, left: `${left - 2}px`,
+    width: `${right - left + 4}px`, height: `${bottom - top + 4}px`,
+  });
+  box.hidden = false;
+}
+
+function canvasGrid({ rows, cols, label, cell, onCell }) {
+  const root = el("div", "grid canvas-grid");
+  root.setAttribute("role", "img");
+  root.setAttribute("aria-label", `${label}, ${rows}x${cols} cells`);
+  const base = document.createElement("canvas");
+  base.width = cols;
+  base.height = rows;
+  base.className = "grid-base";
+  const overlay = document.createElement("canvas");
+  overlay.width = cols * cell;
+  overlay.height = rows * cell;
+  overlay.className = "grid-overlay";
+  for (const canvas of [base, overlay]) {
+    canvas.style.width = `${cols * cell}px`;
+    canvas.style.height = `${rows * cell}px`;
+  }
+  root.append(base, overlay);
+  const marks = new Map(MARK_KINDS.map((kind) => [kind, []]));
+  let field = [];
+  const paint = () => {
+    const ctx = overlay.getContext("2d");
+    ctx.clearRect(0, 0, overlay.width, overlay.height);
+    const styles = { seen: "#0a7d3a", pinned: "#000", pair: "#d10", current: "#000" };
+    for (const kind of MARK_KINDS) {
+      ctx.strokeStyle = styles[kind];
+      ctx.lineWidth = Math.max(1, cell / 4);
+      for (const [r, c] of marks.get(kind)) ctx.strokeRect(c * cell, r * cell, cell, cell);
+    }
+    if (field.length) {
+      const rs = field.map(([r]) => r);
+      const cs = field.map(([, c]) => c);
+      const r0 = Math.min(...rs);
+      const c0 = Math.min(...cs);
+      ctx.strokeStyle = "#000";
+      ctx.lineWidth = 2;
+      ctx.strokeRect(c0 * cell - 1, r0 * cell - 1,
+        (Math.max(...cs) - c0 + 1) * cell + 2, (Math.max(...rs) - r0 + 1) * cell + 2);
+    }
+  };
+  bindHover(root, onCell, (event) => {
+    const box = overlay.getBoundingClientRect();
+    const r = Math.floor(((event.clientY - box.top) / box.height) * rows);
+    const c = Math.floor(((event.clientX - box.left) / box.width) * cols);
+    return r >= 0 && r < rows && c >= 0 && c < cols ? [r, c] : null;
+  });
+  return {
+    el: root,
+    draw(get, { maxAbs, isPad = () => false }) {
+      const ctx = base.getContext("2d");
+      const image = ctx.createImageData(cols, rows);
+      const px = image.data;
+      for (let r = 0; r < rows; r += 1) {
+        for (let c = 0; c < cols; c += 1) {
+          const value = get(r, c);
+          const o = (r * cols + c) * 4;
+          const [red, green, blue] = isPad(r, c) ? [205, 205, 205]
+            : value === null ? [255, 255, 255] : rgb(value, maxAbs);
+          px[o] = red; px[o + 1] = green; px[o + 2] = blue; px[o + 3] = 255;
+        }
+      }
+      ctx.putImageData(image, 0, 0);
+    },
+    setField(taps) {
+      field = taps ?? [];
+      paint();
+    },
+    setMarks(kind, list) {
+      marks.set(kind, list ?? []);
+      paint();
+    },
+    setActive(on) {
+      root.classList.toggle("active", on);
+    },
+  };
+}
+
+// One hover/click path for both renderers: reports (r, c) changes, not every mouse move.
+function bindHover(root, onCell, locate) {
+  if (!onCell) return;
+  let last = null;
+  root.addEventListener("mousemove", (event) => {
+    const where = locate(event);
+    const key = where ? where.join(",") : null;
+    if (key === last) return;
+    last = key;
+    if (where) onCell("enter", ...where);
+    else onCell("leave", -1, -1);
+  });
+  root.addEventListener("mouseleave", () => {
+    last = null;
+    onCell("leave", -1, -1);
+  });
+  root.addEventListener("click", (event) => {
+    const where = locate(event);
+    if (where) onCell("click", ...where);
+  });
+}

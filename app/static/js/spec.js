@@ -1,0 +1,113 @@
+// State -> the API's layer spec (docs/design.md). Hand-edited values ride on top of the
+// engine's own arrays, so an edit changes one number and the server recomputes everything.
+import { stateFromPreset } from "./state.js";
+import { Tensor } from "./api.js";
+
+const INTEGER_FILLS = {
+  input: { kind: "integers", low: 0, high: 2 },
+  filters: { kind: "integers", low: -1, high: 1 },
+  bias: { kind: "integers", low: 0, high: 1 },
+};
+const FLOAT_FILLS = {
+  input: { kind: "uniform", low: -1, high: 1 },
+  filters: { kind: "uniform", low: -1, high: 1 },
+  bias: { kind: "uniform", low: -1, high: 1 },
+};
+
+const same = (a, b, keys) => keys.every((key) => a[key] === b[key]);
+
+/** The layer spec for `state`, keeping a preset's explicit values while they still fit. */
+export function baseSpec(state, preset) {
+  const from = preset ? stateFromPreset(preset) : null;
+  const layer = preset?.layer;
+  const sameFill = from && same(state, from, ["fill", "seed"]);
+  const keepInput = sameFill && same(state, from, ["h", "w", "d"]);
+  const keepFilters = sameFill && same(state, from, ["d", "k", "fh", "fw", "conn"])
+    && (state.conn === "shared" || same(state, from, ["h", "w", "s", "dil", "pt", "pb", "pl", "pr", "fit"]));
+  const fills = state.fill === "integers" ? INTEGER_FILLS : FLOAT_FILLS;
+  const fillOf = (role, presetFill) => (sameFill && presetFill ? presetFill : { ...fills[role], seed: state.seed });
+  const symmetric = state.pt === state.pb && state.pb === state.pl && state.pl === state.pr;
+  return {
+    input: {
+      shape: [state.h, state.w, state.d],
+      values: keepInput ? layer.input.values ?? null : null,
+      fill: fillOf("input", layer?.input?.fill),
+    },
+    filters: {
+      count: state.k,
+      size: state.fh === state.fw ? state.fh : [state.fh, state.fw],
+      values: keepFilters ? layer.filters.values ?? null : null,
+      fill: fillOf("filters", layer?.filters?.fill),
+      bias: keepFilters ? layer.filters.bias ?? null : null,
+      bias_fill: fillOf("bias", layer?.filters?.bias_fill),
+    },
+    stride: state.s,
+    padding: symmetric ? state.pt : [state.pt, state.pb, state.pl, state.pr],
+    dilation: state.dil,
+    fit: state.fit,
+    connectivity: state.conn,
+    activation: state.act,
+  };
+}
+
+/** Parse "X1.2.0=5;W0.0.1.2=-1;b1=3" into [{target, index, value}]. */
+export function parseEdits(text) {
+  const edits = [];
+  for (const part of String(text || "").split(";")) {
+    const match = /^([XWb])([\d.]*)=(-?[\d.eE+-]+)$/.exec(part.trim());
+    if (!match) continue;
+    const index = match[2] === "" ? [] : match[2].split(".").map(Number);
+    const value = Number(match[3]);
+    if (Number.isFinite(value) && index.every(Number.isInteger)) edits.push({ target: match[1], index, value });
+  }
+  return edits;
+}
+
+/** The edits as text, one per cell (a later edit of the same cell replaces the earlier). */
+export function formatEdits(edits) {
+  const byCell = new Map();
+  for (const e of edits) byCell.set(`${e.target}${e.index.join(".")}`, e.value);
+  return Array.from(byCell, ([cell, value]) => `${cell}=${value}`).join(";");
+}
+
+/** Parse what a person types ("X[1,2,0]", "W0[0,1,2]", "W[1,1,0][0,0,2]", "b1") to {target, index}. */
+export function parseCellName(text) {
+  const t = String(text).replace(/\s+/g, "");
+  let m = /^X\[(\d+),(\d+),(\d+)\]$/.exec(t);
+  if (m) return { target: "X", index: m.slice(1).map(Number) };
+  m = /^W(\d+)\[(\d+),(\d+),(\d+)\]$/.exec(t);
+  if (m) return { target: "W", index: m.slice(1).map(Number) };
+  m = /^W\[(\d+),(\d+),(\d+)\]\[(\d+),(\d+),(\d+)\]$/.exec(t);
+  if (m) return { target: "W", index: m.slice(1).map(Number) };
+  m = /^b(\d+)$/.exec(t);
+  if (m) return { target: "b", index: [Number(m[1])] };
+  m = /^b\[(\d+),(\d+),(\d+)\]$/.exec(t);
+  if (m) return { target: "b", index: m.slice(1).map(Number) };
+  return null;
+}
+
+/** `spec` with explicit values: the engine's arrays `x`, `w`, `b` (Tensors) with `edits` applied. */
+export function specWithEdits(spec, arrays, edits) {
+  const copy = (t) => new Tensor(t.shape, Float64Array.from(t.data));
+  const x = copy(arrays.x);
+  const w = copy(arrays.w);
+  const b = copy(arrays.b);
+  const dropped = [];
+  for (const edit of edits) {
+    const t = { X: x, W: w, b }[edit.target];
+    const ok = edit.index.length === t.shape.length && edit.index.every((v, axis) => v >= 0 && v < t.shape[axis]);
+    if (!ok) {
+      dropped.push(edit);
+      continue;
+    }
+    t.data[edit.index.reduce((acc, v, axis) => acc + v * t.strides[axis], 0)] = edit.value;
+  }
+  return {
+    spec: {
+      ...spec,
+      input: { ...spec.input, values: x.toNested() },
+      filters: { ...spec.filters, values: w.toNested(), bias: b.toNested() },
+    },
+    dropped,
+  };
+}

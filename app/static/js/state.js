@@ -1,0 +1,75 @@
+// The whole UI state: ONE plain object of strings, numbers and booleans, so it serialises to
+// the URL and every view is a link. Nothing else holds view state.
+
+export const DEFAULTS = Object.freeze({
+  preset: "cs231n-demo",
+  h: 5, w: 5, d: 3,
+  k: 2, fh: 3, fw: 3,
+  s: 2, dil: 1,
+  pt: 1, pb: 1, pl: 1, pr: 1,
+  fit: "error", act: "none", conn: "shared",
+  fill: "integers", seed: 0,
+  edits: "", // "X1.2.0=5;W0.0.1.2=-1;b1=3": hand-typed values over the fill
+  order: "depth_slice", mode: "forward",
+  t: 0, speed: 2, loop: false,
+  pin: "", // "o1.0.0" (output neuron) or "x3.4" (padded input cell)
+});
+
+export const CHOICES = Object.freeze({
+  fit: ["error", "floor", "pad"],
+  act: ["none", "relu"],
+  conn: ["shared", "local"],
+  fill: ["integers", "uniform"],
+  order: ["depth_slice", "depth_column"],
+  mode: ["forward", "backward"],
+});
+
+// The keys that change the layer (and so the data); the rest only change the view.
+export const LAYER_KEYS = Object.freeze([
+  "h", "w", "d", "k", "fh", "fw", "s", "dil", "pt", "pb", "pl", "pr",
+  "fit", "act", "conn", "fill", "seed", "edits",
+]);
+
+/** A copy of `state` with `changes` applied (state objects are never mutated in place). */
+export function withChanges(state, changes) {
+  return { ...state, ...changes };
+}
+
+/** True when a change from `before` to `after` needs new data from the server. */
+export function layerChanged(before, after) {
+  return LAYER_KEYS.some((key) => before[key] !== after[key]);
+}
+
+/** The control values a preset's layer spec stands for. */
+export function stateFromPreset(preset) {
+  const spec = preset.layer;
+  const [h, w, d] = spec.input.shape;
+  const [fh, fw] = pair(spec.filters.size);
+  const [s] = pair(spec.stride ?? 1);
+  const [dil] = pair(spec.dilation ?? 1);
+  const [pt, pb, pl, pr] = sides(spec.padding ?? 0);
+  const inputFill = spec.input.fill ?? { kind: "integers", seed: 0 };
+  return {
+    ...DEFAULTS,
+    preset: preset.name,
+    h, w, d, k: spec.filters.count, fh, fw, s, dil, pt, pb, pl, pr,
+    fit: spec.fit ?? "error",
+    act: spec.activation ?? "none",
+    conn: spec.connectivity ?? "shared",
+    fill: inputFill.kind === "integers" ? "integers" : "uniform",
+    seed: inputFill.seed ?? 0,
+  };
+}
+
+/** [h, w] from an int or a pair. */
+export function pair(value) {
+  return Array.isArray(value) ? [value[0], value[1]] : [value, value];
+}
+
+/** [top, bottom, left, right] from an int, [ph, pw] or four numbers. */
+export function sides(value) {
+  if (!Array.isArray(value)) return [value, value, value, value];
+  if (value.length === 2) return [value[0], value[0], value[1], value[1]];
+  if (value.length === 1) return [value[0], value[0], value[0], value[0]];
+  return [value[0], value[1], value[2], value[3]];
+}

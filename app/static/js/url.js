@@ -1,0 +1,42 @@
+// State <-> query string. Every key of DEFAULTS round-trips; unknown keys are ignored and bad
+// values fall back to the default, so any link opens *some* sensible view.
+import { CHOICES, DEFAULTS } from "./state.js";
+
+/** The query string ("?preset=...&t=3") for a state. */
+export function toQuery(state) {
+  const params = new URLSearchParams();
+  for (const key of Object.keys(DEFAULTS)) {
+    const value = state[key];
+    if (typeof value === "boolean") params.set(key, value ? "1" : "0");
+    else params.set(key, String(value));
+  }
+  return `?${params.toString()}`;
+}
+
+/** The state a query string describes, or null when it names no layer at all. */
+export function fromQuery(search) {
+  const params = new URLSearchParams(search);
+  if (!params.has("h") && !params.has("preset")) return null;
+  const state = { ...DEFAULTS };
+  for (const [key, fallback] of Object.entries(DEFAULTS)) {
+    if (!params.has(key)) continue;
+    const raw = params.get(key);
+    if (typeof fallback === "number") {
+      const value = Number(raw);
+      if (raw.trim() !== "" && Number.isFinite(value)) state[key] = value;
+    } else if (typeof fallback === "boolean") {
+      state[key] = raw === "1" || raw === "true";
+    } else if (CHOICES[key]) {
+      if (CHOICES[key].includes(raw)) state[key] = raw;
+    } else {
+      state[key] = raw;
+    }
+  }
+  return state;
+}
+
+/** True when only the preset was given, so the rest should come from the preset itself. */
+export function onlyPreset(search) {
+  const params = new URLSearchParams(search);
+  return params.has("preset") && !params.has("h");
+}
