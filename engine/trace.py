@@ -200,20 +200,61 @@ def _read_only(array: _A) -> _A:
     return view
 
 
-def _input_span(
-    start: int, pad_before: int, size: int, taps: int, dilation: int
-) -> tuple[int, int] | None:
-    """The taps of one window axis that land inside the original input, as ``(start, stop)``.
+@dataclass(frozen=True)
+class InputFrame:
+    """Where windows sit relative to the original input: what bounds and masks are made of."""
 
-    ``start`` is in padded coordinates. The answer is in original coordinates and starts and
-    ends on a tap, so ``X[start:stop:dilation]`` is exactly the window's non-padding part.
+    height: int
+    width: int
+    pad_top: int
+    pad_left: int
+    filter_height: int
+    filter_width: int
+    dilation_h: int
+    dilation_w: int
+
+    @classmethod
+    def of(cls, layer: Layer) -> InputFrame:
+        s, p = layer.geometry.shape, layer.geometry.padding
+        return cls(s.height, s.width, p.top, p.left, s.filter_height, s.filter_width,
+                   s.dilation_h, s.dilation_w)
+
+    def field(
+        self, row_start: int, col_start: int
+    ) -> tuple[tuple[int, int] | None, tuple[int, int] | None, BoolArray]:
+        """``(input_rows, input_cols, padding_mask)`` of the window at padded ``(row, col)``.
+
+        Arithmetic on the tap indices, no per-tap work: the taps inside the input are one
+        contiguous run per axis.
+        """
+        rows = _inside(row_start - self.pad_top, self.height, self.filter_height, self.dilation_h)
+        cols = _inside(col_start - self.pad_left, self.width, self.filter_width, self.dilation_w)
+        mask = np.ones((self.filter_height, self.filter_width), dtype=bool)  # (Fh, Fw)
+        mask[rows[0] : rows[1], cols[0] : cols[1]] = False
+        if rows[0] >= rows[1] or cols[0] >= cols[1]:
+            return None, None, mask  # no input rows (or columns): no input cell at all
+        return (
+            _span(row_start - self.pad_top, rows, self.dilation_h),
+            _span(col_start - self.pad_left, cols, self.dilation_w),
+            mask,
+        )
+
+
+def _inside(first: int, size: int, taps: int, dilation: int) -> tuple[int, int]:
+    """Tap indices ``[low, stop)`` of one window axis that land in ``0 .. size - 1``.
+
+    ``first`` is tap 0's original coordinate (negative inside the leading padding). An empty
+    run has ``low >= stop``.
     """
-    first = start - pad_before  # original coordinate of tap 0; negative inside the padding
     low = 0 if first >= 0 else (-first + dilation - 1) // dilation  # first tap at >= 0
-    high = min(taps - 1, (size - 1 - first) // dilation)  # last tap at <= size - 1
-    if low > high:
-        return None
-    return first + low * dilation, first + high * dilation + 1
+    stop = min(taps, (size - 1 - first) // dilation + 1)  # past the last tap at <= size - 1
+    return low, stop
+
+
+def _span(first: int, taps: tuple[int, int], dilation: int) -> tuple[int, int]:
+    """Original ``(start, stop)`` of a non-empty tap run, starting and ending on a tap, so
+    ``X[start:stop:dilation]`` is exactly the window's non-padding part."""
+    return first + taps[0] * dilation, first + (taps[1] - 1) * dilation + 1
 
 
 @dataclass(frozen=True, eq=False)
@@ -248,17 +289,6 @@ class Step:
     pre: float  # channel_sums.sum() + bias
     post: float  # after the activation
     expression: str
-
-
-def _input_field(
-    layer: Layer, row_start: int, col_start: int
-) -> tuple[tuple[int, int] | None, tuple[int, int] | None]:
-    s, p = layer.geometry.shape, layer.geometry.padding
-    rows = _input_span(row_start, p.top, s.height, s.filter_height, s.dilation_h)
-    cols = _input_span(col_start, p.left, s.width, s.filter_width, s.dilation_w)
-    if rows is None or cols is None:
-        return None, None  # a field with no input rows (or columns) holds no input cell
-    return rows, cols
 
 
 def _padding_mask(layer: Layer, row_start: IntArray, col_start: IntArray) -> BoolArray:
@@ -315,8 +345,7 @@ def step(layer: Layer, t: int, order: Order = "depth_slice") -> Step:
     channel_sums = products.sum(axis=(0, 1))  # (D,)
     bias = layer.bias_at(i, j, d)
     pre = float(channel_sums.sum()) + bias
-    input_rows, input_cols = _input_field(layer, row_start, col_start)
-    mask = _padding_mask(layer, np.array([row_start]), np.array([col_start]))[0]
+    input_rows, input_cols, mask = InputFrame.of(layer).field(row_start, col_start)
     return Step(
         t=t, order=order, i=i, j=j, d=d,
         row_start=row_start, row_stop=row_stop, row_step=s.dilation_h,
@@ -365,8 +394,7 @@ class StepRange:
     pre: FloatArray  # (n,)
     post: FloatArray  # (n,)
     expressions: tuple[str, ...]
-    # (H, W, pad_top, pad_left, Fh, Fw): what item() needs for input_rows/input_cols.
-    input_extent: tuple[int, int, int, int, int, int]
+    frame: InputFrame  # for item()'s input_rows and input_cols
 
     def __len__(self) -> int:
         return int(self.t.shape[0])
@@ -378,12 +406,8 @@ class StepRange:
         """The k-th step of the range (``0 <= k < len(self)``) as a :class:`Step`."""
         if not 0 <= k < len(self):
             raise IndexError(f"item {k} of a range of {len(self)} steps")
-        height, width, pad_top, pad_left, fh, fw = self.input_extent
         row_start, col_start = int(self.row_start[k]), int(self.col_start[k])
-        rows = _input_span(row_start, pad_top, height, fh, self.row_step)
-        cols = _input_span(col_start, pad_left, width, fw, self.col_step)
-        if rows is None or cols is None:
-            rows = cols = None
+        rows, cols, _ = self.frame.field(row_start, col_start)
         return Step(
             t=int(self.t[k]), order=self.order,
             i=int(self.i[k]), j=int(self.j[k]), d=int(self.d[k]),
@@ -464,7 +488,6 @@ def steps(layer: Layer, start: int, count: int, order: Order = "depth_slice") ->
         _expression(layer, a, b, c)
         for a, b, c in zip(i.tolist(), j.tolist(), d.tolist(), strict=True)
     )
-    p = geometry.padding
     return StepRange(
         order=order, start=start, total=total, t=t, i=i, j=j, d=d,
         row_start=row_start, col_start=col_start,
@@ -479,7 +502,7 @@ def steps(layer: Layer, start: int, count: int, order: Order = "depth_slice") ->
         pre=_read_only(pre),
         post=_read_only(np.asarray(activate(pre, layer.activation), dtype=np.float64)),
         expressions=expressions,
-        input_extent=(s.height, s.width, p.top, p.left, s.filter_height, s.filter_width),
+        frame=InputFrame.of(layer),
     )
 
 

@@ -1,0 +1,124 @@
+"""Steps benchmark: engine time of one trace step and of a 1000-step range.
+
+Run ``.venv/bin/python -m benchmarks.bench_steps`` (or ``python benchmarks/bench_steps.py``).
+For AlexNet conv1 and the CS231n demo, in both orders, it prints
+
+* ``step``       -- median of ``--calls`` calls of ``engine.trace.step(layer, t)`` at seeded
+  random ``t`` on a layer whose padded input is already built (target <= 50 us);
+* ``cold step``  -- the same on a fresh ``Layer`` each call, so the padding (``x_padded``) is
+  paid too, as an API request that builds its layer pays it;
+* ``range``      -- median of ``--repeats`` calls of ``engine.trace.steps(layer, start,
+  1000)`` (clipped to the trace for the 18-step demo), and its cost per step.
+
+The median, not the minimum: a step is one request's worth of work, and the median is what
+a user scrubbing through the trace typically waits.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import partial
+from pathlib import Path
+
+import numpy as np
+
+if __package__ in (None, ""):  # run as a script: make the checkout importable
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from engine.geometry import LayerShape
+from engine.layer import Layer, build_layer
+from engine.trace import MAX_STEPS, ORDERS, Order, step, steps
+
+STEP_TARGET_S = 50e-6
+
+
+@dataclass(frozen=True)
+class Case:
+    name: str
+    shape: LayerShape
+
+
+CASES = (
+    Case("AlexNet conv1 227x227x3 K=96 F=11 S=4", LayerShape.square(227, 3, 96, 11, stride=4)),
+    Case("CS231n demo 5x5x3 K=2 F=3 S=2 P=1", LayerShape.square(5, 3, 2, 3, stride=2, padding=1)),
+)
+
+
+def median_time(run: Callable[[int], object], arguments: list[int]) -> float:
+    """Median seconds of ``run(a)`` over ``arguments``, each call timed on its own.
+
+    >>> median_time(lambda a: None, [1, 2, 3]) >= 0
+    True
+    """
+    times = []
+    for argument in arguments:
+        start = time.perf_counter()
+        run(argument)
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def fresh(layer: Layer) -> Layer:
+    """The same layer without its cached padded input."""
+    return Layer(
+        layer.geometry, layer.x, layer.weights, layer.bias, layer.connectivity, layer.activation
+    )
+
+
+def _step(layer: Layer, order: Order, t: int) -> object:
+    return step(layer, t, order)
+
+
+def _cold_step(layer: Layer, order: Order, t: int) -> object:
+    return step(fresh(layer), t, order)
+
+
+def _range(layer: Layer, order: Order, start: int) -> object:
+    return steps(layer, start, MAX_STEPS, order)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0] if __doc__ else None)
+    parser.add_argument("--calls", type=int, default=3000, help="single steps timed per row")
+    parser.add_argument("--repeats", type=int, default=50, help="range calls timed per row")
+    args = parser.parse_args(argv)
+
+    rng = np.random.default_rng(0)
+    print(f"numpy {np.__version__}; medians; target: one step <= {STEP_TARGET_S * 1e6:.0f} us")
+    header = (
+        f"{'layer':40} {'order':13} {'step us':>8} {'/target':>8} {'cold us':>8} "
+        f"{'range n':>8} {'range ms':>9} {'us/step':>8}"
+    )
+    print(header)
+    print("-" * len(header))
+    worst = 0.0
+    for case in CASES:
+        layer = build_layer(case.shape)
+        total = layer.geometry.steps
+        for order in ORDERS:
+            ts = rng.integers(0, total, size=args.calls).tolist()
+            for t in ts[:50]:  # warm-up, and build layer.x_padded once
+                step(layer, t, order)
+            one = median_time(partial(_step, layer, order), ts)
+            cold = median_time(partial(_cold_step, layer, order), ts[: max(1, args.calls // 10)])
+            starts = rng.integers(0, max(1, total - MAX_STEPS), size=args.repeats).tolist()
+            n = len(steps(layer, starts[0], MAX_STEPS, order))
+            span = median_time(partial(_range, layer, order), starts)
+            worst = max(worst, one)
+            print(
+                f"{case.name:40} {order:13} {one * 1e6:8.1f} {one / STEP_TARGET_S:8.2f} "
+                f"{cold * 1e6:8.1f} {n:8d} {span * 1e3:9.2f} {span / n * 1e6:8.2f}"
+            )
+    verdict = "meets" if worst <= STEP_TARGET_S else "MISSES"
+    print(f"slowest single step {worst * 1e6:.1f} us: {verdict} the {STEP_TARGET_S * 1e6:.0f} us "
+          f"target ({worst / STEP_TARGET_S:.2f} of it)")
+    return 0 if worst <= STEP_TARGET_S else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
