@@ -12,6 +12,7 @@ from engine.backward import (
     weight_gradient_contribution,
     weight_gradient_running,
 )
+from engine.conv import forward
 from engine.errors import LayerError
 from engine.geometry import Geometry, LayerShape, Padding
 from engine.layer import Activation, Connectivity, Layer, build_layer
@@ -338,3 +339,31 @@ def test_unknown_order_is_refused() -> None:
     with pytest.raises(LayerError) as caught:
         weight_gradient_contribution(layer, np.ones((3, 3, 2)), 0, "zigzag")  # type: ignore[arg-type]
     assert caught.value.field == "order"
+
+
+@pytest.mark.parametrize(("connectivity", "activation"), MODES)
+def test_backward_is_the_gradient_of_engine_conv_forward(
+    connectivity: Connectivity, activation: Activation
+) -> None:
+    # Same check as above, but the loss goes through engine.conv.forward, so backward and the
+    # forward the page shows agree on the layer (padding, strides, ReLU gate).
+    layer = random_layer(SHAPES["rect-strides"], connectivity, activation, seed=8)
+    up = upstream_for(layer)
+    eps = 1e-6
+
+    def loss(x: FloatArray, w: FloatArray, b: FloatArray) -> float:
+        changed = build_layer(layer.shape, x=x, weights=w, bias=b,
+                              connectivity=connectivity, activation=activation)
+        return float(np.sum(up * forward(changed).post))
+
+    got = backward(layer, up)
+    arrays = [layer.x.copy(), layer.weights.copy(), layer.bias.copy()]
+    for which, analytic in enumerate((got.dx, got.dw, got.db)):
+        numeric = np.zeros_like(analytic)
+        for index in np.ndindex(analytic.shape):
+            bumped = [a.copy() for a in arrays]
+            bumped[which][index] += eps
+            plus = loss(*bumped)
+            bumped[which][index] -= 2 * eps
+            numeric[index] = (plus - loss(*bumped)) / (2 * eps)
+        np.testing.assert_allclose(analytic, numeric, rtol=1e-6, atol=1e-7)
