@@ -7,6 +7,7 @@ from typing import Any
 
 import numpy as np
 
+
 def square(
     size: int, depth: int, count: int, f: int, stride: int = 1, padding: int = 0, **rest: Any
 ) -> dict[str, Any]:

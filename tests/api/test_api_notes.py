@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 from api_helpers import ALEXNET, square
 from fastapi.testclient import TestClient
 
 
-def geometry(client: TestClient, spec: dict[str, object]) -> dict[str, object]:
+def geometry(client: TestClient, spec: dict[str, Any]) -> dict[str, Any]:
     response = client.post("/api/geometry", json=spec)
     assert response.status_code == 200, response.text
-    return response.json()  # type: ignore[no-any-return]
+    answer: dict[str, Any] = response.json()
+    return answer
 
 
 def test_seven_by_seven_with_three_by_three_gives_five_at_stride_one_and_three_at_two(
@@ -26,14 +29,14 @@ def test_ten_wide_input_at_stride_two_is_answered_invalid_with_the_four_point_fi
 ) -> None:
     answer = geometry(client, square(10, 1, 1, 3, stride=2))
     assert answer["valid"] is False
-    assert answer["error"]["field"] == "stride"  # type: ignore[index]
-    assert "(10 - 3 + 2*0)/2 + 1 = 4.5" in answer["error"]["message"]  # type: ignore[index]
-    assert answer["width"]["exact"] == 4.5  # type: ignore[index]
+    assert answer["error"]["field"] == "stride"
+    assert "(10 - 3 + 2*0)/2 + 1 = 4.5" in answer["error"]["message"]
+    assert answer["width"]["exact"] == 4.5
     assert answer["output_shape"] is None
     # Padding one extra column at the bottom/right makes (10 - 3 + 1)/2 + 1 = 5 whole.
-    fields = {s["field"] for s in answer["suggestions"]}  # type: ignore[union-attr]
+    fields = {s["field"] for s in answer["suggestions"]}
     assert {"padding", "stride", "fit"} <= fields
-    assert any("no symmetric padding fits" in note for note in answer["notes"])  # type: ignore[union-attr]
+    assert any("no symmetric padding fits" in note for note in answer["notes"])
 
 
 def test_forward_refuses_the_ten_wide_stride_two_layer_with_422_and_suggestions(
@@ -55,14 +58,14 @@ def test_one_d_example_with_padding_one_keeps_five_and_without_gives_three(
     one_d = {"input": {"shape": [1, 5, 1]}, "filters": {"count": 1, "size": [1, 3]}}
     padded = geometry(client, {**one_d, "padding": [0, 1]})
     assert padded["output_shape"] == [1, 5, 1]
-    assert padded["width"]["arithmetic"] == "(5 - 3 + 2*1)/1 + 1 = 5"  # type: ignore[index]
+    assert padded["width"]["arithmetic"] == "(5 - 3 + 2*1)/1 + 1 = 5"
     assert geometry(client, one_d)["output_shape"] == [1, 3, 1]
 
 
 def test_alexnet_conv1_counts_match_the_notes(client: TestClient) -> None:
     answer = geometry(client, ALEXNET)
     assert answer["output_shape"] == [55, 55, 96]
-    assert answer["width"]["arithmetic"] == "(227 - 11 + 2*0)/4 + 1 = 55"  # type: ignore[index]
+    assert answer["width"]["arithmetic"] == "(227 - 11 + 2*0)/4 + 1 = 55"
     counts = answer["counts"]
     assert counts == {
         "neurons": 55 * 55 * 96,  # 290,400
@@ -72,10 +75,10 @@ def test_alexnet_conv1_counts_match_the_notes(client: TestClient) -> None:
         "parameters_local": 290400 * 364,  # 105,705,600
         "multiply_adds": 290400 * 363,
     }
-    assert counts["neurons"] == 290_400  # type: ignore[index]
-    assert counts["parameters_local"] == 105_705_600  # type: ignore[index]
-    assert counts["weights_shared"] == 34_848  # type: ignore[index]
-    assert counts["parameters_shared"] == 34_944  # type: ignore[index]
+    assert counts["neurons"] == 290_400
+    assert counts["parameters_local"] == 105_705_600
+    assert counts["weights_shared"] == 34_848
+    assert counts["parameters_shared"] == 34_944
 
 
 def test_alexnet_224_is_refused_under_fit_error_and_answered_under_fit_pad(
@@ -90,20 +93,20 @@ def test_alexnet_224_is_refused_under_fit_error_and_answered_under_fit_pad(
     # The notes' guess: three extra pixels of padding. fit="pad" adds exactly those.
     padded = geometry(client, {**spec, "fit": "pad"})
     assert padded["output_shape"] == [55, 55, 96]
-    assert padded["height"]["extra_padding"] == 3  # type: ignore[index]
+    assert padded["height"]["extra_padding"] == 3
     assert padded["fits"] is False
 
 
 def test_example_one_has_seventy_five_weights_per_neuron(client: TestClient) -> None:
     # [32x32x3] input, 5x5 receptive field: 5*5*3 = 75 weights (+1 bias).
     answer = geometry(client, square(32, 3, 1, 5))
-    assert answer["counts"]["weights_per_neuron"] == 75  # type: ignore[index]
+    assert answer["counts"]["weights_per_neuron"] == 75
 
 
 def test_example_two_has_one_hundred_eighty_connections(client: TestClient) -> None:
     # [16x16x20] input, 3x3 receptive field: 3*3*20 = 180 connections.
     answer = geometry(client, square(16, 20, 1, 3))
-    assert answer["counts"]["weights_per_neuron"] == 180  # type: ignore[index]
+    assert answer["counts"]["weights_per_neuron"] == 180
 
 
 def test_numpy_example_is_four_by_four_and_its_steps_read_like_the_notes(
