@@ -155,6 +155,24 @@ def _slice_text(start: int, taps: int, dilation: int) -> str:
     return f"{start}:{stop}:{dilation}"
 
 
+def _expressions(layer: Layer, i: list[int], j: list[int], d: list[int]) -> tuple[str, ...]:
+    """:func:`expression` for many neurons: the slice texts are made once per row and column."""
+    s = layer.geometry.shape
+    h2, w2, _ = layer.geometry.output_shape
+    array = "X" if layer.geometry.padding.as_list() == [0, 0, 0, 0] else "Xp"
+    rows = [_slice_text(a * s.stride_h, s.filter_height, s.dilation_h) for a in range(h2)]
+    cols = [_slice_text(b * s.stride_w, s.filter_width, s.dilation_w) for b in range(w2)]
+    if layer.connectivity == "shared":
+        return tuple(
+            f"V[{a},{b},{c}] = np.sum({array}[{rows[a]},{cols[b]},:] * W{c}) + b{c}"
+            for a, b, c in zip(i, j, d, strict=True)
+        )
+    return tuple(
+        f"V[{a},{b},{c}] = np.sum({array}[{rows[a]},{cols[b]},:] * W[{a},{b},{c}]) + b[{a},{b},{c}]"
+        for a, b, c in zip(i, j, d, strict=True)
+    )
+
+
 def _expression(layer: Layer, i: int, j: int, d: int) -> str:
     s = layer.geometry.shape
     array = "X" if layer.geometry.padding.as_list() == [0, 0, 0, 0] else "Xp"
@@ -480,14 +498,13 @@ def steps(layer: Layer, start: int, count: int, order: Order = "depth_slice") ->
         weights = layer.weights[i, j, d]  # (n, Fh, Fw, D): each neuron its own
         bias = layer.bias[i, j, d]  # (n,)
     products = window * weights  # (n, Fh, Fw, D)
-    channel_sums = products.sum(axis=(1, 2))  # (n, D)
+    # einsum over the flattened taps: ~5x faster than .sum(axis=(1, 2)), whose inner loop
+    # would run over only D numbers.
+    channel_sums = np.einsum("nkd->nd", products.reshape(len(t), -1, s.depth))  # (n, D)
     pre = channel_sums.sum(axis=1) + bias  # (n,)
 
     # The only Python loop: formatting one string per step.
-    expressions = tuple(
-        _expression(layer, a, b, c)
-        for a, b, c in zip(i.tolist(), j.tolist(), d.tolist(), strict=True)
-    )
+    expressions = _expressions(layer, i.tolist(), j.tolist(), d.tolist())
     return StepRange(
         order=order, start=start, total=total, t=t, i=i, j=j, d=d,
         row_start=row_start, col_start=col_start,
