@@ -244,6 +244,15 @@ class InputFrame:
 
         Arithmetic on the tap indices, no per-tap work: the taps inside the input are one
         contiguous run per axis.
+
+        Examples
+        --------
+        >>> from engine.geometry import LayerShape
+        >>> from engine.layer import build_layer
+        >>> frame = InputFrame.of(build_layer(LayerShape.square(5, 3, 2, 3, stride=2, padding=1)))
+        >>> rows, cols, mask = frame.field(4, 0)  # output (2, 0): bottom-left corner
+        >>> rows, cols, mask.astype(int).tolist()
+        ((3, 5), (0, 2), [[1, 0, 0], [1, 0, 0], [1, 1, 1]])
         """
         rows = _inside(row_start - self.pad_top, self.height, self.filter_height, self.dilation_h)
         cols = _inside(col_start - self.pad_left, self.width, self.filter_width, self.dilation_w)
@@ -266,7 +275,9 @@ def _inside(first: int, size: int, taps: int, dilation: int) -> tuple[int, int]:
     """
     low = 0 if first >= 0 else (-first + dilation - 1) // dilation  # first tap at >= 0
     stop = min(taps, (size - 1 - first) // dilation + 1)  # past the last tap at <= size - 1
-    return low, stop
+    # A window wholly past the input's end gives a negative stop, which would slice from
+    # the end of the mask: clamp it to an empty run.
+    return low, max(low, stop)
 
 
 def _span(first: int, taps: tuple[int, int], dilation: int) -> tuple[int, int]:
@@ -421,7 +432,17 @@ class StepRange:
         return (self.item(k) for k in range(len(self)))
 
     def item(self, k: int) -> Step:
-        """The k-th step of the range (``0 <= k < len(self)``) as a :class:`Step`."""
+        """The k-th step of the range (``0 <= k < len(self)``) as a :class:`Step`.
+
+        Examples
+        --------
+        >>> from engine.geometry import LayerShape
+        >>> from engine.layer import build_layer
+        >>> layer = build_layer(LayerShape.square(5, 3, 2, 3, stride=2, padding=1))
+        >>> one = steps(layer, 2, 3, "depth_column").item(1)
+        >>> one.t, (one.i, one.j, one.d), one.input_rows, one.input_cols
+        (3, (0, 1, 1), (0, 2), (1, 4))
+        """
         if not 0 <= k < len(self):
             raise IndexError(f"item {k} of a range of {len(self)} steps")
         row_start, col_start = int(self.row_start[k]), int(self.col_start[k])

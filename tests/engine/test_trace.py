@@ -66,6 +66,10 @@ RANDOM_LAYERS = {
         LayerShape(6, 5, 3, 2, 3, 2, stride_h=1, stride_w=1, padding=Padding(1, 0, 1, 1)), 7,
         connectivity="local", activation="relu",
     ),
+    # Padding wider than the filter: windows wholly in the top, bottom, left or right padding.
+    "padding-wider-than-filter": lambda: _layer(
+        LayerShape(3, 4, 1, 2, 2, 2, padding=Padding(3, 4, 3, 2), dilation_w=2), 9
+    ),
     "shared-relu-dilated-padded": lambda: _layer(
         LayerShape.square(8, 2, 3, 3, stride=2, padding=2, dilation=2, fit="floor"), 8,
         activation="relu",
