@@ -288,7 +288,11 @@ def resolve_axis(shape: LayerShape, axis: Axis) -> AxisGeometry:
         out = math.floor(exact)
     elif shape.fit == "pad":
         out = math.ceil(exact)
-        extra = (out - 1) * stride + span - padded
+        # A window that would start inside the added zeros sees nothing of the input (a
+        # filter narrower than the stride): drop it, as PyTorch's ceil_mode does.
+        if (out - 1) * stride >= padded:
+            out -= 1
+        extra = max(0, (out - 1) * stride + span - padded)
     else:
         out = 0  # refused below, once the suggestions are known
     geometry = AxisGeometry(

@@ -114,6 +114,10 @@ def test_fit_pad_adds_the_fewest_bottom_right_zeros_that_make_it_fit() -> None:
     for n, f, s, p in MISFITS:
         geometry = resolve(LayerShape.square(n, 1, 1, f, stride=s, padding=p, fit="pad"))
         extra = next(e for e in range(s) if (n + 2 * p + e - f) % s == 0)
+        if count_windows(n + 2 * p + extra, f, s) - 1 >= (n + 2 * p + s - 1) // s:
+            # The extra window would start in the added zeros and see nothing: it is dropped
+            # (PyTorch's ceil_mode rule), so what is left needs no extra zeros at all.
+            extra = 0
         assert geometry.width.extra_padding == extra
         assert geometry.height.extra_padding == extra
         assert geometry.out_width == count_windows(n + 2 * p + extra, f, s)
@@ -233,3 +237,12 @@ def test_padding_forms_expand_per_side() -> None:
     assert Padding.of([1, 2, 3, 4]) == Padding(1, 2, 3, 4)
     assert Padding(1, 2, 3, 4).along("height") == (1, 2)
     assert Padding(1, 2, 3, 4).along("width") == (3, 4)
+
+
+def test_fit_pad_never_adds_a_window_that_sees_only_added_zeros() -> None:
+    # Width 3, a 1-wide filter at stride 3: ceil((3 - 1)/3 + 1) = 2 windows, but the second
+    # would start at column 3, wholly in the added zeros; like PyTorch's ceil_mode, drop it.
+    geometry = resolve(LayerShape(1, 3, 1, 1, 1, 1, stride_h=1, stride_w=3, fit="pad"))
+    assert geometry.out_width == 1
+    assert geometry.width.extra_padding == 0
+    assert geometry.width.unseen == (1, 2)
