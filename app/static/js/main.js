@@ -2,7 +2,7 @@
 // Render functions only draw; every state change goes through commit().
 import { api, ApiError, tensor, Tensor } from "./api.js";
 import { bindControls, clearErrors, fieldOf, fillPresets, showError, showState, startEdit } from "./controls.js";
-import { $on, clear, fmt, qs } from "./dom.js";
+import { $on, clear, fmt, qs, thousands } from "./dom.js";
 import { focusFor, pinTarget, pinText, stepOf } from "./focus.js";
 import { Player } from "./player.js";
 import { baseSpec, formatEdits, parseCellName, parseEdits, specWithEdits } from "./spec.js";
@@ -145,8 +145,10 @@ function build(spec, geometry, forward) {
   qs("#filters-shape").textContent = `${state.k} x ${fshape.join("x")}${state.conn === "local" ? " at each position" : ""}`;
   qs("#output-shape").textContent = out.shape.join("x");
   qs("#count-output").textContent = out.shape.join(" x ");
+  const counts = geometry.counts;
+  qs("#count-params").textContent = thousands(state.conn === "local" ? counts.parameters_local : counts.parameters_shared);
   qs("#backward-panel").hidden = !backward;
-  renderLegend(qs("#legend"), Math.max(model.maxAbs, model.wMaxAbs, model.outMaxAbs));
+  renderLegend(qs("#legend"), [["input", model.maxAbs], ["weights", model.wMaxAbs], ["output", model.outMaxAbs], ["products", "per step"]]);
   app.views = {
     input: createInputView(qs("#input-grids"), model, onInputCell),
     filters: createFiltersView(qs("#filter-grids"), model, onFilterCell),

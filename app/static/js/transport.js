@@ -51,5 +51,5 @@ export function showTransport(app, playing) {
   const button = qs("#t-play");
   button.setAttribute("aria-label", playing ? "Pause" : "Play");
   button.setAttribute("aria-pressed", playing ? "true" : "false");
-  button.textContent = playing ? "⏸" : "▶";
+  button.textContent = playing ? "Pause" : "Play";
 }

@@ -45,16 +45,22 @@ export function maxAbsOf(values) {
   return best || 1;
 }
 
-/** Draw the legend: a gradient bar with its end and middle values. */
-export function renderLegend(container, maxAbs) {
+/**
+ * Draw the legend: the gradient from -max to +max, and each panel's own max (`ranges` is
+ * [[name, maxAbs], ...]): every panel scales to its largest |value| so small weights show.
+ */
+export function renderLegend(container, ranges) {
   clear(container);
   const bar = el("div", "legend-bar");
   const stops = STOPS.map(([x]) => `${color(x, 1)} ${((x + 1) / 2) * 100}%`).join(", ");
   bar.style.background = `linear-gradient(to right, ${stops})`;
   bar.setAttribute("role", "img");
-  bar.setAttribute("aria-label", `Colour scale from -${fmt(maxAbs)} (purple) through 0 (white) to ${fmt(maxAbs)} (orange)`);
+  bar.setAttribute("aria-label", "Colour scale from minus max (purple) through 0 (white) to plus max (orange)");
   const ticks = el("div", "legend-ticks");
-  ticks.append(el("span", "", fmt(-maxAbs)), el("span", "", "0"), el("span", "", fmt(maxAbs)));
+  ticks.append(el("span", "", "−max"), el("span", "", "0"), el("span", "", "+max"));
+  const scale = el("div", "legend-scale");
+  scale.append(bar, ticks);
+  const list = el("p", "legend-ranges", ranges.map(([name, max]) => `${name}: ${typeof max === "number" ? `max ±${fmt(max)}` : max}`).join(" · "));
   const pad = el("span", "legend-pad", "zero padding");
-  container.append(bar, ticks, pad);
+  container.append(scale, list, pad);
 }

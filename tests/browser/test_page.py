@@ -1,0 +1,354 @@
+"""The animated conv layer page (issue 3), driven in headless Chromium.
+
+Every expectation comes from the REST API (fetched here with httpx), from the CS231n notes,
+or from hand arithmetic written out below; none is copied from the page's own code.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from playwright.sync_api import ConsoleMessage, Locator, Page, expect
+
+pytestmark = pytest.mark.browser
+
+Json = Any
+
+
+# ----------------------------------------------------------------------------- helpers
+
+
+def open_page(page: Page, query: str = "") -> None:
+    """Open the page and wait until it has drawn a step."""
+    page.goto(f"/{query}")
+    expect(page.locator("#app")).to_have_attribute("aria-busy", "false", timeout=30_000)
+    expect(page.locator("#numpy-code")).to_contain_text("np.sum", timeout=30_000)
+
+
+def values(group: Locator) -> list[str]:
+    """The numbers in a DOM grid's cells, row-major ("" for a not-yet-computed cell)."""
+    result: list[str] = group.locator(".cell").evaluate_all("els => els.map(e => e.dataset.value)")
+    return result
+
+
+def numbers(group: Locator) -> list[float]:
+    return [float(v) for v in values(group)]
+
+
+def cells_with(group: Locator, css_class: str) -> set[tuple[int, int]]:
+    found: list[list[int]] = group.locator(f".cell.{css_class}").evaluate_all(
+        "els => els.map(e => [Number(e.dataset.r), Number(e.dataset.c)])"
+    )
+    return {(r, c) for r, c in found}
+
+
+def cell(group: Locator, r: int, c: int) -> Locator:
+    return group.locator(f'.cell[data-r="{r}"][data-c="{c}"]')
+
+
+def taps(step: Json) -> set[tuple[int, int]]:
+    """The padded-input cells of a step's field, from the API's [start, stop, step] ranges."""
+    return {(r, c) for r in range(*step["rows"]) for c in range(*step["cols"])}
+
+
+def flat(nested: Json) -> list[float]:
+    if isinstance(nested, list):
+        return [x for item in nested for x in flat(item)]
+    return [float(nested)]
+
+
+def preset_layer(api: httpx.Client, name: str) -> Json:
+    answer = api.get(f"/api/presets/{name}")
+    answer.raise_for_status()
+    return answer.json()["layer"]
+
+
+def api_step(api: httpx.Client, layer: Json, t: int, **extra: Json) -> Json:
+    answer = api.post("/api/steps", json={"layer": layer, "start": t, "count": 1, **extra})
+    answer.raise_for_status()
+    return answer.json()["steps"][0]
+
+
+def current_step(page: Page) -> int:
+    """The step number the page shows (1-based in the label, so minus one)."""
+    label = page.locator("#t-label").inner_text()
+    match = re.match(r"step ([\d,]+) of", label)
+    assert match, label
+    return int(match.group(1).replace(",", "")) - 1
+
+
+def choose_preset(page: Page, name: str) -> None:
+    page.get_by_label("Preset").select_option(name)
+    expect(page.locator("#app")).to_have_attribute("aria-busy", "false", timeout=30_000)
+
+
+@pytest.fixture
+def console_errors(page: Page) -> list[str]:
+    errors: list[str] = []
+
+    def on_console(message: ConsoleMessage) -> None:
+        if message.type == "error":
+            errors.append(message.text)
+
+    page.on("console", on_console)
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    return errors
+
+
+DEMO = "cs231n-demo"
+
+
+# ----------------------------------------------------------------------------- tests
+
+
+def test_default_page_draws_the_notes_demo_with_numbers_and_no_console_errors(
+    page: Page, api: httpx.Client, console_errors: list[str], artifacts: Path
+) -> None:
+    open_page(page)
+    expect(page).to_have_title(re.compile("ConvScope"))
+    layer = preset_layer(api, DEMO)
+    forward = api.post("/api/forward", json=layer).json()
+    padded = forward["padded_input"]  # (7, 7, 3): 5 + 2*1 padding, from the notes' demo
+    for d in range(3):
+        grid = page.get_by_role("group", name=f"Input depth slice {d}")
+        assert numbers(grid) == [padded[r][c][d] for r in range(7) for c in range(7)]
+        # numbers are drawn in the cells, not only coloured
+        texts = grid.locator(".cell").all_inner_texts()
+        assert texts == [str(int(padded[r][c][d])) for r in range(7) for c in range(7)]
+        # the border is zero padding, drawn distinctly
+        assert cells_with(grid, "pad") == {
+            (r, c) for r in range(7) for c in range(7) if r in (0, 6) or c in (0, 6)
+        }
+    # (5 - 3 + 2*1)/2 + 1 = 3, two filters: a 3x3x2 output
+    assert page.get_by_role("group", name=re.compile(r"^Output activation map \d$")).count() == 2
+    assert page.get_by_role("group", name=re.compile(r"^Input depth slice \d$")).count() == 3
+    assert page.get_by_role("group", name=re.compile(r"^Filter \d$")).count() == 2
+    expect(page.locator("#geometry-width")).to_contain_text("(5 - 3 + 2*1)/2 + 1 = 3")
+    expect(page.locator("#count-neurons")).to_have_text("18")  # 3*3*2
+    page.screenshot(path=str(artifacts / "default-view.png"), full_page=True)
+    assert console_errors == []
+
+
+def test_stepping_shows_the_apis_step_and_end_shows_the_forward_output(
+    page: Page, api: httpx.Client
+) -> None:
+    open_page(page)
+    forward_button = page.get_by_role("button", name="Step forward")
+    for _ in range(3):
+        forward_button.click()
+    layer = preset_layer(api, DEMO)
+    step = api_step(api, layer, 3)
+    expect(page.locator("#numpy-code")).to_have_text(step["expression"])
+    assert current_step(page) == 3
+    for d in range(3):
+        grid = page.get_by_role("group", name=f"Input depth slice {d}")
+        assert cells_with(grid, "in-field") == taps(step)
+        products = page.get_by_role("group", name=f"Products depth slice {d}")
+        assert numbers(products) == [row[c][d] for row in step["products"] for c in range(3)]
+    sums = page.locator("#sums").inner_text()
+    for partial in step["channel_sums"]:
+        assert f"({partial:g})" in sums
+    assert sums.endswith(f"bias ({step['bias']:g}) = {step['pre']:g}")
+    out = page.get_by_role("group", name=f"Output activation map {step['d']}")
+    assert float(cell(out, step["i"], step["j"]).get_attribute("data-value") or "nan") == step["post"]
+
+    page.get_by_role("button", name="Step back").click()
+    expect(page.locator("#numpy-code")).to_have_text(api_step(api, layer, 2)["expression"])
+    assert current_step(page) == 2
+
+    page.get_by_role("button", name="Last step").click()
+    expect(page.locator("#t-label")).to_have_text("step 18 of 18")
+    output = api.post("/api/forward", json=layer).json()["output"]
+    for d in range(2):
+        grid = page.get_by_role("group", name=f"Output activation map {d}")
+        assert numbers(grid) == [output[i][j][d] for i in range(3) for j in range(3)]
+
+
+def test_play_advances_and_pause_stops(page: Page) -> None:
+    open_page(page)
+    page.get_by_label("Speed").select_option("20")
+    page.get_by_role("button", name="Play").click()
+    page.wait_for_timeout(400)
+    page.get_by_role("button", name="Pause").click()
+    stopped_at = current_step(page)
+    assert stopped_at > 0
+    page.wait_for_timeout(500)
+    assert current_step(page) == stopped_at
+    expect(page.get_by_role("button", name="Play")).to_be_visible()
+
+
+def test_hovering_an_output_cell_outlines_its_receptive_field(
+    page: Page, api: httpx.Client
+) -> None:
+    open_page(page)
+    layer = preset_layer(api, DEMO)
+    # V[1,2,1] is step 1*9 + 1*3 + 2 = 14 in depth-slice order (3x3 maps, filter 1 second)
+    step = api_step(api, layer, 14)
+    assert (step["i"], step["j"], step["d"]) == (1, 2, 1)
+    cell(page.get_by_role("group", name="Output activation map 1"), 1, 2).hover()
+    expect(page.locator("#numpy-code")).to_have_text(step["expression"])
+    for d in range(3):
+        grid = page.get_by_role("group", name=f"Input depth slice {d}")
+        assert cells_with(grid, "in-field") == taps(step)
+    expect(page.get_by_role("group", name="Filter 1", exact=True)).to_have_attribute("aria-current", "true")
+
+
+def test_hovering_an_input_cell_marks_the_outputs_that_see_it(
+    page: Page, api: httpx.Client
+) -> None:
+    open_page(page)
+    layer = preset_layer(api, DEMO)
+    # original cell (1, 0) is padded cell (2, 1) with padding 1
+    cell(page.get_by_role("group", name="Input depth slice 0"), 2, 1).hover()
+    inverse = api.post("/api/inverse", json={"layer": layer, "cell": [1, 0]}).json()
+    expected = {(tap["i"], tap["j"]) for tap in inverse["taps"]}
+    assert expected  # rows 0..2 of window (0, 0) and (1, 0) hold it
+    for d in range(2):
+        grid = page.get_by_role("group", name=f"Output activation map {d}")
+        expect(grid.locator(".cell.mark-seen")).to_have_count(len(expected))
+        assert cells_with(grid, "mark-seen") == expected
+
+
+def test_misfit_preset_explains_4_5_and_a_suggestion_makes_it_fit(page: Page) -> None:
+    open_page(page)
+    choose_preset(page, "ten-stride-2-invalid")
+    bar = page.locator("#geometry-bar")
+    expect(bar).to_have_attribute("data-fits", "no")
+    # the notes: (10 - 3 + 0)/2 + 1 = 4.5
+    expect(page.locator("#geometry-width")).to_contain_text("(10 - 3 + 2*0)/2 + 1 = 4.5")
+    expect(page.locator("#geometry-explain")).to_contain_text("not an integer")
+    expect(page.locator("#error-stride")).to_contain_text("4.5")
+    page.get_by_role("button", name=re.compile(r"^stride 1 gives")).click()
+    expect(bar).to_have_attribute("data-fits", "yes")
+    # (10 - 3 + 0)/1 + 1 = 8
+    expect(page.locator("#geometry-width")).to_contain_text("(10 - 3 + 2*0)/1 + 1 = 8")
+    expect(page.locator("#output-shape")).to_have_text("8x8x1")
+    expect(page.get_by_label("Stride S")).to_have_value("1")
+
+
+def test_numpy_example_shows_the_notes_line_at_its_step(page: Page) -> None:
+    open_page(page)
+    choose_preset(page, "numpy-example")
+    # (11 - 5)/2 + 1 = 4: V[1,0,0] is row 1, column 0 of filter 0, step 1*4 + 0 = 4
+    for _ in range(4):
+        page.keyboard.press("ArrowRight")
+    expect(page.locator("#numpy-code")).to_have_text("V[1,0,0] = np.sum(X[2:7,:5,:] * W0) + b0")
+    for d in range(4):
+        grid = page.get_by_role("group", name=f"Input depth slice {d}")
+        assert cells_with(grid, "in-field") == {(r, c) for r in range(2, 7) for c in range(5)}
+
+
+def test_locally_connected_mode_counts_parameters_by_the_notes_formula(page: Page) -> None:
+    open_page(page)
+    # shared: 3*3*3 weights per filter, 2 filters, 2 biases = 56
+    expect(page.locator("#count-params")).to_have_text("56")
+    page.get_by_label("Connectivity").select_option("local")
+    # every neuron its own: 3*3*2 neurons * (3*3*3 + 1) = 504
+    expect(page.locator("#count-params")).to_have_text("504")
+    expect(page.locator("#numpy-code")).to_contain_text("W[0,0,0]")
+
+
+def test_backward_final_running_sums_equal_the_apis_weight_gradient(
+    page: Page, api: httpx.Client
+) -> None:
+    open_page(page)
+    page.get_by_label("Mode").select_option("backward")
+    expect(page.locator("#backward-step")).to_contain_text("dW[0]")
+    layer = preset_layer(api, DEMO)
+    upstream = {"fill": {"kind": "integers", "seed": 0, "low": -1, "high": 1}}
+    dw = api.post("/api/backward", json={"layer": layer, "upstream": upstream}).json()["dw"]
+    # depth-slice order: filter 0 ends at step 8, filter 1 at step 17 (the last)
+    page.keyboard.press("End")
+    for at, d in ((17, 1), (8, 0)):
+        while current_step(page) > at:
+            page.keyboard.press("ArrowLeft")
+        expect(page.locator("#backward-step")).to_contain_text(f"dW[{d}]")
+        for ch in range(3):
+            grid = page.get_by_role("group", name=f"Running weight gradient depth slice {ch}")
+            expected = [dw[d][r][c][ch] for r in range(3) for c in range(3)]
+            expect(grid.locator(".cell").first).to_have_attribute("data-value", f"{expected[0]:g}")
+            assert numbers(grid) == expected
+
+
+def test_a_copied_url_opens_the_same_view_at_the_same_step(page: Page) -> None:
+    open_page(page)
+    page.get_by_label("Padding P (all sides)").fill("2")
+    page.get_by_label("Padding P (all sides)").press("Enter")
+    expect(page.locator("#geometry-width")).to_contain_text("(5 - 3 + 2*2)/2 + 1 = 4")
+    page.get_by_label("Activation", exact=True).select_option("relu")
+    for _ in range(5):
+        page.get_by_role("button", name="Step forward").click()
+    expect(page.locator("#t-label")).to_have_text(re.compile(r"^step 6 of"))
+    code = page.locator("#numpy-code").inner_text()
+    url = page.url
+    other = page.context.new_page()
+    open_page(other, url[url.index("?"):])
+    expect(other.locator("#numpy-code")).to_have_text(code)
+    expect(other.locator("#t-label")).to_have_text(page.locator("#t-label").inner_text())
+    expect(other.get_by_label("Padding top")).to_have_value("2")
+    expect(other.get_by_label("Activation", exact=True)).to_have_value("relu")
+    # and back goes to the view before the last change
+    page.go_back()
+    expect(page.locator("#t-label")).to_have_text(re.compile(r"^step 5 of"))
+
+
+def test_keyboard_alone_reaches_every_control_and_drives_the_player(page: Page) -> None:
+    open_page(page)
+    wanted: set[str] = set(
+        page.locator("#controls input, #controls select, #controls button, #transport input, "
+                     "#transport select, #transport button").evaluate_all(
+            "els => els.map(e => e.id)"
+        )
+    )
+    reached: set[str] = set()
+    for _ in range(120):
+        page.keyboard.press("Tab")
+        reached.add(page.evaluate("document.activeElement.id"))
+        if wanted <= reached:
+            break
+    assert wanted - reached == set()
+    labelled = page.locator("#controls input, #controls select, #transport input, #transport select")
+    for n in range(labelled.count()):
+        node = labelled.nth(n)
+        assert node.evaluate("e => e.labels.length") >= 1, node.get_attribute("id")
+    page.get_by_role("button", name="Step forward").focus()
+    page.keyboard.press("ArrowRight")
+    page.keyboard.press("ArrowRight")
+    assert current_step(page) == 2
+    page.keyboard.press("ArrowLeft")
+    assert current_step(page) == 1
+    page.keyboard.press("Space")
+    expect(page.get_by_role("button", name="Pause")).to_be_visible()
+    page.keyboard.press("Space")
+    expect(page.get_by_role("button", name="Play")).to_be_visible()
+    assert current_step(page) >= 1
+    page.keyboard.press("Home")
+    assert current_step(page) == 0
+    page.keyboard.press("End")
+    assert current_step(page) == 17
+
+
+def test_alexnet_conv1_renders_on_canvas_with_the_notes_counts(
+    page: Page, artifacts: Path, console_errors: list[str]
+) -> None:
+    open_page(page)
+    choose_preset(page, "alexnet-conv1")
+    expect(page.locator("#numpy-code")).to_have_text(
+        "V[0,0,0] = np.sum(X[:11,:11,:] * W0) + b0", timeout=30_000
+    )
+    # the notes: 55*55*96 = 290,400 neurons; 34,944 shared vs 105,705,600 local parameters
+    expect(page.locator("#count-neurons")).to_have_text("290,400")
+    expect(page.locator("#count-shared")).to_have_text("34,944")
+    expect(page.locator("#count-local")).to_have_text("105,705,600")
+    expect(page.locator("#t-label")).to_have_text("step 1 of 290,400")
+    assert page.get_by_role("img", name=re.compile(r"^Input depth slice 0")).count() == 1
+    page.keyboard.press("End")
+    expect(page.locator("#numpy-code")).to_have_text(
+        "V[54,54,95] = np.sum(X[216:227,216:227,:] * W95) + b95", timeout=30_000
+    )
+    page.screenshot(path=str(artifacts / "alexnet-conv1.png"), full_page=True)
+    assert console_errors == []
