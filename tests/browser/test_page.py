@@ -154,7 +154,8 @@ def test_stepping_shows_the_apis_step_and_end_shows_the_forward_output(
         assert f"({partial:g})" in sums
     assert sums.endswith(f"bias ({step['bias']:g}) = {step['pre']:g}")
     out = page.get_by_role("group", name=f"Output activation map {step['d']}")
-    assert float(cell(out, step["i"], step["j"]).get_attribute("data-value") or "nan") == step["post"]
+    shown = cell(out, step["i"], step["j"]).get_attribute("data-value")
+    assert float(shown or "nan") == step["post"]
 
     page.get_by_role("button", name="Step back").click()
     expect(page.locator("#numpy-code")).to_have_text(api_step(api, layer, 2)["expression"])
@@ -194,7 +195,8 @@ def test_hovering_an_output_cell_outlines_its_receptive_field(
     for d in range(3):
         grid = page.get_by_role("group", name=f"Input depth slice {d}")
         assert cells_with(grid, "in-field") == taps(step)
-    expect(page.get_by_role("group", name="Filter 1", exact=True)).to_have_attribute("aria-current", "true")
+    active = page.get_by_role("group", name="Filter 1", exact=True)
+    expect(active).to_have_attribute("aria-current", "true")
 
 
 def test_hovering_an_input_cell_marks_the_outputs_that_see_it(
@@ -311,7 +313,9 @@ def test_keyboard_alone_reaches_every_control_and_drives_the_player(page: Page) 
         if wanted <= reached:
             break
     assert wanted - reached == set()
-    labelled = page.locator("#controls input, #controls select, #transport input, #transport select")
+    labelled = page.locator(
+        "#controls input, #controls select, #transport input, #transport select"
+    )
     for n in range(labelled.count()):
         node = labelled.nth(n)
         assert node.evaluate("e => e.labels.length") >= 1, node.get_attribute("id")
