@@ -10,9 +10,12 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import FastAPI, Request
+from fastapi import HTTPException as ApiHTTPException
 from fastapi.exceptions import RequestValidationError
+from starlette.datastructures import Headers
 from starlette.exceptions import HTTPException
 from starlette.responses import Response
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.encoding import OrjsonResponse
 from engine.errors import LayerError
@@ -81,6 +84,65 @@ async def on_http_error(request: Request, exc: Exception) -> Response:
         kind = "body_too_large" if exc.status_code == 413 else "http_error"
         body = [detail(["body"] if exc.status_code == 413 else [], str(body), kind)]
     return OrjsonResponse({"detail": body}, status_code=exc.status_code, headers=exc.headers)
+
+
+class BodyTooLarge(ApiHTTPException):
+    """A request body over the limit (FastAPI re-raises HTTPExceptions met reading a body)."""
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(413, [detail(
+            ["body"], f"the body is over this server's limit of {limit:,} bytes "
+            "(CONVSCOPE_MAX_BODY_BYTES)", "body_too_large",
+        )])
+
+
+class BodyLimit:
+    """413 for request bodies over ``max_bytes``: from Content-Length before a byte is read,
+    and by counting the chunks of a body sent without one (it stops at the limit).
+
+    Starlette's own limiter answers in plain text; this one answers in the API's shape.
+    """
+
+    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+        self.app = app
+        self.max_bytes = max_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        length = Headers(scope=scope).get("content-length", "")
+        if length.isdigit() and int(length) > self.max_bytes:
+            await self._refuse(scope, receive, send)
+            return
+        received = 0
+        started = False
+
+        async def counting_receive() -> Message:
+            nonlocal received
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > self.max_bytes:
+                    raise BodyTooLarge(self.max_bytes)
+            return message
+
+        async def watching_send(message: Message) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, counting_receive, watching_send)
+        except BodyTooLarge:
+            # Raised where no exception handler sees it (FastAPI's own body read does).
+            if started:
+                raise
+            await self._refuse(scope, receive, send)
+
+    async def _refuse(self, scope: Scope, receive: Receive, send: Send) -> None:
+        error = BodyTooLarge(self.max_bytes)
+        await OrjsonResponse({"detail": error.detail}, status_code=413)(scope, receive, send)
 
 
 def install(app: FastAPI) -> None:

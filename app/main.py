@@ -27,8 +27,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     Examples
     --------
-    >>> create_app(Settings(max_body_bytes=1024)).max_body_size
-    1024
+    >>> create_app(Settings(max_body_bytes=1024)).title
+    'ConvScope'
     """
     settings = settings or get_settings()
     app = FastAPI(
@@ -37,10 +37,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         version=package_version(),
         docs_url=None,
         redoc_url=None,
-        # Starlette answers 413 on Content-Length before reading, and counts chunked bodies.
-        max_body_size=settings.max_body_bytes,
     )
     errors.install(app)
+    app.add_middleware(errors.BodyLimit, max_bytes=settings.max_body_bytes)
     app.include_router(api.router)
     app.include_router(pages.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")

@@ -1,0 +1,355 @@
+"""Every class of bad input is refused with the right status and a message naming the field.
+
+Never a 500: malformed JSON, NaN, wrong types, ragged arrays, huge shapes, oversized bodies.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator, MutableMapping
+from typing import Any
+
+import numpy as np
+import pytest
+from api_helpers import ALEXNET, compact, square
+from fastapi.testclient import TestClient
+
+from app.config import Settings
+from app.main import create_app
+
+JSON = {"content-type": "application/json"}
+
+
+def refused(response: Any, status: int = 422) -> dict[str, Any]:
+    """The single detail entry of a refusal, after checking the status."""
+    assert response.status_code == status, response.text
+    details = response.json()["detail"]
+    assert isinstance(details, list) and details
+    entry: dict[str, Any] = details[0]
+    assert {"loc", "msg", "type"} <= set(entry)
+    return entry
+
+
+def locs(response: Any) -> list[list[Any]]:
+    return [entry["loc"] for entry in response.json()["detail"]]
+
+
+# ----------------------------------------------------------------------------- malformed bodies
+
+
+@pytest.mark.parametrize(
+    ("body", "why"),
+    [
+        (b"[" * 100_000, "depth limit"),
+        (b'{"input": {"shape": [NaN, 5, 3]}}', "unexpected character"),
+        (b'{"input": {"shape": [Infinity, 5, 3]}}', "unexpected character"),
+        (b'{"stride": 1e999}', "infinity"),
+        (b"not json at all", "invalid literal"),
+        (b'{"input": ', "unexpected end"),
+    ],
+)
+def test_malformed_json_is_422_saying_why(client: TestClient, body: bytes, why: str) -> None:
+    entry = refused(client.post("/api/forward", content=body, headers=JSON))
+    assert entry["type"] == "json_invalid"
+    assert why in entry["msg"].lower()
+
+
+def test_empty_body_is_422_body_required(client: TestClient) -> None:
+    entry = refused(client.post("/api/forward", content=b"", headers=JSON))
+    assert entry["loc"] == ["body"]
+    assert entry["type"] == "missing"
+
+
+def test_non_json_content_type_is_422_not_500(client: TestClient) -> None:
+    response = client.post(
+        "/api/forward", content=b"input=5", headers={"content-type": "text/plain"}
+    )
+    assert refused(response)["loc"][0] == "body"
+
+
+def test_json_array_instead_of_object_is_422(client: TestClient) -> None:
+    assert refused(client.post("/api/geometry", json=[1, 2, 3]))["loc"] == ["body"]
+
+
+# ----------------------------------------------------------------------------- strict types
+
+
+@pytest.mark.parametrize(
+    ("change", "loc"),
+    [
+        ({"stride": True}, ["body", "stride"]),
+        ({"stride": "2"}, ["body", "stride"]),
+        ({"stride": 1.0}, ["body", "stride"]),
+        ({"stride": 0}, ["body", "stride"]),
+        ({"padding": -1}, ["body", "padding"]),
+        ({"padding": [1, 1, 1]}, ["body", "padding"]),
+        ({"dilation": [1, 2, 3]}, ["body", "dilation"]),
+        ({"fit": "crop"}, ["body", "fit"]),
+        ({"connectivity": "dense"}, ["body", "connectivity"]),
+        ({"activation": "tanh"}, ["body", "activation"]),
+        ({"strides": 2}, ["body", "strides"]),
+        ({"input": {"shape": [5, 5]}}, ["body", "input", "shape"]),
+        ({"input": {"shape": [5, 5, True]}}, ["body", "input", "shape"]),
+        ({"input": {"shape": [5, 5, 0]}}, ["body", "input", "shape"]),
+        ({"input": {"shape": [5, 5, 1], "colour": "red"}}, ["body", "input", "colour"]),
+        ({"filters": {"count": 1}}, ["body", "filters", "size"]),
+        ({"filters": {"count": 1.5, "size": 3}}, ["body", "filters", "count"]),
+        ({"input": {"shape": [5, 5, 1], "fill": {"kind": "integers", "low": 3, "high": 1}}},
+         ["body", "input", "fill"]),
+        ({"input": {"shape": [5, 5, 1], "fill": {"seed": -1}}},
+         ["body", "input", "fill", "seed"]),
+        ({"input": {"shape": [5, 5, 1], "fill": {"low": 1e300}}},
+         ["body", "input", "fill", "low"]),
+    ],
+)
+def test_wrong_types_and_values_are_422_naming_the_field(
+    client: TestClient, change: dict[str, Any], loc: list[str]
+) -> None:
+    spec = {**square(5, 1, 1, 3), **change}
+    response = client.post("/api/forward", json=spec)
+    assert response.status_code == 422, response.text
+    assert any(found[: len(loc)] == loc for found in locs(response)), locs(response)
+    assert "input" not in response.json()["detail"][0]  # bodies are never echoed back
+
+
+def test_float_nan_reaching_the_schema_is_refused_as_not_finite() -> None:
+    # orjson refuses NaN literals before the schema; the schema refuses them too.
+    from pydantic import ValidationError
+
+    from app.schemas import FillSpec
+
+    with pytest.raises(ValidationError, match="finite"):
+        FillSpec(mean=float("nan"))
+
+
+# ----------------------------------------------------------------------------- array values
+
+
+@pytest.mark.parametrize(
+    ("values", "words"),
+    [
+        ([[[1.0]] * 3] * 2, ["shape [2, 3, 1]", "[3, 3, 1]"]),  # wrong shape: both named
+        ([[[1.0]] * 3, [[1.0]] * 3, [[1.0]] * 2], ["ragged", "3 and 2"]),
+        ([[[1.0], [2.0], [3.0]]] * 2 + [[[1.0], [2.0], [[3.0]]]], ["ragged"]),
+        ([[[1.0], [True], [3.0]]] * 3, ["True", "not a number"]),
+        ([[[1.0], ["2"], [3.0]]] * 3, ["'2'", "not a number"]),
+        ([[[1.0], [None], [3.0]]] * 3, ["None", "not a number"]),
+        ([[[1.0], [1e308 * 10], [3.0]]] * 3, ["finite"]),
+    ],
+)
+def test_bad_nested_values_are_422_naming_input_values(
+    client: TestClient, values: Any, words: list[str]
+) -> None:
+    spec = square(3, 1, 1, 3)
+    spec["input"]["values"] = values
+    if any(isinstance(v, float) and not np.isfinite(v) for v in np.ravel(values[0])):
+        # JSON cannot carry inf; send it as a number too large for a float instead
+        body = (b'{"input": {"shape": [3, 3, 1], "values": [[[1e400]]]}, '
+                b'"filters": {"count": 1, "size": 3}}')
+        entry = refused(client.post("/api/forward", content=body, headers=JSON))
+        assert "infinity" in entry["msg"]
+        return
+    entry = refused(client.post("/api/forward", json=spec))
+    assert entry["loc"] == ["body", "input", "values"]
+    for word in words:
+        assert word in entry["msg"]
+
+
+def test_filter_values_of_the_wrong_shape_name_both_shapes(client: TestClient) -> None:
+    spec = square(5, 2, 3, 3)
+    spec["filters"]["values"] = np.zeros((3, 3, 3, 1)).tolist()
+    entry = refused(client.post("/api/forward", json=spec))
+    assert entry["loc"] == ["body", "filters", "values"]
+    assert "[3, 3, 3, 1]" in entry["msg"] and "[3, 3, 3, 2]" in entry["msg"]
+
+
+def test_compact_values_with_nan_are_refused(client: TestClient) -> None:
+    x = np.ones((3, 3, 1))
+    x[1, 1, 0] = np.nan
+    spec = square(3, 1, 1, 3)
+    spec["input"]["values"] = compact(x)
+    entry = refused(client.post("/api/forward", json=spec))
+    assert entry["loc"] == ["body", "input", "values"]
+    assert "finite" in entry["msg"]
+
+
+def test_compact_values_with_too_few_bytes_or_bad_base64_are_refused(client: TestClient) -> None:
+    spec = square(3, 1, 1, 3)
+    short = compact(np.ones((3, 3, 1)), "float32")
+    short["shape"] = [3, 3, 2]
+    spec["input"]["values"] = short
+    entry = refused(client.post("/api/forward", json=spec))
+    assert entry["loc"] == ["body", "input", "values"]
+    assert "72 bytes" in entry["msg"]  # 3*3*2 float32s
+    spec["input"]["values"] = {"dtype": "float32", "shape": [1], "data": "!!!!"}
+    assert "base64" in refused(client.post("/api/forward", json=spec))["msg"]
+
+
+def test_compact_values_with_a_wrong_declared_shape_name_both_shapes(client: TestClient) -> None:
+    spec = square(3, 1, 1, 3)
+    spec["input"]["values"] = compact(np.ones((3, 1, 3)))
+    entry = refused(client.post("/api/forward", json=spec))
+    assert "[3, 1, 3]" in entry["msg"] and "[3, 3, 1]" in entry["msg"]
+
+
+def test_upstream_of_the_wrong_shape_is_refused_naming_upstream_values(
+    client: TestClient,
+) -> None:
+    body = {"layer": square(5, 1, 1, 3), "upstream": {"values": np.ones((3, 3, 2)).tolist()}}
+    entry = refused(client.post("/api/backward", json=body))
+    assert entry["loc"] == ["body", "upstream", "values"]
+    assert "[3, 3, 2]" in entry["msg"] and "[3, 3, 1]" in entry["msg"]
+
+
+def test_layer_errors_in_nested_requests_carry_the_layer_prefix(client: TestClient) -> None:
+    body = {"layer": square(10, 1, 1, 3, stride=2), "count": 1}
+    entry = refused(client.post("/api/steps", json=body))
+    assert entry["loc"] == ["body", "layer", "stride"]
+
+
+# ----------------------------------------------------------------------------- limits
+
+
+def test_a_billion_row_input_is_refused_fast_without_allocating(client: TestClient) -> None:
+    spec = {"input": {"shape": [1_000_000_000, 1, 1]}, "filters": {"count": 1, "size": 1}}
+    for path in ("/api/geometry", "/api/forward"):
+        began = time.perf_counter()
+        entry = refused(client.post(path, json=spec))
+        assert time.perf_counter() - began < 0.5
+        assert entry["loc"] == ["body", "input", "shape"]
+        assert "1,000,000,000" in entry["msg"] and "4,096" in entry["msg"]
+
+
+@pytest.mark.parametrize(
+    ("change", "loc", "limit"),
+    [
+        ({"input": {"shape": [8, 8, 5000]}}, ["body", "input", "shape"], "MAX_DEPTH"),
+        ({"filters": {"count": 5000, "size": 3}}, ["body", "filters", "count"], "MAX_FILTERS"),
+        ({"padding": 10**6}, ["body", "padding"], "MAX_SIDE"),
+        ({"stride": [1, 10**9]}, ["body", "stride"], "MAX_SIDE"),
+        ({"dilation": 10**12}, ["body", "dilation"], "MAX_SIDE"),
+        ({"filters": {"count": 1, "size": 10**9}}, ["body", "filters", "size"], "MAX_SIDE"),
+    ],
+)
+def test_each_size_limit_names_its_field_and_setting(
+    client: TestClient, change: dict[str, Any], loc: list[str], limit: str
+) -> None:
+    entry = refused(client.post("/api/forward", json={**square(8, 1, 1, 3), **change}))
+    assert entry["loc"] == loc
+    assert f"CONVSCOPE_{limit}" in entry["msg"]
+
+
+def test_alexnet_conv1_uses_at_most_a_tenth_of_the_default_budgets() -> None:
+    settings = Settings()
+    macs = 55 * 55 * 96 * 11 * 11 * 3  # the notes' neurons times weights per neuron
+    elements = 227 * 227 * 3 * 2 + 96 * 363 + 96 + 55 * 55 * 363 + 2 * 55 * 55 * 96
+    assert macs + elements <= settings.max_work / 10
+    assert elements <= settings.max_elements / 10
+
+
+def test_alexnet_conv1_forward_is_answered(client: TestClient) -> None:
+    response = client.post("/api/forward?encoding=compact", json=ALEXNET)
+    assert response.status_code == 200
+    assert response.json()["output"]["shape"] == [55, 55, 96]
+
+
+def test_alexnet_locally_connected_is_refused_by_the_element_limit(client: TestClient) -> None:
+    spec = {**ALEXNET, "connectivity": "local"}
+    began = time.perf_counter()
+    entry = refused(client.post("/api/forward", json=spec))
+    assert time.perf_counter() - began < 0.5  # refused before 105,415,200 weights exist
+    assert entry["loc"] == ["body", "connectivity"]
+    assert "105,415,200" in entry["msg"]  # 290,400 neurons x 363 weights
+    assert "CONVSCOPE_MAX_ELEMENTS" in entry["msg"]
+
+
+def test_work_budget_refuses_with_the_limit_named(
+    client: TestClient, override_settings: Any
+) -> None:
+    override_settings(max_work=1_000_000)
+    entry = refused(client.post("/api/forward", json=ALEXNET))
+    assert "CONVSCOPE_MAX_WORK" in entry["msg"] and "1,000,000" in entry["msg"]
+    assert entry["loc"] == ["body", "filters", "count"]  # the output's multiply-adds
+    # ... and an override that allows it lets the same request through
+    override_settings(max_work=10**10)
+    assert client.post("/api/geometry", json=ALEXNET).status_code == 200
+
+
+def test_steps_count_over_the_limit_names_count(client: TestClient) -> None:
+    body = {"layer": ALEXNET, "start": 0, "count": 1001}
+    entry = refused(client.post("/api/steps", json=body))
+    assert entry["loc"] == ["body", "count"]
+    assert "1,000" in entry["msg"] and "CONVSCOPE_MAX_STEPS" in entry["msg"]
+
+
+def test_steps_start_past_the_end_names_start(client: TestClient) -> None:
+    body = {"layer": square(5, 1, 1, 3), "start": 9, "count": 1}
+    assert refused(client.post("/api/steps", json=body))["loc"] == ["body", "start"]
+
+
+def test_a_thousand_alexnet_steps_with_upstream_are_answered(client: TestClient) -> None:
+    body = {"layer": ALEXNET, "start": 290_000, "count": 1000, "order": "depth_column",
+            "upstream": {}, "encoding": "compact"}
+    response = client.post("/api/steps", json=body)
+    assert response.status_code == 200, response.text
+    steps = response.json()["steps"]
+    assert [s["t"] for s in steps] == list(range(290_000, 290_400))  # clipped at the end
+
+
+# ----------------------------------------------------------------------------- body size
+
+
+@pytest.fixture
+def small_client() -> Iterator[TestClient]:
+    with TestClient(create_app(Settings(max_body_bytes=1000))) as test_client:
+        yield test_client
+
+
+def test_body_over_the_limit_is_413_from_content_length(small_client: TestClient) -> None:
+    body = b'{"input": {"shape": [5, 5, 1], "values": [' + b"1," * 600 + b"1]}}"
+    entry = refused(small_client.post("/api/forward", content=body, headers=JSON), 413)
+    assert entry["type"] == "body_too_large"
+
+
+def test_chunked_body_over_the_limit_is_413_without_content_length(
+    small_client: TestClient,
+) -> None:
+    def chunks() -> Iterator[bytes]:
+        for _ in range(100):
+            yield b" " * 100
+
+    response = small_client.post("/api/forward", content=chunks(), headers=JSON)
+    assert response.status_code == 413
+    assert response.request.headers.get("content-length") is None
+
+
+def test_content_length_over_the_limit_is_refused_before_the_body_is_read() -> None:
+    import asyncio
+
+    from app.errors import BodyLimit
+
+    async def app(scope: Any, receive: Any, send: Any) -> None:
+        raise AssertionError("the app must not run")
+
+    async def receive() -> dict[str, Any]:
+        raise AssertionError("the body must not be read")
+
+    sent: list[MutableMapping[str, Any]] = []
+
+    async def send(message: MutableMapping[str, Any]) -> None:
+        sent.append(message)
+
+    scope = {"type": "http", "method": "POST", "path": "/api/forward",
+             "headers": [(b"content-length", b"1000001")]}
+    asyncio.run(BodyLimit(app, max_bytes=1_000_000)(scope, receive, send))
+    assert sent[0]["status"] == 413
+    assert b"1,000,000 bytes" in sent[1]["body"]
+
+
+def test_body_under_the_limit_is_served(small_client: TestClient) -> None:
+    assert small_client.post("/api/geometry", json=square(5, 1, 1, 3)).status_code == 200
+
+
+def test_unknown_route_uses_the_same_error_shape(client: TestClient) -> None:
+    entry = refused(client.get("/api/nothing"), 404)
+    assert entry["msg"] == "Not Found"
