@@ -247,10 +247,17 @@ def test_alexnet_conv1_uses_at_most_a_tenth_of_the_default_budgets() -> None:
     assert elements <= settings.max_elements / 10
 
 
-def test_alexnet_conv1_forward_is_answered(client: TestClient) -> None:
-    response = client.post("/api/forward?encoding=compact", json=ALEXNET)
+def test_alexnet_conv1_compact_forward_is_under_100_ms_and_3_mb(client: TestClient) -> None:
+    client.post("/api/forward?encoding=compact", json=ALEXNET)  # warm-up
+    times = []
+    for _ in range(5):
+        began = time.perf_counter()
+        response = client.post("/api/forward?encoding=compact", json=ALEXNET)
+        times.append(time.perf_counter() - began)
     assert response.status_code == 200
     assert response.json()["output"]["shape"] == [55, 55, 96]
+    assert len(response.content) <= 3_000_000
+    assert min(times) <= 0.100  # client overhead included, so server time is less
 
 
 def test_alexnet_locally_connected_is_refused_by_the_element_limit(client: TestClient) -> None:
