@@ -53,7 +53,10 @@ class Layer:
     def x_padded(self) -> FloatArray:
         """The input with the zero padding applied (fit="pad" extras included)."""
         p = self.geometry.padding
-        padded: FloatArray = np.pad(self.x, ((p.top, p.bottom), (p.left, p.right), (0, 0)))
+        H, W, _ = self.x.shape
+        # zeros + one slice assignment: np.pad costs ~60 us here, which every request would pay.
+        padded = np.zeros(self.geometry.padded_shape, dtype=self.x.dtype)  # (Hp, Wp, D)
+        padded[p.top : p.top + H, p.left : p.left + W, :] = self.x
         return padded
 
     def filter_at(self, i: int, j: int, d: int) -> FloatArray:
