@@ -42,3 +42,11 @@ export function fmt(value) {
 export function thousands(value) {
   return Number(value).toLocaleString("en-US");
 }
+
+/** A number short enough for a cell: whole numbers bare, others to 2 significant digits. */
+export function short(value) {
+  if (Number.isInteger(value)) return String(value);
+  const abs = Math.abs(value);
+  if (abs >= 100 || abs < 0.01) return value.toExponential(0);
+  return String(Number(value.toPrecision(2)));
+}

@@ -89,8 +89,11 @@ export function createBackwardView(container, model) {
         text.textContent = step ? "" : "loading step…";
         return;
       }
-      text.textContent = `dV[${step.i},${step.j},${step.d}] = ${fmt(step.upstream)}: adds `
-        + `${fmt(step.upstream)} × window into dW[${step.d}] (running sum over filter ${step.d}'s steps so far)`;
+      // The API does not (yet) send dV[i,j,d] itself, only its product with the window.
+      const dv = `dV[${step.i},${step.j},${step.d}]`;
+      const value = step.upstream === null ? "" : ` = ${fmt(step.upstream)}`;
+      text.textContent = `${dv}${value}: this step adds ${dv} × window into dW[${step.d}]; `
+        + `the running sum covers filter ${step.d}'s steps so far`;
       running.row.querySelector(".filter-name").textContent = `running dW[${step.d}]`;
       for (const [part, tensor] of [[contribution, step.contribution], [running, step.running]]) {
         const maxAbs = maxAbsOf(tensor.data);

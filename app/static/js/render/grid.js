@@ -2,7 +2,7 @@
 // DOM cells for small grids (numbers in cells, hover per cell, screen-reader titles); one
 // canvas for large ones (AlexNet's 227x227 input), so nothing freezes. The next issue can
 // swap the canvas path for something faster without touching the panels.
-import { el, fmt } from "../dom.js";
+import { el, fmt, short } from "../dom.js";
 import { color, ink, rgb } from "./colors.js";
 
 // Above this many cells in a panel, its grids draw on canvas.
@@ -26,8 +26,10 @@ function domGrid({ rows, cols, label, cell, onCell }) {
   root.setAttribute("aria-label", label);
   root.style.gridTemplateColumns = `repeat(${cols}, ${cell}px)`;
   root.style.gridAutoRows = `${cell}px`;
-  root.style.fontSize = `${Math.max(8, Math.min(13, cell * 0.42))}px`;
-  const showNumbers = cell >= 20;
+  const fontPx = Math.max(8, Math.min(13, cell * 0.42));
+  root.style.fontSize = `${fontPx}px`;
+  // A number is drawn only when it fits its cell; the full value is always in the title.
+  const fits = (text) => cell >= 18 && text.length * fontPx * 0.62 <= cell - 2;
   const cells = [];
   for (let r = 0; r < rows; r += 1) {
     for (let c = 0; c < cols; c += 1) {
@@ -60,9 +62,10 @@ function domGrid({ rows, cols, label, cell, onCell }) {
           node.classList.toggle("empty", value === null);
           node.style.background = value === null || pad ? "" : color(value, maxAbs);
           node.style.color = value === null ? "" : ink(value, maxAbs);
-          node.textContent = showNumbers && value !== null ? fmt(value) : "";
+          const text = value === null ? "" : short(value);
+          node.textContent = fits(text) ? text : "";
           node.dataset.value = value === null ? "" : String(value);
-          if (title) node.title = title(r, c, value);
+          node.title = title ? title(r, c, value) : fmt(value);
         }
       }
     },

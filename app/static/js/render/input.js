@@ -11,7 +11,8 @@ export function createInputView(container, model, onCell) {
   const { xp, pads, maxAbs } = model;
   const [hp, wp, depth] = xp.shape;
   const canvas = hp * wp * depth > 4000;
-  const cell = canvas ? Math.max(1, Math.min(4, Math.floor(700 / wp))) : Math.max(16, Math.min(34, Math.floor(260 / wp)));
+  const room = container.clientWidth || 420;
+  const cell = canvas ? Math.max(1, Math.min(4, Math.floor(room / wp))) : Math.max(16, Math.min(34, Math.floor(260 / wp)));
   const isPad = (r, c) => r < pads.top || r >= hp - pads.bottom || c < pads.left || c >= wp - pads.right;
   const grids = [];
   for (let d = 0; d < depth; d += 1) {
