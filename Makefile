@@ -1,6 +1,7 @@
 # ConvScope developer commands. GNU make.
 #   make run    serve the visualizer on http://$(HOST):$(PORT)
-#   make test   ruff, mypy and the whole pytest suite (browser tests in Debian's Chromium)
+#   make test   ruff, mypy, the README's examples and the whole pytest suite (browser tests
+#               in Debian's Chromium)
 # Override any variable on the command line: make run PORT=8080, make test VENV=/tmp/venv.
 
 PYTHON ?= python3
@@ -20,7 +21,7 @@ RUN_STAMP := $(VENV)/.convscope-run.stamp
 TEST_STAMP := $(VENV)/.convscope-test.stamp
 
 # Only the folders that exist: ruff refuses a missing path.
-LINT_PATHS := $(wildcard engine app tests benchmarks)
+LINT_PATHS := $(wildcard engine app tests benchmarks scripts)
 TYPED_PATHS := $(wildcard engine app)
 BENCHMARKS := $(filter-out benchmarks/__init__.py benchmarks/conftest.py benchmarks/_%,$(wildcard benchmarks/*.py))
 
@@ -29,7 +30,7 @@ BENCHMARKS := $(filter-out benchmarks/__init__.py benchmarks/conftest.py benchma
 
 help:
 	@echo "make run        serve on http://$(HOST):$(PORT) (creates $(VENV) if missing)"
-	@echo "make test       ruff + mypy + pytest, browser tests included (needs chromium)"
+	@echo "make test       ruff + mypy + README examples + pytest, browser tests included (needs chromium)"
 	@echo "make lint       ruff + mypy only"
 	@echo "make bench      run the scripts in benchmarks/"
 	@echo "make clean      remove caches and build output (keeps $(VENV))"
@@ -70,6 +71,7 @@ test: $(TEST_STAMP) chromium
 	@status=0; \
 	echo "== ruff check $(LINT_PATHS)"; $(BIN)/ruff check $(LINT_PATHS) || status=1; \
 	echo "== mypy $(TYPED_PATHS)"; $(BIN)/mypy $(TYPED_PATHS) || status=1; \
+	echo "== README examples against a live server"; $(PY) scripts/check_readme.py || status=1; \
 	echo "== pytest"; $(PY) -m pytest $(PYTEST_ARGS) || status=1; \
 	exit $$status
 
