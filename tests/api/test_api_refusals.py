@@ -5,7 +5,6 @@ Never a 500: malformed JSON, NaN, wrong types, ragged arrays, huge shapes, overs
 
 from __future__ import annotations
 
-import time
 from collections.abc import Iterator, MutableMapping
 from typing import Any
 
@@ -14,6 +13,7 @@ import pytest
 from api_helpers import ALEXNET, compact, square
 from fastapi.testclient import TestClient
 
+import app.convert as app_convert
 from app.config import Settings
 from app.main import create_app
 
@@ -210,12 +210,26 @@ def test_layer_errors_in_nested_requests_carry_the_layer_prefix(client: TestClie
 # ----------------------------------------------------------------------------- limits
 
 
-def test_a_billion_row_input_is_refused_fast_without_allocating(client: TestClient) -> None:
+def _engine_called(*args: object, **kwargs: object) -> None:
+    raise AssertionError("the engine was called before the limits refused the request")
+
+
+@pytest.fixture
+def engine_untouched(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Make any call into the engine's geometry or array building blow up in the request.
+
+    A refusal that reaches the engine has already started the work the limits exist to stop.
+    """
+
+    monkeypatch.setattr(app_convert, "resolve", _engine_called)
+    monkeypatch.setattr(app_convert, "build_layer", _engine_called)
+
+
+@pytest.mark.usefixtures("engine_untouched")
+def test_a_billion_row_input_is_refused_before_the_engine_runs(client: TestClient) -> None:
     spec = {"input": {"shape": [1_000_000_000, 1, 1]}, "filters": {"count": 1, "size": 1}}
     for path in ("/api/geometry", "/api/forward"):
-        began = time.perf_counter()
         entry = refused(client.post(path, json=spec))
-        assert time.perf_counter() - began < 0.5
         assert entry["loc"] == ["body", "input", "shape"]
         assert "1,000,000,000" in entry["msg"] and "4,096" in entry["msg"]
 
@@ -247,24 +261,20 @@ def test_alexnet_conv1_uses_at_most_a_tenth_of_the_default_budgets() -> None:
     assert elements <= settings.max_elements / 10
 
 
-def test_alexnet_conv1_compact_forward_is_under_100_ms_and_3_mb(client: TestClient) -> None:
-    client.post("/api/forward?encoding=compact", json=ALEXNET)  # warm-up
-    times = []
-    for _ in range(5):
-        began = time.perf_counter()
-        response = client.post("/api/forward?encoding=compact", json=ALEXNET)
-        times.append(time.perf_counter() - began)
+def test_alexnet_conv1_compact_forward_fits_in_3_mb(client: TestClient) -> None:
+    # Its time (<= 100 ms) is measured by benchmarks/bench_api.py, not asserted here.
+    response = client.post("/api/forward?encoding=compact", json=ALEXNET)
     assert response.status_code == 200
     assert response.json()["output"]["shape"] == [55, 55, 96]
     assert len(response.content) <= 3_000_000
-    assert min(times) <= 0.100  # client overhead included, so server time is less
 
 
 def test_alexnet_locally_connected_is_refused_by_the_element_limit(client: TestClient) -> None:
     spec = {**ALEXNET, "connectivity": "local"}
-    began = time.perf_counter()
-    entry = refused(client.post("/api/forward", json=spec))
-    assert time.perf_counter() - began < 0.5  # refused before 105,415,200 weights exist
+    with pytest.MonkeyPatch.context() as patch:
+        # Refused before 105,415,200 weights exist: building the layer would fail the test.
+        patch.setattr(app_convert, "build_layer", _engine_called)
+        entry = refused(client.post("/api/forward", json=spec))
     assert entry["loc"] == ["body", "connectivity"]
     assert "105,415,200" in entry["msg"]  # 290,400 neurons x 363 weights
     assert "CONVSCOPE_MAX_ELEMENTS" in entry["msg"]
