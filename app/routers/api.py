@@ -34,8 +34,8 @@ from app.schemas import (
     StepsResult,
     TapResult,
 )
-from engine import backward as engine_backward
 from engine import conv, trace
+from engine.backward import backward as backward_pass
 from engine.presets import PRESETS
 
 
@@ -149,7 +149,7 @@ def backward(
     """Gradients of the loss for the input, weights and biases, given the upstream gradient."""
     layer = convert.build(body.layer, settings, convert.backward_cost, at="layer")
     upstream = convert.upstream_array(body.upstream.values, body.upstream.fill, layer)
-    grads = engine_backward.backward(layer, upstream)
+    grads = backward_pass(layer, upstream)
     return OrjsonResponse(BackwardResult.model_construct(
         dx=encode(grads.dx, encoding), dw=encode(grads.dw, encoding),
         db=encode(grads.db, encoding),
