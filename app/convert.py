@@ -493,6 +493,7 @@ def steps_result(
             products=encode(s.products, encoding),
             channel_sums=encode(s.channel_sums, encoding),
             bias=s.bias, pre=s.pre, post=s.post, expression=s.expression,
+            upstream=None if upstream is None else float(upstream[s.i, s.j, s.d]),
             weight_gradient=None if own is None else encode(own, encoding),
             weight_gradient_running=None if total is None else encode(total, encoding),
         ))

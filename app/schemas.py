@@ -237,6 +237,9 @@ class StepResult(BaseModel):
     pre: float
     post: float
     expression: str
+    upstream: float | None = Field(
+        None, description="with upstream: dV[i,j,d], the gradient at this neuron's output"
+    )
     weight_gradient: ArrayOut | None = Field(
         None, description="with upstream: this step's dW contribution (Fh, Fw, D)"
     )

@@ -1,0 +1,42 @@
+"""`/api/steps` with an upstream gradient: each step names its own dV[i,j,d] (issue 3)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from fastapi.testclient import TestClient
+
+from tests.api.api_helpers import square
+
+
+@pytest.mark.parametrize("order", ["depth_slice", "depth_column"])
+def test_each_step_carries_the_upstream_value_at_its_own_neuron(
+    client: TestClient, order: str
+) -> None:
+    spec = square(5, 2, 3, 3, padding=1)  # output 5x5x3
+    # distinct values, so a step reading the wrong (i, j, d) cannot match by accident
+    up = np.arange(5 * 5 * 3, dtype=float).reshape(5, 5, 3) - 37.5
+    body = {"layer": spec, "start": 20, "count": 30, "order": order,
+            "upstream": {"values": up.tolist()}}
+    answer = client.post("/api/steps", json=body)
+    assert answer.status_code == 200, answer.text
+    steps = answer.json()["steps"]
+    assert len(steps) == 30
+    for step in steps:
+        assert step["upstream"] == up[step["i"], step["j"], step["d"]]
+
+
+def test_upstream_value_times_the_window_is_the_steps_weight_gradient(
+    client: TestClient,
+) -> None:
+    spec = square(4, 1, 2, 2)  # no activation: the gradient passes unchanged
+    body = {"layer": spec, "start": 0, "count": 18,
+            "upstream": {"fill": {"kind": "integers", "seed": 3, "low": -2, "high": 2}}}
+    for step in client.post("/api/steps", json=body).json()["steps"]:
+        expected = step["upstream"] * np.array(step["window"])
+        np.testing.assert_allclose(step["weight_gradient"], expected)
+
+
+def test_steps_without_upstream_send_no_upstream_value(client: TestClient) -> None:
+    answer = client.post("/api/steps", json={"layer": square(5, 1, 1, 3), "count": 2}).json()
+    assert [s["upstream"] for s in answer["steps"]] == [None, None]
