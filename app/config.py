@@ -7,10 +7,25 @@ it build their own app with ``create_app(Settings(...))``.
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
+from typing import Annotated, Any
 
-from pydantic import Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+# An origin as browsers send it (scheme://host[:port]); a leading "*." allows subdomains in
+# CSP's frame-ancestors. Anything else (spaces, ';', quotes) could smuggle a directive into
+# the Content-Security-Policy header, so it is refused when the server starts.
+ORIGIN = re.compile(r"https?://(\*\.)?[A-Za-z0-9.-]+(:[0-9]{1,5})?")
+Origins = Annotated[tuple[str, ...], NoDecode]
+
+
+def _origin_list(value: Any) -> Any:
+    """``"https://a.edu, https://b.edu"`` (how an environment variable says it) as a tuple."""
+    if isinstance(value, str):
+        return tuple(part.strip() for part in value.split(",") if part.strip())
+    return value
 
 
 class Settings(BaseSettings):
@@ -45,6 +60,34 @@ class Settings(BaseSettings):
         "(inputs, weights, outputs, gradients; 50M float64 = 400 MB).",
     )
     max_steps: int = Field(1000, ge=1, description="Largest `count` of one /api/steps range.")
+    frame_ancestors: Origins = Field(
+        (),
+        description="Origins allowed to embed the pages in a frame, comma-separated "
+        "(`self` for this server's own); none by default (CSP frame-ancestors 'none').",
+    )
+    cors_origins: Origins = Field(
+        (),
+        description="Origins whose scripts may call the API cross-origin, comma-separated, "
+        "or `*`; none by default (CORS off).",
+    )
+
+    @field_validator("frame_ancestors", mode="before")
+    @classmethod
+    def _frame_ancestors(cls, value: Any) -> Any:
+        found = _origin_list(value)
+        for origin in found:
+            if origin != "self" and not ORIGIN.fullmatch(origin):
+                raise ValueError(f"{origin!r} is not `self` or an origin like https://lms.example.edu")
+        return found
+
+    @field_validator("cors_origins", mode="before")
+    @classmethod
+    def _cors_origins(cls, value: Any) -> Any:
+        found = _origin_list(value)
+        for origin in found:
+            if origin != "*" and not (ORIGIN.fullmatch(origin) and "*" not in origin):
+                raise ValueError(f"{origin!r} is not `*` or an origin like https://lms.example.edu")
+        return found
 
 
 @lru_cache
