@@ -44,9 +44,10 @@ $(RUN_STAMP): pyproject.toml | $(PY)
 	$(PY) -m pip install -e .
 	@touch $@
 
+# The test install holds the run install, so it stamps both.
 $(TEST_STAMP): pyproject.toml | $(PY)
 	$(PY) -m pip install -e '.[test]'
-	@touch $@
+	@touch $@ $(RUN_STAMP)
 
 run: $(RUN_STAMP)
 	$(BIN)/convscope serve --host $(HOST) --port $(PORT) $(SERVE_ARGS)
