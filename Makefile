@@ -84,9 +84,9 @@ lint: $(TEST_STAMP)
 
 bench: $(RUN_STAMP)
 	@if [ -z "$(BENCHMARKS)" ]; then echo "no benchmark scripts in benchmarks/"; exit 1; fi
-	@set -e; for script in $(BENCHMARKS); do \
-		echo "== $$script"; $(PY) $$script; \
-	done
+	@status=0; for script in $(BENCHMARKS); do \
+		echo "== $$script"; $(PY) $$script || { echo "*** $$script failed" >&2; status=1; }; \
+	done; exit $$status
 
 clean:
 	rm -rf build dist test-artifacts .mypy_cache .ruff_cache .pytest_cache *.egg-info
