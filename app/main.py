@@ -1,7 +1,9 @@
-"""The ConvScope app, assembled: routers, error handlers, the body limit, static files, /docs.
+"""The ConvScope app, assembled: routers, error handlers, the body limit, security headers,
+static files, /docs.
 
 Swagger UI is served from ``app/static/vendor/swagger-ui`` so the docs page loads nothing
-from a CDN; ReDoc (which would) is off.
+from a CDN, and started by a script of its own (``app/routers/docs.py``) so it runs under the
+Content-Security-Policy; ReDoc (which would load from a CDN) is off.
 """
 
 from __future__ import annotations
@@ -9,21 +11,19 @@ from __future__ import annotations
 from pathlib import Path
 
 from fastapi import FastAPI
-from fastapi.openapi.docs import get_swagger_ui_html
-from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
 
-from app import errors
+from app import errors, security
 from app.cli import package_version
 from app.config import Settings, get_settings
-from app.routers import api, pages
+from app.routers import api, docs, pages
 
 STATIC = Path(__file__).parent / "static"
-SWAGGER = "/static/vendor/swagger-ui"
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
-    """Build the app; ``settings`` fixes the body limit (default: from the environment).
+    """Build the app; ``settings`` fixes the body limit, the frame policy and CORS (default:
+    from the environment).
 
     Examples
     --------
@@ -40,21 +40,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     errors.install(app)
     app.add_middleware(errors.BodyLimit, max_bytes=settings.max_body_bytes)
+    security.install(app, settings)  # last: its headers wrap every other layer's answers
     app.include_router(api.router)
     app.include_router(pages.router)
+    app.include_router(docs.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
-
-    @app.get("/docs", include_in_schema=False)
-    def docs() -> HTMLResponse:
-        return get_swagger_ui_html(
-            openapi_url=app.openapi_url or "/openapi.json",
-            title="ConvScope API",
-            swagger_js_url=f"{SWAGGER}/swagger-ui-bundle.js",
-            swagger_css_url=f"{SWAGGER}/swagger-ui.css",
-            swagger_favicon_url=f"{SWAGGER}/favicon-32x32.png",
-            swagger_ui_parameters={"validatorUrl": None},
-        )
-
     return app
 
 
