@@ -128,8 +128,9 @@ _ALL: tuple[Preset, ...] = (
     Preset(
         name="cs231n-demo",
         title="The notes' demo: 5x5x3 input, two 3x3x3 filters, stride 2, pad 1",
-        description="We will stack these activation maps along the depth dimension and produce "
-        "the output volume.",
+        description="During the forward pass, we slide (more precisely, convolve) each filter "
+        "across the width and height of the input volume and compute dot products between the "
+        "entries of the filter and the input at any position.",
         shape=LayerShape.square(5, 3, 2, 3, stride=2, padding=1),
         choices=_SEEDED_INTEGERS,
     ),
