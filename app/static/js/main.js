@@ -187,7 +187,7 @@ function render() {
   app.views.filters.update(focus);
   app.views.arithmetic.update(focus, state.act);
   app.views.output.update(focus, state.t, state.mode === "backward");
-  app.views.backward?.update(focus);
+  app.views.backward?.update(focus, state.act);
   app.cache.ensure(state.t + 1); // play ahead
 }
 

@@ -82,17 +82,21 @@ export function createBackwardView(container, model) {
   const contribution = make("this step", "Contribution");
   const running = make("running dW", "Running weight gradient");
   return {
-    update(focus) {
+    update(focus, activation) {
+      const relu = activation === "relu";
       const step = focus.step;
       const text = qs("#backward-step");
       if (!step || !step.running) {
         text.textContent = step ? "" : "loading step…";
         return;
       }
-      // The API does not (yet) send dV[i,j,d] itself, only its product with the window.
+      // dV comes from the server (its `upstream`); with ReLU it passes only where pre > 0.
       const dv = `dV[${step.i},${step.j},${step.d}]`;
-      const value = step.upstream === null ? "" : ` = ${fmt(step.upstream)}`;
-      text.textContent = `${dv}${value}: this step adds ${dv} × window into dW[${step.d}]; `
+      const value = fmt(step.upstream);
+      const gate = relu
+        ? (step.pre > 0 ? `; ReLU passes it (pre ${fmt(step.pre)} > 0)` : `; ReLU blocks it (pre ${fmt(step.pre)} ≤ 0), so it adds 0`)
+        : "";
+      text.textContent = `${dv} = ${value}${gate}: this step adds ${value} × window into dW[${step.d}]; `
         + `the running sum covers filter ${step.d}'s steps so far`;
       running.row.querySelector(".filter-name").textContent = `running dW[${step.d}]`;
       for (const [part, tensor] of [[contribution, step.contribution], [running, step.running]]) {
