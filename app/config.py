@@ -60,6 +60,19 @@ class Settings(BaseSettings):
         "(inputs, weights, outputs, gradients; 50M float64 = 400 MB).",
     )
     max_steps: int = Field(1000, ge=1, description="Largest `count` of one /api/steps range.")
+    max_upload_bytes: int = Field(
+        10 * 2**20, ge=1,
+        description="Largest uploaded image in bytes (POST /api/images); larger gets 413.",
+    )
+    max_image_side: int = Field(
+        256, ge=1, description="Images are resized so their longer side is at most this."
+    )
+    max_image_pixels: int = Field(
+        40_000_000, ge=1,
+        description="Largest width*height an image header may declare; checked before "
+        "decoding, so a small file that would inflate to gigabytes (a decompression bomb) "
+        "is refused.",
+    )
     frame_ancestors: Origins = Field(
         (),
         description="Origins allowed to embed the pages in a frame, comma-separated "
