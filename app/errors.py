@@ -77,12 +77,26 @@ async def on_validation_error(request: Request, exc: Exception) -> Response:
     )
 
 
+def _http_entry(request: Request, exc: HTTPException) -> dict[str, Any]:
+    """Starlette's plain-text refusals (unknown path, wrong method, ...) as a detail entry
+    that names what was wrong: the path, the method."""
+    path = request.url.path
+    if exc.status_code == 404:
+        return detail(["path"], f"nothing at {path}", "not_found")
+    if exc.status_code == 405:
+        allowed = Headers(exc.headers or {}).get("allow", "")  # Starlette spells it "Allow"
+        return detail(["method"], f"{request.method} is not allowed on {path} (allowed: "
+                      f"{allowed})", "method_not_allowed")
+    if exc.status_code == 413:
+        return detail(["body"], str(exc.detail), "body_too_large")
+    return detail([], str(exc.detail), "http_error")
+
+
 async def on_http_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, HTTPException)
     body: Any = exc.detail
     if not isinstance(body, list):
-        kind = "body_too_large" if exc.status_code == 413 else "http_error"
-        body = [detail(["body"] if exc.status_code == 413 else [], str(body), kind)]
+        body = [_http_entry(request, exc)]
     return OrjsonResponse({"detail": body}, status_code=exc.status_code, headers=exc.headers)
 
 
