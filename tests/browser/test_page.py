@@ -229,7 +229,8 @@ def test_misfit_preset_explains_4_5_and_a_suggestion_makes_it_fit(page: Page) ->
     # (10 - 3 + 0)/1 + 1 = 8
     expect(page.locator("#geometry-width")).to_contain_text("(10 - 3 + 2*0)/1 + 1 = 8")
     expect(page.locator("#output-shape")).to_have_text("8x8x1")
-    expect(page.get_by_label("Stride S")).to_have_value("1")
+    expect(page.get_by_label("Stride S (both axes)")).to_have_value("1")
+    expect(page.get_by_label("Stride width Sw")).to_have_value("1")
 
 
 def test_numpy_example_shows_the_notes_line_at_its_step(page: Page) -> None:
@@ -356,3 +357,23 @@ def test_alexnet_conv1_renders_on_canvas_with_the_notes_counts(
     )
     page.screenshot(path=str(artifacts / "alexnet-conv1.png"), full_page=True)
     assert console_errors == []
+
+
+def test_stride_per_axis_changes_only_that_axis(page: Page, api: httpx.Client) -> None:
+    open_page(page)
+    page.get_by_label("Stride width Sw").fill("1")
+    page.get_by_label("Stride width Sw").press("Enter")
+    # height keeps stride 2: (5 - 3 + 2*1)/2 + 1 = 3; width now (5 - 3 + 2*1)/1 + 1 = 5
+    expect(page.locator("#geometry-height")).to_contain_text("(5 - 3 + 2*1)/2 + 1 = 3")
+    expect(page.locator("#geometry-width")).to_contain_text("(5 - 3 + 2*1)/1 + 1 = 5")
+    expect(page.locator("#output-shape")).to_have_text("3x5x2")
+    expect(page.get_by_label("Stride S (both axes)")).to_have_value("")
+    for _ in range(6):
+        page.get_by_role("button", name="Step forward").click()
+    layer = {**preset_layer(api, DEMO), "stride": [2, 1]}
+    step = api_step(api, layer, 6)  # row 1, column 1 of filter 0 (5 columns per row)
+    assert (step["i"], step["j"]) == (1, 1)
+    expect(page.locator("#numpy-code")).to_have_text(step["expression"])
+    grid = page.get_by_role("group", name="Input depth slice 0")
+    assert cells_with(grid, "in-field") == taps(step)
+    assert "stride=" not in page.url and "sw=1" in page.url

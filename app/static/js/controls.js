@@ -4,7 +4,7 @@ import { qs, qsa, $on } from "./dom.js";
 
 const NUMBER_FIELDS = {
   "#in-h": "h", "#in-w": "w", "#in-d": "d", "#f-k": "k", "#f-fh": "fh", "#f-fw": "fw",
-  "#stride": "s", "#dilation": "dil", "#pad-top": "pt", "#pad-bottom": "pb",
+  "#stride-h": "sh", "#stride-w": "sw", "#dilation-h": "dh", "#dilation-w": "dw", "#pad-top": "pt", "#pad-bottom": "pb",
   "#pad-left": "pl", "#pad-right": "pr", "#seed": "seed",
 };
 const CHOICE_FIELDS = {
@@ -20,15 +20,25 @@ const ERROR_SLOTS = [
   ["filters.bias", "#error-data", []],
   ["filters.count", "#error-filters", ["#f-k"]],
   ["filters", "#error-filters", ["#f-f", "#f-fh", "#f-fw"]],
-  ["stride", "#error-stride", ["#stride"]],
+  ["stride", "#error-stride", ["#stride", "#stride-h", "#stride-w"]],
   ["padding", "#error-padding", ["#pad", "#pad-top", "#pad-bottom", "#pad-left", "#pad-right"]],
-  ["dilation", "#error-dilation", ["#dilation"]],
+  ["dilation", "#error-dilation", ["#dilation", "#dilation-h", "#dilation-w"]],
   ["fit", "#error-fit", ["#fit"]],
   ["activation", "#error-neurons", ["#activation"]],
   ["connectivity", "#error-neurons", ["#connectivity"]],
   ["fill", "#error-data", ["#fill", "#seed"]],
   ["edit", "#error-data", ["#edit-cell", "#edit-value"]],
 ];
+
+// The spec field each number box feeds, so a refusal lands in that box's error slot.
+const FIELD_OF_BOX = {
+  "#in-h": "input", "#in-w": "input", "#in-d": "input", "#f-k": "filters.count",
+  "#f-f": "filters.size", "#f-fh": "filters.size", "#f-fw": "filters.size",
+  "#stride": "stride", "#stride-h": "stride", "#stride-w": "stride",
+  "#dilation": "dilation", "#dilation-h": "dilation", "#dilation-w": "dilation",
+  "#pad": "padding", "#pad-top": "padding", "#pad-bottom": "padding", "#pad-left": "padding",
+  "#pad-right": "padding", "#seed": "fill",
+};
 
 /** Fill the preset picker from /api/presets (titles and names are server text: textContent). */
 export function fillPresets(presets) {
@@ -45,7 +55,10 @@ export function fillPresets(presets) {
 export function showState(state, presets, modified) {
   for (const [selector, key] of Object.entries(NUMBER_FIELDS)) qs(selector).value = String(state[key]);
   for (const [selector, key] of Object.entries(CHOICE_FIELDS)) qs(selector).value = state[key];
+  // The "both axes" boxes show a number only while the two axes agree.
   qs("#f-f").value = state.fh === state.fw ? String(state.fh) : "";
+  qs("#stride").value = state.sh === state.sw ? String(state.sh) : "";
+  qs("#dilation").value = state.dh === state.dw ? String(state.dh) : "";
   const symmetric = state.pt === state.pb && state.pb === state.pl && state.pl === state.pr;
   qs("#pad").value = symmetric ? String(state.pt) : "";
   const preset = presets.find((p) => p.name === state.preset);
@@ -65,10 +78,17 @@ export function bindControls({ onChange, onPreset, onEdit, onResetEdits }) {
     const value = Number(node.value);
     return node.value.trim() !== "" && Number.isInteger(value) ? value : null;
   };
+  // A box that is not a whole number is refused here, beside the box itself.
+  const refuse = (node) => {
+    const field = FIELD_OF_BOX[`#${node.id}`] ?? "input";
+    clearErrors();
+    showError(field, `${node.labels[0].textContent} must be a whole number, not "${node.value}"`);
+    node.setAttribute("aria-invalid", "true");
+  };
   for (const [selector, key] of Object.entries(NUMBER_FIELDS)) {
     $on(qs(selector), "change", (event) => {
       const value = whole(event.target);
-      if (value === null) return showError(key === "seed" ? "fill" : "input", `${event.target.labels[0].textContent} must be a whole number`);
+      if (value === null) return refuse(event.target);
       onChange({ [key]: value });
     });
   }
@@ -79,11 +99,20 @@ export function bindControls({ onChange, onPreset, onEdit, onResetEdits }) {
   }
   $on(qs("#f-f"), "change", (event) => {
     const value = whole(event.target);
-    if (value !== null) onChange({ fh: value, fw: value });
+    if (value === null) return refuse(event.target);
+    onChange({ fh: value, fw: value });
   });
+  for (const [selector, [a, b]] of [["#stride", ["sh", "sw"]], ["#dilation", ["dh", "dw"]]]) {
+    $on(qs(selector), "change", (event) => {
+      const value = whole(event.target);
+      if (value === null) return refuse(event.target);
+      onChange({ [a]: value, [b]: value });
+    });
+  }
   $on(qs("#pad"), "change", (event) => {
     const value = whole(event.target);
-    if (value !== null) onChange({ pt: value, pb: value, pl: value, pr: value });
+    if (value === null) return refuse(event.target);
+    onChange({ pt: value, pb: value, pl: value, pr: value });
   });
   $on(qs("#preset"), "change", (event) => {
     onPreset(event.target.value);

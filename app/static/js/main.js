@@ -243,9 +243,9 @@ function applySuggestion(s) {
       const [pt, pb, pl, pr] = v.length === 2 ? [v[0], v[0], v[1], v[1]] : v;
       return { pt, pb, pl, pr };
     },
-    stride: () => ({ s: Array.isArray(s.value) ? s.value[0] : s.value }),
+    stride: () => (Array.isArray(s.value) ? { sh: s.value[0], sw: s.value[1] } : { sh: s.value, sw: s.value }),
     "filters.size": () => (Array.isArray(s.value) ? { fh: s.value[0], fw: s.value[1] } : { fh: s.value, fw: s.value }),
-    dilation: () => ({ dil: Array.isArray(s.value) ? s.value[0] : s.value }),
+    dilation: () => (Array.isArray(s.value) ? { dh: s.value[0], dw: s.value[1] } : { dh: s.value, dw: s.value }),
     fit: () => ({ fit: s.value }),
   }[s.field];
   if (changes) commit({ ...changes(), t: 0, pin: "" });

@@ -23,7 +23,7 @@ export function baseSpec(state, preset) {
   const sameFill = from && same(state, from, ["fill", "seed"]);
   const keepInput = sameFill && same(state, from, ["h", "w", "d"]);
   const keepFilters = sameFill && same(state, from, ["d", "k", "fh", "fw", "conn"])
-    && (state.conn === "shared" || same(state, from, ["h", "w", "s", "dil", "pt", "pb", "pl", "pr", "fit"]));
+    && (state.conn === "shared" || same(state, from, ["h", "w", "sh", "sw", "dh", "dw", "pt", "pb", "pl", "pr", "fit"]));
   const fills = state.fill === "integers" ? INTEGER_FILLS : FLOAT_FILLS;
   const fillOf = (role, presetFill) => (sameFill && presetFill ? presetFill : { ...fills[role], seed: state.seed });
   const symmetric = state.pt === state.pb && state.pb === state.pl && state.pl === state.pr;
@@ -41,9 +41,9 @@ export function baseSpec(state, preset) {
       bias: keepFilters ? layer.filters.bias ?? null : null,
       bias_fill: fillOf("bias", layer?.filters?.bias_fill),
     },
-    stride: state.s,
+    stride: state.sh === state.sw ? state.sh : [state.sh, state.sw],
     padding: symmetric ? state.pt : [state.pt, state.pb, state.pl, state.pr],
-    dilation: state.dil,
+    dilation: state.dh === state.dw ? state.dh : [state.dh, state.dw],
     fit: state.fit,
     connectivity: state.conn,
     activation: state.act,

@@ -5,7 +5,7 @@ export const DEFAULTS = Object.freeze({
   preset: "cs231n-demo",
   h: 5, w: 5, d: 3,
   k: 2, fh: 3, fw: 3,
-  s: 2, dil: 1,
+  sh: 2, sw: 2, dh: 1, dw: 1,
   pt: 1, pb: 1, pl: 1, pr: 1,
   fit: "error", act: "none", conn: "shared",
   fill: "integers", seed: 0,
@@ -26,7 +26,7 @@ export const CHOICES = Object.freeze({
 
 // The keys that change the layer (and so the data); the rest only change the view.
 export const LAYER_KEYS = Object.freeze([
-  "h", "w", "d", "k", "fh", "fw", "s", "dil", "pt", "pb", "pl", "pr",
+  "h", "w", "d", "k", "fh", "fw", "sh", "sw", "dh", "dw", "pt", "pb", "pl", "pr",
   "fit", "act", "conn", "fill", "seed", "edits",
 ]);
 
@@ -45,14 +45,14 @@ export function stateFromPreset(preset) {
   const spec = preset.layer;
   const [h, w, d] = spec.input.shape;
   const [fh, fw] = pair(spec.filters.size);
-  const [s] = pair(spec.stride ?? 1);
-  const [dil] = pair(spec.dilation ?? 1);
+  const [sh, sw] = pair(spec.stride ?? 1);
+  const [dh, dw] = pair(spec.dilation ?? 1);
   const [pt, pb, pl, pr] = sides(spec.padding ?? 0);
   const inputFill = spec.input.fill ?? { kind: "integers", seed: 0 };
   return {
     ...DEFAULTS,
     preset: preset.name,
-    h, w, d, k: spec.filters.count, fh, fw, s, dil, pt, pb, pl, pr,
+    h, w, d, k: spec.filters.count, fh, fw, sh, sw, dh, dw, pt, pb, pl, pr,
     fit: spec.fit ?? "error",
     act: spec.activation ?? "none",
     conn: spec.connectivity ?? "shared",

@@ -18,6 +18,11 @@ export function fromQuery(search) {
   const params = new URLSearchParams(search);
   if (!params.has("h") && !params.has("preset")) return null;
   const state = { ...DEFAULTS };
+  // Links from before per-axis stride/dilation said s= and dil= for both axes.
+  for (const [old, keys] of [["s", ["sh", "sw"]], ["dil", ["dh", "dw"]]]) {
+    const value = Number(params.get(old));
+    if (params.has(old) && Number.isInteger(value)) for (const key of keys) state[key] = value;
+  }
   for (const [key, fallback] of Object.entries(DEFAULTS)) {
     if (!params.has(key)) continue;
     const raw = params.get(key);
