@@ -1,0 +1,254 @@
+"""Images as layer inputs: the shipped samples and uploaded PNG/JPEG, decoded in memory.
+
+Every refusal is an :class:`ImageRefused` with an HTTP status and a sentence that names the
+limit or the reason; nothing here writes to disk. The order of checks matters for safety:
+
+1. the byte count (413) before the body is read in full;
+2. the magic bytes (415): only PNG and JPEG reach Pillow at all;
+3. the header's width*height against ``max_image_pixels`` (422) *before* decoding, so a small
+   file that would inflate to gigabytes never allocates them (Pillow's own bomb check, at
+   ``Image.MAX_IMAGE_PIXELS``, is caught too);
+4. decoding (422 for truncated or corrupt data), then resizing so the longer side is at most
+   ``max_side``.
+"""
+
+from __future__ import annotations
+
+import io
+import warnings
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+import numpy as np
+import numpy.typing as npt
+from PIL import Image, ImageOps, UnidentifiedImageError
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from app.errors import BodyLimit
+
+SAMPLES_DIR = Path(__file__).resolve().parent / "sample_images"
+UPLOAD_PATH = "/api/images"
+
+Scale = Literal["unit", "byte"]
+ByteImage = npt.NDArray[np.uint8]
+
+# name -> what it shows; scripts/make_sample_images.py draws exactly these.
+SAMPLES: dict[str, str] = {
+    "vertical-edge": "Black on the left, white on the right: one vertical edge (Sobel-x's case).",
+    "stripes": "Four patches of stripes at 0, 45, 90 and 135 degrees.",
+    "color-blobs": "Red, green, blue and yellow blobs on grey: for the colour-opponent filters.",
+    "checkerboard": "An 8x8-pixel checkerboard: edges both ways and corners.",
+    "scene": "A synthetic photo: sky gradient, sun, hills, a house and a tree, with noise.",
+}
+
+_MAGIC = {b"\x89PNG\r\n\x1a\n": "PNG", b"\xff\xd8\xff": "JPEG"}
+_KNOWN_OTHERS = {
+    b"GIF87a": "a GIF", b"GIF89a": "a GIF", b"BM": "a BMP", b"RIFF": "a RIFF (WebP?) file",
+    b"%PDF": "a PDF", b"II*\x00": "a TIFF", b"MM\x00*": "a TIFF", b"<": "text (HTML or SVG?)",
+}
+
+
+class ImageRefused(Exception):
+    """An image the server will not use: ``status`` (413/415/422), ``reason``, ``kind``."""
+
+    def __init__(self, status: int, reason: str, kind: str) -> None:
+        super().__init__(reason)
+        self.status = status
+        self.reason = reason
+        self.kind = kind
+
+
+@dataclass(frozen=True)
+class Decoded:
+    """An image as ``pixels`` ``(H, W, 3)`` uint8 plus where it came from."""
+
+    pixels: ByteImage  # (H, W, 3)
+    format: str  # "PNG" or "JPEG"
+    original_size: tuple[int, int]  # (height, width) before resizing
+
+
+def sniff(data: bytes) -> str:
+    """``"PNG"`` or ``"JPEG"`` from the first bytes, else :class:`ImageRefused` (415).
+
+    Examples
+    --------
+    >>> sniff(b"\\x89PNG\\r\\n\\x1a\\n....")
+    'PNG'
+    >>> sniff(b"GIF89a...")
+    Traceback (most recent call last):
+    ...
+    app.images.ImageRefused: the upload is a GIF, not a PNG or JPEG: only PNG and JPEG are read
+    """
+    for magic, kind in _MAGIC.items():
+        if data.startswith(magic):
+            return kind
+    what = next((name for magic, name in _KNOWN_OTHERS.items() if data.startswith(magic)),
+                "not a PNG or JPEG file")
+    if what == "not a PNG or JPEG file":
+        raise ImageRefused(415, f"the upload is {what} (it starts with {data[:8]!r}): only PNG "
+                           "and JPEG are read", "unsupported_format")
+    raise ImageRefused(415, f"the upload is {what}, not a PNG or JPEG: only PNG and JPEG are "
+                       "read", "unsupported_format")
+
+
+def header_size(data: bytes, kind: str) -> tuple[int, int] | None:
+    """``(width, height)`` as the PNG's IHDR or the JPEG's SOF marker declares it, read
+    without Pillow (so even its header parser meets no huge image); None if not found.
+
+    Examples
+    --------
+    >>> side = (50000).to_bytes(4, "big")
+    >>> ihdr = b"\\x89PNG\\r\\n\\x1a\\n" + b"\\x00\\x00\\x00\\rIHDR" + side + side
+    >>> header_size(ihdr, "PNG")
+    (50000, 50000)
+    """
+    if kind == "PNG":
+        if len(data) < 24 or data[12:16] != b"IHDR":
+            return None
+        return int.from_bytes(data[16:20], "big"), int.from_bytes(data[20:24], "big")
+    at = 2  # after SOI; walk the marker segments up to the frame header (SOF0..SOF15)
+    while at + 4 <= len(data):
+        if data[at] != 0xFF:
+            return None
+        marker = data[at + 1]
+        if marker == 0xFF:  # fill byte
+            at += 1
+            continue
+        if marker == 0x01 or 0xD0 <= marker <= 0xD8:  # markers without a length
+            at += 2
+            continue
+        length = int.from_bytes(data[at + 2 : at + 4], "big")
+        if 0xC0 <= marker <= 0xCF and marker not in (0xC4, 0xC8, 0xCC):
+            if at + 9 > len(data):
+                return None
+            height = int.from_bytes(data[at + 5 : at + 7], "big")
+            width = int.from_bytes(data[at + 7 : at + 9], "big")
+            return width, height
+        at += 2 + length
+    return None
+
+
+def _too_many_pixels(width: int, height: int, max_pixels: int) -> ImageRefused:
+    return ImageRefused(
+        422, f"the image header declares {width}x{height} = {width * height:,} pixels, over "
+        f"this server's limit of {max_pixels:,} (CONVSCOPE_MAX_IMAGE_PIXELS); nothing was "
+        "decoded", "image_too_many_pixels",
+    )
+
+
+def decode(data: bytes, max_side: int, max_pixels: int) -> Decoded:
+    """Decode PNG/JPEG ``data`` to RGB uint8, resized so the longer side is <= ``max_side``.
+
+    Examples
+    --------
+    >>> buffer = io.BytesIO()
+    >>> Image.new("RGB", (40, 10), (255, 0, 0)).save(buffer, "PNG")
+    >>> image = decode(buffer.getvalue(), max_side=20, max_pixels=10_000)
+    >>> image.pixels.shape, image.original_size, image.pixels[0, 0].tolist()
+    ((5, 20, 3), (10, 40), [255, 0, 0])
+    """
+    if not data:
+        raise ImageRefused(422, "the upload is empty: send the image's bytes as the body",
+                           "empty_image")
+    kind = sniff(data)
+    declared = header_size(data, kind)
+    if declared is not None and declared[0] * declared[1] > max_pixels:
+        raise _too_many_pixels(*declared, max_pixels)
+    try:
+        with warnings.catch_warnings():
+            # Pillow warns (then raises) past Image.MAX_IMAGE_PIXELS; make both a refusal.
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            with Image.open(io.BytesIO(data), formats=[kind]) as image:  # reads the header only
+                width, height = image.size
+                if width * height > max_pixels:  # a header our own reader missed
+                    raise _too_many_pixels(width, height, max_pixels)
+                if image.format != kind:
+                    raise ImageRefused(415, f"the bytes look like {kind} but Pillow reads "
+                                       f"{image.format}", "unsupported_format")
+                if kind == "JPEG":
+                    # Let the JPEG decoder scale down by 1/2..1/8 while decoding: less memory.
+                    image.draft("RGB", (max_side, max_side))
+                image.load()
+                pixels = _to_rgb(ImageOps.exif_transpose(image), max_side)
+    except ImageRefused:
+        raise
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as error:
+        raise ImageRefused(422, f"the image is a decompression bomb: {error}",
+                           "image_too_many_pixels") from None
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, EOFError,
+            IndexError, TypeError) as error:
+        # Pillow reports truncated and corrupt data with any of these.
+        raise ImageRefused(422, f"the {kind} could not be decoded (truncated or corrupt?): "
+                           f"{error}", "image_corrupt") from None
+    return Decoded(pixels=pixels, format=kind, original_size=(height, width))
+
+
+def _to_rgb(image: Image.Image, max_side: int) -> ByteImage:
+    """RGB uint8 ``(H, W, 3)``: transparency over white, 16-bit scaled, longer side capped."""
+    if image.mode in ("I;16", "I;16B", "I;16L", "I"):
+        # Pillow's convert("L") clips 16-bit values at 255 instead of scaling them.
+        wide = np.asarray(image, dtype=np.float64)
+        top = 65535.0 if image.mode.startswith("I;16") else max(float(wide.max()), 1.0)
+        image = Image.fromarray(np.clip(wide / top * 255.0 + 0.5, 0, 255).astype(np.uint8))
+    if image.mode in ("RGBA", "LA", "PA") or (image.mode == "P" and "transparency" in image.info):
+        rgba = image.convert("RGBA")
+        white = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
+        image = Image.alpha_composite(white, rgba)
+    image = image.convert("RGB")
+    width, height = image.size
+    if max(width, height) > max_side:
+        ratio = max_side / max(width, height)
+        size = (max(1, round(width * ratio)), max(1, round(height * ratio)))
+        image = image.resize(size, Image.Resampling.LANCZOS)
+    return np.asarray(image, dtype=np.uint8).copy()  # (H, W, 3)
+
+
+def scaled(pixels: ByteImage, scale: Scale) -> npt.NDArray[np.float64]:
+    """Pixel values as floats: ``unit`` in [0, 1] (divided by 255) or ``byte`` 0..255.
+
+    Examples
+    --------
+    >>> scaled(np.array([[[0, 51, 255]]], dtype=np.uint8), "unit").tolist()
+    [[[0.0, 0.2, 1.0]]]
+    """
+    values = pixels.astype(np.float64)
+    return values / 255.0 if scale == "unit" else values
+
+
+def sample(name: str, max_side: int) -> Decoded:
+    """A shipped sample image by name (a KeyError for unknown names)."""
+    if name not in SAMPLES:
+        raise KeyError(name)
+    data = (SAMPLES_DIR / f"{name}.png").read_bytes()
+    return decode(data, max_side=max_side, max_pixels=10**7)
+
+
+def sample_sizes() -> dict[str, tuple[int, int]]:
+    """``name -> (height, width)`` of every shipped sample, read from the PNG headers."""
+    sizes = {}
+    for name in SAMPLES:
+        with Image.open(SAMPLES_DIR / f"{name}.png", formats=["PNG"]) as image:
+            sizes[name] = (image.height, image.width)
+    return sizes
+
+
+class BodyLimitExceptUploads:
+    """The app's body limit (:class:`app.errors.BodyLimit`) for every request but image
+    uploads, which have their own, larger limit enforced by their handler while it reads.
+
+    Examples
+    --------
+    >>> guard = BodyLimitExceptUploads(lambda scope, receive, send: None, max_bytes=10)
+    >>> guard.limited.max_bytes
+    10
+    """
+
+    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+        self.app = app
+        self.limited = BodyLimit(app, max_bytes=max_bytes)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        upload = (scope["type"] == "http" and scope.get("method") == "POST"
+                  and scope.get("path") == UPLOAD_PATH)
+        await (self.app if upload else self.limited)(scope, receive, send)
