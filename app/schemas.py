@@ -273,3 +273,23 @@ class BackwardResult(BaseModel):
     dx: ArrayOut = Field(description="(H, W, D)")
     dw: ArrayOut = Field(description="like the weights")
     db: ArrayOut = Field(description="like the biases")
+
+
+# ----------------------------------------------------------------------------- errors
+
+
+class ErrorEntry(BaseModel):
+    """One reason a request was refused: where (``loc``), why (``msg``), what kind (``type``)."""
+
+    loc: list[str | int] = Field(description='e.g. ["body", "layer", "stride"] or ["path"]')
+    msg: str
+    type: str = Field(description="e.g. layer_error, body_too_large, json_invalid, not_found")
+    ctx: dict[str, Any] | None = Field(
+        None, description="details: a geometry misfit's suggestions and notes, a limit's value"
+    )
+
+
+class ErrorResult(BaseModel):
+    """Every refusal the server answers, whatever its status code."""
+
+    detail: list[ErrorEntry]
