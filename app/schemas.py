@@ -293,3 +293,45 @@ class ErrorResult(BaseModel):
     """Every refusal the server answers, whatever its status code."""
 
     detail: list[ErrorEntry]
+
+
+# ----------------------------------------------------------------------- images, filter banks
+
+
+class SampleImageResult(BaseModel):
+    name: str
+    description: str
+    height: int
+    width: int
+
+
+class ImageInput(BaseModel):
+    """Drops into a layer spec as its ``input``: ``shape`` [H, W, 3] and compact ``values``."""
+
+    shape: list[int] = Field(description="[H, W, 3]")
+    values: ArrayOut = Field(description="(H, W, 3) pixel values on the chosen scale")
+
+
+class ImageResult(BaseModel):
+    """An image as an ordinary layer input."""
+
+    name: str | None = Field(description="the sample's name; null for an upload")
+    format: Literal["PNG", "JPEG"]
+    original_shape: list[int] = Field(description="[height, width] before resizing")
+    shape: list[int] = Field(description="[H, W, 3] after resizing")
+    scale: Literal["unit", "byte"] = Field(description="unit: values in [0, 1]; byte: 0..255")
+    input: ImageInput
+
+
+class FilterBankResult(BaseModel):
+    """A named filter bank in the layer spec's shapes (``filters.values``, ``filters.bias``)."""
+
+    name: str
+    title: str
+    explanation: str
+    count: int = Field(description="K")
+    size: int = Field(description="F (each filter is F x F x 3)")
+    names: list[str] = Field(description="one per filter")
+    explanations: list[str] = Field(description="one line per filter")
+    values: list[Any] = Field(description="(K, F, F, 3) weights")
+    bias: list[float] = Field(description="(K,)")
