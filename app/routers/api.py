@@ -23,6 +23,7 @@ from app.errors import detail
 from app.schemas import (
     BackwardRequest,
     BackwardResult,
+    ErrorResult,
     ForwardResult,
     GeometryResult,
     HealthResult,
@@ -52,6 +53,34 @@ class OrjsonRequest(Request):
         return self._json
 
 
+def refuse_non_json(content_type: str | None) -> None:
+    """415 for a body declared as anything but JSON (``application/json`` or ``*/*+json``).
+
+    Without this FastAPI would hand the raw bytes to the schema and answer a puzzling 422
+    ("should be a valid dictionary"); no content type at all is read as JSON, as FastAPI does.
+
+    Examples
+    --------
+    >>> refuse_non_json("application/json; charset=utf-8")
+    >>> try:
+    ...     refuse_non_json("text/plain")
+    ... except HTTPException as refusal:
+    ...     print(refusal.status_code, refusal.detail[0]["loc"])
+    415 ['header', 'content-type']
+    """
+    if content_type is None:
+        return
+    media = content_type.split(";", 1)[0].strip().lower()
+    main, _, sub = media.partition("/")
+    if main == "application" and (sub == "json" or sub.endswith("+json")):
+        return
+    raise HTTPException(415, [detail(
+        ["header", "content-type"],
+        f"the body is {media or 'of no media type'!r}; this endpoint reads application/json",
+        "unsupported_media_type",
+    )])
+
+
 class OrjsonRoute(APIRoute):
     """Routes that read their bodies with :class:`OrjsonRequest`."""
 
@@ -59,10 +88,24 @@ class OrjsonRoute(APIRoute):
         handler = super().get_route_handler()
 
         async def with_orjson(request: Request) -> Response:
+            if self.body_field is not None:
+                refuse_non_json(request.headers.get("content-type"))
             return await handler(OrjsonRequest(request.scope, request.receive))
 
         return with_orjson
 
+
+# Every refusal a body-reading route may answer, declared so the OpenAPI schema (and the
+# clients generated from it) know the error shape; 422 is FastAPI's own, restated in ours.
+REFUSALS: dict[int | str, dict[str, Any]] = {
+    413: {"model": ErrorResult, "description": "The body is over CONVSCOPE_MAX_BODY_BYTES"},
+    415: {"model": ErrorResult, "description": "The body is not application/json"},
+    422: {"model": ErrorResult, "description": "The request or its layer is refused: the "
+          "field and the reason (a limit names its CONVSCOPE_ setting)"},
+}
+NOT_FOUND: dict[int | str, dict[str, Any]] = {
+    404: {"model": ErrorResult, "description": "No such preset; the message lists the known ones"},
+}
 
 router = APIRouter(prefix="/api", tags=["api"], route_class=OrjsonRoute)
 
@@ -84,7 +127,7 @@ def presets() -> list[PresetResult]:
     return [convert.preset_result(preset) for preset in PRESETS.values()]
 
 
-@router.get("/presets/{name}")
+@router.get("/presets/{name}", responses=NOT_FOUND)
 def preset(name: str) -> PresetResult:
     """One preset by name; 404 lists the known names."""
     if name not in PRESETS:
@@ -94,13 +137,13 @@ def preset(name: str) -> PresetResult:
     return convert.preset_result(PRESETS[name])
 
 
-@router.post("/geometry")
+@router.post("/geometry", responses=REFUSALS)
 def geometry(spec: LayerSpec, settings: SettingsDep) -> GeometryResult:
     """Sizes with their arithmetic, fit outcome, suggestions and counts; a misfit is 200."""
     return convert.geometry_result(spec, settings)
 
 
-@router.post("/forward", response_model=ForwardResult)
+@router.post("/forward", response_model=ForwardResult, responses=REFUSALS)
 def forward(spec: LayerSpec, settings: SettingsDep, encoding: EncodingQuery = "json") -> Response:
     """The whole forward pass: padded input, filters, biases, output before/after activation."""
     layer = convert.build(spec, settings, convert.forward_cost)
@@ -117,7 +160,7 @@ def forward(spec: LayerSpec, settings: SettingsDep, encoding: EncodingQuery = "j
     ))
 
 
-@router.post("/steps", response_model=StepsResult)
+@router.post("/steps", response_model=StepsResult, responses=REFUSALS)
 def steps(body: StepsRequest, settings: SettingsDep) -> Response:
     """Steps ``start .. start+count-1`` (one neuron each); with ``upstream``, each step's
     weight-gradient contribution and its filter's running sum."""
@@ -131,7 +174,7 @@ def steps(body: StepsRequest, settings: SettingsDep) -> Response:
     return OrjsonResponse(convert.steps_result(layer, found, upstream, body.encoding))
 
 
-@router.post("/inverse")
+@router.post("/inverse", responses=REFUSALS)
 def inverse(body: InverseRequest, settings: SettingsDep) -> InverseResult:
     """Every output position whose receptive field holds the input cell, with the tap."""
     layer = convert.build(body.layer, settings, at="layer")
@@ -142,7 +185,7 @@ def inverse(body: InverseRequest, settings: SettingsDep) -> InverseResult:
     )
 
 
-@router.post("/backward", response_model=BackwardResult)
+@router.post("/backward", response_model=BackwardResult, responses=REFUSALS)
 def backward(
     body: BackwardRequest, settings: SettingsDep, encoding: EncodingQuery = "json"
 ) -> Response:

@@ -60,11 +60,23 @@ def test_empty_body_is_422_body_required(client: TestClient) -> None:
     assert entry["type"] == "missing"
 
 
-def test_non_json_content_type_is_422_not_500(client: TestClient) -> None:
-    response = client.post(
-        "/api/forward", content=b"input=5", headers={"content-type": "text/plain"}
-    )
-    assert refused(response)["loc"][0] == "body"
+@pytest.mark.parametrize("media", ["text/plain", "application/x-www-form-urlencoded",
+                                   "multipart/form-data; boundary=x", "application/jsonx"])
+def test_non_json_content_type_is_415_naming_the_header(client: TestClient, media: str) -> None:
+    response = client.post("/api/forward", content=b"input=5", headers={"content-type": media})
+    entry = refused(response, 415)
+    assert entry["loc"] == ["header", "content-type"]
+    assert entry["type"] == "unsupported_media_type"
+    assert media.split(";")[0] in entry["msg"]
+
+
+@pytest.mark.parametrize("media", ["application/json; charset=utf-8", "application/vnd.a+json"])
+def test_json_media_types_with_parameters_or_suffix_are_read(
+    client: TestClient, media: str
+) -> None:
+    body = b'{"input": {"shape": [5, 5, 1]}, "filters": {"count": 1, "size": 3}}'
+    response = client.post("/api/geometry", content=body, headers={"content-type": media})
+    assert response.json()["output_shape"] == [3, 3, 1]  # (5 - 3)/1 + 1 = 3
 
 
 def test_json_array_instead_of_object_is_422(client: TestClient) -> None:
