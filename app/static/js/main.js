@@ -26,22 +26,50 @@ const modified = (state) => {
   return preset ? layerChanged(stateFromPreset(preset), state) : false;
 };
 
+// Keys that only move the view: changing them needs no form update.
+const VIEW_ONLY = new Set(["t", "pin"]);
+let urlTimer = null;
+
 /** Apply `changes`; push a history entry unless `how` is "replace". */
 function commit(changes, how = "push") {
   const before = app.state;
   const next = withChanges(before, changes);
   app.state = next;
-  if (how === "replace") history.replaceState(null, "", toQuery(next));
-  else history.pushState(null, "", toQuery(next));
-  showState(next, app.presets, modified(next));
-  player.setSpeed(next.speed);
+  writeUrl(next, how);
+  if (!Object.keys(changes).every((key) => VIEW_ONLY.has(key))) {
+    showState(next, app.presets, modified(next));
+    player.setSpeed(next.speed);
+  }
   if (needsReload(before, next)) reload();
   else render();
 }
 
+/**
+ * The URL follows the state. While playing, the address is rewritten at most 4 times a
+ * second: browsers throttle (and warn about) hundreds of history calls a second.
+ */
+function writeUrl(state, how) {
+  if (how !== "replace") {
+    clearTimeout(urlTimer);
+    urlTimer = null;
+    history.pushState(null, "", toQuery(state));
+    return;
+  }
+  if (!player.playing) {
+    history.replaceState(null, "", toQuery(state));
+    return;
+  }
+  if (urlTimer === null) {
+    urlTimer = setTimeout(() => {
+      urlTimer = null;
+      history.replaceState(null, "", toQuery(app.state));
+    }, 250);
+  }
+}
+
 const needsReload = (a, b) => layerChanged(a, b) || a.order !== b.order || a.mode !== b.mode || a.preset !== b.preset;
 
-function tick() {
+function tick(n = 1) {
   const model = app.model;
   if (!model) return false;
   if (app.state.t >= model.total - 1) {
@@ -49,7 +77,7 @@ function tick() {
     commit({ t: 0 }, "replace");
     return true;
   }
-  commit({ t: app.state.t + 1 }, "replace");
+  commit({ t: Math.min(model.total - 1, app.state.t + n) }, "replace");
   return true;
 }
 
@@ -153,7 +181,7 @@ function build(spec, geometry, forward) {
     input: createInputView(qs("#input-grids"), model, onInputCell),
     filters: createFiltersView(qs("#filter-grids"), model, onFilterCell),
     arithmetic: createArithmeticView(qs("#products"), model, onTap),
-    output: createOutputView(qs("#output-grids"), model, (i, j, d) => stepOf(model.outShape, state.order, i, j, d), onOutputCell),
+    output: createOutputView(qs("#output-grids"), model, state.order, (i, j, d) => stepOf(model.outShape, state.order, i, j, d), onOutputCell),
     backward: backward ? createBackwardView(qs("#backward-grids"), model) : null,
   };
 }
@@ -183,12 +211,21 @@ function render() {
   if (!model || !app.views) return;
   const focus = currentFocus();
   const state = app.state;
-  app.views.input.update(focus);
+  // the volumes follow the playhead when zoomed in, not a hovered or pinned neuron
+  const follow = !app.hover && !state.pin;
+  app.views.input.update(focus, follow);
   app.views.filters.update(focus);
+  qs("#arithmetic-live").setAttribute("aria-live", player.playing ? "off" : "polite");
   app.views.arithmetic.update(focus, state.act);
-  app.views.output.update(focus, state.t, state.mode === "backward");
+  app.views.output.update(focus, state.t, state.mode === "backward", follow);
   app.views.backward?.update(focus, state.act);
-  app.cache.ensure(state.t + 1); // play ahead
+  // play ahead: two seconds of steps at the current speed
+  app.cache.ensure(state.t, player.playing ? Math.ceil(state.speed * 2) : 0);
+  if (focus.step && !app.rendered) {
+    app.rendered = true;
+    performance.mark("convscope:first-render");
+  }
+  if (focus.step) qs("#app").dataset.shownStep = String(focus.step.t);
 }
 
 // ---- linking: hover shows, click pins (both through the focus above)

@@ -1,67 +1,120 @@
 // Steps are fetched in ranges around the playhead and cached per layer, never all at once:
-// AlexNet conv1 has 290,400 of them.
+// AlexNet conv1 has 290,400 of them. A miss first asks for a short range starting at the
+// wanted step (the server answers that in a few ms), then the larger ranges ahead of it;
+// fetches that no longer cover the playhead are cancelled, and far-away steps are dropped.
 import { api, tensor } from "./api.js";
 
 const MAX_COUNT = 1000; // the API's limit per request
-const VALUES_PER_REQUEST = 40000; // keeps one answer to a few hundred kB
+const BYTES_PER_REQUEST = 1_000_000; // one answer stays under ~1 MB: quick to send and to parse
+const PRIORITY_COUNT = 32; // a miss's first range: as fast to serve as a single step
+const MAX_IN_FLIGHT = 3;
+const KEEP = 6000; // steps kept around the playhead (~40 MB of AlexNet steps at most)
+// Above this many values per step the steps travel in the compact encoding (base64 float32).
+export const COMPACT_ABOVE = 100;
 
 export class StepCache {
-  /** `body` is the /api/steps body without start/count: {layer, order, upstream?}. */
+  /**
+   * `body` is the /api/steps body without start/count: {layer, order, upstream?};
+   * `valuesPerStep` the numbers one step carries; `onArrive(error)` after each range.
+   */
   constructor(body, total, valuesPerStep, onArrive) {
-    this.body = body;
+    const compact = valuesPerStep > COMPACT_ABOVE;
+    this.body = compact ? { ...body, encoding: "compact" } : body;
     this.total = total;
-    this.chunk = Math.max(1, Math.min(MAX_COUNT, Math.floor(VALUES_PER_REQUEST / Math.max(1, valuesPerStep))));
-    this.steps = new Map();
-    this.pending = new Map();
+    // compact: 4 bytes a value as base64 (x 4/3); JSON: ~20 characters a value
+    const bytesPerStep = valuesPerStep * (compact ? 5.4 : 20) + 400;
+    this.chunk = Math.max(1, Math.min(MAX_COUNT, Math.floor(BYTES_PER_REQUEST / bytesPerStep)));
+    this.steps = new Map(); // t -> step (arrays decoded on first use)
+    this.pending = []; // {start, stop, controller}
     this.onArrive = onArrive;
-    this.controller = new AbortController();
     this.error = null;
+    this.closed = false;
+    this.playhead = 0;
+    this.ahead = this.chunk;
   }
 
-  /** The step if it has arrived; otherwise undefined (and it is on its way). */
+  /**
+   * The step if it has arrived; otherwise undefined, and a short range starting at `t` is on
+   * its way (an earlier such request that does not hold `t` is cancelled: it is stale).
+   */
   get(t) {
     const found = this.steps.get(t);
-    if (found === undefined) this.ensure(t);
-    return found;
+    if (found !== undefined || this.closed || t < 0 || t >= this.total) return found;
+    if (this.isPending(t)) return undefined;
+    for (const fetch of this.pending) if (fetch.wanted) fetch.controller.abort();
+    this.pending = this.pending.filter((f) => !f.controller.signal.aborted);
+    this.fetchRange(t, Math.min(this.total, t + PRIORITY_COUNT), true);
+    return undefined;
   }
 
-  /** Start fetching the range holding `t` (and the next one, to play ahead). */
-  ensure(t) {
-    if (t < 0 || t >= this.total) return;
-    const start = Math.floor(t / this.chunk) * this.chunk;
-    this.fetchRange(start);
-    const next = start + this.chunk;
-    if (next < this.total && t - start > this.chunk / 2) this.fetchRange(next);
+  /**
+   * Make sure `t` and the `ahead` steps after it are here or coming: `t` first (a short range),
+   * then whole ranges ahead. Fetches that cover none of [t, t + ahead] are cancelled.
+   */
+  ensure(t, ahead = this.ahead) {
+    if (this.closed || t < 0 || t >= this.total) return;
+    this.playhead = t;
+    this.ahead = Math.max(this.chunk, Math.min(ahead, 20 * this.chunk));
+    const stop = Math.min(this.total, t + this.ahead + 1);
+    for (const fetch of this.pending) {
+      if (!fetch.wanted && (fetch.stop <= t || fetch.start >= stop)) fetch.controller.abort();
+    }
+    this.pending = this.pending.filter((f) => !f.controller.signal.aborted);
+    // the first missing step at or after t, range by range, while there is room
+    let next = t;
+    while (this.pending.filter((f) => !f.wanted).length < MAX_IN_FLIGHT) {
+      while (next < stop && (this.steps.has(next) || this.isPending(next))) next += 1;
+      if (next >= stop) break;
+      this.fetchRange(next, Math.min(this.total, next + this.chunk));
+    }
   }
 
-  fetchRange(start) {
-    if (this.pending.has(start) || this.steps.has(start)) return;
-    const count = Math.min(this.chunk, this.total - start);
-    const request = api.steps({ ...this.body, start, count }, this.controller.signal)
+  isPending(t) {
+    return this.pending.some((f) => f.start <= t && t < f.stop);
+  }
+
+  /** Fetch steps start..stop-1; `wanted` marks a miss's own request (see get). */
+  fetchRange(start, stop, wanted = false) {
+    const controller = new AbortController();
+    const fetch = { start, stop, controller, wanted };
+    this.pending.push(fetch);
+    api.steps({ ...this.body, start, count: stop - start }, controller.signal)
       .then((answer) => {
-        for (const raw of answer.steps) {
-          const step = normStep(raw);
-          this.steps.set(step.t, step);
-        }
-        this.pending.delete(start);
-        this.onArrive(null);
+        this.pending = this.pending.filter((f) => f !== fetch);
+        for (const raw of answer.steps) this.steps.set(raw.t, lazyStep(raw));
+        this.evict();
+        if (!this.closed) this.onArrive(null);
+        if (!this.closed) this.ensure(this.playhead);
       })
       .catch((error) => {
-        this.pending.delete(start);
-        if (error.name === "AbortError") return;
+        this.pending = this.pending.filter((f) => f !== fetch);
+        if (error.name === "AbortError" || this.closed) return;
         this.error = error;
         this.onArrive(error);
       });
-    this.pending.set(start, request);
+  }
+
+  /** Drop the steps farthest from the playhead once more than KEEP are held. */
+  evict() {
+    if (this.steps.size <= KEEP) return;
+    const far = Array.from(this.steps.keys()).sort(
+      (a, b) => Math.abs(b - this.playhead) - Math.abs(a - this.playhead),
+    );
+    for (const t of far.slice(0, this.steps.size - KEEP)) this.steps.delete(t);
   }
 
   cancel() {
-    this.controller.abort();
+    this.closed = true;
+    for (const fetch of this.pending) fetch.controller.abort();
+    this.pending = [];
   }
 }
 
-/** One step of /api/steps in the page's own shape (arrays as Tensors, taps listed). */
-export function normStep(raw) {
+/**
+ * One step of /api/steps in the page's own shape. Its arrays are decoded the first time they
+ * are read, so a range of a thousand compact steps costs only what the page shows.
+ */
+export function lazyStep(raw) {
   const range = ([start, stop, step]) => {
     const out = [];
     for (let n = start; n < stop; n += step) out.push(n);
@@ -69,24 +122,37 @@ export function normStep(raw) {
   };
   const rows = range(raw.rows); // padded-input rows of the taps
   const cols = range(raw.cols);
-  return {
+  const step = {
     t: raw.t,
     i: raw.i,
     j: raw.j,
     d: raw.d,
     rows,
     cols,
-    taps: rows.flatMap((r) => cols.map((c) => [r, c])),
-    window: tensor(raw.window),
-    weights: tensor(raw.weights),
-    products: tensor(raw.products),
-    channelSums: Array.from(tensor(raw.channel_sums).data),
     bias: raw.bias,
     pre: raw.pre,
     post: raw.post,
     expression: raw.expression,
     upstream: raw.upstream ?? null,
-    contribution: tensor(raw.weight_gradient ?? null),
-    running: tensor(raw.weight_gradient_running ?? null),
   };
+  const lazy = (name, make) => {
+    Object.defineProperty(step, name, {
+      configurable: true,
+      enumerable: true,
+      get() {
+        const value = make();
+        Object.defineProperty(step, name, { value, enumerable: true });
+        return value;
+      },
+    });
+  };
+  lazy("taps", () => rows.flatMap((r) => cols.map((c) => [r, c])));
+  lazy("window", () => tensor(raw.window));
+  lazy("weights", () => tensor(raw.weights));
+  lazy("products", () => tensor(raw.products));
+  lazy("channelSums", () => Array.from(tensor(raw.channel_sums).data));
+  lazy("contribution", () => tensor(raw.weight_gradient ?? null));
+  lazy("running", () => tensor(raw.weight_gradient_running ?? null));
+  return step;
 }
+

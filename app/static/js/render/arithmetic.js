@@ -9,7 +9,9 @@ import { maxAbsOf } from "./colors.js";
 export function createArithmeticView(container, model, onTap) {
   const [fh, fw, depth] = model.filterShape;
   const canvas = fh * fw * depth > 4000;
-  const cell = canvas ? 3 : Math.max(20, Math.min(40, Math.floor(160 / fw)));
+  // Wide filters get 32 px cells: enough for "-0.37" in 9 px type, so AlexNet's 11x11x3
+  // products stay readable whatever the volumes' zoom.
+  const cell = canvas ? 3 : fw > 5 ? 32 : Math.max(20, Math.min(40, Math.floor(160 / fw)));
   const grids = [];
   clear(container);
   for (let ch = 0; ch < depth; ch += 1) {

@@ -24,6 +24,31 @@ export function rgb(value, maxAbs) {
   return STOPS[STOPS.length - 1][1];
 }
 
+// 1024 shades of the scale packed as RGBA bytes in one 32-bit word (ImageData's byte order),
+// so filling a 290,400-cell bitmap is a table look-up per cell, not a colour computation.
+const SHADES = 1024;
+const PACKED = (() => {
+  const table = new Uint32Array(SHADES);
+  const bytes = new Uint8Array(table.buffer);
+  for (let n = 0; n < SHADES; n += 1) {
+    const [r, g, b] = rgb((n / (SHADES - 1)) * 2 - 1, 1);
+    bytes.set([r, g, b, 255], n * 4);
+  }
+  return table;
+})();
+
+/** `value`'s colour as one packed RGBA word, for writing into a Uint32Array over ImageData. */
+export function packed(value, maxAbs) {
+  const x = maxAbs > 0 ? value / maxAbs : 0;
+  const n = Math.round(((Math.max(-1, Math.min(1, x)) + 1) / 2) * (SHADES - 1));
+  return PACKED[Number.isNaN(n) ? SHADES >> 1 : n];
+}
+
+/** A packed RGBA word for a plain [r, g, b]. */
+export function packRgb([r, g, b]) {
+  return new Uint32Array(Uint8Array.of(r, g, b, 255).buffer)[0];
+}
+
 /** CSS colour for `value`. */
 export function color(value, maxAbs) {
   const [r, g, b] = rgb(value, maxAbs);

@@ -3,11 +3,13 @@
 // canvas for large ones (AlexNet's 227x227 input), so nothing freezes. The next issue can
 // swap the canvas path for something faster without touching the panels.
 import { el, fmt, short } from "../dom.js";
-import { color, ink, rgb } from "./colors.js";
+import { color, ink, packRgb, packed } from "./colors.js";
 
 // Above this many cells in a panel, its grids draw on canvas.
 export const CANVAS_THRESHOLD = 4000;
 const MARK_KINDS = ["current", "seen", "pair", "pinned"];
+const PAD_WORD = packRgb([205, 205, 205]);
+const EMPTY_WORD = packRgb([255, 255, 255]);
 
 /**
  * A grid of `rows` x `cols` cells under `parent`.
@@ -28,8 +30,13 @@ function domGrid({ rows, cols, label, cell, onCell }) {
   root.style.gridAutoRows = `${cell}px`;
   const fontPx = Math.max(8, Math.min(13, cell * 0.42));
   root.style.fontSize = `${fontPx}px`;
-  // A number is drawn only when it fits its cell; the full value is always in the title.
-  const fits = (text) => cell >= 18 && text.length * fontPx * 0.62 <= cell - 2;
+  // A number is drawn only when it fits its cell, in a smaller type if it must (never under
+  // 8 px); the full value is always in the title.
+  const fontFor = (text) => {
+    if (cell < 18) return 0;
+    const needed = (cell - 3) / (text.length * 0.62);
+    return needed >= fontPx ? fontPx : needed >= 8 ? needed : 0;
+  };
   const cells = [];
   for (let r = 0; r < rows; r += 1) {
     for (let c = 0; c < cols; c += 1) {
@@ -46,6 +53,15 @@ function domGrid({ rows, cols, label, cell, onCell }) {
   const at = (r, c) => cells[r * cols + c];
   const marked = new Map(MARK_KINDS.map((kind) => [kind, []]));
   let field = [];
+  let titleOf = null;
+  // Titles are written when the pointer reaches a cell, not on every draw: a playing
+  // AlexNet redraws 363 products a frame.
+  root.addEventListener("mouseover", (event) => {
+    const node = event.target.closest(".cell");
+    if (!node || !titleOf) return;
+    const value = node.dataset.value === "" ? null : Number(node.dataset.value);
+    node.title = titleOf(Number(node.dataset.r), Number(node.dataset.c), value);
+  });
   bindHover(root, onCell, (event) => {
     const node = event.target.closest(".cell");
     return node && root.contains(node) ? [Number(node.dataset.r), Number(node.dataset.c)] : null;
@@ -63,11 +79,13 @@ function domGrid({ rows, cols, label, cell, onCell }) {
           node.style.background = value === null || pad ? "" : color(value, maxAbs);
           node.style.color = value === null ? "" : ink(value, maxAbs);
           const text = value === null ? "" : short(value);
-          node.textContent = fits(text) ? text : "";
+          const font = fontFor(text);
+          node.textContent = font ? text : "";
+          node.style.fontSize = font && font !== fontPx ? `${font}px` : "";
           node.dataset.value = value === null ? "" : String(value);
-          node.title = title ? title(r, c, value) : fmt(value);
         }
       }
+      titleOf = title ?? ((r, c, v) => fmt(v));
     },
     setField(taps) {
       for (const [r, c] of field) at(r, c)?.classList.remove("in-field");
@@ -152,14 +170,11 @@ function canvasGrid({ rows, cols, label, cell, onCell }) {
     draw(get, { maxAbs, isPad = () => false }) {
       const ctx = base.getContext("2d");
       const image = ctx.createImageData(cols, rows);
-      const px = image.data;
+      const words = new Uint32Array(image.data.buffer);
       for (let r = 0; r < rows; r += 1) {
         for (let c = 0; c < cols; c += 1) {
           const value = get(r, c);
-          const o = (r * cols + c) * 4;
-          const [red, green, blue] = isPad(r, c) ? [205, 205, 205]
-            : value === null ? [255, 255, 255] : rgb(value, maxAbs);
-          px[o] = red; px[o + 1] = green; px[o + 2] = blue; px[o + 3] = 255;
+          words[r * cols + c] = isPad(r, c) ? PAD_WORD : value === null ? EMPTY_WORD : packed(value, maxAbs);
         }
       }
       ctx.putImageData(image, 0, 0);

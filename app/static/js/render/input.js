@@ -1,7 +1,9 @@
 // The input volume: every depth slice of the padded input as a grid, padding drawn distinctly,
 // the focused receptive field outlined on every slice at once (local in space, full in depth).
-import { createGrid } from "./grid.js";
-import { fmt } from "../dom.js";
+// Big inputs draw on zoomable canvases that share one viewport (zoom one slice, zoom all).
+import { createGrid, CANVAS_THRESHOLD } from "./grid.js";
+import { createZoomGrid, Viewport, zoomBar } from "./zoom.js";
+import { el, fmt } from "../dom.js";
 
 /**
  * Build the input panel for `model` under `container`; `onCell(type, r, c, d)` reports hover
@@ -10,23 +12,27 @@ import { fmt } from "../dom.js";
 export function createInputView(container, model, onCell) {
   const { xp, pads, maxAbs } = model;
   const [hp, wp, depth] = xp.shape;
-  const canvas = hp * wp * depth > 4000;
-  const room = container.clientWidth || 420;
-  const cell = canvas ? Math.max(1, Math.min(4, Math.floor(room / wp))) : Math.max(16, Math.min(34, Math.floor(260 / wp)));
+  const canvas = hp * wp * depth > CANVAS_THRESHOLD;
   const isPad = (r, c) => r < pads.top || r >= hp - pads.bottom || c < pads.left || c >= wp - pads.right;
+  let view = null;
+  if (canvas) {
+    const room = container.clientWidth || 420;
+    const side = Math.max(180, Math.min(400, Math.floor(room / Math.min(depth, 3)) - 14));
+    const ratio = hp / wp;
+    view = new Viewport(hp, wp, ratio > 1 ? Math.round(side / ratio) : side, ratio > 1 ? side : Math.round(side * ratio));
+    container.append(zoomBar(view, "input"));
+  }
+  const cell = Math.max(16, Math.min(34, Math.floor(260 / wp)));
   const grids = [];
   for (let d = 0; d < depth; d += 1) {
-    const figure = document.createElement("figure");
-    figure.className = "slice";
-    const caption = document.createElement("figcaption");
-    caption.textContent = `X[:, :, ${d}]`;
-    figure.append(caption);
+    const figure = el("figure", "slice");
+    figure.append(el("figcaption", "", `X[:, :, ${d}]`));
     container.append(figure);
-    const grid = createGrid(figure, {
-      rows: hp, cols: wp, cell, canvas,
-      label: `Input depth slice ${d}`,
+    const options = {
+      rows: hp, cols: wp, cell, label: `Input depth slice ${d}`, view,
       onCell: (type, r, c) => onCell(type, r, c, d),
-    });
+    };
+    const grid = canvas ? createZoomGrid(figure, options) : createGrid(figure, options);
     grid.draw((r, c) => xp.at(r, c, d), {
       maxAbs, isPad,
       title: (r, c, v) => (isPad(r, c) ? `zero padding Xp[${r},${c},${d}] = 0`
@@ -35,9 +41,15 @@ export function createInputView(container, model, onCell) {
     grids.push(grid);
   }
   return {
-    update(focus) {
+    update(focus, follow = false) {
+      const taps = focus.step ? focus.step.taps : null;
+      if (view && follow && taps && taps.length) {
+        const [r0, c0] = taps[0];
+        const [r1, c1] = taps[taps.length - 1];
+        view.follow(r0, c0, r1, c1);
+      }
       grids.forEach((grid, d) => {
-        grid.setField(focus.step ? focus.step.taps : null);
+        grid.setField(taps);
         grid.setMarks("pinned", focus.inputCell ? [focus.inputCell] : []);
         const pair = focus.pair && focus.pair.channel === d ? [focus.pair.input] : [];
         grid.setMarks("pair", pair);

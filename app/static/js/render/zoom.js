@@ -1,0 +1,340 @@
+// Zoomable canvas grids for big volumes (AlexNet's 227x227 input, its 96 maps of 55x55).
+// Each grid keeps a one-pixel-per-cell bitmap; painting scales the visible part of it onto its
+// canvas, so a frame costs the same at any size. Level of detail: colours when zoomed out,
+// grid lines, then numbers once a cell is big enough to hold one. All grids of a panel share
+// one Viewport, so zooming the input zooms every depth slice alike.
+import { el, short } from "../dom.js";
+import { ink, packRgb, packed } from "./colors.js";
+
+export const NUMBERS_FROM = 26; // CSS px per cell from which numbers are drawn
+const LINES_FROM = 7;
+const MAX_SCALE = 64;
+const MARK_STYLES = { seen: "#0a7d3a", pinned: "#000", pair: "#d10", current: "#000" };
+const MARK_KINDS = ["current", "seen", "pair", "pinned"];
+const PAD_WORD = packRgb([205, 205, 205]);
+const EMPTY_WORD = packRgb([255, 255, 255]);
+
+// One animation frame paints every grid that changed since the last one.
+const dirty = new Set();
+let frame = 0;
+function schedule(grid) {
+  dirty.add(grid);
+  if (!frame) {
+    frame = requestAnimationFrame(() => {
+      frame = 0;
+      const grids = Array.from(dirty);
+      dirty.clear();
+      for (const g of grids) g.paint();
+    });
+  }
+}
+
+/** Scale (CSS px per cell) and the cell at the top-left corner, shared by a panel's grids. */
+export class Viewport {
+  constructor(rows, cols, width, height) {
+    Object.assign(this, { rows, cols, width, height });
+    this.listeners = new Set();
+    this.fit();
+  }
+
+  get fitScale() {
+    return Math.min(this.width / this.cols, this.height / this.rows);
+  }
+
+  /** The whole grid in view. */
+  fit() {
+    this.set(this.fitScale, 0, 0);
+  }
+
+  /** Set scale and corner, clamped so the grid never leaves the view. */
+  set(scale, x, y) {
+    this.scale = Math.max(this.fitScale, Math.min(MAX_SCALE, scale));
+    const clampAxis = (v, cells, px) => {
+      const visible = px / this.scale;
+      return visible >= cells ? (cells - visible) / 2 : Math.max(0, Math.min(cells - visible, v));
+    };
+    this.x = clampAxis(x, this.cols, this.width);
+    this.y = clampAxis(y, this.rows, this.height);
+    for (const listener of this.listeners) listener();
+  }
+
+  /** Zoom by `factor` keeping the cell under CSS point (px, py) where it is. */
+  zoomAt(factor, px = this.width / 2, py = this.height / 2) {
+    const cx = this.x + px / this.scale;
+    const cy = this.y + py / this.scale;
+    const scale = Math.max(this.fitScale, Math.min(MAX_SCALE, this.scale * factor));
+    this.set(scale, cx - px / scale, cy - py / scale);
+  }
+
+  panBy(dx, dy) {
+    this.set(this.scale, this.x - dx / this.scale, this.y - dy / this.scale);
+  }
+
+  /** The cell [r, c] under CSS point (px, py), or null outside the grid. */
+  cellAt(px, py) {
+    const r = Math.floor(this.y + py / this.scale);
+    const c = Math.floor(this.x + px / this.scale);
+    return r >= 0 && r < this.rows && c >= 0 && c < this.cols ? [r, c] : null;
+  }
+
+  /** When zoomed in, bring rows r0..r1, columns c0..c1 into view (centred) if they are not. */
+  follow(r0, c0, r1, c1) {
+    const inside = r0 >= this.y && c0 >= this.x
+      && r1 + 1 <= this.y + this.height / this.scale && c1 + 1 <= this.x + this.width / this.scale;
+    if (inside || this.scale <= this.fitScale) return;
+    this.set(this.scale, (c0 + c1 + 1) / 2 - this.width / this.scale / 2,
+      (r0 + r1 + 1) / 2 - this.height / this.scale / 2);
+  }
+
+  onChange(listener) {
+    this.listeners.add(listener);
+  }
+}
+
+/** Zoom buttons (in, out, fit) for `view`, labelled for `what` ("input", "output maps"). */
+export function zoomBar(view, what) {
+  const bar = el("div", "zoom-bar");
+  bar.setAttribute("role", "group");
+  bar.setAttribute("aria-label", `Zoom ${what}`);
+  const button = (text, label, action) => {
+    const b = el("button", "zoom-button", text);
+    b.type = "button";
+    b.setAttribute("aria-label", label);
+    b.title = label;
+    b.addEventListener("click", action);
+    bar.append(b);
+    return b;
+  };
+  button("+", `Zoom in on the ${what}`, () => view.zoomAt(2));
+  button("−", `Zoom out of the ${what}`, () => view.zoomAt(0.5));
+  button("Fit", `Fit the whole ${what}`, () => view.fit());
+  const level = el("span", "zoom-level");
+  bar.append(level);
+  const show = () => {
+    level.textContent = `${view.scale >= 10 ? Math.round(view.scale) : view.scale.toFixed(1)} px per cell`
+      + (view.scale >= NUMBERS_FROM ? ", numbers shown" : "");
+  };
+  view.onChange(show);
+  show();
+  return bar;
+}
+
+/**
+ * A zoomable grid of `rows` x `cols` cells under `parent`, drawn through `view`.
+ * options: {label, view, onCell(type, r, c)}. Same interface as render/grid.js's grids:
+ * {el, draw(get, {maxAbs, isPad}), setCells(cells, get), setField(taps), setMarks(kind, cells),
+ * setActive(on)}.
+ */
+export function createZoomGrid(parent, { rows, cols, label, view, onCell }) {
+  const root = el("div", "grid canvas-grid zoom-grid");
+  root.setAttribute("role", "img");
+  root.setAttribute("aria-label", `${label}, ${rows}x${cols} cells`);
+  const canvas = document.createElement("canvas");
+  const ratio = window.devicePixelRatio || 1;
+  canvas.width = Math.round(view.width * ratio);
+  canvas.height = Math.round(view.height * ratio);
+  canvas.style.width = `${view.width}px`;
+  canvas.style.height = `${view.height}px`;
+  root.append(canvas);
+  parent.append(root);
+  const bitmap = document.createElement("canvas");
+  bitmap.width = cols;
+  bitmap.height = rows;
+  const bctx = bitmap.getContext("2d");
+  const image = bctx.createImageData(cols, rows);
+  const words = new Uint32Array(image.data.buffer);
+  let bitmapDirty = false;
+  let values = () => null;
+  let padAt = () => false;
+  let scaleMax = 1;
+  let field = [];
+  const marks = new Map(MARK_KINDS.map((kind) => [kind, []]));
+  const ctx = canvas.getContext("2d");
+
+  const grid = {
+    el: root,
+    draw(get, { maxAbs, isPad = () => false }) {
+      values = get;
+      padAt = isPad;
+      scaleMax = maxAbs;
+      for (let r = 0; r < rows; r += 1) {
+        for (let c = 0; c < cols; c += 1) words[r * cols + c] = word(get(r, c), isPad(r, c));
+      }
+      bitmapDirty = true;
+      schedule(grid);
+    },
+    /** Recolour only `cells` ([[r, c], ...]) from `get` (e.g. the outputs a step completed). */
+    setCells(cells, get) {
+      values = get;
+      for (const [r, c] of cells) words[r * cols + c] = word(get(r, c), padAt(r, c));
+      bitmapDirty = true;
+      schedule(grid);
+    },
+    setField(taps) {
+      field = taps ?? [];
+      schedule(grid);
+    },
+    setMarks(kind, list) {
+      marks.set(kind, list ?? []);
+      schedule(grid);
+    },
+    setActive(on) {
+      root.classList.toggle("active", on);
+    },
+    paint,
+  };
+
+  function word(value, pad) {
+    if (pad) return PAD_WORD;
+    return value === null ? EMPTY_WORD : packed(value, scaleMax);
+  }
+
+  function paint() {
+    if (bitmapDirty) {
+      bctx.putImageData(image, 0, 0);
+      bitmapDirty = false;
+    }
+    const { scale, x, y } = view;
+    ctx.setTransform(ratio, 0, 0, ratio, 0, 0);
+    ctx.imageSmoothingEnabled = false;
+    ctx.fillStyle = "#f3f2ef";
+    ctx.fillRect(0, 0, view.width, view.height);
+    // the visible cells, whole ones only, drawn from the bitmap at `scale` px per cell
+    const c0 = Math.max(0, Math.floor(x));
+    const r0 = Math.max(0, Math.floor(y));
+    const c1 = Math.min(cols, Math.ceil(x + view.width / scale));
+    const r1 = Math.min(rows, Math.ceil(y + view.height / scale));
+    const px = (c) => (c - x) * scale;
+    const py = (r) => (r - y) * scale;
+    ctx.drawImage(bitmap, c0, r0, c1 - c0, r1 - r0, px(c0), py(r0), (c1 - c0) * scale, (r1 - r0) * scale);
+    if (scale >= LINES_FROM) {
+      ctx.strokeStyle = "rgba(0, 0, 0, 0.18)";
+      ctx.lineWidth = 1;
+      ctx.beginPath();
+      for (let c = c0; c <= c1; c += 1) {
+        ctx.moveTo(px(c), py(r0));
+        ctx.lineTo(px(c), py(r1));
+      }
+      for (let r = r0; r <= r1; r += 1) {
+        ctx.moveTo(px(c0), py(r));
+        ctx.lineTo(px(c1), py(r));
+      }
+      ctx.stroke();
+    }
+    const numbers = scale >= NUMBERS_FROM;
+    root.dataset.numbers = numbers ? "yes" : "no";
+    root.dataset.scale = scale.toFixed(2);
+    if (numbers) {
+      const font = Math.min(13, scale * 0.36);
+      ctx.font = `${font}px ui-monospace, "DejaVu Sans Mono", monospace`;
+      ctx.textAlign = "center";
+      ctx.textBaseline = "middle";
+      for (let r = r0; r < r1; r += 1) {
+        for (let c = c0; c < c1; c += 1) {
+          const v = padAt(r, c) ? 0 : values(r, c);
+          if (v === null || v === undefined) continue;
+          const text = short(v);
+          if (text.length * font * 0.62 > scale - 2) continue;
+          ctx.fillStyle = ink(v, scaleMax);
+          ctx.fillText(text, px(c) + scale / 2, py(r) + scale / 2);
+        }
+      }
+    }
+    const line = Math.max(1.5, Math.min(4, scale / 5));
+    for (const kind of MARK_KINDS) {
+      ctx.strokeStyle = MARK_STYLES[kind];
+      ctx.lineWidth = line;
+      for (const [r, c] of marks.get(kind)) ctx.strokeRect(px(c), py(r), scale, scale);
+    }
+    if (field.length) {
+      let fr0 = Infinity; let fc0 = Infinity; let fr1 = -1; let fc1 = -1;
+      for (const [r, c] of field) {
+        fr0 = Math.min(fr0, r); fr1 = Math.max(fr1, r);
+        fc0 = Math.min(fc0, c); fc1 = Math.max(fc1, c);
+      }
+      // white under black, so the outline shows on any colour
+      for (const [style, width] of [["#fff", 4], ["#000", 2]]) {
+        ctx.strokeStyle = style;
+        ctx.lineWidth = width;
+        ctx.strokeRect(px(fc0) - 1, py(fr0) - 1, (fc1 - fc0 + 1) * scale + 2, (fr1 - fr0 + 1) * scale + 2);
+      }
+    }
+  }
+
+  view.onChange(() => schedule(grid));
+  bindPointer(canvas, view, onCell);
+  schedule(grid);
+  return grid;
+}
+
+// Wheel and pinch zoom, drag to pan, hover and click report cells (a drag is not a click).
+function bindPointer(canvas, view, onCell) {
+  const where = (event) => {
+    const box = canvas.getBoundingClientRect();
+    return [event.clientX - box.left, event.clientY - box.top];
+  };
+  canvas.addEventListener("wheel", (event) => {
+    event.preventDefault();
+    const [px, py] = where(event);
+    // a trackpad pinch arrives as a wheel event with ctrlKey and small deltas
+    view.zoomAt(Math.exp(-event.deltaY * (event.ctrlKey ? 0.01 : 0.002)), px, py);
+  }, { passive: false });
+  const pointers = new Map();
+  let dragged = false;
+  let pinch = null;
+  let last = null;
+  canvas.addEventListener("pointerdown", (event) => {
+    pointers.set(event.pointerId, where(event));
+    canvas.setPointerCapture(event.pointerId);
+    dragged = false;
+    if (pointers.size === 2) {
+      const [a, b] = Array.from(pointers.values());
+      pinch = Math.hypot(a[0] - b[0], a[1] - b[1]);
+    }
+  });
+  canvas.addEventListener("pointermove", (event) => {
+    const point = where(event);
+    const before = pointers.get(event.pointerId);
+    if (before) {
+      pointers.set(event.pointerId, point);
+      if (pointers.size === 2 && pinch) {
+        const [a, b] = Array.from(pointers.values());
+        const distance = Math.hypot(a[0] - b[0], a[1] - b[1]);
+        view.zoomAt(distance / pinch, (a[0] + b[0]) / 2, (a[1] + b[1]) / 2);
+        pinch = distance;
+        dragged = true;
+        return;
+      }
+      const [dx, dy] = [point[0] - before[0], point[1] - before[1]];
+      if (dragged || Math.abs(dx) + Math.abs(dy) > 3) {
+        dragged = true;
+        view.panBy(dx, dy);
+        return;
+      }
+      pointers.set(event.pointerId, before); // below the drag threshold: keep the origin
+    }
+    if (!onCell) return;
+    const cell = view.cellAt(...point);
+    const key = cell ? cell.join(",") : null;
+    if (key === last) return;
+    last = key;
+    if (cell) onCell("enter", ...cell);
+    else onCell("leave", -1, -1);
+  });
+  const up = (event) => {
+    pointers.delete(event.pointerId);
+    if (pointers.size < 2) pinch = null;
+  };
+  canvas.addEventListener("pointerup", (event) => {
+    up(event);
+    if (!dragged && onCell) {
+      const cell = view.cellAt(...where(event));
+      if (cell) onCell("click", ...cell);
+    }
+  });
+  canvas.addEventListener("pointercancel", up);
+  canvas.addEventListener("pointerleave", () => {
+    if (last !== null && onCell) onCell("leave", -1, -1);
+    last = null;
+  });
+}
