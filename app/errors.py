@@ -15,6 +15,7 @@ from fastapi.exceptions import RequestValidationError
 from starlette.datastructures import Headers
 from starlette.exceptions import HTTPException
 from starlette.responses import Response
+from starlette.routing import Match, Mount
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.encoding import OrjsonResponse
@@ -92,12 +93,42 @@ def _http_entry(request: Request, exc: HTTPException) -> dict[str, Any]:
     return detail([], str(exc.detail), "http_error")
 
 
+METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
+
+
+def allowed_methods(request: Request) -> str:
+    """Every method some route serves at this path, for a 405's ``Allow`` header.
+
+    Starlette's router names only the first route that matched the path, so a path with a
+    GET route and a POST route would claim to allow one of them. Asking the router whether
+    each method would match fully works whatever nesting of routers FastAPI builds.
+    """
+    routes = request.app.router.routes
+    # A mounted app (StaticFiles) refuses with the mount's root_path in its scope: match
+    # from the app's own root again.
+    scope = {**request.scope, "root_path": request.scope.get("app_root_path", "")}
+    # A Mount matches every method; the one mounted here is StaticFiles, which reads GET/HEAD.
+    mounted = any(isinstance(r, Mount) and r.matches(scope)[0] == Match.FULL for r in routes)
+    allowed = [
+        method for method in METHODS
+        if (mounted and method in ("GET", "HEAD")) or any(
+            route.matches({**scope, "method": method})[0] == Match.FULL
+            for route in routes if not isinstance(route, Mount)
+        )
+    ]
+    return ", ".join(allowed)
+
+
 async def on_http_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, HTTPException)
+    headers = exc.headers
+    if exc.status_code == 405:
+        headers = {**(exc.headers or {}), "Allow": allowed_methods(request)}
+        exc = HTTPException(405, exc.detail, headers)
     body: Any = exc.detail
     if not isinstance(body, list):
         body = [_http_entry(request, exc)]
-    return OrjsonResponse({"detail": body}, status_code=exc.status_code, headers=exc.headers)
+    return OrjsonResponse({"detail": body}, status_code=exc.status_code, headers=headers)
 
 
 class BodyTooLarge(ApiHTTPException):
