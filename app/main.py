@@ -13,10 +13,11 @@ from pathlib import Path
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
-from app import errors, security
+from app import errors, images, security
 from app.cli import package_version
 from app.config import Settings, get_settings
 from app.routers import api, docs, pages
+from app.routers import images as images_router
 
 STATIC = Path(__file__).parent / "static"
 
@@ -39,9 +40,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         redoc_url=None,
     )
     errors.install(app)
-    app.add_middleware(errors.BodyLimit, max_bytes=settings.max_body_bytes)
+    # Image uploads have their own, larger limit (max_upload_bytes), enforced while reading.
+    app.add_middleware(images.BodyLimitExceptUploads, max_bytes=settings.max_body_bytes)
     security.install(app, settings)  # last: its headers wrap every other layer's answers
     app.include_router(api.router)
+    app.include_router(images_router.router)
     app.include_router(pages.router)
     app.include_router(docs.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")

@@ -1,0 +1,172 @@
+"""Images and filter banks under /api: real pictures as ordinary layer inputs.
+
+``GET/POST /api/images`` answer ``input: {shape, values}`` that drops into a layer spec's
+``input`` unchanged, and ``/api/filter-banks`` answer ``values``/``bias`` in the shapes of the
+spec's ``filters.values``/``filters.bias``; ``/api/forward`` and ``/api/steps`` need nothing new.
+Uploads are read into memory with a size cap and never stored.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, HTTPException, Query, Request
+from starlette.concurrency import run_in_threadpool
+from starlette.responses import Response
+
+from app import images
+from app.config import Settings, get_settings
+from app.encoding import Encoding, OrjsonResponse, encode
+from app.errors import detail
+from app.schemas import ErrorResult, FilterBankResult, ImageResult, SampleImageResult
+from engine.filterbanks import BANKS, FilterBank
+
+router = APIRouter(prefix="/api", tags=["images"])
+
+SettingsDep = Annotated[Settings, Depends(get_settings)]
+ScaleQuery = Annotated[
+    images.Scale, Query(description="unit: values in [0, 1]; byte: 0..255")
+]
+MaxSideQuery = Annotated[
+    int | None,
+    Query(ge=1, description="resize so the longer side is at most this "
+          "(default and upper bound: the server's max_image_side, 256)"),
+]
+EncodingQuery = Annotated[
+    Encoding, Query(description="compact (default): base64 float32; json: nested lists")
+]
+
+UPLOAD_TYPES = ("image/png", "image/jpeg", "application/octet-stream")
+NOT_FOUND: dict[int | str, dict[str, object]] = {
+    404: {"model": ErrorResult, "description": "No such name; the message lists the known ones"},
+}
+BAD_SIDE: dict[int | str, dict[str, object]] = {
+    422: {"model": ErrorResult, "description": "max_side over the server's max_image_side"},
+}
+UPLOAD_REFUSALS: dict[int | str, dict[str, object]] = {
+    413: {"model": ErrorResult, "description": "Over CONVSCOPE_MAX_UPLOAD_BYTES (10 MB)"},
+    415: {"model": ErrorResult, "description": "Not PNG or JPEG (Content-Type or magic bytes)"},
+    422: {"model": ErrorResult, "description": "Empty, truncated or corrupt, too many pixels "
+          "in the header (decompression bomb), or max_side over the limit"},
+}
+UPLOAD_BODY = {
+    "required": True,
+    "content": {kind: {"schema": {"type": "string", "format": "binary"}}
+                for kind in UPLOAD_TYPES},
+}
+
+
+def _side(max_side: int | None, settings: Settings) -> int:
+    if max_side is None:
+        return settings.max_image_side
+    if max_side > settings.max_image_side:
+        raise HTTPException(422, [detail(
+            ["query", "max_side"], f"max_side {max_side} is over this server's limit of "
+            f"{settings.max_image_side} (CONVSCOPE_MAX_IMAGE_SIDE)", "image_side_too_large",
+        )])
+    return max_side
+
+
+def _refused(error: images.ImageRefused) -> HTTPException:
+    return HTTPException(error.status, [detail(["body"], error.reason, error.kind)])
+
+
+def _answer(image: images.Decoded, name: str | None, scale: images.Scale,
+            encoding: Encoding) -> Response:
+    values = images.scaled(image.pixels, scale)  # (H, W, 3)
+    shape = list(values.shape)
+    return OrjsonResponse({
+        "name": name,
+        "format": image.format,
+        "original_shape": list(image.original_size),
+        "shape": shape,
+        "scale": scale,
+        "input": {"shape": shape, "values": encode(values, encoding)},
+    })
+
+
+def _bank(bank: FilterBank) -> FilterBankResult:
+    return FilterBankResult(
+        name=bank.name, title=bank.title, explanation=bank.explanation, count=bank.count,
+        size=bank.size, names=list(bank.names), explanations=list(bank.explanations),
+        values=bank.weights.tolist(), bias=bank.bias.tolist(),
+    )
+
+
+@router.get("/images")
+def samples() -> list[SampleImageResult]:
+    """The sample images shipped with the server: names, descriptions, sizes."""
+    sizes = images.sample_sizes()
+    return [
+        SampleImageResult(name=name, description=text, height=sizes[name][0],
+                          width=sizes[name][1])
+        for name, text in images.SAMPLES.items()
+    ]
+
+
+@router.get("/images/{name}", response_model=ImageResult, responses={**NOT_FOUND, **BAD_SIDE})
+def sample(
+    name: str, settings: SettingsDep, scale: ScaleQuery = "unit",
+    max_side: MaxSideQuery = None, encoding: EncodingQuery = "compact",
+) -> Response:
+    """A sample image as a layer input (``input`` drops into a layer spec)."""
+    side = _side(max_side, settings)
+    if name not in images.SAMPLES:
+        known = ", ".join(images.SAMPLES)
+        raise HTTPException(404, [detail(["path", "name"], f"no sample image {name!r}; known: "
+                                         f"{known}", "unknown_image")])
+    return _answer(images.sample(name, side), name, scale, encoding)
+
+
+@router.post("/images", response_model=ImageResult, responses=UPLOAD_REFUSALS,
+             openapi_extra={"requestBody": UPLOAD_BODY})
+async def upload(
+    request: Request, settings: SettingsDep, scale: ScaleQuery = "unit",
+    max_side: MaxSideQuery = None, encoding: EncodingQuery = "compact",
+) -> Response:
+    """Your own PNG or JPEG as the raw body (not multipart), decoded in memory, never stored;
+    resized so the longer side is at most ``max_side``."""
+    side = _side(max_side, settings)
+    limit = settings.max_upload_bytes
+    kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if kind not in UPLOAD_TYPES:
+        raise HTTPException(415, [detail(
+            ["header", "content-type"], f"Content-Type {kind or '(none)'!r} is not an image "
+            "this server reads: send image/png or image/jpeg", "unsupported_format",
+        )])
+    too_big = HTTPException(413, [detail(
+        ["body"], f"the image is over this server's upload limit of {limit:,} bytes "
+        f"({limit / 2**20:g} MB, CONVSCOPE_MAX_UPLOAD_BYTES)", "body_too_large",
+    )])
+    length = request.headers.get("content-length", "")
+    if length.isdigit() and int(length) > limit:
+        raise too_big  # before reading a byte
+    body = bytearray()
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > limit:
+            raise too_big  # a body without (or lying about) Content-Length
+    try:
+        # Decoding is CPU work: off the event loop.
+        image = await run_in_threadpool(
+            images.decode, bytes(body), side, settings.max_image_pixels
+        )
+    except images.ImageRefused as error:
+        raise _refused(error) from None
+    return _answer(image, None, scale, encoding)
+
+
+@router.get("/filter-banks")
+def filter_banks() -> list[FilterBankResult]:
+    """Every filter bank: names, one-line explanations, weights (K, F, F, 3) and biases (K,)."""
+    return [_bank(bank) for bank in BANKS.values()]
+
+
+@router.get("/filter-banks/{name}", responses=NOT_FOUND)
+def filter_bank(name: str) -> FilterBankResult:
+    """One filter bank; its ``values`` and ``bias`` drop into a layer spec's ``filters``."""
+    if name not in BANKS:
+        known = ", ".join(BANKS)
+        raise HTTPException(404, [detail(["path", "name"], f"no filter bank {name!r}; known: "
+                                         f"{known}", "unknown_filter_bank")])
+    return _bank(BANKS[name])

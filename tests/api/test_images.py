@@ -1,0 +1,304 @@
+"""Images and filter banks through the API: samples, uploads and their limits, banks, and
+images feeding /api/forward and /api/steps unchanged.
+
+Expectations come from Pillow run here on the same bytes, from hand arithmetic written out
+below, or from the images' own construction (e.g. the vertical edge at column 32).
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+import struct
+import zlib
+from collections.abc import Iterator
+from typing import Any
+
+import numpy as np
+import pytest
+from fastapi.testclient import TestClient
+from PIL import Image
+
+from app import images
+
+Json = Any
+
+
+def array(compact: Json) -> np.ndarray:
+    """A compact {"dtype", "shape", "data"} object as a NumPy array."""
+    raw = base64.b64decode(compact["data"])
+    return np.frombuffer(raw, dtype="<" + {"float32": "f4", "float64": "f8"}[compact["dtype"]]
+                         ).reshape(compact["shape"])
+
+
+def png(pixels: np.ndarray) -> bytes:
+    buffer = io.BytesIO()
+    Image.fromarray(pixels.astype(np.uint8), "RGB").save(buffer, "PNG")
+    return buffer.getvalue()
+
+
+def chunk(kind: bytes, data: bytes) -> bytes:
+    return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+
+def bomb_png(width: int = 50_000, height: int = 50_000) -> bytes:
+    """A well-formed PNG whose header declares width x height greyscale pixels; the few rows
+    of zeros it holds compress to a few hundred bytes (a real bomb would hold them all)."""
+    ihdr = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)  # 8-bit grey
+    rows = zlib.compress(b"\x00" * (width + 1) * 4)
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IDAT", rows)
+            + chunk(b"IEND", b""))
+
+
+def upload(client: TestClient, body: bytes | Iterator[bytes], kind: str = "image/png",
+           query: str = "") -> Any:
+    return client.post(f"/api/images{query}", content=body, headers={"content-type": kind})
+
+
+def message(answer: Any) -> str:
+    return " ".join(d["msg"] for d in answer.json()["detail"])
+
+
+# ----------------------------------------------------------------------------- samples
+
+
+def test_sample_list_names_every_shipped_png_with_its_size(client: TestClient) -> None:
+    answer = client.get("/api/images")
+    assert answer.status_code == 200
+    listed = {s["name"]: (s["height"], s["width"]) for s in answer.json()}
+    assert set(listed) == {"vertical-edge", "stripes", "color-blobs", "checkerboard", "scene"}
+    for name, size in listed.items():
+        with Image.open(images.SAMPLES_DIR / f"{name}.png") as image:
+            assert size == (image.height, image.width)
+
+
+def test_vertical_edge_sample_is_black_then_white_from_column_32(client: TestClient) -> None:
+    answer = client.get("/api/images/vertical-edge")
+    assert answer.status_code == 200
+    body = answer.json()
+    x = array(body["input"]["values"])
+    assert body["shape"] == body["input"]["shape"] == [64, 64, 3]
+    assert body["scale"] == "unit" and body["name"] == "vertical-edge"
+    np.testing.assert_array_equal(x[:, :32], 0.0)
+    np.testing.assert_array_equal(x[:, 32:], 1.0)
+
+
+def test_byte_scale_gives_0_to_255_and_unit_scale_the_same_over_255(client: TestClient) -> None:
+    unit = array(client.get("/api/images/scene?scale=unit").json()["input"]["values"])
+    byte = array(client.get("/api/images/scene?scale=byte").json()["input"]["values"])
+    with Image.open(images.SAMPLES_DIR / "scene.png") as image:
+        pixels = np.asarray(image.convert("RGB"), dtype=np.float64)
+    np.testing.assert_array_equal(byte, pixels)
+    np.testing.assert_allclose(unit, pixels / 255.0, rtol=1e-6)
+    assert byte.max() > 200 and unit.max() <= 1.0
+
+
+def test_max_side_shrinks_the_longer_side_keeping_the_aspect(client: TestClient) -> None:
+    body = client.get("/api/images/scene?max_side=48").json()  # 72x96 -> 36x48
+    assert body["shape"] == [36, 48, 3]
+    assert body["original_shape"] == [72, 96]
+
+
+def test_max_side_over_the_server_limit_is_refused_naming_it(client: TestClient) -> None:
+    answer = client.get("/api/images/scene?max_side=1000")
+    assert answer.status_code == 422
+    assert "256" in message(answer) and answer.json()["detail"][0]["loc"] == ["query", "max_side"]
+
+
+def test_unknown_sample_is_404_listing_the_known_ones(client: TestClient) -> None:
+    answer = client.get("/api/images/mona-lisa")
+    assert answer.status_code == 404
+    assert "vertical-edge" in message(answer)
+
+
+# ----------------------------------------------------------------------------- uploads
+
+
+def test_png_upload_is_resized_to_256_on_the_longer_side(client: TestClient) -> None:
+    pixels = np.zeros((150, 300, 3))
+    pixels[:] = (200, 100, 50)
+    answer = upload(client, png(pixels))
+    assert answer.status_code == 200, answer.text
+    body = answer.json()
+    assert body["format"] == "PNG" and body["name"] is None
+    assert body["original_shape"] == [150, 300]
+    assert body["shape"] == [128, 256, 3]  # 300 -> 256, 150 * 256/300 = 128
+    x = array(body["input"]["values"])
+    np.testing.assert_allclose(x, np.broadcast_to(np.array([200, 100, 50]) / 255, x.shape),
+                               rtol=1e-6)
+
+
+def test_small_upload_keeps_its_pixels_exactly_in_byte_scale(client: TestClient) -> None:
+    pixels = np.random.default_rng(3).integers(0, 256, size=(7, 5, 3))
+    body = upload(client, png(pixels), query="?scale=byte").json()
+    np.testing.assert_array_equal(array(body["input"]["values"]), pixels)
+    assert body["shape"] == [7, 5, 3]
+
+
+def test_jpeg_upload_is_read(client: TestClient) -> None:
+    buffer = io.BytesIO()
+    Image.new("RGB", (40, 20), (30, 160, 220)).save(buffer, "JPEG", quality=95)
+    answer = upload(client, buffer.getvalue(), kind="image/jpeg", query="?scale=byte")
+    assert answer.status_code == 200, answer.text
+    body = answer.json()
+    assert body["format"] == "JPEG" and body["shape"] == [20, 40, 3]
+    np.testing.assert_allclose(array(body["input"]["values"]).mean(axis=(0, 1)),
+                               [30, 160, 220], atol=4)  # JPEG is lossy
+
+
+def test_transparent_png_is_composited_on_white(client: TestClient) -> None:
+    buffer = io.BytesIO()
+    Image.new("RGBA", (4, 4), (0, 0, 0, 0)).save(buffer, "PNG")
+    body = upload(client, buffer.getvalue(), query="?scale=byte").json()
+    np.testing.assert_array_equal(array(body["input"]["values"]), 255.0)
+
+
+def test_upload_over_10_mb_is_413_naming_the_limit(client: TestClient) -> None:
+    answer = upload(client, b"\x89PNG\r\n\x1a\n" + bytes(10 * 2**20))
+    assert answer.status_code == 413
+    assert "10,485,760 bytes" in message(answer)
+
+
+def test_upload_between_the_json_body_limit_and_the_upload_limit_is_not_refused_for_size(
+    client: TestClient,
+) -> None:
+    # 9 MB: over the 8 MiB JSON body limit, under the 10 MB upload limit; so the refusal is
+    # about the (zero-filled, corrupt) content, not the size.
+    answer = upload(client, png(np.zeros((8, 8, 3)))[:-20] + bytes(9 * 10**6))
+    assert answer.status_code == 422, answer.text
+
+
+def test_chunked_upload_without_length_is_cut_off_at_the_limit(
+    client: TestClient, override_settings: Any
+) -> None:
+    override_settings(max_upload_bytes=1000)
+
+    def chunks() -> Iterator[bytes]:
+        for _ in range(100):
+            yield bytes(100)
+
+    answer = upload(client, chunks())
+    assert answer.status_code == 413
+    assert "1,000 bytes" in message(answer)
+
+
+@pytest.mark.parametrize(
+    ("body", "kind", "named"),
+    [
+        (b"GIF89a\x01\x00\x01\x00\x00\x00\x00;", "image/png", "GIF"),
+        (b"hello, this is text", "image/png", "not a PNG or JPEG"),
+        (b"hello, this is text", "text/plain", "text/plain"),
+        (b"<svg xmlns='http://www.w3.org/2000/svg'/>", "image/png", "text"),
+    ],
+)
+def test_non_png_jpeg_uploads_are_415_naming_what_they_are(
+    client: TestClient, body: bytes, kind: str, named: str
+) -> None:
+    answer = upload(client, body, kind=kind)
+    assert answer.status_code == 415
+    assert named in message(answer)
+
+
+def test_decompression_bomb_is_refused_from_its_header_before_decoding(
+    client: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def never(*args: Any, **kwargs: Any) -> None:
+        raise RuntimeError("Pillow was asked to open the bomb")
+
+    monkeypatch.setattr(Image, "open", never)  # the very function app.images calls
+    data = bomb_png()
+    assert len(data) < 10_000  # small on the wire, 2.5 G pixels declared
+    answer = upload(client, data)
+    assert answer.status_code == 422
+    text = message(answer)
+    assert "50000x50000" in text and "2,500,000,000" in text and "40,000,000" in text
+
+
+def test_pillows_own_bomb_check_is_a_422_too(
+    client: TestClient, override_settings: Any
+) -> None:
+    override_settings(max_image_pixels=10**12)  # our check passes; Pillow's must catch it
+    answer = upload(client, bomb_png())
+    assert answer.status_code == 422
+    assert "decompression bomb" in message(answer).lower()
+
+
+def test_truncated_png_is_422_not_500(client: TestClient) -> None:
+    data = png(np.random.default_rng(0).integers(0, 256, size=(64, 64, 3)))
+    answer = upload(client, data[: len(data) // 2])
+    assert answer.status_code == 422
+    assert "truncated or corrupt" in message(answer)
+
+
+def test_empty_upload_is_422(client: TestClient) -> None:
+    answer = upload(client, b"")
+    assert answer.status_code == 422
+    assert "empty" in message(answer)
+
+
+# ----------------------------------------------------------------------------- filter banks
+
+
+def test_every_filter_bank_is_k_f_f_3_with_k_names_and_biases(client: TestClient) -> None:
+    banks = client.get("/api/filter-banks").json()
+    assert {"sobel", "prewitt", "laplacian", "blur", "sharpen", "oriented-edges",
+            "color-blobs", "identity"} <= {b["name"] for b in banks}
+    for b in banks:
+        w = np.array(b["values"])
+        assert w.shape == (b["count"], b["size"], b["size"], 3), b["name"]
+        assert len(b["bias"]) == len(b["names"]) == len(b["explanations"]) == b["count"]
+
+
+def test_one_bank_by_name_and_404_for_unknown(client: TestClient) -> None:
+    sobel = client.get("/api/filter-banks/sobel").json()
+    assert sobel["names"] == ["sobel-x", "sobel-y"]
+    np.testing.assert_allclose(np.array(sobel["values"])[0, :, :, 2] * 3,
+                               [[-1, 0, 1], [-2, 0, 2], [-1, 0, 1]])
+    answer = client.get("/api/filter-banks/nope")
+    assert answer.status_code == 404 and "sobel" in message(answer)
+
+
+# ----------------------------------------------------------------------------- into a layer
+
+
+def image_layer(client: TestClient, image: str, bank: str, activation: str = "none") -> Json:
+    """A layer spec made only of the two answers, copied in unchanged."""
+    picture = client.get(f"/api/images/{image}").json()
+    filters = client.get(f"/api/filter-banks/{bank}").json()
+    return {
+        "input": picture["input"],
+        "filters": {"count": filters["count"], "size": filters["size"],
+                    "values": filters["values"], "bias": filters["bias"]},
+        "activation": activation,
+    }
+
+
+def test_sobel_x_on_the_vertical_edge_peaks_on_the_edge_columns(client: TestClient) -> None:
+    # By hand: output column j sees input columns j..j+2; Sobel-x's column sums are -4, 0, 4
+    # and each channel carries a third of the kernel, so V[i, j, 0] = 4 * (x[j+2] - x[j]):
+    # 4 where the window straddles the edge at column 32 (j = 30, 31), 0 elsewhere.
+    answer = client.post("/api/forward?encoding=compact",
+                         json=image_layer(client, "vertical-edge", "sobel", "relu"))
+    assert answer.status_code == 200, answer.text
+    pre = array(answer.json()["output_pre"])
+    assert pre.shape == (62, 62, 2)
+    expected = np.zeros(62)
+    expected[[30, 31]] = 4.0
+    for i in range(62):
+        np.testing.assert_allclose(pre[i, :, 0], expected, atol=1e-5)
+    np.testing.assert_allclose(pre[:, :, 1], 0, atol=1e-5)  # Sobel-y: no vertical change
+    assert int(np.argmax(pre[10, :, 0])) == 30
+
+
+def test_steps_walk_an_image_layer_like_any_other(client: TestClient) -> None:
+    layer = image_layer(client, "vertical-edge", "sobel")
+    # depth_slice order: filter 0's positions row-major, so step 31 is (i, j, d) = (0, 31, 0).
+    answer = client.post("/api/steps", json={"layer": layer, "start": 31, "count": 1})
+    assert answer.status_code == 200, answer.text
+    step = answer.json()["steps"][0]
+    assert (step["i"], step["j"], step["d"]) == (0, 31, 0)
+    window = np.array(step["window"])
+    np.testing.assert_array_equal(window[:, :, 0], [[0, 1, 1]] * 3)  # columns 31, 32, 33
+    assert step["pre"] == pytest.approx(4.0)  # (1 + 2 + 1) * (1 - 0), the channels' thirds summed
+    total = client.post("/api/steps", json={"layer": layer, "start": 0, "count": 1}).json()
+    assert total["total"] == 62 * 62 * 2
