@@ -8,6 +8,7 @@ import { Player } from "./player.js";
 import { baseSpec, formatEdits, parseCellName, parseEdits, specWithEdits } from "./spec.js";
 import { DEFAULTS, layerChanged, stateFromPreset, withChanges } from "./state.js";
 import { StepCache } from "./steps.js";
+import { initImages } from "./images.js";
 import { fromQuery, onlyPreset, toQuery } from "./url.js";
 import { createArithmeticView, createBackwardView } from "./render/arithmetic.js";
 import { maxAbsOf, renderLegend } from "./render/colors.js";
@@ -314,6 +315,7 @@ async function boot() {
     onApiError(error);
   }
   fillPresets(app.presets);
+  await initImages({ app, commit }); // registers image layers named by a link before they load
   const fallback = app.presets.find((p) => p.name === DEFAULTS.preset) ?? app.presets[0];
   let state = fromQuery(location.search);
   if (onlyPreset(location.search)) {
