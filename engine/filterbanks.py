@@ -4,10 +4,13 @@ The notes say first-layer filters learn to respond to "an edge of some orientati
 of some color". These banks are the classic hand-made versions of both, shaped as the notes
 require: every filter is ``F x F x 3``, extending through the full depth of an RGB input.
 
-How a grey operator meets colour: its 2-D kernel is put on every channel divided by 3, so the
-filter sees the channel mean ``(R + G + B) / 3`` (equal weights, not luminance weights: the
-response to a white-on-black edge is then exactly the grey kernel's, and no colour is
-preferred). Colour filters weight the channels differently (``opponent``).
+How a grey operator meets colour: its 2-D kernel is put on each channel times a luma weight,
+``R/4 + G/2 + B/4`` (the luma of the YCoCg colour space, close to Rec. 601's 0.299/0.587/0.114).
+The weights sum to 1, so a white-on-black edge gets exactly the grey kernel's response, and
+they are powers of two, so the arithmetic is exact in binary: a flat area gives exactly 0, not
+a rounding residue that ReLU would keep (equal thirds, 1/3 being inexact, leave such residues
+and so miscount the zeros after ReLU). Colour filters weight the channels differently
+(``opponent``).
 
 All filters are applied as the layer applies them: a dot product with the window
 (cross-correlation, no kernel flip), so Sobel-x is positive where brightness rises to the
@@ -29,6 +32,7 @@ from engine.errors import LayerError
 FloatArray = npt.NDArray[np.float64]
 
 DEPTH = 3  # RGB
+LUMA = (0.25, 0.5, 0.25)  # YCoCg's Y: exact in binary, sums to 1
 
 
 @dataclass(frozen=True, eq=False)
@@ -68,16 +72,17 @@ class FilterBank:
 
 
 def grey(kernel: npt.ArrayLike) -> FloatArray:
-    """A 2-D kernel ``(F, F)`` as an ``(F, F, 3)`` filter on the channel mean (kernel / 3 each).
+    """A 2-D kernel ``(F, F)`` as an ``(F, F, 3)`` filter on the luma ``R/4 + G/2 + B/4``.
 
     Examples
     --------
-    >>> w = grey([[0, 0, 0], [0, 3, 0], [0, 0, 0]])
+    >>> w = grey([[0, 0, 0], [0, 4, 0], [0, 0, 0]])
     >>> w.shape, w[1, 1].tolist()
-    ((3, 3, 3), [1.0, 1.0, 1.0])
+    ((3, 3, 3), [1.0, 2.0, 1.0])
     """
     k = np.asarray(kernel, dtype=np.float64)  # (F, F)
-    return np.repeat(k[:, :, None] / DEPTH, DEPTH, axis=2)  # (F, F, 3)
+    weighted: FloatArray = k[:, :, None] * np.asarray(LUMA)  # (F, F, 3)
+    return weighted
 
 
 def opponent(envelope: npt.ArrayLike, channel_weights: tuple[float, float, float]) -> FloatArray:
@@ -101,7 +106,7 @@ def centred(weights: FloatArray, size: int) -> FloatArray:
 
     Examples
     --------
-    >>> centred(grey([[3.0]]), 3)[:, :, 0].tolist()
+    >>> centred(grey([[4.0]]), 3)[:, :, 0].tolist()
     [[0.0, 0.0, 0.0], [0.0, 1.0, 0.0], [0.0, 0.0, 0.0]]
     """
     f = weights.shape[0]
@@ -232,7 +237,7 @@ def bank(name: str) -> FilterBank:
     >>> b = bank("sobel")
     >>> b.weights.shape, b.names
     ((2, 3, 3, 3), ('sobel-x', 'sobel-y'))
-    >>> (b.weights[0, :, :, 0] * 3).tolist()
+    >>> (b.weights[0, :, :, 0] * 4).tolist()
     [[-1.0, 0.0, 1.0], [-2.0, 0.0, 2.0], [-1.0, 0.0, 1.0]]
     """
     if name not in BANKS:

@@ -45,15 +45,32 @@ def test_the_issue_lists_filters_are_all_there() -> None:
     assert wanted <= in_banks
 
 
-def test_grey_filters_put_a_third_of_the_kernel_on_each_channel() -> None:
+def test_grey_filters_weight_the_kernel_a_quarter_half_quarter_over_r_g_b() -> None:
     sobel_x = bank("sobel").weights[0]
-    for ch in range(3):
-        np.testing.assert_allclose(sobel_x[:, :, ch] * 3, [[-1, 0, 1], [-2, 0, 2], [-1, 0, 1]])
+    kernel = np.array([[-1, 0, 1], [-2, 0, 2], [-1, 0, 1]])
+    for ch, share in enumerate((0.25, 0.5, 0.25)):
+        np.testing.assert_array_equal(sobel_x[:, :, ch], kernel * share)
+
+
+def test_grey_filters_give_exact_zeros_on_flat_areas_so_relu_counts_them() -> None:
+    # Sums of +-w*x that cancel on paper must cancel in floats too, whatever the order,
+    # or ReLU keeps a 1e-17 residue and the page miscounts its zeros.
+    from engine.conv import forward
+
+    x = np.ones((8, 8, 3))
+    x[:, :4] = 0.0
+    shape = LayerShape(height=8, width=8, depth=3, filters=2, filter_height=3, filter_width=3)
+    b = bank("sobel")
+    layer = build_layer(shape, x=x, weights=np.array(b.weights), bias=np.array(b.bias),
+                        activation="relu")
+    post = forward(layer).post
+    assert int((post[:, :, 0] == 0).sum()) == 6 * 4  # all but output columns 2 and 3
+    assert int((post[:, :, 1] == 0).sum()) == 36
 
 
 def test_sobel_x_on_a_vertical_edge_is_four_on_the_two_columns_that_straddle_it() -> None:
     # Columns 0..3 black, 4..7 white. A 3-wide window at output column j covers input
-    # columns j..j+2; Sobel-x's column sums are -4, 0, +4 and each channel carries a third,
+    # columns j..j+2; Sobel-x's column sums are -4, 0, +4 and the channel shares sum to 1,
     # so the response is 4 * (x[j+2] - x[j]): 4 at j = 2, 3 (covering the edge), 0 elsewhere.
     x = np.zeros((6, 8, 3))
     x[:, 4:, :] = 1.0

@@ -252,7 +252,7 @@ def test_every_filter_bank_is_k_f_f_3_with_k_names_and_biases(client: TestClient
 def test_one_bank_by_name_and_404_for_unknown(client: TestClient) -> None:
     sobel = client.get("/api/filter-banks/sobel").json()
     assert sobel["names"] == ["sobel-x", "sobel-y"]
-    np.testing.assert_allclose(np.array(sobel["values"])[0, :, :, 2] * 3,
+    np.testing.assert_allclose(np.array(sobel["values"])[0, :, :, 2] * 4,  # B: a quarter
                                [[-1, 0, 1], [-2, 0, 2], [-1, 0, 1]])
     answer = client.get("/api/filter-banks/nope")
     assert answer.status_code == 404 and "sobel" in message(answer)
@@ -275,7 +275,7 @@ def image_layer(client: TestClient, image: str, bank: str, activation: str = "no
 
 def test_sobel_x_on_the_vertical_edge_peaks_on_the_edge_columns(client: TestClient) -> None:
     # By hand: output column j sees input columns j..j+2; Sobel-x's column sums are -4, 0, 4
-    # and each channel carries a third of the kernel, so V[i, j, 0] = 4 * (x[j+2] - x[j]):
+    # and the channel shares (1/4, 1/2, 1/4) sum to 1, so V[i, j, 0] = 4 * (x[j+2] - x[j]):
     # 4 where the window straddles the edge at column 32 (j = 30, 31), 0 elsewhere.
     answer = client.post("/api/forward?encoding=compact",
                          json=image_layer(client, "vertical-edge", "sobel", "relu"))
@@ -299,6 +299,6 @@ def test_steps_walk_an_image_layer_like_any_other(client: TestClient) -> None:
     assert (step["i"], step["j"], step["d"]) == (0, 31, 0)
     window = np.array(step["window"])
     np.testing.assert_array_equal(window[:, :, 0], [[0, 1, 1]] * 3)  # columns 31, 32, 33
-    assert step["pre"] == pytest.approx(4.0)  # (1 + 2 + 1) * (1 - 0), the channels' thirds summed
+    assert step["pre"] == pytest.approx(4.0)  # (1 + 2 + 1) * (1 - 0), the channel shares summed
     total = client.post("/api/steps", json={"layer": layer, "start": 0, "count": 1}).json()
     assert total["total"] == 62 * 62 * 2

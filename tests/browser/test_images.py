@@ -1,0 +1,148 @@
+"""The Real images panel in headless Chromium: maps drawn equal /api/forward's, uploads made
+here with Pillow are shown, and refusals show the server's own message.
+
+Expected colours come from the page's documented scale (ColorBrewer PuOr stops, symmetric
+about zero, each filter's two maps scaled to the largest |value| of its map before ReLU),
+computed here in Python from the API's numbers.
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+import itertools
+import re
+from typing import Any
+
+import httpx
+import numpy as np
+import pytest
+from PIL import Image
+from playwright.sync_api import Page, expect
+
+pytestmark = pytest.mark.browser
+
+STOPS = [(-1.0, (84, 39, 136)), (-0.5, (178, 171, 210)), (0.0, (247, 247, 247)),
+         (0.5, (253, 184, 99)), (1.0, (179, 88, 6))]
+
+
+def puor(value: float, max_abs: float) -> tuple[float, float, float]:
+    x = max(-1.0, min(1.0, value / max_abs))
+    for (x0, c0), (x1, c1) in itertools.pairwise(STOPS):
+        if x <= x1:
+            f = (x - x0) / (x1 - x0)
+            return tuple(a + f * (b - a) for a, b in zip(c0, c1, strict=True))  # type: ignore[return-value]
+    return STOPS[-1][1]
+
+
+def array(compact: Any) -> np.ndarray:
+    raw = base64.b64decode(compact["data"])
+    return np.frombuffer(raw, dtype="<f4").reshape(compact["shape"]).astype(np.float64)
+
+
+def canvas_rgb(page: Page, label: str) -> np.ndarray:
+    """The canvas's own pixels (not the scaled screen), as (H, W, 3)."""
+    data = page.get_by_role("img", name=label, exact=True).evaluate(
+        "c => ({w: c.width, h: c.height, "
+        "px: Array.from(c.getContext('2d').getImageData(0, 0, c.width, c.height).data)})"
+    )
+    return np.array(data["px"], dtype=float).reshape(data["h"], data["w"], 4)[:, :, :3]
+
+
+def open_panel(page: Page) -> None:
+    page.goto("/")
+    expect(page.locator("#images-panel")).to_have_attribute("aria-busy", "false", timeout=30_000)
+
+
+def forward_of(api: httpx.Client, image: str, bank: str) -> tuple[np.ndarray, np.ndarray]:
+    picture = api.get(f"/api/images/{image}").json()
+    filters = api.get(f"/api/filter-banks/{bank}").json()
+    layer = {"input": picture["input"],
+             "filters": {"count": filters["count"], "size": filters["size"],
+                         "values": filters["values"], "bias": filters["bias"]},
+             "activation": "relu"}
+    answer = api.post("/api/forward?encoding=compact", json=layer)
+    answer.raise_for_status()
+    return array(answer.json()["output_pre"]), array(answer.json()["output"])
+
+
+def test_sobel_x_maps_on_the_vertical_edge_equal_the_apis_forward(
+    page: Page, api: httpx.Client
+) -> None:
+    open_panel(page)
+    page.get_by_label("Sample image", exact=True).select_option("vertical-edge")
+    page.get_by_label("Filter bank", exact=True).select_option("sobel")
+    expect(page.locator("#image-shape")).to_have_text("64x64x3")
+    pre, post = forward_of(api, "vertical-edge", "sobel")
+    max_abs = np.abs(pre[:, :, 0]).max()
+    assert max_abs == pytest.approx(4.0, abs=1e-5)  # hand value: (1 + 2 + 1) * (1 - 0)
+    for label, volume in (("before ReLU", pre), ("after ReLU", post)):
+        drawn = canvas_rgb(page, f"sobel-x activation map {label}")
+        assert drawn.shape == (62, 62, 3)
+        expected = np.array([[puor(v, max_abs) for v in row] for row in volume[:, :, 0]])
+        np.testing.assert_allclose(drawn, expected, atol=1.0)  # rounding of the blend
+    # The edge columns 30 and 31 are the darkest orange; the rest is white (zero).
+    drawn = canvas_rgb(page, "sobel-x activation map after ReLU")
+    np.testing.assert_array_equal(drawn[5, 30], (179, 88, 6))
+    np.testing.assert_array_equal(drawn[5, 10], (247, 247, 247))
+    zeros = int((post[:, :, 0] == 0).sum())  # 62 * 60: all but the two edge columns
+    assert zeros == 62 * 60
+    figure = page.locator('#image-gallery figure[data-filter="0"]')
+    expect(figure.locator(".gallery-zeros")).to_contain_text(
+        f"{100 * zeros / (62 * 62):.1f}% ({zeros:,} of 3,844)"
+    )
+
+
+def test_clicking_a_map_steps_through_that_filter_as_the_pages_layer(
+    page: Page, api: httpx.Client
+) -> None:
+    open_panel(page)
+    page.get_by_label("Sample image", exact=True).select_option("vertical-edge")
+    page.get_by_label("Filter bank", exact=True).select_option("sobel")
+    expect(page.locator("#image-shape")).to_have_text("64x64x3")
+    page.get_by_role("img", name="sobel-y activation map before ReLU", exact=True).click()
+    # depth_slice order: filter 1 starts after filter 0's 62 * 62 = 3,844 neurons.
+    expect(page.locator("#t-label")).to_contain_text("step 3,845 of 7,688", timeout=30_000)
+    assert re.search(r"preset=img\.vertical-edge\.sobel", page.url)
+    expect(page.locator("#numpy-code")).to_contain_text("W1", timeout=30_000)
+
+
+def png_bytes(pixels: np.ndarray) -> bytes:
+    buffer = io.BytesIO()
+    Image.fromarray(pixels.astype(np.uint8), "RGB").save(buffer, "PNG")
+    return buffer.getvalue()
+
+
+def test_an_uploaded_png_is_shown_and_filtered(page: Page) -> None:
+    rng = np.random.default_rng(7)
+    pixels = rng.integers(0, 256, size=(20, 30, 3))
+    open_panel(page)
+    page.get_by_label(re.compile("upload a PNG or JPEG")).set_input_files(
+        {"name": "noise.png", "mimeType": "image/png", "buffer": png_bytes(pixels)}
+    )
+    expect(page.locator("#image-shape")).to_have_text("20x30x3", timeout=30_000)
+    expect(page.locator("#images-panel")).to_have_attribute("aria-busy", "false")
+    np.testing.assert_array_equal(canvas_rgb(page, "The input image"), pixels)
+    first = page.locator('#image-gallery figure[data-filter="0"] canvas').first
+    expect(first).to_have_js_property("width", 28)  # 30 - 3 + 1 for a 3x3 bank
+
+
+@pytest.mark.parametrize(
+    ("name", "mime", "body"),
+    [
+        ("huge.png", "image/png", b"\x89PNG\r\n\x1a\n" + bytes(10 * 2**20 + 1)),
+        ("notes.txt", "text/plain", b"not an image at all"),
+        ("fake.png", "image/png", b"GIF89a\x01\x00\x01\x00\x00\x00\x00;"),
+    ],
+)
+def test_a_refused_upload_shows_the_servers_message(
+    page: Page, api: httpx.Client, name: str, mime: str, body: bytes
+) -> None:
+    answer = api.post("/api/images", content=body, headers={"content-type": mime})
+    assert answer.status_code in (413, 415)
+    server_message = answer.json()["detail"][0]["msg"]
+    open_panel(page)
+    page.get_by_label(re.compile("upload a PNG or JPEG")).set_input_files(
+        {"name": name, "mimeType": mime, "buffer": body}
+    )
+    expect(page.get_by_role("alert")).to_contain_text(server_message, timeout=30_000)
