@@ -105,6 +105,16 @@ def test_clicking_a_map_steps_through_that_filter_as_the_pages_layer(
     expect(page.locator("#t-label")).to_contain_text("step 3,845 of 7,688", timeout=30_000)
     assert re.search(r"preset=img\.vertical-edge\.sobel", page.url)
     expect(page.locator("#numpy-code")).to_contain_text("W1", timeout=30_000)
+    # The link alone brings the same layer and step back.
+    page.reload()
+    expect(page.locator("#t-label")).to_contain_text("step 3,845 of 7,688", timeout=30_000)
+    expect(page.locator("#output-shape")).to_have_text("62x62x2")
+
+
+def test_a_link_to_an_uploaded_image_says_it_reopens_with_a_sample(page: Page) -> None:
+    page.goto("/?preset=img.upload.sobel")
+    expect(page.get_by_role("alert")).to_contain_text("cannot be kept in a link", timeout=30_000)
+    expect(page.locator("#output-shape")).to_have_text("62x62x2", timeout=30_000)
 
 
 def png_bytes(pixels: np.ndarray) -> bytes:

@@ -254,6 +254,13 @@ export async function initImages({ app, commit }) {
   panel.app = app;
   panel.commit = commit;
   if (!qs("#images-panel")) return;
+  const wanted = parsePresetName(new URLSearchParams(location.search).get("preset") ?? "");
+  const ready = setup(wanted);
+  // Only a link to an image layer has to wait; otherwise the panel fills in beside the page.
+  if (wanted) await ready;
+}
+
+async function setup(wanted) {
   try {
     [panel.samples, panel.banks] = await Promise.all([getJson("/api/images"), getJson("/api/filter-banks")]);
   } catch (error) {
@@ -264,7 +271,6 @@ export async function initImages({ app, commit }) {
   fill(qs("#image-bank"), panel.banks, (b) => `${b.title} (${b.count} x ${b.size}x${b.size}x3)`);
   bind();
   // A link to an image layer: register its preset before the page loads the layer.
-  const wanted = parsePresetName(new URLSearchParams(location.search).get("preset") ?? "");
   let sampleName = FALLBACK_SAMPLE;
   let bankName = panel.banks[0]?.name;
   if (wanted && bankByName(wanted.bank)) {
