@@ -1,0 +1,130 @@
+#!/usr/bin/env bash
+# Make the Dockerfile's base image, docker.io/library/python:3.11-slim, available to podman.
+#
+#   scripts/build-base-image.sh            # skip if present, else pull, else build it locally
+#   BASE_IMAGE=... FORCE_LOCAL=1 scripts/build-base-image.sh
+#
+# Where the registry answers, this is a plain `podman pull`. Where no registry is reachable
+# (this project's CI), the image is built from Debian bookworm, whose python3 is 3.11, with
+# debootstrap from Debian's own mirror and imported under the same name, so the Dockerfile's
+# `FROM python:3.11-slim` is left alone and still means the official image wherever Docker
+# Hub is reachable. The stand-in provides what the Dockerfile relies on, the way the official
+# image does: `python` and `python3` (3.11) on PATH, `python3 -m venv` with pip inside,
+# `useradd`, CA certificates, a UTF-8 locale and `pip` for the system interpreter.
+# Needs root (debootstrap chroots), podman and debootstrap; installs the last two from apt
+# when it is root and they are missing.
+set -euo pipefail
+
+BASE_IMAGE=${BASE_IMAGE:-docker.io/library/python:3.11-slim}
+SUITE=${SUITE:-bookworm}
+MIRROR=${MIRROR:-http://deb.debian.org/debian}
+PULL_TIMEOUT=${PULL_TIMEOUT:-60}
+DEBOOTSTRAP_TIMEOUT=${DEBOOTSTRAP_TIMEOUT:-900}
+FORCE_LOCAL=${FORCE_LOCAL:-0}
+PODMAN=${PODMAN:-podman}
+
+log() { printf '== base image: %s\n' "$*"; }
+die() { printf '*** base image: %s\n' "$*" >&2; exit 1; }
+
+apt_install() {
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get install -y "$@" || { apt-get update && apt-get install -y "$@"; }
+}
+
+if ! command -v "$PODMAN" >/dev/null 2>&1; then
+    [ "$(id -u)" = 0 ] || die "podman is missing and this is not root: apt-get install podman"
+    apt_install podman
+fi
+
+if "$PODMAN" image exists "$BASE_IMAGE"; then
+    log "$BASE_IMAGE is already there ($("$PODMAN" image inspect --format '{{.Id}}' "$BASE_IMAGE" | cut -c1-12)), nothing to do"
+    exit 0
+fi
+
+if [ "$FORCE_LOCAL" != 1 ]; then
+    log "trying to pull $BASE_IMAGE (at most ${PULL_TIMEOUT}s)"
+    if timeout "$PULL_TIMEOUT" "$PODMAN" pull --quiet "$BASE_IMAGE" >/dev/null 2>&1; then
+        log "pulled $BASE_IMAGE"
+        exit 0
+    fi
+    log "cannot pull it (no registry reachable): building it locally with debootstrap"
+fi
+
+[ "$(id -u)" = 0 ] || die "debootstrap needs root to build $BASE_IMAGE"
+command -v debootstrap >/dev/null 2>&1 || apt_install debootstrap
+
+work=$(mktemp -d /var/tmp/convscope-base.XXXXXX)
+cleanup() {
+    # debootstrap may leave /proc or /sys mounted inside the tree when it is interrupted.
+    for mounted in proc sys dev/pts dev; do
+        umount -l "$work/rootfs/$mounted" 2>/dev/null || true
+    done
+    rm -rf "$work"
+}
+trap cleanup EXIT
+rootfs=$work/rootfs
+started=$(date +%s)
+
+# minbase: the Essential and required packages (dpkg, bash, coreutils, passwd for useradd)
+# and apt, as debian:bookworm-slim has. The official image adds ca-certificates, netbase and
+# tzdata beside its own Python; python-is-python3 gives `python`, python3-venv brings
+# ensurepip (venv with pip), python3-pip the system `pip`.
+packages=ca-certificates,netbase,tzdata,python3,python3-venv,python3-pip,python-is-python3
+log "debootstrap --variant=minbase $SUITE from $MIRROR (at most ${DEBOOTSTRAP_TIMEOUT}s)"
+attempt=1
+until timeout "$DEBOOTSTRAP_TIMEOUT" debootstrap --variant=minbase --include="$packages" \
+    "$SUITE" "$rootfs" "$MIRROR" >"$work/debootstrap.log" 2>&1; do
+    if [ "$attempt" -ge 3 ]; then
+        tail -n 30 "$work/debootstrap.log" >&2
+        die "debootstrap failed $attempt times (log above)"
+    fi
+    log "debootstrap failed (attempt $attempt), retrying in 10 s: $(tail -n 1 "$work/debootstrap.log")"
+    attempt=$((attempt + 1))
+    for mounted in proc sys dev/pts dev; do umount -l "$rootfs/$mounted" 2>/dev/null || true; done
+    rm -rf "$rootfs"
+    sleep 10
+done
+
+# Make it look like a slim image: apt sources that work inside it (with security updates),
+# no package caches or lists, no docs or man pages (and dpkg told to keep it that way, as
+# the Debian slim images do).
+cat >"$rootfs/etc/apt/sources.list" <<EOF
+deb $MIRROR $SUITE main
+deb $MIRROR $SUITE-updates main
+deb http://deb.debian.org/debian-security $SUITE-security main
+EOF
+cat >"$rootfs/etc/dpkg/dpkg.cfg.d/docker-slim" <<'EOF'
+path-exclude /usr/share/doc/*
+path-include /usr/share/doc/*/copyright
+path-exclude /usr/share/man/*
+path-exclude /usr/share/info/*
+path-exclude /usr/share/locale/*
+EOF
+# The official image's pip installs into the system interpreter; Debian marks its Python
+# externally managed (PEP 668), so `pip install` would refuse there. Remove the marker so
+# both images behave alike.
+rm -f "$rootfs"/usr/lib/python3.*/EXTERNALLY-MANAGED
+ln -sf pip3 "$rootfs/usr/bin/pip"
+chroot "$rootfs" apt-get clean
+rm -rf "$rootfs"/var/lib/apt/lists/* "$rootfs"/var/cache/apt/*.bin "$rootfs"/var/cache/debconf/*-old \
+    "$rootfs"/var/log/*.log "$rootfs"/var/log/apt/* "$rootfs"/tmp/* "$rootfs"/root/.cache
+find "$rootfs/usr/share/doc" -mindepth 1 -not -name copyright -not -type d -delete 2>/dev/null || true
+rm -rf "$rootfs"/usr/share/man/* "$rootfs"/usr/share/info/* "$rootfs"/usr/share/locale/*
+find "$rootfs/usr/lib" -name __pycache__ -type d -prune -exec rm -rf {} +
+
+version=$(chroot "$rootfs" python3 -c 'import sys; print("%d.%d.%d" % sys.version_info[:3])')
+case $version in
+    3.11.*) ;;
+    *) die "$SUITE's python3 is $version, not 3.11: the stand-in would not match $BASE_IMAGE" ;;
+esac
+chroot "$rootfs" python -c 'import ensurepip, venv, ssl' || die "python, venv or ssl is missing in the tree"
+
+log "importing $(du -sh "$rootfs" | cut -f1) tree as $BASE_IMAGE (Python $version)"
+tar --numeric-owner -C "$rootfs" -cf - . | "$PODMAN" import --quiet \
+    --change 'ENV LANG=C.UTF-8' \
+    --change 'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' \
+    --change "ENV PYTHON_VERSION=$version" \
+    --change 'CMD ["python3"]' \
+    --message "python:3.11-slim stand-in: Debian $SUITE minbase + python3 $version (debootstrap)" \
+    - "$BASE_IMAGE" >/dev/null
+log "built $BASE_IMAGE in $(( $(date +%s) - started )) s, $("$PODMAN" image inspect --format '{{.Size}}' "$BASE_IMAGE" | awk '{printf "%.0f MB", $1/1e6}')"
