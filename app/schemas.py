@@ -118,6 +118,10 @@ class StepsRequest(StrictModel):
     order: Literal["depth_slice", "depth_column"] = "depth_slice"
     upstream: UpstreamSpec | None = None
     encoding: Literal["json", "compact"] = "json"
+    every: PositiveInt = Field(
+        1, description="every n-th step: start, start+every, ... (`count` of them, clipped at "
+        "the end); a page playing fast fetches only the steps it will show"
+    )
 
 
 class InverseRequest(StrictModel):

@@ -167,11 +167,21 @@ def steps(body: StepsRequest, settings: SettingsDep) -> Response:
     convert.check_steps(body.count, settings)
     cost = convert.steps_cost(body.count, body.upstream is not None)
     layer = convert.build(body.layer, settings, cost, at="layer")
-    found = trace.steps(layer, body.start, body.count, body.order)
     upstream = None if body.upstream is None else convert.upstream_array(
         body.upstream.values, body.upstream.fill, layer
     )
-    return OrjsonResponse(convert.steps_result(layer, found, upstream, body.encoding))
+    if body.every == 1:
+        found = trace.steps(layer, body.start, body.count, body.order)
+        return OrjsonResponse(convert.steps_result(layer, found, upstream, body.encoding))
+    # every n-th step: one single-step range each (a step costs tens of microseconds)
+    first = trace.steps(layer, body.start, 1, body.order)
+    wanted = range(body.start, min(first.total, body.start + body.count * body.every), body.every)
+    parts = [first] + [trace.steps(layer, t, 1, body.order) for t in wanted[1:]]
+    answers = [convert.steps_result(layer, part, upstream, body.encoding) for part in parts]
+    return OrjsonResponse(StepsResult.model_construct(
+        total=first.total, start=body.start, order=body.order,
+        steps=[step for answer in answers for step in answer.steps],
+    ))
 
 
 @router.post("/inverse", responses=REFUSALS)

@@ -40,3 +40,25 @@ def test_upstream_value_times_the_window_is_the_steps_weight_gradient(
 def test_steps_without_upstream_send_no_upstream_value(client: TestClient) -> None:
     answer = client.post("/api/steps", json={"layer": square(5, 1, 1, 3), "count": 2}).json()
     assert [s["upstream"] for s in answer["steps"]] == [None, None]
+
+
+@pytest.mark.parametrize("order", ["depth_slice", "depth_column"])
+def test_every_nth_step_equals_those_steps_of_a_contiguous_range(
+    client: TestClient, order: str
+) -> None:
+    spec = square(6, 2, 3, 3, padding=1, activation="relu")  # 6x6x3 = 108 steps
+    body = {"layer": spec, "start": 5, "count": 1000, "order": order, "upstream": {}}
+    contiguous = client.post("/api/steps", json=body).json()["steps"]
+    by_t = {step["t"]: step for step in contiguous}
+    answer = client.post("/api/steps", json={**body, "count": 12, "every": 7}).json()
+    # 5, 12, ..., 82: twelve steps 7 apart, every field as in the contiguous answer
+    assert [s["t"] for s in answer["steps"]] == list(range(5, 5 + 12 * 7, 7))
+    for step in answer["steps"]:
+        assert step == by_t[step["t"]]
+    assert (answer["total"], answer["start"]) == (108, 5)
+
+
+def test_every_nth_step_is_clipped_at_the_end_of_the_trace(client: TestClient) -> None:
+    body = {"layer": square(5, 1, 1, 3), "start": 2, "count": 100, "every": 3}  # 9 steps
+    answer = client.post("/api/steps", json=body).json()
+    assert [s["t"] for s in answer["steps"]] == [2, 5, 8]
