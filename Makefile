@@ -26,13 +26,14 @@ TYPED_PATHS := $(wildcard engine app)
 BENCHMARKS := $(filter-out benchmarks/__init__.py benchmarks/conftest.py benchmarks/_%,$(wildcard benchmarks/*.py))
 
 .DEFAULT_GOAL := help
-.PHONY: help run test lint bench chromium clean distclean
+.PHONY: help run test lint bench chromium container-check clean distclean
 
 help:
 	@echo "make run        serve on http://$(HOST):$(PORT) (creates $(VENV) if missing)"
 	@echo "make test       ruff + mypy + README examples + pytest, browser tests included (needs chromium)"
 	@echo "make lint       ruff + mypy only"
 	@echo "make bench      run the scripts in benchmarks/"
+	@echo "make container-check  build the Docker image, run it, check it from inside, stop it"
 	@echo "make clean      remove caches and build output (keeps $(VENV))"
 	@echo "make distclean  clean, and remove $(VENV) too"
 	@echo "Variables: PYTHON=$(PYTHON) VENV=$(VENV) HOST=$(HOST) PORT=$(PORT) SERVE_ARGS PYTEST_ARGS"
@@ -87,6 +88,11 @@ bench: $(RUN_STAMP)
 	@status=0; for script in $(BENCHMARKS); do \
 		echo "== $$script"; $(PY) $$script || { echo "*** $$script failed" >&2; status=1; }; \
 	done; exit $$status
+
+# Docker if a daemon answers, else podman (installed from apt as root, base image built with
+# debootstrap when no registry answers). Needs no venv; uses .venv to compare answers if there.
+container-check:
+	VENV=$(VENV) bash scripts/container-check.sh
 
 clean:
 	rm -rf build dist test-artifacts .mypy_cache .ruff_cache .pytest_cache *.egg-info
