@@ -221,7 +221,8 @@ function render() {
   app.views.output.update(focus, state.t, state.mode === "backward", follow);
   app.views.backward?.update(focus, state.act);
   // play ahead: two seconds of steps at the current speed
-  app.cache.ensure(state.t, player.playing ? Math.ceil(state.speed * 2) : 0);
+  app.cache.ensure(state.t, player.playing ? Math.ceil(state.speed * 2) : 0, focus.t ?? state.t,
+    player.playing ? player.stride : 1);
   if (focus.step && !app.rendered) {
     app.rendered = true;
     performance.mark("convscope:first-render");

@@ -35,56 +35,63 @@ export class StepCache {
 
   /**
    * The step if it has arrived; otherwise undefined, and a short range starting at `t` is on
-   * its way (an earlier such request that does not hold `t` is cancelled: it is stale).
+   * its way (the server answers 32 steps as fast as one).
    */
   get(t) {
     const found = this.steps.get(t);
     if (found !== undefined || this.closed || t < 0 || t >= this.total) return found;
-    if (this.isPending(t)) return undefined;
-    for (const fetch of this.pending) if (fetch.wanted) fetch.controller.abort();
-    this.pending = this.pending.filter((f) => !f.controller.signal.aborted);
-    this.fetchRange(t, Math.min(this.total, t + PRIORITY_COUNT), true);
+    if (!this.isPending(t)) this.fetchRange(t, Math.min(this.total, t + PRIORITY_COUNT), true);
     return undefined;
   }
 
   /**
-   * Make sure `t` and the `ahead` steps after it are here or coming: `t` first (a short range),
-   * then whole ranges ahead. Fetches that cover none of [t, t + ahead] are cancelled.
+   * Make sure the steps t, t + every, ... up to t + ahead are here or coming, in ranges.
+   * `every` > 1 when playing fast: the player shows every n-th step, so only those are
+   * fetched. Fetches that cover none of [t, t + ahead] nor `keep` (a hovered or pinned step
+   * on show) are stale and cancelled.
    */
-  ensure(t, ahead = this.ahead) {
+  ensure(t, ahead = this.ahead, keep = t, every = 1) {
     if (this.closed || t < 0 || t >= this.total) return;
     this.playhead = t;
-    this.ahead = Math.max(this.chunk, Math.min(ahead, 20 * this.chunk));
+    this.keep = keep;
+    this.every = every;
+    this.ahead = Math.max(this.chunk, Math.min(ahead, 20 * this.chunk * every));
     const stop = Math.min(this.total, t + this.ahead + 1);
     for (const fetch of this.pending) {
-      if (!fetch.wanted && (fetch.stop <= t || fetch.start >= stop)) fetch.controller.abort();
+      const holdsKeep = fetch.start <= keep && keep < fetch.stop;
+      if (!holdsKeep && (fetch.stop <= t || fetch.start >= stop)) fetch.controller.abort();
     }
     this.pending = this.pending.filter((f) => !f.controller.signal.aborted);
     // the first missing step at or after t, range by range, while there is room
     let next = t;
     while (this.pending.filter((f) => !f.wanted).length < MAX_IN_FLIGHT) {
-      while (next < stop && (this.steps.has(next) || this.isPending(next))) next += 1;
+      while (next < stop && (this.steps.has(next) || this.isPending(next))) next += every;
       if (next >= stop) break;
-      this.fetchRange(next, Math.min(this.total, next + this.chunk));
+      this.fetchRange(next, Math.min(this.total, next + this.chunk * every), false, every);
     }
   }
 
   isPending(t) {
-    return this.pending.some((f) => f.start <= t && t < f.stop);
+    return this.pending.some((f) => f.start <= t && t < f.stop && (t - f.start) % f.every === 0);
   }
 
-  /** Fetch steps start..stop-1; `wanted` marks a miss's own request (see get). */
-  fetchRange(start, stop, wanted = false) {
+  /**
+   * Fetch steps start, start + every, ... below stop; `wanted` marks a miss's own request
+   * (see get).
+   */
+  fetchRange(start, stop, wanted = false, every = 1) {
     const controller = new AbortController();
-    const fetch = { start, stop, controller, wanted };
+    const fetch = { start, stop, controller, wanted, every };
     this.pending.push(fetch);
-    api.steps({ ...this.body, start, count: stop - start }, controller.signal)
+    const count = Math.ceil((stop - start) / every);
+    const body = every > 1 ? { ...this.body, start, count, every } : { ...this.body, start, count };
+    api.steps(body, controller.signal)
       .then((answer) => {
         this.pending = this.pending.filter((f) => f !== fetch);
         for (const raw of answer.steps) this.steps.set(raw.t, lazyStep(raw));
         this.evict();
         if (!this.closed) this.onArrive(null);
-        if (!this.closed) this.ensure(this.playhead);
+        if (!this.closed) this.ensure(this.playhead, this.ahead, this.keep, this.every);
       })
       .catch((error) => {
         this.pending = this.pending.filter((f) => f !== fetch);

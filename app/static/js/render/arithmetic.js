@@ -2,27 +2,30 @@
 // the per-channel partial sums, "+ bias = value", ReLU, and the notes-style NumPy line. The
 // same text goes to an aria-live region for screen readers. Also the backward-mode panel.
 import { createGrid } from "./grid.js";
+import { createZoomGrid, Viewport } from "./zoom.js";
 import { clear, el, fmt, qs } from "../dom.js";
 import { maxAbsOf } from "./colors.js";
 
 /** Build the arithmetic panel; `onTap(type, r, c, ch)` for hovering a product. */
 export function createArithmeticView(container, model, onTap) {
   const [fh, fw, depth] = model.filterShape;
-  const canvas = fh * fw * depth > 4000;
-  // Wide filters get 32 px cells: enough for "-0.37" in 9 px type, so AlexNet's 11x11x3
-  // products stay readable whatever the volumes' zoom.
-  const cell = canvas ? 3 : fw > 5 ? 32 : Math.max(20, Math.min(40, Math.floor(160 / fw)));
+  // Small windows are DOM cells; bigger ones (AlexNet's 11x11x3 = 363 products) are canvases
+  // with 32 px cells, numbers in every cell whatever the volumes' zoom: repainting 363 DOM
+  // cells costs a playing frame more than its budget.
+  const big = fh * fw * depth > 100;
+  const cell = Math.max(20, Math.min(40, Math.floor(160 / fw)));
   const grids = [];
   clear(container);
   for (let ch = 0; ch < depth; ch += 1) {
     const figure = el("figure", "slice");
     figure.append(el("figcaption", "", `products, slice ${ch}`));
     container.append(figure);
-    grids.push(createGrid(figure, {
-      rows: fh, cols: fw, cell, canvas,
-      label: `Products depth slice ${ch}`,
+    const options = {
+      rows: fh, cols: fw, cell, label: `Products depth slice ${ch}`, expose: true,
+      view: big ? new Viewport(fh, fw, fw * 32, fh * 32) : null,
       onCell: (type, r, c) => onTap(type, r, c, ch),
-    }));
+    };
+    grids.push(big ? createZoomGrid(figure, options) : createGrid(figure, options));
   }
   return {
     update(focus, activation) {

@@ -1,15 +1,24 @@
 // The filters: K rows of D slices plus a bias, the focused neuron's filter highlighted. In a
 // locally connected layer every position has its own weights, so the panel shows the focused
 // position's set and redraws as the field moves.
-import { createGrid } from "./grid.js";
+import { createGrid, CANVAS_THRESHOLD } from "./grid.js";
 import { el, fmt } from "../dom.js";
+import { packed } from "./colors.js";
 
 /** Build the filters panel; `onCell(type, k, r, c, ch)`. Returns {update(focus)}. */
 export function createFiltersView(container, model, onCell) {
+  const { filters, conn } = model;
+  const [k, fh, fw, depth] = filters.shape.slice(conn === "local" ? 2 : 0);
+  return k * fh * fw * depth > CANVAS_THRESHOLD
+    ? bankView(container, model, onCell)
+    : domView(container, model, onCell);
+}
+
+function domView(container, model, onCell) {
   const { filters, bias, conn, wMaxAbs } = model;
   const local = conn === "local";
   const [k, fh, fw, depth] = filters.shape.slice(local ? 2 : 0);
-  const canvas = k * fh * fw * depth > 4000;
+  const canvas = false;
   const cell = canvas ? Math.max(2, Math.min(6, Math.floor(60 / fw))) : Math.max(16, Math.min(30, Math.floor(120 / fw)));
   const rows = [];
   for (let f = 0; f < k; f += 1) {
@@ -32,6 +41,8 @@ export function createFiltersView(container, model, onCell) {
     rows.push({ row, name, grids, biasText });
   }
   let drawnAt = null;
+  let shown = { d: -1, pair: "" };
+  rows.forEach(({ row }) => row.setAttribute("aria-current", "false"));
   const draw = (i, j) => {
     const w = local ? filters.slice(i, j) : filters;
     const b = local ? bias.slice(i, j) : bias;
@@ -52,7 +63,13 @@ export function createFiltersView(container, model, onCell) {
         draw(at.i, at.j);
         drawnAt = `${at.i},${at.j}`;
       }
-      rows.forEach(({ row, grids }, f) => {
+      // only the rows whose state changes are touched: 96 filters x 3 canvases otherwise
+      // repaint every frame while AlexNet plays
+      const pairKey = focus.pair ? `${at.d}:${focus.pair.channel}:${focus.pair.tap}` : "";
+      const touched = new Set([shown.d, at.d].filter((f) => f >= 0 && f < rows.length));
+      if (shown.pair === pairKey && shown.d === at.d) return;
+      for (const f of touched) {
+        const { row, grids } = rows[f];
         const active = f === at.d;
         row.classList.toggle("active", active);
         row.setAttribute("aria-current", active ? "true" : "false");
@@ -61,7 +78,109 @@ export function createFiltersView(container, model, onCell) {
           const pair = active && focus.pair && focus.pair.channel === ch ? [focus.pair.tap] : [];
           grid.setMarks("pair", pair);
         });
-      });
+      }
+      shown = { d: at.d, pair: pairKey };
+    },
+  };
+}
+
+/**
+ * A big filter bank (AlexNet's 96 x 11x11x3) on ONE canvas, a row per filter: its name, its
+ * D slices and its bias. The active filter is outlined by a positioned box, so a frame that
+ * moves the highlight repaints nothing else.
+ */
+function bankView(container, model, onCell) {
+  const { filters, bias, conn, wMaxAbs } = model;
+  const local = conn === "local";
+  const [k, fh, fw, depth] = filters.shape.slice(local ? 2 : 0);
+  const cell = Math.max(2, Math.min(6, Math.floor(48 / Math.max(fh, fw))));
+  const name = 44;
+  const gap = 6;
+  const sliceW = fw * cell;
+  const rowH = fh * cell + gap;
+  const width = name + depth * (sliceW + gap) + 90;
+  const height = k * rowH;
+  const wrap = el("div", "bank");
+  wrap.setAttribute("role", "img");
+  wrap.setAttribute("aria-label", `Filters: ${k} filters of ${fh}x${fw}x${depth}, one row each, then the bias`);
+  const canvas = document.createElement("canvas");
+  canvas.width = width;
+  canvas.height = height;
+  const box = el("div", "bank-active");
+  box.hidden = true;
+  wrap.append(canvas, box);
+  container.append(wrap);
+  const ctx = canvas.getContext("2d");
+  const x0 = (ch) => name + ch * (sliceW + gap);
+  const draw = (i, j) => {
+    const w = local ? filters.slice(i, j) : filters;
+    const b = local ? bias.slice(i, j) : bias;
+    ctx.fillStyle = "#fff";
+    ctx.fillRect(0, 0, width, height);
+    const image = ctx.createImageData(fw, fh);
+    const words = new Uint32Array(image.data.buffer);
+    const tile = document.createElement("canvas");
+    tile.width = fw;
+    tile.height = fh;
+    const tctx = tile.getContext("2d");
+    ctx.imageSmoothingEnabled = false;
+    ctx.font = "11px ui-monospace, 'DejaVu Sans Mono', monospace";
+    ctx.textBaseline = "middle";
+    for (let f = 0; f < k; f += 1) {
+      const y = f * rowH + gap / 2;
+      ctx.fillStyle = "#111";
+      ctx.fillText(local ? `W${f}*` : `W${f}`, 2, y + (fh * cell) / 2);
+      for (let ch = 0; ch < depth; ch += 1) {
+        for (let r = 0; r < fh; r += 1) {
+          for (let c = 0; c < fw; c += 1) words[r * fw + c] = packed(w.at(f, r, c, ch), wMaxAbs);
+        }
+        tctx.putImageData(image, 0, 0);
+        ctx.drawImage(tile, x0(ch), y, sliceW, fh * cell);
+      }
+      ctx.fillStyle = "#111";
+      ctx.fillText(`b${f} = ${fmt(b.at(f))}`, x0(depth), y + (fh * cell) / 2);
+    }
+  };
+  // hover and click report (filter, r, c, ch), like the DOM grids
+  const locate = (event) => {
+    const f = Math.floor(event.offsetY / rowH);
+    const y = event.offsetY - f * rowH - gap / 2;
+    for (let ch = 0; ch < depth; ch += 1) {
+      const x = event.offsetX - x0(ch);
+      if (x >= 0 && x < sliceW && y >= 0 && y < fh * cell && f < k) {
+        return [f, Math.floor(y / cell), Math.floor(x / cell), ch];
+      }
+    }
+    return null;
+  };
+  canvas.addEventListener("click", (event) => {
+    const at = locate(event);
+    if (at) onCell("click", ...at);
+  });
+  canvas.addEventListener("mousemove", (event) => {
+    const at = locate(event);
+    canvas.title = at ? `W${at[0]}[${at[1]},${at[2]},${at[3]}]` : "";
+  });
+  let drawnAt = null;
+  let shown = -1;
+  return {
+    update(focus) {
+      const at = focus.position ?? { i: 0, j: 0, d: -1 };
+      const key = local ? `${at.i},${at.j}` : "shared";
+      if (drawnAt !== key) {
+        draw(at.i, at.j);
+        drawnAt = key;
+      }
+      if (at.d === shown) return;
+      shown = at.d;
+      box.hidden = at.d < 0;
+      Object.assign(box.style, { top: `${at.d * rowH}px`, height: `${rowH}px`, width: `${width}px` });
+      const scroller = container;
+      // keep the active filter in the scrolled list's view without scrolling the page
+      const top = at.d * rowH;
+      if (top < scroller.scrollTop || top + rowH > scroller.scrollTop + scroller.clientHeight) {
+        scroller.scrollTop = Math.max(0, top - scroller.clientHeight / 2);
+      }
     },
   };
 }

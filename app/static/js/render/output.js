@@ -1,81 +1,165 @@
 // The output volume: K activation maps that fill in as steps complete, the focused neuron
-// marked, and (when an input cell is focused) every neuron that sees that cell. Big outputs
-// draw on zoomable canvases sharing one viewport; moving the playhead recolours only the
+// marked, and (when an input cell is focused) every neuron that sees that cell. A big output
+// is ONE zoomable canvas holding every map as a tile (an atlas): hundreds of canvases would
+// cost the browser more per frame than drawing them. Moving the playhead recolours only the
 // neurons between the old and the new step, so playing AlexNet conv1 costs a few cells a frame.
 import { createGrid, CANVAS_THRESHOLD } from "./grid.js";
 import { createZoomGrid, Viewport, zoomBar } from "./zoom.js";
 import { el, fmt } from "../dom.js";
 import { positionOf } from "../focus.js";
 
-// Past this many neurons between two playheads, every map is redrawn instead.
+// Past this many neurons between two playheads, the whole output is redrawn instead.
 const REDRAW_ABOVE = 20000;
+const GAP = 2; // cells between tiles
 
 /**
  * Build the output panel; `order` numbers the neurons (see focus.js) and `onCell(type, i, j,
  * d)` reports hover/clicks. Returns {update(focus, t, showAll, follow)}.
  */
 export function createOutputView(container, model, order, stepOf, onCell) {
+  const { out } = model;
+  const [h2, w2, k] = out.shape;
+  const big = h2 * w2 * k > CANVAS_THRESHOLD;
+  // the atlas takes the page's whole width (set before measuring the room it has)
+  container.closest(".panel")?.classList.toggle("wide", big);
+  return big
+    ? atlasView(container, model, order, stepOf, onCell)
+    : domView(container, model, stepOf, onCell);
+}
+
+function domView(container, model, stepOf, onCell) {
   const { out, outMaxAbs } = model;
   const [h2, w2, k] = out.shape;
-  const canvas = h2 * w2 * k > CANVAS_THRESHOLD;
-  let view = null;
-  if (canvas) {
-    const side = Math.max(96, Math.min(168, w2 * 3));
-    const ratio = h2 / w2;
-    view = new Viewport(h2, w2, ratio > 1 ? Math.round(side / ratio) : side, ratio > 1 ? side : Math.round(side * ratio));
-    container.append(zoomBar(view, "output maps"));
-  }
   const cell = Math.max(18, Math.min(34, Math.floor(200 / w2)));
   const grids = [];
   for (let d = 0; d < k; d += 1) {
     const figure = el("figure", "slice");
     figure.append(el("figcaption", "", `V[:, :, ${d}]`));
     container.append(figure);
-    const options = {
-      rows: h2, cols: w2, cell, label: `Output activation map ${d}`, view,
+    grids.push(createGrid(figure, {
+      rows: h2, cols: w2, cell, label: `Output activation map ${d}`,
       onCell: (type, i, j) => onCell(type, i, j, d),
-    };
-    grids.push(canvas ? createZoomGrid(figure, options) : createGrid(figure, options));
+    }));
   }
+  let drawn = null;
+  return {
+    update(focus, t, showAll) {
+      const key = showAll ? "all" : String(t);
+      if (drawn !== key) {
+        grids.forEach((grid, d) => grid.draw(
+          (i, j) => (showAll || stepOf(i, j, d) <= t ? out.at(i, j, d) : null),
+          { maxAbs: outMaxAbs, title: (i, j, v) => `V[${i},${j},${d}] = ${v === null ? "not yet computed" : fmt(v)}` },
+        ));
+        drawn = key;
+      }
+      const p = focus.position;
+      grids.forEach((grid, d) => {
+        grid.setMarks("current", p && p.d === d ? [[p.i, p.j]] : []);
+        grid.setMarks("seen", focus.seen ? focus.seen.map(([i, j]) => [i, j]) : []);
+        grid.setActive(Boolean(p && p.d === d));
+      });
+    },
+  };
+}
+
+function atlasView(container, model, order, stepOf, onCell) {
+  const { out, outMaxAbs } = model;
+  const [h2, w2, k] = out.shape;
+  // tiles in a band about twice as wide as tall, to fill a page-wide panel
+  const across = Math.max(1, Math.min(k, Math.ceil(Math.sqrt((k * 2 * (h2 + GAP)) / (w2 + GAP)))));
+  const down = Math.ceil(k / across);
+  const rows = down * (h2 + GAP) - GAP;
+  const cols = across * (w2 + GAP) - GAP;
+  const width = Math.max(320, Math.min(1400, (container.clientWidth || 900) - 8));
+  const height = Math.round(Math.min(width * (rows / cols), 720));
+  const view = new Viewport(rows, cols, width, height);
+  container.append(zoomBar(view, "output maps"));
+  const readout = el("p", "zoom-readout");
+  readout.setAttribute("aria-live", "off");
+  const tileOf = (d) => [Math.floor(d / across) * (h2 + GAP), (d % across) * (w2 + GAP)];
+  const locate = (r, c) => {
+    const tr = Math.floor(r / (h2 + GAP));
+    const tc = Math.floor(c / (w2 + GAP));
+    const i = r - tr * (h2 + GAP);
+    const j = c - tc * (w2 + GAP);
+    const d = tr * across + tc;
+    return i < h2 && j < w2 && d < k ? { i, j, d } : null;
+  };
   let limit = null; // the last step drawn as computed (Infinity: all)
-  const getter = (d) => (i, j) => (stepOf(i, j, d) <= limit ? out.at(i, j, d) : null);
-  const title = (d) => (i, j, v) => `V[${i},${j},${d}] = ${v === null ? "not yet computed" : fmt(v)}`;
-  const redraw = () => grids.forEach((grid, d) => grid.draw(getter(d), { maxAbs: outMaxAbs, title: title(d) }));
-  let marked = { current: [], seen: [] };
+  const get = (r, c) => {
+    const at = locate(r, c);
+    if (!at) return undefined;
+    return stepOf(at.i, at.j, at.d) <= limit ? out.at(at.i, at.j, at.d) : null;
+  };
+  const grid = createZoomGrid(container, {
+    rows, cols, view,
+    label: `Output volume: ${k} activation maps of ${h2}x${w2}, ${across} to a row`,
+    onCell: (type, r, c) => {
+      const at = locate(r, c);
+      readout.textContent = at && type !== "leave"
+        ? `V[${at.i},${at.j},${at.d}] = ${stepOf(at.i, at.j, at.d) <= limit ? fmt(out.at(at.i, at.j, at.d)) : "not yet computed"}`
+        : "";
+      if (at) onCell(type, at.i, at.j, at.d);
+      else onCell("leave", -1, -1, -1);
+    },
+  });
+  container.append(readout);
+  const toAtlas = (i, j, d) => {
+    const [r0, c0] = tileOf(d);
+    return [r0 + i, c0 + j];
+  };
+  let shownMap = -1;
+  // every neuron at once, straight from the output's flat (H2, W2, K) data
+  const fillAll = (words, wordOf) => {
+    words.fill(wordOf(undefined));
+    const data = out.data;
+    const empty = wordOf(null);
+    for (let d = 0; d < k; d += 1) {
+      const [r0, c0] = tileOf(d);
+      for (let i = 0; i < h2; i += 1) {
+        let at = (r0 + i) * cols + c0;
+        for (let j = 0; j < w2; j += 1, at += 1) {
+          const s = order === "depth_slice" ? (d * h2 + i) * w2 + j : (i * w2 + j) * k + d;
+          words[at] = s <= limit ? wordOf(data[(i * w2 + j) * k + d]) : empty;
+        }
+      }
+    }
+  };
   return {
     update(focus, t, showAll, follow = false) {
       const next = showAll ? Infinity : t;
       if (limit !== next) {
         const before = limit;
         limit = next;
-        const small = canvas && before !== null && Number.isFinite(before) && Number.isFinite(next)
-          && Math.abs(next - before) <= REDRAW_ABOVE;
-        if (small) {
+        if (before !== null && Number.isFinite(before) && Number.isFinite(next)
+          && Math.abs(next - before) <= REDRAW_ABOVE) {
           // only the neurons between the two playheads change colour
-          const byMap = new Map();
+          const cells = [];
           for (let s = Math.min(before, next) + 1; s <= Math.max(before, next); s += 1) {
             const p = positionOf(out.shape, order, s);
-            if (!byMap.has(p.d)) byMap.set(p.d, []);
-            byMap.get(p.d).push([p.i, p.j]);
+            cells.push(toAtlas(p.i, p.j, p.d));
           }
-          for (const [d, cells] of byMap) grids[d].setCells(cells, getter(d));
+          grid.setCells(cells, get);
         } else {
-          redraw();
+          grid.fill(fillAll, get, outMaxAbs);
         }
       }
       const p = focus.position;
-      if (view && follow && p) view.follow(p.i, p.j, p.i, p.j);
-      const seen = focus.seen ? focus.seen.map(([i, j]) => [i, j]) : [];
-      const current = p ? [p.d] : [];
-      // touch only the maps whose marks change: with 96 maps that is most of a frame's work
-      const touched = new Set([...marked.current, ...current, ...(seen.length || marked.seen.length ? grids.keys() : [])]);
-      for (const d of touched) {
-        const grid = grids[d];
-        grid.setMarks("current", p && p.d === d ? [[p.i, p.j]] : []);
-        grid.setMarks("seen", seen);
-        grid.setActive(Boolean(p && p.d === d));
+      grid.setMarks("current", p ? [toAtlas(p.i, p.j, p.d)] : []);
+      const seen = [];
+      if (focus.seen) {
+        for (let d = 0; d < k; d += 1) for (const [i, j] of focus.seen) seen.push(toAtlas(i, j, d));
       }
-      marked = { current, seen };
+      grid.setMarks("seen", seen);
+      if (p && p.d !== shownMap) {
+        const [r0, c0] = tileOf(p.d);
+        grid.setFrames([[r0, c0, r0 + h2 - 1, c0 + w2 - 1]]);
+        shownMap = p.d;
+      }
+      if (follow && p) {
+        const [r, c] = toAtlas(p.i, p.j, p.d);
+        view.follow(r, c, r, c);
+      }
     },
   };
 }

@@ -13,6 +13,7 @@ const MARK_STYLES = { seen: "#0a7d3a", pinned: "#000", pair: "#d10", current: "#
 const MARK_KINDS = ["current", "seen", "pair", "pinned"];
 const PAD_WORD = packRgb([205, 205, 205]);
 const EMPTY_WORD = packRgb([255, 255, 255]);
+const GAP_WORD = packRgb([243, 242, 239]); // the page's colour: between tiles of an atlas
 
 // One animation frame paints every grid that changed since the last one.
 const dirty = new Set();
@@ -120,12 +121,13 @@ export function zoomBar(view, what) {
 }
 
 /**
- * A zoomable grid of `rows` x `cols` cells under `parent`, drawn through `view`.
+ * A zoomable grid of `rows` x `cols` cells under `parent`, drawn through `view`. `get(r, c)`
+ * answers a number, null (not computed yet: white) or undefined (no cell: a gap).
  * options: {label, view, onCell(type, r, c)}. Same interface as render/grid.js's grids:
  * {el, draw(get, {maxAbs, isPad}), setCells(cells, get), setField(taps), setMarks(kind, cells),
  * setActive(on)}.
  */
-export function createZoomGrid(parent, { rows, cols, label, view, onCell }) {
+export function createZoomGrid(parent, { rows, cols, label, view, onCell, expose = false }) {
   const root = el("div", "grid canvas-grid zoom-grid");
   root.setAttribute("role", "img");
   root.setAttribute("aria-label", `${label}, ${rows}x${cols} cells`);
@@ -148,18 +150,40 @@ export function createZoomGrid(parent, { rows, cols, label, view, onCell }) {
   let padAt = () => false;
   let scaleMax = 1;
   let field = [];
+  let frames = [];
+  let titleOf = null;
   const marks = new Map(MARK_KINDS.map((kind) => [kind, []]));
   const ctx = canvas.getContext("2d");
 
   const grid = {
     el: root,
-    draw(get, { maxAbs, isPad = () => false }) {
+    draw(get, { maxAbs, isPad = () => false, title = null }) {
       values = get;
+      titleOf = title;
       padAt = isPad;
       scaleMax = maxAbs;
+      const drawn = expose ? [] : null;
       for (let r = 0; r < rows; r += 1) {
-        for (let c = 0; c < cols; c += 1) words[r * cols + c] = word(get(r, c), isPad(r, c));
+        for (let c = 0; c < cols; c += 1) {
+          const v = get(r, c);
+          words[r * cols + c] = word(v, isPad(r, c));
+          drawn?.push(v);
+        }
       }
+      // `expose`: the numbers drawn, row-major, for tests and tools that read the page
+      if (drawn) root.dataset.values = drawn.join(" ");
+      bitmapDirty = true;
+      schedule(grid);
+    },
+    /**
+     * Rewrite the bitmap directly: `write(words, wordOf)` stores `wordOf(value)` at
+     * `r * cols + c` (a tight loop beats a call per cell for 300,000 cells); `get` answers
+     * the numbers drawn when zoomed in.
+     */
+    fill(write, get, maxAbs) {
+      values = get;
+      scaleMax = maxAbs;
+      write(words, (value) => word(value, false));
       bitmapDirty = true;
       schedule(grid);
     },
@@ -181,11 +205,18 @@ export function createZoomGrid(parent, { rows, cols, label, view, onCell }) {
     setActive(on) {
       root.classList.toggle("active", on);
     },
+    /** Outline rectangles [[r0, c0, r1, c1], ...] (inclusive), e.g. the active tile. */
+    setFrames(list) {
+      frames = list ?? [];
+      schedule(grid);
+    },
     paint,
   };
 
+  // null: not computed yet (white); undefined: no cell here (a gap between tiles)
   function word(value, pad) {
     if (pad) return PAD_WORD;
+    if (value === undefined) return GAP_WORD;
     return value === null ? EMPTY_WORD : packed(value, scaleMax);
   }
 
@@ -234,9 +265,13 @@ export function createZoomGrid(parent, { rows, cols, label, view, onCell }) {
           const v = padAt(r, c) ? 0 : values(r, c);
           if (v === null || v === undefined) continue;
           const text = short(v);
-          if (text.length * font * 0.62 > scale - 2) continue;
+          // long numbers get smaller type, down to 7 px; below that the colour must do
+          const size = Math.min(font, (scale - 2) / (text.length * 0.62));
+          if (size < 7) continue;
+          if (size !== font) ctx.font = `${size}px ui-monospace, "DejaVu Sans Mono", monospace`;
           ctx.fillStyle = ink(v, scaleMax);
           ctx.fillText(text, px(c) + scale / 2, py(r) + scale / 2);
+          if (size !== font) ctx.font = `${font}px ui-monospace, "DejaVu Sans Mono", monospace`;
         }
       }
     }
@@ -245,6 +280,11 @@ export function createZoomGrid(parent, { rows, cols, label, view, onCell }) {
       ctx.strokeStyle = MARK_STYLES[kind];
       ctx.lineWidth = line;
       for (const [r, c] of marks.get(kind)) ctx.strokeRect(px(c), py(r), scale, scale);
+    }
+    ctx.strokeStyle = "#b35806";
+    ctx.lineWidth = 2;
+    for (const [fr0, fc0, fr1, fc1] of frames) {
+      ctx.strokeRect(px(fc0) - 2, py(fr0) - 2, (fc1 - fc0 + 1) * scale + 4, (fr1 - fr0 + 1) * scale + 4);
     }
     if (field.length) {
       let fr0 = Infinity; let fc0 = Infinity; let fr1 = -1; let fc1 = -1;
@@ -262,7 +302,11 @@ export function createZoomGrid(parent, { rows, cols, label, view, onCell }) {
   }
 
   view.onChange(() => schedule(grid));
-  bindPointer(canvas, view, onCell);
+  // the hovered cell's full text (e.g. "X[..] = 0.3 × w[..] = -0.1 → -0.03") as the tooltip
+  bindPointer(canvas, view, (type, r, c) => {
+    if (type === "enter") canvas.title = titleOf ? titleOf(r, c, values(r, c)) : "";
+    onCell?.(type, r, c);
+  });
   schedule(grid);
   return grid;
 }
@@ -313,7 +357,6 @@ function bindPointer(canvas, view, onCell) {
       }
       pointers.set(event.pointerId, before); // below the drag threshold: keep the origin
     }
-    if (!onCell) return;
     const cell = view.cellAt(...point);
     const key = cell ? cell.join(",") : null;
     if (key === last) return;
@@ -327,14 +370,14 @@ function bindPointer(canvas, view, onCell) {
   };
   canvas.addEventListener("pointerup", (event) => {
     up(event);
-    if (!dragged && onCell) {
+    if (!dragged) {
       const cell = view.cellAt(...where(event));
       if (cell) onCell("click", ...cell);
     }
   });
   canvas.addEventListener("pointercancel", up);
   canvas.addEventListener("pointerleave", () => {
-    if (last !== null && onCell) onCell("leave", -1, -1);
+    if (last !== null) onCell("leave", -1, -1);
     last = null;
   });
 }
