@@ -25,7 +25,8 @@
 #    container is removed on every exit path; every wait has a timeout.
 #
 # Environment: ENGINE (docker|podman), IMAGE (convscope:check), WORKERS (2), VENV (.venv),
-# BUILD_TIMEOUT (1200 s), HEALTH_TIMEOUT (90 s), BUILD_TRIES (2).
+# BUILD_TIMEOUT (1200 s), HEALTH_TIMEOUT (120 s), BUILD_TRIES (2), NETWORK (publish, or
+# host to skip publishing).
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
@@ -34,10 +35,12 @@ IMAGE=${IMAGE:-convscope:check}
 WORKERS=${WORKERS:-2}
 VENV=${VENV:-.venv}
 BUILD_TIMEOUT=${BUILD_TIMEOUT:-1200}
-HEALTH_TIMEOUT=${HEALTH_TIMEOUT:-90}
+HEALTH_TIMEOUT=${HEALTH_TIMEOUT:-120}
+NETWORK=${NETWORK:-publish}
 BUILD_TRIES=${BUILD_TRIES:-2}
 NAME=convscope-check-$$
 LOGS=$(mktemp -d /tmp/convscope-container-check.XXXXXX)
+trap 'rm -rf "$LOGS"' EXIT # replaced by the full cleanup once the engine is known
 
 log() { printf '== container-check: %s\n' "$*"; }
 fail() {
@@ -179,10 +182,18 @@ free_port() {
 port=$(free_port)
 inner_port=8000
 mode=publish
-log "starting $NAME: CONVSCOPE_WORKERS=$WORKERS, port 8000 published on 127.0.0.1:$port"
-if ! timeout 120 "${ctr[@]}" run -d --name "$NAME" "${run_limits[@]}" -e "CONVSCOPE_WORKERS=$WORKERS" \
-    -p "127.0.0.1:$port:8000" "$IMAGE" >"$LOGS/run.log" 2>&1; then
-    log "publishing a port failed ($(grep -v '^time=' "$LOGS/run.log" | tail -n 1)): host network instead, server on port $port"
+published=0
+if [ "$NETWORK" = publish ]; then
+    log "starting $NAME: CONVSCOPE_WORKERS=$WORKERS, port 8000 published on 127.0.0.1:$port"
+    if timeout 120 "${ctr[@]}" run -d --name "$NAME" "${run_limits[@]}" -e "CONVSCOPE_WORKERS=$WORKERS" \
+        -p "127.0.0.1:$port:8000" "$IMAGE" >"$LOGS/run.log" 2>&1; then
+        published=1
+    else
+        log "publishing a port failed ($(grep -v '^time=' "$LOGS/run.log" | tail -n 1)): host network instead"
+    fi
+fi
+if [ "$published" = 0 ]; then
+    log "starting $NAME: CONVSCOPE_WORKERS=$WORKERS, host network, server on 127.0.0.1:$port"
     timeout 60 "${ctr[@]}" rm -f "$NAME" >/dev/null 2>&1 || true
     mode=host
     inner_port=$port
@@ -215,14 +226,15 @@ else
     log "no $VENV with the app and httpx here: the forward answer was checked against the notes' loops only"
 fi
 
-if [ "$mode" = publish ]; then
-    python3 - "$port" <<'PY' || fail "the published port 127.0.0.1:$port does not answer /api/health"
+# From the host: the published port (or, on the host network, the server's own port).
+python3 - "$port" <<'PY' || fail "the host's 127.0.0.1:$port does not answer /api/health"
 import json, sys, urllib.request
 with urllib.request.urlopen(f"http://127.0.0.1:{sys.argv[1]}/api/health", timeout=10) as answer:
     health = json.load(answer)
 assert health["status"] == "ok", health
 print(f"   host: 127.0.0.1:{sys.argv[1]} -> {health}")
 PY
+if [ "$mode" = publish ]; then
     # The image's own HEALTHCHECK instruction, as the engine runs it.
     if [ "$engine" = podman ]; then
         timeout 60 "${ctr[@]}" healthcheck run "$NAME" >"$LOGS/health.log" 2>&1 \
@@ -237,7 +249,7 @@ PY
         log "the image's HEALTHCHECK: healthy"
     fi
 else
-    log "host network: the HEALTHCHECK (port 8000) and the published port are not tried"
+    log "host network: the image's HEALTHCHECK (port 8000) is not tried"
 fi
 phase_done "checks"
 
