@@ -129,6 +129,16 @@ def layer_shape(spec: LayerSpec, settings: Settings) -> LayerShape:
     return LayerShape(h, w, d, spec.filters.count, fh, fw, sh, sw, padding, dh, dw, spec.fit)
 
 
+# Work units are roughly nanoseconds of one core: a multiply-add or an array element is ~1.
+# Writing a number into a JSON answer costs far more (orjson + the socket): a 37.7M-number
+# forward answer took 16 s, ~400 ns a number; an inverse-map tap ~10 us (1,050,625 taps:
+# 8.3 s for the engine to list them as objects, 1.7 s to write them). Without these weights a
+# request with a tiny output but a huge padded input, or a wide dilated filter's inverse map,
+# was "cheap" by multiply-adds and then spent seconds on its answer.
+WRITE_COST = 400
+TAP_COST = 10_000
+
+
 @dataclass(frozen=True)
 class Item:
     """One part of a request's cost, blamed on the spec field that drives it."""
@@ -138,6 +148,11 @@ class Item:
     elements: int = 0  # array elements materialised
     multiply_adds: int = 0
     in_layer: bool = True  # False for request fields beside the layer (``count``)
+    written: int = 0  # work units spent writing the answer (numbers x WRITE_COST)
+
+    @property
+    def work(self) -> int:
+        return self.elements + self.multiply_adds + self.written
 
 
 Cost = Callable[[Geometry, str], list[Item]]
@@ -158,27 +173,43 @@ def _layer_items(g: Geometry, connectivity: str) -> list[Item]:
     ]
 
 
+def _written(items: list[Item]) -> list[Item]:
+    """The same items, each also charged for writing its array into the answer."""
+    return [replace(item, written=item.elements * WRITE_COST) for item in items]
+
+
 def forward_cost(g: Geometry, connectivity: str) -> list[Item]:
-    """Forward pass: the layer, its window columns, the output before and after activation."""
+    """Forward pass: the layer, its window columns, the output before and after activation;
+    the answer carries the padded input, weights, biases and outputs."""
     c = g.counts
     positions = g.out_height * g.out_width
+    layer = _layer_items(g, connectivity)
     return [
-        *_layer_items(g, connectivity),
+        layer[0],
+        *_written(layer[1:]),
         Item("input.shape", "window columns", elements=positions * c.weights_per_neuron),
-        Item("filters.count", "outputs", elements=2 * c.neurons, multiply_adds=c.multiply_adds),
+        Item("filters.count", "outputs", elements=2 * c.neurons, multiply_adds=c.multiply_adds,
+             written=2 * c.neurons * WRITE_COST),
     ]
 
 
 def backward_cost(g: Geometry, connectivity: str) -> list[Item]:
-    """Backward pass: the forward's arrays plus upstream, dX and dW (two multiply-adds each)."""
+    """Backward pass: the forward's arrays plus upstream, dX and dW (two multiply-adds each);
+    the answer carries dX, dW and db."""
     c = g.counts
+    layer = _layer_items(g, connectivity)
+    positions = g.out_height * g.out_width
     return [
-        *forward_cost(g, connectivity),
+        *layer,
+        Item("input.shape", "window columns", elements=positions * c.weights_per_neuron),
+        Item("filters.count", "outputs", elements=2 * c.neurons, multiply_adds=c.multiply_adds),
         Item("filters.count", "upstream gradient", elements=c.neurons),
         Item("padding", "input gradient", elements=math.prod(g.padded_shape),
-             multiply_adds=c.multiply_adds),
-        *(replace(item, what=item.what.replace("weights", "weight gradients"))
-          for item in _layer_items(g, connectivity)[2:3]),
+             multiply_adds=c.multiply_adds,
+             written=g.shape.height * g.shape.width * g.shape.depth * WRITE_COST),
+        *(replace(item, what=item.what.replace("weights", "weight gradients")
+                  .replace("biases", "bias gradients"))
+          for item in _written(layer[2:4])),
         Item("filters.count", "weight gradient products", multiply_adds=c.multiply_adds),
     ]
 
@@ -191,10 +222,13 @@ def steps_cost(count: int, with_upstream: bool) -> Cost:
         c = g.counts
         n = min(count, g.steps)
         per_step = 4 if with_upstream else 3
+        # Each step's arrays are written into the answer too (plus D channel sums).
+        numbers = n * (per_step * c.weights_per_neuron + g.shape.depth)
         items = [
             *_layer_items(g, connectivity),
             Item("count", "step arrays", elements=n * per_step * c.weights_per_neuron,
-                 multiply_adds=n * c.weights_per_neuron, in_layer=False),
+                 multiply_adds=n * c.weights_per_neuron, in_layer=False,
+                 written=numbers * WRITE_COST),
         ]
         if with_upstream:
             positions = g.out_height * g.out_width
@@ -209,8 +243,16 @@ def steps_cost(count: int, with_upstream: bool) -> Cost:
 
 
 def layer_cost(g: Geometry, connectivity: str) -> list[Item]:
-    """Just building the layer (the inverse map)."""
+    """Just building the layer."""
     return _layer_items(g, connectivity)
+
+
+def inverse_cost(g: Geometry, connectivity: str) -> list[Item]:
+    """The inverse map: the layer, and at most ``min(outputs, taps)`` hits per axis, each
+    pair of hits one tap object in the answer."""
+    hits = min(g.out_height, g.shape.filter_height) * min(g.out_width, g.shape.filter_width)
+    return [*_layer_items(g, connectivity),
+            Item("filters.size", "taps listed", written=hits * TAP_COST)]
 
 
 def _path(item: Item, at: str | None) -> str:
@@ -223,7 +265,7 @@ def check_budget(items: list[Item], settings: Settings, at: str | None = None) -
     ``at`` is where the layer spec sits in the request body (``"layer"``), if not at the top.
     """
     elements = sum(item.elements for item in items)
-    work = elements + sum(item.multiply_adds for item in items)
+    work = sum(item.work for item in items)
     if elements > settings.max_elements:
         big = max(items, key=lambda item: item.elements)
         raise LayerError(
@@ -233,11 +275,12 @@ def check_budget(items: list[Item], settings: Settings, at: str | None = None) -
             "(CONVSCOPE_MAX_ELEMENTS)",
         )
     if work > settings.max_work:
-        big = max(items, key=lambda item: item.multiply_adds + item.elements)
+        big = max(items, key=lambda item: item.work)
         raise LayerError(
             _path(big, at),
-            f"this request would cost {work:,} multiply-adds and array elements ({big.what}: "
-            f"{big.multiply_adds + big.elements:,}), over this server's work budget of "
+            f"this request would cost {work:,} units of work (multiply-adds, array elements, "
+            f"and {WRITE_COST} a number written into the answer; {big.what}: "
+            f"{big.work:,}), over this server's work budget of "
             f"{settings.max_work:,} (CONVSCOPE_MAX_WORK)",
         )
 
@@ -266,9 +309,34 @@ def fill_of(spec: FillSpec | None, default: Fill) -> Fill:
 # ----------------------------------------------------------------------------- layers
 
 
+def resolve_cost(shape: LayerShape) -> list[Item]:
+    """Resolving the geometry itself: the engine walks every tap of every window position
+    along each axis to find the input cells no neuron sees (``O(out * F)`` per axis), which a
+    4096-wide filter over 12288 padded cells makes 33 million taps.
+
+    Examples
+    --------
+    A 3-tap filter on 7 cells has 5 positions; one more is allowed for (fit="pad"):
+
+    >>> [item.elements for item in resolve_cost(LayerShape.square(7, 1, 1, 3))]
+    [18, 18]
+    """
+    items = []
+    for axis in ("height", "width"):
+        size, f, stride, dilation = shape.along(axis)
+        before, after = shape.padding.along(axis)
+        span = dilation * (f - 1) + 1
+        padded = size + before + after
+        out = (padded - span) // stride + 2 if padded >= span else 0  # +1, +1 for fit="pad"
+        items.append(Item("filters.size", f"window taps along the {axis}", elements=out * f))
+    return items
+
+
 def geometry(spec: LayerSpec, settings: Settings) -> Geometry:
     """The spec's geometry after the side limits (raises :class:`GeometryError` on a misfit)."""
-    return resolve(layer_shape(spec, settings))
+    shape = layer_shape(spec, settings)
+    check_budget(resolve_cost(shape), settings)
+    return resolve(shape)
 
 
 def build(
@@ -338,6 +406,7 @@ def _suggestions(found: Suggestions) -> tuple[list[SuggestionResult], list[str]]
 def geometry_result(spec: LayerSpec, settings: Settings) -> GeometryResult:
     """The geometry answer; a misfit is described (``valid: false``) rather than raised."""
     shape = layer_shape(spec, settings)
+    check_budget(resolve_cost(shape), settings)
     try:
         g = resolve(shape)
     except GeometryError as error:

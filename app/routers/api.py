@@ -33,7 +33,6 @@ from app.schemas import (
     PresetResult,
     StepsRequest,
     StepsResult,
-    TapResult,
 )
 from engine import conv, trace
 from engine.backward import backward as backward_pass
@@ -184,15 +183,18 @@ def steps(body: StepsRequest, settings: SettingsDep) -> Response:
     ))
 
 
-@router.post("/inverse", responses=REFUSALS)
-def inverse(body: InverseRequest, settings: SettingsDep) -> InverseResult:
+@router.post("/inverse", response_model=InverseResult, responses=REFUSALS)
+def inverse(body: InverseRequest, settings: SettingsDep) -> Response:
     """Every output position whose receptive field holds the input cell, with the tap."""
-    layer = convert.build(body.layer, settings, at="layer")
+    layer = convert.build(body.layer, settings, convert.inverse_cost, at="layer")
     found = trace.inverse(layer, body.cell[0], body.cell[1])
-    return InverseResult(
-        row=found.row, col=found.col, filters=found.filters,
-        taps=[TapResult(i=t.i, j=t.j, tap_row=t.tap_row, tap_col=t.tap_col) for t in found.taps],
-    )
+    # Plain dicts straight to orjson: a model per tap costs ~10 us, and a wide dilated filter
+    # can list a million taps.
+    return OrjsonResponse({
+        "row": found.row, "col": found.col, "filters": found.filters,
+        "taps": [{"i": t.i, "j": t.j, "tap_row": t.tap_row, "tap_col": t.tap_col}
+                 for t in found.taps],
+    })
 
 
 @router.post("/backward", response_model=BackwardResult, responses=REFUSALS)
