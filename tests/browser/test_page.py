@@ -377,3 +377,137 @@ def test_stride_per_axis_changes_only_that_axis(page: Page, api: httpx.Client) -
     grid = page.get_by_role("group", name="Input depth slice 0")
     assert cells_with(grid, "in-field") == taps(step)
     assert "stride=" not in page.url and "sw=1" in page.url
+
+
+def edited_demo(api: httpx.Client, edit: tuple[str, tuple[int, ...], float]) -> Json:
+    """The demo layer with explicit values (from /api/forward) and one value changed."""
+    layer = preset_layer(api, DEMO)
+    forward = api.post("/api/forward", json=layer).json()
+    x = [[row[1:6] for row in forward["padded_input"][1:6]]][0]  # pad 1: rows/cols 1..5
+    w, b = forward["filters"], forward["bias"]
+    target, index, value = edit
+    if target == "X":
+        r, c, d = index
+        x[r][c][d] = value
+    else:
+        k, r, c, d = index
+        w[k][r][c][d] = value
+    return {**layer, "input": {**layer["input"], "values": x},
+            "filters": {**layer["filters"], "values": w, "bias": b}}
+
+
+def assert_step_shown(page: Page, step: Json) -> None:
+    """The page's products, partial sums and value are the API step's."""
+    expect(page.locator("#numpy-code")).to_have_text(step["expression"])
+    for d in range(3):
+        products = page.get_by_role("group", name=f"Products depth slice {d}")
+        assert numbers(products) == [row[c][d] for row in step["products"] for c in range(3)]
+    sums = page.locator("#sums").inner_text()
+    for partial in step["channel_sums"]:
+        assert f"({partial:g})" in sums
+    assert sums.endswith(f"bias ({step['bias']:g}) = {step['pre']:g}")
+
+
+def test_clicking_an_input_cell_and_typing_a_number_recomputes_the_step(
+    page: Page, api: httpx.Client
+) -> None:
+    open_page(page)
+    # padded (1, 1) is X[0,0,0], inside step 0's field (padded rows/cols 0..2)
+    cell(page.get_by_role("group", name="Input depth slice 0"), 1, 1).click()
+    expect(page.get_by_label("Cell to edit")).to_have_value("X[0,0,0]")
+    before = api_step(api, preset_layer(api, DEMO), 0)
+    value = before["window"][1][1][0] + 7  # surely a different number
+    page.get_by_label("New value").fill(str(value))
+    page.get_by_label("New value").press("Enter")
+    expect(page.locator("#app")).to_have_attribute("aria-busy", "false")
+    expect(cell(page.get_by_role("group", name="Input depth slice 0"), 1, 1)).to_have_attribute(
+        "data-value", f"{value:g}"
+    )
+    after = api_step(api, edited_demo(api, ("X", (0, 0, 0), value)), 0)
+    # the product at tap (1, 1) of slice 0 changed by 7 * its weight
+    assert after["products"][1][1][0] == value * after["weights"][1][1][0]
+    assert after["channel_sums"] != before["channel_sums"] or after["weights"][1][1][0] == 0
+    assert_step_shown(page, after)
+    out = page.get_by_role("group", name="Output activation map 0")
+    assert float(cell(out, 0, 0).get_attribute("data-value") or "nan") == after["post"]
+
+
+def test_clicking_a_filter_cell_and_typing_a_number_recomputes_the_step(
+    page: Page, api: httpx.Client
+) -> None:
+    open_page(page)
+    page.get_by_role("button", name="Step forward").click()  # step 1: V[0,1,0], filter 0
+    cell(page.get_by_role("group", name="Filter 0 depth slice 2"), 2, 1).click()
+    expect(page.get_by_label("Cell to edit")).to_have_value("W0[2,1,2]")
+    page.get_by_label("New value").fill("5")
+    page.get_by_role("button", name="Set value").click()
+    expect(cell(page.get_by_role("group", name="Filter 0 depth slice 2"), 2, 1)).to_have_attribute(
+        "data-value", "5"
+    )
+    after = api_step(api, edited_demo(api, ("W", (0, 2, 1, 2), 5.0)), 1)
+    assert after["weights"][2][1][2] == 5
+    assert_step_shown(page, after)
+    assert "edits=W0.2.1.2%3D5" in page.url
+
+
+def test_locally_connected_weights_are_the_positions_own_and_change_as_the_field_moves(
+    page: Page, api: httpx.Client
+) -> None:
+    open_page(page)
+    page.get_by_label("Connectivity").select_option("local")
+    expect(page.locator("#numpy-code")).to_contain_text("W[0,0,0]")
+    layer = {**preset_layer(api, DEMO), "connectivity": "local"}
+    shown = []
+    for t in (0, 1):
+        step = api_step(api, layer, t)
+        expect(page.locator("#numpy-code")).to_have_text(step["expression"])
+        weights = []
+        for ch in range(3):
+            grid = page.get_by_role("group", name=f"Filter 0 depth slice {ch}")
+            expected = [row[c][ch] for row in step["weights"] for c in range(3)]
+            expect(grid.locator(".cell").first).to_have_attribute("data-value", f"{expected[0]:g}")
+            assert numbers(grid) == expected
+            weights.append(numbers(grid))
+        expect(page.get_by_role("group", name="Filter 0", exact=True)).to_contain_text(
+            f"W[0,{t},0]"
+        )
+        shown.append(weights)
+        page.get_by_role("button", name="Step forward").click()
+    # neighbouring neurons of one depth slice have their own weights here
+    assert shown[0] != shown[1]
+
+
+def test_alexnet_zooms_to_numbers_and_its_363_products_are_the_apis(
+    page: Page, api: httpx.Client, console_errors: list[str], artifacts: Path
+) -> None:
+    open_page(page, "?preset=alexnet-conv1")
+    slice0 = page.get_by_role("img", name=re.compile(r"^Input depth slice 0"))
+    expect(slice0).to_have_attribute("data-numbers", "no")
+    zoom_in = page.get_by_role("button", name="Zoom in on the input")
+    for _ in range(8):
+        if slice0.get_attribute("data-numbers") == "yes":
+            break
+        zoom_in.click()
+    expect(slice0).to_have_attribute("data-numbers", "yes")
+    assert float(slice0.get_attribute("data-scale") or 0) >= 24
+    for _ in range(3):
+        page.get_by_role("button", name="Step forward").click()
+    layer = preset_layer(api, "alexnet-conv1")
+    step = api_step(api, layer, 3)  # V[0,3,0]: columns 12..22
+    expect(page.locator("#numpy-code")).to_have_text(step["expression"])
+    assert step["expression"].startswith("V[0,3,0] = np.sum(X[:11,12:23,:] * W0)")
+    shown: list[float] = []
+    for d in range(3):
+        grid = page.get_by_role("img", name=re.compile(rf"^Products depth slice {d}"))
+        expect(grid).to_have_attribute("data-values", re.compile(r"\S"))
+        drawn = [float(v) for v in (grid.get_attribute("data-values") or "").split()]
+        assert drawn == pytest.approx(
+            [row[c][d] for row in step["products"] for c in range(11)], rel=1e-6, abs=1e-7
+        )
+        shown += drawn
+    assert len(shown) == 363  # 11 x 11 x 3
+    value = float(page.locator("#sums").inner_text().rsplit("=", 1)[1])
+    assert value == pytest.approx(step["pre"], rel=1e-3, abs=1e-4)  # shown to 4 digits
+    assert sum(shown) + step["bias"] == pytest.approx(step["pre"], abs=1e-4)
+    page.screenshot(path=str(artifacts / "alexnet-zoomed.png"), full_page=True)
+    assert console_errors == []

@@ -297,7 +297,8 @@ function onEdit(cellText, valueText) {
   if (!cell) return showError("edit", `"${cellText}" is not a cell name: write X[row,col,depth], W0[row,col,depth] or b0`);
   if (valueText.trim() === "" || !Number.isFinite(value)) return showError("edit", "type a number to set");
   const edits = [...parseEdits(app.state.edits), { ...cell, value }];
-  commit({ edits: formatEdits(edits) });
+  // back to the playhead's step, so the new number's effect on the arithmetic is in view
+  commit({ edits: formatEdits(edits), pin: "" });
 }
 
 function onPreset(name) {

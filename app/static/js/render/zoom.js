@@ -6,7 +6,7 @@
 import { el, short } from "../dom.js";
 import { ink, packRgb, packed } from "./colors.js";
 
-export const NUMBERS_FROM = 26; // CSS px per cell from which numbers are drawn
+export const NUMBERS_FROM = 24; // CSS px per cell from which numbers are drawn
 const LINES_FROM = 7;
 const MAX_SCALE = 64;
 const MARK_STYLES = { seen: "#0a7d3a", pinned: "#000", pair: "#d10", current: "#000" };
