@@ -92,8 +92,17 @@ export function tensor(value) {
 
 const DTYPES = { float32: Float32Array, float64: Float64Array, int32: Int32Array, int64: BigInt64Array, bool: Uint8Array, uint8: Uint8Array };
 
+/** Bytes of a base64 string: the browser's own decoder when it has one, else a plain loop. */
+function base64Bytes(text) {
+  if (typeof Uint8Array.fromBase64 === "function") return Uint8Array.fromBase64(text);
+  const binary = atob(text);
+  const bytes = new Uint8Array(binary.length);
+  for (let n = 0; n < binary.length; n += 1) bytes[n] = binary.charCodeAt(n);
+  return bytes;
+}
+
 function decodeCompact({ dtype, shape, data }) {
-  const bytes = Uint8Array.from(atob(data), (ch) => ch.charCodeAt(0));
+  const bytes = base64Bytes(data);
   const Kind = DTYPES[dtype] ?? Float32Array;
   let array = new Kind(bytes.buffer, 0, bytes.byteLength / Kind.BYTES_PER_ELEMENT);
   if (Kind === BigInt64Array) array = Float64Array.from(array, Number);

@@ -100,6 +100,11 @@ async function reload() {
   qs("#app").setAttribute("aria-busy", "true");
   try {
     let spec = baseSpec(state, presetOf(state));
+    const edits = parseEdits(state.edits);
+    // The forward goes out beside the geometry (a misfit's refusal is dropped: the geometry
+    // explains it), and the first steps as soon as the geometry says how many there are.
+    const early = api.forward(spec, controller.signal);
+    early.catch(() => {});
     const geometry = await api.geometry(spec, controller.signal);
     if (seq !== app.seq) return;
     renderGeometry(geometry, applySuggestion);
@@ -108,8 +113,8 @@ async function reload() {
       qs("#app").classList.add("stale");
       return;
     }
-    let forward = await api.forward(spec, controller.signal);
-    const edits = parseEdits(state.edits);
+    if (!edits.length) app.cache = stepCache(spec, geometry, state);
+    let forward = await early;
     if (edits.length) {
       const pads = padsOf(geometry);
       const xp = tensor(forward.padded_input);
@@ -149,6 +154,18 @@ function crop(xp, pads) {
   return new Tensor([h, w, d], data);
 }
 
+/** The step cache of a layer (its first range is asked for at once, beside the forward). */
+function stepCache(spec, geometry, state) {
+  const backward = state.mode === "backward";
+  const body = { layer: spec, order: state.order };
+  if (backward) body.upstream = { fill: { kind: "integers", seed: state.seed, low: -1, high: 1 } };
+  const { height, width } = geometry;
+  const perStep = height.filter_size * width.filter_size * state.d * (backward ? 5 : 3);
+  const cache = new StepCache(body, geometry.steps, perStep, (error) => (error ? onApiError(error) : render()));
+  cache.get(Math.min(state.t, geometry.steps - 1));
+  return cache;
+}
+
 function build(spec, geometry, forward) {
   const state = app.state;
   const xp = tensor(forward.padded_input);
@@ -165,10 +182,7 @@ function build(spec, geometry, forward) {
   app.hover = null;
   app.tap = null;
   const backward = state.mode === "backward";
-  const body = { layer: spec, order: state.order };
-  if (backward) body.upstream = { fill: { kind: "integers", seed: state.seed, low: -1, high: 1 } };
-  const perStep = fshape.reduce((a, b) => a * b, 1) * (backward ? 5 : 3);
-  app.cache = new StepCache(body, model.total, perStep, (error) => (error ? onApiError(error) : render()));
+  if (!app.cache || app.cache.closed || app.cache.body.layer !== spec) app.cache = stepCache(spec, geometry, state);
   for (const id of ["#input-grids", "#filter-grids", "#output-grids", "#products", "#backward-grids"]) clear(qs(id));
   qs("#input-shape").textContent = `${geometry.height.size}x${geometry.width.size}x${xp.shape[2]}, padded ${xp.shape.join("x")}`;
   qs("#filters-shape").textContent = `${state.k} x ${fshape.join("x")}${state.conn === "local" ? " at each position" : ""}`;
