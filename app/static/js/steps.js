@@ -62,6 +62,9 @@ export class StepCache {
       if (!holdsKeep && (fetch.stop <= t || fetch.start >= stop)) fetch.controller.abort();
     }
     this.pending = this.pending.filter((f) => !f.controller.signal.aborted);
+    // A miss's own short range goes first, alone: a big range beside it would be parsed on
+    // the same thread while the wanted step waits. Its arrival calls ensure again.
+    if (this.pending.some((f) => f.wanted)) return;
     // the first missing step at or after t, range by range, while there is room
     let next = t;
     while (this.pending.filter((f) => !f.wanted).length < MAX_IN_FLIGHT) {
