@@ -196,6 +196,9 @@ def load(url: str, pid: int, seconds: int) -> list[LoadRun]:
     ]
     runs = []
     for name, path, script, connections in plan:
+        # Warm-up, not reported: first-request imports, allocator arenas and the layer
+        # cache fill here, so RSS before/after the measured run shows growth, not warm-up.
+        run_wrk(url, pid, name, path, script, connections, min(seconds, 3))
         run = run_wrk(url, pid, name, path, script, connections, seconds)
         print(f"  {name:22} c={connections:<3} {run.rate:9.0f} req/s  p50 {run.p50_ms:7.2f} ms"
               f"  p99 {run.p99_ms:7.2f} ms  failed {run.failed}  RSS {run.rss_before:6.1f} -> "

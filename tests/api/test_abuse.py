@@ -1,0 +1,279 @@
+"""Abuse cases through the whole app: each is answered 4xx in the one error shape, allocates
+little while being refused, and leaves no memory behind when repeated.
+
+Memory is measured with tracemalloc (Python and NumPy allocations), not timed: how fast the
+answers come is measured by ``benchmarks/bench_load.py`` against a real server.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import tracemalloc
+import zlib
+from collections.abc import Callable, Iterator, MutableMapping
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+from app.config import Settings
+from app.convert import LAYERS, LayerCache
+from app.main import app, create_app
+
+MB = 2**20
+LAYER = {"input": {"shape": [5, 5, 3]}, "filters": {"count": 2, "size": 3}, "stride": 2,
+         "padding": 1}
+JSON = {"content-type": "application/json"}
+
+
+def bomb_png(side: int) -> bytes:
+    """A valid PNG whose header claims ``side x side`` pixels, in a few hundred bytes."""
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        crc = zlib.crc32(kind + data).to_bytes(4, "big")
+        return len(data).to_bytes(4, "big") + kind + data + crc
+
+    header = side.to_bytes(4, "big") * 2 + bytes([8, 0, 0, 0, 0])  # 8-bit greyscale
+    rows = zlib.compress(b"\0" * (side + 1) * 16, 9)
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", rows) + chunk(
+        b"IEND", b"")
+
+
+def measure(call: Callable[[], Any], repeats: int = 20) -> tuple[int, int]:
+    """(peak bytes allocated by one call, bytes still held after ``repeats`` more calls)."""
+    call()  # warm-up: first-call imports and caches are not growth
+    tracemalloc.start()
+    try:
+        call()
+        _, peak = tracemalloc.get_traced_memory()
+        tracemalloc.reset_peak()
+        start, _ = tracemalloc.get_traced_memory()
+        for _ in range(repeats):
+            call()
+        end, _ = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    return peak, end - start
+
+
+def refused_as(response: Any, status: int, loc_start: list[str]) -> dict[str, Any]:
+    assert response.status_code == status, response.text
+    entry: dict[str, Any] = response.json()["detail"][0]
+    assert {"loc", "msg", "type"} <= set(entry)
+    assert entry["loc"][: len(loc_start)] == loc_start, entry
+    return entry
+
+
+@pytest.fixture(scope="module")
+def client() -> Iterator[TestClient]:
+    with TestClient(app) as test_client:
+        yield test_client
+
+
+# ----------------------------------------------------------------------------- JSON bodies
+
+
+CASES: dict[str, tuple[str, bytes, int, list[str], str]] = {
+    # name: (path, body, status, loc prefix, word in the message)
+    "10^9-element input shape": (
+        "/api/forward",
+        json.dumps({"input": {"shape": [1000, 1000, 1000]},
+                    "filters": {"count": 1, "size": 1}}).encode(),
+        422, ["body", "input", "shape"], "CONVSCOPE_MAX_ELEMENTS"),
+    "10^9-element input, steps": (
+        "/api/steps",
+        json.dumps({"layer": {"input": {"shape": [1000, 1000, 1000]},
+                              "filters": {"count": 1, "size": 1}}}).encode(),
+        422, ["body", "layer", "input", "shape"], "CONVSCOPE_MAX_ELEMENTS"),
+    "10^9-element input, inverse": (
+        "/api/inverse",
+        json.dumps({"layer": {"input": {"shape": [1000, 1000, 1000]},
+                              "filters": {"count": 1, "size": 1}}, "cell": [0, 0]}).encode(),
+        422, ["body", "layer", "input", "shape"], "CONVSCOPE_MAX_ELEMENTS"),
+    "10^9-element input, backward": (
+        "/api/backward",
+        json.dumps({"layer": {"input": {"shape": [1000, 1000, 1000]},
+                              "filters": {"count": 1, "size": 1}}}).encode(),
+        422, ["body", "layer", "input", "shape"], "CONVSCOPE_MAX_ELEMENTS"),
+    "huge count": (
+        "/api/steps", json.dumps({"layer": LAYER, "count": 10**18}).encode(),
+        422, ["body", "count"], "CONVSCOPE_MAX_STEPS"),
+    "count past int64": (
+        "/api/steps", b'{"layer": ' + json.dumps(LAYER).encode() + b', "count": '
+        + b"9" * 400 + b"}", 422, ["body"], ""),
+    "deeply nested JSON": ("/api/forward", b"[" * 100_000, 422, ["body"], "depth"),
+    "deeply nested values": (
+        "/api/forward", b'{"input": {"shape": [5, 5, 3], "values": ' + b"[" * 5000
+        + b"]" * 5000 + b"}}", 422, ["body"], ""),
+    "NaN": ("/api/forward", b'{"input": {"shape": [5, 5, 3], "values": [[[NaN]]]}}', 422,
+            ["body"], ""),
+    "Infinity": ("/api/forward", b'{"input": {"shape": [5, 5, 3]}, "stride": Infinity}', 422,
+                 ["body"], ""),
+    "1e999": ("/api/forward", b'{"input": {"shape": [5, 5, 3]}, "stride": 1e999}', 422,
+              ["body"], "infinity"),
+    "a wide filter's geometry walk": (
+        "/api/geometry",
+        json.dumps({"input": {"shape": [4096, 4096, 1]}, "filters": {"count": 1, "size": 4096},
+                    "padding": 4096}).encode(),
+        422, ["body", "filters", "size"], "CONVSCOPE_MAX_ELEMENTS"),
+    "a tiny output of a huge padded input": (
+        "/api/forward",
+        # 41.7M elements (under the limit), but a 6144x6144 padded input to write out.
+        json.dumps({"input": {"shape": [2048, 2048, 1]}, "filters": {"count": 1, "size": 1},
+                    "stride": 4096, "padding": 2048, "fit": "floor"}).encode(),
+        422, ["body", "padding"], "CONVSCOPE_MAX_WORK"),
+}
+
+
+@pytest.mark.parametrize("name", CASES)
+def test_abuse_is_refused_without_allocating_or_keeping_memory(
+    client: TestClient, name: str
+) -> None:
+    path, body, status, loc, word = CASES[name]
+
+    def call() -> Any:
+        return client.post(path, content=body, headers=JSON)
+
+    entry = refused_as(call(), status, loc)
+    assert word in entry["msg"]
+    assert "input" not in entry  # the body is never echoed back
+    peak, kept = measure(call)
+    # The request body itself is at most 600 kB; a refusal that had started the work would
+    # allocate the layer (gigabytes here).
+    assert peak < 8 * MB, f"{name}: one refusal allocated {peak / MB:.1f} MiB at its peak"
+    assert kept < 512 * 1024, f"{name}: 20 refusals left {kept / 1024:.0f} KiB behind"
+
+
+def test_a_decompression_bomb_png_is_refused_before_decoding(client: TestClient) -> None:
+    bomb = bomb_png(100_000)  # 10^10 pixels claimed, under 2 kB sent
+    assert len(bomb) < 2000
+
+    def call() -> Any:
+        return client.post("/api/images", content=bomb, headers={"content-type": "image/png"})
+
+    entry = refused_as(call(), 422, ["body"])
+    assert "100000" in entry["msg"].replace(",", "")  # names the claimed size
+    peak, kept = measure(call)
+    assert peak < 8 * MB  # 10^10 greyscale pixels would be 10 GB
+    assert kept < 512 * 1024
+
+
+# ----------------------------------------------------------------------------- 100 MB bodies
+
+
+def asgi_post(
+    path: str, headers: list[tuple[bytes, bytes]], chunks: Iterator[bytes]
+) -> tuple[int, bytes, int]:
+    """Drive the whole ASGI app directly: (status, body, request bytes the app pulled).
+
+    Directly rather than through TestClient, so a 100 MB body is produced lazily, one chunk
+    per ``receive()``, and the test can count how much of it the server read.
+    """
+    pulled = 0
+    sent: list[dict[str, Any]] = []
+    pending = iter(chunks)
+
+    async def receive() -> dict[str, Any]:
+        nonlocal pulled
+        chunk = next(pending, None)
+        if chunk is None:
+            return {"type": "http.request", "body": b"", "more_body": False}
+        pulled += len(chunk)
+        return {"type": "http.request", "body": chunk, "more_body": True}
+
+    async def send(message: MutableMapping[str, Any]) -> None:
+        sent.append(dict(message))
+
+    scope = {"type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1",
+             "method": "POST", "scheme": "http", "path": path, "raw_path": path.encode(),
+             "root_path": "", "query_string": b"", "headers": headers,
+             "client": ("127.0.0.1", 1), "server": ("127.0.0.1", 80)}
+    asyncio.run(app(scope, receive, send))
+    status = next(m["status"] for m in sent if m["type"] == "http.response.start")
+    body = b"".join(m.get("body", b"") for m in sent if m["type"] == "http.response.body")
+    return status, body, pulled
+
+
+def hundred_mb() -> Iterator[bytes]:
+    block = b" " * MB
+    for _ in range(100):
+        yield block
+
+
+@pytest.mark.parametrize("declared", [True, False], ids=["content-length", "chunked"])
+def test_a_100_mb_body_is_413_after_reading_at_most_the_limit(declared: bool) -> None:
+    limit = Settings().max_body_bytes
+    headers = [(b"content-type", b"application/json")]
+    if declared:
+        headers.append((b"content-length", str(100 * MB).encode()))
+
+    def call() -> tuple[int, bytes, int]:
+        return asgi_post("/api/forward", headers, hundred_mb())
+
+    status, body, pulled = call()
+    assert status == 413
+    entry = json.loads(body)["detail"][0]
+    assert entry["loc"] == ["body"] and entry["type"] == "body_too_large"
+    assert "CONVSCOPE_MAX_BODY_BYTES" in entry["msg"]
+    # Content-Length: refused before a byte is read; chunked: at the first chunk past it.
+    assert pulled == 0 if declared else limit < pulled <= limit + MB
+    peak, kept = measure(call, repeats=3)
+    assert peak < limit + 2 * MB  # never more than the limit held at once
+    assert kept < 512 * 1024
+
+
+def test_a_100_mb_upload_is_413_without_reading_it() -> None:
+    headers = [(b"content-type", b"image/png"), (b"content-length", str(100 * MB).encode())]
+    status, body, pulled = asgi_post("/api/images", headers, hundred_mb())
+    assert status == 413
+    assert json.loads(body)["detail"][0]["type"] == "body_too_large"
+    assert pulled == 0
+
+
+# ----------------------------------------------------------------------------- layer cache
+
+
+def test_repeated_layers_are_built_once_and_cannot_be_changed(client: TestClient) -> None:
+    body = {"layer": {**LAYER, "input": {"shape": [5, 5, 3], "fill": {"seed": 12345}}},
+            "start": 0, "count": 2}
+    first = client.post("/api/steps", json=body).json()
+    key = next(k for k in LAYERS._layers if '"seed":12345' in k)
+    layer = LAYERS.get(key)
+    assert layer is not None
+    assert not layer.x.flags.writeable and not layer.x_padded.flags.writeable
+    assert not layer.weights.flags.writeable and not layer.bias.flags.writeable
+    assert client.post("/api/steps", json=body).json() == first
+
+
+def test_the_layer_cache_is_bounded_by_elements() -> None:
+    from engine.geometry import LayerShape
+    from engine.layer import build_layer
+
+    cache = LayerCache(max_elements=1000)
+    small = build_layer(LayerShape.square(5, 3, 2, 3))  # 75*2 + 54 + 2 = 206 elements
+    for n in range(10):
+        cache.put(f"layer {n}", build_layer(LayerShape.square(5, 3, 2, 3)))
+    held = [key for key in cache._layers]
+    assert held == [f"layer {n}" for n in range(6, 10)]  # 4 x 206 <= 1000 < 5 x 206
+    assert cache.get("layer 0") is None
+    big = build_layer(LayerShape.square(20, 3, 1, 3))  # 2*1200 + ... > 1000
+    cache.put("big", big)
+    assert cache.get("big") is None
+    assert small.x.flags.writeable  # only layers put in the cache are frozen
+
+
+def test_layers_with_explicit_values_are_not_cached(client: TestClient) -> None:
+    values = [[[float(r * 5 + c)] * 3 for c in range(5)] for r in range(5)]
+    spec = {**LAYER, "input": {"shape": [5, 5, 3], "values": values}}
+    before = len(LAYERS._layers)
+    assert client.post("/api/forward", json=spec).status_code == 200
+    assert len(LAYERS._layers) == before
+
+
+def test_a_small_body_limit_applies_to_every_json_endpoint() -> None:
+    with TestClient(create_app(Settings(max_body_bytes=100))) as small:
+        for path in ("/api/geometry", "/api/forward", "/api/steps", "/api/inverse",
+                     "/api/backward"):
+            response = small.post(path, content=b" " * 101, headers=JSON)
+            assert response.status_code == 413, path
