@@ -51,8 +51,9 @@ class Settings(BaseSettings):
     max_filters: int = Field(4096, ge=1, description="Largest number of filters K.")
     max_work: int = Field(
         2_000_000_000, ge=1,
-        description="Budget of multiply-adds one request may ask for "
-        "(AlexNet conv1 forward is 105,415,200).",
+        description="Budget of work one request may ask for, estimated before it starts: "
+        "multiply-adds + array elements + 400 per number written into the answer "
+        "(roughly nanoseconds; AlexNet conv1's forward is ~0.42 billion).",
     )
     max_elements: int = Field(
         50_000_000, ge=1,
