@@ -511,3 +511,21 @@ def test_alexnet_zooms_to_numbers_and_its_363_products_are_the_apis(
     assert sum(shown) + step["bias"] == pytest.approx(step["pre"], abs=1e-4)
     page.screenshot(path=str(artifacts / "alexnet-zoomed.png"), full_page=True)
     assert console_errors == []
+
+
+def test_a_refused_layer_is_explained_once_beside_its_control_and_the_page_stays_drawn(
+    page: Page,
+) -> None:
+    open_page(page, "?preset=alexnet-conv1")
+    page.get_by_label("Connectivity").select_option("local")
+    # the notes: 105,705,600 parameters locally connected; the server refuses to make them
+    error = page.locator("#error-neurons")
+    expect(error).to_contain_text("CONVSCOPE_MAX_ELEMENTS")
+    assert error.inner_text().count("over this server's limit") == 1
+    expect(page.get_by_label("Connectivity")).to_have_attribute("aria-invalid", "true")
+    # the last good view stays on the page, marked stale, never blank
+    expect(page.locator("#app")).to_have_class(re.compile(r"\bstale\b"))
+    expect(page.locator("#numpy-code")).to_contain_text("np.sum")
+    page.get_by_label("Connectivity").select_option("shared")
+    expect(error).to_have_text("")
+    expect(page.locator("#app")).not_to_have_class(re.compile(r"\bstale\b"))

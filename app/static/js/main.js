@@ -84,6 +84,10 @@ function tick(n = 1) {
 
 function onApiError(error) {
   if (error.name === "AbortError") return;
+  // One refusal per layer: the forward and the first steps go out together and are refused
+  // for the same reason; saying it twice beside the control helps nobody.
+  if (app.refused === app.seq) return;
+  app.refused = app.seq;
   const list = error instanceof ApiError ? error.detail : [{ loc: [], msg: String(error) }];
   for (const detail of list) showError(fieldOf(detail.loc), detail.msg);
   qs("#app").classList.add("stale");
