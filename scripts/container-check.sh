@@ -122,7 +122,7 @@ if [ "$engine" = podman ]; then
     if ! timeout 1800 bash scripts/build-base-image.sh; then
         fail "the base image python:3.11-slim is neither pullable nor buildable (see above)"
     fi
-    phase_done "base image"
+    phase_done "tools and base image"
     if ! timeout 60 "${ctr[@]}" run --rm "${run_limits[@]}" python:3.11-slim true >"$LOGS/probe-runtime.log" 2>&1; then
         log "the default runtime cannot start a container ($(tail -n 1 "$LOGS/probe-runtime.log")): using runc"
         ctr+=(--runtime runc)
