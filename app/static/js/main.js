@@ -19,7 +19,8 @@ import { createOutputView } from "./render/output.js";
 import { bindTransport, showTransport } from "./transport.js";
 
 const app = { state: null, presets: [], model: null, views: null, cache: null, hover: null, tap: null, seq: 0, controller: null };
-const player = new Player({ tick, onChange: (playing) => showTransport(app, playing) });
+// play/pause redraws: the products get their numbers back when the player stops
+const player = new Player({ tick, onChange: () => render() });
 
 const presetOf = (state) => app.presets.find((p) => p.name === state.preset) ?? null;
 const modified = (state) => {
@@ -235,8 +236,10 @@ function render() {
   app.views.input.update(focus, follow);
   app.views.filters.update(focus);
   qs("#arithmetic-live").setAttribute("aria-live", player.playing ? "off" : "polite");
-  app.views.arithmetic.update(focus, state.act);
-  app.views.output.update(focus, state.t, state.mode === "backward", follow);
+  // above 20 steps a second the products are colours; numbers return on pause
+  const fast = player.playing && state.speed > 20;
+  app.views.arithmetic.update(focus, state.act, fast);
+  app.views.output.update(focus, state.t, state.mode === "backward", follow, fast);
   app.views.backward?.update(focus, state.act);
   // play ahead: two seconds of steps at the current speed
   app.cache.ensure(state.t, player.playing ? Math.ceil(state.speed * 2) : 0, focus.t ?? state.t,

@@ -28,7 +28,11 @@ export function createArithmeticView(container, model, onTap) {
     grids.push(big ? createZoomGrid(figure, options) : createGrid(figure, options));
   }
   return {
-    update(focus, activation) {
+    update(focus, activation, fast = false) {
+      for (const grid of grids) {
+        grid.setQuiet?.(fast);
+        grid.setMinInterval?.(fast ? 45 : 0);
+      }
       const step = focus.step;
       const code = qs("#numpy-code");
       const sums = qs("#sums");

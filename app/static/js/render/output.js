@@ -126,7 +126,8 @@ function atlasView(container, model, order, stepOf, onCell) {
     }
   };
   return {
-    update(focus, t, showAll, follow = false) {
+    update(focus, t, showAll, follow = false, fast = false) {
+      grid.setMinInterval(fast ? 45 : 0);
       const next = showAll ? Infinity : t;
       if (limit !== next) {
         const before = limit;

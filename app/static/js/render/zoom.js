@@ -15,17 +15,24 @@ const PAD_WORD = packRgb([205, 205, 205]);
 const EMPTY_WORD = packRgb([255, 255, 255]);
 const GAP_WORD = packRgb([243, 242, 239]); // the page's colour: between tiles of an atlas
 
-// One animation frame paints every grid that changed since the last one.
+// One animation frame paints every grid that changed since the last one, except grids that
+// asked for fewer paints (setMinInterval) and painted too recently: they wait a frame or two.
 const dirty = new Set();
 let frame = 0;
 function schedule(grid) {
   dirty.add(grid);
   if (!frame) {
-    frame = requestAnimationFrame(() => {
+    frame = requestAnimationFrame((now) => {
       frame = 0;
       const grids = Array.from(dirty);
       dirty.clear();
-      for (const g of grids) g.paint();
+      for (const g of grids) {
+        if (now - g.painted < g.minInterval) schedule(g);
+        else {
+          g.painted = now;
+          g.paint();
+        }
+      }
     });
   }
 }
@@ -152,6 +159,7 @@ export function createZoomGrid(parent, { rows, cols, label, view, onCell, expose
   let field = [];
   let frames = [];
   let titleOf = null;
+  let quiet = false; // colours only for now (see setQuiet)
   const marks = new Map(MARK_KINDS.map((kind) => [kind, []]));
   const ctx = canvas.getContext("2d");
 
@@ -205,12 +213,31 @@ export function createZoomGrid(parent, { rows, cols, label, view, onCell, expose
     setActive(on) {
       root.classList.toggle("active", on);
     },
+    /**
+     * Colours only while `on`: a player showing 60 steps a second gets no readable number
+     * from redrawing hundreds of them each frame; they come back when it stops.
+     */
+    setQuiet(on) {
+      if (quiet === on) return;
+      quiet = on;
+      schedule(grid);
+    },
     /** Outline rectangles [[r0, c0, r1, c1], ...] (inclusive), e.g. the active tile. */
     setFrames(list) {
       frames = list ?? [];
       schedule(grid);
     },
     paint,
+    painted: -Infinity,
+    minInterval: 0,
+    /**
+     * Paint at most every `ms` (0: every frame). While AlexNet plays, the big canvases
+     * (the output atlas, the products) repaint at ~20 Hz: copying megabytes of canvas to the
+     * screen 60 times a second costs more than a frame, and no eye follows them that fast.
+     */
+    setMinInterval(ms) {
+      grid.minInterval = ms;
+    },
   };
 
   // null: not computed yet (white); undefined: no cell here (a gap between tiles)
@@ -252,27 +279,31 @@ export function createZoomGrid(parent, { rows, cols, label, view, onCell, expose
       }
       ctx.stroke();
     }
-    const numbers = scale >= NUMBERS_FROM;
+    const numbers = scale >= NUMBERS_FROM && !quiet;
     root.dataset.numbers = numbers ? "yes" : "no";
     root.dataset.scale = scale.toFixed(2);
     if (numbers) {
-      const font = Math.min(13, scale * 0.36);
-      ctx.font = `${font}px ui-monospace, "DejaVu Sans Mono", monospace`;
-      ctx.textAlign = "center";
-      ctx.textBaseline = "middle";
+      // one type size for the whole view (setting a canvas font is slow): the largest that
+      // fits the longest number, down to 7 px; numbers that still do not fit are left out
+      const cells = [];
+      let longest = 1;
       for (let r = r0; r < r1; r += 1) {
         for (let c = c0; c < c1; c += 1) {
           const v = padAt(r, c) ? 0 : values(r, c);
           if (v === null || v === undefined) continue;
           const text = short(v);
-          // long numbers get smaller type, down to 7 px; below that the colour must do
-          const size = Math.min(font, (scale - 2) / (text.length * 0.62));
-          if (size < 7) continue;
-          if (size !== font) ctx.font = `${size}px ui-monospace, "DejaVu Sans Mono", monospace`;
-          ctx.fillStyle = ink(v, scaleMax);
-          ctx.fillText(text, px(c) + scale / 2, py(r) + scale / 2);
-          if (size !== font) ctx.font = `${font}px ui-monospace, "DejaVu Sans Mono", monospace`;
+          cells.push([r, c, v, text]);
+          longest = Math.max(longest, text.length);
         }
+      }
+      const font = Math.max(7, Math.min(13, scale * 0.36, (scale - 2) / (longest * 0.62)));
+      ctx.font = `${font}px ui-monospace, "DejaVu Sans Mono", monospace`;
+      ctx.textAlign = "center";
+      ctx.textBaseline = "middle";
+      for (const [r, c, v, text] of cells) {
+        if (text.length * font * 0.62 > scale - 1) continue;
+        ctx.fillStyle = ink(v, scaleMax);
+        ctx.fillText(text, px(c) + scale / 2, py(r) + scale / 2);
       }
     }
     const line = Math.max(1.5, Math.min(4, scale / 5));
