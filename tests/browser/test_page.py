@@ -529,3 +529,17 @@ def test_a_refused_layer_is_explained_once_beside_its_control_and_the_page_stays
     page.get_by_label("Connectivity").select_option("shared")
     expect(error).to_have_text("")
     expect(page.locator("#app")).not_to_have_class(re.compile(r"\bstale\b"))
+
+
+def test_reload_restores_the_step_and_back_forward_walk_the_steps(page: Page) -> None:
+    open_page(page)
+    for _ in range(2):
+        page.keyboard.press("ArrowRight")
+    expect(page.locator("#t-label")).to_have_text("step 3 of 18")
+    page.reload()
+    expect(page.locator("#t-label")).to_have_text("step 3 of 18")
+    expect(page.locator("#numpy-code")).to_have_text("V[0,2,0] = np.sum(Xp[:3,4:7,:] * W0) + b0")
+    page.go_back()
+    expect(page.locator("#t-label")).to_have_text("step 2 of 18")
+    page.go_forward()
+    expect(page.locator("#t-label")).to_have_text("step 3 of 18")

@@ -31,6 +31,7 @@ const modified = (state) => {
 // Keys that only move the view: changing them needs no form update.
 const VIEW_ONLY = new Set(["t", "pin"]);
 let urlTimer = null;
+let urlPending = null;
 
 /** Apply `changes`; push a history entry unless `how` is "replace". */
 function commit(changes, how = "push") {
@@ -47,26 +48,26 @@ function commit(changes, how = "push") {
 }
 
 /**
- * The URL follows the state. While playing, the address is rewritten at most 4 times a
+ * The URL follows the state. Replacing writes (playing, scrubbing) land at most 4 times a
  * second: browsers throttle (and warn about) hundreds of history calls a second.
  */
 function writeUrl(state, how) {
   if (how !== "replace") {
-    clearTimeout(urlTimer);
-    urlTimer = null;
+    flushUrl(); // the entry being left keeps its own latest state
     history.pushState(null, "", toQuery(state));
     return;
   }
-  if (!player.playing) {
-    history.replaceState(null, "", toQuery(state));
-    return;
-  }
-  if (urlTimer === null) {
-    urlTimer = setTimeout(() => {
-      urlTimer = null;
-      history.replaceState(null, "", toQuery(app.state));
-    }, 250);
-  }
+  // replace-writes (playing, dragging the scrubber) are batched: a history call costs
+  // milliseconds, and the address needs only the last of a burst
+  urlPending = state;
+  if (urlTimer === null) urlTimer = setTimeout(flushUrl, 250);
+}
+
+function flushUrl() {
+  clearTimeout(urlTimer);
+  urlTimer = null;
+  if (urlPending) history.replaceState(null, "", toQuery(urlPending));
+  urlPending = null;
 }
 
 const needsReload = (a, b) => layerChanged(a, b) || a.order !== b.order || a.mode !== b.mode || a.preset !== b.preset;
@@ -246,7 +247,8 @@ function render() {
     player.playing ? player.stride : 1);
   if (focus.step && !app.rendered) {
     app.rendered = true;
-    performance.mark("convscope:first-render");
+    // after the canvases' own paint callbacks of the same frame: everything is drawn then
+    requestAnimationFrame(() => performance.mark("convscope:first-render"));
   }
   if (focus.step) qs("#app").dataset.shownStep = String(focus.step.t);
 }
@@ -351,6 +353,10 @@ async function boot() {
   player.setSpeed(app.state.speed);
   bindControls({ onChange: (changes) => commit(changes), onPreset, onEdit, onResetEdits: () => commit({ edits: "" }) });
   $on(window, "popstate", () => {
+    // a batched write belongs to the entry just left: it must not land on this one
+    clearTimeout(urlTimer);
+    urlTimer = null;
+    urlPending = null;
     const before = app.state;
     app.state = fromQuery(location.search) ?? before;
     showState(app.state, app.presets, modified(app.state));
