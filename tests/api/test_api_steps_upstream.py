@@ -1,12 +1,11 @@
-"""`/api/steps` with an upstream gradient: each step names its own dV[i,j,d] (issue 3)."""
+"""`/api/steps` additions for the page: each step's upstream dV[i,j,d], and every n-th step."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
+from api_helpers import square
 from fastapi.testclient import TestClient
-
-from tests.api.api_helpers import square
 
 
 @pytest.mark.parametrize("order", ["depth_slice", "depth_column"])
