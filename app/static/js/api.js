@@ -11,15 +11,14 @@ export class ApiError extends Error {
   }
 }
 
-async function call(method, path, body, signal) {
+/**
+ * One request to the API: `init` is fetch's own (method, headers, body, signal). The answer's
+ * JSON, or an ApiError that says why there is none; an abort is passed on as it is.
+ */
+export async function fetchJson(path, init = {}) {
   let response;
   try {
-    response = await fetch(path, {
-      method,
-      headers: body === undefined ? {} : { "content-type": "application/json" },
-      body: body === undefined ? undefined : JSON.stringify(body),
-      signal,
-    });
+    response = await fetch(path, init);
   } catch (error) {
     if (error.name === "AbortError") throw error;
     throw new ApiError(0, `the server did not answer (${error.message})`);
@@ -34,6 +33,16 @@ async function call(method, path, body, signal) {
   return answer;
 }
 
+/** A JSON request: `body` (when given) goes out as JSON. */
+function call(method, path, body, signal) {
+  return fetchJson(path, {
+    method,
+    headers: body === undefined ? {} : { "content-type": "application/json" },
+    body: body === undefined ? undefined : JSON.stringify(body),
+    signal,
+  });
+}
+
 export const api = {
   presets: (signal) => call("GET", "/api/presets", undefined, signal),
   geometry: (layer, signal) => call("POST", "/api/geometry", layer, signal),
@@ -42,6 +51,17 @@ export const api = {
   inverse: (layer, cell, signal) => call("POST", "/api/inverse", { layer, cell }, signal),
   backward: (layer, upstream, signal) =>
     call("POST", "/api/backward?encoding=compact", { layer, upstream }, signal),
+  images: (signal) => call("GET", "/api/images", undefined, signal),
+  image: (name, signal) => call("GET", `/api/images/${encodeURIComponent(name)}`, undefined, signal),
+  filterBanks: (signal) => call("GET", "/api/filter-banks", undefined, signal),
+  /** Upload an image file's bytes as they are (the server reads PNG, JPEG, ... from them). */
+  upload: async (file, signal) =>
+    fetchJson("/api/images", {
+      method: "POST",
+      headers: { "content-type": file.type || "application/octet-stream" },
+      body: await file.arrayBuffer(),
+      signal,
+    }),
 };
 
 /** A read-only n-d array: `shape` and row-major `data`; `at(...index)` reads one value. */

@@ -6,7 +6,7 @@
 // named "img.<sample>.<bank>", so the URL keeps the sample's and bank's names, and edited
 // weights ride in the URL's `edits` like any other hand edit. An uploaded image cannot live in
 // a URL; its preset is "img.upload.<bank>" and a link to it reopens with a sample instead.
-import { ApiError, tensor } from "./api.js";
+import { api, ApiError, tensor } from "./api.js";
 import { $on, qs } from "./dom.js";
 import { stateFromPreset } from "./state.js";
 import { drawImage, renderGallery } from "./render/gallery.js";
@@ -23,23 +23,6 @@ const panel = {
   weights: null, // {values, bias}: the bank's numbers as edited in the text box
   seq: 0,
 };
-
-async function getJson(path, options = {}) {
-  let response;
-  try {
-    response = await fetch(path, options);
-  } catch (error) {
-    throw new ApiError(0, `the server did not answer (${error.message})`);
-  }
-  let answer = null;
-  try {
-    answer = await response.json();
-  } catch {
-    throw new ApiError(response.status, `the server sent something that is not JSON (${response.status})`);
-  }
-  if (!response.ok) throw new ApiError(response.status, answer?.detail ?? response.statusText);
-  return answer;
-}
 
 const show = (text) => {
   qs("#image-message").textContent = text;
@@ -113,7 +96,7 @@ function editsFrom(bank, weights) {
 }
 
 async function loadSample(name) {
-  const answer = await getJson(`/api/images/${encodeURIComponent(name)}`);
+  const answer = await api.image(name);
   const label = panel.samples.find((s) => s.name === name)?.name ?? name;
   return { source: name, label, input: answer.input };
 }
@@ -158,11 +141,7 @@ async function refresh() {
   const [h, w] = image.input.shape;
   qs("#image-shape").textContent = `${h}x${w}x3`;
   try {
-    const forward = await getJson("/api/forward?encoding=compact", {
-      method: "POST",
-      headers: { "content-type": "application/json" },
-      body: JSON.stringify(layerOf(image, bank, weights, "relu")),
-    });
+    const forward = await api.forward(layerOf(image, bank, weights, "relu"));
     if (seq !== panel.seq) return;
     const pre = tensor(forward.output_pre);
     const post = tensor(forward.output);
@@ -191,11 +170,7 @@ async function onUpload(file) {
   show("");
   if (!file) return;
   try {
-    const answer = await getJson("/api/images", {
-      method: "POST",
-      headers: { "content-type": file.type || "application/octet-stream" },
-      body: await file.arrayBuffer(),
-    });
+    const answer = await api.upload(file);
     const [h0, w0] = answer.original_shape;
     const [h, w] = answer.shape;
     panel.image = { source: UPLOAD, label: `your upload (${file.name})`, input: answer.input };
@@ -262,7 +237,7 @@ export async function initImages({ app, commit }) {
 
 async function setup(wanted) {
   try {
-    [panel.samples, panel.banks] = await Promise.all([getJson("/api/images"), getJson("/api/filter-banks")]);
+    [panel.samples, panel.banks] = await Promise.all([api.images(), api.filterBanks()]);
   } catch (error) {
     show(error.message);
     return;
