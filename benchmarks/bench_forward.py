@@ -21,7 +21,6 @@ import os
 import sys
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -31,6 +30,7 @@ import numpy.typing as npt
 if __package__ in (None, ""):  # run as a script: make the checkout importable
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from benchmarks._timing import ALEXNET_CONV1, Case, best_times, cpu_seconds, others_share
 from engine.conv import forward, windows
 from engine.geometry import LayerShape
 from engine.layer import Layer, build_layer
@@ -43,41 +43,11 @@ MATMUL_SIZE = 2048
 BUSY_SHARE = 0.05  # other processes' share of the CPU above which the figures are suspect
 
 
-@dataclass(frozen=True)
-class Case:
-    name: str
-    shape: LayerShape
-
-
 CASES = (
-    Case("AlexNet conv1 227x227x3 K=96 F=11 S=4", LayerShape.square(227, 3, 96, 11, stride=4)),
+    ALEXNET_CONV1,
     Case("VGG conv1_1 224x224x3 K=64 F=3 P=1", LayerShape.square(224, 3, 64, 3, padding=1)),
     Case("56x56x64 K=64 F=3 P=1", LayerShape.square(56, 64, 64, 3, padding=1)),
 )
-
-
-def best_times(
-    calls: dict[str, Callable[[], object]], repeats: int, warmup: int
-) -> dict[str, float]:
-    """The fastest of ``repeats`` timed calls of each, after ``warmup`` untimed ones, in seconds.
-
-    The calls take turns (round robin), so a burst of load from another process slows one
-    round of all of them rather than every repeat of one; and the minimum, not the mean, is
-    kept, because noise only ever adds time.
-
-    >>> sorted(best_times({"a": lambda: None, "b": lambda: None}, repeats=3, warmup=1))
-    ['a', 'b']
-    """
-    for call in calls.values():
-        for _ in range(warmup):
-            call()
-    best = dict.fromkeys(calls, float("inf"))
-    for _ in range(repeats):
-        for name, call in calls.items():
-            start = time.perf_counter()
-            call()
-            best[name] = min(best[name], time.perf_counter() - start)
-    return best
 
 
 def gflops(flops: float, seconds: float) -> float:
@@ -179,33 +149,6 @@ def run(repeats: int, warmup: int) -> bool:
             name, seconds[alexnet], gflops(flops[alexnet], seconds[alexnet]) / peak, bool(warning)
         )
     return met
-
-
-def cpu_seconds() -> tuple[float, float]:
-    """(busy CPU seconds of the whole machine, CPU seconds of this process) so far.
-
-    The machine's figure comes from ``/proc/stat`` (Linux); elsewhere it is NaN.
-    """
-    own = os.times()
-    try:
-        fields = Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]
-    except OSError:
-        return float("nan"), own.user + own.system
-    ticks = [int(v) for v in fields]
-    idle = ticks[3] + ticks[4]  # idle + iowait
-    hz = os.sysconf("SC_CLK_TCK")
-    return (sum(ticks[:8]) - idle) / hz, own.user + own.system
-
-
-def others_share(before: tuple[float, float], after: tuple[float, float], wall: float) -> float:
-    """The share of all cores other processes kept busy between two :func:`cpu_seconds`.
-
-    >>> others_share((10.0, 4.0), (13.0, 6.0), wall=1.0) * (os.cpu_count() or 1)
-    1.0
-    """
-    machine = after[0] - before[0]
-    own = after[1] - before[1]
-    return max(0.0, machine - own) / (wall * (os.cpu_count() or 1))
 
 
 def report_target(dtype: str, seconds: float, share: float, busy: bool = False) -> bool:

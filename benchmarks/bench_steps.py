@@ -21,9 +21,6 @@ from __future__ import annotations
 import argparse
 import statistics
 import sys
-import time
-from collections.abc import Callable
-from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 
@@ -32,6 +29,7 @@ import numpy as np
 if __package__ in (None, ""):  # run as a script: make the checkout importable
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from benchmarks._timing import ALEXNET_CONV1, Case, timings
 from engine.geometry import LayerShape
 from engine.layer import Layer, build_layer
 from engine.trace import MAX_STEPS, ORDERS, Order, step, steps
@@ -39,30 +37,10 @@ from engine.trace import MAX_STEPS, ORDERS, Order, step, steps
 STEP_TARGET_S = 50e-6
 
 
-@dataclass(frozen=True)
-class Case:
-    name: str
-    shape: LayerShape
-
-
 CASES = (
-    Case("AlexNet conv1 227x227x3 K=96 F=11 S=4", LayerShape.square(227, 3, 96, 11, stride=4)),
+    ALEXNET_CONV1,
     Case("CS231n demo 5x5x3 K=2 F=3 S=2 P=1", LayerShape.square(5, 3, 2, 3, stride=2, padding=1)),
 )
-
-
-def timings(run: Callable[[int], object], arguments: list[int]) -> list[float]:
-    """Seconds of each call ``run(a)`` for ``a`` in ``arguments``, each timed on its own.
-
-    >>> len(timings(lambda a: None, [1, 2, 3]))
-    3
-    """
-    times = []
-    for argument in arguments:
-        start = time.perf_counter()
-        run(argument)
-        times.append(time.perf_counter() - start)
-    return times
 
 
 def fresh(layer: Layer) -> Layer:
