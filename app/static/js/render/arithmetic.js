@@ -2,7 +2,8 @@
 // the per-channel partial sums, "+ bias = value", ReLU, and the notes-style NumPy line. The
 // same text goes to an aria-live region for screen readers. Also the backward-mode panel.
 import { createGrid } from "./grid.js";
-import { createZoomGrid, Viewport } from "./zoom.js";
+import { Viewport } from "./viewport.js";
+import { createZoomGrid } from "./zoom.js";
 import { clear, el, fmt, qs } from "../dom.js";
 import { maxAbsOf } from "./colors.js";
 

@@ -2,7 +2,8 @@
 // the focused receptive field outlined on every slice at once (local in space, full in depth).
 // Big inputs draw on zoomable canvases that share one viewport (zoom one slice, zoom all).
 import { createGrid, CANVAS_THRESHOLD } from "./grid.js";
-import { createZoomGrid, Viewport, zoomBar } from "./zoom.js";
+import { Viewport, zoomBar } from "./viewport.js";
+import { createZoomGrid } from "./zoom.js";
 import { el, fmt } from "../dom.js";
 
 /**

@@ -4,7 +4,8 @@
 // cost the browser more per frame than drawing them. Moving the playhead recolours only the
 // neurons between the old and the new step, so playing AlexNet conv1 costs a few cells a frame.
 import { createGrid, CANVAS_THRESHOLD } from "./grid.js";
-import { createZoomGrid, Viewport, zoomBar } from "./zoom.js";
+import { Viewport, zoomBar } from "./viewport.js";
+import { createZoomGrid } from "./zoom.js";
 import { el, fmt } from "../dom.js";
 import { positionOf } from "../focus.js";
 

@@ -1,14 +1,14 @@
 // Zoomable canvas grids for big volumes (AlexNet's 227x227 input, its 96 maps of 55x55).
 // Each grid keeps a one-pixel-per-cell bitmap; painting scales the visible part of it onto its
 // canvas, so a frame costs the same at any size. Level of detail: colours when zoomed out,
-// grid lines, then numbers once a cell is big enough to hold one. All grids of a panel share
-// one Viewport, so zooming the input zooms every depth slice alike.
+// grid lines, then numbers once a cell is big enough to hold one. The view (scale and corner)
+// is a Viewport from viewport.js; pointer input is pointer.js's.
 import { el, short } from "../dom.js";
 import { ink, packRgb, packed } from "./colors.js";
+import { bindPointer } from "./pointer.js";
 
 export const NUMBERS_FROM = 24; // CSS px per cell from which numbers are drawn
 const LINES_FROM = 7;
-const MAX_SCALE = 64;
 const MARK_STYLES = { seen: "#0a7d3a", pinned: "#000", pair: "#d10", current: "#000" };
 const MARK_KINDS = ["current", "seen", "pair", "pinned"];
 const PAD_WORD = packRgb([205, 205, 205]);
@@ -35,96 +35,6 @@ function schedule(grid) {
       }
     });
   }
-}
-
-/** Scale (CSS px per cell) and the cell at the top-left corner, shared by a panel's grids. */
-export class Viewport {
-  constructor(rows, cols, width, height) {
-    Object.assign(this, { rows, cols, width, height });
-    this.listeners = new Set();
-    this.fit();
-  }
-
-  get fitScale() {
-    return Math.min(this.width / this.cols, this.height / this.rows);
-  }
-
-  /** The whole grid in view. */
-  fit() {
-    this.set(this.fitScale, 0, 0);
-  }
-
-  /** Set scale and corner, clamped so the grid never leaves the view. */
-  set(scale, x, y) {
-    this.scale = Math.max(this.fitScale, Math.min(MAX_SCALE, scale));
-    const clampAxis = (v, cells, px) => {
-      const visible = px / this.scale;
-      return visible >= cells ? (cells - visible) / 2 : Math.max(0, Math.min(cells - visible, v));
-    };
-    this.x = clampAxis(x, this.cols, this.width);
-    this.y = clampAxis(y, this.rows, this.height);
-    for (const listener of this.listeners) listener();
-  }
-
-  /** Zoom by `factor` keeping the cell under CSS point (px, py) where it is. */
-  zoomAt(factor, px = this.width / 2, py = this.height / 2) {
-    const cx = this.x + px / this.scale;
-    const cy = this.y + py / this.scale;
-    const scale = Math.max(this.fitScale, Math.min(MAX_SCALE, this.scale * factor));
-    this.set(scale, cx - px / scale, cy - py / scale);
-  }
-
-  panBy(dx, dy) {
-    this.set(this.scale, this.x - dx / this.scale, this.y - dy / this.scale);
-  }
-
-  /** The cell [r, c] under CSS point (px, py), or null outside the grid. */
-  cellAt(px, py) {
-    const r = Math.floor(this.y + py / this.scale);
-    const c = Math.floor(this.x + px / this.scale);
-    return r >= 0 && r < this.rows && c >= 0 && c < this.cols ? [r, c] : null;
-  }
-
-  /** When zoomed in, bring rows r0..r1, columns c0..c1 into view (centred) if they are not. */
-  follow(r0, c0, r1, c1) {
-    const inside = r0 >= this.y && c0 >= this.x
-      && r1 + 1 <= this.y + this.height / this.scale && c1 + 1 <= this.x + this.width / this.scale;
-    if (inside || this.scale <= this.fitScale) return;
-    this.set(this.scale, (c0 + c1 + 1) / 2 - this.width / this.scale / 2,
-      (r0 + r1 + 1) / 2 - this.height / this.scale / 2);
-  }
-
-  onChange(listener) {
-    this.listeners.add(listener);
-  }
-}
-
-/** Zoom buttons (in, out, fit) for `view`, labelled for `what` ("input", "output maps"). */
-export function zoomBar(view, what) {
-  const bar = el("div", "zoom-bar");
-  bar.setAttribute("role", "group");
-  bar.setAttribute("aria-label", `Zoom ${what}`);
-  const button = (text, label, action) => {
-    const b = el("button", "zoom-button", text);
-    b.type = "button";
-    b.setAttribute("aria-label", label);
-    b.title = label;
-    b.addEventListener("click", action);
-    bar.append(b);
-    return b;
-  };
-  button("+", `Zoom in on the ${what}`, () => view.zoomAt(2));
-  button("−", `Zoom out of the ${what}`, () => view.zoomAt(0.5));
-  button("Fit", `Fit the whole ${what}`, () => view.fit());
-  const level = el("span", "zoom-level");
-  bar.append(level);
-  const show = () => {
-    level.textContent = `${view.scale >= 10 ? Math.round(view.scale) : view.scale.toFixed(1)} px per cell`
-      + (view.scale >= NUMBERS_FROM ? ", numbers shown" : "");
-  };
-  view.onChange(show);
-  show();
-  return bar;
 }
 
 /**
@@ -340,75 +250,4 @@ export function createZoomGrid(parent, { rows, cols, label, view, onCell, expose
   });
   schedule(grid);
   return grid;
-}
-
-// Wheel and pinch zoom, drag to pan, hover and click report cells (a drag is not a click).
-function bindPointer(canvas, view, onCell) {
-  const where = (event) => {
-    const box = canvas.getBoundingClientRect();
-    return [event.clientX - box.left, event.clientY - box.top];
-  };
-  canvas.addEventListener("wheel", (event) => {
-    event.preventDefault();
-    const [px, py] = where(event);
-    // a trackpad pinch arrives as a wheel event with ctrlKey and small deltas
-    view.zoomAt(Math.exp(-event.deltaY * (event.ctrlKey ? 0.01 : 0.002)), px, py);
-  }, { passive: false });
-  const pointers = new Map();
-  let dragged = false;
-  let pinch = null;
-  let last = null;
-  canvas.addEventListener("pointerdown", (event) => {
-    pointers.set(event.pointerId, where(event));
-    canvas.setPointerCapture(event.pointerId);
-    dragged = false;
-    if (pointers.size === 2) {
-      const [a, b] = Array.from(pointers.values());
-      pinch = Math.hypot(a[0] - b[0], a[1] - b[1]);
-    }
-  });
-  canvas.addEventListener("pointermove", (event) => {
-    const point = where(event);
-    const before = pointers.get(event.pointerId);
-    if (before) {
-      pointers.set(event.pointerId, point);
-      if (pointers.size === 2 && pinch) {
-        const [a, b] = Array.from(pointers.values());
-        const distance = Math.hypot(a[0] - b[0], a[1] - b[1]);
-        view.zoomAt(distance / pinch, (a[0] + b[0]) / 2, (a[1] + b[1]) / 2);
-        pinch = distance;
-        dragged = true;
-        return;
-      }
-      const [dx, dy] = [point[0] - before[0], point[1] - before[1]];
-      if (dragged || Math.abs(dx) + Math.abs(dy) > 3) {
-        dragged = true;
-        view.panBy(dx, dy);
-        return;
-      }
-      pointers.set(event.pointerId, before); // below the drag threshold: keep the origin
-    }
-    const cell = view.cellAt(...point);
-    const key = cell ? cell.join(",") : null;
-    if (key === last) return;
-    last = key;
-    if (cell) onCell("enter", ...cell);
-    else onCell("leave", -1, -1);
-  });
-  const up = (event) => {
-    pointers.delete(event.pointerId);
-    if (pointers.size < 2) pinch = null;
-  };
-  canvas.addEventListener("pointerup", (event) => {
-    up(event);
-    if (!dragged) {
-      const cell = view.cellAt(...where(event));
-      if (cell) onCell("click", ...cell);
-    }
-  });
-  canvas.addEventListener("pointercancel", up);
-  canvas.addEventListener("pointerleave", () => {
-    if (last !== null) onCell("leave", -1, -1);
-    last = null;
-  });
 }

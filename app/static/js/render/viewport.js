@@ -1,0 +1,97 @@
+// The view shared by a panel's zoomable grids: the scale (CSS px per cell) and the cell at the
+// top-left corner, clamped so the grid never leaves the view, and the zoom buttons that move it.
+// All grids of a panel draw through one Viewport, so zooming the input zooms every depth slice alike.
+import { el } from "../dom.js";
+import { NUMBERS_FROM } from "./zoom.js";
+
+const MAX_SCALE = 64;
+
+/** Scale (CSS px per cell) and the cell at the top-left corner, shared by a panel's grids. */
+export class Viewport {
+  constructor(rows, cols, width, height) {
+    Object.assign(this, { rows, cols, width, height });
+    this.listeners = new Set();
+    this.fit();
+  }
+
+  get fitScale() {
+    return Math.min(this.width / this.cols, this.height / this.rows);
+  }
+
+  /** The whole grid in view. */
+  fit() {
+    this.set(this.fitScale, 0, 0);
+  }
+
+  /** Set scale and corner, clamped so the grid never leaves the view. */
+  set(scale, x, y) {
+    this.scale = Math.max(this.fitScale, Math.min(MAX_SCALE, scale));
+    const clampAxis = (v, cells, px) => {
+      const visible = px / this.scale;
+      return visible >= cells ? (cells - visible) / 2 : Math.max(0, Math.min(cells - visible, v));
+    };
+    this.x = clampAxis(x, this.cols, this.width);
+    this.y = clampAxis(y, this.rows, this.height);
+    for (const listener of this.listeners) listener();
+  }
+
+  /** Zoom by `factor` keeping the cell under CSS point (px, py) where it is. */
+  zoomAt(factor, px = this.width / 2, py = this.height / 2) {
+    const cx = this.x + px / this.scale;
+    const cy = this.y + py / this.scale;
+    const scale = Math.max(this.fitScale, Math.min(MAX_SCALE, this.scale * factor));
+    this.set(scale, cx - px / scale, cy - py / scale);
+  }
+
+  panBy(dx, dy) {
+    this.set(this.scale, this.x - dx / this.scale, this.y - dy / this.scale);
+  }
+
+  /** The cell [r, c] under CSS point (px, py), or null outside the grid. */
+  cellAt(px, py) {
+    const r = Math.floor(this.y + py / this.scale);
+    const c = Math.floor(this.x + px / this.scale);
+    return r >= 0 && r < this.rows && c >= 0 && c < this.cols ? [r, c] : null;
+  }
+
+  /** When zoomed in, bring rows r0..r1, columns c0..c1 into view (centred) if they are not. */
+  follow(r0, c0, r1, c1) {
+    const inside = r0 >= this.y && c0 >= this.x
+      && r1 + 1 <= this.y + this.height / this.scale && c1 + 1 <= this.x + this.width / this.scale;
+    if (inside || this.scale <= this.fitScale) return;
+    this.set(this.scale, (c0 + c1 + 1) / 2 - this.width / this.scale / 2,
+      (r0 + r1 + 1) / 2 - this.height / this.scale / 2);
+  }
+
+  onChange(listener) {
+    this.listeners.add(listener);
+  }
+}
+
+/** Zoom buttons (in, out, fit) for `view`, labelled for `what` ("input", "output maps"). */
+export function zoomBar(view, what) {
+  const bar = el("div", "zoom-bar");
+  bar.setAttribute("role", "group");
+  bar.setAttribute("aria-label", `Zoom ${what}`);
+  const button = (text, label, action) => {
+    const b = el("button", "zoom-button", text);
+    b.type = "button";
+    b.setAttribute("aria-label", label);
+    b.title = label;
+    b.addEventListener("click", action);
+    bar.append(b);
+    return b;
+  };
+  button("+", `Zoom in on the ${what}`, () => view.zoomAt(2));
+  button("−", `Zoom out of the ${what}`, () => view.zoomAt(0.5));
+  button("Fit", `Fit the whole ${what}`, () => view.fit());
+  const level = el("span", "zoom-level");
+  bar.append(level);
+  const show = () => {
+    level.textContent = `${view.scale >= 10 ? Math.round(view.scale) : view.scale.toFixed(1)} px per cell`
+      + (view.scale >= NUMBERS_FROM ? ", numbers shown" : "");
+  };
+  view.onChange(show);
+  show();
+  return bar;
+}
