@@ -1,17 +1,20 @@
 // Wires the page: state <-> URL <-> controls, data from the API, views, player, keyboard.
 // Render functions only draw; every state change goes through commit().
-import { api, ApiError, tensor, Tensor } from "./api.js";
-import { bindControls, clearErrors, fieldOf, fillPresets, showError, showState, startEdit } from "./controls.js";
-import { $on, clear, fmt, qs, thousands } from "./dom.js";
-import { focusFor, pinTarget, pinText, stepOf } from "./focus.js";
+import { api, ApiError, tensor } from "./api.js";
+import { bindControls, clearErrors, fieldOf, fillPresets, showError, showState } from "./controls.js";
+import { $on, clear, qs, thousands } from "./dom.js";
+import { focusFor, pinTarget, stepOf } from "./focus.js";
+import { dropPendingUrl, writeUrl } from "./history.js";
+import { createLinking } from "./linking.js";
+import { buildModel, crop, padsOf } from "./model.js";
 import { Player } from "./player.js";
 import { baseSpec, formatEdits, parseCellName, parseEdits, specWithEdits } from "./spec.js";
-import { DEFAULTS, layerChanged, stateFromPreset, withChanges } from "./state.js";
+import { changesForSuggestion, DEFAULTS, layerChanged, stateFromPreset, withChanges } from "./state.js";
 import { StepCache } from "./steps.js";
 import { initImages } from "./images.js";
 import { fromQuery, onlyPreset, toQuery } from "./url.js";
 import { createArithmeticView, createBackwardView } from "./render/arithmetic.js";
-import { maxAbsOf, renderLegend } from "./render/colors.js";
+import { renderLegend } from "./render/colors.js";
 import { createFiltersView } from "./render/filters.js";
 import { renderGeometry } from "./render/geometry.js";
 import { createInputView } from "./render/input.js";
@@ -30,8 +33,6 @@ const modified = (state) => {
 
 // Keys that only move the view: changing them needs no form update.
 const VIEW_ONLY = new Set(["t", "pin"]);
-let urlTimer = null;
-let urlPending = null;
 
 /** Apply `changes`; push a history entry unless `how` is "replace". */
 function commit(changes, how = "push") {
@@ -45,29 +46,6 @@ function commit(changes, how = "push") {
   }
   if (needsReload(before, next)) reload();
   else render();
-}
-
-/**
- * The URL follows the state. Replacing writes (playing, scrubbing) land at most 4 times a
- * second: browsers throttle (and warn about) hundreds of history calls a second.
- */
-function writeUrl(state, how) {
-  if (how !== "replace") {
-    flushUrl(); // the entry being left keeps its own latest state
-    history.pushState(null, "", toQuery(state));
-    return;
-  }
-  // replace-writes (playing, dragging the scrubber) are batched: a history call costs
-  // milliseconds, and the address needs only the last of a burst
-  urlPending = state;
-  if (urlTimer === null) urlTimer = setTimeout(flushUrl, 250);
-}
-
-function flushUrl() {
-  clearTimeout(urlTimer);
-  urlTimer = null;
-  if (urlPending) history.replaceState(null, "", toQuery(urlPending));
-  urlPending = null;
 }
 
 const needsReload = (a, b) => layerChanged(a, b) || a.order !== b.order || a.mode !== b.mode || a.preset !== b.preset;
@@ -141,25 +119,6 @@ async function reload() {
   }
 }
 
-const padsOf = (geometry) => {
-  const [top, bottom, left, right] = geometry.padding;
-  return { top, bottom, left, right };
-};
-
-/** The original input inside the padded one (data slicing, no arithmetic on values). */
-function crop(xp, pads) {
-  const [hp, wp, d] = xp.shape;
-  const h = hp - pads.top - pads.bottom;
-  const w = wp - pads.left - pads.right;
-  const data = new Float64Array(h * w * d);
-  for (let r = 0; r < h; r += 1) {
-    for (let c = 0; c < w; c += 1) {
-      for (let ch = 0; ch < d; ch += 1) data[(r * w + c) * d + ch] = xp.at(r + pads.top, c + pads.left, ch);
-    }
-  }
-  return new Tensor([h, w, d], data);
-}
-
 /** The step cache of a layer (its first range is asked for at once, beside the forward). */
 function stepCache(spec, geometry, state) {
   const backward = state.mode === "backward";
@@ -174,16 +133,8 @@ function stepCache(spec, geometry, state) {
 
 function build(spec, geometry, forward) {
   const state = app.state;
-  const xp = tensor(forward.padded_input);
-  const filters = tensor(forward.filters);
-  const out = tensor(forward.output);
-  const fshape = filters.shape.slice(-3);
-  const model = {
-    spec, geometry, xp, filters, out, bias: tensor(forward.bias), conn: state.conn,
-    pads: padsOf(geometry), outShape: out.shape, filterShape: fshape, total: geometry.steps,
-    maxAbs: maxAbsOf(xp.data), wMaxAbs: maxAbsOf(filters.data), outMaxAbs: maxAbsOf(out.data),
-    inverse: new Map(),
-  };
+  const model = buildModel(spec, geometry, forward, state.conn);
+  const { xp, out, filterShape: fshape } = model;
   app.model = model;
   app.hover = null;
   app.tap = null;
@@ -255,62 +206,13 @@ function render() {
 
 // ---- linking: hover shows, click pins (both through the focus above)
 
-function setHover(target) {
-  app.hover = target;
-  render();
-}
-
-function togglePin(target) {
-  const text = pinText(target);
-  commit({ pin: app.state.pin === text ? "" : text });
-}
-
-function onOutputCell(type, i, j, d) {
-  if (type === "enter") setHover({ kind: "output", i, j, d });
-  else if (type === "leave") setHover(null);
-  else togglePin({ kind: "output", i, j, d });
-}
-
-function onInputCell(type, r, c, d) {
-  const { pads, xp } = app.model;
-  const row = r - pads.top;
-  const col = c - pads.left;
-  const inside = row >= 0 && col >= 0 && r < xp.shape[0] - pads.bottom && c < xp.shape[1] - pads.right;
-  if (type === "leave" || !inside) return setHover(null);
-  if (type === "enter") return setHover({ kind: "input", row, col });
-  togglePin({ kind: "input", row, col });
-  startEdit(`X[${row},${col},${d}]`, fmt(xp.at(r, c, d)));
-}
-
-function onFilterCell(type, k, r, c, ch) {
-  if (type !== "click") return;
-  const focus = currentFocus();
-  const p = focus.position ?? { i: 0, j: 0 };
-  const name = app.model.conn === "local" ? `W[${p.i},${p.j},${k}][${r},${c},${ch}]` : `W${k}[${r},${c},${ch}]`;
-  const w = app.model.conn === "local" ? app.model.filters.at(p.i, p.j, k, r, c, ch) : app.model.filters.at(k, r, c, ch);
-  startEdit(name, fmt(w));
-}
-
-function onTap(type, r, c, ch) {
-  app.tap = type === "enter" ? { r, c, ch } : null;
-  render();
-}
+const { onInputCell, onOutputCell, onFilterCell, onTap } = createLinking({ app, render, commit, currentFocus });
 
 // ---- controls
 
-function applySuggestion(s) {
-  const changes = {
-    padding: () => {
-      const v = Array.isArray(s.value) ? s.value : [s.value, s.value, s.value, s.value];
-      const [pt, pb, pl, pr] = v.length === 2 ? [v[0], v[0], v[1], v[1]] : v;
-      return { pt, pb, pl, pr };
-    },
-    stride: () => (Array.isArray(s.value) ? { sh: s.value[0], sw: s.value[1] } : { sh: s.value, sw: s.value }),
-    "filters.size": () => (Array.isArray(s.value) ? { fh: s.value[0], fw: s.value[1] } : { fh: s.value, fw: s.value }),
-    dilation: () => (Array.isArray(s.value) ? { dh: s.value[0], dw: s.value[1] } : { dh: s.value, dw: s.value }),
-    fit: () => ({ fit: s.value }),
-  }[s.field];
-  if (changes) commit({ ...changes(), t: 0, pin: "" });
+function applySuggestion(suggestion) {
+  const changes = changesForSuggestion(suggestion);
+  if (changes) commit({ ...changes, t: 0, pin: "" });
 }
 
 function onEdit(cellText, valueText) {
@@ -354,9 +256,7 @@ async function boot() {
   bindControls({ onChange: (changes) => commit(changes), onPreset, onEdit, onResetEdits: () => commit({ edits: "" }) });
   $on(window, "popstate", () => {
     // a batched write belongs to the entry just left: it must not land on this one
-    clearTimeout(urlTimer);
-    urlTimer = null;
-    urlPending = null;
+    dropPendingUrl();
     const before = app.state;
     app.state = fromQuery(location.search) ?? before;
     showState(app.state, app.presets, modified(app.state));

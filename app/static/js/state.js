@@ -73,3 +73,22 @@ export function sides(value) {
   if (value.length === 1) return [value[0], value[0], value[0], value[0]];
   return [value[0], value[1], value[2], value[3]];
 }
+
+/** The state changes a geometry suggestion ({field, value}) stands for, or null for an unknown field. */
+export function changesForSuggestion({ field, value }) {
+  const axes = (a, b) => {
+    const [h, w] = pair(value);
+    return { [a]: h, [b]: w };
+  };
+  const changes = {
+    padding: () => {
+      const [pt, pb, pl, pr] = sides(value);
+      return { pt, pb, pl, pr };
+    },
+    stride: () => axes("sh", "sw"),
+    "filters.size": () => axes("fh", "fw"),
+    dilation: () => axes("dh", "dw"),
+    fit: () => ({ fit: value }),
+  }[field];
+  return changes ? changes() : null;
+}

@@ -1,0 +1,54 @@
+// Linking between the panels: hovering a cell shows its neuron, clicking pins it (or opens the
+// cell's number for editing). Hover, pin and playhead all end in the page's one focus path.
+import { startEdit } from "./controls.js";
+import { fmt } from "./dom.js";
+import { pinText } from "./focus.js";
+
+/**
+ * The views' cell handlers. `app` is the page's app object (state, model, hover, tap);
+ * `render` redraws, `commit` changes state, `currentFocus` answers the focus being shown.
+ */
+export function createLinking({ app, render, commit, currentFocus }) {
+  function setHover(target) {
+    app.hover = target;
+    render();
+  }
+
+  function togglePin(target) {
+    const text = pinText(target);
+    commit({ pin: app.state.pin === text ? "" : text });
+  }
+
+  function onOutputCell(type, i, j, d) {
+    if (type === "enter") setHover({ kind: "output", i, j, d });
+    else if (type === "leave") setHover(null);
+    else togglePin({ kind: "output", i, j, d });
+  }
+
+  function onInputCell(type, r, c, d) {
+    const { pads, xp } = app.model;
+    const row = r - pads.top;
+    const col = c - pads.left;
+    const inside = row >= 0 && col >= 0 && r < xp.shape[0] - pads.bottom && c < xp.shape[1] - pads.right;
+    if (type === "leave" || !inside) return setHover(null);
+    if (type === "enter") return setHover({ kind: "input", row, col });
+    togglePin({ kind: "input", row, col });
+    startEdit(`X[${row},${col},${d}]`, fmt(xp.at(r, c, d)));
+  }
+
+  function onFilterCell(type, k, r, c, ch) {
+    if (type !== "click") return;
+    const focus = currentFocus();
+    const p = focus.position ?? { i: 0, j: 0 };
+    const name = app.model.conn === "local" ? `W[${p.i},${p.j},${k}][${r},${c},${ch}]` : `W${k}[${r},${c},${ch}]`;
+    const w = app.model.conn === "local" ? app.model.filters.at(p.i, p.j, k, r, c, ch) : app.model.filters.at(k, r, c, ch);
+    startEdit(name, fmt(w));
+  }
+
+  function onTap(type, r, c, ch) {
+    app.tap = type === "enter" ? { r, c, ch } : null;
+    render();
+  }
+
+  return { onInputCell, onOutputCell, onFilterCell, onTap };
+}

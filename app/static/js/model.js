@@ -1,0 +1,37 @@
+// The model the views draw: one layer's forward answer as tensors, with the numbers the views
+// share (padding, shapes, colour scales). Built once per layer; the views never change it.
+import { Tensor, tensor } from "./api.js";
+import { maxAbsOf } from "./render/colors.js";
+
+/** The geometry's padding as {top, bottom, left, right}. */
+export const padsOf = (geometry) => {
+  const [top, bottom, left, right] = geometry.padding;
+  return { top, bottom, left, right };
+};
+
+/** The original input inside the padded one (data slicing, no arithmetic on values). */
+export function crop(xp, pads) {
+  const [hp, wp, d] = xp.shape;
+  const h = hp - pads.top - pads.bottom;
+  const w = wp - pads.left - pads.right;
+  const data = new Float64Array(h * w * d);
+  for (let r = 0; r < h; r += 1) {
+    for (let c = 0; c < w; c += 1) {
+      for (let ch = 0; ch < d; ch += 1) data[(r * w + c) * d + ch] = xp.at(r + pads.top, c + pads.left, ch);
+    }
+  }
+  return new Tensor([h, w, d], data);
+}
+
+/** The model of layer `spec` (connectivity `conn`) from its geometry and forward answers. */
+export function buildModel(spec, geometry, forward, conn) {
+  const xp = tensor(forward.padded_input);
+  const filters = tensor(forward.filters);
+  const out = tensor(forward.output);
+  return {
+    spec, geometry, xp, filters, out, bias: tensor(forward.bias), conn,
+    pads: padsOf(geometry), outShape: out.shape, filterShape: filters.shape.slice(-3), total: geometry.steps,
+    maxAbs: maxAbsOf(xp.data), wMaxAbs: maxAbsOf(filters.data), outMaxAbs: maxAbsOf(out.data),
+    inverse: new Map(),
+  };
+}
