@@ -1,7 +1,7 @@
 // The arithmetic of the focused step, every number from the server: the elementwise products,
 // the per-channel partial sums, "+ bias = value", ReLU, and the notes-style NumPy line. The
 // same text goes to an aria-live region for screen readers. Also the backward-mode panel.
-import { createGrid } from "./grid.js";
+import { createGrid, sliceFigure } from "./grid.js";
 import { Viewport } from "./viewport.js";
 import { createZoomGrid } from "./zoom.js";
 import { clear, el, fmt, qs } from "../dom.js";
@@ -18,9 +18,7 @@ export function createArithmeticView(container, model, onTap) {
   const grids = [];
   clear(container);
   for (let ch = 0; ch < depth; ch += 1) {
-    const figure = el("figure", "slice");
-    figure.append(el("figcaption", "", `products, slice ${ch}`));
-    container.append(figure);
+    const figure = sliceFigure(container, `products, slice ${ch}`);
     const options = {
       rows: fh, cols: fw, cell, label: `Products depth slice ${ch}`, expose: true,
       view: big ? new Viewport(fh, fw, fw * 32, fh * 32) : null,

@@ -13,16 +13,7 @@ const DISPLAY_SIDE = 176; // CSS px of a map's longer side
 /** Draw an (H, W, 3) Tensor of pixel values (unit scale 0..1) on `canvas` as the picture. */
 export function drawImage(canvas, image) {
   const [h, w] = image.shape;
-  canvas.width = w;
-  canvas.height = h;
-  size(canvas, h, w);
-  const context = canvas.getContext("2d");
-  const pixels = context.createImageData(w, h);
-  for (let n = 0; n < h * w; n += 1) {
-    for (let ch = 0; ch < 3; ch += 1) pixels.data[n * 4 + ch] = Math.round(image.data[n * 3 + ch] * 255);
-    pixels.data[n * 4 + 3] = 255;
-  }
-  context.putImageData(pixels, 0, 0);
+  drawPixels(canvas, h, w, (n) => [0, 1, 2].map((ch) => Math.round(image.data[n * 3 + ch] * 255)));
 }
 
 /** The largest |value| of map `d` in an (H2, W2, K) Tensor (1 when all are zero). */
@@ -85,13 +76,18 @@ export function renderGallery(container, { pre, post, names, explanations }, onP
 
 function drawMap(canvas, volume, d, maxAbs) {
   const [h2, w2, k] = volume.shape;
-  canvas.width = w2;
-  canvas.height = h2;
-  size(canvas, h2, w2);
+  drawPixels(canvas, h2, w2, (n) => rgb(volume.data[n * k + d], maxAbs));
+}
+
+/** One canvas pixel per cell of an h x w grid: `colourOf(n)` is [r, g, b] of cell n (row-major). */
+function drawPixels(canvas, h, w, colourOf) {
+  canvas.width = w;
+  canvas.height = h;
+  size(canvas, h, w);
   const context = canvas.getContext("2d");
-  const pixels = context.createImageData(w2, h2);
-  for (let n = 0; n < h2 * w2; n += 1) {
-    const [r, g, b] = rgb(volume.data[n * k + d], maxAbs);
+  const pixels = context.createImageData(w, h);
+  for (let n = 0; n < h * w; n += 1) {
+    const [r, g, b] = colourOf(n);
     pixels.data.set([r, g, b, 255], n * 4);
   }
   context.putImageData(pixels, 0, 0);

@@ -11,6 +11,14 @@ const MARK_KINDS = ["current", "seen", "pair", "pinned"];
 const PAD_WORD = packRgb([205, 205, 205]);
 const EMPTY_WORD = packRgb([255, 255, 255]);
 
+/** A figure captioned `caption`, appended to `container`: the frame of one slice's grid. */
+export function sliceFigure(container, caption) {
+  const figure = el("figure", "slice");
+  figure.append(el("figcaption", "", caption));
+  container.append(figure);
+  return figure;
+}
+
 /**
  * A grid of `rows` x `cols` cells under `parent`.
  * options: {label, cell (px), canvas (bool), onCell(type, r, c)} with type enter|leave|click.

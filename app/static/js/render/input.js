@@ -1,10 +1,10 @@
 // The input volume: every depth slice of the padded input as a grid, padding drawn distinctly,
 // the focused receptive field outlined on every slice at once (local in space, full in depth).
 // Big inputs draw on zoomable canvases that share one viewport (zoom one slice, zoom all).
-import { createGrid, CANVAS_THRESHOLD } from "./grid.js";
+import { createGrid, CANVAS_THRESHOLD, sliceFigure } from "./grid.js";
 import { Viewport, zoomBar } from "./viewport.js";
 import { createZoomGrid } from "./zoom.js";
-import { el, fmt } from "../dom.js";
+import { fmt } from "../dom.js";
 
 /**
  * Build the input panel for `model` under `container`; `onCell(type, r, c, d)` reports hover
@@ -26,9 +26,7 @@ export function createInputView(container, model, onCell) {
   const cell = Math.max(16, Math.min(34, Math.floor(260 / wp)));
   const grids = [];
   for (let d = 0; d < depth; d += 1) {
-    const figure = el("figure", "slice");
-    figure.append(el("figcaption", "", `X[:, :, ${d}]`));
-    container.append(figure);
+    const figure = sliceFigure(container, `X[:, :, ${d}]`);
     const options = {
       rows: hp, cols: wp, cell, label: `Input depth slice ${d}`, view,
       onCell: (type, r, c) => onCell(type, r, c, d),

@@ -3,7 +3,7 @@
 // is ONE zoomable canvas holding every map as a tile (an atlas): hundreds of canvases would
 // cost the browser more per frame than drawing them. Moving the playhead recolours only the
 // neurons between the old and the new step, so playing AlexNet conv1 costs a few cells a frame.
-import { createGrid, CANVAS_THRESHOLD } from "./grid.js";
+import { createGrid, CANVAS_THRESHOLD, sliceFigure } from "./grid.js";
 import { Viewport, zoomBar } from "./viewport.js";
 import { createZoomGrid } from "./zoom.js";
 import { el, fmt } from "../dom.js";
@@ -34,9 +34,7 @@ function domView(container, model, stepOf, onCell) {
   const cell = Math.max(18, Math.min(34, Math.floor(200 / w2)));
   const grids = [];
   for (let d = 0; d < k; d += 1) {
-    const figure = el("figure", "slice");
-    figure.append(el("figcaption", "", `V[:, :, ${d}]`));
-    container.append(figure);
+    const figure = sliceFigure(container, `V[:, :, ${d}]`);
     grids.push(createGrid(figure, {
       rows: h2, cols: w2, cell, label: `Output activation map ${d}`,
       onCell: (type, i, j) => onCell(type, i, j, d),
