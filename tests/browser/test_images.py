@@ -54,6 +54,14 @@ def open_panel(page: Page) -> None:
     expect(page.locator("#images-panel")).to_have_attribute("aria-busy", "false", timeout=30_000)
 
 
+def show_sobel_on_vertical_edge(page: Page) -> None:
+    """Open the panel on the vertical-edge sample through the Sobel bank (its shape shown)."""
+    open_panel(page)
+    page.get_by_label("Sample image", exact=True).select_option("vertical-edge")
+    page.get_by_label("Filter bank", exact=True).select_option("sobel")
+    expect(page.locator("#image-shape")).to_have_text("64x64x3")
+
+
 def forward_of(api: httpx.Client, image: str, bank: str) -> tuple[np.ndarray, np.ndarray]:
     picture = api.get(f"/api/images/{image}").json()
     filters = api.get(f"/api/filter-banks/{bank}").json()
@@ -69,10 +77,7 @@ def forward_of(api: httpx.Client, image: str, bank: str) -> tuple[np.ndarray, np
 def test_sobel_x_maps_on_the_vertical_edge_equal_the_apis_forward(
     page: Page, api: httpx.Client
 ) -> None:
-    open_panel(page)
-    page.get_by_label("Sample image", exact=True).select_option("vertical-edge")
-    page.get_by_label("Filter bank", exact=True).select_option("sobel")
-    expect(page.locator("#image-shape")).to_have_text("64x64x3")
+    show_sobel_on_vertical_edge(page)
     pre, post = forward_of(api, "vertical-edge", "sobel")
     max_abs = np.abs(pre[:, :, 0]).max()
     assert max_abs == pytest.approx(4.0, abs=1e-5)  # hand value: (1 + 2 + 1) * (1 - 0)
@@ -96,10 +101,7 @@ def test_sobel_x_maps_on_the_vertical_edge_equal_the_apis_forward(
 def test_clicking_a_map_steps_through_that_filter_as_the_pages_layer(
     page: Page, api: httpx.Client
 ) -> None:
-    open_panel(page)
-    page.get_by_label("Sample image", exact=True).select_option("vertical-edge")
-    page.get_by_label("Filter bank", exact=True).select_option("sobel")
-    expect(page.locator("#image-shape")).to_have_text("64x64x3")
+    show_sobel_on_vertical_edge(page)
     page.get_by_role("img", name="sobel-y activation map before ReLU", exact=True).click()
     # depth_slice order: filter 1 starts after filter 0's 62 * 62 = 3,844 neurons.
     expect(page.locator("#t-label")).to_contain_text("step 3,845 of 7,688", timeout=30_000)
