@@ -36,7 +36,7 @@ from playwright.sync_api import Page, sync_playwright
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from tests.browser.conftest import CHROMIUM_ARGS  # noqa: E402  (the same launch as the tests)
+from tests.chromium import CHROMIUM_ARGS  # noqa: E402  (the same launch as the tests)
 
 TARGETS = {"first render ms": 1500.0, "play p95 frame ms": 20.0, "scrub ms (p95)": 100.0}
 

@@ -6,7 +6,6 @@ import json
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -19,6 +18,7 @@ from typing import Any
 import pytest
 
 from app import cli
+from tests.live_server import free_port
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -124,19 +124,13 @@ def test_serve_hands_uvicorn_the_app_import_string_and_options(
     ]
 
 
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 def _get_json(url: str) -> tuple[int, Any]:
     with urllib.request.urlopen(url, timeout=5) as response:
         return int(response.status), json.loads(response.read())
 
 
 def test_serve_answers_health_on_the_chosen_port() -> None:
-    port = _free_port()
+    port = free_port()
     server = subprocess.Popen(
         [_console_script(), "serve", "--port", str(port)],
         cwd=ROOT,

@@ -3,21 +3,18 @@ refusal, and /docs rendering under the Content-Security-Policy in headless Chrom
 
 from __future__ import annotations
 
-import shutil
-import socket
-import threading
-import time
 from collections.abc import Callable, Iterator
 from typing import Any
 
 import httpx2
 import pytest
-import uvicorn
 from fastapi.responses import HTMLResponse
 from fastapi.testclient import TestClient
 
 from app.config import Settings
 from app.main import create_app
+from tests.chromium import chromium_launch
+from tests.live_server import serving
 
 JSON = {"content-type": "application/json"}
 LAYER = {"input": {"shape": [5, 5, 1]}, "filters": {"count": 1, "size": 3}}
@@ -189,17 +186,9 @@ def test_docs_page_has_no_inline_script(crashing_client: TestClient) -> None:
 # ----------------------------------------------------------------------------- in Chromium
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
 @pytest.fixture(scope="module")
 def live_url() -> Iterator[str]:
     """The app under uvicorn in a thread, so the browser gets the real headers."""
-    port = _free_port()
     app = create_app()
 
     @app.get("/inline-script", include_in_schema=False)
@@ -208,19 +197,8 @@ def live_url() -> Iterator[str]:
             "<!doctype html><title>untouched</title><script>document.title='ran'</script>"
         )
 
-    server = uvicorn.Server(
-        uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning")
-    )
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            pytest.fail("the app did not start under uvicorn within 20 s")
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(timeout=10)
+    with serving(app) as url:
+        yield url
 
 
 # Recorded before any page script runs, so a violation during start-up is seen too.
@@ -237,14 +215,10 @@ def _open_in_chromium(url: str, act: Callable[[Any], None]) -> tuple[list[str], 
     """Open ``url``, run ``act(page)``, return (CSP violations, console errors)."""
     from playwright.sync_api import sync_playwright
 
-    chromium = shutil.which("chromium")
-    if chromium is None:
-        pytest.fail("chromium is not on PATH: apt-get install chromium (never skipped)")
+    launch = chromium_launch()
     errors: list[str] = []
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=chromium, args=["--headless", "--no-sandbox", "--disable-gpu"]
-        )
+        browser = playwright.chromium.launch(**launch)
         try:
             page = browser.new_page()
             page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
