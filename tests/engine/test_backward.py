@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 import pytest
+from engine_helpers import one_d_layer, random_layer
 
 from engine.backward import (
     Gradients,
@@ -30,22 +33,11 @@ SHAPES = {
     "fit-pad": LayerShape.square(10, 2, 2, 3, stride=2, fit="pad"),
     "fit-floor": LayerShape.square(10, 2, 2, 3, stride=4, fit="floor"),
 }
+# The spread of every random layer's biases here (inputs and weights have 1).
+BIAS_STD = 0.5
 MODES: list[tuple[Connectivity, Activation]] = [
     ("shared", "none"), ("shared", "relu"), ("local", "none"), ("local", "relu"),
 ]
-
-
-def random_layer(
-    shape: LayerShape, connectivity: Connectivity, activation: Activation, seed: int = 0
-) -> Layer:
-    return build_layer(
-        shape,
-        input_fill=Fill("normal", seed=seed),
-        weight_fill=Fill("normal", seed=seed),
-        bias_fill=Fill("normal", seed=seed, std=0.5),
-        connectivity=connectivity,
-        activation=activation,
-    )
 
 
 def upstream_for(layer: Layer, seed: int = 1) -> FloatArray:
@@ -75,26 +67,38 @@ def forward_gather(
     return out
 
 
-def numerical_gradients(layer: Layer, upstream: FloatArray, eps: float = 1e-6) -> Gradients:
-    """Central differences of L = sum(upstream * forward(x, w, b)) for every entry."""
-    x, w, b = layer.x.copy(), layer.weights.copy(), layer.bias.copy()
-    arrays = [x, w, b]
+def central_differences(
+    loss: Callable[[FloatArray, FloatArray, FloatArray], float], layer: Layer, eps: float = 1e-6
+) -> Gradients:
+    """d loss / d(x, w, b) at the layer's values, entry by entry, by central differences."""
+    arrays = [layer.x.copy(), layer.weights.copy(), layer.bias.copy()]
     grads = [np.zeros_like(a) for a in arrays]
-
-    def loss() -> float:
-        out = forward_gather(layer.geometry, x, w, b, layer.connectivity, layer.activation)
-        return float(np.sum(upstream * out))
-
     for array, grad in zip(arrays, grads, strict=True):
         for index in np.ndindex(array.shape):
             keep = array[index]
             array[index] = keep + eps
-            plus = loss()
+            plus = loss(*arrays)
             array[index] = keep - eps
-            minus = loss()
+            minus = loss(*arrays)
             array[index] = keep
             grad[index] = (plus - minus) / (2 * eps)
     return Gradients(*grads)
+
+
+def numerical_gradients(layer: Layer, upstream: FloatArray) -> Gradients:
+    """Central differences of L = sum(upstream * forward(x, w, b)) for every entry."""
+
+    def loss(x: FloatArray, w: FloatArray, b: FloatArray) -> float:
+        out = forward_gather(layer.geometry, x, w, b, layer.connectivity, layer.activation)
+        return float(np.sum(upstream * out))
+
+    return central_differences(loss, layer)
+
+
+def assert_gradients_close(got: Gradients, want: Gradients, rtol: float, atol: float) -> None:
+    np.testing.assert_allclose(got.dx, want.dx, rtol=rtol, atol=atol)
+    np.testing.assert_allclose(got.dw, want.dw, rtol=rtol, atol=atol)
+    np.testing.assert_allclose(got.db, want.db, rtol=rtol, atol=atol)
 
 
 def pre_activation(layer: Layer) -> FloatArray:
@@ -108,15 +112,13 @@ def pre_activation(layer: Layer) -> FloatArray:
 def test_vectorised_backward_equals_naive_loops(
     name: str, connectivity: Connectivity, activation: Activation
 ) -> None:
-    layer = random_layer(SHAPES[name], connectivity, activation, seed=3)
+    layer = random_layer(SHAPES[name], 3, connectivity, activation, bias_std=BIAS_STD)
     up = upstream_for(layer)
     fast, slow = backward(layer, up), backward_naive(layer, up)
     assert fast.dx.shape == layer.x.shape
     assert fast.dw.shape == layer.weights.shape
     assert fast.db.shape == layer.bias.shape
-    np.testing.assert_allclose(fast.dx, slow.dx, rtol=1e-10, atol=1e-12)
-    np.testing.assert_allclose(fast.dw, slow.dw, rtol=1e-10, atol=1e-12)
-    np.testing.assert_allclose(fast.db, slow.db, rtol=1e-10, atol=1e-12)
+    assert_gradients_close(fast, slow, rtol=1e-10, atol=1e-12)
 
 
 @pytest.mark.parametrize(("connectivity", "activation"), MODES)
@@ -124,7 +126,7 @@ def test_vectorised_backward_equals_naive_loops(
 def test_backward_equals_central_differences(
     name: str, connectivity: Connectivity, activation: Activation
 ) -> None:
-    layer = random_layer(SHAPES[name], connectivity, activation, seed=5)
+    layer = random_layer(SHAPES[name], 5, connectivity, activation, bias_std=BIAS_STD)
     pre = pre_activation(layer)
     if activation == "relu":
         # The test only means something if ReLU both passes and blocks, and central
@@ -134,21 +136,7 @@ def test_backward_equals_central_differences(
     up = upstream_for(layer)
     expected = numerical_gradients(layer, up)
     for method in (backward, backward_naive):
-        got = method(layer, up)
-        np.testing.assert_allclose(got.dx, expected.dx, rtol=1e-6, atol=1e-7)
-        np.testing.assert_allclose(got.dw, expected.dw, rtol=1e-6, atol=1e-7)
-        np.testing.assert_allclose(got.db, expected.db, rtol=1e-6, atol=1e-7)
-
-
-def one_d_layer(stride: int) -> Layer:
-    """The notes' 1-D example: input [1, 2, -1, 1, -3], filter [1, 0, -1], padding 1."""
-    shape = LayerShape(1, 5, 1, 1, 1, 3, stride_w=stride, padding=Padding(0, 0, 1, 1))
-    return build_layer(
-        shape,
-        x=np.array([1.0, 2, -1, 1, -3]).reshape(1, 5, 1),
-        weights=np.array([1.0, 0, -1]).reshape(1, 1, 3, 1),
-        bias=np.zeros(1),
-    )
+        assert_gradients_close(method(layer, up), expected, rtol=1e-6, atol=1e-7)
 
 
 def test_one_d_example_gradients_by_hand() -> None:
@@ -180,7 +168,7 @@ def test_one_d_stride_2_scatters_only_to_visited_windows() -> None:
 
 
 def test_fit_floor_leaves_unseen_input_cells_without_gradient() -> None:
-    layer = random_layer(SHAPES["fit-floor"], "shared", "none")
+    layer = random_layer(SHAPES["fit-floor"], 0, "shared", "none", bias_std=BIAS_STD)
     geometry = layer.geometry
     assert geometry.height.unseen  # the case is only interesting if some rows are dropped
     grads = backward(layer, upstream_for(layer))
@@ -191,7 +179,7 @@ def test_fit_floor_leaves_unseen_input_cells_without_gradient() -> None:
 
 
 def test_fit_pad_gradient_is_for_the_original_input() -> None:
-    layer = random_layer(SHAPES["fit-pad"], "shared", "none")
+    layer = random_layer(SHAPES["fit-pad"], 0, "shared", "none", bias_std=BIAS_STD)
     assert layer.geometry.height.extra_padding == 1  # (10 - 3)/2 + 1 = 4.5 -> 5 needs one row
     grads = backward(layer, upstream_for(layer))
     assert grads.dx.shape == (10, 10, 2)
@@ -218,7 +206,7 @@ def test_relu_with_every_neuron_on_equals_no_activation() -> None:
 
 @pytest.mark.parametrize("bad", [np.ones((3, 3)), np.ones((3, 3, 3)), np.ones((2, 3, 2))])
 def test_upstream_of_wrong_shape_is_refused_naming_upstream_values(bad: FloatArray) -> None:
-    layer = random_layer(SHAPES["demo"], "shared", "none")
+    layer = random_layer(SHAPES["demo"], 0, "shared", "none", bias_std=BIAS_STD)
     for method in (backward, backward_naive):
         with pytest.raises(LayerError) as caught:
             method(layer, bad)
@@ -227,7 +215,7 @@ def test_upstream_of_wrong_shape_is_refused_naming_upstream_values(bad: FloatArr
 
 
 def test_upstream_with_nan_is_refused() -> None:
-    layer = random_layer(SHAPES["demo"], "shared", "none")
+    layer = random_layer(SHAPES["demo"], 0, "shared", "none", bias_std=BIAS_STD)
     up = np.ones((3, 3, 2))
     up[1, 1, 0] = np.nan
     with pytest.raises(LayerError) as caught:
@@ -259,7 +247,7 @@ def window_at(layer: Layer, i: int, j: int) -> FloatArray:
 def test_step_contribution_is_upstream_times_window(
     name: str, order: str, activation: Activation
 ) -> None:
-    layer = random_layer(SHAPES[name], "shared", activation, seed=2)
+    layer = random_layer(SHAPES[name], 2, "shared", activation, bias_std=BIAS_STD)
     up = upstream_for(layer)
     pre = pre_activation(layer)
     for t, (i, j, d) in enumerate(positions(layer, order)):
@@ -272,7 +260,7 @@ def test_step_contribution_is_upstream_times_window(
 @pytest.mark.parametrize("connectivity", ["shared", "local"])
 @pytest.mark.parametrize("order", ["depth_slice", "depth_column"])
 def test_contributions_of_all_steps_add_up_to_dw(connectivity: Connectivity, order: str) -> None:
-    layer = random_layer(SHAPES["rect-strides"], connectivity, "relu", seed=4)
+    layer = random_layer(SHAPES["rect-strides"], 4, connectivity, "relu", bias_std=BIAS_STD)
     up = upstream_for(layer)
     dw = backward_naive(layer, up).dw
     total = np.zeros_like(dw)
@@ -291,7 +279,7 @@ def test_contributions_of_all_steps_add_up_to_dw(connectivity: Connectivity, ord
 def test_running_sum_is_the_filters_steps_so_far_and_ends_at_dw(
     name: str, order: str, activation: Activation
 ) -> None:
-    layer = random_layer(SHAPES[name], "shared", activation, seed=6)
+    layer = random_layer(SHAPES[name], 6, "shared", activation, bias_std=BIAS_STD)
     up = upstream_for(layer)
     dw = backward_naive(layer, up).dw
     steps = positions(layer, order)
@@ -306,7 +294,7 @@ def test_running_sum_is_the_filters_steps_so_far_and_ends_at_dw(
 
 
 def test_running_sum_for_local_connectivity_is_the_steps_own_contribution() -> None:
-    layer = random_layer(SHAPES["demo"], "local", "none", seed=7)
+    layer = random_layer(SHAPES["demo"], 7, "local", "none", bias_std=BIAS_STD)
     up = upstream_for(layer)
     dw = backward(layer, up).dw
     for t, (i, j, d) in enumerate(positions(layer, "depth_column")):
@@ -347,23 +335,14 @@ def test_backward_is_the_gradient_of_engine_conv_forward(
 ) -> None:
     # Same check as above, but the loss goes through engine.conv.forward, so backward and the
     # forward the page shows agree on the layer (padding, strides, ReLU gate).
-    layer = random_layer(SHAPES["rect-strides"], connectivity, activation, seed=8)
+    layer = random_layer(SHAPES["rect-strides"], 8, connectivity, activation, bias_std=BIAS_STD)
     up = upstream_for(layer)
-    eps = 1e-6
 
     def loss(x: FloatArray, w: FloatArray, b: FloatArray) -> float:
         changed = build_layer(layer.shape, x=x, weights=w, bias=b,
                               connectivity=connectivity, activation=activation)
         return float(np.sum(up * forward(changed).post))
 
-    got = backward(layer, up)
-    arrays = [layer.x.copy(), layer.weights.copy(), layer.bias.copy()]
-    for which, analytic in enumerate((got.dx, got.dw, got.db)):
-        numeric = np.zeros_like(analytic)
-        for index in np.ndindex(analytic.shape):
-            bumped = [a.copy() for a in arrays]
-            bumped[which][index] += eps
-            plus = loss(*bumped)
-            bumped[which][index] -= 2 * eps
-            numeric[index] = (plus - loss(*bumped)) / (2 * eps)
-        np.testing.assert_allclose(analytic, numeric, rtol=1e-6, atol=1e-7)
+    assert_gradients_close(
+        backward(layer, up), central_differences(loss, layer), rtol=1e-6, atol=1e-7
+    )

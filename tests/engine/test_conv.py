@@ -4,31 +4,13 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from engine_helpers import assert_notes_numpy_expressions, one_d_layer, random_layer
 
 from engine import conv
 from engine.conv import activate, conv2d, forward, forward_naive, local2d, windows
 from engine.errors import LayerError
 from engine.geometry import Fit, LayerShape, Padding, resolve
-from engine.layer import Activation, Connectivity, Layer, build_layer
-from engine.tensors import Fill
-
-
-def random_layer(
-    shape: LayerShape,
-    seed: int,
-    connectivity: Connectivity = "shared",
-    activation: Activation = "none",
-) -> Layer:
-    """A layer with normal random values, so no two products cancel by accident."""
-    return build_layer(
-        shape,
-        input_fill=Fill("normal", seed=seed),
-        weight_fill=Fill("normal", seed=seed),
-        bias_fill=Fill("normal", seed=seed),
-        connectivity=connectivity,
-        activation=activation,
-    )
-
+from engine.layer import Activation, Connectivity, build_layer
 
 # --------------------------------------------------------------------- the notes' examples
 
@@ -49,26 +31,7 @@ def test_notes_numpy_example_matches_each_expression_written_in_the_notes() -> N
     )
     for V in (forward(layer).pre, forward_naive(layer).pre):
         assert V.shape == (4, 4, 2)
-        assert V[0, 0, 0] == np.sum(X[:5, :5, :] * W0) + b0
-        assert V[1, 0, 0] == np.sum(X[2:7, :5, :] * W0) + b0
-        assert V[2, 0, 0] == np.sum(X[4:9, :5, :] * W0) + b0
-        assert V[3, 0, 0] == np.sum(X[6:11, :5, :] * W0) + b0
-        assert V[0, 0, 1] == np.sum(X[:5, :5, :] * W1) + b1
-        assert V[1, 0, 1] == np.sum(X[2:7, :5, :] * W1) + b1
-        assert V[2, 0, 1] == np.sum(X[4:9, :5, :] * W1) + b1
-        assert V[3, 0, 1] == np.sum(X[6:11, :5, :] * W1) + b1
-        assert V[0, 1, 1] == np.sum(X[:5, 2:7, :] * W1) + b1
-        assert V[2, 3, 1] == np.sum(X[4:9, 6:11, :] * W1) + b1
-
-
-def one_dimensional_layer(stride: int) -> Layer:
-    """The notes' figure: input [1, 2, -1, 1, -3], one zero each side, weights [1, 0, -1]."""
-    return build_layer(
-        LayerShape(1, 5, 1, 1, 1, 3, stride_w=stride, padding=Padding(0, 0, 1, 1)),
-        x=np.array([1.0, 2.0, -1.0, 1.0, -3.0]).reshape(1, 5, 1),
-        weights=np.array([1.0, 0.0, -1.0]).reshape(1, 1, 3, 1),
-        bias=np.zeros(1),
-    )
+        assert_notes_numpy_expressions(V, X, W0, W1, b0, b1)
 
 
 # By hand, on the padded input [0, 1, 2, -1, 1, -3, 0] with weights [1, 0, -1]:
@@ -84,7 +47,7 @@ def one_dimensional_layer(stride: int) -> Layer:
 def test_notes_one_dimensional_example_gives_the_figures_outputs(
     stride: int, expected: list[float]
 ) -> None:
-    layer = one_dimensional_layer(stride)
+    layer = one_d_layer(stride)
     assert forward(layer).pre.ravel().tolist() == expected
     assert forward_naive(layer).pre.ravel().tolist() == expected
 

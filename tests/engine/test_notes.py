@@ -9,6 +9,7 @@ from dataclasses import replace
 
 import numpy as np
 import pytest
+from engine_helpers import assert_notes_numpy_expressions
 
 from engine.backward import backward
 from engine.conv import forward, windows
@@ -158,16 +159,7 @@ def test_numpy_example_is_4x4_and_its_expressions_hold() -> None:
     W0, W1 = layer.weights
     b0, b1 = layer.bias
     # The notes' lines, verbatim.
-    assert V[0, 0, 0] == np.sum(X[:5, :5, :] * W0) + b0
-    assert V[1, 0, 0] == np.sum(X[2:7, :5, :] * W0) + b0
-    assert V[2, 0, 0] == np.sum(X[4:9, :5, :] * W0) + b0
-    assert V[3, 0, 0] == np.sum(X[6:11, :5, :] * W0) + b0
-    assert V[0, 0, 1] == np.sum(X[:5, :5, :] * W1) + b1
-    assert V[1, 0, 1] == np.sum(X[2:7, :5, :] * W1) + b1
-    assert V[2, 0, 1] == np.sum(X[4:9, :5, :] * W1) + b1
-    assert V[3, 0, 1] == np.sum(X[6:11, :5, :] * W1) + b1
-    assert V[0, 1, 1] == np.sum(X[:5, 2:7, :] * W1) + b1
-    assert V[2, 3, 1] == np.sum(X[4:9, 6:11, :] * W1) + b1
+    assert_notes_numpy_expressions(V, X, W0, W1, b0, b1)
     # "W0 is assumed to be of shape W0.shape: (5,5,4)"
     assert W0.shape == (5, 5, 4)
 

@@ -8,15 +8,16 @@ from __future__ import annotations
 
 import itertools
 from dataclasses import replace
+from functools import partial
 
 import numpy as np
 import pytest
+from engine_helpers import random_layer as make_random_layer
 
 from engine.conv import forward
 from engine.errors import LayerError
 from engine.geometry import LayerShape, Padding, resolve
-from engine.layer import Activation, Connectivity, Layer, build_layer
-from engine.tensors import Fill
+from engine.layer import Layer, build_layer
 from engine.trace import (
     MAX_STEPS,
     ORDERS,
@@ -30,22 +31,9 @@ from engine.trace import (
     steps,
 )
 
-
-def _layer(
-    shape: LayerShape,
-    seed: int,
-    connectivity: Connectivity = "shared",
-    activation: Activation = "none",
-) -> Layer:
-    """A layer of seeded normal floats: no ties or zeros that could hide a wrong index."""
-    return build_layer(
-        shape,
-        input_fill=Fill("normal", seed=seed),
-        weight_fill=Fill("normal", seed=seed + 100),
-        bias_fill=Fill("normal", seed=seed + 200),
-        connectivity=connectivity,
-        activation=activation,
-    )
+# Seeded normal floats with weights and biases from seeds of their own: no ties or zeros
+# that could hide a wrong index. (The fixture below is called random_layer, hence the alias.)
+_layer = partial(make_random_layer, seed_step=100)
 
 
 # Small layers covering every geometry feature: per-side padding, unequal strides, dilation,
