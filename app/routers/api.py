@@ -1,8 +1,9 @@
 """The REST API under /api (docs/design.md, "REST API").
 
-Each handler: schema in, limits checked by :mod:`app.convert` before any array exists, one
-engine call, schema out. Answers with big arrays go straight to orjson; engine refusals rise
-as :class:`engine.errors.LayerError` and :mod:`app.errors` turns them into 422s.
+Each handler: schema in, limits checked by :mod:`app.convert` and :mod:`app.costs` before any
+array exists, one engine call, schema out (:mod:`app.answers`). Answers with big arrays go
+straight to orjson; engine refusals rise as :class:`engine.errors.LayerError` and
+:mod:`app.errors` turns them into 422s.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from fastapi.routing import APIRoute
 from starlette.responses import Response
 
-from app import convert
+from app import answers, convert, costs
 from app.cli import package_version
 from app.config import Settings, get_settings
 from app.encoding import Encoding, OrjsonResponse, encode
@@ -123,7 +124,7 @@ def health() -> HealthResult:
 @router.get("/presets")
 def presets() -> list[PresetResult]:
     """Every preset layer (the notes' examples), as layer specs."""
-    return [convert.preset_result(preset) for preset in PRESETS.values()]
+    return [answers.preset_result(preset) for preset in PRESETS.values()]
 
 
 @router.get("/presets/{name}", responses=NOT_FOUND)
@@ -133,19 +134,19 @@ def preset(name: str) -> PresetResult:
         known = ", ".join(PRESETS)
         raise HTTPException(404, [detail(["path", "name"], f"no preset {name!r}; known presets: "
                                          f"{known}", "unknown_preset")])
-    return convert.preset_result(PRESETS[name])
+    return answers.preset_result(PRESETS[name])
 
 
 @router.post("/geometry", responses=REFUSALS)
 def geometry(spec: LayerSpec, settings: SettingsDep) -> GeometryResult:
     """Sizes with their arithmetic, fit outcome, suggestions and counts; a misfit is 200."""
-    return convert.geometry_result(spec, settings)
+    return answers.geometry_result(spec, settings)
 
 
 @router.post("/forward", response_model=ForwardResult, responses=REFUSALS)
 def forward(spec: LayerSpec, settings: SettingsDep, encoding: EncodingQuery = "json") -> Response:
     """The whole forward pass: padded input, filters, biases, output before/after activation."""
-    layer = convert.build(spec, settings, convert.forward_cost)
+    layer = convert.build(spec, settings, costs.forward_cost)
     dtype = np.float32 if encoding == "compact" else np.float64
     result = conv.forward(layer, dtype=dtype)
     pre = None if layer.activation == "none" else encode(result.pre, encoding)
@@ -155,7 +156,7 @@ def forward(spec: LayerSpec, settings: SettingsDep, encoding: EncodingQuery = "j
         bias=encode(layer.bias, encoding),
         output_pre=pre,
         output=encode(result.post, encoding),
-        geometry=convert.geometry_result(spec, settings),
+        geometry=answers.geometry_result(spec, settings),
     ))
 
 
@@ -163,30 +164,30 @@ def forward(spec: LayerSpec, settings: SettingsDep, encoding: EncodingQuery = "j
 def steps(body: StepsRequest, settings: SettingsDep) -> Response:
     """Steps ``start .. start+count-1`` (one neuron each); with ``upstream``, each step's
     weight-gradient contribution and its filter's running sum."""
-    convert.check_steps(body.count, settings)
-    cost = convert.steps_cost(body.count, body.upstream is not None)
+    costs.check_steps(body.count, settings)
+    cost = costs.steps_cost(body.count, body.upstream is not None)
     layer = convert.build(body.layer, settings, cost, at="layer")
     upstream = None if body.upstream is None else convert.upstream_array(
         body.upstream.values, body.upstream.fill, layer
     )
     if body.every == 1:
         found = trace.steps(layer, body.start, body.count, body.order)
-        return OrjsonResponse(convert.steps_result(layer, found, upstream, body.encoding))
+        return OrjsonResponse(answers.steps_result(layer, found, upstream, body.encoding))
     # every n-th step: one single-step range each (a step costs tens of microseconds)
     first = trace.steps(layer, body.start, 1, body.order)
     wanted = range(body.start, min(first.total, body.start + body.count * body.every), body.every)
     parts = [first] + [trace.steps(layer, t, 1, body.order) for t in wanted[1:]]
-    answers = [convert.steps_result(layer, part, upstream, body.encoding) for part in parts]
+    results = [answers.steps_result(layer, part, upstream, body.encoding) for part in parts]
     return OrjsonResponse(StepsResult.model_construct(
         total=first.total, start=body.start, order=body.order,
-        steps=[step for answer in answers for step in answer.steps],
+        steps=[step for result in results for step in result.steps],
     ))
 
 
 @router.post("/inverse", response_model=InverseResult, responses=REFUSALS)
 def inverse(body: InverseRequest, settings: SettingsDep) -> Response:
     """Every output position whose receptive field holds the input cell, with the tap."""
-    layer = convert.build(body.layer, settings, convert.inverse_cost, at="layer")
+    layer = convert.build(body.layer, settings, costs.inverse_cost, at="layer")
     found = trace.inverse(layer, body.cell[0], body.cell[1])
     # Plain dicts straight to orjson: a model per tap costs ~10 us, and a wide dilated filter
     # can list a million taps.
@@ -202,7 +203,7 @@ def backward(
     body: BackwardRequest, settings: SettingsDep, encoding: EncodingQuery = "json"
 ) -> Response:
     """Gradients of the loss for the input, weights and biases, given the upstream gradient."""
-    layer = convert.build(body.layer, settings, convert.backward_cost, at="layer")
+    layer = convert.build(body.layer, settings, costs.backward_cost, at="layer")
     upstream = convert.upstream_array(body.upstream.values, body.upstream.fill, layer)
     grads = backward_pass(layer, upstream)
     return OrjsonResponse(BackwardResult.model_construct(

@@ -19,7 +19,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from app.config import Settings
-from app.convert import LAYERS, LayerCache
+from app.layer_cache import LAYERS, LayerCache
 from app.main import app, create_app
 
 MB = 2**20

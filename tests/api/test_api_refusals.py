@@ -13,6 +13,7 @@ import pytest
 from api_helpers import ALEXNET, compact, square
 from fastapi.testclient import TestClient
 
+import app.answers as app_answers
 import app.convert as app_convert
 from app.config import Settings
 from app.main import create_app
@@ -234,6 +235,7 @@ def engine_untouched(monkeypatch: pytest.MonkeyPatch) -> None:
     """
 
     monkeypatch.setattr(app_convert, "resolve", _engine_called)
+    monkeypatch.setattr(app_answers, "resolve", _engine_called)  # the geometry answer's
     monkeypatch.setattr(app_convert, "build_layer", _engine_called)
 
 

@@ -1,0 +1,209 @@
+"""Engine objects as the API's answers: the geometry, the presets, a range of steps."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Any
+
+from app.config import Settings
+from app.convert import layer_shape
+from app.costs import check_budget, resolve_cost
+from app.encoding import Encoding, FloatArray, encode
+from app.schemas import (
+    AxisResult,
+    CountsResult,
+    FillSpec,
+    FiltersSpec,
+    GeometryResult,
+    InputSpec,
+    LayerErrorResult,
+    LayerSpec,
+    PresetResult,
+    StepResult,
+    StepsResult,
+    SuggestionResult,
+)
+from engine.backward import weight_gradient_contribution, weight_gradient_running
+from engine.geometry import AxisGeometry, Geometry, GeometryError, Suggestions, resolve, suggest
+from engine.layer import Layer
+from engine.presets import Preset
+from engine.tensors import Fill
+from engine.trace import StepRange
+
+# ----------------------------------------------------------------------------- geometry answer
+
+
+def _axis_result(axis: AxisGeometry) -> AxisResult:
+    return AxisResult(
+        axis=axis.axis, size=axis.size, filter_size=axis.filter_size, stride=axis.stride,
+        dilation=axis.dilation, pad_before=axis.pad_before, pad_after=axis.pad_after,
+        exact=float(axis.exact), arithmetic=axis.arithmetic, fits=axis.fits,
+        output=axis.output, extra_padding=axis.extra_padding, unseen=list(axis.unseen),
+    )
+
+
+def _suggestions(found: Suggestions) -> tuple[list[SuggestionResult], list[str]]:
+    changes = [
+        SuggestionResult(field=s.field, value=s.value, output=list(s.output), text=s.text)
+        for s in found.changes
+    ]
+    return changes, list(found.notes)
+
+
+def geometry_result(spec: LayerSpec, settings: Settings) -> GeometryResult:
+    """The geometry answer; a misfit is described (``valid: false``) rather than raised."""
+    shape = layer_shape(spec, settings)
+    check_budget(resolve_cost(shape), settings)
+    try:
+        g = resolve(shape)
+    except GeometryError as error:
+        # Show each axis's arithmetic anyway: resolving with fit="floor" only skips the
+        # refusal, the formula's exact value per axis is the same.
+        try:
+            floored: Geometry | None = resolve(replace(shape, fit="floor"))
+        except GeometryError:
+            floored = None
+        changes, notes = _suggestions(error.suggestions)
+        axes: dict[str, Any] = {"height": None, "width": None}
+        if floored is not None:
+            axes = {
+                name: _axis_result(ax if ax.fits else replace(ax, output=0, extra_padding=0,
+                                                                 unseen=()))
+                for name, ax in (("height", floored.height), ("width", floored.width))
+            }
+        return GeometryResult(
+            valid=False, error=LayerErrorResult(field=error.field, message=error.reason),
+            fits=False, output_shape=None, padded_shape=None, padding=None, steps=0,
+            suggestions=changes, notes=notes, counts=None, **axes,
+        )
+    c = g.counts
+    fits = g.height.fits and g.width.fits
+    # fit="pad"/"floor" made it work; still say which exact fits are near.
+    changes, notes = ([], []) if fits else _suggestions(suggest(shape))
+    changes = [c for c in changes if not (c.field == "fit" and c.value == shape.fit)]
+    return GeometryResult(
+        valid=True, error=None, fits=fits,
+        output_shape=list(g.output_shape), padded_shape=list(g.padded_shape),
+        padding=g.padding.as_list(), steps=g.steps,
+        height=_axis_result(g.height), width=_axis_result(g.width),
+        suggestions=changes, notes=notes,
+        counts=CountsResult(
+            neurons=c.neurons, weights_per_neuron=c.weights_per_neuron,
+            weights_shared=c.weights_shared, parameters_shared=c.parameters_shared,
+            parameters_local=c.parameters_local, multiply_adds=c.multiply_adds,
+        ),
+    )
+
+
+# ----------------------------------------------------------------------------- presets
+
+
+def _per_axis(h: int, w: int) -> int | list[int]:
+    return h if h == w else [h, w]
+
+
+def _fill_spec(how: Fill) -> FillSpec:
+    return FillSpec(
+        kind=how.kind, seed=how.seed, low=float(how.low), high=float(how.high),
+        mean=float(how.mean), std=float(how.std),
+    )
+
+
+def _values(array: FloatArray | None) -> list[Any] | None:
+    return None if array is None else array.tolist()
+
+
+def preset_spec(preset: Preset) -> LayerSpec:
+    """A preset as the layer spec a client would send for it.
+
+    Examples
+    --------
+    >>> from engine.presets import PRESETS
+    >>> spec = preset_spec(PRESETS["alexnet-conv1"])
+    >>> spec.input.shape, spec.filters.count, spec.filters.size, spec.stride
+    ([227, 227, 3], 96, 11, 4)
+    """
+    s = preset.shape
+    explicit = (preset.x, preset.weights, preset.bias)
+    x, weights, bias = (
+        preset.explicit_values() if any(v is not None for v in explicit) else (None, None, None)
+    )
+    p = s.padding
+    return LayerSpec(
+        input=InputSpec(
+            shape=[s.height, s.width, s.depth], values=_values(x),
+            fill=_fill_spec(preset.input_fill),
+        ),
+        filters=FiltersSpec(
+            count=s.filters, size=_per_axis(s.filter_height, s.filter_width),
+            values=_values(weights), fill=_fill_spec(preset.weight_fill),
+            bias=_values(bias), bias_fill=_fill_spec(preset.bias_fill),
+        ),
+        stride=_per_axis(s.stride_h, s.stride_w),
+        padding=p.top if p.is_symmetric else p.as_list(),
+        dilation=_per_axis(s.dilation_h, s.dilation_w),
+        fit=s.fit, connectivity=preset.connectivity, activation=preset.activation,
+    )
+
+
+def preset_result(preset: Preset) -> PresetResult:
+    return PresetResult(
+        name=preset.name, title=preset.title, description=preset.description,
+        choices=preset.choices, default_step=preset.default_step, layer=preset_spec(preset),
+    )
+
+
+# ----------------------------------------------------------------------------- steps answer
+
+
+def _weight_gradients(
+    layer: Layer, upstream: FloatArray, found: StepRange
+) -> list[tuple[FloatArray, FloatArray]]:
+    """Each step's dW contribution and its filter's running sum, in O(range) engine calls.
+
+    The engine's running sum reads a whole depth slice, so it is called once per filter the
+    range touches (at that filter's first step here); later steps of the same filter add
+    their own contribution, which is what the engine's sum would add between them.
+    """
+    running: dict[int, FloatArray] = {}
+    out = []
+    for t, d in zip(found.t.tolist(), found.d.tolist(), strict=True):
+        own = weight_gradient_contribution(layer, upstream, t, found.order)
+        if layer.connectivity == "local":
+            total = own  # locally connected neurons share nothing: nothing to add up
+        elif d in running:
+            total = running[d] + own
+        else:
+            total = weight_gradient_running(layer, upstream, t, found.order)
+        running[d] = total
+        out.append((own, total))
+    return out
+
+
+def steps_result(
+    layer: Layer, found: StepRange, upstream: FloatArray | None, encoding: Encoding
+) -> StepsResult:
+    """The steps answer (built unvalidated: it is written straight to orjson)."""
+    gradients = _weight_gradients(layer, upstream, found) if upstream is not None else None
+    steps = []
+    for k, s in enumerate(found):
+        own, total = gradients[k] if gradients is not None else (None, None)
+        steps.append(StepResult.model_construct(
+            t=s.t, i=s.i, j=s.j, d=s.d,
+            rows=[s.row_start, s.row_stop, s.row_step],
+            cols=[s.col_start, s.col_stop, s.col_step],
+            input_rows=None if s.input_rows is None else list(s.input_rows),
+            input_cols=None if s.input_cols is None else list(s.input_cols),
+            padding_mask=s.padding_mask.tolist(),
+            window=encode(s.window, encoding),
+            weights=encode(s.weights, encoding),
+            products=encode(s.products, encoding),
+            channel_sums=encode(s.channel_sums, encoding),
+            bias=s.bias, pre=s.pre, post=s.post, expression=s.expression,
+            upstream=None if upstream is None else float(upstream[s.i, s.j, s.d]),
+            weight_gradient=None if own is None else encode(own, encoding),
+            weight_gradient_running=None if total is None else encode(total, encoding),
+        ))
+    return StepsResult.model_construct(
+        total=found.total, start=found.start, order=found.order, steps=steps
+    )
