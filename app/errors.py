@@ -7,6 +7,7 @@ Engine errors are translated here once; handlers just let them rise.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -145,15 +146,34 @@ class BodyLimit:
     """413 for request bodies over ``max_bytes``: from Content-Length before a byte is read,
     and by counting the chunks of a body sent without one (it stops at the limit).
 
-    Starlette's own limiter answers in plain text; this one answers in the API's shape.
+    POSTs to the paths in ``exempt_posts`` pass unlimited: their handlers enforce a cap of
+    their own while they read (image uploads: ``max_upload_bytes``). Starlette's own limiter
+    answers in plain text; this one answers in the API's shape.
+
+    Examples
+    --------
+    >>> limit = BodyLimit(lambda scope, receive, send: None, 10, exempt_posts={"/api/images"})
+    >>> limit.max_bytes, limit.exempt({"type": "http", "method": "POST", "path": "/api/images"})
+    (10, True)
+    >>> limit.exempt({"type": "http", "method": "POST", "path": "/api/forward"})
+    False
     """
 
-    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+    def __init__(
+        self, app: ASGIApp, max_bytes: int, exempt_posts: Collection[str] = ()
+    ) -> None:
         self.app = app
         self.max_bytes = max_bytes
+        self.exempt_posts = frozenset(exempt_posts)
+
+    def exempt(self, scope: Scope) -> bool:
+        """Whether the request passes without this limit: not HTTP, or an exempt POST."""
+        if scope["type"] != "http":
+            return True
+        return scope.get("method") == "POST" and scope.get("path") in self.exempt_posts
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
+        if self.exempt(scope):
             await self.app(scope, receive, send)
             return
         length = Headers(scope=scope).get("content-length", "")

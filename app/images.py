@@ -23,9 +23,6 @@ from typing import Literal
 import numpy as np
 import numpy.typing as npt
 from PIL import Image, ImageOps, UnidentifiedImageError
-from starlette.types import ASGIApp, Receive, Scope, Send
-
-from app.errors import BodyLimit
 
 SAMPLES_DIR = Path(__file__).resolve().parent / "sample_images"
 UPLOAD_PATH = "/api/images"
@@ -231,24 +228,3 @@ def sample_sizes() -> dict[str, tuple[int, int]]:
         with Image.open(SAMPLES_DIR / f"{name}.png", formats=["PNG"]) as image:
             sizes[name] = (image.height, image.width)
     return sizes
-
-
-class BodyLimitExceptUploads:
-    """The app's body limit (:class:`app.errors.BodyLimit`) for every request but image
-    uploads, which have their own, larger limit enforced by their handler while it reads.
-
-    Examples
-    --------
-    >>> guard = BodyLimitExceptUploads(lambda scope, receive, send: None, max_bytes=10)
-    >>> guard.limited.max_bytes
-    10
-    """
-
-    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
-        self.app = app
-        self.limited = BodyLimit(app, max_bytes=max_bytes)
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        upload = (scope["type"] == "http" and scope.get("method") == "POST"
-                  and scope.get("path") == UPLOAD_PATH)
-        await (self.app if upload else self.limited)(scope, receive, send)

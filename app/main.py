@@ -41,7 +41,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     errors.install(app)
     # Image uploads have their own, larger limit (max_upload_bytes), enforced while reading.
-    app.add_middleware(images.BodyLimitExceptUploads, max_bytes=settings.max_body_bytes)
+    app.add_middleware(
+        errors.BodyLimit, max_bytes=settings.max_body_bytes, exempt_posts={images.UPLOAD_PATH}
+    )
     security.install(app, settings)  # last: its headers wrap every other layer's answers
     app.include_router(api.router)
     app.include_router(images_router.router)
