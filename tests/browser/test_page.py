@@ -167,7 +167,9 @@ def test_play_advances_and_pause_stops(page: Page) -> None:
     open_page(page)
     page.get_by_label("Speed").select_option("20")
     page.get_by_role("button", name="Play").click()
-    page.wait_for_timeout(400)
+    # Wait for the playhead to move rather than a fixed time: a loaded CI machine may take
+    # longer than 400 ms to draw the first frames.
+    expect(page.locator("#t-label")).not_to_have_text(re.compile(r"^step 1 of"), timeout=10_000)
     page.get_by_role("button", name="Pause").click()
     stopped_at = current_step(page)
     assert stopped_at > 0
