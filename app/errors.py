@@ -60,13 +60,36 @@ async def on_layer_error(request: Request, exc: Exception) -> Response:
     return OrjsonResponse({"detail": [layer_error_detail(exc)]}, status_code=422)
 
 
-def _validation_entry(error: dict[str, Any]) -> dict[str, Any]:
+NON_FINITE_TOKENS = ("NaN", "-Infinity", "Infinity")
+
+
+def _non_finite_token(body: object, position: object) -> str | None:
+    """The NaN/Infinity literal at ``position`` of a refused JSON body, if that is what it is.
+
+    Python's json writes these literals and users send them; orjson (rightly) refuses them,
+    and its "unexpected character" alone would leave the user guessing.
+    """
+    if not isinstance(position, int) or not isinstance(body, str | bytes):
+        return None
+    text = body[position : position + 9]
+    text = text.decode("utf-8", "replace") if isinstance(text, bytes) else text
+    return next((token for token in NON_FINITE_TOKENS if text.startswith(token)), None)
+
+
+def _validation_entry(error: dict[str, Any], body: object = None) -> dict[str, Any]:
     # Drop "input" (it would echo a whole 2 MB array back) and "url"; stringify ctx values,
     # which pydantic may fill with exception objects.
     entry = detail(list(error["loc"]), str(error["msg"]), str(error["type"]))
     ctx = error.get("ctx")
     if error["type"] == "json_invalid" and ctx:
-        entry["msg"] = f"the body is not valid JSON: {ctx.get('error')}"
+        position = error["loc"][-1] if error["loc"] else None
+        token = _non_finite_token(body, position)
+        entry["msg"] = (
+            f"the body is not valid JSON: {token} at character {position} is not a number: "
+            "every value must be finite"
+            if token
+            else f"the body is not valid JSON: {ctx.get('error')}"
+        )
     elif ctx:
         entry["ctx"] = {key: str(value) for key, value in ctx.items()}
     return entry
@@ -75,7 +98,8 @@ def _validation_entry(error: dict[str, Any]) -> dict[str, Any]:
 async def on_validation_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, RequestValidationError)
     return OrjsonResponse(
-        {"detail": [_validation_entry(dict(error)) for error in exc.errors()]}, status_code=422
+        {"detail": [_validation_entry(dict(error), exc.body) for error in exc.errors()]},
+        status_code=422,
     )
 
 

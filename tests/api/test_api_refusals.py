@@ -42,8 +42,9 @@ def locs(response: Any) -> list[list[Any]]:
     ("body", "why"),
     [
         (b"[" * 100_000, "depth limit"),
-        (b'{"input": {"shape": [NaN, 5, 3]}}', "unexpected character"),
-        (b'{"input": {"shape": [Infinity, 5, 3]}}', "unexpected character"),
+        (b'{"input": {"shape": [NaN, 5, 3]}}', "nan at character 21 is not a number"),
+        (b'{"input": {"shape": [Infinity, 5, 3]}}', "infinity at character 21 is not a number"),
+        (b'{"input": {"values": [-Infinity]}}', "infinity at character 23 is not a number"),
         (b'{"stride": 1e999}', "infinity"),
         (b"not json at all", "invalid literal"),
         (b'{"input": ', "unexpected end"),
