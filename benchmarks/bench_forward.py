@@ -6,8 +6,9 @@ For each layer and dtype it prints the best time of ``--repeats`` runs (after wa
 * ``forward``   -- ``engine.conv.forward(layer, dtype)``, the path the API takes;
 * ``columns``   -- building the im2col matrix alone (a copy of ``windows``), and
 * ``gemm``      -- the matrix product alone on prebuilt columns, which split ``forward``;
-* ``textbook``  -- plain im2col for comparison: ``ascontiguousarray`` of the windows, a GEMM,
-  then a separate bias pass,
+* ``textbook``  -- plain im2col for comparison, from the same float64 layer arrays as
+  ``forward`` (cast inside the timer): ``ascontiguousarray`` of the windows, a GEMM, then a
+  separate bias pass,
 
 each as GFLOP/s (2 * multiply-adds / time) and as a share of a 2048x2048 matmul of the same
 dtype timed in the same run. The target: float32 AlexNet conv1 ``forward`` >= 40 % of the
@@ -98,9 +99,13 @@ def kernel_parts(layer: Layer, dtype: npt.DTypeLike) -> dict[str, Callable[[], o
     built = columns()
 
     def textbook() -> npt.NDArray[Any]:
-        cols = np.ascontiguousarray(view).reshape(positions, per_neuron)
-        out: npt.NDArray[Any] = cols @ weights
-        out += bias
+        # From the layer's own (float64) arrays, cast inside the timer as `forward` does, so
+        # the two rows compare like with like.
+        x_cast = layer.x_padded.astype(dtype, copy=False)
+        w_cast = layer.weights.astype(dtype, copy=False).reshape(k, per_neuron).T  # (FFD, K)
+        cols = np.ascontiguousarray(windows(x_cast, g)).reshape(positions, per_neuron)
+        out: npt.NDArray[Any] = cols @ w_cast
+        out += layer.bias.astype(dtype, copy=False)
         return out.reshape(g.output_shape)
 
     return {
