@@ -18,6 +18,7 @@ DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8000
 # The Dockerfile sets this so a container's worker count is a run-time choice, not a rebuild.
 WORKERS_ENV = "CONVSCOPE_WORKERS"
+ENGINE_THREADS_ENV = "CONVSCOPE_ENGINE_THREADS"
 
 
 def package_version() -> str:
@@ -118,6 +119,24 @@ def build_parser(environ: Mapping[str, str] | None = None) -> argparse.ArgumentP
     return parser
 
 
+def engine_threads_env(workers: int, environ: Mapping[str, str], cores: int) -> dict[str, str]:
+    """``CONVSCOPE_ENGINE_THREADS`` for ``workers`` processes sharing ``cores``, unless set.
+
+    Each process splits a large convolution over its engine threads; several processes each
+    splitting over every core would run more threads than there are cores.
+
+    >>> engine_threads_env(2, {}, cores=8)
+    {'CONVSCOPE_ENGINE_THREADS': '4'}
+    >>> engine_threads_env(4, {}, cores=2), engine_threads_env(1, {}, cores=2)
+    ({'CONVSCOPE_ENGINE_THREADS': '1'}, {})
+    >>> engine_threads_env(4, {"CONVSCOPE_ENGINE_THREADS": "2"}, cores=2)
+    {}
+    """
+    if workers == 1 or ENGINE_THREADS_ENV in environ:
+        return {}
+    return {ENGINE_THREADS_ENV: str(max(1, cores // workers))}
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the ``convscope`` command line.
 
@@ -149,6 +168,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         # uvicorn would silently drop the workers; say so instead.
         parser.error("--reload runs a single process; drop --workers or --reload")
 
+    os.environ.update(engine_threads_env(args.workers, os.environ, os.cpu_count() or 1))
     # Imported here: uvicorn pulls in asyncio machinery that --help and --version do not need.
     import uvicorn
 

@@ -79,6 +79,12 @@ class Settings(BaseSettings):
         description="Origins allowed to embed the pages in a frame, comma-separated "
         "(`self` for this server's own); none by default (CSP frame-ancestors 'none').",
     )
+    engine_threads: int = Field(
+        0, ge=0,
+        description="Threads one large convolution is split over; BLAS itself then runs "
+        "single-threaded (engine/threads.py). 0: one per core; 1: every request on its own "
+        "thread (right when running as many worker processes as cores).",
+    )
     cors_origins: Origins = Field(
         (),
         description="Origins whose scripts may call the API cross-origin, comma-separated, "

@@ -18,6 +18,7 @@ from app.cli import package_version
 from app.config import Settings, get_settings
 from app.routers import api, docs, pages
 from app.routers import images as images_router
+from engine import threads
 
 STATIC = Path(__file__).parent / "static"
 
@@ -32,6 +33,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     'ConvScope'
     """
     settings = settings or get_settings()
+    # Process-wide (BLAS's thread count is): the server splits large convolutions over its
+    # own threads, which beat BLAS's on AlexNet-sized layers (benchmarks/bench_forward.py).
+    threads.use_engine_threads(settings.engine_threads or None)
     app = FastAPI(
         title="ConvScope",
         summary="The convolutional layer of the CS231n notes, computed and explained.",

@@ -8,9 +8,12 @@ Shapes (see ``docs/design.md``)::
     local     weights (H2, W2, K, Fh, Fw, D), bias (H2, W2, K)
     output    (H2, W2, K)
 
-The shared kernel is im2col + one GEMM. Where its time goes, for AlexNet conv1 in float32
+The shared kernel is im2col + GEMM. Where its time goes, for AlexNet conv1 in float32
 (``python -m benchmarks.bench_forward``): about a fifth in building the column matrix, the
-rest in BLAS. So the columns are built in the layout BLAS wants -- one C-contiguous
+rest in BLAS -- plus, when one thread builds the columns and BLAS's threads multiply them,
+the idle core during the copy and the columns crossing between cores (see
+``engine.threads``: with engine threads each core builds and multiplies its own rows). The
+columns are built in the layout BLAS wants -- one C-contiguous
 ``(positions, Fh*Fw*D + 1)`` matrix, filled by a single copy whose inner run is a whole
 contiguous filter row ``Fw*D`` -- and multiplied as ``(positions x FFD) @ (FFD x K)``, whose
 result already *is* the ``(H2, W2, K)`` output: no transpose, no copy of the output. The bias
@@ -27,16 +30,23 @@ import numpy as np
 import numpy.typing as npt
 from numpy.lib.stride_tricks import sliding_window_view
 
+from engine import threads
 from engine.errors import LayerError
 from engine.geometry import Geometry
 from engine.layer import Activation, Layer
 
 Array = npt.NDArray[np.floating[Any]]
 
-# Cap on the column matrix one GEMM sees. AlexNet conv1 in float64 needs 9 MB, so the
-# benchmarked layers run as one GEMM; a huge layer is cut into bands of output rows instead
-# of allocating gigabytes.
+# Cap on the column matrix one GEMM sees when BLAS threads it. AlexNet conv1 in float64 needs
+# 9 MB, so the benchmarked layers run as one GEMM; a huge layer is cut into bands of output
+# rows instead of allocating gigabytes.
 COLUMN_BYTES = 64 * 2**20
+# With engine threads: the column band each thread builds and multiplies at a time, sized to
+# stay in its core's cache (AlexNet conv1: 7 output rows; 0.5-1 MB bands timed best).
+BAND_BYTES = 2**20
+# Below this a layer runs on the calling thread alone: handing half of a small layer to
+# another thread costs more (~20-50 us) than it saves.
+PARALLEL_MULTIPLY_ADDS = 2**20
 
 
 @dataclass(frozen=True, eq=False)
@@ -149,22 +159,44 @@ def conv2d(x_padded: Array, weights: Array, bias: Array, geometry: Geometry) -> 
 
     out = np.empty((height * width, k), dtype)  # (H2*W2, K), viewed as (H2, W2, K) at the end
     row_bytes = width * (per_neuron + 1) * dtype.itemsize
-    band = max(1, min(height, COLUMN_BYTES // row_bytes))
-    columns = np.empty((band, width, per_neuron + 1), dtype)  # (band, W2, FFD + 1)
-    columns[..., per_neuron] = 1
-    for top in range(0, height, band):
-        rows = min(band, height - top)
+    workers = threads.engine_workers()
+    if workers > 1 and geometry.counts.multiply_adds >= PARALLEL_MULTIPLY_ADDS:
+        # Engine threads: each thread copies and multiplies its own output rows, in bands
+        # that stay in its core's cache (see engine.threads for why).
+        band = max(1, BAND_BYTES // row_bytes)
+        threads.run_parts(
+            lambda span: _rows_product(view, kernel, out, span, band),
+            threads.split_evenly(height, workers),
+        )
+    else:
+        # BLAS threads: one GEMM (or a few, for a huge layer) that BLAS spreads over the cores.
+        _rows_product(view, kernel, out, (0, height), max(1, COLUMN_BYTES // row_bytes))
+    return out.reshape(height, width, k)
+
+
+def _rows_product(view: Array, kernel: Array, out: Array, span: tuple[int, int], band: int) -> None:
+    """Output rows ``span`` of :func:`conv2d` into ``out``, ``band`` rows per GEMM.
+
+    ``view`` is the ``(H2, W2, Fh, Fw, D)`` windows, ``kernel`` the ``(FFD + 1, K)`` filters
+    with the bias row, ``out`` the ``(H2*W2, K)`` result.
+    """
+    top, bottom = span
+    width = view.shape[1]
+    per_neuron = kernel.shape[0] - 1
+    columns = np.empty((min(band, bottom - top), width, per_neuron + 1), kernel.dtype)
+    columns[..., per_neuron] = 1  # the ones column: the bias rides in the GEMM
+    for start in range(top, bottom, band):
+        rows = min(band, bottom - start)
         cols = columns[:rows]
         # One copy into the row-major (Fh, Fw, D) layout: for undilated filters each run of
         # Fw*D values is contiguous in x_padded as well, so the copy moves whole filter rows.
         target = cols[..., :per_neuron].reshape(rows, width, *view.shape[2:])  # a view
-        np.copyto(target, view[top : top + rows])
+        np.copyto(target, view[start : start + rows])
         np.matmul(
             cols.reshape(rows * width, per_neuron + 1),
             kernel,
-            out=out[top * width : (top + rows) * width],
+            out=out[start * width : (start + rows) * width],
         )
-    return out.reshape(height, width, k)
 
 
 def local2d(x_padded: Array, weights: Array, bias: Array, geometry: Geometry) -> Array:

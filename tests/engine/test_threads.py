@@ -1,0 +1,121 @@
+"""Engine threads: the row split gives the notes' numbers under every policy, and BLAS obeys it.
+
+The app turns engine threads on when it is built, so these tests pin the policy they test
+with ``threads.policy`` (which restores whatever was in force before).
+"""
+
+from __future__ import annotations
+
+import itertools
+import threading
+
+import numpy as np
+import pytest
+from engine_helpers import random_layer
+from threadpoolctl import threadpool_info
+
+from engine import conv, threads
+from engine.conv import forward, forward_naive
+from engine.geometry import LayerShape, Padding
+
+# Big enough to be split (>= PARALLEL_MULTIPLY_ADDS), small enough for the naive loops.
+SPLIT_SHAPES = [
+    LayerShape.square(31, 16, 24, 3, stride=1, padding=1),  # 31 rows over 2 or 3 threads
+    LayerShape.square(41, 8, 20, 5, stride=2),  # 19 rows
+    LayerShape(
+        35, 29, 6, 48, 7, 5, stride_h=3, stride_w=2, dilation_w=2,
+        padding=Padding(2, 1, 0, 3), fit="floor",
+    ),
+    LayerShape(3, 64, 64, 96, 3, 3),  # one output row: fewer rows than threads
+]
+POLICIES = [None, 1, 2, 3]  # None: BLAS threads; n: engine threads over n threads
+
+
+def blas_threads() -> set[int]:
+    return {lib["num_threads"] for lib in threadpool_info() if lib["user_api"] == "blas"}
+
+
+@pytest.mark.parametrize("workers", POLICIES)
+@pytest.mark.parametrize("index", range(len(SPLIT_SHAPES)))
+def test_forward_equals_the_notes_loops_under_every_policy(workers: int | None, index: int) -> None:
+    shape = SPLIT_SHAPES[index]
+    layer = random_layer(shape, seed=40 + index, seed_step=1)
+    assert layer.geometry.counts.multiply_adds >= conv.PARALLEL_MULTIPLY_ADDS
+    expected = forward_naive(layer).pre
+    with threads.policy(workers):
+        got64 = forward(layer).pre
+        got32 = forward(layer, np.float32).pre
+    np.testing.assert_allclose(got64, expected, rtol=1e-10, atol=1e-10)
+    assert got32.dtype == np.float32
+    np.testing.assert_allclose(got32, expected, rtol=1e-4, atol=1e-4)
+
+
+@pytest.mark.parametrize("band_bytes", [1, 3000, 10**9])
+def test_bands_of_any_height_cover_every_row_once(
+    monkeypatch: pytest.MonkeyPatch, band_bytes: int
+) -> None:
+    # BAND_BYTES=1 makes every band one row; 3000 bytes a few rows with a ragged last band;
+    # 10**9 one band per thread.
+    monkeypatch.setattr(conv, "BAND_BYTES", band_bytes)
+    layer = random_layer(SPLIT_SHAPES[1], seed=7, seed_step=1)
+    with threads.policy(2):
+        got = forward(layer).pre
+    np.testing.assert_allclose(got, forward_naive(layer).pre, rtol=1e-10, atol=1e-10)
+
+
+def test_engine_threads_make_blas_single_threaded_and_blas_threads_restore_it() -> None:
+    with threads.policy(None):
+        original = blas_threads()
+        with threads.policy(2):
+            assert blas_threads() == {1}
+            assert threads.engine_workers() == 2
+        assert blas_threads() == original
+        assert threads.engine_workers() == 1
+
+
+def test_large_layers_run_on_the_pool_and_small_ones_on_the_caller(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    seen: list[list[tuple[int, int]]] = []
+    real = threads.run_parts
+
+    def spy(work, parts):  # type: ignore[no-untyped-def]
+        seen.append(list(parts))
+        return real(work, parts)
+
+    monkeypatch.setattr(threads, "run_parts", spy)
+    with threads.policy(2):
+        forward(random_layer(SPLIT_SHAPES[0]))
+        forward(random_layer(LayerShape.square(7, 3, 2, 3, stride=2, padding=1)))
+    assert seen == [[(0, 16), (16, 31)]]  # the CS231n demo layer was not split
+
+
+def test_run_parts_runs_every_part_and_reraises_after_all_finish() -> None:
+    finished: list[int] = []
+    lock = threading.Lock()
+
+    def work(part: int) -> None:
+        if part == 1:
+            raise ValueError("part 1 failed")
+        with lock:
+            finished.append(part)
+
+    with threads.policy(3), pytest.raises(ValueError, match="part 1 failed"):
+        threads.run_parts(work, [0, 1, 2, 3])
+    assert sorted(finished) == [0, 2, 3]
+
+
+@pytest.mark.parametrize("count", [1, 2, 5, 55, 224])
+@pytest.mark.parametrize("parts", [1, 2, 3, 8])
+def test_split_evenly_tiles_the_range_in_near_equal_spans(count: int, parts: int) -> None:
+    spans = threads.split_evenly(count, parts)
+    assert spans[0][0] == 0 and spans[-1][1] == count
+    assert all(a[1] == b[0] for a, b in itertools.pairwise(spans))
+    sizes = [b - a for a, b in spans]
+    assert len(spans) == min(count, parts)
+    assert max(sizes) - min(sizes) <= 1
+
+
+def test_workers_below_one_are_refused() -> None:
+    with pytest.raises(ValueError, match="at least 1"):
+        threads.use_engine_threads(0)
