@@ -19,6 +19,8 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from engine import threads
+from engine.conv import forward
 from engine.conv import windows as _conv_windows
 from engine.errors import LayerError
 from engine.layer import Layer
@@ -63,17 +65,13 @@ def _windows(layer: Layer) -> Windows:
     return _conv_windows(layer.x_padded, layer.geometry)
 
 
-def _pre(layer: Layer, windows: Windows) -> FloatArray:
-    """Pre-activation output ``(H2, W2, K)``: every neuron's dot product plus its bias."""
-    spec = "ijabc,kabc->ijk" if layer.connectivity == "shared" else "ijabc,ijkabc->ijk"
-    pre: FloatArray = np.einsum(spec, windows, layer.weights, optimize=True) + layer.bias
-    return pre
+def _through_activation(layer: Layer, upstream: FloatArray) -> FloatArray:
+    """dL/d(pre): ReLU lets the gradient through where it let the value through.
 
-
-def _through_activation(layer: Layer, upstream: FloatArray, pre: FloatArray) -> FloatArray:
-    """dL/d(pre): ReLU lets the gradient through where it let the value through."""
+    The pre-activation is only needed (and only computed, by the forward kernel) for ReLU.
+    """
     if layer.activation == "relu":
-        return upstream * (pre > 0)
+        return upstream * (forward(layer).pre > 0)
     return upstream
 
 
@@ -118,15 +116,32 @@ def backward(layer: Layer, upstream: npt.ArrayLike) -> Gradients:
     g = layer.geometry
     up = _upstream(layer, upstream)  # (H2, W2, K)
     windows = _windows(layer)  # (H2, W2, Fh, Fw, D)
-    dpre = _through_activation(layer, up, _pre(layer, windows))  # (H2, W2, K)
+    dpre = _through_activation(layer, up)  # (H2, W2, K)
+    weights = layer.weights
     if layer.connectivity == "shared":
-        dw = np.einsum("ijk,ijabc->kabc", dpre, windows, optimize=True)  # (K, Fh, Fw, D)
         db = dpre.sum(axis=(0, 1))  # (K,)
-        dcols = np.einsum("ijk,kabc->ijabc", dpre, layer.weights, optimize=True)
+        contractions = {
+            "dw": lambda: np.einsum("ijk,ijabc->kabc", dpre, windows, optimize=True),
+            "dcols": lambda: np.einsum("ijk,kabc->ijabc", dpre, weights, optimize=True),
+        }
     else:
-        dw = np.einsum("ijk,ijabc->ijkabc", dpre, windows)  # (H2, W2, K, Fh, Fw, D)
         db = dpre.copy()  # (H2, W2, K)
-        dcols = np.einsum("ijk,ijkabc->ijabc", dpre, layer.weights, optimize=True)
+        contractions = {
+            "dw": lambda: np.einsum("ijk,ijabc->ijkabc", dpre, windows),  # (H2, W2, K, ...)
+            "dcols": lambda: np.einsum("ijk,ijkabc->ijabc", dpre, weights, optimize=True),
+        }
+    # Two independent GEMMs: under engine threads (engine/threads.py) they run side by side.
+    products: dict[str, FloatArray] = {}
+
+    def contract(name: str) -> None:
+        products[name] = contractions[name]()
+
+    if threads.worth_splitting(g.counts.multiply_adds):
+        threads.run_parts(contract, list(contractions))
+    else:
+        for name in contractions:
+            contract(name)
+    dw, dcols = products["dw"], products["dcols"]  # dw in the weights' shape
     # dcols: (H2, W2, Fh, Fw, D), the gradient of every window; scatter it tap by tap.
     s = g.shape
     h2, w2 = g.out_height, g.out_width

@@ -44,9 +44,6 @@ COLUMN_BYTES = 64 * 2**20
 # With engine threads: the column band each thread builds and multiplies at a time, sized to
 # stay in its core's cache (AlexNet conv1: 7 output rows; 0.5-1 MB bands timed best).
 BAND_BYTES = 2**20
-# Below this a layer runs on the calling thread alone: handing half of a small layer to
-# another thread costs more (~20-50 us) than it saves.
-PARALLEL_MULTIPLY_ADDS = 2**20
 
 
 @dataclass(frozen=True, eq=False)
@@ -160,7 +157,7 @@ def conv2d(x_padded: Array, weights: Array, bias: Array, geometry: Geometry) -> 
     out = np.empty((height * width, k), dtype)  # (H2*W2, K), viewed as (H2, W2, K) at the end
     row_bytes = width * (per_neuron + 1) * dtype.itemsize
     workers = threads.engine_workers()
-    if workers > 1 and geometry.counts.multiply_adds >= PARALLEL_MULTIPLY_ADDS:
+    if workers > 1 and threads.worth_splitting(geometry.counts.multiply_adds):
         # Engine threads: each thread copies and multiplies its own output rows, in bands
         # that stay in its core's cache (see engine.threads for why).
         band = max(1, BAND_BYTES // row_bytes)

@@ -31,6 +31,10 @@ from threadpoolctl import ThreadpoolController
 
 Part = TypeVar("Part")
 
+# Below this much work a kernel stays on the calling thread: handing part of a small layer to
+# another thread costs more (~20-50 us) than it saves.
+SPLIT_MULTIPLY_ADDS = 2**20
+
 _lock = threading.Lock()
 _workers = 1  # threads a large kernel splits its work over; 1 = BLAS's own threads decide
 _pool: ThreadPoolExecutor | None = None  # the workers beyond the calling thread
@@ -44,6 +48,15 @@ def engine_workers() -> int:
     1
     """
     return _workers
+
+
+def worth_splitting(multiply_adds: int) -> bool:
+    """Whether work of this size should be split over the engine threads (if they are on).
+
+    >>> worth_splitting(105_415_200), worth_splitting(2 * 3 * 3 * 3 * 3 * 3)  # AlexNet, demo
+    (True, False)
+    """
+    return multiply_adds >= SPLIT_MULTIPLY_ADDS
 
 
 def use_engine_threads(workers: int | None = None) -> int:

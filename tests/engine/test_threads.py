@@ -15,10 +15,12 @@ from engine_helpers import random_layer
 from threadpoolctl import threadpool_info
 
 from engine import conv, threads
+from engine.backward import backward, backward_naive
 from engine.conv import forward, forward_naive
 from engine.geometry import LayerShape, Padding
+from engine.layer import Connectivity
 
-# Big enough to be split (>= PARALLEL_MULTIPLY_ADDS), small enough for the naive loops.
+# Big enough to be split (>= threads.SPLIT_MULTIPLY_ADDS), small enough for the naive loops.
 SPLIT_SHAPES = [
     LayerShape.square(31, 16, 24, 3, stride=1, padding=1),  # 31 rows over 2 or 3 threads
     LayerShape.square(41, 8, 20, 5, stride=2),  # 19 rows
@@ -40,7 +42,7 @@ def blas_threads() -> set[int]:
 def test_forward_equals_the_notes_loops_under_every_policy(workers: int | None, index: int) -> None:
     shape = SPLIT_SHAPES[index]
     layer = random_layer(shape, seed=40 + index, seed_step=1)
-    assert layer.geometry.counts.multiply_adds >= conv.PARALLEL_MULTIPLY_ADDS
+    assert layer.geometry.counts.multiply_adds >= threads.SPLIT_MULTIPLY_ADDS
     expected = forward_naive(layer).pre
     with threads.policy(workers):
         got64 = forward(layer).pre
@@ -48,6 +50,24 @@ def test_forward_equals_the_notes_loops_under_every_policy(workers: int | None, 
     np.testing.assert_allclose(got64, expected, rtol=1e-10, atol=1e-10)
     assert got32.dtype == np.float32
     np.testing.assert_allclose(got32, expected, rtol=1e-4, atol=1e-4)
+
+
+@pytest.mark.parametrize("workers", POLICIES)
+@pytest.mark.parametrize("connectivity", ["shared", "local"])
+def test_backward_equals_the_notes_loops_under_every_policy(
+    workers: int | None, connectivity: Connectivity
+) -> None:
+    # ReLU, so the gradient is gated by the forward kernel's own (possibly split) output.
+    layer = random_layer(SPLIT_SHAPES[1], seed=3, connectivity=connectivity, activation="relu")
+    assert threads.worth_splitting(layer.geometry.counts.multiply_adds)
+    upstream = np.random.default_rng(5).standard_normal(layer.geometry.output_shape)
+    expected = backward_naive(layer, upstream)
+    with threads.policy(workers):
+        got = backward(layer, upstream)
+    for name in ("dx", "dw", "db"):
+        np.testing.assert_allclose(
+            getattr(got, name), getattr(expected, name), rtol=1e-9, atol=1e-9, err_msg=name
+        )
 
 
 @pytest.mark.parametrize("band_bytes", [1, 3000, 10**9])
