@@ -11,14 +11,14 @@ Shapes (see ``docs/design.md``)::
 The shared kernel is im2col + GEMM. Where its time goes, for AlexNet conv1 in float32
 (``python -m benchmarks.bench_forward``): about a fifth in building the column matrix, the
 rest in BLAS -- plus, when one thread builds the columns and BLAS's threads multiply them,
-the idle core during the copy and the columns crossing between cores (see
-``engine.threads``: with engine threads each core builds and multiplies its own rows). The
-columns are built in the layout BLAS wants -- one C-contiguous
-``(positions, Fh*Fw*D + 1)`` matrix, filled by a single copy whose inner run is a whole
-contiguous filter row ``Fw*D`` -- and multiplied as ``(positions x FFD) @ (FFD x K)``, whose
-result already *is* the ``(H2, W2, K)`` output: no transpose, no copy of the output. The bias
-rides in the GEMM as a column of ones, which saves a full pass over the output (for VGG
-conv1_1, FFD = 27, that pass costs as much as the multiply).
+the other core idling during the copy (see ``engine.threads``: with engine threads each
+thread builds and multiplies its own bands of rows). The columns are built in the layout
+BLAS wants -- one C-contiguous ``(positions, Fh*Fw*D + 1)`` matrix, filled by a single copy
+whose inner run is a whole contiguous filter row ``Fw*D`` -- and multiplied as
+``(positions x FFD) @ (FFD x K)``, whose result already *is* the ``(H2, W2, K)`` output: no
+transpose, no copy of the output. The bias rides in the GEMM as a column of ones, which saves
+a full pass over the output (for VGG conv1_1, FFD = 27, that pass costs as much as the
+multiply).
 """
 
 from __future__ import annotations
