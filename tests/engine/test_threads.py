@@ -190,3 +190,26 @@ def test_a_repeated_alexnet_forward_does_not_fault_its_memory_in_again() -> None
         capture_output=True, text=True, check=True, timeout=120, cwd=ROOT,
     )
     assert float(ran.stdout) < 100
+
+
+def test_concurrent_callers_each_get_their_own_layer_back() -> None:
+    # As in the server: several request threads share the engine's pool (and each has its own
+    # column buffer). Every caller must get exactly its own layer's output.
+    layers = [random_layer(SPLIT_SHAPES[i % 3], seed=60 + i, seed_step=1) for i in range(6)]
+    expected = [forward_naive(layer).pre for layer in layers]
+    got: dict[int, np.ndarray] = {}
+    start = threading.Barrier(len(layers))
+
+    def call(index: int) -> None:
+        start.wait()
+        for _ in range(5):
+            got[index] = forward(layers[index]).pre
+
+    with threads.policy(2):
+        callers = [threading.Thread(target=call, args=(i,)) for i in range(len(layers))]
+        for caller in callers:
+            caller.start()
+        for caller in callers:
+            caller.join()
+    for index, want in enumerate(expected):
+        np.testing.assert_allclose(got[index], want, rtol=1e-10, atol=1e-10)
