@@ -120,28 +120,16 @@ def backward(layer: Layer, upstream: npt.ArrayLike) -> Gradients:
     weights = layer.weights
     if layer.connectivity == "shared":
         db = dpre.sum(axis=(0, 1))  # (K,)
-        contractions = {
-            "dw": lambda: np.einsum("ijk,ijabc->kabc", dpre, windows, optimize=True),
-            "dcols": lambda: np.einsum("ijk,kabc->ijabc", dpre, weights, optimize=True),
-        }
+        dw_spec, dcols_spec = "ijk,ijabc->kabc", "ijk,kabc->ijabc"  # dw (K, Fh, Fw, D)
     else:
         db = dpre.copy()  # (H2, W2, K)
-        contractions = {
-            "dw": lambda: np.einsum("ijk,ijabc->ijkabc", dpre, windows),  # (H2, W2, K, ...)
-            "dcols": lambda: np.einsum("ijk,ijkabc->ijabc", dpre, weights, optimize=True),
-        }
+        dw_spec, dcols_spec = "ijk,ijabc->ijkabc", "ijk,ijkabc->ijabc"  # dw (H2, W2, K, ...)
     # Two independent GEMMs: under engine threads (engine/threads.py) they run side by side.
-    products: dict[str, FloatArray] = {}
-
-    def contract(name: str) -> None:
-        products[name] = contractions[name]()
-
-    if threads.worth_splitting(g.counts.multiply_adds):
-        threads.run_parts(contract, list(contractions))
-    else:
-        for name in contractions:
-            contract(name)
-    dw, dcols = products["dw"], products["dcols"]  # dw in the weights' shape
+    dw, dcols = threads.run_parts(
+        lambda operands: np.einsum(*operands, optimize=True),
+        [(dw_spec, dpre, windows), (dcols_spec, dpre, weights)],
+        multiply_adds=g.counts.multiply_adds,
+    )
     # dcols: (H2, W2, Fh, Fw, D), the gradient of every window; scatter it tap by tap. Depth
     # goes first in the accumulator so each strided add runs along whole rows of positions
     # instead of D-long runs (AlexNet conv1, D = 3: the scatter takes ~0.55x the time).

@@ -31,6 +31,7 @@ from typing import Any, TypeVar
 from threadpoolctl import ThreadpoolController
 
 Part = TypeVar("Part")
+Result = TypeVar("Result")
 
 # Below this much work a kernel stays on the calling thread: handing part of a small layer to
 # another thread costs more (~20-50 us) than it saves.
@@ -127,32 +128,39 @@ def policy(workers: int | None) -> Iterator[None]:
             use_blas_threads()
 
 
-def run_parts(work: Callable[[Part], object], parts: Sequence[Part]) -> None:
-    """``work(part)`` for every part: the first on the calling thread, the rest on the pool.
+def run_parts(
+    work: Callable[[Part], Result], parts: Sequence[Part], *, multiply_adds: int | None = None
+) -> list[Result]:
+    """``[work(part) for part in parts]``: the first part on the calling thread, the rest on
+    the pool when engine threads are on.
 
-    Returns when all are done; the first exception raised by any part is re-raised.
+    With ``multiply_adds`` (the size of the whole job) too small to be
+    :func:`worth_splitting`, everything runs on the calling thread. Returns when all parts
+    are done; the first exception raised by any part is re-raised.
 
-    >>> done = []
-    >>> run_parts(done.append, [1, 2, 3]); sorted(done)
-    [1, 2, 3]
+    >>> run_parts(lambda n: n * n, [1, 2, 3])
+    [1, 4, 9]
     """
     pool = _pool
-    if pool is None or len(parts) < 2:
-        for part in parts:
-            work(part)
-        return
+    small = multiply_adds is not None and not worth_splitting(multiply_adds)
+    if pool is None or len(parts) < 2 or small:
+        return [work(part) for part in parts]
     futures = [pool.submit(work, part) for part in parts[1:]]
+    results: list[Result] = []
     error: BaseException | None = None
     try:
-        work(parts[0])
+        results.append(work(parts[0]))
     except BaseException as exc:  # re-raised below, once the other parts have finished
         error = exc
     for future in futures:  # wait for every part: none may outlive the arrays it writes
         failure = future.exception()
         if error is None and failure is not None:
             error = failure
+        elif failure is None:
+            results.append(future.result())
     if error is not None:
         raise error
+    return results
 
 
 def split_evenly(count: int, parts: int) -> list[tuple[int, int]]:
