@@ -184,7 +184,7 @@ def run(rounds: int, burst: int, warmup: int) -> bool:
             for variant, call in kernel_parts(layer, dtype).items():
                 library[f"{case.name}|{variant}"] = call
             engine[f"{case.name}|threads"] = library[f"{case.name}|forward"]
-            for variant in (*kernel_parts_names(), "threads"):
+            for variant in (*variant_names(), "threads"):
                 flops[f"{case.name}|{variant}"] = 2 * layer.geometry.counts.multiply_adds
         alexnet = f"{CASES[0].name}|threads"
         start, before = time.perf_counter(), cpu_seconds()
@@ -234,8 +234,8 @@ def run(rounds: int, burst: int, warmup: int) -> bool:
     return met
 
 
-def kernel_parts_names() -> tuple[str, ...]:
-    """The variants :func:`kernel_parts` times, in table order."""
+def variant_names() -> tuple[str, ...]:
+    """Every variant in the table, in table order (:func:`kernel_parts` and ``threads``)."""
     return ("forward", "threads", "columns", "gemm", "textbook", "indexed")
 
 
@@ -245,7 +245,7 @@ def row_order(key: str) -> tuple[int, int]:
         return (-1, 0)
     layer_name, variant = key.split("|")
     cases = [case.name for case in CASES]
-    return (cases.index(layer_name), kernel_parts_names().index(variant))
+    return (cases.index(layer_name), variant_names().index(variant))
 
 
 # OpenBLAS's idle threads spin for ~0.1 s after their last GEMM before they sleep; switching
