@@ -149,7 +149,7 @@ class HealthResult(BaseModel):
 class PresetResult(BaseModel):
     name: str
     title: str
-    description: str = Field(description="a sentence of the CS231n notes, quoted")
+    description: str = Field(description="what the preset shows of the CS231n notes, in our words")
     choices: str = Field(description="what the preset chose where the notes leave it open")
     default_step: int = Field(description="the step (depth_slice order) a page opens at")
     layer: LayerSpec

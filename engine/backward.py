@@ -1,8 +1,9 @@
 """Backpropagation through a conv layer: dL/dx, dL/dW and dL/db from dL/d(output).
 
-The notes' point made computable: "every neuron in the volume will compute the gradient for its
-weights, but these gradients will be added up across each depth slice and only update a single
-set of weights per slice". :func:`weight_gradient_contribution` is one neuron's gradient,
+A point of the notes made computable: with shared weights each neuron has its own weight
+gradient, and a depth slice's filter gets the sum of its neurons' gradients
+(https://cs231n.github.io/convolutional-networks/#conv, parameter sharing).
+:func:`weight_gradient_contribution` is one neuron's gradient,
 :func:`weight_gradient_running` the sum so far over its depth slice, and :func:`backward` the
 whole layer at once.
 

@@ -1,8 +1,9 @@
 """Named banks of hand-made first-layer filters: edges, blurs, sharpening, colour blobs.
 
-The notes say first-layer filters learn to respond to "an edge of some orientation or a blotch
-of some color". These banks are the classic hand-made versions of both, shaped as the notes
-require: every filter is ``F x F x 3``, extending through the full depth of an RGB input.
+The notes say first-layer filters learn to fire on oriented edges and on patches of one colour
+(https://cs231n.github.io/convolutional-networks/#conv). These banks are the classic hand-made
+versions of both, shaped as the notes require: every filter is ``F x F x 3``, extending through
+the full depth of an RGB input.
 
 How a grey operator meets colour: its 2-D kernel is put on each channel times a luma weight,
 ``R/4 + G/2 + B/4`` (the luma of the YCoCg colour space, close to Rec. 601's 0.299/0.587/0.114).

@@ -1,7 +1,8 @@
 """Named layers: every configuration the CS231n notes talk about, ready to build.
 
-Each preset's ``description`` is a sentence of the notes quoted exactly, so the page can show
-what the notes say beside what the engine computes. Where the notes give numbers (the 1-D
+Each preset's ``description`` says in our own words which fact of the notes it shows, with the
+notes' numbers; every one of those facts is in the notes' Convolutional Layer section,
+https://cs231n.github.io/convolutional-networks/#conv. Where the notes give numbers (the 1-D
 example) the preset holds them; where they give only sizes, the values come from seeded fills
 (the same every time) and ``choices`` says what the preset picked that the notes leave open.
 """
@@ -37,7 +38,7 @@ class Preset:
 
     name: str
     title: str
-    description: str  # one sentence of the notes, quoted exactly
+    description: str  # the fact of the notes it shows, in our own words
     shape: LayerShape
     choices: str = ""  # what the preset chose where the notes leave it open
     x: tuple[float, ...] | None = None
@@ -99,46 +100,47 @@ _SEEDED_FLOATS = (
 )
 
 _ALL: tuple[Preset, ...] = (
-    _one_d(1, "This worked out so because our receptive fields were 3 and we used zero "
-              "padding of 1.", "[-2, 2, 1, 2, 1]"),
-    _one_d(2, "then the filters jump 2 pixels at a time as we slide them around.",
-           "[-2, 1, 1]"),
+    _one_d(1, "A 3-wide filter over a 5-wide input padded by 1 on each side gives 5 outputs: "
+              "the output is as wide as the input.", "[-2, 2, 1, 2, 1]"),
+    _one_d(2, "At stride 2 the filter moves 2 cells per output, so the same padded input gives "
+              "3 outputs instead of 5.", "[-2, 1, 1]"),
     Preset(
         name="seven-stride-1",
         title="7x7 input, 3x3 filter, stride 1, pad 0: 5x5 output",
-        description="For example for a 7×7 input and a 3×3 filter with stride 1 and pad 0 we "
-        "would get a 5×5 output.",
+        description="A 3x3 filter fits 5 times along each side of an unpadded 7x7 input at "
+        "stride 1: (7 - 3)/1 + 1 = 5.",
         shape=LayerShape.square(7, 1, 1, 3, stride=1, padding=0),
         choices=f"depth 1, one filter; {_SEEDED_INTEGERS}",
     ),
     Preset(
         name="seven-stride-2",
         title="7x7 input, 3x3 filter, stride 2, pad 0: 3x3 output",
-        description="With stride 2 we would get a 3×3 output.",
+        description="The same 7x7 input and 3x3 filter at stride 2 give 3x3: (7 - 3)/2 + 1 = 3.",
         shape=LayerShape.square(7, 1, 1, 3, stride=2, padding=0),
         choices=f"depth 1, one filter; {_SEEDED_INTEGERS}",
     ),
     Preset(
         name="ten-stride-2-invalid",
         title="W=10, F=3, S=2, P=0: (10 - 3 + 0)/2 + 1 = 4.5, invalid",
-        description="Therefore, this setting of the hyperparameters is considered to be invalid",
+        description="W=10, F=3, P=0 at stride 2 gives (10 - 3 + 0)/2 + 1 = 4.5 positions, not "
+        "a whole number, so the notes call this layer invalid.",
         shape=LayerShape.square(10, 1, 1, 3, stride=2, padding=0, fit="error"),
         choices=f"10x10x1, one filter; {_SEEDED_INTEGERS}",
     ),
     Preset(
         name="cs231n-demo",
         title="The notes' demo: 5x5x3 input, two 3x3x3 filters, stride 2, pad 1",
-        description="During the forward pass, we slide (more precisely, convolve) each filter "
-        "across the width and height of the input volume and compute dot products between the "
-        "entries of the filter and the input at any position.",
+        description="The notes' animated demo: each 3x3x3 filter moves over the padded input "
+        "two cells at a time, and every output number is the filter's dot product with the "
+        "input window under it, plus the bias.",
         shape=LayerShape.square(5, 3, 2, 3, stride=2, padding=1),
         choices=_SEEDED_INTEGERS,
     ),
     Preset(
         name="example-1",
         title="Example 1: 32x32x3 input, 5x5x3 filters: 75 weights each",
-        description="For example, suppose that the input volume has size [32x32x3], (e.g., an "
-        "RGB CIFAR-10 image).",
+        description="A 32x32x3 input (a CIFAR-10 sized colour image) with 5x5 filters: each "
+        "neuron sees a 5x5x3 window, 5*5*3 = 75 weights plus one bias.",
         shape=LayerShape.square(32, 3, 12, 5, stride=1, padding=2),
         choices=f"K=12 (the notes' 'e.g., 12 filters'), S=1, P=2 (keeps 32x32); {_SEEDED_FLOATS}",
         input_fill=INPUT_FLOATS, weight_fill=WEIGHT_FLOATS, bias_fill=BIAS_FLOATS,
@@ -146,7 +148,8 @@ _ALL: tuple[Preset, ...] = (
     Preset(
         name="example-2",
         title="Example 2: 16x16x20 input, 3x3x20 filters: 180 connections each",
-        description="Suppose an input volume had size [16x16x20].",
+        description="A 16x16x20 input with 3x3 filters: each neuron connects to 3*3*20 = 180 "
+        "inputs, local across width and height but through all 20 channels.",
         shape=LayerShape.square(16, 20, 5, 3, stride=1, padding=1),
         choices=f"K=5 (as in the notes' figure), S=1, P=1 (keeps 16x16); {_SEEDED_FLOATS}",
         input_fill=INPUT_FLOATS, weight_fill=WEIGHT_FLOATS, bias_fill=BIAS_FLOATS,
@@ -154,16 +157,16 @@ _ALL: tuple[Preset, ...] = (
     Preset(
         name="numpy-example",
         title="NumPy example: 11x11x4 input, F=5, S=2, P=0, two filters: 4x4x2",
-        description="The output volume would therefore have spatial size (11-5)/2+1 = 4, giving "
-        "a volume with width and height of 4.",
+        description="The notes' NumPy walk-through: an 11x11x4 input, 5x5x4 filters W0 and W1, "
+        "stride 2, no padding, so each activation map is (11 - 5)/2 + 1 = 4 wide and tall.",
         shape=LayerShape.square(11, 4, 2, 5, stride=2, padding=0),
         choices=f"K=2 (the notes' W0 and W1); {_SEEDED_INTEGERS}",
     ),
     Preset(
         name="alexnet-conv1",
         title="AlexNet conv1: 227x227x3, 96 filters of 11x11x3, stride 4: 55x55x96",
-        description="The Krizhevsky et al. architecture that won the ImageNet challenge in 2012 "
-        "accepted images of size [227x227x3].",
+        description="AlexNet's first layer (ImageNet 2012 winner): 227x227x3 images, 96 "
+        "filters of 11x11x3 at stride 4 with no padding, (227 - 11)/4 + 1 = 55, so 55x55x96.",
         shape=LayerShape.square(227, 3, 96, 11, stride=4, padding=0),
         choices=_SEEDED_FLOATS,
         input_fill=INPUT_FLOATS, weight_fill=WEIGHT_FLOATS, bias_fill=BIAS_FLOATS,
@@ -171,8 +174,8 @@ _ALL: tuple[Preset, ...] = (
     Preset(
         name="alexnet-224",
         title="AlexNet as the paper states it: 224x224x3 does not fit (54.25)",
-        description="My own best guess is that Alex used zero-padding of three extra pixels "
-        "that he does not mention in the paper.",
+        description="The AlexNet paper says 224x224 inputs, but (224 - 11)/4 + 1 = 54.25 is not "
+        "whole; the notes suspect 3 pixels of padding the paper leaves out.",
         shape=LayerShape.square(224, 3, 96, 11, stride=4, padding=0, fit="error"),
         choices=f"refused under fit='error'; fit='pad' adds the 3 pixels; {_SEEDED_FLOATS}",
         input_fill=INPUT_FLOATS, weight_fill=WEIGHT_FLOATS, bias_fill=BIAS_FLOATS,
@@ -180,7 +183,8 @@ _ALL: tuple[Preset, ...] = (
     Preset(
         name="common-3-1-1",
         title="The common setting F=3, S=1, P=1: 8x8x3 keeps its size",
-        description="A common setting of the hyperparameters is F=3,S=1,P=1.",
+        description="F=3, S=1, P=1 is a setting the notes call common: it keeps the input's "
+        "width and height.",
         shape=LayerShape.square(8, 3, 2, 3, stride=1, padding=1),
         choices=f"8x8x3 input, two filters; {_SEEDED_INTEGERS}",
     ),

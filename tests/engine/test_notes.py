@@ -1,6 +1,8 @@
 """Every number of the CS231n conv-layer notes, reproduced through the engine.
 
-Each test quotes the sentence it checks; the expected values are the notes' own numbers.
+Each test names the fact it checks in our own words; the expected values are the notes' own
+numbers, all from the notes' Convolutional Layer section:
+https://cs231n.github.io/convolutional-networks/#conv
 """
 
 from __future__ import annotations
@@ -20,14 +22,13 @@ from engine.tensors import Fill
 
 
 def test_typical_first_layer_filter_is_5x5x3() -> None:
-    # "a typical filter on a first layer of a ConvNet might have size 5x5x3"
+    # The notes' typical first-layer filter: 5 wide, 5 tall, 3 colour channels deep.
     layer = build_preset("example-1")
     assert layer.weights.shape[1:] == (5, 5, 3)
 
 
 def test_seven_by_seven_input_gives_5x5_at_stride_1_and_3x3_at_stride_2() -> None:
-    # "for a 7×7 input and a 3×3 filter with stride 1 and pad 0 we would get a 5×5 output.
-    #  With stride 2 we would get a 3×3 output."
+    # 7x7 input, 3x3 filter, no padding: 5x5 at stride 1, 3x3 at stride 2.
     assert resolve(LayerShape.square(7, 1, 1, 3, stride=1)).output_shape[:2] == (5, 5)
     assert resolve(LayerShape.square(7, 1, 1, 3, stride=2)).output_shape[:2] == (3, 3)
     assert forward(build_preset("seven-stride-1")).post.shape == (5, 5, 1)
@@ -43,9 +44,7 @@ def test_one_d_example_outputs_by_hand() -> None:
 
 
 def test_zero_padding_of_1_keeps_the_1d_example_at_5_and_without_it_gives_3() -> None:
-    # "the input dimension was 5 and the output dimension was equal: also 5 ...
-    #  If there was no zero-padding used, then the output volume would have had spatial
-    #  dimension of only 3"
+    # The 1-D figure: with padding 1 the 5-wide input gives 5 outputs; unpadded, only 3.
     padded = PRESETS["one-d-stride-1"].shape
     assert resolve(padded).out_width == 5
     assert resolve(replace(padded, padding=Padding())).out_width == 3
@@ -54,26 +53,25 @@ def test_zero_padding_of_1_keeps_the_1d_example_at_5_and_without_it_gives_3() ->
 @pytest.mark.parametrize("f", [3, 5, 7])
 @pytest.mark.parametrize("w", [7, 12, 32])
 def test_padding_f_minus_1_over_2_at_stride_1_preserves_size(f: int, w: int) -> None:
-    # "setting zero padding to be P=(F−1)/2 when the stride is S=1 ensures that the input
-    #  volume and output volume will have the same size spatially"
+    # At S=1, P=(F-1)/2 keeps the output as wide and tall as the input.
     geometry = resolve(LayerShape.square(w, 3, 4, f, stride=1, padding=(f - 1) // 2))
     assert geometry.output_shape == (w, w, 4)
 
 
 def test_common_setting_f3_s1_p1_preserves_size() -> None:
-    # "A common setting of the hyperparameters is F=3,S=1,P=1."
+    # F=3, S=1, P=1: the setting the notes call common (it keeps the size).
     layer = build_preset("common-3-1-1")
     assert forward(layer).post.shape[:2] == layer.x.shape[:2]
 
 
 def test_w10_f3_s2_p0_is_refused_as_4_5() -> None:
-    # "(W−F+2P)/S+1=(10−3+0)/2+1=4.5, i.e., not an integer ... considered to be invalid"
+    # W=10, F=3, P=0, S=2: (10-3+0)/2+1 = 4.5 is not whole, so the notes call it invalid.
     with pytest.raises(GeometryError) as caught:
         resolve(LayerShape.square(10, 1, 1, 3, stride=2, padding=0))
     assert caught.value.field == "stride"
     assert "(10 - 3 + 2*0)/2 + 1 = 4.5 is not an integer" in caught.value.reason
-    # "a ConvNet library could throw an exception or zero pad the rest to make it fit, or
-    #  crop the input to make it fit": the other two policies.
+    # The notes list three ways a library may react: refuse, pad up to a fit, or crop
+    # down to one. These are the other two.
     padded = resolve(LayerShape.square(10, 1, 1, 3, stride=2, fit="pad"))
     cropped = resolve(LayerShape.square(10, 1, 1, 3, stride=2, fit="floor"))
     assert (padded.out_width, padded.width.extra_padding) == (5, 1)
@@ -81,17 +79,15 @@ def test_w10_f3_s2_p0_is_refused_as_4_5() -> None:
 
 
 def test_alexnet_conv1_is_55x55x96() -> None:
-    # "Since (227 – 11)/4 + 1 = 55, and since the Conv layer had a depth of K=96, the Conv
-    #  layer output volume had size [55x55x96]."
+    # AlexNet conv1: (227 - 11)/4 + 1 = 55 and K=96 filters, so the output is 55x55x96.
     geometry = resolve(LayerShape.square(227, 3, 96, 11, stride=4, padding=0))
     assert geometry.width.arithmetic == "(227 - 11 + 2*0)/4 + 1 = 55"
     assert geometry.output_shape == (55, 55, 96)
 
 
 def test_alexnet_neurons_look_at_11x11x3_regions_shared_by_a_depth_column() -> None:
-    # "Each of the 55*55*96 neurons in this volume was connected to a region of size
-    #  [11x11x3] ... all 96 neurons in each depth column are connected to the same
-    #  [11x11x3] region of the input, but of course with different weights."
+    # Every one of the 55*55*96 neurons sees an 11x11x3 window; the 96 neurons of one depth
+    # column share that window and differ only in their filter.
     layer = build_preset("alexnet-conv1")
     fields = windows(layer.x_padded, layer.geometry)
     assert fields.shape == (55, 55, 11, 11, 3)
@@ -103,9 +99,9 @@ def test_alexnet_neurons_look_at_11x11x3_regions_shared_by_a_depth_column() -> N
 
 
 def test_alexnet_parameter_counts_with_and_without_sharing() -> None:
-    # "55*55*96 = 290,400 neurons ... each has 11*11*3 = 363 weights and 1 bias ...
-    #  290400 * 364 = 105,705,600 parameters ... 96*11*11*3 = 34,848 unique weights, or
-    #  34,944 parameters (+96 biases)"
+    # Unshared: 290,400 neurons (55*55*96) with 363 weights (11*11*3) and a bias each,
+    # 290400 * 364 = 105,705,600 parameters. Shared: 96*11*11*3 = 34,848 weights plus 96
+    # biases, 34,944 parameters.
     counts = build_preset("alexnet-conv1").geometry.counts
     assert counts.neurons == 290_400
     assert counts.weights_per_neuron == 363
@@ -115,15 +111,15 @@ def test_alexnet_parameter_counts_with_and_without_sharing() -> None:
 
 
 def test_alexnet_depth_slices_are_55x55() -> None:
-    # "a volume of size [55x55x96] has 96 depth slices, each of size [55×55]"
+    # A 55x55x96 output holds 96 depth slices of 55x55 each.
     output = forward(build_preset("alexnet-conv1")).post
     assert output.shape[2] == 96
     assert output[:, :, 0].shape == (55, 55)
 
 
 def test_alexnet_224_is_not_an_integer_and_three_extra_pixels_fix_it() -> None:
-    # "(224 – 11)/4 + 1 is quite clearly not an integer ... Alex used zero-padding of three
-    #  extra pixels"
+    # The paper's 224 gives (224 - 11)/4 + 1 = 54.25, not whole; the notes guess 3 unmentioned
+    # pixels of padding, which make it 55.
     with pytest.raises(GeometryError) as caught:
         build_preset("alexnet-224")
     assert "(224 - 11 + 2*0)/4 + 1 = 54.25 is not an integer" in caught.value.reason
@@ -135,7 +131,7 @@ def test_alexnet_224_is_not_an_integer_and_three_extra_pixels_fix_it() -> None:
 
 
 def test_example_1_has_75_weights_and_1_bias_per_neuron() -> None:
-    # "5*5*3 = 75 weights (and +1 bias parameter)"
+    # Example 1: a 5x5 filter on 3 channels, 5*5*3 = 75 weights and one bias per neuron.
     layer = build_preset("example-1")
     assert layer.geometry.counts.weights_per_neuron == 75
     assert layer.weights[0].size == 75 and layer.bias[:1].size == 1
@@ -144,29 +140,29 @@ def test_example_1_has_75_weights_and_1_bias_per_neuron() -> None:
 
 
 def test_example_2_has_180_connections_per_neuron() -> None:
-    # "3*3*20 = 180 connections to the input volume"
+    # Example 2: a 3x3 filter on 20 channels, 3*3*20 = 180 inputs per neuron.
     layer = build_preset("example-2")
     assert layer.geometry.counts.weights_per_neuron == 180
     assert layer.weights.shape[1:] == (3, 3, 20)
 
 
 def test_numpy_example_is_4x4_and_its_expressions_hold() -> None:
-    # "The output volume would therefore have spatial size (11-5)/2+1 = 4"
+    # The NumPy walk-through: 11x11x4 input, F=5, S=2, P=0, (11 - 5)/2 + 1 = 4.
     layer = build_preset("numpy-example")
     V = forward(layer).post
     assert V.shape == (4, 4, 2)
     X = layer.x  # P=0, so X is also the padded input
     W0, W1 = layer.weights
     b0, b1 = layer.bias
-    # The notes' lines, verbatim.
+    # The notes' V[...] = np.sum(...) lines (the code, not prose).
     assert_notes_numpy_expressions(V, X, W0, W1, b0, b1)
-    # "W0 is assumed to be of shape W0.shape: (5,5,4)"
+    # Each filter, W0 among them, is 5x5x4.
     assert W0.shape == (5, 5, 4)
 
 
 def test_summary_formulas_hold_for_every_valid_preset() -> None:
-    # "W2=(W1−F+2P)/S+1, H2=(H1−F+2P)/S+1, D2=K ... F⋅F⋅D1 weights per filter, for a total
-    #  of (F⋅F⋅D1)⋅K weights and K biases"
+    # The notes' summary: W2=(W1-F+2P)/S+1, H2 likewise, D2=K; F*F*D1 weights per filter,
+    # (F*F*D1)*K weights and K biases in all.
     for preset in PRESETS.values():
         s = preset.shape
         if not s.padding.is_symmetric or s.stride_h != s.stride_w:
@@ -185,11 +181,10 @@ def test_summary_formulas_hold_for_every_valid_preset() -> None:
 
 
 def test_depth_slice_gradients_are_added_up_into_one_filter() -> None:
-    # "every neuron in the volume will compute the gradient for its weights, but these
-    #  gradients will be added up across each depth slice and only update a single set of
-    #  weights per slice": a locally connected layer whose every neuron holds the shared
-    #  filter computes per-neuron gradients; summed over each depth slice they are the
-    #  shared layer's.
+    # With shared weights, the weight gradient of a depth slice's filter is the sum of the
+    # gradients its neurons would get each on their own. A locally connected layer whose
+    # every neuron holds the shared filter computes those per-neuron gradients; summed over
+    # each depth slice they are the shared layer's.
     shared = build_layer(
         LayerShape.square(5, 3, 2, 3, stride=2, padding=1),
         input_fill=Fill("normal", seed=1), weight_fill=Fill("normal", seed=1),
