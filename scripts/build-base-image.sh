@@ -3,21 +3,26 @@
 #
 #   scripts/build-base-image.sh            # skip if present, else pull, else build it locally
 #   BASE_IMAGE=... FORCE_LOCAL=1 scripts/build-base-image.sh
+#   scripts/build-base-image.sh --mirrors  # print the Debian mirrors it would use, and stop
 #
 # Where the registry answers, this is a plain `podman pull`. Where no registry is reachable
 # (this project's CI), the image is built from Debian bookworm, whose python3 is 3.11, with
-# debootstrap from Debian's own mirror and imported under the same name, so the Dockerfile's
+# debootstrap and imported under the same name, so the Dockerfile's
 # `FROM python:3.11-slim` is left alone and still means the official image wherever Docker
 # Hub is reachable. The stand-in provides what the Dockerfile relies on, the way the official
 # image does: `python` and `python3` (3.11) on PATH, `python3 -m venv` with pip inside,
 # `useradd`, CA certificates, a UTF-8 locale and `pip` for the system interpreter.
 # Needs root (debootstrap chroots), podman and debootstrap; installs the last two from apt
 # when it is root and they are missing.
+#
+# The Debian mirror is the one this machine's apt already uses (its sources files, one-line
+# or deb822), so the build goes wherever apt goes here and no host name is written in the
+# project; MIRROR= (and SECURITY_MIRROR=) override it. APT_ETC (/etc/apt) is where to look.
 set -euo pipefail
 
 BASE_IMAGE=${BASE_IMAGE:-docker.io/library/python:3.11-slim}
 SUITE=${SUITE:-bookworm}
-MIRROR=${MIRROR:-http://deb.debian.org/debian}
+APT_ETC=${APT_ETC:-/etc/apt}
 PULL_TIMEOUT=${PULL_TIMEOUT:-60}
 DEBOOTSTRAP_TIMEOUT=${DEBOOTSTRAP_TIMEOUT:-900}
 FORCE_LOCAL=${FORCE_LOCAL:-0}
@@ -25,6 +30,38 @@ PODMAN=${PODMAN:-podman}
 
 log() { printf '== base image: %s\n' "$*"; }
 die() { printf '*** base image: %s\n' "$*" >&2; exit 1; }
+
+# The first archive URI in apt's sources whose path ends in /$1 (a dated snapshot path after
+# it allowed), without its trailing slash. Commented lines are skipped; deb822 URIs: lines
+# and one-line `deb [options] URI suite ...` entries both count.
+apt_archive() {
+    local sources=()
+    [ -f "$APT_ETC/sources.list" ] && sources+=("$APT_ETC/sources.list")
+    for f in "$APT_ETC"/sources.list.d/*.list "$APT_ETC"/sources.list.d/*.sources; do
+        [ -f "$f" ] && sources+=("$f")
+    done
+    [ "${#sources[@]}" -gt 0 ] || return 0
+    awk '
+        /^[[:space:]]*#/ { next }
+        /^[[:space:]]*(deb|URIs:)[[:space:]]/ {
+            for (i = 2; i <= NF; i++) if ($i ~ /^[a-z][a-z0-9+.-]*:\/\//) print $i
+        }
+    ' "${sources[@]}" | sed 's:/*$::' | grep -E "/$1(/[0-9]{8}T[0-9]{6}Z)?\$" | head -n 1 || true
+}
+
+mirrors() {
+    MIRROR=${MIRROR:-$(apt_archive debian)}
+    [ -n "$MIRROR" ] || die "no Debian archive (a URI ending in /debian) in $APT_ETC's sources: set MIRROR="
+    SECURITY_MIRROR=${SECURITY_MIRROR:-$(apt_archive debian-security)}
+    # Else the security archive beside the main one, as Debian's mirrors lay them out.
+    SECURITY_MIRROR=${SECURITY_MIRROR:-$(sed -E 's:/debian(/[0-9]{8}T[0-9]{6}Z)?$:/debian-security\1:' <<<"$MIRROR")}
+}
+
+if [ "${1:-}" = --mirrors ]; then
+    mirrors
+    printf 'MIRROR=%s\nSECURITY_MIRROR=%s\n' "$MIRROR" "$SECURITY_MIRROR"
+    exit 0
+fi
 
 apt_install() {
     export DEBIAN_FRONTEND=noninteractive
@@ -51,6 +88,7 @@ if [ "$FORCE_LOCAL" != 1 ]; then
 fi
 
 [ "$(id -u)" = 0 ] || die "debootstrap needs root to build $BASE_IMAGE"
+mirrors
 command -v debootstrap >/dev/null 2>&1 || apt_install debootstrap
 
 work=$(mktemp -d /var/tmp/convscope-base.XXXXXX)
@@ -91,7 +129,7 @@ done
 cat >"$rootfs/etc/apt/sources.list" <<EOF
 deb $MIRROR $SUITE main
 deb $MIRROR $SUITE-updates main
-deb http://deb.debian.org/debian-security $SUITE-security main
+deb $SECURITY_MIRROR $SUITE-security main
 EOF
 cat >"$rootfs/etc/dpkg/dpkg.cfg.d/docker-slim" <<'EOF'
 path-exclude /usr/share/doc/*
