@@ -17,11 +17,11 @@ from engine.geometry import Geometry, LayerShape
 from engine.layer import bias_shape, weight_shape
 
 # Work units are roughly nanoseconds of one core: a multiply-add or an array element is ~1.
-# Writing a number into a JSON answer costs far more (orjson + the socket): a 37.7M-number
-# forward answer took 16 s, ~400 ns a number; an inverse-map tap ~10 us (1,050,625 taps:
-# 8.3 s for the engine to list them as objects, 1.7 s to write them). Without these weights a
-# request with a tiny output but a huge padded input, or a wide dilated filter's inverse map,
-# was "cheap" by multiply-adds and then spent seconds on its answer.
+# Writing a number into a JSON answer costs far more (orjson + the socket), and an inverse-map
+# tap more again (the engine lists it as an object, then it is written); the two weights are
+# those measured costs in the same units (the figures are in benchmarks/README.md).
+# Without them a request with a tiny output but a huge padded input, or a wide dilated
+# filter's inverse map, was "cheap" by multiply-adds and then spent seconds on its answer.
 WRITE_COST = 400
 TAP_COST = 10_000
 

@@ -13,8 +13,8 @@ class LayerCache:
     """Recently built layers whose arrays all come from fills, keyed by their spec.
 
     The page asks for one step at a time of the same layer: rebuilding AlexNet conv1 (three
-    seeded fills, 190,000 numbers) was ~3 ms of a ~5 ms single-step request, so a server
-    that rebuilt it answered steps at a third of its health rate. A fill is a pure function
+    seeded fills, 190,000 numbers) was most of a single-step request, so a server that
+    rebuilt it answered steps at a fraction of health's rate. A fill is a pure function
     of the spec, so the layer can be reused; its arrays are made read-only first, so no
     request can change what another sees. Specs with explicit values are not cached (their
     key would be the values themselves). Bounded by elements held, not by entries, and

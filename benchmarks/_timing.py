@@ -51,9 +51,9 @@ def round_times(
     round of all of them rather than every repeat of one. Within its turn a call first runs
     ``warmup`` times untimed, so it is timed in the steady state a caller repeating it sees
     (its arrays in cache), not in the state the previous call left behind: after a 2048^2
-    matmul has streamed 48 MB through the caches, the first conv that follows pays ~0.4 ms
-    of misses that no request in the server pays. The minimum is kept because noise only
-    ever adds time.
+    matmul has streamed 48 MB through the caches, the first conv that follows pays cache
+    misses that no request in the server pays (the ``cold`` row shows how much). The minimum
+    is kept because noise only ever adds time.
 
     >>> times = round_times({"a": lambda: None, "b": lambda: None}, rounds=3, warmup=1)
     >>> sorted(times), len(times["a"])

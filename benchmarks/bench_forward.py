@@ -256,9 +256,9 @@ SETTLE_SECONDS = 0.2
 def engine_threads_settled() -> None:
     """Switch to engine threads and wait until BLAS's idle threads have gone to sleep.
 
-    The wait spins rather than sleeps: on this VM a forward right after a 0.2 s sleep ran ~7 %
-    slower (median of 20 bursts) than one right after other work, and the library variants
-    never sleep before their turn.
+    The wait spins rather than sleeps: a forward right after a sleep ran measurably slower
+    than one right after other work (benchmarks/README.md), and the library variants never
+    sleep before their turn.
     """
     threads.use_engine_threads()
     deadline = time.perf_counter() + SETTLE_SECONDS

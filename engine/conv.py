@@ -182,8 +182,8 @@ def _column_buffer(shape: tuple[int, int, int], dtype: np.dtype[Any]) -> Array:
 
     A buffer of up to ``WORKSPACE_BYTES`` is kept per thread and reused by the next call:
     allocating it afresh let glibc hand the memory back to the OS between calls, and then
-    every call faulted its pages in again (AlexNet conv1 under engine threads: ~540 page
-    faults, 3.0 instead of 1.8 ms). Callers never hold it past their own call.
+    every call faulted its pages in again, which on AlexNet conv1 cost more time than the
+    copy itself (benchmarks/README.md). Callers never hold it past their own call.
     """
     nbytes = math.prod(shape) * dtype.itemsize
     if nbytes > WORKSPACE_BYTES:

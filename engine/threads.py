@@ -8,14 +8,13 @@ Two policies, one process-wide switch:
   single-threaded and a large kernel splits its output rows into one part per core, each part
   built *and* multiplied by the same thread.
 
-Why the second exists (``python -m benchmarks.bench_forward``): for AlexNet conv1 in float32
-the GEMM alone runs at ~90 % of the machine's matmul peak, the whole forward at 47-64 %: one
-thread copies the 4.4 MB column matrix while the other core idles, then BLAS's threads
-multiply columns that one core has just written. With each thread building and multiplying
-its own bands of rows, both cores copy and the bands stay in the cache of the core that uses
-them. Timed in one process with the two policies taking turns, engine threads take 0.83x the
-time on AlexNet conv1 and 0.69x on VGG conv1_1. It is process-wide because BLAS's thread
-count is.
+Why the second exists (``python -m benchmarks.bench_forward``; figures in
+benchmarks/README.md): for AlexNet conv1 in float32 the GEMM alone runs near the machine's
+matmul peak but the whole forward well below it: one thread copies the 4.4 MB column matrix
+while the other core idles, then BLAS's threads multiply columns that one core has just
+written. With each thread building and multiplying its own bands of rows, both cores copy and
+the bands stay in the cache of the core that uses them. It is process-wide because BLAS's
+thread count is.
 """
 
 from __future__ import annotations
@@ -34,7 +33,7 @@ Part = TypeVar("Part")
 Result = TypeVar("Result")
 
 # Below this much work a kernel stays on the calling thread: handing part of a small layer to
-# another thread costs more (~20-50 us) than it saves.
+# another thread costs more than it saves.
 SPLIT_MULTIPLY_ADDS = 2**20
 
 _lock = threading.Lock()
