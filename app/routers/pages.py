@@ -13,8 +13,26 @@ from fastapi.templating import Jinja2Templates
 
 # Resolved from this file, not the working directory, so an installed package finds them.
 TEMPLATES_DIR = Path(__file__).resolve().parent.parent / "templates"
+STATIC_DIR = Path(__file__).resolve().parent.parent / "static"  # served at /static
 
 templates = Jinja2Templates(directory=str(TEMPLATES_DIR))
+
+
+def module_urls(static_dir: Path = STATIC_DIR) -> list[str]:
+    """The URL of every page module under ``js/`` but ``main.js``, which the page loads itself.
+
+    The page preloads all of them at once rather than import by import (its first render
+    waits on the last one), so the list is read from the files, never written by hand.
+    """
+    return [
+        f"/static/{path.relative_to(static_dir).as_posix()}"
+        for path in sorted((static_dir / "js").rglob("*.js"))
+        if path != static_dir / "js" / "main.js"
+    ]
+
+
+# Read once at start: the modules only change with a new release.
+MODULE_URLS = module_urls()
 
 router = APIRouter(tags=["pages"])
 
@@ -22,4 +40,6 @@ router = APIRouter(tags=["pages"])
 @router.get("/", response_class=HTMLResponse, include_in_schema=False)
 def index(request: Request) -> HTMLResponse:
     """The animated conv layer: controls, geometry, volumes, arithmetic and transport."""
-    return templates.TemplateResponse(request, "index.html", {"title": "ConvScope"})
+    return templates.TemplateResponse(
+        request, "index.html", {"title": "ConvScope", "modules": MODULE_URLS}
+    )

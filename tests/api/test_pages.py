@@ -1,0 +1,39 @@
+"""The page's shell: its module preload list is the page's modules on disk."""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+
+from fastapi.testclient import TestClient
+
+from app.routers.pages import module_urls
+
+JS = Path(__file__).resolve().parents[2] / "app" / "static" / "js"
+
+
+def test_the_page_preloads_every_module_on_disk_but_its_entry_point(client: TestClient) -> None:
+    on_disk = {
+        "/static/js/" + os.path.relpath(os.path.join(folder, name), JS).replace(os.sep, "/")
+        for folder, _, names in os.walk(JS)
+        for name in names
+        if name.endswith(".js")
+    }
+    page = client.get("/")
+    assert page.status_code == 200
+    preloaded = re.findall(r'<link rel="modulepreload" href="([^"]+)">', page.text)
+    assert len(preloaded) == len(set(preloaded))
+    assert set(preloaded) == on_disk - {"/static/js/main.js"}
+    # The two the hand-written list once missed.
+    assert {"/static/js/images.js", "/static/js/render/gallery.js"} <= set(preloaded)
+    assert '<script type="module" src="/static/js/main.js"></script>' in page.text
+    for url in preloaded:
+        assert client.get(url).status_code == 200, url
+
+
+def test_module_urls_follows_the_files(tmp_path: Path) -> None:
+    (tmp_path / "js" / "render").mkdir(parents=True)
+    for name in ("main.js", "b.js", "render/a.js", "render/notes.txt"):
+        (tmp_path / "js" / name).write_text("")
+    assert module_urls(tmp_path) == ["/static/js/b.js", "/static/js/render/a.js"]
