@@ -18,8 +18,7 @@ function domView(container, model, onCell) {
   const { filters, bias, conn, wMaxAbs } = model;
   const local = conn === "local";
   const [k, fh, fw, depth] = filters.shape.slice(local ? 2 : 0);
-  const canvas = false;
-  const cell = canvas ? Math.max(2, Math.min(6, Math.floor(60 / fw))) : Math.max(16, Math.min(30, Math.floor(120 / fw)));
+  const cell = Math.max(16, Math.min(30, Math.floor(120 / fw)));
   const rows = [];
   for (let f = 0; f < k; f += 1) {
     const row = el("div", "filter");
@@ -30,7 +29,7 @@ function domView(container, model, onCell) {
     const grids = [];
     for (let ch = 0; ch < depth; ch += 1) {
       grids.push(createGrid(row, {
-        rows: fh, cols: fw, cell, canvas,
+        rows: fh, cols: fw, cell,
         label: `Filter ${f} depth slice ${ch}`,
         onCell: (type, r, c) => onCell(type, f, r, c, ch),
       }));

@@ -3,31 +3,27 @@
 import { clear, el, qs, thousands } from "../dom.js";
 
 /**
- * Draw `answer` (the /api/geometry reply). `onSuggestion(suggestion)` is called when a
- * suggestion button is pressed; this function itself changes nothing.
+ * Draw `answer` (the /api/geometry reply: `height`/`width` null only when the layer is invalid
+ * before any axis is worked out, `error` a {field, message} or null). `onSuggestion(suggestion)`
+ * is called when a suggestion button is pressed; this function itself changes nothing.
  */
 export function renderGeometry(answer, onSuggestion) {
   const bar = qs("#geometry-bar");
-  const axes = answer.axes ?? answer;
-  const fits = Boolean(answer.valid !== false && answer.fits !== false);
-  bar.dataset.fits = fits ? "yes" : "no";
+  bar.dataset.fits = answer.valid && answer.fits ? "yes" : "no";
   for (const axis of ["height", "width"]) {
     const node = qs(`#geometry-${axis}`);
-    const info = axes[axis];
+    const info = answer[axis];
     const letter = axis === "height" ? "H" : "W";
     node.textContent = info?.arithmetic
       ? `${axis} (${letter}2): ${info.arithmetic}${outcome(info)}`
       : `${axis}: —`;
-    node.dataset.fits = info && info.fits === false ? "no" : "yes";
+    node.dataset.fits = info && !info.fits ? "no" : "yes";
   }
   const explain = qs("#geometry-explain");
-  const reasons = [];
-  if (answer.error) reasons.push(errorText(answer.error));
-  for (const note of answer.notes ?? []) reasons.push(note);
-  explain.textContent = reasons.join(" ");
+  explain.textContent = [answer.error?.message, ...answer.notes].filter(Boolean).join(" ");
   const box = qs("#geometry-suggestions");
   clear(box);
-  for (const suggestion of answer.suggestions ?? []) {
+  for (const suggestion of answer.suggestions) {
     const button = el("button", "suggestion", suggestion.text);
     button.type = "button";
     button.addEventListener("click", () => onSuggestion(suggestion));
@@ -37,15 +33,9 @@ export function renderGeometry(answer, onSuggestion) {
 }
 
 function outcome(info) {
-  if (info.fits !== false) return " ✓";
+  if (info.fits) return " ✓";
   if (info.output) return ` → ${info.output} used`;
   return " ✗ not an integer";
-}
-
-function errorText(error) {
-  if (typeof error === "string") return error;
-  if (Array.isArray(error)) return error.map((d) => d.msg).join(" ");
-  return error.message ?? error.msg ?? JSON.stringify(error);
 }
 
 function renderCounts(counts) {
