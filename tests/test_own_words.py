@@ -78,8 +78,10 @@ PIP_FILES = (
 
 
 def url_hosts(text: str) -> set[str]:
-    """The host names of every URL in ``text`` (lower case, dotted names only)."""
-    return {host.lower() for host in _URL_HOST.findall(text) if "." in host}
+    """The host names of every URL in ``text``: lower case, dotted names only, and no IP
+    addresses (a local apt proxy at 127.0.0.1 is not a name the project must avoid)."""
+    found = {host.lower().rstrip(".") for host in _URL_HOST.findall(text)}
+    return {host for host in found if "." in host and not re.fullmatch(r"[\d.]+", host)}
 
 
 def apt_hosts(apt: Path = Path("/etc/apt")) -> set[str]:
@@ -177,6 +179,7 @@ def test_host_names_are_read_from_apt_sources_in_both_formats(tmp_path: Path) ->
     )
     (tmp_path / "sources.list.d" / "extra.sources").write_text(
         "Types: deb\nURIs: http://two.example.com/debian http://user@three.example.com/x\n"
+        "URIs: http://127.0.0.1:3142/debian\n"
     )
     (tmp_path / "sources.list.d" / "off.list.disabled").write_text("deb http://no.example.org/ x\n")
     assert apt_hosts(tmp_path) == {
