@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import os
 from collections.abc import Mapping, Sequence
+from functools import cache
 from importlib.metadata import PackageNotFoundError, version
 
 APP_IMPORT = "app.main:app"
@@ -21,8 +22,10 @@ WORKERS_ENV = "CONVSCOPE_WORKERS"
 ENGINE_THREADS_ENV = "CONVSCOPE_ENGINE_THREADS"
 
 
+@cache
 def package_version() -> str:
-    """Return the installed ConvScope version.
+    """Return the installed ConvScope version, read once per process (reading the installed
+    metadata searches the file system: more work than the rest of a health request).
 
     Returns
     -------

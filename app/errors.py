@@ -1,19 +1,22 @@
-"""Every error the API answers, in FastAPI's one shape.
+"""Every refusal the API answers, in FastAPI's one shape, through one path.
 
-``{"detail": [{"loc": [...], "msg": "...", "type": "..."}]}`` for engine refusals (422),
-request-validation failures (422), bodies over the limit (413) and unknown presets (404).
-Engine errors are translated here once; handlers just let them rise.
+``{"detail": [{"loc": [...], "msg": "...", "type": "..."}]}``. Code that refuses a request
+raises a :class:`Refusal` (status, loc, msg, type); the engine raises its own domain error,
+:class:`engine.errors.LayerError`; Starlette raises its 404s and 405s. :func:`on_refusal`, the
+one handler, turns each into a :class:`Refusal` (:func:`as_refusal`) and answers it;
+:class:`BodyLimit`, which runs before any handler, answers its 413 the same way. Request
+validation (pydantic's list of errors) has its own handler, in the same shape.
+The ``type`` strings are listed in docs/design.md ("Errors").
 """
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from fastapi import FastAPI, Request
-from fastapi import HTTPException as ApiHTTPException
 from fastapi.exceptions import RequestValidationError
-from starlette.datastructures import Headers
 from starlette.exceptions import HTTPException
 from starlette.responses import Response
 from starlette.routing import Match, Mount
@@ -38,26 +41,82 @@ def detail(loc: list[str | int], msg: str, kind: str, **ctx: Any) -> dict[str, A
     return entry
 
 
-def layer_error_detail(error: LayerError) -> dict[str, Any]:
-    """An engine refusal as a detail entry; a geometry misfit also carries its suggestions."""
+def answer(status: int, entries: list[dict[str, Any]],
+           headers: Mapping[str, str] | None = None) -> Response:
+    """The error response: ``{"detail": entries}`` with ``status``."""
+    return OrjsonResponse({"detail": entries}, status_code=status, headers=headers)
+
+
+class Refusal(HTTPException):
+    """A request the API refuses: its HTTP ``status``, where (``loc``), why (``msg``) and which
+    failure (``type``, one string per kind of failure everywhere), plus optional ``ctx``.
+
+    An :class:`HTTPException`, so FastAPI lets it through untouched when it rises while a body
+    is read (the body limit raises it there) instead of turning it into a 400.
+
+    Examples
+    --------
+    >>> Refusal(404, ["path", "name"], "no preset 'x'", "not_found").entry()
+    {'loc': ['path', 'name'], 'msg': "no preset 'x'", 'type': 'not_found'}
+    """
+
+    def __init__(
+        self, status: int, loc: Sequence[str | int], msg: str, type: str,
+        ctx: Mapping[str, Any] | None = None, headers: Mapping[str, str] | None = None,
+    ) -> None:
+        super().__init__(status, msg, headers)
+        self.loc = list(loc)
+        self.msg = msg
+        self.type = type
+        self.ctx = dict(ctx or {})
+
+    def entry(self) -> dict[str, Any]:
+        return detail(self.loc, self.msg, self.type, **self.ctx)
+
+    def response(self) -> Response:
+        return answer(self.status_code, [self.entry()], self.headers)
+
+
+def layer_refusal(error: LayerError) -> Refusal:
+    """An engine refusal as a 422 at ``["body", *field path]``; a geometry misfit also
+    carries its suggestions and notes in ``ctx``."""
     loc: list[str | int] = ["body", *error.field.split(".")]
+    ctx: dict[str, Any] = {}
     if isinstance(error, GeometryError) and (
         error.suggestions.changes or error.suggestions.notes
     ):
-        return detail(
-            loc, error.reason, "layer_error",
-            suggestions=[
+        ctx = {
+            "suggestions": [
                 {"field": s.field, "value": s.value, "output": list(s.output), "text": s.text}
                 for s in error.suggestions.changes
             ],
-            notes=list(error.suggestions.notes),
-        )
-    return detail(loc, error.reason, "layer_error")
+            "notes": list(error.suggestions.notes),
+        }
+    return Refusal(422, loc, error.reason, "layer_error", ctx)
 
 
-async def on_layer_error(request: Request, exc: Exception) -> Response:
-    assert isinstance(exc, LayerError)  # registered for LayerError only (typing narrowing)
-    return OrjsonResponse({"detail": [layer_error_detail(exc)]}, status_code=422)
+def as_refusal(request: Request, exc: Exception) -> Refusal:
+    """Any refusal as a :class:`Refusal`: itself, an engine error, or Starlette's plain-text
+    404/405 (which then name what was wrong: the path, the method)."""
+    if isinstance(exc, Refusal):
+        return exc
+    if isinstance(exc, LayerError):
+        return layer_refusal(exc)
+    assert isinstance(exc, HTTPException)  # registered for these three only (typing narrowing)
+    path = request.url.path
+    if exc.status_code == 404:
+        return Refusal(404, ["path"], f"nothing at {path}", "not_found", headers=exc.headers)
+    if exc.status_code == 405:
+        allowed = allowed_methods(request)
+        return Refusal(405, ["method"], f"{request.method} is not allowed on {path} (allowed: "
+                       f"{allowed})", "method_not_allowed",
+                       headers={**(exc.headers or {}), "Allow": allowed})
+    return Refusal(exc.status_code, [], str(exc.detail), "http_error", headers=exc.headers)
+
+
+async def on_refusal(request: Request, exc: Exception) -> Response:
+    """The one handler of refusals: see :func:`as_refusal`."""
+    return as_refusal(request, exc).response()
 
 
 NON_FINITE_TOKENS = ("NaN", "-Infinity", "Infinity")
@@ -97,25 +156,7 @@ def _validation_entry(error: dict[str, Any], body: object = None) -> dict[str, A
 
 async def on_validation_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, RequestValidationError)
-    return OrjsonResponse(
-        {"detail": [_validation_entry(dict(error), exc.body) for error in exc.errors()]},
-        status_code=422,
-    )
-
-
-def _http_entry(request: Request, exc: HTTPException) -> dict[str, Any]:
-    """Starlette's plain-text refusals (unknown path, wrong method, ...) as a detail entry
-    that names what was wrong: the path, the method."""
-    path = request.url.path
-    if exc.status_code == 404:
-        return detail(["path"], f"nothing at {path}", "not_found")
-    if exc.status_code == 405:
-        allowed = Headers(exc.headers or {}).get("allow", "")  # Starlette spells it "Allow"
-        return detail(["method"], f"{request.method} is not allowed on {path} (allowed: "
-                      f"{allowed})", "method_not_allowed")
-    if exc.status_code == 413:
-        return detail(["body"], str(exc.detail), "body_too_large")
-    return detail([], str(exc.detail), "http_error")
+    return answer(422, [_validation_entry(dict(error), exc.body) for error in exc.errors()])
 
 
 METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
@@ -144,66 +185,70 @@ def allowed_methods(request: Request) -> str:
     return ", ".join(allowed)
 
 
-async def on_http_error(request: Request, exc: Exception) -> Response:
-    assert isinstance(exc, HTTPException)
-    headers = exc.headers
-    if exc.status_code == 405:
-        headers = {**(exc.headers or {}), "Allow": allowed_methods(request)}
-        exc = HTTPException(405, exc.detail, headers)
-    body: Any = exc.detail
-    if not isinstance(body, list):
-        body = [_http_entry(request, exc)]
-    return OrjsonResponse({"detail": body}, status_code=exc.status_code, headers=headers)
+# ----------------------------------------------------------------------------- body limit
 
 
-class BodyTooLarge(ApiHTTPException):
-    """A request body over the limit (FastAPI re-raises HTTPExceptions met reading a body)."""
+@dataclass(frozen=True)
+class Limit:
+    """A request-body limit in bytes and the setting that sets it (the refusal names it)."""
 
-    def __init__(self, limit: int) -> None:
-        super().__init__(413, [detail(
-            ["body"], f"the body is over this server's limit of {limit:,} bytes "
-            "(CONVSCOPE_MAX_BODY_BYTES)", "body_too_large",
-        )])
+    max_bytes: int
+    setting: str
+
+    def refusal(self) -> Refusal:
+        return Refusal(413, ["body"], f"the body is over this server's limit of "
+                       f"{self.max_bytes:,} bytes ({self.setting})", "body_too_large")
+
+
+# Methods whose bodies no route reads: their requests pass without counting.
+_BODILESS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
 class BodyLimit:
-    """413 for request bodies over ``max_bytes``: from Content-Length before a byte is read,
-    and by counting the chunks of a body sent without one (it stops at the limit).
+    """413 for request bodies over their path's limit (``paths``, else ``default``): from
+    Content-Length before a byte is read, and by counting the chunks of a body sent without
+    one (it stops at the limit). Handlers read bodies whole: no second limit anywhere.
 
-    POSTs to the paths in ``exempt_posts`` pass unlimited: their handlers enforce a cap of
-    their own while they read (image uploads: ``max_upload_bytes``). Starlette's own limiter
-    answers in plain text; this one answers in the API's shape.
+    Pure ASGI, and a body with a Content-Length within the limit passes untouched (the server
+    delivers no more bytes than it declares), so most requests cost one scan of the headers.
 
     Examples
     --------
-    >>> limit = BodyLimit(lambda scope, receive, send: None, 10, exempt_posts={"/api/images"})
-    >>> limit.max_bytes, limit.exempt({"type": "http", "method": "POST", "path": "/api/images"})
-    (10, True)
-    >>> limit.exempt({"type": "http", "method": "POST", "path": "/api/forward"})
-    False
+    >>> limit = BodyLimit(None, Limit(10, "A"), {"/api/images": Limit(20, "B")})
+    >>> limit.limit_of("/api/images").max_bytes, limit.limit_of("/api/forward").max_bytes
+    (20, 10)
     """
 
-    def __init__(
-        self, app: ASGIApp, max_bytes: int, exempt_posts: Collection[str] = ()
-    ) -> None:
+    def __init__(self, app: ASGIApp, default: Limit, paths: Mapping[str, Limit] | None = None,
+                 ) -> None:
         self.app = app
-        self.max_bytes = max_bytes
-        self.exempt_posts = frozenset(exempt_posts)
+        self.default = default
+        self.paths = dict(paths or {})
 
-    def exempt(self, scope: Scope) -> bool:
-        """Whether the request passes without this limit: not HTTP, or an exempt POST."""
-        if scope["type"] != "http":
-            return True
-        return scope.get("method") == "POST" and scope.get("path") in self.exempt_posts
+    def limit_of(self, path: str) -> Limit:
+        return self.paths.get(path, self.default)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if self.exempt(scope):
+        if scope["type"] != "http" or scope["method"] in _BODILESS:
             await self.app(scope, receive, send)
             return
-        length = Headers(scope=scope).get("content-length", "")
-        if length.isdigit() and int(length) > self.max_bytes:
-            await self._refuse(scope, receive, send)
+        limit = self.limit_of(scope["path"])
+        length: bytes | None = None
+        chunked = False
+        for name, value in scope["headers"]:
+            if name == b"content-length":
+                length = value
+            elif name == b"transfer-encoding":
+                chunked = True
+        if length is not None and length.isdigit() and int(length) > limit.max_bytes:
+            await limit.refusal().response()(scope, receive, send)
             return
+        if length is not None and not chunked:
+            await self.app(scope, receive, send)
+            return
+        await self._counting(limit, scope, receive, send)
+
+    async def _counting(self, limit: Limit, scope: Scope, receive: Receive, send: Send) -> None:
         received = 0
         started = False
 
@@ -212,8 +257,8 @@ class BodyLimit:
             message = await receive()
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
-                if received > self.max_bytes:
-                    raise BodyTooLarge(self.max_bytes)
+                if received > limit.max_bytes:
+                    raise limit.refusal()
             return message
 
         async def watching_send(message: Message) -> None:
@@ -223,19 +268,15 @@ class BodyLimit:
 
         try:
             await self.app(scope, counting_receive, watching_send)
-        except BodyTooLarge:
-            # Raised where no exception handler sees it (FastAPI's own body read does).
-            if started:
+        except Refusal as refusal:
+            # Raised where no exception handler saw it (read outside a route).
+            if started or refusal.status_code != 413:
                 raise
-            await self._refuse(scope, receive, send)
-
-    async def _refuse(self, scope: Scope, receive: Receive, send: Send) -> None:
-        error = BodyTooLarge(self.max_bytes)
-        await OrjsonResponse({"detail": error.detail}, status_code=413)(scope, receive, send)
+            await refusal.response()(scope, receive, send)
 
 
 def install(app: FastAPI) -> None:
     """Register the handlers on ``app``."""
-    app.add_exception_handler(LayerError, on_layer_error)
+    app.add_exception_handler(HTTPException, on_refusal)  # Refusal is one
+    app.add_exception_handler(LayerError, on_refusal)
     app.add_exception_handler(RequestValidationError, on_validation_error)
-    app.add_exception_handler(HTTPException, on_http_error)

@@ -1,9 +1,10 @@
 """Images as layer inputs: the shipped samples and uploaded PNG/JPEG, decoded in memory.
 
-Every refusal is an :class:`ImageRefused` with an HTTP status and a sentence that names the
-limit or the reason; nothing here writes to disk. The order of checks matters for safety:
+Every refusal is an :class:`app.errors.Refusal` of the body, with an HTTP status and a
+sentence that names the limit or the reason; nothing here writes to disk. The order of checks
+matters for safety:
 
-1. the byte count (413) before the body is read in full;
+1. the byte count (413), by :class:`app.errors.BodyLimit` before the body is read in full;
 2. the magic bytes (415): only PNG and JPEG reach Pillow at all;
 3. the header's width*height against ``max_image_pixels`` (422) *before* decoding, so a small
    file that would inflate to gigabytes never allocates them (Pillow's own bomb check, at
@@ -23,6 +24,8 @@ from typing import Literal
 import numpy as np
 import numpy.typing as npt
 from PIL import Image, ImageOps, UnidentifiedImageError
+
+from app.errors import Refusal
 
 SAMPLES_DIR = Path(__file__).resolve().parent / "sample_images"
 UPLOAD_PATH = "/api/images"
@@ -46,16 +49,6 @@ _KNOWN_OTHERS = {
 }
 
 
-class ImageRefused(Exception):
-    """An image the server will not use: ``status`` (413/415/422), ``reason``, ``kind``."""
-
-    def __init__(self, status: int, reason: str, kind: str) -> None:
-        super().__init__(reason)
-        self.status = status
-        self.reason = reason
-        self.kind = kind
-
-
 @dataclass(frozen=True)
 class Decoded:
     """An image as ``pixels`` ``(H, W, 3)`` uint8 plus where it came from."""
@@ -66,7 +59,7 @@ class Decoded:
 
 
 def sniff(data: bytes) -> str:
-    """``"PNG"`` or ``"JPEG"`` from the first bytes, else :class:`ImageRefused` (415).
+    """``"PNG"`` or ``"JPEG"`` from the first bytes, else a 415 :class:`Refusal`.
 
     Examples
     --------
@@ -75,7 +68,7 @@ def sniff(data: bytes) -> str:
     >>> sniff(b"GIF89a...")
     Traceback (most recent call last):
     ...
-    app.images.ImageRefused: the upload is a GIF, not a PNG or JPEG: only PNG and JPEG are read
+    app.errors.Refusal: 415: the upload is a GIF, not a PNG or JPEG: only PNG and JPEG are read
     """
     for magic, kind in _MAGIC.items():
         if data.startswith(magic):
@@ -83,10 +76,10 @@ def sniff(data: bytes) -> str:
     what = next((name for magic, name in _KNOWN_OTHERS.items() if data.startswith(magic)),
                 "not a PNG or JPEG file")
     if what == "not a PNG or JPEG file":
-        raise ImageRefused(415, f"the upload is {what} (it starts with {data[:8]!r}): only PNG "
-                           "and JPEG are read", "unsupported_format")
-    raise ImageRefused(415, f"the upload is {what}, not a PNG or JPEG: only PNG and JPEG are "
-                       "read", "unsupported_format")
+        raise Refusal(415, ["body"], f"the upload is {what} (it starts with {data[:8]!r}): "
+                      "only PNG and JPEG are read", "unsupported_media_type")
+    raise Refusal(415, ["body"], f"the upload is {what}, not a PNG or JPEG: only PNG and JPEG "
+                  "are read", "unsupported_media_type")
 
 
 def header_size(data: bytes, kind: str) -> tuple[int, int] | None:
@@ -126,11 +119,11 @@ def header_size(data: bytes, kind: str) -> tuple[int, int] | None:
     return None
 
 
-def _too_many_pixels(width: int, height: int, max_pixels: int) -> ImageRefused:
-    return ImageRefused(
-        422, f"the image header declares {width}x{height} = {width * height:,} pixels, over "
-        f"this server's limit of {max_pixels:,} (CONVSCOPE_MAX_IMAGE_PIXELS); nothing was "
-        "decoded", "image_too_many_pixels",
+def _too_many_pixels(width: int, height: int, max_pixels: int) -> Refusal:
+    return Refusal(
+        422, ["body"], f"the image header declares {width}x{height} = {width * height:,} "
+        f"pixels, over this server's limit of {max_pixels:,} (CONVSCOPE_MAX_IMAGE_PIXELS); "
+        "nothing was decoded", "image_too_many_pixels",
     )
 
 
@@ -146,8 +139,8 @@ def decode(data: bytes, max_side: int, max_pixels: int) -> Decoded:
     ((5, 20, 3), (10, 40), [255, 0, 0])
     """
     if not data:
-        raise ImageRefused(422, "the upload is empty: send the image's bytes as the body",
-                           "empty_image")
+        raise Refusal(422, ["body"], "the upload is empty: send the image's bytes as the body",
+                      "empty_image")
     kind = sniff(data)
     declared = header_size(data, kind)
     if declared is not None and declared[0] * declared[1] > max_pixels:
@@ -161,23 +154,23 @@ def decode(data: bytes, max_side: int, max_pixels: int) -> Decoded:
                 if width * height > max_pixels:  # a header our own reader missed
                     raise _too_many_pixels(width, height, max_pixels)
                 if image.format != kind:
-                    raise ImageRefused(415, f"the bytes look like {kind} but Pillow reads "
-                                       f"{image.format}", "unsupported_format")
+                    raise Refusal(415, ["body"], f"the bytes look like {kind} but Pillow "
+                                  f"reads {image.format}", "unsupported_media_type")
                 if kind == "JPEG":
                     # Let the JPEG decoder scale down by 1/2..1/8 while decoding: less memory.
                     image.draft("RGB", (max_side, max_side))
                 image.load()
                 pixels = _to_rgb(ImageOps.exif_transpose(image), max_side)
-    except ImageRefused:
+    except Refusal:
         raise
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as error:
-        raise ImageRefused(422, f"the image is a decompression bomb: {error}",
-                           "image_too_many_pixels") from None
+        raise Refusal(422, ["body"], f"the image is a decompression bomb: {error}",
+                      "image_too_many_pixels") from None
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError, EOFError,
             IndexError, TypeError) as error:
         # Pillow reports truncated and corrupt data with any of these.
-        raise ImageRefused(422, f"the {kind} could not be decoded (truncated or corrupt?): "
-                           f"{error}", "image_corrupt") from None
+        raise Refusal(422, ["body"], f"the {kind} could not be decoded (truncated or "
+                      f"corrupt?): {error}", "image_corrupt") from None
     return Decoded(pixels=pixels, format=kind, original_size=(height, width))
 
 

@@ -44,9 +44,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         redoc_url=None,
     )
     errors.install(app)
-    # Image uploads have their own, larger limit (max_upload_bytes), enforced while reading.
+    # One limit per path: image uploads have their own, larger one.
     app.add_middleware(
-        errors.BodyLimit, max_bytes=settings.max_body_bytes, exempt_posts={images.UPLOAD_PATH}
+        errors.BodyLimit,
+        default=errors.Limit(settings.max_body_bytes, "CONVSCOPE_MAX_BODY_BYTES"),
+        paths={images.UPLOAD_PATH: errors.Limit(settings.max_upload_bytes,
+                                                "CONVSCOPE_MAX_UPLOAD_BYTES")},
     )
     security.install(app, settings)  # last: its headers wrap every other layer's answers
     app.include_router(api.router)

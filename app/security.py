@@ -12,10 +12,10 @@ the pages (an LMS, a course site); cross-origin API calls are refused unless
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from starlette.applications import Starlette
-from starlette.datastructures import MutableHeaders
 from starlette.middleware.cors import CORSMiddleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -108,12 +108,30 @@ class SecurityHeaders:
     error shape that carries them too.
 
     Starlette's own 500 is sent from outside every user middleware, so without the second
-    part a crash would be the one response without the headers.
+    part a crash would be the one response without the headers. The headers are encoded once;
+    a response gets a new list (never the handler's list grown in place: a response object
+    may be sent more than once).
     """
 
     def __init__(self, app: ASGIApp, policy: SecurityPolicy) -> None:
         self.app = app
-        self.policy = policy
+        self.raw = [(name.encode("latin-1"), value.encode("latin-1"))
+                    for name, value in policy.headers]
+        self.names = frozenset(name for name, _ in self.raw)
+
+    def with_policy(self, headers: Sequence[tuple[bytes, bytes]]) -> list[tuple[bytes, bytes]]:
+        """``headers`` plus the policy's, but for those the handler set itself.
+
+        Examples
+        --------
+        >>> middleware = SecurityHeaders(None, SecurityPolicy((("x-a", "1"), ("x-b", "2"))))
+        >>> middleware.with_policy([(b"X-B", b"mine")])
+        [(b'X-B', b'mine'), (b'x-a', b'1')]
+        """
+        own = {name.lower() for name, _ in headers} & self.names
+        if not own:
+            return [*headers, *self.raw]
+        return [*headers, *(header for header in self.raw if header[0] not in own)]
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -125,10 +143,7 @@ class SecurityHeaders:
             nonlocal started
             if message["type"] == "http.response.start":
                 started = True
-                headers = MutableHeaders(scope=message)
-                for name, value in self.policy.headers:
-                    if name not in headers:
-                        headers.append(name, value)
+                message["headers"] = self.with_policy(message.get("headers", ()))
             await send(message)
 
         try:

@@ -22,176 +22,44 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import re
-import shutil
-import signal
 import socket
 import statistics
-import subprocess
 import sys
-import tempfile
 import time
-import urllib.request
 import zlib
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-HOST = "127.0.0.1"
+if __package__ in (None, ""):  # run as a script: make the checkout importable
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from benchmarks._wrk import (
+    HOST,
+    POST_LUA,
+    LoadRun,
+    convscope_command,
+    fetch_json,
+    free_port,
+    rss_mib,
+    run_wrk,
+    server,
+    steps_lua,
+)
+
 STEP_SHARE_TARGET = 0.60
 ABUSE_TARGET_MS = 50.0
-
-# wrk's done() hook prints one machine-readable line per run.
-DONE_LUA = r"""
-done = function(summary, latency, requests)
-  local e = summary.errors
-  io.write(string.format("RESULT %d %d %d %d %d %d %d %d %d\n", summary.requests,
-    summary.duration, e.connect, e.read, e.write, e.status, e.timeout,
-    latency:percentile(50), latency:percentile(99)))
-end
-"""
-
-# A different AlexNet step each request (290,400 of them), so no answer is cached anywhere.
-STEPS_LUA = r"""
-wrk.method = "POST"
-wrk.headers["Content-Type"] = "application/json"
-local layer = [==[LAYER]==]
-math.randomseed(7)
-request = function()
-  local body = '{"layer": ' .. layer .. ', "start": ' .. math.random(0, TOTAL - 1) ..
-    ', "count": 1}'
-  return wrk.format(nil, nil, nil, body)
-end
-"""
-
-POST_LUA = r"""
-wrk.method = "POST"
-wrk.headers["Content-Type"] = "application/json"
-wrk.body = [==[BODY]==]
-"""
-
-
-# ----------------------------------------------------------------------------- the server
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind((HOST, 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
-def rss_mib(pid: int) -> float:
-    """Resident memory of ``pid`` and its children (uvicorn's workers), in MiB."""
-    total = 0
-    for proc in Path("/proc").iterdir():
-        if not proc.name.isdigit():
-            continue
-        try:
-            stat = (proc / "stat").read_text()
-            ppid = int(stat.rsplit(")", 1)[1].split()[1])
-            if int(proc.name) == pid or ppid == pid:
-                status = (proc / "status").read_text()
-                total += int(re.search(r"VmRSS:\s+(\d+)", status).group(1))  # type: ignore[union-attr]
-        except (OSError, ValueError, AttributeError):
-            continue  # a process that ended while being read
-    return total / 1024
-
-
-@contextmanager
-def server(workers: int) -> Iterator[tuple[str, int]]:
-    """``convscope serve`` on a free loopback port; yields (base URL, pid)."""
-    port = free_port()
-    command = [str(Path(sys.executable).with_name("convscope")), "serve", "--host", HOST,
-               "--port", str(port), "--workers", str(workers)]
-    process = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.DEVNULL,
-                               stderr=subprocess.PIPE, start_new_session=True)
-    url = f"http://{HOST}:{port}"
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                with urllib.request.urlopen(f"{url}/api/health", timeout=1) as answer:
-                    if answer.status == 200:
-                        break
-            except OSError:
-                pass
-            if time.monotonic() > deadline or process.poll() is not None:
-                raise SystemExit("convscope serve did not answer /api/health within 30 s")
-            time.sleep(0.1)
-        yield url, process.pid
-    finally:
-        process.send_signal(signal.SIGINT)
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-
-
-def fetch_json(url: str) -> object:
-    with urllib.request.urlopen(url, timeout=10) as answer:
-        return json.loads(answer.read())
-
-
-# ----------------------------------------------------------------------------- wrk
-
-
-@dataclass(frozen=True)
-class LoadRun:
-    name: str
-    connections: int
-    requests: int
-    seconds: float
-    failed: int
-    p50_ms: float
-    p99_ms: float
-    rss_before: float
-    rss_after: float
-
-    @property
-    def rate(self) -> float:
-        return self.requests / self.seconds
-
-
-def run_wrk(url: str, pid: int, name: str, path: str, script: str, connections: int,
-            seconds: int) -> LoadRun:
-    wrk = shutil.which("wrk")
-    if wrk is None:
-        raise SystemExit("wrk is not installed: apt-get install -y wrk")
-    with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as lua:
-        lua.write(script + DONE_LUA)
-    try:
-        before = rss_mib(pid)
-        out = subprocess.run(
-            [wrk, "-t", "1", "-c", str(connections), "-d", f"{seconds}s", "--timeout", "10s",
-             "-s", lua.name, f"{url}{path}"],
-            capture_output=True, text=True, timeout=seconds + 60, check=True,
-        ).stdout
-        after = rss_mib(pid)
-    finally:
-        os.unlink(lua.name)
-    line = next(x for x in out.splitlines() if x.startswith("RESULT "))
-    count, micros, connect, read, write, status, timeout, p50, p99 = map(int, line.split()[1:])
-    return LoadRun(name, connections, count, micros / 1e6,
-                   connect + read + write + status + timeout, p50 / 1e3, p99 / 1e3,
-                   before, after)
 
 
 def load(url: str, pid: int, seconds: int) -> list[LoadRun]:
     alexnet = fetch_json(f"{url}/api/presets/alexnet-conv1")["layer"]  # type: ignore[index]
     demo = fetch_json(f"{url}/api/presets/cs231n-demo")["layer"]  # type: ignore[index]
-    steps_lua = STEPS_LUA.replace("LAYER", json.dumps(alexnet)).replace(
-        "TOTAL", str(55 * 55 * 96))  # the notes' AlexNet conv1: 55x55x96 neurons
+    step_lua = steps_lua(alexnet, 55 * 55 * 96)  # the notes' AlexNet conv1: 55x55x96 neurons
     forward_lua = POST_LUA.replace("BODY", json.dumps(demo))
     plan = [
         ("health", "/api/health", "", 16),
-        ("alexnet single step", "/api/steps", steps_lua, 16),
+        ("alexnet single step", "/api/steps", step_lua, 16),
         ("health", "/api/health", "", 64),
-        ("alexnet single step", "/api/steps", steps_lua, 64),
+        ("alexnet single step", "/api/steps", step_lua, 64),
         ("cs231n-demo forward", "/api/forward", forward_lua, 16),
     ]
     runs = []
@@ -320,7 +188,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--abuse-repeats", type=int, default=30)
     args = parser.parse_args(argv)
 
-    with server(args.workers) as (url, pid):
+    port = free_port()
+    with server(convscope_command(port, args.workers), port, "convscope serve") as (url, pid):
         print(f"convscope serve --workers {args.workers} at {url}; wrk -t1, "
               f"{args.seconds} s a run; server RSS {rss_mib(pid):.1f} MiB", flush=True)
         runs = load(url, pid, args.seconds)

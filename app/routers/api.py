@@ -12,15 +12,15 @@ from collections.abc import Callable, Coroutine
 from typing import Annotated, Any
 
 import numpy as np
-from fastapi import APIRouter, Depends, HTTPException, Query, Request
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.routing import APIRoute
 from starlette.responses import Response
 
 from app import answers, convert, costs
 from app.cli import package_version
 from app.config import Settings, get_settings
-from app.encoding import Encoding, OrjsonResponse, encode
-from app.errors import detail
+from app.encoding import Encoding, OrjsonResponse, dumps, encode
+from app.errors import Refusal
 from app.schemas import (
     BackwardRequest,
     BackwardResult,
@@ -54,42 +54,42 @@ class OrjsonRequest(Request):
 
 
 def refuse_non_json(content_type: str | None) -> None:
-    """415 for a body declared as anything but JSON (``application/json`` or ``*/*+json``).
+    """415 for a body sent without a content type or as anything but JSON
+    (``application/json`` or ``*/*+json``), saying what to send.
 
     Without this FastAPI would hand the raw bytes to the schema and answer a puzzling 422
-    ("should be a valid dictionary"); no content type at all is read as JSON, as FastAPI does.
+    ("should be a valid dictionary"); docs/design.md promises the 415.
 
     Examples
     --------
     >>> refuse_non_json("application/json; charset=utf-8")
     >>> try:
-    ...     refuse_non_json("text/plain")
-    ... except HTTPException as refusal:
-    ...     print(refusal.status_code, refusal.detail[0]["loc"])
-    415 ['header', 'content-type']
+    ...     refuse_non_json(None)
+    ... except Refusal as refusal:
+    ...     print(refusal.status_code, refusal.loc, refusal.type)
+    415 ['header', 'content-type'] unsupported_media_type
     """
-    if content_type is None:
-        return
-    media = content_type.split(";", 1)[0].strip().lower()
+    media = (content_type or "").split(";", 1)[0].strip().lower()
     main, _, sub = media.partition("/")
     if main == "application" and (sub == "json" or sub.endswith("+json")):
         return
-    raise HTTPException(415, [detail(
-        ["header", "content-type"],
-        f"the body is {media or 'of no media type'!r}; this endpoint reads application/json",
-        "unsupported_media_type",
-    )])
+    said = f"is sent as {media!r}" if media else "has no Content-Type"
+    raise Refusal(415, ["header", "content-type"], f"the body {said}; this endpoint reads "
+                  "JSON: send the header Content-Type: application/json",
+                  "unsupported_media_type")
 
 
 class OrjsonRoute(APIRoute):
-    """Routes that read their bodies with :class:`OrjsonRequest`."""
+    """Routes that read their bodies with :class:`OrjsonRequest`, once the content type says
+    JSON; routes without a body are served as FastAPI builds them."""
 
     def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
         handler = super().get_route_handler()
+        if self.body_field is None:
+            return handler
 
         async def with_orjson(request: Request) -> Response:
-            if self.body_field is not None:
-                refuse_non_json(request.headers.get("content-type"))
+            refuse_non_json(request.headers.get("content-type"))
             return await handler(OrjsonRequest(request.scope, request.receive))
 
         return with_orjson
@@ -99,7 +99,7 @@ class OrjsonRoute(APIRoute):
 # clients generated from it) know the error shape; 422 is FastAPI's own, restated in ours.
 REFUSALS: dict[int | str, dict[str, Any]] = {
     413: {"model": ErrorResult, "description": "The body is over CONVSCOPE_MAX_BODY_BYTES"},
-    415: {"model": ErrorResult, "description": "The body is not application/json"},
+    415: {"model": ErrorResult, "description": "The body is not sent as application/json"},
     422: {"model": ErrorResult, "description": "The request or its layer is refused: the "
           "field and the reason (a limit names its CONVSCOPE_ setting)"},
 }
@@ -115,10 +115,14 @@ EncodingQuery = Annotated[
 ]
 
 
-@router.get("/health")
-def health() -> HealthResult:
+@router.get("/health", response_model=HealthResult)
+async def health() -> Response:
     """Liveness and the server's version."""
-    return HealthResult(status="ok", version=package_version())
+    # Its bytes are fixed for the life of the process: no model, no thread, no encoding.
+    return Response(_HEALTH, media_type="application/json")
+
+
+_HEALTH = dumps(HealthResult(status="ok", version=package_version()))
 
 
 @router.get("/presets")
@@ -131,9 +135,8 @@ def presets() -> list[PresetResult]:
 def preset(name: str) -> PresetResult:
     """One preset by name; 404 lists the known names."""
     if name not in PRESETS:
-        known = ", ".join(PRESETS)
-        raise HTTPException(404, [detail(["path", "name"], f"no preset {name!r}; known presets: "
-                                         f"{known}", "unknown_preset")])
+        raise Refusal(404, ["path", "name"], f"no preset {name!r}; known presets: "
+                      f"{', '.join(PRESETS)}", "not_found")
     return answers.preset_result(PRESETS[name])
 
 

@@ -3,21 +3,22 @@
 ``GET/POST /api/images`` answer ``input: {shape, values}`` that drops into a layer spec's
 ``input`` unchanged, and ``/api/filter-banks`` answer ``values``/``bias`` in the shapes of the
 spec's ``filters.values``/``filters.bias``; ``/api/forward`` and ``/api/steps`` need nothing new.
-Uploads are read into memory with a size cap and never stored.
+Uploads are read into memory (under :class:`app.errors.BodyLimit`'s cap for this path) and
+never stored.
 """
 
 from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, HTTPException, Query, Request
+from fastapi import APIRouter, Depends, Query, Request
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
 from app import images
 from app.config import Settings, get_settings
 from app.encoding import Encoding, OrjsonResponse, encode
-from app.errors import detail
+from app.errors import Refusal
 from app.schemas import ErrorResult, FilterBankResult, ImageResult, SampleImageResult
 from engine.filterbanks import BANKS, FilterBank
 
@@ -60,15 +61,10 @@ def _side(max_side: int | None, settings: Settings) -> int:
     if max_side is None:
         return settings.max_image_side
     if max_side > settings.max_image_side:
-        raise HTTPException(422, [detail(
-            ["query", "max_side"], f"max_side {max_side} is over this server's limit of "
-            f"{settings.max_image_side} (CONVSCOPE_MAX_IMAGE_SIDE)", "image_side_too_large",
-        )])
+        raise Refusal(422, ["query", "max_side"], f"max_side {max_side} is over this server's "
+                      f"limit of {settings.max_image_side} (CONVSCOPE_MAX_IMAGE_SIDE)",
+                      "image_side_too_large")
     return max_side
-
-
-def _refused(error: images.ImageRefused) -> HTTPException:
-    return HTTPException(error.status, [detail(["body"], error.reason, error.kind)])
 
 
 def _answer(image: images.Decoded, name: str | None, scale: images.Scale,
@@ -112,9 +108,8 @@ def sample(
     """A sample image as a layer input (``input`` drops into a layer spec)."""
     side = _side(max_side, settings)
     if name not in images.SAMPLES:
-        known = ", ".join(images.SAMPLES)
-        raise HTTPException(404, [detail(["path", "name"], f"no sample image {name!r}; known: "
-                                         f"{known}", "unknown_image")])
+        raise Refusal(404, ["path", "name"], f"no sample image {name!r}; known: "
+                      f"{', '.join(images.SAMPLES)}", "not_found")
     return _answer(images.sample(name, side), name, scale, encoding)
 
 
@@ -127,32 +122,14 @@ async def upload(
     """Your own PNG or JPEG as the raw body (not multipart), decoded in memory, never stored;
     resized so the longer side is at most ``max_side``."""
     side = _side(max_side, settings)
-    limit = settings.max_upload_bytes
     kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if kind not in UPLOAD_TYPES:
-        raise HTTPException(415, [detail(
-            ["header", "content-type"], f"Content-Type {kind or '(none)'!r} is not an image "
-            "this server reads: send image/png or image/jpeg", "unsupported_format",
-        )])
-    too_big = HTTPException(413, [detail(
-        ["body"], f"the image is over this server's upload limit of {limit:,} bytes "
-        f"({limit / 2**20:g} MB, CONVSCOPE_MAX_UPLOAD_BYTES)", "body_too_large",
-    )])
-    length = request.headers.get("content-length", "")
-    if length.isdigit() and int(length) > limit:
-        raise too_big  # before reading a byte
-    body = bytearray()
-    async for chunk in request.stream():
-        body += chunk
-        if len(body) > limit:
-            raise too_big  # a body without (or lying about) Content-Length
-    try:
-        # Decoding is CPU work: off the event loop.
-        image = await run_in_threadpool(
-            images.decode, bytes(body), side, settings.max_image_pixels
-        )
-    except images.ImageRefused as error:
-        raise _refused(error) from None
+        said = f"is sent as {kind!r}" if kind else "has no Content-Type"
+        raise Refusal(415, ["header", "content-type"], f"the body {said}, not an image this "
+                      "server reads: send image/png or image/jpeg", "unsupported_media_type")
+    body = await request.body()  # BodyLimit stops it at max_upload_bytes
+    # Decoding is CPU work: off the event loop.
+    image = await run_in_threadpool(images.decode, body, side, settings.max_image_pixels)
     return _answer(image, None, scale, encoding)
 
 
@@ -166,7 +143,6 @@ def filter_banks() -> list[FilterBankResult]:
 def filter_bank(name: str) -> FilterBankResult:
     """One filter bank; its ``values`` and ``bias`` drop into a layer spec's ``filters``."""
     if name not in BANKS:
-        known = ", ".join(BANKS)
-        raise HTTPException(404, [detail(["path", "name"], f"no filter bank {name!r}; known: "
-                                         f"{known}", "unknown_filter_bank")])
+        raise Refusal(404, ["path", "name"], f"no filter bank {name!r}; known: "
+                      f"{', '.join(BANKS)}", "not_found")
     return _bank(BANKS[name])

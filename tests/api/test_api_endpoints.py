@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 import numpy as np
+import pytest
 from api_helpers import compact, compact_to_array, naive_conv, square
 from fastapi.testclient import TestClient
 
@@ -14,6 +15,20 @@ from engine.presets import PRESETS
 
 def test_health_reports_ok_and_the_installed_version(client: TestClient) -> None:
     assert client.get("/api/health").json() == {"status": "ok", "version": package_version()}
+
+
+def test_health_does_not_read_the_installed_metadata_per_request(
+    client: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    expected = package_version()
+
+    def no_reading(name: str) -> str:
+        raise AssertionError("the version was read again")
+
+    monkeypatch.setattr("app.cli.version", no_reading)
+    for _ in range(3):
+        assert client.get("/api/health").json() == {"status": "ok", "version": expected}
+    assert package_version() == expected
 
 
 def test_presets_list_every_preset_with_a_layer_spec_the_api_accepts(client: TestClient) -> None:

@@ -20,6 +20,8 @@ from fastapi.testclient import TestClient
 from PIL import Image
 
 from app import images
+from app.config import Settings
+from app.main import create_app
 
 Json = Any
 
@@ -168,18 +170,19 @@ def test_upload_between_the_json_body_limit_and_the_upload_limit_is_not_refused_
     assert answer.status_code == 422, answer.text
 
 
-def test_chunked_upload_without_length_is_cut_off_at_the_limit(
-    client: TestClient, override_settings: Any
-) -> None:
-    override_settings(max_upload_bytes=1000)
-
+def test_chunked_upload_without_length_is_cut_off_at_the_limit() -> None:
+    # The limit guards the socket, before any handler: it is set when the app is built.
     def chunks() -> Iterator[bytes]:
         for _ in range(100):
             yield bytes(100)
 
-    answer = upload(client, chunks())
+    with TestClient(create_app(Settings(max_upload_bytes=1000))) as small:
+        answer = upload(small, chunks())
     assert answer.status_code == 413
+    assert answer.request.headers.get("content-length") is None
     assert "1,000 bytes" in message(answer)
+    assert "CONVSCOPE_MAX_UPLOAD_BYTES" in message(answer)
+    assert answer.json()["detail"][0]["type"] == "body_too_large"
 
 
 @pytest.mark.parametrize(

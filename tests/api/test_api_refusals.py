@@ -72,6 +72,21 @@ def test_non_json_content_type_is_415_naming_the_header(client: TestClient, medi
     assert media.split(";")[0] in entry["msg"]
 
 
+@pytest.mark.parametrize("path", ["/api/geometry", "/api/forward", "/api/steps",
+                                  "/api/inverse", "/api/backward"])
+def test_json_body_without_content_type_is_415_saying_what_to_send(
+    client: TestClient, path: str
+) -> None:
+    body = b'{"input": {"shape": [5, 5, 1]}, "filters": {"count": 1, "size": 3}}'
+    response = client.post(path, content=body)
+    assert "content-type" not in response.request.headers
+    entry = refused(response, 415)
+    assert entry["loc"] == ["header", "content-type"]
+    assert entry["type"] == "unsupported_media_type"
+    assert "no Content-Type" in entry["msg"]
+    assert "Content-Type: application/json" in entry["msg"]
+
+
 @pytest.mark.parametrize("media", ["application/json; charset=utf-8", "application/vnd.a+json"])
 def test_json_media_types_with_parameters_or_suffix_are_read(
     client: TestClient, media: str
@@ -358,7 +373,7 @@ def test_chunked_body_over_the_limit_is_413_without_content_length(
 def test_content_length_over_the_limit_is_refused_before_the_body_is_read() -> None:
     import asyncio
 
-    from app.errors import BodyLimit
+    from app.errors import BodyLimit, Limit
 
     async def app(scope: Any, receive: Any, send: Any) -> None:
         raise AssertionError("the app must not run")
@@ -373,7 +388,8 @@ def test_content_length_over_the_limit_is_refused_before_the_body_is_read() -> N
 
     scope = {"type": "http", "method": "POST", "path": "/api/forward",
              "headers": [(b"content-length", b"1000001")]}
-    asyncio.run(BodyLimit(app, max_bytes=1_000_000)(scope, receive, send))
+    limit = Limit(1_000_000, "CONVSCOPE_MAX_BODY_BYTES")
+    asyncio.run(BodyLimit(app, limit)(scope, receive, send))
     assert sent[0]["status"] == 413
     assert b"1,000,000 bytes" in sent[1]["body"]
 

@@ -54,6 +54,16 @@ REQUESTS: dict[str, Callable[[TestClient], httpx2.Response]] = {
     "405": lambda c: c.put("/api/health"),
     "413": lambda c: c.post("/api/forward", content=b" " * 2000, headers=JSON),
     "415": lambda c: c.post("/api/forward", content=b"x", headers={"content-type": "text/xml"}),
+    "415 no content type": lambda c: c.post("/api/forward", content=b"{}"),
+    "415 upload type": lambda c: c.post("/api/images", content=b"GIF89a",
+                                        headers={"content-type": "image/gif"}),
+    "415 upload bytes": lambda c: c.post("/api/images", content=b"GIF89a",
+                                         headers={"content-type": "image/png"}),
+    "413 upload": lambda c: c.post("/api/images", headers={"content-type": "image/png"},
+                                   content=b"\x89PNG\r\n\x1a\n" + bytes(10 * 2**20)),
+    "404 preset": lambda c: c.get("/api/presets/nothing"),
+    "404 sample image": lambda c: c.get("/api/images/nothing"),
+    "404 filter bank": lambda c: c.get("/api/filter-banks/nothing"),
     "422 schema": lambda c: c.post("/api/forward", json={"stride": "2"}),
     "422 engine": lambda c: c.post("/api/forward", json={**LAYER, "stride": 2,
                                                          "input": {"shape": [6, 6, 1]}}),
@@ -87,6 +97,13 @@ def test_every_kind_of_response_carries_the_security_headers(
         ("405", 405, ["method"], "method_not_allowed"),
         ("413", 413, ["body"], "body_too_large"),
         ("415", 415, ["header", "content-type"], "unsupported_media_type"),
+        ("415 no content type", 415, ["header", "content-type"], "unsupported_media_type"),
+        ("415 upload type", 415, ["header", "content-type"], "unsupported_media_type"),
+        ("415 upload bytes", 415, ["body"], "unsupported_media_type"),
+        ("413 upload", 413, ["body"], "body_too_large"),
+        ("404 preset", 404, ["path", "name"], "not_found"),
+        ("404 sample image", 404, ["path", "name"], "not_found"),
+        ("404 filter bank", 404, ["path", "name"], "not_found"),
         ("422 schema", 422, ["body", "input"], "missing"),
         ("422 engine", 422, ["body", "stride"], "layer_error"),
         ("500", 500, [], "internal_error"),
@@ -103,6 +120,21 @@ def test_every_refusal_has_the_one_error_shape(
     assert all({"loc", "msg", "type"} <= set(entry) for entry in details)
     assert all(isinstance(entry["msg"], str) and entry["msg"] for entry in details)
     assert any(e["loc"] == loc and e["type"] == kind_name for e in details), details
+
+
+def test_a_handlers_own_security_header_wins_and_repeats_do_not_pile_up() -> None:
+    app = create_app(Settings())
+    framed = HTMLResponse("<p>embeddable</p>", headers={"x-frame-options": "SAMEORIGIN"})
+
+    @app.get("/framed")
+    def page() -> HTMLResponse:
+        return framed  # the same response object sent again and again
+
+    with TestClient(app) as client:
+        for _ in range(3):
+            response = client.get("/framed")
+            assert response.headers.get_list("x-frame-options") == ["SAMEORIGIN"]
+            assert response.headers.get_list("x-content-type-options") == ["nosniff"]
 
 
 def test_a_crash_does_not_leak_the_exception_text(crashing_client: TestClient) -> None:
