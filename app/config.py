@@ -61,6 +61,10 @@ class Settings(BaseSettings):
         "(inputs, weights, outputs, gradients; 50M float64 = 400 MB).",
     )
     max_steps: int = Field(1000, ge=1, description="Largest `count` of one /api/steps range.")
+    max_edits: int = Field(
+        1000, ge=0,
+        description="Largest number of hand-typed `edits` one layer spec may carry.",
+    )
     max_upload_bytes: int = Field(
         10 * 2**20, ge=1,
         description="Largest uploaded image in bytes (POST /api/images); larger gets 413.",

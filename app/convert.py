@@ -17,6 +17,8 @@ from app.costs import Cost, check_budget, layer_cost, resolve_cost
 from app.encoding import FloatArray, decode_compact, decode_nested
 from app.layer_cache import LAYERS, LayerCache
 from app.schemas import ArrayIn, CompactArray, FillSpec, LayerSpec
+from app.sources import named_arrays
+from engine.edits import Edit
 from engine.errors import LayerError
 from engine.geometry import Geometry, GeometryError, LayerShape, Padding, resolve
 from engine.layer import Layer, build_layer
@@ -93,6 +95,9 @@ def layer_shape(spec: LayerSpec, settings: Settings) -> LayerShape:
           for name, value in zip(("top", "bottom", "left", "right"), padding.as_list(),
                                  strict=True)),
     ]
+    if len(spec.edits) > settings.max_edits:
+        checks.append(("edits", "the number of edits", len(spec.edits), settings.max_edits,
+                        "MAX_EDITS"))
     for field, what, value, limit, env in checks:
         if value > limit:
             raise LayerError(
@@ -156,16 +161,19 @@ def build(
 
 
 def _build(spec: LayerSpec, settings: Settings) -> Layer:
+    named = named_arrays(spec, settings)
     return build_layer(
         layer_shape(spec, settings),
-        x=array_in(spec.input.values, "input.values"),
-        weights=array_in(spec.filters.values, "filters.values"),
-        bias=array_in(spec.filters.bias, "filters.bias"),
+        x=array_in(spec.input.values, "input.values") if named.x is None else named.x,
+        weights=(array_in(spec.filters.values, "filters.values") if named.weights is None
+                 else named.weights),
+        bias=array_in(spec.filters.bias, "filters.bias") if named.bias is None else named.bias,
         input_fill=fill_of(spec.input.fill, INPUT_INTEGERS),
         weight_fill=fill_of(spec.filters.fill, WEIGHT_INTEGERS),
         bias_fill=fill_of(spec.filters.bias_fill, BIAS_INTEGERS),
         connectivity=spec.connectivity,
         activation=spec.activation,
+        edits=[Edit(e.array, tuple(e.index), e.value) for e in spec.edits],
     )
 
 

@@ -80,7 +80,8 @@ class Refusal(HTTPException):
 def layer_refusal(error: LayerError) -> Refusal:
     """An engine refusal as a 422 at ``["body", *field path]``; a geometry misfit also
     carries its suggestions and notes in ``ctx``."""
-    loc: list[str | int] = ["body", *error.field.split(".")]
+    # list positions as ints, like pydantic's own locs: edits.1.index -> "edits", 1, "index"
+    loc: list[str | int] = ["body", *(int(p) if p.isdigit() else p for p in error.field.split("."))]
     ctx: dict[str, Any] = {}
     if isinstance(error, GeometryError) and (
         error.suggestions.changes or error.suggestions.notes

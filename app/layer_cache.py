@@ -10,15 +10,17 @@ from engine.layer import Layer
 
 
 class LayerCache:
-    """Recently built layers whose arrays all come from fills, keyed by their spec.
+    """Recently built layers whose arrays come from fills (and edits), keyed by their spec.
 
     The page asks for one step at a time of the same layer: rebuilding AlexNet conv1 (three
     seeded fills, 190,000 numbers) was most of a single-step request, so a server that
     rebuilt it answered steps at a fraction of health's rate. A fill is a pure function
     of the spec, so the layer can be reused; its arrays are made read-only first, so no
-    request can change what another sees. Specs with explicit values are not cached (their
-    key would be the values themselves). Bounded by elements held, not by entries, and
-    thread-safe (handlers run in a thread pool).
+    request can change what another sees. Hand edits, a sample image's name and a filter
+    bank's name are part of the spec (a few bytes each), so such a layer has its own key and
+    is cached like any other; specs with explicit values are not cached (their key would be
+    the values themselves). Bounded by elements held, not by entries, and thread-safe
+    (handlers run in a thread pool).
     """
 
     def __init__(self, max_elements: int) -> None:

@@ -11,7 +11,19 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    WithJsonSchema,
+    model_validator,
+)
+from pydantic_core import PydanticCustomError
+
+from app.config import Settings
+from app.images import SAMPLES
+from engine.filterbanks import BANKS
 
 STRICT = ConfigDict(strict=True, extra="forbid", allow_inf_nan=False, frozen=True)
 
@@ -72,12 +84,46 @@ class FillSpec(StrictModel):
         return self
 
 
+def _known(kind: str, names: tuple[str, ...]) -> AfterValidator:
+    """A name one of ``names`` (an enum in the schema), else an error listing them."""
+
+    def check(name: str) -> str:
+        if name not in names:
+            raise PydanticCustomError(
+                f"unknown_{kind.replace(' ', '_')}", "no {kind} '{name}'; known: {known}",
+                {"kind": kind, "name": name, "known": ", ".join(names)},
+            )
+        return name
+
+    return AfterValidator(check)
+
+
+SampleName = Annotated[str, _known("sample image", tuple(SAMPLES)),
+                       WithJsonSchema({"type": "string", "enum": list(SAMPLES)})]
+BankName = Annotated[str, _known("filter bank", tuple(BANKS)),
+                     WithJsonSchema({"type": "string", "enum": list(BANKS)})]
+
+
+class ImageSourceSpec(StrictModel):
+    """A sample image by name (``GET /api/images``), resolved on the server."""
+
+    name: SampleName
+    scale: Literal["unit", "byte"] = Field("unit", description="unit: 0..1; byte: 0..255")
+    max_side: PositiveInt | None = Field(
+        None, description="resize so the longer side is at most this (default and upper "
+        "bound: the server's max_image_side)"
+    )
+
+
 class InputSpec(StrictModel):
     shape: Annotated[list[PositiveInt], Field(min_length=3, max_length=3)] = Field(
         description="[H, W, D]"
     )
     values: ArrayIn | None = Field(None, description="(H, W, D) numbers; else `fill` makes them")
     fill: FillSpec | None = None
+    image: ImageSourceSpec | None = Field(
+        None, description="a sample image instead of `values`; `shape` must be its [H, W, 3]"
+    )
 
 
 class FiltersSpec(StrictModel):
@@ -89,6 +135,28 @@ class FiltersSpec(StrictModel):
     fill: FillSpec | None = None
     bias: ArrayIn | None = Field(None, description="shared (K,) or local (H2, W2, K)")
     bias_fill: FillSpec | None = None
+    bank: BankName | None = Field(
+        None,
+        description="a filter bank (`GET /api/filter-banks`) instead of `values`, its biases "
+        "unless `bias` is given; `count`, `size` and the input depth must be the bank's",
+    )
+
+
+# The schema states the default bound; a server configured lower refuses more (app.convert).
+MAX_EDITS: int = Settings.model_fields["max_edits"].default
+
+
+class EditSpec(StrictModel):
+    """One hand-typed value laid over an array after its fill (or explicit values)."""
+
+    array: Literal["input", "filters", "bias"] = Field(
+        description="input (H, W, D) unpadded; filters shared (K, Fh, Fw, D) or local "
+        "(H2, W2, K, Fh, Fw, D); bias shared (K,) or local (H2, W2, K)"
+    )
+    index: Annotated[list[NonNegativeInt], Field(min_length=1, max_length=6)] = Field(
+        description="the cell, one number per axis of the array; checked against its shape"
+    )
+    value: float
 
 
 class LayerSpec(StrictModel):
@@ -102,6 +170,11 @@ class LayerSpec(StrictModel):
     fit: Literal["error", "floor", "pad"] = "error"
     connectivity: Literal["shared", "local"] = "shared"
     activation: Literal["none", "relu"] = "none"
+    edits: Annotated[list[EditSpec], Field(max_length=MAX_EDITS)] = Field(
+        default_factory=list,
+        description="values set by hand over the arrays, applied in order (a later edit of "
+        f"the same cell wins); at most the server's max_edits ({MAX_EDITS})",
+    )
 
 
 class UpstreamSpec(StrictModel):

@@ -37,6 +37,7 @@ from engine.conv import (
     local2d,
     windows,
 )
+from engine.edits import Edit, apply_edits
 from engine.errors import LayerError
 from engine.geometry import (
     AxisGeometry,
@@ -77,6 +78,7 @@ __all__ = [
     "AxisGeometry",
     "Connectivity",
     "Counts",
+    "Edit",
     "Fill",
     "ForwardResult",
     "Geometry",
@@ -95,6 +97,7 @@ __all__ = [
     "Suggestions",
     "Tap",
     "activate",
+    "apply_edits",
     "axis_output",
     "backward",
     "backward_naive",

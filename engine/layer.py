@@ -10,12 +10,14 @@ Shapes follow the notes so their expressions hold literally:
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cached_property
 from typing import Literal
 
 import numpy as np
 
+from engine.edits import Edit, apply_edits
 from engine.errors import LayerError
 from engine.geometry import Geometry, LayerShape, resolve
 from engine.tensors import (
@@ -116,30 +118,40 @@ def build_layer(
     bias_fill: Fill = BIAS_INTEGERS,
     connectivity: Connectivity = "shared",
     activation: Activation = "none",
+    edits: Sequence[Edit] = (),
 ) -> Layer:
-    """Resolve the geometry and make the arrays: explicit values where given, fills elsewhere.
+    """Resolve the geometry and make the arrays: explicit values where given, fills elsewhere,
+    then ``edits`` laid over them in order (:mod:`engine.edits`; a later edit of a cell wins).
 
     >>> layer = build_layer(LayerShape.square(5, 3, 2, 3, stride=2, padding=1))
     >>> layer.x.shape, layer.x_padded.shape, layer.weights.shape, layer.bias.shape
     ((5, 5, 3), (7, 7, 3), (2, 3, 3, 3), (2,))
+    >>> edited = build_layer(layer.shape, edits=[Edit("filters", (1, 0, 2, 0), -4.0)])
+    >>> float(edited.weights[1, 0, 2, 0]), bool(edited.x_padded[1, 1, 0] == layer.x[0, 0, 0])
+    (-4.0, True)
     """
     geometry = resolve(shape)
     if connectivity not in ("shared", "local"):
         raise LayerError("connectivity", f"{connectivity!r} is not 'shared' or 'local'")
     if activation not in ("none", "relu"):
         raise LayerError("activation", f"{activation!r} is not 'none' or 'relu'")
+    x_made = _values_or_fill(
+        "input.values", x, input_fill, (shape.height, shape.width, shape.depth), STREAM_INPUT
+    )
+    weights_made = _values_or_fill(
+        "filters.values", weights, weight_fill, weight_shape(geometry, connectivity),
+        STREAM_WEIGHTS,
+    )
+    bias_made = _values_or_fill(
+        "filters.bias", bias, bias_fill, bias_shape(geometry, connectivity), STREAM_BIAS
+    )
+    if edits:
+        x_made, weights_made, bias_made = apply_edits(x_made, weights_made, bias_made, edits)
     return Layer(
         geometry=geometry,
-        x=_values_or_fill(
-            "input.values", x, input_fill, (shape.height, shape.width, shape.depth), STREAM_INPUT
-        ),
-        weights=_values_or_fill(
-            "filters.values", weights, weight_fill, weight_shape(geometry, connectivity),
-            STREAM_WEIGHTS,
-        ),
-        bias=_values_or_fill(
-            "filters.bias", bias, bias_fill, bias_shape(geometry, connectivity), STREAM_BIAS
-        ),
+        x=x_made,
+        weights=weights_made,
+        bias=bias_made,
         connectivity=connectivity,
         activation=activation,
     )

@@ -1,0 +1,84 @@
+"""Hand-typed values over a layer's arrays: a short list of (array, index, value).
+
+A person who changes one number should not have to send the whole array again: the edit
+names the cell, and the layer is rebuilt from its fills (or explicit values) with the edits
+laid on top. Indices address the arrays as :class:`engine.layer.Layer` holds them:
+
+* ``input``: the unpadded input ``(H, W, D)``
+* ``filters``: shared ``(K, Fh, Fw, D)`` or local ``(H2, W2, K, Fh, Fw, D)``
+* ``bias``: shared ``(K,)`` or local ``(H2, W2, K)``
+
+Edits are applied in order, so a later edit of the same cell wins.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Literal
+
+from engine.errors import LayerError
+from engine.tensors import FloatArray
+
+EditTarget = Literal["input", "filters", "bias"]
+EDIT_TARGETS: tuple[EditTarget, ...] = ("input", "filters", "bias")
+
+
+@dataclass(frozen=True)
+class Edit:
+    """One cell of one array set to ``value``."""
+
+    array: EditTarget
+    index: tuple[int, ...]
+    value: float
+
+
+def check_edit(n: int, edit: Edit, shape: tuple[int, ...]) -> None:
+    """Refuse edit number ``n`` unless its index names a cell of an array of ``shape``.
+
+    The refusal's field is ``edits.<n>.index`` (or ``.array``/``.value``), and its reason
+    quotes the index and the shape, so the person sees which edit and why.
+
+    >>> check_edit(2, Edit("bias", (3,), 1.0), (2,))
+    Traceback (most recent call last):
+    ...
+    engine.errors.LayerError: edits.2.index: [3] is outside bias of shape [2]
+    """
+    if edit.array not in EDIT_TARGETS:
+        raise LayerError(f"edits.{n}.array", f"{edit.array!r} is not one of {list(EDIT_TARGETS)}")
+    if not math.isfinite(edit.value):
+        raise LayerError(f"edits.{n}.value", f"{edit.value} is not a finite number")
+    index, where = list(edit.index), f"{edit.array} of shape {list(shape)}"
+    if len(index) != len(shape):
+        raise LayerError(
+            f"edits.{n}.index",
+            f"{index} has {len(index)} numbers but {where} needs {len(shape)}",
+        )
+    if any(not 0 <= i < size for i, size in zip(index, shape, strict=True)):
+        raise LayerError(f"edits.{n}.index", f"{index} is outside {where}")
+
+
+def apply_edits(
+    x: FloatArray, weights: FloatArray, bias: FloatArray, edits: Sequence[Edit]
+) -> tuple[FloatArray, FloatArray, FloatArray]:
+    """Copies of ``x``, ``weights`` and ``bias`` with ``edits`` applied in order.
+
+    Every edit is checked before any is applied; arrays no edit touches are returned as they
+    are (not copied), so a caller's arrays are never written to.
+
+    >>> import numpy as np
+    >>> x, w, b = np.zeros((2, 2, 1)), np.zeros((1, 1, 1, 1)), np.zeros(1)
+    >>> x2, _, b2 = apply_edits(x, w, b, [Edit("input", (1, 0, 0), 5.0),
+    ...                                     Edit("bias", (0,), 3.0), Edit("bias", (0,), -1.0)])
+    >>> x2[:, :, 0].tolist(), b2.tolist(), float(x.sum())
+    ([[0.0, 0.0], [5.0, 0.0]], [-1.0], 0.0)
+    """
+    arrays = {"input": x, "filters": weights, "bias": bias}
+    for n, edit in enumerate(edits):
+        check_edit(n, edit, arrays.get(edit.array, x).shape)
+    touched = {edit.array for edit in edits}
+    out = {name: array.copy() if name in touched else array for name, array in arrays.items()}
+    for edit in edits:  # in order: a later edit of the same cell wins
+        out[edit.array][edit.index] = edit.value
+    return out["input"], out["filters"], out["bias"]

@@ -1,0 +1,136 @@
+"""A layer spec's sparse ``edits``: applied on the server, checked, small and cacheable."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import numpy as np
+import pytest
+from api_helpers import square
+from fastapi.testclient import TestClient
+
+from app.layer_cache import LAYERS, LayerCache
+from app.schemas import LayerSpec
+
+DEMO = square(5, 3, 2, 3, stride=2, padding=1)
+EDITS = [{"array": "input", "index": [1, 2, 0], "value": 5},
+         {"array": "filters", "index": [0, 0, 1, 2], "value": -1},
+         {"array": "bias", "index": [1], "value": 3}]
+
+
+def forward(client: TestClient, spec: dict[str, Any]) -> dict[str, Any]:
+    answer = client.post("/api/forward", json=spec)
+    assert answer.status_code == 200, answer.text
+    result: dict[str, Any] = answer.json()
+    return result
+
+
+def test_an_edited_layer_equals_the_same_layer_with_explicit_values(client: TestClient) -> None:
+    plain = forward(client, DEMO)
+    x = np.array(plain["padded_input"])[1:6, 1:6, :]  # padding 1: the unpadded input
+    w, b = np.array(plain["filters"]), np.array(plain["bias"])
+    x[1, 2, 0], w[0, 0, 1, 2], b[1] = 5, -1, 3
+    explicit = {**DEMO, "input": {"shape": [5, 5, 3], "values": x.tolist()},
+                "filters": {"count": 2, "size": 3, "values": w.tolist(), "bias": b.tolist()}}
+    edited = forward(client, {**DEMO, "edits": EDITS})
+    assert edited == forward(client, explicit)
+    assert edited["output"] != plain["output"]
+    assert edited["padded_input"][2][3][0] == 5  # row 1, col 2 of the input, padded by 1
+
+
+def test_steps_and_backward_see_the_edits(client: TestClient) -> None:
+    plain = forward(client, DEMO)
+    w = np.array(plain["filters"])
+    w[1, 2, 2, 1] = 40
+    layer = {**DEMO, "edits": [{"array": "bias", "index": [0], "value": 100},
+                               {"array": "filters", "index": [1, 2, 2, 1], "value": 40}]}
+    step = client.post("/api/steps", json={"layer": layer, "start": 0, "count": 1}).json()
+    assert step["steps"][0]["bias"] == 100
+    explicit = {**DEMO, "filters": {"count": 2, "size": 3, "values": w.tolist()}}
+    back = client.post("/api/backward", json={"layer": layer, "upstream": {}}).json()
+    assert back == client.post("/api/backward", json={"layer": explicit, "upstream": {}}).json()
+    untouched = client.post("/api/backward", json={"layer": DEMO, "upstream": {}}).json()
+    assert back["dx"] != untouched["dx"]  # dx runs through the edited weight
+
+
+@pytest.mark.parametrize(
+    ("edits", "loc", "words"),
+    [
+        ([EDITS[0], {"array": "input", "index": [5, 0, 0], "value": 1}],
+         ["body", "edits", 1, "index"], "[5, 0, 0] is outside input of shape [5, 5, 3]"),
+        ([{"array": "filters", "index": [0, 0, 1], "value": 1}],
+         ["body", "edits", 0, "index"], "filters of shape [2, 3, 3, 3] needs 4"),
+        ([{"array": "bias", "index": [2], "value": 1}],
+         ["body", "edits", 0, "index"], "[2] is outside bias of shape [2]"),
+    ],
+)
+def test_an_index_outside_the_array_is_a_422_naming_the_edit_and_the_shape(
+    client: TestClient, edits: list[dict[str, Any]], loc: list[Any], words: str
+) -> None:
+    answer = client.post("/api/forward", json={**DEMO, "edits": edits})
+    assert answer.status_code == 422
+    [entry] = answer.json()["detail"]
+    assert entry["loc"] == loc
+    assert words in entry["msg"]
+
+
+def test_an_edit_in_a_steps_body_is_named_under_layer(client: TestClient) -> None:
+    layer = {**DEMO, "edits": [{"array": "bias", "index": [7], "value": 1}]}
+    answer = client.post("/api/steps", json={"layer": layer, "start": 0, "count": 1})
+    assert answer.status_code == 422
+    assert answer.json()["detail"][0]["loc"] == ["body", "layer", "edits", 0, "index"]
+
+
+@pytest.mark.parametrize(
+    ("edit", "loc"),
+    [
+        ({"array": "output", "index": [0], "value": 1}, ["body", "edits", 0, "array"]),
+        ({"array": "bias", "index": [-1], "value": 1}, ["body", "edits", 0, "index", 0]),
+        ({"array": "bias", "index": [], "value": 1}, ["body", "edits", 0, "index"]),
+        ({"array": "bias", "index": [0], "value": "1"}, ["body", "edits", 0, "value"]),
+        ({"array": "bias", "index": [0]}, ["body", "edits", 0, "value"]),
+    ],
+)
+def test_a_malformed_edit_is_refused_by_the_schema(
+    client: TestClient, edit: dict[str, Any], loc: list[Any]
+) -> None:
+    answer = client.post("/api/forward", json={**DEMO, "edits": [edit]})
+    assert answer.status_code == 422
+    assert [e["loc"] for e in answer.json()["detail"]] == [loc]
+
+
+def test_the_number_of_edits_is_bounded_in_the_schema_and_by_the_setting(
+    client: TestClient, override_settings: Any
+) -> None:
+    schema = client.get("/openapi.json").json()["components"]["schemas"]["LayerSpec"]
+    assert schema["properties"]["edits"]["maxItems"] == 1000
+    many = [{"array": "bias", "index": [0], "value": n} for n in range(1001)]
+    answer = client.post("/api/forward", json={**DEMO, "edits": many})
+    assert answer.status_code == 422
+    assert answer.json()["detail"][0]["loc"] == ["body", "edits"]
+    override_settings(max_edits=2)
+    answer = client.post("/api/forward", json={**DEMO, "edits": EDITS})
+    assert answer.status_code == 422
+    [entry] = answer.json()["detail"]
+    assert entry["loc"] == ["body", "edits"]
+    assert "3, over this server's limit of 2 (CONVSCOPE_MAX_EDITS)" in entry["msg"]
+
+
+def test_edited_layers_are_cached_under_a_key_that_holds_the_edits(client: TestClient) -> None:
+    plain = LayerSpec.model_validate(DEMO)
+    edited = LayerSpec.model_validate({**DEMO, "edits": EDITS})
+    other = LayerSpec.model_validate({**DEMO, "edits": EDITS[:2]})
+    keys = {LayerCache.key(plain), LayerCache.key(edited), LayerCache.key(other)}
+    assert None not in keys and len(keys) == 3
+    spec = {**DEMO, "input": {"shape": [5, 5, 3], "fill": {"seed": 4242}}, "edits": EDITS}
+    first = forward(client, spec)
+    key = LayerCache.key(LayerSpec.model_validate(spec))
+    assert key is not None and LAYERS.get(key) is not None
+    assert LAYERS.get(key).x[1, 2, 0] == 5  # type: ignore[union-attr]
+    assert forward(client, spec) == first
+
+
+def test_an_edited_alexnet_request_stays_small_on_the_wire() -> None:
+    alexnet = square(227, 3, 96, 11, stride=4, edits=EDITS)
+    assert len(json.dumps(alexnet)) < 400

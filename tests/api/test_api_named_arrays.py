@@ -1,0 +1,103 @@
+"""``input.image`` and ``filters.bank``: a sample image and a filter bank named in a layer spec."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+from app.layer_cache import LayerCache
+from app.schemas import LayerSpec
+
+NAMED = {
+    "input": {"shape": [64, 64, 3], "image": {"name": "vertical-edge"}},
+    "filters": {"count": 2, "size": 3, "bank": "sobel"},
+    "activation": "relu",
+}
+
+
+def explicit(client: TestClient, image: str, bank: str) -> dict[str, Any]:
+    """The same layer with the numbers fetched from the image and bank endpoints."""
+    picture = client.get(f"/api/images/{image}?encoding=json").json()
+    filters = client.get(f"/api/filter-banks/{bank}").json()
+    return {"input": picture["input"],
+            "filters": {"count": filters["count"], "size": filters["size"],
+                        "values": filters["values"], "bias": filters["bias"]},
+            "activation": "relu"}
+
+
+def test_a_named_image_and_bank_compute_what_their_numbers_compute(client: TestClient) -> None:
+    named = client.post("/api/forward", json=NAMED)
+    assert named.status_code == 200, named.text
+    numbers = client.post("/api/forward", json=explicit(client, "vertical-edge", "sobel"))
+    assert named.json() == numbers.json()
+    # sobel-x on the vertical edge: 4 = (1 + 2 + 1) * 1 at the edge's columns (30, 31)
+    assert named.json()["output"][5][30][0] == pytest.approx(4.0)
+    assert len(json.dumps(NAMED)) < 200
+
+
+def test_edits_lay_over_a_named_bank(client: TestClient) -> None:
+    spec = {**NAMED, "edits": [{"array": "filters", "index": [0, 1, 1, 0], "value": 9}]}
+    numbers = explicit(client, "vertical-edge", "sobel")
+    numbers["filters"]["values"][0][1][1][0] = 9
+    edited = client.post("/api/forward", json=spec)
+    assert edited.status_code == 200, edited.text
+    assert edited.json() == client.post("/api/forward", json=numbers).json()
+    assert edited.json()["filters"][0][1][1][0] == 9
+
+
+def test_named_specs_are_cache_keys_that_differ_by_name() -> None:
+    keys = {LayerCache.key(LayerSpec.model_validate(spec)) for spec in (
+        NAMED,
+        {**NAMED, "filters": {**NAMED["filters"], "bank": "prewitt"}},
+        {**NAMED, "input": {"shape": [64, 64, 3], "image": {"name": "stripes"}}},
+    )}
+    assert None not in keys and len(keys) == 3
+
+
+def test_the_schema_lists_the_sample_and_bank_names(client: TestClient) -> None:
+    schemas = client.get("/openapi.json").json()["components"]["schemas"]
+    assert "vertical-edge" in schemas["ImageSourceSpec"]["properties"]["name"]["enum"]
+    bank = schemas["FiltersSpec"]["properties"]["bank"]
+    assert "sobel" in json.dumps(bank) and "first-layer" in json.dumps(bank)
+
+
+@pytest.mark.parametrize(
+    ("change", "loc", "words"),
+    [
+        ({"input": {"shape": [60, 64, 3], "image": {"name": "vertical-edge"}}},
+         ["body", "input", "shape"], "[60, 64, 3] is not the shape of sample image "
+         "'vertical-edge' at max_side 256: [64, 64, 3]"),
+        ({"input": {"shape": [32, 32, 3], "image": {"name": "vertical-edge", "max_side": 300}}},
+         ["body", "input", "image", "max_side"], "300 is over this server's limit of 256"),
+        ({"input": {"shape": [64, 64, 3], "image": {"name": "cat"}}},
+         ["body", "input", "image", "name"], "no sample image 'cat'; known: vertical-edge"),
+        ({"input": {"shape": [3, 3, 3], "values": [[[0, 0, 0]] * 3] * 3,
+                    "image": {"name": "vertical-edge"}}},
+         ["body", "input", "image"], "not both"),
+        ({"filters": {"count": 2, "size": 3, "bank": "nope"}},
+         ["body", "filters", "bank"], "no filter bank 'nope'; known: sobel"),
+        ({"filters": {"count": 3, "size": 3, "bank": "sobel"}},
+         ["body", "filters", "bank"], "bank 'sobel' is 2 filters of 3x3x3, but the layer asks "
+         "for 3 of 3x3x3"),
+        ({"connectivity": "local"}, ["body", "filters", "bank"], "connectivity 'shared'"),
+    ],
+)
+def test_a_name_that_does_not_fit_is_a_422_naming_the_field(
+    client: TestClient, change: dict[str, Any], loc: list[Any], words: str
+) -> None:
+    answer = client.post("/api/forward", json={**NAMED, **change})
+    assert answer.status_code == 422, answer.text
+    [entry] = answer.json()["detail"]
+    assert entry["loc"] == loc
+    assert words in entry["msg"]
+
+
+def test_a_named_image_at_a_smaller_side_is_resized(client: TestClient) -> None:
+    spec = {**NAMED, "input": {"shape": [32, 32, 3],
+                               "image": {"name": "vertical-edge", "max_side": 32}}}
+    answer = client.post("/api/forward", json=spec)
+    assert answer.status_code == 200, answer.text
+    assert answer.json()["geometry"]["output_shape"] == [30, 30, 2]
