@@ -1,6 +1,7 @@
 // The control form: shows a state, reports what the person changed, and shows API errors
 // beside the control that caused them. It never renders volumes and never keeps state.
 import { qs, qsa, $on } from "./dom.js";
+import { parseEdits } from "./spec.js";
 
 const NUMBER_FIELDS = {
   "#in-h": "h", "#in-w": "w", "#in-d": "d", "#f-k": "k", "#f-fh": "fh", "#f-fw": "fw",
@@ -28,6 +29,7 @@ const ERROR_SLOTS = [
   ["connectivity", "#error-neurons", ["#connectivity"]],
   ["fill", "#error-data", ["#fill", "#seed"]],
   ["edit", "#error-data", ["#edit-cell", "#edit-value"]],
+  ["edits", "#error-data", ["#edit-cell", "#edit-value"]],
 ];
 
 // The spec field each number box feeds, so a refusal lands in that box's error slot.
@@ -64,7 +66,15 @@ export function showState(state, presets, modified) {
   const preset = presets.find((p) => p.name === state.preset);
   if (preset) qs("#preset").value = preset.name;
   const description = preset ? preset.description : "";
-  qs("#preset-description").textContent = modified ? `${description} (Modified: your own values now.)` : description;
+  const sources = [state.image && `image "${state.image}"`, state.bank && `filter bank "${state.bank}"`].filter(Boolean);
+  qs("#preset-description").textContent = sources.length
+    ? `Your layer: ${sources.join(" and ")} (from Real images below), with the settings shown here.`
+    : modified ? `${description} (Modified: your own values now.)` : description;
+  const edits = parseEdits(state.edits);
+  const cells = edits.slice(0, 6).map((e) => `${e.target}[${e.index.join(",")}] = ${e.value}`).join(", ");
+  qs("#edits-list").textContent = edits.length
+    ? `${edits.length} edited value${edits.length > 1 ? "s" : ""}: ${cells}${edits.length > 6 ? ", ..." : ""}`
+    : "";
   qs("#t-speed").value = String(state.speed);
   qs("#t-loop").checked = state.loop;
 }

@@ -1,114 +1,164 @@
-// The "Real images" panel: a sample image or an upload, a filter bank (editable), and every
-// filter's activation map before/after ReLU from /api/forward. Clicking a map turns the page's
-// layer into image + bank and moves the playhead to that filter's first step.
+// The "Real images" panel: a sample image (or an upload) as the layer's input, a filter bank as
+// its filters, and each filter's activation map before and after ReLU.
 //
-// The page's one state object still owns the layer: image layers are registered as presets
-// named "img.<sample>.<bank>", so the URL keeps the sample's and bank's names, and edited
-// weights ride in the URL's `edits` like any other hand edit. An uploaded image cannot live in
-// a URL; its preset is "img.upload.<bank>" and a link to it reopens with a sample instead.
-import { api, ApiError, tensor } from "./api.js";
+// The image and the bank are the page state's `image` and `bank` keys, so they live in the
+// URL like every other control and the server resolves them by name (`input.image`,
+// `filters.bank`). The maps are drawn from the page's own forward answer, and every size comes
+// from the API (the image endpoint's shape, the bank's count and size, the forward's output):
+// nothing here works a size out. An upload cannot go in a URL: its pixels stay in this tab
+// (and are sent with each request), and the panel says so.
+import { api, ApiError } from "./api.js";
 import { $on, qs } from "./dom.js";
-import { stateFromPreset } from "./state.js";
+import { stepOf } from "./focus.js";
+import { crop } from "./model.js";
+import { formatEdits, parseEdits } from "./spec.js";
 import { drawImage, renderGallery } from "./render/gallery.js";
 
-const PREFIX = "img.";
-const UPLOAD = "upload";
+export const UPLOAD = "upload";
 const FALLBACK_SAMPLE = "vertical-edge";
+// What choosing an image makes of the rest of the layer: every filter visits every pixel
+// once, without padding, and ReLU shows what each map keeps.
+export const IMAGE_LAYER = Object.freeze({
+  sh: 1, sw: 1, dh: 1, dw: 1, pt: 0, pb: 0, pl: 0, pr: 0, fit: "error", conn: "shared", act: "relu",
+});
+const UPLOAD_NOTE = "Your upload stays in this tab: the server does not keep it and a link cannot carry it (a link to this view reopens with a sample image).";
 
 const panel = {
   app: null, commit: null,
   samples: [], banks: [],
-  image: null, // {source: sample name or "upload", label, input: {shape, values}}
-  bank: null, // the chosen bank's API answer
-  weights: null, // {values, bias}: the bank's numbers as edited in the text box
-  seq: 0,
+  upload: null, // the tab's uploaded image: {label, input: {shape, values}}
+  ready: null, // the sample and bank lists' fetch
 };
 
 const show = (text) => {
   qs("#image-message").textContent = text;
 };
-
+const busy = (on) => qs("#images-panel")?.setAttribute("aria-busy", on ? "true" : "false");
 const bankByName = (name) => panel.banks.find((b) => b.name === name) ?? null;
+// A new input keeps the filters' edits, a new bank the input's: the others named the old cells.
+const keepFilterEdits = (text) => formatEdits(parseEdits(text).filter((e) => e.target !== "X"));
+const keepInputEdits = (text) => formatEdits(parseEdits(text).filter((e) => e.target === "X"));
 
-/** The preset name of an image layer, and back. */
-export function presetName(source, bank) {
-  return `${PREFIX}${source}.${bank}`;
+/** The tab's uploaded image as a spec's input ({shape, values}), or null. */
+export function uploadedInput() {
+  return panel.upload?.input ?? null;
 }
 
-export function parsePresetName(name) {
-  if (!String(name).startsWith(PREFIX)) return null;
-  const rest = name.slice(PREFIX.length);
-  const dot = rest.indexOf(".");
-  if (dot < 0) return null;
-  return { source: rest.slice(0, dot), bank: rest.slice(dot + 1) };
+/** State sizes of sample `name`, from the image endpoint's answer (its shape after resizing). */
+async function imageSizes(name) {
+  const [h, w, d] = (await api.image(name)).shape;
+  return { h, w, d };
 }
 
-/** The layer spec of image + bank (the API's shapes, dropped in unchanged). */
-function layerOf(image, bank, weights, activation) {
-  return {
-    input: { shape: image.input.shape, values: image.input.values },
-    filters: { count: bank.count, size: bank.size, values: weights.values, bias: weights.bias },
-    stride: 1, padding: 0, dilation: 1, fit: "error", connectivity: "shared", activation,
-  };
-}
-
-/** Register (or replace) the preset for image + bank with the bank's own numbers. */
-function register(image, bank) {
-  const name = presetName(image.source, bank.name);
-  const preset = {
-    name,
-    title: `Image: ${image.label} × ${bank.title}`,
-    description: `${image.label} through the ${bank.title} bank: ${bank.explanation}`,
-    choices: "stride 1, no padding, ReLU",
-    default_step: 0,
-    layer: layerOf(image, bank, { values: bank.values, bias: bank.bias }, "relu"),
-  };
-  const presets = panel.app.presets;
-  const at = presets.findIndex((p) => p.name === name);
-  if (at >= 0) presets[at] = preset;
-  else presets.push(preset);
-  const select = qs("#preset");
-  if (select && !Array.from(select.options).some((o) => o.value === name)) {
-    const option = document.createElement("option");
-    option.value = name;
-    option.textContent = preset.title;
-    select.append(option);
-  }
-  return preset;
-}
-
-/** The edits ("W0.1.2.0=-3;b1=0.5") that turn the bank's numbers into the edited ones. */
-function editsFrom(bank, weights) {
-  const parts = [];
-  const [k, f] = [bank.count, bank.size];
-  for (let d = 0; d < k; d += 1) {
-    for (let r = 0; r < f; r += 1) {
-      for (let c = 0; c < f; c += 1) {
-        for (let ch = 0; ch < 3; ch += 1) {
-          const v = weights.values[d][r][c][ch];
-          if (v !== bank.values[d][r][c][ch]) parts.push(`W${d}.${r}.${c}.${ch}=${v}`);
-        }
-      }
-    }
-    if (weights.bias[d] !== bank.bias[d]) parts.push(`b${d}=${weights.bias[d]}`);
-  }
-  return parts.join(";");
-}
-
-async function loadSample(name) {
-  const answer = await api.image(name);
-  const label = panel.samples.find((s) => s.name === name)?.name ?? name;
-  return { source: name, label, input: answer.input };
-}
-
-async function chooseBank(name) {
+/** State sizes of bank `name`, from the bank endpoint's answer. */
+function bankSizes(name) {
   const bank = bankByName(name);
-  if (!bank) return;
-  panel.bank = bank;
-  panel.weights = { values: bank.values, bias: bank.bias };
-  qs("#bank-explain").textContent = bank.explanation;
-  qs("#bank-weights").value = JSON.stringify(panel.weights);
-  qs("#bank-shape").textContent = `${bank.count} x ${bank.size}x${bank.size}x3`;
+  if (!bank) return null;
+  return { k: bank.count, fh: bank.size, fw: bank.size, d: bank.values[0][0][0].length, conn: "shared" };
+}
+
+/** The state changes for choosing sample `name` ("" lets go of the image). */
+async function imageChanges(name, state) {
+  if (!name) return { image: "" };
+  const sizes = name === UPLOAD ? uploadSizes() : await imageSizes(name);
+  return { image: name, ...sizes, ...IMAGE_LAYER, edits: keepFilterEdits(state.edits), t: 0, pin: "" };
+}
+
+/** State sizes of the tab's upload, from the upload endpoint's answer. */
+function uploadSizes() {
+  const [h, w, d] = panel.upload.input.shape;
+  return { h, w, d };
+}
+
+/** The state changes for choosing bank `name` ("" lets go of the bank). */
+function bankChanges(name, state) {
+  if (!name) return { bank: "" };
+  return { bank: name, ...bankSizes(name), act: "relu", edits: keepInputEdits(state.edits), t: 0, pin: "" };
+}
+
+/**
+ * A state opened from a link, with the sizes its image and bank really have (from the API).
+ * An upload is not in a new tab: the sample takes its place, and the panel says so; a name the
+ * server does not know is dropped, and the panel says that too.
+ */
+export async function stateOfLink(state) {
+  await panel.ready;
+  let next = { ...state };
+  if (next.image === UPLOAD && !panel.upload) {
+    show(`An uploaded image cannot be kept in a link: showing the sample "${FALLBACK_SAMPLE}" instead.`);
+    next.image = FALLBACK_SAMPLE;
+  }
+  if (next.image && next.image !== UPLOAD) {
+    try {
+      next = { ...next, ...(await imageSizes(next.image)) };
+    } catch (error) {
+      show(`The link's image "${next.image}" is unknown here (${error.message}); the layer's own numbers are shown.`);
+      next.image = "";
+    }
+  }
+  if (next.bank) {
+    const sizes = bankSizes(next.bank);
+    if (sizes) next = { ...next, ...sizes };
+    else {
+      show(`The link's filter bank "${next.bank}" is unknown here; the layer's own filters are shown.`);
+      next.bank = "";
+    }
+  }
+  return next;
+}
+
+/** The bank's own numbers with the state's filter edits on top, for the text box. */
+function bankText(bank, edits) {
+  const values = structuredClone(bank.values);
+  const bias = [...bank.bias];
+  for (const e of parseEdits(edits)) {
+    if (e.target === "W" && e.index.length === 4) {
+      const [d, r, c, ch] = e.index;
+      if (values[d]?.[r]?.[c]?.[ch] !== undefined) values[d][r][c][ch] = e.value;
+    } else if (e.target === "b" && e.index.length === 1 && e.index[0] < bias.length) bias[e.index[0]] = e.value;
+  }
+  return JSON.stringify({ values, bias });
+}
+
+/**
+ * Draw the panel for the page's layer: `model` is its forward answer as tensors, `state` the
+ * page state. Called once per layer load; the maps are the model's own numbers.
+ */
+export function showLayer(model, state) {
+  if (!qs("#images-panel")) return;
+  qs("#image-sample").value = state.image;
+  qs("#image-bank").value = state.bank;
+  const note = qs("#image-upload-note");
+  note.dataset.general ??= note.textContent.replace(/\s+/g, " ").trim();
+  note.textContent = state.image === UPLOAD ? UPLOAD_NOTE : note.dataset.general;
+  note.classList.toggle("active", state.image === UPLOAD);
+  const bank = bankByName(state.bank);
+  qs("#bank-explain").textContent = bank ? bank.explanation : "";
+  qs("#bank-edit").hidden = !bank;
+  if (bank) {
+    qs("#bank-shape").textContent = `${bank.count} x ${bank.size}x${bank.size}x3`;
+    qs("#bank-weights").value = bankText(bank, state.edits);
+  }
+  const shown = Boolean(state.image || state.bank);
+  qs("#images-body").hidden = !shown;
+  qs("#images-hint").hidden = shown;
+  if (shown) {
+    const x = crop(model.xp, model.pads); // the input as the server holds it, edits included
+    const preview = qs("#image-preview");
+    preview.closest("figure").hidden = !state.image;
+    if (state.image) drawImage(preview, x);
+    qs("#image-shape").textContent = state.image ? x.shape.join("x") : "";
+    const names = bank?.names ?? [];
+    renderGallery(qs("#image-gallery"), { pre: model.pre, post: model.out, names, explanations: bank?.explanations ?? [] },
+      (d) => pick(model, d));
+  }
+  busy(false);
+}
+
+/** Step through filter d: its first neuron in depth-slice order, counted on the API's output shape. */
+function pick(model, d) {
+  panel.commit({ order: "depth_slice", t: stepOf(model.outShape, "depth_slice", 0, 0, d), pin: "" });
+  qs("#input-panel")?.scrollIntoView({ block: "start" });
 }
 
 /** Parse the text box: {values: (K, F, F, 3), bias: (K,)} of finite numbers, same shape as the bank. */
@@ -131,84 +181,68 @@ function parseWeights(text, bank) {
   return { weights: { values: parsed.values, bias: parsed.bias } };
 }
 
-/** Recompute and draw every map for the current image and weights. */
-async function refresh() {
-  if (!panel.image || !panel.bank) return;
-  const seq = ++panel.seq;
-  const { image, bank, weights } = panel;
-  qs("#images-panel").setAttribute("aria-busy", "true");
-  drawImage(qs("#image-preview"), tensor(image.input.values));
-  const [h, w] = image.input.shape;
-  qs("#image-shape").textContent = `${h}x${w}x3`;
-  try {
-    const forward = await api.forward(layerOf(image, bank, weights, "relu"));
-    if (seq !== panel.seq) return;
-    const pre = tensor(forward.output_pre);
-    const post = tensor(forward.output);
-    renderGallery(qs("#image-gallery"), { pre, post, names: bank.names, explanations: bank.explanations }, pick);
-  } catch (error) {
-    if (seq === panel.seq) show(error.message);
-  } finally {
-    if (seq === panel.seq) qs("#images-panel").setAttribute("aria-busy", "false");
-  }
-}
-
-/** Step through filter d: the page's layer becomes image + bank, at d's first step. */
-function pick(d) {
-  const { image, bank, weights } = panel;
-  const preset = register(image, bank);
-  const state = stateFromPreset(preset);
-  const [h, w] = image.input.shape;
-  const f = bank.size;
-  const first = d * (h - f + 1) * (w - f + 1); // depth_slice order: filter d's first neuron
-  const keep = { mode: panel.app.state.mode, speed: panel.app.state.speed, loop: panel.app.state.loop };
-  panel.commit({ ...state, ...keep, order: "depth_slice", t: first, pin: "", edits: editsFrom(bank, weights) });
-  qs("#input-panel")?.scrollIntoView({ block: "start" });
+/** The edits ("W0.1.2.0=-3;b1=0.5") that turn the bank's numbers into the typed ones. */
+function editsFrom(bank, weights) {
+  const parts = [];
+  weights.values.forEach((filter, d) => filter.forEach((row, r) => row.forEach((cell, c) => cell.forEach((v, ch) => {
+    if (v !== bank.values[d][r][c][ch]) parts.push(`W${d}.${r}.${c}.${ch}=${v}`);
+  }))));
+  weights.bias.forEach((v, d) => {
+    if (v !== bank.bias[d]) parts.push(`b${d}=${v}`);
+  });
+  return parts.join(";");
 }
 
 async function onUpload(file) {
   show("");
   if (!file) return;
+  busy(true);
   try {
     const answer = await api.upload(file);
     const [h0, w0] = answer.original_shape;
     const [h, w] = answer.shape;
-    panel.image = { source: UPLOAD, label: `your upload (${file.name})`, input: answer.input };
+    panel.upload = { label: `your upload (${file.name})`, input: answer.input };
+    let option = qs(`#image-sample option[value="${UPLOAD}"]`);
+    if (!option) {
+      option = document.createElement("option");
+      option.value = UPLOAD;
+      qs("#image-sample").append(option);
+    }
+    option.textContent = panel.upload.label;
     show(h0 !== h || w0 !== w ? `Your ${w0}x${h0} ${answer.format} was resized to ${w}x${h}.` : "");
-    await refresh();
+    panel.commit(await imageChanges(UPLOAD, panel.app.state));
   } catch (error) {
+    busy(false);
     show(error instanceof ApiError ? `Refused: ${error.message}` : String(error));
   }
 }
 
 function bind() {
-  $on(qs("#image-sample"), "change", async (event) => {
+  const choose = async (changesOf) => {
     show("");
-    qs("#image-upload").value = "";
+    busy(true);
     try {
-      panel.image = await loadSample(event.target.value);
-      await refresh();
+      panel.commit(await changesOf(panel.app.state));
     } catch (error) {
+      busy(false);
       show(error.message);
     }
+  };
+  $on(qs("#image-sample"), "change", (event) => {
+    qs("#image-upload").value = "";
+    return choose((state) => imageChanges(event.target.value, state));
   });
   $on(qs("#image-upload"), "change", (event) => onUpload(event.target.files[0]));
-  $on(qs("#image-bank"), "change", async (event) => {
-    show("");
-    await chooseBank(event.target.value);
-    await refresh();
-  });
-  $on(qs("#bank-apply"), "click", async () => {
-    const parsed = parseWeights(qs("#bank-weights").value, panel.bank);
+  $on(qs("#image-bank"), "change", (event) => choose((state) => bankChanges(event.target.value, state)));
+  $on(qs("#bank-apply"), "click", () => {
+    const bank = bankByName(panel.app.state.bank);
+    const parsed = parseWeights(qs("#bank-weights").value, bank);
     if (parsed.error) return show(parsed.error);
     show("");
-    panel.weights = parsed.weights;
-    await refresh();
+    const typed = editsFrom(bank, parsed.weights);
+    panel.commit({ edits: [keepInputEdits(panel.app.state.edits), typed].filter(Boolean).join(";") });
   });
-  $on(qs("#bank-reset"), "click", async () => {
-    await chooseBank(panel.bank.name);
-    await refresh();
-  });
+  $on(qs("#bank-reset"), "click", () => panel.commit({ edits: keepInputEdits(panel.app.state.edits) }));
 }
 
 function fill(select, items, label) {
@@ -221,21 +255,17 @@ function fill(select, items, label) {
 }
 
 /**
- * Mount the panel. `app` is the page's app object (its `presets` list and `state`), `commit`
- * its one way to change state. Call after the presets are fetched and before the first load:
- * a link to an image layer needs its preset registered first.
+ * Mount the panel. `app` is the page's app object (its `state`), `commit` its one way to
+ * change state. The sample and bank lists load beside the page; a link that names an image or
+ * a bank waits for them in `stateOfLink`.
  */
-export async function initImages({ app, commit }) {
+export function initImages({ app, commit }) {
   panel.app = app;
   panel.commit = commit;
-  if (!qs("#images-panel")) return;
-  const wanted = parsePresetName(new URLSearchParams(location.search).get("preset") ?? "");
-  const ready = setup(wanted);
-  // Only a link to an image layer has to wait; otherwise the panel fills in beside the page.
-  if (wanted) await ready;
+  panel.ready = qs("#images-panel") ? setup() : Promise.resolve();
 }
 
-async function setup(wanted) {
+async function setup() {
   try {
     [panel.samples, panel.banks] = await Promise.all([api.images(), api.filterBanks()]);
   } catch (error) {
@@ -245,27 +275,8 @@ async function setup(wanted) {
   fill(qs("#image-sample"), panel.samples, (s) => `${s.name} (${s.width}x${s.height})`);
   fill(qs("#image-bank"), panel.banks, (b) => `${b.title} (${b.count} x ${b.size}x${b.size}x3)`);
   bind();
-  // A link to an image layer: register its preset before the page loads the layer.
-  let sampleName = FALLBACK_SAMPLE;
-  let bankName = panel.banks[0]?.name;
-  if (wanted && bankByName(wanted.bank)) {
-    bankName = wanted.bank;
-    if (panel.samples.some((s) => s.name === wanted.source)) sampleName = wanted.source;
+  if (panel.app.state) {
+    qs("#image-sample").value = panel.app.state.image;
+    qs("#image-bank").value = panel.app.state.bank;
   }
-  qs("#image-sample").value = sampleName;
-  qs("#image-bank").value = bankName;
-  try {
-    panel.image = await loadSample(sampleName);
-    await chooseBank(bankName);
-    if (wanted && bankByName(wanted.bank)) {
-      // An upload cannot come back from a link: the same preset name, the sample's pixels.
-      const image = wanted.source === UPLOAD ? { ...panel.image, source: UPLOAD } : panel.image;
-      register(image, panel.bank);
-      if (wanted.source === UPLOAD) show(`An uploaded image cannot be kept in a link: showing the sample "${sampleName}" instead.`);
-    }
-  } catch (error) {
-    show(error.message);
-    return;
-  }
-  refresh();
 }

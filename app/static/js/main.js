@@ -1,18 +1,18 @@
 // Wires the page: state <-> URL <-> controls, data from the API, views, player, keyboard.
 // Render functions only draw; every state change goes through commit().
-import { api, ApiError, tensor } from "./api.js";
+import { api, ApiError } from "./api.js";
 import { bindControls, clearErrors, fieldOf, fillPresets, showError, showState } from "./controls.js";
 import { $on, clear, qs, thousands } from "./dom.js";
 import { focusFor, pinTarget, stepOf } from "./focus.js";
 import { dropPendingUrl, writeUrl } from "./history.js";
 import { createLinking } from "./linking.js";
-import { buildModel, crop, padsOf } from "./model.js";
+import { buildModel } from "./model.js";
 import { Player } from "./player.js";
-import { baseSpec, formatEdits, parseCellName, parseEdits, specWithEdits } from "./spec.js";
+import { formatEdits, layerSpec, parseCellName, parseEdits } from "./spec.js";
 import { changesForSuggestion, DEFAULTS, layerChanged, stateFromPreset, withChanges } from "./state.js";
 import { StepCache } from "./steps.js";
-import { initImages } from "./images.js";
-import { fromQuery, onlyPreset, toQuery } from "./url.js";
+import { IMAGE_LAYER, initImages, showLayer, stateOfLink, uploadedInput } from "./images.js";
+import { fromQuery, legacyImage, onlyPreset, toQuery } from "./url.js";
 import { createArithmeticView, createBackwardView } from "./render/arithmetic.js";
 import { renderLegend } from "./render/colors.js";
 import { createFiltersView } from "./render/filters.js";
@@ -21,7 +21,7 @@ import { createInputView } from "./render/input.js";
 import { createOutputView } from "./render/output.js";
 import { bindTransport, showTransport } from "./transport.js";
 
-const app = { state: null, presets: [], model: null, views: null, cache: null, hover: null, tap: null, seq: 0, controller: null };
+const app = { state: null, presets: [], model: null, views: null, cache: null, hover: null, tap: null, seq: 0, controller: null, dropped: "" };
 // play/pause redraws: the products get their numbers back when the player stops
 const player = new Player({ tick, onChange: () => render() });
 
@@ -68,6 +68,7 @@ function onApiError(error) {
   // for the same reason; saying it twice beside the control helps nobody.
   if (app.refused === app.seq) return;
   app.refused = app.seq;
+  if (dropBadEdits(error)) return;
   const list = error instanceof ApiError ? error.detail : [{ loc: [], msg: String(error) }];
   for (const detail of list) showError(fieldOf(detail.loc), detail.msg);
   qs("#app").classList.add("stale");
@@ -81,10 +82,11 @@ async function reload() {
   app.controller = controller;
   const state = app.state;
   clearErrors();
+  if (app.dropped) showError("edit", app.dropped);
+  app.dropped = "";
   qs("#app").setAttribute("aria-busy", "true");
   try {
-    let spec = baseSpec(state, presetOf(state));
-    const edits = parseEdits(state.edits);
+    const spec = layerSpec(state, presetOf(state), uploadedInput());
     // The forward goes out beside the geometry (a misfit's refusal is dropped: the geometry
     // explains it), and the first steps as soon as the geometry says how many there are.
     const early = api.forward(spec, controller.signal);
@@ -97,16 +99,8 @@ async function reload() {
       qs("#app").classList.add("stale");
       return;
     }
-    if (!edits.length) app.cache = stepCache(spec, geometry, state);
-    let forward = await early;
-    if (edits.length) {
-      const pads = padsOf(geometry);
-      const xp = tensor(forward.padded_input);
-      const withEdits = specWithEdits(spec, { x: crop(xp, pads), w: tensor(forward.filters), b: tensor(forward.bias) }, edits);
-      for (const e of withEdits.dropped) showError("edit", `${e.target}[${e.index.join(",")}] is outside this layer; ignored`);
-      spec = withEdits.spec;
-      forward = await api.forward(spec, controller.signal);
-    }
+    app.cache = stepCache(spec, geometry, state);
+    const forward = await early;
     if (seq !== app.seq) return;
     build(spec, geometry, forward);
     qs("#app").classList.remove("stale");
@@ -117,6 +111,21 @@ async function reload() {
   } finally {
     if (seq === app.seq) qs("#app").setAttribute("aria-busy", "false");
   }
+}
+
+/**
+ * An edit whose cell is not in the layer (the server's 422 names `edits.<n>.index`, e.g. after
+ * the input shrank) is dropped, and the page says which; true when that was the refusal.
+ */
+function dropBadEdits(error) {
+  const bad = new Set((error instanceof ApiError ? error.detail : [])
+    .filter((d) => d.loc?.at(-1) === "index" && d.loc.at(-3) === "edits").map((d) => d.loc.at(-2)));
+  if (!bad.size) return false;
+  const edits = parseEdits(app.state.edits);
+  const names = edits.filter((_, n) => bad.has(n)).map((e) => `${e.target}[${e.index.join(",")}]`);
+  app.dropped = `${names.join(", ")} is not a cell of this layer: edit removed.`;
+  commit({ edits: formatEdits(edits.filter((_, n) => !bad.has(n))) }, "replace");
+  return true;
 }
 
 /** The step cache of a layer (its first range is asked for at once, beside the forward). */
@@ -148,6 +157,7 @@ function build(spec, geometry, forward) {
   const counts = geometry.counts;
   qs("#count-params").textContent = thousands(state.conn === "local" ? counts.parameters_local : counts.parameters_shared);
   qs("#backward-panel").hidden = !backward;
+  showLayer(model, state);
   renderLegend(qs("#legend"), [["input", model.maxAbs], ["weights", model.wMaxAbs], ["output", model.outMaxAbs], ["products", "per step"]]);
   app.views = {
     input: createInputView(qs("#input-grids"), model, onInputCell),
@@ -242,13 +252,18 @@ async function boot() {
     onApiError(error);
   }
   fillPresets(app.presets);
-  await initImages({ app, commit }); // registers image layers named by a link before they load
+  initImages({ app, commit });
   const fallback = app.presets.find((p) => p.name === DEFAULTS.preset) ?? app.presets[0];
   let state = fromQuery(location.search);
   if (onlyPreset(location.search)) {
-    const named = app.presets.find((p) => p.name === state.preset) ?? fallback;
-    state = { ...stateFromPreset(named), t: state.t };
+    const name = new URLSearchParams(location.search).get("preset");
+    const legacy = legacyImage(name);
+    const named = app.presets.find((p) => p.name === name) ?? fallback;
+    const base = named ? stateFromPreset(named) : { ...DEFAULTS };
+    // an old image-layer link: the image and bank on the layer the image panel makes
+    state = legacy ? { ...base, ...IMAGE_LAYER, ...legacy, t: state.t } : { ...base, t: state.t };
   }
+  if (state && (state.image || state.bank)) state = await stateOfLink(state);
   app.state = state ?? (fallback ? stateFromPreset(fallback) : { ...DEFAULTS });
   history.replaceState(null, "", toQuery(app.state));
   showState(app.state, app.presets, modified(app.state));

@@ -9,7 +9,8 @@ export const padsOf = (geometry) => {
   return { top, bottom, left, right };
 };
 
-/** The original input inside the padded one (data slicing, no arithmetic on values). */
+/** The original input inside the padded one (data slicing, no arithmetic on values): the
+ * image panel draws the picture from it. */
 export function crop(xp, pads) {
   const [hp, wp, d] = xp.shape;
   const h = hp - pads.top - pads.bottom;
@@ -30,6 +31,7 @@ export function buildModel(spec, geometry, forward, conn) {
   const out = tensor(forward.output);
   return {
     spec, geometry, xp, filters, out, bias: tensor(forward.bias), conn,
+    pre: tensor(forward.output_pre), // null when the activation is none
     pads: padsOf(geometry), outShape: out.shape, filterShape: filters.shape.slice(-3), total: geometry.steps,
     maxAbs: maxAbsOf(xp.data), wMaxAbs: maxAbsOf(filters.data), outMaxAbs: maxAbsOf(out.data),
     inverse: new Map(),

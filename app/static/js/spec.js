@@ -1,7 +1,8 @@
-// State -> the API's layer spec (docs/design.md). Hand-edited values ride on top of the
-// engine's own arrays, so an edit changes one number and the server recomputes everything.
+// State -> the API's layer spec (docs/design.md). Hand-edited values go as the spec's sparse
+// `edits`, a sample image and a filter bank by name: the server lays them over its own arrays,
+// so a request stays a few hundred bytes whatever the layer's size, and never carries an
+// array the page derived. Only an upload, which the server does not keep, sends its pixels.
 import { stateFromPreset } from "./state.js";
-import { Tensor } from "./api.js";
 
 const INTEGER_FILLS = {
   input: { kind: "integers", low: 0, high: 2 },
@@ -16,8 +17,11 @@ const FLOAT_FILLS = {
 
 const same = (a, b, keys) => keys.every((key) => a[key] === b[key]);
 
-/** The layer spec for `state`, keeping a preset's explicit values while they still fit. */
-export function baseSpec(state, preset) {
+/**
+ * The layer spec for `state`, keeping a preset's explicit values while they still fit.
+ * `upload` is the tab's uploaded image ({shape, values}) when `state.image` is "upload".
+ */
+export function layerSpec(state, preset, upload = null) {
   const from = preset ? stateFromPreset(preset) : null;
   const layer = preset?.layer;
   const sameFill = from && same(state, from, ["fill", "seed"]);
@@ -27,27 +31,39 @@ export function baseSpec(state, preset) {
   const fills = state.fill === "integers" ? INTEGER_FILLS : FLOAT_FILLS;
   const fillOf = (role, presetFill) => (sameFill && presetFill ? presetFill : { ...fills[role], seed: state.seed });
   const symmetric = state.pt === state.pb && state.pb === state.pl && state.pl === state.pr;
-  return {
-    input: {
-      shape: [state.h, state.w, state.d],
-      values: keepInput ? layer.input.values ?? null : null,
-      fill: fillOf("input", layer?.input?.fill),
-    },
-    filters: {
+  const shape = [state.h, state.w, state.d];
+  const size = state.fh === state.fw ? state.fh : [state.fh, state.fw];
+  let input = { shape, values: keepInput ? layer.input.values ?? null : null, fill: fillOf("input", layer?.input?.fill) };
+  if (state.image === "upload" && upload) input = { shape, values: upload.values };
+  else if (state.image && state.image !== "upload") input = { shape, image: { name: state.image } };
+  const filters = state.bank
+    ? { count: state.k, size, bank: state.bank }
+    : {
       count: state.k,
-      size: state.fh === state.fw ? state.fh : [state.fh, state.fw],
+      size,
       values: keepFilters ? layer.filters.values ?? null : null,
       fill: fillOf("filters", layer?.filters?.fill),
       bias: keepFilters ? layer.filters.bias ?? null : null,
       bias_fill: fillOf("bias", layer?.filters?.bias_fill),
-    },
+    };
+  return {
+    input,
+    filters,
     stride: state.sh === state.sw ? state.sh : [state.sh, state.sw],
     padding: symmetric ? state.pt : [state.pt, state.pb, state.pl, state.pr],
     dilation: state.dh === state.dw ? state.dh : [state.dh, state.dw],
     fit: state.fit,
     connectivity: state.conn,
     activation: state.act,
+    edits: specEdits(parseEdits(state.edits)),
   };
+}
+
+const ARRAYS = { X: "input", W: "filters", b: "bias" };
+
+/** The spec's `edits` list for parsed edits (the same order: a later edit of a cell wins). */
+export function specEdits(edits) {
+  return edits.map((e) => ({ array: ARRAYS[e.target], index: e.index, value: e.value }));
 }
 
 /** Parse "X1.2.0=5;W0.0.1.2=-1;b1=3" into [{target, index, value}]. */
@@ -84,30 +100,4 @@ export function parseCellName(text) {
   m = /^b\[(\d+),(\d+),(\d+)\]$/.exec(t);
   if (m) return { target: "b", index: m.slice(1).map(Number) };
   return null;
-}
-
-/** `spec` with explicit values: the engine's arrays `x`, `w`, `b` (Tensors) with `edits` applied. */
-export function specWithEdits(spec, arrays, edits) {
-  const copy = (t) => new Tensor(t.shape, Float64Array.from(t.data));
-  const x = copy(arrays.x);
-  const w = copy(arrays.w);
-  const b = copy(arrays.b);
-  const dropped = [];
-  for (const edit of edits) {
-    const t = { X: x, W: w, b }[edit.target];
-    const ok = edit.index.length === t.shape.length && edit.index.every((v, axis) => v >= 0 && v < t.shape[axis]);
-    if (!ok) {
-      dropped.push(edit);
-      continue;
-    }
-    t.data[edit.index.reduce((acc, v, axis) => acc + v * t.strides[axis], 0)] = edit.value;
-  }
-  return {
-    spec: {
-      ...spec,
-      input: { ...spec.input, values: x.toNested() },
-      filters: { ...spec.filters, values: w.toNested(), bias: b.toNested() },
-    },
-    dropped,
-  };
 }

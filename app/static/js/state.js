@@ -9,7 +9,9 @@ export const DEFAULTS = Object.freeze({
   pt: 1, pb: 1, pl: 1, pr: 1,
   fit: "error", act: "none", conn: "shared",
   fill: "integers", seed: 0,
-  edits: "", // "X1.2.0=5;W0.0.1.2=-1;b1=3": hand-typed values over the fill
+  edits: "", // "X1.2.0=5;W0.0.1.2=-1;b1=3": hand-typed values, sent as the spec's `edits`
+  image: "", // a sample image's name as the input, or "upload" (the tab's own upload)
+  bank: "", // a filter bank's name as the filters
   order: "depth_slice", mode: "forward",
   t: 0, speed: 2, loop: false,
   pin: "", // "o1.0.0" (output neuron) or "x3.4" (padded input cell)
@@ -27,12 +29,24 @@ export const CHOICES = Object.freeze({
 // The keys that change the layer (and so the data); the rest only change the view.
 export const LAYER_KEYS = Object.freeze([
   "h", "w", "d", "k", "fh", "fw", "sh", "sw", "dh", "dw", "pt", "pb", "pl", "pr",
-  "fit", "act", "conn", "fill", "seed", "edits",
+  "fit", "act", "conn", "fill", "seed", "edits", "image", "bank",
 ]);
 
-/** A copy of `state` with `changes` applied (state objects are never mutated in place). */
+// The keys an image or a bank fixes: setting one of them by hand lets go of the name.
+const IMAGE_FIXES = ["h", "w", "d"];
+const BANK_FIXES = ["k", "fh", "fw", "d", "conn"];
+
+/**
+ * A copy of `state` with `changes` applied (state objects are never mutated in place). A
+ * change to a size the image or bank decides drops the image or bank: the layer goes back to
+ * its fills rather than asking the server for a picture of the wrong size.
+ */
 export function withChanges(state, changes) {
-  return { ...state, ...changes };
+  const next = { ...state, ...changes };
+  const moved = (keys) => keys.some((key) => key in changes && changes[key] !== state[key]);
+  if (!("image" in changes) && moved(IMAGE_FIXES)) next.image = "";
+  if (!("bank" in changes) && moved(BANK_FIXES)) next.bank = "";
+  return next;
 }
 
 /** True when a change from `before` to `after` needs new data from the server. */
@@ -58,6 +72,8 @@ export function stateFromPreset(preset) {
     conn: spec.connectivity ?? "shared",
     fill: inputFill.kind === "integers" ? "integers" : "uniform",
     seed: inputFill.seed ?? 0,
+    image: spec.input.image?.name ?? "",
+    bank: spec.filters.bank ?? "",
   };
 }
 

@@ -2,6 +2,16 @@
 // values fall back to the default, so any link opens *some* sensible view.
 import { CHOICES, DEFAULTS } from "./state.js";
 
+// Links from before images were state keys named an image layer as a preset
+// "img.<sample or upload>.<bank>"; they open as the same image and bank.
+const LEGACY_IMAGE = /^img\.([^.]+)\.(.+)$/;
+
+/** {image, bank} of a legacy image-layer preset name, or null. */
+export function legacyImage(preset) {
+  const m = LEGACY_IMAGE.exec(preset ?? "");
+  return m ? { image: m[1], bank: m[2] } : null;
+}
+
 /** The query string ("?preset=...&t=3") for a state. */
 export function toQuery(state) {
   const params = new URLSearchParams();
@@ -37,6 +47,8 @@ export function fromQuery(search) {
       state[key] = raw;
     }
   }
+  const legacy = legacyImage(state.preset);
+  if (legacy) Object.assign(state, legacy, { preset: DEFAULTS.preset });
   return state;
 }
 

@@ -4,7 +4,8 @@
 //
 // One canvas pixel per neuron (scaled up in CSS, pixelated), coloured on the page's diverging
 // scale; a filter's two maps share one scale, the largest |value| of its map before ReLU, so
-// "after" is "before" with the negative half turned white.
+// "after" is "before" with the negative half turned white. A layer without ReLU has one map
+// per filter, its output.
 import { clear, el, fmt, thousands } from "../dom.js";
 import { rgb } from "./colors.js";
 
@@ -34,7 +35,8 @@ export function zerosOf(volume, d) {
 
 /**
  * Fill `container` with one figure per filter: name, explanation, the map before ReLU and
- * after, and the fraction of zeros after. `pre` and `post` are (H2, W2, K) Tensors;
+ * after, and the fraction of zeros after. `pre` and `post` are (H2, W2, K) Tensors (`pre`
+ * null when the layer has no activation: one map, the output);
  * `onPick(d)` is called when a person clicks a map (or its button) to step through filter d.
  */
 export function renderGallery(container, { pre, post, names, explanations }, onPick) {
@@ -46,9 +48,10 @@ export function renderGallery(container, { pre, post, names, explanations }, onP
     figure.dataset.filter = String(d);
     figure.append(el("figcaption", "gallery-name", `${d}: ${name}`));
     if (explanations[d]) figure.append(el("p", "gallery-explain", explanations[d]));
-    const maxAbs = mapMaxAbs(pre, d);
+    const maxAbs = mapMaxAbs(pre ?? post, d);
     const maps = el("div", "gallery-maps");
-    for (const [label, volume] of [["before ReLU", pre], ["after ReLU", post]]) {
+    const shown = pre ? [["before ReLU", pre], ["after ReLU", post]] : [["output", post]];
+    for (const [label, volume] of shown) {
       const box = el("div", "gallery-map");
       const canvas = el("canvas", "map");
       canvas.setAttribute("role", "img");
@@ -63,7 +66,7 @@ export function renderGallery(container, { pre, post, names, explanations }, onP
     figure.append(maps);
     const zeros = zerosOf(post, d);
     const fraction = zeros / (h2 * w2);
-    const stats = el("p", "gallery-zeros", `zeros after ReLU: ${(fraction * 100).toFixed(1)}% (${thousands(zeros)} of ${thousands(h2 * w2)}); scale ±${fmt(maxAbs)}`);
+    const stats = el("p", "gallery-zeros", `zeros${pre ? " after ReLU" : ""}: ${(fraction * 100).toFixed(1)}% (${thousands(zeros)} of ${thousands(h2 * w2)}); scale ±${fmt(maxAbs)}`);
     stats.dataset.zeros = String(zeros);
     figure.append(stats);
     const button = el("button", "gallery-step", `Step through ${name}`);

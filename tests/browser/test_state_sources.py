@@ -1,0 +1,197 @@
+"""Edits, sample images and filter banks as ordinary page state, in headless Chromium.
+
+The page sends a hand edit as one entry of the spec's `edits` and an image or bank by name,
+never whole arrays; a link (reload) brings the same view back. Expected numbers come from the
+API (httpx), asked with the same small spec.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+import httpx
+import numpy as np
+import pytest
+from PIL import Image
+from playwright.sync_api import Page, Request, expect
+
+pytestmark = pytest.mark.browser
+
+
+def open_page(page: Page, query: str = "") -> None:
+    page.goto(f"/{query}")
+    expect(page.locator("#app")).to_have_attribute("aria-busy", "false", timeout=30_000)
+    expect(page.locator("#numpy-code")).to_contain_text("np.sum", timeout=30_000)
+
+
+def layer_bodies(page: Page) -> list[dict[str, Any]]:
+    """Every JSON body the page POSTs to the layer endpoints from now on, as sent."""
+    bodies: list[dict[str, Any]] = []
+
+    def on_request(request: Request) -> None:
+        if request.method == "POST" and "/api/" in request.url and request.post_data:
+            bodies.append({"url": request.url, "size": len(request.post_data),
+                           "json": json.loads(request.post_data)})
+
+    page.on("request", on_request)
+    return bodies
+
+
+def layer_of(body: dict[str, Any]) -> dict[str, Any]:
+    """The layer spec inside a request body (steps/inverse wrap it in `layer`)."""
+    found: dict[str, Any] = body["json"].get("layer", body["json"])
+    return found
+
+
+def api_step(api: httpx.Client, layer: dict[str, Any], t: int) -> dict[str, Any]:
+    answer = api.post("/api/steps", json={"layer": layer, "start": t, "count": 1})
+    answer.raise_for_status()
+    step: dict[str, Any] = answer.json()["steps"][0]
+    return step
+
+
+def set_cell(page: Page, cell: str, value: str) -> None:
+    page.get_by_label("Cell to edit").fill(cell)
+    page.get_by_label("New value").fill(value)
+    page.get_by_role("button", name="Set value").click()
+    expect(page.locator("#app")).to_have_attribute("aria-busy", "false", timeout=30_000)
+
+
+def shown_value(page: Page) -> float:
+    """The neuron's value at the end of the arithmetic line (shown to 4 digits)."""
+    return float(page.locator("#sums").inner_text().rsplit("=", 1)[1])
+
+
+def test_an_edit_goes_as_one_entry_and_a_reload_shows_the_same_numbers(
+    page: Page, api: httpx.Client, artifacts: Path
+) -> None:
+    open_page(page, "?preset=alexnet-conv1")
+    bodies = layer_bodies(page)
+    set_cell(page, "X[0,0,0]", "9")
+    layer = {**api.get("/api/presets/alexnet-conv1").json()["layer"],
+             "edits": [{"array": "input", "index": [0, 0, 0], "value": 9}]}
+    step = api_step(api, layer, 0)
+    assert step["window"][0][0][0] == 9
+    assert shown_value(page) == pytest.approx(step["pre"], rel=1e-3, abs=1e-4)
+    assert "edits=X0.0.0%3D9" in page.url
+    expect(page.get_by_role("status").filter(has_text="edited value")).to_have_text(
+        "1 edited value: X[0,0,0] = 9")
+    # every request after the edit carries the one edit, no arrays: AlexNet's ~190,000
+    # numbers used to travel as nested JSON on each of them
+    sent = list(bodies)
+    assert {re.sub(r"\?.*", "", b["url"]).rsplit("/", 1)[1] for b in sent} >= {"forward", "steps"}
+    for body in sent:
+        spec = layer_of(body)
+        assert body["size"] < 2_000, (body["url"], body["size"])
+        assert spec["edits"] == [{"array": "input", "index": [0, 0, 0], "value": 9}]
+        assert spec["input"].get("values") is None and spec["filters"].get("values") is None
+    page.screenshot(path=str(artifacts / "edits-alexnet-x000.png"))
+    page.reload()
+    expect(page.locator("#app")).to_have_attribute("aria-busy", "false", timeout=30_000)
+    expect(page.locator("#sums")).to_contain_text("=", timeout=30_000)
+    assert shown_value(page) == pytest.approx(step["pre"], rel=1e-3, abs=1e-4)
+
+
+def test_an_edited_weight_of_the_demo_is_drawn_in_the_grids_and_after_a_reload(
+    page: Page, api: httpx.Client, artifacts: Path
+) -> None:
+    open_page(page)
+    set_cell(page, "W1[0,2,1]", "-6")
+    layer = {**api.get("/api/presets/cs231n-demo").json()["layer"],
+             "edits": [{"array": "filters", "index": [1, 0, 2, 1], "value": -6}]}
+    forward = api.post("/api/forward", json=layer).json()
+    cell = page.get_by_role("group", name="Filter 1 depth slice 1").locator(
+        '.cell[data-r="0"][data-c="2"]')
+    out = page.get_by_role("group", name="Output activation map 1").locator(
+        '.cell[data-r="2"][data-c="2"]')
+    for _ in range(2):  # as edited, then from the link alone
+        expect(cell).to_have_attribute("data-value", "-6")
+        page.get_by_role("button", name="Last step").click()  # every neuron computed
+        expect(out).to_have_attribute("data-value", f"{forward['output'][2][2][1]:g}")
+        page.reload()
+        expect(page.locator("#app")).to_have_attribute("aria-busy", "false", timeout=30_000)
+    page.screenshot(path=str(artifacts / "edits-demo-w1.png"), full_page=True)
+
+
+def test_an_edit_outside_the_layer_is_removed_and_the_page_says_which(page: Page) -> None:
+    page.goto("/?preset=cs231n-demo&h=5&edits=X9.9.0%3D1;b1%3D4")
+    expect(page.locator("#error-data")).to_contain_text(
+        "X[9,9,0] is not a cell of this layer: edit removed", timeout=30_000)
+    expect(page.locator("#numpy-code")).to_contain_text("np.sum", timeout=30_000)
+    assert "edits=b1%3D4" in page.url
+    expect(page.locator("#app")).not_to_have_class(re.compile(r"\bstale\b"))
+
+
+def test_a_sample_image_and_a_bank_live_in_the_url(
+    page: Page, api: httpx.Client, artifacts: Path
+) -> None:
+    page.goto("/")
+    expect(page.locator("#images-panel")).to_have_attribute("aria-busy", "false", timeout=30_000)
+    bodies = layer_bodies(page)
+    page.get_by_label("Sample image", exact=True).select_option("stripes")
+    page.get_by_label("Filter bank", exact=True).select_option("oriented-edges")
+    spec = {"input": {"shape": [64, 64, 3], "image": {"name": "stripes"}},
+            "filters": {"count": 4, "size": 3, "bank": "oriented-edges"}, "activation": "relu"}
+    expected = api.post("/api/geometry", json=spec).json()["output_shape"]
+    assert expected == [62, 62, 4]
+    expect(page.locator("#output-shape")).to_have_text("62x62x4", timeout=30_000)
+    expect(page.get_by_role("img", name="edge-45 activation map after ReLU")).to_be_visible()
+    assert "image=stripes" in page.url and "bank=oriented-edges" in page.url
+    expect(page.locator("#preset-description")).to_have_text(
+        'Your layer: image "stripes" and filter bank "oriented-edges" (from Real images '
+        "below), with the settings shown here.")
+    last = layer_of(bodies[-1])
+    assert last["input"] == {"shape": [64, 64, 3], "image": {"name": "stripes"}}
+    assert last["filters"]["bank"] == "oriented-edges"
+    assert max(b["size"] for b in bodies) < 2_000
+    # the preset list is the server's alone: no pseudo-presets for images
+    presets = [p["name"] for p in api.get("/api/presets").json()]
+    assert page.get_by_label("Preset").locator("option").evaluate_all(
+        "os => os.map(o => o.value)") == presets
+    page.screenshot(path=str(artifacts / "images-stripes-oriented-edges.png"), full_page=True)
+    page.reload()
+    expect(page.locator("#output-shape")).to_have_text("62x62x4", timeout=30_000)
+    expect(page.get_by_label("Sample image", exact=True)).to_have_value("stripes")
+    expect(page.get_by_label("Filter bank", exact=True)).to_have_value("oriented-edges")
+    expect(page.get_by_role("img", name="edge-45 activation map after ReLU")).to_be_visible()
+
+
+def test_an_old_image_layer_link_opens_as_image_and_bank(page: Page) -> None:
+    page.goto("/?preset=img.stripes.prewitt&t=5")
+    expect(page.locator("#output-shape")).to_have_text("62x62x2", timeout=30_000)
+    expect(page.get_by_label("Sample image", exact=True)).to_have_value("stripes")
+    expect(page.get_by_label("Filter bank", exact=True)).to_have_value("prewitt")
+    assert "image=stripes" in page.url and "bank=prewitt" in page.url
+    assert "preset=img." not in page.url
+    expect(page.locator("#t-label")).to_contain_text("step 6 of")
+
+
+def png_bytes(pixels: np.ndarray) -> bytes:
+    buffer = io.BytesIO()
+    Image.fromarray(pixels.astype(np.uint8), "RGB").save(buffer, "PNG")
+    return buffer.getvalue()
+
+
+def test_an_upload_stays_in_the_tab_and_the_page_says_so(
+    page: Page, artifacts: Path
+) -> None:
+    page.goto("/")
+    expect(page.locator("#images-panel")).to_have_attribute("aria-busy", "false", timeout=30_000)
+    note = page.locator("#image-upload-note")
+    expect(note).not_to_contain_text("Your upload")
+    pixels = np.random.default_rng(3).integers(0, 256, size=(12, 16, 3))
+    page.get_by_label(re.compile("upload a PNG or JPEG")).set_input_files(
+        {"name": "tiny.png", "mimeType": "image/png", "buffer": png_bytes(pixels)})
+    expect(page.locator("#output-shape")).to_have_text("10x14x2", timeout=30_000)
+    expect(note).to_be_visible()
+    expect(note).to_contain_text("Your upload stays in this tab")
+    assert "image=upload" in page.url
+    page.screenshot(path=str(artifacts / "images-upload.png"), full_page=True)
+    page.reload()
+    expect(page.get_by_role("alert")).to_contain_text("cannot be kept in a link", timeout=30_000)
+    expect(page.get_by_label("Sample image", exact=True)).to_have_value("vertical-edge")
+    expect(page.locator("#output-shape")).to_have_text("62x62x2", timeout=30_000)
