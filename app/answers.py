@@ -23,7 +23,7 @@ from app.schemas import (
     StepsResult,
     SuggestionResult,
 )
-from engine.backward import weight_gradient_contribution, weight_gradient_running
+from engine.backward import step_weight_gradients
 from engine.geometry import AxisGeometry, Geometry, GeometryError, Suggestions, resolve, suggest
 from engine.layer import Layer
 from engine.presets import Preset
@@ -156,53 +156,30 @@ def preset_result(preset: Preset) -> PresetResult:
 # ----------------------------------------------------------------------------- steps answer
 
 
-def _weight_gradients(
-    layer: Layer, upstream: FloatArray, found: StepRange
-) -> list[tuple[FloatArray, FloatArray]]:
-    """Each step's dW contribution and its filter's running sum, in O(range) engine calls.
-
-    The engine's running sum reads a whole depth slice, so it is called once per filter the
-    range touches (at that filter's first step here); later steps of the same filter add
-    their own contribution, which is what the engine's sum would add between them.
-    """
-    running: dict[int, FloatArray] = {}
-    out = []
-    for t, d in zip(found.t.tolist(), found.d.tolist(), strict=True):
-        own = weight_gradient_contribution(layer, upstream, t, found.order)
-        if layer.connectivity == "local":
-            total = own  # locally connected neurons share nothing: nothing to add up
-        elif d in running:
-            total = running[d] + own
-        else:
-            total = weight_gradient_running(layer, upstream, t, found.order)
-        running[d] = total
-        out.append((own, total))
-    return out
-
-
 def steps_result(
     layer: Layer, found: StepRange, upstream: FloatArray | None, encoding: Encoding
 ) -> StepsResult:
     """The steps answer (built unvalidated: it is written straight to orjson)."""
-    gradients = _weight_gradients(layer, upstream, found) if upstream is not None else None
+    gradients = None if upstream is None else step_weight_gradients(layer, upstream, found)
     steps = []
     for k, s in enumerate(found):
-        own, total = gradients[k] if gradients is not None else (None, None)
         steps.append(StepResult.model_construct(
             t=s.t, i=s.i, j=s.j, d=s.d,
             rows=[s.row_start, s.row_stop, s.row_step],
             cols=[s.col_start, s.col_stop, s.col_step],
-            input_rows=None if s.input_rows is None else list(s.input_rows),
-            input_cols=None if s.input_cols is None else list(s.input_cols),
+            input_rows=None if s.input_rows is None else list(s.input_rows[:2]),
+            input_cols=None if s.input_cols is None else list(s.input_cols[:2]),
             padding_mask=s.padding_mask.tolist(),
             window=encode(s.window, encoding),
             weights=encode(s.weights, encoding),
             products=encode(s.products, encoding),
             channel_sums=encode(s.channel_sums, encoding),
             bias=s.bias, pre=s.pre, post=s.post, expression=s.expression,
-            upstream=None if upstream is None else float(upstream[s.i, s.j, s.d]),
-            weight_gradient=None if own is None else encode(own, encoding),
-            weight_gradient_running=None if total is None else encode(total, encoding),
+            upstream=None if gradients is None else float(gradients.upstream[k]),
+            weight_gradient=None if gradients is None else encode(
+                gradients.contribution[k], encoding),
+            weight_gradient_running=None if gradients is None else encode(
+                gradients.running[k], encoding),
         ))
     return StepsResult.model_construct(
         total=found.total, start=found.start, order=found.order, steps=steps

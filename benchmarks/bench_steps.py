@@ -10,7 +10,13 @@ For AlexNet conv1 and the CS231n demo, in both orders, it prints
 * ``cold step``  -- the same on a fresh ``Layer`` each call, so the padding (``x_padded``) is
   paid too, as an API request that builds its layer pays it;
 * ``range``      -- median of ``--repeats`` calls of ``engine.trace.steps(layer, start,
-  1000)`` (clipped to the trace for the 18-step demo), and its cost per step.
+  1000)`` (clipped to the trace for the 18-step demo), and its cost per step;
+* ``upstream``   -- AlexNet conv1 only: median of ``--repeats`` calls of a 1000-step range
+  with its weight gradients (``engine.backward.step_weight_gradients``: each step's dW and
+  its filter's running sum), every step and every 50th step, the two taking turns. What
+  ``/api/steps`` with ``upstream`` computes; the running sums are one walk per filter the
+  range touches, so every 50th step should cost about what every step costs (it touches
+  17 filters instead of 1 in depth_slice order; depth_column touches all 96 either way).
 
 The median, not the minimum: a step is one request's worth of work, and the median is what
 a user scrubbing through the trace typically waits.
@@ -30,8 +36,10 @@ if __package__ in (None, ""):  # run as a script: make the checkout importable
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from benchmarks._timing import ALEXNET_CONV1, Case, timings
+from engine.backward import step_weight_gradients
 from engine.geometry import LayerShape
 from engine.layer import Layer, build_layer
+from engine.tensors import FloatArray
 from engine.trace import MAX_STEPS, ORDERS, Order, step, steps
 
 STEP_TARGET_S = 50e-6
@@ -60,6 +68,36 @@ def _cold_step(layer: Layer, order: Order, t: int) -> object:
 
 def _range(layer: Layer, order: Order, start: int) -> object:
     return steps(layer, start, MAX_STEPS, order)
+
+
+def _with_upstream(
+    layer: Layer, upstream: FloatArray, order: Order, every: int, start: int
+) -> object:
+    found = steps(layer, start, MAX_STEPS, order, every)
+    return step_weight_gradients(layer, upstream, found)
+
+
+def upstream_rows(repeats: int, rng: np.random.Generator) -> None:
+    """Print the ``upstream`` rows: every step against every 50th, interleaved."""
+    layer = build_layer(ALEXNET_CONV1.shape)
+    upstream = rng.integers(-1, 2, size=layer.geometry.output_shape).astype(np.float64)
+    total = layer.geometry.steps
+    header = f"{'upstream, AlexNet conv1':40} {'order':13} {'every':>6} {'ms':>9} {'/every 1':>9}"
+    print()
+    print(header)
+    print("-" * len(header))
+    for order in ORDERS:
+        starts = rng.integers(0, total - 50 * MAX_STEPS, size=repeats).tolist()
+        times: dict[int, list[float]] = {1: [], 50: []}
+        for start in starts:  # the two take turns, so load bursts slow both alike
+            for every, spent in times.items():
+                spent.extend(timings(partial(_with_upstream, layer, upstream, order, every),
+                                     [start]))
+        one = statistics.median(times[1])
+        for every, spent in times.items():
+            median = statistics.median(spent)
+            print(f"{'1000 steps + dW, running dW':40} {order:13} {every:6d} "
+                  f"{median * 1e3:9.2f} {median / one:9.2f}")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -98,6 +136,7 @@ def main(argv: list[str] | None = None) -> int:
                 f"{best * 1e6:8.1f} "
                 f"{cold * 1e6:8.1f} {n:8d} {span * 1e3:9.2f} {span / n * 1e6:8.2f}"
             )
+    upstream_rows(max(3, args.repeats // 5), rng)
     verdict = "meets" if worst <= STEP_TARGET_S else "MISSES"
     print(f"slowest single step {worst * 1e6:.1f} us: {verdict} the {STEP_TARGET_S * 1e6:.0f} us "
           f"target ({worst / STEP_TARGET_S:.2f} of it)")

@@ -23,8 +23,10 @@ from __future__ import annotations
 
 from engine.backward import (
     Gradients,
+    StepGradients,
     backward,
     backward_naive,
+    step_weight_gradients,
     weight_gradient_contribution,
     weight_gradient_running,
 )
@@ -92,6 +94,7 @@ __all__ = [
     "Padding",
     "Preset",
     "Step",
+    "StepGradients",
     "StepRange",
     "Suggestion",
     "Suggestions",
@@ -114,6 +117,7 @@ __all__ = [
     "step",
     "step_number",
     "step_position",
+    "step_weight_gradients",
     "steps",
     "suggest",
     "weight_gradient_contribution",

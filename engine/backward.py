@@ -3,9 +3,9 @@
 A point of the notes made computable: with shared weights each neuron has its own weight
 gradient, and a depth slice's filter gets the sum of its neurons' gradients
 (https://cs231n.github.io/convolutional-networks/#conv, parameter sharing).
-:func:`weight_gradient_contribution` is one neuron's gradient,
-:func:`weight_gradient_running` the sum so far over its depth slice, and :func:`backward` the
-whole layer at once.
+:func:`step_weight_gradients` gives, for a range of steps, each neuron's own gradient and the
+sum so far over its depth slice (:func:`weight_gradient_contribution` and
+:func:`weight_gradient_running` for one step), and :func:`backward` the whole layer at once.
 
 Shapes: upstream and pre-activation ``(H2, W2, K)``; ``dx`` ``(H, W, D)`` (the original,
 unpadded input); ``dw``/``db`` as the layer's weights/biases (shared ``(K, Fh, Fw, D)``/``(K,)``,
@@ -26,7 +26,7 @@ from engine.conv import windows as _conv_windows
 from engine.errors import LayerError
 from engine.layer import Layer
 from engine.tensors import FloatArray
-from engine.trace import Order, step_position
+from engine.trace import Order, StepRange, steps
 
 Windows = npt.NDArray[np.floating[Any]]  # (H2, W2, Fh, Fw, D); float64, as layers are
 
@@ -203,13 +203,141 @@ def backward_naive(layer: Layer, upstream: npt.ArrayLike) -> Gradients:
 # ----------------------------------------------------------------------------- step by step
 
 
+@dataclass(frozen=True, eq=False)
+class StepGradients:
+    """The weight gradients of a range of steps: one row per step, in the range's order."""
+
+    upstream: FloatArray  # (n,): dL/dV[i, j, d] at each step's neuron
+    contribution: FloatArray  # (n, Fh, Fw, D): the step's own dW, dpre[i, j, d] * window
+    running: FloatArray  # (n, Fh, Fw, D): its filter's dW summed over its steps up to this one
+
+
+# Window columns copied at once by the running sums (float64: 16 MB), so a layer with huge
+# depth slices is walked in chunks instead of copied whole.
+_CHUNK_ELEMENTS = 2**21
+
+
+def step_weight_gradients(
+    layer: Layer, upstream: npt.ArrayLike, found: StepRange
+) -> StepGradients:
+    """Each step's weight-gradient contribution and its filter's running sum, for a range.
+
+    In both orders a filter's steps visit the positions row-major, so "its steps up to t" are
+    its positions up to step t's own. Each filter the range touches is walked once, over its
+    positions up to its last wanted one, summing ``dpre[p, d] * window(p)`` and reading the
+    sum at the wanted positions: the work is the same whatever the range's ``every``. At a
+    filter's last step the sum is ``backward(...).dw[d]``: the notes' depth-slice gradients
+    added up into one filter. Locally connected neurons share nothing, so there the running
+    sum is the step's own contribution.
+
+    Parameters
+    ----------
+    layer : Layer
+    upstream : array_like, shape (H2, W2, K)
+        dL/d(output after the activation).
+    found : StepRange
+        The steps, from :func:`engine.trace.steps` on this layer.
+
+    Returns
+    -------
+    StepGradients
+        ``upstream`` (n,), ``contribution`` and ``running`` (n, Fh, Fw, D).
+
+    Raises
+    ------
+    LayerError
+        ``upstream.values`` when the upstream is not a finite ``(H2, W2, K)`` array.
+
+    Examples
+    --------
+    >>> from engine.geometry import LayerShape
+    >>> from engine.layer import build_layer
+    >>> from engine.trace import steps
+    >>> layer = build_layer(LayerShape.square(3, 1, 1, 2), x=np.arange(9.).reshape(3, 3, 1))
+    >>> grads = step_weight_gradients(layer, np.ones((2, 2, 1)), steps(layer, 1, 2, every=2))
+    >>> grads.running[0, ..., 0].tolist()  # windows at (0, 0) and (0, 1)
+    [[1.0, 3.0], [7.0, 9.0]]
+    >>> bool(np.array_equal(grads.running[1], backward(layer, np.ones((2, 2, 1))).dw[0]))
+    True
+    """
+    up = _upstream(layer, upstream)  # (H2, W2, K)
+    at = up[found.i, found.j, found.d]  # (n,)
+    if layer.connectivity == "local":
+        dpre = at * (found.pre > 0) if layer.activation == "relu" else at  # (n,)
+        own = dpre[:, None, None, None] * found.window  # (n, Fh, Fw, D)
+        return StepGradients(at, own, own)
+    g = layer.geometry
+    positions = found.i * g.out_width + found.j  # (n,): row-major within a depth slice
+    own, running = _running_sums(layer, up, positions, found.d)
+    return StepGradients(at, own, running)
+
+
+def _running_sums(
+    layer: Layer, up: FloatArray, positions: npt.NDArray[np.intp], filters: npt.NDArray[np.intp]
+) -> tuple[FloatArray, FloatArray]:
+    """Shared weights: ``(contribution, running)`` ``(n, Fh, Fw, D)`` of the steps at
+    ``positions`` of ``filters`` ``(n,)``; see :func:`step_weight_gradients`.
+
+    A filter's wanted positions cut its depth slice into runs, each ending at one of them:
+    a run's dW is one matrix-vector product over its window columns, and a running sum is
+    the runs so far. Each position of a filter is read once, up to its last wanted one.
+    """
+    g = layer.geometry
+    w2, k = g.out_width, g.shape.filters
+    taps = g.counts.weights_per_neuron  # Fh*Fw*D
+    windows = _windows(layer)  # (H2, W2, Fh, Fw, D)
+    touched = sorted(set(filters.tolist()))
+    wanted = {f: np.flatnonzero(filters == f) for f in touched}  # its steps: positions rise
+    at = {f: positions[wanted[f]] for f in touched}  # (steps of f,)
+    needed = max(int(at[f][-1]) for f in touched) + 1  # positions 0 .. needed - 1 are read
+    dpre = up.reshape(-1, k)  # (H2*W2, K), rows in row-major position order
+    relu = layer.activation == "relu"
+    weights = layer.weights[touched].reshape(len(touched), taps)  # (F, taps)
+    bias = layer.bias[touched]  # (F,)
+    own = np.empty((len(positions), taps))
+    running = np.empty((len(positions), taps))
+    so_far = np.zeros((len(touched), taps))  # (F, taps): each filter's dW so far
+    # Every touched filter reads the positions before the first wanted one: one product
+    # sums them for all filters at once (depth_column ranges start all K filters there).
+    common = min(int(at[f][0]) for f in touched)
+    chunk = max(1, _CHUNK_ELEMENTS // max(taps, len(touched)))
+    for p0 in range(0, needed, chunk):
+        p1 = min(needed, p0 + chunk)
+        flat = np.arange(p0, p1)
+        cols = windows[flat // w2, flat % w2].reshape(p1 - p0, taps)  # (m, taps): a copy
+        grads = dpre[p0:p1, touched]  # (m, F)
+        if relu:
+            grads = grads * (cols @ weights.T + bias > 0)  # gradient only where pre > 0
+        shared = max(0, min(p1, common) - p0)
+        so_far += grads[:shared].T @ cols[:shared]  # (F, taps)
+        by_filter = np.ascontiguousarray(grads.T)  # (F, m): contiguous rows for BLAS
+        for column, f in enumerate(touched):
+            end = min(p1, int(at[f][-1]) + 1) - p0  # this chunk's positions f still needs
+            if end <= shared:
+                continue
+            grad, total = by_filter[column], so_far[column]  # total: a view, summed in place
+            run = shared  # the current run starts here
+            first, past = np.searchsorted(at[f], [p0, p1])  # f's steps in this chunk
+            for step, position in zip(wanted[f][first:past].tolist(),
+                                      at[f][first:past].tolist(), strict=True):
+                stop = position - p0 + 1
+                total += grad[run:stop] @ cols[run:stop]  # (taps,)
+                running[step] = total
+                own[step] = grad[stop - 1] * cols[stop - 1]
+                run = stop
+            if run < end:  # carried into the next chunk
+                total += grad[run:end] @ cols[run:end]
+    shape = (len(positions), *windows.shape[2:])
+    return own.reshape(shape), running.reshape(shape)
+
+
 def weight_gradient_contribution(
     layer: Layer, upstream: npt.ArrayLike, t: int, order: Order = "depth_slice"
 ) -> FloatArray:
     """Step ``t``'s own weight gradient: ``dpre[i, j, d] * window(i, j)``, shape (Fh, Fw, D).
 
     ``(i, j, d)`` is step ``t``'s neuron in ``order``. With ReLU, ``dpre`` is zero where the
-    neuron's pre-activation is not positive.
+    neuron's pre-activation is not positive. One step of :func:`step_weight_gradients`.
 
     Examples
     --------
@@ -219,14 +347,8 @@ def weight_gradient_contribution(
     >>> weight_gradient_contribution(layer, np.full((2, 2, 1), 2.0), 3)[..., 0].tolist()
     [[8.0, 10.0], [14.0, 16.0]]
     """
-    i, j, d = step_position(layer.geometry, t, order)
-    up = _upstream(layer, upstream)
-    window = _windows(layer)[i, j]  # (Fh, Fw, D)
-    grad = up[i, j, d]
-    if layer.activation == "relu":
-        pre = np.sum(window * layer.filter_at(i, j, d)) + layer.bias_at(i, j, d)
-        grad = grad if pre > 0 else 0.0
-    return np.asarray(grad * window, dtype=np.float64)
+    own: FloatArray = step_weight_gradients(layer, upstream, steps(layer, t, 1, order)).contribution
+    return np.asarray(own[0], dtype=np.float64)
 
 
 def weight_gradient_running(
@@ -234,11 +356,7 @@ def weight_gradient_running(
 ) -> FloatArray:
     """The sum, shape (Fh, Fw, D), of the weight gradients of filter d's steps up to ``t``.
 
-    ``d`` is step ``t``'s filter. In both orders a filter's steps visit the positions
-    row-major, so "its steps up to t" are its positions up to step t's own: every full row
-    above, and the row so far. At the filter's last step the sum is ``backward(...).dw[d]``:
-    the notes' depth-slice gradients "added up" into one filter. Locally connected neurons
-    share nothing, so there the running sum is the step's own contribution.
+    ``d`` is step ``t``'s filter; one step of :func:`step_weight_gradients`.
 
     Examples
     --------
@@ -251,18 +369,5 @@ def weight_gradient_running(
     >>> bool(np.array_equal(weight_gradient_running(layer, up, 3), backward(layer, up).dw[0]))
     True
     """
-    if layer.connectivity == "local":
-        return weight_gradient_contribution(layer, upstream, t, order)
-    i, j, d = step_position(layer.geometry, t, order)
-    up = _upstream(layer, upstream)
-    windows = _windows(layer)  # (H2, W2, Fh, Fw, D)
-    # Full rows 0..i-1, then row i up to column j: no copy of the strided view needed.
-    parts = ((windows[:i], up[:i, :, d]), (windows[i : i + 1, : j + 1], up[i : i + 1, : j + 1, d]))
-    total = np.zeros(windows.shape[2:])  # (Fh, Fw, D)
-    weights, bias = layer.weights[d], layer.bias[d]
-    for part, grad in parts:
-        if layer.activation == "relu":
-            pre = np.einsum("ijabc,abc->ij", part, weights, optimize=True) + bias  # (rows, cols)
-            grad = grad * (pre > 0)
-        total += np.einsum("ij,ijabc->abc", grad, part, optimize=True)
-    return total
+    running: FloatArray = step_weight_gradients(layer, upstream, steps(layer, t, 1, order)).running
+    return np.asarray(running[0], dtype=np.float64)

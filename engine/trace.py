@@ -37,6 +37,7 @@ MAX_STEPS = 1000  # one request's worth: AlexNet's 1000 steps are ~9 MB of float
 IntArray = npt.NDArray[np.intp]
 BoolArray = npt.NDArray[np.bool_]
 _A = TypeVar("_A", bound=npt.NDArray[np.generic])
+_T = TypeVar("_T", int, IntArray)  # a step number or an array of them
 
 
 # ----------------------------------------------------------------------------- numbering
@@ -64,6 +65,20 @@ def _check_position(geometry: Geometry, i: int, j: int, d: int) -> None:
                 f"{name} = {value} is out of range: the output is {h2}x{w2}x{k}, "
                 f"so {name} runs from 0 to {size - 1}",
             )
+
+
+def _positions(geometry: Geometry, t: _T, order: Order) -> tuple[_T, _T, _T]:
+    """``(i, j, d)`` of in-range step numbers ``t``: one int or an array of them.
+
+    Python's ``divmod`` works on both, so the single step and the range share this.
+    """
+    h2, w2, k = geometry.output_shape
+    if order == "depth_slice":
+        d, position = divmod(t, h2 * w2)
+    else:
+        position, d = divmod(t, k)
+    i, j = divmod(position, w2)
+    return i, j, d
 
 
 def step_position(geometry: Geometry, t: int, order: Order = "depth_slice") -> tuple[int, int, int]:
@@ -98,13 +113,7 @@ def step_position(geometry: Geometry, t: int, order: Order = "depth_slice") -> t
     """
     _check_order(order)
     _check_start(geometry, t)
-    h2, w2, k = geometry.output_shape
-    if order == "depth_slice":
-        d, position = divmod(t, h2 * w2)
-    else:
-        position, d = divmod(t, k)
-    i, j = divmod(position, w2)
-    return i, j, d
+    return _positions(geometry, int(t), order)
 
 
 def step_number(geometry: Geometry, i: int, j: int, d: int, order: Order = "depth_slice") -> int:
@@ -130,19 +139,6 @@ def step_number(geometry: Geometry, i: int, j: int, d: int, order: Order = "dept
     return (i * w2 + j) * k + d
 
 
-def _positions(
-    geometry: Geometry, t: IntArray, order: Order
-) -> tuple[IntArray, IntArray, IntArray]:
-    """:func:`step_position` for an array of in-range step numbers: ``(i, j, d)`` arrays."""
-    h2, w2, k = geometry.output_shape
-    if order == "depth_slice":
-        d, position = np.divmod(t, h2 * w2)
-    else:
-        position, d = np.divmod(t, k)
-    i, j = np.divmod(position, w2)
-    return i, j, d
-
-
 # ----------------------------------------------------------------------------- expressions
 
 
@@ -156,12 +152,14 @@ def _slice_text(start: int, taps: int, dilation: int) -> str:
 
 
 def _expressions(layer: Layer, i: list[int], j: list[int], d: list[int]) -> tuple[str, ...]:
-    """:func:`expression` for many neurons: the slice texts are made once per row and column."""
+    """The NumPy line of each neuron ``(i[k], j[k], d[k])``; see :func:`expression`.
+
+    Each distinct row's and column's slice text is made once: a range revisits a few rows.
+    """
     s = layer.geometry.shape
-    h2, w2, _ = layer.geometry.output_shape
     array = "X" if layer.geometry.padding.as_list() == [0, 0, 0, 0] else "Xp"
-    rows = [_slice_text(a * s.stride_h, s.filter_height, s.dilation_h) for a in range(h2)]
-    cols = [_slice_text(b * s.stride_w, s.filter_width, s.dilation_w) for b in range(w2)]
+    rows = {a: _slice_text(a * s.stride_h, s.filter_height, s.dilation_h) for a in set(i)}
+    cols = {b: _slice_text(b * s.stride_w, s.filter_width, s.dilation_w) for b in set(j)}
     if layer.connectivity == "shared":
         return tuple(
             f"V[{a},{b},{c}] = np.sum({array}[{rows[a]},{cols[b]},:] * W{c}) + b{c}"
@@ -171,18 +169,6 @@ def _expressions(layer: Layer, i: list[int], j: list[int], d: list[int]) -> tupl
         f"V[{a},{b},{c}] = np.sum({array}[{rows[a]},{cols[b]},:] * W[{a},{b},{c}]) + b[{a},{b},{c}]"
         for a, b, c in zip(i, j, d, strict=True)
     )
-
-
-def _expression(layer: Layer, i: int, j: int, d: int) -> str:
-    s = layer.geometry.shape
-    array = "X" if layer.geometry.padding.as_list() == [0, 0, 0, 0] else "Xp"
-    rows = _slice_text(i * s.stride_h, s.filter_height, s.dilation_h)
-    cols = _slice_text(j * s.stride_w, s.filter_width, s.dilation_w)
-    if layer.connectivity == "shared":
-        weights, bias = f"W{d}", f"b{d}"
-    else:
-        weights, bias = f"W[{i},{j},{d}]", f"b[{i},{j},{d}]"
-    return f"V[{i},{j},{d}] = np.sum({array}[{rows},{cols},:] * {weights}) + {bias}"
 
 
 def expression(layer: Layer, i: int, j: int, d: int) -> str:
@@ -205,7 +191,7 @@ def expression(layer: Layer, i: int, j: int, d: int) -> str:
     'V[0,1,0] = np.sum(Xp[:3,2:5,:] * W0) + b0'
     """
     _check_position(layer.geometry, i, j, d)
-    return _expression(layer, i, j, d)
+    return _expressions(layer, [i], [j], [d])[0]
 
 
 # ----------------------------------------------------------------------------- one step
@@ -218,82 +204,25 @@ def _read_only(array: _A) -> _A:
     return view
 
 
-@dataclass(frozen=True)
-class InputFrame:
-    """Where windows sit relative to the original input: what bounds and masks are made of."""
-
-    height: int
-    width: int
-    pad_top: int
-    pad_left: int
-    filter_height: int
-    filter_width: int
-    dilation_h: int
-    dilation_w: int
-
-    @classmethod
-    def of(cls, layer: Layer) -> InputFrame:
-        s, p = layer.geometry.shape, layer.geometry.padding
-        return cls(s.height, s.width, p.top, p.left, s.filter_height, s.filter_width,
-                   s.dilation_h, s.dilation_w)
-
-    def field(
-        self, row_start: int, col_start: int
-    ) -> tuple[tuple[int, int] | None, tuple[int, int] | None, BoolArray]:
-        """``(input_rows, input_cols, padding_mask)`` of the window at padded ``(row, col)``.
-
-        Arithmetic on the tap indices, no per-tap work: the taps inside the input are one
-        contiguous run per axis.
-
-        Examples
-        --------
-        >>> from engine.geometry import LayerShape
-        >>> from engine.layer import build_layer
-        >>> frame = InputFrame.of(build_layer(LayerShape.square(5, 3, 2, 3, stride=2, padding=1)))
-        >>> rows, cols, mask = frame.field(4, 0)  # output (2, 0): bottom-left corner
-        >>> rows, cols, mask.astype(int).tolist()
-        ((3, 5), (0, 2), [[1, 0, 0], [1, 0, 0], [1, 1, 1]])
-        """
-        rows = _inside(row_start - self.pad_top, self.height, self.filter_height, self.dilation_h)
-        cols = _inside(col_start - self.pad_left, self.width, self.filter_width, self.dilation_w)
-        mask = np.ones((self.filter_height, self.filter_width), dtype=bool)  # (Fh, Fw)
-        mask[rows[0] : rows[1], cols[0] : cols[1]] = False
-        if rows[0] >= rows[1] or cols[0] >= cols[1]:
-            return None, None, mask  # no input rows (or columns): no input cell at all
-        return (
-            _span(row_start - self.pad_top, rows, self.dilation_h),
-            _span(col_start - self.pad_left, cols, self.dilation_w),
-            mask,
-        )
-
-
-def _inside(first: int, size: int, taps: int, dilation: int) -> tuple[int, int]:
-    """Tap indices ``[low, stop)`` of one window axis that land in ``0 .. size - 1``.
-
-    ``first`` is tap 0's original coordinate (negative inside the leading padding). An empty
-    run has ``low >= stop``.
-    """
-    low = 0 if first >= 0 else (-first + dilation - 1) // dilation  # first tap at >= 0
-    stop = min(taps, (size - 1 - first) // dilation + 1)  # past the last tap at <= size - 1
-    # A window wholly past the input's end gives a negative stop, which would slice from
-    # the end of the mask: clamp it to an empty run.
-    return low, max(low, stop)
-
-
-def _span(first: int, taps: tuple[int, int], dilation: int) -> tuple[int, int]:
-    """Original ``(start, stop)`` of a non-empty tap run, starting and ending on a tap, so
-    ``X[start:stop:dilation]`` is exactly the window's non-padding part."""
-    return first + taps[0] * dilation, first + (taps[1] - 1) * dilation + 1
-
-
 @dataclass(frozen=True, eq=False)
 class Step:
     """One neuron's forward computation, every intermediate kept (arrays are read-only).
 
     Receptive field bounds in the padded input ``Xp``: rows
     ``row_start:row_stop:row_step``, columns likewise (steps are the dilations). In the
-    original input ``X``: ``input_rows`` and ``input_cols`` are ``(start, stop)`` of the taps
-    that land inside it (same steps), or both None when the field lies wholly in padding.
+    original input ``X``: ``input_rows`` and ``input_cols`` are ``(start, stop, step)`` of the
+    taps that land inside it, each starting and ending on a tap (so ``X[start:stop:step]`` is
+    exactly the window's non-padding part), or both None when the field lies wholly in padding.
+
+    Examples
+    --------
+    >>> from engine.geometry import LayerShape
+    >>> from engine.layer import build_layer
+    >>> corner = step(build_layer(LayerShape.square(5, 3, 2, 3, stride=2, padding=1)), 6)
+    >>> (corner.i, corner.j), corner.input_rows, corner.input_cols  # bottom-left corner
+    ((2, 0), (3, 5, 1), (0, 2, 1))
+    >>> corner.padding_mask.astype(int).tolist()
+    [[1, 0, 0], [1, 0, 0], [1, 1, 1]]
     """
 
     t: int
@@ -307,8 +236,8 @@ class Step:
     col_start: int
     col_stop: int
     col_step: int
-    input_rows: tuple[int, int] | None
-    input_cols: tuple[int, int] | None
+    input_rows: tuple[int, int, int] | None
+    input_cols: tuple[int, int, int] | None
     padding_mask: BoolArray  # (Fh, Fw): True where the tap falls in zero padding
     window: FloatArray  # (Fh, Fw, D): the input values under the filter
     weights: FloatArray  # (Fh, Fw, D): the weights this neuron uses
@@ -320,18 +249,10 @@ class Step:
     expression: str
 
 
-def _padding_mask(layer: Layer, row_start: IntArray, col_start: IntArray) -> BoolArray:
-    """``(n, Fh, Fw)``: which taps of each window fall outside the original input."""
-    s, p = layer.geometry.shape, layer.geometry.padding
-    rows = row_start[:, None] + np.arange(s.filter_height) * s.dilation_h - p.top  # (n, Fh)
-    cols = col_start[:, None] + np.arange(s.filter_width) * s.dilation_w - p.left  # (n, Fw)
-    inside_rows = (rows >= 0) & (rows < s.height)
-    inside_cols = (cols >= 0) & (cols < s.width)
-    return ~(inside_rows[:, :, None] & inside_cols[:, None, :])  # (n, Fh, Fw)
-
-
 def step(layer: Layer, t: int, order: Order = "depth_slice") -> Step:
     """Step ``t`` of the forward pass: one output neuron, in ``O(Fh*Fw*D)``.
+
+    The one-step range of :func:`steps`, so a step and a range never disagree.
 
     Parameters
     ----------
@@ -363,31 +284,7 @@ def step(layer: Layer, t: int, order: Order = "depth_slice") -> Step:
     >>> step(layer, 0).padding_mask.astype(int).tolist()
     [[1, 1, 1], [1, 0, 0], [1, 0, 0]]
     """
-    i, j, d = step_position(layer.geometry, t, order)
-    s = layer.geometry.shape
-    row_start, col_start = i * s.stride_h, j * s.stride_w
-    row_stop = row_start + s.dilation_h * (s.filter_height - 1) + 1
-    col_stop = col_start + s.dilation_w * (s.filter_width - 1) + 1
-    window = layer.x_padded[row_start:row_stop:s.dilation_h, col_start:col_stop:s.dilation_w]
-    weights = layer.filter_at(i, j, d)  # (Fh, Fw, D)
-    products = window * weights  # (Fh, Fw, D)
-    channel_sums = products.sum(axis=(0, 1))  # (D,)
-    bias = layer.bias_at(i, j, d)
-    pre = sum(channel_sums.tolist()) + bias  # D Python floats: cheaper than a NumPy call
-    input_rows, input_cols, mask = InputFrame.of(layer).field(row_start, col_start)
-    return Step(
-        t=t, order=order, i=i, j=j, d=d,
-        row_start=row_start, row_stop=row_stop, row_step=s.dilation_h,
-        col_start=col_start, col_stop=col_stop, col_step=s.dilation_w,
-        input_rows=input_rows, input_cols=input_cols,
-        padding_mask=_read_only(mask),
-        window=_read_only(window),
-        weights=_read_only(weights),
-        products=_read_only(products),
-        channel_sums=_read_only(channel_sums),
-        bias=bias, pre=pre, post=max(pre, 0.0) if layer.activation == "relu" else pre,
-        expression=_expression(layer, i, j, d),
-    )
+    return steps(layer, t, 1, order).item(0)
 
 
 # ----------------------------------------------------------------------------- ranges
@@ -395,7 +292,7 @@ def step(layer: Layer, t: int, order: Order = "depth_slice") -> Step:
 
 @dataclass(frozen=True, eq=False)
 class StepRange:
-    """Steps ``start .. start + n - 1`` computed together; every array has a leading n axis.
+    """Steps ``start, start + every, ...`` computed together; every array has a leading n axis.
 
     ``item(k)`` (or iterating) gives the k-th one as a :class:`Step`, so callers that want
     one object per step do not index the arrays themselves.
@@ -403,6 +300,7 @@ class StepRange:
 
     order: Order
     start: int
+    every: int
     total: int  # the layer's number of steps, H2*W2*K
     t: IntArray  # (n,)
     i: IntArray  # (n,)
@@ -414,6 +312,8 @@ class StepRange:
     col_span: int
     row_step: int  # the dilations
     col_step: int
+    input_rows: tuple[tuple[int, int, int] | None, ...]  # per step, as in Step
+    input_cols: tuple[tuple[int, int, int] | None, ...]
     padding_mask: BoolArray  # (n, Fh, Fw)
     window: FloatArray  # (n, Fh, Fw, D)
     weights: FloatArray  # (n, Fh, Fw, D)
@@ -423,7 +323,6 @@ class StepRange:
     pre: FloatArray  # (n,)
     post: FloatArray  # (n,)
     expressions: tuple[str, ...]
-    frame: InputFrame  # for item()'s input_rows and input_cols
 
     def __len__(self) -> int:
         return int(self.t.shape[0])
@@ -441,18 +340,17 @@ class StepRange:
         >>> layer = build_layer(LayerShape.square(5, 3, 2, 3, stride=2, padding=1))
         >>> one = steps(layer, 2, 3, "depth_column").item(1)
         >>> one.t, (one.i, one.j, one.d), one.input_rows, one.input_cols
-        (3, (0, 1, 1), (0, 2), (1, 4))
+        (3, (0, 1, 1), (0, 2, 1), (1, 4, 1))
         """
         if not 0 <= k < len(self):
             raise IndexError(f"item {k} of a range of {len(self)} steps")
         row_start, col_start = int(self.row_start[k]), int(self.col_start[k])
-        rows, cols, _ = self.frame.field(row_start, col_start)
         return Step(
             t=int(self.t[k]), order=self.order,
             i=int(self.i[k]), j=int(self.j[k]), d=int(self.d[k]),
             row_start=row_start, row_stop=row_start + self.row_span, row_step=self.row_step,
             col_start=col_start, col_stop=col_start + self.col_span, col_step=self.col_step,
-            input_rows=rows, input_cols=cols,
+            input_rows=self.input_rows[k], input_cols=self.input_cols[k],
             padding_mask=self.padding_mask[k],
             window=self.window[k],
             weights=self.weights[k],
@@ -463,8 +361,51 @@ class StepRange:
         )
 
 
-def steps(layer: Layer, start: int, count: int, order: Order = "depth_slice") -> StepRange:
-    """Steps ``start`` to ``start + count - 1`` in one vectorised call.
+def _axis_field(
+    start: int, size: int, taps: int, dilation: int, pad: int
+) -> tuple[tuple[int, int, int] | None, tuple[bool, ...]]:
+    """One axis of the window whose tap 0 is at padded ``start``: ``(start, stop, step)`` in
+    the original input of its taps inside the input (None if none is), and which taps are.
+
+    Arithmetic on the tap indices: the taps inside the input are one contiguous run.
+    """
+    first = start - pad  # tap 0 in the original input; negative inside the leading padding
+    low = max(0, -(first // dilation))  # the first tap at >= 0
+    stop = max(low, min(taps, (size - 1 - first) // dilation + 1))  # past the last tap < size
+    inside = tuple(low <= tap < stop for tap in range(taps))
+    if low == stop:
+        return None, inside
+    # The run starts and ends on a tap, so X[start:stop:step] is exactly its cells.
+    return (first + low * dilation, first + (stop - 1) * dilation + 1, dilation), inside
+
+
+def _fields(
+    geometry: Geometry, i: list[int], j: list[int]
+) -> tuple[tuple[tuple[int, int, int] | None, ...], tuple[tuple[int, int, int] | None, ...],
+           BoolArray]:
+    """Where the windows of output positions ``(i[k], j[k])`` meet the original input.
+
+    Returns ``input_rows`` and ``input_cols`` (both None for a window wholly in padding) and
+    the padding mask ``(n, Fh, Fw)``. Like :func:`_expressions`, each distinct output row
+    and column is worked out once: a range revisits a few of them.
+    """
+    s, p = geometry.shape, geometry.padding
+    rows = {a: _axis_field(a * s.stride_h, s.height, s.filter_height, s.dilation_h, p.top)
+            for a in set(i)}
+    cols = {b: _axis_field(b * s.stride_w, s.width, s.filter_width, s.dilation_w, p.left)
+            for b in set(j)}
+    inside_rows = np.array([rows[a][1] for a in i], dtype=bool).reshape(len(i), -1)  # (n, Fh)
+    inside_cols = np.array([cols[b][1] for b in j], dtype=bool).reshape(len(j), -1)  # (n, Fw)
+    mask = ~(inside_rows[:, :, None] & inside_cols[:, None, :])  # (n, Fh, Fw)
+    bounds = [(rows[a][0], cols[b][0]) for a, b in zip(i, j, strict=True)]
+    seen = [(r, c) if r is not None and c is not None else (None, None) for r, c in bounds]
+    return tuple(r for r, _ in seen), tuple(c for _, c in seen), mask
+
+
+def steps(
+    layer: Layer, start: int, count: int, order: Order = "depth_slice", every: int = 1
+) -> StepRange:
+    """Steps ``start, start + every, ...`` (``count`` of them) in one vectorised call.
 
     Parameters
     ----------
@@ -476,17 +417,20 @@ def steps(layer: Layer, start: int, count: int, order: Order = "depth_slice") ->
         How many, ``1 <= count <= MAX_STEPS``; clipped at the end of the trace.
     order : {"depth_slice", "depth_column"}
         How steps are numbered.
+    every : int
+        The distance between two steps of the range, ``>= 1`` (1: consecutive steps).
 
     Returns
     -------
     StepRange
-        Arrays with a leading axis of ``n = min(count, H2*W2*K - start)``.
+        Arrays with a leading axis of the ``n`` steps of
+        ``np.arange(start, min(start + count*every, H2*W2*K), every)``.
 
     Raises
     ------
     LayerError
-        ``field="count"`` for a count outside 1..1000, ``field="start"`` for a start out of
-        range, ``field="order"`` for an unknown order.
+        ``field="count"`` for a count outside 1..1000, ``field="every"`` below 1,
+        ``field="start"`` for a start out of range, ``field="order"`` for an unknown order.
 
     Examples
     --------
@@ -498,15 +442,19 @@ def steps(layer: Layer, start: int, count: int, order: Order = "depth_slice") ->
     (2, (2, 3, 3, 3), [2, 2], [1, 2], [1, 1])
     >>> r.item(1).expression
     'V[2,2,1] = np.sum(Xp[4:7,4:7,:] * W1) + b1'
+    >>> steps(layer, 1, 4, every=5).t.tolist()
+    [1, 6, 11, 16]
     """
     _check_order(order)
     if not 1 <= count <= MAX_STEPS:
         raise LayerError("count", f"count {count} is out of range: ask for 1 to {MAX_STEPS} steps")
+    if every < 1:
+        raise LayerError("every", f"every {every} is out of range: 1 (every step) or more")
     geometry = layer.geometry
     _check_start(geometry, start)
     total = geometry.steps
     s = geometry.shape
-    t = np.arange(start, min(start + count, total))  # (n,)
+    t = np.arange(start, min(start + count * every, total), every)  # (n,)
     i, j, d = _positions(geometry, t, order)  # (n,) each
     row_start, col_start = i * s.stride_h, j * s.stride_w  # (n,)
 
@@ -524,14 +472,17 @@ def steps(layer: Layer, start: int, count: int, order: Order = "depth_slice") ->
     channel_sums = np.einsum("nkd->nd", products.reshape(len(t), -1, s.depth))  # (n, D)
     pre = channel_sums.sum(axis=1) + bias  # (n,)
 
-    # The only Python loop: formatting one string per step.
-    expressions = _expressions(layer, i.tolist(), j.tolist(), d.tolist())
+    # The only Python loops: a string and the input bounds per step.
+    rows, cols, depths = i.tolist(), j.tolist(), d.tolist()
+    input_rows, input_cols, mask = _fields(geometry, rows, cols)
+    expressions = _expressions(layer, rows, cols, depths)
     return StepRange(
-        order=order, start=start, total=total, t=t, i=i, j=j, d=d,
+        order=order, start=start, every=every, total=total, t=t, i=i, j=j, d=d,
         row_start=row_start, col_start=col_start,
         row_span=geometry.height.span, col_span=geometry.width.span,
         row_step=s.dilation_h, col_step=s.dilation_w,
-        padding_mask=_read_only(_padding_mask(layer, row_start, col_start)),
+        input_rows=input_rows, input_cols=input_cols,
+        padding_mask=_read_only(mask),
         window=_read_only(window),
         weights=_read_only(weights),
         products=_read_only(products),
@@ -540,7 +491,6 @@ def steps(layer: Layer, start: int, count: int, order: Order = "depth_slice") ->
         pre=_read_only(pre),
         post=_read_only(np.asarray(activate(pre, layer.activation), dtype=np.float64)),
         expressions=expressions,
-        frame=InputFrame.of(layer),
     )
 
 

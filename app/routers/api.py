@@ -165,7 +165,7 @@ def forward(spec: LayerSpec, settings: SettingsDep, encoding: EncodingQuery = "j
 
 @router.post("/steps", response_model=StepsResult, responses=REFUSALS)
 def steps(body: StepsRequest, settings: SettingsDep) -> Response:
-    """Steps ``start .. start+count-1`` (one neuron each); with ``upstream``, each step's
+    """Steps ``start, start+every, ...`` (one neuron each); with ``upstream``, each step's
     weight-gradient contribution and its filter's running sum."""
     costs.check_steps(body.count, settings)
     cost = costs.steps_cost(body.count, body.upstream is not None)
@@ -173,18 +173,8 @@ def steps(body: StepsRequest, settings: SettingsDep) -> Response:
     upstream = None if body.upstream is None else convert.upstream_array(
         body.upstream.values, body.upstream.fill, layer
     )
-    if body.every == 1:
-        found = trace.steps(layer, body.start, body.count, body.order)
-        return OrjsonResponse(answers.steps_result(layer, found, upstream, body.encoding))
-    # every n-th step: one single-step range each (a step costs tens of microseconds)
-    first = trace.steps(layer, body.start, 1, body.order)
-    wanted = range(body.start, min(first.total, body.start + body.count * body.every), body.every)
-    parts = [first] + [trace.steps(layer, t, 1, body.order) for t in wanted[1:]]
-    results = [answers.steps_result(layer, part, upstream, body.encoding) for part in parts]
-    return OrjsonResponse(StepsResult.model_construct(
-        total=first.total, start=body.start, order=body.order,
-        steps=[step for result in results for step in result.steps],
-    ))
+    found = trace.steps(layer, body.start, body.count, body.order, body.every)
+    return OrjsonResponse(answers.steps_result(layer, found, upstream, body.encoding))
 
 
 @router.post("/inverse", response_model=InverseResult, responses=REFUSALS)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Callable
 
 import numpy as np
@@ -12,6 +13,7 @@ from engine.backward import (
     Gradients,
     backward,
     backward_naive,
+    step_weight_gradients,
     weight_gradient_contribution,
     weight_gradient_running,
 )
@@ -20,6 +22,7 @@ from engine.errors import LayerError
 from engine.geometry import Geometry, LayerShape, Padding
 from engine.layer import Activation, Connectivity, Layer, build_layer
 from engine.tensors import Fill, FloatArray
+from engine.trace import steps
 
 # Shapes that exercise every path: stride, dilation, asymmetric padding, rectangular filters,
 # and both fit policies that change the geometry ("pad" adds, "floor" leaves cells unseen).
@@ -291,6 +294,62 @@ def test_running_sum_is_the_filters_steps_so_far_and_ends_at_dw(
         np.testing.assert_allclose(running, so_far[d], rtol=1e-10, atol=1e-12)
         if t == last_step[d]:
             np.testing.assert_allclose(running, dw[d], rtol=1e-10, atol=1e-12)
+
+
+def brute_force_running(
+    layer: Layer, up: FloatArray, order: str
+) -> tuple[list[FloatArray], list[FloatArray]]:
+    """Every step's own dW and its filter's dW so far, one neuron at a time: the gate from
+    a pre-activation summed here, the window sliced by hand, the sum kept per filter."""
+    pre = pre_activation(layer)
+    own, running = [], []
+    so_far: dict[int, FloatArray] = {}
+    for i, j, d in positions(layer, order):
+        gate = 1.0 if layer.activation == "none" or pre[i, j, d] > 0 else 0.0
+        mine = up[i, j, d] * gate * window_at(layer, i, j)
+        own.append(mine)
+        if layer.connectivity == "local":
+            running.append(mine)
+            continue
+        so_far[d] = so_far.get(d, 0.0) + mine
+        running.append(so_far[d])
+    return own, running
+
+
+@pytest.mark.parametrize("every", [1, 3, 7])
+@pytest.mark.parametrize(("connectivity", "activation"), MODES)
+@pytest.mark.parametrize("order", ["depth_slice", "depth_column"])
+@pytest.mark.parametrize("name", ["demo", "rect-strides", "dilated", "fit-pad"])
+def test_range_gradients_equal_a_brute_force_per_step_sum(
+    name: str, order: str, connectivity: Connectivity, activation: Activation, every: int
+) -> None:
+    layer = random_layer(SHAPES[name], 8, connectivity, activation, bias_std=BIAS_STD)
+    up = upstream_for(layer)
+    own, running = brute_force_running(layer, up, order)
+    total = layer.geometry.steps
+    for start in (0, 5, total // 2):
+        found = steps(layer, start, 9, order, every)  # type: ignore[arg-type]
+        got = step_weight_gradients(layer, up, found)
+        for k, t in enumerate(found.t.tolist()):
+            assert got.upstream[k] == up[found.i[k], found.j[k], found.d[k]]
+            np.testing.assert_allclose(got.contribution[k], own[t], rtol=1e-12, atol=1e-12)
+            np.testing.assert_allclose(got.running[k], running[t], rtol=1e-10, atol=1e-12)
+
+
+def test_running_sums_walked_in_small_chunks_equal_the_brute_force(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # A chunk of 40 numbers holds 3 of these 12-number windows: positions 0 to 12 take 5.
+    # (engine.backward the attribute is the function; the module is looked up by name.)
+    monkeypatch.setattr(importlib.import_module("engine.backward"), "_CHUNK_ELEMENTS", 40)
+    layer = random_layer(SHAPES["rect-strides"], 10, "shared", "relu", bias_std=BIAS_STD)
+    up = upstream_for(layer)
+    own, running = brute_force_running(layer, up, "depth_column")
+    found = steps(layer, 3, 12, "depth_column", every=2)
+    got = step_weight_gradients(layer, up, found)
+    for k, t in enumerate(found.t.tolist()):
+        np.testing.assert_allclose(got.contribution[k], own[t], rtol=1e-12, atol=1e-12)
+        np.testing.assert_allclose(got.running[k], running[t], rtol=1e-10, atol=1e-12)
 
 
 def test_running_sum_for_local_connectivity_is_the_steps_own_contribution() -> None:

@@ -236,12 +236,11 @@ def test_padding_mask_and_input_field_pick_exactly_the_non_padding_taps(
         if not inside_rows or not inside_cols:
             assert s.input_rows is None and s.input_cols is None
             continue
-        assert s.input_rows == (inside_rows[0], inside_rows[-1] + 1)
-        assert s.input_cols == (inside_cols[0], inside_cols[-1] + 1)
-        r0, r1 = s.input_rows
-        c0, c1 = s.input_cols
-        seen = random_layer.x[r0:r1:s.row_step, c0:c1:s.col_step, :]
-        assert seen.shape[:2] == (len(inside_rows), len(inside_cols))
+        assert s.input_rows == (inside_rows[0], inside_rows[-1] + 1, sh.dilation_h)
+        assert s.input_cols == (inside_cols[0], inside_cols[-1] + 1, sh.dilation_w)
+        # The bounds' slice reads exactly the window's non-padding values.
+        seen = random_layer.x[slice(*s.input_rows), slice(*s.input_cols), :]
+        np.testing.assert_array_equal(seen, s.window[~s.padding_mask].reshape(seen.shape))
 
 
 def test_cs231n_demo_corner_step_masks_the_first_row_and_column_of_padding() -> None:
@@ -252,14 +251,16 @@ def test_cs231n_demo_corner_step_masks_the_first_row_and_column_of_padding() -> 
         [True, False, False],
         [True, False, False],
     ]
-    assert (first.input_rows, first.input_cols) == ((0, 2), (0, 2))
+    assert (first.input_rows, first.input_cols) == ((0, 2, 1), (0, 2, 1))
     last_of_filter_zero = step(layer, 8)  # (2, 2, 0): the bottom-right corner
     assert last_of_filter_zero.padding_mask.tolist() == [
         [False, False, True],
         [False, False, True],
         [True, True, True],
     ]
-    assert (last_of_filter_zero.input_rows, last_of_filter_zero.input_cols) == ((3, 5), (3, 5))
+    assert (last_of_filter_zero.input_rows, last_of_filter_zero.input_cols) == (
+        (3, 5, 1), (3, 5, 1)
+    )
 
 
 def test_field_wholly_in_padding_has_no_input_bounds() -> None:
@@ -314,6 +315,80 @@ def test_steps_range_equals_single_steps_one_by_one(random_layer: Layer, order: 
             assert got.bias == want.bias
             assert got.pre == pytest.approx(want.pre, rel=1e-13, abs=1e-13)
             assert got.post == pytest.approx(want.post, rel=1e-13, abs=1e-13)
+
+
+@pytest.mark.parametrize("every", [2, 3, 5, 13])
+@pytest.mark.parametrize("order", ORDERS)
+def test_every_nth_range_equals_single_steps_and_the_naive_loops_at_those_t(
+    random_layer: Layer, order: Order, every: int
+) -> None:
+    total = random_layer.geometry.steps
+    want_pre = _naive_pre(random_layer)
+    xp = _padded(random_layer)
+    sh = random_layer.geometry.shape
+    for start in (0, 1, total // 3, total - 1):
+        batch = steps(random_layer, start, 7, order, every)
+        wanted = list(range(start, min(start + 7 * every, total), every))  # the naive range
+        assert batch.t.tolist() == wanted and batch.every == every
+        for got, t in zip(batch, wanted, strict=True):
+            want = step(random_layer, t, order)
+            assert (got.t, got.i, got.j, got.d) == (t, want.i, want.j, want.d)
+            assert (got.i, got.j, got.d) == _naive_position(random_layer, t, order)
+            assert (got.row_start, got.col_start) == (want.row_start, want.col_start)
+            assert (got.input_rows, got.input_cols) == (want.input_rows, want.input_cols)
+            assert got.expression == want.expression
+            np.testing.assert_array_equal(got.padding_mask, want.padding_mask)
+            np.testing.assert_array_equal(got.products, want.products)
+            rows = [got.i * sh.stride_h + a * sh.dilation_h for a in range(sh.filter_height)]
+            cols = [got.j * sh.stride_w + b * sh.dilation_w for b in range(sh.filter_width)]
+            np.testing.assert_array_equal(got.window, xp[np.ix_(rows, cols)])
+            assert got.pre == pytest.approx(want_pre[got.i, got.j, got.d], rel=1e-12, abs=1e-12)
+            assert got.post == want.post
+
+
+def _naive_position(layer: Layer, t: int, order: Order) -> tuple[int, int, int]:
+    """Step t's neuron, found by walking the order as docs/design.md defines it."""
+    h2, w2, k = layer.geometry.output_shape
+    if order == "depth_slice":
+        walk = [(i, j, d) for d in range(k) for i in range(h2) for j in range(w2)]
+    else:
+        walk = [(i, j, d) for i in range(h2) for j in range(w2) for d in range(k)]
+    return walk[t]
+
+
+def test_every_fifth_step_of_the_cs231n_demo_by_hand() -> None:
+    layer = build_layer(LayerShape.square(5, 3, 2, 3, stride=2, padding=1))  # 3x3x2: 18 steps
+    # t = 1, 6, 11, 16. depth_slice: t = d*9 + i*3 + j; depth_column: t = (i*3 + j)*2 + d.
+    by_slice = steps(layer, 1, 4, "depth_slice", every=5)
+    assert list(zip(by_slice.i.tolist(), by_slice.j.tolist(), by_slice.d.tolist(),
+                    strict=True)) == [(0, 1, 0), (2, 0, 0), (0, 2, 1), (2, 1, 1)]
+    by_column = steps(layer, 1, 4, "depth_column", every=5)
+    assert list(zip(by_column.i.tolist(), by_column.j.tolist(), by_column.d.tolist(),
+                    strict=True)) == [(0, 0, 1), (1, 0, 0), (1, 2, 1), (2, 2, 0)]
+    # Step 6 in depth_slice order is (2, 0, 0): padded rows 4:7, columns 0:3.
+    assert by_slice.item(1).expression == "V[2,0,0] = np.sum(Xp[4:7,:3,:] * W0) + b0"
+    assert by_slice.item(1).pre == pytest.approx(
+        float(np.sum(layer.x_padded[4:7, 0:3, :] * layer.weights[0]) + layer.bias[0])
+    )
+    # Asking for more than the trace holds stops at its end: 2, 5, ..., 17.
+    assert steps(layer, 2, 100, every=3).t.tolist() == [2, 5, 8, 11, 14, 17]
+
+
+def test_a_dilated_steps_input_bounds_carry_the_dilation() -> None:
+    # 5 wide, F=3, dilation 2, padding 1: position 0's taps sit at original -1, 1 and 3, so
+    # taps 1 and 2 read X[1] and X[3]: (1, 4, 2), not the rows 1 to 3.
+    layer = build_layer(LayerShape.square(5, 1, 1, 3, stride=1, padding=1, dilation=2))
+    first = step(layer, 0)
+    assert (first.input_rows, first.input_cols) == ((1, 4, 2), (1, 4, 2))
+    assert first.padding_mask[0].all() and not first.padding_mask[1:, 1:].any()
+    assert layer.x[1:4:2, 1:4:2, 0].tolist() == first.window[1:, 1:, 0].tolist()
+
+
+def test_steps_refuses_every_below_one_naming_every() -> None:
+    layer = build_layer(LayerShape.square(5, 3, 2, 3, stride=2, padding=1))
+    with pytest.raises(LayerError) as caught:
+        steps(layer, 0, 3, every=0)
+    assert caught.value.field == "every"
 
 
 def test_steps_range_arrays_have_a_leading_step_axis() -> None:
