@@ -101,6 +101,7 @@ def test_an_edited_weight_of_the_demo_is_drawn_in_the_grids_and_after_a_reload(
 ) -> None:
     open_page(page)
     set_cell(page, "W1[0,2,1]", "-6")
+    expect(page.locator("#edits-list")).to_have_text("1 edited value: W1[0,2,1] = -6")
     layer = {**api.get("/api/presets/cs231n-demo").json()["layer"],
              "edits": [{"array": "filters", "index": [1, 0, 2, 1], "value": -6}]}
     forward = api.post("/api/forward", json=layer).json()
@@ -195,3 +196,30 @@ def test_an_upload_stays_in_the_tab_and_the_page_says_so(
     expect(page.get_by_role("alert")).to_contain_text("cannot be kept in a link", timeout=30_000)
     expect(page.get_by_label("Sample image", exact=True)).to_have_value("vertical-edge")
     expect(page.locator("#output-shape")).to_have_text("62x62x2", timeout=30_000)
+
+
+def test_weights_typed_in_the_bank_box_become_edits_over_the_bank(
+    page: Page, api: httpx.Client
+) -> None:
+    page.goto("/?preset=img.vertical-edge.sobel")
+    expect(page.locator("#output-shape")).to_have_text("62x62x2", timeout=30_000)
+    bodies = layer_bodies(page)
+    page.get_by_text("Edit the bank's weights").click()
+    box = page.get_by_label("Filter bank weights and biases (JSON)")
+    typed = json.loads(box.input_value())
+    bank = api.get("/api/filter-banks/sobel").json()
+    assert typed == {"values": bank["values"], "bias": bank["bias"]}
+    typed["values"][0][1][1][0] = 2
+    typed["bias"][1] = -0.5
+    box.fill(json.dumps(typed))
+    page.get_by_role("button", name="Apply weights").click()
+    expect(page.locator("#edits-list")).to_have_text(
+        "2 edited values: W0[1,1,0] = 2, b1 = -0.5", timeout=30_000)
+    expect(page.locator("#app")).to_have_attribute("aria-busy", "false", timeout=30_000)
+    spec = layer_of(bodies[-1])
+    assert spec["filters"]["bank"] == "sobel"
+    assert spec["edits"] == [{"array": "filters", "index": [0, 1, 1, 0], "value": 2},
+                             {"array": "bias", "index": [1], "value": -0.5}]
+    expect(box).to_have_value(json.dumps(typed, separators=(",", ":")))
+    page.get_by_role("button", name="Reset to the bank").click()
+    expect(page.locator("#edits-list")).to_have_text("")

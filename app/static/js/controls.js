@@ -1,7 +1,7 @@
 // The control form: shows a state, reports what the person changed, and shows API errors
 // beside the control that caused them. It never renders volumes and never keeps state.
 import { qs, qsa, $on } from "./dom.js";
-import { parseEdits } from "./spec.js";
+import { cellName, parseEdits } from "./spec.js";
 
 const NUMBER_FIELDS = {
   "#in-h": "h", "#in-w": "w", "#in-d": "d", "#f-k": "k", "#f-fh": "fh", "#f-fw": "fw",
@@ -71,7 +71,7 @@ export function showState(state, presets, modified) {
     ? `Your layer: ${sources.join(" and ")} (from Real images below), with the settings shown here.`
     : modified ? `${description} (Modified: your own values now.)` : description;
   const edits = parseEdits(state.edits);
-  const cells = edits.slice(0, 6).map((e) => `${e.target}[${e.index.join(",")}] = ${e.value}`).join(", ");
+  const cells = edits.slice(0, 6).map((e) => `${cellName(e)} = ${e.value}`).join(", ");
   qs("#edits-list").textContent = edits.length
     ? `${edits.length} edited value${edits.length > 1 ? "s" : ""}: ${cells}${edits.length > 6 ? ", ..." : ""}`
     : "";

@@ -8,7 +8,7 @@ import { dropPendingUrl, writeUrl } from "./history.js";
 import { createLinking } from "./linking.js";
 import { buildModel } from "./model.js";
 import { Player } from "./player.js";
-import { formatEdits, layerSpec, parseCellName, parseEdits } from "./spec.js";
+import { cellName, formatEdits, layerSpec, parseCellName, parseEdits } from "./spec.js";
 import { changesForSuggestion, DEFAULTS, layerChanged, stateFromPreset, withChanges } from "./state.js";
 import { StepCache } from "./steps.js";
 import { IMAGE_LAYER, initImages, showLayer, stateOfLink, uploadedInput } from "./images.js";
@@ -122,7 +122,7 @@ function dropBadEdits(error) {
     .filter((d) => d.loc?.at(-1) === "index" && d.loc.at(-3) === "edits").map((d) => d.loc.at(-2)));
   if (!bad.size) return false;
   const edits = parseEdits(app.state.edits);
-  const names = edits.filter((_, n) => bad.has(n)).map((e) => `${e.target}[${e.index.join(",")}]`);
+  const names = edits.filter((_, n) => bad.has(n)).map(cellName);
   app.dropped = `${names.join(", ")} is not a cell of this layer: edit removed.`;
   commit({ edits: formatEdits(edits.filter((_, n) => !bad.has(n))) }, "replace");
   return true;

@@ -101,3 +101,12 @@ export function parseCellName(text) {
   if (m) return { target: "b", index: m.slice(1).map(Number) };
   return null;
 }
+
+/** The name a person types for an edit's cell (parseCellName's inverse): "X[1,2,0]", "W0[0,1,2]", "b1". */
+export function cellName({ target, index }) {
+  const list = (part) => `[${part.join(",")}]`;
+  if (target === "W" && index.length === 4) return `W${index[0]}${list(index.slice(1))}`;
+  if (target === "W" && index.length === 6) return `W${list(index.slice(0, 3))}${list(index.slice(3))}`;
+  if (target === "b" && index.length === 1) return `b${index[0]}`;
+  return `${target}${list(index)}`;
+}
