@@ -186,7 +186,13 @@ class UpstreamSpec(StrictModel):
 
 class StepsRequest(StrictModel):
     layer: LayerSpec
-    start: NonNegativeInt = 0
+    start: NonNegativeInt = Field(
+        0, description="the first step's number t; 0 when neither start nor position is given"
+    )
+    position: Annotated[list[NonNegativeInt], Field(min_length=3, max_length=3)] | None = Field(
+        None, description="[i, j, d] instead of start: begin at the step that computes output "
+        "neuron (i, j, d) in `order`; give start or position, not both"
+    )
     count: PositiveInt = Field(1, description="at most the server's max_steps (1000)")
     order: Literal["depth_slice", "depth_column"] = "depth_slice"
     upstream: UpstreamSpec | None = None
@@ -302,7 +308,8 @@ class StepResult(BaseModel):
     rows: list[int] = Field(description="[start, stop, step] in the padded input")
     cols: list[int]
     input_rows: list[int] | None = Field(
-        description="[start, stop) of the taps inside the original input; null if all padding"
+        description="[start, stop, step] of the taps inside the original input, like rows (step"
+        " = dilation: [1, 4, 2] is taps on rows 1 and 3); null if the window is all padding"
     )
     input_cols: list[int] | None
     padding_mask: list[list[bool]] = Field(description="(Fh, Fw): taps in the zero padding")
@@ -327,7 +334,7 @@ class StepResult(BaseModel):
 
 class StepsResult(BaseModel):
     total: int
-    start: int
+    start: int = Field(description="the first step's t (the one position names, if given)")
     order: Literal["depth_slice", "depth_column"]
     steps: list[StepResult]
 

@@ -57,11 +57,12 @@ def _check_start(geometry: Geometry, t: int) -> None:
 
 
 def _check_position(geometry: Geometry, i: int, j: int, d: int) -> None:
+    """Refuse an output index outside the volume at ``position.<axis>``: 0 is i, 1 j, 2 d."""
     h2, w2, k = geometry.output_shape
-    for name, value, size in (("i", i, h2), ("j", j, w2), ("d", d, k)):
+    for axis, (name, value, size) in enumerate((("i", i, h2), ("j", j, w2), ("d", d, k))):
         if not 0 <= value < size:
             raise LayerError(
-                "position",
+                f"position.{axis}",
                 f"{name} = {value} is out of range: the output is {h2}x{w2}x{k}, "
                 f"so {name} runs from 0 to {size - 1}",
             )
@@ -122,7 +123,8 @@ def step_number(geometry: Geometry, i: int, j: int, d: int, order: Order = "dept
     Raises
     ------
     LayerError
-        ``field="position"`` when ``(i, j, d)`` lies outside the output volume.
+        ``field="position.0"`` (``.1``, ``.2``) when ``i`` (``j``, ``d``) lies outside the
+        output volume; the message gives its range.
 
     Examples
     --------

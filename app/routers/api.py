@@ -37,6 +37,7 @@ from app.schemas import (
 )
 from engine import conv, trace
 from engine.backward import backward as backward_pass
+from engine.geometry import Geometry
 from engine.presets import PRESETS
 
 
@@ -165,16 +166,29 @@ def forward(spec: LayerSpec, settings: SettingsDep, encoding: EncodingQuery = "j
 
 @router.post("/steps", response_model=StepsResult, responses=REFUSALS)
 def steps(body: StepsRequest, settings: SettingsDep) -> Response:
-    """Steps ``start, start+every, ...`` (one neuron each); with ``upstream``, each step's
-    weight-gradient contribution and its filter's running sum."""
+    """Steps ``start, start+every, ...`` (one neuron each; ``position`` [i, j, d] may name the
+    first); with ``upstream``, each step's dW contribution and its filter's running sum."""
     costs.check_steps(body.count, settings)
     cost = costs.steps_cost(body.count, body.upstream is not None)
     layer = convert.build(body.layer, settings, cost, at="layer")
     upstream = None if body.upstream is None else convert.upstream_array(
         body.upstream.values, body.upstream.fill, layer
     )
-    found = trace.steps(layer, body.start, body.count, body.order, body.every)
+    start = first_step(body, layer.geometry)
+    found = trace.steps(layer, start, body.count, body.order, body.every)
     return OrjsonResponse(answers.steps_result(layer, found, upstream, body.encoding))
+
+
+def first_step(body: StepsRequest, geometry: Geometry) -> int:
+    """The range's first t: ``start``, or the step of neuron ``position`` (0 if neither)."""
+    if body.position is None:
+        return body.start
+    if "start" in body.model_fields_set:
+        raise Refusal(422, ["body", "position"], f"give start or position, not both: start "
+                      f"{body.start} and position {body.position} were sent",
+                      "start_and_position")
+    i, j, d = body.position
+    return trace.step_number(geometry, i, j, d, body.order)
 
 
 @router.post("/inverse", response_model=InverseResult, responses=REFUSALS)

@@ -149,8 +149,9 @@ def test_step_number_refuses_a_position_outside_the_output() -> None:
     g = resolve(LayerShape.square(5, 3, 2, 3, stride=2, padding=1))
     with pytest.raises(LayerError) as caught:
         step_number(g, 0, 3, 0, "depth_slice")
-    assert caught.value.field == "position"
-    assert "j = 3" in caught.value.reason
+    assert caught.value.field == "position.1"  # j: the output is 3x3x2
+    assert "j = 3 is out of range" in caught.value.reason
+    assert "j runs from 0 to 2" in caught.value.reason
 
 
 def test_unknown_order_is_refused_naming_order() -> None:
@@ -522,7 +523,7 @@ def test_locally_connected_expression_uses_the_neurons_own_weights_and_bias() ->
 def test_expression_refuses_a_position_outside_the_output() -> None:
     with pytest.raises(LayerError) as caught:
         expression(_notes_layer(), 4, 0, 0)
-    assert caught.value.field == "position"
+    assert caught.value.field == "position.0"
 
 
 # ----------------------------------------------------------------------------- inverse

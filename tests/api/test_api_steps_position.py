@@ -1,0 +1,116 @@
+"""`/api/steps` by neuron: `position: [i, j, d]` instead of `start`, and the input bounds'
+step. Step numbers are written out here from docs/design.md's definition of the orders."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pytest
+from api_helpers import ALEXNET, square
+from fastapi.testclient import TestClient
+
+
+def _t(order: str, i: int, j: int, d: int, h2: int, w2: int, k: int) -> int:
+    """Step number of neuron (i, j, d) by walking the order, not by its formula."""
+    if order == "depth_slice":
+        walk = [(a, b, c) for c in range(k) for a in range(h2) for b in range(w2)]
+    else:
+        walk = [(a, b, c) for a in range(h2) for b in range(w2) for c in range(k)]
+    return walk.index((i, j, d))
+
+
+def _post(client: TestClient, body: dict[str, Any]) -> Any:
+    return client.post("/api/steps", json=body)
+
+
+@pytest.mark.parametrize("order", ["depth_slice", "depth_column"])
+@pytest.mark.parametrize("position", [[0, 0, 0], [1, 2, 1], [2, 1, 0], [2, 2, 1]])
+def test_position_starts_at_that_neurons_step_and_the_answer_says_its_t(
+    client: TestClient, order: str, position: list[int]
+) -> None:
+    spec = square(5, 3, 2, 3, stride=2, padding=1)  # the CS231n demo: output 3x3x2
+    t = _t(order, *position, 3, 3, 2)
+    by_position = _post(client, {"layer": spec, "position": position, "count": 3,
+                                 "order": order, "upstream": {}})
+    assert by_position.status_code == 200, by_position.text
+    answer = by_position.json()
+    assert answer["start"] == t
+    first = answer["steps"][0]
+    assert (first["t"], [first["i"], first["j"], first["d"]]) == (t, position)
+    # Everything else is the range that start = t asks for.
+    by_start = _post(client, {"layer": spec, "start": t, "count": 3, "order": order,
+                              "upstream": {}}).json()
+    assert answer == by_start
+
+
+def test_position_of_an_alexnet_neuron_with_every(client: TestClient) -> None:
+    # (54, 54, 95) is the last neuron: t = 95*55*55 + 54*55 + 54 = 290399 in depth_slice order.
+    body = {"layer": ALEXNET, "position": [54, 54, 95], "count": 5, "every": 3,
+            "encoding": "compact"}
+    answer = _post(client, body).json()
+    assert answer["start"] == 290_399 and answer["total"] == 290_400
+    assert [s["t"] for s in answer["steps"]] == [290_399]  # clipped at the end of the trace
+    column = _post(client, {**body, "position": [0, 1, 0], "order": "depth_column"}).json()
+    assert [s["t"] for s in column["steps"]] == [96, 99, 102, 105, 108]  # (0, 1) is 96 = 1*96
+    assert [(s["j"], s["d"]) for s in column["steps"]] == [(1, 0), (1, 3), (1, 6), (1, 9),
+                                                         (1, 12)]
+
+
+def test_neither_start_nor_position_starts_at_step_zero(client: TestClient) -> None:
+    answer = _post(client, {"layer": square(5, 1, 1, 3), "count": 2}).json()
+    assert answer["start"] == 0 and [s["t"] for s in answer["steps"]] == [0, 1]
+
+
+@pytest.mark.parametrize("start", [0, 4])
+def test_start_and_position_together_are_refused_naming_position(
+    client: TestClient, start: int
+) -> None:
+    body = {"layer": square(5, 1, 1, 3), "start": start, "position": [1, 1, 0]}
+    answer = _post(client, body)
+    assert answer.status_code == 422
+    [entry] = answer.json()["detail"]
+    assert entry["loc"] == ["body", "position"]
+    assert entry["type"] == "start_and_position"
+    assert "not both" in entry["msg"] and f"start {start}" in entry["msg"]
+
+
+@pytest.mark.parametrize(("position", "axis", "name", "last"), [
+    ([3, 0, 0], 0, "i", 2), ([0, 7, 1], 1, "j", 2), ([2, 2, 2], 2, "d", 1),
+])
+def test_position_outside_the_output_names_the_axis_and_its_range(
+    client: TestClient, position: list[int], axis: int, name: str, last: int
+) -> None:
+    body = {"layer": square(5, 3, 2, 3, stride=2, padding=1), "position": position}
+    answer = _post(client, body)
+    assert answer.status_code == 422
+    [entry] = answer.json()["detail"]
+    assert entry["loc"] == ["body", "position", axis]
+    assert f"{name} = {position[axis]} is out of range" in entry["msg"]
+    assert f"{name} runs from 0 to {last}" in entry["msg"]
+
+
+@pytest.mark.parametrize("position", [[1, 1], [1, 1, 0, 0], [1, -1, 0]])
+def test_position_that_is_not_three_non_negative_ints_is_refused(
+    client: TestClient, position: list[int]
+) -> None:
+    answer = _post(client, {"layer": square(5, 1, 1, 3), "position": position})
+    assert answer.status_code == 422
+    assert all(entry["loc"][:2] == ["body", "position"] for entry in answer.json()["detail"])
+
+
+def test_a_dilated_steps_input_bounds_carry_their_step(client: TestClient) -> None:
+    # 5x5, F=3, dilation 2, padding 1: neuron (0, 0)'s taps sit at original -1, 1 and 3, so
+    # it reads rows and columns 1 and 3 of X: [1, 4, 2], not rows 1 to 3.
+    x = np.arange(25.0).reshape(5, 5, 1)
+    spec = square(5, 1, 1, 3, padding=1, dilation=2)
+    spec["input"]["values"] = x.tolist()
+    step = _post(client, {"layer": spec, "position": [0, 0, 0]}).json()["steps"][0]
+    assert step["rows"] == [0, 5, 2]
+    assert step["input_rows"] == [1, 4, 2] and step["input_cols"] == [1, 4, 2]
+    inside = x[slice(*step["input_rows"]), slice(*step["input_cols"]), 0]
+    window = np.array(step["window"])[..., 0]
+    assert inside.tolist() == [[6.0, 8.0], [16.0, 18.0]]  # cells (1,1) (1,3) (3,1) (3,3)
+    assert window[1:, 1:].tolist() == inside.tolist()  # the window's non-padding taps
+    plain = _post(client, {"layer": square(5, 1, 1, 3, padding=1), "start": 0}).json()
+    assert plain["steps"][0]["input_rows"] == [0, 2, 1]  # undilated: the step is 1
