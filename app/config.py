@@ -85,9 +85,9 @@ class Settings(BaseSettings):
     )
     engine_threads: int = Field(
         0, ge=0,
-        description="Threads one large convolution is split over; BLAS itself then runs "
-        "single-threaded (engine/threads.py). 0: one per core; 1: every request on its own "
-        "thread (right when running as many worker processes as cores).",
+        description="Threads one large convolution is split over while the server runs; BLAS "
+        "itself then runs single-threaded (app/engine_threads.py). 0: one per core; 1: every "
+        "request on its own thread (right when running as many worker processes as cores).",
     )
     cors_origins: Origins = Field(
         (),

@@ -13,12 +13,11 @@ from pathlib import Path
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
-from app import errors, images, security
+from app import engine_threads, errors, images, security
 from app.cli import package_version
 from app.config import Settings, get_settings
 from app.routers import api, docs, pages
 from app.routers import images as images_router
-from engine import threads
 
 STATIC = Path(__file__).parent / "static"
 
@@ -33,15 +32,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     'ConvScope'
     """
     settings = settings or get_settings()
-    # Process-wide (BLAS's thread count is): the server splits large convolutions over its
-    # own threads, which beat BLAS's on AlexNet-sized layers (benchmarks/bench_forward.py).
-    threads.use_engine_threads(settings.engine_threads or None)
     app = FastAPI(
         title="ConvScope",
         summary="The convolutional layer of the CS231n notes, computed and explained.",
         version=package_version(),
         docs_url=None,
         redoc_url=None,
+        # While serving, large convolutions split over the app's own threads.
+        lifespan=engine_threads.lifespan(settings.engine_threads),
     )
     errors.install(app)
     # One limit per path: image uploads have their own, larger one.

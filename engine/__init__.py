@@ -57,6 +57,7 @@ from engine.geometry import (
 from engine.layer import Activation, Connectivity, Layer, build_layer
 from engine.presets import DEFAULT_PRESET, PRESETS, Preset, build_preset
 from engine.tensors import Fill, fill
+from engine.threads import Workers
 from engine.trace import (
     ORDERS,
     Inverse,
@@ -99,6 +100,7 @@ __all__ = [
     "Suggestion",
     "Suggestions",
     "Tap",
+    "Workers",
     "activate",
     "apply_edits",
     "axis_output",

@@ -26,6 +26,7 @@ from engine.conv import windows as _conv_windows
 from engine.errors import LayerError
 from engine.layer import Layer
 from engine.tensors import FloatArray
+from engine.threads import Workers
 from engine.trace import Order, StepRange, steps
 
 Windows = npt.NDArray[np.floating[Any]]  # (H2, W2, Fh, Fw, D); float64, as layers are
@@ -66,20 +67,24 @@ def _windows(layer: Layer) -> Windows:
     return _conv_windows(layer.x_padded, layer.geometry)
 
 
-def _through_activation(layer: Layer, upstream: FloatArray) -> FloatArray:
+def _through_activation(
+    layer: Layer, upstream: FloatArray, workers: Workers | None = None
+) -> FloatArray:
     """dL/d(pre): ReLU lets the gradient through where it let the value through.
 
     The pre-activation is only needed (and only computed, by the forward kernel) for ReLU.
     """
     if layer.activation == "relu":
-        return upstream * (forward(layer).pre > 0)
+        return upstream * (forward(layer, workers=workers).pre > 0)
     return upstream
 
 
 # ----------------------------------------------------------------------------- whole layer
 
 
-def backward(layer: Layer, upstream: npt.ArrayLike) -> Gradients:
+def backward(
+    layer: Layer, upstream: npt.ArrayLike, workers: Workers | None = None
+) -> Gradients:
     """Gradients of the layer given ``upstream`` = dL/d(output after the activation).
 
     Vectorised over positions: dW is one contraction of the upstream with the windows of the
@@ -90,6 +95,10 @@ def backward(layer: Layer, upstream: npt.ArrayLike) -> Gradients:
     ----------
     layer : Layer
     upstream : array_like, shape (H2, W2, K)
+    workers : Workers, optional
+        Threads the two contractions (dW and the column gradient) of a large layer run on
+        side by side, BLAS single-threaded meanwhile; without, one after the other, each
+        threaded by BLAS.
 
     Returns
     -------
@@ -117,7 +126,7 @@ def backward(layer: Layer, upstream: npt.ArrayLike) -> Gradients:
     g = layer.geometry
     up = _upstream(layer, upstream)  # (H2, W2, K)
     windows = _windows(layer)  # (H2, W2, Fh, Fw, D)
-    dpre = _through_activation(layer, up)  # (H2, W2, K)
+    dpre = _through_activation(layer, up, workers)  # (H2, W2, K)
     weights = layer.weights
     if layer.connectivity == "shared":
         db = dpre.sum(axis=(0, 1))  # (K,)
@@ -125,10 +134,11 @@ def backward(layer: Layer, upstream: npt.ArrayLike) -> Gradients:
     else:
         db = dpre.copy()  # (H2, W2, K)
         dw_spec, dcols_spec = "ijk,ijabc->ijkabc", "ijk,ijkabc->ijabc"  # dw (H2, W2, K, ...)
-    # Two independent GEMMs: under engine threads (engine/threads.py) they run side by side.
+    # Two independent GEMMs: given workers they run side by side.
     dw, dcols = threads.run_parts(
         lambda operands: np.einsum(*operands, optimize=True),
         [(dw_spec, dpre, windows), (dcols_spec, dpre, weights)],
+        workers,
         multiply_adds=g.counts.multiply_adds,
     )
     # dcols: (H2, W2, Fh, Fw, D), the gradient of every window; scatter it tap by tap. Depth

@@ -8,23 +8,19 @@ Shapes (see ``docs/design.md``)::
     local     weights (H2, W2, K, Fh, Fw, D), bias (H2, W2, K)
     output    (H2, W2, K)
 
-The shared kernel is im2col + GEMM. Where its time goes, for AlexNet conv1 in float32
-(``python -m benchmarks.bench_forward``): about a fifth in building the column matrix, the
-rest in BLAS -- plus, when one thread builds the columns and BLAS's threads multiply them,
-the other core idling during the copy (see ``engine.threads``: with engine threads each
-thread builds and multiplies its own bands of rows). The columns are built in the layout
-BLAS wants -- one C-contiguous ``(positions, Fh*Fw*D + 1)`` matrix, filled by a single copy
-whose inner run is a whole contiguous filter row ``Fw*D`` -- and multiplied as
-``(positions x FFD) @ (FFD x K)``, whose result already *is* the ``(H2, W2, K)`` output: no
-transpose, no copy of the output. The bias rides in the GEMM as a column of ones, which saves
-a full pass over the output (for VGG conv1_1, FFD = 27, that pass costs as much as the
-multiply).
+The shared kernel is im2col + GEMM. The columns are built in the layout BLAS wants -- one
+C-contiguous ``(positions, Fh*Fw*D + 1)`` matrix, filled by a single copy whose inner run is a
+whole contiguous filter row ``Fw*D`` -- and multiplied as ``(positions x FFD) @ (FFD x K)``,
+whose result already *is* the ``(H2, W2, K)`` output: no transpose, no copy of the output.
+The bias rides in the GEMM as a column of ones, which saves a full pass over the output (for
+VGG conv1_1, FFD = 27, that pass would cost as much as the multiply). Given
+:class:`engine.threads.Workers`, a large layer's output rows are split over its threads,
+each building and multiplying its own bands (see ``engine.threads`` for why).
 """
 
 from __future__ import annotations
 
-import math
-import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -36,20 +32,17 @@ from engine import threads
 from engine.errors import LayerError
 from engine.geometry import Geometry
 from engine.layer import Activation, Layer
+from engine.threads import Workers
 
 Array = npt.NDArray[np.floating[Any]]
 
-# Cap on the column matrix one GEMM sees when BLAS threads it. AlexNet conv1 in float64 needs
-# 9 MB, so the benchmarked layers run as one GEMM; a huge layer is cut into bands of output
-# rows instead of allocating gigabytes.
+# Cap on the column matrix one GEMM sees when BLAS threads it: the benchmarked layers run as
+# one GEMM (AlexNet conv1 in float64 needs 9 MB); a huge layer is cut into bands of output rows
+# instead of allocating gigabytes.
 COLUMN_BYTES = 64 * 2**20
-# With engine threads: the column band each thread builds and multiplies at a time, sized to
-# stay in its core's cache (AlexNet conv1: 7 output rows; 0.5-1 MB bands timed best).
+# With workers: the column band each thread builds and multiplies at a time, sized to stay in
+# its core's cache (AlexNet conv1 in float32: 13 output rows).
 BAND_BYTES = 2**20
-# The largest column buffer a thread keeps between calls (see _column_buffer): AlexNet conv1's
-# whole 4.4 MB column matrix under BLAS threads, a 1 MiB band under engine threads.
-WORKSPACE_BYTES = 8 * 2**20
-_workspace = threading.local()
 
 
 @dataclass(frozen=True, eq=False)
@@ -117,10 +110,16 @@ def _float_dtype(*arrays: Array) -> np.dtype[Any]:
     return dtype if np.issubdtype(dtype, np.floating) else np.dtype(np.float64)
 
 
-def conv2d(x_padded: Array, weights: Array, bias: Array, geometry: Geometry) -> Array:
+def conv2d(
+    x_padded: Array,
+    weights: Array,
+    bias: Array,
+    geometry: Geometry,
+    workers: Workers | None = None,
+) -> Array:
     """The shared-weight conv layer: ``V[i, j, d] = sum(window(i, j) * W[d]) + b[d]``.
 
-    Vectorised as im2col + one GEMM (see the module docstring for the layout). The result has
+    Vectorised as im2col + GEMM (see the module docstring for the layout). The result has
     the dtype of ``x_padded`` and ``weights`` combined, so float32 in gives float32 out;
     ``bias`` is cast to it.
 
@@ -130,6 +129,9 @@ def conv2d(x_padded: Array, weights: Array, bias: Array, geometry: Geometry) -> 
     weights : ndarray, shape (K, Fh, Fw, D)
     bias : ndarray, shape (K,)
     geometry : Geometry
+    workers : Workers, optional
+        Threads to split a large layer's output rows over (BLAS single-threaded meanwhile);
+        without, one GEMM that BLAS threads.
 
     Returns
     -------
@@ -162,48 +164,40 @@ def conv2d(x_padded: Array, weights: Array, bias: Array, geometry: Geometry) -> 
 
     out = np.empty((height * width, k), dtype)  # (H2*W2, K), viewed as (H2, W2, K) at the end
     row_bytes = width * (per_neuron + 1) * dtype.itemsize
-    workers = threads.engine_workers()
-    if workers > 1 and threads.worth_splitting(geometry.counts.multiply_adds):
-        # Engine threads: each thread copies and multiplies its own output rows, in bands
-        # that stay in its core's cache (see engine.threads for why).
-        band = max(1, BAND_BYTES // row_bytes)
-        threads.run_parts(
-            lambda span: _rows_product(view, kernel, out, span, band),
-            threads.split_evenly(height, workers),
-        )
+    if workers is None:
+        # One GEMM (or a few, for a huge layer) that BLAS spreads over the cores.
+        band = max(1, COLUMN_BYTES // row_bytes)
+        _rows_product(view, kernel, out, (0, height), band, np.empty)
     else:
-        # BLAS threads: one GEMM (or a few, for a huge layer) that BLAS spreads over the cores.
-        _rows_product(view, kernel, out, (0, height), max(1, COLUMN_BYTES // row_bytes))
+        # Each thread copies and multiplies its own output rows, in bands that stay in its
+        # core's cache, into its own scratch (small layers stay on the calling thread).
+        band = max(1, BAND_BYTES // row_bytes)
+        workers.run(
+            lambda span: _rows_product(view, kernel, out, span, band, workers.scratch),
+            threads.split_evenly(height, workers.count),
+            multiply_adds=geometry.counts.multiply_adds,
+        )
     return out.reshape(height, width, k)
 
 
-def _column_buffer(shape: tuple[int, int, int], dtype: np.dtype[Any]) -> Array:
-    """An uninitialised ``(rows, W2, FFD + 1)`` column buffer, this thread's own when small.
-
-    A buffer of up to ``WORKSPACE_BYTES`` is kept per thread and reused by the next call:
-    allocating it afresh let glibc hand the memory back to the OS between calls, and then
-    every call faulted its pages in again, which on AlexNet conv1 cost more time than the
-    copy itself (benchmarks/README.md). Callers never hold it past their own call.
-    """
-    nbytes = math.prod(shape) * dtype.itemsize
-    if nbytes > WORKSPACE_BYTES:
-        return np.empty(shape, dtype)
-    kept: npt.NDArray[np.uint8] | None = getattr(_workspace, "buffer", None)
-    if kept is None or kept.nbytes < nbytes:
-        kept = _workspace.buffer = np.empty(nbytes, np.uint8)
-    return kept[:nbytes].view(dtype).reshape(shape)
-
-
-def _rows_product(view: Array, kernel: Array, out: Array, span: tuple[int, int], band: int) -> None:
+def _rows_product(
+    view: Array,
+    kernel: Array,
+    out: Array,
+    span: tuple[int, int],
+    band: int,
+    buffer: Callable[[tuple[int, int, int], np.dtype[Any]], Array],
+) -> None:
     """Output rows ``span`` of :func:`conv2d` into ``out``, ``band`` rows per GEMM.
 
     ``view`` is the ``(H2, W2, Fh, Fw, D)`` windows, ``kernel`` the ``(FFD + 1, K)`` filters
-    with the bias row, ``out`` the ``(H2*W2, K)`` result.
+    with the bias row, ``out`` the ``(H2*W2, K)`` result; ``buffer(shape, dtype)`` gives the
+    uninitialised ``(rows, W2, FFD + 1)`` column buffer.
     """
     top, bottom = span
     width = view.shape[1]
     per_neuron = kernel.shape[0] - 1
-    columns = _column_buffer((min(band, bottom - top), width, per_neuron + 1), kernel.dtype)
+    columns = buffer((min(band, bottom - top), width, per_neuron + 1), kernel.dtype)
     columns[..., per_neuron] = 1  # the ones column: the bias rides in the GEMM
     for start in range(top, bottom, band):
         rows = min(band, bottom - start)
@@ -277,8 +271,12 @@ def activate(pre: Array, activation: Activation) -> Array:
     raise LayerError("activation", f"{activation!r} is not 'none' or 'relu'")
 
 
-def forward(layer: Layer, dtype: npt.DTypeLike = np.float64) -> ForwardResult:
+def forward(
+    layer: Layer, dtype: npt.DTypeLike = np.float64, workers: Workers | None = None
+) -> ForwardResult:
     """The layer's output in ``dtype``, by the vectorised kernel for its connectivity.
+
+    ``workers`` lets a large shared-weight layer split its rows over threads (:func:`conv2d`).
 
     Examples
     --------
@@ -291,13 +289,13 @@ def forward(layer: Layer, dtype: npt.DTypeLike = np.float64) -> ForwardResult:
     >>> result.pre.shape, result.post.dtype, bool((result.post >= 0).all())
     ((55, 55, 96), dtype('float32'), True)
     """
-    kernel = conv2d if layer.connectivity == "shared" else local2d
-    pre = kernel(
+    arrays = (
         layer.x_padded.astype(dtype, copy=False),
         layer.weights.astype(dtype, copy=False),
         layer.bias.astype(dtype, copy=False),
         layer.geometry,
     )
+    pre = conv2d(*arrays, workers) if layer.connectivity == "shared" else local2d(*arrays)
     return ForwardResult(pre, activate(pre, layer.activation))
 
 

@@ -122,6 +122,7 @@ def centred(weights: FloatArray, size: int) -> FloatArray:
 # Binomial weights approximate a Gaussian and are exact in binary floating point (/16, /256).
 _BINOMIAL_3 = np.outer([1, 2, 1], [1, 2, 1]) / 16.0
 _BINOMIAL_5 = np.outer([1, 4, 6, 4, 1], [1, 4, 6, 4, 1]) / 256.0
+_BINOMIAL_3.flags.writeable = _BINOMIAL_5.flags.writeable = False  # shared constants
 
 KERNELS: dict[str, Kernel] = {
     k.name: k

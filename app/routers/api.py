@@ -20,6 +20,7 @@ from app import answers, convert, costs
 from app.cli import package_version
 from app.config import Settings, get_settings
 from app.encoding import Encoding, OrjsonResponse, dumps, encode
+from app.engine_threads import engine_workers
 from app.errors import Refusal
 from app.schemas import (
     BackwardRequest,
@@ -148,11 +149,13 @@ def geometry(spec: LayerSpec, settings: SettingsDep) -> GeometryResult:
 
 
 @router.post("/forward", response_model=ForwardResult, responses=REFUSALS)
-def forward(spec: LayerSpec, settings: SettingsDep, encoding: EncodingQuery = "json") -> Response:
+def forward(
+    spec: LayerSpec, settings: SettingsDep, request: Request, encoding: EncodingQuery = "json"
+) -> Response:
     """The whole forward pass: padded input, filters, biases, output before/after activation."""
     layer = convert.build(spec, settings, costs.forward_cost)
     dtype = np.float32 if encoding == "compact" else np.float64
-    result = conv.forward(layer, dtype=dtype)
+    result = conv.forward(layer, dtype, engine_workers(request))
     pre = None if layer.activation == "none" else encode(result.pre, encoding)
     return OrjsonResponse(ForwardResult.model_construct(
         padded_input=encode(layer.x_padded, encoding),
@@ -207,12 +210,12 @@ def inverse(body: InverseRequest, settings: SettingsDep) -> Response:
 
 @router.post("/backward", response_model=BackwardResult, responses=REFUSALS)
 def backward(
-    body: BackwardRequest, settings: SettingsDep, encoding: EncodingQuery = "json"
+    body: BackwardRequest, settings: SettingsDep, request: Request, encoding: EncodingQuery = "json"
 ) -> Response:
     """Gradients of the loss for the input, weights and biases, given the upstream gradient."""
     layer = convert.build(body.layer, settings, costs.backward_cost, at="layer")
     upstream = convert.upstream_array(body.upstream.values, body.upstream.fill, layer)
-    grads = backward_pass(layer, upstream)
+    grads = backward_pass(layer, upstream, engine_workers(request))
     return OrjsonResponse(BackwardResult.model_construct(
         dx=encode(grads.dx, encoding), dw=encode(grads.dw, encoding),
         db=encode(grads.db, encoding),

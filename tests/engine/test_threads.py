@@ -1,27 +1,35 @@
-"""Engine threads: the row split gives the notes' numbers under every policy, and BLAS obeys it.
+"""Splitting over the caller's workers gives the notes' numbers, and the engine keeps no state.
 
-The app turns engine threads on when it is built, so these tests pin the policy they test
-with ``threads.policy`` (which restores whatever was in force before).
+Nothing here wraps the engine in a policy: a kernel splits exactly when it is handed a
+:class:`engine.threads.Workers`, and the engine holds no pool, buffer or switch of its own.
 """
 
 from __future__ import annotations
 
+import ast
+import importlib
 import itertools
+import pkgutil
 import subprocess
 import sys
 import threading
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import Executor
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
 from engine_helpers import random_layer
 from threadpoolctl import threadpool_info
 
+import engine
 from engine import conv, threads
 from engine.backward import backward, backward_naive
 from engine.conv import forward, forward_naive
 from engine.geometry import LayerShape, Padding
 from engine.layer import Connectivity
+from engine.threads import Workers
 
 # Big enough to be split (>= threads.SPLIT_MULTIPLY_ADDS), small enough for the naive loops.
 SPLIT_SHAPES = [
@@ -33,41 +41,51 @@ SPLIT_SHAPES = [
     ),
     LayerShape(3, 64, 64, 96, 3, 3),  # one output row: fewer rows than threads
 ]
-POLICIES = [None, 1, 2, 3]  # None: BLAS threads; n: engine threads over n threads
+COUNTS = [None, 1, 2, 3]  # None: no workers (one GEMM BLAS threads); n: Workers(n)
 ROOT = Path(__file__).resolve().parents[2]  # the checkout, so the subprocess imports engine
+
+
+@pytest.fixture
+def workers(request: pytest.FixtureRequest) -> Iterator[Workers | None]:
+    count: int | None = request.param
+    if count is None:
+        yield None
+        return
+    with Workers(count) as pool:
+        yield pool
 
 
 def blas_threads() -> set[int]:
     return {lib["num_threads"] for lib in threadpool_info() if lib["user_api"] == "blas"}
 
 
-@pytest.mark.parametrize("workers", POLICIES)
+@pytest.mark.parametrize("workers", COUNTS, indirect=True)
 @pytest.mark.parametrize("index", range(len(SPLIT_SHAPES)))
-def test_forward_equals_the_notes_loops_under_every_policy(workers: int | None, index: int) -> None:
+def test_forward_equals_the_notes_loops_with_and_without_workers(
+    workers: Workers | None, index: int
+) -> None:
     shape = SPLIT_SHAPES[index]
     layer = random_layer(shape, seed=40 + index, seed_step=1)
     assert layer.geometry.counts.multiply_adds >= threads.SPLIT_MULTIPLY_ADDS
     expected = forward_naive(layer).pre
-    with threads.policy(workers):
-        got64 = forward(layer).pre
-        got32 = forward(layer, np.float32).pre
+    got64 = forward(layer, workers=workers).pre
+    got32 = forward(layer, np.float32, workers).pre
     np.testing.assert_allclose(got64, expected, rtol=1e-10, atol=1e-10)
     assert got32.dtype == np.float32
     np.testing.assert_allclose(got32, expected, rtol=1e-4, atol=1e-4)
 
 
-@pytest.mark.parametrize("workers", POLICIES)
+@pytest.mark.parametrize("workers", COUNTS, indirect=True)
 @pytest.mark.parametrize("connectivity", ["shared", "local"])
-def test_backward_equals_the_notes_loops_under_every_policy(
-    workers: int | None, connectivity: Connectivity
+def test_backward_equals_the_notes_loops_with_and_without_workers(
+    workers: Workers | None, connectivity: Connectivity
 ) -> None:
     # ReLU, so the gradient is gated by the forward kernel's own (possibly split) output.
     layer = random_layer(SPLIT_SHAPES[1], seed=3, connectivity=connectivity, activation="relu")
     assert threads.worth_splitting(layer.geometry.counts.multiply_adds)
     upstream = np.random.default_rng(5).standard_normal(layer.geometry.output_shape)
     expected = backward_naive(layer, upstream)
-    with threads.policy(workers):
-        got = backward(layer, upstream)
+    got = backward(layer, upstream, workers)
     for name in ("dx", "dw", "db"):
         np.testing.assert_allclose(
             getattr(got, name), getattr(expected, name), rtol=1e-9, atol=1e-9, err_msg=name
@@ -82,39 +100,43 @@ def test_bands_of_any_height_cover_every_row_once(
     # 10**9 one band per thread.
     monkeypatch.setattr(conv, "BAND_BYTES", band_bytes)
     layer = random_layer(SPLIT_SHAPES[1], seed=7, seed_step=1)
-    with threads.policy(2):
-        got = forward(layer).pre
+    with Workers(2) as workers:
+        got = forward(layer, workers=workers).pre
     np.testing.assert_allclose(got, forward_naive(layer).pre, rtol=1e-10, atol=1e-10)
 
 
-def test_engine_threads_make_blas_single_threaded_and_blas_threads_restore_it() -> None:
-    with threads.policy(None):
-        original = blas_threads()
-        with threads.policy(2):
-            assert blas_threads() == {1}
-            assert threads.engine_workers() == 2
-        assert blas_threads() == original
-        assert threads.engine_workers() == 1
+class RecordingWorkers(Workers):
+    """Workers that note, per call of ``run``, the parts and the thread each ran on."""
+
+    def __init__(self, count: int) -> None:
+        super().__init__(count)
+        self.calls: list[list[tuple[Any, str]]] = []
+
+    def run(  # type: ignore[override]
+        self, work: Callable[[Any], Any], parts: Sequence[Any], *, multiply_adds: int | None = None
+    ) -> list[Any]:
+        ran: list[tuple[Any, str]] = []
+        self.calls.append(ran)
+
+        def noted(part: Any) -> Any:
+            ran.append((part, threading.current_thread().name))
+            return work(part)
+
+        return super().run(noted, parts, multiply_adds=multiply_adds)
 
 
-def test_large_layers_run_on_the_pool_and_small_ones_on_the_caller(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    seen: list[list[tuple[int, int]]] = []
-    real = threads.run_parts
-
-    def spy(work, parts):  # type: ignore[no-untyped-def]
-        seen.append(list(parts))
-        return real(work, parts)
-
-    monkeypatch.setattr(threads, "run_parts", spy)
-    with threads.policy(2):
-        forward(random_layer(SPLIT_SHAPES[0]))
-        forward(random_layer(LayerShape.square(7, 3, 2, 3, stride=2, padding=1)))
-    assert seen == [[(0, 16), (16, 31)]]  # the CS231n demo layer was not split
+def test_large_layers_run_on_two_threads_and_small_ones_on_the_caller() -> None:
+    with RecordingWorkers(2) as workers:
+        forward(random_layer(SPLIT_SHAPES[0]), workers=workers)
+        forward(random_layer(LayerShape.square(7, 3, 2, 3, stride=2, padding=1)), workers=workers)
+    large, small = workers.calls
+    assert sorted(part for part, _ in large) == [(0, 16), (16, 31)]
+    caller = threading.current_thread().name
+    assert {name for _, name in large} == {caller, "convscope-engine_0"}
+    assert {name for _, name in small} == {caller}  # the CS231n demo layer was not split
 
 
-def test_run_parts_runs_every_part_and_reraises_after_all_finish() -> None:
+def test_run_runs_every_part_and_reraises_after_all_finish() -> None:
     finished: list[int] = []
     lock = threading.Lock()
 
@@ -124,8 +146,8 @@ def test_run_parts_runs_every_part_and_reraises_after_all_finish() -> None:
         with lock:
             finished.append(part)
 
-    with threads.policy(3), pytest.raises(ValueError, match="part 1 failed"):
-        threads.run_parts(work, [0, 1, 2, 3])
+    with Workers(3) as workers, pytest.raises(ValueError, match="part 1 failed"):
+        workers.run(work, [0, 1, 2, 3])
     assert sorted(finished) == [0, 2, 3]
 
 
@@ -140,50 +162,87 @@ def test_split_evenly_tiles_the_range_in_near_equal_spans(count: int, parts: int
     assert max(sizes) - min(sizes) <= 1
 
 
-def test_workers_below_one_are_refused() -> None:
+def test_fewer_than_one_worker_is_refused() -> None:
     with pytest.raises(ValueError, match="at least 1"):
-        threads.use_engine_threads(0)
+        Workers(0)
 
 
-def test_each_thread_keeps_one_column_buffer_and_large_ones_are_not_kept() -> None:
+def test_each_thread_keeps_its_own_scratch_and_large_requests_are_not_kept() -> None:
     small = (4, 5, 6)
-    first = conv._column_buffer(small, np.dtype(np.float64))
-    again = conv._column_buffer(small, np.dtype(np.float32))  # same bytes, viewed as float32
-    assert np.shares_memory(first, again)
-    assert again.shape == small and again.dtype == np.float32
-    rows = conv.WORKSPACE_BYTES // (5 * 6 * 8) + 1
-    huge = conv._column_buffer((rows, 5, 6), np.dtype(np.float64))  # over the limit: fresh
-    assert not np.shares_memory(huge, conv._column_buffer(small, np.dtype(np.float64)))
-    elsewhere: list[np.ndarray] = []
-    worker = threading.Thread(
-        target=lambda: elsewhere.append(conv._column_buffer(small, np.dtype(np.float64)))
-    )
-    worker.start()
-    worker.join()
-    assert not np.shares_memory(elsewhere[0], first)  # another thread has its own
+    f64 = np.dtype(np.float64)
+    with Workers(2, scratch_bytes=4 * 5 * 6 * 8) as workers:
+        first = workers.scratch(small, f64)
+        again = workers.scratch(small, np.dtype(np.float32))  # same bytes, viewed as float32
+        assert np.shares_memory(first, again)
+        assert again.shape == small and again.dtype == np.float32
+        huge = workers.scratch((5, 5, 6), f64)  # over scratch_bytes: fresh
+        assert not np.shares_memory(huge, workers.scratch(small, f64))
+        elsewhere: list[np.ndarray] = []
+        other = threading.Thread(target=lambda: elsewhere.append(workers.scratch(small, f64)))
+        other.start()
+        other.join()
+        assert not np.shares_memory(elsewhere[0], first)  # another thread has its own
+    with Workers(1) as others:  # and another Workers has its own too
+        assert not np.shares_memory(others.scratch(small, f64), first)
+
+
+def engine_modules() -> list[Any]:
+    return [
+        importlib.import_module(f"engine.{info.name}")
+        for info in pkgutil.iter_modules(engine.__path__)
+    ]
+
+
+def test_the_engine_keeps_no_pool_buffer_or_switch_between_calls() -> None:
+    # Module-level state would be shared by every caller of the process; the engine holds
+    # none: no `global` rebinding, no pool, thread-local, lock or writable array at module
+    # level (constants such as PRESETS are built once and only read).
+    stateful = (Executor, threading.Thread, type(threading.local()), type(threading.Lock()))
+    modules = engine_modules()
+    assert {"engine.conv", "engine.threads", "engine.backward"} <= {m.__name__ for m in modules}
+    for module in modules:
+        tree = ast.parse(Path(module.__file__).read_text())
+        rebinds = [node for node in ast.walk(tree) if isinstance(node, ast.Global)]
+        assert not rebinds, f"{module.__name__} rebinds module globals"
+        for name, value in vars(module).items():
+            assert not isinstance(value, stateful), f"{module.__name__}.{name}"
+            if isinstance(value, np.ndarray):
+                assert not value.flags.writeable, f"{module.__name__}.{name} is a writable array"
+
+
+def test_the_engine_leaves_blas_as_it_found_it() -> None:
+    before = blas_threads()
+    layer = random_layer(SPLIT_SHAPES[0])
+    forward(layer)
+    with Workers(2) as workers:
+        forward(layer, workers=workers)
+        backward(layer, np.ones(layer.geometry.output_shape), workers)
+    assert blas_threads() == before
 
 
 FAULTS_PER_FORWARD = """
 import resource, numpy as np
-from engine import threads
 from engine.conv import forward
-from engine.layer import build_layer
 from engine.geometry import LayerShape
+from engine.layer import build_layer
+from engine.threads import Workers
+from threadpoolctl import threadpool_limits
 layer = build_layer(LayerShape.square(227, 3, 96, 11, stride=4))
-threads.use_engine_threads(2)
-for _ in range(3):
-    forward(layer, np.float32)
-before = resource.getrusage(resource.RUSAGE_SELF).ru_minflt
-for _ in range(20):
-    forward(layer, np.float32)
-print((resource.getrusage(resource.RUSAGE_SELF).ru_minflt - before) / 20)
+with threadpool_limits(1, "blas"), Workers(2) as workers:
+    for _ in range(3):
+        forward(layer, np.float32, workers)
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_minflt
+    for _ in range(20):
+        forward(layer, np.float32, workers)
+    print((resource.getrusage(resource.RUSAGE_SELF).ru_minflt - before) / 20)
 """
 
 
 def test_a_repeated_alexnet_forward_does_not_fault_its_memory_in_again() -> None:
-    # Freshly allocated column buffers were handed back to the OS between calls and faulted
-    # in again on every call (~540-725 minor page faults per AlexNet conv1 forward). Whether
-    # that happens depends on the heap's history, so it is measured in a fresh interpreter.
+    # Column bands allocated afresh on a pool thread were handed back to the OS after each
+    # call and faulted in again on the next (~650 minor page faults per AlexNet conv1
+    # forward); the workers' scratch prevents that. Whether it happens depends on the heap's
+    # history, so it is measured in a fresh interpreter.
     pytest.importorskip("resource")  # POSIX; CI runs Linux
     ran = subprocess.run(
         [sys.executable, "-c", FAULTS_PER_FORWARD],
@@ -193,19 +252,20 @@ def test_a_repeated_alexnet_forward_does_not_fault_its_memory_in_again() -> None
 
 
 def test_concurrent_callers_each_get_their_own_layer_back() -> None:
-    # As in the server: several request threads share the engine's pool (and each has its own
-    # column buffer). Every caller must get exactly its own layer's output.
+    # As in the server: several request threads share one Workers (each thread with its own
+    # scratch). Every caller must get exactly its own layer's output.
     layers = [random_layer(SPLIT_SHAPES[i % 3], seed=60 + i, seed_step=1) for i in range(6)]
     expected = [forward_naive(layer).pre for layer in layers]
     got: dict[int, np.ndarray] = {}
     start = threading.Barrier(len(layers))
 
-    def call(index: int) -> None:
-        start.wait()
-        for _ in range(5):
-            got[index] = forward(layers[index]).pre
+    with Workers(2) as workers:
 
-    with threads.policy(2):
+        def call(index: int) -> None:
+            start.wait()
+            for _ in range(5):
+                got[index] = forward(layers[index], workers=workers).pre
+
         callers = [threading.Thread(target=call, args=(i,)) for i in range(len(layers))]
         for caller in callers:
             caller.start()

@@ -1,0 +1,49 @@
+"""The server's engine threads: one :class:`engine.threads.Workers` for the app's lifetime.
+
+The app owns the process, so it sets what is process-wide: while it runs, BLAS is
+single-threaded (its thread count is the process's) and large convolutions split their rows
+over the app's own workers instead (``engine/threads.py`` says why). Both are undone when the
+app stops, so a process that builds an app without running it keeps its BLAS as it was.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
+
+from fastapi import FastAPI, Request
+from threadpoolctl import threadpool_limits
+
+from engine.threads import Workers
+
+
+def worker_count(setting: int) -> int:
+    """Threads one large convolution is split over: ``setting``, or one per core for 0.
+
+    >>> worker_count(3), worker_count(0) == (os.cpu_count() or 1)
+    (3, True)
+    """
+    return setting or os.cpu_count() or 1
+
+
+def lifespan(setting: int) -> Callable[[FastAPI], AbstractAsyncContextManager[None]]:
+    """The app's lifespan: ``app.state.engine_workers`` and single-threaded BLAS while it runs."""
+
+    @asynccontextmanager
+    async def running(app: FastAPI) -> AsyncIterator[None]:
+        with threadpool_limits(limits=1, user_api="blas"), Workers(worker_count(setting)) as pool:
+            app.state.engine_workers = pool
+            try:
+                yield
+            finally:
+                del app.state.engine_workers
+
+    return running
+
+
+def engine_workers(request: Request) -> Workers | None:
+    """The running app's workers (None when the app was built but its lifespan not started,
+    as by a TestClient used outside ``with``: the engine then lets BLAS thread)."""
+    workers: Workers | None = getattr(request.app.state, "engine_workers", None)
+    return workers
