@@ -27,17 +27,21 @@ def worker_count(setting: int) -> int:
     return setting or os.cpu_count() or 1
 
 
-def lifespan(setting: int) -> Callable[[FastAPI], AbstractAsyncContextManager[None]]:
-    """The app's lifespan: ``app.state.engine_workers`` and single-threaded BLAS while it runs."""
+State = dict[str, Workers]
+
+
+def lifespan(setting: int) -> Callable[[FastAPI], AbstractAsyncContextManager[State]]:
+    """The app's lifespan: its workers in the lifespan state (each request's ``state``) and
+    single-threaded BLAS while it runs.
+
+    Lifespan state rather than ``app.state``: two runs of one app object (two test clients,
+    say) each get their own workers, and the app object itself never changes.
+    """
 
     @asynccontextmanager
-    async def running(app: FastAPI) -> AsyncIterator[None]:
+    async def running(app: FastAPI) -> AsyncIterator[State]:
         with threadpool_limits(limits=1, user_api="blas"), Workers(worker_count(setting)) as pool:
-            app.state.engine_workers = pool
-            try:
-                yield
-            finally:
-                del app.state.engine_workers
+            yield {"engine_workers": pool}
 
     return running
 
@@ -45,5 +49,5 @@ def lifespan(setting: int) -> Callable[[FastAPI], AbstractAsyncContextManager[No
 def engine_workers(request: Request) -> Workers | None:
     """The running app's workers (None when the app was built but its lifespan not started,
     as by a TestClient used outside ``with``: the engine then lets BLAS thread)."""
-    workers: Workers | None = getattr(request.app.state, "engine_workers", None)
+    workers: Workers | None = getattr(request.state, "engine_workers", None)
     return workers

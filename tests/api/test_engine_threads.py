@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import threading
+from typing import ClassVar
 
 import numpy as np
 import pytest
@@ -10,6 +12,7 @@ from api_helpers import ALEXNET, compact_to_array
 from fastapi.testclient import TestClient
 from threadpoolctl import threadpool_info
 
+from app import engine_threads
 from app.config import Settings
 from app.main import create_app
 from engine.conv import forward
@@ -22,20 +25,55 @@ def blas_threads() -> set[int]:
     return {lib["num_threads"] for lib in threadpool_info() if lib["user_api"] == "blas"}
 
 
+class RecordingWorkers(Workers):
+    """Workers that remember every instance made and the threads each split ran on."""
+
+    made: ClassVar[list[RecordingWorkers]] = []
+
+    def __init__(self, count: int) -> None:
+        super().__init__(count)
+        self.threads: set[str] = set()
+        RecordingWorkers.made.append(self)
+
+    def run(self, work, parts, *, multiply_adds=None):  # type: ignore[no-untyped-def]
+        def noted(part):  # type: ignore[no-untyped-def]
+            self.threads.add(threading.current_thread().name)
+            return work(part)
+
+        return super().run(noted, parts, multiply_adds=multiply_adds)
+
+
 @pytest.mark.parametrize(("setting", "count"), [(3, 3), (1, 1), (0, os.cpu_count())])
-def test_a_running_app_owns_its_workers_and_runs_blas_single_threaded(
-    setting: int, count: int
+def test_a_running_app_splits_over_its_own_workers_with_blas_single_threaded(
+    monkeypatch: pytest.MonkeyPatch, setting: int, count: int
 ) -> None:
+    monkeypatch.setattr(engine_threads, "Workers", RecordingWorkers)
+    RecordingWorkers.made.clear()
     before = blas_threads()
     app = create_app(Settings(engine_threads=setting))
-    assert blas_threads() == before  # building the app changes nothing process-wide
-    assert not hasattr(app.state, "engine_workers")
-    with TestClient(app):
-        workers = app.state.engine_workers
-        assert isinstance(workers, Workers) and workers.count == count
+    assert blas_threads() == before and not RecordingWorkers.made  # building changes nothing
+    with TestClient(app) as client:
         assert blas_threads() == {1}
-    assert blas_threads() == before  # and stopping it puts BLAS back
-    assert not hasattr(app.state, "engine_workers")
+        answer = client.post("/api/forward?encoding=compact", json=ALEXNET)
+        assert answer.status_code == 200
+    (workers,) = RecordingWorkers.made
+    assert workers.count == count
+    # The split ran on the request's thread, and with more than one worker on the pool's too.
+    assert len(workers.threads) == 1 if count == 1 else 1 < len(workers.threads) <= count
+    assert blas_threads() == before  # stopping the app puts BLAS back
+
+
+def test_two_runs_of_one_app_each_get_their_own_workers(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(engine_threads, "Workers", RecordingWorkers)
+    RecordingWorkers.made.clear()
+    app = create_app(Settings(engine_threads=2))
+    with TestClient(app) as outer:
+        with TestClient(app) as inner:
+            assert inner.post("/api/forward", json=ALEXNET).status_code == 200
+        assert outer.post("/api/forward", json=ALEXNET).status_code == 200
+        assert blas_threads() == {1}  # the inner run's end left the outer's limit in force
+    first, second = RecordingWorkers.made
+    assert first.threads and second.threads
 
 
 def test_alexnet_forward_through_the_running_app_equals_one_blas_gemm() -> None:
