@@ -22,7 +22,6 @@ import numpy.typing as npt
 
 from engine import threads
 from engine.conv import forward
-from engine.conv import windows as _conv_windows
 from engine.errors import LayerError
 from engine.layer import Layer
 from engine.tensors import FloatArray
@@ -64,7 +63,8 @@ def _upstream(layer: Layer, upstream: npt.ArrayLike) -> FloatArray:
 
 def _windows(layer: Layer) -> Windows:
     """Read-only view ``(H2, W2, Fh, Fw, D)`` of every receptive field in the padded input."""
-    return _conv_windows(layer.x_padded, layer.geometry)
+    windows: Windows = layer.windows
+    return windows
 
 
 def _through_activation(

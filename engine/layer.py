@@ -13,9 +13,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cached_property
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
+import numpy.typing as npt
 
 from engine.edits import Edit, apply_edits
 from engine.errors import LayerError
@@ -60,6 +61,15 @@ class Layer:
         padded = np.zeros(self.geometry.padded_shape, dtype=self.x.dtype)  # (Hp, Wp, D)
         padded[p.top : p.top + H, p.left : p.left + W, :] = self.x
         return padded
+
+    @cached_property
+    def windows(self) -> npt.NDArray[np.floating[Any]]:
+        """Every receptive field, the read-only view ``(H2, W2, Fh, Fw, D)`` of ``x_padded``
+        that :func:`engine.conv.windows` makes; made once per layer, as a single step would
+        otherwise spend a good part of its time making it again."""
+        from engine.conv import windows  # imported here: engine.conv imports this module
+
+        return windows(self.x_padded, self.geometry)
 
     def filter_at(self, i: int, j: int, d: int) -> FloatArray:
         """The (Fh, Fw, D) weights neuron (i, j, d) uses."""

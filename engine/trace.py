@@ -23,7 +23,7 @@ from typing import Literal, TypeVar
 import numpy as np
 import numpy.typing as npt
 
-from engine.conv import activate, windows
+from engine.conv import activate
 from engine.errors import LayerError
 from engine.geometry import Geometry
 from engine.layer import Layer
@@ -461,7 +461,7 @@ def steps(
     row_start, col_start = i * s.stride_h, j * s.stride_w  # (n,)
 
     # (n, Fh, Fw, D): one fancy index into the strided view gathers every window at once
-    window = np.asarray(windows(layer.x_padded, geometry)[i, j], dtype=np.float64)
+    window = np.asarray(layer.windows[i, j], dtype=np.float64)
     if layer.connectivity == "shared":
         weights = layer.weights[d]  # (n, Fh, Fw, D)
         bias = layer.bias[d]  # (n,)

@@ -278,6 +278,14 @@ def test_dilated_field_whose_taps_straddle_the_input_holds_no_input_cell() -> No
     assert only.input_rows is None and only.padding_mask.all()
 
 
+def test_a_layers_windows_view_is_made_once_read_only_and_holds_each_field() -> None:
+    layer = build_layer(LayerShape.square(5, 3, 2, 3, stride=2, padding=1))
+    view = layer.windows
+    assert layer.windows is view  # cached: steps of one layer share it
+    assert view.shape == (3, 3, 3, 3, 3) and not view.flags.writeable
+    np.testing.assert_array_equal(view[1, 2], _padded(layer)[2:5, 4:7, :])
+
+
 def test_step_arrays_are_read_only() -> None:
     layer = build_layer(LayerShape.square(5, 3, 2, 3, stride=2, padding=1))
     s = step(layer, 4)
