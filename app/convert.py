@@ -148,7 +148,7 @@ def build(
     """
     with within(at):
         g = geometry(spec, settings)
-    check_budget(cost(g, spec.connectivity), settings, at)
+    check_budget(cost(g, spec), settings, at)
     key = LayerCache.key(spec)
     cached = LAYERS.get(key) if key is not None else None
     if cached is not None:

@@ -1,29 +1,58 @@
 """What a request would cost, from the geometry alone, and the refusal when it is too much.
 
-Each ``*_cost`` lists the arrays an endpoint would materialise and the arithmetic it would do,
-each item blamed on the spec field that drives it, so :func:`check_budget` can refuse before
-any array exists and name the field to change.
+Each ``*_cost`` lists what an endpoint would do, item by item, each blamed on the spec field
+that drives it, so :func:`check_budget` can refuse before any array exists and name the field
+to change. Sizes come from the resolved :class:`~engine.geometry.Geometry` (its output sizes,
+spans and counts); only :func:`resolve_cost`, which guards resolving itself, reads the
+:class:`~engine.geometry.LayerShape`, through the geometry module's own formula.
+
+The unit of work is one multiply-add of the engine's matrix product, the cheapest thing a
+request does; every other weight below says how many of those one piece of work is worth.
+``benchmarks/bench_costs.py`` times a spread of requests against these estimates (its table
+is in ``benchmarks/README.md``): the weights are what keeps time/estimate within one order of
+magnitude, from a 5x5 geometry to the server's limits.
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 from app.config import Settings
+from app.schemas import ArrayIn, CompactArray, LayerSpec
 from engine.errors import LayerError
-from engine.geometry import Geometry, LayerShape
+from engine.geometry import Geometry, LayerShape, axis_output
 from engine.layer import bias_shape, weight_shape
+from engine.trace import Order
 
-# Work units are roughly nanoseconds of one core: a multiply-add or an array element is ~1.
-# Writing a number into a JSON answer costs far more (orjson + the socket), and an inverse-map
-# tap more again (the engine lists it as an object, then it is written); the two weights are
-# those measured costs in the same units (the figures are in benchmarks/README.md).
-# Without them a request with a tiny output but a huge padded input, or a wide dilated
-# filter's inverse map, was "cheap" by multiply-adds and then spent seconds on its answer.
-WRITE_COST = 400
-TAP_COST = 10_000
+# --------------------------------------------------------------------------- weights
+# Array work is memory-bound: an element made or touched element-wise costs ~10 GEMM
+# multiply-adds, one drawn by a seeded fill ten times that.
+MULTIPLY_ADD = 1
+ELEMENT = 10
+FILLED = 100
+# Writing the answer. JSON pays per number (digits, separators) and per innermost list
+# (orjson opens and closes each), so a (4007, 4007, 1) array costs far more than a
+# (1, 1, 16M) one; compact is float32 bytes in base64.
+JSON_NUMBER = 800
+JSON_LIST = 2_500
+COMPACT_NUMBER = 150
+# Reading a request's explicit values: nested JSON lists become Python floats, then an array.
+PARSED_NUMBER = 3_000
+PARSED_COMPACT = 100
+# Python-level work: one step of a range (its objects, expression and mask), one inverse
+# tap object, one layer the geometry answer tries while looking for fits (suggestions).
+STEP = 200_000
+TAP = 20_000
+CANDIDATE = 150_000
+# The geometry's search for input cells no window sees walks every tap of every window
+# position along each axis (several small integer arrays per tap).
+RESOLVE_TAP = 400
+# A request's fixed cost: routing, validation, middleware, the answer's envelope.
+REQUEST = 5_000_000
+
+Encoding = str  # "json" | "compact"
 
 
 @dataclass(frozen=True)
@@ -32,137 +61,281 @@ class Item:
 
     field: str
     what: str
-    elements: int = 0  # array elements materialised
-    multiply_adds: int = 0
+    work: int  # in multiply-adds of the engine's matrix product
+    elements: int = 0  # array elements materialised (against max_elements)
     in_layer: bool = True  # False for request fields beside the layer (``count``)
-    written: int = 0  # work units spent writing the answer (numbers x WRITE_COST)
-
-    @property
-    def work(self) -> int:
-        return self.elements + self.multiply_adds + self.written
 
 
-Cost = Callable[[Geometry, str], list[Item]]
+Cost = Callable[[Geometry, LayerSpec], list[Item]]
 
 
-def _layer_items(g: Geometry, connectivity: str) -> list[Item]:
-    """What building a layer materialises: input, padded input, weights, biases."""
-    h, w, d = g.shape.height, g.shape.width, g.shape.depth
-    hp, wp, _ = g.padded_shape
-    weight_field = "connectivity" if connectivity == "local" else "filters"
+# --------------------------------------------------------------------------- building blocks
+
+
+def made(field: str, what: str, n: int, weight: int = ELEMENT) -> Item:
+    """``n`` array elements materialised, each worth ``weight``."""
+    return Item(field, what, n * weight, elements=n)
+
+
+def written(field: str, what: str, shape: tuple[int, ...], encoding: Encoding) -> Item:
+    """An array of ``shape`` written into the answer.
+
+    >>> written("x", "x", (4, 3), "json").work == 12 * JSON_NUMBER + 4 * JSON_LIST
+    True
+    """
+    n = math.prod(shape)
+    if encoding == "compact":
+        return Item(field, f"{what} (compact)", n * COMPACT_NUMBER)
+    lists = n // shape[-1] if shape and shape[-1] else 0
+    return Item(field, f"{what} (JSON)", n * JSON_NUMBER + lists * JSON_LIST)
+
+
+def _read(values: ArrayIn | None, field: str, n: int) -> list[Item]:
+    """Explicit values in the body: parsed (already, when this runs) and checked."""
+    if values is None:
+        return []
+    weight = PARSED_COMPACT if isinstance(values, CompactArray) else PARSED_NUMBER
+    return [made(field, "values read from the request", n, weight)]
+
+
+def _resolve_taps(shape: LayerShape, outputs: tuple[int, int]) -> int:
+    """Taps the unseen-cell search walks for ``outputs`` (H2, W2) positions."""
+    return outputs[0] * shape.filter_height + outputs[1] * shape.filter_width
+
+
+def _candidates(shape: LayerShape) -> int:
+    """Layers :func:`engine.geometry.suggest` tries: paddings up to the filter size, strides
+    and filter sizes near the current ones (asymmetric paddings up to the stride)."""
+    f = max(shape.filter_height, shape.filter_width)
+    s = max(shape.stride_h, shape.stride_w)
+    return (f + 1) + (s + 3) + 3 * s + (shape.filter_width + 5)
+
+
+def _geometry_items(shape: LayerShape, outputs: tuple[int, int], fits: bool) -> list[Item]:
+    """Resolving the geometry (each request does it, and a few more times while the layer is
+    built and answered), and when it does not fit exactly the suggestions and the fit
+    policies' resolves of the geometry answer."""
+    taps = _resolve_taps(shape, outputs)
+    resolves = 3 if fits else 6
+    items = [Item("filters.size", "window taps walked resolving the geometry",
+                  resolves * taps * RESOLVE_TAP, elements=taps)]
+    if not fits:
+        items.append(Item("filters.size", "layers tried for suggestions",
+                          _candidates(shape) * CANDIDATE))
+    return items
+
+
+def _request_items(g: Geometry, spec: LayerSpec) -> list[Item]:
+    """What every layer request costs before its endpoint's own work: the fixed part,
+    explicit values read from the body, resolving the geometry, building the layer."""
+    s = g.shape
+    fits = g.height.fits and g.width.fits
+    weights_n = math.prod(weight_shape(g, spec.connectivity))
+    biases_n = math.prod(bias_shape(g, spec.connectivity))
+    inputs_n = s.height * s.width * s.depth
+    weight_field = "connectivity" if spec.connectivity == "local" else "filters"
     return [
-        Item("input.shape", "input", elements=h * w * d),
-        Item("padding", "padded input", elements=hp * wp * d),
-        Item(weight_field, f"{connectivity} weights",
-             elements=math.prod(weight_shape(g, connectivity))),  # type: ignore[arg-type]
-        Item(weight_field, f"{connectivity} biases",
-             elements=math.prod(bias_shape(g, connectivity))),  # type: ignore[arg-type]
+        Item("input.shape", "the request itself", REQUEST),
+        *_read(spec.input.values, "input.values", inputs_n),
+        *_read(spec.filters.values, "filters.values", weights_n),
+        *_read(spec.filters.bias, "filters.bias", biases_n),
+        *_geometry_items(s, (g.out_height, g.out_width), fits),
+        made("input.shape", "input", inputs_n,
+             ELEMENT if spec.input.values is not None else FILLED),
+        made("padding", "padded input", math.prod(g.padded_shape)),
+        made(weight_field, f"{spec.connectivity} weights", weights_n,
+             ELEMENT if spec.filters.values is not None else FILLED),
+        made(weight_field, f"{spec.connectivity} biases", biases_n,
+             ELEMENT if spec.filters.bias is not None else FILLED),
     ]
 
 
-def _written(items: list[Item]) -> list[Item]:
-    """The same items, each also charged for writing its array into the answer."""
-    return [replace(item, written=item.elements * WRITE_COST) for item in items]
-
-
-def forward_cost(g: Geometry, connectivity: str) -> list[Item]:
-    """Forward pass: the layer, its window columns, the output before and after activation;
-    the answer carries the padded input, weights, biases and outputs."""
+def _kernel_items(g: Geometry, spec: LayerSpec) -> list[Item]:
+    """The forward kernel: window columns and the product. Shared weights make one GEMM;
+    locally connected ones a batched product of one window per position, element-wise
+    speed."""
     c = g.counts
     positions = g.out_height * g.out_width
-    layer = _layer_items(g, connectivity)
+    per_madd = MULTIPLY_ADD if spec.connectivity == "shared" else ELEMENT
     return [
-        layer[0],
-        *_written(layer[1:]),
-        Item("input.shape", "window columns", elements=positions * c.weights_per_neuron),
-        Item("filters.count", "outputs", elements=2 * c.neurons, multiply_adds=c.multiply_adds,
-             written=2 * c.neurons * WRITE_COST),
+        made("input.shape", "window columns", positions * c.weights_per_neuron),
+        Item("filters.count", "outputs", c.multiply_adds * per_madd + 2 * c.neurons * ELEMENT,
+             elements=2 * c.neurons),
     ]
 
 
-def backward_cost(g: Geometry, connectivity: str) -> list[Item]:
-    """Backward pass: the forward's arrays plus upstream, dX and dW (two multiply-adds each);
-    the answer carries dX, dW and db."""
-    c = g.counts
-    layer = _layer_items(g, connectivity)
-    positions = g.out_height * g.out_width
-    return [
-        *layer,
-        Item("input.shape", "window columns", elements=positions * c.weights_per_neuron),
-        Item("filters.count", "outputs", elements=2 * c.neurons, multiply_adds=c.multiply_adds),
-        Item("filters.count", "upstream gradient", elements=c.neurons),
-        Item("padding", "input gradient", elements=math.prod(g.padded_shape),
-             multiply_adds=c.multiply_adds,
-             written=g.shape.height * g.shape.width * g.shape.depth * WRITE_COST),
-        *(replace(item, what=item.what.replace("weights", "weight gradients")
-                  .replace("biases", "bias gradients"))
-          for item in _written(layer[2:4])),
-        Item("filters.count", "weight gradient products", multiply_adds=c.multiply_adds),
-    ]
+# --------------------------------------------------------------------------- endpoints
 
 
-def steps_cost(count: int, with_upstream: bool) -> Cost:
-    """A range of ``count`` steps: per step its window, weights, products (and with
-    ``upstream`` its gradient and running sum); the running sums read whole depth slices."""
+def forward_cost(encoding: Encoding) -> Cost:
+    """Forward pass: the layer, its kernel, and the answer (padded input, weights, biases,
+    outputs before and after the activation) in ``encoding``."""
 
-    def cost(g: Geometry, connectivity: str) -> list[Item]:
-        c = g.counts
-        n = min(count, g.steps)
-        per_step = 4 if with_upstream else 3
-        # Each step's arrays are written into the answer too (plus D channel sums).
-        numbers = n * (per_step * c.weights_per_neuron + g.shape.depth)
-        items = [
-            *_layer_items(g, connectivity),
-            Item("count", "step arrays", elements=n * per_step * c.weights_per_neuron,
-                 multiply_adds=n * c.weights_per_neuron, in_layer=False,
-                 written=numbers * WRITE_COST),
+    def cost(g: Geometry, spec: LayerSpec) -> list[Item]:
+        weight_field = "connectivity" if spec.connectivity == "local" else "filters"
+        outputs = [written("filters.count", "output", g.output_shape, encoding)]
+        if spec.activation != "none":
+            outputs.append(written("activation", "output before the activation",
+                                   g.output_shape, encoding))
+        return [
+            *_request_items(g, spec),
+            *_kernel_items(g, spec),
+            written("padding", "padded input", g.padded_shape, encoding),
+            written(weight_field, "weights", weight_shape(g, spec.connectivity), encoding),
+            written(weight_field, "biases", bias_shape(g, spec.connectivity), encoding),
+            *outputs,
         ]
-        if with_upstream:
-            positions = g.out_height * g.out_width
-            filters = min(n, g.shape.filters)  # one running sum is started per filter touched
-            items.append(Item("filters.count", "upstream gradient", elements=c.neurons))
-            if connectivity == "shared":
-                items.append(Item("count", "running weight-gradient sums", in_layer=False,
-                                  multiply_adds=2 * filters * positions * c.weights_per_neuron))
+
+    return cost
+
+
+def backward_cost(encoding: Encoding, upstream_values: ArrayIn | None = None) -> Cost:
+    """Backward pass: the forward's arrays, the upstream gradient, dW and the window
+    gradients (one product each), the window gradients scattered back onto the padded input;
+    the answer carries dX, dW and db."""
+
+    def cost(g: Geometry, spec: LayerSpec) -> list[Item]:
+        c = g.counts
+        positions = g.out_height * g.out_width
+        per_madd = MULTIPLY_ADD if spec.connectivity == "shared" else ELEMENT
+        weights = weight_shape(g, spec.connectivity)
+        weight_field = "connectivity" if spec.connectivity == "local" else "filters"
+        s = g.shape
+        return [
+            *_request_items(g, spec),
+            *_kernel_items(g, spec),
+            *_read(upstream_values, "upstream.values", c.neurons),
+            made("filters.count", "upstream gradient", c.neurons,
+                 ELEMENT if upstream_values is not None else FILLED),
+            Item("filters.count", "weight and window gradient products",
+                 2 * c.multiply_adds * per_madd),
+            made("filters.size", "window gradients, scattered back",
+                 positions * c.weights_per_neuron + math.prod(g.padded_shape)),
+            written("input.shape", "input gradient", (s.height, s.width, s.depth), encoding),
+            written(weight_field, "weight gradients", weights, encoding),
+            written(weight_field, "bias gradients", bias_shape(g, spec.connectivity), encoding),
+        ]
+
+    return cost
+
+
+def steps_range(total: int, start: int, count: int, every: int) -> tuple[int, int]:
+    """(how many steps, the last step number) of ``start, start + every, ...``, ``count``
+    of them clipped at the end of the trace.
+
+    >>> steps_range(total=100, start=10, count=5, every=30)
+    (3, 70)
+    """
+    if start >= total:
+        return 0, start
+    n = min(count, (total - 1 - start) // every + 1)
+    return n, start + (n - 1) * every
+
+
+def _running_walk(g: Geometry, order: Order, start: int, n: int, last: int,
+                  every: int) -> tuple[int, int]:
+    """(filters touched, positions walked): the running weight gradient walks each touched
+    filter's positions from the first up to its last wanted one."""
+    positions = g.out_height * g.out_width
+    k = g.shape.filters
+    if n == 0:
+        return 0, 0
+    if order == "depth_slice":  # step t is filter t // positions, position t % positions
+        touched = last // positions - start // positions + 1
+        walked = positions if touched > 1 else last % positions + 1
+    else:  # depth_column: filter t % K, position t // K
+        touched = min(n, k // math.gcd(every, k))
+        walked = last // k + 1
+    return touched, walked
+
+
+def steps_cost(
+    start: int, count: int, every: int, order: Order, upstream: bool, encoding: Encoding
+) -> Cost:
+    """A range of steps: per step its window, weights, products and channel sums, its
+    objects, and its arrays in the answer; with ``upstream``, each step's dW and its filter's
+    running sum, which walks every touched filter's positions up to its last wanted one."""
+
+    def cost(g: Geometry, spec: LayerSpec) -> list[Item]:
+        c = g.counts
+        s = g.shape
+        taps = c.weights_per_neuron
+        n, last = steps_range(g.steps, start, count, every)
+        arrays = 5 if upstream else 3  # window, weights, products (+ dW, running dW)
+        per_step = [
+            Item("count", "steps", n * STEP, in_layer=False),
+            made("count", "step arrays", n * arrays * taps),
+            # Each step's arrays (and its channel sums) go into the answer; its padding mask
+            # is always a JSON list of lists.
+            Item("count", "step arrays written",
+                 n * (arrays * written("", "", (s.filter_height, s.filter_width, s.depth),
+                                       encoding).work
+                      + written("", "", (s.depth,), encoding).work
+                      + written("", "", (s.filter_height, s.filter_width), "json").work),
+                 in_layer=False),
+        ]
+        # The expressions' slice texts are made once per output row and column.
+        per_step.append(Item("count", "slice texts", (g.out_height + g.out_width) * 3 * TAP,
+                             in_layer=False))
+        items = [*_request_items(g, spec), *per_step]
+        if upstream:
+            items.append(made("filters.count", "upstream gradient", c.neurons, FILLED))
+            if spec.connectivity == "shared":
+                touched, walked = _running_walk(g, order, start, n, last, every)
+                relu = spec.activation == "relu"
+                items += [
+                    made("count", "window columns walked for the running sums", walked * taps),
+                    Item("count", "running weight-gradient sums",
+                         touched * walked * taps * 2 * ELEMENT
+                         + (walked * taps * touched * MULTIPLY_ADD if relu else 0),
+                         in_layer=False),
+                ]
         return items
 
     return cost
 
 
-def layer_cost(g: Geometry, connectivity: str) -> list[Item]:
+def layer_cost(g: Geometry, spec: LayerSpec) -> list[Item]:
     """Just building the layer."""
-    return _layer_items(g, connectivity)
+    return _request_items(g, spec)
 
 
-def inverse_cost(g: Geometry, connectivity: str) -> list[Item]:
+def inverse_cost(g: Geometry, spec: LayerSpec) -> list[Item]:
     """The inverse map: the layer, and at most ``min(outputs, taps)`` hits per axis, each
     pair of hits one tap object in the answer."""
-    hits = min(g.out_height, g.shape.filter_height) * min(g.out_width, g.shape.filter_width)
-    return [*_layer_items(g, connectivity),
-            Item("filters.size", "taps listed", written=hits * TAP_COST)]
+    s = g.shape
+    hits = min(g.out_height, s.filter_height) * min(g.out_width, s.filter_width)
+    return [*_request_items(g, spec),
+            Item("filters.size", "taps listed", (s.filter_height + s.filter_width) * TAP
+                 + hits * TAP)]
 
 
 def resolve_cost(shape: LayerShape) -> list[Item]:
-    """Resolving the geometry itself: the engine walks every tap of every window position
-    along each axis to find the input cells no neuron sees (``O(out * F)`` per axis), which a
-    4096-wide filter over 12288 padded cells makes 33 million taps.
+    """Resolving the geometry itself, checked before it runs: the engine walks every tap of
+    every window position along each axis to find the input cells no neuron sees
+    (``O(out * F)`` per axis), which a 4096-wide filter over 12288 padded cells makes 33
+    million taps; a layer that does not fit exactly is also answered with suggestions.
 
     Examples
     --------
-    A 3-tap filter on 7 cells has 5 positions; one more is allowed for (fit="pad"):
+    A 3-tap filter on 7 cells has 5 positions per axis:
 
-    >>> [item.elements for item in resolve_cost(LayerShape.square(7, 1, 1, 3))]
-    [18, 18]
+    >>> [item.elements for item in resolve_cost(LayerShape.square(7, 1, 1, 3))][1]
+    30
     """
-    items = []
+    outputs = []
+    fits = True
     for axis in ("height", "width"):
         size, f, stride, dilation = shape.along(axis)
         before, after = shape.padding.along(axis)
-        span = dilation * (f - 1) + 1
-        padded = size + before + after
-        out = (padded - span) // stride + 2 if padded >= span else 0  # +1, +1 for fit="pad"
-        items.append(Item("filters.size", f"window taps along the {axis}", elements=out * f))
-    return items
+        exact = axis_output(size, f, stride, before, after, dilation)
+        fits = fits and exact.denominator == 1
+        outputs.append(max(0, math.ceil(exact)))  # fit="pad" rounds up
+    return [Item("input.shape", "the request itself", REQUEST),
+            *_geometry_items(shape, (outputs[0], outputs[1]), fits)]
+
+
+# --------------------------------------------------------------------------- checks
 
 
 def _path(item: Item, at: str | None) -> str:
@@ -188,10 +361,10 @@ def check_budget(items: list[Item], settings: Settings, at: str | None = None) -
         big = max(items, key=lambda item: item.work)
         raise LayerError(
             _path(big, at),
-            f"this request would cost {work:,} units of work (multiply-adds, array elements, "
-            f"and {WRITE_COST} a number written into the answer; {big.what}: "
-            f"{big.work:,}), over this server's work budget of "
-            f"{settings.max_work:,} (CONVSCOPE_MAX_WORK)",
+            f"this request would cost {work:,} units of work ({big.what}: {big.work:,}; "
+            "units are multiply-adds of the engine's matrix product, docs/design.md "
+            f'"Costs"), over this server\'s work budget of {settings.max_work:,} '
+            "(CONVSCOPE_MAX_WORK)",
         )
 
 

@@ -153,7 +153,7 @@ def forward(
     spec: LayerSpec, settings: SettingsDep, request: Request, encoding: EncodingQuery = "json"
 ) -> Response:
     """The whole forward pass: padded input, filters, biases, output before/after activation."""
-    layer = convert.build(spec, settings, costs.forward_cost)
+    layer = convert.build(spec, settings, costs.forward_cost(encoding))
     dtype = np.float32 if encoding == "compact" else np.float64
     result = conv.forward(layer, dtype, engine_workers(request))
     pre = None if layer.activation == "none" else encode(result.pre, encoding)
@@ -172,7 +172,8 @@ def steps(body: StepsRequest, settings: SettingsDep) -> Response:
     """Steps ``start, start+every, ...`` (one neuron each; ``position`` [i, j, d] may name the
     first); with ``upstream``, each step's dW contribution and its filter's running sum."""
     costs.check_steps(body.count, settings)
-    cost = costs.steps_cost(body.count, body.upstream is not None)
+    cost = costs.steps_cost(body.start, body.count, body.every, body.order,
+                            body.upstream is not None, body.encoding)
     layer = convert.build(body.layer, settings, cost, at="layer")
     upstream = None if body.upstream is None else convert.upstream_array(
         body.upstream.values, body.upstream.fill, layer
@@ -213,7 +214,9 @@ def backward(
     body: BackwardRequest, settings: SettingsDep, request: Request, encoding: EncodingQuery = "json"
 ) -> Response:
     """Gradients of the loss for the input, weights and biases, given the upstream gradient."""
-    layer = convert.build(body.layer, settings, costs.backward_cost, at="layer")
+    layer = convert.build(
+        body.layer, settings, costs.backward_cost(encoding, body.upstream.values), at="layer"
+    )
     upstream = convert.upstream_array(body.upstream.values, body.upstream.fill, layer)
     grads = backward_pass(layer, upstream, engine_workers(request))
     return OrjsonResponse(BackwardResult.model_construct(

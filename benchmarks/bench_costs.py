@@ -1,0 +1,389 @@
+"""Cost model benchmark: each request's estimate (app/costs.py) against its measured time.
+
+Run ``.venv/bin/python benchmarks/bench_costs.py`` (``--quick`` for fewer repeats,
+``--strict`` to exit 1 on a missed target). Every request goes through the real app in
+process, straight over ASGI (no HTTP client, no socket): parsing, validation, building the
+layer, the engine, encoding the answer. The budget is lifted for the run (and the body limit,
+for the rows that send explicit values), so rows over the budget run too and show whether
+the model prices them as well as the cheap ones.
+
+The estimate of a row is what the server itself checked against ``max_work``: the bench
+wraps ``app.costs.check_budget`` wherever a module imported it and keeps the largest total
+one request passed, so a handler that prices with the wrong function shows up here.
+Each request varies its fill seeds, so the layer cache never answers and every run builds.
+
+Targets (docs/design.md, "Costs"):
+- time / estimate stays within one order of magnitude over all rows (max/min <= 10);
+- a request whose estimate is within the budget (``max_work``) takes under 1 s.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import copy
+import io
+import itertools
+import json
+import statistics
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+import numpy as np
+from PIL import Image
+
+from app import costs
+from app.config import Settings, get_settings
+from app.main import create_app
+
+Json = dict[str, Any]
+BUDGET = Settings().max_work
+
+
+# ----------------------------------------------------------------------------- requests
+
+
+@dataclass
+class Case:
+    """One request: ``body`` is JSON (a dict) or raw bytes sent as ``content_type``."""
+
+    name: str
+    method: str
+    path: str
+    body: Json | bytes | None = None
+    content_type: str = "application/json"
+    reseed: bool = True  # vary the fill seeds per run (defeats the layer cache)
+    expect: int = 200
+    times: list[float] = field(default_factory=list)  # CPU seconds of the whole process
+    walls: list[float] = field(default_factory=list)  # wall-clock seconds
+    estimate: int | None = None
+
+
+def layer(
+    size: int | list[int], depth: int, filters: int, f: int | list[int], **options: Any
+) -> Json:
+    """A layer spec: ``size`` x ``size`` x ``depth`` input, ``filters`` filters of ``f``."""
+    h, w = (size, size) if isinstance(size, int) else size
+    spec: Json = {"input": {"shape": [h, w, depth]}, "filters": {"count": filters, "size": f}}
+    spec.update(options)
+    return spec
+
+
+def with_values(spec: Json, compact: bool) -> Json:
+    """``spec`` with explicit input values (nested lists or compact float32) for its input."""
+    h, w, d = spec["input"]["shape"]
+    x = np.random.default_rng(0).integers(0, 3, size=(h, w, d)).astype(np.float32)
+    values: Any
+    if compact:
+        import base64
+        values = {"dtype": "float32", "shape": [h, w, d],
+                  "data": base64.b64encode(x.tobytes()).decode("ascii")}
+    else:
+        values = x.tolist()
+    out = copy.deepcopy(spec)
+    out["input"]["values"] = values
+    return out
+
+
+def png(width: int, height: int, noisy: bool) -> bytes:
+    """A PNG: flat (compresses to almost nothing, so many pixels fit the upload limit) or
+    noisy (every byte random)."""
+    if noisy:
+        pixels = np.random.default_rng(1).integers(0, 256, (height, width, 3), dtype=np.uint8)
+        image = Image.fromarray(pixels)
+    else:
+        image = Image.new("RGB", (width, height), (200, 30, 60))
+    buffer = io.BytesIO()
+    image.save(buffer, "PNG")
+    return buffer.getvalue()
+
+
+def jpeg(width: int, height: int) -> bytes:
+    """A JPEG of smooth gradients (a photo's size on the wire, not noise's)."""
+    rows = np.linspace(0, 255, height, dtype=np.float32)[:, None]
+    cols = np.linspace(0, 255, width, dtype=np.float32)[None, :]
+    pixels = np.stack([rows + 0 * cols, cols + 0 * rows, (rows + cols) / 2], axis=-1)
+    buffer = io.BytesIO()
+    Image.fromarray(pixels.astype(np.uint8)).save(buffer, "JPEG", quality=90)
+    return buffer.getvalue()
+
+
+DEMO = layer(5, 3, 2, 3, stride=2, padding=1)  # the CS231n demo
+SMALL = layer(32, 3, 8, 5, padding=2)
+ALEXNET = layer(227, 3, 96, 11, stride=4)
+VGG = layer(224, 3, 64, 3, padding=1)
+MID = layer(56, 64, 64, 3, padding=1)
+DILATED = layer(64, 8, 16, 3, dilation=4)
+WIDE = layer(128, 1, 1, 65)  # one 65x65 filter: 64x64 positions x 4,225 taps each
+DEEP = layer(1, 4096, 4096, 1)  # the depth and filter limits: 16.8M weights
+TALL = layer([4096, 64], 1, 4, 3, padding=1)  # the side limit: a 4096-row input
+PADDED = layer(7, 1, 1, 3, padding=2000, stride=2002)  # 3x3 output of a 4007x4007 padded input
+LOCAL = layer(32, 3, 8, 5, connectivity="local")
+RELU = {**ALEXNET, "activation": "relu"}
+
+
+def post(name: str, path: str, body: Json, **kwargs: Any) -> Case:
+    return Case(name, "POST", path, body, **kwargs)
+
+
+def steps(spec: Json, count: int, **options: Any) -> Json:
+    return {"layer": spec, "count": count, **options}
+
+
+def cases() -> list[Case]:
+    """The spread of requests, from tiny to the server's limits."""
+    compact = "?encoding=compact"
+    up: Json = {"upstream": {}}
+    return [
+        # forward: every option that changes the work, both encodings
+        post("forward demo json", "/api/forward", DEMO),
+        post("forward 32x32x3 K8 F5 json", "/api/forward", SMALL),
+        post("forward AlexNet conv1 json", "/api/forward", ALEXNET),
+        post("forward AlexNet conv1 compact", "/api/forward" + compact, ALEXNET),
+        post("forward AlexNet conv1 relu compact", "/api/forward" + compact, RELU),
+        post("forward VGG conv1_1 compact", "/api/forward" + compact, VGG),
+        post("forward VGG conv1_1 json", "/api/forward", VGG),
+        post("forward 56x56x64 K64 F3 compact", "/api/forward" + compact, MID),
+        post("forward dilation 4 json", "/api/forward", DILATED),
+        post("forward 65x65 filter compact", "/api/forward" + compact, WIDE),
+        post("forward depth 4096 K4096 compact", "/api/forward" + compact, DEEP),
+        post("forward depth 4096 K4096 json", "/api/forward", DEEP),
+        post("forward 4096x64 input json", "/api/forward", TALL),
+        post("forward padding 2000 compact", "/api/forward" + compact, PADDED),
+        post("forward padding 2000 json", "/api/forward", PADDED),
+        post("forward local 32x32x3 json", "/api/forward", LOCAL),
+        post("forward local 32x32x3 compact", "/api/forward" + compact, LOCAL),
+        post("forward AlexNet values json", "/api/forward" + compact,
+             with_values(ALEXNET, compact=False), reseed=False),
+        post("forward AlexNet values compact", "/api/forward" + compact,
+             with_values(ALEXNET, compact=True), reseed=False),
+        # steps: every 1 and > 1, with and without upstream, both orders, both encodings
+        post("steps demo 1", "/api/steps", steps(DEMO, 1)),
+        post("steps demo 18 upstream", "/api/steps", steps(DEMO, 18, **up)),
+        post("steps AlexNet 1 json", "/api/steps", steps(ALEXNET, 1)),
+        post("steps AlexNet 1000 json", "/api/steps", steps(ALEXNET, 1000)),
+        post("steps AlexNet 1000 compact", "/api/steps",
+             steps(ALEXNET, 1000, encoding="compact")),
+        post("steps AlexNet 1000 column compact", "/api/steps",
+             steps(ALEXNET, 1000, order="depth_column", encoding="compact")),
+        post("steps AlexNet 1000 upstream compact", "/api/steps",
+             steps(ALEXNET, 1000, encoding="compact", **up)),
+        post("steps AlexNet 1000 upstream json", "/api/steps", steps(ALEXNET, 1000, **up)),
+        post("steps AlexNet 1000 column upstream compact", "/api/steps",
+             steps(ALEXNET, 1000, order="depth_column", encoding="compact", **up)),
+        post("steps AlexNet 1000 every 50 compact", "/api/steps",
+             steps(ALEXNET, 1000, every=50, encoding="compact")),
+        post("steps AlexNet 1000 every 50 upstream compact", "/api/steps",
+             steps(ALEXNET, 1000, every=50, encoding="compact", **up)),
+        post("steps AlexNet 1000 every 50 upstream json", "/api/steps",
+             steps(ALEXNET, 1000, every=50, **up)),
+        post("steps AlexNet 1000 every 290 column upstream json", "/api/steps",
+             steps(ALEXNET, 1000, every=290, order="depth_column", **up)),
+        post("steps AlexNet 1000 relu upstream compact", "/api/steps",
+             steps(RELU, 1000, encoding="compact", **up)),
+        post("steps dilation 4 1000 upstream json", "/api/steps", steps(DILATED, 1000, **up)),
+        post("steps local 1000 upstream json", "/api/steps", steps(LOCAL, 1000, **up)),
+        post("steps 65x65 filter 1000 upstream compact", "/api/steps",
+             steps(WIDE, 1000, encoding="compact", **up)),
+        post("steps depth 4096 1000 upstream compact", "/api/steps",
+             steps(DEEP, 1000, encoding="compact", **up)),
+        post("steps 4096x64 every 7 upstream json", "/api/steps",
+             steps(TALL, 1000, every=7, **up)),
+        # geometry, inverse, backward
+        post("geometry demo", "/api/geometry", DEMO),
+        post("geometry misfit (suggestions)", "/api/geometry", layer(10, 1, 1, 3, stride=2)),
+        post("geometry 4096 F2048 fit pad", "/api/geometry",
+             layer(4096, 1, 1, 2048, stride=3, fit="pad")),
+        post("inverse AlexNet", "/api/inverse", {"layer": ALEXNET, "cell": [100, 100]}),
+        post("inverse 65x65 filter", "/api/inverse", {"layer": WIDE, "cell": [64, 64]}),
+        post("inverse 4096x64 F3 dilation 2", "/api/inverse",
+             {"layer": layer([4096, 64], 1, 1, [1024, 3], dilation=[2, 1]),
+              "cell": [2048, 30]}),
+        post("backward demo json", "/api/backward", {"layer": DEMO}),
+        post("backward AlexNet json", "/api/backward", {"layer": ALEXNET}),
+        post("backward AlexNet compact", "/api/backward" + compact, {"layer": ALEXNET}),
+        post("backward AlexNet relu compact", "/api/backward" + compact, {"layer": RELU}),
+        post("backward 56x56x64 compact", "/api/backward" + compact, {"layer": MID}),
+        post("backward dilation 4 json", "/api/backward", {"layer": DILATED}),
+        post("backward local 32x32x3 json", "/api/backward", {"layer": LOCAL}),
+        post("backward depth 4096 compact", "/api/backward" + compact, {"layer": DEEP}),
+        # images and filter banks
+        Case("image sample compact", "GET", "/api/images/scene", reseed=False),
+        Case("image sample json", "GET", "/api/images/scene?encoding=json", reseed=False),
+        Case("upload 64x64 PNG json", "POST", "/api/images?encoding=json", png(64, 64, True),
+             "image/png", reseed=False),
+        Case("upload 1700x1700 noisy PNG", "POST", "/api/images", png(1700, 1700, True),
+             "image/png", reseed=False),
+        Case("upload 6000x6000 flat PNG", "POST", "/api/images", png(6000, 6000, False),
+             "image/png", reseed=False),
+        Case("upload 6000x6000 JPEG", "POST", "/api/images", jpeg(6000, 6000),
+             "image/jpeg", reseed=False),
+        Case("filter banks", "GET", "/api/filter-banks", reseed=False),
+        Case("filter bank first-layer", "GET", "/api/filter-banks/first-layer", reseed=False),
+    ]
+
+
+# ----------------------------------------------------------------------------- running
+
+
+_SEEDS = itertools.count(1)
+
+
+def reseeded(body: Json) -> Json:
+    """``body`` with fresh fill seeds, so the layer cache cannot answer it."""
+    out = copy.deepcopy(body)
+    spec = out.get("layer", out)
+    seed = next(_SEEDS)
+    spec.setdefault("input", {}).setdefault("fill", {})["seed"] = seed
+    spec["filters"].setdefault("fill", {})["seed"] = seed
+    return out
+
+
+class Estimates:
+    """Records the largest total each request passed to ``app.costs.check_budget``."""
+
+    def __init__(self) -> None:
+        self.largest: int | None = None
+        original = costs.check_budget
+
+        def recording(items: list[costs.Item], settings: Settings, at: str | None = None) -> None:
+            total = sum(item.work for item in items)
+            self.largest = total if self.largest is None else max(self.largest, total)
+            original(items, settings, at)
+
+        for module in list(sys.modules.values()):
+            if getattr(module, "check_budget", None) is original:
+                module.check_budget = recording  # type: ignore[attr-defined]
+
+
+async def call(app: Any, case: Case, body: bytes) -> tuple[int, bytes]:
+    """(status, the answer's first bytes) of one request through the ASGI app."""
+    path, _, query = case.path.partition("?")
+    headers = [(b"host", b"bench")]
+    if case.method == "POST":
+        headers += [(b"content-type", case.content_type.encode()),
+                    (b"content-length", str(len(body)).encode())]
+    scope = {
+        "type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1",
+        "method": case.method, "scheme": "http", "path": path, "raw_path": path.encode(),
+        "query_string": query.encode(), "headers": headers, "client": ("127.0.0.1", 1),
+        "server": ("bench", 80), "root_path": "",
+    }
+    sent = False
+    status, head = 0, b""
+
+    async def receive() -> dict[str, Any]:
+        nonlocal sent
+        if sent:
+            await asyncio.sleep(3600)  # the request is over: wait for a disconnect never sent
+        sent = True
+        return {"type": "http.request", "body": body, "more_body": False}
+
+    async def send(message: dict[str, Any]) -> None:
+        nonlocal status, head
+        if message["type"] == "http.response.start":
+            status = message["status"]
+        elif message["type"] == "http.response.body" and len(head) < 300:
+            head += message.get("body", b"")[:300]
+
+    await app(scope, receive, send)
+    return status, head
+
+
+def run_case(app: Any, loop: asyncio.AbstractEventLoop, estimates: Estimates, case: Case,
+             repeats: int, row_seconds: float) -> None:
+    """One untimed warm-up, then up to ``repeats`` timed runs (fewer for a slow row)."""
+    spent = 0.0
+    for run in range(repeats + 1):
+        if isinstance(case.body, dict):
+            data = json.dumps(reseeded(case.body) if case.reseed else case.body).encode()
+        else:
+            data = case.body or b""
+        estimates.largest = None
+        began, cpu = time.perf_counter(), time.process_time()
+        status, answer = loop.run_until_complete(call(app, case, data))
+        took, wall = time.process_time() - cpu, time.perf_counter() - began
+        if status != case.expect:
+            raise SystemExit(f"{case.name}: status {status}, expected {case.expect}: "
+                             f"{answer[:300]!r}")
+        case.estimate = estimates.largest
+        if run:  # the first run warms up
+            case.times.append(took)
+            case.walls.append(wall)
+            spent += wall
+        elif wall > row_seconds:
+            case.times.append(took)  # too slow to repeat: its one run is its figure
+            case.walls.append(wall)
+            return
+        if spent > row_seconds:
+            return
+
+
+def report(rows: list[Case], budget: int) -> bool:
+    """Print the table and the verdict; True when both targets hold."""
+    priced = [c for c in rows if c.estimate]
+    ratios = {c.name: statistics.median(c.times) / c.estimate for c in priced}  # type: ignore[operator]
+    low = min(ratios.values())
+    print(f"{'request':50} {'estimate':>14} {'cpu ms':>9} {'wall ms':>9} {'ratio':>6} "
+          f"{'budget':>7}")
+    for case in rows:
+        ms = statistics.median(case.times) * 1e3
+        wall = statistics.median(case.walls) * 1e3
+        if case.estimate is None:
+            print(f"{case.name:50} {'unpriced':>14} {ms:9.1f} {wall:9.1f} {'-':>6} {'-':>7}")
+            continue
+        within = "under" if case.estimate <= budget else "OVER"
+        print(f"{case.name:50} {case.estimate:14,} {ms:9.1f} {wall:9.1f} "
+              f"{ratios[case.name] / low:6.2f} {within:>7}")
+    spread = max(ratios.values()) / low
+    slow = [c for c in priced if c.estimate <= budget and statistics.median(c.times) >= 1.0]  # type: ignore[operator]
+    unpriced = [c.name for c in rows if c.estimate is None]
+    worst = max(ratios, key=lambda name: ratios[name])
+    print(f"\nratio spread (max/min time/estimate): {spread:.1f} (target <= 10); "
+          f"slowest per unit: {worst}, fastest: {min(ratios, key=lambda n: ratios[n])}")
+    print(f"ns per work unit: {low * 1e9:.3f} .. {max(ratios.values()) * 1e9:.3f}; "
+          f"the budget {budget:,} is {max(ratios.values()) * budget:.2f} s at the slowest")
+    print(f"under the budget but >= 1 s: {[c.name for c in slow] or 'none'}")
+    if unpriced:
+        print(f"requests the server does not price: {unpriced}")
+    return spread <= 10 and not slow and not unpriced
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeats", type=int, default=3, help="timed runs per row (median)")
+    parser.add_argument("--row-seconds", type=float, default=2.0,
+                        help="stop repeating a row once its runs took this long")
+    parser.add_argument("--quick", action="store_true", help="one timed run per row")
+    parser.add_argument("--strict", action="store_true", help="exit 1 on a missed target")
+    parser.add_argument("--only", default="", help="run the rows whose name holds this")
+    parser.add_argument("--verbose", action="store_true", help="print each row as it ends")
+    args = parser.parse_args()
+    lifted = Settings(max_work=10**15, max_body_bytes=2**30)
+    app = create_app(lifted)
+    app.dependency_overrides[get_settings] = lambda: lifted
+    estimates = Estimates()
+    loop = asyncio.new_event_loop()
+    rows = [c for c in cases() if args.only in c.name]
+    began = time.perf_counter()
+    for case in rows:
+        run_case(app, loop, estimates, case, 1 if args.quick else args.repeats,
+                 args.row_seconds)
+        if args.verbose:
+            print(f"{case.name:50} {case.estimate or 0:14,} "
+                  f"{statistics.median(case.times) * 1e3:9.1f} cpu ms "
+                  f"{statistics.median(case.walls) * 1e3:9.1f} wall ms", flush=True)
+    print(f"{len(rows)} requests in {time.perf_counter() - began:.0f} s; times are medians "
+          "of warm runs (one run for a row slower than --row-seconds)\n")
+    ok = report(rows, BUDGET)
+    if args.strict and not ok:
+        raise SystemExit(1)
+
+
+if __name__ == "__main__":
+    main()
