@@ -50,10 +50,12 @@ class Settings(BaseSettings):
     max_depth: int = Field(4096, ge=1, description="Largest input depth (channels).")
     max_filters: int = Field(4096, ge=1, description="Largest number of filters K.")
     max_work: int = Field(
-        2_000_000_000, ge=1,
-        description="Budget of work one request may ask for, estimated before it starts: "
-        "multiply-adds + array elements + 400 per number written into the answer "
-        "(roughly nanoseconds; AlexNet conv1's forward is ~0.42 billion).",
+        5_000_000_000, ge=1,
+        description="Budget of work one request may ask for, estimated before it starts "
+        "(app/costs.py): in multiply-adds of the engine's matrix product, with array "
+        "elements, numbers written into the answer, steps and taps weighted by what each "
+        "costs against one (docs/design.md, \"Costs\"). AlexNet conv1's compact forward is "
+        "~0.5 billion.",
     )
     max_elements: int = Field(
         50_000_000, ge=1,

@@ -27,30 +27,40 @@ from engine.layer import bias_shape, weight_shape
 from engine.trace import Order
 
 # --------------------------------------------------------------------------- weights
-# Array work is memory-bound: an element made or touched element-wise costs ~10 GEMM
-# multiply-adds, one drawn by a seeded fill ten times that.
+# Array work is memory-bound. An element of a freshly allocated array costs most (the
+# kernel maps its pages in on first touch), one drawn by a seeded fill more (a temporary
+# integer array too); an element computed into memory already in use (the kernel's reused
+# column buffer, an element-wise pass) far less. The locally connected kernel multiplies
+# one small matrix per position, at element-wise speed.
 MULTIPLY_ADD = 1
-ELEMENT = 10
-FILLED = 100
+LOCAL_MULTIPLY_ADD = 20
+ELEMENT = 100
+FILLED = 500
+TOUCHED = 8
 # Writing the answer. JSON pays per number (digits, separators) and per innermost list
 # (orjson opens and closes each), so a (4007, 4007, 1) array costs far more than a
-# (1, 1, 16M) one; compact is float32 bytes in base64.
-JSON_NUMBER = 800
-JSON_LIST = 2_500
-COMPACT_NUMBER = 150
+# (1, 1, 16M) one; compact is float32 bytes in base64, plus a fixed cost per array (its
+# copy, its base64 text and its object) that dominates a step's small arrays.
+JSON_NUMBER = 430
+JSON_LIST = 1_500
+COMPACT_NUMBER = 210
+COMPACT_ARRAY = 60_000
 # Reading a request's explicit values: nested JSON lists become Python floats, then an array.
-PARSED_NUMBER = 3_000
-PARSED_COMPACT = 100
-# Python-level work: one step of a range (its objects, expression and mask), one inverse
-# tap object, one layer the geometry answer tries while looking for fits (suggestions).
-STEP = 200_000
-TAP = 20_000
-CANDIDATE = 150_000
+PARSED_NUMBER = 4_400
+PARSED_COMPACT = 150
+# Python-level work: one step of a range (its objects, expression, mask and arrays' wrappers,
+# more with its weight gradients), one output row or column's slice text, one inverse tap
+# object or tap tried, one layer the geometry answer tries while looking for fits.
+STEP = 500_000
+STEP_GRADIENT = 350_000
+SLICE_TEXT = 15_000
+TAP = 15_000
+CANDIDATE = 45_000
 # The geometry's search for input cells no window sees walks every tap of every window
 # position along each axis (several small integer arrays per tap).
-RESOLVE_TAP = 400
+RESOLVE_TAP = 90
 # A request's fixed cost: routing, validation, middleware, the answer's envelope.
-REQUEST = 5_000_000
+REQUEST = 40_000_000
 
 Encoding = str  # "json" | "compact"
 
@@ -85,7 +95,7 @@ def written(field: str, what: str, shape: tuple[int, ...], encoding: Encoding) -
     """
     n = math.prod(shape)
     if encoding == "compact":
-        return Item(field, f"{what} (compact)", n * COMPACT_NUMBER)
+        return Item(field, f"{what} (compact)", n * COMPACT_NUMBER + COMPACT_ARRAY)
     lists = n // shape[-1] if shape and shape[-1] else 0
     return Item(field, f"{what} (JSON)", n * JSON_NUMBER + lists * JSON_LIST)
 
@@ -156,9 +166,9 @@ def _kernel_items(g: Geometry, spec: LayerSpec) -> list[Item]:
     speed."""
     c = g.counts
     positions = g.out_height * g.out_width
-    per_madd = MULTIPLY_ADD if spec.connectivity == "shared" else ELEMENT
+    per_madd = MULTIPLY_ADD if spec.connectivity == "shared" else LOCAL_MULTIPLY_ADD
     return [
-        made("input.shape", "window columns", positions * c.weights_per_neuron),
+        made("input.shape", "window columns", positions * c.weights_per_neuron, TOUCHED),
         Item("filters.count", "outputs", c.multiply_adds * per_madd + 2 * c.neurons * ELEMENT,
              elements=2 * c.neurons),
     ]
@@ -190,27 +200,31 @@ def forward_cost(encoding: Encoding) -> Cost:
 
 
 def backward_cost(encoding: Encoding, upstream_values: ArrayIn | None = None) -> Cost:
-    """Backward pass: the forward's arrays, the upstream gradient, dW and the window
-    gradients (one product each), the window gradients scattered back onto the padded input;
-    the answer carries dX, dW and db."""
+    """Backward pass: the layer, the upstream gradient, dW and the window gradients (one
+    product each), the window gradients scattered back onto a padded dX; the answer carries
+    dX, dW and db."""
 
     def cost(g: Geometry, spec: LayerSpec) -> list[Item]:
         c = g.counts
         positions = g.out_height * g.out_width
-        per_madd = MULTIPLY_ADD if spec.connectivity == "shared" else ELEMENT
+        local = spec.connectivity == "local"
+        per_madd = LOCAL_MULTIPLY_ADD if local else MULTIPLY_ADD
         weights = weight_shape(g, spec.connectivity)
-        weight_field = "connectivity" if spec.connectivity == "local" else "filters"
+        weight_field = "connectivity" if local else "filters"
         s = g.shape
+        window_gradients = positions * c.weights_per_neuron
         return [
             *_request_items(g, spec),
-            *_kernel_items(g, spec),
             *_read(upstream_values, "upstream.values", c.neurons),
             made("filters.count", "upstream gradient", c.neurons,
                  ELEMENT if upstream_values is not None else FILLED),
             Item("filters.count", "weight and window gradient products",
                  2 * c.multiply_adds * per_madd),
-            made("filters.size", "window gradients, scattered back",
-                 positions * c.weights_per_neuron + math.prod(g.padded_shape)),
+            made(weight_field, "weight gradients", math.prod(weights)),
+            made("filters.size", "window gradients", window_gradients),
+            Item("filters.size", "window gradients scattered back",
+                 window_gradients * TOUCHED),
+            made("padding", "padded input gradient", math.prod(g.padded_shape)),
             written("input.shape", "input gradient", (s.height, s.width, s.depth), encoding),
             written(weight_field, "weight gradients", weights, encoding),
             written(weight_field, "bias gradients", bias_shape(g, spec.connectivity), encoding),
@@ -263,19 +277,21 @@ def steps_cost(
         n, last = steps_range(g.steps, start, count, every)
         arrays = 5 if upstream else 3  # window, weights, products (+ dW, running dW)
         per_step = [
-            Item("count", "steps", n * STEP, in_layer=False),
-            made("count", "step arrays", n * arrays * taps),
+            Item("count", "steps", n * (STEP + (STEP_GRADIENT if upstream else 0)),
+                 in_layer=False),
+            made("count", "step arrays", n * (arrays + 1) * taps),  # + the gather's copy
             # Each step's arrays (and its channel sums) go into the answer; its padding mask
             # is always a JSON list of lists.
             Item("count", "step arrays written",
                  n * (arrays * written("", "", (s.filter_height, s.filter_width, s.depth),
                                        encoding).work
                       + written("", "", (s.depth,), encoding).work
-                      + written("", "", (s.filter_height, s.filter_width), "json").work),
+                      # the mask: a Python list of bools first, then JSON
+                      + 2 * written("", "", (s.filter_height, s.filter_width), "json").work),
                  in_layer=False),
         ]
         # The expressions' slice texts are made once per output row and column.
-        per_step.append(Item("count", "slice texts", (g.out_height + g.out_width) * 3 * TAP,
+        per_step.append(Item("count", "slice texts", (g.out_height + g.out_width) * SLICE_TEXT,
                              in_layer=False))
         items = [*_request_items(g, spec), *per_step]
         if upstream:
@@ -285,8 +301,9 @@ def steps_cost(
                 relu = spec.activation == "relu"
                 items += [
                     made("count", "window columns walked for the running sums", walked * taps),
+                    # per filter: contributions, their cumulative sum, the carry: 3 passes
                     Item("count", "running weight-gradient sums",
-                         touched * walked * taps * 2 * ELEMENT
+                         touched * walked * taps * 3 * TOUCHED
                          + (walked * taps * touched * MULTIPLY_ADD if relu else 0),
                          in_layer=False),
                 ]

@@ -1,0 +1,113 @@
+"""The work budget (app/costs.py): each endpoint is priced by its own cost before it runs.
+
+A request whose estimate equals the budget is answered; the same request under a budget one
+unit smaller is refused with a 422 that names CONVSCOPE_MAX_WORK, the estimate and the budget.
+The budgets here are small overrides, so the requests stay tiny and the tests fast. Whether
+the estimates track measured time is benchmarks/bench_costs.py's job, not a test's.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from api_helpers import square
+from fastapi.testclient import TestClient
+
+from app import convert, costs
+from app.config import Settings
+from app.schemas import LayerSpec
+
+SMALL = square(12, 3, 4, 3, padding=1)
+
+
+def estimate(cost: costs.Cost, body: dict[str, Any]) -> int:
+    """The total the server's cost gives the layer spec of ``body``."""
+    spec = LayerSpec.model_validate(body.get("layer", body))
+    g = convert.geometry(spec, Settings())
+    return sum(item.work for item in cost(g, spec))
+
+
+# (name, path, body, the cost the endpoint must be priced with)
+PRICED: list[tuple[str, str, dict[str, Any], costs.Cost]] = [
+    ("forward json", "/api/forward", SMALL, costs.forward_cost("json")),
+    ("forward compact", "/api/forward?encoding=compact", SMALL, costs.forward_cost("compact")),
+    ("steps every 3 with upstream", "/api/steps",
+     {"layer": SMALL, "start": 5, "count": 40, "every": 3, "order": "depth_column",
+      "upstream": {}, "encoding": "compact"},
+     costs.steps_cost(5, 40, 3, "depth_column", True, "compact")),
+    ("steps json", "/api/steps", {"layer": SMALL, "count": 7},
+     costs.steps_cost(0, 7, 1, "depth_slice", False, "json")),
+    ("backward", "/api/backward", {"layer": SMALL}, costs.backward_cost("json")),
+    ("inverse", "/api/inverse", {"layer": SMALL, "cell": [3, 4]}, costs.inverse_cost),
+]
+
+
+@pytest.mark.parametrize(("name", "path", "body", "cost"), PRICED, ids=[p[0] for p in PRICED])
+def test_a_request_at_the_budget_is_answered_and_one_unit_over_is_refused(
+    client: TestClient, override_settings: Any, name: str, path: str, body: dict[str, Any],
+    cost: costs.Cost,
+) -> None:
+    work = estimate(cost, body)
+    override_settings(max_work=work)
+    assert client.post(path, json=body).status_code == 200, name
+    override_settings(max_work=work - 1)
+    response = client.post(path, json=body)
+    assert response.status_code == 422, response.text
+    entry = response.json()["detail"][0]
+    assert "CONVSCOPE_MAX_WORK" in entry["msg"]
+    assert f"would cost {work:,} units" in entry["msg"]
+    assert f"budget of {work - 1:,}" in entry["msg"]
+    assert entry["loc"][0] == "body" and len(entry["loc"]) >= 2  # a field, not the body
+
+
+def test_the_geometry_answer_is_priced_by_resolving_it(
+    client: TestClient, override_settings: Any
+) -> None:
+    spec = square(10, 1, 1, 3, stride=2)  # a misfit: suggestions are part of the answer
+    shape = convert.layer_shape(LayerSpec.model_validate(spec), Settings())
+    work = sum(item.work for item in costs.resolve_cost(shape))
+    override_settings(max_work=work)
+    assert client.post("/api/geometry", json=spec).json()["valid"] is False
+    override_settings(max_work=work - 1)
+    response = client.post("/api/geometry", json=spec)
+    assert response.status_code == 422
+    assert "CONVSCOPE_MAX_WORK" in response.json()["detail"][0]["msg"]
+
+
+def test_writing_json_is_priced_above_writing_compact() -> None:
+    assert estimate(costs.forward_cost("json"), SMALL) > estimate(
+        costs.forward_cost("compact"), SMALL
+    )
+
+
+def test_json_prices_each_innermost_list_so_a_depth_one_volume_costs_more() -> None:
+    flat = costs.written("x", "x", (1, 1, 4096), "json").work
+    tall = costs.written("x", "x", (4096, 1, 1), "json").work
+    assert tall - flat == 4095 * costs.JSON_LIST
+
+
+def test_explicit_nested_values_are_priced_above_a_fill() -> None:
+    h, w, d = SMALL["input"]["shape"]
+    values = [[[1.0] * d for _ in range(w)] for _ in range(h)]
+    given = {**SMALL, "input": {"shape": [h, w, d], "values": values}}
+    difference = estimate(costs.layer_cost, given) - estimate(costs.layer_cost, SMALL)
+    assert difference == h * w * d * (costs.PARSED_NUMBER + costs.ELEMENT - costs.FILLED)
+
+
+def test_a_sparse_running_sum_walks_its_filters_positions_whatever_every_is() -> None:
+    # AlexNet conv1, depth_column: every 96th step stays on filter 0; 10 steps walk 865
+    # positions of it (the last wanted is position 864), every 1 walks 11 positions of 10
+    # filters.
+    g = convert.geometry(LayerSpec.model_validate(square(227, 3, 96, 11, stride=4)),
+                         Settings())
+    assert costs._running_walk(g, "depth_column", 0, 10, 864 * 96, 96) == (1, 865)
+    assert costs._running_walk(g, "depth_column", 0, 10, 9, 1) == (10, 1)
+    # depth_slice: 3025 positions per filter; a range across two filters walks them all
+    assert costs._running_walk(g, "depth_slice", 3000, 50, 3049, 1) == (2, 3025)
+    assert costs._running_walk(g, "depth_slice", 10, 5, 14, 1) == (1, 15)
+
+
+def test_the_step_count_is_clipped_at_the_end_of_the_trace() -> None:
+    assert costs.steps_range(total=100, start=95, count=1000, every=1) == (5, 99)
+    assert costs.steps_range(total=100, start=0, count=1000, every=7) == (15, 98)
