@@ -59,6 +59,10 @@ CANDIDATE = 45_000
 # The geometry's search for input cells no window sees walks every tap of every window
 # position along each axis (several small integer arrays per tap).
 RESOLVE_TAP = 90
+# An uploaded image's pixels: a PNG is inflated and converted whole, then resized; a JPEG is
+# decoded already scaled down (the decoder's draft mode), so each of its pixels costs little.
+PNG_PIXEL = 300
+JPEG_PIXEL = 15
 # A request's fixed cost: routing, validation, middleware, the answer's envelope.
 REQUEST = 40_000_000
 
@@ -325,6 +329,29 @@ def inverse_cost(g: Geometry, spec: LayerSpec) -> list[Item]:
     return [*_request_items(g, spec),
             Item("filters.size", "taps listed", (s.filter_height + s.filter_width) * TAP
                  + hits * TAP)]
+
+
+def image_cost(
+    kind: str, declared: tuple[int, int] | None, max_side: int, encoding: Encoding
+) -> list[Item]:
+    """An uploaded ``kind`` ("PNG" or "JPEG") image of ``declared`` (width, height), checked
+    before it is decoded: decoding and resizing its pixels, and writing the answer's
+    (H, W, 3) values, the longer side at most ``max_side``.
+
+    >>> sum(i.work for i in image_cost("PNG", (10, 20), 5, "json")) - REQUEST > 200 * PNG_PIXEL
+    True
+    """
+    width, height = declared or (0, 0)
+    pixels = width * height
+    ratio = min(1.0, max_side / max(width, height, 1))
+    out = (max(1, round(height * ratio)), max(1, round(width * ratio)), 3)
+    return [
+        Item("body", "the request itself", REQUEST),
+        Item("body", f"{kind} pixels decoded",
+             pixels * (PNG_PIXEL if kind == "PNG" else JPEG_PIXEL)),
+        made("body", "pixels as numbers", math.prod(out)),
+        written("body", "pixels", out, encoding),
+    ]
 
 
 def resolve_cost(shape: LayerShape) -> list[Item]:

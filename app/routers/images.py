@@ -15,7 +15,7 @@ from fastapi import APIRouter, Depends, Query, Request
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
-from app import images
+from app import costs, images
 from app.config import Settings, get_settings
 from app.encoding import Encoding, OrjsonResponse, encode
 from app.errors import Refusal
@@ -128,6 +128,11 @@ async def upload(
         raise Refusal(415, ["header", "content-type"], f"the body {said}, not an image this "
                       "server reads: send image/png or image/jpeg", "unsupported_media_type")
     body = await request.body()  # BodyLimit stops it at max_upload_bytes
+    if body:  # priced before decoding; decode refuses empty bodies and too many pixels
+        kind = images.sniff(body)
+        declared = images.header_size(body, kind)
+        if declared is None or declared[0] * declared[1] <= settings.max_image_pixels:
+            costs.check_budget(costs.image_cost(kind, declared, side, encoding), settings)
     # Decoding is CPU work: off the event loop.
     image = await run_in_threadpool(images.decode, body, side, settings.max_image_pixels)
     return _answer(image, None, scale, encoding)

@@ -8,11 +8,13 @@ the estimates track measured time is benchmarks/bench_costs.py's job, not a test
 
 from __future__ import annotations
 
+import io
 from typing import Any
 
 import pytest
 from api_helpers import square
 from fastapi.testclient import TestClient
+from PIL import Image
 
 from app import convert, costs
 from app.config import Settings
@@ -111,3 +113,19 @@ def test_a_sparse_running_sum_walks_its_filters_positions_whatever_every_is() ->
 def test_the_step_count_is_clipped_at_the_end_of_the_trace() -> None:
     assert costs.steps_range(total=100, start=95, count=1000, every=1) == (5, 99)
     assert costs.steps_range(total=100, start=0, count=1000, every=7) == (15, 98)
+
+
+def test_an_upload_is_priced_by_its_declared_pixels_before_it_is_decoded(
+    client: TestClient, override_settings: Any
+) -> None:
+    buffer = io.BytesIO()
+    Image.new("RGB", (300, 200), (10, 20, 30)).save(buffer, "PNG")
+    work = sum(item.work for item in costs.image_cost("PNG", (300, 200), 256, "compact"))
+    headers = {"content-type": "image/png"}
+    override_settings(max_work=work)
+    answer = client.post("/api/images", content=buffer.getvalue(), headers=headers)
+    assert answer.status_code == 200 and answer.json()["shape"] == [171, 256, 3]
+    override_settings(max_work=work - 1)
+    answer = client.post("/api/images", content=buffer.getvalue(), headers=headers)
+    assert answer.status_code == 422
+    assert "CONVSCOPE_MAX_WORK" in answer.json()["detail"][0]["msg"]
