@@ -24,7 +24,7 @@ from app.schemas import ArrayIn, CompactArray, LayerSpec
 from engine.errors import LayerError
 from engine.geometry import Geometry, LayerShape, axis_output
 from engine.layer import bias_shape, weight_shape
-from engine.trace import Order
+from engine.trace import Order, step_number
 
 # --------------------------------------------------------------------------- weights
 # Array work is memory-bound. An element of a freshly allocated array costs most (the
@@ -267,18 +267,30 @@ def _running_walk(g: Geometry, order: Order, start: int, n: int, last: int,
     return touched, walked
 
 
+def _step_of(g: Geometry, position: list[int], order: Order) -> int:
+    """Neuron ``position``'s step; 0 for one outside the output, which is refused before
+    anything runs (the range is priced from the start then)."""
+    try:
+        return step_number(g, position[0], position[1], position[2], order)
+    except LayerError:
+        return 0
+
+
 def steps_cost(
-    start: int, count: int, every: int, order: Order, upstream: bool, encoding: Encoding
+    start: int, count: int, every: int, order: Order, upstream: bool, encoding: Encoding,
+    position: list[int] | None = None,
 ) -> Cost:
-    """A range of steps: per step its window, weights, products and channel sums, its
-    objects, and its arrays in the answer; with ``upstream``, each step's dW and its filter's
-    running sum, which walks every touched filter's positions up to its last wanted one."""
+    """A range of steps from ``start`` (or from neuron ``position``): per step its window,
+    weights, products and channel sums, its objects, and its arrays in the answer; with
+    ``upstream``, each step's dW and its filter's running sum, which walks every touched
+    filter's positions up to its last wanted one."""
 
     def cost(g: Geometry, spec: LayerSpec) -> list[Item]:
         c = g.counts
         s = g.shape
         taps = c.weights_per_neuron
-        n, last = steps_range(g.steps, start, count, every)
+        first = start if position is None else _step_of(g, position, order)
+        n, last = steps_range(g.steps, first, count, every)
         arrays = 5 if upstream else 3  # window, weights, products (+ dW, running dW)
         per_step = [
             Item("count", "steps", n * (STEP + (STEP_GRADIENT if upstream else 0)),
@@ -301,7 +313,7 @@ def steps_cost(
         if upstream:
             items.append(made("filters.count", "upstream gradient", c.neurons, FILLED))
             if spec.connectivity == "shared":
-                touched, walked = _running_walk(g, order, start, n, last, every)
+                touched, walked = _running_walk(g, order, first, n, last, every)
                 relu = spec.activation == "relu"
                 items += [
                     made("count", "window columns walked for the running sums", walked * taps),

@@ -40,6 +40,9 @@ PRICED: list[tuple[str, str, dict[str, Any], costs.Cost]] = [
      costs.steps_cost(5, 40, 3, "depth_column", True, "compact")),
     ("steps json", "/api/steps", {"layer": SMALL, "count": 7},
      costs.steps_cost(0, 7, 1, "depth_slice", False, "json")),
+    ("steps from a position", "/api/steps",
+     {"layer": SMALL, "position": [11, 2, 3], "count": 30, "upstream": {}},
+     costs.steps_cost(0, 30, 1, "depth_slice", True, "json", [11, 2, 3])),
     ("backward", "/api/backward", {"layer": SMALL}, costs.backward_cost("json")),
     ("inverse", "/api/inverse", {"layer": SMALL, "cell": [3, 4]}, costs.inverse_cost),
 ]
@@ -129,3 +132,14 @@ def test_an_upload_is_priced_by_its_declared_pixels_before_it_is_decoded(
     answer = client.post("/api/images", content=buffer.getvalue(), headers=headers)
     assert answer.status_code == 422
     assert "CONVSCOPE_MAX_WORK" in answer.json()["detail"][0]["msg"]
+
+
+def test_a_range_from_a_position_is_priced_from_that_neurons_step() -> None:
+    spec = LayerSpec.model_validate(square(227, 3, 96, 11, stride=4))
+    g = convert.geometry(spec, Settings())
+    # neuron (54, 54, 0) is filter 0's last position: the running sum walks all 3025 of them
+    late = costs.steps_cost(0, 2, 1, "depth_slice", True, "json", [54, 54, 0])(g, spec)
+    early = costs.steps_cost(0, 2, 1, "depth_slice", True, "json", [0, 0, 0])(g, spec)
+    walked = {i.what: i.elements for i in late}["window columns walked for the running sums"]
+    assert walked == 3025 * 363
+    assert sum(i.work for i in late) > sum(i.work for i in early)
