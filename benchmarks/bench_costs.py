@@ -271,7 +271,39 @@ class Estimates:
                 module.check_budget = recording  # type: ignore[attr-defined]
 
 
-async def call(app: Any, case: Case, body: bytes) -> tuple[int, bytes]:
+async def start(app: Any) -> tuple[dict[str, Any], asyncio.Event]:
+    """Run the app's lifespan (its engine workers, as a server would) until the returned
+    event is set; the lifespan state is what each request's scope carries."""
+    state: dict[str, Any] = {}
+    started, stop = asyncio.Event(), asyncio.Event()
+    asked = False
+
+    async def receive() -> dict[str, Any]:
+        nonlocal asked
+        if not asked:
+            asked = True
+            return {"type": "lifespan.startup"}
+        await stop.wait()
+        return {"type": "lifespan.shutdown"}
+
+    async def send(message: dict[str, Any]) -> None:
+        if message["type"] == "lifespan.startup.complete":
+            started.set()
+        elif message["type"] == "lifespan.startup.failed":
+            raise SystemExit(f"the app did not start: {message.get('message')}")
+
+    scope = {"type": "lifespan", "asgi": {"version": "3.0"}, "state": state}
+    task = asyncio.get_running_loop().create_task(app(scope, receive, send))
+    started_or_done = asyncio.ensure_future(started.wait())
+    await asyncio.wait([task, started_or_done], return_when=asyncio.FIRST_COMPLETED)
+    _LIFESPAN.append(task)  # keep a reference while the loop runs it
+    return state, stop
+
+
+_LIFESPAN: list[asyncio.Task[Any]] = []
+
+
+async def call(app: Any, case: Case, body: bytes, state: dict[str, Any]) -> tuple[int, bytes]:
     """(status, the answer's first bytes) of one request through the ASGI app."""
     path, _, query = case.path.partition("?")
     headers = [(b"host", b"bench")]
@@ -282,7 +314,7 @@ async def call(app: Any, case: Case, body: bytes) -> tuple[int, bytes]:
         "type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1",
         "method": case.method, "scheme": "http", "path": path, "raw_path": path.encode(),
         "query_string": query.encode(), "headers": headers, "client": ("127.0.0.1", 1),
-        "server": ("bench", 80), "root_path": "",
+        "server": ("bench", 80), "root_path": "", "state": dict(state),
     }
     sent = False
     status, head = 0, b""
@@ -305,8 +337,8 @@ async def call(app: Any, case: Case, body: bytes) -> tuple[int, bytes]:
     return status, head
 
 
-def run_case(app: Any, loop: asyncio.AbstractEventLoop, estimates: Estimates, case: Case,
-             repeats: int, row_seconds: float) -> None:
+def run_case(app: Any, loop: asyncio.AbstractEventLoop, state: dict[str, Any],
+             estimates: Estimates, case: Case, repeats: int, row_seconds: float) -> None:
     """One untimed warm-up, then up to ``repeats`` timed runs (fewer for a slow row)."""
     spent = 0.0
     for run in range(repeats + 1):
@@ -316,7 +348,7 @@ def run_case(app: Any, loop: asyncio.AbstractEventLoop, estimates: Estimates, ca
             data = case.body or b""
         estimates.largest = None
         began, cpu = time.perf_counter(), time.process_time()
-        status, answer = loop.run_until_complete(call(app, case, data))
+        status, answer = loop.run_until_complete(call(app, case, data, state))
         took, wall = time.process_time() - cpu, time.perf_counter() - began
         if status != case.expect:
             raise SystemExit(f"{case.name}: status {status}, expected {case.expect}: "
@@ -380,12 +412,13 @@ def main() -> None:
     app.dependency_overrides[get_settings] = lambda: lifted
     estimates = Estimates()
     loop = asyncio.new_event_loop()
+    state, stop = loop.run_until_complete(start(app))
     rows = [c for c in cases() if args.only in c.name]
     for case in cases()[:3]:  # the process's first requests pay for lazy imports
-        run_case(app, loop, estimates, case, 2, args.row_seconds)
+        run_case(app, loop, state, estimates, case, 2, args.row_seconds)
     began = time.perf_counter()
     for case in rows:
-        run_case(app, loop, estimates, case, 1 if args.quick else args.repeats,
+        run_case(app, loop, state, estimates, case, 1 if args.quick else args.repeats,
                  args.row_seconds)
         if args.verbose:
             print(f"{case.name:50} {case.estimate or 0:14,} "
@@ -393,6 +426,8 @@ def main() -> None:
                   f"{statistics.median(case.walls) * 1e3:9.1f} wall ms", flush=True)
     print(f"{len(rows)} requests in {time.perf_counter() - began:.0f} s; times are medians "
           "of warm runs (one run for a row slower than --row-seconds)\n")
+    stop.set()
+    loop.run_until_complete(asyncio.gather(*_LIFESPAN))
     ok = report(rows, BUDGET)
     if args.strict and not ok:
         raise SystemExit(1)
