@@ -33,7 +33,7 @@ from engine.threads import Workers
 
 # Big enough to be split (>= threads.SPLIT_MULTIPLY_ADDS), small enough for the naive loops.
 SPLIT_SHAPES = [
-    LayerShape.square(31, 16, 24, 3, stride=1, padding=1),  # 31 rows over 2 or 3 threads
+    LayerShape.square(31, 16, 24, 3, stride=1, padding=1),  # 16 tile rows (Winograd)
     LayerShape.square(41, 8, 20, 5, stride=2),  # 19 rows
     LayerShape(
         35, 29, 6, 48, 7, 5, stride_h=3, stride_w=2, dilation_w=2,
@@ -127,10 +127,10 @@ class RecordingWorkers(Workers):
 
 def test_large_layers_run_on_two_threads_and_small_ones_on_the_caller() -> None:
     with RecordingWorkers(2) as workers:
-        forward(random_layer(SPLIT_SHAPES[0]), workers=workers)
+        forward(random_layer(SPLIT_SHAPES[1]), workers=workers)  # 19 output rows
         forward(random_layer(LayerShape.square(7, 3, 2, 3, stride=2, padding=1)), workers=workers)
     large, small = workers.calls
-    assert sorted(part for part, _ in large) == [(0, 16), (16, 31)]
+    assert sorted(part for part, _ in large) == [(0, 10), (10, 19)]
     caller = threading.current_thread().name
     assert {name for _, name in large} == {caller, "convscope-engine_0"}
     assert {name for _, name in small} == {caller}  # the CS231n demo layer was not split
