@@ -372,9 +372,9 @@ def _axis_field(
     Arithmetic on the tap indices: the taps inside the input are one contiguous run.
     """
     first = start - pad  # tap 0 in the original input; negative inside the leading padding
-    low = max(0, -(first // dilation))  # the first tap at >= 0
+    low = min(taps, max(0, -(first // dilation)))  # the first tap at >= 0
     stop = max(low, min(taps, (size - 1 - first) // dilation + 1))  # past the last tap < size
-    inside = tuple(low <= tap < stop for tap in range(taps))
+    inside = (False,) * low + (True,) * (stop - low) + (False,) * (taps - stop)
     if low == stop:
         return None, inside
     # The run starts and ends on a tap, so X[start:stop:step] is exactly its cells.
@@ -396,11 +396,12 @@ def _fields(
             for a in set(i)}
     cols = {b: _axis_field(b * s.stride_w, s.width, s.filter_width, s.dilation_w, p.left)
             for b in set(j)}
-    inside_rows = np.array([rows[a][1] for a in i], dtype=bool).reshape(len(i), -1)  # (n, Fh)
-    inside_cols = np.array([cols[b][1] for b in j], dtype=bool).reshape(len(j), -1)  # (n, Fw)
+    inside_rows = np.array([rows[a][1] for a in i])  # (n, Fh)
+    inside_cols = np.array([cols[b][1] for b in j])  # (n, Fw)
     mask = ~(inside_rows[:, :, None] & inside_cols[:, None, :])  # (n, Fh, Fw)
-    bounds = [(rows[a][0], cols[b][0]) for a, b in zip(i, j, strict=True)]
-    seen = [(r, c) if r is not None and c is not None else (None, None) for r, c in bounds]
+    # A window with no input row (or column) holds no input cell at all.
+    seen = [(rows[a][0], cols[b][0]) if rows[a][0] and cols[b][0] else (None, None)
+            for a, b in zip(i, j, strict=True)]
     return tuple(r for r, _ in seen), tuple(c for _, c in seen), mask
 
 
