@@ -9,6 +9,7 @@ from app.config import Settings
 from app.convert import layer_shape
 from app.costs import check_budget, resolve_cost
 from app.encoding import Encoding, FloatArray, encode
+from app.layer_cache import resolved
 from app.schemas import (
     AxisResult,
     CountsResult,
@@ -55,7 +56,7 @@ def geometry_result(spec: LayerSpec, settings: Settings) -> GeometryResult:
     shape = layer_shape(spec, settings)
     check_budget(resolve_cost(shape), settings)
     try:
-        g = resolve(shape)
+        g = resolved(shape)
     except GeometryError as error:
         # Show each axis's arithmetic anyway: resolving with fit="floor" only skips the
         # refusal, the formula's exact value per axis is the same.

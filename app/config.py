@@ -1,8 +1,9 @@
 """Server settings: every limit the API enforces, overridable from ``CONVSCOPE_*`` variables.
 
-Tests replace :func:`get_settings` through ``app.dependency_overrides``; the body-size limit
-is applied when the app is built (it guards the socket, before any handler runs), so tests of
-it build their own app with ``create_app(Settings(...))``.
+Handlers take them as :data:`SettingsDep`; tests replace :func:`get_settings` through
+``app.dependency_overrides``. The body-size limits are applied when the app is built (they
+guard the socket, before any handler runs), so tests of them build their own app with
+``create_app(Settings(...))``.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ import re
 from functools import lru_cache
 from typing import Annotated, Any
 
+from fastapi import Depends
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
@@ -117,6 +119,18 @@ class Settings(BaseSettings):
 
 
 @lru_cache
-def get_settings() -> Settings:
-    """The settings read once from the environment (a FastAPI dependency)."""
+def settings_from_env() -> Settings:
+    """The settings read once from the environment."""
     return Settings()
+
+
+async def get_settings() -> Settings:
+    """The settings, as the FastAPI dependency that tests override.
+
+    A coroutine so FastAPI calls it in the event loop: a plain function would cost every
+    request a round trip through the thread pool.
+    """
+    return settings_from_env()
+
+
+SettingsDep = Annotated[Settings, Depends(get_settings)]

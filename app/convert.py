@@ -15,12 +15,12 @@ from contextlib import contextmanager
 from app.config import Settings
 from app.costs import Cost, check_budget, layer_cost, resolve_cost
 from app.encoding import FloatArray, decode_compact, decode_nested
-from app.layer_cache import LAYERS, LayerCache
+from app.layer_cache import LAYERS, LayerCache, resolved
 from app.schemas import ArrayIn, CompactArray, FillSpec, LayerSpec
 from app.sources import named_arrays
 from engine.edits import Edit
 from engine.errors import LayerError
-from engine.geometry import Geometry, GeometryError, LayerShape, Padding, resolve
+from engine.geometry import Geometry, GeometryError, LayerShape, Padding
 from engine.layer import Layer, build_layer
 from engine.tensors import (
     BIAS_INTEGERS,
@@ -135,7 +135,7 @@ def geometry(spec: LayerSpec, settings: Settings) -> Geometry:
     """The spec's geometry after the side limits (raises :class:`GeometryError` on a misfit)."""
     shape = layer_shape(spec, settings)
     check_budget(resolve_cost(shape), settings)
-    return resolve(shape)
+    return resolved(shape)
 
 
 def build(

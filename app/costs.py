@@ -20,6 +20,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from app.config import Settings
+from app.routing import check_inline
 from app.schemas import ArrayIn, CompactArray, LayerSpec
 from engine.errors import LayerError
 from engine.geometry import Geometry, LayerShape, axis_output
@@ -422,6 +423,7 @@ def check_budget(items: list[Item], settings: Settings, at: str | None = None) -
             f'"Costs"), over this server\'s work budget of {settings.max_work:,} '
             "(CONVSCOPE_MAX_WORK)",
         )
+    check_inline(work)  # too much for the event loop: the handler moves to the thread pool
 
 
 def check_steps(count: int, settings: Settings) -> None:

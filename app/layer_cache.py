@@ -1,12 +1,32 @@
-"""Recently built layers, reused across requests for the same fill-only spec."""
+"""Recently built layers, reused across requests for the same fill-only spec, and recently
+resolved geometries."""
 
 from __future__ import annotations
 
 import threading
 from collections import OrderedDict
+from functools import lru_cache
 
 from app.schemas import LayerSpec
+from engine.geometry import Geometry, LayerShape, resolve
 from engine.layer import Layer
+
+
+@lru_cache(maxsize=1024)
+def resolved(shape: LayerShape) -> Geometry:
+    """:func:`engine.geometry.resolve`, remembered per shape.
+
+    A page asks about the same layer request after request, and resolving walks both axes
+    for unseen cells; a :class:`Geometry` is frozen, so one can serve every request. A misfit
+    raises as ``resolve`` does, every time (exceptions are not remembered).
+
+    Examples
+    --------
+    >>> shape = LayerShape.square(5, 3, 2, 3, stride=2, padding=1)
+    >>> resolved(shape) is resolved(shape), resolved(shape).output_shape
+    (True, (3, 3, 2))
+    """
+    return resolve(shape)
 
 
 class LayerCache:

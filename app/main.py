@@ -15,7 +15,7 @@ from fastapi.staticfiles import StaticFiles
 
 from app import engine_threads, errors, images, security
 from app.cli import package_version
-from app.config import Settings, get_settings
+from app.config import Settings, settings_from_env
 from app.routers import api, docs, pages
 from app.routers import images as images_router
 
@@ -31,7 +31,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     >>> create_app(Settings(max_body_bytes=1024)).title
     'ConvScope'
     """
-    settings = settings or get_settings()
+    settings = settings or settings_from_env()
     app = FastAPI(
         title="ConvScope",
         summary="The convolutional layer of the CS231n notes, computed and explained.",

@@ -8,20 +8,19 @@ straight to orjson; engine refusals rise as :class:`engine.errors.LayerError` an
 
 from __future__ import annotations
 
-from collections.abc import Callable, Coroutine
 from typing import Annotated, Any
 
 import numpy as np
-from fastapi import APIRouter, Depends, Query, Request
-from fastapi.routing import APIRoute
+from fastapi import APIRouter, Query, Request
 from starlette.responses import Response
 
 from app import answers, convert, costs
 from app.cli import package_version
-from app.config import Settings, get_settings
+from app.config import SettingsDep
 from app.encoding import Encoding, OrjsonResponse, dumps, encode
 from app.engine_threads import engine_workers
 from app.errors import Refusal
+from app.routing import OrjsonRoute
 from app.schemas import (
     BackwardRequest,
     BackwardResult,
@@ -41,62 +40,6 @@ from engine.backward import backward as backward_pass
 from engine.geometry import Geometry
 from engine.presets import PRESETS
 
-
-class OrjsonRequest(Request):
-    """A request whose JSON body orjson parses: it refuses NaN/Infinity literals and
-    nesting deeper than 1024 levels with a ``JSONDecodeError`` (FastAPI answers 422),
-    where the stdlib parser accepts NaN and hits RecursionError (a 400 or worse)."""
-
-    async def json(self) -> Any:
-        if not hasattr(self, "_json"):
-            import orjson
-
-            self._json = orjson.loads(await self.body())
-        return self._json
-
-
-def refuse_non_json(content_type: str | None) -> None:
-    """415 for a body sent without a content type or as anything but JSON
-    (``application/json`` or ``*/*+json``), saying what to send.
-
-    Without this FastAPI would hand the raw bytes to the schema and answer a puzzling 422
-    ("should be a valid dictionary"); docs/design.md promises the 415.
-
-    Examples
-    --------
-    >>> refuse_non_json("application/json; charset=utf-8")
-    >>> try:
-    ...     refuse_non_json(None)
-    ... except Refusal as refusal:
-    ...     print(refusal.status_code, refusal.loc, refusal.type)
-    415 ['header', 'content-type'] unsupported_media_type
-    """
-    media = (content_type or "").split(";", 1)[0].strip().lower()
-    main, _, sub = media.partition("/")
-    if main == "application" and (sub == "json" or sub.endswith("+json")):
-        return
-    said = f"is sent as {media!r}" if media else "has no Content-Type"
-    raise Refusal(415, ["header", "content-type"], f"the body {said}; this endpoint reads "
-                  "JSON: send the header Content-Type: application/json",
-                  "unsupported_media_type")
-
-
-class OrjsonRoute(APIRoute):
-    """Routes that read their bodies with :class:`OrjsonRequest`, once the content type says
-    JSON; routes without a body are served as FastAPI builds them."""
-
-    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
-        handler = super().get_route_handler()
-        if self.body_field is None:
-            return handler
-
-        async def with_orjson(request: Request) -> Response:
-            refuse_non_json(request.headers.get("content-type"))
-            return await handler(OrjsonRequest(request.scope, request.receive))
-
-        return with_orjson
-
-
 # Every refusal a body-reading route may answer, declared so the OpenAPI schema (and the
 # clients generated from it) know the error shape; 422 is FastAPI's own, restated in ours.
 REFUSALS: dict[int | str, dict[str, Any]] = {
@@ -111,7 +54,6 @@ NOT_FOUND: dict[int | str, dict[str, Any]] = {
 
 router = APIRouter(prefix="/api", tags=["api"], route_class=OrjsonRoute)
 
-SettingsDep = Annotated[Settings, Depends(get_settings)]
 EncodingQuery = Annotated[
     Encoding, Query(description="json: nested lists; compact: base64 float32 (smaller, faster)")
 ]

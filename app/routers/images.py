@@ -11,12 +11,12 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Query, Request
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
 from app import costs, images
-from app.config import Settings, get_settings
+from app.config import Settings, SettingsDep
 from app.encoding import Encoding, OrjsonResponse, encode
 from app.errors import Refusal
 from app.schemas import ErrorResult, FilterBankResult, ImageResult, SampleImageResult
@@ -24,7 +24,6 @@ from engine.filterbanks import BANKS, FilterBank
 
 router = APIRouter(prefix="/api", tags=["images"])
 
-SettingsDep = Annotated[Settings, Depends(get_settings)]
 ScaleQuery = Annotated[
     images.Scale, Query(description="unit: values in [0, 1]; byte: 0..255")
 ]

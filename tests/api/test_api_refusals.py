@@ -15,6 +15,7 @@ from fastapi.testclient import TestClient
 
 import app.answers as app_answers
 import app.convert as app_convert
+import app.layer_cache as app_layer_cache
 from app.config import Settings
 from app.main import create_app
 
@@ -250,8 +251,8 @@ def engine_untouched(monkeypatch: pytest.MonkeyPatch) -> None:
     A refusal that reaches the engine has already started the work the limits exist to stop.
     """
 
-    monkeypatch.setattr(app_convert, "resolve", _engine_called)
-    monkeypatch.setattr(app_answers, "resolve", _engine_called)  # the geometry answer's
+    monkeypatch.setattr(app_layer_cache, "resolve", _engine_called)  # convert's and answers'
+    monkeypatch.setattr(app_answers, "resolve", _engine_called)  # the misfit answer's
     monkeypatch.setattr(app_convert, "build_layer", _engine_called)
 
 

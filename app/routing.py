@@ -1,0 +1,138 @@
+"""How the API's routes run: JSON bodies read by orjson after the Content-Type rule, and each
+handler's work placed by its price, on the event loop or in the thread pool.
+
+A thread-pool round trip costs more CPU than a whole cheap request (an AlexNet single step,
+the demo's forward pass), so the API's plain-function handlers run on the event loop first.
+Every handler prices its work before doing any (:func:`app.costs.check_budget`), and that
+check calls :func:`check_inline`: work priced over :data:`INLINE_WORK` stops the handler with
+:class:`Offload`, and it starts again in the thread pool, where nothing stops it. Nothing
+has been built by then, so the second start repeats only the reading of the spec.
+"""
+
+from __future__ import annotations
+
+import functools
+import inspect
+from collections.abc import Callable, Coroutine
+from contextvars import ContextVar
+from typing import Any, ParamSpec, TypeVar
+
+import orjson
+from fastapi import Request
+from fastapi.routing import APIRoute
+from starlette.concurrency import run_in_threadpool
+from starlette.responses import Response
+
+from app.errors import Refusal
+
+# The longest a request may hold the event loop, in the cost model's work units (roughly
+# nanoseconds, app/costs.py): other requests wait that long at most.
+INLINE_WORK = 2_000_000
+
+_on_event_loop: ContextVar[bool] = ContextVar("on_event_loop", default=False)
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+class Offload(Exception):
+    """The handler's priced work is too much for the event loop: run it in the thread pool."""
+
+
+def check_inline(work: int) -> None:
+    """Stop a handler running on the event loop whose priced ``work`` is over
+    :data:`INLINE_WORK` (elsewhere, and in direct calls, it does nothing).
+
+    Examples
+    --------
+    >>> check_inline(10 * INLINE_WORK)  # not on the event loop: nothing to do
+    """
+    if work > INLINE_WORK and _on_event_loop.get():
+        raise Offload
+
+
+def priced(endpoint: Callable[P, R]) -> Callable[P, Coroutine[Any, Any, R]]:
+    """``endpoint`` (a plain function) as a coroutine that runs it on the event loop, or in
+    the thread pool once its price says it is too much work for the loop.
+
+    Examples
+    --------
+    >>> import asyncio
+    >>> def heavy() -> str:
+    ...     check_inline(INLINE_WORK + 1)
+    ...     return "ran in the thread pool"
+    >>> asyncio.run(priced(heavy)())
+    'ran in the thread pool'
+    """
+
+    @functools.wraps(endpoint)
+    async def run(*args: P.args, **kwargs: P.kwargs) -> R:
+        token = _on_event_loop.set(True)
+        try:
+            return endpoint(*args, **kwargs)
+        except Offload:
+            pass
+        finally:
+            _on_event_loop.reset(token)
+        return await run_in_threadpool(endpoint, *args, **kwargs)
+
+    return run
+
+
+class OrjsonRequest(Request):
+    """A request whose JSON body orjson parses: it refuses NaN/Infinity literals and
+    nesting deeper than 1024 levels with a ``JSONDecodeError`` (FastAPI answers 422),
+    where the stdlib parser accepts NaN and hits RecursionError (a 400 or worse)."""
+
+    async def json(self) -> Any:
+        if not hasattr(self, "_json"):
+            self._json = orjson.loads(await self.body())
+        return self._json
+
+
+def refuse_non_json(content_type: str | None) -> None:
+    """415 for a body sent without a content type or as anything but JSON
+    (``application/json`` or ``*/*+json``), saying what to send.
+
+    Without this FastAPI would hand the raw bytes to the schema and answer a puzzling 422
+    ("should be a valid dictionary"); docs/design.md promises the 415.
+
+    Examples
+    --------
+    >>> refuse_non_json("application/json; charset=utf-8")
+    >>> try:
+    ...     refuse_non_json(None)
+    ... except Refusal as refusal:
+    ...     print(refusal.status_code, refusal.loc, refusal.type)
+    415 ['header', 'content-type'] unsupported_media_type
+    """
+    media = (content_type or "").split(";", 1)[0].strip().lower()
+    main, _, sub = media.partition("/")
+    if main == "application" and (sub == "json" or sub.endswith("+json")):
+        return
+    said = f"is sent as {media!r}" if media else "has no Content-Type"
+    raise Refusal(415, ["header", "content-type"], f"the body {said}; this endpoint reads "
+                  "JSON: send the header Content-Type: application/json",
+                  "unsupported_media_type")
+
+
+class OrjsonRoute(APIRoute):
+    """The API's routes: plain-function handlers placed by :func:`priced`, bodies read with
+    :class:`OrjsonRequest` once the content type says JSON; routes without a body are served
+    as FastAPI builds them."""
+
+    def __init__(self, path: str, endpoint: Callable[..., Any], **kwargs: Any) -> None:
+        if not inspect.iscoroutinefunction(endpoint):
+            endpoint = priced(endpoint)
+        super().__init__(path, endpoint, **kwargs)
+
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        handler = super().get_route_handler()
+        if self.body_field is None:
+            return handler
+
+        async def with_orjson(request: Request) -> Response:
+            refuse_non_json(request.headers.get("content-type"))
+            return await handler(OrjsonRequest(request.scope, request.receive))
+
+        return with_orjson

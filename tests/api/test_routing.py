@@ -1,0 +1,64 @@
+"""Where the API's handlers run (app/routing.py): cheap work on the event loop, work priced
+over INLINE_WORK in the thread pool, and the same answer either way."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import pytest
+from api_helpers import ALEXNET, square
+from fastapi.testclient import TestClient
+
+from app import routing
+from engine import conv
+
+
+def _on_event_loop() -> bool:
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return False
+    return True
+
+
+@pytest.fixture
+def forward_places(monkeypatch: pytest.MonkeyPatch) -> list[bool]:
+    """Whether each conv.forward call of a request ran on the event loop."""
+    places: list[bool] = []
+    real = conv.forward
+
+    def recording(*args: Any, **kwargs: Any) -> Any:
+        places.append(_on_event_loop())
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(conv, "forward", recording)
+    return places
+
+
+def test_a_cheap_forward_runs_on_the_event_loop(
+    client: TestClient, forward_places: list[bool]
+) -> None:
+    response = client.post("/api/forward", json=square(5, 3, 2, 3, stride=2, padding=1))
+    assert response.status_code == 200
+    assert forward_places == [True]
+
+
+def test_a_forward_priced_over_the_inline_limit_runs_in_the_thread_pool(
+    client: TestClient, forward_places: list[bool]
+) -> None:
+    response = client.post("/api/forward?encoding=compact", json=ALEXNET)
+    assert response.status_code == 200
+    assert response.json()["output"]["shape"] == [55, 55, 96]
+    assert forward_places == [False]  # stopped before the engine ran, then run once, off-loop
+
+
+def test_the_inline_limit_decides_and_the_answer_is_the_same(
+    client: TestClient, forward_places: list[bool], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    spec = square(7, 2, 3, 3, padding=1)
+    inline = client.post("/api/forward", json=spec).json()
+    monkeypatch.setattr(routing, "INLINE_WORK", 0)  # everything is too much for the loop now
+    offloaded = client.post("/api/forward", json=spec).json()
+    assert forward_places == [True, False]
+    assert offloaded == inline
