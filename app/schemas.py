@@ -90,7 +90,7 @@ def _known(kind: str, names: tuple[str, ...]) -> AfterValidator:
     def check(name: str) -> str:
         if name not in names:
             raise PydanticCustomError(
-                f"unknown_{kind.replace(' ', '_')}", "no {kind} '{name}'; known: {known}",
+                "unknown_name", "no {kind} '{name}'; known: {known}",
                 {"kind": kind, "name": name, "known": ", ".join(names)},
             )
         return name

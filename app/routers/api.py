@@ -80,7 +80,7 @@ def preset(name: str) -> PresetResult:
     """One preset by name; 404 lists the known names."""
     if name not in PRESETS:
         raise Refusal(404, ["path", "name"], f"no preset {name!r}; known presets: "
-                      f"{', '.join(PRESETS)}", "not_found")
+                      f"{', '.join(PRESETS)}", "unknown_name")
     return answers.preset_result(PRESETS[name])
 
 

@@ -108,7 +108,7 @@ def sample(
     side = _side(max_side, settings)
     if name not in images.SAMPLES:
         raise Refusal(404, ["path", "name"], f"no sample image {name!r}; known: "
-                      f"{', '.join(images.SAMPLES)}", "not_found")
+                      f"{', '.join(images.SAMPLES)}", "unknown_name")
     return _answer(images.sample(name, side), name, scale, encoding)
 
 
@@ -148,5 +148,5 @@ def filter_bank(name: str) -> FilterBankResult:
     """One filter bank; its ``values`` and ``bias`` drop into a layer spec's ``filters``."""
     if name not in BANKS:
         raise Refusal(404, ["path", "name"], f"no filter bank {name!r}; known: "
-                      f"{', '.join(BANKS)}", "not_found")
+                      f"{', '.join(BANKS)}", "unknown_name")
     return _bank(BANKS[name])
