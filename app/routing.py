@@ -25,9 +25,11 @@ from starlette.responses import Response
 
 from app.errors import Refusal
 
-# The longest a request may hold the event loop, in the cost model's work units (roughly
-# nanoseconds, app/costs.py): other requests wait that long at most.
-INLINE_WORK = 2_000_000
+# The most work a request may do on the event loop, in the cost model's units: five times
+# its fixed cost of a request (app.costs.REQUEST: routing, validation, the answer's envelope),
+# so a thread-pool round trip would be a large share of any request under it, and the loop is
+# never held long (the heavy requests, an AlexNet forward say, are priced far above it).
+INLINE_WORK = 200_000_000
 
 _on_event_loop: ContextVar[bool] = ContextVar("on_event_loop", default=False)
 

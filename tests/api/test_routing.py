@@ -11,7 +11,7 @@ from api_helpers import ALEXNET, square
 from fastapi.testclient import TestClient
 
 from app import routing
-from engine import conv
+from engine import conv, trace
 
 
 def _on_event_loop() -> bool:
@@ -51,6 +51,25 @@ def test_a_forward_priced_over_the_inline_limit_runs_in_the_thread_pool(
     assert response.status_code == 200
     assert response.json()["output"]["shape"] == [55, 55, 96]
     assert forward_places == [False]  # stopped before the engine ran, then run once, off-loop
+
+
+def test_an_alexnet_single_step_runs_on_the_event_loop(
+    client: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The page's most frequent request: a round trip through the thread pool would cost more
+    # than the step itself.
+    places: list[bool] = []
+    real = trace.steps
+
+    def recording(*args: Any, **kwargs: Any) -> Any:
+        places.append(_on_event_loop())
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(trace, "steps", recording)
+    response = client.post("/api/steps", json={"layer": ALEXNET, "position": [54, 54, 95]})
+    assert response.status_code == 200, response.text
+    assert response.json()["steps"][0]["t"] == 55 * 55 * 96 - 1  # the last neuron
+    assert places == [True]
 
 
 def test_the_inline_limit_decides_and_the_answer_is_the_same(
