@@ -223,3 +223,17 @@ def test_weights_typed_in_the_bank_box_become_edits_over_the_bank(
     expect(box).to_have_value(json.dumps(typed, separators=(",", ":")))
     page.get_by_role("button", name="Reset to the bank").click()
     expect(page.locator("#edits-list")).to_have_text("")
+
+
+def test_setting_a_size_the_bank_decides_lets_go_of_the_bank_but_keeps_the_image(
+    page: Page,
+) -> None:
+    page.goto("/?preset=img.vertical-edge.sobel")
+    expect(page.locator("#output-shape")).to_have_text("62x62x2", timeout=30_000)
+    page.get_by_label("Filters K").fill("3")
+    page.get_by_label("Filters K").press("Enter")
+    expect(page.locator("#output-shape")).to_have_text("62x62x3", timeout=30_000)
+    expect(page.get_by_label("Filter bank", exact=True)).to_have_value("")
+    expect(page.get_by_label("Sample image", exact=True)).to_have_value("vertical-edge")
+    assert "bank=&" in page.url and "image=vertical-edge" in page.url
+    expect(page.get_by_role("img", name="filter 2 activation map after ReLU")).to_be_visible()
