@@ -20,6 +20,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from app.config import Settings
+from app.encoding import Encoding
 from app.routing import check_inline
 from app.schemas import ArrayIn, CompactArray, LayerSpec
 from engine.errors import LayerError
@@ -66,9 +67,6 @@ PNG_PIXEL = 300
 JPEG_PIXEL = 15
 # A request's fixed cost: routing, validation, middleware, the answer's envelope.
 REQUEST = 40_000_000
-
-Encoding = str  # "json" | "compact"
-
 
 @dataclass(frozen=True)
 class Item:
