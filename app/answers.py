@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
 from typing import Any
 
 from app.config import Settings
-from app.convert import layer_shape
-from app.costs import check_budget, resolve_cost
+from app.convert import read, resolve_priced
 from app.encoding import Encoding, FloatArray, encode
-from app.layer_cache import resolved
 from app.schemas import (
     AxisResult,
     CountsResult,
@@ -25,7 +22,7 @@ from app.schemas import (
     SuggestionResult,
 )
 from engine.backward import step_weight_gradients
-from engine.geometry import AxisGeometry, Geometry, GeometryError, Suggestions, resolve, suggest
+from engine.geometry import AxisGeometry, Geometry, GeometryError, LayerShape, Suggestions, suggest
 from engine.layer import Layer
 from engine.presets import Preset
 from engine.tensors import Fill
@@ -51,33 +48,22 @@ def _suggestions(found: Suggestions) -> tuple[list[SuggestionResult], list[str]]
     return changes, list(found.notes)
 
 
-def geometry_result(spec: LayerSpec, settings: Settings) -> GeometryResult:
-    """The geometry answer; a misfit is described (``valid: false``) rather than raised."""
-    shape = layer_shape(spec, settings)
-    check_budget(resolve_cost(shape), settings)
-    try:
-        g = resolved(shape)
-    except GeometryError as error:
-        # Show each axis's arithmetic anyway: resolving with fit="floor" only skips the
-        # refusal, the formula's exact value per axis is the same.
-        try:
-            floored: Geometry | None = resolve(replace(shape, fit="floor"))
-        except GeometryError:
-            floored = None
-        changes, notes = _suggestions(error.suggestions)
-        axes: dict[str, Any] = {"height": None, "width": None}
-        if floored is not None:
-            axes = {
-                name: _axis_result(ax if ax.fits else replace(ax, output=0, extra_padding=0,
-                                                                 unseen=()))
-                for name, ax in (("height", floored.height), ("width", floored.width))
-            }
-        return GeometryResult(
-            valid=False, error=LayerErrorResult(field=error.field, message=error.reason),
-            fits=False, output_shape=None, padded_shape=None, padding=None, steps=0,
-            suggestions=changes, notes=notes, counts=None, **axes,
-        )
-    c = g.counts
+def _counts(shape: LayerShape, g: Geometry | None) -> CountsResult:
+    """The counts; those that need the output size are null when the layer does not fit."""
+    c = None if g is None else g.counts
+    return CountsResult(
+        neurons=None if c is None else c.neurons,
+        weights_per_neuron=shape.weights_per_neuron,
+        weights_shared=shape.weights_shared,
+        parameters_shared=shape.parameters_shared,
+        parameters_local=None if c is None else c.parameters_local,
+        multiply_adds=None if c is None else c.multiply_adds,
+    )
+
+
+def geometry_answer(g: Geometry) -> GeometryResult:
+    """The geometry answer of a layer that resolved (under its fit policy)."""
+    shape = g.shape
     fits = g.height.fits and g.width.fits
     # fit="pad"/"floor" made it work; still say which exact fits are near.
     changes, notes = ([], []) if fits else _suggestions(suggest(shape))
@@ -87,13 +73,34 @@ def geometry_result(spec: LayerSpec, settings: Settings) -> GeometryResult:
         output_shape=list(g.output_shape), padded_shape=list(g.padded_shape),
         padding=g.padding.as_list(), steps=g.steps,
         height=_axis_result(g.height), width=_axis_result(g.width),
-        suggestions=changes, notes=notes,
-        counts=CountsResult(
-            neurons=c.neurons, weights_per_neuron=c.weights_per_neuron,
-            weights_shared=c.weights_shared, parameters_shared=c.parameters_shared,
-            parameters_local=c.parameters_local, multiply_adds=c.multiply_adds,
-        ),
+        suggestions=changes, notes=notes, counts=_counts(shape, g),
     )
+
+
+def misfit_answer(shape: LayerShape, error: GeometryError) -> GeometryResult:
+    """The geometry answer of a layer that does not fit: each axis's arithmetic from the
+    refusal itself (nothing is resolved again), what would fit, and the counts that do not
+    depend on the output size."""
+    changes, notes = _suggestions(error.suggestions)
+    axes = error.axes
+    return GeometryResult(
+        valid=False,
+        error=LayerErrorResult(field=error.field, message=error.reason, fields=list(error.fields)),
+        fits=False, output_shape=None, padded_shape=None, padding=None, steps=0,
+        height=None if axes is None else _axis_result(axes[0]),
+        width=None if axes is None else _axis_result(axes[1]),
+        suggestions=changes, notes=notes, counts=_counts(shape, None),
+    )
+
+
+def geometry_result(spec: LayerSpec, settings: Settings) -> GeometryResult:
+    """The geometry answer; a misfit is described (``valid: false``) rather than raised."""
+    shape = read(spec, settings).shape
+    try:
+        g = resolve_priced(shape, settings)
+    except GeometryError as error:
+        return misfit_answer(shape, error)
+    return geometry_answer(g)
 
 
 # ----------------------------------------------------------------------------- presets

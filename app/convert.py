@@ -9,8 +9,10 @@ nothing.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 
 from app.config import Settings
 from app.costs import Cost, check_budget, layer_cost, resolve_cost
@@ -31,7 +33,10 @@ from engine.tensors import (
     fill,
 )
 
-# The upstream gradient's default: small signed integers, so dW is checkable by hand.
+# The upstream gradient's fills: ``{}`` is ones (dL/dV = 1, the loss being the sum of the
+# outputs: what a reader expects, and every gradient is then a plain count or sum); a fill
+# that names only its kind (``integers``, ``uniform``) draws from -1..1.
+UPSTREAM_DEFAULT = Fill("ones")
 UPSTREAM_INTEGERS = Fill("integers", low=-1, high=1)
 
 
@@ -51,20 +56,118 @@ def within(prefix: str | None) -> Iterator[None]:
     try:
         yield
     except GeometryError as error:
-        raise GeometryError(f"{prefix}.{error.field}", error.reason, error.suggestions) from None
+        raise error.moved(prefix) from None
     except LayerError as error:
         raise LayerError(f"{prefix}.{error.field}", error.reason) from None
 
 
-# ----------------------------------------------------------------------------- limits
+# ----------------------------------------------------------------------------- arrays
+
+
+def array_in(values: ArrayIn | None, field: str) -> FloatArray | None:
+    """Request values (nested lists or compact) as a float64 array, or None for a fill."""
+    if values is None:
+        return None
+    if isinstance(values, CompactArray):
+        return decode_compact(values.dtype, values.shape, values.data, field)
+    return decode_nested(values, field)
+
+
+def fill_of(spec: FillSpec | None, default: Fill, field: str = "fill") -> Fill:
+    """A request fill on top of its role's default (so ``low``/``high`` may be left out).
+
+    The bounds are checked once merged: ``{"low": 5}`` on a role whose default ``high`` is 2
+    is refused here, naming ``field`` (the fill's path in the spec).
+    """
+    if spec is None:
+        return default
+    low = default.low if spec.low is None else spec.low
+    high = default.high if spec.high is None else spec.high
+    made = Fill(spec.kind, spec.seed, low, high, spec.mean, spec.std)
+    if spec.kind in ("integers", "uniform") and low > high:
+        named = "low" if spec.low is not None else "high"
+        raise LayerError(f"{field}.{named}", f"low {low:g} is above high {high:g} (a bound "
+                         f"left out is the default, {default.low:g}..{default.high:g}): give "
+                         "low <= high")
+    if spec.kind == "integers" and math.ceil(low) > math.floor(high):
+        raise LayerError(f"{field}.low", f"no whole number lies in [{low:g}, {high:g}]: an "
+                         "integers fill needs one")
+    return made
+
+
+@dataclass(frozen=True)
+class Arrays:
+    """A spec's explicit arrays, decoded once (None where a fill makes them)."""
+
+    x: FloatArray | None
+    weights: FloatArray | None
+    bias: FloatArray | None
+
+    @classmethod
+    def of(cls, spec: LayerSpec) -> Arrays:
+        return cls(
+            array_in(spec.input.values, "input.values"),
+            array_in(spec.filters.values, "filters.values"),
+            array_in(spec.filters.bias, "filters.bias"),
+        )
+
+
+# ----------------------------------------------------------------------------- sizes
 
 
 def _pair(value: int | list[int]) -> tuple[int, int]:
     return (value, value) if isinstance(value, int) else (value[0], value[1])
 
 
-def layer_shape(spec: LayerSpec, settings: Settings) -> LayerShape:
-    """The spec's hyperparameters, each checked against the server's limits.
+def _input_shape(spec: LayerSpec, arrays: Arrays) -> tuple[int, int, int]:
+    """``input.shape``, or the shape of ``input.values`` when only they are given."""
+    given = spec.input.shape
+    x = arrays.x
+    if x is not None and x.ndim != 3:
+        raise LayerError("input.values", f"values have {x.ndim} dimensions "
+                         f"(shape {list(x.shape)}); the input is (H, W, D): give 3")
+    if given is None:
+        if x is None:
+            raise LayerError("input.shape", "no input size: give input.shape [H, W, D] "
+                             "or input.values (the shape is then read from them)")
+        h, w, d = x.shape
+        return int(h), int(w), int(d)
+    if x is not None and list(x.shape) != given:
+        raise LayerError("input.values", f"values have shape {list(x.shape)} but input.shape "
+                         f"is {given}: leave input.shape out, or make them agree")
+    return given[0], given[1], given[2]
+
+
+def _filter_sizes(spec: LayerSpec, arrays: Arrays) -> tuple[int, int, int]:
+    """(K, Fh, Fw) from ``filters.count``/``size``, or from ``filters.values`` where left out."""
+    f = spec.filters
+    w = arrays.weights
+    if w is None:
+        if f.count is None or f.size is None:
+            field = "filters.count" if f.count is None else "filters.size"
+            raise LayerError(field, f"no {field}: give it, or filters.values (the sizes are "
+                             "then read from the values' shape)")
+        return (f.count, *_pair(f.size))
+    dims = 4 if spec.connectivity == "shared" else 6
+    if w.ndim != dims:
+        layout = "(K, Fh, Fw, D)" if dims == 4 else "(H2, W2, K, Fh, Fw, D)"
+        raise LayerError("filters.values", f"values have {w.ndim} dimensions (shape "
+                         f"{list(w.shape)}); {spec.connectivity} filters are {layout}")
+    held = int(w.shape[-4]), int(w.shape[-3]), int(w.shape[-2])
+    if f.count is not None and f.count != held[0]:
+        raise LayerError("filters.values", f"values hold {held[0]} filters (shape "
+                         f"{list(w.shape)}) but filters.count is {f.count}: leave "
+                         "filters.count out, or make them agree")
+    if f.size is not None and _pair(f.size) != held[1:]:
+        raise LayerError("filters.values", f"values hold {held[1]}x{held[2]} filters (shape "
+                         f"{list(w.shape)}) but filters.size is {f.size}: leave filters.size "
+                         "out, or make them agree")
+    return held
+
+
+def layer_shape(spec: LayerSpec, settings: Settings, arrays: Arrays | None = None) -> LayerShape:
+    """The spec's hyperparameters, each checked against the server's limits; sizes left out
+    are read from the values given (``arrays``, decoded once by the caller).
 
     Examples
     --------
@@ -73,8 +176,9 @@ def layer_shape(spec: LayerSpec, settings: Settings) -> LayerShape:
     >>> layer_shape(spec, Settings()).filter_width
     3
     """
-    h, w, d = spec.input.shape
-    fh, fw = _pair(spec.filters.size)
+    arrays = arrays or Arrays.of(spec)
+    h, w, d = _input_shape(spec, arrays)
+    count, fh, fw = _filter_sizes(spec, arrays)
     sh, sw = _pair(spec.stride)
     dh, dw = _pair(spec.dilation)
     padding = Padding.of(spec.padding)
@@ -83,7 +187,7 @@ def layer_shape(spec: LayerSpec, settings: Settings) -> LayerShape:
         ("input.shape", "height", h, side, "MAX_SIDE"),
         ("input.shape", "width", w, side, "MAX_SIDE"),
         ("input.shape", "depth", d, settings.max_depth, "MAX_DEPTH"),
-        ("filters.count", "the number of filters", spec.filters.count, settings.max_filters,
+        ("filters.count", "the number of filters", count, settings.max_filters,
          "MAX_FILTERS"),
         ("filters.size", "the filter height", fh, side, "MAX_SIDE"),
         ("filters.size", "the filter width", fw, side, "MAX_SIDE"),
@@ -104,38 +208,61 @@ def layer_shape(spec: LayerSpec, settings: Settings) -> LayerShape:
                 field, f"{what} is {value:,}, over this server's limit of {limit:,} "
                 f"(CONVSCOPE_{env})",
             )
-    return LayerShape(h, w, d, spec.filters.count, fh, fw, sh, sw, padding, dh, dw, spec.fit)
+    return LayerShape(h, w, d, count, fh, fw, sh, sw, padding, dh, dw, spec.fit)
 
 
-# ----------------------------------------------------------------------------- arrays
+# ----------------------------------------------------------------------------- one pass
 
 
-def array_in(values: ArrayIn | None, field: str) -> FloatArray | None:
-    """Request values (nested lists or compact) as a float64 array, or None for a fill."""
-    if values is None:
-        return None
-    if isinstance(values, CompactArray):
-        return decode_compact(values.dtype, values.shape, values.data, field)
-    return decode_nested(values, field)
+@dataclass(frozen=True)
+class Read:
+    """A layer spec read once: its sizes, its explicit arrays decoded, its fills."""
+
+    shape: LayerShape
+    arrays: Arrays
+    input_fill: Fill
+    weight_fill: Fill
+    bias_fill: Fill
 
 
-def fill_of(spec: FillSpec | None, default: Fill) -> Fill:
-    """A request fill on top of its role's default (so ``low``/``high`` may be left out)."""
-    if spec is None:
-        return default
-    low = default.low if spec.low is None else spec.low
-    high = default.high if spec.high is None else spec.high
-    return Fill(spec.kind, spec.seed, low, high, spec.mean, spec.std)
+def read(spec: LayerSpec, settings: Settings) -> Read:
+    """Decode the spec's arrays, read its sizes (limits checked) and its fills; nothing is
+    resolved or made yet."""
+    arrays = Arrays.of(spec)
+    return Read(
+        layer_shape(spec, settings, arrays),
+        arrays,
+        fill_of(spec.input.fill, INPUT_INTEGERS, "input.fill"),
+        fill_of(spec.filters.fill, WEIGHT_INTEGERS, "filters.fill"),
+        fill_of(spec.filters.bias_fill, BIAS_INTEGERS, "filters.bias_fill"),
+    )
 
 
-# ----------------------------------------------------------------------------- layers
+def _sized(spec: LayerSpec, shape: LayerShape) -> LayerSpec:
+    """``spec`` with the sizes it left out (read from its values) written in, for the code
+    that checks named arrays against the spec's sizes."""
+    f = spec.filters
+    if spec.input.shape is not None and f.count is not None and f.size is not None:
+        return spec
+    return spec.model_copy(update={
+        "input": spec.input.model_copy(update={"shape": [shape.height, shape.width, shape.depth]}),
+        "filters": spec.filters.model_copy(update={
+            "count": shape.filters, "size": [shape.filter_height, shape.filter_width],
+        }),
+    })
+
+
+def resolve_priced(shape: LayerShape, settings: Settings) -> Geometry:
+    """The geometry, once resolving it is known to be within the budget (the unseen-cell
+    walk is priced by :func:`app.costs.resolve_cost`). Raises :class:`GeometryError`."""
+    check_budget(resolve_cost(shape), settings)
+    return resolved(shape)
 
 
 def geometry(spec: LayerSpec, settings: Settings) -> Geometry:
-    """The spec's geometry after the side limits (raises :class:`GeometryError` on a misfit)."""
-    shape = layer_shape(spec, settings)
-    check_budget(resolve_cost(shape), settings)
-    return resolved(shape)
+    """The spec's geometry alone (read, limits, priced resolution), for tools and tests that
+    want the figures without a layer. Raises :class:`GeometryError` on a misfit."""
+    return resolve_priced(read(spec, settings).shape, settings)
 
 
 def build(
@@ -143,48 +270,54 @@ def build(
 ) -> Layer:
     """A layer ready to compute, once its cost under ``cost`` is within the budget.
 
-    ``at`` is where the spec sits in the request body, so errors name the full path. Layers
-    made only from fills come from :data:`LAYERS` when built recently.
+    One pass: the spec is read once, its geometry resolved once and priced, and the arrays
+    are made on that geometry (``layer.geometry`` is the one answers report). ``at`` is
+    where the spec sits in the request body, so errors name the full path. Layers made only
+    from fills come from :data:`LAYERS` when built recently.
     """
     with within(at):
-        g = geometry(spec, settings)
+        found = read(spec, settings)
+        g = resolve_priced(found.shape, settings)
     check_budget(cost(g, spec), settings, at)
     key = LayerCache.key(spec)
     cached = LAYERS.get(key) if key is not None else None
     if cached is not None:
         return cached
     with within(at):
-        layer = _build(spec, settings)
+        # Named arrays (a sample image, a filter bank) are decoded only now, past the budget.
+        named = named_arrays(_sized(spec, found.shape), settings)
+        given = found.arrays
+        layer = build_layer(
+            g,
+            x=given.x if named.x is None else named.x,
+            weights=given.weights if named.weights is None else named.weights,
+            bias=given.bias if named.bias is None else named.bias,
+            input_fill=found.input_fill,
+            weight_fill=found.weight_fill,
+            bias_fill=found.bias_fill,
+            connectivity=spec.connectivity,
+            activation=spec.activation,
+            edits=[Edit(e.array, tuple(e.index), e.value) for e in spec.edits],
+        )
     if key is not None:
         LAYERS.put(key, layer)
     return layer
 
 
-def _build(spec: LayerSpec, settings: Settings) -> Layer:
-    named = named_arrays(spec, settings)
-    return build_layer(
-        layer_shape(spec, settings),
-        x=array_in(spec.input.values, "input.values") if named.x is None else named.x,
-        weights=(array_in(spec.filters.values, "filters.values") if named.weights is None
-                 else named.weights),
-        bias=array_in(spec.filters.bias, "filters.bias") if named.bias is None else named.bias,
-        input_fill=fill_of(spec.input.fill, INPUT_INTEGERS),
-        weight_fill=fill_of(spec.filters.fill, WEIGHT_INTEGERS),
-        bias_fill=fill_of(spec.filters.bias_fill, BIAS_INTEGERS),
-        connectivity=spec.connectivity,
-        activation=spec.activation,
-        edits=[Edit(e.array, tuple(e.index), e.value) for e in spec.edits],
-    )
-
-
 def upstream_array(
     values: ArrayIn | None, how: FillSpec | None, layer: Layer, field: str = "upstream"
 ) -> FloatArray:
-    """The upstream gradient ``(H2, W2, K)``: given values (shape-checked) or a fill."""
+    """The upstream gradient ``(H2, W2, K)``: given values (shape-checked) or a fill.
+
+    ``"upstream": {}`` (neither values nor fill) is ones: the gradient of the sum of the
+    outputs, so each bias gradient counts its filter's positions.
+    """
     shape = layer.geometry.output_shape
     array = array_in(values, f"{field}.values")
     if array is None:
-        return fill(shape, fill_of(how, UPSTREAM_INTEGERS), STREAM_UPSTREAM)
+        made = UPSTREAM_DEFAULT if how is None else fill_of(how, UPSTREAM_INTEGERS,
+                                                            f"{field}.fill")
+        return fill(shape, made, STREAM_UPSTREAM)
     if array.shape != shape:
         raise LayerError(
             f"{field}.values",

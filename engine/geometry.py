@@ -28,15 +28,32 @@ FIT_POLICIES: tuple[Fit, ...] = ("error", "floor", "pad")
 class GeometryError(LayerError):
     """A layer whose sizes do not work out.
 
-    ``field`` names the spec field at fault (``"stride"``, ``"filters.size"`` ...), ``reason``
-    says why with the numbers, and ``suggestions`` lists changes that would fit.
+    ``field`` names the spec field the page should point at (``"stride"``,
+    ``"filters.size"`` ...), ``reason`` says why with the numbers for every axis that fails,
+    ``fields`` lists every spec field whose change could fix it, ``suggestions`` lists changes
+    that would fit, and ``axes`` holds both axes' results (height, width; a failing axis has
+    ``output`` 0), so an answer that explains the misfit needs no second resolution.
     """
 
     def __init__(
-        self, field: str, reason: str, suggestions: Suggestions | None = None
+        self,
+        field: str,
+        reason: str,
+        suggestions: Suggestions | None = None,
+        axes: tuple[AxisGeometry, AxisGeometry] | None = None,
+        fields: tuple[str, ...] = (),
     ) -> None:
         super().__init__(field, reason)
         self.suggestions = suggestions or Suggestions((), ())
+        self.axes = axes
+        self.fields = fields or (field,)
+
+    def moved(self, prefix: str) -> GeometryError:
+        """The same error with its fields under ``prefix`` (``stride`` -> ``layer.stride``)."""
+        return GeometryError(
+            f"{prefix}.{self.field}", self.reason, self.suggestions, self.axes,
+            tuple(f"{prefix}.{name}" for name in self.fields),
+        )
 
 
 @dataclass(frozen=True)
@@ -129,6 +146,21 @@ class LayerShape:
             Padding.of(padding), dilation, dilation, fit,
         )
 
+    @property
+    def weights_per_neuron(self) -> int:
+        """Fh * Fw * D: the notes' "connections" of one neuron."""
+        return self.filter_height * self.filter_width * self.depth
+
+    @property
+    def weights_shared(self) -> int:
+        """Fh * Fw * D * K: the weights of the shared filters."""
+        return self.weights_per_neuron * self.filters
+
+    @property
+    def parameters_shared(self) -> int:
+        """The shared weights plus K biases."""
+        return self.weights_shared + self.filters
+
     def along(self, axis: Axis) -> tuple[int, int, int, int]:
         """(input size, filter size, stride, dilation) along ``axis``."""
         if axis == "height":
@@ -154,12 +186,13 @@ class AxisGeometry:
 
     @property
     def fits(self) -> bool:
-        return self.exact.denominator == 1
+        """The formula gives a whole number of positions (no fit policy needed)."""
+        return self.exact.denominator == 1 and self.exact >= 1
 
     @property
     def span(self) -> int:
         """Cells one window covers, holes from dilation included."""
-        return self.dilation * (self.filter_size - 1) + 1
+        return span_of(self.filter_size, self.dilation)
 
     @property
     def padded_size(self) -> int:
@@ -181,8 +214,7 @@ def axis_output(
     >>> float(axis_output(10, 3, 2, 0, 0))
     4.5
     """
-    span = dilation * (filter_size - 1) + 1
-    return Fraction(size + pad_before + pad_after - span, stride) + 1
+    return Fraction(size + pad_before + pad_after - span_of(filter_size, dilation), stride) + 1
 
 
 def format_number(value: Fraction) -> str:
@@ -266,23 +298,41 @@ def _unseen(
     return tuple(int(i) for i in np.flatnonzero(~seen))
 
 
+def span_of(filter_size: int, dilation: int) -> int:
+    """Cells one window covers along an axis, holes from dilation included.
+
+    >>> span_of(3, 2)
+    5
+    """
+    return dilation * (filter_size - 1) + 1
+
+
+def _too_wide_reason(axis: AxisGeometry) -> str:
+    adjective, unit = _UNIT[axis.axis]
+    dilated = f" (dilation {axis.dilation})" if axis.dilation != 1 else ""
+    padded = axis.size + axis.pad_before + axis.pad_after
+    return (
+        f"{axis.axis}: the {axis.filter_size}-{adjective} filter{dilated} spans {axis.span} "
+        f"{unit}, more than the {padded} {unit} of the padded input "
+        f"({axis.size} + {axis.pad_before} + {axis.pad_after})"
+    )
+
+
 def resolve_axis(shape: LayerShape, axis: Axis) -> AxisGeometry:
-    """Apply the formula and the fit policy along one axis; raise if it cannot work."""
+    """Apply the formula and the fit policy along one axis.
+
+    Never raises: an axis that cannot work has ``output`` 0 (and no unseen cells), and
+    :func:`resolve` refuses the layer naming every such axis.
+    """
     size, f, stride, dilation = shape.along(axis)
     before, after = shape.padding.along(axis)
-    span = dilation * (f - 1) + 1
+    span = span_of(f, dilation)
     padded = size + before + after
-    adjective, unit = _UNIT[axis]
-    if span > padded:
-        dilated = f" (dilation {dilation})" if dilation != 1 else ""
-        raise GeometryError(
-            "filters.size",
-            f"{axis}: the {f}-{adjective} filter{dilated} spans {span} {unit}, more than the "
-            f"{padded} {unit} of the padded input ({size} + {before} + {after})",
-        )
     exact = axis_output(size, f, stride, before, after, dilation)
     extra = 0
-    if exact.denominator == 1:
+    if span > padded:
+        out = 0
+    elif exact.denominator == 1:
         out = exact.numerator
     elif shape.fit == "floor":
         out = math.floor(exact)
@@ -294,20 +344,40 @@ def resolve_axis(shape: LayerShape, axis: Axis) -> AxisGeometry:
             out -= 1
         extra = max(0, (out - 1) * stride + span - padded)
     else:
-        out = 0  # refused below, once the suggestions are known
-    geometry = AxisGeometry(
+        out = 0  # fit="error": refused by resolve, with the suggestions
+    return AxisGeometry(
         axis, size, f, stride, dilation, before, after, exact, out, extra,
         _unseen(size, before, span, stride, dilation, out) if out else (),
     )
-    if out == 0:
-        raise GeometryError(
-            _misfit_field(shape), _misfit_reason(geometry), suggest(shape)
-        )
-    return geometry
 
 
 def _misfit_field(shape: LayerShape) -> str:
     return "stride" if shape.stride_h > 1 or shape.stride_w > 1 else "padding"
+
+
+# Every spec field a misfit's arithmetic reads: changing any of them may make it fit.
+_SIZE_FIELDS = ("padding", "stride", "filters.size", "dilation", "input.shape", "fit")
+
+
+def _refusal(shape: LayerShape, height: AxisGeometry, width: AxisGeometry) -> GeometryError:
+    """The refusal of a layer with at least one failing axis, naming each (width first: the
+    notes talk about W) and every field that could fix it."""
+    failing = [a for a in (width, height) if a.output == 0]
+    too_wide = [a for a in failing if a.span > a.size + a.pad_before + a.pad_after]
+    reasons = [_too_wide_reason(a) if a in too_wide else _misfit_reason(a) for a in failing]
+    if too_wide:
+        field_name = "filters.size"
+        fields: tuple[str, ...] = ("filters.size", "dilation", "padding", "input.shape")
+        found = Suggestions((), ())
+    else:
+        field_name = _misfit_field(shape)
+        found = suggest(shape)
+        fields = tuple(dict.fromkeys(
+            [field_name, *(change.field for change in found.changes), *_SIZE_FIELDS]
+        ))
+    fix = ", ".join(fields[:-1]) + f" or {fields[-1]}" if len(fields) > 1 else fields[0]
+    reason = "; ".join(reasons) + f". Changing {fix} could make it fit"
+    return GeometryError(field_name, reason, found, (height, width), fields)
 
 
 @dataclass(frozen=True)
@@ -369,14 +439,13 @@ class Geometry:
     @property
     def counts(self) -> Counts:
         s = self.shape
-        per_neuron = s.filter_height * s.filter_width * s.depth
-        positions = self.out_height * self.out_width
-        neurons = positions * s.filters
+        per_neuron = s.weights_per_neuron
+        neurons = self.steps
         return Counts(
             neurons=neurons,
             weights_per_neuron=per_neuron,
-            weights_shared=per_neuron * s.filters,
-            parameters_shared=per_neuron * s.filters + s.filters,
+            weights_shared=s.weights_shared,
+            parameters_shared=s.parameters_shared,
             parameters_local=neurons * (per_neuron + 1),
             multiply_adds=neurons * per_neuron,
         )
@@ -397,9 +466,10 @@ def resolve(shape: LayerShape) -> Geometry:
     engine.geometry.GeometryError: stride: width: (10 - 3 + 2*0)/2 + 1 = 4.5 is not an integer: ...
     """
     _check_positive(shape)
-    # Width first: the notes talk about W, and an error should name the axis they would.
-    width = resolve_axis(shape, "width")
     height = resolve_axis(shape, "height")
+    width = resolve_axis(shape, "width")
+    if height.output == 0 or width.output == 0:
+        raise _refusal(shape, height, width)
     return Geometry(shape, height, width)
 
 
@@ -434,7 +504,7 @@ def _fits(shape: LayerShape) -> tuple[int, int] | None:
     for axis in ("height", "width"):
         size, f, stride, dilation = shape.along(axis)
         before, after = shape.padding.along(axis)
-        if dilation * (f - 1) + 1 > size + before + after:
+        if span_of(f, dilation) > size + before + after:
             return None
         exact = axis_output(size, f, stride, before, after, dilation)
         if exact.denominator != 1 or exact < 1:
@@ -480,7 +550,7 @@ def suggest(shape: LayerShape) -> Suggestions:
         axis_text = []
         for axis in ("height", "width"):
             size, f, stride, dilation = shape.along(axis)
-            span = dilation * (f - 1) + 1
+            span = span_of(f, dilation)
             if (size - span) % 2 and stride % 2 == 0:
                 axis_text.append(
                     f"({size} - {span} + 2P)/{stride} is not whole for any P"

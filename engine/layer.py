@@ -118,7 +118,7 @@ def _values_or_fill(
 
 
 def build_layer(
-    shape: LayerShape,
+    geometry: Geometry | LayerShape,
     *,
     x: FloatArray | None = None,
     weights: FloatArray | None = None,
@@ -130,8 +130,12 @@ def build_layer(
     activation: Activation = "none",
     edits: Sequence[Edit] = (),
 ) -> Layer:
-    """Resolve the geometry and make the arrays: explicit values where given, fills elsewhere,
-    then ``edits`` laid over them in order (:mod:`engine.edits`; a later edit of a cell wins).
+    """Make the arrays of a layer: explicit values where given, fills elsewhere, then
+    ``edits`` laid over them in order (:mod:`engine.edits`; a later edit of a cell wins).
+
+    ``geometry`` is a resolved :class:`Geometry` (a caller that already resolved it, to
+    price the work first, passes it so it is not resolved again) or a :class:`LayerShape`,
+    resolved here.
 
     >>> layer = build_layer(LayerShape.square(5, 3, 2, 3, stride=2, padding=1))
     >>> layer.x.shape, layer.x_padded.shape, layer.weights.shape, layer.bias.shape
@@ -140,7 +144,9 @@ def build_layer(
     >>> float(edited.weights[1, 0, 2, 0]), bool(edited.x_padded[1, 1, 0] == layer.x[0, 0, 0])
     (-4.0, True)
     """
-    geometry = resolve(shape)
+    if isinstance(geometry, LayerShape):
+        geometry = resolve(geometry)
+    shape = geometry.shape
     if connectivity not in ("shared", "local"):
         raise LayerError("connectivity", f"{connectivity!r} is not 'shared' or 'local'")
     if activation not in ("none", "relu"):

@@ -105,7 +105,7 @@ def forward(
         bias=encode(layer.bias, encoding),
         output_pre=pre,
         output=encode(result.post, encoding),
-        geometry=answers.geometry_result(spec, settings),
+        geometry=answers.geometry_answer(layer.geometry),
     ))
 
 
