@@ -238,20 +238,6 @@ def read(spec: LayerSpec, settings: Settings) -> Read:
     )
 
 
-def _sized(spec: LayerSpec, shape: LayerShape) -> LayerSpec:
-    """``spec`` with the sizes it left out (read from its values) written in, for the code
-    that checks named arrays against the spec's sizes."""
-    f = spec.filters
-    if spec.input.shape is not None and f.count is not None and f.size is not None:
-        return spec
-    return spec.model_copy(update={
-        "input": spec.input.model_copy(update={"shape": [shape.height, shape.width, shape.depth]}),
-        "filters": spec.filters.model_copy(update={
-            "count": shape.filters, "size": [shape.filter_height, shape.filter_width],
-        }),
-    })
-
-
 def resolve_priced(shape: LayerShape, settings: Settings) -> Geometry:
     """The geometry, once resolving it is known to be within the budget (the unseen-cell
     walk is priced by :func:`app.costs.resolve_cost`). Raises :class:`GeometryError`."""
@@ -285,7 +271,7 @@ def build(
         return cached
     with within(at):
         # Named arrays (a sample image, a filter bank) are decoded only now, past the budget.
-        named = named_arrays(_sized(spec, found.shape), settings)
+        named = named_arrays(spec, found.shape, settings)
         given = found.arrays
         layer = build_layer(
             g,

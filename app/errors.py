@@ -22,6 +22,7 @@ from starlette.responses import Response
 from starlette.routing import Match, Mount
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from app import validation
 from app.encoding import OrjsonResponse
 from engine.errors import LayerError
 from engine.geometry import GeometryError
@@ -157,7 +158,7 @@ def _validation_entry(error: dict[str, Any], body: object = None) -> dict[str, A
 
 async def on_validation_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, RequestValidationError)
-    return answer(422, [_validation_entry(dict(error), exc.body) for error in exc.errors()])
+    return answer(422, [_validation_entry(e, exc.body) for e in validation.clean(exc.errors())])
 
 
 METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")

@@ -13,7 +13,7 @@ from pathlib import Path
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
-from app import engine_threads, errors, images, security
+from app import engine_threads, errors, images, openapi, security
 from app.cli import package_version
 from app.config import Settings, settings_from_env
 from app.routers import api, docs, pages
@@ -55,6 +55,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(pages.router)
     app.include_router(docs.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    openapi.install(app, settings)  # bounds in the schema: this server's settings
     return app
 
 

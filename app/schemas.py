@@ -14,6 +14,7 @@ from typing import Annotated, Any, Literal
 from pydantic import (
     AfterValidator,
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
     WithJsonSchema,
@@ -21,29 +22,63 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
-from app.config import Settings
 from app.images import SAMPLES
 from engine.filterbanks import BANKS
 
 STRICT = ConfigDict(strict=True, extra="forbid", allow_inf_nan=False, frozen=True)
 
-PositiveInt = Annotated[int, Field(ge=1)]
-NonNegativeInt = Annotated[int, Field(ge=0)]
-# Fill bounds are capped so a fill can never overflow float64 or numpy's int64 draws.
-FillNumber = Annotated[float, Field(ge=-1e15, le=1e15)]
-PerAxis = PositiveInt | Annotated[list[PositiveInt], Field(min_length=2, max_length=2)]
+# Upper bounds are the server's settings (app/config.py), which a deployment chooses: the
+# types carry the setting's name (``x-limit``) and app/openapi.py writes the value in force
+# as ``maximum`` when it builds the OpenAPI document, so a generated client refuses what the
+# server refuses. The server itself checks them in app/convert.py (one message per field).
+LIMIT = "x-limit"
 
 
-def _padding_length(value: list[int]) -> list[int]:
-    if len(value) not in (2, 4):
-        raise ValueError(
-            f"{value} has {len(value)} numbers: give one, two (per axis) "
-            "or four (top, bottom, left, right)"
-        )
+def limit(setting: str) -> dict[str, Any]:
+    """The schema marker of a bound taken from the named :class:`app.config.Settings` field."""
+    return {LIMIT: setting}
+
+
+def _whole(value: Any) -> Any:
+    """``2.0`` as ``2``: JSON Schema's ``integer`` is any number with no fraction, so a client
+    true to the document may send it; ``2.5``, ``true`` and ``"2"`` stay refused."""
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
     return value
 
 
-PaddingSpec = NonNegativeInt | Annotated[list[NonNegativeInt], AfterValidator(_padding_length)]
+# The constraints go first, so the schema states them as ``minimum``/``maximum``.
+WHOLE = BeforeValidator(_whole)
+Side = Annotated[int, Field(ge=1, json_schema_extra=limit("max_side")), WHOLE]
+PadSide = Annotated[int, Field(ge=0, json_schema_extra=limit("max_side")), WHOLE]
+PositiveInt = Annotated[int, Field(ge=1), WHOLE]
+NonNegativeInt = Annotated[int, Field(ge=0), WHOLE]
+# Fill bounds are capped so a fill can never overflow float64 or numpy's int64 draws.
+FillNumber = Annotated[float, Field(ge=-1e15, le=1e15)]
+PerAxis = Side | Annotated[list[Side], Field(min_length=2, max_length=2)]
+# One number for every side, one per side of a list of one, [ph, pw] per axis, or
+# [top, bottom, left, right]: a oneOf of fixed-length arrays, so the schema says the lengths.
+PaddingSpec = (
+    PadSide
+    | Annotated[list[PadSide], Field(min_length=1, max_length=1)]
+    | Annotated[list[PadSide], Field(min_length=2, max_length=2)]
+    | Annotated[list[PadSide], Field(min_length=4, max_length=4)]
+)
+# [H, W, D]: each a side but the depth, bounded by its own setting.
+InputShape = Annotated[
+    list[PositiveInt],
+    Field(min_length=3, max_length=3, json_schema_extra={"prefixItems": [
+        {"type": "integer", "minimum": 1, **limit("max_side"), "title": "H"},
+        {"type": "integer", "minimum": 1, **limit("max_side"), "title": "W"},
+        {"type": "integer", "minimum": 1, **limit("max_depth"), "title": "D"},
+    ]}),
+]
+
+
+def _given(*names: str) -> dict[str, Any]:
+    """A JSON Schema clause: these properties are present and not null."""
+    return {"required": list(names),
+            "properties": {name: {"not": {"type": "null"}} for name in names}}
 
 
 class StrictModel(BaseModel):
@@ -56,9 +91,15 @@ class StrictModel(BaseModel):
 class CompactArray(StrictModel):
     """An array as ``{"dtype", "shape", "data": base64 of little-endian bytes}``."""
 
-    dtype: Literal["float32", "float64"]
-    shape: Annotated[list[NonNegativeInt], Field(max_length=6)]
-    data: str
+    dtype: Literal["float32", "float64"] = Field(description="how each number is stored")
+    shape: Annotated[list[NonNegativeInt], Field(max_length=6)] = Field(
+        description="the array's shape; `data` holds exactly prod(shape) numbers"
+    )
+    data: str = Field(
+        pattern=r"^[A-Za-z0-9+/]*={0,2}$",
+        description="base64 of the numbers' little-endian bytes, row-major (C order); its "
+        "decoded length must be prod(shape) times 4 (float32) or 8 (float64)",
+    )
 
 
 # Nested lists are checked (ragged, non-numbers, NaN) by app.encoding.decode_nested, which
@@ -67,20 +108,37 @@ ArrayIn = list[Any] | CompactArray
 
 
 class FillSpec(StrictModel):
-    """How to make an array's values; ``low``/``high`` default per role (input 0..2,
-    weights -1..1, biases 0..1, upstream -1..1)."""
+    """How to make an array's values (seeded, so the same spec gives the same numbers)."""
 
-    kind: Literal["integers", "uniform", "normal", "zeros", "ones"] = "integers"
-    seed: Annotated[int, Field(ge=0, le=2**63 - 1)] = 0
-    low: FillNumber | None = None
-    high: FillNumber | None = None
-    mean: FillNumber = 0.0
-    std: Annotated[float, Field(ge=0, le=1e15)] = 1.0
+    kind: Literal["integers", "uniform", "normal", "zeros", "ones"] = Field(
+        "integers", description="integers: whole numbers in [low, high], both ends included; "
+        "uniform: floats in [low, high); normal: `mean` and `std`; zeros; ones"
+    )
+    # 2**53 - 1: the largest integer a JavaScript client (and a float JSON Schema bound) holds
+    # exactly, so every client reads the same seed the server does.
+    seed: Annotated[int, Field(ge=0, le=2**53 - 1), WHOLE] = Field(
+        0, description="random seed, 0 to 2**53 - 1"
+    )
+    low: FillNumber | None = Field(
+        None, description="lowest value (integers, uniform); must be <= `high`; default per "
+        "role: input 0, weights -1, biases 0, upstream -1"
+    )
+    high: FillNumber | None = Field(
+        None, description="highest value (integers, uniform); must be >= `low`; default per "
+        "role: input 2, weights 1, biases 1, upstream 1"
+    )
+    mean: FillNumber = Field(0.0, description="mean of a normal fill")
+    std: Annotated[float, Field(ge=0, le=1e15)] = Field(
+        1.0, description="standard deviation of a normal fill"
+    )
 
     @model_validator(mode="after")
     def _low_not_above_high(self) -> FillSpec:
         if self.low is not None and self.high is not None and self.low > self.high:
-            raise ValueError(f"low {self.low} is above high {self.high}")
+            raise PydanticCustomError(
+                "low_above_high", "low {low} is above high {high}: give low <= high",
+                {"low": self.low, "high": self.high},
+            )
         return self
 
 
@@ -104,46 +162,76 @@ BankName = Annotated[str, _known("filter bank", tuple(BANKS)),
                      WithJsonSchema({"type": "string", "enum": list(BANKS)})]
 
 
+ImageSide = Annotated[int, Field(ge=1, json_schema_extra=limit("max_image_side")), WHOLE]
+
+
 class ImageSourceSpec(StrictModel):
     """A sample image by name (``GET /api/images``), resolved on the server."""
 
-    name: SampleName
+    name: SampleName = Field(description="the sample's name")
     scale: Literal["unit", "byte"] = Field("unit", description="unit: 0..1; byte: 0..255")
-    max_side: PositiveInt | None = Field(
+    max_side: ImageSide | None = Field(
         None, description="resize so the longer side is at most this (default and upper "
         "bound: the server's max_image_side)"
     )
 
 
 class InputSpec(StrictModel):
-    shape: Annotated[list[PositiveInt], Field(min_length=3, max_length=3)] = Field(
-        description="[H, W, D]"
+    """The input volume: its size and its numbers (``shape``, ``values`` or both)."""
+
+    model_config = ConfigDict(**STRICT, json_schema_extra={"anyOf": [
+        _given("shape"), _given("values"),
+    ]})
+
+    shape: InputShape | None = Field(
+        None, description="[H, W, D]; may be left out when `values` are given (read from "
+        "their shape); when both are given they must agree"
     )
     values: ArrayIn | None = Field(None, description="(H, W, D) numbers; else `fill` makes them")
-    fill: FillSpec | None = None
+    fill: FillSpec | None = Field(
+        None, description="how to make the numbers when `values` are not given; default "
+        "integers 0..2, seed 0"
+    )
     image: ImageSourceSpec | None = Field(
         None, description="a sample image instead of `values`; `shape` must be its [H, W, 3]"
     )
 
 
 class FiltersSpec(StrictModel):
-    count: PositiveInt = Field(description="K, the number of filters (the output depth)")
-    size: PerAxis = Field(description="F, or [Fh, Fw]")
-    values: ArrayIn | None = Field(
-        None, description="shared (K, Fh, Fw, D) or local (H2, W2, K, Fh, Fw, D)"
+    """The filters: how many, their size (``count`` and ``size``, or ``values``), their
+    weights and biases."""
+
+    model_config = ConfigDict(**STRICT, json_schema_extra={"anyOf": [
+        _given("count", "size"), _given("values"),
+    ]})
+
+    count: Annotated[int, Field(ge=1, json_schema_extra=limit("max_filters")), WHOLE] | None = (
+        Field(
+        None, description="K, the number of filters (the output depth); may be left out "
+        "when `values` are given; when both are given they must agree"
+    ))
+    size: PerAxis | None = Field(
+        None, description="F, or [Fh, Fw]; may be left out when `values` are given; when "
+        "both are given they must agree"
     )
-    fill: FillSpec | None = None
+    values: ArrayIn | None = Field(
+        None, description="shared (K, Fh, Fw, D) or local (H2, W2, K, Fh, Fw, D); D must be "
+        "the input's depth; else `fill` makes them"
+    )
+    fill: FillSpec | None = Field(
+        None, description="how to make the weights without `values`; default integers "
+        "-1..1, seed 0"
+    )
     bias: ArrayIn | None = Field(None, description="shared (K,) or local (H2, W2, K)")
-    bias_fill: FillSpec | None = None
+    bias_fill: FillSpec | None = Field(
+        None, description="how to make the biases without `bias`; default integers 0..1, "
+        "seed 0"
+    )
     bank: BankName | None = Field(
         None,
         description="a filter bank (`GET /api/filter-banks`) instead of `values`, its biases "
         "unless `bias` is given; `count`, `size` and the input depth must be the bank's",
     )
-
-
-# The schema states the default bound; a server configured lower refuses more (app.convert).
-MAX_EDITS: int = Settings.model_fields["max_edits"].default
 
 
 class EditSpec(StrictModel):
@@ -156,47 +244,82 @@ class EditSpec(StrictModel):
     index: Annotated[list[NonNegativeInt], Field(min_length=1, max_length=6)] = Field(
         description="the cell, one number per axis of the array; checked against its shape"
     )
-    value: float
+    value: float = Field(description="the cell's new value")
 
 
 class LayerSpec(StrictModel):
-    """A conv layer: hyperparameters plus values or fills for its arrays."""
+    """A conv layer: hyperparameters plus values or fills for its arrays.
 
-    input: InputSpec
-    filters: FiltersSpec
-    stride: PerAxis = 1
-    padding: PaddingSpec = Field(0, description="P, [ph, pw] or [top, bottom, left, right]")
-    dilation: PerAxis = Field(1, description="1 = none (PyTorch's convention)")
-    fit: Literal["error", "floor", "pad"] = "error"
-    connectivity: Literal["shared", "local"] = "shared"
-    activation: Literal["none", "relu"] = "none"
-    edits: Annotated[list[EditSpec], Field(max_length=MAX_EDITS)] = Field(
+    Rules the schema cannot state: each axis must fit (the output-size formula gives a whole
+    number >= 1 under ``fit: "error"``; ``/api/geometry`` shows the arithmetic), the filters'
+    depth is the input's, given values must have the shapes the sizes say, edits must index
+    cells of their arrays, and the request must be within the server's work budget. A layer
+    that breaks one is refused with a 422 naming the field.
+    """
+
+    input: InputSpec = Field(description="the input volume")
+    filters: FiltersSpec = Field(description="the filters")
+    stride: PerAxis = Field(1, description="S, or [Sh, Sw]")
+    padding: PaddingSpec = Field(
+        0, description="P (every side), [P], [ph, pw] (per axis) or [top, bottom, left, right]"
+    )
+    dilation: PerAxis = Field(1, description="1 = none (PyTorch's convention), or [dh, dw]")
+    fit: Literal["error", "floor", "pad"] = Field(
+        "error", description="when an axis does not fit: error refuses (and suggests fixes), "
+        "floor drops the last positions, pad adds zeros at the bottom/right"
+    )
+    connectivity: Literal["shared", "local"] = Field(
+        "shared", description="shared: one filter per output depth slice; local: every "
+        "neuron its own weights (locally connected)"
+    )
+    activation: Literal["none", "relu"] = Field("none", description="applied after the bias")
+    # The bound is the server's max_edits (x-limit: the document states the one in force);
+    # app.convert refuses a longer list naming the setting.
+    edits: Annotated[list[EditSpec], Field(json_schema_extra=limit("max_edits"))] = Field(
         default_factory=list,
         description="values set by hand over the arrays, applied in order (a later edit of "
-        f"the same cell wins); at most the server's max_edits ({MAX_EDITS})",
+        "the same cell wins); at most the server's max_edits",
     )
 
 
 class UpstreamSpec(StrictModel):
-    """The gradient of the loss with respect to the layer's output (after the activation)."""
+    """The gradient of the loss with respect to the layer's output (after the activation).
+
+    ``{}`` (neither field) is ones: the loss is the sum of the outputs.
+    """
 
     values: ArrayIn | None = Field(None, description="(H2, W2, K); else `fill` makes it")
-    fill: FillSpec | None = None
+    fill: FillSpec | None = Field(
+        None, description="how to make it; left out: ones; a fill's default range is -1..1"
+    )
 
 
 class StepsRequest(StrictModel):
-    layer: LayerSpec
+    """A range of steps (one output neuron each) of a layer."""
+
+    layer: LayerSpec = Field(description="the layer")
     start: NonNegativeInt = Field(
-        0, description="the first step's number t; 0 when neither start nor position is given"
+        0, description="the first step's number t (below the layer's step count H2*W2*K); 0 "
+        "when neither start nor position is given"
     )
     position: Annotated[list[NonNegativeInt], Field(min_length=3, max_length=3)] | None = Field(
         None, description="[i, j, d] instead of start: begin at the step that computes output "
-        "neuron (i, j, d) in `order`; give start or position, not both"
+        "neuron (i, j, d) in `order` (inside the output); give start or position, not both"
     )
-    count: PositiveInt = Field(1, description="at most the server's max_steps (1000)")
-    order: Literal["depth_slice", "depth_column"] = "depth_slice"
-    upstream: UpstreamSpec | None = None
-    encoding: Literal["json", "compact"] = "json"
+    count: Annotated[int, Field(ge=1, json_schema_extra=limit("max_steps")), WHOLE] = Field(
+        1, description="how many steps (clipped at the last step)"
+    )
+    order: Literal["depth_slice", "depth_column"] = Field(
+        "depth_slice", description="depth_slice: all positions of filter 0, then filter 1, "
+        "...; depth_column: all K filters at position (0, 0), then (0, 1), ..."
+    )
+    upstream: UpstreamSpec | None = Field(
+        None, description="with it, each step also carries its weight-gradient contribution; "
+        "`{}` is an upstream of ones"
+    )
+    encoding: Literal["json", "compact"] = Field(
+        "json", description="json: nested lists; compact: base64 float32 arrays"
+    )
     every: PositiveInt = Field(
         1, description="every n-th step: start, start+every, ... (`count` of them, clipped at "
         "the end); a page playing fast fetches only the steps it will show"
@@ -204,15 +327,22 @@ class StepsRequest(StrictModel):
 
 
 class InverseRequest(StrictModel):
-    layer: LayerSpec
+    """Which output neurons see one input cell."""
+
+    layer: LayerSpec = Field(description="the layer")
     cell: Annotated[list[NonNegativeInt], Field(min_length=2, max_length=2)] = Field(
-        description="[row, col] in the original (unpadded) input"
+        description="[row, col] in the original (unpadded) input; inside the input"
     )
 
 
 class BackwardRequest(StrictModel):
-    layer: LayerSpec
-    upstream: UpstreamSpec = Field(default_factory=UpstreamSpec)
+    """A layer and the upstream gradient for its backward pass."""
+
+    layer: LayerSpec = Field(description="the layer")
+    upstream: UpstreamSpec = Field(
+        default_factory=UpstreamSpec,
+        description="dL/dV of the output after the activation; left out or `{}`: ones",
+    )
 
 
 # ----------------------------------------------------------------------------- answers
@@ -221,106 +351,152 @@ ArrayOut = list[Any] | CompactArray
 
 
 class HealthResult(BaseModel):
-    status: Literal["ok"]
-    version: str
+    """The server is up."""
+
+    status: Literal["ok"] = Field(description="always ok")
+    version: str = Field(description="the server's package version")
 
 
 class PresetResult(BaseModel):
-    name: str
-    title: str
+    """One of the notes' example layers."""
+
+    name: str = Field(description="the preset's key, as in /api/presets/{name}")
+    title: str = Field(description="a one-line title")
     description: str = Field(description="what the preset shows of the CS231n notes, in our words")
     choices: str = Field(description="what the preset chose where the notes leave it open")
     default_step: int = Field(description="the step (depth_slice order) a page opens at")
-    layer: LayerSpec
+    layer: LayerSpec = Field(description="the layer spec a client sends for it")
 
 
 class AxisResult(BaseModel):
-    axis: Literal["height", "width"]
-    size: int
-    filter_size: int
-    stride: int
-    dilation: int
-    pad_before: int
-    pad_after: int
+    """The output-size formula along one axis, with this layer's numbers."""
+
+    axis: Literal["height", "width"] = Field(description="which axis")
+    size: int = Field(description="N, the input's size along this axis")
+    filter_size: int = Field(description="F along this axis")
+    stride: int = Field(description="S along this axis")
+    dilation: int = Field(description="dilation along this axis (1 = none)")
+    pad_before: int = Field(description="padding requested at the top/left")
+    pad_after: int = Field(description="padding requested at the bottom/right")
     exact: float = Field(description="the formula's value before any fit policy")
     arithmetic: str = Field(description="e.g. `(10 - 3 + 2*0)/2 + 1 = 4.5`")
-    fits: bool
-    output: int = Field(description="positions used (0 when the layer does not fit)")
+    fits: bool = Field(
+        description="the formula gives a whole number >= 1 on this axis (no fit policy needed)"
+    )
+    output: int = Field(description="positions used (0 when this axis does not work)")
     extra_padding: int = Field(description='rows/columns fit="pad" added at the bottom/right')
     unseen: list[int] = Field(description="input indices no neuron looks at")
 
 
 class SuggestionResult(BaseModel):
-    field: str
-    value: int | str | list[int]
-    output: list[int]
-    text: str
+    """A change of one spec field that makes the layer fit."""
+
+    field: str = Field(description="the spec field's dotted path, e.g. `filters.size`")
+    value: int | str | list[int] = Field(
+        description="the field's complete new value: apply it by assignment"
+    )
+    output: list[int] = Field(description="[H2, W2] the change gives")
+    text: str = Field(description="the change in words")
 
 
 class CountsResult(BaseModel):
-    neurons: int
-    weights_per_neuron: int
-    weights_shared: int
-    parameters_shared: int
-    parameters_local: int
-    multiply_adds: int
+    """How many neurons, weights and parameters; null where the output size is needed but
+    the layer does not fit."""
+
+    neurons: int | None = Field(description="H2 * W2 * K (null: the layer does not fit)")
+    weights_per_neuron: int = Field(description="Fh * Fw * D, the connections of one neuron")
+    weights_shared: int = Field(description="Fh * Fw * D * K, the shared filters' weights")
+    parameters_shared: int = Field(description="the shared weights plus K biases")
+    parameters_local: int | None = Field(
+        description="H2 * W2 * K * (Fh * Fw * D + 1): every neuron its own weights and bias "
+        "(null: the layer does not fit)"
+    )
+    multiply_adds: int | None = Field(
+        description="neurons * weights_per_neuron (null: the layer does not fit)"
+    )
 
 
 class LayerErrorResult(BaseModel):
-    field: str
-    message: str
+    """Why a layer is invalid."""
+
+    field: str = Field(description="the spec field to point at, e.g. `stride`")
+    message: str = Field(description="why, with the numbers of every axis that fails")
+    fields: list[str] = Field(
+        default_factory=list,
+        description="every spec field whose change could fix it (the first is `field`)",
+    )
 
 
 class GeometryResult(BaseModel):
     """The layer's geometry; an invalid layer is described (``valid: false``), not refused."""
 
-    valid: bool
-    error: LayerErrorResult | None
-    fits: bool
-    output_shape: list[int] | None = Field(description="[H2, W2, K]")
-    padded_shape: list[int] | None
-    padding: list[int] | None = Field(description="applied [top, bottom, left, right]")
-    steps: int
-    height: AxisResult | None
-    width: AxisResult | None
-    suggestions: list[SuggestionResult]
-    notes: list[str]
-    counts: CountsResult | None
+    valid: bool = Field(
+        description="the layer can be computed (under its fit policy); false: `error` says "
+        "why and `suggestions` what would work"
+    )
+    error: LayerErrorResult | None = Field(description="why the layer is invalid; else null")
+    fits: bool = Field(
+        description="both axes fit exactly, with no fit policy needed; false when "
+        'fit="floor"/"pad" made the layer work, or when it is invalid'
+    )
+    output_shape: list[int] | None = Field(description="[H2, W2, K]; null when invalid")
+    padded_shape: list[int] | None = Field(
+        description="[Hp, Wp, D] of the padded input; null when invalid"
+    )
+    padding: list[int] | None = Field(
+        description="applied [top, bottom, left, right] (fit=\"pad\" extras included); "
+        "null when invalid"
+    )
+    steps: int = Field(description="one step per output neuron: H2 * W2 * K (0 when invalid)")
+    height: AxisResult | None = Field(description="the height axis")
+    width: AxisResult | None = Field(description="the width axis")
+    suggestions: list[SuggestionResult] = Field(
+        description="changes that fit exactly (empty when the layer already fits)"
+    )
+    notes: list[str] = Field(description="what cannot fit, e.g. no symmetric padding")
+    counts: CountsResult = Field(description="neurons, weights and parameters")
 
 
 class ForwardResult(BaseModel):
-    padded_input: ArrayOut = Field(description="(Hp, Wp, D)")
+    """The whole forward pass."""
+
+    padded_input: ArrayOut = Field(description="(Hp, Wp, D), the input with its zero padding")
     filters: ArrayOut = Field(description="shared (K, Fh, Fw, D) or local (H2, W2, K, Fh, Fw, D)")
-    bias: ArrayOut
+    bias: ArrayOut = Field(description="shared (K,) or local (H2, W2, K)")
     output_pre: ArrayOut | None = Field(
         description="(H2, W2, K) before the activation; null when the activation is none "
         "(it would repeat `output`)"
     )
     output: ArrayOut = Field(description="(H2, W2, K)")
-    geometry: GeometryResult
+    geometry: GeometryResult = Field(description="the layer's geometry, as /api/geometry")
 
 
 class StepResult(BaseModel):
-    t: int
-    i: int
-    j: int
-    d: int
+    """One step: output neuron (i, j, d) computed from its receptive field."""
+
+    t: int = Field(description="the step number in the request's order")
+    i: int = Field(description="output row")
+    j: int = Field(description="output column")
+    d: int = Field(description="output depth slice (the filter)")
     rows: list[int] = Field(description="[start, stop, step] in the padded input")
-    cols: list[int]
+    cols: list[int] = Field(description="[start, stop, step] in the padded input")
     input_rows: list[int] | None = Field(
         description="[start, stop, step] of the taps inside the original input, like rows (step"
         " = dilation: [1, 4, 2] is taps on rows 1 and 3); null if the window is all padding"
     )
-    input_cols: list[int] | None
+    input_cols: list[int] | None = Field(
+        description="[start, stop, step] of the taps inside the original input, like cols; "
+        "null if the window is all padding"
+    )
     padding_mask: list[list[bool]] = Field(description="(Fh, Fw): taps in the zero padding")
-    window: ArrayOut = Field(description="(Fh, Fw, D)")
-    weights: ArrayOut
-    products: ArrayOut
-    channel_sums: ArrayOut = Field(description="(D,)")
-    bias: float
-    pre: float
-    post: float
-    expression: str
+    window: ArrayOut = Field(description="(Fh, Fw, D), the receptive field's numbers")
+    weights: ArrayOut = Field(description="(Fh, Fw, D), the filter's weights")
+    products: ArrayOut = Field(description="(Fh, Fw, D), window times weights")
+    channel_sums: ArrayOut = Field(description="(D,), the products summed per input channel")
+    bias: float = Field(description="the neuron's bias")
+    pre: float = Field(description="the sum of the products plus the bias")
+    post: float = Field(description="`pre` after the activation")
+    expression: str = Field(description="the notes' NumPy expression of this neuron")
     upstream: float | None = Field(
         None, description="with upstream: dV[i,j,d], the gradient at this neuron's output"
     )
@@ -333,27 +509,35 @@ class StepResult(BaseModel):
 
 
 class StepsResult(BaseModel):
-    total: int
+    """A range of steps."""
+
+    total: int = Field(description="the layer's step count, H2 * W2 * K")
     start: int = Field(description="the first step's t (the one position names, if given)")
-    order: Literal["depth_slice", "depth_column"]
-    steps: list[StepResult]
+    order: Literal["depth_slice", "depth_column"] = Field(description="the order of the steps")
+    steps: list[StepResult] = Field(description="the steps of the range")
 
 
 class TapResult(BaseModel):
-    i: int
-    j: int
-    tap_row: int
-    tap_col: int
+    """One output position that sees the cell, and where in its filter."""
+
+    i: int = Field(description="output row")
+    j: int = Field(description="output column")
+    tap_row: int = Field(description="the filter row that touches the cell")
+    tap_col: int = Field(description="the filter column that touches the cell")
 
 
 class InverseResult(BaseModel):
-    row: int
-    col: int
+    """The output positions whose receptive field holds one input cell."""
+
+    row: int = Field(description="the cell's row in the original input")
+    col: int = Field(description="the cell's column in the original input")
     filters: int = Field(description="every filter at each position sees the cell")
-    taps: list[TapResult]
+    taps: list[TapResult] = Field(description="one per output position that sees the cell")
 
 
 class BackwardResult(BaseModel):
+    """The gradients of the loss."""
+
     dx: ArrayOut = Field(description="(H, W, D)")
     dw: ArrayOut = Field(description="like the weights")
     db: ArrayOut = Field(description="like the biases")
@@ -366,7 +550,7 @@ class ErrorEntry(BaseModel):
     """One reason a request was refused: where (``loc``), why (``msg``), what kind (``type``)."""
 
     loc: list[str | int] = Field(description='e.g. ["body", "layer", "stride"] or ["path"]')
-    msg: str
+    msg: str = Field(description="why, with the value received and what would be accepted")
     type: str = Field(description="e.g. layer_error, body_too_large, json_invalid, not_found")
     ctx: dict[str, Any] | None = Field(
         None, description="details: a geometry misfit's suggestions and notes, a limit's value"
@@ -376,17 +560,19 @@ class ErrorEntry(BaseModel):
 class ErrorResult(BaseModel):
     """Every refusal the server answers, whatever its status code."""
 
-    detail: list[ErrorEntry]
+    detail: list[ErrorEntry] = Field(description="one entry per wrong field")
 
 
 # ----------------------------------------------------------------------- images, filter banks
 
 
 class SampleImageResult(BaseModel):
-    name: str
-    description: str
-    height: int
-    width: int
+    """A sample image."""
+
+    name: str = Field(description="its key, as in /api/images/{name}")
+    description: str = Field(description="what it shows")
+    height: int = Field(description="its height in pixels")
+    width: int = Field(description="its width in pixels")
 
 
 class ImageInput(BaseModel):
@@ -400,19 +586,19 @@ class ImageResult(BaseModel):
     """An image as an ordinary layer input."""
 
     name: str | None = Field(description="the sample's name; null for an upload")
-    format: Literal["PNG", "JPEG"]
+    format: Literal["PNG", "JPEG"] = Field(description="the image's file format")
     original_shape: list[int] = Field(description="[height, width] before resizing")
     shape: list[int] = Field(description="[H, W, 3] after resizing")
     scale: Literal["unit", "byte"] = Field(description="unit: values in [0, 1]; byte: 0..255")
-    input: ImageInput
+    input: ImageInput = Field(description="drops into a layer spec as its `input`")
 
 
 class FilterBankResult(BaseModel):
     """A named filter bank in the layer spec's shapes (``filters.values``, ``filters.bias``)."""
 
-    name: str
-    title: str
-    explanation: str
+    name: str = Field(description="its key, as in /api/filter-banks/{name}")
+    title: str = Field(description="a one-line title")
+    explanation: str = Field(description="what the bank does")
     count: int = Field(description="K")
     size: int = Field(description="F (each filter is F x F x 3)")
     names: list[str] = Field(description="one per filter")

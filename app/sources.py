@@ -17,6 +17,7 @@ from app.encoding import FloatArray
 from app.schemas import LayerSpec
 from engine.errors import LayerError
 from engine.filterbanks import BANKS
+from engine.geometry import LayerShape
 
 
 @dataclass(frozen=True)
@@ -28,24 +29,25 @@ class Named:
     bias: FloatArray | None = None  # (K,)
 
 
-def named_arrays(spec: LayerSpec, settings: Settings) -> Named:
-    """The sample image and filter bank ``spec`` names, checked against its declared shapes.
+def named_arrays(spec: LayerSpec, shape: LayerShape, settings: Settings) -> Named:
+    """The sample image and filter bank ``spec`` names, checked against its sizes ``shape``
+    (the spec's own, as :func:`app.convert.read` read them).
 
     Examples
     --------
     >>> from app.schemas import FiltersSpec, InputSpec
     >>> spec = LayerSpec(input=InputSpec(shape=[64, 64, 3]),
     ...                  filters=FiltersSpec(count=2, size=3, bank="sobel"))
-    >>> named = named_arrays(spec, Settings())
+    >>> named = named_arrays(spec, LayerShape.square(64, 3, 2, 3), Settings())
     >>> named.x is None, named.weights.shape, named.bias.tolist()
     (True, (2, 3, 3, 3), [0.0, 0.0])
     """
-    x = _image(spec, settings)
-    weights, bias = _bank(spec)
+    x = _image(spec, shape, settings)
+    weights, bias = _bank(spec, shape)
     return Named(x, weights, bias)
 
 
-def _image(spec: LayerSpec, settings: Settings) -> FloatArray | None:
+def _image(spec: LayerSpec, shape: LayerShape, settings: Settings) -> FloatArray | None:
     source = spec.input.image
     if source is None:
         return None
@@ -56,13 +58,14 @@ def _image(spec: LayerSpec, settings: Settings) -> FloatArray | None:
         raise LayerError("input.image.max_side", f"{side} is over this server's limit of "
                          f"{settings.max_image_side} (CONVSCOPE_MAX_IMAGE_SIDE)")
     x = images.scaled(images.sample(source.name, side).pixels, source.scale)  # (H, W, 3)
-    if list(x.shape) != spec.input.shape:
-        raise LayerError("input.shape", f"{spec.input.shape} is not the shape of sample image "
+    declared = [shape.height, shape.width, shape.depth]
+    if list(x.shape) != declared:
+        raise LayerError("input.shape", f"{declared} is not the shape of sample image "
                          f"{source.name!r} at max_side {side}: {list(x.shape)}")
     return x
 
 
-def _bank(spec: LayerSpec) -> tuple[FloatArray | None, FloatArray | None]:
+def _bank(spec: LayerSpec, shape: LayerShape) -> tuple[FloatArray | None, FloatArray | None]:
     name = spec.filters.bank
     if name is None:
         return None, None
@@ -72,9 +75,7 @@ def _bank(spec: LayerSpec) -> tuple[FloatArray | None, FloatArray | None]:
     if spec.connectivity != "shared":
         raise LayerError("filters.bank", f"bank {name!r} holds shared weights: it needs "
                          "connectivity 'shared'")
-    size = spec.filters.size
-    asked = [spec.filters.count, *([size, size] if isinstance(size, int) else size),
-             spec.input.shape[2]]
+    asked = [shape.filters, shape.filter_height, shape.filter_width, shape.depth]
     if asked != list(bank.weights.shape):
         raise LayerError("filters.bank", f"bank {name!r} is {bank.count} filters of "
                          f"{bank.size}x{bank.size}x3, but the layer asks for {asked[0]} of "

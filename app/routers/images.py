@@ -19,7 +19,7 @@ from app import costs, images
 from app.config import Settings, SettingsDep
 from app.encoding import Encoding, OrjsonResponse, encode
 from app.errors import Refusal
-from app.schemas import ErrorResult, FilterBankResult, ImageResult, SampleImageResult
+from app.schemas import ErrorResult, FilterBankResult, ImageResult, SampleImageResult, limit
 from engine.filterbanks import BANKS, FilterBank
 
 router = APIRouter(prefix="/api", tags=["images"])
@@ -29,11 +29,13 @@ ScaleQuery = Annotated[
 ]
 MaxSideQuery = Annotated[
     int | None,
-    Query(ge=1, description="resize so the longer side is at most this "
+    Query(ge=1, json_schema_extra=limit("max_image_side"),
+          description="resize so the longer side is at most this "
           "(default and upper bound: the server's max_image_side, 256)"),
 ]
 EncodingQuery = Annotated[
-    Encoding, Query(description="compact (default): base64 float32; json: nested lists")
+    Encoding, Query(description="json (default, as every endpoint): nested lists; compact: "
+                    "base64 float32 (the page asks for it)")
 ]
 
 UPLOAD_TYPES = ("image/png", "image/jpeg", "application/octet-stream")
@@ -102,7 +104,7 @@ def samples() -> list[SampleImageResult]:
 @router.get("/images/{name}", response_model=ImageResult, responses={**NOT_FOUND, **BAD_SIDE})
 def sample(
     name: str, settings: SettingsDep, scale: ScaleQuery = "unit",
-    max_side: MaxSideQuery = None, encoding: EncodingQuery = "compact",
+    max_side: MaxSideQuery = None, encoding: EncodingQuery = "json",
 ) -> Response:
     """A sample image as a layer input (``input`` drops into a layer spec)."""
     side = _side(max_side, settings)
@@ -116,7 +118,7 @@ def sample(
              openapi_extra={"requestBody": UPLOAD_BODY})
 async def upload(
     request: Request, settings: SettingsDep, scale: ScaleQuery = "unit",
-    max_side: MaxSideQuery = None, encoding: EncodingQuery = "compact",
+    max_side: MaxSideQuery = None, encoding: EncodingQuery = "json",
 ) -> Response:
     """Your own PNG or JPEG as the raw body (not multipart), decoded in memory, never stored;
     resized so the longer side is at most ``max_side``."""

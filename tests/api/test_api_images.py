@@ -27,7 +27,10 @@ Json = Any
 
 
 def array(compact: Json) -> np.ndarray:
-    """A compact {"dtype", "shape", "data"} object as a NumPy array."""
+    """Answer values, nested lists (the default encoding) or a compact {"dtype", "shape",
+    "data"} object, as a NumPy array."""
+    if isinstance(compact, list):
+        return np.asarray(compact, dtype=np.float64)
     raw = base64.b64decode(compact["data"])
     return np.frombuffer(raw, dtype="<" + {"float32": "f4", "float64": "f8"}[compact["dtype"]]
                          ).reshape(compact["shape"])

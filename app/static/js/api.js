@@ -52,11 +52,11 @@ export const api = {
   backward: (layer, upstream, signal) =>
     call("POST", "/api/backward?encoding=compact", { layer, upstream }, signal),
   images: (signal) => call("GET", "/api/images", undefined, signal),
-  image: (name, signal) => call("GET", `/api/images/${encodeURIComponent(name)}`, undefined, signal),
+  image: (name, signal) => call("GET", `/api/images/${encodeURIComponent(name)}?encoding=compact`, undefined, signal),
   filterBanks: (signal) => call("GET", "/api/filter-banks", undefined, signal),
   /** Upload an image file's bytes as they are (the server reads PNG, JPEG, ... from them). */
   upload: async (file, signal) =>
-    fetchJson("/api/images", {
+    fetchJson("/api/images?encoding=compact", {
       method: "POST",
       headers: { "content-type": file.type || "application/octet-stream" },
       body: await file.arrayBuffer(),

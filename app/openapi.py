@@ -1,0 +1,66 @@
+"""The OpenAPI document, with the bounds of the settings in force.
+
+The request types mark the fields a server setting bounds (``x-limit: "max_side"``, see
+:func:`app.schemas.limit`); this module writes each setting's value beside its marker as
+``maximum`` (``maxItems`` on a list) when the document is first asked for, so the document
+states exactly the limits this server enforces, whatever its ``CONVSCOPE_*`` variables say. FastAPI's own validation
+error schemas are replaced by the one error shape every refusal uses (``ErrorResult``).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import FastAPI
+from fastapi.openapi.utils import get_openapi
+
+from app.config import Settings
+from app.schemas import LIMIT
+
+FASTAPI_ERROR = "#/components/schemas/HTTPValidationError"
+OUR_ERROR = "#/components/schemas/ErrorResult"
+
+
+def with_limits(node: Any, settings: Settings) -> Any:
+    """``node`` with ``maximum`` written beside every ``x-limit`` marker, and FastAPI's error
+    schema references pointed at ours.
+
+    Examples
+    --------
+    >>> with_limits({"type": "integer", "x-limit": "max_side"}, Settings(max_side=64))
+    {'type': 'integer', 'x-limit': 'max_side', 'maximum': 64}
+    """
+    if isinstance(node, list):
+        return [with_limits(item, settings) for item in node]
+    if not isinstance(node, dict):
+        return node
+    found = {key: with_limits(value, settings) for key, value in node.items()}
+    if LIMIT in found:  # a list's bound is on its length
+        bound = "maxItems" if found.get("type") == "array" else "maximum"
+        found[bound] = getattr(settings, found[LIMIT])
+    if found.get("$ref") == FASTAPI_ERROR:
+        found["$ref"] = OUR_ERROR
+    return found
+
+
+def document(app: FastAPI, settings: Settings) -> dict[str, Any]:
+    """The app's OpenAPI document under ``settings``."""
+    raw = get_openapi(
+        title=app.title, version=app.version, summary=app.summary, routes=app.routes,
+    )
+    found: dict[str, Any] = with_limits(raw, settings)
+    schemas = found.get("components", {}).get("schemas", {})
+    for unused in ("HTTPValidationError", "ValidationError"):
+        schemas.pop(unused, None)
+    return found
+
+
+def install(app: FastAPI, settings: Settings) -> None:
+    """Serve :func:`document` as the app's ``/openapi.json`` (built once, on first use)."""
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            app.openapi_schema = document(app, settings)
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]

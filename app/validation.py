@@ -1,0 +1,230 @@
+"""Pydantic's validation errors as people read them: one entry per wrong field.
+
+Pydantic reports a value that fits no branch of a union (``size``: an int or ``[h, w]``) once
+per branch, with the branch's internal name in ``loc``
+(``["body", "padding", "function-after[...]"]``, ``"constrained-int"``, ``"list[any]"``) and
+messages about the branches the value was never meant for ("Input should be a valid list"
+for ``-3``). :func:`clean` turns those into one entry per field: ``loc`` is the field's path
+(list indices included), ``msg`` says the value received and what the field accepts, and no
+"Value error, " prefix. :mod:`app.errors` formats the entries.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+# What each field accepts, in words, by the field's name (the last name in its path).
+ACCEPTS = {
+    "size": "a whole number >= 1, or [Fh, Fw]",
+    "stride": "a whole number >= 1, or [Sh, Sw]",
+    "dilation": "a whole number >= 1 (1 = none), or [dh, dw]",
+    "padding": "a whole number >= 0, or a list of one, two ([ph, pw]) or four "
+    "([top, bottom, left, right]) of them",
+    "shape": "[H, W, D]: three whole numbers >= 1",
+    "count": "a whole number >= 1",
+    "values": "nested lists of numbers, or a compact array {dtype, shape, data}",
+    "bias": "nested lists of numbers, or a compact array {dtype, shape, data}",
+    "cell": "[row, col]: two whole numbers >= 0",
+    "start": "a whole number >= 0",
+    "every": "a whole number >= 1",
+    "seed": "a whole number from 0 to 2**53 - 1",
+    "data": "base64 text (A-Z, a-z, 0-9, +, /, up to two = at the end)",
+}
+# Messages of pydantic's error types, said as a rule about the value.
+RULES = {
+    "greater_than_equal": "it must be >= {ge}",
+    "greater_than": "it must be > {gt}",
+    "less_than_equal": "it must be <= {le}",
+    "less_than": "it must be < {lt}",
+    "int_type": "it must be a whole number",
+    "int_from_float": "it must be a whole number",
+    "float_type": "it must be a number",
+    "string_type": "it must be a string",
+    "bool_type": "it must be true or false",
+    "list_type": "it must be a list",
+    "model_type": "it must be an object",
+    "model_attributes_type": "it must be an object",
+    "dict_type": "it must be an object",
+    "literal_error": "it must be one of {expected}",
+    "missing": "it is required",
+    "extra_forbidden": "there is no such field (unknown fields are refused)",
+    "string_pattern_mismatch": "it holds characters this field does not take",
+    "too_short": "it has {actual_length} items, fewer than {min_length}",
+    "too_long": "it has {actual_length} items, more than {max_length}",
+    "finite_number": "it must be a finite number",
+}
+_VALUE_ERROR = "Value error, "
+# Branch names pydantic puts in ``loc``: anything that is not a plain field name.
+_FIELD_NAME = re.compile(r"[a-z_][a-z0-9_]*")
+_SHOWN_CHARS = 60
+
+
+def _is_branch(part: str | int) -> bool:
+    """``"constrained-int"``, ``"list[any]"``, ``"CompactArray"``, ``"int"``: not a field."""
+    return isinstance(part, str) and (
+        not _FIELD_NAME.fullmatch(part) or part in ("int", "float", "str", "bool", "none")
+    )
+
+
+def shown(value: Any) -> str:
+    """A received value as JSON, cut short (an error never echoes a whole array).
+
+    >>> shown([1, 2, 3])
+    '[1, 2, 3]'
+    >>> shown(list(range(100)))[-12:]
+    '... (cut)'
+    """
+    try:
+        text = json.dumps(value, allow_nan=True, default=str)
+    except ValueError:  # a circular structure cannot come from JSON; be safe anyway
+        text = repr(value)
+    return text if len(text) <= _SHOWN_CHARS else text[:_SHOWN_CHARS] + "... (cut)"
+
+
+def _rule(error: dict[str, Any]) -> str:
+    kind = str(error.get("type", ""))
+    ctx = error.get("ctx") or {}
+    template = RULES.get(kind)
+    if template is not None:
+        try:
+            return template.format(**ctx)
+        except (KeyError, IndexError):
+            pass
+    msg = str(error.get("msg", ""))
+    return msg.removeprefix(_VALUE_ERROR)
+
+
+def _path(loc: Sequence[str | int]) -> str:
+    """``["body", "filters", "size", 1]`` -> ``filters.size[1]``."""
+    text = ""
+    for part in loc:
+        if part == "body" and not text:
+            continue
+        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else part)
+    return text or "the body"
+
+
+def _accepts(loc: Sequence[str | int]) -> str | None:
+    names = [part for part in loc if isinstance(part, str)]
+    if len(names) >= 2 and names[-1] == "shape" and names[-2] in ("values", "bias"):
+        return "the compact array's shape: up to 6 whole numbers >= 0"
+    return ACCEPTS.get(names[-1]) if names else None
+
+
+def _entry(
+    loc: list[str | int], kind: str, rule: str, value: Any, has_value: bool,
+    ctx: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    where = _path(loc)
+    got = f"{where} is {shown(value)}" if has_value else where
+    accepts = _accepts(loc)
+    msg = f"{got}: {rule}" + (f"; it takes {accepts}" if accepts else "")
+    entry: dict[str, Any] = {"loc": loc, "msg": msg, "type": kind}
+    if ctx:
+        entry["ctx"] = ctx
+    return entry
+
+
+def _kind_words(value: Any) -> str:
+    """What a JSON value is, in words: ``"3"`` is text, not a number."""
+    if isinstance(value, str):
+        return "text, not a number"
+    if isinstance(value, float):
+        return "not a whole number"
+    if value is None:
+        return "null"
+    return {"bool": "true/false", "int": "a whole number", "list": "a list",
+            "object": "an object"}.get(_json_kind(value), "of another type")
+
+
+def _json_kind(value: Any) -> str:
+    if isinstance(value, bool):
+        return "bool"
+    if isinstance(value, int):
+        return "int"
+    if isinstance(value, list):
+        return "list"
+    if isinstance(value, dict):
+        return "object"
+    return "other"
+
+
+def _branch_kind(branch: str) -> str:
+    if branch.startswith("list[") or (branch.startswith("function-after[") and "list[" in branch):
+        return "list"
+    if "int" in branch:
+        return "int"
+    if branch[:1].isupper() or branch.startswith("dict["):
+        return "object"
+    return "other"
+
+
+def _union(field: list[str | int], errors: list[dict[str, Any]]) -> dict[str, Any]:
+    """One entry for a value that fits no branch of a union field."""
+    value_errors = [e for e in errors if not e["rest"]]
+    has_value = bool(value_errors) and "input" in value_errors[0]
+    value = value_errors[0].get("input") if has_value else None
+    kind = _json_kind(value)
+    own = [e for e in errors if _branch_kind(e["branch"]) == kind]
+    if not own:
+        return _entry(field, "invalid_type", f"it is {_kind_words(value)}", value, has_value)
+    inner = [e for e in own if e["rest"]]
+    if inner:  # the value has the right form; something inside it is wrong
+        first = inner[0]
+        return _entry(field + first["rest"], str(first["type"]), _rule(first),
+                      first.get("input"), "input" in first, first.get("ctx"))
+    if kind == "list" and all(e["type"] in ("too_short", "too_long") for e in own):
+        count = len(value) if isinstance(value, list) else 0
+        numbers = "number" if count == 1 else "numbers"
+        return _entry(field, "wrong_length", f"it has {count} {numbers}", value, has_value,
+                      {"actual_length": count})
+    first = own[0]
+    return _entry(field, str(first["type"]), _rule(first), value, has_value, first.get("ctx"))
+
+
+def clean(errors: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Pydantic's errors as one entry per field, each ``{loc, msg, type[, ctx]}``.
+
+    ``json_invalid`` errors (the body is not JSON) pass through for :mod:`app.errors`.
+
+    Examples
+    --------
+    >>> raw = [
+    ...     {"loc": ("body", "filters", "size", "constrained-int"), "type": "greater_than_equal",
+    ...      "msg": "Input should be greater than or equal to 1", "input": -3, "ctx": {"ge": 1}},
+    ...     {"loc": ("body", "filters", "size", "list[constrained-int]"), "type": "list_type",
+    ...      "msg": "Input should be a valid list", "input": -3},
+    ... ]
+    >>> [(e["loc"], e["msg"]) for e in clean(raw)]  # doctest: +NORMALIZE_WHITESPACE
+    [(['body', 'filters', 'size'],
+      'filters.size is -3: it must be >= 1; it takes a whole number >= 1, or [Fh, Fw]')]
+    """
+    out: list[dict[str, Any]] = []
+    unions: dict[tuple[str | int, ...], list[dict[str, Any]]] = {}
+    for raw in errors:
+        error = dict(raw)
+        if error.get("type") == "json_invalid":
+            out.append(error)
+            continue
+        loc = list(error.get("loc", ()))
+        cut = next((k for k, part in enumerate(loc) if _is_branch(part)), None)
+        if cut is None:
+            entry = _entry(loc, str(error.get("type")), _rule(error), error.get("input"),
+                           "input" in error and error.get("type") != "missing",
+                           error.get("ctx"))
+            out.append(entry)
+            continue
+        field = tuple(loc[:cut])
+        if field not in unions:
+            unions[field] = []
+            out.append({"union": field})  # keeps the order of first appearance
+        error["branch"] = str(loc[cut])
+        error["rest"] = [part for part in loc[cut + 1:] if not _is_branch(part)]
+        unions[field].append(error)
+    return [
+        _union(list(item["union"]), unions[item["union"]]) if "union" in item else item
+        for item in out
+    ]
