@@ -31,7 +31,7 @@ MaxSideQuery = Annotated[
     int | None,
     Query(ge=1, json_schema_extra=limit("max_image_side"),
           description="resize so the longer side is at most this "
-          "(default and upper bound: the server's max_image_side, 256)"),
+          "(default and upper bound: the server's max_image_side, this schema's maximum)"),
 ]
 EncodingQuery = Annotated[
     Encoding, Query(description="json (default, as every endpoint): nested lists; compact: "

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import itertools
+import re
 from dataclasses import replace
 from fractions import Fraction
+from pathlib import Path
 
 import pytest
 
@@ -246,3 +248,89 @@ def test_fit_pad_never_adds_a_window_that_sees_only_added_zeros() -> None:
     assert geometry.out_width == 1
     assert geometry.width.extra_padding == 0
     assert geometry.width.unseen == (1, 2)
+
+
+# ----------------------------------------------------------------------------- one resolution
+
+
+def test_a_misfit_carries_both_axes_and_names_every_failing_one() -> None:
+    shape = LayerShape(10, 9, 1, 1, 3, 3, 2, 2)  # height 4.5 (misfit), width 4 (fits)
+    with pytest.raises(GeometryError) as caught:
+        resolve(shape)
+    error = caught.value
+    assert error.axes is not None
+    height, width = error.axes
+    assert (height.axis, height.output, height.exact) == ("height", 0, Fraction(9, 2))
+    assert (width.axis, width.output, width.fits) == ("width", 4, True)
+    assert error.reason.startswith("height: (10 - 3 + 2*0)/2 + 1 = 4.5")
+    assert "width:" not in error.reason
+    with pytest.raises(GeometryError) as both:
+        resolve(LayerShape.square(10, 1, 1, 3, stride=2))
+    assert "width: " in both.value.reason and "; height: " in both.value.reason
+
+
+def test_a_misfit_lists_every_field_that_could_fix_it() -> None:
+    with pytest.raises(GeometryError) as caught:
+        resolve(LayerShape.square(10, 1, 1, 3, stride=2))
+    fields = caught.value.fields
+    assert fields[0] == "stride"
+    assert set(fields) == {"stride", "padding", "filters.size", "dilation", "input.shape", "fit"}
+    # each field the suggestions change is among them
+    assert {s.field for s in caught.value.suggestions.changes} <= set(fields)
+
+
+def test_a_moved_misfit_keeps_its_axes_and_prefixes_every_field() -> None:
+    with pytest.raises(GeometryError) as caught:
+        resolve(LayerShape.square(10, 1, 1, 3, stride=2))
+    moved = caught.value.moved("layer")
+    assert moved.field == "layer.stride"
+    assert all(name.startswith("layer.") for name in moved.fields)
+    assert moved.axes == caught.value.axes and moved.suggestions == caught.value.suggestions
+
+
+def test_build_layer_uses_a_resolved_geometry_without_resolving_again(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import engine.layer
+
+    geometry = resolve(LayerShape.square(5, 3, 2, 3, stride=2, padding=1))
+
+    def refuse(shape: LayerShape) -> None:
+        raise AssertionError("resolved a second time")
+
+    monkeypatch.setattr(engine.layer, "resolve", refuse)
+    layer = engine.layer.build_layer(geometry)
+    assert layer.geometry is geometry
+    assert layer.x_padded.shape == (7, 7, 3) and layer.weights.shape == (2, 3, 3, 3)
+
+
+def test_counts_that_need_no_output_size_are_on_the_shape() -> None:
+    shape = LayerShape.square(227, 3, 96, 11, stride=4)
+    counts = resolve(shape).counts
+    assert shape.weights_per_neuron == counts.weights_per_neuron == 363
+    assert shape.weights_shared == counts.weights_shared == 34_848
+    assert shape.parameters_shared == counts.parameters_shared == 34_944
+
+
+# The files that still write the window-span arithmetic themselves; each should use
+# ``AxisGeometry.span`` / ``span_of`` instead (their owners are moving them). The list may only
+# shrink: a new copy anywhere fails this test.
+SPAN_COPIES_LEFT = {"engine/trace.py", "app/costs.py"}
+SPAN_FORMULA = re.compile(r"dilation\w*\s*\*\s*\(\s*[\w.]+\s*-\s*1\s*\)\s*\+\s*1")
+
+
+def test_the_span_formula_is_written_in_geometry_alone() -> None:
+    root = Path(__file__).resolve().parents[2]
+    found = {
+        str(path.relative_to(root))
+        for folder in ("app", "engine")
+        for path in (root / folder).rglob("*.py")
+        if path.name != "geometry.py"
+        for line in path.read_text().splitlines()
+        if SPAN_FORMULA.search(line) and not line.lstrip().startswith("#")
+    }
+    assert found <= SPAN_COPIES_LEFT, found - SPAN_COPIES_LEFT
+    geometry = (root / "engine" / "geometry.py").read_text()
+    code = [line for line in geometry.splitlines() if SPAN_FORMULA.search(line)
+            and not line.lstrip().startswith(("#", "out ="))]
+    assert len(code) == 1 and "return" in code[0]

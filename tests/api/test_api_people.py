@@ -1,0 +1,249 @@
+"""The API as a person meets it: one error per wrong field that says what was received and
+what is accepted, misfits that name every failing axis, sizes read from the values given,
+one default encoding, an upstream of ones for ``{}``."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import numpy as np
+import pytest
+from fastapi.testclient import TestClient
+
+from tests.api.api_helpers import compact, square
+
+# A loc part that is not a field name or an index: pydantic's union branch names.
+BRANCH = re.compile(r"[\[\]()\-]|^(int|float|str|bool|list|dict)$|^[A-Z]")
+
+
+def detail(response: Any) -> list[dict[str, Any]]:
+    assert response.status_code == 422, response.text
+    entries: list[dict[str, Any]] = response.json()["detail"]
+    return entries
+
+
+# ----------------------------------------------------------------------------- one error per field
+
+
+@pytest.mark.parametrize(
+    ("change", "loc", "words"),
+    [
+        ({"padding": [1, 2, 3]}, ["body", "padding"], ["[1, 2, 3]", "3 numbers", "four"]),
+        ({"padding": -1}, ["body", "padding"], ["-1", ">= 0"]),
+        ({"padding": "1"}, ["body", "padding"], ['"1"', "text"]),
+        ({"stride": [2, 0]}, ["body", "stride", 1], ["0", ">= 1"]),
+        ({"stride": 1.5}, ["body", "stride"], ["1.5", "not a whole number"]),
+        ({"dilation": [1, 2, 3]}, ["body", "dilation"], ["[1, 2, 3]", "3 numbers", "[dh, dw]"]),
+        ({"filters": {"count": 1, "size": -3}}, ["body", "filters", "size"], ["-3", ">= 1"]),
+        ({"filters": {"count": 1, "size": True}}, ["body", "filters", "size"], ["true"]),
+        ({"fit": "crop"}, ["body", "fit"], ['"crop"', "'error', 'floor' or 'pad'"]),
+        ({"input": {"shape": [5, 5]}}, ["body", "input", "shape"], ["[5, 5]", "[H, W, D]"]),
+        ({"input": {"shape": [5, 5, 1], "values": "x"}}, ["body", "input", "values"],
+         ['"x"', "nested lists", "compact"]),
+    ],
+)
+def test_a_wrong_field_gets_exactly_one_clean_error(
+    client: TestClient, change: dict[str, Any], loc: list[Any], words: list[str]
+) -> None:
+    spec = {**square(5, 1, 1, 3), **change}
+    entries = detail(client.post("/api/forward", json=spec))
+    assert len(entries) == 1, entries
+    (entry,) = entries
+    assert entry["loc"] == loc
+    assert not any(isinstance(part, str) and BRANCH.search(part) for part in entry["loc"])
+    assert "Value error" not in entry["msg"]
+    assert "valid list" not in entry["msg"]
+    for word in words:
+        assert word in entry["msg"], entry["msg"]
+
+
+def test_a_negative_size_says_it_must_be_at_least_one(client: TestClient) -> None:
+    spec = square(5, 1, 1, 3)
+    spec["filters"]["size"] = -3
+    (entry,) = detail(client.post("/api/forward", json=spec))
+    assert entry["msg"].startswith("filters.size is -3: it must be >= 1")
+    assert entry["type"] == "greater_than_equal"
+
+
+def test_two_wrong_fields_get_two_errors_under_the_layer(client: TestClient) -> None:
+    body = {"layer": {**square(5, 1, 1, 3), "stride": 0, "padding": [1]}, "cell": [0, -1]}
+    entries = detail(client.post("/api/inverse", json=body))
+    assert [e["loc"] for e in entries] == [["body", "layer", "stride"], ["body", "cell", 1]]
+
+
+def test_a_whole_float_is_read_as_an_int(client: TestClient) -> None:
+    # JSON Schema's "integer" is any number without a fraction: 2.0 is one.
+    answer = client.post("/api/geometry", json={**square(5, 1, 1, 3), "stride": 2.0})
+    assert answer.status_code == 200
+    assert answer.json()["output_shape"] == [2, 2, 1]
+
+
+def test_padding_of_one_number_in_a_list_is_every_side(client: TestClient) -> None:
+    listed = client.post("/api/geometry", json={**square(5, 1, 1, 3), "padding": [2]}).json()
+    assert listed["padding"] == [2, 2, 2, 2]
+    assert listed["output_shape"] == [7, 7, 1]
+
+
+def test_fill_bounds_are_checked_with_the_roles_default(client: TestClient) -> None:
+    spec = square(5, 1, 1, 3)
+    spec["input"]["fill"] = {"low": 5}  # the input's default high is 2
+    (entry,) = detail(client.post("/api/forward", json=spec))
+    assert entry["loc"] == ["body", "input", "fill", "low"]
+    assert "low 5 is above high 2" in entry["msg"]
+
+
+def test_an_integers_fill_with_no_whole_number_in_range_is_refused(client: TestClient) -> None:
+    spec = square(5, 1, 1, 3)
+    spec["filters"]["fill"] = {"low": 0.2, "high": 0.5}
+    (entry,) = detail(client.post("/api/forward", json=spec))
+    assert entry["loc"] == ["body", "filters", "fill", "low"]
+    assert "[0.2, 0.5]" in entry["msg"]
+
+
+# ----------------------------------------------------------------------------- misfits
+
+
+def test_a_misfit_on_both_axes_names_both_and_the_fields_that_fix_it(client: TestClient) -> None:
+    (entry,) = detail(client.post("/api/forward", json=square(10, 1, 1, 3, stride=2)))
+    assert entry["loc"] == ["body", "stride"]
+    msg = entry["msg"]
+    assert "width: (10 - 3 + 2*0)/2 + 1 = 4.5" in msg
+    assert "height: (10 - 3 + 2*0)/2 + 1 = 4.5" in msg
+    for field in ("stride", "padding", "filters.size", "fit"):
+        assert field in msg.split("Changing", 1)[1]
+
+
+def test_a_misfit_on_one_axis_names_only_that_axis(client: TestClient) -> None:
+    spec = {"input": {"shape": [10, 9, 1]}, "filters": {"count": 1, "size": 3}, "stride": 2}
+    answer = client.post("/api/geometry", json=spec).json()
+    assert answer["valid"] is False
+    assert "height: (10 - 3 + 2*0)/2 + 1 = 4.5" in answer["error"]["message"]
+    assert "width:" not in answer["error"]["message"]
+    assert answer["width"]["fits"] is True and answer["width"]["output"] == 4
+    assert answer["height"]["fits"] is False and answer["height"]["output"] == 0
+    assert answer["error"]["fields"][0] == "stride"
+    assert {"padding", "filters.size", "fit"} <= set(answer["error"]["fields"])
+
+
+def test_a_misfits_answer_keeps_the_counts_that_need_no_output_size(client: TestClient) -> None:
+    answer = client.post("/api/geometry", json=square(10, 3, 4, 3, stride=2)).json()
+    assert answer["valid"] is False
+    counts = answer["counts"]
+    assert counts["weights_per_neuron"] == 3 * 3 * 3
+    assert counts["weights_shared"] == 3 * 3 * 3 * 4
+    assert counts["parameters_shared"] == 3 * 3 * 3 * 4 + 4
+    assert counts["neurons"] is None and counts["parameters_local"] is None
+    assert counts["multiply_adds"] is None
+
+
+def test_a_filter_wider_than_the_padded_input_is_explained_per_axis(client: TestClient) -> None:
+    answer = client.post("/api/geometry", json=square(3, 1, 1, 5)).json()
+    assert answer["valid"] is False
+    assert answer["error"]["field"] == "filters.size"
+    assert "width: the 5-wide filter spans 5 columns" in answer["error"]["message"]
+    assert "height: the 5-tall filter spans 5 rows" in answer["error"]["message"]
+    assert answer["width"]["output"] == 0 and answer["height"]["output"] == 0
+
+
+# ----------------------------------------------------------------------------- sizes from values
+
+
+def test_input_shape_and_filter_sizes_are_read_from_the_values(client: TestClient) -> None:
+    rng = np.random.default_rng(0)
+    x = rng.integers(-2, 3, size=(5, 4, 2)).astype(float)
+    w = rng.integers(-1, 2, size=(3, 2, 3, 2)).astype(float)
+    spec = {"input": {"values": x.tolist()}, "filters": {"values": compact(w)}}
+    answer = client.post("/api/forward", json=spec)
+    assert answer.status_code == 200, answer.text
+    body = answer.json()
+    assert body["geometry"]["output_shape"] == [4, 2, 3]
+    out = np.array(body["output"])
+    bias = np.array(body["bias"])
+    assert out[1, 1, 2] == pytest.approx(np.sum(x[1:3, 1:4, :] * w[2]) + bias[2])
+
+
+@pytest.mark.parametrize(
+    ("filters", "words"),
+    [
+        ({"count": 2}, ["hold 3 filters", "filters.count is 2"]),
+        ({"size": 3}, ["hold 2x3 filters", "filters.size is 3"]),
+    ],
+)
+def test_sizes_that_disagree_with_the_values_are_refused_naming_both(
+    client: TestClient, filters: dict[str, Any], words: list[str]
+) -> None:
+    spec = {"input": {"shape": [5, 5, 2]},
+            "filters": {**filters, "values": np.ones((3, 2, 3, 2)).tolist()}}
+    (entry,) = detail(client.post("/api/forward", json=spec))
+    assert entry["loc"] == ["body", "filters", "values"]
+    for word in words:
+        assert word in entry["msg"]
+
+
+def test_an_input_shape_that_disagrees_with_the_values_is_refused(client: TestClient) -> None:
+    spec = {"input": {"shape": [4, 4, 1], "values": np.ones((5, 5, 1)).tolist()},
+            "filters": {"count": 1, "size": 3}}
+    (entry,) = detail(client.post("/api/forward", json=spec))
+    assert entry["loc"] == ["body", "input", "values"]
+    assert "[5, 5, 1]" in entry["msg"] and "[4, 4, 1]" in entry["msg"]
+
+
+def test_no_input_size_at_all_is_refused_naming_the_shape(client: TestClient) -> None:
+    spec = {"input": {}, "filters": {"count": 1, "size": 3}}
+    (entry,) = detail(client.post("/api/forward", json=spec))
+    assert entry["loc"] == ["body", "input", "shape"]
+    assert "input.values" in entry["msg"]
+
+
+# ----------------------------------------------------------------------------- defaults
+
+
+def test_an_empty_upstream_is_ones(client: TestClient) -> None:
+    layer = square(5, 3, 2, 3, stride=2, padding=1)
+    grads = client.post("/api/backward", json={"layer": layer, "upstream": {}}).json()
+    assert grads["db"] == [9.0, 9.0]  # each bias gradient counts its 3x3 positions
+    left_out = client.post("/api/backward", json={"layer": layer}).json()
+    assert left_out["db"] == [9.0, 9.0]
+    steps = client.post("/api/steps", json={"layer": layer, "count": 3, "upstream": {}}).json()
+    assert [s["upstream"] for s in steps["steps"]] == [1.0, 1.0, 1.0]
+
+
+def test_an_upstream_fill_without_bounds_draws_from_minus_one_to_one(client: TestClient) -> None:
+    layer = square(7, 1, 2, 1)  # 98 neurons
+    body = {"layer": layer, "upstream": {"fill": {"kind": "integers", "seed": 3}}, "count": 98}
+    drawn = [s["upstream"] for s in client.post("/api/steps", json=body).json()["steps"]]
+    assert set(drawn) == {-1.0, 0.0, 1.0}
+
+
+def test_image_answers_default_to_json_arrays(client: TestClient) -> None:
+    values = client.get("/api/images/checkerboard").json()["input"]["values"]
+    assert isinstance(values, list) and len(values[0][0]) == 3
+
+
+def test_image_links_asking_for_compact_still_get_compact(client: TestClient) -> None:
+    values = client.get("/api/images/checkerboard?encoding=compact").json()["input"]["values"]
+    assert values["dtype"] == "float32" and len(values["shape"]) == 3
+
+
+def test_forward_resolves_the_geometry_once(
+    client: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import app.convert as convert
+
+    calls: list[object] = []
+    real = convert.resolve
+
+    def counting(shape: Any) -> Any:
+        calls.append(shape)
+        return real(shape)
+
+    monkeypatch.setattr(convert, "resolve", counting)
+    answer = client.post("/api/forward", json=square(6, 2, 3, 3, stride=1, padding=1,
+                                                       activation="relu"))
+    assert answer.status_code == 200
+    assert len(calls) == 1
+    assert answer.json()["geometry"]["output_shape"] == [6, 6, 3]
+    calls.clear()
+    misfit = client.post("/api/geometry", json=square(10, 1, 1, 3, stride=2)).json()
+    assert misfit["valid"] is False and len(calls) == 1

@@ -1,0 +1,105 @@
+"""The OpenAPI document states what the server enforces: the limits of the settings in force,
+list lengths, enums, and a description on every field."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from app.config import Settings
+from app.main import app, create_app
+
+Doc = dict[str, Any]
+
+
+@pytest.fixture(scope="module")
+def small() -> Doc:
+    settings = Settings(max_side=64, max_depth=8, max_filters=5, max_steps=10, max_image_side=32)
+    document: Doc = create_app(settings).openapi()
+    return document
+
+
+def schema(doc: Doc, name: str) -> Doc:
+    found: Doc = doc["components"]["schemas"][name]
+    return found
+
+
+def branches(prop: Doc) -> list[Doc]:
+    return [b for b in prop.get("anyOf", [prop]) if b.get("type") != "null"]
+
+
+def test_layer_bounds_are_the_servers_settings(small: Doc) -> None:
+    layer = schema(small, "LayerSpec")["properties"]
+    for name in ("stride", "dilation", "padding"):
+        for branch in branches(layer[name]):
+            bound = branch if branch["type"] == "integer" else branch["items"]
+            assert bound["maximum"] == 64, name
+    shape = branches(schema(small, "InputSpec")["properties"]["shape"])[0]
+    assert [item["maximum"] for item in shape["prefixItems"]] == [64, 64, 8]
+    count = branches(schema(small, "FiltersSpec")["properties"]["count"])[0]
+    assert count["maximum"] == 5
+    assert schema(small, "StepsRequest")["properties"]["count"]["maximum"] == 10
+
+
+def test_the_image_side_query_is_bounded_by_the_setting(small: Doc) -> None:
+    params = small["paths"]["/api/images/{name}"]["get"]["parameters"]
+    side = next(p for p in params if p["name"] == "max_side")
+    assert side["schema"]["maximum"] == 32
+
+
+def test_the_default_document_has_the_default_limits() -> None:
+    layer = app.openapi()["components"]["schemas"]["LayerSpec"]["properties"]
+    assert branches(layer["stride"])[0]["maximum"] == Settings().max_side
+
+
+def test_padding_takes_one_two_or_four_numbers(small: Doc) -> None:
+    padding = schema(small, "LayerSpec")["properties"]["padding"]
+    lengths = sorted(
+        (b["minItems"], b["maxItems"]) for b in branches(padding) if b["type"] == "array"
+    )
+    assert lengths == [(1, 1), (2, 2), (4, 4)]
+    assert [b["type"] for b in branches(padding)].count("integer") == 1
+
+
+def test_enums_are_stated(small: Doc) -> None:
+    layer = schema(small, "LayerSpec")["properties"]
+    assert layer["fit"]["enum"] == ["error", "floor", "pad"]
+    assert layer["connectivity"]["enum"] == ["shared", "local"]
+    assert schema(small, "FillSpec")["properties"]["kind"]["enum"] == [
+        "integers", "uniform", "normal", "zeros", "ones"
+    ]
+
+
+def test_cross_field_rules_are_in_the_descriptions(small: Doc) -> None:
+    fill = schema(small, "FillSpec")["properties"]
+    assert "<= `high`" in fill["low"]["description"]
+    assert ">= `low`" in fill["high"]["description"]
+    assert "must agree" in schema(small, "FiltersSpec")["properties"]["count"]["description"]
+
+
+def test_shape_or_values_is_required_by_the_schema(small: Doc) -> None:
+    required = [clause["required"] for clause in schema(small, "InputSpec")["anyOf"]]
+    assert required == [["shape"], ["values"]]
+
+
+def test_every_field_has_a_description(small: Doc) -> None:
+    missing = [
+        f"{name}.{field}"
+        for name, model in small["components"]["schemas"].items()
+        for field, prop in model.get("properties", {}).items()
+        if not prop.get("description")
+    ]
+    assert missing == []
+
+
+def test_every_refusal_uses_the_one_error_schema(small: Doc) -> None:
+    refs = {
+        answer["content"]["application/json"]["schema"]["$ref"]
+        for path in small["paths"].values()
+        for operation in path.values()
+        for status, answer in operation["responses"].items()
+        if status.startswith("4")
+    }
+    assert refs == {"#/components/schemas/ErrorResult"}
+    assert "HTTPValidationError" not in small["components"]["schemas"]
