@@ -1,0 +1,38 @@
+"""docs/design.md is the contract: its field lists are the OpenAPI document's, and the
+endpoint table names every path the API serves."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from app.main import app
+
+DESIGN = Path(__file__).resolve().parents[2] / "docs" / "design.md"
+ROW = re.compile(r"^\| `(\w+)` \| ([\w, ]+) \|$")
+
+
+def documented_fields() -> dict[str, list[str]]:
+    text = DESIGN.read_text()
+    table = text.split("<!-- fields -->", 1)[1].split("<!-- /fields -->", 1)[0]
+    found = {}
+    for line in table.splitlines():
+        match = ROW.match(line.strip())
+        if match:
+            found[match.group(1)] = [name.strip() for name in match.group(2).split(",")]
+    return found
+
+
+def test_every_schema_lists_the_fields_the_api_sends_in_order() -> None:
+    schemas = app.openapi()["components"]["schemas"]
+    sent = {name: list(schema.get("properties", {})) for name, schema in schemas.items()}
+    assert documented_fields() == sent
+
+
+def test_the_endpoint_table_names_every_api_path() -> None:
+    text = DESIGN.read_text()
+    table = text.split("| endpoint | body | answer |", 1)[1].split("\n\n", 1)[0]
+    documented = set(re.findall(r"`(?:GET|POST) (/api/[^`?\s]*)", table))
+    documented |= {f"/api/{rest}" for rest in re.findall(r"`GET /api/([\w/{}-]+)`", table)}
+    served = {path for path in app.openapi()["paths"] if path.startswith("/api/")}
+    assert served <= documented, served - documented
