@@ -128,8 +128,9 @@ def _input_shape(spec: LayerSpec, arrays: Arrays) -> tuple[int, int, int]:
                          f"(shape {list(x.shape)}); the input is (H, W, D): give 3")
     if given is None:
         if x is None:
-            raise LayerError("input.shape", "no input size: give input.shape [H, W, D] "
-                             "or input.values (the shape is then read from them)")
+            with_image = " (an input.image needs it: its [H, W, 3])" if spec.input.image else ""
+            raise LayerError("input.shape", "no input size: give input.shape [H, W, D]"
+                             f"{with_image} or input.values (the shape is then read from them)")
         h, w, d = x.shape
         return int(h), int(w), int(d)
     if x is not None and list(x.shape) != given:
@@ -199,6 +200,10 @@ def layer_shape(spec: LayerSpec, settings: Settings, arrays: Arrays | None = Non
           for name, value in zip(("top", "bottom", "left", "right"), padding.as_list(),
                                  strict=True)),
     ]
+    image = spec.input.image
+    if image is not None and image.max_side is not None:
+        checks.append(("input.image.max_side", "the image's max_side", image.max_side,
+                       settings.max_image_side, "MAX_IMAGE_SIDE"))
     if len(spec.edits) > settings.max_edits:
         checks.append(("edits", "the number of edits", len(spec.edits), settings.max_edits,
                         "MAX_EDITS"))

@@ -3,8 +3,9 @@
 The request types mark the fields a server setting bounds (``x-limit: "max_side"``, see
 :func:`app.schemas.limit`); this module writes each setting's value beside its marker as
 ``maximum`` (``maxItems`` on a list) when the document is first asked for, so the document
-states exactly the limits this server enforces, whatever its ``CONVSCOPE_*`` variables say. FastAPI's own validation
-error schemas are replaced by the one error shape every refusal uses (``ErrorResult``).
+states exactly the limits this server enforces, whatever its ``CONVSCOPE_*`` variables say.
+FastAPI's own validation error schemas are replaced by the one error shape every refusal uses
+(``ErrorResult``).
 """
 
 from __future__ import annotations
