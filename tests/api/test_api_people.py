@@ -247,3 +247,21 @@ def test_forward_resolves_the_geometry_once(
     calls.clear()
     misfit = client.post("/api/geometry", json=square(10, 1, 1, 3, stride=2)).json()
     assert misfit["valid"] is False and len(calls) == 1
+
+
+def test_an_image_max_side_over_the_limit_is_refused_by_every_endpoint(
+    client: TestClient,
+) -> None:
+    spec = {"input": {"shape": [64, 64, 3], "image": {"name": "scene", "max_side": 100_000}},
+            "filters": {"count": 1, "size": 3}}
+    for path in ("/api/geometry", "/api/forward"):
+        (entry,) = detail(client.post(path, json=spec))
+        assert entry["loc"] == ["body", "input", "image", "max_side"]
+        assert "CONVSCOPE_MAX_IMAGE_SIDE" in entry["msg"]
+
+
+def test_a_named_image_without_a_shape_says_the_shape_is_needed(client: TestClient) -> None:
+    spec = {"input": {"image": {"name": "scene"}}, "filters": {"count": 1, "size": 3}}
+    (entry,) = detail(client.post("/api/forward", json=spec))
+    assert entry["loc"] == ["body", "input", "shape"]
+    assert "input.image needs it" in entry["msg"]
