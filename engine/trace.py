@@ -25,7 +25,7 @@ import numpy.typing as npt
 
 from engine.conv import activate
 from engine.errors import LayerError
-from engine.geometry import Geometry
+from engine.geometry import Geometry, span_of
 from engine.layer import Layer
 from engine.tensors import FloatArray
 
@@ -146,7 +146,7 @@ def step_number(geometry: Geometry, i: int, j: int, d: int, order: Order = "dept
 
 def _slice_text(start: int, taps: int, dilation: int) -> str:
     """``:5``, ``2:7`` or, dilated, ``0:5:2``: the notes' slices, stop always written."""
-    stop = start + dilation * (taps - 1) + 1
+    stop = start + span_of(taps, dilation)
     if dilation == 1:
         return f"{start or ''}:{stop}"
     # With a step the start is written too: ``:5:2`` reads as a typo.

@@ -71,7 +71,7 @@ def test_the_schema_lists_the_sample_and_bank_names(client: TestClient) -> None:
          ["body", "input", "shape"], "[60, 64, 3] is not the shape of sample image "
          "'vertical-edge' at max_side 256: [64, 64, 3]"),
         ({"input": {"shape": [32, 32, 3], "image": {"name": "vertical-edge", "max_side": 300}}},
-         ["body", "input", "image", "max_side"], "max_side is 300, over this server's limit of 256"),
+         ["body", "input", "image", "max_side"], "300, over this server's limit of 256"),
         ({"input": {"shape": [64, 64, 3], "image": {"name": "cat"}}},
          ["body", "input", "image", "name"], "no sample image 'cat'; known: vertical-edge"),
         ({"input": {"shape": [3, 3, 3], "values": [[[0, 0, 0]] * 3] * 3,
