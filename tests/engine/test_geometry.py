@@ -312,10 +312,7 @@ def test_counts_that_need_no_output_size_are_on_the_shape() -> None:
     assert shape.parameters_shared == counts.parameters_shared == 34_944
 
 
-# The files that still write the window-span arithmetic in code; they should use
-# ``AxisGeometry.span`` / ``span_of`` (costs.py belongs to the cost model's rework). The set may
-# only shrink: a new copy anywhere fails this test.
-SPAN_COPIES_LEFT = {"app/costs.py"}
+# Everything else uses ``AxisGeometry.span`` / ``span_of``.
 SPAN_FORMULA = re.compile(r"dilation\w*\s*\*\s*\(\s*[\w.]+\s*-\s*1\s*\)\s*\+\s*1")
 
 
@@ -329,7 +326,7 @@ def test_the_span_formula_is_written_in_geometry_alone() -> None:
         for line in path.read_text().splitlines()
         if SPAN_FORMULA.search(line.split("#", 1)[0])  # code, not a comment
     }
-    assert found <= SPAN_COPIES_LEFT, found - SPAN_COPIES_LEFT
+    assert found == set()
     geometry = (root / "engine" / "geometry.py").read_text()
     code = [line for line in geometry.splitlines() if SPAN_FORMULA.search(line)
             and not line.lstrip().startswith(("#", "out ="))]
