@@ -232,13 +232,13 @@ def test_forward_resolves_the_geometry_once(
     import app.convert as convert
 
     calls: list[object] = []
-    real = convert.resolve
+    real = convert.resolved  # resolve, remembered per shape (app.layer_cache)
 
     def counting(shape: Any) -> Any:
         calls.append(shape)
         return real(shape)
 
-    monkeypatch.setattr(convert, "resolve", counting)
+    monkeypatch.setattr(convert, "resolved", counting)
     answer = client.post("/api/forward", json=square(6, 2, 3, 3, stride=1, padding=1,
                                                        activation="relu"))
     assert answer.status_code == 200
