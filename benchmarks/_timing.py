@@ -43,7 +43,11 @@ def timings(run: Callable[[int], object], arguments: list[int]) -> list[float]:
 
 
 def round_times(
-    calls: dict[str, Callable[[], object]], rounds: int, warmup: int, burst: int = 1
+    calls: dict[str, Callable[[], object]],
+    rounds: int,
+    warmup: int,
+    burst: int = 1,
+    clock: Callable[[], float] = time.perf_counter,
 ) -> dict[str, list[float]]:
     """Per round, the fastest of ``burst`` back-to-back timed calls of each, in seconds.
 
@@ -66,9 +70,9 @@ def round_times(
                 call()
             fastest = float("inf")
             for _ in range(burst):
-                start = time.perf_counter()
+                start = clock()
                 call()
-                fastest = min(fastest, time.perf_counter() - start)
+                fastest = min(fastest, clock() - start)
             per_round[name].append(fastest)
     return per_round
 

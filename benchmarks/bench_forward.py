@@ -231,22 +231,25 @@ def nothing() -> Iterator[None]:
     yield
 
 
-def run(rounds: int, burst: int, warmup: int, threads: int | None) -> bool:
+def run(rounds: int, burst: int, warmup: int, threads: int | None, cpu_time: bool = False) -> bool:
     """Print the tables; True when every judged target is met."""
     torch = load_torch()
     count = threads or (torch.get_num_threads() if torch else os.cpu_count() or 1)
     if torch:
         torch.set_num_threads(count)
     version = f"torch {torch.__version__}" if torch else "no torch (pip install -e '.[bench]')"
+    if cpu_time and count != 1:
+        raise SystemExit("--cpu-time times one thread's CPU: use it with --threads 1")
+    clock = time.thread_time if cpu_time else time.perf_counter
     print(
         f"cores: {os.cpu_count()}, threads for every variant: {count}; numpy {np.__version__}, "
         f"{version}\nmedian of {rounds} rounds, each the fastest of {burst} back-to-back calls "
-        f"after {warmup} untimed"
+        f"after {warmup} untimed; {'CPU time of the calling thread' if cpu_time else 'wall time'}"
     )
     met = True
     with Workers(count) as workers:
         for dtype in (np.float32, np.float64):
-            met &= run_dtype(np.dtype(dtype), rounds, burst, warmup, count, workers, torch)
+            met &= run_dtype(np.dtype(dtype), rounds, burst, warmup, count, workers, torch, clock)
     return met
 
 
@@ -258,6 +261,7 @@ def run_dtype(
     count: int,
     workers: Workers,
     torch: Any,
+    clock: Callable[[], float] = time.perf_counter,
 ) -> bool:
     """Time and print one dtype's table and verdicts."""
     # Three groups, each under its own BLAS thread count, taking turns every round.
@@ -284,7 +288,7 @@ def run_dtype(
         for limits, calls in groups:
             with limits():
                 settle()
-                for key, times in round_times(calls, 1, warmup, burst).items():
+                for key, times in round_times(calls, 1, warmup, burst, clock).items():
                     per_round[key] += times
     others = others_share(before, cpu_seconds(), time.perf_counter() - start)
     seconds = {key: statistics.median(times) for key, times in per_round.items()}
@@ -369,10 +373,15 @@ def main(argv: list[str] | None = None) -> int:
         help="threads for every variant (default: torch.get_num_threads(), else the cores)",
     )
     parser.add_argument(
+        "--cpu-time", action="store_true",
+        help="with --threads 1: time each call by its thread's CPU time, which load from other "
+        "processes does not inflate (a busy machine)",
+    )
+    parser.add_argument(
         "--strict", action="store_true", help="exit with status 1 when a target is missed"
     )
     args = parser.parse_args(argv)
-    met = run(args.rounds, args.burst, args.warmup, args.threads)
+    met = run(args.rounds, args.burst, args.warmup, args.threads, args.cpu_time)
     return 1 if args.strict and not met else 0
 
 

@@ -8,8 +8,8 @@ Shapes (see ``docs/design.md``)::
     local     weights (H2, W2, K, Fh, Fw, D), bias (H2, W2, K)
     output    (H2, W2, K)
 
-The shared kernel is im2col + GEMM (deep 3x3 stride-1 layers: Winograd's F(2x2, 3x3), see
-``engine.winograd``). The columns are built in the layout BLAS wants -- one
+The shared kernel is im2col + GEMM (given workers, deep 3x3 stride-1 layers take Winograd's
+F(2x2, 3x3) instead, see ``engine.winograd``). The columns are built in the layout BLAS wants -- one
 C-contiguous ``(positions, Fh*Fw*D + 1)`` matrix, filled by a single copy whose inner run is a
 whole contiguous filter row ``Fw*D`` -- and multiplied as ``(positions x FFD) @ (FFD x K)``,
 whose result already *is* the ``(H2, W2, K)`` output: no transpose, no copy of the output.
@@ -154,7 +154,7 @@ def conv2d(
     _check_shape("filters.bias", "biases", bias.shape, (k,))
     view = windows(x_padded, geometry)  # (H2, W2, Fh, Fw, D)
     dtype = _float_dtype(x_padded, weights)
-    if winograd.fits(geometry):
+    if workers is not None and winograd.fits(geometry):
         # Deep 3x3 stride-1 layers: Winograd's F(2x2, 3x3) needs 16 multiplies where im2col
         # needs 36, and its transforms cost less than the 20 it saves (engine/winograd.py).
         x, w, b = (a.astype(dtype, copy=False) for a in (x_padded, weights, bias))

@@ -51,7 +51,8 @@ BIAS_POINT = 5
 # runs faster as im2col).
 MIN_DEPTH = 16
 MIN_FILTERS = 16
-# Bytes of one transformed band (16 points x tiles x channels) a thread works on at a time.
+# Bytes of one transformed band (16 points x tiles x channels) a thread works on at a time,
+# sized to stay in its core's cache.
 BAND_BYTES = 2**20
 
 
@@ -75,11 +76,15 @@ def fits(geometry: Geometry) -> bool:
 
 
 def conv3x3(
-    x_padded: Array, weights: Array, bias: Array, geometry: Geometry, workers: Workers | None
+    x_padded: Array, weights: Array, bias: Array, geometry: Geometry, workers: Workers
 ) -> Array:
     """The layer's ``(H2, W2, K)`` output by F(2x2, 3x3); ``geometry`` must :func:`fits`.
 
-    Arrays as :func:`engine.conv.conv2d` takes them, already in the result's dtype.
+    Arrays as :func:`engine.conv.conv2d` takes them, already in the result's dtype. Its
+    twenty-odd small GEMMs per band run on the workers' threads with BLAS single-threaded:
+    threaded by BLAS instead, each would make BLAS's threads meet, and on a busy machine those
+    meetings cost more than the multiplies (``engine.conv.conv2d`` without workers keeps
+    im2col's one big GEMM).
     """
     height, width, k = geometry.output_shape
     depth = x_padded.shape[2]
@@ -102,17 +107,11 @@ def conv3x3(
     per_row = 16 * cols * max(depth, k) * dtype.itemsize
     band = max(1, BAND_BYTES // per_row)
 
-    def part(span: tuple[int, int], buffer: Buffer) -> None:
-        _tile_rows(tiles, u, bias, transforms, out, span, band, buffer)
-
-    if workers is None:
-        part((0, rows), np.empty)
-    else:
-        workers.run(
-            lambda span: part(span, workers.scratch),
-            threads.split_evenly(rows, workers.count),
-            multiply_adds=geometry.counts.multiply_adds,
-        )
+    workers.run(
+        lambda span: _tile_rows(tiles, u, bias, transforms, out, span, band, workers.scratch),
+        threads.split_evenly(rows, workers.count),
+        multiply_adds=geometry.counts.multiply_adds,
+    )
     full = out.reshape(2 * rows, 2 * cols, k)
     if full.shape[:2] == (height, width):
         return full
