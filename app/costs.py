@@ -125,11 +125,10 @@ def _candidates(shape: LayerShape) -> int:
 
 
 def _geometry_items(shape: LayerShape, outputs: tuple[int, int], fits: bool) -> list[Item]:
-    """Resolving the geometry (each request does it, and a few more times while the layer is
-    built and answered), and when it does not fit exactly the suggestions and the fit
-    policies' resolves of the geometry answer."""
+    """Resolving the geometry (once per request, at most: the app remembers a shape's), and
+    when it does not fit exactly the suggestions, which resolve it under both fit policies."""
     taps = _resolve_taps(shape, outputs)
-    resolves = 3 if fits else 6
+    resolves = 1 if fits else 3
     items = [Item("filters.size", "window taps walked resolving the geometry",
                   resolves * taps * RESOLVE_TAP, elements=taps)]
     if not fits:
