@@ -13,7 +13,7 @@ from pathlib import Path
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
-from app import engine_threads, errors, images, openapi, security
+from app import engine_threads, errors, images, openapi, routing, security
 from app.cli import package_version
 from app.config import Settings, settings_from_env
 from app.routers import api, docs, pages
@@ -50,10 +50,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                                                 "CONVSCOPE_MAX_UPLOAD_BYTES")},
     )
     security.install(app, settings)  # last: its headers wrap every other layer's answers
-    app.include_router(api.router)
-    app.include_router(images_router.router)
-    app.include_router(pages.router)
-    app.include_router(docs.router)
+    for router in (api.router, images_router.router, pages.router, docs.router):
+        routing.add_routes(app, router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     openapi.install(app, settings)  # bounds in the schema: this server's settings
     return app

@@ -11,6 +11,7 @@ has been built by then, so the second start repeats only the reading of the spec
 
 from __future__ import annotations
 
+import copy
 import functools
 import inspect
 from collections.abc import Callable, Coroutine
@@ -18,8 +19,8 @@ from contextvars import ContextVar
 from typing import Any, ParamSpec, TypeVar
 
 import orjson
-from fastapi import Request
-from fastapi.routing import APIRoute
+from fastapi import FastAPI, Request
+from fastapi.routing import APIRoute, APIRouter, request_response
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
@@ -137,3 +138,21 @@ class OrjsonRoute(APIRoute):
             return await handler(OrjsonRequest(request.scope, request.receive))
 
         return with_orjson
+
+
+def add_routes(app: FastAPI, router: APIRouter) -> None:
+    """Serve ``router``'s routes from ``app``'s own route list.
+
+    ``app.include_router`` keeps the router as one entry that matches the path against every
+    route of the router and, once one matches, matches it again to pick the route: twice the
+    routing per request. Routes an ``APIRouter`` built already carry its prefix, tags and
+    route class (these routers have no dependencies of their own), so the app holds copies
+    of them directly, each answering through a handler that reads ``app``'s dependency
+    overrides (the tests' settings) as included routes do.
+    """
+    for route in router.routes:
+        if isinstance(route, APIRoute):
+            route = copy.copy(route)
+            route.dependency_overrides_provider = app
+            route.app = request_response(route.get_route_handler())
+        app.router.routes.append(route)
