@@ -53,6 +53,8 @@ UPLOAD_REFUSALS: dict[int | str, dict[str, object]] = {
 }
 UPLOAD_BODY = {
     "required": True,
+    "description": "The raw bytes of one PNG or JPEG image (checked by their first bytes, "
+    "whatever the Content-Type says); anything else is refused with 415",
     "content": {kind: {"schema": {"type": "string", "format": "binary"}}
                 for kind in UPLOAD_TYPES},
 }
