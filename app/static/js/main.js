@@ -25,6 +25,14 @@ const app = { state: null, presets: [], model: null, views: null, cache: null, h
 // play/pause redraws: the products get their numbers back when the player stops
 const player = new Player({ tick, onChange: () => render() });
 
+/**
+ * Views drawn beside the panels (connection lines, the 3-D volumes, an embedding parent):
+ * each may have build(model, state), called when a layer is built, and update(focus, state,
+ * playback), called on every render with playback = { playing, fast }. They only draw or
+ * report; a change of state goes through commit().
+ */
+const overlays = [];
+
 const presetOf = (state) => app.presets.find((p) => p.name === state.preset) ?? null;
 const modified = (state) => {
   const preset = presetOf(state);
@@ -166,6 +174,7 @@ function build(spec, geometry, forward) {
     output: createOutputView(qs("#output-grids"), model, state.order, (i, j, d) => stepOf(model.outShape, state.order, i, j, d), onOutputCell),
     backward: backward ? createBackwardView(qs("#backward-grids"), model) : null,
   };
+  for (const overlay of overlays) overlay.build?.(model, state);
 }
 
 function getInverse(row, col) {
@@ -203,6 +212,7 @@ function render() {
   app.views.arithmetic.update(focus, state.act, fast);
   app.views.output.update(focus, state.t, state.mode === "backward", follow, fast);
   app.views.backward?.update(focus, state.act);
+  for (const overlay of overlays) overlay.update?.(focus, state, { playing: player.playing, fast });
   // play ahead: two seconds of steps at the current speed
   app.cache.ensure(state.t, player.playing ? Math.ceil(state.speed * 2) : 0, focus.t ?? state.t,
     player.playing ? player.stride : 1);
