@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Make the Dockerfile's base image, docker.io/library/python:3.11-slim, available to podman.
+# Make the Dockerfile's base image, python:3.11-slim, available to podman.
 #
 #   scripts/build-base-image.sh            # skip if present, else pull, else build it locally
 #   BASE_IMAGE=... FORCE_LOCAL=1 scripts/build-base-image.sh
@@ -7,9 +7,10 @@
 #
 # Where the registry answers, this is a plain `podman pull`. Where no registry is reachable
 # (this project's CI), the image is built from Debian bookworm, whose python3 is 3.11, with
-# debootstrap and imported under the same name, so the Dockerfile's
-# `FROM python:3.11-slim` is left alone and still means the official image wherever Docker
-# Hub is reachable. The stand-in provides what the Dockerfile relies on, the way the official
+# debootstrap and imported as localhost/python:3.11-slim, which podman's short-name lookup
+# finds before any registry, so the Dockerfile's `FROM python:3.11-slim` is left alone and
+# still means the official image wherever a registry answers. The pull goes to the
+# registries this machine's containers configuration searches; no registry is named here. The stand-in provides what the Dockerfile relies on, the way the official
 # image does: `python` and `python3` (3.11) on PATH, `python3 -m venv` with pip inside,
 # `useradd`, CA certificates, a UTF-8 locale and `pip` for the system interpreter.
 # Needs root (debootstrap chroots), podman and debootstrap; installs the last two from apt
@@ -20,7 +21,12 @@
 # project; MIRROR= (and SECURITY_MIRROR=) override it. APT_ETC (/etc/apt) is where to look.
 set -euo pipefail
 
-BASE_IMAGE=${BASE_IMAGE:-docker.io/library/python:3.11-slim}
+BASE_IMAGE=${BASE_IMAGE:-python:3.11-slim}
+# A short name (no registry part) is imported under localhost/, where podman looks first.
+case ${BASE_IMAGE%%/*} in
+    *.*|*:*|localhost) LOCAL_IMAGE=$BASE_IMAGE ;;
+    *) LOCAL_IMAGE=localhost/$BASE_IMAGE ;;
+esac
 SUITE=${SUITE:-bookworm}
 APT_ETC=${APT_ETC:-/etc/apt}
 PULL_TIMEOUT=${PULL_TIMEOUT:-60}
@@ -157,12 +163,12 @@ case $version in
 esac
 chroot "$rootfs" python -c 'import ensurepip, venv, ssl' || die "python, venv or ssl is missing in the tree"
 
-log "importing $(du -sh "$rootfs" | cut -f1) tree as $BASE_IMAGE (Python $version)"
+log "importing $(du -sh "$rootfs" | cut -f1) tree as $LOCAL_IMAGE (Python $version)"
 tar --numeric-owner -C "$rootfs" -cf - . | "$PODMAN" import --quiet \
     --change 'ENV LANG=C.UTF-8' \
     --change 'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' \
     --change "ENV PYTHON_VERSION=$version" \
     --change 'CMD ["python3"]' \
     --message "python:3.11-slim stand-in: Debian $SUITE minbase + python3 $version (debootstrap)" \
-    - "$BASE_IMAGE" >/dev/null
-log "built $BASE_IMAGE in $(( $(date +%s) - started )) s, $("$PODMAN" image inspect --format '{{.Size}}' "$BASE_IMAGE" | awk '{printf "%.0f MB", $1/1e6}')"
+    - "$LOCAL_IMAGE" >/dev/null
+log "built $LOCAL_IMAGE in $(( $(date +%s) - started )) s, $("$PODMAN" image inspect --format '{{.Size}}' "$LOCAL_IMAGE" | awk '{printf "%.0f MB", $1/1e6}')"

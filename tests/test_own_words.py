@@ -66,6 +66,11 @@ WELL_KNOWN_HOSTS = {
         ("deb", "nodesource", "com"),
         ("packages", "cloud", "google", "com"),
         ("download", "docker", "com"),
+        # container registries: the base image is found by its short name
+        ("docker", "io"),
+        ("quay", "io"),
+        ("ghcr", "io"),
+        ("gcr", "io"),
     )
 }
 _URL_HOST = re.compile(r"[a-z][a-z0-9+.\-]*://(?:[^@/\s'\"]*@)?([a-z0-9.\-]+)", re.IGNORECASE)
