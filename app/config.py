@@ -85,7 +85,8 @@ class Settings(BaseSettings):
     frame_ancestors: Origins = Field(
         (),
         description="Origins allowed to embed the pages in a frame, comma-separated "
-        "(`self` for this server's own); none by default (CSP frame-ancestors 'none').",
+        "(`self` for this server's own); none by default (CSP frame-ancestors 'none'). An "
+        "embedded page obeys postMessage from these origins only (js/embed.js).",
     )
     engine_threads: int = Field(
         0, ge=0,

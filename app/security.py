@@ -160,7 +160,8 @@ class SecurityHeaders:
 
 
 def install(app: Starlette, settings: Settings) -> None:
-    """Add the headers middleware, and CORS when ``settings.cors_origins`` is set.
+    """Add the headers middleware, and CORS when ``settings.cors_origins`` is set; keep the
+    frame ancestors on ``app.state`` for the page.
 
     Call it after every other ``add_middleware`` so the headers middleware is the outermost
     (a 413 from the body limit carries the headers too); CORS goes inside it so preflight
@@ -175,3 +176,5 @@ def install(app: Starlette, settings: Settings) -> None:
             max_age=600,
         )
     app.add_middleware(SecurityHeaders, policy=SecurityPolicy.of(settings))
+    # The page obeys postMessage from exactly the origins that may frame it (app/routers/pages.py).
+    app.state.frame_ancestors = settings.frame_ancestors

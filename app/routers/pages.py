@@ -37,9 +37,23 @@ MODULE_URLS = module_urls()
 router = APIRouter(tags=["pages"])
 
 
+def embedded(request: Request) -> bool:
+    """True for ``?embed=1`` (or ``true``), the rule of the page's url.js for a boolean key.
+
+    The page reads the key itself too; the server marks the body as well so an embedded frame
+    never paints the full page first.
+    """
+    return request.query_params.get("embed") in {"1", "true"}
+
+
 @router.get("/", response_class=HTMLResponse, include_in_schema=False)
 def index(request: Request) -> HTMLResponse:
     """The animated conv layer: controls, geometry, volumes, arithmetic and transport."""
+    # The origins that may frame the page are the ones whose messages it obeys (js/embed.js).
+    ancestors: tuple[str, ...] = getattr(request.app.state, "frame_ancestors", ())
     return templates.TemplateResponse(
-        request, "index.html", {"title": "ConvScope", "modules": MODULE_URLS}
+        request,
+        "index.html",
+        {"title": "ConvScope", "modules": MODULE_URLS, "embed": embedded(request),
+         "frame_ancestors": " ".join(ancestors)},
     )

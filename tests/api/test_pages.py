@@ -8,6 +8,8 @@ from pathlib import Path
 
 from fastapi.testclient import TestClient
 
+from app.config import Settings
+from app.main import create_app
 from app.routers.pages import module_urls
 
 JS = Path(__file__).resolve().parents[2] / "app" / "static" / "js"
@@ -37,3 +39,22 @@ def test_module_urls_follows_the_files(tmp_path: Path) -> None:
     for name in ("main.js", "b.js", "render/a.js", "render/notes.txt"):
         (tmp_path / "js" / name).write_text("")
     assert module_urls(tmp_path) == ["/static/js/b.js", "/static/js/render/a.js"]
+
+
+def test_the_page_names_the_origins_that_may_frame_it_and_whose_messages_it_obeys() -> None:
+    settings = Settings(frame_ancestors="self, https://lms.example.edu")
+    with TestClient(create_app(settings)) as client:
+        page = client.get("/")
+    body = re.search(r"<body([^>]*)>", page.text)
+    assert body is not None
+    assert 'data-frame-ancestors="self https://lms.example.edu"' in body.group(1)
+    assert "embed" not in body.group(1)
+
+
+def test_embed_1_marks_the_body_before_any_script_runs(client: TestClient) -> None:
+    cases = (("?embed=1", True), ("?embed=true", True), ("?embed=0", False), ("", False))
+    for query, marked in cases:
+        body = re.search(r"<body([^>]*)>", client.get(f"/{query}").text)
+        assert body is not None
+        assert ('class="embed"' in body.group(1)) is marked, query
+        assert 'data-frame-ancestors=""' in body.group(1)

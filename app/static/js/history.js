@@ -9,7 +9,9 @@ let pending = null;
 
 /** Show `state` in the address bar: push a history entry unless `how` is "replace". */
 export function writeUrl(state, how) {
-  if (how !== "replace") {
+  // An embedded frame's entries would join the host page's history (its Back button would
+  // step the frame), so a frame only ever rewrites its one entry.
+  if (how !== "replace" && !state.embed) {
     flushUrl(); // the entry being left keeps its own latest state
     history.pushState(null, "", toQuery(state));
     return;

@@ -12,7 +12,7 @@ import { cellName, formatEdits, layerSpec, parseCellName, parseEdits } from "./s
 import { changesForSuggestion, DEFAULTS, layerChanged, stateFromPreset, withChanges } from "./state.js";
 import { StepCache } from "./steps.js";
 import { IMAGE_LAYER, initImages, showLayer, stateOfLink, uploadedInput } from "./images.js";
-import { fromQuery, legacyImage, onlyPreset, toQuery } from "./url.js";
+import { fromQuery, legacyImage, onlyPreset, presentationOf, toQuery } from "./url.js";
 import { createArithmeticView, createBackwardView } from "./render/arithmetic.js";
 import { renderLegend } from "./render/colors.js";
 import { createFiltersView } from "./render/filters.js";
@@ -20,6 +20,7 @@ import { renderGeometry } from "./render/geometry.js";
 import { createInputView } from "./render/input.js";
 import { createOutputView } from "./render/output.js";
 import { bindTransport, showTransport } from "./transport.js";
+import { createEmbed } from "./embed.js";
 
 const app = { state: null, presets: [], model: null, views: null, cache: null, hover: null, tap: null, seq: 0, controller: null, dropped: "" };
 // play/pause redraws: the products get their numbers back when the player stops
@@ -32,6 +33,7 @@ const player = new Player({ tick, onChange: () => render() });
  * report; a change of state goes through commit().
  */
 const overlays = [];
+overlays.push(createEmbed({ app, player, commit }));
 
 const presetOf = (state) => app.presets.find((p) => p.name === state.preset) ?? null;
 const modified = (state) => {
@@ -249,7 +251,7 @@ function onEdit(cellText, valueText) {
 function onPreset(name) {
   const preset = app.presets.find((p) => p.name === name);
   if (!preset) return;
-  const keep = { order: app.state.order, mode: app.state.mode, speed: app.state.speed, loop: app.state.loop };
+  const keep = { order: app.state.order, mode: app.state.mode, speed: app.state.speed, loop: app.state.loop, embed: app.state.embed };
   player.pause();
   commit({ ...stateFromPreset(preset), ...keep, t: 0, pin: "", edits: "" });
 }
@@ -274,7 +276,8 @@ async function boot() {
     state = legacy ? { ...base, ...IMAGE_LAYER, ...legacy, t: state.t } : { ...base, t: state.t };
   }
   if (state && (state.image || state.bank)) state = await stateOfLink(state);
-  app.state = state ?? (fallback ? stateFromPreset(fallback) : { ...DEFAULTS });
+  // a preset-only or layer-less link (`?preset=...&embed=1`) keeps its presentation too
+  app.state = { ...(state ?? (fallback ? stateFromPreset(fallback) : { ...DEFAULTS })), ...presentationOf(location.search) };
   history.replaceState(null, "", toQuery(app.state));
   showState(app.state, app.presets, modified(app.state));
   player.setSpeed(app.state.speed);

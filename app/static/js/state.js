@@ -15,6 +15,7 @@ export const DEFAULTS = Object.freeze({
   order: "depth_slice", mode: "forward",
   t: 0, speed: 2, loop: false,
   pin: "", // "o1.0.0" (output neuron) or "x3.4" (padded input cell)
+  embed: false, // the picture and the transport only, for an iframe (embed.js)
 });
 
 export const CHOICES = Object.freeze({

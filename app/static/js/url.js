@@ -52,6 +52,15 @@ export function fromQuery(search) {
   return state;
 }
 
+/**
+ * The presentation keys of a query string ({embed}), which every link carries whether or not
+ * it names a layer: `?embed=1` alone opens the default layer embedded.
+ */
+export function presentationOf(search) {
+  const raw = new URLSearchParams(search).get("embed");
+  return { embed: raw === "1" || raw === "true" };
+}
+
 /** True when only the preset was given, so the rest should come from the preset itself. */
 export function onlyPreset(search) {
   const params = new URLSearchParams(search);

@@ -1,0 +1,127 @@
+// Sharing tools in the transport's #view-tools: copy the view's link, copy an iframe snippet of
+// it, fullscreen, and (in an embedded frame) a link out to the full page.
+import { $on, el, qs } from "./dom.js";
+import { toQuery } from "./url.js";
+
+// The snippet's size: room for the demo's three columns and the transport; a host page
+// changes it freely.
+export const EMBED_SIZE = Object.freeze({ width: 960, height: 640 });
+
+/** The full URL of `state`'s view, embedded or not. */
+export function viewUrl(state, embed) {
+  return `${location.origin}${location.pathname}${toQuery({ ...state, embed })}`;
+}
+
+/** Text for an HTML attribute value in double quotes. */
+const attr = (text) => String(text).replace(/&/g, "&amp;").replace(/"/g, "&quot;").replace(/</g, "&lt;");
+
+/** A short description of the layer, for the iframe's title (read out by screen readers). */
+export function layerTitle(state) {
+  const both = (a, b) => (a === b ? `${a}` : `${a}x${b}`);
+  return `ConvScope: ${state.h}x${state.w}x${state.d} input, ${state.k} filters ${state.fh}x${state.fw}, `
+    + `stride ${both(state.sh, state.sw)}`;
+}
+
+/** The iframe snippet that embeds `state`'s view. */
+export function embedCode(state) {
+  const { width, height } = EMBED_SIZE;
+  return `<iframe src="${attr(viewUrl(state, true))}" width="${width}" height="${height}" `
+    + `title="${attr(layerTitle(state))}" loading="lazy" allowfullscreen></iframe>`;
+}
+
+/**
+ * The share tools, appended to #view-tools; `app` is the page's app object. Returns
+ * {update(state, playback)}, which keeps the fullscreen label and the way out current.
+ */
+export function createShareTools({ app }) {
+  const tools = qs("#view-tools");
+  const group = el("span", "share-tools");
+  group.setAttribute("role", "group");
+  group.setAttribute("aria-label", "Share");
+  const button = (id, text, className) => {
+    const node = el("button", className, text);
+    node.type = "button";
+    node.id = id;
+    group.append(node);
+    return node;
+  };
+  const copyLink = button("copy-link", "Copy link", "share-copy");
+  const copyEmbed = button("copy-embed", "Copy embed code", "share-copy");
+  const fullscreen = button("fullscreen", "Fullscreen", "share-fullscreen");
+  const out = el("a", "share-out", "Open in ConvScope");
+  out.id = "open-full";
+  out.target = "_blank";
+  out.rel = "noopener";
+  group.append(out);
+  // Said politely, once per copy; the field appears only where the clipboard is refused
+  // (plain http on a LAN address is not a secure context, so it has no clipboard API).
+  const status = el("span", "share-status");
+  status.id = "share-status";
+  status.setAttribute("aria-live", "polite");
+  const fallback = el("span", "share-fallback");
+  fallback.hidden = true;
+  const label = el("label", "", "To copy:");
+  label.htmlFor = "share-text";
+  const field = el("textarea", "share-text");
+  field.id = "share-text";
+  field.readOnly = true;
+  field.rows = 2;
+  fallback.append(label, field);
+  group.append(status, fallback);
+  tools.append(group);
+
+  let cleared = null;
+  const say = (text) => {
+    status.textContent = text;
+    clearTimeout(cleared);
+    cleared = setTimeout(() => { status.textContent = ""; }, 4000);
+  };
+
+  async function copy(text, what) {
+    try {
+      await navigator.clipboard.writeText(text);
+      fallback.hidden = true;
+      say(`Copied the ${what}.`);
+    } catch {
+      field.value = text;
+      fallback.hidden = false;
+      field.focus();
+      field.select();
+      const keys = /Mac|iPhone|iPad/.test(navigator.platform) ? "Cmd+C" : "Ctrl+C";
+      say(`The browser did not allow copying: the ${what} is selected, press ${keys}.`);
+    }
+  }
+
+  $on(copyLink, "click", () => copy(viewUrl(app.state, false), "link"));
+  $on(copyEmbed, "click", () => copy(embedCode(app.state), "embed code"));
+
+  // The picture area (#app) goes fullscreen; css/embed.css shows it as embed mode does.
+  fullscreen.hidden = !document.fullscreenEnabled;
+  const showFullscreen = () => {
+    const on = document.fullscreenElement === qs("#app");
+    fullscreen.textContent = on ? "Exit fullscreen" : "Fullscreen";
+    fullscreen.setAttribute("aria-pressed", on ? "true" : "false");
+  };
+  showFullscreen();
+  $on(document, "fullscreenchange", showFullscreen);
+  // Browsers leave fullscreen on Escape themselves; where the key reaches the page instead
+  // (a headless or kiosk browser), it leaves too.
+  $on(document, "keydown", (event) => {
+    if (event.key === "Escape" && document.fullscreenElement) document.exitFullscreen();
+  });
+  $on(fullscreen, "click", () => {
+    if (document.fullscreenElement) document.exitFullscreen();
+    else qs("#app").requestFullscreen().catch((error) => say(`Fullscreen refused: ${error.message}`));
+  });
+
+  // The way out of a frame to the whole page, at this view: written when about to be used,
+  // not on every frame of playing.
+  const aim = () => { out.href = viewUrl(app.state, false); };
+  for (const type of ["pointerenter", "focus", "pointerdown"]) $on(out, type, aim);
+
+  return {
+    update(state, playback) {
+      if (!playback.playing && state.embed) aim();
+    },
+  };
+}

@@ -1,0 +1,298 @@
+"""Embedding (issue 10, section 5): ``?embed=1`` in an iframe of a course page served on another
+port, driven by postMessage; the share buttons and fullscreen on the full page.
+
+The embedding app is a second instance whose frame-ancestors setting names the course page's
+origin (the session's own app allows no framing at all); a stranger page on a third port is
+framed beside it and posts the same messages, which must do nothing.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass
+from html.parser import HTMLParser
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from playwright.sync_api import Frame, Page, expect
+
+from app.config import Settings
+from app.main import create_app
+from tests.live_server import serving
+
+pytestmark = pytest.mark.browser
+
+DEMO = "cs231n-demo"
+# 5 steps a second: slow enough that a pause sent after two steps lands long before the
+# demo's 18th, fast enough that a wrongly obeyed play moves within half a second.
+QUERY = f"?preset={DEMO}&speed=5&embed=1"
+
+PARENT = """<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>A course page</title></head>
+<body>
+<h1>Week 5: convolutional layers</h1>
+<iframe id="scope" src="{app}/{query}" width="960" height="640" title="ConvScope"></iframe>
+<script>
+window.stepped = [];
+window.ready = null;
+window.strangerSent = false;
+addEventListener("message", (event) => {{
+  const type = event.origin === "{app}" ? event.data.type : "";
+  if (type === "convscope:stepped") window.stepped.push(event.data);
+  if (type === "convscope:ready") window.ready = event.data;
+  if (event.origin === "{stranger}" && event.data === "sent") window.strangerSent = true;
+}});
+window.send = (message) =>
+  document.getElementById("scope").contentWindow.postMessage(message, "{app}");
+window.addStranger = () => {{
+  const frame = document.createElement("iframe");
+  frame.src = "{stranger}/stranger.html";
+  document.body.append(frame);
+}};
+</script>
+</body></html>
+"""
+
+# Framed beside ConvScope on a third origin, which the setting does not name.
+STRANGER = """<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>Someone else</title></head>
+<body><script>
+const scope = parent.frames[0];
+scope.postMessage({type: "convscope:step", t: 9}, "*");
+scope.postMessage({type: "convscope:play"}, "*");
+parent.postMessage("sent", "*");
+</script></body></html>
+"""
+
+
+def static_site(pages: dict[str, str]) -> ThreadingHTTPServer:
+    """A threaded HTTP server on a free loopback port answering ``pages`` (path -> HTML)."""
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            body = pages.get(self.path.split("?")[0])
+            if body is None:
+                self.send_error(404)
+                return
+            data = body.encode()
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html; charset=utf-8")
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+
+        def log_message(self, *args: Any) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server
+
+
+@dataclass(frozen=True)
+class Site:
+    app: str  # the ConvScope instance that may be framed by `parent`
+    parent: str  # the course page's origin
+    stranger: str  # an origin the setting does not name
+
+
+@pytest.fixture(scope="module")
+def site() -> Iterator[Site]:
+    pages: dict[str, str] = {}
+    parent, stranger = static_site(pages), static_site(pages)
+    parent_origin = f"http://127.0.0.1:{parent.server_address[1]}"
+    stranger_origin = f"http://127.0.0.1:{stranger.server_address[1]}"
+    try:
+        with serving(create_app(Settings(frame_ancestors=(parent_origin,)))) as app_url:
+            pages["/parent.html"] = PARENT.format(app=app_url, query=QUERY,
+                                                  stranger=stranger_origin)
+            pages["/stranger.html"] = STRANGER
+            yield Site(app_url, parent_origin, stranger_origin)
+    finally:
+        for server in (parent, stranger):
+            server.shutdown()
+            server.server_close()
+
+
+def open_parent(page: Page, site: Site) -> Frame:
+    """Open the course page; return ConvScope's frame once it has drawn its first step."""
+    page.set_viewport_size({"width": 1000, "height": 760})
+    page.goto(f"{site.parent}/parent.html")
+    page.wait_for_function("window.ready !== null && window.stepped.length > 0", timeout=30_000)
+    frame = page.locator("#scope").element_handle().content_frame()
+    assert frame is not None
+    return frame
+
+
+def stepped(page: Page) -> list[dict[str, Any]]:
+    result: list[dict[str, Any]] = page.evaluate("window.stepped")
+    return result
+
+
+def wait_for_step(page: Page, t: int) -> dict[str, Any]:
+    """The frame's `stepped` message for step t (waiting for it)."""
+    page.wait_for_function(f"window.stepped.some((m) => m.t === {t})", timeout=10_000)
+    return next(m for m in stepped(page) if m["t"] == t)
+
+
+def shown_step(frame: Frame) -> int:
+    return int(frame.locator("#app").get_attribute("data-shown-step") or "-1")
+
+
+def api_step(app_url: str, t: int) -> dict[str, Any]:
+    with httpx.Client(base_url=app_url, timeout=30) as client:
+        layer = client.get(f"/api/presets/{DEMO}").json()["layer"]
+        answer = client.post("/api/steps", json={"layer": layer, "start": t, "count": 1,
+                                                 "order": "depth_slice"})
+    step: dict[str, Any] = answer.json()["steps"][0]
+    return step
+
+
+def test_a_parent_steps_the_frame_and_hears_the_apis_value(page: Page, site: Site) -> None:
+    frame = open_parent(page, site)
+    first = stepped(page)[0]
+    assert first["t"] == 0
+    assert page.evaluate("window.ready.total") == 18
+    for t in (7, 12):
+        page.evaluate(f"window.send({{type: 'convscope:step', t: {t}}})")
+        message = wait_for_step(page, t)
+        expected = api_step(site.app, t)
+        assert [message[key] for key in "ijd"] == [expected[key] for key in "ijd"]
+        assert message["value"] == pytest.approx(expected["post"])
+        expect(frame.locator("#t-label")).to_have_text(f"step {t + 1} of 18")
+    # a t past the end is the last step, as the End key gives
+    page.evaluate("window.send({type: 'convscope:step', t: 500})")
+    assert wait_for_step(page, 17)["d"] == 1
+
+
+def test_play_reports_increasing_steps_and_pause_stops_them(page: Page, site: Site) -> None:
+    frame = open_parent(page, site)
+    page.evaluate("window.send({type: 'convscope:play'})")
+    page.wait_for_function("window.stepped.length >= 3", timeout=10_000)
+    page.evaluate("window.send({type: 'convscope:pause'})")
+    expect(frame.get_by_role("button", name="Play")).to_be_visible()
+    heard = [m["t"] for m in stepped(page)]
+    assert heard == sorted(heard) and len(set(heard)) == len(heard)
+    assert heard[:3] == [0, 1, 2]
+    paused_at = shown_step(frame)
+    page.wait_for_timeout(600)  # three steps' time at 5 steps/s
+    assert shown_step(frame) == paused_at
+    assert [m["t"] for m in stepped(page)] == heard
+
+
+def test_messages_from_an_origin_not_configured_do_nothing(page: Page, site: Site) -> None:
+    frame = open_parent(page, site)
+    page.evaluate("window.addStranger()")
+    page.wait_for_function("window.strangerSent", timeout=10_000)
+    # the course page's own step comes after the stranger's two messages
+    page.evaluate("window.send({type: 'convscope:step', t: 2})")
+    wait_for_step(page, 2)
+    page.wait_for_timeout(500)  # what a wrongly obeyed play at 5 steps/s would move in
+    assert [m["t"] for m in stepped(page)] == [0, 2]
+    assert shown_step(frame) == 2
+    expect(frame.get_by_role("button", name="Play")).to_be_visible()
+
+
+def test_embed_mode_shows_the_picture_and_transport_and_steps_by_keyboard(
+    page: Page, site: Site, artifacts: Path
+) -> None:
+    frame = open_parent(page, site)
+    hidden = (".masthead", "#controls", "#geometry", "#images-panel", "#copy-link", "#copy-embed")
+    shown = ("#transport", "#input-panel", "#filters-panel", "#output-panel", "#t-play", "#t-scrub")
+    for selector in hidden:
+        expect(frame.locator(selector)).to_be_hidden()
+    for selector in shown:
+        expect(frame.locator(selector)).to_be_visible()
+    page.screenshot(path=str(artifacts / "embed-in-a-course-page.png"))
+    entries = page.evaluate("history.length")
+    frame.locator("#input-title").click()
+    page.keyboard.press("ArrowRight")
+    page.keyboard.press("ArrowRight")
+    assert wait_for_step(page, 2)["t"] == 2
+    page.keyboard.press("End")
+    wait_for_step(page, 17)
+    # a frame's steps never become entries of the course page's history
+    assert page.evaluate("history.length") == entries
+    link = frame.get_by_role("link", name="Open in ConvScope")
+    link.hover()
+    href = link.get_attribute("href") or ""
+    assert href.startswith(f"{site.app}/?") and "t=17" in href and "embed=0" in href
+
+
+class IframeTag(HTMLParser):
+    """The attributes of the first <iframe> of some HTML."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.attrs: dict[str, str | None] = {}
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag == "iframe" and not self.attrs:
+            self.attrs = dict(attrs)
+
+
+def test_copy_link_and_embed_code_copy_this_views_url(
+    page: Page, base_url: str, artifacts: Path
+) -> None:
+    page.context.grant_permissions(["clipboard-read", "clipboard-write"], origin=base_url)
+    page.goto(f"/?preset={DEMO}&t=4")
+    expect(page.locator("#app")).to_have_attribute("data-shown-step", "4", timeout=30_000)
+    url = page.url
+    assert "embed=0" in url and "t=4" in url
+    page.get_by_role("button", name="Copy link").click()
+    expect(page.locator("#share-status")).to_have_text("Copied the link.")
+    assert page.evaluate("navigator.clipboard.readText()") == url
+    page.get_by_role("button", name="Copy embed code").click()
+    expect(page.locator("#share-status")).to_have_text("Copied the embed code.")
+    code = page.evaluate("navigator.clipboard.readText()")
+    page.locator("#transport").screenshot(path=str(artifacts / "share-tools.png"))
+    tag = IframeTag()
+    tag.feed(code)
+    assert code.endswith("</iframe>")
+    assert tag.attrs["src"] == url.replace("embed=0", "embed=1")
+    assert (tag.attrs["width"], tag.attrs["height"], tag.attrs["loading"]) == ("960", "640", "lazy")
+    assert tag.attrs["title"] == "ConvScope: 5x5x3 input, 2 filters 3x3, stride 2"
+    # the snippet's address opens the same step, embedded
+    page.goto(str(tag.attrs["src"]))
+    expect(page.locator("#app")).to_have_attribute("data-shown-step", "4", timeout=30_000)
+    expect(page.locator(".masthead")).to_be_hidden()
+    expect(page.locator("#controls")).to_be_hidden()
+    page.screenshot(path=str(artifacts / "embed-mode.png"))
+
+
+def test_without_a_clipboard_the_text_is_selected_in_a_field(page: Page) -> None:
+    # As on plain http from a LAN address: not a secure context, so no clipboard API at all.
+    page.add_init_script(
+        "Object.defineProperty(Navigator.prototype, 'clipboard', { get: () => undefined })"
+    )
+    page.goto(f"/?preset={DEMO}&t=2")
+    expect(page.locator("#app")).to_have_attribute("data-shown-step", "2", timeout=30_000)
+    page.get_by_role("button", name="Copy link").click()
+    field = page.get_by_label("To copy:")
+    expect(field).to_be_visible()
+    expect(field).to_have_value(page.url)
+    expect(page.locator("#share-status")).to_contain_text("the link is selected")
+    selected = page.evaluate(
+        "(() => { const f = document.activeElement;"
+        " return [f.id, f.selectionStart, f.selectionEnd, f.value.length]; })()"
+    )
+    assert selected[:2] == ["share-text", 0] and selected[2] == selected[3]
+
+
+def test_fullscreen_shows_the_picture_and_its_label_follows(page: Page, artifacts: Path) -> None:
+    page.goto(f"/?preset={DEMO}")
+    expect(page.locator("#app")).to_have_attribute("data-shown-step", "0", timeout=30_000)
+    page.get_by_role("button", name="Fullscreen", exact=True).click()
+    expect(page.get_by_role("button", name="Exit fullscreen")).to_be_visible()
+    assert page.evaluate("document.fullscreenElement.id") == "app"
+    expect(page.locator("#controls")).to_be_hidden()
+    expect(page.locator("#output-panel")).to_be_visible()
+    page.screenshot(path=str(artifacts / "fullscreen.png"))
+    page.keyboard.press("Escape")
+    expect(page.get_by_role("button", name="Fullscreen", exact=True)).to_be_visible()
+    assert page.evaluate("document.fullscreenElement") is None
+    expect(page.locator("#controls")).to_be_visible()
