@@ -21,6 +21,7 @@ import { createInputView } from "./render/input.js";
 import { createOutputView } from "./render/output.js";
 import { bindTransport, showTransport } from "./transport.js";
 import { createEmbed } from "./embed.js";
+import { createLook } from "./theme.js";
 
 const app = { state: null, presets: [], model: null, views: null, cache: null, hover: null, tap: null, seq: 0, controller: null, dropped: "" };
 // play/pause redraws: the products get their numbers back when the player stops
@@ -35,6 +36,13 @@ const player = new Player({ tick, onChange: () => render() });
 const overlays = [];
 overlays.push(createEmbed({ app, player, commit }));
 
+// the theme and type size: a change repaints the canvases from the data already here
+const look = createLook(qs("#view-tools"), { commit: (changes) => commit(changes), redraw: () => {
+  if (!app.model || !app.forward) return;
+  build(app.model.spec, app.model.geometry, app.forward);
+  render();
+} });
+
 const presetOf = (state) => app.presets.find((p) => p.name === state.preset) ?? null;
 const modified = (state) => {
   const preset = presetOf(state);
@@ -42,7 +50,7 @@ const modified = (state) => {
 };
 
 // Keys that only move the view: changing them needs no form update.
-const VIEW_ONLY = new Set(["t", "pin"]);
+const VIEW_ONLY = new Set(["t", "pin", "theme", "large"]);
 
 /** Apply `changes`; push a history entry unless `how` is "replace". */
 function commit(changes, how = "push") {
@@ -50,6 +58,7 @@ function commit(changes, how = "push") {
   const next = withChanges(before, changes);
   app.state = next;
   writeUrl(next, how);
+  look.apply(next);
   if (!Object.keys(changes).every((key) => VIEW_ONLY.has(key))) {
     showState(next, app.presets, modified(next));
     player.setSpeed(next.speed);
@@ -155,6 +164,7 @@ function build(spec, geometry, forward) {
   const model = buildModel(spec, geometry, forward, state.conn);
   const { xp, out, filterShape: fshape } = model;
   app.model = model;
+  app.forward = forward;
   app.hover = null;
   app.tap = null;
   const backward = state.mode === "backward";
@@ -251,12 +261,14 @@ function onEdit(cellText, valueText) {
 function onPreset(name) {
   const preset = app.presets.find((p) => p.name === name);
   if (!preset) return;
-  const keep = { order: app.state.order, mode: app.state.mode, speed: app.state.speed, loop: app.state.loop, embed: app.state.embed };
+  const keep = { order: app.state.order, mode: app.state.mode, speed: app.state.speed, loop: app.state.loop, embed: app.state.embed, theme: app.state.theme, large: app.state.large };
   player.pause();
   commit({ ...stateFromPreset(preset), ...keep, t: 0, pin: "", edits: "" });
 }
 
 async function boot() {
+  // the look first, before any request: a forced theme should not flash the other one
+  look.apply(look.initial({ ...DEFAULTS, ...presentationOf(location.search) }));
   bindTransport(app, player, commit);
   try {
     app.presets = await api.presets();
@@ -277,7 +289,8 @@ async function boot() {
   }
   if (state && (state.image || state.bank)) state = await stateOfLink(state);
   // a preset-only or layer-less link (`?preset=...&embed=1`) keeps its presentation too
-  app.state = { ...(state ?? (fallback ? stateFromPreset(fallback) : { ...DEFAULTS })), ...presentationOf(location.search) };
+  app.state = look.initial({ ...(state ?? (fallback ? stateFromPreset(fallback) : { ...DEFAULTS })), ...presentationOf(location.search) });
+  look.apply(app.state);
   history.replaceState(null, "", toQuery(app.state));
   showState(app.state, app.presets, modified(app.state));
   player.setSpeed(app.state.speed);
@@ -287,6 +300,7 @@ async function boot() {
     dropPendingUrl();
     const before = app.state;
     app.state = fromQuery(location.search) ?? before;
+    look.apply(app.state);
     showState(app.state, app.presets, modified(app.state));
     if (needsReload(before, app.state)) reload();
     else render();

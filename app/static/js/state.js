@@ -16,6 +16,8 @@ export const DEFAULTS = Object.freeze({
   t: 0, speed: 2, loop: false,
   pin: "", // "o1.0.0" (output neuron) or "x3.4" (padded input cell)
   embed: false, // the picture and the transport only, for an iframe (embed.js)
+  theme: "auto", // "auto" follows the system's prefers-color-scheme (js/theme.js)
+  large: false, // large type, for projection
 });
 
 export const CHOICES = Object.freeze({
@@ -25,6 +27,7 @@ export const CHOICES = Object.freeze({
   fill: ["integers", "uniform"],
   order: ["depth_slice", "depth_column"],
   mode: ["forward", "backward"],
+  theme: ["auto", "light", "dark"],
 });
 
 // The keys that change the layer (and so the data); the rest only change the view.

@@ -53,12 +53,14 @@ export function fromQuery(search) {
 }
 
 /**
- * The presentation keys of a query string ({embed}), which every link carries whether or not
- * it names a layer: `?embed=1` alone opens the default layer embedded.
+ * The presentation keys of a query string ({embed, theme, large}), which every link carries
+ * whether or not it names a layer: `?embed=1` alone opens the default layer embedded.
  */
 export function presentationOf(search) {
-  const raw = new URLSearchParams(search).get("embed");
-  return { embed: raw === "1" || raw === "true" };
+  const params = new URLSearchParams(search);
+  const flag = (key) => ["1", "true"].includes(params.get(key) ?? "");
+  const theme = params.get("theme");
+  return { embed: flag("embed"), large: flag("large"), theme: CHOICES.theme.includes(theme) ? theme : DEFAULTS.theme };
 }
 
 /** True when only the preset was given, so the rest should come from the preset itself. */

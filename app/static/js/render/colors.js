@@ -1,8 +1,13 @@
-// A colour-blind-safe diverging scale (ColorBrewer PuOr): purple below zero, white at zero,
-// orange above. Purple/orange stay distinct under the common colour-vision deficiencies.
+// A colour-blind-safe diverging scale: purple below zero, orange above (ColorBrewer PuOr on the
+// light theme). Purple/orange stay distinct under the common colour-vision deficiencies. The
+// five stops and the canvas colours come from css/theme.css (readTheme), so a theme is CSS only.
 import { clear, el, fmt } from "../dom.js";
 
-const STOPS = [
+// The scale's positions; their colours are theme.css's --scale-* properties, in this order.
+const STOP_AT = [-1, -0.5, 0, 0.5, 1];
+const STOP_VARS = ["--scale-neg", "--scale-neg-mid", "--scale-zero", "--scale-pos-mid", "--scale-pos"];
+// Today's light values, used until (or if) the stylesheet answers.
+let STOPS = [
   [-1, [84, 39, 136]],
   [-0.5, [178, 171, 210]],
   [0, [247, 247, 247]],
@@ -27,7 +32,7 @@ export function rgb(value, maxAbs) {
 // 1024 shades of the scale packed as RGBA bytes in one 32-bit word (ImageData's byte order),
 // so filling a 290,400-cell bitmap is a table look-up per cell, not a colour computation.
 const SHADES = 1024;
-const PACKED = (() => {
+const packTable = () => {
   const table = new Uint32Array(SHADES);
   const bytes = new Uint8Array(table.buffer);
   for (let n = 0; n < SHADES; n += 1) {
@@ -35,7 +40,8 @@ const PACKED = (() => {
     bytes.set([r, g, b, 255], n * 4);
   }
   return table;
-})();
+};
+let PACKED = packTable();
 
 /** `value`'s colour as one packed RGBA word, for writing into a Uint32Array over ImageData. */
 export function packed(value, maxAbs) {
@@ -57,7 +63,25 @@ export function color(value, maxAbs) {
 
 /** A text colour that stays readable on `color(value, maxAbs)`. */
 export function ink(value, maxAbs) {
-  return maxAbs > 0 && Math.abs(value / maxAbs) > 0.6 ? "#fff" : "#111";
+  return inkOn(rgb(value, maxAbs));
+}
+
+/**
+ * Black or white, whichever contrasts more with `[r, g, b]`. Pure black and white give every
+ * background at least 4.58:1 (the worst case is a luminance of 0.179, where the two tie), so
+ * numbers in cells pass WCAG AA on any colour of either theme's scale.
+ */
+export function inkOn(color3) {
+  return luminance(color3) > 0.179 ? "#000" : "#fff";
+}
+
+/** WCAG relative luminance of an sRGB [r, g, b] (0-255). */
+export function luminance([r, g, b]) {
+  const lin = (v) => {
+    const c = v / 255;
+    return c <= 0.04045 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4;
+  };
+  return 0.2126 * lin(r) + 0.7152 * lin(g) + 0.0722 * lin(b);
 }
 
 /** The largest |value| in a typed array or list (1 when all are zero, to avoid dividing by 0). */
@@ -80,7 +104,7 @@ export function renderLegend(container, ranges) {
   const stops = STOPS.map(([x]) => `${color(x, 1)} ${((x + 1) / 2) * 100}%`).join(", ");
   bar.style.background = `linear-gradient(to right, ${stops})`;
   bar.setAttribute("role", "img");
-  bar.setAttribute("aria-label", "Colour scale from minus max (purple) through 0 (white) to plus max (orange)");
+  bar.setAttribute("aria-label", "Colour scale from minus max (purple) through 0 (neutral grey) to plus max (orange)");
   const ticks = el("div", "legend-ticks");
   ticks.append(el("span", "", "−max"), el("span", "", "0"), el("span", "", "+max"));
   const scale = el("div", "legend-scale");
@@ -88,4 +112,52 @@ export function renderLegend(container, ranges) {
   const list = el("p", "legend-ranges", ranges.map(([name, max]) => `${name}: ${typeof max === "number" ? `max ±${fmt(max)}` : max}`).join(" · "));
   const pad = el("span", "legend-pad", "zero padding");
   container.append(scale, list, pad);
+}
+
+/**
+ * The canvas colours of the current theme (CSS strings), and the packed words the bitmaps use
+ * for padding, cells not computed yet and the gaps between tiles. Canvas code reads these at
+ * draw time, never at import, so a theme change only needs a redraw.
+ */
+export const palette = {
+  ink: "#1b1b1b", panel: "#fff", page: "#f3f2ef", line: "#c9c9c9",
+  mark: "#000", halo: "#fff", seen: "#0072b2", pair: "#d10", active: "#b35806",
+  grid: "rgba(0, 0, 0, 0.18)",
+  padWord: packRgb([205, 205, 205]), emptyWord: packRgb([255, 255, 255]), gapWord: packRgb([243, 242, 239]),
+};
+
+let probe = null;
+
+/** The [r, g, b, a] a CSS colour expression (e.g. "var(--ink)") comes to on this page. */
+export function resolveColor(expression) {
+  if (!probe) {
+    probe = document.createElement("span");
+    probe.hidden = true;
+    document.body.append(probe);
+  }
+  probe.style.color = "";
+  probe.style.color = expression;
+  const parts = getComputedStyle(probe).color.match(/[\d.]+/g)?.map(Number) ?? [0, 0, 0];
+  return [parts[0], parts[1], parts[2], parts.length > 3 ? parts[3] : 1];
+}
+
+/** Read the theme's colours from the stylesheet (after a theme change): the scale and `palette`. */
+export function readTheme() {
+  const three = (name) => resolveColor(`var(${name})`).slice(0, 3);
+  const css = (name) => {
+    const [r, g, b, a] = resolveColor(`var(${name})`);
+    return a < 1 ? `rgba(${r}, ${g}, ${b}, ${a})` : `rgb(${r}, ${g}, ${b})`;
+  };
+  STOPS = STOP_AT.map((x, n) => [x, three(STOP_VARS[n])]);
+  PACKED = packTable();
+  const ink3 = three("--ink");
+  Object.assign(palette, {
+    ink: css("--ink"), panel: css("--panel"), page: css("--page"), line: css("--line"),
+    mark: css("--mark"), halo: css("--mark-halo"), seen: css("--mark-seen"), pair: css("--mark-pair"),
+    active: css("--active"),
+    // grid lines: the ink at low opacity, so they read on both themes
+    grid: `rgba(${ink3[0]}, ${ink3[1]}, ${ink3[2]}, 0.22)`,
+    padWord: packRgb(three("--pad-b")), emptyWord: packRgb(three("--cell")), gapWord: packRgb(three("--page")),
+  });
+  return palette;
 }

@@ -3,7 +3,7 @@
 // position's set and redraws as the field moves.
 import { createGrid, CANVAS_THRESHOLD } from "./grid.js";
 import { el, fmt } from "../dom.js";
-import { packed } from "./colors.js";
+import { packed, palette } from "./colors.js";
 
 /** Build the filters panel; `onCell(type, k, r, c, ch)`. Returns {update(focus)}. */
 export function createFiltersView(container, model, onCell) {
@@ -114,7 +114,7 @@ function bankView(container, model, onCell) {
   const draw = (i, j) => {
     const w = local ? filters.slice(i, j) : filters;
     const b = local ? bias.slice(i, j) : bias;
-    ctx.fillStyle = "#fff";
+    ctx.fillStyle = palette.panel;
     ctx.fillRect(0, 0, width, height);
     const image = ctx.createImageData(fw, fh);
     const words = new Uint32Array(image.data.buffer);
@@ -127,7 +127,7 @@ function bankView(container, model, onCell) {
     ctx.textBaseline = "middle";
     for (let f = 0; f < k; f += 1) {
       const y = f * rowH + gap / 2;
-      ctx.fillStyle = "#111";
+      ctx.fillStyle = palette.ink;
       ctx.fillText(local ? `W${f}*` : `W${f}`, 2, y + (fh * cell) / 2);
       for (let ch = 0; ch < depth; ch += 1) {
         for (let r = 0; r < fh; r += 1) {
@@ -136,7 +136,7 @@ function bankView(container, model, onCell) {
         tctx.putImageData(image, 0, 0);
         ctx.drawImage(tile, x0(ch), y, sliceW, fh * cell);
       }
-      ctx.fillStyle = "#111";
+      ctx.fillStyle = palette.ink;
       ctx.fillText(`b${f} = ${fmt(b.at(f))}`, x0(depth), y + (fh * cell) / 2);
     }
   };

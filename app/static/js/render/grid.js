@@ -3,13 +3,11 @@
 // canvas for large ones (AlexNet's 227x227 input), so nothing freezes. The next issue can
 // swap the canvas path for something faster without touching the panels.
 import { el, fmt, short } from "../dom.js";
-import { color, ink, packRgb, packed } from "./colors.js";
+import { color, ink, packed, palette } from "./colors.js";
 
 // Above this many cells in a panel, its grids draw on canvas.
 export const CANVAS_THRESHOLD = 4000;
 const MARK_KINDS = ["current", "seen", "pair", "pinned"];
-const PAD_WORD = packRgb([205, 205, 205]);
-const EMPTY_WORD = packRgb([255, 255, 255]);
 
 /** A figure captioned `caption`, appended to `container`: the frame of one slice's grid. */
 export function sliceFigure(container, caption) {
@@ -30,13 +28,18 @@ export function createGrid(parent, options) {
   return grid;
 }
 
-function domGrid({ rows, cols, label, cell, onCell }) {
+// Large type (css/theme.css's --type-scale) grows the cells and their numbers together.
+const typeScale = () => Number(getComputedStyle(document.documentElement).getPropertyValue("--type-scale")) || 1;
+
+function domGrid({ rows, cols, label, cell: baseCell, onCell }) {
+  const scale = typeScale();
+  const cell = Math.round(baseCell * scale);
   const root = el("div", "grid");
   root.setAttribute("role", "group");
   root.setAttribute("aria-label", label);
   root.style.gridTemplateColumns = `repeat(${cols}, ${cell}px)`;
   root.style.gridAutoRows = `${cell}px`;
-  const fontPx = Math.max(8, Math.min(13, cell * 0.42));
+  const fontPx = Math.max(8, Math.min(13 * scale, cell * 0.42));
   root.style.fontSize = `${fontPx}px`;
   // A number is drawn only when it fits its cell, in a smaller type if it must (never under
   // 8 px); the full value is always in the title.
@@ -150,7 +153,7 @@ function canvasGrid({ rows, cols, label, cell, onCell }) {
   const paint = () => {
     const ctx = overlay.getContext("2d");
     ctx.clearRect(0, 0, overlay.width, overlay.height);
-    const styles = { seen: "#0a7d3a", pinned: "#000", pair: "#d10", current: "#000" };
+    const styles = { seen: palette.seen, pinned: palette.mark, pair: palette.pair, current: palette.mark };
     for (const kind of MARK_KINDS) {
       ctx.strokeStyle = styles[kind];
       ctx.lineWidth = Math.max(1, cell / 4);
@@ -161,7 +164,7 @@ function canvasGrid({ rows, cols, label, cell, onCell }) {
       const cs = field.map(([, c]) => c);
       const r0 = Math.min(...rs);
       const c0 = Math.min(...cs);
-      ctx.strokeStyle = "#000";
+      ctx.strokeStyle = palette.mark;
       ctx.lineWidth = 2;
       ctx.strokeRect(c0 * cell - 1, r0 * cell - 1,
         (Math.max(...cs) - c0 + 1) * cell + 2, (Math.max(...rs) - r0 + 1) * cell + 2);
@@ -182,7 +185,7 @@ function canvasGrid({ rows, cols, label, cell, onCell }) {
       for (let r = 0; r < rows; r += 1) {
         for (let c = 0; c < cols; c += 1) {
           const value = get(r, c);
-          words[r * cols + c] = isPad(r, c) ? PAD_WORD : value === null ? EMPTY_WORD : packed(value, maxAbs);
+          words[r * cols + c] = isPad(r, c) ? palette.padWord : value === null ? palette.emptyWord : packed(value, maxAbs);
         }
       }
       ctx.putImageData(image, 0, 0);

@@ -4,16 +4,12 @@
 // grid lines, then numbers once a cell is big enough to hold one. The view (scale and corner)
 // is a Viewport from viewport.js; pointer input is pointer.js's.
 import { el, short } from "../dom.js";
-import { ink, packRgb, packed } from "./colors.js";
+import { ink, packed, palette } from "./colors.js";
 import { bindPointer } from "./pointer.js";
 
 export const NUMBERS_FROM = 24; // CSS px per cell from which numbers are drawn
 const LINES_FROM = 7;
-const MARK_STYLES = { seen: "#0a7d3a", pinned: "#000", pair: "#d10", current: "#000" };
 const MARK_KINDS = ["current", "seen", "pair", "pinned"];
-const PAD_WORD = packRgb([205, 205, 205]);
-const EMPTY_WORD = packRgb([255, 255, 255]);
-const GAP_WORD = packRgb([243, 242, 239]); // the page's colour: between tiles of an atlas
 
 // One animation frame paints every grid that changed since the last one, except grids that
 // asked for fewer paints (setMinInterval) and painted too recently: they wait a frame or two.
@@ -152,9 +148,9 @@ export function createZoomGrid(parent, { rows, cols, label, view, onCell, expose
 
   // null: not computed yet (white); undefined: no cell here (a gap between tiles)
   function word(value, pad) {
-    if (pad) return PAD_WORD;
-    if (value === undefined) return GAP_WORD;
-    return value === null ? EMPTY_WORD : packed(value, scaleMax);
+    if (pad) return palette.padWord;
+    if (value === undefined) return palette.gapWord; // the page's colour: between tiles of an atlas
+    return value === null ? palette.emptyWord : packed(value, scaleMax);
   }
 
   function paint() {
@@ -165,7 +161,7 @@ export function createZoomGrid(parent, { rows, cols, label, view, onCell, expose
     const { scale, x, y } = view;
     ctx.setTransform(ratio, 0, 0, ratio, 0, 0);
     ctx.imageSmoothingEnabled = false;
-    ctx.fillStyle = "#f3f2ef";
+    ctx.fillStyle = palette.page;
     ctx.fillRect(0, 0, view.width, view.height);
     // the visible cells, whole ones only, drawn from the bitmap at `scale` px per cell
     const c0 = Math.max(0, Math.floor(x));
@@ -176,7 +172,7 @@ export function createZoomGrid(parent, { rows, cols, label, view, onCell, expose
     const py = (r) => (r - y) * scale;
     ctx.drawImage(bitmap, c0, r0, c1 - c0, r1 - r0, px(c0), py(r0), (c1 - c0) * scale, (r1 - r0) * scale);
     if (scale >= LINES_FROM) {
-      ctx.strokeStyle = "rgba(0, 0, 0, 0.18)";
+      ctx.strokeStyle = palette.grid;
       ctx.lineWidth = 1;
       ctx.beginPath();
       for (let c = c0; c <= c1; c += 1) {
@@ -217,12 +213,13 @@ export function createZoomGrid(parent, { rows, cols, label, view, onCell, expose
       }
     }
     const line = Math.max(1.5, Math.min(4, scale / 5));
+    const markStyles = { seen: palette.seen, pinned: palette.mark, pair: palette.pair, current: palette.mark };
     for (const kind of MARK_KINDS) {
-      ctx.strokeStyle = MARK_STYLES[kind];
+      ctx.strokeStyle = markStyles[kind];
       ctx.lineWidth = line;
       for (const [r, c] of marks.get(kind)) ctx.strokeRect(px(c), py(r), scale, scale);
     }
-    ctx.strokeStyle = "#b35806";
+    ctx.strokeStyle = palette.active;
     ctx.lineWidth = 2;
     for (const [fr0, fc0, fr1, fc1] of frames) {
       ctx.strokeRect(px(fc0) - 2, py(fr0) - 2, (fc1 - fc0 + 1) * scale + 4, (fr1 - fr0 + 1) * scale + 4);
@@ -233,8 +230,8 @@ export function createZoomGrid(parent, { rows, cols, label, view, onCell, expose
         fr0 = Math.min(fr0, r); fr1 = Math.max(fr1, r);
         fc0 = Math.min(fc0, c); fc1 = Math.max(fc1, c);
       }
-      // white under black, so the outline shows on any colour
-      for (const [style, width] of [["#fff", 4], ["#000", 2]]) {
+      // the mark over a halo of the other tone, so the outline shows on any colour
+      for (const [style, width] of [[palette.halo, 4], [palette.mark, 2]]) {
         ctx.strokeStyle = style;
         ctx.lineWidth = width;
         ctx.strokeRect(px(fc0) - 1, py(fr0) - 1, (fc1 - fc0 + 1) * scale + 2, (fr1 - fr0 + 1) * scale + 2);

@@ -1,0 +1,223 @@
+"""Light and dark themes, the theme toggle and large type (issue 10, section 4).
+
+Contrast is measured from the page's computed styles with WCAG 2's formula: every visible text
+element's colour against its effective background (the first opaque ancestor background, with
+translucent layers and gradients composited), 4.5:1 for text and 3:1 for large text and for the
+borders of form controls.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+from playwright.sync_api import Browser, Page, expect
+
+pytestmark = pytest.mark.browser
+
+DEMO = "/?preset=cs231n-demo&t=4"
+MISFIT = "/?preset=cs231n-demo&h=6&w=6&sh=2&sw=2"  # (6 - 3 + 2*1)/2 + 1 = 3.5: refused
+LARGE_FACTOR = 1.4  # css/theme.css --type-scale
+
+# The walk that runs in the page (its header comment dropped: the rest is one arrow function).
+MEASURE = "\n".join(
+    line
+    for line in (Path(__file__).parent / "measure_contrast.js").read_text().splitlines()
+    if not line.startswith("//")
+)
+
+# Machado, Oliveira & Fernandes (2009) full-severity simulation matrices, on linear RGB.
+CVD = {
+    "protanopia": [
+        [0.152286, 1.052583, -0.204868],
+        [0.114503, 0.786281, 0.099216],
+        [-0.003882, -0.048116, 1.051998],
+    ],
+    "deuteranopia": [
+        [0.367322, 0.860646, -0.227968],
+        [0.280085, 0.672501, 0.047413],
+        [-0.011820, 0.042940, 0.968881],
+    ],
+    "tritanopia": [
+        [1.255528, -0.076749, -0.178779],
+        [-0.078411, 0.930809, 0.147602],
+        [0.004733, 0.691367, 0.303900],
+    ],
+}
+
+
+def linear(rgb: Any) -> np.ndarray:
+    c = np.asarray(rgb, dtype=float)[..., :3] / 255
+    return np.where(c <= 0.04045, c / 12.92, ((c + 0.055) / 1.055) ** 2.4)
+
+
+def luminance(rgb: Any) -> float:
+    return float(linear(rgb) @ [0.2126, 0.7152, 0.0722])
+
+
+def contrast(a: Any, b: Any) -> float:
+    hi, lo = sorted((luminance(a), luminance(b)), reverse=True)
+    return (hi + 0.05) / (lo + 0.05)
+
+
+def lab(rgb: Any) -> np.ndarray:
+    xyz = np.array(
+        [[0.4124, 0.3576, 0.1805], [0.2126, 0.7152, 0.0722], [0.0193, 0.1192, 0.9505]]
+    ) @ linear(rgb)
+    t = xyz / [0.95047, 1.0, 1.08883]
+    f = np.where(t > 0.008856, np.cbrt(t), 7.787 * t + 16 / 116)
+    return np.array([116 * f[1] - 16, 500 * (f[0] - f[1]), 200 * (f[1] - f[2])])
+
+
+def seen_by(rgb: Any, deficiency: str) -> np.ndarray:
+    """`rgb` as a person with `deficiency` sees it, back in sRGB 0-255."""
+    s = np.clip(np.array(CVD[deficiency]) @ linear(rgb), 0, 1)
+    return np.where(s <= 0.0031308, 12.92 * s, 1.055 * s ** (1 / 2.4) - 0.055) * 255
+
+
+def delta_e(a: Any, b: Any) -> float:
+    return float(np.linalg.norm(lab(a) - lab(b)))
+
+
+def is_large(text: dict[str, Any]) -> bool:
+    """WCAG's large text: 18 pt (24 px), or 14 pt (18.66 px) bold."""
+    return bool(text["px"] >= 24 or (text["px"] >= 18.66 and text["weight"] >= 700))
+
+
+def failures(page: Page) -> list[str]:
+    measured = page.evaluate(MEASURE)
+    assert len(measured["texts"]) > 100, "the walk found too little text to judge"
+    bad = []
+    for text in measured["texts"]:
+        need = 3.0 if is_large(text) else 4.5
+        worst = min(contrast(text["ink"], bg) for bg in text["bgs"])
+        if worst < need:
+            bad.append(f"{text['where']}: {worst:.2f} < {need}")
+    for control in measured["controls"]:
+        edges = [contrast(control["own"], bg) for bg in control["around"]]
+        if control["border"]:
+            edges += [min(contrast(control["border"], bg) for bg in control["around"])]
+        if max(edges) < 3.0:
+            bad.append(f"{control['where']}: control edge {max(edges):.2f} < 3")
+    return bad
+
+
+def open_drawn(page: Page, path: str) -> None:
+    page.goto(path)
+    expect(page.locator("#app")).to_have_attribute("aria-busy", "false", timeout=30_000)
+
+
+@pytest.fixture(params=["light", "dark"])
+def themed(
+    request: pytest.FixtureRequest, browser: Browser, base_url: str
+) -> Iterator[tuple[str, Page]]:
+    """A 1280x720 page whose system asks for the light or the dark scheme."""
+    context = browser.new_context(
+        base_url=base_url, color_scheme=request.param, viewport={"width": 1280, "height": 720}
+    )
+    yield request.param, context.new_page()
+    context.close()
+
+
+def test_every_text_passes_wcag_aa_contrast_in_both_system_themes(
+    themed: tuple[str, Page], artifacts: Path
+) -> None:
+    scheme, page = themed
+    open_drawn(page, DEMO)
+    expect(page.locator("html")).to_have_attribute("data-look", scheme)
+    expect(page.locator("#sums")).not_to_be_empty()
+    page.locator("#output-grids .cell").nth(5).hover()  # marks, a field and a hovered neuron
+    assert failures(page) == []
+    page.locator("#transport").evaluate("n => n.scrollIntoView()")
+    page.mouse.move(0, 0)
+    page.screenshot(path=str(artifacts / f"theme-{scheme}.png"))
+    open_drawn(page, MISFIT)
+    expect(page.locator("#geometry-bar")).to_have_attribute("data-fits", "no")
+    assert failures(page) == []
+
+
+def test_value_scale_stays_apart_from_the_panel_and_under_colour_blindness(
+    themed: tuple[str, Page],
+) -> None:
+    scheme, page = themed
+    open_drawn(page, DEMO)
+    drawn = page.evaluate(
+        """async () => {
+      const c = await import("/static/js/render/colors.js");
+      return { stops: [-1, -0.5, 0, 0.5, 1].map((x) => c.rgb(x, 1)),
+               panel: c.resolveColor("var(--panel)") };
+    }"""
+    )
+    neg, neg_mid, zero, pos_mid, pos = drawn["stops"]
+    panel = drawn["panel"][:3]
+    assert luminance(panel) < 0.05 if scheme == "dark" else luminance(panel) > 0.9
+    # the ends are seen against the panel like a control's edge (3:1); zero stays a step apart
+    assert contrast(neg, panel) >= 3.0
+    assert contrast(pos, panel) >= 3.0
+    assert contrast(zero, panel) > 1.05
+    # the sign reads without colour vision's red-green or blue-yellow axis: CIELAB distance
+    # between -x and +x, and from zero, stays large under each full deficiency
+    for deficiency in CVD:
+        seen = [seen_by(c, deficiency) for c in (neg, neg_mid, zero, pos_mid, pos)]
+        assert delta_e(seen[0], seen[4]) > 40, deficiency
+        assert delta_e(seen[1], seen[3]) > 35, deficiency
+        assert min(delta_e(seen[2], s) for s in (seen[0], seen[4])) > 40, deficiency
+
+
+def test_toggle_forces_a_theme_remembers_it_and_a_link_overrides_it(
+    page: Page, artifacts: Path
+) -> None:
+    page.emulate_media(color_scheme="light")
+    page.set_viewport_size({"width": 1280, "height": 720})
+    open_drawn(page, DEMO)
+    before = page.locator("#output-grids .cell").first.evaluate(
+        "n => getComputedStyle(n).backgroundColor"
+    )
+    page.get_by_label("Theme").select_option("dark")
+    expect(page.locator("html")).to_have_attribute("data-look", "dark")
+    assert "theme=dark" in page.url
+    # the canvases and cells were redrawn in the dark scale
+    after = page.locator("#output-grids .cell").first.evaluate(
+        "n => getComputedStyle(n).backgroundColor"
+    )
+    assert after != before
+    assert failures(page) == []
+    # a page opened later without a theme in its link keeps the choice (localStorage)
+    open_drawn(page, "/?preset=cs231n-demo")
+    expect(page.locator("html")).to_have_attribute("data-look", "dark")
+    expect(page.get_by_label("Theme")).to_have_value("dark")
+    # an instructor's link forces its own
+    open_drawn(page, "/?preset=cs231n-demo&theme=light")
+    expect(page.locator("html")).to_have_attribute("data-look", "light")
+    page.get_by_label("Theme").select_option("auto")
+    page.emulate_media(color_scheme="dark")
+    expect(page.locator("html")).to_have_attribute("data-look", "dark")
+
+
+def test_large_type_scales_the_code_and_the_cells_and_stays_readable(
+    page: Page, artifacts: Path
+) -> None:
+    page.set_viewport_size({"width": 1280, "height": 720})
+    open_drawn(page, DEMO)
+    size = "n => parseFloat(getComputedStyle(n).fontSize)"
+    code = page.locator("#numpy-code").evaluate(size)
+    cell = page.locator("#output-grids .cell").first.evaluate(
+        "n => n.getBoundingClientRect().width"
+    )
+    page.get_by_label("Large type").check()
+    expect(page.locator("html")).to_have_attribute("data-large", "")
+    assert "large=1" in page.url
+    assert page.locator("#numpy-code").evaluate(size) == pytest.approx(
+        code * LARGE_FACTOR, rel=0.01
+    )
+    assert page.locator("#output-grids .cell").first.evaluate(
+        "n => n.getBoundingClientRect().width"
+    ) == pytest.approx(cell * LARGE_FACTOR, abs=1.0)
+    page.reload()
+    expect(page.get_by_label("Large type")).to_be_checked()
+    assert failures(page) == []
+    page.locator("#input-panel").evaluate("n => n.scrollIntoView()")
+    page.screenshot(path=str(artifacts / "theme-large-type.png"))
