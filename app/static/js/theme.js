@@ -54,6 +54,7 @@ export function createLook(toolbar, { commit, redraw }) {
   toolbar.append(tools);
 
   let current = null;
+  let shown = "";
   let drawn = "";
   $on(select, "change", () => {
     store(select.value);
@@ -61,10 +62,14 @@ export function createLook(toolbar, { commit, redraw }) {
   });
   $on(large, "change", () => commit({ large: large.checked }));
   // the system switching to dark (e.g. at sunset) repaints a page that follows it
-  $on(systemDark, "change", () => current && apply(current));
+  $on(systemDark, "change", () => current && apply(current, true));
 
-  function apply(state) {
+  // called on every commit (each frame while playing): it touches the page only on a change
+  function apply(state, systemChanged = false) {
     current = state;
+    const asked = `${state.theme} ${Boolean(state.large)}`;
+    if (asked === shown && !systemChanged) return;
+    shown = asked;
     const root = document.documentElement;
     if (state.theme === "auto") delete root.dataset.theme;
     else root.dataset.theme = state.theme;
