@@ -74,11 +74,33 @@ def apply_edits(
     >>> x2[:, :, 0].tolist(), b2.tolist(), float(x.sum())
     ([[0.0, 0.0], [5.0, 0.0]], [-1.0], 0.0)
     """
-    arrays = {"input": x, "filters": weights, "bias": bias}
-    for n, edit in enumerate(edits):
-        check_edit(n, edit, arrays.get(edit.array, x).shape)
-    touched = {edit.array for edit in edits}
-    out = {name: array.copy() if name in touched else array for name, array in arrays.items()}
-    for edit in edits:  # in order: a later edit of the same cell wins
-        out[edit.array][edit.index] = edit.value
+    out = _apply({"input": x, "filters": weights, "bias": bias}, list(enumerate(edits)))
     return out["input"], out["filters"], out["bias"]
+
+
+def edit_input(x: FloatArray, edits: Sequence[Edit]) -> FloatArray:
+    """A copy of the input ``x`` with the input's edits among ``edits`` applied in order;
+    the others are left alone (a misfit has no weights to edit). Edits keep their numbers
+    in the list, so a refusal names the same ``edits.<n>`` a whole layer's would.
+
+    >>> import numpy as np
+    >>> x = np.zeros((1, 2, 1))
+    >>> edit_input(x, [Edit("bias", (7,), 1.0), Edit("input", (0, 1, 0), 2.0)]).ravel().tolist()
+    [0.0, 2.0]
+    """
+    numbered = [(n, edit) for n, edit in enumerate(edits) if edit.array == "input"]
+    return _apply({"input": x}, numbered)["input"]
+
+
+def _apply(
+    arrays: dict[str, FloatArray], numbered: list[tuple[int, Edit]]
+) -> dict[str, FloatArray]:
+    """``arrays`` with the (number, edit) pairs applied in order: every edit checked before
+    any is applied, and only the arrays an edit touches copied."""
+    for n, edit in numbered:
+        check_edit(n, edit, arrays.get(edit.array, arrays["input"]).shape)
+    touched = {edit.array for _, edit in numbered}
+    out = {name: array.copy() if name in touched else array for name, array in arrays.items()}
+    for _, edit in numbered:  # in order: a later edit of the same cell wins
+        out[edit.array][edit.index] = edit.value
+    return out

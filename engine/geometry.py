@@ -203,6 +203,73 @@ class AxisGeometry:
         """The formula with this axis's numbers, e.g. ``(10 - 3 + 2*0)/2 + 1 = 4.5``."""
         return f"{formula_text(self)} = {format_number(self.exact)}"
 
+    # What a misfit looks like, for a picture of it. Positions are in the input padded as
+    # requested (fit="pad" extras not included), so they hold whatever the fit policy is.
+
+    @property
+    def requested_padded_size(self) -> int:
+        """The input with the requested padding, before anything fit="pad" adds."""
+        return self.size + self.pad_before + self.pad_after
+
+    @property
+    def whole_windows(self) -> int:
+        """Windows lying wholly inside the padded input: ``exact`` rounded down (what
+        fit="floor" keeps), 0 when the filter spans more than the padded input.
+
+        >>> resolve_axis(LayerShape.square(10, 1, 1, 3, stride=2), "width").whole_windows
+        4
+        """
+        return _positions(self.requested_padded_size, self.span, self.stride, self.exact,
+                          "floor")[0]
+
+    @property
+    def overhang_start(self) -> int | None:
+        """Where the window after the last whole one starts, the one hanging off the end;
+        None when the axis fits, or when that window would start past the end (a filter
+        narrower than the stride: it would see nothing of the input).
+
+        >>> resolve_axis(LayerShape.square(10, 1, 1, 3, stride=2), "width").overhang_start
+        8
+        """
+        if self.fits:
+            return None
+        start = self.whole_windows * self.stride
+        return start if start < self.requested_padded_size else None
+
+    @property
+    def overhang(self) -> int:
+        """Cells the overhanging window needs past the end (0 when there is none).
+
+        >>> resolve_axis(LayerShape.square(10, 1, 1, 3, stride=2), "width").overhang
+        1
+        """
+        start = self.overhang_start
+        return 0 if start is None else start + self.span - self.requested_padded_size
+
+    @property
+    def floor_drops(self) -> int:
+        """Cells at the end of the padded input that no whole window reaches: what
+        fit="floor" leaves out (0 when no window fits whole).
+
+        >>> resolve_axis(LayerShape.square(10, 1, 1, 3, stride=2), "width").floor_drops
+        1
+        """
+        whole = self.whole_windows
+        if whole == 0:
+            return 0
+        return self.requested_padded_size - ((whole - 1) * self.stride + self.span)
+
+    @property
+    def pad_adds(self) -> int:
+        """Zero cells fit="pad" adds at the bottom/right (0 when the axis fits, or when
+        padding cannot help: the filter spans more than the padded input).
+
+        >>> resolve_axis(LayerShape.square(10, 1, 1, 3, stride=2), "width").pad_adds
+        1
+        """
+        return _positions(self.requested_padded_size, self.span, self.stride, self.exact,
+                          "pad")[1]
+
 
 def axis_output(
     size: int, filter_size: int, stride: int, pad_before: int, pad_after: int, dilation: int = 1
@@ -318,6 +385,26 @@ def _too_wide_reason(axis: AxisGeometry) -> str:
     )
 
 
+def _positions(padded: int, span: int, stride: int, exact: Fraction, fit: Fit) -> tuple[int, int]:
+    """(positions used, zero cells added at the end) under ``fit``, along one axis of
+    ``padded`` cells; (0, 0) when nothing works (``fit="error"`` and a fractional ``exact``,
+    or a window wider than the padded input)."""
+    if span > padded:
+        return 0, 0
+    if exact.denominator == 1:
+        return exact.numerator, 0
+    if fit == "floor":
+        return math.floor(exact), 0
+    if fit == "pad":
+        out = math.ceil(exact)
+        # A window that would start inside the added zeros sees nothing of the input (a
+        # filter narrower than the stride): drop it, as PyTorch's ceil_mode does.
+        if (out - 1) * stride >= padded:
+            out -= 1
+        return out, max(0, (out - 1) * stride + span - padded)
+    return 0, 0  # fit="error": refused by resolve, with the suggestions
+
+
 def resolve_axis(shape: LayerShape, axis: Axis) -> AxisGeometry:
     """Apply the formula and the fit policy along one axis.
 
@@ -327,24 +414,8 @@ def resolve_axis(shape: LayerShape, axis: Axis) -> AxisGeometry:
     size, f, stride, dilation = shape.along(axis)
     before, after = shape.padding.along(axis)
     span = span_of(f, dilation)
-    padded = size + before + after
     exact = axis_output(size, f, stride, before, after, dilation)
-    extra = 0
-    if span > padded:
-        out = 0
-    elif exact.denominator == 1:
-        out = exact.numerator
-    elif shape.fit == "floor":
-        out = math.floor(exact)
-    elif shape.fit == "pad":
-        out = math.ceil(exact)
-        # A window that would start inside the added zeros sees nothing of the input (a
-        # filter narrower than the stride): drop it, as PyTorch's ceil_mode does.
-        if (out - 1) * stride >= padded:
-            out -= 1
-        extra = max(0, (out - 1) * stride + span - padded)
-    else:
-        out = 0  # fit="error": refused by resolve, with the suggestions
+    out, extra = _positions(size + before + after, span, stride, exact, shape.fit)
     return AxisGeometry(
         axis, size, f, stride, dilation, before, after, exact, out, extra,
         _unseen(size, before, span, stride, dilation, out) if out else (),

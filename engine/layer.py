@@ -18,9 +18,9 @@ from typing import Any, Literal
 import numpy as np
 import numpy.typing as npt
 
-from engine.edits import Edit, apply_edits
+from engine.edits import Edit, apply_edits, edit_input
 from engine.errors import LayerError
-from engine.geometry import Geometry, LayerShape, resolve
+from engine.geometry import Geometry, LayerShape, Padding, resolve
 from engine.tensors import (
     BIAS_INTEGERS,
     INPUT_INTEGERS,
@@ -55,12 +55,7 @@ class Layer:
     @cached_property
     def x_padded(self) -> FloatArray:
         """The input with the zero padding applied (fit="pad" extras included)."""
-        p = self.geometry.padding
-        H, W, _ = self.x.shape
-        # zeros + one slice assignment: np.pad's general machinery is slower, on every request.
-        padded = np.zeros(self.geometry.padded_shape, dtype=self.x.dtype)  # (Hp, Wp, D)
-        padded[p.top : p.top + H, p.left : p.left + W, :] = self.x
-        return padded
+        return pad_input(self.x, self.geometry.padding)
 
     @cached_property
     def windows(self) -> npt.NDArray[np.floating[Any]]:
@@ -83,6 +78,40 @@ class Layer:
 
     def weight_shape(self) -> tuple[int, ...]:
         return weight_shape(self.geometry, self.connectivity)
+
+
+def pad_input(x: FloatArray, padding: Padding) -> FloatArray:
+    """``x`` ``(H, W, D)`` inside zeros, ``padding`` cells on each side.
+
+    >>> pad_input(np.ones((1, 2, 1)), Padding(1, 0, 0, 2))[:, :, 0].tolist()
+    [[0.0, 0.0, 0.0, 0.0], [1.0, 1.0, 0.0, 0.0]]
+    """
+    H, W, D = x.shape
+    p = padding
+    # zeros + one slice assignment: np.pad's general machinery is slower, on every request.
+    padded = np.zeros((p.top + H + p.bottom, p.left + W + p.right, D), dtype=x.dtype)
+    padded[p.top : p.top + H, p.left : p.left + W, :] = x  # (Hp, Wp, D)
+    return padded
+
+
+def make_input(
+    shape: LayerShape,
+    x: FloatArray | None = None,
+    input_fill: Fill = INPUT_INTEGERS,
+    edits: Sequence[Edit] = (),
+) -> FloatArray:
+    """The input ``(H, W, D)`` of a layer of ``shape``, exactly as :func:`build_layer` makes
+    it (explicit values or the fill, then the input's edits), whether or not the geometry
+    works out: what a picture of a misfit draws.
+
+    >>> shape = LayerShape.square(10, 1, 1, 3, stride=2)  # (10 - 3)/2 + 1 = 4.5
+    >>> make_input(shape, edits=[Edit("input", (0, 0, 0), 9.0)]).shape
+    (10, 10, 1)
+    """
+    made = _values_or_fill(
+        "input.values", x, input_fill, (shape.height, shape.width, shape.depth), STREAM_INPUT
+    )
+    return edit_input(made, edits) if edits else made
 
 
 def weight_shape(geometry: Geometry, connectivity: Connectivity) -> tuple[int, ...]:

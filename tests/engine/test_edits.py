@@ -6,10 +6,10 @@ import numpy as np
 import pytest
 
 from engine.conv import forward
-from engine.edits import Edit, apply_edits
+from engine.edits import Edit, apply_edits, edit_input
 from engine.errors import LayerError
-from engine.geometry import LayerShape
-from engine.layer import build_layer
+from engine.geometry import LayerShape, Padding
+from engine.layer import build_layer, make_input, pad_input
 
 DEMO = LayerShape.square(5, 3, 2, 3, stride=2, padding=1)
 
@@ -92,3 +92,26 @@ def test_untouched_arrays_are_passed_through_without_a_copy() -> None:
     x, w, b = np.zeros((2, 2, 1)), np.zeros((1, 1, 1, 1)), np.zeros(1)
     x2, w2, b2 = apply_edits(x, w, b, [Edit("bias", (0,), 1.0)])
     assert x2 is x and w2 is w and b2 is not b and b2[0] == 1.0
+
+
+def test_a_misfits_input_is_the_input_its_fitting_neighbour_builds() -> None:
+    # The same spec at stride 1 fits: its layer's input, edits included, is the misfit's.
+    edits = [Edit("input", (9, 9, 0), 7.0), Edit("filters", (0, 0, 0, 0), 5.0)]
+    misfit = make_input(LayerShape.square(10, 1, 1, 3, stride=2), edits=edits)
+    fitting = build_layer(LayerShape.square(10, 1, 1, 3, stride=1), edits=edits)
+    np.testing.assert_array_equal(misfit, fitting.x)
+    assert misfit[9, 9, 0] == 7.0
+
+
+def test_a_misfits_input_edit_outside_it_is_refused_under_its_own_number() -> None:
+    with pytest.raises(LayerError, match=r"edits\.1\.index: \[10, 0, 0\] is outside input"):
+        edit_input(np.zeros((10, 10, 1)),
+                   [Edit("bias", (99,), 1.0), Edit("input", (10, 0, 0), 1.0)])
+
+
+def test_padding_places_the_input_inside_zeros_on_each_side() -> None:
+    x = np.arange(6.0).reshape(2, 3, 1)
+    padded = pad_input(x, Padding(1, 2, 0, 1))
+    assert padded.shape == (5, 4, 1)
+    np.testing.assert_array_equal(padded[1:3, 0:3, 0], x[:, :, 0])
+    assert padded.sum() == x.sum()  # everything else is zero

@@ -17,6 +17,7 @@ from engine.geometry import (
     Suggestion,
     axis_output,
     resolve,
+    resolve_axis,
     suggest,
 )
 
@@ -248,6 +249,80 @@ def test_fit_pad_never_adds_a_window_that_sees_only_added_zeros() -> None:
     assert geometry.out_width == 1
     assert geometry.width.extra_padding == 0
     assert geometry.width.unseen == (1, 2)
+
+
+# ----------------------------------------------------------------------------- a misfit's picture
+
+
+def test_the_notes_4_5_case_has_four_whole_windows_and_a_fifth_hanging_off_by_one() -> None:
+    # W=10, F=3, S=2, P=0: windows at columns 0, 2, 4, 6 end at 9 (columns 0..8 used); the
+    # fifth would start at 8 and need columns 8, 9, 10: one past the end. floor leaves
+    # column 9 out; pad adds one zero column so the fifth fits.
+    width = resolve_axis(LayerShape.square(10, 1, 1, 3, stride=2), "width")
+    assert width.whole_windows == 4
+    assert width.overhang_start == 8
+    assert width.overhang == 1
+    assert width.floor_drops == 1
+    assert width.pad_adds == 1
+
+
+def test_alexnet_at_224_hangs_off_by_the_three_pixels_the_notes_guess() -> None:
+    # (224 - 11)/4 + 1 = 54.25: 54 windows, the last at 53*4 = 212 ending at 222; the 55th
+    # starts at 216 and needs up to 226, three past 223; column 223 is left out by floor.
+    axis = resolve_axis(LayerShape.square(224, 3, 96, 11, stride=4), "height")
+    assert (axis.whole_windows, axis.overhang_start, axis.overhang) == (54, 216, 3)
+    assert (axis.floor_drops, axis.pad_adds) == (1, 3)
+
+
+def test_padding_counts_in_the_positions_and_only_the_requested_padding() -> None:
+    # 5 + 1 + 1 = 7 padded cells, F=2, S=2: (7 - 2)/2 + 1 = 3.5; windows at 0, 2, 4 (ending
+    # at 5), the fourth at 6 needs cell 7; under fit="pad" the same figures hold.
+    for fit in ("error", "pad", "floor"):
+        axis = resolve_axis(LayerShape.square(5, 1, 1, 2, stride=2, padding=1, fit=fit), "width")
+        assert (axis.whole_windows, axis.overhang_start, axis.overhang) == (3, 6, 1)
+        assert (axis.floor_drops, axis.pad_adds) == (1, 1)
+
+
+def test_an_axis_that_fits_has_nothing_hanging_off() -> None:
+    axis = resolve_axis(LayerShape.square(7, 1, 1, 3, stride=2), "width")
+    assert axis.whole_windows == axis.output == 3
+    assert (axis.overhang_start, axis.overhang, axis.floor_drops, axis.pad_adds) == (None, 0, 0, 0)
+
+
+def test_a_filter_narrower_than_the_stride_has_no_window_to_hang_off() -> None:
+    # W=11, F=1, S=3: windows at 0, 3, 6, 9; the next would start at 12, past the end, and
+    # pad would drop it too (it sees only zeros); column 10 is left out.
+    axis = resolve_axis(LayerShape(1, 11, 1, 1, 1, 1, stride_w=3), "width")
+    assert (axis.whole_windows, axis.overhang_start, axis.overhang) == (4, None, 0)
+    assert (axis.floor_drops, axis.pad_adds) == (1, 0)
+
+
+def test_a_filter_wider_than_the_input_hangs_off_from_the_first_cell() -> None:
+    # 2 cells, F=3: no whole window; the first needs one cell more; no fit policy helps.
+    axis = resolve_axis(LayerShape(1, 2, 1, 1, 1, 3), "width")
+    assert (axis.whole_windows, axis.overhang_start, axis.overhang) == (0, 0, 1)
+    assert (axis.floor_drops, axis.pad_adds) == (0, 0)
+
+
+@pytest.mark.parametrize(("n", "f", "s", "p"), MISFITS[::3])
+def test_a_misfits_figures_match_windows_slid_by_hand(n: int, f: int, s: int, p: int) -> None:
+    axis = resolve_axis(LayerShape.square(n, 1, 1, f, stride=s, padding=p), "width")
+    padded = n + 2 * p
+    whole = count_windows(padded, f, s)
+    assert axis.whole_windows == whole
+    last_end = (whole - 1) * s + f  # one past the last whole window's last cell
+    assert axis.floor_drops == padded - last_end
+    next_start = whole * s
+    if next_start < padded:
+        assert axis.overhang_start == next_start
+        assert axis.overhang == next_start + f - padded
+        assert next_start + f - padded == axis.pad_adds
+    else:
+        assert (axis.overhang_start, axis.overhang, axis.pad_adds) == (None, 0, 0)
+    floor = resolve(LayerShape.square(n, 1, 1, f, stride=s, padding=p, fit="floor"))
+    padded_fit = resolve(LayerShape.square(n, 1, 1, f, stride=s, padding=p, fit="pad"))
+    assert floor.out_width == whole
+    assert padded_fit.width.extra_padding == axis.pad_adds
 
 
 # ----------------------------------------------------------------------------- one resolution
