@@ -15,15 +15,15 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 
 from app.config import Settings
-from app.costs import Cost, check_budget, layer_cost, resolve_cost
-from app.encoding import FloatArray, decode_compact, decode_nested
+from app.costs import Cost, check_budget, input_cost, layer_cost, resolve_cost
+from app.encoding import Encoding, FloatArray, decode_compact, decode_nested
 from app.layer_cache import LAYERS, LayerCache, resolved
 from app.schemas import ArrayIn, CompactArray, FillSpec, LayerSpec
 from app.sources import named_arrays
 from engine.edits import Edit
 from engine.errors import LayerError
 from engine.geometry import Geometry, GeometryError, LayerShape, Padding
-from engine.layer import Layer, build_layer
+from engine.layer import Layer, build_layer, make_input
 from engine.tensors import (
     BIAS_INTEGERS,
     INPUT_INTEGERS,
@@ -293,6 +293,27 @@ def build(
     if key is not None:
         LAYERS.put(key, layer)
     return layer
+
+
+def layer_input(
+    spec: LayerSpec, settings: Settings, encoding: Encoding
+) -> tuple[FloatArray, Padding]:
+    """The spec's input ``(H, W, D)`` and its requested padding; the input is made as
+    :func:`build` makes it (values or fill, a named image, the input's edits) without
+    resolving the geometry: a misfit has one too. Limits and the cost
+    (:func:`app.costs.input_cost`) are checked first."""
+    found = read(spec, settings)
+    given = found.arrays
+    filters_read = sum(a.size for a in (given.weights, given.bias) if a is not None)
+    check_budget(input_cost(found.shape, spec, encoding, filters_read), settings)
+    named = named_arrays(spec, found.shape, settings)
+    x = make_input(
+        found.shape,
+        given.x if named.x is None else named.x,
+        found.input_fill,
+        [Edit(e.array, tuple(e.index), e.value) for e in spec.edits],
+    )
+    return x, found.shape.padding
 
 
 def upstream_array(

@@ -341,6 +341,36 @@ def inverse_cost(g: Geometry, spec: LayerSpec) -> list[Item]:
                  + hits * TAP)]
 
 
+def input_cost(
+    shape: LayerShape, spec: LayerSpec, encoding: Encoding, filters_read: int = 0
+) -> list[Item]:
+    """The input alone (``/api/input``): made (or read) and edited, padded as requested and
+    written. No geometry is resolved, so a misfit costs what a layer that fits does;
+    ``filters_read`` counts the filter and bias values the body gave (decoded by then).
+
+    >>> spec = LayerSpec.model_validate({"input": {"shape": [10, 10, 1]},
+    ...                                  "filters": {"count": 1, "size": 3}, "stride": 2})
+    >>> shape = LayerShape.square(10, 1, 1, 3, stride=2)
+    >>> [item.elements for item in input_cost(shape, spec, "json")]
+    [0, 100, 100, 0]
+    """
+    inputs_n = shape.height * shape.width * shape.depth
+    p = shape.padding
+    padded = (shape.height + p.top + p.bottom, shape.width + p.left + p.right, shape.depth)
+    items = [
+        Item("input.shape", "the request itself", REQUEST),
+        *_read(spec.input.values, "input.values", inputs_n),
+        made("input.shape", "input", inputs_n,
+             ELEMENT if spec.input.values is not None else FILLED),
+        made("padding", "padded input", math.prod(padded)),
+        written("padding", "padded input", padded, encoding),
+    ]
+    if filters_read:
+        items.append(made("filters.values", "values read from the request", filters_read,
+                          PARSED_NUMBER))
+    return items
+
+
 def image_cost(
     kind: str, declared: tuple[int, int] | None, max_side: int, encoding: Encoding
 ) -> list[Item]:

@@ -386,6 +386,30 @@ class AxisResult(BaseModel):
     output: int = Field(description="positions used (0 when this axis does not work)")
     extra_padding: int = Field(description='rows/columns fit="pad" added at the bottom/right')
     unseen: list[int] = Field(description="input indices no neuron looks at")
+    # A picture of a misfit: positions along this axis of the input padded as requested
+    # (fit="pad" extras not included), whatever the fit policy.
+    span: int = Field(description="cells one window covers along this axis, dilation holes "
+                      "included")
+    whole_windows: int = Field(
+        description="windows lying wholly inside the padded input: `exact` rounded down "
+        '(what fit="floor" keeps); 0 when the filter spans more than the padded input'
+    )
+    overhang_start: int | None = Field(
+        description="where the window after the last whole one starts (an index of the "
+        "padded input), the one that hangs off the end; null when the axis fits, or when "
+        "that window would start past the end (a filter narrower than the stride)"
+    )
+    overhang: int = Field(
+        description="cells that window needs past the end of the padded input (0: none)"
+    )
+    floor_drops: int = Field(
+        description="cells at the end of the padded input no whole window reaches: what "
+        'fit="floor" leaves out (0 when no window fits whole)'
+    )
+    pad_adds: int = Field(
+        description='zero cells fit="pad" adds at the bottom (height) or right (width); 0 '
+        "when the axis fits or padding cannot help (the filter spans more than the input)"
+    )
 
 
 class SuggestionResult(BaseModel):
@@ -469,6 +493,18 @@ class ForwardResult(BaseModel):
     )
     output: ArrayOut = Field(description="(H2, W2, K)")
     geometry: GeometryResult = Field(description="the layer's geometry, as /api/geometry")
+
+
+class InputResult(BaseModel):
+    """A layer's input inside its requested zero padding, whether or not its geometry works
+    out: what a picture of a misfit draws."""
+
+    padded_input: ArrayOut = Field(
+        description="(H + top + bottom, W + left + right, D): the input, its fill, values, "
+        'image and input edits as /api/forward makes them, inside the requested padding (no '
+        'fit="pad" extras: the geometry\'s `pad_adds` says how many there would be)'
+    )
+    padding: list[int] = Field(description="the requested [top, bottom, left, right]")
 
 
 class StepResult(BaseModel):

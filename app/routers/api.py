@@ -28,6 +28,7 @@ from app.schemas import (
     ForwardResult,
     GeometryResult,
     HealthResult,
+    InputResult,
     InverseRequest,
     InverseResult,
     LayerSpec,
@@ -38,6 +39,7 @@ from app.schemas import (
 from engine import conv, trace
 from engine.backward import backward as backward_pass
 from engine.geometry import Geometry
+from engine.layer import pad_input
 from engine.presets import PRESETS
 
 # Every refusal a body-reading route may answer, declared so the OpenAPI schema (and the
@@ -106,6 +108,18 @@ def forward(
         output_pre=pre,
         output=encode(result.post, encoding),
         geometry=answers.geometry_answer(layer.geometry),
+    ))
+
+
+@router.post("/input", response_model=InputResult, responses=REFUSALS)
+def layer_input(
+    spec: LayerSpec, settings: SettingsDep, encoding: EncodingQuery = "json"
+) -> Response:
+    """The input inside its requested padding, for every layer that reads, a misfit too (its
+    geometry is not resolved): what a picture of a layer that does not fit draws."""
+    x, padding = convert.layer_input(spec, settings, encoding)
+    return OrjsonResponse(InputResult.model_construct(
+        padded_input=encode(pad_input(x, padding), encoding), padding=padding.as_list(),
     ))
 
 

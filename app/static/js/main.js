@@ -1,6 +1,6 @@
 // Wires the page: state <-> URL <-> controls, data from the API, views, player, keyboard.
 // Render functions only draw; every state change goes through commit().
-import { api, ApiError } from "./api.js";
+import { api, ApiError, tensor } from "./api.js";
 import { bindControls, clearErrors, fieldOf, fillPresets, showError, showState } from "./controls.js";
 import { $on, clear, qs, thousands } from "./dom.js";
 import { focusFor, pinTarget, stepOf } from "./focus.js";
@@ -14,10 +14,11 @@ import { StepCache } from "./steps.js";
 import { IMAGE_LAYER, initImages, showLayer, stateOfLink, uploadedInput } from "./images.js";
 import { fromQuery, legacyImage, onlyPreset, presentationOf, toQuery } from "./url.js";
 import { createArithmeticView, createBackwardView } from "./render/arithmetic.js";
-import { renderLegend } from "./render/colors.js";
+import { maxAbsOf, renderLegend } from "./render/colors.js";
 import { createFiltersView } from "./render/filters.js";
 import { renderGeometry } from "./render/geometry.js";
 import { createInputView } from "./render/input.js";
+import { drawMisfit } from "./render/misfit.js";
 import { createOutputView } from "./render/output.js";
 import { bindTransport, showTransport } from "./transport.js";
 import { createEmbed } from "./embed.js";
@@ -29,9 +30,10 @@ const player = new Player({ tick, onChange: () => render() });
 
 /**
  * Views drawn beside the panels (connection lines, the 3-D volumes, an embedding parent):
- * each may have build(model, state), called when a layer is built, and update(focus, state,
- * playback), called on every render with playback = { playing, fast }. They only draw or
- * report; a change of state goes through commit().
+ * each may have build(model, state), called when a layer is built, update(focus, state,
+ * playback), called on every render with playback = { playing, fast }, and clear(), called
+ * when the layer does not fit (there is no model then). They only draw or report; a change
+ * of state goes through commit().
  */
 const overlays = [];
 overlays.push(createEmbed({ app, player, commit }));
@@ -115,7 +117,7 @@ async function reload() {
     renderGeometry(geometry, applySuggestion);
     if (!geometry.valid) {
       showError(geometry.error.field, geometry.error.message);
-      qs("#app").classList.add("stale");
+      await showMisfit(spec, geometry, seq, controller.signal);
       return;
     }
     app.cache = stepCache(spec, geometry, state);
@@ -130,6 +132,37 @@ async function reload() {
   } finally {
     if (seq === app.seq) qs("#app").setAttribute("aria-busy", "false");
   }
+}
+
+const PANEL_GRIDS = ["#input-grids", "#filter-grids", "#output-grids", "#products", "#backward-grids"];
+
+/**
+ * A layer that does not fit has no output, so nothing to step through: the panels of the last
+ * layer are emptied (they would show another layer's numbers) and the input panel draws the
+ * misfit from the geometry answer and the input the API makes for it.
+ */
+async function showMisfit(spec, geometry, seq, signal) {
+  player.pause();
+  app.model = null;
+  app.views = null;
+  app.cache = null;
+  for (const id of PANEL_GRIDS) clear(qs(id));
+  for (const id of ["#input-shape", "#filters-shape", "#output-shape", "#count-output", "#count-params", "#numpy-code", "#sums", "#arithmetic-live"]) {
+    qs(id).textContent = "";
+  }
+  for (const overlay of overlays) overlay.clear?.();
+  showTransport(app, false);
+  if (!geometry.height || !geometry.width) {
+    qs("#app").classList.add("stale"); // refused before any axis was worked out: nothing to draw
+    return;
+  }
+  const answer = await api.input(spec, signal);
+  if (seq !== app.seq) return;
+  const xp = tensor(answer.padded_input);
+  drawMisfit(qs("#input-grids"), geometry, xp, answer.padding, maxAbsOf(xp.data));
+  const { height, width } = geometry;
+  qs("#input-shape").textContent = `${height.size}x${width.size}x${xp.shape[2]}, padded ${xp.shape.join("x")}: does not fit`;
+  qs("#app").classList.remove("stale");
 }
 
 /**
@@ -169,7 +202,7 @@ function build(spec, geometry, forward) {
   app.tap = null;
   const backward = state.mode === "backward";
   if (!app.cache || app.cache.closed || app.cache.body.layer !== spec) app.cache = stepCache(spec, geometry, state);
-  for (const id of ["#input-grids", "#filter-grids", "#output-grids", "#products", "#backward-grids"]) clear(qs(id));
+  for (const id of PANEL_GRIDS) clear(qs(id));
   qs("#input-shape").textContent = `${geometry.height.size}x${geometry.width.size}x${xp.shape[2]}, padded ${xp.shape.join("x")}`;
   qs("#filters-shape").textContent = `${state.k} x ${fshape.join("x")}${state.conn === "local" ? " at each position" : ""}`;
   qs("#output-shape").textContent = out.shape.join("x");

@@ -1,0 +1,270 @@
+// A layer that does not fit, drawn instead of blanked: the input inside its requested padding,
+// the last window that fits whole (black), the next one hanging off the edge (red, its missing
+// cells dashed), the cells fit="floor" would drop (hatched) and the zeros fit="pad" would add
+// (blue, in place). Every position comes from the geometry answer's per-axis figures; the page
+// works out no size. Large inputs draw the corner where the misfit happens, zoomed, beside the
+// whole input.
+import { clear, el, short } from "../dom.js";
+import { color, ink } from "./colors.js";
+import { createGrid, sliceFigure } from "./grid.js";
+
+const COLORS = {
+  pad: "rgb(205 205 205)", // requested zero padding, as the input panel draws it
+  added: "rgb(198 222 244)", // zeros fit="pad" would add
+  addedInk: "rgb(40 90 140)",
+  hatch: "rgb(11 110 153)", // cells fit="floor" would drop
+  whole: "#000", // the last window that fits whole
+  overhang: "rgb(221 17 0)", // the window hanging off the edge
+  bar: "#666", // a whole window on a ruler
+  line: "rgba(0 0 0 / 0.12)",
+};
+// Cells per axis drawn whole; past that, the corner where the windows run out, zoomed.
+const MAX_WHOLE = 40;
+const LANE = 7;
+
+/** One axis's plan from its geometry figures and the padded input's size along it. */
+function axisPlan(info, padded) {
+  const last = info.whole_windows > 0 ? (info.whole_windows - 1) * info.stride : null;
+  const extent = padded + Math.max(info.overhang, info.pad_adds);
+  const from = extent > MAX_WHOLE ? Math.max(0, (last ?? 0) - info.stride) : 0;
+  // overlapping windows go on separate lanes of the ruler, so each one's span shows
+  const lanes = Math.min(4, Math.max(1, Math.ceil(info.span / info.stride)));
+  return { info, padded, last, extent, from, to: extent, lanes };
+}
+
+/**
+ * Draw the misfit of `geometry` (a /api/geometry answer with `valid` false and both axes) over
+ * `xp`, the /api/input answer's padded input as a Tensor (Hp, Wp, D), with `padding` its
+ * [top, bottom, left, right] and `maxAbs` its colour scale, under `container` (emptied first).
+ * Returns the main canvas; its dataset holds where cell (row0, col0) sits (x0, y0) and the
+ * cell size, so a test can find any cell's pixels.
+ */
+export function drawMisfit(container, geometry, xp, padding, maxAbs) {
+  clear(container);
+  const [hp, wp, depth] = xp.shape;
+  const rows = axisPlan(geometry.height, hp);
+  const cols = axisPlan(geometry.width, wp);
+  const zoomed = rows.from > 0 || cols.from > 0;
+  const figure = sliceFigure(container, zoomed
+    ? `X[:, :, 0], rows ${rows.from}–${rows.to - 1} and columns ${cols.from}–${cols.to - 1} of the padded input`
+    : `X[:, :, 0] with its zero padding${depth > 1 ? ` (every one of the ${depth} slices looks the same)` : ""}`);
+  figure.classList.add("misfit");
+  const canvas = paint(rows, cols, (r, c) => xp.at(r, c, 0), padding, maxAbs, container.clientWidth || 420);
+  canvas.setAttribute("role", "img");
+  canvas.setAttribute("aria-label", describe(geometry).join(" "));
+  figure.append(canvas, key(padding.some((p) => p > 0)), notes(geometry));
+  if (zoomed) overview(container, xp, padding, maxAbs, rows, cols);
+  return canvas;
+}
+
+function paint(rows, cols, at, padding, maxAbs, room) {
+  const [top, bottom, left, right] = padding;
+  const nr = rows.to - rows.from;
+  const nc = cols.to - cols.from;
+  const x0 = rows.lanes * LANE + 8;
+  const y0 = cols.lanes * LANE + 8;
+  const cell = Math.max(4, Math.min(32, Math.floor((Math.min(room, 560) - x0 - 6) / nc), Math.floor(480 / nr)));
+  const canvas = document.createElement("canvas");
+  canvas.className = "misfit-canvas";
+  canvas.width = x0 + nc * cell + 6;
+  canvas.height = y0 + nr * cell + 6;
+  Object.assign(canvas.dataset, { x0, y0, cell, row0: rows.from, col0: cols.from });
+  const ctx = canvas.getContext("2d");
+  const x = (c) => x0 + (c - cols.from) * cell;
+  const y = (r) => y0 + (r - rows.from) * cell;
+  const addedRows = rows.padded + rows.info.pad_adds;
+  const addedCols = cols.padded + cols.info.pad_adds;
+  // Numbers are written when the longest one shown fits its cell (never under 8 px), all or
+  // none, so a cell without a number never reads as an empty one; the added zeros always.
+  const fontPx = Math.max(8, Math.min(13, cell * 0.42));
+  const fontFor = (text) => (cell >= 14 ? Math.min(fontPx, (cell - 3) / (text.length * 0.62)) : 0);
+  let longest = "";
+  for (let r = rows.from; r < Math.min(rows.to, rows.padded); r += 1) {
+    for (let c = cols.from; c < Math.min(cols.to, cols.padded); c += 1) {
+      const text = short(at(r, c));
+      if (text.length > longest.length) longest = text;
+    }
+  }
+  const valueFont = fontFor(longest);
+  ctx.textAlign = "center";
+  ctx.textBaseline = "middle";
+  for (let r = rows.from; r < rows.to; r += 1) {
+    for (let c = cols.from; c < cols.to; c += 1) {
+      const inside = r < rows.padded && c < cols.padded;
+      const added = !inside && r < addedRows && c < addedCols;
+      if (!inside && !added) continue;
+      const value = inside ? at(r, c) : 0;
+      const pad = inside && (r < top || r >= rows.padded - bottom || c < left || c >= cols.padded - right);
+      ctx.fillStyle = added ? COLORS.added : pad ? COLORS.pad : color(value, maxAbs);
+      ctx.fillRect(x(c), y(r), cell, cell);
+      if (cell >= 8) {
+        ctx.strokeStyle = COLORS.line;
+        ctx.lineWidth = 1;
+        ctx.strokeRect(x(c) + 0.5, y(r) + 0.5, cell - 1, cell - 1);
+      }
+      const text = short(value);
+      const font = added ? fontFor(text) : valueFont;
+      if (font >= 8) {
+        ctx.font = `${font}px system-ui, sans-serif`;
+        ctx.fillStyle = added ? COLORS.addedInk : pad ? "#111" : ink(value, maxAbs);
+        ctx.fillText(text, x(c) + cell / 2, y(r) + cell / 2 + 1);
+      }
+    }
+  }
+  hatch(ctx, cell, [
+    [y(rows.padded - rows.info.floor_drops), y(rows.padded), x(cols.from), x(cols.padded)],
+    [y(rows.from), y(rows.padded), x(cols.padded - cols.info.floor_drops), x(cols.padded)],
+  ]);
+  const field = (r, c) => [x(c), y(r), cols.info.span * cell, rows.info.span * cell];
+  if (rows.last !== null && cols.last !== null) {
+    ctx.strokeStyle = COLORS.whole;
+    ctx.lineWidth = 2;
+    ctx.setLineDash([]);
+    const [fx, fy, fw, fh] = field(rows.last, cols.last);
+    ctx.strokeRect(fx, fy, fw, fh);
+  }
+  const hangRow = rows.info.overhang_start ?? rows.last;
+  const hangCol = cols.info.overhang_start ?? cols.last;
+  const hangs = rows.info.overhang_start !== null || cols.info.overhang_start !== null;
+  if (hangs && hangRow !== null && hangCol !== null) {
+    overhang(ctx, field(hangRow, hangCol), [x(cols.from), y(rows.from), x(cols.padded), y(rows.padded)], cell);
+  }
+  ruler(ctx, cols, x, (a, b, lane) => [a, 4 + lane * LANE, b - a, LANE - 2], [x(cols.padded), 2, 1, y0 - 4]);
+  ruler(ctx, rows, y, (a, b, lane) => [4 + lane * LANE, a, LANE - 2, b - a], [2, y(rows.padded), x0 - 4, 1]);
+  return canvas;
+}
+
+/** Diagonal lines over each [top, bottom, left, right] box (empty boxes are skipped). */
+function hatch(ctx, cell, boxes) {
+  ctx.save();
+  ctx.beginPath();
+  let any = false;
+  for (const [t, b, l, r] of boxes) {
+    if (b > t && r > l) {
+      ctx.rect(l, t, r - l, b - t);
+      any = true;
+    }
+  }
+  if (any) {
+    ctx.clip();
+    const { width, height } = ctx.canvas;
+    const gap = Math.max(5, Math.round(cell / 3));
+    ctx.strokeStyle = COLORS.hatch;
+    ctx.lineWidth = 2;
+    ctx.beginPath();
+    for (let d = -height; d < width; d += gap) {
+      ctx.moveTo(d, height);
+      ctx.lineTo(d + height, 0);
+    }
+    ctx.stroke();
+  }
+  ctx.restore();
+}
+
+/** The window hanging off the edge: solid red inside the padded input, dashed outside, its
+ * missing cells tinted and dashed one by one. `inside` is [left, top, right, bottom]. */
+function overhang(ctx, [fx, fy, fw, fh], [il, it, ir, ib], cell) {
+  ctx.save();
+  ctx.beginPath();
+  ctx.rect(il, it, ir - il, ib - it);
+  ctx.clip();
+  ctx.strokeStyle = COLORS.overhang;
+  ctx.lineWidth = 3;
+  ctx.strokeRect(fx, fy, fw, fh);
+  ctx.restore();
+  ctx.save();
+  ctx.beginPath();
+  ctx.rect(0, 0, ctx.canvas.width, ctx.canvas.height);
+  ctx.rect(il, it, ir - il, ib - it);
+  ctx.clip("evenodd");
+  ctx.fillStyle = "rgba(221 17 0 / 0.12)";
+  ctx.fillRect(fx, fy, fw, fh);
+  ctx.strokeStyle = COLORS.overhang;
+  ctx.setLineDash([4, 3]);
+  ctx.lineWidth = 1;
+  for (let cy = fy; cy < fy + fh; cy += cell) {
+    for (let cx = fx; cx < fx + fw; cx += cell) ctx.strokeRect(cx + 0.5, cy + 0.5, cell - 1, cell - 1);
+  }
+  ctx.lineWidth = 3;
+  ctx.strokeRect(fx, fy, fw, fh);
+  ctx.restore();
+}
+
+/** One axis's windows as bars beside the grid: the whole ones grey, the next one red (dashed
+ * past the edge), and a tick where the padded input ends. `place(a, b, lane)` makes a bar's
+ * rectangle from its start and end pixels. */
+function ruler(ctx, plan, pixel, place, edge) {
+  const { info, from, to, lanes } = plan;
+  ctx.save();
+  ctx.fillStyle = COLORS.bar;
+  for (let k = 0; k < info.whole_windows; k += 1) {
+    const a = k * info.stride;
+    if (a + info.span <= from || a >= to) continue;
+    ctx.fillRect(...place(pixel(Math.max(a, from)), pixel(Math.min(a + info.span, to)) - 1, k % lanes));
+  }
+  const start = info.overhang_start;
+  if (start !== null) {
+    const lane = info.whole_windows % lanes;
+    ctx.fillStyle = COLORS.overhang;
+    ctx.fillRect(...place(pixel(Math.max(start, from)), pixel(plan.padded), lane));
+    ctx.strokeStyle = COLORS.overhang;
+    ctx.setLineDash([3, 2]);
+    ctx.lineWidth = 1;
+    const [bx, by, bw, bh] = place(pixel(plan.padded), pixel(start + info.span) - 1, lane);
+    ctx.strokeRect(bx + 0.5, by + 0.5, bw - 1, bh - 1);
+  }
+  ctx.fillStyle = "#000";
+  ctx.fillRect(...edge);
+  ctx.restore();
+}
+
+function key(padded) {
+  const list = el("ul", "misfit-key");
+  const kinds = [["whole", "last window that fits"], ["overhang", "next window, off the edge"],
+    ["hatch", 'fit="floor" drops'], ["added", 'fit="pad" adds zeros']];
+  if (padded) kinds.push(["pad", "zero padding"]);
+  for (const [kind, text] of kinds) {
+    const item = el("li", "");
+    item.append(el("span", `misfit-swatch swatch-${kind}`), el("span", "", text));
+    list.append(item);
+  }
+  return list;
+}
+
+/** The misfit in words, per axis, from the answer's figures. */
+function describe(geometry) {
+  return ["height", "width"].map((axis) => {
+    const info = geometry[axis];
+    const unit = axis === "height" ? "row" : "column";
+    const units = (n) => `${n} ${unit}${n === 1 ? "" : "s"}`;
+    if (info.fits) return `${axis}: fits, ${info.whole_windows} windows.`;
+    const parts = [`${axis}: ${info.arithmetic}, so ${info.whole_windows} whole window${info.whole_windows === 1 ? "" : "s"}`];
+    if (info.overhang_start !== null) {
+      const which = info.whole_windows ? "the next" : "the first";
+      parts.push(`${which} starts at ${unit} ${info.overhang_start} and needs ${units(info.overhang)} past the edge`);
+    } else {
+      parts.push("the next would start past the edge");
+    }
+    if (info.floor_drops) parts.push(`fit="floor" drops ${units(info.floor_drops)}`);
+    parts.push(info.pad_adds ? `fit="pad" adds ${units(info.pad_adds)} of zeros` : 'fit="pad" adds nothing that helps');
+    return `${parts.join("; ")}.`;
+  });
+}
+
+function notes(geometry) {
+  const list = el("ul", "misfit-notes");
+  for (const line of describe(geometry)) list.append(el("li", "", line));
+  return list;
+}
+
+/** The whole padded input small, the zoomed corner outlined on it. */
+function overview(container, xp, padding, maxAbs, rows, cols) {
+  const [hp, wp] = xp.shape;
+  const [top, bottom, left, right] = padding;
+  const figure = sliceFigure(container, "the whole padded input; the box is the corner drawn above");
+  const cell = Math.max(1, Math.floor(200 / Math.max(hp, wp)));
+  const grid = createGrid(figure, { rows: hp, cols: wp, cell, canvas: true, label: "Whole input, depth slice 0" });
+  const isPad = (r, c) => r < top || r >= hp - bottom || c < left || c >= wp - right;
+  grid.draw((r, c) => xp.at(r, c, 0), { maxAbs, isPad });
+  grid.setField([[rows.from, cols.from], [Math.min(rows.to, hp) - 1, Math.min(cols.to, wp) - 1]]);
+}

@@ -1,0 +1,107 @@
+"""A layer that does not fit, as the page draws it: the geometry answer's per-axis picture
+(whole windows, the overhanging one, what fit="floor" drops and fit="pad" adds) and
+/api/input, the input of any layer, a misfit's too. Numbers are worked by hand below."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+from fastapi.testclient import TestClient
+
+from tests.api.api_helpers import compact_to_array, square
+
+PICTURE = ("whole_windows", "overhang_start", "overhang", "floor_drops", "pad_adds")
+
+
+def picture(axis: dict[str, Any]) -> tuple[Any, ...]:
+    return tuple(axis[name] for name in PICTURE)
+
+
+def test_the_notes_4_5_layer_is_answered_with_four_windows_and_a_fifth_off_by_one(
+    client: TestClient,
+) -> None:
+    # W=10, F=3, S=2, P=0: windows start at 0, 2, 4, 6 (the last ends at column 8); the
+    # fifth starts at 8 and needs column 10, one past the end; floor leaves column 9 out,
+    # pad adds one zero column. Square, so the rows say the same.
+    answer = client.post("/api/geometry", json=square(10, 1, 1, 3, stride=2)).json()
+    assert answer["valid"] is False
+    assert picture(answer["width"]) == (4, 8, 1, 1, 1)
+    assert picture(answer["height"]) == (4, 8, 1, 1, 1)
+
+
+def test_alexnet_at_224_hangs_off_by_three_pixels(client: TestClient) -> None:
+    # (224 - 11)/4 + 1 = 54.25: the 55th window starts at 54*4 = 216 and needs up to 226,
+    # three past 223 (the notes' guess: three pixels of padding); the 54th ends at 222, so
+    # floor drops column 223.
+    answer = client.post("/api/geometry", json=square(224, 3, 96, 11, stride=4)).json()
+    assert picture(answer["width"]) == (54, 216, 3, 1, 3)
+
+
+def test_a_misfit_on_one_axis_pictures_only_that_axis(client: TestClient) -> None:
+    # height 7: (7 - 3)/2 + 1 = 3 fits; width 8 with one column of padding each side: 10
+    # padded columns, the notes' 4.5 again.
+    spec = {"input": {"shape": [7, 8, 1]}, "filters": {"count": 1, "size": 3}, "stride": 2,
+            "padding": [0, 1]}
+    answer = client.post("/api/geometry", json=spec).json()
+    assert picture(answer["height"]) == (3, None, 0, 0, 0)
+    assert picture(answer["width"]) == (4, 8, 1, 1, 1)
+
+
+def test_a_layer_fitted_by_pad_reports_the_zeros_it_added_as_pad_adds(client: TestClient) -> None:
+    answer = client.post("/api/geometry", json=square(10, 1, 1, 3, stride=2, fit="pad")).json()
+    assert answer["valid"] is True and answer["output_shape"] == [5, 5, 1]
+    assert answer["width"]["pad_adds"] == answer["width"]["extra_padding"] == 1
+    assert answer["padded_shape"] == [11, 11, 1]
+
+
+def test_a_misfits_input_is_the_one_its_fitting_neighbour_computes_with(
+    client: TestClient,
+) -> None:
+    # The same layer at stride 1 fits; its forward pass uses the very input /api/input
+    # gives for the stride-2 misfit (fills do not depend on the stride).
+    edits = [{"array": "input", "index": [9, 9, 0], "value": 7}]
+    misfit = client.post("/api/input", json=square(10, 1, 1, 3, stride=2, edits=edits))
+    assert misfit.status_code == 200
+    forward = client.post("/api/forward", json=square(10, 1, 1, 3, stride=1, edits=edits)).json()
+    assert misfit.json()["padded_input"] == forward["padded_input"]
+    assert misfit.json()["padded_input"][9][9] == [7.0]
+    assert misfit.json()["padding"] == [0, 0, 0, 0]
+
+
+def test_a_misfits_input_comes_inside_its_requested_padding_only(client: TestClient) -> None:
+    # 10 + 1 + 1 = 12 padded cells, F=4, S=3: (12 - 4)/3 + 1 = 3.67. Windows at 0, 3, 6
+    # reach cell 9; the fourth, at 9, needs cells 9..12, one past the end: pad would add one
+    # zero, which /api/input leaves to the picture; floor drops cells 10 and 11.
+    spec = square(10, 2, 1, 4, stride=3, padding=1)
+    answer = client.post("/api/input?encoding=compact", json=spec).json()
+    xp = compact_to_array(answer["padded_input"])
+    assert xp.shape == (12, 12, 2)
+    assert answer["padding"] == [1, 1, 1, 1]
+    assert not xp[0].any() and not xp[-1].any() and not xp[:, 0].any() and not xp[:, -1].any()
+    inner = client.post("/api/forward", json=square(10, 2, 1, 3, stride=1, padding=1)).json()
+    np.testing.assert_array_equal(xp, np.array(inner["padded_input"], dtype=np.float32))
+    geometry = client.post("/api/geometry", json=spec).json()
+    assert picture(geometry["width"]) == (3, 9, 1, 2, 1)
+
+
+def test_an_input_edit_outside_a_misfits_input_is_refused_naming_it(client: TestClient) -> None:
+    edits = [{"array": "input", "index": [10, 0, 0], "value": 1}]
+    response = client.post("/api/input", json=square(10, 1, 1, 3, stride=2, edits=edits))
+    assert response.status_code == 422
+    (entry,) = response.json()["detail"]
+    assert entry["loc"] == ["body", "edits", 0, "index"]
+    assert "[10, 0, 0] is outside input of shape [10, 10, 1]" in entry["msg"]
+
+
+def test_an_input_over_the_work_budget_is_refused_before_it_is_made(
+    client: TestClient, override_settings: Any
+) -> None:
+    override_settings(max_elements=10_000)
+    response = client.post("/api/input", json=square(100, 3, 1, 3, stride=2, padding=1))
+    assert response.status_code == 422
+    (entry,) = response.json()["detail"]
+    assert entry["loc"][0] == "body"
+    assert "CONVSCOPE_MAX_ELEMENTS" in entry["msg"]
+    # the input, 100*100*3, and the padded input, 102*102*3: no geometry, no weights
+    assert "61,212 numbers" in entry["msg"]
