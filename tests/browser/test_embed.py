@@ -264,7 +264,7 @@ def test_copy_link_and_embed_code_copy_this_views_url(
     page.screenshot(path=str(artifacts / "embed-mode.png"))
 
 
-def test_without_a_clipboard_the_text_is_selected_in_a_field(page: Page) -> None:
+def test_without_a_clipboard_the_text_is_selected_in_a_field(page: Page, artifacts: Path) -> None:
     # As on plain http from a LAN address: not a secure context, so no clipboard API at all.
     page.add_init_script(
         "Object.defineProperty(Navigator.prototype, 'clipboard', { get: () => undefined })"
@@ -281,6 +281,7 @@ def test_without_a_clipboard_the_text_is_selected_in_a_field(page: Page) -> None
         " return [f.id, f.selectionStart, f.selectionEnd, f.value.length]; })()"
     )
     assert selected[:2] == ["share-text", 0] and selected[2] == selected[3]
+    page.locator("#transport").screenshot(path=str(artifacts / "share-fallback.png"))
 
 
 def test_fullscreen_shows_the_picture_and_its_label_follows(page: Page, artifacts: Path) -> None:
@@ -296,3 +297,28 @@ def test_fullscreen_shows_the_picture_and_its_label_follows(page: Page, artifact
     expect(page.get_by_role("button", name="Fullscreen", exact=True)).to_be_visible()
     assert page.evaluate("document.fullscreenElement") is None
     expect(page.locator("#controls")).to_be_visible()
+
+
+def test_origins_are_matched_as_frame_ancestors_reads_them(page: Page) -> None:
+    page.goto(f"/?preset={DEMO}")
+    cases = [
+        ("https://lms.example.edu", ["https://lms.example.edu"], True),
+        ("https://lms.example.edu:443", ["https://lms.example.edu"], True),  # the default port
+        ("https://lms.example.edu:8443", ["https://lms.example.edu"], False),
+        ("http://lms.example.edu", ["https://lms.example.edu"], False),
+        ("https://a.b.example.edu", ["https://*.example.edu"], True),
+        ("https://example.edu", ["https://*.example.edu"], False),
+        ("https://evilexample.edu", ["https://*.example.edu"], False),
+        ("https://lms.example.edu.evil.org", ["https://lms.example.edu"], False),
+        ("null", ["https://lms.example.edu", "self"], False),  # a sandboxed frame
+        (page.evaluate("location.origin"), ["self"], True),
+        ("https://lms.example.edu", [], False),
+    ]
+    answers = page.evaluate(
+        """async (cases) => {
+            const { originAllowed } = await import("/static/js/embed.js");
+            return cases.map(([origin, patterns]) => originAllowed(origin, patterns));
+        }""",
+        [[origin, patterns] for origin, patterns, _ in cases],
+    )
+    assert answers == [allowed for _, _, allowed in cases]

@@ -65,14 +65,15 @@ export function createShareTools({ app }) {
   const field = el("textarea", "share-text");
   field.id = "share-text";
   field.readOnly = true;
-  field.rows = 2;
+  field.rows = 3;
   fallback.append(label, field);
   group.append(status, fallback);
   tools.append(group);
 
   let cleared = null;
-  const say = (text) => {
+  const say = (text, done = true) => {
     status.textContent = text;
+    status.classList.toggle("done", done);
     clearTimeout(cleared);
     cleared = setTimeout(() => { status.textContent = ""; }, 4000);
   };
@@ -88,7 +89,7 @@ export function createShareTools({ app }) {
       field.focus();
       field.select();
       const keys = /Mac|iPhone|iPad/.test(navigator.platform) ? "Cmd+C" : "Ctrl+C";
-      say(`The browser did not allow copying: the ${what} is selected, press ${keys}.`);
+      say(`The browser did not allow copying: the ${what} is selected, press ${keys}.`, false);
     }
   }
 
@@ -111,7 +112,7 @@ export function createShareTools({ app }) {
   });
   $on(fullscreen, "click", () => {
     if (document.fullscreenElement) document.exitFullscreen();
-    else qs("#app").requestFullscreen().catch((error) => say(`Fullscreen refused: ${error.message}`));
+    else qs("#app").requestFullscreen().catch((error) => say(`Fullscreen refused: ${error.message}`, false));
   });
 
   // The way out of a frame to the whole page, at this view: written when about to be used,
