@@ -8,6 +8,7 @@ framed beside it and posts the same messages, which must do nothing.
 
 from __future__ import annotations
 
+import itertools
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -176,8 +177,9 @@ def test_play_reports_increasing_steps_and_pause_stops_them(page: Page, site: Si
     page.evaluate("window.send({type: 'convscope:pause'})")
     expect(frame.get_by_role("button", name="Play")).to_be_visible()
     heard = [m["t"] for m in stepped(page)]
-    assert heard == sorted(heard) and len(set(heard)) == len(heard)
-    assert heard[:3] == [0, 1, 2]
+    # strictly increasing from the first step (a busy machine may show two steps in a frame)
+    assert heard[0] == 0 and all(a < b for a, b in itertools.pairwise(heard))
+    assert len(heard) >= 3
     paused_at = shown_step(frame)
     page.wait_for_timeout(600)  # three steps' time at 5 steps/s
     assert shown_step(frame) == paused_at
