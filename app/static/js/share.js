@@ -48,8 +48,11 @@ export function createShareTools({ app }) {
   const copyLink = button("copy-link", "Copy link", "share-copy");
   const copyEmbed = button("copy-embed", "Copy embed code", "share-copy");
   const fullscreen = button("fullscreen", "Fullscreen", "share-fullscreen");
-  const out = el("a", "share-out", "Open in ConvScope");
+  // short: in a frame it shares the transport's one row
+  const out = el("a", "share-out", "ConvScope ↗");
   out.id = "open-full";
+  out.title = "Open this view in ConvScope, in a new tab";
+  out.setAttribute("aria-label", "Open in ConvScope (new tab)");
   out.target = "_blank";
   out.rel = "noopener";
   group.append(out);
