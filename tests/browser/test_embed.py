@@ -203,7 +203,7 @@ def test_embed_mode_shows_the_picture_and_transport_and_steps_by_keyboard(
     page: Page, site: Site, artifacts: Path
 ) -> None:
     frame = open_parent(page, site)
-    hidden = (".masthead", "#controls", "#geometry", "#images-panel", "#copy-link", "#copy-embed")
+    hidden = (".masthead", "#preset", "#geometry", "#images-panel", "#copy-link", "#copy-embed")
     shown = ("#transport", "#input-panel", "#filters-panel", "#output-panel", "#t-play", "#t-scrub")
     for selector in hidden:
         expect(frame.locator(selector)).to_be_hidden()
@@ -262,7 +262,7 @@ def test_copy_link_and_embed_code_copy_this_views_url(
     page.goto(str(tag.attrs["src"]))
     expect(page.locator("#app")).to_have_attribute("data-shown-step", "4", timeout=30_000)
     expect(page.locator(".masthead")).to_be_hidden()
-    expect(page.locator("#controls")).to_be_hidden()
+    expect(page.locator("#preset")).to_be_hidden()
     page.screenshot(path=str(artifacts / "embed-mode.png"))
 
 
@@ -292,13 +292,15 @@ def test_fullscreen_shows_the_picture_and_its_label_follows(page: Page, artifact
     page.get_by_role("button", name="Fullscreen", exact=True).click()
     expect(page.get_by_role("button", name="Exit fullscreen")).to_be_visible()
     assert page.evaluate("document.fullscreenElement.id") == "app"
-    expect(page.locator("#controls")).to_be_hidden()
+    for selector in ("#preset", "#geometry"):
+        expect(page.locator(selector)).to_be_hidden()
     expect(page.locator("#output-panel")).to_be_visible()
     page.screenshot(path=str(artifacts / "fullscreen.png"))
     page.keyboard.press("Escape")
     expect(page.get_by_role("button", name="Fullscreen", exact=True)).to_be_visible()
     assert page.evaluate("document.fullscreenElement") is None
-    expect(page.locator("#controls")).to_be_visible()
+    expect(page.locator("#preset")).to_be_visible()
+    expect(page.locator("#geometry")).to_be_visible()
 
 
 def test_origins_are_matched_as_frame_ancestors_reads_them(page: Page) -> None:
