@@ -24,7 +24,7 @@ import { bindTransport, showTransport } from "./transport.js";
 import { createEmbed } from "./embed.js";
 import { createLook } from "./theme.js";
 
-const app = { state: null, presets: [], model: null, views: null, cache: null, hover: null, tap: null, seq: 0, controller: null, dropped: "" };
+const app = { state: null, presets: [], model: null, misfit: null, views: null, cache: null, hover: null, tap: null, seq: 0, controller: null, dropped: "" };
 // play/pause redraws: the products get their numbers back when the player stops
 const player = new Player({ tick, onChange: () => render() });
 
@@ -40,6 +40,7 @@ overlays.push(createEmbed({ app, player, commit }));
 
 // the theme and type size: a change repaints the canvases from the data already here
 const look = createLook(qs("#view-tools"), { commit: (changes) => commit(changes), redraw: () => {
+  if (app.misfit) drawMisfit(...app.misfit);
   if (!app.model || !app.forward) return;
   build(app.model.spec, app.model.geometry, app.forward);
   render();
@@ -144,6 +145,7 @@ const PANEL_GRIDS = ["#input-grids", "#filter-grids", "#output-grids", "#product
 async function showMisfit(spec, geometry, seq, signal) {
   player.pause();
   app.model = null;
+  app.misfit = null;
   app.views = null;
   app.cache = null;
   for (const id of PANEL_GRIDS) clear(qs(id));
@@ -159,7 +161,8 @@ async function showMisfit(spec, geometry, seq, signal) {
   const answer = await api.input(spec, signal);
   if (seq !== app.seq) return;
   const xp = tensor(answer.padded_input);
-  drawMisfit(qs("#input-grids"), geometry, xp, answer.padding, maxAbsOf(xp.data));
+  app.misfit = [qs("#input-grids"), geometry, xp, answer.padding, maxAbsOf(xp.data)];
+  drawMisfit(...app.misfit);
   const { height, width } = geometry;
   qs("#input-shape").textContent = `${height.size}x${width.size}x${xp.shape[2]}, padded ${xp.shape.join("x")}: does not fit`;
   qs("#app").classList.remove("stale");
@@ -198,6 +201,7 @@ function build(spec, geometry, forward) {
   const { xp, out, filterShape: fshape } = model;
   app.model = model;
   app.forward = forward;
+  app.misfit = null;
   app.hover = null;
   app.tap = null;
   const backward = state.mode === "backward";

@@ -5,19 +5,34 @@
 // works out no size. Large inputs draw the corner where the misfit happens, zoomed, beside the
 // whole input.
 import { clear, el, short } from "../dom.js";
-import { color, ink } from "./colors.js";
+import { color, ink, palette, resolveColor } from "./colors.js";
 import { createGrid, sliceFigure } from "./grid.js";
 
-const COLORS = {
-  pad: "rgb(205 205 205)", // requested zero padding, as the input panel draws it
-  added: "rgb(198 222 244)", // zeros fit="pad" would add
-  addedInk: "rgb(40 90 140)",
-  hatch: "rgb(11 110 153)", // cells fit="floor" would drop
-  whole: "#000", // the last window that fits whole
-  overhang: "rgb(221 17 0)", // the window hanging off the edge
-  bar: "#666", // a whole window on a ruler
-  line: "rgba(0 0 0 / 0.12)",
+// The picture's colours are css/misfit.css's and theme.css's custom properties, read at draw
+// time so a theme change only needs a redraw.
+const COLOR_VARS = {
+  pad: "--pad-b", // requested zero padding, as the input panel draws it
+  padInk: "--pad-ink",
+  added: "--misfit-added", // zeros fit="pad" would add
+  addedInk: "--misfit-added-ink",
+  hatch: "--misfit-hatch", // cells fit="floor" would drop
+  whole: "--mark", // the last window that fits whole
+  overhang: "--misfit-overhang", // the window hanging off the edge
+  tint: "--misfit-overhang-tint",
+  bar: "--misfit-bar", // a whole window on a ruler
+  edge: "--ink",
 };
+let COLORS = {};
+
+function readColors() {
+  const css = (name) => {
+    const [r, g, b, a] = resolveColor(`var(${name})`);
+    return `rgba(${r}, ${g}, ${b}, ${a})`;
+  };
+  COLORS = Object.fromEntries(Object.entries(COLOR_VARS).map(([key, name]) => [key, css(name)]));
+  COLORS.line = palette.grid;
+}
+
 // Cells per axis drawn whole; past that, the corner where the windows run out, zoomed.
 const MAX_WHOLE = 40;
 const LANE = 7;
@@ -41,6 +56,7 @@ function axisPlan(info, padded) {
  */
 export function drawMisfit(container, geometry, xp, padding, maxAbs) {
   clear(container);
+  readColors();
   const [hp, wp, depth] = xp.shape;
   const rows = axisPlan(geometry.height, hp);
   const cols = axisPlan(geometry.width, wp);
@@ -106,7 +122,7 @@ function paint(rows, cols, at, padding, maxAbs, room) {
       const font = added ? fontFor(text) : valueFont;
       if (font >= 8) {
         ctx.font = `${font}px system-ui, sans-serif`;
-        ctx.fillStyle = added ? COLORS.addedInk : pad ? "#111" : ink(value, maxAbs);
+        ctx.fillStyle = added ? COLORS.addedInk : pad ? COLORS.padInk : ink(value, maxAbs);
         ctx.fillText(text, x(c) + cell / 2, y(r) + cell / 2 + 1);
       }
     }
@@ -177,7 +193,7 @@ function overhang(ctx, [fx, fy, fw, fh], [il, it, ir, ib], cell) {
   ctx.rect(0, 0, ctx.canvas.width, ctx.canvas.height);
   ctx.rect(il, it, ir - il, ib - it);
   ctx.clip("evenodd");
-  ctx.fillStyle = "rgba(221 17 0 / 0.12)";
+  ctx.fillStyle = COLORS.tint;
   ctx.fillRect(fx, fy, fw, fh);
   ctx.strokeStyle = COLORS.overhang;
   ctx.setLineDash([4, 3]);
@@ -213,7 +229,7 @@ function ruler(ctx, plan, pixel, place, edge) {
     const [bx, by, bw, bh] = place(pixel(plan.padded), pixel(start + info.span) - 1, lane);
     ctx.strokeRect(bx + 0.5, by + 0.5, bw - 1, bh - 1);
   }
-  ctx.fillStyle = "#000";
+  ctx.fillStyle = COLORS.edge;
   ctx.fillRect(...edge);
   ctx.restore();
 }
