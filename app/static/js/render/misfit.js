@@ -68,7 +68,14 @@ export function drawMisfit(container, geometry, xp, padding, maxAbs) {
   const canvas = paint(rows, cols, (r, c) => xp.at(r, c, 0), padding, maxAbs, container.clientWidth || 420);
   canvas.setAttribute("role", "img");
   canvas.setAttribute("aria-label", describe(geometry).join(" "));
-  figure.append(canvas, key(padding.some((p) => p > 0)), notes(geometry));
+  const axes = [geometry.height, geometry.width];
+  figure.append(canvas, key({
+    whole: axes.every((a) => a.whole_windows > 0),
+    overhang: axes.some((a) => a.overhang_start !== null),
+    hatch: axes.some((a) => a.floor_drops > 0),
+    added: axes.some((a) => a.pad_adds > 0),
+    pad: padding.some((p) => p > 0),
+  }), notes(geometry));
   if (zoomed) overview(container, xp, padding, maxAbs, rows, cols);
   return canvas;
 }
@@ -234,12 +241,12 @@ function ruler(ctx, plan, pixel, place, edge) {
   ctx.restore();
 }
 
-function key(padded) {
+/** The key to what is drawn (`shown[kind]` true), nothing else. */
+function key(shown) {
   const list = el("ul", "misfit-key");
   const kinds = [["whole", "last window that fits"], ["overhang", "next window, off the edge"],
-    ["hatch", 'fit="floor" drops'], ["added", 'fit="pad" adds zeros']];
-  if (padded) kinds.push(["pad", "zero padding"]);
-  for (const [kind, text] of kinds) {
+    ["hatch", 'fit="floor" drops'], ["added", 'fit="pad" adds zeros'], ["pad", "zero padding"]];
+  for (const [kind, text] of kinds.filter(([name]) => shown[name])) {
     const item = el("li", "");
     item.append(el("span", `misfit-swatch swatch-${kind}`), el("span", "", text));
     list.append(item);
@@ -262,7 +269,9 @@ function describe(geometry) {
       parts.push("the next would start past the edge");
     }
     if (info.floor_drops) parts.push(`fit="floor" drops ${units(info.floor_drops)}`);
-    parts.push(info.pad_adds ? `fit="pad" adds ${units(info.pad_adds)} of zeros` : 'fit="pad" adds nothing that helps');
+    if (info.pad_adds) parts.push(`fit="pad" adds ${units(info.pad_adds)} of zeros`);
+    else if (info.whole_windows) parts.push('fit="pad" adds no zeros: a window starting past the edge would see only zeros');
+    else parts.push("no fit policy helps: the filter spans more than the padded input");
     return `${parts.join("; ")}.`;
   });
 }
