@@ -39,12 +39,35 @@ export function pinText(target) {
 }
 
 /**
+ * The padded-input cells that weight (r, c, ch) of filter k multiplied, one per neuron of
+ * depth slice k computed by step `upTo` (in `order`): the cells its gradient dW[k][r, c, ch]
+ * sums over. In a locally connected layer the weight is the neuron's own, so there is one at
+ * most. Window starts mirror engine/trace.py (rows i*Sh + r*dh), as stepOf mirrors its order.
+ */
+export function weightCells(model, order, upTo, { k, r, c, ch }, position = null) {
+  const [h2, w2] = model.outShape;
+  const { height, width } = model.geometry;
+  const at = (i, j) => [i * height.stride + r * height.dilation, j * width.stride + c * width.dilation, ch];
+  if (model.conn === "local") {
+    const p = position;
+    return p && p.d === k && stepOf(model.outShape, order, p.i, p.j, k) <= upTo ? [at(p.i, p.j)] : [];
+  }
+  const cells = [];
+  for (let i = 0; i < h2; i += 1) {
+    for (let j = 0; j < w2; j += 1) if (stepOf(model.outShape, order, i, j, k) <= upTo) cells.push(at(i, j));
+  }
+  return cells;
+}
+
+/**
  * The focus for `target` ({kind: "step", t} | {kind: "output", i, j, d} | {kind: "input",
  * row, col}); `getStep(t)` and `getInverse(row, col)` return cached server answers or
- * undefined (and fetch them). `tap` ({r, c, ch}) marks one product's input cell and weight.
+ * undefined (and fetch them). `tap` ({r, c, ch}) marks one product's input cell and weight;
+ * `weight` ({k, r, c, ch}, a hovered weight) gets the input cells it multiplied up to step
+ * `playhead` as focus.weight.cells.
  */
-export function focusFor(target, model, order, getStep, getInverse, tap) {
-  const focus = { t: null, position: null, step: null, loading: false, inputCell: null, seen: null, pair: null };
+export function focusFor(target, model, order, getStep, getInverse, tap, weight = null, playhead = 0) {
+  const focus = { t: null, position: null, step: null, loading: false, inputCell: null, seen: null, pair: null, weight: null };
   if (target.kind === "input") {
     focus.inputCell = [target.row + model.pads.top, target.col + model.pads.left];
     const inverse = getInverse(target.row, target.col);
@@ -56,6 +79,7 @@ export function focusFor(target, model, order, getStep, getInverse, tap) {
   focus.position = positionOf(model.outShape, order, focus.t);
   focus.step = getStep(focus.t) ?? null;
   focus.loading = focus.step === null;
+  if (weight) focus.weight = { ...weight, cells: weightCells(model, order, playhead, weight, focus.position) };
   if (tap && focus.step) {
     focus.pair = { channel: tap.ch, tap: [tap.r, tap.c], input: [focus.step.rows[tap.r], focus.step.cols[tap.c]] };
   }

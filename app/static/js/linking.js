@@ -5,7 +5,7 @@ import { fmt } from "./dom.js";
 import { pinText } from "./focus.js";
 
 /**
- * The views' cell handlers. `app` is the page's app object (state, model, hover, tap);
+ * The views' cell handlers. `app` is the page's app object (state, model, hover, tap, weight);
  * `render` redraws, `commit` changes state, `currentFocus` answers the focus being shown.
  */
 export function createLinking({ app, render, commit, currentFocus }) {
@@ -36,8 +36,15 @@ export function createLinking({ app, render, commit, currentFocus }) {
     startEdit(`X[${row},${col},${d}]`, fmt(xp.at(r, c, d)));
   }
 
+  // Hovering a weight shows every input cell it multiplied so far (focus.weight); the
+  // neuron in focus stays the same.
   function onFilterCell(type, k, r, c, ch) {
-    if (type !== "click") return;
+    if (type !== "click") {
+      const before = app.weight;
+      app.weight = type === "enter" ? { k, r, c, ch } : null;
+      if (before !== app.weight) render();
+      return;
+    }
     const focus = currentFocus();
     const p = focus.position ?? { i: 0, j: 0 };
     const name = app.model.conn === "local" ? `W[${p.i},${p.j},${k}][${r},${c},${ch}]` : `W${k}[${r},${c},${ch}]`;

@@ -20,11 +20,12 @@ import { renderGeometry } from "./render/geometry.js";
 import { createInputView } from "./render/input.js";
 import { drawMisfit } from "./render/misfit.js";
 import { createOutputView } from "./render/output.js";
+import { createConnections } from "./render/connections.js";
 import { bindTransport, showTransport } from "./transport.js";
 import { createEmbed } from "./embed.js";
 import { createLook } from "./theme.js";
 
-const app = { state: null, presets: [], model: null, misfit: null, views: null, cache: null, hover: null, tap: null, seq: 0, controller: null, dropped: "" };
+const app = { state: null, presets: [], model: null, misfit: null, views: null, cache: null, hover: null, tap: null, weight: null, seq: 0, controller: null, dropped: "" };
 // play/pause redraws: the products get their numbers back when the player stops
 const player = new Player({ tick, onChange: () => render() });
 
@@ -37,6 +38,7 @@ const player = new Player({ tick, onChange: () => render() });
  */
 const overlays = [];
 overlays.push(createEmbed({ app, player, commit }));
+overlays.push(createConnections({ views: () => app.views, commit }));
 
 // the theme and type size: a change repaints the canvases from the data already here
 const look = createLook(qs("#view-tools"), { commit: (changes) => commit(changes), redraw: () => {
@@ -53,7 +55,7 @@ const modified = (state) => {
 };
 
 // Keys that only move the view: changing them needs no form update.
-const VIEW_ONLY = new Set(["t", "pin", "theme", "large"]);
+const VIEW_ONLY = new Set(["t", "pin", "theme", "large", "lines"]);
 
 /** Apply `changes`; push a history entry unless `how` is "replace". */
 function commit(changes, how = "push") {
@@ -204,6 +206,7 @@ function build(spec, geometry, forward) {
   app.misfit = null;
   app.hover = null;
   app.tap = null;
+  app.weight = null;
   const backward = state.mode === "backward";
   if (!app.cache || app.cache.closed || app.cache.body.layer !== spec) app.cache = stepCache(spec, geometry, state);
   for (const id of PANEL_GRIDS) clear(qs(id));
@@ -242,7 +245,8 @@ function getInverse(row, col) {
 /** The one focus path: hover beats a pin beats the playhead. */
 function currentFocus() {
   const target = app.hover ?? pinTarget(app.state.pin) ?? { kind: "step", t: app.state.t };
-  return focusFor(target, app.model, app.state.order, (t) => app.cache.get(t), getInverse, app.tap);
+  return focusFor(target, app.model, app.state.order, (t) => app.cache.get(t), getInverse, app.tap,
+    app.weight, app.state.t);
 }
 
 function render() {

@@ -18,6 +18,7 @@ export const DEFAULTS = Object.freeze({
   embed: false, // the picture and the transport only, for an iframe (embed.js)
   theme: "auto", // "auto" follows the system's prefers-color-scheme (js/theme.js)
   large: false, // large type, for projection
+  lines: true, // the connection lines over the panels (render/connections.js)
 });
 
 export const CHOICES = Object.freeze({

@@ -7,7 +7,10 @@ import { createZoomGrid } from "./zoom.js";
 import { clear, el, fmt, qs } from "../dom.js";
 import { maxAbsOf } from "./colors.js";
 
-/** Build the arithmetic panel; `onTap(type, r, c, ch)` for hovering a product. */
+/**
+ * Build the arithmetic panel; `onTap(type, r, c, ch)` for hovering a product. Returns
+ * {update(focus, activation, fast), box(r, c, ch)} (box: a product's place on screen, or null).
+ */
 export function createArithmeticView(container, model, onTap) {
   const [fh, fw, depth] = model.filterShape;
   // Small windows are DOM cells; bigger ones (AlexNet's 11x11x3 = 363 products) are canvases
@@ -57,6 +60,7 @@ export function createArithmeticView(container, model, onTap) {
       sums.textContent = sumsText(step, activation);
       live.textContent = `Step ${step.t + 1}: ${step.expression}. ${sumsText(step, activation)}`;
     },
+    box: (r, c, ch) => grids[ch]?.box(r, c) ?? null,
   };
 }
 

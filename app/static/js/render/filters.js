@@ -5,7 +5,11 @@ import { createGrid, CANVAS_THRESHOLD } from "./grid.js";
 import { el, fmt } from "../dom.js";
 import { packed, palette } from "./colors.js";
 
-/** Build the filters panel; `onCell(type, k, r, c, ch)`. Returns {update(focus)}. */
+/**
+ * Build the filters panel; `onCell(type, k, r, c, ch)` hears enter, leave and click. Returns
+ * {update(focus), box(k, r, c, ch), filterBox(k)}: where a weight, and filter k's whole row
+ * (its slices and bias), are on screen (client px), null when not drawn.
+ */
 export function createFiltersView(container, model, onCell) {
   const { filters, conn } = model;
   const [k, fh, fw, depth] = filters.shape.slice(conn === "local" ? 2 : 0);
@@ -79,6 +83,11 @@ function domView(container, model, onCell) {
         });
       }
       shown = { d: at.d, pair: pairKey };
+    },
+    box: (f, r, c, ch) => rows[f]?.grids[ch]?.box(r, c) ?? null,
+    filterBox(f) {
+      const rect = rows[f]?.row.getBoundingClientRect();
+      return rect && rect.width > 0 ? rect : null;
     },
   };
 }
@@ -156,10 +165,27 @@ function bankView(container, model, onCell) {
     const at = locate(event);
     if (at) onCell("click", ...at);
   });
+  let hovered = null;
+  const hover = (at) => {
+    const key = at ? at.join(",") : null;
+    if (key === hovered) return;
+    hovered = key;
+    if (at) onCell("enter", ...at);
+    else onCell("leave", -1, -1, -1, -1);
+  };
   canvas.addEventListener("mousemove", (event) => {
     const at = locate(event);
     canvas.title = at ? `W${at[0]}[${at[1]},${at[2]},${at[3]}]` : "";
+    hover(at);
   });
+  canvas.addEventListener("mouseleave", () => hover(null));
+  // client px of a canvas point (the canvas is drawn 1:1, but CSS may scale it)
+  const place = (x, y, w, h) => {
+    const rect = canvas.getBoundingClientRect();
+    if (!rect.width) return null;
+    const s = rect.width / width;
+    return new DOMRect(rect.left + x * s, rect.top + y * s, w * s, h * s);
+  };
   let drawnAt = null;
   let shown = -1;
   return {
@@ -181,5 +207,8 @@ function bankView(container, model, onCell) {
         scroller.scrollTop = Math.max(0, top - scroller.clientHeight / 2);
       }
     },
+    box: (f, r, c, ch) => (f < k && ch < depth
+      ? place(x0(ch) + c * cell, f * rowH + gap / 2 + r * cell, cell, cell) : null),
+    filterBox: (f) => (f < k ? place(0, f * rowH, width, rowH) : null),
   };
 }

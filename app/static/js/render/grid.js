@@ -20,7 +20,8 @@ export function sliceFigure(container, caption) {
 /**
  * A grid of `rows` x `cols` cells under `parent`.
  * options: {label, cell (px), canvas (bool), onCell(type, r, c)} with type enter|leave|click.
- * Returns {el, draw(get, {maxAbs, isPad, title}), setField(taps), setMarks(kind, cells), setActive(on)}.
+ * Returns {el, draw(get, {maxAbs, isPad, title}), setField(taps), setMarks(kind, cells), setActive(on),
+ * box(r, c)}: box is where cell (r, c) is on screen now (client px), null when not drawn.
  */
 export function createGrid(parent, options) {
   const grid = options.canvas ? canvasGrid(options) : domGrid(options);
@@ -112,6 +113,11 @@ function domGrid({ rows, cols, label, cell: baseCell, onCell }) {
     setActive(on) {
       root.classList.toggle("active", on);
     },
+    box(r, c) {
+      const node = at(r, c);
+      const rect = node?.getBoundingClientRect();
+      return rect && rect.width > 0 ? rect : null;
+    },
   };
 }
 
@@ -200,6 +206,14 @@ function canvasGrid({ rows, cols, label, cell, onCell }) {
     },
     setActive(on) {
       root.classList.toggle("active", on);
+    },
+    box(r, c) {
+      if (r < 0 || r >= rows || c < 0 || c >= cols) return null;
+      const rect = overlay.getBoundingClientRect();
+      if (!rect.width) return null;
+      const sx = rect.width / cols;
+      const sy = rect.height / rows;
+      return new DOMRect(rect.left + c * sx, rect.top + r * sy, sx, sy);
     },
   };
 }

@@ -8,7 +8,8 @@ import { fmt } from "../dom.js";
 
 /**
  * Build the input panel for `model` under `container`; `onCell(type, r, c, d)` reports hover
- * and clicks in padded coordinates. Returns {update(focus)}.
+ * and clicks in padded coordinates. Returns {update(focus), box(r, c, d)}: box is where padded
+ * cell (r, c) of slice d is on screen (client px), null when it is not drawn.
  */
 export function createInputView(container, model, onCell) {
   const { xp, pads, maxAbs } = model;
@@ -54,5 +55,6 @@ export function createInputView(container, model, onCell) {
         grid.setMarks("pair", pair);
       });
     },
+    box: (r, c, d) => grids[d]?.box(r, c) ?? null,
   };
 }

@@ -15,7 +15,8 @@ const GAP = 2; // cells between tiles
 
 /**
  * Build the output panel; `order` numbers the neurons (see focus.js) and `onCell(type, i, j,
- * d)` reports hover/clicks. Returns {update(focus, t, showAll, follow)}.
+ * d)` reports hover/clicks. Returns {update(focus, t, showAll, follow), box(i, j, d)}: box is
+ * where neuron (i, j, d) is on screen (client px), null when it is not drawn.
  */
 export function createOutputView(container, model, order, stepOf, onCell) {
   const { out } = model;
@@ -58,6 +59,7 @@ function domView(container, model, stepOf, onCell) {
         grid.setActive(Boolean(p && p.d === d));
       });
     },
+    box: (i, j, d) => grids[d]?.box(i, j) ?? null,
   };
 }
 
@@ -161,5 +163,6 @@ function atlasView(container, model, order, stepOf, onCell) {
         view.follow(r, c, r, c);
       }
     },
+    box: (i, j, d) => (i < h2 && j < w2 && d < k ? grid.box(...toAtlas(i, j, d)) : null),
   };
 }

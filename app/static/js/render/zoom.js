@@ -38,7 +38,7 @@ function schedule(grid) {
  * answers a number, null (not computed yet: white) or undefined (no cell: a gap).
  * options: {label, view, onCell(type, r, c)}. Same interface as render/grid.js's grids:
  * {el, draw(get, {maxAbs, isPad}), setCells(cells, get), setField(taps), setMarks(kind, cells),
- * setActive(on)}.
+ * setActive(on), box(r, c)}.
  */
 export function createZoomGrid(parent, { rows, cols, label, view, onCell, expose = false }) {
   const root = el("div", "grid canvas-grid zoom-grid");
@@ -132,6 +132,20 @@ export function createZoomGrid(parent, { rows, cols, label, view, onCell, expose
     setFrames(list) {
       frames = list ?? [];
       schedule(grid);
+    },
+    /**
+     * Where cell (r, c) is on screen (client px), cut to the part inside the canvas; null
+     * when the zoomed view does not show it.
+     */
+    box(r, c) {
+      const rect = canvas.getBoundingClientRect();
+      if (!rect.width) return null;
+      const s = view.scale * (rect.width / view.width);
+      const left = Math.max(rect.left, rect.left + (c - view.x) * s);
+      const top = Math.max(rect.top, rect.top + (r - view.y) * s);
+      const right = Math.min(rect.right, rect.left + (c + 1 - view.x) * s);
+      const bottom = Math.min(rect.bottom, rect.top + (r + 1 - view.y) * s);
+      return right > left && bottom > top ? new DOMRect(left, top, right - left, bottom - top) : null;
     },
     paint,
     painted: -Infinity,

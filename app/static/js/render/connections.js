@@ -1,0 +1,252 @@
+// Connection lines drawn over the panels, as the CS231n demo draws them: the four corners of the
+// receptive field on each input depth slice to the same corners of that slice of the active
+// filter, then the filter to the neuron it computes; in depth-column order a fan from the field
+// to the whole depth column; a hovered product's lines to its input cell and weight; a hovered
+// weight's every input cell so far. One SVG fixed over the viewport that never takes the
+// pointer. Every end point is read from the panels' own cells when drawing (their box()), so
+// the lines follow any layout, scroll, zoom or resize without knowing any of them.
+
+const SVG = "http://www.w3.org/2000/svg";
+// Between two drawings while playing fast: as often as the big canvases repaint (zoom.js).
+const FAST_INTERVAL = 45;
+// The scrolling containers a cell can be hidden in, one per panel.
+const CONTAINERS = { input: "#input-grids", filters: "#filter-grids", output: "#output-grids", arithmetic: "#products" };
+const GROUPS = ["weight", "fan", "beam", "out", "pair"];
+
+const svgEl = (tag, className) => {
+  const node = document.createElementNS(SVG, tag);
+  if (className) node.setAttribute("class", className);
+  return node;
+};
+
+/** The smallest box holding boxes `a` and `b` (either may be null). */
+function union(a, b) {
+  if (!a || !b) return a ?? b ?? null;
+  const left = Math.min(a.left, b.left);
+  const top = Math.min(a.top, b.top);
+  return new DOMRect(left, top, Math.max(a.right, b.right) - left, Math.max(a.bottom, b.bottom) - top);
+}
+
+/** `box` cut to `clip`; null when nothing of it is left. */
+function cut(box, clip) {
+  if (!box) return null;
+  if (!clip) return box;
+  const left = Math.max(box.left, clip.left);
+  const top = Math.max(box.top, clip.top);
+  const right = Math.min(box.right, clip.right);
+  const bottom = Math.min(box.bottom, clip.bottom);
+  return right > left && bottom > top ? new DOMRect(left, top, right - left, bottom - top) : null;
+}
+
+/**
+ * The segment joining boxes `a` and `b` along the line between their centres, from a's edge to
+ * b's edge (so each end touches its box), or null when the boxes overlap.
+ */
+export function connector(a, b) {
+  const ax = a.left + a.width / 2;
+  const ay = a.top + a.height / 2;
+  const dx = b.left + b.width / 2 - ax;
+  const dy = b.top + b.height / 2 - ay;
+  // the fraction of the centre-to-centre line inside a box of half-sizes (hw, hh)
+  const inside = (hw, hh) => Math.min(dx ? hw / Math.abs(dx) : Infinity, dy ? hh / Math.abs(dy) : Infinity);
+  const from = inside(a.width / 2, a.height / 2);
+  const to = 1 - inside(b.width / 2, b.height / 2);
+  if (!(from < to)) return null;
+  return [ax + dx * from, ay + dy * from, ax + dx * to, ay + dy * to];
+}
+
+const corners = (box) => ({
+  tl: [box.left, box.top], tr: [box.right, box.top], br: [box.right, box.bottom], bl: [box.left, box.bottom],
+});
+
+/**
+ * The connections overlay; `views()` answers the page's current views (input, filters,
+ * arithmetic, output), each with box(...) telling where a cell is on screen; `commit` changes
+ * the state (the Lines switch). Returns the overlay hooks main.js calls: {build(model, state),
+ * update(focus, state, playback)}.
+ */
+export function createConnections({ views, commit }) {
+  const svg = svgEl("svg", "connections");
+  svg.setAttribute("aria-hidden", "true");
+  svg.setAttribute("focusable", "false");
+  const groups = Object.fromEntries(GROUPS.map((name) => [name, svgEl("g", `conn-${name}`)]));
+  svg.append(...Object.values(groups));
+  const weightPath = svgEl("path", "conn-cells");
+  const weightMark = svgEl("rect", "conn-weight-mark");
+  const weightText = svgEl("text", "conn-weight-text");
+  groups.weight.append(weightPath, weightMark, weightText);
+  const reduce = window.matchMedia?.("(prefers-reduced-motion: reduce)");
+  const toggle = lineSwitch(commit);
+  let model = null;
+  let latest = null; // the last update's {focus, state, playback}
+  let frame = 0;
+  let drawn = -Infinity;
+
+  const schedule = () => {
+    if (!frame && latest) frame = requestAnimationFrame(draw);
+  };
+  // anything that moves a cell without a render: scrolling (any element, hence capture),
+  // resizing, zooming or panning a canvas, a panel growing
+  const options = { capture: true, passive: true };
+  for (const type of ["scroll", "wheel", "pointerup"]) document.addEventListener(type, schedule, options);
+  document.addEventListener("pointermove", (event) => event.buttons && schedule(), options);
+  window.addEventListener("resize", schedule);
+  const resized = typeof ResizeObserver === "function" ? new ResizeObserver(schedule) : null;
+
+  /** The visible part of a panel's container (its scroll area), in client px. */
+  const clipOf = (name) => {
+    const node = document.querySelector(CONTAINERS[name]);
+    if (!node) return null;
+    const rect = node.getBoundingClientRect();
+    const style = getComputedStyle(node);
+    return style.overflowX === "visible" && style.overflowY === "visible" ? null : rect;
+  };
+
+  // a pool of <line>s per group: reused frame to frame, extra ones removed
+  function lines(group, segments) {
+    const node = groups[group];
+    const have = node.querySelectorAll("line");
+    segments.forEach(({ at, data }, n) => {
+      const line = have[n] ?? node.appendChild(svgEl("line"));
+      const [x1, y1, x2, y2] = at;
+      line.setAttribute("x1", x1.toFixed(1));
+      line.setAttribute("y1", y1.toFixed(1));
+      line.setAttribute("x2", x2.toFixed(1));
+      line.setAttribute("y2", y2.toFixed(1));
+      for (const [key, value] of Object.entries(data)) line.dataset[key] = String(value);
+    });
+    for (let n = segments.length; n < have.length; n += 1) have[n].remove();
+  }
+
+  function draw(now) {
+    frame = 0;
+    const { focus, state, playback } = latest;
+    const hide = !state.lines || (playback.playing && reduce?.matches);
+    svg.classList.toggle("hidden", Boolean(hide));
+    const v = views();
+    if (hide || !v || !model) return;
+    if (playback.fast && now - drawn < FAST_INTERVAL) {
+      schedule();
+      return;
+    }
+    drawn = now;
+    const clips = Object.fromEntries(Object.keys(CONTAINERS).map((name) => [name, clipOf(name)]));
+    const step = focus.step;
+    const beams = [];
+    const outs = [];
+    const fans = [];
+    let firstField = null;
+    if (step) {
+      const { d: k, i, j } = step;
+      const [r0, c0] = step.taps[0];
+      const [r1, c1] = step.taps[step.taps.length - 1];
+      const [fh, fw, depth] = model.filterShape;
+      // playing fast: the first visible slice only, the least that still shows the path
+      for (let ch = 0; ch < depth; ch += 1) {
+        const field = cut(union(v.input.box(r0, c0, ch), v.input.box(r1, c1, ch)), clips.input);
+        const slice = cut(union(v.filters.box(k, 0, 0, ch), v.filters.box(k, fh - 1, fw - 1, ch)), clips.filters);
+        if (!field) continue;
+        firstField ??= field;
+        if (!slice) continue;
+        const a = corners(field);
+        const b = corners(slice);
+        for (const corner of ["tl", "tr", "br", "bl"]) beams.push({ at: [...a[corner], ...b[corner]], data: { slice: ch, corner } });
+        if (playback.fast) break;
+      }
+      const filter = cut(v.filters.filterBox(k), clips.filters);
+      const neuron = cut(v.output.box(i, j, k), clips.output);
+      const out = filter && neuron ? connector(filter, neuron) : null;
+      if (out) outs.push({ at: out, data: { d: k } });
+      if (state.order === "depth_column" && !playback.fast && firstField) {
+        const depthOut = model.outShape[2];
+        for (let d = 0; d < depthOut; d += 1) {
+          const cell = cut(v.output.box(i, j, d), clips.output);
+          const at = cell ? connector(firstField, cell) : null;
+          if (at) fans.push({ at, data: { d, current: d === k ? 1 : 0 } });
+        }
+      }
+    }
+    lines("beam", beams);
+    lines("out", outs);
+    lines("fan", fans);
+    lines("pair", playback.fast ? [] : pairLines(v, focus, clips));
+    drawWeight(v, playback.fast ? null : focus.weight, clips);
+  }
+
+  function pairLines(v, focus, clips) {
+    const pair = focus.pair;
+    if (!pair || !focus.position) return [];
+    const { channel: ch, tap: [r, c], input: [xr, xc] } = pair;
+    const product = cut(v.arithmetic.box(r, c, ch), clips.arithmetic);
+    if (!product) return [];
+    const found = [];
+    const input = cut(v.input.box(xr, xc, ch), clips.input);
+    const weight = cut(v.filters.box(focus.position.d, r, c, ch), clips.filters);
+    const toInput = input && connector(product, input);
+    const toWeight = weight && connector(product, weight);
+    if (toInput) found.push({ at: toInput, data: { to: "input", r: xr, c: xc, ch } });
+    if (toWeight) found.push({ at: toWeight, data: { to: "weight", r, c, ch } });
+    return found;
+  }
+
+  // the hovered weight outlined, and every input cell it multiplied so far
+  function drawWeight(v, weight, clips) {
+    groups.weight.classList.toggle("hidden", !weight);
+    if (!weight) return;
+    const { k, r, c, ch, cells } = weight;
+    let path = "";
+    for (const [xr, xc] of cells) {
+      const box = cut(v.input.box(xr, xc, ch), clips.input);
+      if (box) path += `M${box.left.toFixed(1)} ${box.top.toFixed(1)}h${box.width.toFixed(1)}v${box.height.toFixed(1)}h${(-box.width).toFixed(1)}z`;
+    }
+    weightPath.setAttribute("d", path || "M0 0");
+    weightPath.dataset.cells = cells.map(([xr, xc]) => `${xr},${xc}`).join(" ");
+    weightPath.dataset.channel = String(ch);
+    const mark = cut(v.filters.box(k, r, c, ch), clips.filters);
+    weightMark.classList.toggle("hidden", !mark);
+    weightText.classList.toggle("hidden", !mark);
+    if (!mark) return;
+    for (const [key, value] of [["x", mark.left], ["y", mark.top], ["width", mark.width], ["height", mark.height]]) {
+      weightMark.setAttribute(key, value.toFixed(1));
+    }
+    const name = model.conn === "local" ? `W[..,${k}][${r},${c},${ch}]` : `W${k}[${r},${c},${ch}]`;
+    weightText.textContent = `${name} × ${cells.length} input cell${cells.length === 1 ? "" : "s"} so far:`
+      + ` its gradient adds up over all of them`;
+    weightText.setAttribute("x", mark.left.toFixed(1));
+    weightText.setAttribute("y", (mark.top - 6).toFixed(1));
+  }
+
+  return {
+    build(built) {
+      model = built;
+      if (!svg.isConnected) document.body.append(svg);
+      if (!toggle.isConnected) document.querySelector("#view-tools")?.append(toggle);
+      resized?.disconnect();
+      for (const selector of Object.values(CONTAINERS)) {
+        const node = document.querySelector(selector);
+        if (node) resized?.observe(node);
+      }
+      const app = document.querySelector("#app");
+      if (app) resized?.observe(app);
+    },
+    update(focus, state, playback) {
+      latest = { focus, state, playback };
+      toggle.setAttribute("aria-pressed", state.lines ? "true" : "false");
+      schedule();
+    },
+  };
+}
+
+/** The Lines switch (a toggle button for the view toolbar), its title the lines' key. */
+function lineSwitch(commit) {
+  const button = document.createElement("button");
+  button.type = "button";
+  button.id = "lines-toggle";
+  button.className = "lines-toggle";
+  button.textContent = "Lines";
+  button.title = "Lines from the receptive field to the active filter (black) and on to the neuron"
+    + " (orange); hover a product for its input cell and weight, a weight for every cell it multiplied";
+  button.setAttribute("aria-pressed", "true");
+  button.addEventListener("click", () => commit({ lines: button.getAttribute("aria-pressed") !== "true" }, "replace"));
+  return button;
+}

@@ -1,0 +1,206 @@
+"""The connection lines (issue 10, section 2) in headless Chromium.
+
+Every end point is compared with the boxes of the cells it must touch, read from the page's
+own grids, and every cell from the REST API's steps (their ``rows``/``cols`` ranges in the
+padded input); none is worked out with the page's code.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from playwright.sync_api import Page, expect
+
+pytestmark = pytest.mark.browser
+
+Json = Any
+Box = tuple[float, float, float, float]  # left, top, right, bottom (client px)
+NEAR = 2.0  # px: an end point this close to its box touches it
+
+# The lines the overlay holds now, after the frame that draws them.
+LINES = """
+() => new Promise((resolve) => requestAnimationFrame(() => requestAnimationFrame(() => resolve(
+  Array.from(document.querySelectorAll("svg.connections line")).map((l) => ({
+    group: l.parentNode.getAttribute("class"), data: { ...l.dataset },
+    at: [l.x1, l.y1, l.x2, l.y2].map((a) => a.baseVal.value),
+  }))))))
+"""
+
+# The union of the boxes of cells [[r, c], ...] of the grid labelled `label`.
+CELLS_BOX = """
+([label, cells]) => {
+  const grid = document.querySelector(`[aria-label="${label}"]`);
+  const boxes = cells.map(([r, c]) => grid.querySelector(`.cell[data-r="${r}"][data-c="${c}"]`)
+    .getBoundingClientRect());
+  return [Math.min(...boxes.map((b) => b.left)), Math.min(...boxes.map((b) => b.top)),
+    Math.max(...boxes.map((b) => b.right)), Math.max(...boxes.map((b) => b.bottom))];
+}
+"""
+
+
+def open_page(page: Page, query: str) -> None:
+    page.set_viewport_size({"width": 1280, "height": 720})
+    page.goto(f"/{query}")
+    expect(page.locator("#app")).to_have_attribute("aria-busy", "false", timeout=30_000)
+    expect(page.locator("#numpy-code")).to_contain_text("np.sum", timeout=30_000)
+
+
+def api_steps(api: httpx.Client, layer: Json, start: int, count: int, order: str) -> list[Json]:
+    answer = api.post(
+        "/api/steps", json={"layer": layer, "start": start, "count": count, "order": order}
+    )
+    answer.raise_for_status()
+    steps: list[Json] = answer.json()["steps"]
+    return steps
+
+
+def demo_layer(api: httpx.Client, filters: int = 2) -> Json:
+    answer = api.get("/api/presets/cs231n-demo")
+    answer.raise_for_status()
+    layer: Json = answer.json()["layer"]
+    layer["filters"]["count"] = filters
+    return layer
+
+
+def lines(page: Page, group: str) -> list[Json]:
+    found: list[Json] = page.evaluate(LINES)
+    return [line for line in found if line["group"] == f"conn-{group}"]
+
+
+def cells_box(page: Page, label: str, cells: list[tuple[int, int]]) -> Box:
+    box: list[float] = page.evaluate(CELLS_BOX, [label, [list(cell) for cell in cells]])
+    return (box[0], box[1], box[2], box[3])
+
+
+def field_cells(step: Json) -> list[tuple[int, int]]:
+    return [(r, c) for r in range(*step["rows"]) for c in range(*step["cols"])]
+
+
+def corner(box: Box, name: str) -> tuple[float, float]:
+    left, top, right, bottom = box
+    return {"tl": (left, top), "tr": (right, top), "br": (right, bottom), "bl": (left, bottom)}[
+        name
+    ]
+
+
+def near(point: tuple[float, float], target: tuple[float, float]) -> bool:
+    return abs(point[0] - target[0]) <= NEAR and abs(point[1] - target[1]) <= NEAR
+
+
+def touches(point: tuple[float, float], box: Box) -> bool:
+    """The point is on or inside the box (within NEAR px)."""
+    x, y = point
+    return box[0] - NEAR <= x <= box[2] + NEAR and box[1] - NEAR <= y <= box[3] + NEAR
+
+
+def ends(line: Json) -> tuple[tuple[float, float], tuple[float, float]]:
+    x1, y1, x2, y2 = line["at"]
+    return (x1, y1), (x2, y2)
+
+
+def test_lines_join_each_slice_of_the_field_to_the_filter_and_on_to_the_neuron(
+    page: Page, api: httpx.Client, artifacts: Path
+) -> None:
+    open_page(page, "?preset=cs231n-demo")
+    for _ in range(4):
+        page.get_by_role("button", name="Step forward").click()
+    expect(page.locator("#app")).to_have_attribute("data-shown-step", "4")
+    step = api_steps(api, demo_layer(api), 4, 1, "depth_slice")[0]
+    i, j, d = step["i"], step["j"], step["d"]
+    beams = lines(page, "beam")
+    assert sorted((b["data"]["slice"], b["data"]["corner"]) for b in beams) == sorted(
+        (str(ch), name) for ch in range(3) for name in ("tl", "tr", "br", "bl")
+    )
+    for beam in beams:
+        ch = int(beam["data"]["slice"])
+        field = cells_box(page, f"Input depth slice {ch}", field_cells(step))
+        weights = cells_box(page, f"Filter {d} depth slice {ch}", [(0, 0), (2, 2)])
+        start, end = ends(beam)
+        assert near(start, corner(field, beam["data"]["corner"])), (beam, field)
+        assert near(end, corner(weights, beam["data"]["corner"])), (beam, weights)
+    (out,) = lines(page, "out")
+    row = page.get_by_role("group", name=f"Filter {d}", exact=True).bounding_box()
+    assert row is not None
+    start, end = ends(out)
+    assert touches(start, (row["x"], row["y"], row["x"] + row["width"], row["y"] + row["height"]))
+    assert touches(end, cells_box(page, f"Output activation map {d}", [(i, j)]))
+    page.screenshot(path=artifacts / "connections-step.png")
+
+
+def test_depth_column_order_fans_out_to_every_neuron_of_the_column(
+    page: Page, api: httpx.Client
+) -> None:
+    open_page(page, "?preset=cs231n-demo&h=5&k=4&order=depth_column&t=6")
+    step = api_steps(api, demo_layer(api, filters=4), 6, 1, "depth_column")[0]
+    fans = lines(page, "fan")
+    assert sorted(int(f["data"]["d"]) for f in fans) == [0, 1, 2, 3]
+    field = cells_box(page, "Input depth slice 0", field_cells(step))
+    for fan in fans:
+        start, end = ends(fan)
+        assert touches(start, field)
+        assert touches(
+            end,
+            cells_box(page, f"Output activation map {fan['data']['d']}", [(step["i"], step["j"])]),
+        )
+    assert [f["data"]["current"] for f in fans if f["data"]["d"] == str(step["d"])] == ["1"]
+
+
+def test_hovering_a_product_draws_lines_to_its_input_cell_and_its_weight(
+    page: Page, api: httpx.Client, artifacts: Path
+) -> None:
+    open_page(page, "?preset=cs231n-demo&t=10")
+    step = api_steps(api, demo_layer(api), 10, 1, "depth_slice")[0]
+    r, c, ch = 1, 2, 1
+    page.get_by_role("group", name=f"Products depth slice {ch}").locator(
+        f'.cell[data-r="{r}"][data-c="{c}"]'
+    ).hover()
+    pair = {line["data"]["to"]: line for line in lines(page, "pair")}
+    assert set(pair) == {"input", "weight"}
+    product = cells_box(page, f"Products depth slice {ch}", [(r, c)])
+    cell = (range(*step["rows"])[r], range(*step["cols"])[c])
+    targets = {
+        "input": cells_box(page, f"Input depth slice {ch}", [cell]),
+        "weight": cells_box(page, f"Filter {step['d']} depth slice {ch}", [(r, c)]),
+    }
+    for name, target in targets.items():
+        start, end = ends(pair[name])
+        assert touches(start, product), name
+        assert touches(end, target), name
+    page.screenshot(path=artifacts / "connections-product-hover.png")
+    page.mouse.move(2, 2)
+    assert lines(page, "pair") == []
+
+
+def test_hovering_a_weight_highlights_every_input_cell_it_multiplied_so_far(
+    page: Page, api: httpx.Client, artifacts: Path
+) -> None:
+    t, k, r, c, ch = 12, 1, 2, 1, 2
+    open_page(page, f"?preset=cs231n-demo&t={t}")
+    steps = api_steps(api, demo_layer(api), 0, t + 1, "depth_slice")
+    expected = {(range(*s["rows"])[r], range(*s["cols"])[c]) for s in steps if s["d"] == k}
+    assert len(expected) == 4  # filter 1's neurons up to step 12: steps 9..12
+    page.get_by_role("group", name=f"Filter {k} depth slice {ch}").locator(
+        f'.cell[data-r="{r}"][data-c="{c}"]'
+    ).hover()
+    path = page.locator("svg.connections path.conn-cells")
+    expect(path).to_have_attribute("data-channel", str(ch))
+    shown = {
+        tuple(int(n) for n in cell.split(","))
+        for cell in (path.get_attribute("data-cells") or "").split()
+    }
+    assert shown == expected
+    # each highlighted square sits on its cell of input slice `ch`
+    squares = re.findall(r"M([-\d.]+) ([-\d.]+)h([-\d.]+)v([-\d.]+)", path.get_attribute("d") or "")
+    assert len(squares) == len(expected)
+    boxes = [cells_box(page, f"Input depth slice {ch}", [cell]) for cell in sorted(expected)]
+    for x, y, w, h in squares:
+        assert any(
+            near((float(x), float(y)), box[:2])
+            and near((float(x) + float(w), float(y) + float(h)), box[2:])
+            for box in boxes
+        ), (x, y)
+    page.screenshot(path=artifacts / "connections-weight-hover.png")
