@@ -138,14 +138,19 @@ def test_depth_column_order_fans_out_to_every_neuron_of_the_column(
     step = api_steps(api, demo_layer(api, filters=4), 6, 1, "depth_column")[0]
     fans = lines(page, "fan")
     assert sorted(int(f["data"]["d"]) for f in fans) == [0, 1, 2, 3]
-    field = cells_box(page, "Input depth slice 0", field_cells(step))
+    # all from one slice's outline of the field (the one nearest the column), each to its neuron
+    fields = [cells_box(page, f"Input depth slice {ch}", field_cells(step)) for ch in range(3)]
+    sources = {
+        ch for ch, field in enumerate(fields) for fan in fans if touches(ends(fan)[0], field)
+    }
+    assert len(sources) == 1
     for fan in fans:
         start, end = ends(fan)
-        assert touches(start, field)
-        assert touches(
-            end,
-            cells_box(page, f"Output activation map {fan['data']['d']}", [(step["i"], step["j"])]),
+        assert touches(start, fields[min(sources)])
+        neuron = cells_box(
+            page, f"Output activation map {fan['data']['d']}", [(step["i"], step["j"])]
         )
+        assert touches(end, neuron)
     assert [f["data"]["current"] for f in fans if f["data"]["d"] == str(step["d"])] == ["1"]
 
 
@@ -204,3 +209,26 @@ def test_hovering_a_weight_highlights_every_input_cell_it_multiplied_so_far(
             for box in boxes
         ), (x, y)
     page.screenshot(path=artifacts / "connections-weight-hover.png")
+
+
+def test_lines_switch_off_from_the_toolbar_and_rest_while_playing_for_reduced_motion(
+    page: Page,
+) -> None:
+    page.emulate_media(reduced_motion="reduce")
+    open_page(page, "?preset=cs231n-demo")
+    overlay = page.locator("svg.connections")
+    expect(overlay).to_be_visible()
+    page.get_by_role("button", name="Play").click()
+    expect(overlay).to_be_hidden()
+    page.get_by_role("button", name="Pause").click()
+    expect(overlay).to_be_visible()
+    assert len(lines(page, "beam")) == 12
+    switch = page.get_by_role("button", name="Lines")
+    switch.click()
+    expect(switch).to_have_attribute("aria-pressed", "false")
+    expect(overlay).to_be_hidden()
+    expect(page).to_have_url(re.compile(r"[?&]lines=0(&|$)"))
+    page.reload()
+    expect(page.locator("#numpy-code")).to_contain_text("np.sum", timeout=30_000)
+    expect(page.get_by_role("button", name="Lines")).to_have_attribute("aria-pressed", "false")
+    expect(overlay).to_be_hidden()

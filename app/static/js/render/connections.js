@@ -55,6 +55,12 @@ export function connector(a, b) {
   return [ax + dx * from, ay + dy * from, ax + dx * to, ay + dy * to];
 }
 
+/** The box of `boxes` whose centre is nearest the centre of `to`. */
+function nearest(boxes, to) {
+  const gap = (b) => Math.hypot(b.left + b.width / 2 - to.left - to.width / 2, b.top + b.height / 2 - to.top - to.height / 2);
+  return boxes.reduce((best, b) => (gap(b) < gap(best) ? b : best));
+}
+
 const corners = (box) => ({
   tl: [box.left, box.top], tr: [box.right, box.top], br: [box.right, box.bottom], bl: [box.left, box.bottom],
 });
@@ -73,8 +79,12 @@ export function createConnections({ views, commit }) {
   svg.append(...Object.values(groups));
   const weightPath = svgEl("path", "conn-cells");
   const weightMark = svgEl("rect", "conn-weight-mark");
-  const weightText = svgEl("text", "conn-weight-text");
-  groups.weight.append(weightPath, weightMark, weightText);
+  const weightLine = svgEl("line", "conn-weight-line");
+  groups.weight.append(weightPath, weightLine, weightMark);
+  // what a hovered weight's red cells mean, beside it (HTML: it wraps and has a background)
+  const note = document.createElement("p");
+  note.className = "conn-note hidden";
+  note.setAttribute("aria-live", "polite");
   const reduce = window.matchMedia?.("(prefers-reduced-motion: reduce)");
   const toggle = lineSwitch(commit);
   let model = null;
@@ -121,7 +131,10 @@ export function createConnections({ views, commit }) {
   function draw(now) {
     frame = 0;
     const { focus, state, playback } = latest;
-    const hide = !state.lines || (playback.playing && reduce?.matches);
+    // hidden when switched off, while a layer is being redrawn (its panels are stale), and
+    // while playing for a reader who asked for less motion (they come back on pause)
+    const stale = document.querySelector("#app")?.classList.contains("stale");
+    const hide = !state.lines || stale || (playback.playing && reduce?.matches);
     svg.classList.toggle("hidden", Boolean(hide));
     const v = views();
     if (hide || !v || !model) return;
@@ -135,7 +148,7 @@ export function createConnections({ views, commit }) {
     const beams = [];
     const outs = [];
     const fans = [];
-    let firstField = null;
+    const fields = [];
     if (step) {
       const { d: k, i, j } = step;
       const [r0, c0] = step.taps[0];
@@ -146,7 +159,7 @@ export function createConnections({ views, commit }) {
         const field = cut(union(v.input.box(r0, c0, ch), v.input.box(r1, c1, ch)), clips.input);
         const slice = cut(union(v.filters.box(k, 0, 0, ch), v.filters.box(k, fh - 1, fw - 1, ch)), clips.filters);
         if (!field) continue;
-        firstField ??= field;
+        fields.push(field);
         if (!slice) continue;
         const a = corners(field);
         const b = corners(slice);
@@ -157,11 +170,13 @@ export function createConnections({ views, commit }) {
       const neuron = cut(v.output.box(i, j, k), clips.output);
       const out = filter && neuron ? connector(filter, neuron) : null;
       if (out) outs.push({ at: out, data: { d: k } });
-      if (state.order === "depth_column" && !playback.fast && firstField) {
+      if (state.order === "depth_column" && !playback.fast && fields.length && neuron) {
+        // from the slice's field nearest the column: the fan crosses as little as it can
+        const source = nearest(fields, neuron);
         const depthOut = model.outShape[2];
         for (let d = 0; d < depthOut; d += 1) {
           const cell = cut(v.output.box(i, j, d), clips.output);
-          const at = cell ? connector(firstField, cell) : null;
+          const at = cell ? connector(source, cell) : null;
           if (at) fans.push({ at, data: { d, current: d === k ? 1 : 0 } });
         }
       }
@@ -169,8 +184,12 @@ export function createConnections({ views, commit }) {
     lines("beam", beams);
     lines("out", outs);
     lines("fan", fans);
-    lines("pair", playback.fast ? [] : pairLines(v, focus, clips));
-    drawWeight(v, playback.fast ? null : focus.weight, clips);
+    const pairs = playback.fast ? [] : pairLines(v, focus, clips);
+    lines("pair", pairs);
+    const weight = playback.fast ? null : focus.weight;
+    drawWeight(v, weight, clips);
+    // a hover's own lines stand out: the step's lines step back meanwhile
+    svg.classList.toggle("hovering", Boolean(weight || pairs.length));
   }
 
   function pairLines(v, focus, clips) {
@@ -189,37 +208,52 @@ export function createConnections({ views, commit }) {
     return found;
   }
 
-  // the hovered weight outlined, and every input cell it multiplied so far
+  // the hovered weight outlined, every input cell it multiplied so far, a line from one to
+  // the other, and a note saying what they mean
   function drawWeight(v, weight, clips) {
     groups.weight.classList.toggle("hidden", !weight);
+    note.classList.toggle("hidden", !weight);
     if (!weight) return;
     const { k, r, c, ch, cells } = weight;
     let path = "";
+    let all = null;
     for (const [xr, xc] of cells) {
       const box = cut(v.input.box(xr, xc, ch), clips.input);
-      if (box) path += `M${box.left.toFixed(1)} ${box.top.toFixed(1)}h${box.width.toFixed(1)}v${box.height.toFixed(1)}h${(-box.width).toFixed(1)}z`;
+      if (!box) continue;
+      all = union(all, box);
+      path += `M${box.left.toFixed(1)} ${box.top.toFixed(1)}h${box.width.toFixed(1)}v${box.height.toFixed(1)}h${(-box.width).toFixed(1)}z`;
     }
     weightPath.setAttribute("d", path || "M0 0");
     weightPath.dataset.cells = cells.map(([xr, xc]) => `${xr},${xc}`).join(" ");
     weightPath.dataset.channel = String(ch);
     const mark = cut(v.filters.box(k, r, c, ch), clips.filters);
     weightMark.classList.toggle("hidden", !mark);
-    weightText.classList.toggle("hidden", !mark);
+    const link = mark && all ? connector(mark, all) : null;
+    weightLine.classList.toggle("hidden", !link);
+    if (link) {
+      ["x1", "y1", "x2", "y2"].forEach((key, n) => weightLine.setAttribute(key, link[n].toFixed(1)));
+    }
+    const name = model.conn === "local" ? `this neuron's W[${k}][${r},${c},${ch}]` : `W${k}[${r},${c},${ch}]`;
+    const many = cells.length === 1 ? "1 cell" : `${cells.length} cells`;
+    note.textContent = model.conn === "local"
+      ? `${name} multiplies ${many} of X[:, :, ${ch}]: no other neuron uses it.`
+      : `${name} multiplied the ${many} of X[:, :, ${ch}] in red so far, one for each neuron of`
+        + ` V[:, :, ${k}]: its gradient dW${k}[${r},${c},${ch}] adds up over all of them.`;
     if (!mark) return;
     for (const [key, value] of [["x", mark.left], ["y", mark.top], ["width", mark.width], ["height", mark.height]]) {
       weightMark.setAttribute(key, value.toFixed(1));
     }
-    const name = model.conn === "local" ? `W[..,${k}][${r},${c},${ch}]` : `W${k}[${r},${c},${ch}]`;
-    weightText.textContent = `${name} × ${cells.length} input cell${cells.length === 1 ? "" : "s"} so far:`
-      + ` its gradient adds up over all of them`;
-    weightText.setAttribute("x", mark.left.toFixed(1));
-    weightText.setAttribute("y", (mark.top - 6).toFixed(1));
+    // above the weight's whole filter (the numbers it is about stay in view), inside the window
+    const row = cut(v.filters.filterBox(k), clips.filters) ?? mark;
+    const room = document.documentElement.clientWidth;
+    note.style.left = `${Math.max(4, Math.min(mark.left, room - note.offsetWidth - 4))}px`;
+    note.style.top = `${Math.max(4, row.top - note.offsetHeight - 6)}px`;
   }
 
   return {
     build(built) {
       model = built;
-      if (!svg.isConnected) document.body.append(svg);
+      if (!svg.isConnected) document.body.append(svg, note);
       if (!toggle.isConnected) document.querySelector("#view-tools")?.append(toggle);
       resized?.disconnect();
       for (const selector of Object.values(CONTAINERS)) {
@@ -231,22 +265,35 @@ export function createConnections({ views, commit }) {
     },
     update(focus, state, playback) {
       latest = { focus, state, playback };
-      toggle.setAttribute("aria-pressed", state.lines ? "true" : "false");
+      toggle.pressed(state.lines);
       schedule();
     },
   };
 }
 
-/** The Lines switch (a toggle button for the view toolbar), its title the lines' key. */
+/**
+ * The Lines switch for the view toolbar, with its key: what each kind of line joins (a line
+ * over the panels without one would leave the reader guessing).
+ */
 function lineSwitch(commit) {
+  const wrap = document.createElement("span");
+  wrap.className = "lines-switch";
   const button = document.createElement("button");
   button.type = "button";
   button.id = "lines-toggle";
-  button.className = "lines-toggle";
   button.textContent = "Lines";
-  button.title = "Lines from the receptive field to the active filter (black) and on to the neuron"
-    + " (orange); hover a product for its input cell and weight, a weight for every cell it multiplied";
   button.setAttribute("aria-pressed", "true");
+  button.setAttribute("aria-describedby", "lines-key");
   button.addEventListener("click", () => commit({ lines: button.getAttribute("aria-pressed") !== "true" }, "replace"));
-  return button;
+  const key = document.createElement("span");
+  key.id = "lines-key";
+  key.className = "lines-key";
+  for (const [kind, text] of [["beam", "field to filter"], ["out", "filter to neuron"], ["pair", "hovered product or weight"]]) {
+    const swatch = document.createElement("i");
+    swatch.className = `swatch-${kind}`;
+    key.append(swatch, document.createTextNode(` ${text} `));
+  }
+  wrap.append(button, key);
+  wrap.pressed = (on) => button.setAttribute("aria-pressed", on ? "true" : "false");
+  return wrap;
 }
