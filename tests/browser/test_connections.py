@@ -232,3 +232,12 @@ def test_lines_switch_off_from_the_toolbar_and_rest_while_playing_for_reduced_mo
     expect(page.locator("#numpy-code")).to_contain_text("np.sum", timeout=30_000)
     expect(page.get_by_role("button", name="Lines")).to_have_attribute("aria-pressed", "false")
     expect(overlay).to_be_hidden()
+
+
+def test_lines_leave_with_the_layer_when_it_does_not_fit(page: Page) -> None:
+    open_page(page, "?preset=cs231n-demo")
+    overlay = page.locator("svg.connections")
+    expect(overlay).to_be_visible()
+    page.locator("#preset").select_option("ten-stride-2-invalid")
+    expect(page.locator("#geometry-bar")).to_have_attribute("data-fits", "no", timeout=30_000)
+    expect(overlay).to_be_hidden()

@@ -131,13 +131,16 @@ export function createConnections({ views, commit }) {
   function draw(now) {
     frame = 0;
     const { focus, state, playback } = latest;
-    // hidden when switched off, while a layer is being redrawn (its panels are stale), and
+    // hidden when switched off, when no layer is drawn (a misfit) or its panels are stale, and
     // while playing for a reader who asked for less motion (they come back on pause)
-    const stale = document.querySelector("#app")?.classList.contains("stale");
-    const hide = !state.lines || stale || (playback.playing && reduce?.matches);
-    svg.classList.toggle("hidden", Boolean(hide));
     const v = views();
-    if (hide || !v || !model) return;
+    const stale = document.querySelector("#app")?.classList.contains("stale");
+    const hide = !v || !model || !state.lines || stale || (playback.playing && reduce?.matches);
+    svg.classList.toggle("hidden", Boolean(hide));
+    if (hide) {
+      note.classList.add("hidden");
+      return;
+    }
     if (playback.fast && now - drawn < FAST_INTERVAL) {
       schedule();
       return;
