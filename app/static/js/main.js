@@ -21,6 +21,7 @@ import { createInputView } from "./render/input.js";
 import { drawMisfit } from "./render/misfit.js";
 import { createOutputView } from "./render/output.js";
 import { createConnections } from "./render/connections.js";
+import { createVolume3d } from "./render/volume3d.js";
 import { bindTransport, showTransport } from "./transport.js";
 import { createEmbed } from "./embed.js";
 import { createLook } from "./theme.js";
@@ -39,6 +40,7 @@ const player = new Player({ tick, onChange: () => render() });
 const overlays = [];
 overlays.push(createEmbed({ app, player, commit }));
 overlays.push(createConnections({ views: () => app.views, commit }));
+overlays.push(createVolume3d({ commit, getState: () => app.state }));
 
 // the theme and type size: a change repaints the canvases from the data already here
 const look = createLook(qs("#view-tools"), { commit: (changes) => commit(changes), redraw: () => {

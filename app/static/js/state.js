@@ -19,6 +19,7 @@ export const DEFAULTS = Object.freeze({
   theme: "auto", // "auto" follows the system's prefers-color-scheme (js/theme.js)
   large: false, // large type, for projection
   lines: true, // the connection lines over the panels (render/connections.js)
+  view: "flat", // "3d": the input and output drawn as blocks (render/volume3d.js)
 });
 
 export const CHOICES = Object.freeze({
@@ -29,6 +30,7 @@ export const CHOICES = Object.freeze({
   order: ["depth_slice", "depth_column"],
   mode: ["forward", "backward"],
   theme: ["auto", "light", "dark"],
+  view: ["flat", "3d"],
 });
 
 // The keys that change the layer (and so the data); the rest only change the view.

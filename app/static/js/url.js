@@ -53,14 +53,15 @@ export function fromQuery(search) {
 }
 
 /**
- * The presentation keys of a query string ({embed, theme, large}), which every link carries
- * whether or not it names a layer: `?embed=1` alone opens the default layer embedded.
+ * The presentation keys of a query string ({embed, theme, large, view}), which every link
+ * carries whether or not it names a layer: `?embed=1` alone opens the default layer embedded,
+ * and `?preset=alexnet-conv1&view=3d` that preset in 3-D.
  */
 export function presentationOf(search) {
   const params = new URLSearchParams(search);
   const flag = (key) => ["1", "true"].includes(params.get(key) ?? "");
-  const theme = params.get("theme");
-  return { embed: flag("embed"), large: flag("large"), theme: CHOICES.theme.includes(theme) ? theme : DEFAULTS.theme };
+  const choice = (key) => (CHOICES[key].includes(params.get(key)) ? params.get(key) : DEFAULTS[key]);
+  return { embed: flag("embed"), large: flag("large"), theme: choice("theme"), view: choice("view") };
 }
 
 /** True when only the preset was given, so the rest should come from the preset itself. */

@@ -1,0 +1,282 @@
+// A volume drawn as a block of stacked depth slices. Its slices and its four sides are kept as
+// one-pixel-per-cell bitmaps, made once per layer (a cell that changes rewrites one pixel);
+// a frame draws only the faces that face the eye, each slice as one affine drawImage and each
+// side in a few strips, so it costs about the same at 5x5x3 and at 55x55x96. A block can be
+// cut open at a depth slice: the slices in front of the cut are drawn as glass, so the cut
+// slice (the current neuron's, or a hovered product's) shows with its numbers.
+import { short } from "../dom.js";
+import { ink, packRgb, packed } from "./colors.js";
+
+const PAD_WORD = packRgb([205, 205, 205]);
+const EMPTY_WORD = packRgb([255, 255, 255]);
+export const NUMBERS_FROM = 22; // CSS px a cell needs on screen before its number is drawn
+const GLASS = 0.22; // opacity of the slices in front of the cut
+const STRIP_ERROR = 0.8;
+const LINES_FROM = 7; // CSS px a cell needs before its edges are drawn // CSS px a side strip may stray from the exact perspective
+
+function bitmap(width, height) {
+  const canvas = document.createElement("canvas");
+  canvas.width = width;
+  canvas.height = height;
+  const ctx = canvas.getContext("2d");
+  const image = ctx.createImageData(width, height);
+  return { canvas, ctx, image, words: new Uint32Array(image.data.buffer), dirty: true };
+}
+
+/**
+ * The block of a rows x cols x depth volume: `value(r, c, k)` is a number or null (not
+ * computed yet: white), `isPad(r, c)` marks zero padding, colours scale to +-`maxAbs`.
+ * Each depth slice is `spacing` cells deep, so shallow volumes still look like blocks.
+ */
+export function createBlock({ rows, cols, depth, value, maxAbs, isPad = () => false }) {
+  const side = Math.max(rows, cols);
+  const extent = Math.max(0.35 * side, Math.min(1.5 * depth, 1.2 * side));
+  const spacing = extent / depth;
+  const slices = bitmap(cols, rows * depth); // slice k is rows k*rows .. (k+1)*rows - 1
+  const sides = { left: bitmap(depth, rows), right: bitmap(depth, rows), top: bitmap(cols, depth), bottom: bitmap(cols, depth) };
+  const word = (r, c, k) => {
+    if (isPad(r, c)) return PAD_WORD;
+    const v = value(r, c, k);
+    return v === null ? EMPTY_WORD : packed(v, maxAbs);
+  };
+  const write = (r, c, k) => {
+    const w = word(r, c, k);
+    slices.words[(k * rows + r) * cols + c] = w;
+    slices.dirty = true;
+    if (c === 0) sides.left.words[r * depth + k] = w;
+    if (c === cols - 1) sides.right.words[r * depth + k] = w;
+    if (r === 0) sides.top.words[k * cols + c] = w;
+    if (r === rows - 1) sides.bottom.words[k * cols + c] = w;
+    if (c === 0 || c === cols - 1 || r === 0 || r === rows - 1) for (const b of Object.values(sides)) b.dirty = true;
+  };
+  const block = {
+    rows, cols, depth, spacing, extent, value, maxAbs, isPad,
+    /** Recolour every cell from `value`. */
+    refreshAll() {
+      for (let k = 0; k < depth; k += 1) for (let r = 0; r < rows; r += 1) for (let c = 0; c < cols; c += 1) write(r, c, k);
+    },
+    /** Recolour the cells [[r, c, k], ...] (e.g. the neurons a step completed). */
+    refresh(cells) {
+      for (const [r, c, k] of cells) write(r, c, k);
+    },
+    /**
+     * Draw the block on `ctx` (CSS px, scaled by `ratio`) through projection `P`, cut open
+     * at slice `cut`; `numbers` draws values on cells big enough to hold them in the
+     * `width` x `height` view. Answers how many numbers it drew.
+     */
+    paint(ctx, P, { cut = 0, numbers = false, ratio = 1, width = 0, height = 0, ink: line = "#222" }) {
+      for (const b of [slices, ...Object.values(sides)]) {
+        if (b.dirty) b.ctx.putImageData(b.image, 0, 0);
+        b.dirty = false;
+      }
+      const parts = [[cut, depth, 1]];
+      if (cut > 0) parts.push([0, cut, GLASS]);
+      // the farther part first, so the nearer one is painted over it
+      parts.sort((a, b) => P.farness(((b[0] + b[1]) / 2) * spacing) - P.farness(((a[0] + a[1]) / 2) * spacing));
+      for (const [k0, k1, alpha] of parts) {
+        ctx.globalAlpha = alpha;
+        drawPart(ctx, P, k0, k1, ratio);
+        ctx.globalAlpha = 1;
+        ctx.setTransform(ratio, 0, 0, ratio, 0, 0);
+        lines(ctx, P, k0, k1, alpha === 1);
+        outline(ctx, P, [0, 0, k0 * spacing], [cols, rows, k1 * spacing], { color: line, width: alpha === 1 ? 1.2 : 0.8, hidden: false });
+      }
+      // the numbers last: the glass in front of the cut would only blur them
+      return numbers ? drawNumbers(ctx, P, cut, depth, width, height) : 0;
+    },
+  };
+
+  // one affine image: source rect (sx, sy, sw, sh) of `b` onto o + x*u + y*v
+  function image(ctx, b, [sx, sy, sw, sh], o, u, v, ratio) {
+    ctx.setTransform(ratio * u[0], ratio * u[1], ratio * v[0], ratio * v[1], ratio * o[0], ratio * o[1]);
+    ctx.drawImage(b.canvas, sx, sy, sw, sh, 0, 0, sw, sh);
+  }
+
+  const sub = (a, b) => [a[0] - b[0], a[1] - b[1]];
+  const per = (a, b, n) => [(a[0] - b[0]) / n, (a[1] - b[1]) / n];
+
+  function drawPart(ctx, P, k0, k1, ratio) {
+    ctx.imageSmoothingEnabled = false;
+    const z0 = k0 * spacing;
+    const z1 = k1 * spacing;
+    const plane = (k, z) => {
+      const o = P.point(0, 0, z);
+      image(ctx, slices, [0, k * rows, cols, rows], o, sub(P.point(1, 0, z), o), sub(P.point(0, 1, z), o), ratio);
+    };
+    if (P.facing(0, 0, -1)) plane(k0, z0);
+    if (P.facing(0, 0, 1)) plane(k1 - 1, z1);
+    // a side spans depth, where the scale changes: strips of it, each nearly affine
+    const strips = (corner, across, b, rect) => {
+      const far = sub(P.point(...corner(z1, across)), P.point(...corner(z1, 0)));
+      const near = sub(P.point(...corner(z0, across)), P.point(...corner(z0, 0)));
+      const stray = Math.hypot(...sub(far, near));
+      const n = Math.max(1, Math.min(160, Math.ceil(stray / STRIP_ERROR)));
+      for (let s = 0; s < n; s += 1) {
+        const ka = k0 + ((k1 - k0) * s) / n;
+        const kb = k0 + ((k1 - k0) * (s + 1)) / n;
+        // a hair longer than its share, so no seam shows between strips
+        const kc = Math.min(k1, kb + (kb - ka) * 0.1);
+        const km = (ka + kb) / 2;
+        const o = P.point(...corner(ka * spacing, 0));
+        const depthStep = per(P.point(...corner(kb * spacing, 0)), o, kb - ka);
+        const acrossStep = per(P.point(...corner(km * spacing, across)), P.point(...corner(km * spacing, 0)), across);
+        rect(ctx, b, ka, kc - ka, o, depthStep, acrossStep, ratio);
+      }
+    };
+    // left/right sides: depth along the bitmap's x, rows along its y
+    const xSide = (x, b) => strips((z, y) => [x, y, z], rows, b,
+      (c, bm, ka, kw, o, d, a, r) => image(c, bm, [ka, 0, kw, rows], o, d, a, r));
+    const ySide = (y, b) => strips((z, x) => [x, y, z], cols, b,
+      (c, bm, ka, kw, o, d, a, r) => image(c, bm, [0, ka, cols, kw], o, a, d, r));
+    if (P.facing(-1, 0, 0)) xSide(0, sides.left);
+    if (P.facing(1, 0, 0)) xSide(cols, sides.right);
+    if (P.facing(0, -1, 0)) ySide(0, sides.top);
+    if (P.facing(0, 1, 0)) ySide(rows, sides.bottom);
+    ctx.setTransform(ratio, 0, 0, ratio, 0, 0);
+  }
+
+  // the depth slices' edges on the sides, always (they show the stacking), and the cells'
+  // edges on every face once cells are big enough to tell apart
+  function lines(ctx, P, k0, k1, solid) {
+    const z0 = k0 * spacing;
+    const z1 = k1 * spacing;
+    const cell = Math.hypot(...sub(P.point(1, 0, z0), P.point(0, 0, z0)));
+    const deep = Math.hypot(...sub(P.point(0, 0, z0 + spacing), P.point(0, 0, z0)));
+    const cells = [];
+    const slabs = [];
+    const add = (list, a, b) => list.push([P.point(...a), P.point(...b)]);
+    const plane = (z) => {
+      for (let c = 1; c < cols; c += 1) add(cells, [c, 0, z], [c, rows, z]);
+      for (let r = 1; r < rows; r += 1) add(cells, [0, r, z], [cols, r, z]);
+    };
+    if (cell >= LINES_FROM && P.facing(0, 0, -1)) plane(z0);
+    if (cell >= LINES_FROM && P.facing(0, 0, 1)) plane(z1);
+    for (const [x, nx] of [[0, -1], [cols, 1]]) {
+      if (!P.facing(nx, 0, 0)) continue;
+      if (deep >= 3) for (let k = k0 + 1; k < k1; k += 1) add(slabs, [x, 0, k * spacing], [x, rows, k * spacing]);
+      if (cell >= LINES_FROM) for (let r = 1; r < rows; r += 1) add(cells, [x, r, z0], [x, r, z1]);
+    }
+    for (const [y, ny] of [[0, -1], [rows, 1]]) {
+      if (!P.facing(0, ny, 0)) continue;
+      if (deep >= 3) for (let k = k0 + 1; k < k1; k += 1) add(slabs, [0, y, k * spacing], [cols, y, k * spacing]);
+      if (cell >= LINES_FROM) for (let c = 1; c < cols; c += 1) add(cells, [c, y, z0], [c, y, z1]);
+    }
+    ctx.lineWidth = 1;
+    ctx.strokeStyle = "rgba(0, 0, 0, 0.16)";
+    path(ctx, cells);
+    ctx.strokeStyle = solid ? "rgba(0, 0, 0, 0.5)" : "rgba(0, 0, 0, 0.25)";
+    path(ctx, slabs);
+  }
+
+  // the numbers of the visible cells of the part's faces, screen-aligned so they read upright
+  function drawNumbers(ctx, P, k0, k1, width, height) {
+    const z0 = k0 * spacing;
+    const z1 = k1 * spacing;
+    // each face: [n, m, corner(a, b) -> [x, y, z], cell(a, b) -> [r, c, k]]
+    const faces = [];
+    if (P.facing(0, 0, -1)) faces.push([rows, cols, (r, c) => [c, r, z0], (r, c) => [r, c, k0]]);
+    if (P.facing(0, 0, 1)) faces.push([rows, cols, (r, c) => [c, r, z1], (r, c) => [r, c, k1 - 1]]);
+    const xFace = (x, to) => [rows, k1 - k0, (r, k) => [x, r, (k0 + k) * spacing], (r, k) => [r, to, k0 + Math.floor(k)]];
+    const yFace = (y, to) => [k1 - k0, cols, (k, c) => [c, y, (k0 + k) * spacing], (k, c) => [to, c, k0 + Math.floor(k)]];
+    if (P.facing(-1, 0, 0)) faces.push(xFace(0, 0));
+    if (P.facing(1, 0, 0)) faces.push(xFace(cols, cols - 1));
+    if (P.facing(0, -1, 0)) faces.push(yFace(0, 0));
+    if (P.facing(0, 1, 0)) faces.push(yFace(rows, rows - 1));
+    const inView = ([x, y]) => x > -40 && y > -40 && x < width + 40 && y < height + 40;
+    ctx.textAlign = "center";
+    ctx.textBaseline = "middle";
+    let font = 0;
+    let drawn = 0;
+    for (const [n, m, corner, cell] of faces) {
+      // the cell's size on screen, from the first cell (a face is nearly affine)
+      const o = P.point(...corner(0, 0));
+      const size = Math.min(Math.hypot(...sub(P.point(...corner(1, 0)), o)), Math.hypot(...sub(P.point(...corner(0, 1)), o)));
+      if (size < NUMBERS_FROM || n * m > 60000) continue;
+      for (let a = 0; a < n; a += 1) {
+        for (let b = 0; b < m; b += 1) {
+          const centre = P.point(...corner(a + 0.5, b + 0.5));
+          if (!inView(centre)) continue;
+          const [r, c, k] = cell(a, b);
+          const v = isPad(r, c) ? 0 : value(r, c, k);
+          if (v === null) continue;
+          const text = short(v);
+          const px = Math.max(7, Math.min(13, size * 0.36, (size - 2) / (text.length * 0.62)));
+          if (text.length * px * 0.62 > size - 1) continue;
+          if (px !== font) {
+            font = px;
+            ctx.font = `${px}px ui-monospace, "DejaVu Sans Mono", monospace`;
+          }
+          ctx.fillStyle = ink(v, maxAbs);
+          ctx.fillText(text, centre[0], centre[1]);
+          drawn += 1;
+        }
+      }
+    }
+    return drawn;
+  }
+
+  return block;
+}
+
+/**
+ * Outline the box from corner `a` to corner `b` ([x, y, z] each): edges the eye can see solid,
+ * the others dashed (or left out when `hidden` is false).
+ */
+export function outline(ctx, P, a, b, { color, width = 2, hidden = true, halo = false }) {
+  const xs = [a[0], b[0]];
+  const ys = [a[1], b[1]];
+  const zs = [a[2], b[2]];
+  const seen = { x: [P.facing(-1, 0, 0), P.facing(1, 0, 0)], y: [P.facing(0, -1, 0), P.facing(0, 1, 0)], z: [P.facing(0, 0, -1), P.facing(0, 0, 1)] };
+  const front = [];
+  const back = [];
+  for (let i = 0; i < 2; i += 1) {
+    for (let j = 0; j < 2; j += 1) {
+      // along x at (y_i, z_j), along y at (x_i, z_j), along z at (x_i, y_j)
+      const edges = [
+        [[xs[0], ys[i], zs[j]], [xs[1], ys[i], zs[j]], seen.y[i] || seen.z[j]],
+        [[xs[i], ys[0], zs[j]], [xs[i], ys[1], zs[j]], seen.x[i] || seen.z[j]],
+        [[xs[i], ys[j], zs[0]], [xs[i], ys[j], zs[1]], seen.x[i] || seen.y[j]],
+      ];
+      for (const [p, q, visible] of edges) (visible ? front : back).push([P.point(...p), P.point(...q)]);
+    }
+  }
+  const stroke = (list, dash) => {
+    if (!list.length) return;
+    ctx.setLineDash(dash);
+    if (halo) {
+      ctx.strokeStyle = "rgba(255, 255, 255, 0.9)";
+      ctx.lineWidth = width + 2.5;
+      path(ctx, list);
+    }
+    ctx.strokeStyle = color;
+    ctx.lineWidth = width;
+    path(ctx, list);
+  };
+  if (hidden) stroke(back, [4, 3]);
+  stroke(front, []);
+  ctx.setLineDash([]);
+}
+
+/** Outline cell rectangle rows r0..r1, columns c0..c1 (inclusive) on the depth plane `z`. */
+export function cellRect(ctx, P, r0, c0, r1, c1, z, { color, width = 2, halo = true }) {
+  const corners = [[c0, r0], [c1 + 1, r0], [c1 + 1, r1 + 1], [c0, r1 + 1]].map(([x, y]) => P.point(x, y, z));
+  const loop = corners.map((p, n) => [p, corners[(n + 1) % 4]]);
+  if (halo) {
+    ctx.strokeStyle = "rgba(255, 255, 255, 0.9)";
+    ctx.lineWidth = width + 2.5;
+    path(ctx, loop);
+  }
+  ctx.strokeStyle = color;
+  ctx.lineWidth = width;
+  path(ctx, loop);
+  return corners;
+}
+
+function path(ctx, segments) {
+  ctx.beginPath();
+  for (const [p, q] of segments) {
+    ctx.moveTo(p[0], p[1]);
+    ctx.lineTo(q[0], q[1]);
+  }
+  ctx.stroke();
+}

@@ -1,0 +1,92 @@
+// The 3-D view's projection. A block of cells (x = column, y = row, z = depth, in cell units)
+// is turned by a camera (yaw about the vertical axis, pitch about the horizontal one) and drawn
+// in perspective along depth: each depth plane is scaled by its distance from the eye. Within
+// one plane the map is affine, so a depth slice is ONE drawImage with a transform, exactly;
+// the block's sides recede toward the back as they would in a drawing of a box.
+
+const DEFAULT_YAW = 0.62;
+const DEFAULT_PITCH = 0.42;
+const MAX_PITCH = 1.45;
+// The eye's distance in half-diagonals of the block: nearer exaggerates the perspective.
+const EYE = 4.5;
+
+/** The viewing angles, shared by the input and output blocks so they turn together. */
+export class Camera {
+  constructor() {
+    this.listeners = new Set();
+    this.yaw = DEFAULT_YAW;
+    this.pitch = DEFAULT_PITCH;
+  }
+
+  /** Turn by (dyaw, dpitch) radians; listeners hear the angles before the turn. */
+  turn(dyaw, dpitch) {
+    const before = { yaw: this.yaw, pitch: this.pitch };
+    this.yaw = ((this.yaw + dyaw + Math.PI) % (2 * Math.PI) + 2 * Math.PI) % (2 * Math.PI) - Math.PI;
+    this.pitch = Math.max(-MAX_PITCH, Math.min(MAX_PITCH, this.pitch + dpitch));
+    for (const listener of this.listeners) listener(before);
+  }
+
+  reset() {
+    this.turn(DEFAULT_YAW - this.yaw, DEFAULT_PITCH - this.pitch);
+  }
+
+  onChange(listener) {
+    this.listeners.add(listener);
+  }
+}
+
+/**
+ * The projection of a `cols` x `rows` x `extent` block seen at `angles` ({yaw, pitch}):
+ * point(x, y, z) -> [u, v] in block units about the canvas centre (times `scale`, plus
+ * `shift`), facing(nx, ny, nz) -> true when a face with that outward normal faces the eye,
+ * and farness(z) (larger is farther) to draw far parts first.
+ */
+export function projection({ cols, rows, extent }, angles, scale = 1, shift = [0, 0]) {
+  const cy = Math.cos(angles.yaw);
+  const sy = Math.sin(angles.yaw);
+  const cp = Math.cos(angles.pitch);
+  const sp = Math.sin(angles.pitch);
+  const eye = EYE * 0.5 * Math.hypot(cols, rows, extent);
+  const [dx, dy] = shift;
+  return {
+    point(x, y, z) {
+      const X = x - cols / 2;
+      const Y = y - rows / 2;
+      const Z = z - extent / 2;
+      const x1 = X * cy + Z * sy;
+      const z1 = -X * sy + Z * cy;
+      const y2 = Y * cp - z1 * sp;
+      // the plane's own distance (its centre's), so the whole plane shares one scale
+      const s = (scale * eye) / (eye + Z * cy * cp);
+      return [dx + x1 * s, dy + y2 * s];
+    },
+    facing(nx, ny, nz) {
+      const z1 = -nx * sy + nz * cy;
+      return ny * sp + z1 * cp < -1e-9;
+    },
+    farness(z) {
+      return (z - extent / 2) * cy * cp;
+    },
+  };
+}
+
+/**
+ * The scale and shift that fit a block into `width` x `height` CSS px (with a margin) at the
+ * default angles; kept while the camera turns, so turning never zooms.
+ */
+export function fitOf(block, width, height) {
+  const base = projection(block, { yaw: DEFAULT_YAW, pitch: DEFAULT_PITCH });
+  let [x0, y0, x1, y1] = [Infinity, Infinity, -Infinity, -Infinity];
+  for (const x of [0, block.cols]) {
+    for (const y of [0, block.rows]) {
+      for (const z of [0, block.extent]) {
+        const [u, v] = base.point(x, y, z);
+        [x0, y0, x1, y1] = [Math.min(x0, u), Math.min(y0, v), Math.max(x1, u), Math.max(y1, v)];
+      }
+    }
+  }
+  // room for the dimension labels around the block: more on the left (the height's label)
+  const [left, right, top, bottom] = [64, 16, 28, 30];
+  const scale = Math.min((width - left - right) / (x1 - x0), (height - top - bottom) / (y1 - y0));
+  return { scale, shift: [(left - right) / 2 - scale * (x0 + x1) / 2, (top - bottom) / 2 - scale * (y0 + y1) / 2] };
+}

@@ -1,0 +1,397 @@
+// The volume view: the input and the output drawn as blocks of stacked depth slices, beside
+// (in place of) the flat slices when the state's `view` is "3d". The receptive field is a box
+// through the input's full depth, the current neuron a cell on its depth slice of the output
+// (cut open there), and in depth-column order the whole depth column is boxed. Drag turns both
+// blocks together, the wheel or a pinch zooms, Shift+drag moves; numbers appear on cells big
+// enough to hold them. Each frame only redraws the blocks' faces and the highlights.
+import { el, qs } from "../dom.js";
+import { positionOf, stepOf } from "../focus.js";
+import { cellRect, createBlock, outline } from "./block.js";
+import { Camera, fitOf, projection } from "./projection.js";
+
+const REDRAW_ABOVE = 20000; // neurons between two playheads past which the output is recoloured whole
+const COLUMN = "#005fcc";
+const SEEN = "#0a7d3a";
+const PAIR = "#d10";
+
+/**
+ * The 3-D view as an overlay of main.js: a toggle in #view-tools that commits {view} and a
+ * block view in #input-panel and #output-panel. Returns {build(model, state), update(focus,
+ * state, playback)}.
+ */
+export function createVolume3d({ commit, getState }) {
+  const camera = new Camera();
+  const toggle = el("button", "view-toggle", "3-D view");
+  toggle.type = "button";
+  toggle.id = "view-3d";
+  toggle.setAttribute("aria-pressed", "false");
+  toggle.title = "Draw the input and output volumes as blocks (drag to turn them)";
+  toggle.addEventListener("click", () => commit({ view: getState().view === "3d" ? "flat" : "3d" }));
+  qs("#view-tools")?.append(toggle);
+  const input = createBlockView(qs("#input-panel"), "input", "Zoom to the field", camera);
+  const output = createBlockView(qs("#output-panel"), "output", "Zoom to the neuron", camera);
+  let model = null;
+  let made = null; // the model the blocks were made for (made lazily, when first shown)
+  let limit = null; // the last step drawn as computed on the output (Infinity: all)
+
+  function make(state) {
+    made = model;
+    limit = state.mode === "backward" ? Infinity : state.t;
+    const { xp, out, pads } = model;
+    const order = state.order;
+    const [hp, wp, depth] = xp.shape;
+    const [h2, w2, k] = out.shape;
+    const isPad = (r, c) => r < pads.top || r >= hp - pads.bottom || c < pads.left || c >= wp - pads.right;
+    input.setBlock(createBlock({ rows: hp, cols: wp, depth, value: (r, c, d) => xp.at(r, c, d), maxAbs: model.maxAbs, isPad }),
+      { x: "W", y: "H", z: "D", slice: "X" });
+    const computed = (i, j, d) => (stepOf(out.shape, order, i, j, d) <= limit ? out.at(i, j, d) : null);
+    output.setBlock(createBlock({ rows: h2, cols: w2, depth: k, value: computed, maxAbs: model.outMaxAbs }),
+      { x: "W2", y: "H2", z: "K", slice: "V" });
+  }
+
+  // recolour the neurons whose computed state changed between two playheads
+  function advance(state) {
+    const next = state.mode === "backward" ? Infinity : state.t;
+    if (next === limit) return;
+    const before = limit;
+    limit = next;
+    const block = output.block;
+    if (Number.isFinite(before) && Number.isFinite(next) && Math.abs(next - before) <= REDRAW_ABOVE) {
+      const cells = [];
+      for (let s = Math.min(before, next) + 1; s <= Math.max(before, next); s += 1) {
+        const p = positionOf(model.out.shape, state.order, s);
+        cells.push([p.i, p.j, p.d]);
+      }
+      block.refresh(cells);
+    } else {
+      block.refreshAll();
+    }
+  }
+
+  return {
+    build(next, state) {
+      model = next;
+      made = null;
+      if (state.view === "3d") make(state);
+    },
+    update(focus, state, { playing, fast }) {
+      const on = state.view === "3d";
+      toggle.setAttribute("aria-pressed", on ? "true" : "false");
+      qs("#app").dataset.view = on ? "3d" : "flat";
+      input.show(on);
+      output.show(on);
+      if (!on || !model) return;
+      if (made !== model) make(state);
+      advance(state);
+      const still = !playing;
+      const steady = !focus.inputCell && !focus.pair;
+      input.focusOn(inputHighlight(input.block, focus), { quiet: fast, follow: steady, describe: still });
+      output.focusOn(outputHighlight(output.block, focus, state.order), { quiet: fast, follow: !focus.inputCell, describe: still });
+    },
+  };
+}
+
+function inputHighlight(block, focus) {
+  const step = focus.step;
+  const cut = focus.pair ? focus.pair.channel : 0;
+  const z = cut * block.spacing;
+  const field = step && step.rows.length && step.cols.length
+    ? { r0: step.rows[0], r1: step.rows.at(-1), c0: step.cols[0], c1: step.cols.at(-1) } : null;
+  const dilated = field && (step.rows.length < field.r1 - field.r0 + 1 || step.cols.length < field.c1 - field.c0 + 1);
+  return {
+    cut,
+    field,
+    span: field ? Math.max(field.r1 - field.r0, field.c1 - field.c0) + 1 : 1,
+    anchor: field ? [(field.c0 + field.c1 + 1) / 2, (field.r0 + field.r1 + 1) / 2, z]
+      : focus.inputCell ? [focus.inputCell[1] + 0.5, focus.inputCell[0] + 0.5, z] : null,
+    label: field ? `receptive field rows ${field.r0}-${field.r1}, columns ${field.c0}-${field.c1} of the padded input, all ${block.depth} depth slices` : "",
+    draw(ctx, P, ink) {
+      if (field) {
+        outline(ctx, P, [field.c0, field.r0, 0], [field.c1 + 1, field.r1 + 1, block.extent], { color: ink, width: 2, halo: true });
+        cellRect(ctx, P, field.r0, field.c0, field.r1, field.c1, z, { color: ink, width: 2.5 });
+        if (dilated) for (const [r, c] of step.taps) cellRect(ctx, P, r, c, r, c, z, { color: ink, width: 1, halo: false });
+      }
+      if (focus.inputCell) {
+        const [r, c] = focus.inputCell;
+        cellRect(ctx, P, r, c, r, c, z, { color: ink, width: 2.5 });
+      }
+      if (focus.pair) {
+        const [r, c] = focus.pair.input;
+        cellRect(ctx, P, r, c, r, c, z, { color: PAIR, width: 2.5 });
+      }
+    },
+  };
+}
+
+function outputHighlight(block, focus, order) {
+  const p = focus.position;
+  const cut = p ? p.d : 0;
+  const z = cut * block.spacing;
+  return {
+    cut,
+    neuron: p,
+    anchor: p ? [p.j + 0.5, p.i + 0.5, z] : null,
+    label: p ? `current neuron V[${p.i},${p.j},${p.d}] on depth slice ${p.d}` : "",
+    draw(ctx, P, ink) {
+      if (p && order === "depth_column") {
+        outline(ctx, P, [p.j, p.i, 0], [p.j + 1, p.i + 1, block.extent], { color: COLUMN, width: 2, halo: true });
+      }
+      for (const [i, j] of focus.seen ?? []) cellRect(ctx, P, i, j, i, j, z, { color: SEEN, width: 2, halo: false });
+      if (p) cellRect(ctx, P, p.i, p.j, p.i, p.j, z, { color: ink, width: 3 });
+    },
+  };
+}
+
+/** One panel's block: its canvas, zoom and pan, pointer input and paint. */
+function createBlockView(panel, name, zoomLabel, camera) {
+  const box = el("div", "volume3d");
+  box.id = `${name}-3d`;
+  box.hidden = true;
+  const bar = el("div", "volume3d-bar");
+  const reset = el("button", "", "Reset view");
+  const closer = el("button", "", zoomLabel);
+  for (const button of [reset, closer]) button.type = "button";
+  bar.append(reset, closer, el("span", "volume3d-hint", "drag to turn · wheel or pinch to zoom · Shift+drag to move"));
+  const canvas = document.createElement("canvas");
+  canvas.setAttribute("role", "img");
+  box.append(bar, canvas);
+  panel?.append(box);
+  const view = { block: null, names: null, zoom: 1, pan: [0, 0], fit: null, width: 0, height: 0, ratio: 1, hl: null, quiet: false, paints: 0, numbers: 0, ink: "#222" };
+  let frame = 0;
+  const schedule = () => {
+    if (!frame && !box.hidden) frame = requestAnimationFrame(paint);
+  };
+  const maxZoom = () => Math.max(2, 90 / view.fit.scale);
+  const project = (angles = camera) => projection(view.block, angles, view.fit.scale * view.zoom, [
+    view.width / 2 + view.pan[0] + view.zoom * view.fit.shift[0],
+    view.height / 2 + view.pan[1] + view.zoom * view.fit.shift[1],
+  ]);
+
+  function zoomAt(factor, [qx, qy]) {
+    const zoom = Math.max(1, Math.min(maxZoom(), view.zoom * factor));
+    const [cx, cy] = [view.width / 2, view.height / 2];
+    view.pan = zoom === 1 ? [0, 0] : [
+      qx - cx - (zoom * (qx - cx - view.pan[0])) / view.zoom,
+      qy - cy - (zoom * (qy - cy - view.pan[1])) / view.zoom,
+    ];
+    view.zoom = zoom;
+    schedule();
+  }
+
+  // bring the anchor (field or neuron) to the centre
+  function centre() {
+    const anchor = view.hl?.anchor;
+    if (!anchor) return;
+    const [x, y] = project().point(...anchor);
+    view.pan = [view.pan[0] + view.width / 2 - x, view.pan[1] + view.height / 2 - y];
+  }
+
+  function resize() {
+    const { width, height } = canvas.getBoundingClientRect();
+    if (!width || !height) return;
+    view.ratio = window.devicePixelRatio || 1;
+    Object.assign(view, { width, height });
+    canvas.width = Math.round(width * view.ratio);
+    canvas.height = Math.round(height * view.ratio);
+    view.ink = getComputedStyle(canvas).color || view.ink;
+    if (view.block) view.fit = fitOf(view.block, width, height);
+    schedule();
+  }
+  new ResizeObserver(resize).observe(canvas);
+
+  // turning keeps a zoomed-in view on its field or neuron
+  camera.onChange((before) => {
+    if (view.block && view.fit && view.zoom > 1 && view.hl?.anchor) {
+      const [x0, y0] = project(before).point(...view.hl.anchor);
+      const [x1, y1] = project().point(...view.hl.anchor);
+      view.pan = [view.pan[0] + x0 - x1, view.pan[1] + y0 - y1];
+    }
+    schedule();
+  });
+
+  bindGestures(canvas, {
+    turn: (dx, dy) => camera.turn(-dx * 0.01, dy * 0.01),
+    move: (dx, dy) => {
+      view.pan = [view.pan[0] + dx, view.pan[1] + dy];
+      schedule();
+    },
+    zoomAt: (factor, at) => view.fit && zoomAt(factor, at),
+  });
+  reset.addEventListener("click", () => {
+    view.zoom = 1;
+    view.pan = [0, 0];
+    camera.reset();
+    schedule();
+  });
+  closer.addEventListener("click", () => {
+    if (!view.fit) return;
+    // cells big enough for their numbers, and the whole field in view if it can be
+    const span = view.hl?.span ?? 1;
+    const cell = Math.min(44, (0.8 * Math.min(view.width, view.height)) / span);
+    view.zoom = Math.max(1, Math.min(maxZoom(), cell / view.fit.scale));
+    view.pan = [0, 0];
+    centre();
+    schedule();
+  });
+
+  function paint() {
+    frame = 0;
+    if (box.hidden || !view.block) return;
+    if (!view.fit) resize();
+    if (!view.fit) return;
+    const ctx = canvas.getContext("2d");
+    ctx.setTransform(1, 0, 0, 1, 0, 0);
+    ctx.clearRect(0, 0, canvas.width, canvas.height);
+    ctx.setTransform(view.ratio, 0, 0, view.ratio, 0, 0);
+    const P = project();
+    const cut = view.hl?.cut ?? 0;
+    view.numbers = view.block.paint(ctx, P, { cut, numbers: !view.quiet, ratio: view.ratio, width: view.width, height: view.height, ink: view.ink });
+    labels(ctx, P, view.block, view.names, cut, view.ink);
+    view.hl?.draw(ctx, P, view.ink);
+    view.paints += 1;
+  }
+
+  // for tests and tools: where things are drawn, in client (page) coordinates
+  const client = (points) => {
+    const rect = canvas.getBoundingClientRect();
+    return points.map(([x, y]) => [rect.left + x, rect.top + y]);
+  };
+  box.volume3d = {
+    /** The 8 corners of cell (r, c) of depth slice k as drawn now. */
+    corners(r, c, k) {
+      const P = project();
+      const zs = [k * view.block.spacing, (k + 1) * view.block.spacing];
+      return client(zs.flatMap((z) => [[c, r], [c + 1, r], [c + 1, r + 1], [c, r + 1]].map(([x, y]) => P.point(x, y, z))));
+    },
+    probe() {
+      const P = project();
+      const { block, hl } = view;
+      const f = hl?.field;
+      const n = hl?.neuron;
+      const box3 = (a, b) => client([a[2], b[2]].flatMap((z) => [[a[0], a[1]], [b[0], a[1]], [b[0], b[1]], [a[0], b[1]]].map(([x, y]) => P.point(x, y, z))));
+      return {
+        yaw: camera.yaw, pitch: camera.pitch, zoom: view.zoom, cut: hl?.cut ?? 0, paints: view.paints, numbers: view.numbers,
+        rows: block.rows, cols: block.cols, depth: block.depth, spacing: block.spacing,
+        field: f ? { rows: [f.r0, f.r1], cols: [f.c0, f.c1], box: box3([f.c0, f.r0, 0], [f.c1 + 1, f.r1 + 1, block.extent]) } : null,
+        neuron: n ? { i: n.i, j: n.j, d: n.d, corners: client([[n.j, n.i], [n.j + 1, n.i], [n.j + 1, n.i + 1], [n.j, n.i + 1]].map(([x, y]) => P.point(x, y, n.d * block.spacing))) } : null,
+      };
+    },
+  };
+
+  return {
+    get block() {
+      return view.block;
+    },
+    setBlock(block, names) {
+      view.block = block;
+      view.names = names;
+      block.refreshAll();
+      view.fit = view.width ? fitOf(block, view.width, view.height) : null;
+      view.zoom = 1;
+      view.pan = [0, 0];
+      canvas.setAttribute("aria-label", `${name} volume in 3-D, ${block.rows}x${block.cols}x${block.depth}`);
+      schedule();
+    },
+    show(on) {
+      if (box.hidden === !on) return;
+      box.hidden = !on;
+      if (on) resize();
+    },
+    focusOn(hl, { quiet, follow, describe }) {
+      view.hl = hl;
+      view.quiet = quiet;
+      if (view.fit && follow && view.zoom > 1.05 && hl.anchor) {
+        const [x, y] = project().point(...hl.anchor);
+        const m = 0.1 * Math.min(view.width, view.height);
+        if (x < m || y < m || x > view.width - m || y > view.height - m) centre();
+      }
+      if (describe && view.block) {
+        const { rows, cols, depth } = view.block;
+        canvas.setAttribute("aria-label", `${name} volume in 3-D, ${rows}x${cols}x${depth}${hl.label ? `: ${hl.label}` : ""}`);
+      }
+      schedule();
+    },
+  };
+}
+
+// The block's sizes beside its edges (width on top, height on the left, depth below) and the
+// name of the slice it is cut open at.
+function labels(ctx, P, block, names, cut, ink) {
+  const { cols, rows, extent } = block;
+  const mid = (a, b) => {
+    const p = P.point(...a);
+    const q = P.point(...b);
+    return [(p[0] + q[0]) / 2, (p[1] + q[1]) / 2];
+  };
+  const pick = (edges, score) => edges.map(([a, b]) => mid(a, b)).reduce((best, m) => (score(m) < score(best) ? m : best));
+  const corners = [[0, 0], [0, 1], [1, 0], [1, 1]];
+  const top = pick(corners.map(([y, z]) => [[0, y * rows, z * extent], [cols, y * rows, z * extent]]), ([, y]) => y);
+  const left = pick(corners.map(([x, z]) => [[x * cols, 0, z * extent], [x * cols, rows, z * extent]]), ([x]) => x);
+  const low = pick(corners.map(([x, y]) => [[x * cols, y * rows, 0], [x * cols, y * rows, extent]]), ([, y]) => -y);
+  ctx.font = "12px system-ui, sans-serif";
+  ctx.textBaseline = "middle";
+  // on a pale backing, so a label stays readable over the block when zoomed in
+  const say = (text, x, y, align) => {
+    const w = ctx.measureText(text).width;
+    const left = Math.max(2, align === "center" ? x - w / 2 : align === "right" ? x - w : x);
+    ctx.fillStyle = "rgba(255, 255, 255, 0.8)";
+    ctx.fillRect(left - 3, y - 8, w + 6, 16);
+    ctx.fillStyle = ink;
+    ctx.textAlign = "left";
+    ctx.fillText(text, left, y);
+  };
+  say(`${names.x} = ${cols}`, top[0], top[1] - 11, "center");
+  say(`${names.z} = ${block.depth}`, low[0], low[1] + 12, "center");
+  say(`${names.y} = ${rows}`, left[0] - 6, left[1], "right");
+  // the cut slice's name under its lower left corner
+  const corner = P.point(0, rows, cut * block.spacing);
+  ctx.font = "bold 12px ui-monospace, monospace";
+  say(`${names.slice}[:, :, ${cut}]`, corner[0] - 2, corner[1] + 12, "right");
+}
+
+// Pointer input: one finger or the mouse turns (Shift or the middle button moves), two fingers
+// pinch to zoom and move, the wheel zooms at the pointer.
+function bindGestures(canvas, { turn, move, zoomAt }) {
+  const where = (event) => {
+    const box = canvas.getBoundingClientRect();
+    return [event.clientX - box.left, event.clientY - box.top];
+  };
+  canvas.addEventListener("wheel", (event) => {
+    event.preventDefault();
+    // a trackpad pinch arrives as a wheel event with ctrlKey and small deltas
+    zoomAt(Math.exp(-event.deltaY * (event.ctrlKey ? 0.01 : 0.002)), where(event));
+  }, { passive: false });
+  const pointers = new Map();
+  let pinch = null;
+  const spread = () => {
+    const [a, b] = Array.from(pointers.values());
+    return { d: Math.hypot(a[0] - b[0], a[1] - b[1]), mid: [(a[0] + b[0]) / 2, (a[1] + b[1]) / 2] };
+  };
+  canvas.addEventListener("pointerdown", (event) => {
+    pointers.set(event.pointerId, where(event));
+    canvas.setPointerCapture(event.pointerId);
+    if (pointers.size === 2) pinch = spread();
+  });
+  canvas.addEventListener("pointermove", (event) => {
+    const before = pointers.get(event.pointerId);
+    if (!before) return;
+    const point = where(event);
+    pointers.set(event.pointerId, point);
+    if (pointers.size === 2 && pinch) {
+      const now = spread();
+      if (pinch.d > 0) zoomAt(now.d / pinch.d, now.mid);
+      move(now.mid[0] - pinch.mid[0], now.mid[1] - pinch.mid[1]);
+      pinch = now;
+      return;
+    }
+    const [dx, dy] = [point[0] - before[0], point[1] - before[1]];
+    if (event.shiftKey || event.buttons === 4) move(dx, dy);
+    else turn(dx, dy);
+  });
+  const up = (event) => {
+    pointers.delete(event.pointerId);
+    if (pointers.size < 2) pinch = null;
+  };
+  canvas.addEventListener("pointerup", up);
+  canvas.addEventListener("pointercancel", up);
+}

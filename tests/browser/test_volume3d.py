@@ -1,0 +1,217 @@
+"""The 3-D volume view (issue 10, section 3), driven in headless Chromium.
+
+The view draws on canvases, so it exposes where it drew things (``volume3d.probe()`` and
+``volume3d.corners(r, c, k)`` on ``#input-3d`` / ``#output-3d``); the expectations about which
+cells and which neuron come from the REST API.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from playwright.sync_api import ConsoleMessage, Page, expect
+
+pytestmark = pytest.mark.browser
+
+Json = Any
+Point = tuple[float, float]
+
+
+def open_page(page: Page, query: str) -> None:
+    page.goto(f"/{query}")
+    expect(page.locator("#app")).to_have_attribute("aria-busy", "false", timeout=30_000)
+    expect(page.locator("#numpy-code")).to_contain_text("np.sum", timeout=30_000)
+
+
+def probe(page: Page, which: str) -> Json:
+    """Where the `which` block (input or output) drew its field or neuron, after a paint."""
+    page.evaluate(
+        "() => new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(done)))"
+    )
+    return page.evaluate(f"document.querySelector('#{which}-3d').volume3d.probe()")
+
+
+def corners(page: Page, which: str, r: int, c: int, k: int) -> list[Point]:
+    found: list[list[float]] = page.evaluate(
+        f"document.querySelector('#{which}-3d').volume3d.corners({r}, {c}, {k})"
+    )
+    return [(x, y) for x, y in found]
+
+
+def api_step(api: httpx.Client, preset: str, t: int, order: str = "depth_slice") -> Json:
+    layer = api.get(f"/api/presets/{preset}").json()["layer"]
+    answer = api.post("/api/steps", json={"layer": layer, "start": t, "count": 1, "order": order})
+    answer.raise_for_status()
+    return answer.json()["steps"][0]
+
+
+def hull(points: list[Point]) -> list[Point]:
+    """Convex hull, counter-clockwise (Andrew's monotone chain)."""
+    ordered = sorted(set(points))
+
+    def cross(o: Point, a: Point, b: Point) -> float:
+        return (a[0] - o[0]) * (b[1] - o[1]) - (a[1] - o[1]) * (b[0] - o[0])
+
+    lower: list[Point] = []
+    upper: list[Point] = []
+    for chain, seq in ((lower, ordered), (upper, list(reversed(ordered)))):
+        for p in seq:
+            while len(chain) >= 2 and cross(chain[-2], chain[-1], p) <= 0:
+                chain.pop()
+            chain.append(p)
+    return lower[:-1] + upper[:-1]
+
+
+def inside(polygon: list[Point], p: Point, slack: float = 0.5) -> bool:
+    """True when p is inside the counter-clockwise convex polygon (within `slack` px)."""
+    for a, b in zip(polygon, polygon[1:] + polygon[:1], strict=True):
+        edge = (b[0] - a[0], b[1] - a[1])
+        length = (edge[0] ** 2 + edge[1] ** 2) ** 0.5
+        if (edge[0] * (p[1] - a[1]) - edge[1] * (p[0] - a[0])) / length < -slack:
+            return False
+    return True
+
+
+@pytest.fixture
+def console_errors(page: Page) -> list[str]:
+    errors: list[str] = []
+
+    def on_console(message: ConsoleMessage) -> None:
+        if message.type == "error":
+            errors.append(message.text)
+
+    page.on("console", on_console)
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    return errors
+
+
+def test_toggle_puts_view_3d_in_the_url_and_a_reload_keeps_it(page: Page) -> None:
+    # a link from before the 3-D view (no `view` key) opens the flat slices
+    open_page(page, "?preset=cs231n-demo")
+    toggle = page.get_by_role("button", name="3-D view")
+    expect(toggle).to_have_attribute("aria-pressed", "false")
+    expect(page.locator("#input-3d")).to_be_hidden()
+    expect(page.get_by_role("group", name="Input depth slice 0")).to_be_visible()
+    toggle.click()
+    expect(page).to_have_url(re.compile(r"[?&]view=3d(&|$)"))
+    expect(page.locator("#input-3d canvas")).to_be_visible()
+    expect(page.locator("#output-3d canvas")).to_be_visible()
+    expect(page.get_by_role("group", name="Input depth slice 0")).to_be_hidden()
+    page.reload()
+    expect(page.locator("#app")).to_have_attribute("aria-busy", "false", timeout=30_000)
+    expect(page.get_by_role("button", name="3-D view")).to_have_attribute("aria-pressed", "true")
+    expect(page.locator("#input-3d canvas")).to_be_visible()
+    page.get_by_role("button", name="3-D view").click()
+    expect(page).to_have_url(re.compile(r"[?&]view=flat(&|$)"))
+    expect(page.get_by_role("group", name="Input depth slice 0")).to_be_visible()
+
+
+def test_field_box_encloses_every_cell_of_the_field_through_the_full_depth(
+    page: Page, api: httpx.Client, artifacts: Path
+) -> None:
+    t = 4  # the notes' demo: V[1,1,0], a field away from the corner
+    open_page(page, f"?preset=cs231n-demo&view=3d&t={t}")
+    step = api_step(api, "cs231n-demo", t)
+    rows = list(range(*step["rows"]))
+    cols = list(range(*step["cols"]))
+    seen = probe(page, "input")
+    assert seen["field"]["rows"] == [rows[0], rows[-1]]
+    assert seen["field"]["cols"] == [cols[0], cols[-1]]
+    box = [(x, y) for x, y in seen["field"]["box"]]
+    outline = hull(box)
+    cells = [
+        p
+        for r in rows
+        for c in cols
+        for k in range(seen["depth"])
+        for p in corners(page, "input", r, c, k)
+    ]
+    assert all(inside(outline, p) for p in cells)
+    # tight: each corner of the box is a corner of a cell of the field
+    for corner in box:
+        assert min(abs(corner[0] - p[0]) + abs(corner[1] - p[1]) for p in cells) < 0.5
+    # and a cell just outside the field is not inside the box
+    outside = corners(page, "input", rows[-1] + 1, cols[-1] + 1, 0)
+    assert not all(inside(outline, p) for p in outside)
+    page.locator("#input-panel").screenshot(path=artifacts / "volume3d-demo-input.png")
+
+
+def test_current_neuron_is_drawn_on_its_depth_slice_after_stepping(
+    page: Page, api: httpx.Client, artifacts: Path
+) -> None:
+    # every key but these is the notes demo's own default
+    open_page(page, "?preset=cs231n-demo&h=5&view=3d&order=depth_column")
+    for _ in range(3):
+        page.get_by_role("button", name="Step forward").click()
+    step = api_step(api, "cs231n-demo", 3, order="depth_column")
+    seen = probe(page, "output")
+    neuron = seen["neuron"]
+    assert (neuron["i"], neuron["j"], neuron["d"]) == (step["i"], step["j"], step["d"]) == (0, 1, 1)
+    assert seen["cut"] == step["d"]
+    on_slice = corners(page, "output", step["i"], step["j"], step["d"])[:4]
+    on_slice_before = corners(page, "output", step["i"], step["j"], step["d"] - 1)[:4]
+    near = [min(abs(a[0] - b[0]) + abs(a[1] - b[1]) for b in on_slice) for a in neuron["corners"]]
+    assert max(near) < 0.5
+    moved = zip(neuron["corners"], on_slice_before, strict=True)
+    assert min(abs(a[0] - b[0]) + abs(a[1] - b[1]) for a, b in moved) > 2
+    page.locator("#output-panel").screenshot(path=artifacts / "volume3d-demo-output.png")
+
+
+def test_dragging_turns_both_blocks(page: Page) -> None:
+    open_page(page, "?preset=cs231n-demo&view=3d")
+    before = probe(page, "input")
+    canvas = page.locator("#input-3d canvas")
+    canvas.scroll_into_view_if_needed()
+    area = canvas.bounding_box()
+    assert area is not None
+    x, y = area["x"] + area["width"] / 2, area["y"] + area["height"] / 2
+    page.mouse.move(x, y)
+    page.mouse.down()
+    page.mouse.move(x + 40, y + 20, steps=4)
+    page.mouse.up()
+    after = probe(page, "input")
+    assert after["yaw"] == pytest.approx(before["yaw"] - 0.4, abs=0.02)
+    assert after["pitch"] == pytest.approx(before["pitch"] + 0.2, abs=0.02)
+    assert after["field"]["box"] != before["field"]["box"]
+    assert probe(page, "output")["yaw"] == after["yaw"]
+
+
+def test_alexnet_draws_in_3d_with_numbers_only_when_zoomed_in(
+    page: Page, console_errors: list[str], artifacts: Path
+) -> None:
+    open_page(page, "?preset=alexnet-conv1&view=3d&t=30000")
+    seen = probe(page, "input")
+    assert (seen["rows"], seen["cols"], seen["depth"]) == (227, 227, 3)
+    assert seen["paints"] > 0
+    assert seen["numbers"] == 0  # colours only at this scale
+    output = probe(page, "output")
+    assert (output["rows"], output["cols"], output["depth"]) == (55, 55, 96)
+    # the front slice is painted: a pixel at the middle of cell (113, 113) is opaque
+    alpha = page.evaluate(
+        """() => {
+          const box = document.querySelector('#input-3d');
+          const canvas = box.querySelector('canvas');
+          const rect = canvas.getBoundingClientRect();
+          const c = box.volume3d.corners(113, 113, 0);
+          const x = (c[0][0] + c[2][0]) / 2 - rect.left;
+          const y = (c[0][1] + c[2][1]) / 2 - rect.top;
+          const r = canvas.width / rect.width;
+          const ctx = canvas.getContext('2d');
+          return ctx.getImageData(Math.round(x * r), Math.round(y * r), 1, 1).data[3];
+        }"""
+    )
+    assert alpha == 255
+    page.locator("#input-3d").get_by_role("button", name="Zoom to the field").click()
+    page.locator("#output-3d").get_by_role("button", name="Zoom to the neuron").click()
+    zoomed = probe(page, "input")
+    assert zoomed["zoom"] > 4
+    assert zoomed["numbers"] > 50
+    assert probe(page, "output")["numbers"] > 10
+    for which in ("input", "output"):
+        shot = artifacts / f"volume3d-alexnet-{which}-zoomed.png"
+        page.locator(f"#{which}-panel").screenshot(path=shot)
+    assert console_errors == []
