@@ -5,10 +5,8 @@
 // cut open at a depth slice: the slices in front of the cut are drawn as glass, so the cut
 // slice (the current neuron's, or a hovered product's) shows with its numbers.
 import { short } from "../dom.js";
-import { ink, packRgb, packed } from "./colors.js";
+import { ink, packed, palette } from "./colors.js";
 
-const PAD_WORD = packRgb([205, 205, 205]);
-const EMPTY_WORD = packRgb([255, 255, 255]);
 export const NUMBERS_FROM = 22; // CSS px a cell needs on screen before its number is drawn
 const GLASS = 0.22; // opacity of the slices in front of the cut
 const STRIP_ERROR = 0.8;
@@ -35,9 +33,9 @@ export function createBlock({ rows, cols, depth, value, maxAbs, isPad = () => fa
   const slices = bitmap(cols, rows * depth); // slice k is rows k*rows .. (k+1)*rows - 1
   const sides = { left: bitmap(depth, rows), right: bitmap(depth, rows), top: bitmap(cols, depth), bottom: bitmap(cols, depth) };
   const word = (r, c, k) => {
-    if (isPad(r, c)) return PAD_WORD;
+    if (isPad(r, c)) return palette.padWord;
     const v = value(r, c, k);
-    return v === null ? EMPTY_WORD : packed(v, maxAbs);
+    return v === null ? palette.emptyWord : packed(v, maxAbs);
   };
   const write = (r, c, k) => {
     const w = word(r, c, k);
@@ -64,7 +62,7 @@ export function createBlock({ rows, cols, depth, value, maxAbs, isPad = () => fa
      * at slice `cut`; `numbers` draws values on cells big enough to hold them in the
      * `width` x `height` view. Answers how many numbers it drew.
      */
-    paint(ctx, P, { cut = 0, numbers = false, ratio = 1, width = 0, height = 0, ink: line = "#222" }) {
+    paint(ctx, P, { cut = 0, numbers = false, ratio = 1, width = 0, height = 0 }) {
       for (const b of [slices, ...Object.values(sides)]) {
         if (b.dirty) b.ctx.putImageData(b.image, 0, 0);
         b.dirty = false;
@@ -79,7 +77,7 @@ export function createBlock({ rows, cols, depth, value, maxAbs, isPad = () => fa
         ctx.globalAlpha = 1;
         ctx.setTransform(ratio, 0, 0, ratio, 0, 0);
         lines(ctx, P, k0, k1, alpha === 1);
-        outline(ctx, P, [0, 0, k0 * spacing], [cols, rows, k1 * spacing], { color: line, width: alpha === 1 ? 1.2 : 0.8, hidden: false });
+        outline(ctx, P, [0, 0, k0 * spacing], [cols, rows, k1 * spacing], { color: palette.ink, width: alpha === 1 ? 1.2 : 0.8, hidden: false });
       }
       // the numbers last: the glass in front of the cut would only blur them
       return numbers ? drawNumbers(ctx, P, cut, depth, width, height) : 0;
@@ -162,10 +160,12 @@ export function createBlock({ rows, cols, depth, value, maxAbs, isPad = () => fa
       if (cell >= LINES_FROM) for (let c = 1; c < cols; c += 1) add(cells, [c, y, z0], [c, y, z1]);
     }
     ctx.lineWidth = 1;
-    ctx.strokeStyle = "rgba(0, 0, 0, 0.16)";
+    ctx.strokeStyle = palette.grid;
     path(ctx, cells);
-    ctx.strokeStyle = solid ? "rgba(0, 0, 0, 0.5)" : "rgba(0, 0, 0, 0.25)";
+    ctx.strokeStyle = palette.ink;
+    ctx.globalAlpha = solid ? 0.5 : 0.25;
     path(ctx, slabs);
+    ctx.globalAlpha = 1;
   }
 
   // the numbers of the visible cells of the part's faces, screen-aligned so they read upright
@@ -244,7 +244,7 @@ export function outline(ctx, P, a, b, { color, width = 2, hidden = true, halo = 
     if (!list.length) return;
     ctx.setLineDash(dash);
     if (halo) {
-      ctx.strokeStyle = "rgba(255, 255, 255, 0.9)";
+      ctx.strokeStyle = palette.halo;
       ctx.lineWidth = width + 2.5;
       path(ctx, list);
     }
@@ -262,7 +262,7 @@ export function cellRect(ctx, P, r0, c0, r1, c1, z, { color, width = 2, halo = t
   const corners = [[c0, r0], [c1 + 1, r0], [c1 + 1, r1 + 1], [c0, r1 + 1]].map(([x, y]) => P.point(x, y, z));
   const loop = corners.map((p, n) => [p, corners[(n + 1) % 4]]);
   if (halo) {
-    ctx.strokeStyle = "rgba(255, 255, 255, 0.9)";
+    ctx.strokeStyle = palette.halo;
     ctx.lineWidth = width + 2.5;
     path(ctx, loop);
   }

@@ -7,12 +7,10 @@
 import { el, qs } from "../dom.js";
 import { positionOf, stepOf } from "../focus.js";
 import { cellRect, createBlock, outline } from "./block.js";
+import { palette } from "./colors.js";
 import { Camera, fitOf, projection } from "./projection.js";
 
 const REDRAW_ABOVE = 20000; // neurons between two playheads past which the output is recoloured whole
-const COLUMN = "#005fcc";
-const SEEN = "#0a7d3a";
-const PAIR = "#d10";
 
 /**
  * The 3-D view as an overlay of main.js: a toggle in #view-tools that commits {view} and a
@@ -105,19 +103,19 @@ function inputHighlight(block, focus) {
     anchor: field ? [(field.c0 + field.c1 + 1) / 2, (field.r0 + field.r1 + 1) / 2, z]
       : focus.inputCell ? [focus.inputCell[1] + 0.5, focus.inputCell[0] + 0.5, z] : null,
     label: field ? `receptive field rows ${field.r0}-${field.r1}, columns ${field.c0}-${field.c1} of the padded input, all ${block.depth} depth slices` : "",
-    draw(ctx, P, ink) {
+    draw(ctx, P) {
       if (field) {
-        outline(ctx, P, [field.c0, field.r0, 0], [field.c1 + 1, field.r1 + 1, block.extent], { color: ink, width: 2, halo: true });
-        cellRect(ctx, P, field.r0, field.c0, field.r1, field.c1, z, { color: ink, width: 2.5 });
-        if (dilated) for (const [r, c] of step.taps) cellRect(ctx, P, r, c, r, c, z, { color: ink, width: 1, halo: false });
+        outline(ctx, P, [field.c0, field.r0, 0], [field.c1 + 1, field.r1 + 1, block.extent], { color: palette.mark, width: 2, halo: true });
+        cellRect(ctx, P, field.r0, field.c0, field.r1, field.c1, z, { color: palette.mark, width: 2.5 });
+        if (dilated) for (const [r, c] of step.taps) cellRect(ctx, P, r, c, r, c, z, { color: palette.mark, width: 1, halo: false });
       }
       if (focus.inputCell) {
         const [r, c] = focus.inputCell;
-        cellRect(ctx, P, r, c, r, c, z, { color: ink, width: 2.5 });
+        cellRect(ctx, P, r, c, r, c, z, { color: palette.mark, width: 2.5 });
       }
       if (focus.pair) {
         const [r, c] = focus.pair.input;
-        cellRect(ctx, P, r, c, r, c, z, { color: PAIR, width: 2.5 });
+        cellRect(ctx, P, r, c, r, c, z, { color: palette.pair, width: 2.5 });
       }
     },
   };
@@ -132,12 +130,12 @@ function outputHighlight(block, focus, order) {
     neuron: p,
     anchor: p ? [p.j + 0.5, p.i + 0.5, z] : null,
     label: p ? `current neuron V[${p.i},${p.j},${p.d}] on depth slice ${p.d}` : "",
-    draw(ctx, P, ink) {
+    draw(ctx, P) {
       if (p && order === "depth_column") {
-        outline(ctx, P, [p.j, p.i, 0], [p.j + 1, p.i + 1, block.extent], { color: COLUMN, width: 2, halo: true });
+        outline(ctx, P, [p.j, p.i, 0], [p.j + 1, p.i + 1, block.extent], { color: palette.active, width: 2, halo: true });
       }
-      for (const [i, j] of focus.seen ?? []) cellRect(ctx, P, i, j, i, j, z, { color: SEEN, width: 2, halo: false });
-      if (p) cellRect(ctx, P, p.i, p.j, p.i, p.j, z, { color: ink, width: 3 });
+      for (const [i, j] of focus.seen ?? []) cellRect(ctx, P, i, j, i, j, z, { color: palette.seen, width: 2, halo: false });
+      if (p) cellRect(ctx, P, p.i, p.j, p.i, p.j, z, { color: palette.mark, width: 3 });
     },
   };
 }
@@ -156,7 +154,7 @@ function createBlockView(panel, name, zoomLabel, camera) {
   canvas.setAttribute("role", "img");
   box.append(bar, canvas);
   panel?.append(box);
-  const view = { block: null, names: null, zoom: 1, pan: [0, 0], fit: null, width: 0, height: 0, ratio: 1, hl: null, quiet: false, paints: 0, numbers: 0, ink: "#222" };
+  const view = { block: null, names: null, zoom: 1, pan: [0, 0], fit: null, width: 0, height: 0, ratio: 1, hl: null, quiet: false, paints: 0, numbers: 0 };
   let frame = 0;
   const schedule = () => {
     if (!frame && !box.hidden) frame = requestAnimationFrame(paint);
@@ -193,7 +191,6 @@ function createBlockView(panel, name, zoomLabel, camera) {
     Object.assign(view, { width, height });
     canvas.width = Math.round(width * view.ratio);
     canvas.height = Math.round(height * view.ratio);
-    view.ink = getComputedStyle(canvas).color || view.ink;
     if (view.block) view.fit = fitOf(view.block, width, height);
     schedule();
   }
@@ -245,9 +242,9 @@ function createBlockView(panel, name, zoomLabel, camera) {
     ctx.setTransform(view.ratio, 0, 0, view.ratio, 0, 0);
     const P = project();
     const cut = view.hl?.cut ?? 0;
-    view.numbers = view.block.paint(ctx, P, { cut, numbers: !view.quiet, ratio: view.ratio, width: view.width, height: view.height, ink: view.ink });
-    labels(ctx, P, view.block, view.names, cut, view.ink);
-    view.hl?.draw(ctx, P, view.ink);
+    view.numbers = view.block.paint(ctx, P, { cut, numbers: !view.quiet, ratio: view.ratio, width: view.width, height: view.height });
+    labels(ctx, P, view.block, view.names, cut);
+    view.hl?.draw(ctx, P);
     view.paints += 1;
   }
 
@@ -316,7 +313,7 @@ function createBlockView(panel, name, zoomLabel, camera) {
 
 // The block's sizes beside its edges (width on top, height on the left, depth below) and the
 // name of the slice it is cut open at.
-function labels(ctx, P, block, names, cut, ink) {
+function labels(ctx, P, block, names, cut) {
   const { cols, rows, extent } = block;
   const mid = (a, b) => {
     const p = P.point(...a);
@@ -334,9 +331,11 @@ function labels(ctx, P, block, names, cut, ink) {
   const say = (text, x, y, align) => {
     const w = ctx.measureText(text).width;
     const left = Math.max(2, align === "center" ? x - w / 2 : align === "right" ? x - w : x);
-    ctx.fillStyle = "rgba(255, 255, 255, 0.8)";
+    ctx.fillStyle = palette.panel;
+    ctx.globalAlpha = 0.8;
     ctx.fillRect(left - 3, y - 8, w + 6, 16);
-    ctx.fillStyle = ink;
+    ctx.globalAlpha = 1;
+    ctx.fillStyle = palette.ink;
     ctx.textAlign = "left";
     ctx.fillText(text, left, y);
   };
