@@ -215,3 +215,17 @@ def test_alexnet_draws_in_3d_with_numbers_only_when_zoomed_in(
         shot = artifacts / f"volume3d-alexnet-{which}-zoomed.png"
         page.locator(f"#{which}-panel").screenshot(path=shot)
     assert console_errors == []
+
+
+def test_a_misfit_is_drawn_flat_and_the_next_preset_opens_in_3d_again(page: Page) -> None:
+    open_page(page, "?preset=cs231n-demo&view=3d")
+    page.get_by_label("Preset").select_option("ten-stride-2-invalid")
+    expect(page.locator("#input-shape")).to_contain_text("does not fit")
+    # a layer that does not fit has no output to draw in 3-D: its misfit drawing shows instead
+    expect(page.locator("#input-3d")).to_be_hidden()
+    expect(page.locator("#input-grids")).to_be_visible()
+    page.get_by_label("Preset").select_option("cs231n-demo")
+    expect(page.locator("#numpy-code")).to_contain_text("np.sum", timeout=30_000)
+    expect(page).to_have_url(re.compile(r"[?&]view=3d(&|$)"))
+    expect(page.locator("#input-3d canvas")).to_be_visible()
+    assert probe(page, "input")["field"]["rows"] == [0, 2]

@@ -304,7 +304,7 @@ function onEdit(cellText, valueText) {
 function onPreset(name) {
   const preset = app.presets.find((p) => p.name === name);
   if (!preset) return;
-  const keep = { order: app.state.order, mode: app.state.mode, speed: app.state.speed, loop: app.state.loop, embed: app.state.embed, theme: app.state.theme, large: app.state.large };
+  const keep = { order: app.state.order, mode: app.state.mode, speed: app.state.speed, loop: app.state.loop, embed: app.state.embed, theme: app.state.theme, large: app.state.large, view: app.state.view };
   player.pause();
   commit({ ...stateFromPreset(preset), ...keep, t: 0, pin: "", edits: "" });
 }

@@ -15,7 +15,7 @@ const REDRAW_ABOVE = 20000; // neurons between two playheads past which the outp
 /**
  * The 3-D view as an overlay of main.js: a toggle in #view-tools that commits {view} and a
  * block view in #input-panel and #output-panel. Returns {build(model, state), update(focus,
- * state, playback)}.
+ * state, playback), clear()}.
  */
 export function createVolume3d({ commit, getState }) {
   const camera = new Camera();
@@ -24,7 +24,11 @@ export function createVolume3d({ commit, getState }) {
   toggle.id = "view-3d";
   toggle.setAttribute("aria-pressed", "false");
   toggle.title = "Draw the input and output volumes as blocks (drag to turn them)";
-  toggle.addEventListener("click", () => commit({ view: getState().view === "3d" ? "flat" : "3d" }));
+  toggle.addEventListener("click", () => {
+    commit({ view: getState().view === "3d" ? "flat" : "3d" });
+    // said here too: with no layer to draw (a misfit) no update follows
+    toggle.setAttribute("aria-pressed", getState().view === "3d" ? "true" : "false");
+  });
   qs("#view-tools")?.append(toggle);
   const input = createBlockView(qs("#input-panel"), "input", "Zoom to the field", camera);
   const output = createBlockView(qs("#output-panel"), "output", "Zoom to the neuron", camera);
@@ -71,6 +75,14 @@ export function createVolume3d({ commit, getState }) {
       model = next;
       made = null;
       if (state.view === "3d") make(state);
+    },
+    /** A layer that does not fit: no blocks, and the flat misfit drawing in their place. */
+    clear() {
+      model = null;
+      made = null;
+      qs("#app").dataset.view = "flat";
+      input.show(false);
+      output.show(false);
     },
     update(focus, state, { playing, fast }) {
       const on = state.view === "3d";
