@@ -165,6 +165,7 @@ async function showMisfit(spec, geometry, seq, signal) {
   const answer = await api.input(spec, signal);
   if (seq !== app.seq) return;
   const xp = tensor(answer.padded_input);
+  qs("#app").classList.add("misfit"); // for styles (and tests): the page shows a misfit
   app.misfit = [qs("#input-grids"), geometry, xp, answer.padding, maxAbsOf(xp.data)];
   drawMisfit(...app.misfit);
   const { height, width } = geometry;
@@ -206,6 +207,7 @@ function build(spec, geometry, forward) {
   app.model = model;
   app.forward = forward;
   app.misfit = null;
+  qs("#app").classList.remove("misfit");
   app.hover = null;
   app.tap = null;
   app.weight = null;

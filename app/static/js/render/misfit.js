@@ -65,7 +65,10 @@ export function drawMisfit(container, geometry, xp, padding, maxAbs) {
     ? `X[:, :, 0], rows ${rows.from}–${rows.to - 1} and columns ${cols.from}–${cols.to - 1} of the padded input`
     : `X[:, :, 0] with its zero padding${depth > 1 ? ` (every one of the ${depth} slices looks the same)` : ""}`);
   figure.classList.add("misfit");
-  const canvas = paint(rows, cols, (r, c) => xp.at(r, c, 0), padding, maxAbs, container.clientWidth || 420);
+  // the picture fits the panel: its width, and its height where the panel's is bounded (an
+  // empty container of a page that grows with its content has none to give)
+  const room = [container.clientWidth || 420, container.clientHeight > 200 ? container.clientHeight - 48 : 480];
+  const canvas = paint(rows, cols, (r, c) => xp.at(r, c, 0), padding, maxAbs, room);
   canvas.setAttribute("role", "img");
   canvas.setAttribute("aria-label", describe(geometry).join(" "));
   const axes = [geometry.height, geometry.width];
@@ -80,13 +83,14 @@ export function drawMisfit(container, geometry, xp, padding, maxAbs) {
   return canvas;
 }
 
-function paint(rows, cols, at, padding, maxAbs, room) {
+function paint(rows, cols, at, padding, maxAbs, [roomWidth, roomHeight]) {
   const [top, bottom, left, right] = padding;
   const nr = rows.to - rows.from;
   const nc = cols.to - cols.from;
   const x0 = rows.lanes * LANE + 8;
   const y0 = cols.lanes * LANE + 8;
-  const cell = Math.max(4, Math.min(32, Math.floor((Math.min(room, 560) - x0 - 6) / nc), Math.floor(480 / nr)));
+  const cell = Math.max(4, Math.min(32, Math.floor((Math.min(roomWidth, 640) - x0 - 6) / nc),
+    Math.floor((Math.min(roomHeight, 560) - y0 - 6) / nr)));
   const canvas = document.createElement("canvas");
   canvas.className = "misfit-canvas";
   canvas.width = x0 + nc * cell + 6;
