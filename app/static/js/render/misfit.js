@@ -65,21 +65,29 @@ export function drawMisfit(container, geometry, xp, padding, maxAbs) {
     ? `X[:, :, 0], rows ${rows.from}–${rows.to - 1} and columns ${cols.from}–${cols.to - 1} of the padded input`
     : `X[:, :, 0] with its zero padding${depth > 1 ? ` (every one of the ${depth} slices looks the same)` : ""}`);
   figure.classList.add("misfit");
-  // the picture fits the panel: its width, and its height where the panel's is bounded (an
-  // empty container of a page that grows with its content has none to give)
-  const room = [container.clientWidth || 420, container.clientHeight > 200 ? container.clientHeight - 48 : 480];
+  // The words go beside the picture where the panel is wide, under it where it is narrow.
+  const body = el("div", "misfit-body");
+  const words = el("div", "misfit-words");
+  body.append(words);
+  figure.append(body);
+  // the picture fits the panel: its width (less the words' column, when they fit beside it),
+  // and its height where the panel's is bounded (an empty container of a page that grows
+  // with its content has none to give)
+  const width = container.clientWidth || 420;
+  const room = [width >= 640 ? width - 300 : width, container.clientHeight > 200 ? container.clientHeight - 32 : 480];
   const canvas = paint(rows, cols, (r, c) => xp.at(r, c, 0), padding, maxAbs, room);
   canvas.setAttribute("role", "img");
   canvas.setAttribute("aria-label", describe(geometry).join(" "));
+  body.prepend(canvas);
   const axes = [geometry.height, geometry.width];
-  figure.append(canvas, key({
+  words.append(key({
     whole: axes.every((a) => a.whole_windows > 0),
     overhang: axes.some((a) => a.overhang_start !== null),
     hatch: axes.some((a) => a.floor_drops > 0),
     added: axes.some((a) => a.pad_adds > 0),
     pad: padding.some((p) => p > 0),
   }), notes(geometry));
-  if (zoomed) overview(container, xp, padding, maxAbs, rows, cols);
+  if (zoomed) overview(words, xp, padding, maxAbs, rows, cols);
   return canvas;
 }
 
@@ -290,7 +298,7 @@ function notes(geometry) {
 function overview(container, xp, padding, maxAbs, rows, cols) {
   const [hp, wp] = xp.shape;
   const [top, bottom, left, right] = padding;
-  const figure = sliceFigure(container, "the whole padded input; the box is the corner drawn above");
+  const figure = sliceFigure(container, "the whole padded input; the box is the corner drawn large");
   const cell = Math.max(1, Math.floor(200 / Math.max(hp, wp)));
   const grid = createGrid(figure, { rows: hp, cols: wp, cell, canvas: true, label: "Whole input, depth slice 0" });
   const isPad = (r, c) => r < top || r >= hp - bottom || c < left || c >= wp - right;
