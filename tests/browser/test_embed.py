@@ -203,7 +203,8 @@ def test_embed_mode_shows_the_picture_and_transport_and_steps_by_keyboard(
     page: Page, site: Site, artifacts: Path
 ) -> None:
     frame = open_parent(page, site)
-    hidden = (".masthead", "#preset", "#geometry", "#images-panel", "#copy-link", "#copy-embed")
+    hidden = (".masthead", "#preset", "#geometry", "#images-panel", "#copy-link", "#copy-embed",
+              "#theme-choice")
     shown = ("#transport", "#input-panel", "#filters-panel", "#output-panel", "#t-play", "#t-scrub")
     for selector in hidden:
         expect(frame.locator(selector)).to_be_hidden()
