@@ -9,14 +9,14 @@ Shapes (see ``docs/design.md``)::
     output    (H2, W2, K)
 
 The shared kernel is im2col + GEMM (given workers, deep 3x3 stride-1 layers take Winograd's
-F(2x2, 3x3) instead, see ``engine.winograd``). The columns are built in the layout BLAS wants -- one
-C-contiguous ``(positions, Fh*Fw*D + 1)`` matrix, filled by a single copy whose inner run is a
-whole contiguous filter row ``Fw*D`` -- and multiplied as ``(positions x FFD) @ (FFD x K)``,
-whose result already *is* the ``(H2, W2, K)`` output: no transpose, no copy of the output.
-The bias rides in the GEMM as a column of ones, which saves a full pass over the output (for
-VGG conv1_1, FFD = 27, that pass would cost as much as the multiply). Given
-:class:`engine.threads.Workers`, a large layer's output rows are split over its threads,
-each building and multiplying its own bands (see ``engine.threads`` for why).
+minimal filtering instead, see ``engine.winograd``). The columns are built in the layout
+BLAS wants -- one C-contiguous ``(positions, Fh*Fw*D + 1)`` matrix, filled by a single copy
+whose inner run is a whole contiguous filter row ``Fw*D`` -- and multiplied as
+``(positions x FFD) @ (FFD x K)``, whose result already *is* the ``(H2, W2, K)`` output: no
+transpose, no copy of the output. The bias rides in the GEMM as a column of ones, which
+saves a full pass over the output (for VGG conv1_1, FFD = 27, that pass would cost as much
+as the multiply). Given :class:`engine.threads.Workers`, a large layer's output rows are
+split over its threads, each building and multiplying its own bands (``engine.threads`` says why).
 """
 
 from __future__ import annotations
@@ -155,8 +155,9 @@ def conv2d(
     view = windows(x_padded, geometry)  # (H2, W2, Fh, Fw, D)
     dtype = _float_dtype(x_padded, weights)
     if workers is not None and winograd.fits(geometry):
-        # Deep 3x3 stride-1 layers: Winograd's F(2x2, 3x3) needs 16 multiplies where im2col
-        # needs 36, and its transforms cost less than the 20 it saves (engine/winograd.py).
+        # Deep 3x3 stride-1 layers: Winograd needs 16 multiplies per 2x2 outputs (F(2x2, 3x3),
+        # float32) or 36 per 4x4 (F(4x4, 3x3), float64) where im2col needs 36 or 144, and
+        # its transforms cost less than that saves (engine/winograd.py).
         x, w, b = (a.astype(dtype, copy=False) for a in (x_padded, weights, bias))
         return winograd.conv3x3(x, w, b, geometry, workers)
     per_neuron = geometry.counts.weights_per_neuron  # Fh * Fw * D

@@ -1,20 +1,25 @@
-"""3x3 stride-1 convolutions by Winograd's minimal filtering F(2x2, 3x3): 16 multiplies per 2x2
-outputs and input channel where im2col + GEMM does 36.
+"""3x3 stride-1 convolutions by Winograd's minimal filtering: F(2x2, 3x3) in float32 (16
+multiplies per 2x2 outputs and input channel where im2col + GEMM does 36) and F(4x4, 3x3) in
+float64 (36 per 4x4 outputs, where im2col does 144).
 
 Lavin & Gray, "Fast Algorithms for Convolutional Neural Networks" (2015). The padded input is
-cut into overlapping 4x4 tiles (stride 2), each tile and each filter is transformed
-(``V = B^T d B``, ``U = G g G^T``), the 16 transformed points are 16 independent GEMMs
-``(tiles, D) @ (D, K)``, and ``Y = A^T M A`` gives each tile's 2x2 outputs. All three
-transforms are small constant matrices applied as one GEMM each, so every step runs in BLAS.
+cut into overlapping ``a x a`` tiles (``a = m + 2``, stride ``m``), each tile and each filter
+is transformed (``V = B^T d B``, ``U = G g G^T``), the ``a*a`` transformed points are as many
+independent GEMMs ``(tiles, D) @ (D, K)``, and ``Y = A^T M A`` gives each tile's ``m x m``
+outputs. All three transforms are small constant matrices applied as one GEMM each, so every
+step runs in BLAS.
 
 Only worth it when the GEMMs are big enough to hide the transforms: :func:`fits` says when.
-The result equals :func:`engine.conv.conv2d`'s up to rounding (the transforms' coefficients
-are 0, +-1 and +-1/2, so errors stay of the order of the direct sum's).
+The larger tile costs accuracy: F(4x4)'s coefficients (up to 8 and down to 1/24) make its
+rounding errors about ten times those of F(2x2), whose coefficients are 0, +-1 and +-1/2. In
+float64 that still leaves errors near 1e-12 of the direct sum; in float32 it would not stay
+within 1e-4 of it on 32-deep layers, so float32 keeps F(2x2).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -29,35 +34,95 @@ Array = npt.NDArray[np.floating[Any]]
 Buffer = Callable[[tuple[int, ...], np.dtype[Any]], Array]
 
 
-
-def _constant(rows: list[list[float]]) -> npt.NDArray[np.float64]:
+def _constant(rows: npt.ArrayLike) -> npt.NDArray[np.float64]:
     matrix = np.array(rows, dtype=np.float64)
     matrix.flags.writeable = False  # shared by every call: nobody may change it
     return matrix
 
 
+@dataclass(frozen=True, eq=False)
+class Minimal:
+    """One F(m x m, 3x3): its 1-D transforms and, made once, their 2-D (Kronecker) forms.
+
+    ``bt`` (a, a) transforms inputs, ``g`` (a, 3) filters, ``at`` (m, a) outputs, ``a = m + 2``;
+    ``into`` (a*a, a*a), ``filters`` (a*a, 9) and ``out_of`` (m*m, a*a) are the same on
+    flattened tiles, where point ``(p, q)`` is row ``a*p + q``. ``bias_point`` is the
+    transformed point every output takes with weight 1 (``A^T``'s column of ones, in both
+    directions): the bias added there once reaches every output of the tile.
+    """
+
+    bt: npt.NDArray[np.float64]
+    g: npt.NDArray[np.float64]
+    at: npt.NDArray[np.float64]
+    into: npt.NDArray[np.float64]
+    filters: npt.NDArray[np.float64]
+    out_of: npt.NDArray[np.float64]
+    bias_point: int
+
+    @property
+    def outputs(self) -> int:
+        """``m``: outputs per tile side."""
+        return int(self.at.shape[0])
+
+    @property
+    def tile(self) -> int:
+        """``a = m + 2``: inputs per tile side."""
+        return int(self.bt.shape[0])
+
+
+def _minimal(bt: npt.ArrayLike, g: npt.ArrayLike, at: npt.ArrayLike) -> Minimal:
+    b1, g1, a1 = (_constant(m) for m in (bt, g, at))
+    ones = int(np.flatnonzero((a1 == 1).all(axis=0))[0])
+    return Minimal(
+        bt=b1,
+        g=g1,
+        at=a1,
+        into=_constant(np.kron(b1, b1)),
+        filters=_constant(np.kron(g1, g1)),
+        out_of=_constant(np.kron(a1, a1)),
+        bias_point=b1.shape[0] * ones + ones,
+    )
+
+
 # F(2, 3) in one dimension: 2 outputs of a 3-tap filter from 4 inputs with 4 multiplies.
-BT = _constant([[1, 0, -1, 0], [0, 1, 1, 0], [0, -1, 1, 0], [0, 1, 0, -1]])  # inputs
-G = _constant([[1, 0, 0], [0.5, 0.5, 0.5], [0.5, -0.5, 0.5], [0, 0, 1]])  # filter
-AT = _constant([[1, 1, 1, 0], [0, 1, -1, -1]])  # outputs
-# The 2-D transforms on flattened tiles: point (a, b) of a 4x4 tile is row 4*a + b.
-INPUT_TRANSFORM = _constant(np.kron(BT, BT).tolist())  # (16, 16): V = this @ tile
-FILTER_TRANSFORM = _constant(np.kron(G, G).tolist())  # (16, 9): U = this @ filter
-OUTPUT_TRANSFORM = _constant(np.kron(AT, AT).tolist())  # (4, 16): 2x2 outputs = this @ M
-# Every output of a tile takes point (1, 1) of M with weight 1, so the bias added there once
-# reaches all four.
-BIAS_POINT = 5
-# Below these depths the 16 GEMMs are too thin to pay for the transforms (VGG conv1_1, D = 3,
+F2 = _minimal(
+    bt=[[1, 0, -1, 0], [0, 1, 1, 0], [0, -1, 1, 0], [0, 1, 0, -1]],
+    g=np.array([[2, 0, 0], [1, 1, 1], [1, -1, 1], [0, 0, 2]]) / 2,
+    at=[[1, 1, 1, 0], [0, 1, -1, -1]],
+)
+# F(4, 3): 4 outputs from 6 inputs with 6 multiplies (interpolation points 0, +-1, +-2).
+F4 = _minimal(
+    bt=[
+        [4, 0, -5, 0, 1, 0],
+        [0, -4, -4, 1, 1, 0],
+        [0, 4, -4, -1, 1, 0],
+        [0, -2, -1, 2, 1, 0],
+        [0, 2, -1, -2, 1, 0],
+        [0, 4, 0, -5, 0, 1],
+    ],
+    g=np.array([[6, 0, 0], [-4, -4, -4], [-4, 4, -4], [1, 2, 4], [1, -2, 4], [0, 0, 24]]) / 24,
+    at=[[1, 1, 1, 1, 1, 0], [0, 1, -1, 2, -2, 0], [0, 1, 1, 4, 4, 0], [0, 1, -1, 8, -8, 1]],
+)
+# Below these depths the GEMMs are too thin to pay for the transforms (VGG conv1_1, D = 3,
 # runs faster as im2col).
 MIN_DEPTH = 16
 MIN_FILTERS = 16
-# Bytes of one transformed band (16 points x tiles x channels) a thread works on at a time,
+# Bytes of one transformed band (a*a points x tiles x channels) a thread works on at a time,
 # sized to stay in its core's cache.
 BAND_BYTES = 2**20
 
 
+def minimal_for(dtype: np.dtype[Any]) -> Minimal:
+    """F(4x4, 3x3) in float64, F(2x2, 3x3) otherwise (see the module docstring).
+
+    >>> minimal_for(np.dtype(np.float64)).outputs, minimal_for(np.dtype(np.float32)).outputs
+    (4, 2)
+    """
+    return F4 if dtype == np.float64 else F2
+
+
 def fits(geometry: Geometry) -> bool:
-    """Whether a layer is 3x3, stride 1, undilated and deep and large enough for F(2x2, 3x3).
+    """Whether a layer is 3x3, stride 1, undilated and deep and large enough for Winograd.
 
     >>> from engine.geometry import LayerShape, resolve
     >>> fits(resolve(LayerShape.square(56, 64, 64, 3, padding=1)))
@@ -78,41 +143,50 @@ def fits(geometry: Geometry) -> bool:
 def conv3x3(
     x_padded: Array, weights: Array, bias: Array, geometry: Geometry, workers: Workers
 ) -> Array:
-    """The layer's ``(H2, W2, K)`` output by F(2x2, 3x3); ``geometry`` must :func:`fits`.
+    """The layer's ``(H2, W2, K)`` output by F(m x m, 3x3); ``geometry`` must :func:`fits`.
 
-    Arrays as :func:`engine.conv.conv2d` takes them, already in the result's dtype. Its
-    twenty-odd small GEMMs per band run on the workers' threads with BLAS single-threaded:
-    threaded by BLAS instead, each would make BLAS's threads meet, and on a busy machine those
-    meetings cost more than the multiplies (``engine.conv.conv2d`` without workers keeps
-    im2col's one big GEMM).
+    Arrays as :func:`engine.conv.conv2d` takes them, already in the result's dtype, which
+    picks ``m`` (:func:`minimal_for`). Its many small GEMMs per band run on the workers'
+    threads with BLAS single-threaded: threaded by BLAS instead, each would make BLAS's
+    threads meet, and on a busy machine those meetings cost more than the multiplies
+    (``engine.conv.conv2d`` without workers keeps im2col's one big GEMM).
     """
     height, width, k = geometry.output_shape
     depth = x_padded.shape[2]
     dtype = x_padded.dtype
-    rows, cols = -(-height // 2), -(-width // 2)  # tiles down and across
-    # Tiles need 2*rows + 2 input rows; a layer with an odd output size gets a zero row/col.
-    # Rows a fit="floor" layer never reads are left out the same way.
-    need = (2 * rows + 2, 2 * cols + 2)
+    minimal = minimal_for(dtype)
+    m, a = minimal.outputs, minimal.tile
+    rows, cols = -(-height // m), -(-width // m)  # tiles down and across
+    # Tiles need m*rows + 2 input rows; an output size that is not a multiple of m gets zero
+    # rows/cols. Rows a fit="floor" layer never reads are left out the same way.
+    need = (m * rows + 2, m * cols + 2)
     if x_padded.shape[:2] != need:
         grown = np.zeros((*need, depth), dtype)
         h, w = min(need[0], x_padded.shape[0]), min(need[1], x_padded.shape[1])
         grown[:h, :w] = x_padded[:h, :w]
         x_padded = grown
-    tiles = sliding_window_view(x_padded, (4, 4), axis=(0, 1))[::2, ::2]  # (rows, cols, D, 4, 4)
-    # (16, D*K): the transformed filters, point-major, filters in the last axis
+    tiles = sliding_window_view(x_padded, (a, a), axis=(0, 1))[::m, ::m]  # (rows, cols, D, a, a)
+    into, filters, out_of = (
+        t.astype(dtype) for t in (minimal.into, minimal.filters, minimal.out_of)
+    )
+    # (a*a, D, K): the transformed filters, point-major, filters in the last axis
     taps = weights.transpose(1, 2, 3, 0).reshape(9, depth * k)
-    u = np.matmul(FILTER_TRANSFORM.astype(dtype), taps).reshape(16, depth, k)
-    transforms = (INPUT_TRANSFORM.astype(dtype), OUTPUT_TRANSFORM.astype(dtype))
-    out = np.empty((rows, 2, cols, 2, k), dtype)  # (2*rows, 2*cols, K) in tile order
-    per_row = 16 * cols * max(depth, k) * dtype.itemsize
+    u = np.matmul(filters, taps).reshape(a * a, depth, k)
+    out = np.empty((rows, m, cols, m, k), dtype)  # (m*rows, m*cols, K) in tile order
+    per_row = a * a * cols * max(depth, k) * dtype.itemsize
     band = max(1, BAND_BYTES // per_row)
 
+    def work(span: tuple[int, int]) -> None:
+        _tile_rows(
+            tiles, u, bias, (into, out_of), minimal.bias_point, out, span, band, workers.scratch
+        )
+
     workers.run(
-        lambda span: _tile_rows(tiles, u, bias, transforms, out, span, band, workers.scratch),
+        work,
         threads.split_evenly(rows, workers.count),
         multiply_adds=geometry.counts.multiply_adds,
     )
-    full = out.reshape(2 * rows, 2 * cols, k)
+    full = out.reshape(m * rows, m * cols, k)
     if full.shape[:2] == (height, width):
         return full
     return np.ascontiguousarray(full[:height, :width])
@@ -123,34 +197,34 @@ def _tile_rows(
     u: Array,
     bias: Array,
     transforms: tuple[Array, Array],
+    bias_point: int,
     out: Array,
     span: tuple[int, int],
     band: int,
     buffer: Buffer,
 ) -> None:
-    """Tile rows ``span`` into ``out`` (``(rows, 2, cols, 2, K)``), ``band`` rows at a time."""
+    """Tile rows ``span`` into ``out`` (``(rows, m, cols, m, K)``), ``band`` rows at a time."""
     top, bottom = span
-    cols, depth, k = tiles.shape[1], tiles.shape[2], u.shape[2]
-    bt, at = transforms
+    cols, depth, a = tiles.shape[1], tiles.shape[2], tiles.shape[3]
+    points, k, m = a * a, u.shape[2], out.shape[1]
+    into, out_of = transforms
     n_max = min(band, bottom - top) * cols
     # Two regions of one scratch buffer, each reused: tiles then M in the first, V then Y in
     # the second.
-    size = 16 * n_max * max(depth, k)
+    size = points * n_max * max(depth, k)
     scratch = buffer((2 * size,), u.dtype)
     first, second = scratch[:size], scratch[size:]
     for start in range(top, bottom, band):
         stop = min(bottom, start + band)
         n = (stop - start) * cols
-        d = first[: 16 * n * depth].reshape(4, 4, stop - start, cols, depth)
+        d = first[: points * n * depth].reshape(a, a, stop - start, cols, depth)
         np.copyto(d, tiles[start:stop].transpose(3, 4, 0, 1, 2))
-        v = second[: 16 * n * depth].reshape(16, n * depth)
-        np.matmul(bt, d.reshape(16, n * depth), out=v)
-        m = first[: 16 * n * k].reshape(16, n, k)
-        np.matmul(v.reshape(16, n, depth), u, out=m)
-        m[BIAS_POINT] += bias
-        y = second[: 4 * n * k].reshape(4, n * k)
-        np.matmul(at, m.reshape(16, n * k), out=y)
-        # (2, 2, rows, cols, K) -> the rows' outputs in (rows, 2, cols, 2, K)
-        np.copyto(
-            out[start:stop].transpose(1, 3, 0, 2, 4), y.reshape(2, 2, stop - start, cols, k)
-        )
+        v = second[: points * n * depth].reshape(points, n * depth)
+        np.matmul(into, d.reshape(points, n * depth), out=v)
+        product = first[: points * n * k].reshape(points, n, k)
+        np.matmul(v.reshape(points, n, depth), u, out=product)
+        product[bias_point] += bias
+        y = second[: m * m * n * k].reshape(m * m, n * k)
+        np.matmul(out_of, product.reshape(points, n * k), out=y)
+        # (m, m, rows, cols, K) -> the rows' outputs in (rows, m, cols, m, K)
+        np.copyto(out[start:stop].transpose(1, 3, 0, 2, 4), y.reshape(m, m, stop - start, cols, k))

@@ -1,4 +1,4 @@
-"""F(2x2, 3x3): the Winograd kernel gives the notes' loops' numbers on the layers it takes."""
+"""Winograd's F(2x2, 3x3) and F(4x4, 3x3) give the notes' loops' numbers on their layers."""
 
 from __future__ import annotations
 
@@ -59,9 +59,7 @@ def test_without_workers_the_layer_runs_as_one_blas_gemm(monkeypatch: pytest.Mon
     monkeypatch.setattr(winograd, "conv3x3", refuse)
     layer = random_layer(SHAPES[0], seed=4, seed_step=1)
     assert winograd.fits(layer.geometry)
-    np.testing.assert_allclose(
-        forward(layer).pre, forward_naive(layer).pre, rtol=1e-10, atol=1e-10
-    )
+    np.testing.assert_allclose(forward(layer).pre, forward_naive(layer).pre, rtol=1e-10, atol=1e-10)
 
 
 @pytest.mark.parametrize("band_bytes", [1, 20_000, 10**9])
@@ -81,5 +79,38 @@ def test_the_transforms_are_the_published_ones() -> None:
     # d0*g0 + d1*g1 + d2*g2 and d1*g0 + d2*g1 + d3*g2.
     d = np.array([3.0, -1.0, 2.0, 5.0])
     g = np.array([0.5, 2.0, -1.0])
-    bt, gm, at = winograd.BT, winograd.G, winograd.AT
-    np.testing.assert_allclose(at @ ((gm @ g) * (bt @ d)), [np.dot(d[:3], g), np.dot(d[1:], g)])
+    f2 = winograd.F2
+    np.testing.assert_allclose(
+        f2.at @ ((f2.g @ g) * (f2.bt @ d)), [np.dot(d[:3], g), np.dot(d[1:], g)]
+    )
+
+
+def test_f4_gives_a_hand_worked_one_dimensional_tile() -> None:
+    # 1-D F(4, 3): [1, 2, 0, -1, 3, 1] with filter [1, 0, -2] slides to
+    #   1*1 + 2*0 + 0*(-2) = 1,   2*1 + 0*0 + (-1)*(-2) = 4,
+    #   0*1 + (-1)*0 + 3*(-2) = -6,   (-1)*1 + 3*0 + 1*(-2) = -3.
+    d = np.array([1.0, 2.0, 0.0, -1.0, 3.0, 1.0])
+    g = np.array([1.0, 0.0, -2.0])
+    f4 = winograd.F4
+    np.testing.assert_allclose(f4.at @ ((f4.g @ g) * (f4.bt @ d)), [1, 4, -6, -3], atol=1e-12)
+
+
+@pytest.mark.parametrize("minimal", [winograd.F2, winograd.F4], ids=["F2", "F4"])
+def test_two_dimensional_transforms_equal_the_loops_on_random_tiles(
+    minimal: winograd.Minimal,
+) -> None:
+    rng = np.random.default_rng(3)
+    a, m = minimal.tile, minimal.outputs
+    tile, taps = rng.standard_normal((a, a)), rng.standard_normal((3, 3))
+    into, filters, out_of = minimal.into, minimal.filters, minimal.out_of
+    got = (out_of @ ((filters @ taps.ravel()) * (into @ tile.ravel()))).reshape(m, m)
+    want = [[np.sum(tile[i : i + 3, j : j + 3] * taps) for j in range(m)] for i in range(m)]
+    np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-12)
+    # The bias point is the one every output reads with weight 1.
+    np.testing.assert_array_equal(out_of[:, minimal.bias_point], np.ones(m * m))
+
+
+def test_each_dtype_takes_its_tile_size() -> None:
+    # F(4x4)'s larger coefficients cost float32 its last digits; float64 has them to spare.
+    assert winograd.minimal_for(np.dtype(np.float64)) is winograd.F4
+    assert winograd.minimal_for(np.dtype(np.float32)) is winograd.F2
