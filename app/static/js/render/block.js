@@ -18,7 +18,13 @@ function bitmap(width, height) {
   canvas.height = height;
   const ctx = canvas.getContext("2d");
   const image = ctx.createImageData(width, height);
-  return { canvas, ctx, image, words: new Uint32Array(image.data.buffer), dirty: true };
+  // rows y0..y1 changed since the last paint: only those are copied to the canvas
+  return { canvas, ctx, image, words: new Uint32Array(image.data.buffer), y0: 0, y1: height - 1 };
+}
+
+function touch(b, y) {
+  b.y0 = Math.min(b.y0, y);
+  b.y1 = Math.max(b.y1, y);
 }
 
 /**
@@ -40,12 +46,23 @@ export function createBlock({ rows, cols, depth, value, maxAbs, isPad = () => fa
   const write = (r, c, k) => {
     const w = word(r, c, k);
     slices.words[(k * rows + r) * cols + c] = w;
-    slices.dirty = true;
-    if (c === 0) sides.left.words[r * depth + k] = w;
-    if (c === cols - 1) sides.right.words[r * depth + k] = w;
-    if (r === 0) sides.top.words[k * cols + c] = w;
-    if (r === rows - 1) sides.bottom.words[k * cols + c] = w;
-    if (c === 0 || c === cols - 1 || r === 0 || r === rows - 1) for (const b of Object.values(sides)) b.dirty = true;
+    touch(slices, k * rows + r);
+    if (c === 0) {
+      sides.left.words[r * depth + k] = w;
+      touch(sides.left, r);
+    }
+    if (c === cols - 1) {
+      sides.right.words[r * depth + k] = w;
+      touch(sides.right, r);
+    }
+    if (r === 0) {
+      sides.top.words[k * cols + c] = w;
+      touch(sides.top, k);
+    }
+    if (r === rows - 1) {
+      sides.bottom.words[k * cols + c] = w;
+      touch(sides.bottom, k);
+    }
   };
   const block = {
     rows, cols, depth, spacing, extent, value, maxAbs, isPad,
@@ -64,8 +81,9 @@ export function createBlock({ rows, cols, depth, value, maxAbs, isPad = () => fa
      */
     paint(ctx, P, { cut = 0, numbers = false, ratio = 1, width = 0, height = 0 }) {
       for (const b of [slices, ...Object.values(sides)]) {
-        if (b.dirty) b.ctx.putImageData(b.image, 0, 0);
-        b.dirty = false;
+        if (b.y1 >= b.y0) b.ctx.putImageData(b.image, 0, 0, 0, b.y0, b.canvas.width, b.y1 - b.y0 + 1);
+        b.y0 = Infinity;
+        b.y1 = -1;
       }
       const parts = [[cut, depth, 1]];
       if (cut > 0) parts.push([0, cut, GLASS]);
