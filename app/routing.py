@@ -18,19 +18,21 @@ from collections.abc import Callable, Coroutine
 from contextvars import ContextVar
 from typing import Any, ParamSpec, TypeVar
 
-import orjson
 from fastapi import FastAPI, Request
 from fastapi.routing import APIRoute, APIRouter, request_response
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
-from app.errors import Refusal
+from app.lean import LeanPlan, OrjsonRequest, refuse_non_json
 
 # The most work a request may do on the event loop, in the cost model's units: five times
 # its fixed cost of a request (app.costs.REQUEST: routing, validation, the answer's envelope),
 # so a thread-pool round trip would be a large share of any request under it, and the loop is
 # never held long (the heavy requests, an AlexNet forward say, are priced far above it).
 INLINE_WORK = 200_000_000
+# The API's routes answer through :class:`app.lean.LeanPlan` where they can; False builds
+# them with FastAPI's own handler alone (the tests compare the two).
+LEAN = True
 
 _on_event_loop: ContextVar[bool] = ContextVar("on_event_loop", default=False)
 
@@ -81,47 +83,11 @@ def priced(endpoint: Callable[P, R]) -> Callable[P, Coroutine[Any, Any, R]]:
     return run
 
 
-class OrjsonRequest(Request):
-    """A request whose JSON body orjson parses: it refuses NaN/Infinity literals and
-    nesting deeper than 1024 levels with a ``JSONDecodeError`` (FastAPI answers 422),
-    where the stdlib parser accepts NaN and hits RecursionError (a 400 or worse)."""
-
-    async def json(self) -> Any:
-        if not hasattr(self, "_json"):
-            self._json = orjson.loads(await self.body())
-        return self._json
-
-
-def refuse_non_json(content_type: str | None) -> None:
-    """415 for a body sent without a content type or as anything but JSON
-    (``application/json`` or ``*/*+json``), saying what to send.
-
-    Without this FastAPI would hand the raw bytes to the schema and answer a puzzling 422
-    ("should be a valid dictionary"); docs/design.md promises the 415.
-
-    Examples
-    --------
-    >>> refuse_non_json("application/json; charset=utf-8")
-    >>> try:
-    ...     refuse_non_json(None)
-    ... except Refusal as refusal:
-    ...     print(refusal.status_code, refusal.loc, refusal.type)
-    415 ['header', 'content-type'] unsupported_media_type
-    """
-    media = (content_type or "").split(";", 1)[0].strip().lower()
-    main, _, sub = media.partition("/")
-    if main == "application" and (sub == "json" or sub.endswith("+json")):
-        return
-    said = f"is sent as {media!r}" if media else "has no Content-Type"
-    raise Refusal(415, ["header", "content-type"], f"the body {said}; this endpoint reads "
-                  "JSON: send the header Content-Type: application/json",
-                  "unsupported_media_type")
-
-
 class OrjsonRoute(APIRoute):
     """The API's routes: plain-function handlers placed by :func:`priced`, bodies read with
-    :class:`OrjsonRequest` once the content type says JSON; routes without a body are served
-    as FastAPI builds them."""
+    :class:`OrjsonRequest` once the content type says JSON, and answered through
+    :class:`LeanPlan` where the handler's parameters allow it (FastAPI's own handler
+    otherwise, and for every request the lean path does not accept)."""
 
     def __init__(self, path: str, endpoint: Callable[..., Any], **kwargs: Any) -> None:
         if not inspect.iscoroutinefunction(endpoint):
@@ -129,13 +95,16 @@ class OrjsonRoute(APIRoute):
         super().__init__(path, endpoint, **kwargs)
 
     def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
-        handler = super().get_route_handler()
+        full = super().get_route_handler()
+        plan = LeanPlan.of(self) if LEAN else None
+        if plan is not None:
+            return plan.handler(full)
         if self.body_field is None:
-            return handler
+            return full
 
         async def with_orjson(request: Request) -> Response:
             refuse_non_json(request.headers.get("content-type"))
-            return await handler(OrjsonRequest(request.scope, request.receive))
+            return await full(OrjsonRequest(request.scope, request.receive))
 
         return with_orjson
 

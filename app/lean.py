@@ -1,0 +1,207 @@
+"""How the API's JSON routes read a request: the Content-Type rule, orjson bodies, and the
+lean path that answers a valid request without FastAPI's per-request dependency solving.
+
+FastAPI's request handler rebuilds each request's parameters from its dependency tree:
+cache keys, scopes, the exit stacks, every parameter looked up by alias. For the API's
+handlers (a JSON body, the settings, sometimes the request and a query parameter) that
+costs more than a cheap request's own work (an AlexNet single step, the demo's forward).
+:class:`LeanPlan` reads what a handler's signature asks for once, when the route is built,
+and then answers a request by reading the body, validating it with the route's own body
+field and calling the handler. Anything it does not take on (a body that is empty, not
+JSON or not valid, a bad query parameter, a settings override with parameters of its own)
+goes to FastAPI's handler with the same request, so every refusal is FastAPI's, shaped by
+:mod:`app.errors`, byte for byte as before.
+"""
+
+from __future__ import annotations
+
+import copy
+import inspect
+from collections.abc import Callable, Coroutine
+from dataclasses import dataclass
+from typing import Any
+
+import orjson
+from fastapi.datastructures import DefaultPlaceholder
+from fastapi.dependencies.models import Dependant
+from fastapi.dependencies.utils import request_params_to_args
+from fastapi.routing import APIRoute, serialize_response
+from pydantic import BaseModel
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import Response
+
+from app.errors import Refusal
+
+Handler = Callable[[Request], Coroutine[Any, Any, Response]]
+
+
+class OrjsonRequest(Request):
+    """A request whose JSON body orjson parses: it refuses NaN/Infinity literals and
+    nesting deeper than 1024 levels with a ``JSONDecodeError`` (FastAPI answers 422),
+    where the stdlib parser accepts NaN and hits RecursionError (a 400 or worse)."""
+
+    async def json(self) -> Any:
+        if not hasattr(self, "_json"):
+            self._json = orjson.loads(await self.body())
+        return self._json
+
+
+def refuse_non_json(content_type: str | None) -> None:
+    """415 for a body sent without a content type or as anything but JSON
+    (``application/json`` or ``*/*+json``), saying what to send.
+
+    Without this FastAPI would hand the raw bytes to the schema and answer a puzzling 422
+    ("should be a valid dictionary"); docs/design.md promises the 415.
+
+    Examples
+    --------
+    >>> refuse_non_json("application/json; charset=utf-8")
+    >>> try:
+    ...     refuse_non_json(None)
+    ... except Refusal as refusal:
+    ...     print(refusal.status_code, refusal.loc, refusal.type)
+    415 ['header', 'content-type'] unsupported_media_type
+    """
+    media = (content_type or "").split(";", 1)[0].strip().lower()
+    main, _, sub = media.partition("/")
+    if main == "application" and (sub == "json" or sub.endswith("+json")):
+        return
+    said = f"is sent as {media!r}" if media else "has no Content-Type"
+    raise Refusal(415, ["header", "content-type"], f"the body {said}; this endpoint reads "
+                  "JSON: send the header Content-Type: application/json",
+                  "unsupported_media_type")
+
+
+def _plain(dependency: Dependant) -> bool:
+    """A dependency FastAPI would call with no arguments and nothing to clean up after."""
+    call = dependency.call
+    return (
+        call is not None
+        and not (dependency.path_params or dependency.query_params or dependency.header_params
+                 or dependency.cookie_params or dependency.body_params
+                 or dependency.dependencies)
+        and all(name is None for name in _special_names(dependency))
+        and not (inspect.isgeneratorfunction(call) or inspect.isasyncgenfunction(call))
+    )
+
+
+def _special_names(dependant: Dependant) -> tuple[str | None, ...]:
+    """The parameters FastAPI fills from the connection itself, but the request."""
+    return (dependant.websocket_param_name, dependant.http_connection_param_name,
+            dependant.response_param_name, dependant.background_tasks_param_name,
+            dependant.security_scopes_param_name)
+
+
+@dataclass(frozen=True)
+class LeanPlan:
+    """What a route's handler takes, read once: its body field (one model, not embedded),
+    its query fields, the name of its ``Request`` parameter and its argument-free
+    dependencies (by parameter name)."""
+
+    route: APIRoute
+    body_name: str | None
+    request_name: str | None
+    dependencies: tuple[tuple[str, Callable[[], Any]], ...]
+    # Every query field has a default that needs no validation, so a request without a
+    # query string takes the defaults as FastAPI would.
+    query_defaults: dict[str, Any] | None
+
+    @classmethod
+    def of(cls, route: APIRoute) -> LeanPlan | None:
+        """The plan of ``route``, or None where its handler asks for more than a plan takes."""
+        dependant = route.dependant
+        body = route.body_field
+        if (
+            dependant.path_params or dependant.header_params or dependant.cookie_params
+            or any(name is not None for name in _special_names(dependant))
+            or not all(_plain(d) and d.name for d in dependant.dependencies)
+            or len(dependant.body_params) > 1 or route._embed_body_fields
+            or (body is not None and not _is_model(body.field_info.annotation))
+            or route.status_code is not None
+            or not isinstance(route.response_class, DefaultPlaceholder)
+        ):
+            return None
+        queries = dependant.query_params
+        defaults = None
+        if all(not q.field_info.is_required() and not q.field_info.validate_default
+               for q in queries):
+            defaults = {q.name: q.default for q in queries}
+        return cls(
+            route,
+            body_name=None if body is None else dependant.body_params[0].name,
+            request_name=dependant.request_param_name,
+            dependencies=tuple((d.name, d.call) for d in dependant.dependencies
+                               if d.name and d.call),
+            query_defaults=defaults,
+        )
+
+    def handler(self, full: Handler) -> Handler:
+        """The route's request handler: the lean path, and ``full`` (FastAPI's handler) for
+        whatever the lean path does not accept."""
+        route = self.route
+        body_field = route.body_field
+        endpoint = route.dependant.call
+        assert endpoint is not None
+        overrides = route.dependency_overrides_provider
+        assert isinstance(route.response_class, DefaultPlaceholder)
+        response_class: type[Response] = route.response_class.value
+
+        async def lean(request: Request) -> Response:
+            values: dict[str, Any] = {}
+            if body_field is not None:
+                refuse_non_json(request.headers.get("content-type"))
+                request = OrjsonRequest(request.scope, request.receive)
+                try:
+                    data = await request.json()
+                except HTTPException:  # the body limit's 413, as FastAPI lets it through
+                    raise
+                except Exception:  # empty, not JSON, cut short: FastAPI's handler says why
+                    return await full(request)
+                body, errors = body_field.validate(data, {}, loc=("body",))
+                if errors:
+                    return await full(request)
+                assert self.body_name is not None
+                values[self.body_name] = body
+            for name, call in self.dependencies:
+                if overrides is not None and call in overrides.dependency_overrides:
+                    call = overrides.dependency_overrides[call]
+                    if inspect.signature(call).parameters:
+                        return await full(request)
+                found = call()
+                values[name] = await found if inspect.isawaitable(found) else found
+            if self.request_name is not None:
+                values[self.request_name] = request
+            if route.dependant.query_params:
+                if request.scope["query_string"] or self.query_defaults is None:
+                    params, errors = request_params_to_args(
+                        route.dependant.query_params, request.query_params)
+                    if errors:
+                        return await full(request)
+                    values.update(params)
+                else:
+                    values.update({name: copy.deepcopy(value)
+                                   for name, value in self.query_defaults.items()})
+            raw = await endpoint(**values)
+            if isinstance(raw, Response):
+                return raw
+            # As FastAPI answers a handler that returns a model (or plain data).
+            field = route.response_field
+            content = await serialize_response(
+                field=field, response_content=raw,
+                include=route.response_model_include, exclude=route.response_model_exclude,
+                by_alias=route.response_model_by_alias,
+                exclude_unset=route.response_model_exclude_unset,
+                exclude_defaults=route.response_model_exclude_defaults,
+                exclude_none=route.response_model_exclude_none,
+                dump_json=field is not None,
+            )
+            if field is None:
+                return response_class(content)
+            return Response(content, media_type="application/json")
+
+        return lean
+
+
+def _is_model(annotation: Any) -> bool:
+    return inspect.isclass(annotation) and issubclass(annotation, BaseModel)
