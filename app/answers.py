@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Any
 
 from app.config import Settings
@@ -63,8 +64,13 @@ def _counts(shape: LayerShape, g: Geometry | None) -> CountsResult:
     )
 
 
+@lru_cache(maxsize=1024)
 def geometry_answer(g: Geometry) -> GeometryResult:
-    """The geometry answer of a layer that resolved (under its fit policy)."""
+    """The geometry answer of a layer that resolved (under its fit policy).
+
+    Remembered per geometry (a frozen value; a page asks about the same layer again and
+    again, and every forward answer carries this one): the answer is never changed once made.
+    """
     shape = g.shape
     fits = g.height.fits and g.width.fits
     # fit="pad"/"floor" made it work; still say which exact fits are near.

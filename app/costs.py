@@ -16,16 +16,18 @@ magnitude, from a 5x5 geometry to the server's limits.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 from app.config import Settings
 from app.encoding import Encoding
+from app.layer_cache import resolved
 from app.routing import check_inline
 from app.schemas import ArrayIn, CompactArray, LayerSpec
 from engine.errors import LayerError
 from engine.geometry import Geometry, LayerShape, axis_output
-from engine.layer import bias_shape, weight_shape
+from engine.layer import Connectivity, bias_shape, weight_shape
 from engine.trace import Order, step_number
 
 # --------------------------------------------------------------------------- weights
@@ -105,9 +107,13 @@ def written(field: str, what: str, shape: tuple[int, ...], encoding: Encoding) -
 
 def _read(values: ArrayIn | None, field: str, n: int) -> list[Item]:
     """Explicit values in the body: parsed (already, when this runs) and checked."""
-    if values is None:
+    return _read_kind(_value_kind(values), field, n)
+
+
+def _read_kind(kind: str | None, field: str, n: int) -> list[Item]:
+    if kind is None:
         return []
-    weight = PARSED_COMPACT if isinstance(values, CompactArray) else PARSED_NUMBER
+    weight = PARSED_COMPACT if kind == "compact" else PARSED_NUMBER
     return [made(field, "values read from the request", n, weight)]
 
 
@@ -140,26 +146,45 @@ def _geometry_items(shape: LayerShape, outputs: tuple[int, int], fits: bool) -> 
 def _request_items(g: Geometry, spec: LayerSpec) -> list[Item]:
     """What every layer request costs before its endpoint's own work: the fixed part,
     explicit values read from the body, resolving the geometry, building the layer."""
+    kinds = tuple(_value_kind(values) for values in
+                  (spec.input.values, spec.filters.values, spec.filters.bias))
+    return list(_layer_items(g.shape, spec.connectivity, kinds))
+
+
+def _value_kind(values: ArrayIn | None) -> str | None:
+    """How explicit values came (None: a fill makes them), which is all the price reads."""
+    if values is None:
+        return None
+    return "compact" if isinstance(values, CompactArray) else "json"
+
+
+@lru_cache(maxsize=1024)
+def _layer_items(shape: LayerShape, connectivity: Connectivity,
+                 kinds: tuple[str | None, str | None, str | None]) -> tuple[Item, ...]:
+    """:func:`_request_items`, remembered: a pure function of the shape (its geometry is
+    ``resolved(shape)``), the connectivity and how each array's values came, which a page
+    sends again and again."""
+    g = resolved(shape)
     s = g.shape
     fits = g.height.fits and g.width.fits
-    weights_n = math.prod(weight_shape(g, spec.connectivity))
-    biases_n = math.prod(bias_shape(g, spec.connectivity))
+    weights_n = math.prod(weight_shape(g, connectivity))
+    biases_n = math.prod(bias_shape(g, connectivity))
     inputs_n = s.height * s.width * s.depth
-    weight_field = "connectivity" if spec.connectivity == "local" else "filters"
-    return [
+    weight_field = "connectivity" if connectivity == "local" else "filters"
+    x_kind, weights_kind, bias_kind = kinds
+    return (
         Item("input.shape", "the request itself", REQUEST),
-        *_read(spec.input.values, "input.values", inputs_n),
-        *_read(spec.filters.values, "filters.values", weights_n),
-        *_read(spec.filters.bias, "filters.bias", biases_n),
+        *_read_kind(x_kind, "input.values", inputs_n),
+        *_read_kind(weights_kind, "filters.values", weights_n),
+        *_read_kind(bias_kind, "filters.bias", biases_n),
         *_geometry_items(s, (g.out_height, g.out_width), fits),
-        made("input.shape", "input", inputs_n,
-             ELEMENT if spec.input.values is not None else FILLED),
+        made("input.shape", "input", inputs_n, ELEMENT if x_kind else FILLED),
         made("padding", "padded input", math.prod(g.padded_shape)),
-        made(weight_field, f"{spec.connectivity} weights", weights_n,
-             ELEMENT if spec.filters.values is not None else FILLED),
-        made(weight_field, f"{spec.connectivity} biases", biases_n,
-             ELEMENT if spec.filters.bias is not None else FILLED),
-    ]
+        made(weight_field, f"{connectivity} weights", weights_n,
+             ELEMENT if weights_kind else FILLED),
+        made(weight_field, f"{connectivity} biases", biases_n,
+             ELEMENT if bias_kind else FILLED),
+    )
 
 
 def _kernel_items(g: Geometry, spec: LayerSpec) -> list[Item]:
@@ -394,7 +419,8 @@ def image_cost(
     ]
 
 
-def resolve_cost(shape: LayerShape) -> list[Item]:
+@lru_cache(maxsize=1024)
+def resolve_cost(shape: LayerShape) -> tuple[Item, ...]:
     """Resolving the geometry itself, checked before it runs: the engine walks every tap of
     every window position along each axis to find the input cells no neuron sees
     (``O(out * F)`` per axis), which a 4096-wide filter over 12288 padded cells makes 33
@@ -415,8 +441,8 @@ def resolve_cost(shape: LayerShape) -> list[Item]:
         exact = axis_output(size, f, stride, before, after, dilation)
         fits = fits and exact.denominator == 1
         outputs.append(max(0, math.ceil(exact)))  # fit="pad" rounds up
-    return [Item("input.shape", "the request itself", REQUEST),
-            *_geometry_items(shape, (outputs[0], outputs[1]), fits)]
+    return (Item("input.shape", "the request itself", REQUEST),
+            *_geometry_items(shape, (outputs[0], outputs[1]), fits))
 
 
 # --------------------------------------------------------------------------- checks
@@ -426,7 +452,7 @@ def _path(item: Item, at: str | None) -> str:
     return f"{at}.{item.field}" if at and item.in_layer else item.field
 
 
-def check_budget(items: list[Item], settings: Settings, at: str | None = None) -> None:
+def check_budget(items: Sequence[Item], settings: Settings, at: str | None = None) -> None:
     """Refuse a request whose cost is over a limit, naming the field that drives it.
 
     ``at`` is where the layer spec sits in the request body (``"layer"``), if not at the top.
