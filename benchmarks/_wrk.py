@@ -96,6 +96,23 @@ def rss_mib(pid: int) -> float:
     return total / 1024
 
 
+def cpu_seconds(pid: int) -> float:
+    """User plus system CPU time of ``pid``'s threads so far, in seconds.
+
+    Divided by the requests a wrk run completed, it is the server's CPU per request: on a
+    busy machine requests/s measure the machine as much as the server, CPU per request far
+    less so.
+    """
+    total = 0
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        try:
+            fields = (task / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue  # a thread that ended while being read
+        total += int(fields[11]) + int(fields[12])  # utime, stime in clock ticks
+    return total / os.sysconf("SC_CLK_TCK")
+
+
 def convscope_command(port: int, workers: int = 1) -> list[str]:
     """``convscope serve`` on ``port``, as users start it."""
     return [str(Path(sys.executable).with_name("convscope")), "serve", "--host", HOST,
@@ -157,6 +174,11 @@ class LoadRun:
     p99_ms: float
     rss_before: float
     rss_after: float
+    cpu_seconds: float = 0.0  # the server's CPU time during the run
+
+    @property
+    def cpu_per_request_us(self) -> float:
+        return self.cpu_seconds / max(self.requests, 1) * 1e6
 
     @property
     def rate(self) -> float:
@@ -174,16 +196,18 @@ def run_wrk(url: str, pid: int, name: str, path: str, script: str, connections: 
         lua.write(script + DONE_LUA)
     try:
         before = rss_mib(pid)
+        cpu_before = cpu_seconds(pid)
         out = subprocess.run(
             [wrk, "-t", "1", "-c", str(connections), "-d", f"{seconds}s", "--timeout", "10s",
              "-s", lua.name, f"{url}{path}"],
             capture_output=True, text=True, timeout=seconds + 60, check=True,
         ).stdout
         after = rss_mib(pid)
+        cpu = cpu_seconds(pid) - cpu_before
     finally:
         os.unlink(lua.name)
     line = next(x for x in out.splitlines() if x.startswith("RESULT "))
     count, micros, connect, read, write, status, timeout, p50, p99 = map(int, line.split()[1:])
     return LoadRun(name, connections, count, micros / 1e6,
                    connect + read + write + status + timeout, p50 / 1e3, p99 / 1e3,
-                   before, after)
+                   before, after, cpu)

@@ -16,6 +16,12 @@ so a busy moment of a shared machine hits both; the summary takes each case's be
 divides by the bare app's best round at the same connection count. ``--seconds 5`` is the
 default: a quick, provisional figure; measure on a quiet machine for the record.
 
+Beside requests/s each run reports the server's CPU time per request (its threads' user and
+system time over the run, divided by the requests wrk completed), and the summary the bare
+app's CPU per request over each case's (lowest of the rounds): where the server is the
+bottleneck the two ratios agree, and on a busy machine, where wrk and the other jobs take the
+cores in turns, the CPU ratio is the steadier guide.
+
     .venv/bin/python benchmarks/bench_requests.py [--seconds 5] [--rounds 2] [--strict]
 """
 
@@ -89,7 +95,8 @@ def main(argv: list[str] | None = None) -> int:
                     runs.append(run)
                     print(f"  round {round_ + 1} {name:13} c={connections:<3} {run.rate:8.0f} "
                           f"req/s  p50 {run.p50_ms:7.2f} ms  p99 {run.p99_ms:7.2f} ms  "
-                          f"failed {run.failed}", flush=True)
+                          f"CPU {run.cpu_per_request_us:6.0f} us/req  failed {run.failed}",
+                          flush=True)
         print(f"load average at the end {os.getloadavg()[0]:.1f}")
 
     ok = all(run.failed == 0 for run in runs)
@@ -98,13 +105,19 @@ def main(argv: list[str] | None = None) -> int:
         def best(name: str, connections: int = connections) -> float:
             return max(r.rate for r in runs if r.name == name and r.connections == connections)
 
+        def cpu(name: str, connections: int = connections) -> float:
+            return min(r.cpu_per_request_us for r in runs
+                       if r.name == name and r.connections == connections)
+
         bare = best("bare health")
-        print(f"  c={connections:<3} bare health {bare:8.0f} req/s")
+        print(f"  c={connections:<3} bare health {bare:8.0f} req/s  CPU {cpu('bare health'):6.0f} "
+              "us/req")
         for name, target in TARGETS.items():
             share = best(name) / bare
             ok = ok and share >= target
             print(f"  c={connections:<3} {name:13} {best(name):8.0f} req/s  {share:6.1%} of bare "
-                  f"(target >= {target:.0%}){'' if share >= target else '  MISSED'}")
+                  f"(target >= {target:.0%}){'' if share >= target else '  MISSED'}  CPU "
+                  f"{cpu(name):6.0f} us/req, bare/this {cpu('bare health') / cpu(name):6.1%}")
     print("all targets met" if ok else "SOME TARGETS MISSED (or requests failed)")
     return 0 if ok or not args.strict else 1
 
