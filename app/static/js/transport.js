@@ -1,5 +1,6 @@
 // Transport: buttons, scrubber, speed, loop and the keyboard (Space, Left, Right, Home, End).
 import { $on, qs, thousands } from "./dom.js";
+import { bindSwipe } from "./touch.js";
 
 const TYPING = 'input:not([type="checkbox"]):not([type="range"]):not([type="button"]), select, textarea';
 
@@ -18,6 +19,7 @@ export function bindTransport(app, player, commit) {
   $on(qs("#t-play"), "click", play);
   $on(qs("#t-scrub"), "input", (event) => go(Number(event.target.value), "replace"));
   $on(qs("#t-scrub"), "change", (event) => go(Number(event.target.value)));
+  bindSwipe(qs("#transport"), (n) => go(app.state.t + n));
   $on(document, "keydown", (event) => {
     if (event.altKey || event.ctrlKey || event.metaKey) return;
     const target = event.target;

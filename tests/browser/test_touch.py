@@ -1,0 +1,98 @@
+"""Touch on a phone (issue 10, section 4): swipe and tap step, a tap pins, a pinch zooms.
+
+Touches go in through the DevTools protocol (Input.dispatchTouchEvent), as a touch screen
+delivers them, so the page sees real touch and pointer events with pointerType "touch".
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+import pytest
+from playwright.sync_api import Browser, CDPSession, Page, expect
+
+pytestmark = pytest.mark.browser
+
+Point = tuple[float, float]
+
+
+@pytest.fixture
+def phone(browser: Browser, base_url: str) -> Iterator[tuple[Page, CDPSession]]:
+    """A 390x844 touch-screen phone page and its DevTools session."""
+    context = browser.new_context(
+        base_url=base_url, viewport={"width": 390, "height": 844}, has_touch=True, is_mobile=True
+    )
+    page = context.new_page()
+    yield page, context.new_cdp_session(page)
+    context.close()
+
+
+def touch(cdp: CDPSession, kind: str, points: list[Point]) -> None:
+    points_json = [{"x": x, "y": y, "id": n} for n, (x, y) in enumerate(points)]
+    cdp.send("Input.dispatchTouchEvent", {"type": kind, "touchPoints": points_json})
+
+
+def drag(cdp: CDPSession, starts: list[Point], ends: list[Point], moves: int = 6) -> None:
+    """Fingers down at `starts`, moved in even steps to `ends`, lifted."""
+    touch(cdp, "touchStart", starts)
+    for k in range(1, moves + 1):
+        f = k / moves
+        at = [
+            (x0 + f * (x1 - x0), y0 + f * (y1 - y0))
+            for (x0, y0), (x1, y1) in zip(starts, ends, strict=True)
+        ]
+        touch(cdp, "touchMove", at)
+    touch(cdp, "touchEnd", [])
+
+
+def pin_of(page: Page) -> str:
+    return str(page.evaluate("new URLSearchParams(location.search).get('pin')"))
+
+
+def test_swipes_and_taps_on_the_transport_step_and_a_tapped_neuron_is_pinned(
+    phone: tuple[Page, CDPSession],
+) -> None:
+    page, cdp = phone
+    page.goto("/?preset=cs231n-demo&t=0")
+    expect(page.locator("#numpy-code")).to_contain_text("np.sum", timeout=30_000)
+    title = page.locator("#transport h2")
+    title.scroll_into_view_if_needed()
+    box = title.bounding_box()
+    assert box is not None
+    y = box["y"] + box["height"] / 2
+    drag(cdp, [(300, y)], [(150, y)])  # swipe left: the next step
+    expect(page.locator("#t-label")).to_have_text(re.compile(r"^step 2 of 18"))
+    drag(cdp, [(150, y)], [(300, y)])  # swipe right: back
+    expect(page.locator("#t-label")).to_have_text(re.compile(r"^step 1 of 18"))
+    drag(cdp, [(300, y)], [(290, y + 120)])  # mostly down: a scroll, not a step
+    expect(page.locator("#t-label")).to_have_text(re.compile(r"^step 1 of 18"))
+    page.locator("#t-forward").tap()
+    expect(page.locator("#t-label")).to_have_text(re.compile(r"^step 2 of 18"))
+    # V[1,2,1] (map 1, row 1, column 2) pinned by a tap: its expression is shown
+    neuron = page.get_by_role("group", name="Output activation map 1").locator(
+        '.cell[data-r="1"][data-c="2"]'
+    )
+    neuron.tap()
+    expect(page.locator("#numpy-code")).to_contain_text("V[1,2,1]")
+    assert pin_of(page) == "o1.2.1"
+
+
+def test_a_pinch_zooms_a_big_volume_and_a_tap_pins_its_cell(phone: tuple[Page, CDPSession]) -> None:
+    page, cdp = phone
+    page.goto("/?preset=alexnet-conv1")
+    expect(page.locator("#app")).to_have_attribute("aria-busy", "false", timeout=60_000)
+    grid = page.locator("#input-grids .zoom-grid").first
+    grid.scroll_into_view_if_needed()
+    before = float(grid.get_attribute("data-scale") or "nan")
+    box = grid.locator("canvas").bounding_box()
+    assert box is not None
+    cx, cy = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+    # fingers 40 px apart spread to 160 px: four times the scale, about the fingers' midpoint
+    drag(cdp, [(cx - 20, cy), (cx + 20, cy)], [(cx - 80, cy), (cx + 80, cy)])
+    expect(grid).not_to_have_attribute("data-scale", f"{before:.2f}")
+    after = float(grid.get_attribute("data-scale") or "nan")
+    assert after == pytest.approx(4 * before, rel=0.05)
+    assert pin_of(page) == ""  # a pinch is not a tap
+    grid.locator("canvas").tap()
+    expect(page).to_have_url(re.compile(r"[?&]pin=x\d+\.\d+"))
