@@ -164,16 +164,20 @@ def test_stepping_shows_the_apis_step_and_end_shows_the_forward_output(
 
 
 def test_play_advances_and_pause_stops(page: Page) -> None:
-    open_page(page)
-    page.get_by_label("Speed").select_option("20")
+    # Example 1 has 12,288 steps: playing cannot reach the end (where a late click on the
+    # Play/Pause button would start again from step 0) however slow the machine is.
+    open_page(page, "?preset=example-1")
+    page.get_by_label("Speed").select_option("5")
     page.get_by_role("button", name="Play").click()
     # Wait for the playhead to move rather than a fixed time: a loaded CI machine may take
     # longer than 400 ms to draw the first frames.
     expect(page.locator("#t-label")).not_to_have_text(re.compile(r"^step 1 of"), timeout=10_000)
     page.get_by_role("button", name="Pause").click()
+    expect(page.locator("#t-play")).to_have_attribute("aria-pressed", "false")
     stopped_at = current_step(page)
     assert stopped_at > 0
-    page.wait_for_timeout(500)
+    # at 5 steps/s a second still playing would move the playhead by about five
+    page.wait_for_timeout(1000)
     assert current_step(page) == stopped_at
     expect(page.get_by_role("button", name="Play")).to_be_visible()
 
