@@ -111,6 +111,8 @@ def test_lines_join_each_slice_of_the_field_to_the_filter_and_on_to_the_neuron(
     expect(page.locator("#app")).to_have_attribute("data-shown-step", "4")
     step = api_steps(api, demo_layer(api), 4, 1, "depth_slice")[0]
     i, j, d = step["i"], step["j"], step["d"]
+    # scrolled with no step taken: the lines must follow the page, not wait for a redraw
+    page.locator("#input-panel").evaluate("e => e.scrollIntoView()")
     beams = lines(page, "beam")
     assert sorted((b["data"]["slice"], b["data"]["corner"]) for b in beams) == sorted(
         (str(ch), name) for ch in range(3) for name in ("tl", "tr", "br", "bl")

@@ -11,6 +11,7 @@ const SVG = "http://www.w3.org/2000/svg";
 const FAST_INTERVAL = 45;
 // The scrolling containers a cell can be hidden in, one per panel.
 const CONTAINERS = { input: "#input-grids", filters: "#filter-grids", output: "#output-grids", arithmetic: "#products" };
+const MIN_MARK = 3; // px: the smallest square marking a cell a hovered weight multiplied
 const GROUPS = ["weight", "fan", "beam", "out", "pair"];
 
 const svgEl = (tag, className) => {
@@ -224,7 +225,11 @@ export function createConnections({ views, commit }) {
       const box = cut(v.input.box(xr, xc, ch), clips.input);
       if (!box) continue;
       all = union(all, box);
-      path += `M${box.left.toFixed(1)} ${box.top.toFixed(1)}h${box.width.toFixed(1)}v${box.height.toFixed(1)}h${(-box.width).toFixed(1)}z`;
+      // a zoomed-out canvas has cells under a pixel: each mark is drawn at least MIN_MARK wide
+      const gx = Math.max(0, (MIN_MARK - box.width) / 2);
+      const gy = Math.max(0, (MIN_MARK - box.height) / 2);
+      const w = (box.width + 2 * gx).toFixed(1);
+      path += `M${(box.left - gx).toFixed(1)} ${(box.top - gy).toFixed(1)}h${w}v${(box.height + 2 * gy).toFixed(1)}h-${w}z`;
     }
     weightPath.setAttribute("d", path || "M0 0");
     weightPath.dataset.cells = cells.map(([xr, xc]) => `${xr},${xc}`).join(" ");
