@@ -11,6 +11,7 @@ const SVG = "http://www.w3.org/2000/svg";
 const FAST_INTERVAL = 45;
 // The scrolling containers a cell can be hidden in, one per panel.
 const CONTAINERS = { input: "#input-grids", filters: "#filter-grids", output: "#output-grids", arithmetic: "#products" };
+const CORNER_SLICES = 4; // up to this input depth, a beam is four corner lines a slice
 const MIN_MARK = 3; // px: the smallest square marking a cell a hovered weight multiplied
 const GROUPS = ["weight", "fan", "beam", "out", "pair"];
 
@@ -62,6 +63,7 @@ function nearest(boxes, to) {
   return boxes.reduce((best, b) => (gap(b) < gap(best) ? b : best));
 }
 
+const centre = (box) => [box.left + box.width / 2, box.top + box.height / 2];
 const corners = (box) => ({
   tl: [box.left, box.top], tr: [box.right, box.top], br: [box.right, box.bottom], bl: [box.left, box.bottom],
 });
@@ -158,16 +160,30 @@ export function createConnections({ views, commit }) {
       const [r0, c0] = step.taps[0];
       const [r1, c1] = step.taps[step.taps.length - 1];
       const [fh, fw, depth] = model.filterShape;
-      // playing fast: the first visible slice only, the least that still shows the path
+      // A slice's beam needs most of its field and of its filter slice on screen: lines to
+      // cells scrolled away only pile up at an edge. A deep input (D = 20) gets one line per
+      // slice, centre to centre, not four: eighty lines would hide the numbers. Playing fast,
+      // the first slice on screen only: the least that still shows the path.
+      const screen = new DOMRect(0, 0, window.innerWidth, window.innerHeight);
+      const shown = (box, clip) => {
+        const part = cut(cut(box, clip), screen);
+        return part && part.width * part.height >= 0.5 * box.width * box.height ? part : null;
+      };
       for (let ch = 0; ch < depth; ch += 1) {
-        const field = cut(union(v.input.box(r0, c0, ch), v.input.box(r1, c1, ch)), clips.input);
-        const slice = cut(union(v.filters.box(k, 0, 0, ch), v.filters.box(k, fh - 1, fw - 1, ch)), clips.filters);
+        const wholeField = union(v.input.box(r0, c0, ch), v.input.box(r1, c1, ch));
+        const field = cut(wholeField, clips.input);
         if (!field) continue;
         fields.push(field);
+        const seen = shown(wholeField, clips.input);
+        const slice = seen && shown(union(v.filters.box(k, 0, 0, ch), v.filters.box(k, fh - 1, fw - 1, ch)), clips.filters);
         if (!slice) continue;
-        const a = corners(field);
-        const b = corners(slice);
-        for (const corner of ["tl", "tr", "br", "bl"]) beams.push({ at: [...a[corner], ...b[corner]], data: { slice: ch, corner } });
+        if (depth > CORNER_SLICES) {
+          beams.push({ at: [...centre(seen), ...centre(slice)], data: { slice: ch, corner: "centre" } });
+        } else {
+          const a = corners(seen);
+          const b = corners(slice);
+          for (const corner of ["tl", "tr", "br", "bl"]) beams.push({ at: [...a[corner], ...b[corner]], data: { slice: ch, corner } });
+        }
         if (playback.fast) break;
       }
       const filter = cut(v.filters.filterBox(k), clips.filters);
