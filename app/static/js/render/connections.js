@@ -63,6 +63,7 @@ function nearest(boxes, to) {
   return boxes.reduce((best, b) => (gap(b) < gap(best) ? b : best));
 }
 
+const tenth = (x) => Math.round(x * 10) / 10;
 const centre = (box) => [box.left + box.width / 2, box.top + box.height / 2];
 const corners = (box) => ({
   tl: [box.left, box.top], tr: [box.right, box.top], br: [box.right, box.bottom], bl: [box.left, box.bottom],
@@ -235,18 +236,20 @@ export function createConnections({ views, commit }) {
     note.classList.toggle("hidden", !weight);
     if (!weight) return;
     const { k, r, c, ch, cells } = weight;
-    let path = "";
+    // AlexNet's filter slides over 3,025 positions: one measurement of the grid, then numbers
+    const parts = [];
     let all = null;
-    for (const [xr, xc] of cells) {
-      const box = cut(v.input.box(xr, xc, ch), clips.input);
+    for (const found of v.input.boxes(cells, ch)) {
+      const box = cut(found, clips.input);
       if (!box) continue;
       all = union(all, box);
       // a zoomed-out canvas has cells under a pixel: each mark is drawn at least MIN_MARK wide
       const gx = Math.max(0, (MIN_MARK - box.width) / 2);
       const gy = Math.max(0, (MIN_MARK - box.height) / 2);
-      const w = (box.width + 2 * gx).toFixed(1);
-      path += `M${(box.left - gx).toFixed(1)} ${(box.top - gy).toFixed(1)}h${w}v${(box.height + 2 * gy).toFixed(1)}h-${w}z`;
+      const w = tenth(box.width + 2 * gx);
+      parts.push(`M${tenth(box.left - gx)} ${tenth(box.top - gy)}h${w}v${tenth(box.height + 2 * gy)}h${-w}z`);
     }
+    const path = parts.join("");
     weightPath.setAttribute("d", path || "M0 0");
     weightPath.dataset.cells = cells.map(([xr, xc]) => `${xr},${xc}`).join(" ");
     weightPath.dataset.channel = String(ch);

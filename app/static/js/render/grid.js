@@ -21,7 +21,8 @@ export function sliceFigure(container, caption) {
  * A grid of `rows` x `cols` cells under `parent`.
  * options: {label, cell (px), canvas (bool), onCell(type, r, c)} with type enter|leave|click.
  * Returns {el, draw(get, {maxAbs, isPad, title}), setField(taps), setMarks(kind, cells), setActive(on),
- * box(r, c)}: box is where cell (r, c) is on screen now (client px), null when not drawn.
+ * box(r, c), boxes(cells)}: box is where cell (r, c) is on screen now (client px), null when not
+ * drawn; boxes answers a list of cells at once.
  */
 export function createGrid(parent, options) {
   const grid = options.canvas ? canvasGrid(options) : domGrid(options);
@@ -118,6 +119,9 @@ function domGrid({ rows, cols, label, cell: baseCell, onCell }) {
       const rect = node?.getBoundingClientRect();
       return rect && rect.width > 0 ? rect : null;
     },
+    boxes(cells) {
+      return cells.map(([r, c]) => this.box(r, c));
+    },
   };
 }
 
@@ -208,12 +212,14 @@ function canvasGrid({ rows, cols, label, cell, onCell }) {
       root.classList.toggle("active", on);
     },
     box(r, c) {
-      if (r < 0 || r >= rows || c < 0 || c >= cols) return null;
+      return this.boxes([[r, c]])[0];
+    },
+    boxes(cells) {
       const rect = overlay.getBoundingClientRect();
-      if (!rect.width) return null;
       const sx = rect.width / cols;
       const sy = rect.height / rows;
-      return new DOMRect(rect.left + c * sx, rect.top + r * sy, sx, sy);
+      return cells.map(([r, c]) => (rect.width && r >= 0 && r < rows && c >= 0 && c < cols
+        ? new DOMRect(rect.left + c * sx, rect.top + r * sy, sx, sy) : null));
     },
   };
 }

@@ -8,8 +8,8 @@ import { fmt } from "../dom.js";
 
 /**
  * Build the input panel for `model` under `container`; `onCell(type, r, c, d)` reports hover
- * and clicks in padded coordinates. Returns {update(focus), box(r, c, d)}: box is where padded
- * cell (r, c) of slice d is on screen (client px), null when it is not drawn.
+ * and clicks in padded coordinates. Returns {update(focus), box(r, c, d), boxes(cells, d)}: box
+ * is where padded cell (r, c) of slice d is on screen (client px), null when it is not drawn.
  */
 export function createInputView(container, model, onCell) {
   const { xp, pads, maxAbs } = model;
@@ -56,5 +56,6 @@ export function createInputView(container, model, onCell) {
       });
     },
     box: (r, c, d) => grids[d]?.box(r, c) ?? null,
+    boxes: (cells, d) => grids[d]?.boxes(cells) ?? cells.map(() => null),
   };
 }

@@ -38,7 +38,7 @@ function schedule(grid) {
  * answers a number, null (not computed yet: white) or undefined (no cell: a gap).
  * options: {label, view, onCell(type, r, c)}. Same interface as render/grid.js's grids:
  * {el, draw(get, {maxAbs, isPad}), setCells(cells, get), setField(taps), setMarks(kind, cells),
- * setActive(on), box(r, c)}.
+ * setActive(on), box(r, c), boxes(cells)}.
  */
 export function createZoomGrid(parent, { rows, cols, label, view, onCell, expose = false }) {
   const root = el("div", "grid canvas-grid zoom-grid");
@@ -137,15 +137,11 @@ export function createZoomGrid(parent, { rows, cols, label, view, onCell, expose
      * Where cell (r, c) is on screen (client px), cut to the part inside the canvas; null
      * when the zoomed view does not show it.
      */
-    box(r, c) {
+    box: (r, c) => cellBox(canvas.getBoundingClientRect(), r, c),
+    /** box() of many cells [[r, c], ...], the canvas measured once. */
+    boxes(cells) {
       const rect = canvas.getBoundingClientRect();
-      if (!rect.width) return null;
-      const s = view.scale * (rect.width / view.width);
-      const left = Math.max(rect.left, rect.left + (c - view.x) * s);
-      const top = Math.max(rect.top, rect.top + (r - view.y) * s);
-      const right = Math.min(rect.right, rect.left + (c + 1 - view.x) * s);
-      const bottom = Math.min(rect.bottom, rect.top + (r + 1 - view.y) * s);
-      return right > left && bottom > top ? new DOMRect(left, top, right - left, bottom - top) : null;
+      return cells.map(([r, c]) => cellBox(rect, r, c));
     },
     paint,
     painted: -Infinity,
@@ -159,6 +155,16 @@ export function createZoomGrid(parent, { rows, cols, label, view, onCell, expose
       grid.minInterval = ms;
     },
   };
+
+  function cellBox(rect, r, c) {
+    if (!rect.width) return null;
+    const s = view.scale * (rect.width / view.width);
+    const left = Math.max(rect.left, rect.left + (c - view.x) * s);
+    const top = Math.max(rect.top, rect.top + (r - view.y) * s);
+    const right = Math.min(rect.right, rect.left + (c + 1 - view.x) * s);
+    const bottom = Math.min(rect.bottom, rect.top + (r + 1 - view.y) * s);
+    return right > left && bottom > top ? new DOMRect(left, top, right - left, bottom - top) : null;
+  }
 
   // null: not computed yet (white); undefined: no cell here (a gap between tiles)
   function word(value, pad) {
