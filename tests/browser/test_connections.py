@@ -257,3 +257,36 @@ def test_lines_leave_with_the_layer_when_it_does_not_fit(page: Page) -> None:
     page.locator("#preset").select_option("ten-stride-2-invalid")
     expect(page.locator("#geometry-bar")).to_have_attribute("data-fits", "no", timeout=30_000)
     expect(overlay).to_be_hidden()
+
+
+def test_on_alexnets_zoomable_canvases_the_lines_start_at_the_field(
+    page: Page, api: httpx.Client
+) -> None:
+    open_page(page, "?preset=alexnet-conv1")
+    answer = api.get("/api/presets/alexnet-conv1")
+    answer.raise_for_status()
+    step = api_steps(api, answer.json()["layer"], 0, 1, "depth_slice")[0]
+    rows, cols = range(*step["rows"]), range(*step["cols"])
+    page.locator("#input-panel").evaluate("e => e.scrollIntoView()")
+    grid = page.get_by_role("img", name=re.compile(r"^Input depth slice 0,"))
+    # the whole 227x227 slice fits its square canvas: cell (r, c) starts at c*s, r*s
+    box = grid.locator("canvas").bounding_box()
+    assert box is not None
+    scale = float(grid.get_attribute("data-scale") or "nan")
+    assert abs(scale - box["width"] / 227) < 0.01
+    field = (
+        box["x"] + cols[0] * scale,
+        box["y"] + rows[0] * scale,
+        box["x"] + (cols[-1] + 1) * scale,
+        box["y"] + (rows[-1] + 1) * scale,
+    )
+    bank = page.locator("#filters-panel canvas").bounding_box()
+    assert bank is not None
+    beams = [b for b in lines(page, "beam") if b["data"]["slice"] == "0"]
+    assert sorted(b["data"]["corner"] for b in beams) == ["bl", "br", "tl", "tr"]
+    for beam in beams:
+        start, end = ends(beam)
+        assert near(start, corner(field, beam["data"]["corner"])), (beam, field)
+        assert touches(
+            end, (bank["x"], bank["y"], bank["x"] + bank["width"], bank["y"] + bank["height"])
+        )
