@@ -7,7 +7,8 @@
 // the lines follow any layout, scroll, zoom or resize without knowing any of them.
 
 const SVG = "http://www.w3.org/2000/svg";
-// Between two drawings while playing fast: as often as the big canvases repaint (zoom.js).
+// Between two drawings while playing: as often as the big canvases repaint when fast (zoom.js);
+// the eye follows no more, and every drawing measures the page.
 const FAST_INTERVAL = 45;
 // The scrolling containers a cell can be hidden in, one per panel.
 const CONTAINERS = { input: "#input-grids", filters: "#filter-grids", output: "#output-grids", arithmetic: "#products" };
@@ -145,7 +146,7 @@ export function createConnections({ views, commit }) {
       note.classList.add("hidden");
       return;
     }
-    if (playback.fast && now - drawn < FAST_INTERVAL) {
+    if (playback.playing && now - drawn < FAST_INTERVAL) {
       schedule();
       return;
     }
