@@ -81,6 +81,12 @@ def current_step(page: Page) -> int:
     return int(match.group(1).replace(",", "")) - 1
 
 
+def open_settings(page: Page) -> None:
+    """Open the settings drawer: the controls outside the strip live there (issue 10)."""
+    page.get_by_role("button", name="More settings").click()
+    expect(page.locator("#drawer")).to_be_visible()
+
+
 def choose_preset(page: Page, name: str) -> None:
     page.get_by_label("Preset").select_option(name)
     expect(page.locator("#app")).to_have_attribute("aria-busy", "false", timeout=30_000)
@@ -249,6 +255,7 @@ def test_locally_connected_mode_counts_parameters_by_the_notes_formula(page: Pag
     open_page(page)
     # shared: 3*3*3 weights per filter, 2 filters, 2 biases = 56
     expect(page.locator("#count-params")).to_have_text("56")
+    open_settings(page)
     page.get_by_label("Connectivity").select_option("local")
     # every neuron its own: 3*3*2 neurons * (3*3*3 + 1) = 504
     expect(page.locator("#count-params")).to_have_text("504")
@@ -259,6 +266,7 @@ def test_backward_final_running_sums_equal_the_apis_weight_gradient(
     page: Page, api: httpx.Client
 ) -> None:
     open_page(page)
+    open_settings(page)
     page.get_by_label("Mode").select_option("backward")
     expect(page.locator("#backward-step")).to_contain_text("dW[0]")
     layer = preset_layer(api, DEMO)
@@ -282,6 +290,7 @@ def test_a_copied_url_opens_the_same_view_at_the_same_step(page: Page) -> None:
     page.get_by_label("Padding P (all sides)").fill("2")
     page.get_by_label("Padding P (all sides)").press("Enter")
     expect(page.locator("#geometry-width")).to_contain_text("(5 - 3 + 2*2)/2 + 1 = 4")
+    open_settings(page)
     page.get_by_label("Activation", exact=True).select_option("relu")
     for _ in range(5):
         page.get_by_role("button", name="Step forward").click()
@@ -310,7 +319,12 @@ def test_keyboard_alone_reaches_every_control_and_drives_the_player(page: Page) 
     reached: set[str] = set()
     for _ in range(120):
         page.keyboard.press("Tab")
-        reached.add(page.evaluate("document.activeElement.id"))
+        focused = page.evaluate("document.activeElement.id")
+        reached.add(focused)
+        if focused == "drawer-toggle":
+            # the settings drawer (issue 10) opens from the keyboard and takes the focus
+            page.keyboard.press("Enter")
+            reached.add(page.evaluate("document.activeElement.id"))
         if wanted <= reached:
             break
     assert wanted - reached == set()
@@ -361,6 +375,7 @@ def test_alexnet_conv1_renders_on_canvas_with_the_notes_counts(
 
 def test_stride_per_axis_changes_only_that_axis(page: Page, api: httpx.Client) -> None:
     open_page(page)
+    open_settings(page)
     page.get_by_label("Stride width Sw").fill("1")
     page.get_by_label("Stride width Sw").press("Enter")
     # height keeps stride 2: (5 - 3 + 2*1)/2 + 1 = 3; width now (5 - 3 + 2*1)/1 + 1 = 5
@@ -454,6 +469,7 @@ def test_locally_connected_weights_are_the_positions_own_and_change_as_the_field
     page: Page, api: httpx.Client
 ) -> None:
     open_page(page)
+    open_settings(page)
     page.get_by_label("Connectivity").select_option("local")
     expect(page.locator("#numpy-code")).to_contain_text("W[0,0,0]")
     layer = {**preset_layer(api, DEMO), "connectivity": "local"}
@@ -517,6 +533,7 @@ def test_a_refused_layer_is_explained_once_beside_its_control_and_the_page_stays
     page: Page,
 ) -> None:
     open_page(page, "?preset=alexnet-conv1")
+    open_settings(page)
     page.get_by_label("Connectivity").select_option("local")
     # the notes: 105,705,600 parameters locally connected; the server refuses to make them
     error = page.locator("#error-neurons")

@@ -55,6 +55,9 @@ def api_step(api: httpx.Client, layer: dict[str, Any], t: int) -> dict[str, Any]
 
 
 def set_cell(page: Page, cell: str, value: str) -> None:
+    # the edit boxes live in the settings drawer (issue 10): open it unless it is open
+    if not page.locator("#drawer").is_visible():
+        page.get_by_role("button", name="More settings").click()
     page.get_by_label("Cell to edit").fill(cell)
     page.get_by_label("New value").fill(value)
     page.get_by_role("button", name="Set value").click()

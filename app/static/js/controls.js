@@ -1,6 +1,7 @@
 // The control form: shows a state, reports what the person changed, and shows API errors
 // beside the control that caused them. It never renders volumes and never keeps state.
 import { qs, qsa, $on } from "./dom.js";
+import { bindDrawer, flagDrawer, openDrawer } from "./drawer.js";
 import { cellName, parseEdits } from "./spec.js";
 
 const NUMBER_FIELDS = {
@@ -139,14 +140,15 @@ export function bindControls({ onChange, onPreset, onEdit, onResetEdits }) {
   });
   $on(qs("#edit-reset"), "click", () => onResetEdits());
   $on(qs("#controls"), "submit", (event) => event.preventDefault());
+  bindDrawer();
 }
 
-/** Put a cell name in the edit box and focus the value (a click on a cell). */
+/** Put a cell name in the edit box and focus the value in the opened drawer (a click on a cell). */
 export function startEdit(cellName, current) {
   qs("#edit-cell").value = cellName;
   const value = qs("#edit-value");
   value.value = current;
-  value.focus();
+  openDrawer(value);
   value.select();
 }
 
@@ -154,6 +156,7 @@ export function startEdit(cellName, current) {
 export function clearErrors() {
   for (const node of qsa(".field-error")) node.textContent = "";
   for (const node of qsa("[aria-invalid]")) node.removeAttribute("aria-invalid");
+  qs("#drawer-toggle").removeAttribute("data-alert");
 }
 
 /** Show `message` beside the control for spec field `field` ("stride", "filters.size", ...). */
@@ -161,6 +164,7 @@ export function showError(field, message) {
   const slot = ERROR_SLOTS.find(([prefix]) => field === prefix || field.startsWith(`${prefix}.`));
   const target = qs(slot ? slot[1] : "#error-general");
   target.textContent = target.textContent ? `${target.textContent} ${message}` : message;
+  flagDrawer(target);
   for (const selector of slot ? slot[2] : []) qs(selector).setAttribute("aria-invalid", "true");
 }
 

@@ -3,6 +3,7 @@
 import { api, ApiError, tensor } from "./api.js";
 import { bindControls, clearErrors, fieldOf, fillPresets, showError, showState } from "./controls.js";
 import { $on, clear, qs, thousands } from "./dom.js";
+import { bindExplanations } from "./explanations.js";
 import { focusFor, pinTarget, stepOf } from "./focus.js";
 import { dropPendingUrl, writeUrl } from "./history.js";
 import { createLinking } from "./linking.js";
@@ -315,6 +316,7 @@ async function boot() {
   // the look first, before any request: a forced theme should not flash the other one
   look.apply(look.initial({ ...DEFAULTS, ...presentationOf(location.search) }));
   bindTransport(app, player, commit);
+  bindExplanations();
   try {
     app.presets = await api.presets();
   } catch (error) {

@@ -37,6 +37,9 @@ export function bindTransport(app, player, commit) {
     // On the scrubber the browser already moves it with arrows/Home/End; Space still plays.
     if (!action || (onScrubber && event.key !== " ")) return;
     if (event.key === " " && target instanceof Element && target.matches('input[type="checkbox"]')) return;
+    // Space on a button outside the transport (the settings drawer's, an explanation's) is
+    // that button's own press
+    if (event.key === " " && target instanceof Element && target.closest("button") && !target.closest("#transport")) return;
     event.preventDefault();
     action();
   });

@@ -18,13 +18,15 @@ export function createArithmeticView(container, model, onTap) {
   // cells costs a playing frame more than its budget.
   const big = fh * fw * depth > 100;
   const cell = Math.max(20, Math.min(40, Math.floor(160 / fw)));
+  // the canvases' cells: 32 px, or less (never under the 24 px numbers need) in a narrow panel
+  const zoomCell = Math.max(24, Math.min(32, Math.floor(((container.clientWidth || 400) - 4) / fw)));
   const grids = [];
   clear(container);
   for (let ch = 0; ch < depth; ch += 1) {
     const figure = sliceFigure(container, `products, slice ${ch}`);
     const options = {
       rows: fh, cols: fw, cell, label: `Products depth slice ${ch}`, expose: true,
-      view: big ? new Viewport(fh, fw, fw * 32, fh * 32) : null,
+      view: big ? new Viewport(fh, fw, fw * zoomCell, fh * zoomCell) : null,
       onCell: (type, r, c) => onTap(type, r, c, ch),
     };
     grids.push(big ? createZoomGrid(figure, options) : createGrid(figure, options));

@@ -1,7 +1,9 @@
 // The filters: K rows of D slices plus a bias, the focused neuron's filter highlighted. In a
 // locally connected layer every position has its own weights, so the panel shows the focused
-// position's set and redraws as the field moves.
+// position's set and redraws as the field moves. Many filters scroll inside the panel, the
+// active one kept in its view.
 import { createGrid, CANVAS_THRESHOLD } from "./grid.js";
+import { keepInView, roomOf } from "./fit.js";
 import { el, fmt } from "../dom.js";
 import { packed, palette } from "./colors.js";
 
@@ -22,7 +24,7 @@ function domView(container, model, onCell) {
   const { filters, bias, conn, wMaxAbs } = model;
   const local = conn === "local";
   const [k, fh, fw, depth] = filters.shape.slice(local ? 2 : 0);
-  const cell = Math.max(16, Math.min(30, Math.floor(120 / fw)));
+  const cell = domCell(k, fh, fw, depth, roomOf(container));
   const rows = [];
   for (let f = 0; f < k; f += 1) {
     const row = el("div", "filter");
@@ -71,6 +73,7 @@ function domView(container, model, onCell) {
       const pairKey = focus.pair ? `${at.d}:${focus.pair.channel}:${focus.pair.tap}` : "";
       const touched = new Set([shown.d, at.d].filter((f) => f >= 0 && f < rows.length));
       if (shown.pair === pairKey && shown.d === at.d) return;
+      if (at.d !== shown.d && at.d >= 0 && at.d < rows.length) keepInView(container, rows[at.d].row);
       for (const f of touched) {
         const { row, grids } = rows[f];
         const active = f === at.d;
@@ -93,6 +96,26 @@ function domView(container, model, onCell) {
 }
 
 /**
+ * The cell size (px) at which the K filters (a line for name and bias, then the D slices,
+ * wrapped) fill the panel's room: up to 30 px, at least 18 (a number's room) unless a wide
+ * filter needs less; the panel scrolls when even that is too big.
+ */
+function domCell(k, fh, fw, depth, room) {
+  const least = Math.max(10, Math.min(18, Math.floor(120 / fw)));
+  const fits = (cell, oneLine) => {
+    const slice = fw * (cell + 1) + 1 + 5;
+    const across = Math.max(1, Math.floor((room.width - 12) / slice));
+    const tall = k * (20 + Math.ceil(depth / across) * (fh * (cell + 1) + 5) + 10);
+    return tall <= room.height && (!oneLine || across >= depth);
+  };
+  // a filter's slices side by side if they can be, else the biggest cells that fit
+  for (const oneLine of [true, false]) {
+    for (let cell = 30; cell > least; cell -= 1) if (fits(cell, oneLine)) return cell;
+  }
+  return least;
+}
+
+/**
  * A big filter bank (AlexNet's 96 x 11x11x3) on ONE canvas, a row per filter: its name, its
  * D slices and its bias. The active filter is outlined by a positioned box, so a frame that
  * moves the highlight repaints nothing else.
@@ -101,12 +124,15 @@ function bankView(container, model, onCell) {
   const { filters, bias, conn, wMaxAbs } = model;
   const local = conn === "local";
   const [k, fh, fw, depth] = filters.shape.slice(local ? 2 : 0);
-  const cell = Math.max(2, Math.min(6, Math.floor(48 / Math.max(fh, fw))));
   const name = 44;
   const gap = 6;
+  const biasW = 84;
+  // as big as the panel's width allows (with the name and the bias), 2 to 6 px a weight
+  const byWidth = Math.floor((roomOf(container).width - name - biasW - depth * gap) / (depth * fw));
+  const cell = Math.max(2, Math.min(6, Math.floor(48 / Math.max(fh, fw)), byWidth));
   const sliceW = fw * cell;
   const rowH = fh * cell + gap;
-  const width = name + depth * (sliceW + gap) + 90;
+  const width = name + depth * (sliceW + gap) + biasW;
   const height = k * rowH;
   const wrap = el("div", "bank");
   wrap.setAttribute("role", "img");

@@ -1,10 +1,12 @@
 // The input volume: every depth slice of the padded input as a grid, padding drawn distinctly,
 // the focused receptive field outlined on every slice at once (local in space, full in depth).
 // Big inputs draw on zoomable canvases that share one viewport (zoom one slice, zoom all).
+// The cells are as big as the panel allows; a deep input scrolls inside the panel.
 import { createGrid, CANVAS_THRESHOLD, sliceFigure } from "./grid.js";
+import { fitCell, fitSide, keepInView, roomOf } from "./fit.js";
 import { Viewport, zoomBar } from "./viewport.js";
 import { createZoomGrid } from "./zoom.js";
-import { fmt } from "../dom.js";
+import { el, fmt } from "../dom.js";
 
 /**
  * Build the input panel for `model` under `container`; `onCell(type, r, c, d)` reports hover
@@ -16,16 +18,22 @@ export function createInputView(container, model, onCell) {
   const [hp, wp, depth] = xp.shape;
   const canvas = hp * wp * depth > CANVAS_THRESHOLD;
   const isPad = (r, c) => r < pads.top || r >= hp - pads.bottom || c < pads.left || c >= wp - pads.right;
+  const room = roomOf(container);
+  const note = el("p", "slices-note");
+  note.hidden = true;
+  container.append(note);
   let view = null;
   if (canvas) {
-    const room = container.clientWidth || 420;
-    const side = Math.max(180, Math.min(400, Math.floor(room / Math.min(depth, 3)) - 14));
     const ratio = hp / wp;
-    view = new Viewport(hp, wp, ratio > 1 ? Math.round(side / ratio) : side, ratio > 1 ? side : Math.round(side * ratio));
+    const side = fitSide(depth, ratio, room, { min: 120, max: 420, bar: 34 });
+    view = new Viewport(hp, wp, side, Math.round(side * ratio));
     container.append(zoomBar(view, "input"));
   }
-  const cell = Math.max(16, Math.min(34, Math.floor(260 / wp)));
+  // numbers need 18 px cells: below that a slice shrinks to the panel's width instead
+  const fitted = fitCell(depth, hp, wp, room, { min: 17, max: 34 });
+  const cell = fitted > 17 ? fitted : Math.max(6, Math.min(18, Math.floor((room.width - 1) / wp) - 1));
   const grids = [];
+  const figures = [];
   for (let d = 0; d < depth; d += 1) {
     const figure = sliceFigure(container, `X[:, :, ${d}]`);
     const options = {
@@ -39,7 +47,13 @@ export function createInputView(container, model, onCell) {
         : `X[${r - pads.top},${c - pads.left},${d}] = ${fmt(v)} (Xp[${r},${c},${d}])`),
     });
     grids.push(grid);
+    figures.push(figure);
   }
+  if (container.scrollHeight > container.clientHeight + 4) {
+    note.textContent = `${depth} depth slices, the field outlined on each: scroll this panel for the rest.`;
+    note.hidden = false;
+  }
+  let shownChannel = -1;
   return {
     update(focus, follow = false) {
       const taps = focus.step ? focus.step.taps : null;
@@ -54,6 +68,10 @@ export function createInputView(container, model, onCell) {
         const pair = focus.pair && focus.pair.channel === d ? [focus.pair.input] : [];
         grid.setMarks("pair", pair);
       });
+      // a hovered product's depth slice comes into the panel's view
+      const channel = focus.pair ? focus.pair.channel : -1;
+      if (channel !== shownChannel && channel >= 0) keepInView(container, figures[channel]);
+      shownChannel = channel;
     },
     box: (r, c, d) => grids[d]?.box(r, c) ?? null,
     boxes: (cells, d) => grids[d]?.boxes(cells) ?? cells.map(() => null),

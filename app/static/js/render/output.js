@@ -3,9 +3,11 @@
 // is ONE zoomable canvas holding every map as a tile (an atlas): hundreds of canvases would
 // cost the browser more per frame than drawing them. Moving the playhead recolours only the
 // neurons between the old and the new step, so playing AlexNet conv1 costs a few cells a frame.
+// Both fill the panel's room; maps that do not fit scroll inside it, the current one kept in view.
 import { createGrid, CANVAS_THRESHOLD, sliceFigure } from "./grid.js";
 import { Viewport, zoomBar } from "./viewport.js";
 import { createZoomGrid } from "./zoom.js";
+import { fitCell, keepInView, roomOf } from "./fit.js";
 import { el, fmt } from "../dom.js";
 import { positionOf } from "../focus.js";
 
@@ -22,8 +24,6 @@ export function createOutputView(container, model, order, stepOf, onCell) {
   const { out } = model;
   const [h2, w2, k] = out.shape;
   const big = h2 * w2 * k > CANVAS_THRESHOLD;
-  // the atlas takes the page's whole width (set before measuring the room it has)
-  container.closest(".panel")?.classList.toggle("wide", big);
   return big
     ? atlasView(container, model, order, stepOf, onCell)
     : domView(container, model, stepOf, onCell);
@@ -32,7 +32,9 @@ export function createOutputView(container, model, order, stepOf, onCell) {
 function domView(container, model, stepOf, onCell) {
   const { out, outMaxAbs } = model;
   const [h2, w2, k] = out.shape;
-  const cell = Math.max(18, Math.min(34, Math.floor(200 / w2)));
+  const room = roomOf(container);
+  const fitted = fitCell(k, h2, w2, room, { min: 17, max: 34 });
+  const cell = fitted > 17 ? fitted : Math.max(6, Math.min(18, Math.floor((room.width - 1) / w2) - 1));
   const grids = [];
   for (let d = 0; d < k; d += 1) {
     const figure = sliceFigure(container, `V[:, :, ${d}]`);
@@ -42,6 +44,7 @@ function domView(container, model, stepOf, onCell) {
     }));
   }
   let drawn = null;
+  let shownMap = -1;
   return {
     update(focus, t, showAll) {
       const key = showAll ? "all" : String(t);
@@ -58,6 +61,8 @@ function domView(container, model, stepOf, onCell) {
         grid.setMarks("seen", focus.seen ? focus.seen.map(([i, j]) => [i, j]) : []);
         grid.setActive(Boolean(p && p.d === d));
       });
+      if (p && p.d !== shownMap) keepInView(container, grids[p.d].el.parentElement);
+      shownMap = p ? p.d : -1;
     },
     box: (i, j, d) => grids[d]?.box(i, j) ?? null,
   };
@@ -66,14 +71,21 @@ function domView(container, model, stepOf, onCell) {
 function atlasView(container, model, order, stepOf, onCell) {
   const { out, outMaxAbs } = model;
   const [h2, w2, k] = out.shape;
-  // tiles in a band about twice as wide as tall, to fill a page-wide panel
-  const across = Math.max(1, Math.min(k, Math.ceil(Math.sqrt((k * 2 * (h2 + GAP)) / (w2 + GAP)))));
+  // as many tiles to a row as make them biggest in the panel's room (less the zoom bar and
+  // the readout under the atlas)
+  const room = roomOf(container);
+  const width = Math.max(200, room.width - 4);
+  const tall = Math.max(200, room.height - 60);
+  let across = 1;
+  let best = 0;
+  for (let n = 1; n <= k; n += 1) {
+    const scale = Math.min(width / (n * (w2 + GAP) - GAP), tall / (Math.ceil(k / n) * (h2 + GAP) - GAP));
+    if (scale > best) [best, across] = [scale, n];
+  }
   const down = Math.ceil(k / across);
   const rows = down * (h2 + GAP) - GAP;
   const cols = across * (w2 + GAP) - GAP;
-  const width = Math.max(320, Math.min(1400, (container.clientWidth || 900) - 8));
-  const height = Math.round(Math.min(width * (rows / cols), 720));
-  const view = new Viewport(rows, cols, width, height);
+  const view = new Viewport(rows, cols, width, Math.round(Math.min(tall, rows * best)));
   container.append(zoomBar(view, "output maps"));
   const readout = el("p", "zoom-readout");
   readout.setAttribute("aria-live", "off");

@@ -1,0 +1,50 @@
+// The settings drawer: the controls that are not in the strip, one click away. It opens from its
+// toggle (a button, so Enter and Space work) and closes from its Close button or Escape; focus
+// goes into it on opening and back to the toggle on closing, so a keyboard never gets lost.
+import { $on, qs } from "./dom.js";
+
+const FOCUSABLE = "input, select, textarea, button, a[href]";
+
+/** True while the drawer is open. */
+export function drawerOpen() {
+  return !qs("#drawer").hidden;
+}
+
+/** Open the drawer; `focus` (an element inside it) gets the focus, else its first control. */
+export function openDrawer(focus = null) {
+  const drawer = qs("#drawer");
+  drawer.hidden = false;
+  qs("#drawer-toggle").setAttribute("aria-expanded", "true");
+  qs("#drawer-toggle").removeAttribute("data-alert");
+  (focus ?? drawer.querySelector(`fieldset ${FOCUSABLE}`))?.focus();
+}
+
+/** Close the drawer and give the focus back to its toggle. */
+export function closeDrawer() {
+  const drawer = qs("#drawer");
+  if (drawer.hidden) return;
+  const inside = drawer.contains(document.activeElement);
+  drawer.hidden = true;
+  qs("#drawer-toggle").setAttribute("aria-expanded", "false");
+  if (inside || document.activeElement === document.body) qs("#drawer-toggle").focus();
+}
+
+/** Wire the toggle, the Close button and Escape. */
+export function bindDrawer() {
+  $on(qs("#drawer-toggle"), "click", () => (drawerOpen() ? closeDrawer() : openDrawer()));
+  $on(qs("#drawer-close"), "click", closeDrawer);
+  $on(qs("#drawer"), "keydown", (event) => {
+    if (event.key !== "Escape") return;
+    // the document's Escape (unpin) is for the picture, not for a reader leaving the drawer
+    event.stopPropagation();
+    closeDrawer();
+  });
+}
+
+/**
+ * Say on the toggle that a message waits in the closed drawer (a refusal shown beside a
+ * control the strip does not hold), so it is not missed.
+ */
+export function flagDrawer(slot) {
+  if (!drawerOpen() && qs("#drawer").contains(slot)) qs("#drawer-toggle").dataset.alert = "yes";
+}

@@ -1,0 +1,66 @@
+// Sizing the picture to its panel: the panels share one screen, so each view asks how big its
+// cells can be for its slices to fill the room it has, and keeps the slice that matters (the
+// active filter, the current neuron's map) in view by scrolling its own panel, never the page.
+
+const GAP = 6; // px between slices (the grids' CSS gap, 0.4rem, rounded down)
+const CAPTION = 16; // px of a slice's caption line
+
+/**
+ * The room a panel body offers: its box, or (a phone, where panels grow with their content
+ * and the page scrolls) the window's width and most of its height.
+ */
+export function roomOf(container) {
+  const width = container.clientWidth || Math.min(window.innerWidth - 24, 420);
+  const height = container.clientHeight >= 120 ? container.clientHeight : Math.round(window.innerHeight * 0.6);
+  return { width, height };
+}
+
+/**
+ * The largest cell size (px, from `max` down to `min`) at which `count` slices of `rows` x
+ * `cols` cells, wrapped into rows of slices, fit `room` ({width, height}); `min` when none
+ * does (the panel then scrolls). `border` is the px a grid adds per cell (its 1 px lines).
+ */
+export function fitCell(count, rows, cols, room, { min, max, border = 1, caption = CAPTION }) {
+  for (let cell = max; cell > min; cell -= 1) {
+    const wide = cols * (cell + border) + border;
+    const tall = rows * (cell + border) + border + caption;
+    const across = Math.floor((room.width + GAP) / (wide + GAP));
+    if (across < 1) continue;
+    const down = Math.ceil(count / across);
+    if (down * (tall + GAP) - GAP <= room.height) return cell;
+  }
+  return min;
+}
+
+/**
+ * The largest square-ish side (px) of `count` canvases of aspect `ratio` (height / width),
+ * each under a `bar` px tall row of buttons shared by all, that fit `room` wrapped; between
+ * `min` and `max`.
+ */
+export function fitSide(count, ratio, room, { min, max, bar = 0 }) {
+  let best = min;
+  for (let across = 1; across <= count; across += 1) {
+    const down = Math.ceil(count / across);
+    const byWidth = (room.width - GAP * (across - 1)) / across;
+    const byHeight = ((room.height - bar - down * (CAPTION + GAP)) / down) / ratio;
+    best = Math.max(best, Math.min(byWidth, byHeight));
+  }
+  return Math.floor(Math.max(min, Math.min(max, best)));
+}
+
+/**
+ * Scroll `scroller` (a panel body) so `node` is inside it, centred when it has to move; the
+ * page itself never scrolls for this. Cheap when it is already in view: one measure of each.
+ */
+export function keepInView(scroller, node) {
+  if (!scroller || !node) return;
+  const outer = scroller.getBoundingClientRect();
+  const inner = node.getBoundingClientRect();
+  if (inner.top < outer.top || inner.bottom > outer.bottom) {
+    const middle = inner.top - outer.top + scroller.scrollTop - (outer.height - inner.height) / 2;
+    scroller.scrollTop = Math.max(0, inner.height > outer.height ? inner.top - outer.top + scroller.scrollTop : middle);
+  }
+  if (inner.left < outer.left || inner.right > outer.right) {
+    scroller.scrollLeft = Math.max(0, inner.left - outer.left + scroller.scrollLeft - 8);
+  }
+}
