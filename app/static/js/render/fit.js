@@ -41,24 +41,27 @@ export function fitSide(count, ratio, room, { min, max, bar = 0 }) {
   let best = min;
   for (let across = 1; across <= count; across += 1) {
     const down = Math.ceil(count / across);
-    const byWidth = (room.width - GAP * (across - 1)) / across;
-    const byHeight = ((room.height - bar - down * (CAPTION + GAP)) / down) / ratio;
+    // each canvas has a 1 px border on every side
+    const byWidth = (room.width - GAP * (across - 1)) / across - 2;
+    const byHeight = ((room.height - bar - down * (CAPTION + GAP + 2)) / down) / ratio;
     best = Math.max(best, Math.min(byWidth, byHeight));
   }
   return Math.floor(Math.max(min, Math.min(max, best)));
 }
 
 /**
- * Scroll `scroller` (a panel body) so `node` is inside it, centred when it has to move; the
- * page itself never scrolls for this. Cheap when it is already in view: one measure of each.
+ * Scroll `scroller` (a panel body) so `node` is inside it, at its top when it has to move (the
+ * slice's caption first); the page itself never scrolls for this. Cheap when it is already
+ * in view: one measure of each.
  */
 export function keepInView(scroller, node) {
   if (!scroller || !node) return;
   const outer = scroller.getBoundingClientRect();
   const inner = node.getBoundingClientRect();
   if (inner.top < outer.top || inner.bottom > outer.bottom) {
-    const middle = inner.top - outer.top + scroller.scrollTop - (outer.height - inner.height) / 2;
-    scroller.scrollTop = Math.max(0, inner.height > outer.height ? inner.top - outer.top + scroller.scrollTop : middle);
+    // below a sticky zoom bar, if the panel has one
+    const bar = scroller.querySelector(":scope > .zoom-bar")?.offsetHeight ?? 0;
+    scroller.scrollTop = Math.max(0, inner.top - outer.top + scroller.scrollTop - bar - 4);
   }
   if (inner.left < outer.left || inner.right > outer.right) {
     scroller.scrollLeft = Math.max(0, inner.left - outer.left + scroller.scrollLeft - 8);
