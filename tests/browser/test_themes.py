@@ -110,6 +110,13 @@ def open_drawn(page: Page, path: str) -> None:
     expect(page.locator("#app")).to_have_attribute("aria-busy", "false", timeout=30_000)
 
 
+def open_settings(page: Page) -> None:
+    """Open the settings drawer, so its text is judged too (by keyboard: the pointer stays put)."""
+    page.locator("#drawer-toggle").focus()
+    page.keyboard.press("Enter")
+    expect(page.locator("#drawer")).to_be_visible()
+
+
 @pytest.fixture(params=["light", "dark"])
 def themed(
     request: pytest.FixtureRequest, browser: Browser, base_url: str
@@ -130,12 +137,15 @@ def test_every_text_passes_wcag_aa_contrast_in_both_system_themes(
     expect(page.locator("html")).to_have_attribute("data-look", scheme)
     expect(page.locator("#sums")).not_to_be_empty()
     page.locator("#output-grids .cell").nth(5).hover()  # marks, a field and a hovered neuron
+    open_settings(page)
     assert failures(page) == []
+    page.keyboard.press("Escape")
     page.locator("#transport").evaluate("n => n.scrollIntoView()")
     page.mouse.move(0, 0)
     page.screenshot(path=str(artifacts / f"theme-{scheme}.png"))
     open_drawn(page, MISFIT)
     expect(page.locator("#geometry-bar")).to_have_attribute("data-fits", "no")
+    open_settings(page)
     assert failures(page) == []
 
 
