@@ -15,6 +15,7 @@ import { StepCache } from "./steps.js";
 import { IMAGE_LAYER, initImages, showLayer, stateOfLink, uploadedInput } from "./images.js";
 import { fromQuery, legacyImage, onlyPreset, presentationOf, toQuery } from "./url.js";
 import { createArithmeticView, createBackwardView } from "./render/arithmetic.js";
+import { onRoomChange } from "./render/fit.js";
 import { maxAbsOf, renderLegend } from "./render/colors.js";
 import { createFiltersView } from "./render/filters.js";
 import { renderGeometry } from "./render/geometry.js";
@@ -317,6 +318,12 @@ async function boot() {
   look.apply(look.initial({ ...DEFAULTS, ...presentationOf(location.search) }));
   bindTransport(app, player, commit);
   bindExplanations();
+  // the views size their cells to the panels' room: when it changes, they are built again
+  onRoomChange(() => {
+    if (!app.model || app.misfit) return;
+    build(app.model.spec, app.model.geometry, app.forward);
+    render();
+  });
   try {
     app.presets = await api.presets();
   } catch (error) {

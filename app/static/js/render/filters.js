@@ -97,7 +97,7 @@ function domView(container, model, onCell) {
 
 /**
  * The cell size (px) at which the K filters (a line for name and bias, then the D slices,
- * wrapped) fill the panel's room: up to 30 px, at least 18 (a number's room) unless a wide
+ * wrapped) fill the panel's room: up to 36 px, at least 18 (a number's room) unless a wide
  * filter needs less; the panel scrolls when even that is too big.
  */
 function domCell(k, fh, fw, depth, room) {
@@ -110,7 +110,7 @@ function domCell(k, fh, fw, depth, room) {
   };
   // a filter's slices side by side if they can be, else the biggest cells that fit
   for (const oneLine of [true, false]) {
-    for (let cell = 30; cell > least; cell -= 1) if (fits(cell, oneLine)) return cell;
+    for (let cell = 36; cell > least; cell -= 1) if (fits(cell, oneLine)) return cell;
   }
   return least;
 }

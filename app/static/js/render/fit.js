@@ -67,3 +67,30 @@ export function keepInView(scroller, node) {
     scroller.scrollLeft = Math.max(0, inner.left - outer.left + scroller.scrollLeft - 8);
   }
 }
+
+/**
+ * Call `relayout()` when the panels' room changes (a window resized, a phone turned, an
+ * explanation hidden: explanations.js sends a resize), once it has settled: their width, and
+ * their bodies' heights where the screen holds them (on a phone the page scrolls, and a
+ * height change there is the address bar's).
+ */
+export function onRoomChange(relayout) {
+  const panels = document.querySelector("#volumes");
+  const bodies = [...panels.querySelectorAll(".panel-body")];
+  const key = () => {
+    const grid = getComputedStyle(panels).display === "grid";
+    const heights = grid ? bodies.map((body) => Math.round(body.clientHeight / 8)).join(":") : "";
+    return `${panels.clientWidth}x${heights}`;
+  };
+  let last = key();
+  let timer = 0;
+  window.addEventListener("resize", () => {
+    clearTimeout(timer);
+    timer = setTimeout(() => {
+      const now = key();
+      if (now === last) return;
+      last = now;
+      relayout();
+    }, 200);
+  });
+}

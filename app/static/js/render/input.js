@@ -30,7 +30,7 @@ export function createInputView(container, model, onCell) {
     container.append(zoomBar(view, "input"));
   }
   // numbers need 18 px cells: below that a slice shrinks to the panel's width instead
-  const fitted = fitCell(depth, hp, wp, room, { min: 17, max: 34 });
+  const fitted = fitCell(depth, hp, wp, room, { min: 17, max: 40 });
   const cell = fitted > 17 ? fitted : Math.max(6, Math.min(18, Math.floor((room.width - 1) / wp) - 1));
   const grids = [];
   const figures = [];

@@ -33,7 +33,7 @@ function domView(container, model, stepOf, onCell) {
   const { out, outMaxAbs } = model;
   const [h2, w2, k] = out.shape;
   const room = roomOf(container);
-  const fitted = fitCell(k, h2, w2, room, { min: 17, max: 34 });
+  const fitted = fitCell(k, h2, w2, room, { min: 17, max: 48 });
   const cell = fitted > 17 ? fitted : Math.max(6, Math.min(18, Math.floor((room.width - 1) / w2) - 1));
   const grids = [];
   for (let d = 0; d < k; d += 1) {
