@@ -43,11 +43,12 @@ function domGrid({ rows, cols, label, cell: baseCell, onCell }) {
   root.style.gridAutoRows = `${cell}px`;
   const fontPx = Math.max(8, Math.min(13 * scale, cell * 0.42));
   root.style.fontSize = `${fontPx}px`;
-  // A number is drawn only when it fits its cell, in a smaller type if it must (never under
-  // 8 px); the full value is always in the title.
-  const fontFor = (text) => {
-    if (cell < 18) return 0;
-    const needed = (cell - 3) / (text.length * 0.62);
+  // One type size for the whole grid, the largest that fits its longest number (never under
+  // 8 px); when that one does not fit, no cell shows a number (a grid with numbers in some
+  // cells only reads as blanks where the values are long). The full value is in the title.
+  const fontFor = (longest) => {
+    if (cell < 18 || !longest) return 0;
+    const needed = (cell - 3) / (longest * 0.62);
     return needed >= fontPx ? fontPx : needed >= 8 ? needed : 0;
   };
   const cells = [];
@@ -82,21 +83,27 @@ function domGrid({ rows, cols, label, cell: baseCell, onCell }) {
   return {
     el: root,
     draw(get, { maxAbs, isPad = () => false, title = null }) {
-      for (let r = 0; r < rows; r += 1) {
-        for (let c = 0; c < cols; c += 1) {
-          const node = at(r, c);
-          const value = get(r, c);
-          const pad = isPad(r, c);
-          node.classList.toggle("pad", pad);
-          node.classList.toggle("empty", value === null);
-          node.style.background = value === null || pad ? "" : color(value, maxAbs);
-          node.style.color = value === null ? "" : ink(value, maxAbs);
-          const text = value === null ? "" : short(value);
-          const font = fontFor(text);
-          node.textContent = font ? text : "";
-          node.style.fontSize = font && font !== fontPx ? `${font}px` : "";
-          node.dataset.value = value === null ? "" : String(value);
-        }
+      const values = [];
+      let longest = 0;
+      for (let n = 0; n < rows * cols; n += 1) {
+        const value = get(Math.floor(n / cols), n % cols);
+        const text = value === null ? "" : short(value);
+        values.push([value, text]);
+        longest = Math.max(longest, text.length);
+      }
+      const font = fontFor(longest);
+      const fontSize = font && font !== fontPx ? `${font}px` : "";
+      for (let n = 0; n < rows * cols; n += 1) {
+        const node = cells[n];
+        const [value, text] = values[n];
+        const pad = isPad(Math.floor(n / cols), n % cols);
+        node.classList.toggle("pad", pad);
+        node.classList.toggle("empty", value === null);
+        node.style.background = value === null || pad ? "" : color(value, maxAbs);
+        node.style.color = value === null ? "" : ink(value, maxAbs);
+        node.textContent = font ? text : "";
+        node.style.fontSize = fontSize;
+        node.dataset.value = value === null ? "" : String(value);
       }
       titleOf = title ?? ((r, c, v) => fmt(v));
     },

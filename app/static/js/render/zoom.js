@@ -205,12 +205,12 @@ export function createZoomGrid(parent, { rows, cols, label, view, onCell, expose
       }
       ctx.stroke();
     }
-    const numbers = scale >= NUMBERS_FROM && !quiet;
-    root.dataset.numbers = numbers ? "yes" : "no";
+    let numbers = scale >= NUMBERS_FROM && !quiet;
     root.dataset.scale = scale.toFixed(2);
     if (numbers) {
       // one type size for the whole view (setting a canvas font is slow): the largest that
-      // fits the longest number, down to 7 px; numbers that still do not fit are left out
+      // fits the longest number, down to 7 px; when even that does not fit, no cell gets a
+      // number (numbers in some cells only read as blanks where the values are long)
       const cells = [];
       let longest = 1;
       for (let r = r0; r < r1; r += 1) {
@@ -223,15 +223,16 @@ export function createZoomGrid(parent, { rows, cols, label, view, onCell, expose
         }
       }
       const font = Math.max(7, Math.min(13, scale * 0.36, (scale - 2) / (longest * 0.62)));
+      numbers = longest * font * 0.62 <= scale - 1;
       ctx.font = `${font}px ui-monospace, "DejaVu Sans Mono", monospace`;
       ctx.textAlign = "center";
       ctx.textBaseline = "middle";
-      for (const [r, c, v, text] of cells) {
-        if (text.length * font * 0.62 > scale - 1) continue;
+      for (const [r, c, v, text] of numbers ? cells : []) {
         ctx.fillStyle = ink(v, scaleMax);
         ctx.fillText(text, px(c) + scale / 2, py(r) + scale / 2);
       }
     }
+    root.dataset.numbers = numbers ? "yes" : "no";
     const line = Math.max(1.5, Math.min(4, scale / 5));
     const markStyles = { seen: palette.seen, pinned: palette.mark, pair: palette.pair, current: palette.mark };
     for (const kind of MARK_KINDS) {
