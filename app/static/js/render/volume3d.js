@@ -6,7 +6,7 @@
 // enough to hold them. Each frame only redraws the blocks' faces and the highlights.
 import { el, qs } from "../dom.js";
 import { positionOf, stepOf } from "../focus.js";
-import { cellRect, createBlock, outline } from "./block.js";
+import { cellRect, createBlock, outline, NUMBERS_FROM } from "./block.js";
 import { palette } from "./colors.js";
 import { Camera, fitOf, projection } from "./projection.js";
 import { bindGestures, labels } from "./volume3d-parts.js";
@@ -242,7 +242,8 @@ function createBlockView(panel, name, zoomLabel, camera) {
     if (!view.fit) return;
     // cells big enough for their numbers, and the whole field in view if it can be
     const span = view.hl?.span ?? 1;
-    const cell = Math.min(44, (0.8 * Math.min(view.width, view.height)) / span);
+    // (numbers first: a narrow one-screen panel cannot hold a big field at number size)
+    const cell = Math.min(44, Math.max(NUMBERS_FROM + 4, (0.8 * Math.min(view.width, view.height)) / span));
     view.zoom = Math.max(1, Math.min(maxZoom(), cell / view.fit.scale));
     view.pan = [0, 0];
     centre();
