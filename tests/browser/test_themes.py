@@ -228,6 +228,9 @@ def test_large_type_scales_the_code_and_the_cells_and_stays_readable(
     ) == pytest.approx(cell * LARGE_FACTOR, abs=1.0)
     page.reload()
     expect(page.get_by_label("Large type")).to_be_checked()
+    # judge the drawn page, not the frame before the first step arrives
+    expect(page.locator("#app")).to_have_attribute("aria-busy", "false", timeout=30_000)
+    expect(page.locator("#numpy-code")).to_contain_text("np.sum", timeout=30_000)
     assert failures(page) == []
     page.locator("#input-panel").evaluate("n => n.scrollIntoView()")
     page.screenshot(path=str(artifacts / "theme-large-type.png"))
