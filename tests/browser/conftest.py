@@ -13,6 +13,7 @@ from typing import Any
 
 import httpx
 import pytest
+from playwright.sync_api import ConsoleMessage, Page
 
 from app.main import create_app
 from tests.chromium import chromium_launch
@@ -52,3 +53,17 @@ def artifacts() -> Path:
     """Where screenshots go (gitignored ``test-artifacts/``)."""
     ARTIFACTS.mkdir(exist_ok=True)
     return ARTIFACTS
+
+
+@pytest.fixture
+def console_errors(page: Page) -> list[str]:
+    """Every console error and uncaught exception of the page, collected as they happen."""
+    errors: list[str] = []
+
+    def on_console(message: ConsoleMessage) -> None:
+        if message.type == "error":
+            errors.append(message.text)
+
+    page.on("console", on_console)
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    return errors

@@ -12,7 +12,7 @@ from typing import Any
 
 import httpx
 import pytest
-from playwright.sync_api import ConsoleMessage, Locator, Page, expect
+from playwright.sync_api import Locator, Page, expect
 
 pytestmark = pytest.mark.browser
 
@@ -90,19 +90,6 @@ def open_settings(page: Page) -> None:
 def choose_preset(page: Page, name: str) -> None:
     page.get_by_label("Preset").select_option(name)
     expect(page.locator("#app")).to_have_attribute("aria-busy", "false", timeout=30_000)
-
-
-@pytest.fixture
-def console_errors(page: Page) -> list[str]:
-    errors: list[str] = []
-
-    def on_console(message: ConsoleMessage) -> None:
-        if message.type == "error":
-            errors.append(message.text)
-
-    page.on("console", on_console)
-    page.on("pageerror", lambda error: errors.append(str(error)))
-    return errors
 
 
 DEMO = "cs231n-demo"

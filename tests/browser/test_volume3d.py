@@ -13,7 +13,7 @@ from typing import Any
 
 import httpx
 import pytest
-from playwright.sync_api import ConsoleMessage, Page, expect
+from playwright.sync_api import Page, expect
 
 pytestmark = pytest.mark.browser
 
@@ -74,19 +74,6 @@ def inside(polygon: list[Point], p: Point, slack: float = 0.5) -> bool:
         if (edge[0] * (p[1] - a[1]) - edge[1] * (p[0] - a[0])) / length < -slack:
             return False
     return True
-
-
-@pytest.fixture
-def console_errors(page: Page) -> list[str]:
-    errors: list[str] = []
-
-    def on_console(message: ConsoleMessage) -> None:
-        if message.type == "error":
-            errors.append(message.text)
-
-    page.on("console", on_console)
-    page.on("pageerror", lambda error: errors.append(str(error)))
-    return errors
 
 
 def test_toggle_puts_view_3d_in_the_url_and_a_reload_keeps_it(page: Page) -> None:

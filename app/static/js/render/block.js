@@ -261,14 +261,7 @@ export function outline(ctx, P, a, b, { color, width = 2, hidden = true, halo = 
   const stroke = (list, dash) => {
     if (!list.length) return;
     ctx.setLineDash(dash);
-    if (halo) {
-      ctx.strokeStyle = palette.halo;
-      ctx.lineWidth = width + 2.5;
-      path(ctx, list);
-    }
-    ctx.strokeStyle = color;
-    ctx.lineWidth = width;
-    path(ctx, list);
+    haloStroke(ctx, list, color, width, halo);
   };
   if (hidden) stroke(back, [4, 3]);
   stroke(front, []);
@@ -278,16 +271,20 @@ export function outline(ctx, P, a, b, { color, width = 2, hidden = true, halo = 
 /** Outline cell rectangle rows r0..r1, columns c0..c1 (inclusive) on the depth plane `z`. */
 export function cellRect(ctx, P, r0, c0, r1, c1, z, { color, width = 2, halo = true }) {
   const corners = [[c0, r0], [c1 + 1, r0], [c1 + 1, r1 + 1], [c0, r1 + 1]].map(([x, y]) => P.point(x, y, z));
-  const loop = corners.map((p, n) => [p, corners[(n + 1) % 4]]);
+  haloStroke(ctx, corners.map((p, n) => [p, corners[(n + 1) % 4]]), color, width, halo);
+  return corners;
+}
+
+/** Stroke the segments in `color`, over a wider halo line that keeps them visible on any cell. */
+function haloStroke(ctx, segments, color, width, halo) {
   if (halo) {
     ctx.strokeStyle = palette.halo;
     ctx.lineWidth = width + 2.5;
-    path(ctx, loop);
+    path(ctx, segments);
   }
   ctx.strokeStyle = color;
   ctx.lineWidth = width;
-  path(ctx, loop);
-  return corners;
+  path(ctx, segments);
 }
 
 function path(ctx, segments) {
