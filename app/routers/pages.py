@@ -46,6 +46,23 @@ def embedded(request: Request) -> bool:
     return request.query_params.get("embed") in {"1", "true"}
 
 
+def look(request: Request) -> dict[str, str]:
+    """The look a link forces, as the attributes <html> gets (js/theme.js sets the same ones).
+
+    ``theme=light|dark`` and ``large=1`` are read by the page too (url.js); mirrored here, the
+    first paint already has them, where the page's modules would apply them a moment later
+    and a forced dark page would flash light (or the reverse) first. ``theme=auto`` or none
+    leaves the choice to the system, or to the toggle's remembered one (/static/early/look.js).
+    """
+    attributes: dict[str, str] = {}
+    theme = request.query_params.get("theme")
+    if theme in {"light", "dark"}:
+        attributes["data-theme"] = theme
+    if request.query_params.get("large") in {"1", "true"}:
+        attributes["data-large"] = ""
+    return attributes
+
+
 @router.get("/", response_class=HTMLResponse, include_in_schema=False)
 def index(request: Request) -> HTMLResponse:
     """The animated conv layer: controls, geometry, volumes, arithmetic and transport."""
@@ -55,5 +72,6 @@ def index(request: Request) -> HTMLResponse:
         request,
         "index.html",
         {"title": "ConvScope", "modules": MODULE_URLS, "embed": embedded(request),
+         "look": look(request),
          "frame_ancestors": " ".join(ancestors)},
     )

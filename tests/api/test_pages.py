@@ -58,3 +58,22 @@ def test_embed_1_marks_the_body_before_any_script_runs(client: TestClient) -> No
         assert body is not None
         assert ('class="embed"' in body.group(1)) is marked, query
         assert 'data-frame-ancestors=""' in body.group(1)
+
+
+def test_a_links_forced_look_is_on_html_before_any_script_runs(client: TestClient) -> None:
+    cases = (
+        ("?theme=dark", ' data-theme="dark"'),
+        ("?theme=light&large=1", ' data-theme="light" data-large'),
+        ("?large=true", " data-large"),
+        ("?theme=auto&large=0", ""),
+        ('?theme="><script>', ""),  # only the two names are mirrored, never the raw value
+        ("", ""),
+    )
+    for query, attributes in cases:
+        html = re.search(r'<html lang="en"([^>]*)>', client.get(f"/{query}").text)
+        assert html is not None, query
+        assert html.group(1) == attributes, query
+    # the remembered theme (no theme in the link) is put on <html> by a classic script in <head>
+    page = client.get("/").text
+    assert page.index('<script src="/static/early/look.js"></script>') < page.index("<body")
+    assert client.get("/static/early/look.js").status_code == 200

@@ -234,3 +234,54 @@ def test_large_type_scales_the_code_and_the_cells_and_stays_readable(
     assert failures(page) == []
     page.locator("#input-panel").evaluate("n => n.scrollIntoView()")
     page.screenshot(path=str(artifacts / "theme-large-type.png"))
+
+
+# Installed before the page's own scripts: the background and type size of <html> at every
+# animation frame from the first, until two frames after the browser reports its first paint
+# (a frame's rAF callbacks run just before that frame's style and paint).
+FIRST_FRAMES = """
+window.firstFrames = [];
+const look = () => {
+  const root = document.documentElement;
+  const style = root && getComputedStyle(root);
+  window.firstFrames.push({ at: performance.now(), page: style?.backgroundColor,
+    px: parseFloat(style?.fontSize), painted: performance.getEntriesByType("paint").length });
+  const after = window.firstFrames.filter((f) => f.painted).length;
+  if (after < 2 && window.firstFrames.length < 600) requestAnimationFrame(look);
+};
+requestAnimationFrame(look);
+"""
+
+
+@pytest.mark.parametrize(
+    ("system", "link", "remembered", "shown"),
+    [
+        ("light", "theme=dark", None, "dark"),
+        ("dark", "theme=light", None, "light"),
+        ("dark", "theme=light&large=1", "dark", "light"),  # the link beats the remembered one
+        ("light", "", "dark", "dark"),  # a link naming no theme: the toggle's remembered one
+    ],
+)
+def test_the_theme_a_page_opens_in_is_painted_from_the_first_frame(
+    browser: Browser, base_url: str, system: str, link: str, remembered: str | None, shown: str
+) -> None:
+    context = browser.new_context(
+        base_url=base_url, color_scheme=system, viewport={"width": 1280, "height": 720}
+    )
+    page = context.new_page()
+    if remembered:
+        page.goto("/static/css/theme.css")  # the origin, without running the page
+        page.evaluate(f"localStorage.setItem('convscope.theme', '{remembered}')")
+    page.add_init_script(FIRST_FRAMES)
+    page.goto(f"/?preset=cs231n-demo&{link}")
+    expect(page.locator("html")).to_have_attribute("data-look", shown)
+    page.wait_for_function("window.firstFrames.filter((f) => f.painted).length >= 2")
+    frames = page.evaluate("window.firstFrames")
+    final = page.locator("html").evaluate("n => getComputedStyle(n).backgroundColor")
+    context.close()
+    colour = [int(v) for v in final[final.index("(") + 1 : -1].split(",")]
+    assert luminance(colour) < 0.05 if shown == "dark" else luminance(colour) > 0.8
+    assert frames[0]["painted"] == 0, "the probe must see the frames before the first paint"
+    # every frame up to and after the first paint already had the page's final look
+    assert {f["page"] for f in frames} == {final}
+    assert {f["px"] for f in frames} == {16 * LARGE_FACTOR if "large=1" in link else 16}
