@@ -12,10 +12,11 @@ On a phone nothing is wider than the window.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Locator, Page, expect
+from playwright.sync_api import Browser, Locator, Page, expect
 
 pytestmark = pytest.mark.browser
 
@@ -40,6 +41,17 @@ SHOWN = """
     if (!inside(clip)) return `clipped by ${up.id || up.className}: ${JSON.stringify(box)}`;
   }
   return "shown";
+}
+"""
+
+
+# True when a tap at the element's centre lands on it (not on something drawn over it).
+HIT = """
+(node) => {
+  const box = node.getBoundingClientRect();
+  const hit = document.elementFromPoint(box.left + box.width / 2, box.top + box.height / 2);
+  const mine = hit && (hit === node || node.contains(hit) || hit.control === node);
+  return mine ? "hit" : `hit ${hit?.outerHTML.slice(0, 80)}`;
 }
 """
 
@@ -95,10 +107,42 @@ def test_the_picture_is_one_screen_at_every_step_shown(
         page.screenshot(path=str(artifacts / f"layout-{preset}-{width}x{height}.png"))
 
 
-def test_a_phone_gets_one_column_and_a_transport_at_the_bottom(
-    page: Page, artifacts: Path
+@pytest.fixture
+def phone(browser: Browser, base_url: str) -> Iterator[Page]:
+    """A 390x844 touch-screen phone, as test_touch.py makes one."""
+    context = browser.new_context(
+        base_url=base_url, viewport={"width": 390, "height": 844}, has_touch=True, is_mobile=True
+    )
+    yield context.new_page()
+    context.close()
+
+
+# Two rows of 44 px targets (WCAG's target size) and their gaps: the folded transport's most.
+# It needs less (the label's line is not a target), so this bound fails at a third row.
+TRANSPORT_MOST = 2 * 44 + 24
+
+
+def transport_top(page: Page) -> float:
+    box = page.locator("#transport").bounding_box()
+    assert box is not None
+    assert abs(box["y"] + box["height"] - 844) <= 1, "the transport is not at the bottom"
+    return float(box["y"])
+
+
+def assert_in_band(page: Page, node: Locator, what: str) -> None:
+    """`node` is wholly inside the window, above the fixed transport."""
+    box = node.bounding_box()
+    assert box is not None, what
+    top = transport_top(page)
+    assert box["y"] >= -1 and box["y"] + box["height"] <= top + 1, (
+        f"{what} at y {box['y']:.0f}..{box['y'] + box['height']:.0f}, transport from {top:.0f}"
+    )
+
+
+def test_a_phone_gets_one_column_and_a_compact_transport_at_the_bottom(
+    phone: Page, artifacts: Path
 ) -> None:
-    page.set_viewport_size({"width": 390, "height": 844})
+    page = phone
     for preset in PRESETS:
         open_view(page, f"?preset={preset}")
         assert page.evaluate("document.scrollingElement.scrollWidth") <= 390, preset
@@ -109,13 +153,150 @@ def test_a_phone_gets_one_column_and_a_transport_at_the_bottom(
         assert len(lefts) == 1, f"{preset}: panels side by side at x = {lefts}"
         tops = [box["y"] for box in panels if box]
         assert tops == sorted(tops), preset
-        transport = page.locator("#transport").bounding_box()
-        assert transport is not None and abs(transport["y"] + transport["height"] - 844) <= 1
+        top = transport_top(page)
+        assert 844 - top <= TRANSPORT_MOST, f"{preset}: the transport is {844 - top:.0f} px tall"
         page.screenshot(path=str(artifacts / f"layout-phone-{preset}.png"))
-    # scrolled down to the output, the transport is still at hand
-    page.locator("#output-panel").scroll_into_view_if_needed()
-    page.get_by_role("button", name="Step forward").click()
+    # the row under the thumb: targets of 44 px, none covering another
+    for selector in ("#t-back", "#t-play", "#t-forward", "#t-scrub", "#t-more"):
+        box = page.locator(selector).bounding_box()
+        assert box is not None and box["height"] >= 40 and box["width"] >= 40, selector
+        assert page.locator(selector).evaluate(HIT) == "hit", selector
+    assert page.locator("#t-first").is_hidden() and page.locator("#view-tools").is_hidden()
+    # "More" unfolds the rest above it: every control of the transport shown, a target, on top
+    more = page.get_by_role("button", name="More step and view controls")
+    expect(more).to_have_attribute("aria-expanded", "false")
+    more.tap()
+    expect(more).to_have_attribute("aria-expanded", "true")
+    controls = page.locator("#transport").locator("button, select, input")
+    shown = [controls.nth(n) for n in range(controls.count()) if controls.nth(n).is_visible()]
+    names = {node.evaluate("e => e.id || e.textContent.trim()") for node in shown}
+    assert {"t-first", "t-last", "t-speed", "t-loop", "view-3d", "copy-link"} <= names
+    for node in shown:
+        # a checkbox's target is its label
+        tall = node.evaluate("e => (e.type === 'checkbox' ? e.labels[0] : e).offsetHeight")
+        assert tall >= 40, node.evaluate("e => e.outerHTML")
+        assert node.evaluate(HIT) == "hit", node.evaluate("e => e.outerHTML")
+    # the page's end is padded by the unfolded transport's height: nothing lies under it
+    page.wait_for_function("parseFloat(getComputedStyle(document.body).paddingBottom)"
+                           " >= document.querySelector('#transport').offsetHeight")
+    page.evaluate("window.scrollTo(0, document.scrollingElement.scrollHeight)")
+    last = page.locator(".below > :last-child").bounding_box()
+    assert last is not None and last["y"] + last["height"] <= transport_top(page) + 1
+    page.screenshot(path=str(artifacts / "layout-phone-alexnet-more.png"))
+    page.get_by_role("button", name="Step forward").tap()
     expect(page.locator("#t-label")).to_contain_text("step 2 of")
+    more.tap()
+    expect(page.locator("#t-first")).to_be_hidden()
+    # from the keyboard: Tab from the scrubber reaches "More", Enter unfolds, Tab goes on to
+    # the speed, and the first-step button is just before the row under the thumb
+    page.locator("#t-scrub").focus()
+    page.keyboard.press("Tab")
+    expect(more).to_be_focused()
+    page.keyboard.press("Enter")
+    page.keyboard.press("Tab")
+    expect(page.locator("#t-speed")).to_be_focused()
+    page.locator("#t-back").focus()
+    page.keyboard.press("Shift+Tab")
+    expect(page.locator("#t-first")).to_be_focused()
+
+
+@pytest.mark.parametrize(
+    ("name", "query"),
+    [("3d", "?preset=cs231n-demo&view=3d"), ("alexnet-3d", "?preset=alexnet-conv1&view=3d"),
+     ("dark", "?preset=cs231n-demo&theme=dark&t=7"), ("drawer", "?preset=cs231n-demo")],
+)
+def test_a_phone_keeps_the_3d_view_the_dark_theme_and_the_drawer_to_its_width(
+    phone: Page, name: str, query: str, artifacts: Path
+) -> None:
+    page = phone
+    open_view(page, query)
+    if name == "drawer":
+        page.get_by_role("button", name="More settings").tap()
+        close = page.get_by_role("button", name="Close the settings")
+        expect(close).to_be_visible()
+        box = close.bounding_box()
+        assert box is not None and box["height"] >= 40 and close.evaluate(HIT) == "hit"
+    else:
+        panel = "#output-panel" if name == "dark" else "#input-panel"
+        page.locator(panel).evaluate("n => n.scrollIntoView()")
+        transport_top(page)
+    if "3d" in name:
+        block = page.locator("#input-panel .volume3d canvas")
+        expect(block).to_be_visible()
+        box = block.bounding_box()
+        assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= 390
+    if name == "dark":
+        expect(page.locator("html")).to_have_attribute("data-look", "dark")
+    assert page.evaluate("document.scrollingElement.scrollWidth") <= 390
+    page.screenshot(path=str(artifacts / f"layout-phone-{name}.png"))
+
+
+@pytest.mark.parametrize(
+    ("query", "current", "title"),
+    [
+        # the demo's output: the marked neuron runs down map 0's rows
+        ("?preset=cs231n-demo&t=0", "#output-grids .cell.mark-current", "#output-title"),
+        # AlexNet's 96 filters, one step each in depth-column order: the active row runs down
+        # the bank, which scrolls inside its panel
+        ("?preset=alexnet-conv1&order=depth_column", ".bank-active", "#filters-title"),
+    ],
+    ids=["demo-output", "alexnet-filters"],
+)
+def test_a_phone_keeps_the_current_neuron_of_the_panel_in_view_while_stepping(
+    phone: Page, query: str, current: str, title: str, artifacts: Path
+) -> None:
+    page = phone
+    open_view(page, query)
+    if "order=" in query:  # a preset-only link takes the preset's order: the full link keeps it
+        full = page.url
+        open_view(page, full[full.index("?"):].replace("order=depth_slice", "order=depth_column"))
+        assert "order=depth_column" in page.url
+    # the reader scrolls the current thing down to just above the transport, and touches the
+    # panel (its title): the steps then carry it below, where the page must follow
+    box = page.locator(current).bounding_box()
+    assert box is not None
+    page.evaluate(f"window.scrollBy(0, {box['y'] + box['height'] - (transport_top(page) - 6)})")
+    page.wait_for_timeout(800)  # past the quiet time after the reader's own scroll
+    page.locator(title).tap()
+    assert_in_band(page, page.locator(current), "the current thing before stepping")
+    forward = page.get_by_role("button", name="Step forward")
+    followed = False
+    for n in range(2, 14):
+        y = page.evaluate("window.scrollY")
+        forward.tap()
+        expect(page.locator("#t-label")).to_contain_text(f"step {n} of")
+        expect(page.locator("#app")).to_have_attribute("data-shown-step", str(n - 1))
+        assert_in_band(page, page.locator(current), f"the current thing at step {n}")
+        followed = followed or page.evaluate("window.scrollY") > y
+    assert followed, "the page never had to follow: the test proves nothing"
+    assert page.evaluate("document.scrollingElement.scrollWidth") <= 390
+    name = "demo" if "demo" in query else "alexnet"
+    page.screenshot(path=str(artifacts / f"layout-phone-{name}-following.png"))
+
+
+def test_a_phone_page_stays_put_under_a_finger_and_follows_once_it_lifts(phone: Page) -> None:
+    page = phone
+    open_view(page, "?preset=cs231n-demo&t=0")
+    box = page.locator("#output-grids .cell.mark-current").bounding_box()
+    assert box is not None
+    page.evaluate(f"window.scrollBy(0, {box['y'] + box['height'] - (transport_top(page) - 6)})")
+    page.wait_for_timeout(800)
+    title = page.locator("#output-title").bounding_box()
+    assert title is not None
+    cdp = page.context.new_cdp_session(page)
+    # a finger resting on the output panel: steps (from the keyboard here) do not move the page
+    finger = {"x": title["x"] + 10, "y": title["y"] + title["height"] / 2}
+    cdp.send("Input.dispatchTouchEvent", {"type": "touchStart", "touchPoints": [finger]})
+    y = page.evaluate("window.scrollY")
+    for n in range(2, 9):
+        page.keyboard.press("ArrowRight")
+        expect(page.locator("#app")).to_have_attribute("data-shown-step", str(n - 1))
+    assert page.evaluate("window.scrollY") == y
+    cdp.send("Input.dispatchTouchEvent", {"type": "touchEnd", "touchPoints": []})
+    page.keyboard.press("ArrowRight")
+    expect(page.locator("#app")).to_have_attribute("data-shown-step", "8")
+    # lifted, the finger was a tap on the output panel: the page follows its neuron again
+    assert_in_band(page, page.locator("#output-grids .cell.mark-current"), "after the finger lifts")
 
 
 def test_the_keyboard_opens_and_closes_the_drawer_and_reaches_every_control(page: Page) -> None:

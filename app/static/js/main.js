@@ -25,6 +25,8 @@ import { createOutputView } from "./render/output.js";
 import { createConnections } from "./render/connections.js";
 import { createVolume3d } from "./render/volume3d.js";
 import { bindTransport, showTransport } from "./transport.js";
+import { bindFold } from "./fold.js";
+import { createFollow } from "./follow.js";
 import { createEmbed } from "./embed.js";
 import { createLook } from "./theme.js";
 
@@ -41,6 +43,8 @@ const player = new Player({ tick, onChange: () => render() });
  */
 const overlays = [];
 overlays.push(createEmbed({ app, player, commit }));
+// before the lines: the page scrolls to the current neuron first, then they are drawn there
+overlays.push(createFollow({ views: () => app.views, model: () => app.model }));
 overlays.push(createConnections({ views: () => app.views, commit }));
 overlays.push(createVolume3d({ commit, getState: () => app.state }));
 
@@ -317,6 +321,7 @@ async function boot() {
   // the look first, before any request: a forced theme should not flash the other one
   look.apply(look.initial({ ...DEFAULTS, ...presentationOf(location.search) }));
   bindTransport(app, player, commit);
+  bindFold();
   bindExplanations();
   // the views size their cells to the panels' room: when it changes, they are built again
   onRoomChange(() => {
