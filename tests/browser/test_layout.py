@@ -270,6 +270,13 @@ def test_a_phone_keeps_the_current_neuron_of_the_panel_in_view_while_stepping(
         followed = followed or page.evaluate("window.scrollY") > y
     assert followed, "the page never had to follow: the test proves nothing"
     assert page.evaluate("document.scrollingElement.scrollWidth") <= 390
+    # the depth-column fan stays within the window (AlexNet's field and column are a screen
+    # apart: 96 lines off it would only streak the panels between)
+    off = page.locator(".conn-fan line:visible").evaluate_all(
+        "ls => ls.filter(l => ['y1', 'y2'].some(k => +l.getAttribute(k) < 0"
+        " || +l.getAttribute(k) > innerHeight + 60)).length"
+    )
+    assert off == 0, f"{off} lines run off the window"
     name = "demo" if "demo" in query else "alexnet"
     page.screenshot(path=str(artifacts / f"layout-phone-{name}-following.png"))
 

@@ -192,12 +192,14 @@ export function createConnections({ views, commit }) {
       const neuron = cut(v.output.box(i, j, k), clips.output);
       const out = filter && neuron ? connector(filter, neuron) : null;
       if (out) outs.push({ at: out, data: { d: k } });
-      if (state.order === "depth_column" && !playback.fast && fields.length && neuron) {
+      // the fan only between ends in the window: on a phone's one column the field and the
+      // column are a screen apart, and K lines to off-screen cells only streak the panels between
+      const source = fields.length && neuron ? nearest(fields, neuron) : null;
+      if (state.order === "depth_column" && !playback.fast && cut(source, screen) && cut(neuron, screen)) {
         // from the slice's field nearest the column: the fan crosses as little as it can
-        const source = nearest(fields, neuron);
         const depthOut = model.outShape[2];
         for (let d = 0; d < depthOut; d += 1) {
-          const cell = cut(v.output.box(i, j, d), clips.output);
+          const cell = cut(cut(v.output.box(i, j, d), clips.output), screen);
           const at = cell ? connector(source, cell) : null;
           if (at) fans.push({ at, data: { d, current: d === k ? 1 : 0 } });
         }
