@@ -210,6 +210,13 @@ def test_embed_mode_shows_the_picture_and_transport_and_steps_by_keyboard(
         expect(frame.locator(selector)).to_be_hidden()
     for selector in shown:
         expect(frame.locator(selector)).to_be_visible()
+    # The panels' explanations and their "?" toggles stay out of a frame: the course page says
+    # what the picture shows, and a toggle for a text that is never shown would do nothing.
+    # "Open in ConvScope" leads to the full page, explanations included.
+    for selector in (".explain-toggle", ".what"):
+        assert frame.locator(selector).count() >= 5, selector
+        for node in frame.locator(selector).all():
+            expect(node).to_be_hidden()
     page.screenshot(path=str(artifacts / "embed-in-a-course-page.png"))
     entries = page.evaluate("history.length")
     frame.locator("#input-title").click()
@@ -296,6 +303,8 @@ def test_fullscreen_shows_the_picture_and_its_label_follows(page: Page, artifact
     # (the controls outside #app stay laid out under the fullscreen layer: not checkable)
     expect(page.locator("#geometry")).to_be_hidden()
     expect(page.locator("#output-panel")).to_be_visible()
+    for toggle in page.locator(".explain-toggle").all():  # as in a frame: the picture only
+        expect(toggle).to_be_hidden()
     page.screenshot(path=str(artifacts / "fullscreen.png"))
     page.keyboard.press("Escape")
     expect(page.get_by_role("button", name="Fullscreen", exact=True)).to_be_visible()
