@@ -126,6 +126,13 @@ export const palette = {
   padWord: packRgb([205, 205, 205]), emptyWord: packRgb([255, 255, 255]), gapWord: packRgb([243, 242, 239]),
 };
 
+// Large type's factor (css/theme.css --type-scale: 1, or more for projection), read with the
+// colours, so text drawn on canvases grows with the page's.
+let TYPE_SCALE = 1;
+
+/** The page's type scale (large type), as of the last readTheme(). */
+export const typeScale = () => TYPE_SCALE;
+
 let probe = null;
 
 /** The [r, g, b, a] a CSS colour expression (e.g. "var(--ink)") comes to on this page. */
@@ -141,13 +148,17 @@ export function resolveColor(expression) {
   return [parts[0], parts[1], parts[2], parts.length > 3 ? parts[3] : 1];
 }
 
-/** Read the theme's colours from the stylesheet (after a theme change): the scale and `palette`. */
+/**
+ * Read the look from the stylesheet (after a theme or type-size change): the value scale,
+ * `palette` and `typeScale()`.
+ */
 export function readTheme() {
   const three = (name) => resolveColor(`var(${name})`).slice(0, 3);
   const css = (name) => {
     const [r, g, b, a] = resolveColor(`var(${name})`);
     return a < 1 ? `rgba(${r}, ${g}, ${b}, ${a})` : `rgb(${r}, ${g}, ${b})`;
   };
+  TYPE_SCALE = Number(getComputedStyle(document.documentElement).getPropertyValue("--type-scale")) || 1;
   STOPS = STOP_AT.map((x, n) => [x, three(STOP_VARS[n])]);
   PACKED = packTable();
   const ink3 = three("--ink");

@@ -5,7 +5,7 @@
 import { createGrid, CANVAS_THRESHOLD } from "./grid.js";
 import { keepInView, roomOf } from "./fit.js";
 import { el, fmt } from "../dom.js";
-import { packed, palette } from "./colors.js";
+import { packed, palette, typeScale } from "./colors.js";
 
 /**
  * Build the filters panel; `onCell(type, k, r, c, ch)` hears enter, leave and click. Returns
@@ -124,9 +124,15 @@ function bankView(container, model, onCell) {
   const { filters, bias, conn, wMaxAbs } = model;
   const local = conn === "local";
   const [k, fh, fw, depth] = filters.shape.slice(local ? 2 : 0);
-  const name = 44;
+  // the names and biases at the page's type size (large type grows them), their columns as
+  // wide as the longest each can be: fmt() writes a bias in at most 9 characters (-0.001234)
+  const font = `${11 * typeScale()}px ui-monospace, 'DejaVu Sans Mono', monospace`;
+  const measure = document.createElement("canvas").getContext("2d");
+  measure.font = font;
+  const textWidth = (text) => Math.ceil(measure.measureText(text).width);
+  const name = textWidth(`W${k - 1}${local ? "*" : ""}`) + 10;
   const gap = 6;
-  const biasW = 84;
+  const biasW = textWidth(`b${k - 1} = -0.001234`) + 4;
   // as big as the panel's width allows (with the name and the bias), 2 to 6 px a weight
   const byWidth = Math.floor((roomOf(container).width - name - biasW - depth * gap) / (depth * fw));
   const cell = Math.max(2, Math.min(6, Math.floor(48 / Math.max(fh, fw)), byWidth));
@@ -158,7 +164,7 @@ function bankView(container, model, onCell) {
     tile.height = fh;
     const tctx = tile.getContext("2d");
     ctx.imageSmoothingEnabled = false;
-    ctx.font = "11px ui-monospace, 'DejaVu Sans Mono', monospace";
+    ctx.font = font;
     ctx.textBaseline = "middle";
     for (let f = 0; f < k; f += 1) {
       const y = f * rowH + gap / 2;

@@ -3,7 +3,7 @@
 // canvas for large ones (AlexNet's 227x227 input), so nothing freezes. The next issue can
 // swap the canvas path for something faster without touching the panels.
 import { el, fmt, short } from "../dom.js";
-import { color, ink, packed, palette } from "./colors.js";
+import { color, ink, packed, palette, typeScale } from "./colors.js";
 
 // Above this many cells in a panel, its grids draw on canvas.
 export const CANVAS_THRESHOLD = 4000;
@@ -30,10 +30,8 @@ export function createGrid(parent, options) {
   return grid;
 }
 
-// Large type (css/theme.css's --type-scale) grows the cells and their numbers together.
-const typeScale = () => Number(getComputedStyle(document.documentElement).getPropertyValue("--type-scale")) || 1;
-
 function domGrid({ rows, cols, label, cell: baseCell, onCell }) {
+  // large type (css/theme.css's --type-scale) grows the cells and their numbers together
   const scale = typeScale();
   const cell = Math.round(baseCell * scale);
   const root = el("div", "grid");

@@ -5,7 +5,7 @@
 // works out no size. Large inputs draw the corner where the misfit happens, zoomed, beside the
 // whole input.
 import { clear, el, short } from "../dom.js";
-import { color, ink, palette, resolveColor } from "./colors.js";
+import { color, ink, palette, resolveColor, typeScale } from "./colors.js";
 import { createGrid, sliceFigure } from "./grid.js";
 
 // The picture's colours are css/misfit.css's and theme.css's custom properties, read at draw
@@ -111,7 +111,9 @@ function paint(rows, cols, at, padding, maxAbs, [roomWidth, roomHeight]) {
   const addedCols = cols.padded + cols.info.pad_adds;
   // Numbers are written when the longest one shown fits its cell (never under 8 px), all or
   // none, so a cell without a number never reads as an empty one; the added zeros always.
-  const fontPx = Math.max(8, Math.min(13, cell * 0.42));
+  // Large type (typeScale) grows them as far as the cells allow.
+  const grow = typeScale();
+  const fontPx = Math.max(8, Math.min(13 * grow, cell * 0.42 * grow));
   const fontFor = (text) => (cell >= 14 ? Math.min(fontPx, (cell - 3) / (text.length * 0.62)) : 0);
   let longest = "";
   for (let r = rows.from; r < Math.min(rows.to, rows.padded); r += 1) {
@@ -121,6 +123,7 @@ function paint(rows, cols, at, padding, maxAbs, [roomWidth, roomHeight]) {
     }
   }
   const valueFont = fontFor(longest);
+  canvas.dataset.numberPx = String(valueFont >= 8 ? valueFont : 0); // for tests and tools
   ctx.textAlign = "center";
   ctx.textBaseline = "middle";
   for (let r = rows.from; r < rows.to; r += 1) {
