@@ -123,7 +123,6 @@ function paint(rows, cols, at, padding, maxAbs, [roomWidth, roomHeight]) {
     }
   }
   const valueFont = fontFor(longest);
-  canvas.dataset.numberPx = String(valueFont >= 8 ? valueFont : 0); // for tests and tools
   ctx.textAlign = "center";
   ctx.textBaseline = "middle";
   for (let r = rows.from; r < rows.to; r += 1) {
