@@ -156,6 +156,14 @@ def test_a_phone_gets_one_column_and_a_compact_transport_at_the_bottom(
         top = transport_top(page)
         assert 844 - top <= TRANSPORT_MOST, f"{preset}: the transport is {844 - top:.0f} px tall"
         page.screenshot(path=str(artifacts / f"layout-phone-{preset}.png"))
+    # fields in 16 px type (a phone zooms into smaller ones on focus), the strip's >= 36 px tall
+    small = page.locator("input:not([type=checkbox]):not([type=range]):not([type=file]), select"
+                         ).evaluate_all(
+        "els => els.filter(e => parseFloat(getComputedStyle(e).fontSize) < 16).map(e => e.id)")
+    assert small == []
+    low = page.locator(".strip input, .strip select").evaluate_all(
+        "els => els.filter(e => e.offsetHeight < 36).map(e => e.id)")
+    assert low == []
     # the row under the thumb: targets of 44 px, none covering another
     for selector in ("#t-back", "#t-play", "#t-forward", "#t-scrub", "#t-more"):
         box = page.locator(selector).bounding_box()

@@ -89,9 +89,8 @@ export function createFollow({ views, model }) {
     readerMoved();
   }, { passive: true });
   $on(window, "wheel", readerMoved, { passive: true });
-  $on(window, "touchstart", () => { fingers += 1; }, { passive: true });
   // a tap is no scroll (a flick's glide afterwards is, through its scroll events)
-  for (const type of ["touchend", "touchcancel"]) {
+  for (const type of ["touchstart", "touchend", "touchcancel"]) {
     $on(window, type, (event) => { fingers = event.touches.length; }, { passive: true });
   }
   // a touch or click in a panel makes it the reader's
