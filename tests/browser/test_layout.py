@@ -124,8 +124,9 @@ TRANSPORT_MOST = 2 * 44 + 24
 
 def transport_top(page: Page) -> float:
     box = page.locator("#transport").bounding_box()
-    assert box is not None
-    assert abs(box["y"] + box["height"] - 844) <= 1, "the transport is not at the bottom"
+    size = page.viewport_size
+    assert box is not None and size is not None
+    assert abs(box["y"] + box["height"] - size["height"]) <= 1, "the transport is not at the bottom"
     return float(box["y"])
 
 
@@ -206,6 +207,20 @@ def test_a_phone_gets_one_column_and_a_compact_transport_at_the_bottom(
     page.locator("#t-back").focus()
     page.keyboard.press("Shift+Tab")
     expect(page.locator("#t-first")).to_be_focused()
+
+
+def test_a_phone_held_sideways_gets_the_phone_layout_too(phone: Page, artifacts: Path) -> None:
+    # 844x390: the laptop's one screen would leave the panels a few pixels of height
+    page = phone
+    page.set_viewport_size({"width": 844, "height": 390})
+    open_view(page, "?preset=cs231n-demo")
+    lefts = {round(box["x"]) for box in (page.locator(f"#{name}-panel").bounding_box()
+                                         for name in ("input", "filters", "output")) if box}
+    assert len(lefts) == 1, f"panels side by side at x = {lefts}"
+    assert 390 - transport_top(page) <= TRANSPORT_MOST
+    assert page.evaluate("document.scrollingElement.scrollWidth") <= 844
+    expect(page.get_by_role("button", name="More step and view controls")).to_be_visible()
+    page.screenshot(path=str(artifacts / "layout-phone-sideways.png"))
 
 
 @pytest.mark.parametrize(

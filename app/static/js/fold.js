@@ -7,8 +7,8 @@
 // ever lies hidden under it (and follow.js keeps the current neuron above it).
 import { $on, el, qs } from "./dom.js";
 
-/** The window widths that get the one-column phone layout (convscope.css says the same). */
-export const PHONE = "(max-width: 760px)";
+/** The windows that get the one-column phone layout, a phone held either way (convscope.css says the same). */
+export const PHONE = "(max-width: 760px), (max-height: 460px)";
 
 const FOLDED = ["t-first", "t-last", "t-speed", "t-loop", "view-tools"];
 
