@@ -304,6 +304,29 @@ def test_a_phone_keeps_the_current_neuron_of_the_panel_in_view_while_stepping(
     page.screenshot(path=str(artifacts / f"layout-phone-{name}-following.png"))
 
 
+def test_a_phone_follows_a_playing_layer_to_its_last_step(phone: Page) -> None:
+    page = phone
+    open_view(page, "?preset=cs231n-demo&t=0")
+    more = page.get_by_role("button", name="More step and view controls")
+    more.tap()
+    page.locator("#t-speed").select_option("20")
+    more.tap()
+    neuron = page.locator("#output-grids .cell.mark-current")
+    box = neuron.bounding_box()
+    assert box is not None
+    page.evaluate(f"window.scrollBy(0, {box['y'] + box['height'] - (transport_top(page) - 6)})")
+    page.wait_for_timeout(800)
+    page.locator("#output-title").tap()
+    y = page.evaluate("window.scrollY")
+    page.get_by_role("button", name="Play").tap()
+    # 18 steps at 20 a second; the player stops on the last (no loop)
+    expect(page.locator("#t-play")).to_have_attribute("aria-pressed", "true")
+    expect(page.locator("#t-play")).to_have_attribute("aria-pressed", "false", timeout=10_000)
+    expect(page.locator("#t-label")).to_contain_text("step 18 of 18")
+    assert page.evaluate("window.scrollY") > y
+    assert_in_band(page, neuron, "the last step's neuron")
+
+
 def test_a_phone_page_stays_put_under_a_finger_and_follows_once_it_lifts(phone: Page) -> None:
     page = phone
     open_view(page, "?preset=cs231n-demo&t=0")

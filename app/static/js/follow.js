@@ -13,7 +13,7 @@ import { PHONE } from "./fold.js";
 
 const PANELS = ["input", "filters", "arithmetic", "backward", "output"].map((name) => `#${name}-panel`);
 const QUIET_MS = 700; // after the reader's own scroll or touch, the page is theirs this long
-const PLAYING_MS = 150; // at most this often while playing: a scroll per frame would shake
+const PLAYING_MS = 150; // while playing, measure at most this often: a scroll a frame would shake
 const MARGIN = 8; // px kept between the current thing and the band's edges
 
 /** The part of the window the picture can use: from its top to the transport's. */
@@ -77,7 +77,8 @@ export function createFollow({ views, model }) {
   let quietUntil = 0;
   let fingers = 0;
   let ownY = null; // where the page's own last scroll left it
-  let followed = 0;
+  let looked = 0; // when the page last measured where the current thing is
+  let wasPlaying = false;
 
   const readerMoved = () => {
     quietUntil = performance.now() + QUIET_MS;
@@ -114,12 +115,15 @@ export function createFollow({ views, model }) {
   return {
     update(focus, state, playback) {
       const t = state.t;
-      const moved = lastT !== null && t !== lastT;
+      // a step, or the player stopping (its last steps may have come between two looks)
+      const moved = (lastT !== null && t !== lastT) || (wasPlaying && !playback.playing);
       lastT = t;
+      wasPlaying = playback.playing;
       const v = views();
       if (!moved || !v || !phone.matches || state.pin || fingers > 0) return;
       const now = performance.now();
-      if (now < quietUntil || (playback.playing && now - followed < PLAYING_MS)) return;
+      if (now < quietUntil || (playback.playing && now - looked < PLAYING_MS)) return;
+      looked = now;
       const area = band();
       if (!current || current.hidden) current = pick(area);
       if (!current) return;
@@ -136,7 +140,6 @@ export function createFollow({ views, model }) {
       if (Math.abs(dy) < 1) return;
       window.scrollBy({ top: dy, behavior: "instant" });
       ownY = window.scrollY;
-      followed = now;
     },
   };
 }
