@@ -165,6 +165,10 @@ def test_a_phone_gets_one_column_and_a_compact_transport_at_the_bottom(
     low = page.locator(".strip input, .strip select").evaluate_all(
         "els => els.filter(e => e.offsetHeight < 36).map(e => e.id)")
     assert low == []
+    # AlexNet's zoomable volumes: their buttons finger-sized
+    heights = page.locator(".zoom-button:visible").evaluate_all(
+        "els => els.map(e => e.offsetHeight)")
+    assert heights and min(heights) >= 40, heights
     # the row under the thumb: targets of 44 px, none covering another
     for selector in ("#t-back", "#t-play", "#t-forward", "#t-scrub", "#t-more"):
         box = page.locator(selector).bounding_box()
@@ -244,6 +248,10 @@ def test_a_phone_keeps_the_3d_view_the_dark_theme_and_the_drawer_to_its_width(
         page.locator(panel).evaluate("n => n.scrollIntoView()")
         transport_top(page)
     if "3d" in name:
+        # the 3-D view's buttons are finger-sized
+        heights = page.locator(".volume3d-bar button:visible").evaluate_all(
+            "els => els.map(e => e.offsetHeight)")
+        assert heights and min(heights) >= 40, heights
         block = page.locator("#input-panel .volume3d canvas")
         expect(block).to_be_visible()
         box = block.bounding_box()
