@@ -201,7 +201,6 @@ PHASES = {
     "PrePaint": "pre-paint",
     "Paint": "paint",
     "LayerTreeHost::DoUpdateLayers": "layers (canvas copies)",
-    "ProxyMain::BeginMainFrame::commit": "commit",
 }
 
 

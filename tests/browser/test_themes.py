@@ -236,6 +236,29 @@ def test_large_type_scales_the_code_and_the_cells_and_stays_readable(
     page.screenshot(path=str(artifacts / "theme-large-type.png"))
 
 
+def test_large_type_grows_the_numbers_drawn_on_canvases(page: Page, artifacts: Path) -> None:
+    # Example 2's padded input (18x18x20) is drawn on zoomable canvases, one per depth slice;
+    # zoomed in to the most (64 px a cell) its numbers fit at either type size.
+    page.set_viewport_size({"width": 1280, "height": 720})
+    drawn = {}
+    for large in (False, True):
+        open_drawn(page, "/?preset=example-2&t=4" + ("&large=1" if large else ""))
+        grid = page.locator("#input-panel .zoom-grid").first
+        for _ in range(4):  # x2 each, from a fit of about 10 px a cell
+            page.get_by_role("button", name="Zoom in on the input").click()
+        expect(grid).to_have_attribute("data-scale", "64.00")
+        expect(grid).to_have_attribute("data-numbers", "yes")
+        drawn[large] = float(grid.get_attribute("data-number-px") or 0)
+    assert drawn[False] >= 12  # the canvases' largest type, or near it: not a shrunk one
+    assert drawn[True] == pytest.approx(drawn[False] * LARGE_FACTOR, rel=0.01)
+    grid.scroll_into_view_if_needed()
+    page.screenshot(path=str(artifacts / "theme-large-example-2-zoomed.png"))
+    # AlexNet at projection size, as a lecture hall sees it
+    open_drawn(page, "/?preset=alexnet-conv1&large=1")
+    expect(page.locator("#numpy-code")).to_contain_text("np.sum", timeout=30_000)
+    page.screenshot(path=str(artifacts / "theme-large-alexnet.png"))
+
+
 # Installed before the page's own scripts: the background and type size of <html> at every
 # animation frame from the first, until two frames after the browser reports its first paint
 # (a frame's rAF callbacks run just before that frame's style and paint).
@@ -263,7 +286,13 @@ requestAnimationFrame(look);
     ],
 )
 def test_the_theme_a_page_opens_in_is_painted_from_the_first_frame(
-    browser: Browser, base_url: str, system: str, link: str, remembered: str | None, shown: str
+    browser: Browser,
+    base_url: str,
+    artifacts: Path,
+    system: str,
+    link: str,
+    remembered: str | None,
+    shown: str,
 ) -> None:
     context = browser.new_context(
         base_url=base_url, color_scheme=system, viewport={"width": 1280, "height": 720}
@@ -278,6 +307,10 @@ def test_the_theme_a_page_opens_in_is_painted_from_the_first_frame(
     page.wait_for_function("window.firstFrames.filter((f) => f.painted).length >= 2")
     frames = page.evaluate("window.firstFrames")
     final = page.locator("html").evaluate("n => getComputedStyle(n).backgroundColor")
+    if link == "theme=dark":  # a dark link on a light system, as a student opens it
+        expect(page.locator("#app")).to_have_attribute("aria-busy", "false", timeout=30_000)
+        page.mouse.move(0, 0)
+        page.screenshot(path=str(artifacts / "theme-forced-dark.png"))
     context.close()
     colour = [int(v) for v in final[final.index("(") + 1 : -1].split(",")]
     assert luminance(colour) < 0.05 if shown == "dark" else luminance(colour) > 0.8

@@ -4,7 +4,7 @@
 // grid lines, then numbers once a cell is big enough to hold one. The view (scale and corner)
 // is a Viewport from viewport.js; pointer input is pointer.js's.
 import { el, short } from "../dom.js";
-import { ink, packed, palette } from "./colors.js";
+import { ink, packed, palette, typeScale } from "./colors.js";
 import { bindPointer } from "./pointer.js";
 
 export const NUMBERS_FROM = 24; // CSS px per cell from which numbers are drawn
@@ -222,8 +222,11 @@ export function createZoomGrid(parent, { rows, cols, label, view, onCell, expose
           longest = Math.max(longest, text.length);
         }
       }
-      const font = Math.max(7, Math.min(13, scale * 0.36, (scale - 2) / (longest * 0.62)));
+      // large type (typeScale) grows them as far as the cells allow
+      const grow = typeScale();
+      const font = Math.max(7, Math.min(13 * grow, scale * 0.36 * grow, (scale - 2) / (longest * 0.62)));
       numbers = longest * font * 0.62 <= scale - 1;
+      root.dataset.numberPx = numbers ? font.toFixed(2) : "0"; // for tests and tools
       ctx.font = `${font}px ui-monospace, "DejaVu Sans Mono", monospace`;
       ctx.textAlign = "center";
       ctx.textBaseline = "middle";
