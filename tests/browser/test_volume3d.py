@@ -216,3 +216,73 @@ def test_a_misfit_is_drawn_flat_and_the_next_preset_opens_in_3d_again(page: Page
     expect(page).to_have_url(re.compile(r"[?&]view=3d(&|$)"))
     expect(page.locator("#input-3d canvas")).to_be_visible()
     assert probe(page, "input")["field"]["rows"] == [0, 2]
+
+
+# Every number the 3-D input canvas draws in its next paint: [text, font] (the blocks' numbers
+# are set in "DejaVu Sans Mono"; the labels around the block are not).
+NUMBER_FONTS = """
+() => new Promise((done) => {
+  const canvas = document.querySelector('#input-3d canvas');
+  const ctx = canvas.getContext('2d');
+  const seen = [];
+  ctx.fillText = function (text, x, y) {
+    if (this.font.includes('DejaVu')) seen.push([text, this.font]);
+    return CanvasRenderingContext2D.prototype.fillText.call(this, text, x, y);
+  };
+  document.querySelector('#input-3d').querySelector('button').click();  // Reset view: a paint
+  requestAnimationFrame(() => requestAnimationFrame(() => {
+    delete ctx.fillText;
+    done(seen);
+  }));
+})
+"""
+
+
+def test_a_block_shows_its_numbers_at_one_type_size(page: Page) -> None:
+    # the demo's input at the default zoom: its front slice and the sides facing the eye
+    # differ in cell size on screen, yet every number of the block is set at one size
+    open_page(page, "?preset=cs231n-demo&view=3d")
+    drawn: list[list[str]] = page.evaluate(NUMBER_FONTS)
+    assert len(drawn) > 49  # at least the 7x7 front slice
+    assert len({font for _, font in drawn}) == 1
+    size = float(drawn[0][1].split("px")[0])
+    assert size == pytest.approx(probe(page, "input")["font"], abs=1e-3)
+    assert 7 <= size <= 13
+
+
+def test_hidden_flat_grids_wait_in_3d_and_are_right_again_back_in_flat(
+    page: Page, api: httpx.Client
+) -> None:
+    open_page(page, "?preset=cs231n-demo&h=5&order=depth_column")
+    # (by label: a role query does not find the hidden grid)
+    neuron = page.locator('[aria-label="Output activation map 1"]')
+    expect(neuron.locator('.cell[data-r="0"][data-c="0"]')).to_have_attribute("data-value", "")
+    page.get_by_role("button", name="3-D view").click()
+    for _ in range(3):
+        page.get_by_role("button", name="Step forward").click()
+    expect(page.locator("#app")).to_have_attribute("data-shown-step", "3")
+    assert probe(page, "output")["neuron"]["d"] == 1
+    # step 1 computed V[0,0,1]; the hidden flat map was not redrawn for it
+    expect(neuron.locator('.cell[data-r="0"][data-c="0"]')).to_have_attribute("data-value", "")
+    page.get_by_role("button", name="3-D view").click()
+    step = api_step(api, "cs231n-demo", 3, order="depth_column")
+    current = page.locator("#output-grids .mark-current")
+    expect(current).to_have_count(1)
+    grid = page.get_by_role("group", name=f"Output activation map {step['d']}")
+    cell = grid.locator(f'.cell[data-r="{step["i"]}"][data-c="{step["j"]}"]')
+    expect(cell).to_have_class(re.compile(r"\bmark-current\b"))
+    assert float(cell.get_attribute("data-value") or "nan") == pytest.approx(step["post"])
+    first = api_step(api, "cs231n-demo", 1, order="depth_column")
+    done = neuron.locator(f'.cell[data-r="{first["i"]}"][data-c="{first["j"]}"]')
+    assert float(done.get_attribute("data-value") or "nan") == pytest.approx(first["post"])
+    field = page.get_by_role("group", name="Input depth slice 0").locator(".in-field")
+    taps = {(r, c) for r in range(*step["rows"]) for c in range(*step["cols"])}
+    got = {
+        (int(n.get_attribute("data-r") or -1), int(n.get_attribute("data-c") or -1))
+        for n in field.all()
+    }
+    assert got == taps
+    # and the field's outline is drawn around those cells, not collapsed in a corner
+    box = page.get_by_role("group", name="Input depth slice 0").locator(".field-box")
+    outline = box.bounding_box()
+    assert outline is not None and outline["width"] > 40

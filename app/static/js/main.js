@@ -30,16 +30,19 @@ import { createFollow } from "./follow.js";
 import { createEmbed } from "./embed.js";
 import { createLook } from "./theme.js";
 
-const app = { state: null, presets: [], model: null, misfit: null, views: null, cache: null, hover: null, tap: null, weight: null, seq: 0, controller: null, dropped: "" };
+const app = { state: null, presets: [], model: null, misfit: null, views: null, builtHidden: new Set(), cache: null, hover: null, tap: null, weight: null, seq: 0, controller: null, dropped: "" };
 // play/pause redraws: the products get their numbers back when the player stops
 const player = new Player({ tick, onChange: () => render() });
 
 /**
  * Views drawn beside the panels (connection lines, the 3-D volumes, an embedding parent):
  * each may have build(model, state), called when a layer is built, update(focus, state,
- * playback), called on every render with playback = { playing, fast }, and clear(), called
- * when the layer does not fit (there is no model then). They only draw or report; a change
- * of state goes through commit().
+ * playback), called on every render with playback = { playing, fast }, clear(), called
+ * when the layer does not fit (there is no model then), and layout(state), called first on
+ * every render and answering the panel views ("input", "output") it is drawn in place of:
+ * those are not updated while hidden, and are built again when they show if they were
+ * built hidden (they size their cells to a room they could not measure). They only draw or
+ * report; a change of state goes through commit().
  */
 const overlays = [];
 overlays.push(createEmbed({ app, player, commit }));
@@ -237,7 +240,11 @@ function build(spec, geometry, forward) {
     backward: backward ? createBackwardView(qs("#backward-grids"), model) : null,
   };
   for (const overlay of overlays) overlay.build?.(model, state);
+  app.builtHidden = hiddenViews(state);
 }
+
+/** The panel views an overlay is drawn in place of now (see `overlays`); lays overlays out. */
+const hiddenViews = (state) => new Set(overlays.flatMap((overlay) => overlay.layout?.(state) ?? []));
 
 function getInverse(row, col) {
   const model = app.model;
@@ -263,17 +270,19 @@ function render() {
   const model = app.model;
   showTransport(app, player.playing);
   if (!model || !app.views) return;
-  const focus = currentFocus();
   const state = app.state;
+  const hidden = hiddenViews(state);
+  if ([...app.builtHidden].some((name) => !hidden.has(name))) build(app.model.spec, app.model.geometry, app.forward);
+  const focus = currentFocus();
   // the volumes follow the playhead when zoomed in, not a hovered or pinned neuron
   const follow = !app.hover && !state.pin;
-  app.views.input.update(focus, follow);
+  if (!hidden.has("input")) app.views.input.update(focus, follow);
   app.views.filters.update(focus);
   qs("#arithmetic-live").setAttribute("aria-live", player.playing ? "off" : "polite");
   // above 20 steps a second the products are colours; numbers return on pause
   const fast = player.playing && state.speed > 20;
   app.views.arithmetic.update(focus, state.act, fast);
-  app.views.output.update(focus, state.t, state.mode === "backward", follow, fast);
+  if (!hidden.has("output")) app.views.output.update(focus, state.t, state.mode === "backward", follow, fast);
   app.views.backward?.update(focus, state.act);
   for (const overlay of overlays) overlay.update?.(focus, state, { playing: player.playing, fast });
   // play ahead: two seconds of steps at the current speed

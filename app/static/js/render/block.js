@@ -6,11 +6,11 @@
 // slice (the current neuron's, or a hovered product's) shows with its numbers.
 import { short } from "../dom.js";
 import { ink, packed, palette } from "./colors.js";
+import { NUMBERS_FROM, numberFont } from "./numbers.js";
 
-export const NUMBERS_FROM = 22; // CSS px a cell needs on screen before its number is drawn
 const GLASS = 0.22; // opacity of the slices in front of the cut
-const STRIP_ERROR = 0.8;
-const LINES_FROM = 7; // CSS px a cell needs before its edges are drawn // CSS px a side strip may stray from the exact perspective
+const STRIP_ERROR = 0.8; // CSS px a side strip may stray from the exact perspective
+const LINES_FROM = 7; // CSS px a cell needs before its edges are drawn
 
 function bitmap(width, height) {
   const canvas = document.createElement("canvas");
@@ -66,6 +66,7 @@ export function createBlock({ rows, cols, depth, value, maxAbs, isPad = () => fa
   };
   const block = {
     rows, cols, depth, spacing, extent, value, maxAbs, isPad,
+    font: 0, // the type size of the numbers last drawn (one for the whole block), 0: none
     /** Recolour every cell from `value`. */
     refreshAll() {
       for (let k = 0; k < depth; k += 1) for (let r = 0; r < rows; r += 1) for (let c = 0; c < cols; c += 1) write(r, c, k);
@@ -98,6 +99,7 @@ export function createBlock({ rows, cols, depth, value, maxAbs, isPad = () => fa
         outline(ctx, P, [0, 0, k0 * spacing], [cols, rows, k1 * spacing], { color: palette.ink, width: alpha === 1 ? 1.2 : 0.8, hidden: false });
       }
       // the numbers last: the glass in front of the cut would only blur them
+      block.font = 0;
       return numbers ? drawNumbers(ctx, P, cut, depth, width, height) : 0;
     },
   };
@@ -201,15 +203,16 @@ export function createBlock({ rows, cols, depth, value, maxAbs, isPad = () => fa
     if (P.facing(0, -1, 0)) faces.push(yFace(0, 0));
     if (P.facing(0, 1, 0)) faces.push(yFace(rows, rows - 1));
     const inView = ([x, y]) => x > -40 && y > -40 && x < width + 40 && y < height + 40;
-    ctx.textAlign = "center";
-    ctx.textBaseline = "middle";
-    let font = 0;
-    let drawn = 0;
+    // the visible cells of every face big enough for numbers, then ONE type size for them all
+    // (numbers.js: the grids' rule), from the longest number and the smallest such face
+    const shown = [];
+    let longest = 0;
     for (const [n, m, corner, cell] of faces) {
       // the cell's size on screen, from the first cell (a face is nearly affine)
       const o = P.point(...corner(0, 0));
       const size = Math.min(Math.hypot(...sub(P.point(...corner(1, 0)), o)), Math.hypot(...sub(P.point(...corner(0, 1)), o)));
       if (size < NUMBERS_FROM || n * m > 60000) continue;
+      const texts = [];
       for (let a = 0; a < n; a += 1) {
         for (let b = 0; b < m; b += 1) {
           const centre = P.point(...corner(a + 0.5, b + 0.5));
@@ -218,18 +221,29 @@ export function createBlock({ rows, cols, depth, value, maxAbs, isPad = () => fa
           const v = isPad(r, c) ? 0 : value(r, c, k);
           if (v === null) continue;
           const text = short(v);
-          const px = Math.max(7, Math.min(13, size * 0.36, (size - 2) / (text.length * 0.62)));
-          if (text.length * px * 0.62 > size - 1) continue;
-          if (px !== font) {
-            font = px;
-            ctx.font = `${px}px ui-monospace, "DejaVu Sans Mono", monospace`;
-          }
-          ctx.fillStyle = ink(v, maxAbs);
-          ctx.fillText(text, centre[0], centre[1]);
-          drawn += 1;
+          longest = Math.max(longest, text.length);
+          texts.push([centre, v, text]);
         }
       }
+      shown.push([size, texts]);
     }
+    // a face too small for the block's longest number shows none
+    const fonts = shown.map(([size]) => numberFont(size, longest));
+    const font = Math.min(...fonts.filter((f) => f > 0));
+    if (!Number.isFinite(font)) return 0;
+    ctx.textAlign = "center";
+    ctx.textBaseline = "middle";
+    ctx.font = `${font}px ui-monospace, "DejaVu Sans Mono", monospace`;
+    let drawn = 0;
+    shown.forEach(([, texts], n) => {
+      if (!fonts[n]) return;
+      for (const [centre, v, text] of texts) {
+        ctx.fillStyle = ink(v, maxAbs);
+        ctx.fillText(text, centre[0], centre[1]);
+        drawn += 1;
+      }
+    });
+    block.font = font;
     return drawn;
   }
 

@@ -4,6 +4,7 @@
 // swap the canvas path for something faster without touching the panels.
 import { el, fmt, short } from "../dom.js";
 import { color, ink, packed, palette, typeScale } from "./colors.js";
+import { numberFont } from "./numbers.js";
 
 // Above this many cells in a panel, its grids draw on canvas.
 export const CANVAS_THRESHOLD = 4000;
@@ -39,16 +40,13 @@ function domGrid({ rows, cols, label, cell: baseCell, onCell }) {
   root.setAttribute("aria-label", label);
   root.style.gridTemplateColumns = `repeat(${cols}, ${cell}px)`;
   root.style.gridAutoRows = `${cell}px`;
-  const fontPx = Math.max(8, Math.min(13 * scale, cell * 0.42));
+  const type = { from: 18, max: 13 * scale, min: 8, fill: 0.42, inset: 3 };
+  const fontPx = Math.max(type.min, Math.min(type.max, cell * type.fill));
   root.style.fontSize = `${fontPx}px`;
   // One type size for the whole grid, the largest that fits its longest number (never under
   // 8 px); when that one does not fit, no cell shows a number (a grid with numbers in some
   // cells only reads as blanks where the values are long). The full value is in the title.
-  const fontFor = (longest) => {
-    if (cell < 18 || !longest) return 0;
-    const needed = (cell - 3) / (longest * 0.62);
-    return needed >= fontPx ? fontPx : needed >= 8 ? needed : 0;
-  };
+  const fontFor = (longest) => numberFont(cell, longest, type);
   const cells = [];
   for (let r = 0; r < rows; r += 1) {
     for (let c = 0; c < cols; c += 1) {

@@ -2,7 +2,7 @@
 // top-left corner, clamped so the grid never leaves the view, and the zoom buttons that move it.
 // All grids of a panel draw through one Viewport, so zooming the input zooms every depth slice alike.
 import { el } from "../dom.js";
-import { NUMBERS_FROM } from "./zoom.js";
+import { NUMBERS_FROM } from "./numbers.js";
 
 const MAX_SCALE = 64;
 

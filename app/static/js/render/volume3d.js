@@ -6,7 +6,8 @@
 // enough to hold them. Each frame only redraws the blocks' faces and the highlights.
 import { el, qs } from "../dom.js";
 import { positionOf, stepOf } from "../focus.js";
-import { cellRect, createBlock, outline, NUMBERS_FROM } from "./block.js";
+import { cellRect, createBlock, outline } from "./block.js";
+import { NUMBERS_FROM } from "./numbers.js";
 import { palette } from "./colors.js";
 import { Camera, fitOf, projection } from "./projection.js";
 import { bindGestures, labels } from "./volume3d-parts.js";
@@ -77,6 +78,18 @@ export function createVolume3d({ commit, getState }) {
       made = null;
       if (state.view === "3d") make(state);
     },
+    /**
+     * Show the blocks or the flat slices, before the panels draw; answers the flat views the
+     * blocks are drawn in place of (main.js leaves them be meanwhile).
+     */
+    layout(state) {
+      const on = state.view === "3d";
+      toggle.setAttribute("aria-pressed", on ? "true" : "false");
+      qs("#app").dataset.view = on ? "3d" : "flat";
+      input.show(on);
+      output.show(on);
+      return on ? ["input", "output"] : [];
+    },
     /** A layer that does not fit: no blocks, and the flat misfit drawing in their place. */
     clear() {
       model = null;
@@ -86,12 +99,7 @@ export function createVolume3d({ commit, getState }) {
       output.show(false);
     },
     update(focus, state, { playing, fast }) {
-      const on = state.view === "3d";
-      toggle.setAttribute("aria-pressed", on ? "true" : "false");
-      qs("#app").dataset.view = on ? "3d" : "flat";
-      input.show(on);
-      output.show(on);
-      if (!on || !model) return;
+      if (state.view !== "3d" || !model) return;
       if (made !== model) make(state);
       advance(state);
       const still = !playing;
@@ -286,7 +294,7 @@ function createBlockView(panel, name, zoomLabel, camera) {
       const n = hl?.neuron;
       const box3 = (a, b) => client([a[2], b[2]].flatMap((z) => [[a[0], a[1]], [b[0], a[1]], [b[0], b[1]], [a[0], b[1]]].map(([x, y]) => P.point(x, y, z))));
       return {
-        yaw: camera.yaw, pitch: camera.pitch, zoom: view.zoom, cut: hl?.cut ?? 0, paints: view.paints, numbers: view.numbers,
+        yaw: camera.yaw, pitch: camera.pitch, zoom: view.zoom, cut: hl?.cut ?? 0, paints: view.paints, numbers: view.numbers, font: block.font,
         rows: block.rows, cols: block.cols, depth: block.depth, spacing: block.spacing,
         field: f ? { rows: [f.r0, f.r1], cols: [f.c0, f.c1], box: box3([f.c0, f.r0, 0], [f.c1 + 1, f.r1 + 1, block.extent]) } : null,
         neuron: n ? { i: n.i, j: n.j, d: n.d, corners: client([[n.j, n.i], [n.j + 1, n.i], [n.j + 1, n.i + 1], [n.j, n.i + 1]].map(([x, y]) => P.point(x, y, n.d * block.spacing))) } : null,

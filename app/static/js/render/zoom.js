@@ -6,8 +6,9 @@
 import { el, short } from "../dom.js";
 import { ink, packed, palette, typeScale } from "./colors.js";
 import { bindPointer } from "./pointer.js";
+import { NUMBERS_FROM, numberFont } from "./numbers.js";
 
-export const NUMBERS_FROM = 24; // CSS px per cell from which numbers are drawn
+export { NUMBERS_FROM }; // CSS px per cell from which numbers are drawn (numbers.js)
 const LINES_FROM = 7;
 const MARK_KINDS = ["current", "seen", "pair", "pinned"];
 
@@ -224,8 +225,8 @@ export function createZoomGrid(parent, { rows, cols, label, view, onCell, expose
       }
       // large type (typeScale) grows them as far as the cells allow
       const grow = typeScale();
-      const font = Math.max(7, Math.min(13 * grow, scale * 0.36 * grow, (scale - 2) / (longest * 0.62)));
-      numbers = longest * font * 0.62 <= scale - 1;
+      const font = numberFont(scale, longest, { max: 13 * grow, fill: 0.36 * grow });
+      numbers = font > 0;
       root.dataset.numberPx = numbers ? font.toFixed(2) : "0"; // for tests and tools
       ctx.font = `${font}px ui-monospace, "DejaVu Sans Mono", monospace`;
       ctx.textAlign = "center";

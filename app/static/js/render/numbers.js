@@ -1,0 +1,19 @@
+// The one rule for numbers in cells, for every grid (DOM or canvas) and the 3-D blocks: a grid
+// (a view, a block) shows all its numbers at ONE type size, the largest that fits its longest
+// number, or none at all. Numbers in a few short cells only would read as blanks elsewhere.
+
+export const DIGIT = 0.62; // a monospace digit's width, in ems
+export const NUMBERS_FROM = 24; // CSS px a canvas cell needs before it gets a number
+
+/**
+ * The type size (CSS px) for numbers of up to `longest` characters in cells `cell` px wide, or
+ * 0 for none. Options: `from` (the smallest cell that gets numbers), `max` (the largest type),
+ * `min` (the smallest), `fill` (the type's share of the cell) and `inset` (px kept clear).
+ * The defaults are the canvases'; the DOM grids pass their own.
+ */
+export function numberFont(cell, longest, { from = NUMBERS_FROM, max = 13, min = 7, fill = 0.36, inset = 2 } = {}) {
+  if (cell < from || !longest) return 0;
+  const base = Math.max(min, Math.min(max, cell * fill));
+  const font = Math.min(base, (cell - inset) / (longest * DIGIT));
+  return font >= min ? font : 0;
+}
