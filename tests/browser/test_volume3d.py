@@ -160,6 +160,7 @@ def test_dragging_turns_both_blocks(page: Page) -> None:
     page.mouse.down()
     page.mouse.move(x + 40, y + 20, steps=4)
     page.mouse.up()
+    page.mouse.move(2, 2)  # a pointer resting on a cell shows that cell, not the step's field
     after = probe(page, "input")
     assert after["yaw"] == pytest.approx(before["yaw"] - 0.4, abs=0.02)
     assert after["pitch"] == pytest.approx(before["pitch"] + 0.2, abs=0.02)
@@ -286,3 +287,161 @@ def test_hidden_flat_grids_wait_in_3d_and_are_right_again_back_in_flat(
     box = page.get_by_role("group", name="Input depth slice 0").locator(".field-box")
     outline = box.bounding_box()
     assert outline is not None and outline["width"] > 40
+
+
+def centre_of(points: list[Point]) -> Point:
+    return (sum(p[0] for p in points) / len(points), sum(p[1] for p in points) / len(points))
+
+
+def readout(page: Page, which: str, at: Point) -> str:
+    """Hover client point `at` and answer what the `which` block's readout says."""
+    page.mouse.move(*at)
+    text = page.locator(f"#{which}-3d .volume3d-readout")
+    expect(text).to_be_visible()
+    return text.inner_text()
+
+
+def value_of(text: str) -> float:
+    return float(text.split(" = ")[1].split(" ")[0])
+
+
+def test_hover_in_3d_reads_out_the_cell_under_the_pointer_and_a_click_pins_its_neuron(
+    page: Page, api: httpx.Client
+) -> None:
+    open_page(page, "?preset=cs231n-demo&view=3d&t=4")
+    layer = api.get("/api/presets/cs231n-demo").json()["layer"]
+    forward = api.post("/api/forward", json=layer).json()
+    xp, out = forward["padded_input"], forward["output"]
+    page.locator("#input-3d canvas").scroll_into_view_if_needed()
+    # the front face of padded cell (2, 3) of slice 0, found by projecting its corners
+    text = readout(page, "input", centre_of(corners(page, "input", 2, 3, 0)[:4]))
+    assert text.startswith("X[1,2,0] = ") and text.endswith("(Xp[2,3,0])")
+    assert value_of(text) == pytest.approx(xp[2][3][0])
+    # a cell of the deepest slice, on the block's right side (x = its last column's far edge)
+    side = [corners(page, "input", 4, 6, 2)[n] for n in (1, 2, 5, 6)]
+    assert readout(page, "input", centre_of(side)) == "zero padding Xp[4,6,2] = 0"
+
+    # the output: a neuron computed by step 1, then its own step is shown (hover = flat hover)
+    text = readout(page, "output", centre_of(corners(page, "output", 0, 1, 0)[:4]))
+    assert text.startswith("V[0,1,0] = ")
+    assert value_of(text) == pytest.approx(out[0][1][0])
+    expect(page.locator("#numpy-code")).to_contain_text("V[0,1,0]")
+    step = api.post("/api/steps", json={"layer": layer, "position": [0, 1, 0], "count": 1})
+    pinned = step.json()["start"]
+    page.mouse.down()
+    page.mouse.up()
+    expect(page).to_have_url(re.compile(r"[?&]pin=o0\.1\.0(&|$)"))
+    page.mouse.move(2, 2)  # off the canvas: the pin, not the hover, holds the step now
+    expect(page.locator("#app")).to_have_attribute("data-shown-step", str(pinned))
+    # a neuron of depth slice 1 on the output's right side, not computed yet at t = 4
+    side = [corners(page, "output", 1, 2, 1)[n] for n in (1, 2, 5, 6)]
+    assert readout(page, "output", centre_of(side)) == "V[1,2,1] = not yet computed"
+
+    # turned and zoomed: the input is picked through the new projection, near a cell's corner
+    canvas = page.locator("#input-3d canvas").bounding_box()
+    assert canvas is not None
+    x, y = canvas["x"] + canvas["width"] / 2, canvas["y"] + canvas["height"] / 2
+    page.mouse.move(x, y)
+    page.mouse.down()
+    page.mouse.move(x + 120, y - 30, steps=6)
+    page.mouse.up()
+    page.mouse.wheel(0, -300)
+    seen = probe(page, "input")
+    assert seen["zoom"] > 1.5 and seen["yaw"] < -0.5
+    cell = corners(page, "input", 3, 2, 0)[:4]
+    middle = centre_of(cell)
+    for corner in cell:  # 95 % of the way from the middle to each corner
+        near = (
+            middle[0] + 0.95 * (corner[0] - middle[0]),
+            middle[1] + 0.95 * (corner[1] - middle[1]),
+        )
+        text = readout(page, "input", near)
+        assert text.startswith("X[2,1,0] = ")
+        assert value_of(text) == pytest.approx(xp[3][2][0])
+
+
+# The connection lines as drawn after the next frames: {group, data, at: [x1, y1, x2, y2]}.
+LINES = """
+() => new Promise((resolve) => requestAnimationFrame(() => requestAnimationFrame(() => resolve(
+  Array.from(document.querySelectorAll("svg.connections line")).map((l) => ({
+    group: l.parentNode.getAttribute("class"), data: { ...l.dataset },
+    at: [l.x1, l.y1, l.x2, l.y2].map((a) => a.baseVal.value),
+  }))))))
+"""
+
+
+def near(a: Point, b: Point, slack: float = 2.0) -> bool:
+    return abs(a[0] - b[0]) <= slack and abs(a[1] - b[1]) <= slack
+
+
+def on_outline(p: Point, quad: list[Point], slack: float = 2.0) -> bool:
+    """True when p is within `slack` px of an edge of the quadrilateral."""
+    for a, b in zip(quad, quad[1:] + quad[:1], strict=True):
+        ex, ey = b[0] - a[0], b[1] - a[1]
+        t = max(0.0, min(1.0, ((p[0] - a[0]) * ex + (p[1] - a[1]) * ey) / (ex * ex + ey * ey)))
+        if abs(p[0] - a[0] - t * ex) <= slack and abs(p[1] - a[1] - t * ey) <= slack:
+            return True
+    return False
+
+
+def aims_at(at: list[float], target: Point, slack: float = 2.0) -> bool:
+    """True when the line through segment `at` passes within `slack` px of `target`."""
+    x1, y1, x2, y2 = at
+    length = ((x2 - x1) ** 2 + (y2 - y1) ** 2) ** 0.5
+    return abs((x2 - x1) * (target[1] - y1) - (y2 - y1) * (target[0] - x1)) / length <= slack
+
+
+def check_3d_lines(page: Page, step: Json, depth_out: int) -> None:
+    """The beams start at the field's corners on each input slice; the filter line and the
+    fan's lines aim at their neuron's centre and end on its cell's outline (within 2 px)."""
+    found: list[Json] = page.evaluate(LINES)
+    rows, cols = list(range(*step["rows"])), list(range(*step["cols"]))
+    r0, r1, c0, c1 = rows[0], rows[-1], cols[0], cols[-1]
+    beams = [line for line in found if line["group"] == "conn-beam"]
+    assert len(beams) == 4 * 3  # four corners on each of the three input slices
+    for line in beams:
+        ch = int(line["data"]["slice"])
+        expected = {  # the slice's front face (index 0-3 of corners(): its nearer plane)
+            "tl": corners(page, "input", r0, c0, ch)[0],
+            "tr": corners(page, "input", r0, c1, ch)[1],
+            "br": corners(page, "input", r1, c1, ch)[2],
+            "bl": corners(page, "input", r1, c0, ch)[3],
+        }[line["data"]["corner"]]
+        assert near((line["at"][0], line["at"][1]), expected)
+    cell = corners(page, "output", step["i"], step["j"], step["d"])[:4]
+    outs = [line for line in found if line["group"] == "conn-out"]
+    assert len(outs) == 1
+    assert on_outline((outs[0]["at"][2], outs[0]["at"][3]), cell)
+    assert aims_at(outs[0]["at"], centre_of(cell))
+    fans = [line for line in found if line["group"] == "conn-fan"]
+    assert sorted(int(line["data"]["d"]) for line in fans) == list(range(depth_out))
+    box = probe(page, "input")["field"]["box"]
+    for line in fans:
+        d = int(line["data"]["d"])
+        cell = corners(page, "output", step["i"], step["j"], d)[:4]
+        assert on_outline((line["at"][2], line["at"][3]), cell)
+        assert aims_at(line["at"], centre_of(cell))
+        assert any(near((line["at"][0], line["at"][1]), (x, y)) for x, y in box)
+
+
+def test_3d_lines_join_the_field_box_the_filter_and_the_neurons_of_the_column(
+    page: Page, api: httpx.Client, artifacts: Path
+) -> None:
+    page.set_viewport_size({"width": 1280, "height": 720})
+    open_page(page, "?preset=cs231n-demo&h=5&view=3d&order=depth_column&t=2")
+    page.get_by_role("button", name="Step forward").click()
+    expect(page.locator("#app")).to_have_attribute("data-shown-step", "3")
+    check_3d_lines(page, api_step(api, "cs231n-demo", 3, order="depth_column"), 2)
+    # turned (both blocks turn together): the ends follow the new projection
+    canvas = page.locator("#output-3d canvas").bounding_box()
+    assert canvas is not None
+    x, y = canvas["x"] + 30, canvas["y"] + canvas["height"] - 30
+    page.mouse.move(x, y)
+    page.mouse.down()
+    page.mouse.move(x - 50, y + 25, steps=5)
+    page.mouse.up()
+    page.mouse.move(2, 2)  # no cell hovered: the lines are the playhead's step's
+    expect(page.locator("#app")).to_have_attribute("data-shown-step", "3")
+    assert probe(page, "input")["yaw"] > 0.9
+    check_3d_lines(page, api_step(api, "cs231n-demo", 3, order="depth_column"), 2)
+    page.screenshot(path=artifacts / "volume3d-lines-demo.png")

@@ -5,6 +5,22 @@ import { fmt } from "./dom.js";
 import { pinText } from "./focus.js";
 
 /**
+ * What hovering padded-input cell (r, c) of depth slice `d` of `model` shows (a flat grid's
+ * title, the 3-D view's readout): its name in X and in the padded Xp, and its value.
+ */
+export function inputCellText({ xp, pads }, r, c, d) {
+  const [hp, wp] = xp.shape;
+  const pad = r < pads.top || r >= hp - pads.bottom || c < pads.left || c >= wp - pads.right;
+  return pad ? `zero padding Xp[${r},${c},${d}] = 0`
+    : `X[${r - pads.top},${c - pads.left},${d}] = ${fmt(xp.at(r, c, d))} (Xp[${r},${c},${d}])`;
+}
+
+/** What hovering output neuron (i, j, d) shows: its value once `computed`. */
+export function outputCellText({ out }, i, j, d, computed) {
+  return `V[${i},${j},${d}] = ${computed ? fmt(out.at(i, j, d)) : "not yet computed"}`;
+}
+
+/**
  * The views' cell handlers. `app` is the page's app object (state, model, hover, tap, weight);
  * `render` redraws, `commit` changes state, `currentFocus` answers the focus being shown.
  */

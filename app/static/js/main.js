@@ -48,8 +48,10 @@ const overlays = [];
 overlays.push(createEmbed({ app, player, commit }));
 // before the lines: the page scrolls to the current neuron first, then they are drawn there
 overlays.push(createFollow({ views: () => app.views, model: () => app.model }));
-overlays.push(createConnections({ views: () => app.views, commit }));
-overlays.push(createVolume3d({ commit, getState: () => app.state }));
+const volume3d = createVolume3d({ commit, getState: () => app.state,
+  onInputCell: (...cell) => onInputCell(...cell), onOutputCell: (...cell) => onOutputCell(...cell) });
+overlays.push(createConnections({ views: () => app.views, commit, volumes: () => volume3d.anchors() }));
+overlays.push(volume3d);
 
 // the theme and type size: a change repaints the canvases from the data already here
 const look = createLook(qs("#view-tools"), { commit: (changes) => commit(changes), redraw: () => {

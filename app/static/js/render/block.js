@@ -124,6 +124,7 @@ export function createBlock({ rows, cols, depth, value, maxAbs, isPad = () => fa
     if (P.facing(0, 0, -1)) plane(k0, z0);
     if (P.facing(0, 0, 1)) plane(k1 - 1, z1);
     // a side spans depth, where the scale changes: strips of it, each nearly affine
+    const overlap = ctx.globalAlpha === 1 ? 1 : 0.1;
     const strips = (corner, across, b, rect) => {
       const far = sub(P.point(...corner(z1, across)), P.point(...corner(z1, 0)));
       const near = sub(P.point(...corner(z0, across)), P.point(...corner(z0, 0)));
@@ -132,8 +133,10 @@ export function createBlock({ rows, cols, depth, value, maxAbs, isPad = () => fa
       for (let s = 0; s < n; s += 1) {
         const ka = k0 + ((k1 - k0) * s) / n;
         const kb = k0 + ((k1 - k0) * (s + 1)) / n;
-        // a hair longer than its share, so no seam shows between strips
-        const kc = Math.min(k1, kb + (kb - ka) * 0.1);
+        // longer than its share, so no seam shows between strips: by a whole strip when the
+        // part is opaque (the next one paints over the overlap; strips a pixel wide have
+        // edges as wide as themselves), by a hair under glass (an overlap would show darker)
+        const kc = Math.min(k1, kb + (kb - ka) * overlap);
         const km = (ka + kb) / 2;
         const o = P.point(...corner(ka * spacing, 0));
         const depthStep = per(P.point(...corner(kb * spacing, 0)), o, kb - ka);

@@ -58,12 +58,35 @@ export function connector(a, b) {
   return [ax + dx * from, ay + dy * from, ax + dx * to, ay + dy * to];
 }
 
+/**
+ * Segment `at` ([x1, y1, x2, y2], ending inside the convex `quad`) cut where it enters the
+ * quad; null when it starts inside.
+ */
+export function into([x1, y1, x2, y2], quad) {
+  const [dx, dy] = [x2 - x1, y2 - y1];
+  let first = Infinity;
+  quad.forEach(([px, py], n) => {
+    const [qx, qy] = quad[(n + 1) % quad.length];
+    const [ex, ey] = [qx - px, qy - py];
+    const det = dx * ey - dy * ex;
+    if (Math.abs(det) < 1e-12) return;
+    const t = ((px - x1) * ey - (py - y1) * ex) / det; // along the segment
+    const u = ((px - x1) * dy - (py - y1) * dx) / det; // along the edge
+    if (t >= 0 && t <= 1 && u >= 0 && u <= 1) first = Math.min(first, t);
+  });
+  return first > 0 && first < 1 ? [x1, y1, x1 + dx * first, y1 + dy * first] : null;
+}
+
 /** The box of `boxes` whose centre is nearest the centre of `to`. */
 function nearest(boxes, to) {
   const gap = (b) => Math.hypot(b.left + b.width / 2 - to.left - to.width / 2, b.top + b.height / 2 - to.top - to.height / 2);
   return boxes.reduce((best, b) => (gap(b) < gap(best) ? b : best));
 }
 
+/** A point [x, y] as a box of no size (a line to it ends on it), or null. */
+const dot = (p) => (p ? new DOMRect(p[0], p[1], 0, 0) : null);
+/** The mean of points [[x, y], ...]. */
+const middle = (points) => [0, 1].map((n) => points.reduce((sum, p) => sum + p[n], 0) / points.length);
 const tenth = (x) => Math.round(x * 10) / 10;
 const centre = (box) => [box.left + box.width / 2, box.top + box.height / 2];
 const corners = (box) => ({
@@ -72,11 +95,13 @@ const corners = (box) => ({
 
 /**
  * The connections overlay; `views()` answers the page's current views (input, filters,
- * arithmetic, output), each with box(...) telling where a cell is on screen; `commit` changes
- * the state (the Lines switch). Returns the overlay hooks main.js calls: {build(model, state),
+ * arithmetic, output), each with box(...) telling where a cell is on screen; `volumes()` the
+ * 3-D view's anchors (volume3d.js) while the blocks stand in for the input and output grids,
+ * else null: the lines then end on the blocks' projected corners and cell centres; `commit`
+ * changes the state (the Lines switch). Returns the overlay hooks main.js calls: {build(model, state),
  * update(focus, state, playback)}.
  */
-export function createConnections({ views, commit }) {
+export function createConnections({ views, commit, volumes = () => null }) {
   const svg = svgEl("svg", "connections");
   svg.setAttribute("aria-hidden", "true");
   svg.setAttribute("focusable", "false");
@@ -153,6 +178,7 @@ export function createConnections({ views, commit }) {
     drawn = now;
     const clips = Object.fromEntries(Object.keys(CONTAINERS).map((name) => [name, clipOf(name)]));
     const step = focus.step;
+    const three = volumes();
     const beams = [];
     const outs = [];
     const fans = [];
@@ -171,7 +197,20 @@ export function createConnections({ views, commit }) {
         const part = cut(cut(box, clip), screen);
         return part && part.width * part.height >= 0.5 * box.width * box.height ? part : null;
       };
-      for (let ch = 0; ch < depth; ch += 1) {
+      for (let ch = 0; ch < depth && three; ch += 1) {
+        // on the block: from the field's corners on the slice's face toward the eye
+        const quad = three.field(r0, c0, r1, c1, ch);
+        const slice = quad && shown(union(v.filters.box(k, 0, 0, ch), v.filters.box(k, fh - 1, fw - 1, ch)), clips.filters);
+        if (!slice) continue;
+        if (depth > CORNER_SLICES) {
+          beams.push({ at: [...middle(Object.values(quad)), ...centre(slice)], data: { slice: ch, corner: "centre" } });
+        } else {
+          const b = corners(slice);
+          for (const corner of ["tl", "tr", "br", "bl"]) beams.push({ at: [...quad[corner], ...b[corner]], data: { slice: ch, corner } });
+        }
+        if (playback.fast) break;
+      }
+      for (let ch = 0; ch < depth && !three; ch += 1) {
         const wholeField = union(v.input.box(r0, c0, ch), v.input.box(r1, c1, ch));
         const field = cut(wholeField, clips.input);
         if (!field) continue;
@@ -189,13 +228,27 @@ export function createConnections({ views, commit }) {
         if (playback.fast) break;
       }
       const filter = cut(v.filters.filterBox(k), clips.filters);
-      const neuron = cut(v.output.box(i, j, k), clips.output);
-      const out = filter && neuron ? connector(filter, neuron) : null;
+      // on a block, a line to a neuron aims at its cell's centre and stops at the cell's edge
+      // (the number in it stays readable)
+      const block = three?.neuron(i, j, k);
+      const neuron = three ? dot(block?.centre) : cut(v.output.box(i, j, k), clips.output);
+      const toward = filter && neuron ? connector(filter, neuron) : null;
+      const out = toward && three ? into(toward, block.quad) : toward;
       if (out) outs.push({ at: out, data: { d: k } });
+      if (three && state.order === "depth_column" && !playback.fast && neuron) {
+        // from the field box's corner nearest the neuron, to each cell of its depth column
+        const ends = three.fieldCorners(r0, c0, r1, c1).map(dot);
+        const source = ends.length ? centre(nearest(ends, neuron)) : null;
+        for (let d = 0; d < model.outShape[2] && source; d += 1) {
+          const cell = three.neuron(i, j, d);
+          const at = cell ? into([...source, ...cell.centre], cell.quad) : null;
+          if (at) fans.push({ at, data: { d, current: d === k ? 1 : 0 } });
+        }
+      }
       // the fan only between ends in the window: on a phone's one column the field and the
       // column are a screen apart, and K lines to off-screen cells only streak the panels between
-      const source = fields.length && neuron ? nearest(fields, neuron) : null;
-      if (state.order === "depth_column" && !playback.fast && cut(source, screen) && cut(neuron, screen)) {
+      const source = !three && fields.length && neuron ? nearest(fields, neuron) : null;
+      if (!three && state.order === "depth_column" && !playback.fast && cut(source, screen) && cut(neuron, screen)) {
         // from the slice's field nearest the column: the fan crosses as little as it can
         const depthOut = model.outShape[2];
         for (let d = 0; d < depthOut; d += 1) {
@@ -208,7 +261,7 @@ export function createConnections({ views, commit }) {
     lines("beam", beams);
     lines("out", outs);
     lines("fan", fans);
-    const pairs = playback.fast ? [] : pairLines(v, focus, clips);
+    const pairs = playback.fast ? [] : pairLines(v, focus, clips, three);
     lines("pair", pairs);
     const weight = playback.fast ? null : focus.weight;
     drawWeight(v, weight, clips);
@@ -216,14 +269,14 @@ export function createConnections({ views, commit }) {
     svg.classList.toggle("hovering", Boolean(weight || pairs.length));
   }
 
-  function pairLines(v, focus, clips) {
+  function pairLines(v, focus, clips, three) {
     const pair = focus.pair;
     if (!pair || !focus.position) return [];
     const { channel: ch, tap: [r, c], input: [xr, xc] } = pair;
     const product = cut(v.arithmetic.box(r, c, ch), clips.arithmetic);
     if (!product) return [];
     const found = [];
-    const input = cut(v.input.box(xr, xc, ch), clips.input);
+    const input = three ? dot(three.inputCell(xr, xc, ch)) : cut(v.input.box(xr, xc, ch), clips.input);
     const weight = cut(v.filters.box(focus.position.d, r, c, ch), clips.filters);
     const toInput = input && connector(product, input);
     const toWeight = weight && connector(product, weight);

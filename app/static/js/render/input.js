@@ -6,7 +6,8 @@ import { createGrid, CANVAS_THRESHOLD, sliceFigure } from "./grid.js";
 import { fitCell, fitSide, keepInView, roomOf } from "./fit.js";
 import { Viewport, zoomBar } from "./viewport.js";
 import { createZoomGrid } from "./zoom.js";
-import { el, fmt } from "../dom.js";
+import { el } from "../dom.js";
+import { inputCellText } from "../linking.js";
 
 /**
  * Build the input panel for `model` under `container`; `onCell(type, r, c, d)` reports hover
@@ -43,8 +44,7 @@ export function createInputView(container, model, onCell) {
     const grid = canvas ? createZoomGrid(figure, options) : createGrid(figure, options);
     grid.draw((r, c) => xp.at(r, c, d), {
       maxAbs, isPad,
-      title: (r, c, v) => (isPad(r, c) ? `zero padding Xp[${r},${c},${d}] = 0`
-        : `X[${r - pads.top},${c - pads.left},${d}] = ${fmt(v)} (Xp[${r},${c},${d}])`),
+      title: (r, c) => inputCellText(model, r, c, d),
     });
     grids.push(grid);
     figures.push(figure);

@@ -8,7 +8,8 @@ import { createGrid, CANVAS_THRESHOLD, sliceFigure } from "./grid.js";
 import { Viewport, zoomBar } from "./viewport.js";
 import { createZoomGrid } from "./zoom.js";
 import { fitCell, keepInView, roomOf } from "./fit.js";
-import { el, fmt } from "../dom.js";
+import { el } from "../dom.js";
+import { outputCellText } from "../linking.js";
 import { positionOf } from "../focus.js";
 
 // Past this many neurons between two playheads, the whole output is redrawn instead.
@@ -51,7 +52,7 @@ function domView(container, model, stepOf, onCell) {
       if (drawn !== key) {
         grids.forEach((grid, d) => grid.draw(
           (i, j) => (showAll || stepOf(i, j, d) <= t ? out.at(i, j, d) : null),
-          { maxAbs: outMaxAbs, title: (i, j, v) => `V[${i},${j},${d}] = ${v === null ? "not yet computed" : fmt(v)}` },
+          { maxAbs: outMaxAbs, title: (i, j, v) => outputCellText(model, i, j, d, v !== null) },
         ));
         drawn = key;
       }
@@ -110,8 +111,7 @@ function atlasView(container, model, order, stepOf, onCell) {
     onCell: (type, r, c) => {
       const at = locate(r, c);
       readout.textContent = at && type !== "leave"
-        ? `V[${at.i},${at.j},${at.d}] = ${stepOf(at.i, at.j, at.d) <= limit ? fmt(out.at(at.i, at.j, at.d)) : "not yet computed"}`
-        : "";
+        ? outputCellText(model, at.i, at.j, at.d, stepOf(at.i, at.j, at.d) <= limit) : "";
       if (at) onCell(type, at.i, at.j, at.d);
       else onCell("leave", -1, -1, -1);
     },

@@ -39,7 +39,9 @@ export class Camera {
  * The projection of a `cols` x `rows` x `extent` block seen at `angles` ({yaw, pitch}):
  * point(x, y, z) -> [u, v] in block units about the canvas centre (times `scale`, plus
  * `shift`), facing(nx, ny, nz) -> true when a face with that outward normal faces the eye,
- * and farness(z) (larger is farther) to draw far parts first.
+ * farness(z) (larger is farther) to draw far parts first, and onPlane(u, v, axis, value) ->
+ * the [x, y, z] on the plane where coordinate `axis` (0 x, 1 y, 2 z) is `value` that point()
+ * draws at [u, v] (its exact inverse there: what the pointer is over), null edge-on.
  */
 export function projection({ cols, rows, extent }, angles, scale = 1, shift = [0, 0]) {
   const cy = Math.cos(angles.yaw);
@@ -66,6 +68,27 @@ export function projection({ cols, rows, extent }, angles, scale = 1, shift = [0
     },
     farness(z) {
       return (z - extent / 2) * cy * cp;
+    },
+    onPlane(u, v, axis, value) {
+      // point() is u - dx = x1 * s, v - dy = y2 * s with x1, y2 linear in the centred (X, Y, Z)
+      // and 1 / s = (1 + q * Z) / scale: two equations linear in the plane's two unknowns
+      const q = (cy * cp) / eye;
+      const U = (u - dx) / scale;
+      const V = (v - dy) / scale;
+      const rows2 = [[cy, 0, sy - U * q, -U], [sy * sp, cp, -cy * sp - V * q, -V]];
+      const centre = [cols / 2, rows / 2, extent / 2];
+      const [b, c] = [0, 1, 2].filter((n) => n !== axis);
+      const A = value - centre[axis];
+      const [r1, r2] = rows2;
+      const det = r1[b] * r2[c] - r1[c] * r2[b];
+      if (Math.abs(det) < 1e-9) return null;
+      const e1 = -(r1[3] + r1[axis] * A);
+      const e2 = -(r2[3] + r2[axis] * A);
+      const found = [];
+      found[axis] = value;
+      found[b] = (e1 * r2[c] - e2 * r1[c]) / det + centre[b];
+      found[c] = (r1[b] * e2 - r2[b] * e1) / det + centre[c];
+      return found;
     },
   };
 }

@@ -41,12 +41,19 @@ export function labels(ctx, P, block, names, cut) {
 }
 
 // Pointer input: one finger or the mouse turns (Shift or the middle button moves), two fingers
-// pinch to zoom and move, the wheel zooms at the pointer.
-/** Bind `canvas`'s pointer and wheel input to turn(dx, dy), move(dx, dy) and zoomAt(factor, [x, y]). */
-export function bindGestures(canvas, { turn, move, zoomAt }) {
+// pinch to zoom and move, the wheel zooms at the pointer; a mouse moving with no button down
+// hovers, and a press that barely moves (a click, a tap) points.
+const TAP = 4; // px a press may move and still be a click
+
+/**
+ * Bind `canvas`'s pointer and wheel input to turn(dx, dy), move(dx, dy), zoomAt(factor, [x,
+ * y]) and point(type, [x, y]) with type "hover", "leave" or "click" (canvas CSS px).
+ */
+export function bindGestures(canvas, { turn, move, zoomAt, point: onPoint = () => {} }) {
+  // in the canvas's content box (inside its border), where its drawing is
   const where = (event) => {
     const box = canvas.getBoundingClientRect();
-    return [event.clientX - box.left, event.clientY - box.top];
+    return [event.clientX - box.left - canvas.clientLeft, event.clientY - box.top - canvas.clientTop];
   };
   canvas.addEventListener("wheel", (event) => {
     event.preventDefault();
@@ -55,6 +62,7 @@ export function bindGestures(canvas, { turn, move, zoomAt }) {
   }, { passive: false });
   const pointers = new Map();
   let pinch = null;
+  let press = null; // where a one-pointer press started, until it moves too far to be a click
   const spread = () => {
     const [a, b] = Array.from(pointers.values());
     return { d: Math.hypot(a[0] - b[0], a[1] - b[1]), mid: [(a[0] + b[0]) / 2, (a[1] + b[1]) / 2] };
@@ -62,12 +70,17 @@ export function bindGestures(canvas, { turn, move, zoomAt }) {
   canvas.addEventListener("pointerdown", (event) => {
     pointers.set(event.pointerId, where(event));
     canvas.setPointerCapture(event.pointerId);
+    press = pointers.size === 1 ? where(event) : null;
     if (pointers.size === 2) pinch = spread();
   });
   canvas.addEventListener("pointermove", (event) => {
     const before = pointers.get(event.pointerId);
-    if (!before) return;
+    if (!before) {
+      if (event.pointerType === "mouse") onPoint("hover", where(event));
+      return;
+    }
     const point = where(event);
+    if (press && Math.hypot(point[0] - press[0], point[1] - press[1]) > TAP) press = null;
     pointers.set(event.pointerId, point);
     if (pointers.size === 2 && pinch) {
       const now = spread();
@@ -84,6 +97,17 @@ export function bindGestures(canvas, { turn, move, zoomAt }) {
     pointers.delete(event.pointerId);
     if (pointers.size < 2) pinch = null;
   };
-  canvas.addEventListener("pointerup", up);
-  canvas.addEventListener("pointercancel", up);
+  canvas.addEventListener("pointerup", (event) => {
+    const tapped = press && pointers.size === 1;
+    up(event);
+    press = null;
+    if (tapped) onPoint("click", where(event));
+  });
+  canvas.addEventListener("pointercancel", (event) => {
+    up(event);
+    press = null;
+  });
+  canvas.addEventListener("pointerleave", (event) => {
+    if (!pointers.size && event.pointerType === "mouse") onPoint("leave", where(event));
+  });
 }

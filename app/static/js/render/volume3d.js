@@ -6,6 +6,7 @@
 // enough to hold them. Each frame only redraws the blocks' faces and the highlights.
 import { el, qs } from "../dom.js";
 import { positionOf, stepOf } from "../focus.js";
+import { inputCellText, outputCellText } from "../linking.js";
 import { cellRect, createBlock, outline } from "./block.js";
 import { NUMBERS_FROM } from "./numbers.js";
 import { palette } from "./colors.js";
@@ -19,7 +20,7 @@ const REDRAW_ABOVE = 20000; // neurons between two playheads past which the outp
  * block view in #input-panel and #output-panel. Returns {build(model, state), update(focus,
  * state, playback), clear()}.
  */
-export function createVolume3d({ commit, getState }) {
+export function createVolume3d({ commit, getState, onInputCell = () => {}, onOutputCell = () => {} }) {
   const camera = new Camera();
   const toggle = el("button", "view-toggle", "3-D view");
   toggle.type = "button";
@@ -32,8 +33,15 @@ export function createVolume3d({ commit, getState }) {
     toggle.setAttribute("aria-pressed", getState().view === "3d" ? "true" : "false");
   });
   qs("#view-tools")?.append(toggle);
-  const input = createBlockView(qs("#input-panel"), "input", "Zoom to the field", camera);
-  const output = createBlockView(qs("#output-panel"), "output", "Zoom to the neuron", camera);
+  // a hovered cell says what the flat grids' cells say, and reports to the same handlers
+  const input = createBlockView(qs("#input-panel"), "input", "Zoom to the field", camera, {
+    onCell: onInputCell,
+    text: (r, c, k) => inputCellText(model, r, c, k),
+  });
+  const output = createBlockView(qs("#output-panel"), "output", "Zoom to the neuron", camera, {
+    onCell: onOutputCell,
+    text: (i, j, d) => outputCellText(model, i, j, d, stepOf(model.out.shape, getState().order, i, j, d) <= limit),
+  });
   let model = null;
   let made = null; // the model the blocks were made for (made lazily, when first shown)
   let limit = null; // the last step drawn as computed on the output (Infinity: all)
@@ -89,6 +97,38 @@ export function createVolume3d({ commit, getState }) {
       input.show(on);
       output.show(on);
       return on ? ["input", "output"] : [];
+    },
+    /**
+     * Where the connection lines (connections.js) end on the blocks, in client px, or null
+     * when the blocks are not shown: field(r0, c0, r1, c1, ch) the corners {tl, tr, br, bl}
+     * of the field's rectangle of padded cells r0..r1 x c0..c1 on the face of input slice ch
+     * toward the eye (null unless all are on the canvas); fieldCorners(...) the full-depth
+     * box's corners on the canvas; neuron(i, j, d) the {centre, quad} of the neuron's cell on
+     * its slice's front plane, where it is outlined (null unless all on the canvas); inputCell
+     * (r, c, ch) a cell's centre on the slice's front plane, where a hovered product's is.
+     */
+    anchors() {
+      if (getState().view !== "3d" || !model || made !== model || !input.block) return null;
+      const corners = (r0, c0, r1, c1, z) => [[c0, r0, z], [c1 + 1, r0, z], [c1 + 1, r1 + 1, z], [c0, r1 + 1, z]];
+      return {
+        field(r0, c0, r1, c1, ch) {
+          const found = input.where(corners(r0, c0, r1, c1, input.nearZ(ch)));
+          if (found.some((p) => !p)) return null;
+          const [tl, tr, br, bl] = found;
+          return { tl, tr, br, bl };
+        },
+        fieldCorners(r0, c0, r1, c1) {
+          const { extent } = input.block;
+          return input.where([...corners(r0, c0, r1, c1, 0), ...corners(r0, c0, r1, c1, extent)]).filter(Boolean);
+        },
+        // on the plane the block is cut open at to show it (inputHighlight's pair)
+        inputCell: (r, c, ch) => input.where([[c + 0.5, r + 0.5, ch * input.block.spacing]])[0],
+        neuron(i, j, d) {
+          const z = d * output.block.spacing;
+          const [centre, ...quad] = output.where([[j + 0.5, i + 0.5, z], ...corners(i, j, i, j, z)]);
+          return centre && quad.every(Boolean) ? { centre, quad } : null;
+        },
+      };
     },
     /** A layer that does not fit: no blocks, and the flat misfit drawing in their place. */
     clear() {
@@ -166,8 +206,12 @@ function outputHighlight(block, focus, order) {
   };
 }
 
-/** One panel's block: its canvas, zoom and pan, pointer input and paint. */
-function createBlockView(panel, name, zoomLabel, camera) {
+/**
+ * One panel's block: its canvas, zoom and pan, pointer input and paint. `onCell(type, r, c,
+ * k)` hears the cell under the pointer ("enter", "leave", "click"), as a flat grid's handler
+ * does, and `text(r, c, k)` is what the readout says about it.
+ */
+function createBlockView(panel, name, zoomLabel, camera, { onCell, text }) {
   const box = el("div", "volume3d");
   box.id = `${name}-3d`;
   box.hidden = true;
@@ -178,7 +222,10 @@ function createBlockView(panel, name, zoomLabel, camera) {
   bar.append(reset, closer, el("span", "volume3d-hint", "drag to turn · wheel or pinch to zoom · Shift+drag to move"));
   const canvas = document.createElement("canvas");
   canvas.setAttribute("role", "img");
-  box.append(bar, canvas);
+  const readout = el("p", "zoom-readout volume3d-readout");
+  readout.setAttribute("aria-live", "off");
+  readout.hidden = true;
+  box.append(bar, canvas, readout);
   panel?.append(box);
   const view = { block: null, names: null, zoom: 1, pan: [0, 0], fit: null, width: 0, height: 0, ratio: 1, hl: null, quiet: false, paints: 0, numbers: 0 };
   let frame = 0;
@@ -211,7 +258,8 @@ function createBlockView(panel, name, zoomLabel, camera) {
   }
 
   function resize() {
-    const { width, height } = canvas.getBoundingClientRect();
+    // the content box, inside the border: the canvas's pixels are stretched over it
+    const [width, height] = [canvas.clientWidth, canvas.clientHeight];
     if (!width || !height) return;
     view.ratio = window.devicePixelRatio || 1;
     Object.assign(view, { width, height });
@@ -232,6 +280,50 @@ function createBlockView(panel, name, zoomLabel, camera) {
     schedule();
   });
 
+  // the cell drawn at canvas point (x, y): the faces facing the eye of the part behind the
+  // cut (solid) first, then those of the glass in front of it; inverted through the very
+  // projection the paint uses, so it is exact at any turn and zoom
+  function pick(x, y) {
+    const { block } = view;
+    if (!block || !view.fit) return null;
+    const P = project();
+    const { rows, cols, depth, spacing } = block;
+    const cut = view.hl?.cut ?? 0;
+    const parts = cut > 0 ? [[cut, depth], [0, cut]] : [[0, depth]];
+    const e = 1e-6;
+    for (const [k0, k1] of parts) {
+      const [z0, z1] = [k0 * spacing, k1 * spacing];
+      const faces = [[2, z0, 0, 0, -1], [2, z1, 0, 0, 1], [0, 0, -1, 0, 0], [0, cols, 1, 0, 0], [1, 0, 0, -1, 0], [1, rows, 0, 1, 0]];
+      for (const [axis, value, ...normal] of faces) {
+        if (!P.facing(...normal)) continue;
+        const at = P.onPlane(x, y, axis, value);
+        if (!at) continue;
+        const [px, py, pz] = at;
+        if (px < -e || px > cols + e || py < -e || py > rows + e || pz < z0 - e || pz > z1 + e) continue;
+        const clamp = (v, lo, hi) => Math.max(lo, Math.min(hi, Math.floor(v)));
+        return [clamp(py, 0, rows - 1), clamp(px, 0, cols - 1), clamp(pz / spacing, k0, k1 - 1)];
+      }
+    }
+    return null;
+  }
+
+  let hovered = null; // "r,c,k" of the cell under the pointer
+  function point(type, [x, y]) {
+    const cell = type === "leave" ? null : pick(x, y);
+    if (type === "click") {
+      if (cell) onCell("click", ...cell);
+      return;
+    }
+    const key = cell ? cell.join(",") : null;
+    if (key === hovered) return;
+    hovered = key;
+    readout.textContent = cell ? text(...cell) : "";
+    readout.hidden = !cell;
+    canvas.title = readout.textContent;
+    if (cell) onCell("enter", ...cell);
+    else onCell("leave", -1, -1, -1);
+  }
+
   bindGestures(canvas, {
     turn: (dx, dy) => camera.turn(-dx * 0.01, dy * 0.01),
     move: (dx, dy) => {
@@ -239,6 +331,7 @@ function createBlockView(panel, name, zoomLabel, camera) {
       schedule();
     },
     zoomAt: (factor, at) => view.fit && zoomAt(factor, at),
+    point,
   });
   reset.addEventListener("click", () => {
     view.zoom = 1;
@@ -278,8 +371,21 @@ function createBlockView(panel, name, zoomLabel, camera) {
   // for tests and tools: where things are drawn, in client (page) coordinates
   const client = (points) => {
     const rect = canvas.getBoundingClientRect();
-    return points.map(([x, y]) => [rect.left + x, rect.top + y]);
+    const [left, top] = [rect.left + canvas.clientLeft, rect.top + canvas.clientTop];
+    return points.map(([x, y]) => [left + x, top + y]);
   };
+  // where block points [x, y, z] are drawn now, in client px; null for one off the canvas
+  function where(points) {
+    if (box.hidden || !view.block || !view.fit) return points.map(() => null);
+    const P = project();
+    const inside = ([x, y]) => x >= 0 && y >= 0 && x <= view.width && y <= view.height;
+    const drawn = points.map((p) => P.point(...p));
+    const found = client(drawn);
+    return found.map((p, n) => (inside(drawn[n]) ? p : null));
+  }
+  // the depth plane of slice k that faces the eye (its front, or its back turned around)
+  const nearZ = (k) => (project().facing(0, 0, -1) ? k : k + 1) * view.block.spacing;
+
   box.volume3d = {
     /** The 8 corners of cell (r, c) of depth slice k as drawn now. */
     corners(r, c, k) {
@@ -306,6 +412,8 @@ function createBlockView(panel, name, zoomLabel, camera) {
     get block() {
       return view.block;
     },
+    where,
+    nearZ,
     setBlock(block, names) {
       view.block = block;
       view.names = names;
