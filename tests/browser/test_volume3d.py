@@ -7,12 +7,14 @@ cells and which neuron come from the REST API.
 
 from __future__ import annotations
 
+import io
 import re
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
+from PIL import Image
 from playwright.sync_api import Page, expect
 
 pytestmark = pytest.mark.browser
@@ -248,7 +250,7 @@ def test_a_block_shows_its_numbers_at_one_type_size(page: Page) -> None:
     assert len({font for _, font in drawn}) == 1
     size = float(drawn[0][1].split("px")[0])
     assert size == pytest.approx(probe(page, "input")["font"], abs=1e-3)
-    assert 7 <= size <= 13
+    assert 8 <= size <= 13
 
 
 def test_hidden_flat_grids_wait_in_3d_and_are_right_again_back_in_flat(
@@ -306,8 +308,9 @@ def value_of(text: str) -> float:
 
 
 def test_hover_in_3d_reads_out_the_cell_under_the_pointer_and_a_click_pins_its_neuron(
-    page: Page, api: httpx.Client
+    page: Page, api: httpx.Client, artifacts: Path
 ) -> None:
+    page.set_viewport_size({"width": 1280, "height": 720})
     open_page(page, "?preset=cs231n-demo&view=3d&t=4")
     layer = api.get("/api/presets/cs231n-demo").json()["layer"]
     forward = api.post("/api/forward", json=layer).json()
@@ -326,6 +329,7 @@ def test_hover_in_3d_reads_out_the_cell_under_the_pointer_and_a_click_pins_its_n
     assert text.startswith("V[0,1,0] = ")
     assert value_of(text) == pytest.approx(out[0][1][0])
     expect(page.locator("#numpy-code")).to_contain_text("V[0,1,0]")
+    page.screenshot(path=artifacts / "volume3d-hover-demo.png")
     step = api.post("/api/steps", json={"layer": layer, "position": [0, 1, 0], "count": 1})
     pinned = step.json()["start"]
     page.mouse.down()
@@ -445,3 +449,81 @@ def test_3d_lines_join_the_field_box_the_filter_and_the_neurons_of_the_column(
     assert probe(page, "input")["yaw"] > 0.9
     check_3d_lines(page, api_step(api, "cs231n-demo", 3, order="depth_column"), 2)
     page.screenshot(path=artifacts / "volume3d-lines-demo.png")
+
+
+def test_hovered_product_and_weight_in_3d_cut_the_input_open_at_their_slice(
+    page: Page, api: httpx.Client
+) -> None:
+    t, k, r, c, ch = 12, 1, 2, 1, 2
+    open_page(page, f"?preset=cs231n-demo&view=3d&t={t}")
+    layer = api.get("/api/presets/cs231n-demo").json()["layer"]
+    steps = api.post(
+        "/api/steps", json={"layer": layer, "start": 0, "count": t + 1, "order": "depth_slice"}
+    ).json()["steps"]
+    step = steps[t]
+    # a product: the block opens at its slice, and its line ends on its input cell's centre
+    page.get_by_role("group", name=f"Products depth slice {ch}").locator(
+        f'.cell[data-r="{r}"][data-c="{c}"]'
+    ).hover()
+    assert probe(page, "input")["cut"] == ch
+    found: list[Json] = page.evaluate(LINES)
+    to_input = [line for line in found if line["data"].get("to") == "input"]
+    assert len(to_input) == 1
+    xr, xc = range(*step["rows"])[r], range(*step["cols"])[c]
+    cell = centre_of(corners(page, "input", xr, xc, ch)[:4])
+    assert near((to_input[0]["at"][2], to_input[0]["at"][3]), cell)
+    # a weight: every input cell it multiplied so far, outlined on that slice of the block
+    expected = {(range(*s["rows"])[r], range(*s["cols"])[c]) for s in steps if s["d"] == k}
+    page.get_by_role("group", name=f"Filter {k} depth slice {ch}").locator(
+        f'.cell[data-r="{r}"][data-c="{c}"]'
+    ).hover()
+    assert probe(page, "input")["cut"] == ch
+    path = page.locator("svg.connections path.conn-cells").get_attribute("d") or ""
+    quads = [
+        [(float(x), float(y)) for x, y in re.findall(r"([-\d.]+) ([-\d.]+)", part)]
+        for part in path.split("M")[1:]
+    ]
+    assert len(quads) == len(expected) == 4
+    for xr, xc in expected:
+        drawn = corners(page, "input", xr, xc, ch)[:4]
+        assert any(all(near(a, b) for a, b in zip(q, drawn, strict=True)) for q in quads)
+
+
+def beam_starts_on_field_centres(page: Page, step: Json) -> int:
+    """Each centre beam (a deep input's one line a slice) starts at the middle of the field's
+    rectangle on its slice's front face; answers how many there are."""
+    found: list[Json] = page.evaluate(LINES)
+    beams = [line for line in found if line["group"] == "conn-beam"]
+    rows, cols = list(range(*step["rows"])), list(range(*step["cols"]))
+    for line in beams:
+        ch = int(line["data"]["slice"])
+        quad = [
+            corners(page, "input", rows[0], cols[0], ch)[0],
+            corners(page, "input", rows[0], cols[-1], ch)[1],
+            corners(page, "input", rows[-1], cols[-1], ch)[2],
+            corners(page, "input", rows[-1], cols[0], ch)[3],
+        ]
+        assert near((line["at"][0], line["at"][1]), centre_of(quad))
+    return len(beams)
+
+
+def test_3d_views_of_example_2_alexnet_and_the_dark_theme_at_1280x720(
+    page: Page, api: httpx.Client, artifacts: Path
+) -> None:
+    page.set_viewport_size({"width": 1280, "height": 720})
+    # Example 2's 20 input slices: one line a slice, from the middle of the field on it
+    open_page(page, "?preset=example-2&view=3d&t=40")
+    step = api_step(api, "example-2", 40)
+    assert beam_starts_on_field_centres(page, step) >= 10
+    page.screenshot(path=artifacts / "volume3d-example-2.png")
+    # AlexNet conv1: four corner lines on each of its three slices
+    open_page(page, "?preset=alexnet-conv1&view=3d&t=30000")
+    found: list[Json] = page.evaluate(LINES)
+    assert len([line for line in found if line["group"] == "conn-beam"]) == 12
+    page.screenshot(path=artifacts / "volume3d-alexnet.png")
+    # the dark theme: the canvas stays see-through over the dark panel
+    open_page(page, "?preset=cs231n-demo&view=3d&t=4&theme=dark&order=depth_column&h=5")
+    shot = page.locator("#output-3d canvas").screenshot()
+    corner = Image.open(io.BytesIO(shot)).convert("L").getpixel((6, 6))
+    assert isinstance(corner, int) and corner < 60
+    page.screenshot(path=artifacts / "volume3d-dark.png")

@@ -6,7 +6,7 @@
 // slice (the current neuron's, or a hovered product's) shows with its numbers.
 import { short } from "../dom.js";
 import { ink, packed, palette } from "./colors.js";
-import { NUMBERS_FROM, numberFont } from "./numbers.js";
+import { CELL_TYPE, numberFont } from "./numbers.js";
 
 const GLASS = 0.22; // opacity of the slices in front of the cut
 const STRIP_ERROR = 0.8; // CSS px a side strip may stray from the exact perspective
@@ -70,6 +70,19 @@ export function createBlock({ rows, cols, depth, value, maxAbs, isPad = () => fa
     /** Recolour every cell from `value`. */
     refreshAll() {
       for (let k = 0; k < depth; k += 1) for (let r = 0; r < rows; r += 1) for (let c = 0; c < cols; c += 1) write(r, c, k);
+    },
+    /** The longest number (characters) in rows r0..r1, columns c0..c1 (clamped), every slice. */
+    longestIn(r0, r1, c0, c1) {
+      let longest = 0;
+      for (let r = Math.max(0, r0); r <= Math.min(rows - 1, r1); r += 1) {
+        for (let c = Math.max(0, c0); c <= Math.min(cols - 1, c1); c += 1) {
+          for (let k = 0; k < depth; k += 1) {
+            const v = isPad(r, c) ? 0 : value(r, c, k);
+            if (v !== null) longest = Math.max(longest, short(v).length);
+          }
+        }
+      }
+      return longest;
     },
     /** Recolour the cells [[r, c, k], ...] (e.g. the neurons a step completed). */
     refresh(cells) {
@@ -207,14 +220,14 @@ export function createBlock({ rows, cols, depth, value, maxAbs, isPad = () => fa
     if (P.facing(0, 1, 0)) faces.push(yFace(rows, rows - 1));
     const inView = ([x, y]) => x > -40 && y > -40 && x < width + 40 && y < height + 40;
     // the visible cells of every face big enough for numbers, then ONE type size for them all
-    // (numbers.js: the grids' rule), from the longest number and the smallest such face
+    // (numbers.js: the flat grids' rule), from the longest number and the smallest such face
     const shown = [];
     let longest = 0;
     for (const [n, m, corner, cell] of faces) {
       // the cell's size on screen, from the first cell (a face is nearly affine)
       const o = P.point(...corner(0, 0));
       const size = Math.min(Math.hypot(...sub(P.point(...corner(1, 0)), o)), Math.hypot(...sub(P.point(...corner(0, 1)), o)));
-      if (size < NUMBERS_FROM || n * m > 60000) continue;
+      if (size < CELL_TYPE.from || n * m > 60000) continue;
       const texts = [];
       for (let a = 0; a < n; a += 1) {
         for (let b = 0; b < m; b += 1) {
@@ -231,7 +244,7 @@ export function createBlock({ rows, cols, depth, value, maxAbs, isPad = () => fa
       shown.push([size, texts]);
     }
     // a face too small for the block's longest number shows none
-    const fonts = shown.map(([size]) => numberFont(size, longest));
+    const fonts = shown.map(([size]) => numberFont(size, longest, CELL_TYPE));
     const font = Math.min(...fonts.filter((f) => f > 0));
     if (!Number.isFinite(font)) return 0;
     ctx.textAlign = "center";

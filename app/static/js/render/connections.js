@@ -264,7 +264,7 @@ export function createConnections({ views, commit, volumes = () => null }) {
     const pairs = playback.fast ? [] : pairLines(v, focus, clips, three);
     lines("pair", pairs);
     const weight = playback.fast ? null : focus.weight;
-    drawWeight(v, weight, clips);
+    drawWeight(v, weight, clips, three);
     // a hover's own lines stand out: the step's lines step back meanwhile
     svg.classList.toggle("hovering", Boolean(weight || pairs.length));
   }
@@ -287,7 +287,7 @@ export function createConnections({ views, commit, volumes = () => null }) {
 
   // the hovered weight outlined, every input cell it multiplied so far, a line from one to
   // the other, and a note saying what they mean
-  function drawWeight(v, weight, clips) {
+  function drawWeight(v, weight, clips, three) {
     groups.weight.classList.toggle("hidden", !weight);
     note.classList.toggle("hidden", !weight);
     if (!weight) return;
@@ -295,7 +295,22 @@ export function createConnections({ views, commit, volumes = () => null }) {
     // AlexNet's filter slides over 3,025 positions: one measurement of the grid, then numbers
     const parts = [];
     let all = null;
-    for (const found of v.input.boxes(cells, ch)) {
+    // on a block (cut open at the weight's slice): each cell's quadrilateral, or a small
+    // square where it is too small to see
+    for (const quad of three ? three.cells(cells, ch) : []) {
+      if (!quad) continue;
+      const xs = quad.map(([x]) => x);
+      const ys = quad.map(([, y]) => y);
+      const box = new DOMRect(Math.min(...xs), Math.min(...ys), Math.max(...xs) - Math.min(...xs), Math.max(...ys) - Math.min(...ys));
+      all = union(all, box);
+      if (box.width >= MIN_MARK && box.height >= MIN_MARK) {
+        parts.push(`M${quad.map(([x, y]) => `${tenth(x)} ${tenth(y)}`).join("L")}z`);
+      } else {
+        const [x, y] = middle(quad);
+        parts.push(`M${tenth(x - MIN_MARK / 2)} ${tenth(y - MIN_MARK / 2)}h${MIN_MARK}v${MIN_MARK}h${-MIN_MARK}z`);
+      }
+    }
+    for (const found of three ? [] : v.input.boxes(cells, ch)) {
       const box = cut(found, clips.input);
       if (!box) continue;
       all = union(all, box);
@@ -343,6 +358,8 @@ export function createConnections({ views, commit, volumes = () => null }) {
         const node = document.querySelector(selector);
         if (node) resized?.observe(node);
       }
+      // the 3-D view's blocks: shown (or sized) after a drawing, their anchors move
+      for (const node of document.querySelectorAll(".volume3d")) resized?.observe(node);
       const app = document.querySelector("#app");
       if (app) resized?.observe(app);
     },

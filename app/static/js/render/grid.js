@@ -4,7 +4,7 @@
 // swap the canvas path for something faster without touching the panels.
 import { el, fmt, short } from "../dom.js";
 import { color, ink, packed, palette, typeScale } from "./colors.js";
-import { numberFont } from "./numbers.js";
+import { CELL_TYPE, numberFont } from "./numbers.js";
 
 // Above this many cells in a panel, its grids draw on canvas.
 export const CANVAS_THRESHOLD = 4000;
@@ -40,7 +40,7 @@ function domGrid({ rows, cols, label, cell: baseCell, onCell }) {
   root.setAttribute("aria-label", label);
   root.style.gridTemplateColumns = `repeat(${cols}, ${cell}px)`;
   root.style.gridAutoRows = `${cell}px`;
-  const type = { from: 18, max: 13 * scale, min: 8, fill: 0.42, inset: 3 };
+  const type = { ...CELL_TYPE, max: CELL_TYPE.max * scale };
   const fontPx = Math.max(type.min, Math.min(type.max, cell * type.fill));
   root.style.fontSize = `${fontPx}px`;
   // One type size for the whole grid, the largest that fits its longest number (never under

@@ -3,17 +3,24 @@
 // number, or none at all. Numbers in a few short cells only would read as blanks elsewhere.
 
 export const DIGIT = 0.62; // a monospace digit's width, in ems
-export const NUMBERS_FROM = 24; // CSS px a canvas cell needs before it gets a number
+export const NUMBERS_FROM = 24; // CSS px a zoomable canvas's cell needs before it gets a number
+/** The flat grids' type (DOM cells, numbers from 18 px cells) and the 3-D blocks'. */
+export const CELL_TYPE = Object.freeze({ from: 18, max: 13, min: 8, fill: 0.42, inset: 3 });
 
 /**
  * The type size (CSS px) for numbers of up to `longest` characters in cells `cell` px wide, or
  * 0 for none. Options: `from` (the smallest cell that gets numbers), `max` (the largest type),
  * `min` (the smallest), `fill` (the type's share of the cell) and `inset` (px kept clear).
- * The defaults are the canvases'; the DOM grids pass their own.
+ * The defaults are the zoomable canvases'; the DOM grids and the blocks pass CELL_TYPE.
  */
 export function numberFont(cell, longest, { from = NUMBERS_FROM, max = 13, min = 7, fill = 0.36, inset = 2 } = {}) {
   if (cell < from || !longest) return 0;
   const base = Math.max(min, Math.min(max, cell * fill));
   const font = Math.min(base, (cell - inset) / (longest * DIGIT));
   return font >= min ? font : 0;
+}
+
+/** The smallest cell (CSS px) that shows numbers of up to `longest` characters with `type`. */
+export function cellFor(longest, { from = NUMBERS_FROM, min = 7, inset = 2 } = {}) {
+  return Math.max(from, Math.ceil(min * Math.max(1, longest) * DIGIT + inset));
 }

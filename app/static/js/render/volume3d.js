@@ -8,7 +8,7 @@ import { el, qs } from "../dom.js";
 import { positionOf, stepOf } from "../focus.js";
 import { inputCellText, outputCellText } from "../linking.js";
 import { cellRect, createBlock, outline } from "./block.js";
-import { NUMBERS_FROM } from "./numbers.js";
+import { CELL_TYPE, cellFor } from "./numbers.js";
 import { palette } from "./colors.js";
 import { Camera, fitOf, projection } from "./projection.js";
 import { bindGestures, labels } from "./volume3d-parts.js";
@@ -105,7 +105,8 @@ export function createVolume3d({ commit, getState, onInputCell = () => {}, onOut
      * toward the eye (null unless all are on the canvas); fieldCorners(...) the full-depth
      * box's corners on the canvas; neuron(i, j, d) the {centre, quad} of the neuron's cell on
      * its slice's front plane, where it is outlined (null unless all on the canvas); inputCell
-     * (r, c, ch) a cell's centre on the slice's front plane, where a hovered product's is.
+     * (r, c, ch) a cell's centre on the slice's front plane, where a hovered product's is,
+     * and cells([[r, c], ...], ch) their corners there, where a hovered weight's are.
      */
     anchors() {
       if (getState().view !== "3d" || !model || made !== model || !input.block) return null;
@@ -120,6 +121,16 @@ export function createVolume3d({ commit, getState, onInputCell = () => {}, onOut
         fieldCorners(r0, c0, r1, c1) {
           const { extent } = input.block;
           return input.where([...corners(r0, c0, r1, c1, 0), ...corners(r0, c0, r1, c1, extent)]).filter(Boolean);
+        },
+        // each cell's corners on slice ch's front plane, where the block is cut open to show
+        // a hovered weight's cells (null for a cell not wholly on the canvas)
+        cells(list, ch) {
+          const z = ch * input.block.spacing;
+          const found = input.where(list.flatMap(([r, c]) => corners(r, c, r, c, z)));
+          return list.map((_, n) => {
+            const quad = found.slice(4 * n, 4 * n + 4);
+            return quad.every(Boolean) ? quad : null;
+          });
         },
         // on the plane the block is cut open at to show it (inputHighlight's pair)
         inputCell: (r, c, ch) => input.where([[c + 0.5, r + 0.5, ch * input.block.spacing]])[0],
@@ -152,7 +163,8 @@ export function createVolume3d({ commit, getState, onInputCell = () => {}, onOut
 
 function inputHighlight(block, focus) {
   const step = focus.step;
-  const cut = focus.pair ? focus.pair.channel : 0;
+  // cut open at a hovered product's or weight's slice, to show its cells
+  const cut = focus.pair ? focus.pair.channel : focus.weight ? focus.weight.ch : 0;
   const z = cut * block.spacing;
   const field = step && step.rows.length && step.cols.length
     ? { r0: step.rows[0], r1: step.rows.at(-1), c0: step.cols[0], c1: step.cols.at(-1) } : null;
@@ -343,9 +355,19 @@ function createBlockView(panel, name, zoomLabel, camera, { onCell, text }) {
     if (!view.fit) return;
     // cells big enough for their numbers, and the whole field in view if it can be
     const span = view.hl?.span ?? 1;
-    // (numbers first: a narrow one-screen panel cannot hold a big field at number size)
-    const cell = Math.min(44, Math.max(NUMBERS_FROM + 4, (0.8 * Math.min(view.width, view.height)) / span));
-    view.zoom = Math.max(1, Math.min(maxZoom(), cell / view.fit.scale));
+    // (numbers first: a narrow one-screen panel cannot hold a big field at number size; the
+    // size the longest number around the anchor needs, as the blocks' type rule has it)
+    const [x, y] = view.hl?.anchor ?? [0, 0];
+    const reach = span / 2 + 1;
+    const near = view.block.longestIn(Math.floor(y - reach), Math.ceil(y + reach), Math.floor(x - reach), Math.ceil(x + reach));
+    const cell = Math.min(44, Math.max(cellFor(near, CELL_TYPE) + 1, (0.8 * Math.min(view.width, view.height)) / span));
+    // a cell's size on screen at the anchor, per unit of zoom (the face is foreshortened)
+    const P = project();
+    const [ax, ay, az] = view.hl?.anchor ?? [0, 0, 0];
+    const o = P.point(ax, ay, az);
+    const side = (p) => Math.hypot(p[0] - o[0], p[1] - o[1]);
+    const perZoom = Math.min(side(P.point(ax + 1, ay, az)), side(P.point(ax, ay + 1, az))) / view.zoom;
+    view.zoom = Math.max(1, Math.min(maxZoom(), cell / perZoom));
     view.pan = [0, 0];
     centre();
     schedule();

@@ -8,7 +8,6 @@ import { ink, packed, palette, typeScale } from "./colors.js";
 import { bindPointer } from "./pointer.js";
 import { NUMBERS_FROM, numberFont } from "./numbers.js";
 
-export { NUMBERS_FROM }; // CSS px per cell from which numbers are drawn (numbers.js)
 const LINES_FROM = 7;
 const MARK_KINDS = ["current", "seen", "pair", "pinned"];
 
