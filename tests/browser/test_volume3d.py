@@ -15,7 +15,7 @@ from typing import Any
 import httpx
 import pytest
 from PIL import Image
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Browser, Page, expect
 
 pytestmark = pytest.mark.browser
 
@@ -527,3 +527,25 @@ def test_3d_views_of_example_2_alexnet_and_the_dark_theme_at_1280x720(
     corner = Image.open(io.BytesIO(shot)).convert("L").getpixel((6, 6))
     assert isinstance(corner, int) and corner < 60
     page.screenshot(path=artifacts / "volume3d-dark.png")
+
+
+def test_a_tap_on_a_block_shows_the_cell_and_pins_its_neuron(
+    browser: Browser, base_url: str, api: httpx.Client
+) -> None:
+    context = browser.new_context(
+        base_url=base_url, viewport={"width": 1280, "height": 720}, has_touch=True
+    )
+    try:
+        page = context.new_page()
+        open_page(page, "?preset=cs231n-demo&view=3d&t=4")
+        page.locator("#output-3d canvas").scroll_into_view_if_needed()
+        target = centre_of(corners(page, "output", 1, 0, 0)[:4])
+        page.touchscreen.tap(*target)
+        expect(page).to_have_url(re.compile(r"[?&]pin=o1\.0\.0(&|$)"))
+        layer = api.get("/api/presets/cs231n-demo").json()["layer"]
+        out = api.post("/api/forward", json=layer).json()["output"]
+        text = page.locator("#output-3d .volume3d-readout").inner_text()
+        assert text.startswith("V[1,0,0] = ") and value_of(text) == pytest.approx(out[1][0][0])
+        expect(page.locator("#numpy-code")).to_contain_text("V[1,0,0]")
+    finally:
+        context.close()

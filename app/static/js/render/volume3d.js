@@ -320,20 +320,20 @@ function createBlockView(panel, name, zoomLabel, camera, { onCell, text }) {
   }
 
   let hovered = null; // "r,c,k" of the cell under the pointer
+  // a click (or a tap, which brings no hover first: a browser's emulated mouse does the same
+  // for a flat grid) is over the cell it points at first, then pins it
   function point(type, [x, y]) {
     const cell = type === "leave" ? null : pick(x, y);
-    if (type === "click") {
-      if (cell) onCell("click", ...cell);
-      return;
-    }
     const key = cell ? cell.join(",") : null;
-    if (key === hovered) return;
-    hovered = key;
-    readout.textContent = cell ? text(...cell) : "";
-    readout.hidden = !cell;
-    canvas.title = readout.textContent;
-    if (cell) onCell("enter", ...cell);
-    else onCell("leave", -1, -1, -1);
+    if (key !== hovered) {
+      hovered = key;
+      readout.textContent = cell ? text(...cell) : "";
+      readout.hidden = !cell;
+      canvas.title = readout.textContent;
+      if (cell) onCell("enter", ...cell);
+      else onCell("leave", -1, -1, -1);
+    }
+    if (type === "click" && cell) onCell("click", ...cell);
   }
 
   bindGestures(canvas, {
