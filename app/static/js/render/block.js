@@ -5,7 +5,7 @@
 // cut open at a depth slice: the slices in front of the cut are drawn as glass, so the cut
 // slice (the current neuron's, or a hovered product's) shows with its numbers.
 import { short } from "../dom.js";
-import { ink, packed, palette } from "./colors.js";
+import { ink, packed, palette, typeScale } from "./colors.js";
 import { CELL_TYPE, numberFont } from "./numbers.js";
 
 const GLASS = 0.22; // opacity of the slices in front of the cut
@@ -244,7 +244,9 @@ export function createBlock({ rows, cols, depth, value, maxAbs, isPad = () => fa
       shown.push([size, texts]);
     }
     // a face too small for the block's longest number shows none
-    const fonts = shown.map(([size]) => numberFont(size, longest, CELL_TYPE));
+    // large type (typeScale) lets the numbers grow with the grids', as far as the cells allow
+    const type = { ...CELL_TYPE, max: CELL_TYPE.max * typeScale() };
+    const fonts = shown.map(([size]) => numberFont(size, longest, type));
     const font = Math.min(...fonts.filter((f) => f > 0));
     if (!Number.isFinite(font)) return 0;
     ctx.textAlign = "center";
