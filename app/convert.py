@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from app.config import Settings
 from app.costs import Cost, check_budget, input_cost, layer_cost, resolve_cost
 from app.encoding import Encoding, FloatArray, decode_compact, decode_nested
-from app.layer_cache import LAYERS, LayerCache, resolved
+from app.layer_cache import LAYERS, SPECS, LayerCache, resolved
 from app.schemas import ArrayIn, CompactArray, FillSpec, LayerSpec
 from app.sources import named_arrays
 from engine.edits import Edit
@@ -264,13 +264,20 @@ def build(
     One pass: the spec is read once, its geometry resolved once and priced, and the arrays
     are made on that geometry (``layer.geometry`` is the one answers report). ``at`` is
     where the spec sits in the request body, so errors name the full path. Layers made only
-    from fills come from :data:`LAYERS` when built recently.
+    from fills come from :data:`LAYERS` when built recently. A spec the lean path found in
+    :data:`~app.layer_cache.SPECS` was read, limit-checked and resolved under these settings
+    before: that part is reused (resolving was priced then; the request's cost, which
+    includes it, is checked every time).
     """
-    with within(at):
-        found = read(spec, settings)
-        g = resolve_priced(found.shape, settings)
+    derived: tuple[Read, Geometry, str | None] | None = SPECS.derived(spec, settings)
+    if derived is None:
+        with within(at):
+            found = read(spec, settings)
+            g = resolve_priced(found.shape, settings)
+        derived = (found, g, LayerCache.key(spec))
+        SPECS.keep(spec, settings, derived)
+    found, g, key = derived
     check_budget(cost(g, spec), settings, at)
-    key = LayerCache.key(spec)
     cached = LAYERS.get(key) if key is not None else None
     if cached is not None:
         return cached

@@ -1,12 +1,15 @@
-"""Recently built layers, reused across requests for the same fill-only spec, and recently
-resolved geometries."""
+"""Recently built layers, reused across requests for the same fill-only spec, recently
+resolved geometries, and recently read specs with what was worked out from them."""
 
 from __future__ import annotations
 
 import threading
 from collections import OrderedDict
+from dataclasses import dataclass
 from functools import lru_cache
+from typing import Any
 
+from app.config import Settings
 from app.schemas import LayerSpec
 from engine.geometry import Geometry, LayerShape, resolve
 from engine.layer import Layer
@@ -80,3 +83,89 @@ class LayerCache:
 
 # 4M elements (32 MB of float64): AlexNet conv1 holds ~0.38M, so a class's worth of layers.
 LAYERS = LayerCache(max_elements=4_000_000)
+
+
+@dataclass
+class _Read:
+    spec: LayerSpec
+    work: tuple[Settings, Any] | None = None  # one attribute: replaced whole, never torn
+
+
+class SpecMemo:
+    """Fill-only layer specs read recently, by the JSON bytes they came as, each with what
+    was worked out from it under the server's settings.
+
+    The page names the same layer in request after request (every step of a walk through
+    it), and validating the spec, reading its sizes against the limits, resolving its
+    geometry and writing its layer-cache key are pure functions of those bytes and the
+    settings: together more than the rest of a single step. So the lean request path
+    (:mod:`app.lean`) hands out the spec validated from the same bytes before, the very same
+    object, and :func:`app.convert.build` finds by that object what it derived under the
+    same settings (the request's own cost is still checked every time). Specs are frozen
+    models; only fill-only ones are kept (the few bytes of a fill, edits or a name, never
+    explicit values: their arrays are not shared between requests), and only up to
+    ``max_key_bytes`` of JSON each, ``entries`` of them. Thread-safe.
+
+    Examples
+    --------
+    >>> memo = SpecMemo(entries=2)
+    >>> spec = LayerSpec.model_validate({"input": {"shape": [5, 5, 1]},
+    ...                                  "filters": {"count": 1, "size": 3}})
+    >>> memo.remember(b"raw", spec)
+    >>> memo.spec(b"raw") is spec, memo.spec(b"other")
+    (True, None)
+    >>> settings = Settings()
+    >>> memo.keep(spec, settings, "worked out")
+    >>> memo.derived(spec, settings), memo.derived(spec, Settings())
+    ('worked out', None)
+    """
+
+    def __init__(self, entries: int, max_key_bytes: int = 16 * 1024) -> None:
+        self.entries = entries
+        self.max_key_bytes = max_key_bytes
+        self._by_bytes: OrderedDict[bytes, _Read] = OrderedDict()
+        self._by_spec: dict[int, _Read] = {}  # id(spec): the spec is held, so ids stay unique
+        self._lock = threading.Lock()
+
+    def spec(self, raw: bytes) -> LayerSpec | None:
+        """The spec validated from exactly these bytes before, if it is still kept."""
+        with self._lock:
+            found = self._by_bytes.get(raw)
+            if found is None:
+                return None
+            self._by_bytes.move_to_end(raw)
+            return found.spec
+
+    def remember(self, raw: bytes, spec: LayerSpec) -> None:
+        """Keep ``spec``, validated from ``raw``, if it is a fill-only spec of a few bytes."""
+        if len(raw) > self.max_key_bytes or LayerCache.key(spec) is None:
+            return
+        with self._lock:
+            if raw in self._by_bytes:
+                return
+            read = _Read(spec)
+            self._by_bytes[raw] = read
+            self._by_spec[id(spec)] = read
+            while len(self._by_bytes) > self.entries:
+                _, dropped = self._by_bytes.popitem(last=False)
+                del self._by_spec[id(dropped.spec)]
+
+    def derived(self, spec: LayerSpec, settings: Settings) -> Any:
+        """What :meth:`keep` was given for this very spec object and settings, else None."""
+        found = self._by_spec.get(id(spec))
+        if found is None or found.spec is not spec or found.work is None:
+            return None
+        kept_settings, derived = found.work
+        return derived if kept_settings is settings else None
+
+    def keep(self, spec: LayerSpec, settings: Settings, derived: Any) -> None:
+        """Remember ``derived``, worked out from ``spec`` under ``settings`` (a spec not kept
+        by :meth:`remember` is not remembered: nothing would find it)."""
+        with self._lock:
+            found = self._by_spec.get(id(spec))
+            if found is not None and found.spec is spec:
+                found.work = (settings, derived)
+
+
+# A page's layers, a class's worth: 256 specs of at most 16 KiB of JSON each.
+SPECS = SpecMemo(entries=256)

@@ -11,6 +11,10 @@ field and calling the handler. Anything it does not take on (a body that is empt
 JSON or not valid, a bad query parameter, a settings override with parameters of its own)
 goes to FastAPI's handler with the same request, so every refusal is FastAPI's, shaped by
 :mod:`app.errors`, byte for byte as before.
+
+A layer spec (a whole body, or a body's ``layer``) that arrives as the same bytes as one
+validated recently is not validated again: :data:`app.layer_cache.SPECS` hands out that
+spec, and with it what the handlers worked out from it.
 """
 
 from __future__ import annotations
@@ -19,7 +23,7 @@ import copy
 import inspect
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 import orjson
 from fastapi.datastructures import DefaultPlaceholder
@@ -32,6 +36,8 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from app.errors import Refusal
+from app.layer_cache import SPECS
+from app.schemas import LayerSpec
 
 Handler = Callable[[Request], Coroutine[Any, Any, Response]]
 
@@ -106,6 +112,8 @@ class LeanPlan:
     # Every query field has a default that needs no validation, so a request without a
     # query string takes the defaults as FastAPI would.
     query_defaults: dict[str, Any] | None
+    # Where the body holds a layer spec: it is one ("body"), or it has one as "layer".
+    spec_at: Literal["body", "layer"] | None = None
 
     @classmethod
     def of(cls, route: APIRoute) -> LeanPlan | None:
@@ -134,7 +142,45 @@ class LeanPlan:
             dependencies=tuple((d.name, d.call) for d in dependant.dependencies
                                if d.name and d.call),
             query_defaults=defaults,
+            spec_at=None if body is None else _spec_at(body.field_info.annotation),
         )
+
+    async def body(self, request: Request) -> Any:
+        """The route's body, validated, or None where FastAPI's handler must say why not (an
+        empty body, not JSON, not valid). Raises the body limit's 413."""
+        assert self.route.body_field is not None
+        try:
+            raw = await request.body()
+        except HTTPException:  # the body limit's 413, as FastAPI lets it through
+            raise
+        except Exception:  # cut short: FastAPI's handler says why
+            return None
+        if self.spec_at == "body":
+            known = SPECS.spec(raw)
+            if known is not None:
+                return known
+        try:
+            data = orjson.loads(raw)
+        except Exception:  # empty, not JSON: FastAPI's handler says why
+            return None
+        layer = None  # the JSON of the body's layer, when a spec read from it may be kept
+        if (self.spec_at == "layer" and len(raw) <= SPECS.max_key_bytes
+                and isinstance(data, dict) and isinstance(data.get("layer"), dict)):
+            try:
+                layer = orjson.dumps(data["layer"])
+            except TypeError:  # nested too deep for orjson: validation will say so
+                layer = None
+            known = None if layer is None else SPECS.spec(layer)
+            if known is not None:  # validated as it is (a model instance) with the rest
+                data, layer = {**data, "layer": known}, None
+        body, errors = self.route.body_field.validate(data, {}, loc=("body",))
+        if errors:
+            return None
+        if self.spec_at == "body":
+            SPECS.remember(raw, body)
+        elif layer is not None:
+            SPECS.remember(layer, body.layer)
+        return body
 
     def handler(self, full: Handler) -> Handler:
         """The route's request handler: the lean path, and ``full`` (FastAPI's handler) for
@@ -152,14 +198,8 @@ class LeanPlan:
             if body_field is not None:
                 refuse_non_json(request.headers.get("content-type"))
                 request = OrjsonRequest(request.scope, request.receive)
-                try:
-                    data = await request.json()
-                except HTTPException:  # the body limit's 413, as FastAPI lets it through
-                    raise
-                except Exception:  # empty, not JSON, cut short: FastAPI's handler says why
-                    return await full(request)
-                body, errors = body_field.validate(data, {}, loc=("body",))
-                if errors:
+                body = await self.body(request)
+                if body is None:
                     return await full(request)
                 assert self.body_name is not None
                 values[self.body_name] = body
@@ -205,3 +245,11 @@ class LeanPlan:
 
 def _is_model(annotation: Any) -> bool:
     return inspect.isclass(annotation) and issubclass(annotation, BaseModel)
+
+
+def _spec_at(annotation: Any) -> Literal["body", "layer"] | None:
+    """Where a body of this model holds a layer spec, if it holds one."""
+    if annotation is LayerSpec:
+        return "body"
+    layer = annotation.model_fields.get("layer") if _is_model(annotation) else None
+    return "layer" if layer is not None and layer.annotation is LayerSpec else None

@@ -1,6 +1,7 @@
 """The lean request path (app/lean.py) answers exactly what FastAPI's own handler answers:
 the same status, headers and bytes for good requests and for every kind of refusal, and it
-is the path a valid request takes."""
+is the path a valid request takes; a spec it has read before (app.layer_cache.SPECS) answers
+the same bytes again, under the same checks."""
 
 from __future__ import annotations
 
@@ -9,14 +10,17 @@ from collections.abc import Iterator
 from typing import Any
 
 import fastapi.routing
+import orjson
 import pytest
 from api_helpers import ALEXNET, square
 from fastapi.testclient import TestClient
 
 from app import routing
 from app.config import Settings, get_settings
+from app.layer_cache import SPECS, SpecMemo
 from app.lean import LeanPlan
 from app.main import create_app
+from app.schemas import LayerSpec
 
 JSON = {"content-type": "application/json"}
 DEMO = square(5, 3, 2, 3, stride=2, padding=1)
@@ -140,3 +144,90 @@ def test_routes_with_path_parameters_keep_fastapis_handler() -> None:
     forward = plans["/api/forward"]
     assert forward is not None
     assert forward.query_defaults == {"encoding": "json"}
+
+
+# ----------------------------------------------------------------------------- the spec memo
+
+
+@pytest.mark.parametrize(("method", "path", "body", "headers"),
+                         [case for case in CASES if case[0] == "POST"])
+def test_a_spec_read_before_answers_the_same_bytes_again(
+    pair: tuple[TestClient, TestClient], method: str, path: str, body: Any,
+    headers: dict[str, str],
+) -> None:
+    """The second and third sending of a body find its spec in SPECS (the same object, with
+    its geometry and layer-cache key), and answer what FastAPI's handler answers."""
+    lean, full = pair
+    theirs = _send(full, method, path, body, headers)
+    for _ in range(3):
+        mine = _send(lean, method, path, body, headers)
+        assert (mine.status_code, mine.content) == (theirs.status_code, theirs.content)
+
+
+def test_a_valid_spec_is_read_once_and_then_found_by_its_bytes(
+    pair: tuple[TestClient, TestClient],
+) -> None:
+    lean, _ = pair
+    spec = square(7, 2, 3, 3, stride=2, input={"shape": [7, 7, 2], "fill": {"seed": 9017}})
+    raw = json.dumps(spec).encode()
+    assert SPECS.spec(raw) is None
+    assert _send(lean, "POST", "/api/forward", raw, JSON).status_code == 200
+    known = SPECS.spec(raw)
+    assert known is not None and known.input.fill is not None and known.input.fill.seed == 9017
+    # In a steps body it is keyed by the layer's JSON as orjson writes it back.
+    body = {"layer": {**spec, "stride": 1}, "position": [4, 4, 2]}
+    assert _send(lean, "POST", "/api/steps", body, JSON).json()["start"] == 2 * 25 + 4 * 5 + 4
+    assert SPECS.spec(orjson.dumps(body["layer"])) is not None
+
+
+def test_a_known_spec_is_checked_again_under_other_settings(
+    pair: tuple[TestClient, TestClient],
+) -> None:
+    lean, full = pair
+    assert _send(lean, "POST", "/api/forward", DEMO, JSON).status_code == 200  # now known
+    for client in pair:
+        client.app.dependency_overrides[get_settings] = lambda: Settings(max_side=4)  # type: ignore[attr-defined]
+    mine, theirs = (_send(c, "POST", "/api/forward", DEMO, JSON) for c in (lean, full))
+    assert mine.status_code == 422 and mine.content == theirs.content
+
+
+def test_a_known_spec_still_prices_each_request(pair: tuple[TestClient, TestClient]) -> None:
+    """The memo skips reading the spec again, never the request's own cost."""
+    lean, full = pair
+    settings = Settings(max_work=1_000_000_000)  # one object: the memo's key
+    for client in pair:
+        client.app.dependency_overrides[get_settings] = lambda: settings  # type: ignore[attr-defined]
+    cheap = {"layer": ALEXNET, "start": 5}
+    dear = {"layer": ALEXNET, "start": 5, "count": 1000, "upstream": {}}
+    assert _send(lean, "POST", "/api/steps", cheap, JSON).status_code == 200
+    known = SPECS.spec(orjson.dumps(ALEXNET))
+    assert known is not None and SPECS.derived(known, settings) is not None
+    mine, theirs = (_send(c, "POST", "/api/steps", dear, JSON) for c in (lean, full))
+    assert mine.status_code == 422 and "CONVSCOPE_MAX_WORK" in mine.json()["detail"][0]["msg"]
+    assert mine.content == theirs.content
+
+
+def _spec(seed: int, **rest: Any) -> LayerSpec:
+    return LayerSpec.model_validate(square(5, 1, 1, 3, input={"shape": [5, 5, 1],
+                                                              "fill": {"seed": seed}}, **rest))
+
+
+def test_the_spec_memo_is_bounded_and_forgets_the_oldest() -> None:
+    memo = SpecMemo(entries=2)
+    specs = [_spec(seed) for seed in range(3)]
+    settings = Settings()
+    for n, spec in enumerate(specs):
+        memo.remember(b"%d" % n, spec)
+        memo.keep(spec, settings, n)
+    assert [memo.spec(b"%d" % n) for n in range(3)] == [None, specs[1], specs[2]]
+    assert [memo.derived(spec, settings) for spec in specs] == [None, 1, 2]
+    assert memo.derived(_spec(1), settings) is None  # an equal spec, but another object
+
+
+def test_the_spec_memo_keeps_no_explicit_values_and_no_long_bodies() -> None:
+    memo = SpecMemo(entries=4, max_key_bytes=100)
+    with_values = LayerSpec.model_validate({"input": {"values": [[[1.0]]]},
+                                            "filters": {"count": 1, "size": 1}})
+    memo.remember(b"values", with_values)
+    memo.remember(b"x" * 101, _spec(0))
+    assert memo.spec(b"values") is None and memo.spec(b"x" * 101) is None
