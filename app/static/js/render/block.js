@@ -225,8 +225,7 @@ export function createBlock({ rows, cols, depth, value, maxAbs, isPad = () => fa
     let longest = 0;
     for (const [n, m, corner, cell] of faces) {
       // the cell's size on screen, from the first cell (a face is nearly affine)
-      const o = P.point(...corner(0, 0));
-      const size = Math.min(Math.hypot(...sub(P.point(...corner(1, 0)), o)), Math.hypot(...sub(P.point(...corner(0, 1)), o)));
+      const size = cellSize(P.point(...corner(0, 0)), P.point(...corner(1, 0)), P.point(...corner(0, 1)));
       if (size < CELL_TYPE.from || n * m > 60000) continue;
       const texts = [];
       for (let a = 0; a < n; a += 1) {
@@ -266,6 +265,18 @@ export function createBlock({ rows, cols, depth, value, maxAbs, isPad = () => fa
   }
 
   return block;
+}
+
+/**
+ * The room a cell drawn from screen point `o` with neighbouring corners `u` and `v` (a
+ * parallelogram) has for a number: its narrower width, so a foreshortened face, whose cells
+ * are long thin slivers, counts as small.
+ */
+export function cellSize(o, u, v) {
+  const a = [u[0] - o[0], u[1] - o[1]];
+  const b = [v[0] - o[0], v[1] - o[1]];
+  const longer = Math.max(Math.hypot(...a), Math.hypot(...b));
+  return longer > 0 ? Math.abs(a[0] * b[1] - a[1] * b[0]) / longer : 0;
 }
 
 /**

@@ -7,7 +7,7 @@
 import { el, qs } from "../dom.js";
 import { positionOf, stepOf } from "../focus.js";
 import { inputCellText, outputCellText } from "../linking.js";
-import { cellRect, createBlock, outline } from "./block.js";
+import { cellRect, cellSize, createBlock, outline } from "./block.js";
 import { CELL_TYPE, cellFor } from "./numbers.js";
 import { palette } from "./colors.js";
 import { Camera, fitOf, projection } from "./projection.js";
@@ -364,9 +364,7 @@ function createBlockView(panel, name, zoomLabel, camera, { onCell, text }) {
     // a cell's size on screen at the anchor, per unit of zoom (the face is foreshortened)
     const P = project();
     const [ax, ay, az] = view.hl?.anchor ?? [0, 0, 0];
-    const o = P.point(ax, ay, az);
-    const side = (p) => Math.hypot(p[0] - o[0], p[1] - o[1]);
-    const perZoom = Math.min(side(P.point(ax + 1, ay, az)), side(P.point(ax, ay + 1, az))) / view.zoom;
+    const perZoom = cellSize(P.point(ax, ay, az), P.point(ax + 1, ay, az), P.point(ax, ay + 1, az)) / view.zoom;
     view.zoom = Math.max(1, Math.min(maxZoom(), cell / perZoom));
     view.pan = [0, 0];
     centre();
