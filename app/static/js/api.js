@@ -26,7 +26,10 @@ export async function fetchJson(path, init = {}) {
   let answer = null;
   try {
     answer = await response.json();
-  } catch {
+  } catch (error) {
+    // An abort can land while the body is still arriving (a newer request replaced this one):
+    // that is an abort, not a bad answer.
+    if (error.name === "AbortError") throw error;
     throw new ApiError(response.status, `the server sent something that is not JSON (${response.status})`);
   }
   if (!response.ok) throw new ApiError(response.status, answer?.detail ?? response.statusText);
