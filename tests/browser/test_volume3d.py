@@ -549,3 +549,73 @@ def test_a_tap_on_a_block_shows_the_cell_and_pins_its_neuron(
         expect(page.locator("#numpy-code")).to_contain_text("V[1,0,0]")
     finally:
         context.close()
+
+
+Box = tuple[float, float, float, float]
+
+
+def box_meets_polygon(box: Box, polygon: list[Point]) -> bool:
+    """True when the rectangle and the convex polygon overlap (separating axes)."""
+    x0, y0, x1, y1 = box
+    rect = [(x0, y0), (x1, y0), (x1, y1), (x0, y1)]
+    axes = [(1.0, 0.0), (0.0, 1.0)] + [
+        (b[1] - a[1], a[0] - b[0]) for a, b in zip(polygon, polygon[1:] + polygon[:1], strict=True)
+    ]
+    for ax, ay in axes:
+        r = [x * ax + y * ay for x, y in rect]
+        p = [x * ax + y * ay for x, y in polygon]
+        if max(r) <= min(p) or max(p) <= min(r):
+            return False
+    return True
+
+
+def segment_meets_box(at: list[float], box: Box) -> bool:
+    """True when segment `at` [x1, y1, x2, y2] passes through the rectangle (sampled per px)."""
+    x1, y1, x2, y2 = at
+    n = max(2, int(((x2 - x1) ** 2 + (y2 - y1) ** 2) ** 0.5))
+    return any(
+        box[0] < x1 + (x2 - x1) * s / n < box[2] and box[1] < y1 + (y2 - y1) * s / n < box[3]
+        for s in range(n + 1)
+    )
+
+
+@pytest.mark.parametrize(
+    ("query", "texts"),
+    [
+        ("?preset=cs231n-demo&view=3d&t=4", {"W = 7", "H = 7", "D = 3", "X[:, :, 0]"}),
+        ("?preset=alexnet-conv1&view=3d&t=30000", {"W = 227", "H = 227", "D = 3", "X[:, :, 0]"}),
+    ],
+)
+def test_size_labels_sit_outside_the_block_clear_of_the_field_and_the_lines(
+    page: Page, query: str, texts: set[str]
+) -> None:
+    page.set_viewport_size({"width": 1280, "height": 720})
+    open_page(page, query)
+    lines: list[Json] = page.evaluate(LINES)
+    assert lines
+    for which in ("input", "output"):
+        found = probe(page, which)
+        rows, cols, depth = found["rows"], found["cols"], found["depth"]
+        # the block's silhouette: the corner cells' corners
+        block = hull(
+            [
+                p
+                for r in (0, rows - 1)
+                for c in (0, cols - 1)
+                for k in (0, depth - 1)
+                for p in corners(page, which, r, c, k)
+            ]
+        )
+        boxes = [tuple(label["box"]) for label in found["labels"]]
+        if which == "input":
+            assert {label["text"] for label in found["labels"]} == texts
+            field = hull([(x, y) for x, y in found["field"]["box"]])
+            assert not any(box_meets_polygon(box, field) for box in boxes)
+        else:
+            assert len(boxes) == 4
+        for box in boxes:
+            assert not box_meets_polygon(box, block), (which, box)
+            assert not any(segment_meets_box(line["at"], box) for line in lines), (which, box)
+        for n, a in enumerate(boxes):
+            for b in boxes[n + 1 :]:
+                assert a[2] <= b[0] or b[2] <= a[0] or a[3] <= b[1] or b[3] <= a[1]

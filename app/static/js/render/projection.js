@@ -95,9 +95,10 @@ export function projection({ cols, rows, extent }, angles, scale = 1, shift = [0
 
 /**
  * The scale and shift that fit a block into `width` x `height` CSS px (with a margin) at the
- * default angles; kept while the camera turns, so turning never zooms.
+ * default angles, with room for the labels on the side `away` (-1 left, 1 right) from the
+ * connection lines; kept while the camera turns, so turning never zooms.
  */
-export function fitOf(block, width, height) {
+export function fitOf(block, width, height, away = -1) {
   const base = projection(block, { yaw: DEFAULT_YAW, pitch: DEFAULT_PITCH });
   let [x0, y0, x1, y1] = [Infinity, Infinity, -Infinity, -Infinity];
   for (const x of [0, block.cols]) {
@@ -108,8 +109,10 @@ export function fitOf(block, width, height) {
       }
     }
   }
-  // room for the dimension labels around the block: more on the left (the height's label)
-  const [left, right, top, bottom] = [64, 16, 28, 30];
+  // room for the dimension labels around the block: more on the side away from the
+  // connection lines (`away`: -1 left, 1 right), where the labels go
+  const [left, right] = away < 0 ? [64, 16] : [16, 64];
+  const [top, bottom] = [28, 34];
   const scale = Math.min((width - left - right) / (x1 - x0), (height - top - bottom) / (y1 - y0));
   return { scale, shift: [(left - right) / 2 - scale * (x0 + x1) / 2, (top - bottom) / 2 - scale * (y0 + y1) / 2] };
 }

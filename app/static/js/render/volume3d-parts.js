@@ -2,42 +2,131 @@
 // that turn, move and zoom it.
 import { palette } from "./colors.js";
 
-// The block's sizes beside its edges (width on top, height on the left, depth below) and the
-// name of the slice it is cut open at.
-/** The sizes of `block` beside its edges and the name of the slice it is cut open at. */
-export function labels(ctx, P, block, names, cut) {
+// The block's sizes beside its edges and the name of the slice it is cut open at, each
+// outside the block's silhouette (so never on the field box or the cut slice's numbers), on
+// the side `away` (-1 left, 1 right) from the connection lines, on an opaque panel-coloured
+// backing so a line crossing one never hides it.
+/**
+ * Draw the sizes of `block` beside its edges and the name of the slice it is cut open at;
+ * answers the labels' boxes [{text, box: [x0, y0, x1, y1]}] in canvas CSS px.
+ */
+export function labels(ctx, P, block, names, cut, { away = -1, width = Infinity, height = Infinity } = {}) {
   const { cols, rows, extent } = block;
-  const mid = (a, b) => {
-    const p = P.point(...a);
-    const q = P.point(...b);
-    return [(p[0] + q[0]) / 2, (p[1] + q[1]) / 2];
+  const box8 = [];
+  for (const x of [0, cols]) for (const y of [0, rows]) for (const z of [0, extent]) box8.push(P.point(x, y, z));
+  const outline = convexHull(box8);
+  const centre = outline.reduce(([a, b], [x, y]) => [a + x / outline.length, b + y / outline.length], [0, 0]);
+  // the silhouette edge parallel to an axis whose outward normal points most away from the lines
+  const edgeOf = (ends) => {
+    let best = null;
+    for (const [a, b] of ends) {
+      const [p, q] = [P.point(...a), P.point(...b)];
+      const m = [(p[0] + q[0]) / 2, (p[1] + q[1]) / 2];
+      const rim = onOutline(outline, p, q);
+      if (!rim) {
+        // seen end-on (no edge of this axis on the silhouette): out from the centre instead
+        const d = [m[0] - centre[0], m[1] - centre[1]];
+        const len = Math.hypot(...d) || 1;
+        const score = (d[0] / len) * away - 2;
+        if (!best || score > best.score) best = { m, n: [d[0] / len, d[1] / len], score };
+        continue;
+      }
+      let n = [q[1] - p[1], p[0] - q[0]];
+      const len = Math.hypot(...n) || 1;
+      n = [n[0] / len, n[1] / len];
+      if (n[0] * (m[0] - centre[0]) + n[1] * (m[1] - centre[1]) < 0) n = [-n[0], -n[1]];
+      const score = n[0] * away;
+      if (!best || score > best.score) best = { m, n, score };
+    }
+    return best;
   };
-  const pick = (edges, score) => edges.map(([a, b]) => mid(a, b)).reduce((best, m) => (score(m) < score(best) ? m : best));
-  const corners = [[0, 0], [0, 1], [1, 0], [1, 1]];
-  const top = pick(corners.map(([y, z]) => [[0, y * rows, z * extent], [cols, y * rows, z * extent]]), ([, y]) => y);
-  const left = pick(corners.map(([x, z]) => [[x * cols, 0, z * extent], [x * cols, rows, z * extent]]), ([x]) => x);
-  const low = pick(corners.map(([x, y]) => [[x * cols, y * rows, 0], [x * cols, y * rows, extent]]), ([, y]) => -y);
-  ctx.font = "12px system-ui, sans-serif";
+  const pairs = [[0, 0], [0, 1], [1, 0], [1, 1]];
+  const placed = [];
   ctx.textBaseline = "middle";
-  // on a pale backing, so a label stays readable over the block when zoomed in
-  const say = (text, x, y, align) => {
-    const w = ctx.measureText(text).width;
-    const left = Math.max(2, align === "center" ? x - w / 2 : align === "right" ? x - w : x);
+  ctx.textAlign = "left";
+  const say = (text, font, at, dir) => {
+    ctx.font = font;
+    const [w, h] = [ctx.measureText(text).width + 6, 16];
+    // out along dir from `at` until clear of the block and of the labels already placed
+    let found = null;
+    for (let t = 2; t < 400 && !found; t += 2) {
+      let x = at[0] + dir[0] * t - w / 2;
+      let y = at[1] + dir[1] * t - h / 2;
+      x = Math.max(1, Math.min(width - w - 1, x));
+      y = Math.max(1, Math.min(height - h - 1, y));
+      const r = [x, y, x + w, y + h];
+      if (!rectMeetsPolygon(r, outline) && !placed.some((o) => overlaps(o.box, r))) found = r;
+    }
+    if (!found) return;
+    const [x0, y0, x1, y1] = found;
     ctx.fillStyle = palette.panel;
-    ctx.globalAlpha = 0.8;
-    ctx.fillRect(left - 3, y - 8, w + 6, 16);
-    ctx.globalAlpha = 1;
+    ctx.fillRect(x0, y0, x1 - x0, y1 - y0);
     ctx.fillStyle = palette.ink;
-    ctx.textAlign = "left";
-    ctx.fillText(text, left, y);
+    ctx.fillText(text, x0 + 3, (y0 + y1) / 2);
+    placed.push({ text, box: found });
   };
-  say(`${names.x} = ${cols}`, top[0], top[1] - 11, "center");
-  say(`${names.z} = ${block.depth}`, low[0], low[1] + 12, "center");
-  say(`${names.y} = ${rows}`, left[0] - 6, left[1], "right");
-  // the cut slice's name under its lower left corner
-  const corner = P.point(0, rows, cut * block.spacing);
-  ctx.font = "bold 12px ui-monospace, monospace";
-  say(`${names.slice}[:, :, ${cut}]`, corner[0] - 2, corner[1] + 12, "right");
+  const plain = "12px system-ui, sans-serif";
+  const axes = [
+    [`${names.y} = ${rows}`, pairs.map(([x, z]) => [[x * cols, 0, z * extent], [x * cols, rows, z * extent]])],
+    [`${names.x} = ${cols}`, pairs.map(([y, z]) => [[0, y * rows, z * extent], [cols, y * rows, z * extent]])],
+    [`${names.z} = ${block.depth}`, pairs.map(([x, y]) => [[x * cols, y * rows, 0], [x * cols, y * rows, extent]])],
+  ];
+  for (const [text, ends] of axes) {
+    const edge = edgeOf(ends);
+    if (edge) say(text, plain, edge.m, edge.n);
+  }
+  // the cut slice's name by its lower corner on the side away from the lines
+  const z = cut * block.spacing;
+  const corner = [[0, rows, z], [cols, rows, z]].map((p) => P.point(...p))
+    .reduce((a, b) => ((b[0] - a[0]) * away > 0 ? b : a));
+  const d = [corner[0] - centre[0], corner[1] - centre[1]];
+  const len = Math.hypot(...d) || 1;
+  say(`${names.slice}[:, :, ${cut}]`, "bold 12px ui-monospace, monospace", corner, [d[0] / len, d[1] / len]);
+  return placed;
+}
+
+function convexHull(points) {
+  const ordered = [...points].sort((a, b) => a[0] - b[0] || a[1] - b[1]);
+  const cross = (o, a, b) => (a[0] - o[0]) * (b[1] - o[1]) - (a[1] - o[1]) * (b[0] - o[0]);
+  const half = (seq) => {
+    const chain = [];
+    for (const p of seq) {
+      while (chain.length >= 2 && cross(chain.at(-2), chain.at(-1), p) <= 0) chain.pop();
+      chain.push(p);
+    }
+    return chain.slice(0, -1);
+  };
+  return [...half(ordered), ...half(ordered.reverse())];
+}
+
+// whether segment p-q lies along the outline (an edge of the silhouette), within a pixel
+function onOutline(outline, p, q) {
+  const near = (a, b) => Math.hypot(a[0] - b[0], a[1] - b[1]) < 1;
+  return outline.some((a, n) => {
+    const b = outline[(n + 1) % outline.length];
+    return (near(a, p) && near(b, q)) || (near(a, q) && near(b, p));
+  });
+}
+
+const overlaps = (a, b) => a[0] < b[2] && b[0] < a[2] && a[1] < b[3] && b[1] < a[3];
+
+// separating axes: an axis-aligned rectangle against a convex polygon
+function rectMeetsPolygon([x0, y0, x1, y1], polygon) {
+  const rect = [[x0, y0], [x1, y0], [x1, y1], [x0, y1]];
+  const axes = [[1, 0], [0, 1]];
+  for (let n = 0; n < polygon.length; n += 1) {
+    const [a, b] = [polygon[n], polygon[(n + 1) % polygon.length]];
+    axes.push([b[1] - a[1], a[0] - b[0]]);
+  }
+  const span = (pts, [ax, ay]) => {
+    const dots = pts.map(([x, y]) => x * ax + y * ay);
+    return [Math.min(...dots), Math.max(...dots)];
+  };
+  return axes.every((axis) => {
+    const [a0, a1] = span(rect, axis);
+    const [b0, b1] = span(polygon, axis);
+    return a0 < b1 && b0 < a1;
+  });
 }
 
 // Pointer input: one finger or the mouse turns (Shift or the middle button moves), two fingers

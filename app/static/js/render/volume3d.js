@@ -34,11 +34,14 @@ export function createVolume3d({ commit, getState, onInputCell = () => {}, onOut
   });
   qs("#view-tools")?.append(toggle);
   // a hovered cell says what the flat grids' cells say, and reports to the same handlers
+  // the lines leave the input block to the right and reach the output block from the left
   const input = createBlockView(qs("#input-panel"), "input", "Zoom to the field", camera, {
+    away: -1,
     onCell: onInputCell,
     text: (r, c, k) => inputCellText(model, r, c, k),
   });
   const output = createBlockView(qs("#output-panel"), "output", "Zoom to the neuron", camera, {
+    away: 1,
     onCell: onOutputCell,
     text: (i, j, d) => outputCellText(model, i, j, d, stepOf(model.out.shape, getState().order, i, j, d) <= limit),
   });
@@ -223,7 +226,7 @@ function outputHighlight(block, focus, order) {
  * k)` hears the cell under the pointer ("enter", "leave", "click"), as a flat grid's handler
  * does, and `text(r, c, k)` is what the readout says about it.
  */
-function createBlockView(panel, name, zoomLabel, camera, { onCell, text }) {
+function createBlockView(panel, name, zoomLabel, camera, { away, onCell, text }) {
   const box = el("div", "volume3d");
   box.id = `${name}-3d`;
   box.hidden = true;
@@ -239,7 +242,7 @@ function createBlockView(panel, name, zoomLabel, camera, { onCell, text }) {
   readout.hidden = true;
   box.append(bar, canvas, readout);
   panel?.append(box);
-  const view = { block: null, names: null, zoom: 1, pan: [0, 0], fit: null, width: 0, height: 0, ratio: 1, hl: null, quiet: false, paints: 0, numbers: 0 };
+  const view = { block: null, names: null, zoom: 1, pan: [0, 0], fit: null, width: 0, height: 0, ratio: 1, hl: null, quiet: false, paints: 0, numbers: 0, labels: [] };
   let frame = 0;
   const schedule = () => {
     if (!frame && !box.hidden) frame = requestAnimationFrame(paint);
@@ -277,7 +280,7 @@ function createBlockView(panel, name, zoomLabel, camera, { onCell, text }) {
     Object.assign(view, { width, height });
     canvas.width = Math.round(width * view.ratio);
     canvas.height = Math.round(height * view.ratio);
-    if (view.block) view.fit = fitOf(view.block, width, height);
+    if (view.block) view.fit = fitOf(view.block, width, height, away);
     schedule();
   }
   new ResizeObserver(resize).observe(canvas);
@@ -383,7 +386,7 @@ function createBlockView(panel, name, zoomLabel, camera, { onCell, text }) {
     const P = project();
     const cut = view.hl?.cut ?? 0;
     view.numbers = view.block.paint(ctx, P, { cut, numbers: !view.quiet, ratio: view.ratio, width: view.width, height: view.height });
-    labels(ctx, P, view.block, view.names, cut);
+    view.labels = labels(ctx, P, view.block, view.names, cut, { away, width: view.width, height: view.height });
     view.hl?.draw(ctx, P);
     view.paints += 1;
   }
@@ -423,6 +426,8 @@ function createBlockView(panel, name, zoomLabel, camera, { onCell, text }) {
         yaw: camera.yaw, pitch: camera.pitch, zoom: view.zoom, cut: hl?.cut ?? 0, paints: view.paints, numbers: view.numbers, font: block.font,
         rows: block.rows, cols: block.cols, depth: block.depth, spacing: block.spacing,
         field: f ? { rows: [f.r0, f.r1], cols: [f.c0, f.c1], box: box3([f.c0, f.r0, 0], [f.c1 + 1, f.r1 + 1, block.extent]) } : null,
+        // the size and slice labels' boxes [x0, y0, x1, y1]
+        labels: view.labels.map(({ text, box }) => ({ text, box: client([box.slice(0, 2), box.slice(2)]).flat() })),
         neuron: n ? { i: n.i, j: n.j, d: n.d, corners: client([[n.j, n.i], [n.j + 1, n.i], [n.j + 1, n.i + 1], [n.j, n.i + 1]].map(([x, y]) => P.point(x, y, n.d * block.spacing))) } : null,
       };
     },
@@ -438,7 +443,7 @@ function createBlockView(panel, name, zoomLabel, camera, { onCell, text }) {
       view.block = block;
       view.names = names;
       block.refreshAll();
-      view.fit = view.width ? fitOf(block, view.width, view.height) : null;
+      view.fit = view.width ? fitOf(block, view.width, view.height, away) : null;
       view.zoom = 1;
       view.pan = [0, 0];
       canvas.setAttribute("aria-label", `${name} volume in 3-D, ${block.rows}x${block.cols}x${block.depth}`);
