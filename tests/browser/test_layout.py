@@ -120,6 +120,9 @@ def phone(browser: Browser, base_url: str) -> Iterator[Page]:
 # Two rows of 44 px targets (WCAG's target size) and their gaps: the folded transport's most.
 # It needs less (the label's line is not a target), so this bound fails at a third row.
 TRANSPORT_MOST = 2 * 44 + 24
+# Title (about 30 px), two rows of 36-44 px fields, the formula's two 20 px lines, the counts'
+# 20 px line and the gaps between them.
+MASTHEAD_MOST = 30 + 2 * 44 + 2 * 20 + 20 + 20
 
 
 def transport_top(page: Page) -> float:
@@ -156,6 +159,11 @@ def test_a_phone_gets_one_column_and_a_compact_transport_at_the_bottom(
         assert tops == sorted(tops), preset
         top = transport_top(page)
         assert 844 - top <= TRANSPORT_MOST, f"{preset}: the transport is {844 - top:.0f} px tall"
+        # the masthead is five short rows (title; preset and "More settings"; the seven
+        # numbers; the formula's two lines as one row; the counts' one line): the picture
+        # starts within MASTHEAD_MOST, a bound a wrapped counts list or a second row of numbers
+        # breaks
+        assert tops[0] <= MASTHEAD_MOST, f"{preset}: the input panel starts at {tops[0]:.0f} px"
         page.screenshot(path=str(artifacts / f"layout-phone-{preset}.png"))
     # fields in 16 px type (a phone zooms into smaller ones on focus), the strip's >= 36 px tall
     small = page.locator("input:not([type=checkbox]):not([type=range]):not([type=file]), select"
