@@ -216,7 +216,12 @@ def test_misfit_preset_explains_4_5_and_a_suggestion_makes_it_fit(page: Page) ->
     # the notes: (10 - 3 + 0)/2 + 1 = 4.5
     expect(page.locator("#geometry-width")).to_contain_text("(10 - 3 + 2*0)/2 + 1 = 4.5")
     expect(page.locator("#geometry-explain")).to_contain_text("not an integer")
-    expect(page.locator("#error-stride")).to_contain_text("4.5")
+    expect(page.locator("#error-stride")).to_contain_text("W2 = 4.5")
+    # the whole reason is said once, in the bar; the control only points to it
+    expect(page.locator("#geometry-explain")).to_contain_text(
+        "could make it fit. No symmetric padding fits: (10 - 3 + 2P)/2"
+    )
+    expect(page.locator("#error-stride")).not_to_contain_text("does not fit a 10-wide input")
     page.get_by_role("button", name=re.compile(r"^stride 1 gives")).click()
     expect(bar).to_have_attribute("data-fits", "yes")
     # (10 - 3 + 0)/1 + 1 = 8

@@ -18,7 +18,7 @@ import { createArithmeticView, createBackwardView } from "./render/arithmetic.js
 import { onRoomChange } from "./render/fit.js";
 import { maxAbsOf, renderLegend } from "./render/colors.js";
 import { createFiltersView } from "./render/filters.js";
-import { renderGeometry } from "./render/geometry.js";
+import { misfitSummary, renderGeometry } from "./render/geometry.js";
 import { createInputView } from "./render/input.js";
 import { drawMisfit } from "./render/misfit.js";
 import { createOutputView } from "./render/output.js";
@@ -132,7 +132,7 @@ async function reload() {
     if (seq !== app.seq) return;
     renderGeometry(geometry, applySuggestion);
     if (!geometry.valid) {
-      showError(geometry.error.field, geometry.error.message);
+      showError(geometry.error.field, misfitSummary(geometry));
       await showMisfit(spec, geometry, seq, controller.signal);
       return;
     }

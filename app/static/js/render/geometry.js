@@ -20,7 +20,7 @@ export function renderGeometry(answer, onSuggestion) {
     node.dataset.fits = info && !info.fits ? "no" : "yes";
   }
   const explain = qs("#geometry-explain");
-  explain.textContent = [answer.error?.message, ...answer.notes].filter(Boolean).join(" ");
+  explain.textContent = [answer.error?.message, ...answer.notes].filter(Boolean).map(sentence).join(" ");
   const box = qs("#geometry-suggestions");
   clear(box);
   for (const suggestion of answer.suggestions) {
@@ -30,6 +30,26 @@ export function renderGeometry(answer, onSuggestion) {
     box.append(button);
   }
   renderCounts(answer.counts);
+}
+
+/**
+ * A short note for the control a misfit blames: the failing axes' outputs, pointing to the
+ * geometry bar, which holds the whole explanation (repeating it beside the control showed the
+ * same long message twice on one screen).
+ */
+export function misfitSummary(answer) {
+  const failing = ["height", "width"]
+    .map((axis) => [axis === "height" ? "H2" : "W2", answer[axis]])
+    .filter(([, info]) => info && !info.fits && info.exact !== null && info.exact !== undefined);
+  if (failing.length === 0) return answer.error.message;
+  const outputs = failing.map(([name, info]) => `${name} = ${info.exact}`).join(", ");
+  return `${outputs}: the layer does not fit; the formula bar says why and what would fit`;
+}
+
+/** The server's message and notes are clauses; on the bar they read one after another. */
+function sentence(text) {
+  const capital = text.charAt(0).toUpperCase() + text.slice(1);
+  return /[.!?]$/.test(capital) ? capital : `${capital}.`;
 }
 
 function outcome(info) {
