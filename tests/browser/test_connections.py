@@ -147,6 +147,43 @@ def test_lines_join_each_slice_of_the_field_to_the_filter_and_on_to_the_neuron(
     page.screenshot(path=artifacts / "connections-step.png")
 
 
+def test_on_a_phones_one_column_each_slice_gets_one_line_centre_to_centre(
+    page: Page, api: httpx.Client, artifacts: Path
+) -> None:
+    # stacked panels: a slice's beam runs down over the slices below it, so four corner lines
+    # a slice would cover their numbers
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.goto("/?preset=cs231n-demo")
+    expect(page.locator("#numpy-code")).to_contain_text("np.sum", timeout=30_000)
+    step = api_steps(api, demo_layer(api), 0, 1, "depth_slice")[0]
+    d = step["d"]
+    # the third slice's field and the filter's first slice in the window together
+    page.locator("#filters-panel").evaluate(
+        "e => window.scrollBy(0, e.getBoundingClientRect().top - 600)"
+    )
+    page.wait_for_timeout(300)
+    fields = [cells_box(page, f"Input depth slice {ch}", field_cells(step)) for ch in range(3)]
+    slices = [cells_box(page, f"Filter {d} depth slice {ch}", [(0, 0), (2, 2)]) for ch in range(3)]
+    size = page.viewport_size
+    assert size is not None
+    shown = [ch for ch in range(3) if on_screen(fields[ch], size) and on_screen(slices[ch], size)]
+    assert shown
+    beams = lines(page, "beam")
+    assert sorted((b["data"]["slice"], b["data"]["corner"]) for b in beams) == [
+        (str(ch), "centre") for ch in shown
+    ]
+    for beam in beams:
+        ch = int(beam["data"]["slice"])
+        start, end = ends(beam)
+        assert near(start, centre_of(fields[ch])), (beam, fields[ch])
+        assert near(end, centre_of(slices[ch])), (beam, slices[ch])
+    page.screenshot(path=artifacts / "connections-phone.png")
+
+
+def centre_of(box: Box) -> tuple[float, float]:
+    return ((box[0] + box[2]) / 2, (box[1] + box[3]) / 2)
+
+
 def test_depth_column_order_fans_out_to_every_neuron_of_the_column(
     page: Page, api: httpx.Client
 ) -> None:

@@ -93,6 +93,13 @@ const corners = (box) => ({
   tl: [box.left, box.top], tr: [box.right, box.top], br: [box.right, box.bottom], bl: [box.left, box.bottom],
 });
 
+/** Whether the filters panel sits below the input panel rather than beside it. */
+function stackedPanels() {
+  const input = document.querySelector("#input-panel")?.getBoundingClientRect();
+  const filters = document.querySelector("#filters-panel")?.getBoundingClientRect();
+  return Boolean(input && filters && filters.top >= input.bottom - 1);
+}
+
 /**
  * The connections overlay; `views()` answers the page's current views (input, filters,
  * arithmetic, output), each with box(...) telling where a cell is on screen; `volumes()` the
@@ -210,6 +217,9 @@ export function createConnections({ views, commit, volumes = () => null }) {
         }
         if (playback.fast) break;
       }
+      // Panels stacked in one column (a phone): a slice's beam runs down across the slices
+      // below it, and four corner lines a slice hid their numbers; one line a slice is enough.
+      const centreOnly = depth > CORNER_SLICES || stackedPanels();
       for (let ch = 0; ch < depth && !three; ch += 1) {
         const wholeField = union(v.input.box(r0, c0, ch), v.input.box(r1, c1, ch));
         const field = cut(wholeField, clips.input);
@@ -218,7 +228,7 @@ export function createConnections({ views, commit, volumes = () => null }) {
         const seen = shown(wholeField, clips.input);
         const slice = seen && shown(union(v.filters.box(k, 0, 0, ch), v.filters.box(k, fh - 1, fw - 1, ch)), clips.filters);
         if (!slice) continue;
-        if (depth > CORNER_SLICES) {
+        if (centreOnly) {
           beams.push({ at: [...centre(seen), ...centre(slice)], data: { slice: ch, corner: "centre" } });
         } else {
           const a = corners(seen);
