@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
 from functools import lru_cache
 from typing import Any
 
+import orjson
+
 from app.config import Settings
 from app.convert import read, resolve_priced
-from app.encoding import Encoding, FloatArray, encode
+from app.encoding import Encoding, FloatArray, dumps, encode
 from app.schemas import (
     AxisResult,
     CountsResult,
@@ -18,8 +22,6 @@ from app.schemas import (
     LayerErrorResult,
     LayerSpec,
     PresetResult,
-    StepResult,
-    StepsResult,
     SuggestionResult,
 )
 from engine.backward import step_weight_gradients
@@ -172,31 +174,80 @@ def preset_result(preset: Preset) -> PresetResult:
 # ----------------------------------------------------------------------------- steps answer
 
 
+class FilterAnswers:
+    """Each filter of a cached layer as a step answer writes its ``weights``, made once.
+
+    A walk through a layer shows one filter's weights step after step (every position of
+    filter 0, then filter 1, ...), and writing them is a third of a single step's answer
+    (AlexNet's 363 weights as JSON: more than the step's own arithmetic). A layer from
+    :data:`app.layer_cache.LAYERS` never changes (its arrays are read-only), so its filters'
+    answers are kept, by layer object and filter: JSON as an ``orjson.Fragment`` (the bytes
+    orjson would write for the array), compact as its object. Layers that are not cached
+    (explicit values, locally connected weights per neuron) are written as they come.
+    Bounded by the bytes kept; thread-safe.
+    """
+
+    def __init__(self, max_bytes: int) -> None:
+        self.max_bytes = max_bytes
+        self._answers: OrderedDict[tuple[int, int, str], tuple[Layer, Any, int]] = OrderedDict()
+        self._held = 0
+        self._lock = threading.Lock()
+
+    def weights(self, layer: Layer, d: int, weights: FloatArray, encoding: Encoding) -> Any:
+        """Filter ``d``'s ``weights`` (``layer.weights[d]``) in ``encoding``."""
+        if layer.connectivity != "shared" or layer.weights.flags.writeable:
+            return encode(weights, encoding)
+        key = (id(layer), d, encoding)  # the layer is held with its answer: ids stay unique
+        with self._lock:
+            found = self._answers.get(key)
+            if found is not None and found[0] is layer:
+                self._answers.move_to_end(key)
+                return found[1]
+        if encoding == "json":
+            written = dumps(weights)
+            answer: Any = orjson.Fragment(written)
+            size = len(written)
+        else:
+            answer = encode(weights, encoding)
+            size = len(answer["data"])
+        with self._lock:
+            if key not in self._answers:
+                self._answers[key] = (layer, answer, size)
+                self._held += size
+                while self._held > self.max_bytes:
+                    _, (_, _, dropped) = self._answers.popitem(last=False)
+                    self._held -= dropped
+        return answer
+
+
+# 16 MB: every filter of a few AlexNet conv1 layers as JSON (~0.7 MB each).
+FILTERS = FilterAnswers(max_bytes=16_000_000)
+
+
 def steps_result(
     layer: Layer, found: StepRange, upstream: FloatArray | None, encoding: Encoding
-) -> StepsResult:
-    """The steps answer (built unvalidated: it is written straight to orjson)."""
+) -> dict[str, Any]:
+    """The steps answer: :class:`StepsResult`'s fields in its order, as plain data written
+    straight to orjson (a model per step cost more than a single step's own work)."""
     gradients = None if upstream is None else step_weight_gradients(layer, upstream, found)
     steps = []
     for k, s in enumerate(found):
-        steps.append(StepResult.model_construct(
-            t=s.t, i=s.i, j=s.j, d=s.d,
-            rows=[s.row_start, s.row_stop, s.row_step],
-            cols=[s.col_start, s.col_stop, s.col_step],
-            input_rows=None if s.input_rows is None else list(s.input_rows),
-            input_cols=None if s.input_cols is None else list(s.input_cols),
-            padding_mask=s.padding_mask.tolist(),
-            window=encode(s.window, encoding),
-            weights=encode(s.weights, encoding),
-            products=encode(s.products, encoding),
-            channel_sums=encode(s.channel_sums, encoding),
-            bias=s.bias, pre=s.pre, post=s.post, expression=s.expression,
-            upstream=None if gradients is None else float(gradients.upstream[k]),
-            weight_gradient=None if gradients is None else encode(
+        steps.append({  # StepResult's fields, in its order
+            "t": s.t, "i": s.i, "j": s.j, "d": s.d,
+            "rows": [s.row_start, s.row_stop, s.row_step],
+            "cols": [s.col_start, s.col_stop, s.col_step],
+            "input_rows": None if s.input_rows is None else list(s.input_rows),
+            "input_cols": None if s.input_cols is None else list(s.input_cols),
+            "padding_mask": s.padding_mask.tolist(),
+            "window": encode(s.window, encoding),
+            "weights": FILTERS.weights(layer, s.d, s.weights, encoding),
+            "products": encode(s.products, encoding),
+            "channel_sums": encode(s.channel_sums, encoding),
+            "bias": s.bias, "pre": s.pre, "post": s.post, "expression": s.expression,
+            "upstream": None if gradients is None else float(gradients.upstream[k]),
+            "weight_gradient": None if gradients is None else encode(
                 gradients.contribution[k], encoding),
-            weight_gradient_running=None if gradients is None else encode(
+            "weight_gradient_running": None if gradients is None else encode(
                 gradients.running[k], encoding),
-        ))
-    return StepsResult.model_construct(
-        total=found.total, start=found.start, order=found.order, steps=steps
-    )
+        })
+    return {"total": found.total, "start": found.start, "order": found.order, "steps": steps}

@@ -299,6 +299,31 @@ def _step_of(g: Geometry, position: list[int], order: Order) -> int:
         return 0
 
 
+@lru_cache(maxsize=1024)
+def _step_items(filter_height: int, filter_width: int, depth: int, lines: int, n: int,
+                upstream: bool, encoding: Encoding) -> tuple[Item, ...]:
+    """The work of ``n`` steps themselves (of ``filter_height`` x ``filter_width`` x ``depth``
+    windows, over ``lines`` output rows and columns), remembered: a few integers, which a
+    page stepping through one layer sends again and again."""
+    taps = filter_height * filter_width * depth
+    arrays = 5 if upstream else 3  # window, weights, products (+ dW, running dW)
+    return (
+        Item("count", "steps", n * (STEP + (STEP_GRADIENT if upstream else 0)), in_layer=False),
+        made("count", "step arrays", n * (arrays + 1) * taps),  # + the gather's copy
+        # Each step's arrays (and its channel sums) go into the answer; its padding mask is
+        # always a JSON list of lists.
+        Item("count", "step arrays written",
+             n * (arrays * written("", "", (filter_height, filter_width, depth),
+                                   encoding).work
+                  + written("", "", (depth,), encoding).work
+                  # the mask: a Python list of bools first, then JSON
+                  + 2 * written("", "", (filter_height, filter_width), "json").work),
+             in_layer=False),
+        # The expressions' slice texts are made once per output row and column.
+        Item("count", "slice texts", lines * SLICE_TEXT, in_layer=False),
+    )
+
+
 def steps_cost(
     start: int, count: int, every: int, order: Order, upstream: bool, encoding: Encoding,
     position: list[int] | None = None,
@@ -309,32 +334,17 @@ def steps_cost(
     filter's positions up to its last wanted one."""
 
     def cost(g: Geometry, spec: LayerSpec) -> list[Item]:
-        c = g.counts
         s = g.shape
-        taps = c.weights_per_neuron
+        taps = s.weights_per_neuron
         first = start if position is None else _step_of(g, position, order)
         n, last = steps_range(g.steps, first, count, every)
-        arrays = 5 if upstream else 3  # window, weights, products (+ dW, running dW)
-        per_step = [
-            Item("count", "steps", n * (STEP + (STEP_GRADIENT if upstream else 0)),
-                 in_layer=False),
-            made("count", "step arrays", n * (arrays + 1) * taps),  # + the gather's copy
-            # Each step's arrays (and its channel sums) go into the answer; its padding mask
-            # is always a JSON list of lists.
-            Item("count", "step arrays written",
-                 n * (arrays * written("", "", (s.filter_height, s.filter_width, s.depth),
-                                       encoding).work
-                      + written("", "", (s.depth,), encoding).work
-                      # the mask: a Python list of bools first, then JSON
-                      + 2 * written("", "", (s.filter_height, s.filter_width), "json").work),
-                 in_layer=False),
+        items = [
+            *_request_items(g, spec),
+            *_step_items(s.filter_height, s.filter_width, s.depth, g.out_height + g.out_width,
+                         n, upstream, encoding),
         ]
-        # The expressions' slice texts are made once per output row and column.
-        per_step.append(Item("count", "slice texts", (g.out_height + g.out_width) * SLICE_TEXT,
-                             in_layer=False))
-        items = [*_request_items(g, spec), *per_step]
         if upstream:
-            items.append(made("filters.count", "upstream gradient", c.neurons, FILLED))
+            items.append(made("filters.count", "upstream gradient", g.steps, FILLED))
             if spec.connectivity == "shared":
                 touched, walked = _running_walk(g, order, first, n, last, every)
                 relu = spec.activation == "relu"

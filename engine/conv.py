@@ -117,6 +117,7 @@ def conv2d(
     bias: Array,
     geometry: Geometry,
     workers: Workers | None = None,
+    view: Array | None = None,
 ) -> Array:
     """The shared-weight conv layer: ``V[i, j, d] = sum(window(i, j) * W[d]) + b[d]``.
 
@@ -133,6 +134,8 @@ def conv2d(
     workers : Workers, optional
         Threads to split a large layer's output rows over (BLAS single-threaded meanwhile);
         without, one GEMM that BLAS threads.
+    view : ndarray, shape (H2, W2, Fh, Fw, D), optional
+        ``windows(x_padded, geometry)`` where the caller has it already (a layer keeps its own).
 
     Returns
     -------
@@ -152,7 +155,7 @@ def conv2d(
     height, width, k = geometry.output_shape
     _check_shape("filters.values", "weights", weights.shape, geometry.filter_shape)
     _check_shape("filters.bias", "biases", bias.shape, (k,))
-    view = windows(x_padded, geometry)  # (H2, W2, Fh, Fw, D)
+    view = windows(x_padded, geometry) if view is None else view  # (H2, W2, Fh, Fw, D)
     dtype = _float_dtype(x_padded, weights)
     if workers is not None and winograd.fits(geometry):
         # Deep 3x3 stride-1 layers: Winograd needs 16 multiplies per 2x2 outputs (F(2x2, 3x3),
@@ -220,7 +223,9 @@ def _rows_product(
         )
 
 
-def local2d(x_padded: Array, weights: Array, bias: Array, geometry: Geometry) -> Array:
+def local2d(
+    x_padded: Array, weights: Array, bias: Array, geometry: Geometry, view: Array | None = None
+) -> Array:
     """The locally connected layer: every neuron has its own filter and bias.
 
     ``V[i, j, d] = sum(window(i, j) * W[i, j, d]) + b[i, j, d]``, as one batched matmul over
@@ -232,6 +237,8 @@ def local2d(x_padded: Array, weights: Array, bias: Array, geometry: Geometry) ->
     weights : ndarray, shape (H2, W2, K, Fh, Fw, D)
     bias : ndarray, shape (H2, W2, K)
     geometry : Geometry
+    view : ndarray, shape (H2, W2, Fh, Fw, D), optional
+        ``windows(x_padded, geometry)`` where the caller has it already.
 
     Returns
     -------
@@ -256,7 +263,9 @@ def local2d(x_padded: Array, weights: Array, bias: Array, geometry: Geometry) ->
     dtype = _float_dtype(x_padded, weights)
     per_neuron = geometry.counts.weights_per_neuron
     positions = height * width
-    cols = windows(x_padded, geometry).reshape(positions, per_neuron, 1)  # (P, FFD, 1)
+    if view is None:
+        view = windows(x_padded, geometry)
+    cols = view.reshape(positions, per_neuron, 1)  # (P, FFD, 1)
     filters = weights.reshape(positions, k, per_neuron)  # (P, K, FFD)
     out: Array = np.matmul(filters, cols, dtype=dtype)[..., 0]  # (P, K)
     out += bias.reshape(positions, k)
@@ -296,13 +305,14 @@ def forward(
     >>> result.pre.shape, result.post.dtype, bool((result.post >= 0).all())
     ((55, 55, 96), dtype('float32'), True)
     """
-    arrays = (
-        layer.x_padded.astype(dtype, copy=False),
-        layer.weights.astype(dtype, copy=False),
-        layer.bias.astype(dtype, copy=False),
-        layer.geometry,
-    )
-    pre = conv2d(*arrays, workers) if layer.connectivity == "shared" else local2d(*arrays)
+    x = layer.x_padded.astype(dtype, copy=False)
+    # The layer keeps the windows of its padded input (steps read them): a pass in the
+    # input's own dtype reuses them rather than build the strided view again.
+    view = layer.windows if x is layer.x_padded else None
+    arrays = (x, layer.weights.astype(dtype, copy=False), layer.bias.astype(dtype, copy=False),
+              layer.geometry)
+    pre = (conv2d(*arrays, workers, view=view) if layer.connectivity == "shared"
+           else local2d(*arrays, view=view))
     return ForwardResult(pre, activate(pre, layer.activation))
 
 

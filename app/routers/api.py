@@ -101,14 +101,14 @@ def forward(
     dtype = np.float32 if encoding == "compact" else np.float64
     result = conv.forward(layer, dtype, engine_workers(request))
     pre = None if layer.activation == "none" else encode(result.pre, encoding)
-    return OrjsonResponse(ForwardResult.model_construct(
-        padded_input=encode(layer.x_padded, encoding),
-        filters=encode(layer.weights, encoding),
-        bias=encode(layer.bias, encoding),
-        output_pre=pre,
-        output=encode(result.post, encoding),
-        geometry=answers.geometry_answer(layer.geometry),
-    ))
+    return OrjsonResponse({  # ForwardResult's fields, in its order
+        "padded_input": encode(layer.x_padded, encoding),
+        "filters": encode(layer.weights, encoding),
+        "bias": encode(layer.bias, encoding),
+        "output_pre": pre,
+        "output": encode(result.post, encoding),
+        "geometry": answers.geometry_answer(layer.geometry),
+    })
 
 
 @router.post("/input", response_model=InputResult, responses=REFUSALS)

@@ -10,17 +10,22 @@ from collections.abc import Iterator
 from typing import Any
 
 import fastapi.routing
+import numpy as np
 import orjson
 import pytest
 from api_helpers import ALEXNET, square
 from fastapi.testclient import TestClient
 
 from app import routing
+from app.answers import FilterAnswers
 from app.config import Settings, get_settings
+from app.convert import build
+from app.encoding import dumps, encode
 from app.layer_cache import SPECS, SpecMemo
 from app.lean import LeanPlan
 from app.main import create_app
-from app.schemas import LayerSpec
+from app.schemas import ForwardResult, LayerSpec, StepResult, StepsResult
+from engine.layer import build_layer
 
 JSON = {"content-type": "application/json"}
 DEMO = square(5, 3, 2, 3, stride=2, padding=1)
@@ -231,3 +236,45 @@ def test_the_spec_memo_keeps_no_explicit_values_and_no_long_bodies() -> None:
     memo.remember(b"values", with_values)
     memo.remember(b"x" * 101, _spec(0))
     assert memo.spec(b"values") is None and memo.spec(b"x" * 101) is None
+
+
+# ----------------------------------------------------------------------------- plain answers
+
+
+def test_answers_written_as_plain_data_keep_their_schemas_fields_in_order(
+    pair: tuple[TestClient, TestClient],
+) -> None:
+    lean, _ = pair
+    steps = _send(lean, "POST", "/api/steps", {"layer": DEMO, "start": 1, "upstream": {}},
+                  JSON).json()
+    assert list(steps) == list(StepsResult.model_fields)
+    assert list(steps["steps"][0]) == list(StepResult.model_fields)
+    forward = _send(lean, "POST", "/api/forward", DEMO, JSON).json()
+    assert list(forward) == list(ForwardResult.model_fields)
+
+
+@pytest.mark.parametrize("encoding", ["json", "compact"])
+def test_a_cached_layers_filter_is_written_once_and_the_same_every_time(
+    encoding: str,
+) -> None:
+    spec = LayerSpec.model_validate(square(9, 2, 3, 3, input={"shape": [9, 9, 2],
+                                                              "fill": {"seed": 4242}}))
+    layer = build(spec, Settings())  # from fills: cached, read-only
+    answers = FilterAnswers(max_bytes=10_000)
+    first = answers.weights(layer, 2, layer.weights[2], encoding)  # type: ignore[arg-type]
+    again = answers.weights(layer, 2, layer.weights[2], encoding)  # type: ignore[arg-type]
+    assert again is first
+    assert dumps({"w": first}) == dumps({"w": encode(layer.weights[2], encoding)})  # type: ignore[arg-type]
+
+
+def test_filter_answers_are_bounded_and_skip_layers_that_can_change() -> None:
+    spec = LayerSpec.model_validate(square(9, 2, 8, 3, input={"shape": [9, 9, 2],
+                                                              "fill": {"seed": 4243}}))
+    layer = build(spec, Settings())
+    answers = FilterAnswers(max_bytes=600)  # one filter's 18 weights as JSON is ~100 bytes
+    for d in range(8):
+        answers.weights(layer, d, layer.weights[d], "json")
+    assert 0 < answers._held <= 600 and len(answers._answers) < 8
+    loose = build_layer(layer.geometry)  # not from the cache: its arrays are writable
+    made = answers.weights(loose, 0, loose.weights[0], "json")
+    assert isinstance(made, np.ndarray)  # written as it comes, nothing kept
