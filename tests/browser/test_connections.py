@@ -105,6 +105,19 @@ def on_screen(box: Box, size: Json) -> bool:
     return inside >= 0.5 * (box[2] - box[0]) * (box[3] - box[1])
 
 
+def demo_slices_on_screen(page: Page, step: Json) -> tuple[list[Box], list[Box], list[int]]:
+    """The demo's field box on each input slice, its filter's slices, and the slices whose
+    field and filter slice are both on screen (at least one must be)."""
+    d = step["d"]
+    fields = [cells_box(page, f"Input depth slice {ch}", field_cells(step)) for ch in range(3)]
+    slices = [cells_box(page, f"Filter {d} depth slice {ch}", [(0, 0), (2, 2)]) for ch in range(3)]
+    size = page.viewport_size
+    assert size is not None
+    shown = [ch for ch in range(3) if on_screen(fields[ch], size) and on_screen(slices[ch], size)]
+    assert shown
+    return fields, slices, shown
+
+
 def ends(line: Json) -> tuple[tuple[float, float], tuple[float, float]]:
     x1, y1, x2, y2 = line["at"]
     return (x1, y1), (x2, y2)
@@ -122,13 +135,8 @@ def test_lines_join_each_slice_of_the_field_to_the_filter_and_on_to_the_neuron(
     # scrolled with no step taken: the lines must follow the page, not wait for a redraw
     page.locator("#input-panel").evaluate("e => e.scrollIntoView()")
     beams = lines(page, "beam")
-    fields = [cells_box(page, f"Input depth slice {ch}", field_cells(step)) for ch in range(3)]
-    slices = [cells_box(page, f"Filter {d} depth slice {ch}", [(0, 0), (2, 2)]) for ch in range(3)]
+    fields, slices, shown = demo_slices_on_screen(page, step)
     # four corner lines for each slice whose field and filter slice are on screen
-    size = page.viewport_size
-    assert size is not None
-    shown = [ch for ch in range(3) if on_screen(fields[ch], size) and on_screen(slices[ch], size)]
-    assert shown
     assert sorted((b["data"]["slice"], b["data"]["corner"]) for b in beams) == sorted(
         (str(ch), name) for ch in shown for name in ("tl", "tr", "br", "bl")
     )
@@ -156,18 +164,12 @@ def test_on_a_phones_one_column_each_slice_gets_one_line_centre_to_centre(
     page.goto("/?preset=cs231n-demo")
     expect(page.locator("#numpy-code")).to_contain_text("np.sum", timeout=30_000)
     step = api_steps(api, demo_layer(api), 0, 1, "depth_slice")[0]
-    d = step["d"]
     # the third slice's field and the filter's first slice in the window together
     page.locator("#filters-panel").evaluate(
         "e => window.scrollBy(0, e.getBoundingClientRect().top - 600)"
     )
     page.wait_for_timeout(300)
-    fields = [cells_box(page, f"Input depth slice {ch}", field_cells(step)) for ch in range(3)]
-    slices = [cells_box(page, f"Filter {d} depth slice {ch}", [(0, 0), (2, 2)]) for ch in range(3)]
-    size = page.viewport_size
-    assert size is not None
-    shown = [ch for ch in range(3) if on_screen(fields[ch], size) and on_screen(slices[ch], size)]
-    assert shown
+    fields, slices, shown = demo_slices_on_screen(page, step)
     beams = lines(page, "beam")
     assert sorted((b["data"]["slice"], b["data"]["corner"]) for b in beams) == [
         (str(ch), "centre") for ch in shown
