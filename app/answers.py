@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import threading
-from collections import OrderedDict
 from functools import lru_cache
 from typing import Any
 
@@ -12,6 +10,7 @@ import orjson
 from app.config import Settings
 from app.convert import read, resolve_priced
 from app.encoding import Encoding, FloatArray, dumps, encode
+from app.lru import BoundedLRU
 from app.schemas import (
     AxisResult,
     CountsResult,
@@ -188,21 +187,17 @@ class FilterAnswers:
     """
 
     def __init__(self, max_bytes: int) -> None:
-        self.max_bytes = max_bytes
-        self._answers: OrderedDict[tuple[int, int, str], tuple[Layer, Any, int]] = OrderedDict()
-        self._held = 0
-        self._lock = threading.Lock()
+        # by layer object and filter; the layer is held with its answer, so ids stay unique
+        self._answers = BoundedLRU[tuple[int, int, str], tuple[Layer, Any]](max_bytes)
 
     def weights(self, layer: Layer, d: int, weights: FloatArray, encoding: Encoding) -> Any:
         """Filter ``d``'s ``weights`` (``layer.weights[d]``) in ``encoding``."""
         if layer.connectivity != "shared" or layer.weights.flags.writeable:
             return encode(weights, encoding)
-        key = (id(layer), d, encoding)  # the layer is held with its answer: ids stay unique
-        with self._lock:
-            found = self._answers.get(key)
-            if found is not None and found[0] is layer:
-                self._answers.move_to_end(key)
-                return found[1]
+        key = (id(layer), d, encoding)
+        found = self._answers.get(key)
+        if found is not None and found[0] is layer:
+            return found[1]
         if encoding == "json":
             written = dumps(weights)
             answer: Any = orjson.Fragment(written)
@@ -210,13 +205,7 @@ class FilterAnswers:
         else:
             answer = encode(weights, encoding)
             size = len(answer["data"])
-        with self._lock:
-            if key not in self._answers:
-                self._answers[key] = (layer, answer, size)
-                self._held += size
-                while self._held > self.max_bytes:
-                    _, (_, _, dropped) = self._answers.popitem(last=False)
-                    self._held -= dropped
+        self._answers.put(key, (layer, answer), size)
         return answer
 
 

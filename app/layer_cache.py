@@ -10,6 +10,7 @@ from functools import lru_cache
 from typing import Any
 
 from app.config import Settings
+from app.lru import BoundedLRU
 from app.schemas import LayerSpec
 from engine.geometry import Geometry, LayerShape, resolve
 from engine.layer import Layer
@@ -48,9 +49,7 @@ class LayerCache:
 
     def __init__(self, max_elements: int) -> None:
         self.max_elements = max_elements
-        self._layers: OrderedDict[str, tuple[Layer, int]] = OrderedDict()
-        self._held = 0
-        self._lock = threading.Lock()
+        self._layers = BoundedLRU[str, Layer](max_elements)
 
     @staticmethod
     def key(spec: LayerSpec) -> str | None:
@@ -58,12 +57,7 @@ class LayerCache:
         return None if any(v is not None for v in explicit) else spec.model_dump_json()
 
     def get(self, key: str) -> Layer | None:
-        with self._lock:
-            found = self._layers.get(key)
-            if found is None:
-                return None
-            self._layers.move_to_end(key)
-            return found[0]
+        return self._layers.get(key)
 
     def put(self, key: str, layer: Layer) -> None:
         size = layer.x.size * 2 + layer.weights.size + layer.bias.size  # x, x_padded, W, b
@@ -71,14 +65,7 @@ class LayerCache:
             return
         for array in (layer.x, layer.x_padded, layer.weights, layer.bias):
             array.flags.writeable = False
-        with self._lock:
-            if key in self._layers:
-                return
-            self._layers[key] = (layer, size)
-            self._held += size
-            while self._held > self.max_elements:
-                _, (_, dropped) = self._layers.popitem(last=False)
-                self._held -= dropped
+        self._layers.put(key, layer, size)
 
 
 # 4M elements (32 MB of float64): AlexNet conv1 holds ~0.38M, so a class's worth of layers.

@@ -274,7 +274,7 @@ def test_filter_answers_are_bounded_and_skip_layers_that_can_change() -> None:
     answers = FilterAnswers(max_bytes=600)  # one filter's 18 weights as JSON is ~100 bytes
     for d in range(8):
         answers.weights(layer, d, layer.weights[d], "json")
-    assert 0 < answers._held <= 600 and len(answers._answers) < 8
+    assert 0 < answers._answers.held <= 600 and len(answers._answers) < 8
     loose = build_layer(layer.geometry)  # not from the cache: its arrays are writable
     made = answers.weights(loose, 0, loose.weights[0], "json")
     assert isinstance(made, np.ndarray)  # written as it comes, nothing kept

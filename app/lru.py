@@ -1,0 +1,74 @@
+"""A least-recently-used map bounded by the total size of what it holds, thread-safe.
+
+The server keeps built layers (:data:`app.layer_cache.LAYERS`) and written filter answers
+(:data:`app.answers.FILTERS`) this way: each entry has its own size (elements, bytes), the
+total stays under a budget, and handlers in the thread pool read and add at once.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from collections.abc import Hashable, Iterator
+from typing import Generic, TypeVar
+
+K = TypeVar("K", bound=Hashable)
+V = TypeVar("V")
+
+
+class BoundedLRU(Generic[K, V]):
+    """Values by key, the least recently used dropped first while their sizes sum over
+    ``capacity``.
+
+    Examples
+    --------
+    >>> held = BoundedLRU[str, str](capacity=3)
+    >>> held.put("a", "A", 2); held.put("b", "B", 1); held.get("a")
+    'A'
+    >>> held.put("c", "C", 1)  # over 3: "b", used least recently, goes
+    >>> held.get("b"), held.get("a"), held.get("c")
+    (None, 'A', 'C')
+    >>> held.put("huge", "H", 4); held.get("huge")  # larger than the whole budget: not kept
+    """
+
+    def __init__(self, capacity: int) -> None:
+        self.capacity = capacity
+        self._entries: OrderedDict[K, tuple[V, int]] = OrderedDict()
+        self._held = 0
+        self._lock = threading.Lock()
+
+    @property
+    def held(self) -> int:
+        """The sizes of the values kept, summed (never over ``capacity``)."""
+        return self._held
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    def __iter__(self) -> Iterator[K]:
+        """The keys, least recently used first (a copy: others may add meanwhile)."""
+        with self._lock:
+            return iter(list(self._entries))
+
+    def get(self, key: K) -> V | None:
+        """The value kept under ``key`` (now the most recently used), else None."""
+        with self._lock:
+            found = self._entries.get(key)
+            if found is None:
+                return None
+            self._entries.move_to_end(key)
+            return found[0]
+
+    def put(self, key: K, value: V, size: int) -> None:
+        """Keep ``value`` under ``key`` unless the key is kept already or ``size`` alone is
+        over the budget; then drop the least recently used until the total fits."""
+        if size > self.capacity:
+            return
+        with self._lock:
+            if key in self._entries:
+                return
+            self._entries[key] = (value, size)
+            self._held += size
+            while self._held > self.capacity:
+                _, (_, dropped) = self._entries.popitem(last=False)
+                self._held -= dropped
