@@ -95,8 +95,12 @@ export function createVolume3d({ commit, getState, onInputCell = () => {}, onOut
      */
     layout(state) {
       const on = state.view === "3d";
-      toggle.setAttribute("aria-pressed", on ? "true" : "false");
-      qs("#app").dataset.view = on ? "3d" : "flat";
+      // called on every render (every frame while playing): write only a change
+      const root = qs("#app");
+      if (root.dataset.view !== (on ? "3d" : "flat")) {
+        toggle.setAttribute("aria-pressed", on ? "true" : "false");
+        root.dataset.view = on ? "3d" : "flat";
+      }
       input.show(on);
       output.show(on);
       return on ? ["input", "output"] : [];
