@@ -23,7 +23,7 @@ from app.sources import named_arrays
 from engine.edits import Edit
 from engine.errors import LayerError
 from engine.geometry import Geometry, GeometryError, LayerShape, Padding
-from engine.layer import Layer, build_layer, make_input
+from engine.layer import Layer, build_layer, make_filters, make_input
 from engine.tensors import (
     BIAS_INTEGERS,
     INPUT_INTEGERS,
@@ -302,25 +302,41 @@ def build(
     return layer
 
 
-def layer_input(
-    spec: LayerSpec, settings: Settings, encoding: Encoding
-) -> tuple[FloatArray, Padding]:
-    """The spec's input ``(H, W, D)`` and its requested padding; the input is made as
-    :func:`build` makes it (values or fill, a named image, the input's edits) without
-    resolving the geometry: a misfit has one too. Limits and the cost
+@dataclass(frozen=True)
+class LayerInput:
+    """What a layer has whether or not its geometry works out: the input ``(H, W, D)``, its
+    requested padding, and the shared filters ``(K, Fh, Fw, D)`` and biases ``(K,)`` (None
+    for a locally connected layer, whose weights need the output size)."""
+
+    x: FloatArray
+    padding: Padding
+    weights: FloatArray | None
+    bias: FloatArray | None
+
+
+def layer_input(spec: LayerSpec, settings: Settings, encoding: Encoding) -> LayerInput:
+    """The spec's input and requested padding, and its shared filters and biases, made as
+    :func:`build` makes them (values or fills, a named image or bank, the edits) without
+    resolving the geometry: a misfit has them too. Limits and the cost
     (:func:`app.costs.input_cost`) are checked first."""
     found = read(spec, settings)
     given = found.arrays
     filters_read = sum(a.size for a in (given.weights, given.bias) if a is not None)
     check_budget(input_cost(found.shape, spec, encoding, filters_read), settings)
     named = named_arrays(spec, found.shape, settings)
-    x = make_input(
+    edits = [Edit(e.array, tuple(e.index), e.value) for e in spec.edits]
+    x = make_input(found.shape, given.x if named.x is None else named.x, found.input_fill, edits)
+    if spec.connectivity != "shared":
+        return LayerInput(x, found.shape.padding, None, None)
+    weights, bias = make_filters(
         found.shape,
-        given.x if named.x is None else named.x,
-        found.input_fill,
-        [Edit(e.array, tuple(e.index), e.value) for e in spec.edits],
+        given.weights if named.weights is None else named.weights,
+        given.bias if named.bias is None else named.bias,
+        found.weight_fill,
+        found.bias_fill,
+        edits,
     )
-    return x, found.shape.padding
+    return LayerInput(x, found.shape.padding, weights, bias)
 
 
 def upstream_array(

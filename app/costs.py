@@ -379,15 +379,16 @@ def inverse_cost(g: Geometry, spec: LayerSpec) -> list[Item]:
 def input_cost(
     shape: LayerShape, spec: LayerSpec, encoding: Encoding, filters_read: int = 0
 ) -> list[Item]:
-    """The input alone (``/api/input``): made (or read) and edited, padded as requested and
-    written. No geometry is resolved, so a misfit costs what a layer that fits does;
-    ``filters_read`` counts the filter and bias values the body gave (decoded by then).
+    """The input (``/api/input``): made (or read) and edited, padded as requested and
+    written, and a shared layer's filters and biases made and written. No geometry is
+    resolved, so a misfit costs what a layer that fits does; ``filters_read`` counts the
+    filter and bias values the body gave (decoded by then).
 
     >>> spec = LayerSpec.model_validate({"input": {"shape": [10, 10, 1]},
     ...                                  "filters": {"count": 1, "size": 3}, "stride": 2})
     >>> shape = LayerShape.square(10, 1, 1, 3, stride=2)
     >>> [item.elements for item in input_cost(shape, spec, "json")]
-    [0, 100, 100, 0]
+    [0, 100, 100, 0, 10, 0, 0]
     """
     inputs_n = shape.height * shape.width * shape.depth
     p = shape.padding
@@ -403,6 +404,15 @@ def input_cost(
     if filters_read:
         items.append(made("filters.values", "values read from the request", filters_read,
                           PARSED_NUMBER))
+    if spec.connectivity == "shared":
+        filter_shape = (shape.filters, shape.filter_height, shape.filter_width, shape.depth)
+        filters_n = math.prod(filter_shape) + shape.filters
+        items += [
+            made("filters.count", "filters and biases", filters_n,
+                 ELEMENT if spec.filters.values is not None else FILLED),
+            written("filters.size", "filters", filter_shape, encoding),
+            written("filters.count", "biases", (shape.filters,), encoding),
+        ]
     return items
 
 

@@ -496,8 +496,8 @@ class ForwardResult(BaseModel):
 
 
 class InputResult(BaseModel):
-    """A layer's input inside its requested zero padding, whether or not its geometry works
-    out: what a picture of a misfit draws."""
+    """A layer's input inside its requested zero padding, and its shared filters, whether or
+    not its geometry works out: what a picture of a misfit draws."""
 
     padded_input: ArrayOut = Field(
         description="(H + top + bottom, W + left + right, D): the input, its fill, values, "
@@ -505,6 +505,15 @@ class InputResult(BaseModel):
         'fit="pad" extras: the geometry\'s `pad_adds` says how many there would be)'
     )
     padding: list[int] = Field(description="the requested [top, bottom, left, right]")
+    filters: ArrayOut | None = Field(
+        default=None,
+        description="(K, Fh, Fw, D): the shared filters as /api/forward makes them (values, "
+        "fill or bank, and the filters' edits); they need no output size, so a misfit has them "
+        "too. null for a locally connected layer (one set per output position)",
+    )
+    bias: ArrayOut | None = Field(
+        default=None, description="(K,): the shared biases; null when `filters` is null"
+    )
 
 
 class StepResult(BaseModel):

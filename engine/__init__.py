@@ -39,7 +39,7 @@ from engine.conv import (
     local2d,
     windows,
 )
-from engine.edits import Edit, apply_edits, edit_input
+from engine.edits import Edit, apply_edits, edit_filters, edit_input
 from engine.errors import LayerError
 from engine.geometry import (
     AxisGeometry,
@@ -54,7 +54,15 @@ from engine.geometry import (
     resolve,
     suggest,
 )
-from engine.layer import Activation, Connectivity, Layer, build_layer, make_input, pad_input
+from engine.layer import (
+    Activation,
+    Connectivity,
+    Layer,
+    build_layer,
+    make_filters,
+    make_input,
+    pad_input,
+)
 from engine.presets import DEFAULT_PRESET, PRESETS, Preset, build_preset
 from engine.tensors import Fill, fill
 from engine.threads import Workers
@@ -109,6 +117,7 @@ __all__ = [
     "build_layer",
     "build_preset",
     "conv2d",
+    "edit_filters",
     "edit_input",
     "expression",
     "fill",
@@ -116,6 +125,7 @@ __all__ = [
     "forward_naive",
     "inverse",
     "local2d",
+    "make_filters",
     "make_input",
     "pad_input",
     "resolve",

@@ -92,13 +92,31 @@ def edit_input(x: FloatArray, edits: Sequence[Edit]) -> FloatArray:
     return _apply({"input": x}, numbered)["input"]
 
 
+def edit_filters(
+    weights: FloatArray, bias: FloatArray, edits: Sequence[Edit]
+) -> tuple[FloatArray, FloatArray]:
+    """Copies of the shared ``weights`` ``(K, Fh, Fw, D)`` and ``bias`` ``(K,)`` with the
+    filters' and biases' edits among ``edits`` applied in order (the input's left alone): a
+    misfit's filters, which need no output size. Edits keep their numbers in the list.
+
+    >>> import numpy as np
+    >>> w, b = edit_filters(np.zeros((1, 1, 1, 1)), np.zeros(1),
+    ...                     [Edit("input", (0, 0, 0), 9.0), Edit("bias", (0,), 2.0)])
+    >>> float(w.sum()), b.tolist()
+    (0.0, [2.0])
+    """
+    numbered = [(n, edit) for n, edit in enumerate(edits) if edit.array != "input"]
+    out = _apply({"filters": weights, "bias": bias}, numbered)
+    return out["filters"], out["bias"]
+
+
 def _apply(
     arrays: dict[str, FloatArray], numbered: list[tuple[int, Edit]]
 ) -> dict[str, FloatArray]:
     """``arrays`` with the (number, edit) pairs applied in order: every edit checked before
     any is applied, and only the arrays an edit touches copied."""
     for n, edit in numbered:
-        check_edit(n, edit, arrays.get(edit.array, arrays["input"]).shape)
+        check_edit(n, edit, arrays[edit.array].shape)
     touched = {edit.array for _, edit in numbered}
     out = {name: array.copy() if name in touched else array for name, array in arrays.items()}
     for _, edit in numbered:  # in order: a later edit of the same cell wins

@@ -18,7 +18,7 @@ from typing import Any, Literal
 import numpy as np
 import numpy.typing as npt
 
-from engine.edits import Edit, apply_edits, edit_input
+from engine.edits import Edit, apply_edits, edit_filters, edit_input
 from engine.errors import LayerError
 from engine.geometry import Geometry, LayerShape, Padding, resolve
 from engine.tensors import (
@@ -112,6 +112,30 @@ def make_input(
         "input.values", x, input_fill, (shape.height, shape.width, shape.depth), STREAM_INPUT
     )
     return edit_input(made, edits) if edits else made
+
+
+def make_filters(
+    shape: LayerShape,
+    weights: FloatArray | None = None,
+    bias: FloatArray | None = None,
+    weight_fill: Fill = WEIGHT_INTEGERS,
+    bias_fill: Fill = BIAS_INTEGERS,
+    edits: Sequence[Edit] = (),
+) -> tuple[FloatArray, FloatArray]:
+    """The shared filters ``(K, Fh, Fw, D)`` and biases ``(K,)`` of a layer of ``shape``,
+    exactly as :func:`build_layer` makes them (values or fills, then the filters' and biases'
+    edits), whether or not the geometry works out: shared filters need no output size, so a
+    misfit has them too (a locally connected layer's need one set per output position).
+
+    >>> shape = LayerShape.square(10, 1, 2, 3, stride=2)  # (10 - 3)/2 + 1 = 4.5
+    >>> w, b = make_filters(shape, edits=[Edit("bias", (1,), 5.0)])
+    >>> w.shape, b.tolist()[1]
+    ((2, 3, 3, 1), 5.0)
+    """
+    filter_shape = (shape.filters, shape.filter_height, shape.filter_width, shape.depth)
+    w = _values_or_fill("filters.values", weights, weight_fill, filter_shape, STREAM_WEIGHTS)
+    b = _values_or_fill("filters.bias", bias, bias_fill, (shape.filters,), STREAM_BIAS)
+    return edit_filters(w, b, edits) if edits else (w, b)
 
 
 def weight_shape(geometry: Geometry, connectivity: Connectivity) -> tuple[int, ...]:

@@ -115,11 +115,15 @@ def forward(
 def layer_input(
     spec: LayerSpec, settings: SettingsDep, encoding: EncodingQuery = "json"
 ) -> Response:
-    """The input inside its requested padding, for every layer that reads, a misfit too (its
-    geometry is not resolved): what a picture of a layer that does not fit draws."""
-    x, padding = convert.layer_input(spec, settings, encoding)
+    """The input inside its requested padding and the shared filters, for every layer that
+    reads, a misfit too (its geometry is not resolved): what a picture of a layer that does
+    not fit draws."""
+    made = convert.layer_input(spec, settings, encoding)
     return OrjsonResponse(InputResult.model_construct(
-        padded_input=encode(pad_input(x, padding), encoding), padding=padding.as_list(),
+        padded_input=encode(pad_input(made.x, made.padding), encoding),
+        padding=made.padding.as_list(),
+        filters=None if made.weights is None else encode(made.weights, encoding),
+        bias=None if made.bias is None else encode(made.bias, encoding),
     ))
 
 

@@ -85,6 +85,41 @@ def test_a_misfits_input_comes_inside_its_requested_padding_only(client: TestCli
     assert picture(geometry["width"]) == (3, 9, 1, 2, 1)
 
 
+def test_a_misfits_filters_are_the_ones_its_fitting_neighbour_computes_with(
+    client: TestClient,
+) -> None:
+    # Shared filters need no output size: the stride-2 misfit's filters and biases, edits
+    # included, are the stride-1 layer's, which fits.
+    edits = [{"array": "filters", "index": [1, 2, 0, 0], "value": 9},
+             {"array": "bias", "index": [0], "value": -4}]
+    misfit = client.post("/api/input", json=square(10, 1, 2, 3, stride=2, edits=edits)).json()
+    forward = client.post("/api/forward", json=square(10, 1, 2, 3, stride=1, edits=edits)).json()
+    assert np.array(misfit["filters"]).shape == (2, 3, 3, 1)
+    assert misfit["filters"] == forward["filters"]
+    assert misfit["bias"] == forward["bias"]
+    assert misfit["filters"][1][2][0] == [9.0] and misfit["bias"][0] == -4.0
+    compact = client.post("/api/input?encoding=compact",
+                          json=square(10, 1, 2, 3, stride=2, edits=edits)).json()
+    np.testing.assert_array_equal(compact_to_array(compact["filters"]),
+                                  np.array(forward["filters"], dtype=np.float32))
+    # a locally connected layer's weights are one set per output position: none to give
+    local = client.post("/api/input", json={**square(10, 1, 2, 3, stride=2),
+                                            "connectivity": "local"}).json()
+    assert local["filters"] is None and local["bias"] is None
+
+
+def test_a_filter_edit_outside_a_misfits_filters_is_refused_naming_it(
+    client: TestClient,
+) -> None:
+    edits = [{"array": "input", "index": [0, 0, 0], "value": 1},
+             {"array": "filters", "index": [2, 0, 0, 0], "value": 1}]
+    response = client.post("/api/input", json=square(10, 1, 2, 3, stride=2, edits=edits))
+    assert response.status_code == 422
+    (entry,) = response.json()["detail"]
+    assert entry["loc"] == ["body", "edits", 1, "index"]
+    assert "[2, 0, 0, 0] is outside" in entry["msg"]
+
+
 def test_an_input_edit_outside_a_misfits_input_is_refused_naming_it(client: TestClient) -> None:
     edits = [{"array": "input", "index": [10, 0, 0], "value": 1}]
     response = client.post("/api/input", json=square(10, 1, 1, 3, stride=2, edits=edits))
@@ -103,5 +138,6 @@ def test_an_input_over_the_work_budget_is_refused_before_it_is_made(
     (entry,) = response.json()["detail"]
     assert entry["loc"][0] == "body"
     assert "CONVSCOPE_MAX_ELEMENTS" in entry["msg"]
-    # the input, 100*100*3, and the padded input, 102*102*3: no geometry, no weights
-    assert "61,212 numbers" in entry["msg"]
+    # the input, 100*100*3, the padded input, 102*102*3, and the one 3x3x3 filter and its
+    # bias: no geometry, no output
+    assert "61,240 numbers" in entry["msg"]

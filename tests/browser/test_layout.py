@@ -12,11 +12,10 @@ On a phone nothing is wider than the window.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, Locator, Page, expect
+from playwright.sync_api import Locator, Page, expect
 
 pytestmark = pytest.mark.browser
 
@@ -105,16 +104,6 @@ def test_the_picture_is_one_screen_at_every_step_shown(
         assert_shown(page.get_by_role("img", name=re.compile(r"^Output volume")), "output atlas")
     if size == LAPTOPS[0]:
         page.screenshot(path=str(artifacts / f"layout-{preset}-{width}x{height}.png"))
-
-
-@pytest.fixture
-def phone(browser: Browser, base_url: str) -> Iterator[Page]:
-    """A 390x844 touch-screen phone, as test_touch.py makes one."""
-    context = browser.new_context(
-        base_url=base_url, viewport={"width": 390, "height": 844}, has_touch=True, is_mobile=True
-    )
-    yield context.new_page()
-    context.close()
 
 
 # Two rows of 44 px targets (WCAG's target size) and their gaps: the folded transport's most.

@@ -105,9 +105,12 @@ def test_a_suggestion_makes_the_layer_fit_and_the_panels_come_back(
     expect(page.locator("#numpy-code")).to_contain_text("np.sum", timeout=30_000)
     page.get_by_label("Preset").select_option("ten-stride-2-invalid")
     misfit_canvas(page)
-    # the last layer's numbers are gone: nothing to step through in a layer with no output
+    # the last layer's numbers are gone: nothing to step through in a layer with no output;
+    # the output panel says why it is empty instead of drawing neurons
     expect(page.locator("#numpy-code")).to_have_text("")
-    expect(page.locator("#output-grids")).to_be_empty()
+    expect(page.locator("#output-grids .cell, #output-grids canvas")).to_have_count(0)
+    expect(page.locator("#misfit-output")).to_contain_text("4.5 x 4.5")
+    expect(page.locator("#t-play")).to_be_disabled()
     expect(page.locator("#app")).not_to_have_class(re.compile(r"\bstale\b"))
     page.get_by_role("button", name=re.compile(r"^stride 1 gives")).click()
     # (10 - 3)/1 + 1 = 8
@@ -115,4 +118,120 @@ def test_a_suggestion_makes_the_layer_fit_and_the_panels_come_back(
     expect(page.locator("#numpy-code")).to_contain_text("np.sum")
     expect(page.locator("#input-panel canvas.misfit-canvas")).to_have_count(0)
     expect(page.get_by_role("group", name="Input depth slice 0")).to_be_visible()
+    # redrawn fitting: the step's panels and the transport are back, the misfit's words gone
+    expect(page.locator(".filter.active")).to_have_count(1)
+    expect(page.locator("#output-grids .cell.mark-current")).to_have_count(1)
+    expect(page.locator("#misfit-arithmetic, #misfit-output")).to_have_count(0)
+    expect(page.locator("#t-misfit")).to_have_count(0)
+    expect(page.locator("#t-play")).to_be_enabled()
+    expect(page.locator("#t-label")).to_have_text("step 1 of 64")
     page.screenshot(path=str(artifacts / "misfit-suggestion-applied.png"))
+
+
+# The demo at 6x6 and stride 2: (6 - 3 + 2*1)/2 + 1 = 3.5, two filters (DOM grids).
+DEMO_MISFIT = "/?preset=cs231n-demo&h=6&w=6&sh=2&sw=2"
+
+
+def test_a_misfit_keeps_its_filters_and_says_which_window_hangs_off_the_edge(
+    page: Page, api: httpx.Client, artifacts: Path
+) -> None:
+    page.set_viewport_size({"width": 1280, "height": 720})
+    page.goto(DEMO_MISFIT)
+    misfit_canvas(page)
+    layer = {**api.get("/api/presets/cs231n-demo").json()["layer"]}
+    layer["input"] = {**layer["input"], "shape": [6, 6, 3]}
+    layer["stride"] = 2
+    geometry = api.post("/api/geometry", json=layer).json()
+    made = api.post("/api/input", json=layer).json()
+    assert geometry["valid"] is False
+    # The filters do not depend on the fit: both drawn, each with the API's bias, none active.
+    filters = page.locator("#filters-panel .filter")
+    expect(filters).to_have_count(len(made["bias"]))
+    assert len(made["bias"]) == 2
+    for k, bias in enumerate(made["bias"]):
+        expect(filters.nth(k).locator(".bias")).to_have_text(f"b{k} = {bias:g}")
+        expect(filters.nth(k).get_by_role("group", name=re.compile(r"^Filter \d depth slice"))
+               ).to_have_count(3)
+    expect(page.locator("#filters-panel .filter.active")).to_have_count(0)
+    # the panel's title has the API's filter shape
+    expect(page.locator("#filters-shape")).to_have_text("2 x 3x3x3")
+    # The arithmetic names the hanging window where the API puts it: rows and columns from
+    # overhang_start over the filter's span, the missing ones past the padded input's edge.
+    h, w = geometry["height"], geometry["width"]
+    hp = h["size"] + h["pad_before"] + h["pad_after"]
+    rows = (h["overhang_start"], h["overhang_start"] + h["span"] - 1)
+    cols = (w["overhang_start"], w["overhang_start"] + w["span"] - 1)
+    assert rows == (6, 8) and hp == 8  # worked by hand: windows at 0, 2, 4 fit; 6..8 does not
+    words = page.locator("#misfit-arithmetic")
+    expect(words).to_be_visible()
+    expect(words).to_contain_text(
+        f"V[{h['whole_windows']},{w['whole_windows']},:] would read rows {rows[0]}–{rows[1]} "
+        f"and columns {cols[0]}–{cols[1]}"
+    )
+    expect(words).to_contain_text(f"row {hp} and column {hp} are not there")
+    window = f"Xp[{rows[0]}:{rows[1] + 1}, {cols[0]}:{cols[1] + 1}, :]"
+    expect(words).to_contain_text(f"{window}  # 2x2x3")
+    expect(page.locator("#misfit-output")).to_contain_text(f"{h['exact']} x {w['exact']}")
+    for suggestion in (s for s in geometry["suggestions"] if s["field"] == "fit"):
+        size = "x".join(str(n) for n in [*suggestion["output"], 2])
+        expect(page.locator("#misfit-output")).to_contain_text(
+            f'fit="{suggestion["value"]}": {size}')
+    # every panel in the one screen, none blank
+    for panel in ("#input-panel", "#filters-panel", "#arithmetic-panel", "#output-panel"):
+        box = page.locator(panel).bounding_box()
+        assert box is not None and box["width"] > 150 and box["y"] + box["height"] <= 720, panel
+    # the transport: no steps, saying why; its button takes the reader to the suggestions
+    expect(page.locator("#t-play")).to_be_disabled()
+    expect(page.locator("#t-scrub")).to_be_disabled()
+    expect(page.locator("#t-misfit")).to_contain_text(f"H2 = {h['exact']}, W2 = {w['exact']}")
+    page.get_by_role("button", name="Show the suggestions").click()
+    expect(page.locator("#geometry-suggestions .suggestion").first).to_be_focused()
+    page.mouse.move(0, 0)
+    page.screenshot(path=str(artifacts / "misfit-panels-1280x720.png"))
+
+
+def test_alexnet_at_224_keeps_its_96_filters_drawn(page: Page) -> None:
+    page.set_viewport_size({"width": 1366, "height": 768})
+    page.goto("/?preset=alexnet-224")
+    misfit_canvas(page)
+    bank = page.get_by_role("img", name=re.compile(r"^Filters: "))
+    expect(bank).to_have_attribute("aria-label", re.compile(r"^Filters: 96 filters of 11x11x3"))
+    expect(bank.locator("canvas")).to_be_visible()
+    expect(page.locator(".bank-active")).to_be_hidden()
+    expect(page.locator("#misfit-arithmetic")).to_contain_text(
+        "would read rows 216–226 and columns 216–226")
+    expect(page.locator("#misfit-arithmetic")).to_contain_text("rows 224–226 and columns 224–226")
+
+
+def test_a_phone_in_a_misfit_gets_the_reason_and_a_way_to_the_suggestions(
+    phone: Page, artifacts: Path
+) -> None:
+    page = phone
+    page.goto("/?preset=ten-stride-2-invalid")
+    misfit_canvas(page)
+    transport = page.locator("#transport").bounding_box()
+    assert transport is not None
+    # one row at the bottom: the reason, "Suggestions" and "More" (no dead stepping buttons)
+    assert abs(transport["y"] + transport["height"] - 844) <= 1
+    assert transport["height"] <= 44 + 24, transport
+    expect(page.locator("#t-misfit-text")).to_have_text(
+        "No steps: the layer does not fit (H2 = 4.5, W2 = 4.5).")
+    for hidden in ("#t-play", "#t-back", "#t-forward", "#t-scrub"):
+        expect(page.locator(hidden)).to_be_hidden()
+    assert page.evaluate("document.scrollingElement.scrollWidth") <= 390
+    fix = page.locator("#t-misfit-fix")
+    box = fix.bounding_box()
+    assert box is not None and box["height"] >= 40 and box["x"] + box["width"] <= 390
+    page.screenshot(path=str(artifacts / "misfit-phone.png"))
+    page.evaluate("window.scrollTo(0, document.scrollingElement.scrollHeight)")
+    fix.tap()
+    suggestion = page.get_by_role("button", name=re.compile(r"^stride 1 gives"))
+    expect(page.locator("#geometry-suggestions .suggestion").first).to_be_focused()
+    placed = suggestion.bounding_box()
+    assert placed is not None
+    assert placed["y"] >= 0 and placed["y"] + placed["height"] <= transport["y"]
+    suggestion.tap()
+    # fitting again: the stepping row is back
+    expect(page.locator("#t-label")).to_have_text("step 1 of 64", timeout=30_000)
+    expect(page.locator("#t-play")).to_be_visible()
+    expect(page.locator("#t-misfit")).to_have_count(0)

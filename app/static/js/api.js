@@ -50,7 +50,7 @@ export const api = {
   presets: (signal) => call("GET", "/api/presets", undefined, signal),
   geometry: (layer, signal) => call("POST", "/api/geometry", layer, signal),
   forward: (layer, signal) => call("POST", "/api/forward?encoding=compact", layer, signal),
-  /** The input inside its requested padding, for any layer (a misfit too). */
+  /** The input inside its requested padding and the shared filters, for any layer (a misfit too). */
   input: (layer, signal) => call("POST", "/api/input?encoding=compact", layer, signal),
   steps: (body, signal) => call("POST", "/api/steps", body, signal),
   inverse: (layer, cell, signal) => call("POST", "/api/inverse", { layer, cell }, signal),

@@ -21,16 +21,17 @@ import { createFiltersView } from "./render/filters.js";
 import { misfitSummary, renderGeometry } from "./render/geometry.js";
 import { createInputView } from "./render/input.js";
 import { drawMisfit } from "./render/misfit.js";
+import { drawMisfitArithmetic, drawMisfitFilters, drawMisfitOutput } from "./render/misfit-panels.js";
 import { createOutputView } from "./render/output.js";
 import { createConnections } from "./render/connections.js";
 import { createVolume3d } from "./render/volume3d.js";
-import { bindTransport, showTransport } from "./transport.js";
+import { bindTransport, onSuggestions, showTransport } from "./transport.js";
 import { bindFold } from "./fold.js";
 import { createFollow } from "./follow.js";
 import { createEmbed } from "./embed.js";
 import { createLook } from "./theme.js";
 
-const app = { state: null, presets: [], model: null, misfit: null, views: null, builtHidden: new Set(), cache: null, hover: null, tap: null, weight: null, seq: 0, controller: null, dropped: "" };
+const app = { state: null, presets: [], model: null, misfit: null, unfit: null, views: null, builtHidden: new Set(), cache: null, hover: null, tap: null, weight: null, seq: 0, controller: null, dropped: "" };
 // play/pause redraws: the products get their numbers back when the player stops
 const player = new Player({ tick, onChange: () => render() });
 
@@ -55,7 +56,7 @@ overlays.push(volume3d);
 
 // the theme and type size: a change repaints the canvases from the data already here
 const look = createLook(qs("#view-tools"), { commit: (changes) => commit(changes), redraw: () => {
-  if (app.misfit) drawMisfit(...app.misfit);
+  if (app.misfit) drawMisfitPanels();
   if (!app.model || !app.forward) return;
   build(app.model.spec, app.model.geometry, app.forward);
   render();
@@ -154,19 +155,22 @@ const PANEL_GRIDS = ["#input-grids", "#filter-grids", "#output-grids", "#product
 
 /**
  * A layer that does not fit has no output, so nothing to step through: the panels of the last
- * layer are emptied (they would show another layer's numbers) and the input panel draws the
- * misfit from the geometry answer and the input the API makes for it.
+ * layer are emptied (they would show another layer's numbers); the input panel draws the
+ * misfit from the geometry answer and the input the API makes for it, the filters panel its
+ * filters (they need no output size), and the arithmetic and output panels say what is missing.
  */
 async function showMisfit(spec, geometry, seq, signal) {
   player.pause();
   app.model = null;
   app.misfit = null;
+  app.unfit = geometry;
   app.views = null;
   app.cache = null;
   for (const id of PANEL_GRIDS) clear(qs(id));
   for (const id of ["#input-shape", "#filters-shape", "#output-shape", "#count-output", "#count-params", "#numpy-code", "#sums", "#arithmetic-live"]) {
     qs(id).textContent = "";
   }
+  qs("#backward-panel").hidden = true;
   for (const overlay of overlays) overlay.clear?.();
   showTransport(app, false);
   if (!geometry.height || !geometry.width) {
@@ -175,13 +179,29 @@ async function showMisfit(spec, geometry, seq, signal) {
   }
   const answer = await api.input(spec, signal);
   if (seq !== app.seq) return;
-  const xp = tensor(answer.padded_input);
   qs("#app").classList.add("misfit"); // for styles (and tests): the page shows a misfit
-  app.misfit = [qs("#input-grids"), geometry, xp, answer.padding, maxAbsOf(xp.data)];
-  drawMisfit(...app.misfit);
+  app.misfit = { geometry, answer };
+  drawMisfitPanels();
+  qs("#app").classList.remove("stale");
+}
+
+/** Draw (again: the theme, type size or room changed) the panels of the misfit shown. */
+function drawMisfitPanels() {
+  const { geometry, answer } = app.misfit;
+  const xp = tensor(answer.padded_input);
+  drawMisfit(qs("#input-grids"), geometry, xp, answer.padding, maxAbsOf(xp.data));
   const { height, width } = geometry;
   qs("#input-shape").textContent = `${height.size}x${width.size}x${xp.shape[2]}, padded ${xp.shape.join("x")}: does not fit`;
-  qs("#app").classList.remove("stale");
+  drawMisfitFilters(qs("#filter-grids"), qs("#filters-shape"), answer);
+  drawMisfitArithmetic(qs("#products"), geometry, xp.shape[2], showSuggestions);
+  drawMisfitOutput(qs("#output-grids"), geometry, answer.filters?.shape[0] ?? null);
+}
+
+/** Take the reader to the formula strip's suggestions (the first one focused). */
+function showSuggestions() {
+  const first = qs("#geometry-suggestions .suggestion") ?? qs("#geometry-bar");
+  first.scrollIntoView({ block: "nearest" });
+  if (first.matches("button")) first.focus();
 }
 
 /**
@@ -218,6 +238,7 @@ function build(spec, geometry, forward) {
   app.model = model;
   app.forward = forward;
   app.misfit = null;
+  app.unfit = null;
   qs("#app").classList.remove("misfit");
   app.hover = null;
   app.tap = null;
@@ -332,10 +353,12 @@ async function boot() {
   // the look first, before any request: a forced theme should not flash the other one
   look.apply(look.initial({ ...DEFAULTS, ...presentationOf(location.search) }));
   bindTransport(app, player, commit);
+  onSuggestions(showSuggestions);
   bindFold();
   bindExplanations();
   // the views size their cells to the panels' room: when it changes, they are built again
   onRoomChange(() => {
+    if (app.misfit) drawMisfitPanels();
     if (!app.model || app.misfit) return;
     build(app.model.spec, app.model.geometry, app.forward);
     render();

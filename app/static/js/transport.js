@@ -1,5 +1,5 @@
 // Transport: buttons, scrubber, speed, loop and the keyboard (Space, Left, Right, Home, End).
-import { $on, qs, thousands } from "./dom.js";
+import { $on, el, qs, thousands } from "./dom.js";
 import { bindSwipe } from "./touch.js";
 
 const TYPING = 'input:not([type="checkbox"]):not([type="range"]):not([type="button"]), select, textarea';
@@ -45,8 +45,30 @@ export function bindTransport(app, player, commit) {
   });
 }
 
-/** Show the playhead and the play/pause state. */
+// The controls that step: disabled while the layer does not fit (it has no steps).
+const STEPPERS = ["#t-first", "#t-back", "#t-play", "#t-forward", "#t-last", "#t-scrub"];
+// A misfit's note in the transport (made only while one is shown, as fold.js makes "More"
+// only on a phone: a hidden button would be a control no one can reach) and what its button does.
+let note = null;
+let toSuggestions = () => {};
+
+/** What the misfit note's "Suggestions" button does (take the reader to them). */
+export function onSuggestions(handler) {
+  toSuggestions = handler;
+}
+
+/** Show the playhead and the play/pause state; for a misfit (`app.unfit`, its geometry
+ * answer) the stepping controls disabled and, after the step's label, the reason and a way to
+ * the suggestions. */
 export function showTransport(app, playing) {
+  const unfit = app.unfit ?? null;
+  const reason = unfit ? noSteps(unfit) : "";
+  if ((note?.dataset.reason ?? "") !== reason) {
+    for (const id of STEPPERS) qs(id).disabled = Boolean(unfit);
+    note?.remove();
+    note = unfit ? misfitNote(reason) : null;
+    if (note) qs("#t-label").after(note);
+  }
   const total = app.model?.total ?? 0;
   const scrub = qs("#t-scrub");
   scrub.max = String(Math.max(0, total - 1));
@@ -57,4 +79,27 @@ export function showTransport(app, playing) {
   button.setAttribute("aria-label", playing ? "Pause" : "Play");
   button.setAttribute("aria-pressed", playing ? "true" : "false");
   button.textContent = playing ? "Pause" : "Play";
+}
+
+function misfitNote(reason) {
+  const node = el("p", "t-misfit");
+  node.id = "t-misfit";
+  node.dataset.reason = reason;
+  const text = el("span", "", reason);
+  text.id = "t-misfit-text";
+  const button = el("button", "", "Suggestions");
+  button.type = "button";
+  button.id = "t-misfit-fix";
+  button.title = "The formula strip's suggestions: each makes the layer fit";
+  $on(button, "click", () => toSuggestions());
+  node.append(text, button);
+  return node;
+}
+
+/** One line for a misfit's transport: no steps, and the outputs that are not whole. */
+function noSteps(geometry) {
+  const failing = [["H2", geometry.height], ["W2", geometry.width]]
+    .filter(([, info]) => info && !info.fits && info.exact !== null && info.exact !== undefined)
+    .map(([name, info]) => `${name} = ${info.exact}`);
+  return `No steps: the layer does not fit${failing.length ? ` (${failing.join(", ")})` : ""}.`;
 }

@@ -1,0 +1,129 @@
+// The panels beside a misfit's input picture: a layer that does not fit still has its filters
+// (shared filters need no output size), and the arithmetic and output panels say what is
+// missing instead of going blank: the window that hangs off the edge, with the cells it would
+// read that are not there, and why there is no output volume (whole neurons only). Every
+// figure comes from the geometry answer and /api/input; the page works out no size.
+import { tensor } from "../api.js";
+import { clear, el } from "../dom.js";
+import { maxAbsOf } from "./colors.js";
+import { createFiltersView } from "./filters.js";
+
+/**
+ * The window the input picture outlines in red, per axis, from `geometry`'s figures: on an
+ * axis that hangs, the next window after the whole ones; on one that fits, its last whole
+ * window (as the picture draws it). Each axis is {index, start, stop (exclusive), step (the
+ * dilation), padded (the padded input's size), missing (cells past the edge)}; null when no
+ * window hangs (the next one would start past the edge).
+ */
+export function hangingWindow(geometry) {
+  const axis = (info) => {
+    const hangs = info.overhang_start !== null;
+    if (!hangs && info.whole_windows === 0) return null;
+    const index = hangs ? info.whole_windows : info.whole_windows - 1;
+    const start = hangs ? info.overhang_start : index * info.stride;
+    const padded = info.size + info.pad_before + info.pad_after;
+    return { index, start, stop: start + info.span, step: info.dilation, padded, missing: hangs ? info.overhang : 0 };
+  };
+  const rows = axis(geometry.height);
+  const cols = axis(geometry.width);
+  return rows && cols && (rows.missing || cols.missing) ? { rows, cols } : null;
+}
+
+/** `a–b` for one cell or a run of them (`a` alone when they are the same). */
+const run = (a, b) => (a === b ? `${a}` : `${a}–${b}`);
+const slice = ({ start, stop, step }) => `${start}:${stop}${step > 1 ? `:${step}` : ""}`;
+/** How many of a window's taps `start, start+step, ... < stop` lie before `end`. */
+const tapsBefore = ({ start, stop, step }, end) => {
+  let n = 0;
+  for (let at = start; at < Math.min(stop, end); at += step) n += 1;
+  return n;
+};
+
+/**
+ * Draw the filters of a misfit into `container` from the /api/input answer (`filters` and
+ * `bias` null when locally connected); `shape` is the #filters-shape node. Returns the view or
+ * null.
+ */
+export function drawMisfitFilters(container, shape, answer) {
+  clear(container);
+  if (!answer.filters) {
+    shape.textContent = "";
+    container.append(el("p", "misfit-empty", "Locally connected: every output position has its own"
+      + " filters, and this layer has no positions until it fits."));
+    return null;
+  }
+  const filters = tensor(answer.filters);
+  const model = { filters, bias: tensor(answer.bias), conn: "shared", wMaxAbs: maxAbsOf(filters.data) };
+  const [k, ...each] = filters.shape;
+  shape.textContent = `${k} x ${each.join("x")}`;
+  const view = createFiltersView(container, model, () => {});
+  view.update({ position: null });
+  return view;
+}
+
+/**
+ * The arithmetic panel of a misfit, into `container`: the hanging window's rows and columns
+ * and the cells it misses, the NumPy slice that comes out short, and that no step exists
+ * until a suggestion (the formula strip's buttons; `onSuggestions()` takes the reader there)
+ * makes it fit. `depth` is the padded input's depth.
+ */
+export function drawMisfitArithmetic(container, geometry, depth, onSuggestions) {
+  clear(container);
+  const box = el("div", "misfit-arithmetic");
+  box.id = "misfit-arithmetic";
+  const hang = hangingWindow(geometry);
+  const h = geometry.height;
+  const w = geometry.width;
+  if (hang) {
+    const { rows, cols } = hang;
+    box.append(el("h3", "", "No step: the next window hangs off the edge"));
+    const missing = [];
+    if (rows.missing) missing.push(`row${rows.missing > 1 ? "s" : ""} ${run(rows.padded, rows.stop - 1)}`);
+    if (cols.missing) missing.push(`column${cols.missing > 1 ? "s" : ""} ${run(cols.padded, cols.stop - 1)}`);
+    const gone = `${missing.join(" and ")} ${rows.missing + cols.missing > 1 ? "are" : "is"} not there`;
+    box.append(el("p", "", `V[${rows.index},${cols.index},:] would read rows ${run(rows.start, rows.stop - 1)}`
+      + ` and columns ${run(cols.start, cols.stop - 1)} of the ${rows.padded}x${cols.padded}x${depth} padded input:`
+      + ` ${gone} (dashed red on the input).`));
+    const got = [tapsBefore(rows, rows.padded), tapsBefore(cols, cols.padded), depth];
+    const want = [h.filter_size, w.filter_size, depth];
+    const code = el("p", "numpy");
+    code.append(el("code", "", `Xp[${slice(rows)}, ${slice(cols)}, :]  # ${got.join("x")}, but W0 is ${want.join("x")}`));
+    box.append(code);
+  } else {
+    box.append(el("h3", "", "No step: the windows leave cells unseen"));
+    box.append(el("p", "", "The last whole window ends before the input does, and the next one would"
+      + " start past its edge: the hatched cells are read by no neuron."));
+  }
+  const fix = el("p", "misfit-fix");
+  const button = el("button", "misfit-fix-button", geometry.suggestions.length ? "Show the suggestions" : "Show why");
+  button.type = "button";
+  button.addEventListener("click", onSuggestions);
+  fix.append(`A layer has whole neurons only (H2 = ${h.exact ?? "?"}, W2 = ${w.exact ?? "?"}): no step until it`
+    + " fits. Apply a suggestion from the red formula strip, or change H, W, F, S or P. ", button);
+  box.append(fix);
+  container.append(box);
+}
+
+/** The output panel of a misfit, into `container`: why it is empty, and what each fit policy
+ * (from the geometry answer's suggestions) would make of it; `k` is the filter count or null. */
+export function drawMisfitOutput(container, geometry, k) {
+  clear(container);
+  const box = el("div", "misfit-empty");
+  box.id = "misfit-output";
+  const h = geometry.height;
+  const w = geometry.width;
+  box.append(el("p", "", `Empty: the formula gives ${h.exact ?? "?"} x ${w.exact ?? "?"} neurons per depth`
+    + " slice, and an output volume has whole rows and columns of them."));
+  const fits = geometry.suggestions.filter((s) => s.field === "fit");
+  const said = { floor: "the hatched cells dropped", pad: "the blue zeros added" };
+  if (fits.length) {
+    box.append(el("p", "", "A fit policy would make one:"));
+    const list = el("ul", "");
+    for (const s of fits) {
+      const size = [...s.output, ...(k ? [k] : [])].join("x");
+      list.append(el("li", "", `fit="${s.value}": ${size}${said[s.value] ? `, ${said[s.value]}` : ""}`));
+    }
+    box.append(list);
+  }
+  container.append(box);
+}
