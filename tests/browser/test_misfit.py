@@ -201,6 +201,9 @@ def test_alexnet_at_224_keeps_its_96_filters_drawn(page: Page) -> None:
     expect(page.locator("#misfit-arithmetic")).to_contain_text(
         "would read rows 216–226 and columns 216–226")
     expect(page.locator("#misfit-arithmetic")).to_contain_text("rows 224–226 and columns 224–226")
+    # the parameters need no output size: 96 filters of 11*11*3 weights and a bias each
+    expect(page.locator("#count-params")).to_have_text(f"{96 * (11 * 11 * 3 + 1):,}")
+    expect(page.locator("#count-output")).to_have_text("—")
 
 
 def test_a_phone_in_a_misfit_gets_the_reason_and_a_way_to_the_suggestions(

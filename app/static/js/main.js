@@ -167,9 +167,13 @@ async function showMisfit(spec, geometry, seq, signal) {
   app.views = null;
   app.cache = null;
   for (const id of PANEL_GRIDS) clear(qs(id));
-  for (const id of ["#input-shape", "#filters-shape", "#output-shape", "#count-output", "#count-params", "#numpy-code", "#sums", "#arithmetic-live"]) {
+  for (const id of ["#input-shape", "#filters-shape", "#output-shape", "#numpy-code", "#sums", "#arithmetic-live"]) {
     qs(id).textContent = "";
   }
+  // the parameters need no output size, so a misfit keeps them (locally connected ones do)
+  const params = app.state.conn === "local" ? geometry.counts?.parameters_local : geometry.counts?.parameters_shared;
+  qs("#count-params").textContent = params == null ? "—" : thousands(params);
+  qs("#count-output").textContent = "—";
   qs("#backward-panel").hidden = true;
   for (const overlay of overlays) overlay.clear?.();
   showTransport(app, false);
