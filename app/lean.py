@@ -197,7 +197,8 @@ class LeanPlan:
             values: dict[str, Any] = {}
             if body_field is not None:
                 refuse_non_json(request.headers.get("content-type"))
-                request = OrjsonRequest(request.scope, request.receive)
+                if not isinstance(request, OrjsonRequest):
+                    request = OrjsonRequest(request.scope, request.receive)
                 body = await self.body(request)
                 if body is None:
                     return await full(request)

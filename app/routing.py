@@ -15,6 +15,7 @@ import copy
 import functools
 import inspect
 from collections.abc import Callable, Coroutine
+from contextlib import AsyncExitStack
 from contextvars import ContextVar
 from typing import Any, ParamSpec, TypeVar
 
@@ -22,8 +23,10 @@ from fastapi import FastAPI, Request
 from fastapi.routing import APIRoute, APIRouter, request_response
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
+from starlette.routing import Match
+from starlette.types import ASGIApp, Receive, Scope, Send
 
-from app.lean import LeanPlan, OrjsonRequest, refuse_non_json
+from app.lean import Handler, LeanPlan, OrjsonRequest, refuse_non_json
 
 # The most work a request may do on the event loop, in the cost model's units: five times
 # its fixed cost of a request (app.costs.REQUEST: routing, validation, the answer's envelope),
@@ -83,16 +86,61 @@ def priced(endpoint: Callable[P, R]) -> Callable[P, Coroutine[Any, Any, R]]:
     return run
 
 
+def _in_exit_stacks(full: Handler) -> Handler:
+    """FastAPI's handler ``full`` with the two exit stacks its ASGI wrapper gives it (its
+    dependencies and uploads close on them); the lean path needs neither."""
+
+    async def run(request: Request) -> Response:
+        scope = request.scope
+        async with AsyncExitStack() as request_stack:
+            scope["fastapi_inner_astack"] = request_stack
+            async with AsyncExitStack() as function_stack:
+                scope["fastapi_function_astack"] = function_stack
+                return await full(request)
+
+    return run
+
+
 class OrjsonRoute(APIRoute):
     """The API's routes: plain-function handlers placed by :func:`priced`, bodies read with
     :class:`OrjsonRequest` once the content type says JSON, and answered through
     :class:`LeanPlan` where the handler's parameters allow it (FastAPI's own handler
     otherwise, and for every request the lean path does not accept)."""
 
+    # Set on the copies the app holds in its own route list (:func:`add_routes`).
+    direct = False
+
     def __init__(self, path: str, endpoint: Callable[..., Any], **kwargs: Any) -> None:
         if not inspect.iscoroutinefunction(endpoint):
             endpoint = priced(endpoint)
         super().__init__(path, endpoint, **kwargs)
+        self.app = self.asgi_app()
+
+    def matches(self, scope: Scope) -> tuple[Match, Scope]:
+        # The router asks every route in front of the one that matches, each a regex and
+        # FastAPI's own look-ups. A route the app holds directly whose path has no parameters
+        # (its pattern is ^path$) cannot match a path that does not begin with its own.
+        if (self.direct and not self.param_convertors and scope["type"] == "http"
+                and not scope.get("root_path") and not scope["path"].startswith(self.path)):
+            return Match.NONE, {}
+        return super().matches(scope)
+
+    def asgi_app(self) -> ASGIApp:
+        """The route's ASGI app. With a lean plan: the request straight to its handler, whose
+        refusals rise to the app's exception middleware (the same handlers FastAPI's
+        per-route wrapper would call, on the same scope); FastAPI's handler, for what the
+        lean path does not accept, runs in the exit stacks its own wrapper would open.
+        Without one: FastAPI's wrapper around :meth:`get_route_handler`."""
+        plan = LeanPlan.of(self) if LEAN else None
+        if plan is None:
+            return request_response(self.get_route_handler())
+        handler = plan.handler(_in_exit_stacks(super().get_route_handler()))
+
+        async def app(scope: Scope, receive: Receive, send: Send) -> None:
+            response = await handler(OrjsonRequest(scope, receive, send))
+            await response(scope, receive, send)
+
+        return app
 
     def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
         full = super().get_route_handler()
@@ -120,7 +168,12 @@ def add_routes(app: FastAPI, router: APIRouter) -> None:
     overrides (the tests' settings) as included routes do.
     """
     for route in router.routes:
-        if isinstance(route, APIRoute):
+        if isinstance(route, OrjsonRoute):
+            route = copy.copy(route)
+            route.dependency_overrides_provider = app
+            route.direct = True
+            route.app = route.asgi_app()
+        elif isinstance(route, APIRoute):
             route = copy.copy(route)
             route.dependency_overrides_provider = app
             route.app = request_response(route.get_route_handler())
