@@ -179,8 +179,9 @@ async def _profile(case: Case, requests: int, top: int) -> None:
     stats.sort_stats("cumulative").print_stats(top)
 
 
-def _compare(other: Path, names: list[str], requests: int, rounds: int) -> int:
-    """Each round: this script once in ``other`` and once here, in turns (one round each)."""
+def _compare(other: Path, names: list[str], requests: int, rounds: int, batches: int) -> int:
+    """Each round: this script once in ``other`` and once here, in turns, each timing
+    ``batches`` batches of every case and keeping its lowest."""
     here = Path(__file__).resolve().parent.parent
     figures: dict[str, dict[str, list[float]]] = {"base": {}, "this": {}}
     for round_ in range(rounds):
@@ -190,7 +191,7 @@ def _compare(other: Path, names: list[str], requests: int, rounds: int) -> int:
         for label, root in order:
             out = subprocess.run(
                 [sys.executable, str(Path(__file__).resolve()), "--json", "--root", str(root),
-                 "--rounds", "1",
+                 "--rounds", str(batches),
                  "--requests", str(requests), "--cases", ",".join(names)],
                 cwd=root, capture_output=True, text=True, check=True,
             ).stdout
@@ -215,6 +216,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--top", type=int, default=40, help="functions a profile lists")
     parser.add_argument("--compare", type=Path, metavar="DIR",
                         help="another checkout to time against this one, in turns")
+    parser.add_argument("--batches", type=int, default=5,
+                        help="with --compare: batches of each case a checkout's turn times")
     parser.add_argument("--json", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--root", type=Path, help=argparse.SUPPRESS)  # the checkout to time
     args = parser.parse_args(argv)
@@ -224,7 +227,7 @@ def main(argv: list[str] | None = None) -> int:
     if unknown := set(names + ([args.profile] if args.profile else [])) - set(CASES):
         parser.error(f"unknown cases {sorted(unknown)}; known: {', '.join(CASES)}")
     if args.compare is not None:
-        return _compare(args.compare, names, args.requests, args.rounds)
+        return _compare(args.compare, names, args.requests, args.rounds, args.batches)
     by_name = {c.name: c for c in cases()}
     if args.profile:
         asyncio.run(_profile(by_name[args.profile], args.requests, args.top))

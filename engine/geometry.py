@@ -13,6 +13,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 from fractions import Fraction
+from functools import cached_property
 from typing import Literal
 
 import numpy as np
@@ -484,9 +485,10 @@ class Geometry:
         """(H2, W2, K)."""
         return self.height.output, self.width.output, self.shape.filters
 
-    @property
+    @cached_property
     def padding(self) -> Padding:
-        """The padding actually applied: the requested one plus what fit="pad" added."""
+        """The padding actually applied: the requested one plus what fit="pad" added
+        (worked out once: every step's expression and input bounds read it)."""
         p = self.shape.padding
         return Padding(
             p.top, p.bottom + self.height.extra_padding, p.left, p.right + self.width.extra_padding

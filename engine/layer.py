@@ -66,6 +66,22 @@ class Layer:
 
         return windows(self.x_padded, self.geometry)
 
+    @cached_property
+    def padding_windows(self) -> npt.NDArray[np.bool_]:
+        """Every receptive field's padding mask, the read-only view ``(H2, W2, Fh, Fw)``
+        (True where a tap falls in the zero padding) of a map of the padded input, gathered
+        as :attr:`windows` is: one fancy index gives a range of steps its masks."""
+        from engine.conv import windows
+
+        g = self.geometry
+        p, s = g.padding, g.shape
+        padding = np.ones(g.padded_shape[:2], dtype=bool)
+        padding[p.top : p.top + s.height, p.left : p.left + s.width] = False
+        padding.flags.writeable = False
+        # The map's one value per cell, seen at every depth (no copy), as x_padded is laid out.
+        volume = np.broadcast_to(padding[:, :, None], g.padded_shape)
+        return windows(volume, g)[..., 0].astype(bool, copy=False)  # a view still
+
     def filter_at(self, i: int, j: int, d: int) -> FloatArray:
         """The (Fh, Fw, D) weights neuron (i, j, d) uses."""
         chosen: FloatArray = (

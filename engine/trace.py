@@ -37,7 +37,6 @@ MAX_STEPS = 1000  # one request's worth: AlexNet's 1000 steps are ~9 MB of float
 
 IntArray = npt.NDArray[np.intp]
 BoolArray = npt.NDArray[np.bool_]
-_A = TypeVar("_A", bound=npt.NDArray[np.generic])
 _T = TypeVar("_T", int, IntArray)  # a step number or an array of them
 
 
@@ -72,15 +71,15 @@ def _check_position(geometry: Geometry, i: int, j: int, d: int) -> None:
 def _positions(geometry: Geometry, t: _T, order: Order) -> tuple[_T, _T, _T]:
     """``(i, j, d)`` of in-range step numbers ``t``: one int or an array of them.
 
-    Python's ``divmod`` works on both, so the single step and the range share this.
+    One ``np.unravel_index`` either way (``t`` is an index into the output volume laid out
+    in the order's nesting), so the single step and the range share this.
     """
     h2, w2, k = geometry.output_shape
     if order == "depth_slice":
-        d, position = divmod(t, h2 * w2)
+        d, i, j = np.unravel_index(t, (k, h2, w2))
     else:
-        position, d = divmod(t, k)
-    i, j = divmod(position, w2)
-    return i, j, d
+        i, j, d = np.unravel_index(t, (h2, w2, k))
+    return i, j, d  # type: ignore[return-value]
 
 
 def step_position(geometry: Geometry, t: int, order: Order = "depth_slice") -> tuple[int, int, int]:
@@ -115,7 +114,8 @@ def step_position(geometry: Geometry, t: int, order: Order = "depth_slice") -> t
     """
     _check_order(order)
     _check_start(geometry, t)
-    return _positions(geometry, int(t), order)
+    i, j, d = _positions(geometry, int(t), order)
+    return int(i), int(j), int(d)
 
 
 def step_number(geometry: Geometry, i: int, j: int, d: int, order: Order = "depth_slice") -> int:
@@ -201,11 +201,11 @@ def expression(layer: Layer, i: int, j: int, d: int) -> str:
 # ----------------------------------------------------------------------------- one step
 
 
-def _read_only(array: _A) -> _A:
-    """A read-only view: a Step is a snapshot, and some arrays are views of the layer's."""
-    view = array.view()
-    view.flags.writeable = False
-    return view
+def _read_only(*arrays: npt.NDArray[np.generic]) -> None:
+    """Make a range's arrays read-only: a Step is a snapshot. Each is the range's own (a
+    gather copies), so no view is needed to leave the layer's arrays as they were."""
+    for array in arrays:
+        array.flags.writeable = False
 
 
 @dataclass(frozen=True, eq=False)
@@ -366,11 +366,10 @@ class StepRange:
 
 
 @functools.lru_cache(maxsize=4096)
-def _axis_field(
-    start: int, size: int, taps: int, dilation: int, pad: int
-) -> tuple[tuple[int, int, int] | None, tuple[bool, ...]]:
+def _axis_field(start: int, size: int, taps: int, dilation: int, pad: int
+                ) -> tuple[int, int, int] | None:
     """One axis of the window whose tap 0 is at padded ``start``: ``(start, stop, step)`` in
-    the original input of its taps inside the input (None if none is), and which taps are.
+    the original input of its taps inside the input, None if none is.
 
     Arithmetic on the tap indices: the taps inside the input are one contiguous run. A pure
     function of a few integers, remembered: a page asks about the same rows again and again.
@@ -378,35 +377,29 @@ def _axis_field(
     first = start - pad  # tap 0 in the original input; negative inside the leading padding
     low = min(taps, max(0, -(first // dilation)))  # the first tap at >= 0
     stop = max(low, min(taps, (size - 1 - first) // dilation + 1))  # past the last tap < size
-    inside = (False,) * low + (True,) * (stop - low) + (False,) * (taps - stop)
     if low == stop:
-        return None, inside
+        return None
     # The run starts and ends on a tap, so X[start:stop:step] is exactly its cells.
-    return (first + low * dilation, first + (stop - 1) * dilation + 1, dilation), inside
+    return first + low * dilation, first + (stop - 1) * dilation + 1, dilation
 
 
 def _fields(
-    geometry: Geometry, i: list[int], j: list[int]
-) -> tuple[tuple[tuple[int, int, int] | None, ...], tuple[tuple[int, int, int] | None, ...],
-           BoolArray]:
-    """Where the windows of output positions ``(i[k], j[k])`` meet the original input.
-
-    Returns ``input_rows`` and ``input_cols`` (both None for a window wholly in padding) and
-    the padding mask ``(n, Fh, Fw)``. Like :func:`_expressions`, each distinct output row
-    and column is worked out once: a range revisits a few of them.
-    """
+    layer: Layer, i: list[int], j: list[int]
+) -> tuple[tuple[tuple[int, int, int] | None, ...], tuple[tuple[int, int, int] | None, ...]]:
+    """Where the windows of output positions ``(i[k], j[k])`` meet the original input:
+    ``input_rows`` and ``input_cols`` (both None for a window wholly in padding). Like
+    :func:`_expressions`, each distinct output row and column is worked out once: a range
+    revisits a few of them."""
+    geometry = layer.geometry
     s, p = geometry.shape, geometry.padding
     rows = {a: _axis_field(a * s.stride_h, s.height, s.filter_height, s.dilation_h, p.top)
             for a in set(i)}
     cols = {b: _axis_field(b * s.stride_w, s.width, s.filter_width, s.dilation_w, p.left)
             for b in set(j)}
-    inside_rows = np.array([rows[a][1] for a in i])  # (n, Fh)
-    inside_cols = np.array([cols[b][1] for b in j])  # (n, Fw)
-    mask = ~(inside_rows[:, :, None] & inside_cols[:, None, :])  # (n, Fh, Fw)
     # A window with no input row (or column) holds no input cell at all.
-    seen = [(rows[a][0], cols[b][0]) if rows[a][0] and cols[b][0] else (None, None)
+    seen = [(rows[a], cols[b]) if rows[a] and cols[b] else (None, None)
             for a, b in zip(i, j, strict=True)]
-    return tuple(r for r, _ in seen), tuple(c for _, c in seen), mask
+    return tuple(r for r, _ in seen), tuple(c for _, c in seen)
 
 
 def steps(
@@ -465,8 +458,10 @@ def steps(
     i, j, d = _positions(geometry, t, order)  # (n,) each
     row_start, col_start = i * s.stride_h, j * s.stride_w  # (n,)
 
-    # (n, Fh, Fw, D): one fancy index into the strided view gathers every window at once
+    # (n, Fh, Fw, D): one fancy index into the strided view gathers every window at once,
+    # and the same index into the padding map's windows gathers their masks
     window = np.asarray(layer.windows[i, j], dtype=np.float64)
+    mask = layer.padding_windows[i, j]  # (n, Fh, Fw)
     if layer.connectivity == "shared":
         weights = layer.weights[d]  # (n, Fh, Fw, D)
         bias = layer.bias[d]  # (n,)
@@ -481,22 +476,18 @@ def steps(
 
     # The only Python loops: a string and the input bounds per step.
     rows, cols, depths = i.tolist(), j.tolist(), d.tolist()
-    input_rows, input_cols, mask = _fields(geometry, rows, cols)
+    input_rows, input_cols = _fields(layer, rows, cols)
     expressions = _expressions(layer, rows, cols, depths)
+    post = np.asarray(activate(pre, layer.activation), dtype=np.float64)
+    _read_only(mask, window, weights, products, channel_sums, bias, pre, post)
     return StepRange(
         order=order, start=start, every=every, total=total, t=t, i=i, j=j, d=d,
         row_start=row_start, col_start=col_start,
         row_span=geometry.height.span, col_span=geometry.width.span,
         row_step=s.dilation_h, col_step=s.dilation_w,
         input_rows=input_rows, input_cols=input_cols,
-        padding_mask=_read_only(mask),
-        window=_read_only(window),
-        weights=_read_only(weights),
-        products=_read_only(products),
-        channel_sums=_read_only(channel_sums),
-        bias=_read_only(bias),
-        pre=_read_only(pre),
-        post=_read_only(np.asarray(activate(pre, layer.activation), dtype=np.float64)),
+        padding_mask=mask, window=window, weights=weights, products=products,
+        channel_sums=channel_sums, bias=bias, pre=pre, post=post,
         expressions=expressions,
     )
 
