@@ -23,6 +23,7 @@ A ratio <= 1 meets the target. ``--strict`` exits 1 when one is missed.
 from __future__ import annotations
 
 import argparse
+import bisect
 import json
 import os
 import random
@@ -205,12 +206,13 @@ PHASES = {
 
 
 def frame_cpu(trace: bytes) -> dict[str, Any]:
-    """Each frame's main-thread CPU time in a Chromium trace, and what the costliest were made of.
+    """Each frame's main-thread CPU time in a Chromium trace, and what it was made of.
 
     A frame is one ``ProxyMain::BeginMainFrame`` on the renderer's main thread: the rAF
     callbacks, style, layout, paint and the commit to the compositor. Its ``tdur`` is the
     thread's CPU time, so other processes sharing the cores do not inflate it as they do the
-    wall-clock figures.
+    wall-clock figures. ``phases`` holds each frame's CPU per phase (``PHASES``), ``top`` the
+    three costliest frames with theirs.
     """
     events = json.loads(trace)
     events = events["traceEvents"] if isinstance(events, dict) else events
@@ -219,17 +221,20 @@ def frame_cpu(trace: bytes) -> dict[str, Any]:
             and e["args"].get("name") == "CrRendererMain"}
     spans = sorted((e for e in events if e.get("ph") == "X" and (e["pid"], e["tid"]) in main
                     and "tdur" in e), key=lambda e: e["ts"])
+    starts = [e["ts"] for e in spans]
     frames = [e for e in spans if e["name"] == "ProxyMain::BeginMainFrame"]
     cpu = [e["tdur"] / 1000 for e in frames]
-    top = []
-    for frame in sorted(frames, key=lambda e: -e["tdur"])[:3]:
+    phases: list[dict[str, float]] = []
+    for frame in frames:
         end = frame["ts"] + frame["dur"]
-        parts: dict[str, float] = {}
-        for e in spans:
-            if frame["ts"] <= e["ts"] < end and e["name"] in PHASES:
-                parts[PHASES[e["name"]]] = parts.get(PHASES[e["name"]], 0) + e["tdur"] / 1000
-        top.append((frame["tdur"] / 1000, parts))
-    return {"cpu": cpu, "top": top}
+        parts = dict.fromkeys(PHASES.values(), 0.0)
+        for e in spans[bisect.bisect_left(starts, frame["ts"]):bisect.bisect_left(starts, end)]:
+            if e["name"] in PHASES:
+                parts[PHASES[e["name"]]] += e["tdur"] / 1000
+        phases.append(parts)
+    ranked = sorted(range(len(frames)), key=lambda n: -cpu[n])[:3]
+    top = [(cpu[n], {k: v for k, v in phases[n].items() if v}) for n in ranked]
+    return {"cpu": cpu, "top": top, "phases": phases}
 
 
 def traced_play(browser: Any, page: Page, seconds: float) -> dict[str, Any]:
@@ -335,6 +340,11 @@ def report(view: str, run: dict[str, Any], args: argparse.Namespace) -> bool:
         print("  main-thread CPU per frame (a second, traced run; BeginMainFrame thread time), ms: "
               f"median {statistics.median(cpu):.1f} / p95 {percentile(cpu, 0.95):.1f} / max "
               f"{max(cpu):.1f}; {sum(c > 16.7 for c in cpu)} of {len(cpu)} frames over 16.7")
+        phases = traced.get("phases") or []
+        if phases:
+            print("    per phase, median / p95 over the frames: " + ", ".join(
+                f"{name} {statistics.median(p[name] for p in phases):.1f} / "
+                f"{percentile([p[name] for p in phases], 0.95):.1f}" for name in PHASES.values()))
         for total, parts in traced["top"]:
             print(f"    a {total:.1f} ms frame: " + ", ".join(
                 f"{name} {ms:.1f}" for name, ms in sorted(parts.items(), key=lambda p: -p[1])))

@@ -249,7 +249,7 @@ def test_a_phone_keeps_the_3d_view_the_dark_theme_and_the_drawer_to_its_width(
         heights = page.locator(".volume3d-bar button:visible").evaluate_all(
             "els => els.map(e => e.offsetHeight)")
         assert heights and min(heights) >= 40, heights
-        block = page.locator("#input-panel .volume3d canvas")
+        block = page.locator("#input-panel .volume3d-block")
         expect(block).to_be_visible()
         box = block.bounding_box()
         assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= 390

@@ -14,7 +14,7 @@ from typing import Any
 
 import httpx
 import pytest
-from PIL import Image
+from PIL import Image, ImageChops
 from playwright.sync_api import Browser, Page, expect
 
 pytestmark = pytest.mark.browser
@@ -87,13 +87,13 @@ def test_toggle_puts_view_3d_in_the_url_and_a_reload_keeps_it(page: Page) -> Non
     expect(page.get_by_role("group", name="Input depth slice 0")).to_be_visible()
     toggle.click()
     expect(page).to_have_url(re.compile(r"[?&]view=3d(&|$)"))
-    expect(page.locator("#input-3d canvas")).to_be_visible()
-    expect(page.locator("#output-3d canvas")).to_be_visible()
+    expect(page.locator("#input-3d .volume3d-block")).to_be_visible()
+    expect(page.locator("#output-3d .volume3d-block")).to_be_visible()
     expect(page.get_by_role("group", name="Input depth slice 0")).to_be_hidden()
     page.reload()
     expect(page.locator("#app")).to_have_attribute("aria-busy", "false", timeout=30_000)
     expect(page.get_by_role("button", name="3-D view")).to_have_attribute("aria-pressed", "true")
-    expect(page.locator("#input-3d canvas")).to_be_visible()
+    expect(page.locator("#input-3d .volume3d-block")).to_be_visible()
     page.get_by_role("button", name="3-D view").click()
     expect(page).to_have_url(re.compile(r"[?&]view=flat(&|$)"))
     expect(page.get_by_role("group", name="Input depth slice 0")).to_be_visible()
@@ -153,7 +153,7 @@ def test_current_neuron_is_drawn_on_its_depth_slice_after_stepping(
 def test_dragging_turns_both_blocks(page: Page) -> None:
     open_page(page, "?preset=cs231n-demo&view=3d")
     before = probe(page, "input")
-    canvas = page.locator("#input-3d canvas")
+    canvas = page.locator("#input-3d .volume3d-block")
     canvas.scroll_into_view_if_needed()
     area = canvas.bounding_box()
     assert area is not None
@@ -184,7 +184,7 @@ def test_alexnet_draws_in_3d_with_numbers_only_when_zoomed_in(
     alpha = page.evaluate(
         """() => {
           const box = document.querySelector('#input-3d');
-          const canvas = box.querySelector('canvas');
+          const canvas = box.querySelector(".volume3d-block");
           const rect = canvas.getBoundingClientRect();
           const c = box.volume3d.corners(113, 113, 0);
           const x = (c[0][0] + c[2][0]) / 2 - rect.left;
@@ -217,7 +217,7 @@ def test_a_misfit_is_drawn_flat_and_the_next_preset_opens_in_3d_again(page: Page
     page.get_by_label("Preset").select_option("cs231n-demo")
     expect(page.locator("#numpy-code")).to_contain_text("np.sum", timeout=30_000)
     expect(page).to_have_url(re.compile(r"[?&]view=3d(&|$)"))
-    expect(page.locator("#input-3d canvas")).to_be_visible()
+    expect(page.locator("#input-3d .volume3d-block")).to_be_visible()
     assert probe(page, "input")["field"]["rows"] == [0, 2]
 
 
@@ -225,7 +225,7 @@ def test_a_misfit_is_drawn_flat_and_the_next_preset_opens_in_3d_again(page: Page
 # are set in "DejaVu Sans Mono"; the labels around the block are not).
 NUMBER_FONTS = """
 () => new Promise((done) => {
-  const canvas = document.querySelector('#input-3d canvas');
+  const canvas = document.querySelector('#input-3d .volume3d-block');
   const ctx = canvas.getContext('2d');
   const seen = [];
   ctx.fillText = function (text, x, y) {
@@ -315,7 +315,7 @@ def test_hover_in_3d_reads_out_the_cell_under_the_pointer_and_a_click_pins_its_n
     layer = api.get("/api/presets/cs231n-demo").json()["layer"]
     forward = api.post("/api/forward", json=layer).json()
     xp, out = forward["padded_input"], forward["output"]
-    page.locator("#input-3d canvas").scroll_into_view_if_needed()
+    page.locator("#input-3d .volume3d-block").scroll_into_view_if_needed()
     # the front face of padded cell (2, 3) of slice 0, found by projecting its corners
     text = readout(page, "input", centre_of(corners(page, "input", 2, 3, 0)[:4]))
     assert text.startswith("X[1,2,0] = ") and text.endswith("(Xp[2,3,0])")
@@ -342,7 +342,7 @@ def test_hover_in_3d_reads_out_the_cell_under_the_pointer_and_a_click_pins_its_n
     assert readout(page, "output", centre_of(side)) == "V[1,2,1] = not yet computed"
 
     # turned and zoomed: the input is picked through the new projection, near a cell's corner
-    canvas = page.locator("#input-3d canvas").bounding_box()
+    canvas = page.locator("#input-3d .volume3d-block").bounding_box()
     assert canvas is not None
     x, y = canvas["x"] + canvas["width"] / 2, canvas["y"] + canvas["height"] / 2
     page.mouse.move(x, y)
@@ -437,7 +437,7 @@ def test_3d_lines_join_the_field_box_the_filter_and_the_neurons_of_the_column(
     expect(page.locator("#app")).to_have_attribute("data-shown-step", "3")
     check_3d_lines(page, api_step(api, "cs231n-demo", 3, order="depth_column"), 2)
     # turned (both blocks turn together): the ends follow the new projection
-    canvas = page.locator("#output-3d canvas").bounding_box()
+    canvas = page.locator("#output-3d .volume3d-block").bounding_box()
     assert canvas is not None
     x, y = canvas["x"] + 30, canvas["y"] + canvas["height"] - 30
     page.mouse.move(x, y)
@@ -523,7 +523,7 @@ def test_3d_views_of_example_2_alexnet_and_the_dark_theme_at_1280x720(
     page.screenshot(path=artifacts / "volume3d-alexnet.png")
     # the dark theme: the canvas stays see-through over the dark panel
     open_page(page, "?preset=cs231n-demo&view=3d&t=4&theme=dark&order=depth_column&h=5")
-    shot = page.locator("#output-3d canvas").screenshot()
+    shot = page.locator("#output-3d .volume3d-block").screenshot()
     corner = Image.open(io.BytesIO(shot)).convert("L").getpixel((6, 6))
     assert isinstance(corner, int) and corner < 60
     page.screenshot(path=artifacts / "volume3d-dark.png")
@@ -538,7 +538,7 @@ def test_a_tap_on_a_block_shows_the_cell_and_pins_its_neuron(
     try:
         page = context.new_page()
         open_page(page, "?preset=cs231n-demo&view=3d&t=4")
-        page.locator("#output-3d canvas").scroll_into_view_if_needed()
+        page.locator("#output-3d .volume3d-block").scroll_into_view_if_needed()
         target = centre_of(corners(page, "output", 1, 0, 0)[:4])
         page.touchscreen.tap(*target)
         expect(page).to_have_url(re.compile(r"[?&]pin=o1\.0\.0(&|$)"))
@@ -619,3 +619,125 @@ def test_size_labels_sit_outside_the_block_clear_of_the_field_and_the_lines(
         for n, a in enumerate(boxes):
             for b in boxes[n + 1 :]:
                 assert a[2] <= b[0] or b[2] <= a[0] or a[3] <= b[1] or b[3] <= a[1]
+
+
+# The largest alpha (0-255) a canvas holds within a pixel of each client point.
+ALPHA_NEAR = """
+([selector, points]) => {
+  const canvas = document.querySelector(selector);
+  const rect = canvas.getBoundingClientRect();
+  const scale = canvas.width / canvas.clientWidth;
+  const ctx = canvas.getContext('2d');
+  return points.map(([x, y]) => {
+    const px = Math.round((x - rect.left - canvas.clientLeft) * scale);
+    const py = Math.round((y - rect.top - canvas.clientTop) * scale);
+    const data = ctx.getImageData(px - 1, py - 1, 3, 3).data;
+    let most = 0;
+    for (let n = 3; n < data.length; n += 4) most = Math.max(most, data[n]);
+    return most;
+  });
+}
+"""
+
+
+def test_playing_redraws_the_small_overlay_not_the_blocks_and_a_pause_leaves_its_step_drawn(
+    page: Page, api: httpx.Client
+) -> None:
+    page.set_viewport_size({"width": 1280, "height": 720})
+    open_page(page, "?preset=alexnet-conv1&view=3d&t=30300")
+    page.get_by_label("Speed").select_option("1000")
+    before = {which: probe(page, which) for which in ("input", "output")}
+    page.get_by_role("button", name="Play").click()
+    page.wait_for_timeout(1000)
+    page.get_by_role("button", name="Pause").click()
+    t = int(page.locator("#app").get_attribute("data-shown-step") or 0)
+    assert t > 30300 + 100
+    after = {which: probe(page, which) for which in ("input", "output")}
+    for which in ("input", "output"):
+        # the blocks were drawn when playing began (no numbers), maybe once more as the
+        # recoloured cells grew, and on the pause; the overlay every frame
+        marks = after[which]["marks"]["paints"] - before[which]["marks"]["paints"]
+        blocks = after[which]["paints"] - before[which]["paints"]
+        assert marks >= 10 and blocks <= 4, (which, marks, blocks)
+    # paused: the overlay shows the step's field box and neuron, where they are projected
+    step = api_step(api, "alexnet-conv1", t)
+    rows, cols = list(range(*step["rows"])), list(range(*step["cols"]))
+    marks = after["input"]["marks"]
+    assert marks["field"] == [rows[0], rows[-1], cols[0], cols[-1]]
+    x0, y0, x1, y1 = marks["box"]
+    box = after["input"]["field"]["box"]
+    assert all(x0 <= x <= x1 and y0 <= y <= y1 for x, y in box)
+    alphas = page.evaluate(ALPHA_NEAR, ["#input-3d .volume3d-marks", box])
+    assert min(alphas) > 128, alphas
+    neuron = after["output"]["marks"]["neuron"]
+    assert neuron == [step["i"], step["j"], step["d"]]
+    cell = after["output"]["neuron"]["corners"]
+    alphas = page.evaluate(ALPHA_NEAR, ["#output-3d .volume3d-marks", cell])
+    assert min(alphas) > 128, alphas
+
+
+def test_turning_draws_the_blocks_again(page: Page) -> None:
+    open_page(page, "?preset=cs231n-demo&view=3d&t=4")
+    before = probe(page, "input")
+    pixels = page.locator("#input-3d .volume3d-block").screenshot()
+    canvas = page.locator("#input-3d .volume3d-block")
+    canvas.scroll_into_view_if_needed()
+    area = canvas.bounding_box()
+    assert area is not None
+    x, y = area["x"] + 20, area["y"] + 20
+    page.mouse.move(x, y)
+    page.mouse.down()
+    page.mouse.move(x + 30, y, steps=3)
+    page.mouse.up()
+    page.mouse.move(2, 2)
+    after = probe(page, "input")
+    assert after["yaw"] != before["yaw"]
+    assert after["paints"] > before["paints"]
+    assert page.locator("#input-3d .volume3d-block").screenshot() != pixels
+    # and the overlay follows: the field box's corners are inside it
+    x0, y0, x1, y1 = after["marks"]["box"]
+    assert all(x0 <= x <= x1 and y0 <= y <= y1 for x, y in after["field"]["box"])
+
+
+def test_a_playing_frame_shows_what_the_paused_view_of_its_step_shows(
+    page: Page, artifacts: Path
+) -> None:
+    # while playing, the output's cells recoloured since its block was drawn are drawn again
+    # on the overlay: the two canvases together must show what a paused page draws
+    page.set_viewport_size({"width": 1280, "height": 720})
+    query = "?preset=alexnet-conv1&view=3d"
+    # the connection lines (over the canvases, and drawn less often while playing) hidden
+    no_lines = "() => { document.querySelector('svg.connections').style.display = 'none'; }"
+    open_page(page, f"{query}&t=30300")
+    page.evaluate(no_lines)
+    page.get_by_label("Speed").select_option("1000")
+    page.get_by_role("button", name="Play").click()
+    page.wait_for_timeout(1000)
+    page.evaluate("() => { window.requestAnimationFrame = () => 0; }")  # stop at a frame
+    page.wait_for_timeout(200)
+    seen = page.evaluate("document.querySelector('#output-3d').volume3d.probe()")
+    assert seen["marks"]["region"]
+    i, j, d = seen["marks"]["neuron"]
+    t = (d * 55 + i) * 55 + j  # depth-slice order
+    assert t > 30300 + 100
+    playing = {
+        which: page.locator(f"#{which}-3d .volume3d-block").screenshot()
+        for which in ("input", "output")
+    }
+    fresh = page.context.new_page()
+    fresh.set_viewport_size({"width": 1280, "height": 720})
+    open_page(fresh, f"{query}&t={t}")
+    fresh.evaluate(no_lines)
+    probe(fresh, "output")
+    for which in ("input", "output"):
+        a = Image.open(io.BytesIO(playing[which])).convert("RGB")
+        b = Image.open(io.BytesIO(fresh.locator(f"#{which}-3d .volume3d-block").screenshot()))
+        b = b.convert("RGB")
+        assert a.size == b.size
+        r, g, bl = ImageChops.difference(a, b).split()
+        most = ImageChops.lighter(ImageChops.lighter(r, g), bl)  # each pixel's largest difference
+        off = sum(most.histogram()[25:])
+        a.save(artifacts / f"volume3d-playing-{which}.png")
+        b.save(artifacts / f"volume3d-paused-{which}.png")
+        assert off < 0.002 * a.size[0] * a.size[1], (which, off)
+    fresh.close()

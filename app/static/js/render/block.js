@@ -3,7 +3,9 @@
 // a frame draws only the faces that face the eye, each slice as one affine drawImage and each
 // side in a few strips, so it costs about the same at 5x5x3 and at 55x55x96. A block can be
 // cut open at a depth slice: the slices in front of the cut are drawn as glass, so the cut
-// slice (the current neuron's, or a hovered product's) shows with its numbers.
+// slice (the current neuron's, or a hovered product's) shows with its numbers. A paint may
+// cover a small region of the view only (a canvas whose device pixel (0, 0) is the view's
+// `origin`): the 3-D view redraws the cells a playing step recoloured that way.
 import { short } from "../dom.js";
 import { ink, packed, palette, typeScale } from "./colors.js";
 import { CELL_TYPE, numberFont } from "./numbers.js";
@@ -67,9 +69,12 @@ export function createBlock({ rows, cols, depth, value, maxAbs, isPad = () => fa
   const block = {
     rows, cols, depth, spacing, extent, value, maxAbs, isPad,
     font: 0, // the type size of the numbers last drawn (one for the whole block), 0: none
+    // the cells recoloured since the painter last took them ([[r, c, k], ...]; null: all)
+    pending: null,
     /** Recolour every cell from `value`. */
     refreshAll() {
       for (let k = 0; k < depth; k += 1) for (let r = 0; r < rows; r += 1) for (let c = 0; c < cols; c += 1) write(r, c, k);
+      block.pending = null;
     },
     /** The longest number (characters) in rows r0..r1, columns c0..c1 (clamped), every slice. */
     longestIn(r0, r1, c0, c1) {
@@ -87,13 +92,16 @@ export function createBlock({ rows, cols, depth, value, maxAbs, isPad = () => fa
     /** Recolour the cells [[r, c, k], ...] (e.g. the neurons a step completed). */
     refresh(cells) {
       for (const [r, c, k] of cells) write(r, c, k);
+      if (block.pending) block.pending.push(...cells);
     },
     /**
-     * Draw the block on `ctx` (CSS px, scaled by `ratio`) through projection `P`, cut open
-     * at slice `cut`; `numbers` draws values on cells big enough to hold them in the
-     * `width` x `height` view. Answers how many numbers it drew.
+     * Draw the block on `ctx` (CSS px, scaled by `ratio`, less the device-pixel `origin` of
+     * the region `ctx` covers) through projection `P`, cut open at slice `cut`; `numbers`
+     * draws values on cells big enough to hold them in the `width` x `height` view. Answers
+     * how many numbers it drew.
      */
-    paint(ctx, P, { cut = 0, numbers = false, ratio = 1, width = 0, height = 0 }) {
+    paint(ctx, P, { cut = 0, numbers = false, ratio = 1, origin = [0, 0], width = 0, height = 0 }) {
+      const at = { ratio, origin };
       for (const b of [slices, ...Object.values(sides)]) {
         if (b.y1 >= b.y0) b.ctx.putImageData(b.image, 0, 0, 0, b.y0, b.canvas.width, b.y1 - b.y0 + 1);
         b.y0 = Infinity;
@@ -105,9 +113,9 @@ export function createBlock({ rows, cols, depth, value, maxAbs, isPad = () => fa
       parts.sort((a, b) => P.farness(((b[0] + b[1]) / 2) * spacing) - P.farness(((a[0] + a[1]) / 2) * spacing));
       for (const [k0, k1, alpha] of parts) {
         ctx.globalAlpha = alpha;
-        drawPart(ctx, P, k0, k1, ratio);
+        drawPart(ctx, P, k0, k1, at);
         ctx.globalAlpha = 1;
-        ctx.setTransform(ratio, 0, 0, ratio, 0, 0);
+        cssPixels(ctx, at);
         lines(ctx, P, k0, k1, alpha === 1);
         outline(ctx, P, [0, 0, k0 * spacing], [cols, rows, k1 * spacing], { color: palette.ink, width: alpha === 1 ? 1.2 : 0.8, hidden: false });
       }
@@ -118,21 +126,21 @@ export function createBlock({ rows, cols, depth, value, maxAbs, isPad = () => fa
   };
 
   // one affine image: source rect (sx, sy, sw, sh) of `b` onto o + x*u + y*v
-  function image(ctx, b, [sx, sy, sw, sh], o, u, v, ratio) {
-    ctx.setTransform(ratio * u[0], ratio * u[1], ratio * v[0], ratio * v[1], ratio * o[0], ratio * o[1]);
+  function image(ctx, b, [sx, sy, sw, sh], o, u, v, { ratio, origin }) {
+    ctx.setTransform(ratio * u[0], ratio * u[1], ratio * v[0], ratio * v[1], ratio * o[0] - origin[0], ratio * o[1] - origin[1]);
     ctx.drawImage(b.canvas, sx, sy, sw, sh, 0, 0, sw, sh);
   }
 
   const sub = (a, b) => [a[0] - b[0], a[1] - b[1]];
   const per = (a, b, n) => [(a[0] - b[0]) / n, (a[1] - b[1]) / n];
 
-  function drawPart(ctx, P, k0, k1, ratio) {
+  function drawPart(ctx, P, k0, k1, at) {
     ctx.imageSmoothingEnabled = false;
     const z0 = k0 * spacing;
     const z1 = k1 * spacing;
     const plane = (k, z) => {
       const o = P.point(0, 0, z);
-      image(ctx, slices, [0, k * rows, cols, rows], o, sub(P.point(1, 0, z), o), sub(P.point(0, 1, z), o), ratio);
+      image(ctx, slices, [0, k * rows, cols, rows], o, sub(P.point(1, 0, z), o), sub(P.point(0, 1, z), o), at);
     };
     if (P.facing(0, 0, -1)) plane(k0, z0);
     if (P.facing(0, 0, 1)) plane(k1 - 1, z1);
@@ -154,7 +162,7 @@ export function createBlock({ rows, cols, depth, value, maxAbs, isPad = () => fa
         const o = P.point(...corner(ka * spacing, 0));
         const depthStep = per(P.point(...corner(kb * spacing, 0)), o, kb - ka);
         const acrossStep = per(P.point(...corner(km * spacing, across)), P.point(...corner(km * spacing, 0)), across);
-        rect(ctx, b, ka, kc - ka, o, depthStep, acrossStep, ratio);
+        rect(ctx, b, ka, kc - ka, o, depthStep, acrossStep, at);
       }
     };
     // left/right sides: depth along the bitmap's x, rows along its y
@@ -166,7 +174,7 @@ export function createBlock({ rows, cols, depth, value, maxAbs, isPad = () => fa
     if (P.facing(1, 0, 0)) xSide(cols, sides.right);
     if (P.facing(0, -1, 0)) ySide(0, sides.top);
     if (P.facing(0, 1, 0)) ySide(rows, sides.bottom);
-    ctx.setTransform(ratio, 0, 0, ratio, 0, 0);
+    cssPixels(ctx, at);
   }
 
   // the depth slices' edges on the sides, always (they show the stacking), and the cells'
@@ -265,6 +273,45 @@ export function createBlock({ rows, cols, depth, value, maxAbs, isPad = () => fa
   }
 
   return block;
+}
+
+/**
+ * Set `ctx` to draw in the view's CSS px: scaled by `ratio`, less the device-pixel `origin` of
+ * the region the canvas covers ([0, 0]: the whole view).
+ */
+export function cssPixels(ctx, { ratio, origin = [0, 0] }) {
+  ctx.setTransform(ratio, 0, 0, ratio, -origin[0], -origin[1]);
+}
+
+/**
+ * The box [x0, y0, x1, y1] (CSS px) that `draw(ctx)` strokes on, its lines' widths included,
+ * or null when it strokes nothing: found by drawing on a stand-in context that only records
+ * (outline, cellRect and ring draw with moveTo, lineTo and arc).
+ */
+export function strokeBounds(draw) {
+  let [x0, y0, x1, y1] = [Infinity, Infinity, -Infinity, -Infinity];
+  let width = 0;
+  const at = (x, y, r = 0) => {
+    x0 = Math.min(x0, x - r);
+    y0 = Math.min(y0, y - r);
+    x1 = Math.max(x1, x + r);
+    y1 = Math.max(y1, y + r);
+  };
+  const recorder = {
+    lineWidth: 1, strokeStyle: "", fillStyle: "",
+    beginPath() {},
+    setLineDash() {},
+    stroke() {
+      width = Math.max(width, this.lineWidth);
+    },
+    moveTo: (x, y) => at(x, y),
+    lineTo: (x, y) => at(x, y),
+    arc: (x, y, r) => at(x, y, r),
+  };
+  draw(recorder);
+  if (!(x0 <= x1)) return null;
+  const pad = width / 2 + 1; // half the widest line, and a pixel of antialiasing
+  return [x0 - pad, y0 - pad, x1 + pad, y1 + pad];
 }
 
 /**

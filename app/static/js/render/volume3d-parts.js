@@ -8,7 +8,7 @@ import { palette } from "./colors.js";
 // backing so a line crossing one never hides it.
 /**
  * Draw the sizes of `block` beside its edges and the name of the slice it is cut open at;
- * answers the labels' boxes [{text, box: [x0, y0, x1, y1]}] in canvas CSS px.
+ * answers the labels [{text, font, box: [x0, y0, x1, y1]}] (box in canvas CSS px).
  */
 export function labels(ctx, P, block, names, cut, { away = -1, width = Infinity, height = Infinity } = {}) {
   const { cols, rows, extent } = block;
@@ -58,12 +58,9 @@ export function labels(ctx, P, block, names, cut, { away = -1, width = Infinity,
       if (!rectMeetsPolygon(r, outline) && !placed.some((o) => overlaps(o.box, r))) found = r;
     }
     if (!found) return;
-    const [x0, y0, x1, y1] = found;
-    ctx.fillStyle = palette.panel;
-    ctx.fillRect(x0, y0, x1 - x0, y1 - y0);
-    ctx.fillStyle = palette.ink;
-    ctx.fillText(text, x0 + 3, (y0 + y1) / 2);
-    placed.push({ text, box: found });
+    const label = { text, font, box: found };
+    drawLabels(ctx, [label]);
+    placed.push(label);
   };
   const plain = "12px system-ui, sans-serif";
   const axes = [
@@ -83,6 +80,19 @@ export function labels(ctx, P, block, names, cut, { away = -1, width = Infinity,
   const len = Math.hypot(...d) || 1;
   say(`${names.slice}[:, :, ${cut}]`, "bold 12px ui-monospace, monospace", corner, [d[0] / len, d[1] / len]);
   return placed;
+}
+
+/** Draw labels placed by labels() again, as they were (on a region of the view redrawn). */
+export function drawLabels(ctx, placed) {
+  ctx.textBaseline = "middle";
+  ctx.textAlign = "left";
+  for (const { text, font, box: [x0, y0, x1, y1] } of placed) {
+    ctx.font = font;
+    ctx.fillStyle = palette.panel;
+    ctx.fillRect(x0, y0, x1 - x0, y1 - y0);
+    ctx.fillStyle = palette.ink;
+    ctx.fillText(text, x0 + 3, (y0 + y1) / 2);
+  }
 }
 
 function convexHull(points) {

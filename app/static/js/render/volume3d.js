@@ -3,17 +3,26 @@
 // through the input's full depth, the current neuron a cell on its depth slice of the output
 // (cut open there), and in depth-column order the whole depth column is boxed. Drag turns both
 // blocks together, the wheel or a pinch zooms, Shift+drag moves; numbers appear on cells big
-// enough to hold them. Each frame only redraws the blocks' faces and the highlights.
+// enough to hold them. Each block view has two canvases: the block itself, drawn again only
+// when what it shows changes (a turn, a zoom, its cut, its cells while paused), and over it a
+// small one sized to the highlights (field box, neuron, depth column), which is all a playing
+// frame redraws, with the cells the steps recoloured since the block was drawn: Chromium
+// copies a changed canvas whole for the compositor, so the large one must not change.
 import { el, qs } from "../dom.js";
 import { positionOf, stepOf } from "../focus.js";
 import { inputCellText, outputCellText } from "../linking.js";
-import { cellRect, cellSize, createBlock, outline } from "./block.js";
+import { cellRect, cellSize, createBlock, cssPixels, outline, strokeBounds } from "./block.js";
 import { CELL_TYPE, cellFor } from "./numbers.js";
 import { palette } from "./colors.js";
 import { Camera, fitOf, projection } from "./projection.js";
-import { bindGestures, labels } from "./volume3d-parts.js";
+import { bindGestures, drawLabels, labels } from "./volume3d-parts.js";
 
 const REDRAW_ABOVE = 20000; // neurons between two playheads past which the output is recoloured whole
+// The overlay redraws the block under the cells recoloured since the block was last drawn
+// (while playing); past this share of the view, or this many cells, the block is drawn whole
+// again instead (one frame's full copy, rather than a large overlay copied every frame).
+const REGION_SHARE = 0.25;
+const REGION_CELLS = 4000;
 
 /**
  * The 3-D view as an overlay of main.js: a toggle in #view-tools that commits {view} and a
@@ -239,14 +248,28 @@ function createBlockView(panel, name, zoomLabel, camera, { away, onCell, text })
   const closer = el("button", "", zoomLabel);
   for (const button of [reset, closer]) button.type = "button";
   bar.append(reset, closer, el("span", "volume3d-hint", "drag to turn · wheel or pinch to zoom · Shift+drag to move"));
+  const stage = el("div", "volume3d-stage");
   const canvas = document.createElement("canvas");
+  canvas.className = "volume3d-block";
   canvas.setAttribute("role", "img");
+  // the highlights, over the block (the pointer goes through to the block)
+  const marks = document.createElement("canvas");
+  marks.className = "volume3d-marks";
+  marks.setAttribute("aria-hidden", "true");
+  stage.append(canvas, marks);
   const readout = el("p", "zoom-readout volume3d-readout");
   readout.setAttribute("aria-live", "off");
   readout.hidden = true;
-  box.append(bar, canvas, readout);
+  box.append(bar, stage, readout);
   panel?.append(box);
-  const view = { block: null, names: null, zoom: 1, pan: [0, 0], fit: null, width: 0, height: 0, ratio: 1, hl: null, quiet: false, paints: 0, numbers: 0, labels: [] };
+  const view = {
+    block: null, names: null, zoom: 1, pan: [0, 0], fit: null, width: 0, height: 0, ratio: 1, border: [0, 0], hl: null, quiet: false,
+    paints: 0, numbers: 0, labels: [],
+    drawn: null, // what the block canvas shows: {block, key}
+    region: null, // [x0, y0, x1, y1] CSS px: where the overlay redraws the block's recoloured cells
+    // the overlay: device px [x0, y0, x1, y1] it covers, and the highlights it last drew
+    over: { paints: 0, rect: null, place: "", hl: null },
+  };
   let frame = 0;
   const schedule = () => {
     if (!frame && !box.hidden) frame = requestAnimationFrame(paint);
@@ -276,18 +299,35 @@ function createBlockView(panel, name, zoomLabel, camera, { away, onCell, text })
     view.pan = [view.pan[0] + view.width / 2 - x, view.pan[1] + view.height / 2 - y];
   }
 
+  // The canvas's pixels are the device pixels its content box covers on screen, as the
+  // ResizeObserver reports them: a box of 345.6 CSS px shown as 345 device px holding a
+  // 346 px bitmap would be resampled (blurred, and a costlier compositing than a copy).
+  let device = null; // [width, height] in device px, from the observer
   function resize() {
-    // the content box, inside the border: the canvas's pixels are stretched over it
     const [width, height] = [canvas.clientWidth, canvas.clientHeight];
     if (!width || !height) return;
     view.ratio = window.devicePixelRatio || 1;
-    Object.assign(view, { width, height });
-    canvas.width = Math.round(width * view.ratio);
-    canvas.height = Math.round(height * view.ratio);
-    if (view.block) view.fit = fitOf(view.block, width, height, away);
+    const [w, h] = device ?? [Math.round(width * view.ratio), Math.round(height * view.ratio)];
+    // drawn in CSS px that are exactly the canvas's pixels over the ratio
+    Object.assign(view, { width: w / view.ratio, height: h / view.ratio });
+    // the overlay sits in the block canvas's content box, inside its border
+    view.border = [canvas.clientLeft, canvas.clientTop];
+    canvas.width = w;
+    canvas.height = h;
+    view.drawn = null; // a canvas sized again is blank
+    if (view.block) view.fit = fitOf(view.block, view.width, view.height, away);
     schedule();
   }
-  new ResizeObserver(resize).observe(canvas);
+  const sizes = new ResizeObserver(([entry]) => {
+    const box = entry.devicePixelContentBoxSize?.[0];
+    device = box && box.inlineSize && box.blockSize ? [box.inlineSize, box.blockSize] : null;
+    resize();
+  });
+  try {
+    sizes.observe(canvas, { box: "device-pixel-content-box" });
+  } catch {
+    sizes.observe(canvas); // a browser without it: the content box, rounded
+  }
 
   // turning keeps a zoomed-in view on its field or neuron
   camera.onChange((before) => {
@@ -383,16 +423,103 @@ function createBlockView(panel, name, zoomLabel, camera, { away, onCell, text })
     if (box.hidden || !view.block) return;
     if (!view.fit) resize();
     if (!view.fit) return;
+    const P = project();
+    const cut = view.hl?.cut ?? 0;
+    const { block } = view;
+    // everything the block canvas's pixels depend on but its cells
+    const key = [camera.yaw, camera.pitch, view.zoom, ...view.pan, view.width, view.height, view.ratio, cut, view.quiet].join();
+    const pending = block.pending;
+    let whole = view.drawn?.block !== block || view.drawn.key !== key || pending === null
+      || (pending.length > 0 && !view.quiet) || pending.length > REGION_CELLS;
+    if (!whole && pending.length) {
+      // playing (no numbers): the recoloured cells are redrawn on the overlay, until they
+      // cover too much of the view
+      view.region = join(view.region, cellsBounds(P, block, pending));
+      block.pending = [];
+      const [x0, y0, x1, y1] = view.region;
+      whole = (x1 - x0) * (y1 - y0) > REGION_SHARE * view.width * view.height;
+    }
+    if (whole) paintBlock(P, cut, key);
+    paintMarks(P, cut);
+  }
+
+  // the block and its labels on the block canvas
+  function paintBlock(P, cut, key) {
     const ctx = canvas.getContext("2d");
     ctx.setTransform(1, 0, 0, 1, 0, 0);
     ctx.clearRect(0, 0, canvas.width, canvas.height);
     ctx.setTransform(view.ratio, 0, 0, view.ratio, 0, 0);
-    const P = project();
-    const cut = view.hl?.cut ?? 0;
     view.numbers = view.block.paint(ctx, P, { cut, numbers: !view.quiet, ratio: view.ratio, width: view.width, height: view.height });
     view.labels = labels(ctx, P, view.block, view.names, cut, { away, width: view.width, height: view.height });
-    view.hl?.draw(ctx, P);
+    view.block.pending = [];
+    view.drawn = { block: view.block, key };
+    view.region = null;
     view.paints += 1;
+  }
+
+  // the highlights on the overlay, sized to them (and to the region of recoloured cells,
+  // drawn there as the block canvas would draw it: on the panel's colour, as the canvas
+  // shows it, so the overlay's pixels replace the stale ones below instead of blending)
+  function paintMarks(P, cut) {
+    const { ratio } = view;
+    const draw = (ctx) => view.hl?.draw(ctx, P);
+    const css = join(strokeBounds(draw), view.region);
+    const rect = css && clip(deviceRect(css, ratio), [0, 0, canvas.width, canvas.height]);
+    const over = view.over;
+    if (!rect) {
+      over.rect = null;
+      if (!marks.hidden) marks.hidden = true;
+      return;
+    }
+    const [x0, y0, x1, y1] = rect;
+    const [w, h] = [x1 - x0, y1 - y0];
+    // a size kept while it fits and is not far too large: resizing costs a layout
+    if (w > marks.width || h > marks.height || w * h * 4 < marks.width * marks.height) {
+      marks.width = w + 32;
+      marks.height = h + 32;
+      marks.style.width = `${marks.width / ratio}px`;
+      marks.style.height = `${marks.height / ratio}px`;
+    }
+    if (marks.hidden) marks.hidden = false;
+    // (left and top, not a transform: a layer placed by a transform at a fraction of a pixel,
+    // where the panel's text may put the block canvas, is drawn blurred; written only when it
+    // moved)
+    const place = [view.border[0] + x0 / ratio, view.border[1] + y0 / ratio];
+    if (place.join() !== over.place) {
+      marks.style.left = `${place[0]}px`;
+      marks.style.top = `${place[1]}px`;
+      over.place = place.join();
+    }
+    const ctx = marks.getContext("2d");
+    ctx.setTransform(1, 0, 0, 1, 0, 0);
+    ctx.clearRect(0, 0, marks.width, marks.height);
+    // nothing past the block canvas's edge (the overlay may be larger than the rect)
+    ctx.save();
+    ctx.beginPath();
+    ctx.rect(0, 0, w, h);
+    ctx.clip();
+    const at = { ratio, origin: [x0, y0] };
+    const region = view.region && clip(deviceRect(view.region, ratio), rect);
+    if (region) {
+      const [rx0, ry0, rx1, ry1] = region;
+      ctx.save();
+      ctx.beginPath();
+      ctx.rect(rx0 - x0, ry0 - y0, rx1 - rx0, ry1 - ry0);
+      ctx.clip();
+      ctx.fillStyle = palette.panel;
+      ctx.fillRect(rx0 - x0, ry0 - y0, rx1 - rx0, ry1 - ry0);
+      cssPixels(ctx, at);
+      view.block.paint(ctx, P, { cut, numbers: false, ratio, origin: at.origin, width: view.width, height: view.height });
+      cssPixels(ctx, at);
+      drawLabels(ctx, view.labels);
+      ctx.restore();
+    }
+    cssPixels(ctx, at);
+    draw(ctx);
+    ctx.restore();
+    over.hl = view.hl;
+    over.rect = rect;
+    over.paints += 1;
   }
 
   // for tests and tools: where things are drawn, in client (page) coordinates
@@ -426,8 +553,18 @@ function createBlockView(panel, name, zoomLabel, camera, { away, onCell, text })
       const f = hl?.field;
       const n = hl?.neuron;
       const box3 = (a, b) => client([a[2], b[2]].flatMap((z) => [[a[0], a[1]], [b[0], a[1]], [b[0], b[1]], [a[0], b[1]]].map(([x, y]) => P.point(x, y, z))));
+      const over = view.over.rect;
       return {
         yaw: camera.yaw, pitch: camera.pitch, zoom: view.zoom, cut: hl?.cut ?? 0, paints: view.paints, numbers: view.numbers, font: block.font,
+        // the overlay: how often it was drawn, the client box it covers (null: hidden) and
+        // whether it redraws recoloured cells of the block
+        marks: {
+          paints: view.over.paints, region: Boolean(view.region),
+          box: over ? client([[over[0] / view.ratio, over[1] / view.ratio], [over[2] / view.ratio, over[3] / view.ratio]]).flat() : null,
+          // what it shows: the field's rows and columns, the neuron [i, j, d]
+          field: view.over.hl?.field ? [view.over.hl.field.r0, view.over.hl.field.r1, view.over.hl.field.c0, view.over.hl.field.c1] : null,
+          neuron: view.over.hl?.neuron ? [view.over.hl.neuron.i, view.over.hl.neuron.j, view.over.hl.neuron.d] : null,
+        },
         rows: block.rows, cols: block.cols, depth: block.depth, spacing: block.spacing,
         field: f ? { rows: [f.r0, f.r1], cols: [f.c0, f.c1], box: box3([f.c0, f.r0, 0], [f.c1 + 1, f.r1 + 1, block.extent]) } : null,
         // the size and slice labels' boxes [x0, y0, x1, y1]
@@ -473,6 +610,42 @@ function createBlockView(panel, name, zoomLabel, camera, { away, onCell, text })
       schedule();
     },
   };
+}
+
+// the CSS px box of the cells' cubes (every face they are drawn on) as projected
+function cellsBounds(P, block, cells) {
+  const { spacing } = block;
+  let [x0, y0, x1, y1] = [Infinity, Infinity, -Infinity, -Infinity];
+  for (const [r, c, k] of cells) {
+    for (const z of [k * spacing, (k + 1) * spacing]) {
+      for (const [x, y] of [[c, r], [c + 1, r], [c, r + 1], [c + 1, r + 1]]) {
+        const [u, v] = P.point(x, y, z);
+        x0 = Math.min(x0, u);
+        y0 = Math.min(y0, v);
+        x1 = Math.max(x1, u);
+        y1 = Math.max(y1, v);
+      }
+    }
+  }
+  // a pixel of antialiasing, and the cell and slice lines drawn on their edges
+  return [x0 - 2, y0 - 2, x1 + 2, y1 + 2];
+}
+
+// the smallest box holding both (either may be null)
+function join(a, b) {
+  if (!a || !b) return a ?? b;
+  return [Math.min(a[0], b[0]), Math.min(a[1], b[1]), Math.max(a[2], b[2]), Math.max(a[3], b[3])];
+}
+
+// a CSS px box as whole device pixels covering it
+function deviceRect([x0, y0, x1, y1], ratio) {
+  return [Math.floor(x0 * ratio), Math.floor(y0 * ratio), Math.ceil(x1 * ratio), Math.ceil(y1 * ratio)];
+}
+
+// box a inside box b, or null when nothing is left
+function clip(a, b) {
+  const c = [Math.max(a[0], b[0]), Math.max(a[1], b[1]), Math.min(a[2], b[2]), Math.min(a[3], b[3])];
+  return c[0] < c[2] && c[1] < c[3] ? c : null;
 }
 
 function ring(ctx, [x, y]) {
