@@ -17,6 +17,12 @@ transpose, no copy of the output. The bias rides in the GEMM as a column of ones
 saves a full pass over the output (for VGG conv1_1, FFD = 27, that pass would cost as much
 as the multiply). Given :class:`engine.threads.Workers`, a large layer's output rows are
 split over its threads, each building and multiplying its own bands (``engine.threads`` says why).
+
+Shallow layers with unit width stride (VGG conv1_1: a 3x3x3 filter) take the columns
+tap-major instead: a ``(Fh*Fw*D + 1, positions)`` matrix handed to BLAS transposed. Position
+by position a window's contiguous runs are only ``Fw*D`` values long (9 for VGG conv1_1), and
+copying runs that short costs about as much per run as per value; tap by tap, each run is a
+whole output row of one tap's inputs, read from a depth-first copy of the input.
 """
 
 from __future__ import annotations
@@ -44,6 +50,9 @@ COLUMN_BYTES = 64 * 2**20
 # With workers: the column band each thread builds and multiplies at a time, sized to stay in
 # its core's cache (AlexNet conv1 in float32: 13 output rows).
 BAND_BYTES = 2**20
+# Windows whose rows (Fw*D values) are at most this long are copied tap-major (see the module
+# docstring); longer ones position by position, which moves them whole.
+TAP_MAJOR_RUN = 24
 
 
 @dataclass(frozen=True, eq=False)
@@ -174,20 +183,53 @@ def conv2d(
 
     out = np.empty((height * width, k), dtype)  # (H2*W2, K), viewed as (H2, W2, K) at the end
     row_bytes = width * (per_neuron + 1) * dtype.itemsize
+    product = _rows_product
+    if tap_major(geometry):
+        # (D, H2, W2, Fh, Fw) windows of a depth-first copy: each tap's inputs for one output
+        # row are a run of W2 contiguous values.
+        view = _windows_depth_first(x_padded.astype(dtype, copy=False), geometry)
+        product = _rows_product_tap_major
     if workers is None:
         # One GEMM (or a few, for a huge layer) that BLAS spreads over the cores.
         band = max(1, COLUMN_BYTES // row_bytes)
-        _rows_product(view, kernel, out, (0, height), band, np.empty)
+        product(view, kernel, out, (0, height), band, np.empty)
     else:
         # Each thread copies and multiplies its own output rows, in bands that stay in its
         # core's cache, into its own scratch (small layers stay on the calling thread).
         band = max(1, BAND_BYTES // row_bytes)
         workers.run(
-            lambda span: _rows_product(view, kernel, out, span, band, workers.scratch),
+            lambda span: product(view, kernel, out, span, band, workers.scratch),
             threads.split_evenly(height, workers.count),
             multiply_adds=geometry.counts.multiply_adds,
         )
     return out.reshape(height, width, k)
+
+
+def tap_major(geometry: Geometry) -> bool:
+    """Whether :func:`conv2d` builds this layer's columns tap-major (module docstring).
+
+    >>> from engine.geometry import LayerShape, resolve
+    >>> tap_major(resolve(LayerShape.square(224, 3, 64, 3, padding=1)))  # VGG conv1_1
+    True
+    >>> tap_major(resolve(LayerShape.square(227, 3, 96, 11, stride=4)))  # AlexNet conv1
+    False
+    """
+    s = geometry.shape
+    return s.stride_w == 1 and s.filter_width * s.depth <= TAP_MAJOR_RUN
+
+
+def _windows_depth_first(x_padded: Array, geometry: Geometry) -> Array:
+    """``windows(x_padded, geometry)`` as ``(D, H2, W2, Fh, Fw)``, over a ``(D, Hp, Wp)`` copy."""
+    h, w = geometry.height, geometry.width
+    planes = np.ascontiguousarray(x_padded.transpose(2, 0, 1))  # (D, Hp, Wp)
+    spans = sliding_window_view(planes, (h.span, w.span), axis=(1, 2))  # (D, ., ., span, span)
+    return spans[
+        :,
+        : (h.output - 1) * h.stride + 1 : h.stride,
+        : (w.output - 1) * w.stride + 1 : w.stride,
+        :: h.dilation,
+        :: w.dilation,
+    ]
 
 
 def _rows_product(
@@ -221,6 +263,31 @@ def _rows_product(
             kernel,
             out=out[start * width : (start + rows) * width],
         )
+
+
+def _rows_product_tap_major(
+    view: Array,
+    kernel: Array,
+    out: Array,
+    span: tuple[int, int],
+    band: int,
+    buffer: Callable[[tuple[int, int, int], np.dtype[Any]], Array],
+) -> None:
+    """:func:`_rows_product` with tap-major columns: ``view`` is the ``(D, H2, W2, Fh, Fw)``
+    windows of :func:`_windows_depth_first`, the buffer ``(FFD + 1, rows, W2)``."""
+    top, bottom = span
+    depth, _, width, fh, fw = view.shape
+    per_neuron = kernel.shape[0] - 1
+    rows_max = min(band, bottom - top)
+    columns = buffer((per_neuron + 1, rows_max, width), kernel.dtype)
+    columns[per_neuron] = 1  # the ones row: the bias rides in the GEMM
+    # Rows in the kernel's (Fh, Fw, D) order; slicing the band below keeps both views.
+    taps = columns[:per_neuron].reshape(fh, fw, depth, rows_max, width)
+    for start in range(top, bottom, band):
+        rows = min(band, bottom - start)
+        np.copyto(taps[:, :, :, :rows], view[:, start : start + rows].transpose(3, 4, 0, 1, 2))
+        cols = columns[:, :rows].reshape(per_neuron + 1, rows * width)
+        np.matmul(cols.T, kernel, out=out[start * width : (start + rows) * width])
 
 
 def local2d(

@@ -40,6 +40,8 @@ SPLIT_SHAPES = [
         padding=Padding(2, 1, 0, 3), fit="floor",
     ),
     LayerShape(3, 64, 64, 96, 3, 3),  # one output row: fewer rows than threads
+    # 31 rows of tap-major columns (conv.tap_major: 7 x 2 values per window row), dilated
+    LayerShape(40, 36, 2, 12, 7, 7, dilation_h=2, padding=Padding(2, 1, 1, 2), fit="floor"),
 ]
 COUNTS = [None, 1, 2, 3]  # None: no workers (one GEMM BLAS threads); n: Workers(n)
 ROOT = Path(__file__).resolve().parents[2]  # the checkout, so the subprocess imports engine
@@ -92,14 +94,16 @@ def test_backward_equals_the_notes_loops_with_and_without_workers(
         )
 
 
+@pytest.mark.parametrize("index", [1, 4])  # columns position by position, tap by tap
 @pytest.mark.parametrize("band_bytes", [1, 3000, 10**9])
 def test_bands_of_any_height_cover_every_row_once(
-    monkeypatch: pytest.MonkeyPatch, band_bytes: int
+    monkeypatch: pytest.MonkeyPatch, band_bytes: int, index: int
 ) -> None:
     # BAND_BYTES=1 makes every band one row; 3000 bytes a few rows with a ragged last band;
     # 10**9 one band per thread.
     monkeypatch.setattr(conv, "BAND_BYTES", band_bytes)
-    layer = random_layer(SPLIT_SHAPES[1], seed=7, seed_step=1)
+    layer = random_layer(SPLIT_SHAPES[index], seed=7, seed_step=1)
+    assert conv.tap_major(layer.geometry) == (index == 4)
     with Workers(2) as workers:
         got = forward(layer, workers=workers).pre
     np.testing.assert_allclose(got, forward_naive(layer).pre, rtol=1e-10, atol=1e-10)
