@@ -71,13 +71,63 @@ def assert_shown(node: Locator, what: str) -> None:
 def test_the_picture_is_one_screen_at_every_step_shown(
     page: Page, preset: str, size: tuple[int, int], artifacts: Path
 ) -> None:
+    assert_one_screen(page, preset, size, artifacts)
+
+
+@pytest.mark.parametrize("preset", PRESETS)
+def test_large_type_keeps_the_picture_one_screen_on_a_projector(
+    page: Page, preset: str, artifacts: Path
+) -> None:
+    # the classroom option at a projector's 1280x720: the same one screen, in type 1.4 times
+    # larger; the transport keeps to one row (first, last and the view tools folded behind
+    # "More"; it took three), the masthead to one, so the panels keep their room
+    assert_one_screen(page, preset, LAPTOPS[0], artifacts, large=True)
+    rows = page.locator("#transport").evaluate(ROWS)
+    assert rows == 1, f"the transport wraps to {rows} rows"
+    assert page.locator(".masthead").evaluate(
+        "n => [...n.querySelectorAll('.strip > *:not(.strip-errors)')].every((e) =>"
+        " Math.abs(e.getBoundingClientRect().top - n.getBoundingClientRect().top) < 12)")
+    assert page.locator("#numpy-code").evaluate("n => parseFloat(getComputedStyle(n).fontSize)"
+                                                ) >= 16
+    if preset == PRESETS[0]:
+        # "More" unfolds them, a second row: the large-type switch is one click away
+        more = page.get_by_role("button", name="More step and view controls")
+        expect(page.get_by_label("Large type")).to_be_hidden()
+        more.click()
+        expect(more).to_have_attribute("aria-expanded", "true")
+        expect(page.locator("#t-first")).to_be_visible()
+        page.get_by_label("Large type").uncheck()
+        expect(page.locator("html")).not_to_have_attribute("data-large", "")
+        # normal type on a laptop: one strip, nothing to unfold
+        expect(page.locator("#t-more")).to_have_count(0)
+        expect(page.locator("#view-tools")).to_be_visible()
+
+
+# How many rows the transport's shown controls lie on (their tops, to within a few pixels).
+ROWS = """
+(node) => {
+  const tops = [...node.querySelectorAll("button, select, input, output, label")]
+    .filter((e) => e.offsetParent && e.getClientRects().length)
+    .map((e) => e.getBoundingClientRect()).filter((r) => r.width && r.height)
+    .map((r) => r.top + r.height / 2);
+  tops.sort((a, b) => a - b);
+  let rows = 0, last = -Infinity;
+  for (const y of tops) { if (y - last > 12) { rows += 1; last = y; } }
+  return rows;
+}
+"""
+
+
+def assert_one_screen(
+    page: Page, preset: str, size: tuple[int, int], artifacts: Path, large: bool = False
+) -> None:
     width, height = size
     page.set_viewport_size({"width": width, "height": height})
     # a step past the middle: the field low in the input, a later filter and output map, which
     # the panels must have scrolled into their own view
     total = {"cs231n-demo": 18, "numpy-example": 32, "example-2": 1280, "alexnet-conv1": 290400}
     t = total[preset] * 5 // 8 + 1
-    open_view(page, f"?preset={preset}&t={t}")
+    open_view(page, f"?preset={preset}&t={t}{'&large=1' if large else ''}")
     expect(page.locator("#t-label")).to_contain_text(f"step {t + 1:,} of")
     expect(page.locator("#numpy-code")).not_to_contain_text("loading")
     assert page.evaluate("document.scrollingElement.scrollTop") == 0
@@ -103,7 +153,8 @@ def test_the_picture_is_one_screen_at_every_step_shown(
     else:  # the atlas: every neuron is on the one canvas
         assert_shown(page.get_by_role("img", name=re.compile(r"^Output volume")), "output atlas")
     if size == LAPTOPS[0]:
-        page.screenshot(path=str(artifacts / f"layout-{preset}-{width}x{height}.png"))
+        large_name = "-large" if large else ""
+        page.screenshot(path=str(artifacts / f"layout-{preset}-{width}x{height}{large_name}.png"))
 
 
 # Two rows of 44 px targets (WCAG's target size) and their gaps: the folded transport's most.

@@ -1,45 +1,66 @@
 // The transport on a phone: fixed at the bottom of the window, it must leave the picture most of
 // an 844 px screen, so it keeps two rows (the step's label; back, play, forward, the scrubber)
 // and folds the rest (first, last, speed, loop and the view tools) behind a "More" button. The
-// button exists only while the phone layout applies: on a wider window everything is in one
-// strip and there is nothing to unfold. The transport's height is published as the CSS
-// variable --transport-height, which the phone layout pads the page's bottom with, so nothing
-// ever lies hidden under it (and follow.js keeps the current neuron above it).
+// button exists only while the phone layout or large type applies: on a wider window in
+// normal type everything is in one strip and there is nothing to unfold. The transport's
+// height is published as the CSS variable --transport-height, which the phone layout pads the
+// page's bottom with, so nothing ever lies hidden under it (and follow.js keeps the current
+// neuron above it).
 import { $on, el, qs } from "./dom.js";
 
 /** The windows that get the one-column phone layout, a phone held either way (convscope.css says the same). */
 export const PHONE = "(max-width: 760px), (max-height: 460px)";
 
 const FOLDED = ["t-first", "t-last", "t-speed", "t-loop", "view-tools"];
+// with large type on a wide window: first and last (Home and End do it too) and the view tools
+const LARGE_FOLDED = ["t-first", "t-last", "view-tools"];
 
-/** Fold the transport's extra controls behind a "More" button while `PHONE` matches. */
+/**
+ * Fold the transport's extra controls behind a "More" button while `PHONE` matches; with
+ * large type (`data-large` on <html>, the classroom option) on a wider window, fold only the
+ * first and last step and the view and sharing tools: in type 1.4 times larger they took two
+ * more rows of a 1280x720 projection, which the panels need, and a lecture seldom uses them.
+ */
 export function bindFold() {
   const transport = qs("#transport");
+  const root = document.documentElement;
   const phone = window.matchMedia(PHONE);
   const toggle = el("button", "fold-toggle", "More");
   toggle.type = "button";
   toggle.id = "t-more";
-  toggle.title = "First and last step, speed, loop, and the view and sharing tools";
   toggle.setAttribute("aria-label", "More step and view controls");
-  toggle.setAttribute("aria-controls", FOLDED.join(" "));
-  const fold = (folded) => {
-    transport.classList.toggle("folded", folded);
-    toggle.setAttribute("aria-expanded", folded ? "false" : "true");
+  let mode = "";
+  const folded = () => transport.classList.contains(mode === "phone" ? "folded" : "folded-tools");
+  const fold = (on) => {
+    transport.classList.toggle("folded", on && mode === "phone");
+    transport.classList.toggle("folded-tools", on && mode === "large");
+    toggle.setAttribute("aria-expanded", on ? "false" : "true");
   };
-  $on(toggle, "click", () => fold(!transport.classList.contains("folded")));
+  $on(toggle, "click", () => fold(!folded()));
   const sync = () => {
-    if (phone.matches) {
+    const now = phone.matches ? "phone" : root.hasAttribute("data-large") ? "large" : "";
+    if (now === mode) return;
+    mode = now;
+    fold(false);
+    if (mode === "phone") {
       // after the scrubber: the reading (and Tab) order of the row it ends
+      toggle.title = "First and last step, speed, loop, and the view and sharing tools";
+      toggle.setAttribute("aria-controls", FOLDED.join(" "));
       qs("#t-scrub").after(toggle);
+      fold(true);
+    } else if (mode === "large") {
+      // at the end of the one row, just before the tools it unfolds
+      toggle.title = "First and last step, and the view and sharing tools (3-D view, lines, theme, large type, links)";
+      toggle.setAttribute("aria-controls", LARGE_FOLDED.join(" "));
+      qs("#view-tools").before(toggle);
       fold(true);
     } else {
       toggle.remove();
-      transport.classList.remove("folded");
     }
   };
   $on(phone, "change", sync);
+  new MutationObserver(sync).observe(root, { attributes: true, attributeFilter: ["data-large"] });
   sync();
-  const root = document.documentElement;
   new ResizeObserver(() => {
     root.style.setProperty("--transport-height", `${Math.ceil(transport.getBoundingClientRect().height)}px`);
   }).observe(transport);

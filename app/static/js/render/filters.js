@@ -3,7 +3,7 @@
 // position's set and redraws as the field moves. Many filters scroll inside the panel, the
 // active one kept in its view.
 import { createGrid, CANVAS_THRESHOLD } from "./grid.js";
-import { keepInView, roomOf } from "./fit.js";
+import { gridRoom, keepInView, numbersCell, roomOf } from "./fit.js";
 import { el, fmt } from "../dom.js";
 import { packed, palette, typeScale } from "./colors.js";
 
@@ -24,7 +24,7 @@ function domView(container, model, onCell) {
   const { filters, bias, conn, wMaxAbs } = model;
   const local = conn === "local";
   const [k, fh, fw, depth] = filters.shape.slice(local ? 2 : 0);
-  const cell = domCell(k, fh, fw, depth, roomOf(container));
+  const cell = domCell(k, fh, fw, depth, gridRoom(container));
   const rows = [];
   for (let f = 0; f < k; f += 1) {
     const row = el("div", "filter");
@@ -97,21 +97,24 @@ function domView(container, model, onCell) {
 
 /**
  * The cell size (px) at which the K filters (a line for name and bias, then the D slices,
- * wrapped) fill the panel's room: up to 36 px, at least 18 (a number's room) unless a wide
- * filter needs less; the panel scrolls when even that is too big.
+ * wrapped) fill the panel's room: up to 36 px, at least the numbers' 18 px (`least`, less for
+ * a wide filter) unless a wide filter needs less. When the K do not fit even so the panel
+ * scrolls through them, but the active one must still fit whole: the biggest cell at which
+ * one filter does, numbers or not (a deep filter in large type, Example 2's 3x3x20).
  */
 function domCell(k, fh, fw, depth, room) {
-  const least = Math.max(10, Math.min(18, Math.floor(120 / fw)));
-  const fits = (cell, oneLine) => {
+  const least = Math.max(Math.ceil(10 / typeScale()), Math.min(numbersCell(), Math.floor(120 / fw)));
+  const fits = (cell, oneLine, count = k) => {
     const slice = fw * (cell + 1) + 1 + 5;
     const across = Math.max(1, Math.floor((room.width - 12) / slice));
-    const tall = k * (20 + Math.ceil(depth / across) * (fh * (cell + 1) + 5) + 10);
+    const tall = count * (20 + Math.ceil(depth / across) * (fh * (cell + 1) + 5) + 10);
     return tall <= room.height && (!oneLine || across >= depth);
   };
   // a filter's slices side by side if they can be, else the biggest cells that fit
   for (const oneLine of [true, false]) {
     for (let cell = 36; cell > least; cell -= 1) if (fits(cell, oneLine)) return cell;
   }
+  for (let cell = least; cell > 4; cell -= 1) if (fits(cell, false, 1)) return cell;
   return least;
 }
 
@@ -124,17 +127,25 @@ function bankView(container, model, onCell) {
   const { filters, bias, conn, wMaxAbs } = model;
   const local = conn === "local";
   const [k, fh, fw, depth] = filters.shape.slice(local ? 2 : 0);
-  // the names and biases at the page's type size (large type grows them), their columns as
-  // wide as the longest each can be: fmt() writes a bias in at most 9 characters (-0.001234)
-  const font = `${11 * typeScale()}px ui-monospace, 'DejaVu Sans Mono', monospace`;
+  // the names and biases at the page's type size (large type grows them, as far as the
+  // panel's width leaves room for the slices at 2 px a weight), their columns as wide as the
+  // longest each can be: fmt() writes a bias in at most 9 characters (-0.001234)
   const measure = document.createElement("canvas").getContext("2d");
-  measure.font = font;
-  const textWidth = (text) => Math.ceil(measure.measureText(text).width);
-  const name = textWidth(`W${k - 1}${local ? "*" : ""}`) + 10;
   const gap = 6;
-  const biasW = textWidth(`b${k - 1} = -0.001234`) + 4;
+  const room = roomOf(container).width;
+  let font = "";
+  let name = 0;
+  let biasW = 0;
+  for (let px = Math.round(11 * typeScale()); ; px -= 1) {
+    font = `${px}px ui-monospace, 'DejaVu Sans Mono', monospace`;
+    measure.font = font;
+    const textWidth = (text) => Math.ceil(measure.measureText(text).width);
+    name = textWidth(`W${k - 1}${local ? "*" : ""}`) + 10;
+    biasW = textWidth(`b${k - 1} = -0.001234`) + 4;
+    if (px <= 11 || name + biasW + depth * (2 * fw + gap) <= room) break;
+  }
   // as big as the panel's width allows (with the name and the bias), 2 to 6 px a weight
-  const byWidth = Math.floor((roomOf(container).width - name - biasW - depth * gap) / (depth * fw));
+  const byWidth = Math.floor((room - name - biasW - depth * gap) / (depth * fw));
   const cell = Math.max(2, Math.min(6, Math.floor(48 / Math.max(fh, fw)), byWidth));
   const sliceW = fw * cell;
   const rowH = fh * cell + gap;

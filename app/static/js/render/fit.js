@@ -2,6 +2,8 @@
 // cells can be for its slices to fill the room it has, and keeps the slice that matters (the
 // active filter, the current neuron's map) in view by scrolling its own panel, never the page.
 
+import { typeScale } from "./colors.js";
+
 const GAP = 6; // px between slices (the grids' CSS gap, 0.4rem, rounded down)
 const CAPTION = 16; // px of a slice's caption line
 
@@ -13,6 +15,26 @@ export function roomOf(container) {
   const width = container.clientWidth || Math.min(window.innerWidth - 24, 420);
   const height = container.clientHeight >= 120 ? container.clientHeight : Math.round(window.innerHeight * 0.6);
   return { width, height };
+}
+
+/**
+ * The room a panel body offers DOM grids, in the px their `cell` option is given in: a DOM
+ * grid multiplies its cells by large type's scale (render/grid.js), so cells fitted to this
+ * room fill the panel once grown, instead of overflowing it by that factor.
+ */
+export function gridRoom(container) {
+  const { width, height } = roomOf(container);
+  const scale = typeScale();
+  return { width: width / scale, height: height / scale };
+}
+
+/**
+ * The smallest cell (px, as a grid's `cell` option) whose numbers can be read: 18 px on
+ * screen. A DOM grid grows its cells by large type's scale, so fewer px before it grows; a
+ * canvas (`canvas` true) draws its cells as given.
+ */
+export function numbersCell(canvas = false) {
+  return canvas ? 18 : Math.ceil(18 / typeScale());
 }
 
 /**

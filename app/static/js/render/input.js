@@ -3,7 +3,7 @@
 // Big inputs draw on zoomable canvases that share one viewport (zoom one slice, zoom all).
 // The cells are as big as the panel allows; a deep input scrolls inside the panel.
 import { createGrid, CANVAS_THRESHOLD, sliceFigure } from "./grid.js";
-import { fitCell, fitSide, keepInView, roomOf } from "./fit.js";
+import { fitCell, fitSide, gridRoom, keepInView, numbersCell, roomOf } from "./fit.js";
 import { Viewport, zoomBar } from "./viewport.js";
 import { createZoomGrid } from "./zoom.js";
 import { el } from "../dom.js";
@@ -30,9 +30,13 @@ export function createInputView(container, model, onCell) {
     view = new Viewport(hp, wp, side, Math.round(side * ratio));
     container.append(zoomBar(view, "input"));
   }
-  // numbers need 18 px cells: below that a slice shrinks to the panel's width instead
-  const fitted = fitCell(depth, hp, wp, room, { min: 17, max: 40 });
-  const cell = fitted > 17 ? fitted : Math.max(6, Math.min(18, Math.floor((room.width - 1) / wp) - 1));
+  // numbers need 18 px cells on screen: below that a slice shrinks to the panel's width
+  // instead. A DOM grid's cells grow with large type, so they are fitted to the room before
+  // they grow, and 18 px is fewer px before.
+  const cells = canvas ? room : gridRoom(container);
+  const least = numbersCell(canvas);
+  const fitted = fitCell(depth, hp, wp, cells, { min: least - 1, max: 40 });
+  const cell = fitted >= least ? fitted : Math.max(6, Math.min(least, Math.floor((cells.width - 1) / wp) - 1));
   const grids = [];
   const figures = [];
   for (let d = 0; d < depth; d += 1) {

@@ -7,7 +7,7 @@
 import { createGrid, CANVAS_THRESHOLD, sliceFigure } from "./grid.js";
 import { Viewport, zoomBar } from "./viewport.js";
 import { createZoomGrid } from "./zoom.js";
-import { fitCell, keepInView, roomOf } from "./fit.js";
+import { fitCell, gridRoom, keepInView, numbersCell, roomOf } from "./fit.js";
 import { el } from "../dom.js";
 import { outputCellText } from "../linking.js";
 import { positionOf } from "../focus.js";
@@ -33,9 +33,11 @@ export function createOutputView(container, model, order, stepOf, onCell) {
 function domView(container, model, stepOf, onCell) {
   const { out, outMaxAbs } = model;
   const [h2, w2, k] = out.shape;
-  const room = roomOf(container);
-  const fitted = fitCell(k, h2, w2, room, { min: 17, max: 48 });
-  const cell = fitted > 17 ? fitted : Math.max(6, Math.min(18, Math.floor((room.width - 1) / w2) - 1));
+  // as the input's: fitted before large type grows them, never under the numbers' 18 px
+  const room = gridRoom(container);
+  const least = numbersCell();
+  const fitted = fitCell(k, h2, w2, room, { min: least - 1, max: 48 });
+  const cell = fitted >= least ? fitted : Math.max(6, Math.min(least, Math.floor((room.width - 1) / w2) - 1));
   const grids = [];
   for (let d = 0; d < k; d += 1) {
     const figure = sliceFigure(container, `V[:, :, ${d}]`);
