@@ -261,6 +261,24 @@ def test_a_phone_gets_one_column_and_a_compact_transport_at_the_bottom(
     expect(page.locator("#t-first")).to_be_focused()
 
 
+@pytest.mark.parametrize("preset", ["cs231n-demo", "alexnet-224"])
+def test_a_phone_in_large_type_keeps_to_its_width_and_a_two_row_transport(
+    phone: Page, preset: str, artifacts: Path
+) -> None:
+    page = phone
+    page.goto(f"/?preset={preset}&large=1")
+    expect(page.locator("#app")).to_have_attribute("aria-busy", "false", timeout=30_000)
+    expect(page.locator("html")).to_have_attribute("data-large", "")
+    # the images' choices and the colour scale, in large type, widened the page to 528 px
+    assert page.evaluate("[innerWidth, document.scrollingElement.scrollWidth]") == [390, 390]
+    # grown with the type, the transport took three rows (a misfit's reason, four lines)
+    assert 844 - transport_top(page) <= TRANSPORT_MOST, preset
+    for selector in ("#t-more", "#t-misfit-fix" if "224" in preset else "#t-play"):
+        box = page.locator(selector).bounding_box()
+        assert box is not None and box["height"] >= 40 and box["x"] + box["width"] <= 390
+    page.screenshot(path=str(artifacts / f"layout-phone-large-{preset}.png"))
+
+
 def test_a_phone_held_sideways_gets_the_phone_layout_too(phone: Page, artifacts: Path) -> None:
     # 844x390: the laptop's one screen would leave the panels a few pixels of height
     page = phone
