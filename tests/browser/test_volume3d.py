@@ -712,8 +712,10 @@ def test_a_playing_frame_shows_what_the_paused_view_of_its_step_shows(
     page.evaluate(no_lines)
     page.get_by_label("Speed").select_option("1000")
     page.get_by_role("button", name="Play").click()
-    page.wait_for_timeout(1000)
-    page.evaluate("() => { window.requestAnimationFrame = () => 0; }")  # stop at a frame
+    # stopped at a frame before the recoloured cells cover a tenth of the view (about 650
+    # steps here), when the block would be drawn whole again
+    page.wait_for_timeout(300)
+    page.evaluate("() => { window.requestAnimationFrame = () => 0; }")
     page.wait_for_timeout(200)
     seen = page.evaluate("document.querySelector('#output-3d').volume3d.probe()")
     assert seen["marks"]["region"]
@@ -741,3 +743,28 @@ def test_a_playing_frame_shows_what_the_paused_view_of_its_step_shows(
         b.save(artifacts / f"volume3d-paused-{which}.png")
         assert off < 0.002 * a.size[0] * a.size[1], (which, off)
     fresh.close()
+
+
+def test_playing_fast_in_depth_column_order_keeps_the_cut_and_a_pause_cuts_at_the_neuron(
+    page: Page,
+) -> None:
+    # AlexNet conv1's layer in full (a preset-only link would take the preset's order);
+    # step 20000 is on depth slice 32
+    layer = "h=227&w=227&d=3&k=96&fh=11&fw=11&sh=4&sw=4&pt=0&pb=0&pl=0&pr=0&fill=uniform&seed=0"
+    open_page(page, f"?preset=alexnet-conv1&{layer}&view=3d&order=depth_column&t=20000")
+    assert probe(page, "output")["cut"] == 20000 % 96 == 32
+    page.get_by_label("Speed").select_option("1000")
+    page.get_by_role("button", name="Play").click()
+    page.wait_for_timeout(500)
+    playing = probe(page, "output")
+    assert playing["neuron"]["d"] != 32 or playing["marks"]["neuron"][2] != 32
+    assert playing["cut"] == 32
+    blocks = playing["paints"]
+    page.wait_for_timeout(300)
+    # the neuron moved through the slices; the output block was not drawn again for it
+    assert probe(page, "output")["paints"] - blocks <= 1
+    page.get_by_role("button", name="Pause").click()
+    paused = probe(page, "output")
+    assert paused["cut"] == paused["neuron"]["d"]
+    t = int(page.locator("#app").get_attribute("data-shown-step") or 0)
+    assert t > 20000 and paused["neuron"]["d"] == t % 96

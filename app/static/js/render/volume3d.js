@@ -21,7 +21,7 @@ const REDRAW_ABOVE = 20000; // neurons between two playheads past which the outp
 // The overlay redraws the block under the cells recoloured since the block was last drawn
 // (while playing); past this share of the view, or this many cells, the block is drawn whole
 // again instead (one frame's full copy, rather than a large overlay copied every frame).
-const REGION_SHARE = 0.25;
+const REGION_SHARE = 0.1;
 const REGION_CELLS = 4000;
 
 /**
@@ -172,7 +172,14 @@ export function createVolume3d({ commit, getState, onInputCell = () => {}, onOut
       const still = !playing;
       const steady = !focus.inputCell && !focus.pair;
       input.focusOn(inputHighlight(input.block, focus), { quiet: fast, follow: steady, describe: still });
-      output.focusOn(outputHighlight(output.block, focus, state.order), { quiet: fast, follow: !focus.inputCell, describe: still });
+      const hl = outputHighlight(output.block, focus, state.order);
+      // Playing fast in depth-column order, the neuron changes slice at every step: the block
+      // stays cut where it was (cut at each frame's neuron, it would be drawn whole every frame,
+      // and a cut running through the slices 60 times a second reads as flicker); the depth
+      // column's box and the neuron's outline show where the neuron is, and a pause cuts the
+      // block at it again.
+      if (fast && state.order === "depth_column") hl.cut = output.cut;
+      output.focusOn(hl, { quiet: fast, follow: !focus.inputCell, describe: still });
     },
   };
 }
@@ -577,6 +584,10 @@ function createBlockView(panel, name, zoomLabel, camera, { away, onCell, text })
   return {
     get block() {
       return view.block;
+    },
+    /** The slice the block is cut open at now. */
+    get cut() {
+      return view.hl?.cut ?? 0;
     },
     where,
     nearZ,
