@@ -99,6 +99,12 @@ class Settings(BaseSettings):
         description="Origins whose scripts may call the API cross-origin, comma-separated, "
         "or `*`; none by default (CORS off).",
     )
+    telemetry: bool = Field(
+        False,
+        description="FastAPI's own OpenTelemetry (request spans, metrics and logs through "
+        "the providers configured globally in the process); off by default: ConvScope sets "
+        "up no provider, and looking for one costs every request.",
+    )
 
     @field_validator("frame_ancestors", mode="before")
     @classmethod

@@ -8,7 +8,9 @@ Content-Security-Policy; ReDoc (which would load from a CDN) is off.
 
 from __future__ import annotations
 
+import inspect
 from pathlib import Path
+from typing import Any
 
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
@@ -40,6 +42,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         redoc_url=None,
         # While serving, large convolutions split over the app's own threads.
         lifespan=engine_threads.lifespan(settings.engine_threads),
+        **telemetry(settings.telemetry),
     )
     errors.install(app)
     # One limit per path: image uploads have their own, larger one.
@@ -55,6 +58,23 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     openapi.install(app, settings)  # bounds in the schema: this server's settings
     return app
+
+
+def telemetry(enabled: bool) -> dict[str, Any]:
+    """FastAPI's options for its own OpenTelemetry: all off unless ``enabled`` (and none
+    to give a FastAPI without them).
+
+    With no provider configured FastAPI would trace nothing anyway, but it looks for one on
+    every request; turned off, it does not look.
+
+    Examples
+    --------
+    >>> telemetry(True)
+    {}
+    """
+    if enabled or "telemetry" not in inspect.signature(FastAPI.__init__).parameters:
+        return {}
+    return {"telemetry": {"tracing": False, "metrics": False, "logs": False}}
 
 
 app = create_app()

@@ -10,7 +10,9 @@ import pytest
 from api_helpers import ALEXNET, square
 from fastapi.testclient import TestClient
 
-from app import routing
+from app import main, routing
+from app.config import Settings
+from app.main import create_app
 from engine import conv, trace
 
 
@@ -81,3 +83,34 @@ def test_the_inline_limit_decides_and_the_answer_is_the_same(
     offloaded = client.post("/api/forward", json=spec).json()
     assert forward_places == [True, False]
     assert offloaded == inline
+
+
+@pytest.mark.parametrize(("method", "path"), [
+    ("POST", "/api/steps"), ("POST", "/api/steps/"), ("POST", "/api/stepsx"),
+    ("GET", "/api/steps"), ("GET", "/api/health/"), ("GET", "/api/presets/cs231n-demo"),
+    ("GET", "/api/images"), ("GET", "/static/nothing.js"), ("GET", "/api"),
+])
+def test_routes_that_turn_paths_away_early_route_as_fastapi_does(method: str, path: str) -> None:
+    # The app's own routes skip the regex for paths that do not begin with theirs; the same
+    # app whose routes all run FastAPI's matching must answer every path the same way.
+    body = {"layer": square(5, 3, 2, 3, stride=2, padding=1)}
+    answers = []
+    for direct in (True, False):
+        app = create_app(Settings())
+        for route in app.router.routes:
+            if isinstance(route, routing.OrjsonRoute):
+                assert route.direct
+                route.direct = direct
+        with TestClient(app, follow_redirects=False) as client:
+            answer = client.request(method, path, json=body if method == "POST" else None)
+        answers.append((answer.status_code, answer.content, answer.headers.get("location")))
+    assert answers[0] == answers[1]
+    assert answers[0][0] in (200, 307, 404, 405)
+
+
+def test_fastapis_own_telemetry_is_off_unless_the_settings_ask() -> None:
+    assert main.telemetry(False) == {
+        "telemetry": {"tracing": False, "metrics": False, "logs": False}}
+    assert main.telemetry(True) == {}
+    assert create_app(Settings())._telemetry["tracing"] is False  # type: ignore[attr-defined]
+    assert create_app(Settings(telemetry=True))._telemetry["tracing"] is True  # type: ignore[attr-defined]
