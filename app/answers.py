@@ -227,7 +227,7 @@ def steps_result(
             "cols": [s.col_start, s.col_stop, s.col_step],
             "input_rows": None if s.input_rows is None else list(s.input_rows),
             "input_cols": None if s.input_cols is None else list(s.input_cols),
-            "padding_mask": s.padding_mask.tolist(),
+            "padding_mask": s.padding_mask,  # a bool array: JSON lists of true/false
             "window": encode(s.window, encoding),
             "weights": FILTERS.weights(layer, s.d, s.weights, encoding),
             "products": encode(s.products, encoding),

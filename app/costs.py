@@ -316,7 +316,7 @@ def _step_items(filter_height: int, filter_width: int, depth: int, lines: int, n
              n * (arrays * written("", "", (filter_height, filter_width, depth),
                                    encoding).work
                   + written("", "", (depth,), encoding).work
-                  # the mask: a Python list of bools first, then JSON
+                  # the mask: JSON lists of true/false, in either encoding
                   + 2 * written("", "", (filter_height, filter_width), "json").work),
              in_layer=False),
         # The expressions' slice texts are made once per output row and column.

@@ -14,6 +14,7 @@ from typing import Any
 
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
+from starlette.types import ASGIApp
 
 from app import engine_threads, errors, images, openapi, routing, security
 from app.cli import package_version
@@ -22,6 +23,54 @@ from app.routers import api, docs, pages
 from app.routers import images as images_router
 
 STATIC = Path(__file__).parent / "static"
+
+
+class ConvScope(FastAPI):
+    """FastAPI, without the layers of its middleware stack that pass every request of this
+    app straight through: each is a call in and out per request and nothing else."""
+
+    def __init__(self, *, telemetry_on: bool, **kwargs: Any) -> None:
+        self.telemetry_on = telemetry_on
+        super().__init__(**kwargs)
+
+    def build_middleware_stack(self) -> ASGIApp:
+        stack = super().build_middleware_stack()
+        idle = idle_layers(self)
+        top, above, layer = stack, None, stack
+        while layer is not self.router:
+            below: ASGIApp = layer.app  # type: ignore[attr-defined]
+            if isinstance(layer, idle):
+                if above is None:
+                    top = below
+                else:
+                    above.app = below  # type: ignore[attr-defined]
+            else:
+                above = layer
+            layer = below
+        return top
+
+
+def idle_layers(app: ConvScope) -> tuple[type, ...]:
+    """FastAPI's own layers that have nothing to do in ``app``: its body limit when no
+    ``max_body_size`` is set (ConvScope's own, :class:`app.errors.BodyLimit`, has a limit per
+    path), and the exception telemetry while its OpenTelemetry is off (it reports to a
+    request's telemetry, which then never exists). None for a FastAPI without them."""
+    idle: list[type] = []
+    try:
+        from fastapi._body_limit import AppBodyLimitMiddleware
+    except ImportError:
+        pass
+    else:
+        if getattr(app, "max_body_size", None) is None:
+            idle.append(AppBodyLimitMiddleware)
+    try:
+        from fastapi.telemetry._asgi import ExceptionTelemetryMiddleware
+    except ImportError:
+        pass
+    else:
+        if not app.telemetry_on:
+            idle.append(ExceptionTelemetryMiddleware)
+    return tuple(idle)
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -34,7 +83,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     'ConvScope'
     """
     settings = settings or settings_from_env()
-    app = FastAPI(
+    app = ConvScope(
+        telemetry_on=settings.telemetry,
         title="ConvScope",
         summary="The convolutional layer of the CS231n notes, computed and explained.",
         version=package_version(),

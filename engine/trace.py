@@ -348,10 +348,11 @@ class StepRange:
         """
         if not 0 <= k < len(self):
             raise IndexError(f"item {k} of a range of {len(self)} steps")
-        row_start, col_start = int(self.row_start[k]), int(self.col_start[k])
+        # ndarray.item: the Python number straight away, no NumPy scalar on the way
+        row_start, col_start = self.row_start.item(k), self.col_start.item(k)
         return Step(
-            t=int(self.t[k]), order=self.order,
-            i=int(self.i[k]), j=int(self.j[k]), d=int(self.d[k]),
+            t=self.t.item(k), order=self.order,
+            i=self.i.item(k), j=self.j.item(k), d=self.d.item(k),
             row_start=row_start, row_stop=row_start + self.row_span, row_step=self.row_step,
             col_start=col_start, col_stop=col_start + self.col_span, col_step=self.col_step,
             input_rows=self.input_rows[k], input_cols=self.input_cols[k],
@@ -360,7 +361,7 @@ class StepRange:
             weights=self.weights[k],
             products=self.products[k],
             channel_sums=self.channel_sums[k],
-            bias=float(self.bias[k]), pre=float(self.pre[k]), post=float(self.post[k]),
+            bias=self.bias.item(k), pre=self.pre.item(k), post=self.post.item(k),
             expression=self.expressions[k],
         )
 

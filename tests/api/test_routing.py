@@ -114,3 +114,20 @@ def test_fastapis_own_telemetry_is_off_unless_the_settings_ask() -> None:
     assert main.telemetry(True) == {}
     assert create_app(Settings())._telemetry["tracing"] is False  # type: ignore[attr-defined]
     assert create_app(Settings(telemetry=True))._telemetry["tracing"] is True  # type: ignore[attr-defined]
+
+
+def _layers(app: Any) -> list[str]:
+    names, layer = [], app.build_middleware_stack()
+    while layer is not app.router:
+        names.append(type(layer).__name__)
+        layer = layer.app
+    return names
+
+
+def test_the_middleware_stack_keeps_only_layers_with_work_to_do() -> None:
+    # FastAPI's own body limit (ConvScope has one per path) and its exception telemetry
+    # (while its OpenTelemetry is off) would pass every request straight through.
+    assert _layers(create_app(Settings())) == [
+        "ServerErrorMiddleware", "SecurityHeaders", "BodyLimit", "ExceptionMiddleware",
+        "AsyncExitStackMiddleware"]
+    assert "ExceptionTelemetryMiddleware" in _layers(create_app(Settings(telemetry=True)))
