@@ -5,6 +5,7 @@ the same bytes again, under the same checks."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import Iterator
 from typing import Any
@@ -15,6 +16,7 @@ import orjson
 import pytest
 from api_helpers import ALEXNET, square
 from fastapi.testclient import TestClient
+from starlette.requests import ClientDisconnect, Request
 
 from app import routing
 from app.answers import FilterAnswers
@@ -22,7 +24,7 @@ from app.config import Settings, get_settings
 from app.convert import build
 from app.encoding import dumps, encode
 from app.layer_cache import SPECS, SpecMemo
-from app.lean import LeanPlan
+from app.lean import LeanPlan, OrjsonRequest
 from app.main import create_app
 from app.schemas import ForwardResult, LayerSpec, StepResult, StepsResult
 from engine.layer import build_layer
@@ -278,3 +280,33 @@ def test_filter_answers_are_bounded_and_skip_layers_that_can_change() -> None:
     loose = build_layer(layer.geometry)  # not from the cache: its arrays are writable
     made = answers.weights(loose, 0, loose.weights[0], "json")
     assert isinstance(made, np.ndarray)  # written as it comes, nothing kept
+
+
+def test_an_orjson_request_reads_its_body_as_starlette_does() -> None:
+    def messages(*sent: dict[str, Any]) -> Any:
+        queue = list(sent)
+
+        async def receive() -> dict[str, Any]:
+            return queue.pop(0)
+
+        return receive
+
+    scope = {"type": "http", "method": "POST", "path": "/", "headers": []}
+    chunked = ({"type": "http.request", "body": b'{"a": ', "more_body": True},
+               {"type": "http.request", "body": b"", "more_body": True},
+               {"type": "http.request", "body": b"[1]}"})
+
+    async def read(kind: type[Request]) -> tuple[bytes, bytes, bool]:
+        request = kind(scope, messages(*chunked))
+        return await request.body(), await request.body(), request._stream_consumed
+
+    assert asyncio.run(read(OrjsonRequest)) == asyncio.run(read(Request)) == (
+        b'{"a": [1]}', b'{"a": [1]}', True)
+
+    async def cut(kind: type[Request]) -> bool:
+        request = kind(scope, messages(chunked[0], {"type": "http.disconnect"}))
+        with pytest.raises(ClientDisconnect):
+            await request.body()
+        return request._is_disconnected
+
+    assert asyncio.run(cut(OrjsonRequest)) and asyncio.run(cut(Request))
