@@ -7,7 +7,7 @@ the code under test.
 from __future__ import annotations
 
 import itertools
-from dataclasses import replace
+from dataclasses import FrozenInstanceError, fields, replace
 from functools import partial
 
 import numpy as np
@@ -292,6 +292,26 @@ def test_step_arrays_are_read_only() -> None:
     with pytest.raises(ValueError, match="read-only"):
         s.window[0, 0, 0] = 99.0
     assert layer.x_padded.flags.writeable  # the layer's own array is untouched
+
+
+def test_a_layers_padding_windows_mark_each_fields_padding() -> None:
+    # padding 2 on top, 0 at the bottom, 1 left and right: 7x5 padded, 3x3 windows, stride 2,
+    # a 3x2 output
+    layer = build_layer(LayerShape(5, 3, 1, 1, 3, 3, 2, 2, Padding(2, 0, 1, 1)))
+    view = layer.padding_windows
+    assert layer.padding_windows is view and not view.flags.writeable
+    assert view.shape == (3, 2, 3, 3)
+    assert view[0, 0].astype(int).tolist() == [[1, 1, 1], [1, 1, 1], [1, 0, 0]]
+    assert view[2, 1].astype(int).tolist() == [[0, 0, 1], [0, 0, 1], [0, 0, 1]]
+
+
+def test_steps_and_ranges_are_frozen_and_hold_every_field() -> None:
+    layer = build_layer(LayerShape.square(5, 3, 2, 3, stride=2, padding=1))
+    found = steps(layer, 3, 4)
+    for made in (found, found.item(1), step(layer, 4)):
+        assert set(vars(made)) == {f.name for f in fields(made)}
+        with pytest.raises(FrozenInstanceError):
+            made.order = "depth_column"  # type: ignore[misc]
 
 
 # ----------------------------------------------------------------------------- ranges
