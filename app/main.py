@@ -106,6 +106,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     for router in (api.router, images_router.router, pages.router, docs.router):
         routing.add_routes(app, router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    app.router.middleware_stack = routing.PathTable(app.router)
     openapi.install(app, settings)  # bounds in the schema: this server's settings
     return app
 
