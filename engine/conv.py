@@ -167,9 +167,9 @@ def conv2d(
     view = windows(x_padded, geometry) if view is None else view  # (H2, W2, Fh, Fw, D)
     dtype = _float_dtype(x_padded, weights)
     if workers is not None and winograd.fits(geometry):
-        # Deep 3x3 stride-1 layers: Winograd needs 16 multiplies per 2x2 outputs (F(2x2, 3x3),
-        # float32) or 36 per 4x4 (F(4x4, 3x3), float64) where im2col needs 36 or 144, and
-        # its transforms cost less than that saves (engine/winograd.py).
+        # Deep 3x3 stride-1 layers: Winograd's F(4x4, 3x3) needs 36 multiplies per 4x4
+        # outputs where im2col needs 144, and its transforms cost less than that saves
+        # (engine/winograd.py).
         x, w, b = (a.astype(dtype, copy=False) for a in (x_padded, weights, bias))
         return winograd.conv3x3(x, w, b, geometry, workers)
     per_neuron = geometry.counts.weights_per_neuron  # Fh * Fw * D

@@ -1,6 +1,6 @@
-"""3x3 stride-1 convolutions by Winograd's minimal filtering: F(2x2, 3x3) in float32 (16
-multiplies per 2x2 outputs and input channel where im2col + GEMM does 36) and F(4x4, 3x3) in
-float64 (36 per 4x4 outputs, where im2col does 144).
+"""3x3 stride-1 convolutions by Winograd's minimal filtering, F(4x4, 3x3): 36 multiplies per
+4x4 outputs and input channel, where im2col + GEMM does 144 (F(2x2, 3x3), 16 per 2x2 where
+im2col does 36, is kept beside it).
 
 Lavin & Gray, "Fast Algorithms for Convolutional Neural Networks" (2015). The padded input is
 cut into overlapping ``a x a`` tiles (``a = m + 2``, stride ``m``), each tile and each filter
@@ -10,10 +10,14 @@ outputs. All three transforms are small constant matrices applied as one GEMM ea
 step runs in BLAS.
 
 Only worth it when the GEMMs are big enough to hide the transforms: :func:`fits` says when.
-The larger tile costs accuracy: F(4x4)'s coefficients (up to 8 and down to 1/24) make its
-rounding errors about ten times those of F(2x2), whose coefficients are 0, +-1 and +-1/2. In
-float64 that still leaves errors near 1e-12 of the direct sum; in float32 it would not stay
-within 1e-4 of it on 32-deep layers, so float32 keeps F(2x2).
+The larger tile costs accuracy: F(4x4) on the usual points 0, +-1, +-2 (coefficients up to 8
+and down to 1/24) has rounding errors about twenty times those of F(2x2), whose coefficients
+are 0, +-1 and +-1/2. In float64 that still leaves errors near 1e-12 of the direct sum, so
+float64 takes it. In float32 it would not stay within 1e-4 of the sum on 32-deep layers;
+float32 takes F(4x4) on the points 0, +-1, 2 and -1/2 instead: the points change the
+rounding, not the multiplies (Barabasz et al., "Error analysis and improving the accuracy of
+Winograd convolution for deep neural networks", 2020), and these give about eight times
+F(2x2)'s errors, half the 1e-4 on those layers.
 """
 
 from __future__ import annotations
@@ -103,6 +107,23 @@ F4 = _minimal(
     g=np.array([[6, 0, 0], [-4, -4, -4], [-4, 4, -4], [1, 2, 4], [1, -2, 4], [0, 0, 24]]) / 24,
     at=[[1, 1, 1, 1, 1, 0], [0, 1, -1, 2, -2, 0], [0, 1, 1, 4, 4, 0], [0, 1, -1, 8, -8, 1]],
 )
+# F(4, 3) on the points 0, 1, -1, 2, -1/2 (and infinity, the last row and column): the same
+# multiplies as F4, smaller rounding errors in float32 (the module docstring).
+F4_SINGLE = _minimal(
+    bt=[
+        [2, 3, -4, -3, 2, 0],
+        [0, 2, 5, 1, -2, 0],
+        [0, 2, 1, -5, 2, 0],
+        [0, -1, -2, 1, 2, 0],
+        [0, -32, 16, 32, -16, 0],
+        [0, 2, 3, -4, -3, 2],
+    ],
+    g=np.array([[15, 0, 0], [5, 5, 5], [5, -5, 5], [1, 2, 4], [2, -1, 0.5], [0, 0, 15]]) / 30,
+    at=np.array(
+        [[8, 8, 8, 8, 8, 0], [0, 8, -8, 16, -4, 0], [0, 8, 8, 32, 2, 0], [0, 8, -8, 64, -1, 8]]
+    )
+    / 8,
+)
 # Below these depths the GEMMs are too thin to pay for the transforms (VGG conv1_1, D = 3,
 # runs faster as im2col).
 MIN_DEPTH = 16
@@ -113,12 +134,13 @@ BAND_BYTES = 2**20
 
 
 def minimal_for(dtype: np.dtype[Any]) -> Minimal:
-    """F(4x4, 3x3) in float64, F(2x2, 3x3) otherwise (see the module docstring).
+    """F(4x4, 3x3): on the usual points in float64, on those that round less otherwise (see
+    the module docstring).
 
-    >>> minimal_for(np.dtype(np.float64)).outputs, minimal_for(np.dtype(np.float32)).outputs
-    (4, 2)
+    >>> minimal_for(np.dtype(np.float64)) is F4, minimal_for(np.dtype(np.float32)) is F4_SINGLE
+    (True, True)
     """
-    return F4 if dtype == np.float64 else F2
+    return F4 if dtype == np.float64 else F4_SINGLE
 
 
 def fits(geometry: Geometry) -> bool:
@@ -141,20 +163,26 @@ def fits(geometry: Geometry) -> bool:
 
 
 def conv3x3(
-    x_padded: Array, weights: Array, bias: Array, geometry: Geometry, workers: Workers
+    x_padded: Array,
+    weights: Array,
+    bias: Array,
+    geometry: Geometry,
+    workers: Workers,
+    minimal: Minimal | None = None,
 ) -> Array:
     """The layer's ``(H2, W2, K)`` output by F(m x m, 3x3); ``geometry`` must :func:`fits`.
 
     Arrays as :func:`engine.conv.conv2d` takes them, already in the result's dtype, which
-    picks ``m`` (:func:`minimal_for`). Its many small GEMMs per band run on the workers'
-    threads with BLAS single-threaded: threaded by BLAS instead, each would make BLAS's
-    threads meet, and on a busy machine those meetings cost more than the multiplies
-    (``engine.conv.conv2d`` without workers keeps im2col's one big GEMM).
+    picks the transforms (:func:`minimal_for`) unless ``minimal`` is given. Its many small
+    GEMMs per band run on the workers' threads with BLAS single-threaded: threaded by BLAS
+    instead, each would make BLAS's threads meet, and on a busy machine those meetings cost
+    more than the multiplies (``engine.conv.conv2d`` without workers keeps im2col's one big
+    GEMM).
     """
     height, width, k = geometry.output_shape
     depth = x_padded.shape[2]
     dtype = x_padded.dtype
-    minimal = minimal_for(dtype)
+    minimal = minimal_for(dtype) if minimal is None else minimal
     m, a = minimal.outputs, minimal.tile
     rows, cols = -(-height // m), -(-width // m)  # tiles down and across
     # Tiles need m*rows + 2 input rows; an output size that is not a multiple of m gets zero

@@ -85,17 +85,19 @@ def test_the_transforms_are_the_published_ones() -> None:
     )
 
 
-def test_f4_gives_a_hand_worked_one_dimensional_tile() -> None:
+@pytest.mark.parametrize("f4", [winograd.F4, winograd.F4_SINGLE], ids=["F4", "F4_SINGLE"])
+def test_f4_gives_a_hand_worked_one_dimensional_tile(f4: winograd.Minimal) -> None:
     # 1-D F(4, 3): [1, 2, 0, -1, 3, 1] with filter [1, 0, -2] slides to
     #   1*1 + 2*0 + 0*(-2) = 1,   2*1 + 0*0 + (-1)*(-2) = 4,
     #   0*1 + (-1)*0 + 3*(-2) = -6,   (-1)*1 + 3*0 + 1*(-2) = -3.
     d = np.array([1.0, 2.0, 0.0, -1.0, 3.0, 1.0])
     g = np.array([1.0, 0.0, -2.0])
-    f4 = winograd.F4
     np.testing.assert_allclose(f4.at @ ((f4.g @ g) * (f4.bt @ d)), [1, 4, -6, -3], atol=1e-12)
 
 
-@pytest.mark.parametrize("minimal", [winograd.F2, winograd.F4], ids=["F2", "F4"])
+@pytest.mark.parametrize(
+    "minimal", [winograd.F2, winograd.F4, winograd.F4_SINGLE], ids=["F2", "F4", "F4_SINGLE"]
+)
 def test_two_dimensional_transforms_equal_the_loops_on_random_tiles(
     minimal: winograd.Minimal,
 ) -> None:
@@ -110,7 +112,24 @@ def test_two_dimensional_transforms_equal_the_loops_on_random_tiles(
     np.testing.assert_array_equal(out_of[:, minimal.bias_point], np.ones(m * m))
 
 
-def test_each_dtype_takes_its_tile_size() -> None:
-    # F(4x4)'s larger coefficients cost float32 its last digits; float64 has them to spare.
+def test_each_dtype_takes_its_points() -> None:
+    # On the usual points F(4x4)'s rounding costs float32 its last digits; float64 has them to
+    # spare. float32 takes points that round less.
     assert winograd.minimal_for(np.dtype(np.float64)) is winograd.F4
-    assert winograd.minimal_for(np.dtype(np.float32)) is winograd.F2
+    assert winograd.minimal_for(np.dtype(np.float32)) is winograd.F4_SINGLE
+
+
+def test_float32_rounds_less_on_the_chosen_points_than_on_the_usual_ones() -> None:
+    # 576-term sums of unit normals: root-mean-square error against float64 im2col, per set of
+    # transforms (the same multiplies for both F(4x4)s).
+    layer = random_layer(LayerShape.square(24, 64, 16, 3, padding=1), seed=5, seed_step=1)
+    exact = forward(layer).pre
+    x, w, b = (a.astype(np.float32) for a in (layer.x_padded, layer.weights, layer.bias))
+    transforms = {"F2": winograd.F2, "F4": winograd.F4, "F4_SINGLE": winograd.F4_SINGLE}
+    rms = {}
+    with Workers(1) as workers:
+        for name, minimal in transforms.items():
+            got = winograd.conv3x3(x, w, b, layer.geometry, workers, minimal)
+            rms[name] = float(np.sqrt(np.mean((got - exact) ** 2)))
+    assert rms["F2"] < rms["F4_SINGLE"] < 0.8 * rms["F4"]
+    assert rms["F4_SINGLE"] < 6 * rms["F2"]
