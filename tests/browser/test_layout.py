@@ -276,6 +276,10 @@ def test_a_phone_in_large_type_keeps_to_its_width_and_a_two_row_transport(
     for selector in ("#t-more", "#t-misfit-fix" if "224" in preset else "#t-play"):
         box = page.locator(selector).bounding_box()
         assert box is not None and box["height"] >= 40 and box["x"] + box["width"] <= 390
+    # the strip's numbers whole in their seventh of the width (AlexNet's 224 was cut to "22")
+    cut = page.locator(".strip input[type=number]").evaluate_all(
+        "els => els.filter(e => e.scrollWidth > e.clientWidth).map(e => e.id)")
+    assert cut == []
     page.screenshot(path=str(artifacts / f"layout-phone-large-{preset}.png"))
 
 

@@ -188,6 +188,13 @@ def test_a_misfit_keeps_its_filters_and_says_which_window_hangs_off_the_edge(
     expect(page.locator("#geometry-suggestions .suggestion").first).to_be_focused()
     page.mouse.move(0, 0)
     page.screenshot(path=str(artifacts / "misfit-panels-1280x720.png"))
+    # as a student sees it elsewhere: a laptop, the dark theme (the panels redrawn in it)
+    page.set_viewport_size({"width": 1366, "height": 768})
+    page.emulate_media(color_scheme="dark")
+    expect(page.locator("html")).to_have_attribute("data-look", "dark")
+    expect(page.locator("#misfit-arithmetic")).to_be_visible()
+    expect(filters).to_have_count(2)
+    page.screenshot(path=str(artifacts / "misfit-panels-1366x768-dark.png"))
 
 
 def test_alexnet_at_224_keeps_its_96_filters_drawn(page: Page) -> None:
