@@ -191,6 +191,7 @@ class PathTable:
     router's own scan would pick. Anything else (no such route, none taking the request
     fully, a ``root_path``, form limits or FastAPI's own request telemetry, which the scan
     records) goes to the scan as before. The table is made again when the routes change.
+    ``form_limits`` is read with a default: FastAPI releases without it have none to apply.
     """
 
     def __init__(self, router: APIRouter) -> None:
@@ -209,7 +210,8 @@ class PathTable:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if (scope["type"] == "http" and not scope.get("root_path")
-                and "fastapi.telemetry" not in scope and not self.router.form_limits):
+                and "fastapi.telemetry" not in scope
+                and not getattr(self.router, "form_limits", None)):
             for route in self.table().get(scope["path"], ()):
                 match, child_scope = route.matches(scope)
                 if match is Match.FULL:
