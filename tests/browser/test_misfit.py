@@ -245,3 +245,15 @@ def test_a_phone_in_a_misfit_gets_the_reason_and_a_way_to_the_suggestions(
     expect(page.locator("#t-label")).to_have_text("step 1 of 64", timeout=30_000)
     expect(page.locator("#t-play")).to_be_visible()
     expect(page.locator("#t-misfit")).to_have_count(0)
+
+
+def test_an_embedded_misfit_offers_no_way_to_suggestions_it_leaves_out(page: Page) -> None:
+    # a frame shows the picture and the transport only: the formula strip is not there
+    page.set_viewport_size({"width": 960, "height": 540})
+    page.goto("/?preset=ten-stride-2-invalid&embed=1")
+    misfit_canvas(page)
+    expect(page.locator("#geometry-suggestions")).to_be_hidden()
+    expect(page.locator("#t-misfit-text")).to_be_visible()
+    expect(page.locator("#t-misfit-fix")).to_be_hidden()
+    expect(page.locator("#misfit-arithmetic")).to_contain_text("rows 8–10 and columns 8–10")
+    expect(page.get_by_role("button", name="Show the suggestions")).to_be_hidden()
