@@ -488,3 +488,28 @@ def test_a_hidden_explanation_stays_hidden_on_the_next_visit_not_in_the_link(pag
     expect(page.locator("#output-what")).to_be_visible()
     page.get_by_role("button", name="Show the explanation of the input volume").click()
     expect(text).to_be_visible()
+
+
+@pytest.mark.parametrize("preset", PRESETS)
+def test_large_type_keeps_the_3d_view_one_screen_on_a_projector(
+    page: Page, preset: str, artifacts: Path
+) -> None:
+    # the 3-D view in the classroom's large type at 1280x720: the blocks' tools keep to one
+    # compact row (they had wrapped to three or four and pushed the input block below the fold)
+    page.set_viewport_size({"width": 1280, "height": 720})
+    open_view(page, f"?preset={preset}&t=7&view=3d&large=1")
+    page.screenshot(path=str(artifacts / f"volume3d-{preset}-1280x720-large.png"))
+    assert page.evaluate("document.scrollingElement.scrollTop") == 0
+    for selector in ("#transport", "#t-play", "#t-scrub", "#numpy-code", "#sums",
+                     "#input-3d .volume3d-block", "#output-3d .volume3d-block"):
+        assert_shown(page.locator(selector), selector)
+    for which in ("input", "output"):
+        # the overlay's drawn box (the field box or the current neuron on it) in the window
+        page.evaluate("() => new Promise((done) => requestAnimationFrame("
+                      "() => requestAnimationFrame(done)))")
+        marks = page.evaluate(f"document.querySelector('#{which}-3d').volume3d.probe().marks")
+        assert marks["box"] is not None, f"the {which} block's overlay is hidden"
+        x0, y0, x1, y1 = marks["box"]
+        assert 0 <= x0 < x1 <= 1280 and 0 <= y0 < y1 <= 720, f"{which} overlay at {marks['box']}"
+        rows = page.locator(f"#{which}-3d .volume3d-bar").evaluate(ROWS)
+        assert rows == 1, f"the {which} block's tools wrap to {rows} rows"
