@@ -9,6 +9,7 @@ framed beside it and posts the same messages, which must do nothing.
 from __future__ import annotations
 
 import itertools
+import re
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -19,10 +20,11 @@ from typing import Any
 
 import httpx
 import pytest
-from playwright.sync_api import Frame, Page, expect
+from playwright.sync_api import Frame, Locator, Page, expect
 
 from app.config import Settings
 from app.main import create_app
+from tests.browser.test_layout import SHOWN, open_view
 from tests.live_server import serving
 
 pytestmark = pytest.mark.browser
@@ -336,3 +338,47 @@ def test_origins_are_matched_as_frame_ancestors_reads_them(page: Page) -> None:
         [[origin, patterns] for origin, patterns, _ in cases],
     )
     assert answers == [allowed for _, _, allowed in cases]
+
+
+def test_a_slides_16_by_9_frame_keeps_the_four_panels_a_sideways_phone_does_not(
+    page: Page, artifacts: Path
+) -> None:
+    # 800x450, a slide's usual frame: under 461 px tall, which on a full page means a phone held
+    # sideways (the phone layout showed the input volume only); a frame keeps the one screen.
+    def shown(node: Locator, what: str) -> None:
+        assert node.count() >= 1, what
+        assert node.first.evaluate(SHOWN) == "shown", what
+
+    page.set_viewport_size({"width": 800, "height": 450})
+    for preset, t in (("cs231n-demo", 4), ("alexnet-conv1", 4000)):
+        open_view(page, f"?preset={preset}&t={t}&embed=1")
+        assert page.evaluate("[scrollY, document.scrollingElement.scrollHeight]") == [0, 450]
+        for selector in ("#transport", "#t-play", "#t-scrub", "#numpy-code", "#sums"):
+            shown(page.locator(selector), f"{preset}: {selector}")
+        field = page.locator("#input-grids .field-box:visible")
+        slice0 = page.get_by_role("img", name=re.compile(r"^Input depth slice 0"))
+        shown(field if field.count() else slice0, f"{preset}: the field's outline")
+        bank = page.locator(".bank-active")
+        if bank.count():  # 96 filters on one canvas: the active row, wider than the panel
+            row, grids = bank.bounding_box(), page.locator("#filter-grids").bounding_box()
+            assert row is not None and grids is not None
+            assert grids["x"] <= row["x"] < grids["x"] + grids["width"], f"{preset}: {row}"
+            assert grids["y"] <= row["y"] and row["y"] + row["height"] <= grids["y"] + grids["height"]
+        else:
+            shown(page.locator(".filter.active"), f"{preset}: active filter")
+        neuron = page.locator("#output-grids .cell.mark-current")
+        if neuron.count():
+            shown(neuron, f"{preset}: current output neuron")
+        else:  # the atlas of 96 maps, taller than the panel, which scrolls it inside itself
+            atlas = page.get_by_role("img", name=re.compile(r"^Output volume")).bounding_box()
+            assert atlas is not None and 0 <= atlas["x"] and atlas["x"] + atlas["width"] <= 800
+            assert 0 <= atlas["y"] < 450, f"{preset}: the output atlas at {atlas}"
+        page.screenshot(path=str(artifacts / f"embed-{preset}-800x450.png"))
+    # the same height on a full page (no touch, so only the size decides): the phone layout
+    page.set_viewport_size({"width": 844, "height": 390})
+    open_view(page, "?preset=cs231n-demo&t=4")
+    lefts = {round(box["x"]) for box in (page.locator(f"#{name}-panel").bounding_box()
+                                         for name in ("input", "filters", "output")) if box}
+    assert len(lefts) == 1, f"panels side by side at x = {lefts}"
+    assert page.evaluate("document.scrollingElement.scrollWidth") == 844
+    expect(page.get_by_role("button", name="More step and view controls")).to_be_visible()

@@ -8,8 +8,11 @@
 // neuron above it).
 import { $on, el, qs } from "./dom.js";
 
-/** The windows that get the one-column phone layout, a phone held either way (convscope.css says the same). */
-export const PHONE = "(max-width: 760px), (max-height: 460px)";
+/**
+ * The windows that get the one-column phone layout, a phone held either way (not the short
+ * half in an embed=1 frame): the media of css/phone.css's link, which base.html sets.
+ */
+export const PHONE = qs("#phone-css").media;
 
 const FOLDED = ["t-first", "t-last", "t-speed", "t-loop", "view-tools"];
 // with large type on a wide window: first and last (Home and End do it too) and the view tools
