@@ -363,7 +363,8 @@ def test_a_slides_16_by_9_frame_keeps_the_four_panels_a_sideways_phone_does_not(
             row, grids = bank.bounding_box(), page.locator("#filter-grids").bounding_box()
             assert row is not None and grids is not None
             assert grids["x"] <= row["x"] < grids["x"] + grids["width"], f"{preset}: {row}"
-            assert grids["y"] <= row["y"] and row["y"] + row["height"] <= grids["y"] + grids["height"]
+            bottom = grids["y"] + grids["height"]
+            assert grids["y"] <= row["y"] and row["y"] + row["height"] <= bottom, preset
         else:
             shown(page.locator(".filter.active"), f"{preset}: active filter")
         neuron = page.locator("#output-grids .cell.mark-current")
@@ -371,7 +372,7 @@ def test_a_slides_16_by_9_frame_keeps_the_four_panels_a_sideways_phone_does_not(
             shown(neuron, f"{preset}: current output neuron")
         else:  # the atlas of 96 maps, taller than the panel, which scrolls it inside itself
             atlas = page.get_by_role("img", name=re.compile(r"^Output volume")).bounding_box()
-            assert atlas is not None and 0 <= atlas["x"] and atlas["x"] + atlas["width"] <= 800
+            assert atlas is not None and atlas["x"] >= 0 and atlas["x"] + atlas["width"] <= 800
             assert 0 <= atlas["y"] < 450, f"{preset}: the output atlas at {atlas}"
         page.screenshot(path=str(artifacts / f"embed-{preset}-800x450.png"))
     # the same height on a full page (no touch, so only the size decides): the phone layout
