@@ -4,7 +4,6 @@ resolved geometries, and recently read specs with what was worked out from them.
 from __future__ import annotations
 
 import threading
-from collections import OrderedDict
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
@@ -110,32 +109,32 @@ class SpecMemo:
     def __init__(self, entries: int, max_key_bytes: int = 16 * 1024) -> None:
         self.entries = entries
         self.max_key_bytes = max_key_bytes
-        self._by_bytes: OrderedDict[bytes, _Read] = OrderedDict()
-        self._by_spec: dict[int, _Read] = {}  # id(spec): the spec is held, so ids stay unique
+        # id(spec): the spec is held while its entry is, so ids stay unique
+        self._by_spec: dict[int, _Read] = {}
+        self._by_bytes = BoundedLRU[bytes, _Read](
+            capacity=entries, on_drop=self._forget)
         self._lock = threading.Lock()
 
     def spec(self, raw: bytes) -> LayerSpec | None:
         """The spec validated from exactly these bytes before, if it is still kept."""
-        with self._lock:
-            found = self._by_bytes.get(raw)
-            if found is None:
-                return None
-            self._by_bytes.move_to_end(raw)
-            return found.spec
+        found = self._by_bytes.get(raw)
+        return None if found is None else found.spec
 
     def remember(self, raw: bytes, spec: LayerSpec) -> None:
         """Keep ``spec``, validated from ``raw``, if it is a fill-only spec of a few bytes."""
         if len(raw) > self.max_key_bytes or LayerCache.key(spec) is None:
             return
-        with self._lock:
-            if raw in self._by_bytes:
+        with self._lock:  # every put is made here: nothing comes between the look and it
+            if self._by_bytes.get(raw) is not None:
                 return
             read = _Read(spec)
-            self._by_bytes[raw] = read
             self._by_spec[id(spec)] = read
-            while len(self._by_bytes) > self.entries:
-                _, dropped = self._by_bytes.popitem(last=False)
-                del self._by_spec[id(dropped.spec)]
+            self._by_bytes.put(raw, read, 1)
+
+    def _forget(self, read: _Read) -> None:
+        """Drop the spec index of ``read``, an entry dropped for room (under the lock)."""
+        if self._by_spec.get(id(read.spec)) is read:
+            del self._by_spec[id(read.spec)]
 
     def derived(self, spec: LayerSpec, settings: Settings) -> Any:
         """What :meth:`keep` was given for this very spec object and settings, else None."""

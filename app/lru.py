@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from collections.abc import Hashable, Iterator
+from collections.abc import Callable, Hashable, Iterator
 from typing import Generic, TypeVar
 
 K = TypeVar("K", bound=Hashable)
@@ -23,16 +23,19 @@ class BoundedLRU(Generic[K, V]):
     Examples
     --------
     >>> held = BoundedLRU[str, str](capacity=3)
-    >>> held.put("a", "A", 2); held.put("b", "B", 1); held.get("a")
-    'A'
+    >>> held.put("a", "A", 2), held.put("b", "B", 1), held.get("a")
+    (True, True, 'A')
     >>> held.put("c", "C", 1)  # over 3: "b", used least recently, goes
+    True
     >>> held.get("b"), held.get("a"), held.get("c")
     (None, 'A', 'C')
-    >>> held.put("huge", "H", 4); held.get("huge")  # larger than the whole budget: not kept
+    >>> held.put("huge", "H", 4), held.get("huge")  # larger than the whole budget: not kept
+    (False, None)
     """
 
-    def __init__(self, capacity: int) -> None:
+    def __init__(self, capacity: int, on_drop: Callable[[V], object] | None = None) -> None:
         self.capacity = capacity
+        self.on_drop = on_drop  # told of each value dropped for room, under the lock
         self._entries: OrderedDict[K, tuple[V, int]] = OrderedDict()
         self._held = 0
         self._lock = threading.Lock()
@@ -59,16 +62,20 @@ class BoundedLRU(Generic[K, V]):
             self._entries.move_to_end(key)
             return found[0]
 
-    def put(self, key: K, value: V, size: int) -> None:
+    def put(self, key: K, value: V, size: int) -> bool:
         """Keep ``value`` under ``key`` unless the key is kept already or ``size`` alone is
-        over the budget; then drop the least recently used until the total fits."""
+        over the budget; then drop the least recently used until the total fits. Whether
+        ``value`` was kept."""
         if size > self.capacity:
-            return
+            return False
         with self._lock:
             if key in self._entries:
-                return
+                return False
             self._entries[key] = (value, size)
             self._held += size
             while self._held > self.capacity:
-                _, (_, dropped) = self._entries.popitem(last=False)
+                _, (old, dropped) = self._entries.popitem(last=False)
                 self._held -= dropped
+                if self.on_drop is not None:
+                    self.on_drop(old)
+            return True
