@@ -9,7 +9,9 @@ Shapes (see ``docs/design.md``)::
     output    (H2, W2, K)
 
 The shared kernel is im2col + GEMM (given workers, deep 3x3 stride-1 layers take Winograd's
-minimal filtering instead, see ``engine.winograd``). The columns are built in the layout
+minimal filtering instead, see ``engine.winograd``, and strided layers whose filters span three
+strides across, AlexNet conv1's among them, take it along the width, see
+``engine.winograd_strided``). The columns are built in the layout
 BLAS wants -- one C-contiguous ``(positions, Fh*Fw*D + 1)`` matrix, filled by a single copy
 whose inner run is a whole contiguous filter row ``Fw*D`` -- and multiplied as
 ``(positions x FFD) @ (FFD x K)``, whose result already *is* the ``(H2, W2, K)`` output: no
@@ -35,7 +37,7 @@ import numpy as np
 import numpy.typing as npt
 from numpy.lib.stride_tricks import sliding_window_view
 
-from engine import threads, winograd
+from engine import threads, winograd, winograd_strided
 from engine.errors import LayerError
 from engine.geometry import Geometry
 from engine.layer import Activation, Layer
@@ -172,6 +174,12 @@ def conv2d(
         # (engine/winograd.py).
         x, w, b = (a.astype(dtype, copy=False) for a in (x_padded, weights, bias))
         return winograd.conv3x3(x, w, b, geometry, workers)
+    if workers is not None and winograd_strided.fits(geometry):
+        # Strided layers three strides wide (AlexNet conv1): the stride folded into depth
+        # and F(4, 3) along the width, 198 multiplies per output and filter where im2col
+        # does 363 (engine/winograd_strided.py).
+        x, w, b = (a.astype(dtype, copy=False) for a in (x_padded, weights, bias))
+        return winograd_strided.conv_strided(x, w, b, geometry, workers)
     per_neuron = geometry.counts.weights_per_neuron  # Fh * Fw * D
 
     # (FFD + 1, K): the filters as columns, the biases as the last row (the ones column's

@@ -46,13 +46,15 @@ class Workers:
     (2, [1, 4, 9])
     """
 
-    def __init__(self, count: int, *, scratch_bytes: int = 2 * 2**20) -> None:
+    def __init__(self, count: int, *, scratch_bytes: int = 8 * 2**20) -> None:
         if count < 1:
             raise ValueError(f"count must be at least 1, not {count}")
         self.count = count
         # The largest buffer one thread keeps for the next call. Allocating it afresh on a
         # pool thread let glibc hand its pages back to the OS after each call, so every call
-        # faulted them in again.
+        # faulted them in again. Large enough for a thread's whole share of AlexNet conv1 in
+        # engine.winograd_strided, in float64 too: there one band per thread beats bands sized
+        # to the cache, whose extra NumPy calls each risk a wait for the GIL.
         self.scratch_bytes = scratch_bytes
         self._pool = (
             ThreadPoolExecutor(count - 1, thread_name_prefix="convscope-engine")

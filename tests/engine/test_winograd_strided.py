@@ -1,0 +1,142 @@
+"""Strided layers folded into depth and F(4, 3) along the width give the notes' loops' numbers."""
+
+from __future__ import annotations
+
+import threading
+
+import numpy as np
+import pytest
+from engine_helpers import random_layer
+
+from engine import conv, winograd, winograd_strided
+from engine.conv import forward, forward_naive
+from engine.geometry import LayerShape, Padding, resolve
+from engine.threads import Workers
+
+# Every layer winograd_strided.fits, each with another way for the width to come out:
+SHAPES = [
+    # AlexNet's filter and stride: 13 outputs, so the last of 4 tiles hangs over by 3; the
+    # input ends in a partial group of 3 columns and zero columns follow.
+    LayerShape.square(59, 3, 24, 11, stride=4),
+    # 5 wide, stride 2: one zero column per filter; 20 outputs, 5 whole tiles.
+    LayerShape(41, 43, 8, 16, 5, 5, stride_h=2, stride_w=2),
+    # 6 wide, stride 2: three taps exactly, no zero column; padded.
+    LayerShape.square(36, 6, 20, 6, stride=2, padding=1),
+    # A 5x7 filter, stride 1 down and 3 across, asymmetric padding, the last column dropped.
+    LayerShape(
+        30, 50, 5, 16, 5, 7, stride_h=1, stride_w=3, padding=Padding(0, 0, 2, 1), fit="floor"
+    ),
+    # fit="floor" leaves input columns the tiles never read: no zero columns at all.
+    LayerShape.square(74, 3, 24, 11, stride=4, fit="floor"),
+]
+
+
+@pytest.mark.parametrize("count", [1, 2, 3])
+@pytest.mark.parametrize("index", range(len(SHAPES)))
+def test_strided_layers_equal_the_notes_loops(index: int, count: int) -> None:
+    layer = random_layer(SHAPES[index], seed=60 + index, seed_step=1)
+    assert winograd_strided.fits(layer.geometry)
+    expected = forward_naive(layer).pre
+    with Workers(count) as workers:
+        got64 = forward(layer, workers=workers).pre
+        got32 = forward(layer, np.float32, workers).pre
+    assert got64.shape == expected.shape and got64.flags.c_contiguous
+    np.testing.assert_allclose(got64, expected, rtol=1e-10, atol=1e-10)
+    assert got32.dtype == np.float32
+    np.testing.assert_allclose(got32, expected, rtol=1e-4, atol=1e-4)
+
+
+def test_a_hand_worked_row() -> None:
+    # One row [1, 2, ..., 9], a filter 5 wide that adds its first and last inputs, stride 2
+    # (three folded taps of 2), bias 0.5: outputs 1 + 5, 3 + 7 and 5 + 9, plus the bias.
+    g = resolve(LayerShape(1, 9, 1, 1, 1, 5, stride_w=2))
+    x = np.arange(1.0, 10.0).reshape(1, 9, 1)
+    w = np.array([1.0, 0, 0, 0, 1]).reshape(1, 1, 5, 1)
+    with Workers(1) as workers:
+        got = winograd_strided.conv_strided(x, w, np.array([0.5]), g, workers)
+    np.testing.assert_allclose(got.ravel(), [6.5, 10.5, 14.5], atol=1e-12)
+
+
+@pytest.mark.parametrize("band_bytes", [1, 150_000, 10**9])
+def test_bands_of_any_height_cover_every_output_row_once(
+    monkeypatch: pytest.MonkeyPatch, band_bytes: int
+) -> None:
+    monkeypatch.setattr(winograd_strided, "BAND_BYTES", band_bytes)
+    layer = random_layer(SHAPES[3], seed=7, seed_step=1)
+    with Workers(2) as workers:
+        got = forward(layer, workers=workers).pre
+    np.testing.assert_allclose(got, forward_naive(layer).pre, rtol=1e-10, atol=1e-10)
+
+
+def test_float32_on_alexnet_conv1_rounds_like_the_direct_sum() -> None:
+    # 363-term sums of unit normals, outputs up to about 100: the transforms round more than
+    # im2col's direct sums, but within a few times their error.
+    layer = random_layer(LayerShape.square(227, 3, 96, 11, stride=4), seed=2, seed_step=1)
+    exact = forward(layer).pre
+    x, w, b = (a.astype(np.float32) for a in (layer.x_padded, layer.weights, layer.bias))
+    with Workers(2) as workers:
+        folded = winograd_strided.conv_strided(x, w, b, layer.geometry, workers)
+    direct = conv.conv2d(x, w, b, layer.geometry)
+    rms = {
+        name: float(np.sqrt(np.mean((got - exact) ** 2)))
+        for name, got in (("folded", folded), ("direct", direct))
+    }
+    assert rms["direct"] < rms["folded"] < 4 * rms["direct"]
+    assert np.abs(folded - exact).max() < 1e-4 * np.abs(exact).max()
+
+
+def test_without_workers_the_layer_runs_as_one_blas_gemm(monkeypatch: pytest.MonkeyPatch) -> None:
+    def refuse(*args: object) -> None:
+        raise AssertionError("conv_strided called without workers")
+
+    monkeypatch.setattr(winograd_strided, "conv_strided", refuse)
+    layer = random_layer(SHAPES[0], seed=4, seed_step=1)
+    np.testing.assert_allclose(forward(layer).pre, forward_naive(layer).pre, rtol=1e-10, atol=1e-10)
+
+
+def test_a_failure_making_the_filters_is_raised_not_waited_for(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # The other threads wait for the first part's filters: if making them fails, they must
+    # stop waiting and the error must reach the caller.
+    def broken(*args: object) -> None:
+        raise MemoryError("no room for the filters")
+
+    monkeypatch.setattr(winograd_strided, "_filters", broken)
+    layer = random_layer(SHAPES[0], seed=4, seed_step=1)
+    outcome: list[BaseException] = []
+
+    def call() -> None:
+        with Workers(3) as workers:
+            try:
+                forward(layer, workers=workers)
+            except MemoryError as error:
+                outcome.append(error)
+
+    thread = threading.Thread(target=call, daemon=True)
+    thread.start()
+    thread.join(timeout=30)
+    assert not thread.is_alive(), "the forward pass hung"
+    assert [str(e) for e in outcome] == ["no room for the filters"]
+
+
+@pytest.mark.parametrize(
+    "shape",
+    [
+        LayerShape.square(227, 3, 96, 11, stride=1, fit="floor"),  # stride 1: nothing to fold
+        LayerShape.square(229, 3, 64, 7, stride=2, padding=3),  # four taps across
+        LayerShape.square(224, 3, 64, 3, stride=2, padding=1, fit="floor"),  # two taps
+        LayerShape.square(59, 1, 24, 11, stride=4),  # rows of 44 values: too thin
+        LayerShape.square(59, 3, 8, 11, stride=4),  # too few filters
+        LayerShape.square(27, 3, 24, 11, stride=4),  # too small to pay for the transforms
+        LayerShape.square(67, 3, 24, 11, stride=4, dilation=2, fit="floor"),
+        LayerShape.square(56, 64, 64, 3, padding=1),  # Winograd in two dimensions instead
+    ],
+)
+def test_other_layers_take_another_kernel(shape: LayerShape) -> None:
+    assert not winograd_strided.fits(random_layer(shape).geometry)
+
+
+def test_both_winograd_kernels_never_claim_one_layer() -> None:
+    for shape in SHAPES:
+        assert not winograd.fits(resolve(shape))
