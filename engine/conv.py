@@ -164,9 +164,9 @@ def conv2d(
     array([-2.,  2.,  1.,  2.,  1.])
     """
     height, width, k = geometry.output_shape
+    _check_shape("input.values", "padded input values", x_padded.shape, geometry.padded_shape)
     _check_shape("filters.values", "weights", weights.shape, geometry.filter_shape)
     _check_shape("filters.bias", "biases", bias.shape, (k,))
-    view = windows(x_padded, geometry) if view is None else view  # (H2, W2, Fh, Fw, D)
     dtype = _float_dtype(x_padded, weights)
     if workers is not None and winograd.fits(geometry):
         # Deep 3x3 stride-1 layers: Winograd's F(4x4, 3x3) needs 36 multiplies per 4x4
@@ -180,6 +180,7 @@ def conv2d(
         # does 363 (engine/winograd_strided.py).
         x, w, b = (a.astype(dtype, copy=False) for a in (x_padded, weights, bias))
         return winograd_strided.conv_strided(x, w, b, geometry, workers)
+    view = windows(x_padded, geometry) if view is None else view  # (H2, W2, Fh, Fw, D)
     per_neuron = geometry.counts.weights_per_neuron  # Fh * Fw * D
 
     # (FFD + 1, K): the filters as columns, the biases as the last row (the ones column's
