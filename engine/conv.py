@@ -176,7 +176,7 @@ def conv2d(
         return winograd.conv3x3(x, w, b, geometry, workers)
     if workers is not None and winograd_strided.fits(geometry):
         # Strided layers three strides wide (AlexNet conv1): the stride folded into depth
-        # and F(4, 3) along the width, 198 multiplies per output and filter where im2col
+        # and F(6, 3) along the width, 176 multiplies per output and filter where im2col
         # does 363 (engine/winograd_strided.py).
         x, w, b = (a.astype(dtype, copy=False) for a in (x_padded, weights, bias))
         return winograd_strided.conv_strided(x, w, b, geometry, workers)

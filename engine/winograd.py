@@ -22,13 +22,14 @@ F(2x2)'s errors, half the 1e-4 on those layers.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 from numpy.lib.stride_tricks import sliding_window_view
+from numpy.polynomial import polynomial
 
 from engine import threads
 from engine.geometry import Geometry
@@ -88,6 +89,35 @@ def _minimal(bt: npt.ArrayLike, g: npt.ArrayLike, at: npt.ArrayLike) -> Minimal:
     )
 
 
+def from_points(points: Sequence[float], outputs: int) -> Minimal:
+    """F(m, 3) on ``points``, m + 1 distinct finite interpolation points, and infinity: the
+    Toom-Cook construction (Lavin & Gray, section 4). Other points give the same multiplies
+    and other rounding; the tests and ``benchmarks/README.md`` compare sets with it.
+
+    >>> f = from_points([0, 1, -1, 2, -2, 0.5, -0.5], 6)
+    >>> d, g = np.arange(8.0), np.array([1.0, 0.0, -2.0])
+    >>> (f.at @ ((f.g @ g) * (f.bt @ d))).round(12)  # d[j] - 2 d[j + 2]
+    array([-4., -5., -6., -7., -8., -9.])
+    """
+    finite = np.array(points, dtype=np.float64)
+    if finite.size != outputs + 1 or np.unique(finite).size != finite.size:
+        raise ValueError(f"F({outputs}, 3) needs {outputs + 1} distinct points, not {points}")
+    a = outputs + 2
+    powers = np.arange(outputs)
+    at = np.zeros((outputs, a))
+    at[:, :-1] = finite[None, :] ** powers[:, None]
+    at[-1, -1] = 1
+    g = np.zeros((a, 3))
+    bt = np.zeros((a, a))
+    for i, p in enumerate(finite):
+        others = np.delete(finite, i)
+        g[i] = p ** np.arange(3) / np.prod(p - others)
+        bt[i, :-1] = polynomial.polyfromroots(others)  # prod(x - q), ascending powers
+    g[-1, -1] = 1
+    bt[-1] = polynomial.polyfromroots(finite)
+    return _minimal(bt, g, at)
+
+
 # F(2, 3) in one dimension: 2 outputs of a 3-tap filter from 4 inputs with 4 multiplies.
 F2 = _minimal(
     bt=[[1, 0, -1, 0], [0, 1, 1, 0], [0, -1, 1, 0], [0, 1, 0, -1]],
@@ -123,6 +153,45 @@ F4_SINGLE = _minimal(
         [[8, 8, 8, 8, 8, 0], [0, 8, -8, 16, -4, 0], [0, 8, 8, 32, 2, 0], [0, 8, -8, 64, -1, 8]]
     )
     / 8,
+)
+# F(6, 3): 6 outputs from 8 inputs with 8 multiplies (points 0, +-1, +-2, +-1/2), the
+# matrices Lavin's wincnn generates. engine.winograd_strided takes it along one dimension, where
+# its rounding stays within a few times the direct sum's.
+F6 = _minimal(
+    bt=[
+        [1, 0, -21 / 4, 0, 21 / 4, 0, -1, 0],
+        [0, 1, 1, -17 / 4, -17 / 4, 1, 1, 0],
+        [0, -1, 1, 17 / 4, -17 / 4, -1, 1, 0],
+        [0, 1 / 2, 1 / 4, -5 / 2, -5 / 4, 2, 1, 0],
+        [0, -1 / 2, 1 / 4, 5 / 2, -5 / 4, -2, 1, 0],
+        [0, 2, 4, -5 / 2, -5, 1 / 2, 1, 0],
+        [0, -2, 4, 5 / 2, -5, -1 / 2, 1, 0],
+        [0, -1, 0, 21 / 4, 0, -21 / 4, 0, 1],
+    ],
+    g=np.array(
+        [
+            [90, 0, 0],
+            [-20, -20, -20],
+            [-20, 20, -20],
+            [1, 2, 4],
+            [1, -2, 4],
+            [64, 32, 16],
+            [64, -32, 16],
+            [0, 0, 90],
+        ]
+    )
+    / 90,
+    at=np.array(
+        [
+            [32, 32, 32, 32, 32, 32, 32, 0],
+            [0, 32, -32, 64, -64, 16, -16, 0],
+            [0, 32, 32, 128, 128, 8, 8, 0],
+            [0, 32, -32, 256, -256, 4, -4, 0],
+            [0, 32, 32, 512, 512, 2, 2, 0],
+            [0, 32, -32, 1024, -1024, 1, -1, 32],
+        ]
+    )
+    / 32,
 )
 # Below these depths the GEMMs are too thin to pay for the transforms (VGG conv1_1, D = 3,
 # runs faster as im2col).

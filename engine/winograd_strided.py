@@ -1,19 +1,20 @@
 """Strided layers whose filter spans about three strides across (AlexNet conv1: 11 wide, stride
-4): the width stride folded into depth, then Winograd's F(4, 3) along the width.
+4): the width stride folded into depth, then Winograd's F(6, 3) along the width.
 
 Output column ``j`` reads input columns ``S*j .. S*j + Fw - 1``. Cut the columns into groups of
 ``S`` and stack each group in depth: the folded input has ``S*D`` channels, and the filter, padded
 with zero columns to ``3*S``, becomes three folded taps that move one folded column per output.
-Along the width that is a stride-1 conv with a 3-tap filter, which F(4, 3) computes with 6
-multiplies per 4 outputs where the direct sum needs 12 (the 1-D transforms of
-``engine.winograd``). The height is left to im2col: each of the 6 transformed points is one GEMM
+Along the width that is a stride-1 conv with a 3-tap filter, which F(6, 3) computes with 8
+multiplies per 6 outputs where the direct sum needs 18 (``winograd.F6``, on the points 0, +-1,
++-2, +-1/2). The height is left to im2col: each of the 8 transformed points is one GEMM
 ``(positions, Fh*S*D) @ (Fh*S*D, K)``, and a position's ``Fh*S*D`` values are one contiguous run
 of the transformed input. For AlexNet conv1 the GEMMs have ``k = 11*12 = 132``, and the layer
-does 198 multiplies per output and filter where im2col does 363 (the zero columns included).
+does 176 multiplies per output and filter where im2col does 363 (the zero columns included).
 
-Only one dimension is transformed, so the rounding stays close to the direct sum's: float32
-takes the points 0, +-1, 2, -1/2 (``winograd.F4_SINGLE``), float64 the usual ones.
-:func:`fits` says which layers take this path; ``engine.conv.conv2d`` calls it with workers.
+Only one dimension is transformed, so the rounding stays within a few times the direct sum's:
+on AlexNet conv1 in float32, about four times its root-mean-square error (F(4, 3) on its best
+points had twice, for an eighth more multiplies; ``benchmarks/README.md``). :func:`fits` says
+which layers take this path; ``engine.conv.conv2d`` calls it with workers.
 """
 
 from __future__ import annotations
@@ -75,13 +76,13 @@ def conv_strided(
     """The layer's ``(H2, W2, K)`` output, width folded and F(m, 3) along it; ``geometry``
     must :func:`fit <fits>`.
 
-    Arrays as :func:`engine.conv.conv2d` takes them, already in the result's dtype, which picks
-    the transforms (``winograd.minimal_for``) unless ``minimal`` is given. Each thread takes a
-    span of output rows. The calling thread transforms the filters first, while the others are
-    still waking up and transforming their inputs, which need no filters.
+    Arrays as :func:`engine.conv.conv2d` takes them, already in the result's dtype; the
+    transforms are ``winograd.F6`` unless ``minimal`` (any 1-D F(m, 3)) is given. Each thread
+    takes a span of output rows. The calling thread transforms the filters first, while the
+    others are still waking up and transforming their inputs, which need no filters.
     """
     dtype = x_padded.dtype
-    plan = _Plan(geometry, winograd.minimal_for(dtype) if minimal is None else minimal, dtype)
+    plan = _Plan(geometry, winograd.F6 if minimal is None else minimal, dtype)
     out = np.empty(geometry.output_shape, dtype)
     height = geometry.out_height
     band = plan.band(min(workers.scratch_bytes, BAND_BYTES), height)

@@ -95,8 +95,21 @@ def test_f4_gives_a_hand_worked_one_dimensional_tile(f4: winograd.Minimal) -> No
     np.testing.assert_allclose(f4.at @ ((f4.g @ g) * (f4.bt @ d)), [1, 4, -6, -3], atol=1e-12)
 
 
+def test_f6_gives_a_hand_worked_one_dimensional_tile() -> None:
+    # 1-D F(6, 3): [1, 2, 0, -1, 3, 1, 0, 2] with filter [1, 0, -2] slides to
+    #   1 - 0 = 1,  2 + 2 = 4,  0 - 6 = -6,  -1 - 2 = -3,  3 - 0 = 3,  1 - 4 = -3.
+    d = np.array([1.0, 2.0, 0.0, -1.0, 3.0, 1.0, 0.0, 2.0])
+    g = np.array([1.0, 0.0, -2.0])
+    f6 = winograd.F6
+    np.testing.assert_allclose(
+        f6.at @ ((f6.g @ g) * (f6.bt @ d)), [1, 4, -6, -3, 3, -3], atol=1e-12
+    )
+
+
 @pytest.mark.parametrize(
-    "minimal", [winograd.F2, winograd.F4, winograd.F4_SINGLE], ids=["F2", "F4", "F4_SINGLE"]
+    "minimal",
+    [winograd.F2, winograd.F4, winograd.F4_SINGLE, winograd.F6],
+    ids=["F2", "F4", "F4_SINGLE", "F6"],
 )
 def test_two_dimensional_transforms_equal_the_loops_on_random_tiles(
     minimal: winograd.Minimal,
@@ -110,6 +123,32 @@ def test_two_dimensional_transforms_equal_the_loops_on_random_tiles(
     np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-12)
     # The bias point is the one every output reads with weight 1.
     np.testing.assert_array_equal(out_of[:, minimal.bias_point], np.ones(m * m))
+
+
+@pytest.mark.parametrize(
+    ("points", "published"),
+    [([0, 1, -1, 2, -0.5], winograd.F4_SINGLE), ([0, 1, -1, 2, -2, 0.5, -0.5], winograd.F6)],
+    ids=["F4_SINGLE", "F6"],
+)
+def test_toom_cook_on_the_same_points_gives_the_published_transforms(
+    points: list[float], published: winograd.Minimal
+) -> None:
+    built = winograd.from_points(points, published.outputs)
+    # Rows of B^T and G may be scaled against each other; each point's product may not.
+    rng = np.random.default_rng(11)
+    for _ in range(5):
+        d, g = rng.standard_normal(published.tile), rng.standard_normal(3)
+        np.testing.assert_allclose(
+            (built.g @ g) * (built.bt @ d), (published.g @ g) * (published.bt @ d), atol=1e-12
+        )
+    np.testing.assert_array_equal(built.at, published.at)
+
+
+def test_toom_cook_refuses_repeated_or_missing_points() -> None:
+    with pytest.raises(ValueError, match="needs 5 distinct points"):
+        winograd.from_points([0, 1, 1, 2, -1], 4)
+    with pytest.raises(ValueError, match="needs 7 distinct points"):
+        winograd.from_points([0, 1, -1, 2, -2], 6)
 
 
 def test_each_dtype_takes_its_points() -> None:
