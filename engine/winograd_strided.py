@@ -78,38 +78,48 @@ def conv_strided(
 
     Arrays as :func:`engine.conv.conv2d` takes them, already in the result's dtype; the
     transforms are ``winograd.F6`` unless ``minimal`` (any 1-D F(m, 3)) is given. Each thread
-    takes a span of output rows. The calling thread transforms the filters first, while the
-    others are still waking up and transforming their inputs, which need no filters.
+    takes a span of output rows; the calling thread also transforms the filters, once, which the
+    others wait for only after transforming their inputs.
     """
     dtype = x_padded.dtype
     plan = _Plan(geometry, winograd.F6 if minimal is None else minimal, dtype)
     out = np.empty(geometry.output_shape, dtype)
     height = geometry.out_height
     band = plan.band(min(workers.scratch_bytes, BAND_BYTES), height)
-    ready = threading.Event()
-    filters: list[Array] = []  # the transformed filters, once the first part has made them
+    # Held until the first part has made the transformed filters (or failed to).
+    ready = threading.Lock()
+    ready.acquire()
+    filters: list[Array] = []
 
     def work(span: tuple[int, int]) -> None:
         top, bottom = span
         scratch = workers.scratch((plan.filter_values + plan.band_values(band),), dtype)
         rest = scratch[plan.filter_values :]
-        if top == 0:  # the first part, which Workers.run starts on the calling thread
-            try:
-                filters.append(_filters(plan, weights, scratch[: plan.filter_values]))
-            finally:
-                ready.set()  # the others must not wait for filters that will never come
-        for start in range(top, bottom, band):
-            band_span = (start, min(bottom, start + band))
-            windows = _windows(plan, x_padded, band_span, rest)
-            ready.wait()
-            if not filters:
-                return  # the first part failed and raises
-            _outputs(plan, windows, filters[0], bias, out, band_span, rest)
+        first = top == 0  # the first part, which Workers.run starts on the calling thread
+        try:
+            for start in range(top, bottom, band):
+                band_span = (start, min(bottom, start + band))
+                windows = _windows(plan, x_padded, band_span, rest)
+                if first and not filters:
+                    # After the first band's windows, not before: by then the other threads
+                    # are awake and in long NumPy calls, and these short ones rarely wait
+                    # for the GIL behind their start-up.
+                    filters.append(_filters(plan, weights, scratch[: plan.filter_values]))
+                    ready.release()
+                if not filters:
+                    with ready:  # wait for the first part's filters
+                        pass
+                if not filters:
+                    return  # the first part failed and raises
+                _outputs(plan, windows, filters[0], bias, out, band_span, rest)
+        finally:
+            if first and not filters:
+                ready.release()  # the others must not wait for filters that will never come
 
     workers.run(
         work,
         threads.split_evenly(height, workers.count),
-        multiply_adds=geometry.counts.multiply_adds,
+        multiply_adds=plan.multiply_adds,
     )
     return out
 
@@ -134,6 +144,8 @@ class _Plan:
         self.folded = self.outputs * self.tiles + TAPS - 1
         # The transformed filters, and the folded ones they are made from.
         self.filter_values = (self.points + TAPS) * self.run * self.filters
+        per_output = s.filter_height * s.filter_width * s.depth
+        self.multiply_adds = geometry.out_height * self.width * s.filters * per_output
 
     def reach(self, rows: int) -> int:
         """Input rows a band of ``rows`` output rows reads."""
