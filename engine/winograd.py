@@ -193,6 +193,9 @@ F6 = _minimal(
     )
     / 32,
 )
+# F(5, 3) on 0, +-1, +-2, 1/2: fills a 55-wide output (AlexNet conv1's) with whole tiles, and of
+# the points with as few multiplies tried in benchmarks/README.md, these round least.
+F5 = from_points([0, 1, -1, 2, -2, 1 / 2], 5)
 # Below these depths the GEMMs are too thin to pay for the transforms (VGG conv1_1, D = 3,
 # runs faster as im2col).
 MIN_DEPTH = 16

@@ -1,20 +1,21 @@
 """Strided layers whose filter spans about three strides across (AlexNet conv1: 11 wide, stride
-4): the width stride folded into depth, then Winograd's F(6, 3) along the width.
+4): the width stride folded into depth, then Winograd's F(m, 3) along the width.
 
 Output column ``j`` reads input columns ``S*j .. S*j + Fw - 1``. Cut the columns into groups of
 ``S`` and stack each group in depth: the folded input has ``S*D`` channels, and the filter, padded
 with zero columns to ``3*S``, becomes three folded taps that move one folded column per output.
-Along the width that is a stride-1 conv with a 3-tap filter, which F(6, 3) computes with 8
-multiplies per 6 outputs where the direct sum needs 18 (``winograd.F6``, on the points 0, +-1,
-+-2, +-1/2). The height is left to im2col: each of the 8 transformed points is one GEMM
-``(positions, Fh*S*D) @ (Fh*S*D, K)``, and a position's ``Fh*S*D`` values are one contiguous run
-of the transformed input. For AlexNet conv1 the GEMMs have ``k = 11*12 = 132``, and the layer
-does 176 multiplies per output and filter where im2col does 363 (the zero columns included).
+Along the width that is a stride-1 conv with a 3-tap filter, which F(m, 3) computes with m + 2
+multiplies per m outputs where the direct sum needs 3m. The height is left to im2col: each of the
+m + 2 transformed points is one GEMM ``(positions, Fh*S*D) @ (Fh*S*D, K)``, and a position's
+``Fh*S*D`` values are one contiguous run of the transformed input.
 
-Only one dimension is transformed, so the rounding stays within a few times the direct sum's:
-on AlexNet conv1 in float32, about four times its root-mean-square error (F(4, 3) on its best
-points had twice, for an eighth more multiplies; ``benchmarks/README.md``). :func:`fits` says
-which layers take this path; ``engine.conv.conv2d`` calls it with workers.
+:func:`minimal_for` picks m from 4, 5 and 6 (``winograd.F4_SINGLE``, ``F5``, ``F6``) for the
+fewest transformed points per output row, the last tile's overhang counted. AlexNet conv1 (55
+outputs across) takes F(5, 3): 11 whole tiles, GEMMs with ``k = 11*12 = 132``, 185 multiplies
+per output and filter where im2col does 363 (the zero columns included). Only one dimension is
+transformed, so the rounding stays within a few times the direct sum's (on AlexNet conv1 in
+float32, about three times its root-mean-square error; ``benchmarks/README.md``). :func:`fits`
+says which layers take this path; ``engine.conv.conv2d`` calls it with workers.
 """
 
 from __future__ import annotations
@@ -37,6 +38,8 @@ TAPS = 3  # folded taps F(m, 3) handles
 # transforms (and im2col's own rows are short enough to copy fast).
 MIN_RUN = 64
 MIN_FILTERS = 16
+# The F(m, 3) a layer may take, fewest outputs per tile (least rounding) first.
+CHOICES = (winograd.F4_SINGLE, winograd.F5, winograd.F6)
 # The most scratch one thread's band (and the filters) may take. A thread takes its whole span
 # as one band when it fits: with two threads, each NumPy call is a chance to wait for the GIL,
 # so fewer, larger calls win over cache-sized bands here.
@@ -65,6 +68,16 @@ def fits(geometry: Geometry) -> bool:
     )
 
 
+def minimal_for(width: int) -> Minimal:
+    """The F(m, 3) of :data:`CHOICES` that transforms the fewest points for ``width`` outputs
+    across (``ceil(width / m)`` tiles of m + 2), the smaller m on a tie.
+
+    >>> [minimal_for(w).outputs for w in (55, 56, 7, 10)]  # AlexNet conv1's 55: 11 tiles of 5
+    [5, 6, 4, 5]
+    """
+    return min(CHOICES, key=lambda f: (-(-width // f.outputs) * f.tile, f.outputs))
+
+
 def conv_strided(
     x_padded: Array,
     weights: Array,
@@ -77,12 +90,14 @@ def conv_strided(
     must :func:`fit <fits>`.
 
     Arrays as :func:`engine.conv.conv2d` takes them, already in the result's dtype; the
-    transforms are ``winograd.F6`` unless ``minimal`` (any 1-D F(m, 3)) is given. Each thread
+    transforms are :func:`minimal_for` the output width unless ``minimal`` (any 1-D F(m, 3)) is
+    given. Each thread
     takes a span of output rows; the calling thread also transforms the filters, once, which the
     others wait for only after transforming their inputs.
     """
     dtype = x_padded.dtype
-    plan = _Plan(geometry, winograd.F6 if minimal is None else minimal, dtype)
+    minimal = minimal_for(geometry.out_width) if minimal is None else minimal
+    plan = _Plan(geometry, minimal, dtype)
     out = np.empty(geometry.output_shape, dtype)
     height = geometry.out_height
     band = plan.band(min(workers.scratch_bytes, BAND_BYTES), height)

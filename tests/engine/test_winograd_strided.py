@@ -1,4 +1,4 @@
-"""Strided layers folded into depth and F(6, 3) along the width give the notes' loops' numbers."""
+"""Strided layers folded into depth and F(m, 3) along the width give the notes' loops' numbers."""
 
 from __future__ import annotations
 
@@ -13,15 +13,15 @@ from engine.conv import forward, forward_naive
 from engine.geometry import LayerShape, Padding, resolve
 from engine.threads import Workers
 
-# F(6, 3) on other points, with as many multiplies and more rounding error.
-OTHER_F6 = winograd.from_points([0, 1, -1, 0.5, -0.5, 1.5, -1.5], 6)
+# F(5, 3) on other points, with as many multiplies and more rounding error.
+OTHER_F5 = winograd.from_points([0, 1, -1, 2, -2, 1.5], 5)
 
 # Every layer winograd_strided.fits, each with another way for the width to come out:
 SHAPES = [
-    # AlexNet's filter and stride: 13 outputs, so the last of 3 tiles hangs over by 5; the
-    # input ends in a partial group of 3 columns and zero columns follow.
+    # AlexNet's filter and stride: 13 outputs, 3 tiles of 5 with the last hanging over by 2;
+    # the input ends in a partial group of 3 columns and zero columns follow.
     LayerShape.square(59, 3, 24, 11, stride=4),
-    # 5 wide, stride 2: one zero column per filter; 18 outputs, 3 whole tiles.
+    # 5 wide, stride 2: one zero column per filter; 18 outputs, 3 whole tiles of 6.
     LayerShape(41, 39, 8, 16, 5, 5, stride_h=2, stride_w=2),
     # 6 wide, stride 2: three taps exactly, no zero column; padded.
     LayerShape.square(36, 6, 20, 6, stride=2, padding=1),
@@ -74,7 +74,7 @@ def test_bands_of_any_height_cover_every_output_row_once(
 def test_float32_on_alexnet_conv1_rounds_like_the_direct_sum() -> None:
     # 363-term sums of unit normals, outputs up to about 100: the transforms round more than
     # im2col's direct sums, but within a few times their error, and F(6, 3) on its points
-    # rounds less than on others with as few multiplies.
+    # (F(5, 3): 55 across is 11 whole tiles) rounds less than on others with as many multiplies.
     layer = random_layer(LayerShape.square(227, 3, 96, 11, stride=4), seed=2, seed_step=1)
     exact = forward(layer).pre
     x, w, b = (a.astype(np.float32) for a in (layer.x_padded, layer.weights, layer.bias))
@@ -85,11 +85,12 @@ def test_float32_on_alexnet_conv1_rounds_like_the_direct_sum() -> None:
         name: float(np.sqrt(np.mean((got - exact) ** 2)))
         for name, got in (("folded", folded), ("direct", direct))
     }
-    with Workers(1) as workers:  # F(6, 3) on 0, +-1, +-1/2, +-3/2
-        other = winograd_strided.conv_strided(x, w, b, layer.geometry, workers, OTHER_F6)
+    assert winograd_strided.minimal_for(layer.geometry.out_width) is winograd.F5
+    with Workers(1) as workers:  # F(5, 3) on 0, +-1, +-2, 3/2
+        other = winograd_strided.conv_strided(x, w, b, layer.geometry, workers, OTHER_F5)
     rms["other points"] = float(np.sqrt(np.mean((other - exact) ** 2)))
     assert rms["direct"] < rms["folded"] < 5 * rms["direct"]
-    assert rms["folded"] < 0.9 * rms["other points"]
+    assert rms["folded"] < 0.5 * rms["other points"]
     assert np.abs(folded - exact).max() < 1e-5 * np.abs(exact).max()
 
 
@@ -148,3 +149,24 @@ def test_other_layers_take_another_kernel(shape: LayerShape) -> None:
 def test_both_winograd_kernels_never_claim_one_layer() -> None:
     for shape in SHAPES:
         assert not winograd.fits(resolve(shape))
+
+
+@pytest.mark.parametrize("minimal", winograd_strided.CHOICES, ids=lambda f: f"F({f.outputs},3)")
+def test_every_tile_size_equals_the_loops(minimal: winograd.Minimal) -> None:
+    layer = random_layer(SHAPES[2], seed=21, seed_step=1)
+    with Workers(2) as workers:
+        got = winograd_strided.conv_strided(
+            layer.x_padded, layer.weights, layer.bias, layer.geometry, workers, minimal
+        )
+    np.testing.assert_allclose(got, forward_naive(layer).pre, rtol=1e-10, atol=1e-10)
+
+
+@pytest.mark.parametrize(
+    ("width", "outputs"),
+    # Transformed points per output row, tiles x (m + 2): 55 across takes 11 tiles of 5 (77)
+    # over 10 of 6 (80) and 14 of 4 (84); 56 takes 10 of 6 (80) over 12 of 5 and 14 of 4 (84);
+    # 7 takes 2 of 4 (12) over 2 of 5 (14); 12 takes 2 of 6 (16); 10 takes 2 of 5 (14).
+    [(55, 5), (56, 6), (7, 4), (12, 6), (10, 5)],
+)
+def test_the_tile_size_wastes_the_fewest_transformed_points(width: int, outputs: int) -> None:
+    assert winograd_strided.minimal_for(width).outputs == outputs
