@@ -29,7 +29,7 @@ whole output row of one tap's inputs, read from a depth-first copy of the input.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -37,13 +37,15 @@ import numpy as np
 import numpy.typing as npt
 from numpy.lib.stride_tricks import sliding_window_view
 
-from engine import threads, winograd, winograd_strided
+from engine import winograd, winograd_strided
 from engine.errors import LayerError
 from engine.geometry import Geometry
 from engine.layer import Activation, Layer
 from engine.threads import Workers
 
 Array = npt.NDArray[np.floating[Any]]
+# Scratch for a kernel's part: ``buffer(shape, dtype)`` gives an uninitialised array.
+Buffer = Callable[[tuple[int, ...], np.dtype[Any]], Array]
 
 # Cap on the column matrix one GEMM sees when BLAS threads it: the benchmarked layers run as
 # one GEMM (AlexNet conv1 in float64 needs 9 MB); a huge layer is cut into bands of output rows
@@ -180,7 +182,6 @@ def conv2d(
         # does 363 (engine/winograd_strided.py).
         x, w, b = (a.astype(dtype, copy=False) for a in (x_padded, weights, bias))
         return winograd_strided.conv_strided(x, w, b, geometry, workers)
-    view = windows(x_padded, geometry) if view is None else view  # (H2, W2, Fh, Fw, D)
     per_neuron = geometry.counts.weights_per_neuron  # Fh * Fw * D
 
     # (FFD + 1, K): the filters as columns, the biases as the last row (the ones column's
@@ -192,26 +193,46 @@ def conv2d(
 
     out = np.empty((height * width, k), dtype)  # (H2*W2, K), viewed as (H2, W2, K) at the end
     row_bytes = width * (per_neuron + 1) * dtype.itemsize
-    product = _rows_product
+    # product(spans, band, buffer): the output rows of every span, band rows per GEMM
+    product: Callable[[Iterable[tuple[int, int]], int, Buffer], None]
     if tap_major(geometry):
-        # (D, H2, W2, Fh, Fw) windows of a depth-first copy: each tap's inputs for one output
-        # row are a run of W2 contiguous values.
-        view = _windows_depth_first(x_padded.astype(dtype, copy=False), geometry)
-        product = _rows_product_tap_major
+        x = x_padded.astype(dtype, copy=False)
+
+        def product(spans: Iterable[tuple[int, int]], band: int, buffer: Buffer) -> None:
+            _rows_product_tap_major(x, geometry, kernel, out, spans, band, buffer)
+
+    else:
+        view = windows(x_padded, geometry) if view is None else view  # (H2, W2, Fh, Fw, D)
+
+        def product(spans: Iterable[tuple[int, int]], band: int, buffer: Buffer) -> None:
+            for span in spans:
+                _rows_product(view, kernel, out, span, band, buffer)
+
     if workers is None:
         # One GEMM (or a few, for a huge layer) that BLAS spreads over the cores.
-        band = max(1, COLUMN_BYTES // row_bytes)
-        product(view, kernel, out, (0, height), band, np.empty)
+        band = min(height, max(1, COLUMN_BYTES // row_bytes))
+        product(_bands(height, band), band, np.empty)
     else:
-        # Each thread copies and multiplies its own output rows, in bands that stay in its
-        # core's cache, into its own scratch (small layers stay on the calling thread).
-        band = max(1, BAND_BYTES // row_bytes)
-        workers.run(
-            lambda span: product(view, kernel, out, span, band, workers.scratch),
-            threads.split_evenly(height, workers.count),
+        # The threads take bands of output rows that stay in a core's cache, each copying and
+        # multiplying its bands in its own scratch, until none are left (small layers stay
+        # on the calling thread).
+        # (at most one thread's share of the rows, so that every thread gets some)
+        band = min(-(-height // workers.count), max(1, BAND_BYTES // row_bytes))
+        workers.share(
+            lambda spans: product(spans, band, workers.scratch),
+            _bands(height, band),
             multiply_adds=geometry.counts.multiply_adds,
         )
     return out.reshape(height, width, k)
+
+
+def _bands(height: int, band: int) -> list[tuple[int, int]]:
+    """``range(height)`` in spans of ``band`` rows, the last one shorter.
+
+    >>> _bands(55, 20)
+    [(0, 20), (20, 40), (40, 55)]
+    """
+    return [(top, min(height, top + band)) for top in range(0, height, band)]
 
 
 def tap_major(geometry: Geometry) -> bool:
@@ -227,27 +248,13 @@ def tap_major(geometry: Geometry) -> bool:
     return s.stride_w == 1 and s.filter_width * s.depth <= TAP_MAJOR_RUN
 
 
-def _windows_depth_first(x_padded: Array, geometry: Geometry) -> Array:
-    """``windows(x_padded, geometry)`` as ``(D, H2, W2, Fh, Fw)``, over a ``(D, Hp, Wp)`` copy."""
-    h, w = geometry.height, geometry.width
-    planes = np.ascontiguousarray(x_padded.transpose(2, 0, 1))  # (D, Hp, Wp)
-    spans = sliding_window_view(planes, (h.span, w.span), axis=(1, 2))  # (D, ., ., span, span)
-    return spans[
-        :,
-        : (h.output - 1) * h.stride + 1 : h.stride,
-        : (w.output - 1) * w.stride + 1 : w.stride,
-        :: h.dilation,
-        :: w.dilation,
-    ]
-
-
 def _rows_product(
     view: Array,
     kernel: Array,
     out: Array,
     span: tuple[int, int],
     band: int,
-    buffer: Callable[[tuple[int, int, int], np.dtype[Any]], Array],
+    buffer: Buffer,
 ) -> None:
     """Output rows ``span`` of :func:`conv2d` into ``out``, ``band`` rows per GEMM.
 
@@ -275,28 +282,43 @@ def _rows_product(
 
 
 def _rows_product_tap_major(
-    view: Array,
+    x_padded: Array,
+    geometry: Geometry,
     kernel: Array,
     out: Array,
-    span: tuple[int, int],
+    spans: Iterable[tuple[int, int]],
     band: int,
-    buffer: Callable[[tuple[int, int, int], np.dtype[Any]], Array],
+    buffer: Buffer,
 ) -> None:
-    """:func:`_rows_product` with tap-major columns: ``view`` is the ``(D, H2, W2, Fh, Fw)``
-    windows of :func:`_windows_depth_first`, the buffer ``(FFD + 1, rows, W2)``."""
-    top, bottom = span
-    depth, _, width, fh, fw = view.shape
+    """:func:`_rows_product` with tap-major columns, for each span of at most ``band`` rows in
+    ``spans`` (drawn one at a time: other threads may draw from the same iterator).
+
+    The columns come from a depth-first ``(D, rows, Wp)`` copy of the input rows a span reads,
+    made by the thread that uses it; one buffer holds the copy and the ``(FFD + 1, rows, W2)``
+    columns, set up once for all the spans."""
+    h, w = geometry.height, geometry.width
+    fh, fw = geometry.shape.filter_height, geometry.shape.filter_width
+    depth, padded_width, width = x_padded.shape[2], x_padded.shape[1], w.output
     per_neuron = kernel.shape[0] - 1
-    rows_max = min(band, bottom - top)
-    columns = buffer((per_neuron + 1, rows_max, width), kernel.dtype)
+    reach = (band - 1) * h.stride + h.span  # input rows a full band reads
+    planes_size = depth * reach * padded_width
+    scratch = buffer((planes_size + (per_neuron + 1) * band * width,), kernel.dtype)
+    planes = scratch[:planes_size].reshape(depth, reach, padded_width)
+    # (D, band, W2, Fh, Fw): each tap's inputs for one output row are a run of W2 values.
+    view = sliding_window_view(planes, (h.span, w.span), axis=(1, 2))[
+        :, :: h.stride, : (width - 1) * w.stride + 1 : w.stride, :: h.dilation, :: w.dilation
+    ]
+    columns = scratch[planes_size:].reshape(per_neuron + 1, band, width)
     columns[per_neuron] = 1  # the ones row: the bias rides in the GEMM
-    # Rows in the kernel's (Fh, Fw, D) order; slicing the band below keeps both views.
-    taps = columns[:per_neuron].reshape(fh, fw, depth, rows_max, width)
-    for start in range(top, bottom, band):
-        rows = min(band, bottom - start)
-        np.copyto(taps[:, :, :, :rows], view[:, start : start + rows].transpose(3, 4, 0, 1, 2))
+    # Rows in the kernel's (Fh, Fw, D) order; slicing a band below keeps both views.
+    taps = columns[:per_neuron].reshape(fh, fw, depth, band, width)
+    for top, bottom in spans:
+        rows = bottom - top
+        first, needed = top * h.stride, (rows - 1) * h.stride + h.span
+        np.copyto(planes[:, :needed], x_padded[first : first + needed].transpose(2, 0, 1))
+        np.copyto(taps[:, :, :, :rows], view[:, :rows].transpose(3, 4, 0, 1, 2))
         cols = columns[:, :rows].reshape(per_neuron + 1, rows * width)
-        np.matmul(cols.T, kernel, out=out[start * width : (start + rows) * width])
+        np.matmul(cols.T, kernel, out=out[top * width : bottom * width])
 
 
 def local2d(

@@ -17,7 +17,7 @@ from __future__ import annotations
 import math
 import queue
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from itertools import pairwise
 from types import TracebackType
 from typing import Any, Generic, TypeVar
@@ -105,6 +105,36 @@ class Workers:
         if error is not None:
             raise error
         return results
+
+    def share(
+        self,
+        work: Callable[[Iterator[Part]], object],
+        parts: Sequence[Part],
+        *,
+        multiply_adds: int | None = None,
+    ) -> None:
+        """Every part done by whichever thread is free: ``work(parts)`` runs once on each
+        thread, all of them drawing from one iterator, so each part is taken by one thread,
+        and a thread takes the next part as soon as it is done with its last (the calling
+        thread alone if ``multiply_adds`` is too small to be :func:`worth_splitting`).
+
+        A thread whose core runs slower (a virtual CPU that also serves interrupts, say) simply
+        takes fewer parts, where :meth:`run`'s fixed parts would all wait for it. ``work`` may
+        set up per-thread state once before drawing. The first exception of any thread is
+        re-raised once every thread has stopped.
+
+        >>> done = []
+        >>> with Workers(2) as workers:
+        ...     workers.share(lambda parts: done.extend(p * p for p in parts), [1, 2, 3])
+        >>> sorted(done)
+        [1, 4, 9]
+        """
+        pending = iter(parts)  # shared: a list iterator hands each item out once (the GIL)
+        small = multiply_adds is not None and not worth_splitting(multiply_adds)
+        if not self._threads or len(parts) < 2 or small:
+            work(pending)
+            return
+        self.run(lambda _: work(pending), range(min(self.count, len(parts))))
 
     def scratch(self, shape: tuple[int, ...], dtype: np.dtype[Any]) -> npt.NDArray[Any]:
         """An uninitialised array, this thread's own buffer when it fits ``scratch_bytes``.
