@@ -52,8 +52,11 @@ Buffer = Callable[[tuple[int, ...], np.dtype[Any]], Array]
 # instead of allocating gigabytes.
 COLUMN_BYTES = 64 * 2**20
 # With workers: the column band each thread builds and multiplies at a time, sized to stay in
-# its core's cache (AlexNet conv1 in float32: 13 output rows).
+# its core's cache (AlexNet conv1 in float32: 13 output rows). Tap-major columns take smaller
+# bands: their GEMMs (k = 28 for VGG conv1_1) write 2-3 values per column value, and a band's
+# output then stays in the cache too (benchmarks/README.md has the figures).
 BAND_BYTES = 2**20
+TAP_MAJOR_BAND_BYTES = 2**18
 # Windows whose rows (Fw*D values) are at most this long are copied tap-major (see the module
 # docstring); longer ones position by position, which moves them whole.
 TAP_MAJOR_RUN = 24
@@ -195,7 +198,9 @@ def conv2d(
     row_bytes = width * (per_neuron + 1) * dtype.itemsize
     # product(spans, band, buffer): the output rows of every span, band rows per GEMM
     product: Callable[[Iterable[tuple[int, int]], int, Buffer], None]
+    band_bytes = BAND_BYTES
     if tap_major(geometry):
+        band_bytes = TAP_MAJOR_BAND_BYTES
         x = x_padded.astype(dtype, copy=False)
 
         def product(spans: Iterable[tuple[int, int]], band: int, buffer: Buffer) -> None:
@@ -217,7 +222,7 @@ def conv2d(
         # multiplying its bands in its own scratch, until none are left (small layers stay
         # on the calling thread).
         # (at most one thread's share of the rows, so that every thread gets some)
-        band = min(-(-height // workers.count), max(1, BAND_BYTES // row_bytes))
+        band = min(-(-height // workers.count), max(1, band_bytes // row_bytes))
         workers.share(
             lambda spans: product(spans, band, workers.scratch),
             _bands(height, band),
