@@ -5,11 +5,13 @@ without ``workers`` makes one big GEMM and lets BLAS spread it over the cores. A
 wants more (the API server) creates a :class:`Workers`, runs BLAS single-threaded while it
 exists (``threadpoolctl.threadpool_limits(1, "blas")``: BLAS's thread count is the
 process's, so only the process's owner should set it) and passes it to the kernels: a large
-kernel then cuts its output rows into one part per thread, and each thread both builds and
-multiplies its own cache-sized bands of columns. With BLAS threads one core copies the column
-matrix while the other waits, and then the GEMM reads columns the other core wrote; split
-this way both cores copy and each band stays in the cache of the core that uses it
+kernel then cuts its output rows into parts, and each thread both builds and multiplies its
+parts' cache-sized bands of columns. With BLAS threads one core copies the column matrix
+while the other waits, and then the GEMM reads columns the other core wrote; split this way
+both cores copy and each band stays in the cache of the core that uses it
 (``benchmarks/bench_forward.py`` times both ways, figures in ``benchmarks/README.md``).
+:meth:`Workers.run` gives each thread fixed parts, :meth:`Workers.share` lets the threads draw
+parts until none are left (the cores of a virtual machine need not run alike).
 """
 
 from __future__ import annotations
