@@ -340,6 +340,9 @@ def steps_cost(
         n, last = steps_range(g.steps, first, count, every)
         items = [
             *_request_items(g, spec),
+            # the layer's map of which padded cells are padding, whose windows give each
+            # step its mask (made once per layer, one byte a cell)
+            made("padding", "padding map", g.padded_shape[0] * g.padded_shape[1]),
             *_step_items(s.filter_height, s.filter_width, s.depth, g.out_height + g.out_width,
                          n, upstream, encoding),
         ]

@@ -143,4 +143,6 @@ def test_a_range_from_a_position_is_priced_from_that_neurons_step() -> None:
     early = costs.steps_cost(0, 2, 1, "depth_slice", True, "json", [0, 0, 0])(g, spec)
     walked = {i.what: i.elements for i in late}["window columns walked for the running sums"]
     assert walked == 3025 * 363
+    # the padding map the steps' masks come from: one cell per padded input cell (227 x 227)
+    assert {i.what: i.elements for i in late}["padding map"] == 227 * 227
     assert sum(i.work for i in late) > sum(i.work for i in early)
