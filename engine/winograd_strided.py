@@ -91,9 +91,8 @@ def conv_strided(
 
     Arrays as :func:`engine.conv.conv2d` takes them, already in the result's dtype; the
     transforms are :func:`minimal_for` the output width unless ``minimal`` (any 1-D F(m, 3)) is
-    given. Each thread
-    takes a span of output rows; the calling thread also transforms the filters, once, which the
-    others wait for only after transforming their inputs.
+    given. Each thread takes a span of output rows; the calling thread also transforms the
+    filters, once, which the others wait for only after transforming their inputs.
     """
     dtype = x_padded.dtype
     minimal = minimal_for(geometry.out_width) if minimal is None else minimal
