@@ -82,7 +82,9 @@ def _through_activation(
 # ----------------------------------------------------------------------------- whole layer
 
 
-def backward(layer: Layer, upstream: npt.ArrayLike, workers: Workers | None = None) -> Gradients:
+def backward(
+    layer: Layer, upstream: npt.ArrayLike, workers: Workers | None = None
+) -> Gradients:
     """Gradients of the layer given ``upstream`` = dL/d(output after the activation).
 
     Vectorised over positions: dW is one contraction of the upstream with the windows of the
@@ -225,7 +227,9 @@ class StepGradients:
 _CHUNK_ELEMENTS = 2**21
 
 
-def step_weight_gradients(layer: Layer, upstream: npt.ArrayLike, found: StepRange) -> StepGradients:
+def step_weight_gradients(
+    layer: Layer, upstream: npt.ArrayLike, found: StepRange
+) -> StepGradients:
     """Each step's weight-gradient contribution and its filter's running sum, for a range.
 
     In both orders a filter's steps visit the positions row-major, so "its steps up to t" are
@@ -324,9 +328,8 @@ def _running_sums(
             grad, total = by_filter[column], so_far[column]  # total: a view, summed in place
             run = shared  # the current run starts here
             first, past = np.searchsorted(at[f], [p0, p1])  # f's steps in this chunk
-            for step, position in zip(
-                wanted[f][first:past].tolist(), at[f][first:past].tolist(), strict=True
-            ):
+            for step, position in zip(wanted[f][first:past].tolist(),
+                                      at[f][first:past].tolist(), strict=True):
                 stop = position - p0 + 1
                 total += grad[run:stop] @ cols[run:stop]  # (taps,)
                 running[step] = total

@@ -412,17 +412,10 @@ def forward(
     # The layer keeps the windows of its padded input (steps read them): a pass in the
     # input's own dtype reuses them rather than build the strided view again.
     view = layer.windows if x is layer.x_padded else None
-    arrays = (
-        x,
-        layer.weights.astype(dtype, copy=False),
-        layer.bias.astype(dtype, copy=False),
-        layer.geometry,
-    )
-    pre = (
-        conv2d(*arrays, workers, view=view)
-        if layer.connectivity == "shared"
-        else local2d(*arrays, view=view)
-    )
+    arrays = (x, layer.weights.astype(dtype, copy=False), layer.bias.astype(dtype, copy=False),
+              layer.geometry)
+    pre = (conv2d(*arrays, workers, view=view) if layer.connectivity == "shared"
+           else local2d(*arrays, view=view))
     return ForwardResult(pre, activate(pre, layer.activation))
 
 

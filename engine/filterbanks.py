@@ -127,101 +127,54 @@ _BINOMIAL_3.flags.writeable = _BINOMIAL_5.flags.writeable = False  # shared cons
 KERNELS: dict[str, Kernel] = {
     k.name: k
     for k in (
-        Kernel(
-            "sobel-x",
-            "Sobel: positive where brightness rises to the right (vertical edges)",
-            grey([[-1, 0, 1], [-2, 0, 2], [-1, 0, 1]]),
-        ),
-        Kernel(
-            "sobel-y",
-            "Sobel: positive where brightness rises downward (horizontal edges)",
-            grey([[-1, -2, -1], [0, 0, 0], [1, 2, 1]]),
-        ),
-        Kernel(
-            "prewitt-x",
-            "Prewitt: like Sobel-x with equal row weights (less smoothing)",
-            grey([[-1, 0, 1], [-1, 0, 1], [-1, 0, 1]]),
-        ),
-        Kernel(
-            "prewitt-y",
-            "Prewitt: like Sobel-y with equal column weights",
-            grey([[-1, -1, -1], [0, 0, 0], [1, 1, 1]]),
-        ),
-        Kernel(
-            "laplacian",
-            "Laplacian: second derivative; large at spots, lines and corners, "
-            "zero on flat areas and even ramps",
-            grey([[0, 1, 0], [1, -4, 1], [0, 1, 0]]),
-        ),
-        Kernel(
-            "gaussian-blur",
-            "Gaussian blur (binomial 1-2-1): a weighted local average",
-            grey(_BINOMIAL_3),
-        ),
-        Kernel(
-            "box-blur",
-            "Box blur: the plain average of the 3x3 window",
-            grey(np.full((3, 3), 1.0 / 9.0)),
-        ),
-        Kernel(
-            "sharpen",
-            "Sharpen: the pixel plus its difference from its four neighbours",
-            grey([[0, -1, 0], [-1, 5, -1], [0, -1, 0]]),
-        ),
+        Kernel("sobel-x", "Sobel: positive where brightness rises to the right (vertical edges)",
+               grey([[-1, 0, 1], [-2, 0, 2], [-1, 0, 1]])),
+        Kernel("sobel-y", "Sobel: positive where brightness rises downward (horizontal edges)",
+               grey([[-1, -2, -1], [0, 0, 0], [1, 2, 1]])),
+        Kernel("prewitt-x", "Prewitt: like Sobel-x with equal row weights (less smoothing)",
+               grey([[-1, 0, 1], [-1, 0, 1], [-1, 0, 1]])),
+        Kernel("prewitt-y", "Prewitt: like Sobel-y with equal column weights",
+               grey([[-1, -1, -1], [0, 0, 0], [1, 1, 1]])),
+        Kernel("laplacian", "Laplacian: second derivative; large at spots, lines and corners, "
+               "zero on flat areas and even ramps",
+               grey([[0, 1, 0], [1, -4, 1], [0, 1, 0]])),
+        Kernel("gaussian-blur", "Gaussian blur (binomial 1-2-1): a weighted local average",
+               grey(_BINOMIAL_3)),
+        Kernel("box-blur", "Box blur: the plain average of the 3x3 window",
+               grey(np.full((3, 3), 1.0 / 9.0))),
+        Kernel("sharpen", "Sharpen: the pixel plus its difference from its four neighbours",
+               grey([[0, -1, 0], [-1, 5, -1], [0, -1, 0]])),
         # Oriented detectors named by the direction brightness rises in (counter-clockwise
         # from "right", with up meaning smaller row numbers); the edge line is perpendicular.
-        Kernel(
-            "edge-0",
-            "Rises to the right (0 degrees): a vertical edge, dark on the left",
-            grey([[-1, 0, 1], [-2, 0, 2], [-1, 0, 1]]),
-        ),
-        Kernel(
-            "edge-45",
-            "Rises to the upper right (45 degrees): an edge running from upper left to lower right",
-            grey([[0, 1, 2], [-1, 0, 1], [-2, -1, 0]]),
-        ),
-        Kernel(
-            "edge-90",
-            "Rises upward (90 degrees): a horizontal edge, dark below",
-            grey([[1, 2, 1], [0, 0, 0], [-1, -2, -1]]),
-        ),
-        Kernel(
-            "edge-135",
-            "Rises to the upper left (135 degrees): an edge running from lower left to upper right",
-            grey([[2, 1, 0], [1, 0, -1], [0, -1, -2]]),
-        ),
-        Kernel(
-            "red-green",
-            "Colour opponent: a blob more red than green (R minus G)",
-            opponent(_BINOMIAL_5, (1.0, -1.0, 0.0)),
-        ),
-        Kernel(
-            "green-red",
-            "Colour opponent: a blob more green than red (G minus R)",
-            opponent(_BINOMIAL_5, (-1.0, 1.0, 0.0)),
-        ),
-        Kernel(
-            "blue-yellow",
-            "Colour opponent: a blob more blue than yellow (B minus (R+G)/2)",
-            opponent(_BINOMIAL_5, (-0.5, -0.5, 1.0)),
-        ),
-        Kernel(
-            "yellow-blue",
-            "Colour opponent: a blob more yellow than blue ((R+G)/2 minus B)",
-            opponent(_BINOMIAL_5, (0.5, 0.5, -1.0)),
-        ),
+        Kernel("edge-0", "Rises to the right (0 degrees): a vertical edge, dark on the left",
+               grey([[-1, 0, 1], [-2, 0, 2], [-1, 0, 1]])),
+        Kernel("edge-45", "Rises to the upper right (45 degrees): an edge running from upper "
+               "left to lower right",
+               grey([[0, 1, 2], [-1, 0, 1], [-2, -1, 0]])),
+        Kernel("edge-90", "Rises upward (90 degrees): a horizontal edge, dark below",
+               grey([[1, 2, 1], [0, 0, 0], [-1, -2, -1]])),
+        Kernel("edge-135", "Rises to the upper left (135 degrees): an edge running from lower "
+               "left to upper right",
+               grey([[2, 1, 0], [1, 0, -1], [0, -1, -2]])),
+        Kernel("red-green", "Colour opponent: a blob more red than green (R minus G)",
+               opponent(_BINOMIAL_5, (1.0, -1.0, 0.0))),
+        Kernel("green-red", "Colour opponent: a blob more green than red (G minus R)",
+               opponent(_BINOMIAL_5, (-1.0, 1.0, 0.0))),
+        Kernel("blue-yellow", "Colour opponent: a blob more blue than yellow (B minus (R+G)/2)",
+               opponent(_BINOMIAL_5, (-0.5, -0.5, 1.0))),
+        Kernel("yellow-blue", "Colour opponent: a blob more yellow than blue ((R+G)/2 minus B)",
+               opponent(_BINOMIAL_5, (0.5, 0.5, -1.0))),
         Kernel("identity-red", "Identity: copies the red channel", opponent([[1.0]], (1, 0, 0))),
-        Kernel(
-            "identity-green", "Identity: copies the green channel", opponent([[1.0]], (0, 1, 0))
-        ),
-        Kernel("identity-blue", "Identity: copies the blue channel", opponent([[1.0]], (0, 0, 1))),
+        Kernel("identity-green", "Identity: copies the green channel",
+               opponent([[1.0]], (0, 1, 0))),
+        Kernel("identity-blue", "Identity: copies the blue channel",
+               opponent([[1.0]], (0, 0, 1))),
     )
 }
 
 
-def make_bank(
-    name: str, title: str, explanation: str, kernels: list[str], size: int | None = None
-) -> FilterBank:
+def make_bank(name: str, title: str, explanation: str, kernels: list[str],
+              size: int | None = None) -> FilterBank:
     """A bank of the named :data:`KERNELS`, each centred in ``size`` x ``size`` (default:
     the largest kernel's size).
 
@@ -241,68 +194,37 @@ def make_bank(
     weights.setflags(write=False)
     bias.setflags(write=False)
     return FilterBank(
-        name=name,
-        title=title,
-        explanation=explanation,
-        names=tuple(k.name for k in chosen),
-        explanations=tuple(k.explanation for k in chosen),
-        weights=weights,
-        bias=bias,
+        name=name, title=title, explanation=explanation,
+        names=tuple(k.name for k in chosen), explanations=tuple(k.explanation for k in chosen),
+        weights=weights, bias=bias,
     )
 
 
 BANKS: dict[str, FilterBank] = {
     b.name: b
     for b in (
-        make_bank(
-            "sobel",
-            "Sobel x and y",
-            "Horizontal and vertical brightness gradients.",
-            ["sobel-x", "sobel-y"],
-        ),
-        make_bank(
-            "prewitt",
-            "Prewitt x and y",
-            "Gradients without Sobel's centre weighting.",
-            ["prewitt-x", "prewitt-y"],
-        ),
-        make_bank(
-            "laplacian",
-            "Laplacian",
-            "The second derivative: spots, lines and corners.",
-            ["laplacian"],
-        ),
-        make_bank(
-            "blur",
-            "Gaussian and box blur",
-            "Two local averages: weighted and plain.",
-            ["gaussian-blur", "box-blur"],
-        ),
-        make_bank("sharpen", "Sharpen", "Boosts each pixel against its neighbours.", ["sharpen"]),
-        make_bank(
-            "oriented-edges",
-            "Edges at 0, 45, 90 and 135 degrees",
-            "Compass Sobel kernels: one edge orientation each.",
-            ["edge-0", "edge-45", "edge-90", "edge-135"],
-        ),
-        make_bank(
-            "color-blobs",
-            "Colour-opponent blobs",
-            "Red against green and blue against yellow, over a 5x5 Gaussian blob.",
-            ["red-green", "green-red", "blue-yellow", "yellow-blue"],
-        ),
-        make_bank(
-            "identity",
-            "Identity (R, G, B)",
-            "Each filter copies one channel: the output is the image itself.",
-            ["identity-red", "identity-green", "identity-blue"],
-        ),
-        make_bank(
-            "first-layer",
-            "Edges and colour blobs",
-            "The notes' first layer by hand: oriented edges and colour blotches, 5x5x3.",
-            ["edge-0", "edge-45", "edge-90", "edge-135", "red-green", "blue-yellow"],
-        ),
+        make_bank("sobel", "Sobel x and y", "Horizontal and vertical brightness gradients.",
+                  ["sobel-x", "sobel-y"]),
+        make_bank("prewitt", "Prewitt x and y", "Gradients without Sobel's centre weighting.",
+                  ["prewitt-x", "prewitt-y"]),
+        make_bank("laplacian", "Laplacian", "The second derivative: spots, lines and corners.",
+                  ["laplacian"]),
+        make_bank("blur", "Gaussian and box blur", "Two local averages: weighted and plain.",
+                  ["gaussian-blur", "box-blur"]),
+        make_bank("sharpen", "Sharpen", "Boosts each pixel against its neighbours.",
+                  ["sharpen"]),
+        make_bank("oriented-edges", "Edges at 0, 45, 90 and 135 degrees",
+                  "Compass Sobel kernels: one edge orientation each.",
+                  ["edge-0", "edge-45", "edge-90", "edge-135"]),
+        make_bank("color-blobs", "Colour-opponent blobs",
+                  "Red against green and blue against yellow, over a 5x5 Gaussian blob.",
+                  ["red-green", "green-red", "blue-yellow", "yellow-blue"]),
+        make_bank("identity", "Identity (R, G, B)",
+                  "Each filter copies one channel: the output is the image itself.",
+                  ["identity-red", "identity-green", "identity-blue"]),
+        make_bank("first-layer", "Edges and colour blobs",
+                  "The notes' first layer by hand: oriented edges and colour blotches, 5x5x3.",
+                  ["edge-0", "edge-45", "edge-90", "edge-135", "red-green", "blue-yellow"]),
     )
 }
 

@@ -52,10 +52,7 @@ class GeometryError(LayerError):
     def moved(self, prefix: str) -> GeometryError:
         """The same error with its fields under ``prefix`` (``stride`` -> ``layer.stride``)."""
         return GeometryError(
-            f"{prefix}.{self.field}",
-            self.reason,
-            self.suggestions,
-            self.axes,
+            f"{prefix}.{self.field}", self.reason, self.suggestions, self.axes,
             tuple(f"{prefix}.{name}" for name in self.fields),
         )
 
@@ -146,18 +143,8 @@ class LayerShape:
         11
         """
         return cls(
-            size,
-            size,
-            depth,
-            filters,
-            filter_size,
-            filter_size,
-            stride,
-            stride,
-            Padding.of(padding),
-            dilation,
-            dilation,
-            fit,
+            size, size, depth, filters, filter_size, filter_size, stride, stride,
+            Padding.of(padding), dilation, dilation, fit,
         )
 
     @property
@@ -233,9 +220,8 @@ class AxisGeometry:
         >>> resolve_axis(LayerShape.square(10, 1, 1, 3, stride=2), "width").whole_windows
         4
         """
-        return _positions(self.requested_padded_size, self.span, self.stride, self.exact, "floor")[
-            0
-        ]
+        return _positions(self.requested_padded_size, self.span, self.stride, self.exact,
+                          "floor")[0]
 
     @property
     def overhang_start(self) -> int | None:
@@ -282,7 +268,8 @@ class AxisGeometry:
         >>> resolve_axis(LayerShape.square(10, 1, 1, 3, stride=2), "width").pad_adds
         1
         """
-        return _positions(self.requested_padded_size, self.span, self.stride, self.exact, "pad")[1]
+        return _positions(self.requested_padded_size, self.span, self.stride, self.exact,
+                          "pad")[1]
 
 
 def axis_output(
@@ -336,10 +323,8 @@ def _misfit_reason(axis: AxisGeometry) -> str:
 def _a(number: int) -> str:
     """'a 3' but 'an 11', 'an 8', 'an 18'."""
     text = str(number)
-    spoken_vowel = (
-        text.startswith("8")
-        or text in ("11", "18")
-        or (text.startswith(("11", "18")) and len(text) % 3 == 2)
+    spoken_vowel = text.startswith("8") or text in ("11", "18") or (
+        text.startswith(("11", "18")) and len(text) % 3 == 2
     )
     return f"{'an' if spoken_vowel else 'a'} {text}"
 
@@ -433,16 +418,7 @@ def resolve_axis(shape: LayerShape, axis: Axis) -> AxisGeometry:
     exact = axis_output(size, f, stride, before, after, dilation)
     out, extra = _positions(size + before + after, span, stride, exact, shape.fit)
     return AxisGeometry(
-        axis,
-        size,
-        f,
-        stride,
-        dilation,
-        before,
-        after,
-        exact,
-        out,
-        extra,
+        axis, size, f, stride, dilation, before, after, exact, out, extra,
         _unseen(size, before, span, stride, dilation, out) if out else (),
     )
 
@@ -468,9 +444,9 @@ def _refusal(shape: LayerShape, height: AxisGeometry, width: AxisGeometry) -> Ge
     else:
         field_name = _misfit_field(shape)
         found = suggest(shape)
-        fields = tuple(
-            dict.fromkeys([field_name, *(change.field for change in found.changes), *_SIZE_FIELDS])
-        )
+        fields = tuple(dict.fromkeys(
+            [field_name, *(change.field for change in found.changes), *_SIZE_FIELDS]
+        ))
     fix = ", ".join(fields[:-1]) + f" or {fields[-1]}" if len(fields) > 1 else fields[0]
     reason = "; ".join(reasons) + f". Changing {fix} could make it fit"
     return GeometryError(field_name, reason, found, (height, width), fields)
@@ -637,8 +613,7 @@ def suggest(shape: LayerShape) -> Suggestions:
     max_pad = max(shape.filter_height, shape.filter_width)
 
     symmetric = [
-        (v, out)
-        for v in range(0, max_pad + 1)
+        (v, out) for v in range(0, max_pad + 1)
         if (out := _fits(replace(shape, padding=Padding.of(v)))) is not None
     ]
     if symmetric:
@@ -650,7 +625,9 @@ def suggest(shape: LayerShape) -> Suggestions:
             size, f, stride, dilation = shape.along(axis)
             span = span_of(f, dilation)
             if (size - span) % 2 and stride % 2 == 0:
-                axis_text.append(f"({size} - {span} + 2P)/{stride} is not whole for any P")
+                axis_text.append(
+                    f"({size} - {span} + 2P)/{stride} is not whole for any P"
+                )
         reason = "; ".join(dict.fromkeys(axis_text)) or f"none of 0..{max_pad} works"
         notes.append(f"no symmetric padding fits: {reason}")
         # Asymmetric padding: the smallest extra rows/columns at the bottom/right.
@@ -663,15 +640,9 @@ def suggest(shape: LayerShape) -> Suggestions:
             ):
                 out = _fits(replace(shape, padding=trial))
                 if out is not None:
-                    found.append(
-                        Suggestion(
-                            "padding",
-                            trial.as_list(),
-                            out,
-                            f"padding {trial.as_list()} (top, bottom, left, "
-                            f"right) gives {out[0]}x{out[1]}",
-                        )
-                    )
+                    found.append(Suggestion("padding", trial.as_list(), out,
+                                            f"padding {trial.as_list()} (top, bottom, left, "
+                                            f"right) gives {out[0]}x{out[1]}"))
                     break
             else:
                 continue
@@ -679,8 +650,7 @@ def suggest(shape: LayerShape) -> Suggestions:
 
     max_stride = max(shape.stride_h, shape.stride_w) + 3
     strides = [
-        (v, out)
-        for v in _nearest(shape.stride_w, range(1, max_stride + 1), limit=max_stride)
+        (v, out) for v in _nearest(shape.stride_w, range(1, max_stride + 1), limit=max_stride)
         if v != shape.stride_w or v != shape.stride_h
         if (out := _fits(replace(shape, stride_h=v, stride_w=v))) is not None
     ][:2]
@@ -689,8 +659,7 @@ def suggest(shape: LayerShape) -> Suggestions:
 
     f_now = shape.filter_width
     sizes = [
-        (v, out)
-        for v in _nearest(f_now, range(1, f_now + 6), limit=f_now + 5)
+        (v, out) for v in _nearest(f_now, range(1, f_now + 6), limit=f_now + 5)
         if v != f_now
         if (out := _fits(replace(shape, filter_height=v, filter_width=v))) is not None
     ][:2]
@@ -706,12 +675,6 @@ def suggest(shape: LayerShape) -> Suggestions:
             g = resolve(replace(shape, fit=policy))
         except GeometryError:
             continue
-        found.append(
-            Suggestion(
-                "fit",
-                policy,
-                (g.out_height, g.out_width),
-                f'fit "{policy}" {verb}: {g.out_height}x{g.out_width}',
-            )
-        )
+        found.append(Suggestion("fit", policy, (g.out_height, g.out_width),
+                                f'fit "{policy}" {verb}: {g.out_height}x{g.out_width}'))
     return Suggestions(tuple(found), tuple(notes))

@@ -224,10 +224,7 @@ def build_layer(
         "input.values", x, input_fill, (shape.height, shape.width, shape.depth), STREAM_INPUT
     )
     weights_made = _values_or_fill(
-        "filters.values",
-        weights,
-        weight_fill,
-        weight_shape(geometry, connectivity),
+        "filters.values", weights, weight_fill, weight_shape(geometry, connectivity),
         STREAM_WEIGHTS,
     )
     bias_made = _values_or_fill(

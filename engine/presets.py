@@ -84,9 +84,8 @@ def _one_d(stride: int, description: str, output: str) -> Preset:
         title=f"1-D example, stride {stride}: output {output}",
         description=description,
         # One row: height 1 with a 1-tall filter, so padding only goes left and right.
-        shape=LayerShape(
-            1, 5, 1, 1, 1, 3, stride_h=1, stride_w=stride, padding=Padding(0, 0, 1, 1)
-        ),
+        shape=LayerShape(1, 5, 1, 1, 1, 3, stride_h=1, stride_w=stride,
+                         padding=Padding(0, 0, 1, 1)),
         choices="input [1, 2, -1, 1, -3], weights [1, 0, -1] and bias 0 from the notes' figure",
         x=(1.0, 2.0, -1.0, 1.0, -3.0),
         weights=(1.0, 0.0, -1.0),
@@ -101,18 +100,10 @@ _SEEDED_FLOATS = (
 )
 
 _ALL: tuple[Preset, ...] = (
-    _one_d(
-        1,
-        "A 3-wide filter over a 5-wide input padded by 1 on each side gives 5 outputs: "
-        "the output is as wide as the input.",
-        "[-2, 2, 1, 2, 1]",
-    ),
-    _one_d(
-        2,
-        "At stride 2 the filter moves 2 cells per output, so the same padded input gives "
-        "3 outputs instead of 5.",
-        "[-2, 1, 1]",
-    ),
+    _one_d(1, "A 3-wide filter over a 5-wide input padded by 1 on each side gives 5 outputs: "
+              "the output is as wide as the input.", "[-2, 2, 1, 2, 1]"),
+    _one_d(2, "At stride 2 the filter moves 2 cells per output, so the same padded input gives "
+              "3 outputs instead of 5.", "[-2, 1, 1]"),
     Preset(
         name="seven-stride-1",
         title="7x7 input, 3x3 filter, stride 1, pad 0: 5x5 output",
@@ -152,9 +143,7 @@ _ALL: tuple[Preset, ...] = (
         "neuron sees a 5x5x3 window, 5*5*3 = 75 weights plus one bias.",
         shape=LayerShape.square(32, 3, 12, 5, stride=1, padding=2),
         choices=f"K=12 (the notes' 'e.g., 12 filters'), S=1, P=2 (keeps 32x32); {_SEEDED_FLOATS}",
-        input_fill=INPUT_FLOATS,
-        weight_fill=WEIGHT_FLOATS,
-        bias_fill=BIAS_FLOATS,
+        input_fill=INPUT_FLOATS, weight_fill=WEIGHT_FLOATS, bias_fill=BIAS_FLOATS,
     ),
     Preset(
         name="example-2",
@@ -163,9 +152,7 @@ _ALL: tuple[Preset, ...] = (
         "inputs, local across width and height but through all 20 channels.",
         shape=LayerShape.square(16, 20, 5, 3, stride=1, padding=1),
         choices=f"K=5 (as in the notes' figure), S=1, P=1 (keeps 16x16); {_SEEDED_FLOATS}",
-        input_fill=INPUT_FLOATS,
-        weight_fill=WEIGHT_FLOATS,
-        bias_fill=BIAS_FLOATS,
+        input_fill=INPUT_FLOATS, weight_fill=WEIGHT_FLOATS, bias_fill=BIAS_FLOATS,
     ),
     Preset(
         name="numpy-example",
@@ -182,9 +169,7 @@ _ALL: tuple[Preset, ...] = (
         "filters of 11x11x3 at stride 4 with no padding, (227 - 11)/4 + 1 = 55, so 55x55x96.",
         shape=LayerShape.square(227, 3, 96, 11, stride=4, padding=0),
         choices=_SEEDED_FLOATS,
-        input_fill=INPUT_FLOATS,
-        weight_fill=WEIGHT_FLOATS,
-        bias_fill=BIAS_FLOATS,
+        input_fill=INPUT_FLOATS, weight_fill=WEIGHT_FLOATS, bias_fill=BIAS_FLOATS,
     ),
     Preset(
         name="alexnet-224",
@@ -193,9 +178,7 @@ _ALL: tuple[Preset, ...] = (
         "whole; the notes suspect 3 pixels of padding the paper leaves out.",
         shape=LayerShape.square(224, 3, 96, 11, stride=4, padding=0, fit="error"),
         choices=f"refused under fit='error'; fit='pad' adds the 3 pixels; {_SEEDED_FLOATS}",
-        input_fill=INPUT_FLOATS,
-        weight_fill=WEIGHT_FLOATS,
-        bias_fill=BIAS_FLOATS,
+        input_fill=INPUT_FLOATS, weight_fill=WEIGHT_FLOATS, bias_fill=BIAS_FLOATS,
     ),
     Preset(
         name="common-3-1-1",

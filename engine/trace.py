@@ -366,39 +366,27 @@ class StepRange:
             raise IndexError(f"item {k} of a range of {len(self)} steps")
         # ndarray.item: the Python number straight away, no NumPy scalar on the way
         row_start, col_start = self.row_start.item(k), self.col_start.item(k)
-        return _made(
-            Step,
-            {
-                "t": self.t.item(k),
-                "order": self.order,
-                "i": self.i.item(k),
-                "j": self.j.item(k),
-                "d": self.d.item(k),
-                "row_start": row_start,
-                "row_stop": row_start + self.row_span,
-                "row_step": self.row_step,
-                "col_start": col_start,
-                "col_stop": col_start + self.col_span,
-                "col_step": self.col_step,
-                "input_rows": self.input_rows[k],
-                "input_cols": self.input_cols[k],
-                "padding_mask": self.padding_mask[k],
-                "window": self.window[k],
-                "weights": self.weights[k],
-                "products": self.products[k],
-                "channel_sums": self.channel_sums[k],
-                "bias": self.bias.item(k),
-                "pre": self.pre.item(k),
-                "post": self.post.item(k),
-                "expression": self.expressions[k],
-            },
-        )
+        return _made(Step, {
+            "t": self.t.item(k), "order": self.order,
+            "i": self.i.item(k), "j": self.j.item(k), "d": self.d.item(k),
+            "row_start": row_start, "row_stop": row_start + self.row_span,
+            "row_step": self.row_step,
+            "col_start": col_start, "col_stop": col_start + self.col_span,
+            "col_step": self.col_step,
+            "input_rows": self.input_rows[k], "input_cols": self.input_cols[k],
+            "padding_mask": self.padding_mask[k],
+            "window": self.window[k],
+            "weights": self.weights[k],
+            "products": self.products[k],
+            "channel_sums": self.channel_sums[k],
+            "bias": self.bias.item(k), "pre": self.pre.item(k), "post": self.post.item(k),
+            "expression": self.expressions[k],
+        })
 
 
 @functools.lru_cache(maxsize=4096)
-def _axis_field(
-    start: int, size: int, taps: int, dilation: int, pad: int
-) -> tuple[int, int, int] | None:
+def _axis_field(start: int, size: int, taps: int, dilation: int, pad: int
+                ) -> tuple[int, int, int] | None:
     """One axis of the window whose tap 0 is at padded ``start``: ``(start, stop, step)`` in
     the original input of its taps inside the input, None if none is.
 
@@ -423,19 +411,13 @@ def _fields(
     revisits a few of them."""
     geometry = layer.geometry
     s, p = geometry.shape, geometry.padding
-    rows = {
-        a: _axis_field(a * s.stride_h, s.height, s.filter_height, s.dilation_h, p.top)
-        for a in set(i)
-    }
-    cols = {
-        b: _axis_field(b * s.stride_w, s.width, s.filter_width, s.dilation_w, p.left)
-        for b in set(j)
-    }
+    rows = {a: _axis_field(a * s.stride_h, s.height, s.filter_height, s.dilation_h, p.top)
+            for a in set(i)}
+    cols = {b: _axis_field(b * s.stride_w, s.width, s.filter_width, s.dilation_w, p.left)
+            for b in set(j)}
     # A window with no input row (or column) holds no input cell at all.
-    seen = [
-        (rows[a], cols[b]) if rows[a] and cols[b] else (None, None)
-        for a, b in zip(i, j, strict=True)
-    ]
+    seen = [(rows[a], cols[b]) if rows[a] and cols[b] else (None, None)
+            for a, b in zip(i, j, strict=True)]
     return tuple(r for r, _ in seen), tuple(c for _, c in seen)
 
 
@@ -517,36 +499,17 @@ def steps(
     expressions = _expressions(layer, rows, cols, depths)
     post = np.asarray(activate(pre, layer.activation), dtype=np.float64)
     _read_only(mask, window, weights, products, channel_sums, bias, pre, post)
-    return _made(
-        StepRange,
-        {
-            "order": order,
-            "start": start,
-            "every": every,
-            "total": total,
-            "t": t,
-            "i": i,
-            "j": j,
-            "d": d,
-            "row_start": row_start,
-            "col_start": col_start,
-            "row_span": geometry.height.span,
-            "col_span": geometry.width.span,
-            "row_step": s.dilation_h,
-            "col_step": s.dilation_w,
-            "input_rows": input_rows,
-            "input_cols": input_cols,
-            "padding_mask": mask,
-            "window": window,
-            "weights": weights,
-            "products": products,
-            "channel_sums": channel_sums,
-            "bias": bias,
-            "pre": pre,
-            "post": post,
-            "expressions": expressions,
-        },
-    )
+    return _made(StepRange, {
+        "order": order, "start": start, "every": every, "total": total,
+        "t": t, "i": i, "j": j, "d": d,
+        "row_start": row_start, "col_start": col_start,
+        "row_span": geometry.height.span, "col_span": geometry.width.span,
+        "row_step": s.dilation_h, "col_step": s.dilation_w,
+        "input_rows": input_rows, "input_cols": input_cols,
+        "padding_mask": mask, "window": window, "weights": weights, "products": products,
+        "channel_sums": channel_sums, "bias": bias, "pre": pre, "post": post,
+        "expressions": expressions,
+    })
 
 
 # ----------------------------------------------------------------------------- inverse
@@ -617,11 +580,9 @@ def inverse(layer: Layer, row: int, col: int) -> Inverse:
             f"({row}, {col}) is outside the {s.height}x{s.width} input: row runs from 0 to "
             f"{s.height - 1}, column from 0 to {s.width - 1}",
         )
-    rows = _axis_hits(
-        row + p.top, s.filter_height, s.stride_h, s.dilation_h, layer.geometry.out_height
-    )
-    cols = _axis_hits(
-        col + p.left, s.filter_width, s.stride_w, s.dilation_w, layer.geometry.out_width
-    )
+    rows = _axis_hits(row + p.top, s.filter_height, s.stride_h, s.dilation_h,
+                      layer.geometry.out_height)
+    cols = _axis_hits(col + p.left, s.filter_width, s.stride_w, s.dilation_w,
+                      layer.geometry.out_width)
     taps = tuple(Tap(i, j, tap_row, tap_col) for i, tap_row in rows for j, tap_col in cols)
     return Inverse(row, col, s.filters, taps)

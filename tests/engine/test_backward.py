@@ -39,10 +39,7 @@ SHAPES = {
 # The spread of every random layer's biases here (inputs and weights have 1).
 BIAS_STD = 0.5
 MODES: list[tuple[Connectivity, Activation]] = [
-    ("shared", "none"),
-    ("shared", "relu"),
-    ("local", "none"),
-    ("local", "relu"),
+    ("shared", "none"), ("shared", "relu"), ("local", "none"), ("local", "relu"),
 ]
 
 
@@ -51,12 +48,8 @@ def upstream_for(layer: Layer, seed: int = 1) -> FloatArray:
 
 
 def forward_gather(
-    geometry: Geometry,
-    x: FloatArray,
-    w: FloatArray,
-    b: FloatArray,
-    connectivity: Connectivity,
-    activation: Activation,
+    geometry: Geometry, x: FloatArray, w: FloatArray, b: FloatArray,
+    connectivity: Connectivity, activation: Activation,
 ) -> FloatArray:
     """An independent forward pass: pad by hand, gather every window by fancy indexing.
 
@@ -198,11 +191,8 @@ def test_fit_pad_gradient_is_for_the_original_input() -> None:
 def test_relu_with_every_neuron_off_gives_zero_gradients() -> None:
     shape = LayerShape.square(4, 2, 2, 3, padding=1)
     layer = build_layer(
-        shape,
-        input_fill=Fill("ones"),
-        weight_fill=Fill("ones"),
-        bias=np.array([-100.0, -100.0]),
-        activation="relu",
+        shape, input_fill=Fill("ones"), weight_fill=Fill("ones"),
+        bias=np.array([-100.0, -100.0]), activation="relu",
     )
     grads = backward(layer, np.ones(layer.geometry.output_shape))
     assert not grads.dx.any() and not grads.dw.any() and not grads.db.any()
@@ -250,11 +240,8 @@ def positions(layer: Layer, order: str) -> list[tuple[int, int, int]]:
 def window_at(layer: Layer, i: int, j: int) -> FloatArray:
     s = layer.shape
     r, c = i * s.stride_h, j * s.stride_w
-    return layer.x_padded[
-        r : r + layer.geometry.height.span : s.dilation_h,
-        c : c + layer.geometry.width.span : s.dilation_w,
-        :,
-    ]
+    return layer.x_padded[r : r + layer.geometry.height.span : s.dilation_h,
+                          c : c + layer.geometry.width.span : s.dilation_w, :]
 
 
 @pytest.mark.parametrize("activation", ["none", "relu"])
@@ -411,9 +398,8 @@ def test_backward_is_the_gradient_of_engine_conv_forward(
     up = upstream_for(layer)
 
     def loss(x: FloatArray, w: FloatArray, b: FloatArray) -> float:
-        changed = build_layer(
-            layer.shape, x=x, weights=w, bias=b, connectivity=connectivity, activation=activation
-        )
+        changed = build_layer(layer.shape, x=x, weights=w, bias=b,
+                              connectivity=connectivity, activation=activation)
         return float(np.sum(up * forward(changed).post))
 
     assert_gradients_close(

@@ -16,11 +16,8 @@ DEMO = LayerShape.square(5, 3, 2, 3, stride=2, padding=1)
 
 def test_edits_set_exactly_the_named_cells_over_the_fills() -> None:
     plain = build_layer(DEMO)
-    edits = [
-        Edit("input", (1, 2, 0), 5.0),
-        Edit("filters", (0, 0, 1, 2), -1.0),
-        Edit("bias", (1,), 3.0),
-    ]
+    edits = [Edit("input", (1, 2, 0), 5.0), Edit("filters", (0, 0, 1, 2), -1.0),
+             Edit("bias", (1,), 3.0)]
     edited = build_layer(DEMO, edits=edits)
     x, w, b = plain.x.copy(), plain.weights.copy(), plain.bias.copy()
     x[1, 2, 0], w[0, 0, 1, 2], b[1] = 5.0, -1.0, 3.0
@@ -42,9 +39,8 @@ def test_an_edited_layer_computes_what_the_same_explicit_values_compute() -> Non
 
 
 def test_a_later_edit_of_the_same_cell_wins() -> None:
-    layer = build_layer(
-        DEMO, edits=[Edit("bias", (0,), 9.0), Edit("bias", (1,), 4.0), Edit("bias", (0,), -2.0)]
-    )
+    layer = build_layer(DEMO, edits=[Edit("bias", (0,), 9.0), Edit("bias", (1,), 4.0),
+                                     Edit("bias", (0,), -2.0)])
     assert layer.bias.tolist() == [-2.0, 4.0]
 
 
@@ -57,11 +53,9 @@ def test_edits_over_explicit_values_leave_the_callers_array_alone() -> None:
 
 def test_local_weights_are_indexed_by_position_then_filter() -> None:
     # local weights (H2, W2, K, Fh, Fw, D) = (3, 3, 2, 3, 3, 3); bias (H2, W2, K)
-    layer = build_layer(
-        DEMO,
-        connectivity="local",
-        edits=[Edit("filters", (2, 1, 1, 0, 2, 2), 6.0), Edit("bias", (0, 2, 1), -5.0)],
-    )
+    layer = build_layer(DEMO, connectivity="local",
+                        edits=[Edit("filters", (2, 1, 1, 0, 2, 2), 6.0),
+                               Edit("bias", (0, 2, 1), -5.0)])
     assert layer.weights[2, 1, 1, 0, 2, 2] == 6.0
     assert layer.bias[0, 2, 1] == -5.0
 
@@ -69,22 +63,13 @@ def test_local_weights_are_indexed_by_position_then_filter() -> None:
 @pytest.mark.parametrize(
     ("edits", "field", "reason"),
     [
-        (
-            [Edit("input", (5, 0, 0), 1.0)],
-            "edits.0.index",
-            "[5, 0, 0] is outside input of shape [5, 5, 3]",
-        ),
-        (
-            [Edit("bias", (0,), 1.0), Edit("filters", (0, 0, 1), 1.0)],
-            "edits.1.index",
-            "[0, 0, 1] has 3 numbers but filters of shape [2, 3, 3, 3] needs 4",
-        ),
+        ([Edit("input", (5, 0, 0), 1.0)], "edits.0.index",
+         "[5, 0, 0] is outside input of shape [5, 5, 3]"),
+        ([Edit("bias", (0,), 1.0), Edit("filters", (0, 0, 1), 1.0)], "edits.1.index",
+         "[0, 0, 1] has 3 numbers but filters of shape [2, 3, 3, 3] needs 4"),
         ([Edit("bias", (2,), 1.0)], "edits.0.index", "[2] is outside bias of shape [2]"),
-        (
-            [Edit("input", (-1, 0, 0), 1.0)],
-            "edits.0.index",
-            "[-1, 0, 0] is outside input of shape [5, 5, 3]",
-        ),
+        ([Edit("input", (-1, 0, 0), 1.0)], "edits.0.index",
+         "[-1, 0, 0] is outside input of shape [5, 5, 3]"),
         ([Edit("bias", (0,), float("nan"))], "edits.0.value", "nan is not a finite number"),
     ],
 )
@@ -120,9 +105,8 @@ def test_a_misfits_input_is_the_input_its_fitting_neighbour_builds() -> None:
 
 def test_a_misfits_input_edit_outside_it_is_refused_under_its_own_number() -> None:
     with pytest.raises(LayerError, match=r"edits\.1\.index: \[10, 0, 0\] is outside input"):
-        edit_input(
-            np.zeros((10, 10, 1)), [Edit("bias", (99,), 1.0), Edit("input", (10, 0, 0), 1.0)]
-        )
+        edit_input(np.zeros((10, 10, 1)),
+                   [Edit("bias", (99,), 1.0), Edit("input", (10, 0, 0), 1.0)])
 
 
 def test_padding_places_the_input_inside_zeros_on_each_side() -> None:

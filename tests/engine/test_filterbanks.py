@@ -21,9 +21,7 @@ def respond(x: np.ndarray, weights: np.ndarray) -> np.ndarray:
             for d in range(k):
                 out[i, j, d] = sum(
                     x[i + r, j + c, ch] * weights[d, r, c, ch]
-                    for r in range(f)
-                    for c in range(f)
-                    for ch in range(3)
+                    for r in range(f) for c in range(f) for ch in range(3)
                 )
     return out
 
@@ -39,23 +37,9 @@ def test_every_bank_is_k_by_f_by_f_by_3_with_one_name_and_explanation_per_filter
 
 
 def test_the_issue_lists_filters_are_all_there() -> None:
-    wanted = {
-        "sobel-x",
-        "sobel-y",
-        "prewitt-x",
-        "prewitt-y",
-        "laplacian",
-        "gaussian-blur",
-        "box-blur",
-        "sharpen",
-        "edge-0",
-        "edge-45",
-        "edge-90",
-        "edge-135",
-        "red-green",
-        "blue-yellow",
-        "identity-red",
-    }
+    wanted = {"sobel-x", "sobel-y", "prewitt-x", "prewitt-y", "laplacian", "gaussian-blur",
+              "box-blur", "sharpen", "edge-0", "edge-45", "edge-90", "edge-135", "red-green",
+              "blue-yellow", "identity-red"}
     assert wanted <= set(KERNELS)
     in_banks = {n for b in BANKS.values() for n in b.names}
     assert wanted <= in_banks
@@ -77,9 +61,8 @@ def test_grey_filters_give_exact_zeros_on_flat_areas_so_relu_counts_them() -> No
     x[:, :4] = 0.0
     shape = LayerShape(height=8, width=8, depth=3, filters=2, filter_height=3, filter_width=3)
     b = bank("sobel")
-    layer = build_layer(
-        shape, x=x, weights=np.array(b.weights), bias=np.array(b.bias), activation="relu"
-    )
+    layer = build_layer(shape, x=x, weights=np.array(b.weights), bias=np.array(b.bias),
+                        activation="relu")
     post = forward(layer).post
     assert int((post[:, :, 0] == 0).sum()) == 6 * 4  # all but output columns 2 and 3
     assert int((post[:, :, 1] == 0).sum()) == 36
@@ -104,9 +87,8 @@ def test_the_engine_layer_computes_the_same_responses_as_the_loops() -> None:
     rng = np.random.default_rng(4)
     x = rng.uniform(0, 1, size=(9, 7, 3))
     for b in BANKS.values():
-        shape = LayerShape(
-            height=9, width=7, depth=3, filters=b.count, filter_height=b.size, filter_width=b.size
-        )
+        shape = LayerShape(height=9, width=7, depth=3, filters=b.count,
+                           filter_height=b.size, filter_width=b.size)
         layer = build_layer(shape, x=x, weights=np.array(b.weights), bias=np.array(b.bias))
         np.testing.assert_allclose(forward(layer).post, respond(x, b.weights), atol=1e-12)
 

@@ -67,9 +67,8 @@ def test_axis_output_counts_the_windows_that_fit_when_it_is_whole() -> None:
 
 def test_each_axis_uses_its_own_sizes() -> None:
     # Height: (7 - 3 + 1 + 2)/1 + 1 = 8; width: (9 - 2*(2 - 1) - 1 + 0 + 0)/3 + 1 = 3.
-    shape = LayerShape(
-        7, 9, 2, 4, 3, 2, stride_h=1, stride_w=3, padding=Padding(1, 2, 0, 0), dilation_w=2
-    )
+    shape = LayerShape(7, 9, 2, 4, 3, 2, stride_h=1, stride_w=3,
+                       padding=Padding(1, 2, 0, 0), dilation_w=2)
     geometry = resolve(shape)
     assert geometry.output_shape == (8, 3, 4)
     assert geometry.padded_shape == (10, 9, 2)
@@ -404,9 +403,6 @@ def test_the_span_formula_is_written_in_geometry_alone() -> None:
     }
     assert found == set()
     geometry = (root / "engine" / "geometry.py").read_text()
-    code = [
-        line
-        for line in geometry.splitlines()
-        if SPAN_FORMULA.search(line) and not line.lstrip().startswith(("#", "out ="))
-    ]
+    code = [line for line in geometry.splitlines() if SPAN_FORMULA.search(line)
+            and not line.lstrip().startswith(("#", "out ="))]
     assert len(code) == 1 and "return" in code[0]

@@ -173,9 +173,7 @@ def test_summary_formulas_hold_for_every_valid_preset() -> None:
             continue
         f, p, st, k = s.filter_width, s.padding.top, s.stride_w, s.filters
         assert geometry.output_shape == (
-            (s.height - f + 2 * p) // st + 1,
-            (s.width - f + 2 * p) // st + 1,
-            k,
+            (s.height - f + 2 * p) // st + 1, (s.width - f + 2 * p) // st + 1, k
         )
         assert geometry.counts.weights_per_neuron == f * f * s.depth
         assert geometry.counts.weights_shared == f * f * s.depth * k
@@ -189,17 +187,12 @@ def test_depth_slice_gradients_are_added_up_into_one_filter() -> None:
     # each depth slice they are the shared layer's.
     shared = build_layer(
         LayerShape.square(5, 3, 2, 3, stride=2, padding=1),
-        input_fill=Fill("normal", seed=1),
-        weight_fill=Fill("normal", seed=1),
-        bias_fill=Fill("normal", seed=1),
-        activation="relu",
+        input_fill=Fill("normal", seed=1), weight_fill=Fill("normal", seed=1),
+        bias_fill=Fill("normal", seed=1), activation="relu",
     )
     h2, w2, _ = shared.geometry.output_shape
     local = build_layer(
-        shared.shape,
-        x=shared.x,
-        activation="relu",
-        connectivity="local",
+        shared.shape, x=shared.x, activation="relu", connectivity="local",
         weights=np.broadcast_to(shared.weights, (h2, w2, *shared.weights.shape)).copy(),
         bias=np.broadcast_to(shared.bias, (h2, w2, 2)).copy(),
     )

@@ -33,15 +33,8 @@ INVALID = {
     "ten-stride-2-invalid": "(10 - 3 + 2*0)/2 + 1 = 4.5",
     "alexnet-224": "(224 - 11 + 2*0)/4 + 1 = 54.25",
 }
-SMALL = [
-    "one-d-stride-1",
-    "one-d-stride-2",
-    "seven-stride-1",
-    "seven-stride-2",
-    "cs231n-demo",
-    "numpy-example",
-    "common-3-1-1",
-]
+SMALL = ["one-d-stride-1", "one-d-stride-2", "seven-stride-1", "seven-stride-2", "cs231n-demo",
+         "numpy-example", "common-3-1-1"]
 LARGE = ["example-1", "example-2", "alexnet-conv1"]
 
 

@@ -46,9 +46,8 @@ class Walk:
     unseen: list[int]  # original-input indices no tap touches
 
 
-def walk(
-    size: int, f: int, stride: int, dilation: int, before: int, after: int, fit: Fit
-) -> Walk | None:
+def walk(size: int, f: int, stride: int, dilation: int, before: int, after: int,
+         fit: Fit) -> Walk | None:
     """Slide a dilated ``f``-tap window by ``stride`` over ``before + size + after`` cells.
 
     None when the layer is refused: the window is wider than the padded axis, or (with
@@ -87,7 +86,7 @@ def reference_forward(layer: Layer, walks: tuple[Walk, Walk]) -> np.ndarray:
     h, w, depth = x.shape
     top, bottom, left, right = g.shape.padding.as_list()
     xp = np.zeros((top + h + bottom + rows.extra, left + w + right + cols.extra, depth))
-    xp[top : top + h, left : left + w, :] = x
+    xp[top:top + h, left:left + w, :] = x
     fh, fw = g.shape.filter_height, g.shape.filter_width
     dh, dw = g.shape.dilation_h, g.shape.dilation_w
     k = g.shape.filters
@@ -133,18 +132,9 @@ def valid_layers(draw: Any) -> tuple[LayerShape, str, str, int]:
     h, fh, sh, dh, top, bottom = draw(axes(fit))
     w, fw, sw, dw, left, right = draw(axes(fit))
     shape = LayerShape(
-        height=h,
-        width=w,
-        depth=draw(st.integers(1, 3)),
-        filters=draw(st.integers(1, 3)),
-        filter_height=fh,
-        filter_width=fw,
-        stride_h=sh,
-        stride_w=sw,
-        padding=Padding(top, bottom, left, right),
-        dilation_h=dh,
-        dilation_w=dw,
-        fit=fit,
+        height=h, width=w, depth=draw(st.integers(1, 3)), filters=draw(st.integers(1, 3)),
+        filter_height=fh, filter_width=fw, stride_h=sh, stride_w=sw,
+        padding=Padding(top, bottom, left, right), dilation_h=dh, dilation_w=dw, fit=fit,
     )
     connectivity = draw(st.sampled_from(["shared", "local"]))
     activation = draw(st.sampled_from(["none", "relu"]))
@@ -166,24 +156,10 @@ def build(shape: LayerShape, connectivity: str, activation: str, seed: int) -> L
 
 def walks_of(shape: LayerShape) -> tuple[Walk, Walk]:
     p = shape.padding
-    rows = walk(
-        shape.height,
-        shape.filter_height,
-        shape.stride_h,
-        shape.dilation_h,
-        p.top,
-        p.bottom,
-        shape.fit,
-    )
-    cols = walk(
-        shape.width,
-        shape.filter_width,
-        shape.stride_w,
-        shape.dilation_w,
-        p.left,
-        p.right,
-        shape.fit,
-    )
+    rows = walk(shape.height, shape.filter_height, shape.stride_h, shape.dilation_h,
+                p.top, p.bottom, shape.fit)
+    cols = walk(shape.width, shape.filter_width, shape.stride_w, shape.dilation_w,
+                p.left, p.right, shape.fit)
     assert rows is not None and cols is not None  # valid_layers draws only layers that work
     return rows, cols
 
@@ -245,39 +221,17 @@ def test_steps_sum_to_the_forward_output_and_cover_every_neuron_once(
 @st.composite
 def invalid_layers(draw: Any) -> tuple[LayerShape, set[str], str]:
     """A layer broken in one way, the fields the refusal may name, and the way."""
-    base: dict[str, Any] = dict(
-        height=6, width=6, depth=1, filters=1, filter_height=3, filter_width=3
-    )
+    base: dict[str, Any] = dict(height=6, width=6, depth=1, filters=1, filter_height=3,
+                                filter_width=3)
     how = draw(st.sampled_from(["non_positive", "negative_padding", "too_wide", "misfit"]))
     if how == "non_positive":
-        name = draw(
-            st.sampled_from(
-                [
-                    "height",
-                    "width",
-                    "depth",
-                    "filters",
-                    "filter_height",
-                    "filter_width",
-                    "stride_h",
-                    "stride_w",
-                    "dilation_h",
-                    "dilation_w",
-                ]
-            )
-        )
-        fields = {
-            "height": "input.shape",
-            "width": "input.shape",
-            "depth": "input.shape",
-            "filters": "filters.count",
-            "filter_height": "filters.size",
-            "filter_width": "filters.size",
-            "stride_h": "stride",
-            "stride_w": "stride",
-            "dilation_h": "dilation",
-            "dilation_w": "dilation",
-        }
+        name = draw(st.sampled_from(["height", "width", "depth", "filters", "filter_height",
+                                     "filter_width", "stride_h", "stride_w", "dilation_h",
+                                     "dilation_w"]))
+        fields = {"height": "input.shape", "width": "input.shape", "depth": "input.shape",
+                  "filters": "filters.count", "filter_height": "filters.size",
+                  "filter_width": "filters.size", "stride_h": "stride", "stride_w": "stride",
+                  "dilation_h": "dilation", "dilation_w": "dilation"}
         return LayerShape(**{**base, name: draw(st.integers(-3, 0))}), {fields[name]}, how
     if how == "negative_padding":
         sides = [0, 0, 0, 0]
@@ -286,32 +240,15 @@ def invalid_layers(draw: Any) -> tuple[LayerShape, set[str], str]:
     if how == "too_wide":
         # A (dilated) filter wider than the padded input.
         f = draw(st.integers(7, 12))
-        return (
-            LayerShape(
-                **{**base, "filter_width": f}, fit=draw(st.sampled_from(["error", "floor", "pad"]))
-            ),
-            {"filters.size"},
-            how,
-        )
+        return LayerShape(**{**base, "filter_width": f}, fit=draw(
+            st.sampled_from(["error", "floor", "pad"]))), {"filters.size"}, how
     # misfit: (W - F + P_total)/S + 1 not an integer under fit="error".
     size = draw(st.integers(4, 12))
     f = draw(st.integers(1, 3))
     stride = draw(st.integers(2, 4))
     assume((size - f) % stride != 0)
-    return (
-        LayerShape(
-            height=size,
-            width=size,
-            depth=1,
-            filters=1,
-            filter_height=f,
-            filter_width=f,
-            stride_h=stride,
-            stride_w=stride,
-        ),
-        {"stride"},
-        how,
-    )
+    return LayerShape(height=size, width=size, depth=1, filters=1, filter_height=f,
+                      filter_width=f, stride_h=stride, stride_w=stride), {"stride"}, how
 
 
 @PROPERTY
@@ -324,24 +261,10 @@ def test_invalid_layers_raise_the_domain_error_naming_the_field(
         # Invalid by the brute-force walk too, not just by the engine's say-so.
         p = shape.padding
         assert None in (
-            walk(
-                shape.height,
-                shape.filter_height,
-                shape.stride_h,
-                shape.dilation_h,
-                p.top,
-                p.bottom,
-                shape.fit,
-            ),
-            walk(
-                shape.width,
-                shape.filter_width,
-                shape.stride_w,
-                shape.dilation_w,
-                p.left,
-                p.right,
-                shape.fit,
-            ),
+            walk(shape.height, shape.filter_height, shape.stride_h, shape.dilation_h,
+                 p.top, p.bottom, shape.fit),
+            walk(shape.width, shape.filter_width, shape.stride_w, shape.dilation_w,
+                 p.left, p.right, shape.fit),
         )
     with pytest.raises(LayerError) as refusal:
         build_layer(shape)

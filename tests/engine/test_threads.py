@@ -36,17 +36,8 @@ SPLIT_SHAPES = [
     LayerShape.square(31, 16, 24, 3, stride=1, padding=1),  # 16 tile rows (Winograd)
     LayerShape.square(41, 8, 20, 5, stride=2),  # 19 rows
     LayerShape(
-        35,
-        29,
-        6,
-        48,
-        7,
-        5,
-        stride_h=3,
-        stride_w=2,
-        dilation_w=2,
-        padding=Padding(2, 1, 0, 3),
-        fit="floor",
+        35, 29, 6, 48, 7, 5, stride_h=3, stride_w=2, dilation_w=2,
+        padding=Padding(2, 1, 0, 3), fit="floor",
     ),
     LayerShape(3, 64, 64, 96, 3, 3),  # one output row: fewer rows than threads
     # 31 rows of tap-major columns (conv.tap_major: 7 x 2 values per window row), dilated
@@ -262,11 +253,7 @@ def test_a_repeated_alexnet_forward_does_not_fault_its_memory_in_again() -> None
     pytest.importorskip("resource")  # POSIX; CI runs Linux
     ran = subprocess.run(
         [sys.executable, "-c", FAULTS_PER_FORWARD],
-        capture_output=True,
-        text=True,
-        check=True,
-        timeout=120,
-        cwd=ROOT,
+        capture_output=True, text=True, check=True, timeout=120, cwd=ROOT,
     )
     assert float(ran.stdout) < 100
 

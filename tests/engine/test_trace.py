@@ -45,36 +45,21 @@ RANDOM_LAYERS = {
         LayerShape(9, 6, 2, 3, 3, 2, stride_h=2, stride_w=1, padding=Padding(2, 0, 0, 1)), 3
     ),
     "dilated": lambda: _layer(
-        LayerShape(
-            9,
-            10,
-            2,
-            2,
-            3,
-            2,
-            stride_h=1,
-            stride_w=2,
-            padding=Padding(1, 1, 2, 0),
-            dilation_h=2,
-            dilation_w=3,
-        ),
-        4,
+        LayerShape(9, 10, 2, 2, 3, 2, stride_h=1, stride_w=2, padding=Padding(1, 1, 2, 0),
+                   dilation_h=2, dilation_w=3), 4
     ),
     "fit-pad": lambda: _layer(LayerShape.square(10, 2, 3, 3, stride=2, fit="pad"), 5),
     "fit-floor": lambda: _layer(LayerShape.square(10, 2, 2, 3, stride=2, fit="floor"), 6),
     "local-relu": lambda: _layer(
-        LayerShape(6, 5, 3, 2, 3, 2, stride_h=1, stride_w=1, padding=Padding(1, 0, 1, 1)),
-        7,
-        connectivity="local",
-        activation="relu",
+        LayerShape(6, 5, 3, 2, 3, 2, stride_h=1, stride_w=1, padding=Padding(1, 0, 1, 1)), 7,
+        connectivity="local", activation="relu",
     ),
     # Padding wider than the filter: windows wholly in the top, bottom, left or right padding.
     "padding-wider-than-filter": lambda: _layer(
         LayerShape(3, 4, 1, 2, 2, 2, padding=Padding(3, 4, 3, 2), dilation_w=2), 9
     ),
     "shared-relu-dilated-padded": lambda: _layer(
-        LayerShape.square(8, 2, 3, 3, stride=2, padding=2, dilation=2, fit="floor"),
-        8,
+        LayerShape.square(8, 2, 3, 3, stride=2, padding=2, dilation=2, fit="floor"), 8,
         activation="relu",
     ),
 }
@@ -107,9 +92,8 @@ def _naive_pre(layer: Layer) -> np.ndarray:
         for a, b, c in itertools.product(
             range(s.filter_height), range(s.filter_width), range(s.depth)
         ):
-            total += (
-                xp[i * s.stride_h + a * s.dilation_h, j * s.stride_w + b * s.dilation_w, c]
-                * (w[a, b, c])
+            total += xp[i * s.stride_h + a * s.dilation_h, j * s.stride_w + b * s.dilation_w, c] * (
+                w[a, b, c]
             )
         out[i, j, d] = total
     return out
@@ -276,8 +260,7 @@ def test_cs231n_demo_corner_step_masks_the_first_row_and_column_of_padding() -> 
         [True, True, True],
     ]
     assert (last_of_filter_zero.input_rows, last_of_filter_zero.input_cols) == (
-        (3, 5, 1),
-        (3, 5, 1),
+        (3, 5, 1), (3, 5, 1)
     )
 
 
@@ -343,21 +326,13 @@ def test_steps_range_equals_single_steps_one_by_one(random_layer: Layer, order: 
         for k, got in enumerate(batch):
             want = step(random_layer, start + k, order)
             assert (got.t, got.order, got.i, got.j, got.d) == (
-                want.t,
-                want.order,
-                want.i,
-                want.j,
-                want.d,
+                want.t, want.order, want.i, want.j, want.d,
             )
             assert (got.row_start, got.row_stop, got.row_step) == (
-                want.row_start,
-                want.row_stop,
-                want.row_step,
+                want.row_start, want.row_stop, want.row_step,
             )
             assert (got.col_start, got.col_stop, got.col_step) == (
-                want.col_start,
-                want.col_stop,
-                want.col_step,
+                want.col_start, want.col_stop, want.col_step,
             )
             assert (got.input_rows, got.input_cols) == (want.input_rows, want.input_cols)
             assert got.expression == want.expression
@@ -414,13 +389,11 @@ def test_every_fifth_step_of_the_cs231n_demo_by_hand() -> None:
     layer = build_layer(LayerShape.square(5, 3, 2, 3, stride=2, padding=1))  # 3x3x2: 18 steps
     # t = 1, 6, 11, 16. depth_slice: t = d*9 + i*3 + j; depth_column: t = (i*3 + j)*2 + d.
     by_slice = steps(layer, 1, 4, "depth_slice", every=5)
-    assert list(
-        zip(by_slice.i.tolist(), by_slice.j.tolist(), by_slice.d.tolist(), strict=True)
-    ) == [(0, 1, 0), (2, 0, 0), (0, 2, 1), (2, 1, 1)]
+    assert list(zip(by_slice.i.tolist(), by_slice.j.tolist(), by_slice.d.tolist(),
+                    strict=True)) == [(0, 1, 0), (2, 0, 0), (0, 2, 1), (2, 1, 1)]
     by_column = steps(layer, 1, 4, "depth_column", every=5)
-    assert list(
-        zip(by_column.i.tolist(), by_column.j.tolist(), by_column.d.tolist(), strict=True)
-    ) == [(0, 0, 1), (1, 0, 0), (1, 2, 1), (2, 2, 0)]
+    assert list(zip(by_column.i.tolist(), by_column.j.tolist(), by_column.d.tolist(),
+                    strict=True)) == [(0, 0, 1), (1, 0, 0), (1, 2, 1), (2, 2, 0)]
     # Step 6 in depth_slice order is (2, 0, 0): padded rows 4:7, columns 0:3.
     assert by_slice.item(1).expression == "V[2,0,0] = np.sum(Xp[4:7,:3,:] * W0) + b0"
     assert by_slice.item(1).pre == pytest.approx(
@@ -468,16 +441,10 @@ def test_steps_count_is_clipped_at_the_end_of_the_trace() -> None:
     assert batch.total == 18 and batch.start == 15
 
 
-@pytest.mark.parametrize(
-    ("start", "count", "field"),
-    [
-        (0, 0, "count"),
-        (0, -3, "count"),
-        (0, MAX_STEPS + 1, "count"),
-        (18, 1, "start"),
-        (-1, 1, "start"),
-    ],
-)
+@pytest.mark.parametrize(("start", "count", "field"), [
+    (0, 0, "count"), (0, -3, "count"), (0, MAX_STEPS + 1, "count"),
+    (18, 1, "start"), (-1, 1, "start"),
+])
 def test_steps_refuses_bad_count_or_start_naming_the_field(
     start: int, count: int, field: str
 ) -> None:
@@ -520,12 +487,9 @@ def test_notes_expressions_evaluated_against_x_w0_b0_give_the_output() -> None:
     layer = _notes_layer()
     want = _naive_pre(layer)
     names = {
-        "np": np,
-        "X": layer.x,
-        "W0": layer.weights[0],
-        "b0": layer.bias[0],
-        "W1": layer.weights[1],
-        "b1": layer.bias[1],
+        "np": np, "X": layer.x,
+        "W0": layer.weights[0], "b0": layer.bias[0],
+        "W1": layer.weights[1], "b1": layer.bias[1],
     }
     for (i, j, d), line in NOTES_LINES.items():
         target, right = line.split(" = ", 1)
@@ -544,14 +508,8 @@ def test_padded_layer_expression_names_xp_and_evaluates_against_the_padded_input
     want = _naive_pre(layer)
     assert expression(layer, 0, 0, 0) == "V[0,0,0] = np.sum(Xp[:3,:3,:] * W0) + b0"
     assert expression(layer, 2, 1, 1) == "V[2,1,1] = np.sum(Xp[4:7,2:5,:] * W1) + b1"
-    names = {
-        "np": np,
-        "Xp": _padded(layer),
-        "W0": layer.weights[0],
-        "W1": layer.weights[1],
-        "b0": layer.bias[0],
-        "b1": layer.bias[1],
-    }
+    names = {"np": np, "Xp": _padded(layer), "W0": layer.weights[0], "W1": layer.weights[1],
+             "b0": layer.bias[0], "b1": layer.bias[1]}
     for t in range(layer.geometry.steps):
         s = step(layer, t)
         assert eval(s.expression.split(" = ", 1)[1], names) == pytest.approx(want[s.i, s.j, s.d])
