@@ -181,8 +181,8 @@ def conv2d(
         return winograd.conv3x3(x, w, b, geometry, workers)
     if workers is not None and winograd_strided.fits(geometry):
         # Strided layers three strides wide (AlexNet conv1): the stride folded into depth
-        # and F(6, 3) along the width, 176 multiplies per output and filter where im2col
-        # does 363 (engine/winograd_strided.py).
+        # and F(m, 3) along the width; AlexNet conv1 takes F(5, 3), 185 multiplies per
+        # output and filter where im2col does 363 (engine/winograd_strided.py).
         x, w, b = (a.astype(dtype, copy=False) for a in (x_padded, weights, bias))
         return winograd_strided.conv_strided(x, w, b, geometry, workers)
     per_neuron = geometry.counts.weights_per_neuron  # Fh * Fw * D
@@ -218,10 +218,10 @@ def conv2d(
         band = min(height, max(1, COLUMN_BYTES // row_bytes))
         product(_bands(height, band), band, np.empty)
     else:
-        # The threads take bands of output rows that stay in a core's cache, each copying and
-        # multiplying its bands in its own scratch, until none are left (small layers stay
-        # on the calling thread).
-        # (at most one thread's share of the rows, so that every thread gets some)
+        # The threads take bands of output rows that stay in a core's cache (and are at most
+        # one thread's share, so that every thread gets some), each copying and multiplying
+        # its bands in its own scratch, until none are left (small layers stay on the
+        # calling thread).
         band = min(-(-height // workers.count), max(1, band_bytes // row_bytes))
         workers.share(
             lambda spans: product(spans, band, workers.scratch),
