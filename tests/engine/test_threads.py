@@ -158,6 +158,30 @@ def test_run_runs_every_part_and_reraises_after_all_finish() -> None:
     assert sorted(finished) == [0, 2, 3]
 
 
+def test_share_hands_every_part_to_one_thread_and_reraises_after_all_stop() -> None:
+    taken: list[tuple[int, str]] = []
+    lock = threading.Lock()
+
+    def drain(parts: Iterator[int]) -> None:
+        for part in parts:
+            with lock:
+                taken.append((part, threading.current_thread().name))
+            if part == 7:
+                raise ValueError("part 7 failed")
+
+    with Workers(3) as workers, pytest.raises(ValueError, match="part 7 failed"):
+        workers.share(drain, list(range(40)))
+    # The thread that failed stopped drawing; the others drew the rest: each part once.
+    assert sorted(part for part, _ in taken) == list(range(40))
+    assert {name for _, name in taken} <= {
+        threading.current_thread().name, "convscope-engine_0", "convscope-engine_1"
+    }
+    with Workers(2) as workers:  # a small job: every part on the caller
+        taken.clear()
+        workers.share(drain, [1, 2, 3], multiply_adds=10)
+    assert taken == [(p, threading.current_thread().name) for p in (1, 2, 3)]
+
+
 @pytest.mark.parametrize("count", [1, 2, 5, 55, 224])
 @pytest.mark.parametrize("parts", [1, 2, 3, 8])
 def test_split_evenly_tiles_the_range_in_near_equal_spans(count: int, parts: int) -> None:
