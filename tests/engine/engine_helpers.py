@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import numpy as np
 
+from engine.conv import forward, forward_naive
 from engine.geometry import LayerShape, Padding
 from engine.layer import Activation, Connectivity, Layer, build_layer
 from engine.tensors import Fill, FloatArray
+from engine.threads import Workers
 
 
 def random_layer(
@@ -61,3 +63,16 @@ def assert_notes_numpy_expressions(
     assert V[3, 0, 1] == np.sum(X[6:11, :5, :] * W1) + b1
     assert V[0, 1, 1] == np.sum(X[:5, 2:7, :] * W1) + b1
     assert V[2, 3, 1] == np.sum(X[4:9, 6:11, :] * W1) + b1
+
+
+def assert_forward_equals_the_loops(layer: Layer, threads: int) -> None:
+    """The layer's forward pass with ``threads`` workers equals the notes' loops: float64 to
+    1e-10 and C-contiguous, float32 (a float32 result) to 1e-4."""
+    expected = forward_naive(layer).pre
+    with Workers(threads) as workers:
+        got64 = forward(layer, workers=workers).pre
+        got32 = forward(layer, np.float32, workers).pre
+    assert got64.shape == expected.shape and got64.flags.c_contiguous
+    np.testing.assert_allclose(got64, expected, rtol=1e-10, atol=1e-10)
+    assert got32.dtype == np.float32
+    np.testing.assert_allclose(got32, expected, rtol=1e-4, atol=1e-4)

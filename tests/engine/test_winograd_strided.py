@@ -6,7 +6,7 @@ import threading
 
 import numpy as np
 import pytest
-from engine_helpers import random_layer
+from engine_helpers import assert_forward_equals_the_loops, random_layer
 
 from engine import conv, winograd, winograd_strided
 from engine.conv import forward, forward_naive
@@ -39,14 +39,7 @@ SHAPES = [
 def test_strided_layers_equal_the_notes_loops(index: int, count: int) -> None:
     layer = random_layer(SHAPES[index], seed=60 + index, seed_step=1)
     assert winograd_strided.fits(layer.geometry)
-    expected = forward_naive(layer).pre
-    with Workers(count) as workers:
-        got64 = forward(layer, workers=workers).pre
-        got32 = forward(layer, np.float32, workers).pre
-    assert got64.shape == expected.shape and got64.flags.c_contiguous
-    np.testing.assert_allclose(got64, expected, rtol=1e-10, atol=1e-10)
-    assert got32.dtype == np.float32
-    np.testing.assert_allclose(got32, expected, rtol=1e-4, atol=1e-4)
+    assert_forward_equals_the_loops(layer, count)
 
 
 def test_a_hand_worked_row() -> None:
