@@ -210,8 +210,7 @@ def conv2d(
         view = windows(x_padded, geometry) if view is None else view  # (H2, W2, Fh, Fw, D)
 
         def product(spans: Iterable[tuple[int, int]], band: int, buffer: Buffer) -> None:
-            for span in spans:
-                _rows_product(view, kernel, out, span, band, buffer)
+            _rows_product(view, kernel, out, spans, band, buffer)
 
     if workers is None:
         # One GEMM (or a few, for a huge layer) that BLAS spreads over the cores.
@@ -257,33 +256,30 @@ def _rows_product(
     view: Array,
     kernel: Array,
     out: Array,
-    span: tuple[int, int],
+    spans: Iterable[tuple[int, int]],
     band: int,
     buffer: Buffer,
 ) -> None:
-    """Output rows ``span`` of :func:`conv2d` into ``out``, ``band`` rows per GEMM.
+    """The output rows of each span of at most ``band`` rows in ``spans`` (drawn one at a
+    time: other threads may draw from the same iterator) into ``out``, one GEMM per span.
 
     ``view`` is the ``(H2, W2, Fh, Fw, D)`` windows, ``kernel`` the ``(FFD + 1, K)`` filters
     with the bias row, ``out`` the ``(H2*W2, K)`` result; ``buffer(shape, dtype)`` gives the
-    uninitialised ``(rows, W2, FFD + 1)`` column buffer.
+    uninitialised ``(band, W2, FFD + 1)`` column buffer, set up once for all the spans.
     """
-    top, bottom = span
     width = view.shape[1]
     per_neuron = kernel.shape[0] - 1
-    columns = buffer((min(band, bottom - top), width, per_neuron + 1), kernel.dtype)
+    columns = buffer((band, width, per_neuron + 1), kernel.dtype)
     columns[..., per_neuron] = 1  # the ones column: the bias rides in the GEMM
-    for start in range(top, bottom, band):
-        rows = min(band, bottom - start)
+    for top, bottom in spans:
+        rows = bottom - top
         cols = columns[:rows]
         # One copy into the row-major (Fh, Fw, D) layout: for undilated filters each run of
         # Fw*D values is contiguous in x_padded as well, so the copy moves whole filter rows.
         target = cols[..., :per_neuron].reshape(rows, width, *view.shape[2:])  # a view
-        np.copyto(target, view[start : start + rows])
-        np.matmul(
-            cols.reshape(rows * width, per_neuron + 1),
-            kernel,
-            out=out[start * width : (start + rows) * width],
-        )
+        np.copyto(target, view[top:bottom])
+        product = out[top * width : bottom * width]
+        np.matmul(cols.reshape(rows * width, per_neuron + 1), kernel, out=product)
 
 
 def _rows_product_tap_major(
