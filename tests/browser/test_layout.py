@@ -348,9 +348,7 @@ def test_a_phone_keeps_the_current_neuron_of_the_panel_in_view_while_stepping(
 ) -> None:
     page = phone
     open_view(page, query)
-    if "order=" in query:  # a preset-only link takes the preset's order: the full link keeps it
-        full = page.url
-        open_view(page, full[full.index("?"):].replace("order=depth_slice", "order=depth_column"))
+    if "order=" in query:  # a link without sizes keeps the order it names
         assert "order=depth_column" in page.url
     # the reader scrolls the current thing down to just above the transport, and touches the
     # panel (its title): the steps then carry it below, where the page must follow

@@ -164,6 +164,45 @@ def test_a_sample_image_and_a_bank_live_in_the_url(
     expect(page.get_by_role("img", name="edge-45 activation map after ReLU")).to_be_visible()
 
 
+def test_a_hand_written_preset_link_keeps_every_key_it_names(
+    page: Page, api: httpx.Client
+) -> None:
+    # no sizes: the preset gives the rest, and the edits, the order, the step and the pin
+    # named here are the view's (they used to be dropped for the preset's own)
+    open_page(page, "?preset=cs231n-demo&edits=X1.2.0%3D5;b1%3D3&order=depth_column&t=4"
+                    "&pin=o0.1.1")
+    assert re.search(r"[?&]edits=X1\.2\.0%3D5%3Bb1%3D3&", page.url), page.url
+    assert "order=depth_column" in page.url and "t=4&" in page.url and "pin=o0.1.1" in page.url
+    expect(page.locator("#edits-list")).to_have_text("2 edited values: X[1,2,0] = 5, b1 = 3")
+    layer = {**api.get("/api/presets/cs231n-demo").json()["layer"],
+             "edits": [{"array": "input", "index": [1, 2, 0], "value": 5},
+                       {"array": "bias", "index": [1], "value": 3}]}
+
+    def step(**where: object) -> dict[str, Any]:
+        answer = api.post("/api/steps", json={"layer": layer, "count": 1,
+                                              "order": "depth_column", **where})
+        answer.raise_for_status()
+        found: dict[str, Any] = answer.json()["steps"][0]
+        return found
+
+    assert [step(start=4)[axis] for axis in "ijd"] == [0, 2, 0]  # depth-column order's step 4
+    # the pinned neuron's field holds the edited input cell, and it adds the edited bias
+    pinned = step(position=[0, 1, 1])
+    assert pinned["window"][2][1][0] == 5 and pinned["bias"] == 3
+    assert shown_value(page) == pytest.approx(pinned["pre"])
+    # the edited bias is the one drawn beside filter 1
+    expect(page.locator("#filters-panel")).to_contain_text("b1 = 3")
+
+
+def test_a_hand_written_image_link_opens_the_image_through_the_bank(page: Page) -> None:
+    open_page(page, "?image=stripes&bank=sobel&t=7")
+    expect(page.locator("#output-shape")).to_have_text("62x62x2", timeout=30_000)
+    expect(page.get_by_label("Sample image", exact=True)).to_have_value("stripes")
+    expect(page.get_by_label("Filter bank", exact=True)).to_have_value("sobel")
+    assert "image=stripes" in page.url and "bank=sobel" in page.url and "act=relu" in page.url
+    expect(page.locator("#t-label")).to_contain_text("step 8 of")
+
+
 def test_an_old_image_layer_link_opens_as_image_and_bank(page: Page) -> None:
     page.goto("/?preset=img.stripes.prewitt&t=5")
     expect(page.locator("#output-shape")).to_have_text("62x62x2", timeout=30_000)

@@ -13,7 +13,7 @@ import { cellName, formatEdits, layerSpec, parseCellName, parseEdits } from "./s
 import { changesForSuggestion, DEFAULTS, layerChanged, stateFromPreset, withChanges } from "./state.js";
 import { StepCache } from "./steps.js";
 import { IMAGE_LAYER, initImages, showLayer, stateOfLink, uploadedInput } from "./images.js";
-import { fromQuery, legacyImage, onlyPreset, presentationOf, toQuery } from "./url.js";
+import { fromQuery, givenKeys, partialLink, presentationOf, toQuery } from "./url.js";
 import { createArithmeticView, createBackwardView } from "./render/arithmetic.js";
 import { onRoomChange } from "./render/fit.js";
 import { maxAbsOf, renderLegend } from "./render/colors.js";
@@ -376,16 +376,18 @@ async function boot() {
   initImages({ app, commit });
   const fallback = app.presets.find((p) => p.name === DEFAULTS.preset) ?? app.presets[0];
   let state = fromQuery(location.search);
-  if (onlyPreset(location.search)) {
-    const name = new URLSearchParams(location.search).get("preset");
-    const legacy = legacyImage(name);
-    const named = app.presets.find((p) => p.name === name) ?? fallback;
-    const base = named ? stateFromPreset(named) : { ...DEFAULTS };
-    // an old image-layer link: the image and bank on the layer the image panel makes
-    state = legacy ? { ...base, ...IMAGE_LAYER, ...legacy, t: state.t } : { ...base, t: state.t };
+  if (partialLink(location.search)) {
+    const given = givenKeys(location.search);
+    const named = app.presets.find((p) => p.name === given.preset);
+    if (!named) delete given.preset; // an unknown preset: the default layer, under its own name
+    const preset = named ?? fallback;
+    const base = preset ? stateFromPreset(preset) : { ...DEFAULTS };
+    // an image or a bank on the layer the image panel would make for it, then the link's keys
+    const panelLayer = given.image ? IMAGE_LAYER : given.bank ? { act: "relu" } : {};
+    state = { ...base, ...panelLayer, ...given };
   }
   if (state && (state.image || state.bank)) state = await stateOfLink(state);
-  // a preset-only or layer-less link (`?preset=...&embed=1`) keeps its presentation too
+  // a link that names no layer (`?embed=1`) keeps its presentation too
   app.state = look.initial({ ...(state ?? (fallback ? stateFromPreset(fallback) : { ...DEFAULTS })), ...presentationOf(location.search) });
   look.apply(app.state);
   history.replaceState(null, "", toQuery(app.state));

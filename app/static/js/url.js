@@ -23,33 +23,46 @@ export function toQuery(state) {
   return `?${params.toString()}`;
 }
 
-/** The state a query string describes, or null when it names no layer at all. */
-export function fromQuery(search) {
+/**
+ * The keys a query string names, each parsed and checked as a full link's are (a bad value is
+ * left out, so the default or the preset's own stands). An old image-layer preset name gives
+ * its image and bank instead of a preset.
+ */
+export function givenKeys(search) {
   const params = new URLSearchParams(search);
-  if (!params.has("h") && !params.has("preset")) return null;
-  const state = { ...DEFAULTS };
+  const given = {};
   // Links from before per-axis stride/dilation said s= and dil= for both axes.
   for (const [old, keys] of [["s", ["sh", "sw"]], ["dil", ["dh", "dw"]]]) {
     const value = Number(params.get(old));
-    if (params.has(old) && Number.isInteger(value)) for (const key of keys) state[key] = value;
+    if (params.has(old) && Number.isInteger(value)) for (const key of keys) given[key] = value;
   }
   for (const [key, fallback] of Object.entries(DEFAULTS)) {
     if (!params.has(key)) continue;
     const raw = params.get(key);
     if (typeof fallback === "number") {
       const value = Number(raw);
-      if (raw.trim() !== "" && Number.isFinite(value)) state[key] = value;
+      if (raw.trim() !== "" && Number.isFinite(value)) given[key] = value;
     } else if (typeof fallback === "boolean") {
-      state[key] = raw === "1" || raw === "true";
+      given[key] = raw === "1" || raw === "true";
     } else if (CHOICES[key]) {
-      if (CHOICES[key].includes(raw)) state[key] = raw;
+      if (CHOICES[key].includes(raw)) given[key] = raw;
     } else {
-      state[key] = raw;
+      given[key] = raw;
     }
   }
-  const legacy = legacyImage(state.preset);
-  if (legacy) Object.assign(state, legacy, { preset: DEFAULTS.preset });
-  return state;
+  const legacy = legacyImage(given.preset);
+  if (legacy) {
+    Object.assign(given, legacy);
+    delete given.preset;
+  }
+  return given;
+}
+
+/** The state a query string describes, or null when it names no layer at all. */
+export function fromQuery(search) {
+  const params = new URLSearchParams(search);
+  if (!params.has("h") && !params.has("preset")) return null;
+  return { ...DEFAULTS, ...givenKeys(search) };
 }
 
 /**
@@ -64,8 +77,12 @@ export function presentationOf(search) {
   return { embed: flag("embed"), large: flag("large"), theme: choice("theme"), view: choice("view") };
 }
 
-/** True when only the preset was given, so the rest should come from the preset itself. */
-export function onlyPreset(search) {
+/**
+ * True for a link written by hand rather than copied: it names a preset, a sample image or a
+ * bank but not the sizes (no `h`). The preset (or the default one) then gives every key the
+ * link leaves out, and the keys it names count as in a full link.
+ */
+export function partialLink(search) {
   const params = new URLSearchParams(search);
-  return params.has("preset") && !params.has("h");
+  return !params.has("h") && ["preset", "image", "bank"].some((key) => params.has(key));
 }
