@@ -286,10 +286,16 @@ def axis_output(
 
 
 def format_number(value: Fraction) -> str:
-    """``55`` for whole numbers, else a short decimal (``4.5``, ``3.333``)."""
+    """``55`` for whole numbers, else a short decimal (``4.5``, ``3.333``), with more digits
+    when three decimals would round it to a whole number (a huge stride's ``2.00025``).
+
+    >>> [format_number(Fraction(n, d)) for n, d in ((55, 1), (9, 2), (10, 3), (8001, 4000))]
+    ['55', '4.5', '3.333', '2.00025']
+    """
     if value.denominator == 1:
         return str(value.numerator)
-    return f"{float(value):.3f}".rstrip("0")
+    text = f"{float(value):.3f}".rstrip("0")
+    return repr(float(value)) if text.endswith(".") else text
 
 
 def formula_text(axis: AxisGeometry) -> str:

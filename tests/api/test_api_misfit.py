@@ -38,6 +38,16 @@ def test_alexnet_at_224_hangs_off_by_three_pixels(client: TestClient) -> None:
     assert picture(answer["width"]) == (54, 216, 3, 1, 3)
 
 
+def test_a_near_whole_misfit_is_written_with_the_digits_that_show_it(client: TestClient) -> None:
+    # (4002 - 1)/4000 + 1 = 2.00025: three decimals would say "2." and call it no integer
+    spec = {"input": {"shape": [4002, 1, 1]}, "filters": {"count": 1, "size": 1},
+            "stride": [4000, 1]}
+    answer = client.post("/api/geometry", json=spec).json()
+    assert answer["height"]["exact"] == 2.00025
+    assert answer["height"]["arithmetic"] == "(4002 - 1 + 2*0)/4000 + 1 = 2.00025"
+    assert "= 2.00025 is not an integer" in answer["error"]["message"]
+
+
 def test_a_misfit_on_one_axis_pictures_only_that_axis(client: TestClient) -> None:
     # height 7: (7 - 3)/2 + 1 = 3 fits; width 8 with one column of padding each side: 10
     # padded columns, the notes' 4.5 again.

@@ -197,6 +197,29 @@ def test_a_misfit_keeps_its_filters_and_says_which_window_hangs_off_the_edge(
     page.screenshot(path=str(artifacts / "misfit-panels-1366x768-dark.png"))
 
 
+def test_a_misfit_quotes_the_formula_bars_number_everywhere(
+    page: Page, api: httpx.Client
+) -> None:
+    # stride 3 over the demo's 5x5, no padding: (5 - 3 + 0)/3 + 1 = 5/3 on both axes, which
+    # the page used to print as 1.6666666666666667 beside the bar's 1.667
+    page.goto("/?preset=cs231n-demo&h=5&w=5&sh=3&sw=3&pt=0&pb=0&pl=0&pr=0")
+    misfit_canvas(page)
+    layer = {**api.get("/api/presets/cs231n-demo").json()["layer"], "stride": 3, "padding": 0}
+    geometry = api.post("/api/geometry", json=layer).json()
+    h, w = geometry["height"], geometry["width"]
+    assert h["exact"] == w["exact"] == pytest.approx(5 / 3)
+    shown = h["arithmetic"].rsplit(" = ", 1)[1]
+    assert shown == "1.667" and w["arithmetic"].endswith(" = 1.667")
+    expect(page.locator("#geometry-height")).to_contain_text(h["arithmetic"])
+    expect(page.locator("#t-misfit-text")).to_have_text(
+        f"No steps: the layer does not fit (H2 = {shown}, W2 = {shown}).")
+    expect(page.locator("#misfit-output")).to_contain_text(f"{shown} x {shown} neurons")
+    expect(page.locator("#misfit-arithmetic")).to_contain_text(f"(H2 = {shown}, W2 = {shown})")
+    expect(page.locator(".field-error").filter(has_text="does not fit")).to_contain_text(
+        f"H2 = {shown}, W2 = {shown}: the layer does not fit")
+    assert "1.666" not in page.locator("body").inner_text()
+
+
 def test_alexnet_at_224_keeps_its_96_filters_drawn(page: Page) -> None:
     page.set_viewport_size({"width": 1366, "height": 768})
     page.goto("/?preset=alexnet-224")

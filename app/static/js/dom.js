@@ -38,6 +38,19 @@ export function fmt(value) {
   return String(Number(value.toPrecision(4)));
 }
 
+/**
+ * An output-size formula's value as the server writes it at the end of an axis's
+ * `arithmetic` (engine/geometry.py format_number): whole numbers bare, others to three
+ * decimals (4.5, 1.667) or as many as it takes not to look whole (2.00025), so the page's
+ * notes quote the formula bar's number.
+ */
+export function exactText(value) {
+  if (value === null || value === undefined) return "?";
+  if (Number.isInteger(value)) return String(value);
+  const text = value.toFixed(3).replace(/0+$/, "");
+  return text.endsWith(".") ? String(value) : text;
+}
+
 /** Thousands separators: 105705600 -> "105,705,600". */
 export function thousands(value) {
   // a regular expression, not toLocaleString: this runs every frame while playing

@@ -1,5 +1,5 @@
 // Transport: buttons, scrubber, speed, loop and the keyboard (Space, Left, Right, Home, End).
-import { $on, el, qs, thousands } from "./dom.js";
+import { $on, el, exactText, qs, thousands } from "./dom.js";
 import { bindSwipe } from "./touch.js";
 
 const TYPING = 'input:not([type="checkbox"]):not([type="range"]):not([type="button"]), select, textarea';
@@ -100,6 +100,6 @@ function misfitNote(reason) {
 function noSteps(geometry) {
   const failing = [["H2", geometry.height], ["W2", geometry.width]]
     .filter(([, info]) => info && !info.fits && info.exact !== null && info.exact !== undefined)
-    .map(([name, info]) => `${name} = ${info.exact}`);
+    .map(([name, info]) => `${name} = ${exactText(info.exact)}`);
   return `No steps: the layer does not fit${failing.length ? ` (${failing.join(", ")})` : ""}.`;
 }

@@ -4,7 +4,7 @@
 // read that are not there, and why there is no output volume (whole neurons only). Every
 // figure comes from the geometry answer and /api/input; the page works out no size.
 import { tensor } from "../api.js";
-import { clear, el } from "../dom.js";
+import { clear, el, exactText } from "../dom.js";
 import { maxAbsOf } from "./colors.js";
 import { createFiltersView } from "./filters.js";
 
@@ -98,7 +98,7 @@ export function drawMisfitArithmetic(container, geometry, depth, onSuggestions) 
   const button = el("button", "misfit-fix-button", geometry.suggestions.length ? "Show the suggestions" : "Show why");
   button.type = "button";
   button.addEventListener("click", onSuggestions);
-  fix.append(`A layer has whole neurons only (H2 = ${h.exact ?? "?"}, W2 = ${w.exact ?? "?"}): no step until it`
+  fix.append(`A layer has whole neurons only (H2 = ${exactText(h.exact)}, W2 = ${exactText(w.exact)}): no step until it`
     + " fits. Apply a suggestion from the red formula strip, or change H, W, F, S or P. ", button);
   box.append(fix);
   container.append(box);
@@ -112,7 +112,7 @@ export function drawMisfitOutput(container, geometry, k) {
   box.id = "misfit-output";
   const h = geometry.height;
   const w = geometry.width;
-  box.append(el("p", "", `Empty: the formula gives ${h.exact ?? "?"} x ${w.exact ?? "?"} neurons per depth`
+  box.append(el("p", "", `Empty: the formula gives ${exactText(h.exact)} x ${exactText(w.exact)} neurons per depth`
     + " slice, and an output volume has whole rows and columns of them."));
   const fits = geometry.suggestions.filter((s) => s.field === "fit");
   const said = { floor: "the hatched cells dropped", pad: "the blue zeros added" };
