@@ -59,10 +59,10 @@ STEP = 500_000
 STEP_GRADIENT = 350_000
 SLICE_TEXT = 15_000
 TAP = 15_000
-CANDIDATE = 45_000
-# The geometry's search for input cells no window sees walks every tap of every window
-# position along each axis (several small integer arrays per tap).
-RESOLVE_TAP = 90
+CANDIDATE = 150_000
+# The geometry's count of input cells no window sees: a few small integer arrays over the
+# window positions and the input's cells along each axis, and the unseen ones listed.
+RESOLVE_CELL = 3_500
 # An uploaded image's pixels: a PNG is inflated and converted whole, then resized; a JPEG is
 # decoded already scaled down (the decoder's draft mode), so each of its pixels costs little.
 PNG_PIXEL = 300
@@ -117,9 +117,9 @@ def _read_kind(kind: str | None, field: str, n: int) -> list[Item]:
     return [made(field, "values read from the request", n, weight)]
 
 
-def _resolve_taps(shape: LayerShape, outputs: tuple[int, int]) -> int:
-    """Taps the unseen-cell search walks for ``outputs`` (H2, W2) positions."""
-    return outputs[0] * shape.filter_height + outputs[1] * shape.filter_width
+def _resolve_cells(shape: LayerShape, outputs: tuple[int, int]) -> int:
+    """Positions and input cells the unseen-cell count walks for ``outputs`` (H2, W2)."""
+    return outputs[0] + shape.height + outputs[1] + shape.width
 
 
 def _candidates(shape: LayerShape) -> int:
@@ -133,10 +133,10 @@ def _candidates(shape: LayerShape) -> int:
 def _geometry_items(shape: LayerShape, outputs: tuple[int, int], fits: bool) -> list[Item]:
     """Resolving the geometry (once per request, at most: the app remembers a shape's), and
     when it does not fit exactly the suggestions, which resolve it under both fit policies."""
-    taps = _resolve_taps(shape, outputs)
+    cells = _resolve_cells(shape, outputs)
     resolves = 1 if fits else 3
-    items = [Item("filters.size", "window taps walked resolving the geometry",
-                  resolves * taps * RESOLVE_TAP, elements=taps)]
+    items = [Item("input.shape", "positions and cells walked resolving the geometry",
+                  resolves * cells * RESOLVE_CELL, elements=cells)]
     if not fits:
         items.append(Item("filters.size", "layers tried for suggestions",
                           _candidates(shape) * CANDIDATE))
@@ -444,17 +444,18 @@ def image_cost(
 
 @lru_cache(maxsize=1024)
 def resolve_cost(shape: LayerShape) -> tuple[Item, ...]:
-    """Resolving the geometry itself, checked before it runs: the engine walks every tap of
-    every window position along each axis to find the input cells no neuron sees
-    (``O(out * F)`` per axis), which a 4096-wide filter over 12288 padded cells makes 33
-    million taps; a layer that does not fit exactly is also answered with suggestions.
+    """Resolving the geometry itself, checked before it runs: the engine counts, along each
+    axis, the windows over every input cell to list the cells no neuron sees (``O(out +
+    N)`` per axis, whatever the filter size); a layer that does not fit exactly is also
+    answered with suggestions, which resolve it twice more and try candidates by the
+    filter size.
 
     Examples
     --------
-    A 3-tap filter on 7 cells has 5 positions per axis:
+    A 3-tap filter on 7 cells has 5 positions per axis, and each axis has 7 cells:
 
     >>> [item.elements for item in resolve_cost(LayerShape.square(7, 1, 1, 3))][1]
-    30
+    24
     """
     outputs = []
     fits = True

@@ -282,7 +282,9 @@ def axis_output(
     >>> float(axis_output(10, 3, 2, 0, 0))
     4.5
     """
-    return Fraction(size + pad_before + pad_after - span_of(filter_size, dilation), stride) + 1
+    # (room + S)/S rather than room/S + 1: one Fraction instead of two (suggest asks often)
+    room = size + pad_before + pad_after - span_of(filter_size, dilation)
+    return Fraction(room + stride, stride)
 
 
 def format_number(value: Fraction) -> str:
@@ -363,13 +365,30 @@ def _check_positive(shape: LayerShape) -> None:
 def _unseen(
     size: int, pad_before: int, span: int, stride: int, dilation: int, out: int
 ) -> tuple[int, ...]:
-    """Original indices that no window tap touches (edge left over, or dilation holes)."""
-    taps = np.arange(0, span, dilation)  # (F,)
-    starts = np.arange(out) * stride - pad_before  # (out,)
-    touched = (starts[:, None] + taps[None, :]).ravel()  # (out*F,)
-    seen = np.zeros(size, dtype=bool)
-    seen[touched[(touched >= 0) & (touched < size)]] = True
-    return tuple(int(i) for i in np.flatnonzero(~seen))
+    """Original indices that no window tap touches (edge left over, or dilation holes).
+
+    Counted per residue class modulo the dilation, in ``O(out + size)`` whatever the filter
+    size: a window starting at ``a`` taps ``a, a + d, ..., a + (F-1)*d``, which is the run of
+    ``F`` consecutive cells ``a // d .. a // d + F - 1`` of class ``a % d`` (cell ``c`` is
+    number ``c // d`` of class ``c % d``). Each run adds 1 where it starts and -1 where it
+    ends; a running sum along each class then counts the windows over every cell.
+
+    >>> _unseen(10, 0, 3, 2, 1, 4)  # the notes' 4.5 case under fit="floor": column 9
+    (9,)
+    >>> _unseen(9, 0, 5, 4, 2, 2)  # F=3, dilation 2, stride 4: taps 0, 2, 4 and 4, 6, 8
+    (1, 3, 5, 7)
+    """
+    taps = (span - 1) // dilation + 1  # F
+    per_class = -(-size // dilation)  # cells of the longest class
+    starts = np.arange(out) * stride - pad_before  # (out,), may be negative
+    first = np.clip(starts // dilation, 0, per_class)
+    last = np.clip(starts // dilation + taps, 0, per_class)
+    row = (starts % dilation) * (per_class + 1)  # each class a row of per_class + 1 marks
+    length = dilation * (per_class + 1)
+    marks = np.bincount(row + first, minlength=length) - np.bincount(row + last, minlength=length)
+    counts = np.cumsum(marks.reshape(dilation, per_class + 1), axis=1)[:, :per_class]
+    cells = np.arange(size)
+    return tuple(int(i) for i in np.flatnonzero(counts[cells % dilation, cells // dilation] == 0))
 
 
 def span_of(filter_size: int, dilation: int) -> int:
@@ -577,15 +596,27 @@ class Suggestions:
     notes: tuple[str, ...]
 
 
-def _fits(shape: LayerShape) -> tuple[int, int] | None:
-    """(H2, W2) when ``shape`` fits exactly with no fit policy, else None."""
+def _fits(
+    shape: LayerShape,
+    *,
+    padding: Padding | None = None,
+    stride: int | None = None,
+    filter_size: int | None = None,
+) -> tuple[int, int] | None:
+    """(H2, W2) when ``shape`` fits exactly with no fit policy, else None; with ``padding``,
+    or a square ``stride`` or ``filter_size``, in place of its own. :func:`suggest` asks this
+    of thousands of candidates for a large filter, so none is built as a LayerShape: that
+    cost more than the arithmetic."""
+    pads = shape.padding if padding is None else padding
     outs = []
     for axis in ("height", "width"):
-        size, f, stride, dilation = shape.along(axis)
-        before, after = shape.padding.along(axis)
+        size, f, s, dilation = shape.along(axis)
+        f = f if filter_size is None else filter_size
+        s = s if stride is None else stride
+        before, after = pads.along(axis)
         if span_of(f, dilation) > size + before + after:
             return None
-        exact = axis_output(size, f, stride, before, after, dilation)
+        exact = axis_output(size, f, s, before, after, dilation)
         if exact.denominator != 1 or exact < 1:
             return None
         outs.append(exact.numerator)
@@ -620,7 +651,7 @@ def suggest(shape: LayerShape) -> Suggestions:
 
     symmetric = [
         (v, out) for v in range(0, max_pad + 1)
-        if (out := _fits(replace(shape, padding=Padding.of(v)))) is not None
+        if (out := _fits(shape, padding=Padding.of(v))) is not None
     ]
     if symmetric:
         for v, out in sorted(symmetric, key=lambda item: abs(item[0] - p.top))[:2]:
@@ -644,7 +675,7 @@ def suggest(shape: LayerShape) -> Suggestions:
                 Padding(p.top, p.bottom, p.left, p.right + extra),
                 Padding(p.top, p.bottom + extra, p.left, p.right),
             ):
-                out = _fits(replace(shape, padding=trial))
+                out = _fits(shape, padding=trial)
                 if out is not None:
                     found.append(Suggestion("padding", trial.as_list(), out,
                                             f"padding {trial.as_list()} (top, bottom, left, "
@@ -658,7 +689,7 @@ def suggest(shape: LayerShape) -> Suggestions:
     strides = [
         (v, out) for v in _nearest(shape.stride_w, range(1, max_stride + 1), limit=max_stride)
         if v != shape.stride_w or v != shape.stride_h
-        if (out := _fits(replace(shape, stride_h=v, stride_w=v))) is not None
+        if (out := _fits(shape, stride=v)) is not None
     ][:2]
     for v, out in strides:
         found.append(Suggestion("stride", v, out, f"stride {v} gives {out[0]}x{out[1]}"))
@@ -667,7 +698,7 @@ def suggest(shape: LayerShape) -> Suggestions:
     sizes = [
         (v, out) for v in _nearest(f_now, range(1, f_now + 6), limit=f_now + 5)
         if v != f_now
-        if (out := _fits(replace(shape, filter_height=v, filter_width=v))) is not None
+        if (out := _fits(shape, filter_size=v)) is not None
     ][:2]
     for v, out in sizes:
         found.append(Suggestion("filters.size", v, out, f"filter size {v} gives {out[0]}x{out[1]}"))

@@ -8,6 +8,7 @@ from dataclasses import replace
 from fractions import Fraction
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from engine.geometry import (
@@ -104,6 +105,27 @@ def test_fit_floor_drops_the_last_positions_and_reports_unseen_cells(dilation: i
         expected = unseen_by_brute_force(n, p, f, s, dilation, out)
         assert geometry.width.unseen == expected
         assert geometry.height.unseen == expected
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_unseen_cells_equal_the_brute_force_walk_on_random_axes(seed: int) -> None:
+    # every fit policy, padding on both sides, strides wider than the filter (gaps between
+    # windows), dilation holes: the per-class count against the set of every tap
+    rng = np.random.default_rng(seed)
+    checked = 0
+    for _ in range(300):
+        n, f, s, d = (int(v) for v in rng.integers(1, [40, 8, 7, 4]))
+        before, after = (int(v) for v in rng.integers(0, 5, 2))
+        fit = ("floor", "pad", "error")[int(rng.integers(3))]
+        shape = LayerShape(1, n, 1, 1, 1, f, stride_w=s, dilation_w=d,
+                           padding=Padding(0, 0, before, after), fit=fit)
+        try:
+            width = resolve(shape).width
+        except GeometryError:
+            continue
+        assert width.unseen == unseen_by_brute_force(n, before, f, s, d, width.output), shape
+        checked += 1
+    assert checked > 150
 
 
 def test_fit_floor_on_the_notes_4_5_case_leaves_the_last_column_unseen() -> None:
