@@ -8,8 +8,9 @@ lifted for the run (and the body limit, for the rows that send explicit values),
 the budget run too and show whether the model prices them as well as the cheap ones.
 
 Time is the process's CPU time (every thread of it, the kernel's page-ins included), median
-of a few warm runs: on a quiet machine a request's wall time is at most that, and under load
-from other processes it is the figure that stays put. Wall time is printed beside it.
+of a few runs after an untimed one, each a new layer's first request (below): on a quiet
+machine a request's wall time is at most that, and under load from other processes it is the
+figure that stays put. Wall time is printed beside it.
 
 The estimate of a row is what the server itself checked against ``max_work``: the bench
 wraps ``app.costs.check_budget`` wherever a module imported it and keeps the largest total
@@ -458,7 +459,8 @@ def main() -> None:
                   f"{statistics.median(case.times) * 1e3:9.1f} cpu ms "
                   f"{statistics.median(case.walls) * 1e3:9.1f} wall ms", flush=True)
     print(f"{len(rows)} requests in {time.perf_counter() - began:.0f} s; times are medians "
-          "of warm runs (one run for a row slower than --row-seconds)\n")
+          "of the runs after an untimed one, each as a new layer (one run for a row slower "
+          "than --row-seconds)\n")
     stop.set()
     loop.run_until_complete(asyncio.gather(*_LIFESPAN))
     ok = report(rows, BUDGET)
