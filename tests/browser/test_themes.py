@@ -223,12 +223,12 @@ def test_large_type_scales_the_code_and_the_cells_and_stays_readable(
     assert page.locator("#numpy-code").evaluate(size) == pytest.approx(
         code * LARGE_FACTOR, rel=0.01
     )
-    # a grid sized without regard to its panel's room (the products) grows by the factor;
-    # one fitted to its room (the output maps) grows as far as the room allows, and no
-    # further: fitted before it grows, it never overflows its panel (it did: grown after
-    # fitting, the demo's two maps went under the panel's fold)
-    assert page.locator("#products .cell").first.evaluate(width) == pytest.approx(
-        product * LARGE_FACTOR, abs=1.0)
+    # grids fitted to their room grow as far as the room allows, and no further: fitted
+    # before they grow, they never overflow their panel (they did: grown after fitting, the
+    # demo's two maps went under the panel's fold); the products, which a reader checks by
+    # hand, stop shrinking at 24 px before large type grows them, and scroll below that
+    grown = page.locator("#products .cell").first.evaluate(width)
+    assert grown >= min(product * LARGE_FACTOR, 24 * LARGE_FACTOR) - 1, (product, grown)
     assert page.locator("#output-grids .cell").first.evaluate(width) >= cell - 1
     assert page.locator("#output-grids").evaluate("n => n.scrollHeight <= n.clientHeight + 1")
     page.reload()

@@ -5,7 +5,9 @@ import { createGrid, sliceFigure } from "./grid.js";
 import { Viewport } from "./viewport.js";
 import { createZoomGrid } from "./zoom.js";
 import { clear, el, fmt, qs } from "../dom.js";
-import { maxAbsOf } from "./colors.js";
+import { maxAbsOf, typeScale } from "./colors.js";
+import { fitCell, gridRoom, numbersCell } from "./fit.js";
+import { CELL_TYPE, cellFor } from "./numbers.js";
 
 /**
  * Build the arithmetic panel; `onTap(type, r, c, ch)` for hovering a product. Returns
@@ -17,13 +19,21 @@ export function createArithmeticView(container, model, onTap) {
   // with 32 px cells, numbers in every cell whatever the volumes' zoom: repainting 363 DOM
   // cells costs a playing frame more than its budget.
   const big = fh * fw * depth > 100;
-  const cell = Math.max(20, Math.min(40, Math.floor(160 / fw)));
   // the canvases' cells: 32 px, or less (never under the 24 px numbers need) in a narrow panel
   const zoomCell = Math.max(24, Math.min(32, Math.floor(((container.clientWidth || 400) - 4) / fw)));
   const grids = [];
   clear(container);
+  const figures = Array.from({ length: depth }, (_, ch) => sliceFigure(container, `products, slice ${ch}`));
+  // the DOM grids fitted to the panel's room before large type grows them (as the volumes'
+  // are), so a half-height panel (backward mode) shows every slice, but never so small that
+  // the numbers leave the cells (below that the panel scrolls). A caption wider than its
+  // grid wraps (css/convscope.css): its width is measured while the figures are empty.
+  const captionWidth = (figures[0]?.getBoundingClientRect().width ?? 0) / typeScale();
+  const room = gridRoom(container);
+  const across = { ...room, width: room.width - SLACK }; // fitCell's gap is 0.4rem rounded down
+  const cell = fitCell(depth, fh, fw, across, { min: readableCell(model), max: 40, captionWidth });
   for (let ch = 0; ch < depth; ch += 1) {
-    const figure = sliceFigure(container, `products, slice ${ch}`);
+    const figure = figures[ch];
     const options = {
       rows: fh, cols: fw, cell, label: `Products depth slice ${ch}`, expose: true,
       view: big ? new Viewport(fh, fw, fw * zoomCell, fh * zoomCell) : null,
@@ -75,26 +85,57 @@ export function sumsText(step, activation) {
   return text;
 }
 
+/**
+ * The smallest cell (px, before large type grows it) the arithmetic's grids shrink to so as to
+ * fit their panel: the numbers there are the ones a reader checks by hand, so their cells keep
+ * room for them (render/numbers.js): a layer of whole numbers has products and sums of a few
+ * digits ("-10"), any other shows numbers of up to five characters ("-0.51", "9e-3"). In large
+ * type they are what a hall reads: PROJECTED px at least, and the panel scrolls for the rest.
+ */
+function readableCell(model) {
+  const whole = [model.xp, model.filters, model.bias].every((t) => !t || t.data.every(Number.isInteger));
+  const scale = typeScale();
+  return Math.max(numbersCell(), Math.ceil(cellFor(whole ? 3 : 5, CELL_TYPE) / scale), scale > 1 ? PROJECTED : 0);
+}
+
+const PROJECTED = 24;
+
+// px kept spare across a row of product slices: the gaps' fractions of a pixel
+const SLACK = 2;
+
+// px of a weight-gradient group's padding across, and of the gap between its name's line and
+// its slices (css/convscope.css .filter)
+const PADDING = 10;
+const ROW_GAP = 4;
+
 /** The backward panel: dV at the focused neuron, its contribution, and the running dW[d]. */
 export function createBackwardView(container, model) {
   const [fh, fw, depth] = model.filterShape;
   const canvas = fh * fw * depth > 4000;
-  const cell = canvas ? 3 : Math.max(20, Math.min(40, Math.floor(160 / fw)));
   clear(container);
-  const make = (title, label) => {
+  const group = (title, label) => {
     const row = el("div", "filter");
     row.setAttribute("role", "group");
     row.setAttribute("aria-label", label);
     row.append(el("span", "filter-name", title));
-    const grids = [];
-    for (let ch = 0; ch < depth; ch += 1) {
-      grids.push(createGrid(row, { rows: fh, cols: fw, cell, canvas, label: `${label} depth slice ${ch}` }));
-    }
     container.append(row);
-    return { row, grids };
+    return { row, grids: [] };
   };
-  const contribution = make("this step", "Contribution");
-  const running = make("running dW", "Running weight gradient");
+  const contribution = group("this step", "Contribution");
+  const running = group("running dW", "Running weight gradient");
+  // Two groups of slices, each under its name's own line: what the names, the groups' padding
+  // and the gap between them take is measured while the groups are empty, and each group's
+  // slices are fitted to half of the rest (before large type grows them, as elsewhere).
+  const room = gridRoom(container);
+  const scale = typeScale();
+  const names = (running.row.getBoundingClientRect().bottom - contribution.row.getBoundingClientRect().top) / scale;
+  const half = { width: room.width - PADDING, height: (room.height - names) / 2 - ROW_GAP };
+  const cell = canvas ? 3 : fitCell(depth, fh, fw, half, { min: readableCell(model), max: 40, caption: 0 });
+  for (const [part, label] of [[contribution, "Contribution"], [running, "Running weight gradient"]]) {
+    for (let ch = 0; ch < depth; ch += 1) {
+      part.grids.push(createGrid(part.row, { rows: fh, cols: fw, cell, canvas, label: `${label} depth slice ${ch}` }));
+    }
+  }
   return {
     update(focus, activation) {
       const relu = activation === "relu";

@@ -9,11 +9,16 @@ const CAPTION = 16; // px of a slice's caption line
 
 /**
  * The room a panel body offers: its box, or (a phone, where panels grow with their content
- * and the page scrolls) the window's width and most of its height.
+ * and the page scrolls) the window's width and most of its height. On one screen (the
+ * panels' grid) a short body is all the room there is, however short: a panel sharing its
+ * column in backward mode on a laptop gets little more than 100 px.
  */
 export function roomOf(container) {
   const width = container.clientWidth || Math.min(window.innerWidth - 24, 420);
-  const height = container.clientHeight >= 120 ? container.clientHeight : Math.round(window.innerHeight * 0.6);
+  const panels = container.closest("#volumes");
+  const oneScreen = panels !== null && getComputedStyle(panels).display === "grid";
+  const tall = container.clientHeight >= 120 || (oneScreen && container.clientHeight > 0);
+  const height = tall ? container.clientHeight : Math.round(window.innerHeight * 0.6);
   return { width, height };
 }
 
@@ -40,12 +45,13 @@ export function numbersCell(canvas = false) {
 /**
  * The largest cell size (px, from `max` down to `min`) at which `count` slices of `rows` x
  * `cols` cells, wrapped into rows of slices, fit `room` ({width, height}); `min` when none
- * does (the panel then scrolls). `border` is the px a grid adds per cell (its 1 px lines).
+ * does (the panel then scrolls). `border` is the px a grid adds per cell (its 1 px lines);
+ * a caption wider than its grid (`captionWidth` px on one line) wraps to a second line.
  */
-export function fitCell(count, rows, cols, room, { min, max, border = 1, caption = CAPTION }) {
+export function fitCell(count, rows, cols, room, { min, max, border = 1, caption = CAPTION, captionWidth = 0 }) {
   for (let cell = max; cell > min; cell -= 1) {
     const wide = cols * (cell + border) + border;
-    const tall = rows * (cell + border) + border + caption;
+    const tall = rows * (cell + border) + border + (wide < captionWidth ? 2 * caption : caption);
     const across = Math.floor((room.width + GAP) / (wide + GAP));
     if (across < 1) continue;
     const down = Math.ceil(count / across);
