@@ -93,12 +93,15 @@ export function sumsText(step, activation) {
  * type they are what a hall reads: PROJECTED px at least, and the panel scrolls for the rest.
  */
 function readableCell(model) {
-  const whole = [model.xp, model.filters, model.bias].every((t) => !t || t.data.every(Number.isInteger));
+  // judged on the arrays' first SAMPLE values: a huge input need not be read whole to size cells
+  const whole = [model.xp, model.filters, model.bias]
+    .every((t) => !t || t.data.subarray(0, SAMPLE).every(Number.isInteger));
   const scale = typeScale();
   return Math.max(numbersCell(), Math.ceil(cellFor(whole ? 3 : 5, CELL_TYPE) / scale), scale > 1 ? PROJECTED : 0);
 }
 
 const PROJECTED = 24;
+const SAMPLE = 100_000;
 
 // px kept spare across a row of product slices: the gaps' fractions of a pixel
 const SLACK = 2;
