@@ -27,8 +27,9 @@ export function createArithmeticView(container, model, onTap) {
   // the DOM grids fitted to the panel's room before large type grows them (as the volumes'
   // are), so a half-height panel (backward mode) shows every slice, but never so small that
   // the numbers leave the cells (below that the panel scrolls). A caption wider than its
-  // grid wraps (css/convscope.css): its width is measured while the figures are empty.
-  const captionWidth = (figures[0]?.getBoundingClientRect().width ?? 0) / typeScale();
+  // grid wraps (css/convscope.css): its width on one line is measured while the figures are
+  // empty.
+  const captionWidth = oneLineWidth(figures[0]?.querySelector("figcaption")) / typeScale();
   const room = gridRoom(container);
   const across = { ...room, width: room.width - SLACK }; // fitCell's gap is 0.4rem rounded down
   const cell = fitCell(depth, fh, fw, across, { min: readableCell(model), max: 40, captionWidth });
@@ -83,6 +84,15 @@ export function sumsText(step, activation) {
   let text = `${parts.join(" + ")} + bias (${fmt(step.bias)}) = ${fmt(step.pre)}`;
   if (activation === "relu") text += `; ReLU(${fmt(step.pre)}) = ${fmt(step.post)}`;
   return text;
+}
+
+/** px `node`'s text takes on one line (0 for no node). */
+function oneLineWidth(node) {
+  if (!node) return 0;
+  node.style.whiteSpace = "nowrap";
+  const width = node.scrollWidth;
+  node.style.whiteSpace = "";
+  return width;
 }
 
 /**
