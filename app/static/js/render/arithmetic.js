@@ -23,6 +23,9 @@ export function createArithmeticView(container, model, onTap) {
   const zoomCell = Math.max(24, Math.min(32, Math.floor(((container.clientWidth || 400) - 4) / fw)));
   const grids = [];
   clear(container);
+  // backward, small windows' products share their column with the weight gradient by the
+  // grids each shows (css/wide.css); a big window's canvases scroll however it is shared
+  container.closest(".middle")?.classList.toggle("small-window", !big);
   const figures = Array.from({ length: depth }, (_, ch) => sliceFigure(container, `products, slice ${ch}`));
   // the DOM grids fitted to the panel's room before large type grows them (as the volumes'
   // are), so a half-height panel (backward mode) shows every slice, but never so small that
@@ -134,6 +137,9 @@ export function createBackwardView(container, model) {
     container.append(row);
     return { row, grids: [] };
   };
+  // the step's text keeps room for its longest form before the first step arrives (the grids
+  // are fitted to what is left): with ReLU it also says whether the gradient passes
+  qs("#backward-step").classList.toggle("gated", model.pre !== null);
   const contribution = group("this step", "Contribution");
   const running = group("running dW", "Running weight gradient");
   // Two groups of slices, each under its name's own line: what the names, the groups' padding
@@ -159,14 +165,13 @@ export function createBackwardView(container, model) {
         return;
       }
       // dV comes from the server (its `upstream`); with ReLU it passes only where pre > 0.
-      const dv = `dV[${step.i},${step.j},${step.d}]`;
-      const value = fmt(step.upstream);
-      const gate = relu
-        ? (step.pre > 0 ? `; ReLU passes it (pre ${fmt(step.pre)} > 0)` : `; ReLU blocks it (pre ${fmt(step.pre)} ≤ 0), so it adds 0`)
-        : "";
-      text.textContent = `${dv} = ${value}${gate}: this step adds ${value} × window into dW[${step.d}]; `
-        + `the running sum covers filter ${step.d}'s steps so far`;
-      running.row.querySelector(".filter-name").textContent = `running dW[${step.d}]`;
+      const dv = `dV[${step.i},${step.j},${step.d}] = ${fmt(step.upstream)}`;
+      const into = `dW[${step.d}]`;
+      const adds = `this step adds ${fmt(step.upstream)} × window to ${into}`;
+      if (!relu) text.textContent = `${dv}: ${adds}`;
+      else if (step.pre > 0) text.textContent = `${dv} and ReLU passes it (pre ${fmt(step.pre)} > 0): ${adds}`;
+      else text.textContent = `${dv} but ReLU blocks it (pre ${fmt(step.pre)} ≤ 0): this step adds 0 to ${into}`;
+      running.row.querySelector(".filter-name").textContent = `running ${into}`;
       for (const [part, tensor] of [[contribution, step.contribution], [running, step.running]]) {
         const maxAbs = maxAbsOf(tensor.data);
         part.grids.forEach((grid, ch) => grid.draw((r, c) => tensor.at(r, c, ch), {
