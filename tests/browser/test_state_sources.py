@@ -65,7 +65,10 @@ def set_cell(page: Page, cell: str, value: str) -> None:
 
 
 def shown_value(page: Page) -> float:
-    """The neuron's value at the end of the arithmetic line (shown to 4 digits)."""
+    """The neuron's value at the end of the arithmetic line (shown to 4 digits), once the
+    step has come: the page is no longer busy when its layer is drawn, which can be before
+    the step's own answer arrives (the line is empty until then)."""
+    expect(page.locator("#sums")).to_contain_text("=", timeout=30_000)
     return float(page.locator("#sums").inner_text().rsplit("=", 1)[1])
 
 
@@ -152,10 +155,12 @@ def test_a_sample_image_and_a_bank_live_in_the_url(
     assert last["input"] == {"shape": [64, 64, 3], "image": {"name": "stripes"}}
     assert last["filters"]["bank"] == "oriented-edges"
     assert max(b["size"] for b in bodies) < 2_000
-    # the preset list is the server's alone: no pseudo-presets for images
+    # the preset list is the server's alone: no pseudo-presets for images, only the
+    # picker's "your own layer", which names no preset and cannot be picked
     presets = [p["name"] for p in api.get("/api/presets").json()]
     assert page.get_by_label("Preset").locator("option").evaluate_all(
-        "os => os.map(o => o.value)") == presets
+        "os => os.map(o => [o.value, o.disabled])") == [["", True]] + [[p, False] for p in presets]
+    expect(page.get_by_label("Preset")).to_have_value("")
     page.screenshot(path=str(artifacts / "images-stripes-oriented-edges.png"), full_page=True)
     page.reload()
     expect(page.locator("#output-shape")).to_have_text("62x62x4", timeout=30_000)
@@ -192,6 +197,26 @@ def test_a_hand_written_preset_link_keeps_every_key_it_names(
     assert shown_value(page) == pytest.approx(pinned["pre"])
     # the edited bias is the one drawn beside filter 1
     expect(page.locator("#filters-panel")).to_contain_text("b1 = 3")
+
+
+def test_the_picker_says_a_changed_layer_is_your_own_and_picking_the_preset_restores_it(
+    page: Page, api: httpx.Client
+) -> None:
+    open_page(page, "?preset=cs231n-demo")
+    picker = page.get_by_label("Preset")
+    expect(picker).to_have_value("cs231n-demo")
+    page.get_by_label("Input height H").fill("7")
+    page.get_by_label("Input height H").press("Enter")
+    expect(page.locator("#output-shape")).to_have_text("4x3x2")
+    # the picker no longer claims the demo's 5x5 input; it names where the layer came from
+    expect(picker).to_have_value("")
+    title = api.get("/api/presets/cs231n-demo").json()["title"]
+    expect(picker.locator("option:checked")).to_have_text(f"Your own layer, from: {title}")
+    # so picking the demo is a change, and brings its layer back (it was a no-op before)
+    picker.select_option("cs231n-demo")
+    expect(page.locator("#output-shape")).to_have_text("3x3x2")
+    expect(page.get_by_label("Input height H")).to_have_value("5")
+    expect(picker).to_have_value("cs231n-demo")
 
 
 def test_a_hand_written_image_link_opens_the_image_through_the_bank(page: Page) -> None:

@@ -1,6 +1,6 @@
 // The control form: shows a state, reports what the person changed, and shows API errors
 // beside the control that caused them. It never renders volumes and never keeps state.
-import { qs, qsa, $on } from "./dom.js";
+import { el, qs, qsa, $on } from "./dom.js";
 import { bindDrawer, flagDrawer, openDrawer } from "./drawer.js";
 import { cellName, parseEdits } from "./spec.js";
 
@@ -46,6 +46,14 @@ const FIELD_OF_BOX = {
 /** Fill the preset picker from /api/presets (titles and names are server text: textContent). */
 export function fillPresets(presets) {
   const select = qs("#preset");
+  // Shown while the layer has moved away from its preset: the picker then names no preset,
+  // so picking that preset again is a change and brings it back. Never a choice in the list.
+  const own = el("option", "", "Your own layer");
+  own.value = "";
+  own.disabled = true;
+  own.hidden = true;
+  own.id = "preset-own";
+  select.append(own);
   for (const preset of presets) {
     const option = document.createElement("option");
     option.value = preset.name;
@@ -65,9 +73,11 @@ export function showState(state, presets, modified) {
   const symmetric = state.pt === state.pb && state.pb === state.pl && state.pl === state.pr;
   qs("#pad").value = symmetric ? String(state.pt) : "";
   const preset = presets.find((p) => p.name === state.preset);
-  if (preset) qs("#preset").value = preset.name;
   const description = preset ? preset.description : "";
   const sources = [state.image && `image "${state.image}"`, state.bank && `filter bank "${state.bank}"`].filter(Boolean);
+  const own = qs("#preset-own");
+  if (preset && own) own.textContent = `Your own layer, from: ${preset.title}`;
+  qs("#preset").value = preset && !modified && !sources.length ? preset.name : "";
   qs("#preset-description").textContent = sources.length
     ? `Your layer: ${sources.join(" and ")} (from Real images below), with the settings shown here.`
     : modified ? `${description} (Modified: your own values now.)` : description;
