@@ -24,6 +24,11 @@ from starlette.responses import Response
 
 from engine.errors import LayerError
 
+# The largest number, either way, a client may give (values, edits, fill bounds): a neuron's
+# sum of products of such numbers, and the weight gradient's sum over the positions, stay far
+# inside float64, so no answer holds an overflow (written as null in JSON).
+MAX_MAGNITUDE = 1e15
+
 Encoding = Literal["json", "compact"]
 FloatArray = npt.NDArray[np.float64]
 
@@ -160,3 +165,9 @@ def decode_nested(values: list[Any], field: str) -> FloatArray:
 def _check_finite(array: FloatArray, field: str) -> None:
     if not np.isfinite(array).all():
         raise LayerError(field, "values must be finite numbers (no NaN or Infinity)")
+    if array.size and float(np.abs(array).max()) > MAX_MAGNITUDE:
+        largest = array.flat[int(np.abs(array).argmax())]
+        raise LayerError(
+            field, f"holds {largest:g}: every value must lie between -{MAX_MAGNITUDE:g} and "
+            f"{MAX_MAGNITUDE:g}"
+        )

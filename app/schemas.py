@@ -22,6 +22,7 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
+from app.encoding import MAX_MAGNITUDE
 from app.images import SAMPLES
 from engine.filterbanks import BANKS
 
@@ -53,8 +54,9 @@ Side = Annotated[int, Field(ge=1, json_schema_extra=limit("max_side")), WHOLE]
 PadSide = Annotated[int, Field(ge=0, json_schema_extra=limit("max_side")), WHOLE]
 PositiveInt = Annotated[int, Field(ge=1), WHOLE]
 NonNegativeInt = Annotated[int, Field(ge=0), WHOLE]
-# Fill bounds are capped so a fill can never overflow float64 or numpy's int64 draws.
-FillNumber = Annotated[float, Field(ge=-1e15, le=1e15)]
+# Every number a client gives is capped (app.encoding says why); a fill's bounds so, too,
+# can never overflow numpy's int64 draws.
+Bounded = Annotated[float, Field(ge=-MAX_MAGNITUDE, le=MAX_MAGNITUDE)]
 PerAxis = Side | Annotated[list[Side], Field(min_length=2, max_length=2)]
 # One number for every side, one per side of a list of one, [ph, pw] per axis, or
 # [top, bottom, left, right]: a oneOf of fixed-length arrays, so the schema says the lengths.
@@ -119,16 +121,16 @@ class FillSpec(StrictModel):
     seed: Annotated[int, Field(ge=0, le=2**53 - 1), WHOLE] = Field(
         0, description="random seed, 0 to 2**53 - 1"
     )
-    low: FillNumber | None = Field(
+    low: Bounded | None = Field(
         None, description="lowest value (integers, uniform); must be <= `high`; default per "
         "role: input 0, weights -1, biases 0, upstream -1"
     )
-    high: FillNumber | None = Field(
+    high: Bounded | None = Field(
         None, description="highest value (integers, uniform); must be >= `low`; default per "
         "role: input 2, weights 1, biases 1, upstream 1"
     )
-    mean: FillNumber = Field(0.0, description="mean of a normal fill")
-    std: Annotated[float, Field(ge=0, le=1e15)] = Field(
+    mean: Bounded = Field(0.0, description="mean of a normal fill")
+    std: Annotated[float, Field(ge=0, le=MAX_MAGNITUDE)] = Field(
         1.0, description="standard deviation of a normal fill"
     )
 
@@ -244,7 +246,7 @@ class EditSpec(StrictModel):
     index: Annotated[list[NonNegativeInt], Field(min_length=1, max_length=6)] = Field(
         description="the cell, one number per axis of the array; checked against its shape"
     )
-    value: float = Field(description="the cell's new value")
+    value: Bounded = Field(description="the cell's new value")
 
 
 class LayerSpec(StrictModel):

@@ -90,11 +90,20 @@ def _rule(error: dict[str, Any]) -> str:
     template = RULES.get(kind)
     if template is not None:
         try:
-            return template.format(**ctx)
+            return template.format(**{key: _bound(value) for key, value in ctx.items()})
         except (KeyError, IndexError):
             pass
     msg = str(error.get("msg", ""))
     return msg.removeprefix(_VALUE_ERROR)
+
+
+def _bound(value: Any) -> Any:
+    """A bound as people write it: ``1e+15``, not ``1000000000000000.0``.
+
+    >>> _bound(1e15), _bound(0.0), _bound(2**53 - 1), _bound("x")
+    ('1e+15', '0', 9007199254740991, 'x')
+    """
+    return f"{value:g}" if isinstance(value, float) else value
 
 
 def _path(loc: Sequence[str | int]) -> str:

@@ -473,6 +473,9 @@ def steps(
     _check_start(geometry, start)
     total = geometry.steps
     s = geometry.shape
+    # a stride past the last step takes the start alone, whatever it is: clipped, it stays
+    # a NumPy integer (2**63 would make arange's steps floats)
+    every = min(every, total)
     t = np.arange(start, min(start + count * every, total), every)  # (n,)
     i, j, d = _positions(geometry, t, order)  # (n,) each
     row_start, col_start = i * s.stride_h, j * s.stride_w  # (n,)

@@ -202,6 +202,51 @@ def test_compact_values_with_nan_are_refused(client: TestClient) -> None:
     assert "finite" in entry["msg"]
 
 
+def _with_value(where: str, value: float) -> tuple[str, dict[str, Any]]:
+    """A small layer request with ``value`` in one place a client gives numbers."""
+    spec = square(3, 1, 1, 3)
+    x = np.ones((3, 3, 1))
+    x[2, 0, 0] = value
+    if where == "input.values":
+        spec["input"]["values"] = x.tolist()
+    elif where == "input.values compact":
+        spec["input"]["values"] = compact(x)
+    elif where == "filters.bias":
+        spec["filters"]["bias"] = [value]
+    elif where == "edits":
+        spec["edits"] = [{"array": "bias", "index": [0], "value": value}]
+    else:  # upstream.values
+        return "/api/backward", {"layer": spec, "upstream": {"values": [[[value]]]}}
+    return "/api/forward", spec
+
+
+@pytest.mark.parametrize(
+    ("where", "loc"),
+    [("input.values", ["body", "input", "values"]),
+     ("input.values compact", ["body", "input", "values"]),
+     ("filters.bias", ["body", "filters", "bias"]),
+     ("edits", ["body", "edits", 0, "value"]),
+     ("upstream.values", ["body", "upstream", "values"])],
+)
+def test_numbers_past_the_magnitude_bound_are_refused_where_they_are(
+    client: TestClient, where: str, loc: list[Any]
+) -> None:
+    # 1e308 passed and overflowed: its products came back as null
+    for value in (1e308, -2e15):
+        url, body = _with_value(where, value)
+        entry = refused(client.post(url, json=body))
+        assert entry["loc"] == loc, entry
+        assert "1e+15" in entry["msg"], entry  # the bound, as people write it
+    # the bound itself is a number like any other: the products stay finite
+    url, body = _with_value(where, -1e15)
+    answer = client.post(url, json=body)
+    assert answer.status_code == 200, answer.text
+    arrays = ("output",) if url.endswith("forward") else ("dx", "dw", "db")
+    for name in arrays:
+        numbers = np.array(answer.json()[name], dtype=float)
+        assert np.isfinite(numbers).all() and np.abs(numbers).max() >= 1e14, name
+
+
 def test_compact_values_with_too_few_bytes_or_bad_base64_are_refused(client: TestClient) -> None:
     spec = square(3, 1, 1, 3)
     short = compact(np.ones((3, 3, 1)), "float32")

@@ -61,3 +61,16 @@ def test_every_nth_step_is_clipped_at_the_end_of_the_trace(client: TestClient) -
     body = {"layer": square(5, 1, 1, 3), "start": 2, "count": 100, "every": 3}  # 9 steps
     answer = client.post("/api/steps", json=body).json()
     assert [s["t"] for s in answer["steps"]] == [2, 5, 8]
+
+
+@pytest.mark.parametrize("every", [9, 2**63 - 1, 2**63, 10**19, 2**64 + 5])
+@pytest.mark.parametrize("upstream", [None, {}])
+def test_an_every_past_the_last_step_answers_the_start_step_alone(
+    client: TestClient, every: int, upstream: dict[str, object] | None
+) -> None:
+    # 2**63 and over made NumPy's arange step in floats: a 500 (found by hand, not the fuzzer)
+    body = {"layer": square(5, 1, 1, 3), "start": 4, "count": 3, "every": every,
+            "upstream": upstream}  # 9 steps
+    answer = client.post("/api/steps", json=body)
+    assert answer.status_code == 200, answer.text
+    assert [s["t"] for s in answer.json()["steps"]] == [4]

@@ -36,3 +36,18 @@ def test_the_endpoint_table_names_every_api_path() -> None:
     documented |= {f"/api/{rest}" for rest in re.findall(r"`GET /api/([\w/{}-]+)`", table)}
     served = {path for path in app.openapi()["paths"] if path.startswith("/api/")}
     assert served <= documented, served - documented
+
+
+def test_the_readmes_configuration_table_names_every_setting_with_its_default() -> None:
+    from app.config import Settings
+
+    readme = DESIGN.parents[1] / "README.md"
+    rows = re.findall(r"^\| `CONVSCOPE_(\w+)` \| ([^|]+) \|", readme.read_text(), re.MULTILINE)
+    documented = {name.lower(): default.strip() for name, default in rows}
+    fields = Settings.model_fields
+    assert set(fields) <= set(documented), set(fields) - set(documented)  # MAX_EDITS was not
+    assert set(documented) - set(fields) == {"workers"}  # the CLI's own (convscope serve)
+    for name, field in fields.items():
+        is_number = isinstance(field.default, int) and not isinstance(field.default, bool)
+        if is_number:  # the table's number leads its default
+            assert documented[name].split()[0] == str(field.default), name
