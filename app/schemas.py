@@ -419,7 +419,8 @@ class SuggestionResult(BaseModel):
 
     field: str = Field(description="the spec field's dotted path, e.g. `filters.size`")
     value: int | str | list[int] = Field(
-        description="the field's complete new value: apply it by assignment"
+        description="the field's complete new value: apply it by assignment (`input.shape` "
+        "[H, W, D], an oblong `filters.size` [Fh, Fw])"
     )
     output: list[int] = Field(description="[H2, W2] the change gives")
     text: str = Field(description="the change in words")
@@ -449,7 +450,8 @@ class LayerErrorResult(BaseModel):
     message: str = Field(description="why, with the numbers of every axis that fails")
     fields: list[str] = Field(
         default_factory=list,
-        description="every spec field whose change could fix it (the first is `field`)",
+        description="the spec fields a suggestion shows can fix it (the first is `field`, "
+        "the one blamed): padding, stride, filters.size, dilation, input.shape or fit",
     )
 
 

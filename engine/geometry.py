@@ -452,26 +452,16 @@ def _misfit_field(shape: LayerShape) -> str:
     return "stride" if shape.stride_h > 1 or shape.stride_w > 1 else "padding"
 
 
-# Every spec field a misfit's arithmetic reads: changing any of them may make it fit.
-_SIZE_FIELDS = ("padding", "stride", "filters.size", "dilation", "input.shape", "fit")
-
-
 def _refusal(shape: LayerShape, height: AxisGeometry, width: AxisGeometry) -> GeometryError:
     """The refusal of a layer with at least one failing axis, naming each (width first: the
     notes talk about W) and every field that could fix it."""
     failing = [a for a in (width, height) if a.output == 0]
     too_wide = [a for a in failing if a.span > a.size + a.pad_before + a.pad_after]
     reasons = [_too_wide_reason(a) if a in too_wide else _misfit_reason(a) for a in failing]
-    if too_wide:
-        field_name = "filters.size"
-        fields: tuple[str, ...] = ("filters.size", "dilation", "padding", "input.shape")
-        found = Suggestions((), ())
-    else:
-        field_name = _misfit_field(shape)
-        found = suggest(shape)
-        fields = tuple(dict.fromkeys(
-            [field_name, *(change.field for change in found.changes), *_SIZE_FIELDS]
-        ))
+    field_name = "filters.size" if too_wide else _misfit_field(shape)
+    found = suggest(shape)
+    # the fields a suggestion changes: each is shown to fix it (the blamed one first)
+    fields = tuple(dict.fromkeys([field_name, *(change.field for change in found.changes)]))
     fix = ", ".join(fields[:-1]) + f" or {fields[-1]}" if len(fields) > 1 else fields[0]
     reason = "; ".join(reasons) + f". Changing {fix} could make it fit"
     return GeometryError(field_name, reason, found, (height, width), fields)
@@ -601,26 +591,44 @@ def _fits(
     *,
     padding: Padding | None = None,
     stride: int | None = None,
-    filter_size: int | None = None,
+    dilation: int | None = None,
+    filter_sizes: tuple[int, int] | None = None,
+    sizes: tuple[int, int] | None = None,
 ) -> tuple[int, int] | None:
     """(H2, W2) when ``shape`` fits exactly with no fit policy, else None; with ``padding``,
-    or a square ``stride`` or ``filter_size``, in place of its own. :func:`suggest` asks this
-    of thousands of candidates for a large filter, so none is built as a LayerShape: that
-    cost more than the arithmetic."""
+    or a square ``stride`` or ``dilation``, or ``filter_sizes`` (Fh, Fw) or input ``sizes``
+    (H, W), in place of its own. :func:`suggest` asks this of thousands of candidates for a large
+    filter, so none is built as a LayerShape: that cost more than the arithmetic."""
     pads = shape.padding if padding is None else padding
     outs = []
-    for axis in ("height", "width"):
-        size, f, s, dilation = shape.along(axis)
-        f = f if filter_size is None else filter_size
-        s = s if stride is None else stride
-        before, after = pads.along(axis)
-        if span_of(f, dilation) > size + before + after:
+    axes: tuple[Axis, Axis] = ("height", "width")
+    for n, axis in enumerate(axes):
+        size, f, s, d = shape.along(axis)
+        out = _axis_fits(
+            size if sizes is None else sizes[n],
+            f if filter_sizes is None else filter_sizes[n],
+            s if stride is None else stride,
+            *pads.along(axis),
+            d if dilation is None else dilation,
+        )
+        if out is None:
             return None
-        exact = axis_output(size, f, s, before, after, dilation)
-        if exact.denominator != 1 or exact < 1:
-            return None
-        outs.append(exact.numerator)
+        outs.append(out)
     return outs[0], outs[1]
+
+
+def _axis_fits(
+    size: int, f: int, stride: int, before: int, after: int, dilation: int
+) -> int | None:
+    """The output size along one axis when the formula gives a whole number >= 1, else None.
+
+    >>> _axis_fits(10, 3, 2, 0, 0, 1), _axis_fits(11, 3, 2, 0, 0, 1), _axis_fits(3, 5, 1, 0, 0, 1)
+    (None, 5, None)
+    """
+    if span_of(f, dilation) > size + before + after:
+        return None
+    exact = axis_output(size, f, stride, before, after, dilation)
+    return exact.numerator if exact.denominator == 1 and exact >= 1 else None
 
 
 def _nearest(current: int, candidates: range, limit: int = 2) -> list[int]:
@@ -628,7 +636,8 @@ def _nearest(current: int, candidates: range, limit: int = 2) -> list[int]:
 
 
 def suggest(shape: LayerShape) -> Suggestions:
-    """Nearby paddings, strides, filter sizes and fit policies that make ``shape`` fit.
+    """Nearby paddings, strides, filter sizes, dilations, input sizes and fit policies that
+    make ``shape`` fit.
 
     >>> found = suggest(LayerShape.square(10, 1, 1, 3, stride=2))
     >>> found.notes
@@ -639,6 +648,8 @@ def suggest(shape: LayerShape) -> Suggestions:
     stride 1 (8, 8)
     filters.size 2 (5, 5)
     filters.size 4 (4, 4)
+    input.shape [9, 9, 1] (4, 4)
+    input.shape [11, 11, 1] (5, 5)
     fit pad (5, 5)
     fit floor (4, 4)
     """
@@ -694,24 +705,97 @@ def suggest(shape: LayerShape) -> Suggestions:
     for v, out in strides:
         found.append(Suggestion("stride", v, out, f"stride {v} gives {out[0]}x{out[1]}"))
 
-    f_now = shape.filter_width
-    sizes = [
-        (v, out) for v in _nearest(f_now, range(1, f_now + 6), limit=f_now + 5)
-        if v != f_now
-        if (out := _fits(shape, filter_size=v)) is not None
+    for fh, fw in _filter_sizes(shape):
+        out = _fits(shape, filter_sizes=(fh, fw))
+        if out is not None:
+            sizes: int | list[int] = fh if fh == fw else [fh, fw]
+            text = f"{fh}" if fh == fw else f"{fh}x{fw}"
+            found.append(Suggestion("filters.size", sizes, out,
+                                    f"filter size {text} gives {out[0]}x{out[1]}"))
+
+    d_now = shape.dilation_w
+    dilations = [
+        (v, out) for v in _nearest(d_now, range(1, d_now + 4), limit=d_now + 3)
+        if v != d_now or v != shape.dilation_h
+        if (out := _fits(shape, dilation=v)) is not None
     ][:2]
-    for v, out in sizes:
-        found.append(Suggestion("filters.size", v, out, f"filter size {v} gives {out[0]}x{out[1]}"))
+    for v, out in dilations:
+        found.append(Suggestion("dilation", v, out, f"dilation {v} gives {out[0]}x{out[1]}"))
+
+    for h, w in _input_sizes(shape):
+        out = _fits(shape, sizes=(h, w))
+        if out is not None:
+            found.append(Suggestion("input.shape", [h, w, shape.depth], out,
+                                    f"input {h}x{w} gives {out[0]}x{out[1]}"))
 
     policies: tuple[tuple[Fit, str], ...] = (
         ("pad", "adds zero rows/columns at the bottom/right"),
         ("floor", "drops the last positions, as PyTorch does"),
     )
     for policy, verb in policies:
-        try:
-            g = resolve(replace(shape, fit=policy))
-        except GeometryError:
-            continue
-        found.append(Suggestion("fit", policy, (g.out_height, g.out_width),
-                                f'fit "{policy}" {verb}: {g.out_height}x{g.out_width}'))
+        # axis by axis, not resolve(): a layer the policy cannot fit would be refused, and
+        # its refusal would ask for suggestions again
+        policed = replace(shape, fit=policy)
+        height, width = (resolve_axis(policed, axis).output for axis in ("height", "width"))
+        if height and width:
+            found.append(Suggestion("fit", policy, (height, width),
+                                    f'fit "{policy}" {verb}: {height}x{width}'))
     return Suggestions(tuple(found), tuple(notes))
+
+
+def _filter_sizes(shape: LayerShape) -> list[tuple[int, int]]:
+    """Up to two nearest filter sizes (Fh, Fw), other than the layer's own, that fit it: an
+    axis that fits keeps its size, a failing one tries its nearest (a 10x9 input at stride 2
+    takes 2x3 or 4x3: no square size fits both).
+
+    >>> _filter_sizes(LayerShape(10, 9, 1, 1, 3, 3, stride_h=2, stride_w=2))
+    [(2, 3), (4, 3)]
+    """
+    options = []
+    for axis in ("height", "width"):
+        size, f, stride, dilation = shape.along(axis)
+        before, after = shape.padding.along(axis)
+        fitting = [v for v in _nearest(f, range(1, f + 6), limit=f + 5)
+                   if _axis_fits(size, v, stride, before, after, dilation) is not None]
+        options.append(fitting[:1] if fitting[:1] == [f] else fitting[:2])
+    return _closest_pairs(options, (shape.filter_height, shape.filter_width))
+
+
+def _input_sizes(shape: LayerShape) -> list[tuple[int, int]]:
+    """Up to two nearest input sizes (H, W), other than the layer's own, that fit it: an axis
+    that fits keeps its size, a failing one tries its nearest.
+
+    >>> _input_sizes(LayerShape.square(10, 1, 1, 3, stride=2))  # 9 and 11 both give whole numbers
+    [(9, 9), (11, 11)]
+    >>> _input_sizes(LayerShape.square(3, 1, 1, 5))  # the filter needs 5
+    [(5, 5), (6, 6)]
+    """
+    options = []
+    for axis in ("height", "width"):
+        size, f, stride, dilation = shape.along(axis)
+        before, after = shape.padding.along(axis)
+        # The sizes that fit are first, first + S, first + 2S, ...: first is the least size
+        # with (N + P - span) a multiple of S and N + P >= span (one output).
+        base = span_of(f, dilation) - before - after
+        first = base if base >= 1 else base + -(-(1 - base) // stride) * stride
+        near = max(0, round((size - first) / stride))
+        fitting = sorted((first + k * stride for k in range(max(0, near - 2), near + 3)),
+                         key=lambda n: (abs(n - size), n))
+        options.append(fitting[:1] if fitting[:1] == [size] else fitting[:2])
+    return _closest_pairs(options, (shape.height, shape.width))
+
+
+def _closest_pairs(
+    options: list[list[int]], now: tuple[int, int], limit: int = 2
+) -> list[tuple[int, int]]:
+    """Up to ``limit`` (height, width) pairs from each axis's ``options``, other than ``now``:
+    the least change first; a square ``now`` keeps square pairs first.
+
+    >>> _closest_pairs([[2, 4], [2, 4]], (3, 3)), _closest_pairs([[5, 6], [5, 6]], (3, 3))
+    ([(2, 2), (4, 4)], [(5, 5), (6, 6)])
+    """
+    square = now[0] == now[1]
+    pairs = [(h, w) for h in options[0] for w in options[1] if (h, w) != now]
+    return sorted(pairs, key=lambda p: (
+        square and p[0] != p[1], abs(p[0] - now[0]) + abs(p[1] - now[1]), p
+    ))[:limit]

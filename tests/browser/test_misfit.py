@@ -280,3 +280,22 @@ def test_an_embedded_misfit_offers_no_way_to_suggestions_it_leaves_out(page: Pag
     expect(page.locator("#t-misfit-fix")).to_be_hidden()
     expect(page.locator("#misfit-arithmetic")).to_contain_text("rows 8–10 and columns 8–10")
     expect(page.get_by_role("button", name="Show the suggestions")).to_be_hidden()
+
+
+def test_an_input_size_suggestion_resizes_the_input_but_an_image_keeps_its_own(
+    page: Page,
+) -> None:
+    page.goto("/")
+    expect(page.locator("#numpy-code")).to_contain_text("np.sum", timeout=30_000)
+    page.get_by_label("Preset").select_option("ten-stride-2-invalid")
+    misfit_canvas(page)
+    # (9 - 3)/2 + 1 = 4: the nearest smaller input that fits
+    page.get_by_role("button", name="input 9x9 gives 4x4").click()
+    expect(page.locator("#output-shape")).to_have_text("4x4x1", timeout=30_000)
+    expect(page.get_by_label("Input height H")).to_have_value("9")
+    # a sample image decides its size: (64 - 3)/2 + 1 = 31.5 is offered other fixes only
+    page.goto("/?image=stripes&bank=sobel&sh=2&sw=2")
+    expect(page.locator("#geometry-bar")).to_have_attribute("data-fits", "no", timeout=30_000)
+    buttons = page.locator("#geometry-suggestions button")
+    expect(buttons.filter(has_text="stride 1 gives")).to_have_count(1)
+    expect(buttons.filter(has_text=re.compile(r"^input "))).to_have_count(0)

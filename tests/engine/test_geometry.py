@@ -181,15 +181,28 @@ def apply(shape: LayerShape, change: Suggestion) -> LayerShape:
         assert isinstance(value, int)
         return replace(shape, stride_h=value, stride_w=value)
     if change.field == "filters.size":
+        fh, fw = (value, value) if isinstance(value, int) else value
+        assert isinstance(fh, int) and isinstance(fw, int)
+        return replace(shape, filter_height=fh, filter_width=fw)
+    if change.field == "dilation":
         assert isinstance(value, int)
-        return replace(shape, filter_height=value, filter_width=value)
+        return replace(shape, dilation_h=value, dilation_w=value)
+    if change.field == "input.shape":
+        assert isinstance(value, list) and value[2] == shape.depth
+        return replace(shape, height=value[0], width=value[1])
     assert change.field == "fit"
     return replace(shape, fit=value)  # type: ignore[arg-type]
 
 
-@pytest.mark.parametrize(("n", "f", "s", "p"), MISFITS[::7])
-def test_every_suggestion_fits_when_applied(n: int, f: int, s: int, p: int) -> None:
-    shape = LayerShape.square(n, 2, 1, f, stride=s, padding=p)
+# Filters wider than the padded input, and dilated ones, have suggestions too.
+TOO_WIDE = [(3, 5, 1, 0, 1), (4, 7, 1, 1, 1), (6, 3, 1, 0, 3), (5, 4, 2, 0, 2), (2, 9, 3, 1, 1)]
+
+
+@pytest.mark.parametrize(
+    ("n", "f", "s", "p", "d"), [(*m, 1) for m in MISFITS[::7]] + [(9, 3, 2, 0, 2)] + TOO_WIDE
+)
+def test_every_suggestion_fits_when_applied(n: int, f: int, s: int, p: int, d: int) -> None:
+    shape = LayerShape.square(n, 2, 1, f, stride=s, padding=p, dilation=d)
     found = suggest(shape)
     assert found.changes
     for change in found.changes:
@@ -198,6 +211,19 @@ def test_every_suggestion_fits_when_applied(n: int, f: int, s: int, p: int) -> N
         if change.field != "fit":
             # A change of a size fits exactly: no policy needed.
             assert geometry.height.fits and geometry.width.fits
+
+
+def test_a_misfit_on_one_axis_is_offered_oblong_sizes_that_fit_it() -> None:
+    # height 10 wants an even filter at stride 2, width 9 an odd one: no square size fits both
+    shape = LayerShape(10, 9, 1, 1, 3, 3, stride_h=2, stride_w=2)
+    found = suggest(shape).changes
+    fixes = {(c.field, str(c.value)): c.output for c in found}
+    assert fixes[("filters.size", "[2, 3]")] == (5, 4)
+    assert fixes[("filters.size", "[4, 3]")] == (4, 4)
+    assert fixes[("input.shape", "[9, 9, 1]")] == (4, 4)
+    for change in found:
+        geometry = resolve(apply(shape, change))
+        assert (geometry.out_height, geometry.out_width) == change.output
 
 
 def test_suggestions_for_alexnet_224_include_the_three_extra_pixels() -> None:
@@ -366,14 +392,51 @@ def test_a_misfit_carries_both_axes_and_names_every_failing_one() -> None:
     assert "width: " in both.value.reason and "; height: " in both.value.reason
 
 
-def test_a_misfit_lists_every_field_that_could_fix_it() -> None:
+def test_a_misfit_lists_the_fields_its_suggestions_show_can_fix_it() -> None:
     with pytest.raises(GeometryError) as caught:
         resolve(LayerShape.square(10, 1, 1, 3, stride=2))
     fields = caught.value.fields
     assert fields[0] == "stride"
-    assert set(fields) == {"stride", "padding", "filters.size", "dilation", "input.shape", "fit"}
-    # each field the suggestions change is among them
-    assert {s.field for s in caught.value.suggestions.changes} <= set(fields)
+    # no dilation helps here: at stride 2 a 10-wide input needs an even span, and 2d + 1 is odd
+    assert set(fields) == {"stride", "padding", "filters.size", "input.shape", "fit"}
+    assert set(fields) == {s.field for s in caught.value.suggestions.changes}
+    assert "dilation" not in caught.value.reason
+    sizes = [s.value for s in caught.value.suggestions.changes if s.field == "input.shape"]
+    assert sizes == [[9, 9, 1], [11, 11, 1]]
+
+
+def test_a_filter_wider_than_the_input_is_refused_with_ways_to_fit() -> None:
+    with pytest.raises(GeometryError) as caught:
+        resolve(LayerShape.square(3, 1, 1, 5))
+    fixes = {(s.field, str(s.value)): s.output for s in caught.value.suggestions.changes}
+    assert fixes[("padding", "1")] == (1, 1)  # (3 - 5 + 2)/1 + 1
+    assert fixes[("filters.size", "3")] == (1, 1) and fixes[("filters.size", "2")] == (2, 2)
+    assert fixes[("input.shape", "[5, 5, 1]")] == (1, 1)
+    # dilation is already 1: making it larger only widens the filter, so it is not named
+    assert caught.value.fields[0] == "filters.size"
+    assert "dilation" not in caught.value.fields and "dilation" not in caught.value.reason
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_input_size_suggestions_are_the_nearest_sizes_that_fit(seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    for _ in range(150):
+        n, f, s, d, pb, pa = (int(v) for v in rng.integers(1, [40, 12, 7, 4, 5, 5]))
+        shape = replace(LayerShape.square(n, 1, 1, f, stride=s, dilation=d),
+                        padding=Padding(pb, pa, pa, pb))
+        found = [c.value for c in suggest(shape).changes if c.field == "input.shape"]
+        # brute force: each axis's fitting sizes by the formula, nearest first; an axis
+        # that fits keeps its size; pairs by least change, square ones first
+        options = []
+        for before, after in ((pb, pa), (pa, pb)):
+            fits = [m for m in range(1, 200) if m + before + after >= d * (f - 1) + 1
+                    and (m + before + after - d * (f - 1) - 1) % s == 0]
+            ranked = sorted(fits, key=lambda m: (abs(m - n), m))
+            options.append(ranked[:1] if ranked[0] == n else ranked[:2])
+        pairs = sorted(((h, w) for h in options[0] for w in options[1] if (h, w) != (n, n)),
+                       key=lambda p: (p[0] != p[1], abs(p[0] - n) + abs(p[1] - n), p))
+        expected = [[h, w, 1] for h, w in pairs[:2]]
+        assert found == expected, (n, f, s, d, pb, pa)
 
 
 def test_a_moved_misfit_keeps_its_axes_and_prefixes_every_field() -> None:

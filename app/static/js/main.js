@@ -131,7 +131,7 @@ async function reload() {
     early.catch(() => {});
     const geometry = await api.geometry(spec, controller.signal);
     if (seq !== app.seq) return;
-    renderGeometry(geometry, applySuggestion);
+    renderGeometry(geometry, applySuggestion, (suggestion) => changesForSuggestion(suggestion, state) !== null);
     if (!geometry.valid) {
       showError(geometry.error.field, misfitSummary(geometry));
       await showMisfit(spec, geometry, seq, controller.signal);
@@ -330,7 +330,7 @@ const { onInputCell, onOutputCell, onFilterCell, onTap } = createLinking({ app, 
 // ---- controls
 
 function applySuggestion(suggestion) {
-  const changes = changesForSuggestion(suggestion);
+  const changes = changesForSuggestion(suggestion, app.state);
   if (changes) commit({ ...changes, t: 0, pin: "" });
 }
 

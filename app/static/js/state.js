@@ -97,8 +97,11 @@ export function sides(value) {
   return [value[0], value[1], value[2], value[3]];
 }
 
-/** The state changes a geometry suggestion ({field, value}) stands for, or null for an unknown field. */
-export function changesForSuggestion({ field, value }) {
+/**
+ * The state changes a geometry suggestion ({field, value}) stands for in `state`, or null for an
+ * unknown field or one `state` cannot take (a new input size for an image).
+ */
+export function changesForSuggestion({ field, value }, state) {
   const axes = (a, b) => {
     const [h, w] = pair(value);
     return { [a]: h, [b]: w };
@@ -111,6 +114,9 @@ export function changesForSuggestion({ field, value }) {
     stride: () => axes("sh", "sw"),
     "filters.size": () => axes("fh", "fw"),
     dilation: () => axes("dh", "dw"),
+    // an image decides its own size: a new size would let go of it, which no button should
+    // do unasked (the size boxes still can)
+    "input.shape": () => (state.image ? null : { h: value[0], w: value[1] }),
     fit: () => ({ fit: value }),
   }[field];
   return changes ? changes() : null;

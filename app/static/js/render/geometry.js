@@ -5,9 +5,10 @@ import { clear, el, exactText, qs, thousands } from "../dom.js";
 /**
  * Draw `answer` (the /api/geometry reply: `height`/`width` null only when the layer is invalid
  * before any axis is worked out, `error` a {field, message} or null). `onSuggestion(suggestion)`
- * is called when a suggestion button is pressed; this function itself changes nothing.
+ * is called when a suggestion button is pressed; this function itself changes nothing. Only
+ * the suggestions `usable(suggestion)` allows get a button.
  */
-export function renderGeometry(answer, onSuggestion) {
+export function renderGeometry(answer, onSuggestion, usable = () => true) {
   const bar = qs("#geometry-bar");
   bar.dataset.fits = answer.valid && answer.fits ? "yes" : "no";
   for (const axis of ["height", "width"]) {
@@ -23,7 +24,7 @@ export function renderGeometry(answer, onSuggestion) {
   explain.textContent = [answer.error?.message, ...answer.notes].filter(Boolean).map(sentence).join(" ");
   const box = qs("#geometry-suggestions");
   clear(box);
-  for (const suggestion of answer.suggestions) {
+  for (const suggestion of answer.suggestions.filter(usable)) {
     const button = el("button", "suggestion", suggestion.text);
     button.type = "button";
     button.addEventListener("click", () => onSuggestion(suggestion));
