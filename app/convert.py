@@ -22,7 +22,7 @@ from app.schemas import ArrayIn, CompactArray, FillSpec, LayerSpec
 from app.sources import named_arrays
 from engine.edits import Edit
 from engine.errors import LayerError
-from engine.geometry import Geometry, GeometryError, LayerShape, Padding
+from engine.geometry import Geometry, LayerShape, Padding
 from engine.layer import Layer, build_layer, make_filters, make_input
 from engine.tensors import (
     BIAS_INTEGERS,
@@ -55,10 +55,8 @@ def within(prefix: str | None) -> Iterator[None]:
         return
     try:
         yield
-    except GeometryError as error:
-        raise error.moved(prefix) from None
     except LayerError as error:
-        raise LayerError(f"{prefix}.{error.field}", error.reason) from None
+        raise error.moved(prefix) from None
 
 
 # ----------------------------------------------------------------------------- arrays
@@ -207,13 +205,29 @@ def layer_shape(spec: LayerSpec, settings: Settings, arrays: Arrays | None = Non
     if len(spec.edits) > settings.max_edits:
         checks.append(("edits", "the number of edits", len(spec.edits), settings.max_edits,
                         "MAX_EDITS"))
+    # every field over a limit, each once, with all its numbers that are (by the limit)
+    over: dict[str, dict[tuple[int, str], list[str]]] = {}
     for field, what, value, limit, env in checks:
         if value > limit:
-            raise LayerError(
-                field, f"{what} is {value:,}, over this server's limit of {limit:,} "
-                f"(CONVSCOPE_{env})",
-            )
+            over.setdefault(field, {}).setdefault((limit, env), []).append(f"{what} is {value:,}")
+    if over:
+        raise LayerError.of([
+            LayerError(field, "; ".join(
+                f"{_listing(parts)}, over this server's limit of {limit:,} (CONVSCOPE_{env})"
+                for (limit, env), parts in limits.items()
+            ))
+            for field, limits in over.items()
+        ])
     return LayerShape(h, w, d, count, fh, fw, sh, sw, padding, dh, dw, spec.fit)
+
+
+def _listing(parts: list[str]) -> str:
+    """``a``, ``a and b``, ``a, b and c``.
+
+    >>> _listing(["x is 5"]), _listing(["x is 5", "y is 6", "z is 7"])
+    ('x is 5', 'x is 5, y is 6 and z is 7')
+    """
+    return parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + f" and {parts[-1]}"
 
 
 # ----------------------------------------------------------------------------- one pass

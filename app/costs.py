@@ -196,10 +196,24 @@ def _kernel_items(g: Geometry, spec: LayerSpec) -> list[Item]:
     positions = g.out_height * g.out_width
     per_madd = MULTIPLY_ADD if spec.connectivity == "shared" else LOCAL_MULTIPLY_ADD
     return [
-        made("input.shape", "window columns", positions * c.weights_per_neuron, TOUCHED),
+        made(_positions_field(g), f"receptive fields copied for the matrix product "
+             f"({positions:,} positions x {c.weights_per_neuron:,} weights)",
+             positions * c.weights_per_neuron, TOUCHED),
         Item("filters.count", "outputs", c.multiply_adds * per_madd + 2 * c.neurons * ELEMENT,
              elements=2 * c.neurons),
     ]
+
+
+def _positions_field(g: Geometry) -> str:
+    """The field that makes a layer's output positions many: its padding when that adds more
+    than the input holds along an axis, else the input's size.
+
+    >>> from engine.geometry import LayerShape, resolve
+    >>> _positions_field(resolve(LayerShape.square(5, 1, 1, 3, padding=3000)))
+    'padding'
+    """
+    padded = any(axis.pad_before + axis.pad_after > axis.size for axis in (g.height, g.width))
+    return "padding" if padded else "input.shape"
 
 
 # --------------------------------------------------------------------------- endpoints
@@ -488,20 +502,33 @@ def check_budget(items: Sequence[Item], settings: Settings, at: str | None = Non
         big = max(items, key=lambda item: item.elements)
         raise LayerError(
             _path(big, at),
-            f"this request would materialise {elements:,} numbers ({big.what}: "
-            f"{big.elements:,}), over this server's limit of {settings.max_elements:,} "
-            "(CONVSCOPE_MAX_ELEMENTS)",
+            f"this request would materialise {elements:,} numbers, over this server's limit "
+            f"of {settings.max_elements:,} (CONVSCOPE_MAX_ELEMENTS); the most, {big.elements:,}, "
+            f"are {big.what}{_advice(big.field)}",
         )
     if work > settings.max_work:
         big = max(items, key=lambda item: item.work)
         raise LayerError(
             _path(big, at),
-            f"this request would cost {work:,} units of work ({big.what}: {big.work:,}; "
-            "units are multiply-adds of the engine's matrix product, docs/design.md "
-            f'"Costs"), over this server\'s work budget of {settings.max_work:,} '
-            "(CONVSCOPE_MAX_WORK)",
+            f"this request would cost {work:,} units of work (multiply-adds of the engine's "
+            f'matrix product, docs/design.md "Costs"), over this server\'s work budget of '
+            f"{settings.max_work:,} (CONVSCOPE_MAX_WORK); the most, {big.work:,}, is "
+            f"{big.what}{_advice(big.field)}",
         )
     check_inline(work)  # too much for the event loop: the handler moves to the thread pool
+
+
+# Fields whose smaller value makes a request cheaper (a smaller stride makes it dearer).
+_SIZES = ("input.shape", "padding", "filters.size", "filters.count", "count")
+
+
+def _advice(field: str) -> str:
+    """What to do about the dearest item, when its field is a size.
+
+    >>> _advice("padding"), _advice("activation")
+    (', which a smaller padding would cut', '')
+    """
+    return f", which a smaller {field} would cut" if field in _SIZES else ""
 
 
 def check_steps(count: int, settings: Settings) -> None:

@@ -64,18 +64,21 @@ class Refusal(HTTPException):
     def __init__(
         self, status: int, loc: Sequence[str | int], msg: str, type: str,
         ctx: Mapping[str, Any] | None = None, headers: Mapping[str, str] | None = None,
+        also: Sequence[Refusal] = (),
     ) -> None:
         super().__init__(status, msg, headers)
         self.loc = list(loc)
         self.msg = msg
         self.type = type
         self.ctx = dict(ctx or {})
+        self.also = tuple(also)  # other fields refused with it, one entry each
 
     def entry(self) -> dict[str, Any]:
         return detail(self.loc, self.msg, self.type, **self.ctx)
 
     def response(self) -> Response:
-        return answer(self.status_code, [self.entry()], self.headers)
+        entries = [self.entry(), *(other.entry() for other in self.also)]
+        return answer(self.status_code, entries, self.headers)
 
 
 def layer_refusal(error: LayerError) -> Refusal:
@@ -94,7 +97,8 @@ def layer_refusal(error: LayerError) -> Refusal:
             ],
             "notes": list(error.suggestions.notes),
         }
-    return Refusal(422, loc, error.reason, "layer_error", ctx)
+    also = [layer_refusal(other) for other in error.also]
+    return Refusal(422, loc, error.reason, "layer_error", ctx, also=also)
 
 
 def as_refusal(request: Request, exc: Exception) -> Refusal:

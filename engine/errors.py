@@ -2,11 +2,33 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 
 class LayerError(ValueError):
-    """A layer the engine will not compute. ``field`` is a spec path, ``reason`` a sentence."""
+    """A layer the engine will not compute. ``field`` is a spec path, ``reason`` a sentence;
+    ``also`` holds the refusals of other fields found wrong at the same time, so a client
+    hears of every wrong field at once rather than one per attempt.
 
-    def __init__(self, field: str, reason: str) -> None:
+    >>> error = LayerError.of([LayerError("stride", "too big"), LayerError("padding", "too big")])
+    >>> error.field, [e.field for e in error.also]
+    ('stride', ['padding'])
+    """
+
+    def __init__(self, field: str, reason: str, also: Sequence[LayerError] = ()) -> None:
         super().__init__(f"{field}: {reason}")
         self.field = field
         self.reason = reason
+        self.also = tuple(also)
+
+    @classmethod
+    def of(cls, errors: Sequence[LayerError]) -> LayerError:
+        """One error for several fields: the first, with the others in ``also``."""
+        first, *rest = errors
+        return cls(first.field, first.reason, rest)
+
+    def moved(self, prefix: str) -> LayerError:
+        """The same refusal with its fields under ``prefix`` (``stride`` -> ``layer.stride``)."""
+        return LayerError(
+            f"{prefix}.{self.field}", self.reason, [e.moved(prefix) for e in self.also]
+        )

@@ -309,6 +309,25 @@ def test_a_billion_row_input_is_refused_before_the_engine_runs(client: TestClien
 
 
 @pytest.mark.parametrize(
+    ("spec", "loc", "words"),
+    [
+        # 5 + 6000 - 3 + 1 = 6003 positions a side: the padding makes them, not the 5x5 input
+        ({"input": {"shape": [5, 5, 1]}, "filters": {"count": 1, "size": 3}, "padding": 3000},
+         ["body", "padding"], "a smaller padding would cut"),
+        ({"input": {"shape": [4000, 4000, 1]}, "filters": {"count": 1, "size": 3}},
+         ["body", "input", "shape"], "a smaller input.shape would cut"),
+    ],
+)
+def test_too_many_positions_blame_what_makes_them(
+    client: TestClient, spec: dict[str, Any], loc: list[str], words: str
+) -> None:
+    entry = refused(client.post("/api/forward", json=spec))
+    assert entry["loc"] == loc
+    assert words in entry["msg"] and "CONVSCOPE_MAX_ELEMENTS" in entry["msg"]
+    assert "positions x 9 weights" in entry["msg"]
+
+
+@pytest.mark.parametrize(
     ("change", "loc", "limit"),
     [
         ({"input": {"shape": [8, 8, 5000]}}, ["body", "input", "shape"], "MAX_DEPTH"),
@@ -325,6 +344,24 @@ def test_each_size_limit_names_its_field_and_setting(
     entry = refused(client.post("/api/forward", json={**square(8, 1, 1, 3), **change}))
     assert entry["loc"] == loc
     assert f"CONVSCOPE_{limit}" in entry["msg"]
+
+
+def test_every_field_over_a_limit_gets_its_own_entry_at_once(client: TestClient) -> None:
+    # one entry per wrong field (it used to be the first alone, one field per attempt), each
+    # naming all of that field's numbers and the settings they are over
+    layer = {"input": {"shape": [5000, 5000, 5000]}, "filters": {"count": 5000, "size": 5000},
+             "stride": [1, 5000]}
+    answer = client.post("/api/steps", json={"layer": layer})
+    assert answer.status_code == 422, answer.text
+    entries = {tuple(e["loc"]): e["msg"] for e in answer.json()["detail"]}
+    assert list(entries) == [("body", "layer", *path) for path in (
+        ("input", "shape"), ("filters", "count"), ("filters", "size"), ("stride",))]
+    assert entries[("body", "layer", "input", "shape")] == (
+        "height is 5,000 and width is 5,000, over this server's limit of 4,096 "
+        "(CONVSCOPE_MAX_SIDE); depth is 5,000, over this server's limit of 4,096 "
+        "(CONVSCOPE_MAX_DEPTH)")
+    assert "the horizontal stride is 5,000" in entries[("body", "layer", "stride")]
+    assert "vertical" not in entries[("body", "layer", "stride")]
 
 
 def test_alexnet_conv1_uses_at_most_a_tenth_of_the_default_budgets() -> None:
