@@ -87,6 +87,17 @@ class StrictModel(BaseModel):
     model_config = STRICT
 
 
+def examples(*bodies: dict[str, Any]) -> ConfigDict:
+    """The schema's ``examples``: what /docs fills "Try it out" with, so it runs as given."""
+    return ConfigDict(json_schema_extra={"examples": list(bodies)})
+
+
+# The notes' demo (5x5x3 input, two 3x3 filters, stride 2, padding 1), the docs' example layer.
+DEMO_LAYER: dict[str, Any] = {
+    "input": {"shape": [5, 5, 3]}, "filters": {"count": 2, "size": 3}, "stride": 2, "padding": 1,
+}
+
+
 # ----------------------------------------------------------------------------- requests
 
 
@@ -259,6 +270,8 @@ class LayerSpec(StrictModel):
     that breaks one is refused with a 422 naming the field.
     """
 
+    model_config = examples(DEMO_LAYER)
+
     input: InputSpec = Field(description="the input volume")
     filters: FiltersSpec = Field(description="the filters")
     stride: PerAxis = Field(1, description="S, or [Sh, Sw]")
@@ -299,6 +312,8 @@ class UpstreamSpec(StrictModel):
 class StepsRequest(StrictModel):
     """A range of steps (one output neuron each) of a layer."""
 
+    model_config = examples({"layer": DEMO_LAYER, "position": [1, 2, 0]})
+
     layer: LayerSpec = Field(description="the layer")
     start: NonNegativeInt = Field(
         0, description="the first step's number t (below the layer's step count H2*W2*K); 0 "
@@ -331,6 +346,8 @@ class StepsRequest(StrictModel):
 class InverseRequest(StrictModel):
     """Which output neurons see one input cell."""
 
+    model_config = examples({"layer": DEMO_LAYER, "cell": [3, 3]})
+
     layer: LayerSpec = Field(description="the layer")
     cell: Annotated[list[NonNegativeInt], Field(min_length=2, max_length=2)] = Field(
         description="[row, col] in the original (unpadded) input; inside the input"
@@ -339,6 +356,8 @@ class InverseRequest(StrictModel):
 
 class BackwardRequest(StrictModel):
     """A layer and the upstream gradient for its backward pass."""
+
+    model_config = examples({"layer": DEMO_LAYER, "upstream": {}})
 
     layer: LayerSpec = Field(description="the layer")
     upstream: UpstreamSpec = Field(

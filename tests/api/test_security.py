@@ -278,6 +278,17 @@ def test_docs_render_and_run_a_request_under_the_csp(live_url: str) -> None:
         assert '"status": "ok"' in body
         # Every operation of the schema is listed.
         assert page.locator(".opblock").count() >= 8
+        # and a layer endpoint's "Try it out" runs as given: the schema's example is the
+        # notes' demo (it was a body of placeholders the server refused)
+        forward = page.locator(".opblock", has=page.get_by_text("/api/forward", exact=True))
+        forward.get_by_text("/api/forward", exact=True).click()
+        forward.get_by_role("button", name="Try it out").click()
+        forward.get_by_role("button", name="Execute").click()
+        status = forward.locator(".live-responses-table tbody .response-col_status").first
+        status.wait_for()
+        assert status.inner_text().strip() == "200"
+        answer = forward.locator(".live-responses-table .microlight").first.inner_text()
+        assert '"output_shape": [\n      3,\n      3,\n      2\n    ]' in answer
 
     violations, errors = _open_in_chromium(f"{live_url}/docs", try_health)
     assert violations == []
