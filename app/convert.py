@@ -117,12 +117,17 @@ def _pair(value: int | list[int]) -> tuple[int, int]:
     return (value, value) if isinstance(value, int) else (value[0], value[1])
 
 
+def _dimensions(n: int) -> str:
+    """``1 dimension``, ``2 dimensions``."""
+    return f"{n} dimension" + ("" if n == 1 else "s")
+
+
 def _input_shape(spec: LayerSpec, arrays: Arrays) -> tuple[int, int, int]:
     """``input.shape``, or the shape of ``input.values`` when only they are given."""
     given = spec.input.shape
     x = arrays.x
     if x is not None and x.ndim != 3:
-        raise LayerError("input.values", f"values have {x.ndim} dimensions "
+        raise LayerError("input.values", f"values have {_dimensions(x.ndim)} "
                          f"(shape {list(x.shape)}); the input is (H, W, D): give 3")
     if given is None:
         if x is None:
@@ -150,7 +155,7 @@ def _filter_sizes(spec: LayerSpec, arrays: Arrays) -> tuple[int, int, int]:
     dims = 4 if spec.connectivity == "shared" else 6
     if w.ndim != dims:
         layout = "(K, Fh, Fw, D)" if dims == 4 else "(H2, W2, K, Fh, Fw, D)"
-        raise LayerError("filters.values", f"values have {w.ndim} dimensions (shape "
+        raise LayerError("filters.values", f"values have {_dimensions(w.ndim)} (shape "
                          f"{list(w.shape)}); {spec.connectivity} filters are {layout}")
     held = int(w.shape[-4]), int(w.shape[-3]), int(w.shape[-2])
     if f.count is not None and f.count != held[0]:

@@ -52,8 +52,8 @@ RULES = {
     "missing": "it is required",
     "extra_forbidden": "there is no such field (unknown fields are refused)",
     "string_pattern_mismatch": "it holds characters this field does not take",
-    "too_short": "it has {actual_length} items, fewer than {min_length}",
-    "too_long": "it has {actual_length} items, more than {max_length}",
+    "too_short": "it has {actual_length} {items}, fewer than {min_length}",
+    "too_long": "it has {actual_length} {items}, more than {max_length}",
     "finite_number": "it must be a finite number",
 }
 _VALUE_ERROR = "Value error, "
@@ -90,7 +90,9 @@ def _rule(error: dict[str, Any]) -> str:
     template = RULES.get(kind)
     if template is not None:
         try:
-            return template.format(**{key: _bound(value) for key, value in ctx.items()})
+            items = "item" if ctx.get("actual_length") == 1 else "items"
+            bounds = {key: _bound(value) for key, value in ctx.items()}
+            return template.format(items=items, **bounds)
         except (KeyError, IndexError):
             pass
     msg = str(error.get("msg", ""))
@@ -129,7 +131,8 @@ def _entry(
 ) -> dict[str, Any]:
     where = _path(loc)
     got = f"{where} is {shown(value)}" if has_value else where
-    accepts = _accepts(loc)
+    # an unknown field takes nothing: what a known one of that name takes would contradict it
+    accepts = _accepts(loc) if kind != "extra_forbidden" else None
     msg = f"{got}: {rule}" + (f"; it takes {accepts}" if accepts else "")
     entry: dict[str, Any] = {"loc": loc, "msg": msg, "type": kind}
     if ctx:
@@ -233,7 +236,28 @@ def clean(errors: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
         error["branch"] = str(loc[cut])
         error["rest"] = [part for part in loc[cut + 1:] if not _is_branch(part)]
         unions[field].append(error)
-    return [
+    return _point_to_layer([
         _union(list(item["union"]), unions[item["union"]]) if "union" in item else item
         for item in out
-    ]
+    ])
+
+
+def _point_to_layer(entries: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """A layer spec sent bare where a request wants it under ``layer`` (steps, inverse,
+    backward): its fields are unknown there and ``layer`` is missing; say so on both."""
+    from app.schemas import LayerSpec  # the schema imports this module's neighbours
+
+    layer_missing = any(e["loc"] == ["body", "layer"] and e["type"] == "missing" for e in entries)
+    stray = [e for e in entries if e["type"] == "extra_forbidden" and len(e["loc"]) == 2
+             and e["loc"][1] in LayerSpec.model_fields]
+    if not (layer_missing and stray):
+        return entries
+    names = ", ".join(str(e["loc"][1]) for e in stray)
+    for entry in entries:
+        if entry["loc"] == ["body", "layer"] and entry["type"] == "missing":
+            entry["msg"] = ('layer: it is required; this request takes the layer spec under '
+                            f'"layer" ({{"layer": {{...}}}}), and {names} at the top are its '
+                            "fields")
+        elif entry in stray:
+            entry["msg"] += '; it belongs inside "layer"'
+    return entries

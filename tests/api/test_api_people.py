@@ -265,3 +265,37 @@ def test_a_named_image_without_a_shape_says_the_shape_is_needed(client: TestClie
     (entry,) = detail(client.post("/api/forward", json=spec))
     assert entry["loc"] == ["body", "input", "shape"]
     assert "input.image needs it" in entry["msg"]
+
+
+# ----------------------------------------------------------------------------- wording
+
+
+@pytest.mark.parametrize("path", ["/api/steps", "/api/inverse", "/api/backward"])
+def test_a_bare_layer_sent_where_layer_is_wanted_is_told_to_wrap_it(
+    client: TestClient, path: str
+) -> None:
+    spec = square(5, 3, 2, 3, stride=2, padding=1)
+    answer = client.post(path, json=spec)
+    assert answer.status_code == 422
+    entries = {tuple(e["loc"]): e["msg"] for e in answer.json()["detail"]}
+    assert 'takes the layer spec under "layer"' in entries[("body", "layer")]
+    # stride is a layer field: what stride takes would contradict "no such field"
+    assert entries[("body", "stride")] == (
+        'stride is 2: there is no such field (unknown fields are refused); it belongs inside '
+        '"layer"')
+
+
+def test_an_unknown_field_is_not_told_what_a_known_one_takes(client: TestClient) -> None:
+    spec = {**square(5, 3, 2, 3), "strid": 1}
+    entry = client.post("/api/forward", json=spec).json()["detail"][0]
+    assert entry["msg"] == "strid is 1: there is no such field (unknown fields are refused)"
+
+
+def test_counts_in_messages_agree_with_their_nouns(client: TestClient) -> None:
+    spec = square(5, 3, 2, 3)
+    spec["input"] = {"shape": [5]}
+    entry = client.post("/api/forward", json=spec).json()["detail"][0]
+    assert "it has 1 item, fewer than 3" in entry["msg"]
+    spec["input"] = {"values": [1.0, 2.0]}
+    entry = client.post("/api/forward", json=spec).json()["detail"][0]
+    assert entry["msg"].startswith("values have 1 dimension (shape [2])")
