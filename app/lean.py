@@ -24,6 +24,7 @@ import inspect
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
 from typing import Any, Literal
+from urllib.parse import parse_qsl
 
 import orjson
 from fastapi.datastructures import DefaultPlaceholder
@@ -74,6 +75,40 @@ class OrjsonRequest(Request):
         if not hasattr(self, "_json"):
             self._json = orjson.loads(await self.body())
         return self._json
+
+
+def query_names(dependant: Dependant) -> frozenset[str]:
+    """The query parameters a route's handler (and its dependencies) declare."""
+    names = {param.alias for param in dependant.query_params}
+    for sub in dependant.dependencies:
+        names |= query_names(sub)
+    return frozenset(names)
+
+
+def refuse_unknown_query(query_string: bytes, allowed: frozenset[str]) -> None:
+    """422 for a query parameter the endpoint does not take, as the body's unknown fields
+    are refused: a misspelt ``?encodign=compact`` would otherwise answer JSON unasked.
+
+    >>> refuse_unknown_query(b"encoding=compact", frozenset({"encoding"}))
+    >>> try:
+    ...     refuse_unknown_query(b"encodign=compact", frozenset({"encoding"}))
+    ... except Refusal as refusal:
+    ...     print(refusal.loc, refusal.msg)
+    ['query', 'encodign'] encodign is not a query parameter of this endpoint; it takes encoding
+    """
+    for name, _ in parse_qsl(query_string.decode("latin-1"), keep_blank_values=True):
+        if name not in allowed:
+            takes = ", ".join(sorted(allowed)) or "none"
+            raise Refusal(422, ["query", name], f"{name} is not a query parameter of this "
+                          f"endpoint; it takes {takes}", "extra_forbidden")
+
+
+def no_unknown_query(request: Request) -> None:
+    """:func:`refuse_unknown_query` as a dependency, for routes that are not
+    :class:`app.routing.OrjsonRoute` (which checks before its handler runs)."""
+    if request.scope["query_string"]:
+        route = request.scope["route"]
+        refuse_unknown_query(request.scope["query_string"], query_names(route.dependant))
 
 
 def refuse_non_json(content_type: str | None) -> None:

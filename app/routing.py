@@ -26,7 +26,14 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Match, Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from app.lean import Handler, LeanPlan, OrjsonRequest, refuse_non_json
+from app.lean import (
+    Handler,
+    LeanPlan,
+    OrjsonRequest,
+    query_names,
+    refuse_non_json,
+    refuse_unknown_query,
+)
 
 # The most work a request may do on the event loop, in the cost model's units: five times
 # its fixed cost of a request (app.costs.REQUEST: routing, validation, the answer's envelope),
@@ -131,16 +138,26 @@ class OrjsonRoute(APIRoute):
         per-route wrapper would call, on the same scope); FastAPI's handler, for what the
         lean path does not accept, runs in the exit stacks its own wrapper would open.
         Without one: FastAPI's wrapper around :meth:`get_route_handler`."""
+        allowed = query_names(self.dependant)
         plan = LeanPlan.of(self) if LEAN else None
         if plan is None:
-            return request_response(self.get_route_handler())
+            full = request_response(self.get_route_handler())
+
+            async def app(scope: Scope, receive: Receive, send: Send) -> None:
+                if scope["query_string"]:
+                    refuse_unknown_query(scope["query_string"], allowed)
+                await full(scope, receive, send)
+
+            return app
         handler = plan.handler(_in_exit_stacks(super().get_route_handler()))
 
-        async def app(scope: Scope, receive: Receive, send: Send) -> None:
+        async def lean(scope: Scope, receive: Receive, send: Send) -> None:
+            if scope["query_string"]:
+                refuse_unknown_query(scope["query_string"], allowed)
             response = await handler(OrjsonRequest(scope, receive, send))
             await response(scope, receive, send)
 
-        return app
+        return lean
 
     def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
         full = super().get_route_handler()

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Depends, Query, Request
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
@@ -19,10 +19,12 @@ from app import costs, images
 from app.config import Settings, SettingsDep
 from app.encoding import Encoding, OrjsonResponse, encode
 from app.errors import Refusal
+from app.lean import no_unknown_query
 from app.schemas import ErrorResult, FilterBankResult, ImageResult, SampleImageResult, limit
 from engine.filterbanks import BANKS, FilterBank
 
-router = APIRouter(prefix="/api", tags=["images"])
+# unknown query parameters are refused here as on every API route (app.lean)
+router = APIRouter(prefix="/api", tags=["images"], dependencies=[Depends(no_unknown_query)])
 
 ScaleQuery = Annotated[
     images.Scale, Query(description="unit: values in [0, 1]; byte: 0..255")

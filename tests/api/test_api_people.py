@@ -299,3 +299,29 @@ def test_counts_in_messages_agree_with_their_nouns(client: TestClient) -> None:
     spec["input"] = {"values": [1.0, 2.0]}
     entry = client.post("/api/forward", json=spec).json()["detail"][0]
     assert entry["msg"].startswith("values have 1 dimension (shape [2])")
+
+
+@pytest.mark.parametrize(
+    ("method", "url", "takes"),
+    [("POST", "/api/forward?encodign=compact", "it takes encoding"),
+     ("POST", "/api/geometry?verbose=1", "it takes none"),
+     ("GET", "/api/images/stripes?maxside=32", "it takes encoding, max_side, scale"),
+     ("GET", "/api/health?x", "it takes none")],
+)
+def test_an_unknown_query_parameter_is_refused_as_an_unknown_field_is(
+    client: TestClient, method: str, url: str, takes: str
+) -> None:
+    # a misspelt ?encodign=compact used to answer JSON, silently
+    answer = client.request(method, url, json=square(5, 3, 2, 3) if method == "POST" else None)
+    assert answer.status_code == 422, answer.text
+    [entry] = answer.json()["detail"]
+    name = url.split("?")[1].split("=")[0]
+    assert entry["loc"] == ["query", name] and entry["type"] == "extra_forbidden"
+    assert entry["msg"] == f"{name} is not a query parameter of this endpoint; {takes}"
+
+
+def test_known_query_parameters_are_still_read(client: TestClient) -> None:
+    forward = client.post("/api/forward?encoding=compact", json=square(5, 3, 2, 3)).json()
+    assert forward["output"]["dtype"] == "float32"
+    image = client.get("/api/images/stripes?max_side=32&encoding=json").json()
+    assert image["shape"] == [32, 32, 3]
