@@ -56,6 +56,11 @@ RULES = {
     "too_long": "it has {actual_length} {items}, more than {max_length}",
     "finite_number": "it must be a finite number",
 }
+# Pydantic's types for a value of the wrong type: all answered as ``invalid_type``.
+_TYPE_ERRORS = frozenset({
+    "int_type", "int_from_float", "int_parsing", "float_type", "float_parsing", "string_type",
+    "bool_type", "list_type", "model_type", "model_attributes_type", "dict_type",
+})
 _VALUE_ERROR = "Value error, "
 # Branch names pydantic puts in ``loc``: anything that is not a plain field name.
 _FIELD_NAME = re.compile(r"[a-z_][a-z0-9_]*")
@@ -224,7 +229,14 @@ def clean(errors: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
         loc = list(error.get("loc", ()))
         cut = next((k for k, part in enumerate(loc) if _is_branch(part)), None)
         if cut is None:
-            entry = _entry(loc, str(error.get("type")), _rule(error), error.get("input"),
+            kind, rule = str(error.get("type")), _rule(error)
+            if kind in _TYPE_ERRORS:
+                # a value of the wrong type is the same failure whether or not its field is a
+                # union (stride: an int or a list; count: an int or null)
+                kind = "invalid_type"
+                if _accepts(loc):
+                    rule = f"it is {_kind_words(error.get('input'))}"
+            entry = _entry(loc, kind, rule, error.get("input"),
                            "input" in error and error.get("type") != "missing",
                            error.get("ctx"))
             out.append(entry)

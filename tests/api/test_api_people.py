@@ -325,3 +325,18 @@ def test_known_query_parameters_are_still_read(client: TestClient) -> None:
     assert forward["output"]["dtype"] == "float32"
     image = client.get("/api/images/stripes?max_side=32&encoding=json").json()
     assert image["shape"] == [32, 32, 3]
+
+
+@pytest.mark.parametrize(
+    ("change", "loc"),
+    [({"stride": "2"}, ["body", "stride"]),  # a union field: an int or [Sh, Sw]
+     ({"filters": {"count": "2", "size": 3}}, ["body", "filters", "count"]),  # int or null
+     ({"input": {"shape": [5, 5, 3], "fill": {"kind": "normal", "seed": "2"}}},
+      ["body", "input", "fill", "seed"])],
+)
+def test_text_for_a_number_is_one_failure_type_wherever_it_is(
+    client: TestClient, change: dict[str, Any], loc: list[str]
+) -> None:
+    [entry] = client.post("/api/forward", json={**square(5, 3, 2, 3), **change}).json()["detail"]
+    assert entry["loc"] == loc and entry["type"] == "invalid_type"  # count's was int_type
+    assert ': it is text, not a number; it takes a whole number' in entry["msg"]
