@@ -179,27 +179,42 @@ def _branch_kind(branch: str) -> str:
     return "other"
 
 
-def _union(field: list[str | int], errors: list[dict[str, Any]]) -> dict[str, Any]:
-    """One entry for a value that fits no branch of a union field."""
+def _union(field: list[str | int], errors: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The entries for a value that fits no branch of a union field: one, or one per wrong
+    item when the value has the right form (``stride: [0, "a"]``: both items)."""
     value_errors = [e for e in errors if not e["rest"]]
     has_value = bool(value_errors) and "input" in value_errors[0]
     value = value_errors[0].get("input") if has_value else None
     kind = _json_kind(value)
     own = [e for e in errors if _branch_kind(e["branch"]) == kind]
     if not own:
-        return _entry(field, "invalid_type", f"it is {_kind_words(value)}", value, has_value)
+        return [_entry(field, "invalid_type", f"it is {_kind_words(value)}", value, has_value)]
     inner = [e for e in own if e["rest"]]
     if inner:  # the value has the right form; something inside it is wrong
-        first = inner[0]
-        return _entry(field + first["rest"], str(first["type"]), _rule(first),
-                      first.get("input"), "input" in first, first.get("ctx"))
+        firsts = {tuple(e["rest"]): e for e in reversed(inner)}  # the first error per item
+        return [
+            _entry(field + e["rest"], *_typed(e, field + e["rest"]), e.get("input"),
+                   "input" in e, e.get("ctx"))
+            for e in sorted(firsts.values(), key=lambda e: [str(p) for p in e["rest"]])
+        ]
     if kind == "list" and all(e["type"] in ("too_short", "too_long") for e in own):
         count = len(value) if isinstance(value, list) else 0
         numbers = "number" if count == 1 else "numbers"
-        return _entry(field, "wrong_length", f"it has {count} {numbers}", value, has_value,
-                      {"actual_length": count})
+        return [_entry(field, "wrong_length", f"it has {count} {numbers}", value, has_value,
+                       {"actual_length": count})]
     first = own[0]
-    return _entry(field, str(first["type"]), _rule(first), value, has_value, first.get("ctx"))
+    return [_entry(field, str(first["type"]), _rule(first), value, has_value, first.get("ctx"))]
+
+
+def _typed(error: dict[str, Any], loc: list[str | int]) -> tuple[str, str]:
+    """(type, rule) of one error, a value of the wrong type answered as ``invalid_type``
+    (the same failure whether or not its field is a union)."""
+    kind, rule = str(error.get("type")), _rule(error)
+    if kind in _TYPE_ERRORS:
+        kind = "invalid_type"
+        if _accepts(loc):
+            rule = f"it is {_kind_words(error.get('input'))}"
+    return kind, rule
 
 
 def clean(errors: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -229,14 +244,7 @@ def clean(errors: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
         loc = list(error.get("loc", ()))
         cut = next((k for k, part in enumerate(loc) if _is_branch(part)), None)
         if cut is None:
-            kind, rule = str(error.get("type")), _rule(error)
-            if kind in _TYPE_ERRORS:
-                # a value of the wrong type is the same failure whether or not its field is a
-                # union (stride: an int or a list; count: an int or null)
-                kind = "invalid_type"
-                if _accepts(loc):
-                    rule = f"it is {_kind_words(error.get('input'))}"
-            entry = _entry(loc, kind, rule, error.get("input"),
+            entry = _entry(loc, *_typed(error, loc), error.get("input"),
                            "input" in error and error.get("type") != "missing",
                            error.get("ctx"))
             out.append(entry)
@@ -249,8 +257,10 @@ def clean(errors: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
         error["rest"] = [part for part in loc[cut + 1:] if not _is_branch(part)]
         unions[field].append(error)
     return _point_to_layer([
-        _union(list(item["union"]), unions[item["union"]]) if "union" in item else item
+        entry
         for item in out
+        for entry in (_union(list(item["union"]), unions[item["union"]]) if "union" in item
+                      else [item])
     ])
 
 

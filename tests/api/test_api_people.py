@@ -340,3 +340,12 @@ def test_text_for_a_number_is_one_failure_type_wherever_it_is(
     [entry] = client.post("/api/forward", json={**square(5, 3, 2, 3), **change}).json()["detail"]
     assert entry["loc"] == loc and entry["type"] == "invalid_type"  # count's was int_type
     assert ': it is text, not a number; it takes a whole number' in entry["msg"]
+
+
+def test_every_wrong_item_of_a_list_gets_its_own_entry(client: TestClient) -> None:
+    # stride [0, "a"]: two wrong items, two entries (the first alone was reported)
+    spec = {**square(5, 3, 2, 3), "stride": [0, "a"]}
+    entries = client.post("/api/forward", json=spec).json()["detail"]
+    assert [(e["loc"], e["type"]) for e in entries] == [
+        (["body", "stride", 0], "greater_than_equal"), (["body", "stride", 1], "invalid_type")]
+    assert entries[1]["msg"].startswith('stride[1] is "a": it is text, not a number')
