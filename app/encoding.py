@@ -128,10 +128,11 @@ def decode_nested(values: list[Any], field: str) -> FloatArray:
     --------
     >>> decode_nested([[1, 2], [3, 4.5]], "input.values").tolist()
     [[1.0, 2.0], [3.0, 4.5]]
-    >>> decode_nested([[1, 2], [3]], "input.values")
-    Traceback (most recent call last):
-    ...
-    engine.errors.LayerError: input.values: is ragged: at depth 1 the lists have lengths 2 and 1
+    >>> try:
+    ...     decode_nested([[1, 2], [3]], "input.values")
+    ... except LayerError as error:
+    ...     print(error.reason)
+    input.values is ragged: its lists at nesting level 2 have lengths 2 and 1
     """
     shape: list[int] = []
     level: list[Any] = [values]
@@ -142,8 +143,8 @@ def decode_nested(values: list[Any], field: str) -> FloatArray:
             if len(lengths) > 1:
                 raise LayerError(
                     field,
-                    f"is ragged: at depth {len(shape)} the lists have lengths "
-                    f"{' and '.join(str(n) for n in lengths[:2])}",
+                    f"{field} is ragged: its lists at nesting level {len(shape) + 1} have "
+                    f"lengths {' and '.join(str(n) for n in lengths[:2])}",
                 )
             shape.append(lengths[0])
             level = [leaf for item in level for leaf in item]
@@ -151,23 +152,25 @@ def decode_nested(values: list[Any], field: str) -> FloatArray:
         if not level or kinds <= set(_NUMBER_TYPES):
             break
         if list in kinds:
-            raise LayerError(field, f"is ragged: at depth {len(shape)} numbers and lists mix")
+            raise LayerError(field, f"{field} is ragged: numbers and lists mix at nesting "
+                             f"level {len(shape) + 1}")
         bad = next(item for item in level if type(item) not in (*_NUMBER_TYPES, list))
-        raise LayerError(field, f"holds {bad!r}, which is not a number")
+        raise LayerError(field, f"{field} holds {orjson.dumps(bad).decode()}, which is not a "
+                         "number")
     try:
         array = np.array(level, dtype=np.float64).reshape(shape)
     except OverflowError:
-        raise LayerError(field, "holds an integer too large for a float64") from None
+        raise LayerError(field, f"{field} holds an integer too large for a float64") from None
     _check_finite(array, field)
     return array
 
 
 def _check_finite(array: FloatArray, field: str) -> None:
     if not np.isfinite(array).all():
-        raise LayerError(field, "values must be finite numbers (no NaN or Infinity)")
+        raise LayerError(field, f"{field} must hold finite numbers (no NaN or Infinity)")
     if array.size and float(np.abs(array).max()) > MAX_MAGNITUDE:
         largest = array.flat[int(np.abs(array).argmax())]
         raise LayerError(
-            field, f"holds {largest:g}: every value must lie between -{MAX_MAGNITUDE:g} and "
-            f"{MAX_MAGNITUDE:g}"
+            field, f"{field} holds {largest:g}: every value must lie between "
+            f"-{MAX_MAGNITUDE:g} and {MAX_MAGNITUDE:g}"
         )
