@@ -160,9 +160,10 @@ def test_float_nan_reaching_the_schema_is_refused_as_not_finite() -> None:
         ([[[1.0]] * 3] * 2, ["shape [2, 3, 1]", "[3, 3, 1]"]),  # wrong shape: both named
         ([[[1.0]] * 3, [[1.0]] * 3, [[1.0]] * 2], ["ragged", "3 and 2"]),
         ([[[1.0], [2.0], [3.0]]] * 2 + [[[1.0], [2.0], [[3.0]]]], ["ragged"]),
-        ([[[1.0], [True], [3.0]]] * 3, ["True", "not a number"]),
-        ([[[1.0], ["2"], [3.0]]] * 3, ["'2'", "not a number"]),
-        ([[[1.0], [None], [3.0]]] * 3, ["None", "not a number"]),
+        # the value as the client wrote it: JSON, not Python's repr
+        ([[[1.0], [True], [3.0]]] * 3, ["holds true,", "not a number"]),
+        ([[[1.0], ["2"], [3.0]]] * 3, ['holds "2",', "not a number"]),
+        ([[[1.0], [None], [3.0]]] * 3, ["holds null,", "not a number"]),
         ([[[1.0], [1e308 * 10], [3.0]]] * 3, ["finite"]),
     ],
 )
