@@ -299,3 +299,19 @@ def test_an_input_size_suggestion_resizes_the_input_but_an_image_keeps_its_own(
     buttons = page.locator("#geometry-suggestions button")
     expect(buttons.filter(has_text="stride 1 gives")).to_have_count(1)
     expect(buttons.filter(has_text=re.compile(r"^input "))).to_have_count(0)
+
+
+def test_a_filter_wider_than_its_input_is_said_so_and_fixed_from_a_suggestion(
+    page: Page,
+) -> None:
+    # (3 - 5 + 0)/1 + 1 = -1 is whole: "not an integer" was wrong, and there were no buttons
+    page.goto("/?preset=cs231n-demo&h=3&w=3&d=1&fh=5&fw=5&pt=0&pb=0&pl=0&pr=0&sh=1&sw=1")
+    expect(page.locator("#geometry-width")).to_contain_text("= -1 ✗ no window fits",
+                                                            timeout=30_000)
+    expect(page.locator("#misfit-output")).to_contain_text(
+        "the filter spans more than the padded input, so no window fits in it")
+    expect(page.locator("#misfit-arithmetic h3")).to_have_text(
+        "No step: the first window hangs off the edge")
+    page.get_by_role("button", name="padding 1 gives 1x1").click()
+    expect(page.locator("#output-shape")).to_have_text("1x1x2", timeout=30_000)
+    expect(page.locator("#numpy-code")).to_have_text("V[0,0,0] = np.sum(Xp[:5,:5,:] * W0) + b0")

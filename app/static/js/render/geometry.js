@@ -56,7 +56,8 @@ function sentence(text) {
 function outcome(info) {
   if (info.fits) return " ✓";
   if (info.output) return ` → ${info.output} used`;
-  return " ✗ not an integer";
+  // below one (a whole number or not): the filter spans more than the padded input
+  return info.exact < 1 ? " ✗ no window fits" : " ✗ not an integer";
 }
 
 function renderCounts(counts) {

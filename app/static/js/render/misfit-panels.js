@@ -76,7 +76,7 @@ export function drawMisfitArithmetic(container, geometry, depth, onSuggestions) 
   const w = geometry.width;
   if (hang) {
     const { rows, cols } = hang;
-    box.append(el("h3", "", "No step: the next window hangs off the edge"));
+    box.append(el("h3", "", `No step: the ${tooWide(geometry) ? "first" : "next"} window hangs off the edge`));
     const missing = [];
     if (rows.missing) missing.push(`row${rows.missing > 1 ? "s" : ""} ${run(rows.padded, rows.stop - 1)}`);
     if (cols.missing) missing.push(`column${cols.missing > 1 ? "s" : ""} ${run(cols.padded, cols.stop - 1)}`);
@@ -98,11 +98,16 @@ export function drawMisfitArithmetic(container, geometry, depth, onSuggestions) 
   const button = el("button", "misfit-fix-button", geometry.suggestions.length ? "Show the suggestions" : "Show why");
   button.type = "button";
   button.addEventListener("click", onSuggestions);
-  fix.append(`A layer has whole neurons only (H2 = ${exactText(h.exact)}, W2 = ${exactText(w.exact)}): no step until it`
+  const rule = tooWide(geometry) ? "A layer needs one whole window or more along each axis" : "A layer has whole neurons only";
+  fix.append(`${rule} (H2 = ${exactText(h.exact)}, W2 = ${exactText(w.exact)}): no step until it`
     + " fits. Apply a suggestion from the red formula strip, or change H, W, F, S or P. ", button);
   box.append(fix);
   container.append(box);
 }
+
+/** Whether an axis's formula gives less than one window: its filter spans more than the
+ * padded input (the server's `exact`, never re-derived). */
+const tooWide = (geometry) => geometry.height.exact < 1 || geometry.width.exact < 1;
 
 /** The output panel of a misfit, into `container`: why it is empty, and what each fit policy
  * (from the geometry answer's suggestions) would make of it; `k` is the filter count or null. */
@@ -112,8 +117,11 @@ export function drawMisfitOutput(container, geometry, k) {
   box.id = "misfit-output";
   const h = geometry.height;
   const w = geometry.width;
+  const why = tooWide(geometry)
+    ? ": the filter spans more than the padded input, so no window fits in it."
+    : ", and an output volume has whole rows and columns of them.";
   box.append(el("p", "", `Empty: the formula gives ${exactText(h.exact)} x ${exactText(w.exact)} neurons per depth`
-    + " slice, and an output volume has whole rows and columns of them."));
+    + ` slice${why}`));
   const fits = geometry.suggestions.filter((s) => s.field === "fit");
   const said = { floor: "the hatched cells dropped", pad: "the blue zeros added" };
   if (fits.length) {
