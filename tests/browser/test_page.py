@@ -354,11 +354,17 @@ def test_keyboard_alone_reaches_every_control_and_drives_the_player(page: Page) 
     assert current_step(page) == 2
     page.keyboard.press("ArrowLeft")
     assert current_step(page) == 1
+    # Space presses the focused button, as a button's own key (it used to play instead)
+    page.keyboard.press("Space")
+    assert current_step(page) == 2
+    expect(page.get_by_role("button", name="Play")).to_be_visible()
+    # and plays from anywhere that is not a button: here, the scrubber
+    page.get_by_label("Step", exact=True).focus()
     page.keyboard.press("Space")
     expect(page.get_by_role("button", name="Pause")).to_be_visible()
     page.keyboard.press("Space")
     expect(page.get_by_role("button", name="Play")).to_be_visible()
-    assert current_step(page) >= 1
+    assert current_step(page) >= 2
     page.keyboard.press("Home")
     assert current_step(page) == 0
     page.keyboard.press("End")
@@ -574,3 +580,18 @@ def test_reload_restores_the_step_and_back_forward_walk_the_steps(page: Page) ->
     expect(page.locator("#t-label")).to_have_text("step 2 of 18")
     page.go_forward()
     expect(page.locator("#t-label")).to_have_text("step 3 of 18")
+
+
+def test_a_refused_size_marks_its_own_box_in_the_pages_names(page: Page) -> None:
+    open_page(page)
+    page.get_by_label("Input height H").fill("0")
+    page.get_by_label("Input height H").press("Enter")
+    # the server's input.shape[0] is the H box: only it is marked, and the message says H
+    expect(page.locator("#error-input")).to_have_text(
+        "H is 0: it must be >= 1; it takes [H, W, D]: three whole numbers >= 1")
+    expect(page.get_by_label("Input height H")).to_have_attribute("aria-invalid", "true")
+    for other in ("Input width W", "Input depth D"):
+        expect(page.get_by_label(other)).not_to_have_attribute("aria-invalid", "true")
+    # the formula still shows the last layer's numbers: dimmed, as the panels are
+    axis = page.locator("#geometry-height")
+    expect(axis).to_have_css("opacity", "0.55")

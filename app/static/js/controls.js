@@ -2,7 +2,7 @@
 // beside the control that caused them. It never renders volumes and never keeps state.
 import { el, qs, qsa, $on } from "./dom.js";
 import { bindDrawer, flagDrawer, openDrawer } from "./drawer.js";
-import { cellName, parseEdits } from "./spec.js";
+import { cellName, pageWords, parseEdits } from "./spec.js";
 
 const NUMBER_FIELDS = {
   "#in-h": "h", "#in-w": "w", "#in-d": "d", "#f-k": "k", "#f-fh": "fh", "#f-fw": "fw",
@@ -17,6 +17,10 @@ const CHOICE_FIELDS = {
 // Which error slot (and which inputs) a spec field's error belongs to.
 const ERROR_SLOTS = [
   ["input.values", "#error-data", []],
+  // one size of the three ("input.shape[0] is 0") marks its own box
+  ["input.shape.0", "#error-input", ["#in-h"]],
+  ["input.shape.1", "#error-input", ["#in-w"]],
+  ["input.shape.2", "#error-input", ["#in-d"]],
   ["input", "#error-input", ["#in-h", "#in-w", "#in-d"]],
   ["filters.values", "#error-data", []],
   ["filters.bias", "#error-data", []],
@@ -173,13 +177,16 @@ export function clearErrors() {
 export function showError(field, message) {
   const slot = ERROR_SLOTS.find(([prefix]) => field === prefix || field.startsWith(`${prefix}.`));
   const target = qs(slot ? slot[1] : "#error-general");
-  target.textContent = target.textContent ? `${target.textContent} ${message}` : message;
+  const said = pageWords(message);
+  target.textContent = target.textContent ? `${target.textContent} ${said}` : said;
   flagDrawer(target);
   for (const selector of slot ? slot[2] : []) qs(selector).setAttribute("aria-invalid", "true");
 }
 
-/** The spec field of a FastAPI error `loc` (["body", "layer", "filters", "size"] -> "filters.size"). */
+/**
+ * The spec field of a FastAPI error `loc` (["body", "layer", "filters", "size"] ->
+ * "filters.size"; a list index stays: ["body", "input", "shape", 0] -> "input.shape.0").
+ */
 export function fieldOf(loc) {
-  const parts = (loc ?? []).filter((p) => p !== "body" && p !== "layer" && typeof p === "string");
-  return parts.join(".");
+  return (loc ?? []).filter((p) => p !== "body" && p !== "layer").map(String).join(".");
 }

@@ -110,3 +110,16 @@ export function cellName({ target, index }) {
   if (target === "b" && index.length === 1) return `b${index[0]}`;
   return `${target}${list(index)}`;
 }
+
+// The spec's field paths as the page's boxes name them: a server message beside the H box
+// says "H is 0", not "input.shape[0] is 0" (the API's words stay the API's).
+const PAGE_NAMES = [
+  ["input.shape[0]", "H"], ["input.shape[1]", "W"], ["input.shape[2]", "D"],
+  ["input.shape", "the input size (H, W, D)"], ["filters.count", "K"],
+  ["filters.size", "the filter size F"],
+];
+
+/** `text` (a server message) with the spec's field paths in the page's names. */
+export function pageWords(text) {
+  return PAGE_NAMES.reduce((said, [path, name]) => said.replaceAll(path, name), text);
+}

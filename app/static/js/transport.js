@@ -37,9 +37,9 @@ export function bindTransport(app, player, commit) {
     // On the scrubber the browser already moves it with arrows/Home/End; Space still plays.
     if (!action || (onScrubber && event.key !== " ")) return;
     if (event.key === " " && target instanceof Element && target.matches('input[type="checkbox"]')) return;
-    // Space on a button outside the transport (the settings drawer's, an explanation's) is
-    // that button's own press
-    if (event.key === " " && target instanceof Element && target.closest("button") && !target.closest("#transport")) return;
+    // Space on a focused button is that button's own press (Step forward steps, Copy link
+    // copies), as everywhere else; elsewhere (the page, a panel, the scrubber) it plays
+    if (event.key === " " && target instanceof Element && target.closest("button")) return;
     event.preventDefault();
     action();
   });

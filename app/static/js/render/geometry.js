@@ -1,6 +1,7 @@
 // The geometry bar: the notes' formula per axis with the server's numbers, green or red, the
 // server's explanation and its suggestions as buttons; and the neuron/parameter counts.
 import { clear, el, exactText, qs, thousands } from "../dom.js";
+import { pageWords } from "../spec.js";
 
 /**
  * Draw `answer` (the /api/geometry reply: `height`/`width` null only when the layer is invalid
@@ -21,7 +22,7 @@ export function renderGeometry(answer, onSuggestion, usable = () => true) {
     node.dataset.fits = info && !info.fits ? "no" : "yes";
   }
   const explain = qs("#geometry-explain");
-  explain.textContent = [answer.error?.message, ...answer.notes].filter(Boolean).map(sentence).join(" ");
+  explain.textContent = [answer.error?.message, ...answer.notes].filter(Boolean).map((text) => sentence(pageWords(text))).join(" ");
   const box = qs("#geometry-suggestions");
   clear(box);
   for (const suggestion of answer.suggestions.filter(usable)) {
