@@ -767,3 +767,31 @@ def test_playing_fast_in_depth_column_order_keeps_the_cut_and_a_pause_cuts_at_th
     assert paused["cut"] == paused["neuron"]["d"]
     t = int(page.locator("#app").get_attribute("data-shown-step") or 0)
     assert t > 20000 and paused["neuron"]["d"] == t % 96
+
+
+@pytest.mark.parametrize("ratio", [2, 3])
+def test_a_high_density_screen_draws_the_blocks_at_their_own_size(
+    browser: Browser, base_url: str, ratio: int, artifacts: Path
+) -> None:
+    # An emulated density reported the canvases' device px as CSS px: the view was drawn
+    # twice (three times) its size, labels huge and the field box and neuron off their cells
+    context = browser.new_context(
+        base_url=base_url, viewport={"width": 1366, "height": 768}, device_scale_factor=ratio
+    )
+    page = context.new_page()
+    open_page(page, "?preset=cs231n-demo&t=4&view=3d")
+    probe(page, "output")
+    for block in page.locator("canvas.volume3d-block").all():
+        held, shown = block.evaluate("c => [c.width, c.clientWidth]")  # its content box
+        assert abs(held - shown * ratio) <= ratio + 1, (held, shown)
+    # the neuron's marker is drawn on the overlay, where its cell is: the overlay's box
+    # holds the cell's corners
+    seen = probe(page, "output")
+    neuron = [(x, y) for x, y in seen["neuron"]["corners"]]
+    marks = page.locator("#output-3d canvas.volume3d-marks").bounding_box()
+    assert marks is not None
+    for x, y in neuron:
+        assert marks["x"] - 1 <= x <= marks["x"] + marks["width"] + 1
+        assert marks["y"] - 1 <= y <= marks["y"] + marks["height"] + 1
+    page.locator("#output-panel").screenshot(path=artifacts / f"volume3d-density-{ratio}.png")
+    context.close()

@@ -314,7 +314,13 @@ function createBlockView(panel, name, zoomLabel, camera, { away, onCell, text })
     const [width, height] = [canvas.clientWidth, canvas.clientHeight];
     if (!width || !height) return;
     view.ratio = window.devicePixelRatio || 1;
-    const [w, h] = device ?? [Math.round(width * view.ratio), Math.round(height * view.ratio)];
+    // the observer's device px where they are the CSS box times the ratio (to the rounding of
+    // the CSS box, which clientWidth rounds to whole px): an emulated ratio (a browser's
+    // device mode, headless Chromium's) may report CSS px there, and a 2x view drawn into
+    // them came out twice its size, its marks off their cells
+    const expected = [width * view.ratio, height * view.ratio];
+    const trusted = device && device.every((n, i) => Math.abs(n - expected[i]) <= view.ratio + 1);
+    const [w, h] = trusted ? device : expected.map(Math.round);
     // drawn in CSS px that are exactly the canvas's pixels over the ratio
     Object.assign(view, { width: w / view.ratio, height: h / view.ratio });
     // the overlay sits in the block canvas's content box, inside its border
