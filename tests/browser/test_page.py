@@ -595,3 +595,16 @@ def test_a_refused_size_marks_its_own_box_in_the_pages_names(page: Page) -> None
     # the formula still shows the last layer's numbers: dimmed, as the panels are
     axis = page.locator("#geometry-height")
     expect(axis).to_have_css("opacity", "0.55")
+
+
+def test_sums_of_rounded_terms_say_they_are_rounded(page: Page) -> None:
+    # AlexNet's terms are shown to 4 digits: 0.7048 + 0.6394 + (-1.326) + 0.008082 is not
+    # 0.02612 by hand, and the line says why; the demo's whole numbers add up as shown
+    open_page(page, "?preset=alexnet-conv1")
+    sums = page.locator("#sums")
+    expect(sums).to_have_attribute("data-rounded", "")
+    note = sums.evaluate("n => getComputedStyle(n, '::after').content")
+    assert note == '" (rounded to 4 digits)"'
+    open_page(page, "?preset=cs231n-demo")
+    expect(sums).to_have_text("(-5) + (0) + (-2) + bias (1) = -6")
+    expect(sums).not_to_have_attribute("data-rounded", "")

@@ -74,6 +74,8 @@ export function createArithmeticView(container, model, onTap) {
         grid.setMarks("pair", focus.pair && focus.pair.channel === ch ? [focus.pair.tap] : []);
       });
       sums.textContent = sumsText(step, activation);
+      // a rounded term makes the shown sum look off in its last digit: the panel says so
+      sums.toggleAttribute("data-rounded", [...step.channelSums, step.bias, step.pre].some((v) => fmt(v) !== String(v)));
       live.textContent = `Step ${step.t + 1}: ${step.expression}. ${sumsText(step, activation)}`;
     },
     box: (r, c, ch) => grids[ch]?.box(r, c) ?? null,
