@@ -608,3 +608,20 @@ def test_sums_of_rounded_terms_say_they_are_rounded(page: Page) -> None:
     open_page(page, "?preset=cs231n-demo")
     expect(sums).to_have_text("(-5) + (0) + (-2) + bias (1) = -6")
     expect(sums).not_to_have_attribute("data-rounded", "")
+
+
+def test_hovering_an_input_cell_says_who_reads_it_in_the_arithmetic(
+    page: Page, api: httpx.Client
+) -> None:
+    # the arithmetic panel went blank: no neuron's sum, and no word of the cell's own
+    open_page(page, "?preset=cs231n-demo")
+    layer = preset_layer(api, DEMO)
+    for row, col in ((3, 3), (2, 4)):  # padded coordinates; the original cell is one less
+        taps = api.post("/api/inverse", json={"layer": layer, "cell": [row - 1, col - 1]})
+        positions = {(tap["i"], tap["j"]) for tap in taps.json()["taps"]}
+        grid = page.get_by_role("group", name="Input depth slice 0")
+        grid.locator(".cell").nth(row * 7 + col).hover()
+        n = len(positions)
+        expect(page.locator("#sums")).to_have_text(
+            f"Xp[{row},{col},:] is read by the neurons at {n} position{'' if n == 1 else 's'}, "
+            "through every filter (marked on the output)")

@@ -58,7 +58,18 @@ export function createArithmeticView(container, model, onTap) {
       if (!step) {
         code.textContent = focus.loading ? "loading step…" : "";
         sums.textContent = "";
+        sums.removeAttribute("data-rounded");
         grids.forEach((grid) => grid.draw(() => null, { maxAbs: 1 }));
+        if (focus.inputCell && !focus.loading) {
+          // a hovered input cell: no one neuron's arithmetic, but who reads the cell
+          const [r, c] = focus.inputCell;
+          const { top, bottom, left, right } = model.pads;
+          const cell = top || bottom || left || right ? `Xp[${r},${c},:]` : `X[${r},${c},:]`;
+          const n = focus.seen.length;
+          sums.textContent = n
+            ? `${cell} is read by the neurons at ${n} position${n === 1 ? "" : "s"}, through every filter (marked on the output)`
+            : `${cell} is read by no neuron: no window covers it`;
+        }
         if (focus.seen) live.textContent = `Input cell seen by ${focus.seen.length} positions`;
         return;
       }
