@@ -625,3 +625,21 @@ def test_hovering_an_input_cell_says_who_reads_it_in_the_arithmetic(
         expect(page.locator("#sums")).to_have_text(
             f"Xp[{row},{col},:] is read by the neurons at {n} position{'' if n == 1 else 's'}, "
             "through every filter (marked on the output)")
+
+
+def test_p_pins_the_current_neuron_from_the_keyboard_and_escape_lets_go(page: Page) -> None:
+    # a pin took a click on a neuron: the keyboard had no way to it
+    open_page(page, "?preset=cs231n-demo&t=4")
+    page.keyboard.press("p")
+    expect(page).to_have_url(re.compile(r"[?&]pin=o1\.1\.0(&|$)"))  # step 4: V[1,1,0]
+    expect(page.locator("#numpy-code")).to_have_text("V[1,1,0] = np.sum(Xp[2:5,2:5,:] * W0) + b0")
+    page.keyboard.press("ArrowRight")  # stepping lets go of a pin, as a click on a step does
+    expect(page).not_to_have_url(re.compile(r"pin=o"))
+    page.keyboard.press("p")
+    expect(page).to_have_url(re.compile(r"[?&]pin=o1\.2\.0(&|$)"))
+    page.keyboard.press("p")  # again: unpinned
+    expect(page).not_to_have_url(re.compile(r"pin=o"))
+    page.keyboard.press("p")
+    expect(page).to_have_url(re.compile(r"pin=o1\.2\.0"))
+    page.keyboard.press("Escape")
+    expect(page).not_to_have_url(re.compile(r"pin=o"))

@@ -1,5 +1,7 @@
-// Transport: buttons, scrubber, speed, loop and the keyboard (Space, Left, Right, Home, End).
+// Transport: buttons, scrubber, speed, loop and the keyboard (Space, Left, Right, Home, End; P
+// pins the current neuron, Escape unpins).
 import { $on, el, exactText, qs, thousands } from "./dom.js";
+import { pinText, positionOf } from "./focus.js";
 import { bindSwipe } from "./touch.js";
 
 const TYPING = 'input:not([type="checkbox"]):not([type="range"]):not([type="button"]), select, textarea';
@@ -20,6 +22,12 @@ export function bindTransport(app, player, commit) {
   $on(qs("#t-scrub"), "input", (event) => go(Number(event.target.value), "replace"));
   $on(qs("#t-scrub"), "change", (event) => go(Number(event.target.value)));
   bindSwipe(qs("#transport"), (n) => go(app.state.t + n));
+  const pinCurrent = () => {
+    if (!app.model) return;
+    const { i, j, d } = positionOf(app.model.outShape, app.state.order, app.state.t);
+    const text = pinText({ kind: "output", i, j, d });
+    commit({ pin: app.state.pin === text ? "" : text });
+  };
   $on(document, "keydown", (event) => {
     if (event.altKey || event.ctrlKey || event.metaKey) return;
     const target = event.target;
@@ -32,6 +40,8 @@ export function bindTransport(app, player, commit) {
       Home: () => go(0),
       End: () => go(total() - 1),
       Escape: () => commit({ pin: "" }),
+      // the keyboard's click on a neuron: pin the playhead's (again: unpin)
+      p: () => pinCurrent(),
     };
     const action = actions[event.key];
     // On the scrubber the browser already moves it with arrows/Home/End; Space still plays.
