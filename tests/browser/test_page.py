@@ -643,3 +643,17 @@ def test_p_pins_the_current_neuron_from_the_keyboard_and_escape_lets_go(page: Pa
     expect(page).to_have_url(re.compile(r"pin=o1\.2\.0"))
     page.keyboard.press("Escape")
     expect(page).not_to_have_url(re.compile(r"pin=o"))
+
+
+def test_zooming_a_paused_view_keeps_the_field_in_view(page: Page, api: httpx.Client) -> None:
+    # zooming about the view's centre lost a field at the edge off screen until a play
+    open_page(page, "?preset=alexnet-conv1&t=54")  # V[0,54,0]: rows 0..10, columns 216..226
+    step = api_step(api, preset_layer(api, "alexnet-conv1"), 54)
+    rows, cols = range(*step["rows"]), range(*step["cols"])
+    assert (rows[0], rows[-1], cols[0], cols[-1]) == (0, 10, 216, 226)
+    slice0 = page.get_by_role("img", name=re.compile(r"^Input depth slice 0"))
+    for _ in range(3):
+        page.get_by_role("button", name="Zoom in on the input").click()
+        top, left, bottom, right = map(int, (slice0.get_attribute("data-view") or "").split())
+        assert bottom - top < 226  # zoomed in: not the whole input
+        assert top <= rows[0] and rows[-1] <= bottom and left <= cols[0] and cols[-1] <= right

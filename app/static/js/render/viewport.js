@@ -54,8 +54,12 @@ export class Viewport {
     return r >= 0 && r < this.rows && c >= 0 && c < this.cols ? [r, c] : null;
   }
 
-  /** When zoomed in, bring rows r0..r1, columns c0..c1 into view (centred) if they are not. */
+  /**
+   * When zoomed in, bring rows r0..r1, columns c0..c1 into view (centred) if they are not;
+   * they stay the region a zoom button keeps in view.
+   */
   follow(r0, c0, r1, c1) {
+    this.anchor = [r0, c0, r1, c1];
     const inside = r0 >= this.y && c0 >= this.x
       && r1 + 1 <= this.y + this.height / this.scale && c1 + 1 <= this.x + this.width / this.scale;
     if (inside || this.scale <= this.fitScale) return;
@@ -82,8 +86,17 @@ export function zoomBar(view, what) {
     bar.append(b);
     return b;
   };
-  button("+", `Zoom in on the ${what}`, () => view.zoomAt(2));
-  button("−", `Zoom out of the ${what}`, () => view.zoomAt(0.5));
+  // zooming in keeps the field or neuron the view last followed in view (a paused view,
+  // zoomed about its centre, showed empty cells and lost it off screen)
+  const keep = () => view.anchor && view.follow(...view.anchor);
+  button("+", `Zoom in on the ${what}`, () => {
+    view.zoomAt(2);
+    keep();
+  });
+  button("−", `Zoom out of the ${what}`, () => {
+    view.zoomAt(0.5);
+    keep();
+  });
   button("Fit", `Fit the whole ${what}`, () => view.fit());
   const level = el("span", "zoom-level");
   bar.append(level);

@@ -207,6 +207,9 @@ export function createZoomGrid(parent, { rows, cols, label, view, onCell, expose
     }
     let numbers = scale >= NUMBERS_FROM && !quiet;
     root.dataset.scale = scale.toFixed(2);
+    // the cells in view, [first row, first column, last row, last column], for tests and tools
+    root.dataset.view = [view.y, view.x, view.y + view.height / view.scale - 1, view.x + view.width / view.scale - 1]
+      .map((v, n) => (n < 2 ? Math.floor(v) : Math.ceil(v))).join(" ");
     if (numbers) {
       // one type size for the whole view (setting a canvas font is slow): the largest that
       // fits the longest number, down to 7 px; when even that does not fit, no cell gets a
