@@ -15,7 +15,7 @@ import re
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Locator, Page, expect
+from playwright.sync_api import Browser, Locator, Page, expect
 
 pytestmark = pytest.mark.browser
 
@@ -511,3 +511,30 @@ def test_large_type_keeps_the_3d_view_one_screen_on_a_projector(
         assert 0 <= x0 < x1 <= 1280 and 0 <= y0 < y1 <= 720, f"{which} overlay at {marks['box']}"
         rows = page.locator(f"#{which}-3d .volume3d-bar").evaluate(ROWS)
         assert rows == 1, f"the {which} block's tools wrap to {rows} rows"
+
+
+def test_switching_to_large_type_fits_the_grids_as_opening_in_it_does(
+    browser: Browser, base_url: str
+) -> None:
+    # the views were fitted before the transport folded for large type: at 1366x768 the
+    # switched page drew 52 px output cells where the same link opened in it drew 64
+    def cells(page: Page) -> list[float]:
+        return [page.locator(f"{grid} .cell").first.bounding_box()["width"]  # type: ignore[index]
+                for grid in ("#input-grids", "#output-grids")]
+
+    context = browser.new_context(base_url=base_url, viewport={"width": 1366, "height": 768})
+    switched = context.new_page()
+    switched.goto("/?preset=cs231n-demo")
+    expect(switched.locator("#numpy-code")).to_contain_text("np.sum", timeout=30_000)
+    switched.get_by_label("Large type").check()
+    expect(switched.locator("html")).to_have_attribute("data-large", "")
+    opened = context.new_page()
+    opened.goto(switched.url)
+    expect(opened.locator("#numpy-code")).to_contain_text("np.sum", timeout=30_000)
+    want = cells(opened)
+    for _ in range(20):  # the switched page rebuilds two frames on
+        if cells(switched) == want:
+            break
+        switched.wait_for_timeout(50)
+    assert cells(switched) == pytest.approx(want, abs=1)
+    context.close()

@@ -55,11 +55,16 @@ overlays.push(createConnections({ views: () => app.views, commit, volumes: () =>
 overlays.push(volume3d);
 
 // the theme and type size: a change repaints the canvases from the data already here
+// (two frames on: a type size change folds the transport (fold.js, on its resize observer,
+// after this frame's layout), and views fitted before that measured the panels it left
+// shorter: a page switched to large type drew smaller cells than one opened in it)
 const look = createLook(qs("#view-tools"), { commit: (changes) => commit(changes), redraw: () => {
-  if (app.misfit) drawMisfitPanels();
-  if (!app.model || !app.forward) return;
-  build(app.model.spec, app.model.geometry, app.forward);
-  render();
+  requestAnimationFrame(() => requestAnimationFrame(() => {
+    if (app.misfit) drawMisfitPanels();
+    if (!app.model || !app.forward) return;
+    build(app.model.spec, app.model.geometry, app.forward);
+    render();
+  }));
 } });
 
 const presetOf = (state) => app.presets.find((p) => p.name === state.preset) ?? null;
