@@ -168,8 +168,10 @@ def decode_nested(values: list[Any], field: str) -> FloatArray:
 def _check_finite(array: FloatArray, field: str) -> None:
     if not np.isfinite(array).all():
         raise LayerError(field, f"{field} must hold finite numbers (no NaN or Infinity)")
-    if array.size and float(np.abs(array).max()) > MAX_MAGNITUDE:
-        largest = array.flat[int(np.abs(array).argmax())]
+    # the extremes, not np.abs: no second array the size of the values
+    low, high = (float(array.min()), float(array.max())) if array.size else (0.0, 0.0)
+    if max(-low, high) > MAX_MAGNITUDE:
+        largest = high if high >= -low else low
         raise LayerError(
             field, f"{field} holds {largest:g}: every value must lie between "
             f"-{MAX_MAGNITUDE:g} and {MAX_MAGNITUDE:g}"

@@ -133,27 +133,30 @@ class OrjsonRoute(APIRoute):
         return super().matches(scope)
 
     def asgi_app(self) -> ASGIApp:
-        """The route's ASGI app. With a lean plan: the request straight to its handler, whose
-        refusals rise to the app's exception middleware (the same handlers FastAPI's
-        per-route wrapper would call, on the same scope); FastAPI's handler, for what the
-        lean path does not accept, runs in the exit stacks its own wrapper would open.
-        Without one: FastAPI's wrapper around :meth:`get_route_handler`."""
+        """The route's ASGI app: a query parameter the handler does not take is refused, as
+        an unknown body field is; the rest is :meth:`_answer_app`'s."""
         allowed = query_names(self.dependant)
+        inner = self._answer_app()
+
+        async def app(scope: Scope, receive: Receive, send: Send) -> None:
+            if scope["query_string"]:  # a plain request pays nothing for the check
+                refuse_unknown_query(scope["query_string"], allowed)
+            await inner(scope, receive, send)
+
+        return app
+
+    def _answer_app(self) -> ASGIApp:
+        """With a lean plan: the request straight to its handler, whose refusals rise to the
+        app's exception middleware (the same handlers FastAPI's per-route wrapper would call,
+        on the same scope); FastAPI's handler, for what the lean path does not accept, runs
+        in the exit stacks its own wrapper would open. Without one: FastAPI's wrapper around
+        :meth:`get_route_handler`."""
         plan = LeanPlan.of(self) if LEAN else None
         if plan is None:
-            full = request_response(self.get_route_handler())
-
-            async def app(scope: Scope, receive: Receive, send: Send) -> None:
-                if scope["query_string"]:
-                    refuse_unknown_query(scope["query_string"], allowed)
-                await full(scope, receive, send)
-
-            return app
+            return request_response(self.get_route_handler())
         handler = plan.handler(_in_exit_stacks(super().get_route_handler()))
 
         async def lean(scope: Scope, receive: Receive, send: Send) -> None:
-            if scope["query_string"]:
-                refuse_unknown_query(scope["query_string"], allowed)
             response = await handler(OrjsonRequest(scope, receive, send))
             await response(scope, receive, send)
 
