@@ -657,3 +657,58 @@ def test_zooming_a_paused_view_keeps_the_field_in_view(page: Page, api: httpx.Cl
         top, left, bottom, right = map(int, (slice0.get_attribute("data-view") or "").split())
         assert bottom - top < 226  # zoomed in: not the whole input
         assert top <= rows[0] and rows[-1] <= bottom and left <= cols[0] and cols[-1] <= right
+
+
+def test_a_pin_or_step_the_layer_does_not_have_is_let_go(page: Page) -> None:
+    # a pin made on a bigger layer broke the page ("Cannot read properties of undefined")
+    open_page(page, "?preset=cs231n-demo")
+    page.get_by_role("group", name="Output activation map 1").locator(".cell").nth(8).click()
+    expect(page).to_have_url(re.compile(r"[?&]pin=o2\.2\.1(&|$)"))
+    page.locator("#f-k").fill("1")
+    page.locator("#f-k").press("Enter")
+    expect(page.locator("#t-label")).to_contain_text("of 9")  # 3x3x1 neurons
+    expect(page).not_to_have_url(re.compile(r"pin=o"))
+    expect(page.locator("#numpy-code")).to_contain_text("np.sum")
+    expect(page.locator("#app")).not_to_have_class(re.compile(r"\bstale\b"))
+    # links that name a neuron, an input cell or a step the layer does not have
+    for query, label in (("pin=o9.9.9", "step 1 of 18"), ("pin=x5.0", "step 1 of 18"),
+                         ("t=-3", "step 1 of 18"), ("t=2.5", "step 1 of 18"),
+                         ("t=99", "step 18 of 18")):
+        open_page(page, f"?preset=cs231n-demo&{query}")
+        expect(page.locator("#t-label")).to_contain_text(label)
+        expect(page).not_to_have_url(re.compile(r"pin=[ox]"))
+    page.goto("/?preset=cs231n-demo&pin=x4.4")  # the last cell of the 5x5 input stays pinned
+    expect(page.locator("#sums")).to_contain_text("Xp[5,5,:] is read by the neurons at")
+    expect(page).to_have_url(re.compile(r"[?&]pin=x4\.4(&|$)"))
+
+
+def test_a_step_asked_for_shows_that_step_though_the_pointer_rests_on_a_neuron(
+    page: Page,
+) -> None:
+    # the pointer on V[1,1,0] after pinning it: stepping moved the label but not the arithmetic
+    open_page(page, "?preset=cs231n-demo")
+    page.get_by_role("group", name="Output activation map 0").locator(".cell").nth(4).click()
+    expect(page.locator("#numpy-code")).to_have_text("V[1,1,0] = np.sum(Xp[2:5,2:5,:] * W0) + b0")
+    for _ in range(3):
+        page.keyboard.press("ArrowRight")
+    expect(page.locator("#t-label")).to_contain_text("step 4 of 18")
+    # step 4 in depth-slice order: V[1,0,0], rows 2:5 and columns :3 of the padded input
+    expect(page.locator("#numpy-code")).to_have_text("V[1,0,0] = np.sum(Xp[2:5,:3,:] * W0) + b0")
+    # moving the pointer onto another neuron hovers again
+    page.get_by_role("group", name="Output activation map 1").locator(".cell").nth(0).hover()
+    expect(page.locator("#numpy-code")).to_contain_text("V[0,0,1]")
+
+
+def test_back_brings_back_the_speed_of_the_entry(page: Page) -> None:
+    open_page(page, "?preset=cs231n-demo&speed=2")
+    page.get_by_label("Speed").select_option("20")
+    expect(page).to_have_url(re.compile(r"[?&]speed=20(&|$)"))
+    page.go_back()
+    expect(page).to_have_url(re.compile(r"[?&]speed=2(&|$)"))
+    expect(page.get_by_label("Speed")).to_have_value("2")
+    page.get_by_role("button", name="Play").click()
+    page.wait_for_timeout(1500)
+    page.get_by_role("button", name="Pause").click()
+    # 2 steps a second for 1.5 s: about 3 (at 20 a second, the 18 steps would have ended)
+    t = int(page.evaluate("new URLSearchParams(location.search).get('t')"))
+    assert 1 <= t <= 6, t

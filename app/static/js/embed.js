@@ -83,6 +83,7 @@ export function createEmbed({ app, player, commit }) {
         console.warn(`ConvScope: convscope:step needs a whole number t, got ${JSON.stringify(data.t)}`);
         return;
       }
+      app.hover = null; // as a step from the page's own transport (js/transport.js)
       commit({ t: Math.max(0, Math.min(total - 1, data.t)), pin: "" }, "replace");
     } else if (data.type === "convscope:play") {
       // as the Play button does: from the start again when the last step is showing
@@ -123,8 +124,9 @@ export function createEmbed({ app, player, commit }) {
         document.body.classList.toggle("embed", embedded);
       }
       share.update(state, playback);
-      const step = focus.step;
-      if (!step || step.t !== state.t || sent === state.t) return;
+      // the playhead's step, also while a hovered neuron is the one on show
+      const step = focus.step?.t === state.t ? focus.step : app.cache?.get(state.t);
+      if (!step || sent === state.t) return;
       sent = state.t;
       tell({ type: "convscope:stepped", t: step.t, i: step.i, j: step.j, d: step.d, value: step.post });
     },

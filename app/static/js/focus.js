@@ -32,6 +32,22 @@ export function pinTarget(pin) {
   return null;
 }
 
+/** True when `target` (a pinTarget, or null) names a neuron or an input cell `model` has:
+ * a pin made on a bigger layer, or typed into a link, may not. */
+export function pinFits(target, model) {
+  const inside = (n, size) => Number.isInteger(n) && n >= 0 && n < size;
+  if (target?.kind === "output") {
+    const [h2, w2, k] = model.outShape;
+    return inside(target.i, h2) && inside(target.j, w2) && inside(target.d, k);
+  }
+  if (target?.kind === "input") {
+    const [hp, wp] = model.xp.shape;
+    const { top, bottom, left, right } = model.pads;
+    return inside(target.row, hp - top - bottom) && inside(target.col, wp - left - right);
+  }
+  return false;
+}
+
 /** The pin text for a target (the inverse of pinTarget). */
 export function pinText(target) {
   if (target.kind === "output") return `o${target.i}.${target.j}.${target.d}`;

@@ -4,7 +4,7 @@ import { api, ApiError, tensor } from "./api.js";
 import { bindControls, clearErrors, fieldOf, fillPresets, showError, showState } from "./controls.js";
 import { $on, clear, qs, thousands } from "./dom.js";
 import { bindExplanations } from "./explanations.js";
-import { focusFor, pinTarget, stepOf } from "./focus.js";
+import { focusFor, pinFits, pinTarget, stepOf } from "./focus.js";
 import { dropPendingUrl, writeUrl } from "./history.js";
 import { createLinking } from "./linking.js";
 import { buildModel } from "./model.js";
@@ -147,7 +147,11 @@ async function reload() {
     if (seq !== app.seq) return;
     build(spec, geometry, forward);
     qs("#app").classList.remove("stale");
-    if (app.state.t > app.model.total - 1) commit({ t: app.model.total - 1 }, "replace");
+    // a step or a pin the layer does not have (the layer shrank, or a link named them)
+    const fixes = {};
+    if (app.state.t > app.model.total - 1) fixes.t = app.model.total - 1;
+    if (app.state.pin && !pinFits(pinTarget(app.state.pin), app.model)) fixes.pin = "";
+    if (Object.keys(fixes).length) commit(fixes, "replace");
     else render();
   } catch (error) {
     if (seq === app.seq) onApiError(error);
@@ -406,6 +410,7 @@ async function boot() {
     app.state = fromQuery(location.search) ?? before;
     look.apply(app.state);
     showState(app.state, app.presets, modified(app.state));
+    player.setSpeed(app.state.speed);
     if (needsReload(before, app.state)) reload();
     else render();
   });

@@ -9,7 +9,12 @@ const TYPING = 'input:not([type="checkbox"]):not([type="range"]):not([type="butt
 /** Wire the transport to `commit(changes, how)`; the player owns the timer. */
 export function bindTransport(app, player, commit) {
   const total = () => app.model?.total ?? 1;
-  const go = (t, how = "push") => commit({ t: Math.max(0, Math.min(total() - 1, t)), pin: "" }, how);
+  // a step asked for is the one shown: it lets go of a pin and of the neuron under a pointer
+  // that rests on the picture (moving the pointer hovers again)
+  const go = (t, how = "push") => {
+    app.hover = null;
+    commit({ t: Math.max(0, Math.min(total() - 1, t)), pin: "" }, how);
+  };
   const play = () => {
     if (!player.playing && app.state.t >= total() - 1 && !app.state.loop) go(0, "replace");
     player.toggle();

@@ -41,7 +41,9 @@ export function givenKeys(search) {
     const raw = params.get(key);
     if (typeof fallback === "number") {
       const value = Number(raw);
-      if (raw.trim() !== "" && Number.isFinite(value)) given[key] = value;
+      // the sizes go to the server, which says what is wrong with them; a step is a count
+      const fine = key === "t" ? Number.isInteger(value) && value >= 0 : Number.isFinite(value);
+      if (raw.trim() !== "" && fine) given[key] = value;
     } else if (typeof fallback === "boolean") {
       given[key] = raw === "1" || raw === "true";
     } else if (CHOICES[key]) {
