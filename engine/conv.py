@@ -11,7 +11,8 @@ Shapes (see ``docs/design.md``)::
 The shared kernel is im2col + GEMM (given workers, deep 3x3 stride-1 layers take Winograd's
 minimal filtering instead, see ``engine.winograd``, and strided layers whose filters span three
 strides across, AlexNet conv1's among them, take it along the width, see
-``engine.winograd_strided``). The columns are built in the layout
+``engine.winograd_strided``; a layer of whole numbers keeps im2col, whose sums are exact:
+:func:`whole_numbers`). The columns are built in the layout
 BLAS wants -- one C-contiguous ``(positions, Fh*Fw*D + 1)`` matrix, filled by a single copy
 whose inner run is a whole contiguous filter row ``Fw*D`` -- and multiplied as
 ``(positions x FFD) @ (FFD x K)``, whose result already *is* the ``(H2, W2, K)`` output: no
@@ -60,6 +61,8 @@ TAP_MAJOR_BAND_BYTES = 2**18
 # Windows whose rows (Fw*D values) are at most this long are copied tap-major (see the module
 # docstring); longer ones position by position, which moves them whole.
 TAP_MAJOR_RUN = 24
+# Values :func:`whole_numbers` looks at before it looks at all of them.
+WHOLE_SAMPLE = 64
 
 
 @dataclass(frozen=True, eq=False)
@@ -173,13 +176,18 @@ def conv2d(
     _check_shape("filters.values", "weights", weights.shape, geometry.filter_shape)
     _check_shape("filters.bias", "biases", bias.shape, (k,))
     dtype = _float_dtype(x_padded, weights)
-    if workers is not None and winograd.fits(geometry):
+    # Winograd's transforms round (their coefficients include 1/6 and 1/24), so a layer of whole
+    # numbers would come out as 15.000000000000002 where its sum is 15, and ReLU would pass a
+    # neuron whose sum is 0. im2col's GEMM adds whole-number products exactly (up to 2**53 in
+    # float64, 2**24 in float32), which is what someone checking by hand expects.
+    fast = workers is not None and not whole_numbers(x_padded, weights, bias)
+    if fast and winograd.fits(geometry):
         # Deep 3x3 stride-1 layers: Winograd's F(4x4, 3x3) needs 36 multiplies per 4x4
         # outputs where im2col needs 144, and its transforms cost less than that saves
         # (engine/winograd.py).
         x, w, b = (a.astype(dtype, copy=False) for a in (x_padded, weights, bias))
         return winograd.conv3x3(x, w, b, geometry, workers)
-    if workers is not None and winograd_strided.fits(geometry):
+    if fast and winograd_strided.fits(geometry):
         # Strided layers three strides wide (AlexNet conv1): the stride folded into depth
         # and F(m, 3) along the width; AlexNet conv1 takes F(5, 3), 185 multiplies per
         # output and filter where im2col does 363 (engine/winograd_strided.py).
@@ -228,6 +236,27 @@ def conv2d(
             multiply_adds=geometry.counts.multiply_adds,
         )
     return out.reshape(height, width, k)
+
+
+def whole_numbers(*arrays: Array) -> bool:
+    """Whether every value of every array is a whole number (integer dtypes are).
+
+    A few values are looked at first: a layer of measured or random floats fails on them at
+    once, without a pass over all of its arrays.
+
+    >>> whole_numbers(np.array([1.0, -2.0, 0.0]), np.array([3], dtype=np.int64))
+    True
+    >>> whole_numbers(np.array([1.0, 2.5]))
+    False
+    """
+    for array in arrays:
+        if not np.issubdtype(array.dtype, np.floating):
+            continue
+        flat = array.reshape(-1)  # a view: the arrays are contiguous
+        for part in (flat[:WHOLE_SAMPLE], flat):
+            if not np.array_equal(part, np.trunc(part)):
+                return False
+    return True
 
 
 def _bands(height: int, band: int) -> list[tuple[int, int]]:

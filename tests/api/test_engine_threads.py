@@ -99,3 +99,23 @@ def test_an_app_built_but_not_started_answers_without_workers() -> None:
     assert answer.status_code == 200
     got = compact_to_array(answer.json()["output"])
     np.testing.assert_allclose(got, forward(layer, np.float32).pre, rtol=1e-5, atol=1e-3)
+
+
+def test_the_servers_fast_kernels_keep_a_whole_number_layers_sums_exact(
+    client: TestClient,
+) -> None:
+    # With ReLU, db counts the neurons whose sum is above 0. On this layer (big enough for the
+    # server's Winograd path) rounding made sums of exactly 0 come out as +-5e-15, and db[0]
+    # counted 348 neurons where 337 are above 0.
+    layer = {"input": {"shape": [24, 24, 16]}, "filters": {"count": 16, "size": 3},
+             "padding": 1, "activation": "relu"}
+    arrays = client.post("/api/forward", json=layer).json()
+    xp = np.array(arrays["padded_input"], dtype=np.int64)  # (26, 26, 16)
+    w = np.array(arrays["filters"], dtype=np.int64)  # (16, 3, 3, 16)
+    b = np.array(arrays["bias"], dtype=np.int64)
+    windows = np.lib.stride_tricks.sliding_window_view(xp, (3, 3), axis=(0, 1))  # (24,24,16,3,3)
+    pre = np.einsum("ijdfg,kfgd->ijk", windows, w) + b
+    assert (pre == 0).sum() > 100
+    np.testing.assert_array_equal(np.array(arrays["output_pre"]), pre)
+    db = client.post("/api/backward", json={"layer": layer, "upstream": {}}).json()["db"]
+    np.testing.assert_array_equal(db, (pre > 0).sum(axis=(0, 1)))

@@ -5,12 +5,14 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from engine_helpers import assert_notes_numpy_expressions, one_d_layer, random_layer
+from threadpoolctl import threadpool_limits
 
 from engine import conv
 from engine.conv import activate, conv2d, forward, forward_naive, local2d, windows
 from engine.errors import LayerError
 from engine.geometry import Fit, LayerShape, Padding, resolve
 from engine.layer import Activation, Connectivity, build_layer
+from engine.threads import Workers
 
 # --------------------------------------------------------------------- the notes' examples
 
@@ -268,3 +270,34 @@ def test_conv2d_refuses_weights_of_the_wrong_shape() -> None:
     with pytest.raises(LayerError) as caught:
         conv2d(np.zeros((5, 5, 2)), np.zeros((4, 3, 3, 3)), np.zeros(4), g)
     assert caught.value.field == "filters.values"
+
+
+@pytest.mark.parametrize(
+    "shape",
+    [
+        LayerShape.square(24, 16, 16, 3, padding=1),  # Winograd F(4x4, 3x3) would take it
+        LayerShape.square(227, 3, 96, 11, stride=4),  # AlexNet conv1: strided Winograd would
+    ],
+    ids=["3x3", "alexnet"],
+)
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_a_layer_of_whole_numbers_gets_exact_sums_with_workers(
+    shape: LayerShape, dtype: type
+) -> None:
+    # Winograd's rounding gave 15.000000000000002 for 15, and ReLU passed neurons whose sum is
+    # 0 (the backward's db then counted them). The exact sums, in integers:
+    layer = build_layer(shape, activation="relu")  # the default fills are whole numbers
+    exact = np.einsum("ijfgd,kfgd->ijk", layer.windows.astype(np.int64),
+                      layer.weights.astype(np.int64)) + layer.bias.astype(np.int64)
+    assert (exact == 0).any()  # sums of exactly 0, the ones rounding would push across ReLU
+    with Workers(2) as workers, threadpool_limits(1, "blas"):
+        result = forward(layer, dtype, workers)
+    np.testing.assert_array_equal(result.pre, exact)
+    np.testing.assert_array_equal(result.post, np.maximum(exact, 0))
+
+
+def test_whole_numbers_looks_at_every_value() -> None:
+    values = np.zeros(1000)
+    assert conv.whole_numbers(values, np.arange(3))
+    values[-1] = 0.5  # past the first few values it looks at
+    assert not conv.whole_numbers(np.ones(3), values)

@@ -256,9 +256,12 @@ import resource, numpy as np
 from engine.conv import forward
 from engine.geometry import LayerShape
 from engine.layer import build_layer
+from engine.tensors import Fill
 from engine.threads import Workers
 from threadpoolctl import threadpool_limits
-layer = build_layer(LayerShape.square(227, 3, 96, 11, stride=4))
+normal = Fill("normal", seed=0)  # not whole numbers: the strided Winograd path
+layer = build_layer(LayerShape.square(227, 3, 96, 11, stride=4), input_fill=normal,
+                    weight_fill=normal)
 with threadpool_limits(1, "blas"), Workers(2) as workers:
     for _ in range(3):
         forward(layer, np.float32, workers)
