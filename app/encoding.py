@@ -28,6 +28,9 @@ from engine.errors import LayerError
 # sum of products of such numbers, and the weight gradient's sum over the positions, stay far
 # inside float64, so no answer holds an overflow (written as null in JSON).
 MAX_MAGNITUDE = 1e15
+# The most dimensions an array of a layer has: a locally connected layer's weights,
+# (H2, W2, K, Fh, Fw, D).
+MAX_DIMENSIONS = 6
 
 Encoding = Literal["json", "compact"]
 FloatArray = npt.NDArray[np.float64]
@@ -138,6 +141,10 @@ def decode_nested(values: list[Any], field: str) -> FloatArray:
     level: list[Any] = [values]
     while True:
         kinds = {type(item) for item in level}
+        if kinds == {list} and len(shape) == MAX_DIMENSIONS:
+            # refused before NumPy's own limit (64 dimensions) is met with an exception
+            raise LayerError(field, f"{field} is nested more than {MAX_DIMENSIONS} lists deep; "
+                             f"no array of a layer has more than {MAX_DIMENSIONS} dimensions")
         if kinds == {list}:
             lengths = sorted({len(item) for item in level}, reverse=True)
             if len(lengths) > 1:

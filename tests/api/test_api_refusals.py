@@ -483,3 +483,25 @@ def test_body_under_the_limit_is_served(small_client: TestClient) -> None:
 def test_unknown_route_uses_the_same_error_shape(client: TestClient) -> None:
     entry = refused(client.get("/api/nothing"), 404)
     assert entry["loc"] == ["path"] and entry["msg"] == "nothing at /api/nothing"
+
+
+@pytest.mark.parametrize("depth", [7, 65, 300])
+@pytest.mark.parametrize("where", ["input.values", "filters.bias", "upstream.values"])
+def test_values_nested_deeper_than_any_array_are_refused_at_their_field(
+    client: TestClient, depth: int, where: str
+) -> None:
+    # NumPy's limit of 64 dimensions used to surface as a 500
+    nested: Any = 1.0
+    for _ in range(depth):
+        nested = [nested]
+    layer: dict[str, Any] = {"input": {"shape": [1, 1, 1]}, "filters": {"count": 1, "size": 1}}
+    if where == "input.values":
+        layer["input"] = {"values": nested}
+    if where == "filters.bias":
+        layer["filters"]["bias"] = nested
+    path, body = ("/api/backward", {"layer": layer, "upstream": {"values": nested}}) \
+        if where == "upstream.values" else ("/api/forward", layer)
+    entry = refused(client.post(path, json=body))
+    assert entry["loc"] == ["body", *where.split(".")]
+    assert entry["msg"] == (f"{where} is nested more than 6 lists deep; no array of a layer has "
+                            "more than 6 dimensions")
