@@ -631,6 +631,40 @@ def _axis_fits(
     return exact.numerator if exact.denominator == 1 and exact >= 1 else None
 
 
+def _axis_paddings(
+    shape: LayerShape, axis: Axis, max_pad: int
+) -> tuple[tuple[int, int] | None, str]:
+    """(before, after) padding that makes ``axis`` fit, or None, and why no padding the same
+    on both sides does ("" when one does).
+
+    The axis's own padding when it fits already; else the same on both sides, nearest its
+    own; else its own with the fewest extra rows or columns after (at most a stride's worth:
+    the next stride's window fits by then).
+
+    >>> s = LayerShape(1, 5, 1, 1, 1, 3, stride_h=3, stride_w=3, padding=Padding(0, 0, 1, 1))
+    >>> _axis_paddings(s, "height", 3), _axis_paddings(s, "width", 3)  # the notes' 1-D, S=3
+    (((0, 0), ''), ((2, 2), ''))
+    >>> _axis_paddings(LayerShape.square(10, 1, 1, 3, stride=2), "width", 3)
+    ((0, 1), '(10 - 3 + 2P)/2 is not whole for any P')
+    """
+    size, f, stride, dilation = shape.along(axis)
+    before, after = shape.padding.along(axis)
+    fits = lambda b, a: _axis_fits(size, f, stride, b, a, dilation) is not None  # noqa: E731
+    symmetric = [v for v in range(max_pad + 1) if fits(v, v)]
+    reason = ""
+    if not symmetric:
+        span = span_of(f, dilation)
+        reason = (f"({size} - {span} + 2P)/{stride} is not whole for any P"
+                  if (size - span) % 2 and stride % 2 == 0 else f"none of 0..{max_pad} works")
+    if fits(before, after):
+        return (before, after), reason
+    if symmetric:
+        nearest = min(symmetric, key=lambda v: (abs(v - before), v))
+        return (nearest, nearest), reason
+    extra = next((n for n in range(1, stride + 1) if fits(before, after + n)), None)
+    return (None if extra is None else (before, after + extra)), reason
+
+
 def _nearest(current: int, candidates: range, limit: int = 2) -> list[int]:
     return sorted(candidates, key=lambda v: (abs(v - current), v))[:limit]
 
@@ -668,33 +702,32 @@ def suggest(shape: LayerShape) -> Suggestions:
         for v, out in sorted(symmetric, key=lambda item: abs(item[0] - p.top))[:2]:
             found.append(Suggestion("padding", v, out, f"padding {v} gives {out[0]}x{out[1]}"))
     else:
-        axis_text = []
+        # One padding for all four sides fits neither axis together: each axis on its own
+        # (its own padding if it fits, else the same rows or columns both sides, else the
+        # fewest extra after), then both at once.
+        axis_pads = []
+        unsymmetric = {}
         for axis in ("height", "width"):
-            size, f, stride, dilation = shape.along(axis)
-            span = span_of(f, dilation)
-            if (size - span) % 2 and stride % 2 == 0:
-                axis_text.append(
-                    f"({size} - {span} + 2P)/{stride} is not whole for any P"
-                )
-        reason = "; ".join(dict.fromkeys(axis_text)) or f"none of 0..{max_pad} works"
-        notes.append(f"no symmetric padding fits: {reason}")
-        # Asymmetric padding: the smallest extra rows/columns at the bottom/right.
-        for extra in range(1, max(shape.stride_h, shape.stride_w) + 1):
-            candidate = Padding(p.top, p.bottom + extra, p.left, p.right + extra)
-            for trial in (
-                candidate,
-                Padding(p.top, p.bottom, p.left, p.right + extra),
-                Padding(p.top, p.bottom + extra, p.left, p.right),
-            ):
-                out = _fits(shape, padding=trial)
-                if out is not None:
-                    found.append(Suggestion("padding", trial.as_list(), out,
-                                            f"padding {trial.as_list()} (top, bottom, left, "
-                                            f"right) gives {out[0]}x{out[1]}"))
-                    break
-            else:
-                continue
-            break
+            pads, reason = _axis_paddings(shape, axis, max_pad)
+            axis_pads.append(pads)
+            if reason:
+                unsymmetric[axis] = reason
+        if unsymmetric:
+            reasons = list(dict.fromkeys(unsymmetric.values()))
+            where = "" if len(unsymmetric) == 2 else f" the {next(iter(unsymmetric))}"
+            notes.append(f"no symmetric padding fits{where}: {'; '.join(reasons)}")
+        (h_pads, w_pads) = axis_pads
+        if h_pads is not None and w_pads is not None:
+            trial = Padding(*h_pads, *w_pads)
+            out = _fits(shape, padding=trial)
+            if out is not None:  # each axis fits on its own, so both do
+                if trial.top == trial.bottom and trial.left == trial.right:
+                    value: int | list[int] = [trial.top, trial.left]
+                    text = f"padding {value} (rows, columns)"
+                else:
+                    value = trial.as_list()
+                    text = f"padding {value} (top, bottom, left, right)"
+                found.append(Suggestion("padding", value, out, f"{text} gives {out[0]}x{out[1]}"))
 
     max_stride = max(shape.stride_h, shape.stride_w) + 3
     strides = [
@@ -736,7 +769,10 @@ def suggest(shape: LayerShape) -> Suggestions:
         # axis by axis, not resolve(): a layer the policy cannot fit would be refused, and
         # its refusal would ask for suggestions again
         policed = replace(shape, fit=policy)
-        height, width = (resolve_axis(policed, axis).output for axis in ("height", "width"))
+        axes = [resolve_axis(policed, axis) for axis in ("height", "width")]
+        height, width = (a.output for a in axes)
+        if policy == "pad" and not any(a.extra_padding for a in axes):
+            continue  # no window starts inside the input past the last whole one: as "floor"
         if height and width:
             found.append(Suggestion("fit", policy, (height, width),
                                     f'fit "{policy}" {verb}: {height}x{width}'))

@@ -42,6 +42,13 @@ class RecordingWorkers(Workers):
 
         return super().run(noted, parts, multiply_adds=multiply_adds)
 
+    def share(self, work, parts, *, multiply_adds=None):  # type: ignore[no-untyped-def]
+        def noted(drawn):  # type: ignore[no-untyped-def]
+            self.threads.add(threading.current_thread().name)
+            return work(drawn)
+
+        return super().share(noted, parts, multiply_adds=multiply_adds)
+
 
 @pytest.mark.parametrize(("setting", "count"), [(3, 3), (1, 1), (0, os.cpu_count())])
 def test_a_running_app_splits_over_its_own_workers_with_blas_single_threaded(

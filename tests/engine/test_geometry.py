@@ -491,3 +491,62 @@ def test_the_span_formula_is_written_in_geometry_alone() -> None:
     code = [line for line in geometry.splitlines() if SPAN_FORMULA.search(line)
             and not line.lstrip().startswith(("#", "out ="))]
     assert len(code) == 1 and "return" in code[0]
+
+
+@pytest.mark.parametrize(
+    ("shape", "padding", "output", "note"),
+    [
+        # one padding for all four sides fits neither: 2 rows each side and 1 column each side
+        (LayerShape(10, 6, 1, 1, 2, 2, stride_h=3, stride_w=3), [2, 1], (5, 3), None),
+        # the notes' 1-D example at stride 3: the height of 1 keeps its padding 0
+        (LayerShape(1, 5, 1, 1, 1, 3, stride_h=3, stride_w=3, padding=Padding(0, 0, 1, 1)),
+         [0, 2], (1, 3), None),
+        # no same-both-sides padding fits the height; the width takes 1 each side
+        (LayerShape(11, 26, 1, 1, 4, 1, stride_h=2, stride_w=3), [0, 1, 1, 1], (5, 10),
+         "no symmetric padding fits the height: (11 - 4 + 2P)/2 is not whole for any P"),
+    ],
+)
+def test_padding_is_suggested_axis_by_axis_when_no_one_padding_fits_both(
+    shape: LayerShape, padding: list[int], output: tuple[int, int], note: str | None
+) -> None:
+    found = suggest(shape)
+    paddings = [c for c in found.changes if c.field == "padding"]
+    assert [(c.value, c.output) for c in paddings] == [(padding, output)]
+    geometry = resolve(apply(shape, paddings[0]))
+    assert (geometry.out_height, geometry.out_width) == output
+    assert list(found.notes) == ([] if note is None else [note])
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_a_padding_is_suggested_whenever_one_fits(seed: int) -> None:
+    # brute force over every padding of up to max(F, S) rows or columns a side
+    rng = np.random.default_rng(seed)
+    tried = 0
+    while tried < 150:
+        fh, fw = (int(v) for v in rng.integers(1, 6, size=2))
+        sh, sw = (int(v) for v in rng.integers(1, 5, size=2))
+        h, w = int(rng.integers(fh, 20)), int(rng.integers(fw, 20))
+        shape = LayerShape(h, w, 1, 1, fh, fw, stride_h=sh, stride_w=sw)
+        if resolve_axis(shape, "height").fits and resolve_axis(shape, "width").fits:
+            continue
+        tried += 1
+        most = max(fh, fw, sh, sw)
+        any_fits = any(
+            axis_output(h, fh, sh, t, b, 1).denominator == 1
+            and axis_output(w, fw, sw, left, right, 1).denominator == 1
+            for t, b, left, right in itertools.product(range(most + 1), repeat=4)
+        )
+        paddings = [c for c in suggest(shape).changes if c.field == "padding"]
+        assert bool(paddings) == any_fits, shape
+        for change in paddings:
+            geometry = resolve(apply(shape, change))
+            assert (geometry.out_height, geometry.out_width) == change.output
+
+
+def test_fit_pad_is_not_suggested_where_it_adds_nothing() -> None:
+    # 7 wide, filter 2, stride 4: windows at 0 and 4; the next would start at 8, past the
+    # input, so "pad" adds no column and gives what "floor" gives
+    found = suggest(LayerShape.square(7, 1, 1, 2, stride=4))
+    fits = {c.value: c.output for c in found.changes if c.field == "fit"}
+    assert fits == {"floor": (2, 2)}
+    assert ("padding", [0, 3, 0, 3]) in [(c.field, c.value) for c in found.changes]
