@@ -176,23 +176,14 @@ def conv2d(
     _check_shape("filters.values", "weights", weights.shape, geometry.filter_shape)
     _check_shape("filters.bias", "biases", bias.shape, (k,))
     dtype = _float_dtype(x_padded, weights)
+    minimal = _minimal_filtering(geometry) if workers is not None else None
     # Winograd's transforms round (their coefficients include 1/6 and 1/24), so a layer of whole
     # numbers would come out as 15.000000000000002 where its sum is 15, and ReLU would pass a
     # neuron whose sum is 0. im2col's GEMM adds whole-number products exactly (up to 2**53 in
     # float64, 2**24 in float32), which is what someone checking by hand expects.
-    fast = workers is not None and not whole_numbers(x_padded, weights, bias)
-    if fast and winograd.fits(geometry):
-        # Deep 3x3 stride-1 layers: Winograd's F(4x4, 3x3) needs 36 multiplies per 4x4
-        # outputs where im2col needs 144, and its transforms cost less than that saves
-        # (engine/winograd.py).
+    if minimal is not None and workers is not None and not whole_numbers(x_padded, weights, bias):
         x, w, b = (a.astype(dtype, copy=False) for a in (x_padded, weights, bias))
-        return winograd.conv3x3(x, w, b, geometry, workers)
-    if fast and winograd_strided.fits(geometry):
-        # Strided layers three strides wide (AlexNet conv1): the stride folded into depth
-        # and F(m, 3) along the width; AlexNet conv1 takes F(5, 3), 185 multiplies per
-        # output and filter where im2col does 363 (engine/winograd_strided.py).
-        x, w, b = (a.astype(dtype, copy=False) for a in (x_padded, weights, bias))
-        return winograd_strided.conv_strided(x, w, b, geometry, workers)
+        return minimal(x, w, b, geometry, workers)
     per_neuron = geometry.counts.weights_per_neuron  # Fh * Fw * D
 
     # (FFD + 1, K): the filters as columns, the biases as the last row (the ones column's
@@ -236,6 +227,23 @@ def conv2d(
             multiply_adds=geometry.counts.multiply_adds,
         )
     return out.reshape(height, width, k)
+
+
+def _minimal_filtering(
+    geometry: Geometry,
+) -> Callable[[Array, Array, Array, Geometry, Workers], Array] | None:
+    """The Winograd kernel for a layer that fits one, else None (im2col)."""
+    if winograd.fits(geometry):
+        # Deep 3x3 stride-1 layers: Winograd's F(4x4, 3x3) needs 36 multiplies per 4x4
+        # outputs where im2col needs 144, and its transforms cost less than that saves
+        # (engine/winograd.py).
+        return winograd.conv3x3
+    if winograd_strided.fits(geometry):
+        # Strided layers three strides wide (AlexNet conv1): the stride folded into depth
+        # and F(m, 3) along the width; AlexNet conv1 takes F(5, 3), 185 multiplies per
+        # output and filter where im2col does 363 (engine/winograd_strided.py).
+        return winograd_strided.conv_strided
+    return None
 
 
 def whole_numbers(*arrays: Array) -> bool:

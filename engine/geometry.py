@@ -649,7 +649,10 @@ def _axis_paddings(
     """
     size, f, stride, dilation = shape.along(axis)
     before, after = shape.padding.along(axis)
-    fits = lambda b, a: _axis_fits(size, f, stride, b, a, dilation) is not None  # noqa: E731
+
+    def fits(pad_before: int, pad_after: int) -> bool:
+        return _axis_fits(size, f, stride, pad_before, pad_after, dilation) is not None
+
     symmetric = [v for v in range(max_pad + 1) if fits(v, v)]
     reason = ""
     if not symmetric:
