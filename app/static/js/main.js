@@ -130,10 +130,9 @@ async function reload() {
   qs("#app").setAttribute("aria-busy", "true");
   try {
     const spec = layerSpec(state, presetOf(state), uploadedInput());
-    // The forward goes out beside the geometry (a misfit's refusal is dropped: the geometry
-    // explains it), and the first steps as soon as the geometry says how many there are.
-    const early = api.forward(spec, controller.signal);
-    early.catch(() => {});
+    // The geometry first: a layer that does not fit has no forward to ask for (asking anyway
+    // put a refused request in the browser's console for every misfit), and the first steps
+    // go out with the forward as soon as the geometry says how many there are.
     const geometry = await api.geometry(spec, controller.signal);
     if (seq !== app.seq) return;
     renderGeometry(geometry, applySuggestion, (suggestion) => changesForSuggestion(suggestion, state) !== null);
@@ -143,7 +142,7 @@ async function reload() {
       return;
     }
     app.cache = stepCache(spec, geometry, state);
-    const forward = await early;
+    const forward = await api.forward(spec, controller.signal);
     if (seq !== app.seq) return;
     build(spec, geometry, forward);
     qs("#app").classList.remove("stale");
