@@ -547,3 +547,20 @@ def test_switching_to_large_type_fits_the_grids_as_opening_in_it_does(
         switched.wait_for_timeout(50)
     assert cells(switched) == pytest.approx(want, abs=1)
     context.close()
+
+
+@pytest.mark.parametrize("size", [(1920, 1080), *LAPTOPS], ids=lambda s: f"{s[0]}x{s[1]}")
+def test_the_demos_volumes_fit_their_panels_once_the_masthead_is_filled(
+    page: Page, size: tuple[int, int]
+) -> None:
+    # the grids were fitted to bodies the masthead's first answers then made shorter: at
+    # 1920x1080 the input's last padding row was under its panel's edge (22 px to scroll)
+    page.set_viewport_size({"width": size[0], "height": size[1]})
+    open_view(page, "?preset=cs231n-demo")
+    page.wait_for_function(
+        """() => ["#input-grids", "#filter-grids", "#output-grids"].every((id) => {
+            const body = document.querySelector(id);
+            return body.scrollHeight <= body.clientHeight + 1;
+        })""",
+        timeout=5_000,
+    )
