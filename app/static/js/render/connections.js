@@ -124,6 +124,10 @@ export function createConnections({ views, commit, volumes = () => null }) {
   note.setAttribute("aria-live", "polite");
   const reduce = window.matchMedia?.("(prefers-reduced-motion: reduce)");
   const toggle = lineSwitch(commit);
+  // in the transport before any layer is fitted to the panels (put there at the first build,
+  // it made the transport a row taller after the panels were measured), and after the look's
+  // switches, which main.js makes after this
+  queueMicrotask(() => document.querySelector("#view-tools")?.append(toggle));
   let model = null;
   let latest = null; // the last update's {focus, state, playback}
   let frame = 0;
@@ -362,7 +366,6 @@ export function createConnections({ views, commit, volumes = () => null }) {
     build(built) {
       model = built;
       if (!svg.isConnected) document.body.append(svg, note);
-      if (!toggle.isConnected) document.querySelector("#view-tools")?.append(toggle);
       resized?.disconnect();
       for (const selector of Object.values(CONTAINERS)) {
         const node = document.querySelector(selector);

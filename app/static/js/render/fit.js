@@ -98,7 +98,7 @@ export function keepInView(scroller, node) {
 
 /**
  * Call `relayout()` when the panels' room changes (a window resized, a phone turned, an
- * explanation hidden, the masthead filled), once it has settled: their width, and
+ * explanation hidden: explanations.js sends a resize), once it has settled: their width, and
  * their bodies' heights where the screen holds them (on a phone the page scrolls, and a
  * height change there is the address bar's).
  */
@@ -112,7 +112,7 @@ export function onRoomChange(relayout) {
   };
   let last = key();
   let timer = 0;
-  const settle = () => {
+  window.addEventListener("resize", () => {
     clearTimeout(timer);
     timer = setTimeout(() => {
       const now = key();
@@ -120,11 +120,5 @@ export function onRoomChange(relayout) {
       last = now;
       relayout();
     }, 200);
-  };
-  window.addEventListener("resize", settle);
-  // the bodies change size without the window too: the masthead and the transport take
-  // their height once the first answers fill them, after the first layer was fitted to the
-  // taller bodies before (at 1920x1080 the demo's input then overflowed its panel by 22 px)
-  const observer = new ResizeObserver(settle);
-  for (const body of bodies) observer.observe(body);
+  });
 }
