@@ -137,7 +137,7 @@ def _input_shape(spec: LayerSpec, arrays: Arrays) -> tuple[int, int, int]:
         h, w, d = x.shape
         return int(h), int(w), int(d)
     if x is not None and list(x.shape) != given:
-        raise LayerError("input.values", f"values have shape {list(x.shape)} but input.shape "
+        raise LayerError("input.values", f"input.values has shape {list(x.shape)} but input.shape "
                          f"is {given}: leave input.shape out, or make them agree")
     return given[0], given[1], given[2]
 
@@ -375,6 +375,7 @@ def upstream_array(
     if array.shape != shape:
         raise LayerError(
             f"{field}.values",
-            f"values have shape {list(array.shape)} but the layer's output is {list(shape)}",
+            f"{field}.values has shape {list(array.shape)} but the layer's output is "
+            f"(H2, W2, K) = {list(shape)}",
         )
     return array

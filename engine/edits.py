@@ -114,9 +114,16 @@ def _apply(
     arrays: dict[str, FloatArray], numbered: list[tuple[int, Edit]]
 ) -> dict[str, FloatArray]:
     """``arrays`` with the (number, edit) pairs applied in order: every edit checked before
-    any is applied, and only the arrays an edit touches copied."""
+    any is applied (every wrong one refused at once), and only the arrays an edit touches
+    copied."""
+    wrong = []
     for n, edit in numbered:
-        check_edit(n, edit, arrays[edit.array].shape)
+        try:
+            check_edit(n, edit, arrays[edit.array].shape)
+        except LayerError as error:
+            wrong.append(error)
+    if wrong:
+        raise LayerError.of(wrong)
     touched = {edit.array for _, edit in numbered}
     out = {name: array.copy() if name in touched else array for name, array in arrays.items()}
     for _, edit in numbered:  # in order: a later edit of the same cell wins

@@ -167,6 +167,34 @@ def bias_shape(geometry: Geometry, connectivity: Connectivity) -> tuple[int, ...
     return geometry.output_shape
 
 
+# The axes of each array a layer takes, by its number of dimensions, for refusals.
+_AXES = {
+    "input.values": {3: "(H, W, D)"},
+    "filters.values": {4: "(K, Fh, Fw, D)", 6: "(H2, W2, K, Fh, Fw, D)"},
+    "filters.bias": {1: "(K,)", 3: "(H2, W2, K)"},
+}
+
+
+def _wrong_shape(field: str, given: tuple[int, ...], shape: tuple[int, ...]) -> str:
+    """Why values of shape ``given`` are not the ``shape`` the layer needs at ``field``.
+
+    >>> _wrong_shape("filters.values", (2, 3, 5, 5), (2, 5, 5, 3))  # PyTorch's layout
+    "filters.values has shape [2, 3, 5, 5] but the layer needs (K, Fh, Fw, D) = [2, 5, 5, 3]; \
+[2, 3, 5, 5] is PyTorch's (K, D, Fh, Fw) order: give weight.permute(0, 2, 3, 1)"
+    """
+    axes = _AXES.get(field, {}).get(len(shape))
+    needs = f"{axes} = {list(shape)}" if axes else f"{list(shape)}"
+    reason = f"{field} has shape {list(given)} but the layer needs {needs}"
+    if field == "filters.values" and len(shape) == 4 and len(given) == 4:
+        k, fh, fw, depth = shape
+        # the input's depth second and a square filter after it (sizes read from such values
+        # take Fh and Fw from its second and third numbers, so compare with the depth too)
+        if given == (k, depth, fh, fw) or given[1] == depth != given[3] == given[2]:
+            reason += (f"; {list(given)} is PyTorch's (K, D, Fh, Fw) order: give "
+                       "weight.permute(0, 2, 3, 1)")
+    return reason
+
+
 def _values_or_fill(
     field: str,
     values: FloatArray | None,
@@ -178,9 +206,7 @@ def _values_or_fill(
         return fill(shape, how, stream)
     array = np.asarray(values, dtype=np.float64)
     if array.shape != shape:
-        raise LayerError(
-            field, f"values have shape {list(array.shape)} but the layer needs {list(shape)}"
-        )
+        raise LayerError(field, _wrong_shape(field, array.shape, shape))
     if not np.isfinite(array).all():
         raise LayerError(field, "values must be finite numbers (no NaN or Infinity)")
     return array
@@ -220,16 +246,21 @@ def build_layer(
         raise LayerError("connectivity", f"{connectivity!r} is not 'shared' or 'local'")
     if activation not in ("none", "relu"):
         raise LayerError("activation", f"{activation!r} is not 'none' or 'relu'")
-    x_made = _values_or_fill(
-        "input.values", x, input_fill, (shape.height, shape.width, shape.depth), STREAM_INPUT
+    wanted = (
+        ("input.values", x, input_fill, (shape.height, shape.width, shape.depth), STREAM_INPUT),
+        ("filters.values", weights, weight_fill, weight_shape(geometry, connectivity),
+         STREAM_WEIGHTS),
+        ("filters.bias", bias, bias_fill, bias_shape(geometry, connectivity), STREAM_BIAS),
     )
-    weights_made = _values_or_fill(
-        "filters.values", weights, weight_fill, weight_shape(geometry, connectivity),
-        STREAM_WEIGHTS,
-    )
-    bias_made = _values_or_fill(
-        "filters.bias", bias, bias_fill, bias_shape(geometry, connectivity), STREAM_BIAS
-    )
+    made, wrong = [], []
+    for field, values, how, array_shape, stream in wanted:
+        try:
+            made.append(_values_or_fill(field, values, how, array_shape, stream))
+        except LayerError as error:  # every wrong array refused at once
+            wrong.append(error)
+    if wrong:
+        raise LayerError.of(wrong)
+    x_made, weights_made, bias_made = made
     if edits:
         x_made, weights_made, bias_made = apply_edits(x_made, weights_made, bias_made, edits)
     return Layer(

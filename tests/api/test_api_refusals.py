@@ -505,3 +505,34 @@ def test_values_nested_deeper_than_any_array_are_refused_at_their_field(
     assert entry["loc"] == ["body", *where.split(".")]
     assert entry["msg"] == (f"{where} is nested more than 6 lists deep; no array of a layer has "
                             "more than 6 dimensions")
+
+
+def test_every_wrong_edit_and_array_is_refused_at_once(client: TestClient) -> None:
+    layer = square(5, 3, 2, 3)
+    layer["edits"] = [{"array": "input", "index": [9, 9, 9], "value": 1},
+                      {"array": "bias", "index": [1], "value": 1},
+                      {"array": "bias", "index": [5], "value": 1}]
+    answer = client.post("/api/forward", json=layer)
+    assert answer.status_code == 422
+    assert [(e["loc"], e["msg"]) for e in answer.json()["detail"]] == [
+        (["body", "edits", 0, "index"], "[9, 9, 9] is outside input of shape [5, 5, 3]"),
+        (["body", "edits", 2, "index"], "[5] is outside bias of shape [2]"),
+    ]
+    layer = square(5, 3, 2, 3)
+    layer["filters"].update(values=np.zeros((2, 3, 3, 2)).tolist(), bias=[1, 2, 3])
+    answer = client.post("/api/forward", json=layer)
+    assert [(e["loc"], e["msg"]) for e in answer.json()["detail"]] == [
+        (["body", "filters", "values"],
+         "filters.values has shape [2, 3, 3, 2] but the layer needs (K, Fh, Fw, D) = [2, 3, 3, 3]"),
+        (["body", "filters", "bias"], "filters.bias has shape [3] but the layer needs (K,) = [2]"),
+    ]
+
+
+def test_filters_in_pytorchs_channels_first_order_are_told_how_to_turn_them(
+    client: TestClient,
+) -> None:
+    layer = {"input": {"shape": [9, 9, 3]}, "filters": {"values": np.zeros((2, 3, 5, 5)).tolist()}}
+    entry = refused(client.post("/api/forward", json=layer))
+    assert entry["loc"] == ["body", "filters", "values"]
+    assert entry["msg"].endswith(
+        "[2, 3, 5, 5] is PyTorch's (K, D, Fh, Fw) order: give weight.permute(0, 2, 3, 1)")
