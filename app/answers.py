@@ -24,8 +24,9 @@ from app.schemas import (
     SuggestionResult,
 )
 from engine.backward import step_weight_gradients
+from engine.edits import Edit, check_edits
 from engine.geometry import AxisGeometry, Geometry, GeometryError, LayerShape, Suggestions, suggest
-from engine.layer import Layer
+from engine.layer import Layer, bias_shape, weight_shape
 from engine.presets import Preset
 from engine.tensors import Fill
 from engine.trace import StepRange
@@ -105,10 +106,21 @@ def misfit_answer(shape: LayerShape, error: GeometryError) -> GeometryResult:
 def geometry_result(spec: LayerSpec, settings: Settings) -> GeometryResult:
     """The geometry answer; a misfit is described (``valid: false``) rather than raised."""
     shape = read(spec, settings).shape
+    # the edits are checked as a layer would check them: a geometry that says "valid" is one
+    # the other endpoints compute
+    edits = [Edit(e.array, tuple(e.index), e.value) for e in spec.edits]
+    filters = (shape.filters, shape.filter_height, shape.filter_width, shape.depth)
     try:
         g = resolve_priced(shape, settings)
     except GeometryError as error:
+        # what needs no output size: the input, and shared filters and biases
+        shared = {"filters": filters, "bias": (shape.filters,)}
+        check_edits(edits, {"input": (shape.height, shape.width, shape.depth),
+                            **(shared if spec.connectivity == "shared" else {})})
         return misfit_answer(shape, error)
+    check_edits(edits, {"input": (shape.height, shape.width, shape.depth),
+                        "filters": weight_shape(g, spec.connectivity),
+                        "bias": bias_shape(g, spec.connectivity)})
     return geometry_answer(g)
 
 

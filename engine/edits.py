@@ -110,20 +110,33 @@ def edit_filters(
     return out["filters"], out["bias"]
 
 
+def check_edits(edits: Sequence[Edit], shapes: dict[str, tuple[int, ...]]) -> None:
+    """Refuse every edit of ``edits`` (numbered by its place in the list) that names no cell
+    of its array, all at once; edits of arrays ``shapes`` leaves out are not looked at.
+
+    >>> check_edits([Edit("input", (0, 0, 0), 1.0), Edit("bias", (2,), 1.0)], {"input": (1, 1, 1)})
+    """
+    _check([(n, e) for n, e in enumerate(edits) if e.array in shapes], shapes)
+
+
+def _check(numbered: list[tuple[int, Edit]], shapes: dict[str, tuple[int, ...]]) -> None:
+    wrong = []
+    for n, edit in numbered:
+        try:
+            check_edit(n, edit, shapes.get(edit.array, ()))
+        except LayerError as error:
+            wrong.append(error)
+    if wrong:
+        raise LayerError.of(wrong)
+
+
 def _apply(
     arrays: dict[str, FloatArray], numbered: list[tuple[int, Edit]]
 ) -> dict[str, FloatArray]:
     """``arrays`` with the (number, edit) pairs applied in order: every edit checked before
     any is applied (every wrong one refused at once), and only the arrays an edit touches
     copied."""
-    wrong = []
-    for n, edit in numbered:
-        try:
-            check_edit(n, edit, arrays[edit.array].shape)
-        except LayerError as error:
-            wrong.append(error)
-    if wrong:
-        raise LayerError.of(wrong)
+    _check(numbered, {name: array.shape for name, array in arrays.items()})
     touched = {edit.array for _, edit in numbered}
     out = {name: array.copy() if name in touched else array for name, array in arrays.items()}
     for _, edit in numbered:  # in order: a later edit of the same cell wins

@@ -134,3 +134,20 @@ def test_edited_layers_are_cached_under_a_key_that_holds_the_edits(client: TestC
 def test_an_edited_alexnet_request_stays_small_on_the_wire() -> None:
     alexnet = square(227, 3, 96, 11, stride=4, edits=EDITS)
     assert len(json.dumps(alexnet)) < 400
+
+
+def test_geometry_refuses_the_edits_the_layer_would_refuse(client: TestClient) -> None:
+    # it said "valid: true" for edits every endpoint that makes the layer refuses
+    for stride in (2, 3):  # a layer that fits, and a misfit (its input and filters are known)
+        spec = {"input": {"shape": [5, 5, 3]}, "filters": {"count": 2, "size": 3},
+                "stride": stride, "padding": 1,
+                "edits": [{"array": "input", "index": [9, 0, 0], "value": 1},
+                          {"array": "bias", "index": [2], "value": 1}]}
+        answer = client.post("/api/geometry", json=spec)
+        assert answer.status_code == 422
+        assert [(e["loc"], e["msg"]) for e in answer.json()["detail"]] == [
+            (["body", "edits", 0, "index"], "[9, 0, 0] is outside input of shape [5, 5, 3]"),
+            (["body", "edits", 1, "index"], "[2] is outside bias of shape [2]"),
+        ]
+        spec["edits"] = [{"array": "bias", "index": [1], "value": 1}]
+        assert client.post("/api/geometry", json=spec).status_code == 200
