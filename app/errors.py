@@ -162,7 +162,16 @@ def _validation_entry(error: dict[str, Any], body: object = None) -> dict[str, A
 
 async def on_validation_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, RequestValidationError)
-    return answer(422, [_validation_entry(e, exc.body) for e in validation.clean(exc.errors())])
+    entries = [_validation_entry(e, exc.body) for e in validation.clean(exc.errors())]
+    dependant = getattr(request.scope.get("route"), "dependant", None)
+    takes = {param.alias for param in dependant.query_params} if dependant else set()
+    for entry in entries:
+        # a query parameter sent in the body (/api/steps takes encoding there, the rest not)
+        if (entry["type"] == "extra_forbidden" and len(entry["loc"]) == 2
+                and entry["loc"][1] in takes):
+            name = entry["loc"][1]
+            entry["msg"] += f"; {name} goes in the query string here: ?{name}=..."
+    return answer(422, entries)
 
 
 METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")

@@ -85,7 +85,9 @@ def query_names(dependant: Dependant) -> frozenset[str]:
     return frozenset(names)
 
 
-def refuse_unknown_query(query_string: bytes, allowed: frozenset[str]) -> None:
+def refuse_unknown_query(
+    query_string: bytes, allowed: frozenset[str], body: frozenset[str] = frozenset()
+) -> None:
     """422 for a query parameter the endpoint does not take, as the body's unknown fields
     are refused: a misspelt ``?encodign=compact`` would otherwise answer JSON unasked.
 
@@ -95,12 +97,15 @@ def refuse_unknown_query(query_string: bytes, allowed: frozenset[str]) -> None:
     ... except Refusal as refusal:
     ...     print(refusal.loc, refusal.msg)
     ['query', 'encodign'] encodign is not a query parameter of this endpoint; it takes encoding
+
+    A name the endpoint takes in its JSON body (``body``) is pointed there.
     """
     for name, _ in parse_qsl(query_string.decode("latin-1"), keep_blank_values=True):
         if name not in allowed:
             takes = ", ".join(sorted(allowed)) or "none"
+            there = f"; {name} goes in the JSON body here" if name in body else ""
             raise Refusal(422, ["query", name], f"{name} is not a query parameter of this "
-                          f"endpoint; it takes {takes}", "extra_forbidden")
+                          f"endpoint; it takes {takes}{there}", "extra_forbidden")
 
 
 def no_unknown_query(request: Request) -> None:

@@ -136,11 +136,13 @@ class OrjsonRoute(APIRoute):
         """The route's ASGI app: a query parameter the handler does not take is refused, as
         an unknown body field is; the rest is :meth:`_answer_app`'s."""
         allowed = query_names(self.dependant)
+        model = self.body_field.field_info.annotation if self.body_field is not None else None
+        body = frozenset(getattr(model, "model_fields", ()))
         inner = self._answer_app()
 
         async def app(scope: Scope, receive: Receive, send: Send) -> None:
             if scope["query_string"]:  # a plain request pays nothing for the check
-                refuse_unknown_query(scope["query_string"], allowed)
+                refuse_unknown_query(scope["query_string"], allowed, body)
             await inner(scope, receive, send)
 
         return app

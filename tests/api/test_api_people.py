@@ -320,6 +320,21 @@ def test_an_unknown_query_parameter_is_refused_as_an_unknown_field_is(
     assert entry["msg"] == f"{name} is not a query parameter of this endpoint; {takes}"
 
 
+def test_encoding_in_the_wrong_place_is_pointed_to_the_right_one(client: TestClient) -> None:
+    # /api/steps takes encoding in its body, the others in the query string: the refusals said
+    # only "not a query parameter" and "no such field"
+    steps = client.post("/api/steps?encoding=compact", json={"layer": square(5, 3, 2, 3)})
+    assert steps.json()["detail"][0]["msg"] == (
+        "encoding is not a query parameter of this endpoint; it takes none; encoding goes in "
+        "the JSON body here")
+    forward = client.post("/api/forward", json={**square(5, 3, 2, 3), "encoding": "compact"})
+    [entry] = forward.json()["detail"]
+    assert entry["loc"] == ["body", "encoding"]
+    assert entry["msg"].endswith("; encoding goes in the query string here: ?encoding=...")
+    geometry = client.post("/api/geometry", json={**square(5, 3, 2, 3), "encoding": "compact"})
+    assert "query string" not in geometry.json()["detail"][0]["msg"]  # it takes none at all
+
+
 def test_known_query_parameters_are_still_read(client: TestClient) -> None:
     forward = client.post("/api/forward?encoding=compact", json=square(5, 3, 2, 3)).json()
     assert forward["output"]["dtype"] == "float32"
