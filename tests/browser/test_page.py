@@ -6,6 +6,7 @@ or from hand arithmetic written out below; none is copied from the page's own co
 
 from __future__ import annotations
 
+import math
 import re
 from pathlib import Path
 from typing import Any
@@ -597,14 +598,25 @@ def test_a_refused_size_marks_its_own_box_in_the_pages_names(page: Page) -> None
     expect(axis).to_have_css("opacity", "0.55")
 
 
-def test_sums_of_rounded_terms_say_they_are_rounded(page: Page) -> None:
-    # AlexNet's terms are shown to 4 digits: 0.7048 + 0.6394 + (-1.326) + 0.008082 is not
-    # 0.02612 by hand, and the line says why; the demo's whole numbers add up as shown
+def test_sums_of_rounded_terms_add_up_by_hand_and_say_they_are_rounded(
+    page: Page, api: httpx.Client
+) -> None:
+    # AlexNet's terms were shown to 4 significant digits each: 0.7048 + 0.6394 + (-1.326) +
+    # 0.008082 is not 0.02612 by hand. Now all to the largest one's 5 significant digits.
     open_page(page, "?preset=alexnet-conv1")
+    layer = api.get("/api/presets/alexnet-conv1").json()["layer"]
+    step = api.post("/api/steps", json={"layer": layer, "start": 0, "count": 1}).json()["steps"][0]
+    terms = [*step["channel_sums"], step["bias"]]
+    places = 4 - math.floor(math.log10(max(abs(v) for v in [*terms, step["pre"]])))
+    shown = [f"{v:.{places}f}" for v in terms]
     sums = page.locator("#sums")
-    expect(sums).to_have_attribute("data-rounded", "")
+    expect(sums).to_have_text(
+        " + ".join(f"({v})" for v in shown[:-1])
+        + f" + bias ({shown[-1]}) = {step['pre']:.{places}f}")
+    # by hand: the shown terms add up to the shown value, to the last decimal
+    assert abs(sum(float(v) for v in shown) - round(step["pre"], places)) <= 10 ** -places
     note = sums.evaluate("n => getComputedStyle(n, '::after').content")
-    assert note == '" (rounded to 4 digits)"'
+    assert note == f'" (rounded to {places} decimals)"'
     open_page(page, "?preset=cs231n-demo")
     expect(sums).to_have_text("(-5) + (0) + (-2) + bias (1) = -6")
     expect(sums).not_to_have_attribute("data-rounded", "")

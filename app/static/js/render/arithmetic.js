@@ -85,20 +85,39 @@ export function createArithmeticView(container, model, onTap) {
         grid.setMarks("pair", focus.pair && focus.pair.channel === ch ? [focus.pair.tap] : []);
       });
       sums.textContent = sumsText(step, activation);
-      // a rounded term makes the shown sum look off in its last digit: the panel says so
-      sums.toggleAttribute("data-rounded", [...step.channelSums, step.bias, step.pre].some((v) => fmt(v) !== String(v)));
+      // rounded terms: the panel says to how many decimals (they add up to the shown value
+      // but for the last digit)
+      const places = decimalsOf(step);
+      const exact = [...step.channelSums, step.bias, step.pre].every((v) => places === null || Number(v.toFixed(places)) === v);
+      if (exact) sums.removeAttribute("data-rounded");
+      else sums.dataset.rounded = `rounded to ${places} decimal${places === 1 ? "" : "s"}`;
       live.textContent = `Step ${step.t + 1}: ${step.expression}. ${sumsText(step, activation)}`;
     },
     box: (r, c, ch) => grids[ch]?.box(r, c) ?? null,
   };
 }
 
+/**
+ * The decimals a step's sum line shows its numbers to: null for whole numbers (shown whole),
+ * else one number of decimals for all, the largest term's five significant digits, so the
+ * terms add up by hand to the value shown (0.7048 + 0.6394 + (-1.3262) + 0.0081 = 0.0261;
+ * to four digits each, 0.7048 + 0.6394 + (-1.326) + 0.008082 did not make 0.02612).
+ */
+export function decimalsOf(step) {
+  const values = [...step.channelSums, step.bias, step.pre];
+  if (values.every(Number.isInteger)) return null;
+  const largest = Math.max(...values.map(Math.abs));
+  return Math.min(10, Math.max(0, 4 - Math.floor(Math.log10(largest))));
+}
+
 /** "(3) + (-2) + (1) + bias (1) = 3; ReLU(3) = 3": per-slice partial sums, bias, value. */
 export function sumsText(step, activation) {
   // Only the server's numbers: the slice sums, the bias and the value it computed.
-  const parts = step.channelSums.map((v) => `(${fmt(v)})`);
-  let text = `${parts.join(" + ")} + bias (${fmt(step.bias)}) = ${fmt(step.pre)}`;
-  if (activation === "relu") text += `; ReLU(${fmt(step.pre)}) = ${fmt(step.post)}`;
+  const places = decimalsOf(step);
+  const show = (v) => (places === null ? fmt(v) : v.toFixed(places).replace(/^-(0\.?0*)$/, "$1"));
+  const parts = step.channelSums.map((v) => `(${show(v)})`);
+  let text = `${parts.join(" + ")} + bias (${show(step.bias)}) = ${show(step.pre)}`;
+  if (activation === "relu") text += `; ReLU(${show(step.pre)}) = ${show(step.post)}`;
   return text;
 }
 
