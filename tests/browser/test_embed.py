@@ -114,6 +114,9 @@ def site() -> Iterator[Site]:
             pages["/parent.html"] = PARENT.format(app=app_url, query=QUERY,
                                                   stranger=stranger_origin)
             pages["/stranger.html"] = STRANGER
+            pages["/misfit.html"] = PARENT.format(
+                app=app_url, query="?preset=ten-stride-2-invalid&embed=1",
+                stranger=stranger_origin)
             yield Site(app_url, parent_origin, stranger_origin)
     finally:
         for server in (parent, stranger):
@@ -170,6 +173,30 @@ def test_a_parent_steps_the_frame_and_hears_the_apis_value(page: Page, site: Sit
     # a t past the end is the last step, as the End key gives
     page.evaluate("window.send({type: 'convscope:step', t: 500})")
     assert wait_for_step(page, 17)["d"] == 1
+
+
+def test_the_parent_hears_the_steps_it_asks_for_while_the_pointer_rests_on_a_neuron(
+    page: Page, site: Site
+) -> None:
+    # a hovered neuron was the one on show, and no `stepped` came until the pointer left
+    frame = open_parent(page, site)
+    frame.get_by_role("group", name="Output activation map 1").locator(".cell").nth(4).hover()
+    expect(frame.locator("#numpy-code")).to_contain_text("V[1,1,1]")
+    page.evaluate("window.send({type: 'convscope:step', t: 5})")
+    assert wait_for_step(page, 5)["value"] == pytest.approx(api_step(site.app, 5)["post"])
+    expect(frame.locator("#numpy-code")).to_contain_text("V[1,2,0]")  # step 5 is shown
+
+
+def test_a_framed_misfit_is_ready_with_no_steps_and_links_out(page: Page, site: Site) -> None:
+    page.set_viewport_size({"width": 1000, "height": 760})
+    page.goto(f"{site.parent}/misfit.html")
+    page.wait_for_function("window.ready !== null", timeout=30_000)
+    assert page.evaluate("window.ready.total") == 0
+    frame = page.locator("#scope").element_handle().content_frame()
+    assert frame is not None
+    out = frame.locator("#open-full")
+    # a link from the start (it had no href until hovered: no link, and out of the Tab order)
+    expect(out).to_have_attribute("href", re.compile(r"preset=ten-stride-2-invalid.*embed=0"))
 
 
 def test_play_reports_increasing_steps_and_pause_stops_them(page: Page, site: Site) -> None:

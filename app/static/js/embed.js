@@ -49,7 +49,7 @@ const originOf = (href) => {
 /**
  * The embedding overlay: keeps <body class="embed"> with the state, obeys an allowed parent's
  * `convscope:step|play|pause` messages and tells the parent `convscope:ready` ({total}) when a
- * layer is built and `convscope:stepped` ({t, i, j, d, value}) when the playhead's step is shown.
+ * layer is built (total 0 for a misfit) and `convscope:stepped` ({t, i, j, d, value}) when the playhead's step is shown.
  * `app` is the page's app object, `player` its Player, `commit(changes, how)` its one way to
  * change state.
  */
@@ -108,6 +108,12 @@ export function createEmbed({ app, player, commit }) {
   const share = createShareTools({ app });
 
   return {
+    // a layer that does not fit: drawn too (the misfit and why), with no steps
+    clear() {
+      sent = null;
+      share.update(app.state, { playing: false });
+      tell({ type: "convscope:ready", total: 0 });
+    },
     build(model) {
       sent = null;
       tell({ type: "convscope:ready", total: model.total });
