@@ -724,3 +724,16 @@ def test_back_brings_back_the_speed_of_the_entry(page: Page) -> None:
     # 2 steps a second for 1.5 s: about 3 (at 20 a second, the 18 steps would have ended)
     t = int(page.evaluate("new URLSearchParams(location.search).get('t')"))
     assert 1 <= t <= 6, t
+
+
+def test_both_axes_boxes_show_each_axis_greyed_when_the_axes_differ(page: Page) -> None:
+    # the 1-D presets left F and P blank: their filter is 1x3, their padding 0 rows, 1 column
+    open_page(page, "?preset=one-d-stride-1")
+    for label, placeholder in (("Filter size F (square)", "1x3"),
+                               ("Padding P (all sides)", "0,1")):
+        box = page.get_by_label(label)
+        expect(box).to_have_value("")
+        expect(box).to_have_attribute("placeholder", placeholder)
+    open_page(page, "?preset=cs231n-demo")
+    expect(page.get_by_label("Filter size F (square)")).to_have_value("3")
+    expect(page.get_by_label("Filter size F (square)")).to_have_attribute("placeholder", "")

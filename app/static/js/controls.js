@@ -70,12 +70,20 @@ export function fillPresets(presets) {
 export function showState(state, presets, modified) {
   for (const [selector, key] of Object.entries(NUMBER_FIELDS)) qs(selector).value = String(state[key]);
   for (const [selector, key] of Object.entries(CHOICE_FIELDS)) qs(selector).value = state[key];
-  // The "both axes" boxes show a number only while the two axes agree.
-  qs("#f-f").value = state.fh === state.fw ? String(state.fh) : "";
-  qs("#stride").value = state.sh === state.sw ? String(state.sh) : "";
-  qs("#dilation").value = state.dh === state.dw ? String(state.dh) : "";
+  // The "both axes" boxes show a number only while the two axes agree; otherwise what each
+  // axis has, greyed (a placeholder), as the notes write a 1-D layer's filter: 1x3.
+  const both = (selector, a, b, apart) => {
+    qs(selector).value = a === b ? String(a) : "";
+    qs(selector).placeholder = a === b ? "" : apart;
+  };
+  both("#f-f", state.fh, state.fw, `${state.fh}x${state.fw}`);
+  both("#stride", state.sh, state.sw, `${state.sh},${state.sw}`);
+  both("#dilation", state.dh, state.dw, `${state.dh},${state.dw}`);
   const symmetric = state.pt === state.pb && state.pb === state.pl && state.pl === state.pr;
-  qs("#pad").value = symmetric ? String(state.pt) : "";
+  // per axis (rows, columns) where each axis has the same both sides, as the API takes it
+  const perAxis = state.pt === state.pb && state.pl === state.pr;
+  both("#pad", symmetric ? state.pt : 0, symmetric ? state.pt : 1,
+    perAxis ? `${state.pt},${state.pl}` : `${state.pt},${state.pb},${state.pl},${state.pr}`);
   const preset = presets.find((p) => p.name === state.preset);
   const description = preset ? preset.description : "";
   const sources = [state.image && `image "${state.image}"`, state.bank && `filter bank "${state.bank}"`].filter(Boolean);
