@@ -318,3 +318,15 @@ def test_a_filter_wider_than_its_input_is_said_so_and_fixed_from_a_suggestion(
     page.get_by_role("button", name="padding 1 gives 1x1").click()
     expect(page.locator("#output-shape")).to_have_text("1x1x2", timeout=30_000)
     expect(page.locator("#numpy-code")).to_have_text("V[0,0,0] = np.sum(Xp[:5,:5,:] * W0) + b0")
+
+
+def test_the_notes_1d_layer_at_stride_3_reads_in_the_singular_where_it_is_one(
+    page: Page,
+) -> None:
+    # "height: fits, 1 windows." and "would read rows 0 and columns 6-8"
+    page.goto("/?preset=one-d-stride-1&sh=3&sw=3")
+    expect(page.locator("#app")).to_have_class(re.compile(r"\bmisfit\b"), timeout=30_000)
+    expect(page.get_by_text("would read row 0 and columns 6–8", exact=False)).to_be_visible()
+    expect(page.get_by_text("height: fits, 1 window.", exact=False).first).to_be_attached()
+    # the notes' fix along the width, P=2 each side, is offered with the height's 0 kept
+    expect(page.get_by_role("button", name=re.compile(r"padding \[0, 2\]"))).to_be_attached()

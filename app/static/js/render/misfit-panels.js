@@ -81,8 +81,9 @@ export function drawMisfitArithmetic(container, geometry, depth, onSuggestions) 
     if (rows.missing) missing.push(`row${rows.missing > 1 ? "s" : ""} ${run(rows.padded, rows.stop - 1)}`);
     if (cols.missing) missing.push(`column${cols.missing > 1 ? "s" : ""} ${run(cols.padded, cols.stop - 1)}`);
     const gone = `${missing.join(" and ")} ${rows.missing + cols.missing > 1 ? "are" : "is"} not there`;
-    box.append(el("p", "", `V[${rows.index},${cols.index},:] would read rows ${run(rows.start, rows.stop - 1)}`
-      + ` and columns ${run(cols.start, cols.stop - 1)} of the ${rows.padded}x${cols.padded}x${depth} padded input:`
+    const read = (what, { start, stop }) => `${what}${start === stop - 1 ? "" : "s"} ${run(start, stop - 1)}`;
+    box.append(el("p", "", `V[${rows.index},${cols.index},:] would read ${read("row", rows)}`
+      + ` and ${read("column", cols)} of the ${rows.padded}x${cols.padded}x${depth} padded input:`
       + ` ${gone} (dashed red on the input).`));
     const got = [tapsBefore(rows, rows.padded), tapsBefore(cols, cols.padded), depth];
     const want = [h.filter_size, w.filter_size, depth];

@@ -274,7 +274,7 @@ function describe(geometry) {
     const info = geometry[axis];
     const unit = axis === "height" ? "row" : "column";
     const units = (n) => `${n} ${unit}${n === 1 ? "" : "s"}`;
-    if (info.fits) return `${axis}: fits, ${info.whole_windows} windows.`;
+    if (info.fits) return `${axis}: fits, ${info.whole_windows} window${info.whole_windows === 1 ? "" : "s"}.`;
     const parts = [`${axis}: ${info.arithmetic}, so ${info.whole_windows} whole window${info.whole_windows === 1 ? "" : "s"}`];
     if (info.overhang_start !== null) {
       const which = info.whole_windows ? "the next" : "the first";
