@@ -133,16 +133,16 @@ class FillSpec(StrictModel):
         0, description="random seed, 0 to 2**53 - 1"
     )
     low: Bounded | None = Field(
-        None, description="lowest value (integers, uniform); must be <= `high`; default per "
-        "role: input 0, weights -1, biases 0, upstream -1"
+        None, description="lowest value (integers, uniform; a normal fill ignores it); must be "
+        "<= `high`; default per role: input 0, weights -1, biases 0, upstream -1"
     )
     high: Bounded | None = Field(
-        None, description="highest value (integers, uniform); must be >= `low`; default per "
-        "role: input 2, weights 1, biases 1, upstream 1"
+        None, description="highest value (integers, uniform; a normal fill ignores it); must be "
+        ">= `low`; default per role: input 2, weights 1, biases 1, upstream 1"
     )
-    mean: Bounded = Field(0.0, description="mean of a normal fill")
+    mean: Bounded = Field(0.0, description="mean of a normal fill (the other kinds ignore it)")
     std: Annotated[float, Field(ge=0, le=MAX_MAGNITUDE)] = Field(
-        1.0, description="standard deviation of a normal fill"
+        1.0, description="standard deviation of a normal fill (the other kinds ignore it)"
     )
 
     @model_validator(mode="after")

@@ -55,8 +55,10 @@ UPLOAD_REFUSALS: dict[int | str, dict[str, object]] = {
 }
 UPLOAD_BODY = {
     "required": True,
-    "description": "The raw bytes of one PNG or JPEG image (checked by their first bytes, "
-    "whatever the Content-Type says); anything else is refused with 415",
+    "description": "The raw bytes of one PNG or JPEG image, sent as image/png, image/jpeg or "
+    "application/octet-stream (the bytes are checked by their first bytes, whatever the "
+    "Content-Type says); anything else is refused with 415. Transparent pixels are laid over "
+    "white and a greyscale image gives three equal channels",
     "content": {kind: {"schema": {"type": "string", "format": "binary"}}
                 for kind in UPLOAD_TYPES},
 }
