@@ -370,7 +370,7 @@ def test_origins_are_matched_as_frame_ancestors_reads_them(page: Page) -> None:
 def test_a_slides_16_by_9_frame_keeps_the_four_panels_a_sideways_phone_does_not(
     page: Page, artifacts: Path
 ) -> None:
-    # 800x450, a slide's usual frame: under 461 px tall, which on a full page means a phone held
+    # 800x450, a slide's usual frame: under 561 px tall, which on a full page means a phone held
     # sideways (the phone layout showed the input volume only); a frame keeps the one screen.
     def shown(node: Locator, what: str) -> None:
         assert node.count() >= 1, what

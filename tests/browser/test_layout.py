@@ -564,3 +564,19 @@ def test_the_demos_volumes_fit_their_panels_once_the_masthead_is_filled(
         })""",
         timeout=5_000,
     )
+
+
+@pytest.mark.parametrize("size", [(853, 480), (911, 512)], ids=["1280x720@150%", "1366x768@150%"])
+def test_a_small_window_zoomed_to_150_percent_scrolls_one_column_of_panels(
+    page: Page, size: tuple[int, int]
+) -> None:
+    # kept on one screen, the masthead and the transport left the grids 46 px of 480
+    page.set_viewport_size({"width": size[0], "height": size[1]})
+    open_view(page, "?preset=cs231n-demo")
+    boxes = [page.locator(f"#{name}-panel").bounding_box() for name in
+             ("input", "filters", "arithmetic", "output")]
+    assert all(box is not None for box in boxes)
+    assert len({round(box["x"]) for box in boxes if box}) == 1  # one column
+    cell = page.locator("#input-grids .cell").first.bounding_box()
+    assert cell is not None and cell["width"] >= 24
+    assert_shown(page.locator("#input-grids .field-box:visible").first, "the field, on screen")
