@@ -215,7 +215,7 @@ def test_hovering_a_product_draws_lines_to_its_input_cell_and_its_weight(
     open_page(page, "?preset=cs231n-demo&t=10")
     step = api_steps(api, demo_layer(api), 10, 1, "depth_slice")[0]
     r, c, ch = 1, 2, 1
-    page.get_by_role("group", name=f"Products depth slice {ch}").locator(
+    page.get_by_role("table", name=f"Products depth slice {ch}").locator(
         f'.cell[data-r="{r}"][data-c="{c}"]'
     ).hover()
     pair = {line["data"]["to"]: line for line in lines(page, "pair")}
@@ -243,7 +243,7 @@ def test_hovering_a_weight_highlights_every_input_cell_it_multiplied_so_far(
     steps = api_steps(api, demo_layer(api), 0, t + 1, "depth_slice")
     expected = {(range(*s["rows"])[r], range(*s["cols"])[c]) for s in steps if s["d"] == k}
     assert len(expected) == 4  # filter 1's neurons up to step 12: steps 9..12
-    page.get_by_role("group", name=f"Filter {k} depth slice {ch}").locator(
+    page.get_by_role("table", name=f"Filter {k} depth slice {ch}").locator(
         f'.cell[data-r="{r}"][data-c="{c}"]'
     ).hover()
     path = page.locator("svg.connections path.conn-cells")

@@ -180,7 +180,7 @@ def test_the_parent_hears_the_steps_it_asks_for_while_the_pointer_rests_on_a_neu
 ) -> None:
     # a hovered neuron was the one on show, and no `stepped` came until the pointer left
     frame = open_parent(page, site)
-    frame.get_by_role("group", name="Output activation map 1").locator(".cell").nth(4).hover()
+    frame.get_by_role("table", name="Output activation map 1").locator(".cell").nth(4).hover()
     expect(frame.locator("#numpy-code")).to_contain_text("V[1,1,1]")
     page.evaluate("window.send({type: 'convscope:step', t: 5})")
     assert wait_for_step(page, 5)["value"] == pytest.approx(api_step(site.app, 5)["post"])
@@ -382,6 +382,9 @@ def test_a_slides_16_by_9_frame_keeps_the_four_panels_a_sideways_phone_does_not(
         assert page.evaluate("[scrollY, document.scrollingElement.scrollHeight]") == [0, 450]
         for selector in ("#transport", "#t-play", "#t-scrub", "#numpy-code", "#sums"):
             shown(page.locator(selector), f"{preset}: {selector}")
+        # two rows of controls, no third: the lines' key took one, from the picture
+        transport = page.locator("#transport").bounding_box()
+        assert transport is not None and transport["height"] <= 90, transport
         field = page.locator("#input-grids .field-box:visible")
         slice0 = page.get_by_role("img", name=re.compile(r"^Input depth slice 0"))
         shown(field if field.count() else slice0, f"{preset}: the field's outline")

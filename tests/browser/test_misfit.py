@@ -120,7 +120,7 @@ def test_a_suggestion_makes_the_layer_fit_and_the_panels_come_back(
     expect(page.locator("#output-shape")).to_have_text("8x8x1", timeout=30_000)
     expect(page.locator("#numpy-code")).to_contain_text("np.sum")
     expect(page.locator("#input-panel canvas.misfit-canvas")).to_have_count(0)
-    expect(page.get_by_role("group", name="Input depth slice 0")).to_be_visible()
+    expect(page.get_by_role("table", name="Input depth slice 0")).to_be_visible()
     # redrawn fitting: the step's panels and the transport are back, the misfit's words gone
     expect(page.locator(".filter.active")).to_have_count(1)
     expect(page.locator("#output-grids .cell.mark-current")).to_have_count(1)
@@ -153,7 +153,7 @@ def test_a_misfit_keeps_its_filters_and_says_which_window_hangs_off_the_edge(
     assert len(made["bias"]) == 2
     for k, bias in enumerate(made["bias"]):
         expect(filters.nth(k).locator(".bias")).to_have_text(f"b{k} = {bias:g}")
-        expect(filters.nth(k).get_by_role("group", name=re.compile(r"^Filter \d depth slice"))
+        expect(filters.nth(k).get_by_role("table", name=re.compile(r"^Filter \d depth slice"))
                ).to_have_count(3)
     expect(page.locator("#filters-panel .filter.active")).to_have_count(0)
     # the panel's title has the API's filter shape

@@ -108,7 +108,7 @@ def test_default_page_draws_the_notes_demo_with_numbers_and_no_console_errors(
     forward = api.post("/api/forward", json=layer).json()
     padded = forward["padded_input"]  # (7, 7, 3): 5 + 2*1 padding, from the notes' demo
     for d in range(3):
-        grid = page.get_by_role("group", name=f"Input depth slice {d}")
+        grid = page.get_by_role("table", name=f"Input depth slice {d}")
         assert numbers(grid) == [padded[r][c][d] for r in range(7) for c in range(7)]
         # numbers are drawn in the cells, not only coloured
         texts = grid.locator(".cell").all_inner_texts()
@@ -118,8 +118,8 @@ def test_default_page_draws_the_notes_demo_with_numbers_and_no_console_errors(
             (r, c) for r in range(7) for c in range(7) if r in (0, 6) or c in (0, 6)
         }
     # (5 - 3 + 2*1)/2 + 1 = 3, two filters: a 3x3x2 output
-    assert page.get_by_role("group", name=re.compile(r"^Output activation map \d$")).count() == 2
-    assert page.get_by_role("group", name=re.compile(r"^Input depth slice \d$")).count() == 3
+    assert page.get_by_role("table", name=re.compile(r"^Output activation map \d$")).count() == 2
+    assert page.get_by_role("table", name=re.compile(r"^Input depth slice \d$")).count() == 3
     assert page.get_by_role("group", name=re.compile(r"^Filter \d$")).count() == 2
     expect(page.locator("#geometry-width")).to_contain_text("(5 - 3 + 2*1)/2 + 1 = 3")
     expect(page.locator("#count-neurons")).to_have_text("18")  # 3*3*2
@@ -139,9 +139,9 @@ def test_stepping_shows_the_apis_step_and_end_shows_the_forward_output(
     assert_step_shown(page, step)
     assert current_step(page) == 3
     for d in range(3):
-        grid = page.get_by_role("group", name=f"Input depth slice {d}")
+        grid = page.get_by_role("table", name=f"Input depth slice {d}")
         assert cells_with(grid, "in-field") == taps(step)
-    out = page.get_by_role("group", name=f"Output activation map {step['d']}")
+    out = page.get_by_role("table", name=f"Output activation map {step['d']}")
     shown = cell(out, step["i"], step["j"]).get_attribute("data-value")
     assert float(shown or "nan") == step["post"]
 
@@ -153,7 +153,7 @@ def test_stepping_shows_the_apis_step_and_end_shows_the_forward_output(
     expect(page.locator("#t-label")).to_have_text("step 18 of 18")
     output = api.post("/api/forward", json=layer).json()["output"]
     for d in range(2):
-        grid = page.get_by_role("group", name=f"Output activation map {d}")
+        grid = page.get_by_role("table", name=f"Output activation map {d}")
         assert numbers(grid) == [output[i][j][d] for i in range(3) for j in range(3)]
 
 
@@ -184,10 +184,10 @@ def test_hovering_an_output_cell_outlines_its_receptive_field(
     # V[1,2,1] is step 1*9 + 1*3 + 2 = 14 in depth-slice order (3x3 maps, filter 1 second)
     step = api_step(api, layer, 14)
     assert (step["i"], step["j"], step["d"]) == (1, 2, 1)
-    cell(page.get_by_role("group", name="Output activation map 1"), 1, 2).hover()
+    cell(page.get_by_role("table", name="Output activation map 1"), 1, 2).hover()
     expect(page.locator("#numpy-code")).to_have_text(step["expression"])
     for d in range(3):
-        grid = page.get_by_role("group", name=f"Input depth slice {d}")
+        grid = page.get_by_role("table", name=f"Input depth slice {d}")
         assert cells_with(grid, "in-field") == taps(step)
     active = page.get_by_role("group", name="Filter 1", exact=True)
     expect(active).to_have_attribute("aria-current", "true")
@@ -199,12 +199,12 @@ def test_hovering_an_input_cell_marks_the_outputs_that_see_it(
     open_page(page)
     layer = preset_layer(api, DEMO)
     # original cell (1, 0) is padded cell (2, 1) with padding 1
-    cell(page.get_by_role("group", name="Input depth slice 0"), 2, 1).hover()
+    cell(page.get_by_role("table", name="Input depth slice 0"), 2, 1).hover()
     inverse = api.post("/api/inverse", json={"layer": layer, "cell": [1, 0]}).json()
     expected = {(tap["i"], tap["j"]) for tap in inverse["taps"]}
     assert expected  # rows 0..2 of window (0, 0) and (1, 0) hold it
     for d in range(2):
-        grid = page.get_by_role("group", name=f"Output activation map {d}")
+        grid = page.get_by_role("table", name=f"Output activation map {d}")
         expect(grid.locator(".cell.mark-seen")).to_have_count(len(expected))
         assert cells_with(grid, "mark-seen") == expected
 
@@ -240,7 +240,7 @@ def test_numpy_example_shows_the_notes_line_at_its_step(page: Page) -> None:
         page.keyboard.press("ArrowRight")
     expect(page.locator("#numpy-code")).to_have_text("V[1,0,0] = np.sum(X[2:7,:5,:] * W0) + b0")
     for d in range(4):
-        grid = page.get_by_role("group", name=f"Input depth slice {d}")
+        grid = page.get_by_role("table", name=f"Input depth slice {d}")
         assert cells_with(grid, "in-field") == {(r, c) for r in range(2, 7) for c in range(5)}
 
 
@@ -272,7 +272,7 @@ def test_backward_final_running_sums_equal_the_apis_weight_gradient(
             page.keyboard.press("ArrowLeft")
         expect(page.locator("#backward-step")).to_contain_text(f"dW[{d}]")
         for ch in range(3):
-            grid = page.get_by_role("group", name=f"Running weight gradient depth slice {ch}")
+            grid = page.get_by_role("table", name=f"Running weight gradient depth slice {ch}")
             expected = [dw[d][r][c][ch] for r in range(3) for c in range(3)]
             expect(grid.locator(".cell").first).to_have_attribute("data-value", f"{expected[0]:g}")
             assert numbers(grid) == expected
@@ -295,7 +295,7 @@ def test_backward_mode_on_a_laptop_shows_every_product_and_both_gradients_unscro
             "n => [n.scrollHeight, n.clientHeight, n.scrollWidth, n.clientWidth]")
         assert room[0] <= room[1] + 1 and room[2] <= room[3] + 1, (body, room)
     for name in ("Products depth slice 2", "Running weight gradient depth slice 2"):
-        cell = page.get_by_role("group", name=name).locator(".cell").last.bounding_box()
+        cell = page.get_by_role("table", name=name).locator(".cell").last.bounding_box()
         assert cell is not None and cell["width"] >= least, (name, cell)  # numbers readable
     page.screenshot(path=str(artifacts / f"backward-{width}x{height}.png"))
 
@@ -410,7 +410,7 @@ def test_stride_per_axis_changes_only_that_axis(page: Page, api: httpx.Client) -
     step = api_step(api, layer, 6)  # row 1, column 1 of filter 0 (5 columns per row)
     assert (step["i"], step["j"]) == (1, 1)
     expect(page.locator("#numpy-code")).to_have_text(step["expression"])
-    grid = page.get_by_role("group", name="Input depth slice 0")
+    grid = page.get_by_role("table", name="Input depth slice 0")
     assert cells_with(grid, "in-field") == taps(step)
     assert "stride=" not in page.url and "sw=1" in page.url
 
@@ -436,7 +436,7 @@ def assert_step_shown(page: Page, step: Json) -> None:
     """The page's products, partial sums and value are the API step's."""
     expect(page.locator("#numpy-code")).to_have_text(step["expression"])
     for d in range(3):
-        products = page.get_by_role("group", name=f"Products depth slice {d}")
+        products = page.get_by_role("table", name=f"Products depth slice {d}")
         assert numbers(products) == [row[c][d] for row in step["products"] for c in range(3)]
     sums = page.locator("#sums").inner_text()
     for partial in step["channel_sums"]:
@@ -449,14 +449,14 @@ def test_clicking_an_input_cell_and_typing_a_number_recomputes_the_step(
 ) -> None:
     open_page(page)
     # padded (1, 1) is X[0,0,0], inside step 0's field (padded rows/cols 0..2)
-    cell(page.get_by_role("group", name="Input depth slice 0"), 1, 1).click()
+    cell(page.get_by_role("table", name="Input depth slice 0"), 1, 1).click()
     expect(page.get_by_label("Cell to edit")).to_have_value("X[0,0,0]")
     before = api_step(api, preset_layer(api, DEMO), 0)
     value = before["window"][1][1][0] + 7  # surely a different number
     page.get_by_label("New value").fill(str(value))
     page.get_by_label("New value").press("Enter")
     expect(page.locator("#app")).to_have_attribute("aria-busy", "false")
-    expect(cell(page.get_by_role("group", name="Input depth slice 0"), 1, 1)).to_have_attribute(
+    expect(cell(page.get_by_role("table", name="Input depth slice 0"), 1, 1)).to_have_attribute(
         "data-value", f"{value:g}"
     )
     after = api_step(api, edited_demo(api, ("X", (0, 0, 0), value)), 0)
@@ -464,7 +464,7 @@ def test_clicking_an_input_cell_and_typing_a_number_recomputes_the_step(
     assert after["products"][1][1][0] == value * after["weights"][1][1][0]
     assert after["channel_sums"] != before["channel_sums"] or after["weights"][1][1][0] == 0
     assert_step_shown(page, after)
-    out = page.get_by_role("group", name="Output activation map 0")
+    out = page.get_by_role("table", name="Output activation map 0")
     assert float(cell(out, 0, 0).get_attribute("data-value") or "nan") == after["post"]
 
 
@@ -473,11 +473,11 @@ def test_clicking_a_filter_cell_and_typing_a_number_recomputes_the_step(
 ) -> None:
     open_page(page)
     page.get_by_role("button", name="Step forward").click()  # step 1: V[0,1,0], filter 0
-    cell(page.get_by_role("group", name="Filter 0 depth slice 2"), 2, 1).click()
+    cell(page.get_by_role("table", name="Filter 0 depth slice 2"), 2, 1).click()
     expect(page.get_by_label("Cell to edit")).to_have_value("W0[2,1,2]")
     page.get_by_label("New value").fill("5")
     page.get_by_role("button", name="Set value").click()
-    expect(cell(page.get_by_role("group", name="Filter 0 depth slice 2"), 2, 1)).to_have_attribute(
+    expect(cell(page.get_by_role("table", name="Filter 0 depth slice 2"), 2, 1)).to_have_attribute(
         "data-value", "5"
     )
     after = api_step(api, edited_demo(api, ("W", (0, 2, 1, 2), 5.0)), 1)
@@ -500,7 +500,7 @@ def test_locally_connected_weights_are_the_positions_own_and_change_as_the_field
         expect(page.locator("#numpy-code")).to_have_text(step["expression"])
         weights = []
         for ch in range(3):
-            grid = page.get_by_role("group", name=f"Filter 0 depth slice {ch}")
+            grid = page.get_by_role("table", name=f"Filter 0 depth slice {ch}")
             expected = [row[c][ch] for row in step["weights"] for c in range(3)]
             expect(grid.locator(".cell").first).to_have_attribute("data-value", f"{expected[0]:g}")
             assert numbers(grid) == expected
@@ -631,7 +631,7 @@ def test_hovering_an_input_cell_says_who_reads_it_in_the_arithmetic(
     for row, col in ((3, 3), (2, 4)):  # padded coordinates; the original cell is one less
         taps = api.post("/api/inverse", json={"layer": layer, "cell": [row - 1, col - 1]})
         positions = {(tap["i"], tap["j"]) for tap in taps.json()["taps"]}
-        grid = page.get_by_role("group", name="Input depth slice 0")
+        grid = page.get_by_role("table", name="Input depth slice 0")
         grid.locator(".cell").nth(row * 7 + col).hover()
         n = len(positions)
         expect(page.locator("#sums")).to_have_text(
@@ -674,7 +674,7 @@ def test_zooming_a_paused_view_keeps_the_field_in_view(page: Page, api: httpx.Cl
 def test_a_pin_or_step_the_layer_does_not_have_is_let_go(page: Page) -> None:
     # a pin made on a bigger layer broke the page ("Cannot read properties of undefined")
     open_page(page, "?preset=cs231n-demo")
-    page.get_by_role("group", name="Output activation map 1").locator(".cell").nth(8).click()
+    page.get_by_role("table", name="Output activation map 1").locator(".cell").nth(8).click()
     expect(page).to_have_url(re.compile(r"[?&]pin=o2\.2\.1(&|$)"))
     page.locator("#f-k").fill("1")
     page.locator("#f-k").press("Enter")
@@ -699,7 +699,7 @@ def test_a_step_asked_for_shows_that_step_though_the_pointer_rests_on_a_neuron(
 ) -> None:
     # the pointer on V[1,1,0] after pinning it: stepping moved the label but not the arithmetic
     open_page(page, "?preset=cs231n-demo")
-    page.get_by_role("group", name="Output activation map 0").locator(".cell").nth(4).click()
+    page.get_by_role("table", name="Output activation map 0").locator(".cell").nth(4).click()
     expect(page.locator("#numpy-code")).to_have_text("V[1,1,0] = np.sum(Xp[2:5,2:5,:] * W0) + b0")
     for _ in range(3):
         page.keyboard.press("ArrowRight")
@@ -707,7 +707,7 @@ def test_a_step_asked_for_shows_that_step_though_the_pointer_rests_on_a_neuron(
     # step 4 in depth-slice order: V[1,0,0], rows 2:5 and columns :3 of the padded input
     expect(page.locator("#numpy-code")).to_have_text("V[1,0,0] = np.sum(Xp[2:5,:3,:] * W0) + b0")
     # moving the pointer onto another neuron hovers again
-    page.get_by_role("group", name="Output activation map 1").locator(".cell").nth(0).hover()
+    page.get_by_role("table", name="Output activation map 1").locator(".cell").nth(0).hover()
     expect(page.locator("#numpy-code")).to_contain_text("V[0,0,1]")
 
 
@@ -737,3 +737,18 @@ def test_both_axes_boxes_show_each_axis_greyed_when_the_axes_differ(page: Page) 
     open_page(page, "?preset=cs231n-demo")
     expect(page.get_by_label("Filter size F (square)")).to_have_value("3")
     expect(page.get_by_label("Filter size F (square)")).to_have_attribute("placeholder", "")
+
+
+def test_a_screen_reader_gets_each_grid_as_a_table_of_rows(page: Page, api: httpx.Client) -> None:
+    # each grid was one group of 49 numbers in a run, no rows or columns
+    open_page(page, "?preset=cs231n-demo")
+    layer = api.get("/api/presets/cs231n-demo").json()["layer"]
+    xp = api.post("/api/forward", json=layer).json()["padded_input"]
+    table = page.get_by_role("table", name="Input depth slice 0")
+    expect(table).to_have_attribute("aria-rowcount", "7")
+    rows = table.get_by_role("row")
+    expect(rows).to_have_count(7)
+    for r, c in ((1, 1), (4, 5)):
+        cell = rows.nth(r).get_by_role("cell").nth(c)
+        expect(cell).to_have_text(f"{xp[r][c][0]:g}")
+        expect(cell).to_have_attribute("aria-colindex", str(c + 1))

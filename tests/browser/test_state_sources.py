@@ -111,9 +111,9 @@ def test_an_edited_weight_of_the_demo_is_drawn_in_the_grids_and_after_a_reload(
     layer = {**api.get("/api/presets/cs231n-demo").json()["layer"],
              "edits": [{"array": "filters", "index": [1, 0, 2, 1], "value": -6}]}
     forward = api.post("/api/forward", json=layer).json()
-    cell = page.get_by_role("group", name="Filter 1 depth slice 1").locator(
+    cell = page.get_by_role("table", name="Filter 1 depth slice 1").locator(
         '.cell[data-r="0"][data-c="2"]')
-    out = page.get_by_role("group", name="Output activation map 1").locator(
+    out = page.get_by_role("table", name="Output activation map 1").locator(
         '.cell[data-r="2"][data-c="2"]')
     for _ in range(2):  # as edited, then from the link alone
         expect(cell).to_have_attribute("data-value", "-6")

@@ -70,7 +70,7 @@ def test_swipes_and_taps_on_the_transport_step_and_a_tapped_neuron_is_pinned(
     page.locator("#t-forward").tap()
     expect(page.locator("#t-label")).to_have_text(re.compile(r"^step 2 of 18"))
     # V[1,2,1] (map 1, row 1, column 2) pinned by a tap: its expression is shown
-    neuron = page.get_by_role("group", name="Output activation map 1").locator(
+    neuron = page.get_by_role("table", name="Output activation map 1").locator(
         '.cell[data-r="1"][data-c="2"]'
     )
     neuron.tap()

@@ -84,19 +84,19 @@ def test_toggle_puts_view_3d_in_the_url_and_a_reload_keeps_it(page: Page) -> Non
     toggle = page.get_by_role("button", name="3-D view")
     expect(toggle).to_have_attribute("aria-pressed", "false")
     expect(page.locator("#input-3d")).to_be_hidden()
-    expect(page.get_by_role("group", name="Input depth slice 0")).to_be_visible()
+    expect(page.get_by_role("table", name="Input depth slice 0")).to_be_visible()
     toggle.click()
     expect(page).to_have_url(re.compile(r"[?&]view=3d(&|$)"))
     expect(page.locator("#input-3d .volume3d-block")).to_be_visible()
     expect(page.locator("#output-3d .volume3d-block")).to_be_visible()
-    expect(page.get_by_role("group", name="Input depth slice 0")).to_be_hidden()
+    expect(page.get_by_role("table", name="Input depth slice 0")).to_be_hidden()
     page.reload()
     expect(page.locator("#app")).to_have_attribute("aria-busy", "false", timeout=30_000)
     expect(page.get_by_role("button", name="3-D view")).to_have_attribute("aria-pressed", "true")
     expect(page.locator("#input-3d .volume3d-block")).to_be_visible()
     page.get_by_role("button", name="3-D view").click()
     expect(page).to_have_url(re.compile(r"[?&]view=flat(&|$)"))
-    expect(page.get_by_role("group", name="Input depth slice 0")).to_be_visible()
+    expect(page.get_by_role("table", name="Input depth slice 0")).to_be_visible()
 
 
 def test_field_box_encloses_every_cell_of_the_field_through_the_full_depth(
@@ -271,14 +271,14 @@ def test_hidden_flat_grids_wait_in_3d_and_are_right_again_back_in_flat(
     step = api_step(api, "cs231n-demo", 3, order="depth_column")
     current = page.locator("#output-grids .mark-current")
     expect(current).to_have_count(1)
-    grid = page.get_by_role("group", name=f"Output activation map {step['d']}")
+    grid = page.get_by_role("table", name=f"Output activation map {step['d']}")
     cell = grid.locator(f'.cell[data-r="{step["i"]}"][data-c="{step["j"]}"]')
     expect(cell).to_have_class(re.compile(r"\bmark-current\b"))
     assert float(cell.get_attribute("data-value") or "nan") == pytest.approx(step["post"])
     first = api_step(api, "cs231n-demo", 1, order="depth_column")
     done = neuron.locator(f'.cell[data-r="{first["i"]}"][data-c="{first["j"]}"]')
     assert float(done.get_attribute("data-value") or "nan") == pytest.approx(first["post"])
-    field = page.get_by_role("group", name="Input depth slice 0").locator(".in-field")
+    field = page.get_by_role("table", name="Input depth slice 0").locator(".in-field")
     taps = {(r, c) for r in range(*step["rows"]) for c in range(*step["cols"])}
     got = {
         (int(n.get_attribute("data-r") or -1), int(n.get_attribute("data-c") or -1))
@@ -286,7 +286,7 @@ def test_hidden_flat_grids_wait_in_3d_and_are_right_again_back_in_flat(
     }
     assert got == taps
     # and the field's outline is drawn around those cells, not collapsed in a corner
-    box = page.get_by_role("group", name="Input depth slice 0").locator(".field-box")
+    box = page.get_by_role("table", name="Input depth slice 0").locator(".field-box")
     outline = box.bounding_box()
     assert outline is not None and outline["width"] > 40
 
@@ -462,7 +462,7 @@ def test_hovered_product_and_weight_in_3d_cut_the_input_open_at_their_slice(
     ).json()["steps"]
     step = steps[t]
     # a product: the block opens at its slice, and its line ends on its input cell's centre
-    page.get_by_role("group", name=f"Products depth slice {ch}").locator(
+    page.get_by_role("table", name=f"Products depth slice {ch}").locator(
         f'.cell[data-r="{r}"][data-c="{c}"]'
     ).hover()
     assert probe(page, "input")["cut"] == ch
@@ -474,7 +474,7 @@ def test_hovered_product_and_weight_in_3d_cut_the_input_open_at_their_slice(
     assert near((to_input[0]["at"][2], to_input[0]["at"][3]), cell)
     # a weight: every input cell it multiplied so far, outlined on that slice of the block
     expected = {(range(*s["rows"])[r], range(*s["cols"])[c]) for s in steps if s["d"] == k}
-    page.get_by_role("group", name=f"Filter {k} depth slice {ch}").locator(
+    page.get_by_role("table", name=f"Filter {k} depth slice {ch}").locator(
         f'.cell[data-r="{r}"][data-c="{c}"]'
     ).hover()
     assert probe(page, "input")["cut"] == ch

@@ -36,8 +36,12 @@ function domGrid({ rows, cols, label, cell: baseCell, onCell }) {
   const scale = typeScale();
   const cell = Math.round(baseCell * scale);
   const root = el("div", "grid");
-  root.setAttribute("role", "group");
+  // a table to a screen reader (rows of cells, each read with its row and column), a CSS
+  // grid on screen: the rows are `display: contents`, so the cells lay out as the grid's own
+  root.setAttribute("role", "table");
   root.setAttribute("aria-label", label);
+  root.setAttribute("aria-rowcount", String(rows));
+  root.setAttribute("aria-colcount", String(cols));
   root.style.gridTemplateColumns = `repeat(${cols}, ${cell}px)`;
   root.style.gridAutoRows = `${cell}px`;
   const type = { ...CELL_TYPE, max: CELL_TYPE.max * scale };
@@ -49,15 +53,22 @@ function domGrid({ rows, cols, label, cell: baseCell, onCell }) {
   const fontFor = (longest) => numberFont(cell, longest, type);
   const cells = [];
   for (let r = 0; r < rows; r += 1) {
+    const row = el("div", "grid-row");
+    row.setAttribute("role", "row");
+    row.setAttribute("aria-rowindex", String(r + 1));
     for (let c = 0; c < cols; c += 1) {
       const node = el("span", "cell");
+      node.setAttribute("role", "cell");
+      node.setAttribute("aria-colindex", String(c + 1));
       node.dataset.r = String(r);
       node.dataset.c = String(c);
       cells.push(node);
+      row.append(node);
     }
+    root.append(row);
   }
-  root.append(...cells);
   const box = el("div", "field-box");
+  box.setAttribute("aria-hidden", "true");
   box.hidden = true;
   root.append(box);
   const at = (r, c) => cells[r * cols + c];

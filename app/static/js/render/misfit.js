@@ -77,7 +77,8 @@ export function drawMisfit(container, geometry, xp, padding, maxAbs) {
   const room = [width >= 640 ? width - 300 : width, container.clientHeight > 200 ? container.clientHeight - 32 : 480];
   const canvas = paint(rows, cols, (r, c) => xp.at(r, c, 0), padding, maxAbs, room);
   canvas.setAttribute("role", "img");
-  canvas.setAttribute("aria-label", describe(geometry).join(" "));
+  // the picture's words are the list beside it (notes()), read once, not again as its label
+  canvas.setAttribute("aria-label", "The padded input with the windows that fit and the one that does not, described in the list");
   body.prepend(canvas);
   const axes = [geometry.height, geometry.width];
   words.append(key({
