@@ -123,6 +123,14 @@ def _path(loc: Sequence[str | int]) -> str:
     return text or "the body"
 
 
+# Other libraries' padding words, as the numbers this API takes.
+SAME_VALID = {
+    "valid": '"valid" is padding 0',
+    "same": '"same" (an output as big as the input, at stride 1) is padding (F - 1)/2 for an '
+            "odd filter size F: 1 for a 3x3 filter, 2 for 5x5",
+}
+
+
 def _accepts(loc: Sequence[str | int]) -> str | None:
     names = [part for part in loc if isinstance(part, str)]
     if len(names) >= 2 and names[-1] == "shape" and names[-2] in ("values", "bias"):
@@ -139,6 +147,8 @@ def _entry(
     # an unknown field takes nothing: what a known one of that name takes would contradict it
     accepts = _accepts(loc) if kind != "extra_forbidden" else None
     msg = f"{got}: {rule}" + (f"; it takes {accepts}" if accepts else "")
+    if loc and loc[-1] == "padding" and isinstance(value, str) and value.lower() in SAME_VALID:
+        msg += f"; {SAME_VALID[value.lower()]}"
     entry: dict[str, Any] = {"loc": loc, "msg": msg, "type": kind}
     if ctx:
         entry["ctx"] = ctx

@@ -364,3 +364,15 @@ def test_every_wrong_item_of_a_list_gets_its_own_entry(client: TestClient) -> No
     assert [(e["loc"], e["type"]) for e in entries] == [
         (["body", "stride", 0], "greater_than_equal"), (["body", "stride", 1], "invalid_type")]
     assert entries[1]["msg"].startswith('stride[1] is "a": it is text, not a number')
+
+
+@pytest.mark.parametrize(("word", "means"), [("same", "is padding (F - 1)/2"),
+                                             ("valid", "is padding 0")])
+def test_other_libraries_padding_words_are_answered_with_the_number(
+    client: TestClient, word: str, means: str
+) -> None:
+    entry = client.post("/api/geometry", json={**square(5, 3, 2, 3), "padding": word}).json()[
+        "detail"][0]
+    assert entry["loc"] == ["body", "padding"] and entry["type"] == "invalid_type"
+    assert f'"{word}" (' in entry["msg"] or f'"{word}" is' in entry["msg"]
+    assert means in entry["msg"]
