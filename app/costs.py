@@ -67,6 +67,9 @@ RESOLVE_CELL = 3_500
 # decoded already scaled down (the decoder's draft mode), so each of its pixels costs little.
 PNG_PIXEL = 300
 JPEG_PIXEL = 15
+# ...and its compressed bytes are inflated first: a noisy photo's are about as many as its
+# pixel values, a flat picture's next to none (per pixel, a noisy PNG took half as long again).
+PNG_BYTE = 100
 # A request's fixed cost: routing, validation, middleware, the answer's envelope.
 REQUEST = 40_000_000
 
@@ -435,11 +438,13 @@ def input_cost(
 
 
 def image_cost(
-    kind: str, declared: tuple[int, int] | None, max_side: int, encoding: Encoding
+    kind: str, declared: tuple[int, int] | None, max_side: int, encoding: Encoding,
+    size: int = 0,
 ) -> list[Item]:
-    """An uploaded ``kind`` ("PNG" or "JPEG") image of ``declared`` (width, height), checked
-    before it is decoded: decoding and resizing its pixels, and writing the answer's
-    (H, W, 3) values, the longer side at most ``max_side``.
+    """An uploaded ``kind`` ("PNG" or "JPEG") image of ``declared`` (width, height) and
+    ``size`` bytes, checked before it is decoded: inflating a PNG's bytes, decoding and
+    resizing its pixels, and writing the answer's (H, W, 3) values, the longer side at most
+    ``max_side``.
 
     >>> sum(i.work for i in image_cost("PNG", (10, 20), 5, "json")) - REQUEST > 200 * PNG_PIXEL
     True
@@ -452,6 +457,7 @@ def image_cost(
         Item("body", "the request itself", REQUEST),
         Item("body", f"{kind} pixels decoded",
              pixels * (PNG_PIXEL if kind == "PNG" else JPEG_PIXEL)),
+        Item("body", "PNG bytes inflated", size * PNG_BYTE if kind == "PNG" else 0),
         made("body", "pixels as numbers", math.prod(out)),
         written("body", "pixels", out, encoding),
     ]

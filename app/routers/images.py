@@ -139,7 +139,8 @@ async def upload(
         kind = images.sniff(body)
         declared = images.header_size(body, kind)
         if declared is None or declared[0] * declared[1] <= settings.max_image_pixels:
-            costs.check_budget(costs.image_cost(kind, declared, side, encoding), settings)
+            costs.check_budget(costs.image_cost(kind, declared, side, encoding, len(body)),
+                               settings)
     # Decoding is CPU work: off the event loop.
     image = await run_in_threadpool(images.decode, body, side, settings.max_image_pixels)
     return _answer(image, None, scale, encoding)

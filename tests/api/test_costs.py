@@ -123,8 +123,10 @@ def test_an_upload_is_priced_by_its_declared_pixels_before_it_is_decoded(
 ) -> None:
     buffer = io.BytesIO()
     Image.new("RGB", (300, 200), (10, 20, 30)).save(buffer, "PNG")
-    # json: the default encoding of every answer
-    work = sum(item.work for item in costs.image_cost("PNG", (300, 200), 256, "json"))
+    # json: the default encoding of every answer; the PNG's bytes are inflated too
+    body = buffer.getvalue()
+    work = sum(item.work for item in costs.image_cost("PNG", (300, 200), 256, "json", len(body)))
+    assert work > sum(item.work for item in costs.image_cost("PNG", (300, 200), 256, "json"))
     headers = {"content-type": "image/png"}
     override_settings(max_work=work)
     answer = client.post("/api/images", content=buffer.getvalue(), headers=headers)
