@@ -68,7 +68,7 @@ RESOLVE_CELL = 3_500
 PNG_PIXEL = 300
 JPEG_PIXEL = 15
 # ...and its compressed bytes are inflated first: a noisy photo's are about as many as its
-# pixel values, a flat picture's next to none (per pixel, a noisy PNG took half as long again).
+# pixel values, a flat picture's next to none (benchmarks/README.md, "Cost model").
 PNG_BYTE = 100
 # A request's fixed cost: routing, validation, middleware, the answer's envelope.
 REQUEST = 40_000_000
