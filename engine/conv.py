@@ -260,7 +260,7 @@ def whole_numbers(*arrays: Array) -> bool:
     for array in arrays:
         if not np.issubdtype(array.dtype, np.floating):
             continue
-        flat = array.reshape(-1)  # a view: the arrays are contiguous
+        flat = array.reshape(-1)  # a view of a contiguous array, as a layer's are
         for part in (flat[:WHOLE_SAMPLE], flat):
             if not np.array_equal(part, np.trunc(part)):
                 return False

@@ -72,17 +72,17 @@ export function showState(state, presets, modified) {
   for (const [selector, key] of Object.entries(CHOICE_FIELDS)) qs(selector).value = state[key];
   // The "both axes" boxes show a number only while the two axes agree; otherwise what each
   // axis has, greyed (a placeholder), as the notes write a 1-D layer's filter: 1x3.
-  const both = (selector, a, b, apart) => {
-    qs(selector).value = a === b ? String(a) : "";
-    qs(selector).placeholder = a === b ? "" : apart;
+  const both = (selector, same, value, apart) => {
+    qs(selector).value = same ? String(value) : "";
+    qs(selector).placeholder = same ? "" : apart;
   };
-  both("#f-f", state.fh, state.fw, `${state.fh}x${state.fw}`);
-  both("#stride", state.sh, state.sw, `${state.sh},${state.sw}`);
-  both("#dilation", state.dh, state.dw, `${state.dh},${state.dw}`);
+  both("#f-f", state.fh === state.fw, state.fh, `${state.fh}x${state.fw}`);
+  both("#stride", state.sh === state.sw, state.sh, `${state.sh},${state.sw}`);
+  both("#dilation", state.dh === state.dw, state.dh, `${state.dh},${state.dw}`);
   const symmetric = state.pt === state.pb && state.pb === state.pl && state.pl === state.pr;
   // per axis (rows, columns) where each axis has the same both sides, as the API takes it
   const perAxis = state.pt === state.pb && state.pl === state.pr;
-  both("#pad", symmetric ? state.pt : 0, symmetric ? state.pt : 1,
+  both("#pad", symmetric, state.pt,
     perAxis ? `${state.pt},${state.pl}` : `${state.pt},${state.pb},${state.pl},${state.pr}`);
   const preset = presets.find((p) => p.name === state.preset);
   const description = preset ? preset.description : "";

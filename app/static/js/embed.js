@@ -49,7 +49,8 @@ const originOf = (href) => {
 /**
  * The embedding overlay: keeps <body class="embed"> with the state, obeys an allowed parent's
  * `convscope:step|play|pause` messages and tells the parent `convscope:ready` ({total}) when a
- * layer is built (total 0 for a misfit) and `convscope:stepped` ({t, i, j, d, value}) when the playhead's step is shown.
+ * layer is built (total 0 for a misfit) and `convscope:stepped` ({t, i, j, d, value}) when the
+ * playhead's step is shown.
  * `app` is the page's app object, `player` its Player, `commit(changes, how)` its one way to
  * change state.
  */
