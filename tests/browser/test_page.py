@@ -665,7 +665,9 @@ def test_zooming_a_paused_view_keeps_the_field_in_view(page: Page, api: httpx.Cl
     assert (rows[0], rows[-1], cols[0], cols[-1]) == (0, 10, 216, 226)
     slice0 = page.get_by_role("img", name=re.compile(r"^Input depth slice 0"))
     for _ in range(3):
+        before = slice0.get_attribute("data-view") or ""
         page.get_by_role("button", name="Zoom in on the input").click()
+        expect(slice0).not_to_have_attribute("data-view", before)  # drawn in the next frame
         top, left, bottom, right = map(int, (slice0.get_attribute("data-view") or "").split())
         assert bottom - top < 226  # zoomed in: not the whole input
         assert top <= rows[0] and rows[-1] <= bottom and left <= cols[0] and cols[-1] <= right
@@ -752,3 +754,25 @@ def test_a_screen_reader_gets_each_grid_as_a_table_of_rows(page: Page, api: http
         cell = rows.nth(r).get_by_role("cell").nth(c)
         expect(cell).to_have_text(f"{xp[r][c][0]:g}")
         expect(cell).to_have_attribute("aria-colindex", str(c + 1))
+
+
+def test_a_zoomed_volume_opens_zoomed_from_its_link(page: Page, browser: Any) -> None:
+    # a zoomed AlexNet copied as a link opened at the whole volume (0.6 px per cell)
+    open_page(page, "?preset=alexnet-conv1&t=40")
+    level = page.locator("#output-grids .zoom-level")
+    whole = level.inner_text()
+    for _ in range(3):
+        page.get_by_role("button", name="Zoom in on the output maps").click()
+    expect(page).to_have_url(re.compile(r"[?&]zoom=o8(&|$)"))  # 2 x 2 x 2 from whole
+    zoomed = level.inner_text()
+    assert zoomed != whole
+    fresh = browser.new_page(base_url=page.url.split("/?")[0],
+                             viewport=page.viewport_size)
+    try:
+        fresh.goto(page.url)
+        expect(fresh.locator("#output-grids .zoom-level")).to_have_text(zoomed, timeout=30_000)
+        # Fit lets the zoom go from the link
+        fresh.get_by_role("button", name="Fit the whole output maps").click()
+        expect(fresh).to_have_url(re.compile(r"[?&]zoom=(&|$)"))
+    finally:
+        fresh.close()

@@ -7,6 +7,7 @@ import { bindExplanations } from "./explanations.js";
 import { focusFor, pinFits, pinTarget, stepOf } from "./focus.js";
 import { dropPendingUrl, writeUrl } from "./history.js";
 import { createLinking } from "./linking.js";
+import { applyZoom, watchZoom } from "./zoomlink.js";
 import { buildModel } from "./model.js";
 import { Player } from "./player.js";
 import { cellName, formatEdits, layerSpec, parseCellName, parseEdits } from "./spec.js";
@@ -74,7 +75,7 @@ const modified = (state) => {
 };
 
 // Keys that only move the view: changing them needs no form update.
-const VIEW_ONLY = new Set(["t", "pin", "theme", "large", "lines"]);
+const VIEW_ONLY = new Set(["t", "pin", "theme", "large", "lines", "zoom"]);
 
 /** Apply `changes`; push a history entry unless `how` is "replace". */
 function commit(changes, how = "push") {
@@ -274,6 +275,12 @@ function build(spec, geometry, forward) {
     output: createOutputView(qs("#output-grids"), model, state.order, (i, j, d) => stepOf(model.outShape, state.order, i, j, d), onOutputCell),
     backward: backward ? createBackwardView(qs("#backward-grids"), model) : null,
   };
+  // the link's zoom (built again for a new room, the views keep it), then the zooms to come
+  const views = app.views;
+  applyZoom(views, state.zoom);
+  watchZoom(views, (zoom) => {
+    if (app.views === views && zoom !== app.state.zoom) commit({ zoom }, "replace");
+  });
   for (const overlay of overlays) overlay.build?.(model, state);
   app.builtHidden = hiddenViews(state);
 }

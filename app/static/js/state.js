@@ -20,6 +20,7 @@ export const DEFAULTS = Object.freeze({
   large: false, // large type, for projection
   lines: true, // the connection lines over the panels (render/connections.js)
   view: "flat", // "3d": the input and output drawn as blocks (render/volume3d.js)
+  zoom: "", // "i4,o8": the big input and output zoomed in from whole (zoomlink.js)
 });
 
 export const CHOICES = Object.freeze({

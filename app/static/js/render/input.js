@@ -59,6 +59,7 @@ export function createInputView(container, model, onCell) {
   }
   let shownChannel = -1;
   return {
+    viewport: view, // null for DOM grids, which show every cell
     update(focus, follow = false) {
       const taps = focus.step ? focus.step.taps : null;
       if (view && follow && taps && taps.length) {

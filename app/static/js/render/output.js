@@ -141,6 +141,7 @@ function atlasView(container, model, order, stepOf, onCell) {
     }
   };
   return {
+    viewport: view,
     update(focus, t, showAll, follow = false, fast = false) {
       grid.setMinInterval(fast ? 45 : 0);
       const next = showAll ? Infinity : t;

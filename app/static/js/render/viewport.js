@@ -18,6 +18,11 @@ export class Viewport {
     return Math.min(this.width / this.cols, this.height / this.rows);
   }
 
+  /** How far in from the whole grid (1: the whole grid in view). */
+  get factor() {
+    return this.scale / this.fitScale;
+  }
+
   /** The whole grid in view. */
   fit() {
     this.set(this.fitScale, 0, 0);

@@ -1,0 +1,40 @@
+// The zoom of the big volumes in the link: how far in from the whole volume the input's and
+// the output's viewports are ("i4,o8"), so a shared view opens zoomed as it was. Where they
+// look is not kept: it follows the playhead or the pinned neuron, as it does when zooming by
+// hand, so the link's step is what the zoomed view shows.
+
+const VOLUMES = { i: "input", o: "output" };
+
+/** The zoom text of `views`' viewports ("" when every volume shows whole). */
+export function zoomText(views) {
+  const parts = [];
+  for (const [key, name] of Object.entries(VOLUMES)) {
+    const view = views[name]?.viewport;
+    if (view && view.factor > 1.01) parts.push(`${key}${Number(view.factor.toFixed(2))}`);
+  }
+  return parts.join(",");
+}
+
+/** Zoom `views`' viewports as `text` says; parts it cannot read, or volumes drawn whole
+ * (small layers have no viewport), are left alone. */
+export function applyZoom(views, text) {
+  for (const part of (text || "").split(",")) {
+    const m = /^([io])(\d+(?:\.\d+)?)$/.exec(part);
+    const view = m ? views[VOLUMES[m[1]]]?.viewport : null;
+    if (!view) continue;
+    view.zoomAt(Number(m[2]) / view.factor);
+    if (view.anchor) view.follow(...view.anchor);
+  }
+}
+
+/** Call `onZoom(text)` once a zoom of `views`' viewports has settled (pans that keep the
+ * zoom give the same text). */
+export function watchZoom(views, onZoom) {
+  let timer = 0;
+  for (const name of Object.values(VOLUMES)) {
+    views[name]?.viewport?.onChange(() => {
+      clearTimeout(timer);
+      timer = setTimeout(() => onZoom(zoomText(views)), 250);
+    });
+  }
+}
