@@ -189,11 +189,10 @@ def test_toggle_forces_a_theme_remembers_it_and_a_link_overrides_it(
     page.get_by_label("Theme").select_option("dark")
     expect(page.locator("html")).to_have_attribute("data-look", "dark")
     assert "theme=dark" in page.url
-    # the canvases and cells were redrawn in the dark scale
-    after = page.locator("#output-grids .cell").first.evaluate(
-        "n => getComputedStyle(n).backgroundColor"
-    )
-    assert after != before
+    # the canvases and cells were redrawn in the dark scale (two frames after the switch)
+    page.wait_for_function(
+        "before => getComputedStyle(document.querySelector('#output-grids .cell'))"
+        ".backgroundColor !== before", arg=before, timeout=5_000)
     assert failures(page) == []
     # a page opened later without a theme in its link keeps the choice (localStorage)
     open_drawn(page, "/?preset=cs231n-demo")
