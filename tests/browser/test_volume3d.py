@@ -795,3 +795,32 @@ def test_a_high_density_screen_draws_the_blocks_at_their_own_size(
         assert marks["y"] - 1 <= y <= marks["y"] + marks["height"] + 1
     page.locator("#output-panel").screenshot(path=artifacts / f"volume3d-density-{ratio}.png")
     context.close()
+
+
+def test_a_turned_3d_view_opens_at_its_angle_from_its_link(page: Page, browser: Any) -> None:
+    # a rotated 3-D view copied as a link reopened at the first angle
+    open_page(page, "?preset=cs231n-demo&view=3d")
+    canvas = page.locator("#input-3d .volume3d-block")
+    canvas.scroll_into_view_if_needed()
+    area = canvas.bounding_box()
+    assert area is not None
+    x, y = area["x"] + area["width"] / 2, area["y"] + area["height"] / 2
+    page.mouse.move(x, y)
+    page.mouse.down()
+    page.mouse.move(x + 40, y + 20, steps=4)
+    page.mouse.up()
+    turned = probe(page, "input")
+    expect(page).to_have_url(re.compile(r"[?&]cam=-?\d+_-?\d+(&|$)"))
+    fresh = browser.new_page(base_url=page.url.split("/?")[0], viewport=page.viewport_size)
+    try:
+        fresh.goto(page.url)
+        expect(fresh.locator("#numpy-code")).to_contain_text("np.sum", timeout=30_000)
+        seen = probe(fresh, "input")
+        # whole degrees in the link: within half a degree (0.009 radians)
+        assert seen["yaw"] == pytest.approx(turned["yaw"], abs=0.009)
+        assert seen["pitch"] == pytest.approx(turned["pitch"], abs=0.009)
+    finally:
+        fresh.close()
+    # Back to the first view's link: the first angle again
+    open_page(page, "?preset=cs231n-demo&view=3d")
+    assert probe(page, "input")["yaw"] == pytest.approx(0.62, abs=0.009)

@@ -75,7 +75,7 @@ const modified = (state) => {
 };
 
 // Keys that only move the view: changing them needs no form update.
-const VIEW_ONLY = new Set(["t", "pin", "theme", "large", "lines", "zoom"]);
+const VIEW_ONLY = new Set(["t", "pin", "theme", "large", "lines", "zoom", "cam"]);
 
 /** Apply `changes`; push a history entry unless `how` is "replace". */
 function commit(changes, how = "push") {

@@ -20,7 +20,8 @@ export const DEFAULTS = Object.freeze({
   large: false, // large type, for projection
   lines: true, // the connection lines over the panels (render/connections.js)
   view: "flat", // "3d": the input and output drawn as blocks (render/volume3d.js)
-  zoom: "", // "i4,o8": the big input and output zoomed in from whole (zoomlink.js)
+  zoom: "", // "i4_o8": the big input and output zoomed in from whole (zoomlink.js)
+  cam: "", // "45_20": the 3-D view turned and tilted, in degrees ("" its first angle)
 });
 
 export const CHOICES = Object.freeze({

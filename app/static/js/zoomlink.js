@@ -1,7 +1,7 @@
 // The zoom of the big volumes in the link: how far in from the whole volume the input's and
-// the output's viewports are ("i4,o8"), so a shared view opens zoomed as it was. Where they
-// look is not kept: it follows the playhead or the pinned neuron, as it does when zooming by
-// hand, so the link's step is what the zoomed view shows.
+// the output's viewports are ("i4_o8": a comma would be escaped in the link), so a shared
+// view opens zoomed as it was. Where they look is not kept: it follows the playhead or the
+// pinned neuron, as it does when zooming by hand, so the link's step is what the view shows.
 
 const VOLUMES = { i: "input", o: "output" };
 
@@ -12,13 +12,13 @@ export function zoomText(views) {
     const view = views[name]?.viewport;
     if (view && view.factor > 1.01) parts.push(`${key}${Number(view.factor.toFixed(2))}`);
   }
-  return parts.join(",");
+  return parts.join("_");
 }
 
 /** Zoom `views`' viewports as `text` says; parts it cannot read, or volumes drawn whole
  * (small layers have no viewport), are left alone. */
 export function applyZoom(views, text) {
-  for (const part of (text || "").split(",")) {
+  for (const part of (text || "").split("_")) {
     const m = /^([io])(\d+(?:\.\d+)?)$/.exec(part);
     const view = m ? views[VOLUMES[m[1]]]?.viewport : null;
     if (!view) continue;

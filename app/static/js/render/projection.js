@@ -30,6 +30,22 @@ export class Camera {
     this.turn(DEFAULT_YAW - this.yaw, DEFAULT_PITCH - this.pitch);
   }
 
+  /** The angles as a link keeps them: "yaw_pitch" in whole degrees ("_": a comma would be
+   * escaped in the link), "" for the first view. */
+  get text() {
+    const deg = (radians) => Math.round((radians * 180) / Math.PI);
+    const same = deg(this.yaw) === deg(DEFAULT_YAW) && deg(this.pitch) === deg(DEFAULT_PITCH);
+    return same ? "" : `${deg(this.yaw)}_${deg(this.pitch)}`;
+  }
+
+  /** Turn to the angles `text` gives ("yaw_pitch" in degrees; "" or unreadable: the first view). */
+  turnTo(text) {
+    const m = /^(-?\d+(?:\.\d+)?)_(-?\d+(?:\.\d+)?)$/.exec(text || "");
+    if (!m) return this.reset();
+    const rad = (degrees) => (Number(degrees) * Math.PI) / 180;
+    return this.turn(rad(m[1]) - this.yaw, rad(m[2]) - this.pitch);
+  }
+
   onChange(listener) {
     this.listeners.add(listener);
   }

@@ -54,6 +54,19 @@ export function createVolume3d({ commit, getState, onInputCell = () => {}, onOut
     onCell: onOutputCell,
     text: (i, j, d) => outputCellText(model, i, j, d, stepOf(model.out.shape, getState().order, i, j, d) <= limit),
   });
+  // the angle is in the link (state `cam`): a turn is written once it has settled, and a
+  // link's (or Back's) angle is turned to when it differs from the one last written or read
+  let angle = null;
+  let settling = 0;
+  camera.onChange(() => {
+    clearTimeout(settling);
+    settling = setTimeout(() => {
+      const text = camera.text;
+      if (text === getState().cam) return;
+      angle = text;
+      commit({ cam: text }, "replace");
+    }, 300);
+  });
   let model = null;
   let made = null; // the model the blocks were made for (made lazily, when first shown)
   let limit = null; // the last step drawn as computed on the output (Infinity: all)
@@ -167,6 +180,10 @@ export function createVolume3d({ commit, getState, onInputCell = () => {}, onOut
     },
     update(focus, state, { playing, fast }) {
       if (state.view !== "3d" || !model) return;
+      if (state.cam !== angle) {
+        angle = state.cam;
+        if (camera.text !== angle) camera.turnTo(angle);
+      }
       if (made !== model) make(state);
       advance(state);
       const still = !playing;
