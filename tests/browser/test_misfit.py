@@ -330,3 +330,15 @@ def test_the_notes_1d_layer_at_stride_3_reads_in_the_singular_where_it_is_one(
     expect(page.get_by_text("height: fits, 1 window.", exact=False).first).to_be_attached()
     # the notes' fix along the width, P=2 each side, is offered with the height's 0 kept
     expect(page.get_by_role("button", name=re.compile(r"padding \[0, 2\]"))).to_be_attached()
+
+
+def test_a_misfits_picture_is_described_once(page: Page) -> None:
+    # the picture's label repeated the list of its words beside it, so it was read twice
+    page.goto("/?preset=ten-stride-2-invalid")
+    canvas = page.locator("#input-panel canvas.misfit-canvas")
+    expect(canvas).to_have_count(1, timeout=30_000)
+    label = canvas.get_attribute("aria-label") or ""
+    words = page.locator(".misfit-notes li").all_inner_texts()
+    assert words and label
+    assert not any(line in label for line in words)
+    assert "described in the list" in label
