@@ -29,6 +29,19 @@ def open_page(page: Page, query: str) -> None:
     expect(page.locator("#numpy-code")).to_contain_text("np.sum", timeout=30_000)
 
 
+def turn_input_block(page: Page) -> None:
+    """Drag across the input block's centre, 40 px right and 20 px down."""
+    canvas = page.locator("#input-3d .volume3d-block")
+    canvas.scroll_into_view_if_needed()
+    area = canvas.bounding_box()
+    assert area is not None
+    x, y = area["x"] + area["width"] / 2, area["y"] + area["height"] / 2
+    page.mouse.move(x, y)
+    page.mouse.down()
+    page.mouse.move(x + 40, y + 20, steps=4)
+    page.mouse.up()
+
+
 def probe(page: Page, which: str) -> Json:
     """Where the `which` block (input or output) drew its field or neuron, after a paint."""
     page.evaluate(
@@ -153,15 +166,7 @@ def test_current_neuron_is_drawn_on_its_depth_slice_after_stepping(
 def test_dragging_turns_both_blocks(page: Page) -> None:
     open_page(page, "?preset=cs231n-demo&view=3d")
     before = probe(page, "input")
-    canvas = page.locator("#input-3d .volume3d-block")
-    canvas.scroll_into_view_if_needed()
-    area = canvas.bounding_box()
-    assert area is not None
-    x, y = area["x"] + area["width"] / 2, area["y"] + area["height"] / 2
-    page.mouse.move(x, y)
-    page.mouse.down()
-    page.mouse.move(x + 40, y + 20, steps=4)
-    page.mouse.up()
+    turn_input_block(page)
     page.mouse.move(2, 2)  # a pointer resting on a cell shows that cell, not the step's field
     after = probe(page, "input")
     assert after["yaw"] == pytest.approx(before["yaw"] - 0.4, abs=0.02)
@@ -800,15 +805,7 @@ def test_a_high_density_screen_draws_the_blocks_at_their_own_size(
 def test_a_turned_3d_view_opens_at_its_angle_from_its_link(page: Page, browser: Any) -> None:
     # a rotated 3-D view copied as a link reopened at the first angle
     open_page(page, "?preset=cs231n-demo&view=3d")
-    canvas = page.locator("#input-3d .volume3d-block")
-    canvas.scroll_into_view_if_needed()
-    area = canvas.bounding_box()
-    assert area is not None
-    x, y = area["x"] + area["width"] / 2, area["y"] + area["height"] / 2
-    page.mouse.move(x, y)
-    page.mouse.down()
-    page.mouse.move(x + 40, y + 20, steps=4)
-    page.mouse.up()
+    turn_input_block(page)
     turned = probe(page, "input")
     expect(page).to_have_url(re.compile(r"[?&]cam=-?\d+_-?\d+(&|$)"))
     fresh = browser.new_page(base_url=page.url.split("/?")[0], viewport=page.viewport_size)
