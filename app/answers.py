@@ -109,16 +109,15 @@ def geometry_result(spec: LayerSpec, settings: Settings) -> GeometryResult:
     # the edits are checked as a layer would check them: a geometry that says "valid" is one
     # the other endpoints compute
     edits = [Edit(e.array, tuple(e.index), e.value) for e in spec.edits]
-    filters = (shape.filters, shape.filter_height, shape.filter_width, shape.depth)
     try:
         g = resolve_priced(shape, settings)
     except GeometryError as error:
         # what needs no output size: the input, and shared filters and biases
-        shared = {"filters": filters, "bias": (shape.filters,)}
-        check_edits(edits, {"input": (shape.height, shape.width, shape.depth),
+        shared = {"filters": shape.filter_shape, "bias": (shape.filters,)}
+        check_edits(edits, {"input": shape.input_shape,
                             **(shared if spec.connectivity == "shared" else {})})
         return misfit_answer(shape, error)
-    check_edits(edits, {"input": (shape.height, shape.width, shape.depth),
+    check_edits(edits, {"input": shape.input_shape,
                         "filters": weight_shape(g, spec.connectivity),
                         "bias": bias_shape(g, spec.connectivity)})
     return geometry_answer(g)
@@ -160,7 +159,7 @@ def preset_spec(preset: Preset) -> LayerSpec:
     p = s.padding
     return LayerSpec(
         input=InputSpec(
-            shape=[s.height, s.width, s.depth], values=_values(x),
+            shape=list(s.input_shape), values=_values(x),
             fill=_fill_spec(preset.input_fill),
         ),
         filters=FiltersSpec(

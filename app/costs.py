@@ -270,7 +270,7 @@ def backward_cost(encoding: Encoding, upstream_values: ArrayIn | None = None) ->
             Item("filters.size", "window gradients scattered back",
                  window_gradients * TOUCHED),
             made("padding", "padded input gradient", math.prod(g.padded_shape)),
-            written("input.shape", "input gradient", (s.height, s.width, s.depth), encoding),
+            written("input.shape", "input gradient", s.input_shape, encoding),
             written(weight_field, "weight gradients", weights, encoding),
             written(weight_field, "bias gradients", bias_shape(g, spec.connectivity), encoding),
         ]
@@ -426,12 +426,11 @@ def input_cost(
         items.append(made("filters.values", "values read from the request", filters_read,
                           PARSED_NUMBER))
     if spec.connectivity == "shared":
-        filter_shape = (shape.filters, shape.filter_height, shape.filter_width, shape.depth)
-        filters_n = math.prod(filter_shape) + shape.filters
+        filters_n = math.prod(shape.filter_shape) + shape.filters
         items += [
             made("filters.count", "filters and biases", filters_n,
                  ELEMENT if spec.filters.values is not None else FILLED),
-            written("filters.size", "filters", filter_shape, encoding),
+            written("filters.size", "filters", shape.filter_shape, encoding),
             written("filters.count", "biases", (shape.filters,), encoding),
         ]
     return items

@@ -148,6 +148,16 @@ class LayerShape:
         )
 
     @property
+    def input_shape(self) -> tuple[int, int, int]:
+        """(H, W, D)."""
+        return self.height, self.width, self.depth
+
+    @property
+    def filter_shape(self) -> tuple[int, int, int, int]:
+        """(K, Fh, Fw, D): the shared filters, which need no output size."""
+        return self.filters, self.filter_height, self.filter_width, self.depth
+
+    @property
     def weights_per_neuron(self) -> int:
         """Fh * Fw * D: the notes' "connections" of one neuron."""
         return self.filter_height * self.filter_width * self.depth
@@ -516,8 +526,7 @@ class Geometry:
     @property
     def filter_shape(self) -> tuple[int, int, int, int]:
         """(K, Fh, Fw, D)."""
-        s = self.shape
-        return s.filters, s.filter_height, s.filter_width, s.depth
+        return self.shape.filter_shape
 
     @property
     def steps(self) -> int:

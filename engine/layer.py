@@ -125,7 +125,7 @@ def make_input(
     (10, 10, 1)
     """
     made = _values_or_fill(
-        "input.values", x, input_fill, (shape.height, shape.width, shape.depth), STREAM_INPUT
+        "input.values", x, input_fill, shape.input_shape, STREAM_INPUT
     )
     return edit_input(made, edits) if edits else made
 
@@ -148,8 +148,8 @@ def make_filters(
     >>> w.shape, b.tolist()[1]
     ((2, 3, 3, 1), 5.0)
     """
-    filter_shape = (shape.filters, shape.filter_height, shape.filter_width, shape.depth)
-    w = _values_or_fill("filters.values", weights, weight_fill, filter_shape, STREAM_WEIGHTS)
+    w = _values_or_fill("filters.values", weights, weight_fill, shape.filter_shape,
+                        STREAM_WEIGHTS)
     b = _values_or_fill("filters.bias", bias, bias_fill, (shape.filters,), STREAM_BIAS)
     return edit_filters(w, b, edits) if edits else (w, b)
 
@@ -247,7 +247,7 @@ def build_layer(
     if activation not in ("none", "relu"):
         raise LayerError("activation", f"{activation!r} is not 'none' or 'relu'")
     wanted = (
-        ("input.values", x, input_fill, (shape.height, shape.width, shape.depth), STREAM_INPUT),
+        ("input.values", x, input_fill, shape.input_shape, STREAM_INPUT),
         ("filters.values", weights, weight_fill, weight_shape(geometry, connectivity),
          STREAM_WEIGHTS),
         ("filters.bias", bias, bias_fill, bias_shape(geometry, connectivity), STREAM_BIAS),

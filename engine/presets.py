@@ -59,7 +59,7 @@ class Preset:
         ((1, 5, 1), (1, 1, 3, 1), (1,))
         """
         s = self.shape
-        x = None if self.x is None else np.reshape(self.x, (s.height, s.width, s.depth))
+        x = None if self.x is None else np.reshape(self.x, s.input_shape)
         weights = bias = None
         if self.weights is not None or self.bias is not None:
             # Local weights' shape depends on the output size, so only a valid layer has one.
