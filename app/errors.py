@@ -162,9 +162,11 @@ def _validation_entry(error: dict[str, Any], body: object = None) -> dict[str, A
 
 async def on_validation_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, RequestValidationError)
+    from app.lean import query_names  # app.lean refuses through this module
+
     entries = [_validation_entry(e, exc.body) for e in validation.clean(exc.errors())]
     dependant = getattr(request.scope.get("route"), "dependant", None)
-    takes = {param.alias for param in dependant.query_params} if dependant else set()
+    takes = query_names(dependant) if dependant else frozenset()
     for entry in entries:
         # a query parameter sent in the body (/api/steps takes encoding there, the rest not)
         if (entry["type"] == "extra_forbidden" and len(entry["loc"]) == 2
