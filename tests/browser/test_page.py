@@ -278,18 +278,28 @@ def test_backward_final_running_sums_equal_the_apis_weight_gradient(
             assert numbers(grid) == expected
 
 
-@pytest.mark.parametrize(("width", "height", "least"), [(1400, 900, 28), (1366, 768, 18)])
+@pytest.mark.parametrize(
+    ("width", "height", "least"), [(1400, 900, 28), (1366, 768, 18), (1280, 720, 18)]
+)
 def test_backward_mode_on_a_laptop_shows_every_product_and_both_gradients_unscrolled(
     page: Page, artifacts: Path, width: int, height: int, least: int
 ) -> None:
-    # The arithmetic and the weight gradient share a column: their grids are fitted to the
-    # room each gets (they had fixed 40 px cells, and the running dW sat under the fold), a
-    # third of it to the products' one set of slices and two thirds to dW's two (on a
-    # 1366x768 laptop half each left the running dW's last row under the fold). 18 px is the
-    # least cell whole numbers are drawn in (js/render/numbers.js).
+    # The weight gradient takes the filters column's lower part, so the arithmetic keeps a
+    # column of the window's height (the two shared one, which on a 1280x720 screen left two
+    # of the three product slices and the running dW under the fold). Their grids are fitted
+    # to the room each gets; 18 px is the least cell whole numbers are drawn in
+    # (js/render/numbers.js).
     page.set_viewport_size({"width": width, "height": height})
     open_page(page, "?preset=cs231n-demo&t=4&mode=backward")
     expect(page.locator("#backward-step")).to_contain_text("dW[0]")
+    box = {}
+    for name in ("filters", "backward", "arithmetic", "output"):
+        panel = page.locator(f"#{name}-panel").bounding_box()
+        assert panel is not None, name
+        box[name] = panel
+    assert box["backward"]["x"] == box["filters"]["x"], box  # dW under W
+    assert box["backward"]["y"] > box["filters"]["y"] + box["filters"]["height"], box
+    assert box["arithmetic"]["height"] == box["output"]["height"], box  # a whole column
     for body in ("#products", "#backward-grids"):
         room = page.locator(body).evaluate(
             "n => [n.scrollHeight, n.clientHeight, n.scrollWidth, n.clientWidth]")

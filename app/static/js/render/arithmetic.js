@@ -23,12 +23,9 @@ export function createArithmeticView(container, model, onTap) {
   const zoomCell = Math.max(24, Math.min(32, Math.floor(((container.clientWidth || 400) - 4) / fw)));
   const grids = [];
   clear(container);
-  // backward, small windows' products share their column with the weight gradient by the
-  // grids each shows (css/wide.css); a big window's canvases scroll however it is shared
-  container.closest(".middle")?.classList.toggle("small-window", !big);
   const figures = Array.from({ length: depth }, (_, ch) => sliceFigure(container, `products, slice ${ch}`));
   // the DOM grids fitted to the panel's room before large type grows them (as the volumes'
-  // are), so a half-height panel (backward mode) shows every slice, but never so small that
+  // are), so a short window shows every slice, but never so small that
   // the numbers leave the cells (below that the panel scrolls). A caption wider than its
   // grid wraps (css/convscope.css): its width on one line is measured while the figures are
   // empty.

@@ -10,8 +10,8 @@ const CAPTION = 16; // px of a slice's caption line
 /**
  * The room a panel body offers: its box, or (a phone, where panels grow with their content
  * and the page scrolls) the window's width and most of its height. On one screen (the
- * panels' grid) a short body is all the room there is, however short: a panel sharing its
- * column in backward mode on a laptop gets little more than 100 px.
+ * panels' grid) a short body is all the room there is, however short: the weight gradient,
+ * half the filters column in backward mode, gets little more than 100 px on a laptop.
  */
 export function roomOf(container) {
   const width = container.clientWidth || Math.min(window.innerWidth - 24, 420);
