@@ -109,18 +109,18 @@ def geometry_result(spec: LayerSpec, settings: Settings) -> GeometryResult:
     # the edits are checked as a layer would check them: a geometry that says "valid" is one
     # the other endpoints compute
     edits = [Edit(e.array, tuple(e.index), e.value) for e in spec.edits]
+    shapes: dict[str, tuple[int, ...]] = {"input": shape.input_shape}
     try:
-        g = resolve_priced(shape, settings)
+        g: Geometry | None = resolve_priced(shape, settings)
     except GeometryError as error:
-        # what needs no output size: the input, and shared filters and biases
-        shared = {"filters": shape.filter_shape, "bias": (shape.filters,)}
-        check_edits(edits, {"input": shape.input_shape,
-                            **(shared if spec.connectivity == "shared" else {})})
-        return misfit_answer(shape, error)
-    check_edits(edits, {"input": shape.input_shape,
-                        "filters": weight_shape(g, spec.connectivity),
-                        "bias": bias_shape(g, spec.connectivity)})
-    return geometry_answer(g)
+        g, misfit = None, error
+    if g is not None:
+        shapes |= {"filters": weight_shape(g, spec.connectivity),
+                   "bias": bias_shape(g, spec.connectivity)}
+    elif spec.connectivity == "shared":  # shared weights need no output size; local ones do
+        shapes |= {"filters": shape.filter_shape, "bias": (shape.filters,)}
+    check_edits(edits, shapes)
+    return geometry_answer(g) if g is not None else misfit_answer(shape, misfit)
 
 
 # ----------------------------------------------------------------------------- presets
