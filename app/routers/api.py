@@ -98,8 +98,10 @@ def forward(
 ) -> Response:
     """The whole forward pass: padded input, filters, biases, output before/after activation."""
     layer = convert.build(spec, settings, costs.forward_cost(encoding))
-    dtype = np.float32 if encoding == "compact" else np.float64
-    result = conv.forward(layer, dtype, engine_workers(request))
+    # float64 whatever the encoding: compact answers are these numbers rounded to float32 (a
+    # float32 pass, Winograd's for deep 3x3 layers and AlexNet conv1, kept ~5 digits, and a
+    # page showing 4-5 digits read one value in the output and another in the arithmetic)
+    result = conv.forward(layer, np.float64, engine_workers(request))
     pre = None if layer.activation == "none" else encode(result.pre, encoding)
     return OrjsonResponse({  # ForwardResult's fields, in its order
         "padded_input": encode(layer.x_padded, encoding),

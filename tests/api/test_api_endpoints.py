@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from typing import Any
 
 import numpy as np
 import pytest
@@ -107,6 +108,23 @@ def test_compact_answer_decodes_to_the_json_answer(client: TestClient) -> None:
         packed = as_compact[key]
         assert packed["dtype"] == "float32"
         np.testing.assert_array_equal(compact_to_array(packed), np.array(as_json[key]))
+
+
+@pytest.mark.parametrize("spec", [
+    square(24, 16, 16, 3, padding=1),  # deep 3x3: the server's Winograd kernel
+    square(227, 3, 96, 11, stride=4),  # AlexNet conv1: Winograd along the width
+], ids=["deep-3x3", "alexnet-conv1"])
+def test_a_compact_answer_is_the_json_answer_rounded_to_float32(
+    client: TestClient, spec: dict[str, Any]
+) -> None:
+    # Measured values (normal fills): a float32 pass through Winograd's transforms kept about
+    # five digits (2e-5 off on AlexNet's outputs), where rounding float64 results keeps seven.
+    for part, seed in (("input", 1), ("filters", 2)):
+        spec[part]["fill"] = {"kind": "normal", "seed": seed}
+    as_json = client.post("/api/forward", json=spec).json()
+    as_compact = client.post("/api/forward?encoding=compact", json=spec).json()
+    expected = np.array(as_json["output"]).astype(np.float32)
+    np.testing.assert_array_equal(compact_to_array(as_compact["output"]), expected)
 
 
 def test_the_same_spec_twice_gives_identical_bytes(client: TestClient) -> None:
