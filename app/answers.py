@@ -8,7 +8,7 @@ from typing import Any
 import orjson
 
 from app.config import Settings
-from app.convert import read, resolve_priced
+from app.convert import edit_shapes, edits_of, read, resolve_priced
 from app.encoding import Encoding, FloatArray, dumps, encode
 from app.lru import BoundedLRU
 from app.schemas import (
@@ -24,9 +24,9 @@ from app.schemas import (
     SuggestionResult,
 )
 from engine.backward import step_weight_gradients
-from engine.edits import Edit, check_edits
+from engine.edits import check_edits
 from engine.geometry import AxisGeometry, Geometry, GeometryError, LayerShape, Suggestions, suggest
-from engine.layer import Layer, bias_shape, weight_shape
+from engine.layer import Layer
 from engine.presets import Preset
 from engine.tensors import Fill
 from engine.trace import StepRange
@@ -108,18 +108,11 @@ def geometry_result(spec: LayerSpec, settings: Settings) -> GeometryResult:
     shape = read(spec, settings).shape
     # the edits are checked as a layer would check them: a geometry that says "valid" is one
     # the other endpoints compute
-    edits = [Edit(e.array, tuple(e.index), e.value) for e in spec.edits]
-    shapes: dict[str, tuple[int, ...]] = {"input": shape.input_shape}
     try:
         g: Geometry | None = resolve_priced(shape, settings)
     except GeometryError as error:
         g, misfit = None, error
-    if g is not None:
-        shapes |= {"filters": weight_shape(g, spec.connectivity),
-                   "bias": bias_shape(g, spec.connectivity)}
-    elif spec.connectivity == "shared":  # shared weights need no output size; local ones do
-        shapes |= {"filters": shape.filter_shape, "bias": (shape.filters,)}
-    check_edits(edits, shapes)
+    check_edits(edits_of(spec), edit_shapes(spec, shape, g))
     return geometry_answer(g) if g is not None else misfit_answer(shape, misfit)
 
 

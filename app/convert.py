@@ -20,10 +20,10 @@ from app.encoding import Encoding, FloatArray, decode_compact, decode_nested
 from app.layer_cache import LAYERS, SPECS, LayerCache, resolved
 from app.schemas import ArrayIn, CompactArray, FillSpec, LayerSpec
 from app.sources import named_arrays
-from engine.edits import Edit
+from engine.edits import Edit, check_edits
 from engine.errors import LayerError
 from engine.geometry import Geometry, LayerShape, Padding
-from engine.layer import Layer, build_layer, make_filters, make_input
+from engine.layer import Layer, bias_shape, build_layer, make_filters, make_input, weight_shape
 from engine.tensors import (
     BIAS_INTEGERS,
     INPUT_INTEGERS,
@@ -269,10 +269,41 @@ def resolve_priced(shape: LayerShape, settings: Settings) -> Geometry:
     return resolved(shape)
 
 
-def geometry(spec: LayerSpec, settings: Settings) -> Geometry:
-    """The spec's geometry alone (read, limits, priced resolution), for tools and tests that
-    want the figures without a layer. Raises :class:`GeometryError` on a misfit."""
-    return resolve_priced(read(spec, settings).shape, settings)
+def edits_of(spec: LayerSpec) -> list[Edit]:
+    """The spec's edits as the engine takes them."""
+    return [Edit(e.array, tuple(e.index), e.value) for e in spec.edits]
+
+
+def edit_shapes(
+    spec: LayerSpec, shape: LayerShape, g: Geometry | None
+) -> dict[str, tuple[int, ...]]:
+    """The shapes of the arrays an edit may name: the input, and the weights and biases when
+    ``g`` is resolved or, for a misfit (``g`` None), when they need no output size (shared
+    weights; locally connected ones are one set per output position)."""
+    shapes: dict[str, tuple[int, ...]] = {"input": shape.input_shape}
+    if g is not None:
+        shapes |= {"filters": weight_shape(g, spec.connectivity),
+                   "bias": bias_shape(g, spec.connectivity)}
+    elif spec.connectivity == "shared":
+        shapes |= {"filters": shape.filter_shape, "bias": (shape.filters,)}
+    return shapes
+
+
+def geometry(
+    spec: LayerSpec, settings: Settings, cost: Cost | None = None, at: str | None = None
+) -> Geometry:
+    """The spec's geometry alone, for answers that need no arrays (the inverse map) and for
+    tools: read (limits checked, explicit values decoded), resolved and priced, the request
+    under ``cost`` when given, its edits checked against the layer's shapes; nothing is made.
+    Raises :class:`GeometryError` on a misfit."""
+    with within(at):
+        found = read(spec, settings)
+        g = resolve_priced(found.shape, settings)
+    if cost is not None:
+        check_budget(cost(g, spec), settings, at)
+    with within(at):
+        check_edits(edits_of(spec), edit_shapes(spec, found.shape, g))
+    return g
 
 
 def build(
@@ -314,7 +345,7 @@ def build(
             bias_fill=found.bias_fill,
             connectivity=spec.connectivity,
             activation=spec.activation,
-            edits=[Edit(e.array, tuple(e.index), e.value) for e in spec.edits],
+            edits=edits_of(spec),
         )
     if key is not None:
         LAYERS.put(key, layer)
@@ -343,7 +374,7 @@ def layer_input(spec: LayerSpec, settings: Settings, encoding: Encoding) -> Laye
     filters_read = sum(a.size for a in (given.weights, given.bias) if a is not None)
     check_budget(input_cost(found.shape, spec, encoding, filters_read), settings)
     named = named_arrays(spec, found.shape, settings)
-    edits = [Edit(e.array, tuple(e.index), e.value) for e in spec.edits]
+    edits = edits_of(spec)
     x = make_input(found.shape, given.x if named.x is None else named.x, found.input_fill, edits)
     if spec.connectivity != "shared":
         return LayerInput(x, found.shape.padding, None, None)

@@ -147,12 +147,13 @@ def _geometry_items(shape: LayerShape, outputs: tuple[int, int], fits: bool) -> 
     return items
 
 
-def _request_items(g: Geometry, spec: LayerSpec) -> list[Item]:
+def _request_items(g: Geometry, spec: LayerSpec, *, arrays: bool = True) -> list[Item]:
     """What every layer request costs before its endpoint's own work: the fixed part,
-    explicit values read from the body, resolving the geometry, building the layer."""
+    explicit values read from the body, resolving the geometry, and (``arrays``) building
+    the layer."""
     kinds = tuple(_value_kind(values) for values in
                   (spec.input.values, spec.filters.values, spec.filters.bias))
-    return list(_layer_items(g.shape, spec.connectivity, kinds))
+    return list(_layer_items(g.shape, spec.connectivity, kinds, arrays))
 
 
 def _value_kind(values: ArrayIn | None) -> str | None:
@@ -164,7 +165,8 @@ def _value_kind(values: ArrayIn | None) -> str | None:
 
 @lru_cache(maxsize=1024)
 def _layer_items(shape: LayerShape, connectivity: Connectivity,
-                 kinds: tuple[str | None, str | None, str | None]) -> tuple[Item, ...]:
+                 kinds: tuple[str | None, str | None, str | None],
+                 arrays: bool) -> tuple[Item, ...]:
     """:func:`_request_items`, remembered: a pure function of the shape (its geometry is
     ``resolved(shape)``), the connectivity and how each array's values came, which a page
     sends again and again."""
@@ -176,12 +178,17 @@ def _layer_items(shape: LayerShape, connectivity: Connectivity,
     inputs_n = s.height * s.width * s.depth
     weight_field = "connectivity" if connectivity == "local" else "filters"
     x_kind, weights_kind, bias_kind = kinds
-    return (
+    read = (
         Item("input.shape", "the request itself", REQUEST),
         *_read_kind(x_kind, "input.values", inputs_n),
         *_read_kind(weights_kind, "filters.values", weights_n),
         *_read_kind(bias_kind, "filters.bias", biases_n),
         *_geometry_items(s, (g.out_height, g.out_width), fits),
+    )
+    if not arrays:
+        return read
+    return (
+        *read,
         made("input.shape", "input", inputs_n, ELEMENT if x_kind else FILLED),
         made("padding", "padded input", math.prod(g.padded_shape)),
         made(weight_field, f"{connectivity} weights", weights_n,
@@ -388,11 +395,11 @@ def layer_cost(g: Geometry, spec: LayerSpec) -> list[Item]:
 
 
 def inverse_cost(g: Geometry, spec: LayerSpec) -> list[Item]:
-    """The inverse map: the layer, and at most ``min(outputs, taps)`` hits per axis, each
-    pair of hits one tap object in the answer."""
+    """The inverse map: the geometry alone (no array of the layer is made), and at most
+    ``min(outputs, taps)`` hits per axis, each pair of hits one tap object in the answer."""
     s = g.shape
     hits = min(g.out_height, s.filter_height) * min(g.out_width, s.filter_width)
-    return [*_request_items(g, spec),
+    return [*_request_items(g, spec, arrays=False),
             Item("filters.size", "taps listed", (s.filter_height + s.filter_width) * TAP
                  + hits * TAP)]
 

@@ -557,11 +557,12 @@ def _axis_hits(cell: int, taps: int, stride: int, dilation: int, out: int) -> li
     return sorted(hits)
 
 
-def inverse(layer: Layer, row: int, col: int) -> Inverse:
+def inverse(geometry: Geometry, row: int, col: int) -> Inverse:
     """The output positions that read original input cell ``(row, col)``, with their taps.
 
     Arithmetic per axis (``O(Fh + Fw)`` to find the hits, ``O(Fh*Fw)`` to list them), never a
-    scan of the output. With dilation only taps that land exactly on the cell count.
+    scan of the output, and the geometry alone: no array of the layer is read. With dilation
+    only taps that land exactly on the cell count.
 
     Raises
     ------
@@ -570,13 +571,12 @@ def inverse(layer: Layer, row: int, col: int) -> Inverse:
 
     Examples
     --------
-    >>> from engine.geometry import LayerShape
-    >>> from engine.layer import build_layer
-    >>> layer = build_layer(LayerShape.square(5, 3, 2, 3, stride=2, padding=1))
-    >>> [(t.i, t.j, t.tap_row, t.tap_col) for t in inverse(layer, 1, 0).taps]
+    >>> from engine.geometry import LayerShape, resolve
+    >>> g = resolve(LayerShape.square(5, 3, 2, 3, stride=2, padding=1))
+    >>> [(t.i, t.j, t.tap_row, t.tap_col) for t in inverse(g, 1, 0).taps]
     [(0, 0, 2, 1), (1, 0, 0, 1)]
     """
-    s, p = layer.geometry.shape, layer.geometry.padding
+    s, p = geometry.shape, geometry.padding
     if not (0 <= row < s.height and 0 <= col < s.width):
         raise LayerError(
             "cell",
@@ -584,8 +584,8 @@ def inverse(layer: Layer, row: int, col: int) -> Inverse:
             f"{s.height - 1}, column from 0 to {s.width - 1}",
         )
     rows = _axis_hits(row + p.top, s.filter_height, s.stride_h, s.dilation_h,
-                      layer.geometry.out_height)
+                      geometry.out_height)
     cols = _axis_hits(col + p.left, s.filter_width, s.stride_w, s.dilation_w,
-                      layer.geometry.out_width)
+                      geometry.out_width)
     taps = tuple(Tap(i, j, tap_row, tap_col) for i, tap_row in rows for j, tap_col in cols)
     return Inverse(row, col, s.filters, taps)

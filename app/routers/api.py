@@ -160,8 +160,8 @@ def first_step(body: StepsRequest, geometry: Geometry) -> int:
 @router.post("/inverse", response_model=InverseResult, responses=REFUSALS)
 def inverse(body: InverseRequest, settings: SettingsDep) -> Response:
     """Every output position whose receptive field holds the input cell, with the tap."""
-    layer = convert.build(body.layer, settings, costs.inverse_cost, at="layer")
-    found = trace.inverse(layer, body.cell[0], body.cell[1])
+    g = convert.geometry(body.layer, settings, costs.inverse_cost, at="layer")
+    found = trace.inverse(g, body.cell[0], body.cell[1])
     # Plain dicts straight to orjson: a pydantic model per tap costs more than writing the tap,
     # and a wide dilated filter can list a million taps.
     return OrjsonResponse({

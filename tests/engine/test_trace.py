@@ -573,7 +573,7 @@ def _brute_force_inverse(layer: Layer, row: int, col: int) -> list[tuple[int, in
 def test_inverse_agrees_with_a_brute_force_scan_of_every_position(random_layer: Layer) -> None:
     s = random_layer.geometry.shape
     for row, col in itertools.product(range(s.height), range(s.width)):
-        found = inverse(random_layer, row, col)
+        found = inverse(random_layer.geometry, row, col)
         got = [(t.i, t.j, t.tap_row, t.tap_col) for t in found.taps]
         assert got == _brute_force_inverse(random_layer, row, col)
         assert (found.row, found.col, found.filters) == (row, col, s.filters)
@@ -582,16 +582,16 @@ def test_inverse_agrees_with_a_brute_force_scan_of_every_position(random_layer: 
 def test_inverse_tap_points_at_the_cell_inside_the_steps_window() -> None:
     layer = _layer(LayerShape.square(7, 2, 2, 3, stride=2, padding=1, dilation=2, fit="floor"), 17)
     for row, col in itertools.product(range(7), range(7)):
-        for tap in inverse(layer, row, col).taps:
+        for tap in inverse(layer.geometry, row, col).taps:
             s = step(layer, step_number(layer.geometry, tap.i, tap.j, 1))
             np.testing.assert_array_equal(s.window[tap.tap_row, tap.tap_col], layer.x[row, col])
             assert not s.padding_mask[tap.tap_row, tap.tap_col]
 
 
 def test_alexnet_centre_cell_is_seen_by_three_rows_and_three_columns_of_neurons() -> None:
-    layer = build_layer(LayerShape.square(227, 3, 96, 11, stride=4))
+    g = resolve(LayerShape.square(227, 3, 96, 11, stride=4))
     # Rows i with 4i <= 113 <= 4i + 10: i = 26, 27, 28 (taps 9, 5, 1); columns likewise.
-    found = inverse(layer, 113, 113)
+    found = inverse(g, 113, 113)
     assert [(t.i, t.j, t.tap_row, t.tap_col) for t in found.taps] == [
         (i, j, 113 - 4 * i, 113 - 4 * j) for i in (26, 27, 28) for j in (26, 27, 28)
     ]
@@ -599,15 +599,15 @@ def test_alexnet_centre_cell_is_seen_by_three_rows_and_three_columns_of_neurons(
 
 
 def test_inverse_of_a_cell_no_window_reaches_is_empty() -> None:
-    layer = build_layer(LayerShape.square(10, 1, 1, 3, stride=2, fit="floor"))  # drops col 9
-    assert inverse(layer, 0, 9).taps == ()
-    assert len(inverse(layer, 0, 8).taps) == 1
+    g = resolve(LayerShape.square(10, 1, 1, 3, stride=2, fit="floor"))  # drops col 9
+    assert inverse(g, 0, 9).taps == ()
+    assert len(inverse(g, 0, 8).taps) == 1
 
 
 @pytest.mark.parametrize(("row", "col"), [(-1, 0), (0, 5), (5, 0), (2, -3)])
 def test_inverse_refuses_a_cell_outside_the_input_naming_cell(row: int, col: int) -> None:
-    layer = build_layer(LayerShape.square(5, 3, 2, 3, stride=2, padding=1))
+    g = resolve(LayerShape.square(5, 3, 2, 3, stride=2, padding=1))
     with pytest.raises(LayerError) as caught:
-        inverse(layer, row, col)
+        inverse(g, row, col)
     assert caught.value.field == "cell"
     assert "5x5" in caught.value.reason
