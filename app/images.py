@@ -16,6 +16,7 @@ matters for safety:
 from __future__ import annotations
 
 import io
+import re
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
@@ -168,10 +169,15 @@ def decode(data: bytes, max_side: int, max_pixels: int) -> Decoded:
                       "image_too_many_pixels") from None
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError, EOFError,
             IndexError, TypeError) as error:
-        # Pillow reports truncated and corrupt data with any of these.
+        # Pillow reports truncated and corrupt data with any of these; some name the Python
+        # object it read from ("<_io.BytesIO object at 0x...>"), of no use to a client.
+        reason = _OBJECT_REPR.sub("", str(error))
         raise Refusal(422, ["body"], f"the {kind} could not be decoded (truncated or "
-                      f"corrupt?): {error}", "image_corrupt") from None
+                      f"corrupt?): {reason}", "image_corrupt") from None
     return Decoded(pixels=pixels, format=kind, original_size=(height, width))
+
+
+_OBJECT_REPR = re.compile(r"\s*<[\w.]+ object at 0x[0-9a-fA-F]+>")
 
 
 def _to_rgb(image: Image.Image, max_side: int) -> ByteImage:

@@ -237,6 +237,16 @@ def test_truncated_png_is_422_not_500(client: TestClient) -> None:
     assert "truncated or corrupt" in message(answer)
 
 
+def test_a_png_signature_over_garbage_is_refused_without_python_internals(
+    client: TestClient,
+) -> None:
+    answer = upload(client, b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 4)
+    assert answer.status_code == 422
+    text = message(answer)
+    assert "truncated or corrupt" in text
+    assert "object at 0x" not in text and "BytesIO" not in text, text
+
+
 def test_empty_upload_is_422(client: TestClient) -> None:
     answer = upload(client, b"")
     assert answer.status_code == 422
