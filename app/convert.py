@@ -86,7 +86,7 @@ def fill_of(spec: FillSpec | None, default: Fill, field: str = "fill") -> Fill:
         named = "low" if spec.low is not None else "high"
         raise LayerError(f"{field}.{named}", f"low {low:g} is above high {high:g} (a bound "
                          f"left out is the default, {default.low:g}..{default.high:g}): give "
-                         "low <= high")
+                         "low <= high", kind="low_above_high")
     if spec.kind == "integers" and math.ceil(low) > math.floor(high):
         raise LayerError(f"{field}.low", f"no whole number lies in [{low:g}, {high:g}]: an "
                          "integers fill needs one")

@@ -98,7 +98,7 @@ def layer_refusal(error: LayerError) -> Refusal:
             "notes": list(error.suggestions.notes),
         }
     also = [layer_refusal(other) for other in error.also]
-    return Refusal(422, loc, error.reason, "layer_error", ctx, also=also)
+    return Refusal(422, loc, error.reason, error.kind, ctx, also=also)
 
 
 def as_refusal(request: Request, exc: Exception) -> Refusal:

@@ -15,20 +15,26 @@ class LayerError(ValueError):
     ('stride', ['padding'])
     """
 
-    def __init__(self, field: str, reason: str, also: Sequence[LayerError] = ()) -> None:
+    def __init__(
+        self, field: str, reason: str, also: Sequence[LayerError] = (), kind: str = "layer_error"
+    ) -> None:
         super().__init__(f"{field}: {reason}")
         self.field = field
         self.reason = reason
         self.also = tuple(also)
+        # what failed, for a client that tells failures apart (an API's error ``type``): the
+        # same failure keeps one name wherever it is found
+        self.kind = kind
 
     @classmethod
     def of(cls, errors: Sequence[LayerError]) -> LayerError:
         """One error for several fields: the first, with the others in ``also``."""
         first, *rest = errors
-        return cls(first.field, first.reason, rest)
+        return cls(first.field, first.reason, rest, first.kind)
 
     def moved(self, prefix: str) -> LayerError:
         """The same refusal with its fields under ``prefix`` (``stride`` -> ``layer.stride``)."""
         return LayerError(
-            f"{prefix}.{self.field}", self.reason, [e.moved(prefix) for e in self.also]
+            f"{prefix}.{self.field}", self.reason, [e.moved(prefix) for e in self.also],
+            self.kind,
         )

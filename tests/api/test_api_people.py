@@ -91,6 +91,14 @@ def test_fill_bounds_are_checked_with_the_roles_default(client: TestClient) -> N
     (entry,) = detail(client.post("/api/forward", json=spec))
     assert entry["loc"] == ["body", "input", "fill", "low"]
     assert "low 5 is above high 2" in entry["msg"]
+    # the type a fill with both bounds wrong gets from the schema, in a steps body's layer too
+    assert entry["type"] == "low_above_high"
+    both = client.post("/api/forward", json={**spec, "input": {
+        "shape": [5, 5, 1], "fill": {"low": 5, "high": 2}}})
+    assert [e["type"] for e in detail(both)] == ["low_above_high"]
+    (nested,) = detail(client.post("/api/steps", json={"layer": spec}))
+    assert (nested["loc"], nested["type"]) == (
+        ["body", "layer", "input", "fill", "low"], "low_above_high")
 
 
 def test_an_integers_fill_with_no_whole_number_in_range_is_refused(client: TestClient) -> None:
