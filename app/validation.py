@@ -155,10 +155,15 @@ def _entry(
     return entry
 
 
-def _kind_words(value: Any) -> str:
-    """What a JSON value is, in words: ``"3"`` is text, not a number."""
+def _kind_words(value: Any, field: Sequence[str | int] = ()) -> str:
+    """What a JSON value is, in words: ``"3"`` is text, not a number; a number where an
+    array goes (``field`` ends in ``values`` or ``bias``) is one number, whole or not."""
     if isinstance(value, str):
         return "text, not a number"
+    if isinstance(value, (int, float)) and not isinstance(value, bool) and field and (
+        field[-1] in ("values", "bias")
+    ):
+        return "a single number"
     if isinstance(value, float):
         return "not a whole number"
     if value is None:
@@ -198,7 +203,8 @@ def _union(field: list[str | int], errors: list[dict[str, Any]]) -> list[dict[st
     kind = _json_kind(value)
     own = [e for e in errors if _branch_kind(e["branch"]) == kind]
     if not own:
-        return [_entry(field, "invalid_type", f"it is {_kind_words(value)}", value, has_value)]
+        return [_entry(field, "invalid_type", f"it is {_kind_words(value, field)}", value,
+                       has_value)]
     inner = [e for e in own if e["rest"]]
     if inner:  # the value has the right form; something inside it is wrong
         firsts = {tuple(e["rest"]): e for e in reversed(inner)}  # the first error per item
@@ -223,7 +229,7 @@ def _typed(error: dict[str, Any], loc: list[str | int]) -> tuple[str, str]:
     if kind in _TYPE_ERRORS:
         kind = "invalid_type"
         if _accepts(loc):
-            rule = f"it is {_kind_words(error.get('input'))}"
+            rule = f"it is {_kind_words(error.get('input'), loc)}"
     return kind, rule
 
 

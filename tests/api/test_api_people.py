@@ -365,6 +365,21 @@ def test_text_for_a_number_is_one_failure_type_wherever_it_is(
     assert ': it is text, not a number; it takes a whole number' in entry["msg"]
 
 
+@pytest.mark.parametrize(("change", "loc"), [
+    ({"filters": {"count": 2, "size": 3, "bias": 1.0}}, ["body", "filters", "bias"]),
+    ({"input": {"values": 5}}, ["body", "input", "values"]),
+    ({"input": {"values": 5.5}}, ["body", "input", "values"]),
+])
+def test_one_number_where_an_array_goes_is_called_a_single_number(
+    client: TestClient, change: dict[str, Any], loc: list[str]
+) -> None:
+    # it was "1.0: it is not a whole number" (and "5: it is a whole number"), which reads as
+    # if a whole number would do
+    [entry] = client.post("/api/forward", json={**square(5, 3, 2, 3), **change}).json()["detail"]
+    assert entry["loc"] == loc and entry["type"] == "invalid_type"
+    assert ": it is a single number; it takes nested lists of numbers" in entry["msg"]
+
+
 def test_every_wrong_item_of_a_list_gets_its_own_entry(client: TestClient) -> None:
     # stride [0, "a"]: two wrong items, two entries (the first alone was reported)
     spec = {**square(5, 3, 2, 3), "stride": [0, "a"]}
