@@ -786,3 +786,55 @@ def test_a_zoomed_volume_opens_zoomed_from_its_link(page: Page, browser: Any) ->
         expect(fresh).to_have_url(re.compile(r"[?&]zoom=(&|$)"))
     finally:
         fresh.close()
+
+
+def shown(group: Locator) -> list[str]:
+    """What a DOM grid's cells show, row-major."""
+    result: list[str] = group.locator(".cell").evaluate_all("els => els.map(e => e.textContent)")
+    return result
+
+
+def test_cells_show_a_typed_value_as_the_arithmetic_does(page: Page) -> None:
+    # W0[1,1,0] = 2.5 times X[0,0,0] = 5 (Xp[1,1,0]): cells said 13 and 11 where the
+    # arithmetic said 12.5 and 10.500 (two significant digits in every cell)
+    open_page(page, "?preset=cs231n-demo&t=0&edits=X0.0.0%3D5;b0%3D3;W0.1.1.0%3D2.5")
+    expect(page.locator("#sums")).to_contain_text("= 10.500")
+    assert shown(page.get_by_role("table", name="Products depth slice 0"))[4] == "12.5"
+    assert shown(page.get_by_role("table", name="Filter 0 depth slice 0"))[4] == "2.5"
+    assert shown(page.get_by_role("table", name="Output activation map 0"))[0] == "10.5"
+
+
+def test_one_long_typed_value_overflows_its_cell_and_the_rest_keep_their_numbers(
+    page: Page,
+) -> None:
+    # 150.5 among the demo's 0..2 blanked every number of X[:,:,0] ("2e+2" did not fit)
+    open_page(page, "?preset=cs231n-demo&t=0&edits=X0.0.0%3D150.5")
+    slice0 = page.get_by_role("table", name="Input depth slice 0")
+    texts = shown(slice0)
+    assert texts[8] == "#"  # Xp[1,1] = X[0,0]
+    assert texts[:8] == ["0"] * 8 and texts[9:12] == ["0", "0", "2"]  # X[0, 1:4, 0]
+    assert values(slice0)[8] == "150.5"  # the whole value stays on the cell (its title)
+    assert shown(page.get_by_role("table", name="Products depth slice 0"))[4] == "-150.5"
+
+
+def test_locally_connected_backward_names_the_neurons_own_gradient_and_sums_nothing(
+    page: Page,
+) -> None:
+    # it said "adds 1 x window to dW[0]" and showed a "running dW[0]" equal to the step's own:
+    # a locally connected neuron's weights are its own, so nothing accumulates
+    open_page(page, "?preset=cs231n-demo&conn=local&mode=backward&t=4")
+    step = page.locator("#backward-step")
+    expect(step).to_have_text("dV[1,1,0] = 1: dW[1,1,0] = 1 × window")
+    expect(page.locator("#backward-grids .filter-name")).to_have_text(["dW[1,1,0]"])
+    assert page.get_by_role("table", name="Running weight gradient depth slice 0").count() == 0
+    local, shared = (page.locator(f"#backward-what .{kind}-only") for kind in ("local", "shared"))
+    expect(local).to_be_visible()
+    expect(local).to_contain_text("no other step adds to it")
+    expect(shared).to_be_hidden()
+    # shared weights keep both, and the explanation of the shared filter
+    open_page(page, "?preset=cs231n-demo&conn=shared&mode=backward&t=4")
+    expect(step).to_have_text("dV[1,1,0] = 1: this step adds 1 × window to dW[0]")
+    expect(page.locator("#backward-grids .filter-name")).to_have_text(
+        ["this step", "running dW[0]"])
+    expect(local).to_be_hidden()
+    expect(shared).to_be_visible()

@@ -57,10 +57,21 @@ export function thousands(value) {
   return String(value).replace(/\B(?=(\d{3})+(?!\d))/g, ",");
 }
 
-/** A number short enough for a cell: whole numbers bare, others to 2 significant digits. */
+/**
+ * A number short enough for a cell: whole numbers bare; a value up to four significant digits
+ * write exactly (12.5, -5.25, 0.003, 150.5: what a reader types, and its products) in full,
+ * as float64 or as the float32 the page's arrays hold, so a cell never says 13 where the
+ * arithmetic says 12.5; others to 2 significant digits (3 from 100, rounded whole).
+ */
 export function short(value) {
   if (Number.isInteger(value)) return String(value);
+  for (let digits = 1; digits <= 4; digits += 1) {
+    const text = String(Number(value.toPrecision(digits)));
+    const back = Number(text);
+    if (back === value || Math.fround(back) === value) return text;
+  }
   const abs = Math.abs(value);
-  if (abs >= 100 || abs < 0.01) return value.toExponential(0);
+  if (abs >= 10000 || abs < 0.01) return value.toExponential(0);
+  if (abs >= 100) return String(Math.round(value));
   return String(Number(value.toPrecision(2)));
 }

@@ -169,17 +169,24 @@ export function createBackwardView(container, model) {
   // the step's text keeps room for its longest form before the first step arrives (the grids
   // are fitted to what is left): with ReLU it also says whether the gradient passes
   qs("#backward-step").classList.toggle("gated", model.pre !== null);
+  // Locally connected neurons share no weights: a neuron's dW[i,j,d] is its step's
+  // contribution and nothing adds to it, so there is no running sum to show (the panel's
+  // explanation says so, css/convscope.css)
+  const local = model.conn === "local";
+  qs("#backward-panel").classList.toggle("local", local);
   const contribution = group("this step", "Contribution");
-  const running = group("running dW", "Running weight gradient");
-  // Two groups of slices, each under its name's own line: what the names, the groups' padding
-  // and the gap between them take is measured while the groups are empty, and each group's
-  // slices are fitted to half of the rest (before large type grows them, as elsewhere).
+  const running = local ? null : group("running dW", "Running weight gradient");
+  const parts = [[contribution, "Contribution"], ...(running ? [[running, "Running weight gradient"]] : [])];
+  // Each group's slices under its name's own line: what the names, the groups' padding and
+  // the gap between them take is measured while the groups are empty, and each group's
+  // slices are fitted to its share of the rest (before large type grows them, as elsewhere).
   const room = gridRoom(container);
   const scale = typeScale();
-  const names = (running.row.getBoundingClientRect().bottom - contribution.row.getBoundingClientRect().top) / scale;
-  const half = { width: room.width - PADDING, height: (room.height - names) / 2 - ROW_GAP };
-  const cell = canvas ? 3 : fitCell(depth, fh, fw, half, { min: readableCell(model), max: 40, caption: 0 });
-  for (const [part, label] of [[contribution, "Contribution"], [running, "Running weight gradient"]]) {
+  const rows = [...container.querySelectorAll(".filter")];
+  const names = (rows.at(-1).getBoundingClientRect().bottom - rows[0].getBoundingClientRect().top) / scale;
+  const share = { width: room.width - PADDING, height: (room.height - names) / parts.length - ROW_GAP };
+  const cell = canvas ? 3 : fitCell(depth, fh, fw, share, { min: readableCell(model), max: 40, caption: 0 });
+  for (const [part, label] of parts) {
     for (let ch = 0; ch < depth; ch += 1) {
       part.grids.push(createGrid(part.row, { rows: fh, cols: fw, cell, canvas, label: `${label} depth slice ${ch}` }));
     }
@@ -194,14 +201,20 @@ export function createBackwardView(container, model) {
         return;
       }
       // dV comes from the server (its `upstream`); with ReLU it passes only where pre > 0.
-      const dv = `dV[${step.i},${step.j},${step.d}] = ${fmt(step.upstream)}`;
-      const into = `dW[${step.d}]`;
-      const adds = `this step adds ${fmt(step.upstream)} × window to ${into}`;
+      const at = `${step.i},${step.j},${step.d}`;
+      const dv = `dV[${at}] = ${fmt(step.upstream)}`;
+      const into = local ? `dW[${at}]` : `dW[${step.d}]`;
+      const adds = local ? `${into} = ${fmt(step.upstream)} × window`
+        : `this step adds ${fmt(step.upstream)} × window to ${into}`;
+      const none = local ? `${into} = 0` : `this step adds 0 to ${into}`;
       if (!relu) text.textContent = `${dv}: ${adds}`;
       else if (step.pre > 0) text.textContent = `${dv} and ReLU passes it (pre ${fmt(step.pre)} > 0): ${adds}`;
-      else text.textContent = `${dv} but ReLU blocks it (pre ${fmt(step.pre)} ≤ 0): this step adds 0 to ${into}`;
-      running.row.querySelector(".filter-name").textContent = `running ${into}`;
-      for (const [part, tensor] of [[contribution, step.contribution], [running, step.running]]) {
+      else text.textContent = `${dv} but ReLU blocks it (pre ${fmt(step.pre)} ≤ 0): ${none}`;
+      contribution.row.querySelector(".filter-name").textContent = local ? into : "this step";
+      if (running) running.row.querySelector(".filter-name").textContent = `running ${into}`;
+      const tensors = [step.contribution, step.running];
+      for (const [n, [part]] of parts.entries()) {
+        const tensor = tensors[n];
         const maxAbs = maxAbsOf(tensor.data);
         part.grids.forEach((grid, ch) => grid.draw((r, c) => tensor.at(r, c, ch), {
           maxAbs, title: (r, c, v) => `[${r},${c},${ch}] = ${fmt(v)}`,

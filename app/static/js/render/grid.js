@@ -4,7 +4,7 @@
 // swap the canvas path for something faster without touching the panels.
 import { el, fmt, short } from "../dom.js";
 import { color, ink, packed, palette, typeScale } from "./colors.js";
-import { CELL_TYPE, numberFont } from "./numbers.js";
+import { CELL_TYPE, cellText, numberFont, numbersFor } from "./numbers.js";
 
 // Above this many cells in a panel, its grids draw on canvas.
 export const CANVAS_THRESHOLD = 4000;
@@ -49,7 +49,8 @@ function domGrid({ rows, cols, label, cell: baseCell, onCell }) {
   root.style.fontSize = `${fontPx}px`;
   // One type size for the whole grid, the largest that fits its longest number (never under
   // 8 px); when that one does not fit, no cell shows a number (a grid with numbers in some
-  // cells only reads as blanks where the values are long). The full value is in the title.
+  // cells only reads as blanks where the values are long), unless a few long ones overflow
+  // (render/numbers.js numbersFor). The full value is in the title.
   const fontFor = (longest) => numberFont(cell, longest, type);
   const cells = [];
   for (let r = 0; r < rows; r += 1) {
@@ -91,14 +92,14 @@ function domGrid({ rows, cols, label, cell: baseCell, onCell }) {
     el: root,
     draw(get, { maxAbs, isPad = () => false, title = null }) {
       const values = [];
-      let longest = 0;
+      const lengths = [];
       for (let n = 0; n < rows * cols; n += 1) {
         const value = get(Math.floor(n / cols), n % cols);
         const text = value === null ? "" : short(value);
         values.push([value, text]);
-        longest = Math.max(longest, text.length);
+        if (value !== null) lengths.push(text.length);
       }
-      const font = fontFor(longest);
+      const { font, limit } = numbersFor(lengths, fontFor);
       const fontSize = font && font !== fontPx ? `${font}px` : "";
       for (let n = 0; n < rows * cols; n += 1) {
         const node = cells[n];
@@ -108,7 +109,7 @@ function domGrid({ rows, cols, label, cell: baseCell, onCell }) {
         node.classList.toggle("empty", value === null);
         node.style.background = value === null || pad ? "" : color(value, maxAbs);
         node.style.color = value === null ? "" : ink(value, maxAbs);
-        node.textContent = font ? text : "";
+        node.textContent = font ? cellText(text, limit) : "";
         node.style.fontSize = fontSize;
         node.dataset.value = value === null ? "" : String(value);
       }

@@ -1,6 +1,8 @@
 // The one rule for numbers in cells, for every grid (DOM or canvas) and the 3-D blocks: a grid
 // (a view, a block) shows all its numbers at ONE type size, the largest that fits its longest
 // number, or none at all. Numbers in a few short cells only would read as blanks elsewhere.
+// Except for a few long ones among short ones (a value typed in by hand): those show OVERFLOW,
+// as a spreadsheet shows "###", and the rest keep their numbers (numbersFor).
 
 export const DIGIT = 0.62; // a monospace digit's width, in ems
 export const NUMBERS_FROM = 24; // CSS px a zoomable canvas's cell needs before it gets a number
@@ -24,3 +26,27 @@ export function numberFont(cell, longest, { from = NUMBERS_FROM, max = 13, min =
 export function cellFor(longest, { from = NUMBERS_FROM, min = 7, inset = 2 } = {}) {
   return Math.max(from, Math.ceil(min * Math.max(1, longest) * DIGIT + inset));
 }
+
+/** What a cell shows in place of a number longer than its grid's type is sized for. */
+export const OVERFLOW = "#";
+/** The share of a grid's cells that may show OVERFLOW rather than blank the grid. */
+const OUTLIERS = 0.1;
+
+/**
+ * The type for a grid's numbers of `lengths` characters: `{font, limit}`, where `fontFor(n)`
+ * gives the type size for numbers of n characters (0: none fits) and cells longer than
+ * `limit` show OVERFLOW. The longest number sets the type when it fits; when it does not, a
+ * tenth of the cells at most may overflow so that the rest keep their numbers.
+ */
+export function numbersFor(lengths, fontFor) {
+  let longest = 0;
+  for (const n of lengths) longest = Math.max(longest, n);
+  const font = fontFor(longest);
+  if (font || !lengths.length) return { font, limit: longest };
+  const sorted = Float64Array.from(lengths).sort();
+  const limit = sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * (1 - OUTLIERS)))];
+  return { font: fontFor(limit), limit };
+}
+
+/** A cell's text under `numbersFor`'s `limit`. */
+export const cellText = (text, limit) => (text.length <= limit ? text : OVERFLOW);

@@ -6,7 +6,7 @@
 import { el, short } from "../dom.js";
 import { ink, packed, palette, typeScale } from "./colors.js";
 import { bindPointer } from "./pointer.js";
-import { NUMBERS_FROM, numberFont } from "./numbers.js";
+import { NUMBERS_FROM, cellText, numberFont, numbersFor } from "./numbers.js";
 
 const LINES_FROM = 7;
 const MARK_KINDS = ["current", "seen", "pair", "pinned"];
@@ -213,21 +213,22 @@ export function createZoomGrid(parent, { rows, cols, label, view, onCell, expose
     if (numbers) {
       // one type size for the whole view (setting a canvas font is slow): the largest that
       // fits the longest number, down to 7 px; when even that does not fit, no cell gets a
-      // number (numbers in some cells only read as blanks where the values are long)
+      // number (numbers in some cells only read as blanks where the values are long), unless
+      // a few long ones overflow (render/numbers.js numbersFor)
       const cells = [];
-      let longest = 1;
+      const lengths = [];
       for (let r = r0; r < r1; r += 1) {
         for (let c = c0; c < c1; c += 1) {
           const v = padAt(r, c) ? 0 : values(r, c);
           if (v === null || v === undefined) continue;
           const text = short(v);
           cells.push([r, c, v, text]);
-          longest = Math.max(longest, text.length);
+          lengths.push(text.length);
         }
       }
       // large type (typeScale) grows them as far as the cells allow
       const grow = typeScale();
-      const font = numberFont(scale, longest, { max: 13 * grow, fill: 0.36 * grow });
+      const { font, limit } = numbersFor(lengths, (n) => numberFont(scale, Math.max(1, n), { max: 13 * grow, fill: 0.36 * grow }));
       numbers = font > 0;
       root.dataset.numberPx = numbers ? font.toFixed(2) : "0"; // for tests and tools
       ctx.font = `${font}px ui-monospace, "DejaVu Sans Mono", monospace`;
@@ -235,7 +236,7 @@ export function createZoomGrid(parent, { rows, cols, label, view, onCell, expose
       ctx.textBaseline = "middle";
       for (const [r, c, v, text] of numbers ? cells : []) {
         ctx.fillStyle = ink(v, scaleMax);
-        ctx.fillText(text, px(c) + scale / 2, py(r) + scale / 2);
+        ctx.fillText(cellText(text, limit), px(c) + scale / 2, py(r) + scale / 2);
       }
     }
     root.dataset.numbers = numbers ? "yes" : "no";
