@@ -553,7 +553,7 @@ def test_alexnet_zooms_to_numbers_and_its_363_products_are_the_apis(
         )
         shown += drawn
     assert len(shown) == 363  # 11 x 11 x 3
-    value = float(page.locator("#sums").inner_text().rsplit("=", 1)[1])
+    value = float(re.split("[=≈]", page.locator("#sums").inner_text())[-1])
     assert value == pytest.approx(step["pre"], rel=1e-3, abs=1e-4)  # shown to 4 digits
     assert sum(shown) + step["bias"] == pytest.approx(step["pre"], abs=1e-4)
     page.screenshot(path=str(artifacts / "alexnet-zoomed.png"), full_page=True)
@@ -619,17 +619,35 @@ def test_sums_of_rounded_terms_add_up_by_hand_and_say_they_are_rounded(
     terms = [*step["channel_sums"], step["bias"]]
     places = 4 - math.floor(math.log10(max(abs(v) for v in [*terms, step["pre"]])))
     shown = [f"{v:.{places}f}" for v in terms]
+    total = f"{step['pre']:.{places}f}"
+    # by hand: the shown terms add up to the shown value, to the last decimal, and exactly
+    # where the sign is "=" ("≈" where the rounding leaves the last digit off)
+    by_hand = round(sum(round(float(v) * 10**places) for v in shown))
+    assert abs(by_hand - round(float(total) * 10**places)) <= 1
+    sign = "=" if by_hand == round(float(total) * 10**places) else "≈"
     sums = page.locator("#sums")
     expect(sums).to_have_text(
-        " + ".join(f"({v})" for v in shown[:-1])
-        + f" + bias ({shown[-1]}) = {step['pre']:.{places}f}")
-    # by hand: the shown terms add up to the shown value, to the last decimal
-    assert abs(sum(float(v) for v in shown) - round(step["pre"], places)) <= 10 ** -places
+        " + ".join(f"({v})" for v in shown[:-1]) + f" + bias ({shown[-1]}) {sign} {total}")
     note = sums.evaluate("n => getComputedStyle(n, '::after').content")
     assert note == f'" (rounded to {places} decimals)"'
     open_page(page, "?preset=cs231n-demo")
     expect(sums).to_have_text("(-5) + (0) + (-2) + bias (1) = -6")
     expect(sums).not_to_have_attribute("data-rounded", "")
+
+
+def test_rounded_terms_that_miss_the_rounded_value_by_a_digit_say_about_equal(
+    page: Page, api: httpx.Client
+) -> None:
+    # Example 1's last neuron: its shown terms add up to -0.16231 where it shows -0.16233
+    layer = api.get("/api/presets/example-1").json()["layer"]
+    step = api.post("/api/steps", json={"layer": layer, "start": 12287, "count": 1}).json()[
+        "steps"][0]
+    shown = [f"{v:.5f}" for v in [*step["channel_sums"], step["bias"]]]
+    total = f"{step['pre']:.5f}"
+    assert (round(sum(float(v) for v in shown), 5), total) == (-0.16231, "-0.16233")
+    open_page(page, "?preset=example-1&t=12287")
+    expect(page.locator("#sums")).to_have_text(
+        " + ".join(f"({v})" for v in shown[:-1]) + f" + bias ({shown[-1]}) ≈ {total}")
 
 
 def test_hovering_an_input_cell_says_who_reads_it_in_the_arithmetic(

@@ -107,13 +107,20 @@ export function decimalsOf(step) {
   return Math.min(10, Math.max(0, 4 - Math.floor(Math.log10(largest))));
 }
 
-/** "(3) + (-2) + (1) + bias (1) = 3; ReLU(3) = 3": per-slice partial sums, bias, value. */
+/**
+ * "(3) + (-2) + (1) + bias (1) = 3; ReLU(3) = 3": per-slice partial sums, bias, value. When
+ * the rounded terms do not add up to the rounded value (-0.16231 against -0.16233), the sign
+ * is "≈": a reader adding them by hand is told to expect the last digit off.
+ */
 export function sumsText(step, activation) {
   // Only the server's numbers: the slice sums, the bias and the value it computed.
   const places = decimalsOf(step);
   const show = (v) => (places === null ? fmt(v) : v.toFixed(places).replace(/^-(0\.?0*)$/, "$1"));
   const parts = step.channelSums.map((v) => `(${show(v)})`);
-  let text = `${parts.join(" + ")} + bias (${show(step.bias)}) = ${show(step.pre)}`;
+  const units = (v) => Math.round(Number(v.toFixed(places)) * 10 ** places); // as shown
+  const adds = places === null
+    || [...step.channelSums, step.bias].reduce((sum, v) => sum + units(v), 0) === units(step.pre);
+  let text = `${parts.join(" + ")} + bias (${show(step.bias)}) ${adds ? "=" : "≈"} ${show(step.pre)}`;
   if (activation === "relu") text += `; ReLU(${show(step.pre)}) = ${show(step.post)}`;
   return text;
 }
