@@ -200,7 +200,9 @@ class InputSpec(StrictModel):
         None, description="[H, W, D]; may be left out when `values` are given (read from "
         "their shape); when both are given they must agree"
     )
-    values: ArrayIn | None = Field(None, description="(H, W, D) numbers; else `fill` makes them")
+    values: ArrayIn | None = Field(
+        None, description="(H, W, D) numbers; else `fill` makes them (given, `fill` is unused)"
+    )
     fill: FillSpec | None = Field(
         None, description="how to make the numbers when `values` are not given; default "
         "integers 0..2, seed 0"
@@ -229,7 +231,7 @@ class FiltersSpec(StrictModel):
     )
     values: ArrayIn | None = Field(
         None, description="shared (K, Fh, Fw, D) or local (H2, W2, K, Fh, Fw, D); D must be "
-        "the input's depth; else `fill` makes them"
+        "the input's depth; else `fill` makes them (given, `fill` is unused)"
     )
     fill: FillSpec | None = Field(
         None, description="how to make the weights without `values`; default integers "
@@ -281,7 +283,9 @@ class LayerSpec(StrictModel):
     dilation: PerAxis = Field(1, description="1 = none (PyTorch's convention), or [dh, dw]")
     fit: Literal["error", "floor", "pad"] = Field(
         "error", description="when an axis does not fit: error refuses (and suggests fixes), "
-        "floor drops the last positions, pad adds zeros at the bottom/right"
+        "floor drops the last positions, pad adds zeros at the bottom/right so that one more "
+        "window fits (none when that window would start past the input's end, as with a "
+        "filter narrower than the stride: then pad keeps the positions floor keeps)"
     )
     connectivity: Literal["shared", "local"] = Field(
         "shared", description="shared: one filter per output depth slice; local: every "
@@ -303,7 +307,9 @@ class UpstreamSpec(StrictModel):
     ``{}`` (neither field) is ones: the loss is the sum of the outputs.
     """
 
-    values: ArrayIn | None = Field(None, description="(H2, W2, K); else `fill` makes it")
+    values: ArrayIn | None = Field(
+        None, description="(H2, W2, K); else `fill` makes it (given, `fill` is unused)"
+    )
     fill: FillSpec | None = Field(
         None, description="how to make it; left out: ones; a fill's default range is -1..1"
     )
@@ -429,7 +435,8 @@ class AxisResult(BaseModel):
     )
     pad_adds: int = Field(
         description='zero cells fit="pad" adds at the bottom (height) or right (width); 0 '
-        "when the axis fits or padding cannot help (the filter spans more than the input)"
+        "when the axis fits or padding cannot help (the filter spans more than the input, or "
+        "the next window would start past the input's end)"
     )
 
 

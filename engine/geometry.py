@@ -273,7 +273,8 @@ class AxisGeometry:
     @property
     def pad_adds(self) -> int:
         """Zero cells fit="pad" adds at the bottom/right (0 when the axis fits, or when
-        padding cannot help: the filter spans more than the padded input).
+        padding cannot help: the filter spans more than the padded input, or the next window
+        would start past its end, as a filter narrower than the stride's can).
 
         >>> resolve_axis(LayerShape.square(10, 1, 1, 3, stride=2), "width").pad_adds
         1
