@@ -18,6 +18,12 @@ def test_health_reports_ok_and_the_installed_version(client: TestClient) -> None
     assert client.get("/api/health").json() == {"status": "ok", "version": package_version()}
 
 
+def test_health_answers_a_head_probe_as_load_balancers_send_it(client: TestClient) -> None:
+    answer = client.head("/api/health")  # was 405 (Allow: GET)
+    assert (answer.status_code, answer.headers["content-type"]) == (200, "application/json")
+    assert answer.content == b""
+
+
 def test_health_does_not_read_the_installed_metadata_per_request(
     client: TestClient, monkeypatch: pytest.MonkeyPatch
 ) -> None:
