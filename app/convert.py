@@ -134,12 +134,22 @@ def _input_shape(spec: LayerSpec, arrays: Arrays) -> tuple[int, int, int]:
             with_image = " (an input.image needs it: its [H, W, 3])" if spec.input.image else ""
             raise LayerError("input.shape", "no input size: give input.shape [H, W, D]"
                              f"{with_image} or input.values (the shape is then read from them)")
+        _no_empty_axis("input.values", x.shape, ("height", "width", "depth"))
         h, w, d = x.shape
         return int(h), int(w), int(d)
     if x is not None and list(x.shape) != given:
         raise LayerError("input.values", f"input.values has shape {list(x.shape)} but input.shape "
                          f"is {given}: leave input.shape out, or make them agree")
     return given[0], given[1], given[2]
+
+
+def _no_empty_axis(field: str, shape: tuple[int, ...], axes: tuple[str, ...]) -> None:
+    """Refuse, at ``field``, values some of whose ``axes`` (the shape's last ones) are empty:
+    the sizes are read from them, so the refusal names them rather than a size never sent."""
+    empty = [name for name, n in zip(axes, shape[-len(axes):], strict=True) if n == 0]
+    if empty:
+        raise LayerError(field, f"{field} has shape {list(shape)}: its {_listing(empty)} "
+                         f"{'is' if len(empty) == 1 else 'are'} 0; every axis needs at least 1")
 
 
 def _filter_sizes(spec: LayerSpec, arrays: Arrays) -> tuple[int, int, int]:
@@ -157,6 +167,8 @@ def _filter_sizes(spec: LayerSpec, arrays: Arrays) -> tuple[int, int, int]:
         layout = "(K, Fh, Fw, D)" if dims == 4 else "(H2, W2, K, Fh, Fw, D)"
         raise LayerError("filters.values", f"values have {_dimensions(w.ndim)} (shape "
                          f"{list(w.shape)}); {spec.connectivity} filters are {layout}")
+    if f.count is None or f.size is None:  # sizes read from the values: name them if empty
+        _no_empty_axis("filters.values", w.shape[-4:], ("count", "height", "width", "depth"))
     held = int(w.shape[-4]), int(w.shape[-3]), int(w.shape[-2])
     if f.count is not None and f.count != held[0]:
         raise LayerError("filters.values", f"values hold {held[0]} filters (shape "
