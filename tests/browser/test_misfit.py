@@ -342,3 +342,22 @@ def test_a_misfits_picture_is_described_once(page: Page) -> None:
     assert words and label
     assert not any(line in label for line in words)
     assert "described in the list" in label
+
+
+def test_a_misfit_is_told_beside_the_size_just_changed_when_it_could_fix_it(page: Page) -> None:
+    # H made 6 on the demo marked S (the server's first field) in red
+    page.goto("/?preset=cs231n-demo")
+    expect(page.locator("#app")).to_have_attribute("aria-busy", "false", timeout=30_000)
+    height = page.get_by_label("Input height H")
+    height.fill("6")
+    height.press("Enter")
+    expect(page.locator("#error-input")).to_contain_text("does not fit")
+    expect(height).to_have_attribute("aria-invalid", "true")
+    for other in ("Input width W", "Stride S (both axes)"):
+        expect(page.get_by_label(other)).not_to_have_attribute("aria-invalid", "true")
+    expect(page.locator("#error-stride")).to_have_text("")
+    # a link that opens the misfit changed nothing: the server's field, the stride
+    page.goto(DEMO_MISFIT)
+    expect(page.locator("#error-stride")).to_contain_text("does not fit", timeout=30_000)
+    expect(page.get_by_label("Stride S (both axes)")).to_have_attribute("aria-invalid", "true")
+    expect(page.locator("#error-input")).to_have_text("")

@@ -587,7 +587,8 @@ def segment_meets_box(at: list[float], box: Box) -> bool:
 @pytest.mark.parametrize(
     ("query", "texts"),
     [
-        ("?preset=cs231n-demo&view=3d&t=4", {"W = 7", "H = 7", "D = 3", "X[:, :, 0]"}),
+        # the demo's block is its padded input: Hp and Wp, not the strip's H and W (5)
+        ("?preset=cs231n-demo&view=3d&t=4", {"Wp = 7", "Hp = 7", "D = 3", "X[:, :, 0]"}),
         ("?preset=alexnet-conv1&view=3d&t=30000", {"W = 227", "H = 227", "D = 3", "X[:, :, 0]"}),
     ],
 )

@@ -32,7 +32,7 @@ import { createFollow } from "./follow.js";
 import { createEmbed } from "./embed.js";
 import { createLook } from "./theme.js";
 
-const app = { state: null, presets: [], model: null, misfit: null, unfit: null, views: null, builtHidden: new Set(), cache: null, hover: null, tap: null, weight: null, seq: 0, controller: null, dropped: "" };
+const app = { state: null, presets: [], model: null, misfit: null, unfit: null, views: null, builtHidden: new Set(), cache: null, hover: null, tap: null, weight: null, seq: 0, controller: null, dropped: "", changed: [] };
 // play/pause redraws: the products get their numbers back when the player stops
 const player = new Player({ tick, onChange: () => render() });
 
@@ -74,6 +74,28 @@ const modified = (state) => {
   return preset ? layerChanged(stateFromPreset(preset), state) : false;
 };
 
+// The spec field each size key of the strip stands for: [the field a misfit's `fields` names,
+// the field its message is shown at (one box of H, W and D)].
+const SIZE_FIELDS = {
+  h: ["input.shape", "input.shape.0"], w: ["input.shape", "input.shape.1"],
+  d: ["input.shape", "input.shape.2"], fh: ["filters.size"], fw: ["filters.size"],
+  sh: ["stride"], sw: ["stride"], dh: ["dilation"], dw: ["dilation"], fit: ["fit"],
+  pt: ["padding"], pb: ["padding"], pl: ["padding"], pr: ["padding"],
+};
+
+/**
+ * Where a misfit's message goes: beside the size the reader just changed when changing it
+ * back could fix the layer (H made 6 marked S, the server's first field), else the server's.
+ */
+function misfitField(error, changed = []) {
+  if (changed.includes("preset")) return error.field;
+  for (const key of changed) {
+    const [named, shown = named] = SIZE_FIELDS[key] ?? [];
+    if (named && error.fields?.includes(named)) return shown;
+  }
+  return error.field;
+}
+
 // Keys that only move the view: changing them needs no form update.
 const VIEW_ONLY = new Set(["t", "pin", "theme", "large", "lines", "zoom", "cam"]);
 
@@ -85,6 +107,7 @@ function commit(changes, how = "push") {
   writeUrl(next, how);
   look.apply(next);
   if (!Object.keys(changes).every((key) => VIEW_ONLY.has(key))) {
+    app.changed = Object.keys(changes);
     showState(next, app.presets, modified(next));
     player.setSpeed(next.speed);
   }
@@ -138,7 +161,7 @@ async function reload() {
     if (seq !== app.seq) return;
     renderGeometry(geometry, applySuggestion, (suggestion) => changesForSuggestion(suggestion, state) !== null);
     if (!geometry.valid) {
-      showError(geometry.error.field, misfitSummary(geometry));
+      showError(misfitField(geometry.error, app.changed), misfitSummary(geometry));
       await showMisfit(spec, geometry, seq, controller.signal);
       return;
     }

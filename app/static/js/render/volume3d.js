@@ -79,8 +79,11 @@ export function createVolume3d({ commit, getState, onInputCell = () => {}, onOut
     const [hp, wp, depth] = xp.shape;
     const [h2, w2, k] = out.shape;
     const isPad = (r, c) => r < pads.top || r >= hp - pads.bottom || c < pads.left || c >= wp - pads.right;
+    // the block is the padded input: its sides are Hp and Wp (as Xp is in the expressions),
+    // not the H and W of the strip
+    const padded = pads.top || pads.bottom || pads.left || pads.right;
     input.setBlock(createBlock({ rows: hp, cols: wp, depth, value: (r, c, d) => xp.at(r, c, d), maxAbs: model.maxAbs, isPad }),
-      { x: "W", y: "H", z: "D", slice: "X" });
+      { x: padded ? "Wp" : "W", y: padded ? "Hp" : "H", z: "D", slice: "X" });
     const computed = (i, j, d) => (stepOf(out.shape, order, i, j, d) <= limit ? out.at(i, j, d) : null);
     output.setBlock(createBlock({ rows: h2, cols: w2, depth: k, value: computed, maxAbs: model.outMaxAbs }),
       { x: "W2", y: "H2", z: "K", slice: "V" });
