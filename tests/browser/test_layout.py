@@ -580,3 +580,23 @@ def test_a_small_window_zoomed_to_150_percent_scrolls_one_column_of_panels(
     cell = page.locator("#input-grids .cell").first.bounding_box()
     assert cell is not None and cell["width"] >= 24
     assert_shown(page.locator("#input-grids .field-box:visible").first, "the field, on screen")
+
+
+@pytest.mark.parametrize(("width", "height"), [(390, 844), (1366, 768)])
+def test_below_the_picture_the_scale_keeps_its_width_and_labels_stay_by_their_controls(
+    page: Page, width: int, height: int
+) -> None:
+    # a phone's colour scale was 80 px ("−max0+max"), and at 1366 "Filter bank" ended one
+    # row at the right while its menu began the next at the left
+    page.set_viewport_size({"width": width, "height": height})
+    open_view(page, "")
+    ticks = page.locator(".legend-ticks").bounding_box()
+    assert ticks is not None and ticks["width"] >= 200, ticks
+    for name in ("image-sample", "image-bank"):
+        label = page.locator(f"label[for={name}]").bounding_box()
+        control = page.locator(f"#{name}").bounding_box()
+        assert label is not None and control is not None
+        beside = abs(label["y"] + label["height"] / 2 - control["y"] - control["height"] / 2) < 8
+        under = 0 <= control["y"] - (label["y"] + label["height"]) < 8
+        assert (beside and 0 <= control["x"] - (label["x"] + label["width"]) < 24) or (
+            under and abs(control["x"] - label["x"]) < 2), (name, label, control)

@@ -662,9 +662,10 @@ def test_hovering_an_input_cell_says_who_reads_it_in_the_arithmetic(
         grid = page.get_by_role("table", name="Input depth slice 0")
         grid.locator(".cell").nth(row * 7 + col).hover()
         n = len(positions)
+        # the input's own index (what an edit or a pin names), then the padded one
         expect(page.locator("#sums")).to_have_text(
-            f"Xp[{row},{col},:] is read by the neurons at {n} position{'' if n == 1 else 's'}, "
-            "through every filter (marked on the output)")
+            f"X[{row - 1},{col - 1},:] (Xp[{row},{col},:]) is read by the neurons at {n} "
+            f"position{'' if n == 1 else 's'}, through every filter (marked on the output)")
 
 
 def test_p_pins_the_current_neuron_from_the_keyboard_and_escape_lets_go(page: Page) -> None:
@@ -720,7 +721,7 @@ def test_a_pin_or_step_the_layer_does_not_have_is_let_go(page: Page) -> None:
         expect(page.locator("#t-label")).to_contain_text(label)
         expect(page).not_to_have_url(re.compile(r"pin=[ox]"))
     page.goto("/?preset=cs231n-demo&pin=x4.4")  # the last cell of the 5x5 input stays pinned
-    expect(page.locator("#sums")).to_contain_text("Xp[5,5,:] is read by the neurons at")
+    expect(page.locator("#sums")).to_contain_text("X[4,4,:] (Xp[5,5,:]) is read by the neurons")
     expect(page).to_have_url(re.compile(r"[?&]pin=x4\.4(&|$)"))
 
 
@@ -856,3 +857,24 @@ def test_locally_connected_backward_names_the_neurons_own_gradient_and_sums_noth
         ["this step", "running dW[0]"])
     expect(local).to_be_hidden()
     expect(shared).to_be_visible()
+
+
+def test_a_new_step_order_keeps_the_neuron_shown(page: Page) -> None:
+    # at t=4 the demo shows V[1,1,0]; the depth-column order jumped to t=4 of its own order,
+    # V[0,2,0], so the neuron under study changed with a setting that only reorders the steps
+    open_page(page, "?preset=cs231n-demo&t=4")
+    expect(page.locator("#numpy-code")).to_contain_text("V[1,1,0] =")
+    open_settings(page)
+    page.get_by_label("Step order").select_option("depth_column")
+    expect(page.locator("#t-label")).to_have_text("step 9 of 18")  # (1*3 + 1)*2 + 0 = 8
+    expect(page.locator("#numpy-code")).to_contain_text("V[1,1,0] =")
+    assert "t=8" in page.url and "order=depth_column" in page.url
+
+
+def test_the_step_label_says_which_neuron_is_pinned(page: Page) -> None:
+    # the arithmetic showed the pinned V[2,1,1] while the label said "step 8 of 32" alone
+    open_page(page, "?preset=numpy-example&order=depth_column&t=7&pin=o2.1.1")
+    label = page.locator("#t-label")
+    expect(label).to_have_text("step 8 of 32 · pinned V[2,1,1] (step 20)")  # (2*4 + 1)*2 + 1
+    page.keyboard.press("Escape")  # lets the pin go
+    expect(label).to_have_text("step 8 of 32")

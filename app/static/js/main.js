@@ -4,7 +4,7 @@ import { api, ApiError, tensor } from "./api.js";
 import { bindControls, clearErrors, fieldOf, fillPresets, showError, showState } from "./controls.js";
 import { $on, clear, qs, thousands } from "./dom.js";
 import { bindExplanations } from "./explanations.js";
-import { focusFor, pinFits, pinTarget, stepOf } from "./focus.js";
+import { focusFor, pinFits, pinTarget, positionOf, stepOf } from "./focus.js";
 import { dropPendingUrl, writeUrl } from "./history.js";
 import { createLinking } from "./linking.js";
 import { applyZoom, watchZoom } from "./zoomlink.js";
@@ -113,6 +113,15 @@ function commit(changes, how = "push") {
   }
   if (needsReload(before, next)) reload();
   else render();
+}
+
+/** `changes`, and when they reorder the steps the playhead's step in the new order: the same
+ * neuron stays in view (a setting that only reorders must not change the neuron studied). */
+function sameNeuron(changes) {
+  const model = app.model;
+  if (!changes.order || changes.order === app.state.order || !model) return changes;
+  const { i, j, d } = positionOf(model.outShape, app.state.order, app.state.t);
+  return { ...changes, t: stepOf(model.outShape, changes.order, i, j, d) };
 }
 
 const needsReload = (a, b) => layerChanged(a, b) || a.order !== b.order || a.mode !== b.mode || a.preset !== b.preset;
@@ -431,7 +440,7 @@ async function boot() {
   history.replaceState(null, "", toQuery(app.state));
   showState(app.state, app.presets, modified(app.state));
   player.setSpeed(app.state.speed);
-  bindControls({ onChange: (changes) => commit(changes), onPreset, onEdit, onResetEdits: () => commit({ edits: "" }) });
+  bindControls({ onChange: (changes) => commit(sameNeuron(changes)), onPreset, onEdit, onResetEdits: () => commit({ edits: "" }) });
   $on(window, "popstate", () => {
     // a batched write belongs to the entry just left: it must not land on this one
     dropPendingUrl();

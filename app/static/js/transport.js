@@ -1,7 +1,7 @@
 // Transport: buttons, scrubber, speed, loop and the keyboard (Space, Left, Right, Home, End; P
 // pins the current neuron, Escape unpins).
 import { $on, el, exactText, qs, thousands } from "./dom.js";
-import { pinText, positionOf } from "./focus.js";
+import { pinFits, pinTarget, pinText, positionOf, stepOf } from "./focus.js";
 import { bindSwipe } from "./touch.js";
 
 const TYPING = 'input:not([type="checkbox"]):not([type="range"]):not([type="button"]), select, textarea';
@@ -89,11 +89,22 @@ export function showTransport(app, playing) {
   scrub.max = String(Math.max(0, total - 1));
   scrub.value = String(app.state?.t ?? 0);
   scrub.setAttribute("aria-valuetext", `step ${(app.state?.t ?? 0) + 1} of ${total}`);
-  qs("#t-label").textContent = total ? `step ${thousands((app.state?.t ?? 0) + 1)} of ${thousands(total)}` : "";
+  qs("#t-label").textContent = total ? `step ${thousands((app.state?.t ?? 0) + 1)} of ${thousands(total)}${pinNote(app)}` : "";
   const button = qs("#t-play");
   button.setAttribute("aria-label", playing ? "Pause" : "Play");
   button.setAttribute("aria-pressed", playing ? "true" : "false");
   button.textContent = playing ? "Pause" : "Play";
+}
+
+/** " · pinned V[2,1,1] (step 20)" while a neuron is pinned (the panels show it, not the
+ * playhead's), " · pinned X[3,4]" for an input cell; "" otherwise. */
+function pinNote(app) {
+  const target = pinTarget(app.state?.pin);
+  const model = app.model;
+  if (!target || !model || !pinFits(target, model)) return "";
+  if (target.kind !== "output") return ` · pinned X[${target.row},${target.col}]`;
+  const { i, j, d } = target;
+  return ` · pinned V[${i},${j},${d}] (step ${thousands(stepOf(model.outShape, app.state.order, i, j, d) + 1)})`;
 }
 
 function misfitNote(reason) {

@@ -61,7 +61,9 @@ export function createArithmeticView(container, model, onTap) {
           // a hovered input cell: no one neuron's arithmetic, but who reads the cell
           const [r, c] = focus.inputCell;
           const { top, bottom, left, right } = model.pads;
-          const cell = top || bottom || left || right ? `Xp[${r},${c},:]` : `X[${r},${c},:]`;
+          // the input's own index first (what an edit and a pin name), the padded one after
+          const padded = top || bottom || left || right;
+          const cell = padded ? `X[${r - top},${c - left},:] (Xp[${r},${c},:])` : `X[${r},${c},:]`;
           const n = focus.seen.length;
           sums.textContent = n
             ? `${cell} is read by the neurons at ${n} position${n === 1 ? "" : "s"}, through every filter (marked on the output)`
