@@ -822,3 +822,27 @@ def test_a_turned_3d_view_opens_at_its_angle_from_its_link(page: Page, browser: 
     # Back to the first view's link: the first angle again
     open_page(page, "?preset=cs231n-demo&view=3d")
     assert probe(page, "input")["yaw"] == pytest.approx(0.62, abs=0.009)
+
+
+def test_a_zoomed_3d_view_opens_zoomed_from_its_link(page: Page, browser: Any) -> None:
+    # a wheel zoom left zoom= out of the link, so the shared 3-D view opened whole
+    open_page(page, "?preset=cs231n-demo&view=3d&t=4")
+    canvas = page.locator("#input-3d .volume3d-block").bounding_box()
+    assert canvas is not None
+    page.mouse.move(canvas["x"] + canvas["width"] / 2, canvas["y"] + canvas["height"] / 2)
+    page.mouse.wheel(0, -300)
+    zoomed = probe(page, "input")["zoom"]
+    assert zoomed > 1.5
+    expect(page).to_have_url(re.compile(r"[?&]zoom=i\d+(\.\d+)?(&|$)"))
+    fresh = browser.new_page(base_url=page.url.split("/?")[0], viewport=page.viewport_size)
+    try:
+        fresh.goto(page.url)
+        expect(fresh.locator("#numpy-code")).to_contain_text("np.sum", timeout=30_000)
+        seen = probe(fresh, "input")
+        assert seen["zoom"] == pytest.approx(zoomed, rel=0.01)  # two decimals in the link
+        assert probe(fresh, "output")["zoom"] == 1
+    finally:
+        fresh.close()
+    # the view's buttons are zooms by hand too: reset writes the whole block back
+    page.locator("#input-3d").get_by_role("button", name="Reset view").click()
+    expect(page).not_to_have_url(re.compile(r"zoom=i"))

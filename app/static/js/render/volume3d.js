@@ -16,6 +16,7 @@ import { CELL_TYPE, cellFor } from "./numbers.js";
 import { palette } from "./colors.js";
 import { Camera, fitOf, projection } from "./projection.js";
 import { bindGestures, drawLabels, labels } from "./volume3d-parts.js";
+import { applyZoom, watchZoom } from "../zoomlink.js";
 
 const REDRAW_ABOVE = 20000; // neurons between two playheads past which the output is recoloured whole
 // The overlay redraws the block under the cells recoloured since the block was last drawn
@@ -66,6 +67,16 @@ export function createVolume3d({ commit, getState, onInputCell = () => {}, onOut
       angle = text;
       commit({ cam: text }, "replace");
     }, 300);
+  });
+  // the zoom is in the link too (state `zoom`, as the flat views keep it: zoomlink.js): a
+  // zoom by hand is written once settled, a link's (or Back's) applied when the blocks are
+  // made and whenever it differs from the one last written or read
+  const blocks = { input: { viewport: input.viewport }, output: { viewport: output.viewport } };
+  let zoomSeen = null;
+  watchZoom(blocks, (zoom) => {
+    if (zoom === getState().zoom) return;
+    zoomSeen = zoom;
+    commit({ zoom }, "replace");
   });
   let model = null;
   let made = null; // the model the blocks were made for (made lazily, when first shown)
@@ -187,7 +198,14 @@ export function createVolume3d({ commit, getState, onInputCell = () => {}, onOut
         angle = state.cam;
         if (camera.text !== angle) camera.turnTo(angle);
       }
-      if (made !== model) make(state);
+      if (made !== model) {
+        make(state);
+        zoomSeen = null; // new blocks are whole: the link's zoom again
+      }
+      if (state.zoom !== zoomSeen) {
+        zoomSeen = state.zoom;
+        applyZoom(blocks, state.zoom);
+      }
       advance(state);
       const still = !playing;
       const steady = !focus.inputCell && !focus.pair;
@@ -301,6 +319,18 @@ function createBlockView(panel, name, zoomLabel, camera, { away, onCell, text })
   const schedule = () => {
     if (!frame && !box.hidden) frame = requestAnimationFrame(paint);
   };
+  // zooms made by hand (wheel, pinch, the two buttons) are heard by the link (viewport)
+  const zoomListeners = [];
+  const zoomedByHand = () => zoomListeners.forEach((listener) => listener());
+  let wanted = null; // a zoom asked for before the block had its fit (made when first shown)
+  function applyWanted() {
+    if (wanted === null || !view.fit) return;
+    view.zoom = Math.max(1, Math.min(maxZoom(), wanted));
+    view.pan = [0, 0];
+    wanted = null;
+    if (view.zoom > 1) centre();
+    schedule();
+  }
   const maxZoom = () => Math.max(2, 90 / view.fit.scale);
   const project = (angles = camera) => projection(view.block, angles, view.fit.scale * view.zoom, [
     view.width / 2 + view.pan[0] + view.zoom * view.fit.shift[0],
@@ -349,6 +379,7 @@ function createBlockView(panel, name, zoomLabel, camera, { away, onCell, text })
     canvas.height = h;
     view.drawn = null; // a canvas sized again is blank
     if (view.block) view.fit = fitOf(view.block, view.width, view.height, away);
+    applyWanted();
     schedule();
   }
   const sizes = new ResizeObserver(([entry]) => {
@@ -422,7 +453,11 @@ function createBlockView(panel, name, zoomLabel, camera, { away, onCell, text })
       view.pan = [view.pan[0] + dx, view.pan[1] + dy];
       schedule();
     },
-    zoomAt: (factor, at) => view.fit && zoomAt(factor, at),
+    zoomAt: (factor, at) => {
+      if (!view.fit) return;
+      zoomAt(factor, at);
+      zoomedByHand();
+    },
     point,
   });
   reset.addEventListener("click", () => {
@@ -430,6 +465,7 @@ function createBlockView(panel, name, zoomLabel, camera, { away, onCell, text })
     view.pan = [0, 0];
     camera.reset();
     schedule();
+    zoomedByHand();
   });
   closer.addEventListener("click", () => {
     if (!view.fit) return;
@@ -449,6 +485,7 @@ function createBlockView(panel, name, zoomLabel, camera, { away, onCell, text })
     view.pan = [0, 0];
     centre();
     schedule();
+    zoomedByHand();
   });
 
   function paint() {
@@ -610,6 +647,20 @@ function createBlockView(panel, name, zoomLabel, camera, { away, onCell, text })
   return {
     get block() {
       return view.block;
+    },
+    /** The zoom as zoomlink.js reads and sets it: how far in from the whole block (where it
+     * looks follows the field or the neuron, as a flat view's does). */
+    viewport: {
+      get factor() {
+        return view.zoom;
+      },
+      zoomAt(factor) {
+        wanted = view.zoom * factor;
+        applyWanted();
+      },
+      onChange(listener) {
+        zoomListeners.push(listener);
+      },
     },
     /** The slice the block is cut open at now. */
     get cut() {
