@@ -760,14 +760,19 @@ def test_back_brings_back_the_speed_of_the_entry(page: Page) -> None:
 def test_both_axes_boxes_show_each_axis_greyed_when_the_axes_differ(page: Page) -> None:
     # the 1-D presets left F and P blank: their filter is 1x3, their padding 0 rows, 1 column
     open_page(page, "?preset=one-d-stride-1")
-    for label, placeholder in (("Filter size F (square)", "1x3"),
-                               ("Padding P (all sides)", "0,1")):
+    for label, placeholder, words in (
+        ("Filter size F (square)", "1x3", "The filter is 1 tall and 3 wide"),
+        ("Padding P (all sides)", "0,1", "Padding 0 above and below, 1 left and right"),
+    ):
         box = page.get_by_label(label)
         expect(box).to_have_value("")
         expect(box).to_have_attribute("placeholder", placeholder)
+        # which number is which axis, said on hover (a student read "0,1" as a puzzle)
+        expect(box).to_have_attribute("title", re.compile(f"^{words};"))
     open_page(page, "?preset=cs231n-demo")
     expect(page.get_by_label("Filter size F (square)")).to_have_value("3")
     expect(page.get_by_label("Filter size F (square)")).to_have_attribute("placeholder", "")
+    expect(page.get_by_label("Filter size F (square)")).to_have_attribute("title", "")
 
 
 def test_a_screen_reader_gets_each_grid_as_a_table_of_rows(page: Page, api: httpx.Client) -> None:
@@ -878,3 +883,17 @@ def test_the_step_label_says_which_neuron_is_pinned(page: Page) -> None:
     expect(label).to_have_text("step 8 of 32 · pinned V[2,1,1] (step 20)")  # (2*4 + 1)*2 + 1
     page.keyboard.press("Escape")  # lets the pin go
     expect(label).to_have_text("step 8 of 32")
+
+
+def test_every_slice_of_a_filter_bank_shows_its_weights_on_a_laptop(page: Page) -> None:
+    # Sobel's ±0.25 slices drew no numbers at 1366x768 (side by side their cells were too
+    # small for "-0.25") while the ±1 slice between them did, and the panel had room below
+    page.set_viewport_size({"width": 1366, "height": 768})
+    open_page(page, "?image=vertical-edge&bank=sobel&t=40")
+    for f in range(2):
+        for ch in range(3):
+            grid = page.get_by_role("table", name=f"Filter {f} depth slice {ch}")
+            texts = shown(grid)
+            assert all(texts) and texts == [
+                str(int(v)) if v.is_integer() else f"{v:g}" for v in numbers(grid)
+            ], (f, ch, texts)

@@ -4,7 +4,8 @@
 // active one kept in its view.
 import { createGrid, CANVAS_THRESHOLD } from "./grid.js";
 import { gridRoom, keepInView, numbersCell, roomOf } from "./fit.js";
-import { el, fmt } from "../dom.js";
+import { el, fmt, short } from "../dom.js";
+import { CELL_TYPE, cellFor } from "./numbers.js";
 import { packed, palette, typeScale } from "./colors.js";
 
 /**
@@ -24,7 +25,7 @@ function domView(container, model, onCell) {
   const { filters, bias, conn, wMaxAbs } = model;
   const local = conn === "local";
   const [k, fh, fw, depth] = filters.shape.slice(local ? 2 : 0);
-  const cell = domCell(k, fh, fw, depth, gridRoom(container));
+  const cell = domCell(k, fh, fw, depth, gridRoom(container), numbersNeed(filters));
   const rows = [];
   for (let f = 0; f < k; f += 1) {
     const row = el("div", "filter");
@@ -102,7 +103,7 @@ function domView(container, model, onCell) {
  * scrolls through them, but the active one must still fit whole: the biggest cell at which
  * one filter does, numbers or not (a deep filter in large type, Example 2's 3x3x20).
  */
-function domCell(k, fh, fw, depth, room) {
+function domCell(k, fh, fw, depth, room, need = 0) {
   const least = Math.max(Math.ceil(10 / typeScale()), Math.min(numbersCell(), Math.floor(120 / fw)));
   const fits = (cell, oneLine, count = k) => {
     const slice = fw * (cell + 1) + 1 + 5;
@@ -110,6 +111,12 @@ function domCell(k, fh, fw, depth, room) {
     const tall = count * (20 + Math.ceil(depth / across) * (fh * (cell + 1) + 5) + 10);
     return tall <= room.height && (!oneLine || across >= depth);
   };
+  // first cells big enough for the weights' own numbers (`need`: a Sobel slice's -0.25 took
+  // more than the 18 px whole numbers do, and side by side its slices kept 27 px, so two of
+  // three drew none while the panel had room below for wrapped ones)
+  for (const oneLine of [true, false]) {
+    for (let cell = 36; cell >= need && cell > least; cell -= 1) if (fits(cell, oneLine)) return cell;
+  }
   // a filter's slices side by side if they can be, else the biggest cells that fit
   for (const oneLine of [true, false]) {
     for (let cell = 36; cell > least; cell -= 1) if (fits(cell, oneLine)) return cell;
@@ -117,6 +124,18 @@ function domCell(k, fh, fw, depth, room) {
   for (let cell = least; cell > 4; cell -= 1) if (fits(cell, false, 1)) return cell;
   return least;
 }
+
+/**
+ * The cell (px, before large type grows it) the weights' numbers need: the longest of their
+ * cell texts (render/numbers.js), over the first SAMPLE of them.
+ */
+function numbersNeed(filters) {
+  let longest = 1;
+  for (const v of filters.data.subarray(0, SAMPLE)) longest = Math.max(longest, short(v).length);
+  return Math.ceil(cellFor(longest, CELL_TYPE) / typeScale());
+}
+
+const SAMPLE = 20_000;
 
 /**
  * A big filter bank (AlexNet's 96 x 11x11x3) on ONE canvas, a row per filter: its name, its
