@@ -158,7 +158,10 @@ _ALL: tuple[Preset, ...] = (
         name="numpy-example",
         title="NumPy example: 11x11x4 input, F=5, S=2, P=0, two filters: 4x4x2",
         description="The notes' NumPy walk-through: an 11x11x4 input, 5x5x4 filters W0 and W1, "
-        "stride 2, no padding, so each activation map is (11 - 5)/2 + 1 = 4 wide and tall.",
+        "stride 2, no padding, so each activation map is (11 - 5)/2 + 1 = 4 wide and tall. "
+        "Here V[i, j, d] is row i, column j; the walk-through names its first index x and "
+        "moves it across the width, so its V[1,0,0] is one row down on this page. The layer "
+        "is square, so every expression and number is the same.",
         shape=LayerShape.square(11, 4, 2, 5, stride=2, padding=0),
         choices=f"K=2 (the notes' W0 and W1); {_SEEDED_INTEGERS}",
     ),

@@ -72,18 +72,26 @@ export function showState(state, presets, modified) {
   for (const [selector, key] of Object.entries(CHOICE_FIELDS)) qs(selector).value = state[key];
   // The "both axes" boxes show a number only while the two axes agree; otherwise what each
   // axis has, greyed (a placeholder), as the notes write a 1-D layer's filter: 1x3.
-  const both = (selector, same, value, apart) => {
+  // The greyed text is said in words on hover (a title): "0,1" alone does not say which
+  // number is which axis.
+  const both = (selector, same, value, apart, words) => {
     qs(selector).value = same ? String(value) : "";
     qs(selector).placeholder = same ? "" : apart;
+    qs(selector).title = same ? "" : `${words}; a number here sets both (More settings sets each)`;
   };
-  both("#f-f", state.fh === state.fw, state.fh, `${state.fh}x${state.fw}`);
-  both("#stride", state.sh === state.sw, state.sh, `${state.sh},${state.sw}`);
-  both("#dilation", state.dh === state.dw, state.dh, `${state.dh},${state.dw}`);
+  both("#f-f", state.fh === state.fw, state.fh, `${state.fh}x${state.fw}`,
+    `The filter is ${state.fh} tall and ${state.fw} wide`);
+  both("#stride", state.sh === state.sw, state.sh, `${state.sh},${state.sw}`,
+    `Stride ${state.sh} down the rows, ${state.sw} along the columns`);
+  both("#dilation", state.dh === state.dw, state.dh, `${state.dh},${state.dw}`,
+    `Dilation ${state.dh} down the rows, ${state.dw} along the columns`);
   const symmetric = state.pt === state.pb && state.pb === state.pl && state.pl === state.pr;
   // per axis (rows, columns) where each axis has the same both sides, as the API takes it
   const perAxis = state.pt === state.pb && state.pl === state.pr;
   both("#pad", symmetric, state.pt,
-    perAxis ? `${state.pt},${state.pl}` : `${state.pt},${state.pb},${state.pl},${state.pr}`);
+    perAxis ? `${state.pt},${state.pl}` : `${state.pt},${state.pb},${state.pl},${state.pr}`,
+    perAxis ? `Padding ${state.pt} above and below, ${state.pl} left and right`
+      : `Padding ${state.pt} above, ${state.pb} below, ${state.pl} left, ${state.pr} right`);
   const preset = presets.find((p) => p.name === state.preset);
   const description = preset ? preset.description : "";
   const sources = [state.image && `image "${state.image}"`, state.bank && `filter bank "${state.bank}"`].filter(Boolean);
