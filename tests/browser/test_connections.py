@@ -329,3 +329,39 @@ def test_on_alexnets_zoomable_canvases_the_lines_start_at_the_field(
         assert touches(
             end, (bank["x"], bank["y"], bank["x"] + bank["width"], bank["y"] + bank["height"])
         )
+
+
+def test_captions_and_names_lie_over_the_lines_that_cross_them(page: Page) -> None:
+    # at 1920x1080 the filter-to-neuron line ran through "products, slice 1": the captions,
+    # the headings and the filters' names now cover the lines, as the arithmetic's text does
+    page.set_viewport_size({"width": 1920, "height": 1080})
+    page.goto("/?preset=numpy-example&t=5")
+    expect(page.locator("#numpy-code")).to_contain_text("np.sum", timeout=30_000)
+    texts = "#volumes :is(.slice figcaption, .panel-head h2, .filter-name, .filter > .bias)"
+    boxes: list[list[float]] = page.locator(texts).evaluate_all(
+        "els => els.map(e => { const b = e.getBoundingClientRect();"
+        " return [b.left, b.top, b.right, b.bottom]; })")
+    crossed = 0
+    for line in lines(page, "beam") + lines(page, "out"):
+        (x1, y1), (x2, y2) = ends(line)
+        for left, top, right, bottom in boxes:
+            steps = 200
+            points = [(x1 + (x2 - x1) * s / steps, y1 + (y2 - y1) * s / steps)
+                      for s in range(steps + 1)]
+            inside = [(x, y) for x, y in points
+                      if left + 1 < x < right - 1 and top + 1 < y < bottom - 1]
+            if not inside:
+                continue
+            crossed += 1
+            x, y = inside[len(inside) // 2]
+            # what the eye sees there: the topmost element under the line is the text's own
+            on_top = page.evaluate(
+                "([x, y]) => { const svg = document.querySelector('svg.connections');"
+                " svg.style.pointerEvents = 'auto'; svg.querySelectorAll('line')"
+                ".forEach(l => l.style.pointerEvents = 'stroke');"
+                " const hit = document.elementFromPoint(x, y);"
+                " svg.style.pointerEvents = ''; svg.querySelectorAll('line')"
+                ".forEach(l => l.style.pointerEvents = '');"
+                " return hit.closest('svg') ? 'line' : 'text'; }", [x, y])
+            assert on_top == "text", (line["group"], (x, y), (left, top, right, bottom))
+    assert crossed >= 3  # the layout does cross some: the check above is not vacuous
