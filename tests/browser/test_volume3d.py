@@ -803,22 +803,27 @@ def test_a_high_density_screen_draws_the_blocks_at_their_own_size(
     context.close()
 
 
+def reopened(page: Page, browser: Any) -> tuple[Json, Json]:
+    """The input and output blocks as page's link opens them in a fresh page."""
+    fresh = browser.new_page(base_url=page.url.split("/?")[0], viewport=page.viewport_size)
+    try:
+        fresh.goto(page.url)
+        expect(fresh.locator("#numpy-code")).to_contain_text("np.sum", timeout=30_000)
+        return probe(fresh, "input"), probe(fresh, "output")
+    finally:
+        fresh.close()
+
+
 def test_a_turned_3d_view_opens_at_its_angle_from_its_link(page: Page, browser: Any) -> None:
     # a rotated 3-D view copied as a link reopened at the first angle
     open_page(page, "?preset=cs231n-demo&view=3d")
     turn_input_block(page)
     turned = probe(page, "input")
     expect(page).to_have_url(re.compile(r"[?&]cam=-?\d+_-?\d+(&|$)"))
-    fresh = browser.new_page(base_url=page.url.split("/?")[0], viewport=page.viewport_size)
-    try:
-        fresh.goto(page.url)
-        expect(fresh.locator("#numpy-code")).to_contain_text("np.sum", timeout=30_000)
-        seen = probe(fresh, "input")
-        # whole degrees in the link: within half a degree (0.009 radians)
-        assert seen["yaw"] == pytest.approx(turned["yaw"], abs=0.009)
-        assert seen["pitch"] == pytest.approx(turned["pitch"], abs=0.009)
-    finally:
-        fresh.close()
+    seen, _ = reopened(page, browser)
+    # whole degrees in the link: within half a degree (0.009 radians)
+    assert seen["yaw"] == pytest.approx(turned["yaw"], abs=0.009)
+    assert seen["pitch"] == pytest.approx(turned["pitch"], abs=0.009)
     # Back to the first view's link: the first angle again
     open_page(page, "?preset=cs231n-demo&view=3d")
     assert probe(page, "input")["yaw"] == pytest.approx(0.62, abs=0.009)
@@ -834,15 +839,9 @@ def test_a_zoomed_3d_view_opens_zoomed_from_its_link(page: Page, browser: Any) -
     zoomed = probe(page, "input")["zoom"]
     assert zoomed > 1.5
     expect(page).to_have_url(re.compile(r"[?&]zoom=i\d+(\.\d+)?(&|$)"))
-    fresh = browser.new_page(base_url=page.url.split("/?")[0], viewport=page.viewport_size)
-    try:
-        fresh.goto(page.url)
-        expect(fresh.locator("#numpy-code")).to_contain_text("np.sum", timeout=30_000)
-        seen = probe(fresh, "input")
-        assert seen["zoom"] == pytest.approx(zoomed, rel=0.01)  # two decimals in the link
-        assert probe(fresh, "output")["zoom"] == 1
-    finally:
-        fresh.close()
+    seen, other = reopened(page, browser)
+    assert seen["zoom"] == pytest.approx(zoomed, rel=0.01)  # two decimals in the link
+    assert other["zoom"] == 1
     # the view's buttons are zooms by hand too: reset writes the whole block back
     page.locator("#input-3d").get_by_role("button", name="Reset view").click()
     expect(page).not_to_have_url(re.compile(r"zoom=i"))
