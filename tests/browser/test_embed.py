@@ -334,6 +334,11 @@ def test_fullscreen_shows_the_picture_and_its_label_follows(page: Page, artifact
     expect(page.locator("#output-panel")).to_be_visible()
     for toggle in page.locator(".explain-toggle").all():  # as in a frame: the picture only
         expect(toggle).to_be_hidden()
+    # the connection lines are drawn in it (their layer hung off the body, outside #app, and
+    # Fullscreen showed none though Lines stayed on)
+    assert page.evaluate(
+        "document.fullscreenElement.contains(document.querySelector('svg.connections'))")
+    expect(page.locator("svg.connections .conn-out line")).to_have_count(1)
     page.screenshot(path=str(artifacts / "fullscreen.png"))
     page.keyboard.press("Escape")
     expect(page.get_by_role("button", name="Fullscreen", exact=True)).to_be_visible()

@@ -600,3 +600,18 @@ def test_below_the_picture_the_scale_keeps_its_width_and_labels_stay_by_their_co
         under = 0 <= control["y"] - (label["y"] + label["height"]) < 8
         assert (beside and 0 <= control["x"] - (label["x"] + label["width"]) < 24) or (
             under and abs(control["x"] - label["x"]) < 2), (name, label, control)
+
+
+def test_a_pin_keeps_the_transport_to_one_row_in_large_type_on_a_projector(page: Page) -> None:
+    # the pinned neuron's note in the step label wrapped the transport to two rows (76 to
+    # 123 px) at 1280x720 in large type; the label ends in "…" instead, its title whole
+    page.set_viewport_size({"width": 1280, "height": 720})
+    open_view(page, "?preset=alexnet-conv1&large=1&t=20")
+    transport = page.locator("#transport")
+    alone = transport.bounding_box()
+    open_view(page, "?preset=alexnet-conv1&large=1&t=20&pin=o3.10.2")
+    label = page.locator("#t-label")
+    expect(label).to_have_attribute("title", "step 21 of 290,400 · pinned V[3,10,2] (step 6,226)")
+    pinned = transport.bounding_box()
+    assert alone is not None and pinned is not None
+    assert pinned["height"] == alone["height"], (alone, pinned)

@@ -684,6 +684,11 @@ def test_p_pins_the_current_neuron_from_the_keyboard_and_escape_lets_go(page: Pa
     expect(page).to_have_url(re.compile(r"pin=o1\.2\.0"))
     page.keyboard.press("Escape")
     expect(page).not_to_have_url(re.compile(r"pin=o"))
+    # Escape with nothing pinned adds no history entry (Back then seemed to do nothing)
+    entries = page.evaluate("history.length")
+    page.keyboard.press("Escape")
+    page.wait_for_timeout(500)  # a history write is batched: give it time to land
+    assert page.evaluate("history.length") == entries
 
 
 def test_zooming_a_paused_view_keeps_the_field_in_view(page: Page, api: httpx.Client) -> None:
@@ -897,3 +902,24 @@ def test_every_slice_of_a_filter_bank_shows_its_weights_on_a_laptop(page: Page) 
             assert all(texts) and texts == [
                 str(int(v)) if v.is_integer() else f"{v:g}" for v in numbers(grid)
             ], (f, ch, texts)
+
+
+def test_a_link_with_a_pin_and_a_zoom_opens_on_the_pinned_neuron(page: Page) -> None:
+    # the zoomed volumes stayed where the playhead (t=300, V[5,25,0]) would be: the pinned
+    # V[0,5,0]'s field, its neuron and the lines between them were all off screen
+    page.set_viewport_size({"width": 1920, "height": 1080})
+    open_page(page, "?preset=alexnet-conv1&t=300&zoom=i8_o8&pin=o0.5.0")
+    expect(page.locator("#t-label")).to_contain_text("pinned V[0,5,0]")
+    views = {
+        "input": page.get_by_role("img", name=re.compile(r"^Input depth slice 0")),
+        "output": page.get_by_role("img", name=re.compile(r"^Output volume: 96 activation maps")),
+    }
+    # its field: rows 0..10, columns 20..30 (stride 4, 11 wide); the neuron: row 0, column 5
+    # of map 0, the tiled maps' top left
+    for name, (rows, cols) in {"input": ((0, 10), (20, 30)), "output": ((0, 0), (5, 5))}.items():
+        view = views[name]
+        expect(view).to_have_attribute("data-view", re.compile(r"^\d+ \d+ \d+ \d+$"))
+        top, left, bottom, right = map(int, (view.get_attribute("data-view") or "").split())
+        assert bottom - top < 100, (name, top, bottom)  # zoomed in (whole: 227 and 10 maps tall)
+        assert top <= rows[0] and rows[1] <= bottom and left <= cols[0] and cols[1] <= right, (
+            name, (top, left, bottom, right))

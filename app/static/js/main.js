@@ -348,8 +348,9 @@ function render() {
   const hidden = hiddenViews(state);
   if ([...app.builtHidden].some((name) => !hidden.has(name))) build(app.model.spec, app.model.geometry, app.forward);
   const focus = currentFocus();
-  // the volumes follow the playhead when zoomed in, not a hovered or pinned neuron
-  const follow = !app.hover && !state.pin;
+  // zoomed in, the volumes follow the playhead or the pinned neuron (into view, when it is
+  // not: a link's pin, or a pin the playhead has left), never a hovered one
+  const follow = !app.hover;
   if (!hidden.has("input")) app.views.input.update(focus, follow);
   app.views.filters.update(focus);
   qs("#arithmetic-live").setAttribute("aria-live", player.playing ? "off" : "polite");

@@ -44,7 +44,8 @@ export function bindTransport(app, player, commit) {
       ArrowRight: () => go(app.state.t + 1),
       Home: () => go(0),
       End: () => go(total() - 1),
-      Escape: () => commit({ pin: "" }),
+      // (nothing pinned: nothing to commit, or Back would seem to do nothing once)
+      Escape: () => app.state.pin && commit({ pin: "" }),
       // the keyboard's click on a neuron: pin the playhead's (again: unpin)
       p: () => pinCurrent(),
     };
@@ -89,7 +90,9 @@ export function showTransport(app, playing) {
   scrub.max = String(Math.max(0, total - 1));
   scrub.value = String(app.state?.t ?? 0);
   scrub.setAttribute("aria-valuetext", `step ${(app.state?.t ?? 0) + 1} of ${total}`);
-  qs("#t-label").textContent = total ? `step ${thousands((app.state?.t ?? 0) + 1)} of ${thousands(total)}${pinNote(app)}` : "";
+  const label = qs("#t-label");
+  label.textContent = total ? `step ${thousands((app.state?.t ?? 0) + 1)} of ${thousands(total)}${pinNote(app)}` : "";
+  label.title = label.textContent; // whole, where a narrow transport cuts it short
   const button = qs("#t-play");
   button.setAttribute("aria-label", playing ? "Pause" : "Play");
   button.setAttribute("aria-pressed", playing ? "true" : "false");

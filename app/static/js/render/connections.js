@@ -365,7 +365,9 @@ export function createConnections({ views, commit, volumes = () => null }) {
   return {
     build(built) {
       model = built;
-      if (!svg.isConnected) document.body.append(svg, note);
+      // inside #app, the element Fullscreen shows: appended to the body, the lines were
+      // left out of the fullscreen view (fixed over the viewport either way)
+      if (!svg.isConnected) (document.querySelector("#app") ?? document.body).append(svg, note);
       resized?.disconnect();
       for (const selector of Object.values(CONTAINERS)) {
         const node = document.querySelector(selector);
