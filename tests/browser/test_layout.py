@@ -615,3 +615,18 @@ def test_a_pin_keeps_the_transport_to_one_row_in_large_type_on_a_projector(page:
     pinned = transport.bounding_box()
     assert alone is not None and pinned is not None
     assert pinned["height"] == alone["height"], (alone, pinned)
+
+
+def test_a_filters_slices_start_under_its_name_and_bias(page: Page) -> None:
+    # in a wide panel (Example 1 at 1920x1080) the first slice sat on the line of "W0
+    # b0 = 0.008082" and the other two under it: which slice was which was hard to tell
+    page.set_viewport_size({"width": 1920, "height": 1080})
+    open_view(page, "?preset=example-1")
+    for f in (0, 1):
+        row = page.locator("#filter-grids .filter").nth(f)
+        bias = row.locator(".bias").bounding_box()
+        tops = [g.bounding_box() for g in row.get_by_role("table").all()]
+        assert bias is not None and len(tops) == 3 and all(tops)
+        assert all(t is not None and t["y"] >= bias["y"] + bias["height"] for t in tops), (
+            f, bias, tops)
+        assert len({round(t["y"]) for t in tops if t is not None}) == 1  # one line of three
