@@ -923,3 +923,20 @@ def test_a_link_with_a_pin_and_a_zoom_opens_on_the_pinned_neuron(page: Page) -> 
         assert bottom - top < 100, (name, top, bottom)  # zoomed in (whole: 227 and 10 maps tall)
         assert top <= rows[0] and rows[1] <= bottom and left <= cols[0] and cols[1] <= right, (
             name, (top, left, bottom, right))
+
+
+@pytest.mark.parametrize(("conn", "forms"), [
+    ("shared", "write X[row,col,depth], W0[row,col,depth] or b0"),
+    ("local", "write X[row,col,depth], W[i,j,d][row,col,depth] or b[i,j,d]"),
+])
+def test_a_wrong_cell_name_is_told_the_forms_its_layer_takes(
+    page: Page, conn: str, forms: str
+) -> None:
+    # a locally connected layer's weights are W[i,j,d][r,c,ch] and b[i,j,d]; the message
+    # named only the shared forms
+    open_page(page, f"?preset=cs231n-demo&conn={conn}")
+    open_settings(page)
+    page.get_by_label("Cell to edit").fill("Q[1]")
+    page.get_by_label("New value").fill("3")
+    page.get_by_role("button", name="Set value").click()
+    expect(page.locator("#error-data")).to_have_text(f'"Q[1]" is not a cell name: {forms}')

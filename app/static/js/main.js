@@ -386,7 +386,9 @@ function onEdit(cellText, valueText) {
   clearErrors();
   const cell = parseCellName(cellText);
   const value = Number(valueText);
-  if (!cell) return showError("edit", `"${cellText}" is not a cell name: write X[row,col,depth], W0[row,col,depth] or b0`);
+  // the forms the layer's connectivity takes: a locally connected neuron's own weights and bias
+  const forms = app.state.conn === "local" ? "W[i,j,d][row,col,depth] or b[i,j,d]" : "W0[row,col,depth] or b0";
+  if (!cell) return showError("edit", `"${cellText}" is not a cell name: write X[row,col,depth], ${forms}`);
   if (valueText.trim() === "" || !Number.isFinite(value)) return showError("edit", "type a number to set");
   const edits = [...parseEdits(app.state.edits), { ...cell, value }];
   // back to the playhead's step, so the new number's effect on the arithmetic is in view
