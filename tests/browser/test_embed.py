@@ -173,6 +173,11 @@ def test_a_parent_steps_the_frame_and_hears_the_apis_value(page: Page, site: Sit
     # a t past the end is the last step, as the End key gives
     page.evaluate("window.send({type: 'convscope:step', t: 500})")
     assert wait_for_step(page, 17)["d"] == 1
+    # the step already on show is answered too (a deck re-syncing its label heard nothing)
+    heard = len(stepped(page))
+    page.evaluate("window.send({type: 'convscope:step', t: 17})")
+    page.wait_for_function(f"window.stepped.length > {heard}", timeout=10_000)
+    assert stepped(page)[-1]["t"] == 17
 
 
 def test_the_parent_hears_the_steps_it_asks_for_while_the_pointer_rests_on_a_neuron(

@@ -85,6 +85,7 @@ export function createEmbed({ app, player, commit }) {
         return;
       }
       app.hover = null; // as a step from the page's own transport (js/transport.js)
+      sent = null; // answered even when it is the step on show: a deck re-syncing hears back
       commit({ t: Math.max(0, Math.min(total - 1, data.t)), pin: "" }, "replace");
     } else if (data.type === "convscope:play") {
       // as the Play button does: from the start again when the last step is showing
