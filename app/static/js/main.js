@@ -11,7 +11,7 @@ import { applyZoom, watchZoom } from "./zoomlink.js";
 import { buildModel } from "./model.js";
 import { Player } from "./player.js";
 import { cellName, formatEdits, layerSpec, parseCellName, parseEdits } from "./spec.js";
-import { changesForSuggestion, DEFAULTS, layerChanged, stateFromPreset, withChanges } from "./state.js";
+import { changesForSuggestion, DEFAULTS, FIELD_KEYS, fieldOfKey, layerChanged, stateFromPreset, withChanges } from "./state.js";
 import { StepCache } from "./steps.js";
 import { IMAGE_LAYER, initImages, showLayer, stateOfLink, uploadedInput } from "./images.js";
 import { fromQuery, givenKeys, partialLink, presentationOf, toQuery } from "./url.js";
@@ -74,24 +74,17 @@ const modified = (state) => {
   return preset ? layerChanged(stateFromPreset(preset), state) : false;
 };
 
-// The spec field each size key of the strip stands for: [the field a misfit's `fields` names,
-// the field its message is shown at (one box of H, W and D)].
-const SIZE_FIELDS = {
-  h: ["input.shape", "input.shape.0"], w: ["input.shape", "input.shape.1"],
-  d: ["input.shape", "input.shape.2"], fh: ["filters.size"], fw: ["filters.size"],
-  sh: ["stride"], sw: ["stride"], dh: ["dilation"], dw: ["dilation"], fit: ["fit"],
-  pt: ["padding"], pb: ["padding"], pl: ["padding"], pr: ["padding"],
-};
-
 /**
  * Where a misfit's message goes: beside the size the reader just changed when changing it
  * back could fix the layer (H made 6 marked S, the server's first field), else the server's.
+ * One of H, W and D marks its own box (input.shape.0 for H).
  */
 function misfitField(error, changed = []) {
   if (changed.includes("preset")) return error.field;
   for (const key of changed) {
-    const [named, shown = named] = SIZE_FIELDS[key] ?? [];
-    if (named && error.fields?.includes(named)) return shown;
+    const field = fieldOfKey(key);
+    if (!field || !error.fields?.includes(field)) continue;
+    return field === "input.shape" ? `${field}.${FIELD_KEYS[field].indexOf(key)}` : field;
   }
   return error.field;
 }

@@ -99,12 +99,22 @@ export function sides(value) {
   return [value[0], value[1], value[2], value[3]];
 }
 
+/** The state keys that set each size field of a layer spec, in the spec's order (axes, sides). */
+export const FIELD_KEYS = Object.freeze({
+  "input.shape": ["h", "w", "d"], "filters.size": ["fh", "fw"], stride: ["sh", "sw"],
+  dilation: ["dh", "dw"], padding: ["pt", "pb", "pl", "pr"], fit: ["fit"],
+});
+
+/** The spec field state key `key` sets (one of FIELD_KEYS), or null. */
+export const fieldOfKey = (key) => Object.keys(FIELD_KEYS).find((field) => FIELD_KEYS[field].includes(key)) ?? null;
+
 /**
  * The state changes a geometry suggestion ({field, value}) stands for in `state`, or null for an
  * unknown field or one `state` cannot take (a new input size for an image).
  */
 export function changesForSuggestion({ field, value }, state) {
-  const axes = (a, b) => {
+  const axes = (field) => {
+    const [a, b] = FIELD_KEYS[field];
     const [h, w] = pair(value);
     return { [a]: h, [b]: w };
   };
@@ -113,9 +123,9 @@ export function changesForSuggestion({ field, value }, state) {
       const [pt, pb, pl, pr] = sides(value);
       return { pt, pb, pl, pr };
     },
-    stride: () => axes("sh", "sw"),
-    "filters.size": () => axes("fh", "fw"),
-    dilation: () => axes("dh", "dw"),
+    stride: () => axes("stride"),
+    "filters.size": () => axes("filters.size"),
+    dilation: () => axes("dilation"),
     // an image decides its own size: a new size would let go of it, which no button should
     // do unasked (the size boxes still can)
     "input.shape": () => (state.image ? null : { h: value[0], w: value[1] }),
