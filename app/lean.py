@@ -21,6 +21,8 @@ from __future__ import annotations
 
 import copy
 import inspect
+import json
+import re
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -41,6 +43,35 @@ from app.layer_cache import SPECS
 from app.schemas import LayerSpec
 
 Handler = Callable[[Request], Coroutine[Any, Any, Response]]
+
+# A whole number of 19 digits or more outside a fraction or an exponent: orjson reads integers
+# beyond 64 bits as floats, so a stride of 10**30 would be answered as 1e+30 (or echoed as
+# 999...216), a value the user never sent.
+_LONG_INTEGER = re.compile(rb"(?<![\d.eE])\d{19,}(?![\d.eE])")
+_LONG_DIGITS = re.compile(rb"\d{19}")  # the quick test: found at once, or a fast miss
+# Bodies up to this size are searched for long integers. The sizes, strides, seeds and steps
+# they matter for are scalars of small bodies; a larger body is mostly arrays of values, read
+# as floats anyway, and searching all of it would cost more than parsing it.
+LONG_INTEGER_SEARCH_BYTES = 2**16
+
+
+def read_json(raw: bytes) -> Any:
+    """A JSON body as orjson reads it (NaN/Infinity literals and nesting deeper than 1024
+    levels refused with its ``JSONDecodeError``), with its integers exact when it is small.
+
+    >>> read_json(b'{"stride": 100000000000000000000000000000, "low": 1e30}')
+    {'stride': 100000000000000000000000000000, 'low': 1e+30}
+    """
+    data = orjson.loads(raw)
+    if (len(raw) <= LONG_INTEGER_SEARCH_BYTES and _LONG_DIGITS.search(raw)
+            and _LONG_INTEGER.search(raw)):
+        try:
+            # orjson has checked the body; Python's parser keeps long integers whole.
+            return json.loads(raw)
+        except RecursionError:  # within orjson's depth limit but not Python's stack
+            return data
+    return data
+    return data
 
 
 class OrjsonRequest(Request):
@@ -73,7 +104,7 @@ class OrjsonRequest(Request):
 
     async def json(self) -> Any:
         if not hasattr(self, "_json"):
-            self._json = orjson.loads(await self.body())
+            self._json = read_json(await self.body())
         return self._json
 
 
@@ -223,7 +254,7 @@ class LeanPlan:
             if known is not None:
                 return known
         try:
-            data = orjson.loads(raw)
+            data = read_json(raw)
         except Exception:  # empty, not JSON: FastAPI's handler says why
             return None
         layer = None  # the JSON of the body's layer, when a spec read from it may be kept

@@ -151,6 +151,29 @@ def test_float_nan_reaching_the_schema_is_refused_as_not_finite() -> None:
         FillSpec(mean=float("nan"))
 
 
+@pytest.mark.parametrize(
+    ("path", "body", "loc", "echo"),
+    [
+        # beyond 64 bits: orjson alone reads these as floats (1e+29, 999...216)
+        ("/api/geometry", b'{"input": {"shape": [7, 7, 3]}, "filters": {"count": 2, "size": 3}, '
+         b'"stride": 100000000000000000000000000000}', ["body", "stride"],
+         "100,000,000,000,000,000,000,000,000,000"),
+        ("/api/steps", b'{"layer": {"input": {"shape": [7, 7, 3]}, "filters": {"count": 2, '
+         b'"size": 3}}, "start": 100000000000000000000000000001}', ["body", "start"],
+         "step 100000000000000000000000000001 "),
+        ("/api/forward", b'{"input": {"shape": [7, 7, 3], "fill": {"kind": "integers", "low": 0, '
+         b'"high": 1, "seed": -18446744073709551617}}, "filters": {"count": 2, "size": 3}}',
+         ["body", "input", "fill", "seed"], "seed is -18446744073709551617:"),
+    ],
+)
+def test_integers_beyond_64_bits_are_echoed_as_sent(
+    client: TestClient, path: str, body: bytes, loc: list[Any], echo: str
+) -> None:
+    entry = refused(client.post(path, content=body, headers=JSON))
+    assert entry["loc"] == loc
+    assert echo in entry["msg"], entry["msg"]
+
+
 # ----------------------------------------------------------------------------- array values
 
 
