@@ -8,6 +8,7 @@ guard the socket, before any handler runs), so tests of them build their own app
 
 from __future__ import annotations
 
+import inspect
 import re
 from functools import lru_cache
 from typing import Annotated, Any
@@ -141,3 +142,12 @@ async def get_settings() -> Settings:
 
 
 SettingsDep = Annotated[Settings, Depends(get_settings)]
+
+
+async def settings_for(app: Any) -> Settings:
+    """The settings ``app`` answers under (a test's override of :func:`get_settings`
+    included), for code that runs before FastAPI solves a handler's dependencies."""
+    provider = getattr(app, "dependency_overrides", {}).get(get_settings, get_settings)
+    found = provider()
+    settings: Settings = await found if inspect.isawaitable(found) else found
+    return settings

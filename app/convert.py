@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from app.config import Settings
 from app.costs import Cost, check_budget, input_cost, layer_cost, resolve_cost
 from app.encoding import Encoding, FloatArray, decode_compact, decode_nested
+from app.errors import listing, over_limit
 from app.layer_cache import LAYERS, SPECS, LayerCache, resolved
 from app.schemas import ArrayIn, CompactArray, FillSpec, LayerSpec
 from app.sources import named_arrays
@@ -148,7 +149,7 @@ def _no_empty_axis(field: str, shape: tuple[int, ...], axes: tuple[str, ...]) ->
     the sizes are read from them, so the refusal names them rather than a size never sent."""
     empty = [name for name, n in zip(axes, shape[-len(axes):], strict=True) if n == 0]
     if empty:
-        raise LayerError(field, f"{field} has shape {list(shape)}: its {_listing(empty)} "
+        raise LayerError(field, f"{field} has shape {list(shape)}: its {listing(empty)} "
                          f"{'is' if len(empty) == 1 else 'are'} 0; every axis needs at least 1")
 
 
@@ -230,21 +231,11 @@ def layer_shape(spec: LayerSpec, settings: Settings, arrays: Arrays | None = Non
     if over:
         raise LayerError.of([
             LayerError(field, "; ".join(
-                f"{_listing(parts)}, over this server's limit of {limit:,} (CONVSCOPE_{env})"
-                for (limit, env), parts in limits.items()
+                over_limit(parts, limit, env) for (limit, env), parts in limits.items()
             ))
             for field, limits in over.items()
         ])
     return LayerShape(h, w, d, count, fh, fw, sh, sw, padding, dh, dw, spec.fit)
-
-
-def _listing(parts: list[str]) -> str:
-    """``a``, ``a and b``, ``a, b and c``.
-
-    >>> _listing(["x is 5"]), _listing(["x is 5", "y is 6", "z is 7"])
-    ('x is 5', 'x is 5, y is 6 and z is 7')
-    """
-    return parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + f" and {parts[-1]}"
 
 
 # ----------------------------------------------------------------------------- one pass

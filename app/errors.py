@@ -81,6 +81,24 @@ class Refusal(HTTPException):
         return answer(self.status_code, entries, self.headers)
 
 
+def listing(parts: Sequence[str]) -> str:
+    """``a``, ``a and b``, ``a, b and c``.
+
+    >>> listing(["x is 5"]), listing(["x is 5", "y is 6", "z is 7"])
+    ('x is 5', 'x is 5, y is 6 and z is 7')
+    """
+    return parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + f" and {parts[-1]}"
+
+
+def over_limit(parts: Sequence[str], limit: int, env: str) -> str:
+    """The numbers over one server limit and the setting that sets it.
+
+    >>> over_limit(["x is 5"], 4, "MAX_SIDE")
+    "x is 5, over this server's limit of 4 (CONVSCOPE_MAX_SIDE)"
+    """
+    return f"{listing(parts)}, over this server's limit of {limit:,} (CONVSCOPE_{env})"
+
+
 def layer_refusal(error: LayerError) -> Refusal:
     """An engine refusal as a 422 at ``["body", *field path]``; a geometry misfit also
     carries its suggestions and notes in ``ctx``."""

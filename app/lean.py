@@ -38,6 +38,8 @@ from starlette.exceptions import HTTPException
 from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
 
+from app import body_guard
+from app.config import settings_for
 from app.errors import Refusal
 from app.layer_cache import SPECS
 from app.schemas import LayerSpec
@@ -104,7 +106,9 @@ class OrjsonRequest(Request):
 
     async def json(self) -> Any:
         if not hasattr(self, "_json"):
-            self._json = read_json(await self.body())
+            data = read_json(await self.body())
+            body_guard.check(data, (await settings_for(self.app)).max_edits)
+            self._json = data
         return self._json
 
 
@@ -257,6 +261,7 @@ class LeanPlan:
             data = read_json(raw)
         except Exception:  # empty, not JSON: FastAPI's handler says why
             return None
+        body_guard.check(data, (await settings_for(request.app)).max_edits)
         layer = None  # the JSON of the body's layer, when a spec read from it may be kept
         if (self.spec_at == "layer" and len(raw) <= SPECS.max_key_bytes
                 and isinstance(data, dict) and isinstance(data.get("layer"), dict)):

@@ -113,7 +113,7 @@ def _bound(value: Any) -> Any:
     return f"{value:g}" if isinstance(value, float) else value
 
 
-def _path(loc: Sequence[str | int]) -> str:
+def path_of(loc: Sequence[str | int]) -> str:
     """``["body", "filters", "size", 1]`` -> ``filters.size[1]``."""
     text = ""
     for part in loc:
@@ -142,7 +142,7 @@ def _entry(
     loc: list[str | int], kind: str, rule: str, value: Any, has_value: bool,
     ctx: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
-    where = _path(loc)
+    where = path_of(loc)
     got = f"{where} is {shown(value)}" if has_value else where
     # an unknown field takes nothing: what a known one of that name takes would contradict it
     accepts = _accepts(loc) if kind != "extra_forbidden" else None
@@ -210,7 +210,7 @@ def _union(field: list[str | int], errors: list[dict[str, Any]]) -> list[dict[st
         firsts = {tuple(e["rest"]): e for e in reversed(inner)}  # the first error per item
         return [
             _entry(field + e["rest"], *_typed(e, field + e["rest"]), e.get("input"),
-                   "input" in e, e.get("ctx"))
+                   "input" in e and e.get("type") != "missing", e.get("ctx"))
             for e in sorted(firsts.values(), key=lambda e: [str(p) for p in e["rest"]])
         ]
     if kind == "list" and all(e["type"] in ("too_short", "too_long") for e in own):
@@ -258,7 +258,9 @@ def clean(errors: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
             out.append(error)
             continue
         loc = list(error.get("loc", ()))
-        cut = next((k for k, part in enumerate(loc) if _is_branch(part)), None)
+        # an unknown field's own name ends its loc, whatever it looks like ("Stride", "int")
+        named = loc[:-1] if error.get("type") == "extra_forbidden" else loc
+        cut = next((k for k, part in enumerate(named) if _is_branch(part)), None)
         if cut is None:
             entry = _entry(loc, *_typed(error, loc), error.get("input"),
                            "input" in error and error.get("type") != "missing",
@@ -270,7 +272,8 @@ def clean(errors: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
             unions[field] = []
             out.append({"union": field})  # keeps the order of first appearance
         error["branch"] = str(loc[cut])
-        error["rest"] = [part for part in loc[cut + 1:] if not _is_branch(part)]
+        error["rest"] = [part for part in named[cut + 1:] if not _is_branch(part)]
+        error["rest"] += loc[len(named):]  # the unknown field's name
         unions[field].append(error)
     return _point_to_layer([
         entry

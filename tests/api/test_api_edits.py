@@ -117,6 +117,32 @@ def test_the_number_of_edits_is_bounded_in_the_schema_and_by_the_setting(
     assert "3, over this server's limit of 2 (CONVSCOPE_MAX_EDITS)" in entry["msg"]
 
 
+@pytest.mark.parametrize("path", ["/api/forward", "/api/steps"])
+def test_too_many_edits_are_refused_before_any_edit_is_validated(
+    client: TestClient, path: str
+) -> None:
+    # 20,000 wrong edits: validated one by one they took seconds and answered 20,000 entries
+    many = [{"array": "input", "index": [0, 0, 0], "value": "x"}] * 20_000
+    layer = {**DEMO, "edits": many}
+    body = layer if path == "/api/forward" else {"layer": layer}
+    answer = client.post(path, json=body)
+    assert answer.status_code == 422
+    [entry] = answer.json()["detail"]
+    assert entry["loc"] == (["body", "edits"] if path == "/api/forward"
+                            else ["body", "layer", "edits"])
+    assert entry["msg"] == ("the number of edits is 20,000, over this server's limit of 1,000 "
+                            "(CONVSCOPE_MAX_EDITS)")
+
+
+def test_an_object_of_thousands_of_unknown_fields_is_one_refusal(client: TestClient) -> None:
+    spec = {**DEMO, **{f"k{n}": 0 for n in range(5000)}}
+    answer = client.post("/api/geometry", json=spec)
+    assert answer.status_code == 422
+    [entry] = answer.json()["detail"]
+    assert entry["loc"] == ["body"] and entry["type"] == "extra_forbidden"
+    assert entry["msg"].startswith("the body has 5,004 fields; no object of this API takes more")
+
+
 def test_edited_layers_are_cached_under_a_key_that_holds_the_edits(client: TestClient) -> None:
     plain = LayerSpec.model_validate(DEMO)
     edited = LayerSpec.model_validate({**DEMO, "edits": EDITS})

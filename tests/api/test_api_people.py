@@ -299,6 +299,37 @@ def test_an_unknown_field_is_not_told_what_a_known_one_takes(client: TestClient)
     assert entry["msg"] == "strid is 1: there is no such field (unknown fields are refused)"
 
 
+@pytest.mark.parametrize(("where", "name"), [
+    ((), "Stride"), ((), "int"), ((), "x-y"), ((), "é"), (("input",), "shäpe"),
+    (("input", "values"), "Extra"),  # inside a union's object branch (a compact array)
+])
+def test_an_unknown_field_is_refused_at_its_own_name_whatever_it_looks_like(
+    client: TestClient, where: tuple[str, ...], name: str
+) -> None:
+    # names that are not snake_case once passed for pydantic's union branch names
+    spec: dict[str, Any] = square(5, 3, 2, 3)
+    if where == ("input", "values"):
+        spec["input"] = {"values": {**compact(np.ones((5, 5, 3))), name: 1}}
+    target = spec
+    for part in where[:1]:
+        target = target[part]
+    if where != ("input", "values"):
+        target[name] = 2
+    [entry] = detail(client.post("/api/forward", json=spec))
+    assert entry["loc"] == ["body", *where, name]
+    assert entry["type"] == "extra_forbidden"
+    assert "there is no such field" in entry["msg"]
+
+
+def test_a_missing_field_of_a_compact_array_does_not_quote_the_array(client: TestClient) -> None:
+    values = compact(np.ones((1, 1, 1)))
+    del values["dtype"]
+    spec = {"input": {"values": values}, "filters": {"count": 1, "size": 1}}
+    [entry] = detail(client.post("/api/forward", json=spec))
+    assert entry["loc"] == ["body", "input", "values", "dtype"]
+    assert entry["msg"] == "input.values.dtype: it is required"
+
+
 def test_counts_in_messages_agree_with_their_nouns(client: TestClient) -> None:
     spec = square(5, 3, 2, 3)
     spec["input"] = {"shape": [5]}
