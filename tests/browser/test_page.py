@@ -940,3 +940,23 @@ def test_a_wrong_cell_name_is_told_the_forms_its_layer_takes(
     page.get_by_label("New value").fill("3")
     page.get_by_role("button", name="Set value").click()
     expect(page.locator("#error-data")).to_have_text(f'"Q[1]" is not a cell name: {forms}')
+
+
+def test_a_shallower_layer_whose_steps_arrive_before_its_forward_draws_without_error(
+    page: Page,
+) -> None:
+    # The demo's steps are 3 deep; the 1-D example's 1. Its first step arriving while its
+    # forward is still on the way was drawn into the demo's three product grids: a TypeError
+    # under the strip.
+    open_page(page, "?preset=cs231n-demo")
+
+    def slow_forward(route: Any) -> None:
+        page.wait_for_timeout(400)
+        route.continue_()
+
+    page.route("**/api/forward*", slow_forward)
+    page.locator("#preset").select_option("one-d-stride-1")
+    expect(page.locator("#numpy-code")).to_contain_text("Xp[:1,:3,:]", timeout=30_000)
+    expect(page.locator("#app")).to_have_attribute("aria-busy", "false")
+    expect(page.locator("#error-general")).to_have_text("")
+    expect(page.locator("#products .cell")).to_have_count(3)  # one 1x3 slice of products

@@ -167,9 +167,15 @@ async function reload() {
       await showMisfit(spec, geometry, seq, controller.signal);
       return;
     }
-    app.cache = stepCache(spec, geometry, state);
-    const forward = await api.forward(spec, controller.signal);
-    if (seq !== app.seq) return;
+    // the new layer's steps, asked for now, are used once its views are built: before, a
+    // render would draw them into the last layer's grids (another depth: a TypeError)
+    const cache = stepCache(spec, geometry, state);
+    const forward = await api.forward(spec, controller.signal).catch((error) => {
+      cache.cancel();
+      throw error;
+    });
+    if (seq !== app.seq) return cache.cancel();
+    app.cache = cache;
     build(spec, geometry, forward);
     qs("#app").classList.remove("stale");
     // a step or a pin the layer does not have (the layer shrank, or a link named them)
@@ -264,7 +270,10 @@ function stepCache(spec, geometry, state) {
   if (backward) body.upstream = { fill: { kind: "integers", seed: state.seed, low: -1, high: 1 } };
   const { height, width } = geometry;
   const perStep = height.filter_size * width.filter_size * state.d * (backward ? 5 : 3);
-  const cache = new StepCache(body, geometry.steps, perStep, (error) => (error ? onApiError(error) : render()));
+  const cache = new StepCache(body, geometry.steps, perStep, (error) => {
+    if (error) onApiError(error);
+    else if (app.cache === cache) render();
+  });
   cache.get(Math.min(state.t, geometry.steps - 1));
   return cache;
 }
