@@ -390,9 +390,12 @@ def test_alexnet_conv1_renders_on_canvas_with_the_notes_counts(
     expect(page.locator("#numpy-code")).to_have_text(
         "V[0,0,0] = np.sum(X[:11,:11,:] * W0) + b0", timeout=30_000
     )
-    # the notes: 55*55*96 = 290,400 neurons; 34,944 shared vs 105,705,600 local parameters
+    # the notes: 55*55*96 = 290,400 neurons; 96*11*11*3 = 34,848 shared weights, 34,944
+    # shared parameters vs 105,705,600 local ones
     expect(page.locator("#count-neurons")).to_have_text("290,400")
+    expect(page.locator("#count-unique")).to_have_text("34,848")
     expect(page.locator("#count-shared")).to_have_text("34,944")
+    expect(page.locator("#input-shape")).to_have_text("227x227x3")  # P = 0: no "padded"
     expect(page.locator("#count-local")).to_have_text("105,705,600")
     expect(page.locator("#t-label")).to_have_text("step 1 of 290,400")
     assert page.get_by_role("img", name=re.compile(r"^Input depth slice 0")).count() == 1
@@ -960,3 +963,21 @@ def test_a_shallower_layer_whose_steps_arrive_before_its_forward_draws_without_e
     expect(page.locator("#app")).to_have_attribute("aria-busy", "false")
     expect(page.locator("#error-general")).to_have_text("")
     expect(page.locator("#products .cell")).to_have_count(3)  # one 1x3 slice of products
+
+
+@pytest.mark.parametrize(("query", "words"), [
+    ("?preset=alexnet-conv1&conn=local", "CONVSCOPE_MAX_ELEMENTS"),
+    ("?preset=one-d-stride-1&dw=0", "dilation"),
+])
+def test_a_link_to_a_layer_refused_for_a_drawer_setting_says_why_under_the_strip(
+    page: Page, query: str, words: str
+) -> None:
+    # nothing was ever drawn: the reason sat in the closed drawer, with a dot on its toggle
+    page.goto(f"/{query}")
+    general = page.locator("#error-general")
+    expect(general).to_contain_text("More settings:", timeout=30_000)
+    expect(general).to_contain_text(words)
+    expect(general).to_be_visible()
+    expect(page.locator("#drawer")).to_be_hidden()
+    for button in ("#t-play", "#t-back", "#t-forward"):
+        expect(page.locator(button)).to_be_disabled()

@@ -1,7 +1,7 @@
 // The control form: shows a state, reports what the person changed, and shows API errors
 // beside the control that caused them. It never renders volumes and never keeps state.
 import { el, qs, qsa, $on } from "./dom.js";
-import { bindDrawer, flagDrawer, openDrawer } from "./drawer.js";
+import { bindDrawer, drawerOpen, flagDrawer, openDrawer } from "./drawer.js";
 import { cellName, pageWords, parseEdits } from "./spec.js";
 
 const NUMBER_FIELDS = {
@@ -196,6 +196,13 @@ export function showError(field, message) {
   const said = pageWords(message);
   target.textContent = target.textContent ? `${target.textContent} ${said}` : said;
   flagDrawer(target);
+  // a reason inside the closed drawer is said under the strip too: with nothing drawn (a link
+  // to a refused layer) the toggle's dot alone left the page blank and silent
+  if (!drawerOpen() && qs("#drawer").contains(target)) {
+    const general = qs("#error-general");
+    const note = `More settings: ${said}`;
+    general.textContent = general.textContent ? `${general.textContent} ${note}` : note;
+  }
   for (const selector of slot ? slot[2] : []) qs(selector).setAttribute("aria-invalid", "true");
 }
 

@@ -141,6 +141,7 @@ function onApiError(error) {
   const list = error instanceof ApiError ? error.detail : [{ loc: [], msg: String(error) }];
   for (const detail of list) showError(fieldOf(detail.loc), detail.msg);
   qs("#app").classList.add("stale");
+  showTransport(app, player.playing); // no layer drawn yet: nothing to step through
 }
 
 async function reload() {
@@ -162,6 +163,7 @@ async function reload() {
     const geometry = await api.geometry(spec, controller.signal);
     if (seq !== app.seq) return;
     renderGeometry(geometry, applySuggestion, (suggestion) => changesForSuggestion(suggestion, state) !== null);
+    showParameters(geometry, state.conn);
     if (!geometry.valid) {
       showError(misfitField(geometry.error, app.changed), misfitSummary(geometry));
       await showMisfit(spec, geometry, seq, controller.signal);
@@ -191,6 +193,14 @@ async function reload() {
   }
 }
 
+/** The layer's parameters, shared or local: they need no output size, so a misfit and a
+ * layer refused for its size keep them. */
+function showParameters(geometry, conn) {
+  const counts = geometry.counts;
+  const params = conn === "local" ? counts?.parameters_local : counts?.parameters_shared;
+  qs("#count-params").textContent = params == null ? "—" : thousands(params);
+}
+
 const PANEL_GRIDS = ["#input-grids", "#filter-grids", "#output-grids", "#products", "#backward-grids"];
 
 /**
@@ -210,9 +220,6 @@ async function showMisfit(spec, geometry, seq, signal) {
   for (const id of ["#input-shape", "#filters-shape", "#output-shape", "#numpy-code", "#sums", "#arithmetic-live"]) {
     qs(id).textContent = "";
   }
-  // the parameters need no output size, so a misfit keeps them (locally connected ones do)
-  const params = app.state.conn === "local" ? geometry.counts?.parameters_local : geometry.counts?.parameters_shared;
-  qs("#count-params").textContent = params == null ? "—" : thousands(params);
   qs("#count-output").textContent = "—";
   qs("#backward-panel").hidden = true;
   for (const overlay of overlays) overlay.clear?.();
@@ -293,12 +300,12 @@ function build(spec, geometry, forward) {
   const backward = state.mode === "backward";
   if (!app.cache || app.cache.closed || app.cache.body.layer !== spec) app.cache = stepCache(spec, geometry, state);
   for (const id of PANEL_GRIDS) clear(qs(id));
-  qs("#input-shape").textContent = `${geometry.height.size}x${geometry.width.size}x${xp.shape[2]}, padded ${xp.shape.join("x")}`;
+  const size = `${geometry.height.size}x${geometry.width.size}x${xp.shape[2]}`;
+  const padded = xp.shape[0] !== geometry.height.size || xp.shape[1] !== geometry.width.size;
+  qs("#input-shape").textContent = padded ? `${size}, padded ${xp.shape.join("x")}` : size;
   qs("#filters-shape").textContent = `${state.k} x ${fshape.join("x")}${state.conn === "local" ? " at each position" : ""}`;
   qs("#output-shape").textContent = out.shape.join("x");
   qs("#count-output").textContent = out.shape.join(" x ");
-  const counts = geometry.counts;
-  qs("#count-params").textContent = thousands(state.conn === "local" ? counts.parameters_local : counts.parameters_shared);
   qs("#backward-panel").hidden = !backward;
   showLayer(model, state);
   renderLegend(qs("#legend"), [["input", model.maxAbs], ["weights", model.wMaxAbs], ["output", model.outMaxAbs], ["products", "per step"]]);

@@ -79,8 +79,10 @@ export function onSuggestions(handler) {
 export function showTransport(app, playing) {
   const unfit = app.unfit ?? null;
   const reason = unfit ? noSteps(unfit) : "";
+  // nothing to step through: a misfit, or a refused layer with no last good one drawn
+  const stopped = Boolean(unfit) || !app.model;
+  for (const id of STEPPERS) if (qs(id).disabled !== stopped) qs(id).disabled = stopped;
   if ((note?.dataset.reason ?? "") !== reason) {
-    for (const id of STEPPERS) qs(id).disabled = Boolean(unfit);
     note?.remove();
     note = unfit ? misfitNote(reason) : null;
     if (note) qs("#t-label").after(note);

@@ -67,6 +67,7 @@ function renderCounts(counts) {
   };
   set("#count-neurons", counts?.neurons);
   set("#count-weights", counts?.weights_per_neuron);
+  set("#count-unique", counts?.weights_shared);
   set("#count-shared", counts?.parameters_shared);
   set("#count-local", counts?.parameters_local);
 }
