@@ -347,9 +347,16 @@ def test_keyboard_alone_reaches_every_control_and_drives_the_player(page: Page) 
         focused = page.evaluate("document.activeElement.id")
         reached.add(focused)
         if focused == "drawer-toggle":
-            # the settings drawer (issue 10) opens from the keyboard and takes the focus
+            # the settings drawer (issue 10) opens from the keyboard and takes the focus to
+            # its first field; its Close button and the notes' link, before it, are
+            # Shift+Tab away
             page.keyboard.press("Enter")
             reached.add(page.evaluate("document.activeElement.id"))
+            for _ in range(2):
+                page.keyboard.press("Shift+Tab")
+                reached.add(page.evaluate("document.activeElement.id"))
+            page.keyboard.press("Tab")
+            page.keyboard.press("Tab")
         if wanted <= reached:
             break
     assert wanted - reached == set()
@@ -981,3 +988,42 @@ def test_a_link_to_a_layer_refused_for_a_drawer_setting_says_why_under_the_strip
     expect(page.locator("#drawer")).to_be_hidden()
     for button in ("#t-play", "#t-back", "#t-forward"):
         expect(page.locator(button)).to_be_disabled()
+
+
+def test_the_drawer_takes_the_focus_to_its_first_field_and_lets_it_go_cleanly(page: Page) -> None:
+    open_page(page)
+    page.get_by_role("button", name="More settings").focus()
+    page.keyboard.press("Enter")
+    # its first field, not its Close button
+    assert page.evaluate("document.activeElement.id") == "f-fh"
+    # Tab past its last control: the focus would land on controls the drawer covers, so
+    # the drawer closes as the focus leaves it
+    last = page.locator("#drawer").locator("input, select, button, textarea, a[href]").last
+    last.focus()
+    page.keyboard.press("Tab")
+    expect(page.locator("#drawer")).to_be_hidden()
+    assert page.evaluate("document.getElementById('drawer').contains(document.activeElement)") \
+        is False
+    # Escape closes it from outside it too (a click left the focus on the page)
+    page.get_by_role("button", name="More settings").click()
+    expect(page.locator("#drawer")).to_be_visible()
+    page.locator("body").click(position={"x": 5, "y": 700})
+    page.keyboard.press("Escape")
+    expect(page.locator("#drawer")).to_be_hidden()
+
+
+def test_pinning_playing_and_pausing_by_keyboard_are_announced(page: Page) -> None:
+    open_page(page)
+    page.locator("body").click(position={"x": 5, "y": 700})
+    announced = page.locator("#announce")
+    page.keyboard.press("ArrowRight")
+    page.keyboard.press("Shift+P")  # a capital P pins too
+    expect(announced).to_have_text("Pinned V[0,1,0]")
+    expect(page.locator("#t-label")).to_contain_text("pinned V[0,1,0]")
+    page.keyboard.press("Escape")
+    expect(announced).to_have_text("Unpinned")
+    page.keyboard.press("Space")
+    expect(announced).to_have_text("Playing")
+    page.keyboard.press("Space")
+    expect(announced).to_contain_text("Paused at step")
+    assert announced.evaluate("e => e.getAttribute('aria-live')") == "polite"

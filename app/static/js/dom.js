@@ -75,3 +75,16 @@ export function short(value) {
   if (abs >= 100) return String(Math.round(value));
   return String(Number(value.toPrecision(2)));
 }
+
+/** Say `text` to screen readers (a polite live region of its own; nothing is shown). */
+export function announce(text) {
+  let region = document.getElementById("announce");
+  if (!region) {
+    region = el("p", "live");
+    region.id = "announce";
+    region.setAttribute("aria-live", "polite");
+    document.body.append(region);
+  }
+  // the same words twice (pin, unpin, pin) are read again only if the text changes
+  region.textContent = region.textContent === text ? `${text}\u00a0` : text;
+}

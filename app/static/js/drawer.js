@@ -16,17 +16,18 @@ export function openDrawer(focus = null) {
   drawer.hidden = false;
   qs("#drawer-toggle").setAttribute("aria-expanded", "true");
   qs("#drawer-toggle").removeAttribute("data-alert");
-  (focus ?? drawer.querySelector(`fieldset ${FOCUSABLE}`))?.focus();
+  (focus ?? drawer.querySelector(`fieldset :is(${FOCUSABLE})`))?.focus();
 }
 
-/** Close the drawer and give the focus back to its toggle. */
-export function closeDrawer() {
+/** Close the drawer and give the focus back to its toggle (unless `keepFocus`: the focus is
+ * on its way somewhere else). */
+export function closeDrawer({ keepFocus = false } = {}) {
   const drawer = qs("#drawer");
   if (drawer.hidden) return;
   const inside = drawer.contains(document.activeElement);
   drawer.hidden = true;
   qs("#drawer-toggle").setAttribute("aria-expanded", "false");
-  if (inside || document.activeElement === document.body) qs("#drawer-toggle").focus();
+  if (!keepFocus && (inside || document.activeElement === document.body)) qs("#drawer-toggle").focus();
 }
 
 /** Wire the toggle, the Close button and Escape. */
@@ -38,6 +39,14 @@ export function bindDrawer() {
     // the document's Escape (unpin) is for the picture, not for a reader leaving the drawer
     event.stopPropagation();
     closeDrawer();
+  });
+  // The drawer lies over the panels' right side: focus Tabbed out of it would land on
+  // controls it hides, so it closes as the focus leaves (to the toggle, it stays).
+  $on(qs("#drawer"), "focusout", (event) => {
+    const next = event.relatedTarget;
+    if (next instanceof Element && !qs("#drawer").contains(next) && next.id !== "drawer-toggle") {
+      closeDrawer({ keepFocus: true });
+    }
   });
 }
 

@@ -1,6 +1,7 @@
 // Transport: buttons, scrubber, speed, loop and the keyboard (Space, Left, Right, Home, End; P
 // pins the current neuron, Escape unpins).
-import { $on, el, exactText, qs, thousands } from "./dom.js";
+import { $on, announce, el, exactText, qs, thousands } from "./dom.js";
+import { closeDrawer, drawerOpen } from "./drawer.js";
 import { pinFits, pinTarget, pinText, positionOf, stepOf } from "./focus.js";
 import { bindSwipe } from "./touch.js";
 
@@ -18,6 +19,7 @@ export function bindTransport(app, player, commit) {
   const play = () => {
     if (!player.playing && app.state.t >= total() - 1 && !app.state.loop) go(0, "replace");
     player.toggle();
+    announce(player.playing ? "Playing" : `Paused at step ${thousands(app.state.t + 1)}`);
   };
   $on(qs("#t-first"), "click", () => go(0));
   $on(qs("#t-back"), "click", () => go(app.state.t - 1));
@@ -31,7 +33,14 @@ export function bindTransport(app, player, commit) {
     if (!app.model) return;
     const { i, j, d } = positionOf(app.model.outShape, app.state.order, app.state.t);
     const text = pinText({ kind: "output", i, j, d });
-    commit({ pin: app.state.pin === text ? "" : text });
+    const pinned = app.state.pin !== text;
+    commit({ pin: pinned ? text : "" });
+    announce(pinned ? `Pinned V[${i},${j},${d}]` : "Unpinned");
+  };
+  const unpin = () => {
+    if (!app.state.pin) return; // nothing pinned: nothing to commit, or Back would seem to do nothing once
+    commit({ pin: "" });
+    announce("Unpinned");
   };
   $on(document, "keydown", (event) => {
     if (event.altKey || event.ctrlKey || event.metaKey) return;
@@ -44,10 +53,11 @@ export function bindTransport(app, player, commit) {
       ArrowRight: () => go(app.state.t + 1),
       Home: () => go(0),
       End: () => go(total() - 1),
-      // (nothing pinned: nothing to commit, or Back would seem to do nothing once)
-      Escape: () => app.state.pin && commit({ pin: "" }),
-      // the keyboard's click on a neuron: pin the playhead's (again: unpin)
+      // an open drawer first (focus outside it: its own Escape did not run)
+      Escape: () => (drawerOpen() ? closeDrawer() : unpin()),
+      // the keyboard's click on a neuron: pin the playhead's (again: unpin); P too (Caps Lock)
       p: () => pinCurrent(),
+      P: () => pinCurrent(),
     };
     const action = actions[event.key];
     // On the scrubber the browser already moves it with arrows/Home/End; Space still plays.
