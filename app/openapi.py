@@ -10,10 +10,13 @@ FastAPI's own validation error schemas are replaced by the one error shape every
 
 from __future__ import annotations
 
+import copy
 from typing import Any
 
 from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
+from fastapi.routing import APIRoute
+from starlette.routing import BaseRoute
 
 from app.config import Settings
 from app.schemas import LIMIT
@@ -47,13 +50,24 @@ def with_limits(node: Any, settings: Settings) -> Any:
 def document(app: FastAPI, settings: Settings) -> dict[str, Any]:
     """The app's OpenAPI document under ``settings``."""
     raw = get_openapi(
-        title=app.title, version=app.version, summary=app.summary, routes=app.routes,
+        title=app.title, version=app.version, summary=app.summary,
+        routes=[_without_head(route) for route in app.routes],
     )
     found: dict[str, Any] = with_limits(raw, settings)
     schemas = found.get("components", {}).get("schemas", {})
     for unused in ("HTTPValidationError", "ValidationError"):
         schemas.pop(unused, None)
     return found
+
+
+def _without_head(route: BaseRoute) -> BaseRoute:
+    """``route`` as the document states it: every GET answers HEAD too
+    (:func:`app.routing.add_routes`), which is not an operation of its own."""
+    if isinstance(route, APIRoute) and route.methods and {"GET", "HEAD"} <= route.methods:
+        stated = copy.copy(route)
+        stated.methods = route.methods - {"HEAD"}
+        return stated
+    return route
 
 
 def install(app: FastAPI, settings: Settings) -> None:

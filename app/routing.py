@@ -190,6 +190,12 @@ def add_routes(app: FastAPI, router: APIRouter) -> None:
     overrides (the tests' settings) as included routes do.
     """
     for route in router.routes:
+        if isinstance(route, APIRoute) and route.methods and "GET" in route.methods:
+            # HEAD wherever GET is served (RFC 9110): the same handler, and the server sends
+            # the headers alone (the OpenAPI document leaves these operations out)
+            served = copy.copy(route)
+            served.methods = route.methods | {"HEAD"}
+            route = served
         if isinstance(route, OrjsonRoute):
             route = copy.copy(route)
             route.dependency_overrides_provider = app

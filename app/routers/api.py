@@ -62,8 +62,6 @@ EncodingQuery = Annotated[
 
 
 @router.get("/health", response_model=HealthResult)
-# HEAD too, as load balancers and uptime probes often ask (out of the schema: one operation)
-@router.head("/health", include_in_schema=False)
 async def health() -> Response:
     """Liveness and the server's version."""
     # Its bytes are fixed for the life of the process: no model, no thread, no encoding.

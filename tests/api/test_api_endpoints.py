@@ -24,6 +24,23 @@ def test_health_answers_a_head_probe_as_load_balancers_send_it(client: TestClien
     assert answer.content == b""
 
 
+@pytest.mark.parametrize("path", [
+    "/api/presets", "/api/presets/cs231n-demo", "/api/images", "/api/images/vertical-edge",
+    "/api/filter-banks", "/api/filter-banks/sobel", "/", "/docs", "/openapi.json",
+])
+def test_every_get_route_answers_head_with_the_gets_headers(client: TestClient, path: str) -> None:
+    got, head = client.get(path), client.head(path)  # HEAD was 405 but on /api/health
+    assert (head.status_code, got.status_code) == (200, 200)
+    assert head.headers["content-type"] == got.headers["content-type"]
+    assert head.headers["content-length"] == got.headers["content-length"]
+
+
+def test_head_is_not_an_operation_of_the_openapi_document(client: TestClient) -> None:
+    paths = client.get("/openapi.json").json()["paths"]
+    assert all("head" not in operations for operations in paths.values())
+    assert "get" in paths["/api/presets"]
+
+
 def test_health_does_not_read_the_installed_metadata_per_request(
     client: TestClient, monkeypatch: pytest.MonkeyPatch
 ) -> None:
