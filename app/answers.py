@@ -8,7 +8,7 @@ from typing import Any
 import orjson
 
 from app.config import Settings
-from app.convert import edit_shapes, edits_of, read, resolve_priced
+from app.convert import check_unmade, read, resolve_priced
 from app.encoding import Encoding, FloatArray, dumps, encode
 from app.lru import BoundedLRU
 from app.schemas import (
@@ -24,7 +24,6 @@ from app.schemas import (
     SuggestionResult,
 )
 from engine.backward import step_weight_gradients
-from engine.edits import check_edits
 from engine.geometry import AxisGeometry, Geometry, GeometryError, LayerShape, Suggestions, suggest
 from engine.layer import Layer
 from engine.presets import Preset
@@ -106,13 +105,11 @@ def misfit_answer(shape: LayerShape, error: GeometryError) -> GeometryResult:
 def geometry_result(spec: LayerSpec, settings: Settings) -> GeometryResult:
     """The geometry answer; a misfit is described (``valid: false``) rather than raised."""
     shape = read(spec, settings).shape
-    # the edits are checked as a layer would check them: a geometry that says "valid" is one
-    # the other endpoints compute
     try:
         g: Geometry | None = resolve_priced(shape, settings)
     except GeometryError as error:
         g, misfit = None, error
-    check_edits(edits_of(spec), edit_shapes(spec, shape, g))
+    check_unmade(spec, shape, g, settings)
     return geometry_answer(g) if g is not None else misfit_answer(shape, misfit)
 
 

@@ -20,7 +20,7 @@ from app.encoding import Encoding, FloatArray, decode_compact, decode_nested
 from app.errors import listing, over_limit
 from app.layer_cache import LAYERS, SPECS, LayerCache, resolved
 from app.schemas import ArrayIn, CompactArray, FillSpec, LayerSpec
-from app.sources import named_arrays
+from app.sources import check_names, named_arrays
 from engine.edits import Edit, check_edits
 from engine.errors import LayerError
 from engine.geometry import Geometry, LayerShape, Padding
@@ -305,8 +305,18 @@ def geometry(
     if cost is not None:
         check_budget(cost(g, spec), settings, at)
     with within(at):
-        check_edits(edits_of(spec), edit_shapes(spec, found.shape, g))
+        check_unmade(spec, found.shape, g, settings)
     return g
+
+
+def check_unmade(spec: LayerSpec, shape: LayerShape, g: Geometry | None, settings: Settings,
+                 ) -> None:
+    """Refuse, without making any array, what making the layer's arrays would refuse: named
+    images and banks that do not fit the sizes, edits outside the arrays (``g`` None: a
+    misfit, whose arrays that need an output size are not checked). A geometry that says
+    ``valid`` is then one the other endpoints compute."""
+    check_names(spec, shape, settings)
+    check_edits(edits_of(spec), edit_shapes(spec, shape, g))
 
 
 def build(

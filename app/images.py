@@ -19,6 +19,7 @@ import io
 import re
 import warnings
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 from typing import Literal
 
@@ -192,12 +193,23 @@ def _to_rgb(image: Image.Image, max_side: int) -> ByteImage:
         white = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
         image = Image.alpha_composite(white, rgba)
     image = image.convert("RGB")
-    width, height = image.size
-    if max(width, height) > max_side:
-        ratio = max_side / max(width, height)
-        size = (max(1, round(width * ratio)), max(1, round(height * ratio)))
+    size = capped_size(image.size, max_side)
+    if size != image.size:
         image = image.resize(size, Image.Resampling.LANCZOS)
     return np.asarray(image, dtype=np.uint8).copy()  # (H, W, 3)
+
+
+def capped_size(size: tuple[int, int], max_side: int) -> tuple[int, int]:
+    """``(width, height)`` scaled so the longer side is at most ``max_side``.
+
+    >>> capped_size((640, 480), 320), capped_size((64, 48), 320), capped_size((1000, 1), 10)
+    ((320, 240), (64, 48), (10, 1))
+    """
+    width, height = size
+    if max(width, height) <= max_side:
+        return size
+    ratio = max_side / max(width, height)
+    return max(1, round(width * ratio)), max(1, round(height * ratio))
 
 
 def scaled(pixels: ByteImage, scale: Scale) -> npt.NDArray[np.float64]:
@@ -222,8 +234,20 @@ def sample(name: str, max_side: int) -> Decoded:
 
 def sample_sizes() -> dict[str, tuple[int, int]]:
     """``name -> (height, width)`` of every shipped sample, read from the PNG headers."""
-    sizes = {}
-    for name in SAMPLES:
-        with Image.open(SAMPLES_DIR / f"{name}.png", formats=["PNG"]) as image:
-            sizes[name] = (image.height, image.width)
-    return sizes
+    return {name: _header_size(name)[::-1] for name in SAMPLES}
+
+
+def sample_shape(name: str, max_side: int) -> tuple[int, int, int]:
+    """The ``(H, W, 3)`` shape :func:`sample` gives ``name`` at ``max_side``, from its header
+    alone (a KeyError for unknown names)."""
+    if name not in SAMPLES:
+        raise KeyError(name)
+    width, height = capped_size(_header_size(name), max_side)
+    return height, width, 3
+
+
+@cache
+def _header_size(name: str) -> tuple[int, int]:
+    """A shipped sample's ``(width, height)``: the files do not change while serving."""
+    with Image.open(SAMPLES_DIR / f"{name}.png", formats=["PNG"]) as image:
+        return image.width, image.height

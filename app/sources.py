@@ -16,7 +16,7 @@ from app.config import Settings
 from app.encoding import FloatArray
 from app.schemas import LayerSpec
 from engine.errors import LayerError
-from engine.filterbanks import BANKS
+from engine.filterbanks import BANKS, FilterBank
 from engine.geometry import LayerShape
 
 
@@ -27,6 +27,14 @@ class Named:
     x: FloatArray | None = None  # (H, W, 3)
     weights: FloatArray | None = None  # (K, F, F, 3)
     bias: FloatArray | None = None  # (K,)
+
+
+def check_names(spec: LayerSpec, shape: LayerShape, settings: Settings) -> None:
+    """Refuse the names in ``spec`` that do not fit its sizes ``shape``, from the spec and the
+    shipped files' headers alone: /api/geometry and /api/inverse refuse what the endpoints
+    that make the arrays refuse, without making them."""
+    _image_side(spec, shape, settings)
+    _bank_of(spec, shape)
 
 
 def named_arrays(spec: LayerSpec, shape: LayerShape, settings: Settings) -> Named:
@@ -42,12 +50,22 @@ def named_arrays(spec: LayerSpec, shape: LayerShape, settings: Settings) -> Name
     >>> named.x is None, named.weights.shape, named.bias.tolist()
     (True, (2, 3, 3, 3), [0.0, 0.0])
     """
-    x = _image(spec, shape, settings)
-    weights, bias = _bank(spec, shape)
-    return Named(x, weights, bias)
+    x = None
+    side = _image_side(spec, shape, settings)
+    source = spec.input.image
+    if source is not None and side is not None:
+        x = images.scaled(images.sample(source.name, side).pixels, source.scale)  # (H, W, 3)
+        _same_shape(shape, source.name, side, x.shape)  # the header's promise kept
+    bank = _bank_of(spec, shape)
+    if bank is None:
+        return Named(x)
+    bias = None if spec.filters.bias is not None else bank.bias
+    return Named(x, bank.weights, bias)
 
 
-def _image(spec: LayerSpec, shape: LayerShape, settings: Settings) -> FloatArray | None:
+def _image_side(spec: LayerSpec, shape: LayerShape, settings: Settings) -> int | None:
+    """The max_side the spec's sample image is made at (None: no image), once its shape there
+    is the spec's."""
     source = spec.input.image
     if source is None:
         return None
@@ -57,18 +75,22 @@ def _image(spec: LayerSpec, shape: LayerShape, settings: Settings) -> FloatArray
     if side > settings.max_image_side:
         raise LayerError("input.image.max_side", f"{side} is over this server's limit of "
                          f"{settings.max_image_side} (CONVSCOPE_MAX_IMAGE_SIDE)")
-    x = images.scaled(images.sample(source.name, side).pixels, source.scale)  # (H, W, 3)
+    _same_shape(shape, source.name, side, images.sample_shape(source.name, side))
+    return side
+
+
+def _same_shape(shape: LayerShape, name: str, side: int, image: tuple[int, ...]) -> None:
     declared = [shape.height, shape.width, shape.depth]
-    if list(x.shape) != declared:
+    if list(image) != declared:
         raise LayerError("input.shape", f"{declared} is not the shape of sample image "
-                         f"{source.name!r} at max_side {side}: {list(x.shape)}")
-    return x
+                         f"{name!r} at max_side {side}: {list(image)}")
 
 
-def _bank(spec: LayerSpec, shape: LayerShape) -> tuple[FloatArray | None, FloatArray | None]:
+def _bank_of(spec: LayerSpec, shape: LayerShape) -> FilterBank | None:
+    """The filter bank the spec names (None: none), once it fits the spec's sizes."""
     name = spec.filters.bank
     if name is None:
-        return None, None
+        return None
     if spec.filters.values is not None:
         raise LayerError("filters.bank", "give the filters' `values` or a `bank`, not both")
     bank = BANKS[name]
@@ -80,5 +102,4 @@ def _bank(spec: LayerSpec, shape: LayerShape) -> tuple[FloatArray | None, FloatA
         raise LayerError("filters.bank", f"bank {name!r} is {bank.count} filters of "
                          f"{bank.size}x{bank.size}x3, but the layer asks for {asked[0]} of "
                          f"{asked[1]}x{asked[2]}x{asked[3]} (count, size and input depth)")
-    bias = None if spec.filters.bias is not None else bank.bias
-    return bank.weights, bias
+    return bank

@@ -101,3 +101,28 @@ def test_a_named_image_at_a_smaller_side_is_resized(client: TestClient) -> None:
     answer = client.post("/api/forward", json=spec)
     assert answer.status_code == 200, answer.text
     assert answer.json()["geometry"]["output_shape"] == [30, 30, 2]
+
+
+@pytest.mark.parametrize(("change", "loc"), [
+    ({"filters": {"count": 2, "size": 5, "bank": "sobel"}}, ["filters", "bank"]),
+    ({"input": {"shape": [64, 64, 1], "image": {"name": "vertical-edge"}}}, ["input", "shape"]),
+    ({"input": {"shape": [64, 64, 3], "image": {"name": "vertical-edge", "max_side": 63}}},
+     ["input", "shape"]),
+    ({"connectivity": "local"}, ["filters", "bank"]),
+    ({"filters": {"count": 2, "size": 3, "bank": "sobel", "values": [[[[0.0] * 3] * 3] * 3] * 2}},
+     ["filters", "bank"]),
+])
+def test_geometry_and_inverse_refuse_names_as_the_endpoints_that_make_them_do(
+    client: TestClient, change: dict[str, Any], loc: list[str]
+) -> None:
+    # they answered 200 (valid: true) for layers every other endpoint refused
+    spec = {**NAMED, **change}
+    made = client.post("/api/forward", json=spec)
+    assert made.status_code == 422
+    [entry] = made.json()["detail"]
+    assert entry["loc"] == ["body", *loc]
+    for path, body, at in (("/api/geometry", spec, []),
+                           ("/api/inverse", {"layer": spec, "cell": [0, 0]}, ["layer"])):
+        answer = client.post(path, json=body)
+        assert answer.status_code == 422, (path, answer.text)
+        assert answer.json()["detail"] == [{**entry, "loc": ["body", *at, *loc]}]
