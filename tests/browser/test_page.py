@@ -262,6 +262,7 @@ def test_backward_final_running_sums_equal_the_apis_weight_gradient(
     open_settings(page)
     page.get_by_label("Mode").select_option("backward")
     expect(page.locator("#backward-step")).to_contain_text("dW[0]")
+    page.keyboard.press("Escape")  # the drawer closes; the keys step again
     layer = preset_layer(api, DEMO)
     upstream = {"fill": {"kind": "integers", "seed": 0, "low": -1, "high": 1}}
     dw = api.post("/api/backward", json={"layer": layer, "upstream": upstream}).json()["dw"]
