@@ -211,8 +211,10 @@ class AxisGeometry:
 
     @property
     def arithmetic(self) -> str:
-        """The formula with this axis's numbers, e.g. ``(10 - 3 + 2*0)/2 + 1 = 4.5``."""
-        return f"{formula_text(self)} = {format_number(self.exact)}"
+        """The formula with this axis's numbers, e.g. ``(10 - 3 + 2*0)/2 + 1 = 4.5``; "≈" where
+        the decimal shown is rounded (``(5 - 3 + 2*1)/3 + 1 ≈ 2.333``)."""
+        text = format_number(self.exact)
+        return f"{formula_text(self)} {'=' if Fraction(text) == self.exact else '≈'} {text}"
 
     # What a misfit looks like, for a picture of it. Positions are in the input padded as
     # requested (fit="pad" extras not included), so they hold whatever the fit policy is.
@@ -678,6 +680,22 @@ def _axis_paddings(
     return (None if extra is None else (before, after + extra)), reason
 
 
+def _axis_fits_as_is(shape: LayerShape, axis: Axis) -> bool:
+    size, f, stride, dilation = shape.along(axis)
+    return _axis_fits(size, f, stride, *shape.padding.along(axis), dilation) is not None
+
+
+def _padding_suggestion(trial: Padding, out: tuple[int, int]) -> Suggestion:
+    """A padding per axis as a suggestion: ``[rows, columns]`` when each axis is symmetric."""
+    if trial.top == trial.bottom and trial.left == trial.right:
+        value: int | list[int] = [trial.top, trial.left]
+        text = f"padding {value} (rows, columns)"
+    else:
+        value = trial.as_list()
+        text = f"padding {value} (top, bottom, left, right)"
+    return Suggestion("padding", value, out, f"{text} gives {out[0]}x{out[1]}")
+
+
 def _nearest(current: int, candidates: range, limit: int = 2) -> list[int]:
     return sorted(candidates, key=lambda v: (abs(v - current), v))[:limit]
 
@@ -707,14 +725,29 @@ def suggest(shape: LayerShape) -> Suggestions:
     p = shape.padding
     max_pad = max(shape.filter_height, shape.filter_width)
 
-    symmetric = [
-        (v, out) for v in range(0, max_pad + 1)
-        if (out := _fits(shape, padding=Padding.of(v))) is not None
-    ]
+    fitting = [axis for axis in ("height", "width") if _axis_fits_as_is(shape, axis)]
+    if len(fitting) == 1:
+        # One axis fits: only the other is padded, so a 1-D layer stays one row (padding all
+        # four sides by 2 made the notes' 1-D example 5 rows tall).
+        failing: Axis = "width" if fitting == ["height"] else "height"
+        pads, reason = _axis_paddings(shape, failing, max_pad)
+        if reason:
+            notes.append(f"no symmetric padding fits the {failing}: {reason}")
+        if pads is not None:
+            trial = Padding(*pads, p.left, p.right) if failing == "height" else Padding(
+                p.top, p.bottom, *pads)
+            if (out := _fits(shape, padding=trial)) is not None:
+                found.append(_padding_suggestion(trial, out))
+        symmetric = []
+    else:
+        symmetric = [
+            (v, out) for v in range(0, max_pad + 1)
+            if (out := _fits(shape, padding=Padding.of(v))) is not None
+        ]
     if symmetric:
         for v, out in sorted(symmetric, key=lambda item: abs(item[0] - p.top))[:2]:
             found.append(Suggestion("padding", v, out, f"padding {v} gives {out[0]}x{out[1]}"))
-    else:
+    elif len(fitting) != 1:
         # One padding for all four sides fits neither axis together: each axis on its own
         # (its own padding if it fits, else the same rows or columns both sides, else the
         # fewest extra after), then both at once.
@@ -734,13 +767,7 @@ def suggest(shape: LayerShape) -> Suggestions:
             trial = Padding(*h_pads, *w_pads)
             out = _fits(shape, padding=trial)
             if out is not None:  # each axis fits on its own, so both do
-                if trial.top == trial.bottom and trial.left == trial.right:
-                    value: int | list[int] = [trial.top, trial.left]
-                    text = f"padding {value} (rows, columns)"
-                else:
-                    value = trial.as_list()
-                    text = f"padding {value} (top, bottom, left, right)"
-                found.append(Suggestion("padding", value, out, f"{text} gives {out[0]}x{out[1]}"))
+                found.append(_padding_suggestion(trial, out))
 
     max_stride = max(shape.stride_h, shape.stride_w) + 3
     strides = [

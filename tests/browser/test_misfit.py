@@ -361,3 +361,20 @@ def test_a_misfit_is_told_beside_the_size_just_changed_when_it_could_fix_it(page
     expect(page.locator("#error-stride")).to_contain_text("does not fit", timeout=30_000)
     expect(page.get_by_label("Stride S (both axes)")).to_have_attribute("aria-invalid", "true")
     expect(page.locator("#error-input")).to_have_text("")
+
+
+def test_the_notes_one_d_example_at_stride_3_is_approximate_and_padded_along_its_width(
+    page: Page,
+) -> None:
+    # the notes: stride 3 cannot be used on the 1-D example, (5 - 3 + 2)/3 + 1 = 7/3
+    page.set_viewport_size({"width": 1280, "height": 720})
+    page.goto("/?preset=one-d-stride-1&sw=3")
+    expect(page.locator("#geometry-width")).to_contain_text("(5 - 3 + 2*1)/3 + 1 ≈ 2.333",
+                                                             timeout=30_000)
+    expect(page.locator("#t-misfit-text")).to_contain_text("W2 ≈ 2.333")
+    first = page.locator("#geometry-suggestions .suggestion").first
+    # padding all four sides made the one-row input five rows tall
+    expect(first).to_have_text("padding [0, 2] (rows, columns) gives 1x3")
+    first.click()
+    expect(page.locator("#geometry-width")).to_contain_text("(5 - 3 + 2*2)/3 + 1 = 3")
+    expect(page.locator("#input-shape")).to_have_text("1x5x1, padded 1x9x1")

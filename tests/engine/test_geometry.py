@@ -550,3 +550,26 @@ def test_fit_pad_is_not_suggested_where_it_adds_nothing() -> None:
     fits = {c.value: c.output for c in found.changes if c.field == "fit"}
     assert fits == {"floor": (2, 2)}
     assert ("padding", [0, 3, 0, 3]) in [(c.field, c.value) for c in found.changes]
+
+
+def test_a_rounded_output_size_is_written_with_approximately_equals() -> None:
+    # the notes' 1-D example at stride 3: (5 - 3 + 2)/3 + 1 = 7/3, not 2.333
+    with pytest.raises(GeometryError) as caught:
+        resolve(LayerShape(1, 5, 1, 1, 1, 3, stride_h=1, stride_w=3, padding=Padding(0, 0, 1, 1)))
+    assert "width: (5 - 3 + 2*1)/3 + 1 ≈ 2.333 is not an integer" in caught.value.reason
+    # a decimal that is exact keeps "="
+    assert "= 4.5 is not" in _misfit_reason(LayerShape.square(10, 1, 1, 3, stride=2))
+
+
+def _misfit_reason(shape: LayerShape) -> str:
+    with pytest.raises(GeometryError) as caught:
+        resolve(shape)
+    return caught.value.reason
+
+
+def test_a_one_row_layer_is_padded_along_its_width_alone() -> None:
+    # Padding all four sides by 2 made the notes' 1-D example (one row) five rows tall.
+    shape = LayerShape(1, 5, 1, 1, 1, 3, stride_h=1, stride_w=3, padding=Padding(0, 0, 1, 1))
+    paddings = [s for s in suggest(shape).changes if s.field == "padding"]
+    assert [(s.value, s.output) for s in paddings] == [([0, 2], (1, 3))]
+    assert paddings[0].text == "padding [0, 2] (rows, columns) gives 1x3"

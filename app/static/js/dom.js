@@ -51,6 +51,12 @@ export function exactText(value) {
   return text.endsWith(".") ? String(value) : text;
 }
 
+/** "= 4.5", or "≈ 2.333" where `exactText` rounds (7/3), as the server's arithmetic says. */
+export function equalsText(value) {
+  const text = exactText(value);
+  return `${Number(text) === value || text === "?" ? "=" : "≈"} ${text}`;
+}
+
 /** Thousands separators: 105705600 -> "105,705,600". */
 export function thousands(value) {
   // a regular expression, not toLocaleString: this runs every frame while playing

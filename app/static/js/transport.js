@@ -1,6 +1,6 @@
 // Transport: buttons, scrubber, speed, loop and the keyboard (Space, Left, Right, Home, End; P
 // pins the current neuron, Escape unpins).
-import { $on, announce, el, exactText, qs, thousands } from "./dom.js";
+import { $on, announce, el, equalsText, qs, thousands } from "./dom.js";
 import { closeDrawer, drawerOpen } from "./drawer.js";
 import { pinFits, pinTarget, pinText, positionOf, stepOf } from "./focus.js";
 import { bindSwipe } from "./touch.js";
@@ -141,6 +141,6 @@ function misfitNote(reason) {
 function noSteps(geometry) {
   const failing = [["H2", geometry.height], ["W2", geometry.width]]
     .filter(([, info]) => info && !info.fits && info.exact !== null && info.exact !== undefined)
-    .map(([name, info]) => `${name} = ${exactText(info.exact)}`);
+    .map(([name, info]) => `${name} ${equalsText(info.exact)}`);
   return `No steps: the layer does not fit${failing.length ? ` (${failing.join(", ")})` : ""}.`;
 }

@@ -1,6 +1,6 @@
 // The geometry bar: the notes' formula per axis with the server's numbers, green or red, the
 // server's explanation and its suggestions as buttons; and the neuron/parameter counts.
-import { clear, el, exactText, qs, thousands } from "../dom.js";
+import { clear, el, equalsText, qs, thousands } from "../dom.js";
 import { pageWords } from "../spec.js";
 
 /**
@@ -44,7 +44,7 @@ export function misfitSummary(answer) {
     .map((axis) => [axis === "height" ? "H2" : "W2", answer[axis]])
     .filter(([, info]) => info && !info.fits && info.exact !== null && info.exact !== undefined);
   if (failing.length === 0) return answer.error.message;
-  const outputs = failing.map(([name, info]) => `${name} = ${exactText(info.exact)}`).join(", ");
+  const outputs = failing.map(([name, info]) => `${name} ${equalsText(info.exact)}`).join(", ");
   return `${outputs}: the layer does not fit; the formula bar says why and what would fit`;
 }
 

@@ -4,7 +4,7 @@
 // read that are not there, and why there is no output volume (whole neurons only). Every
 // figure comes from the geometry answer and /api/input; the page works out no size.
 import { tensor } from "../api.js";
-import { clear, el, exactText } from "../dom.js";
+import { clear, el, equalsText, exactText } from "../dom.js";
 import { maxAbsOf } from "./colors.js";
 import { createFiltersView } from "./filters.js";
 
@@ -100,7 +100,7 @@ export function drawMisfitArithmetic(container, geometry, depth, onSuggestions) 
   button.type = "button";
   button.addEventListener("click", onSuggestions);
   const rule = tooWide(geometry) ? "A layer needs one whole window or more along each axis" : "A layer has whole neurons only";
-  fix.append(`${rule} (H2 = ${exactText(h.exact)}, W2 = ${exactText(w.exact)}): no step until it`
+  fix.append(`${rule} (H2 ${equalsText(h.exact)}, W2 ${equalsText(w.exact)}): no step until it`
     + " fits. Apply a suggestion from the red formula strip, or change H, W, F, S or P. ", button);
   box.append(fix);
   container.append(box);
