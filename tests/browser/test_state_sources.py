@@ -303,3 +303,15 @@ def test_setting_a_size_the_bank_decides_lets_go_of_the_bank_but_keeps_the_image
     expect(page.get_by_label("Sample image", exact=True)).to_have_value("vertical-edge")
     assert "bank=&" in page.url and "image=vertical-edge" in page.url
     expect(page.get_by_role("img", name="filter 2 activation map after ReLU")).to_be_visible()
+
+
+def test_the_strips_letters_f_s_and_p_set_every_axis_in_a_hand_written_link(page: Page) -> None:
+    # the notes' F = 3, S = 2, P = 1 written as the strip spells them (p and f were ignored)
+    open_page(page, "?preset=seven-stride-1&f=3&s=2&p=1")
+    for key in ("fh=3", "fw=3", "sh=2", "sw=2", "pt=1", "pb=1", "pl=1", "pr=1"):
+        assert f"&{key}&" in page.url, (key, page.url)
+    # (7 - 3 + 2*1)/2 + 1 = 4
+    expect(page.locator("#geometry-width")).to_contain_text("(7 - 3 + 2*1)/2 + 1 = 4")
+    # a per-axis key beside a shorthand wins
+    open_page(page, "?preset=seven-stride-1&p=1&pl=0&pr=0")
+    assert "&pt=1&" in page.url and "&pl=0&" in page.url, page.url

@@ -12,6 +12,10 @@ export function legacyImage(preset) {
   return m ? { image: m[1], bank: m[2] } : null;
 }
 
+const SHORTHANDS = [
+  ["f", ["fh", "fw"]], ["s", ["sh", "sw"]], ["p", ["pt", "pb", "pl", "pr"]], ["dil", ["dh", "dw"]],
+];
+
 /** The query string ("?preset=...&t=3") for a state. */
 export function toQuery(state) {
   const params = new URLSearchParams();
@@ -31,8 +35,10 @@ export function toQuery(state) {
 export function givenKeys(search) {
   const params = new URLSearchParams(search);
   const given = {};
-  // Links from before per-axis stride/dilation said s= and dil= for both axes.
-  for (const [old, keys] of [["s", ["sh", "sw"]], ["dil", ["dh", "dw"]]]) {
+  // The strip's own letters for every axis at once: f (filter size), s (stride; links from
+  // before per-axis strides said so too), p (padding, all four sides) and dil (dilation); a
+  // per-axis key given beside one wins.
+  for (const [old, keys] of SHORTHANDS) {
     const value = Number(params.get(old));
     if (params.has(old) && Number.isInteger(value)) for (const key of keys) given[key] = value;
   }
