@@ -7,12 +7,15 @@ padded input); none is worked out with the page's code.
 
 from __future__ import annotations
 
+import io
 import re
 from pathlib import Path
 from typing import Any
 
 import httpx
+import numpy as np
 import pytest
+from PIL import Image
 from playwright.sync_api import Page, expect
 
 pytestmark = pytest.mark.browser
@@ -373,3 +376,19 @@ def texts_over_lines(page: Page) -> int:
                 " return hit.closest('svg') ? 'line' : 'text'; }", [x, y])
             assert on_top == "text", (line["group"], (x, y), (left, top, right, bottom))
     return crossed
+
+
+def test_the_filter_to_neuron_line_passes_under_the_neurons_it_crosses(page: Page) -> None:
+    # At step 2 the line runs along V[0,:,0] to V[0,2,0]; drawn over V[0,0,0] and V[0,1,0]
+    # it struck out their minus signs ("-6" read "6" on a projector).
+    open_page(page, "?preset=cs231n-demo&t=2")
+    line = page.locator(".conn-out line").first
+    expect(line).to_be_attached()
+    colour = page.evaluate(
+        "() => getComputedStyle(document.querySelector('.conn-out line')).stroke")
+    rgb = np.array([int(v) for v in re.findall(r"\d+", colour)[:3]])
+    for n in (0, 1):  # the two neurons before the current one in its row
+        cell = page.locator("#output-grids .grid").first.locator(".cell").nth(n)
+        shot = np.asarray(Image.open(io.BytesIO(cell.screenshot())).convert("RGB"), dtype=int)
+        near = (np.abs(shot - rgb).sum(axis=2) < 40).sum()
+        assert near == 0, (n, near)
