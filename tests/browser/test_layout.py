@@ -641,3 +641,19 @@ def test_a_filters_slices_start_under_its_name_and_bias(page: Page) -> None:
         assert all(t is not None and t["y"] >= bias["y"] + bias["height"] for t in tops), (
             f, bias, tops)
         assert len({round(t["y"]) for t in tops if t is not None}) == 1  # one line of three
+
+
+def test_large_type_makes_the_grids_numbers_larger_in_a_short_window(page: Page) -> None:
+    # At 1280x720 the grids have no more room in large type, so their cells stayed the
+    # same size and the numbers, a fixed share of them, came out a little smaller.
+    def sizes(query: str) -> dict[str, float]:
+        open_view(page, query)
+        return {panel: page.locator(f"{panel} .grid").first.evaluate(
+            "e => parseFloat(getComputedStyle(e).fontSize)") for panel in
+            ("#input-grids", "#filter-grids", "#products")}
+
+    page.set_viewport_size({"width": 1280, "height": 720})
+    normal = sizes("?preset=cs231n-demo")
+    large = sizes("?preset=cs231n-demo&large=1")
+    for panel, size in normal.items():
+        assert large[panel] >= 1.15 * size, (panel, size, large[panel])

@@ -44,7 +44,10 @@ function domGrid({ rows, cols, label, cell: baseCell, onCell }) {
   root.setAttribute("aria-colcount", String(cols));
   root.style.gridTemplateColumns = `repeat(${cols}, ${cell}px)`;
   root.style.gridAutoRows = `${cell}px`;
-  const type = { ...CELL_TYPE, max: CELL_TYPE.max * scale };
+  // the type's share of the cell grows too, as the zoom canvases' does: the cells grow only
+  // as far as the panel's room allows, so in a short window they grew by nothing and the
+  // numbers, a fixed share of them, came out no larger in large type
+  const type = { ...CELL_TYPE, max: CELL_TYPE.max * scale, fill: CELL_TYPE.fill * scale };
   const fontPx = Math.max(type.min, Math.min(type.max, cell * type.fill));
   root.style.fontSize = `${fontPx}px`;
   // One type size for the whole grid, the largest that fits its longest number (never under
