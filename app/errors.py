@@ -242,7 +242,8 @@ _BODILESS = frozenset({"GET", "HEAD", "OPTIONS"})
 class BodyLimit:
     """413 for request bodies over their path's limit (``paths``, else ``default``): from
     Content-Length before a byte is read, and by counting the chunks of a body sent without
-    one (it stops at the limit). Handlers read bodies whole: no second limit anywhere.
+    one (it stops at the limit). Handlers read bodies whole: no second limit anywhere. A body
+    sent with a Content-Encoding (gzip) is refused with a 415 before it is read.
 
     Pure ASGI, and a body with a Content-Length within the limit passes untouched (the server
     delivers no more bytes than it declares), so most requests cost one scan of the headers.
@@ -275,6 +276,11 @@ class BodyLimit:
                 length = value
             elif name == b"transfer-encoding":
                 chunked = True
+            elif name == b"content-encoding" and value.strip().lower() not in (b"", b"identity"):
+                # a gzip'd body would be read as (invalid) JSON, and a limit counted on the
+                # compressed bytes would not bound what it unpacks to
+                await encoded_refusal(value).response()(scope, receive, send)
+                return
         if length is not None and length.isdigit() and int(length) > limit.max_bytes:
             await limit.refusal().response()(scope, receive, send)
             return
@@ -308,6 +314,14 @@ class BodyLimit:
             if started or refusal.status_code != 413:
                 raise
             await refusal.response()(scope, receive, send)
+
+
+def encoded_refusal(encoding: bytes) -> Refusal:
+    """415 for a body sent compressed (``Content-Encoding: gzip``): bodies are read as sent."""
+    said = encoding.decode("latin-1").strip()
+    return Refusal(415, ["header", "content-encoding"], f"the body is sent with Content-Encoding "
+                   f"{said!r}; this server reads bodies as sent: send it without a "
+                   "Content-Encoding", "unsupported_media_type")
 
 
 def install(app: FastAPI) -> None:

@@ -57,6 +57,25 @@ _LONG_DIGITS = re.compile(rb"\d{19}")  # the quick test: found at once, or a fas
 LONG_INTEGER_SEARCH_BYTES = 2**16
 
 
+def _refuse_not_utf8(raw: bytes) -> None:
+    """A 422 saying where a body that is not UTF-8 text goes wrong: orjson says only "str is
+    not valid UTF-8: surrogates not allowed", at character 0, for UTF-16 and Latin-1 alike.
+
+    >>> try:
+    ...     _refuse_not_utf8('{"a": "é"}'.encode("latin-1"))
+    ... except Refusal as refusal:
+    ...     print(refusal.loc, refusal.msg[:67])
+    ['body', 7] the body is not UTF-8 text: byte 7 (0xe9) starts no UTF-8 character
+    """
+    try:
+        raw.decode("utf-8")
+    except UnicodeDecodeError as error:
+        utf16 = " (a UTF-16 byte order mark)" if raw[:2] in (b"\xff\xfe", b"\xfe\xff") else ""
+        raise Refusal(422, ["body", error.start], f"the body is not UTF-8 text: byte "
+                      f"{error.start} (0x{raw[error.start]:02x}) starts no UTF-8 character"
+                      f"{utf16}; send JSON as UTF-8", "json_invalid") from None
+
+
 def read_json(raw: bytes) -> Any:
     """A JSON body as orjson reads it (NaN/Infinity literals and nesting deeper than 1024
     levels refused with its ``JSONDecodeError``), with its integers exact when it is small.
@@ -64,7 +83,11 @@ def read_json(raw: bytes) -> Any:
     >>> read_json(b'{"stride": 100000000000000000000000000000, "low": 1e30}')
     {'stride': 100000000000000000000000000000, 'low': 1e+30}
     """
-    data = orjson.loads(raw)
+    try:
+        data = orjson.loads(raw)
+    except orjson.JSONDecodeError:
+        _refuse_not_utf8(raw)
+        raise
     if (len(raw) <= LONG_INTEGER_SEARCH_BYTES and _LONG_DIGITS.search(raw)
             and _LONG_INTEGER.search(raw)):
         try:

@@ -16,11 +16,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from starlette.applications import Starlette
+from starlette.datastructures import Headers
 from starlette.middleware.cors import CORSMiddleware
+from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.config import Settings
 from app.encoding import OrjsonResponse
+from app.errors import Refusal
 
 # Directives other than frame-ancestors, which depends on the settings.
 BASE_POLICY = (
@@ -159,6 +162,24 @@ class SecurityHeaders:
             raise  # for the server's log; Starlette sees the response started and adds none
 
 
+class Cors(CORSMiddleware):
+    """Starlette's CORS, its refused preflights in the API's one error shape (it answers a
+    400 in plain text, "Disallowed CORS origin")."""
+
+    def preflight_response(self, request_headers: Headers) -> Response:
+        answer = super().preflight_response(request_headers)
+        if answer.status_code != 400:
+            return answer
+        failures = bytes(answer.body).decode().removeprefix("Disallowed CORS ")
+        origin = request_headers.get("origin", "")
+        kept = {k: v for k, v in answer.headers.items() if k.lower().startswith("access-control")
+                or k.lower() == "vary"}
+        return Refusal(400, ["header", "origin"], f"this server refuses the CORS preflight from "
+                       f"{origin!r}: its {failures} is not allowed (allowed origins: "
+                       f"{', '.join(self.allow_origins) or 'none'}; methods GET, POST; header "
+                       "Content-Type)", "cors_refused", headers=kept).response()
+
+
 def install(app: Starlette, settings: Settings) -> None:
     """Add the headers middleware, and CORS when ``settings.cors_origins`` is set; keep the
     frame ancestors on ``app.state`` for the page.
@@ -169,7 +190,7 @@ def install(app: Starlette, settings: Settings) -> None:
     """
     if settings.cors_origins:
         app.add_middleware(
-            CORSMiddleware,
+            Cors,
             allow_origins=list(settings.cors_origins),
             allow_methods=["GET", "POST"],
             allow_headers=["content-type"],

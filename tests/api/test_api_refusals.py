@@ -5,6 +5,7 @@ Never a 500: malformed JSON, NaN, wrong types, ragged arrays, huge shapes, overs
 
 from __future__ import annotations
 
+import gzip
 from collections.abc import Iterator, MutableMapping
 from typing import Any
 
@@ -172,6 +173,33 @@ def test_integers_beyond_64_bits_are_echoed_as_sent(
     entry = refused(client.post(path, content=body, headers=JSON))
     assert entry["loc"] == loc
     assert echo in entry["msg"], entry["msg"]
+
+
+@pytest.mark.parametrize("encoding", ["gzip", "br"])
+def test_a_compressed_body_is_refused_naming_its_content_encoding(
+    client: TestClient, encoding: str
+) -> None:
+    # the header is what is refused, whatever the bytes
+    body = gzip.compress(b'{"input": {"shape": [5, 5, 3]}, "filters": {"count": 2, "size": 3}}')
+    entry = refused(client.post("/api/geometry", content=body,
+                                headers={**JSON, "content-encoding": encoding}), 415)
+    assert entry["loc"] == ["header", "content-encoding"]
+    assert entry["type"] == "unsupported_media_type"
+    assert f"Content-Encoding {encoding!r}" in entry["msg"]
+
+
+@pytest.mark.parametrize(("body", "at", "words"), [
+    ('{"input": {"shape": [5, 5, 3]}}'.encode("utf-16"), 0, "a UTF-16 byte order mark"),
+    ('{"input": {"shape": [5, 5, 3]}, "x": "é"}'.encode("latin-1"), 38, "(0xe9)"),
+])
+def test_a_body_that_is_not_utf8_says_where(
+    client: TestClient, body: bytes, at: int, words: str
+) -> None:
+    # orjson alone said "str is not valid UTF-8: surrogates not allowed" at character 0
+    entry = refused(client.post("/api/geometry", content=body, headers=JSON))
+    assert entry["loc"] == ["body", at] and entry["type"] == "json_invalid"
+    assert entry["msg"].startswith(f"the body is not UTF-8 text: byte {at} ")
+    assert words in entry["msg"]
 
 
 # ----------------------------------------------------------------------------- array values

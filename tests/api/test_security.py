@@ -211,6 +211,20 @@ def test_cors_allows_only_the_configured_origins() -> None:
     assert preflight.headers["x-content-type-options"] == "nosniff"  # preflights too
 
 
+def test_a_refused_cors_preflight_is_answered_in_the_one_error_shape() -> None:
+    app = create_app(Settings(cors_origins=("https://course.example.edu",)))
+    with TestClient(app) as client:
+        refused = client.options("/api/forward", headers={
+            "origin": "https://evil.example", "access-control-request-method": "POST"})
+    assert refused.status_code == 400  # Starlette's own: text/plain "Disallowed CORS origin"
+    assert refused.headers["content-type"] == "application/json"
+    [entry] = refused.json()["detail"]
+    assert entry["loc"] == ["header", "origin"] and entry["type"] == "cors_refused"
+    assert "'https://evil.example': its origin is not allowed" in entry["msg"]
+    assert "https://course.example.edu" in entry["msg"]
+    assert refused.headers["x-content-type-options"] == "nosniff"
+
+
 def test_docs_page_has_no_inline_script(crashing_client: TestClient) -> None:
     page = crashing_client.get("/docs").text
     assert "<script>" not in page.replace(" ", "")
