@@ -42,8 +42,10 @@ def limit(setting: str) -> dict[str, Any]:
 
 def _whole(value: Any) -> Any:
     """``2.0`` as ``2``: JSON Schema's ``integer`` is any number with no fraction, so a client
-    true to the document may send it; ``2.5``, ``true`` and ``"2"`` stay refused."""
-    if isinstance(value, float) and value.is_integer():
+    true to the document may send it; ``2.5``, ``true`` and ``"2"`` stay refused. A float
+    beyond 2**53 stays a float, refused as such: as a whole number, 1e30 would be quoted back
+    as 1,000,000,000,000,000,019,884,624,838,656."""
+    if isinstance(value, float) and value.is_integer() and abs(value) <= 2**53:
         return int(value)
     return value
 

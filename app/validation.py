@@ -164,6 +164,8 @@ def _kind_words(value: Any, field: Sequence[str | int] = ()) -> str:
         field[-1] in ("values", "bias")
     ):
         return "a single number"
+    if isinstance(value, float) and value.is_integer():
+        return "a float over 2**53, more than any whole number here may be"
     if isinstance(value, float):
         return "not a whole number"
     if value is None:

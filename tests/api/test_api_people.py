@@ -448,3 +448,22 @@ def test_empty_values_are_refused_at_the_values_not_at_a_size_never_sent(
     (entry,) = detail(client.post("/api/forward", json=spec))
     assert entry["loc"] == loc
     assert words in entry["msg"] and "every axis needs at least 1" in entry["msg"]
+
+
+@pytest.mark.parametrize(("field", "body", "loc"), [
+    ("stride", b'{"input": {"shape": [5, 5, 3]}, "filters": {"count": 2, "size": 3}, '
+     b'"stride": 1e30}', ["body", "stride"]),
+    ("input.shape[0]", b'{"input": {"shape": [1e30, 5, 3]}, "filters": {"count": 2, "size": 3}}',
+     ["body", "input", "shape", 0]),
+    ("filters.size[1]", b'{"input": {"shape": [5, 5, 3]}, "filters": {"count": 2, '
+     b'"size": [3, 1e308]}}', ["body", "filters", "size", 1]),
+])
+def test_a_whole_float_beyond_2_53_is_quoted_as_sent_not_as_its_binary_value(
+    client: TestClient, field: str, body: bytes, loc: list[Any]
+) -> None:
+    # 1e30 came back as "1,000,000,000,000,000,019,884,624,838,656", and 1e308 as 309 digits
+    [entry] = detail(client.post("/api/geometry", content=body,
+                                 headers={"content-type": "application/json"}))
+    assert entry["loc"] == loc and entry["type"] == "invalid_type"
+    assert entry["msg"].startswith(f"{field} is 1e+3"), entry["msg"]
+    assert "over 2**53" in entry["msg"] and len(entry["msg"]) < 200
