@@ -28,6 +28,7 @@ ACCEPTS = {
     "values": "nested lists of numbers, or a compact array {dtype, shape, data}",
     "bias": "nested lists of numbers, or a compact array {dtype, shape, data}",
     "cell": "[row, col]: two whole numbers >= 0",
+    "position": "[i, j, d]: an output neuron's row, column and depth, whole numbers >= 0",
     "start": "a whole number >= 0",
     "every": "a whole number >= 1",
     "seed": "a whole number from 0 to 2**53 - 1",
@@ -228,6 +229,8 @@ def _typed(error: dict[str, Any], loc: list[str | int]) -> tuple[str, str]:
     """(type, rule) of one error, a value of the wrong type answered as ``invalid_type``
     (the same failure whether or not its field is a union)."""
     kind, rule = str(error.get("type")), _rule(error)
+    if kind in ("too_short", "too_long"):
+        kind = "wrong_length"  # as for a union field's list ("stride": [1, 1, 1])
     if kind in _TYPE_ERRORS:
         kind = "invalid_type"
         if _accepts(loc):

@@ -467,3 +467,21 @@ def test_a_whole_float_beyond_2_53_is_quoted_as_sent_not_as_its_binary_value(
     assert entry["loc"] == loc and entry["type"] == "invalid_type"
     assert entry["msg"].startswith(f"{field} is 1e+3"), entry["msg"]
     assert "over 2**53" in entry["msg"] and len(entry["msg"]) < 200
+
+
+@pytest.mark.parametrize(("path", "body", "loc"), [
+    ("/api/geometry", {"input": {"shape": [5, 5]}, "filters": {"count": 2, "size": 3}},
+     ["body", "input", "shape"]),
+    ("/api/geometry", {"input": {"shape": [5, 5, 3, 1]}, "filters": {"count": 2, "size": 3}},
+     ["body", "input", "shape"]),
+    ("/api/inverse", {"layer": square(5, 3, 2, 3), "cell": [0]}, ["body", "cell"]),
+    ("/api/steps", {"layer": square(5, 3, 2, 3), "position": [0, 0]}, ["body", "position"]),
+    ("/api/geometry", {**square(5, 3, 2, 3), "stride": [1, 1, 1]}, ["body", "stride"]),
+])
+def test_a_list_of_the_wrong_length_is_one_failure_type_wherever_it_is(
+    client: TestClient, path: str, body: dict[str, Any], loc: list[str]
+) -> None:
+    # a fixed-length field said too_short or too_long, a union field wrong_length
+    [entry] = detail(client.post(path, json=body))
+    assert entry["loc"] == loc and entry["type"] == "wrong_length"
+    assert "; it takes " in entry["msg"]
