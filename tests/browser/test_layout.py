@@ -405,8 +405,8 @@ def test_a_phone_follows_a_playing_layer_to_its_last_step(phone: Page) -> None:
     y = page.evaluate("window.scrollY")
     page.get_by_role("button", name="Play").tap()
     # 18 steps at 20 a second; the player stops on the last (no loop)
-    expect(page.locator("#t-play")).to_have_attribute("aria-pressed", "true")
-    expect(page.locator("#t-play")).to_have_attribute("aria-pressed", "false", timeout=10_000)
+    expect(page.locator("#t-play")).to_have_attribute("aria-label", "Pause")
+    expect(page.locator("#t-play")).to_have_attribute("aria-label", "Play", timeout=10_000)
     expect(page.locator("#t-label")).to_contain_text("step 18 of 18")
     assert page.evaluate("window.scrollY") > y
     assert_in_band(page, neuron, "the last step's neuron")

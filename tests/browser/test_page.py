@@ -167,7 +167,9 @@ def test_play_advances_and_pause_stops(page: Page) -> None:
     # longer than 400 ms to draw the first frames.
     expect(page.locator("#t-label")).not_to_have_text(re.compile(r"^step 1 of"), timeout=10_000)
     page.get_by_role("button", name="Pause").click()
-    expect(page.locator("#t-play")).to_have_attribute("aria-pressed", "false")
+    expect(page.locator("#t-play")).to_have_attribute("aria-label", "Play")
+    # the name says the state: no aria-pressed beside it ("Pause, pressed")
+    assert page.locator("#t-play").get_attribute("aria-pressed") is None
     stopped_at = current_step(page)
     assert stopped_at > 0
     # at 5 steps/s a second still playing would move the playhead by about five
@@ -1028,3 +1030,32 @@ def test_pinning_playing_and_pausing_by_keyboard_are_announced(page: Page) -> No
     page.keyboard.press("Space")
     expect(announced).to_contain_text("Paused at step")
     assert announced.evaluate("e => e.getAttribute('aria-live')") == "polite"
+
+
+def test_screen_readers_hear_padding_zeros_and_neurons_not_computed_yet(page: Page) -> None:
+    open_page(page, "?preset=cs231n-demo")
+    first_input = page.get_by_role("table", name=re.compile(r"^Input depth slice 0")).locator(
+        ".cell")
+    # the demo pads by 1: Xp[0,0] is padding, Xp[1,1] is X[0,0]
+    expect(first_input.nth(0)).to_have_attribute("aria-label", "0 (zero padding)")
+    assert first_input.nth(8).get_attribute("aria-label") is None
+    output = page.locator("#output-grids .grid").first.locator(".cell")
+    assert output.nth(0).get_attribute("aria-label") is None  # V[0,0,0], step 1's neuron
+    expect(output.nth(1)).to_have_attribute("aria-label", "not computed yet")
+    page.locator("body").click(position={"x": 5, "y": 700})
+    page.keyboard.press("ArrowRight")
+    expect(page.locator("#t-label")).to_contain_text("step 2 of 18")
+    expect(output.nth(1)).not_to_have_attribute("aria-label", "not computed yet")
+    # two 3-D blocks, two Reset buttons: each says whose view it resets
+    for block in ("input", "output"):
+        assert page.get_by_role("button", name=f"Reset the {block} block's view",
+                                include_hidden=True).count() == 1
+
+
+def test_backward_mode_reads_the_gradient_step_to_screen_readers(page: Page) -> None:
+    open_page(page, "?preset=cs231n-demo&mode=backward")
+    step = page.locator("#backward-step")
+    expect(step).to_contain_text("dW[0]")
+    live = page.locator("#arithmetic-live")
+    expect(live).to_contain_text("Step 1: V[0,0,0]")
+    expect(live).to_contain_text(f"Backward: {step.inner_text()}.")

@@ -843,5 +843,5 @@ def test_a_zoomed_3d_view_opens_zoomed_from_its_link(page: Page, browser: Any) -
     assert seen["zoom"] == pytest.approx(zoomed, rel=0.01)  # two decimals in the link
     assert other["zoom"] == 1
     # the view's buttons are zooms by hand too: reset writes the whole block back
-    page.locator("#input-3d").get_by_role("button", name="Reset view").click()
+    page.get_by_role("button", name="Reset the input block's view").click()
     expect(page).not_to_have_url(re.compile(r"zoom=i"))

@@ -103,8 +103,8 @@ export function createShareTools({ app }) {
   fullscreen.hidden = !document.fullscreenEnabled;
   const showFullscreen = () => {
     const on = document.fullscreenElement === qs("#app");
+    // the name says the state ("Exit fullscreen"); aria-pressed too read "Exit fullscreen, pressed"
     fullscreen.textContent = on ? "Exit fullscreen" : "Fullscreen";
-    fullscreen.setAttribute("aria-pressed", on ? "true" : "false");
   };
   showFullscreen();
   $on(document, "fullscreenchange", showFullscreen);

@@ -106,8 +106,8 @@ export function showTransport(app, playing) {
   label.textContent = total ? `step ${thousands((app.state?.t ?? 0) + 1)} of ${thousands(total)}${pinNote(app)}` : "";
   label.title = label.textContent; // whole, where a narrow transport cuts it short
   const button = qs("#t-play");
+  // the name says what a press does; aria-pressed as well read "Pause, pressed"
   button.setAttribute("aria-label", playing ? "Pause" : "Play");
-  button.setAttribute("aria-pressed", playing ? "true" : "false");
   button.textContent = playing ? "Pause" : "Play";
 }
 

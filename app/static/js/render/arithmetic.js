@@ -219,6 +219,9 @@ export function createBackwardView(container, model) {
       if (!relu) text.textContent = `${dv}: ${adds}`;
       else if (step.pre > 0) text.textContent = `${dv} and ReLU passes it (pre ${fmt(step.pre)} > 0): ${adds}`;
       else text.textContent = `${dv} but ReLU blocks it (pre ${fmt(step.pre)} ≤ 0): ${none}`;
+      // read with the forward step's words (the live region the arithmetic view just set)
+      const live = qs("#arithmetic-live");
+      live.textContent = `${live.textContent} Backward: ${text.textContent}.`;
       contribution.row.querySelector(".filter-name").textContent = local ? into : "this step";
       if (running) running.row.querySelector(".filter-name").textContent = `running ${into}`;
       const tensors = [step.contribution, step.running];

@@ -108,6 +108,14 @@ function domGrid({ rows, cols, label, cell: baseCell, onCell }) {
         const node = cells[n];
         const [value, text] = values[n];
         const pad = isPad(Math.floor(n / cols), n % cols);
+        // what the colours say, for a screen reader: a padding zero is not the input's, and a
+        // blank neuron is one not computed yet (set as a cell changes kind, not every frame)
+        const said = pad ? `${text} (zero padding)` : value === null ? "not computed yet" : null;
+        if (said !== node.said) {
+          if (said === null) node.removeAttribute("aria-label");
+          else node.setAttribute("aria-label", said);
+          node.said = said;
+        }
         node.classList.toggle("pad", pad);
         node.classList.toggle("empty", value === null);
         node.style.background = value === null || pad ? "" : color(value, maxAbs);

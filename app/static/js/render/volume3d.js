@@ -290,6 +290,8 @@ function createBlockView(panel, name, zoomLabel, camera, { away, onCell, text })
   box.hidden = true;
   const bar = el("div", "volume3d-bar");
   const reset = el("button", "", "Reset view");
+  // two blocks, two buttons of the same words: the name says whose view
+  reset.setAttribute("aria-label", `Reset the ${name} block's view`);
   const closer = el("button", "", zoomLabel);
   for (const button of [reset, closer]) button.type = "button";
   bar.append(reset, closer, el("span", "volume3d-hint", "drag to turn · wheel or pinch to zoom · Shift+drag to move"));
