@@ -368,9 +368,10 @@ class BackwardRequest(StrictModel):
     model_config = examples({"layer": DEMO_LAYER, "upstream": {}})
 
     layer: LayerSpec = Field(description="the layer")
-    upstream: UpstreamSpec = Field(
+    # null as left out: /api/steps takes null for "no upstream", and here no upstream is ones
+    upstream: Annotated[UpstreamSpec, BeforeValidator(lambda v: {} if v is None else v)] = Field(
         default_factory=UpstreamSpec,
-        description="dL/dV of the output after the activation; left out or `{}`: ones",
+        description="dL/dV of the output after the activation; left out, null or `{}`: ones",
     )
 
 

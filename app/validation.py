@@ -42,6 +42,8 @@ RULES = {
     "less_than": "it must be < {lt}",
     "int_type": "it must be a whole number",
     "int_from_float": "it must be a whole number",
+    "int_parsing": "it must be a whole number",
+    "float_parsing": "it must be a number",
     "float_type": "it must be a number",
     "string_type": "it must be a string",
     "bool_type": "it must be true or false",
@@ -136,6 +138,14 @@ def _accepts(loc: Sequence[str | int]) -> str | None:
     names = [part for part in loc if isinstance(part, str)]
     if len(names) >= 2 and names[-1] == "shape" and names[-2] in ("values", "bias"):
         return "the compact array's shape: up to 6 whole numbers >= 0"
+    if names[-2:] == ["filters", "bank"]:
+        from engine.filterbanks import BANKS
+
+        return f"a filter bank's name: {', '.join(BANKS)}"
+    if names[-2:] == ["image", "name"]:
+        from app.images import SAMPLES  # app.images refuses through app.errors, which uses this
+
+        return f"a sample image's name: {', '.join(SAMPLES)}"
     return ACCEPTS.get(names[-1]) if names else None
 
 

@@ -485,3 +485,30 @@ def test_a_list_of_the_wrong_length_is_one_failure_type_wherever_it_is(
     [entry] = detail(client.post(path, json=body))
     assert entry["loc"] == loc and entry["type"] == "wrong_length"
     assert "; it takes " in entry["msg"]
+
+
+def test_backward_takes_a_null_upstream_as_ones_as_steps_takes_null(client: TestClient) -> None:
+    layer = square(5, 3, 2, 3)
+    ones = client.post("/api/backward", json={"layer": layer, "upstream": {}}).json()
+    answer = client.post("/api/backward", json={"layer": layer, "upstream": None})
+    assert answer.status_code == 200, answer.text  # was 422 "it must be an object"
+    assert answer.json()["db"] == ones["db"] == [9.0, 9.0]
+
+
+@pytest.mark.parametrize(("change", "loc", "words"), [
+    ({"filters": {"count": 2, "size": 3, "bank": 5}}, ["body", "filters", "bank"],
+     "it takes a filter bank's name: sobel, "),
+    ({"input": {"shape": [5, 5, 3], "image": {"name": 5}}}, ["body", "input", "image", "name"],
+     "it takes a sample image's name: vertical-edge, "),
+])
+def test_a_name_of_the_wrong_type_lists_the_names_taken(
+    client: TestClient, change: dict[str, Any], loc: list[str], words: str
+) -> None:
+    [entry] = detail(client.post("/api/geometry", json={**square(5, 3, 2, 3), **change}))
+    assert entry["loc"] == loc and words in entry["msg"]
+
+
+def test_a_query_number_that_is_text_is_said_in_the_apis_words(client: TestClient) -> None:
+    [entry] = detail(client.get("/api/images/vertical-edge?max_side=abc"))
+    assert entry["loc"] == ["query", "max_side"]
+    assert entry["msg"] == 'query.max_side is "abc": it must be a whole number'
