@@ -368,11 +368,16 @@ class BackwardRequest(StrictModel):
     model_config = examples({"layer": DEMO_LAYER, "upstream": {}})
 
     layer: LayerSpec = Field(description="the layer")
-    # null as left out: /api/steps takes null for "no upstream", and here no upstream is ones
-    upstream: Annotated[UpstreamSpec, BeforeValidator(lambda v: {} if v is None else v)] = Field(
-        default_factory=UpstreamSpec,
+    # null as left out, as /api/steps takes null (there for "no upstream"; here, ones)
+    upstream: UpstreamSpec | None = Field(
+        default=None,
         description="dL/dV of the output after the activation; left out, null or `{}`: ones",
     )
+
+    @property
+    def gradient(self) -> UpstreamSpec:
+        """The upstream as given, ones (``{}``) when left out or null."""
+        return UpstreamSpec() if self.upstream is None else self.upstream
 
 
 # ----------------------------------------------------------------------------- answers

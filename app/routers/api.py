@@ -177,9 +177,9 @@ def backward(
 ) -> Response:
     """Gradients of the loss for the input, weights and biases, given the upstream gradient."""
     layer = convert.build(
-        body.layer, settings, costs.backward_cost(encoding, body.upstream.values), at="layer"
+        body.layer, settings, costs.backward_cost(encoding, body.gradient.values), at="layer"
     )
-    upstream = convert.upstream_array(body.upstream.values, body.upstream.fill, layer)
+    upstream = convert.upstream_array(body.gradient.values, body.gradient.fill, layer)
     grads = backward_pass(layer, upstream, engine_workers(request))
     return OrjsonResponse(BackwardResult.model_construct(
         dx=encode(grads.dx, encoding), dw=encode(grads.dw, encoding),
