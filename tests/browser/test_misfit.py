@@ -211,15 +211,16 @@ def test_a_misfit_quotes_the_formula_bars_number_everywhere(
     geometry = api.post("/api/geometry", json=layer).json()
     h, w = geometry["height"], geometry["width"]
     assert h["exact"] == w["exact"] == pytest.approx(5 / 3)
-    shown = h["arithmetic"].rsplit(" = ", 1)[1]
-    assert shown == "1.667" and w["arithmetic"].endswith(" = 1.667")
+    # 5/3 is no three-decimal number: the bar says "≈", and so does every quote of it
+    shown = h["arithmetic"].rsplit(" ≈ ", 1)[1]
+    assert shown == "1.667" and w["arithmetic"].endswith(" ≈ 1.667")
     expect(page.locator("#geometry-height")).to_contain_text(h["arithmetic"])
     expect(page.locator("#t-misfit-text")).to_have_text(
-        f"No steps: the layer does not fit (H2 = {shown}, W2 = {shown}).")
+        f"No steps: the layer does not fit (H2 ≈ {shown}, W2 ≈ {shown}).")
     expect(page.locator("#misfit-output")).to_contain_text(f"{shown} x {shown} neurons")
-    expect(page.locator("#misfit-arithmetic")).to_contain_text(f"(H2 = {shown}, W2 = {shown})")
+    expect(page.locator("#misfit-arithmetic")).to_contain_text(f"(H2 ≈ {shown}, W2 ≈ {shown})")
     expect(page.locator(".field-error").filter(has_text="does not fit")).to_contain_text(
-        f"H2 = {shown}, W2 = {shown}: the layer does not fit")
+        f"H2 ≈ {shown}, W2 ≈ {shown}: the layer does not fit")
     assert "1.666" not in page.locator("body").inner_text()
 
 
