@@ -657,3 +657,20 @@ def test_large_type_makes_the_grids_numbers_larger_in_a_short_window(page: Page)
     large = sizes("?preset=cs231n-demo&large=1")
     for panel, size in normal.items():
         assert large[panel] >= 1.15 * size, (panel, size, large[panel])
+
+
+def test_a_long_sum_in_a_short_window_keeps_its_total_within_reach(page: Page) -> None:
+    # Example 2's 20 terms in large type at 1024x768 ran past the panel's bottom, which
+    # clips: its total could not be reached, and the products were 0 px tall.
+    page.set_viewport_size({"width": 1024, "height": 768})
+    open_view(page, "?preset=example-2&large=1")
+    sums = page.locator("#sums")
+    expect(sums).to_contain_text("bias (0.00808) = 0.15334")
+    panel = page.locator("#arithmetic-panel").bounding_box()
+    box = sums.bounding_box()
+    assert panel and box and box["y"] + box["height"] <= panel["y"] + panel["height"]
+    # the rest of it scrolls into view in its own box
+    sums.evaluate("e => { e.scrollTop = e.scrollHeight; }")
+    assert sums.evaluate("e => e.scrollHeight > e.clientHeight")
+    products = page.locator("#products").bounding_box()
+    assert products and products["height"] > 20
