@@ -1059,3 +1059,23 @@ def test_backward_mode_reads_the_gradient_step_to_screen_readers(page: Page) -> 
     live = page.locator("#arithmetic-live")
     expect(live).to_contain_text("Step 1: V[0,0,0]")
     expect(live).to_contain_text(f"Backward: {step.inner_text()}.")
+
+
+def test_the_keyboard_pins_any_neuron_with_shift_arrows_and_brackets(page: Page) -> None:
+    # hovering or clicking a neuron was the only way to pin one the playhead was not on
+    open_page(page, "?preset=cs231n-demo")
+    page.locator("body").click(position={"x": 5, "y": 700})
+    page.keyboard.press("Shift+ArrowDown")  # from the playhead's V[0,0,0]
+    expect(page.locator("#announce")).to_have_text("Pinned V[1,0,0]")
+    page.keyboard.press("Shift+ArrowRight")
+    page.keyboard.press("Shift+ArrowRight")
+    page.keyboard.press("Shift+ArrowRight")  # the last column stops it
+    page.keyboard.press("]")
+    expect(page.locator("#announce")).to_have_text("Pinned V[1,2,1]")
+    assert "pin=o1.2.1" in page.url
+    # the arithmetic is the pinned neuron's: depth-slice order puts V[1,2,1] at step 15
+    expect(page.locator("#numpy-code")).to_contain_text("V[1,2,1] = np.sum(")
+    expect(page.locator("#t-label")).to_contain_text("pinned V[1,2,1] (step 15)")
+    page.keyboard.press("[")
+    page.keyboard.press("Shift+ArrowUp")
+    expect(page.locator("#announce")).to_have_text("Pinned V[0,2,0]")

@@ -1,5 +1,5 @@
 // Transport: buttons, scrubber, speed, loop and the keyboard (Space, Left, Right, Home, End; P
-// pins the current neuron, Escape unpins).
+// pins the current neuron, Shift+arrows and [ ] move the pin, Escape unpins).
 import { $on, announce, el, equalsText, qs, thousands } from "./dom.js";
 import { closeDrawer, drawerOpen } from "./drawer.js";
 import { pinFits, pinTarget, pinText, positionOf, stepOf } from "./focus.js";
@@ -37,6 +37,19 @@ export function bindTransport(app, player, commit) {
     commit({ pin: pinned ? text : "" });
     announce(pinned ? `Pinned V[${i},${j},${d}]` : "Unpinned");
   };
+  // The keyboard's way to any neuron: from the pinned one (else the playhead's), Shift+arrows
+  // move the pin a row or column, [ and ] a depth slice.
+  const movePin = (di, dj, dd) => {
+    if (!app.model) return;
+    const [h2, w2, k] = app.model.outShape;
+    const pinned = pinTarget(app.state.pin);
+    const from = pinned?.kind === "output" && pinFits(pinned, app.model) ? pinned
+      : positionOf(app.model.outShape, app.state.order, app.state.t);
+    const within = (v, n) => Math.max(0, Math.min(n - 1, v));
+    const [i, j, d] = [within(from.i + di, h2), within(from.j + dj, w2), within(from.d + dd, k)];
+    commit({ pin: pinText({ kind: "output", i, j, d }) });
+    announce(`Pinned V[${i},${j},${d}]`);
+  };
   const unpin = () => {
     if (!app.state.pin) return; // nothing pinned: nothing to commit, or Back would seem to do nothing once
     commit({ pin: "" });
@@ -59,6 +72,17 @@ export function bindTransport(app, player, commit) {
       p: () => pinCurrent(),
       P: () => pinCurrent(),
     };
+    const moves = { ArrowUp: [-1, 0, 0], ArrowDown: [1, 0, 0], ArrowLeft: [0, -1, 0], ArrowRight: [0, 1, 0] };
+    if (event.shiftKey && moves[event.key] && !onScrubber) {
+      event.preventDefault();
+      movePin(...moves[event.key]);
+      return;
+    }
+    if (event.key === "[" || event.key === "]") {
+      event.preventDefault();
+      movePin(0, 0, event.key === "[" ? -1 : 1);
+      return;
+    }
     const action = actions[event.key];
     // On the scrubber the browser already moves it with arrows/Home/End; Space still plays.
     if (!action || (onScrubber && event.key !== " ")) return;
