@@ -96,7 +96,6 @@ def read_json(raw: bytes) -> Any:
         except RecursionError:  # within orjson's depth limit but not Python's stack
             return data
     return data
-    return data
 
 
 class OrjsonRequest(Request):
