@@ -16,8 +16,7 @@ from app.errors import Refusal, over_limit
 from app.validation import path_of
 
 # More keys than any object of the API has (a layer spec has nine fields, the largest answer
-# twenty): such an object
-# is mostly unknown fields, which would each get their own entry.
+# twenty): such an object is mostly unknown fields, which would each get their own entry.
 MAX_FIELDS = 64
 
 
