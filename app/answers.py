@@ -10,6 +10,7 @@ import orjson
 from app.config import Settings
 from app.convert import check_unmade, read, resolve_priced
 from app.encoding import Encoding, FloatArray, dumps, encode
+from app.layer_cache import LAYERS
 from app.lru import BoundedLRU
 from app.schemas import (
     AxisResult,
@@ -180,7 +181,7 @@ class FilterAnswers:
     A walk through a layer shows one filter's weights step after step (every position of
     filter 0, then filter 1, ...), and writing them is a third of a single step's answer
     (AlexNet's 363 weights as JSON: more than the step's own arithmetic). A layer from
-    :data:`app.layer_cache.LAYERS` never changes (its arrays are read-only), so its filters'
+    :data:`app.layer_cache.LAYERS` never changes (a layer's arrays are read-only), so its filters'
     answers are kept, by layer object and filter: JSON as an ``orjson.Fragment`` (the bytes
     orjson would write for the array), compact as its object. Layers that are not cached
     (explicit values, locally connected weights per neuron) are written as they come.
@@ -193,7 +194,7 @@ class FilterAnswers:
 
     def weights(self, layer: Layer, d: int, weights: FloatArray, encoding: Encoding) -> Any:
         """Filter ``d``'s ``weights`` (``layer.weights[d]``) in ``encoding``."""
-        if layer.connectivity != "shared" or layer.weights.flags.writeable:
+        if layer.connectivity != "shared" or not LAYERS.holds(layer):
             return encode(weights, encoding)
         key = (id(layer), d, encoding)
         found = self._answers.get(key)

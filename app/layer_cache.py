@@ -4,6 +4,7 @@ resolved geometries, and recently read specs with what was worked out from them.
 from __future__ import annotations
 
 import threading
+import weakref
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
@@ -38,8 +39,8 @@ class LayerCache:
     The page asks for one step at a time of the same layer: rebuilding AlexNet conv1 (three
     seeded fills, 190,000 numbers) was most of a single-step request, so a server that
     rebuilt it answered steps at a fraction of health's rate. A fill is a pure function
-    of the spec, so the layer can be reused; its arrays are made read-only first, so no
-    request can change what another sees. Hand edits, a sample image's name and a filter
+    of the spec, so the layer can be reused; its arrays are read-only (every layer's are),
+    so no request can change what another sees. Hand edits, a sample image's name and a filter
     bank's name are part of the spec (a few bytes each), so such a layer has its own key and
     is cached like any other; specs with explicit values are not cached (their key would be
     the values themselves). Bounded by elements held, not by entries, and thread-safe
@@ -49,6 +50,7 @@ class LayerCache:
     def __init__(self, max_elements: int) -> None:
         self.max_elements = max_elements
         self._layers = BoundedLRU[str, Layer](max_elements)
+        self._held: weakref.WeakSet[Layer] = weakref.WeakSet()  # every layer put here
 
     @staticmethod
     def key(spec: LayerSpec) -> str | None:
@@ -62,9 +64,12 @@ class LayerCache:
         size = layer.x.size * 2 + layer.weights.size + layer.bias.size  # x, x_padded, W, b
         if size > self.max_elements:
             return
-        for array in (layer.x, layer.x_padded, layer.weights, layer.bias):
-            array.flags.writeable = False
         self._layers.put(key, layer, size)
+        self._held.add(layer)
+
+    def holds(self, layer: Layer) -> bool:
+        """Whether ``layer`` was put here (and lives on): one a later request may get again."""
+        return layer in self._held
 
 
 # 4M elements (32 MB of float64): AlexNet conv1 holds ~0.38M, so a class's worth of layers.

@@ -18,7 +18,7 @@ from typing import Any, Literal
 import numpy as np
 import numpy.typing as npt
 
-from engine.edits import Edit, apply_edits, edit_filters, edit_input
+from engine.edits import Edit, apply_edits, check_edits, edit_filters, edit_input
 from engine.errors import LayerError
 from engine.geometry import Geometry, LayerShape, Padding, resolve
 from engine.tensors import (
@@ -39,7 +39,11 @@ Activation = Literal["none", "relu"]
 
 @dataclass(frozen=True, eq=False)
 class Layer:
-    """A conv layer ready to compute. Build one with :func:`build_layer`."""
+    """A conv layer ready to compute. Build one with :func:`build_layer`.
+
+    Its arrays are read-only: a layer keeps what it works out from them (the padded input,
+    the windows), so a value written into ``x`` by hand after a first use would be half seen.
+    Change a layer by building it again with ``edits`` (or other values)."""
 
     geometry: Geometry
     x: FloatArray  # (H, W, D)
@@ -54,8 +58,11 @@ class Layer:
 
     @cached_property
     def x_padded(self) -> FloatArray:
-        """The input with the zero padding applied (fit="pad" extras included)."""
-        return pad_input(self.x, self.geometry.padding)
+        """The input with the zero padding applied (fit="pad" extras included), read-only as
+        the layer's other arrays."""
+        padded = pad_input(self.x, self.geometry.padding)
+        padded.flags.writeable = False
+        return padded
 
     @cached_property
     def windows(self) -> npt.NDArray[np.floating[Any]]:
@@ -204,7 +211,18 @@ def _values_or_fill(
 ) -> FloatArray:
     if values is None:
         return fill(shape, how, stream)
-    array = np.asarray(values, dtype=np.float64)
+    return _checked_values(field, values, shape)
+
+
+def _checked_values(field: str, values: FloatArray, shape: tuple[int, ...]) -> FloatArray:
+    """The layer's own float64 copy of explicit ``values`` (the caller's array is never kept:
+    a later change to it would reach the layer only until the layer had been used)."""
+    if np.iscomplexobj(values):
+        raise LayerError(field, "values must be real numbers, not complex")
+    try:
+        array = np.array(values, dtype=np.float64)  # a copy
+    except (TypeError, ValueError) as error:
+        raise LayerError(field, f"values must be numbers ({error})") from None
     if array.shape != shape:
         raise LayerError(field, _wrong_shape(field, array.shape, shape))
     if not np.isfinite(array).all():
@@ -252,17 +270,30 @@ def build_layer(
          STREAM_WEIGHTS),
         ("filters.bias", bias, bias_fill, bias_shape(geometry, connectivity), STREAM_BIAS),
     )
-    made, wrong = [], []
-    for field, values, how, array_shape, stream in wanted:
-        try:
-            made.append(_values_or_fill(field, values, how, array_shape, stream))
-        except LayerError as error:  # every wrong array refused at once
-            wrong.append(error)
+    # Everything that can be wrong is checked before any fill is made (a locally connected
+    # layer's weights may be gigabytes): the given values, every wrong one at once, then the
+    # edits against the shapes.
+    given: dict[str, FloatArray] = {}
+    wrong = []
+    for field, values, _, array_shape, _ in wanted:
+        if values is not None:
+            try:
+                given[field] = _checked_values(field, values, array_shape)
+            except LayerError as error:  # every wrong array refused at once
+                wrong.append(error)
     if wrong:
         raise LayerError.of(wrong)
-    x_made, weights_made, bias_made = made
+    if edits:
+        check_edits(edits, {"input": shape.input_shape, "filters": wanted[1][3],
+                            "bias": wanted[2][3]})
+    x_made, weights_made, bias_made = (
+        given[field] if field in given else fill(array_shape, how, stream)
+        for field, _, how, array_shape, stream in wanted
+    )
     if edits:
         x_made, weights_made, bias_made = apply_edits(x_made, weights_made, bias_made, edits)
+    for array in (x_made, weights_made, bias_made):
+        array.flags.writeable = False
     return Layer(
         geometry=geometry,
         x=x_made,

@@ -19,6 +19,11 @@ FillKind = Literal["integers", "uniform", "normal", "zeros", "ones"]
 
 FloatArray = npt.NDArray[np.float64]
 
+KINDS: tuple[FillKind, ...] = ("integers", "uniform", "normal", "zeros", "ones")
+# The largest bound or spread a fill takes: whole numbers up to it are exact in float64, and
+# a draw between bounds further apart would not be finite.
+MAX_FILL = 2.0**53
+
 # One stream per role, so one seed fills a whole layer without repeating itself.
 STREAM_INPUT = 0
 STREAM_WEIGHTS = 1
@@ -56,8 +61,16 @@ def fill(shape: tuple[int, ...], how: Fill, stream: int = STREAM_INPUT) -> Float
     >>> bool((fill((4,), Fill("ones")) == 1).all())
     True
     """
+    if how.kind not in KINDS:
+        raise LayerError("fill.kind", f"{how.kind!r} is not a fill; fills are "
+                         f"{', '.join(map(repr, KINDS))}")
     if how.seed < 0:
         raise LayerError("fill.seed", f"seed {how.seed} is negative; seeds are 0 or more")
+    for name in ("low", "high", "mean", "std"):
+        value = getattr(how, name)
+        if not np.isfinite(value) or abs(value) > MAX_FILL:
+            raise LayerError(f"fill.{name}", f"{name} is {value}; fills take finite numbers "
+                             f"from -{MAX_FILL:g} to {MAX_FILL:g}")
     if how.kind in ("integers", "uniform") and how.low > how.high:
         raise LayerError("fill.low", f"low {how.low} is above high {how.high}")
     if how.kind == "normal" and how.std < 0:

@@ -291,7 +291,7 @@ def test_step_arrays_are_read_only() -> None:
     s = step(layer, 4)
     with pytest.raises(ValueError, match="read-only"):
         s.window[0, 0, 0] = 99.0
-    assert layer.x_padded.flags.writeable  # the layer's own array is untouched
+    assert not layer.x_padded.flags.writeable  # as every array of a layer (engine.layer)
 
 
 def test_a_layers_padding_windows_mark_each_fields_padding() -> None:

@@ -1,0 +1,78 @@
+"""Layers as a notebook user builds them: the arrays a layer keeps, and what it refuses
+before making any."""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+import pytest
+
+from engine import build_layer, forward
+from engine.edits import Edit
+from engine.errors import LayerError
+from engine.geometry import LayerShape
+from engine.presets import build_preset
+from engine.tensors import Fill
+
+
+def test_a_layers_arrays_cannot_be_changed_after_it_is_built() -> None:
+    # A value written into x after a first forward was half seen: the padded input kept the
+    # old one, the bias the new (the demo's V[0,0,0] read -4, neither -6 nor -7).
+    layer = build_preset("cs231n-demo")
+    before = forward(layer).post[0, 0, 0]
+    for array in (layer.x, layer.weights, layer.bias, layer.x_padded):
+        with pytest.raises(ValueError, match="read-only"):
+            array.flat[0] = 5.0
+    assert forward(layer).post[0, 0, 0] == before
+    # the way to change it: edits, on a new layer
+    edited = build_layer(layer.geometry, x=layer.x, weights=layer.weights, bias=layer.bias,
+                         edits=[Edit("input", (0, 0, 0), 5.0), Edit("bias", (0,), 3.0)])
+    assert forward(edited).post[0, 0, 0] == -7.0  # the README's edited demo
+
+
+def test_a_layer_keeps_its_own_copy_of_the_values_it_was_given() -> None:
+    shape = LayerShape.square(5, 3, 2, 3, stride=2, padding=1)
+    mine = np.arange(75, dtype=np.float64).reshape(5, 5, 3)
+    layer = build_layer(shape, x=mine)
+    mine[0, 0, 0] = 1000.0  # the caller's array stays the caller's, writable
+    assert layer.x[0, 0, 0] == 0.0 and mine.flags.writeable
+
+
+@pytest.mark.parametrize(("kwargs", "field"), [
+    ({"x": np.zeros((5, 5, 3))}, "input.values"),
+    ({"weights": np.zeros((2, 3, 3, 4))}, "filters.values"),
+    ({"edits": [Edit("input", (5000, 0, 0), 1.0)]}, "edits.0.index"),
+])
+def test_wrong_values_and_edits_are_refused_before_any_fill_is_made(
+    kwargs: dict[str, object], field: str
+) -> None:
+    # 400x400x3 locally connected: 4.3 GB of weights were filled before the refusal
+    shape = LayerShape.square(400, 3, 64, 3, padding=1)
+    started = time.perf_counter()
+    with pytest.raises(LayerError) as caught:
+        build_layer(shape, connectivity="local", **kwargs)  # type: ignore[arg-type]
+    assert caught.value.field == field
+    assert time.perf_counter() - started < 1.0  # no 4.3 GB fill first (it took 2.5 s)
+
+
+@pytest.mark.parametrize(("fill", "field"), [
+    (Fill("integer", low=0, high=9), "fill.kind"),  # a misspelt kind drew normal noise
+    (Fill("normal", mean=float("nan")), "fill.mean"),
+    (Fill("uniform", low=-np.inf), "fill.low"),
+    (Fill("integers", high=1e30), "fill.high"),
+])
+def test_a_fill_that_cannot_be_made_names_its_field(fill: Fill, field: str) -> None:
+    with pytest.raises(LayerError) as caught:
+        build_layer(LayerShape.square(5, 3, 2, 3), input_fill=fill)
+    assert caught.value.field == field
+
+
+def test_values_that_are_not_real_numbers_name_their_field() -> None:
+    shape = LayerShape.square(2, 1, 1, 1)
+    with pytest.raises(LayerError, match="complex") as caught:
+        build_layer(shape, x=np.ones((2, 2, 1), dtype=complex))
+    assert caught.value.field == "input.values"
+    with pytest.raises(LayerError, match="numbers") as caught:
+        build_layer(shape, x=np.array([[["a"], ["b"]], [["c"], ["d"]]]))
+    assert caught.value.field == "input.values"
