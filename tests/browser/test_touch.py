@@ -96,3 +96,24 @@ def test_a_pinch_zooms_a_big_volume_and_a_tap_pins_its_cell(phone: tuple[Page, C
     assert pin_of(page) == ""  # a pinch is not a tap
     grid.locator("canvas").tap()
     expect(page).to_have_url(re.compile(r"[?&]pin=x\d+\.\d+"))
+
+
+def test_a_tapped_input_cell_is_pinned_on_the_page_not_hidden_under_the_editor(
+    phone: tuple[Page, CDPSession],
+) -> None:
+    # The tap opened the settings drawer, which fills a phone's screen, over the neurons the
+    # pin marks (touch has no hover: the tap is the only way to see them).
+    page, _ = phone
+    page.goto("/?preset=cs231n-demo&t=4")
+    expect(page.locator("#numpy-code")).to_contain_text("np.sum", timeout=30_000)
+    cell = page.get_by_role("table", name=re.compile(r"^Input depth slice 0")).locator(
+        '.cell[data-r="2"][data-c="2"]')
+    cell.tap()
+    assert pin_of(page) == "x1.1"
+    expect(page.locator("#drawer")).to_be_hidden()
+    expect(page.locator("#sums")).to_contain_text("X[1,1,:] (Xp[2,2,:]) is read by the neurons")
+    # the edit is ready for when the drawer is opened; opening it raises no keyboard
+    assert page.locator("#edit-cell").input_value() == "X[1,1,0]"
+    page.get_by_role("button", name="More settings").tap()
+    expect(page.locator("#drawer")).to_be_visible()
+    assert page.evaluate("document.activeElement.id") == "drawer-close"

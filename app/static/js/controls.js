@@ -173,11 +173,15 @@ export function bindControls({ onChange, onPreset, onEdit, onResetEdits }) {
   bindDrawer();
 }
 
-/** Put a cell name in the edit box and focus the value in the opened drawer (a click on a cell). */
-export function startEdit(cellName, current) {
+/**
+ * Put a cell name in the edit box and focus the value in the opened drawer (a click on a
+ * cell); with `open` false the box is only filled, ready for when the drawer is opened.
+ */
+export function startEdit(cellName, current, { open = true } = {}) {
   qs("#edit-cell").value = cellName;
   const value = qs("#edit-value");
   value.value = current;
+  if (!open) return;
   openDrawer(value);
   value.select();
 }

@@ -2,6 +2,7 @@
 // toggle (a button, so Enter and Space work) and closes from its Close button or Escape; focus
 // goes into it on opening and back to the toggle on closing, so a keyboard never gets lost.
 import { $on, qs } from "./dom.js";
+import { PHONE } from "./fold.js";
 
 const FOCUSABLE = "input, select, textarea, button, a[href]";
 
@@ -16,7 +17,11 @@ export function openDrawer(focus = null) {
   drawer.hidden = false;
   qs("#drawer-toggle").setAttribute("aria-expanded", "true");
   qs("#drawer-toggle").removeAttribute("data-alert");
-  (focus ?? drawer.querySelector(`fieldset :is(${FOCUSABLE})`))?.focus();
+  // its first field, or on a phone its Close button: focusing a field there raises the
+  // on-screen keyboard over a drawer that is only being looked at
+  const first = window.matchMedia(PHONE).matches ? qs("#drawer-close")
+    : drawer.querySelector(`fieldset :is(${FOCUSABLE})`);
+  (focus ?? first)?.focus();
 }
 
 /** Close the drawer and give the focus back to its toggle (unless `keepFocus`: the focus is

@@ -3,6 +3,7 @@
 import { startEdit } from "./controls.js";
 import { fmt } from "./dom.js";
 import { pinText } from "./focus.js";
+import { PHONE } from "./fold.js";
 
 /**
  * What hovering padded-input cell (r, c) of depth slice `d` of `model` shows (a flat grid's
@@ -49,7 +50,9 @@ export function createLinking({ app, render, commit, currentFocus }) {
     if (type === "leave" || !inside) return setHover(null);
     if (type === "enter") return setHover({ kind: "input", row, col });
     togglePin({ kind: "input", row, col });
-    startEdit(`X[${row},${col},${d}]`, fmt(xp.at(r, c, d)));
+    // On a phone the drawer fills the screen: a tap there is the only way to see which
+    // neurons read the cell (no hover), so it pins and readies the edit without opening it.
+    startEdit(`X[${row},${col},${d}]`, fmt(xp.at(r, c, d)), { open: !window.matchMedia(PHONE).matches });
   }
 
   // Hovering a weight shows every input cell it multiplied so far (focus.weight); the
