@@ -845,3 +845,16 @@ def test_a_zoomed_3d_view_opens_zoomed_from_its_link(page: Page, browser: Any) -
     # the view's buttons are zooms by hand too: reset writes the whole block back
     page.get_by_role("button", name="Reset the input block's view").click()
     expect(page).not_to_have_url(re.compile(r"zoom=i"))
+
+
+def test_an_embed_shorter_than_a_laptop_keeps_the_blocks_inside_their_panels(page: Page) -> None:
+    # An embed takes the wide layout from 701 px at any height, but the blocks shrank to
+    # their panel only from 561 px tall: in an 800x450 frame the input block ran 16 px past.
+    page.set_viewport_size({"width": 800, "height": 450})
+    page.goto("/?embed=1&preset=cs231n-demo&t=4&view=3d")
+    expect(page.locator("#input-3d canvas.volume3d-block")).to_be_visible(timeout=30_000)
+    for panel in ("input", "output"):
+        bottoms = page.evaluate(f"""() => [
+            document.querySelector('#{panel}-3d canvas.volume3d-block').getBoundingClientRect().bottom,
+            document.querySelector('#{panel}-panel').getBoundingClientRect().bottom]""")
+        assert bottoms[0] <= bottoms[1], (panel, bottoms)
