@@ -117,3 +117,22 @@ def test_a_tapped_input_cell_is_pinned_on_the_page_not_hidden_under_the_editor(
     page.get_by_role("button", name="More settings").tap()
     expect(page.locator("#drawer")).to_be_visible()
     assert page.evaluate("document.activeElement.id") == "drawer-close"
+
+
+def test_a_thumb_gets_44_px_targets_in_the_drawer_and_the_suggestions(
+    phone: tuple[Page, CDPSession],
+) -> None:
+    # a misfit's suggestion buttons (the way to fix it) and every drawer field were 21-24 px
+    page, _ = phone
+    page.goto("/?preset=cs231n-demo&sh=3&sw=3")
+    suggestions = page.locator("#geometry-suggestions .suggestion")
+    expect(suggestions.first).to_be_visible(timeout=30_000)
+    page.get_by_role("button", name="More settings").tap()
+    expect(page.locator("#drawer")).to_be_visible()
+    heights = page.evaluate("""() => [...document.querySelectorAll(
+        '#geometry-suggestions .suggestion, #drawer input, #drawer select, #drawer button')]
+        .filter(e => e.getClientRects().length && e.type !== 'hidden')
+        .map(e => [e.id || e.textContent.trim(), e.getBoundingClientRect().height])""")
+    assert len(heights) > 20
+    small = [(name, h) for name, h in heights if h < 43.5]
+    assert small == [], small
