@@ -676,7 +676,7 @@ def _axis_paddings(
     if symmetric:
         nearest = min(symmetric, key=lambda v: (abs(v - before), v))
         return (nearest, nearest), reason
-    extra = next((n for n in range(1, stride + 1) if fits(before, after + n)), None)
+    extra = next((n for n in range(1, min(stride, SEARCH) + 1) if fits(before, after + n)), None)
     return (None if extra is None else (before, after + extra)), reason
 
 
@@ -696,8 +696,23 @@ def _padding_suggestion(trial: Padding, out: tuple[int, int]) -> Suggestion:
     return Suggestion("padding", value, out, f"{text} gives {out[0]}x{out[1]}")
 
 
-def _nearest(current: int, candidates: range, limit: int = 2) -> list[int]:
+def _nearest(current: int, candidates: range, limit: int | None = None) -> list[int]:
+    """``candidates`` nearest ``current`` first (the smaller on a tie), the first ``limit``."""
     return sorted(candidates, key=lambda v: (abs(v - current), v))[:limit]
+
+
+# The most candidates one suggestion search tries: a stride, filter size or dilation of a
+# million (a notebook's typo) made the searches walk a million candidates for seconds.
+SEARCH = 4096
+
+
+def _around(current: int, top: int) -> range:
+    """The candidates from 1 to ``top`` within :data:`SEARCH` of ``current``.
+
+    >>> _around(3, 6), _around(10**6, 10**6 + 3)
+    (range(1, 7), range(995904, 1000004))
+    """
+    return range(max(1, current - SEARCH), min(top, current + SEARCH) + 1)
 
 
 def suggest(shape: LayerShape) -> Suggestions:
@@ -723,7 +738,7 @@ def suggest(shape: LayerShape) -> Suggestions:
     found: list[Suggestion] = []
     notes: list[str] = []
     p = shape.padding
-    max_pad = max(shape.filter_height, shape.filter_width)
+    max_pad = min(max(shape.filter_height, shape.filter_width), SEARCH)
 
     fitting = [axis for axis in ("height", "width") if _axis_fits_as_is(shape, axis)]
     if len(fitting) == 1:
@@ -771,7 +786,7 @@ def suggest(shape: LayerShape) -> Suggestions:
 
     max_stride = max(shape.stride_h, shape.stride_w) + 3
     strides = [
-        (v, out) for v in _nearest(shape.stride_w, range(1, max_stride + 1), limit=max_stride)
+        (v, out) for v in _nearest(shape.stride_w, _around(shape.stride_w, max_stride))
         if v != shape.stride_w or v != shape.stride_h
         if (out := _fits(shape, stride=v)) is not None
     ][:2]
@@ -788,7 +803,7 @@ def suggest(shape: LayerShape) -> Suggestions:
 
     d_now = shape.dilation_w
     dilations = [
-        (v, out) for v in _nearest(d_now, range(1, d_now + 4), limit=d_now + 3)
+        (v, out) for v in _nearest(d_now, _around(d_now, d_now + 3))
         if v != d_now or v != shape.dilation_h
         if (out := _fits(shape, dilation=v)) is not None
     ][:2]
@@ -831,7 +846,7 @@ def _filter_sizes(shape: LayerShape) -> list[tuple[int, int]]:
     for axis in ("height", "width"):
         size, f, stride, dilation = shape.along(axis)
         before, after = shape.padding.along(axis)
-        fitting = [v for v in _nearest(f, range(1, f + 6), limit=f + 5)
+        fitting = [v for v in _nearest(f, _around(f, f + 5))
                    if _axis_fits(size, v, stride, before, after, dilation) is not None]
         options.append(fitting[:1] if fitting[:1] == [f] else fitting[:2])
     return _closest_pairs(options, (shape.filter_height, shape.filter_width))

@@ -855,6 +855,7 @@ def test_an_embed_shorter_than_a_laptop_keeps_the_blocks_inside_their_panels(pag
     expect(page.locator("#input-3d canvas.volume3d-block")).to_be_visible(timeout=30_000)
     for panel in ("input", "output"):
         bottoms = page.evaluate(f"""() => [
-            document.querySelector('#{panel}-3d canvas.volume3d-block').getBoundingClientRect().bottom,
+            document.querySelector('#{panel}-3d canvas.volume3d-block')
+                .getBoundingClientRect().bottom,
             document.querySelector('#{panel}-panel').getBoundingClientRect().bottom]""")
         assert bottoms[0] <= bottoms[1], (panel, bottoms)

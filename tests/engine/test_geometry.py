@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import re
+import time
 from dataclasses import replace
 from fractions import Fraction
 from pathlib import Path
@@ -573,3 +574,16 @@ def test_a_one_row_layer_is_padded_along_its_width_alone() -> None:
     paddings = [s for s in suggest(shape).changes if s.field == "padding"]
     assert [(s.value, s.output) for s in paddings] == [([0, 2], (1, 3))]
     assert paddings[0].text == "padding [0, 2] (rows, columns) gives 1x3"
+
+
+@pytest.mark.parametrize("kwargs", [
+    {"stride": 10**6}, {"stride": 10**18}, {"dilation": 10**7}, {"filter_size": 10**6},
+])
+def test_a_misfit_with_an_absurd_size_is_refused_at_once(kwargs: dict[str, int]) -> None:
+    # a notebook's typo: the suggestion searches walked every candidate up to it (stride
+    # 10**6: 5 s; 10**7: 46 s; 10**18 never returned)
+    size = kwargs.pop("filter_size", 3)
+    started = time.perf_counter()
+    with pytest.raises(GeometryError):
+        resolve(LayerShape.square(5, 1, 1, size, **kwargs))
+    assert time.perf_counter() - started < 1.0
