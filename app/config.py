@@ -70,11 +70,6 @@ class Settings(BaseSettings):
         1000, ge=0,
         description="Largest number of hand-typed `edits` one layer spec may carry.",
     )
-    body_read_seconds: int = Field(
-        30, ge=1,
-        description="Longest wait for the next part of a request body: a client that declares "
-        "a body and stops sending it gets a 408 instead of holding the request open.",
-    )
     max_upload_bytes: int = Field(
         10 * 2**20, ge=1,
         description="Largest uploaded image in bytes (POST /api/images); larger gets 413.",

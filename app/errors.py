@@ -11,7 +11,6 @@ The ``type`` strings are listed in docs/design.md ("Errors").
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -257,11 +256,10 @@ class BodyLimit:
     """
 
     def __init__(self, app: ASGIApp, default: Limit, paths: Mapping[str, Limit] | None = None,
-                 read_seconds: float = 30.0) -> None:
+                 ) -> None:
         self.app = app
         self.default = default
         self.paths = dict(paths or {})
-        self.read_seconds = read_seconds
 
     def limit_of(self, path: str) -> Limit:
         return self.paths.get(path, self.default)
@@ -286,27 +284,18 @@ class BodyLimit:
         if length is not None and length.isdigit() and int(length) > limit.max_bytes:
             await limit.refusal().response()(scope, receive, send)
             return
-        await self._counting(limit, scope, receive, send, count=length is None or chunked)
+        if length is not None and not chunked:
+            await self.app(scope, receive, send)
+            return
+        await self._counting(limit, scope, receive, send)
 
-    async def _counting(self, limit: Limit, scope: Scope, receive: Receive, send: Send,
-                        count: bool) -> None:
-        """The app with ``receive`` timed (a body that stops arriving for ``read_seconds`` is a
-        408: uvicorn waits for a declared body forever) and, when ``count``, its bytes counted
-        (a body sent without a Content-Length stops at the limit)."""
+    async def _counting(self, limit: Limit, scope: Scope, receive: Receive, send: Send) -> None:
         received = 0
         started = False
 
         async def counting_receive() -> Message:
             nonlocal received
-            try:
-                async with asyncio.timeout(self.read_seconds):
-                    message = await receive()
-            except TimeoutError:
-                raise Refusal(408, ["body"], f"the body stopped arriving: nothing came for "
-                              f"{self.read_seconds:g} s (CONVSCOPE_BODY_READ_SECONDS)",
-                              "body_timeout") from None
-            if not count:
-                return message
+            message = await receive()
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
                 if received > limit.max_bytes:
@@ -322,7 +311,7 @@ class BodyLimit:
             await self.app(scope, counting_receive, watching_send)
         except Refusal as refusal:
             # Raised where no exception handler saw it (read outside a route).
-            if started or refusal.status_code not in (408, 413):
+            if started or refusal.status_code != 413:
                 raise
             await refusal.response()(scope, receive, send)
 
