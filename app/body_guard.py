@@ -18,6 +18,9 @@ from app.validation import path_of
 # More keys than any object of the API has (a layer spec has nine fields, the largest answer
 # twenty): such an object is mostly unknown fields, which would each get their own entry.
 MAX_FIELDS = 64
+# Bodies up to this size are not walked: they hold at most a few hundred keys or edits, which
+# validation goes through in about a millisecond, and the walk would cost every cheap request.
+CHECK_BYTES = 16 * 2**10
 
 
 def check(body: Any, max_edits: int) -> None:

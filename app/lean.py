@@ -98,6 +98,13 @@ def read_json(raw: bytes) -> Any:
     return data
 
 
+async def guard(raw: bytes, data: Any, app: Any) -> None:
+    """:func:`app.body_guard.check` for a body large enough to make validation dear (a small
+    one cannot hold enough keys or edits to: walking it cost a cheap request 5 %)."""
+    if len(raw) > body_guard.CHECK_BYTES:
+        body_guard.check(data, (await settings_for(app)).max_edits)
+
+
 class OrjsonRequest(Request):
     """A request whose JSON body orjson parses: it refuses NaN/Infinity literals and
     nesting deeper than 1024 levels with a ``JSONDecodeError`` (FastAPI answers 422),
@@ -128,8 +135,9 @@ class OrjsonRequest(Request):
 
     async def json(self) -> Any:
         if not hasattr(self, "_json"):
-            data = read_json(await self.body())
-            body_guard.check(data, (await settings_for(self.app)).max_edits)
+            raw = await self.body()
+            data = read_json(raw)
+            await guard(raw, data, self.app)
             self._json = data
         return self._json
 
@@ -283,7 +291,7 @@ class LeanPlan:
             data = read_json(raw)
         except Exception:  # empty, not JSON: FastAPI's handler says why
             return None
-        body_guard.check(data, (await settings_for(request.app)).max_edits)
+        await guard(raw, data, request.app)
         layer = None  # the JSON of the body's layer, when a spec read from it may be kept
         if (self.spec_at == "layer" and len(raw) <= SPECS.max_key_bytes
                 and isinstance(data, dict) and isinstance(data.get("layer"), dict)):
