@@ -11,6 +11,7 @@ which with symmetric padding and no dilation is the notes' ``(W - F + 2P)/S + 1`
 from __future__ import annotations
 
 import math
+import numbers
 from dataclasses import dataclass, field
 from fractions import Fraction
 from functools import cached_property
@@ -364,15 +365,34 @@ def _check_positive(shape: LayerShape) -> None:
         ("dilation", "horizontal dilation", shape.dilation_w),
     ]
     for field_name, what, value in checks:
+        _check_whole(field_name, what, value)
         if value < 1:
             raise GeometryError(field_name, f"{what} is {value}; it must be at least 1")
+    if not isinstance(shape.padding, Padding):
+        raise GeometryError("padding", f"padding is {shape.padding!r}; LayerShape takes a "
+                            "Padding (Padding.of(1), Padding(top, bottom, left, right))")
     for side, value in zip(
         ("top", "bottom", "left", "right"), shape.padding.as_list(), strict=True
     ):
+        _check_whole("padding", f"{side} padding", value)
         if value < 0:
             raise GeometryError("padding", f"{side} padding is {value}; it cannot be negative")
     if shape.fit not in FIT_POLICIES:
         raise GeometryError("fit", f"{shape.fit!r} is not one of {', '.join(FIT_POLICIES)}")
+
+
+def _check_whole(field_name: str, what: str, value: object) -> None:
+    """A size must be a whole number (a Python or NumPy int): a float, a tuple or a string
+    gave a TypeError deep in the arithmetic, naming no field.
+
+    >>> _check_whole("input.shape", "height", 227.0)  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    engine.geometry.GeometryError: input.shape: height is 227.0 (float); it must be a whole...
+    """
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        raise GeometryError(field_name, f"{what} is {value!r} ({type(value).__name__}); it "
+                            "must be a whole number (an int)")
 
 
 def _unseen(

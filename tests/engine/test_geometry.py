@@ -8,6 +8,7 @@ import time
 from dataclasses import replace
 from fractions import Fraction
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -587,3 +588,21 @@ def test_a_misfit_with_an_absurd_size_is_refused_at_once(kwargs: dict[str, int])
     with pytest.raises(GeometryError):
         resolve(LayerShape.square(5, 1, 1, size, **kwargs))
     assert time.perf_counter() - started < 1.0
+
+
+@pytest.mark.parametrize(("make", "field"), [
+    (lambda: LayerShape.square(5 / 2, 3, 2, 3), "input.shape"),
+    (lambda: LayerShape.square(5, 1, 1, 3, stride=(2, 1)), "stride"),
+    (lambda: LayerShape(5, 5, 1, 1, 3, 3, padding=1), "padding"),
+    (lambda: LayerShape.square(5, 1, 1, 3, padding=Padding.of("1")), "padding"),
+])
+def test_a_size_of_the_wrong_type_names_its_field(make: Any, field: str) -> None:
+    # a float, a tuple or an int padding gave a TypeError or AttributeError deep in the
+    # arithmetic (a notebook user's first mistakes)
+    with pytest.raises(GeometryError) as caught:
+        resolve(make())
+    assert caught.value.field == field
+
+
+def test_numpy_integers_are_whole_numbers_too() -> None:
+    assert resolve(LayerShape.square(np.int64(5), 1, 1, 3)).output_shape == (3, 3, 1)
