@@ -136,3 +136,11 @@ def test_a_thumb_gets_44_px_targets_in_the_drawer_and_the_suggestions(
     assert len(heights) > 20
     small = [(name, h) for name, h in heights if h < 43.5]
     assert small == [], small
+
+
+def test_the_3d_hint_speaks_of_fingers_on_a_touch_screen(phone: tuple[Page, CDPSession]) -> None:
+    page, _ = phone
+    page.goto("/?preset=cs231n-demo&view=3d")
+    hint = page.locator("#input-3d .volume3d-hint")
+    expect(hint).to_have_text("drag to turn · pinch to zoom · two fingers to move",
+                              timeout=30_000)

@@ -294,7 +294,11 @@ function createBlockView(panel, name, zoomLabel, camera, { away, onCell, text })
   reset.setAttribute("aria-label", `Reset the ${name} block's view`);
   const closer = el("button", "", zoomLabel);
   for (const button of [reset, closer]) button.type = "button";
-  bar.append(reset, closer, el("span", "volume3d-hint", "drag to turn · wheel or pinch to zoom · Shift+drag to move"));
+  // a finger has no wheel and no Shift: two fingers pinch and move the block
+  const hint = window.matchMedia("(pointer: coarse)").matches
+    ? "drag to turn · pinch to zoom · two fingers to move"
+    : "drag to turn · wheel or pinch to zoom · Shift+drag to move";
+  bar.append(reset, closer, el("span", "volume3d-hint", hint));
   const stage = el("div", "volume3d-stage");
   const canvas = document.createElement("canvas");
   canvas.className = "volume3d-block";
