@@ -232,10 +232,15 @@ def layer_shape(spec: LayerSpec, settings: Settings, arrays: Arrays | None = Non
         raise LayerError.of([
             LayerError(field, "; ".join(
                 over_limit(parts, limit, env) for (limit, env), parts in limits.items()
-            ))
+            ), kind=OVER_LIMIT_KINDS.get(field, "layer_error"))
             for field, limits in over.items()
         ])
     return LayerShape(h, w, d, count, fh, fw, sh, sw, padding, dh, dw, spec.fit)
+
+
+# A field over a limit whose failure has a name of its own elsewhere: an image's max_side is
+# image_side_too_large in /api/images's query as in a spec.
+OVER_LIMIT_KINDS = {"input.image.max_side": "image_side_too_large"}
 
 
 # ----------------------------------------------------------------------------- one pass

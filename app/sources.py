@@ -74,7 +74,8 @@ def _image_side(spec: LayerSpec, shape: LayerShape, settings: Settings) -> int |
     side = settings.max_image_side if source.max_side is None else source.max_side
     if side > settings.max_image_side:
         raise LayerError("input.image.max_side", f"{side} is over this server's limit of "
-                         f"{settings.max_image_side} (CONVSCOPE_MAX_IMAGE_SIDE)")
+                         f"{settings.max_image_side} (CONVSCOPE_MAX_IMAGE_SIDE)",
+                         kind="image_side_too_large")
     _same_shape(shape, source.name, side, images.sample_shape(source.name, side))
     return side
 

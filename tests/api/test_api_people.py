@@ -266,6 +266,10 @@ def test_an_image_max_side_over_the_limit_is_refused_by_every_endpoint(
         (entry,) = detail(client.post(path, json=spec))
         assert entry["loc"] == ["body", "input", "image", "max_side"]
         assert "CONVSCOPE_MAX_IMAGE_SIDE" in entry["msg"]
+        # the same failure as /api/images's query (it said layer_error here)
+        assert entry["type"] == "image_side_too_large"
+    (query,) = detail(client.get("/api/images/scene?max_side=100000"))
+    assert query["type"] == entry["type"]
 
 
 def test_a_named_image_without_a_shape_says_the_shape_is_needed(client: TestClient) -> None:
