@@ -190,21 +190,19 @@ def add_routes(app: FastAPI, router: APIRouter) -> None:
     overrides (the tests' settings) as included routes do.
     """
     for route in router.routes:
-        if isinstance(route, APIRoute) and route.methods and "GET" in route.methods:
-            # HEAD wherever GET is served (RFC 9110): the same handler, and the server sends
-            # the headers alone (the OpenAPI document leaves these operations out)
-            served = copy.copy(route)
-            served.methods = route.methods | {"HEAD"}
-            route = served
-        if isinstance(route, OrjsonRoute):
+        if isinstance(route, APIRoute):
+            methods = route.methods or set()
             route = copy.copy(route)
             route.dependency_overrides_provider = app
-            route.direct = True
-            route.app = route.asgi_app()
-        elif isinstance(route, APIRoute):
-            route = copy.copy(route)
-            route.dependency_overrides_provider = app
-            route.app = request_response(route.get_route_handler())
+            if "GET" in methods:
+                # HEAD wherever GET is served (RFC 9110): the same handler, and the server
+                # sends the headers alone (the OpenAPI document leaves these operations out)
+                route.methods = methods | {"HEAD"}
+            if isinstance(route, OrjsonRoute):
+                route.direct = True
+                route.app = route.asgi_app()
+            else:
+                route.app = request_response(route.get_route_handler())
         app.router.routes.append(route)
 
 

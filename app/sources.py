@@ -65,17 +65,14 @@ def named_arrays(spec: LayerSpec, shape: LayerShape, settings: Settings) -> Name
 
 def _image_side(spec: LayerSpec, shape: LayerShape, settings: Settings) -> int | None:
     """The max_side the spec's sample image is made at (None: no image), once its shape there
-    is the spec's."""
+    is the spec's. Its limit was checked with the spec's other limits
+    (:func:`app.convert.read`, before any of this module is called)."""
     source = spec.input.image
     if source is None:
         return None
     if spec.input.values is not None:
         raise LayerError("input.image", "give the input's `values` or an `image`, not both")
     side = settings.max_image_side if source.max_side is None else source.max_side
-    if side > settings.max_image_side:
-        raise LayerError("input.image.max_side", f"{side} is over this server's limit of "
-                         f"{settings.max_image_side} (CONVSCOPE_MAX_IMAGE_SIDE)",
-                         kind="image_side_too_large")
     _same_shape(shape, source.name, side, images.sample_shape(source.name, side))
     return side
 
