@@ -674,3 +674,28 @@ def test_a_long_sum_in_a_short_window_keeps_its_total_within_reach(page: Page) -
     assert sums.evaluate("e => e.scrollHeight > e.clientHeight")
     products = page.locator("#products").bounding_box()
     assert products and products["height"] > 20
+
+
+@pytest.mark.parametrize("large", [False, True], ids=["normal", "large"])
+def test_input_slices_that_cannot_all_fit_get_bigger_cells_not_fewer_whole_slices(
+    page: Page, large: bool
+) -> None:
+    # At 1024x768 the demo's three padded 7x7 slices cannot all fit the input panel at the
+    # 18 px numbers need, and the panel scrolls; its cells stayed at those 18 px although
+    # the panel's room held as many whole slices with larger ones (and the scroll note, shown
+    # after the fitting, then cut the last whole slice's bottom row).
+    page.set_viewport_size({"width": 1024, "height": 768})
+    open_view(page, f"?preset=cs231n-demo{'&large=1' if large else ''}")
+    expect(page.locator("#input-grids .slices-note")).to_be_visible()
+    figures = page.locator("#input-grids figure")
+    expect(figures).to_have_count(3)
+    whole = [figures.nth(d).locator(".grid").evaluate(SHOWN) == "shown" for d in range(3)]
+    assert whole[0] and not whole[2], whole
+    cell = page.locator("#input-grids .cell").first.bounding_box()
+    assert cell is not None and cell["width"] >= 20, cell  # 18 before
+    # the slices the panel shows whole are no fewer than at 18 px cells: at most one slice's
+    # worth (7 cells and a caption) of the panel's height is left empty below them
+    body = page.locator("#input-grids").bounding_box()
+    last = figures.nth(sum(whole) - 1).bounding_box()
+    assert body is not None and last is not None
+    assert body["y"] + body["height"] - (last["y"] + last["height"]) < 7 * 19 + 16, (body, last)

@@ -7,6 +7,7 @@ import { fitCell, fitSide, gridRoom, keepInView, numbersCell, roomOf } from "./f
 import { Viewport, zoomBar } from "./viewport.js";
 import { createZoomGrid } from "./zoom.js";
 import { el } from "../dom.js";
+import { typeScale } from "./colors.js";
 import { inputCellText } from "../linking.js";
 
 /**
@@ -35,8 +36,21 @@ export function createInputView(container, model, onCell) {
   // they grow, and 18 px is fewer px before.
   const cells = canvas ? room : gridRoom(container);
   const least = numbersCell(canvas);
-  const fitted = fitCell(depth, hp, wp, cells, { min: least - 1, max: 40 });
-  const cell = fitted >= least ? fitted : Math.max(6, Math.min(least, Math.floor((cells.width - 1) / wp) - 1));
+  const noteText = `${depth} depth slices, the field outlined on each: scroll this panel for the rest.`;
+  let cell = fitCell(depth, hp, wp, cells, { min: least - 1, max: 40 });
+  if (cell < least) {
+    // A canvas's slices all fit or all shrink (it zooms). DOM grids that cannot all fit keep
+    // their numbers readable, and the panel scrolls under the note saying so: its line is
+    // room the grids do not have.
+    if (!canvas) {
+      note.textContent = noteText;
+      note.hidden = false;
+      const spare = { ...cells, height: cells.height - outerHeight(note) / typeScale() };
+      cell = sliceCell(depth, hp, wp, spare, least);
+    } else {
+      cell = Math.max(6, Math.min(least, Math.floor((cells.width - 1) / wp) - 1));
+    }
+  }
   const grids = [];
   const figures = [];
   for (let d = 0; d < depth; d += 1) {
@@ -53,10 +67,9 @@ export function createInputView(container, model, onCell) {
     grids.push(grid);
     figures.push(figure);
   }
-  if (container.scrollHeight > container.clientHeight + 4) {
-    note.textContent = `${depth} depth slices, the field outlined on each: scroll this panel for the rest.`;
-    note.hidden = false;
-  }
+  const scrolls = container.scrollHeight > container.clientHeight + 4;
+  note.textContent = noteText;
+  note.hidden = !scrolls;
   let shownChannel = -1;
   return {
     viewport: view, // null for DOM grids, which show every cell
@@ -81,4 +94,25 @@ export function createInputView(container, model, onCell) {
     box: (r, c, d) => grids[d]?.box(r, c) ?? null,
     boxes: (cells, d) => grids[d]?.boxes(cells) ?? cells.map(() => null),
   };
+}
+
+/**
+ * The cell of DOM slices that do not all fit `room` at the `least` px numbers need: the
+ * largest at which as many WHOLE slices fit as at `least` (the panel scrolls for the rest
+ * either way, so the slices it shows get the room: on a projector in large type they were kept
+ * at the least, with room to spare); a slice wider than the panel at `least` shrinks to its
+ * width.
+ */
+function sliceCell(depth, hp, wp, room, least) {
+  for (let shown = depth - 1; shown >= 1; shown -= 1) {
+    const cell = fitCell(shown, hp, wp, room, { min: least - 1, max: 40 });
+    if (cell >= least) return cell;
+  }
+  return Math.max(6, Math.min(least, Math.floor((room.width - 1) / wp) - 1));
+}
+
+/** A node's height with its vertical margins (px). */
+function outerHeight(node) {
+  const style = getComputedStyle(node);
+  return node.offsetHeight + parseFloat(style.marginTop) + parseFloat(style.marginBottom);
 }
