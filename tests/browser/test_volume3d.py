@@ -175,6 +175,42 @@ def test_dragging_turns_both_blocks(page: Page) -> None:
     assert probe(page, "output")["yaw"] == after["yaw"]
 
 
+
+def test_the_keyboard_turns_zooms_and_moves_a_focused_block_without_stepping(page: Page) -> None:
+    # the blocks turned, zoomed and moved by pointer alone: a keyboard could not reach them
+    open_page(page, "?preset=cs231n-demo&view=3d&t=4")
+    before = probe(page, "input")
+    block = page.locator("#input-3d .volume3d-block")
+    block.focus()
+    expect(page.locator("#input-3d .volume3d-hint")).to_contain_text("arrows turn")
+    page.keyboard.press("ArrowLeft")
+    page.keyboard.press("ArrowDown")
+    turned = probe(page, "input")
+    # 15 degrees each way, both blocks; the arrows did not step the layer
+    assert turned["yaw"] == pytest.approx(before["yaw"] + 0.2618, abs=0.01)
+    assert turned["pitch"] == pytest.approx(before["pitch"] + 0.2618, abs=0.01)
+    assert probe(page, "output")["yaw"] == turned["yaw"]
+    expect(page).to_have_url(re.compile(r"[?&]t=4(&|$)"))
+    page.keyboard.press("+")
+    page.keyboard.press("+")
+    zoomed = probe(page, "input")
+    assert zoomed["zoom"] == pytest.approx(1.5625, rel=0.01)
+    expect(page).to_have_url(re.compile(r"[?&]zoom=i1\.56(&|$)"))
+    page.keyboard.press("Shift+ArrowRight")
+    moved = probe(page, "input")
+    assert moved["field"]["box"][0][0] == pytest.approx(zoomed["field"]["box"][0][0] + 24, abs=0.5)
+    expect(page).not_to_have_url(re.compile(r"pin=[^&]"))  # Shift+arrows moved the block, not a pin
+    page.keyboard.press("-")
+    assert probe(page, "input")["zoom"] == pytest.approx(1.25, rel=0.01)
+    # Space still plays; away from the block the arrows step again and the hint is the pointer's
+    page.keyboard.press("Space")
+    expect(page.get_by_role("button", name="Pause")).to_be_visible()
+    page.keyboard.press("Space")
+    page.locator("body").focus()
+    block.evaluate("e => e.blur()")
+    expect(page.locator("#input-3d .volume3d-hint")).to_contain_text("drag to turn")
+
+
 def test_alexnet_draws_in_3d_with_numbers_only_when_zoomed_in(
     page: Page, console_errors: list[str], artifacts: Path
 ) -> None:

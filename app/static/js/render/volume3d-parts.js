@@ -209,4 +209,27 @@ export function bindGestures(canvas, { turn, move, zoomAt, point: onPoint = () =
   canvas.addEventListener("pointerleave", (event) => {
     if (!pointers.size && event.pointerType === "mouse") onPoint("leave", where(event));
   });
+  // The keyboard's way in, the pointer's gestures in steps: arrows turn, Shift+arrows move,
+  // + and - zoom about the centre. Handled here, they do not also step the layer or move the
+  // pin (the page's keys, transport.js); Space still plays.
+  canvas.tabIndex = 0;
+  canvas.addEventListener("keydown", (event) => {
+    if (event.altKey || event.ctrlKey || event.metaKey) return;
+    const arrow = ARROWS[event.key];
+    const centre = [canvas.clientWidth / 2, canvas.clientHeight / 2];
+    if (arrow && event.shiftKey) move(arrow[0] * KEY_MOVE, arrow[1] * KEY_MOVE);
+    else if (arrow) turn(arrow[0] * KEY_TURN, arrow[1] * KEY_TURN);
+    else if (event.key === "+" || event.key === "=") zoomAt(KEY_ZOOM, centre);
+    else if (event.key === "-" || event.key === "_") zoomAt(1 / KEY_ZOOM, centre);
+    else return;
+    event.preventDefault();
+    event.stopPropagation();
+  });
 }
+
+const ARROWS = { ArrowLeft: [-1, 0], ArrowRight: [1, 0], ArrowUp: [0, -1], ArrowDown: [0, 1] };
+// One key press: the drag `turn` hears for 15 degrees (it turns 0.01 rad a px), a move of 24
+// px, and a zoom of a quarter.
+const KEY_TURN = (15 * Math.PI) / 180 / 0.01;
+const KEY_MOVE = 24;
+const KEY_ZOOM = 1.25;

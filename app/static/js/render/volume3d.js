@@ -298,7 +298,8 @@ function createBlockView(panel, name, zoomLabel, camera, { away, onCell, text })
   const hint = window.matchMedia("(pointer: coarse)").matches
     ? "drag to turn · pinch to zoom · two fingers to move"
     : "drag to turn · wheel or pinch to zoom · Shift+drag to move";
-  bar.append(reset, closer, el("span", "volume3d-hint", hint));
+  const hints = el("span", "volume3d-hint", hint);
+  bar.append(reset, closer, hints);
   const stage = el("div", "volume3d-stage");
   const canvas = document.createElement("canvas");
   canvas.className = "volume3d-block";
@@ -465,6 +466,15 @@ function createBlockView(panel, name, zoomLabel, camera, { away, onCell, text })
       zoomedByHand();
     },
     point,
+  });
+  // the block takes keys while it has the focus (volume3d-parts.js): the hint says which when
+  // the keyboard brought it there (a press focuses it too, and a hint of another length
+  // would move the block under the dragging pointer)
+  canvas.addEventListener("focus", () => {
+    if (canvas.matches(":focus-visible")) hints.textContent = "arrows turn · + and − zoom · Shift+arrows move";
+  });
+  canvas.addEventListener("blur", () => {
+    hints.textContent = hint;
   });
   reset.addEventListener("click", () => {
     view.zoom = 1;
