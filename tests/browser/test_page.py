@@ -720,6 +720,41 @@ def test_zooming_a_paused_view_keeps_the_field_in_view(page: Page, api: httpx.Cl
         assert top <= rows[0] and rows[-1] <= bottom and left <= cols[0] and cols[-1] <= right
 
 
+
+def test_the_keyboard_zooms_and_pans_a_big_volume_without_stepping(page: Page) -> None:
+    # AlexNet's canvases zoomed by buttons but panned only by dragging, and their slices
+    # were no tab stop: a keyboard could look at no other part of a zoomed input
+    open_page(page, "?preset=alexnet-conv1&t=54")
+    slices = page.get_by_role("img", name=re.compile(r"^Input depth slice \d"))
+    expect(slices).to_have_count(3)
+    # one stop for the three slices that share a view: the first
+    assert [s.get_attribute("tabindex") for s in slices.all()] == ["0", None, None]
+    first = slices.first
+    first.focus()
+
+    def view() -> list[int]:
+        return list(map(int, (first.get_attribute("data-view") or "").split()))
+
+    whole = view()
+    for _ in range(3):
+        before = first.get_attribute("data-view") or ""
+        page.keyboard.press("+")
+        expect(first).not_to_have_attribute("data-view", before)
+    zoomed = view()
+    assert zoomed[2] - zoomed[0] < (whole[2] - whole[0]) / 4
+    expect(page).to_have_url(re.compile(r"[?&]zoom=i8(&|$)"))
+    before = first.get_attribute("data-view") or ""
+    page.keyboard.press("ArrowDown")
+    expect(first).not_to_have_attribute("data-view", before)
+    down = view()
+    # a quarter of the view further down the input, and the same columns
+    assert down[0] > zoomed[0] and down[1] == zoomed[1], (zoomed, down)
+    # the arrows moved the view, not the playhead
+    expect(page).to_have_url(re.compile(r"[?&]t=54(&|$)"))
+    page.keyboard.press("-")
+    expect(page).to_have_url(re.compile(r"[?&]zoom=i4(&|$)"))
+
+
 def test_a_pin_or_step_the_layer_does_not_have_is_let_go(page: Page) -> None:
     # a pin made on a bigger layer broke the page ("Cannot read properties of undefined")
     open_page(page, "?preset=cs231n-demo")

@@ -1,5 +1,6 @@
 // Pointer input on a zoomable grid's canvas: wheel and pinch zoom, drag to pan, and the cell
-// under the pointer reported as enter / leave / click (a drag is not a click).
+// under the pointer reported as enter / leave / click (a drag is not a click). The keyboard's
+// way to the same zoom and pan: bindKeys.
 
 /** Bind `canvas` to `view`; `onCell(type, r, c)` hears "enter", "leave" (-1, -1) and "click". */
 export function bindPointer(canvas, view, onCell) {
@@ -71,3 +72,30 @@ export function bindPointer(canvas, view, onCell) {
     last = null;
   });
 }
+
+/**
+ * Arrows pan `view` and + and - zoom it as its buttons do while `node` (a grid drawn through it)
+ * has the focus; they stop there, so they neither step the layer nor move the pin (Space
+ * still plays). Only the first grid bound to a view is in the tab order: the grids of one
+ * view (the input's slices, the output's maps) pan and zoom together, so one stop serves them
+ * all (AlexNet's 96 maps would be 96).
+ */
+export function bindKeys(node, view) {
+  if (view.keyed) return;
+  view.keyed = true;
+  node.tabIndex = 0;
+  node.setAttribute("aria-keyshortcuts", "ArrowLeft ArrowRight ArrowUp ArrowDown + -");
+  node.addEventListener("keydown", (event) => {
+    if (event.altKey || event.ctrlKey || event.metaKey || event.shiftKey) return;
+    const arrow = PANS[event.key];
+    // a quarter of the view a press, the way the arrow points (the cells move the other way)
+    if (arrow) view.panBy((-arrow[0] * view.width) / 4, (-arrow[1] * view.height) / 4);
+    else if (event.key === "+" || event.key === "=") view.zoomKeeping(2);
+    else if (event.key === "-" || event.key === "_") view.zoomKeeping(0.5);
+    else return;
+    event.preventDefault();
+    event.stopPropagation();
+  });
+}
+
+const PANS = { ArrowLeft: [-1, 0], ArrowRight: [1, 0], ArrowUp: [0, -1], ArrowDown: [0, 1] };

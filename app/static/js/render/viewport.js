@@ -48,6 +48,16 @@ export class Viewport {
     this.set(scale, cx - px / scale, cy - py / scale);
   }
 
+  /**
+   * Zoom by `factor` about the centre, then bring back into view the region it last followed
+   * (the field or neuron): zoomed about its centre, a paused view showed empty cells and lost
+   * it off screen. The zoom buttons' and keys' zoom.
+   */
+  zoomKeeping(factor) {
+    this.zoomAt(factor);
+    if (this.anchor) this.follow(...this.anchor);
+  }
+
   panBy(dx, dy) {
     this.set(this.scale, this.x - dx / this.scale, this.y - dy / this.scale);
   }
@@ -91,17 +101,8 @@ export function zoomBar(view, what) {
     bar.append(b);
     return b;
   };
-  // zooming in keeps the field or neuron the view last followed in view (a paused view,
-  // zoomed about its centre, showed empty cells and lost it off screen)
-  const keep = () => view.anchor && view.follow(...view.anchor);
-  button("+", `Zoom in on the ${what}`, () => {
-    view.zoomAt(2);
-    keep();
-  });
-  button("−", `Zoom out of the ${what}`, () => {
-    view.zoomAt(0.5);
-    keep();
-  });
+  button("+", `Zoom in on the ${what}`, () => view.zoomKeeping(2));
+  button("−", `Zoom out of the ${what}`, () => view.zoomKeeping(0.5));
   button("Fit", `Fit the whole ${what}`, () => view.fit());
   const level = el("span", "zoom-level");
   bar.append(level);

@@ -5,7 +5,7 @@
 // is a Viewport from viewport.js; pointer input is pointer.js's.
 import { el, short } from "../dom.js";
 import { ink, packed, palette, typeScale } from "./colors.js";
-import { bindPointer } from "./pointer.js";
+import { bindKeys, bindPointer } from "./pointer.js";
 import { NUMBERS_FROM, cellText, numberFont, numbersFor } from "./numbers.js";
 
 const LINES_FROM = 7;
@@ -273,6 +273,7 @@ export function createZoomGrid(parent, { rows, cols, label, view, onCell, expose
     if (type === "enter") canvas.title = titleOf ? titleOf(r, c, values(r, c)) : "";
     onCell?.(type, r, c);
   });
+  bindKeys(root, view);
   schedule(grid);
   return grid;
 }
