@@ -755,6 +755,24 @@ def test_the_keyboard_zooms_and_pans_a_big_volume_without_stepping(page: Page) -
     expect(page).to_have_url(re.compile(r"[?&]zoom=i4(&|$)"))
 
 
+
+def test_counts_past_2_to_the_53_keep_the_separators_and_say_they_are_rounded(
+    page: Page, api: httpx.Client
+) -> None:
+    # 4096^3 neurons with 2049x2049x4096 windows: their locally connected parameters came out
+    # as "1.1817448237657143e+21" beside comma-grouped counts (and its digits were not exact)
+    page.goto("/?h=4096&w=4096&d=4096&k=4096&f=2049&s=1&p=1024")
+    layer = {"input": {"shape": [4096, 4096, 4096]}, "filters": {"count": 4096, "size": 2049},
+             "padding": 1024}
+    counts = api.post("/api/geometry", json=layer).json()["counts"]
+    local = counts["parameters_local"]
+    assert local > 2**53
+    mantissa, exponent = f"{local:.3e}".split("e")
+    rounded = int(mantissa.replace(".", "")) * 10 ** (int(exponent) - 3)
+    expect(page.locator("#count-local")).to_have_text(f"≈ {rounded:,}", timeout=30_000)
+    expect(page.locator("#count-neurons")).to_have_text(f"{counts['neurons']:,}")  # exact
+
+
 def test_a_pin_or_step_the_layer_does_not_have_is_let_go(page: Page) -> None:
     # a pin made on a bigger layer broke the page ("Cannot read properties of undefined")
     open_page(page, "?preset=cs231n-demo")

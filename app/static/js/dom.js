@@ -57,10 +57,18 @@ export function equalsText(value) {
   return `${Number(text) === value || text === "?" ? "=" : "≈"} ${text}`;
 }
 
-/** Thousands separators: 105705600 -> "105,705,600". */
+/**
+ * Thousands separators: 105705600 -> "105,705,600". A whole number past 2**53 has lost its
+ * last digits by the time JSON.parse hands it over (and String() would write 1e21 and up in
+ * exponent form): it is written to 4 significant digits after "≈ ", still with separators.
+ */
 export function thousands(value) {
   // a regular expression, not toLocaleString: this runs every frame while playing
-  return String(value).replace(/\B(?=(\d{3})+(?!\d))/g, ",");
+  const group = (digits) => digits.replace(/\B(?=(\d{3})+(?!\d))/g, ",");
+  if (!Number.isFinite(value) || Number.isSafeInteger(value) || !Number.isInteger(value)) return group(String(value));
+  const [mantissa, exponent] = Math.abs(value).toExponential(3).split("e");
+  const digits = (BigInt(mantissa.replace(".", "")) * 10n ** BigInt(Number(exponent) - 3)).toString();
+  return `≈ ${value < 0 ? "-" : ""}${group(digits)}`;
 }
 
 /**
