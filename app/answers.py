@@ -40,8 +40,9 @@ def _axis_result(axis: AxisGeometry) -> AxisResult:
         dilation=axis.dilation, pad_before=axis.pad_before, pad_after=axis.pad_after,
         exact=float(axis.exact), arithmetic=axis.arithmetic, fits=axis.fits,
         output=axis.output, extra_padding=axis.extra_padding, unseen=list(axis.unseen),
-        span=axis.span, whole_windows=axis.whole_windows, overhang_start=axis.overhang_start,
-        overhang=axis.overhang, floor_drops=axis.floor_drops, pad_adds=axis.pad_adds,
+        skipped=list(axis.skipped), span=axis.span, whole_windows=axis.whole_windows,
+        overhang_start=axis.overhang_start, overhang=axis.overhang,
+        floor_drops=axis.floor_drops, pad_adds=axis.pad_adds,
     )
 
 

@@ -421,6 +421,12 @@ class AxisResult(BaseModel):
     output: int = Field(description="positions used (0 when this axis does not work)")
     extra_padding: int = Field(description='rows/columns fit="pad" added at the bottom/right')
     unseen: list[int] = Field(description="input indices no neuron looks at")
+    skipped: list[int] = Field(
+        description="where this axis does not fit (`output` 0): the input indices no whole "
+        "window reads, past the last one and between them (a stride longer than the window, "
+        'dilation\'s holes), which fit="floor" would leave unseen; [] where it has an output '
+        "(see `unseen`) or no whole window"
+    )
     # A picture of a misfit: positions along this axis of the input padded as requested
     # (fit="pad" extras not included), whatever the fit policy.
     span: int = Field(description="cells one window covers along this axis, dilation holes "

@@ -274,6 +274,23 @@ class AxisGeometry:
         return self.requested_padded_size - ((whole - 1) * self.stride + self.span)
 
     @property
+    def skipped(self) -> tuple[int, ...]:
+        """Original-input indices no whole window reads along an axis that does not fit
+        (``output`` 0): the cells past the last whole window and any between windows (a stride
+        longer than the window, dilation's holes), what fit="floor" would leave unseen. ()
+        where the axis has an output (its ``unseen`` lists them) or no whole window.
+
+        >>> resolve_axis(LayerShape.square(56, 1, 1, 1, stride=2), "width").skipped[-3:]
+        (51, 53, 55)
+        >>> resolve_axis(LayerShape.square(10, 1, 1, 3, stride=2), "width").skipped
+        (9,)
+        """
+        whole = self.whole_windows
+        if self.output or not whole:
+            return ()
+        return _unseen(self.size, self.pad_before, self.span, self.stride, self.dilation, whole)
+
+    @property
     def pad_adds(self) -> int:
         """Zero cells fit="pad" adds at the bottom/right (0 when the axis fits, or when
         padding cannot help: the filter spans more than the padded input, or the next window

@@ -379,3 +379,34 @@ def test_the_notes_one_d_example_at_stride_3_is_approximate_and_padded_along_its
     first.click()
     expect(page.locator("#geometry-width")).to_contain_text("(5 - 3 + 2*2)/3 + 1 = 3")
     expect(page.locator("#input-shape")).to_have_text("1x5x1, padded 1x9x1")
+
+
+def test_cells_a_stride_longer_than_the_window_jumps_over_are_hatched_and_said(
+    page: Page, api: httpx.Client
+) -> None:
+    # 1x1 filters at stride 2 on a 10x10 input (5.5 positions): the page hatched only the last
+    # row and column and said "the hatched cells are read by no neuron", though every odd
+    # row and column is read by no whole window (fit="floor" leaves them all unseen)
+    layer = {"input": {"shape": [10, 10, 1]}, "filters": {"count": 1, "size": 1}, "stride": 2}
+    geometry = api.post("/api/geometry", json=layer).json()
+    h, w = geometry["height"], geometry["width"]
+    assert h["skipped"] == w["skipped"] == [1, 3, 5, 7, 9]
+    floor = api.post("/api/geometry", json=layer | {"fit": "floor"}).json()
+    assert floor["height"]["unseen"] == h["skipped"]
+    page.goto("/?h=10&w=10&d=1&k=1&f=1&s=2&p=0")
+    pixels, at = misfit_canvas(page)
+    x0, y0, cell, row0, col0 = (at[k] for k in ("x0", "y0", "cell", "row0", "col0"))
+
+    def hatched(r: int, c: int) -> bool:
+        top, left = y0 + (r - row0) * cell, x0 + (c - col0) * cell
+        inner = pixels[top + 1 : top + cell - 1, left + 1 : left + cell - 1]
+        return bool(near(inner, HATCH).sum() > cell)
+
+    # row r (or column c) is hatched exactly where no whole window reads it
+    assert [hatched(r, 0) for r in range(10)] == [r in h["skipped"] for r in range(10)]
+    assert [hatched(0, c) for c in range(10)] == [c in w["skipped"] for c in range(10)]
+    notes = page.locator("#input-panel .misfit-notes")
+    expect(notes).to_contain_text("4 rows before the last whole window's end are read by none: "
+                                  "the stride, 2, is longer than the window's 1")
+    expect(page.locator("#misfit-arithmetic")).to_contain_text(
+        "some cells between the windows are read by none of them")

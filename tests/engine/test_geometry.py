@@ -130,6 +130,32 @@ def test_unseen_cells_equal_the_brute_force_walk_on_random_axes(seed: int) -> No
     assert checked > 150
 
 
+
+@pytest.mark.parametrize("seed", range(2))
+def test_a_misfits_skipped_cells_are_what_its_whole_windows_leave_unread(seed: int) -> None:
+    # a layer that does not fit has no neurons, so no `unseen`; its picture hatches the cells
+    # its whole windows leave unread: the brute-force walk over them, fit="floor"'s unseen
+    rng = np.random.default_rng(100 + seed)
+    checked = 0
+    for _ in range(300):
+        n, f, s, d = (int(v) for v in rng.integers(1, [40, 8, 7, 4]))
+        before, after = (int(v) for v in rng.integers(0, 5, 2))
+        shape = LayerShape(1, n, 1, 1, 1, f, stride_w=s, dilation_w=d,
+                           padding=Padding(0, 0, before, after))
+        width = resolve_axis(shape, "width")
+        if width.fits:
+            assert width.skipped == ()
+            continue
+        whole = width.whole_windows
+        if not whole:  # the filter spans more than the padded input: no window to speak of
+            assert width.skipped == ()
+            continue
+        assert width.skipped == unseen_by_brute_force(n, before, f, s, d, whole), shape
+        assert width.skipped == resolve_axis(replace(shape, fit="floor"), "width").unseen
+        checked += 1
+    assert checked > 50
+
+
 def test_fit_floor_on_the_notes_4_5_case_leaves_the_last_column_unseen() -> None:
     # Windows at 0, 2, 4, 6 cover columns 0..8; column 9 is never looked at.
     geometry = resolve(LayerShape.square(10, 1, 1, 3, stride=2, fit="floor"))

@@ -7,6 +7,7 @@ import { tensor } from "../api.js";
 import { clear, el, equalsText, exactText } from "../dom.js";
 import { maxAbsOf } from "./colors.js";
 import { createFiltersView } from "./filters.js";
+import { jumpedOver } from "./misfit.js";
 
 /**
  * The window the input picture outlines in red, per axis, from `geometry`'s figures: on an
@@ -92,8 +93,10 @@ export function drawMisfitArithmetic(container, geometry, depth, onSuggestions) 
     box.append(code);
   } else {
     box.append(el("h3", "", "No step: the windows leave cells unseen"));
+    const jumps = [h, w].some((axis) => jumpedOver(axis) > 0);
     box.append(el("p", "", "The last whole window ends before the input does, and the next one would"
-      + " start past its edge: the hatched cells are read by no neuron."));
+      + ` start past its edge${jumps ? ", and some cells between the windows are read by none of them" : ""}:`
+      + " the hatched cells are read by no neuron."));
   }
   const fix = el("p", "misfit-fix");
   const button = el("button", "misfit-fix-button", geometry.suggestions.length ? "Show the suggestions" : "Show why");

@@ -1,7 +1,7 @@
 // A layer that does not fit, drawn instead of blanked: the input inside its requested padding,
 // the last window that fits whole (black), the next one hanging off the edge (red, its missing
 // cells dashed), the cells fit="floor" would drop (hatched) and the zeros fit="pad" would add
-// (blue, in place). Every position comes from the geometry answer's per-axis figures; the page
+// (blue, in place), and the cells a stride longer than the window jumps over (hatched too). Every position comes from the geometry answer's per-axis figures; the page
 // works out no size. Large inputs draw the corner where the misfit happens, zoomed, beside the
 // whole input.
 import { clear, el, short } from "../dom.js";
@@ -84,7 +84,7 @@ export function drawMisfit(container, geometry, xp, padding, maxAbs) {
   words.append(key({
     whole: axes.every((a) => a.whole_windows > 0),
     overhang: axes.some((a) => a.overhang_start !== null),
-    hatch: axes.some((a) => a.floor_drops > 0),
+    hatch: axes.some((a) => a.floor_drops > 0 || a.skipped.length > 0),
     added: axes.some((a) => a.pad_adds > 0),
     pad: padding.some((p) => p > 0),
   }), notes(geometry));
@@ -149,9 +149,15 @@ function paint(rows, cols, at, padding, maxAbs, [roomWidth, roomHeight]) {
       }
     }
   }
+  // what no whole window reads: the cells after the last one, and those a stride longer than
+  // the window jumps over (the answer's `skipped`, input indices: moved past the padding)
+  const between = (plan) => plan.info.skipped.map((i) => i + plan.info.pad_before)
+    .filter((p) => p >= plan.from && p < plan.padded - plan.info.floor_drops);
   hatch(ctx, cell, [
     [y(rows.padded - rows.info.floor_drops), y(rows.padded), x(cols.from), x(cols.padded)],
     [y(rows.from), y(rows.padded), x(cols.padded - cols.info.floor_drops), x(cols.padded)],
+    ...between(rows).map((r) => [y(r), y(r + 1), x(cols.from), x(cols.padded)]),
+    ...between(cols).map((c) => [y(rows.from), y(rows.padded), x(c), x(c + 1)]),
   ]);
   const field = (r, c) => [x(c), y(r), cols.info.span * cell, rows.info.span * cell];
   if (rows.last !== null && cols.last !== null) {
@@ -260,7 +266,7 @@ function ruler(ctx, plan, pixel, place, edge) {
 function key(shown) {
   const list = el("ul", "misfit-key");
   const kinds = [["whole", "last window that fits"], ["overhang", "next window, off the edge"],
-    ["hatch", 'fit="floor" drops'], ["added", 'fit="pad" adds zeros'], ["pad", "zero padding"]];
+    ["hatch", "no whole window reads"], ["added", 'fit="pad" adds zeros'], ["pad", "zero padding"]];
   for (const [kind, text] of kinds.filter(([name]) => shown[name])) {
     const item = el("li", "");
     item.append(el("span", `misfit-swatch swatch-${kind}`), el("span", "", text));
@@ -283,12 +289,29 @@ function describe(geometry) {
     } else {
       parts.push("the next would start past the edge");
     }
+    const jumped = jumpedOver(info);
+    if (jumped) {
+      const why = info.stride > info.span
+        ? `the stride, ${info.stride}, is longer than the window's ${info.span}`
+        : `dilation ${info.dilation} leaves holes the other windows do not fill`;
+      parts.push(`${units(jumped)} before the last whole window's end ${jumped === 1 ? "is" : "are"} read by none: ${why}`);
+    }
     if (info.floor_drops) parts.push(`fit="floor" drops ${units(info.floor_drops)}`);
     if (info.pad_adds) parts.push(`fit="pad" adds ${units(info.pad_adds)} of zeros`);
     else if (info.whole_windows) parts.push('fit="pad" adds no zeros: a window starting past the edge would see only zeros');
     else parts.push("no fit policy helps: the filter spans more than the padded input");
     return `${parts.join("; ")}.`;
   });
+}
+
+/**
+ * How many input cells along an axis no whole window reads although they come before the last
+ * one's end (a stride longer than the window; dilation's holes): the answer's `skipped` but
+ * the run after the last window (`floor_drops`, which counts the padding there too).
+ */
+export function jumpedOver(info) {
+  const tail = info.size + info.pad_before + info.pad_after - info.floor_drops;
+  return info.skipped.filter((i) => i + info.pad_before < tail).length;
 }
 
 function notes(geometry) {
