@@ -1132,3 +1132,32 @@ def test_the_keyboard_pins_any_neuron_with_shift_arrows_and_brackets(page: Page)
     page.keyboard.press("[")
     page.keyboard.press("Shift+ArrowUp")
     expect(page.locator("#announce")).to_have_text("Pinned V[0,2,0]")
+
+
+def test_a_presenters_remote_steps_and_a_menu_picked_by_mouse_gives_the_keys_back(
+    page: Page,
+) -> None:
+    # A remote's next and back buttons send Page Down and Page Up, which scrolled the page;
+    # and after a preset picked with the mouse the menu kept the focus, so Right picked the
+    # next preset instead of stepping.
+    page.set_viewport_size({"width": 1280, "height": 720})
+    open_page(page, "?preset=seven-stride-1")
+    page.keyboard.press("PageDown")
+    page.keyboard.press("PageDown")
+    expect(page).to_have_url(re.compile(r"[?&]t=2(&|$)"))
+    page.keyboard.press("PageUp")
+    expect(page).to_have_url(re.compile(r"[?&]t=1(&|$)"))
+    assert page.evaluate("window.scrollY") == 0
+    menu = page.locator("#preset")
+    menu.click()
+    menu.select_option("seven-stride-2")
+    expect(page).to_have_url(re.compile(r"[?&]preset=seven-stride-2(&|$)"))
+    expect(page.locator("#numpy-code")).to_contain_text("np.sum", timeout=30_000)
+    page.keyboard.press("ArrowRight")
+    expect(page).to_have_url(re.compile(r"[?&]t=1(&|$)"))
+    expect(page).to_have_url(re.compile(r"[?&]preset=seven-stride-2(&|$)"))
+    # worked from the keyboard, the menu keeps the focus: there the arrows pick
+    menu.focus()
+    page.keyboard.press("ArrowDown")
+    expect(page).not_to_have_url(re.compile(r"[?&]preset=seven-stride-2(&|$)"))
+    expect(menu).to_be_focused()

@@ -170,7 +170,26 @@ export function bindControls({ onChange, onPreset, onEdit, onResetEdits }) {
   });
   $on(qs("#edit-reset"), "click", () => onResetEdits());
   $on(qs("#controls"), "submit", (event) => event.preventDefault());
+  releaseMenusPickedByPointer();
   bindDrawer();
+}
+
+/**
+ * A menu picked from with the mouse or a finger gives the keys back to the page: it kept the
+ * focus, so the next Right or Space (a step, Play) changed the preset or the speed instead.
+ * One worked with the keyboard keeps it: there the arrows are how one picks.
+ */
+function releaseMenusPickedByPointer() {
+  let pointed = null;
+  $on(document, "pointerdown", (event) => {
+    pointed = event.target instanceof Element ? event.target.closest("select") : null;
+  }, { capture: true });
+  $on(document, "keydown", () => {
+    pointed = null;
+  }, { capture: true });
+  $on(document, "change", (event) => {
+    if (event.target === pointed) event.target.blur();
+  });
 }
 
 /**

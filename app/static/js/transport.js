@@ -64,6 +64,9 @@ export function bindTransport(app, player, commit) {
       " ": play,
       ArrowLeft: () => go(app.state.t - 1),
       ArrowRight: () => go(app.state.t + 1),
+      // a presenter's remote sends these for its back and next buttons
+      PageUp: () => go(app.state.t - 1),
+      PageDown: () => go(app.state.t + 1),
       Home: () => go(0),
       End: () => go(total() - 1),
       // an open drawer first (focus outside it: its own Escape did not run)
