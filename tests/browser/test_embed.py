@@ -287,11 +287,19 @@ def test_copy_link_and_embed_code_copy_this_views_url(
     expect(page.locator("#app")).to_have_attribute("data-shown-step", "4", timeout=30_000)
     url = page.url
     assert "embed=0" in url and "t=4" in url
+    picture = page.locator("#volumes").bounding_box()
     page.get_by_role("button", name="Copy link").click()
     expect(page.locator("#share-status")).to_have_text("Copied the link.")
+    # said over the page: the picture stays put (a status wrapping the tools' row moved it)
+    assert page.locator("#volumes").bounding_box() == picture
     assert page.evaluate("navigator.clipboard.readText()") == url
     page.get_by_role("button", name="Copy embed code").click()
-    expect(page.locator("#share-status")).to_have_text("Copied the embed code.")
+    # this server lets no site frame the page (the default): the snippet alone would show
+    # the browser's refusal, so the copy says what to set
+    expect(page.locator("#share-status")).to_have_text(
+        "Copied the embed code. This server lets no site show it in a frame yet: start it with"
+        " CONVSCOPE_FRAME_ANCESTORS set to your course site's origin.")
+    assert page.locator("#volumes").bounding_box() == picture
     code = page.evaluate("navigator.clipboard.readText()")
     page.locator("#transport").screenshot(path=str(artifacts / "share-tools.png"))
     tag = IframeTag()
@@ -423,3 +431,13 @@ def test_a_slides_16_by_9_frame_keeps_the_four_panels_a_sideways_phone_does_not(
     assert len(lefts) == 1, f"panels side by side at x = {lefts}"
     assert page.evaluate("document.scrollingElement.scrollWidth") == 844
     expect(page.get_by_role("button", name="More step and view controls")).to_be_visible()
+
+
+def test_copying_the_embed_code_where_framing_is_allowed_just_says_copied(
+    page: Page, site: Site
+) -> None:
+    page.context.grant_permissions(["clipboard-read", "clipboard-write"], origin=site.app)
+    page.goto(f"{site.app}/?preset={DEMO}")
+    expect(page.locator("#numpy-code")).to_contain_text("np.sum", timeout=30_000)
+    page.get_by_role("button", name="Copy embed code").click()
+    expect(page.locator("#share-status")).to_have_text("Copied the embed code.")

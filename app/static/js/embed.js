@@ -107,7 +107,7 @@ export function createEmbed({ app, player, commit }) {
     });
   }
 
-  const share = createShareTools({ app });
+  const share = createShareTools({ app, framers: configuredOrigins() });
 
   return {
     // a layer that does not fit: drawn too (the misfit and why), with no steps

@@ -30,10 +30,11 @@ export function embedCode(state) {
 }
 
 /**
- * The share tools, appended to #view-tools; `app` is the page's app object. Returns
+ * The share tools, appended to #view-tools; `app` is the page's app object, `framers` the
+ * origins the server lets frame the page (none: copying the embed code says so). Returns
  * {update(state, playback)}, which keeps the fullscreen label and the way out current.
  */
-export function createShareTools({ app }) {
+export function createShareTools({ app, framers = [] }) {
   const tools = qs("#view-tools");
   const group = el("span", "share-tools");
   group.setAttribute("role", "group");
@@ -78,14 +79,15 @@ export function createShareTools({ app }) {
     status.textContent = text;
     status.classList.toggle("done", done);
     clearTimeout(cleared);
-    cleared = setTimeout(() => { status.textContent = ""; }, 4000);
+    // a warning stays long enough to be read
+    cleared = setTimeout(() => { status.textContent = ""; }, done ? 4000 : 12000);
   };
 
-  async function copy(text, what) {
+  async function copy(text, what, warning = "") {
     try {
       await navigator.clipboard.writeText(text);
       fallback.hidden = true;
-      say(`Copied the ${what}.`);
+      say(`Copied the ${what}.${warning ? ` ${warning}` : ""}`, !warning);
     } catch {
       field.value = text;
       fallback.hidden = false;
@@ -97,7 +99,11 @@ export function createShareTools({ app }) {
   }
 
   $on(copyLink, "click", () => copy(viewUrl(app.state, false), "link"));
-  $on(copyEmbed, "click", () => copy(embedCode(app.state), "embed code"));
+  // the frame shows only on sites the server names (README, "Embedding"): by default none,
+  // and the snippet would show the browser's refusal where the lecture's slide should be
+  const framing = () => (framers.length ? "" : "This server lets no site show it in a"
+    + " frame yet: start it with CONVSCOPE_FRAME_ANCESTORS set to your course site's origin.");
+  $on(copyEmbed, "click", () => copy(embedCode(app.state), "embed code", framing()));
 
   // The picture area (#app) goes fullscreen; css/embed.css shows it as embed mode does.
   fullscreen.hidden = !document.fullscreenEnabled;
