@@ -1161,3 +1161,29 @@ def test_a_presenters_remote_steps_and_a_menu_picked_by_mouse_gives_the_keys_bac
     page.keyboard.press("ArrowDown")
     expect(page).not_to_have_url(re.compile(r"[?&]preset=seven-stride-2(&|$)"))
     expect(menu).to_be_focused()
+
+
+def test_a_layer_the_server_refuses_says_so_over_the_panels(page: Page) -> None:
+    # VGG conv1_2 (224x224x64, 64 3x3 filters) is over the default work budget: the four
+    # panels stayed blank with the reason only beside K in the strip
+    page.set_viewport_size({"width": 1366, "height": 768})
+    page.goto("/?h=224&w=224&d=64&k=64&f=3&s=1&p=1")
+    note = page.locator("#refused-note")
+    expect(note).to_be_visible(timeout=30_000)
+    expect(note).to_contain_text("Nothing to draw: the server would not compute this layer")
+    expect(page.get_by_text("CONVSCOPE_MAX_WORK").first).to_be_visible()
+    page.locator("#in-h").fill("8")
+    page.locator("#in-h").press("Enter")
+    expect(page.locator("#numpy-code")).to_contain_text("np.sum", timeout=30_000)
+    expect(note).to_be_hidden()
+    # refused after a layer was drawn: that layer stays, faded, and the note says whose it is
+    page.locator("#in-h").fill("224")
+    page.locator("#in-h").press("Enter")
+    expect(note).to_contain_text("The picture is the last layer the server computed, faded")
+
+
+def test_a_pin_written_as_the_notes_name_it_opens_pinned(page: Page) -> None:
+    # pin=V2.3.1 (the notes' V[2,3,1]) was let go without a word; the page writes o2.3.1
+    open_page(page, "?preset=numpy-example&pin=V2.3.1")
+    expect(page).to_have_url(re.compile(r"[?&]pin=o2\.3\.1(&|$)"))
+    expect(page.locator("#t-label")).to_have_attribute("title", re.compile(r"pinned V\[2,3,1\]"))

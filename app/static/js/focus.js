@@ -24,11 +24,14 @@ export function positionOf(outShape, order, t) {
 
 /** Parse a pin ("o1.0.0" output neuron, "x3.4" original input cell) into a target. */
 export function pinTarget(pin) {
-  const m = /^([ox])([\d.]+)$/.exec(pin || "");
+  // "V2.3.1" and "X3.4", as the page names them, read as "o2.3.1" and "x3.4" (a link typed
+  // from the notes' V[2,3,1] was let go)
+  const m = /^([oxv])([\d.]+)$/i.exec(pin || "");
   if (!m) return null;
+  const kind = m[1].toLowerCase() === "x" ? "input" : "output";
   const n = m[2].split(".").map(Number);
-  if (m[1] === "o" && n.length === 3) return { kind: "output", i: n[0], j: n[1], d: n[2] };
-  if (m[1] === "x" && n.length === 2) return { kind: "input", row: n[0], col: n[1] };
+  if (kind === "output" && n.length === 3) return { kind, i: n[0], j: n[1], d: n[2] };
+  if (kind === "input" && n.length === 2) return { kind, row: n[0], col: n[1] };
   return null;
 }
 

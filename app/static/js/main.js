@@ -4,7 +4,7 @@ import { api, ApiError, tensor } from "./api.js";
 import { bindControls, clearErrors, fieldOf, fillPresets, showError, showState } from "./controls.js";
 import { $on, clear, qs, thousands } from "./dom.js";
 import { bindExplanations } from "./explanations.js";
-import { focusFor, pinFits, pinTarget, positionOf, stepOf } from "./focus.js";
+import { focusFor, pinFits, pinTarget, pinText, positionOf, stepOf } from "./focus.js";
 import { dropPendingUrl, writeUrl } from "./history.js";
 import { createLinking } from "./linking.js";
 import { applyZoom, watchZoom } from "./zoomlink.js";
@@ -141,6 +141,13 @@ function onApiError(error) {
   const list = error instanceof ApiError ? error.detail : [{ loc: [], msg: String(error) }];
   for (const detail of list) showError(fieldOf(detail.loc), detail.msg);
   qs("#app").classList.add("stale");
+  // the panels say nothing of a refusal: blank on a first visit, the last layer otherwise
+  const note = qs("#refused-note");
+  note.textContent = `${app.model ? "The picture is the last layer the server computed, faded:"
+    : "Nothing to draw:"} the server would not compute this layer (why is in red above). A`
+    + " smaller one draws, and a server started with larger limits computes this one (README,"
+    + ' "Configuration").';
+  note.hidden = false;
   showTransport(app, player.playing); // no layer drawn yet: nothing to step through
 }
 
@@ -152,6 +159,7 @@ async function reload() {
   app.controller = controller;
   const state = app.state;
   clearErrors();
+  qs("#refused-note").hidden = true;
   if (app.dropped) showError("edit", app.dropped);
   app.dropped = "";
   qs("#app").setAttribute("aria-busy", "true");
@@ -183,7 +191,9 @@ async function reload() {
     // a step or a pin the layer does not have (the layer shrank, or a link named them)
     const fixes = {};
     if (app.state.t > app.model.total - 1) fixes.t = app.model.total - 1;
-    if (app.state.pin && !pinFits(pinTarget(app.state.pin), app.model)) fixes.pin = "";
+    const pinned = pinTarget(app.state.pin);
+    if (app.state.pin && !pinFits(pinned, app.model)) fixes.pin = "";
+    else if (pinned && pinText(pinned) !== app.state.pin) fixes.pin = pinText(pinned); // V2.3.1 -> o2.3.1
     if (Object.keys(fixes).length) commit(fixes, "replace");
     else render();
   } catch (error) {
