@@ -128,10 +128,10 @@ def _resolve_cells(shape: LayerShape, outputs: tuple[int, int]) -> int:
 def _candidates(shape: LayerShape) -> int:
     """Layers :func:`engine.geometry.suggest` tries: paddings up to the filter size, strides,
     filter sizes and dilations near the current ones (asymmetric paddings up to the stride),
-    and two input sizes."""
+    TensorFlow's "same" padding and two input sizes."""
     f = max(shape.filter_height, shape.filter_width)
     s = max(shape.stride_h, shape.stride_w)
-    return (f + 1) + (s + 3) + 3 * s + (shape.filter_width + 5) + (shape.dilation_w + 3) + 2
+    return (f + 1) + (s + 3) + 3 * s + (shape.filter_width + 5) + (shape.dilation_w + 3) + 3
 
 
 def _geometry_items(shape: LayerShape, outputs: tuple[int, int], fits: bool) -> list[Item]:

@@ -733,6 +733,22 @@ def _padding_suggestion(trial: Padding, out: tuple[int, int]) -> Suggestion:
     return Suggestion("padding", value, out, f"{text} gives {out[0]}x{out[1]}")
 
 
+def _same_padding(shape: LayerShape) -> Padding:
+    """TensorFlow's "SAME" padding: per axis the fewest zeros for ``ceil(N/S)`` outputs, half
+    before and the odd one after. Its outputs keep what PyTorch's floor gives a layer whose
+    symmetric padding leaves half a window (ResNet's 7x7 stride-2 stem on 224: 112).
+
+    >>> _same_padding(LayerShape.square(224, 3, 64, 7, stride=2, padding=3))
+    Padding(top=2, bottom=3, left=2, right=3)
+    """
+    def axis(name: Axis) -> tuple[int, int]:
+        size, f, stride, dilation = shape.along(name)
+        total = max(0, (-(-size // stride) - 1) * stride + span_of(f, dilation) - size)
+        return total // 2, total - total // 2
+
+    return Padding(*axis("height"), *axis("width"))
+
+
 def _nearest(current: int, candidates: range, limit: int | None = None) -> list[int]:
     """``candidates`` nearest ``current`` first (the smaller on a tie), the first ``limit``."""
     return sorted(candidates, key=lambda v: (abs(v - current), v))[:limit]
@@ -820,6 +836,15 @@ def suggest(shape: LayerShape) -> Suggestions:
             out = _fits(shape, padding=trial)
             if out is not None:  # each axis fits on its own, so both do
                 found.append(_padding_suggestion(trial, out))
+
+    # Where no padding the same on both sides fits, the asymmetric one frameworks use: TF's.
+    same = _same_padding(shape)
+    if (any(note.startswith("no symmetric padding") for note in notes) and same != p
+            and (out := _fits(shape, padding=same)) is not None):
+        offered = _padding_suggestion(same, out)
+        if all(s.value != offered.value for s in found if s.field == "padding"):
+            found.append(replace(offered, text=offered.text.replace(
+                " gives", ', "same" as TensorFlow pads it, gives')))
 
     max_stride = max(shape.stride_h, shape.stride_w) + 3
     strides = [

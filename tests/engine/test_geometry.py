@@ -632,3 +632,41 @@ def test_a_size_of_the_wrong_type_names_its_field(make: Any, field: str) -> None
 
 def test_numpy_integers_are_whole_numbers_too() -> None:
     assert resolve(LayerShape.square(np.int64(5), 1, 1, 3)).output_shape == (3, 3, 1)
+
+
+def test_tensorflows_same_padding_is_offered_where_it_differs_from_the_others() -> None:
+    # ResNet's 7x7 stride-2 stem on 224 with padding 3 is 112.5 across: only [3, 4, 3, 4]
+    # (113) was offered, not the [2, 3, 2, 3] TensorFlow pads with, which keeps 112
+    stem = LayerShape.square(224, 3, 64, 7, stride=2, padding=3)
+    same = [s for s in suggest(stem).changes if "same" in s.text]
+    assert [(s.field, s.value, s.output) for s in same] == [("padding", [2, 3, 2, 3], (112, 112))]
+    assert same[0].text == ('padding [2, 3, 2, 3] (top, bottom, left, right), "same" as '
+                            "TensorFlow pads it, gives 112x112")
+
+
+@pytest.mark.parametrize("seed", range(2))
+def test_a_same_padding_suggestion_gives_ceil_n_over_s_on_random_misfits(seed: int) -> None:
+    rng = np.random.default_rng(200 + seed)
+    offered = 0
+    for _ in range(200):
+        n, f, s, d = (int(v) for v in rng.integers(1, [60, 8, 5, 3]))
+        shape = LayerShape(n, n, 1, 1, f, f, stride_h=s, stride_w=s, dilation_h=d, dilation_w=d,
+                           padding=Padding.of(int(rng.integers(0, 4))))
+        try:
+            resolve(shape)
+            continue
+        except GeometryError:
+            pass
+        for change in suggest(shape).changes:
+            if "same" not in change.text:
+                continue
+            value = change.value
+            assert isinstance(value, list)
+            # [rows, columns] where each axis is even, else [top, bottom, left, right]
+            top, bottom, left, right = (value[0], value[0], value[1], value[1]) if len(
+                value) == 2 else value
+            fitted = resolve(replace(shape, padding=Padding(top, bottom, left, right)))
+            assert fitted.output_shape[:2] == (-(-n // s), -(-n // s)) == change.output, shape
+            assert bottom - top in (0, 1) and right - left in (0, 1)
+            offered += 1
+    assert offered > 10
