@@ -1187,3 +1187,14 @@ def test_a_pin_written_as_the_notes_name_it_opens_pinned(page: Page) -> None:
     open_page(page, "?preset=numpy-example&pin=V2.3.1")
     expect(page).to_have_url(re.compile(r"[?&]pin=o2\.3\.1(&|$)"))
     expect(page.locator("#t-label")).to_have_attribute("title", re.compile(r"pinned V\[2,3,1\]"))
+
+
+def test_a_bank_of_one_row_filters_keeps_its_names_apart(page: Page) -> None:
+    # Inception's 192 filters of 1x7x768: rows of 2 to 6 px each wrote W0, W1, ... over one
+    # another; a row is now at least a line of its 11 px name tall
+    page.set_viewport_size({"width": 1366, "height": 768})
+    open_page(page, "?h=17&w=17&d=768&k=192&fh=1&fw=7&s=1&pt=0&pb=0&pl=3&pr=3")
+    bank = page.locator("#filter-grids .bank canvas")
+    expect(bank).to_have_count(1)
+    height = bank.evaluate("c => c.height")
+    assert height / 192 >= 11 + 6, height  # the name's line and the gap between rows

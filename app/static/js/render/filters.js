@@ -155,7 +155,8 @@ function bankView(container, model, onCell) {
   let font = "";
   let name = 0;
   let biasW = 0;
-  for (let px = Math.round(11 * typeScale()); ; px -= 1) {
+  let px = Math.round(11 * typeScale());
+  for (; ; px -= 1) {
     font = `${px}px ui-monospace, 'DejaVu Sans Mono', monospace`;
     measure.font = font;
     const textWidth = (text) => Math.ceil(measure.measureText(text).width);
@@ -167,7 +168,11 @@ function bankView(container, model, onCell) {
   const byWidth = Math.floor((room - name - biasW - depth * gap) / (depth * fw));
   const cell = Math.max(2, Math.min(6, Math.floor(48 / Math.max(fh, fw)), byWidth));
   const sliceW = fw * cell;
-  const rowH = fh * cell + gap;
+  // a row is at least a line of its name and bias tall: 192 filters of 1x7 at 2-6 px a row
+  // wrote their names over each other; the slices sit in the middle of a taller row
+  const body = Math.max(fh * cell, px + 2);
+  const inset = Math.floor((body - fh * cell) / 2);
+  const rowH = body + gap;
   const width = name + depth * (sliceW + gap) + biasW;
   const height = k * rowH;
   const wrap = el("div", "bank");
@@ -197,7 +202,7 @@ function bankView(container, model, onCell) {
     ctx.font = font;
     ctx.textBaseline = "middle";
     for (let f = 0; f < k; f += 1) {
-      const y = f * rowH + gap / 2;
+      const y = f * rowH + gap / 2 + inset;
       ctx.fillStyle = palette.ink;
       ctx.fillText(local ? `W${f}*` : `W${f}`, 2, y + (fh * cell) / 2);
       for (let ch = 0; ch < depth; ch += 1) {
@@ -214,7 +219,7 @@ function bankView(container, model, onCell) {
   // hover and click report (filter, r, c, ch), like the DOM grids
   const locate = (event) => {
     const f = Math.floor(event.offsetY / rowH);
-    const y = event.offsetY - f * rowH - gap / 2;
+    const y = event.offsetY - f * rowH - gap / 2 - inset;
     for (let ch = 0; ch < depth; ch += 1) {
       const x = event.offsetX - x0(ch);
       if (x >= 0 && x < sliceW && y >= 0 && y < fh * cell && f < k) {
@@ -270,7 +275,7 @@ function bankView(container, model, onCell) {
       }
     },
     box: (f, r, c, ch) => (f < k && ch < depth
-      ? place(x0(ch) + c * cell, f * rowH + gap / 2 + r * cell, cell, cell) : null),
+      ? place(x0(ch) + c * cell, f * rowH + gap / 2 + inset + r * cell, cell, cell) : null),
     filterBox: (f) => (f < k ? place(0, f * rowH, width, rowH) : null),
   };
 }
