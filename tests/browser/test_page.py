@@ -1198,3 +1198,26 @@ def test_a_bank_of_one_row_filters_keeps_its_names_apart(page: Page) -> None:
     expect(bank).to_have_count(1)
     height = bank.evaluate("c => c.height")
     assert height / 192 >= 11 + 6, height  # the name's line and the gap between rows
+
+
+def test_input_cells_no_neuron_reads_are_struck_through_where_the_api_says(
+    page: Page, api: httpx.Client
+) -> None:
+    # 3x3 filters at dilation 2 and stride 4 on 9x9 read rows and columns 0, 2, 4, 6, 8
+    # only; nothing on the page said that the odd ones are never read
+    layer = {"input": {"shape": [9, 9, 1]}, "filters": {"count": 2, "size": 3}, "stride": 4,
+             "dilation": 2}
+    geometry = api.post("/api/geometry", json=layer).json()
+    rows, cols = set(geometry["height"]["unseen"]), set(geometry["width"]["unseen"])
+    assert rows == cols == {1, 3, 5, 7}
+    open_page(page, "?h=9&w=9&d=1&k=2&f=3&s=4&p=0&dil=2")
+    struck = page.locator("#input-grids .cell").evaluate_all(
+        "cells => cells.map(c => c.style.backgroundImage.includes('gradient'))")
+    assert struck == [r in rows or c in cols for r in range(9) for c in range(9)]
+    expect(page.locator("#input-grids .unread-note")).to_have_text(
+        "4 rows and 4 columns of the input no neuron reads: struck through.")
+    # a layer whose windows read every cell says nothing of the kind
+    open_page(page, "?preset=cs231n-demo")
+    expect(page.locator("#input-grids .unread-note")).to_have_count(0)
+    assert not any(page.locator("#input-grids .cell").evaluate_all(
+        "cells => cells.map(c => c.style.backgroundImage.includes('gradient'))"))

@@ -3,7 +3,7 @@
 // canvas for large ones (AlexNet's 227x227 input), so nothing freezes. The next issue can
 // swap the canvas path for something faster without touching the panels.
 import { el, fmt, short } from "../dom.js";
-import { color, ink, packed, palette, typeScale } from "./colors.js";
+import { color, faded, ink, packed, palette, typeScale } from "./colors.js";
 import { CELL_TYPE, cellText, numberFont, numbersFor } from "./numbers.js";
 
 // Above this many cells in a panel, its grids draw on canvas.
@@ -93,7 +93,7 @@ function domGrid({ rows, cols, label, cell: baseCell, onCell }) {
   });
   return {
     el: root,
-    draw(get, { maxAbs, isPad = () => false, title = null }) {
+    draw(get, { maxAbs, isPad = () => false, isUnread = () => false, title = null }) {
       const values = [];
       const lengths = [];
       for (let n = 0; n < rows * cols; n += 1) {
@@ -119,6 +119,8 @@ function domGrid({ rows, cols, label, cell: baseCell, onCell }) {
         node.classList.toggle("pad", pad);
         node.classList.toggle("empty", value === null);
         node.style.background = value === null || pad ? "" : color(value, maxAbs);
+        // a cell no neuron reads (the stride passes over it): struck through, its number kept
+        if (!pad && isUnread(Math.floor(n / cols), n % cols)) node.style.backgroundImage = STRIKE;
         node.style.color = value === null ? "" : ink(value, maxAbs);
         node.textContent = font ? cellText(text, limit) : "";
         node.style.fontSize = fontSize;
@@ -214,14 +216,15 @@ function canvasGrid({ rows, cols, label, cell, onCell }) {
   });
   return {
     el: root,
-    draw(get, { maxAbs, isPad = () => false }) {
+    draw(get, { maxAbs, isPad = () => false, isUnread = () => false }) {
       const ctx = base.getContext("2d");
       const image = ctx.createImageData(cols, rows);
       const words = new Uint32Array(image.data.buffer);
       for (let r = 0; r < rows; r += 1) {
         for (let c = 0; c < cols; c += 1) {
           const value = get(r, c);
-          words[r * cols + c] = isPad(r, c) ? palette.padWord : value === null ? palette.emptyWord : packed(value, maxAbs);
+          const word = isPad(r, c) ? palette.padWord : value === null ? palette.emptyWord : packed(value, maxAbs);
+          words[r * cols + c] = !isPad(r, c) && isUnread(r, c) ? faded(word) : word;
         }
       }
       ctx.putImageData(image, 0, 0);
@@ -271,3 +274,7 @@ function bindHover(root, onCell, locate) {
     if (where) onCell("click", ...where);
   });
 }
+
+// One diagonal stroke over a cell's colour: a cell no neuron reads.
+const STRIKE = "linear-gradient(to top right, transparent calc(50% - 1px), var(--muted) calc(50% - 1px),"
+  + " var(--muted) calc(50% + 1px), transparent calc(50% + 1px))";

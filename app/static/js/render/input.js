@@ -20,9 +20,21 @@ export function createInputView(container, model, onCell) {
   const [hp, wp, depth] = xp.shape;
   const canvas = hp * wp * depth > CANVAS_THRESHOLD;
   const isPad = (r, c) => r < pads.top || r >= hp - pads.bottom || c < pads.left || c >= wp - pads.right;
+  // the rows and columns no window reads (the server's `unseen`, input indices: a stride
+  // longer than the window, dilation's holes, what fit="floor" drops), in the padded input
+  const { height, width } = model.geometry;
+  const unreadRows = new Set(height.unseen.map((i) => i + pads.top));
+  const unreadCols = new Set(width.unseen.map((i) => i + pads.left));
+  const isUnread = (r, c) => unreadRows.has(r) || unreadCols.has(c);
   const room = roomOf(container);
   const note = el("p", "slices-note");
   note.hidden = true;
+  if (unreadRows.size || unreadCols.size) {
+    const rows = unreadRows.size ? `${unreadRows.size} row${unreadRows.size === 1 ? "" : "s"}` : "";
+    const cols = unreadCols.size ? `${unreadCols.size} column${unreadCols.size === 1 ? "" : "s"}` : "";
+    container.append(el("p", "slices-note unread-note", `${[rows, cols].filter(Boolean).join(" and ")} of the`
+      + ` input no neuron reads: ${canvas ? "faded" : "struck through"}.`));
+  }
   container.append(note);
   let view = null;
   if (canvas) {
@@ -61,7 +73,7 @@ export function createInputView(container, model, onCell) {
     };
     const grid = canvas ? createZoomGrid(figure, options) : createGrid(figure, options);
     grid.draw((r, c) => xp.at(r, c, d), {
-      maxAbs, isPad,
+      maxAbs, isPad, isUnread,
       title: (r, c) => inputCellText(model, r, c, d),
     });
     grids.push(grid);

@@ -4,7 +4,7 @@
 // grid lines, then numbers once a cell is big enough to hold one. The view (scale and corner)
 // is a Viewport from viewport.js; pointer input is pointer.js's.
 import { el, short } from "../dom.js";
-import { ink, packed, palette, typeScale } from "./colors.js";
+import { faded, ink, packed, palette, typeScale } from "./colors.js";
 import { bindKeys, bindPointer } from "./pointer.js";
 import { NUMBERS_FROM, cellText, numberFont, numbersFor } from "./numbers.js";
 
@@ -37,7 +37,7 @@ function schedule(grid) {
  * A zoomable grid of `rows` x `cols` cells under `parent`, drawn through `view`. `get(r, c)`
  * answers a number, null (not computed yet: white) or undefined (no cell: a gap).
  * options: {label, view, onCell(type, r, c)}. Same interface as render/grid.js's grids:
- * {el, draw(get, {maxAbs, isPad}), setCells(cells, get), setField(taps), setMarks(kind, cells),
+ * {el, draw(get, {maxAbs, isPad, isUnread}), setCells(cells, get), setField(taps), setMarks(kind, cells),
  * setActive(on), box(r, c), boxes(cells)}.
  */
 export function createZoomGrid(parent, { rows, cols, label, view, onCell, expose = false }) {
@@ -71,7 +71,7 @@ export function createZoomGrid(parent, { rows, cols, label, view, onCell, expose
 
   const grid = {
     el: root,
-    draw(get, { maxAbs, isPad = () => false, title = null }) {
+    draw(get, { maxAbs, isPad = () => false, isUnread = () => false, title = null }) {
       values = get;
       titleOf = title;
       padAt = isPad;
@@ -80,7 +80,9 @@ export function createZoomGrid(parent, { rows, cols, label, view, onCell, expose
       for (let r = 0; r < rows; r += 1) {
         for (let c = 0; c < cols; c += 1) {
           const v = get(r, c);
-          words[r * cols + c] = word(v, isPad(r, c));
+          const pad = isPad(r, c);
+          // a cell no neuron reads (the stride passes over it): half way to the page's colour
+          words[r * cols + c] = !pad && isUnread(r, c) ? faded(word(v, pad)) : word(v, pad);
           drawn?.push(v);
         }
       }
