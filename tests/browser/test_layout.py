@@ -699,3 +699,29 @@ def test_input_slices_that_cannot_all_fit_get_bigger_cells_not_fewer_whole_slice
     last = figures.nth(sum(whole) - 1).bounding_box()
     assert body is not None and last is not None
     assert body["y"] + body["height"] - (last["y"] + last["height"]) < 7 * 19 + 16, (body, last)
+
+
+def test_large_type_at_1024x768_keeps_the_masthead_to_two_rows_and_the_transport_to_one(
+    page: Page,
+) -> None:
+    # a 4:3 projector: the masthead took three rows (the last for "More settings" alone) and
+    # the transport two ("More" alone on the second), and the picture began 343 px down
+    page.set_viewport_size({"width": 1024, "height": 768})
+    open_view(page, "?preset=cs231n-demo&large=1")
+    # the visible controls' middles (the screen reader's 1 px labels sit where they may)
+    middles = page.locator("#transport").evaluate(
+        "n => [...n.querySelectorAll('button, select, input, output')]"
+        ".filter((e) => e.offsetParent).map((e) => e.getBoundingClientRect())"
+        ".filter((r) => r.width > 2)"
+        ".map((r) => r.top + r.height / 2)")
+    assert max(middles) - min(middles) < 12, middles
+    tops = page.locator(".masthead").evaluate(
+        "n => [...n.querySelectorAll('h1, .api-link, .strip > *:not(.strip-errors)')]"
+        ".map((e) => Math.round(e.getBoundingClientRect().top))")
+    rows: list[int] = []
+    for top in sorted(tops):
+        if not rows or top - rows[-1] > 12:
+            rows.append(top)
+    assert len(rows) == 2, tops
+    picture = page.locator("#volumes").bounding_box()
+    assert picture is not None and picture["y"] < 280, picture
