@@ -1221,3 +1221,13 @@ def test_input_cells_no_neuron_reads_are_struck_through_where_the_api_says(
     expect(page.locator("#input-grids .unread-note")).to_have_count(0)
     assert not any(page.locator("#input-grids .cell").evaluate_all(
         "cells => cells.map(c => c.style.backgroundImage.includes('gradient'))"))
+
+
+def test_a_link_naming_only_a_step_opens_the_default_layer_at_that_step(page: Page) -> None:
+    # "?t=4" (or "?large=1&t=4&order=depth_column") named no preset, so the page took it for
+    # a link with no layer and opened the default one at step 1, dropping t and order
+    open_page(page, "?large=1&t=4&order=depth_column")
+    expect(page.locator("#t-label")).to_contain_text("step 5 of 18")
+    expect(page).to_have_url(re.compile(r"[?&]preset=cs231n-demo(&|$)"))
+    expect(page).to_have_url(re.compile(r"[?&]order=depth_column(&|$)"))
+    expect(page.locator("html")).to_have_attribute("data-large", "")

@@ -86,11 +86,13 @@ export function presentationOf(search) {
 }
 
 /**
- * True for a link written by hand rather than copied: it names a preset, a sample image or a
- * bank but not the sizes (no `h`). The preset (or the default one) then gives every key the
- * link leaves out, and the keys it names count as in a full link.
+ * True for a link written by hand rather than copied: it names any of the state's keys but
+ * not the sizes (no `h`). The preset it names (or the default one) then gives every key the
+ * link leaves out, and the keys it names count as in a full link: `?t=4` is the default
+ * layer at its fifth step (it opened at the first).
  */
 export function partialLink(search) {
   const params = new URLSearchParams(search);
-  return !params.has("h") && ["preset", "image", "bank"].some((key) => params.has(key));
+  const shorthands = new Set(SHORTHANDS.map(([key]) => key));
+  return !params.has("h") && [...params.keys()].some((key) => key in DEFAULTS || shorthands.has(key));
 }
