@@ -725,3 +725,20 @@ def test_large_type_at_1024x768_keeps_the_masthead_to_two_rows_and_the_transport
     assert len(rows) == 2, tops
     picture = page.locator("#volumes").bounding_box()
     assert picture is not None and picture["y"] < 280, picture
+
+
+@pytest.mark.parametrize(("preset", "panel"), [("cs231n-demo", "#input-grids"),
+                                               ("common-3-1-1", "#output-grids")])
+def test_large_type_on_a_1280x720_projector_gives_the_volumes_cells_a_hall_reads(
+    page: Page, preset: str, panel: str
+) -> None:
+    # the demo's three input slices were fitted all at once at 20 px cells (9 px digits) and
+    # the common layer's two 8x8 maps at 21 px, half their panel empty: in large type the
+    # volumes now keep the arithmetic's 24 px before growing (34 on screen) and scroll the rest
+    page.set_viewport_size({"width": 1280, "height": 720})
+    open_view(page, f"?preset={preset}&large=1")
+    cell = page.locator(f"{panel} .cell").first.bounding_box()
+    assert cell is not None and cell["width"] >= 33, cell
+    # the slice or map the step is on stays in its panel's view
+    grid = page.locator(f"{panel} .grid").first
+    assert grid.evaluate(SHOWN) == "shown"

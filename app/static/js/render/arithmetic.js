@@ -6,7 +6,7 @@ import { Viewport } from "./viewport.js";
 import { createZoomGrid } from "./zoom.js";
 import { clear, el, fmt, qs } from "../dom.js";
 import { maxAbsOf, typeScale } from "./colors.js";
-import { fitCell, gridRoom, numbersCell } from "./fit.js";
+import { fitCell, gridRoom, numbersCell, projectedCell } from "./fit.js";
 import { CELL_TYPE, cellFor } from "./numbers.js";
 
 /**
@@ -141,17 +141,16 @@ function oneLineWidth(node) {
  * fit their panel: the numbers there are the ones a reader checks by hand, so their cells keep
  * room for them (render/numbers.js): a layer of whole numbers has products and sums of a few
  * digits ("-10"), any other shows numbers of up to five characters ("-0.51", "9e-3"). In large
- * type they are what a hall reads: PROJECTED px at least, and the panel scrolls for the rest.
+ * type they are what a hall reads: projectedCell() at least, and the panel scrolls for the rest.
  */
 function readableCell(model) {
   // judged on the arrays' first SAMPLE values: a huge input need not be read whole to size cells
   const whole = [model.xp, model.filters, model.bias]
     .every((t) => !t || t.data.subarray(0, SAMPLE).every(Number.isInteger));
   const scale = typeScale();
-  return Math.max(numbersCell(), Math.ceil(cellFor(whole ? 3 : 5, CELL_TYPE) / scale), scale > 1 ? PROJECTED : 0);
+  return Math.max(numbersCell(), Math.ceil(cellFor(whole ? 3 : 5, CELL_TYPE) / scale), projectedCell());
 }
 
-const PROJECTED = 24;
 const SAMPLE = 100_000;
 
 // px kept spare across a row of product slices: the gaps' fractions of a pixel

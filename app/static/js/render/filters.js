@@ -3,7 +3,7 @@
 // position's set and redraws as the field moves. Many filters scroll inside the panel, the
 // active one kept in its view.
 import { createGrid, CANVAS_THRESHOLD } from "./grid.js";
-import { gridRoom, keepInView, numbersCell, roomOf } from "./fit.js";
+import { gridRoom, keepInView, numbersCell, projectedCell, roomOf } from "./fit.js";
 import { el, fmt, short } from "../dom.js";
 import { CELL_TYPE, cellFor } from "./numbers.js";
 import { packed, palette, typeScale } from "./colors.js";
@@ -25,7 +25,8 @@ function domView(container, model, onCell) {
   const { filters, bias, conn, wMaxAbs } = model;
   const local = conn === "local";
   const [k, fh, fw, depth] = filters.shape.slice(local ? 2 : 0);
-  const cell = domCell(k, fh, fw, depth, gridRoom(container), numbersNeed(filters));
+  // in large type, cells a hall reads if the panel has room for them
+  const cell = domCell(k, fh, fw, depth, gridRoom(container), Math.max(numbersNeed(filters), projectedCell()));
   const rows = [];
   for (let f = 0; f < k; f += 1) {
     const row = el("div", "filter");

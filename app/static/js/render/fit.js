@@ -34,6 +34,16 @@ export function gridRoom(container) {
 }
 
 /**
+ * The least cell (px, before large type grows it) of the grids a hall reads in large type:
+ * 24, 34 px on screen (their panels scroll for the rest); 0 in normal type.
+ */
+export function projectedCell() {
+  return typeScale() > 1 ? PROJECTED : 0;
+}
+
+const PROJECTED = 24;
+
+/**
  * The smallest cell (px, as a grid's `cell` option) whose numbers can be read: 18 px on
  * screen. A DOM grid grows its cells by large type's scale, so fewer px before it grows; a
  * canvas (`canvas` true) draws its cells as given.
@@ -58,6 +68,21 @@ export function fitCell(count, rows, cols, room, { min, max, border = 1, caption
     if (down * (tall + GAP) - GAP <= room.height) return cell;
   }
   return min;
+}
+
+/**
+ * The cell of `count` DOM slices (`rows` x `cols`) that do not all fit `room` at the `least`
+ * px their numbers need: the largest, up to `max`, at which as many WHOLE slices fit as at
+ * `least` (the panel scrolls for the rest either way, so the slices it shows get the room: on
+ * a projector in large type they were kept at the least, with room to spare); a slice wider
+ * than the panel at `least` shrinks to its width.
+ */
+export function wholeSlicesCell(count, rows, cols, room, { least, max }) {
+  for (let shown = count - 1; shown >= 1; shown -= 1) {
+    const cell = fitCell(shown, rows, cols, room, { min: least - 1, max });
+    if (cell >= least) return cell;
+  }
+  return Math.max(6, Math.min(least, Math.floor((room.width - 1) / cols) - 1));
 }
 
 /**

@@ -3,7 +3,9 @@
 // Big inputs draw on zoomable canvases that share one viewport (zoom one slice, zoom all).
 // The cells are as big as the panel allows; a deep input scrolls inside the panel.
 import { createGrid, CANVAS_THRESHOLD, sliceFigure } from "./grid.js";
-import { fitCell, fitSide, gridRoom, keepInView, numbersCell, roomOf } from "./fit.js";
+import {
+  fitCell, fitSide, gridRoom, keepInView, numbersCell, projectedCell, roomOf, wholeSlicesCell,
+} from "./fit.js";
 import { Viewport, zoomBar } from "./viewport.js";
 import { createZoomGrid } from "./zoom.js";
 import { el } from "../dom.js";
@@ -47,7 +49,8 @@ export function createInputView(container, model, onCell) {
   // instead. A DOM grid's cells grow with large type, so they are fitted to the room before
   // they grow, and 18 px is fewer px before.
   const cells = canvas ? room : gridRoom(container);
-  const least = numbersCell(canvas);
+  // in large type what a hall reads (the panel scrolls for the slices that do not fit)
+  const least = canvas ? numbersCell(true) : Math.max(numbersCell(), projectedCell());
   const noteText = `${depth} depth slices, the field outlined on each: scroll this panel for the rest.`;
   let cell = fitCell(depth, hp, wp, cells, { min: least - 1, max: 40 });
   if (cell < least) {
@@ -58,7 +61,7 @@ export function createInputView(container, model, onCell) {
       note.textContent = noteText;
       note.hidden = false;
       const spare = { ...cells, height: cells.height - outerHeight(note) / typeScale() };
-      cell = sliceCell(depth, hp, wp, spare, least);
+      cell = wholeSlicesCell(depth, hp, wp, spare, { least, max: 40 });
     } else {
       cell = Math.max(6, Math.min(least, Math.floor((cells.width - 1) / wp) - 1));
     }
@@ -106,21 +109,6 @@ export function createInputView(container, model, onCell) {
     box: (r, c, d) => grids[d]?.box(r, c) ?? null,
     boxes: (cells, d) => grids[d]?.boxes(cells) ?? cells.map(() => null),
   };
-}
-
-/**
- * The cell of DOM slices that do not all fit `room` at the `least` px numbers need: the
- * largest at which as many WHOLE slices fit as at `least` (the panel scrolls for the rest
- * either way, so the slices it shows get the room: on a projector in large type they were kept
- * at the least, with room to spare); a slice wider than the panel at `least` shrinks to its
- * width.
- */
-function sliceCell(depth, hp, wp, room, least) {
-  for (let shown = depth - 1; shown >= 1; shown -= 1) {
-    const cell = fitCell(shown, hp, wp, room, { min: least - 1, max: 40 });
-    if (cell >= least) return cell;
-  }
-  return Math.max(6, Math.min(least, Math.floor((room.width - 1) / wp) - 1));
 }
 
 /** A node's height with its vertical margins (px). */

@@ -7,7 +7,9 @@
 import { createGrid, CANVAS_THRESHOLD, sliceFigure } from "./grid.js";
 import { Viewport, zoomBar } from "./viewport.js";
 import { createZoomGrid } from "./zoom.js";
-import { fitCell, gridRoom, keepInView, numbersCell, roomOf } from "./fit.js";
+import {
+  fitCell, gridRoom, keepInView, numbersCell, projectedCell, roomOf, wholeSlicesCell,
+} from "./fit.js";
 import { el } from "../dom.js";
 import { outputCellText } from "../linking.js";
 import { positionOf } from "../focus.js";
@@ -33,11 +35,13 @@ export function createOutputView(container, model, order, stepOf, onCell) {
 function domView(container, model, stepOf, onCell) {
   const { out, outMaxAbs } = model;
   const [h2, w2, k] = out.shape;
-  // as the input's: fitted before large type grows them, never under the numbers' 18 px
+  // as the input's: fitted before large type grows them, never under the numbers' 18 px (in
+  // large type what a hall reads), and when the maps do not all fit, the whole ones shown get
+  // the room (the panel scrolls to the current one)
   const room = gridRoom(container);
-  const least = numbersCell();
+  const least = Math.max(numbersCell(), projectedCell());
   const fitted = fitCell(k, h2, w2, room, { min: least - 1, max: 48 });
-  const cell = fitted >= least ? fitted : Math.max(6, Math.min(least, Math.floor((room.width - 1) / w2) - 1));
+  const cell = fitted >= least ? fitted : wholeSlicesCell(k, h2, w2, room, { least, max: 48 });
   const grids = [];
   for (let d = 0; d < k; d += 1) {
     const figure = sliceFigure(container, `V[:, :, ${d}]`);
