@@ -1231,3 +1231,23 @@ def test_a_link_naming_only_a_step_opens_the_default_layer_at_that_step(page: Pa
     expect(page).to_have_url(re.compile(r"[?&]preset=cs231n-demo(&|$)"))
     expect(page).to_have_url(re.compile(r"[?&]order=depth_column(&|$)"))
     expect(page.locator("html")).to_have_attribute("data-large", "")
+
+
+def test_a_pinned_neuron_past_the_playhead_shows_its_value_in_its_cell(
+    page: Page, api: httpx.Client
+) -> None:
+    # the numpy example at t=4 pinned on V[2,3,1]: the arithmetic said 22, its cell was empty
+    layer = preset_layer(api, "numpy-example")
+    forward = api.post("/api/forward", json=layer).json()
+    value = forward["output"][2][3][1]
+    assert value == int(value)  # a layer of whole numbers: the cell writes it bare
+    value = int(value)
+    open_page(page, "?preset=numpy-example&t=4&pin=o2.3.1")
+    cells = page.get_by_role("table", name="Output activation map 1").locator(".cell")
+    expect(cells.nth(2 * 4 + 3)).to_have_text(str(value))
+    expect(page.locator("#sums")).to_contain_text(f"= {value}")
+    # the neurons after the playhead that nothing shows stay empty
+    expect(cells.nth(2 * 4 + 2)).to_have_text("")
+    # let go, the cell is empty again until the playhead gets there
+    page.keyboard.press("Escape")
+    expect(cells.nth(2 * 4 + 3)).to_have_text("")

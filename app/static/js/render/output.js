@@ -54,15 +54,19 @@ function domView(container, model, stepOf, onCell) {
   let shownMap = -1;
   return {
     update(focus, t, showAll) {
-      const key = showAll ? "all" : String(t);
+      // the neuron whose arithmetic is shown (pinned or hovered) past the playhead shows its
+      // value too: the arithmetic said 22 beside an empty cell
+      const p = focus.position;
+      const ahead = p && focus.t > t ? p : null;
+      const key = showAll ? "all" : `${t}:${ahead ? `${ahead.i},${ahead.j},${ahead.d}` : ""}`;
+      const isAhead = (i, j, d) => ahead !== null && ahead.i === i && ahead.j === j && ahead.d === d;
       if (drawn !== key) {
         grids.forEach((grid, d) => grid.draw(
-          (i, j) => (showAll || stepOf(i, j, d) <= t ? out.at(i, j, d) : null),
+          (i, j) => (showAll || stepOf(i, j, d) <= t || isAhead(i, j, d) ? out.at(i, j, d) : null),
           { maxAbs: outMaxAbs, title: (i, j, v) => outputCellText(model, i, j, d, v !== null) },
         ));
         drawn = key;
       }
-      const p = focus.position;
       grids.forEach((grid, d) => {
         grid.setMarks("current", p && p.d === d ? [[p.i, p.j]] : []);
         grid.setMarks("seen", focus.seen ? focus.seen.map(([i, j]) => [i, j]) : []);
