@@ -1180,6 +1180,9 @@ def test_a_layer_the_server_refuses_says_so_over_the_panels(page: Page) -> None:
     page.locator("#in-h").fill("224")
     page.locator("#in-h").press("Enter")
     expect(note).to_contain_text("The picture is the last layer the server computed, faded")
+    # the counts are the refused layer's, all of them (the output's was the drawn one's)
+    expect(page.locator("#count-output")).to_have_text("224 x 224 x 64")
+    expect(page.locator("#count-neurons")).to_have_text(f"{224 * 224 * 64:,}")
 
 
 def test_a_pin_written_as_the_notes_name_it_opens_pinned(page: Page) -> None:

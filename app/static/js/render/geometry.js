@@ -31,7 +31,7 @@ export function renderGeometry(answer, onSuggestion, usable = () => true) {
     button.addEventListener("click", () => onSuggestion(suggestion));
     box.append(button);
   }
-  renderCounts(answer.counts);
+  renderCounts(answer.counts, answer.output_shape);
 }
 
 /**
@@ -61,10 +61,13 @@ function outcome(info) {
   return info.exact < 1 ? " ✗ no window fits" : " ✗ not an integer";
 }
 
-function renderCounts(counts) {
+function renderCounts(counts, outputShape) {
   const set = (id, value) => {
     qs(id).textContent = value === undefined || value === null ? "—" : thousands(value);
   };
+  // from the geometry as the other counts are: a layer refused after it kept the last
+  // drawn layer's output size beside the new layer's neurons
+  qs("#count-output").textContent = outputShape ? outputShape.join(" x ") : "—";
   set("#count-neurons", counts?.neurons);
   set("#count-weights", counts?.weights_per_neuron);
   set("#count-unique", counts?.weights_shared);

@@ -51,7 +51,8 @@ export function createInputView(container, model, onCell) {
   const cells = canvas ? room : gridRoom(container);
   // in large type what a hall reads (the panel scrolls for the slices that do not fit)
   const least = canvas ? numbersCell(true) : Math.max(numbersCell(), projectedCell());
-  const noteText = `${depth} depth slices, the field outlined on each: scroll this panel for the rest.`;
+  const noteText = depth === 1 ? "The slice is larger than the panel: scroll it for the rest."
+    : `${depth} depth slices, the field outlined on each: scroll this panel for the rest.`;
   let cell = fitCell(depth, hp, wp, cells, { min: least - 1, max: 40 });
   if (cell < least) {
     // A canvas's slices all fit or all shrink (it zooms). DOM grids that cannot all fit keep
