@@ -204,12 +204,18 @@ def _kernel_items(g: Geometry, spec: LayerSpec) -> list[Item]:
     speed."""
     c = g.counts
     positions = g.out_height * g.out_width
-    per_madd = MULTIPLY_ADD if spec.connectivity == "shared" else LOCAL_MULTIPLY_ADD
+    shared = spec.connectivity == "shared"
+    per_madd = MULTIPLY_ADD if shared else LOCAL_MULTIPLY_ADD
+    columns = positions * c.weights_per_neuron
+    # The GEMM reads its columns once whatever K is: with few filters (one 65x65 filter: a
+    # matrix-vector product) that read, not the multiply-adds, is its time.
+    read = columns * TOUCHED if shared else 0
     return [
         made(_positions_field(g), f"receptive fields copied for the matrix product "
              f"({positions:,} positions x {c.weights_per_neuron:,} weights)",
-             positions * c.weights_per_neuron, TOUCHED),
-        Item("filters.count", "outputs", c.multiply_adds * per_madd + 2 * c.neurons * ELEMENT,
+             columns, TOUCHED),
+        Item("filters.count", "outputs",
+             c.multiply_adds * per_madd + read + 2 * c.neurons * ELEMENT,
              elements=2 * c.neurons),
     ]
 
