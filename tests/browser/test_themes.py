@@ -322,3 +322,24 @@ def test_the_theme_a_page_opens_in_is_painted_from_the_first_frame(
     # every frame up to and after the first paint already had the page's final look
     assert {f["page"] for f in frames} == {final}
     assert {f["px"] for f in frames} == {16 * LARGE_FACTOR if "large=1" in link else 16}
+
+
+def test_a_layer_a_fit_policy_makes_is_amber_not_red_and_readable_in_both_themes(
+    themed: tuple[str, Page],
+) -> None:
+    # fit="floor" on the notes' 4.5 case draws a layer, but the bar said so in the red of a
+    # refused one ("No symmetric padding fits" read as an error)
+    _, page = themed
+    open_drawn(page, "/?preset=ten-stride-2-invalid&fit=floor")
+    expect(page.locator("#numpy-code")).to_contain_text("np.sum", timeout=30_000)
+    bar = page.locator("#geometry-bar")
+    expect(bar).to_have_attribute("data-fits", "policy")
+    expect(page.locator("#geometry-width")).to_contain_text("= 4.5 → 4 used")
+    colours = bar.evaluate(
+        "b => [getComputedStyle(b).borderLeftColor,"
+        " getComputedStyle(b.querySelector('.geometry-explain')).color]")
+    refused = page.evaluate(
+        "() => { const p = document.createElement('p'); p.style.color = 'var(--bad)';"
+        " document.body.append(p); const c = getComputedStyle(p).color; p.remove(); return c; }")
+    assert refused not in colours, colours
+    assert failures(page) == []

@@ -1,4 +1,5 @@
-// The geometry bar: the notes' formula per axis with the server's numbers, green or red, the
+// The geometry bar: the notes' formula per axis with the server's numbers, green, amber (a
+// fit policy made the layer) or red, the
 // server's explanation and its suggestions as buttons; and the neuron/parameter counts.
 import { clear, el, equalsText, qs, thousands } from "../dom.js";
 import { pageWords } from "../spec.js";
@@ -11,7 +12,10 @@ import { pageWords } from "../spec.js";
  */
 export function renderGeometry(answer, onSuggestion, usable = () => true) {
   const bar = qs("#geometry-bar");
-  bar.dataset.fits = answer.valid && answer.fits ? "yes" : "no";
+  // "policy": the formula is not whole, but a fit policy makes the layer (it draws): told
+  // apart from a refused layer's red
+  const policy = answer.valid && !answer.fits;
+  bar.dataset.fits = answer.valid && answer.fits ? "yes" : policy ? "policy" : "no";
   for (const axis of ["height", "width"]) {
     const node = qs(`#geometry-${axis}`);
     const info = answer[axis];
@@ -19,7 +23,7 @@ export function renderGeometry(answer, onSuggestion, usable = () => true) {
     node.textContent = info?.arithmetic
       ? `${axis} (${letter}2): ${info.arithmetic}${outcome(info)}`
       : `${axis}: —`;
-    node.dataset.fits = info && !info.fits ? "no" : "yes";
+    node.dataset.fits = info && !info.fits ? (policy ? "policy" : "no") : "yes";
   }
   const explain = qs("#geometry-explain");
   explain.textContent = [answer.error?.message, ...answer.notes].filter(Boolean).map((text) => sentence(pageWords(text))).join(" ");

@@ -119,8 +119,8 @@ function domGrid({ rows, cols, label, cell: baseCell, onCell }) {
         node.classList.toggle("pad", pad);
         node.classList.toggle("empty", value === null);
         node.style.background = value === null || pad ? "" : color(value, maxAbs);
-        // a cell no neuron reads (the stride passes over it): struck through, its number kept
-        if (!pad && isUnread(Math.floor(n / cols), n % cols)) node.style.backgroundImage = STRIKE;
+        // a cell no neuron reads (the stride passes over it): its number struck through
+        node.classList.toggle("unread", !pad && isUnread(Math.floor(n / cols), n % cols));
         node.style.color = value === null ? "" : ink(value, maxAbs);
         node.textContent = font ? cellText(text, limit) : "";
         node.style.fontSize = fontSize;
@@ -274,7 +274,3 @@ function bindHover(root, onCell, locate) {
     if (where) onCell("click", ...where);
   });
 }
-
-// One diagonal stroke over a cell's colour: a cell no neuron reads.
-const STRIKE = "linear-gradient(to top right, transparent calc(50% - 1px), var(--muted) calc(50% - 1px),"
-  + " var(--muted) calc(50% + 1px), transparent calc(50% + 1px))";
