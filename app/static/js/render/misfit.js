@@ -126,6 +126,8 @@ function paint(rows, cols, at, padding, maxAbs, [roomWidth, roomHeight]) {
   const valueFont = fontFor(longest);
   ctx.textAlign = "center";
   ctx.textBaseline = "middle";
+  // the numbers are written once the hatch is drawn, over it: its lines crossed the digits
+  const numbers = [];
   for (let r = rows.from; r < rows.to; r += 1) {
     for (let c = cols.from; c < cols.to; c += 1) {
       const inside = r < rows.padded && c < cols.padded;
@@ -143,9 +145,8 @@ function paint(rows, cols, at, padding, maxAbs, [roomWidth, roomHeight]) {
       const text = short(value);
       const font = added ? fontFor(text) : valueFont;
       if (font >= 8) {
-        ctx.font = `${font}px system-ui, sans-serif`;
-        ctx.fillStyle = added ? COLORS.addedInk : pad ? COLORS.padInk : ink(value, maxAbs);
-        ctx.fillText(text, x(c) + cell / 2, y(r) + cell / 2 + 1);
+        const fill = added ? COLORS.addedInk : pad ? COLORS.padInk : ink(value, maxAbs);
+        numbers.push([text, font, fill, x(c) + cell / 2, y(r) + cell / 2 + 1]);
       }
     }
   }
@@ -159,6 +160,11 @@ function paint(rows, cols, at, padding, maxAbs, [roomWidth, roomHeight]) {
     ...between(rows).map((r) => [y(r), y(r + 1), x(cols.from), x(cols.padded)]),
     ...between(cols).map((c) => [y(rows.from), y(rows.padded), x(c), x(c + 1)]),
   ]);
+  for (const [text, font, fill, tx, ty] of numbers) {
+    ctx.font = `${font}px system-ui, sans-serif`;
+    ctx.fillStyle = fill;
+    ctx.fillText(text, tx, ty);
+  }
   const field = (r, c) => [x(c), y(r), cols.info.span * cell, rows.info.span * cell];
   if (rows.last !== null && cols.last !== null) {
     ctx.strokeStyle = COLORS.whole;
