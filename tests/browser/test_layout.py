@@ -742,3 +742,25 @@ def test_large_type_on_a_1280x720_projector_gives_the_volumes_cells_a_hall_reads
     # the slice or map the step is on stays in its panel's view
     grid = page.locator(f"{panel} .grid").first
     assert grid.evaluate(SHOWN) == "shown"
+
+
+def test_a_misfit_in_large_type_keeps_its_suggestions_and_note_small_on_a_projector(
+    page: Page,
+) -> None:
+    # the notes' W=10 constraint example in large type at 1280x720: the suggestions took three
+    # rows of the formula strip and the transport's note two, and the misfit picture began
+    # 435 px down
+    page.set_viewport_size({"width": 1280, "height": 720})
+    page.goto("/?preset=ten-stride-2-invalid&large=1")
+    canvas = page.locator("#input-panel canvas.misfit-canvas")
+    expect(canvas).to_have_count(1, timeout=30_000)
+    middles = page.locator("#transport").evaluate(
+        "n => [...n.querySelectorAll('button, select, input, output')]"
+        ".filter((e) => e.offsetParent).map((e) => e.getBoundingClientRect())"
+        ".filter((r) => r.width > 2)"
+        ".map((r) => r.top + r.height / 2)")
+    assert max(middles) - min(middles) < 12, middles
+    bar = page.locator("#geometry-bar").bounding_box()
+    assert bar is not None and bar["height"] < 160, bar
+    box = canvas.bounding_box()
+    assert box is not None and box["y"] < 500, box  # 555 before
