@@ -1254,3 +1254,21 @@ def test_a_pinned_neuron_past_the_playhead_shows_its_value_in_its_cell(
     # let go, the cell is empty again until the playhead gets there
     page.keyboard.press("Escape")
     expect(cells.nth(2 * 4 + 3)).to_have_text("")
+
+
+def test_a_deep_layers_step_is_read_aloud_with_its_slice_sums_counted_not_listed(
+    page: Page,
+) -> None:
+    # Example 2's 20 slice sums were read out one by one on every step; the panel shows them
+    open_page(page, "?preset=example-2")
+    sums = page.locator("#sums")
+    expect(sums).to_contain_text("bias (0.00808) = 0.15334")
+    live = page.locator("#arithmetic-live")
+    expect(live).to_have_text(
+        "Step 1: V[0,0,0] = np.sum(Xp[:3,:3,:] * W0) + b0. "
+        "The 20 depth slices' sums + bias (0.00808) = 0.15334")
+    assert sums.inner_text().count(" + ") == 20  # the panel still lists all twenty
+    # a shallow layer's three sums are still read one by one
+    open_page(page, "?preset=cs231n-demo")
+    expect(live).to_have_text(
+        "Step 1: V[0,0,0] = np.sum(Xp[:3,:3,:] * W0) + b0. (-5) + (0) + (-2) + bias (1) = -6")

@@ -90,7 +90,10 @@ export function createArithmeticView(container, model, onTap) {
       const exact = [...step.channelSums, step.bias, step.pre].every((v) => places === null || Number(v.toFixed(places)) === v);
       if (exact) sums.removeAttribute("data-rounded");
       else sums.dataset.rounded = `rounded to ${places} decimal${places === 1 ? "" : "s"}`;
-      live.textContent = `Step ${step.t + 1}: ${step.expression}. ${sumsText(step, activation)}`;
+      // read aloud, a deep layer's slice sums would be a list no one follows (Example 2's 20):
+      // their count is said, and the panel shows them
+      const brief = step.channelSums.length > SAID_SUMS;
+      live.textContent = `Step ${step.t + 1}: ${step.expression}. ${sumsText(step, activation, brief)}`;
     },
     box: (r, c, ch) => grids[ch]?.box(r, c) ?? null,
   };
@@ -114,11 +117,13 @@ export function decimalsOf(step) {
  * the rounded terms do not add up to the rounded value (-0.16231 against -0.16233), the sign
  * is "≈": a reader adding them by hand is told to expect the last digit off.
  */
-export function sumsText(step, activation) {
-  // Only the server's numbers: the slice sums, the bias and the value it computed.
+export function sumsText(step, activation, brief = false) {
+  // Only the server's numbers: the slice sums (`brief`: how many), the bias and the value it
+  // computed.
   const places = decimalsOf(step);
   const show = (v) => (places === null ? fmt(v) : v.toFixed(places).replace(/^-(0\.?0*)$/, "$1"));
-  const parts = step.channelSums.map((v) => `(${show(v)})`);
+  const parts = brief ? [`The ${step.channelSums.length} depth slices' sums`]
+    : step.channelSums.map((v) => `(${show(v)})`);
   const units = (v) => Math.round(Number(v.toFixed(places)) * 10 ** places); // as shown
   const adds = places === null
     || [...step.channelSums, step.bias].reduce((sum, v) => sum + units(v), 0) === units(step.pre);
@@ -152,6 +157,9 @@ function readableCell(model) {
 }
 
 const SAMPLE = 100_000;
+
+// The most slice sums the live region reads out one by one.
+const SAID_SUMS = 8;
 
 // px kept spare across a row of product slices: the gaps' fractions of a pixel
 const SLACK = 2;
