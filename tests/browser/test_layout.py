@@ -708,13 +708,7 @@ def test_large_type_at_1024x768_keeps_the_masthead_to_two_rows_and_the_transport
     # the transport two ("More" alone on the second), and the picture began 343 px down
     page.set_viewport_size({"width": 1024, "height": 768})
     open_view(page, "?preset=cs231n-demo&large=1")
-    # the visible controls' middles (the screen reader's 1 px labels sit where they may)
-    middles = page.locator("#transport").evaluate(
-        "n => [...n.querySelectorAll('button, select, input, output')]"
-        ".filter((e) => e.offsetParent).map((e) => e.getBoundingClientRect())"
-        ".filter((r) => r.width > 2)"
-        ".map((r) => r.top + r.height / 2)")
-    assert max(middles) - min(middles) < 12, middles
+    assert_transport_one_row(page)
     tops = page.locator(".masthead").evaluate(
         "n => [...n.querySelectorAll('h1, .api-link, .strip > *:not(.strip-errors)')]"
         ".map((e) => Math.round(e.getBoundingClientRect().top))")
@@ -754,13 +748,19 @@ def test_a_misfit_in_large_type_keeps_its_suggestions_and_note_small_on_a_projec
     page.goto("/?preset=ten-stride-2-invalid&large=1")
     canvas = page.locator("#input-panel canvas.misfit-canvas")
     expect(canvas).to_have_count(1, timeout=30_000)
+    assert_transport_one_row(page)
+    bar = page.locator("#geometry-bar").bounding_box()
+    assert bar is not None and bar["height"] < 160, bar
+    box = canvas.bounding_box()
+    assert box is not None and box["y"] < 500, box  # 555 before
+
+
+def assert_transport_one_row(page: Page) -> None:
+    """The transport's visible controls sit on one row: their middles within 12 px (the
+    screen reader's 1 px labels, which ROWS counts, sit where they may)."""
     middles = page.locator("#transport").evaluate(
         "n => [...n.querySelectorAll('button, select, input, output')]"
         ".filter((e) => e.offsetParent).map((e) => e.getBoundingClientRect())"
         ".filter((r) => r.width > 2)"
         ".map((r) => r.top + r.height / 2)")
     assert max(middles) - min(middles) < 12, middles
-    bar = page.locator("#geometry-bar").bounding_box()
-    assert bar is not None and bar["height"] < 160, bar
-    box = canvas.bounding_box()
-    assert box is not None and box["y"] < 500, box  # 555 before
