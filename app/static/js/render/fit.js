@@ -82,6 +82,12 @@ export function wholeSlicesCell(count, rows, cols, room, { least, max }) {
     const cell = fitCell(shown, rows, cols, room, { min: least - 1, max });
     if (cell >= least) return cell;
   }
+  return widthCell(cols, room, least);
+}
+
+/** The cell of a slice `cols` wide that cannot fit `room` at `least` px: as wide as the room
+ * allows (never under 6 px), so the slice keeps to the panel's width. */
+export function widthCell(cols, room, least) {
   return Math.max(6, Math.min(least, Math.floor((room.width - 1) / cols) - 1));
 }
 

@@ -223,8 +223,9 @@ function canvasGrid({ rows, cols, label, cell, onCell }) {
       for (let r = 0; r < rows; r += 1) {
         for (let c = 0; c < cols; c += 1) {
           const value = get(r, c);
-          const word = isPad(r, c) ? palette.padWord : value === null ? palette.emptyWord : packed(value, maxAbs);
-          words[r * cols + c] = !isPad(r, c) && isUnread(r, c) ? faded(word) : word;
+          const pad = isPad(r, c);
+          const word = pad ? palette.padWord : value === null ? palette.emptyWord : packed(value, maxAbs);
+          words[r * cols + c] = !pad && isUnread(r, c) ? faded(word) : word;
         }
       }
       ctx.putImageData(image, 0, 0);

@@ -5,6 +5,7 @@
 import { createGrid, CANVAS_THRESHOLD, sliceFigure } from "./grid.js";
 import {
   fitCell, fitSide, gridRoom, keepInView, numbersCell, projectedCell, roomOf, wholeSlicesCell,
+  widthCell,
 } from "./fit.js";
 import { Viewport, zoomBar } from "./viewport.js";
 import { createZoomGrid } from "./zoom.js";
@@ -64,7 +65,7 @@ export function createInputView(container, model, onCell) {
       const spare = { ...cells, height: cells.height - outerHeight(note) / typeScale() };
       cell = wholeSlicesCell(depth, hp, wp, spare, { least, max: 40 });
     } else {
-      cell = Math.max(6, Math.min(least, Math.floor((cells.width - 1) / wp) - 1));
+      cell = widthCell(wp, cells, least);
     }
   }
   const grids = [];

@@ -87,7 +87,7 @@ export function bindKeys(node, view) {
   node.setAttribute("aria-keyshortcuts", "ArrowLeft ArrowRight ArrowUp ArrowDown + -");
   node.addEventListener("keydown", (event) => {
     if (event.altKey || event.ctrlKey || event.metaKey || event.shiftKey) return;
-    const arrow = PANS[event.key];
+    const arrow = ARROWS[event.key];
     // a quarter of the view a press, the way the arrow points (the cells move the other way)
     if (arrow) view.panBy((-arrow[0] * view.width) / 4, (-arrow[1] * view.height) / 4);
     else if (event.key === "+" || event.key === "=") view.zoomKeeping(2);
@@ -98,4 +98,7 @@ export function bindKeys(node, view) {
   });
 }
 
-const PANS = { ArrowLeft: [-1, 0], ArrowRight: [1, 0], ArrowUp: [0, -1], ArrowDown: [0, 1] };
+/** The arrow keys' directions [x, y], for the views that take them (here, and the 3-D blocks). */
+export const ARROWS = Object.freeze({
+  ArrowLeft: [-1, 0], ArrowRight: [1, 0], ArrowUp: [0, -1], ArrowDown: [0, 1],
+});

@@ -1,6 +1,7 @@
 // The 3-D view's smaller parts: the labels drawn around a block, and the pointer gestures
 // that turn, move and zoom it.
 import { palette } from "./colors.js";
+import { ARROWS } from "./pointer.js";
 
 // The block's sizes beside its edges and the name of the slice it is cut open at, each
 // outside the block's silhouette (so never on the field box or the cut slice's numbers), on
@@ -227,7 +228,6 @@ export function bindGestures(canvas, { turn, move, zoomAt, point: onPoint = () =
   });
 }
 
-const ARROWS = { ArrowLeft: [-1, 0], ArrowRight: [1, 0], ArrowUp: [0, -1], ArrowDown: [0, 1] };
 // One key press: the drag `turn` hears for 15 degrees (it turns 0.01 rad a px), a move of 24
 // px, and a zoom of a quarter.
 const KEY_TURN = (15 * Math.PI) / 180 / 0.01;
