@@ -163,8 +163,8 @@ def _known(kind: str, names: tuple[str, ...]) -> AfterValidator:
     def check(name: str) -> str:
         if name not in names:
             raise PydanticCustomError(
-                "unknown_name", "no {kind} '{name}'; known: {known}",
-                {"kind": kind, "name": name, "known": ", ".join(names)},
+                "unknown_name", "there is no {kind} of that name; known: {known}",
+                {"kind": kind, "known": ", ".join(names)},
             )
         return name
 

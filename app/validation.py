@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
 # What each field accepts, in words, by the field's name (the last name in its path).
@@ -77,19 +77,52 @@ def _is_branch(part: str | int) -> bool:
     )
 
 
-def shown(value: Any) -> str:
-    """A received value as JSON, cut short (an error never echoes a whole array).
+def cut_short(text: str) -> str:
+    """``text`` as an error may echo it: at most 60 characters, marked where it was cut.
 
-    >>> shown([1, 2, 3])
-    '[1, 2, 3]'
+    >>> cut_short("k" * 61)[-12:]
+    'k... (cut)'
+    """
+    return text if len(text) <= _SHOWN_CHARS else text[:_SHOWN_CHARS] + "... (cut)"
+
+
+def _json_chunks(value: Any) -> Iterator[str]:
+    """``value`` as JSON text, piece by piece, so :func:`shown` can stop once it has enough:
+    a body nested 1,000 lists deep is read only as deep as 60 characters reach (each level
+    writes its bracket first), and a long string or key only as far as is shown."""
+    if isinstance(value, (list, tuple)):
+        yield "["
+        for position, item in enumerate(value):
+            yield ", " if position else ""
+            yield from _json_chunks(item)
+        yield "]"
+    elif isinstance(value, dict):
+        yield "{"
+        for position, (key, item) in enumerate(value.items()):
+            yield (", " if position else "") + json.dumps(str(key)[: _SHOWN_CHARS + 1]) + ": "
+            yield from _json_chunks(item)
+        yield "}"
+    elif isinstance(value, str):
+        yield json.dumps(value[: _SHOWN_CHARS + 1])
+    else:
+        yield json.dumps(value, allow_nan=True, default=str)
+
+
+def shown(value: Any) -> str:
+    """A received value as JSON, cut short (an error never echoes a whole array, and never
+    walks further into a value than it shows).
+
+    >>> shown([1, 2, 3]), shown({"a": "x"})
+    ('[1, 2, 3]', '{"a": "x"}')
     >>> shown(list(range(100)))[-12:]
     '... (cut)'
     """
-    try:
-        text = json.dumps(value, allow_nan=True, default=str)
-    except ValueError:  # a circular structure cannot come from JSON; be safe anyway
-        text = repr(value)
-    return text if len(text) <= _SHOWN_CHARS else text[:_SHOWN_CHARS] + "... (cut)"
+    text = ""
+    for chunk in _json_chunks(value):
+        text += chunk
+        if len(text) > _SHOWN_CHARS:
+            break
+    return cut_short(text)
 
 
 def _rule(error: dict[str, Any]) -> str:
@@ -155,8 +188,9 @@ def _entry(
 ) -> dict[str, Any]:
     where = path_of(loc)
     got = f"{where} is {shown(value)}" if has_value else where
-    # an unknown field takes nothing: what a known one of that name takes would contradict it
-    accepts = _accepts(loc) if kind != "extra_forbidden" else None
+    # an unknown field takes nothing (what a known one of that name takes would contradict it),
+    # and an unknown name's message lists the known names already
+    accepts = _accepts(loc) if kind not in ("extra_forbidden", "unknown_name") else None
     msg = f"{got}: {rule}" + (f"; it takes {accepts}" if accepts else "")
     if loc and loc[-1] == "padding" and isinstance(value, str) and value.lower() in SAME_VALID:
         msg += f"; {SAME_VALID[value.lower()]}"
@@ -273,8 +307,11 @@ def clean(errors: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
             out.append(error)
             continue
         loc = list(error.get("loc", ()))
-        # an unknown field's own name ends its loc, whatever it looks like ("Stride", "int")
+        # an unknown field's own name ends its loc, whatever it looks like ("Stride", "int"),
+        # and is the client's text: echoed no longer than a value is
         named = loc[:-1] if error.get("type") == "extra_forbidden" else loc
+        if len(named) < len(loc):
+            loc[-1] = cut_short(str(loc[-1]))
         cut = next((k for k, part in enumerate(named) if _is_branch(part)), None)
         if cut is None:
             entry = _entry(loc, *_typed(error, loc), error.get("input"),

@@ -36,6 +36,7 @@ from app.schemas import (
     StepsRequest,
     StepsResult,
 )
+from app.validation import cut_short
 from engine import conv, trace
 from engine.backward import backward as backward_pass
 from engine.geometry import Geometry
@@ -81,7 +82,7 @@ def presets() -> list[PresetResult]:
 def preset(name: str) -> PresetResult:
     """One preset by name; 404 lists the known names."""
     if name not in PRESETS:
-        raise Refusal(404, ["path", "name"], f"no preset {name!r}; known presets: "
+        raise Refusal(404, ["path", "name"], f"no preset {cut_short(name)!r}; known presets: "
                       f"{', '.join(PRESETS)}", "unknown_name")
     return answers.preset_result(PRESETS[name])
 

@@ -21,6 +21,8 @@ from app.encoding import Encoding, OrjsonResponse, encode
 from app.errors import Refusal
 from app.lean import no_unknown_query
 from app.schemas import ErrorResult, FilterBankResult, ImageResult, SampleImageResult, limit
+from app.validation import cut_short
+from engine.errors import LayerError
 from engine.filterbanks import BANKS, FilterBank
 
 # unknown query parameters are refused here as on every API route (app.lean)
@@ -115,7 +117,7 @@ def sample(
     """A sample image as a layer input (``input`` drops into a layer spec)."""
     side = _side(max_side, settings)
     if name not in images.SAMPLES:
-        raise Refusal(404, ["path", "name"], f"no sample image {name!r}; known: "
+        raise Refusal(404, ["path", "name"], f"no sample image {cut_short(name)!r}; known: "
                       f"{', '.join(images.SAMPLES)}", "unknown_name")
     return _answer(images.sample(name, side), name, scale, encoding)
 
@@ -139,8 +141,11 @@ async def upload(
         kind = images.sniff(body)
         declared = images.header_size(body, kind)
         if declared is None or declared[0] * declared[1] <= settings.max_image_pixels:
-            costs.check_budget(costs.image_cost(kind, declared, side, encoding, len(body)),
-                               settings)
+            try:
+                costs.check_budget(costs.image_cost(kind, declared, side, encoding, len(body)),
+                                   settings)
+            except LayerError as error:  # no layer here: the image's pixels are the cost
+                raise Refusal(422, ["body"], error.reason, "image_too_many_pixels") from None
     # Decoding is CPU work: off the event loop.
     image = await run_in_threadpool(images.decode, body, side, settings.max_image_pixels)
     return _answer(image, None, scale, encoding)
@@ -156,6 +161,6 @@ def filter_banks() -> list[FilterBankResult]:
 def filter_bank(name: str) -> FilterBankResult:
     """One filter bank; its ``values`` and ``bias`` drop into a layer spec's ``filters``."""
     if name not in BANKS:
-        raise Refusal(404, ["path", "name"], f"no filter bank {name!r}; known: "
+        raise Refusal(404, ["path", "name"], f"no filter bank {cut_short(name)!r}; known: "
                       f"{', '.join(BANKS)}", "unknown_name")
     return _bank(BANKS[name])

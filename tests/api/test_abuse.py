@@ -103,6 +103,15 @@ CASES: dict[str, tuple[str, bytes, int, list[str], str]] = {
         "/api/steps", b'{"layer": ' + json.dumps(LAYER).encode() + b', "count": '
         + b"9" * 400 + b"}", 422, ["body"], ""),
     "deeply nested JSON": ("/api/forward", b"[" * 100_000, 422, ["body"], "depth"),
+    # nested just under the parser's limit (1024): the error's echo of the value must not
+    # walk all of it (it hit Python's recursion limit and answered 500)
+    "970-deep stride": (
+        "/api/geometry", b'{"input": {"shape": [5, 5, 3]}, "filters": {"count": 2, "size": 3}, '
+        b'"stride": ' + b"[" * 970 + b"]" * 970 + b"}", 422, ["body", "stride"], "[[[["),
+    "970-deep unknown field": (
+        "/api/geometry", b'{"input": {"shape": [5, 5, 3]}, "filters": {"count": 2, "size": 3}, '
+        b'"strides": ' + b"[" * 970 + b"]" * 970 + b"}", 422, ["body", "strides"],
+        "no such field"),
     "deeply nested values": (
         "/api/forward", b'{"input": {"shape": [5, 5, 3], "values": ' + b"[" * 5000
         + b"]" * 5000 + b"}}", 422, ["body"], ""),
@@ -316,3 +325,20 @@ def test_a_small_body_limit_applies_to_every_json_endpoint() -> None:
                      "/api/backward"):
             response = small.post(path, content=b" " * 101, headers=JSON)
             assert response.status_code == 413, path
+
+
+@pytest.mark.parametrize("path", ["/api/presets/", "/api/images/", "/api/filter-banks/"])
+def test_a_long_unknown_name_is_not_echoed_whole(client: TestClient, path: str) -> None:
+    answer = client.get(path + "k" * 20_000)
+    assert answer.status_code == 404
+    [entry] = answer.json()["detail"]
+    assert "kkkk... (cut)" in entry["msg"] and len(entry["msg"]) < 1_000
+
+
+def test_a_long_unknown_field_name_is_not_echoed_whole(client: TestClient) -> None:
+    body = {"input": {"shape": [5, 5, 3]}, "filters": {"count": 2, "size": 3}, "k" * 100_000: 1}
+    answer = client.post("/api/geometry", json=body)
+    assert answer.status_code == 422
+    [entry] = answer.json()["detail"]
+    assert entry["loc"][0] == "body" and entry["loc"][1].endswith("k... (cut)")
+    assert len(answer.content) < 2_000

@@ -220,6 +220,20 @@ def test_decompression_bomb_is_refused_from_its_header_before_decoding(
     assert "50000x50000" in text and "2,500,000,000" in text and "40,000,000" in text
 
 
+def test_an_upload_over_the_work_budget_is_refused_at_the_body_as_an_image_refusal(
+    client: TestClient, override_settings: Any
+) -> None:
+    # 6000x6000 passes the pixel limit here but its decoding is priced over the budget: no
+    # layer is involved, so the refusal is the upload's own (it said ["body", "body"] and
+    # layer_error)
+    override_settings(max_image_pixels=10**8)
+    answer = upload(client, bomb_png(6000, 6000))
+    assert answer.status_code == 422
+    [entry] = answer.json()["detail"]
+    assert (entry["loc"], entry["type"]) == (["body"], "image_too_many_pixels")
+    assert "CONVSCOPE_MAX_WORK" in entry["msg"]
+
+
 def test_pillows_own_bomb_check_is_a_422_too(
     client: TestClient, override_settings: Any
 ) -> None:

@@ -73,12 +73,14 @@ def test_the_schema_lists_the_sample_and_bank_names(client: TestClient) -> None:
         ({"input": {"shape": [32, 32, 3], "image": {"name": "vertical-edge", "max_side": 300}}},
          ["body", "input", "image", "max_side"], "300, over this server's limit of 256"),
         ({"input": {"shape": [64, 64, 3], "image": {"name": "cat"}}},
-         ["body", "input", "image", "name"], "no sample image 'cat'; known: vertical-edge"),
+         ["body", "input", "image", "name"],
+         '"cat": there is no sample image of that name; known: vertical-edge'),
         ({"input": {"shape": [3, 3, 3], "values": [[[0, 0, 0]] * 3] * 3,
                     "image": {"name": "vertical-edge"}}},
          ["body", "input", "image"], "not both"),
         ({"filters": {"count": 2, "size": 3, "bank": "nope"}},
-         ["body", "filters", "bank"], "no filter bank 'nope'; known: sobel"),
+         ["body", "filters", "bank"],
+         '"nope": there is no filter bank of that name; known: sobel'),
         ({"filters": {"count": 3, "size": 3, "bank": "sobel"}},
          ["body", "filters", "bank"], "bank 'sobel' is 2 filters of 3x3x3, but the layer asks "
          "for 3 of 3x3x3"),
@@ -93,6 +95,16 @@ def test_a_name_that_does_not_fit_is_a_422_naming_the_field(
     [entry] = answer.json()["detail"]
     assert entry["loc"] == loc
     assert words in entry["msg"]
+
+
+@pytest.mark.parametrize("change", [{"input": {"shape": [64, 64, 3], "image": {"name": "cat"}}},
+                                    {"filters": {"count": 2, "size": 3, "bank": "nope"}}])
+def test_an_unknown_name_lists_the_known_names_once(
+    client: TestClient, change: dict[str, Any]
+) -> None:
+    [entry] = client.post("/api/forward", json={**NAMED, **change}).json()["detail"]
+    first = "sobel" if "filters" in change else "vertical-edge"
+    assert entry["msg"].count(first) == 1, entry["msg"]
 
 
 def test_a_named_image_at_a_smaller_side_is_resized(client: TestClient) -> None:
