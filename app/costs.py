@@ -25,6 +25,7 @@ from app.encoding import Encoding
 from app.layer_cache import resolved
 from app.routing import check_inline
 from app.schemas import ArrayIn, CompactArray, LayerSpec
+from engine.backward import BAND_ELEMENTS
 from engine.errors import LayerError
 from engine.geometry import Geometry, LayerShape, axis_output
 from engine.layer import Connectivity, bias_shape, weight_shape
@@ -41,6 +42,9 @@ LOCAL_MULTIPLY_ADD = 20
 ELEMENT = 100
 FILLED = 500
 TOUCHED = 8
+# A window gradient of the backward pass: written by a thin product (K multiply-adds per
+# value, often few) and added back onto dX along short rows, one strided add per tap.
+WINDOW_GRADIENT = 40
 # Writing the answer. JSON pays per number (digits, separators) and per innermost list
 # (orjson opens and closes each), so a (4007, 4007, 1) array costs far more than a
 # (1, 1, 16M) one; compact is float32 bytes in base64, plus a fixed cost per array (its
@@ -259,8 +263,8 @@ def forward_cost(encoding: Encoding) -> Cost:
 
 def backward_cost(encoding: Encoding, upstream_values: ArrayIn | None = None) -> Cost:
     """Backward pass: the layer, the upstream gradient, dW and the window gradients (one
-    product each), the window gradients scattered back onto a padded dX; the answer carries
-    dX, dW and db."""
+    product each, shared weights' band by band in reused buffers), the window gradients
+    added back onto a padded dX; the answer carries dX, dW and db."""
 
     def cost(g: Geometry, spec: LayerSpec) -> list[Item]:
         c = g.counts
@@ -271,6 +275,17 @@ def backward_cost(encoding: Encoding, upstream_values: ArrayIn | None = None) ->
         weight_field = "connectivity" if local else "filters"
         s = g.shape
         window_gradients = positions * c.weights_per_neuron
+        if local:  # one batched product each: the window gradients made whole
+            windows = [made("filters.size", "window gradients", window_gradients)]
+        else:  # band by band through two reused buffers (engine.backward.BAND_ELEMENTS)
+            row = g.out_width * c.weights_per_neuron
+            buffers = 2 * min(window_gradients, max(row, BAND_ELEMENTS))
+            windows = [
+                Item("filters.size", "window columns copied for the weight gradients",
+                     window_gradients * TOUCHED, elements=buffers),
+                Item("filters.size", "window gradients written",
+                     window_gradients * WINDOW_GRADIENT),
+            ]
         return [
             *_request_items(g, spec),
             *_read(upstream_values, "upstream.values", c.neurons),
@@ -279,9 +294,9 @@ def backward_cost(encoding: Encoding, upstream_values: ArrayIn | None = None) ->
             Item("filters.count", "weight and window gradient products",
                  2 * c.multiply_adds * per_madd),
             made(weight_field, "weight gradients", math.prod(weights)),
-            made("filters.size", "window gradients", window_gradients),
-            Item("filters.size", "window gradients scattered back",
-                 window_gradients * TOUCHED),
+            *windows,
+            Item("filters.size", "window gradients added back",
+                 window_gradients * WINDOW_GRADIENT),
             made("padding", "padded input gradient", math.prod(g.padded_shape)),
             written("input.shape", "input gradient", s.input_shape, encoding),
             written(weight_field, "weight gradients", weights, encoding),

@@ -224,6 +224,8 @@ def cases() -> list[Case]:
         post("input 4096x64 json", "/api/input", TALL),
         post("inverse AlexNet", "/api/inverse", {"layer": ALEXNET, "cell": [100, 100]}),
         post("inverse 65x65 filter", "/api/inverse", {"layer": WIDE, "cell": [64, 64]}),
+        post("inverse 573x573 filter (328,329 taps)", "/api/inverse",
+             {"layer": layer(1146, 1, 1, 573), "cell": [573, 573]}),
         post("inverse 4096x64 F3 dilation 2", "/api/inverse",
              {"layer": layer([4096, 64], 1, 1, [1024, 3], dilation=[2, 1]),
               "cell": [2048, 30]}),
@@ -235,6 +237,11 @@ def cases() -> list[Case]:
         post("backward dilation 4 json", "/api/backward", {"layer": DILATED}),
         post("backward local 32x32x3 json", "/api/backward", {"layer": LOCAL}),
         post("backward depth 4096 compact", "/api/backward" + compact, {"layer": DEEP}),
+        # one wide filter: 44 million window values, the shared-weight backward's band buffers
+        post("backward one 81x81 filter compact", "/api/backward" + compact,
+             {"layer": layer(162, 1, 1, 81)}),
+        post("backward one 110x110 filter compact", "/api/backward" + compact,
+             {"layer": layer(220, 1, 1, 110)}),
         # images and filter banks
         Case("image sample compact", "GET", "/api/images/scene", reseed=False, fixed=True),
         Case("image sample json", "GET", "/api/images/scene?encoding=json", reseed=False,

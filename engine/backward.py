@@ -14,6 +14,7 @@ local ``(H2, W2, K, Fh, Fw, D)``/``(H2, W2, K)``).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -127,27 +128,111 @@ def backward(
     up = _upstream(layer, upstream)  # (H2, W2, K)
     windows = _windows(layer)  # (H2, W2, Fh, Fw, D)
     dpre = _through_activation(layer, up, workers)  # (H2, W2, K)
-    weights = layer.weights
     if layer.connectivity == "shared":
+        # Two independent products: given workers they run side by side.
+        jobs: list[Callable[[], FloatArray]] = [
+            lambda: _shared_weight_gradient(windows, dpre),
+            lambda: _shared_input_gradient(layer, dpre),
+        ]
+        dw, dxp = threads.run_parts(
+            lambda job: job(),
+            jobs,
+            workers,
+            multiply_adds=g.counts.multiply_adds,
+        )
         db = dpre.sum(axis=(0, 1))  # (K,)
-        dw_spec, dcols_spec = "ijk,ijabc->kabc", "ijk,kabc->ijabc"  # dw (K, Fh, Fw, D)
     else:
+        dw, dxp = _local_gradients(layer, windows, dpre)
         db = dpre.copy()  # (H2, W2, K)
-        dw_spec, dcols_spec = "ijk,ijabc->ijkabc", "ijk,ijkabc->ijabc"  # dw (H2, W2, K, ...)
-    # Two independent GEMMs: given workers they run side by side.
-    dw, dcols = threads.run_parts(
-        lambda operands: np.einsum(*operands, optimize=True),
-        [(dw_spec, dpre, windows), (dcols_spec, dpre, weights)],
-        workers,
-        multiply_adds=g.counts.multiply_adds,
-    )
-    # dcols: (H2, W2, Fh, Fw, D), the gradient of every window; scatter it tap by tap. Depth
-    # goes first in the accumulator so each strided add runs along whole rows of positions
-    # instead of D-long runs, which are short when D is (3 on a colour input).
+    s = g.shape
+    p = g.padding
+    dx = np.moveaxis(dxp[:, p.top : p.top + s.height, p.left : p.left + s.width], 0, 2)  # (H, W, D)
+    return Gradients(np.ascontiguousarray(dx), dw, db)
+
+
+# Elements (float64: 8 MB) of the reused buffer each product of the shared-weight backward
+# works through a band of output rows in: a whole layer's window columns, or their gradients,
+# hold Fh*Fw values per input value (353 MB for one 81x81 filter on a 162x162 input).
+BAND_ELEMENTS = 2**20
+
+
+def _band_rows(out_height: int, per_row: int) -> int:
+    """Output rows per band, so a band's ``per_row``-element rows fill at most the buffer.
+
+    >>> _band_rows(55, 55 * 363), _band_rows(82, 82 * 6561), _band_rows(3, 10)
+    (52, 1, 3)
+    """
+    return max(1, min(out_height, BAND_ELEMENTS // per_row))
+
+
+def _shared_weight_gradient(windows: Windows, dpre: FloatArray) -> FloatArray:
+    """dW ``(K, Fh, Fw, D)``: each band of output rows' window columns, copied into one reused
+    buffer, times their upstream gradients, summed over the bands."""
+    h2, w2, fh, fw, depth = windows.shape
+    k = dpre.shape[2]
+    per_neuron = fh * fw * depth
+    rows = _band_rows(h2, w2 * per_neuron)
+    columns = np.empty((rows, w2, fh, fw, depth))
+    dw = np.zeros((k, per_neuron))
+    product = np.empty_like(dw)
+    for top in range(0, h2, rows):
+        n = min(rows, h2 - top)
+        band = columns[:n]
+        np.copyto(band, windows[top : top + n])
+        np.matmul(dpre[top : top + n].reshape(n * w2, k).T, band.reshape(n * w2, per_neuron),
+                  out=product)
+        dw += product
+    return dw.reshape(k, fh, fw, depth)
+
+
+def _shared_input_gradient(layer: Layer, dpre: FloatArray) -> FloatArray:
+    """dX of the padded input, depth first ``(D, Hp, Wp)``: band by band of output rows and
+    filter row by filter row, the windows' gradients (the filters' weights times each
+    position's upstream) in a reused buffer, added back tap by tap.
+
+    Within one tap the positions never overlap, so each tap is one plain slice ``+=``. Depth
+    goes first in the accumulator and the buffer is tap-major, so each add runs along whole
+    rows of positions instead of D-long runs, which are short when D is (3 on a colour input).
+    """
+    g = layer.geometry
+    s = g.shape
+    h2, w2, k = dpre.shape
+    fh, fw, depth = s.filter_height, s.filter_width, s.depth
+    hp, wp, _ = g.padded_shape
+    dxp = np.zeros((depth, hp, wp))
+    # (Fh, Fw*D, K): each filter row's weights, one GEMM per filter row and band
+    by_row = np.ascontiguousarray(layer.weights.transpose(1, 2, 3, 0)).reshape(fh, fw * depth, k)
+    rows = _band_rows(h2, fw * depth * w2)
+    buffer = np.empty(rows * w2 * fw * depth)
+    cols = [slice(b * s.dilation_w, b * s.dilation_w + (w2 - 1) * s.stride_w + 1, s.stride_w)
+            for b in range(fw)]
+    for top in range(0, h2, rows):
+        n = min(rows, h2 - top)
+        upstream_t = dpre[top : top + n].reshape(n * w2, k).T  # (K, n*W2), a view BLAS reads
+        block = buffer[: fw * depth * n * w2].reshape(fw * depth, n * w2)
+        for a in range(fh):
+            np.matmul(by_row[a], upstream_t, out=block)
+            taps = block.reshape(fw, depth, n, w2)
+            r0 = top * s.stride_h + a * s.dilation_h
+            band_rows = slice(r0, r0 + (n - 1) * s.stride_h + 1, s.stride_h)
+            for b in range(fw):
+                dxp[:, band_rows, cols[b]] += taps[b]
+    return dxp
+
+
+def _local_gradients(
+    layer: Layer, windows: Windows, dpre: FloatArray
+) -> tuple[FloatArray, FloatArray]:
+    """dW ``(H2, W2, K, Fh, Fw, D)`` and the padded dX ``(D, Hp, Wp)`` of locally connected
+    weights: every position its own filters, so one batched product each, the window
+    gradients then added back tap by tap."""
+    g = layer.geometry
     s = g.shape
     h2, w2 = g.out_height, g.out_width
     hp, wp, depth = g.padded_shape
-    dxp = np.zeros((depth, hp, wp))  # (D, Hp, Wp)
+    dw = np.einsum("ijk,ijabc->ijkabc", dpre, windows, optimize=True)
+    dcols = np.einsum("ijk,ijkabc->ijabc", dpre, layer.weights, optimize=True)
+    dxp = np.zeros((depth, hp, wp))
     by_depth = np.moveaxis(dcols, 4, 0)  # (D, H2, W2, Fh, Fw), a view
     for a in range(s.filter_height):
         r0 = a * s.dilation_h
@@ -156,9 +241,7 @@ def backward(
             c0 = b * s.dilation_w
             cols = slice(c0, c0 + (w2 - 1) * s.stride_w + 1, s.stride_w)
             dxp[:, rows, cols] += by_depth[:, :, :, a, b]
-    p = g.padding
-    dx = np.moveaxis(dxp[:, p.top : p.top + s.height, p.left : p.left + s.width], 0, 2)  # (H, W, D)
-    return Gradients(np.ascontiguousarray(dx), dw, db)
+    return dw, dxp
 
 
 def backward_naive(layer: Layer, upstream: npt.ArrayLike) -> Gradients:

@@ -19,7 +19,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Literal, TypeVar
+from typing import Literal, NamedTuple, TypeVar
 
 import numpy as np
 import numpy.typing as npt
@@ -518,11 +518,12 @@ def steps(
 # ----------------------------------------------------------------------------- inverse
 
 
-@dataclass(frozen=True)
-class Tap:
+class Tap(NamedTuple):
     """Output position ``(i, j)`` whose window holds the cell, at tap ``(tap_row, tap_col)``.
 
     The tap indexes the window (and the filter): the cell is ``window[tap_row, tap_col, :]``.
+    A named tuple, not a frozen dataclass: a wide filter lists hundreds of thousands of taps,
+    and a tuple is made several times faster.
     """
 
     i: int
@@ -543,7 +544,16 @@ class Inverse:
     row: int
     col: int
     filters: int
-    taps: tuple[Tap, ...]  # row-major by (i, j)
+    # ``(output index, tap index)`` along each axis: every pair of a row hit and a column hit
+    # is one tap, so a wide filter's hundreds of thousands of taps need not be objects
+    rows: tuple[tuple[int, int], ...]
+    cols: tuple[tuple[int, int], ...]
+
+    @property
+    def taps(self) -> tuple[Tap, ...]:
+        """Every tap, row-major by ``(i, j)``."""
+        return tuple(Tap(i, j, tap_row, tap_col)
+                     for i, tap_row in self.rows for j, tap_col in self.cols)
 
 
 def _axis_hits(cell: int, taps: int, stride: int, dilation: int, out: int) -> list[tuple[int, int]]:
@@ -587,5 +597,4 @@ def inverse(geometry: Geometry, row: int, col: int) -> Inverse:
                       geometry.out_height)
     cols = _axis_hits(col + p.left, s.filter_width, s.stride_w, s.dilation_w,
                       geometry.out_width)
-    taps = tuple(Tap(i, j, tap_row, tap_col) for i, tap_row in rows for j, tap_col in cols)
-    return Inverse(row, col, s.filters, taps)
+    return Inverse(row, col, s.filters, tuple(rows), tuple(cols))

@@ -167,8 +167,8 @@ def inverse(body: InverseRequest, settings: SettingsDep) -> Response:
     # and a wide dilated filter can list a million taps.
     return OrjsonResponse({
         "row": found.row, "col": found.col, "filters": found.filters,
-        "taps": [{"i": t.i, "j": t.j, "tap_row": t.tap_row, "tap_col": t.tap_col}
-                 for t in found.taps],
+        "taps": [{"i": i, "j": j, "tap_row": tap_row, "tap_col": tap_col}
+                 for i, tap_row in found.rows for j, tap_col in found.cols],
     })
 
 

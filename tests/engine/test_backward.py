@@ -124,6 +124,21 @@ def test_vectorised_backward_equals_naive_loops(
     assert_gradients_close(fast, slow, rtol=1e-10, atol=1e-12)
 
 
+@pytest.mark.parametrize("band", [1, 40, 300])
+@pytest.mark.parametrize("name", list(SHAPES))
+def test_shared_backward_in_bands_of_output_rows_equals_naive_loops(
+    name: str, band: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Real layers' products run band by band (one band is the tests' small layers' whole):
+    # a buffer of a few elements makes one output row a band, and rows that straddle bands
+    # must add up the same
+    monkeypatch.setattr(importlib.import_module("engine.backward"), "BAND_ELEMENTS", band)
+    layer = random_layer(SHAPES[name], 7, "shared", "relu", bias_std=BIAS_STD)
+    up = upstream_for(layer)
+    assert_gradients_close(backward(layer, up), backward_naive(layer, up), rtol=1e-10,
+                           atol=1e-12)
+
+
 @pytest.mark.parametrize(("connectivity", "activation"), MODES)
 @pytest.mark.parametrize("name", ["demo", "rect-strides", "dilated", "fit-pad"])
 def test_backward_equals_central_differences(
