@@ -95,6 +95,17 @@ class Settings(BaseSettings):
         "itself then runs single-threaded (app/engine_threads.py). 0: one per core; 1: every "
         "request on its own thread (right when running as many worker processes as cores).",
     )
+    heavy_requests: int = Field(
+        0, ge=0,
+        description="Requests whose priced work is too much for the event loop (an AlexNet "
+        "forward, say) that compute at once; the others wait their turn, so memory and CPU "
+        "stay bounded however many clients send them (app/routing.py). 0: one per core.",
+    )
+    waiting_requests: int = Field(
+        64, ge=0,
+        description="Such requests that may wait their turn; one more is answered 503 "
+        "(server_busy, with Retry-After) at once instead of queueing without end.",
+    )
     cors_origins: Origins = Field(
         (),
         description="Origins whose scripts may call the API cross-origin, comma-separated, "

@@ -15,6 +15,8 @@ from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from fastapi import FastAPI, Request
 from threadpoolctl import threadpool_limits
 
+from app.config import Settings
+from app.routing import HEAVY_WORK, HeavyWork
 from engine.threads import Workers
 
 
@@ -27,21 +29,24 @@ def worker_count(setting: int) -> int:
     return setting or os.cpu_count() or 1
 
 
-State = dict[str, Workers]
+State = dict[str, Workers | HeavyWork]
 
 
-def lifespan(setting: int) -> Callable[[FastAPI], AbstractAsyncContextManager[State]]:
-    """The app's lifespan: its workers in the lifespan state (each request's ``state``) and
+def lifespan(settings: Settings) -> Callable[[FastAPI], AbstractAsyncContextManager[State]]:
+    """The app's lifespan: its workers and its gate for heavy requests
+    (:class:`app.routing.HeavyWork`) in the lifespan state (each request's ``state``), and
     single-threaded BLAS while it runs.
 
     Lifespan state rather than ``app.state``: two runs of one app object (two test clients,
-    say) each get their own workers, and the app object itself never changes.
+    say) each get their own, and the app object itself never changes.
     """
 
     @asynccontextmanager
     async def running(app: FastAPI) -> AsyncIterator[State]:
-        with threadpool_limits(limits=1, user_api="blas"), Workers(worker_count(setting)) as pool:
-            yield {"engine_workers": pool}
+        with (threadpool_limits(limits=1, user_api="blas"),
+              Workers(worker_count(settings.engine_threads)) as pool):
+            heavy = HeavyWork(worker_count(settings.heavy_requests), settings.waiting_requests)
+            yield {"engine_workers": pool, HEAVY_WORK: heavy}
 
     return running
 

@@ -90,8 +90,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         version=package_version(),
         docs_url=None,
         redoc_url=None,
-        # While serving, large convolutions split over the app's own threads.
-        lifespan=engine_threads.lifespan(settings.engine_threads),
+        # While serving, large convolutions split over the app's own threads, and heavy
+        # requests compute a few at a time.
+        lifespan=engine_threads.lifespan(settings),
         **telemetry(settings.telemetry),
     )
     errors.install(app)

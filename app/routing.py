@@ -19,6 +19,8 @@ from contextlib import AsyncExitStack
 from contextvars import ContextVar
 from typing import Any, ParamSpec, TypeVar
 
+import anyio
+import anyio.to_thread
 from fastapi import FastAPI, Request
 from fastapi.routing import APIRoute, APIRouter, request_response
 from starlette.concurrency import run_in_threadpool
@@ -26,6 +28,7 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Match, Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from app.errors import Refusal
 from app.lean import (
     Handler,
     LeanPlan,
@@ -45,9 +48,58 @@ INLINE_WORK = 200_000_000
 LEAN = True
 
 _on_event_loop: ContextVar[bool] = ContextVar("on_event_loop", default=False)
+# The running app's gate for heavy work, taken from the request's lifespan state by the
+# route (:meth:`OrjsonRoute.asgi_app`); None where no lifespan ran (plain thread pool).
+_heavy_work: ContextVar[HeavyWork | None] = ContextVar("heavy_work", default=None)
+HEAVY_WORK = "heavy_work"  # its key in the lifespan state
 
 P = ParamSpec("P")
 R = TypeVar("R")
+
+
+class HeavyWork:
+    """How heavy requests (those :func:`check_inline` sends off the event loop) compute:
+    ``at_once`` of them at a time, each on a thread, with at most ``waiting`` more waiting
+    their turn, and any further one refused with 503 at once.
+
+    Each request's work is priced and capped (app/costs.py), but without this many clients
+    at once would each get a thread of the pool (40 by default) and its arrays: memory grew
+    with the clients, and every answer slowed. A CPU-bound request gains nothing from
+    running beside more than a core's worth of others.
+    """
+
+    def __init__(self, at_once: int, waiting: int) -> None:
+        self.limiter = anyio.CapacityLimiter(at_once)
+        self.waiting = waiting
+
+    async def run(self, work: Callable[[], R]) -> R:
+        """``work()`` on a thread once one of the ``at_once`` turns is free."""
+        limiter = self.limiter
+        if limiter.available_tokens < 1 and limiter.statistics().tasks_waiting >= self.waiting:
+            raise Refusal(
+                503, [], f"the server is busy: {limiter.total_tokens:g} heavy requests compute "
+                f"at once and {self.waiting} more wait their turn already "
+                "(CONVSCOPE_HEAVY_REQUESTS, CONVSCOPE_WAITING_REQUESTS); try again shortly",
+                "server_busy", headers={"Retry-After": "1"},
+            )
+        return await anyio.to_thread.run_sync(work, limiter=limiter)
+
+
+async def run_heavy(work: Callable[[], R]) -> R:
+    """``work()`` off the event loop: through the running app's :class:`HeavyWork`, or in
+    the thread pool where no lifespan ran."""
+    heavy = _heavy_work.get()
+    if heavy is None:
+        return await run_in_threadpool(work)
+    return await heavy.run(work)
+
+
+def heavy_work_of(scope: Scope) -> None:
+    """Make the running app's :class:`HeavyWork` (in ``scope``'s lifespan state) the one
+    :func:`run_heavy` uses for this request."""
+    state = scope.get("state")
+    if state is not None:
+        _heavy_work.set(state.get(HEAVY_WORK))
 
 
 class Offload(Exception):
@@ -88,7 +140,7 @@ def priced(endpoint: Callable[P, R]) -> Callable[P, Coroutine[Any, Any, R]]:
             pass
         finally:
             _on_event_loop.reset(token)
-        return await run_in_threadpool(endpoint, *args, **kwargs)
+        return await run_heavy(functools.partial(endpoint, *args, **kwargs))
 
     return run
 
@@ -143,6 +195,7 @@ class OrjsonRoute(APIRoute):
         async def app(scope: Scope, receive: Receive, send: Send) -> None:
             if scope["query_string"]:  # a plain request pays nothing for the check
                 refuse_unknown_query(scope["query_string"], allowed, body)
+            heavy_work_of(scope)
             await inner(scope, receive, send)
 
         return app

@@ -9,10 +9,10 @@ never stored.
 
 from __future__ import annotations
 
+import functools
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request
-from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
 from app import costs, images
@@ -20,6 +20,7 @@ from app.config import Settings, SettingsDep
 from app.encoding import Encoding, OrjsonResponse, encode
 from app.errors import Refusal
 from app.lean import no_unknown_query
+from app.routing import heavy_work_of, run_heavy
 from app.schemas import ErrorResult, FilterBankResult, ImageResult, SampleImageResult, limit
 from app.validation import cut_short
 from engine.errors import LayerError
@@ -146,8 +147,10 @@ async def upload(
                                    settings)
             except LayerError as error:  # no layer here: the image's pixels are the cost
                 raise Refusal(422, ["body"], error.reason, "image_too_many_pixels") from None
-    # Decoding is CPU work: off the event loop.
-    image = await run_in_threadpool(images.decode, body, side, settings.max_image_pixels)
+    # Decoding is CPU work: off the event loop, a turn of the heavy requests'.
+    heavy_work_of(request.scope)
+    image = await run_heavy(functools.partial(images.decode, body, side,
+                                              settings.max_image_pixels))
     return _answer(image, None, scale, encoding)
 
 

@@ -4,8 +4,12 @@ over INLINE_WORK in the thread pool, and the same answer either way."""
 from __future__ import annotations
 
 import asyncio
+import functools
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
+import anyio
 import pytest
 from api_helpers import ALEXNET, square
 from fastapi.routing import APIRoute
@@ -151,3 +155,68 @@ def test_the_middleware_stack_keeps_only_layers_with_work_to_do() -> None:
         "ServerErrorMiddleware", "SecurityHeaders", "BodyLimit", "ExceptionMiddleware",
         "AsyncExitStackMiddleware"]
     assert "ExceptionTelemetryMiddleware" in _layers(create_app(Settings(telemetry=True)))
+
+
+# ----------------------------------------------------------------------------- heavy requests
+
+
+def test_heavy_work_runs_at_most_its_turns_at_once_and_refuses_past_its_queue() -> None:
+    gate = routing.HeavyWork(at_once=1, waiting=1)
+    release = threading.Event()
+    running: list[int] = []
+    most = 0
+
+    def work(n: int) -> int:
+        nonlocal most
+        running.append(n)
+        most = max(most, len(running))
+        release.wait(5)
+        running.remove(n)
+        return n
+
+    async def main() -> tuple[list[int], routing.Refusal]:
+        results: list[int] = []
+        async with anyio.create_task_group() as group:
+            async def one(n: int) -> None:
+                results.append(await gate.run(functools.partial(work, n)))
+            group.start_soon(one, 1)
+            group.start_soon(one, 2)  # waits for the first's turn
+            await anyio.sleep(0.2)
+            with pytest.raises(routing.Refusal) as refused:  # the queue is full
+                await gate.run(functools.partial(work, 3))
+            release.set()
+        return results, refused.value
+
+    results, refusal = anyio.run(main)
+    assert sorted(results) == [1, 2] and most == 1
+    assert refusal.status_code == 503 and refusal.type == "server_busy"
+    assert refusal.headers == {"Retry-After": "1"}
+    assert "CONVSCOPE_WAITING_REQUESTS" in refusal.msg
+
+
+def test_a_heavy_request_past_the_servers_turns_is_a_503_and_a_cheap_one_is_not(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # One heavy request computes (held in its forward pass) and none may wait: a second
+    # AlexNet forward is refused at once; the demo's forward, on the event loop, is answered
+    started, release = threading.Event(), threading.Event()
+    real = conv.forward
+
+    def held(*args: Any, **kwargs: Any) -> Any:
+        if not _on_event_loop():
+            started.set()
+            release.wait(10)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(conv, "forward", held)
+    app = create_app(Settings(heavy_requests=1, waiting_requests=0))
+    with TestClient(app) as client, ThreadPoolExecutor(1) as pool:
+        first = pool.submit(client.post, "/api/forward?encoding=compact", json=ALEXNET)
+        assert started.wait(10)
+        second = client.post("/api/forward?encoding=compact", json=ALEXNET)
+        cheap = client.post("/api/forward", json=square(5, 3, 2, 3, stride=2, padding=1))
+        release.set()
+        assert first.result(10).status_code == 200
+    assert second.status_code == 503 and second.headers["retry-after"] == "1"
+    assert second.json()["detail"][0]["type"] == "server_busy"
+    assert cheap.status_code == 200
