@@ -218,7 +218,8 @@ def _kernel_items(g: Geometry, spec: LayerSpec) -> list[Item]:
         made(_positions_field(g), f"receptive fields copied for the matrix product "
              f"({positions:,} positions x {c.weights_per_neuron:,} weights)",
              columns, TOUCHED),
-        Item("filters.count", "outputs",
+        Item("filters.count", f"the matrix product's {c.multiply_adds:,} multiply-adds and "
+             f"its {c.neurons:,} outputs",
              c.multiply_adds * per_madd + read + 2 * c.neurons * ELEMENT,
              elements=2 * c.neurons),
     ]

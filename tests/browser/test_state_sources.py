@@ -198,6 +198,33 @@ def test_a_hand_written_preset_link_keeps_every_key_it_names(
     expect(page.locator("#filters-panel")).to_contain_text("b1 = 3")
 
 
+def test_a_hand_written_link_with_sizes_takes_the_rest_from_its_preset_or_the_apis_defaults(
+    page: Page,
+) -> None:
+    # the preset it names gives what it leaves out (it took the default layer's stride 2 and
+    # padding 1: a 4x3 output, where the preset's stride 1 and no padding give 5x5)
+    open_page(page, "?preset=seven-stride-1&h=7")
+    expect(page.locator("#output-shape")).to_have_text("5x5x1")
+    assert "&sh=1&" in page.url and "&pt=0&" in page.url, page.url
+    # sizes and no preset: what they leave out is what the API takes it to be (stride 1, no
+    # padding, no dilation), as the same fields sent to /api/geometry give 9 - 3 + 1 = 7
+    open_page(page, "?h=9&w=9&d=1&k=1&f=3")
+    expect(page.locator("#output-shape")).to_have_text("7x7x1")
+    assert "&sh=1&" in page.url and "&pt=0&" in page.url and "&dh=1&" in page.url, page.url
+
+
+def test_a_link_key_the_page_cannot_use_is_said_not_silently_replaced(page: Page) -> None:
+    open_page(page, "?h=10&w=10&d=1&k=1&f=5&s=1&p=same&mode=gradient&kernel=3")
+    note = page.locator("#error-general")
+    expect(note).to_contain_text("p=same (a whole number)")
+    expect(note).to_contain_text("mode=gradient (forward or backward)")
+    expect(note).to_contain_text("kernel (no such key)")
+    expect(page.locator("#output-shape")).to_have_text("6x6x1")  # (10 - 5)/1 + 1, padding 0
+    # a copied link says nothing of the kind
+    open_page(page, "?" + page.url.split("?", 1)[1])
+    expect(note).to_have_text("")
+
+
 def test_the_picker_says_a_changed_layer_is_your_own_and_picking_the_preset_restores_it(
     page: Page, api: httpx.Client
 ) -> None:

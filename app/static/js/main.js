@@ -14,7 +14,7 @@ import { cellName, formatEdits, layerSpec, parseCellName, parseEdits } from "./s
 import { changesForSuggestion, DEFAULTS, FIELD_KEYS, fieldOfKey, layerChanged, stateFromPreset, withChanges } from "./state.js";
 import { StepCache } from "./steps.js";
 import { IMAGE_LAYER, initImages, showLayer, stateOfLink, uploadedInput } from "./images.js";
-import { fromQuery, givenKeys, partialLink, presentationOf, toQuery } from "./url.js";
+import { fromQuery, givenKeys, partialLink, presentationOf, refusedKeys, toQuery } from "./url.js";
 import { createArithmeticView, createBackwardView } from "./render/arithmetic.js";
 import { onRoomChange } from "./render/fit.js";
 import { maxAbsOf, renderLegend } from "./render/colors.js";
@@ -32,7 +32,7 @@ import { createFollow } from "./follow.js";
 import { createEmbed } from "./embed.js";
 import { createLook } from "./theme.js";
 
-const app = { state: null, presets: [], model: null, misfit: null, unfit: null, views: null, builtHidden: new Set(), cache: null, hover: null, tap: null, weight: null, seq: 0, controller: null, dropped: "", changed: [] };
+const app = { state: null, presets: [], model: null, misfit: null, unfit: null, views: null, builtHidden: new Set(), cache: null, hover: null, tap: null, weight: null, seq: 0, controller: null, dropped: "", linkNote: "", changed: [] };
 // play/pause redraws: the products get their numbers back when the player stops
 const player = new Player({ tick, onChange: () => render() });
 
@@ -161,7 +161,9 @@ async function reload() {
   clearErrors();
   qs("#refused-note").hidden = true;
   if (app.dropped) showError("edit", app.dropped);
+  if (app.linkNote) showError("link", app.linkNote);
   app.dropped = "";
+  app.linkNote = "";
   qs("#app").setAttribute("aria-busy", "true");
   try {
     const spec = layerSpec(state, presetOf(state), uploadedInput());
@@ -450,12 +452,19 @@ async function boot() {
     const named = app.presets.find((p) => p.name === given.preset);
     if (!named) delete given.preset; // an unknown preset: the default layer, under its own name
     const preset = named ?? fallback;
-    const base = preset ? stateFromPreset(preset) : { ...DEFAULTS };
+    // sizes without a preset: what they leave out is the API's own default (stride 1, no
+    // padding...), as the same fields sent to the API would have it, over the default layer
+    const bare = !named && preset && "h" in given
+      ? { ...preset, layer: { input: preset.layer.input, filters: preset.layer.filters } }
+      : preset;
+    const base = bare ? stateFromPreset(bare) : { ...DEFAULTS };
     // an image or a bank on the layer the image panel would make for it, then the link's keys
     const panelLayer = given.image ? IMAGE_LAYER : given.bank ? { act: "relu" } : {};
     state = { ...base, ...panelLayer, ...given };
   }
   if (state && (state.image || state.bank)) state = await stateOfLink(state);
+  const refused = refusedKeys(location.search);
+  if (refused.length) app.linkNote = `The link's ${refused.join(", ")} ${refused.length > 1 ? "were" : "was"} left out.`;
   // a link that names no layer (`?embed=1`) keeps its presentation too
   app.state = look.initial({ ...(state ?? (fallback ? stateFromPreset(fallback) : { ...DEFAULTS })), ...presentationOf(location.search) });
   look.apply(app.state);

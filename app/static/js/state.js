@@ -14,7 +14,7 @@ export const DEFAULTS = Object.freeze({
   bank: "", // a filter bank's name as the filters
   order: "depth_slice", mode: "forward",
   t: 0, speed: 2, loop: false,
-  pin: "", // "o1.0.0" (output neuron) or "x3.4" (padded input cell)
+  pin: "", // "o1.0.0" (output neuron) or "x3.4" (input cell X[3,4,:], unpadded)
   embed: false, // the picture and the transport only, for an iframe (embed.js)
   theme: "auto", // "auto" follows the system's prefers-color-scheme (js/theme.js)
   large: false, // large type, for projection

@@ -1,5 +1,5 @@
-// State <-> query string. Every key of DEFAULTS round-trips; unknown keys are ignored and bad
-// values fall back to the default, so any link opens *some* sensible view.
+// State <-> query string. Every key of DEFAULTS round-trips; unknown keys and bad values are
+// left out (and said, refusedKeys), so any link opens *some* sensible view.
 import { CHOICES, DEFAULTS } from "./state.js";
 
 // Links from before images were state keys named an image layer as a preset
@@ -27,6 +27,26 @@ export function toQuery(state) {
   return `?${params.toString()}`;
 }
 
+/** A link key's value as the state holds it, or undefined when the link's text is not one. */
+function readKey(key, raw) {
+  const fallback = DEFAULTS[key];
+  if (typeof fallback === "number") {
+    const value = Number(raw);
+    // the sizes go to the server, which says what is wrong with them; a step is a count
+    const fine = key === "t" ? Number.isInteger(value) && value >= 0 : Number.isFinite(value);
+    return raw.trim() !== "" && fine ? value : undefined;
+  }
+  if (typeof fallback === "boolean") return raw === "1" || raw === "true";
+  if (CHOICES[key]) return CHOICES[key].includes(raw) ? raw : undefined;
+  return raw;
+}
+
+/** What a link key takes, for a value it cannot use. */
+function takes(key) {
+  if (CHOICES[key]) return CHOICES[key].join(" or ");
+  return key === "t" ? "a step, 0 or more" : "a whole number";
+}
+
 /**
  * The keys a query string names, each parsed and checked as a full link's are (a bad value is
  * left out, so the default or the preset's own stands). An old image-layer preset name gives
@@ -42,21 +62,10 @@ export function givenKeys(search) {
     const value = Number(params.get(old));
     if (params.has(old) && Number.isInteger(value)) for (const key of keys) given[key] = value;
   }
-  for (const [key, fallback] of Object.entries(DEFAULTS)) {
+  for (const key of Object.keys(DEFAULTS)) {
     if (!params.has(key)) continue;
-    const raw = params.get(key);
-    if (typeof fallback === "number") {
-      const value = Number(raw);
-      // the sizes go to the server, which says what is wrong with them; a step is a count
-      const fine = key === "t" ? Number.isInteger(value) && value >= 0 : Number.isFinite(value);
-      if (raw.trim() !== "" && fine) given[key] = value;
-    } else if (typeof fallback === "boolean") {
-      given[key] = raw === "1" || raw === "true";
-    } else if (CHOICES[key]) {
-      if (CHOICES[key].includes(raw)) given[key] = raw;
-    } else {
-      given[key] = raw;
-    }
+    const value = readKey(key, params.get(key));
+    if (value !== undefined) given[key] = value;
   }
   const legacy = legacyImage(given.preset);
   if (legacy) {
@@ -64,6 +73,27 @@ export function givenKeys(search) {
     delete given.preset;
   }
   return given;
+}
+
+/**
+ * What a link says that the page leaves out, in words ("p=same (a whole number)", "kernel
+ * (no such key)"), so a hand-typed link's mistake is said rather than silently replaced.
+ */
+export function refusedKeys(search) {
+  const params = new URLSearchParams(search);
+  const shorthands = new Map(SHORTHANDS);
+  const said = [];
+  for (const [key, raw] of params) {
+    const shown = `${key}=${raw.length > 20 ? `${raw.slice(0, 20)}…` : raw}`;
+    if (shorthands.has(key)) {
+      if (!Number.isInteger(Number(raw)) || raw.trim() === "") said.push(`${shown} (a whole number)`);
+    } else if (!(key in DEFAULTS)) {
+      said.push(`${key} (no such key)`);
+    } else if (readKey(key, raw) === undefined) {
+      said.push(`${shown} (${takes(key)})`);
+    }
+  }
+  return said;
 }
 
 /** The state a query string describes, or null when it names no layer at all. */
@@ -85,14 +115,22 @@ export function presentationOf(search) {
   return { embed: flag("embed"), large: flag("large"), theme: choice("theme"), view: choice("view") };
 }
 
+// The keys of a layer every link copied from the page carries.
+const SPEC_KEYS = ["h", "w", "d", "k", "fh", "fw", "sh", "sw", "dh", "dw", "pt", "pb", "pl", "pr",
+  "fit", "act", "conn", "fill", "seed"];
+
 /**
- * True for a link written by hand rather than copied: it names any of the state's keys but
- * not the sizes (no `h`). The preset it names (or the default one) then gives every key the
- * link leaves out, and the keys it names count as in a full link: `?t=4` is the default
- * layer at its fifth step (it opened at the first).
+ * True for a link written by hand rather than copied: it names some of the state's keys but
+ * not every key of the layer. The preset it names (or, when it gives sizes but no preset, the
+ * API's own defaults over the default layer; or else the default layer) then gives every key
+ * the link leaves out, and the keys it names count as in a full link: `?t=4` is the default
+ * layer at its fifth step (it opened at the first), and `?preset=seven-stride-1&h=7` that
+ * preset with a 7-high input (it took the rest from the default layer, stride 2 and all).
  */
 export function partialLink(search) {
   const params = new URLSearchParams(search);
   const shorthands = new Set(SHORTHANDS.map(([key]) => key));
-  return !params.has("h") && [...params.keys()].some((key) => key in DEFAULTS || shorthands.has(key));
+  if (![...params.keys()].some((key) => key in DEFAULTS || shorthands.has(key))) return false;
+  const given = givenKeys(search);
+  return SPEC_KEYS.some((key) => !(key in given));
 }
