@@ -144,3 +144,49 @@ def test_the_3d_hint_speaks_of_fingers_on_a_touch_screen(phone: tuple[Page, CDPS
     hint = page.locator("#input-3d .volume3d-hint")
     expect(hint).to_have_text("drag to turn · pinch to zoom · two fingers to move",
                               timeout=30_000)
+
+
+@pytest.mark.parametrize("size", [(820, 1180), (1180, 820)])
+def test_a_tablet_keeps_the_laptop_layout_with_targets_a_finger_can_hit(
+    browser: Browser, base_url: str, size: tuple[int, int]
+) -> None:
+    # wider than a phone, a touch screen got the laptop's 13-21 px fields, menus and boxes
+    width, height = size
+    context = browser.new_context(base_url=base_url, viewport={"width": width, "height": height},
+                                  has_touch=True, is_mobile=True)
+    page = context.new_page()
+    page.goto("/?image=stripes&bank=sobel")
+    expect(page.locator("#output-shape")).to_have_text("62x62x2", timeout=30_000)
+    assert page.locator("#phone-css").evaluate("link => !matchMedia(link.media).matches")
+    targets = page.evaluate("""() => [...document.querySelectorAll(
+        'button, select, input, .api-link')]
+        .filter(e => e.getClientRects().length && e.type !== 'hidden' && !e.closest('.panel-body'))
+        .map(e => { const box = (e.type === 'checkbox' ? e.closest('label') : e)
+                      .getBoundingClientRect();
+                    return [e.id || e.textContent.trim(), box.width, box.height]; })""")
+    context.close()
+    assert len(targets) > 25
+    small = [(name, w, h) for name, w, h in targets if min(w, h) < 24]
+    assert small == [], small
+
+
+def test_a_pinned_neuron_keeps_an_upright_tablets_transport_one_height(
+    browser: Browser, base_url: str
+) -> None:
+    # at 820 px the pin's note in the step label wrapped the transport a row taller, so the
+    # picture moved under the finger and a second tap pinned another neuron
+    context = browser.new_context(base_url=base_url, viewport={"width": 820, "height": 1180},
+                                  has_touch=True, is_mobile=True)
+    page = context.new_page()
+    page.goto("/?preset=cs231n-demo&t=1")
+    expect(page.locator("#numpy-code")).to_contain_text("np.sum", timeout=30_000)
+    transport = page.locator("#transport")
+    before = transport.bounding_box()
+    neuron = page.get_by_role("table", name="Output activation map 0").locator(
+        '.cell[data-r="1"][data-c="1"]'
+    )
+    neuron.tap()
+    expect(page.locator("#t-label")).to_contain_text("pinned V[1,1,0]")
+    assert pin_of(page) == "o1.1.0"
+    assert transport.bounding_box() == before
+    context.close()
