@@ -128,7 +128,7 @@ def _input_shape(spec: LayerSpec, arrays: Arrays) -> tuple[int, int, int]:
     given = spec.input.shape
     x = arrays.x
     if x is not None and x.ndim != 3:
-        raise LayerError("input.values", f"values have {_dimensions(x.ndim)} "
+        raise LayerError("input.values", f"input.values have {_dimensions(x.ndim)} "
                          f"(shape {list(x.shape)}); the input is (H, W, D): give 3")
     if given is None:
         if x is None:
@@ -166,7 +166,7 @@ def _filter_sizes(spec: LayerSpec, arrays: Arrays) -> tuple[int, int, int]:
     dims = 4 if spec.connectivity == "shared" else 6
     if w.ndim != dims:
         layout = "(K, Fh, Fw, D)" if dims == 4 else "(H2, W2, K, Fh, Fw, D)"
-        raise LayerError("filters.values", f"values have {_dimensions(w.ndim)} (shape "
+        raise LayerError("filters.values", f"filters.values have {_dimensions(w.ndim)} (shape "
                          f"{list(w.shape)}); {spec.connectivity} filters are {layout}")
     if f.count is None or f.size is None:  # sizes read from the values: name them if empty
         _no_empty_axis("filters.values", w.shape[-4:], ("count", "height", "width", "depth"))

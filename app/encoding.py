@@ -107,13 +107,13 @@ def decode_compact(dtype: str, shape: list[int], data: str, field: str) -> Float
     if len(data) != 4 * math.ceil(expected / 3):
         raise LayerError(
             field,
-            f"data holds {len(data)} base64 characters but shape {shape} of {dtype} needs "
+            f"{field}.data holds {len(data)} base64 characters but shape {shape} of {dtype} needs "
             f"{expected} bytes ({4 * math.ceil(expected / 3)} characters)",
         )
     try:
         raw = base64.b64decode(data, validate=True)
     except (binascii.Error, ValueError):
-        raise LayerError(field, "data is not valid base64") from None
+        raise LayerError(field, f"{field}.data is not valid base64") from None
     if len(raw) != expected:
         raise LayerError(field, f"data decodes to {len(raw)} bytes, shape {shape} needs {expected}")
     array = np.frombuffer(raw, dtype=item).reshape(shape).astype(np.float64)

@@ -122,6 +122,15 @@ class CompactArray(StrictModel):
 ArrayIn = list[Any] | CompactArray
 
 
+def _plain(value: float) -> float | int:
+    """A number as people write it: ``5.0`` -> ``5``.
+
+    >>> _plain(5.0), _plain(0.5)
+    (5, 0.5)
+    """
+    return int(value) if float(value).is_integer() else value
+
+
 class FillSpec(StrictModel):
     """How to make an array's values (seeded, so the same spec gives the same numbers)."""
 
@@ -152,7 +161,8 @@ class FillSpec(StrictModel):
         if self.low is not None and self.high is not None and self.low > self.high:
             raise PydanticCustomError(
                 "low_above_high", "low {low} is above high {high}: give low <= high",
-                {"low": self.low, "high": self.high},
+                # whole bounds as ints: the message reads "low 5", not "low 5.0"
+                {"low": _plain(self.low), "high": _plain(self.high)},
             )
         return self
 

@@ -150,7 +150,10 @@ def _bound(value: Any) -> Any:
 
 
 def path_of(loc: Sequence[str | int]) -> str:
-    """``["body", "filters", "size", 1]`` -> ``filters.size[1]``."""
+    """``["body", "filters", "size", 1]`` -> ``filters.size[1]``; ``["query", "max_side"]`` ->
+    ``the query's max_side``."""
+    if len(loc) == 2 and loc[0] == "query":
+        return f"the query's {loc[1]}"
     text = ""
     for part in loc:
         if part == "body" and not text:
@@ -187,7 +190,9 @@ def _entry(
     ctx: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     where = path_of(loc)
-    got = f"{where} is {shown(value)}" if has_value else where
+    # a query parameter's value is the link's text, not JSON: shown as typed, unquoted
+    text = cut_short(value) if loc[:1] == ["query"] and isinstance(value, str) else shown(value)
+    got = f"{where} is {text}" if has_value else where
     # an unknown field takes nothing (what a known one of that name takes would contradict it),
     # and an unknown name's message lists the known names already
     accepts = _accepts(loc) if kind not in ("extra_forbidden", "unknown_name") else None

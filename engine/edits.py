@@ -53,7 +53,8 @@ def check_edit(n: int, edit: Edit, shape: tuple[int, ...]) -> None:
     if len(index) != len(shape):
         raise LayerError(
             f"edits.{n}.index",
-            f"{index} has {len(index)} numbers but {where} needs {len(shape)}",
+            f"{index} has {len(index)} number{'s' if len(index) != 1 else ''} but {where} needs "
+            f"{len(shape)}",
         )
     if any(not 0 <= i < size for i, size in zip(index, shape, strict=True)):
         raise LayerError(f"edits.{n}.index", f"{index} is outside {where}")

@@ -72,7 +72,7 @@ def fill(shape: tuple[int, ...], how: Fill, stream: int = STREAM_INPUT) -> Float
             raise LayerError(f"fill.{name}", f"{name} is {value}; fills take finite numbers "
                              f"from -{MAX_FILL:g} to {MAX_FILL:g}")
     if how.kind in ("integers", "uniform") and how.low > how.high:
-        raise LayerError("fill.low", f"low {how.low} is above high {how.high}")
+        raise LayerError("fill.low", f"low {how.low:g} is above high {how.high:g}")
     if how.kind == "normal" and how.std < 0:
         raise LayerError("fill.std", f"std {how.std} is negative")
     if how.kind == "zeros":

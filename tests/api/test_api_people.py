@@ -341,7 +341,7 @@ def test_counts_in_messages_agree_with_their_nouns(client: TestClient) -> None:
     assert "it has 1 item, fewer than 3" in entry["msg"]
     spec["input"] = {"values": [1.0, 2.0]}
     entry = client.post("/api/forward", json=spec).json()["detail"][0]
-    assert entry["msg"].startswith("values have 1 dimension (shape [2])")
+    assert entry["msg"].startswith("input.values have 1 dimension (shape [2])")
 
 
 @pytest.mark.parametrize(
@@ -515,4 +515,34 @@ def test_a_name_of_the_wrong_type_lists_the_names_taken(
 def test_a_query_number_that_is_text_is_said_in_the_apis_words(client: TestClient) -> None:
     [entry] = detail(client.get("/api/images/vertical-edge?max_side=abc"))
     assert entry["loc"] == ["query", "max_side"]
-    assert entry["msg"] == 'query.max_side is "abc": it must be a whole number'
+    assert entry["msg"] == "the query's max_side is abc: it must be a whole number"
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "body", "words"),
+    [
+        # a query value is the link's text: unquoted, and named as the query's
+        ("GET", "/api/images/scene?max_side=0", None, "the query's max_side is 0: it must be >= 1"),
+        ("POST", "/api/forward", {**square(5, 3, 1, 3),
+                                  "input": {"shape": [5, 5, 3],
+                                            "fill": {"kind": "uniform", "low": 5, "high": 1}}},
+         "low 5 is above high 1"),
+        ("POST", "/api/forward", {**square(5, 3, 1, 3), "connectivity": "local",
+                                  "edits": [{"array": "bias", "index": [0], "value": 1}]},
+         "[0] has 1 number but bias of shape [3, 3, 1] needs 3"),
+        ("POST", "/api/forward", {**square(1, 1, 1, 1),
+                                  "input": {"shape": [1, 1, 1], "values": {
+                                      "dtype": "float32", "shape": [1, 1, 1], "data": "AAA="}}},
+         "input.values.data holds 4 base64 characters"),
+        ("POST", "/api/forward", {**square(1, 1, 1, 1),
+                                  "input": {"shape": [1, 1, 1], "values": [[1, 2]]}},
+         "input.values have 2 dimensions"),
+    ],
+)
+def test_a_message_names_its_field_and_reads_as_people_write(
+    client: TestClient, method: str, path: str, body: Any, words: str
+) -> None:
+    answer = client.request(method, path, json=body)
+    assert answer.status_code == 422, answer.text
+    messages = [entry["msg"] for entry in answer.json()["detail"]]
+    assert any(words in msg for msg in messages), messages
