@@ -142,7 +142,7 @@ def test_the_3d_hint_speaks_of_fingers_on_a_touch_screen(phone: tuple[Page, CDPS
     page, _ = phone
     page.goto("/?preset=cs231n-demo&view=3d")
     hint = page.locator("#input-3d .volume3d-hint")
-    expect(hint).to_have_text("drag to turn · pinch to zoom · two fingers to move",
+    expect(hint).to_have_text("drag sideways to turn · pinch to zoom · two fingers to move",
                               timeout=30_000)
 
 
@@ -190,3 +190,29 @@ def test_a_pinned_neuron_keeps_an_upright_tablets_transport_one_height(
     assert pin_of(page) == "o1.1.0"
     assert transport.bounding_box() == before
     context.close()
+
+
+def test_a_finger_moved_up_a_3d_block_on_a_phone_scrolls_the_page(
+    phone: tuple[Page, CDPSession],
+) -> None:
+    # the block spans the phone's width and half its height: a vertical drag on it turned it
+    # and the page could not be scrolled past it; sideways it still turns
+    page, cdp = phone
+    page.goto("/?preset=cs231n-demo&view=3d&t=4")
+    block = page.locator("#input-3d canvas.volume3d-block")
+    expect(block).to_be_visible(timeout=30_000)
+    block.scroll_into_view_if_needed()
+    box = block.bounding_box()
+    assert box is not None
+    x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] * 0.7
+    scrolled, cam = page.evaluate("scrollY"), page.evaluate(
+        "new URLSearchParams(location.search).get('cam')")
+    drag(cdp, [(x, y)], [(x, y - 200)], moves=10)
+    page.wait_for_timeout(300)
+    assert page.evaluate("scrollY") > scrolled + 50
+    assert page.evaluate("new URLSearchParams(location.search).get('cam')") == cam
+    box = block.bounding_box()
+    assert box is not None
+    y = box["y"] + box["height"] / 2
+    drag(cdp, [(x - 80, y)], [(x + 80, y)], moves=10)
+    expect(page).not_to_have_url(re.compile(rf"cam={re.escape(cam or '')}(&|$)"))

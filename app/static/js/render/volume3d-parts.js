@@ -167,10 +167,18 @@ export function bindGestures(canvas, { turn, move, zoomAt, point: onPoint = () =
     const [a, b] = Array.from(pointers.values());
     return { d: Math.hypot(a[0] - b[0], a[1] - b[1]), mid: [(a[0] + b[0]) / 2, (a[1] + b[1]) / 2] };
   };
+  // Where the page scrolls under a finger (touch-action pan-y: the phone layout), a one-finger
+  // drag is the page's once it has gone further up or down than sideways: it turns nothing,
+  // not even in the moves before the browser takes it over.
+  let scrolling = null; // null undecided, else true (the page's) or false (a turn)
+  let start = null;
   canvas.addEventListener("pointerdown", (event) => {
     pointers.set(event.pointerId, where(event));
     canvas.setPointerCapture(event.pointerId);
     press = pointers.size === 1 ? where(event) : null;
+    start = press;
+    scrolling = event.pointerType === "touch" && getComputedStyle(canvas).touchAction === "pan-y"
+      ? null : false;
     if (pointers.size === 2) pinch = spread();
   });
   canvas.addEventListener("pointermove", (event) => {
@@ -189,6 +197,12 @@ export function bindGestures(canvas, { turn, move, zoomAt, point: onPoint = () =
       pinch = now;
       return;
     }
+    if (scrolling === null && start) {
+      const [sx, sy] = [point[0] - start[0], point[1] - start[1]];
+      if (Math.hypot(sx, sy) <= TAP) return;
+      scrolling = Math.abs(sy) > Math.abs(sx);
+    }
+    if (scrolling) return;
     const [dx, dy] = [point[0] - before[0], point[1] - before[1]];
     if (event.shiftKey || event.buttons === 4) move(dx, dy);
     else turn(dx, dy);

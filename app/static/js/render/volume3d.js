@@ -294,10 +294,13 @@ function createBlockView(panel, name, zoomLabel, camera, { away, onCell, text })
   reset.setAttribute("aria-label", `Reset the ${name} block's view`);
   const closer = el("button", "", zoomLabel);
   for (const button of [reset, closer]) button.type = "button";
-  // a finger has no wheel and no Shift: two fingers pinch and move the block
-  const hint = window.matchMedia("(pointer: coarse)").matches
-    ? "drag to turn · pinch to zoom · two fingers to move"
-    : "drag to turn · wheel or pinch to zoom · Shift+drag to move";
+  // a finger has no wheel and no Shift: two fingers pinch and move the block; where the page
+  // scrolls (the phone layout, css/phone.css) an up-or-down drag scrolls it instead of turning
+  const phone = window.matchMedia(qs("#phone-css")?.media ?? "not all").matches;
+  const hint = !window.matchMedia("(pointer: coarse)").matches
+    ? "drag to turn · wheel or pinch to zoom · Shift+drag to move"
+    : phone ? "drag sideways to turn · pinch to zoom · two fingers to move"
+      : "drag to turn · pinch to zoom · two fingers to move";
   const hints = el("span", "volume3d-hint", hint);
   bar.append(reset, closer, hints);
   const stage = el("div", "volume3d-stage");
