@@ -764,3 +764,20 @@ def assert_transport_one_row(page: Page) -> None:
         ".filter((r) => r.width > 2)"
         ".map((r) => r.top + r.height / 2)")
     assert max(middles) - min(middles) < 12, middles
+
+
+@pytest.mark.parametrize("large", [0, 1])
+def test_the_numpy_line_breaks_between_indexes_never_inside_one(page: Page, large: int) -> None:
+    # an upright tablet's arithmetic column broke it as "np.sum(Xp[2:" / "5,2:5,:] * W0)"
+    page.set_viewport_size({"width": 820, "height": 1180})
+    open_view(page, f"?preset=cs231n-demo&t=4&large={large}")
+    code = page.locator("#numpy-code")
+    expect(code).to_have_text("V[1,1,0] = np.sum(Xp[2:5,2:5,:] * W0) + b0")
+    lines_of = """(node, word) => { const text = [...node.childNodes].find(
+        n => n.nodeType === 3 && n.data.includes(word)); const range = document.createRange();
+        const at = text.data.indexOf(word); range.setStart(text, at);
+        range.setEnd(text, at + word.length);
+        return new Set([...range.getClientRects()].map(r => Math.round(r.top))).size; }"""
+    assert code.evaluate("n => n.getClientRects().length") >= 1
+    assert code.evaluate(lines_of, "2:5") == 1
+    assert code.evaluate(lines_of, "Xp[2:5") == 1

@@ -69,10 +69,15 @@ export function createArithmeticView(container, model, onTap) {
             ? `${cell} is read by the neurons at ${n} position${n === 1 ? "" : "s"}, through every filter (marked on the output)`
             : `${cell} is read by no neuron: no window covers it`;
         }
-        if (focus.seen) live.textContent = `Input cell seen by ${focus.seen.length} positions`;
+        if (focus.seen) {
+          const n = focus.seen.length;
+          live.textContent = `Input cell seen by ${n} position${n === 1 ? "" : "s"}`;
+        }
         return;
       }
-      code.textContent = step.expression;
+      // a narrow column breaks the line after a comma or an opening parenthesis, never inside
+      // an index such as "2:5" (<wbr>s do not go into the text a reader copies)
+      code.replaceChildren(...step.expression.split(/(?<=[,(])/).flatMap((part, n) => (n ? [el("wbr"), part] : [part])));
       const maxAbs = maxAbsOf(step.products.data);
       const letter = step.expression.includes("Xp[") ? "Xp" : "X";
       grids.forEach((grid, ch) => {

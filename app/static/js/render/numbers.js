@@ -7,7 +7,7 @@
 export const DIGIT = 0.62; // a monospace digit's width, in ems
 export const NUMBERS_FROM = 24; // CSS px a zoomable canvas's cell needs before it gets a number
 /** The flat grids' type (DOM cells, numbers from 18 px cells) and the 3-D blocks'. */
-export const CELL_TYPE = Object.freeze({ from: 18, max: 13, min: 8, fill: 0.42, inset: 3 });
+export const CELL_TYPE = Object.freeze({ from: 18, max: 13, min: 8, fill: 0.5, inset: 3 });
 
 /**
  * The type size (CSS px) for numbers of up to `longest` characters in cells `cell` px wide, or
