@@ -43,6 +43,7 @@ from app.config import settings_for
 from app.errors import Refusal
 from app.layer_cache import SPECS
 from app.schemas import LayerSpec
+from app.validation import cut_short
 
 Handler = Callable[[Request], Coroutine[Any, Any, Response]]
 
@@ -163,14 +164,21 @@ def refuse_unknown_query(
     ...     print(refusal.loc, refusal.msg)
     ['query', 'encodign'] encodign is not a query parameter of this endpoint; it takes encoding
 
-    A name the endpoint takes in its JSON body (``body``) is pointed there.
+    A name the endpoint takes in its JSON body (``body``) is pointed there. A parameter given
+    twice is refused too (which one counts would be a guess: ``?encoding=json&encoding=compact``).
     """
+    seen: set[str] = set()
     for name, _ in parse_qsl(query_string.decode("latin-1"), keep_blank_values=True):
         if name not in allowed:
             takes = ", ".join(sorted(allowed)) or "none"
             there = f"; {name} goes in the JSON body here" if name in body else ""
+            name = cut_short(name)
             raise Refusal(422, ["query", name], f"{name} is not a query parameter of this "
                           f"endpoint; it takes {takes}{there}", "extra_forbidden")
+        if name in seen:
+            raise Refusal(422, ["query", name], f"the query gives {name} more than once: give "
+                          "it once", "duplicate_parameter")
+        seen.add(name)
 
 
 def no_unknown_query(request: Request) -> None:

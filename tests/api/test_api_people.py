@@ -546,3 +546,15 @@ def test_a_message_names_its_field_and_reads_as_people_write(
     assert answer.status_code == 422, answer.text
     messages = [entry["msg"] for entry in answer.json()["detail"]]
     assert any(words in msg for msg in messages), messages
+
+
+@pytest.mark.parametrize("url", ["/api/forward?encoding=json&encoding=compact",
+                                 "/api/images/scene?scale=unit&scale=byte"])
+def test_a_query_parameter_given_twice_is_refused_not_guessed(client: TestClient, url: str) -> None:
+    # the last one won, silently
+    method = "POST" if "forward" in url else "GET"
+    answer = client.request(method, url, json=square(5, 3, 2, 3) if method == "POST" else None)
+    [entry] = detail(answer)
+    name = url.split("?")[1].split("=")[0]
+    assert (entry["loc"], entry["type"]) == (["query", name], "duplicate_parameter")
+    assert f"gives {name} more than once" in entry["msg"]
