@@ -238,6 +238,7 @@ def test_alexnet_at_224_keeps_its_96_filters_drawn(page: Page) -> None:
     # the parameters need no output size: 96 filters of 11*11*3 weights and a bias each
     expect(page.locator("#count-params")).to_have_text(f"{96 * (11 * 11 * 3 + 1):,}")
     expect(page.locator("#count-output")).to_have_text("—")
+    expect(page.locator("#count-madds")).to_have_text("—")  # as many as the outputs: none yet
 
 
 def test_a_phone_in_a_misfit_gets_the_reason_and_a_way_to_the_suggestions(

@@ -19,7 +19,7 @@ import { createArithmeticView, createBackwardView } from "./render/arithmetic.js
 import { onRoomChange } from "./render/fit.js";
 import { maxAbsOf, renderLegend } from "./render/colors.js";
 import { createFiltersView } from "./render/filters.js";
-import { misfitSummary, renderGeometry } from "./render/geometry.js";
+import { fitCounts, misfitSummary, renderGeometry } from "./render/geometry.js";
 import { createInputView } from "./render/input.js";
 import { drawMisfit } from "./render/misfit.js";
 import { drawMisfitArithmetic, drawMisfitFilters, drawMisfitOutput } from "./render/misfit-panels.js";
@@ -433,6 +433,7 @@ async function boot() {
   bindExplanations();
   // the views size their cells to the panels' room: when it changes, they are built again
   onRoomChange(() => {
+    fitCounts();
     if (app.misfit) drawMisfitPanels();
     if (!app.model || app.misfit) return;
     build(app.model.spec, app.model.geometry, app.forward);

@@ -74,7 +74,24 @@ function renderCounts(counts, outputShape) {
   qs("#count-output").textContent = outputShape ? outputShape.join(" x ") : "—";
   set("#count-neurons", counts?.neurons);
   set("#count-weights", counts?.weights_per_neuron);
+  set("#count-madds", counts?.multiply_adds);
   set("#count-unique", counts?.weights_shared);
   set("#count-shared", counts?.parameters_shared);
   set("#count-local", counts?.parameters_local);
+  fitCounts();
+}
+
+/**
+ * The multiply-adds, the one count the notes do not list, only where the row has room for it:
+ * the counts keep to one line (at 1024 px it took them two, and the panels a line less), and
+ * the answer's `counts.multiply_adds` has it everywhere.
+ */
+export function fitCounts() {
+  const row = qs(".counts");
+  const item = qs("#count-madds").parentElement;
+  item.hidden = false;
+  const shown = [...row.children].filter((node) => !node.hidden);
+  const top = (node) => node.getBoundingClientRect().top;
+  // on the phone the row is one line that scrolls sideways (css/phone.css): never wrapped
+  if (shown.length > 1 && top(shown.at(-1)) > top(shown[0]) + 1) item.hidden = true;
 }
