@@ -33,6 +33,7 @@ ACCEPTS = {
     "every": "a whole number >= 1",
     "seed": "a whole number from 0 to 2**53 - 1",
     "data": "base64 text (A-Z, a-z, 0-9, +, /, up to two = at the end)",
+    "upstream": '{"values": the (H2, W2, K) gradient} or {"fill": {...}}; {} is all ones',
 }
 # Messages of pydantic's error types, said as a rule about the value.
 RULES = {
@@ -163,6 +164,22 @@ def path_of(loc: Sequence[str | int]) -> str:
 
 
 # Other libraries' padding words, as the numbers this API takes.
+# Other libraries' names for fields this API spells otherwise (PyTorch's Conv2d, Keras's
+# Conv2D): an unknown field of one of these names says where its value goes here.
+OTHER_NAMES = {
+    "kernel_size": "the filter size is filters.size",
+    "out_channels": "the number of filters is filters.count",
+    "in_channels": "the input's depth is the third number of input.shape",
+    "groups": "grouped and depthwise filters are not supported: every filter spans the "
+              "input's whole depth, as groups=1 does",
+    "padding_mode": "padding is zeros, the notes' kind",
+    "strides": "the stride is stride",
+    "dilation_rate": "the dilation is dilation",
+    "kernel": "the filters' weights are filters.values",
+    "weight": "the filters' weights are filters.values",
+    "weights": "the filters' weights are filters.values",
+}
+
 SAME_VALID = {
     "valid": '"valid" is padding 0',
     "same": '"same" (an output as big as the input, at stride 1) is padding (F - 1)/2 for an '
@@ -199,6 +216,8 @@ def _entry(
     msg = f"{got}: {rule}" + (f"; it takes {accepts}" if accepts else "")
     if loc and loc[-1] == "padding" and isinstance(value, str) and value.lower() in SAME_VALID:
         msg += f"; {SAME_VALID[value.lower()]}"
+    if kind == "extra_forbidden" and loc and loc[-1] in OTHER_NAMES:
+        msg += f"; {OTHER_NAMES[str(loc[-1])]}"
     entry: dict[str, Any] = {"loc": loc, "msg": msg, "type": kind}
     if ctx:
         entry["ctx"] = ctx

@@ -558,3 +558,24 @@ def test_a_query_parameter_given_twice_is_refused_not_guessed(client: TestClient
     name = url.split("?")[1].split("=")[0]
     assert (entry["loc"], entry["type"]) == (["query", name], "duplicate_parameter")
     assert f"gives {name} more than once" in entry["msg"]
+
+
+@pytest.mark.parametrize(("extra", "loc", "words"), [
+    ({"groups": 32}, ["body", "groups"], "grouped and depthwise filters are not supported"),
+    ({"filters": {"count": 2, "size": 3, "kernel_size": 3}},
+     ["body", "filters", "kernel_size"], "the filter size is filters.size"),
+    ({"strides": 2}, ["body", "strides"], "the stride is stride"),
+])
+def test_another_librarys_field_name_says_where_its_value_goes_here(
+    client: TestClient, extra: dict[str, Any], loc: list[str], words: str
+) -> None:
+    [entry] = detail(client.post("/api/geometry", json={**square(5, 4, 2, 3), **extra}))
+    assert (entry["loc"], entry["type"]) == (loc, "extra_forbidden")
+    assert words in entry["msg"]
+
+
+def test_an_upstream_sent_as_an_array_says_it_goes_under_values(client: TestClient) -> None:
+    body = {"layer": square(5, 3, 2, 3, stride=2, padding=1), "upstream": [[[1, 2]]]}
+    [entry] = detail(client.post("/api/backward", json=body))
+    assert entry["loc"] == ["body", "upstream"]
+    assert '{"values": the (H2, W2, K) gradient}' in entry["msg"] and "{} is all ones" in entry["msg"]
