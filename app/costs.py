@@ -74,8 +74,9 @@ JPEG_PIXEL = 15
 # ...and its compressed bytes are inflated first: a noisy photo's are about as many as its
 # pixel values, a flat picture's next to none (benchmarks/README.md, "Cost model").
 PNG_BYTE = 100
-# A request's fixed cost: routing, validation, middleware, the answer's envelope.
-REQUEST = 40_000_000
+# A request's fixed cost: routing, validation, middleware, the answer's envelope (about half
+# a millisecond of CPU, which the other weights price at 10-25 million).
+REQUEST = 20_000_000
 
 @dataclass(frozen=True)
 class Item:

@@ -38,7 +38,7 @@ from app.lean import (
     refuse_unknown_query,
 )
 
-# The most work a request may do on the event loop, in the cost model's units: five times
+# The most work a request may do on the event loop, in the cost model's units: ten times
 # its fixed cost of a request (app.costs.REQUEST: routing, validation, the answer's envelope),
 # so a thread-pool round trip would be a large share of any request under it, and the loop is
 # never held long (the heavy requests, an AlexNet forward say, are priced far above it).
