@@ -214,11 +214,12 @@ def test_a_hand_written_link_with_sizes_takes_the_rest_from_its_preset_or_the_ap
 
 
 def test_a_link_key_the_page_cannot_use_is_said_not_silently_replaced(page: Page) -> None:
-    open_page(page, "?h=10&w=10&d=1&k=1&f=5&s=1&p=same&mode=gradient&kernel=3")
+    open_page(page, "?h=10&w=10&d=1&k=1&f=5&s=1&p=same&mode=gradient&kernel=3&utm_source=lms")
     note = page.locator("#error-general")
     expect(note).to_contain_text("p=same (a whole number)")
     expect(note).to_contain_text("mode=gradient (forward or backward)")
     expect(note).to_contain_text("kernel (no such key)")
+    expect(note).not_to_contain_text("utm_source")  # a site's tracking key is no mistake
     expect(page.locator("#output-shape")).to_have_text("6x6x1")  # (10 - 5)/1 + 1, padding 0
     # a copied link says nothing of the kind
     open_page(page, "?" + page.url.split("?", 1)[1])

@@ -1,6 +1,6 @@
 // State <-> query string. Every key of DEFAULTS round-trips; unknown keys and bad values are
 // left out (and said, refusedKeys), so any link opens *some* sensible view.
-import { CHOICES, DEFAULTS } from "./state.js";
+import { CHOICES, DEFAULTS, LAYER_KEYS } from "./state.js";
 
 // Links from before images were state keys named an image layer as a preset
 // "img.<sample or upload>.<bank>"; they open as the same image and bank.
@@ -75,6 +75,9 @@ export function givenKeys(search) {
   return given;
 }
 
+// Keys sites add to the links they pass on (utm_source, fbclid...).
+const TRACKING = /^(utm_.*|fbclid|gclid|mc_eid|ref)$/;
+
 /**
  * What a link says that the page leaves out, in words ("p=same (a whole number)", "kernel
  * (no such key)"), so a hand-typed link's mistake is said rather than silently replaced.
@@ -88,7 +91,8 @@ export function refusedKeys(search) {
     if (shorthands.has(key)) {
       if (!Number.isInteger(Number(raw)) || raw.trim() === "") said.push(`${shown} (a whole number)`);
     } else if (!(key in DEFAULTS)) {
-      said.push(`${key} (no such key)`);
+      // a course site's or a mail's tracking keys are not the reader's mistake
+      if (!TRACKING.test(key)) said.push(`${key} (no such key)`);
     } else if (readKey(key, raw) === undefined) {
       said.push(`${shown} (${takes(key)})`);
     }
@@ -115,9 +119,9 @@ export function presentationOf(search) {
   return { embed: flag("embed"), large: flag("large"), theme: choice("theme"), view: choice("view") };
 }
 
-// The keys of a layer every link copied from the page carries.
-const SPEC_KEYS = ["h", "w", "d", "k", "fh", "fw", "sh", "sw", "dh", "dw", "pt", "pb", "pl", "pr",
-  "fit", "act", "conn", "fill", "seed"];
+// The keys of a layer every link copied from the page carries (a layer's edits, image and
+// bank may be empty, and a link may leave them out).
+const SPEC_KEYS = LAYER_KEYS.filter((key) => !["edits", "image", "bank"].includes(key));
 
 /**
  * True for a link written by hand rather than copied: it names some of the state's keys but
