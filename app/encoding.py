@@ -115,7 +115,8 @@ def decode_compact(dtype: str, shape: list[int], data: str, field: str) -> Float
     except (binascii.Error, ValueError):
         raise LayerError(field, f"{field}.data is not valid base64") from None
     if len(raw) != expected:
-        raise LayerError(field, f"data decodes to {len(raw)} bytes, shape {shape} needs {expected}")
+        raise LayerError(field, f"{field}.data decodes to {len(raw)} bytes, shape {shape} "
+                         f"needs {expected}")
     array = np.frombuffer(raw, dtype=item).reshape(shape).astype(np.float64)
     _check_finite(array, field)
     return array

@@ -163,7 +163,6 @@ def path_of(loc: Sequence[str | int]) -> str:
     return text or "the body"
 
 
-# Other libraries' padding words, as the numbers this API takes.
 # Other libraries' names for fields this API spells otherwise (PyTorch's Conv2d, Keras's
 # Conv2D): an unknown field of one of these names says where its value goes here.
 OTHER_NAMES = {
@@ -180,6 +179,7 @@ OTHER_NAMES = {
     "weights": "the filters' weights are filters.values",
 }
 
+# Other libraries' padding words, as the numbers this API takes.
 SAME_VALID = {
     "valid": '"valid" is padding 0',
     "same": '"same" (an output as big as the input, at stride 1) is padding (F - 1)/2 for an '

@@ -165,6 +165,18 @@ def _band_rows(out_height: int, per_row: int) -> int:
     return max(1, min(out_height, BAND_ELEMENTS // per_row))
 
 
+def _tap_cells(first: int, count: int, stride: int, tap: int, dilation: int) -> slice:
+    """The padded input's cells tap ``tap`` reads along one axis for output positions
+    ``first .. first + count - 1``: one per position, a stride apart (never overlapping, so
+    one slice ``+=`` adds a tap's gradients back).
+
+    >>> _tap_cells(0, 3, 2, 1, 1), _tap_cells(2, 2, 4, 2, 3)
+    (slice(1, 6, 2), slice(14, 19, 4))
+    """
+    start = first * stride + tap * dilation
+    return slice(start, start + (count - 1) * stride + 1, stride)
+
+
 def _shared_weight_gradient(windows: Windows, dpre: FloatArray) -> FloatArray:
     """dW ``(K, Fh, Fw, D)``: each band of output rows' window columns, copied into one reused
     buffer, times their upstream gradients, summed over the bands."""
@@ -204,8 +216,7 @@ def _shared_input_gradient(layer: Layer, dpre: FloatArray) -> FloatArray:
     by_row = np.ascontiguousarray(layer.weights.transpose(1, 2, 3, 0)).reshape(fh, fw * depth, k)
     rows = _band_rows(h2, fw * depth * w2)
     buffer = np.empty(rows * w2 * fw * depth)
-    cols = [slice(b * s.dilation_w, b * s.dilation_w + (w2 - 1) * s.stride_w + 1, s.stride_w)
-            for b in range(fw)]
+    cols = [_tap_cells(0, w2, s.stride_w, b, s.dilation_w) for b in range(fw)]
     for top in range(0, h2, rows):
         n = min(rows, h2 - top)
         upstream_t = dpre[top : top + n].reshape(n * w2, k).T  # (K, n*W2), a view BLAS reads
@@ -213,8 +224,7 @@ def _shared_input_gradient(layer: Layer, dpre: FloatArray) -> FloatArray:
         for a in range(fh):
             np.matmul(by_row[a], upstream_t, out=block)
             taps = block.reshape(fw, depth, n, w2)
-            r0 = top * s.stride_h + a * s.dilation_h
-            band_rows = slice(r0, r0 + (n - 1) * s.stride_h + 1, s.stride_h)
+            band_rows = _tap_cells(top, n, s.stride_h, a, s.dilation_h)
             for b in range(fw):
                 dxp[:, band_rows, cols[b]] += taps[b]
     return dxp
@@ -235,11 +245,9 @@ def _local_gradients(
     dxp = np.zeros((depth, hp, wp))
     by_depth = np.moveaxis(dcols, 4, 0)  # (D, H2, W2, Fh, Fw), a view
     for a in range(s.filter_height):
-        r0 = a * s.dilation_h
-        rows = slice(r0, r0 + (h2 - 1) * s.stride_h + 1, s.stride_h)
+        rows = _tap_cells(0, h2, s.stride_h, a, s.dilation_h)
         for b in range(s.filter_width):
-            c0 = b * s.dilation_w
-            cols = slice(c0, c0 + (w2 - 1) * s.stride_w + 1, s.stride_w)
+            cols = _tap_cells(0, w2, s.stride_w, b, s.dilation_w)
             dxp[:, rows, cols] += by_depth[:, :, :, a, b]
     return dw, dxp
 

@@ -17,6 +17,7 @@ import { palette } from "./colors.js";
 import { Camera, fitOf, projection } from "./projection.js";
 import { bindGestures, drawLabels, labels } from "./volume3d-parts.js";
 import { applyZoom, watchZoom } from "../zoomlink.js";
+import { PHONE } from "../fold.js";
 
 const REDRAW_ABOVE = 20000; // neurons between two playheads past which the output is recoloured whole
 // The overlay redraws the block under the cells recoloured since the block was last drawn
@@ -296,7 +297,7 @@ function createBlockView(panel, name, zoomLabel, camera, { away, onCell, text })
   for (const button of [reset, closer]) button.type = "button";
   // a finger has no wheel and no Shift: two fingers pinch and move the block; where the page
   // scrolls (the phone layout, css/phone.css) an up-or-down drag scrolls it instead of turning
-  const phone = window.matchMedia(qs("#phone-css")?.media ?? "not all").matches;
+  const phone = window.matchMedia(PHONE).matches;
   const hint = !window.matchMedia("(pointer: coarse)").matches
     ? "drag to turn · wheel or pinch to zoom · Shift+drag to move"
     : phone ? "drag sideways to turn · pinch to zoom · two fingers to move"
