@@ -11,9 +11,12 @@ has been built by then, so the second start repeats only the reading of the spec
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import copy
 import functools
 import inspect
+import weakref
 from collections.abc import Callable, Coroutine
 from contextlib import AsyncExitStack
 from contextvars import ContextVar
@@ -52,6 +55,10 @@ _on_event_loop: ContextVar[bool] = ContextVar("on_event_loop", default=False)
 # route (:meth:`OrjsonRoute.asgi_app`); None where no lifespan ran (plain thread pool).
 _heavy_work: ContextVar[HeavyWork | None] = ContextVar("heavy_work", default=None)
 HEAVY_WORK = "heavy_work"  # its key in the lifespan state
+# The longest a heavy answer holds its turn while it is sent (HeavyWork): far longer than
+# the largest answer takes to reach a client on the same network, short enough that clients
+# that never read cannot keep the heavy requests waiting for long.
+SEND_SECONDS = 30.0
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -66,14 +73,24 @@ class HeavyWork:
     at once would each get a thread of the pool (40 by default) and its arrays: memory grew
     with the clients, and every answer slowed. A CPU-bound request gains nothing from
     running beside more than a core's worth of others.
+
+    A turn lasts until the answer is sent, not until it is computed: a heavy answer (an
+    AlexNet forward in JSON is tens of megabytes) stays in memory while a client reads it,
+    so freeing the turn at the end of the computation let the next one start beside it, and
+    clients that read slowly held one answer each. A turn is freed once its answer is
+    dropped (sent, or the client gone), or ``send_seconds`` after it was made, whichever
+    comes first: a client that never reads cannot hold a turn for good.
     """
 
-    def __init__(self, at_once: int, waiting: int) -> None:
+    def __init__(self, at_once: int, waiting: int, send_seconds: float = SEND_SECONDS) -> None:
         self.limiter = anyio.CapacityLimiter(at_once)
         self.waiting = waiting
+        self.send_seconds = send_seconds
 
     async def run(self, work: Callable[[], R]) -> R:
-        """``work()`` on a thread once one of the ``at_once`` turns is free."""
+        """``work()`` on a thread once one of the ``at_once`` turns is free; a
+        :class:`~starlette.responses.Response` it returns holds the turn until it is dropped
+        (see the class docstring)."""
         limiter = self.limiter
         if limiter.available_tokens < 1 and limiter.statistics().tasks_waiting >= self.waiting:
             raise Refusal(
@@ -82,7 +99,46 @@ class HeavyWork:
                 "(CONVSCOPE_HEAVY_REQUESTS, CONVSCOPE_WAITING_REQUESTS); try again shortly",
                 "server_busy", headers={"Retry-After": "1"},
             )
-        return await anyio.to_thread.run_sync(work, limiter=limiter)
+        turn = _Turn(limiter)
+        await limiter.acquire_on_behalf_of(turn)
+        try:
+            # The pool's own limiter is not the gate: the turn is held already.
+            result = await anyio.to_thread.run_sync(work)
+        except BaseException:
+            turn.free()
+            raise
+        if isinstance(result, Response):
+            turn.free_when_dropped(result, self.send_seconds)
+        else:
+            turn.free()
+        return result
+
+
+class _Turn:
+    """One heavy request's token of :class:`HeavyWork`'s limiter, freed exactly once, on the
+    event loop's thread (the limiter is not thread-safe, and a finalizer may run on any)."""
+
+    def __init__(self, limiter: anyio.CapacityLimiter) -> None:
+        self._limiter = limiter
+        self._held = True
+        self._deadline: asyncio.TimerHandle | None = None
+
+    def free(self) -> None:
+        if self._held:
+            self._held = False
+            self._limiter.release_on_behalf_of(self)
+        if self._deadline is not None:
+            self._deadline.cancel()
+
+    def free_when_dropped(self, answer: Response, seconds: float) -> None:
+        loop = asyncio.get_running_loop()
+
+        def soon() -> None:
+            with contextlib.suppress(RuntimeError):  # the loop closed: nothing left to free
+                loop.call_soon_threadsafe(self.free)
+
+        weakref.finalize(answer, soon)
+        self._deadline = loop.call_later(seconds, self.free)
 
 
 async def run_heavy(work: Callable[[], R]) -> R:

@@ -10,10 +10,12 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import anyio
+import orjson
 import pytest
 from api_helpers import ALEXNET, square
 from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
+from starlette.responses import Response
 
 from app import main, routing
 from app.config import Settings
@@ -192,6 +194,103 @@ def test_heavy_work_runs_at_most_its_turns_at_once_and_refuses_past_its_queue() 
     assert refusal.status_code == 503 and refusal.type == "server_busy"
     assert refusal.headers == {"Retry-After": "1"}
     assert "CONVSCOPE_WAITING_REQUESTS" in refusal.msg
+
+
+def test_a_heavy_answer_holds_its_turn_until_it_is_dropped_or_its_time_is_up() -> None:
+    # An answer still being sent is memory the next heavy request would add to: its turn
+    # stays taken while the answer lives, and is given back when it is dropped, or when its
+    # send_seconds are up (a client that never reads).
+    gate = routing.HeavyWork(at_once=1, waiting=0, send_seconds=0.3)
+
+    async def main() -> list[str]:
+        said: list[str] = []
+
+        async def attempt() -> Response | None:
+            try:
+                answer = await gate.run(lambda: Response(b"x" * 1000))
+            except routing.Refusal as refusal:
+                said.append(refusal.type)
+                return None
+            said.append("answered")
+            return answer
+
+        held = await attempt()
+        await attempt()  # refused: the first answer is alive
+        del held
+        await anyio.sleep(0.01)  # the finalizer frees the turn on the loop's next pass
+        kept = await attempt()  # answered, and this one is never dropped
+        await attempt()  # refused
+        await anyio.sleep(0.4)  # past send_seconds
+        await attempt()  # answered
+        assert kept is not None
+        return said
+
+    assert anyio.run(main) == ["answered", "server_busy", "answered", "server_busy", "answered"]
+
+
+def test_a_heavy_answer_being_sent_keeps_the_next_heavy_request_waiting() -> None:
+    # Through the app: the first AlexNet forward's answer is computed but its client has not
+    # taken it; with one turn and no queue, a second one is refused, and once the first
+    # answer is sent a third is answered.
+    app = create_app(Settings(heavy_requests=1, waiting_requests=0))
+    body = orjson.dumps(ALEXNET)
+
+    async def request(taken: anyio.Event | None = None) -> int:
+        status = 0
+        sent = False
+
+        async def receive() -> dict[str, Any]:
+            nonlocal sent
+            if sent:
+                await anyio.sleep_forever()
+            sent = True
+            return {"type": "http.request", "body": body, "more_body": False}
+
+        async def send(message: dict[str, Any]) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            elif taken is not None:
+                await taken.wait()  # a client slow to read the answer
+
+        scope = {
+            "type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1",
+            "method": "POST", "scheme": "http", "path": "/api/forward", "raw_path": b"",
+            "query_string": b"encoding=compact", "root_path": "", "client": ("127.0.0.1", 1),
+            "server": ("127.0.0.1", 80), "state": dict(state),
+            "headers": [(b"content-type", b"application/json"),
+                        (b"content-length", str(len(body)).encode())],
+        }
+        await app(scope, receive, send)
+        return status
+
+    async def main() -> tuple[int, int, int]:
+        taken = anyio.Event()
+        statuses: list[int] = []
+        async with anyio.create_task_group() as group:
+            async def first() -> None:
+                statuses.append(await request(taken))
+            group.start_soon(first)
+            with anyio.fail_after(10):
+                while app_turns().available_tokens:  # until the first holds the turn
+                    await anyio.sleep(0.01)
+            await anyio.sleep(0.3)  # computed by now or soon: either way its turn is held
+            second = await request()
+            taken.set()
+        third = await request()
+        return statuses[0], second, third
+
+    state: dict[str, Any] = {}
+
+    def app_turns() -> anyio.CapacityLimiter:
+        return state[routing.HEAVY_WORK].limiter  # type: ignore[no-any-return]
+
+    async def with_lifespan() -> tuple[int, int, int]:
+        async with app.router.lifespan_context(app) as made:
+            state.update(made or {})
+            return await main()
+
+    assert anyio.run(with_lifespan) == (200, 503, 200)
 
 
 def test_a_heavy_request_past_the_servers_turns_is_a_503_and_a_cheap_one_is_not(
