@@ -70,6 +70,12 @@ class Settings(BaseSettings):
         1000, ge=0,
         description="Largest number of hand-typed `edits` one layer spec may carry.",
     )
+    body_seconds: float = Field(
+        30.0, gt=0, le=3600,
+        description="Seconds a request's body may take to arrive whole; a body still "
+        "incomplete then gets 408 (body_timeout) and its connection is closed, so a client "
+        "that trickles its body cannot hold a connection open.",
+    )
     max_upload_bytes: int = Field(
         10 * 2**20, ge=1,
         description="Largest uploaded image in bytes (POST /api/images); larger gets 413.",

@@ -11,10 +11,12 @@ The ``type`` strings are listed in docs/design.md ("Errors").
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+import anyio
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException
@@ -223,6 +225,10 @@ def allowed_methods(request: Request) -> str:
 # ----------------------------------------------------------------------------- body limit
 
 
+# How long a request's body may take to arrive whole (BodyLimit), unless the settings say.
+BODY_SECONDS = 30.0
+
+
 @dataclass(frozen=True)
 class Limit:
     """A request-body limit in bytes and the setting that sets it (the refusal names it)."""
@@ -243,23 +249,29 @@ class BodyLimit:
     """413 for request bodies over their path's limit (``paths``, else ``default``): from
     Content-Length before a byte is read, and by counting the chunks of a body sent without
     one (it stops at the limit). Handlers read bodies whole: no second limit anywhere. A body
-    sent with a Content-Encoding (gzip) is refused with a 415 before it is read.
+    sent with a Content-Encoding (gzip) is refused with a 415 before it is read. A body
+    that has not arrived whole ``seconds`` after its request began is refused with a 408
+    and the connection closed: a client that sends its headers and then trickles (or never
+    sends) the body would otherwise hold its connection, and the handler waiting for it, for
+    as long as it liked.
 
-    Pure ASGI, and a body with a Content-Length within the limit passes untouched (the server
-    delivers no more bytes than it declares), so most requests cost one scan of the headers.
+    Pure ASGI, and a body with a Content-Length within the limit is not counted (the server
+    delivers no more bytes than it declares), so most requests cost one scan of the headers
+    and the deadline.
 
     Examples
     --------
-    >>> limit = BodyLimit(None, Limit(10, "A"), {"/api/images": Limit(20, "B")})
+    >>> limit = BodyLimit(None, Limit(10, "A"), {"/api/images": Limit(20, "B")}, seconds=30)
     >>> limit.limit_of("/api/images").max_bytes, limit.limit_of("/api/forward").max_bytes
     (20, 10)
     """
 
     def __init__(self, app: ASGIApp, default: Limit, paths: Mapping[str, Limit] | None = None,
-                 ) -> None:
+                 seconds: float = BODY_SECONDS) -> None:
         self.app = app
         self.default = default
         self.paths = dict(paths or {})
+        self.seconds = seconds
 
     def limit_of(self, path: str) -> Limit:
         return self.paths.get(path, self.default)
@@ -284,22 +296,27 @@ class BodyLimit:
         if length is not None and length.isdigit() and int(length) > limit.max_bytes:
             await limit.refusal().response()(scope, receive, send)
             return
-        if length is not None and not chunked:
-            await self.app(scope, receive, send)
-            return
-        await self._counting(limit, scope, receive, send)
+        counted = None if length is not None and not chunked else limit
+        await self._within(counted, scope, receive, send)
 
-    async def _counting(self, limit: Limit, scope: Scope, receive: Receive, send: Send) -> None:
+    async def _within(self, limit: Limit | None, scope: Scope, receive: Receive, send: Send,
+                      ) -> None:
+        """The app, its body counted against ``limit`` (None: not counted) and due within
+        :attr:`seconds`. The deadline holds until the body's last chunk arrives and is lifted
+        then: what the app does next (computing, reading the disconnect) has no deadline."""
         received = 0
         started = False
+        due = anyio.CancelScope(deadline=anyio.current_time() + self.seconds)
 
         async def counting_receive() -> Message:
             nonlocal received
             message = await receive()
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
-                if received > limit.max_bytes:
+                if limit is not None and received > limit.max_bytes:
                     raise limit.refusal()
+                if not message.get("more_body", False):
+                    due.deadline = math.inf
             return message
 
         async def watching_send(message: Message) -> None:
@@ -308,12 +325,21 @@ class BodyLimit:
             await send(message)
 
         try:
-            await self.app(scope, counting_receive, watching_send)
+            with due:
+                await self.app(scope, counting_receive, watching_send)
         except Refusal as refusal:
             # Raised where no exception handler saw it (read outside a route).
             if started or refusal.status_code != 413:
                 raise
             await refusal.response()(scope, receive, send)
+            return
+        if due.cancelled_caught and not started:
+            await self.late().response()(scope, receive, send)
+
+    def late(self) -> Refusal:
+        return Refusal(408, ["body"], f"the body did not arrive whole within {self.seconds:g} "
+                       "seconds of the request (CONVSCOPE_BODY_SECONDS); send it at once",
+                       "body_timeout", headers={"Connection": "close"})
 
 
 def encoded_refusal(encoding: bytes) -> Refusal:

@@ -102,6 +102,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         default=errors.Limit(settings.max_body_bytes, "CONVSCOPE_MAX_BODY_BYTES"),
         paths={images.UPLOAD_PATH: errors.Limit(settings.max_upload_bytes,
                                                 "CONVSCOPE_MAX_UPLOAD_BYTES")},
+        seconds=settings.body_seconds,
     )
     security.install(app, settings)  # last: its headers wrap every other layer's answers
     for router in (api.router, images_router.router, pages.router, docs.router):

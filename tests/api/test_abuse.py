@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import gc
 import json
+import time
 import tracemalloc
 import zlib
 from collections.abc import Callable, Iterator, MutableMapping
@@ -19,6 +20,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from app.config import Settings
+from app.errors import BodyLimit, Limit
 from app.layer_cache import LAYERS, LayerCache
 from app.main import app, create_app
 
@@ -277,6 +279,71 @@ def test_a_100_mb_upload_is_413_without_reading_it() -> None:
     assert status == 413
     assert json.loads(body)["detail"][0]["type"] == "body_too_large"
     assert pulled == 0
+
+
+@pytest.mark.parametrize("declared", [True, False], ids=["content-length", "chunked"])
+def test_a_body_that_stops_arriving_is_a_408_that_closes_the_connection(declared: bool) -> None:
+    # Half the body comes at once and the rest never does: refused when its time is up,
+    # not held for as long as the client likes.
+    body = json.dumps({"layer": {"input": {"size": [5, 5, 3]}}}).encode()
+    headers = [(b"content-type", b"application/json")]
+    if declared:
+        headers.append((b"content-length", str(len(body)).encode()))
+    sent: list[dict[str, Any]] = []
+    chunks = iter([body[:10]])
+
+    async def receive() -> dict[str, Any]:
+        chunk = next(chunks, None)
+        if chunk is None:
+            await asyncio.sleep(3600)
+        return {"type": "http.request", "body": chunk, "more_body": True}
+
+    async def send(message: MutableMapping[str, Any]) -> None:
+        sent.append(dict(message))
+
+    scope = {"type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1",
+             "method": "POST", "scheme": "http", "path": "/api/geometry",
+             "raw_path": b"/api/geometry", "root_path": "", "query_string": b"",
+             "headers": headers, "client": ("127.0.0.1", 1), "server": ("127.0.0.1", 80)}
+    app_ = create_app(Settings(body_seconds=0.3))
+    began = time.monotonic()
+    asyncio.run(asyncio.wait_for(app_(scope, receive, send), 10))
+    took = time.monotonic() - began
+    start = next(m for m in sent if m["type"] == "http.response.start")
+    entry = json.loads(b"".join(m.get("body", b"") for m in sent[1:]))["detail"][0]
+    assert start["status"] == 408 and (b"connection", b"close") in start["headers"]
+    assert entry["type"] == "body_timeout" and entry["loc"] == ["body"]
+    assert "0.3 seconds" in entry["msg"] and "CONVSCOPE_BODY_SECONDS" in entry["msg"]
+    assert 0.3 <= took < 3
+
+
+def test_the_body_deadline_ends_when_the_body_is_whole() -> None:
+    # A body that arrives in time is answered however long the answer then takes: the
+    # deadline is for the body alone.
+    answered: list[dict[str, Any]] = []
+
+    async def slow_app(scope: Any, receive: Any, send: Any) -> None:
+        while (await receive()).get("more_body"):
+            pass
+        await asyncio.sleep(0.5)  # past the deadline
+        await send({"type": "http.response.start", "status": 200, "headers": []})
+        await send({"type": "http.response.body", "body": b"done"})
+
+    chunks = iter([(b"{", True), (b"}", False)])
+
+    async def receive() -> dict[str, Any]:
+        await asyncio.sleep(0.05)
+        chunk, more = next(chunks)
+        return {"type": "http.request", "body": chunk, "more_body": more}
+
+    async def send(message: MutableMapping[str, Any]) -> None:
+        answered.append(dict(message))
+
+    limited = BodyLimit(slow_app, Limit(100, "X"), seconds=0.3)
+    scope = {"type": "http", "method": "POST", "path": "/api/forward",
+             "headers": [(b"transfer-encoding", b"chunked")]}
+    asyncio.run(limited(scope, receive, send))
+    assert answered[0]["status"] == 200 and answered[1]["body"] == b"done"
 
 
 # ----------------------------------------------------------------------------- layer cache
