@@ -21,6 +21,7 @@ import numpy.typing as npt
 import orjson
 from pydantic import BaseModel
 from starlette.responses import Response
+from starlette.types import Receive, Scope, Send
 
 from engine.errors import LayerError
 
@@ -31,6 +32,9 @@ MAX_MAGNITUDE = 1e15
 # The most dimensions an array of a layer has: a locally connected layer's weights,
 # (H2, W2, K, Fh, Fw, D).
 MAX_DIMENSIONS = 6
+
+# The most of an answer handed to the server at once (OrjsonResponse).
+PIECE = 2**20
 
 Encoding = Literal["json", "compact"]
 FloatArray = npt.NDArray[np.float64]
@@ -63,12 +67,34 @@ def dumps(content: Any) -> bytes:
 
 
 class OrjsonResponse(Response):
-    """A JSON response rendered by orjson (FastAPI's own ORJSONResponse is deprecated)."""
+    """A JSON response rendered by orjson (FastAPI's own ORJSONResponse is deprecated), sent
+    in pieces of at most :data:`PIECE` bytes.
+
+    The server (uvicorn) waits for a slow client to read before it takes the next piece, and
+    keeps what the client has not read of the last one; handed a whole body at once, it
+    copied all of it into its write buffer and returned, so each slow client kept its whole
+    answer (tens of megabytes for a large forward) in memory beyond the heavy requests'
+    turns (:class:`app.routing.HeavyWork`), which last as long as the response object.
+    """
 
     media_type = "application/json"
 
     def render(self, content: Any) -> bytes:
         return dumps(content)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        body = self.body
+        if len(body) <= PIECE or scope["type"] != "http":
+            await super().__call__(scope, receive, send)
+            return
+        await send({"type": "http.response.start", "status": self.status_code,
+                    "headers": self.raw_headers})
+        view = memoryview(body)
+        for start in range(0, len(body), PIECE):
+            await send({"type": "http.response.body", "body": view[start:start + PIECE],
+                        "more_body": start + PIECE < len(body)})
+        if self.background is not None:
+            await self.background()
 
 
 def encode(array: npt.NDArray[Any], encoding: Encoding) -> Any:

@@ -17,7 +17,7 @@ from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
 from starlette.responses import Response
 
-from app import main, routing
+from app import encoding, main, routing
 from app.config import Settings
 from app.main import create_app
 from engine import conv, trace
@@ -319,3 +319,32 @@ def test_a_heavy_request_past_the_servers_turns_is_a_503_and_a_cheap_one_is_not(
     assert second.status_code == 503 and second.headers["retry-after"] == "1"
     assert second.json()["detail"][0]["type"] == "server_busy"
     assert cheap.status_code == 200
+
+
+def test_a_large_answer_goes_to_the_server_in_pieces_a_small_one_whole() -> None:
+    # A whole 20 MB body handed to uvicorn at once is copied into its write buffer and kept
+    # there for a slow client; in pieces, uvicorn waits for the client between them.
+    big = encoding.OrjsonResponse({"values": list(range(3 * encoding.PIECE // 8))})
+    small = encoding.OrjsonResponse({"values": [1, 2, 3]})
+
+    def sent_by(response: encoding.OrjsonResponse) -> list[dict[str, Any]]:
+        messages: list[dict[str, Any]] = []
+
+        async def send(message: dict[str, Any]) -> None:
+            messages.append(message)
+
+        async def receive() -> dict[str, Any]:
+            raise AssertionError("an answer reads nothing")
+
+        anyio.run(response, {"type": "http"}, receive, send)
+        return messages
+
+    start, *pieces = sent_by(big)
+    assert start["type"] == "http.response.start"
+    length = int(dict(start["headers"])[b"content-length"])
+    assert length == len(big.body) > 2 * encoding.PIECE
+    assert len(pieces) == -(-length // encoding.PIECE) >= 3
+    assert all(len(p["body"]) <= encoding.PIECE for p in pieces)
+    assert b"".join(bytes(p["body"]) for p in pieces) == big.body
+    assert [p["more_body"] for p in pieces] == [True] * (len(pieces) - 1) + [False]
+    assert [m.get("more_body", False) for m in sent_by(small)[1:]] == [False]
