@@ -346,13 +346,26 @@ def test_captions_and_names_lie_over_the_lines_that_cross_them(page: Page) -> No
     assert crossed >= 3  # the layouts do cross some: the check is not vacuous
 
 
-def texts_over_lines(page: Page) -> int:
-    """How many captions, headings and names the lines cross, each checked to lie on top."""
-    texts = "#volumes :is(.slice figcaption, .panel-head h2, .filter-name, .filter > .bias)"
+def test_on_a_phone_the_panels_explanations_lie_over_the_lines_down_to_the_output(
+    page: Page,
+) -> None:
+    # one column: the lines from the input's fields down to the filters ran through the
+    # filters' explanation, striking its words through
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.goto("/?preset=cs231n-demo")
+    expect(page.locator("#numpy-code")).to_contain_text("np.sum", timeout=30_000)
+    assert texts_over_lines(page, "#volumes .panel > .what") >= 1
+
+
+def texts_over_lines(page: Page, texts: str = "#volumes :is(.slice figcaption, .panel-head h2, "
+                     ".filter-name, .filter > .bias, .panel > .what)") -> int:
+    """How many captions, headings, names and explanations the lines cross, each checked to
+    lie on top."""
     boxes: list[list[float]] = page.locator(texts).evaluate_all(
         "els => els.map(e => { const b = e.getBoundingClientRect();"
         " return [b.left, b.top, b.right, b.bottom]; })")
     crossed = 0
+    width, height = page.evaluate("[innerWidth, innerHeight]")
     for line in lines(page, "beam") + lines(page, "out"):
         (x1, y1), (x2, y2) = ends(line)
         for left, top, right, bottom in boxes:
@@ -360,7 +373,8 @@ def texts_over_lines(page: Page) -> int:
             points = [(x1 + (x2 - x1) * s / steps, y1 + (y2 - y1) * s / steps)
                       for s in range(steps + 1)]
             inside = [(x, y) for x, y in points
-                      if left + 1 < x < right - 1 and top + 1 < y < bottom - 1]
+                      if left + 1 < x < right - 1 and top + 1 < y < bottom - 1
+                      and 0 <= x < width and 0 <= y < height]  # what the eye can see
             if not inside:
                 continue
             crossed += 1
