@@ -303,6 +303,14 @@ def test_a_phone_held_sideways_gets_the_phone_layout_too(phone: Page, artifacts:
     assert 390 - transport_top(page) <= TRANSPORT_MOST
     assert page.evaluate("document.scrollingElement.scrollWidth") <= 844
     expect(page.get_by_role("button", name="More step and view controls")).to_be_visible()
+    # the preset, the seven numbers and "More settings" share one row: in two, the masthead
+    # took 175 px of the 390 and the picture started at 180
+    tops = page.evaluate("ids => ids.map(id => document.getElementById(id)"
+                         ".getBoundingClientRect().top)",
+                         ["preset", "in-h", "in-w", "in-d", "f-k", "f-f", "stride", "pad",
+                          "drawer-toggle"])
+    assert max(tops) - min(tops) < 2, tops
+    assert page.locator("#input-panel").bounding_box()["y"] <= 140  # type: ignore[index]
     page.screenshot(path=str(artifacts / "layout-phone-sideways.png"))
 
 
