@@ -180,11 +180,25 @@ def _validation_entry(error: dict[str, Any], body: object = None) -> dict[str, A
     return entry
 
 
+# A refusal lists at most MOST_ENTRIES fields, read from pydantic's first MOST_ERRORS errors
+# (a union field's one entry comes from several).
+MOST_ERRORS = 1000
+MOST_ENTRIES = 100
+
+
 async def on_validation_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, RequestValidationError)
     from app.lean import query_names  # app.lean refuses through this module
 
-    entries = [_validation_entry(e, exc.body) for e in validation.clean(exc.errors())]
+    raw = exc.errors()
+    entries = [_validation_entry(e, exc.body) for e in validation.clean(raw[:MOST_ERRORS])]
+    if len(entries) > MOST_ENTRIES:
+        # a body wrong in thousands of places (a list of edits that are not objects): the
+        # first few say what is wrong; the rest would only be a bigger answer
+        entries = [*entries[:MOST_ENTRIES], {
+            "loc": ["body"], "type": "too_many_errors",
+            "msg": f"the body has {len(raw):,} problems; the first {MOST_ENTRIES} are listed",
+        }]
     dependant = getattr(request.scope.get("route"), "dependant", None)
     takes = query_names(dependant) if dependant else frozenset()
     for entry in entries:
@@ -225,6 +239,11 @@ def allowed_methods(request: Request) -> str:
 # ----------------------------------------------------------------------------- body limit
 
 
+# Headers of a refusal sent before the body was read: the connection closes after it. Kept
+# open, the server would read the client's next request as the rest of the unread body, and
+# the client would wait for an answer that never comes (RFC 9112, 9.6: a server that does
+# not read a body closes the connection).
+UNREAD = {"Connection": "close"}
 # How long a request's body may take to arrive whole (BodyLimit), unless the settings say.
 BODY_SECONDS = 30.0
 
@@ -238,7 +257,8 @@ class Limit:
 
     def refusal(self) -> Refusal:
         return Refusal(413, ["body"], f"the body is over this server's limit of "
-                       f"{self.max_bytes:,} bytes ({self.setting})", "body_too_large")
+                       f"{self.max_bytes:,} bytes ({self.setting})", "body_too_large",
+                       headers=UNREAD)
 
 
 # Methods whose bodies no route reads: their requests pass without counting.
@@ -297,31 +317,38 @@ class BodyLimit:
             await limit.refusal().response()(scope, receive, send)
             return
         counted = None if length is not None and not chunked else limit
-        await self._within(counted, scope, receive, send)
+        empty = length is not None and not chunked and length.strip() == b"0"
+        await self._within(counted, empty, scope, receive, send)
 
-    async def _within(self, limit: Limit | None, scope: Scope, receive: Receive, send: Send,
-                      ) -> None:
+    async def _within(self, limit: Limit | None, empty: bool, scope: Scope, receive: Receive,
+                      send: Send) -> None:
         """The app, its body counted against ``limit`` (None: not counted) and due within
-        :attr:`seconds`. The deadline holds until the body's last chunk arrives and is lifted
-        then: what the app does next (computing, reading the disconnect) has no deadline."""
+        :attr:`seconds` (an ``empty`` one has come whole). The deadline holds until the body's
+        last chunk arrives and is lifted then: what the app does next (computing, reading the
+        disconnect) has no deadline. An answer begun before then closes the connection."""
         received = 0
-        started = False
+        started, whole = False, empty
         due = anyio.CancelScope(deadline=anyio.current_time() + self.seconds)
 
         async def counting_receive() -> Message:
-            nonlocal received
+            nonlocal received, whole
             message = await receive()
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
                 if limit is not None and received > limit.max_bytes:
                     raise limit.refusal()
                 if not message.get("more_body", False):
+                    whole = True
                     due.deadline = math.inf
             return message
 
         async def watching_send(message: Message) -> None:
             nonlocal started
-            started = started or message["type"] == "http.response.start"
+            if message["type"] == "http.response.start":
+                started = True
+                if not whole:  # answered before the body was read (a 415, a 404): see UNREAD
+                    message = {**message, "headers": [*message.get("headers", ()),
+                                                      (b"connection", b"close")]}
             await send(message)
 
         try:
@@ -339,7 +366,7 @@ class BodyLimit:
     def late(self) -> Refusal:
         return Refusal(408, ["body"], f"the body did not arrive whole within {self.seconds:g} "
                        "seconds of the request (CONVSCOPE_BODY_SECONDS); send it at once",
-                       "body_timeout", headers={"Connection": "close"})
+                       "body_timeout", headers=UNREAD)
 
 
 def encoded_refusal(encoding: bytes) -> Refusal:
@@ -347,7 +374,7 @@ def encoded_refusal(encoding: bytes) -> Refusal:
     said = encoding.decode("latin-1").strip()
     return Refusal(415, ["header", "content-encoding"], f"the body is sent with Content-Encoding "
                    f"{said!r}; this server reads bodies as sent: send it without a "
-                   "Content-Encoding", "unsupported_media_type")
+                   "Content-Encoding", "unsupported_media_type", headers=UNREAD)
 
 
 def install(app: FastAPI) -> None:

@@ -346,6 +346,34 @@ def test_the_body_deadline_ends_when_the_body_is_whole() -> None:
     assert answered[0]["status"] == 200 and answered[1]["body"] == b"done"
 
 
+def test_a_refusal_given_before_the_body_is_read_closes_the_connection() -> None:
+    # kept open, uvicorn read the client's next request as the rest of the unread body, and
+    # the client waited for an answer that never came
+    with TestClient(create_app(Settings(max_body_bytes=100))) as client:
+        spec = json.dumps({"input": {"shape": [5, 5, 3]}, "filters": {"count": 2, "size": 3}})
+        unread = {
+            "wrong type": client.post("/api/forward", content=spec,
+                                      headers={"content-type": "text/plain"}),
+            "over the limit": client.post("/api/forward", content=spec + " " * 100,
+                                          headers={"content-type": "application/json"}),
+            "compressed": client.post("/api/forward", content=spec, headers={
+                "content-type": "application/json", "content-encoding": "gzip"}),
+            "no such path": client.post("/api/nothing", content=spec,
+                                        headers={"content-type": "application/json"}),
+        }
+        read = {
+            "answered": client.post("/api/geometry", content=spec,
+                                    headers={"content-type": "application/json"}),
+            "refused after reading": client.post("/api/geometry", content=spec[:-1],
+                                                 headers={"content-type": "application/json"}),
+        }
+    assert {name: (r.status_code, r.headers.get("connection")) for name, r in unread.items()} == {
+        "wrong type": (415, "close"), "over the limit": (413, "close"),
+        "compressed": (415, "close"), "no such path": (404, "close")}
+    assert {name: (r.status_code, r.headers.get("connection")) for name, r in read.items()} == {
+        "answered": (200, None), "refused after reading": (422, None)}
+
+
 # ----------------------------------------------------------------------------- layer cache
 
 
