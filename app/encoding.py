@@ -16,6 +16,7 @@ import binascii
 import math
 from typing import Any, Literal
 
+import anyio
 import numpy as np
 import numpy.typing as npt
 import orjson
@@ -33,8 +34,11 @@ MAX_MAGNITUDE = 1e15
 # (H2, W2, K, Fh, Fw, D).
 MAX_DIMENSIONS = 6
 
-# The most of an answer handed to the server at once (OrjsonResponse).
+# The most of an answer handed to the server at once (OrjsonResponse), and how long a client
+# may take none of it before the answer is given up on: a client on a link of 100 KB/s reads
+# a piece in that time.
 PIECE = 2**20
+PIECE_SECONDS = 10.0
 
 Encoding = Literal["json", "compact"]
 FloatArray = npt.NDArray[np.float64]
@@ -74,7 +78,10 @@ class OrjsonResponse(Response):
     keeps what the client has not read of the last one; handed a whole body at once, it
     copied all of it into its write buffer and returned, so each slow client kept its whole
     answer (tens of megabytes for a large forward) in memory beyond the heavy requests'
-    turns (:class:`app.routing.HeavyWork`), which last as long as the response object.
+    turns (:class:`app.routing.HeavyWork`), which last as long as the response object. A
+    client that takes no piece for :data:`PIECE_SECONDS` is given up on: the answer stops
+    there, the server closes the connection (logging that the answer was not completed),
+    and the answer's memory and turn are freed.
     """
 
     media_type = "application/json"
@@ -91,8 +98,11 @@ class OrjsonResponse(Response):
                     "headers": self.raw_headers})
         view = memoryview(body)
         for start in range(0, len(body), PIECE):
-            await send({"type": "http.response.body", "body": view[start:start + PIECE],
-                        "more_body": start + PIECE < len(body)})
+            with anyio.move_on_after(PIECE_SECONDS) as waited:
+                await send({"type": "http.response.body", "body": view[start:start + PIECE],
+                            "more_body": start + PIECE < len(body)})
+            if waited.cancelled_caught:
+                return  # not read for PIECE_SECONDS: given up on (see the class docstring)
         if self.background is not None:
             await self.background()
 

@@ -55,10 +55,6 @@ _on_event_loop: ContextVar[bool] = ContextVar("on_event_loop", default=False)
 # route (:meth:`OrjsonRoute.asgi_app`); None where no lifespan ran (plain thread pool).
 _heavy_work: ContextVar[HeavyWork | None] = ContextVar("heavy_work", default=None)
 HEAVY_WORK = "heavy_work"  # its key in the lifespan state
-# The longest a heavy answer holds its turn while it is sent (HeavyWork): far longer than
-# the largest answer takes to reach a client on the same network, short enough that clients
-# that never read cannot keep the heavy requests waiting for long.
-SEND_SECONDS = 30.0
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -78,14 +74,15 @@ class HeavyWork:
     AlexNet forward in JSON is tens of megabytes) stays in memory while a client reads it,
     so freeing the turn at the end of the computation let the next one start beside it, and
     clients that read slowly held one answer each. A turn is freed once its answer is
-    dropped (sent, or the client gone), or ``send_seconds`` after it was made, whichever
-    comes first: a client that never reads cannot hold a turn for good.
+    dropped: sent, its client gone, or given up on by
+    :class:`app.encoding.OrjsonResponse` when the client takes none of it for a while. So
+    memory stays bounded by ``at_once`` answers; a client that reads slowly but steadily keeps
+    its turn as long as it reads (a proxy in front that buffers answers takes it off the app).
     """
 
-    def __init__(self, at_once: int, waiting: int, send_seconds: float = SEND_SECONDS) -> None:
+    def __init__(self, at_once: int, waiting: int) -> None:
         self.limiter = anyio.CapacityLimiter(at_once)
         self.waiting = waiting
-        self.send_seconds = send_seconds
 
     async def run(self, work: Callable[[], R]) -> R:
         """``work()`` on a thread once one of the ``at_once`` turns is free; a
@@ -108,7 +105,7 @@ class HeavyWork:
             turn.free()
             raise
         if isinstance(result, Response):
-            turn.free_when_dropped(result, self.send_seconds)
+            turn.free_when_dropped(result)
         else:
             turn.free()
         return result
@@ -121,16 +118,13 @@ class _Turn:
     def __init__(self, limiter: anyio.CapacityLimiter) -> None:
         self._limiter = limiter
         self._held = True
-        self._deadline: asyncio.TimerHandle | None = None
 
     def free(self) -> None:
         if self._held:
             self._held = False
             self._limiter.release_on_behalf_of(self)
-        if self._deadline is not None:
-            self._deadline.cancel()
 
-    def free_when_dropped(self, answer: Response, seconds: float) -> None:
+    def free_when_dropped(self, answer: Response) -> None:
         loop = asyncio.get_running_loop()
 
         def soon() -> None:
@@ -138,7 +132,6 @@ class _Turn:
                 loop.call_soon_threadsafe(self.free)
 
         weakref.finalize(answer, soon)
-        self._deadline = loop.call_later(seconds, self.free)
 
 
 async def run_heavy(work: Callable[[], R]) -> R:

@@ -196,11 +196,10 @@ def test_heavy_work_runs_at_most_its_turns_at_once_and_refuses_past_its_queue() 
     assert "CONVSCOPE_WAITING_REQUESTS" in refusal.msg
 
 
-def test_a_heavy_answer_holds_its_turn_until_it_is_dropped_or_its_time_is_up() -> None:
+def test_a_heavy_answer_holds_its_turn_until_it_is_dropped() -> None:
     # An answer still being sent is memory the next heavy request would add to: its turn
-    # stays taken while the answer lives, and is given back when it is dropped, or when its
-    # send_seconds are up (a client that never reads).
-    gate = routing.HeavyWork(at_once=1, waiting=0, send_seconds=0.3)
+    # stays taken while the answer lives, and is given back when it is dropped.
+    gate = routing.HeavyWork(at_once=1, waiting=0)
 
     async def main() -> list[str]:
         said: list[str] = []
@@ -216,16 +215,42 @@ def test_a_heavy_answer_holds_its_turn_until_it_is_dropped_or_its_time_is_up() -
 
         held = await attempt()
         await attempt()  # refused: the first answer is alive
+        await anyio.sleep(0.2)
+        await attempt()  # still refused: nothing but its answer's end frees a turn
         del held
         await anyio.sleep(0.01)  # the finalizer frees the turn on the loop's next pass
-        kept = await attempt()  # answered, and this one is never dropped
-        await attempt()  # refused
-        await anyio.sleep(0.4)  # past send_seconds
         await attempt()  # answered
-        assert kept is not None
         return said
 
-    assert anyio.run(main) == ["answered", "server_busy", "answered", "server_busy", "answered"]
+    assert anyio.run(main) == ["answered", "server_busy", "server_busy", "answered"]
+
+
+def test_an_answer_its_client_stops_reading_is_given_up_on(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # a client that never reads kept its whole answer, and its heavy turn, for good
+    monkeypatch.setattr(encoding, "PIECE_SECONDS", 0.2)
+    answer = encoding.OrjsonResponse({"values": list(range(3 * encoding.PIECE // 8))})
+    sent: list[dict[str, Any]] = []
+
+    async def send(message: dict[str, Any]) -> None:
+        if len(sent) == 2:  # the start and one piece taken; then nothing more is read
+            await anyio.sleep_forever()
+        sent.append(message)
+
+    async def receive() -> dict[str, Any]:
+        raise AssertionError("an answer reads nothing")
+
+    async def main() -> float:
+        began = anyio.current_time()
+        with anyio.fail_after(5):
+            await answer({"type": "http"}, receive, send)
+        return anyio.current_time() - began
+
+    took = anyio.run(main)
+    assert [m["type"] for m in sent] == ["http.response.start", "http.response.body"]
+    assert sent[1]["more_body"] is True  # unfinished: the server closes the connection
+    assert 0.2 <= took < 2
 
 
 def test_a_heavy_answer_being_sent_keeps_the_next_heavy_request_waiting() -> None:
