@@ -357,6 +357,16 @@ def test_on_a_phone_the_panels_explanations_lie_over_the_lines_down_to_the_outpu
     assert texts_over_lines(page, "#volumes .panel > .what") >= 1
 
 
+def test_the_input_and_filter_numbers_lie_over_the_lines_that_cross_them(page: Page) -> None:
+    # at 1280x720 the lines from the fields to the filter struck through a slice's row of 2s
+    # and the filters' -1s: a student copying numbers off the screen had to guess them
+    page.set_viewport_size({"width": 1280, "height": 720})
+    page.goto("/?preset=cs231n-demo")
+    expect(page.locator("#numpy-code")).to_contain_text("np.sum", timeout=30_000)
+    cells = "#input-grids .grid-row > *, #filter-grids .grid-row > *"
+    assert texts_over_lines(page, cells) >= 10
+
+
 def texts_over_lines(page: Page, texts: str = "#volumes :is(.slice figcaption, .panel-head h2, "
                      ".filter-name, .filter > .bias, .panel > .what)") -> int:
     """How many captions, headings, names and explanations the lines cross, each checked to
