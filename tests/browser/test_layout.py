@@ -791,6 +791,26 @@ def test_the_numpy_line_breaks_between_indexes_never_inside_one(page: Page, larg
     assert code.evaluate(lines_of, "Xp[2:5") == 1
 
 
+@pytest.mark.parametrize(("width", "height", "grown"), [(1920, 1080, True), (1280, 720, False)])
+def test_in_large_type_the_counts_grow_where_their_row_keeps_one_line(
+    page: Page, width: int, height: int, grown: bool
+) -> None:
+    # the notes' AlexNet numbers (290,400 neurons, 34,944 parameters) were the smallest text
+    # of a projected page in large type; grown on a 1280 projector they would take two lines
+    page.set_viewport_size({"width": width, "height": height})
+    open_view(page, "?preset=alexnet-conv1")
+    font = "e => parseFloat(getComputedStyle(e).fontSize)"
+    normal = page.locator("#count-neurons").evaluate(font)
+    page.get_by_label("Large type").check()
+    expect(page.locator("#count-neurons")).to_have_text("290,400")
+    page.wait_for_timeout(500)
+    size = page.locator("#count-neurons").evaluate(font)
+    assert size == pytest.approx(1.4 * normal if grown else normal, rel=0.02)
+    tops = page.locator(".counts > div:visible").evaluate_all(
+        "items => new Set(items.map(i => Math.round(i.getBoundingClientRect().top))).size")
+    assert tops == 1
+
+
 @pytest.mark.parametrize(("width", "height", "preset", "shown"), [
     (1920, 1080, "alexnet-conv1", True), (1366, 768, "cs231n-demo", True),
     (1366, 768, "alexnet-conv1", False), (1024, 768, "cs231n-demo", False),

@@ -61,6 +61,7 @@ overlays.push(volume3d);
 // shorter: a page switched to large type drew smaller cells than one opened in it)
 const look = createLook(qs("#view-tools"), { commit: (changes) => commit(changes), redraw: () => {
   requestAnimationFrame(() => requestAnimationFrame(() => {
+    fitCounts();  // grown or not, with or without the multiply-adds: the row's room changed
     if (app.misfit) drawMisfitPanels();
     if (!app.model || !app.forward) return;
     build(app.model.spec, app.model.geometry, app.forward);

@@ -82,16 +82,27 @@ function renderCounts(counts, outputShape) {
 }
 
 /**
- * The multiply-adds, the one count the notes do not list, only where the row has room for it:
- * the counts keep to one line (at 1024 px it took them two, and the panels a line less), and
- * the answer's `counts.multiply_adds` has it everywhere.
+ * The counts kept to one line (at 1024 px the multiply-adds took them two, and the panels a
+ * line less). In large type they grow with the page where the row still keeps one line (at
+ * 1920 px: the notes' AlexNet numbers are what a hall is shown, and were the smallest text on
+ * the screen), and keep the page's normal type where it would not. The multiply-adds, the one
+ * count the notes do not list, shows only where the row has room for it too; the answer's
+ * `counts.multiply_adds` has it everywhere.
  */
 export function fitCounts() {
   const row = qs(".counts");
   const item = qs("#count-madds").parentElement;
-  item.hidden = false;
-  const shown = [...row.children].filter((node) => !node.hidden);
   const top = (node) => node.getBoundingClientRect().top;
   // on the phone the row is one line that scrolls sideways (css/phone.css): never wrapped
-  if (shown.length > 1 && top(shown.at(-1)) > top(shown[0]) + 1) item.hidden = true;
+  const wraps = () => {
+    const shown = [...row.children].filter((node) => !node.hidden);
+    return shown.length > 1 && top(shown.at(-1)) > top(shown[0]) + 1;
+  };
+  const fit = (grown) => {
+    row.classList.toggle("grown", grown);
+    item.hidden = false;
+    if (wraps()) item.hidden = true;
+    return !wraps();
+  };
+  if (!(document.documentElement.hasAttribute("data-large") && fit(true))) fit(false);
 }
