@@ -441,3 +441,20 @@ def test_copying_the_embed_code_where_framing_is_allowed_just_says_copied(
     expect(page.locator("#numpy-code")).to_contain_text("np.sum", timeout=30_000)
     page.get_by_role("button", name="Copy embed code").click()
     expect(page.locator("#share-status")).to_have_text("Copied the embed code.")
+
+
+@pytest.mark.parametrize(("width", "height"), [(960, 640), (800, 450)])
+def test_a_frames_step_label_says_the_pinned_neuron_whole(
+    page: Page, width: int, height: int
+) -> None:
+    # in the README's 960x640 frame the label read "step 5 of 18 · pinn…": the audience could
+    # not see which neuron was pinned; the scrubber gives way and the transport keeps its rows
+    page.set_viewport_size({"width": width, "height": height})
+    open_view(page, "?preset=cs231n-demo&t=4&embed=1")
+    rows = page.locator("#transport").evaluate("e => e.getBoundingClientRect().height")
+    open_view(page, "?preset=cs231n-demo&t=4&pin=o1.2.1&embed=1")
+    label = page.locator("#t-label")
+    expect(label).to_have_text("step 5 of 18 · pinned V[1,2,1] (step 15)")
+    assert label.evaluate("e => e.scrollWidth <= e.clientWidth")  # no "…"
+    assert page.locator("#transport").evaluate(
+        "e => e.getBoundingClientRect().height") == pytest.approx(rows, abs=1)
