@@ -140,11 +140,12 @@ def decode_compact(dtype: str, shape: list[int], data: str, field: str) -> Float
     item = _DTYPES[dtype]
     expected = math.prod(shape) * item.itemsize
     # base64 of n bytes is 4*ceil(n/3) characters: compare lengths before decoding.
-    if len(data) != 4 * math.ceil(expected / 3):
+    characters = 4 * -(-expected // 3)  # whole numbers: a float ceil is off for huge shapes
+    if len(data) != characters:
         raise LayerError(
             field,
             f"{field}.data holds {len(data)} base64 characters but shape {shape} of {dtype} needs "
-            f"{expected} bytes ({4 * math.ceil(expected / 3)} characters)",
+            f"{expected} bytes ({characters} characters)",
         )
     try:
         raw = base64.b64decode(data, validate=True)

@@ -148,17 +148,26 @@ async def on_refusal(request: Request, exc: Exception) -> Response:
 NON_FINITE_TOKENS = ("NaN", "-Infinity", "Infinity")
 
 
-def _non_finite_token(body: object, position: object) -> str | None:
-    """The NaN/Infinity literal at ``position`` of a refused JSON body, if that is what it is.
+def _non_finite_token(body: object, position: object) -> tuple[str, int] | None:
+    """The NaN/Infinity literal at ``position`` of a refused JSON body, if that is what it is,
+    and where it starts (orjson points past a minus sign, at the ``I`` of ``-Infinity``).
 
     Python's json writes these literals and users send them; orjson (rightly) refuses them,
     and its "unexpected character" alone would leave the user guessing.
+
+    >>> _non_finite_token('[-Infinity]', 2), _non_finite_token('[NaN]', 1)
+    (('-Infinity', 1), ('NaN', 1))
     """
     if not isinstance(position, int) or not isinstance(body, str | bytes):
         return None
-    text = body[position : position + 9]
+    start = max(0, position - 1)
+    text = body[start : position + 9]
     text = text.decode("utf-8", "replace") if isinstance(text, bytes) else text
-    return next((token for token in NON_FINITE_TOKENS if text.startswith(token)), None)
+    if position > 0 and text.startswith("-Infinity"):
+        return "-Infinity", start
+    text = text[position - start:]
+    token = next((token for token in NON_FINITE_TOKENS if text.startswith(token)), None)
+    return None if token is None else (token, position)
 
 
 def _validation_entry(error: dict[str, Any], body: object = None) -> dict[str, Any]:
@@ -168,13 +177,18 @@ def _validation_entry(error: dict[str, Any], body: object = None) -> dict[str, A
     ctx = error.get("ctx")
     if error["type"] == "json_invalid" and ctx:
         position = error["loc"][-1] if error["loc"] else None
-        token = _non_finite_token(body, position)
-        entry["msg"] = (
-            f"the body is not valid JSON: {token} at character {position} is not a number: "
-            "every value must be finite"
-            if token
-            else f"the body is not valid JSON: {ctx.get('error')}"
-        )
+        found = _non_finite_token(body, position)
+        said = str(ctx.get("error"))
+        if found:
+            token, at = found
+            entry["msg"] = (f"the body is not valid JSON: {token} at character {at} is not a "
+                            "number: every value must be finite")
+        elif "infinity when parsed" in said:  # 1e400: past a float's largest, about 1.8e308
+            entry["msg"] = (f"the body is not valid JSON: the number at character {position} is "
+                            "too large for a float (about 1.8e308 at most): every value must "
+                            "be finite")
+        else:
+            entry["msg"] = f"the body is not valid JSON: {said}"
     elif ctx:
         entry["ctx"] = {key: str(value) for key, value in ctx.items()}
     return entry

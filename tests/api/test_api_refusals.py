@@ -45,8 +45,8 @@ def locs(response: Any) -> list[list[Any]]:
         (b"[" * 100_000, "depth limit"),
         (b'{"input": {"shape": [NaN, 5, 3]}}', "nan at character 21 is not a number"),
         (b'{"input": {"shape": [Infinity, 5, 3]}}', "infinity at character 21 is not a number"),
-        (b'{"input": {"values": [-Infinity]}}', "infinity at character 23 is not a number"),
-        (b'{"stride": 1e999}', "infinity"),
+        (b'{"input": {"values": [-Infinity]}}', "-infinity at character 22 is not a number"),
+        (b'{"stride": 1e999}', "the number at character 11 is too large for a float"),
         (b"not json at all", "invalid literal"),
         (b'{"input": ', "unexpected end"),
     ],
@@ -228,7 +228,7 @@ def test_bad_nested_values_are_422_naming_input_values(
         body = (b'{"input": {"shape": [3, 3, 1], "values": [[[1e400]]]}, '
                 b'"filters": {"count": 1, "size": 3}}')
         entry = refused(client.post("/api/forward", content=body, headers=JSON))
-        assert "infinity" in entry["msg"]
+        assert "too large for a float" in entry["msg"] and "character 44" in entry["msg"]
         return
     entry = refused(client.post("/api/forward", json=spec))
     assert entry["loc"] == ["body", "input", "values"]
@@ -587,3 +587,15 @@ def test_filters_in_pytorchs_channels_first_order_are_told_how_to_turn_them(
     assert entry["loc"] == ["body", "filters", "values"]
     assert entry["msg"].endswith(
         "[2, 3, 5, 5] is PyTorch's (K, D, Fh, Fw) order: give weight.permute(0, 2, 3, 1)")
+
+
+def test_a_huge_compact_shapes_character_count_is_exact() -> None:
+    # counted through a float, 4 * ceil(n / 3) came out as 5333333333333333166046192422292029440
+    from app.encoding import decode_compact
+    from engine.errors import LayerError
+
+    shape = [10**12, 10**12, 10]
+    with pytest.raises(LayerError) as refused_:
+        decode_compact("float32", shape, "AAAA", "input.values")
+    needed = 4 * ((4 * 10**25 + 2) // 3)  # 4e25 bytes: ceil(4e25 / 3) groups of 4 characters
+    assert f"({needed} characters)" in refused_.value.reason
