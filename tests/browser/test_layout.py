@@ -312,6 +312,14 @@ def test_a_phone_held_sideways_gets_the_phone_layout_too(phone: Page, artifacts:
     assert max(tops) - min(tops) < 2, tops
     assert page.locator("#input-panel").bounding_box()["y"] <= 140  # type: ignore[index]
     page.screenshot(path=str(artifacts / "layout-phone-sideways.png"))
+    # "More" opened: the view tools follow speed and loop on their row; in a row of their own
+    # the unfolded transport took 211 of the 390 px
+    page.get_by_role("button", name="More step and view controls").tap()
+    for name in ("First step", "Copy link", "Large type", "Lines"):
+        expect(page.get_by_role("button", name=name).or_(page.get_by_label(name)).first
+               ).to_be_in_viewport()
+    assert 390 - transport_top(page) <= 170
+    page.screenshot(path=str(artifacts / "layout-phone-sideways-more.png"))
 
 
 @pytest.mark.parametrize(
