@@ -72,9 +72,10 @@ class Settings(BaseSettings):
     )
     body_seconds: float = Field(
         30.0, gt=0, le=3600,
-        description="Seconds a request's body may take to arrive whole; a body still "
-        "incomplete then gets 408 (body_timeout) and its connection is closed, so a client "
-        "that trickles its body cannot hold a connection open.",
+        description="Seconds a request's body may go without any of it arriving (from the "
+        "request's start, or its last chunk); the request then gets 408 (body_timeout) and "
+        "its connection is closed, so a client that stops sending cannot hold a connection "
+        "open.",
     )
     max_upload_bytes: int = Field(
         10 * 2**20, ge=1,

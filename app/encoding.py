@@ -14,6 +14,7 @@ from __future__ import annotations
 import base64
 import binascii
 import math
+from collections.abc import Callable
 from typing import Any, Literal
 
 import anyio
@@ -78,33 +79,54 @@ class OrjsonResponse(Response):
     keeps what the client has not read of the last one; handed a whole body at once, it
     copied all of it into its write buffer and returned, so each slow client kept its whole
     answer (tens of megabytes for a large forward) in memory beyond the heavy requests'
-    turns (:class:`app.routing.HeavyWork`), which last as long as the response object. A
-    client that takes no piece for :data:`PIECE_SECONDS` is given up on: the answer stops
-    there, the server closes the connection (logging that the answer was not completed),
-    and the answer's memory and turn are freed.
+    turns (:class:`app.routing.HeavyWork`). A heavy answer holds its turn (``release``, set
+    by the gate) until it is sent, and each of its messages must be taken within
+    :data:`PIECE_SECONDS`, or the answer is given up on: it stops there, uvicorn closes the
+    connection once the little it holds is sent (logging that the answer was not completed),
+    and the answer's memory and turn are freed. A cheap answer holds no turn and is sent
+    without deadlines, which would cost every request more than its answer's own sending.
     """
 
     media_type = "application/json"
+    # HeavyWork's turn, given back when the answer has been sent or given up on
+    release: Callable[[], None] | None = None
 
     def render(self, content: Any) -> bytes:
         return dumps(content)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        body = self.body
-        if len(body) <= PIECE or scope["type"] != "http":
+        if scope["type"] != "http":  # a websocket's denial: Starlette's own way
             await super().__call__(scope, receive, send)
             return
-        await send({"type": "http.response.start", "status": self.status_code,
-                    "headers": self.raw_headers})
-        view = memoryview(body)
-        for start in range(0, len(body), PIECE):
+        release = self.release
+        try:
+            if await self._sent(send, heavy=release is not None) and self.background is not None:
+                await self.background()
+        finally:
+            if release is not None:
+                release()
+
+    async def _sent(self, send: Send, heavy: bool) -> bool:
+        """Whether the whole answer went to the server (False: given up on)."""
+        body = self.body
+        pieces = [{"type": "http.response.start", "status": self.status_code,
+                   "headers": self.raw_headers}]
+        if len(body) <= PIECE:
+            pieces.append({"type": "http.response.body", "body": body})
+        else:
+            view = memoryview(body)
+            pieces += [{"type": "http.response.body", "body": view[start:start + PIECE],
+                        "more_body": start + PIECE < len(body)}
+                       for start in range(0, len(body), PIECE)]
+        for message in pieces:
+            if not heavy and len(body) <= PIECE:
+                await send(message)
+                continue
             with anyio.move_on_after(PIECE_SECONDS) as waited:
-                await send({"type": "http.response.body", "body": view[start:start + PIECE],
-                            "more_body": start + PIECE < len(body)})
+                await send(message)
             if waited.cancelled_caught:
-                return  # not read for PIECE_SECONDS: given up on (see the class docstring)
-        if self.background is not None:
-            await self.background()
+                return False  # not read for PIECE_SECONDS: given up on (class docstring)
+        return True
 
 
 def encode(array: npt.NDArray[Any], encoding: Encoding) -> Any:

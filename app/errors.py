@@ -11,12 +11,11 @@ The ``type`` strings are listed in docs/design.md ("Errors").
 
 from __future__ import annotations
 
-import math
+import asyncio
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-import anyio
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException
@@ -206,12 +205,14 @@ async def on_validation_error(request: Request, exc: Exception) -> Response:
 
     raw = exc.errors()
     entries = [_validation_entry(e, exc.body) for e in validation.clean(raw[:MOST_ERRORS])]
-    if len(entries) > MOST_ENTRIES:
+    if len(entries) > MOST_ENTRIES or len(raw) > MOST_ERRORS:
         # a body wrong in thousands of places (a list of edits that are not objects): the
-        # first few say what is wrong; the rest would only be a bigger answer
+        # first say what is wrong; the rest would only be a bigger answer (and reading them
+        # all, seconds of the event loop)
         entries = [*entries[:MOST_ENTRIES], {
             "loc": ["body"], "type": "too_many_errors",
-            "msg": f"the body has {len(raw):,} problems; the first {MOST_ENTRIES} are listed",
+            "msg": f"the body is wrong in more places than the {min(len(entries), MOST_ENTRIES)} "
+                   "listed here; mend these and send it again to see the rest",
         }]
     dependant = getattr(request.scope.get("route"), "dependant", None)
     takes = query_names(dependant) if dependant else frozenset()
@@ -283,11 +284,12 @@ class BodyLimit:
     """413 for request bodies over their path's limit (``paths``, else ``default``): from
     Content-Length before a byte is read, and by counting the chunks of a body sent without
     one (it stops at the limit). Handlers read bodies whole: no second limit anywhere. A body
-    sent with a Content-Encoding (gzip) is refused with a 415 before it is read. A body
-    that has not arrived whole ``seconds`` after its request began is refused with a 408
-    and the connection closed: a client that sends its headers and then trickles (or never
-    sends) the body would otherwise hold its connection, and the handler waiting for it, for
-    as long as it liked.
+    sent with a Content-Encoding (gzip) is refused with a 415 before it is read. A body of
+    which nothing arrives for ``seconds`` (from the request's start, or from its last chunk)
+    is refused with a 408 and the connection closed: a client that sends its headers and
+    then stops would otherwise hold its connection, and the handler waiting for it, for as
+    long as it liked. (Idle time, not the whole body's: a 10 MiB upload over a slow phone
+    link takes longer than the deadline, and keeps arriving.)
 
     Pure ASGI, and a body with a Content-Length within the limit is not counted (the server
     delivers no more bytes than it declares), so most requests cost one scan of the headers
@@ -306,6 +308,7 @@ class BodyLimit:
         self.default = default
         self.paths = dict(paths or {})
         self.seconds = seconds
+        self._deadlines = Deadlines(min(1.0, seconds / 4))
 
     def limit_of(self, path: str) -> Limit:
         return self.paths.get(path, self.default)
@@ -330,57 +333,118 @@ class BodyLimit:
         if length is not None and length.isdigit() and int(length) > limit.max_bytes:
             await limit.refusal().response()(scope, receive, send)
             return
-        counted = None if length is not None and not chunked else limit
-        empty = length is not None and not chunked and length.strip() == b"0"
-        await self._within(counted, empty, scope, receive, send)
+        if length is not None and not chunked and length.strip() == b"0":
+            await self.app(scope, receive, send)  # nothing to wait for, nothing left unread
+            return
+        await self._within(None if length is not None and not chunked else limit,
+                           scope, receive, send)
 
-    async def _within(self, limit: Limit | None, empty: bool, scope: Scope, receive: Receive,
-                      send: Send) -> None:
-        """The app, its body counted against ``limit`` (None: not counted) and due within
-        :attr:`seconds` (an ``empty`` one has come whole). The deadline holds until the body's
-        last chunk arrives and is lifted then: what the app does next (computing, reading the
-        disconnect) has no deadline. An answer begun before then closes the connection."""
+    async def _within(self, limit: Limit | None, scope: Scope, receive: Receive, send: Send,
+                      ) -> None:
+        """The app, its body counted against ``limit`` (None: not counted), each chunk due
+        within :attr:`seconds` of the last. The deadline holds until the body's last chunk
+        arrives and is lifted then: what the app does next (computing, reading the disconnect)
+        has no deadline. An answer begun before then closes the connection."""
         received = 0
-        started, whole = False, empty
-        due = anyio.CancelScope(deadline=anyio.current_time() + self.seconds)
+        started = whole = False
+        task = asyncio.current_task()
+        deadlines = self._deadlines
+        if task is not None:
+            deadlines.watch(task, self.seconds)
 
         async def counting_receive() -> Message:
             nonlocal received, whole
             message = await receive()
             if message["type"] == "http.request":
-                received += len(message.get("body", b""))
-                if limit is not None and received > limit.max_bytes:
-                    raise limit.refusal()
+                if limit is not None:
+                    received += len(message.get("body", b""))
+                    if received > limit.max_bytes:
+                        raise limit.refusal()
                 if not message.get("more_body", False):
                     whole = True
-                    due.deadline = math.inf
+                    deadlines.forget(task)
+                elif task is not None:
+                    deadlines.watch(task, self.seconds)  # it arrives: the wait starts again
             return message
 
         async def watching_send(message: Message) -> None:
             nonlocal started
-            if message["type"] == "http.response.start":
-                started = True
-                if not whole:  # answered before the body was read (a 415, a 404): see UNREAD
-                    message = {**message, "headers": [*message.get("headers", ()),
-                                                      (b"connection", b"close")]}
+            if not started and message["type"] == "http.response.start":
+                started = True  # an answer is under way: no 408 now
+                headers = message.get("headers", ())
+                # answered before the body was read (a 415, a 404): see UNREAD
+                if not whole and not any(name == b"connection" for name, _ in headers):
+                    message = {**message, "headers": [*headers, (b"connection", b"close")]}
             await send(message)
 
         try:
-            with due:
-                await self.app(scope, counting_receive, watching_send)
+            await self.app(scope, counting_receive, watching_send)
+        except asyncio.CancelledError:
+            if task is None or not deadlines.was_late(task) or started:
+                raise
+            task.uncancel()  # the deadline's own cancel, and only that one: answered here
+            await self.late().response()(scope, receive, send)
         except Refusal as refusal:
             # Raised where no exception handler saw it (read outside a route).
             if started or refusal.status_code != 413:
                 raise
             await refusal.response()(scope, receive, send)
-            return
-        if due.cancelled_caught and not started:
-            await self.late().response()(scope, receive, send)
+        finally:
+            deadlines.forget(task)
 
     def late(self) -> Refusal:
-        return Refusal(408, ["body"], f"the body did not arrive whole within {self.seconds:g} "
-                       "seconds of the request (CONVSCOPE_BODY_SECONDS); send it at once",
+        return Refusal(408, ["body"], f"the body stopped arriving: nothing came for "
+                       f"{self.seconds:g} seconds (CONVSCOPE_BODY_SECONDS); send it whole",
                        "body_timeout", headers=UNREAD)
+
+
+class Deadlines:
+    """Cancels the tasks of requests whose bodies are overdue, checked every ``every`` seconds by
+    one timer per event loop while any of its requests is waiting.
+
+    A timer (or a cancel scope) per request cost every request, most of whose bodies come with
+    their headers, several microseconds; watching one is a dict entry. A deadline is met up to
+    ``every`` seconds late. (One app can serve several loops at once, each in its own thread:
+    test clients do; each loop's timer cancels only its own tasks.)
+    """
+
+    def __init__(self, every: float) -> None:
+        self.every = every
+        self._due: dict[asyncio.Task[Any], float] = {}
+        self._late: set[asyncio.Task[Any]] = set()
+        self._sweepers: dict[asyncio.AbstractEventLoop, asyncio.TimerHandle] = {}
+
+    def watch(self, task: asyncio.Task[Any], seconds: float) -> None:
+        loop = task.get_loop()
+        self._due[task] = loop.time() + seconds
+        if loop not in self._sweepers:
+            self._sweepers[loop] = loop.call_later(self.every, self._sweep, loop)
+
+    def forget(self, task: asyncio.Task[Any] | None) -> None:
+        self._due.pop(task, None)  # type: ignore[arg-type]
+
+    def was_late(self, task: asyncio.Task[Any]) -> bool:
+        """Whether the deadline cancelled ``task`` (once: the answer is then the 408)."""
+        if task in self._late:
+            self._late.discard(task)
+            return True
+        return False
+
+    def _sweep(self, loop: asyncio.AbstractEventLoop) -> None:
+        now, left = loop.time(), False
+        for task, due in list(self._due.items()):
+            if task.get_loop() is not loop:
+                continue
+            if due <= now:
+                self._due.pop(task, None)
+                self._late.add(task)
+                task.cancel()
+            else:
+                left = True
+        if left:
+            self._sweepers[loop] = loop.call_later(self.every, self._sweep, loop)
+        else:
+            self._sweepers.pop(loop, None)
 
 
 def encoded_refusal(encoding: bytes) -> Refusal:

@@ -31,6 +31,7 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Match, Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from app.encoding import OrjsonResponse
 from app.errors import Refusal
 from app.lean import (
     Handler,
@@ -105,7 +106,7 @@ class HeavyWork:
             turn.free()
             raise
         if isinstance(result, Response):
-            turn.free_when_dropped(result)
+            turn.free_when_sent(result)
         else:
             turn.free()
         return result
@@ -118,19 +119,24 @@ class _Turn:
     def __init__(self, limiter: anyio.CapacityLimiter) -> None:
         self._limiter = limiter
         self._held = True
+        self._loop = asyncio.get_running_loop()
 
     def free(self) -> None:
         if self._held:
             self._held = False
             self._limiter.release_on_behalf_of(self)
 
-    def free_when_dropped(self, answer: Response) -> None:
-        loop = asyncio.get_running_loop()
+    def free_when_sent(self, answer: Response) -> None:
+        """Freed by the answer once sent or given up on (:class:`app.encoding.OrjsonResponse`),
+        or, for one never sent or of another kind, when it is dropped."""
+        loop = self._loop
 
         def soon() -> None:
             with contextlib.suppress(RuntimeError):  # the loop closed: nothing left to free
                 loop.call_soon_threadsafe(self.free)
 
+        if isinstance(answer, OrjsonResponse):
+            answer.release = self.free  # called on the loop's thread, at the end of sending
         weakref.finalize(answer, soon)
 
 

@@ -9,7 +9,6 @@ never stored.
 
 from __future__ import annotations
 
-import functools
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request
@@ -147,11 +146,15 @@ async def upload(
                                    settings)
             except LayerError as error:  # no layer here: the image's pixels are the cost
                 raise Refusal(422, ["body"], error.reason, "image_too_many_pixels") from None
-    # Decoding is CPU work: off the event loop, a turn of the heavy requests'.
+    # Decoding and the answer (megabytes of JSON) are CPU work and memory: off the event loop,
+    # in a turn of the heavy requests', which the answer holds until it is sent.
     heavy_work_of(request.scope)
-    image = await run_heavy(functools.partial(images.decode, body, side,
-                                              settings.max_image_pixels))
-    return _answer(image, None, scale, encoding)
+
+    def decoded() -> Response:
+        image = images.decode(body, side, settings.max_image_pixels)
+        return _answer(image, None, scale, encoding)
+
+    return await run_heavy(decoded)
 
 
 @router.get("/filter-banks")

@@ -317,6 +317,59 @@ def test_a_body_that_stops_arriving_is_a_408_that_closes_the_connection(declared
     assert 0.3 <= took < 3
 
 
+def test_a_body_that_keeps_arriving_slowly_is_not_late() -> None:
+    # the deadline is for a body that stops, not for a slow one: a 10 MiB upload over a slow
+    # phone link takes longer than the deadline and keeps arriving
+    answered: list[dict[str, Any]] = []
+
+    async def reading_app(scope: Any, receive: Any, send: Any) -> None:
+        while (await receive()).get("more_body"):
+            pass
+        await send({"type": "http.response.start", "status": 200, "headers": []})
+        await send({"type": "http.response.body", "body": b"done"})
+
+    chunks = iter([(b" ", True)] * 8 + [(b"{}", False)])
+
+    async def receive() -> dict[str, Any]:
+        await asyncio.sleep(0.15)  # 1.35 s in all, each chunk within the 0.3 s deadline
+        chunk, more = next(chunks)
+        return {"type": "http.request", "body": chunk, "more_body": more}
+
+    async def send(message: MutableMapping[str, Any]) -> None:
+        answered.append(dict(message))
+
+    limited = BodyLimit(reading_app, Limit(100, "X"), seconds=0.3)
+    scope = {"type": "http", "method": "POST", "path": "/api/forward",
+             "headers": [(b"transfer-encoding", b"chunked")]}
+    asyncio.run(limited(scope, receive, send))
+    assert answered[0]["status"] == 200 and answered[1]["body"] == b"done"
+
+
+def test_a_refusal_says_connection_close_once() -> None:
+    # a chunked body over the limit: the 413 carries the header, and the middleware that adds
+    # it to early answers must not add a second
+    sent: list[dict[str, Any]] = []
+    chunks = iter([b"[" + b"1," * 60, b"1]"])
+
+    async def receive() -> dict[str, Any]:
+        chunk = next(chunks, b"")
+        return {"type": "http.request", "body": chunk, "more_body": bool(chunk)}
+
+    async def send(message: MutableMapping[str, Any]) -> None:
+        sent.append(dict(message))
+
+    scope = {"type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1",
+             "method": "POST", "scheme": "http", "path": "/api/forward",
+             "raw_path": b"/api/forward", "root_path": "", "query_string": b"",
+             "headers": [(b"content-type", b"application/json"),
+                         (b"transfer-encoding", b"chunked")],
+             "client": ("127.0.0.1", 1), "server": ("127.0.0.1", 80)}
+    asyncio.run(create_app(Settings(max_body_bytes=100))(scope, receive, send))
+    start = next(m for m in sent if m["type"] == "http.response.start")
+    assert start["status"] == 413
+    assert [value for name, value in start["headers"] if name == b"connection"] == [b"close"]
+
+
 def test_the_body_deadline_ends_when_the_body_is_whole() -> None:
     # A body that arrives in time is answered however long the answer then takes: the
     # deadline is for the body alone.

@@ -165,7 +165,8 @@ def test_a_body_wrong_in_a_thousand_places_lists_the_first_hundred(client: TestC
     assert len(entries) == 101
     assert [e["loc"] for e in entries[:100]] == [["body", "edits", n] for n in range(100)]
     assert entries[-1] == {"loc": ["body"], "type": "too_many_errors",
-                           "msg": "the body has 1,000 problems; the first 100 are listed"}
+                           "msg": "the body is wrong in more places than the 100 listed here; "
+                                  "mend these and send it again to see the rest"}
 
 
 def test_an_object_of_thousands_of_unknown_fields_is_one_refusal(client: TestClient) -> None:

@@ -225,6 +225,61 @@ def test_a_heavy_answer_holds_its_turn_until_it_is_dropped() -> None:
     assert anyio.run(main) == ["answered", "server_busy", "server_busy", "answered"]
 
 
+def test_a_heavy_answer_frees_its_turn_once_sent_though_something_still_holds_it() -> None:
+    # freed by a finalizer alone, a turn waited for the last reference to go (a logging
+    # handler's exc_info, a cycle until the next collection): the next request got a 503
+    gate = routing.HeavyWork(at_once=1, waiting=0)
+
+    async def main() -> list[str]:
+        said: list[str] = []
+
+        async def send(message: dict[str, Any]) -> None:
+            pass
+
+        async def receive() -> dict[str, Any]:
+            raise AssertionError("an answer reads nothing")
+
+        kept = await gate.run(lambda: encoding.OrjsonResponse({"a": 1}))
+        for _ in range(2):
+            try:
+                await gate.run(lambda: encoding.OrjsonResponse({"b": 2}))
+                said.append("answered")
+            except routing.Refusal as refusal:
+                said.append(refusal.type)
+            await kept({"type": "http"}, receive, send)  # sent: its turn is free, kept or not
+        assert kept is not None
+        return said
+
+    assert anyio.run(main) == ["server_busy", "answered"]
+
+
+def test_a_heavy_answer_whose_client_takes_not_even_its_start_is_given_up_on(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # uvicorn waits for a client to read before it takes any message, the first one too: a
+    # heavy answer's client that read nothing held the turn for good
+    monkeypatch.setattr(encoding, "PIECE_SECONDS", 0.2)
+    gate = routing.HeavyWork(at_once=1, waiting=0)
+
+    async def stalled(message: dict[str, Any]) -> None:
+        await anyio.sleep_forever()
+
+    async def receive() -> dict[str, Any]:
+        raise AssertionError("an answer reads nothing")
+
+    async def main() -> str:
+        answer = await gate.run(lambda: encoding.OrjsonResponse({"a": 1}))
+        with anyio.fail_after(5):
+            await answer({"type": "http"}, receive, stalled)
+        try:
+            await gate.run(lambda: encoding.OrjsonResponse({"b": 2}))
+        except routing.Refusal as refusal:
+            return refusal.type
+        return "answered"
+
+    assert anyio.run(main) == "answered"
+
+
 def test_an_answer_its_client_stops_reading_is_given_up_on(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
