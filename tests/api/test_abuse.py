@@ -320,29 +320,37 @@ def test_a_body_that_stops_arriving_is_a_408_that_closes_the_connection(declared
 def test_a_body_that_keeps_arriving_slowly_is_not_late() -> None:
     # the deadline is for a body that stops, not for a slow one: a 10 MiB upload over a slow
     # phone link takes longer than the deadline and keeps arriving
-    answered: list[dict[str, Any]] = []
-
     async def reading_app(scope: Any, receive: Any, send: Any) -> None:
         while (await receive()).get("more_body"):
             pass
         await send({"type": "http.response.start", "status": 200, "headers": []})
         await send({"type": "http.response.body", "body": b"done"})
 
-    chunks = iter([(b" ", True)] * 8 + [(b"{}", False)])
+    # 1.35 s in all, each chunk within the 0.3 s deadline of the last
+    answered = chunked_through(reading_app, [(b" ", True)] * 8 + [(b"{}", False)], 0.15, 0.3)
+    assert answered[0]["status"] == 200 and answered[1]["body"] == b"done"
+
+
+def chunked_through(app_: Any, chunks: list[tuple[bytes, bool]], every: float, seconds: float,
+                    ) -> list[dict[str, Any]]:
+    """What ``app_`` sends behind a BodyLimit of ``seconds``, its body's chunks arriving
+    ``every`` seconds."""
+    answered: list[dict[str, Any]] = []
+    pending = iter(chunks)
 
     async def receive() -> dict[str, Any]:
-        await asyncio.sleep(0.15)  # 1.35 s in all, each chunk within the 0.3 s deadline
-        chunk, more = next(chunks)
+        await asyncio.sleep(every)
+        chunk, more = next(pending)
         return {"type": "http.request", "body": chunk, "more_body": more}
 
     async def send(message: MutableMapping[str, Any]) -> None:
         answered.append(dict(message))
 
-    limited = BodyLimit(reading_app, Limit(100, "X"), seconds=0.3)
+    limited = BodyLimit(app_, Limit(100, "X"), seconds=seconds)
     scope = {"type": "http", "method": "POST", "path": "/api/forward",
              "headers": [(b"transfer-encoding", b"chunked")]}
     asyncio.run(limited(scope, receive, send))
-    assert answered[0]["status"] == 200 and answered[1]["body"] == b"done"
+    return answered
 
 
 def test_a_refusal_says_connection_close_once() -> None:
@@ -373,8 +381,6 @@ def test_a_refusal_says_connection_close_once() -> None:
 def test_the_body_deadline_ends_when_the_body_is_whole() -> None:
     # A body that arrives in time is answered however long the answer then takes: the
     # deadline is for the body alone.
-    answered: list[dict[str, Any]] = []
-
     async def slow_app(scope: Any, receive: Any, send: Any) -> None:
         while (await receive()).get("more_body"):
             pass
@@ -382,20 +388,7 @@ def test_the_body_deadline_ends_when_the_body_is_whole() -> None:
         await send({"type": "http.response.start", "status": 200, "headers": []})
         await send({"type": "http.response.body", "body": b"done"})
 
-    chunks = iter([(b"{", True), (b"}", False)])
-
-    async def receive() -> dict[str, Any]:
-        await asyncio.sleep(0.05)
-        chunk, more = next(chunks)
-        return {"type": "http.request", "body": chunk, "more_body": more}
-
-    async def send(message: MutableMapping[str, Any]) -> None:
-        answered.append(dict(message))
-
-    limited = BodyLimit(slow_app, Limit(100, "X"), seconds=0.3)
-    scope = {"type": "http", "method": "POST", "path": "/api/forward",
-             "headers": [(b"transfer-encoding", b"chunked")]}
-    asyncio.run(limited(scope, receive, send))
+    answered = chunked_through(slow_app, [(b"{", True), (b"}", False)], 0.05, 0.3)
     assert answered[0]["status"] == 200 and answered[1]["body"] == b"done"
 
 
