@@ -74,11 +74,11 @@ class HeavyWork:
     A turn lasts until the answer is sent, not until it is computed: a heavy answer (an
     AlexNet forward in JSON is tens of megabytes) stays in memory while a client reads it,
     so freeing the turn at the end of the computation let the next one start beside it, and
-    clients that read slowly held one answer each. A turn is freed once its answer is
-    dropped: sent, its client gone, or given up on by
-    :class:`app.encoding.OrjsonResponse` when the client takes none of it for a while. So
-    memory stays bounded by ``at_once`` answers; a client that reads slowly but steadily keeps
-    its turn as long as it reads (a proxy in front that buffers answers takes it off the app).
+    clients that read slowly held one answer each. A turn is freed once its answer has been
+    sent, or given up on by :class:`app.encoding.OrjsonResponse` when the client takes none
+    of it for a while (an answer never sent frees it when dropped). So memory stays bounded by
+    ``at_once`` answers; a client that reads slowly but steadily keeps its turn as long as it
+    reads (a proxy in front that buffers answers takes it off the app).
     """
 
     def __init__(self, at_once: int, waiting: int) -> None:
@@ -87,7 +87,7 @@ class HeavyWork:
 
     async def run(self, work: Callable[[], R]) -> R:
         """``work()`` on a thread once one of the ``at_once`` turns is free; a
-        :class:`~starlette.responses.Response` it returns holds the turn until it is dropped
+        :class:`~starlette.responses.Response` it returns holds the turn until it is sent
         (see the class docstring)."""
         limiter = self.limiter
         if limiter.available_tokens < 1 and limiter.statistics().tasks_waiting >= self.waiting:
