@@ -259,7 +259,8 @@ def allowed_methods(request: Request) -> str:
 # the client would wait for an answer that never comes (RFC 9112, 9.6: a server that does
 # not read a body closes the connection).
 UNREAD = {"Connection": "close"}
-# How long a request's body may take to arrive whole (BodyLimit), unless the settings say.
+# How long a request's body may go with none of it arriving (BodyLimit), unless the settings
+# say.
 BODY_SECONDS = 30.0
 
 
@@ -390,7 +391,7 @@ class BodyLimit:
                 raise
             await refusal.response()(scope, receive, send)
         finally:
-            deadlines.forget(task)
+            deadlines.done(task)
 
     def late(self) -> Refusal:
         return Refusal(408, ["body"], f"the body stopped arriving: nothing came for "
@@ -421,7 +422,14 @@ class Deadlines:
             self._sweepers[loop] = loop.call_later(self.every, self._sweep, loop)
 
     def forget(self, task: asyncio.Task[Any] | None) -> None:
+        """No deadline for ``task`` from now (a cancel already made still counts as late)."""
         self._due.pop(task, None)  # type: ignore[arg-type]
+
+    def done(self, task: asyncio.Task[Any] | None) -> None:
+        """``task``'s request is over: nothing of it is kept."""
+        if task is not None:
+            self._due.pop(task, None)
+            self._late.discard(task)
 
     def was_late(self, task: asyncio.Task[Any]) -> bool:
         """Whether the deadline cancelled ``task`` (once: the answer is then the 408)."""
