@@ -5,16 +5,19 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import io
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import anyio
+import numpy as np
 import orjson
 import pytest
 from api_helpers import ALEXNET, square
 from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
+from PIL import Image
 from starlette.responses import Response
 
 from app import encoding, main, routing
@@ -308,12 +311,22 @@ def test_an_answer_its_client_stops_reading_is_given_up_on(
     assert 0.2 <= took < 2
 
 
-def test_a_heavy_answer_being_sent_keeps_the_next_heavy_request_waiting() -> None:
-    # Through the app: the first AlexNet forward's answer is computed but its client has not
-    # taken it; with one turn and no queue, a second one is refused, and once the first
-    # answer is sent a third is answered.
+def _upload() -> bytes:
+    buffer = io.BytesIO()
+    pixels = np.random.default_rng(0).integers(0, 256, (64, 64, 3), dtype=np.uint8)
+    Image.fromarray(pixels, "RGB").save(buffer, "PNG")
+    return buffer.getvalue()
+
+
+@pytest.mark.parametrize("path", ["/api/forward", "/api/images"])
+def test_a_heavy_answer_being_sent_keeps_the_next_heavy_request_waiting(path: str) -> None:
+    # Through the app: the first AlexNet forward's (or image upload's) answer is computed but
+    # its client has not taken it; with one turn and no queue, a second one is refused, and
+    # once the first answer is sent a third is answered. (The upload's answer was once made
+    # after its turn had ended.)
     app = create_app(Settings(heavy_requests=1, waiting_requests=0))
-    body = orjson.dumps(ALEXNET)
+    body = orjson.dumps(ALEXNET) if path == "/api/forward" else _upload()
+    media = b"application/json" if path == "/api/forward" else b"image/png"
 
     async def request(taken: anyio.Event | None = None) -> int:
         status = 0
@@ -335,10 +348,10 @@ def test_a_heavy_answer_being_sent_keeps_the_next_heavy_request_waiting() -> Non
 
         scope = {
             "type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1",
-            "method": "POST", "scheme": "http", "path": "/api/forward", "raw_path": b"",
+            "method": "POST", "scheme": "http", "path": path, "raw_path": b"",
             "query_string": b"encoding=compact", "root_path": "", "client": ("127.0.0.1", 1),
             "server": ("127.0.0.1", 80), "state": dict(state),
-            "headers": [(b"content-type", b"application/json"),
+            "headers": [(b"content-type", media),
                         (b"content-length", str(len(body)).encode())],
         }
         await app(scope, receive, send)
