@@ -483,3 +483,33 @@ def test_a_long_unknown_field_name_is_not_echoed_whole(client: TestClient) -> No
     [entry] = answer.json()["detail"]
     assert entry["loc"][0] == "body" and entry["loc"][1].endswith("k... (cut)")
     assert len(answer.content) < 2_000
+
+
+def test_body_deadlines_cancel_only_overdue_tasks_and_keep_nothing_after_them() -> None:
+    from app.errors import Deadlines
+
+    async def main() -> tuple[bool, bool, bool, bool, int]:
+        deadlines = Deadlines(0.01)
+        late = asyncio.create_task(asyncio.sleep(5))
+        kept = asyncio.create_task(asyncio.sleep(0.2))
+        forgotten = asyncio.create_task(asyncio.sleep(0.2))
+        deadlines.watch(late, 0.05)
+        deadlines.watch(kept, 5)
+        deadlines.watch(forgotten, 0.05)
+        deadlines.forget(forgotten)  # its body came whole: no deadline from now
+        with pytest.raises(asyncio.CancelledError):
+            await late
+        await kept  # not cancelled: not due yet
+        deadlines.done(kept)
+        await forgotten
+        # the 408 is answered once; a request over keeps nothing of its lateness
+        first, again = deadlines.was_late(late), deadlines.was_late(late)
+        other = asyncio.create_task(asyncio.sleep(5))
+        deadlines.watch(other, 0.02)
+        with pytest.raises(asyncio.CancelledError):
+            await other
+        deadlines.done(other)
+        return first, again, deadlines.was_late(kept), deadlines.was_late(other), len(
+            deadlines._due)
+
+    assert asyncio.run(main()) == (True, False, False, False, 0)
