@@ -39,12 +39,13 @@ def check(body: Any, max_edits: int) -> None:
     _walk(body, ["body"], max_edits)
 
 
-def _walk(node: Any, loc: list[str | int], max_edits: int, most_fields: int = MAX_FIELDS,
-          ) -> None:
+def _walk(node: Any, loc: list[str | int], max_edits: int) -> None:
     if isinstance(node, dict):
-        if len(node) > most_fields:
-            takes = ("an edit takes array, index and value" if most_fields == EDIT_FIELDS
-                     else f"no object of this API takes more than {most_fields}")
+        edit = len(loc) >= 2 and loc[-2] == "edits"  # an item of the edits list
+        most = EDIT_FIELDS if edit else MAX_FIELDS
+        if len(node) > most:
+            takes = ("an edit takes array, index and value" if edit
+                     else f"no object of this API takes more than {most}")
             raise Refusal(422, loc, f"{path_of(loc)} has {len(node):,} fields; {takes} "
                           "(unknown fields are refused)", "extra_forbidden")
         for key, value in node.items():
@@ -56,7 +57,7 @@ def _walk(node: Any, loc: list[str | int], max_edits: int, most_fields: int = MA
             raise Refusal(422, loc, over_limit([f"the number of edits is {len(node):,}"],
                                                max_edits, "MAX_EDITS"), "layer_error")
         for index, item in enumerate(node):
-            _walk(item, [*loc, index], max_edits, EDIT_FIELDS)
+            _walk(item, [*loc, index], max_edits)
     elif isinstance(node, list) and node and isinstance(node[0], dict):
         # the API's one list of objects is edits (arrays of numbers are not walked)
         if len(node) > max_edits:

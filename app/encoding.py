@@ -118,8 +118,9 @@ class OrjsonResponse(Response):
             pieces += [{"type": "http.response.body", "body": view[start:start + PIECE],
                         "more_body": start + PIECE < len(body)}
                        for start in range(0, len(body), PIECE)]
+        timed = heavy or len(body) > PIECE
         for message in pieces:
-            if not heavy and len(body) <= PIECE:
+            if not timed:
                 await send(message)
                 continue
             with anyio.move_on_after(PIECE_SECONDS) as waited:
