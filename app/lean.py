@@ -51,7 +51,10 @@ Handler = Callable[[Request], Coroutine[Any, Any, Response]]
 # beyond 64 bits as floats, so a stride of 10**30 would be answered as 1e+30 (or echoed as
 # 999...216), a value the user never sent.
 _LONG_INTEGER = re.compile(rb"(?<![\d.eE])\d{19,}(?![\d.eE])")
-_LONG_DIGITS = re.compile(rb"\d{19}")  # the quick test: found at once, or a fast miss
+# The quick test, a run of 19 digits anywhere: every digit made a 9 and everything else a
+# space, then one substring search (a tenth of the time a regex search for \d{19} takes).
+_DIGITS_AS_NINES = bytes(0x39 if 0x30 <= c <= 0x39 else 0x20 for c in range(256))
+_NINETEEN_DIGITS = b"9" * 19
 # Bodies up to this size are searched for long integers. The sizes, strides, seeds and steps
 # they matter for are scalars of small bodies; a larger body is mostly arrays of values, read
 # as floats anyway, and searching all of it would cost more than parsing it.
@@ -89,7 +92,8 @@ def read_json(raw: bytes) -> Any:
     except orjson.JSONDecodeError:
         _refuse_not_utf8(raw)
         raise
-    if (len(raw) <= LONG_INTEGER_SEARCH_BYTES and _LONG_DIGITS.search(raw)
+    if (len(raw) <= LONG_INTEGER_SEARCH_BYTES
+            and _NINETEEN_DIGITS in raw.translate(_DIGITS_AS_NINES)
             and _LONG_INTEGER.search(raw)):
         try:
             # orjson has checked the body; Python's parser keeps long integers whole.

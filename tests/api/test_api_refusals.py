@@ -165,6 +165,10 @@ def test_float_nan_reaching_the_schema_is_refused_as_not_finite() -> None:
         ("/api/forward", b'{"input": {"shape": [7, 7, 3], "fill": {"kind": "integers", "low": 0, '
          b'"high": 1, "seed": -18446744073709551617}}, "filters": {"count": 2, "size": 3}}',
          ["body", "input", "fill", "seed"], "seed is -18446744073709551617:"),
+        # 19 digits, the fewest past 64 bits (below -2**63): orjson reads -1e+19
+        ("/api/forward", b'{"input": {"shape": [7, 7, 3], "fill": {"kind": "integers", "low": 0, '
+         b'"high": 1, "seed": -9999999999999999999}}, "filters": {"count": 2, "size": 3}}',
+         ["body", "input", "fill", "seed"], "seed is -9999999999999999999:"),
     ],
 )
 def test_integers_beyond_64_bits_are_echoed_as_sent(
