@@ -433,6 +433,33 @@ def test_a_slides_16_by_9_frame_keeps_the_four_panels_a_sideways_phone_does_not(
     expect(page.get_by_role("button", name="More step and view controls")).to_be_visible()
 
 
+@pytest.mark.parametrize(("width", "height"), [(700, 400), (640, 360), (599, 400)])
+def test_a_small_frame_keeps_the_pinned_neurons_panels_side_by_side(
+    page: Page, artifacts: Path, width: int, height: int
+) -> None:
+    # A 700x400 frame took the one-column layout: it showed the input volume alone, and the
+    # pinned neuron's arithmetic and output lay below the frame's foot. From 600 px wide a
+    # frame keeps the four panels; narrower, one column is the only way its numbers fit.
+    page.set_viewport_size({"width": width, "height": height})
+    open_view(page, "?preset=cs231n-demo&t=4&pin=o1.1.1&embed=1")
+    lefts = [box["x"] for box in (page.locator(f"#{name}-panel").bounding_box()
+                                  for name in ("input", "filters", "arithmetic", "output"))
+             if box is not None]
+    page.screenshot(path=str(artifacts / f"embed-pinned-{width}x{height}.png"))
+    if width < 600:
+        assert len(set(lefts)) == 1, f"one column: panels at x = {lefts}"
+        return
+    assert lefts == sorted(lefts) and len(set(lefts)) == 4, f"side by side: {lefts}"
+    assert page.evaluate("[scrollY, document.scrollingElement.scrollHeight]") == [0, height]
+    neuron = page.locator("#output-grids .cell.mark-current")
+    expect(neuron).to_have_text("-7")  # V[1,1,1] of the demo
+    box = neuron.bounding_box()
+    assert box is not None and 0 <= box["y"] and box["y"] + box["height"] <= height, box
+    assert box["x"] + box["width"] <= width, box
+    expect(page.locator("#numpy-code")).to_contain_text("V[1,1,1]")
+    assert page.locator("#numpy-code").evaluate(SHOWN) == "shown"
+
+
 def test_copying_the_embed_code_where_framing_is_allowed_just_says_copied(
     page: Page, site: Site
 ) -> None:

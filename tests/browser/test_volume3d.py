@@ -884,7 +884,7 @@ def test_a_zoomed_3d_view_opens_zoomed_from_its_link(page: Page, browser: Any) -
 
 
 def test_an_embed_shorter_than_a_laptop_keeps_the_blocks_inside_their_panels(page: Page) -> None:
-    # An embed takes the wide layout from 701 px at any height, but the blocks shrank to
+    # An embed takes the wide layout from 600 px at any height, but the blocks shrank to
     # their panel only from 561 px tall: in an 800x450 frame the input block ran 16 px past.
     page.set_viewport_size({"width": 800, "height": 450})
     page.goto("/?embed=1&preset=cs231n-demo&t=4&view=3d")
