@@ -95,9 +95,9 @@ Cost = Callable[[Geometry, LayerSpec], list[Item]]
 # --------------------------------------------------------------------------- building blocks
 
 
-def made(field: str, what: str, n: int, weight: int = ELEMENT) -> Item:
+def made(field: str, what: str, n: int, weight: int = ELEMENT, in_layer: bool = True) -> Item:
     """``n`` array elements materialised, each worth ``weight``."""
-    return Item(field, what, n * weight, elements=n)
+    return Item(field, what, n * weight, elements=n, in_layer=in_layer)
 
 
 def written(field: str, what: str, shape: tuple[int, ...], encoding: Encoding) -> Item:
@@ -355,18 +355,22 @@ def _step_items(filter_height: int, filter_width: int, depth: int, lines: int, n
     page stepping through one layer sends again and again."""
     taps = filter_height * filter_width * depth
     arrays = 5 if upstream else 3  # window, weights, products (+ dW, running dW)
+    # A step's arrays are a window each: fewer steps cut them, and once the range is a
+    # single step only a smaller filter does (the request's count is not the layer's).
+    per_step, of_layer = ("count", False) if n > 1 else ("filters.size", True)
     return (
         Item("count", "steps", n * (STEP + (STEP_GRADIENT if upstream else 0)), in_layer=False),
-        made("count", "step arrays", n * (arrays + 1) * taps),  # + the gather's copy
+        made(per_step, "step arrays", n * (arrays + 1) * taps,  # + the gather's copy
+             in_layer=of_layer),
         # Each step's arrays (and its channel sums) go into the answer; its padding mask is
         # always a JSON list of lists.
-        Item("count", "step arrays written",
+        Item(per_step, "step arrays written",
              n * (arrays * written("", "", (filter_height, filter_width, depth),
                                    encoding).work
                   + written("", "", (depth,), encoding).work
                   # the mask: JSON lists of true/false, in either encoding
                   + 2 * written("", "", (filter_height, filter_width), "json").work),
-             in_layer=False),
+             in_layer=of_layer),
         # The expressions' slice texts are made once per output row and column.
         Item("count", "slice texts", lines * SLICE_TEXT, in_layer=False),
     )
@@ -400,7 +404,8 @@ def steps_cost(
                 touched, walked = _running_walk(g, order, first, n, last, every)
                 relu = spec.activation == "relu"
                 items += [
-                    made("count", "window columns walked for the running sums", walked * taps),
+                    made("count", "window columns walked for the running sums", walked * taps,
+                         in_layer=False),
                     # per filter: contributions, their cumulative sum, the carry: 3 passes
                     Item("count", "running weight-gradient sums",
                          touched * walked * taps * 3 * TOUCHED

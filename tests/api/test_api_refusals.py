@@ -466,6 +466,24 @@ def test_steps_count_over_the_limit_names_count(client: TestClient) -> None:
     assert "1,000" in entry["msg"] and "CONVSCOPE_MAX_STEPS" in entry["msg"]
 
 
+@pytest.mark.parametrize(("shape", "size", "count", "loc", "cut"), [
+    # one step of a huge window: only a smaller filter cuts it (the layer has no count)
+    ([2048, 2048, 64], 2048, 1, ["body", "layer", "filters", "size"], "filters.size"),
+    ([2048, 2048, 64], 2048, 5, ["body", "layer", "filters", "size"], "filters.size"),  # 1 step
+    # many steps of large windows: the range's own count
+    ([300, 300, 64], 200, 400, ["body", "count"], "count"),
+])
+def test_steps_over_the_elements_limit_blame_what_would_cut_them(
+    client: TestClient, shape: list[int], size: int, count: int, loc: list[str], cut: str
+) -> None:
+    body = {"layer": {"input": {"shape": shape}, "filters": {"count": 1, "size": size}},
+            "count": count}
+    entry = refused(client.post("/api/steps", json=body))
+    assert entry["loc"] == loc  # never ["body", "layer", "count"]: a layer has none
+    assert "CONVSCOPE_MAX_ELEMENTS" in entry["msg"]
+    assert entry["msg"].endswith(f"step arrays, which a smaller {cut} would cut"), entry["msg"]
+
+
 def test_steps_start_past_the_end_names_start(client: TestClient) -> None:
     body = {"layer": square(5, 1, 1, 3), "start": 9, "count": 1}
     assert refused(client.post("/api/steps", json=body))["loc"] == ["body", "start"]
