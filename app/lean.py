@@ -22,6 +22,7 @@ from __future__ import annotations
 import copy
 import inspect
 import json
+import math
 import re
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
@@ -89,9 +90,12 @@ def read_json(raw: bytes) -> Any:
     """
     try:
         data = orjson.loads(raw)
-    except orjson.JSONDecodeError:
+    except orjson.JSONDecodeError as error:
         _refuse_not_utf8(raw)
-        raise
+        whole = _with_huge_integer(raw, error)
+        if whole is _NOT_READ:
+            raise
+        return whole
     if (len(raw) <= LONG_INTEGER_SEARCH_BYTES
             and _NINETEEN_DIGITS in raw.translate(_DIGITS_AS_NINES)
             and _LONG_INTEGER.search(raw)):
@@ -101,6 +105,41 @@ def read_json(raw: bytes) -> Any:
         except RecursionError:  # within orjson's depth limit but not Python's stack
             return data
     return data
+
+
+_NOT_READ = object()
+_INTEGER = re.compile(rb"-?\d+(?![\d.eE])")
+
+
+def _finite(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):
+        raise ValueError(text)
+    return value
+
+
+def _refuse_constant(text: str) -> Any:
+    raise ValueError(text)
+
+
+def _with_huge_integer(raw: bytes, error: orjson.JSONDecodeError) -> Any:
+    """The body as Python's parser reads it when orjson refused it for an integer past a
+    float's range (a 1 and 400 zeros): that is valid JSON, and the field it is given for
+    refuses it with its own range. ``_NOT_READ`` for any other refusal, and where Python's
+    parser would accept what orjson rightly does not (a float past the range, NaN, nesting
+    deeper than its stack, more digits than it converts).
+
+    >>> _with_huge_integer(b'{"start": 1' + b'0' * 400 + b'}', orjson.JSONDecodeError(
+    ...     "number is infinity when parsed as double", "", 10))["start"] == 10**400
+    True
+    """
+    if ("infinity when parsed" not in str(error)
+            or not _INTEGER.match(raw, getattr(error, "pos", -1))):
+        return _NOT_READ
+    try:
+        return json.loads(raw, parse_float=_finite, parse_constant=_refuse_constant)
+    except (ValueError, RecursionError):
+        return _NOT_READ
 
 
 async def guard(raw: bytes, data: Any, app: Any) -> None:

@@ -454,7 +454,7 @@ def test_a_small_frame_keeps_the_pinned_neurons_panels_side_by_side(
     neuron = page.locator("#output-grids .cell.mark-current")
     expect(neuron).to_have_text("-7")  # V[1,1,1] of the demo
     box = neuron.bounding_box()
-    assert box is not None and 0 <= box["y"] and box["y"] + box["height"] <= height, box
+    assert box is not None and 0 <= box["y"] <= height - box["height"], box
     assert box["x"] + box["width"] <= width, box
     expect(page.locator("#numpy-code")).to_contain_text("V[1,1,1]")
     assert page.locator("#numpy-code").evaluate(SHOWN) == "shown"
