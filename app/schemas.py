@@ -144,12 +144,14 @@ class FillSpec(StrictModel):
         0, description="random seed, 0 to 2**53 - 1"
     )
     low: Bounded | None = Field(
-        None, description="lowest value (integers, uniform; a normal fill ignores it); must be "
-        "<= `high`; default per role: input 0, weights -1, biases 0, upstream -1"
+        None, description="lowest value of an integers or uniform fill (normal, zeros and ones "
+        "ignore it); must be <= `high` there; default per role: input 0, weights -1, biases 0, "
+        "upstream -1"
     )
     high: Bounded | None = Field(
-        None, description="highest value (integers, uniform; a normal fill ignores it); must be "
-        ">= `low`; default per role: input 2, weights 1, biases 1, upstream 1"
+        None, description="highest value of an integers or uniform fill (normal, zeros and ones "
+        "ignore it); must be >= `low` there; default per role: input 2, weights 1, biases 1, "
+        "upstream 1"
     )
     mean: Bounded = Field(0.0, description="mean of a normal fill (the other kinds ignore it)")
     std: Annotated[float, Field(ge=0, le=MAX_MAGNITUDE)] = Field(
@@ -158,7 +160,10 @@ class FillSpec(StrictModel):
 
     @model_validator(mode="after")
     def _low_not_above_high(self) -> FillSpec:
-        if self.low is not None and self.high is not None and self.low > self.high:
+        # only the kinds that draw between the bounds: the others ignore them (as their
+        # descriptions say, and as app.convert.fill_of checks the merged bounds)
+        if (self.kind in ("integers", "uniform") and self.low is not None
+                and self.high is not None and self.low > self.high):
             raise PydanticCustomError(
                 "low_above_high", "low {low} is above high {high}: give low <= high",
                 # whole bounds as ints: the message reads "low 5", not "low 5.0"

@@ -101,6 +101,18 @@ def test_fill_bounds_are_checked_with_the_roles_default(client: TestClient) -> N
         ["body", "layer", "input", "fill", "low"], "low_above_high")
 
 
+@pytest.mark.parametrize("kind", ["normal", "zeros", "ones"])
+def test_fills_that_ignore_the_bounds_take_any(client: TestClient, kind: str) -> None:
+    # their descriptions say they ignore low and high: so low > high is no error for them
+    spec = square(4, 1, 1, 3)
+    spec["input"]["fill"] = {"kind": kind, "low": 5, "high": 1, "mean": 2, "std": 0}
+    answer = client.post("/api/forward", json=spec)
+    assert answer.status_code == 200, answer.text
+    expected = {"normal": 2.0, "zeros": 0.0, "ones": 1.0}[kind]  # std 0: every value the mean
+    values = client.post("/api/input", json=spec).json()["padded_input"]
+    assert {v for row in values for cell in row for v in cell} == {expected}
+
+
 def test_an_integers_fill_with_no_whole_number_in_range_is_refused(client: TestClient) -> None:
     spec = square(5, 1, 1, 3)
     spec["filters"]["fill"] = {"low": 0.2, "high": 0.5}
