@@ -57,7 +57,38 @@ def document(app: FastAPI, settings: Settings) -> dict[str, Any]:
     schemas = found.get("components", {}).get("schemas", {})
     for unused in ("HTTPValidationError", "ValidationError"):
         schemas.pop(unused, None)
+    for path, operations in found.get("paths", {}).items():
+        if path.startswith("/api/"):
+            for method, operation in operations.items():
+                _with_shared_refusals(method, operation.setdefault("responses", {}))
     return found
+
+
+def _refusal(description: str, **extra: Any) -> dict[str, Any]:
+    return {"description": description,
+            "content": {"application/json": {"schema": {"$ref": OUR_ERROR}}}, **extra}
+
+
+# What the API's layers answer for any operation, whatever its handler: the routes refuse an
+# unknown or repeated query parameter (app.routing.OrjsonRoute), the body limit a body that
+# stops arriving (app.errors.BodyLimit), and the heavy requests' gate a request that finds it
+# full (app.routing.HeavyWork; any handler that reads a layer prices it and may be heavy).
+QUERY_REFUSED = _refusal("A query parameter this endpoint does not take, or one given twice")
+BODY_STOPPED = _refusal("The body stopped arriving: nothing came for CONVSCOPE_BODY_SECONDS "
+                        "(30 s by default); the connection is closed")
+BUSY = _refusal(
+    "The server is busy: CONVSCOPE_HEAVY_REQUESTS heavy requests compute at once and "
+    "CONVSCOPE_WAITING_REQUESTS more wait already; try again after Retry-After seconds",
+    headers={"Retry-After": {"description": "seconds to wait", "schema": {"type": "integer"}}},
+)
+
+
+def _with_shared_refusals(method: str, responses: dict[str, Any]) -> None:
+    """Add to an API operation's ``responses`` the refusals its handler does not declare."""
+    responses.setdefault("422", QUERY_REFUSED)
+    if method == "post":
+        responses.setdefault("408", BODY_STOPPED)
+        responses.setdefault("503", BUSY)
 
 
 def _without_head(route: BaseRoute) -> BaseRoute:

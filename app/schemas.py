@@ -9,8 +9,10 @@ written straight to orjson (see :mod:`app.encoding`).
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Annotated, Any, Literal
 
+from fastapi import Path
 from pydantic import (
     AfterValidator,
     BaseModel,
@@ -184,6 +186,15 @@ def _known(kind: str, names: tuple[str, ...]) -> AfterValidator:
         return name
 
     return AfterValidator(check)
+
+
+def name_in_path(kind: str, names: Iterable[str]) -> Any:
+    """A ``{name}`` path parameter's declaration (``Annotated[str, name_in_path(...)]``) for a
+    name among ``names``: an enum in the schema, so a generated client offers them; an
+    unknown one is the handler's 404, which lists them."""
+    known = list(names)
+    return Path(description=f"the {kind}'s name: one of {', '.join(known)}",
+                json_schema_extra={"enum": known})
 
 
 SampleName = Annotated[str, _known("sample image", tuple(SAMPLES)),

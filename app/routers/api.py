@@ -35,6 +35,7 @@ from app.schemas import (
     PresetResult,
     StepsRequest,
     StepsResult,
+    name_in_path,
 )
 from app.validation import cut_short
 from engine import conv, trace
@@ -79,7 +80,7 @@ def presets() -> list[PresetResult]:
 
 
 @router.get("/presets/{name}", responses=NOT_FOUND)
-def preset(name: str) -> PresetResult:
+def preset(name: Annotated[str, name_in_path("preset", PRESETS)]) -> PresetResult:
     """One preset by name; 404 lists the known names."""
     if name not in PRESETS:
         raise Refusal(404, ["path", "name"], f"no preset {cut_short(name)!r}; known presets: "

@@ -20,7 +20,14 @@ from app.encoding import Encoding, OrjsonResponse, encode
 from app.errors import Refusal
 from app.lean import no_unknown_query
 from app.routing import heavy_work_of, run_heavy
-from app.schemas import ErrorResult, FilterBankResult, ImageResult, SampleImageResult, limit
+from app.schemas import (
+    ErrorResult,
+    FilterBankResult,
+    ImageResult,
+    SampleImageResult,
+    limit,
+    name_in_path,
+)
 from app.validation import cut_short
 from engine.errors import LayerError
 from engine.filterbanks import BANKS, FilterBank
@@ -111,8 +118,8 @@ def samples() -> list[SampleImageResult]:
 
 @router.get("/images/{name}", response_model=ImageResult, responses={**NOT_FOUND, **BAD_SIDE})
 def sample(
-    name: str, settings: SettingsDep, scale: ScaleQuery = "unit",
-    max_side: MaxSideQuery = None, encoding: EncodingQuery = "json",
+    name: Annotated[str, name_in_path("sample image", images.SAMPLES)], settings: SettingsDep,
+    scale: ScaleQuery = "unit", max_side: MaxSideQuery = None, encoding: EncodingQuery = "json",
 ) -> Response:
     """A sample image as a layer input (``input`` drops into a layer spec)."""
     side = _side(max_side, settings)
@@ -164,7 +171,7 @@ def filter_banks() -> list[FilterBankResult]:
 
 
 @router.get("/filter-banks/{name}", responses=NOT_FOUND)
-def filter_bank(name: str) -> FilterBankResult:
+def filter_bank(name: Annotated[str, name_in_path("filter bank", BANKS)]) -> FilterBankResult:
     """One filter bank; its ``values`` and ``bias`` drop into a layer spec's ``filters``."""
     if name not in BANKS:
         raise Refusal(404, ["path", "name"], f"no filter bank {cut_short(name)!r}; known: "

@@ -103,3 +103,31 @@ def test_every_refusal_uses_the_one_error_schema(small: Doc) -> None:
     }
     assert refs == {"#/components/schemas/ErrorResult"}
     assert "HTTPValidationError" not in small["components"]["schemas"]
+
+
+def test_every_operation_states_the_refusals_the_servers_layers_answer(small: Doc) -> None:
+    # an unknown query parameter is a 422 on every API route, GETs included; a body that
+    # stops arriving a 408 and a full heavy-request gate a 503 (with Retry-After) on POSTs
+    missing = []
+    for path, operations in small["paths"].items():
+        for method, operation in operations.items():
+            wanted = {"422"} | ({"408", "503"} if method == "post" else set())
+            missing += [f"{method} {path} {status}" for status in sorted(wanted)
+                        if status not in operation["responses"]]
+    assert missing == []
+    busy = small["paths"]["/api/forward"]["post"]["responses"]["503"]
+    assert "Retry-After" in busy["headers"]
+    assert busy["content"]["application/json"]["schema"]["$ref"].endswith("/ErrorResult")
+
+
+def test_path_names_list_the_known_names(small: Doc) -> None:
+    from app.images import SAMPLES
+    from engine.filterbanks import BANKS
+    from engine.presets import PRESETS
+
+    for path, names in (("/api/presets/{name}", PRESETS), ("/api/images/{name}", SAMPLES),
+                        ("/api/filter-banks/{name}", BANKS)):
+        (param,) = small["paths"][path]["get"]["parameters"][:1]
+        assert param["name"] == "name"
+        assert param["schema"]["enum"] == list(names)
+        assert param["description"].startswith("the ")
