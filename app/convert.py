@@ -159,9 +159,11 @@ def _filter_sizes(spec: LayerSpec, arrays: Arrays) -> tuple[int, int, int]:
     w = arrays.weights
     if w is None:
         if f.count is None or f.size is None:
-            field = "filters.count" if f.count is None else "filters.size"
-            raise LayerError(field, f"no {field}: give it, or filters.values (the sizes are "
-                             "then read from the values' shape)")
+            left_out = [name for name, value in (("filters.count", f.count),
+                                                 ("filters.size", f.size)) if value is None]
+            raise LayerError.of([LayerError(field, f"no {field}: give it, or filters.values (the "
+                                            "sizes are then read from the values' shape)")
+                                 for field in left_out])
         return (f.count, *_pair(f.size))
     dims = 4 if spec.connectivity == "shared" else 6
     if w.ndim != dims:

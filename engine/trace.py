@@ -59,13 +59,16 @@ def _check_start(geometry: Geometry, t: int) -> None:
 def _check_position(geometry: Geometry, i: int, j: int, d: int) -> None:
     """Refuse an output index outside the volume at ``position.<axis>``: 0 is i, 1 j, 2 d."""
     h2, w2, k = geometry.output_shape
-    for axis, (name, value, size) in enumerate((("i", i, h2), ("j", j, w2), ("d", d, k))):
-        if not 0 <= value < size:
-            raise LayerError(
-                f"position.{axis}",
-                f"{name} = {value} is out of range: the output is {h2}x{w2}x{k}, "
-                f"so {name} runs from 0 to {size - 1}",
-            )
+    if 0 <= i < h2 and 0 <= j < w2 and 0 <= d < k:  # every request asks: the quick answer
+        return
+    outside = [
+        LayerError(f"position.{axis}", f"{name} = {value} is out of range: the output is "
+                   f"{h2}x{w2}x{k}, so {name} runs from 0 to {size - 1}")
+        for axis, (name, value, size) in enumerate((("i", i, h2), ("j", j, w2), ("d", d, k)))
+        if not 0 <= value < size
+    ]
+    if outside:  # every axis out of range at once, one entry each
+        raise LayerError.of(outside)
 
 
 def _positions(geometry: Geometry, t: _T, order: Order) -> tuple[_T, _T, _T]:

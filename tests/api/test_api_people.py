@@ -101,6 +101,12 @@ def test_fill_bounds_are_checked_with_the_roles_default(client: TestClient) -> N
         ["body", "layer", "input", "fill", "low"], "low_above_high")
 
 
+def test_filters_without_their_sizes_name_both_at_once(client: TestClient) -> None:
+    answer = client.post("/api/forward", json={"input": {"shape": [5, 5, 3]}, "filters": {}})
+    assert [e["loc"] for e in detail(answer)] == [
+        ["body", "filters", "count"], ["body", "filters", "size"]]
+
+
 @pytest.mark.parametrize("kind", ["normal", "zeros", "ones"])
 def test_fills_that_ignore_the_bounds_take_any(client: TestClient, kind: str) -> None:
     # their descriptions say they ignore low and high: so low > high is no error for them

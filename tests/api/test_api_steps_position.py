@@ -90,6 +90,16 @@ def test_position_outside_the_output_names_the_axis_and_its_range(
     assert f"{name} runs from 0 to {last}" in entry["msg"]
 
 
+def test_every_axis_of_a_position_outside_the_output_is_named_at_once(
+    client: TestClient,
+) -> None:
+    body = {"layer": square(5, 3, 2, 3, stride=2, padding=1), "position": [9, 1, 9]}
+    answer = _post(client, body)
+    assert answer.status_code == 422
+    assert [(e["loc"], e["msg"].split(" is ")[0]) for e in answer.json()["detail"]] == [
+        (["body", "position", 0], "i = 9"), (["body", "position", 2], "d = 9")]
+
+
 @pytest.mark.parametrize("position", [[1, 1], [1, 1, 0, 0], [1, -1, 0]])
 def test_position_that_is_not_three_non_negative_ints_is_refused(
     client: TestClient, position: list[int]
