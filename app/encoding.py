@@ -164,19 +164,19 @@ def decode_compact(dtype: str, shape: list[int], data: str, field: str) -> Float
     expected = math.prod(shape) * item.itemsize
     # base64 of n bytes is 4*ceil(n/3) characters: compare lengths before decoding.
     characters = 4 * -(-expected // 3)  # whole numbers: a float ceil is off for huge shapes
-    if len(data) != characters:
+    if len(data) != characters:  # data and shape disagree: the array is refused whole
         raise LayerError(
             field,
-            f"{field}.data holds {len(data)} base64 characters but shape {shape} of {dtype} needs "
-            f"{expected} bytes ({characters} characters)",
+            f"{field}'s data and shape disagree: its data holds {len(data)} base64 characters "
+            f"but its shape {shape} of {dtype} needs {expected} bytes ({characters} characters)",
         )
     try:
         raw = base64.b64decode(data, validate=True)
     except (binascii.Error, ValueError):
-        raise LayerError(field, f"{field}.data is not valid base64") from None
+        raise LayerError(f"{field}.data", f"{field}.data is not valid base64") from None
     if len(raw) != expected:
-        raise LayerError(field, f"{field}.data decodes to {len(raw)} bytes, shape {shape} "
-                         f"needs {expected}")
+        raise LayerError(f"{field}.data", f"{field}.data decodes to {len(raw)} bytes, shape "
+                         f"{shape} needs {expected}")
     array = np.frombuffer(raw, dtype=item).reshape(shape).astype(np.float64)
     _check_finite(array, field)
     return array

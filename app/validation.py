@@ -207,8 +207,12 @@ def _entry(
     ctx: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     where = path_of(loc)
-    # a query parameter's value is the link's text, not JSON: shown as typed, unquoted
-    text = cut_short(value) if loc[:1] == ["query"] and isinstance(value, str) else shown(value)
+    # a query parameter's value is the link's text, not JSON: shown as typed, unquoted (and
+    # said to be empty, where "?encoding=" read "the query's encoding is : it must be ...")
+    if loc[:1] == ["query"] and isinstance(value, str):
+        text = cut_short(value) if value else "empty"
+    else:
+        text = shown(value)
     got = f"{where} is {text}" if has_value else where
     # an unknown field takes nothing (what a known one of that name takes would contradict it),
     # and an unknown name's message lists the known names already

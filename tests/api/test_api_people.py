@@ -541,6 +541,8 @@ def test_a_query_number_that_is_text_is_said_in_the_apis_words(client: TestClien
     [
         # a query value is the link's text: unquoted, and named as the query's
         ("GET", "/api/images/scene?max_side=0", None, "the query's max_side is 0: it must be >= 1"),
+        ("GET", "/api/images/scene?max_side=", None,
+         "the query's max_side is empty: it must be a whole number"),
         ("POST", "/api/forward", {**square(5, 3, 1, 3),
                                   "input": {"shape": [5, 5, 3],
                                             "fill": {"kind": "uniform", "low": 5, "high": 1}}},
@@ -551,7 +553,7 @@ def test_a_query_number_that_is_text_is_said_in_the_apis_words(client: TestClien
         ("POST", "/api/forward", {**square(1, 1, 1, 1),
                                   "input": {"shape": [1, 1, 1], "values": {
                                       "dtype": "float32", "shape": [1, 1, 1], "data": "AAA="}}},
-         "input.values.data holds 4 base64 characters"),
+         "input.values's data and shape disagree: its data holds 4 base64 characters"),
         ("POST", "/api/forward", {**square(1, 1, 1, 1),
                                   "input": {"shape": [1, 1, 1], "values": [[1, 2]]}},
          "input.values have 2 dimensions"),

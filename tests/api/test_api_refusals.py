@@ -318,7 +318,9 @@ def test_compact_values_with_too_few_bytes_or_bad_base64_are_refused(client: Tes
     assert entry["loc"] == ["body", "input", "values"]
     assert "72 bytes" in entry["msg"]  # 3*3*2 float32s
     spec["input"]["values"] = {"dtype": "float32", "shape": [1], "data": "!!!!"}
-    assert "base64" in refused(client.post("/api/forward", json=spec))["msg"]
+    bad = refused(client.post("/api/forward", json=spec))
+    assert bad["loc"] == ["body", "input", "values", "data"]  # the data alone is wrong
+    assert "base64" in bad["msg"]
 
 
 def test_compact_values_with_a_wrong_declared_shape_name_both_shapes(client: TestClient) -> None:
