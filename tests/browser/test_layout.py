@@ -837,3 +837,27 @@ def test_the_multiply_adds_count_shows_where_the_counts_keep_one_line(
     tops = page.locator(".counts > div:visible").evaluate_all(
         "items => new Set(items.map(i => Math.round(i.getBoundingClientRect().top))).size")
     assert tops == 1
+
+
+@pytest.mark.parametrize(("preset", "t", "large"), [
+    ("cs231n-demo", 0, False), ("cs231n-demo", 4, True), ("one-d-stride-2", 1, False)])
+def test_the_fields_outline_sits_on_its_cells_alike_on_every_side(
+    page: Page, preset: str, t: int, large: bool
+) -> None:
+    # the outline ran 8 px past the field's last column and row and 2 px before its first
+    # (a content-box border added to a box already grown for it): on a projected demo it
+    # took in a third of a cell the window does not read
+    page.set_viewport_size({"width": 1366, "height": 768})
+    open_view(page, f"?preset={preset}&t={t}{'&large=1' if large else ''}")
+    grid = page.locator("#input-grids .grid").first
+    box = grid.locator(".field-box").bounding_box()
+    cells = [c for c in (cell.bounding_box() for cell in grid.locator(".in-field").all()) if c]
+    assert box is not None and cells
+    left = min(c["x"] for c in cells)
+    top = min(c["y"] for c in cells)
+    right = max(c["x"] + c["width"] for c in cells)
+    bottom = max(c["y"] + c["height"] for c in cells)
+    outside = [left - box["x"], top - box["y"], box["x"] + box["width"] - right,
+               box["y"] + box["height"] - bottom]  # how far the outline reaches past each side
+    assert all(0 < reach <= 3 for reach in outside), outside
+    assert max(outside) - min(outside) <= 1, outside  # the same on every side

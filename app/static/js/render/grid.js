@@ -162,6 +162,8 @@ function placeBox(box, nodes) {
   const left = Math.min(...nodes.map((n) => n.offsetLeft));
   const bottom = Math.max(...nodes.map((n) => n.offsetTop + n.offsetHeight));
   const right = Math.max(...nodes.map((n) => n.offsetLeft + n.offsetWidth));
+  // 2 px past the field's cells on every side, border included (.field-box is border-box):
+  // its 3 px border straddles the field's edge, 1 px inside the cells
   Object.assign(box.style, {
     top: `${top - 2}px`, left: `${left - 2}px`,
     width: `${right - left + 4}px`, height: `${bottom - top + 4}px`,
