@@ -1158,6 +1158,15 @@ def test_a_presenters_remote_steps_and_a_menu_picked_by_mouse_gives_the_keys_bac
     expect(page.locator("#numpy-code")).to_contain_text("np.sum", timeout=30_000)
     page.keyboard.press("ArrowRight")
     expect(page).to_have_url(re.compile(r"[?&]t=1(&|$)"))
+    # the scrubber once clicked keeps the focus: the remote's next still steps forward by one
+    # (the range input's own Page Down went back a tenth of the layer)
+    page.locator("#t-scrub").focus()
+    page.keyboard.press("PageDown")
+    expect(page).to_have_url(re.compile(r"[?&]t=2(&|$)"))
+    page.keyboard.press("PageUp")
+    page.keyboard.press("PageUp")
+    expect(page).to_have_url(re.compile(r"[?&]t=0(&|$)|preset=seven-stride-2$"))
+    expect(page.locator("#t-label")).to_contain_text("step 1 of")
     expect(page).to_have_url(re.compile(r"[?&]preset=seven-stride-2(&|$)"))
     # worked from the keyboard, the menu keeps the focus: there the arrows pick
     menu.focus()

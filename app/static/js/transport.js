@@ -87,8 +87,10 @@ export function bindTransport(app, player, commit) {
       return;
     }
     const action = actions[event.key];
-    // On the scrubber the browser already moves it with arrows/Home/End; Space still plays.
-    if (!action || (onScrubber && event.key !== " ")) return;
+    // On the scrubber the browser already moves it with arrows/Home/End; Space still plays, and
+    // Page Up/Down stay the remote's back and next (the range input's own went a tenth of the
+    // layer at a time, Page Down backwards)
+    if (!action || (onScrubber && !ALWAYS_OURS.has(event.key))) return;
     if (event.key === " " && target instanceof Element && target.matches('input[type="checkbox"]')) return;
     // Space on a focused button is that button's own press (Step forward steps, Copy link
     // copies), as everywhere else; elsewhere (the page, a panel, the scrubber) it plays
@@ -97,6 +99,9 @@ export function bindTransport(app, player, commit) {
     action();
   });
 }
+
+// Keys the page answers even with the scrubber focused.
+const ALWAYS_OURS = new Set([" ", "PageUp", "PageDown"]);
 
 // The controls that step: disabled while the layer does not fit (it has no steps).
 const STEPPERS = ["#t-first", "#t-back", "#t-play", "#t-forward", "#t-last", "#t-scrub"];
