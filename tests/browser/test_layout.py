@@ -861,3 +861,25 @@ def test_the_fields_outline_sits_on_its_cells_alike_on_every_side(
                box["y"] + box["height"] - bottom]  # how far the outline reaches past each side
     assert all(0 < reach <= 3 for reach in outside), outside
     assert max(outside) - min(outside) <= 1, outside  # the same on every side
+
+
+@pytest.mark.parametrize("size", [(1280, 720), (1366, 768)], ids=lambda s: f"{s[0]}x{s[1]}")
+def test_large_type_never_shrinks_the_weights(page: Page, size: tuple[int, int]) -> None:
+    # the demo's weights took 22 px in large type at 1280x720 and 24 in normal type: their
+    # slices were kept side by side, the filters panel half empty below them; a hall reads
+    # the active filter at large type's least cell, the others scroll
+    page.set_viewport_size({"width": size[0], "height": size[1]})
+    widths = []
+    for large in ("", "&large=1"):
+        open_view(page, f"?preset=cs231n-demo&t=4{large}")
+        box = page.locator("#filter-grids .cell").first.bounding_box()
+        assert box is not None
+        widths.append(box["width"])
+        # the active filter whole in view (the others may scroll in large type)
+        filters = page.locator("#filters-panel").bounding_box()
+        active = page.locator("#filter-grids .filter.active").bounding_box()
+        assert filters is not None and active is not None
+        assert active["y"] + active["height"] <= filters["y"] + filters["height"]
+        assert active["x"] + active["width"] <= filters["x"] + filters["width"]
+    normal, grown = widths
+    assert grown >= 34 > normal, widths  # 24 px grown by large type's 1.4

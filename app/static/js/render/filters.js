@@ -118,8 +118,15 @@ function domCell(k, fh, fw, depth, room, need = 0) {
   for (const oneLine of [true, false]) {
     for (let cell = 36; cell >= need && cell > least; cell -= 1) if (fits(cell, oneLine)) return cell;
   }
-  // a filter's slices side by side if they can be, else the biggest cells that fit
-  for (const oneLine of [true, false]) {
+  // in large type what a hall reads is the active filter: the projected cell or more, its
+  // slices wrapped as they must, while the other filters scroll (as the input's slices do)
+  if (projectedCell()) {
+    for (let cell = 36; cell >= projectedCell(); cell -= 1) if (fits(cell, false, 1)) return cell;
+  }
+  // a filter's slices side by side if they can be, else the biggest cells that fit; in large
+  // type the biggest cells first, wrapped or not (side by side in a 1280x720 projection the
+  // demo's weights took 22 px, smaller than in normal type, the panel half empty below them)
+  for (const oneLine of typeScale() > 1 ? [false] : [true, false]) {
     for (let cell = 36; cell > least; cell -= 1) if (fits(cell, oneLine)) return cell;
   }
   for (let cell = least; cell > 4; cell -= 1) if (fits(cell, false, 1)) return cell;
