@@ -883,3 +883,22 @@ def test_large_type_never_shrinks_the_weights(page: Page, size: tuple[int, int])
         assert active["x"] + active["width"] <= filters["x"] + filters["width"]
     normal, grown = widths
     assert grown >= 34 > normal, widths  # 24 px grown by large type's 1.4
+
+
+@pytest.mark.parametrize(("size", "large"), [((1920, 1080), True), ((1366, 768), False)],
+                         ids=["1920x1080-large", "1366x768"])
+def test_the_scrubber_gives_way_to_a_pinned_neurons_whole_label(
+    page: Page, size: tuple[int, int], large: bool
+) -> None:
+    # capped at 30 % of the window, the label read "...pinned V[54,54,95] (step 29…" with
+    # 550 px of scrubber beside it
+    page.set_viewport_size({"width": size[0], "height": size[1]})
+    open_view(page, f"?preset=alexnet-conv1&pin=o54.54.95&t=290000{'&large=1' if large else ''}")
+    label = page.locator("#t-label")
+    expect(label).to_have_text("step 290,001 of 290,400 · pinned V[54,54,95] (step 290,400)")
+    assert label.evaluate("e => e.scrollWidth <= e.clientWidth")  # no "…"
+    scrub = page.locator("#t-scrub").bounding_box()
+    play = page.locator("#t-play").bounding_box()
+    assert scrub is not None and play is not None
+    assert scrub["width"] >= 128  # the scrubber keeps its least, 8rem
+    assert abs(scrub["y"] + scrub["height"] / 2 - (play["y"] + play["height"] / 2)) < 8  # one row
