@@ -1284,3 +1284,22 @@ def test_a_deep_layers_step_is_read_aloud_with_its_slice_sums_counted_not_listed
     open_page(page, "?preset=cs231n-demo")
     expect(live).to_have_text(
         "Step 1: V[0,0,0] = np.sum(Xp[:3,:3,:] * W0) + b0. (-5) + (0) + (-2) + bias (1) = -6")
+
+
+def test_a_pinned_input_cell_leaves_no_empty_arithmetic(page: Page) -> None:
+    # pinning X[1,2,:] left an empty code box and three empty product grids under the words
+    # that say which neurons read the cell
+    open_page(page, "?preset=cs231n-demo&t=4")
+    page.goto("/?preset=cs231n-demo&t=4&pin=x1.2")
+    sums = page.locator("#sums")
+    expect(sums).to_have_text(re.compile(r"^X\[1,2,:\] \(Xp\[2,3,:\]\) is read by the neurons "
+                                         r"at 2 positions"), timeout=30_000)
+    expect(page.locator("#numpy-code")).not_to_be_visible()
+    figures = page.locator("#products figure")
+    assert figures.count() == 3
+    for k in range(3):
+        expect(figures.nth(k)).not_to_be_visible()
+    # unpinned, the step's arithmetic is back
+    page.keyboard.press("Escape")
+    expect(page.locator("#numpy-code")).to_contain_text("V[1,1,0] = np.sum(")
+    expect(figures.first).to_be_visible()

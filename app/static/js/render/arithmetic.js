@@ -52,6 +52,11 @@ export function createArithmeticView(container, model, onTap) {
       const code = qs("#numpy-code");
       const sums = qs("#sums");
       const live = qs("#arithmetic-live");
+      // no step's arithmetic (an input cell hovered or pinned): no empty code box or product
+      // grids, their room kept (a hover must not move the panel under the pointer)
+      const shown = Boolean(step) || Boolean(focus.loading);
+      code.style.visibility = shown ? "" : "hidden";
+      for (const figure of figures) figure.style.visibility = step ? "" : "hidden";
       if (!step) {
         code.textContent = focus.loading ? "loading step…" : "";
         sums.textContent = "";
