@@ -155,11 +155,20 @@ function bankView(container, model, onCell) {
   const local = conn === "local";
   const [k, fh, fw, depth] = filters.shape.slice(local ? 2 : 0);
   // the names and biases at the page's type size (large type grows them, as far as the
-  // panel's width leaves room for the slices at 2 px a weight), their columns as wide as the
-  // longest each can be: fmt() writes a bias in at most 9 characters (-0.001234)
+  // panel's width leaves room for the slices at 2 px a weight), smaller down to 9 px where
+  // the panel is narrow (in a 960x640 frame AlexNet's biases were cut at the panel's edge,
+  // "b5 = 0.0326"), their columns as wide as the longest: the shared biases' own labels, a
+  // local layer's (they change with the position) as long as fmt() writes any (-0.001234)
   const measure = document.createElement("canvas").getContext("2d");
   const gap = 6;
   const room = roomOf(container).width;
+  // ...and narrower still (a misfit's filters column), the bias alone at 9 or 8 px, its name
+  // left to the row's W<k>: "0.03269", where "b5 = 0.0" was all a 149 px panel showed
+  const longest = (label) => (local ? label(k - 1, -0.001234)
+    : Array.from({ length: k }, (_, f) => label(f, bias.at(f)))
+      .reduce((a, b) => (b.length > a.length ? b : a), ""));
+  const named = (f, v) => `b${f} = ${fmt(v)}`;
+  let biasLabel = named;
   let font = "";
   let name = 0;
   let biasW = 0;
@@ -168,9 +177,17 @@ function bankView(container, model, onCell) {
     font = `${px}px ui-monospace, 'DejaVu Sans Mono', monospace`;
     measure.font = font;
     const textWidth = (text) => Math.ceil(measure.measureText(text).width);
-    name = textWidth(`W${k - 1}${local ? "*" : ""}`) + 10;
-    biasW = textWidth(`b${k - 1} = -0.001234`) + 4;
-    if (px <= 11 || name + biasW + depth * (2 * fw + gap) <= room) break;
+    name = textWidth(`W${k - 1}${local ? "*" : ""}`) + 6; // drawn at x = 2, then 4 px of gap
+    const fits = (label) => {
+      biasW = textWidth(longest(label)) + 4;
+      return name + biasW + depth * (2 * fw + gap) <= room;
+    };
+    if (fits(biasLabel)) break;
+    if (px <= 9 && biasLabel === named) { // named did not fit at 9: the values alone
+      biasLabel = (_, v) => fmt(v);
+      if (fits(biasLabel)) break;
+    }
+    if (px <= 8) break;
   }
   // as big as the panel's width allows (with the name and the bias), 2 to 6 px a weight
   const byWidth = Math.floor((room - name - biasW - depth * gap) / (depth * fw));
@@ -221,7 +238,7 @@ function bankView(container, model, onCell) {
         ctx.drawImage(tile, x0(ch), y, sliceW, fh * cell);
       }
       ctx.fillStyle = palette.ink;
-      ctx.fillText(`b${f} = ${fmt(b.at(f))}`, x0(depth), y + (fh * cell) / 2);
+      ctx.fillText(biasLabel(f, b.at(f)), x0(depth), y + (fh * cell) / 2);
     }
   };
   // hover and click report (filter, r, c, ch), like the DOM grids
