@@ -216,3 +216,17 @@ def test_a_finger_moved_up_a_3d_block_on_a_phone_scrolls_the_page(
     y = box["y"] + box["height"] / 2
     drag(cdp, [(x - 80, y)], [(x + 80, y)], moves=10)
     expect(page).not_to_have_url(re.compile(rf"cam={re.escape(cam or '')}(&|$)"))
+
+
+def test_large_type_on_a_phone_keeps_every_filter_whole(phone: tuple[Page, CDPSession]) -> None:
+    # the projector's rule (the active filter at 34 px, the rest scrolling inside the panel)
+    # ran on a phone too: W0 alone at 50 px, W1 in a scroll area inside the page's own scroll
+    page, _ = phone
+    page.goto("/?preset=cs231n-demo&t=4&large=1")
+    expect(page.locator("#numpy-code")).to_contain_text("np.sum", timeout=30_000)
+    grids = page.locator("#filter-grids")
+    assert grids.evaluate("e => e.scrollHeight <= e.clientHeight + 1")  # nothing scrolls inside
+    width = page.locator("#filter-grids .cell").first.evaluate(
+        "e => e.getBoundingClientRect().width")
+    cell = page.locator("#input-grids .cell").first.evaluate("e => e.getBoundingClientRect().width")
+    assert width <= cell, (width, cell)  # the weights no bigger than the input's cells

@@ -3,7 +3,7 @@
 // position's set and redraws as the field moves. Many filters scroll inside the panel, the
 // active one kept in its view.
 import { createGrid, CANVAS_THRESHOLD } from "./grid.js";
-import { gridRoom, keepInView, numbersCell, projectedCell, roomOf } from "./fit.js";
+import { gridRoom, keepInView, numbersCell, onOneScreen, projectedCell, roomOf } from "./fit.js";
 import { el, fmt, short } from "../dom.js";
 import { CELL_TYPE, cellFor } from "./numbers.js";
 import { packed, palette, typeScale } from "./colors.js";
@@ -26,7 +26,8 @@ function domView(container, model, onCell) {
   const local = conn === "local";
   const [k, fh, fw, depth] = filters.shape.slice(local ? 2 : 0);
   // in large type, cells a hall reads if the panel has room for them
-  const cell = domCell(k, fh, fw, depth, gridRoom(container), Math.max(numbersNeed(filters), projectedCell()));
+  const cell = domCell(k, fh, fw, depth, gridRoom(container), Math.max(numbersNeed(filters), projectedCell()),
+    projectedCell() > 0 && onOneScreen(container));
   const rows = [];
   for (let f = 0; f < k; f += 1) {
     const row = el("div", "filter");
@@ -104,7 +105,7 @@ function domView(container, model, onCell) {
  * scrolls through them, but the active one must still fit whole: the biggest cell at which
  * one filter does, numbers or not (a deep filter in large type, Example 2's 3x3x20).
  */
-function domCell(k, fh, fw, depth, room, need = 0) {
+function domCell(k, fh, fw, depth, room, need = 0, hall = false) {
   const least = Math.max(Math.ceil(10 / typeScale()), Math.min(numbersCell(), Math.floor(120 / fw)));
   const fits = (cell, oneLine, count = k) => {
     const slice = fw * (cell + 1) + 1 + 5;
@@ -118,15 +119,16 @@ function domCell(k, fh, fw, depth, room, need = 0) {
   for (const oneLine of [true, false]) {
     for (let cell = 36; cell >= need && cell > least; cell -= 1) if (fits(cell, oneLine)) return cell;
   }
-  // in large type what a hall reads is the active filter: the projected cell or more, its
-  // slices wrapped as they must, while the other filters scroll (as the input's slices do)
-  if (projectedCell()) {
+  // in large type on one screen (`hall`) what a hall reads is the active filter: the projected
+  // cell or more, its slices wrapped as they must, while the other filters scroll (as the
+  // input's slices do); a phone's page scrolls instead, its filters kept whole
+  if (hall) {
     for (let cell = 36; cell >= projectedCell(); cell -= 1) if (fits(cell, false, 1)) return cell;
   }
-  // a filter's slices side by side if they can be, else the biggest cells that fit; in large
-  // type the biggest cells first, wrapped or not (side by side in a 1280x720 projection the
+  // a filter's slices side by side if they can be, else the biggest cells that fit; on one
+  // screen in large type the biggest cells first, wrapped or not (side by side in a 1280x720 projection the
   // demo's weights took 22 px, smaller than in normal type, the panel half empty below them)
-  for (const oneLine of typeScale() > 1 ? [false] : [true, false]) {
+  for (const oneLine of hall ? [false] : [true, false]) {
     for (let cell = 36; cell > least; cell -= 1) if (fits(cell, oneLine)) return cell;
   }
   for (let cell = least; cell > 4; cell -= 1) if (fits(cell, false, 1)) return cell;
@@ -154,41 +156,41 @@ function bankView(container, model, onCell) {
   const { filters, bias, conn, wMaxAbs } = model;
   const local = conn === "local";
   const [k, fh, fw, depth] = filters.shape.slice(local ? 2 : 0);
-  // the names and biases at the page's type size (large type grows them, as far as the
-  // panel's width leaves room for the slices at 2 px a weight), smaller down to 9 px where
-  // the panel is narrow (in a 960x640 frame AlexNet's biases were cut at the panel's edge,
-  // "b5 = 0.0326"), their columns as wide as the longest: the shared biases' own labels, a
-  // local layer's (they change with the position) as long as fmt() writes any (-0.001234)
+  // The names and biases: the first of these plans whose row fits the panel's width with the
+  // slices at 2 px a weight, their columns as wide as the longest label (the shared biases'
+  // own; a local layer's change with the position: as long as fmt() writes any, -0.001234).
+  // The page's type size (large type grows it) and smaller down to 11 px, "b5 = 0.03269";
+  // then, in a narrow panel, 10 and 9 px (a 960x640 frame cut AlexNet's biases mid-digit);
+  // the values alone at 9 and 8 px, their row's W<k> naming them (a misfit's 149 px column
+  // showed "b0 = 0.0"); no bias column at all (a 640x360 frame's 109 px: the arithmetic
+  // says the active bias). Where none fits (a bank 768 deep) 11 px and the names, the panel
+  // scrolling sideways: smaller type would only crowd the rows.
   const measure = document.createElement("canvas").getContext("2d");
   const gap = 6;
   const room = roomOf(container).width;
-  // ...and narrower still (a misfit's filters column), the bias alone at 9 or 8 px, its name
-  // left to the row's W<k>: "0.03269", where "b5 = 0.0" was all a 149 px panel showed
+  const named = (f, v) => `b${f} = ${fmt(v)}`;
+  const valueOnly = (_, v) => fmt(v);
   const longest = (label) => (local ? label(k - 1, -0.001234)
     : Array.from({ length: k }, (_, f) => label(f, bias.at(f)))
       .reduce((a, b) => (b.length > a.length ? b : a), ""));
-  const named = (f, v) => `b${f} = ${fmt(v)}`;
-  let biasLabel = named;
-  let font = "";
-  let name = 0;
-  let biasW = 0;
-  let px = Math.round(11 * typeScale());
-  for (; ; px -= 1) {
-    font = `${px}px ui-monospace, 'DejaVu Sans Mono', monospace`;
+  const plans = [];
+  for (let px = Math.round(11 * typeScale()); px >= 9; px -= 1) plans.push([px, named]);
+  plans.push([9, valueOnly], [8, valueOnly], [9, null]);
+  const planned = ([px, label]) => {
+    const font = `${px}px ui-monospace, 'DejaVu Sans Mono', monospace`;
     measure.font = font;
     const textWidth = (text) => Math.ceil(measure.measureText(text).width);
-    name = textWidth(`W${k - 1}${local ? "*" : ""}`) + 6; // drawn at x = 2, then 4 px of gap
-    const fits = (label) => {
-      biasW = textWidth(longest(label)) + 4;
-      return name + biasW + depth * (2 * fw + gap) <= room;
-    };
-    if (fits(biasLabel)) break;
-    if (px <= 9 && biasLabel === named) { // named did not fit at 9: the values alone
-      biasLabel = (_, v) => fmt(v);
-      if (fits(biasLabel)) break;
-    }
-    if (px <= 8) break;
+    const name = textWidth(`W${k - 1}${local ? "*" : ""}`) + 6; // drawn at x = 2, then 4 px of gap
+    const biasW = label ? textWidth(longest(label)) + 4 : 0;
+    return { px, font, label, name, biasW, fits: name + biasW + depth * (2 * fw + gap) <= room };
+  };
+  let chosen = null;
+  for (const plan of plans) {
+    chosen = planned(plan);
+    if (chosen.fits) break;
   }
+  if (!chosen.fits) chosen = planned([11, named]);
+  const { px, font, name, biasW, label: biasLabel } = chosen;
   // as big as the panel's width allows (with the name and the bias), 2 to 6 px a weight
   const byWidth = Math.floor((room - name - biasW - depth * gap) / (depth * fw));
   const cell = Math.max(2, Math.min(6, Math.floor(48 / Math.max(fh, fw)), byWidth));
@@ -202,7 +204,7 @@ function bankView(container, model, onCell) {
   const height = k * rowH;
   const wrap = el("div", "bank");
   wrap.setAttribute("role", "img");
-  wrap.setAttribute("aria-label", `Filters: ${k} filters of ${fh}x${fw}x${depth}, one row each, then the bias`);
+  wrap.setAttribute("aria-label", `Filters: ${k} filters of ${fh}x${fw}x${depth}, one row each${biasLabel ? ", then the bias" : ""}`);
   const canvas = document.createElement("canvas");
   canvas.width = width;
   canvas.height = height;
@@ -238,7 +240,7 @@ function bankView(container, model, onCell) {
         ctx.drawImage(tile, x0(ch), y, sliceW, fh * cell);
       }
       ctx.fillStyle = palette.ink;
-      ctx.fillText(biasLabel(f, b.at(f)), x0(depth), y + (fh * cell) / 2);
+      if (biasLabel) ctx.fillText(biasLabel(f, b.at(f)), x0(depth), y + (fh * cell) / 2);
     }
   };
   // hover and click report (filter, r, c, ch), like the DOM grids

@@ -15,11 +15,16 @@ const CAPTION = 16; // px of a slice's caption line
  */
 export function roomOf(container) {
   const width = container.clientWidth || Math.min(window.innerWidth - 24, 420);
-  const panels = container.closest("#volumes");
-  const oneScreen = panels !== null && getComputedStyle(panels).display === "grid";
-  const tall = container.clientHeight >= 120 || (oneScreen && container.clientHeight > 0);
+  const tall = container.clientHeight >= 120 || (onOneScreen(container) && container.clientHeight > 0);
   const height = tall ? container.clientHeight : Math.round(window.innerHeight * 0.6);
   return { width, height };
+}
+
+/** Whether `container`'s panel is one of the panels sharing one screen (their grid), not a
+ * phone's column that the page scrolls. */
+export function onOneScreen(container) {
+  const panels = container.closest("#volumes");
+  return panels !== null && getComputedStyle(panels).display === "grid";
 }
 
 /**
