@@ -27,6 +27,7 @@ from engine.geometry import Geometry, LayerShape, Padding
 from engine.layer import Layer, bias_shape, build_layer, make_filters, make_input, weight_shape
 from engine.tensors import (
     BIAS_INTEGERS,
+    BOUNDED_KINDS,
     INPUT_INTEGERS,
     STREAM_UPSTREAM,
     WEIGHT_INTEGERS,
@@ -83,7 +84,7 @@ def fill_of(spec: FillSpec | None, default: Fill, field: str = "fill") -> Fill:
     low = default.low if spec.low is None else spec.low
     high = default.high if spec.high is None else spec.high
     made = Fill(spec.kind, spec.seed, low, high, spec.mean, spec.std)
-    if spec.kind in ("integers", "uniform") and low > high:
+    if spec.kind in BOUNDED_KINDS and low > high:
         named = "low" if spec.low is not None else "high"
         raise LayerError(f"{field}.{named}", f"low {low:g} is above high {high:g} (a bound "
                          f"left out is the default, {default.low:g}..{default.high:g}): give "

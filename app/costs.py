@@ -402,10 +402,13 @@ def steps_cost(
             items.append(made("filters.count", "upstream gradient", g.steps, FILLED))
             if spec.connectivity == "shared":
                 touched, walked = _running_walk(g, order, first, n, last, every)
+                walk_field = "count" if n > 1 else "start" if position is None else "position"
                 relu = spec.activation == "relu"
                 items += [
-                    made("count", "window columns walked for the running sums", walked * taps,
-                         in_layer=False),
+                    # how far the walk goes is where the range ends in its filters: a
+                    # longer range, or for one step where it starts
+                    made(walk_field, "window columns walked for the running sums",
+                         walked * taps, in_layer=False),
                     # per filter: contributions, their cumulative sum, the carry: 3 passes
                     Item("count", "running weight-gradient sums",
                          touched * walked * taps * 3 * TOUCHED
@@ -565,11 +568,13 @@ _SIZES = ("input.shape", "padding", "filters.size", "filters.count", "count")
 
 
 def _advice(field: str) -> str:
-    """What to do about the dearest item, when its field is a size.
+    """What to do about the dearest item, when its field is a size (or where a walk starts).
 
-    >>> _advice("padding"), _advice("activation")
-    (', which a smaller padding would cut', '')
+    >>> _advice("padding"), _advice("activation"), _advice("start")
+    (', which a smaller padding would cut', '', ', which an earlier start would cut')
     """
+    if field in ("start", "position"):  # the running sums walk a filter's positions to it
+        return f", which an earlier {field} would cut"
     return f", which a smaller {field} would cut" if field in _SIZES else ""
 
 

@@ -109,6 +109,7 @@ def read_json(raw: bytes) -> Any:
 
 _NOT_READ = object()
 _INTEGER = re.compile(rb"-?\d+(?![\d.eE])")
+_SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F]")
 
 
 def _finite(text: str) -> float:
@@ -125,16 +126,20 @@ def _refuse_constant(text: str) -> Any:
 def _with_huge_integer(raw: bytes, error: orjson.JSONDecodeError) -> Any:
     """The body as Python's parser reads it when orjson refused it for an integer past a
     float's range (a 1 and 400 zeros): that is valid JSON, and the field it is given for
-    refuses it with its own range. ``_NOT_READ`` for any other refusal, and where Python's
-    parser would accept what orjson rightly does not (a float past the range, NaN, nesting
-    deeper than its stack, more digits than it converts).
+    refuses it (a size with its range, a float field as too large for a float). ``_NOT_READ``
+    for any other refusal; for a body over :data:`LONG_INTEGER_SEARCH_BYTES` (the sizes,
+    strides and seeds this is for are scalars of small bodies; Python's parser is a tenth of
+    orjson's speed); and where Python's parser would accept what orjson rightly does not (a
+    float past the range, NaN, a surrogate escape, which may be a lone one, nesting deeper
+    than its stack, more digits than it converts).
 
     >>> _with_huge_integer(b'{"start": 1' + b'0' * 400 + b'}', orjson.JSONDecodeError(
     ...     "number is infinity when parsed as double", "", 10))["start"] == 10**400
     True
     """
-    if ("infinity when parsed" not in str(error)
-            or not _INTEGER.match(raw, getattr(error, "pos", -1))):
+    if ("infinity when parsed" not in str(error) or len(raw) > LONG_INTEGER_SEARCH_BYTES
+            or not _INTEGER.match(raw, getattr(error, "pos", -1))
+            or _SURROGATE_ESCAPE.search(raw)):
         return _NOT_READ
     try:
         return json.loads(raw, parse_float=_finite, parse_constant=_refuse_constant)

@@ -27,6 +27,7 @@ from pydantic_core import PydanticCustomError
 from app.encoding import MAX_MAGNITUDE
 from app.images import SAMPLES
 from engine.filterbanks import BANKS
+from engine.tensors import BOUNDED_KINDS
 
 STRICT = ConfigDict(strict=True, extra="forbid", allow_inf_nan=False, frozen=True)
 
@@ -164,7 +165,7 @@ class FillSpec(StrictModel):
     def _low_not_above_high(self) -> FillSpec:
         # only the kinds that draw between the bounds: the others ignore them (as their
         # descriptions say, and as app.convert.fill_of checks the merged bounds)
-        if (self.kind in ("integers", "uniform") and self.low is not None
+        if (self.kind in BOUNDED_KINDS and self.low is not None
                 and self.high is not None and self.low > self.high):
             raise PydanticCustomError(
                 "low_above_high", "low {low} is above high {high}: give low <= high",

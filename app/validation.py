@@ -304,6 +304,8 @@ def _typed(error: dict[str, Any], loc: list[str | int]) -> tuple[str, str]:
     if kind in ("too_short", "too_long"):
         kind = "wrong_length"  # as for a union field's list ("stride": [1, 1, 1])
     if kind in _TYPE_ERRORS:
+        if kind == "float_type" and type(error.get("input")) is int:  # 10**400: JSON allows it
+            return "invalid_type", "it is a whole number too large for a float (about 1.8e308)"
         kind = "invalid_type"
         if _accepts(loc):
             rule = f"it is {_kind_words(error.get('input'), loc)}"

@@ -20,6 +20,9 @@ FillKind = Literal["integers", "uniform", "normal", "zeros", "ones"]
 FloatArray = npt.NDArray[np.float64]
 
 KINDS: tuple[FillKind, ...] = ("integers", "uniform", "normal", "zeros", "ones")
+# the kinds that draw between ``low`` and ``high`` (the others ignore them): only these need
+# low <= high
+BOUNDED_KINDS: tuple[FillKind, ...] = ("integers", "uniform")
 # The largest bound or spread a fill takes: whole numbers up to it are exact in float64, and
 # a draw between bounds further apart would not be finite.
 MAX_FILL = 2.0**53
@@ -71,7 +74,7 @@ def fill(shape: tuple[int, ...], how: Fill, stream: int = STREAM_INPUT) -> Float
         if not np.isfinite(value) or abs(value) > MAX_FILL:
             raise LayerError(f"fill.{name}", f"{name} is {value}; fills take finite numbers "
                              f"from -{MAX_FILL:g} to {MAX_FILL:g}")
-    if how.kind in ("integers", "uniform") and how.low > how.high:
+    if how.kind in BOUNDED_KINDS and how.low > how.high:
         raise LayerError("fill.low", f"low {how.low:g} is above high {how.high:g}")
     if how.kind == "normal" and how.std < 0:
         raise LayerError("fill.std", f"std {how.std} is negative")

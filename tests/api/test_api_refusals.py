@@ -185,6 +185,29 @@ def test_integers_beyond_64_bits_are_echoed_as_sent(
     assert echo in entry["msg"], entry["msg"]
 
 
+def test_a_whole_number_past_a_floats_range_in_a_float_field_says_so(client: TestClient) -> None:
+    huge = b"1" + b"0" * 400
+    body = (b'{"input": {"shape": [5, 5, 1], "fill": {"kind": "uniform", "low": ' + huge
+            + b'}}, "filters": {"count": 1, "size": 3}}')
+    entry = refused(client.post("/api/forward", content=body, headers=JSON))
+    assert entry["loc"] == ["body", "input", "fill", "low"]
+    assert entry["msg"].endswith("it is a whole number too large for a float (about 1.8e308)")
+
+
+@pytest.mark.parametrize("rest", [
+    b', "order": "\\ud800"}',  # a lone surrogate, which orjson refuses and Python's json takes
+    b', "order": "depth_slice", "pad": "' + b"x" * 70_000 + b'"}',  # past the small bodies
+])
+def test_a_huge_integer_does_not_let_what_orjson_refuses_through(
+    client: TestClient, rest: bytes
+) -> None:
+    body = (b'{"layer": {"input": {"shape": [5, 5, 1]}, "filters": {"count": 1, "size": 3}}, '
+            b'"start": 1' + b"0" * 400 + rest)
+    entry = refused(client.post("/api/steps", content=body, headers=JSON))
+    assert entry["type"] == "json_invalid", entry
+    assert "too large for a float" in entry["msg"]
+
+
 @pytest.mark.parametrize("encoding", ["gzip", "br"])
 def test_a_compressed_body_is_refused_naming_its_content_encoding(
     client: TestClient, encoding: str
@@ -490,6 +513,20 @@ def test_steps_over_the_elements_limit_blame_what_would_cut_them(
     assert entry["loc"] == loc  # never ["body", "layer", "count"]: a layer has none
     assert "CONVSCOPE_MAX_ELEMENTS" in entry["msg"]
     assert entry["msg"].endswith(f"step arrays, which a smaller {cut} would cut"), entry["msg"]
+
+
+@pytest.mark.parametrize(("where", "loc"), [({"start": 85_848}, ["body", "start"]),
+                                           ({"position": [291, 291, 0]}, ["body", "position"])])
+def test_one_steps_running_sum_walk_over_the_limit_blames_where_it_ends(
+    client: TestClient, where: dict[str, Any], loc: list[str]
+) -> None:
+    # one step: the running dW walks its filter's positions up to it, so an earlier step cuts
+    # the walk; "a smaller count would cut" it was no advice at count 1
+    body = {"layer": {"input": {"shape": [300, 300, 64]}, "filters": {"count": 1, "size": 8}},
+            "count": 1, "upstream": {}, **where}
+    entry = refused(client.post("/api/steps", json=body))
+    assert entry["loc"] == loc
+    assert entry["msg"].endswith(f"running sums, which an earlier {loc[1]} would cut"), entry
 
 
 def test_steps_start_past_the_end_names_start(client: TestClient) -> None:
