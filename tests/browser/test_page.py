@@ -1303,3 +1303,20 @@ def test_a_pinned_input_cell_leaves_no_empty_arithmetic(page: Page) -> None:
     page.keyboard.press("Escape")
     expect(page.locator("#numpy-code")).to_contain_text("V[1,1,0] = np.sum(")
     expect(figures.first).to_be_visible()
+
+
+def test_a_screen_reader_hears_pins_by_click_and_the_end_of_play(page: Page) -> None:
+    # the announcements' live region is in the page before its first words (one made with
+    # them is often not read); a click pins as P does and is said so; play running out of
+    # steps is said (it said "Playing" to the end)
+    page.goto("/?preset=cs231n-demo&t=15&speed=20")
+    assert page.locator("#announce[aria-live=polite]").count() == 1
+    expect(page.locator("#numpy-code")).to_contain_text("np.sum", timeout=30_000)
+    announce = page.locator("#announce")
+    page.get_by_role("table", name=re.compile(r"^Output activation map 1")).locator(
+        ".cell").nth(4).click()
+    expect(announce).to_have_text("Pinned V[1,1,1]")
+    page.keyboard.press("Escape")
+    expect(announce).to_have_text("Unpinned")
+    page.keyboard.press("Space")
+    expect(announce).to_have_text("Stopped at the last step, 18 of 18")

@@ -230,3 +230,15 @@ def test_large_type_on_a_phone_keeps_every_filter_whole(phone: tuple[Page, CDPSe
         "e => e.getBoundingClientRect().width")
     cell = page.locator("#input-grids .cell").first.evaluate("e => e.getBoundingClientRect().width")
     assert width <= cell, (width, cell)  # the weights no bigger than the input's cells
+
+
+def test_every_number_in_the_strip_opens_a_phones_digit_keypad(
+    phone: tuple[Page, CDPSession],
+) -> None:
+    # H, W and D asked for the digit keypad, K, F, S and P for the full keyboard
+    page, _ = phone
+    page.goto("/?preset=cs231n-demo")
+    expect(page.locator("#numpy-code")).to_contain_text("np.sum", timeout=30_000)
+    modes = page.locator(".strip input[type=number]").evaluate_all(
+        "inputs => inputs.map(i => [i.id, i.inputMode])")
+    assert len(modes) == 7 and all(mode == "numeric" for _, mode in modes), modes

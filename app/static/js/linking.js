@@ -1,7 +1,7 @@
 // Linking between the panels: hovering a cell shows its neuron, clicking pins it (or opens the
 // cell's number for editing). Hover, pin and playhead all end in the page's one focus path.
 import { startEdit } from "./controls.js";
-import { fmt } from "./dom.js";
+import { announce, fmt } from "./dom.js";
 import { pinText } from "./focus.js";
 import { PHONE } from "./fold.js";
 
@@ -31,9 +31,14 @@ export function createLinking({ app, render, commit, currentFocus }) {
     render();
   }
 
+  // a click or tap pins as P does, and is said as P's is (the label's note is not read out)
   function togglePin(target) {
     const text = pinText(target);
-    commit({ pin: app.state.pin === text ? "" : text });
+    const pinned = app.state.pin !== text;
+    commit({ pin: pinned ? text : "" });
+    const name = target.kind === "output" ? `V[${target.i},${target.j},${target.d}]`
+      : `X[${target.row},${target.col},:]`;
+    announce(pinned ? `Pinned ${name}` : "Unpinned");
   }
 
   function onOutputCell(type, i, j, d) {

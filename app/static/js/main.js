@@ -2,7 +2,7 @@
 // Render functions only draw; every state change goes through commit().
 import { api, ApiError, tensor } from "./api.js";
 import { bindControls, clearErrors, fieldOf, fillPresets, showError, showState } from "./controls.js";
-import { $on, clear, qs, thousands } from "./dom.js";
+import { $on, announce, clear, qs, thousands } from "./dom.js";
 import { bindExplanations } from "./explanations.js";
 import { focusFor, pinFits, pinTarget, pinText, positionOf, stepOf } from "./focus.js";
 import { dropPendingUrl, writeUrl } from "./history.js";
@@ -33,8 +33,17 @@ import { createEmbed } from "./embed.js";
 import { createLook } from "./theme.js";
 
 const app = { state: null, presets: [], model: null, misfit: null, unfit: null, views: null, builtHidden: new Set(), cache: null, hover: null, tap: null, weight: null, seq: 0, controller: null, dropped: "", linkNote: "", changed: [] };
-// play/pause redraws: the products get their numbers back when the player stops
-const player = new Player({ tick, onChange: () => render() });
+// play/pause redraws: the products get their numbers back when the player stops; a screen
+// reader hears that the steps ran out (it heard "Playing", and nothing of the steps since)
+const player = new Player({
+  tick,
+  onChange: (playing, ended) => {
+    render();
+    if (ended && app.model) {
+      announce(`Stopped at the last step, ${thousands(app.state.t + 1)} of ${thousands(app.model.total)}`);
+    }
+  },
+});
 
 /**
  * Views drawn beside the panels (connection lines, the 3-D volumes, an embedding parent):

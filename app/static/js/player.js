@@ -3,7 +3,9 @@
 // renderer draws whatever has arrived, so input stays responsive while playing.
 
 export class Player {
-  /** `tick(n)` advances n steps and returns false when there is nothing left to play. */
+  /** `tick(n)` advances n steps and returns false when there is nothing left to play;
+   * `onChange(playing, ended)` hears of every start and stop, `ended` true when the steps ran
+   * out (not a pause). */
   constructor({ tick, onChange }) {
     this.tick = tick;
     this.onChange = onChange;
@@ -66,7 +68,7 @@ export class Player {
       if (this.speed <= 60) this.owed -= n;
       if (!this.tick(n)) {
         this.frame = null;
-        this.onChange(false);
+        this.onChange(false, true);
         return;
       }
     }
