@@ -242,3 +242,20 @@ def test_every_number_in_the_strip_opens_a_phones_digit_keypad(
     modes = page.locator(".strip input[type=number]").evaluate_all(
         "inputs => inputs.map(i => [i.id, i.inputMode])")
     assert len(modes) == 7 and all(mode == "numeric" for _, mode in modes), modes
+
+
+@pytest.mark.parametrize("query", ["?preset=alexnet-conv1", "?image=stripes&bank=sobel",
+                                   "?preset=cs231n-demo&view=3d"])
+def test_the_panels_buttons_are_44_px_for_a_thumb(
+    phone: tuple[Page, CDPSession], query: str
+) -> None:
+    # the zoom and 3-D view buttons were 40 px, the bank editor's and the gallery's 19-21 px
+    page, _ = phone
+    page.goto(f"/{query}")
+    expect(page.locator("#app")).to_have_attribute("aria-busy", "false", timeout=30_000)
+    small = page.evaluate("""() => [...document.querySelectorAll(
+        '#volumes button:not(.explain-toggle), #images-panel :is(button, summary)')]
+        .filter(e => e.getClientRects().length)
+        .map(e => [e.className || e.textContent.trim(), e.getBoundingClientRect().height])
+        .filter(([, h]) => h < 43.5)""")
+    assert small == []
