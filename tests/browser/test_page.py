@@ -1320,3 +1320,21 @@ def test_a_screen_reader_hears_pins_by_click_and_the_end_of_play(page: Page) -> 
     expect(announce).to_have_text("Unpinned")
     page.keyboard.press("Space")
     expect(announce).to_have_text("Stopped at the last step, 18 of 18")
+
+
+def test_the_keyboard_pins_an_input_cell_and_moves_it(page: Page) -> None:
+    # an input cell could be pinned (who reads it) by pointer or finger only
+    open_page(page, "?preset=cs231n-demo&t=4")  # V[1,1,0]: its field starts at Xp[2,2], X[1,1]
+    page.locator("body").press("x")
+    expect(page).to_have_url(re.compile(r"[?&]pin=x1\.1(&|$)"))
+    expect(page.locator("#announce")).to_have_text("Pinned X[1,1,:]")
+    expect(page.locator("#sums")).to_contain_text("X[1,1,:] (Xp[2,2,:]) is read by the neurons")
+    page.keyboard.press("Shift+ArrowRight")
+    page.keyboard.press("Shift+ArrowDown")
+    expect(page).to_have_url(re.compile(r"[?&]pin=x2\.2(&|$)"))
+    for _ in range(5):  # held at the input's edge (5x5)
+        page.keyboard.press("Shift+ArrowDown")
+    expect(page).to_have_url(re.compile(r"[?&]pin=x4\.2(&|$)"))
+    page.keyboard.press("x")  # again: let go
+    expect(page.locator("#announce")).to_have_text("Unpinned")
+    expect(page).to_have_url(re.compile(r"[?&]pin=(&|$)"))

@@ -1,5 +1,6 @@
 // Transport: buttons, scrubber, speed, loop and the keyboard (Space, Left, Right, Home, End; P
-// pins the current neuron, Shift+arrows and [ ] move the pin, Escape unpins).
+// pins the current neuron, X an input cell of its field, Shift+arrows and [ ] move the pin,
+// Escape unpins).
 import { $on, announce, el, equalsText, qs, thousands } from "./dom.js";
 import { closeDrawer, drawerOpen } from "./drawer.js";
 import { pinFits, pinTarget, pinText, positionOf, stepOf } from "./focus.js";
@@ -43,12 +44,41 @@ export function bindTransport(app, player, commit) {
     if (!app.model) return;
     const [h2, w2, k] = app.model.outShape;
     const pinned = pinTarget(app.state.pin);
+    const within = (v, n) => Math.max(0, Math.min(n - 1, v));
+    if (pinned?.kind === "input" && pinFits(pinned, app.model)) { // a pinned cell moves in the input
+      const [h, w] = inputSize();
+      if (!dd) pinCell(within(pinned.row + di, h), within(pinned.col + dj, w));
+      return;
+    }
     const from = pinned?.kind === "output" && pinFits(pinned, app.model) ? pinned
       : positionOf(app.model.outShape, app.state.order, app.state.t);
-    const within = (v, n) => Math.max(0, Math.min(n - 1, v));
     const [i, j, d] = [within(from.i + di, h2), within(from.j + dj, w2), within(from.d + dd, k)];
     commit({ pin: pinText({ kind: "output", i, j, d }) });
     announce(`Pinned V[${i},${j},${d}]`);
+  };
+  // The keyboard's way to an input cell (a pointer hovers or taps one): X pins the cell at the
+  // corner of the pinned neuron's field (else the playhead's), nearest the input where the
+  // corner is padding; Shift+arrows then move it, X again lets it go.
+  const inputSize = () => {
+    const [hp, wp] = app.model.xp.shape;
+    const { top, bottom, left, right } = app.model.pads;
+    return [hp - top - bottom, wp - left - right];
+  };
+  const pinCell = (row, col) => {
+    commit({ pin: pinText({ kind: "input", row, col }) });
+    announce(`Pinned X[${row},${col},:]`);
+  };
+  const pinInput = () => {
+    if (!app.model) return;
+    const pinned = pinTarget(app.state.pin);
+    if (pinned?.kind === "input" && pinFits(pinned, app.model)) return unpin();
+    const from = pinned?.kind === "output" && pinFits(pinned, app.model) ? pinned
+      : positionOf(app.model.outShape, app.state.order, app.state.t);
+    const [h, w] = inputSize();
+    const { height, width } = app.model.geometry;
+    const within = (v, n) => Math.max(0, Math.min(n - 1, v));
+    pinCell(within(from.i * height.stride - app.model.pads.top, h),
+      within(from.j * width.stride - app.model.pads.left, w));
   };
   const unpin = () => {
     if (!app.state.pin) return; // nothing pinned: nothing to commit, or Back would seem to do nothing once
@@ -74,6 +104,9 @@ export function bindTransport(app, player, commit) {
       // the keyboard's click on a neuron: pin the playhead's (again: unpin); P too (Caps Lock)
       p: () => pinCurrent(),
       P: () => pinCurrent(),
+      // an input cell of the neuron's field
+      x: () => pinInput(),
+      X: () => pinInput(),
     };
     const moves = { ArrowUp: [-1, 0, 0], ArrowDown: [1, 0, 0], ArrowLeft: [0, -1, 0], ArrowRight: [0, 1, 0] };
     if (event.shiftKey && moves[event.key] && !onScrubber) {
