@@ -1338,3 +1338,24 @@ def test_the_keyboard_pins_an_input_cell_and_moves_it(page: Page) -> None:
     page.keyboard.press("x")  # again: let go
     expect(page.locator("#announce")).to_have_text("Unpinned")
     expect(page).to_have_url(re.compile(r"[?&]pin=(&|$)"))
+
+
+def test_a_screen_reader_hears_which_cells_are_the_field_and_the_current_neuron(
+    page: Page,
+) -> None:
+    # the grids' cells said their values only: the outline and the marked neuron were visual
+    open_page(page, "?preset=cs231n-demo&t=4")  # V[1,1,0], its field Xp[2:5, 2:5]
+    described = page.locator("#input-grids .grid").first.locator(
+        ".cell[aria-describedby=said-in-field]")
+    expect(described).to_have_count(9)
+    assert described.first.evaluate(
+        "e => document.getElementById(e.getAttribute('aria-describedby')).textContent"
+    ) == "in the receptive field"
+    assert [described.nth(k).get_attribute("data-r") for k in (0, 8)] == ["2", "4"]
+    current = page.locator("#output-grids .cell[aria-current=true]")
+    expect(current).to_have_count(1)
+    expect(current).to_have_text("-10")
+    page.keyboard.press("ArrowRight")  # the next neuron: the marks move with it
+    expect(page.locator("#output-grids .cell[aria-current=true]")).to_have_count(1)
+    expect(described).to_have_count(9)
+    assert described.first.get_attribute("data-c") == "4"

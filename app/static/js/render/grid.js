@@ -129,15 +129,30 @@ function domGrid({ rows, cols, label, cell: baseCell, onCell }) {
       titleOf = title ?? ((r, c, v) => fmt(v));
     },
     setField(taps) {
-      for (const [r, c] of field) at(r, c)?.classList.remove("in-field");
+      for (const [r, c] of field) {
+        at(r, c)?.classList.remove("in-field");
+        at(r, c)?.removeAttribute("aria-describedby");
+      }
       field = taps ?? [];
-      for (const [r, c] of field) at(r, c)?.classList.add("in-field");
+      for (const [r, c] of field) {
+        at(r, c)?.classList.add("in-field");
+        // what the outline shows, for a screen reader (index.html's #said-in-field)
+        at(r, c)?.setAttribute("aria-describedby", "said-in-field");
+      }
       placeBox(box, field.map(([r, c]) => at(r, c)).filter(Boolean));
     },
     setMarks(kind, list) {
-      for (const [r, c] of marked.get(kind)) at(r, c)?.classList.remove(`mark-${kind}`);
+      // the current neuron is said to be current (aria-current), as its outline shows
+      const current = kind === "current";
+      for (const [r, c] of marked.get(kind)) {
+        at(r, c)?.classList.remove(`mark-${kind}`);
+        if (current) at(r, c)?.removeAttribute("aria-current");
+      }
       marked.set(kind, list ?? []);
-      for (const [r, c] of marked.get(kind)) at(r, c)?.classList.add(`mark-${kind}`);
+      for (const [r, c] of marked.get(kind)) {
+        at(r, c)?.classList.add(`mark-${kind}`);
+        if (current) at(r, c)?.setAttribute("aria-current", "true");
+      }
     },
     setActive(on) {
       root.classList.toggle("active", on);
