@@ -46,6 +46,12 @@ def drag(cdp: CDPSession, starts: list[Point], ends: list[Point], moves: int = 6
     touch(cdp, "touchEnd", [])
 
 
+def open_phone(page: Page, query: str) -> None:
+    """Open ``query`` on the phone's page and wait until it has drawn a step."""
+    page.goto(query)
+    expect(page.locator("#numpy-code")).to_contain_text("np.sum", timeout=30_000)
+
+
 def pin_of(page: Page) -> str:
     return str(page.evaluate("new URLSearchParams(location.search).get('pin')"))
 
@@ -54,8 +60,7 @@ def test_swipes_and_taps_on_the_transport_step_and_a_tapped_neuron_is_pinned(
     phone: tuple[Page, CDPSession],
 ) -> None:
     page, cdp = phone
-    page.goto("/?preset=cs231n-demo&t=0")
-    expect(page.locator("#numpy-code")).to_contain_text("np.sum", timeout=30_000)
+    open_phone(page, "/?preset=cs231n-demo&t=0")
     title = page.locator("#transport h2")
     title.scroll_into_view_if_needed()
     box = title.bounding_box()
@@ -104,8 +109,7 @@ def test_a_tapped_input_cell_is_pinned_on_the_page_not_hidden_under_the_editor(
     # The tap opened the settings drawer, which fills a phone's screen, over the neurons the
     # pin marks (touch has no hover: the tap is the only way to see them).
     page, _ = phone
-    page.goto("/?preset=cs231n-demo&t=4")
-    expect(page.locator("#numpy-code")).to_contain_text("np.sum", timeout=30_000)
+    open_phone(page, "/?preset=cs231n-demo&t=4")
     cell = page.get_by_role("table", name=re.compile(r"^Input depth slice 0")).locator(
         '.cell[data-r="2"][data-c="2"]')
     cell.tap()
@@ -178,8 +182,7 @@ def test_a_pinned_neuron_keeps_an_upright_tablets_transport_one_height(
     context = browser.new_context(base_url=base_url, viewport={"width": 820, "height": 1180},
                                   has_touch=True, is_mobile=True)
     page = context.new_page()
-    page.goto("/?preset=cs231n-demo&t=1")
-    expect(page.locator("#numpy-code")).to_contain_text("np.sum", timeout=30_000)
+    open_phone(page, "/?preset=cs231n-demo&t=1")
     transport = page.locator("#transport")
     before = transport.bounding_box()
     neuron = page.get_by_role("table", name="Output activation map 0").locator(
@@ -222,8 +225,7 @@ def test_large_type_on_a_phone_keeps_every_filter_whole(phone: tuple[Page, CDPSe
     # the projector's rule (the active filter at 34 px, the rest scrolling inside the panel)
     # ran on a phone too: W0 alone at 50 px, W1 in a scroll area inside the page's own scroll
     page, _ = phone
-    page.goto("/?preset=cs231n-demo&t=4&large=1")
-    expect(page.locator("#numpy-code")).to_contain_text("np.sum", timeout=30_000)
+    open_phone(page, "/?preset=cs231n-demo&t=4&large=1")
     grids = page.locator("#filter-grids")
     assert grids.evaluate("e => e.scrollHeight <= e.clientHeight + 1")  # nothing scrolls inside
     width = page.locator("#filter-grids .cell").first.evaluate(
@@ -237,8 +239,7 @@ def test_every_number_in_the_strip_opens_a_phones_digit_keypad(
 ) -> None:
     # H, W and D asked for the digit keypad, K, F, S and P for the full keyboard
     page, _ = phone
-    page.goto("/?preset=cs231n-demo")
-    expect(page.locator("#numpy-code")).to_contain_text("np.sum", timeout=30_000)
+    open_phone(page, "/?preset=cs231n-demo")
     modes = page.locator(".strip input[type=number]").evaluate_all(
         "inputs => inputs.map(i => [i.id, i.inputMode])")
     assert len(modes) == 7 and all(mode == "numeric" for _, mode in modes), modes
