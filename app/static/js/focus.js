@@ -44,17 +44,29 @@ export function pinFits(target, model) {
     return inside(target.i, h2) && inside(target.j, w2) && inside(target.d, k);
   }
   if (target?.kind === "input") {
-    const [hp, wp] = model.xp.shape;
-    const { top, bottom, left, right } = model.pads;
-    return inside(target.row, hp - top - bottom) && inside(target.col, wp - left - right);
+    const [h, w] = inputSize(model);
+    return inside(target.row, h) && inside(target.col, w);
   }
   return false;
+}
+
+/** The input's own rows and columns (the padded input's, its padding taken off). */
+export function inputSize(model) {
+  const [hp, wp] = model.xp.shape;
+  const { top, bottom, left, right } = model.pads;
+  return [hp - top - bottom, wp - left - right];
 }
 
 /** The pin text for a target (the inverse of pinTarget). */
 export function pinText(target) {
   if (target.kind === "output") return `o${target.i}.${target.j}.${target.d}`;
   return `x${target.row}.${target.col}`;
+}
+
+/** A target as the page names it to a reader: V[i,j,d], or X[row,col,:]. */
+export function pinName(target) {
+  if (target.kind === "output") return `V[${target.i},${target.j},${target.d}]`;
+  return `X[${target.row},${target.col},:]`;
 }
 
 /**

@@ -2,7 +2,7 @@
 // cell's number for editing). Hover, pin and playhead all end in the page's one focus path.
 import { startEdit } from "./controls.js";
 import { announce, fmt } from "./dom.js";
-import { pinText } from "./focus.js";
+import { pinName, pinText } from "./focus.js";
 import { PHONE } from "./fold.js";
 
 /**
@@ -36,9 +36,7 @@ export function createLinking({ app, render, commit, currentFocus }) {
     const text = pinText(target);
     const pinned = app.state.pin !== text;
     commit({ pin: pinned ? text : "" });
-    const name = target.kind === "output" ? `V[${target.i},${target.j},${target.d}]`
-      : `X[${target.row},${target.col},:]`;
-    announce(pinned ? `Pinned ${name}` : "Unpinned");
+    announce(pinned ? `Pinned ${pinName(target)}` : "Unpinned");
   }
 
   function onOutputCell(type, i, j, d) {

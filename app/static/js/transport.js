@@ -3,7 +3,7 @@
 // Escape unpins).
 import { $on, announce, el, equalsText, qs, thousands } from "./dom.js";
 import { closeDrawer, drawerOpen } from "./drawer.js";
-import { pinFits, pinTarget, pinText, positionOf, stepOf } from "./focus.js";
+import { inputSize, pinFits, pinName, pinTarget, pinText, positionOf, stepOf } from "./focus.js";
 import { bindSwipe } from "./touch.js";
 
 const TYPING = 'input:not([type="checkbox"]):not([type="range"]):not([type="button"]), select, textarea';
@@ -30,13 +30,16 @@ export function bindTransport(app, player, commit) {
   $on(qs("#t-scrub"), "input", (event) => go(Number(event.target.value), "replace"));
   $on(qs("#t-scrub"), "change", (event) => go(Number(event.target.value)));
   bindSwipe(qs("#transport"), (n) => go(app.state.t + n));
+  const clamp = (v, n) => Math.max(0, Math.min(n - 1, v));
+  const pinTo = (target) => {
+    commit({ pin: pinText(target) });
+    announce(`Pinned ${pinName(target)}`);
+  };
   const pinCurrent = () => {
     if (!app.model) return;
     const { i, j, d } = positionOf(app.model.outShape, app.state.order, app.state.t);
-    const text = pinText({ kind: "output", i, j, d });
-    const pinned = app.state.pin !== text;
-    commit({ pin: pinned ? text : "" });
-    announce(pinned ? `Pinned V[${i},${j},${d}]` : "Unpinned");
+    if (app.state.pin === pinText({ kind: "output", i, j, d })) unpin();
+    else pinTo({ kind: "output", i, j, d });
   };
   // The keyboard's way to any neuron: from the pinned one (else the playhead's), Shift+arrows
   // move the pin a row or column, [ and ] a depth slice.
@@ -44,41 +47,28 @@ export function bindTransport(app, player, commit) {
     if (!app.model) return;
     const [h2, w2, k] = app.model.outShape;
     const pinned = pinTarget(app.state.pin);
-    const within = (v, n) => Math.max(0, Math.min(n - 1, v));
     if (pinned?.kind === "input" && pinFits(pinned, app.model)) { // a pinned cell moves in the input
-      const [h, w] = inputSize();
-      if (!dd) pinCell(within(pinned.row + di, h), within(pinned.col + dj, w));
+      const [h, w] = inputSize(app.model);
+      if (!dd) pinTo({ kind: "input", row: clamp(pinned.row + di, h), col: clamp(pinned.col + dj, w) });
       return;
     }
     const from = pinned?.kind === "output" && pinFits(pinned, app.model) ? pinned
       : positionOf(app.model.outShape, app.state.order, app.state.t);
-    const [i, j, d] = [within(from.i + di, h2), within(from.j + dj, w2), within(from.d + dd, k)];
-    commit({ pin: pinText({ kind: "output", i, j, d }) });
-    announce(`Pinned V[${i},${j},${d}]`);
+    pinTo({ kind: "output", i: clamp(from.i + di, h2), j: clamp(from.j + dj, w2), d: clamp(from.d + dd, k) });
   };
   // The keyboard's way to an input cell (a pointer hovers or taps one): X pins the cell at the
   // corner of the pinned neuron's field (else the playhead's), nearest the input where the
   // corner is padding; Shift+arrows then move it, X again lets it go.
-  const inputSize = () => {
-    const [hp, wp] = app.model.xp.shape;
-    const { top, bottom, left, right } = app.model.pads;
-    return [hp - top - bottom, wp - left - right];
-  };
-  const pinCell = (row, col) => {
-    commit({ pin: pinText({ kind: "input", row, col }) });
-    announce(`Pinned X[${row},${col},:]`);
-  };
   const pinInput = () => {
     if (!app.model) return;
     const pinned = pinTarget(app.state.pin);
     if (pinned?.kind === "input" && pinFits(pinned, app.model)) return unpin();
     const from = pinned?.kind === "output" && pinFits(pinned, app.model) ? pinned
       : positionOf(app.model.outShape, app.state.order, app.state.t);
-    const [h, w] = inputSize();
-    const { height, width } = app.model.geometry;
-    const within = (v, n) => Math.max(0, Math.min(n - 1, v));
-    pinCell(within(from.i * height.stride - app.model.pads.top, h),
-      within(from.j * width.stride - app.model.pads.left, w));
+    const [h, w] = inputSize(app.model);
+    const { geometry: { height, width }, pads } = app.model;
+    return pinTo({ kind: "input", row: clamp(from.i * height.stride - pads.top, h),
+      col: clamp(from.j * width.stride - pads.left, w) });
   };
   const unpin = () => {
     if (!app.state.pin) return; // nothing pinned: nothing to commit, or Back would seem to do nothing once

@@ -170,9 +170,11 @@ function bankView(container, model, onCell) {
   const room = roomOf(container).width;
   const named = (f, v) => `b${f} = ${fmt(v)}`;
   const valueOnly = (_, v) => fmt(v);
+  // each kind's longest label, found once (the plans measure it at several sizes)
   const longest = (label) => (local ? label(k - 1, -0.001234)
     : Array.from({ length: k }, (_, f) => label(f, bias.at(f)))
       .reduce((a, b) => (b.length > a.length ? b : a), ""));
+  const longestOf = new Map([named, valueOnly].map((label) => [label, longest(label)]));
   const plans = [];
   for (let px = Math.round(11 * typeScale()); px >= 9; px -= 1) plans.push([px, named]);
   plans.push([9, valueOnly], [8, valueOnly], [9, null]);
@@ -181,7 +183,7 @@ function bankView(container, model, onCell) {
     measure.font = font;
     const textWidth = (text) => Math.ceil(measure.measureText(text).width);
     const name = textWidth(`W${k - 1}${local ? "*" : ""}`) + 6; // drawn at x = 2, then 4 px of gap
-    const biasW = label ? textWidth(longest(label)) + 4 : 0;
+    const biasW = label ? textWidth(longestOf.get(label)) + 4 : 0;
     return { px, font, label, name, biasW, fits: name + biasW + depth * (2 * fw + gap) <= room };
   };
   let chosen = null;
