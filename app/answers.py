@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import weakref
 from functools import lru_cache
 from typing import Any
 
@@ -186,12 +187,16 @@ class FilterAnswers:
     answers are kept, by layer object and filter: JSON as an ``orjson.Fragment`` (the bytes
     orjson would write for the array), compact as its object. Layers that are not cached
     (explicit values, locally connected weights per neuron) are written as they come.
-    Bounded by the bytes kept; thread-safe.
+
+    Bounded by the bytes kept; thread-safe. An answer refers to its layer weakly: a 1x1
+    filter's few bytes must not keep a layer of millions of inputs alive once the layer
+    cache has let it go (the bound counts the answers' bytes, not their layers').
     """
 
     def __init__(self, max_bytes: int) -> None:
-        # by layer object and filter; the layer is held with its answer, so ids stay unique
-        self._answers = BoundedLRU[tuple[int, int, str], tuple[Layer, Any]](max_bytes)
+        # by layer id and filter; the weak reference tells a reused id from its layer
+        self._answers = BoundedLRU[tuple[int, int, str], tuple[weakref.ref[Layer], Any]](
+            max_bytes)
 
     def weights(self, layer: Layer, d: int, weights: FloatArray, encoding: Encoding) -> Any:
         """Filter ``d``'s ``weights`` (``layer.weights[d]``) in ``encoding``."""
@@ -199,7 +204,7 @@ class FilterAnswers:
             return encode(weights, encoding)
         key = (id(layer), d, encoding)
         found = self._answers.get(key)
-        if found is not None and found[0] is layer:
+        if found is not None and found[0]() is layer:
             return found[1]
         if encoding == "json":
             written = dumps(weights)
@@ -208,7 +213,8 @@ class FilterAnswers:
         else:
             answer = encode(weights, encoding)
             size = len(answer["data"])
-        self._answers.put(key, (layer, answer), size)
+        # an answer of an earlier layer under the same id (it has died) gives way
+        self._answers.put(key, (weakref.ref(layer), answer), size, replace=found is not None)
         return answer
 
 

@@ -1,8 +1,8 @@
 """A least-recently-used map bounded by the total size of what it holds, thread-safe.
 
-The server keeps built layers (:data:`app.layer_cache.LAYERS`) and written filter answers
-(:data:`app.answers.FILTERS`) this way: each entry has its own size (elements, bytes), the
-total stays under a budget, and handlers in the thread pool read and add at once.
+The server keeps built layers (:data:`app.layer_cache.LAYERS`) and the written parts of step
+answers (:data:`app.answers.WRITTEN`) this way: each entry has its own size (elements,
+bytes), the total stays under a budget, and handlers in the thread pool read and add at once.
 """
 
 from __future__ import annotations
@@ -31,6 +31,8 @@ class BoundedLRU(Generic[K, V]):
     (None, 'A', 'C')
     >>> held.put("huge", "H", 4), held.get("huge")  # larger than the whole budget: not kept
     (False, None)
+    >>> held.put("a", "A2", 2), held.put("a", "A2", 2, replace=True), held.get("a"), held.held
+    (False, True, 'A2', 3)
     """
 
     def __init__(self, capacity: int, on_drop: Callable[[V], object] | None = None) -> None:
@@ -62,15 +64,17 @@ class BoundedLRU(Generic[K, V]):
             self._entries.move_to_end(key)
             return found[0]
 
-    def put(self, key: K, value: V, size: int) -> bool:
-        """Keep ``value`` under ``key`` unless the key is kept already or ``size`` alone is
-        over the budget; then drop the least recently used until the total fits. Whether
-        ``value`` was kept."""
+    def put(self, key: K, value: V, size: int, replace: bool = False) -> bool:
+        """Keep ``value`` under ``key`` unless the key is kept already (and not to be
+        replaced) or ``size`` alone is over the budget; then drop the least recently used
+        until the total fits. Whether ``value`` was kept."""
         if size > self.capacity:
             return False
         with self._lock:
             if key in self._entries:
-                return False
+                if not replace:
+                    return False
+                self._held -= self._entries.pop(key)[1]
             self._entries[key] = (value, size)
             self._held += size
             while self._held > self.capacity:

@@ -6,7 +6,9 @@ the same bytes again, under the same checks."""
 from __future__ import annotations
 
 import asyncio
+import gc
 import json
+import weakref
 from collections.abc import Iterator
 from typing import Any
 
@@ -18,16 +20,19 @@ from api_helpers import ALEXNET, square
 from fastapi.testclient import TestClient
 from starlette.requests import ClientDisconnect, Request
 
+from app import answers as answers_module
 from app import routing
 from app.answers import FilterAnswers
 from app.config import Settings, get_settings
 from app.convert import build
 from app.encoding import dumps, encode
-from app.layer_cache import SPECS, SpecMemo
+from app.layer_cache import SPECS, LayerCache, SpecMemo, resolved
 from app.lean import LeanPlan, OrjsonRequest
 from app.main import create_app
 from app.schemas import ForwardResult, LayerSpec, StepResult, StepsResult
+from engine.geometry import LayerShape
 from engine.layer import build_layer
+from engine.tensors import Fill
 
 JSON = {"content-type": "application/json"}
 DEMO = square(5, 3, 2, 3, stride=2, padding=1)
@@ -280,6 +285,28 @@ def test_filter_answers_are_bounded_and_skip_layers_that_can_change() -> None:
     loose = build_layer(layer.geometry)  # not from the cache: its arrays are writable
     made = answers.weights(loose, 0, loose.weights[0], "json")
     assert isinstance(made, np.ndarray)  # written as it comes, nothing kept
+
+
+def test_a_filter_answer_lets_its_layer_go_and_is_not_taken_for_another_layers(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    cache = LayerCache(max_elements=400)  # room for one of these layers (381 elements)
+    monkeypatch.setattr(answers_module, "LAYERS", cache)
+    layer, other = (build_layer(resolved(LayerShape.square(9, 2, 3, 3)), input_fill=Fill(
+        "uniform", seed=seed)) for seed in (4244, 4245))
+    cache.put("layer", layer)
+    answers = FilterAnswers(max_bytes=100_000)
+    # an answer of another layer under this layer's key: what a reused id would leave
+    answers._answers.put((id(layer), 0, "json"),
+                         (weakref.ref(other), orjson.Fragment(b"[0]")), 3)
+    written = answers.weights(layer, 0, layer.weights[0], "json")
+    assert orjson.dumps(written) == dumps(layer.weights[0])
+    assert answers.weights(layer, 0, layer.weights[0], "json") is written  # now kept
+    gone = weakref.ref(layer)
+    del layer, written
+    cache.put("another", other)  # the layer cache lets the layer go for room
+    gc.collect()
+    assert gone() is None  # its filter answer did not keep it alive
 
 
 def test_an_orjson_request_reads_its_body_as_starlette_does() -> None:
