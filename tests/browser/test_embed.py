@@ -506,3 +506,23 @@ def test_a_frames_filter_bank_keeps_its_biases_inside_the_panel(
         document.querySelector('#filter-grids .bank canvas').getBoundingClientRect().width,
         document.querySelector('#filter-grids').clientWidth]""")
     assert widths[0] <= widths[1], widths
+
+
+@pytest.mark.parametrize(("fill", "whole"), [("", False), ("&fill=integers", True)])
+def test_a_frames_products_show_the_whole_window_unless_cutting_it_keeps_numbers(
+    page: Page, fill: str, whole: bool
+) -> None:
+    # in the README's 960x640 frame AlexNet's products (numbers like "-0.034", which need
+    # more than the panel's 19 px a column) kept 24 px cells: 8 of 11 columns and no numbers.
+    # A layer of whole numbers keeps 24 px: its products show there, and the panel scrolls.
+    page.set_viewport_size({"width": 960, "height": 640})
+    page.goto(f"/?preset=alexnet-conv1&t=4{fill}&embed=1")
+    canvas = page.locator("#products .zoom-grid canvas").first
+    expect(canvas).to_be_visible(timeout=30_000)
+    width, room = page.evaluate("""() => [
+        document.querySelector('#products .zoom-grid canvas').getBoundingClientRect().width,
+        document.querySelector('#products').clientWidth]""")
+    if whole:
+        assert width == 11 * 24 > room, (width, room)
+    else:
+        assert width <= room, (width, room)

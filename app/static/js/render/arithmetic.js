@@ -7,7 +7,7 @@ import { createZoomGrid } from "./zoom.js";
 import { clear, el, fmt, qs } from "../dom.js";
 import { maxAbsOf, typeScale } from "./colors.js";
 import { fitCell, gridRoom, numbersCell, projectedCell } from "./fit.js";
-import { CELL_TYPE, cellFor } from "./numbers.js";
+import { CELL_TYPE, NUMBERS_FROM, cellFor } from "./numbers.js";
 
 /**
  * Build the arithmetic panel; `onTap(type, r, c, ch)` for hovering a product. Returns
@@ -19,8 +19,12 @@ export function createArithmeticView(container, model, onTap) {
   // with 32 px cells, numbers in every cell whatever the volumes' zoom: repainting 363 DOM
   // cells costs a playing frame more than its budget.
   const big = fh * fw * depth > 100;
-  // the canvases' cells: 32 px, or less (never under the 24 px numbers need) in a narrow panel
-  const zoomCell = Math.max(24, Math.min(32, Math.floor(((container.clientWidth || 400) - 4) / fw)));
+  // the canvases' cells: 32 px, or less in a narrow panel, so the whole window shows. A layer
+  // of whole numbers keeps 24 px, where its products (a few digits) still show, and the panel
+  // scrolls; other products ("-0.034") need more than a narrow panel's fitted cell gives, so
+  // cutting columns off would buy no numbers.
+  const fitted = Math.floor(((container.clientWidth || 400) - 4) / fw);
+  const zoomCell = Math.min(32, Math.max(wholeValued(model) ? NUMBERS_FROM : MIN_ZOOM_CELL, fitted));
   const grids = [];
   clear(container);
   const figures = Array.from({ length: depth }, (_, ch) => sliceFigure(container, `products, slice ${ch}`));
@@ -159,14 +163,21 @@ function oneLineWidth(node) {
  * type they are what a hall reads: projectedCell() at least, and the panel scrolls for the rest.
  */
 function readableCell(model) {
-  // judged on the arrays' first SAMPLE values: a huge input need not be read whole to size cells
-  const whole = [model.xp, model.filters, model.bias]
-    .every((t) => !t || t.data.subarray(0, SAMPLE).every(Number.isInteger));
   const scale = typeScale();
-  return Math.max(numbersCell(), Math.ceil(cellFor(whole ? 3 : 5, CELL_TYPE) / scale), projectedCell());
+  return Math.max(numbersCell(), Math.ceil(cellFor(wholeValued(model) ? 3 : 5, CELL_TYPE) / scale), projectedCell());
+}
+
+/** Whether the layer's input, filters and biases are whole numbers (so are its products). */
+function wholeValued(model) {
+  // judged on the arrays' first SAMPLE values: a huge input need not be read whole to size cells
+  return [model.xp, model.filters, model.bias]
+    .every((t) => !t || t.data.subarray(0, SAMPLE).every(Number.isInteger));
 }
 
 const SAMPLE = 100_000;
+
+// the smallest products canvas cell before the panel scrolls instead
+const MIN_ZOOM_CELL = 8;
 
 // The most slice sums the live region reads out one by one.
 const SAID_SUMS = 8;
