@@ -313,8 +313,9 @@ class LayerSpec(StrictModel):
     fit: Literal["error", "floor", "pad"] = Field(
         "error", description="when an axis does not fit: error refuses (and suggests fixes), "
         "floor drops the last positions, pad adds zeros at the bottom/right so that one more "
-        "window fits (none when that window would start past the input's end, as with a "
-        "filter narrower than the stride: then pad keeps the positions floor keeps)"
+        "window fits (none when that window would start after the input's last cell, in the "
+        "padding after it, where it would read no input: then pad keeps the positions floor "
+        "keeps, as PyTorch's ceil_mode does)"
     )
     connectivity: Literal["shared", "local"] = Field(
         "shared", description="shared: one filter per output depth slice; local: every "
@@ -465,7 +466,7 @@ class AxisResult(BaseModel):
     overhang_start: int | None = Field(
         description="where the window after the last whole one starts (an index of the "
         "padded input), the one that hangs off the end; null when the axis fits, or when "
-        "that window would start past the end (a filter narrower than the stride)"
+        "that window would start after the input's last cell (in the padding after it)"
     )
     overhang: int = Field(
         description="cells that window needs past the end of the padded input (0: none)"

@@ -233,14 +233,14 @@ class AxisGeometry:
         >>> resolve_axis(LayerShape.square(10, 1, 1, 3, stride=2), "width").whole_windows
         4
         """
-        return _positions(self.requested_padded_size, self.span, self.stride, self.exact,
-                          "floor")[0]
+        return _positions(self.requested_padded_size, self.size + self.pad_before, self.span,
+                          self.stride, self.exact, "floor")[0]
 
     @property
     def overhang_start(self) -> int | None:
         """Where the window after the last whole one starts, the one hanging off the end;
-        None when the axis fits, or when that window would start past the end (a filter
-        narrower than the stride: it would see nothing of the input).
+        None when the axis fits, or when that window would start past the input's last cell
+        (in the padding after it: it would see nothing of the input).
 
         >>> resolve_axis(LayerShape.square(10, 1, 1, 3, stride=2), "width").overhang_start
         8
@@ -248,7 +248,7 @@ class AxisGeometry:
         if self.fits:
             return None
         start = self.whole_windows * self.stride
-        return start if start < self.requested_padded_size else None
+        return start if start < self.size + self.pad_before else None
 
     @property
     def overhang(self) -> int:
@@ -294,13 +294,13 @@ class AxisGeometry:
     def pad_adds(self) -> int:
         """Zero cells fit="pad" adds at the bottom/right (0 when the axis fits, or when
         padding cannot help: the filter spans more than the padded input, or the next window
-        would start past its end, as a filter narrower than the stride's can).
+        would start past the input's last cell, in the padding after it).
 
         >>> resolve_axis(LayerShape.square(10, 1, 1, 3, stride=2), "width").pad_adds
         1
         """
-        return _positions(self.requested_padded_size, self.span, self.stride, self.exact,
-                          "pad")[1]
+        return _positions(self.requested_padded_size, self.size + self.pad_before, self.span,
+                          self.stride, self.exact, "pad")[1]
 
 
 def axis_output(
@@ -461,10 +461,13 @@ def _too_wide_reason(axis: AxisGeometry) -> str:
     )
 
 
-def _positions(padded: int, span: int, stride: int, exact: Fraction, fit: Fit) -> tuple[int, int]:
+def _positions(
+    padded: int, input_end: int, span: int, stride: int, exact: Fraction, fit: Fit
+) -> tuple[int, int]:
     """(positions used, zero cells added at the end) under ``fit``, along one axis of
-    ``padded`` cells; (0, 0) when nothing works (``fit="error"`` and a fractional ``exact``,
-    or a window wider than the padded input)."""
+    ``padded`` cells whose input ends before cell ``input_end`` (the padding after it
+    follows); (0, 0) when nothing works (``fit="error"`` and a fractional ``exact``, or a
+    window wider than the padded input)."""
     if span > padded:
         return 0, 0
     if exact.denominator == 1:
@@ -473,9 +476,9 @@ def _positions(padded: int, span: int, stride: int, exact: Fraction, fit: Fit) -
         return math.floor(exact), 0
     if fit == "pad":
         out = math.ceil(exact)
-        # A window that would start inside the added zeros sees nothing of the input (a
-        # filter narrower than the stride): drop it, as PyTorch's ceil_mode does.
-        if (out - 1) * stride >= padded:
+        # A window that would start after the input's last cell (in the padding after it,
+        # requested or added) sees nothing of the input: drop it, as PyTorch's ceil_mode does.
+        if (out - 1) * stride >= input_end:
             out -= 1
         return out, max(0, (out - 1) * stride + span - padded)
     return 0, 0  # fit="error": refused by resolve, with the suggestions
@@ -491,7 +494,7 @@ def resolve_axis(shape: LayerShape, axis: Axis) -> AxisGeometry:
     before, after = shape.padding.along(axis)
     span = span_of(f, dilation)
     exact = axis_output(size, f, stride, before, after, dilation)
-    out, extra = _positions(size + before + after, span, stride, exact, shape.fit)
+    out, extra = _positions(size + before + after, size + before, span, stride, exact, shape.fit)
     return AxisGeometry(
         axis, size, f, stride, dilation, before, after, exact, out, extra,
         _unseen(size, before, span, stride, dilation, out) if out else (),

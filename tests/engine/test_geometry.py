@@ -166,11 +166,11 @@ def test_fit_floor_on_the_notes_4_5_case_leaves_the_last_column_unseen() -> None
 def test_fit_pad_adds_the_fewest_bottom_right_zeros_that_make_it_fit() -> None:
     for n, f, s, p in MISFITS:
         geometry = resolve(LayerShape.square(n, 1, 1, f, stride=s, padding=p, fit="pad"))
-        extra = next(e for e in range(s) if (n + 2 * p + e - f) % s == 0)
-        if count_windows(n + 2 * p + extra, f, s) - 1 >= (n + 2 * p + s - 1) // s:
-            # The extra window would start in the added zeros and see nothing: it is dropped
-            # (PyTorch's ceil_mode rule), so what is left needs no extra zeros at all.
-            extra = 0
+        start = count_windows(n + 2 * p, f, s) * s  # the window hanging off the end
+        # PyTorch's ceil_mode rule: it is kept when it starts on the input (or before it),
+        # with the fewest zeros that make it whole; one starting in the padding after the
+        # input (requested or added) would see none of it, so what is left needs no zeros.
+        extra = start + f - (n + 2 * p) if start < n + p else 0
         assert geometry.width.extra_padding == extra
         assert geometry.height.extra_padding == extra
         assert geometry.out_width == count_windows(n + 2 * p + extra, f, s)
@@ -352,11 +352,16 @@ def test_alexnet_at_224_hangs_off_by_the_three_pixels_the_notes_guess() -> None:
 
 def test_padding_counts_in_the_positions_and_only_the_requested_padding() -> None:
     # 5 + 1 + 1 = 7 padded cells, F=2, S=2: (7 - 2)/2 + 1 = 3.5; windows at 0, 2, 4 (ending
-    # at 5), the fourth at 6 needs cell 7; under fit="pad" the same figures hold.
+    # at 5); the fourth, at 6, would start on the padding after the input (cells 1..5) and
+    # see none of it, so no fit policy adds it (PyTorch's ceil_mode gives 3 too). With six
+    # inputs (cells 1..6) and F=3 the fourth starts at 6, on the input, and needs cell 8.
     for fit in ("error", "pad", "floor"):
         axis = resolve_axis(LayerShape.square(5, 1, 1, 2, stride=2, padding=1, fit=fit), "width")
-        assert (axis.whole_windows, axis.overhang_start, axis.overhang) == (3, 6, 1)
-        assert (axis.floor_drops, axis.pad_adds) == (1, 1)
+        assert (axis.whole_windows, axis.overhang_start, axis.overhang) == (3, None, 0)
+        assert (axis.floor_drops, axis.pad_adds) == (1, 0)
+        wider = resolve_axis(LayerShape.square(6, 1, 1, 3, stride=2, padding=1, fit=fit), "width")
+        assert (wider.whole_windows, wider.overhang_start, wider.overhang) == (3, 6, 1)
+        assert (wider.floor_drops, wider.pad_adds) == (1, 1)
 
 
 def test_an_axis_that_fits_has_nothing_hanging_off() -> None:
@@ -389,7 +394,7 @@ def test_a_misfits_figures_match_windows_slid_by_hand(n: int, f: int, s: int, p:
     last_end = (whole - 1) * s + f  # one past the last whole window's last cell
     assert axis.floor_drops == padded - last_end
     next_start = whole * s
-    if next_start < padded:
+    if next_start < p + n:  # it starts on the input (a start in the padding after: none)
         assert axis.overhang_start == next_start
         assert axis.overhang == next_start + f - padded
         assert next_start + f - padded == axis.pad_adds

@@ -63,10 +63,10 @@ def walk(size: int, f: int, stride: int, dilation: int, before: int, after: int,
         return None
     starts = inside
     if fit == "pad" and not exact:
-        # One more window, overrunning into added zeros; kept only if it starts inside the
-        # padded input (a window wholly in added zeros sees nothing).
+        # One more window, overrunning into added zeros; kept only if it starts on the input
+        # or before it (one starting in the padding after the input sees none of it).
         nxt = inside[-1] + stride
-        if nxt < padded:
+        if nxt < before + size:
             starts = [*inside, nxt]
     extra = max(0, starts[-1] + span - padded)
     touched = {p + a * dilation - before for p in starts for a in range(f)}
