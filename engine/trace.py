@@ -167,13 +167,16 @@ def _expressions(layer: Layer, i: list[int], j: list[int], d: list[int]) -> tupl
     array = "X" if layer.geometry.padding.as_list() == [0, 0, 0, 0] else "Xp"
     rows = {a: _slice_text(a * s.stride_h, s.filter_height, s.dilation_h) for a in set(i)}
     cols = {b: _slice_text(b * s.stride_w, s.filter_width, s.dilation_w) for b in set(j)}
+    # V is the output after the activation, so a ReLU layer's line applies it (as activate)
+    before, after = ("np.maximum(", ", 0)") if layer.activation == "relu" else ("", "")
     if layer.connectivity == "shared":
         return tuple(
-            f"V[{a},{b},{c}] = np.sum({array}[{rows[a]},{cols[b]},:] * W{c}) + b{c}"
+            f"V[{a},{b},{c}] = {before}np.sum({array}[{rows[a]},{cols[b]},:] * W{c}) + b{c}{after}"
             for a, b, c in zip(i, j, d, strict=True)
         )
     return tuple(
-        f"V[{a},{b},{c}] = np.sum({array}[{rows[a]},{cols[b]},:] * W[{a},{b},{c}]) + b[{a},{b},{c}]"
+        f"V[{a},{b},{c}] = {before}np.sum({array}[{rows[a]},{cols[b]},:] * W[{a},{b},{c}]) "
+        f"+ b[{a},{b},{c}]{after}"
         for a, b, c in zip(i, j, d, strict=True)
     )
 
@@ -184,7 +187,8 @@ def expression(layer: Layer, i: int, j: int, d: int) -> str:
     Slices index the padded input ``Xp`` when the layer has any padding, else ``X``; a start
     of 0 is left out, the stop is always written, the depth is ``:``; dilation adds the step.
     Shared layers name filter ``d`` ``Wd`` and its bias ``bd``; locally connected layers use
-    the neuron's own ``W[i,j,d]`` and ``b[i,j,d]``.
+    the neuron's own ``W[i,j,d]`` and ``b[i,j,d]``. ``V`` is the output after the
+    activation, so a ReLU layer's line is wrapped in ``np.maximum(..., 0)``.
 
     Examples
     --------
@@ -196,6 +200,9 @@ def expression(layer: Layer, i: int, j: int, d: int) -> str:
     >>> demo = build_layer(LayerShape.square(5, 3, 2, 3, stride=2, padding=1))
     >>> expression(demo, 0, 1, 0)
     'V[0,1,0] = np.sum(Xp[:3,2:5,:] * W0) + b0'
+    >>> relu = build_layer(LayerShape.square(5, 3, 2, 3, stride=2, padding=1), activation="relu")
+    >>> expression(relu, 0, 1, 0)
+    'V[0,1,0] = np.maximum(np.sum(Xp[:3,2:5,:] * W0) + b0, 0)'
     """
     _check_position(layer.geometry, i, j, d)
     return _expressions(layer, [i], [j], [d])[0]

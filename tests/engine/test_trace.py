@@ -515,6 +515,24 @@ def test_padded_layer_expression_names_xp_and_evaluates_against_the_padded_input
         assert eval(s.expression.split(" = ", 1)[1], names) == pytest.approx(want[s.i, s.j, s.d])
 
 
+def test_a_relu_layers_expression_applies_it_and_evaluates_to_the_output_after_it() -> None:
+    shape = LayerShape.square(5, 3, 2, 3, stride=2, padding=1)
+    plain = _layer(shape, 14)
+    layer = build_layer(plain.geometry, x=plain.x, weights=plain.weights, bias=plain.bias,
+                        activation="relu")
+    want = np.maximum(_naive_pre(layer), 0)  # V after the ReLU, by the notes' loops
+    assert expression(layer, 0, 0, 0) == "V[0,0,0] = np.maximum(np.sum(Xp[:3,:3,:] * W0) + b0, 0)"
+    names = {"np": np, "Xp": _padded(layer), "W0": layer.weights[0], "W1": layer.weights[1],
+             "b0": layer.bias[0], "b1": layer.bias[1]}
+    negative = 0
+    for t in range(layer.geometry.steps):
+        s = step(layer, t)
+        assert eval(s.expression.split(" = ", 1)[1], names) == pytest.approx(want[s.i, s.j, s.d])
+        assert s.post == pytest.approx(want[s.i, s.j, s.d])
+        negative += s.pre < 0
+    assert 0 < negative < layer.geometry.steps  # the ReLU changed some values, not all
+
+
 def test_fit_pad_extra_rows_alone_make_the_expression_name_xp() -> None:
     layer = _layer(LayerShape.square(10, 1, 1, 3, stride=2, fit="pad"), 13)  # pads 1 at end
     assert layer.geometry.padding == Padding(0, 1, 0, 1)
