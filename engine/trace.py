@@ -33,7 +33,9 @@ from engine.tensors import FloatArray
 Order = Literal["depth_slice", "depth_column"]
 ORDERS: tuple[Order, ...] = ("depth_slice", "depth_column")
 
-MAX_STEPS = 1000  # one request's worth: AlexNet's 1000 steps are ~9 MB of float64 arrays
+# The longest range :func:`steps` makes unless its caller allows more (the app passes its
+# server's max_steps setting): AlexNet's 1000 steps are ~9 MB of float64 arrays.
+MAX_STEPS = 1000
 
 IntArray = npt.NDArray[np.intp]
 BoolArray = npt.NDArray[np.bool_]
@@ -432,7 +434,8 @@ def _fields(
 
 
 def steps(
-    layer: Layer, start: int, count: int, order: Order = "depth_slice", every: int = 1
+    layer: Layer, start: int, count: int, order: Order = "depth_slice", every: int = 1,
+    limit: int = MAX_STEPS,
 ) -> StepRange:
     """Steps ``start, start + every, ...`` (``count`` of them) in one vectorised call.
 
@@ -443,11 +446,13 @@ def steps(
     start : int
         First step, ``0 <= start < H2*W2*K``.
     count : int
-        How many, ``1 <= count <= MAX_STEPS``; clipped at the end of the trace.
+        How many, ``1 <= count <= limit``; clipped at the end of the trace.
     order : {"depth_slice", "depth_column"}
         How steps are numbered.
     every : int
         The distance between two steps of the range, ``>= 1`` (1: consecutive steps).
+    limit : int
+        The longest range the caller allows (a policy: the app passes its ``max_steps``).
 
     Returns
     -------
@@ -458,7 +463,7 @@ def steps(
     Raises
     ------
     LayerError
-        ``field="count"`` for a count outside 1..1000, ``field="every"`` below 1,
+        ``field="count"`` for a count outside 1..limit, ``field="every"`` below 1,
         ``field="start"`` for a start out of range, ``field="order"`` for an unknown order.
 
     Examples
@@ -475,8 +480,8 @@ def steps(
     [1, 6, 11, 16]
     """
     _check_order(order)
-    if not 1 <= count <= MAX_STEPS:
-        raise LayerError("count", f"count {count} is out of range: ask for 1 to {MAX_STEPS} steps")
+    if not 1 <= count <= limit:
+        raise LayerError("count", f"count {count} is out of range: ask for 1 to {limit} steps")
     if every < 1:
         raise LayerError("every", f"every {every} is out of range: 1 (every step) or more")
     geometry = layer.geometry

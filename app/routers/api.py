@@ -143,7 +143,7 @@ def steps(body: StepsRequest, settings: SettingsDep) -> Response:
         body.upstream.values, body.upstream.fill, layer
     )
     start = first_step(body, layer.geometry)
-    found = trace.steps(layer, start, body.count, body.order, body.every)
+    found = trace.steps(layer, start, body.count, body.order, body.every, settings.max_steps)
     return OrjsonResponse(answers.steps_result(layer, found, upstream, body.encoding))
 
 

@@ -11,6 +11,8 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
+from app.config import SettingsDep
+
 # Resolved from this file, not the working directory, so an installed package finds them.
 TEMPLATES_DIR = Path(__file__).resolve().parent.parent / "templates"
 STATIC_DIR = Path(__file__).resolve().parent.parent / "static"  # served at /static
@@ -64,7 +66,7 @@ def look(request: Request) -> dict[str, str]:
 
 
 @router.get("/", response_class=HTMLResponse, include_in_schema=False)
-def index(request: Request) -> HTMLResponse:
+def index(request: Request, settings: SettingsDep) -> HTMLResponse:
     """The animated conv layer: controls, geometry, volumes, arithmetic and transport."""
     # The origins that may frame the page are the ones whose messages it obeys (js/embed.js).
     ancestors: tuple[str, ...] = getattr(request.app.state, "frame_ancestors", ())
@@ -73,5 +75,7 @@ def index(request: Request) -> HTMLResponse:
         "index.html",
         {"title": "ConvScope", "modules": MODULE_URLS, "embed": embedded(request),
          "look": look(request),
-         "frame_ancestors": " ".join(ancestors)},
+         "frame_ancestors": " ".join(ancestors),
+         # the longest steps range this server answers (js/steps.js asks for no more)
+         "max_steps": settings.max_steps},
     )

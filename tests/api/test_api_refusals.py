@@ -497,6 +497,20 @@ def test_steps_count_over_the_limit_names_count(client: TestClient) -> None:
     assert "1,000" in entry["msg"] and "CONVSCOPE_MAX_STEPS" in entry["msg"]
 
 
+def test_a_server_that_allows_longer_ranges_answers_them(
+    client: TestClient, override_settings: Any
+) -> None:
+    # the engine kept its own limit of 1000: CONVSCOPE_MAX_STEPS=2000 still refused 1500
+    override_settings(max_steps=2000)
+    body = {"layer": square(40, 1, 1, 3), "start": 0, "count": 1500}  # 38x38 = 1444 steps
+    answer = client.post("/api/steps", json=body)
+    assert answer.status_code == 200, answer.text
+    assert len(answer.json()["steps"]) == 1444
+    override_settings(max_steps=100)
+    entry = refused(client.post("/api/steps", json={**body, "count": 101}))
+    assert entry["loc"] == ["body", "count"] and "100 steps" in entry["msg"]
+
+
 @pytest.mark.parametrize(("shape", "size", "count", "loc", "cut"), [
     # one step of a huge window: only a smaller filter cuts it (the layer has no count)
     ([2048, 2048, 64], 2048, 1, ["body", "layer", "filters", "size"], "filters.size"),

@@ -6,6 +6,7 @@ or from hand arithmetic written out below; none is copied from the page's own co
 
 from __future__ import annotations
 
+import json
 import math
 import re
 from pathlib import Path
@@ -14,6 +15,10 @@ from typing import Any
 import httpx
 import pytest
 from playwright.sync_api import Locator, Page, expect
+
+from app.config import Settings, get_settings
+from app.main import create_app
+from tests.live_server import serving
 
 pytestmark = pytest.mark.browser
 
@@ -1359,3 +1364,25 @@ def test_a_screen_reader_hears_which_cells_are_the_field_and_the_current_neuron(
     expect(page.locator("#output-grids .cell[aria-current=true]")).to_have_count(1)
     expect(described).to_have_count(9)
     assert described.first.get_attribute("data-c") == "4"
+
+
+def test_the_page_asks_for_no_longer_ranges_than_its_server_answers(page: Page) -> None:
+    # the page asked for up to 1000 steps a request whatever the server's max_steps was:
+    # under CONVSCOPE_MAX_STEPS=200 each of its ranges was refused
+    settings = Settings(max_steps=20)
+    app = create_app(settings)
+    app.dependency_overrides[get_settings] = lambda: settings
+    counts: list[int] = []
+    statuses: list[int] = []
+    page.on("request", lambda r: counts.append(json.loads(r.post_data or "{}")["count"])
+            if r.url.endswith("/api/steps") else None)
+    page.on("response", lambda r: statuses.append(r.status)
+            if r.url.endswith("/api/steps") else None)
+    with serving(app) as url:
+        page.goto(f"{url}/?preset=cs231n-demo&h=9&w=9&t=30")  # output 5x5x2: 50 steps
+        expect(page.locator("#numpy-code")).to_contain_text("np.sum", timeout=30_000)
+        page.keyboard.press("End")
+        expect(page.locator("#t-label")).to_have_text("step 50 of 50")
+        expect(page.locator("#numpy-code")).to_contain_text("V[4,4,1]")
+    assert counts and max(counts) <= 20, counts
+    assert set(statuses) == {200}, statuses

@@ -4,7 +4,8 @@
 // fetches that no longer cover the playhead are cancelled, and far-away steps are dropped.
 import { api, tensor } from "./api.js";
 
-const MAX_COUNT = 1000; // the API's limit per request
+// The longest range this server answers: its max_steps setting, rendered into the page.
+const maxCount = () => Number(document.body.dataset.maxSteps) || 1;
 const BYTES_PER_REQUEST = 1_000_000; // one answer stays under ~1 MB: quick to send and to parse
 const PRIORITY_COUNT = 32; // a miss's first range: as fast to serve as a single step
 const MAX_IN_FLIGHT = 3;
@@ -23,7 +24,8 @@ export class StepCache {
     this.total = total;
     // compact: 4 bytes a value as base64 (x 4/3); JSON: ~20 characters a value
     const bytesPerStep = valuesPerStep * (compact ? 5.4 : 20) + 400;
-    this.chunk = Math.max(1, Math.min(MAX_COUNT, Math.floor(BYTES_PER_REQUEST / bytesPerStep)));
+    this.limit = maxCount();
+    this.chunk = Math.max(1, Math.min(this.limit, Math.floor(BYTES_PER_REQUEST / bytesPerStep)));
     this.steps = new Map(); // t -> step (arrays decoded on first use)
     this.pending = []; // {start, stop, controller}
     this.onArrive = onArrive;
@@ -40,7 +42,7 @@ export class StepCache {
   get(t) {
     const found = this.steps.get(t);
     if (found !== undefined || this.closed || t < 0 || t >= this.total) return found;
-    if (!this.isPending(t)) this.fetchRange(t, Math.min(this.total, t + PRIORITY_COUNT), true);
+    if (!this.isPending(t)) this.fetchRange(t, Math.min(this.total, t + Math.min(PRIORITY_COUNT, this.limit)), true);
     return undefined;
   }
 
