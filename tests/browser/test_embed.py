@@ -526,3 +526,37 @@ def test_a_frames_products_show_the_whole_window_unless_cutting_it_keeps_numbers
         assert width == 11 * 24 > room, (width, room)
     else:
         assert width <= room, (width, room)
+
+
+def test_after_a_clicked_fullscreen_space_plays_and_the_unfolded_tools_fold_again(
+    page: Page,
+) -> None:
+    # a presenter clicked Fullscreen and pressed Space on the remote: the focused button
+    # took it and left fullscreen; in large type the unfolded tools kept three rows on screen
+    page.set_viewport_size({"width": 1280, "height": 720})
+    page.goto(f"/?preset={DEMO}&large=1&speed=5")
+    expect(page.locator("#app")).to_have_attribute("data-shown-step", "0", timeout=30_000)
+    page.locator("#t-more").click()
+    expect(page.locator("#t-more")).to_have_attribute("aria-expanded", "true")
+    page.get_by_role("button", name="Fullscreen", exact=True).click()
+    page.wait_for_function("() => document.fullscreenElement?.id === 'app'")
+    # folded away with the tools: Escape leaves, as the README says, or More unfolds it
+    expect(page.locator("#t-more")).to_have_attribute("aria-expanded", "false")
+    page.keyboard.press("Space")
+    expect(page.locator("#t-play")).to_have_text("Pause")
+    assert page.evaluate("document.fullscreenElement?.id") == "app"  # still fullscreen
+    page.keyboard.press("Space")
+    expect(page.locator("#t-play")).to_have_text("Play")
+
+
+def test_space_on_a_button_reached_by_keyboard_still_presses_it(page: Page) -> None:
+    page.goto(f"/?preset={DEMO}")
+    expect(page.locator("#app")).to_have_attribute("data-shown-step", "0", timeout=30_000)
+    page.locator("#t-forward").focus()
+    page.keyboard.press("Space")  # the button's own press: one step, no play
+    expect(page.locator("#app")).to_have_attribute("data-shown-step", "1")
+    expect(page.locator("#t-play")).to_have_text("Play")
+    page.locator("#t-forward").click()  # a pointer's press gives the focus back: Space plays
+    expect(page.locator("#app")).to_have_attribute("data-shown-step", "2")
+    page.keyboard.press("Space")
+    expect(page.locator("#t-play")).to_have_text("Pause")

@@ -226,6 +226,24 @@ def test_a_link_key_the_page_cannot_use_is_said_not_silently_replaced(page: Page
     expect(note).to_have_text("")
 
 
+@pytest.mark.parametrize(("pin", "said"), [
+    ("V2.3.1", "V[2,3,1] is not in this layer (its output is 3x3x2, its input 5x5)"),
+    ("x5.0", "X[5,0,:] is not in this layer"),
+    ("q7", 'The pin "q7" names no neuron'),
+])
+def test_a_links_pin_the_layer_does_not_have_is_said_and_let_go(
+    page: Page, pin: str, said: str
+) -> None:
+    # the README's own pin=V2.3.1 on the demo (output 3x3x2) was dropped without a word
+    open_page(page, f"?preset=cs231n-demo&pin={pin}")
+    expect(page.locator("#error-general")).to_contain_text(said)
+    expect(page.locator("#app")).to_have_attribute("data-shown-step", "0")
+    expect(page).to_have_url(re.compile(r"[?&]pin=(&|$)"))  # let go: an empty pin
+    open_page(page, "?preset=cs231n-demo&pin=o2.2.1")  # one it has: pinned, nothing said
+    expect(page.locator("#error-general")).to_have_text("")
+    assert "&pin=o2.2.1&" in page.url
+
+
 def test_the_picker_says_a_changed_layer_is_your_own_and_picking_the_preset_restores_it(
     page: Page, api: httpx.Client
 ) -> None:

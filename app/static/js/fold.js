@@ -40,6 +40,11 @@ export function bindFold() {
     toggle.setAttribute("aria-expanded", on ? "false" : "true");
   };
   $on(toggle, "click", () => fold(!folded()));
+  // Fullscreen chosen from the unfolded tools shows the picture: the tools fold away again
+  // (they took three rows of a projected 1280x720 screen)
+  $on(document, "fullscreenchange", () => {
+    if (document.fullscreenElement && mode) fold(true);
+  });
   const sync = () => {
     const now = phone.matches ? "phone" : root.hasAttribute("data-large") ? "large" : "";
     if (now === mode) return;

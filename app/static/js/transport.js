@@ -30,6 +30,13 @@ export function bindTransport(app, player, commit) {
   $on(qs("#t-scrub"), "input", (event) => go(Number(event.target.value), "replace"));
   $on(qs("#t-scrub"), "change", (event) => go(Number(event.target.value)));
   bindSwipe(qs("#transport"), (n) => go(app.state.t + n));
+  // A button pressed with a pointer gives its focus back (a key's press keeps it): a presenter
+  // who clicks Fullscreen or Step and then presses Space on a remote means play, not that
+  // button again. Menus and toggles that open something keep it, for their own keys.
+  $on(qs("#transport"), "click", (event) => {
+    const button = event.target instanceof Element ? event.target.closest("button") : null;
+    if (button && event.detail > 0 && !button.hasAttribute("aria-expanded")) button.blur();
+  });
   const clamp = (v, n) => Math.max(0, Math.min(n - 1, v));
   const pinTo = (target) => {
     commit({ pin: pinText(target) });
