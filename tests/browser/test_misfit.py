@@ -61,6 +61,12 @@ def test_a_misfit_preset_draws_its_overhang_drops_and_pad_zeros_where_the_api_sa
     x0, y0, cell, row0, col0 = (at[k] for k in ("x0", "y0", "cell", "row0", "col0"))
     hp = h["size"] + h["pad_before"] + h["pad_after"]
     wp = w["size"] + w["pad_before"] + w["pad_after"]
+    # "padded" only where padding grows the input (it read "10x10x1, padded 10x10x1")
+    depth = api.get(f"/api/presets/{preset}").json()["layer"]["input"]["shape"][2]
+    size = f"{h['size']}x{w['size']}x{depth}"
+    expect(page.locator("#input-shape")).to_have_text(
+        f"{size}: does not fit" if (hp, wp) == (h["size"], w["size"])
+        else f"{size}, padded {hp}x{wp}x{depth}: does not fit")
 
     def box(r: int, c: int) -> np.ndarray:
         """The pixels of cell (r, c) of the padded input, one pixel in from its border."""

@@ -265,13 +265,20 @@ async function showMisfit(spec, geometry, seq, signal) {
   qs("#app").classList.remove("stale");
 }
 
+/** The input panel's caption: its size, and its padded size when padding grows it. */
+function inputCaption(geometry, xp) {
+  const size = `${geometry.height.size}x${geometry.width.size}x${xp.shape[2]}`;
+  const padded = xp.shape[0] !== geometry.height.size || xp.shape[1] !== geometry.width.size;
+  return padded ? `${size}, padded ${xp.shape.join("x")}` : size;
+}
+
 /** Draw (again: the theme, type size or room changed) the panels of the misfit shown. */
 function drawMisfitPanels() {
   const { geometry, answer } = app.misfit;
   const xp = tensor(answer.padded_input);
   drawMisfit(qs("#input-grids"), geometry, xp, answer.padding, maxAbsOf(xp.data));
   const { height, width } = geometry;
-  qs("#input-shape").textContent = `${height.size}x${width.size}x${xp.shape[2]}, padded ${xp.shape.join("x")}: does not fit`;
+  qs("#input-shape").textContent = `${inputCaption(geometry, xp)}: does not fit`;
   drawMisfitFilters(qs("#filter-grids"), qs("#filters-shape"), answer);
   drawMisfitArithmetic(qs("#products"), geometry, xp.shape[2], showSuggestions);
   drawMisfitOutput(qs("#output-grids"), geometry, answer.filters?.shape[0] ?? null);
@@ -329,9 +336,7 @@ function build(spec, geometry, forward) {
   const backward = state.mode === "backward";
   if (!app.cache || app.cache.closed || app.cache.body.layer !== spec) app.cache = stepCache(spec, geometry, state);
   for (const id of PANEL_GRIDS) clear(qs(id));
-  const size = `${geometry.height.size}x${geometry.width.size}x${xp.shape[2]}`;
-  const padded = xp.shape[0] !== geometry.height.size || xp.shape[1] !== geometry.width.size;
-  qs("#input-shape").textContent = padded ? `${size}, padded ${xp.shape.join("x")}` : size;
+  qs("#input-shape").textContent = inputCaption(geometry, xp);
   qs("#filters-shape").textContent = `${state.k} x ${fshape.join("x")}${state.conn === "local" ? " at each position" : ""}`;
   qs("#output-shape").textContent = out.shape.join("x");
   qs("#count-output").textContent = out.shape.join(" x ");
