@@ -343,3 +343,24 @@ def test_a_layer_a_fit_policy_makes_is_amber_not_red_and_readable_in_both_themes
         " document.body.append(p); const c = getComputedStyle(p).color; p.remove(); return c; }")
     assert refused not in colours, colours
     assert failures(page) == []
+
+
+def test_a_pinned_input_cells_marks_stay_clear_of_its_number(page: Page) -> None:
+    # the pin's dashed ring sat 6 px inside the cell: at 1280x720 the demo's 20 px cells
+    # showed "[0]" and "[1]" run together
+    page.set_viewport_size({"width": 1280, "height": 720})
+    page.goto("/?preset=cs231n-demo&pin=x2.2&t=4")
+    pinned = page.locator("#input-grids .cell.mark-pinned").first
+    expect(pinned).to_have_text("0", timeout=30_000)
+    box, number, offset, ring = pinned.evaluate("""c => {
+        const range = document.createRange();
+        range.selectNodeContents(c);
+        const s = getComputedStyle(c);
+        return [c.getBoundingClientRect().toJSON(), range.getBoundingClientRect().toJSON(),
+                parseFloat(s.outlineOffset), parseFloat(s.outlineWidth)];
+    }""")
+    assert offset >= 0, offset  # the dashed ring outside the cell
+    inset = 3  # the solid ring inside it (box-shadow)
+    assert box["left"] + inset <= number["left"] and number["right"] <= box["right"] - inset
+    assert box["top"] + inset <= number["top"] and number["bottom"] <= box["bottom"] - inset
+    assert ring == 2
