@@ -12,7 +12,7 @@ The ``type`` strings are listed in docs/design.md ("Errors").
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -80,6 +80,16 @@ class Refusal(HTTPException):
     def response(self) -> Response:
         entries = [self.entry(), *(other.entry() for other in self.also)]
         return answer(self.status_code, entries, self.headers)
+
+
+def unknown_name(what: str, name: str, known: Iterable[str]) -> Refusal:
+    """The 404 of a path ``name`` that names no ``what``, listing the names there are.
+
+    >>> unknown_name("preset", "x", ["a", "b"]).entry()
+    {'loc': ['path', 'name'], 'msg': "no preset 'x'; known: a, b", 'type': 'unknown_name'}
+    """
+    return Refusal(404, ["path", "name"], f"no {what} {validation.cut_short(name)!r}; known: "
+                   f"{', '.join(known)}", "unknown_name")
 
 
 def listing(parts: Sequence[str]) -> str:

@@ -32,7 +32,6 @@ from engine.errors import LayerError
 
 FloatArray = npt.NDArray[np.float64]
 
-DEPTH = 3  # RGB
 LUMA = (0.25, 0.5, 0.25)  # YCoCg's Y: exact in binary, sums to 1
 
 
@@ -227,21 +226,3 @@ BANKS: dict[str, FilterBank] = {
                   ["edge-0", "edge-45", "edge-90", "edge-135", "red-green", "blue-yellow"]),
     )
 }
-
-DEFAULT_BANK = "sobel"
-
-
-def bank(name: str) -> FilterBank:
-    """The bank called ``name``; a :class:`LayerError` lists the known ones.
-
-    Examples
-    --------
-    >>> b = bank("sobel")
-    >>> b.weights.shape, b.names
-    ((2, 3, 3, 3), ('sobel-x', 'sobel-y'))
-    >>> (b.weights[0, :, :, 0] * 4).tolist()
-    [[-1.0, 0.0, 1.0], [-2.0, 0.0, 2.0], [-1.0, 0.0, 1.0]]
-    """
-    if name not in BANKS:
-        raise LayerError("filters.values", f"no filter bank {name!r}; known: {', '.join(BANKS)}")
-    return BANKS[name]

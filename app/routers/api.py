@@ -19,7 +19,7 @@ from app.cli import package_version
 from app.config import SettingsDep
 from app.encoding import Encoding, OrjsonResponse, dumps, encode
 from app.engine_threads import engine_workers
-from app.errors import Refusal
+from app.errors import Refusal, unknown_name
 from app.routing import OrjsonRoute
 from app.schemas import (
     BackwardRequest,
@@ -37,7 +37,6 @@ from app.schemas import (
     StepsResult,
     name_in_path,
 )
-from app.validation import cut_short
 from engine import conv, trace
 from engine.backward import backward as backward_pass
 from engine.geometry import Geometry
@@ -83,8 +82,7 @@ def presets() -> list[PresetResult]:
 def preset(name: Annotated[str, name_in_path("preset", PRESETS)]) -> PresetResult:
     """One preset by name; 404 lists the known names."""
     if name not in PRESETS:
-        raise Refusal(404, ["path", "name"], f"no preset {cut_short(name)!r}; known presets: "
-                      f"{', '.join(PRESETS)}", "unknown_name")
+        raise unknown_name("preset", name, PRESETS)
     return answers.preset_result(PRESETS[name])
 
 

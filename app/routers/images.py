@@ -17,7 +17,7 @@ from starlette.responses import Response
 from app import costs, images
 from app.config import Settings, SettingsDep
 from app.encoding import Encoding, OrjsonResponse, encode
-from app.errors import Refusal
+from app.errors import Refusal, unknown_name
 from app.lean import no_unknown_query
 from app.routing import heavy_work_of, run_heavy
 from app.schemas import (
@@ -28,7 +28,6 @@ from app.schemas import (
     limit,
     name_in_path,
 )
-from app.validation import cut_short
 from engine.errors import LayerError
 from engine.filterbanks import BANKS, FilterBank
 
@@ -124,8 +123,7 @@ def sample(
     """A sample image as a layer input (``input`` drops into a layer spec)."""
     side = _side(max_side, settings)
     if name not in images.SAMPLES:
-        raise Refusal(404, ["path", "name"], f"no sample image {cut_short(name)!r}; known: "
-                      f"{', '.join(images.SAMPLES)}", "unknown_name")
+        raise unknown_name("sample image", name, images.SAMPLES)
     return _answer(images.sample(name, side), name, scale, encoding)
 
 
@@ -174,6 +172,5 @@ def filter_banks() -> list[FilterBankResult]:
 def filter_bank(name: Annotated[str, name_in_path("filter bank", BANKS)]) -> FilterBankResult:
     """One filter bank; its ``values`` and ``bias`` drop into a layer spec's ``filters``."""
     if name not in BANKS:
-        raise Refusal(404, ["path", "name"], f"no filter bank {cut_short(name)!r}; known: "
-                      f"{', '.join(BANKS)}", "unknown_name")
+        raise unknown_name("filter bank", name, BANKS)
     return _bank(BANKS[name])
