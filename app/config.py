@@ -58,7 +58,7 @@ class Settings(BaseSettings):
         "(app/costs.py): in multiply-adds of the engine's matrix product, with array "
         "elements, numbers written into the answer, steps and taps weighted by what each "
         "costs against one (docs/design.md, \"Costs\"). AlexNet conv1's compact forward is "
-        "~0.5 billion.",
+        "~0.4 billion.",
     )
     max_elements: int = Field(
         50_000_000, ge=1,
