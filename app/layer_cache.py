@@ -36,9 +36,9 @@ def resolved(shape: LayerShape) -> Geometry:
 class LayerCache:
     """Recently built layers whose arrays come from fills (and edits), keyed by their spec.
 
-    The page asks for one step at a time of the same layer: rebuilding AlexNet conv1 (three
-    seeded fills, 190,000 numbers) was most of a single-step request, so a server that
-    rebuilt it answered steps at a fraction of health's rate. A fill is a pure function
+    The page asks for one step at a time of the same layer, and rebuilding AlexNet conv1
+    (three seeded fills, 190,000 numbers) costs far more than a step's own arithmetic
+    (363 products). A fill is a pure function
     of the spec, so the layer can be reused; its arrays are read-only (every layer's are),
     so no request can change what another sees. Hand edits, a sample image's name and a filter
     bank's name are part of the spec (a few bytes each), so such a layer has its own key and

@@ -188,7 +188,7 @@ def conv2d(
 
     # (FFD + 1, K): the filters as columns, the biases as the last row (the ones column's
     # partner). Built as (K, FFD + 1) rows and handed over transposed, which BLAS takes as a
-    # flag: a transposing copy here would cost a twentieth of the whole AlexNet forward.
+    # flag, where a transposing copy would be one more pass over the filters.
     kernel = np.concatenate(
         [weights.reshape(k, per_neuron), bias.reshape(k, 1)], axis=1, dtype=dtype
     ).T

@@ -4,8 +4,9 @@
 // The image and the bank are the page state's `image` and `bank` keys, so they live in the
 // URL like every other control and the server resolves them by name (`input.image`,
 // `filters.bank`). The maps are drawn from the page's own forward answer, and every size comes
-// from the API (the image endpoint's shape, the bank's count and size, the forward's output):
-// nothing here works a size out. An upload cannot go in a URL: its pixels stay in this tab
+// from the API (the image endpoint's shape, the bank's count, size and values, the forward's
+// output): nothing here works a size out, and a filter's first step is numbered as focus.js
+// numbers every step. An upload cannot go in a URL: its pixels stay in this tab
 // (and are sent with each request), and the panel says so.
 import { api, ApiError } from "./api.js";
 import { $on, qs } from "./dom.js";

@@ -1,6 +1,6 @@
 // Steps are fetched in ranges around the playhead and cached per layer, never all at once:
 // AlexNet conv1 has 290,400 of them. A miss first asks for a short range starting at the
-// wanted step (the server answers that in a few ms), then the larger ranges ahead of it;
+// wanted step (as quick to answer as a single step), then the larger ranges ahead of it;
 // fetches that no longer cover the playhead are cancelled, and far-away steps are dropped.
 import { api, tensor } from "./api.js";
 

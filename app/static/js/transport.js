@@ -174,14 +174,14 @@ export function showTransport(app, playing) {
 }
 
 /** " · pinned V[2,1,1] (step 20)" while a neuron is pinned (the panels show it, not the
- * playhead's), " · pinned X[3,4]" for an input cell; "" otherwise. */
+ * playhead's), " · pinned X[3,4,:]" for an input cell; "" otherwise. */
 function pinNote(app) {
   const target = pinTarget(app.state?.pin);
   const model = app.model;
   if (!target || !model || !pinFits(target, model)) return "";
-  if (target.kind !== "output") return ` · pinned X[${target.row},${target.col}]`;
+  if (target.kind !== "output") return ` · pinned ${pinName(target)}`;
   const { i, j, d } = target;
-  return ` · pinned V[${i},${j},${d}] (step ${thousands(stepOf(model.outShape, app.state.order, i, j, d) + 1)})`;
+  return ` · pinned ${pinName(target)} (step ${thousands(stepOf(model.outShape, app.state.order, i, j, d) + 1)})`;
 }
 
 function misfitNote(reason) {
