@@ -12,7 +12,7 @@ const DEFAULT_PORTS = { "http:": "80", "https:": "443" };
 const PATTERN = /^(https?):\/\/(\*\.)?([^/:]+)(?::(\d+))?$/;
 
 /** The frame-ancestors origins the server rendered into the page ("self" for its own). */
-export function configuredOrigins(root = document.body) {
+function configuredOrigins(root = document.body) {
   return (root.dataset.frameAncestors ?? "").split(/\s+/).filter(Boolean);
 }
 

@@ -75,7 +75,7 @@ export function pinName(target) {
  * sums over. In a locally connected layer the weight is the neuron's own, so there is one at
  * most. Window starts mirror engine/trace.py (rows i*Sh + r*dh), as stepOf mirrors its order.
  */
-export function weightCells(model, order, upTo, { k, r, c, ch }, position = null) {
+function weightCells(model, order, upTo, { k, r, c, ch }, position = null) {
   const [h2, w2] = model.outShape;
   const { height, width } = model.geometry;
   const at = (i, j) => [i * height.stride + r * height.dilation, j * width.stride + c * width.dilation, ch];

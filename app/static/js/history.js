@@ -21,7 +21,7 @@ export function writeUrl(state, how) {
 }
 
 /** Write a batched replace now. */
-export function flushUrl() {
+function flushUrl() {
   clearTimeout(timer);
   timer = null;
   if (pending) history.replaceState(null, "", toQuery(pending));

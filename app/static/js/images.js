@@ -15,7 +15,7 @@ import { crop } from "./model.js";
 import { formatEdits, parseEdits } from "./spec.js";
 import { drawImage, renderGallery } from "./render/gallery.js";
 
-export const UPLOAD = "upload";
+const UPLOAD = "upload";
 const FALLBACK_SAMPLE = "vertical-edge";
 // What choosing an image makes of the rest of the layer: every filter visits every pixel
 // once, without padding, and ReLU shows what each map keeps.

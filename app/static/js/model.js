@@ -4,7 +4,7 @@ import { Tensor, tensor } from "./api.js";
 import { maxAbsOf } from "./render/colors.js";
 
 /** The geometry's padding as {top, bottom, left, right}. */
-export const padsOf = (geometry) => {
+const padsOf = (geometry) => {
   const [top, bottom, left, right] = geometry.padding;
   return { top, bottom, left, right };
 };

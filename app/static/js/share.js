@@ -5,10 +5,10 @@ import { toQuery } from "./url.js";
 
 // The snippet's size: room for the demo's three columns and the transport; a host page
 // changes it freely.
-export const EMBED_SIZE = Object.freeze({ width: 960, height: 640 });
+const EMBED_SIZE = Object.freeze({ width: 960, height: 640 });
 
 /** The full URL of `state`'s view, embedded or not. */
-export function viewUrl(state, embed) {
+function viewUrl(state, embed) {
   return `${location.origin}${location.pathname}${toQuery({ ...state, embed })}`;
 }
 
@@ -16,14 +16,14 @@ export function viewUrl(state, embed) {
 const attr = (text) => String(text).replace(/&/g, "&amp;").replace(/"/g, "&quot;").replace(/</g, "&lt;");
 
 /** A short description of the layer, for the iframe's title (read out by screen readers). */
-export function layerTitle(state) {
+function layerTitle(state) {
   const both = (a, b) => (a === b ? `${a}` : `${a}x${b}`);
   return `ConvScope: ${state.h}x${state.w}x${state.d} input, ${state.k} filters ${state.fh}x${state.fw}, `
     + `stride ${both(state.sh, state.sw)}`;
 }
 
 /** The iframe snippet that embeds `state`'s view. */
-export function embedCode(state) {
+function embedCode(state) {
   const { width, height } = EMBED_SIZE;
   return `<iframe src="${attr(viewUrl(state, true))}" width="${width}" height="${height}" `
     + `title="${attr(layerTitle(state))}" loading="lazy" allowfullscreen></iframe>`;

@@ -62,7 +62,7 @@ export function layerSpec(state, preset, upload = null) {
 const ARRAYS = { X: "input", W: "filters", b: "bias" };
 
 /** The spec's `edits` list for parsed edits (the same order: a later edit of a cell wins). */
-export function specEdits(edits) {
+function specEdits(edits) {
   return edits.map((e) => ({ array: ARRAYS[e.target], index: e.index, value: e.value }));
 }
 

@@ -11,7 +11,7 @@ const PRIORITY_COUNT = 32; // a miss's first range: as fast to serve as a single
 const MAX_IN_FLIGHT = 3;
 const KEEP = 6000; // steps kept around the playhead (~40 MB of AlexNet steps at most)
 // Above this many values per step the steps travel in the compact encoding (base64 float32).
-export const COMPACT_ABOVE = 100;
+const COMPACT_ABOVE = 100;
 
 export class StepCache {
   /**
@@ -126,7 +126,7 @@ export class StepCache {
  * One step of /api/steps in the page's own shape. Its arrays are decoded the first time they
  * are read, so a range of a thousand compact steps costs only what the page shows.
  */
-export function lazyStep(raw) {
+function lazyStep(raw) {
   const range = ([start, stop, step]) => {
     const out = [];
     for (let n = start; n < stop; n += step) out.push(n);

@@ -7,7 +7,7 @@ import { CHOICES, DEFAULTS, LAYER_KEYS } from "./state.js";
 const LEGACY_IMAGE = /^img\.([^.]+)\.(.+)$/;
 
 /** {image, bank} of a legacy image-layer preset name, or null. */
-export function legacyImage(preset) {
+function legacyImage(preset) {
   const m = LEGACY_IMAGE.exec(preset ?? "");
   return m ? { image: m[1], bank: m[2] } : null;
 }

@@ -6,7 +6,7 @@
 const VOLUMES = { i: "input", o: "output" };
 
 /** The zoom text of `views`' viewports ("" when every volume shows whole). */
-export function zoomText(views) {
+function zoomText(views) {
   const parts = [];
   for (const [key, name] of Object.entries(VOLUMES)) {
     const view = views[name]?.viewport;

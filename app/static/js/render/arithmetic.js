@@ -119,7 +119,7 @@ export function createArithmeticView(container, model, onTap) {
  * terms add up by hand to the value shown (0.7048 + 0.6394 + (-1.3262) + 0.0081 = 0.0261;
  * to four digits each, 0.7048 + 0.6394 + (-1.326) + 0.008082 did not make 0.02612).
  */
-export function decimalsOf(step) {
+function decimalsOf(step) {
   const values = [...step.channelSums, step.bias, step.pre];
   if (values.every(Number.isInteger)) return null;
   const largest = Math.max(...values.map(Math.abs));
@@ -131,7 +131,7 @@ export function decimalsOf(step) {
  * the rounded terms do not add up to the rounded value (-0.16231 against -0.16233), the sign
  * is "≈": a reader adding them by hand is told to expect the last digit off.
  */
-export function sumsText(step, activation, brief = false) {
+function sumsText(step, activation, brief = false) {
   // Only the server's numbers: the slice sums (`brief`: how many), the bias and the value it
   // computed.
   const places = decimalsOf(step);

@@ -57,7 +57,7 @@ export function faded(word) {
 }
 
 /** A packed RGBA word for a plain [r, g, b]. */
-export function packRgb([r, g, b]) {
+function packRgb([r, g, b]) {
   return new Uint32Array(Uint8Array.of(r, g, b, 255).buffer)[0];
 }
 
@@ -77,7 +77,7 @@ export function ink(value, maxAbs) {
  * background at least 4.58:1 (the worst case is a luminance of 0.179, where the two tie), so
  * numbers in cells pass WCAG AA on any colour of either theme's scale.
  */
-export function inkOn(color3) {
+function inkOn(color3) {
   return luminance(color3) > 0.179 ? "#000" : "#fff";
 }
 

@@ -45,7 +45,7 @@ function cut(box, clip) {
  * The segment joining boxes `a` and `b` along the line between their centres, from a's edge to
  * b's edge (so each end touches its box), or null when the boxes overlap.
  */
-export function connector(a, b) {
+function connector(a, b) {
   const ax = a.left + a.width / 2;
   const ay = a.top + a.height / 2;
   const dx = b.left + b.width / 2 - ax;

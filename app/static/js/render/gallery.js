@@ -18,7 +18,7 @@ export function drawImage(canvas, image) {
 }
 
 /** The largest |value| of map `d` in an (H2, W2, K) Tensor (1 when all are zero). */
-export function mapMaxAbs(volume, d) {
+function mapMaxAbs(volume, d) {
   const [h2, w2, k] = volume.shape;
   let best = 0;
   for (let n = 0; n < h2 * w2; n += 1) best = Math.max(best, Math.abs(volume.data[n * k + d]));
@@ -26,7 +26,7 @@ export function mapMaxAbs(volume, d) {
 }
 
 /** How many neurons of map `d` are exactly zero. */
-export function zerosOf(volume, d) {
+function zerosOf(volume, d) {
   const [h2, w2, k] = volume.shape;
   let zeros = 0;
   for (let n = 0; n < h2 * w2; n += 1) if (volume.data[n * k + d] === 0) zeros += 1;

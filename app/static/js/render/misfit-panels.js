@@ -16,7 +16,7 @@ import { jumpedOver } from "./misfit.js";
  * dilation), padded (the padded input's size), missing (cells past the edge)}; null when no
  * window hangs (the next one would start past the edge).
  */
-export function hangingWindow(geometry) {
+function hangingWindow(geometry) {
   const axis = (info) => {
     const hangs = info.overhang_start !== null;
     if (!hangs && info.whole_windows === 0) return null;

@@ -4,7 +4,7 @@
 // Except for a few long ones among short ones (a value typed in by hand): those show OVERFLOW,
 // as a spreadsheet shows "###", and the rest keep their numbers (numbersFor).
 
-export const DIGIT = 0.62; // a monospace digit's width, in ems
+const DIGIT = 0.62; // a monospace digit's width, in ems
 export const NUMBERS_FROM = 24; // CSS px a zoomable canvas's cell needs before it gets a number
 /** The flat grids' type (DOM cells, numbers from 18 px cells) and the 3-D blocks'. */
 export const CELL_TYPE = Object.freeze({ from: 18, max: 13, min: 8, fill: 0.5, inset: 3 });
@@ -28,7 +28,7 @@ export function cellFor(longest, { from = NUMBERS_FROM, min = 7, inset = 2 } = {
 }
 
 /** What a cell shows in place of a number longer than its grid's type is sized for. */
-export const OVERFLOW = "#";
+const OVERFLOW = "#";
 /** The share of a grid's cells that may show OVERFLOW rather than blank the grid. */
 const OUTLIERS = 0.1;
 
