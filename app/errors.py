@@ -110,16 +110,23 @@ def over_limit(parts: Sequence[str], limit: int, env: str) -> str:
     return f"{listing(parts)}, over this server's limit of {limit:,} (CONVSCOPE_{env})"
 
 
+def _loc(field: str) -> list[str | int]:
+    """``["body", *field path]``, list positions as ints like pydantic's own locs:
+    edits.1.index -> "body", "edits", 1, "index"."""
+    return ["body", *(int(p) if p.isdigit() else p for p in field.split("."))]
+
+
 def layer_refusal(error: LayerError) -> Refusal:
     """An engine refusal as a 422 at ``["body", *field path]``; a geometry misfit also
-    carries its suggestions and notes in ``ctx``."""
-    # list positions as ints, like pydantic's own locs: edits.1.index -> "edits", 1, "index"
-    loc: list[str | int] = ["body", *(int(p) if p.isdigit() else p for p in error.field.split("."))]
+    carries in ``ctx`` the locs of every field that could fix it (``fields``, the blamed
+    ``loc`` first: a misfit has one loc, though padding or the filter size may fix it as well
+    as the stride), its suggestions and notes."""
     ctx: dict[str, Any] = {}
     if isinstance(error, GeometryError) and (
         error.suggestions.changes or error.suggestions.notes
     ):
         ctx = {
+            "fields": [_loc(field) for field in error.fields],
             "suggestions": [
                 {"field": s.field, "value": s.value, "output": list(s.output), "text": s.text}
                 for s in error.suggestions.changes
@@ -127,7 +134,7 @@ def layer_refusal(error: LayerError) -> Refusal:
             "notes": list(error.suggestions.notes),
         }
     also = [layer_refusal(other) for other in error.also]
-    return Refusal(422, loc, error.reason, error.kind, ctx, also=also)
+    return Refusal(422, _loc(error.field), error.reason, error.kind, ctx, also=also)
 
 
 def as_refusal(request: Request, exc: Exception) -> Refusal:

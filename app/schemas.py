@@ -599,11 +599,13 @@ class StepResult(BaseModel):
     cols: list[int] = Field(description="[start, stop, step] in the padded input")
     input_rows: list[int] | None = Field(
         description="[start, stop, step] of the taps inside the original input, like rows (step"
-        " = dilation: [1, 4, 2] is taps on rows 1 and 3); null if the window is all padding"
+        " = dilation: [1, 4, 2] is taps on rows 1 and 3); null, with input_cols, when the "
+        "window holds no input cell: its rows or its columns (either is enough) all fall in "
+        "the padding"
     )
     input_cols: list[int] | None = Field(
         description="[start, stop, step] of the taps inside the original input, like cols; "
-        "null if the window is all padding"
+        "null, with input_rows, when the window holds no input cell (see input_rows)"
     )
     padding_mask: list[list[bool]] = Field(description="(Fh, Fw): taps in the zero padding")
     window: ArrayOut = Field(description="(Fh, Fw, D), the receptive field's numbers")
@@ -670,7 +672,8 @@ class ErrorEntry(BaseModel):
     msg: str = Field(description="why, with the value received and what would be accepted")
     type: str = Field(description="e.g. layer_error, body_too_large, json_invalid, not_found")
     ctx: dict[str, Any] | None = Field(
-        None, description="details: a geometry misfit's suggestions and notes, a limit's value"
+        None, description="details: a geometry misfit's `fields` (the locs of every field "
+        "that could make it fit, `loc` first), `suggestions` and `notes`; a limit's value"
     )
 
 

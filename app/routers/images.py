@@ -56,7 +56,7 @@ BAD_SIDE: dict[int | str, dict[str, object]] = {
     422: {"model": ErrorResult, "description": "max_side over the server's max_image_side"},
 }
 UPLOAD_REFUSALS: dict[int | str, dict[str, object]] = {
-    413: {"model": ErrorResult, "description": "Over CONVSCOPE_MAX_UPLOAD_BYTES (10 MiB unless set)"},
+    413: {"model": ErrorResult, "description": "Over CONVSCOPE_MAX_UPLOAD_BYTES (default 10 MiB)"},
     415: {"model": ErrorResult, "description": "Not PNG or JPEG (Content-Type or magic bytes)"},
     422: {"model": ErrorResult, "description": "Empty, truncated or corrupt, too many pixels "
           "in the header (decompression bomb), or max_side over the limit"},

@@ -171,6 +171,7 @@ def test_upload_between_the_json_body_limit_and_the_upload_limit_is_not_refused_
     # about the (zero-filled, corrupt) content, not the size.
     answer = upload(client, png(np.zeros((8, 8, 3)))[:-20] + bytes(9 * 10**6))
     assert answer.status_code == 422, answer.text
+    assert answer.json()["detail"][0]["type"] == "image_corrupt"  # its content, not its size
 
 
 def test_chunked_upload_without_length_is_cut_off_at_the_limit() -> None:

@@ -151,3 +151,18 @@ def test_an_input_over_the_work_budget_is_refused_before_it_is_made(
     # the input, 100*100*3, the padded input, 102*102*3, and the one 3x3x3 filter and its
     # bias: no geometry, no output
     assert "61,240 numbers" in entry["msg"]
+
+
+def test_a_refused_misfit_lists_the_locs_of_every_field_that_could_fix_it(
+    client: TestClient,
+) -> None:
+    # one loc (the stride) was all a client could read, though padding fixes it too
+    layer = square(10, 1, 1, 3, stride=2)  # (10 - 3)/2 + 1 = 4.5 on both axes
+    for path, body, prefix in (("/api/forward", layer, ["body"]),
+                               ("/api/steps", {"layer": layer}, ["body", "layer"])):
+        (entry,) = client.post(path, json=body).json()["detail"]
+        fields = entry["ctx"]["fields"]
+        assert fields[0] == entry["loc"] == [*prefix, "stride"]
+        assert [*prefix, "padding"] in fields and [*prefix, "filters", "size"] in fields
+        suggested = {s["field"] for s in entry["ctx"]["suggestions"]}
+        assert {".".join(map(str, f[len(prefix):])) for f in fields} >= suggested

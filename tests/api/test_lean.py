@@ -167,8 +167,8 @@ def test_a_spec_read_before_answers_the_same_bytes_again(
     pair: tuple[TestClient, TestClient], method: str, path: str, body: Any,
     headers: dict[str, str],
 ) -> None:
-    """The second and third sending of a body find its spec in SPECS (the same object, with
-    its geometry and layer-cache key), and answer what FastAPI's handler answers."""
+    """The second and third sending of a body (whose spec SPECS then holds: the next test
+    checks that) answer what FastAPI's handler answers, byte for byte."""
     lean, full = pair
     theirs = _send(full, method, path, body, headers)
     for _ in range(3):
