@@ -334,10 +334,16 @@ def test_the_notes_1d_layer_at_stride_3_reads_in_the_singular_where_it_is_one(
     # "height: fits, 1 windows." and "would read rows 0 and columns 6-8"
     page.goto("/?preset=one-d-stride-1&sh=3&sw=3")
     expect(page.locator("#app")).to_have_class(re.compile(r"\bmisfit\b"), timeout=30_000)
-    expect(page.get_by_text("would read row 0 and columns 6–8", exact=False)).to_be_visible()
     expect(page.get_by_text("height: fits, 1 window.", exact=False).first).to_be_attached()
+    # the third window would start on the padding after the input (column 6 of 0-6): none
+    expect(page.get_by_text("the next would start after the input's last cell",
+                            exact=False).first).to_be_attached()
     # the notes' fix along the width, P=2 each side, is offered with the height's 0 kept
     expect(page.get_by_role("button", name=re.compile(r"padding \[0, 2\]"))).to_be_attached()
+    # six wide (input columns 1-6 of 0-7), the third window starts on the input's last cell
+    page.goto("/?preset=one-d-stride-1&sh=3&sw=3&w=6")
+    expect(page.get_by_text("would read row 0 and columns 6–8", exact=False)).to_be_visible(
+        timeout=30_000)
 
 
 def test_a_misfits_picture_is_described_once(page: Page) -> None:

@@ -44,17 +44,10 @@ export function pinFits(target, model) {
     return inside(target.i, h2) && inside(target.j, w2) && inside(target.d, k);
   }
   if (target?.kind === "input") {
-    const [h, w] = inputSize(model);
+    const [h, w] = model.inputShape;
     return inside(target.row, h) && inside(target.col, w);
   }
   return false;
-}
-
-/** The input's own rows and columns (the padded input's, its padding taken off). */
-export function inputSize(model) {
-  const [hp, wp] = model.xp.shape;
-  const { top, bottom, left, right } = model.pads;
-  return [hp - top - bottom, wp - left - right];
 }
 
 /** The pin text for a target (the inverse of pinTarget). */

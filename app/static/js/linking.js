@@ -9,10 +9,8 @@ import { PHONE } from "./fold.js";
  * What hovering padded-input cell (r, c) of depth slice `d` of `model` shows (a flat grid's
  * title, the 3-D view's readout): its name in X and in the padded Xp, and its value.
  */
-export function inputCellText({ xp, pads }, r, c, d) {
-  const [hp, wp] = xp.shape;
-  const pad = r < pads.top || r >= hp - pads.bottom || c < pads.left || c >= wp - pads.right;
-  return pad ? `zero padding Xp[${r},${c},${d}] = 0`
+export function inputCellText({ xp, pads, isPad }, r, c, d) {
+  return isPad(r, c) ? `zero padding Xp[${r},${c},${d}] = 0`
     : `X[${r - pads.top},${c - pads.left},${d}] = ${fmt(xp.at(r, c, d))} (Xp[${r},${c},${d}])`;
 }
 
@@ -46,11 +44,10 @@ export function createLinking({ app, render, commit, currentFocus }) {
   }
 
   function onInputCell(type, r, c, d) {
-    const { pads, xp } = app.model;
+    const { pads, xp, isPad } = app.model;
     const row = r - pads.top;
     const col = c - pads.left;
-    const inside = row >= 0 && col >= 0 && r < xp.shape[0] - pads.bottom && c < xp.shape[1] - pads.right;
-    if (type === "leave" || !inside) return setHover(null);
+    if (type === "leave" || isPad(r, c)) return setHover(null);
     if (type === "enter") return setHover({ kind: "input", row, col });
     togglePin({ kind: "input", row, col });
     // On a phone the drawer fills the screen: a tap there is the only way to see which

@@ -4,7 +4,7 @@ import { api, ApiError, tensor } from "./api.js";
 import { bindControls, clearErrors, fieldOf, fillPresets, showError, showState } from "./controls.js";
 import { $on, announce, clear, qs, thousands } from "./dom.js";
 import { bindExplanations } from "./explanations.js";
-import { focusFor, inputSize, pinFits, pinName, pinTarget, pinText, positionOf, stepOf } from "./focus.js";
+import { focusFor, pinFits, pinName, pinTarget, pinText, positionOf, stepOf } from "./focus.js";
 import { dropPendingUrl, writeUrl } from "./history.js";
 import { createLinking } from "./linking.js";
 import { applyZoom, watchZoom } from "./zoomlink.js";
@@ -210,7 +210,7 @@ async function reload() {
       // ignores its links
       const [h2, w2, k] = app.model.outShape;
       showError("link", pinned
-        ? `${pinName(pinned)} is not in this layer (its output is ${h2}x${w2}x${k}, its input ${inputSize(app.model).join("x")}): nothing is pinned.`
+        ? `${pinName(pinned)} is not in this layer (its output is ${h2}x${w2}x${k}, its input ${app.model.inputShape.join("x")}): nothing is pinned.`
         : `The pin "${app.state.pin}" names no neuron (o<i>.<j>.<d>) or input cell (x<row>.<col>): nothing is pinned.`);
     } else if (pinned && pinText(pinned) !== app.state.pin) fixes.pin = pinText(pinned); // V2.3.1 -> o2.3.1
     if (Object.keys(fixes).length) commit(fixes, "replace");

@@ -29,10 +29,15 @@ export function buildModel(spec, geometry, forward, conn) {
   const xp = tensor(forward.padded_input);
   const filters = tensor(forward.filters);
   const out = tensor(forward.output);
+  const pads = padsOf(geometry);
+  // the input's own rows and columns, as the API gives them, inside the padding
+  const [h, w] = [geometry.height.size, geometry.width.size];
   return {
     spec, geometry, xp, filters, out, bias: tensor(forward.bias), conn,
     pre: tensor(forward.output_pre), // null when the activation is none
-    pads: padsOf(geometry), outShape: out.shape, filterShape: filters.shape.slice(-3), total: geometry.steps,
+    pads, inputShape: [h, w],
+    isPad: (r, c) => r < pads.top || r >= pads.top + h || c < pads.left || c >= pads.left + w,
+    outShape: out.shape, filterShape: filters.shape.slice(-3), total: geometry.steps,
     maxAbs: maxAbsOf(xp.data), wMaxAbs: maxAbsOf(filters.data), outMaxAbs: maxAbsOf(out.data),
     inverse: new Map(),
   };

@@ -3,7 +3,7 @@
 // Escape unpins).
 import { $on, announce, el, equalsText, qs, thousands } from "./dom.js";
 import { closeDrawer, drawerOpen } from "./drawer.js";
-import { inputSize, pinFits, pinName, pinTarget, pinText, positionOf, stepOf } from "./focus.js";
+import { pinFits, pinName, pinTarget, pinText, positionOf, stepOf } from "./focus.js";
 import { bindSwipe } from "./touch.js";
 
 const TYPING = 'input:not([type="checkbox"]):not([type="range"]):not([type="button"]), select, textarea';
@@ -55,7 +55,7 @@ export function bindTransport(app, player, commit) {
     const [h2, w2, k] = app.model.outShape;
     const pinned = pinTarget(app.state.pin);
     if (pinned?.kind === "input" && pinFits(pinned, app.model)) { // a pinned cell moves in the input
-      const [h, w] = inputSize(app.model);
+      const [h, w] = app.model.inputShape;
       if (!dd) pinTo({ kind: "input", row: clamp(pinned.row + di, h), col: clamp(pinned.col + dj, w) });
       return;
     }
@@ -72,7 +72,7 @@ export function bindTransport(app, player, commit) {
     if (pinned?.kind === "input" && pinFits(pinned, app.model)) return unpin();
     const from = pinned?.kind === "output" && pinFits(pinned, app.model) ? pinned
       : positionOf(app.model.outShape, app.state.order, app.state.t);
-    const [h, w] = inputSize(app.model);
+    const [h, w] = app.model.inputShape;
     const { geometry: { height, width }, pads } = app.model;
     return pinTo({ kind: "input", row: clamp(from.i * height.stride - pads.top, h),
       col: clamp(from.j * width.stride - pads.left, w) });

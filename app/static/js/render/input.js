@@ -19,10 +19,9 @@ import { inputCellText } from "../linking.js";
  * is where padded cell (r, c) of slice d is on screen (client px), null when it is not drawn.
  */
 export function createInputView(container, model, onCell) {
-  const { xp, pads, maxAbs } = model;
+  const { xp, pads, maxAbs, isPad } = model;
   const [hp, wp, depth] = xp.shape;
   const canvas = hp * wp * depth > CANVAS_THRESHOLD;
-  const isPad = (r, c) => r < pads.top || r >= hp - pads.bottom || c < pads.left || c >= wp - pads.right;
   // the rows and columns no window reads (the server's `unseen`, input indices: a stride
   // longer than the window, dilation's holes, what fit="floor" drops), in the padded input
   const { height, width } = model.geometry;

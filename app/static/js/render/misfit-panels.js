@@ -14,7 +14,7 @@ import { jumpedOver } from "./misfit.js";
  * axis that hangs, the next window after the whole ones; on one that fits, its last whole
  * window (as the picture draws it). Each axis is {index, start, stop (exclusive), step (the
  * dilation), padded (the padded input's size), missing (cells past the edge)}; null when no
- * window hangs (the next one would start past the edge).
+ * window hangs (the next one would start after the input's last cell).
  */
 function hangingWindow(geometry) {
   const axis = (info) => {
@@ -94,8 +94,8 @@ export function drawMisfitArithmetic(container, geometry, depth, onSuggestions) 
   } else {
     box.append(el("h3", "", "No step: the windows leave cells unseen"));
     const jumps = [h, w].some((axis) => jumpedOver(axis) > 0);
-    box.append(el("p", "", "The last whole window ends before the input does, and the next one would"
-      + ` start past its edge${jumps ? ", and some cells between the windows are read by none of them" : ""}:`
+    box.append(el("p", "", "The last whole window ends before the padded input does, and the next one"
+      + ` would start after the input's last cell${jumps ? ", and some cells between the windows are read by none of them" : ""}:`
       + " the hatched cells are read by no neuron."));
   }
   const fix = el("p", "misfit-fix");

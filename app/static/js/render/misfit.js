@@ -293,7 +293,7 @@ function describe(geometry) {
       const which = info.whole_windows ? "the next" : "the first";
       parts.push(`${which} starts at ${unit} ${info.overhang_start} and needs ${units(info.overhang)} past the edge`);
     } else {
-      parts.push("the next would start past the edge");
+      parts.push("the next would start after the input's last cell");
     }
     const jumped = jumpedOver(info);
     if (jumped) {
@@ -304,7 +304,7 @@ function describe(geometry) {
     }
     if (info.floor_drops) parts.push(`fit="floor" drops ${units(info.floor_drops)}`);
     if (info.pad_adds) parts.push(`fit="pad" adds ${units(info.pad_adds)} of zeros`);
-    else if (info.whole_windows) parts.push('fit="pad" adds no zeros: a window starting past the edge would see only zeros');
+    else if (info.whole_windows) parts.push('fit="pad" adds no zeros: a window starting after the input would read only zeros');
     else parts.push("no fit policy helps: the filter spans more than the padded input");
     return `${parts.join("; ")}.`;
   });

@@ -90,7 +90,7 @@ export function createVolume3d({ commit, getState, onInputCell = () => {}, onOut
     const order = state.order;
     const [hp, wp, depth] = xp.shape;
     const [h2, w2, k] = out.shape;
-    const isPad = (r, c) => r < pads.top || r >= hp - pads.bottom || c < pads.left || c >= wp - pads.right;
+    const isPad = model.isPad;
     // the block is the padded input: its sides are Hp and Wp (as Xp is in the expressions),
     // not the H and W of the strip
     const padded = pads.top || pads.bottom || pads.left || pads.right;
