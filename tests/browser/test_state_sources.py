@@ -361,3 +361,24 @@ def test_the_strips_letters_f_s_and_p_set_every_axis_in_a_hand_written_link(page
     # a per-axis key beside a shorthand wins
     open_page(page, "?preset=seven-stride-1&p=1&pl=0&pr=0")
     assert "&pt=1&" in page.url and "&pl=0&" in page.url, page.url
+
+
+@pytest.mark.parametrize("order", ["depth_slice", "depth_column"])
+def test_the_pages_step_numbers_and_window_starts_are_the_apis(
+    page: Page, api: httpx.Client, order: str
+) -> None:
+    # the page numbers a pinned neuron's step and places its window itself (a click answers
+    # without a round trip): on an oblong, strided, padded layer both must be the API's
+    bodies = layer_bodies(page)
+    query = f"?preset=cs231n-demo&h=9&w=12&k=3&sh=2&sw=3&pt=1&pb=1&pl=2&pr=1&order={order}"
+    for i, j, d in [(0, 0, 0), (3, 2, 1), (4, 3, 2), (1, 3, 0)]:
+        open_page(page, f"{query}&pin=o{i}.{j}.{d}")
+        layer = next(layer_of(b) for b in bodies if b["url"].endswith("/api/geometry"))
+        want = api.post("/api/steps", json={"layer": layer, "position": [i, j, d],
+                                            "order": order}).json()["steps"][0]
+        label = page.locator("#t-label")
+        expect(label).to_contain_text(f"pinned V[{i},{j},{d}] (step {want['t'] + 1:,})")
+        # the pinned neuron's code line names the API's window: its rows and columns
+        rows, cols = want["rows"], want["cols"]
+        expect(page.locator("#numpy-code")).to_contain_text(
+            f"Xp[{rows[0] or ''}:{rows[1]},{cols[0] or ''}:{cols[1]},:]")
