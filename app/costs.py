@@ -263,10 +263,13 @@ def forward_cost(encoding: Encoding) -> Cost:
     return cost
 
 
-def backward_cost(encoding: Encoding, upstream_values: ArrayIn | None = None) -> Cost:
+def backward_cost(
+    encoding: Encoding, upstream_values: ArrayIn | None = None, upstream_filled: bool = False
+) -> Cost:
     """Backward pass: the layer, the upstream gradient, dW and the window gradients (one
     product each, shared weights' band by band in reused buffers), the window gradients
-    added back onto a padded dX; the answer carries dX, dW and db."""
+    added back onto a padded dX; the answer carries dX, dW and db, and the upstream
+    gradient when a fill made it (``upstream_filled``)."""
 
     def cost(g: Geometry, spec: LayerSpec) -> list[Item]:
         c = g.counts
@@ -303,6 +306,8 @@ def backward_cost(encoding: Encoding, upstream_values: ArrayIn | None = None) ->
             written("input.shape", "input gradient", s.input_shape, encoding),
             written(weight_field, "weight gradients", weights, encoding),
             written(weight_field, "bias gradients", bias_shape(g, spec.connectivity), encoding),
+            *([written("filters.count", "upstream gradient", g.output_shape, encoding)]
+              if upstream_filled else []),
         ]
 
     return cost

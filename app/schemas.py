@@ -660,6 +660,11 @@ class BackwardResult(BaseModel):
     dx: ArrayOut = Field(description="(H, W, D)")
     dw: ArrayOut = Field(description="like the weights")
     db: ArrayOut = Field(description="like the biases")
+    upstream: ArrayOut | None = Field(
+        None, description="(H2, W2, K): the upstream gradient used, when `upstream.fill` made "
+        "it (so a check by hand has its numbers); null when its values were sent or it is "
+        "ones"
+    )
 
 
 # ----------------------------------------------------------------------------- errors

@@ -176,12 +176,14 @@ def backward(
     body: BackwardRequest, settings: SettingsDep, request: Request, encoding: EncodingQuery = "json"
 ) -> Response:
     """Gradients of the loss for the input, weights and biases, given the upstream gradient."""
+    filled = body.gradient.values is None and body.gradient.fill is not None
     layer = convert.build(
-        body.layer, settings, costs.backward_cost(encoding, body.gradient.values), at="layer"
+        body.layer, settings, costs.backward_cost(encoding, body.gradient.values, filled),
+        at="layer",
     )
     upstream = convert.upstream_array(body.gradient.values, body.gradient.fill, layer)
     grads = backward_pass(layer, upstream, engine_workers(request))
     return OrjsonResponse(BackwardResult.model_construct(
         dx=encode(grads.dx, encoding), dw=encode(grads.dw, encoding),
-        db=encode(grads.db, encoding),
+        db=encode(grads.db, encoding), upstream=encode(upstream, encoding) if filled else None,
     ))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from api_helpers import square
+from api_helpers import compact_to_array, square
 from fastapi.testclient import TestClient
 
 
@@ -74,3 +74,31 @@ def test_an_every_past_the_last_step_answers_the_start_step_alone(
     answer = client.post("/api/steps", json=body)
     assert answer.status_code == 200, answer.text
     assert [s["t"] for s in answer.json()["steps"]] == [4]
+
+
+def test_a_backward_answer_carries_the_upstream_a_fill_made_and_no_other(
+    client: TestClient,
+) -> None:
+    # an engineer checking dx by hand had to ask /api/steps for every step to learn the
+    # upstream the fill had drawn
+    layer = square(5, 3, 2, 3, stride=2, padding=1)
+    fill = {"fill": {"kind": "integers", "seed": 3, "low": -2, "high": 2}}
+    answer = client.post("/api/backward", json={"layer": layer, "upstream": fill}).json()
+    up = np.array(answer["upstream"])
+    assert up.shape == (3, 3, 2) and len(np.unique(up)) > 2  # drawn, not ones
+    steps = client.post("/api/steps", json={"layer": layer, "count": 18,
+                                            "upstream": fill}).json()["steps"]
+    assert [s["upstream"] for s in steps] == [up[s["i"], s["j"], s["d"]] for s in steps]
+    # dx by the notes' loops with that upstream: each window gets upstream * its filter
+    forward = client.post("/api/forward", json=layer).json()
+    w = np.array(forward["filters"])
+    dxp = np.zeros((7, 7, 3))
+    for i, j, d in np.ndindex(3, 3, 2):
+        dxp[2 * i:2 * i + 3, 2 * j:2 * j + 3, :] += up[i, j, d] * w[d]
+    np.testing.assert_allclose(np.array(answer["dx"]), dxp[1:6, 1:6, :], rtol=1e-12)
+    for upstream in ({}, {"values": up.tolist()}):
+        sent = client.post("/api/backward", json={"layer": layer, "upstream": upstream}).json()
+        assert sent["upstream"] is None
+    compact = client.post("/api/backward?encoding=compact",
+                          json={"layer": layer, "upstream": fill}).json()
+    np.testing.assert_allclose(compact_to_array(compact["upstream"]), up)
