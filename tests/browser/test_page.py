@@ -479,9 +479,17 @@ def test_clicking_an_input_cell_and_typing_a_number_recomputes_the_step(
     page: Page, api: httpx.Client
 ) -> None:
     open_page(page)
-    # padded (1, 1) is X[0,0,0], inside step 0's field (padded rows/cols 0..2)
+    # padded (1, 1) is X[0,0,0], inside step 0's field (padded rows/cols 0..2). A click pins
+    # it, as X does: the drawer stays shut, for it would cover the output, where its readers
+    # are marked; the arithmetic's button opens it at the cell
     cell(page.get_by_role("table", name="Input depth slice 0"), 1, 1).click()
+    expect(page.locator("#t-label")).to_contain_text("pinned X[0,0,:]")
+    expect(page.locator("#output-panel")).to_be_in_viewport()
+    expect(page.locator("#drawer")).to_be_hidden()
+    page.get_by_role("button", name="Edit its values").click()
+    expect(page.locator("#drawer")).to_be_visible()
     expect(page.get_by_label("Cell to edit")).to_have_value("X[0,0,0]")
+    expect(page.get_by_label("New value")).to_be_focused()
     before = api_step(api, preset_layer(api, DEMO), 0)
     value = before["window"][1][1][0] + 7  # surely a different number
     page.get_by_label("New value").fill(str(value))

@@ -3,7 +3,6 @@
 import { startEdit } from "./controls.js";
 import { announce, fmt } from "./dom.js";
 import { pinName, pinText } from "./focus.js";
-import { PHONE } from "./fold.js";
 
 /**
  * What hovering padded-input cell (r, c) of depth slice `d` of `model` shows (a flat grid's
@@ -50,9 +49,10 @@ export function createLinking({ app, render, commit, currentFocus }) {
     if (type === "leave" || isPad(r, c)) return setHover(null);
     if (type === "enter") return setHover({ kind: "input", row, col });
     togglePin({ kind: "input", row, col });
-    // On a phone the drawer fills the screen: a tap there is the only way to see which
-    // neurons read the cell (no hover), so it pins and readies the edit without opening it.
-    startEdit(`X[${row},${col},${d}]`, fmt(xp.at(r, c, d)), { open: !window.matchMedia(PHONE).matches });
+    // A click pins, as X does, and readies the edit without opening it: the drawer would
+    // cover the output, where the cell's readers are marked (on a phone, the whole screen).
+    // The arithmetic's "Edit its values" (or More settings) opens it at this cell.
+    startEdit(`X[${row},${col},${d}]`, fmt(xp.at(r, c, d)), { open: false });
   }
 
   // Hovering a weight shows every input cell it multiplied so far (focus.weight); the

@@ -1,8 +1,8 @@
 // Wires the page: state <-> URL <-> controls, data from the API, views, player, keyboard.
 // Render functions only draw; every state change goes through commit().
 import { api, ApiError, tensor } from "./api.js";
-import { bindControls, clearErrors, fieldOf, fillPresets, showError, showState } from "./controls.js";
-import { $on, announce, clear, qs, thousands } from "./dom.js";
+import { bindControls, clearErrors, fieldOf, fillPresets, showError, showState, startEdit } from "./controls.js";
+import { $on, announce, clear, fmt, qs, thousands } from "./dom.js";
 import { bindExplanations } from "./explanations.js";
 import { focusFor, pinFits, pinName, pinTarget, pinText, positionOf, stepOf } from "./focus.js";
 import { dropPendingUrl, writeUrl } from "./history.js";
@@ -378,9 +378,24 @@ function getInverse(row, col) {
 
 /** The one focus path: hover beats a pin beats the playhead. */
 function currentFocus() {
-  const target = app.hover ?? pinTarget(app.state.pin) ?? { kind: "step", t: app.state.t };
-  return focusFor(target, app.model, app.state.order, (t) => app.cache.get(t), getInverse, app.tap,
-    app.weight, app.state.t);
+  const pinned = pinTarget(app.state.pin);
+  const target = app.hover ?? pinned ?? { kind: "step", t: app.state.t };
+  const focus = focusFor(target, app.model, app.state.order, (t) => app.cache.get(t), getInverse,
+    app.tap, app.weight, app.state.t);
+  // what is shown is the pin (a pointer resting on the pinned cell shows it too)
+  focus.pinned = Boolean(pinned) && (!app.hover || pinText(app.hover) === pinText(pinned));
+  return focus;
+}
+
+/** Open the drawer at a value of the pinned input cell: the slice a click named, else 0. */
+function editPinned() {
+  const target = pinTarget(app.state.pin);
+  if (target?.kind !== "input" || !app.model) return;
+  const prefix = `X[${target.row},${target.col},`;
+  const named = /^(\d+)\]$/.exec(qs("#edit-cell").value.startsWith(prefix) ? qs("#edit-cell").value.slice(prefix.length) : "");
+  const d = named ? Number(named[1]) : 0;
+  const { pads, xp } = app.model;
+  startEdit(`${prefix}${d}]`, fmt(xp.at(target.row + pads.top, target.col + pads.left, d)));
 }
 
 function render() {
@@ -495,6 +510,7 @@ async function boot() {
   showState(app.state, app.presets, modified(app.state));
   player.setSpeed(app.state.speed);
   bindControls({ onChange: (changes) => commit(sameNeuron(changes)), onPreset, onEdit, onResetEdits: () => commit({ edits: "" }) });
+  $on(qs("#edit-pinned"), "click", editPinned);
   $on(window, "popstate", () => {
     // a batched write belongs to the entry just left: it must not land on this one
     dropPendingUrl();
