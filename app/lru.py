@@ -1,8 +1,9 @@
 """A least-recently-used map bounded by the total size of what it holds, thread-safe.
 
-The server keeps built layers (:data:`app.layer_cache.LAYERS`) and the written parts of step
-answers (:data:`app.answers.WRITTEN`) this way: each entry has its own size (elements,
-bytes), the total stays under a budget, and handlers in the thread pool read and add at once.
+The server keeps built layers (:data:`app.layer_cache.LAYERS`), the written filters of step
+answers (:data:`app.answers.FILTERS`) and recently read specs (:data:`app.layer_cache.SPECS`)
+this way: each entry has its own size (elements, bytes, or 1), the total stays under a budget,
+and handlers in the thread pool read and add at once.
 """
 
 from __future__ import annotations

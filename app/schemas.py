@@ -661,9 +661,9 @@ class BackwardResult(BaseModel):
     dw: ArrayOut = Field(description="like the weights")
     db: ArrayOut = Field(description="like the biases")
     upstream: ArrayOut | None = Field(
-        None, description="(H2, W2, K): the upstream gradient used, when `upstream.fill` made "
+        None, description="(H2, W2, K): the upstream gradient used, when `upstream.fill` drew "
         "it (so a check by hand has its numbers); null when its values were sent or it is "
-        "ones"
+        "constant (`{}` or a fill of ones or zeros)"
     )
 
 

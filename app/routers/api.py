@@ -57,6 +57,8 @@ NOT_FOUND: dict[int | str, dict[str, Any]] = {
 
 router = APIRouter(prefix="/api", tags=["api"], route_class=OrjsonRoute)
 
+CONSTANT = ("zeros", "ones")  # fill kinds that draw nothing
+
 EncodingQuery = Annotated[
     Encoding, Query(description="json: nested lists; compact: base64 float32 (smaller, faster)")
 ]
@@ -176,7 +178,10 @@ def backward(
     body: BackwardRequest, settings: SettingsDep, request: Request, encoding: EncodingQuery = "json"
 ) -> Response:
     """Gradients of the loss for the input, weights and biases, given the upstream gradient."""
-    filled = body.gradient.values is None and body.gradient.fill is not None
+    # an upstream a fill drew comes back (a check by hand needs its numbers); not one that
+    # was sent, nor a constant one (ones, zeros)
+    fill = body.gradient.fill
+    filled = body.gradient.values is None and fill is not None and fill.kind not in CONSTANT
     layer = convert.build(
         body.layer, settings, costs.backward_cost(encoding, body.gradient.values, filled),
         at="layer",

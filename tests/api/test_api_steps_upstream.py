@@ -96,7 +96,8 @@ def test_a_backward_answer_carries_the_upstream_a_fill_made_and_no_other(
     for i, j, d in np.ndindex(3, 3, 2):
         dxp[2 * i:2 * i + 3, 2 * j:2 * j + 3, :] += up[i, j, d] * w[d]
     np.testing.assert_allclose(np.array(answer["dx"]), dxp[1:6, 1:6, :], rtol=1e-12)
-    for upstream in ({}, {"values": up.tolist()}):
+    for upstream in ({}, {"values": up.tolist()}, {"fill": {"kind": "ones"}},
+                     {"fill": {"kind": "zeros"}}):
         sent = client.post("/api/backward", json={"layer": layer, "upstream": upstream}).json()
         assert sent["upstream"] is None
     compact = client.post("/api/backward?encoding=compact",

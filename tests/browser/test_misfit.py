@@ -335,9 +335,12 @@ def test_the_notes_1d_layer_at_stride_3_reads_in_the_singular_where_it_is_one(
     page.goto("/?preset=one-d-stride-1&sh=3&sw=3")
     expect(page.locator("#app")).to_have_class(re.compile(r"\bmisfit\b"), timeout=30_000)
     expect(page.get_by_text("height: fits, 1 window.", exact=False).first).to_be_attached()
-    # the third window would start on the padding after the input (column 6 of 0-6): none
+    # the third window would start on the padding after the input (column 6 of 0-6): none;
+    # every input cell is read, so what is left over is padding, not "cells unseen"
     expect(page.get_by_text("the next would start after the input's last cell",
                             exact=False).first).to_be_attached()
+    expect(page.locator("#misfit-arithmetic h3")).to_have_text(
+        "No step: the windows stop short of the padding's end")
     # the notes' fix along the width, P=2 each side, is offered with the height's 0 kept
     expect(page.get_by_role("button", name=re.compile(r"padding \[0, 2\]"))).to_be_attached()
     # six wide (input columns 1-6 of 0-7), the third window starts on the input's last cell
@@ -423,3 +426,14 @@ def test_cells_a_stride_longer_than_the_window_jumps_over_are_hatched_and_said(
                                   "the stride, 2, is longer than the window's 1")
     expect(page.locator("#misfit-arithmetic")).to_contain_text(
         "some cells between the windows are read by none of them")
+
+
+def test_a_pinned_cells_edit_button_goes_with_its_layer(page: Page) -> None:
+    # it stayed on a misfit's page, and did nothing there
+    page.goto("/?preset=cs231n-demo&pin=x1.1")
+    edit = page.get_by_role("button", name="Edit its values")
+    expect(edit).to_be_visible(timeout=30_000)
+    page.get_by_label("Input width W").fill("6")
+    page.get_by_label("Input width W").press("Enter")
+    expect(page.locator("#app")).to_have_class(re.compile(r"\bmisfit\b"), timeout=30_000)
+    expect(edit).to_be_hidden()

@@ -251,6 +251,7 @@ async function showMisfit(spec, geometry, seq, signal) {
   }
   qs("#count-output").textContent = "—";
   qs("#backward-panel").hidden = true;
+  qs("#edit-pinned").hidden = true; // no layer drawn: no cell of it to edit
   for (const overlay of overlays) overlay.clear?.();
   showTransport(app, false);
   if (!geometry.height || !geometry.width) {
@@ -393,8 +394,8 @@ function editPinned() {
   if (target?.kind !== "input" || !app.model) return;
   const prefix = `X[${target.row},${target.col},`;
   const named = /^(\d+)\]$/.exec(qs("#edit-cell").value.startsWith(prefix) ? qs("#edit-cell").value.slice(prefix.length) : "");
-  const d = named ? Number(named[1]) : 0;
   const { pads, xp } = app.model;
+  const d = named && Number(named[1]) < xp.shape[2] ? Number(named[1]) : 0;
   startEdit(`${prefix}${d}]`, fmt(xp.at(target.row + pads.top, target.col + pads.left, d)));
 }
 

@@ -91,12 +91,18 @@ export function drawMisfitArithmetic(container, geometry, depth, onSuggestions) 
     const code = el("p", "numpy");
     code.append(el("code", "", `Xp[${slice(rows)}, ${slice(cols)}, :]  # ${got.join("x")}, but W0 is ${want.join("x")}`));
     box.append(code);
-  } else {
+  } else if ([h, w].some((axis) => axis.skipped.length > 0)) {
     box.append(el("h3", "", "No step: the windows leave cells unseen"));
     const jumps = [h, w].some((axis) => jumpedOver(axis) > 0);
     box.append(el("p", "", "The last whole window ends before the padded input does, and the next one"
       + ` would start after the input's last cell${jumps ? ", and some cells between the windows are read by none of them" : ""}:`
       + " the hatched cells are read by no neuron."));
+  } else {
+    // every input cell is read: what no window reaches is padding after the input
+    box.append(el("h3", "", "No step: the windows stop short of the padding's end"));
+    box.append(el("p", "", "Every input cell is read, but the last whole window ends before the padded"
+      + " input does, and the next one would start after the input's last cell: the hatched cells"
+      + " are padding no neuron reads."));
   }
   const fix = el("p", "misfit-fix");
   const button = el("button", "misfit-fix-button", geometry.suggestions.length ? "Show the suggestions" : "Show why");
