@@ -79,7 +79,10 @@ def geometry_answer(g: Geometry) -> GeometryResult:
     fits = g.height.fits and g.width.fits
     # fit="pad"/"floor" made it work; still say which exact fits are near.
     changes, notes = ([], []) if fits else _suggestions(suggest(shape))
-    changes = [c for c in changes if not (c.field == "fit" and c.value == shape.fit)]
+    # another fit policy that gives the same output changes nothing (pad adds no window that
+    # would start after the input, so pad and floor can agree)
+    changes = [c for c in changes
+               if not (c.field == "fit" and list(c.output) == list(g.output_shape[:2]))]
     return GeometryResult(
         valid=True, error=None, fits=fits,
         output_shape=list(g.output_shape), padded_shape=list(g.padded_shape),

@@ -166,3 +166,18 @@ def test_a_refused_misfit_lists_the_locs_of_every_field_that_could_fix_it(
         assert [*prefix, "padding"] in fields and [*prefix, "filters", "size"] in fields
         suggested = {s["field"] for s in entry["ctx"]["suggestions"]}
         assert {".".join(map(str, f[len(prefix):])) for f in fields} >= suggested
+
+
+def test_a_fitted_layer_is_offered_no_fit_policy_that_gives_the_same_output(
+    client: TestClient,
+) -> None:
+    # 11 wide, F=2, S=4: pad's fourth window would start after the input, so pad keeps the
+    # 3 positions floor keeps; "fit floor gives 3x3" was offered as a change
+    same = client.post("/api/geometry", json={**square(11, 1, 1, 2, stride=4), "fit": "pad"})
+    answer = same.json()
+    assert answer["output_shape"] == [3, 3, 1]
+    assert [s for s in answer["suggestions"] if s["field"] == "fit"] == []
+    # 10 wide, F=3, S=2: pad gives 5, floor 4: floor is a real change, offered
+    other = client.post("/api/geometry", json={**square(10, 1, 1, 3, stride=2), "fit": "pad"})
+    fits = [(s["value"], s["output"]) for s in other.json()["suggestions"] if s["field"] == "fit"]
+    assert fits == [("floor", [4, 4])]
