@@ -431,7 +431,7 @@ def test_cells_a_stride_longer_than_the_window_jumps_over_are_hatched_and_said(
 def test_a_pinned_cells_edit_button_goes_with_its_layer(page: Page) -> None:
     # it stayed on a misfit's page, and did nothing there
     page.goto("/?preset=cs231n-demo&pin=x1.1")
-    edit = page.get_by_role("button", name="Edit its values")
+    edit = page.get_by_role("button", name="Edit X[1,1,:]")
     expect(edit).to_be_visible(timeout=30_000)
     page.get_by_label("Input width W").fill("6")
     page.get_by_label("Input width W").press("Enter")

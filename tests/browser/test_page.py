@@ -486,7 +486,7 @@ def test_clicking_an_input_cell_and_typing_a_number_recomputes_the_step(
     expect(page.locator("#t-label")).to_contain_text("pinned X[0,0,:]")
     expect(page.locator("#output-panel")).to_be_in_viewport()
     expect(page.locator("#drawer")).to_be_hidden()
-    page.get_by_role("button", name="Edit its values").click()
+    page.get_by_role("button", name="Edit X[0,0,:]").click()
     expect(page.locator("#drawer")).to_be_visible()
     expect(page.get_by_label("Cell to edit")).to_have_value("X[0,0,0]")
     expect(page.get_by_label("New value")).to_be_focused()
@@ -502,6 +502,10 @@ def test_clicking_an_input_cell_and_typing_a_number_recomputes_the_step(
     # the product at tap (1, 1) of slice 0 changed by 7 * its weight
     assert after["products"][1][1][0] == value * after["weights"][1][1][0]
     assert after["channel_sums"] != before["channel_sums"] or after["weights"][1][1][0] == 0
+    # the pin stays through the edit: its readers are where the new number shows
+    expect(page.locator("#t-label")).to_contain_text("pinned X[0,0,:]")
+    page.keyboard.press("Escape")  # the drawer shuts
+    page.keyboard.press("Escape")  # the pin goes: step 0's arithmetic, with the new number
     assert_step_shown(page, after)
     out = page.get_by_role("table", name="Output activation map 0")
     assert float(cell(out, 0, 0).get_attribute("data-value") or "nan") == after["post"]
@@ -1394,3 +1398,29 @@ def test_the_page_asks_for_no_longer_ranges_than_its_server_answers(page: Page) 
         expect(page.locator("#numpy-code")).to_contain_text("V[4,4,1]")
     assert counts and max(counts) <= 20, counts
     assert set(statuses) == {200}, statuses
+
+
+def test_the_pinned_cells_edit_button_keeps_its_place_and_gets_the_focus_back(
+    page: Page,
+) -> None:
+    # it vanished under a keyboard's focus when the pointer crossed another cell, and Escape
+    # from the settings it opened sent the focus to "More settings" at the top of the page
+    page.goto("/?preset=cs231n-demo&pin=x1.1")
+    edit = page.get_by_role("button", name="Edit X[1,1,:]")
+    expect(edit).to_be_visible(timeout=30_000)
+    edit.focus()
+    cell(page.get_by_role("table", name="Input depth slice 0"), 4, 4).hover()
+    expect(page.locator("#sums")).to_contain_text("X[3,3,:]")  # the hovered cell is shown
+    expect(edit).to_be_visible()
+    expect(edit).to_be_focused()
+    page.keyboard.press("Enter")
+    expect(page.locator("#drawer")).to_be_visible()
+    expect(page.get_by_label("Cell to edit")).to_have_value("X[1,1,0]")
+    page.keyboard.press("Escape")
+    expect(page.locator("#drawer")).to_be_hidden()
+    expect(edit).to_be_focused()
+    assert "pin=x1.1" in page.url  # Escape in the drawer closes it, the pin stays
+    # a frame has no settings to open: no button there
+    page.goto("/?preset=cs231n-demo&pin=x1.1&embed=1")
+    expect(page.locator("#t-label")).to_contain_text("pinned X[1,1,:]", timeout=30_000)
+    expect(page.locator("#edit-pinned")).to_be_hidden()

@@ -227,7 +227,7 @@ def test_a_link_key_the_page_cannot_use_is_said_not_silently_replaced(page: Page
 
 
 @pytest.mark.parametrize(("pin", "said"), [
-    ("V2.3.1", "V[2,3,1] is not in this layer (its output is 3x3x2, its input 5x5)"),
+    ("V2.3.1", "V[2,3,1] is not in this layer (its output is 3x3x2, its input 5x5x3)"),
     ("x5.0", "X[5,0,:] is not in this layer"),
     ("q7", 'The pin "q7" names no neuron'),
 ])

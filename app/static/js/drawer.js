@@ -1,10 +1,12 @@
 // The settings drawer: the controls that are not in the strip, one click away. It opens from its
 // toggle (a button, so Enter and Space work) and closes from its Close button or Escape; focus
-// goes into it on opening and back to the toggle on closing, so a keyboard never gets lost.
+// goes into it on opening and back to where it came from (the toggle, or a button that opened
+// it at a cell) on closing, so a keyboard never gets lost.
 import { $on, qs } from "./dom.js";
 import { PHONE } from "./fold.js";
 
 const FOCUSABLE = "input, select, textarea, button, a[href]";
+let opener = null; // the element that had the focus when the drawer opened
 
 /** True while the drawer is open. */
 export function drawerOpen() {
@@ -14,6 +16,7 @@ export function drawerOpen() {
 /** Open the drawer; `focus` (an element inside it) gets the focus, else its first control. */
 export function openDrawer(focus = null) {
   const drawer = qs("#drawer");
+  if (drawer.hidden) opener = drawer.contains(document.activeElement) ? null : document.activeElement;
   drawer.hidden = false;
   qs("#drawer-toggle").setAttribute("aria-expanded", "true");
   qs("#drawer-toggle").removeAttribute("data-alert");
@@ -32,7 +35,11 @@ export function closeDrawer({ keepFocus = false } = {}) {
   const inside = drawer.contains(document.activeElement);
   drawer.hidden = true;
   qs("#drawer-toggle").setAttribute("aria-expanded", "false");
-  if (!keepFocus && (inside || document.activeElement === document.body)) qs("#drawer-toggle").focus();
+  if (keepFocus || !(inside || document.activeElement === document.body)) return;
+  // back to the button that opened it, while it can still take the focus
+  const back = opener?.isConnected && opener.offsetParent !== null ? opener : qs("#drawer-toggle");
+  opener = null;
+  back.focus();
 }
 
 /** Wire the toggle, the Close button and Escape. */

@@ -43,7 +43,11 @@ export function bindFold() {
   // Fullscreen chosen from the unfolded tools shows the picture: the tools fold away again
   // (they took three rows of a projected 1280x720 screen)
   $on(document, "fullscreenchange", () => {
-    if (document.fullscreenElement && mode) fold(true);
+    if (!document.fullscreenElement || !mode) return;
+    const within = (mode === "phone" ? FOLDED : LARGE_FOLDED)
+      .some((id) => qs(`#${id}`)?.contains(document.activeElement));
+    fold(true);
+    if (within) toggle.focus(); // a keyboard's Fullscreen: its button is folded away
   });
   const sync = () => {
     const now = phone.matches ? "phone" : root.hasAttribute("data-large") ? "large" : "";

@@ -51,7 +51,7 @@ export function createLinking({ app, render, commit, currentFocus }) {
     togglePin({ kind: "input", row, col });
     // A click pins, as X does, and readies the edit without opening it: the drawer would
     // cover the output, where the cell's readers are marked (on a phone, the whole screen).
-    // The arithmetic's "Edit its values" (or More settings) opens it at this cell.
+    // The arithmetic's "Edit X[row,col,:]" (or More settings) opens it at this cell.
     startEdit(`X[${row},${col},${d}]`, fmt(xp.at(r, c, d)), { open: false });
   }
 

@@ -210,7 +210,7 @@ async function reload() {
       // ignores its links
       const [h2, w2, k] = app.model.outShape;
       showError("link", pinned
-        ? `${pinName(pinned)} is not in this layer (its output is ${h2}x${w2}x${k}, its input ${app.model.inputShape.join("x")}): nothing is pinned.`
+        ? `${pinName(pinned)} is not in this layer (its output is ${h2}x${w2}x${k}, its input ${[...app.model.inputShape, app.model.xp.shape[2]].join("x")}): nothing is pinned.`
         : `The pin "${app.state.pin}" names no neuron (o<i>.<j>.<d>) or input cell (x<row>.<col>): nothing is pinned.`);
     } else if (pinned && pinText(pinned) !== app.state.pin) fixes.pin = pinText(pinned); // V2.3.1 -> o2.3.1
     if (Object.keys(fixes).length) commit(fixes, "replace");
@@ -383,15 +383,17 @@ function currentFocus() {
   const target = app.hover ?? pinned ?? { kind: "step", t: app.state.t };
   const focus = focusFor(target, app.model, app.state.order, (t) => app.cache.get(t), getInverse,
     app.tap, app.weight, app.state.t);
-  // what is shown is the pin (a pointer resting on the pinned cell shows it too)
-  focus.pinned = Boolean(pinned) && (!app.hover || pinText(app.hover) === pinText(pinned));
+  // a pinned input cell can be edited whatever the pointer rests on (the button must not
+  // vanish from under a keyboard's focus)
+  focus.editable = pinned?.kind === "input" && pinFits(pinned, app.model) ? pinName(pinned) : null;
   return focus;
 }
 
 /** Open the drawer at a value of the pinned input cell: the slice a click named, else 0. */
 function editPinned() {
   const target = pinTarget(app.state.pin);
-  if (target?.kind !== "input" || !app.model) return;
+  // the drawer lives outside a frame's and fullscreen's picture: nowhere to open it there
+  if (target?.kind !== "input" || !app.model || app.state.embed || document.fullscreenElement) return;
   const prefix = `X[${target.row},${target.col},`;
   const named = /^(\d+)\]$/.exec(qs("#edit-cell").value.startsWith(prefix) ? qs("#edit-cell").value.slice(prefix.length) : "");
   const { pads, xp } = app.model;
@@ -450,8 +452,9 @@ function onEdit(cellText, valueText) {
   if (!cell) return showError("edit", `"${cellText}" is not a cell name: write X[row,col,depth], ${forms}`);
   if (valueText.trim() === "" || !Number.isFinite(value)) return showError("edit", "type a number to set");
   const edits = [...parseEdits(app.state.edits), { ...cell, value }];
-  // back to the playhead's step, so the new number's effect on the arithmetic is in view
-  commit({ edits: formatEdits(edits), pin: "" });
+  // the pin stays: a pinned input cell's readers, or a pinned neuron, are what the reader
+  // chose to watch the new number change
+  commit({ edits: formatEdits(edits) });
 }
 
 function onPreset(name) {

@@ -60,8 +60,9 @@ export function createArithmeticView(container, model, onTap) {
       // grids, their room kept (a hover must not move the panel under the pointer)
       const shown = Boolean(step) || Boolean(focus.loading);
       code.style.visibility = shown ? "" : "hidden";
-      // a pinned input cell (not a hovered one: the pointer leaves it to press) can be edited
-      qs("#edit-pinned").hidden = !(focus.inputCell && focus.pinned);
+      const edit = qs("#edit-pinned");
+      edit.hidden = !focus.editable;
+      if (focus.editable) edit.textContent = `Edit ${focus.editable}`;
       for (const figure of figures) figure.style.visibility = step ? "" : "hidden";
       if (!step) {
         code.textContent = focus.loading ? "loading step…" : "";

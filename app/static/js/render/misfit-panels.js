@@ -84,7 +84,8 @@ export function drawMisfitArithmetic(container, geometry, depth, onSuggestions) 
     const gone = `${missing.join(" and ")} ${rows.missing + cols.missing > 1 ? "are" : "is"} not there`;
     const read = (what, { start, stop }) => `${what}${start === stop - 1 ? "" : "s"} ${run(start, stop - 1)}`;
     box.append(el("p", "", `V[${rows.index},${cols.index},:] would read ${read("row", rows)}`
-      + ` and ${read("column", cols)} of the ${rows.padded}x${cols.padded}x${depth} padded input:`
+      + ` and ${read("column", cols)} of the ${rows.padded}x${cols.padded}x${depth}`
+      + `${rows.padded === h.size && cols.padded === w.size ? "" : " padded"} input:`
       + ` ${gone} (dashed red on the input).`));
     const got = [tapsBefore(rows, rows.padded), tapsBefore(cols, cols.padded), depth];
     const want = [h.filter_size, w.filter_size, depth];
