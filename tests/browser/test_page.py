@@ -1424,3 +1424,22 @@ def test_the_pinned_cells_edit_button_keeps_its_place_and_gets_the_focus_back(
     page.goto("/?preset=cs231n-demo&pin=x1.1&embed=1")
     expect(page.locator("#t-label")).to_contain_text("pinned X[1,1,:]", timeout=30_000)
     expect(page.locator("#edit-pinned")).to_be_hidden()
+
+
+def test_a_pinned_neuron_off_the_playhead_can_be_stepped_to(page: Page) -> None:
+    # a student who pinned AlexNet's V[10,20,5] (step 15,696) by a link saw the label name
+    # its step, but the output stayed empty up to it and nothing moved the playhead there
+    page.goto("/?preset=cs231n-demo&pin=o1.2.1")
+    button = page.get_by_role("button", name="Step to it (step 15)")
+    expect(button).to_be_visible(timeout=30_000)
+    out = page.get_by_role("table", name="Output activation map 1")
+    # V[1,1,1] (step 14), before the pinned neuron, is not computed yet
+    expect(cell(out, 1, 1)).to_have_class(re.compile(r"\bempty\b"))
+    button.click()
+    expect(page.locator("#t-label")).to_have_text("step 15 of 18")
+    expect(page.locator("#numpy-code")).to_contain_text("V[1,2,1]")
+    expect(cell(out, 1, 1)).not_to_have_class(re.compile(r"\bempty\b"))  # computed now
+    expect(button).to_be_hidden()  # the playhead is on it: nothing to step to
+    page.goto("/?preset=cs231n-demo&pin=o1.2.1&t=14")  # pinned where the playhead is
+    expect(page.locator("#numpy-code")).to_contain_text("V[1,2,1]", timeout=30_000)
+    expect(page.locator("#goto-pinned")).to_be_hidden()

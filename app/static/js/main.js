@@ -251,7 +251,7 @@ async function showMisfit(spec, geometry, seq, signal) {
   }
   qs("#count-output").textContent = "—";
   qs("#backward-panel").hidden = true;
-  qs("#edit-pinned").hidden = true; // no layer drawn: no cell of it to edit
+  for (const id of ["#edit-pinned", "#goto-pinned"]) qs(id).hidden = true; // no layer drawn: no pin to act on
   for (const overlay of overlays) overlay.clear?.();
   showTransport(app, false);
   if (!geometry.height || !geometry.width) {
@@ -385,8 +385,22 @@ function currentFocus() {
     app.tap, app.weight, app.state.t);
   // a pinned input cell can be edited whatever the pointer rests on (the button must not
   // vanish from under a keyboard's focus)
-  focus.editable = pinned?.kind === "input" && pinFits(pinned, app.model) ? pinName(pinned) : null;
+  const fits = pinned && pinFits(pinned, app.model);
+  // not in a frame: the settings it would open are not there
+  focus.editable = fits && pinned.kind === "input" && !app.state.embed ? pinName(pinned) : null;
+  // a pinned neuron the playhead is not on can be stepped to (the output fills up to it)
+  const step = fits && pinned.kind === "output" ? stepOf(app.model.outShape, app.state.order, pinned.i, pinned.j, pinned.d) : null;
+  focus.stepTo = step !== null && step !== app.state.t ? step : null;
   return focus;
+}
+
+/** Move the playhead to the pinned neuron's step (the pin goes: the playhead shows it). */
+function stepToPinned() {
+  const target = pinTarget(app.state.pin);
+  if (target?.kind !== "output" || !app.model) return;
+  const t = stepOf(app.model.outShape, app.state.order, target.i, target.j, target.d);
+  commit({ t, pin: "" });
+  announce(`Step ${thousands(t + 1)}: ${pinName(target)}`);
 }
 
 /** Open the drawer at a value of the pinned input cell: the slice a click named, else 0. */
@@ -515,6 +529,7 @@ async function boot() {
   player.setSpeed(app.state.speed);
   bindControls({ onChange: (changes) => commit(sameNeuron(changes)), onPreset, onEdit, onResetEdits: () => commit({ edits: "" }) });
   $on(qs("#edit-pinned"), "click", editPinned);
+  $on(qs("#goto-pinned"), "click", stepToPinned);
   $on(window, "popstate", () => {
     // a batched write belongs to the entry just left: it must not land on this one
     dropPendingUrl();

@@ -4,7 +4,7 @@
 import { createGrid, sliceFigure } from "./grid.js";
 import { Viewport } from "./viewport.js";
 import { createZoomGrid } from "./zoom.js";
-import { clear, el, fmt, qs } from "../dom.js";
+import { clear, el, fmt, qs, thousands } from "../dom.js";
 import { maxAbsOf, typeScale } from "./colors.js";
 import { fitCell, gridRoom, numbersCell, projectedCell } from "./fit.js";
 import { CELL_TYPE, NUMBERS_FROM, cellFor } from "./numbers.js";
@@ -63,6 +63,9 @@ export function createArithmeticView(container, model, onTap) {
       const edit = qs("#edit-pinned");
       edit.hidden = !focus.editable;
       if (focus.editable) edit.textContent = `Edit ${focus.editable}`;
+      const goto = qs("#goto-pinned");
+      goto.hidden = focus.stepTo == null;
+      if (focus.stepTo != null) goto.textContent = `Step to it (step ${thousands(focus.stepTo + 1)})`;
       for (const figure of figures) figure.style.visibility = step ? "" : "hidden";
       if (!step) {
         code.textContent = focus.loading ? "loading step…" : "";
