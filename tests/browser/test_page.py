@@ -1443,3 +1443,18 @@ def test_a_pinned_neuron_off_the_playhead_can_be_stepped_to(page: Page) -> None:
     page.goto("/?preset=cs231n-demo&pin=o1.2.1&t=14")  # pinned where the playhead is
     expect(page.locator("#numpy-code")).to_contain_text("V[1,2,1]", timeout=30_000)
     expect(page.locator("#goto-pinned")).to_be_hidden()
+
+
+def test_the_pinned_cell_clicked_in_another_slice_stays_pinned_and_edits_that_slice(
+    page: Page,
+) -> None:
+    # it said "Unpinned" while the edit box moved to the slice clicked
+    open_page(page)
+    slices = [page.get_by_role("table", name=f"Input depth slice {ch}") for ch in (0, 2)]
+    cell(slices[0], 1, 1).click()
+    expect(page.locator("#t-label")).to_contain_text("pinned X[0,0,:]")
+    cell(slices[1], 1, 1).click()  # the same cell, another slice
+    expect(page.get_by_label("Cell to edit")).to_have_value("X[0,0,2]")
+    expect(page.locator("#t-label")).to_contain_text("pinned X[0,0,:]")
+    cell(slices[1], 1, 1).click()  # the same slice again: let go
+    expect(page.locator("#t-label")).not_to_contain_text("pinned")
