@@ -2,7 +2,7 @@
 // beside the control that caused them. It never renders volumes and never keeps state.
 import { el, qs, qsa, $on } from "./dom.js";
 import { bindDrawer, drawerOpen, flagDrawer, openDrawer } from "./drawer.js";
-import { cellName, pageWords, parseEdits } from "./spec.js";
+import { cellName, pageWords, parseCellName, parseEdits } from "./spec.js";
 
 const NUMBER_FIELDS = {
   "#in-h": "h", "#in-w": "w", "#in-d": "d", "#f-k": "k", "#f-fh": "fh", "#f-fw": "fw",
@@ -203,6 +203,13 @@ export function startEdit(cellName, current, { open = true } = {}) {
   if (!open) return;
   openDrawer(value);
   value.select();
+}
+
+/** The depth slice of input cell (row, col) the edit box names, else null. */
+export function editedSlice(row, col) {
+  const cell = parseCellName(qs("#edit-cell").value);
+  const [r, c, d] = cell?.target === "X" ? cell.index : [];
+  return r === row && c === col ? d : null;
 }
 
 /** Clear every error slot. */

@@ -1,7 +1,7 @@
 // Linking between the panels: hovering a cell shows its neuron, clicking pins it (or opens the
 // cell's number for editing). Hover, pin and playhead all end in the page's one focus path.
-import { startEdit } from "./controls.js";
-import { announce, fmt, qs } from "./dom.js";
+import { editedSlice, startEdit } from "./controls.js";
+import { announce, fmt } from "./dom.js";
 import { pinName, pinText } from "./focus.js";
 
 /**
@@ -50,14 +50,13 @@ export function createLinking({ app, render, commit, currentFocus }) {
     if (type === "enter") return setHover({ kind: "input", row, col });
     // the pinned cell clicked in another depth slice: the edit moves to that slice, the pin
     // stays (a second click on the same slice lets it go)
-    const name = `X[${row},${col},${d}]`;
-    const elsewhere = app.state.pin === `x${row}.${col}` && qs("#edit-cell").value.startsWith(`X[${row},${col},`)
-      && qs("#edit-cell").value !== name;
+    const slice = editedSlice(row, col);
+    const elsewhere = app.state.pin === `x${row}.${col}` && slice !== null && slice !== d;
     if (!elsewhere) togglePin({ kind: "input", row, col });
     // A click pins, as X does, and readies the edit without opening it: the drawer would
     // cover the output, where the cell's readers are marked (on a phone, the whole screen).
     // The arithmetic's "Edit X[row,col,:]" (or More settings) opens it at this cell.
-    startEdit(name, fmt(xp.at(r, c, d)), { open: false });
+    startEdit(`X[${row},${col},${d}]`, fmt(xp.at(r, c, d)), { open: false });
   }
 
   // Hovering a weight shows every input cell it multiplied so far (focus.weight); the

@@ -1,7 +1,7 @@
 // Wires the page: state <-> URL <-> controls, data from the API, views, player, keyboard.
 // Render functions only draw; every state change goes through commit().
 import { api, ApiError, tensor } from "./api.js";
-import { bindControls, clearErrors, fieldOf, fillPresets, showError, showState, startEdit } from "./controls.js";
+import { bindControls, clearErrors, editedSlice, fieldOf, fillPresets, showError, showState, startEdit } from "./controls.js";
 import { $on, announce, clear, fmt, qs, thousands } from "./dom.js";
 import { bindExplanations } from "./explanations.js";
 import { focusFor, pinFits, pinName, pinTarget, pinText, positionOf, stepOf } from "./focus.js";
@@ -396,9 +396,10 @@ function currentFocus() {
 
 /** Move the playhead to the pinned neuron's step (the pin goes: the playhead shows it). */
 function stepToPinned() {
+  if (!app.model) return;
+  const t = currentFocus().stepTo;
+  if (t === null) return;
   const target = pinTarget(app.state.pin);
-  if (target?.kind !== "output" || !app.model) return;
-  const t = stepOf(app.model.outShape, app.state.order, target.i, target.j, target.d);
   commit({ t, pin: "" });
   announce(`Step ${thousands(t + 1)}: ${pinName(target)}`);
 }
@@ -408,11 +409,10 @@ function editPinned() {
   const target = pinTarget(app.state.pin);
   // the drawer lives outside a frame's and fullscreen's picture: nowhere to open it there
   if (target?.kind !== "input" || !app.model || app.state.embed || document.fullscreenElement) return;
-  const prefix = `X[${target.row},${target.col},`;
-  const named = /^(\d+)\]$/.exec(qs("#edit-cell").value.startsWith(prefix) ? qs("#edit-cell").value.slice(prefix.length) : "");
   const { pads, xp } = app.model;
-  const d = named && Number(named[1]) < xp.shape[2] ? Number(named[1]) : 0;
-  startEdit(`${prefix}${d}]`, fmt(xp.at(target.row + pads.top, target.col + pads.left, d)));
+  const named = editedSlice(target.row, target.col);
+  const d = named !== null && named < xp.shape[2] ? named : 0;
+  startEdit(`X[${target.row},${target.col},${d}]`, fmt(xp.at(target.row + pads.top, target.col + pads.left, d)));
 }
 
 function render() {
