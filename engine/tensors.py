@@ -23,6 +23,8 @@ KINDS: tuple[FillKind, ...] = ("integers", "uniform", "normal", "zeros", "ones")
 # the kinds that draw between ``low`` and ``high`` (the others ignore them): only these need
 # low <= high
 BOUNDED_KINDS: tuple[FillKind, ...] = ("integers", "uniform")
+# the kinds that draw nothing: every value is the same
+CONSTANT_KINDS: tuple[FillKind, ...] = ("zeros", "ones")
 # The largest bound or spread a fill takes: whole numbers up to it are exact in float64, and
 # a draw between bounds further apart would not be finite.
 MAX_FILL = 2.0**53

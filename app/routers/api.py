@@ -42,6 +42,7 @@ from engine.backward import backward as backward_pass
 from engine.geometry import Geometry
 from engine.layer import pad_input
 from engine.presets import PRESETS
+from engine.tensors import CONSTANT_KINDS
 
 # Every refusal a body-reading route may answer, declared so the OpenAPI schema (and the
 # clients generated from it) know the error shape; 422 is FastAPI's own, restated in ours.
@@ -56,8 +57,6 @@ NOT_FOUND: dict[int | str, dict[str, Any]] = {
 }
 
 router = APIRouter(prefix="/api", tags=["api"], route_class=OrjsonRoute)
-
-CONSTANT = ("zeros", "ones")  # fill kinds that draw nothing
 
 EncodingQuery = Annotated[
     Encoding, Query(description="json: nested lists; compact: base64 float32 (smaller, faster)")
@@ -181,7 +180,7 @@ def backward(
     # an upstream a fill drew comes back (a check by hand needs its numbers); not one that
     # was sent, nor a constant one (ones, zeros)
     fill = body.gradient.fill
-    filled = body.gradient.values is None and fill is not None and fill.kind not in CONSTANT
+    filled = body.gradient.values is None and fill is not None and fill.kind not in CONSTANT_KINDS
     layer = convert.build(
         body.layer, settings, costs.backward_cost(encoding, body.gradient.values, filled),
         at="layer",
