@@ -1,8 +1,7 @@
 // Linking between the panels: hovering a cell shows its neuron, clicking pins it (or opens the
 // cell's number for editing). Hover, pin and playhead all end in the page's one focus path.
 import { editedSlice, startEdit } from "./controls.js";
-import { announce, fmt } from "./dom.js";
-import { pinName, pinText } from "./focus.js";
+import { fmt } from "./dom.js";
 
 /**
  * What hovering padded-input cell (r, c) of depth slice `d` of `model` shows (a flat grid's
@@ -20,26 +19,18 @@ export function outputCellText({ out }, i, j, d, computed) {
 
 /**
  * The views' cell handlers. `app` is the page's app object (state, model, hover, tap, weight);
- * `render` redraws, `commit` changes state, `currentFocus` answers the focus being shown.
+ * `render` redraws, `pinning` pins (pinning.js), `currentFocus` answers the focus being shown.
  */
-export function createLinking({ app, render, commit, currentFocus }) {
+export function createLinking({ app, render, pinning, currentFocus }) {
   function setHover(target) {
     app.hover = target;
     render();
   }
 
-  // a click or tap pins as P does, and is said as P's is (the label's note is not read out)
-  function togglePin(target) {
-    const text = pinText(target);
-    const pinned = app.state.pin !== text;
-    commit({ pin: pinned ? text : "" });
-    announce(pinned ? `Pinned ${pinName(target)}` : "Unpinned");
-  }
-
   function onOutputCell(type, i, j, d) {
     if (type === "enter") setHover({ kind: "output", i, j, d });
     else if (type === "leave") setHover(null);
-    else togglePin({ kind: "output", i, j, d });
+    else pinning.toggle({ kind: "output", i, j, d });
   }
 
   function onInputCell(type, r, c, d) {
@@ -52,7 +43,7 @@ export function createLinking({ app, render, commit, currentFocus }) {
     // stays (a second click on the same slice lets it go)
     const slice = editedSlice(row, col);
     const elsewhere = app.state.pin === `x${row}.${col}` && slice !== null && slice !== d;
-    if (!elsewhere) togglePin({ kind: "input", row, col });
+    if (!elsewhere) pinning.toggle({ kind: "input", row, col });
     // A click pins, as X does, and readies the edit without opening it: the drawer would
     // cover the output, where the cell's readers are marked (on a phone, the whole screen).
     // The arithmetic's "Edit X[row,col,:]" (or More settings) opens it at this cell.

@@ -7,6 +7,7 @@ import { bindExplanations } from "./explanations.js";
 import { focusFor, pinFits, pinName, pinTarget, pinText, positionOf, stepOf } from "./focus.js";
 import { dropPendingUrl, writeUrl } from "./history.js";
 import { createLinking } from "./linking.js";
+import { createPinning } from "./pinning.js";
 import { applyZoom, watchZoom } from "./zoomlink.js";
 import { buildModel } from "./model.js";
 import { Player } from "./player.js";
@@ -448,7 +449,8 @@ function render() {
 
 // ---- linking: hover shows, click pins (both through the focus above)
 
-const { onInputCell, onOutputCell, onFilterCell, onTap } = createLinking({ app, render, commit, currentFocus });
+const pinning = createPinning(app, commit);
+const { onInputCell, onOutputCell, onFilterCell, onTap } = createLinking({ app, render, pinning, currentFocus });
 
 // ---- controls
 
@@ -482,7 +484,7 @@ function onPreset(name) {
 async function boot() {
   // the look first, before any request: a forced theme should not flash the other one
   look.apply(look.initial({ ...DEFAULTS, ...presentationOf(location.search) }));
-  bindTransport(app, player, commit);
+  bindTransport(app, player, commit, pinning);
   onSuggestions(showSuggestions);
   bindFold();
   bindExplanations();

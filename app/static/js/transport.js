@@ -3,13 +3,14 @@
 // Escape unpins).
 import { $on, announce, el, equalsText, qs, thousands } from "./dom.js";
 import { closeDrawer, drawerOpen } from "./drawer.js";
-import { pinFits, pinName, pinTarget, pinText, positionOf, stepOf } from "./focus.js";
+import { pinFits, pinName, pinTarget, positionOf, stepOf } from "./focus.js";
 import { bindSwipe } from "./touch.js";
 
 const TYPING = 'input:not([type="checkbox"]):not([type="range"]):not([type="button"]), select, textarea';
 
-/** Wire the transport to `commit(changes, how)`; the player owns the timer. */
-export function bindTransport(app, player, commit) {
+/** Wire the transport to `commit(changes, how)` and its pin keys to `pinning` (pinning.js); the
+ * player owns the timer. */
+export function bindTransport(app, player, commit, { pin: pinTo, unpin, toggle }) {
   const total = () => app.model?.total ?? 1;
   // a step asked for is the one shown: it lets go of a pin and of the neuron under a pointer
   // that rests on the picture (moving the pointer hovers again)
@@ -38,15 +39,8 @@ export function bindTransport(app, player, commit) {
     if (button && event.detail > 0 && !button.hasAttribute("aria-expanded")) button.blur();
   });
   const clamp = (v, n) => Math.max(0, Math.min(n - 1, v));
-  const pinTo = (target) => {
-    commit({ pin: pinText(target) });
-    announce(`Pinned ${pinName(target)}`);
-  };
   const pinCurrent = () => {
-    if (!app.model) return;
-    const { i, j, d } = positionOf(app.model.outShape, app.state.order, app.state.t);
-    if (app.state.pin === pinText({ kind: "output", i, j, d })) unpin();
-    else pinTo({ kind: "output", i, j, d });
+    if (app.model) toggle({ kind: "output", ...positionOf(app.model.outShape, app.state.order, app.state.t) });
   };
   // The keyboard's way to any neuron: from the pinned one (else the playhead's), Shift+arrows
   // move the pin a row or column, [ and ] a depth slice.
@@ -76,11 +70,6 @@ export function bindTransport(app, player, commit) {
     const { geometry: { height, width }, pads } = app.model;
     return pinTo({ kind: "input", row: clamp(from.i * height.stride - pads.top, h),
       col: clamp(from.j * width.stride - pads.left, w) });
-  };
-  const unpin = () => {
-    if (!app.state.pin) return; // nothing pinned: nothing to commit, or Back would seem to do nothing once
-    commit({ pin: "" });
-    announce("Unpinned");
   };
   $on(document, "keydown", (event) => {
     if (event.altKey || event.ctrlKey || event.metaKey) return;
