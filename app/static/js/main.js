@@ -8,6 +8,7 @@ import { focusFor, pinFits, pinName, pinTarget, pinText, positionOf, stepOf } fr
 import { dropPendingUrl, writeUrl } from "./history.js";
 import { createLinking } from "./linking.js";
 import { createPinning } from "./pinning.js";
+import { bindGoto } from "./goto.js";
 import { applyZoom, watchZoom } from "./zoomlink.js";
 import { buildModel } from "./model.js";
 import { Player } from "./player.js";
@@ -211,7 +212,7 @@ async function reload() {
       // ignores its links
       const [h2, w2, k] = app.model.outShape;
       showError("link", pinned
-        ? `${pinName(pinned)} is not in this layer (its output is ${h2}x${w2}x${k}, its input ${[...app.model.inputShape, app.model.xp.shape[2]].join("x")}): nothing is pinned.`
+        ? `${pinName(pinned)} is not in this layer (its output is ${h2}x${w2}x${k}, its input ${app.model.inputShape.join("x")}): nothing is pinned.`
         : `The pin "${app.state.pin}" names no neuron (o<i>.<j>.<d>) or input cell (x<row>.<col>): nothing is pinned.`);
     } else if (pinned && pinText(pinned) !== app.state.pin) fixes.pin = pinText(pinned); // V2.3.1 -> o2.3.1
     if (Object.keys(fixes).length) commit(fixes, "replace");
@@ -395,14 +396,19 @@ function currentFocus() {
   return focus;
 }
 
-/** Move the playhead to the pinned neuron's step (the pin goes: the playhead shows it). */
+/** Move the playhead to step `t` (the pin goes: the playhead shows it), said with the neuron
+ * `target` it computes when there is one. */
+function stepTo(t, target = null) {
+  app.hover = null;
+  commit({ t, pin: "" });
+  announce(`Step ${thousands(t + 1)}${target ? `: ${pinName(target)}` : ""}`);
+}
+
+/** Move the playhead to the pinned neuron's step. */
 function stepToPinned() {
   if (!app.model) return;
   const t = currentFocus().stepTo;
-  if (t === null) return;
-  const target = pinTarget(app.state.pin);
-  commit({ t, pin: "" });
-  announce(`Step ${thousands(t + 1)}: ${pinName(target)}`);
+  if (t !== null) stepTo(t, pinTarget(app.state.pin));
 }
 
 /** Open the drawer at a value of the pinned input cell: the slice a click named, else 0. */
@@ -485,6 +491,7 @@ async function boot() {
   // the look first, before any request: a forced theme should not flash the other one
   look.apply(look.initial({ ...DEFAULTS, ...presentationOf(location.search) }));
   bindTransport(app, player, commit, pinning);
+  bindGoto(app, { toStep: stepTo, pinning });
   onSuggestions(showSuggestions);
   bindFold();
   bindExplanations();

@@ -35,7 +35,7 @@ export function buildModel(spec, geometry, forward, conn) {
   return {
     spec, geometry, xp, filters, out, bias: tensor(forward.bias), conn,
     pre: tensor(forward.output_pre), // null when the activation is none
-    pads, inputShape: [h, w],
+    pads, inputShape: [h, w, xp.shape[2]],
     isPad: (r, c) => r < pads.top || r >= pads.top + h || c < pads.left || c >= pads.left + w,
     outShape: out.shape, filterShape: filters.shape.slice(-3), total: geometry.steps,
     maxAbs: maxAbsOf(xp.data), wMaxAbs: maxAbsOf(filters.data), outMaxAbs: maxAbsOf(out.data),

@@ -123,7 +123,7 @@ export function bindTransport(app, player, commit, { pin: pinTo, unpin, toggle }
 const ALWAYS_OURS = new Set([" ", "PageUp", "PageDown"]);
 
 // The controls that step: disabled while the layer does not fit (it has no steps).
-const STEPPERS = ["#t-first", "#t-back", "#t-play", "#t-forward", "#t-last", "#t-scrub"];
+const STEPPERS = ["#t-first", "#t-back", "#t-play", "#t-forward", "#t-last", "#t-scrub", "#t-goto-input"];
 // A misfit's note in the transport (made only while one is shown, as fold.js makes "More"
 // only on a phone: a hidden button would be a control no one can reach) and what its button does.
 let note = null;
