@@ -110,8 +110,8 @@ class CompactArray(StrictModel):
     """An array as ``{"dtype", "shape", "data": base64 of little-endian bytes}``."""
 
     dtype: Literal["float32", "float64"] = Field(description="how each number is stored")
-    shape: Annotated[list[NonNegativeInt], Field(max_length=6)] = Field(
-        description="the array's shape; `data` holds exactly prod(shape) numbers"
+    shape: Annotated[list[PositiveInt], Field(max_length=6)] = Field(
+        description="the array's shape, no axis empty; `data` holds exactly prod(shape) numbers"
     )
     data: str = Field(
         pattern=r"^[A-Za-z0-9+/]*={0,2}$",

@@ -190,7 +190,7 @@ SAME_VALID = {
 def _accepts(loc: Sequence[str | int]) -> str | None:
     names = [part for part in loc if isinstance(part, str)]
     if len(names) >= 2 and names[-1] == "shape" and names[-2] in ("values", "bias"):
-        return "the compact array's shape: up to 6 whole numbers >= 0"
+        return "the compact array's shape: up to 6 whole numbers >= 1"
     if names[-2:] == ["filters", "bank"]:
         from engine.filterbanks import BANKS
 

@@ -680,3 +680,23 @@ def test_a_huge_compact_shapes_character_count_is_exact() -> None:
         decode_compact("float32", shape, "AAAA", "input.values")
     needed = 4 * ((4 * 10**25 + 2) // 3)  # 4e25 bytes: ceil(4e25 / 3) groups of 4 characters
     assert f"({needed} characters)" in refused_.value.reason
+
+
+@pytest.mark.parametrize(("where", "path"), [
+    ("input", ["input", "values"]), ("filters", ["filters", "values"]),
+    ("bias", ["filters", "bias"]),
+])
+def test_a_compact_shape_with_an_empty_axis_is_refused_at_that_axis(
+    client: TestClient, where: str, path: list[str]
+) -> None:
+    # [0, 2**32, 2**32] holds no numbers, so its empty data matched it, and NumPy's reshape
+    # then failed on the huge axes: a 500 on every layer endpoint
+    spec = square(5, 2, 1, 3)
+    empty = {"dtype": "float32", "shape": [0, 2**32, 2**32], "data": ""}
+    spec[path[0]][path[1]] = empty
+    for url in ("/api/geometry", "/api/forward"):
+        entry = refused(client.post(url, json=spec))
+        assert entry["loc"] == ["body", *path, "shape", 0], (where, url)
+        said = entry["msg"]
+        assert said.startswith(f"{'.'.join(path)}.shape[0] is 0: it must be >= 1"), said
+        assert "up to 6 whole numbers >= 1" in entry["msg"]
