@@ -254,6 +254,9 @@ def cases() -> list[Case]:
              "image/png", reseed=False),
         Case("upload 6000x6000 JPEG", "POST", "/api/images", jpeg(6000, 6000),
              "image/jpeg", reseed=False),
+        # a tall strip: the decoder's work per row, and a resize by a factor of 10,000
+        Case("upload 1x2000000 flat PNG", "POST", "/api/images", png(1, 2_000_000, False),
+             "image/png", reseed=False),
         Case("filter banks", "GET", "/api/filter-banks", reseed=False, fixed=True),
         Case("filter bank first-layer", "GET", "/api/filter-banks/first-layer", reseed=False,
              fixed=True),

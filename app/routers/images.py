@@ -142,15 +142,13 @@ async def upload(
         raise Refusal(415, ["header", "content-type"], f"the body {said}, not an image this "
                       "server reads: send image/png or image/jpeg", "unsupported_media_type")
     body = await request.body()  # BodyLimit stops it at max_upload_bytes
-    if body:  # priced before decoding; decode refuses empty bodies and too many pixels
-        kind = images.sniff(body)
-        declared = images.header_size(body, kind)
-        if declared is None or declared[0] * declared[1] <= settings.max_image_pixels:
-            try:
-                costs.check_budget(costs.image_cost(kind, declared, side, encoding, len(body)),
-                                   settings)
-            except LayerError as error:  # no layer here: the image's pixels are the cost
-                raise Refusal(422, ["body"], error.reason, "image_too_many_pixels") from None
+    if body:  # priced before decoding, at the size its header declares; decode refuses empty bodies
+        kind, declared = images.probe(body, settings.max_image_pixels)
+        try:
+            costs.check_budget(costs.image_cost(kind, declared, side, encoding, len(body)),
+                               settings)
+        except LayerError as error:  # no layer here: the image's pixels are the cost
+            raise Refusal(422, ["body"], error.reason, "image_too_many_pixels") from None
     # Decoding and the answer (megabytes of JSON) are CPU work and memory: off the event loop,
     # in a turn of the heavy requests', which the answer holds until it is sent.
     heavy_work_of(request.scope)

@@ -30,17 +30,17 @@ LAYER = {"input": {"shape": [5, 5, 3]}, "filters": {"count": 2, "size": 3}, "str
 JSON = {"content-type": "application/json"}
 
 
+def png_chunk(kind: bytes, data: bytes) -> bytes:
+    crc = zlib.crc32(kind + data).to_bytes(4, "big")
+    return len(data).to_bytes(4, "big") + kind + data + crc
+
+
 def bomb_png(side: int) -> bytes:
     """A valid PNG whose header claims ``side x side`` pixels, in a few hundred bytes."""
-
-    def chunk(kind: bytes, data: bytes) -> bytes:
-        crc = zlib.crc32(kind + data).to_bytes(4, "big")
-        return len(data).to_bytes(4, "big") + kind + data + crc
-
     header = side.to_bytes(4, "big") * 2 + bytes([8, 0, 0, 0, 0])  # 8-bit greyscale
     rows = zlib.compress(b"\0" * (side + 1) * 16, 9)
-    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", rows) + chunk(
-        b"IEND", b"")
+    return b"\x89PNG\r\n\x1a\n" + png_chunk(b"IHDR", header) + png_chunk(
+        b"IDAT", rows) + png_chunk(b"IEND", b"")
 
 
 def measure(call: Callable[[], Any], repeats: int = 20) -> tuple[int, int]:
@@ -207,6 +207,27 @@ def test_a_decompression_bomb_png_is_refused_before_decoding(client: TestClient)
     peak, kept = measure(call)
     assert peak < 8 * MB  # 10^10 greyscale pixels would be 10 GB
     assert kept < 512 * 1024
+
+
+def test_a_png_with_a_chunk_before_its_header_is_priced_at_the_size_pillow_reads(
+    client: TestClient,
+) -> None:
+    # A tEXt chunk before IHDR: our own header reader looks for IHDR at byte 12 only, and the
+    # upload was priced as 0 pixels while Pillow read (and decoded) 6324 x 6324 16-bit RGBA,
+    # under the pixel limit: 19 s and 3.4 GB of memory for one request.
+    side = (6324).to_bytes(4, "big")
+    header = side + side + bytes([16, 6, 0, 0, 0])
+    sly = b"\x89PNG\r\n\x1a\n" + png_chunk(b"tEXt", b"a\0b") + png_chunk(
+        b"IHDR", header) + png_chunk(b"IDAT", zlib.compress(b"", 9)) + png_chunk(b"IEND", b"")
+
+    def call() -> Any:
+        return client.post("/api/images", content=sly, headers={"content-type": "image/png"})
+
+    entry = refused_as(call(), 422, ["body"])
+    assert entry["type"] == "image_too_many_pixels"
+    assert "budget" in entry["msg"] and "39,992,976" in entry["msg"], entry["msg"]  # 6324^2
+    peak, _ = measure(call, repeats=3)
+    assert peak < 8 * MB
 
 
 # ----------------------------------------------------------------------------- 100 MB bodies

@@ -148,3 +148,14 @@ def test_a_range_from_a_position_is_priced_from_that_neurons_step() -> None:
     # the padding map the steps' masks come from: one cell per padded input cell (227 x 227)
     assert {i.what: i.elements for i in late}["padding map"] == 227 * 227
     assert sum(i.work for i in late) > sum(i.work for i in early)
+
+
+def test_a_tall_pngs_rows_are_priced_beside_its_pixels() -> None:
+    # the decoder works row by row: a 1 x 16,400,000 strip took seconds where a square image
+    # of as many pixels took a tenth of one, so its rows are priced too (and it is refused)
+    tall, square = (costs.image_cost("PNG", size, 320, "json")
+                    for size in ((1, 16_400_000), (4050, 4050)))
+    rows = {item.what: item.work for item in tall}
+    assert rows["PNG rows decoded (16,400,000)"] == 16_400_000 * costs.PNG_ROW
+    assert sum(i.work for i in tall) > 4 * sum(i.work for i in square)
+    assert sum(i.work for i in tall) > Settings().max_work
