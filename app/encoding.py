@@ -224,23 +224,27 @@ def decode_nested(values: list[Any], field: str) -> FloatArray:
                              f"level {len(shape) + 1}")
         bad = next(item for item in level if type(item) not in (*_NUMBER_TYPES, list))
         raise LayerError(field, f"{field} holds {orjson.dumps(bad).decode()}, which is not a "
-                         "number")
+                         "number", kind="invalid_type")
     try:
         array = np.array(level, dtype=np.float64).reshape(shape)
     except OverflowError:
-        raise LayerError(field, f"{field} holds an integer too large for a float64") from None
+        raise LayerError(field, f"{field} holds an integer too large for a float64",
+                         kind="invalid_type") from None
     _check_finite(array, field)
     return array
 
 
 def _check_finite(array: FloatArray, field: str) -> None:
     if not np.isfinite(array).all():
-        raise LayerError(field, f"{field} must hold finite numbers (no NaN or Infinity)")
+        raise LayerError(field, f"{field} must hold finite numbers (no NaN or Infinity)",
+                         kind="finite_number")
     # the extremes, not np.abs: no second array the size of the values
     low, high = (float(array.min()), float(array.max())) if array.size else (0.0, 0.0)
     if max(-low, high) > MAX_MAGNITUDE:
         largest = high if high >= -low else low
+        # the type a bound of the schema gives (a fill's low or an edit's value over it)
+        bound = "less_than_equal" if largest > 0 else "greater_than_equal"
         raise LayerError(
             field, f"{field} holds {largest:g}: every value must lie between "
-            f"-{MAX_MAGNITUDE:g} and {MAX_MAGNITUDE:g}"
+            f"-{MAX_MAGNITUDE:g} and {MAX_MAGNITUDE:g}", kind=bound,
         )

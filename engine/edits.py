@@ -54,7 +54,7 @@ def check_edit(n: int, edit: Edit, shape: tuple[int, ...]) -> None:
         raise LayerError(
             f"edits.{n}.index",
             f"{index} has {len(index)} number{'s' if len(index) != 1 else ''} but {where} needs "
-            f"{len(shape)}",
+            f"{len(shape)}", kind="wrong_length",
         )
     if any(not 0 <= i < size for i, size in zip(index, shape, strict=True)):
         raise LayerError(f"edits.{n}.index", f"{index} is outside {where}")

@@ -700,3 +700,33 @@ def test_a_compact_shape_with_an_empty_axis_is_refused_at_that_axis(
         said = entry["msg"]
         assert said.startswith(f"{'.'.join(path)}.shape[0] is 0: it must be >= 1"), said
         assert "up to 6 whole numbers >= 1" in entry["msg"]
+
+
+@pytest.mark.parametrize(("array_case", "schema_case", "kind"), [
+    # a non-number: in an array of values, and in a field of numbers
+    ({"input": {"values": [[["1"]]]}}, {"input": {"shape": ["1", 1, 1]}}, "invalid_type"),
+    # a magnitude over the limit: in values, and in an edit's value
+    ({"input": {"values": [[[1e16]]]}},
+     {"edits": [{"array": "input", "index": [0, 0, 0], "value": 1e16}]}, "less_than_equal"),
+    ({"filters": {"count": 1, "size": 1, "values": [[[[-1e16]]]]}},
+     {"edits": [{"array": "input", "index": [0, 0, 0], "value": -1e16}]}, "greater_than_equal"),
+])
+def test_the_same_failure_has_the_same_type_in_arrays_and_in_schema_fields(
+    client: TestClient, array_case: dict[str, Any], schema_case: dict[str, Any], kind: str
+) -> None:
+    # values are checked by app.encoding, fields by the schema: one failure, one type
+    base: dict[str, Any] = {"input": {"shape": [1, 1, 1]}, "filters": {"count": 1, "size": 1}}
+    for case in (array_case, schema_case):
+        spec = {**base, **case}
+        if "values" in spec["input"]:
+            spec["input"] = {"values": spec["input"]["values"]}
+        entry = refused(client.post("/api/forward", json=spec))
+        assert entry["type"] == kind, (case, entry)
+
+
+def test_an_edit_index_of_the_wrong_length_is_a_wrong_length(client: TestClient) -> None:
+    spec = square(5, 1, 2, 3)
+    spec["edits"] = [{"array": "bias", "index": [0, 0], "value": 1}]
+    entry = refused(client.post("/api/forward", json=spec))
+    assert entry["loc"] == ["body", "edits", 0, "index"]
+    assert entry["type"] == "wrong_length"  # as a list of the wrong length anywhere else
