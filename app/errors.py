@@ -12,6 +12,7 @@ The ``type`` strings are listed in docs/design.md ("Errors").
 from __future__ import annotations
 
 import asyncio
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -37,10 +38,29 @@ def detail(loc: list[str | int], msg: str, kind: str, **ctx: Any) -> dict[str, A
     >>> detail(["body", "stride"], "does not fit", "layer_error")
     {'loc': ['body', 'stride'], 'msg': 'does not fit', 'type': 'layer_error'}
     """
-    entry: dict[str, Any] = {"loc": loc, "msg": msg, "type": kind}
+    entry: dict[str, Any] = {"loc": loc, "msg": _long_numbers_cut(msg), "type": kind}
     if ctx:
         entry["ctx"] = ctx
     return entry
+
+
+# A number a message quotes is cut past this many characters (digits and thousands commas),
+# as validation cuts the values it echoes: a stride of 10**4200 was quoted digit by digit,
+# 11 KB of message.
+_LONG_NUMBER = re.compile(rf"\d(?:,?\d){{{validation.SHOWN_CHARS},}}")
+
+
+def _long_numbers_cut(msg: str) -> str:
+    """``msg`` with each number longer than 60 characters cut, its length said.
+
+    >>> _long_numbers_cut("stride " + "1" + "0" * 99 + " is too large")
+    'stride 1000000000000000000000000... (100 digits) is too large'
+    """
+    def cut(match: re.Match[str]) -> str:
+        digits = sum(c.isdigit() for c in match.group())
+        return f"{match.group()[:25]}... ({digits} digits)"
+
+    return _LONG_NUMBER.sub(cut, msg)
 
 
 def answer(status: int, entries: list[dict[str, Any]],

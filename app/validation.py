@@ -68,7 +68,7 @@ _TYPE_ERRORS = frozenset({
 _VALUE_ERROR = "Value error, "
 # Branch names pydantic puts in ``loc``: anything that is not a plain field name.
 _FIELD_NAME = re.compile(r"[a-z_][a-z0-9_]*")
-_SHOWN_CHARS = 60
+SHOWN_CHARS = 60
 
 
 def _is_branch(part: str | int) -> bool:
@@ -84,7 +84,7 @@ def cut_short(text: str) -> str:
     >>> cut_short("k" * 61)[-12:]
     'k... (cut)'
     """
-    return text if len(text) <= _SHOWN_CHARS else text[:_SHOWN_CHARS] + "... (cut)"
+    return text if len(text) <= SHOWN_CHARS else text[:SHOWN_CHARS] + "... (cut)"
 
 
 def _json_chunks(value: Any) -> Iterator[str]:
@@ -100,11 +100,11 @@ def _json_chunks(value: Any) -> Iterator[str]:
     elif isinstance(value, dict):
         yield "{"
         for position, (key, item) in enumerate(value.items()):
-            yield (", " if position else "") + json.dumps(str(key)[: _SHOWN_CHARS + 1]) + ": "
+            yield (", " if position else "") + json.dumps(str(key)[: SHOWN_CHARS + 1]) + ": "
             yield from _json_chunks(item)
         yield "}"
     elif isinstance(value, str):
-        yield json.dumps(value[: _SHOWN_CHARS + 1])
+        yield json.dumps(value[: SHOWN_CHARS + 1])
     else:
         yield json.dumps(value, allow_nan=True, default=str)
 
@@ -121,7 +121,7 @@ def shown(value: Any) -> str:
     text = ""
     for chunk in _json_chunks(value):
         text += chunk
-        if len(text) > _SHOWN_CHARS:
+        if len(text) > SHOWN_CHARS:
             break
     return cut_short(text)
 

@@ -730,3 +730,25 @@ def test_an_edit_index_of_the_wrong_length_is_a_wrong_length(client: TestClient)
     entry = refused(client.post("/api/forward", json=spec))
     assert entry["loc"] == ["body", "edits", 0, "index"]
     assert entry["type"] == "wrong_length"  # as a list of the wrong length anywhere else
+
+
+@pytest.mark.parametrize(("url", "body", "loc"), [
+    ("/api/geometry", '{"input": {"shape": [5, 5, 1]}, "filters": {"count": 1, "size": 3}, '
+     '"stride": 1%s}', ["body", "stride"]),
+    ("/api/forward", '{"input": {"shape": [5, 5, 1]}, "filters": {"count": 1, "size": 3}, '
+     '"edits": [{"array": "input", "index": [1%s, 0, 0], "value": 1}]}',
+     ["body", "edits", 0, "index"]),
+    ("/api/inverse", '{"layer": {"input": {"shape": [5, 5, 1]}, "filters": {"count": 1, '
+     '"size": 3}}, "cell": [1%s, 0]}', ["body", "cell"]),
+])
+def test_a_huge_number_is_quoted_cut_short_with_its_length(
+    client: TestClient, url: str, body: str, loc: list[str | int]
+) -> None:
+    # 10**4200 was quoted digit by digit (with thousands commas, 11 KB of message)
+    answer = client.post(url, content=body % ("0" * 4200),
+                         headers={"content-type": "application/json"})
+    entry = refused(answer)
+    assert entry["loc"] == loc
+    assert "... (4201 digits)" in entry["msg"] and len(answer.content) < 400, entry["msg"]
+    if "index" in loc:
+        assert entry["msg"].endswith("(4201 digits), 0, 0] is outside input of shape [5, 5, 1]")
