@@ -683,6 +683,33 @@ def _axis_fits(
     return exact.numerator if exact.denominator == 1 and exact >= 1 else None
 
 
+def _reads_input(size: int, span: int, stride: int, before: int, out: int) -> bool:
+    """Whether each of ``out`` windows along an axis reaches the input: the first ends on it
+    (less padding before than the window spans) and the last starts on it or before (the rule
+    ``fit="pad"`` adds windows by). More padding fits the formula too, but gives neurons that
+    read nothing but zeros, which no suggestion offers.
+
+    >>> _reads_input(28, 1, 2, 0, 14), _reads_input(28, 1, 2, 0, 15)  # 28 + 1 after: 15
+    (True, False)
+    >>> _reads_input(6, 2, 5, 2, 2), _reads_input(6, 2, 5, 1, 2)  # padding 2 before a 2-tap
+    (False, True)
+    """
+    return before < span and (out - 1) * stride <= before + size - 1
+
+
+def _padding_fits(shape: LayerShape, padding: Padding) -> tuple[int, int] | None:
+    """(H2, W2) when ``padding`` makes ``shape`` fit and every window reaches the input."""
+    out = _fits(shape, padding=padding)
+    if out is None:
+        return None
+    axes: tuple[Axis, Axis] = ("height", "width")
+    for axis, n in zip(axes, out, strict=True):
+        size, f, stride, dilation = shape.along(axis)
+        if not _reads_input(size, span_of(f, dilation), stride, padding.along(axis)[0], n):
+            return None
+    return out
+
+
 def _axis_paddings(
     shape: LayerShape, axis: Axis, max_pad: int
 ) -> tuple[tuple[int, int] | None, str]:
@@ -690,8 +717,10 @@ def _axis_paddings(
     on both sides does ("" when one does).
 
     The axis's own padding when it fits already; else the same on both sides, nearest its
-    own; else its own with the fewest extra rows or columns after (at most a stride's worth:
-    the next stride's window fits by then).
+    own; else its own with the fewest extra rows or columns (at most a stride's worth: the
+    next stride's window fits by then), after it, or as many before as the last window needs
+    to start on the input. No padding offered gives a window that reads only padding
+    (:func:`_reads_input`).
 
     >>> s = LayerShape(1, 5, 1, 1, 1, 3, stride_h=3, stride_w=3, padding=Padding(0, 0, 1, 1))
     >>> _axis_paddings(s, "height", 3), _axis_paddings(s, "width", 3)  # the notes' 1-D, S=3
@@ -701,23 +730,35 @@ def _axis_paddings(
     """
     size, f, stride, dilation = shape.along(axis)
     before, after = shape.padding.along(axis)
+    span = span_of(f, dilation)
 
     def fits(pad_before: int, pad_after: int) -> bool:
-        return _axis_fits(size, f, stride, pad_before, pad_after, dilation) is not None
+        out = _axis_fits(size, f, stride, pad_before, pad_after, dilation)
+        return out is not None and _reads_input(size, span, stride, pad_before, out)
 
-    symmetric = [v for v in range(max_pad + 1) if fits(v, v)]
+    top = min(max_pad, span - 1)  # more: the first window reads only padding
+    symmetric = [v for v in range(top + 1) if fits(v, v)]
     reason = ""
     if not symmetric:
-        span = span_of(f, dilation)
         reason = (f"({size} - {span} + 2P)/{stride} is not whole for any P"
-                  if (size - span) % 2 and stride % 2 == 0 else f"none of 0..{max_pad} works")
+                  if (size - span) % 2 and stride % 2 == 0 else
+                  f"none of 0..{top} works (with more, the outermost windows would read only "
+                  "padding)")
     if fits(before, after):
         return (before, after), reason
     if symmetric:
         nearest = min(symmetric, key=lambda v: (abs(v - before), v))
         return (nearest, nearest), reason
-    extra = next((n for n in range(1, min(stride, SEARCH) + 1) if fits(before, after + n)), None)
-    return (None if extra is None else (before, after + extra)), reason
+    for extra in range(1, min(stride, SEARCH) + 1):
+        out = _axis_fits(size, f, stride, before, after + extra, dilation)
+        if out is None:
+            continue
+        # all after, unless the last window would then start past the input: as many of
+        # them before as it needs (the output depends on the total alone)
+        shift = max(0, (out - 1) * stride - (before + size - 1))
+        if shift <= extra and fits(before + shift, after + extra - shift):
+            return (before + shift, after + extra - shift), reason
+    return None, reason
 
 
 def _axis_fits_as_is(shape: LayerShape, axis: Axis) -> bool:
@@ -807,13 +848,13 @@ def suggest(shape: LayerShape) -> Suggestions:
         if pads is not None:
             trial = Padding(*pads, p.left, p.right) if failing == "height" else Padding(
                 p.top, p.bottom, *pads)
-            if (out := _fits(shape, padding=trial)) is not None:
+            if (out := _padding_fits(shape, trial)) is not None:
                 found.append(_padding_suggestion(trial, out))
         symmetric = []
     else:
         symmetric = [
             (v, out) for v in range(0, max_pad + 1)
-            if (out := _fits(shape, padding=Padding.of(v))) is not None
+            if (out := _padding_fits(shape, Padding.of(v))) is not None
         ]
     if symmetric:
         for v, out in sorted(symmetric, key=lambda item: abs(item[0] - p.top))[:2]:
@@ -836,18 +877,24 @@ def suggest(shape: LayerShape) -> Suggestions:
         (h_pads, w_pads) = axis_pads
         if h_pads is not None and w_pads is not None:
             trial = Padding(*h_pads, *w_pads)
-            out = _fits(shape, padding=trial)
+            out = _padding_fits(shape, trial)
             if out is not None:  # each axis fits on its own, so both do
                 found.append(_padding_suggestion(trial, out))
 
     # Where no padding the same on both sides fits, the asymmetric one frameworks use: TF's.
     same = _same_padding(shape)
     if (any(note.startswith("no symmetric padding") for note in notes) and same != p
-            and (out := _fits(shape, padding=same)) is not None):
+            and (out := _padding_fits(shape, same)) is not None):
         offered = _padding_suggestion(same, out)
-        if all(s.value != offered.value for s in found if s.field == "padding"):
-            found.append(replace(offered, text=offered.text.replace(
-                " gives", ', "same" as TensorFlow pads it, gives')))
+        offered = replace(offered, text=offered.text.replace(
+            " gives", ', "same" as TensorFlow pads it, gives'))
+        # labelled where a padding found above is the same one, else offered after them
+        at = next((n for n, s in enumerate(found)
+                   if s.field == "padding" and s.value == offered.value), None)
+        if at is None:
+            found.append(offered)
+        else:
+            found[at] = offered
 
     max_stride = max(shape.stride_h, shape.stride_w) + 3
     strides = [

@@ -527,26 +527,33 @@ def test_the_span_formula_is_written_in_geometry_alone() -> None:
 
 
 @pytest.mark.parametrize(
-    ("shape", "padding", "output", "note"),
+    ("shape", "paddings", "note"),
     [
-        # one padding for all four sides fits neither: 2 rows each side and 1 column each side
-        (LayerShape(10, 6, 1, 1, 2, 2, stride_h=3, stride_w=3), [2, 1], (5, 3), None),
+        # one padding for all four sides fits neither; 2 rows each side fit the height's
+        # formula, but its first window (2 tall) would read only padding: 1 row after, and
+        # 1 column each side
+        (LayerShape(10, 6, 1, 1, 2, 2, stride_h=3, stride_w=3), [([0, 1, 1, 1], (4, 3))],
+         "no symmetric padding fits the height: none of 0..1 works (with more, the outermost "
+         "windows would read only padding)"),
         # the notes' 1-D example at stride 3: the height of 1 keeps its padding 0
         (LayerShape(1, 5, 1, 1, 1, 3, stride_h=3, stride_w=3, padding=Padding(0, 0, 1, 1)),
-         [0, 2], (1, 3), None),
-        # no same-both-sides padding fits the height; the width takes 1 each side
-        (LayerShape(11, 26, 1, 1, 4, 1, stride_h=2, stride_w=3), [0, 1, 1, 1], (5, 10),
+         [([0, 2], (1, 3))], None),
+        # no same-both-sides padding fits the height; the width takes 1 each side, and
+        # TensorFlow's "same" is offered after it
+        (LayerShape(11, 25, 1, 1, 4, 3, stride_h=2, stride_w=3),
+         [([0, 1, 1, 1], (5, 9)), ([1, 2, 1, 1], (6, 9))],
          "no symmetric padding fits the height: (11 - 4 + 2P)/2 is not whole for any P"),
     ],
 )
 def test_padding_is_suggested_axis_by_axis_when_no_one_padding_fits_both(
-    shape: LayerShape, padding: list[int], output: tuple[int, int], note: str | None
+    shape: LayerShape, paddings: list[tuple[list[int], tuple[int, int]]], note: str | None
 ) -> None:
     found = suggest(shape)
-    paddings = [c for c in found.changes if c.field == "padding"]
-    assert [(c.value, c.output) for c in paddings] == [(padding, output)]
-    geometry = resolve(apply(shape, paddings[0]))
-    assert (geometry.out_height, geometry.out_width) == output
+    offered = [c for c in found.changes if c.field == "padding"]
+    assert [(c.value, c.output) for c in offered] == paddings
+    for change in offered:
+        geometry = resolve(apply(shape, change))
+        assert (geometry.out_height, geometry.out_width) == change.output
     assert list(found.notes) == ([] if note is None else [note])
 
 
@@ -564,9 +571,18 @@ def test_a_padding_is_suggested_whenever_one_fits(seed: int) -> None:
             continue
         tried += 1
         most = max(fh, fw, sh, sw)
+
+        def reads_input(n: int, f: int, s: int, before: int, after: int) -> bool:
+            # whole, and every window reaches the input: the first ends on it, the last
+            # starts on it or before (windows start at 0, s, 2s, ... of the padded axis)
+            out = axis_output(n, f, s, before, after, 1)
+            if out.denominator != 1 or out < 1:
+                return False
+            starts = [k * s for k in range(int(out))]
+            return starts[0] + f - 1 >= before and starts[-1] <= before + n - 1
+
         any_fits = any(
-            axis_output(h, fh, sh, t, b, 1).denominator == 1
-            and axis_output(w, fw, sw, left, right, 1).denominator == 1
+            reads_input(h, fh, sh, t, b) and reads_input(w, fw, sw, left, right)
             for t, b, left, right in itertools.product(range(most + 1), repeat=4)
         )
         paddings = [c for c in suggest(shape).changes if c.field == "padding"]
@@ -582,7 +598,9 @@ def test_fit_pad_is_not_suggested_where_it_adds_nothing() -> None:
     found = suggest(LayerShape.square(7, 1, 1, 2, stride=4))
     fits = {c.value: c.output for c in found.changes if c.field == "fit"}
     assert fits == {"floor": (2, 2)}
-    assert ("padding", [0, 3, 0, 3]) in [(c.field, c.value) for c in found.changes]
+    # nor does padding: [0, 3, 0, 3] fits the formula with a third window at 8, wholly in
+    # the padding after the input
+    assert [c for c in found.changes if c.field == "padding"] == []
 
 
 def test_a_rounded_output_size_is_written_with_approximately_equals() -> None:
@@ -637,6 +655,40 @@ def test_a_size_of_the_wrong_type_names_its_field(make: Any, field: str) -> None
 
 def test_numpy_integers_are_whole_numbers_too() -> None:
     assert resolve(LayerShape.square(np.int64(5), 1, 1, 3)).output_shape == (3, 3, 1)
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_no_padding_suggested_gives_a_window_that_reads_only_padding(seed: int) -> None:
+    # 28 wide, a 1x1 filter at stride 2 (a ResNet downsample) was offered [0, 1, 0, 1]: its
+    # 15th neuron across read the one column of padding and nothing else
+    rng = np.random.default_rng(300 + seed)
+    offered = 0
+    for _ in range(300):
+        n, f, s, d = (int(v) for v in rng.integers(1, [40, 8, 6, 3]))
+        shape = LayerShape(n, n + int(rng.integers(0, 3)), 1, 1, f, f, stride_h=s, stride_w=s,
+                           dilation_h=d, dilation_w=d)
+        for change in suggest(shape).changes:
+            if change.field != "padding":
+                continue
+            g = resolve(apply(shape, change))
+            for axis in (g.height, g.width):
+                span = (axis.filter_size - 1) * axis.dilation + 1
+                starts = [k * axis.stride for k in range(axis.output)]
+                assert starts[0] + span - 1 >= axis.pad_before, (shape, change.text)
+                assert starts[-1] <= axis.pad_before + axis.size - 1, (shape, change.text)
+            offered += 1
+    assert offered > 50
+    downsample = suggest(LayerShape.square(28, 1, 1, 1, stride=2))
+    assert [c for c in downsample.changes if c.field == "padding"] == []
+
+
+def test_tensorflows_same_padding_is_labelled_where_it_is_the_padding_found() -> None:
+    # the README's 10 wide, 3x3, stride 2: the padding found is TensorFlow's "same" too
+    found = suggest(LayerShape.square(10, 1, 1, 3, stride=2))
+    paddings = [c for c in found.changes if c.field == "padding"]
+    assert [(c.value, c.text) for c in paddings] == [
+        ([0, 1, 0, 1], 'padding [0, 1, 0, 1] (top, bottom, left, right), "same" as TensorFlow '
+         "pads it, gives 5x5")]
 
 
 def test_tensorflows_same_padding_is_offered_where_it_differs_from_the_others() -> None:
