@@ -29,7 +29,7 @@ from engine.backward import step_weight_gradients
 from engine.geometry import AxisGeometry, Geometry, GeometryError, LayerShape, Suggestions, suggest
 from engine.layer import Layer
 from engine.presets import Preset
-from engine.tensors import Fill
+from engine.tensors import BOUNDED_KINDS, Fill
 from engine.trace import StepRange
 
 # ----------------------------------------------------------------------------- geometry answer
@@ -127,8 +127,13 @@ def _per_axis(h: int, w: int) -> int | list[int]:
 
 
 def _fill_spec(how: Fill) -> FillSpec:
+    """A preset's fill as a client sends it. Bounds only where the kind draws between them:
+    a normal fill's ``low``/``high`` are left to the role's defaults, so a client that turns
+    it into ``integers`` draws the weights from -1..1, not from the input's 0..2."""
+    bounded = how.kind in BOUNDED_KINDS
     return FillSpec(
-        kind=how.kind, seed=how.seed, low=float(how.low), high=float(how.high),
+        kind=how.kind, seed=how.seed,
+        low=float(how.low) if bounded else None, high=float(how.high) if bounded else None,
         mean=float(how.mean), std=float(how.std),
     )
 

@@ -198,7 +198,7 @@ def _layer_items(shape: LayerShape, connectivity: Connectivity,
     return (
         *read,
         made("input.shape", "input", inputs_n, ELEMENT if x_kind else FILLED),
-        made("padding", "padded input", math.prod(g.padded_shape)),
+        made(_positions_field(g), "padded input", math.prod(g.padded_shape)),
         made(weight_field, f"{connectivity} weights", weights_n,
              ELEMENT if weights_kind else FILLED),
         made(weight_field, f"{connectivity} biases", biases_n,
@@ -222,22 +222,30 @@ def _kernel_items(g: Geometry, spec: LayerSpec) -> list[Item]:
         made(_positions_field(g), f"receptive fields copied for the matrix product "
              f"({positions:,} positions x {c.weights_per_neuron:,} weights)",
              columns, TOUCHED),
-        Item("filters.count", f"the matrix product's {c.multiply_adds:,} multiply-adds and "
-             f"its {c.neurons:,} outputs",
-             c.multiply_adds * per_madd + read + 2 * c.neurons * ELEMENT,
-             elements=2 * c.neurons),
+        Item("filters.count", f"the matrix product's {c.multiply_adds:,} multiply-adds",
+             c.multiply_adds * per_madd + read),
+        # a refusal names the dearest item for work or for elements: each says what it counts
+        Item("filters.count", f"the layer's outputs ({c.neurons:,} neurons, two numbers each "
+             "in memory)", 2 * c.neurons * ELEMENT, elements=2 * c.neurons),
     ]
 
 
 def _positions_field(g: Geometry) -> str:
-    """The field that makes a layer's output positions many: its padding when that adds more
-    than the input holds along an axis, else the input's size.
+    """The field that makes a layer's padded input (and so its output positions) large: its
+    padding when that adds more than the input holds along an axis, else the input's size.
 
     >>> from engine.geometry import LayerShape, resolve
     >>> _positions_field(resolve(LayerShape.square(5, 1, 1, 3, padding=3000)))
     'padding'
     """
-    padded = any(axis.pad_before + axis.pad_after > axis.size for axis in (g.height, g.width))
+    return _padded_field(g.shape)
+
+
+def _padded_field(shape: LayerShape) -> str:
+    """:func:`_positions_field` of a shape not yet resolved (AlexNet's unpadded input is its
+    input's size: "a smaller padding would cut" it was no advice for padding 0)."""
+    p = shape.padding
+    padded = p.top + p.bottom > shape.height or p.left + p.right > shape.width
     return "padding" if padded else "input.shape"
 
 
@@ -257,7 +265,7 @@ def forward_cost(encoding: Encoding) -> Cost:
         return [
             *_request_items(g, spec),
             *_kernel_items(g, spec),
-            written("padding", "padded input", g.padded_shape, encoding),
+            written(_positions_field(g), "padded input", g.padded_shape, encoding),
             written(weight_field, "weights", weight_shape(g, spec.connectivity), encoding),
             written(weight_field, "biases", bias_shape(g, spec.connectivity), encoding),
             *outputs,
@@ -305,7 +313,7 @@ def backward_cost(
             *windows,
             Item("filters.size", "window gradients added back",
                  window_gradients * WINDOW_GRADIENT),
-            made("padding", "padded input gradient", math.prod(g.padded_shape)),
+            made(_positions_field(g), "padded input gradient", math.prod(g.padded_shape)),
             written("input.shape", "input gradient", s.input_shape, encoding),
             written(weight_field, "weight gradients", weights, encoding),
             written(weight_field, "bias gradients", bias_shape(g, spec.connectivity), encoding),
@@ -465,8 +473,8 @@ def input_cost(
         *_read(spec.input.values, "input.values", inputs_n),
         made("input.shape", "input", inputs_n,
              ELEMENT if spec.input.values is not None else FILLED),
-        made("padding", "padded input", math.prod(padded)),
-        written("padding", "padded input", padded, encoding),
+        made(_padded_field(shape), "padded input", math.prod(padded)),
+        written(_padded_field(shape), "padded input", padded, encoding),
     ]
     if filters_read:
         items.append(made("filters.values", "values read from the request", filters_read,

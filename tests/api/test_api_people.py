@@ -599,3 +599,18 @@ def test_an_upstream_sent_as_an_array_says_it_goes_under_values(client: TestClie
     assert entry["loc"] == ["body", "upstream"]
     assert '{"values": the (H2, W2, K) gradient}' in entry["msg"]
     assert "{} is all ones" in entry["msg"]
+
+
+def test_a_presets_normal_fill_leaves_its_bounds_to_the_roles_defaults(
+    client: TestClient,
+) -> None:
+    # AlexNet's weights are a normal fill; their echoed bounds were the input's 0..2, so a
+    # client that turned the fill into "integers" drew weights in 0..2 instead of -1..1
+    layer = client.get("/api/presets/alexnet-conv1").json()["layer"]
+    weights = layer["filters"]["fill"]
+    assert weights["kind"] == "normal" and weights["low"] is None and weights["high"] is None
+    assert layer["input"]["fill"]["low"] == 0 and layer["input"]["fill"]["high"] == 1  # uniform
+    small = {**layer, "input": {"shape": [11, 11, 3]}, "filters": {
+        **layer["filters"], "count": 2, "fill": {**weights, "kind": "integers"}}}
+    values = np.array(client.post("/api/forward", json=small).json()["filters"])
+    assert values.min() == -1 and values.max() == 1

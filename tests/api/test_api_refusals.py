@@ -485,7 +485,10 @@ def test_work_budget_refuses_with_the_limit_named(
     override_settings(max_work=100_000_000)  # room for the geometry, not for the forward
     entry = refused(client.post("/api/forward", json=ALEXNET))
     assert "CONVSCOPE_MAX_WORK" in entry["msg"] and "100,000,000" in entry["msg"]
-    assert entry["loc"] == ["body", "filters", "count"]  # the output's multiply-adds
+    # the dearest part: writing the 154,587 numbers of the (unpadded) input as JSON, which
+    # its size drives (it was blamed on padding, 0 here)
+    assert entry["loc"] == ["body", "input", "shape"]
+    assert "is padded input (JSON), which a smaller input.shape would cut" in entry["msg"]
     # ... and an override that allows it lets the same request through
     override_settings(max_work=10**10)
     assert client.post("/api/geometry", json=ALEXNET).status_code == 200

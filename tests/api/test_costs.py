@@ -159,3 +159,18 @@ def test_a_tall_pngs_rows_are_priced_beside_its_pixels() -> None:
     assert rows["PNG rows decoded (16,400,000)"] == 16_400_000 * costs.PNG_ROW
     assert sum(i.work for i in tall) > 4 * sum(i.work for i in square)
     assert sum(i.work for i in tall) > Settings().max_work
+
+
+def test_an_element_refusal_counts_elements_and_a_work_refusal_work(client: TestClient) -> None:
+    # the element limit's message named "the matrix product's 7,233,608,448 multiply-adds
+    # and its 267,911,424 outputs" as the 535,822,848 numbers it would make
+    big = client.post("/api/forward", json={"input": {"shape": [2048, 2048, 3]},
+                                            "filters": {"count": 64, "size": 3}})
+    said = big.json()["detail"][0]["msg"]
+    assert "the most, 535,822,848, are the layer's outputs (267,911,424 neurons, two " in said
+    assert "multiply-adds" not in said.split("the most")[1]
+    dear = client.post("/api/forward", json={"input": {"shape": [128, 128, 64]},
+                                             "filters": {"count": 1024, "size": 3},
+                                             "padding": 1})
+    said = dear.json()["detail"][0]["msg"]
+    assert "units of work" in said and "is the matrix product's" in said, said
