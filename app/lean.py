@@ -26,6 +26,7 @@ import json
 import math
 import re
 from collections.abc import Callable, Coroutine
+from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any, Literal
 from urllib.parse import parse_qsl
@@ -48,6 +49,10 @@ from app.schemas import LayerSpec
 from app.validation import cut_short
 
 Handler = Callable[[Request], Coroutine[Any, Any, Response]]
+
+# The size of the body the lean path read for this request, for :func:`app.routing.priced`:
+# a large body's arrays are decoded off the event loop from the start.
+body_bytes: ContextVar[int] = ContextVar("body_bytes", default=0)
 
 # A whole number of 19 digits or more outside a fraction or an exponent: orjson reads integers
 # beyond 64 bits as floats, so a stride of 10**30 would be answered as 1e+30 (or echoed as
@@ -357,6 +362,7 @@ class LeanPlan:
             raise
         except Exception:  # cut short: FastAPI's handler says why
             return None
+        body_bytes.set(len(raw))
         if self.spec_at == "body":
             known = SPECS.spec(raw)
             if known is not None:

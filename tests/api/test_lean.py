@@ -365,3 +365,33 @@ def test_a_refused_body_is_parsed_once_with_the_collector_paused_when_large(
             assert answer.json()["detail"][0]["loc"] == ["body", "zz"]
             assert parses == [not paused], parses
     assert gc.isenabled()
+
+
+def test_a_large_body_is_decoded_once_in_the_thread_pool(monkeypatch: pytest.MonkeyPatch) -> None:
+    # its handler started on the event loop, decoded the values, was priced over the loop's
+    # share and started again in the thread pool, decoding them a second time
+    import threading
+
+    import app.convert as convert_module
+
+    decoded: list[str] = []
+    decode = convert_module.decode_nested
+
+    def counted(values: Any, field: str) -> Any:
+        decoded.append(threading.current_thread().name)
+        return decode(values, field)
+
+    monkeypatch.setattr(convert_module, "decode_nested", counted)
+    x = np.random.default_rng(0).normal(size=(120, 120, 3)).round(3)
+    body = {"input": {"values": x.tolist()}, "filters": {"count": 4, "size": 3}}
+    assert len(orjson.dumps(body)) > routing.INLINE_BODY_BYTES
+    small = {"input": {"values": x[:8, :8].tolist()}, "filters": {"count": 4, "size": 3}}
+    with TestClient(create_app()) as client:
+        loop_thread = client.portal.call(lambda: threading.current_thread().name)  # type: ignore[union-attr]
+        for spec, where in ((body, "pool"), (small, "loop")):
+            decoded.clear()
+            answer = client.post("/api/forward", json=spec)
+            assert answer.status_code == 200
+            assert np.allclose(answer.json()["padded_input"], spec["input"]["values"])
+            assert len(decoded) == 1, decoded
+            assert (decoded[0] == loop_thread) == (where == "loop"), (decoded, loop_thread)
