@@ -135,7 +135,8 @@ def _input_shape(spec: LayerSpec, arrays: Arrays) -> tuple[int, int, int]:
         if x is None:
             with_image = " (an input.image needs it: its [H, W, 3])" if spec.input.image else ""
             raise LayerError("input.shape", "no input size: give input.shape [H, W, D]"
-                             f"{with_image} or input.values (the shape is then read from them)")
+                             f"{with_image} or input.values (the shape is then read from them)",
+                             kind="missing")
         _no_empty_axis("input.values", x.shape, ("height", "width", "depth"))
         h, w, d = x.shape
         return int(h), int(w), int(d)
@@ -163,7 +164,8 @@ def _filter_sizes(spec: LayerSpec, arrays: Arrays) -> tuple[int, int, int]:
             left_out = [name for name, value in (("filters.count", f.count),
                                                  ("filters.size", f.size)) if value is None]
             raise LayerError.of([LayerError(field, f"no {field}: give it, or filters.values (the "
-                                            "sizes are then read from the values' shape)")
+                                            "sizes are then read from the values' shape)",
+                                            kind="missing")
                                  for field in left_out])
         return (f.count, *_pair(f.size))
     dims = 4 if spec.connectivity == "shared" else 6
@@ -197,8 +199,18 @@ def layer_shape(spec: LayerSpec, settings: Settings, arrays: Arrays | None = Non
     3
     """
     arrays = arrays or Arrays.of(spec)
-    h, w, d = _input_shape(spec, arrays)
-    count, fh, fw = _filter_sizes(spec, arrays)
+    # the input's and the filters' sizes refused together: "{input: {}, filters: {}}" named
+    # input.shape alone, and filters.count and filters.size only on the next try
+    wrong: list[LayerError] = []
+    sizes: list[tuple[int, int, int]] = []
+    for read_sizes in (_input_shape, _filter_sizes):
+        try:
+            sizes.append(read_sizes(spec, arrays))
+        except LayerError as error:
+            wrong += [error, *error.also]
+    if wrong:
+        raise LayerError.of(wrong)
+    (h, w, d), (count, fh, fw) = sizes
     sh, sw = _pair(spec.stride)
     dh, dw = _pair(spec.dilation)
     padding = Padding.of(spec.padding)

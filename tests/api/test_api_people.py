@@ -614,3 +614,16 @@ def test_a_presets_normal_fill_leaves_its_bounds_to_the_roles_defaults(
         **layer["filters"], "count": 2, "fill": {**weights, "kind": "integers"}}}
     values = np.array(client.post("/api/forward", json=small).json()["filters"])
     assert values.min() == -1 and values.max() == 1
+
+
+def test_every_size_left_out_is_named_at_once_as_missing(client: TestClient) -> None:
+    # {"input": {}, "filters": {}} named input.shape alone, and the filters' sizes only on
+    # the next try
+    for url in ("/api/geometry", "/api/forward"):
+        entries = detail(client.post(url, json={"input": {}, "filters": {}}))
+        assert [(e["loc"], e["type"]) for e in entries] == [
+            (["body", "input", "shape"], "missing"), (["body", "filters", "count"], "missing"),
+            (["body", "filters", "size"], "missing")], url
+    entries = detail(client.post("/api/forward", json={"input": {},
+                                                       "filters": {"count": 2, "size": 3}}))
+    assert [e["loc"] for e in entries] == [["body", "input", "shape"]]
