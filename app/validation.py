@@ -228,11 +228,16 @@ def _entry(
     return entry
 
 
+# Fields that take only a list (or an array object): text there is "not a list".
+_LIST_FIELDS = frozenset({"shape", "values", "bias", "index", "position", "cell"})
+
+
 def _kind_words(value: Any, field: Sequence[str | int] = ()) -> str:
     """What a JSON value is, in words: ``"3"`` is text, not a number; a number where an
     array goes (``field`` ends in ``values`` or ``bias``) is one number, whole or not."""
     if isinstance(value, str):
-        return "text, not a number"
+        # "5,5,3" for a shape is not a number, nor is a number what the shape takes
+        return "text, not a list" if field and field[-1] in _LIST_FIELDS else "text, not a number"
     if isinstance(value, (int, float)) and not isinstance(value, bool) and field and (
         field[-1] in ("values", "bias")
     ):

@@ -627,3 +627,18 @@ def test_every_size_left_out_is_named_at_once_as_missing(client: TestClient) -> 
     entries = detail(client.post("/api/forward", json={"input": {},
                                                        "filters": {"count": 2, "size": 3}}))
     assert [e["loc"] for e in entries] == [["body", "input", "shape"]]
+
+
+@pytest.mark.parametrize(("spec", "said"), [
+    ({"input": {"shape": "5,5,3"}, "filters": {"count": 1, "size": 1}},
+     'input.shape is "5,5,3": it is text, not a list; it takes [H, W, D]'),
+    ({"input": {"shape": [5, 5, 3]}, "filters": {"count": 1, "size": 1, "bias": "1"}},
+     'filters.bias is "1": it is text, not a list; it takes nested lists of numbers'),
+    ({"input": {"shape": [5, 5, 3]}, "filters": {"count": "1", "size": 1}},
+     'filters.count is "1": it is text, not a number; it takes a whole number >= 1'),
+])
+def test_text_is_said_to_be_not_what_the_field_takes(
+    client: TestClient, spec: dict[str, Any], said: str
+) -> None:
+    (entry,) = detail(client.post("/api/forward", json=spec))
+    assert entry["msg"].startswith(said), entry["msg"]
