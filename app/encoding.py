@@ -222,9 +222,14 @@ def decode_nested(values: list[Any], field: str) -> FloatArray:
         if list in kinds:
             raise LayerError(field, f"{field} is ragged: numbers and lists mix at nesting "
                              f"level {len(shape) + 1}")
-        bad = next(item for item in level if type(item) not in (*_NUMBER_TYPES, list))
-        raise LayerError(field, f"{field} holds {orjson.dumps(bad).decode()}, which is not a "
-                         "number", kind="invalid_type")
+        at, bad = next((n, item) for n, item in enumerate(level)
+                       if type(item) not in (*_NUMBER_TYPES, list))
+        # where it is, as the schema's refusals give a list item's place: its indices
+        index = [int(i) for i in np.unravel_index(at, shape)] if shape else []
+        raise LayerError(".".join([field, *map(str, index)]),
+                         f"{field}{''.join(f'[{i}]' for i in index)} holds "
+                         f"{orjson.dumps(bad).decode()}, which is not a number",
+                         kind="invalid_type")
     try:
         array = np.array(level, dtype=np.float64).reshape(shape)
     except OverflowError:

@@ -265,7 +265,9 @@ def test_bad_nested_values_are_422_naming_input_values(
         assert "too large for a float" in entry["msg"] and "character 44" in entry["msg"]
         return
     entry = refused(client.post("/api/forward", json=spec))
-    assert entry["loc"] == ["body", "input", "values"]
+    # a non-number at its place, the array's other faults at the array
+    at = [0, 1, 0] if "not a number" in words else []
+    assert entry["loc"] == ["body", "input", "values", *at]
     for word in words:
         assert word in entry["msg"]
 
@@ -756,3 +758,16 @@ def test_a_huge_number_is_quoted_cut_short_with_its_length(
     assert "... (4201 digits)" in entry["msg"] and len(answer.content) < 400, entry["msg"]
     if "index" in loc:
         assert entry["msg"].endswith("(4201 digits), 0, 0] is outside input of shape [5, 5, 1]")
+
+
+@pytest.mark.parametrize(("body", "loc", "said"), [
+    ({"input": {"values": [[[1], [2]], [[3], ["a"]]]}, "filters": {"count": 1, "size": 1}},
+     ["body", "input", "values", 1, 1, 0], 'input.values[1][1][0] holds "a", which is not'),
+    ({"input": {"shape": [2, 2, 1]}, "filters": {"count": 2, "size": 1, "bias": [0, None]}},
+     ["body", "filters", "bias", 1], "filters.bias[1] holds null, which is not a number"),
+])
+def test_a_non_number_in_values_is_refused_at_its_indices(
+    client: TestClient, body: dict[str, Any], loc: list[str | int], said: str
+) -> None:
+    entry = refused(client.post("/api/forward", json=body))
+    assert entry["loc"] == loc and entry["msg"].startswith(said), entry
