@@ -11,10 +11,14 @@ for ``-3``). :func:`clean` turns those into one entry per field: ``loc`` is the 
 
 from __future__ import annotations
 
+import difflib
 import json
 import re
 from collections.abc import Iterable, Iterator, Sequence
-from typing import Any
+from functools import cache
+from typing import Any, get_args
+
+from pydantic import BaseModel
 
 # What each field accepts, in words, by the field's name (the last name in its path).
 ACCEPTS = {
@@ -222,10 +226,54 @@ def _entry(
         msg += f"; {SAME_VALID[value.lower()]}"
     if kind == "extra_forbidden" and loc and loc[-1] in OTHER_NAMES:
         msg += f"; {OTHER_NAMES[str(loc[-1])]}"
+    elif kind == "extra_forbidden" and loc and isinstance(loc[-1], str):
+        parent = next((part for part in reversed(loc[:-1]) if isinstance(part, str)), "body")
+        # a body's own fields are every request's together: a name known to another kind of
+        # request is not a near miss
+        known = [name for name in known_fields().get(parent, ()) if name != loc[-1]]
+        close = difflib.get_close_matches(loc[-1], known, n=1, cutoff=0.7)
+        if close:
+            msg += f"; did you mean {close[0]}?"
     entry: dict[str, Any] = {"loc": loc, "msg": msg, "type": kind}
     if ctx:
         entry["ctx"] = ctx
     return entry
+
+
+@cache
+def known_fields() -> dict[str, tuple[str, ...]]:
+    """The field names of each object of the request bodies, by the name of the field that
+    holds it (``"body"`` for a body's own): what an unknown field's near miss is matched
+    against (``input.shap``: did you mean shape?).
+
+    >>> "shape" in known_fields()["input"], "stride" in known_fields()["body"]
+    (True, True)
+    """
+    from app import schemas  # app.schemas imports this module's neighbours, not this one
+
+    found: dict[str, set[str]] = {"body": set()}
+
+    def walk(model: type[BaseModel], name: str) -> None:
+        if name in found and found[name] and name != "body":
+            return
+        found.setdefault(name, set()).update(model.model_fields)
+        for field_name, info in model.model_fields.items():
+            for inner in _models_in(info.annotation):
+                walk(inner, field_name)
+
+    for request in (schemas.LayerSpec, schemas.StepsRequest, schemas.InverseRequest,
+                    schemas.BackwardRequest):
+        walk(request, "body")
+    return {name: tuple(sorted(names)) for name, names in found.items()}
+
+
+def _models_in(annotation: Any) -> Iterator[type[BaseModel]]:
+    """The pydantic models an annotation holds (in a union, a list, Annotated)."""
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        yield annotation
+        return
+    for arg in get_args(annotation):
+        yield from _models_in(arg)
 
 
 # Fields that take only a list (or an array object): text there is "not a list".

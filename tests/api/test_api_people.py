@@ -318,7 +318,9 @@ def test_a_bare_layer_sent_where_layer_is_wanted_is_told_to_wrap_it(
 def test_an_unknown_field_is_not_told_what_a_known_one_takes(client: TestClient) -> None:
     spec = {**square(5, 3, 2, 3), "strid": 1}
     entry = client.post("/api/forward", json=spec).json()["detail"][0]
-    assert entry["msg"] == "strid is 1: there is no such field (unknown fields are refused)"
+    # (a near miss is told the name, not what it takes)
+    assert entry["msg"] == ("strid is 1: there is no such field (unknown fields are refused); "
+                            "did you mean stride?")
 
 
 @pytest.mark.parametrize(("where", "name"), [
@@ -642,3 +644,28 @@ def test_text_is_said_to_be_not_what_the_field_takes(
 ) -> None:
     (entry,) = detail(client.post("/api/forward", json=spec))
     assert entry["msg"].startswith(said), entry["msg"]
+
+
+@pytest.mark.parametrize(("url", "body", "hint"), [
+    ("/api/forward", {"input": {"shap": [5, 5, 1]}, "filters": {"count": 1, "size": 1}},
+     "input.shap is [5, 5, 1]: there is no such field (unknown fields are refused); did you "
+     "mean shape?"),
+    ("/api/forward", {"input": {"shape": [5, 5, 1]}, "filters": {
+        "count": 1, "size": 1, "fill": {"kindd": "ones"}}}, "; did you mean kind?"),
+    ("/api/steps", {"layer": {"input": {"shape": [5, 5, 1]}, "filters": {"count": 1, "size": 1}},
+                    "positon": [0, 0, 0]}, "; did you mean position?"),
+])
+def test_a_near_miss_of_a_field_name_is_told_the_name(
+    client: TestClient, url: str, body: dict[str, Any], hint: str
+) -> None:
+    # "strides" had a hint (another library's name), "input.shap" none
+    (entry,) = detail(client.post(url, json=body))
+    assert entry["type"] == "extra_forbidden" and entry["msg"].endswith(hint), entry["msg"]
+
+
+def test_a_field_far_from_every_name_gets_no_guess(client: TestClient) -> None:
+    spec = {"input": {"shape": [5, 5, 1]}, "filters": {"count": 1, "size": 1}, "zzz": 1,
+            "count": 3}  # count: a field of /api/steps, not a near miss of one here
+    entries = detail(client.post("/api/forward", json=spec))
+    assert {str(e["loc"][-1]): e["msg"].endswith("(unknown fields are refused)")
+            for e in entries} == {"zzz": True, "count": True}
