@@ -140,7 +140,8 @@ async def upload(
     if kind not in UPLOAD_TYPES:
         said = f"is sent as {kind!r}" if kind else "has no Content-Type"
         raise Refusal(415, ["header", "content-type"], f"the body {said}, not an image this "
-                      "server reads: send image/png or image/jpeg", "unsupported_media_type")
+                      "server reads: send image/png or image/jpeg (or application/octet-stream: "
+                      "the bytes say which)", "unsupported_media_type")
     body = await request.body()  # BodyLimit stops it at max_upload_bytes
     if body:  # priced before decoding, at the size its header declares; decode refuses empty bodies
         kind, declared = images.probe(body, settings.max_image_pixels)

@@ -22,6 +22,7 @@ from PIL import Image
 from app import images
 from app.config import Settings
 from app.main import create_app
+from app.routers.images import UPLOAD_TYPES
 
 Json = Any
 
@@ -334,3 +335,11 @@ def test_steps_walk_an_image_layer_like_any_other(client: TestClient) -> None:
     assert step["pre"] == pytest.approx(4.0)  # (1 + 2 + 1) * (1 - 0), the channel shares summed
     total = client.post("/api/steps", json={"layer": layer, "start": 0, "count": 1}).json()
     assert total["total"] == 62 * 62 * 2
+
+
+def test_a_wrong_content_type_is_told_every_type_the_upload_takes(client: TestClient) -> None:
+    # application/octet-stream is read too (the bytes say which), but the 415 named two types
+    image = png(np.zeros((2, 2, 3), dtype=np.uint8))
+    said = message(upload(client, image, kind="application/json"))
+    assert all(kind in said for kind in UPLOAD_TYPES), said
+    assert upload(client, image, kind="application/octet-stream").status_code == 200
