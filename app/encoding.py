@@ -25,6 +25,7 @@ from pydantic import BaseModel
 from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
 
+from app import validation
 from engine.errors import LayerError
 
 # The largest number, either way, a client may give (values, edits, fill bounds): a neuron's
@@ -228,7 +229,7 @@ def decode_nested(values: list[Any], field: str) -> FloatArray:
         index = [int(i) for i in np.unravel_index(at, shape)] if shape else []
         raise LayerError(".".join([field, *map(str, index)]),
                          f"{field}{''.join(f'[{i}]' for i in index)} holds "
-                         f"{orjson.dumps(bad).decode()}, which is not a number",
+                         f"{validation.shown(bad)}, which is not a number",
                          kind="invalid_type")
     try:
         array = np.array(level, dtype=np.float64).reshape(shape)

@@ -47,7 +47,10 @@ def detail(loc: list[str | int], msg: str, kind: str, **ctx: Any) -> dict[str, A
 # A number a message quotes is cut past this many characters (digits and thousands commas),
 # as validation cuts the values it echoes: a stride of 10**4200 was quoted digit by digit,
 # 11 KB of message.
-_LONG_NUMBER = re.compile(rf"\d(?:,?\d){{{validation.SHOWN_CHARS},}}")
+# Only a number: a run of digits, or digits grouped by thousands (a list written without
+# spaces, [1,2,3,...], is not one).
+_LONG_NUMBER = re.compile(
+    rf"\d{{{validation.SHOWN_CHARS + 1},}}|\d{{1,3}}(?:,\d{{3}}){{{validation.SHOWN_CHARS // 4},}}")
 
 
 def _long_numbers_cut(msg: str) -> str:

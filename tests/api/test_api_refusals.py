@@ -771,3 +771,23 @@ def test_a_non_number_in_values_is_refused_at_its_indices(
 ) -> None:
     entry = refused(client.post("/api/forward", json=body))
     assert entry["loc"] == loc and entry["msg"].startswith(said), entry
+
+
+def test_a_non_number_in_values_is_echoed_cut_short(client: TestClient) -> None:
+    # the value was written whole: a 200 KB object in one cell made a 200 KB refusal
+    body = {"input": {"values": [[[1], [{"a": "x" * 200_000}]]]},
+            "filters": {"count": 1, "size": 1}}
+    answer = client.post("/api/forward", json=body)
+    entry = refused(answer)
+    assert entry["loc"] == ["body", "input", "values", 0, 1, 0]
+    assert "... (cut)" in entry["msg"] and len(answer.content) < 400, entry["msg"]
+
+
+def test_a_list_in_a_message_is_not_read_as_one_long_number() -> None:
+    from app.errors import detail
+
+    digits = ",".join(str(n % 10) for n in range(90))  # a list written without spaces
+    assert detail(["body"], f"holds [{digits}]", "x")["msg"] == f"holds [{digits}]"
+    grouped = "1" + ",000" * 30  # a number grouped by thousands, 91 digits
+    assert detail(["body"], f"is {grouped} here", "x")["msg"] == (
+        "is 1,000,000,000,000,000,000... (91 digits) here")
