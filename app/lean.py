@@ -50,9 +50,11 @@ from app.validation import cut_short
 
 Handler = Callable[[Request], Coroutine[Any, Any, Response]]
 
-# The size of the body the lean path read for this request, for :func:`app.routing.priced`:
-# a large body's arrays are decoded off the event loop from the start.
-body_bytes: ContextVar[int] = ContextVar("body_bytes", default=0)
+# How many numbers the body the lean path read may hold as nested JSON lists (its commas:
+# a compact array's base64 and a remembered spec have next to none), for
+# :func:`app.routing.priced`: nested values decode at Python speed, so a body of many starts
+# off the event loop.
+listed_numbers: ContextVar[int] = ContextVar("listed_numbers", default=0)
 
 # A whole number of 19 digits or more outside a fraction or an exponent: orjson reads integers
 # beyond 64 bits as floats, so a stride of 10**30 would be answered as 1e+30 (or echoed as
@@ -130,6 +132,8 @@ def _loads(raw: bytes) -> Any:
 
 # Smaller bodies hold too few containers to set off a collection worth avoiding.
 GC_PAUSE_BYTES = 2**16
+# Bodies smaller than this hold too few numbers to count.
+LISTED_SCAN_BYTES = 2**16
 _NOT_READ = object()
 _INTEGER = re.compile(rb"-?\d+(?![\d.eE])")
 _SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F]")
@@ -362,7 +366,7 @@ class LeanPlan:
             raise
         except Exception:  # cut short: FastAPI's handler says why
             return None
-        body_bytes.set(len(raw))
+        listed_numbers.set(raw.count(b",") if len(raw) > LISTED_SCAN_BYTES else 0)
         if self.spec_at == "body":
             known = SPECS.spec(raw)
             if known is not None:

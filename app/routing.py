@@ -37,7 +37,7 @@ from app.lean import (
     Handler,
     LeanPlan,
     OrjsonRequest,
-    body_bytes,
+    listed_numbers,
     query_names,
     refuse_non_json,
     refuse_unknown_query,
@@ -48,10 +48,9 @@ from app.lean import (
 # so a thread-pool round trip would be a large share of any request under it, and the loop is
 # never held long (the heavy requests, an AlexNet forward say, are priced far above it).
 INLINE_WORK = 200_000_000
-# A body larger than this starts in the thread pool: its handler would decode the body's
-# arrays on the event loop only to be priced over INLINE_WORK and decode them again there (an
-# 8 MB body of nested values: a third of a second each time).
-INLINE_BODY_BYTES = 256 * 1024
+# A body of more nested numbers than this starts in the thread pool: its handler would decode
+# them on the event loop only to be priced over INLINE_WORK and decode them again there.
+INLINE_LISTED_NUMBERS = 20_000
 # The API's routes answer through :class:`app.lean.LeanPlan` where they can; False builds
 # them with FastAPI's own handler alone (the tests compare the two).
 LEAN = True
@@ -193,7 +192,7 @@ def priced(endpoint: Callable[P, R]) -> Callable[P, Coroutine[Any, Any, R]]:
 
     @functools.wraps(endpoint)
     async def run(*args: P.args, **kwargs: P.kwargs) -> R:
-        if body_bytes.get() > INLINE_BODY_BYTES:
+        if listed_numbers.get() > INLINE_LISTED_NUMBERS:
             return await run_heavy(functools.partial(endpoint, *args, **kwargs))
         token = _on_event_loop.set(True)
         try:
