@@ -6,10 +6,11 @@ matters for safety:
 
 1. the byte count (413), by :class:`app.errors.BodyLimit` before the body is read in full;
 2. the magic bytes (415): only PNG and JPEG reach Pillow at all;
-3. the header's width*height against ``max_image_pixels`` (422) *before* decoding, so a small
-   file that would inflate to gigabytes never allocates them: our own reader first, then
-   Pillow's header parse, whose size the router prices (:func:`probe`; Pillow's own bomb
-   check, at ``Image.MAX_IMAGE_PIXELS``, is caught too);
+3. the header's width*height, read by our own reader (:func:`probe`: a PNG's IHDR first, as
+   the standard puts it, a JPEG's frame header within :data:`JPEG_MARKERS` markers, else a
+   422), against ``max_image_pixels`` (422) and priced *before* decoding, so a small file that
+   would inflate to gigabytes never allocates them; decoding holds Pillow to that size
+   (Pillow's own bomb check, at ``Image.MAX_IMAGE_PIXELS``, is caught too);
 4. decoding (422 for truncated or corrupt data), then resizing so the longer side is at most
    ``max_side``.
 """
@@ -33,6 +34,10 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 from app.errors import Refusal
 
 SAMPLES_DIR = Path(__file__).resolve().parent / "sample_images"
+# The most marker segments a JPEG's header is read through to find its size: a camera's file
+# has a dozen or two before the frame header (APPn, DQT, DHT, COM); millions of empty
+# comments took our reader seconds.
+JPEG_MARKERS = 1024
 # Pillow's reducing_gap: 3 is where it calls the two-stage result all but equal to Lanczos
 # alone (its documentation of Image.resize).
 REDUCING_GAP = 3.0
@@ -106,7 +111,9 @@ def header_size(data: bytes, kind: str) -> tuple[int, int] | None:
             return None
         return int.from_bytes(data[16:20], "big"), int.from_bytes(data[20:24], "big")
     at = 2  # after SOI; walk the marker segments up to the frame header (SOF0..SOF15)
-    while at + 4 <= len(data):
+    for _ in range(JPEG_MARKERS):
+        if at + 4 > len(data):
+            return None
         if data[at] != 0xFF:
             return None
         marker = data[at + 1]
@@ -136,10 +143,10 @@ def _too_many_pixels(width: int, height: int, max_pixels: int) -> Refusal:
 
 
 def probe(data: bytes, max_pixels: int) -> tuple[str, tuple[int, int]]:
-    """``(kind, (width, height))`` of a non-empty upload, read from its header alone, for
-    pricing before anything is decoded: our own reader first (a bomb's size is refused before
-    Pillow parses a byte), then Pillow's, which decoding will follow. A PNG whose IHDR is not
-    where our reader looks (a chunk before it) is priced at the size Pillow reads, not at none.
+    """``(kind, (width, height))`` of a non-empty upload as its header declares it, read by
+    our own reader alone (Pillow's header parser, in Python, took seconds over a file of
+    hundreds of thousands of chunks, and this runs on the event loop to price the upload).
+    Decoding then holds the image to this size (:func:`decode`).
 
     >>> buffer = io.BytesIO()
     >>> Image.new("L", (40, 10)).save(buffer, "PNG")
@@ -148,13 +155,14 @@ def probe(data: bytes, max_pixels: int) -> tuple[str, tuple[int, int]]:
     """
     kind = sniff(data)
     declared = header_size(data, kind)
-    if declared is not None and declared[0] * declared[1] > max_pixels:
+    if declared is None:
+        where = ("its IHDR chunk is not first, where the PNG standard puts it" if kind == "PNG"
+                 else f"no frame header (SOF) among its first {JPEG_MARKERS} markers")
+        raise Refusal(422, ["body"], f"the {kind}'s size could not be read from its header: "
+                      f"{where}", "image_corrupt")
+    if declared[0] * declared[1] > max_pixels:
         raise _too_many_pixels(*declared, max_pixels)
-    with _pillow(kind), Image.open(io.BytesIO(data), formats=[kind]) as image:
-        width, height = image.size
-    if width * height > max_pixels:
-        raise _too_many_pixels(width, height, max_pixels)
-    return kind, (width, height)
+    return kind, declared
 
 
 def decode(data: bytes, max_side: int, max_pixels: int) -> Decoded:
@@ -173,6 +181,9 @@ def decode(data: bytes, max_side: int, max_pixels: int) -> Decoded:
                       "empty_image")
     kind, (width, height) = probe(data, max_pixels)
     with _pillow(kind), Image.open(io.BytesIO(data), formats=[kind]) as image:
+        if image.size != (width, height):  # priced at the header's size: decode no other
+            raise Refusal(422, ["body"], f"the {kind}'s header declares {width}x{height}, but "
+                          f"Pillow reads {image.size[0]}x{image.size[1]}", "image_corrupt")
         if image.format != kind:
             raise Refusal(415, ["body"], f"the bytes look like {kind} but Pillow "
                           f"reads {image.format}", "unsupported_media_type")

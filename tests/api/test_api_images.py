@@ -256,11 +256,18 @@ def test_truncated_png_is_422_not_500(client: TestClient) -> None:
 def test_a_png_signature_over_garbage_is_refused_without_python_internals(
     client: TestClient,
 ) -> None:
-    answer = upload(client, b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 4)
+    # a header that reads (4x4 grey), then garbage: Pillow's own complaint, its internals cut
+    header = (b"\x00\x00\x00\rIHDR" + (4).to_bytes(4, "big") * 2 + bytes([8, 0, 0, 0, 0])
+              + b"\x00\x00\x00\x00")
+    answer = upload(client, b"\x89PNG\r\n\x1a\n" + header + bytes(range(256)) * 4)
     assert answer.status_code == 422
     text = message(answer)
     assert "truncated or corrupt" in text
     assert "object at 0x" not in text and "BytesIO" not in text, text
+    # no header at all: said by our own reader, before Pillow sees a byte
+    answer = upload(client, b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 4)
+    assert answer.json()["detail"][0]["type"] == "image_corrupt"
+    assert "its IHDR chunk is not first" in message(answer)
 
 
 def test_empty_upload_is_422(client: TestClient) -> None:
@@ -343,3 +350,30 @@ def test_a_wrong_content_type_is_told_every_type_the_upload_takes(client: TestCl
     said = message(upload(client, image, kind="application/json"))
     assert all(kind in said for kind in UPLOAD_TYPES), said
     assert upload(client, image, kind="application/octet-stream").status_code == 200
+
+
+def test_a_jpeg_of_endless_markers_before_its_frame_is_refused_by_our_reader(
+    client: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # 2.6 million empty comments before the frame header took seconds to walk, on the
+    # event loop; a camera's file has a dozen or two markers there
+    def never(*args: Any, **kwargs: Any) -> None:
+        raise RuntimeError("Pillow was asked to open it")
+
+    monkeypatch.setattr(Image, "open", never)
+    comments = b"\xff\xfe\x00\x02" * (images.JPEG_MARKERS + 1)
+    frame = b"\xff\xc0\x00\x0b\x08\x00\x04\x00\x04\x01\x01\x11\x00"
+    answer = upload(client, b"\xff\xd8" + comments + frame, kind="image/jpeg")
+    assert answer.status_code == 422 and answer.json()["detail"][0]["type"] == "image_corrupt"
+    assert f"among its first {images.JPEG_MARKERS} markers" in message(answer)
+
+
+def test_an_image_is_decoded_only_at_the_size_it_was_priced_at(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # priced at the header's size by our reader; should Pillow read another, nothing decodes
+    image = png(np.zeros((4, 4, 3), dtype=np.uint8))
+    monkeypatch.setattr(images, "header_size", lambda data, kind: (3, 3))
+    with pytest.raises(images.Refusal) as refused:
+        images.decode(image, max_side=256, max_pixels=10_000)
+    assert refused.value.msg == "the PNG's header declares 3x3, but Pillow reads 4x4"
