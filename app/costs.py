@@ -27,7 +27,7 @@ from app.routing import check_inline
 from app.schemas import ArrayIn, CompactArray, LayerSpec
 from engine.backward import BAND_ELEMENTS
 from engine.errors import LayerError
-from engine.geometry import Geometry, LayerShape, axis_output
+from engine.geometry import SEARCH, Geometry, LayerShape, axis_output, span_of
 from engine.layer import Connectivity, bias_shape, weight_shape
 from engine.trace import Order, step_number
 
@@ -134,12 +134,14 @@ def _resolve_cells(shape: LayerShape, outputs: tuple[int, int]) -> int:
 
 
 def _candidates(shape: LayerShape) -> int:
-    """Layers :func:`engine.geometry.suggest` tries: paddings up to the filter size, strides,
-    filter sizes and dilations near the current ones (asymmetric paddings up to the stride),
-    TensorFlow's "same" padding and two input sizes."""
+    """Layers :func:`engine.geometry.suggest` tries: paddings up to a window's span (for all
+    four sides, then each axis's), strides, filter sizes and dilations near the current ones
+    (asymmetric paddings up to the stride), TensorFlow's "same" padding and two input sizes."""
     f = max(shape.filter_height, shape.filter_width)
+    span = min(max(span_of(shape.filter_height, shape.dilation_h),
+                   span_of(shape.filter_width, shape.dilation_w)), SEARCH)
     s = max(shape.stride_h, shape.stride_w)
-    return (f + 1) + (s + 3) + 3 * s + (shape.filter_width + 5) + (shape.dilation_w + 3) + 3
+    return 3 * span + (s + 3) + 3 * s + (f + 5) + (shape.dilation_w + 3) + 3
 
 
 def _geometry_items(shape: LayerShape, outputs: tuple[int, int], fits: bool) -> list[Item]:

@@ -683,18 +683,29 @@ def _axis_fits(
     return exact.numerator if exact.denominator == 1 and exact >= 1 else None
 
 
-def _reads_input(size: int, span: int, stride: int, before: int, out: int) -> bool:
-    """Whether each of ``out`` windows along an axis reaches the input: the first ends on it
-    (less padding before than the window spans) and the last starts on it or before (the rule
-    ``fit="pad"`` adds windows by). More padding fits the formula too, but gives neurons that
-    read nothing but zeros, which no suggestion offers.
+def _reads_input(size: int, f: int, dilation: int, stride: int, before: int, out: int) -> bool:
+    """Whether each of ``out`` windows along an axis reads the input: the first ends on it
+    (less padding before than the window spans), the last starts on it or before (the rule
+    ``fit="pad"`` adds windows by), and, where the dilation's holes are wider than the input,
+    some tap of every window lands on it. More padding fits the formula too, but gives
+    neurons that read nothing but zeros, which no suggestion offers.
 
-    >>> _reads_input(28, 1, 2, 0, 14), _reads_input(28, 1, 2, 0, 15)  # 28 + 1 after: 15
+    >>> _reads_input(28, 1, 1, 2, 0, 14), _reads_input(28, 1, 1, 2, 0, 15)  # 28 + 1 after
     (True, False)
-    >>> _reads_input(6, 2, 5, 2, 2), _reads_input(6, 2, 5, 1, 2)  # padding 2 before a 2-tap
+    >>> _reads_input(6, 2, 1, 5, 2, 2), _reads_input(6, 2, 1, 5, 1, 2)  # 2 before a 2-tap
     (False, True)
+    >>> _reads_input(3, 2, 4, 1, 1, 1)  # taps 0 and 4 around the input's 1..3
+    False
     """
-    return before < span and (out - 1) * stride <= before + size - 1
+    span = span_of(f, dilation)
+    last = before + size - 1  # the input's last cell, in the padded axis
+    if not (before < span and (out - 1) * stride <= last):
+        return False
+    if size >= dilation:  # every window that overlaps the input has a tap on it
+        return True
+    starts = np.arange(out) * stride
+    first_tap = np.maximum(0, -((starts - before) // dilation))  # the first at or after `before`
+    return bool(np.all((first_tap < f) & (starts + first_tap * dilation <= last)))
 
 
 def _padding_fits(shape: LayerShape, padding: Padding) -> tuple[int, int] | None:
@@ -705,7 +716,7 @@ def _padding_fits(shape: LayerShape, padding: Padding) -> tuple[int, int] | None
     axes: tuple[Axis, Axis] = ("height", "width")
     for axis, n in zip(axes, out, strict=True):
         size, f, stride, dilation = shape.along(axis)
-        if not _reads_input(size, span_of(f, dilation), stride, padding.along(axis)[0], n):
+        if not _reads_input(size, f, dilation, stride, padding.along(axis)[0], n):
             return None
     return out
 
@@ -734,7 +745,7 @@ def _axis_paddings(
 
     def fits(pad_before: int, pad_after: int) -> bool:
         out = _axis_fits(size, f, stride, pad_before, pad_after, dilation)
-        return out is not None and _reads_input(size, span, stride, pad_before, out)
+        return out is not None and _reads_input(size, f, dilation, stride, pad_before, out)
 
     top = min(max_pad, span - 1)  # more: the first window reads only padding
     symmetric = [v for v in range(top + 1) if fits(v, v)]
@@ -835,7 +846,9 @@ def suggest(shape: LayerShape) -> Suggestions:
     found: list[Suggestion] = []
     notes: list[str] = []
     p = shape.padding
-    max_pad = min(max(shape.filter_height, shape.filter_width), SEARCH)
+    # no more than a window spans: more, and the first window reads only padding
+    max_pad = min(max(span_of(shape.filter_height, shape.dilation_h),
+                      span_of(shape.filter_width, shape.dilation_w)) - 1, SEARCH)
 
     fitting = [axis for axis in ("height", "width") if _axis_fits_as_is(shape, axis)]
     if len(fitting) == 1:

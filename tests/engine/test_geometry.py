@@ -664,7 +664,9 @@ def test_no_padding_suggested_gives_a_window_that_reads_only_padding(seed: int) 
     rng = np.random.default_rng(300 + seed)
     offered = 0
     for _ in range(300):
-        n, f, s, d = (int(v) for v in rng.integers(1, [40, 8, 6, 3]))
+        # dilations past the input's size too: a window can straddle it with no tap on it
+        n, f, s, d = (int(v) for v in rng.integers(1, [40, 8, 6, 7]))
+        n = n if rng.random() < 0.7 else int(rng.integers(1, 6))
         shape = LayerShape(n, n + int(rng.integers(0, 3)), 1, 1, f, f, stride_h=s, stride_w=s,
                            dilation_h=d, dilation_w=d)
         for change in suggest(shape).changes:
@@ -672,12 +674,15 @@ def test_no_padding_suggested_gives_a_window_that_reads_only_padding(seed: int) 
                 continue
             g = resolve(apply(shape, change))
             for axis in (g.height, g.width):
-                span = (axis.filter_size - 1) * axis.dilation + 1
-                starts = [k * axis.stride for k in range(axis.output)]
-                assert starts[0] + span - 1 >= axis.pad_before, (shape, change.text)
-                assert starts[-1] <= axis.pad_before + axis.size - 1, (shape, change.text)
+                on_input = range(axis.pad_before, axis.pad_before + axis.size)
+                for k in range(axis.output):  # every window has a tap on the input
+                    taps = (k * axis.stride + t * axis.dilation for t in range(axis.filter_size))
+                    assert any(tap in on_input for tap in taps), (shape, change.text, k)
             offered += 1
     assert offered > 50
+    # taps 0 and 4 around a 3-cell input: padding 1 (1x1) and 2 (3x3) fit the formula
+    dilated = suggest(LayerShape(3, 3, 1, 1, 2, 2, dilation_h=4, dilation_w=4))
+    assert [c for c in dilated.changes if c.field == "padding"] == []
     downsample = suggest(LayerShape.square(28, 1, 1, 1, stride=2))
     assert [c for c in downsample.changes if c.field == "padding"] == []
 
