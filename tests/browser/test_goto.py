@@ -94,3 +94,26 @@ def test_a_misfit_has_no_steps_to_go_to(page: Page) -> None:
     expect(page.locator("#t-misfit")).to_be_visible(timeout=30_000)
     expect(page.locator("#t-goto-input")).to_be_hidden()
     expect(page.locator("#t-goto-input")).to_be_disabled()
+
+
+def test_the_box_gives_the_keys_back_and_adds_no_history_twice(page: Page) -> None:
+    open_page(page, QUERY)
+    box = page.locator("#t-goto-input")
+    go_to(page, "V[3,4,1]")
+    expect(page.locator("#numpy-code")).to_contain_text("V[3,4,1] = np.sum(")
+    step = current_step(page)
+    entries = page.evaluate("() => history.length")
+    box.press("Enter")  # the same again: said, not a second entry Back would seem to skip
+    box.press("Enter")
+    assert page.evaluate("() => history.length") == entries
+    # while it has the focus the box takes the keys; Escape gives them back to the page
+    box.press("ArrowRight")
+    assert current_step(page) == step
+    box.press("Escape")
+    expect(box).not_to_be_focused()
+    page.keyboard.press("ArrowRight")
+    assert current_step(page) == step + 1
+    # "t" is the link's 0-based count, not the label's: not taken, so never off by one
+    go_to(page, "t56")
+    assert "Type a step (1 to 90)" in box.evaluate("n => n.validationMessage")
+    assert current_step(page) == step + 1

@@ -1,11 +1,12 @@
 // "Go to": the transport's box where a reader types the step, the neuron or the input cell to
 // show. On AlexNet conv1's 290,400 steps the scrubber moves hundreds of steps a pixel and the
 // keys one neuron at a time; a typed V[10,20,5] goes there at once.
-import { $on, qs, thousands } from "./dom.js";
+import { $on, announce, qs, thousands } from "./dom.js";
 import { pinFits, pinName, stepOf } from "./focus.js";
 
 const NUMBER = String.raw`(\d{1,3}(?:,\d{3})+|\d+)`; // thousands separated as the label writes them
-const STEP = new RegExp(String.raw`^(?:step|t)?${NUMBER}$`, "i");
+// "step 9" as the label says it (not "t": a link's t counts from 0, the label from 1)
+const STEP = new RegExp(String.raw`^(?:step)?${NUMBER}$`, "i");
 const NEURON = /^v[[(]?(\d+),(\d+),(\d+)[\])]?$/i;
 const CELL = /^x[[(]?(\d+),(\d+)(?:,(\d+|:))?[\])]?$/i;
 
@@ -61,21 +62,28 @@ export function bindGoto(app, { toStep, pinning }) {
   const refuse = (message) => {
     input.setCustomValidity(message);
     input.setAttribute("aria-invalid", "true");
-    input.reportValidity();
+    input.reportValidity(); // the browser's bubble, gone in seconds: said aloud as well
+    announce(message);
   };
   $on(input, "input", () => {
     input.setCustomValidity("");
     input.removeAttribute("aria-invalid");
   });
+  // Escape gives the keys back to the page (Space plays, arrows step), as the box holds
+  // them while it has the focus
+  $on(input, "keydown", (event) => {
+    if (event.key === "Escape") input.blur();
+  });
   $on(form, "submit", (event) => {
     event.preventDefault();
-    if (!app.model || app.unfit) return refuse("This layer has no steps: it does not fit");
+    if (!app.model) return refuse("The layer is still loading");
+    if (app.unfit) return refuse("This layer has no steps: it does not fit");
     const asked = readGoto(input.value, app.model, app.state.order);
     if (asked.error) return refuse(asked.error);
     input.setCustomValidity("");
     input.removeAttribute("aria-invalid");
     if (asked.t === undefined) pinning.pin(asked.target);
     else toStep(asked.t, asked.target ?? null);
-    input.select(); // the next entry replaces this one
+    input.select(); // the next entry replaces this one; Escape returns to the player
   });
 }

@@ -400,7 +400,9 @@ function currentFocus() {
  * `target` it computes when there is one. */
 function stepTo(t, target = null) {
   app.hover = null;
-  commit({ t, pin: "" });
+  // the step already shown, unpinned: no second history entry (Back would seem to do nothing)
+  if (t !== app.state.t || app.state.pin) commit({ t, pin: "" });
+  else render();
   announce(`Step ${thousands(t + 1)}${target ? `: ${pinName(target)}` : ""}`);
 }
 

@@ -6,7 +6,8 @@ import { pinName, pinText } from "./focus.js";
 /** `pin(target)`, `unpin()` and `toggle(target)` over the page's state, through `commit`. */
 export function createPinning(app, commit) {
   const pin = (target) => {
-    commit({ pin: pinText(target) });
+    // pinned already: said again, not committed again (a second history entry)
+    if (app.state.pin !== pinText(target)) commit({ pin: pinText(target) });
     announce(`Pinned ${pinName(target)}`);
   };
   const unpin = () => {
