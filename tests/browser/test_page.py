@@ -1458,3 +1458,21 @@ def test_the_pinned_cell_clicked_in_another_slice_stays_pinned_and_edits_that_sl
     expect(page.locator("#t-label")).to_contain_text("pinned X[0,0,:]")
     cell(slices[1], 1, 1).click()  # the same slice again: let go
     expect(page.locator("#t-label")).not_to_contain_text("pinned")
+
+
+def test_backward_mode_with_an_input_cell_in_focus_shows_no_step_and_loads_nothing(
+    page: Page,
+) -> None:
+    # it said "loading step…" over the last step's grids, and a link's pinned cell left them
+    # empty under the same words
+    page.goto("/?preset=cs231n-demo&mode=backward&t=7&pin=x2.2")  # no step's code to wait for
+    expect(page.locator("#app")).to_have_attribute("aria-busy", "false", timeout=30_000)
+    said = page.locator("#backward-step")
+    expect(said).to_have_text("X[2,2,:] is in focus, not a step: let it go (Escape) for the "
+                              "step's share of dW")
+    grids = page.locator("#backward-grids .cell")
+    assert grids.count() > 0
+    assert set(grids.evaluate_all("els => els.map(e => e.textContent)")) == {""}
+    page.keyboard.press("Escape")
+    expect(said).to_contain_text("dV[2,1,0] = ")
+    assert "" not in set(grids.evaluate_all("els => els.map(e => e.textContent)"))

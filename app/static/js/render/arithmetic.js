@@ -239,6 +239,15 @@ export function createBackwardView(container, model) {
       const relu = activation === "relu";
       const step = focus.step;
       const text = qs("#backward-step");
+      if (focus.inputCell) {
+        // an input cell in focus is no step: nothing is loading, and the last step's grids
+        // would read as this cell's
+        const [r, c] = focus.inputCell;
+        text.textContent = `X[${r - model.pads.top},${c - model.pads.left},:] is in focus, `
+          + "not a step: let it go (Escape) for the step's share of dW";
+        for (const [part] of parts) part.grids.forEach((grid) => grid.draw(() => null, { maxAbs: 1 }));
+        return;
+      }
       if (!step || !step.running) {
         text.textContent = step ? "" : "loading step…";
         return;
