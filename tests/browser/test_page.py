@@ -1476,3 +1476,11 @@ def test_backward_mode_with_an_input_cell_in_focus_shows_no_step_and_loads_nothi
     page.keyboard.press("Escape")
     expect(said).to_contain_text("dV[2,1,0] = ")
     assert "" not in set(grids.evaluate_all("els => els.map(e => e.textContent)"))
+
+
+def test_a_term_exact_to_fewer_decimals_is_written_with_them(page: Page) -> None:
+    # a bias of 2.5 made every term four decimals: "(-5.0000) + ... = -8.5000"
+    open_page(page, "?preset=cs231n-demo&edits=W0.1.1.1%3D-3%3Bb0%3D2.5")
+    sums = page.locator("#sums")
+    expect(sums).to_contain_text("bias (2.5) =")
+    assert ".0000" not in sums.inner_text(), sums.inner_text()

@@ -141,7 +141,13 @@ function sumsText(step, activation, brief = false) {
   // Only the server's numbers: the slice sums (`brief`: how many), the bias and the value it
   // computed.
   const places = decimalsOf(step);
-  const show = (v) => (places === null ? fmt(v) : v.toFixed(places).replace(/^-(0\.?0*)$/, "$1"));
+  const show = (v) => {
+    if (places === null) return fmt(v);
+    const text = v.toFixed(places).replace(/^-(0\.?0*)$/, "$1");
+    // a term exact to fewer decimals is written with them: -5 and 2.5 beside 0.7048, not
+    // -5.0000 (the rounded ones keep every place, so they still add up by hand)
+    return Number(text) === v ? String(v) : text;
+  };
   const parts = brief ? [`The ${step.channelSums.length} depth slices' sums`]
     : step.channelSums.map((v) => `(${show(v)})`);
   const units = (v) => Math.round(Number(v.toFixed(places)) * 10 ** places); // as shown
