@@ -245,6 +245,14 @@ def test_alexnet_at_224_keeps_its_96_filters_drawn(page: Page) -> None:
     expect(page.locator("#count-params")).to_have_text(f"{96 * (11 * 11 * 3 + 1):,}")
     expect(page.locator("#count-output")).to_have_text("—")
     expect(page.locator("#count-madds")).to_have_text("—")  # as many as the outputs: none yet
+    # no padding: the zoomed picture's rows and columns are the input's own ("of the padded
+    # input" was said of padding 0)
+    caption = page.locator("figure.slice.misfit > figcaption")
+    expect(caption).to_have_text(re.compile(r"^X\[:, :, 0\], rows \d+–226 and columns \d+–226$"))
+    page.goto("/?preset=alexnet-224&pt=1&pb=1&pl=1&pr=1")
+    misfit_canvas(page)
+    expect(caption).to_have_text(re.compile(
+        r"^X\[:, :, 0\], rows \d+–\d+ and columns \d+–\d+ of the padded input$"))
 
 
 def test_a_phone_in_a_misfit_gets_the_reason_and_a_way_to_the_suggestions(

@@ -62,7 +62,7 @@ export function drawMisfit(container, geometry, xp, padding, maxAbs) {
   const cols = axisPlan(geometry.width, wp);
   const zoomed = rows.from > 0 || cols.from > 0;
   const figure = sliceFigure(container, zoomed
-    ? `X[:, :, 0], rows ${rows.from}–${rows.to - 1} and columns ${cols.from}–${cols.to - 1} of the padded input`
+    ? `X[:, :, 0], rows ${rows.from}–${rows.to - 1} and columns ${cols.from}–${cols.to - 1}${padding.some((p) => p > 0) ? " of the padded input" : ""}`
     : `X[:, :, 0]${padding.some((p) => p > 0) ? " with its zero padding" : ""}${depth > 1 ? ` (the ${depth} slices share its windows)` : ""}`);
   figure.classList.add("misfit");
   // The words go beside the picture where the panel is wide, under it where it is narrow.
