@@ -75,7 +75,8 @@ JPEG_PIXEL = 15
 # pixel values, a flat picture's next to none (benchmarks/README.md, "Cost model").
 PNG_BYTE = 100
 # ...and row by row: the decoder's own work per row (its filter byte, a callback) is most of
-# a tall strip's time (1 x 16,400,000 pixels loaded in about 1 s, 4000 x 4000 in 0.04 s).
+# a tall strip's time, which its pixels alone under-priced many times over
+# (benchmarks/README.md, "Figures behind the code's choices").
 PNG_ROW = 1_500
 # A request's fixed cost: routing, validation, middleware, the answer's envelope (about half
 # a millisecond of CPU, which the other weights price at 10-25 million).
@@ -200,7 +201,7 @@ def _layer_items(shape: LayerShape, connectivity: Connectivity,
     return (
         *read,
         made("input.shape", "input", inputs_n, ELEMENT if x_kind else FILLED),
-        made(_positions_field(g), "padded input", math.prod(g.padded_shape)),
+        made(_padded_field(g.shape), "padded input", math.prod(g.padded_shape)),
         made(weight_field, f"{connectivity} weights", weights_n,
              ELEMENT if weights_kind else FILLED),
         made(weight_field, f"{connectivity} biases", biases_n,
@@ -221,7 +222,7 @@ def _kernel_items(g: Geometry, spec: LayerSpec) -> list[Item]:
     # matrix-vector product) that read, not the multiply-adds, is its time.
     read = columns * TOUCHED if shared else 0
     return [
-        made(_positions_field(g), f"receptive fields copied for the matrix product "
+        made(_padded_field(g.shape), f"receptive fields copied for the matrix product "
              f"({positions:,} positions x {c.weights_per_neuron:,} weights)",
              columns, TOUCHED),
         Item("filters.count", f"the matrix product's {c.multiply_adds:,} multiply-adds",
@@ -232,20 +233,15 @@ def _kernel_items(g: Geometry, spec: LayerSpec) -> list[Item]:
     ]
 
 
-def _positions_field(g: Geometry) -> str:
+def _padded_field(shape: LayerShape) -> str:
     """The field that makes a layer's padded input (and so its output positions) large: its
-    padding when that adds more than the input holds along an axis, else the input's size.
+    padding when that adds more than the input holds along an axis, else the input's size
+    (AlexNet's, padding 0: "a smaller padding would cut" it was no advice).
 
-    >>> from engine.geometry import LayerShape, resolve
-    >>> _positions_field(resolve(LayerShape.square(5, 1, 1, 3, padding=3000)))
+    >>> from engine.geometry import LayerShape
+    >>> _padded_field(LayerShape.square(5, 1, 1, 3, padding=3000))
     'padding'
     """
-    return _padded_field(g.shape)
-
-
-def _padded_field(shape: LayerShape) -> str:
-    """:func:`_positions_field` of a shape not yet resolved (AlexNet's unpadded input is its
-    input's size: "a smaller padding would cut" it was no advice for padding 0)."""
     p = shape.padding
     padded = p.top + p.bottom > shape.height or p.left + p.right > shape.width
     return "padding" if padded else "input.shape"
@@ -267,7 +263,7 @@ def forward_cost(encoding: Encoding) -> Cost:
         return [
             *_request_items(g, spec),
             *_kernel_items(g, spec),
-            written(_positions_field(g), "padded input", g.padded_shape, encoding),
+            written(_padded_field(g.shape), "padded input", g.padded_shape, encoding),
             written(weight_field, "weights", weight_shape(g, spec.connectivity), encoding),
             written(weight_field, "biases", bias_shape(g, spec.connectivity), encoding),
             *outputs,
@@ -315,7 +311,7 @@ def backward_cost(
             *windows,
             Item("filters.size", "window gradients added back",
                  window_gradients * WINDOW_GRADIENT),
-            made(_positions_field(g), "padded input gradient", math.prod(g.padded_shape)),
+            made(_padded_field(g.shape), "padded input gradient", math.prod(g.padded_shape)),
             written("input.shape", "input gradient", s.input_shape, encoding),
             written(weight_field, "weight gradients", weights, encoding),
             written(weight_field, "bias gradients", bias_shape(g, spec.connectivity), encoding),

@@ -237,8 +237,9 @@ def _to_rgb(image: Image.Image, max_side: int) -> ByteImage:
     size = capped_size(image.size, max_side)
     if size != image.size:
         # Whole factors first by box averaging, down to 3x the size, then Lanczos: its weights
-        # span 6 source pixels per scale unit, so a 1 x 16,400,000 strip resized to 1 x 320
-        # in one go evaluated 98 million of them (seconds, and ~800 MB of weights).
+        # span 6 source pixels per scale unit, so resized in one go, a long strip's output
+        # pixels each weigh hundreds of thousands of source pixels (seconds, and hundreds of
+        # MB of weights; benchmarks/README.md).
         image = image.resize(size, Image.Resampling.LANCZOS, reducing_gap=REDUCING_GAP)
     return np.asarray(image, dtype=np.uint8).copy()  # (H, W, 3)
 

@@ -791,3 +791,17 @@ def test_a_list_in_a_message_is_not_read_as_one_long_number() -> None:
     grouped = "1" + ",000" * 30  # a number grouped by thousands, 91 digits
     assert detail(["body"], f"is {grouped} here", "x")["msg"] == (
         "is 1,000,000,000,000,000,000... (91 digits) here")
+
+
+def test_nan_in_compact_values_and_a_huge_integer_in_nested_ones_have_the_schemas_types(
+    client: TestClient,
+) -> None:
+    # the schema's own names for the same failures: finite_number, invalid_type
+    nan = {"dtype": "float32", "shape": [1, 1, 1], "data": "AADAfw=="}  # one float32 NaN
+    entry = refused(client.post("/api/forward", json={
+        "input": {"values": nan}, "filters": {"count": 1, "size": 1}}))
+    assert (entry["loc"], entry["type"]) == (["body", "input", "values"], "finite_number")
+    huge = (b'{"input": {"values": [[[1' + b"0" * 400 + b']]]}, '
+            b'"filters": {"count": 1, "size": 1}}')
+    entry = refused(client.post("/api/forward", content=huge, headers=JSON))
+    assert entry["type"] == "invalid_type", entry
