@@ -135,14 +135,14 @@ def _resolve_cells(shape: LayerShape, outputs: tuple[int, int]) -> int:
 
 
 def _candidates(shape: LayerShape) -> int:
-    """Layers :func:`engine.geometry.suggest` tries: paddings up to a window's span (for all
-    four sides, then each axis's), strides, filter sizes and dilations near the current ones
-    (asymmetric paddings up to the stride), TensorFlow's "same" padding and two input sizes."""
+    """Layers :func:`engine.geometry.suggest` tries: paddings up to a window's span, strides,
+    filter sizes and dilations near the current ones (asymmetric paddings up to the stride),
+    TensorFlow's "same" padding and two input sizes."""
     f = max(shape.filter_height, shape.filter_width)
     span = min(max(span_of(shape.filter_height, shape.dilation_h),
                    span_of(shape.filter_width, shape.dilation_w)), SEARCH)
     s = max(shape.stride_h, shape.stride_w)
-    return 3 * span + (s + 3) + 3 * s + (f + 5) + (shape.dilation_w + 3) + 3
+    return (span + 1) + (s + 3) + 3 * s + (f + 5) + (shape.dilation_w + 3) + 3
 
 
 def _geometry_items(shape: LayerShape, outputs: tuple[int, int], fits: bool) -> list[Item]:
