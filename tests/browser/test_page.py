@@ -911,9 +911,9 @@ def shown(group: Locator) -> list[str]:
 
 def test_cells_show_a_typed_value_as_the_arithmetic_does(page: Page) -> None:
     # W0[1,1,0] = 2.5 times X[0,0,0] = 5 (Xp[1,1,0]): cells said 13 and 11 where the
-    # arithmetic said 12.5 and 10.500 (two significant digits in every cell)
+    # arithmetic said 12.5 and 10.5 (two significant digits in every cell)
     open_page(page, "?preset=cs231n-demo&t=0&edits=X0.0.0%3D5;b0%3D3;W0.1.1.0%3D2.5")
-    expect(page.locator("#sums")).to_contain_text("= 10.500")
+    expect(page.locator("#sums")).to_have_text("(9.5) + (0) + (-2) + bias (3) = 10.5")
     assert shown(page.get_by_role("table", name="Products depth slice 0"))[4] == "12.5"
     assert shown(page.get_by_role("table", name="Filter 0 depth slice 0"))[4] == "2.5"
     assert shown(page.get_by_role("table", name="Output activation map 0"))[0] == "10.5"
