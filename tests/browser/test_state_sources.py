@@ -124,12 +124,17 @@ def test_an_edited_weight_of_the_demo_is_drawn_in_the_grids_and_after_a_reload(
 
 
 def test_an_edit_outside_the_layer_is_removed_and_the_page_says_which(page: Page) -> None:
+    # "edit removed" spoke of undoing an edit that never reached the layer
     page.goto("/?preset=cs231n-demo&h=5&edits=X9.9.0%3D1;b1%3D4")
-    expect(page.locator("#error-data")).to_contain_text(
-        "X[9,9,0] is not a cell of this layer: edit removed", timeout=30_000)
+    expect(page.locator("#error-data")).to_have_text(
+        "X[9,9,0] is not a cell of this layer: that edit is left out.", timeout=30_000)
     expect(page.locator("#numpy-code")).to_contain_text("np.sum", timeout=30_000)
     expect(page).to_have_url(re.compile(r"edits=b1%3D4&"))  # written within 250 ms
     expect(page.locator("#app")).not_to_have_class(re.compile(r"\bstale\b"))
+    page.goto("/?preset=cs231n-demo&h=5&edits=X9.9.0%3D1;W5.0.0.0%3D2;b1%3D4")
+    expect(page.locator("#error-data")).to_have_text(
+        "X[9,9,0], W5[0,0,0] are not cells of this layer: those edits are left out.",
+        timeout=30_000)
 
 
 def test_a_sample_image_and_a_bank_live_in_the_url(

@@ -304,7 +304,10 @@ function dropBadEdits(error) {
   if (!bad.size) return false;
   const edits = parseEdits(app.state.edits);
   const names = edits.filter((_, n) => bad.has(n)).map(cellName);
-  app.dropped = `${names.join(", ")} is not a cell of this layer: edit removed.`;
+  // the edit never reached the layer: it is left out of the link, not undone
+  const one = names.length === 1;
+  app.dropped = `${names.join(", ")} ${one ? "is not a cell" : "are not cells"} of this layer: `
+    + `${one ? "that edit is" : "those edits are"} left out.`;
   commit({ edits: formatEdits(edits.filter((_, n) => !bad.has(n))) }, "replace");
   return true;
 }
