@@ -120,20 +120,18 @@ def _loads(raw: bytes) -> Any:
     is a new container, and millions of them (a body of empty lists) set off collection after
     collection over the growing tree, most of the parse's time. The collector's schedule is
     process-wide; pausing it for one parse only delays the next collection."""
-    collecting = gc.isenabled()
-    if collecting and len(raw) > GC_PAUSE_BYTES:
-        gc.disable()
-        try:
-            return orjson.loads(raw)
-        finally:
-            gc.enable()
-    return orjson.loads(raw)
+    if len(raw) <= LARGE_BODY_BYTES or not gc.isenabled():
+        return orjson.loads(raw)
+    gc.disable()
+    try:
+        return orjson.loads(raw)
+    finally:
+        gc.enable()
 
 
-# Smaller bodies hold too few containers to set off a collection worth avoiding.
-GC_PAUSE_BYTES = 2**16
-# Bodies smaller than this hold too few numbers to count.
-LISTED_SCAN_BYTES = 2**16
+# Smaller bodies hold too few lists and numbers to set off a collection worth avoiding or to
+# be worth counting (listed_numbers).
+LARGE_BODY_BYTES = 2**16
 _NOT_READ = object()
 _INTEGER = re.compile(rb"-?\d+(?![\d.eE])")
 _SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F]")
@@ -366,7 +364,7 @@ class LeanPlan:
             raise
         except Exception:  # cut short: FastAPI's handler says why
             return None
-        listed_numbers.set(raw.count(b",") if len(raw) > LISTED_SCAN_BYTES else 0)
+        listed_numbers.set(raw.count(b",") if len(raw) > LARGE_BODY_BYTES else 0)
         if self.spec_at == "body":
             known = SPECS.spec(raw)
             if known is not None:

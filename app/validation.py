@@ -253,9 +253,7 @@ def known_fields() -> dict[str, tuple[str, ...]]:
 
     found: dict[str, set[str]] = {"body": set()}
 
-    def walk(model: type[BaseModel], name: str) -> None:
-        if name in found and found[name] and name != "body":
-            return
+    def walk(model: type[BaseModel], name: str) -> None:  # the schemas nest, never recur
         found.setdefault(name, set()).update(model.model_fields)
         for field_name, info in model.model_fields.items():
             for inner in _models_in(info.annotation):

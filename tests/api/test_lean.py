@@ -355,7 +355,7 @@ def test_a_refused_body_is_parsed_once_with_the_collector_paused_when_large(
         return loads(raw)
 
     monkeypatch.setattr(lean.orjson, "loads", counted)
-    big = {**DEMO, "zz": [[] for _ in range(lean.GC_PAUSE_BYTES)]}  # 3 bytes each: over it
+    big = {**DEMO, "zz": [[] for _ in range(lean.LARGE_BODY_BYTES)]}  # 3 bytes each: over it
     small = {**DEMO, "zz": 1}
     with TestClient(create_app()) as client:
         for body, paused in ((big, True), (small, False)):
