@@ -27,7 +27,14 @@ from app.routing import check_inline
 from app.schemas import ArrayIn, CompactArray, LayerSpec
 from engine.backward import BAND_ELEMENTS
 from engine.errors import LayerError
-from engine.geometry import SEARCH, Geometry, LayerShape, axis_output, span_of
+from engine.geometry import (
+    MOST_SUGGESTIONS,
+    SEARCH,
+    Geometry,
+    LayerShape,
+    axis_output,
+    span_of,
+)
 from engine.layer import Connectivity, bias_shape, weight_shape
 from engine.trace import Order, step_number
 
@@ -149,7 +156,9 @@ def _geometry_items(shape: LayerShape, outputs: tuple[int, int], fits: bool) -> 
     """Resolving the geometry (once per request, at most: the app remembers a shape's), and
     when it does not fit exactly the suggestions, which resolve it under both fit policies."""
     cells = _resolve_cells(shape, outputs)
-    resolves = 1 if fits else 3
+    # a misfit: resolved under both fit policies, and each suggestion's layer walked for the
+    # input cells it leaves unread
+    resolves = 1 if fits else 3 + MOST_SUGGESTIONS
     items = [Item("input.shape", "positions and cells walked resolving the geometry",
                   resolves * cells * RESOLVE_CELL, elements=cells)]
     if not fits:

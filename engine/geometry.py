@@ -956,7 +956,66 @@ def suggest(shape: LayerShape) -> Suggestions:
         if height and width:
             found.append(Suggestion("fit", policy, (height, width),
                                     f'fit "{policy}" {verb}: {height}x{width}'))
-    return Suggestions(tuple(found), tuple(notes))
+    return Suggestions(tuple(_with_unread(shape, s) for s in found), tuple(notes))
+
+
+# The most changes :func:`suggest` offers: two paddings and TensorFlow's "same", two each of
+# strides, filter sizes, dilations and input sizes, and the two fit policies.
+MOST_SUGGESTIONS = 13
+
+# Counting a suggestion's unread cells walks its axes (cells plus dilation); an absurd size
+# (a notebook's stride of 10**18 is offered inputs as long) is left uncounted.
+UNREAD_WALK = 2**16
+
+
+def applied(shape: LayerShape, suggestion: Suggestion) -> LayerShape:
+    """``shape`` with ``suggestion``'s change made, as a client assigning its value would.
+
+    >>> applied(LayerShape.square(7, 3, 1, 3, stride=3), Suggestion("stride", 2, (3, 3), ""))
+    ... # doctest: +ELLIPSIS
+    LayerShape(height=7, width=7, depth=3, filters=1, ..., stride_h=2, stride_w=2, ...)
+    """
+    from dataclasses import replace
+
+    value = suggestion.value
+    if isinstance(value, str):  # a fit policy
+        return replace(shape, fit=value)  # type: ignore[arg-type]
+    if suggestion.field == "padding":
+        return replace(shape, padding=Padding.of(value))
+    first, second = (value, value) if isinstance(value, int) else (value[0], value[1])
+    match suggestion.field:
+        case "stride":
+            return replace(shape, stride_h=first, stride_w=second)
+        case "dilation":
+            return replace(shape, dilation_h=first, dilation_w=second)
+        case "filters.size":
+            return replace(shape, filter_height=first, filter_width=second)
+        case "input.shape":
+            return replace(shape, height=first, width=second)
+    raise ValueError(f"no such suggestion field: {suggestion.field}")
+
+
+def _with_unread(shape: LayerShape, suggestion: Suggestion) -> Suggestion:
+    """``suggestion``, its text saying how many input cells its layer never reads (a stride
+    longer than the window skips rows; a smaller filter can leave an edge).
+
+    >>> seven = LayerShape.square(7, 3, 1, 3, stride=3)  # the notes' stride-3 misfit
+    >>> _with_unread(seven, Suggestion("stride", 4, (2, 2), "stride 4 gives 2x2")).text
+    'stride 4 gives 2x2; 13 of 49 input cells unread'
+    """
+    from dataclasses import replace
+
+    fixed = applied(shape, suggestion)
+    if max(fixed.height + fixed.dilation_h, fixed.width + fixed.dilation_w) > UNREAD_WALK:
+        return suggestion
+    seen = [fixed.height - len(resolve_axis(fixed, "height").unseen),
+            fixed.width - len(resolve_axis(fixed, "width").unseen)]
+    cells = fixed.height * fixed.width
+    unread = cells - seen[0] * seen[1]
+    if not unread:
+        return suggestion
+    return replace(suggestion, text=f"{suggestion.text}; {unread:,} of {cells:,} input cells "
+                   "unread")
 
 
 def _filter_sizes(shape: LayerShape) -> list[tuple[int, int]]:

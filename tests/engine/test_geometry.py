@@ -14,10 +14,11 @@ import numpy as np
 import pytest
 
 from engine.geometry import (
+    MOST_SUGGESTIONS,
     GeometryError,
     LayerShape,
     Padding,
-    Suggestion,
+    applied,
     axis_output,
     resolve,
     resolve_axis,
@@ -199,27 +200,7 @@ def test_whole_sizes_are_the_same_under_every_fit_policy() -> None:
 # ----------------------------------------------------------------------------- suggestions
 
 
-def apply(shape: LayerShape, change: Suggestion) -> LayerShape:
-    """Assign a suggestion's value to its spec field, as a client would."""
-    value = change.value
-    if change.field == "padding":
-        assert isinstance(value, int | list)
-        return replace(shape, padding=Padding.of(value))
-    if change.field == "stride":
-        assert isinstance(value, int)
-        return replace(shape, stride_h=value, stride_w=value)
-    if change.field == "filters.size":
-        fh, fw = (value, value) if isinstance(value, int) else value
-        assert isinstance(fh, int) and isinstance(fw, int)
-        return replace(shape, filter_height=fh, filter_width=fw)
-    if change.field == "dilation":
-        assert isinstance(value, int)
-        return replace(shape, dilation_h=value, dilation_w=value)
-    if change.field == "input.shape":
-        assert isinstance(value, list) and value[2] == shape.depth
-        return replace(shape, height=value[0], width=value[1])
-    assert change.field == "fit"
-    return replace(shape, fit=value)  # type: ignore[arg-type]
+apply = applied  # a suggestion's change made, as a client assigning its value would
 
 
 # Filters wider than the padded input, and dilated ones, have suggestions too.
@@ -685,6 +666,48 @@ def test_no_padding_suggested_gives_a_window_that_reads_only_padding(seed: int) 
     assert [c for c in dilated.changes if c.field == "padding"] == []
     downsample = suggest(LayerShape.square(28, 1, 1, 1, stride=2))
     assert [c for c in downsample.changes if c.field == "padding"] == []
+
+
+def _unread_cells(shape: LayerShape) -> int:
+    """Input cells no tap of any window reads, by marking every tap of every window."""
+    g = resolve(shape)
+    read = np.zeros((g.padded_shape[0], g.padded_shape[1]), dtype=bool)
+    for i in range(g.out_height):
+        for j in range(g.out_width):
+            read[i * shape.stride_h:i * shape.stride_h + g.height.span:shape.dilation_h,
+                 j * shape.stride_w:j * shape.stride_w + g.width.span:shape.dilation_w] = True
+    top, left = g.padding.top, g.padding.left
+    return int((~read[top:top + shape.height, left:left + shape.width]).sum())
+
+
+@pytest.mark.parametrize("seed", range(2))
+def test_a_suggestion_says_how_many_input_cells_its_layer_never_reads(seed: int) -> None:
+    # the notes' 7x7 input, 3x3 filter, stride 3 was offered stride 4 (2x2, row and column 3
+    # unread) and filter size 1 (9 of 49 cells read) with no word of it
+    rng = np.random.default_rng(500 + seed)
+    noted = 0
+    for _ in range(150):
+        n, f, s, d = (int(v) for v in rng.integers(1, [30, 6, 6, 4]))
+        shape = LayerShape(n, n + int(rng.integers(0, 3)), 1, 1, f, f, stride_h=s, stride_w=s,
+                           dilation_h=d, dilation_w=d)
+        changes = suggest(shape).changes
+        assert len(changes) <= MOST_SUGGESTIONS
+        for change in changes:
+            fixed = apply(shape, change)
+            unread, cells = _unread_cells(fixed), fixed.height * fixed.width
+            said = re.search(r"; ([\d,]+) of ([\d,]+) input cells unread$",
+                             change.text)
+            if unread == 0:
+                assert said is None, change.text
+                continue
+            assert said is not None, (shape, change.text, unread)
+            assert said.groups() == (f"{unread:,}", f"{cells:,}")
+            noted += 1
+    assert noted > 100
+    seven = {c.text for c in suggest(LayerShape.square(7, 3, 1, 3, stride=3)).changes}
+    assert "stride 4 gives 2x2; 13 of 49 input cells unread" in seven
+    assert "filter size 1 gives 3x3; 40 of 49 input cells unread" in seven
+    assert "stride 2 gives 3x3" in seven  # reads every cell: nothing added
 
 
 def test_tensorflows_same_padding_is_labelled_where_it_is_the_padding_found() -> None:
