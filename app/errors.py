@@ -244,7 +244,8 @@ async def on_validation_error(request: Request, exc: Exception) -> Response:
     from app.lean import query_names  # app.lean refuses through this module
 
     raw = exc.errors()
-    entries = [_validation_entry(e, exc.body) for e in validation.clean(raw[:MOST_ERRORS])]
+    entries = [_validation_entry(e, exc.body)
+               for e in validation.clean(raw[:MOST_ERRORS], exc.body)]
     if len(entries) > MOST_ENTRIES or len(raw) > MOST_ERRORS:
         # a body wrong in thousands of places (a list of edits that are not objects): the
         # first say what is wrong; the rest would only be a bigger answer (and reading them

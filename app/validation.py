@@ -167,6 +167,14 @@ def path_of(loc: Sequence[str | int]) -> str:
     return text or "the body"
 
 
+# What a layer without biases is here (PyTorch's bias=False): every layer has K of them.
+NO_BIAS = ('every layer here has biases; for none, make them zeros with filters.bias_fill '
+           '{"kind": "zeros"} (counts.weights_shared counts the parameters without them)')
+
+# Other libraries' words for a fit policy, as the one this API takes.
+FIT_WORDS = {"ceil": 'PyTorch\'s ceil_mode=True is "pad"', "ceil_mode": 'ceil_mode=True is "pad"',
+             "same": 'a padding of "same" is a number here: padding, not fit'}
+
 # Other libraries' names for fields this API spells otherwise (PyTorch's Conv2d, Keras's
 # Conv2D): an unknown field of one of these names says where its value goes here.
 OTHER_NAMES = {
@@ -178,17 +186,63 @@ OTHER_NAMES = {
     "padding_mode": "padding is zeros, the notes' kind",
     "strides": "the stride is stride",
     "dilation_rate": "the dilation is dilation",
+    "channels": "the input's depth is the third number of input.shape",
+    "depth": "the depth is the input's, the third number of input.shape (each filter is as "
+             "deep as the input)",
+    "use_bias": NO_BIAS,
     "kernel": "the filters' weights are filters.values",
     "weight": "the filters' weights are filters.values",
     "weights": "the filters' weights are filters.values",
 }
 
-# Other libraries' padding words, as the numbers this API takes.
+# Other libraries' padding words, as the numbers this API takes ("same" in the layer's own
+# numbers where the body gives them: :func:`same_hint`).
 SAME_VALID = {
     "valid": '"valid" is padding 0',
-    "same": '"same" (an output as big as the input, at stride 1) is padding (F - 1)/2 for an '
-            "odd filter size F: 1 for a 3x3 filter, 2 for 5x5",
+    "same": '"same" (TensorFlow\'s: ceil(H/S) x ceil(W/S) outputs) is, per axis, d*(F - 1) '
+            "zeros at stride 1 (filter size F, dilation d), half before and the odd one after: "
+            "1 each side for a 3x3 filter, 2 for 5x5",
 }
+
+
+def _pair(value: Any, default: int | None = None) -> tuple[int, int] | None:
+    """A body's per-axis size (a whole number or two, each >= 1) as (height, width)."""
+    if value is None and default is not None:
+        return default, default
+    pair = [value, value] if not isinstance(value, list) else value
+    if len(pair) == 2 and all(type(v) is int and v >= 1 for v in pair):
+        return pair[0], pair[1]
+    return None
+
+
+def same_hint(spec: Any) -> str:
+    """What TensorFlow's "same" padding is for the layer ``spec`` (a request body's JSON
+    object), in its own numbers where they can be read, else the rule.
+
+    >>> same_hint({"input": {"shape": [65, 65, 8]}, "filters": {"size": 3}, "dilation": 4})
+    '"same" as TensorFlow pads this layer: padding 4 gives 65x65'
+    >>> same_hint({"filters": {"size": [1, 7]}})  # stride 1: the input's size does not matter
+    '"same" as TensorFlow pads this layer: padding [0, 3] (rows, columns)'
+    """
+    from engine.geometry import LayerShape, same_padding
+
+    spec = spec if isinstance(spec, dict) else {}
+    filters, given = spec.get("filters"), spec.get("input")
+    size = _pair(filters.get("size")) if isinstance(filters, dict) else None
+    stride, dilation = _pair(spec.get("stride"), 1), _pair(spec.get("dilation"), 1)
+    shape = given.get("shape") if isinstance(given, dict) else None
+    sides = _pair(shape[:2]) if isinstance(shape, list) and len(shape) == 3 else None
+    if size is None or stride is None or dilation is None or (sides is None and stride != (1, 1)):
+        return SAME_VALID["same"]
+    # at stride 1 "same" is d*(F - 1) zeros whatever the input: any size as wide as a window
+    h, w = sides or (max(size[0], (size[0] - 1) * dilation[0] + 1),
+                     max(size[1], (size[1] - 1) * dilation[1] + 1))
+    found = same_padding(LayerShape(h, w, 1, 1, *size, *stride, dilation_h=dilation[0],
+                                    dilation_w=dilation[1]))
+    if found is None:
+        return SAME_VALID["same"]
+    text = found.text.replace(', "same" as TensorFlow pads it,', "")
+    return f'"same" as TensorFlow pads this layer: {text if sides else text.split(" gives")[0]}'
 
 
 def _accepts(loc: Sequence[str | int]) -> str | None:
@@ -224,6 +278,10 @@ def _entry(
     msg = f"{got}: {rule}" + (f"; it takes {accepts}" if accepts else "")
     if loc and loc[-1] == "padding" and isinstance(value, str) and value.lower() in SAME_VALID:
         msg += f"; {SAME_VALID[value.lower()]}"
+    elif loc and loc[-1] == "fit" and isinstance(value, str) and value.lower() in FIT_WORDS:
+        msg += f"; {FIT_WORDS[value.lower()]}"
+    elif loc[-2:] == ["filters", "bias"] and isinstance(value, bool):
+        msg += f"; {NO_BIAS}"
     if kind == "extra_forbidden" and loc and loc[-1] in OTHER_NAMES:
         msg += f"; {OTHER_NAMES[str(loc[-1])]}"
     elif kind == "extra_forbidden" and loc and isinstance(loc[-1], str):
@@ -363,8 +421,9 @@ def _typed(error: dict[str, Any], loc: list[str | int]) -> tuple[str, str]:
     return kind, rule
 
 
-def clean(errors: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Pydantic's errors as one entry per field, each ``{loc, msg, type[, ctx]}``.
+def clean(errors: Iterable[dict[str, Any]], body: Any = None) -> list[dict[str, Any]]:
+    """Pydantic's errors as one entry per field, each ``{loc, msg, type[, ctx]}``; ``body``
+    (the request's JSON) gives a padding of "same" its layer's own numbers.
 
     ``json_invalid`` errors (the body is not JSON) pass through for :mod:`app.errors`.
 
@@ -408,19 +467,48 @@ def clean(errors: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
         error["rest"] = [part for part in named[cut + 1:] if not _is_branch(part)]
         error["rest"] += loc[len(named):]  # the unknown field's name
         unions[field].append(error)
-    return _point_to_layer([
+    entries = _point_to_layer([
         entry
         for item in out
         for entry in (_union(list(item["union"]), unions[item["union"]]) if "union" in item
                       else [item])
     ])
+    for entry in entries:
+        if entry.get("loc", [])[-1:] == ["padding"] and SAME_VALID["same"] in entry["msg"]:
+            spec = _inside(body, entry["loc"][1:-1])
+            entry["msg"] = entry["msg"].replace(SAME_VALID["same"], same_hint(spec))
+    return entries
+
+
+def _inside(value: Any, path: Sequence[str | int]) -> Any:
+    """What ``path`` reaches in JSON ``value``, None where it reaches nothing."""
+    for part in path:
+        if isinstance(value, dict) and isinstance(part, str):
+            value = value.get(part)
+        elif isinstance(value, list) and isinstance(part, int) and 0 <= part < len(value):
+            value = value[part]
+        else:
+            return None
+    return value
 
 
 def _point_to_layer(entries: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """A layer spec sent bare where a request wants it under ``layer`` (steps, inverse,
-    backward): its fields are unknown there and ``layer`` is missing; say so on both."""
+    backward): its fields are unknown there and ``layer`` is missing; say so on both. And the
+    other way round: a spec under ``layer`` where the body is the spec (geometry, forward)."""
     from app.schemas import LayerSpec  # the schema imports this module's neighbours
 
+    wrapped = next((e for e in entries if e["loc"] == ["body", "layer"]
+                    and e["type"] == "extra_forbidden"), None)
+    if wrapped is not None:
+        missing = [e for e in entries if e["type"] == "missing" and len(e["loc"]) == 2
+                   and e["loc"][1] in LayerSpec.model_fields]
+        if missing:
+            wrapped["msg"] += ('; this request\'s body is the layer spec itself: send the '
+                               'fields inside "layer" at the top, without "layer" around them')
+            for entry in missing:
+                entry["msg"] += ' (at the top of the body, not inside "layer")'
+        return entries
     layer_missing = any(e["loc"] == ["body", "layer"] and e["type"] == "missing" for e in entries)
     stray = [e for e in entries if e["type"] == "extra_forbidden" and len(e["loc"]) == 2
              and e["loc"][1] in LayerSpec.model_fields]

@@ -788,6 +788,28 @@ def _padding_suggestion(trial: Padding, out: tuple[int, int]) -> Suggestion:
     return Suggestion("padding", value, out, f"{text} gives {out[0]}x{out[1]}")
 
 
+def same_padding(shape: LayerShape) -> Suggestion | None:
+    """TensorFlow's "same" padding of ``shape`` (its own padding aside) as a suggestion that
+    says so, or None where it would give a window that reads no input (a dilated filter's
+    taps around an input smaller than its holes).
+
+    >>> same_padding(LayerShape.square(65, 8, 4, 3, dilation=4)).text
+    'padding 4, "same" as TensorFlow pads it, gives 65x65'
+    >>> same_padding(LayerShape(1, 5, 1, 1, 1, 4)).text  # an even filter: the odd zero after
+    'padding [0, 0, 1, 2] (top, bottom, left, right), "same" as TensorFlow pads it, gives 1x5'
+    """
+    from dataclasses import replace
+
+    same = _same_padding(shape)
+    out = _padding_fits(shape, same)
+    if out is None:
+        return None
+    found = (Suggestion("padding", same.top, out, f"padding {same.top} gives {out[0]}x{out[1]}")
+             if same.is_symmetric else _padding_suggestion(same, out))
+    return replace(found, text=found.text.replace(
+        " gives", ', "same" as TensorFlow pads it, gives'))
+
+
 def _same_padding(shape: LayerShape) -> Padding:
     """TensorFlow's "SAME" padding: per axis the fewest zeros for ``ceil(N/S)`` outputs, half
     before and the odd one after. Its outputs keep what PyTorch's floor gives a layer whose
@@ -895,12 +917,9 @@ def suggest(shape: LayerShape) -> Suggestions:
                 found.append(_padding_suggestion(trial, out))
 
     # Where no padding the same on both sides fits, the asymmetric one frameworks use: TF's.
-    same = _same_padding(shape)
-    if (any(note.startswith("no symmetric padding") for note in notes) and same != p
-            and (out := _padding_fits(shape, same)) is not None):
-        offered = _padding_suggestion(same, out)
-        offered = replace(offered, text=offered.text.replace(
-            " gives", ', "same" as TensorFlow pads it, gives'))
+    offered = same_padding(shape)
+    if (any(note.startswith("no symmetric padding") for note in notes)
+            and offered is not None and Padding.of(offered.value) != p):  # type: ignore[arg-type]
         # labelled where a padding found above is the same one, else offered after them
         at = next((n for n, s in enumerate(found)
                    if s.field == "padding" and s.value == offered.value), None)

@@ -4,6 +4,7 @@ one default encoding, an upstream of ones for ``{}``."""
 
 from __future__ import annotations
 
+import json
 import re
 from typing import Any
 
@@ -444,16 +445,102 @@ def test_every_wrong_item_of_a_list_gets_its_own_entry(client: TestClient) -> No
     assert entries[1]["msg"].startswith('stride[1] is "a": it is text, not a number')
 
 
-@pytest.mark.parametrize(("word", "means"), [("same", "is padding (F - 1)/2"),
-                                             ("valid", "is padding 0")])
+@pytest.mark.parametrize(("word", "means"), [
+    ("same", '"same" as TensorFlow pads this layer: padding 1 gives 5x5'),
+    ("valid", '"valid" is padding 0')])
 def test_other_libraries_padding_words_are_answered_with_the_number(
     client: TestClient, word: str, means: str
 ) -> None:
     entry = client.post("/api/geometry", json={**square(5, 3, 2, 3), "padding": word}).json()[
         "detail"][0]
     assert entry["loc"] == ["body", "padding"] and entry["type"] == "invalid_type"
-    assert f'"{word}" (' in entry["msg"] or f'"{word}" is' in entry["msg"]
-    assert means in entry["msg"]
+    assert entry["msg"].endswith(f"; {means}")
+
+
+@pytest.mark.parametrize(("layer", "means"), [
+    # DeepLab's dilated 3x3: 4 each side, where the rule "(F - 1)/2" said 1
+    ({**square(65, 8, 4, 3), "dilation": 4}, "padding 4 gives 65x65"),
+    # ResNet's stem: the odd zero after
+    ({**square(224, 3, 64, 7), "stride": 2},
+     "padding [2, 3, 2, 3] (top, bottom, left, right) gives 112x112"),
+    # a 1x7 filter pads the columns alone
+    ({"input": {"shape": [10, 12, 3]}, "filters": {"count": 2, "size": [1, 7]}},
+     "padding [0, 3] (rows, columns) gives 10x12"),
+])
+def test_same_is_answered_in_the_layers_own_numbers(
+    client: TestClient, layer: dict[str, Any], means: str
+) -> None:
+    for path, body, loc in [("/api/geometry", {**layer, "padding": "same"}, ["body", "padding"]),
+                            ("/api/steps", {"layer": {**layer, "padding": "same"}},
+                             ["body", "layer", "padding"])]:
+        (entry,) = detail(client.post(path, json=body))
+        assert entry["loc"] == loc
+        assert entry["msg"].endswith(f'; "same" as TensorFlow pads this layer: {means}')
+
+
+@pytest.mark.parametrize("seed", range(2))
+def test_the_padding_a_same_hint_gives_makes_ceil_n_over_s_outputs(
+    client: TestClient, seed: int
+) -> None:
+    # TensorFlow's "same": ceil(N/S) outputs per axis, whatever the filter and dilation
+    rng = np.random.default_rng(900 + seed)
+    for _ in range(20):
+        h, w, f, s, d = (int(v) for v in rng.integers(1, [40, 40, 6, 4, 4]))
+        layer = {"input": {"shape": [h, w, 1]}, "filters": {"count": 1, "size": f},
+                 "stride": s, "dilation": d}
+        (entry,) = detail(client.post("/api/geometry", json={**layer, "padding": "same"}))
+        said = re.search(r"pads this layer: padding (\[[\d, ]+\]|\d+)", entry["msg"])
+        if said is None:  # a window whose taps all miss the input: the rule instead
+            assert "d*(F - 1) zeros at stride 1" in entry["msg"]
+            continue
+        g = client.post("/api/geometry", json={**layer, "padding": json.loads(said[1])}).json()
+        assert g["valid"], (layer, entry["msg"])
+        assert g["output_shape"][:2] == [-(-h // s), -(-w // s)], (layer, entry["msg"])
+
+
+def test_same_without_the_numbers_it_needs_is_answered_with_the_rule(client: TestClient) -> None:
+    # at stride 2 "same" depends on the input's size, which values-only input does not state
+    spec = {"input": {"values": [[[1.0]]]}, "filters": {"count": 1, "size": 1}, "stride": 2,
+            "padding": "same"}
+    (entry,) = detail(client.post("/api/geometry", json=spec))
+    assert entry["msg"].endswith("half before and the odd one after: 1 each side for a 3x3 "
+                                 "filter, 2 for 5x5")
+
+
+def test_a_layer_without_biases_is_told_how_to_make_one(client: TestClient) -> None:
+    # PyTorch's bias=False, written the README's way
+    spec = square(5, 3, 2, 3)
+    spec["filters"]["bias"] = False
+    (entry,) = detail(client.post("/api/forward", json=spec))
+    assert entry["loc"] == ["body", "filters", "bias"]
+    assert 'for none, make them zeros with filters.bias_fill {"kind": "zeros"}' in entry["msg"]
+
+
+@pytest.mark.parametrize(("field", "value", "hint"), [
+    ("fit", "ceil", 'PyTorch\'s ceil_mode=True is "pad"'),
+    ("input.channels", 3, "the input's depth is the third number of input.shape"),
+    ("filters.depth", 3, "third number of input.shape (each filter is as deep as the input)"),
+])
+def test_other_libraries_words_say_what_they_are_here(
+    client: TestClient, field: str, value: Any, hint: str
+) -> None:
+    spec = square(5, 3, 2, 3)
+    *parents, name = field.split(".")
+    (spec[parents[0]] if parents else spec)[name] = value
+    (entry,) = detail(client.post("/api/geometry", json=spec))
+    assert entry["loc"] == ["body", *field.split(".")]
+    assert hint in entry["msg"]
+
+
+@pytest.mark.parametrize("path", ["/api/geometry", "/api/forward"])
+def test_a_layer_wrapped_where_the_body_is_the_layer_is_told_to_unwrap_it(
+    client: TestClient, path: str
+) -> None:
+    answer = client.post(path, json={"layer": square(5, 3, 2, 3)})
+    entries = {tuple(e["loc"]): e["msg"] for e in detail(answer)}
+    assert set(entries) == {("body", "input"), ("body", "filters"), ("body", "layer")}
+    assert "this request's body is the layer spec itself" in entries[("body", "layer")]
+    assert entries[("body", "input")].endswith('(at the top of the body, not inside "layer")')
 
 
 @pytest.mark.parametrize(("part", "values", "loc", "words"), [
