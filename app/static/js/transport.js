@@ -74,7 +74,10 @@ export function bindTransport(app, player, commit, { pin: pinTo, unpin, toggle }
   $on(document, "keydown", (event) => {
     if (event.altKey || event.ctrlKey || event.metaKey) return;
     const target = event.target;
-    if (target instanceof Element && target.matches(TYPING)) return;
+    // The Go to box keeps its focus after a jump, but a one-line box has no use for Page Up and
+    // Down: they stay a presenter's remote's back and next (a remote cannot send Escape)
+    const pageKey = event.key === "PageUp" || event.key === "PageDown";
+    if (target instanceof Element && target.matches(TYPING) && !(pageKey && target.id === "t-goto-input")) return;
     const onScrubber = target instanceof Element && target.id === "t-scrub";
     const actions = {
       " ": play,
