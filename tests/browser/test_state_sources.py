@@ -249,6 +249,21 @@ def test_a_links_pin_the_layer_does_not_have_is_said_and_let_go(
     assert "&pin=o2.2.1&" in page.url
 
 
+def test_a_links_step_past_the_last_is_said_and_the_last_shown(page: Page) -> None:
+    # t=99 on the demo's 18 steps showed step 18 without a word, where a bad pin is said
+    open_page(page, "?preset=cs231n-demo&t=99")
+    expect(page.locator("#error-general")).to_contain_text(
+        "The link's t=99 (step 100) is past this layer's 18 steps: the last is shown.")
+    expect(page.locator("#t-label")).to_contain_text("step 18 of 18")
+    expect(page).to_have_url(re.compile(r"[?&]t=17&"))
+    # a layer made smaller on the page takes its last step without a word
+    open_page(page, "?preset=cs231n-demo&t=17")
+    page.locator("#f-k").fill("1")
+    page.locator("#f-k").press("Enter")
+    expect(page.locator("#t-label")).to_contain_text("of 9")
+    expect(page.locator("#error-general")).to_have_text("")
+
+
 def test_the_picker_says_a_changed_layer_is_your_own_and_picking_the_preset_restores_it(
     page: Page, api: httpx.Client
 ) -> None:

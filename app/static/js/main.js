@@ -34,7 +34,7 @@ import { createFollow } from "./follow.js";
 import { createEmbed } from "./embed.js";
 import { createLook } from "./theme.js";
 
-const app = { state: null, presets: [], model: null, misfit: null, unfit: null, views: null, builtHidden: new Set(), cache: null, hover: null, tap: null, weight: null, seq: 0, controller: null, dropped: "", linkNote: "", changed: [] };
+const app = { state: null, presets: [], model: null, misfit: null, unfit: null, views: null, builtHidden: new Set(), cache: null, hover: null, tap: null, weight: null, seq: 0, controller: null, dropped: "", linkNote: "", linkStep: true, changed: [] };
 // play/pause redraws: the products get their numbers back when the player stops; a screen
 // reader hears that the steps ran out (it heard "Playing", and nothing of the steps since)
 const player = new Player({
@@ -204,7 +204,14 @@ async function reload() {
     qs("#app").classList.remove("stale");
     // a step or a pin the layer does not have (the layer shrank, or a link named them)
     const fixes = {};
-    if (app.state.t > app.model.total - 1) fixes.t = app.model.total - 1;
+    if (app.state.t > app.model.total - 1) {
+      fixes.t = app.model.total - 1;
+      // said when the link asked for it (a layer made smaller on the page takes its last step)
+      if (app.linkStep) {
+        showError("link", `The link's t=${app.state.t} (step ${thousands(app.state.t + 1)}) is past this layer's ${thousands(app.model.total)} steps: the last is shown.`);
+      }
+    }
+    app.linkStep = false;
     const pinned = pinTarget(app.state.pin);
     if (app.state.pin && !pinFits(pinned, app.model)) {
       fixes.pin = "";
