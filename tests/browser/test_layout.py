@@ -804,7 +804,8 @@ def test_in_large_type_the_counts_grow_where_their_row_keeps_one_line(
     page: Page, width: int, height: int, grown: bool
 ) -> None:
     # the notes' AlexNet numbers (290,400 neurons, 34,944 parameters) were the smallest text
-    # of a projected page in large type; grown on a 1280 projector they would take two lines
+    # of a projected page in large type; grown all the way on a 1280 projector they would take
+    # two lines, so they grow as far as one line allows (they stayed in the normal type)
     page.set_viewport_size({"width": width, "height": height})
     open_view(page, "?preset=alexnet-conv1")
     font = "e => parseFloat(getComputedStyle(e).fontSize)"
@@ -813,23 +814,28 @@ def test_in_large_type_the_counts_grow_where_their_row_keeps_one_line(
     expect(page.locator("#count-neurons")).to_have_text("290,400")
     page.wait_for_timeout(500)
     size = page.locator("#count-neurons").evaluate(font)
-    assert size == pytest.approx(1.4 * normal if grown else normal, rel=0.02)
+    if grown:
+        assert size == pytest.approx(1.4 * normal, rel=0.02)
+    else:
+        assert 1.1 * normal < size < 1.35 * normal
     tops = page.locator(".counts > div:visible").evaluate_all(
         "items => new Set(items.map(i => Math.round(i.getBoundingClientRect().top))).size")
     assert tops == 1
 
 
-@pytest.mark.parametrize(("width", "height", "preset", "shown"), [
-    (1920, 1080, "alexnet-conv1", True), (1366, 768, "cs231n-demo", True),
-    (1366, 768, "alexnet-conv1", False), (1024, 768, "cs231n-demo", False),
+@pytest.mark.parametrize(("width", "height", "preset", "large", "shown"), [
+    (1920, 1080, "alexnet-conv1", False, True), (1024, 768, "cs231n-demo", False, True),
+    (1366, 768, "alexnet-conv1", False, True), (1024, 768, "alexnet-conv1", False, False),
+    (1024, 768, "alexnet-conv1", True, False),
 ])
 def test_the_multiply_adds_count_shows_where_the_counts_keep_one_line(
-    page: Page, width: int, height: int, preset: str, shown: bool
+    page: Page, width: int, height: int, preset: str, large: bool, shown: bool
 ) -> None:
     # the one count the notes do not list: it took the row to two lines at 1024 px (and the
-    # panels a line of their room), so it shows only where the row has room for it
+    # panels a line of their room), so it shows only where the row has room for it (since the
+    # row no longer repeats this layer's parameters, AlexNet's too at 1366 px)
     page.set_viewport_size({"width": width, "height": height})
-    open_view(page, f"?preset={preset}")
+    open_view(page, f"?preset={preset}{'&large=1' if large else ''}")
     madds = page.locator("#count-madds")
     want = "105,415,200" if preset == "alexnet-conv1" else "486"  # 290,400 x 363; 18 x 27
     expect(madds).to_have_text(want)

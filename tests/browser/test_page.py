@@ -255,12 +255,19 @@ def test_locally_connected_mode_counts_parameters_by_the_notes_formula(page: Pag
     open_page(page)
     # shared: 3*3*3 weights per filter, 2 filters, 2 biases = 56
     expect(page.locator("#count-params")).to_have_text("56")
+    expect(page.locator("#count-shared")).to_be_hidden()
+    expect(page.locator("#count-local")).to_have_text("504")
     # 3*3*2 neurons of 3*3*3 weights each: the forward pass's multiply-adds, either way
     expect(page.locator("#count-madds")).to_have_text("486")
     open_settings(page)
     page.get_by_label("Connectivity").select_option("local")
     # every neuron its own: 3*3*2 neurons * (3*3*3 + 1) = 504
     expect(page.locator("#count-params")).to_have_text("504")
+    # beside it the other connectivity's, never this one's again (the row read "Parameters 56
+    # ... parameters 56")
+    expect(page.locator("#count-shared")).to_be_visible()
+    expect(page.locator("#count-shared")).to_have_text("56")
+    expect(page.locator("#count-local")).to_be_hidden()
     expect(page.locator("#count-madds")).to_have_text("486")
     expect(page.locator("#numpy-code")).to_contain_text("W[0,0,0]")
 

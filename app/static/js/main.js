@@ -21,7 +21,7 @@ import { createArithmeticView, createBackwardView } from "./render/arithmetic.js
 import { onRoomChange } from "./render/fit.js";
 import { maxAbsOf, renderLegend } from "./render/colors.js";
 import { createFiltersView } from "./render/filters.js";
-import { fitCounts, misfitSummary, renderGeometry } from "./render/geometry.js";
+import { fitCounts, misfitSummary, renderGeometry, watchCounts } from "./render/geometry.js";
 import { createInputView } from "./render/input.js";
 import { drawMisfit } from "./render/misfit.js";
 import { drawMisfitArithmetic, drawMisfitFilters, drawMisfitOutput } from "./render/misfit-panels.js";
@@ -184,8 +184,8 @@ async function reload() {
     // go out with the forward as soon as the geometry says how many there are.
     const geometry = await api.geometry(spec, controller.signal);
     if (seq !== app.seq) return;
+    showParameters(geometry, state.conn); // first: the counts row fits itself to what it shows
     renderGeometry(geometry, applySuggestion, (suggestion) => changesForSuggestion(suggestion, state) !== null);
-    showParameters(geometry, state.conn);
     if (!geometry.valid) {
       showError(misfitField(geometry.error, app.changed), misfitSummary(geometry));
       await showMisfit(spec, geometry, seq, controller.signal);
@@ -237,6 +237,9 @@ function showParameters(geometry, conn) {
   const counts = geometry.counts;
   const params = conn === "local" ? counts?.parameters_local : counts?.parameters_shared;
   qs("#count-params").textContent = params == null ? "—" : thousands(params);
+  // the other connectivity's parameters, to compare: this one's are Parameters already
+  qs("#count-shared").parentElement.hidden = conn !== "local";
+  qs("#count-local").parentElement.hidden = conn === "local";
 }
 
 const PANEL_GRIDS = ["#input-grids", "#filter-grids", "#output-grids", "#products", "#backward-grids"];
@@ -508,8 +511,8 @@ async function boot() {
   bindFold();
   bindExplanations();
   // the views size their cells to the panels' room: when it changes, they are built again
+  watchCounts();
   onRoomChange(() => {
-    fitCounts();
     if (app.misfit) drawMisfitPanels();
     if (!app.model || app.misfit) return;
     build(app.model.spec, app.model.geometry, app.forward);

@@ -81,6 +81,18 @@ function renderCounts(counts, outputShape) {
   fitCounts();
 }
 
+/** Fit the counts again whenever their row's width changes: a scrollbar that comes with the
+ * panels changes it without resizing the window (at 1024 px the row then took two lines). */
+export function watchCounts() {
+  let width = 0;
+  new ResizeObserver(([entry]) => {
+    const now = Math.round(entry.contentRect.width);
+    if (now === width) return; // its height changes as it fits itself: not a new room
+    width = now;
+    fitCounts();
+  }).observe(qs(".counts"));
+}
+
 /**
  * The counts kept to one line (at 1024 px the multiply-adds took them two, and the panels a
  * line less). In large type they grow with the page where the row still keeps one line (at
@@ -98,11 +110,27 @@ export function fitCounts() {
     const shown = [...row.children].filter((node) => !node.hidden);
     return shown.length > 1 && top(shown.at(-1)) > top(shown[0]) + 1;
   };
-  const fit = (grown) => {
-    row.classList.toggle("grown", grown);
+  // grow: 1 the large type, 0 the page's normal type, between them a share of the way
+  const fit = (grow) => {
+    row.classList.toggle("grown", grow === 1);
+    row.style.fontSize = grow > 0 && grow < 1 ? `calc(0.78rem * (${grow} + ${1 - grow} / var(--type-scale)))` : "";
     item.hidden = false;
     if (wraps()) item.hidden = true;
     return !wraps();
   };
-  if (!(document.documentElement.hasAttribute("data-large") && fit(true))) fit(false);
+  // At 1280 px AlexNet's counts took two lines grown, and the normal type was the smallest
+  // text on a projected screen: the largest share of the way that keeps one line (found in
+  // five halvings; the multiply-adds, which the notes do not list, give way first)
+  if (!document.documentElement.hasAttribute("data-large")) {
+    fit(0);
+    return;
+  }
+  if (fit(1)) return;
+  let [low, high] = [0, 1];
+  for (let n = 0; n < 5; n += 1) {
+    const grow = (low + high) / 2;
+    if (fit(grow)) low = grow;
+    else high = grow;
+  }
+  fit(low);
 }
