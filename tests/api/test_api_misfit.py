@@ -4,6 +4,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import numpy as np
@@ -181,3 +182,21 @@ def test_a_fitted_layer_is_offered_no_fit_policy_that_gives_the_same_output(
     other = client.post("/api/geometry", json={**square(10, 1, 1, 3, stride=2), "fit": "pad"})
     fits = [(s["value"], s["output"]) for s in other.json()["suggestions"] if s["field"] == "fit"]
     assert fits == [("floor", [4, 4])]
+
+
+def test_a_refusals_suggestions_give_the_outputs_they_say_when_applied(client: TestClient) -> None:
+    # oblong, so a suggestion's (H2, W2) written the wrong way round would show: 10 rows and
+    # 13 columns at stride 2 with a 3x3 filter (4.5 x 6 positions)
+    spec = {"input": {"shape": [10, 13, 1]}, "filters": {"count": 1, "size": 3}, "stride": 2}
+    answer = client.post("/api/forward", json=spec)
+    assert answer.status_code == 422
+    suggestions = answer.json()["detail"][0]["ctx"]["suggestions"]
+    assert len(suggestions) >= 5
+    for s in suggestions:
+        *parents, name = s["field"].split(".")
+        fixed = json.loads(json.dumps(spec))
+        (fixed[parents[0]] if parents else fixed)[name] = s["value"]
+        g = client.post("/api/geometry", json=fixed).json()
+        assert g["valid"], s
+        assert g["output_shape"][:2] == s["output"], s
+        assert g["output_shape"][0] != g["output_shape"][1], s  # oblong: the order shows

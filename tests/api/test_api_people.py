@@ -447,7 +447,10 @@ def test_every_wrong_item_of_a_list_gets_its_own_entry(client: TestClient) -> No
 
 @pytest.mark.parametrize(("word", "means"), [
     ("same", '"same" as TensorFlow pads this layer: padding 1 gives 5x5'),
-    ("valid", '"valid" is padding 0')])
+    ("valid", '"valid" is padding 0'),
+    # TensorFlow's own spelling
+    ("SAME", '"same" as TensorFlow pads this layer: padding 1 gives 5x5'),
+    ("VALID", '"valid" is padding 0')])
 def test_other_libraries_padding_words_are_answered_with_the_number(
     client: TestClient, word: str, means: str
 ) -> None:

@@ -15,9 +15,10 @@ from threadpoolctl import threadpool_info
 from app import engine_threads
 from app.config import Settings
 from app.main import create_app
-from engine.conv import forward
+from engine.conv import forward, whole_numbers
 from engine.geometry import LayerShape
 from engine.layer import build_layer
+from engine.tensors import Fill
 from engine.threads import Workers
 
 
@@ -83,13 +84,22 @@ def test_two_runs_of_one_app_each_get_their_own_workers(monkeypatch: pytest.Monk
     assert first.threads and second.threads
 
 
-def test_alexnet_forward_through_the_running_app_equals_one_blas_gemm() -> None:
+@pytest.mark.parametrize("fill", ["integers", "normal"])
+def test_alexnet_forward_through_the_running_app_equals_one_blas_gemm(fill: str) -> None:
     # The API's compact forward runs in float32, split over the app's two workers; the same
     # layer through one BLAS-threaded GEMM must give the same numbers to float32 rounding.
-    layer = build_layer(LayerShape.square(227, 3, 96, 11, stride=4))
+    # Whole numbers keep im2col (exact sums); normal floats take Winograd along the width
+    # (engine/winograd_strided.py), whose float32 rounding the tolerance allows.
+    spec = ALEXNET if fill == "integers" else {
+        **ALEXNET, "input": {**ALEXNET["input"], "fill": {"kind": "normal", "seed": 3}},
+        "filters": {**ALEXNET["filters"], "fill": {"kind": "normal", "seed": 4}}}
+    fills = {} if fill == "integers" else {"input_fill": Fill("normal", seed=3),
+                                           "weight_fill": Fill("normal", seed=4)}
+    layer = build_layer(LayerShape.square(227, 3, 96, 11, stride=4), **fills)
     expected = forward(layer, np.float32).pre
+    assert whole_numbers(layer.x, layer.weights) == (fill == "integers")
     with TestClient(create_app(Settings(engine_threads=2))) as client:
-        answer = client.post("/api/forward?encoding=compact", json=ALEXNET)
+        answer = client.post("/api/forward?encoding=compact", json=spec)
     assert answer.status_code == 200
     got = compact_to_array(answer.json()["output"])
     assert got.shape == (55, 55, 96)

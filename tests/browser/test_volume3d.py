@@ -823,7 +823,9 @@ def test_a_high_density_screen_draws_the_blocks_at_their_own_size(
     page = context.new_page()
     open_page(page, "?preset=cs231n-demo&t=4&view=3d")
     probe(page, "output")
-    for block in page.locator("canvas.volume3d-block").all():
+    blocks = page.locator("canvas.volume3d-block")
+    assert blocks.count() >= 2  # the input's and the output's: none would pass the loop
+    for block in blocks.all():
         held, shown = block.evaluate("c => [c.width, c.clientWidth]")  # its content box
         assert abs(held - shown * ratio) <= ratio + 1, (held, shown)
     # the neuron's marker is drawn on the overlay, where its cell is: the overlay's box

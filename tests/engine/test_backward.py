@@ -420,3 +420,28 @@ def test_backward_is_the_gradient_of_engine_conv_forward(
     assert_gradients_close(
         backward(layer, up), central_differences(loss, layer), rtol=1e-6, atol=1e-7
     )
+
+
+@pytest.mark.parametrize("connectivity", ["shared", "local"])
+@pytest.mark.parametrize("name", ["demo", "rect-strides", "dilated"])
+def test_relu_gradients_are_zero_where_a_whole_number_sum_is_exactly_zero(
+    name: str, connectivity: Connectivity
+) -> None:
+    # The page's layers are whole numbers (the default fills), so many neurons sum to exactly
+    # 0, where ReLU's gradient is 0 (backward_naive's pre <= 0). A gate written "pre >= 0"
+    # in the steps' running sums was caught by no test of normal floats, which never tie.
+    layer = build_layer(SHAPES[name], input_fill=Fill("integers", low=0, high=1),
+                        bias_fill=Fill("integers", low=0, high=0), connectivity=connectivity,
+                        activation="relu")
+    pre = pre_activation(layer)
+    assert (pre == 0).sum() >= 2, "the layer must have neurons whose sum is exactly 0"
+    up = upstream_for(layer)
+    want = backward_naive(layer, up)
+    assert_gradients_close(backward(layer, up), want, rtol=1e-12, atol=1e-12)
+    for order in ("depth_slice", "depth_column"):
+        own, running = brute_force_running(layer, up, order)
+        found = steps(layer, 0, layer.geometry.steps, order)  # type: ignore[arg-type]
+        got = step_weight_gradients(layer, up, found)
+        for k in range(len(found)):
+            np.testing.assert_allclose(got.contribution[k], own[k], rtol=1e-12, atol=1e-12)
+            np.testing.assert_allclose(got.running[k], running[k], rtol=1e-10, atol=1e-12)

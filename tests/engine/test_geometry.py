@@ -755,3 +755,46 @@ def test_a_same_padding_suggestion_gives_ceil_n_over_s_on_random_misfits(seed: i
             assert bottom - top in (0, 1) and right - left in (0, 1)
             offered += 1
     assert offered > 10
+
+
+def test_a_layer_with_two_strides_or_dilations_is_offered_its_width_ones_for_both_axes() -> None:
+    # height stride 3, width stride 2 on 11: stride 2 on both axes fits (5x5); the search
+    # starts at the width's own value, which the height does not have
+    strides = LayerShape(11, 11, 1, 1, 3, 3, stride_h=3, stride_w=2)
+    assert ("stride", 2, (5, 5)) in [(c.field, c.value, c.output) for c in suggest(strides).changes]
+    # dilation 1 down, 3 across a 10x10 input at stride 3: dilation 3 on both gives 2x2
+    dilations = LayerShape(10, 10, 1, 1, 3, 3, stride_h=3, stride_w=3, dilation_h=1, dilation_w=3)
+    offered = [(c.field, c.value, c.output) for c in suggest(dilations).changes]
+    assert ("dilation", 3, (2, 2)) in offered
+
+
+def _symmetric_padding_fits(n: int, f: int, s: int, d: int, p: int) -> bool:
+    """Brute force: padding p both sides gives whole positions, each with a tap on the input."""
+    span = (f - 1) * d + 1
+    if (n + 2 * p - span) % s or n + 2 * p < span:
+        return False
+    starts = range(0, n + 2 * p - span + 1, s)
+    return all(any(p <= a + t * d < p + n for t in range(f)) for a in starts)
+
+
+@pytest.mark.parametrize("seed", range(2))
+def test_a_note_that_no_symmetric_padding_fits_names_the_range_it_searched(seed: int) -> None:
+    # "none of 0..N works (with more, the outermost windows would read only padding)": every
+    # P up to N fails, and N + 1 is where the first window reads padding alone. Oblong
+    # filters: a search that went to the wider axis's span said "none of 0..2" of a 2-wide
+    # axis, where 2 zeros were past that point.
+    rng = np.random.default_rng(700 + seed)
+    said = 0
+    for _ in range(600):
+        n, fh, fw, s, d = (int(v) for v in rng.integers(1, [30, 6, 6, 6, 4]))
+        shape = LayerShape(n, n, 1, 1, fh, fw, stride_h=s, stride_w=s, dilation_h=d,
+                           dilation_w=d)
+        for note in suggest(shape).notes:
+            searched = re.search(r"fits the (height|width): none of 0\.\.(\d+) works", note)
+            if searched is None:
+                continue
+            f, top = (fh if searched[1] == "height" else fw), int(searched[2])
+            assert not any(_symmetric_padding_fits(n, f, s, d, p) for p in range(top + 1)), note
+            assert top + 1 == (f - 1) * d + 1, (shape, note)  # padding a span: all zeros
+            said += 1
+    assert said > 10

@@ -163,6 +163,7 @@ def test_numpy_example_is_4x4_and_its_expressions_hold() -> None:
 def test_summary_formulas_hold_for_every_valid_preset() -> None:
     # The notes' summary: W2=(W1-F+2P)/S+1, H2 likewise, D2=K; F*F*D1 weights per filter,
     # (F*F*D1)*K weights and K biases in all.
+    checked = 0
     for preset in PRESETS.values():
         s = preset.shape
         if not s.padding.is_symmetric or s.stride_h != s.stride_w:
@@ -178,6 +179,8 @@ def test_summary_formulas_hold_for_every_valid_preset() -> None:
         assert geometry.counts.weights_per_neuron == f * f * s.depth
         assert geometry.counts.weights_shared == f * f * s.depth * k
         assert geometry.counts.parameters_shared == f * f * s.depth * k + k
+        checked += 1
+    assert checked >= 8  # the square, symmetrically padded presets that fit
 
 
 def test_depth_slice_gradients_are_added_up_into_one_filter() -> None:

@@ -629,3 +629,14 @@ def test_inverse_refuses_a_cell_outside_the_input_naming_cell(row: int, col: int
         inverse(g, row, col)
     assert caught.value.field == "cell"
     assert "5x5" in caught.value.reason
+
+
+@pytest.mark.parametrize("padding", [Padding(0, 0, 1, 1), Padding(1, 1, 0, 0), Padding(0, 1, 0, 0),
+                                     Padding(0, 0, 0, 2)])
+def test_a_layer_padded_on_any_one_side_reads_the_padded_input_xp(padding: Padding) -> None:
+    # the notes' 1-D example pads its columns alone: X[...] there would slice the input
+    # without its zeros and read the wrong cells
+    layer = build_layer(LayerShape(5, 5, 1, 1, 3, 3, padding=padding))
+    assert step(layer, 0).expression == "V[0,0,0] = np.sum(Xp[:3,:3,:] * W0) + b0"
+    unpadded = build_layer(LayerShape(5, 5, 1, 1, 3, 3))
+    assert step(unpadded, 0).expression == "V[0,0,0] = np.sum(X[:3,:3,:] * W0) + b0"
