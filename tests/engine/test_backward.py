@@ -445,3 +445,34 @@ def test_relu_gradients_are_zero_where_a_whole_number_sum_is_exactly_zero(
         for k in range(len(found)):
             np.testing.assert_allclose(got.contribution[k], own[k], rtol=1e-12, atol=1e-12)
             np.testing.assert_allclose(got.running[k], running[k], rtol=1e-10, atol=1e-12)
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_random_layers_backward_and_step_gradients_equal_the_loops(seed: int) -> None:
+    # Seeded random shapes beside the fixed SHAPES: sizes, oblong filters, strides, dilations,
+    # padding on each side, fit policies, both connectivities and activations
+    rng = np.random.default_rng(6000 + seed)
+    while True:
+        h, w = (int(v) for v in rng.integers(2, 13, 2))
+        fh, fw = (int(v) for v in rng.integers(1, 5, 2))
+        sh, sw, dh, dw = (int(v) for v in rng.integers(1, [4, 4, 3, 3]))
+        shape = LayerShape(h, w, int(rng.integers(1, 4)), int(rng.integers(1, 4)), fh, fw,
+                           stride_h=sh, stride_w=sw, dilation_h=dh, dilation_w=dw,
+                           padding=Padding(*(int(v) for v in rng.integers(0, 3, 4))),
+                           fit=str(rng.choice(["error", "floor", "pad"])))  # type: ignore[arg-type]
+        connectivity, activation = MODES[int(rng.integers(len(MODES)))]
+        try:
+            layer = random_layer(shape, seed, connectivity, activation, bias_std=BIAS_STD)
+        except LayerError:
+            continue
+        break
+    up = upstream_for(layer, seed)
+    assert_gradients_close(backward(layer, up), backward_naive(layer, up), rtol=1e-10, atol=1e-12)
+    order = str(rng.choice(["depth_slice", "depth_column"]))
+    own, running = brute_force_running(layer, up, order)
+    total = layer.geometry.steps
+    found = steps(layer, int(rng.integers(total)), 20, order, int(rng.integers(1, 4)))  # type: ignore[arg-type]
+    got = step_weight_gradients(layer, up, found)
+    for k, t in enumerate(found.t.tolist()):
+        np.testing.assert_allclose(got.contribution[k], own[t], rtol=1e-12, atol=1e-12)
+        np.testing.assert_allclose(got.running[k], running[t], rtol=1e-10, atol=1e-12)

@@ -165,3 +165,19 @@ def test_float32_rounds_less_on_the_chosen_points_than_on_the_usual_ones() -> No
             rms[name] = float(np.sqrt(np.mean((got - exact) ** 2)))
     assert rms["F2"] < rms["F4_SINGLE"] < 0.8 * rms["F4"]
     assert rms["F4_SINGLE"] < 6 * rms["F2"]
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_random_layers_winograd_takes_equal_the_notes_loops(seed: int) -> None:
+    # Seeded random shapes beside the hand-picked ones: sizes, depths, filter counts and
+    # padding on each side drawn until the layer is one winograd.fits
+    rng = np.random.default_rng(4000 + seed)
+    while True:
+        h, w = (int(v) for v in rng.integers(6, 41, 2))
+        d, k = (int(v) for v in rng.integers(16, 41, 2))
+        pads = Padding(*(int(v) for v in rng.integers(0, 3, 4)))
+        shape = LayerShape(h, w, d, k, 3, 3, padding=pads, fit="floor")
+        layer = random_layer(shape, seed=seed, seed_step=1)
+        if winograd.fits(layer.geometry):
+            break
+    assert_forward_equals_the_loops(layer, int(rng.integers(1, 4)))

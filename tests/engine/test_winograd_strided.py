@@ -10,7 +10,7 @@ from engine_helpers import assert_forward_equals_the_loops, random_layer
 
 from engine import conv, winograd, winograd_strided
 from engine.conv import forward, forward_naive
-from engine.geometry import LayerShape, Padding, resolve
+from engine.geometry import GeometryError, LayerShape, Padding, resolve
 from engine.threads import Workers
 
 # F(5, 3) on other points, with as many multiplies and more rounding error.
@@ -163,3 +163,27 @@ def test_every_tile_size_equals_the_loops(minimal: winograd.Minimal) -> None:
 )
 def test_the_tile_size_wastes_the_fewest_transformed_points(width: int, outputs: int) -> None:
     assert winograd_strided.minimal_for(width).outputs == outputs
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_random_layers_strided_winograd_takes_equal_the_notes_loops(seed: int) -> None:
+    # Seeded random shapes beside the hand-picked ones: strides, filter sizes (three folded
+    # taps across), depths, padding on each side and both fit policies, drawn until the layer
+    # is one winograd_strided.fits
+    rng = np.random.default_rng(5000 + seed)
+    while True:
+        sw, sh = int(rng.integers(2, 5)), int(rng.integers(1, 5))
+        fw, fh = int(rng.integers(2 * sw + 1, 3 * sw + 1)), int(rng.integers(1, 12))
+        h, w = int(rng.integers(fh, 70)), int(rng.integers(fw, 90))
+        d, k = int(rng.integers(1, 9)), int(rng.integers(16, 33))
+        pads = Padding(*(int(v) for v in rng.integers(0, 3, 4)))
+        fit = str(rng.choice(["floor", "pad"]))
+        shape = LayerShape(h, w, d, k, fh, fw, stride_h=sh, stride_w=sw, padding=pads,
+                           fit=fit)  # type: ignore[arg-type]
+        try:
+            layer = random_layer(shape, seed=seed, seed_step=1)
+        except GeometryError:
+            continue
+        if winograd_strided.fits(layer.geometry):
+            break
+    assert_forward_equals_the_loops(layer, int(rng.integers(1, 4)))
