@@ -174,3 +174,39 @@ def test_an_element_refusal_counts_elements_and_a_work_refusal_work(client: Test
                                              "padding": 1})
     said = dear.json()["detail"][0]["msg"]
     assert "units of work" in said and "is the matrix product's" in said, said
+
+
+def _product_work(body: dict[str, Any]) -> tuple[int, int]:
+    """The forward's matrix-product item and the layer's multiply-adds."""
+    spec = LayerSpec.model_validate(body)
+    g = convert.geometry(spec, Settings())
+    (item,) = [i for i in costs.forward_cost("json")(g, spec) if "multiply-adds" in i.what]
+    return item.work, g.counts.multiply_adds
+
+
+def test_a_one_filter_product_is_priced_by_the_columns_it_reads() -> None:
+    # one 65x65 filter is a matrix-vector product: reading its window columns, not its
+    # multiply-adds, is its time (priced at one per multiply-add it took no time at all)
+    work, madds = _product_work(square(200, 1, 1, 65))
+    assert work >= 4 * madds
+
+
+def test_locally_connected_multiply_adds_are_priced_at_element_wise_speed() -> None:
+    # one small product per position, not one GEMM: ten times a GEMM's multiply-add at least
+    shared, madds = _product_work(square(40, 8, 16, 3))
+    local, _ = _product_work({**square(40, 8, 16, 3), "connectivity": "local"})
+    assert local >= 10 * madds > shared
+
+
+def test_a_misfit_is_priced_for_its_suggestions_resolving() -> None:
+    # a misfit resolves under both fit policies and walks each suggestion's layer: more
+    # resolving than the same sizes that fit (10 wide at stride 2 against 11 wide)
+    def resolving(body: dict[str, Any]) -> tuple[int, int]:
+        spec = LayerSpec.model_validate(body)
+        shape = convert.layer_shape(spec, Settings())
+        (item,) = [i for i in costs.resolve_cost(shape) if "resolving" in i.what]
+        return item.work, item.elements
+
+    misfit, cells = resolving(square(4000, 1, 1, 3, stride=2))
+    fits, fitting_cells = resolving(square(4001, 1, 1, 3, stride=2))
+    assert misfit / cells >= 3 * fits / fitting_cells
