@@ -96,7 +96,11 @@ export function showState(state, presets, modified) {
   const description = preset ? preset.description : "";
   const sources = [state.image && `image "${state.image}"`, state.bank && `filter bank "${state.bank}"`].filter(Boolean);
   const own = qs("#preset-own");
-  if (preset && own) own.textContent = `Your own layer, from: ${preset.title}`;
+  // an image or a bank is the layer's own: the preset it started from is no longer its story
+  if (own) {
+    own.textContent = sources.length ? `Your own layer: ${sources.join(" and ")}`
+      : preset ? `Your own layer, from: ${preset.title}` : "Your own layer";
+  }
   qs("#preset").value = preset && !modified && !sources.length ? preset.name : "";
   qs("#preset-description").textContent = sources.length
     ? `Your layer: ${sources.join(" and ")} (from Real images below), with the settings shown here.`
