@@ -224,7 +224,7 @@ def same_hint(spec: Any) -> str:
     >>> same_hint({"filters": {"size": [1, 7]}})  # stride 1: the input's size does not matter
     '"same" as TensorFlow pads this layer: padding [0, 3] (rows, columns)'
     """
-    from engine.geometry import LayerShape, same_padding
+    from engine.geometry import SEARCH, LayerShape, same_padding
 
     spec = spec if isinstance(spec, dict) else {}
     filters, given = spec.get("filters"), spec.get("input")
@@ -233,6 +233,10 @@ def same_hint(spec: Any) -> str:
     shape = given.get("shape") if isinstance(given, dict) else None
     sides = _pair(shape[:2]) if isinstance(shape, list) and len(shape) == 3 else None
     if size is None or stride is None or dilation is None or (sides is None and stride != (1, 1)):
+        return SAME_VALID["same"]
+    # the body was refused, so nothing bounded its numbers: past the suggestions' own search
+    # (a dilation of 10**16 around 10**15 cells) the rule is the answer, not a walk over them
+    if max(*size, *stride, *dilation, *(sides or ())) > SEARCH:
         return SAME_VALID["same"]
     # at stride 1 "same" is d*(F - 1) zeros whatever the input: any size as wide as a window
     h, w = sides or (max(size[0], (size[0] - 1) * dilation[0] + 1),

@@ -510,6 +510,22 @@ def test_same_without_the_numbers_it_needs_is_answered_with_the_rule(client: Tes
                                  "filter, 2 for 5x5")
 
 
+@pytest.mark.parametrize("layer", [
+    {"input": {"shape": [10**15, 10**15, 1]}, "filters": {"count": 1, "size": 2},
+     "dilation": 10**16},
+    {"input": {"shape": [5, 5, 1]}, "filters": {"count": 1, "size": 10**18}},
+])
+def test_same_beside_absurd_sizes_is_answered_with_the_rule(
+    client: TestClient, layer: dict[str, Any]
+) -> None:
+    # the refused body's numbers are unbounded: working "same" out for a dilation of 10**16
+    # would walk 10**15 windows
+    entries = detail(client.post("/api/geometry", json={**layer, "padding": "same"}))
+    (entry,) = [e for e in entries if e["loc"] == ["body", "padding"]]
+    assert entry["msg"].endswith("half before and the odd one after: 1 each side for a 3x3 "
+                                 "filter, 2 for 5x5")
+
+
 def test_a_layer_without_biases_is_told_how_to_make_one(client: TestClient) -> None:
     # PyTorch's bias=False, written the README's way
     spec = square(5, 3, 2, 3)
