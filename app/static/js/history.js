@@ -13,7 +13,10 @@ export function writeUrl(state, how) {
   // step the frame), so a frame only ever rewrites its one entry.
   if (how !== "replace" && !state.embed) {
     flushUrl(); // the entry being left keeps its own latest state
-    history.pushState(null, "", toQuery(state));
+    const query = toQuery(state);
+    // the view already shown (a step asked for twice, First at the first step): a second
+    // entry would make Back seem to do nothing
+    if (query !== location.search) history.pushState(null, "", query);
     return;
   }
   pending = state;

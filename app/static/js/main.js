@@ -409,13 +409,13 @@ function currentFocus() {
   return focus;
 }
 
+// the transport's way to a step (bindTransport's, at boot)
+let goToStep = () => {};
+
 /** Move the playhead to step `t` (the pin goes: the playhead shows it), said with the neuron
  * `target` it computes when there is one. */
 function stepTo(t, target = null) {
-  app.hover = null;
-  // the step already shown, unpinned: no second history entry (Back would seem to do nothing)
-  if (t !== app.state.t || app.state.pin) commit({ t, pin: "" });
-  else render();
+  goToStep(t);
   announce(`Step ${thousands(t + 1)}${target ? `: ${pinName(target)}` : ""}`);
 }
 
@@ -505,7 +505,7 @@ function onPreset(name) {
 async function boot() {
   // the look first, before any request: a forced theme should not flash the other one
   look.apply(look.initial({ ...DEFAULTS, ...presentationOf(location.search) }));
-  bindTransport(app, player, commit, pinning);
+  goToStep = bindTransport(app, player, commit, pinning);
   bindGoto(app, { toStep: stepTo, pinning });
   onSuggestions(showSuggestions);
   bindFold();

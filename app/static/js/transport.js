@@ -9,7 +9,7 @@ import { bindSwipe } from "./touch.js";
 const TYPING = 'input:not([type="checkbox"]):not([type="range"]):not([type="button"]), select, textarea';
 
 /** Wire the transport to `commit(changes, how)` and its pin keys to `pinning` (pinning.js); the
- * player owns the timer. */
+ * player owns the timer. Returns `go(t, how)`, the one way to move the playhead to a step. */
 export function bindTransport(app, player, commit, { pin: pinTo, unpin, toggle }) {
   const total = () => app.model?.total ?? 1;
   // a step asked for is the one shown: it lets go of a pin and of the neuron under a pointer
@@ -120,6 +120,7 @@ export function bindTransport(app, player, commit, { pin: pinTo, unpin, toggle }
     event.preventDefault();
     action();
   });
+  return go;
 }
 
 // Keys the page answers even with the scrubber focused.
