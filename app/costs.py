@@ -34,6 +34,7 @@ from engine.geometry import (
     LayerShape,
     axis_output,
     span_of,
+    unread_walk_limit,
 )
 from engine.layer import Connectivity, bias_shape, weight_shape
 from engine.trace import Order, step_number
@@ -156,14 +157,17 @@ def _geometry_items(shape: LayerShape, outputs: tuple[int, int], fits: bool) -> 
     """Resolving the geometry (once per request, at most: the app remembers a shape's), and
     when it does not fit exactly the suggestions, which resolve it under both fit policies."""
     cells = _resolve_cells(shape, outputs)
-    # a misfit: resolved under both fit policies, and each suggestion's layer walked for the
-    # input cells it leaves unread
-    resolves = 1 if fits else 3 + MOST_SUGGESTIONS
+    resolves = 1 if fits else 3  # a misfit: resolved under both fit policies too
     items = [Item("input.shape", "positions and cells walked resolving the geometry",
                   resolves * cells * RESOLVE_CELL, elements=cells)]
     if not fits:
-        items.append(Item("filters.size", "layers tried for suggestions",
-                          _candidates(shape) * CANDIDATE))
+        items += [
+            Item("filters.size", "layers tried for suggestions", _candidates(shape) * CANDIDATE),
+            # each suggestion's taps or cells counted for the input it leaves unread, up to
+            # the limit past which the count is not made
+            Item("filters.size", "suggestions' layers walked for their unread cells",
+                 MOST_SUGGESTIONS * unread_walk_limit(shape) * RESOLVE_CELL),
+        ]
     return items
 
 

@@ -25,6 +25,7 @@ from starlette.routing import Match, Mount
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app import validation
+from app.config import settings_for
 from app.encoding import OrjsonResponse
 from engine.errors import LayerError
 from engine.geometry import GeometryError
@@ -244,8 +245,9 @@ async def on_validation_error(request: Request, exc: Exception) -> Response:
     from app.lean import query_names  # app.lean refuses through this module
 
     raw = exc.errors()
+    max_side = (await settings_for(request.app)).max_side
     entries = [_validation_entry(e, exc.body)
-               for e in validation.clean(raw[:MOST_ERRORS], exc.body)]
+               for e in validation.clean(raw[:MOST_ERRORS], exc.body, max_side)]
     if len(entries) > MOST_ENTRIES or len(raw) > MOST_ERRORS:
         # a body wrong in thousands of places (a list of edits that are not objects): the
         # first say what is wrong; the rest would only be a bigger answer (and reading them

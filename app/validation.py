@@ -171,6 +171,10 @@ def path_of(loc: Sequence[str | int]) -> str:
 NO_BIAS = ('every layer here has biases; for none, make them zeros with filters.bias_fill '
            '{"kind": "zeros"} (counts.weights_shared counts the parameters without them)')
 
+# PyTorch's bias=True, the default: so is every layer's here.
+HAS_BIAS = ("every layer here has biases: leave filters.bias out and filters.bias_fill makes "
+            "them, or give their values")
+
 # Other libraries' words for a fit policy, as the one this API takes.
 FIT_WORDS = {"ceil": 'PyTorch\'s ceil_mode=True is "pad"', "ceil_mode": 'ceil_mode=True is "pad"',
              "same": 'a padding of "same" is a number here: padding, not fit'}
@@ -205,19 +209,20 @@ SAME_VALID = {
 }
 
 
-def _pair(value: Any, default: int | None = None) -> tuple[int, int] | None:
-    """A body's per-axis size (a whole number or two, each >= 1) as (height, width)."""
-    if value is None and default is not None:
-        return default, default
+def _pair(value: Any) -> tuple[int, int] | None:
+    """A body's per-axis size (a whole number or two, each >= 1, as the schema reads them:
+    2.0 is 2) as (height, width)."""
     pair = [value, value] if not isinstance(value, list) else value
-    if len(pair) == 2 and all(type(v) is int and v >= 1 for v in pair):
-        return pair[0], pair[1]
+    whole = [int(v) if isinstance(v, float) and v.is_integer() else v for v in pair]
+    if len(whole) == 2 and all(type(v) is int and v >= 1 for v in whole):
+        return whole[0], whole[1]
     return None
 
 
-def same_hint(spec: Any) -> str:
+def same_hint(spec: Any, max_side: int | None = None) -> str:
     """What TensorFlow's "same" padding is for the layer ``spec`` (a request body's JSON
-    object), in its own numbers where they can be read, else the rule.
+    object), in its own numbers where they can be read, else the rule; a padding past
+    ``max_side`` (the server's limit) is said to be.
 
     >>> same_hint({"input": {"shape": [65, 65, 8]}, "filters": {"size": 3}, "dilation": 4})
     '"same" as TensorFlow pads this layer: padding 4 gives 65x65'
@@ -229,7 +234,8 @@ def same_hint(spec: Any) -> str:
     spec = spec if isinstance(spec, dict) else {}
     filters, given = spec.get("filters"), spec.get("input")
     size = _pair(filters.get("size")) if isinstance(filters, dict) else None
-    stride, dilation = _pair(spec.get("stride"), 1), _pair(spec.get("dilation"), 1)
+    # left out: 1; sent as null: refused, so not read as 1
+    stride, dilation = _pair(spec.get("stride", 1)), _pair(spec.get("dilation", 1))
     shape = given.get("shape") if isinstance(given, dict) else None
     sides = _pair(shape[:2]) if isinstance(shape, list) and len(shape) == 3 else None
     if size is None or stride is None or dilation is None or (sides is None and stride != (1, 1)):
@@ -246,7 +252,12 @@ def same_hint(spec: Any) -> str:
     if found is None:
         return SAME_VALID["same"]
     text = found.text.replace(', "same" as TensorFlow pads it,', "")
-    return f'"same" as TensorFlow pads this layer: {text if sides else text.split(" gives")[0]}'
+    text = f'"same" as TensorFlow pads this layer: {text if sides else text.split(" gives")[0]}'
+    widest = max(found.value) if isinstance(found.value, list) else found.value
+    if max_side is not None and isinstance(widest, int) and widest > max_side:
+        text += (f" (over this server's limit of {max_side:,} a side, CONVSCOPE_MAX_SIDE: a "
+                 "smaller filter or dilation)")
+    return text
 
 
 def _accepts(loc: Sequence[str | int]) -> str | None:
@@ -285,7 +296,7 @@ def _entry(
     elif loc and loc[-1] == "fit" and isinstance(value, str) and value.lower() in FIT_WORDS:
         msg += f"; {FIT_WORDS[value.lower()]}"
     elif loc[-2:] == ["filters", "bias"] and isinstance(value, bool):
-        msg += f"; {NO_BIAS}"
+        msg += f"; {NO_BIAS if value is False else HAS_BIAS}"
     if kind == "extra_forbidden" and loc and loc[-1] in OTHER_NAMES:
         msg += f"; {OTHER_NAMES[str(loc[-1])]}"
     elif kind == "extra_forbidden" and loc and isinstance(loc[-1], str):
@@ -425,9 +436,12 @@ def _typed(error: dict[str, Any], loc: list[str | int]) -> tuple[str, str]:
     return kind, rule
 
 
-def clean(errors: Iterable[dict[str, Any]], body: Any = None) -> list[dict[str, Any]]:
+def clean(
+    errors: Iterable[dict[str, Any]], body: Any = None, max_side: int | None = None
+) -> list[dict[str, Any]]:
     """Pydantic's errors as one entry per field, each ``{loc, msg, type[, ctx]}``; ``body``
-    (the request's JSON) gives a padding of "same" its layer's own numbers.
+    (the request's JSON) gives a padding of "same" its layer's own numbers (``max_side``: the
+    server's limit, which the padding may pass).
 
     ``json_invalid`` errors (the body is not JSON) pass through for :mod:`app.errors`.
 
@@ -480,7 +494,7 @@ def clean(errors: Iterable[dict[str, Any]], body: Any = None) -> list[dict[str, 
     for entry in entries:
         if entry.get("loc", [])[-1:] == ["padding"] and SAME_VALID["same"] in entry["msg"]:
             spec = _inside(body, entry["loc"][1:-1])
-            entry["msg"] = entry["msg"].replace(SAME_VALID["same"], same_hint(spec))
+            entry["msg"] = entry["msg"].replace(SAME_VALID["same"], same_hint(spec, max_side))
     return entries
 
 

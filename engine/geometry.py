@@ -978,13 +978,22 @@ def suggest(shape: LayerShape) -> Suggestions:
     return Suggestions(tuple(_with_unread(shape, s) for s in found), tuple(notes))
 
 
-# The most changes :func:`suggest` offers: two paddings and TensorFlow's "same", two each of
-# strides, filter sizes, dilations and input sizes, and the two fit policies.
-MOST_SUGGESTIONS = 13
+# The most changes :func:`suggest` offers: two paddings (TensorFlow's "same" replaces one, or
+# joins the one asymmetric padding), two each of strides, filter sizes, dilations and input
+# sizes, and the two fit policies.
+MOST_SUGGESTIONS = 12
 
-# Counting a suggestion's unread cells walks its axes (cells plus dilation); an absurd size
-# (a notebook's stride of 10**18 is offered inputs as long) is left uncounted.
-UNREAD_WALK = 2**16
+
+def unread_walk_limit(shape: LayerShape) -> int:
+    """The most a suggestion's unread cells may cost to count (:func:`_with_unread`): twice
+    the layer's own cells and dilations, and a little for a tiny layer. A price can rely on
+    it: a dearer count (an input size of 61,441 offered a 1x1 input whose dilated filter
+    spans that much) is not made.
+
+    >>> unread_walk_limit(LayerShape.square(7, 3, 1, 3, stride=3))
+    96
+    """
+    return 2 * (shape.height + shape.width + shape.dilation_h + shape.dilation_w) + 64
 
 
 def applied(shape: LayerShape, suggestion: Suggestion) -> LayerShape:
@@ -1025,16 +1034,33 @@ def _with_unread(shape: LayerShape, suggestion: Suggestion) -> Suggestion:
     from dataclasses import replace
 
     fixed = applied(shape, suggestion)
-    if max(fixed.height + fixed.dilation_h, fixed.width + fixed.dilation_w) > UNREAD_WALK:
-        return suggestion
-    seen = [fixed.height - len(resolve_axis(fixed, "height").unseen),
-            fixed.width - len(resolve_axis(fixed, "width").unseen)]
+    axes: tuple[Axis, Axis] = ("height", "width")
+    # per axis the cheaper count: its taps one by one, or the walk over its cells
+    along = [(*fixed.along(axis), fixed.padding.along(axis)[0], out)
+             for axis, out in zip(axes, suggestion.output, strict=True)]
+    if sum(min(out * f, size + d) for size, f, _, d, _, out in along) > unread_walk_limit(shape):
+        return replace(suggestion, text=f"{suggestion.text}; unread input cells not counted")
+    seen = [_seen_cells(*axis) for axis in along]
     cells = fixed.height * fixed.width
     unread = cells - seen[0] * seen[1]
     if not unread:
         return suggestion
     return replace(suggestion, text=f"{suggestion.text}; {unread:,} of {cells:,} input cells "
                    "unread")
+
+
+def _seen_cells(size: int, f: int, stride: int, dilation: int, before: int, out: int) -> int:
+    """Input cells along an axis that some tap of ``out`` windows reads: the taps listed
+    when there are fewer of them than cells to walk, else the walk of :func:`_unseen`.
+
+    >>> _seen_cells(7, 3, 4, 1, 0, 2), _seen_cells(61441, 15, 1, 4096, 0, 1)  # row 3; 15 taps
+    (6, 15)
+    """
+    if out * f < size + dilation:
+        taps = (np.arange(out) * stride - before)[:, None] + np.arange(f) * dilation  # (out, f)
+        return int(np.unique(taps[(taps >= 0) & (taps < size)]).size)
+    span = span_of(f, dilation)
+    return size - len(_unseen(size, before, span, stride, dilation, out))
 
 
 def _filter_sizes(shape: LayerShape) -> list[tuple[int, int]]:

@@ -487,6 +487,7 @@ def test_the_padding_a_same_hint_gives_makes_ceil_n_over_s_outputs(
 ) -> None:
     # TensorFlow's "same": ceil(N/S) outputs per axis, whatever the filter and dilation
     rng = np.random.default_rng(900 + seed)
+    checked = 0
     for _ in range(20):
         h, w, f, s, d = (int(v) for v in rng.integers(1, [40, 40, 6, 4, 4]))
         layer = {"input": {"shape": [h, w, 1]}, "filters": {"count": 1, "size": f},
@@ -496,9 +497,11 @@ def test_the_padding_a_same_hint_gives_makes_ceil_n_over_s_outputs(
         if said is None:  # a window whose taps all miss the input: the rule instead
             assert "d*(F - 1) zeros at stride 1" in entry["msg"]
             continue
+        checked += 1
         g = client.post("/api/geometry", json={**layer, "padding": json.loads(said[1])}).json()
         assert g["valid"], (layer, entry["msg"])
         assert g["output_shape"][:2] == [-(-h // s), -(-w // s)], (layer, entry["msg"])
+    assert checked >= 15
 
 
 def test_same_without_the_numbers_it_needs_is_answered_with_the_rule(client: TestClient) -> None:
@@ -526,13 +529,41 @@ def test_same_beside_absurd_sizes_is_answered_with_the_rule(
                                  "filter, 2 for 5x5")
 
 
-def test_a_layer_without_biases_is_told_how_to_make_one(client: TestClient) -> None:
-    # PyTorch's bias=False, written the README's way
+@pytest.mark.parametrize(("flag", "said"), [
+    # PyTorch's bias=False, written the README's way, and its default, bias=True
+    (False, 'for none, make them zeros with filters.bias_fill {"kind": "zeros"}'),
+    (True, "every layer here has biases: leave filters.bias out and filters.bias_fill makes "
+           "them"),
+])
+def test_a_bias_flag_is_told_what_biases_are_here(
+    client: TestClient, flag: bool, said: str
+) -> None:
     spec = square(5, 3, 2, 3)
-    spec["filters"]["bias"] = False
+    spec["filters"]["bias"] = flag
     (entry,) = detail(client.post("/api/forward", json=spec))
     assert entry["loc"] == ["body", "filters", "bias"]
-    assert 'for none, make them zeros with filters.bias_fill {"kind": "zeros"}' in entry["msg"]
+    assert said in entry["msg"]
+
+
+def test_same_past_the_servers_side_limit_says_so(client: TestClient) -> None:
+    # a 5x5 filter at dilation 2100 needs 4,200 zeros a side: a padding the server refuses
+    layer = {"input": {"shape": [64, 64, 1]}, "filters": {"count": 1, "size": 5},
+             "dilation": 2100, "padding": "same"}
+    (entry,) = detail(client.post("/api/geometry", json=layer))
+    assert entry["msg"].endswith(
+        "padding 4200 gives 64x64 (over this server's limit of 4,096 a side, "
+        "CONVSCOPE_MAX_SIDE: a smaller filter or dilation)")
+
+
+def test_same_reads_sizes_as_the_schema_does(client: TestClient) -> None:
+    # 2.0 is the stride 2 (the schema takes it); a stride sent as null is refused, not 1
+    two = {**square(8, 1, 1, 3), "stride": 2.0, "padding": "same"}
+    (entry,) = detail(client.post("/api/geometry", json=two))
+    assert entry["msg"].endswith("padding [0, 1, 0, 1] (top, bottom, left, right) gives 4x4")
+    null = {**square(8, 1, 1, 3), "stride": None, "padding": "same"}
+    padding = [e for e in detail(client.post("/api/geometry", json=null))
+               if e["loc"] == ["body", "padding"]]
+    assert padding[0]["msg"].endswith("1 each side for a 3x3 filter, 2 for 5x5")
 
 
 @pytest.mark.parametrize(("field", "value", "hint"), [

@@ -209,4 +209,8 @@ def test_a_misfit_is_priced_for_its_suggestions_resolving() -> None:
 
     misfit, cells = resolving(square(4000, 1, 1, 3, stride=2))
     fits, fitting_cells = resolving(square(4001, 1, 1, 3, stride=2))
-    assert misfit / cells >= 3 * fits / fitting_cells
+    walks = sum(i.work for i in costs.resolve_cost(convert.layer_shape(
+        LayerSpec.model_validate(square(4000, 1, 1, 3, stride=2)), Settings()))
+        if "unread" in i.what)
+    assert misfit / cells == 3 * fits / fitting_cells  # two fit policies besides
+    assert walks >= 4 * misfit  # a dozen suggestions, each walked as far as the layer twice

@@ -15,6 +15,7 @@ from threadpoolctl import threadpool_info
 from app import engine_threads
 from app.config import Settings
 from app.main import create_app
+from engine import winograd_strided
 from engine.conv import forward, whole_numbers
 from engine.geometry import LayerShape
 from engine.layer import build_layer
@@ -85,7 +86,9 @@ def test_two_runs_of_one_app_each_get_their_own_workers(monkeypatch: pytest.Monk
 
 
 @pytest.mark.parametrize("fill", ["integers", "normal"])
-def test_alexnet_forward_through_the_running_app_equals_one_blas_gemm(fill: str) -> None:
+def test_alexnet_forward_through_the_running_app_equals_one_blas_gemm(
+    fill: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
     # The API's compact forward runs in float32, split over the app's two workers; the same
     # layer through one BLAS-threaded GEMM must give the same numbers to float32 rounding.
     # Whole numbers keep im2col (exact sums); normal floats take Winograd along the width
@@ -98,8 +101,13 @@ def test_alexnet_forward_through_the_running_app_equals_one_blas_gemm(fill: str)
     layer = build_layer(LayerShape.square(227, 3, 96, 11, stride=4), **fills)
     expected = forward(layer, np.float32).pre
     assert whole_numbers(layer.x, layer.weights) == (fill == "integers")
+    calls = []
+    kernel = winograd_strided.conv_strided
+    monkeypatch.setattr(winograd_strided, "conv_strided",
+                        lambda *args, **kwargs: calls.append(1) or kernel(*args, **kwargs))
     with TestClient(create_app(Settings(engine_threads=2))) as client:
         answer = client.post("/api/forward?encoding=compact", json=spec)
+    assert len(calls) == (0 if fill == "integers" else 1)  # the kernel the comment names
     assert answer.status_code == 200
     got = compact_to_array(answer.json()["output"])
     assert got.shape == (55, 55, 96)

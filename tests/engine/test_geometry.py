@@ -18,6 +18,7 @@ from engine.geometry import (
     GeometryError,
     LayerShape,
     Padding,
+    Suggestion,
     applied,
     axis_output,
     resolve,
@@ -200,7 +201,28 @@ def test_whole_sizes_are_the_same_under_every_fit_policy() -> None:
 # ----------------------------------------------------------------------------- suggestions
 
 
-apply = applied  # a suggestion's change made, as a client assigning its value would
+def apply(shape: LayerShape, change: Suggestion) -> LayerShape:
+    """Assign a suggestion's value to its spec field, as a client would (the tests' own copy
+    of engine.geometry.applied, which the unread counts use)."""
+    value = change.value
+    if change.field == "padding":
+        assert isinstance(value, int | list)
+        return replace(shape, padding=Padding.of(value))
+    if change.field == "stride":
+        assert isinstance(value, int)
+        return replace(shape, stride_h=value, stride_w=value)
+    if change.field == "filters.size":
+        fh, fw = (value, value) if isinstance(value, int) else value
+        assert isinstance(fh, int) and isinstance(fw, int)
+        return replace(shape, filter_height=fh, filter_width=fw)
+    if change.field == "dilation":
+        assert isinstance(value, int)
+        return replace(shape, dilation_h=value, dilation_w=value)
+    if change.field == "input.shape":
+        assert isinstance(value, list) and value[2] == shape.depth
+        return replace(shape, height=value[0], width=value[1])
+    assert change.field == "fit"
+    return replace(shape, fit=value)  # type: ignore[arg-type]
 
 
 # Filters wider than the padded input, and dilated ones, have suggestions too.
@@ -708,6 +730,33 @@ def test_a_suggestion_says_how_many_input_cells_its_layer_never_reads(seed: int)
     assert "stride 4 gives 2x2; 13 of 49 input cells unread" in seven
     assert "filter size 1 gives 3x3; 40 of 49 input cells unread" in seven
     assert "stride 2 gives 3x3" in seven  # reads every cell: nothing added
+
+
+@pytest.mark.parametrize("shape", [
+    # a 1x1 input under a 15x15 filter at dilation 4096: inputs of 57,345 offered
+    LayerShape(1, 1, 1, 1, 15, 15, dilation_h=4096, dilation_w=4096),
+    LayerShape.square(4096, 1, 1, 16, stride=7, dilation=4096),
+])
+def test_suggestions_of_huge_layers_count_their_unread_cells_by_their_taps(
+    shape: LayerShape,
+) -> None:
+    # an input of 61,441 cells a side with one window of 16 taps: counting its taps costs 16,
+    # walking its cells 65,537 (such counts were left out, and their absence read as "all read")
+    for change in suggest(shape).changes:
+        fixed = apply(shape, change)
+        assert applied(shape, change) == fixed
+        g = resolve(fixed)
+        unseen = [len(unseen_by_brute_force(size, before, f, s, d, out)) for size, before, f, s,
+                  d, out in [(fixed.height, g.padding.top, fixed.filter_height, fixed.stride_h,
+                              fixed.dilation_h, g.out_height),
+                             (fixed.width, g.padding.left, fixed.filter_width, fixed.stride_w,
+                              fixed.dilation_w, g.out_width)]]
+        cells = fixed.height * fixed.width
+        unread = cells - (fixed.height - unseen[0]) * (fixed.width - unseen[1])
+        if unread:
+            assert change.text.endswith(f"; {unread:,} of {cells:,} input cells unread")
+        else:
+            assert "unread" not in change.text, change.text
 
 
 def test_tensorflows_same_padding_is_labelled_where_it_is_the_padding_found() -> None:
