@@ -19,6 +19,7 @@ from engine.geometry import (
     LayerShape,
     Padding,
     Suggestion,
+    _with_unread,
     applied,
     axis_output,
     resolve,
@@ -847,3 +848,12 @@ def test_a_note_that_no_symmetric_padding_fits_names_the_range_it_searched(seed:
             assert top + 1 == (f - 1) * d + 1, (shape, note)  # padding a span: all zeros
             said += 1
     assert said > 10
+
+
+def test_a_count_past_the_limit_is_said_not_to_be_made() -> None:
+    # a suggestion far larger than its layer (the price allows each count twice the layer's
+    # own cells): "not counted", never a text that reads as every cell read
+    seven = LayerShape.square(7, 3, 1, 3)
+    huge = Suggestion("input.shape", [5000, 5000, 3], (4998, 4998), "input 5000x5000 gives ...")
+    text = _with_unread(seven, huge).text
+    assert text == "input 5000x5000 gives ...; unread input cells not counted"
