@@ -262,6 +262,15 @@ def test_a_links_step_past_the_last_is_said_and_the_last_shown(page: Page) -> No
     page.locator("#f-k").press("Enter")
     expect(page.locator("#t-label")).to_contain_text("of 9")
     expect(page.locator("#error-general")).to_have_text("")
+    # nor one whose link the server refused (too much work), whatever its t: the link's
+    # step was that layer's to check
+    page.goto("/?h=512&w=512&d=64&k=512&f=3&t=999999999")
+    expect(page.locator("#refused-note")).to_be_visible(timeout=30_000)
+    for box in ("#in-d", "#f-k"):
+        page.locator(box).fill("1")
+        page.locator(box).press("Enter")
+    expect(page.locator("#t-label")).to_contain_text("step 260,100 of 260,100", timeout=30_000)
+    expect(page.locator("#error-general")).not_to_contain_text("The link's t=")
 
 
 def test_the_picker_says_a_changed_layer_is_your_own_and_picking_the_preset_restores_it(

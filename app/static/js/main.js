@@ -170,6 +170,10 @@ async function reload() {
   const controller = new AbortController();
   app.controller = controller;
   const state = app.state;
+  // the link's own step is this first layer's to check, whatever comes of it (a misfit, a
+  // refusal): a layer changed on the page later takes its last step without a word
+  const linkStep = app.linkStep;
+  app.linkStep = false;
   clearErrors();
   qs("#refused-note").hidden = true;
   if (app.dropped) showError("edit", app.dropped);
@@ -207,11 +211,10 @@ async function reload() {
     if (app.state.t > app.model.total - 1) {
       fixes.t = app.model.total - 1;
       // said when the link asked for it (a layer made smaller on the page takes its last step)
-      if (app.linkStep) {
+      if (linkStep) {
         showError("link", `The link's t=${app.state.t} (step ${thousands(app.state.t + 1)}) is past this layer's ${thousands(app.model.total)} steps: the last is shown.`);
       }
     }
-    app.linkStep = false;
     const pinned = pinTarget(app.state.pin);
     if (app.state.pin && !pinFits(pinned, app.model)) {
       fixes.pin = "";
