@@ -549,7 +549,7 @@ def resolve_cost(shape: LayerShape) -> tuple[Item, ...]:
         size, f, stride, dilation = shape.along(axis)
         before, after = shape.padding.along(axis)
         exact = axis_output(size, f, stride, before, after, dilation)
-        fits = fits and exact.denominator == 1
+        fits = fits and exact.denominator == 1 and exact >= 1  # a filter wider: a misfit
         outputs.append(max(0, math.ceil(exact)))  # fit="pad" rounds up
     return (Item("input.shape", "the request itself", REQUEST),
             *_geometry_items(shape, (outputs[0], outputs[1]), fits))

@@ -213,6 +213,8 @@ def _pair(value: Any) -> tuple[int, int] | None:
     """A body's per-axis size (a whole number or two, each >= 1, as the schema reads them:
     2.0 is 2) as (height, width)."""
     pair = [value, value] if not isinstance(value, list) else value
+    if len(pair) != 2:  # before anything is made of it: a refused list may be millions long
+        return None
     whole = [int(v) if isinstance(v, float) and v.is_integer() else v for v in pair]
     if len(whole) == 2 and all(type(v) is int and v >= 1 for v in whole):
         return whole[0], whole[1]

@@ -19,6 +19,7 @@ from PIL import Image
 from app import convert, costs
 from app.config import Settings
 from app.schemas import LayerSpec
+from engine.geometry import LayerShape
 
 SMALL = square(12, 3, 4, 3, padding=1)
 
@@ -214,3 +215,14 @@ def test_a_misfit_is_priced_for_its_suggestions_resolving() -> None:
         if "unread" in i.what)
     assert misfit / cells == 3 * fits / fitting_cells  # two fit policies besides
     assert walks >= 4 * misfit  # a dozen suggestions, each walked as far as the layer twice
+
+
+def test_a_filter_wider_than_its_padded_input_is_priced_as_a_misfit() -> None:
+    # its formula gives a whole number below 1 (-4093 for taps 4,095 apart on 2 cells), which
+    # was priced as a layer that fits: its suggestion search (a padding per cell of the
+    # window's span) ran unpriced, 0.2 s a request on the event loop
+    wide = LayerShape(2, 2, 1, 1, 2, 2, dilation_h=4095, dilation_w=4095)
+    fitting = LayerShape(2, 2, 1, 1, 2, 2)
+    searched = [item.what for item in costs.resolve_cost(wide)]
+    assert "layers tried for suggestions" in searched
+    assert "layers tried for suggestions" not in [i.what for i in costs.resolve_cost(fitting)]
