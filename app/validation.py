@@ -293,7 +293,9 @@ def _entry(
     # and an unknown name's message lists the known names already
     accepts = _accepts(loc) if kind not in ("extra_forbidden", "unknown_name") else None
     msg = f"{got}: {rule}" + (f"; it takes {accepts}" if accepts else "")
-    if loc and loc[-1] == "padding" and isinstance(value, str) and value.lower() in SAME_VALID:
+    # (a field of another name only: an unknown "padding" inside input or an edit takes nothing)
+    if (kind != "extra_forbidden" and loc and loc[-1] == "padding" and isinstance(value, str)
+            and value.lower() in SAME_VALID):
         msg += f"; {SAME_VALID[value.lower()]}"
     elif loc and loc[-1] == "fit" and isinstance(value, str) and value.lower() in FIT_WORDS:
         msg += f"; {FIT_WORDS[value.lower()]}"
@@ -416,8 +418,11 @@ def _union(field: list[str | int], errors: list[dict[str, Any]]) -> list[dict[st
         ]
     if kind == "list" and all(e["type"] in ("too_short", "too_long") for e in own):
         count = len(value) if isinstance(value, list) else 0
-        numbers = "number" if count == 1 else "numbers"
-        return [_entry(field, "wrong_length", f"it has {count} {numbers}", value, has_value,
+        # a list of lists (or of text) has items, not numbers
+        numbers = all(isinstance(v, (int, float)) and not isinstance(v, bool)
+                      for v in value[:1000]) if isinstance(value, list) else True
+        noun = ("number" if numbers else "item") + ("" if count == 1 else "s")
+        return [_entry(field, "wrong_length", f"it has {count:,} {noun}", value, has_value,
                        {"actual_length": count})]
     first = own[0]
     return [_entry(field, str(first["type"]), _rule(first), value, has_value, first.get("ctx"))]

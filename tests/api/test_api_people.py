@@ -647,6 +647,27 @@ def test_a_list_of_the_wrong_length_is_one_failure_type_wherever_it_is(
     assert "; it takes " in entry["msg"]
 
 
+@pytest.mark.parametrize(("value", "said"), [
+    ([2, 2, 2], "it has 3 numbers"),
+    ([[1, 2], [1, 2], [1, 2]], "it has 3 items"),  # pairs are no numbers
+    (["same"] * 1200, "it has 1,200 items"),
+])
+def test_a_wrong_length_counts_what_the_list_holds(
+    client: TestClient, value: list[Any], said: str
+) -> None:
+    [entry] = detail(client.post("/api/geometry", json={**square(5, 3, 2, 3), "stride": value}))
+    assert entry["type"] == "wrong_length" and said in entry["msg"]
+
+
+def test_an_unknown_padding_field_is_not_told_what_same_is(client: TestClient) -> None:
+    # padding belongs to the spec's top: inside input it takes nothing, so no hint of its own
+    spec = square(5, 3, 2, 3)
+    spec["input"]["padding"] = "same"
+    [entry] = detail(client.post("/api/geometry", json=spec))
+    assert entry["type"] == "extra_forbidden" and entry["loc"] == ["body", "input", "padding"]
+    assert "TensorFlow" not in entry["msg"] and "no such field" in entry["msg"]
+
+
 def test_backward_takes_a_null_upstream_as_ones_as_steps_takes_null(client: TestClient) -> None:
     layer = square(5, 3, 2, 3)
     ones = client.post("/api/backward", json={"layer": layer, "upstream": {}}).json()
