@@ -55,7 +55,9 @@ SAMPLES: dict[str, str] = {
     "scene": "A synthetic photo: sky gradient, sun, hills, a house and a tree, with noise.",
 }
 
-_MAGIC = {b"\x89PNG\r\n\x1a\n": "PNG", b"\xff\xd8\xff": "JPEG"}
+# A JPEG starts with its SOI marker, FF D8 (a file of those two bytes alone is a JPEG cut
+# short, which the header reader says, not a file of another kind)
+_MAGIC = {b"\x89PNG\r\n\x1a\n": "PNG", b"\xff\xd8": "JPEG"}
 _KNOWN_OTHERS = {
     b"GIF87a": "a GIF", b"GIF89a": "a GIF", b"BM": "a BMP", b"RIFF": "a RIFF (WebP?) file",
     b"%PDF": "a PDF", b"II*\x00": "a TIFF", b"MM\x00*": "a TIFF", b"<": "text (HTML or SVG?)",
@@ -95,27 +97,34 @@ def sniff(data: bytes) -> str:
                   "are read", "unsupported_media_type")
 
 
-def header_size(data: bytes, kind: str) -> tuple[int, int] | None:
+def read_header(data: bytes, kind: str) -> tuple[tuple[int, int] | None, str]:
     """``(width, height)`` as the PNG's IHDR or the JPEG's SOF marker declares it, read
-    without Pillow (so even its header parser meets no huge image); None if not found.
+    without Pillow (so even its header parser meets no huge image), or None and why: where
+    the reader stopped.
 
     Examples
     --------
     >>> side = (50000).to_bytes(4, "big")
-    >>> ihdr = b"\\x89PNG\\r\\n\\x1a\\n" + b"\\x00\\x00\\x00\\rIHDR" + side + side
-    >>> header_size(ihdr, "PNG")
-    (50000, 50000)
+    >>> read_header(b"\\x89PNG\\r\\n\\x1a\\n" + b"\\x00\\x00\\x00\\rIHDR" + side + side, "PNG")
+    ((50000, 50000), '')
+    >>> read_header(b"\\xff\\xd8", "JPEG")
+    (None, 'the file ends at byte 2, before its frame header (SOF)')
     """
     if kind == "PNG":
         if len(data) < 24 or data[12:16] != b"IHDR":
-            return None
-        return int.from_bytes(data[16:20], "big"), int.from_bytes(data[20:24], "big")
+            return None, ("the file ends before its IHDR chunk" if len(data) < 24 else
+                          "its IHDR chunk is not first, where the PNG standard puts it")
+        return (int.from_bytes(data[16:20], "big"), int.from_bytes(data[20:24], "big")), ""
     at = 2  # after SOI; walk the marker segments up to the frame header (SOF0..SOF15)
+
+    def ended(at: int) -> str:
+        return f"the file ends at byte {at}, before its frame header (SOF)"
+
     for _ in range(JPEG_MARKERS):
         if at + 4 > len(data):
-            return None
+            return None, ended(min(at, len(data)))
         if data[at] != 0xFF:
-            return None
+            return None, f"byte {at} is not a marker where one should begin"
         marker = data[at + 1]
         if marker == 0xFF:  # fill byte
             at += 1
@@ -126,12 +135,12 @@ def header_size(data: bytes, kind: str) -> tuple[int, int] | None:
         length = int.from_bytes(data[at + 2 : at + 4], "big")
         if 0xC0 <= marker <= 0xCF and marker not in (0xC4, 0xC8, 0xCC):
             if at + 9 > len(data):
-                return None
+                return None, ended(len(data))
             height = int.from_bytes(data[at + 5 : at + 7], "big")
             width = int.from_bytes(data[at + 7 : at + 9], "big")
-            return width, height
+            return (width, height), ""
         at += 2 + length
-    return None
+    return None, f"no frame header (SOF) among its first {JPEG_MARKERS} markers"
 
 
 def _too_many_pixels(width: int, height: int, max_pixels: int) -> Refusal:
@@ -154,10 +163,8 @@ def probe(data: bytes, max_pixels: int) -> tuple[str, tuple[int, int]]:
     ('PNG', (40, 10))
     """
     kind = sniff(data)
-    declared = header_size(data, kind)
+    declared, where = read_header(data, kind)
     if declared is None:
-        where = ("its IHDR chunk is not first, where the PNG standard puts it" if kind == "PNG"
-                 else f"no frame header (SOF) among its first {JPEG_MARKERS} markers")
         raise Refusal(422, ["body"], f"the {kind}'s size could not be read from its header: "
                       f"{where}", "image_corrupt")
     if declared[0] * declared[1] > max_pixels:

@@ -373,7 +373,24 @@ def test_an_image_is_decoded_only_at_the_size_it_was_priced_at(
 ) -> None:
     # priced at the header's size by our reader; should Pillow read another, nothing decodes
     image = png(np.zeros((4, 4, 3), dtype=np.uint8))
-    monkeypatch.setattr(images, "header_size", lambda data, kind: (3, 3))
+    monkeypatch.setattr(images, "read_header", lambda data, kind: ((3, 3), ""))
     with pytest.raises(images.Refusal) as refused:
         images.decode(image, max_side=256, max_pixels=10_000)
     assert refused.value.msg == "the PNG's header declares 3x3, but Pillow reads 4x4"
+
+
+@pytest.mark.parametrize(("data", "said"), [
+    # the SOI marker alone: a JPEG cut short, not a file of another kind (a 415 said "not a
+    # PNG or JPEG file (it starts with b'\xff\xd8')")
+    (b"\xff\xd8", "the file ends at byte 2, before its frame header (SOF)"),
+    # a quantisation table's segment promises 67 bytes and the file stops at 20
+    (b"\xff\xd8\xff\xdb\x00\x43" + bytes(14), "the file ends at byte 20, before its frame"),
+    (b"\xff\xd8\x00\x00\x00\x00", "byte 2 is not a marker where one should begin"),
+    (b"\x89PNG\r\n\x1a\n\x00\x00", "the file ends before its IHDR chunk"),
+])
+def test_a_file_cut_short_or_broken_is_refused_saying_where(
+    client: TestClient, data: bytes, said: str
+) -> None:
+    answer = upload(client, data, kind="image/png" if data[:1] == b"\x89" else "image/jpeg")
+    assert answer.status_code == 422 and answer.json()["detail"][0]["type"] == "image_corrupt"
+    assert said in message(answer)
