@@ -216,6 +216,13 @@ def cases() -> list[Case]:
         post("geometry 4096 F4000 misfit", "/api/geometry", layer(4096, 1, 1, 4000, stride=7)),
         post("geometry 4096 F1 stride 7 floor", "/api/geometry",
              layer(4096, 1, 1, 1, stride=7, fit="floor")),
+        # a filter far wider than its input (taps 4,095 apart on 2 cells): its suggestion
+        # search tries a padding per cell of the span, and its suggested inputs are 4,097 wide
+        post("geometry too wide, dilation 4095 (suggestions)", "/api/geometry",
+             layer(2, 1, 1, 2, dilation=4095)),
+        # suggestions whose layers' unread cells are counted tap by tap: inputs of 61,441
+        post("geometry 4096 F16 dilation 4096 misfit", "/api/geometry",
+             layer(4096, 1, 1, 16, stride=7, dilation=4096)),
         post("input misfit json", "/api/input", layer(10, 1, 1, 3, stride=2)),
         post("input AlexNet 224 compact", "/api/input" + compact,
              layer(224, 3, 96, 11, stride=4)),
