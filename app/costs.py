@@ -72,6 +72,11 @@ STEP_GRADIENT = 350_000
 SLICE_TEXT = 15_000
 TAP = 15_000
 CANDIDATE = 150_000
+# Where a dilation's holes are wider than the input, each padding the suggestions try checks
+# every window for a tap on the input (a few small array passes per window); and each
+# suggestion's unread cells are counted tap by tap or cell by cell (a bincount's passes).
+HOLED_WINDOW = 600
+UNREAD_CELL = 1_000
 # The geometry's count of input cells no window sees: a few small integer arrays over the
 # window positions and the input's cells along each axis, and the unseen ones listed.
 RESOLVE_CELL = 3_500
@@ -153,6 +158,28 @@ def _candidates(shape: LayerShape) -> int:
     return (span + 1) + (s + 3) + 3 * s + (f + 5) + (shape.dilation_w + 3) + 3
 
 
+def _holed_windows(shape: LayerShape) -> int:
+    """Windows the padding search checks tap by tap: along an axis whose dilation is wider
+    than its input, every window of every padding that fits from the least that reaches a
+    window's span to a span's worth (an arithmetic series), as engine.geometry's
+    ``_reads_input`` walks them; 0 elsewhere.
+
+    >>> _holed_windows(LayerShape(2, 2, 1, 1, 2, 2, dilation_h=4095, dilation_w=4095))
+    8396802
+    """
+    total = 0
+    for axis in ("height", "width"):
+        size, f, stride, dilation = shape.along(axis)
+        if size >= dilation:
+            continue
+        span = span_of(f, dilation)
+        top = min(span - 1, SEARCH)
+        low = max(0, -(-(span - size) // 2))
+        if low <= top:
+            total += (top - low + 1) * ((size + low + top - span) // stride + 1)
+    return total
+
+
 def _geometry_items(shape: LayerShape, outputs: tuple[int, int], fits: bool) -> list[Item]:
     """Resolving the geometry (once per request, at most: the app remembers a shape's), and
     when it does not fit exactly the suggestions, which resolve it under both fit policies."""
@@ -162,11 +189,12 @@ def _geometry_items(shape: LayerShape, outputs: tuple[int, int], fits: bool) -> 
                   resolves * cells * RESOLVE_CELL, elements=cells)]
     if not fits:
         items += [
-            Item("filters.size", "layers tried for suggestions", _candidates(shape) * CANDIDATE),
+            Item("filters.size", "layers tried for suggestions",
+                 _candidates(shape) * CANDIDATE + _holed_windows(shape) * HOLED_WINDOW),
             # each suggestion's taps or cells counted for the input it leaves unread, up to
             # the limit past which the count is not made
             Item("filters.size", "suggestions' layers walked for their unread cells",
-                 MOST_SUGGESTIONS * unread_walk_limit(shape) * RESOLVE_CELL),
+                 MOST_SUGGESTIONS * unread_walk_limit(shape) * UNREAD_CELL),
         ]
     return items
 

@@ -214,7 +214,7 @@ def test_a_misfit_is_priced_for_its_suggestions_resolving() -> None:
         LayerSpec.model_validate(square(4000, 1, 1, 3, stride=2)), Settings()))
         if "unread" in i.what)
     assert misfit / cells == 3 * fits / fitting_cells  # two fit policies besides
-    assert walks >= 4 * misfit  # a dozen suggestions, each walked as far as the layer twice
+    assert walks >= misfit  # a dozen suggestions, each walked up to twice as far as the layer
 
 
 def test_a_filter_wider_than_its_padded_input_is_priced_as_a_misfit() -> None:
@@ -226,3 +226,17 @@ def test_a_filter_wider_than_its_padded_input_is_priced_as_a_misfit() -> None:
     searched = [item.what for item in costs.resolve_cost(wide)]
     assert "layers tried for suggestions" in searched
     assert "layers tried for suggestions" not in [i.what for i in costs.resolve_cost(fitting)]
+
+
+def test_a_padding_search_through_dilation_holes_is_priced_by_its_windows() -> None:
+    # taps 4,095 apart on 2 cells: each padding tried checks every window for a tap on the
+    # input (0.27 s, priced as 0.002 s of candidates before); 3 cells apart: no holes
+    def searched(shape: LayerShape) -> int:
+        return sum(i.work for i in costs.resolve_cost(shape) if "suggestions" in i.what)
+
+    holed = LayerShape(2, 2, 1, 1, 2, 2, dilation_h=4095, dilation_w=4095)
+    assert costs._holed_windows(holed) == 2 * 2049 * 2049  # paddings 2047..4095 each side
+    plain = LayerShape(4096, 4096, 1, 1, 2, 2, dilation_h=4095, dilation_w=4095, stride_h=3,
+                       stride_w=3)
+    assert costs._holed_windows(plain) == 0  # an input wider than the holes
+    assert searched(holed) > costs._holed_windows(holed) * costs.HOLED_WINDOW  # priced
