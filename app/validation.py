@@ -371,7 +371,7 @@ def _kind_words(value: Any, field: Sequence[str | int] = ()) -> str:
         return "not a whole number"
     if value is None:
         return "null"
-    return {"bool": "true/false", "int": "a whole number", "list": "a list",
+    return {"bool": "a true/false value", "int": "a whole number", "list": "a list",
             "object": "an object"}.get(_json_kind(value), "of another type")
 
 

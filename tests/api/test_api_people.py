@@ -542,6 +542,8 @@ def test_a_bias_flag_is_told_what_biases_are_here(
     spec["filters"]["bias"] = flag
     (entry,) = detail(client.post("/api/forward", json=spec))
     assert entry["loc"] == ["body", "filters", "bias"]
+    assert entry["msg"].startswith(f"filters.bias is {str(flag).lower()}: it is a true/false "
+                                   "value;")  # it said "it is true/false"
     assert said in entry["msg"]
 
 
