@@ -216,7 +216,7 @@ def _pair(value: Any) -> tuple[int, int] | None:
     if len(pair) != 2:  # before anything is made of it: a refused list may be millions long
         return None
     whole = [int(v) if isinstance(v, float) and v.is_integer() else v for v in pair]
-    if len(whole) == 2 and all(type(v) is int and v >= 1 for v in whole):
+    if all(type(v) is int and v >= 1 for v in whole):
         return whole[0], whole[1]
     return None
 

@@ -987,8 +987,8 @@ MOST_SUGGESTIONS = 12
 def unread_walk_limit(shape: LayerShape) -> int:
     """The most a suggestion's unread cells may cost to count (:func:`_with_unread`): twice
     the layer's own cells and dilations, and a little for a tiny layer. A price can rely on
-    it: a dearer count (an input size of 61,441 offered a 1x1 input whose dilated filter
-    spans that much) is not made.
+    it: a dearer count (a suggested layer far larger than this one, with many windows and
+    many cells) is not made.
 
     >>> unread_walk_limit(LayerShape.square(7, 3, 1, 3, stride=3))
     96
