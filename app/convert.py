@@ -12,7 +12,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from app.config import Settings
 from app.costs import Cost, check_budget, input_cost, layer_cost, resolve_cost
@@ -23,7 +23,7 @@ from app.schemas import ArrayIn, CompactArray, FillSpec, LayerSpec
 from app.sources import check_names, named_arrays
 from engine.edits import Edit, check_edits
 from engine.errors import LayerError
-from engine.geometry import Geometry, LayerShape, Padding
+from engine.geometry import Geometry, GeometryError, LayerShape, Padding, Suggestions
 from engine.layer import Layer, bias_shape, build_layer, make_filters, make_input, weight_shape
 from engine.tensors import (
     BIAS_INTEGERS,
@@ -287,9 +287,48 @@ def read(spec: LayerSpec, settings: Settings) -> Read:
 
 def resolve_priced(shape: LayerShape, settings: Settings) -> Geometry:
     """The geometry, once resolving it is known to be within the budget (the unseen-cell
-    walk is priced by :func:`app.costs.resolve_cost`). Raises :class:`GeometryError`."""
+    walk is priced by :func:`app.costs.resolve_cost`). Raises :class:`GeometryError`, whose
+    suggestions say which this server's limits would refuse."""
     check_budget(resolve_cost(shape), settings)
-    return resolved(shape)
+    try:
+        return resolved(shape)
+    except GeometryError as error:
+        raise _within_limits(error, settings.max_side) from None
+
+
+def _within_limits(error: GeometryError, max_side: int) -> GeometryError:
+    """``error`` with each suggestion whose sizes pass ``max_side`` saying so (the engine
+    knows no server's limits: a 1x1 input under a widely dilated filter is offered an input
+    of 57,345 cells a side, which applying would only get refused).
+
+    >>> from engine.geometry import resolve
+    >>> try:
+    ...     resolve(LayerShape(1, 1, 1, 1, 3, 3, dilation_h=2048, dilation_w=2048))
+    ... except GeometryError as misfit:
+    ...     texts = [s.text for s in _within_limits(misfit, 4096).suggestions.changes]
+    >>> for text in texts:  # doctest: +ELLIPSIS
+    ...     if "limit" in text:
+    ...         print(text)
+    input 4097x4097 gives 1x1; ... (over this server's limit of 4,096 a side, CONVSCOPE_MAX_SIDE)
+    input 4098x4098 gives 2x2; ... (over this server's limit of 4,096 a side, CONVSCOPE_MAX_SIDE)
+    """
+    def over(value: int | str | list[int], field: str) -> bool:
+        if isinstance(value, str):  # a fit policy
+            return False
+        sides = [value] if isinstance(value, int) else value
+        # an input's shape is [H, W, D]: its depth has a limit of its own, never changed here
+        return max(sides[:2] if field == "input.shape" else sides) > max_side
+
+    found = error.suggestions
+    changes = tuple(
+        replace(s, text=f"{s.text} (over this server's limit of {max_side:,} a side, "
+                "CONVSCOPE_MAX_SIDE)") if over(s.value, s.field) else s
+        for s in found.changes
+    )
+    if changes == found.changes:
+        return error
+    return GeometryError(error.field, error.reason, Suggestions(changes, found.notes),
+                         error.axes, error.fields)
 
 
 def edits_of(spec: LayerSpec) -> list[Edit]:

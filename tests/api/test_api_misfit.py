@@ -200,3 +200,27 @@ def test_a_refusals_suggestions_give_the_outputs_they_say_when_applied(client: T
         assert g["valid"], s
         assert g["output_shape"][:2] == s["output"], s
         assert g["output_shape"][0] != g["output_shape"][1], s  # oblong: the order shows
+
+
+def test_suggestions_past_the_servers_limits_say_so(
+    client: TestClient, override_settings: Any
+) -> None:
+    # 4096 wide at stride 4000 is offered an input of 8,003 a side: over the default
+    # max_side, so applying it would only be refused
+    spec = {"input": {"shape": [4096, 4096, 1]}, "filters": {"count": 1, "size": 3},
+            "stride": 4000}
+    limit = "(over this server's limit of 4,096 a side, CONVSCOPE_MAX_SIDE)"
+
+    def over_limit(texts: list[str]) -> list[str]:
+        return [text.split(";")[0] for text in texts if text.endswith(limit)]
+
+    answer = client.post("/api/geometry", json=spec).json()
+    texts = [s["text"] for s in answer["suggestions"]]
+    assert over_limit(texts) == ["input 8003x8003 gives 3x3"]
+    refused = client.post("/api/forward", json=spec).json()["detail"][0]["ctx"]["suggestions"]
+    assert [s["text"] for s in refused] == texts  # the refusal's, the same
+    applied = client.post("/api/geometry", json={**spec, "input": {"shape": [8003, 8003, 1]}})
+    assert applied.status_code == 422  # what the words warn of
+    override_settings(max_side=9000)  # a server with room for it says nothing
+    roomy = client.post("/api/geometry", json=spec).json()
+    assert not any("limit" in s["text"] for s in roomy["suggestions"])
