@@ -300,9 +300,10 @@ def test_a_hand_written_image_link_opens_the_image_through_the_bank(page: Page) 
     expect(page.get_by_label("Filter bank", exact=True)).to_have_value("sobel")
     assert "image=stripes" in page.url and "bank=sobel" in page.url and "act=relu" in page.url
     expect(page.locator("#t-label")).to_contain_text("step 8 of")
-    # the picker names the image and the bank, not the demo the link's sizes started from
+    # the picker names the image and the bank, not the demo the link's sizes started from,
+    # short enough for its box (the description under it says them in full)
     expect(page.get_by_label("Preset").locator("option:checked")).to_have_text(
-        'Your own layer: image "stripes" and filter bank "sobel"')
+        'Image "stripes", bank "sobel"')
 
 
 def test_an_old_image_layer_link_opens_as_image_and_bank(page: Page) -> None:

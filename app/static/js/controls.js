@@ -97,8 +97,10 @@ export function showState(state, presets, modified) {
   const sources = [state.image && `image "${state.image}"`, state.bank && `filter bank "${state.bank}"`].filter(Boolean);
   const own = qs("#preset-own");
   // an image or a bank is the layer's own: the preset it started from is no longer its story
+  // (named short, as the picker's narrow box shows them: the description says it in full)
   if (own) {
-    own.textContent = sources.length ? `Your own layer: ${sources.join(" and ")}`
+    const named = [state.image && `Image "${state.image}"`, state.bank && `bank "${state.bank}"`].filter(Boolean).join(", ");
+    own.textContent = named ? named.charAt(0).toUpperCase() + named.slice(1)
       : preset ? `Your own layer, from: ${preset.title}` : "Your own layer";
   }
   qs("#preset").value = preset && !modified && !sources.length ? preset.name : "";
