@@ -188,14 +188,14 @@ async def on_refusal(request: Request, exc: Exception) -> Response:
 NON_FINITE_TOKENS = ("NaN", "-Infinity", "Infinity")
 
 
-def _non_finite_token(body: object, position: object) -> tuple[str, int] | None:
+def non_finite_token(body: object, position: object) -> tuple[str, int] | None:
     """The NaN/Infinity literal at ``position`` of a refused JSON body, if that is what it is,
     and where it starts (orjson points past a minus sign, at the ``I`` of ``-Infinity``).
 
     Python's json writes these literals and users send them; orjson (rightly) refuses them,
     and its "unexpected character" alone would leave the user guessing.
 
-    >>> _non_finite_token('[-Infinity]', 2), _non_finite_token('[NaN]', 1)
+    >>> non_finite_token('[-Infinity]', 2), non_finite_token('[NaN]', 1)
     (('-Infinity', 1), ('NaN', 1))
     """
     if not isinstance(position, int) or not isinstance(body, str | bytes):
@@ -217,7 +217,7 @@ def _validation_entry(error: dict[str, Any], body: object = None) -> dict[str, A
     ctx = error.get("ctx")
     if error["type"] == "json_invalid" and ctx:
         position = error["loc"][-1] if error["loc"] else None
-        found = _non_finite_token(body, position)
+        found = non_finite_token(body, position)
         said = str(ctx.get("error"))
         if found:
             token, at = found

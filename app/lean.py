@@ -20,11 +20,7 @@ spec, and with it what the handlers worked out from it.
 from __future__ import annotations
 
 import copy
-import gc
 import inspect
-import json
-import math
-import re
 from collections.abc import Callable, Coroutine
 from contextvars import ContextVar
 from dataclasses import dataclass
@@ -44,6 +40,7 @@ from starlette.responses import Response
 from app import body_guard
 from app.config import settings_for
 from app.errors import Refusal
+from app.json_body import LARGE_BODY_BYTES, read_json
 from app.layer_cache import SPECS
 from app.schemas import LayerSpec
 from app.validation import cut_short
@@ -55,122 +52,6 @@ Handler = Callable[[Request], Coroutine[Any, Any, Response]]
 # :func:`app.routing.priced`: nested values decode at Python speed, so a body of many starts
 # off the event loop.
 listed_numbers: ContextVar[int] = ContextVar("listed_numbers", default=0)
-
-# A whole number of 19 digits or more outside a fraction or an exponent: orjson reads integers
-# beyond 64 bits as floats, so a stride of 10**30 would be answered as 1e+30 (or echoed as
-# 999...216), a value the user never sent.
-_LONG_INTEGER = re.compile(rb"(?<![\d.eE])\d{19,}(?![\d.eE])")
-# The quick test, a run of 19 digits anywhere: every digit made a 9 and everything else a
-# space, then one substring search (a tenth of the time a regex search for \d{19} takes).
-_DIGITS_AS_NINES = bytes(0x39 if 0x30 <= c <= 0x39 else 0x20 for c in range(256))
-_NINETEEN_DIGITS = b"9" * 19
-# Bodies up to this size are searched for long integers. The sizes, strides, seeds and steps
-# they matter for are scalars of small bodies; a larger body is mostly arrays of values, read
-# as floats anyway, and searching all of it would cost more than parsing it.
-LONG_INTEGER_SEARCH_BYTES = 2**16
-
-
-def _refuse_not_utf8(raw: bytes) -> None:
-    """A 422 saying where a body that is not UTF-8 text goes wrong: orjson says only "str is
-    not valid UTF-8: surrogates not allowed", at character 0, for UTF-16 and Latin-1 alike.
-
-    >>> try:
-    ...     _refuse_not_utf8('{"a": "é"}'.encode("latin-1"))
-    ... except Refusal as refusal:
-    ...     print(refusal.loc, refusal.msg[:67])
-    ['body', 7] the body is not UTF-8 text: byte 7 (0xe9) starts no UTF-8 character
-    """
-    try:
-        raw.decode("utf-8")
-    except UnicodeDecodeError as error:
-        utf16 = " (a UTF-16 byte order mark)" if raw[:2] in (b"\xff\xfe", b"\xfe\xff") else ""
-        raise Refusal(422, ["body", error.start], f"the body is not UTF-8 text: byte "
-                      f"{error.start} (0x{raw[error.start]:02x}) starts no UTF-8 character"
-                      f"{utf16}; send JSON as UTF-8", "json_invalid") from None
-
-
-def read_json(raw: bytes) -> Any:
-    """A JSON body as orjson reads it (NaN/Infinity literals and nesting deeper than 1024
-    levels refused with its ``JSONDecodeError``), with its integers exact when it is small.
-
-    >>> read_json(b'{"stride": 100000000000000000000000000000, "low": 1e30}')
-    {'stride': 100000000000000000000000000000, 'low': 1e+30}
-    """
-    try:
-        data = _loads(raw)
-    except orjson.JSONDecodeError as error:
-        _refuse_not_utf8(raw)
-        whole = _with_huge_integer(raw, error)
-        if whole is _NOT_READ:
-            raise
-        return whole
-    if (len(raw) <= LONG_INTEGER_SEARCH_BYTES
-            and _NINETEEN_DIGITS in raw.translate(_DIGITS_AS_NINES)
-            and _LONG_INTEGER.search(raw)):
-        try:
-            # orjson has checked the body; Python's parser keeps long integers whole.
-            return json.loads(raw)
-        except RecursionError:  # within orjson's depth limit but not Python's stack
-            return data
-    return data
-
-
-def _loads(raw: bytes) -> Any:
-    """``orjson.loads`` with the cyclic garbage collector paused: each list or object parsed
-    is a new container, and millions of them (a body of empty lists) set off collection after
-    collection over the growing tree, most of the parse's time. The collector's schedule is
-    process-wide; pausing it for one parse only delays the next collection."""
-    if len(raw) <= LARGE_BODY_BYTES or not gc.isenabled():
-        return orjson.loads(raw)
-    gc.disable()
-    try:
-        return orjson.loads(raw)
-    finally:
-        gc.enable()
-
-
-# Smaller bodies hold too few lists and numbers to set off a collection worth avoiding or to
-# be worth counting (listed_numbers).
-LARGE_BODY_BYTES = 2**16
-_NOT_READ = object()
-_INTEGER = re.compile(rb"-?\d+(?![\d.eE])")
-_SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F]")
-
-
-def _finite(text: str) -> float:
-    value = float(text)
-    if not math.isfinite(value):
-        raise ValueError(text)
-    return value
-
-
-def _refuse_constant(text: str) -> Any:
-    raise ValueError(text)
-
-
-def _with_huge_integer(raw: bytes, error: orjson.JSONDecodeError) -> Any:
-    """The body as Python's parser reads it when orjson refused it for an integer past a
-    float's range (a 1 and 400 zeros): that is valid JSON, and the field it is given for
-    refuses it (a size with its range, a float field as too large for a float). ``_NOT_READ``
-    for any other refusal; for a body over :data:`LONG_INTEGER_SEARCH_BYTES` (the sizes,
-    strides and seeds this is for are scalars of small bodies; Python's parser is a tenth of
-    orjson's speed); and where Python's parser would accept what orjson rightly does not (a
-    float past the range, NaN, a surrogate escape, which may be a lone one, nesting deeper
-    than its stack, more digits than it converts).
-
-    >>> _with_huge_integer(b'{"start": 1' + b'0' * 400 + b'}', orjson.JSONDecodeError(
-    ...     "number is infinity when parsed as double", "", 10))["start"] == 10**400
-    True
-    """
-    if ("infinity when parsed" not in str(error) or len(raw) > LONG_INTEGER_SEARCH_BYTES
-            or not _INTEGER.match(raw, getattr(error, "pos", -1))
-            or _SURROGATE_ESCAPE.search(raw)):
-        return _NOT_READ
-    try:
-        return json.loads(raw, parse_float=_finite, parse_constant=_refuse_constant)
-    except (ValueError, RecursionError):
-        return _NOT_READ
-
 
 async def guard(raw: bytes, data: Any, app: Any) -> None:
     """:func:`app.body_guard.check` for a body large enough to make validation dear (a small

@@ -118,11 +118,11 @@ CASES: dict[str, tuple[str, bytes, int, list[str], str]] = {
         "/api/forward", b'{"input": {"shape": [5, 5, 3], "values": ' + b"[" * 5000
         + b"]" * 5000 + b"}}", 422, ["body"], ""),
     "NaN": ("/api/forward", b'{"input": {"shape": [5, 5, 3], "values": [[[NaN]]]}}', 422,
-            ["body"], ""),
+            ["body", "input", "values", 0, 0, 0], "JSON has no NaN"),
     "Infinity": ("/api/forward", b'{"input": {"shape": [5, 5, 3]}, "stride": Infinity}', 422,
-                 ["body"], ""),
+                 ["body", "stride"], "JSON has no NaN"),
     "1e999": ("/api/forward", b'{"input": {"shape": [5, 5, 3]}, "stride": 1e999}', 422,
-              ["body"], "too large for a float"),
+              ["body", "stride"], "too large for a float"),
     "a tiny output of a huge padded input": (
         "/api/forward",
         # 41.7M elements (under the limit), but a 6144x6144 padded input to write out.

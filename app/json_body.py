@@ -1,0 +1,197 @@
+"""Reading a JSON body: orjson's parser, whole integers kept exact, and refusals that name the
+field a number no float can hold was given for.
+
+orjson refuses what JSON does not allow (NaN and Infinity literals, nesting deeper than 1024
+levels) and numbers past a float's range; :func:`read_json` adds what it cannot say: the exact
+value of a long whole number, and for a non-finite or out-of-range number the field it sits in
+(orjson knows only the character it stopped at).
+"""
+
+from __future__ import annotations
+
+import gc
+import json
+import math
+import re
+from typing import Any
+
+import orjson
+
+from app.errors import Refusal, non_finite_token
+from app.validation import path_of
+
+# A whole number of 19 digits or more outside a fraction or an exponent: orjson reads integers
+# beyond 64 bits as floats, so a stride of 10**30 would be answered as 1e+30 (or echoed as
+# 999...216), a value the user never sent.
+_LONG_INTEGER = re.compile(rb"(?<![\d.eE])\d{19,}(?![\d.eE])")
+# The quick test, a run of 19 digits anywhere: every digit made a 9 and everything else a
+# space, then one substring search (a tenth of the time a regex search for \d{19} takes).
+_DIGITS_AS_NINES = bytes(0x39 if 0x30 <= c <= 0x39 else 0x20 for c in range(256))
+_NINETEEN_DIGITS = b"9" * 19
+# Bodies up to this size are searched for long integers. The sizes, strides, seeds and steps
+# they matter for are scalars of small bodies; a larger body is mostly arrays of values, read
+# as floats anyway, and searching all of it would cost more than parsing it.
+LONG_INTEGER_SEARCH_BYTES = 2**16
+
+
+def _refuse_not_utf8(raw: bytes) -> None:
+    """A 422 saying where a body that is not UTF-8 text goes wrong: orjson says only "str is
+    not valid UTF-8: surrogates not allowed", at character 0, for UTF-16 and Latin-1 alike.
+
+    >>> try:
+    ...     _refuse_not_utf8('{"a": "é"}'.encode("latin-1"))
+    ... except Refusal as refusal:
+    ...     print(refusal.loc, refusal.msg[:67])
+    ['body', 7] the body is not UTF-8 text: byte 7 (0xe9) starts no UTF-8 character
+    """
+    try:
+        raw.decode("utf-8")
+    except UnicodeDecodeError as error:
+        utf16 = " (a UTF-16 byte order mark)" if raw[:2] in (b"\xff\xfe", b"\xfe\xff") else ""
+        raise Refusal(422, ["body", error.start], f"the body is not UTF-8 text: byte "
+                      f"{error.start} (0x{raw[error.start]:02x}) starts no UTF-8 character"
+                      f"{utf16}; send JSON as UTF-8", "json_invalid") from None
+
+
+def read_json(raw: bytes) -> Any:
+    """A JSON body as orjson reads it (NaN/Infinity literals and nesting deeper than 1024
+    levels refused with its ``JSONDecodeError``), with its integers exact when it is small.
+
+    >>> read_json(b'{"stride": 100000000000000000000000000000, "low": 1e30}')
+    {'stride': 100000000000000000000000000000, 'low': 1e+30}
+    """
+    try:
+        data = _loads(raw)
+    except orjson.JSONDecodeError as error:
+        _refuse_not_utf8(raw)
+        whole = _with_huge_integer(raw, error)
+        if whole is _NOT_READ:
+            _refuse_naming_the_field(raw, error)
+            raise
+        return whole
+    if (len(raw) <= LONG_INTEGER_SEARCH_BYTES
+            and _NINETEEN_DIGITS in raw.translate(_DIGITS_AS_NINES)
+            and _LONG_INTEGER.search(raw)):
+        try:
+            # orjson has checked the body; Python's parser keeps long integers whole.
+            return json.loads(raw)
+        except RecursionError:  # within orjson's depth limit but not Python's stack
+            return data
+    return data
+
+
+def _loads(raw: bytes) -> Any:
+    """``orjson.loads`` with the cyclic garbage collector paused: each list or object parsed
+    is a new container, and millions of them (a body of empty lists) set off collection after
+    collection over the growing tree, most of the parse's time. The collector's schedule is
+    process-wide; pausing it for one parse only delays the next collection."""
+    if len(raw) <= LARGE_BODY_BYTES or not gc.isenabled():
+        return orjson.loads(raw)
+    gc.disable()
+    try:
+        return orjson.loads(raw)
+    finally:
+        gc.enable()
+
+
+# Smaller bodies hold too few lists and numbers to set off a collection worth avoiding or to
+# be worth counting (listed_numbers).
+LARGE_BODY_BYTES = 2**16
+_NOT_READ = object()
+_INTEGER = re.compile(rb"-?\d+(?![\d.eE])")
+_SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F]")
+
+
+def _finite(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):
+        raise ValueError(text)
+    return value
+
+
+def _refuse_constant(text: str) -> Any:
+    raise ValueError(text)
+
+
+def _with_huge_integer(raw: bytes, error: orjson.JSONDecodeError) -> Any:
+    """The body as Python's parser reads it when orjson refused it for an integer past a
+    float's range (a 1 and 400 zeros): that is valid JSON, and the field it is given for
+    refuses it (a size with its range, a float field as too large for a float). ``_NOT_READ``
+    for any other refusal; for a body over :data:`LONG_INTEGER_SEARCH_BYTES` (the sizes,
+    strides and seeds this is for are scalars of small bodies; Python's parser is a tenth of
+    orjson's speed); and where Python's parser would accept what orjson rightly does not (a
+    float past the range, NaN, a surrogate escape, which may be a lone one, nesting deeper
+    than its stack, more digits than it converts).
+
+    >>> _with_huge_integer(b'{"start": 1' + b'0' * 400 + b'}', orjson.JSONDecodeError(
+    ...     "number is infinity when parsed as double", "", 10))["start"] == 10**400
+    True
+    """
+    if ("infinity when parsed" not in str(error) or len(raw) > LONG_INTEGER_SEARCH_BYTES
+            or not _INTEGER.match(raw, getattr(error, "pos", -1))
+            or _SURROGATE_ESCAPE.search(raw)):
+        return _NOT_READ
+    try:
+        return json.loads(raw, parse_float=_finite, parse_constant=_refuse_constant)
+    except (ValueError, RecursionError):
+        return _NOT_READ
+
+
+# A number as JSON writes it, read from where orjson stopped.
+_NUMBER = re.compile(rb"-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?")
+# What stands in for the refused number while the body is read again to find its field: a
+# string no client sends (a control character opens it).
+_MARK = "\x00refused number\x00"
+
+
+def _refuse_naming_the_field(raw: bytes, error: orjson.JSONDecodeError) -> None:
+    """A 422 at the field of a NaN/Infinity literal or of a number past a float's range
+    (``1e999``, a whole number of more digits than Python converts), when ``raw`` is
+    otherwise JSON and small enough to read twice; nothing otherwise (orjson's own refusal
+    then says the character).
+
+    >>> try:
+    ...     _refuse_naming_the_field(b'{"input": {"shape": [NaN, 5, 3]}}', orjson.JSONDecodeError(
+    ...         "unexpected character", "", 21))
+    ... except Refusal as refusal:
+    ...     print(refusal.loc, refusal.msg[:62] + "...")
+    ['body', 'input', 'shape', 0] input.shape[0] is NaN: JSON has no NaN or Infinity; every...
+    """
+    position = getattr(error, "pos", -1)
+    if len(raw) > LONG_INTEGER_SEARCH_BYTES or not 0 <= position < len(raw):
+        return
+    literal = non_finite_token(raw, position)
+    number = None if literal else _NUMBER.match(raw, position)
+    if literal:
+        token, start = literal
+        end = start + len(token)
+        why = f"is {token}: JSON has no NaN or Infinity; every value must be a finite number"
+    elif number and "infinity when parsed" in str(error):
+        start, end = number.span()
+        # a long number is cut in the message, its digits counted (app.errors.detail)
+        why = (f"is {number.group().decode()}: too large for a float (about 1.8e308 at most); "
+               "every value must be finite")
+    else:
+        return
+    try:
+        marked = orjson.loads(raw[:start] + orjson.dumps(_MARK) + raw[end:])
+    except orjson.JSONDecodeError:
+        return  # something else in the body is not JSON either: orjson's refusal says where
+    path = _path_to_mark(marked)
+    if path is not None:
+        loc: list[str | int] = ["body", *path]
+        raise Refusal(422, loc, f"{path_of(loc)} {why}", "json_invalid")
+
+
+def _path_to_mark(data: Any) -> list[str | int] | None:
+    """Where :data:`_MARK` is in ``data``, as keys and indices."""
+    pending: list[tuple[Any, list[str | int]]] = [(data, [])]
+    while pending:
+        value, path = pending.pop()
+        if value == _MARK:
+            return path
+        if isinstance(value, dict):
+            pending += [(item, [*path, key]) for key, item in value.items()]
+        elif isinstance(value, list):
+            pending += [(item, [*path, index]) for index, item in enumerate(value)]
+    return None
