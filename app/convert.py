@@ -116,7 +116,8 @@ class Arrays:
 
 
 def _pair(value: int | list[int]) -> tuple[int, int]:
-    return (value, value) if isinstance(value, int) else (value[0], value[1])
+    """A per-axis field (``3``, ``[3]`` or ``[3, 5]``) as (height, width)."""
+    return (value, value) if isinstance(value, int) else (value[0], value[-1])
 
 
 def _dimensions(n: int) -> str:

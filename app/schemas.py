@@ -62,7 +62,12 @@ NonNegativeInt = Annotated[int, Field(ge=0), WHOLE]
 # Every number a client gives is capped (app.encoding says why); a fill's bounds so, too,
 # can never overflow numpy's int64 draws.
 Bounded = Annotated[float, Field(ge=-MAX_MAGNITUDE, le=MAX_MAGNITUDE)]
-PerAxis = Side | Annotated[list[Side], Field(min_length=2, max_length=2)]
+# One number for both axes, the same in a list of one (as padding takes it), or one per axis.
+PerAxis = (
+    Side
+    | Annotated[list[Side], Field(min_length=1, max_length=1)]
+    | Annotated[list[Side], Field(min_length=2, max_length=2)]
+)
 # One number for every side, one per side of a list of one, [ph, pw] per axis, or
 # [top, bottom, left, right]: a oneOf of fixed-length arrays, so the schema says the lengths.
 PaddingSpec = (

@@ -22,9 +22,9 @@ from pydantic import BaseModel
 
 # What each field accepts, in words, by the field's name (the last name in its path).
 ACCEPTS = {
-    "size": "a whole number >= 1, or [Fh, Fw]",
-    "stride": "a whole number >= 1, or [Sh, Sw]",
-    "dilation": "a whole number >= 1 (1 = none), or [dh, dw]",
+    "size": "a whole number >= 1, or a list of one or two ([Fh, Fw]) of them",
+    "stride": "a whole number >= 1, or a list of one or two ([Sh, Sw]) of them",
+    "dilation": "a whole number >= 1 (1 = none), or a list of one or two ([dh, dw]) of them",
     "padding": "a whole number >= 0, or a list of one, two ([ph, pw]) or four "
     "([top, bottom, left, right]) of them",
     "shape": "[H, W, D]: three whole numbers >= 1",
@@ -210,9 +210,11 @@ SAME_VALID = {
 
 
 def _pair(value: Any) -> tuple[int, int] | None:
-    """A body's per-axis size (a whole number or two, each >= 1, as the schema reads them:
-    2.0 is 2) as (height, width)."""
-    pair = [value, value] if not isinstance(value, list) else value
+    """A body's per-axis size (a whole number, a list of one or two, each >= 1, as the schema
+    reads them: 2.0 is 2) as (height, width)."""
+    if not isinstance(value, list):
+        value = [value]
+    pair = value * 2 if len(value) == 1 else value
     if len(pair) != 2:  # before anything is made of it: a refused list may be millions long
         return None
     whole = [int(v) if isinstance(v, float) and v.is_integer() else v for v in pair]
@@ -462,7 +464,8 @@ def clean(
     ... ]
     >>> [(e["loc"], e["msg"]) for e in clean(raw)]  # doctest: +NORMALIZE_WHITESPACE
     [(['body', 'filters', 'size'],
-      'filters.size is -3: it must be >= 1; it takes a whole number >= 1, or [Fh, Fw]')]
+      'filters.size is -3: it must be >= 1; it takes a whole number >= 1, or a list of one or
+      two ([Fh, Fw]) of them')]
     """
     out: list[dict[str, Any]] = []
     unions: dict[tuple[str | int, ...], list[dict[str, Any]]] = {}

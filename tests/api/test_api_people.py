@@ -86,6 +86,24 @@ def test_padding_of_one_number_in_a_list_is_every_side(client: TestClient) -> No
     assert listed["output_shape"] == [7, 7, 1]
 
 
+@pytest.mark.parametrize(("field", "listed"), [
+    ("stride", {"stride": [3]}), ("dilation", {"dilation": [2]}),
+    ("filter_size", {"filters": {"count": 2, "size": [5]}}),
+])
+def test_a_per_axis_field_of_one_number_in_a_list_is_both_axes(
+    client: TestClient, field: str, listed: dict[str, Any]
+) -> None:
+    # as padding takes [2] for every side; it was refused as "it has 1 number"
+    layer = {**square(10, 3, 2, 3), "padding": 1}
+    whole = {key: value[0] if key != "filters" else {**value, "size": value["size"][0]}
+             for key, value in listed.items()}
+    as_list = client.post("/api/forward", json={**layer, **listed}).json()
+    as_number = client.post("/api/forward", json={**layer, **whole}).json()
+    assert as_list["geometry"]["height"][field] == as_list["geometry"]["width"][field] > 1
+    assert as_list["geometry"] == as_number["geometry"]
+    assert as_list["output"] == as_number["output"]
+
+
 def test_fill_bounds_are_checked_with_the_roles_default(client: TestClient) -> None:
     spec = square(5, 1, 1, 3)
     spec["input"]["fill"] = {"low": 5}  # the input's default high is 2
