@@ -20,6 +20,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
+import numpy as np
+
 from app.config import Settings
 from app.encoding import Encoding
 from app.layer_cache import resolved
@@ -363,34 +365,44 @@ def backward_cost(
     return cost
 
 
-def steps_range(total: int, start: int, count: int, every: int) -> tuple[int, int]:
-    """(how many steps, the last step number) of ``start, start + every, ...``, ``count``
-    of them clipped at the end of the trace.
+def steps_range(total: int, start: int, count: int, every: int) -> int:
+    """How many steps ``start, start + every, ...`` holds, ``count`` of them clipped at the
+    end of the trace.
 
-    >>> steps_range(total=100, start=10, count=5, every=30)
-    (3, 70)
+    >>> steps_range(total=100, start=10, count=5, every=30)  # 10, 40, 70
+    3
     """
     if start >= total:
-        return 0, start
-    n = min(count, (total - 1 - start) // every + 1)
-    return n, start + (n - 1) * every
+        return 0
+    return min(count, (total - 1 - start) // every + 1)
 
 
-def _running_walk(g: Geometry, order: Order, start: int, n: int, last: int,
-                  every: int) -> tuple[int, int]:
-    """(filters touched, positions walked): the running weight gradient walks each touched
-    filter's positions from the first up to its last wanted one."""
-    positions = g.out_height * g.out_width
-    k = g.shape.filters
+def _running_walk(g: Geometry, order: Order, start: int, n: int,
+                  every: int) -> tuple[int, int, int]:
+    """(positions walked, filters touched, filter positions summed) by the running weight
+    gradient of ``n`` steps from ``start``, ``every`` apart, as
+    :func:`engine.backward.step_weight_gradients` runs them: the window columns of positions
+    0 up to the last wanted one of any filter, and each touched filter's products up to its
+    own last wanted position.
+
+    >>> from engine.geometry import LayerShape, resolve
+    >>> g = resolve(LayerShape(4, 4, 1, 3, 3, 3, 1, 1))  # 2x2 outputs, 3 filters: 12 steps
+    >>> _running_walk(g, "depth_slice", 1, 3, 4)  # steps 1, 5, 9: position 1 of each filter
+    (2, 3, 6)
+    >>> _running_walk(g, "depth_column", 0, 2, 7)  # steps 0 and 7: filter 0 at 0, 1 at 2
+    (3, 2, 4)
+    """
     if n == 0:
-        return 0, 0
+        return 0, 0, 0
+    positions, k = g.out_height * g.out_width, g.shape.filters
+    steps = start + every * np.arange(n)
     if order == "depth_slice":  # step t is filter t // positions, position t % positions
-        touched = last // positions - start // positions + 1
-        walked = positions if touched > 1 else last % positions + 1
+        filters, at = np.divmod(steps, positions)
     else:  # depth_column: filter t % K, position t // K
-        touched = min(n, k // math.gcd(every, k))
-        walked = last // k + 1
-    return touched, walked
+        at, filters = np.divmod(steps, k)
+    last = np.full(k, -1)
+    np.maximum.at(last, filters, at)
+    return int(at.max()) + 1, int((last >= 0).sum()), int((last + 1).sum())
 
 
 def _step_of(g: Geometry, position: list[int], order: Order) -> int:
@@ -433,18 +445,19 @@ def _step_items(filter_height: int, filter_width: int, depth: int, lines: int, n
 
 def steps_cost(
     start: int, count: int, every: int, order: Order, upstream: bool, encoding: Encoding,
-    position: list[int] | None = None,
+    position: list[int] | None = None, upstream_values: ArrayIn | None = None,
 ) -> Cost:
     """A range of steps from ``start`` (or from neuron ``position``): per step its window,
     weights, products and channel sums, its objects, and its arrays in the answer; with
-    ``upstream``, each step's dW and its filter's running sum, which walks every touched
-    filter's positions up to its last wanted one."""
+    ``upstream`` (its ``upstream_values`` read from the body, or a fill), each step's dW and
+    its filter's running sum, which walks every touched filter's positions up to its last
+    wanted one."""
 
     def cost(g: Geometry, spec: LayerSpec) -> list[Item]:
         s = g.shape
         taps = s.weights_per_neuron
         first = start if position is None else _step_of(g, position, order)
-        n, last = steps_range(g.steps, first, count, every)
+        n = steps_range(g.steps, first, count, every)
         items = [
             *_request_items(g, spec),
             # the layer's map of which padded cells are padding, whose windows give each
@@ -454,9 +467,13 @@ def steps_cost(
                          n, upstream, encoding),
         ]
         if upstream:
-            items.append(made("filters.count", "upstream gradient", g.steps, FILLED))
+            items += [
+                *_read(upstream_values, "upstream.values", g.steps),
+                made("filters.count", "upstream gradient", g.steps,
+                     ELEMENT if upstream_values is not None else FILLED),
+            ]
             if spec.connectivity == "shared":
-                touched, walked = _running_walk(g, order, first, n, last, every)
+                walked, touched, filter_positions = _running_walk(g, order, first, n, every)
                 walk_field = "count" if n > 1 else "start" if position is None else "position"
                 relu = spec.activation == "relu"
                 items += [
@@ -466,7 +483,7 @@ def steps_cost(
                          walked * taps, in_layer=False),
                     # per filter: contributions, their cumulative sum, the carry: 3 passes
                     Item("count", "running weight-gradient sums",
-                         touched * walked * taps * 3 * TOUCHED
+                         filter_positions * taps * 3 * TOUCHED
                          + (walked * taps * touched * MULTIPLY_ADD if relu else 0),
                          in_layer=False),
                 ]

@@ -102,6 +102,12 @@ def with_values(spec: Json, compact: bool) -> Json:
     return out
 
 
+def upstream_values(shape: tuple[int, int, int]) -> list[Any]:
+    """An upstream gradient of ``shape`` as nested JSON lists of small whole numbers."""
+    values: list[Any] = np.random.default_rng(2).integers(-2, 3, size=shape).tolist()
+    return values
+
+
 def png(width: int, height: int, noisy: bool) -> bytes:
     """A PNG: flat (compresses to almost nothing, so many pixels fit the upload limit) or
     noisy (every byte random)."""
@@ -128,6 +134,7 @@ def jpeg(width: int, height: int) -> bytes:
 DEMO = layer(5, 3, 2, 3, stride=2, padding=1)  # the CS231n demo
 SMALL = layer(32, 3, 8, 5, padding=2)
 ALEXNET = layer(227, 3, 96, 11, stride=4)
+ALEXNET_OUTPUT = (55, 55, 96)  # (227 - 11) / 4 + 1 = 55 a side, one slice per filter
 VGG = layer(224, 3, 64, 3, padding=1)
 MID = layer(56, 64, 64, 3, padding=1)
 DILATED = layer(64, 8, 16, 3, dilation=4)
@@ -196,6 +203,11 @@ def cases() -> list[Case]:
              steps(ALEXNET, 1000, every=50, **up)),
         post("steps AlexNet 1000 every 290 column upstream json", "/api/steps",
              steps(ALEXNET, 1000, every=290, order="depth_column", **up)),
+        post("steps AlexNet 1000 every 290 upstream json", "/api/steps",
+             steps(ALEXNET, 1000, every=290, **up)),
+        # the upstream gradient's 290,400 values in the body (3 MB of JSON)
+        post("steps AlexNet 10 upstream values json", "/api/steps",
+             steps(ALEXNET, 10, upstream={"values": upstream_values(ALEXNET_OUTPUT)})),
         post("steps AlexNet 1000 relu upstream compact", "/api/steps",
              steps(RELU, 1000, encoding="compact", **up)),
         post("steps dilation 4 1000 upstream json", "/api/steps", steps(DILATED, 1000, **up)),

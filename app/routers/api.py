@@ -136,7 +136,8 @@ def steps(body: StepsRequest, settings: SettingsDep) -> Response:
     first); with ``upstream``, each step's dW contribution and its filter's running sum."""
     costs.check_steps(body.count, settings)
     cost = costs.steps_cost(body.start, body.count, body.every, body.order,
-                            body.upstream is not None, body.encoding, body.position)
+                            body.upstream is not None, body.encoding, body.position,
+                            None if body.upstream is None else body.upstream.values)
     layer = convert.build(body.layer, settings, cost, at="layer")
     upstream = None if body.upstream is None else convert.upstream_array(
         body.upstream.values, body.upstream.fill, layer
