@@ -21,8 +21,10 @@ MAX_FIELDS = 64
 # An edit has three fields; a few misspelt ones are each worth an entry of the answer, but a
 # thousand edits of 64 unknown fields made 64,000 entries (seconds of the event loop).
 EDIT_FIELDS = 5
-# Bodies up to this size are not walked: they hold at most a few hundred keys or edits, which
-# validation goes through in about a millisecond, and the walk would cost every cheap request.
+# Bodies up to this size are not walked before validation: they hold at most a few hundred
+# keys or edits, cheap for validation, and the walk would cost every cheap request. One that
+# validation refuses is walked then (app.errors.on_validation_error), so a fault gets the same
+# answer whatever the body's size.
 CHECK_BYTES = 16 * 2**10
 
 

@@ -10,6 +10,7 @@ import pytest
 from api_helpers import square
 from fastapi.testclient import TestClient
 
+from app import body_guard
 from app.layer_cache import LAYERS, LayerCache
 from app.schemas import LayerSpec
 
@@ -156,6 +157,25 @@ def test_an_edit_of_many_unknown_fields_is_one_refusal(client: TestClient) -> No
     assert entry["loc"] == ["body", "edits", 0] and entry["type"] == "extra_forbidden"
     assert entry["msg"] == ("edits[0] has 64 fields; an edit takes array, index and value "
                             "(unknown fields are refused)")
+
+
+@pytest.mark.parametrize(("extra", "loc", "msg"), [
+    ({"edits": [{}] * 1001}, ["body", "edits"], "the number of edits is 1,001, over this server"),
+    ({f"k{n}": 0 for n in range(61)}, ["body"], "the body has 65 fields; no object of this API"),
+    ({"edits": [{f"k{n}": n for n in range(6)}]}, ["body", "edits", 0],
+     "edits[0] has 6 fields; an edit takes array, index and value"),
+])
+def test_a_small_body_gets_the_one_refusal_a_large_one_gets(
+    client: TestClient, extra: dict[str, Any], loc: list[Any], msg: str
+) -> None:
+    # under 16 KiB the guard does not run before validation; 1,001 empty edits (4 KB) got a
+    # hundred "required" entries and no word of the limit
+    body = {**DEMO, **extra}
+    assert len(json.dumps(body)) < body_guard.CHECK_BYTES
+    answer = client.post("/api/forward", json=body)
+    assert answer.status_code == 422
+    [entry] = answer.json()["detail"]
+    assert entry["loc"] == loc and entry["msg"].startswith(msg), entry
 
 
 def test_a_body_wrong_in_a_thousand_places_lists_the_first_hundred(client: TestClient) -> None:
