@@ -9,7 +9,7 @@ from typing import Any
 import orjson
 
 from app.config import Settings
-from app.convert import check_unmade, read, resolve_priced
+from app.convert import check_unmade, read, resolve_priced, within_limits
 from app.encoding import Encoding, FloatArray, dumps, encode
 from app.layer_cache import LAYERS
 from app.lru import BoundedLRU
@@ -69,8 +69,9 @@ def _counts(shape: LayerShape, g: Geometry | None) -> CountsResult:
 
 
 @lru_cache(maxsize=1024)
-def geometry_answer(g: Geometry) -> GeometryResult:
-    """The geometry answer of a layer that resolved (under its fit policy).
+def geometry_answer(g: Geometry, max_side: int) -> GeometryResult:
+    """The geometry answer of a layer that resolved (under its fit policy), its suggestions
+    marked where they pass the server's ``max_side``.
 
     Remembered per geometry (a frozen value; a page asks about the same layer again and
     again, and every forward answer carries this one): the answer is never changed once made.
@@ -78,7 +79,7 @@ def geometry_answer(g: Geometry) -> GeometryResult:
     shape = g.shape
     fits = g.height.fits and g.width.fits
     # fit="pad"/"floor" made it work; still say which exact fits are near.
-    changes, notes = ([], []) if fits else _suggestions(suggest(shape))
+    changes, notes = ([], []) if fits else _suggestions(within_limits(suggest(shape), max_side))
     # another fit policy that gives the same output changes nothing (pad adds no window that
     # would start after the input, so pad and floor can agree)
     changes = [c for c in changes
@@ -116,7 +117,9 @@ def geometry_result(spec: LayerSpec, settings: Settings) -> GeometryResult:
     except GeometryError as error:
         g, misfit = None, error
     check_unmade(spec, shape, g, settings)
-    return geometry_answer(g) if g is not None else misfit_answer(shape, misfit)
+    if g is None:
+        return misfit_answer(shape, misfit)
+    return geometry_answer(g, settings.max_side)
 
 
 # ----------------------------------------------------------------------------- presets

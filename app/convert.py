@@ -298,7 +298,15 @@ def resolve_priced(shape: LayerShape, settings: Settings) -> Geometry:
 
 
 def _within_limits(error: GeometryError, max_side: int) -> GeometryError:
-    """``error`` with each suggestion whose sizes pass ``max_side`` saying so (the engine
+    """``error`` with its suggestions marked by :func:`within_limits`."""
+    found = within_limits(error.suggestions, max_side)
+    if found == error.suggestions:
+        return error
+    return GeometryError(error.field, error.reason, found, error.axes, error.fields)
+
+
+def within_limits(found: Suggestions, max_side: int) -> Suggestions:
+    """``found`` with each suggestion whose sizes pass ``max_side`` saying so (the engine
     knows no server's limits: a 1x1 input under a widely dilated filter is offered an input
     of 57,345 cells a side, which applying would only get refused).
 
@@ -306,7 +314,7 @@ def _within_limits(error: GeometryError, max_side: int) -> GeometryError:
     >>> try:
     ...     resolve(LayerShape(1, 1, 1, 1, 3, 3, dilation_h=2048, dilation_w=2048))
     ... except GeometryError as misfit:
-    ...     texts = [s.text for s in _within_limits(misfit, 4096).suggestions.changes]
+    ...     texts = [s.text for s in within_limits(misfit.suggestions, 4096).changes]
     >>> for text in texts:  # doctest: +ELLIPSIS
     ...     if "limit" in text:
     ...         print(text)
@@ -320,16 +328,12 @@ def _within_limits(error: GeometryError, max_side: int) -> GeometryError:
         # an input's shape is [H, W, D]: its depth has a limit of its own, never changed here
         return max(sides[:2] if field == "input.shape" else sides) > max_side
 
-    found = error.suggestions
     changes = tuple(
         replace(s, text=f"{s.text} (over this server's limit of {max_side:,} a side, "
                 "CONVSCOPE_MAX_SIDE)") if over(s.value, s.field) else s
         for s in found.changes
     )
-    if changes == found.changes:
-        return error
-    return GeometryError(error.field, error.reason, Suggestions(changes, found.notes),
-                         error.axes, error.fields)
+    return found if changes == found.changes else Suggestions(changes, found.notes)
 
 
 def edits_of(spec: LayerSpec) -> list[Edit]:

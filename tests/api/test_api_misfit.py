@@ -221,6 +221,12 @@ def test_suggestions_past_the_servers_limits_say_so(
     assert [s["text"] for s in refused] == texts  # the refusal's, the same
     applied = client.post("/api/geometry", json={**spec, "input": {"shape": [8003, 8003, 1]}})
     assert applied.status_code == 422  # what the words warn of
+    # a fit policy that makes it work still lists the exact fits near it, marked the same
+    floor = {**spec, "fit": "floor"}
+    floored = [s["text"] for s in client.post("/api/geometry", json=floor).json()["suggestions"]]
+    assert over_limit(floored) == ["input 8003x8003 gives 3x3"]
     override_settings(max_side=9000)  # a server with room for it says nothing
-    roomy = client.post("/api/geometry", json=spec).json()
-    assert not any("limit" in s["text"] for s in roomy["suggestions"])
+    for body in (spec, floor):
+        roomy = client.post("/api/geometry", json=body).json()
+        assert roomy["suggestions"] and not any("limit" in s["text"]
+                                                for s in roomy["suggestions"])
