@@ -172,6 +172,11 @@ def probe(data: bytes, max_pixels: int) -> tuple[str, tuple[int, int]]:
     return kind, declared
 
 
+# What Pillow may call an image of each kind: a JPEG holding more than one picture (MPO, as
+# many cameras and phones write) is read as its first, the one every JPEG reader shows.
+FORMATS_READ = {"PNG": {"PNG"}, "JPEG": {"JPEG", "MPO"}}
+
+
 def decode(data: bytes, max_side: int, max_pixels: int) -> Decoded:
     """Decode PNG/JPEG ``data`` to RGB uint8, resized so the longer side is <= ``max_side``.
 
@@ -191,7 +196,7 @@ def decode(data: bytes, max_side: int, max_pixels: int) -> Decoded:
         if image.size != (width, height):  # priced at the header's size: decode no other
             raise Refusal(422, ["body"], f"the {kind}'s header declares {width}x{height}, but "
                           f"Pillow reads {image.size[0]}x{image.size[1]}", "image_corrupt")
-        if image.format != kind:
+        if image.format not in FORMATS_READ[kind]:
             raise Refusal(415, ["body"], f"the bytes look like {kind} but Pillow "
                           f"reads {image.format}", "unsupported_media_type")
         if kind == "JPEG":

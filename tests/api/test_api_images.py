@@ -152,6 +152,19 @@ def test_jpeg_upload_is_read(client: TestClient) -> None:
                                [30, 160, 220], atol=4)  # JPEG is lossy
 
 
+def test_a_jpeg_of_two_pictures_is_read_as_its_first(client: TestClient) -> None:
+    # a multi-picture JPEG (MPO: many phones' and cameras' files) was refused as "not a JPEG"
+    buffer = io.BytesIO()
+    first, second = (Image.new("RGB", (40, 20), color) for color in [(30, 160, 220), (0, 0, 0)])
+    first.save(buffer, "MPO", save_all=True, append_images=[second], quality=95)
+    answer = upload(client, buffer.getvalue(), kind="image/jpeg", query="?scale=byte")
+    assert answer.status_code == 200, answer.text
+    body = answer.json()
+    assert body["format"] == "JPEG" and body["shape"] == [20, 40, 3]
+    np.testing.assert_allclose(array(body["input"]["values"]).mean(axis=(0, 1)),
+                               [30, 160, 220], atol=4)
+
+
 def test_transparent_png_is_composited_on_white(client: TestClient) -> None:
     buffer = io.BytesIO()
     Image.new("RGBA", (4, 4), (0, 0, 0, 0)).save(buffer, "PNG")
