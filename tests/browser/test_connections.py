@@ -79,6 +79,17 @@ def cells_box(page: Page, label: str, cells: list[tuple[int, int]]) -> Box:
     return (box[0], box[1], box[2], box[3])
 
 
+def redness(page: Page, box: Box) -> float:
+    """How much redder than green the pixels inside ``box`` are, on average (0-255)."""
+    left, top, right, bottom = box
+    inset = 3  # the cell's own border aside
+    shot = page.screenshot(clip={"x": left + inset, "y": top + inset,
+                                 "width": right - left - 2 * inset,
+                                 "height": bottom - top - 2 * inset})
+    pixels = np.asarray(Image.open(io.BytesIO(shot)).convert("RGB"), dtype=float)
+    return float(pixels[..., 0].mean() - pixels[..., 1].mean())
+
+
 def field_cells(step: Json) -> list[tuple[int, int]]:
     return [(r, c) for r in range(*step["rows"]) for c in range(*step["cols"])]
 
@@ -246,6 +257,8 @@ def test_hovering_a_weight_highlights_every_input_cell_it_multiplied_so_far(
     steps = api_steps(api, demo_layer(api), 0, t + 1, "depth_slice")
     expected = {(range(*s["rows"])[r], range(*s["cols"])[c]) for s in steps if s["d"] == k}
     assert len(expected) == 4  # filter 1's neurons up to step 12: steps 9..12
+    boxes = [cells_box(page, f"Input depth slice {ch}", [cell]) for cell in sorted(expected)]
+    before = [redness(page, box) for box in boxes]
     page.get_by_role("table", name=f"Filter {k} depth slice {ch}").locator(
         f'.cell[data-r="{r}"][data-c="{c}"]'
     ).hover()
@@ -259,7 +272,9 @@ def test_hovering_a_weight_highlights_every_input_cell_it_multiplied_so_far(
     # each highlighted square sits on its cell of input slice `ch`
     squares = re.findall(r"M([-\d.]+) ([-\d.]+)h([-\d.]+)v([-\d.]+)", path.get_attribute("d") or "")
     assert len(squares) == len(expected)
-    boxes = [cells_box(page, f"Input depth slice {ch}", [cell]) for cell in sorted(expected)]
+    # and shows: the marks were drawn under the input's grid, out of sight
+    after = [redness(page, box) for box in boxes]
+    assert all(a - b > 15 for a, b in zip(after, before, strict=True)), (before, after)
     for x, y, w, h in squares:
         assert any(
             near((float(x), float(y)), box[:2])
