@@ -131,9 +131,11 @@ class OrjsonResponse(Response):
         return True
 
 
-def encode(array: npt.NDArray[Any], encoding: Encoding) -> Any:
+def encode(array: npt.NDArray[Any], encoding: Encoding,
+           dtype: Literal["float32", "float64"] = "float32") -> Any:
     """An array in the requested wire form: the array itself (orjson writes nested lists)
-    or the compact float32 object.
+    or the compact object, float32 unless ``dtype`` says float64 (for values a client sends
+    back as a layer's, which must arrive as the server made them).
 
     Examples
     --------
@@ -142,9 +144,9 @@ def encode(array: npt.NDArray[Any], encoding: Encoding) -> Any:
     """
     if encoding == "json":
         return array
-    data = np.ascontiguousarray(array, dtype=_DTYPES["float32"])
+    data = np.ascontiguousarray(array, dtype=_DTYPES[dtype])
     return {
-        "dtype": "float32",
+        "dtype": dtype,
         "shape": list(data.shape),
         "data": base64.b64encode(data.tobytes()).decode("ascii"),
     }

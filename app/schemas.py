@@ -709,7 +709,8 @@ class ImageInput(BaseModel):
     """Drops into a layer spec as its ``input``: ``shape`` [H, W, 3] and compact ``values``."""
 
     shape: list[int] = Field(description="[H, W, 3]")
-    values: ArrayOut = Field(description="(H, W, 3) pixel values on the chosen scale")
+    values: ArrayOut = Field(description="(H, W, 3) pixel values on the chosen scale; compact "
+                             "as float64, so that sent back they are the server's own numbers")
 
 
 class ImageResult(BaseModel):

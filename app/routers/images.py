@@ -92,7 +92,9 @@ def _answer(image: images.Decoded, name: str | None, scale: images.Scale,
         "original_shape": list(image.original_size),
         "shape": shape,
         "scale": scale,
-        "input": {"shape": shape, "values": encode(values, encoding)},
+        # float64 even compact: sent back as a layer's input, an upload's pixels must be the
+        # numbers a sample's are (k/255 rounded to float32 left sums meant to cancel at 3e-8)
+        "input": {"shape": shape, "values": encode(values, encoding, "float64")},
     })
 
 

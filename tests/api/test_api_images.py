@@ -141,6 +141,23 @@ def test_small_upload_keeps_its_pixels_exactly_in_byte_scale(client: TestClient)
     assert body["shape"] == [7, 5, 3]
 
 
+def test_an_uploads_compact_input_sent_back_is_the_servers_own_numbers(
+    client: TestClient,
+) -> None:
+    # float32 k/255 left sums meant to cancel at +-3e-8: an uploaded picture's ReLU zeros
+    # differed from the same picture's as a sample
+    pixels = np.random.default_rng(5).integers(0, 256, size=(6, 7, 3))
+    answer = upload(client, png(pixels), query="?encoding=compact").json()
+    assert answer["input"]["values"]["dtype"] == "float64"
+    assert np.array_equal(array(answer["input"]["values"]), pixels / 255)
+    layer = {"input": answer["input"], "filters": {"count": 1, "size": 1,
+             "values": [[[[1.0, -1.0, 0.0]]]], "bias": [0.0]}}
+    direct = {**layer, "input": {"shape": [6, 7, 3], "values": (pixels / 255).tolist()}}
+    out, expected = (array(client.post("/api/forward", json=body).json()["output"])
+                     for body in (layer, direct))
+    assert np.array_equal(out, expected)
+
+
 def test_jpeg_upload_is_read(client: TestClient) -> None:
     buffer = io.BytesIO()
     Image.new("RGB", (40, 20), (30, 160, 220)).save(buffer, "JPEG", quality=95)

@@ -210,7 +210,7 @@ async function onUpload(file) {
       qs("#image-sample").append(option);
     }
     option.textContent = panel.upload.label;
-    show(h0 !== h || w0 !== w ? `Your ${w0}x${h0} ${answer.format} was resized to ${w}x${h}.` : "");
+    show(h0 !== h || w0 !== w ? `Your ${answer.format} of ${h0}x${w0} (H x W) was resized to ${h}x${w}.` : "");
     panel.commit(await imageChanges(UPLOAD, panel.app.state));
   } catch (error) {
     busy(false);
@@ -273,7 +273,8 @@ async function setup() {
     show(error.message);
     return;
   }
-  fill(qs("#image-sample"), panel.samples, (s) => `${s.name} (${s.width}x${s.height})`);
+  // sizes H x W, as every panel says them (the list said 96x72 beside panels of 72x96x3)
+  fill(qs("#image-sample"), panel.samples, (s) => `${s.name} (${s.height}x${s.width})`);
   fill(qs("#image-bank"), panel.banks, (b) => `${b.title} (${b.count} x ${b.size}x${b.size}x3)`);
   bind();
   if (panel.app.state) {
