@@ -656,7 +656,27 @@ def test_a_filters_slices_start_under_its_name_and_bias(page: Page) -> None:
         assert bias is not None and len(tops) == 3 and all(tops)
         assert all(t is not None and t["y"] >= bias["y"] + bias["height"] for t in tops), (
             f, bias, tops)
-        assert len({round(t["y"]) for t in tops if t is not None}) == 1  # one line of three
+        # in reading order, wrapped as the numbers need (three in a line left no cell room
+        # for "-0.098": two thirds of the weights blank)
+        order = [(round(t["y"]), t["x"]) for t in tops if t is not None]
+        assert order == sorted(order), order
+    texts = page.locator("#filter-grids .filter").nth(0).locator(".cell").all_text_contents()
+    assert len(texts) == 75 and all(re.fullmatch(r"-?[\d.e-]+", t) for t in texts), texts
+
+
+def test_a_banks_filter_shows_every_slices_numbers_at_one_type_size(page: Page) -> None:
+    # the edges-and-blobs bank on the scene: slices 0 and 2 of W0 (-0.25s) drew no number at
+    # all beside slice 1 (-0.5s) in 18 px cells, sized for all six filters at once
+    page.set_viewport_size({"width": 1280, "height": 800})
+    open_view(page, "?image=scene&bank=first-layer")
+    slices = page.locator("#filter-grids .filter").nth(0).get_by_role("table")
+    expect(slices).to_have_count(3)
+    for grid in slices.all():
+        texts = grid.locator(".cell").all_text_contents()
+        assert len(texts) == 25 and all(re.fullmatch(r"-?[\d.]+", t) for t in texts), texts
+    sizes = {cell.evaluate("e => getComputedStyle(e).fontSize")
+             for cell in page.locator("#filter-grids .filter").nth(0).locator(".cell").all()}
+    assert len(sizes) == 1, sizes
 
 
 def test_large_type_makes_the_grids_numbers_larger_in_a_short_window(page: Page) -> None:

@@ -26,7 +26,7 @@ function domView(container, model, onCell) {
   const local = conn === "local";
   const [k, fh, fw, depth] = filters.shape.slice(local ? 2 : 0);
   // in large type, cells a hall reads if the panel has room for them
-  const cell = domCell(k, fh, fw, depth, gridRoom(container), Math.max(numbersNeed(filters), projectedCell()),
+  const cell = domCell(k, fh, fw, depth, gridRoom(container), Math.max(numbersNeed(filters, fh * fw * depth), projectedCell()),
     projectedCell() > 0 && onOneScreen(container));
   const rows = [];
   for (let f = 0; f < k; f += 1) {
@@ -55,9 +55,12 @@ function domView(container, model, onCell) {
     const w = local ? filters.slice(i, j) : filters;
     const b = local ? bias.slice(i, j) : bias;
     rows.forEach(({ name, grids, biasText }, f) => {
+      // one type size for a filter's slices: a slice whose -0.25s did not fit its cells drew
+      // no numbers at all beside a slice of the same filter that showed its 0.5s
+      const lengths = Array.from(w.slice(f).data, (v) => short(v).length);
       name.textContent = local ? `W[${i},${j},${f}]` : `W${f}`;
       grids.forEach((grid, ch) => grid.draw((r, c) => w.at(f, r, c, ch), {
-        maxAbs: wMaxAbs,
+        maxAbs: wMaxAbs, lengths,
         title: (r, c, v) => `${local ? `W[${i},${j},${f}]` : `W${f}`}[${r},${c},${ch}] = ${fmt(v)}`,
       }));
       biasText.textContent = `${local ? `b[${i},${j},${f}]` : `b${f}`} = ${fmt(b.at(f))}`;
@@ -125,6 +128,14 @@ function domCell(k, fh, fw, depth, room, need = 0, hall = false) {
   if (hall) {
     for (let cell = 36; cell >= projectedCell(); cell -= 1) if (fits(cell, false, 1)) return cell;
   }
+  // weights whose numbers need more room than all filters leave (a bank's -0.25s): as in a
+  // hall, the active filter as big as it fits whole and the others scrolled to, rather than
+  // every slice too small for its numbers (blank cells a student cannot multiply by hand)
+  if (need > least) {
+    for (const oneLine of [true, false]) {
+      for (let cell = 36; cell >= need; cell -= 1) if (fits(cell, oneLine, 1)) return cell;
+    }
+  }
   // a filter's slices side by side if they can be, else the biggest cells that fit; on one
   // screen in large type the biggest cells first, wrapped or not (side by side in a 1280x720 projection the
   // demo's weights took 22 px, smaller than in normal type, the panel half empty below them)
@@ -136,13 +147,21 @@ function domCell(k, fh, fw, depth, room, need = 0, hall = false) {
 }
 
 /**
- * The cell (px, before large type grows it) the weights' numbers need: the longest of their
- * cell texts (render/numbers.js), over the first SAMPLE of them.
+ * The cell (px, before large type grows it) the weights' numbers need: a filter's longest cell
+ * text (render/numbers.js) in the middle filter, over the first SAMPLE weights (a filter's
+ * slices share one type size; a bank's few filters of long numbers should not shrink the
+ * readable ones, as they did: its Sobel filters' -0.25s blank beside its blobs' 0.0156s).
  */
-function numbersNeed(filters) {
-  let longest = 1;
-  for (const v of filters.data.subarray(0, SAMPLE)) longest = Math.max(longest, short(v).length);
-  return Math.ceil(cellFor(longest, CELL_TYPE) / typeScale());
+function numbersNeed(filters, perFilter) {
+  const longest = [];
+  const data = filters.data.subarray(0, SAMPLE);
+  for (let start = 0; start < data.length; start += perFilter) {
+    let most = 1;
+    for (const v of data.subarray(start, start + perFilter)) most = Math.max(most, short(v).length);
+    longest.push(most);
+  }
+  longest.sort((a, b) => a - b);
+  return Math.ceil(cellFor(longest[Math.floor(longest.length / 2)] ?? 1, CELL_TYPE) / typeScale());
 }
 
 const SAMPLE = 20_000;

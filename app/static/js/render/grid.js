@@ -93,7 +93,9 @@ function domGrid({ rows, cols, label, cell: baseCell, onCell }) {
   });
   return {
     el: root,
-    draw(get, { maxAbs, isPad = () => false, isUnread = () => false, title = null }) {
+    // `lengths`: the text lengths of every grid drawn alike (a filter's slices), so they
+    // share one type size and one overflow limit; by default this grid's own
+    draw(get, { maxAbs, isPad = () => false, isUnread = () => false, title = null, lengths: alike = null }) {
       const values = [];
       const lengths = [];
       for (let n = 0; n < rows * cols; n += 1) {
@@ -102,7 +104,7 @@ function domGrid({ rows, cols, label, cell: baseCell, onCell }) {
         values.push([value, text]);
         if (value !== null) lengths.push(text.length);
       }
-      const { font, limit } = numbersFor(lengths, fontFor);
+      const { font, limit } = numbersFor(alike ?? lengths, fontFor);
       const fontSize = font && font !== fontPx ? `${font}px` : "";
       for (let n = 0; n < rows * cols; n += 1) {
         const node = cells[n];
