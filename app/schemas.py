@@ -356,9 +356,9 @@ class StepsRequest(StrictModel):
     model_config = examples({"layer": DEMO_LAYER, "position": [1, 2, 0]})
 
     layer: LayerSpec = Field(description="the layer")
-    start: NonNegativeInt = Field(
-        0, description="the first step's number t (below the layer's step count H2*W2*K); 0 "
-        "when neither start nor position is given"
+    start: NonNegativeInt | None = Field(
+        None, description="the first step's number t (below the layer's step count H2*W2*K); 0 "
+        "when neither start nor position is given (null is not given)"
     )
     position: Annotated[list[NonNegativeInt], Field(min_length=3, max_length=3)] | None = Field(
         None, description="[i, j, d] instead of start: begin at the step that computes output "

@@ -134,8 +134,12 @@ def layer_input(
 def steps(body: StepsRequest, settings: SettingsDep) -> Response:
     """Steps ``start, start+every, ...`` (one neuron each; ``position`` [i, j, d] may name the
     first); with ``upstream``, each step's dW contribution and its filter's running sum."""
+    if body.start is not None and body.position is not None:  # before any work is priced
+        raise Refusal(422, ["body", "position"], f"give start or position, not both: start "
+                      f"{body.start} and position {body.position} were sent",
+                      "start_and_position")
     costs.check_steps(body.count, settings)
-    cost = costs.steps_cost(body.start, body.count, body.every, body.order,
+    cost = costs.steps_cost(body.start or 0, body.count, body.every, body.order,
                             body.upstream is not None, body.encoding, body.position,
                             None if body.upstream is None else body.upstream.values)
     layer = convert.build(body.layer, settings, cost, at="layer")
@@ -150,11 +154,7 @@ def steps(body: StepsRequest, settings: SettingsDep) -> Response:
 def first_step(body: StepsRequest, geometry: Geometry) -> int:
     """The range's first t: ``start``, or the step of neuron ``position`` (0 if neither)."""
     if body.position is None:
-        return body.start
-    if "start" in body.model_fields_set:
-        raise Refusal(422, ["body", "position"], f"give start or position, not both: start "
-                      f"{body.start} and position {body.position} were sent",
-                      "start_and_position")
+        return body.start or 0
     i, j, d = body.position
     return trace.step_number(geometry, i, j, d, body.order)
 

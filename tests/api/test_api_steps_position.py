@@ -75,6 +75,25 @@ def test_start_and_position_together_are_refused_naming_position(
     assert "not both" in entry["msg"] and f"start {start}" in entry["msg"]
 
 
+def test_both_given_is_said_before_the_layer_is_priced(client: TestClient) -> None:
+    # an over-budget layer was refused for its price first: the request's own mistake unsaid
+    body = {"layer": square(4096, 64, 512, 3), "start": 0, "position": [0, 0, 0]}
+    [entry] = _post(client, body).json()["detail"]
+    assert entry["type"] == "start_and_position"
+
+
+@pytest.mark.parametrize(("extra", "first"), [
+    ({"start": None}, 0), ({"start": None, "position": [1, 1, 0]}, 4),
+])
+def test_a_null_start_is_not_given(
+    client: TestClient, extra: dict[str, Any], first: int
+) -> None:
+    # as position's null is: a client writing every field sends the one it does not use null
+    answer = _post(client, {"layer": square(5, 1, 1, 3), **extra})
+    assert answer.status_code == 200, answer.text
+    assert answer.json()["start"] == first
+
+
 @pytest.mark.parametrize(("position", "axis", "name", "last"), [
     ([3, 0, 0], 0, "i", 2), ([0, 7, 1], 1, "j", 2), ([2, 2, 2], 2, "d", 1),
 ])
