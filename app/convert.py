@@ -178,7 +178,8 @@ def _filter_sizes(spec: LayerSpec, arrays: Arrays) -> tuple[int, int, int]:
         _no_empty_axis("filters.values", w.shape[-4:], ("count", "height", "width", "depth"))
     held = int(w.shape[-4]), int(w.shape[-3]), int(w.shape[-2])
     if f.count is not None and f.count != held[0]:
-        raise LayerError("filters.values", f"values hold {held[0]} filters (shape "
+        raise LayerError("filters.values", f"values hold {held[0]} filter"
+                         f"{'' if held[0] == 1 else 's'} (shape "
                          f"{list(w.shape)}) but filters.count is {f.count}: leave "
                          "filters.count out, or make them agree")
     if f.size is not None and _pair(f.size) != held[1:]:
@@ -276,6 +277,7 @@ class Read:
 def read(spec: LayerSpec, settings: Settings) -> Read:
     """Decode the spec's arrays, read its sizes (limits checked) and its fills; nothing is
     resolved or made yet."""
+    _one_source(spec)
     arrays = Arrays.of(spec)
     return Read(
         layer_shape(spec, settings, arrays),
@@ -284,6 +286,16 @@ def read(spec: LayerSpec, settings: Settings) -> Read:
         fill_of(spec.filters.fill, WEIGHT_INTEGERS, "filters.fill"),
         fill_of(spec.filters.bias_fill, BIAS_INTEGERS, "filters.bias_fill"),
     )
+
+
+def _one_source(spec: LayerSpec) -> None:
+    """Refuse values given beside a named image or bank, before either's sizes are compared
+    with anything (the values' shape against input.shape sent the user to leave the shape
+    out, which the image then needed)."""
+    if spec.input.image is not None and spec.input.values is not None:
+        raise LayerError("input.image", "give the input's `values` or an `image`, not both")
+    if spec.filters.bank is not None and spec.filters.values is not None:
+        raise LayerError("filters.bank", "give the filters' `values` or a `bank`, not both")
 
 
 def resolve_priced(shape: LayerShape, settings: Settings) -> Geometry:

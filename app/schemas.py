@@ -238,8 +238,8 @@ class InputSpec(StrictModel):
         None, description="(H, W, D) numbers; else `fill` makes them (given, `fill` is unused)"
     )
     fill: FillSpec | None = Field(
-        None, description="how to make the numbers when `values` are not given; default "
-        "integers 0..2, seed 0"
+        None, description="how to make the numbers when neither `values` nor an `image` is "
+        "given (with either, unused); default integers 0..2, seed 0"
     )
     image: ImageSourceSpec | None = Field(
         None, description="a sample image instead of `values`; `shape` must be its [H, W, 3]"
@@ -268,13 +268,13 @@ class FiltersSpec(StrictModel):
         "the input's depth; else `fill` makes them (given, `fill` is unused)"
     )
     fill: FillSpec | None = Field(
-        None, description="how to make the weights without `values`; default integers "
-        "-1..1, seed 0"
+        None, description="how to make the weights without `values` or a `bank` (with "
+        "either, unused); default integers -1..1, seed 0"
     )
     bias: ArrayIn | None = Field(None, description="shared (K,) or local (H2, W2, K)")
     bias_fill: FillSpec | None = Field(
-        None, description="how to make the biases without `bias`; default integers 0..1, "
-        "seed 0"
+        None, description="how to make the biases without `bias` or a `bank` (which brings "
+        "its own; with either, unused); default integers 0..1, seed 0"
     )
     bank: BankName | None = Field(
         None,

@@ -70,8 +70,6 @@ def _image_side(spec: LayerSpec, shape: LayerShape, settings: Settings) -> int |
     source = spec.input.image
     if source is None:
         return None
-    if spec.input.values is not None:
-        raise LayerError("input.image", "give the input's `values` or an `image`, not both")
     side = settings.max_image_side if source.max_side is None else source.max_side
     _same_shape(shape, source.name, side, images.sample_shape(source.name, side))
     return side
@@ -89,8 +87,6 @@ def _bank_of(spec: LayerSpec, shape: LayerShape) -> FilterBank | None:
     name = spec.filters.bank
     if name is None:
         return None
-    if spec.filters.values is not None:
-        raise LayerError("filters.bank", "give the filters' `values` or a `bank`, not both")
     bank = BANKS[name]
     if spec.connectivity != "shared":
         raise LayerError("filters.bank", f"bank {name!r} holds shared weights: it needs "

@@ -78,6 +78,13 @@ def test_the_schema_lists_the_sample_and_bank_names(client: TestClient) -> None:
         ({"input": {"shape": [3, 3, 3], "values": [[[0, 0, 0]] * 3] * 3,
                     "image": {"name": "vertical-edge"}}},
          ["body", "input", "image"], "not both"),
+        # values of another shape too: said first (their shape against input.shape sent the
+        # user to leave the shape out, which the image then needed)
+        ({"input": {"shape": [64, 64, 3], "values": [[[1, 2, 3]]],
+                    "image": {"name": "vertical-edge"}}},
+         ["body", "input", "image"], "give the input's `values` or an `image`, not both"),
+        ({"filters": {"count": 2, "size": 3, "bank": "sobel", "values": [[[[1.0] * 3] * 3] * 3]}},
+         ["body", "filters", "bank"], "give the filters' `values` or a `bank`, not both"),
         ({"filters": {"count": 2, "size": 3, "bank": "nope"}},
          ["body", "filters", "bank"],
          '"nope": there is no filter bank of that name; known: sobel'),
