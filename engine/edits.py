@@ -25,6 +25,17 @@ EditTarget = Literal["input", "filters", "bias"]
 EDIT_TARGETS: tuple[EditTarget, ...] = ("input", "filters", "bias")
 
 
+# What each number of an edit's index counts, by array and its number of axes (shared or
+# locally connected filters and biases).
+AXIS_NAMES: dict[tuple[str, int], tuple[str, ...]] = {
+    ("input", 3): ("row", "column", "depth"),
+    ("filters", 4): ("filter", "row", "column", "depth"),
+    ("filters", 6): ("output row", "output column", "filter", "row", "column", "depth"),
+    ("bias", 1): ("filter",),
+    ("bias", 3): ("output row", "output column", "filter"),
+}
+
+
 @dataclass(frozen=True)
 class Edit:
     """One cell of one array set to ``value``."""
@@ -40,10 +51,12 @@ def check_edit(n: int, edit: Edit, shape: tuple[int, ...]) -> None:
     The refusal's field is ``edits.<n>.index`` (or ``.array``/``.value``), and its reason
     quotes the index and the shape, so the person sees which edit and why.
 
-    >>> check_edit(2, Edit("bias", (3,), 1.0), (2,))
-    Traceback (most recent call last):
-    ...
-    engine.errors.LayerError: edits.2.index: [3] is outside bias of shape [2]
+    >>> try:
+    ...     check_edit(2, Edit("bias", (3,), 1.0), (2,))
+    ... except LayerError as refused:
+    ...     print(refused.field, refused.reason, sep="\n")
+    edits.2.index
+    [3] is outside bias of shape [2]: its filter 3 is not in 0..1
     """
     if edit.array not in EDIT_TARGETS:
         raise LayerError(f"edits.{n}.array", f"{edit.array!r} is not one of {list(EDIT_TARGETS)}")
@@ -56,8 +69,12 @@ def check_edit(n: int, edit: Edit, shape: tuple[int, ...]) -> None:
             f"{index} has {len(index)} number{'s' if len(index) != 1 else ''} but {where} needs "
             f"{len(shape)}", kind="wrong_length",
         )
-    if any(not 0 <= i < size for i, size in zip(index, shape, strict=True)):
-        raise LayerError(f"edits.{n}.index", f"{index} is outside {where}")
+    for axis, (i, size) in enumerate(zip(index, shape, strict=True)):
+        if not 0 <= i < size:
+            names = AXIS_NAMES.get((edit.array, len(shape)), ())
+            name = names[axis] if axis < len(names) else f"axis {axis}"
+            raise LayerError(f"edits.{n}.index", f"{index} is outside {where}: its {name} {i} "
+                             f"is not in 0..{size - 1}")
 
 
 def apply_edits(

@@ -64,12 +64,15 @@ def test_local_weights_are_indexed_by_position_then_filter() -> None:
     ("edits", "field", "reason"),
     [
         ([Edit("input", (5, 0, 0), 1.0)], "edits.0.index",
-         "[5, 0, 0] is outside input of shape [5, 5, 3]"),
+         "[5, 0, 0] is outside input of shape [5, 5, 3]: its row 5 is not in 0..4"),
         ([Edit("bias", (0,), 1.0), Edit("filters", (0, 0, 1), 1.0)], "edits.1.index",
          "[0, 0, 1] has 3 numbers but filters of shape [2, 3, 3, 3] needs 4"),
-        ([Edit("bias", (2,), 1.0)], "edits.0.index", "[2] is outside bias of shape [2]"),
+        ([Edit("bias", (2,), 1.0)], "edits.0.index",
+         "[2] is outside bias of shape [2]: its filter 2 is not in 0..1"),
+        ([Edit("filters", (1, 0, 3, 0), 1.0)], "edits.0.index",
+         "[1, 0, 3, 0] is outside filters of shape [2, 3, 3, 3]: its column 3 is not in 0..2"),
         ([Edit("input", (-1, 0, 0), 1.0)], "edits.0.index",
-         "[-1, 0, 0] is outside input of shape [5, 5, 3]"),
+         "[-1, 0, 0] is outside input of shape [5, 5, 3]: its row -1 is not in 0..4"),
         ([Edit("bias", (0,), float("nan"))], "edits.0.value", "nan is not a finite number"),
     ],
 )
