@@ -54,7 +54,8 @@ def check_edit(n: int, edit: Edit, shape: tuple[int, ...]) -> None:
     >>> try:
     ...     check_edit(2, Edit("bias", (3,), 1.0), (2,))
     ... except LayerError as refused:
-    ...     print(refused.field, refused.reason, sep="\n")
+    ...     print(refused.field)
+    ...     print(refused.reason)
     edits.2.index
     [3] is outside bias of shape [2]: its filter 3 is not in 0..1
     """
