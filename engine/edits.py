@@ -14,8 +14,9 @@ Edits are applied in order, so a later edit of the same cell wins.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from types import MappingProxyType
 from typing import Literal
 
 from engine.errors import LayerError
@@ -27,13 +28,13 @@ EDIT_TARGETS: tuple[EditTarget, ...] = ("input", "filters", "bias")
 
 # What each number of an edit's index counts, by array and its number of axes (shared or
 # locally connected filters and biases).
-AXIS_NAMES: dict[tuple[str, int], tuple[str, ...]] = {
+AXIS_NAMES: Mapping[tuple[str, int], tuple[str, ...]] = MappingProxyType({
     ("input", 3): ("row", "column", "depth"),
     ("filters", 4): ("filter", "row", "column", "depth"),
     ("filters", 6): ("output row", "output column", "filter", "row", "column", "depth"),
     ("bias", 1): ("filter",),
     ("bias", 3): ("output row", "output column", "filter"),
-}
+})
 
 
 @dataclass(frozen=True)

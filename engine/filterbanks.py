@@ -23,7 +23,9 @@ explanation per filter; its arrays are read-only because the banks are shared mo
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
+from types import MappingProxyType
 
 import numpy as np
 import numpy.typing as npt
@@ -123,7 +125,8 @@ _BINOMIAL_3 = np.outer([1, 2, 1], [1, 2, 1]) / 16.0
 _BINOMIAL_5 = np.outer([1, 4, 6, 4, 1], [1, 4, 6, 4, 1]) / 256.0
 _BINOMIAL_3.flags.writeable = _BINOMIAL_5.flags.writeable = False  # shared constants
 
-KERNELS: dict[str, Kernel] = {
+# read-only views: the engine keeps no state a caller could change
+KERNELS: Mapping[str, Kernel] = MappingProxyType({
     k.name: k
     for k in (
         Kernel("sobel-x", "Sobel: positive where brightness rises to the right (vertical edges)",
@@ -169,7 +172,7 @@ KERNELS: dict[str, Kernel] = {
         Kernel("identity-blue", "Identity: copies the blue channel",
                opponent([[1.0]], (0, 0, 1))),
     )
-}
+})
 
 
 def make_bank(name: str, title: str, explanation: str, kernels: list[str],
@@ -199,7 +202,7 @@ def make_bank(name: str, title: str, explanation: str, kernels: list[str],
     )
 
 
-BANKS: dict[str, FilterBank] = {
+BANKS: Mapping[str, FilterBank] = MappingProxyType({
     b.name: b
     for b in (
         make_bank("sobel", "Sobel x and y", "Horizontal and vertical brightness gradients.",
@@ -225,4 +228,4 @@ BANKS: dict[str, FilterBank] = {
                   "The notes' first layer by hand: oriented edges and colour blotches, 5x5x3.",
                   ["edge-0", "edge-45", "edge-90", "edge-135", "red-green", "blue-yellow"]),
     )
-}
+})

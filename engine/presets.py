@@ -9,7 +9,9 @@ example) the preset holds them; where they give only sizes, the values come from
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from types import MappingProxyType
 
 import numpy as np
 
@@ -193,7 +195,8 @@ _ALL: tuple[Preset, ...] = (
     ),
 )
 
-PRESETS: dict[str, Preset] = {preset.name: preset for preset in _ALL}
+# a read-only view: the engine keeps no state a caller could change
+PRESETS: Mapping[str, Preset] = MappingProxyType({preset.name: preset for preset in _ALL})
 
 
 def build_preset(name: str) -> Layer:

@@ -16,7 +16,6 @@ Two orders number the steps (``H2, W2, K`` = the output shape):
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Literal, NamedTuple, TypeVar
@@ -150,7 +149,6 @@ def step_number(geometry: Geometry, i: int, j: int, d: int, order: Order = "dept
 # ----------------------------------------------------------------------------- expressions
 
 
-@functools.lru_cache(maxsize=4096)
 def _slice_text(start: int, taps: int, dilation: int) -> str:
     """``:5``, ``2:7`` or, dilated, ``0:5:2``: the notes' slices, stop always written."""
     stop = start + span_of(taps, dilation)
@@ -396,14 +394,12 @@ class StepRange:
         })
 
 
-@functools.lru_cache(maxsize=4096)
 def _axis_field(start: int, size: int, taps: int, dilation: int, pad: int
                 ) -> tuple[int, int, int] | None:
     """One axis of the window whose tap 0 is at padded ``start``: ``(start, stop, step)`` in
     the original input of its taps inside the input, None if none is.
 
-    Arithmetic on the tap indices: the taps inside the input are one contiguous run. A pure
-    function of a few integers, remembered: a page asks about the same rows again and again.
+    Arithmetic on the tap indices: the taps inside the input are one contiguous run.
     """
     first = start - pad  # tap 0 in the original input; negative inside the leading padding
     low = min(taps, max(0, -(first // dilation)))  # the first tap at >= 0

@@ -9,6 +9,7 @@ from engine.errors import LayerError
 from engine.filterbanks import BANKS, KERNELS, centred, grey, make_bank
 from engine.geometry import LayerShape
 from engine.layer import build_layer
+from engine.presets import PRESETS
 
 
 def respond(x: np.ndarray, weights: np.ndarray) -> np.ndarray:
@@ -141,6 +142,10 @@ def test_a_3x3_kernel_centred_in_5x5_gives_the_3x3_response_one_pixel_further_in
 def test_banks_are_read_only() -> None:
     with pytest.raises(ValueError, match="read-only"):
         BANKS["sobel"].weights[0, 0, 0, 0] = 5.0
+    # and so are the engine's tables of them: no caller can change what another one reads
+    for table in (BANKS, KERNELS, PRESETS):
+        with pytest.raises(TypeError):
+            table["sobel"] = table[next(iter(table))]  # type: ignore[index]
 
 
 def test_an_unknown_kernel_is_refused_with_the_known_names() -> None:
