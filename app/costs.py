@@ -523,8 +523,7 @@ def input_cost(
     [0, 100, 100, 0, 10, 0, 0]
     """
     inputs_n = shape.height * shape.width * shape.depth
-    p = shape.padding
-    padded = (shape.height + p.top + p.bottom, shape.width + p.left + p.right, shape.depth)
+    padded = shape.requested_padded_shape
     items = [
         Item("input.shape", "the request itself", REQUEST),
         *_read(spec.input.values, "input.values", inputs_n),

@@ -233,7 +233,7 @@ def same_hint(spec: Any, max_side: int | None = None) -> str:
     >>> same_hint({"filters": {"size": [1, 7]}})  # stride 1: the input's size does not matter
     '"same" as TensorFlow pads this layer: padding [0, 3] (rows, columns)'
     """
-    from engine.geometry import SEARCH, LayerShape, same_padding
+    from engine.geometry import SEARCH, LayerShape, same_padding, span_of
 
     spec = spec if isinstance(spec, dict) else {}
     filters, given = spec.get("filters"), spec.get("input")
@@ -249,8 +249,7 @@ def same_hint(spec: Any, max_side: int | None = None) -> str:
     if max(*size, *stride, *dilation, *(sides or ())) > SEARCH:
         return SAME_VALID["same"]
     # at stride 1 "same" is d*(F - 1) zeros whatever the input: any size as wide as a window
-    h, w = sides or (max(size[0], (size[0] - 1) * dilation[0] + 1),
-                     max(size[1], (size[1] - 1) * dilation[1] + 1))
+    h, w = sides or (span_of(size[0], dilation[0]), span_of(size[1], dilation[1]))
     found = same_padding(LayerShape(h, w, 1, 1, *size, *stride, dilation_h=dilation[0],
                                     dilation_w=dilation[1]))
     if found is None:

@@ -159,6 +159,13 @@ class LayerShape:
         return self.filters, self.filter_height, self.filter_width, self.depth
 
     @property
+    def requested_padded_shape(self) -> tuple[int, int, int]:
+        """(H + top + bottom, W + left + right, D): the input in the padding asked for (a
+        geometry's ``padded_shape`` adds what fit="pad" appends), known before resolving."""
+        p = self.padding
+        return self.height + p.top + p.bottom, self.width + p.left + p.right, self.depth
+
+    @property
     def weights_per_neuron(self) -> int:
         """Fh * Fw * D: the notes' "connections" of one neuron."""
         return self.filter_height * self.filter_width * self.depth
@@ -453,7 +460,7 @@ def span_of(filter_size: int, dilation: int) -> int:
 def _too_wide_reason(axis: AxisGeometry) -> str:
     adjective, unit = _UNIT[axis.axis]
     dilated = f" (dilation {axis.dilation})" if axis.dilation != 1 else ""
-    padded = axis.size + axis.pad_before + axis.pad_after
+    padded = axis.requested_padded_size
     return (
         f"{axis.axis}: the {axis.filter_size}-{adjective} filter{dilated} spans {axis.span} "
         f"{unit}, more than the {padded} {unit} of the padded input "
@@ -509,7 +516,7 @@ def _refusal(shape: LayerShape, height: AxisGeometry, width: AxisGeometry) -> Ge
     """The refusal of a layer with at least one failing axis, naming each (width first: the
     notes talk about W) and every field that could fix it."""
     failing = [a for a in (width, height) if a.output == 0]
-    too_wide = [a for a in failing if a.span > a.size + a.pad_before + a.pad_after]
+    too_wide = [a for a in failing if a.span > a.requested_padded_size]
     reasons = [_too_wide_reason(a) if a in too_wide else _misfit_reason(a) for a in failing]
     field_name = "filters.size" if too_wide else _misfit_field(shape)
     found = suggest(shape)

@@ -268,7 +268,8 @@ def test_image_answers_default_to_json_arrays(client: TestClient) -> None:
 
 def test_image_links_asking_for_compact_still_get_compact(client: TestClient) -> None:
     values = client.get("/api/images/checkerboard?encoding=compact").json()["input"]["values"]
-    assert values["dtype"] == "float32" and len(values["shape"]) == 3
+    # compact, as float64: sent back as a layer's input, the server's own numbers
+    assert values["dtype"] == "float64" and len(values["shape"]) == 3
 
 
 def test_forward_resolves_the_geometry_once(
