@@ -93,8 +93,8 @@ PNG_BYTE = 100
 # a tall strip's time, which its pixels alone under-priced many times over
 # (benchmarks/README.md, "Figures behind the code's choices").
 PNG_ROW = 1_500
-# A request's fixed cost: routing, validation, middleware, the answer's envelope (about half
-# a millisecond of CPU, which the other weights price at 10-25 million).
+# A request's fixed cost: routing, validation, middleware, the answer's envelope, weighed
+# against the other weights as bench_costs.py measures them (benchmarks/README.md).
 REQUEST = 20_000_000
 
 @dataclass(frozen=True)
@@ -613,7 +613,7 @@ def check_budget(items: Sequence[Item], settings: Settings, at: str | None = Non
     ``at`` is where the layer spec sits in the request body (``"layer"``), if not at the top.
     """
     elements = work = 0
-    for item in items:  # one pass: two generator sums cost a cheap request twice as much
+    for item in items:  # one pass: every request is priced, the cheapest too
         elements += item.elements
         work += item.work
     if elements > settings.max_elements:

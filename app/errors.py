@@ -454,8 +454,8 @@ class Deadlines:
     """Cancels the tasks of requests whose bodies are overdue, checked every ``every`` seconds by
     one timer per event loop while any of its requests is waiting.
 
-    A timer (or a cancel scope) per request cost every request, most of whose bodies come with
-    their headers, several microseconds; watching one is a dict entry. A deadline is met up to
+    A timer (or a cancel scope) per request would cost every request, most of whose bodies
+    come with their headers; watching one is a dict entry. A deadline is met up to
     ``every`` seconds late. (One app can serve several loops at once, each in its own thread:
     test clients do; each loop's timer cancels only its own tasks.)
     """

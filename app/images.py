@@ -35,8 +35,8 @@ from app.errors import Refusal
 
 SAMPLES_DIR = Path(__file__).resolve().parent / "sample_images"
 # The most marker segments a JPEG's header is read through to find its size: a camera's file
-# has a dozen or two before the frame header (APPn, DQT, DHT, COM); millions of empty
-# comments took our reader seconds.
+# has a dozen or two before the frame header (APPn, DQT, DHT, COM); a file of millions of
+# empty comments would hold the event loop while they were read.
 JPEG_MARKERS = 1024
 # Pillow's reducing_gap: 3 is where it calls the two-stage result all but equal to Lanczos
 # alone (its documentation of Image.resize).
@@ -153,8 +153,8 @@ def _too_many_pixels(width: int, height: int, max_pixels: int) -> Refusal:
 
 def probe(data: bytes, max_pixels: int) -> tuple[str, tuple[int, int]]:
     """``(kind, (width, height))`` of a non-empty upload as its header declares it, read by
-    our own reader alone (Pillow's header parser, in Python, took seconds over a file of
-    hundreds of thousands of chunks, and this runs on the event loop to price the upload).
+    our own reader alone (Pillow's header parser, in Python, walks every chunk of a file of
+    hundreds of thousands of them, and this runs on the event loop to price the upload).
     Decoding then holds the image to this size (:func:`decode`).
 
     >>> buffer = io.BytesIO()

@@ -55,7 +55,8 @@ listed_numbers: ContextVar[int] = ContextVar("listed_numbers", default=0)
 
 async def guard(raw: bytes, data: Any, app: Any) -> None:
     """:func:`app.body_guard.check` for a body large enough to make validation dear (a small
-    one cannot hold enough keys or edits to: walking it cost a cheap request 5 %)."""
+    one cannot hold enough keys or edits to, and walking every cheap request's body would cost
+    it more than validation's own work)."""
     if len(raw) > body_guard.CHECK_BYTES:
         body_guard.check(data, (await settings_for(app)).max_edits)
 

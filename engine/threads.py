@@ -60,7 +60,7 @@ class Workers:
         self.scratch_bytes = scratch_bytes
         self._local = threading.local()
         # The pool: threads taking parts from one queue. Lighter than a ThreadPoolExecutor,
-        # whose submit and futures cost a few percent of a millisecond kernel.
+        # whose submit and futures cost each part more than a short kernel can spare.
         self._queue: queue.SimpleQueue[_Task[Any, Any] | None] = queue.SimpleQueue()
         self._threads = [
             threading.Thread(target=self._serve, name=f"convscope-engine_{i}", daemon=True)

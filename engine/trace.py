@@ -534,7 +534,7 @@ class Tap(NamedTuple):
 
     The tap indexes the window (and the filter): the cell is ``window[tap_row, tap_col, :]``.
     A named tuple, not a frozen dataclass: a wide filter lists hundreds of thousands of taps,
-    and a tuple is made several times faster.
+    and a tuple is the cheaper to make.
     """
 
     i: int
