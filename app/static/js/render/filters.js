@@ -26,8 +26,9 @@ function domView(container, model, onCell) {
   const local = conn === "local";
   const [k, fh, fw, depth] = filters.shape.slice(local ? 2 : 0);
   // in large type, cells a hall reads if the panel has room for them
-  const cell = domCell(k, fh, fw, depth, gridRoom(container), Math.max(numbersNeed(filters, fh * fw * depth), projectedCell()),
-    projectedCell() > 0 && onOneScreen(container));
+  const numbers = numbersNeed(filters, fh * fw * depth);
+  const cell = domCell(k, fh, fw, depth, gridRoom(container), Math.max(numbers, projectedCell()),
+    projectedCell() > 0 && onOneScreen(container), numbers);
   const rows = [];
   for (let f = 0; f < k; f += 1) {
     const row = el("div", "filter");
@@ -107,8 +108,10 @@ function domView(container, model, onCell) {
  * a wide filter) unless a wide filter needs less. When the K do not fit even so the panel
  * scrolls through them, but the active one must still fit whole: the biggest cell at which
  * one filter does, numbers or not (a deep filter in large type, Example 2's 3x3x20).
+ * `need` is the least cell wanted (the weights' numbers, or large type's), `numbers` the
+ * weights' numbers' alone.
  */
-function domCell(k, fh, fw, depth, room, need = 0, hall = false) {
+function domCell(k, fh, fw, depth, room, need = 0, hall = false, numbers = 0) {
   const least = Math.max(Math.ceil(10 / typeScale()), Math.min(numbersCell(), Math.floor(120 / fw)));
   const fits = (cell, oneLine, count = k) => {
     const slice = fw * (cell + 1) + 1 + 5;
@@ -131,9 +134,9 @@ function domCell(k, fh, fw, depth, room, need = 0, hall = false) {
   // weights whose numbers need more room than all filters leave (a bank's -0.25s): as in a
   // hall, the active filter as big as it fits whole and the others scrolled to, rather than
   // every slice too small for its numbers (blank cells a student cannot multiply by hand)
-  if (need > least) {
+  if (numbers > least) {
     for (const oneLine of [true, false]) {
-      for (let cell = 36; cell >= need; cell -= 1) if (fits(cell, oneLine, 1)) return cell;
+      for (let cell = 36; cell >= numbers; cell -= 1) if (fits(cell, oneLine, 1)) return cell;
     }
   }
   // a filter's slices side by side if they can be, else the biggest cells that fit; on one
