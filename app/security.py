@@ -22,8 +22,7 @@ from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.config import Settings
-from app.encoding import OrjsonResponse
-from app.errors import Refusal
+from app.errors import Refusal, answer, detail
 
 # Directives other than frame-ancestors, which depends on the settings.
 BASE_POLICY = (
@@ -153,11 +152,7 @@ class SecurityHeaders:
             await self.app(scope, receive, with_headers)
         except Exception:
             if not started:
-                crash = OrjsonResponse(
-                    {"detail": [{"loc": [], "msg": "Internal Server Error",
-                                 "type": "internal_error"}]},
-                    status_code=500,
-                )
+                crash = answer(500, [detail([], "Internal Server Error", "internal_error")])
                 await crash(scope, receive, with_headers)
             raise  # for the server's log; Starlette sees the response started and adds none
 

@@ -99,9 +99,6 @@ class Layer:
     def bias_at(self, i: int, j: int, d: int) -> float:
         return float(self.bias[d] if self.connectivity == "shared" else self.bias[i, j, d])
 
-    def weight_shape(self) -> tuple[int, ...]:
-        return weight_shape(self.geometry, self.connectivity)
-
 
 def pad_input(x: FloatArray, padding: Padding) -> FloatArray:
     """``x`` ``(H, W, D)`` inside zeros, ``padding`` cells on each side.
