@@ -58,7 +58,7 @@ def check_edit(n: int, edit: Edit, shape: tuple[int, ...]) -> None:
     ...     print(refused.field)
     ...     print(refused.reason)
     edits.2.index
-    [3] is outside bias of shape [2]: its filter 3 is not in 0..1
+    [3] is outside bias of shape [2]: filter 3 is not in 0..1
     """
     if edit.array not in EDIT_TARGETS:
         raise LayerError(f"edits.{n}.array", f"{edit.array!r} is not one of {list(EDIT_TARGETS)}")
@@ -71,12 +71,13 @@ def check_edit(n: int, edit: Edit, shape: tuple[int, ...]) -> None:
             f"{index} has {len(index)} number{'s' if len(index) != 1 else ''} but {where} needs "
             f"{len(shape)}", kind="wrong_length",
         )
-    for axis, (i, size) in enumerate(zip(index, shape, strict=True)):
-        if not 0 <= i < size:
-            names = AXIS_NAMES.get((edit.array, len(shape)), ())
-            name = names[axis] if axis < len(names) else f"axis {axis}"
-            raise LayerError(f"edits.{n}.index", f"{index} is outside {where}: its {name} {i} "
-                             f"is not in 0..{size - 1}")
+    names = AXIS_NAMES.get((edit.array, len(shape)), ())
+    outside = [f"{names[axis] if axis < len(names) else f'axis {axis}'} {i} is not in "
+               f"0..{size - 1}"
+               for axis, (i, size) in enumerate(zip(index, shape, strict=True))
+               if not 0 <= i < size]
+    if outside:
+        raise LayerError(f"edits.{n}.index", f"{index} is outside {where}: {', '.join(outside)}")
 
 
 def apply_edits(

@@ -588,7 +588,8 @@ def inverse(geometry: Geometry, row: int, col: int) -> Inverse:
     Raises
     ------
     LayerError
-        ``field="cell"`` when ``(row, col)`` is outside the ``(H, W)`` input.
+        at ``cell.0`` or ``cell.1`` (both, when both are) for a cell outside the ``(H, W)``
+        input.
 
     Examples
     --------
@@ -598,12 +599,15 @@ def inverse(geometry: Geometry, row: int, col: int) -> Inverse:
     [(0, 0, 2, 1), (1, 0, 0, 1)]
     """
     s, p = geometry.shape, geometry.padding
-    if not (0 <= row < s.height and 0 <= col < s.width):
-        raise LayerError(
-            "cell",
-            f"({row}, {col}) is outside the {s.height}x{s.width} input: row runs from 0 to "
-            f"{s.height - 1}, column from 0 to {s.width - 1}",
-        )
+    outside = [  # one entry per axis out of range, as a step's position gets
+        LayerError(f"cell.{axis}", f"{name} = {value} is out of range: the input is "
+                   f"{s.height}x{s.width}, so {name} runs from 0 to {size - 1}")
+        for axis, (name, value, size) in enumerate((("row", row, s.height),
+                                                    ("column", col, s.width)))
+        if not 0 <= value < size
+    ]
+    if outside:
+        raise LayerError.of(outside)
     rows = _axis_hits(row + p.top, s.filter_height, s.stride_h, s.dilation_h,
                       geometry.out_height)
     cols = _axis_hits(col + p.left, s.filter_width, s.stride_w, s.dilation_w,

@@ -228,9 +228,9 @@ def test_geometry_refuses_the_edits_the_layer_would_refuse(client: TestClient) -
         assert answer.status_code == 422
         assert [(e["loc"], e["msg"]) for e in answer.json()["detail"]] == [
             (["body", "edits", 0, "index"],
-             "[9, 0, 0] is outside input of shape [5, 5, 3]: its row 9 is not in 0..4"),
+             "[9, 0, 0] is outside input of shape [5, 5, 3]: row 9 is not in 0..4"),
             (["body", "edits", 1, "index"],
-             "[2] is outside bias of shape [2]: its filter 2 is not in 0..1"),
+             "[2] is outside bias of shape [2]: filter 2 is not in 0..1"),
         ]
         spec["edits"] = [{"array": "bias", "index": [1], "value": 1}]
         assert client.post("/api/geometry", json=spec).status_code == 200

@@ -243,7 +243,13 @@ def test_inverse_lists_exactly_the_windows_that_hold_the_cell(client: TestClient
 def test_inverse_of_a_cell_outside_the_input_is_422_naming_cell(client: TestClient) -> None:
     response = client.post("/api/inverse", json={"layer": square(5, 1, 1, 3), "cell": [5, 0]})
     assert response.status_code == 422
-    assert response.json()["detail"][0]["loc"] == ["body", "cell"]
+    [entry] = response.json()["detail"]
+    assert entry["loc"] == ["body", "cell", 0]  # its row, as a position names its axis
+    assert entry["msg"] == ("row = 5 is out of range: the input is 5x5, so row runs from 0 "
+                            "to 4")
+    both = client.post("/api/inverse", json={"layer": square(5, 1, 1, 3), "cell": [5, 7]})
+    assert [e["loc"] for e in both.json()["detail"]] == [["body", "cell", 0],
+                                                         ["body", "cell", 1]]
 
 
 def test_backward_matches_finite_differences_of_the_forward_answer(client: TestClient) -> None:

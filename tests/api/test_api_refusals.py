@@ -688,8 +688,10 @@ def test_every_wrong_edit_and_array_is_refused_at_once(client: TestClient) -> No
     answer = client.post("/api/forward", json=layer)
     assert answer.status_code == 422
     assert [(e["loc"], e["msg"]) for e in answer.json()["detail"]] == [
-        (["body", "edits", 0, "index"], "[9, 9, 9] is outside input of shape [5, 5, 3]"),
-        (["body", "edits", 2, "index"], "[5] is outside bias of shape [2]"),
+        (["body", "edits", 0, "index"], "[9, 9, 9] is outside input of shape [5, 5, 3]: row 9 "
+         "is not in 0..4, column 9 is not in 0..4, depth 9 is not in 0..2"),
+        (["body", "edits", 2, "index"],
+         "[5] is outside bias of shape [2]: filter 5 is not in 0..1"),
     ]
     layer = square(5, 3, 2, 3)
     layer["filters"].update(values=np.zeros((2, 3, 3, 2)).tolist(), bias=[1, 2, 3])
@@ -780,7 +782,7 @@ def test_an_edit_index_of_the_wrong_length_is_a_wrong_length(client: TestClient)
      '"edits": [{"array": "input", "index": [1%s, 0, 0], "value": 1}]}',
      ["body", "edits", 0, "index"]),
     ("/api/inverse", '{"layer": {"input": {"shape": [5, 5, 1]}, "filters": {"count": 1, '
-     '"size": 3}}, "cell": [1%s, 0]}', ["body", "cell"]),
+     '"size": 3}}, "cell": [1%s, 0]}', ["body", "cell", 0]),
 ])
 def test_a_huge_number_is_quoted_cut_short_with_its_length(
     client: TestClient, url: str, body: str, loc: list[str | int]
@@ -792,7 +794,8 @@ def test_a_huge_number_is_quoted_cut_short_with_its_length(
     assert entry["loc"] == loc
     assert "... (4201 digits)" in entry["msg"] and len(answer.content) < 400, entry["msg"]
     if "index" in loc:
-        assert entry["msg"].endswith("(4201 digits), 0, 0] is outside input of shape [5, 5, 1]")
+        assert entry["msg"].endswith("(4201 digits) is not in 0..4")
+        assert "(4201 digits), 0, 0] is outside input of shape [5, 5, 1]: row 1" in entry["msg"]
 
 
 @pytest.mark.parametrize(("body", "loc", "said"), [
