@@ -290,6 +290,9 @@ def _entry(
     else:
         text = shown(value)
     got = f"{where} is {text}" if has_value else where
+    if loc == ["body"] and kind == "missing":  # no body at all, not a field left out
+        return {"loc": loc, "msg": "the body is empty: send the request as a JSON object",
+                "type": kind}
     # an unknown field takes nothing (what a known one of that name takes would contradict it),
     # and an unknown name's message lists the known names already
     accepts = _accepts(loc) if kind not in ("extra_forbidden", "unknown_name") else None
