@@ -44,6 +44,7 @@ def _axis_result(axis: AxisGeometry) -> AxisResult:
         skipped=list(axis.skipped), span=axis.span, whole_windows=axis.whole_windows,
         overhang_start=axis.overhang_start, overhang=axis.overhang,
         floor_drops=axis.floor_drops, pad_adds=axis.pad_adds,
+        padded_size=axis.requested_padded_size, skipped_between=axis.skipped_between,
     )
 
 

@@ -485,6 +485,14 @@ class AxisResult(BaseModel):
         "when the axis fits or padding cannot help (the filter spans more than the input, or "
         "the next window would start past the input's end)"
     )
+    padded_size: int = Field(
+        description="size + pad_before + pad_after: the input in the padding requested "
+        '(fit="pad" adds extra_padding to it)'
+    )
+    skipped_between: int = Field(
+        description="how many of `skipped` lie before the last whole window's end (stepped "
+        "over by a stride longer than the window, or in dilation's holes), not past it"
+    )
 
 
 class SuggestionResult(BaseModel):

@@ -298,6 +298,18 @@ class AxisGeometry:
         return _unseen(self.size, self.pad_before, self.span, self.stride, self.dilation, whole)
 
     @property
+    def skipped_between(self) -> int:
+        """How many of :attr:`skipped` come before the last whole window's end: the cells a
+        stride longer than the window, or dilation's holes, step over, rather than those
+        past the last window (:attr:`floor_drops` counts those, the padding there too).
+
+        >>> resolve_axis(LayerShape.square(9, 1, 1, 1, stride=3), "width").skipped_between
+        4
+        """
+        tail = self.requested_padded_size - self.floor_drops
+        return sum(1 for i in self.skipped if i + self.pad_before < tail)
+
+    @property
     def pad_adds(self) -> int:
         """Zero cells fit="pad" adds at the bottom/right (0 when the axis fits, or when
         padding cannot help: the filter spans more than the padded input, or the next window

@@ -155,6 +155,12 @@ def test_a_misfits_skipped_cells_are_what_its_whole_windows_leave_unread(seed: i
             continue
         assert width.skipped == unseen_by_brute_force(n, before, f, s, d, whole), shape
         assert width.skipped == resolve_axis(replace(shape, fit="floor"), "width").unseen
+        # of them, those before the last whole window's last tap (the page hatches those as
+        # stepped over, the rest as past the windows)
+        last_tap = (whole - 1) * s + (f - 1) * d  # in the padded input
+        between = [i for i in width.skipped if i + before < last_tap]
+        assert width.skipped_between == len(between), shape
+        assert width.requested_padded_size == n + before + after
         checked += 1
     assert checked > 50
 

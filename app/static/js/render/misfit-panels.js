@@ -7,7 +7,6 @@ import { tensor } from "../api.js";
 import { clear, el, equalsText, exactText } from "../dom.js";
 import { maxAbsOf } from "./colors.js";
 import { createFiltersView } from "./filters.js";
-import { jumpedOver } from "./misfit.js";
 
 /**
  * The window the input picture outlines in red, per axis, from `geometry`'s figures: on an
@@ -22,8 +21,7 @@ function hangingWindow(geometry) {
     if (!hangs && info.whole_windows === 0) return null;
     const index = hangs ? info.whole_windows : info.whole_windows - 1;
     const start = hangs ? info.overhang_start : index * info.stride;
-    const padded = info.size + info.pad_before + info.pad_after;
-    return { index, start, stop: start + info.span, step: info.dilation, padded, missing: hangs ? info.overhang : 0 };
+    return { index, start, stop: start + info.span, step: info.dilation, padded: info.padded_size, missing: hangs ? info.overhang : 0 };
   };
   const rows = axis(geometry.height);
   const cols = axis(geometry.width);
@@ -94,7 +92,7 @@ export function drawMisfitArithmetic(container, geometry, depth, onSuggestions) 
     box.append(code);
   } else if ([h, w].some((axis) => axis.skipped.length > 0)) {
     box.append(el("h3", "", "No step: the windows leave cells unseen"));
-    const jumps = [h, w].some((axis) => jumpedOver(axis) > 0);
+    const jumps = [h, w].some((axis) => axis.skipped_between > 0);
     box.append(el("p", "", "The last whole window ends before the padded input does, and the next one"
       + ` would start after the input's last cell${jumps ? ", and some cells between the windows are read by none of them" : ""}:`
       + " the hatched cells are read by no neuron."));

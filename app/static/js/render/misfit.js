@@ -295,7 +295,7 @@ function describe(geometry) {
     } else {
       parts.push("the next would start after the input's last cell");
     }
-    const jumped = jumpedOver(info);
+    const jumped = info.skipped_between;
     if (jumped) {
       const why = info.stride > info.span
         ? `the stride, ${info.stride}, is longer than the window's ${info.span}`
@@ -308,16 +308,6 @@ function describe(geometry) {
     else parts.push("no fit policy helps: the filter spans more than the padded input");
     return `${parts.join("; ")}.`;
   });
-}
-
-/**
- * How many input cells along an axis no whole window reads although they come before the last
- * one's end (a stride longer than the window; dilation's holes): the answer's `skipped` but
- * the run after the last window (`floor_drops`, which counts the padding there too).
- */
-export function jumpedOver(info) {
-  const tail = info.size + info.pad_before + info.pad_after - info.floor_drops;
-  return info.skipped.filter((i) => i + info.pad_before < tail).length;
 }
 
 function notes(geometry) {
