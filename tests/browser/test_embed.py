@@ -307,7 +307,8 @@ def test_copy_link_and_embed_code_copy_this_views_url(
     assert code.endswith("</iframe>")
     assert tag.attrs["src"] == url.replace("embed=0", "embed=1")
     assert (tag.attrs["width"], tag.attrs["height"], tag.attrs["loading"]) == ("960", "640", "lazy")
-    assert tag.attrs["title"] == "ConvScope: 5x5x3 input, 2 filters 3x3, stride 2"
+    # the whole layer, its padding too: a screen reader heard a different layer without it
+    assert tag.attrs["title"] == "ConvScope: 5x5x3 input, 2 filters 3x3, stride 2, padding 1"
     # the snippet's address opens the same step, embedded
     page.goto(str(tag.attrs["src"]))
     expect(page.locator("#app")).to_have_attribute("data-shown-step", "4", timeout=30_000)

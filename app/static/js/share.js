@@ -18,8 +18,11 @@ const attr = (text) => String(text).replace(/&/g, "&amp;").replace(/"/g, "&quot;
 /** A short description of the layer, for the iframe's title (read out by screen readers). */
 function layerTitle(state) {
   const both = (a, b) => (a === b ? `${a}` : `${a}x${b}`);
+  const pads = [state.pt, state.pb, state.pl, state.pr];
+  const padding = pads.every((p) => p === pads[0]) ? `${pads[0]}` : `[${pads.join(", ")}]`;
+  const dilation = state.dh === 1 && state.dw === 1 ? "" : `, dilation ${both(state.dh, state.dw)}`;
   return `ConvScope: ${state.h}x${state.w}x${state.d} input, ${state.k} filters ${state.fh}x${state.fw}, `
-    + `stride ${both(state.sh, state.sw)}`;
+    + `stride ${both(state.sh, state.sw)}, padding ${padding}${dilation}`;
 }
 
 /** The iframe snippet that embeds `state`'s view. */

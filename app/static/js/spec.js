@@ -4,11 +4,8 @@
 // array the page derived. Only an upload, which the server does not keep, sends its pixels.
 import { stateFromPreset } from "./state.js";
 
-const INTEGER_FILLS = {
-  input: { kind: "integers", low: 0, high: 2 },
-  filters: { kind: "integers", low: -1, high: 1 },
-  bias: { kind: "integers", low: 0, high: 1 },
-};
+// Whole numbers in each role's own range are the server's defaults (0..2, -1..1, 0..1), so
+// an integers fill sends its kind and seed alone; real numbers are -1..1 in every role here.
 const FLOAT_FILLS = {
   input: { kind: "uniform", low: -1, high: 1 },
   filters: { kind: "uniform", low: -1, high: 1 },
@@ -28,8 +25,10 @@ export function layerSpec(state, preset, upload = null) {
   const keepInput = sameFill && same(state, from, ["h", "w", "d"]);
   const keepFilters = sameFill && same(state, from, ["d", "k", "fh", "fw", "conn"])
     && (state.conn === "shared" || same(state, from, ["h", "w", "sh", "sw", "dh", "dw", "pt", "pb", "pl", "pr", "fit"]));
-  const fills = state.fill === "integers" ? INTEGER_FILLS : FLOAT_FILLS;
-  const fillOf = (role, presetFill) => (sameFill && presetFill ? presetFill : { ...fills[role], seed: state.seed });
+  const fillOf = (role, presetFill) => {
+    if (sameFill && presetFill) return presetFill;
+    return state.fill === "integers" ? { kind: "integers", seed: state.seed } : { ...FLOAT_FILLS[role], seed: state.seed };
+  };
   const symmetric = state.pt === state.pb && state.pb === state.pl && state.pl === state.pr;
   const shape = [state.h, state.w, state.d];
   const size = state.fh === state.fw ? state.fh : [state.fh, state.fw];
