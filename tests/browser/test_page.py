@@ -1042,6 +1042,33 @@ def test_a_wrong_cell_name_is_told_the_forms_its_layer_takes(
     expect(page.locator("#error-data")).to_have_text(f'"Q[1]" is not a cell name: {forms}')
 
 
+@pytest.mark.parametrize(("name", "words"), [
+    ("X[9,9,0]", "X[9,9,0] is not a cell of this layer: the input is 5x5x3, counted from 0"),
+    ("W2[0,0,0]", "W2[0,0,0] is not a cell of this layer: the filters are 2x3x3x3, counted "
+     "from 0"),
+    ("b1", None),  # a cell of the layer: sent, and the bias set
+])
+def test_a_typed_edit_outside_the_layer_is_said_at_once_and_never_sent(
+    page: Page, name: str, words: str | None
+) -> None:
+    # it went to the server only to come back a 422 (an error in the console)
+    open_page(page, "?preset=cs231n-demo")
+    open_settings(page)
+    sent: list[str] = []
+    page.on("request", lambda request: sent.append(request.url) if "/api/" in request.url
+            else None)
+    page.get_by_label("Cell to edit").fill(name)
+    page.get_by_label("New value").fill("7")
+    page.get_by_role("button", name="Set value").click()
+    if words is None:
+        expect(page).to_have_url(re.compile(r"edits=b1%3D7"))
+        expect(page.locator("#error-data")).to_have_text("")
+        return
+    expect(page.locator("#error-data")).to_have_text(words)
+    page.wait_for_timeout(300)
+    assert sent == [] and "edits=&" in page.url, sent
+
+
 def test_a_shallower_layer_whose_steps_arrive_before_its_forward_draws_without_error(
     page: Page,
 ) -> None:

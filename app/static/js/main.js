@@ -491,10 +491,29 @@ function onEdit(cellText, valueText) {
   const forms = app.state.conn === "local" ? "W[i,j,d][row,col,depth] or b[i,j,d]" : "W0[row,col,depth] or b0";
   if (!cell) return showError("edit", `"${cellText}" is not a cell name: write X[row,col,depth], ${forms}`);
   if (valueText.trim() === "" || !Number.isFinite(value)) return showError("edit", "type a number to set");
+  const outside = outsideTheLayer(cell);
+  if (outside) return showError("edit", outside);
   const edits = [...parseEdits(app.state.edits), { ...cell, value }];
   // the pin stays: a pinned input cell's readers, or a pinned neuron, are what the reader
   // chose to watch the new number change
   commit({ edits: formatEdits(edits) });
+}
+
+/**
+ * Why `cell` is not one of the drawn layer's cells (null when it is, or when no layer is
+ * drawn: the server then says), against the shapes of the arrays the API sent: a cell the
+ * page knows to be outside is not sent only to be refused.
+ */
+function outsideTheLayer(cell) {
+  const arrays = {
+    X: ["the input is", app.model?.inputShape],
+    W: ["the filters are", app.model?.filters.shape],
+    b: ["the biases are", app.model?.bias.shape],
+  };
+  const [what, shape] = arrays[cell.target];
+  if (!shape) return null;
+  const fits = shape.length === cell.index.length && cell.index.every((v, axis) => v < shape[axis]);
+  return fits ? null : `${cellName(cell)} is not a cell of this layer: ${what} ${shape.join("x")}, counted from 0`;
 }
 
 function onPreset(name) {
