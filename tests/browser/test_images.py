@@ -105,6 +105,8 @@ def test_clicking_a_map_steps_through_that_filter_as_the_pages_layer(
     page.get_by_role("img", name="sobel-y activation map before ReLU", exact=True).click()
     # depth_slice order: filter 1 starts after filter 0's 62 * 62 = 3,844 neurons.
     expect(page.locator("#t-label")).to_contain_text("step 3,845 of 7,688", timeout=30_000)
+    expect(page.locator("#t-label")).to_be_in_viewport()  # and Play with it
+    expect(page.get_by_role("button", name="Play")).to_be_in_viewport()
     assert "image=vertical-edge" in page.url and "bank=sobel" in page.url
     expect(page.locator("#numpy-code")).to_contain_text("W1", timeout=30_000)
     # The link alone brings the same layer and step back.

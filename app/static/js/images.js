@@ -159,7 +159,9 @@ export function showLayer(model, state) {
 /** Step through filter d: its first neuron in depth-slice order, counted on the API's output shape. */
 function pick(model, d) {
   panel.commit({ order: "depth_slice", t: stepOf(model.outShape, "depth_slice", 0, 0, d), pin: "" });
-  qs("#input-panel")?.scrollIntoView({ block: "start" });
+  // to the transport, the panels below it: the step's label and Play stay in sight (scrolled
+  // to the panels, the student saw neither which step it was nor how to play it)
+  qs("#transport")?.scrollIntoView({ block: "start" });
 }
 
 /** Parse the text box: {values: (K, F, F, 3), bias: (K,)} of finite numbers, same shape as the bank. */
