@@ -85,6 +85,11 @@ def geometry_answer(g: Geometry, max_side: int) -> GeometryResult:
     # would start after the input, so pad and floor can agree)
     changes = [c for c in changes
                if not (c.field == "fit" and list(c.output) == list(g.output_shape[:2]))]
+    blind = [a.axis for a in (g.height, g.width) if len(a.unseen) == a.size]
+    if blind:  # valid, and yet its windows hold nothing but zeros
+        notes = [*notes, f"no window reads an input cell ({' or '.join(blind)}: every tap lands "
+                 "in the zero padding or steps over the input), so every output is its bias "
+                 "alone (before the activation) and the input gets no gradient"]
     return GeometryResult(
         valid=True, error=None, fits=fits,
         output_shape=list(g.output_shape), padded_shape=list(g.padded_shape),

@@ -230,3 +230,17 @@ def test_suggestions_past_the_servers_limits_say_so(
         roomy = client.post("/api/geometry", json=body).json()
         assert roomy["suggestions"] and not any("limit" in s["text"]
                                                 for s in roomy["suggestions"])
+
+
+def test_a_layer_whose_windows_read_no_input_says_so(client: TestClient) -> None:
+    # valid, yet every tap lands in the padding or past the input (dilation 4 over one
+    # column padded 2 each side): it answered valid with no word, and dX all zeros
+    spec = {"input": {"shape": [3, 1, 1]}, "filters": {"count": 1, "size": [1, 2],
+            "bias": [2.5]}, "padding": [0, 0, 2, 2], "dilation": [1, 4]}
+    answer = client.post("/api/geometry", json=spec).json()
+    assert answer["valid"] and answer["width"]["unseen"] == [0]
+    assert [n for n in answer["notes"] if n.startswith("no window reads an input cell (width")]
+    assert client.post("/api/forward", json=spec).json()["output"] == [[[2.5]]] * 3
+    # one tap on the input: no such note
+    seen = client.post("/api/geometry", json={**spec, "dilation": [1, 2]}).json()
+    assert seen["valid"] and not any("no window" in n for n in seen["notes"])
