@@ -178,6 +178,17 @@ def test_a_small_body_gets_the_one_refusal_a_large_one_gets(
     assert entry["loc"] == loc and entry["msg"].startswith(msg), entry
 
 
+@pytest.mark.parametrize("body", [
+    '{"a":' * 1000 + "1" + "}" * 1000,  # 6 KB: walked after validation refused it
+    '{"x":' + '{"a":' * 1000 + "1" + "}" * 1000 + ', "pad": "' + "y" * 20_000 + '"}',  # before
+])
+def test_a_body_nested_as_deep_as_json_allows_is_a_422(client: TestClient, body: str) -> None:
+    # the guard's walk recursed past Python's stack: a 500
+    answer = client.post("/api/geometry", content=body,
+                         headers={"content-type": "application/json"})
+    assert answer.status_code == 422, answer.text
+
+
 def test_a_body_wrong_in_a_thousand_places_lists_the_first_hundred(client: TestClient) -> None:
     answer = client.post("/api/forward", json={**DEMO, "edits": [1] * 1000})
     assert answer.status_code == 422
