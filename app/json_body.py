@@ -13,12 +13,13 @@ import gc
 import json
 import math
 import re
+import secrets
 from typing import Any
 
 import orjson
 
 from app.errors import Refusal, non_finite_token
-from app.validation import path_of
+from app.validation import EMPTY_BODY, path_of
 
 # A whole number of 19 digits or more outside a fraction or an exponent: orjson reads integers
 # beyond 64 bits as floats, so a stride of 10**30 would be answered as 1e+30 (or echoed as
@@ -60,6 +61,8 @@ def read_json(raw: bytes) -> Any:
     >>> read_json(b'{"stride": 100000000000000000000000000000, "low": 1e30}')
     {'stride': 100000000000000000000000000000, 'low': 1e+30}
     """
+    if not raw.strip():  # spaces and newlines alone: as empty as no body (FastAPI's missing)
+        raise Refusal(422, ["body"], EMPTY_BODY, "missing")
     try:
         data = _loads(raw)
     except orjson.JSONDecodeError as error:
@@ -140,8 +143,8 @@ def _with_huge_integer(raw: bytes, error: orjson.JSONDecodeError) -> Any:
 # A number as JSON writes it, read from where orjson stopped.
 _NUMBER = re.compile(rb"-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?")
 # What stands in for the refused number while the body is read again to find its field: a
-# string no client sends (a control character opens it).
-_MARK = "\x00refused number\x00"
+# string no client sends (control characters around it, and a random part made per process).
+_MARK = f"\x00refused number {secrets.token_hex(8)}\x00"
 
 
 def _refuse_naming_the_field(raw: bytes, error: orjson.JSONDecodeError) -> None:
@@ -169,8 +172,11 @@ def _refuse_naming_the_field(raw: bytes, error: orjson.JSONDecodeError) -> None:
     elif number and "infinity when parsed" in str(error):
         start, end = number.span()
         # a long number is cut in the message, its digits counted (app.errors.detail)
-        why = (f"is {number.group().decode()}: too large for a float (about 1.8e308 at most); "
-               "every value must be finite")
+        text = number.group().decode()
+        why = (f"is {text}: a whole number of more digits than this server reads (4,300), far "
+               "past any limit here" if text.lstrip("-").isdigit() else
+               f"is {text}: too large for a float (about 1.8e308 at most); every value must "
+               "be finite")
     else:
         return
     try:

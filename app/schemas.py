@@ -260,7 +260,7 @@ class FiltersSpec(StrictModel):
         "when `values` are given; when both are given they must agree"
     ))
     size: PerAxis | None = Field(
-        None, description="F, or [Fh, Fw]; may be left out when `values` are given; when "
+        None, description="F, [F], or [Fh, Fw]; may be left out when `values` are given; when "
         "both are given they must agree"
     )
     values: ArrayIn | None = Field(
@@ -310,11 +310,12 @@ class LayerSpec(StrictModel):
 
     input: InputSpec = Field(description="the input volume")
     filters: FiltersSpec = Field(description="the filters")
-    stride: PerAxis = Field(1, description="S, or [Sh, Sw]")
+    stride: PerAxis = Field(1, description="S, [S], or [Sh, Sw]")
     padding: PaddingSpec = Field(
         0, description="P (every side), [P], [ph, pw] (per axis) or [top, bottom, left, right]"
     )
-    dilation: PerAxis = Field(1, description="1 = none (PyTorch's convention), or [dh, dw]")
+    dilation: PerAxis = Field(1, description="1 = none (PyTorch's convention), [d], or "
+                              "[dh, dw]")
     fit: Literal["error", "floor", "pad"] = Field(
         "error", description="when an axis does not fit: error refuses (and suggests fixes), "
         "floor drops the last positions, pad adds zeros at the bottom/right so that one more "

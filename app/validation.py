@@ -154,6 +154,10 @@ def _bound(value: Any) -> Any:
     return f"{value:g}" if isinstance(value, float) else value
 
 
+# What a request without a body (or with spaces alone) is told.
+EMPTY_BODY = "the body is empty: send the request as a JSON object"
+
+
 def path_of(loc: Sequence[str | int]) -> str:
     """``["body", "filters", "size", 1]`` -> ``filters.size[1]``; ``["query", "max_side"]`` ->
     ``the query's max_side``."""
@@ -291,8 +295,7 @@ def _entry(
         text = shown(value)
     got = f"{where} is {text}" if has_value else where
     if loc == ["body"] and kind == "missing":  # no body at all, not a field left out
-        return {"loc": loc, "msg": "the body is empty: send the request as a JSON object",
-                "type": kind}
+        return {"loc": loc, "msg": EMPTY_BODY, "type": kind}
     # an unknown field takes nothing (what a known one of that name takes would contradict it),
     # and an unknown name's message lists the known names already
     accepts = _accepts(loc) if kind not in ("extra_forbidden", "unknown_name") else None
