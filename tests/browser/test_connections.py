@@ -262,7 +262,7 @@ def test_hovering_a_weight_highlights_every_input_cell_it_multiplied_so_far(
     page.get_by_role("table", name=f"Filter {k} depth slice {ch}").locator(
         f'.cell[data-r="{r}"][data-c="{c}"]'
     ).hover()
-    path = page.locator("svg.connections path.conn-cells")
+    path = page.locator("svg.connection-marks path.conn-cells")
     expect(path).to_have_attribute("data-channel", str(ch))
     shown = {
         tuple(int(n) for n in cell.split(","))

@@ -667,6 +667,12 @@ def test_a_filters_slices_start_under_its_name_and_bias(page: Page) -> None:
 def test_a_banks_filter_shows_every_slices_numbers_at_one_type_size(page: Page) -> None:
     # the edges-and-blobs bank on the scene: slices 0 and 2 of W0 (-0.25s) drew no number at
     # all beside slice 1 (-0.5s) in 18 px cells, sized for all six filters at once
+    page.set_viewport_size({"width": 1280, "height": 720})
+    open_view(page, "?image=scene&bank=first-layer")
+    # a short window has no room for cells the -0.25s fit: each slice keeps what fits it
+    # (the filter's one type size had blanked slice 1's numbers too)
+    texts = page.locator("#filter-grids .filter").nth(0).locator(".cell").all_text_contents()
+    assert sum(t == "-1" for t in texts) == 1 and sum(t == "0.5" for t in texts) == 2, texts
     page.set_viewport_size({"width": 1280, "height": 800})
     open_view(page, "?image=scene&bank=first-layer")
     slices = page.locator("#filter-grids .filter").nth(0).get_by_role("table")

@@ -519,7 +519,7 @@ def test_hovered_product_and_weight_in_3d_cut_the_input_open_at_their_slice(
         f'.cell[data-r="{r}"][data-c="{c}"]'
     ).hover()
     assert probe(page, "input")["cut"] == ch
-    path = page.locator("svg.connections path.conn-cells").get_attribute("d") or ""
+    path = page.locator("svg.connection-marks path.conn-cells").get_attribute("d") or ""
     quads = [
         [(float(x), float(y)) for x, y in re.findall(r"([-\d.]+) ([-\d.]+)", part)]
         for part in path.split("M")[1:]

@@ -500,11 +500,15 @@ function onEdit(cellText, valueText) {
 }
 
 /**
- * Why `cell` is not one of the drawn layer's cells (null when it is, or when no layer is
- * drawn: the server then says), against the shapes of the arrays the API sent: a cell the
+ * Why `cell` is not one of the drawn layer's cells (null when it is, or when the layer of
+ * the state is not the one drawn: the server then says), against the shapes of the arrays the API sent: a cell the
  * page knows to be outside is not sent only to be refused.
  */
 function outsideTheLayer(cell) {
+  // the drawn layer only: while another is on its way (H just changed), the server judges
+  const drawn = app.model && JSON.stringify(app.model.spec)
+    === JSON.stringify(layerSpec(app.state, presetOf(app.state), uploadedInput()));
+  if (!drawn) return null;
   const arrays = {
     X: ["the input is", app.model?.inputShape],
     W: ["the filters are", app.model?.filters.shape],

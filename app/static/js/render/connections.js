@@ -117,7 +117,15 @@ export function createConnections({ views, commit, volumes = () => null }) {
   const weightPath = svgEl("path", "conn-cells");
   const weightMark = svgEl("rect", "conn-weight-mark");
   const weightLine = svgEl("line", "conn-weight-line");
-  groups.weight.append(weightPath, weightLine, weightMark);
+  groups.weight.append(weightLine);
+  // a hovered weight's cells and outline mark grids, so they lie over them (css/connections.css)
+  // on a layer of their own; every line stays under the grids, off their numbers
+  const marks = svgEl("svg", "connection-marks");
+  marks.setAttribute("aria-hidden", "true");
+  marks.setAttribute("focusable", "false");
+  const weightMarks = svgEl("g", "conn-weight");
+  weightMarks.append(weightPath, weightMark);
+  marks.append(weightMarks);
   // what a hovered weight's red cells mean, beside it (HTML: it wraps and has a background)
   const note = document.createElement("p");
   note.className = "conn-note hidden";
@@ -178,6 +186,7 @@ export function createConnections({ views, commit, volumes = () => null }) {
     const stale = document.querySelector("#app")?.classList.contains("stale");
     const hide = !v || !model || !state.lines || stale || (playback.playing && reduce?.matches);
     svg.classList.toggle("hidden", Boolean(hide));
+    marks.classList.toggle("hidden", Boolean(hide));
     if (hide) {
       note.classList.add("hidden");
       return;
@@ -303,6 +312,7 @@ export function createConnections({ views, commit, volumes = () => null }) {
   // the other, and a note saying what they mean
   function drawWeight(v, weight, clips, three) {
     groups.weight.classList.toggle("hidden", !weight);
+    weightMarks.classList.toggle("hidden", !weight);
     note.classList.toggle("hidden", !weight);
     if (!weight) return;
     const { k, r, c, ch, cells } = weight;
@@ -367,7 +377,7 @@ export function createConnections({ views, commit, volumes = () => null }) {
       model = built;
       // inside #app, the element Fullscreen shows: appended to the body, the lines were
       // left out of the fullscreen view (fixed over the viewport either way)
-      if (!svg.isConnected) (document.querySelector("#app") ?? document.body).append(svg, note);
+      if (!svg.isConnected) (document.querySelector("#app") ?? document.body).append(svg, marks, note);
       resized?.disconnect();
       for (const selector of Object.values(CONTAINERS)) {
         const node = document.querySelector(selector);

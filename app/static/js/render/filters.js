@@ -56,9 +56,10 @@ function domView(container, model, onCell) {
     const w = local ? filters.slice(i, j) : filters;
     const b = local ? bias.slice(i, j) : bias;
     rows.forEach(({ name, grids, biasText }, f) => {
-      // one type size for a filter's slices: a slice whose -0.25s did not fit its cells drew
-      // no numbers at all beside a slice of the same filter that showed its 0.5s
-      const lengths = Array.from(w.slice(f).data, (v) => short(v).length);
+      // one type size for a filter's slices where the cells were sized for its numbers: a
+      // slice whose -0.25s did not fit drew none beside one of the same filter that showed
+      // its 0.5s; cells too small for them (a short window) leave each slice what fits it
+      const lengths = cell >= numbers ? Array.from(w.slice(f).data, (v) => short(v).length) : null;
       name.textContent = local ? `W[${i},${j},${f}]` : `W${f}`;
       grids.forEach((grid, ch) => grid.draw((r, c) => w.at(f, r, c, ch), {
         maxAbs: wMaxAbs, lengths,
