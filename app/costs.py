@@ -482,7 +482,9 @@ def steps_cost(
                     # longer range, or for one step where it starts
                     made(walk_field, "window columns walked for the running sums",
                          walked * taps, in_layer=False),
-                    # per filter: contributions, their cumulative sum, the carry: 3 passes
+                    # per filter, up to its own last position: contributions, their
+                    # cumulative sum, the carry (3 passes); with ReLU, every position walked
+                    # times every touched filter's weights once, for the pre > 0 mask
                     Item("count", "running weight-gradient sums",
                          filter_positions * taps * 3 * TOUCHED
                          + (walked * taps * touched * MULTIPLY_ADD if relu else 0),
