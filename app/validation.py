@@ -237,7 +237,7 @@ def same_hint(spec: Any, max_side: int | None = None) -> str:
     >>> same_hint({"filters": {"size": [1, 7]}})  # stride 1: the input's size does not matter
     '"same" as TensorFlow pads this layer: padding [0, 3] (rows, columns)'
     """
-    from engine.geometry import SEARCH, LayerShape, same_padding, span_of
+    from engine.geometry import SEARCH, LayerShape, same_padding, same_with_floor, span_of
 
     spec = spec if isinstance(spec, dict) else {}
     filters, given = spec.get("filters"), spec.get("input")
@@ -254,8 +254,10 @@ def same_hint(spec: Any, max_side: int | None = None) -> str:
         return SAME_VALID["same"]
     # at stride 1 "same" is d*(F - 1) zeros whatever the input: any size as wide as a window
     h, w = sides or (span_of(size[0], dilation[0]), span_of(size[1], dilation[1]))
-    found = same_padding(LayerShape(h, w, 1, 1, *size, *stride, dilation_h=dilation[0],
-                                    dilation_w=dilation[1]))
+    layer = LayerShape(h, w, 1, 1, *size, *stride, dilation_h=dilation[0],
+                       dilation_w=dilation[1])
+    # strided, its padding may leave part of a stride over: then it is fit="floor"'s too
+    found = same_padding(layer) or (same_with_floor(layer) if sides else None)
     if found is None:
         return SAME_VALID["same"]
     text = found.text.replace(', "same" as TensorFlow pads it,', "")

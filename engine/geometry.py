@@ -829,6 +829,32 @@ def same_padding(shape: LayerShape) -> Suggestion | None:
         " gives", ', "same" as TensorFlow pads it, gives'))
 
 
+def same_with_floor(shape: LayerShape) -> Suggestion | None:
+    """TensorFlow's "same" where its padding leaves part of a stride over, so that only
+    fit="floor" gives TensorFlow's ceil(N/S) outputs: that padding and fit, as a suggestion
+    (of the padding; its text names the fit too). None where the padding fits exactly
+    (:func:`same_padding` says it) or floor gives other sizes.
+
+    >>> same_with_floor(LayerShape.square(28, 1, 1, 1, stride=2)).text  # a 1x1 downsample
+    'padding 0 with fit "floor", "same" as TensorFlow pads it, gives 14x14'
+    """
+    from dataclasses import replace
+
+    same = _same_padding(shape)
+    if _fits(shape, padding=same) is not None:
+        return None
+    try:
+        floored = resolve(replace(shape, padding=same, fit="floor"))
+    except GeometryError:
+        return None
+    out = floored.out_height, floored.out_width
+    if out != (-(-shape.height // shape.stride_h), -(-shape.width // shape.stride_w)):
+        return None
+    value: int | list[int] = same.top if same.is_symmetric else same.as_list()
+    return Suggestion("padding", value, out, f'padding {value} with fit "floor", "same" as '
+                      f"TensorFlow pads it, gives {out[0]}x{out[1]}")
+
+
 def _same_padding(shape: LayerShape) -> Padding:
     """TensorFlow's "SAME" padding: per axis the fewest zeros for ``ceil(N/S)`` outputs, half
     before and the odd one after. Its outputs keep what PyTorch's floor gives a layer whose

@@ -488,6 +488,8 @@ def test_other_libraries_padding_words_are_answered_with_the_number(
     # a 1x7 filter pads the columns alone
     ({"input": {"shape": [10, 12, 3]}, "filters": {"count": 2, "size": [1, 7]}},
      "padding [0, 3] (rows, columns) gives 10x12"),
+    # the README's 1x1 stride-2 downsample: no padding, and TensorFlow drops the last cell
+    ({**square(28, 1, 1, 1), "stride": 2}, 'padding 0 with fit "floor" gives 14x14'),
 ])
 def test_same_is_answered_in_the_layers_own_numbers(
     client: TestClient, layer: dict[str, Any], means: str
@@ -512,13 +514,19 @@ def test_the_padding_a_same_hint_gives_makes_ceil_n_over_s_outputs(
         layer = {"input": {"shape": [h, w, 1]}, "filters": {"count": 1, "size": f},
                  "stride": s, "dilation": d}
         (entry,) = detail(client.post("/api/geometry", json={**layer, "padding": "same"}))
-        said = re.search(r"pads this layer: padding (\[[\d, ]+\]|\d+)", entry["msg"])
+        said = re.search(r'pads this layer: padding (\[[\d, ]+\]|\d+)( with fit "floor")?',
+                         entry["msg"])
         if said is None:  # a window whose taps all miss the input: the rule instead
             assert "d*(F - 1) zeros at stride 1" in entry["msg"]
             continue
         checked += 1
-        g = client.post("/api/geometry", json={**layer, "padding": json.loads(said[1])}).json()
+        # strided, "same" may leave part of a stride over: fit="floor" then, as TensorFlow
+        # drops it (a 1x1 stride-2 filter on 28 cells: padding 0, 14 outputs); it got the rule
+        fit = "floor" if said[2] else "error"
+        g = client.post("/api/geometry",
+                        json={**layer, "padding": json.loads(said[1]), "fit": fit}).json()
         assert g["valid"], (layer, entry["msg"])
+        assert g["fits"] == (fit == "error"), (layer, entry["msg"])
         assert g["output_shape"][:2] == [-(-h // s), -(-w // s)], (layer, entry["msg"])
     assert checked >= 15
 
