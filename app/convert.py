@@ -164,16 +164,21 @@ def _filter_sizes(spec: LayerSpec, arrays: Arrays) -> tuple[int, int, int]:
         if f.count is None or f.size is None:
             left_out = [name for name, value in (("filters.count", f.count),
                                                  ("filters.size", f.size)) if value is None]
-            raise LayerError.of([LayerError(field, f"no {field}: give it, or filters.values (the "
-                                            "sizes are then read from the values' shape)",
-                                            kind="missing")
+            # a bank names its filters, not their sizes: values cannot come with it
+            how = ("give it (a filters.bank needs the spec to state its sizes)" if f.bank
+                   else "give it, or filters.values (the sizes are then read from the values' "
+                   "shape)")
+            raise LayerError.of([LayerError(field, f"no {field}: {how}", kind="missing")
                                  for field in left_out])
         return (f.count, *_pair(f.size))
     dims = 4 if spec.connectivity == "shared" else 6
     if w.ndim != dims:
         layout = "(K, Fh, Fw, D)" if dims == 4 else "(H2, W2, K, Fh, Fw, D)"
+        other = {6: ("local", "a locally connected layer's"), 4: ("shared", "shared")}.get(w.ndim)
+        hint = (f"; for {other[1]} weights, give connectivity \"{other[0]}\""
+                if other else "")
         raise LayerError("filters.values", f"filters.values have {_dimensions(w.ndim)} (shape "
-                         f"{list(w.shape)}); {spec.connectivity} filters are {layout}")
+                         f"{list(w.shape)}); {spec.connectivity} filters are {layout}{hint}")
     if f.count is None or f.size is None:  # sizes read from the values: name them if empty
         _no_empty_axis("filters.values", w.shape[-4:], ("count", "height", "width", "depth"))
     held = int(w.shape[-4]), int(w.shape[-3]), int(w.shape[-2])

@@ -260,10 +260,13 @@ async def on_validation_error(request: Request, exc: Exception) -> Response:
         # a body wrong in thousands of places (a list of edits that are not objects): the
         # first say what is wrong; the rest would only be a bigger answer (and reading them
         # all, seconds of the event loop)
+        # how many: exactly, unless there were more errors than were read
+        many = f"{'at least ' if len(raw) > MOST_ERRORS else ''}{len(entries):,}"
         entries = [*entries[:MOST_ENTRIES], {
             "loc": ["body"], "type": "too_many_errors",
-            "msg": f"the body is wrong in more places than the {min(len(entries), MOST_ENTRIES)} "
-                   "listed here; mend these and send it again to see the rest",
+            "msg": f"the body is wrong in {many} places, more than the "
+                   f"{min(len(entries), MOST_ENTRIES)} listed here; mend these and send it "
+                   "again to see the rest",
         }]
     dependant = getattr(request.scope.get("route"), "dependant", None)
     takes = query_names(dependant) if dependant else frozenset()

@@ -561,7 +561,9 @@ class GeometryResult(BaseModel):
     height: AxisResult | None = Field(description="the height axis")
     width: AxisResult | None = Field(description="the width axis")
     suggestions: list[SuggestionResult] = Field(
-        description="changes that fit exactly (empty when the layer already fits)"
+        description="single-field changes that make the layer fit: exact fits (padding, "
+        "stride, filter size, dilation, input size) and the fit policies that would work; "
+        "empty when the layer fits exactly"
     )
     notes: list[str] = Field(description="what cannot fit, e.g. no symmetric padding")
     counts: CountsResult = Field(description="neurons, weights and parameters")

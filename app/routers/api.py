@@ -118,9 +118,8 @@ def forward(
 def layer_input(
     spec: LayerSpec, settings: SettingsDep, encoding: EncodingQuery = "json"
 ) -> Response:
-    """The input inside its requested padding and the shared filters, for every layer that
-    reads, a misfit too (its geometry is not resolved): what a picture of a layer that does
-    not fit draws."""
+    """The input inside its requested padding and the shared filters, for any layer, a misfit
+    too (its geometry is not resolved): what a picture of a layer that does not fit draws."""
     made = convert.layer_input(spec, settings, encoding)
     return OrjsonResponse(InputResult.model_construct(
         padded_input=encode(pad_input(made.x, made.padding), encoding),

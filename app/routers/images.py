@@ -45,7 +45,8 @@ MaxSideQuery = Annotated[
 ]
 EncodingQuery = Annotated[
     Encoding, Query(description="json (default, as every endpoint): nested lists; compact: "
-                    "base64 float32 (the page asks for it)")
+                    "base64 float64 (the page asks for it), so that sent back as a layer's "
+                    "input the values are the server's own")
 ]
 
 UPLOAD_TYPES = ("image/png", "image/jpeg", "application/octet-stream")

@@ -195,9 +195,13 @@ def test_a_body_wrong_in_a_thousand_places_lists_the_first_hundred(client: TestC
     entries = answer.json()["detail"]
     assert len(entries) == 101
     assert [e["loc"] for e in entries[:100]] == [["body", "edits", n] for n in range(100)]
+    # how many, as the error table promises (it said only "more than the 100 listed")
     assert entries[-1] == {"loc": ["body"], "type": "too_many_errors",
-                           "msg": "the body is wrong in more places than the 100 listed here; "
-                                  "mend these and send it again to see the rest"}
+                           "msg": "the body is wrong in 1,000 places, more than the 100 listed "
+                                  "here; mend these and send it again to see the rest"}
+    edits = [{"array": "input", "index": [0, 0, 0], "value": "x"}] * 150
+    [*_, last] = client.post("/api/forward", json={**DEMO, "edits": edits}).json()["detail"]
+    assert last["msg"].startswith("the body is wrong in 150 places, more than the 100 listed")
 
 
 def test_an_object_of_thousands_of_unknown_fields_is_one_refusal(client: TestClient) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import numpy as np
 import pytest
 from fastapi.testclient import TestClient
 
@@ -145,3 +146,26 @@ def test_geometry_and_inverse_refuse_names_as_the_endpoints_that_make_them_do(
         answer = client.post(path, json=body)
         assert answer.status_code == 422, (path, answer.text)
         assert answer.json()["detail"] == [{**entry, "loc": ["body", *at, *loc]}]
+
+
+def test_a_bank_without_sizes_is_told_to_state_them(client: TestClient) -> None:
+    # it was told to give filters.values instead, which a bank refuses beside it
+    answer = client.post("/api/geometry", json={"input": {"shape": [64, 64, 3]},
+                                                "filters": {"bank": "sobel"}})
+    assert [(e["loc"][-1], e["msg"]) for e in answer.json()["detail"]] == [
+        (name, f"no filters.{name}: give it (a filters.bank needs the spec to state its sizes)")
+        for name in ("count", "size")]
+
+
+@pytest.mark.parametrize(("connectivity", "shape", "fix"), [
+    ("shared", (5, 4, 3, 3, 2, 2), 'for a locally connected layer\'s weights, give connectivity '
+     '"local"'),
+    ("local", (3, 3, 3, 2), 'for shared weights, give connectivity "shared"'),
+])
+def test_weights_of_the_other_connectivity_are_told_which_it_is(
+    client: TestClient, connectivity: str, shape: tuple[int, ...], fix: str
+) -> None:
+    body = {"input": {"shape": [7, 6, 2]}, "filters": {"values": np.zeros(shape).tolist()},
+            "connectivity": connectivity}
+    [entry] = client.post("/api/forward", json=body).json()["detail"]
+    assert entry["loc"] == ["body", "filters", "values"] and entry["msg"].endswith(fix)
