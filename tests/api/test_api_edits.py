@@ -164,6 +164,8 @@ def test_an_edit_of_many_unknown_fields_is_one_refusal(client: TestClient) -> No
     ({f"k{n}": 0 for n in range(61)}, ["body"], "the body has 65 fields; no object of this API"),
     ({"edits": [{f"k{n}": n for n in range(6)}]}, ["body", "edits", 0],
      "edits[0] has 6 fields; an edit takes array, index and value"),
+    ({"padding": [{}] * 1001}, ["body", "padding"],
+     "padding holds 1,001 objects; only edits is a list of objects"),
 ])
 def test_a_small_body_gets_the_one_refusal_a_large_one_gets(
     client: TestClient, extra: dict[str, Any], loc: list[Any], msg: str

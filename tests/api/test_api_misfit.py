@@ -225,6 +225,10 @@ def test_suggestions_past_the_servers_limits_say_so(
     floor = {**spec, "fit": "floor"}
     floored = [s["text"] for s in client.post("/api/geometry", json=floor).json()["suggestions"]]
     assert over_limit(floored) == ["input 8003x8003 gives 3x3"]
+    override_settings(max_side=8003)  # room for it exactly: no word
+    exact = client.post("/api/geometry", json=spec).json()["suggestions"]
+    assert "input 8003x8003 gives 3x3" in [s["text"].split(";")[0] for s in exact]
+    assert not any("limit" in s["text"] for s in exact)
     override_settings(max_side=9000)  # a server with room for it says nothing
     for body in (spec, floor):
         roomy = client.post("/api/geometry", json=body).json()

@@ -69,6 +69,9 @@ def test_malformed_json_is_422_saying_why(client: TestClient, body: bytes, why: 
         (b'{"stride": 1' + b"0" * 5000 + b"}", ["stride"],
          "stride is 1000000000000000000000000... (5001 digits): a whole number of more digits "
          "than this server reads"),
+        (b'{"stride": -1' + b"0" * 5000 + b"}", ["stride"],
+         "stride is -1000000000000000000000000... (5001 digits): a whole number of more digits "
+         "than this server reads"),
     ],
 )
 def test_a_number_no_float_holds_is_refused_at_its_field(

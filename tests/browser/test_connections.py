@@ -300,6 +300,7 @@ def test_lines_switch_off_from_the_toolbar_and_rest_while_playing_for_reduced_mo
     switch.click()
     expect(switch).to_have_attribute("aria-pressed", "false")
     expect(overlay).to_be_hidden()
+    expect(page.locator("svg.connection-marks")).to_be_hidden()  # the hover marks' layer too
     expect(page).to_have_url(re.compile(r"[?&]lines=0(&|$)"))
     page.reload()
     expect(page.locator("#numpy-code")).to_contain_text("np.sum", timeout=30_000)

@@ -563,3 +563,17 @@ def test_space_on_a_button_reached_by_keyboard_still_presses_it(page: Page) -> N
     expect(page.locator("#app")).to_have_attribute("data-shown-step", "2")
     page.keyboard.press("Space")
     expect(page.locator("#t-play")).to_have_text("Pause")
+
+
+def test_the_embed_codes_title_names_uneven_padding_and_dilation(
+    page: Page, base_url: str
+) -> None:
+    page.context.grant_permissions(["clipboard-read", "clipboard-write"], origin=base_url)
+    page.goto(f"/?preset={DEMO}&pt=1&pb=1&pl=0&pr=2&dh=1&dw=2&t=0")
+    expect(page.locator("#app")).to_have_attribute("data-shown-step", "0", timeout=30_000)
+    page.get_by_role("button", name="Copy embed code").click()
+    expect(page.locator("#share-status")).to_contain_text("Copied the embed code")
+    tag = IframeTag()
+    tag.feed(page.evaluate("navigator.clipboard.readText()"))
+    assert tag.attrs["title"] == ("ConvScope: 5x5x3 input, 2 filters 3x3, stride 2, "
+                                  "padding [1, 1, 0, 2], dilation 1x2")

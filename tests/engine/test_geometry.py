@@ -863,3 +863,10 @@ def test_a_count_past_the_limit_is_said_not_to_be_made() -> None:
     huge = Suggestion("input.shape", [5000, 5000, 3], (4998, 4998), "input 5000x5000 gives ...")
     text = _with_unread(seven, huge).text
     assert text == "input 5000x5000 gives ...; unread input cells not counted"
+
+
+def test_the_requested_padded_shape_adds_each_sides_own_padding() -> None:
+    # known before resolving (the input's price); fit="pad"'s extra rows are not in it
+    shape = LayerShape(5, 7, 3, 1, 3, 3, padding=Padding(0, 1, 2, 3), fit="pad")
+    assert shape.requested_padded_shape == (6, 12, 3)
+    assert resolve(shape).padded_shape[1] >= 12
