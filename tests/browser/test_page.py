@@ -1069,6 +1069,26 @@ def test_a_typed_edit_outside_the_layer_is_said_at_once_and_never_sent(
     assert sent == [] and "edits=&" in page.url, sent
 
 
+def test_a_typed_edit_while_a_new_layer_is_on_its_way_is_left_to_the_server(page: Page) -> None:
+    # checked against the 5x5 layer still drawn, X[6,6,0] of the 7x7 one asked for was
+    # refused on the page
+    open_page(page, "?preset=cs231n-demo")
+    held: list[Any] = []
+    page.route("**/api/forward*", lambda route: held.append(route))
+    page.get_by_label("Input height H").fill("7")
+    page.get_by_label("Input height H").press("Enter")
+    page.get_by_label("Input width W").fill("7")
+    page.get_by_label("Input width W").press("Enter")
+    page.wait_for_timeout(500)
+    assert held  # the 7x7 layer's forward is on its way; the 5x5 one is drawn
+    open_settings(page)
+    page.get_by_label("Cell to edit").fill("X[6,6,0]")
+    page.get_by_label("New value").fill("7")
+    page.get_by_role("button", name="Set value").click()
+    expect(page).to_have_url(re.compile(r"edits=X6\.6\.0%3D7"))
+    expect(page.locator("#error-data")).to_have_text("")
+
+
 def test_a_shallower_layer_whose_steps_arrive_before_its_forward_draws_without_error(
     page: Page,
 ) -> None:
