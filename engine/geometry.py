@@ -850,6 +850,11 @@ def same_with_floor(shape: LayerShape) -> Suggestion | None:
     out = floored.out_height, floored.out_width
     if out != (-(-shape.height // shape.stride_h), -(-shape.width // shape.stride_w)):
         return None
+    axes: tuple[Axis, Axis] = ("height", "width")
+    for axis, n in zip(axes, out, strict=True):  # no window of it reads only zeros, as
+        size, f, stride, dilation = shape.along(axis)  # same_padding offers none such
+        if not _reads_input(size, f, dilation, stride, same.along(axis)[0], n):
+            return None
     value: int | list[int] = same.top if same.is_symmetric else same.as_list()
     return Suggestion("padding", value, out, f'padding {value} with fit "floor", "same" as '
                       f"TensorFlow pads it, gives {out[0]}x{out[1]}")

@@ -527,8 +527,20 @@ def test_the_padding_a_same_hint_gives_makes_ceil_n_over_s_outputs(
                         json={**layer, "padding": json.loads(said[1]), "fit": fit}).json()
         assert g["valid"], (layer, entry["msg"])
         assert g["fits"] == (fit == "error"), (layer, entry["msg"])
+        assert not [n for n in g["notes"] if n.startswith("no window reads")], layer
         assert g["output_shape"][:2] == [-(-h // s), -(-w // s)], (layer, entry["msg"])
     assert checked >= 15
+
+
+def test_same_that_would_leave_a_window_of_zeros_is_answered_with_the_rule(
+    client: TestClient,
+) -> None:
+    # its padding with fit="floor" gives TensorFlow's 1x1, but every window then reads only
+    # the zeros above and below the one-row input: no hint to offer
+    layer = {"input": {"shape": [1, 4, 1]}, "filters": {"count": 1, "size": [6, 2]},
+             "stride": [5, 5], "dilation": [2, 1], "padding": "same"}
+    (entry,) = detail(client.post("/api/geometry", json=layer))
+    assert "pads this layer" not in entry["msg"] and "d*(F - 1) zeros" in entry["msg"]
 
 
 def test_same_without_the_numbers_it_needs_is_answered_with_the_rule(client: TestClient) -> None:
