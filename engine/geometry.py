@@ -730,14 +730,18 @@ def _reads_input(size: int, f: int, dilation: int, stride: int, before: int, out
 def _padding_fits(shape: LayerShape, padding: Padding) -> tuple[int, int] | None:
     """(H2, W2) when ``padding`` makes ``shape`` fit and every window reaches the input."""
     out = _fits(shape, padding=padding)
-    if out is None:
-        return None
+    return out if out is not None and _every_window_reads(shape, padding, out) else None
+
+
+def _every_window_reads(shape: LayerShape, padding: Padding, out: tuple[int, int]) -> bool:
+    """Whether each of ``out`` (H2, W2) windows of ``shape`` under ``padding`` reads the
+    input along both axes (:func:`_reads_input`)."""
     axes: tuple[Axis, Axis] = ("height", "width")
     for axis, n in zip(axes, out, strict=True):
         size, f, stride, dilation = shape.along(axis)
         if not _reads_input(size, f, dilation, stride, padding.along(axis)[0], n):
-            return None
-    return out
+            return False
+    return True
 
 
 def _axis_paddings(
@@ -850,11 +854,8 @@ def same_with_floor(shape: LayerShape) -> Suggestion | None:
     out = floored.out_height, floored.out_width
     if out != (-(-shape.height // shape.stride_h), -(-shape.width // shape.stride_w)):
         return None
-    axes: tuple[Axis, Axis] = ("height", "width")
-    for axis, n in zip(axes, out, strict=True):  # no window of it reads only zeros, as
-        size, f, stride, dilation = shape.along(axis)  # same_padding offers none such
-        if not _reads_input(size, f, dilation, stride, same.along(axis)[0], n):
-            return None
+    if not _every_window_reads(shape, same, out):  # as same_padding offers none such
+        return None
     value: int | list[int] = same.top if same.is_symmetric else same.as_list()
     return Suggestion("padding", value, out, f'padding {value} with fit "floor", "same" as '
                       f"TensorFlow pads it, gives {out[0]}x{out[1]}")
