@@ -62,13 +62,20 @@ def _check_position(geometry: Geometry, i: int, j: int, d: int) -> None:
     h2, w2, k = geometry.output_shape
     if 0 <= i < h2 and 0 <= j < w2 and 0 <= d < k:  # every request asks: the quick answer
         return
+    _refuse_outside("position", f"the output is {h2}x{w2}x{k}",
+                    (("i", i, h2), ("j", j, w2), ("d", d, k)))
+
+
+def _refuse_outside(field: str, volume: str, axes: tuple[tuple[str, int, int], ...]) -> None:
+    """Refuse every axis of ``axes`` ((name, value, size) each) out of range, one entry each,
+    at ``<field>.<axis>``; ``volume`` says what the index points into."""
     outside = [
-        LayerError(f"position.{axis}", f"{name} = {value} is out of range: the output is "
-                   f"{h2}x{w2}x{k}, so {name} runs from 0 to {size - 1}")
-        for axis, (name, value, size) in enumerate((("i", i, h2), ("j", j, w2), ("d", d, k)))
+        LayerError(f"{field}.{axis}", f"{name} = {value} is out of range: {volume}, so {name} "
+                   f"runs from 0 to {size - 1}")
+        for axis, (name, value, size) in enumerate(axes)
         if not 0 <= value < size
     ]
-    if outside:  # every axis out of range at once, one entry each
+    if outside:
         raise LayerError.of(outside)
 
 
@@ -599,15 +606,8 @@ def inverse(geometry: Geometry, row: int, col: int) -> Inverse:
     [(0, 0, 2, 1), (1, 0, 0, 1)]
     """
     s, p = geometry.shape, geometry.padding
-    outside = [  # one entry per axis out of range, as a step's position gets
-        LayerError(f"cell.{axis}", f"{name} = {value} is out of range: the input is "
-                   f"{s.height}x{s.width}, so {name} runs from 0 to {size - 1}")
-        for axis, (name, value, size) in enumerate((("row", row, s.height),
-                                                    ("column", col, s.width)))
-        if not 0 <= value < size
-    ]
-    if outside:
-        raise LayerError.of(outside)
+    _refuse_outside("cell", f"the input is {s.height}x{s.width}",
+                    (("row", row, s.height), ("column", col, s.width)))
     rows = _axis_hits(row + p.top, s.filter_height, s.stride_h, s.dilation_h,
                       geometry.out_height)
     cols = _axis_hits(col + p.left, s.filter_width, s.stride_w, s.dilation_w,
