@@ -396,7 +396,7 @@ def _running_walk(g: Geometry, order: Order, start: int, n: int,
         return 0, 0, 0
     positions, k = g.out_height * g.out_width, g.shape.filters
     # one step needs no every (which may be past any int64); more are within the trace
-    steps = start + (every * np.arange(n) if n > 1 else np.zeros(1, dtype=np.int64))
+    steps = start + (every if n > 1 else 0) * np.arange(n)
     if order == "depth_slice":  # step t is filter t // positions, position t % positions
         filters, at = np.divmod(steps, positions)
     else:  # depth_column: filter t % K, position t // K
