@@ -500,9 +500,9 @@ function onEdit(cellText, valueText) {
 }
 
 /**
- * Why `cell` is not one of the drawn layer's cells (null when it is, or when the layer of
- * the state is not the one drawn: the server then says), against the shapes of the arrays the API sent: a cell the
- * page knows to be outside is not sent only to be refused.
+ * Why `cell` is not one of the drawn layer's cells (null when it is, or when the state's
+ * layer is not the one drawn: the server then says), against the shapes of the arrays the
+ * API sent: a cell the page knows to be outside is not sent only to be refused.
  */
 function outsideTheLayer(cell) {
   // the drawn layer only: while another is on its way (H just changed), the server judges
@@ -510,12 +510,11 @@ function outsideTheLayer(cell) {
     === JSON.stringify(layerSpec(app.state, presetOf(app.state), uploadedInput()));
   if (!drawn) return null;
   const arrays = {
-    X: ["the input is", app.model?.inputShape],
-    W: ["the filters are", app.model?.filters.shape],
-    b: ["the biases are", app.model?.bias.shape],
+    X: ["the input is", app.model.inputShape],
+    W: ["the filters are", app.model.filters.shape],
+    b: ["the biases are", app.model.bias.shape],
   };
   const [what, shape] = arrays[cell.target];
-  if (!shape) return null;
   const fits = shape.length === cell.index.length && cell.index.every((v, axis) => v < shape[axis]);
   return fits ? null : `${cellName(cell)} is not a cell of this layer: ${what} ${shape.join("x")}, counted from 0`;
 }
