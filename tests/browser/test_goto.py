@@ -125,3 +125,21 @@ def test_the_box_gives_the_keys_back_and_adds_no_history_twice(page: Page) -> No
     assert "Type a step (1 to 90)" in box.evaluate("n => n.validationMessage")
     assert current_step(page) == step + 2
 
+
+
+def test_a_laptop_at_200_percent_zoom_goes_to_a_neuron_from_the_unfolded_tools(
+    page: Page, api: httpx.Client
+) -> None:
+    # 1280x800 at 200 %: 640x400 CSS px, the phone layout, where the box was never shown and a
+    # keyboard could reach step 150,000 of AlexNet only by moving a pin row by row
+    page.set_viewport_size({"width": 640, "height": 400})
+    open_page(page, QUERY)
+    box = page.locator("#t-goto-input")
+    expect(box).to_be_hidden()  # folded with the other extras: the picture keeps the room
+    page.get_by_role("button", name="More step and view controls").click()
+    expect(box).to_be_visible()
+    go_to(page, "V[3,4,1]")
+    expect(page.locator("#numpy-code")).to_contain_text("V[3,4,1] = np.sum(")
+    assert current_step(page) == api_step_of(api, [3, 4, 1], "depth_slice")
+    # the box keeps to the phone's width
+    assert page.evaluate("document.documentElement.scrollWidth") <= 640

@@ -113,6 +113,11 @@ def test_clicking_a_map_steps_through_that_filter_as_the_pages_layer(
     page.reload()
     expect(page.locator("#t-label")).to_contain_text("step 3,845 of 7,688", timeout=30_000)
     expect(page.locator("#output-shape")).to_have_text("62x62x2")
+    # from the keyboard, the focus goes with the view to Play (the gallery is drawn again:
+    # it was left on <body>, where the next Space would play)
+    page.get_by_role("button", name="Step through sobel-x").press("Enter")
+    expect(page.locator("#t-label")).to_contain_text("step 1 of 7,688", timeout=30_000)
+    expect(page.locator("#t-play")).to_be_focused()
 
 
 def test_a_link_to_an_uploaded_image_says_it_reopens_with_a_sample(page: Page) -> None:

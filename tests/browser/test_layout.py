@@ -934,3 +934,20 @@ def test_the_scrubber_gives_way_to_a_pinned_neurons_whole_label(
     assert scrub is not None and play is not None
     assert scrub["width"] >= 128  # the scrubber keeps its least, 8rem
     assert abs(scrub["y"] + scrub["height"] / 2 - (play["y"] + play["height"] / 2)) < 8  # one row
+
+
+def test_large_type_ticked_from_the_keyboard_leaves_the_focus_on_more(page: Page) -> None:
+    # the box folds away with the tools it lies among: the focus fell to <body>, and the next
+    # Space played the layer
+    page.set_viewport_size({"width": 1280, "height": 720})
+    open_view(page, "")
+    large = page.get_by_label("Large type")
+    large.focus()
+    page.keyboard.press("Space")
+    expect(page.locator("html")).to_have_attribute("data-large", "")
+    more = page.get_by_role("button", name="More step and view controls")
+    expect(more).to_be_focused()
+    page.keyboard.press("Space")  # More unfolds the tools; the layer does not play
+    expect(more).to_have_attribute("aria-expanded", "true")
+    expect(page.locator("#t-play")).to_have_attribute("aria-label", "Play")
+    expect(large).to_be_checked()

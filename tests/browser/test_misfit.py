@@ -121,7 +121,9 @@ def test_a_suggestion_makes_the_layer_fit_and_the_panels_come_back(
     expect(page.locator("#misfit-output")).to_contain_text("4.5 x 4.5")
     expect(page.locator("#t-play")).to_be_disabled()
     expect(page.locator("#app")).not_to_have_class(re.compile(r"\bstale\b"))
-    page.get_by_role("button", name=re.compile(r"^stride 1 gives")).click()
+    # chosen from the keyboard: the button goes with the misfit, the focus stays on the bar
+    # that then reads the layer that fits (on <body> the next Space would play it)
+    page.get_by_role("button", name=re.compile(r"^stride 1 gives")).press("Enter")
     # (10 - 3)/1 + 1 = 8
     expect(page.locator("#output-shape")).to_have_text("8x8x1", timeout=30_000)
     expect(page.locator("#numpy-code")).to_contain_text("np.sum")
@@ -134,6 +136,8 @@ def test_a_suggestion_makes_the_layer_fit_and_the_panels_come_back(
     expect(page.locator("#t-misfit")).to_have_count(0)
     expect(page.locator("#t-play")).to_be_enabled()
     expect(page.locator("#t-label")).to_have_text("step 1 of 64")
+    expect(page.locator("#geometry-bar")).to_be_focused()
+    expect(page.locator("#geometry-bar")).to_have_attribute("data-fits", "yes")
     page.screenshot(path=str(artifacts / "misfit-suggestion-applied.png"))
 
 

@@ -770,9 +770,10 @@ def test_the_keyboard_zooms_and_pans_a_big_volume_without_stepping(page: Page) -
         return list(map(int, (first.get_attribute("data-view") or "").split()))
 
     whole = view()
-    for _ in range(3):
+    # "+" as a US keyboard types it (Shift and the = key), as typed text, and "=" alone
+    for key in ("Shift+Equal", "+", "="):
         before = first.get_attribute("data-view") or ""
-        page.keyboard.press("+")
+        page.keyboard.press(key)
         expect(first).not_to_have_attribute("data-view", before)
     zoomed = view()
     assert zoomed[2] - zoomed[0] < (whole[2] - whole[0]) / 4
@@ -1184,6 +1185,47 @@ def test_screen_readers_hear_padding_zeros_and_neurons_not_computed_yet(page: Pa
     for block in ("input", "output"):
         assert page.get_by_role("button", name=f"Reset the {block} block's view",
                                 include_hidden=True).count() == 1
+
+
+def test_cells_too_small_for_their_numbers_say_them_to_screen_readers(page: Page) -> None:
+    # a uniform fill's 0.4217 needs more than the demo's input cells: they drew no number and a
+    # screen reader heard a table of blank cells
+    open_page(page, "?preset=cs231n-demo&fill=uniform")
+    cells = page.get_by_role("table", name=re.compile(r"^Input depth slice 0")).locator(".cell")
+    inner = cells.nth(8)  # Xp[1,1], X[0,0]
+    expect(inner).to_have_text("")
+    value = float(inner.get_attribute("data-value") or "nan")
+    assert 0.001 <= value < 1 and value != round(value, 2), value  # a number too long to show
+    expect(inner).to_have_attribute("aria-label", str(float(f"{value:.4g}")))
+    expect(cells.nth(0)).to_have_attribute("aria-label", "0 (zero padding)")
+    # numbers shown are not said twice
+    open_page(page, "?preset=cs231n-demo")
+    assert cells.nth(8).inner_text() != ""
+    assert cells.nth(8).get_attribute("aria-label") is None
+
+
+def test_redrawing_the_same_step_says_nothing_new(page: Page) -> None:
+    # toggling Loop or Lines redrew the step and wrote the same words into the live region,
+    # which a screen reader read out again
+    open_page(page, "?preset=cs231n-demo&mode=backward")
+    live = page.locator("#arithmetic-live")
+    expect(live).to_contain_text("Backward: ")
+    page.evaluate("""() => {
+      window.liveWrites = 0;
+      new MutationObserver(() => { window.liveWrites += 1; }).observe(
+        document.querySelector("#arithmetic-live"),
+        { childList: true, characterData: true, subtree: true });
+    }""")
+    said = live.inner_text()
+    page.get_by_label("Loop").check()
+    page.get_by_role("button", name="Lines").click()
+    expect(page.get_by_role("button", name="Lines")).to_have_attribute("aria-pressed", "false")
+    assert "loop=1" in page.url
+    assert page.evaluate("window.liveWrites") == 0
+    assert live.inner_text() == said and said.count("Backward: ") == 1
+    page.keyboard.press("ArrowRight")  # a new step is said, once
+    expect(live).to_contain_text("Step 2: V[0,1,0]")
+    assert live.inner_text().count("Backward: ") == 1
 
 
 def test_backward_mode_reads_the_gradient_step_to_screen_readers(page: Page) -> None:

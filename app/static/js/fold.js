@@ -1,6 +1,7 @@
 // The transport on a phone: fixed at the bottom of the window, it must leave the picture most of
 // an 844 px screen, so it keeps two rows (the step's label; back, play, forward, the scrubber)
-// and folds the rest (first, last, speed, loop and the view tools) behind a "More" button. The
+// and folds the rest (first, last, speed, loop, the typed go-to and the view tools) behind a
+// "More" button. The
 // button exists only while the phone layout or large type applies: on a wider window in
 // normal type everything is in one strip and there is nothing to unfold. The transport's
 // height is published as the CSS variable --transport-height, which the phone layout pads the
@@ -14,7 +15,7 @@ import { $on, el, qs } from "./dom.js";
  */
 export const PHONE = qs("#phone-css").media;
 
-const FOLDED = ["t-first", "t-last", "t-speed", "t-loop", "view-tools"];
+const FOLDED = ["t-first", "t-last", "t-speed", "t-loop", "t-goto", "view-tools"];
 // with large type on a wide window: first and last (Home and End do it too) and the view tools
 const LARGE_FOLDED = ["t-first", "t-last", "view-tools"];
 
@@ -40,14 +41,18 @@ export function bindFold() {
     toggle.setAttribute("aria-expanded", on ? "false" : "true");
   };
   $on(toggle, "click", () => fold(!folded()));
-  // Fullscreen chosen from the unfolded tools shows the picture: the tools fold away again
-  // (they took three rows of a projected 1280x720 screen)
-  $on(document, "fullscreenchange", () => {
-    if (!document.fullscreenElement || !mode) return;
+  // Folding away the control a keyboard is on would leave the focus on <body> (where the next
+  // Space plays the layer): it moves to "More", which unfolds the control again.
+  const foldKeepingFocus = () => {
     const within = (mode === "phone" ? FOLDED : LARGE_FOLDED)
       .some((id) => qs(`#${id}`)?.contains(document.activeElement));
     fold(true);
-    if (within) toggle.focus(); // a keyboard's Fullscreen: its button is folded away
+    if (within) toggle.focus();
+  };
+  // Fullscreen chosen from the unfolded tools shows the picture: the tools fold away again
+  // (they took three rows of a projected 1280x720 screen)
+  $on(document, "fullscreenchange", () => {
+    if (document.fullscreenElement && mode) foldKeepingFocus();
   });
   const sync = () => {
     const now = phone.matches ? "phone" : root.hasAttribute("data-large") ? "large" : "";
@@ -56,7 +61,7 @@ export function bindFold() {
     fold(false);
     if (mode === "phone") {
       // after the scrubber: the reading (and Tab) order of the row it ends
-      toggle.title = "First and last step, speed, loop, and the view and sharing tools";
+      toggle.title = "First and last step, speed, loop, go to, and the view and sharing tools";
       toggle.setAttribute("aria-controls", FOLDED.join(" "));
       qs("#t-scrub").after(toggle);
       fold(true);
@@ -65,7 +70,7 @@ export function bindFold() {
       toggle.title = "First and last step, and the view and sharing tools (3-D view, lines, theme, large type, links)";
       toggle.setAttribute("aria-controls", LARGE_FOLDED.join(" "));
       qs("#view-tools").before(toggle);
-      fold(true);
+      foldKeepingFocus(); // large type ticked from the keyboard: its box folds away
     } else {
       toggle.remove();
     }

@@ -131,7 +131,9 @@ export function showLayer(model, state) {
   qs("#image-bank").value = state.bank;
   const note = qs("#image-upload-note");
   note.dataset.general ??= note.textContent.replace(/\s+/g, " ").trim();
-  note.textContent = state.image === UPLOAD ? UPLOAD_NOTE : note.dataset.general;
+  // a status: written only when it changes (written again, it was read again at every layer)
+  const said = state.image === UPLOAD ? UPLOAD_NOTE : note.dataset.general;
+  if (note.textContent.replace(/\s+/g, " ").trim() !== said) note.textContent = said;
   note.classList.toggle("active", state.image === UPLOAD);
   const bank = bankByName(state.bank);
   qs("#bank-explain").textContent = bank ? bank.explanation : "";
@@ -162,6 +164,8 @@ function pick(model, d) {
   // to the transport, the panels below it: the step's label and Play stay in sight (scrolled
   // to the panels, the student saw neither which step it was nor how to play it)
   qs("#transport")?.scrollIntoView({ block: "start" });
+  // and the keyboard with them: the gallery (its button included) is drawn again
+  qs("#t-play")?.focus({ preventScroll: true });
 }
 
 /** Parse the text box: {values: (K, F, F, 3), bias: (K,)} of finite numbers, same shape as the bank. */

@@ -9,6 +9,23 @@ import { maxAbsOf, typeScale } from "./colors.js";
 import { fitCell, gridRoom, numbersCell, projectedCell } from "./fit.js";
 import { CELL_TYPE, NUMBERS_FROM, cellFor } from "./numbers.js";
 
+// The arithmetic's live region: the forward step's words, then the backward view's, written
+// once both are known and only when they change. Written again, the same words are read again:
+// toggling Loop or Lines redrew the step, and a screen reader heard the whole step anew.
+const spoken = { forward: "", backward: "", queued: false };
+function speak(part, words) {
+  spoken[part] = words;
+  if (part === "forward") spoken.backward = ""; // the backward view, when shown, speaks next
+  if (spoken.queued) return;
+  spoken.queued = true;
+  queueMicrotask(() => {
+    spoken.queued = false;
+    const live = qs("#arithmetic-live");
+    const text = spoken.backward ? `${spoken.forward} Backward: ${spoken.backward}.` : spoken.forward;
+    if (live.textContent !== text) live.textContent = text;
+  });
+}
+
 /**
  * Build the arithmetic panel; `onTap(type, r, c, ch)` for hovering a product. Returns
  * {update(focus, activation, fast), box(r, c, ch)} (box: a product's place on screen, or null).
@@ -55,7 +72,6 @@ export function createArithmeticView(container, model, onTap) {
       const step = focus.step;
       const code = qs("#numpy-code");
       const sums = qs("#sums");
-      const live = qs("#arithmetic-live");
       // no step's arithmetic (an input cell hovered or pinned): no empty code box or product
       // grids, their room kept (a hover must not move the panel under the pointer)
       const shown = Boolean(step) || Boolean(focus.loading);
@@ -86,7 +102,7 @@ export function createArithmeticView(container, model, onTap) {
         }
         if (focus.seen) {
           const n = focus.seen.length;
-          live.textContent = `Input cell seen by ${n} position${n === 1 ? "" : "s"}`;
+          speak("forward", `Input cell seen by ${n} position${n === 1 ? "" : "s"}`);
         }
         return;
       }
@@ -113,7 +129,7 @@ export function createArithmeticView(container, model, onTap) {
       // read aloud, a deep layer's slice sums would be a list no one follows (Example 2's 20):
       // their count is said, and the panel shows them
       const brief = step.channelSums.length > SAID_SUMS;
-      live.textContent = `Step ${step.t + 1}: ${step.expression}. ${sumsText(step, activation, brief)}`;
+      speak("forward", `Step ${step.t + 1}: ${step.expression}. ${sumsText(step, activation, brief)}`);
     },
     box: (r, c, ch) => grids[ch]?.box(r, c) ?? null,
   };
@@ -268,9 +284,7 @@ export function createBackwardView(container, model) {
       if (!relu) text.textContent = `${dv}: ${adds}`;
       else if (step.pre > 0) text.textContent = `${dv} and ReLU passes it (pre ${fmt(step.pre)} > 0): ${adds}`;
       else text.textContent = `${dv} but ReLU blocks it (pre ${fmt(step.pre)} ≤ 0): ${none}`;
-      // read with the forward step's words (the live region the arithmetic view just set)
-      const live = qs("#arithmetic-live");
-      live.textContent = `${live.textContent} Backward: ${text.textContent}.`;
+      speak("backward", text.textContent); // read after the forward step's words
       contribution.row.querySelector(".filter-name").textContent = local ? into : "this step";
       if (running) running.row.querySelector(".filter-name").textContent = `running ${into}`;
       const tensors = [step.contribution, step.running];

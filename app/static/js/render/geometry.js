@@ -32,7 +32,12 @@ export function renderGeometry(answer, onSuggestion, usable = () => true) {
   for (const suggestion of answer.suggestions.filter(usable)) {
     const button = el("button", "suggestion", suggestion.text);
     button.type = "button";
-    button.addEventListener("click", () => onSuggestion(suggestion));
+    button.addEventListener("click", () => {
+      // the button goes with the misfit: the focus waits on the bar, which then reads the
+      // layer that fits (on <body> the next Space would play it)
+      if (button.contains(document.activeElement)) bar.focus();
+      onSuggestion(suggestion);
+    });
     box.append(button);
   }
   renderCounts(answer.counts, answer.output_shape);

@@ -110,9 +110,12 @@ function domGrid({ rows, cols, label, cell: baseCell, onCell }) {
         const node = cells[n];
         const [value, text] = values[n];
         const pad = isPad(Math.floor(n / cols), n % cols);
-        // what the colours say, for a screen reader: a padding zero is not the input's, and a
-        // blank neuron is one not computed yet (set as a cell changes kind, not every frame)
-        const said = pad ? `${text} (zero padding)` : value === null ? "not computed yet" : null;
+        // what the colours say, for a screen reader: a padding zero is not the input's, a
+        // blank neuron is one not computed yet, and a cell too small for its number (or
+        // showing "#") says the number all the same (set as a label changes, not every frame)
+        const shown = font ? cellText(text, limit) : "";
+        const said = pad ? `${text} (zero padding)` : value === null ? "not computed yet"
+          : shown === text ? null : fmt(value);
         if (said !== node.said) {
           if (said === null) node.removeAttribute("aria-label");
           else node.setAttribute("aria-label", said);
@@ -124,7 +127,7 @@ function domGrid({ rows, cols, label, cell: baseCell, onCell }) {
         // a cell no neuron reads (the stride passes over it): its number struck through
         node.classList.toggle("unread", !pad && isUnread(Math.floor(n / cols), n % cols));
         node.style.color = value === null ? "" : ink(value, maxAbs);
-        node.textContent = font ? cellText(text, limit) : "";
+        node.textContent = shown;
         node.style.fontSize = fontSize;
         node.dataset.value = value === null ? "" : String(value);
       }

@@ -86,8 +86,10 @@ export function bindKeys(node, view) {
   node.tabIndex = 0;
   node.setAttribute("aria-keyshortcuts", "ArrowLeft ArrowRight ArrowUp ArrowDown + -");
   node.addEventListener("keydown", (event) => {
-    if (event.altKey || event.ctrlKey || event.metaKey || event.shiftKey) return;
+    if (event.altKey || event.ctrlKey || event.metaKey) return;
     const arrow = ARROWS[event.key];
+    // Shift+arrows move the pin (js/pinning.js); "+" is Shift+= on most keyboards
+    if (event.shiftKey && arrow) return;
     // a quarter of the view a press, the way the arrow points (the cells move the other way)
     if (arrow) view.panBy((-arrow[0] * view.width) / 4, (-arrow[1] * view.height) / 4);
     else if (event.key === "+" || event.key === "=") view.zoomKeeping(2);
