@@ -261,6 +261,13 @@ def cases() -> list[Case]:
              {"layer": layer(162, 1, 1, 81)}),
         post("backward one 110x110 filter compact", "/api/backward" + compact,
              {"layer": layer(220, 1, 1, 110)}),
+        # one position whose window is all padding but one cell: 4.2 million taps, dX added
+        # back by position (by tap, it was one Python-level add per tap: 10-15 s)
+        post("backward one position, 2047x2047 filter compact", "/api/backward" + compact,
+             {"layer": layer(1, 1, 1, 2047, padding=1023)}),
+        post("backward local one position, 2047x2047 filter compact",
+             "/api/backward" + compact,
+             {"layer": layer(1, 1, 1, 2047, padding=1023, connectivity="local")}),
         # images and filter banks
         Case("image sample compact", "GET", "/api/images/scene", reseed=False, fixed=True),
         Case("image sample json", "GET", "/api/images/scene?encoding=json", reseed=False,

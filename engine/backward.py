@@ -216,18 +216,50 @@ def _shared_input_gradient(layer: Layer, dpre: FloatArray) -> FloatArray:
     by_row = np.ascontiguousarray(layer.weights.transpose(1, 2, 3, 0)).reshape(fh, fw * depth, k)
     rows = _band_rows(h2, fw * depth * w2)
     buffer = np.empty(rows * w2 * fw * depth)
-    cols = [_tap_cells(0, w2, s.stride_w, b, s.dilation_w) for b in range(fw)]
     for top in range(0, h2, rows):
         n = min(rows, h2 - top)
         upstream_t = dpre[top : top + n].reshape(n * w2, k).T  # (K, n*W2), a view BLAS reads
         block = buffer[: fw * depth * n * w2].reshape(fw * depth, n * w2)
         for a in range(fh):
             np.matmul(by_row[a], upstream_t, out=block)
-            taps = block.reshape(fw, depth, n, w2)
             band_rows = _tap_cells(top, n, s.stride_h, a, s.dilation_h)
-            for b in range(fw):
-                dxp[:, band_rows, cols[b]] += taps[b]
+            _add_row_back(dxp, band_rows, block.reshape(fw, depth, n, w2), s.stride_w,
+                          s.dilation_w)
     return dxp
+
+
+def _add_row_back(
+    dxp: FloatArray, rows: slice, grads: FloatArray, stride: int, dilation: int
+) -> None:
+    """Add one filter row's window gradients ``grads`` ``(Fw, D, n, W2)`` onto the padded dX
+    ``(D, Hp, Wp)`` at ``rows``: tap b of position j goes to column ``j*stride + b*dilation``.
+
+    One slice ``+=`` per tap (a tap's positions never share a column), or per position when
+    there are fewer positions across than taps (a position's taps never share one either): a
+    2047-wide filter over one output position was 2047 Python-level adds a filter row, each
+    of one number.
+
+    Stride 1, overlapping windows: 2 taps over 3 positions (by tap), then 3 taps over 2
+    positions (by position), the same sums either way:
+
+    >>> dxp = np.zeros((1, 1, 4))
+    >>> _add_row_back(dxp, slice(0, 1), np.arange(1., 7.).reshape(2, 1, 1, 3), 1, 1)
+    >>> dxp[0, 0].tolist()  # [b0j0, b1j0 + b0j1, b1j1 + b0j2, b1j2]
+    [1.0, 6.0, 8.0, 6.0]
+    >>> dxp[:] = 0
+    >>> _add_row_back(dxp, slice(0, 1), np.arange(1., 7.).reshape(3, 1, 1, 2), 1, 1)
+    >>> dxp[0, 0].tolist()  # [b0j0, b0j1 + b1j0, b1j1 + b2j0, b2j1]
+    [1.0, 5.0, 9.0, 6.0]
+    """
+    fw, _, _, w2 = grads.shape
+    if fw <= w2:
+        for b in range(fw):
+            dxp[:, rows, _tap_cells(0, w2, stride, b, dilation)] += grads[b]
+    else:
+        for j in range(w2):
+            start = j * stride
+            taps = slice(start, start + (fw - 1) * dilation + 1, dilation)
+            dxp[:, rows, taps] += np.moveaxis(grads[:, :, :, j], 0, -1)  # (D, n, Fw)
 
 
 def _local_gradients(
@@ -238,7 +270,7 @@ def _local_gradients(
     gradients then added back tap by tap."""
     g = layer.geometry
     s = g.shape
-    h2, w2 = g.out_height, g.out_width
+    h2 = g.out_height
     hp, wp, depth = g.padded_shape
     dw = np.einsum("ijk,ijabc->ijkabc", dpre, windows, optimize=True)
     dcols = np.einsum("ijk,ijkabc->ijabc", dpre, layer.weights, optimize=True)
@@ -246,9 +278,9 @@ def _local_gradients(
     by_depth = np.moveaxis(dcols, 4, 0)  # (D, H2, W2, Fh, Fw), a view
     for a in range(s.filter_height):
         rows = _tap_cells(0, h2, s.stride_h, a, s.dilation_h)
-        for b in range(s.filter_width):
-            cols = _tap_cells(0, w2, s.stride_w, b, s.dilation_w)
-            dxp[:, rows, cols] += by_depth[:, :, :, a, b]
+        # (Fw, D, H2, W2): filter row a's taps first, as the shared weights' are
+        _add_row_back(dxp, rows, np.moveaxis(by_depth[:, :, :, a, :], 3, 0), s.stride_w,
+                      s.dilation_w)
     return dw, dxp
 
 

@@ -35,6 +35,8 @@ SHAPES = {
     "dilated": LayerShape(8, 8, 2, 2, 3, 2, stride_h=1, stride_w=2, dilation_h=2, dilation_w=3),
     "fit-pad": LayerShape.square(10, 2, 2, 3, stride=2, fit="pad"),
     "fit-floor": LayerShape.square(10, 2, 2, 3, stride=4, fit="floor"),
+    # fewer positions across than taps, the windows overlapping: dX added back by position
+    "wide-filter": LayerShape(6, 5, 2, 2, 4, 5, padding=Padding(1, 1, 1, 1)),
 }
 # The spread of every random layer's biases here (inputs and weights have 1).
 BIAS_STD = 0.5
