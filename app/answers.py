@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import weakref
-from functools import lru_cache
 from typing import Any
 
 import orjson
@@ -11,8 +10,8 @@ import orjson
 from app.config import Settings
 from app.convert import check_unmade, read, resolve_priced, within_limits
 from app.encoding import Encoding, FloatArray, dumps, encode
-from app.layer_cache import LAYERS
-from app.lru import BoundedLRU
+from app.layer_cache import GEOMETRIES, GEOMETRY_WEIGHT, LAYERS
+from app.lru import BoundedLRU, weighed_memo
 from app.schemas import (
     AxisResult,
     CountsResult,
@@ -69,7 +68,13 @@ def _counts(shape: LayerShape, g: Geometry | None) -> CountsResult:
     )
 
 
-@lru_cache(maxsize=1024)
+def _answer_weight(answer: GeometryResult) -> int:
+    """As :func:`app.layer_cache.unseen_weight` weighs a geometry: its axes' lists of cells."""
+    axes = [axis for axis in (answer.height, answer.width) if axis is not None]
+    return GEOMETRY_WEIGHT + sum(len(a.unseen) + len(a.skipped) for a in axes)
+
+
+@weighed_memo(GEOMETRIES, _answer_weight)
 def geometry_answer(g: Geometry, max_side: int) -> GeometryResult:
     """The geometry answer of a layer that resolved (under its fit policy), its suggestions
     marked where they pass the server's ``max_side``.

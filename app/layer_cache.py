@@ -3,20 +3,31 @@ resolved geometries, and recently read specs with what was worked out from them.
 
 from __future__ import annotations
 
+import math
 import threading
 import weakref
 from dataclasses import dataclass
-from functools import lru_cache
 from typing import Any
 
 from app.config import Settings
-from app.lru import BoundedLRU
+from app.lru import BoundedLRU, weighed_memo
 from app.schemas import LayerSpec
 from engine.geometry import Geometry, LayerShape, resolve
 from engine.layer import Layer
 
 
-@lru_cache(maxsize=1024)
+def unseen_weight(g: Geometry) -> int:
+    """What a remembered geometry weighs: a few hundred bytes, and its unseen cells' ints."""
+    return GEOMETRY_WEIGHT + len(g.height.unseen) + len(g.width.unseen)
+
+
+# A geometry's own fields weigh about as much as this many unseen cells; 1,024 geometries of
+# few unseen cells fit, or fewer of many (at most about 20 MB of ints in all).
+GEOMETRY_WEIGHT = 64
+GEOMETRIES = 1024 * GEOMETRY_WEIGHT + 2**19
+
+
+@weighed_memo(GEOMETRIES, unseen_weight)
 def resolved(shape: LayerShape) -> Geometry:
     """:func:`engine.geometry.resolve`, remembered per shape.
 
@@ -60,8 +71,25 @@ class LayerCache:
     def get(self, key: str) -> Layer | None:
         return self._layers.get(key)
 
+    @staticmethod
+    def size(layer: Layer) -> int:
+        """The elements ``layer`` holds once a request has used it: x, W and b, and the padded
+        input and its padding map that steps make once per layer (a byte a cell, counted as
+        an eighth of an element). The padded input is not x's size: a 1x1 input inside
+        padding 2400 is 23 million cells, which counted as x's one left 23 MB a request
+        behind in a cache that thought it held four elements.
+
+        >>> from engine.geometry import LayerShape
+        >>> from engine.layer import build_layer
+        >>> LayerCache.size(build_layer(LayerShape.square(1, 1, 1, 1, padding=2)))
+        32
+        """
+        cells = math.prod(layer.geometry.padded_shape[:2])
+        padded = cells * layer.geometry.padded_shape[2]
+        return layer.x.size + padded + -(-cells // 8) + layer.weights.size + layer.bias.size
+
     def put(self, key: str, layer: Layer) -> None:
-        size = layer.x.size * 2 + layer.weights.size + layer.bias.size  # x, x_padded, W, b
+        size = self.size(layer)
         if size > self.max_elements:
             return
         self._layers.put(key, layer, size)

@@ -8,6 +8,7 @@ and handlers in the thread pool read and add at once.
 
 from __future__ import annotations
 
+import functools
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Hashable, Iterator
@@ -56,6 +57,12 @@ class BoundedLRU(Generic[K, V]):
         with self._lock:
             return iter(list(self._entries))
 
+    def clear(self) -> None:
+        """Drop every value (``on_drop`` is not told: none was dropped for room)."""
+        with self._lock:
+            self._entries.clear()
+            self._held = 0
+
     def get(self, key: K) -> V | None:
         """The value kept under ``key`` (now the most recently used), else None."""
         with self._lock:
@@ -84,3 +91,44 @@ class BoundedLRU(Generic[K, V]):
                 if self.on_drop is not None:
                     self.on_drop(old)
             return True
+
+
+def weighed_memo(
+    capacity: int, weight: Callable[[V], int]
+) -> Callable[[Callable[..., V]], Callable[..., V]]:
+    """``functools.lru_cache`` for a pure function of hashable arguments, bounded by the
+    summed ``weight`` of the results it keeps rather than by their count: a geometry of a
+    4096-wide layer with a huge stride lists thousands of unseen cells, and 1,024 of them held
+    390 MB. Exceptions are not remembered; ``cache_clear`` empties it, as lru_cache's does.
+
+    Examples
+    --------
+    >>> @weighed_memo(capacity=5, weight=len)
+    ... def letters(n):
+    ...     return "x" * n
+    >>> letters(3) is letters(3), len(letters.cache)
+    (True, 1)
+    >>> letters(4); list(letters.cache)  # 3 + 4 > 5: the older goes
+    'xxxx'
+    [(4,)]
+    >>> letters(9); list(letters.cache)  # heavier than the whole budget: made, not kept
+    'xxxxxxxxx'
+    [(4,)]
+    """
+
+    def wrap(function: Callable[..., V]) -> Callable[..., V]:
+        held = BoundedLRU[tuple[object, ...], V](capacity)
+
+        @functools.wraps(function)
+        def remembered(*args: object) -> V:
+            found = held.get(args)
+            if found is None:
+                found = function(*args)
+                held.put(args, found, weight(found))
+            return found
+
+        remembered.cache = held  # type: ignore[attr-defined]
+        remembered.cache_clear = held.clear  # type: ignore[attr-defined]
+        return remembered
+
+    return wrap

@@ -267,7 +267,7 @@ def _local_gradients(
 ) -> tuple[FloatArray, FloatArray]:
     """dW ``(H2, W2, K, Fh, Fw, D)`` and the padded dX ``(D, Hp, Wp)`` of locally connected
     weights: every position its own filters, so one batched product each, the window
-    gradients then added back tap by tap."""
+    gradients then added back a filter row at a time."""
     g = layer.geometry
     s = g.shape
     h2 = g.out_height

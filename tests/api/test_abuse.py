@@ -463,16 +463,21 @@ def test_the_layer_cache_is_bounded_by_elements() -> None:
     from engine.layer import build_layer
 
     cache = LayerCache(max_elements=1000)
-    small = build_layer(LayerShape.square(5, 3, 2, 3))  # 75*2 + 54 + 2 = 206 elements
+    # x and its padded copy 75 each, the padding map's 25 bytes as 4, W 54, b 2: 210 elements
+    small = build_layer(LayerShape.square(5, 3, 2, 3))
     for n in range(10):
         cache.put(f"layer {n}", build_layer(LayerShape.square(5, 3, 2, 3)))
     held = [key for key in cache._layers]
-    assert held == [f"layer {n}" for n in range(6, 10)]  # 4 x 206 <= 1000 < 5 x 206
+    assert held == [f"layer {n}" for n in range(6, 10)]  # 4 x 210 <= 1000 < 5 x 210
     assert cache.get("layer 0") is None
     big = build_layer(LayerShape.square(20, 3, 1, 3))  # 2*1200 + ... > 1000
     cache.put("big", big)
     assert cache.get("big") is None
     assert cache.holds(cache.get("layer 9")) and not cache.holds(small)
+    # one input cell inside padding 15: 961 padded cells and their map, not 2 elements
+    padded = build_layer(LayerShape.square(1, 1, 1, 1, padding=15))
+    cache.put("padded", padded)
+    assert cache.get("padded") is None and cache.get("layer 9") is not None
 
 
 def test_layers_with_explicit_values_are_not_cached(client: TestClient) -> None:
@@ -536,3 +541,25 @@ def test_body_deadlines_cancel_only_overdue_tasks_and_keep_nothing_after_them() 
             deadlines._due)
 
     assert asyncio.run(main()) == (True, False, False, False, 0)
+
+
+def test_remembered_geometries_are_bounded_by_their_unseen_cells() -> None:
+    from app.layer_cache import GEOMETRIES, resolved
+    from engine.geometry import LayerShape
+
+    # a 4096-wide input under one window and a stride past it: 4,095 unseen cells an axis.
+    # 1,024 such geometries, remembered by count, held 390 MB.
+    resolved.cache_clear()
+    shapes = [LayerShape.square(4096 + n, 1, 1, 1, stride=4096, fit="floor") for n in range(100)]
+    for shape in shapes:
+        assert len(resolved(shape).width.unseen) >= 4095
+    held = resolved.cache  # type: ignore[attr-defined]
+    assert held.held <= GEOMETRIES
+    assert 50 < len(held) < 100  # the oldest went, the newest stayed
+    assert (shapes[-1],) in list(held) and (shapes[0],) not in list(held)
+    # a geometry of few unseen cells weighs little: a thousand of them fit
+    resolved.cache_clear()
+    for n in range(1024):
+        resolved(LayerShape.square(5 + n, 1, 1, 1))
+    assert len(held) == 1024
+    resolved.cache_clear()
