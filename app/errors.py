@@ -136,8 +136,8 @@ def over_limit(parts: Sequence[str], limit: int, env: str) -> str:
 
 def _loc(field: str) -> list[str | int]:
     """``["body", *field path]``, list positions as ints like pydantic's own locs:
-    edits.1.index -> "body", "edits", 1, "index"."""
-    return ["body", *(int(p) if p.isdigit() else p for p in field.split("."))]
+    edits.1.index -> "body", "edits", 1, "index"; "" (the body as a whole) -> "body"."""
+    return ["body", *(int(p) if p.isdigit() else p for p in field.split(".") if p)]
 
 
 def layer_refusal(error: LayerError) -> Refusal:

@@ -246,7 +246,13 @@ class LeanPlan:
             raise
         except Exception:  # cut short: FastAPI's handler says why
             return None
-        listed_numbers.set(raw.count(b",") if len(raw) > LARGE_BODY_BYTES else 0)
+        listed = raw.count(b",") if len(raw) > LARGE_BODY_BYTES else 0
+        listed_numbers.set(listed)
+        if listed:
+            # imported here: app.costs imports the routing, which imports this module
+            from app.costs import check_listed
+
+            check_listed(listed, await settings_for(request.app))
         if self.spec_at == "body":
             known = SPECS.spec(raw)
             if known is not None:

@@ -402,3 +402,33 @@ def test_a_body_of_many_listed_numbers_is_decoded_once_in_the_thread_pool(
             assert np.allclose(answer.json()["padded_input"], values)
             assert len(decoded) == 1, decoded
             assert (decoded[0] == loop_thread) == (where == "loop"), (decoded, loop_thread)
+
+
+def test_a_body_listing_more_numbers_than_reading_is_worth_is_refused_before_parsing(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # 2 million nested numbers (8 MB) took a second of CPU, half of it parsing on the event
+    # loop, before /api/geometry, which prices no values, answered 200
+    import app.lean as lean
+    from app.costs import PARSED_NUMBER
+
+    parses: list[int] = []
+    loads = orjson.loads
+    monkeypatch.setattr(lean.orjson, "loads", lambda raw: parses.append(1) or loads(raw))
+    settings = Settings(max_work=200_000 * PARSED_NUMBER)  # 200,000 numbers' reading
+    with TestClient(create_app(settings)) as client:
+        client.app.dependency_overrides[get_settings] = lambda: settings  # type: ignore[attr-defined]
+        for (h, w), status in (((400, 475), 200), ((420, 500), 422)):
+            parses.clear()
+            spec = {"input": {"values": [[[0.0]] * w] * h}, "filters": {"count": 1, "size": 1}}
+            answer = client.post("/api/geometry", content=orjson.dumps(spec), headers=JSON)
+            assert answer.status_code == status, answer.text
+            if status == 422:
+                (entry,) = answer.json()["detail"]
+                assert entry["loc"] == ["body"] and entry["type"] == "layer_error"
+                # one comma a number, one fewer in the values, two in the rest of the spec
+                assert f"lists about {h * w + 1:,} numbers" in entry["msg"]
+                assert "CONVSCOPE_MAX_WORK" in entry["msg"] and "compact" in entry["msg"]
+                assert parses == []  # refused from its bytes
+            else:
+                assert answer.json()["output_shape"] == [h, w, 1]
