@@ -1587,3 +1587,61 @@ def test_a_term_exact_to_fewer_decimals_is_written_with_them(page: Page) -> None
     sums = page.locator("#sums")
     expect(sums).to_contain_text("bias (2.5) =")
     assert ".0000" not in sums.inner_text(), sums.inner_text()
+
+
+def test_back_after_a_scrub_or_while_playing_returns_to_the_view_before(page: Page) -> None:
+    # the scrubber's moves rewrote the entry they started from, so its end pushed none and Back
+    # left the page; Back while playing went on playing and rewrote the entry it brought back
+    open_page(page, "?preset=cs231n-demo&t=3")
+    entries = page.evaluate("history.length")
+    page.locator("#t-scrub").focus()
+    page.keyboard.press("End")  # an input and a change event, as a drag's end
+    expect(page.locator("#t-label")).to_have_text(re.compile(r"^step 18 of 18"))
+    expect(page).to_have_url(re.compile(r"[?&]t=17(&|$)"))
+    assert page.evaluate("history.length") == entries + 1
+    page.go_back()
+    expect(page.locator("#t-label")).to_have_text(re.compile(r"^step 4 of 18"))
+    expect(page).to_have_url(re.compile(r"[?&]t=3(&|$)"))
+    page.go_forward()
+    expect(page.locator("#t-label")).to_have_text(re.compile(r"^step 18 of 18"))
+    # playing from step 2, then Back: the player stops on the entry Back brought
+    page.get_by_role("button", name="First step").click()
+    page.get_by_role("button", name="Step forward").click()
+    expect(page.locator("#t-label")).to_have_text(re.compile(r"^step 2 of 18"))
+    page.get_by_label("Speed").select_option("20")
+    page.get_by_role("button", name="Play").click()
+    page.wait_for_timeout(300)
+    page.go_back()
+    expect(page.locator("#t-play")).to_have_attribute("aria-label", "Play")
+    shown = page.locator("#t-label").inner_text()
+    page.wait_for_timeout(600)  # nothing moves once stopped, and the entry says where
+    assert page.locator("#t-label").inner_text() == shown
+    step = int(re.match(r"step (\d+)", shown).group(1))  # type: ignore[union-attr]
+    assert f"t={step - 1}&" in page.url, (shown, page.url)
+
+
+def test_back_restores_a_zoom_and_lines_make_their_own_entry(page: Page) -> None:
+    open_page(page, "?preset=alexnet-conv1&t=40")
+    level = page.locator("#output-grids .zoom-level")
+    whole = level.inner_text()
+    for _ in range(2):
+        page.get_by_role("button", name="Zoom in on the output maps").click()
+    expect(page).to_have_url(re.compile(r"[?&]zoom=o4(&|$)"))
+    zoomed = level.inner_text()
+    page.get_by_role("button", name="Step forward").click()
+    page.get_by_role("button", name="Fit the whole output maps").click()
+    expect(level).to_have_text(whole)
+    expect(page).to_have_url(re.compile(r"[?&]zoom=(&|$)"))
+    page.go_back()  # the step forward's entry, zoomed as it was
+    expect(page).to_have_url(re.compile(r"[?&]zoom=o4(&|$)"))
+    expect(level).to_have_text(zoomed)
+    # the lines: an entry of their own, as the theme's; a new preset keeps them off
+    open_page(page, "?preset=cs231n-demo")
+    entries = page.evaluate("history.length")
+    page.get_by_role("button", name="Lines").click()
+    expect(page).to_have_url(re.compile(r"[?&]lines=0(&|$)"))
+    assert page.evaluate("history.length") == entries + 1
+    page.get_by_label("Preset").select_option("example-1")
+    expect(page).to_have_url(re.compile(r"[?&]preset=example-1&"))
+    expect(page).to_have_url(re.compile(r"[?&]lines=0(&|$)"))
+    expect(page.get_by_role("button", name="Lines")).to_have_attribute("aria-pressed", "false")

@@ -415,3 +415,48 @@ def test_the_pages_step_numbers_and_window_starts_are_the_apis(
         rows, cols = want["rows"], want["cols"]
         expect(page.locator("#numpy-code")).to_contain_text(
             f"Xp[{rows[0] or ''}:{rows[1]},{cols[0] or ''}:{cols[1]},:]")
+
+
+def test_a_links_unknown_names_bad_edits_and_speeds_are_said_and_left_out(page: Page) -> None:
+    # these opened some other view with no word: an unknown preset (the default layer), an
+    # unknown image (the image layer's stride 1, no padding and ReLU on the default layer),
+    # edits that are no cell's (kept in the link, drawn nowhere), a speed the menu does not
+    # offer (it showed blank) and a loop that is neither on nor off
+    requested: list[str] = []
+    page.on("request", lambda request: requested.append(request.url))
+    open_page(page, "?preset=nope&t=3")
+    note = page.locator("#error-general")
+    expect(note).to_contain_text('The link\'s preset "nope" is not one of ours')
+    expect(page.locator("#t-label")).to_contain_text("step 4 of 18")  # its other keys kept
+    open_page(page, "?image=nope")
+    expect(note).to_contain_text('The link\'s image "nope" is unknown here')
+    expect(page.locator("#output-shape")).to_have_text("3x3x2")  # the demo's own layer
+    assert not any("/api/images/nope" in url for url in requested)  # not asked for: no 404
+    open_page(page, "?preset=cs231n-demo&edits=garbage;X0.0.0%3D5;X1.2.0%3Dabc"
+                    "&speed=7&loop=maybe&" + "k" * 300 + "=1")
+    expect(note).to_contain_text('edits "garbage", "X1.2.0=abc" (each X<row>.<col>.<depth>=')
+    expect(note).to_contain_text("speed=7 (1, 2, 5, 20, 100, 300 or 1000 steps a second)")
+    expect(note).to_contain_text("loop=maybe (1 or 0)")
+    expect(note).to_contain_text("k" * 20 + "… (no such key)")
+    assert "k" * 21 not in note.inner_text()  # a long key is cut, as a long value is
+    expect(page.locator("#sums")).to_contain_text("(-8)")  # X[0,0,0] = 5 is drawn
+    assert "edits=X0.0.0%3D5&" in page.url  # and the link keeps it alone
+    expect(page.locator("#t-speed")).to_have_value("2")
+    # the speeds a link may name are the menu's
+    options = page.locator("#t-speed option").evaluate_all("os => os.map(o => o.value)")
+    assert options == ["1", "2", "5", "20", "100", "300", "1000"]
+
+
+def test_an_embedded_view_says_what_its_link_got_wrong(page: Page) -> None:
+    # a frame shows no controls, so none of their messages: a refused layer's "why is in red
+    # above" pointed at nothing, and an unknown image opened the default layer without a word
+    page.goto("/?preset=cs231n-demo&h=0&embed=1")
+    note = page.locator("#embed-note")
+    expect(note).to_contain_text("H is 0: it must be >= 1", timeout=30_000)
+    expect(note).to_be_visible()
+    open_page(page, "?image=nope&embed=1")
+    expect(note).to_contain_text('The link\'s image "nope" is unknown here')
+    # on the page itself the controls say it, not a second time
+    open_page(page, "?image=nope")
+    expect(page.locator("#error-general")).to_contain_text("unknown here")
+    expect(note).to_be_hidden()

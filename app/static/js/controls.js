@@ -231,6 +231,10 @@ export function showError(field, message) {
   const target = qs(slot ? slot[1] : "#error-general");
   const said = pageWords(message);
   target.textContent = target.textContent ? `${target.textContent} ${said}` : said;
+  // a frame shows no controls, so none of their messages: a link's mistake, or the refused
+  // layer the transport points "above" to, were silent there (css/embed.css shows the note)
+  const note = qs("#embed-note");
+  if (note) note.textContent = note.textContent ? `${note.textContent} ${said}` : said;
   flagDrawer(target);
   // a reason inside the closed drawer is said under the strip too: with nothing drawn (a link
   // to a refused layer) the toggle's dot alone left the page blank and silent

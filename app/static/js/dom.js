@@ -102,3 +102,7 @@ export function announce(text) {
   // the same words twice (pin, unpin, pin) are read again only if the text changes
   region.textContent = region.textContent === text ? `${text}\u00a0` : text;
 }
+
+/** `text` cut to `most` characters and "…" (a hand-typed link's 8,000-character key ran off the
+ * masthead). */
+export const shortened = (text, most = 20) => (text.length > most ? `${text.slice(0, most)}…` : text);

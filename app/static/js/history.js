@@ -6,19 +6,36 @@ import { toQuery } from "./url.js";
 
 let timer = null;
 let pending = null;
+// The entry's address before a gesture's previews (the scrubber dragged, or moved by its keys)
+// rewrote it: the entry the gesture's end leaves keeps it. Written into the entry instead, the
+// gesture's last preview made the new entry's address the old one's, so none was pushed and
+// Back left the page.
+let beforeGesture = null;
 
-/** Show `state` in the address bar: push a history entry unless `how` is "replace". */
+/**
+ * Show `state` in the address bar: push a history entry, unless `how` is "replace" (playback:
+ * the entry rewritten, and left with its latest state) or "preview" (a gesture under way: the
+ * entry rewritten until the gesture's push, which gives it its address from before back).
+ */
 export function writeUrl(state, how) {
   // An embedded frame's entries would join the host page's history (its Back button would
   // step the frame), so a frame only ever rewrites its one entry.
-  if (how !== "replace" && !state.embed) {
-    flushUrl(); // the entry being left keeps its own latest state
+  if (how !== "replace" && how !== "preview" && !state.embed) {
+    if (beforeGesture !== null) {
+      const back = beforeGesture;
+      dropPendingUrl();
+      history.replaceState(null, "", back);
+    } else {
+      flushUrl(); // the entry being left keeps its own latest state
+    }
     const query = toQuery(state);
     // the view already shown (a step asked for twice, First at the first step): a second
     // entry would make Back seem to do nothing
     if (query !== location.search) history.pushState(null, "", query);
     return;
   }
+  if (how === "preview") beforeGesture ??= pending ? toQuery(pending) : location.search;
+  else beforeGesture = null; // the entry itself moved on (playback): its latest is its own
   pending = state;
   if (timer === null) timer = setTimeout(flushUrl, 250);
 }
@@ -36,4 +53,5 @@ export function dropPendingUrl() {
   clearTimeout(timer);
   timer = null;
   pending = null;
+  beforeGesture = null;
 }

@@ -82,18 +82,23 @@ function bankChanges(name, state) {
  * An upload is not in a new tab: the sample takes its place, and the panel says so; a name the
  * server does not know is dropped, and the panel says that too.
  */
-export async function stateOfLink(state) {
+export async function stateOfLink(state, notes = []) {
   await panel.ready;
   let next = { ...state };
+  const tell = (text) => {
+    show(text);
+    notes.push(text); // said at the top too (the panel is below the fold, and not embedded)
+  };
   if (next.image === UPLOAD && !panel.upload) {
-    show(`An uploaded image cannot be kept in a link: showing the sample "${FALLBACK_SAMPLE}" instead.`);
+    tell(`An uploaded image cannot be kept in a link: showing the sample "${FALLBACK_SAMPLE}" instead.`);
     next.image = FALLBACK_SAMPLE;
   }
   if (next.image && next.image !== UPLOAD) {
     try {
+      if (!knownImage(next.image)) throw new Error("no such sample");
       next = { ...next, ...(await imageSizes(next.image)) };
     } catch (error) {
-      show(`The link's image "${next.image}" is unknown here (${error.message}); the layer's own numbers are shown.`);
+      tell(`The link's image "${next.image}" is unknown here (${error.message}); the layer's own numbers are shown.`);
       next.image = "";
     }
   }
@@ -101,12 +106,23 @@ export async function stateOfLink(state) {
     const sizes = bankSizes(next.bank);
     if (sizes) next = { ...next, ...sizes };
     else {
-      show(`The link's filter bank "${next.bank}" is unknown here; the layer's own filters are shown.`);
+      tell(`The link's filter bank "${next.bank}" is unknown here; the layer's own filters are shown.`);
       next.bank = "";
     }
   }
   return next;
 }
+
+/**
+ * Whether sample `name` is one the server lists (the upload too), once the lists are in: a link
+ * naming another is not asked for (a 404 in the console) nor given the image layer's settings.
+ */
+export function knownImage(name) {
+  return name === UPLOAD || !panel.samples.length || panel.samples.some((s) => s.name === name);
+}
+
+/** The sample and bank lists, fetched (what `knownImage` and `stateOfLink` read). */
+export const imagesReady = () => panel.ready;
 
 /** The bank's own numbers with the state's filter edits on top, for the text box. */
 function bankText(bank, edits) {

@@ -2,7 +2,7 @@
 // Render functions only draw; every state change goes through commit().
 import { api, ApiError, tensor } from "./api.js";
 import { bindControls, clearErrors, editedSlice, fieldOf, fillPresets, showError, showState, startEdit } from "./controls.js";
-import { $on, announce, clear, fmt, qs, thousands } from "./dom.js";
+import { $on, announce, clear, fmt, qs, shortened, thousands } from "./dom.js";
 import { bindExplanations } from "./explanations.js";
 import { focusFor, pinFits, pinName, pinTarget, pinText, positionOf, stepOf } from "./focus.js";
 import { dropPendingUrl, writeUrl } from "./history.js";
@@ -12,10 +12,10 @@ import { bindGoto } from "./goto.js";
 import { applyZoom, watchZoom } from "./zoomlink.js";
 import { buildModel } from "./model.js";
 import { Player } from "./player.js";
-import { cellName, formatEdits, layerSpec, parseCellName, parseEdits } from "./spec.js";
+import { cellName, formatEdits, layerSpec, parseCellName, parseEdits, unreadEdits } from "./spec.js";
 import { changesForSuggestion, DEFAULTS, FIELD_KEYS, fieldOfKey, layerChanged, stateFromPreset, withChanges } from "./state.js";
 import { StepCache } from "./steps.js";
-import { IMAGE_LAYER, initImages, showLayer, stateOfLink, uploadedInput } from "./images.js";
+import { IMAGE_LAYER, imagesReady, initImages, knownImage, showLayer, stateOfLink, uploadedInput } from "./images.js";
 import { fromQuery, givenKeys, partialLink, presentationOf, refusedKeys, toQuery } from "./url.js";
 import { createArithmeticView, createBackwardView } from "./render/arithmetic.js";
 import { onRoomChange } from "./render/fit.js";
@@ -104,7 +104,7 @@ function misfitField(error, changed = []) {
 // Keys that only move the view: changing them needs no form update.
 const VIEW_ONLY = new Set(["t", "pin", "theme", "large", "lines", "zoom", "cam"]);
 
-/** Apply `changes`; push a history entry unless `how` is "replace". */
+/** Apply `changes`; push a history entry unless `how` is "replace" or "preview" (js/history.js). */
 function commit(changes, how = "push") {
   const before = app.state;
   const next = withChanges(before, changes);
@@ -522,7 +522,8 @@ function outsideTheLayer(cell) {
 function onPreset(name) {
   const preset = app.presets.find((p) => p.name === name);
   if (!preset) return;
-  const keep = { order: app.state.order, mode: app.state.mode, speed: app.state.speed, loop: app.state.loop, embed: app.state.embed, theme: app.state.theme, large: app.state.large, view: app.state.view };
+  // the reader's ways of looking stay (the lines too: a new preset turned them back on)
+  const keep = { order: app.state.order, mode: app.state.mode, speed: app.state.speed, loop: app.state.loop, embed: app.state.embed, theme: app.state.theme, large: app.state.large, view: app.state.view, lines: app.state.lines };
   player.pause();
   commit({ ...stateFromPreset(preset), ...keep, t: 0, pin: "", edits: "" });
 }
@@ -552,10 +553,17 @@ async function boot() {
   initImages({ app, commit });
   const fallback = app.presets.find((p) => p.name === DEFAULTS.preset) ?? app.presets[0];
   let state = fromQuery(location.search);
+  const notes = []; // what the link asked for that is not shown, said once the layer is
   if (partialLink(location.search)) {
     const given = givenKeys(location.search);
     const named = app.presets.find((p) => p.name === given.preset);
+    if (!named && given.preset) notes.push(`The link's preset "${shortened(given.preset)}" is not one of ours: the default layer is shown with the link's other settings.`);
     if (!named) delete given.preset; // an unknown preset: the default layer, under its own name
+    await imagesReady();
+    if (given.image && !knownImage(given.image)) {
+      notes.push(`The link's image "${shortened(given.image)}" is unknown here: the layer's own numbers are shown.`);
+      delete given.image; // nor the image layer's settings it would have brought
+    }
     const preset = named ?? fallback;
     // sizes without a preset: what they leave out is the API's own default (stride 1, no
     // padding...), as the same fields sent to the API would have it, over the default layer
@@ -567,9 +575,15 @@ async function boot() {
     const panelLayer = given.image ? IMAGE_LAYER : given.bank ? { act: "relu" } : {};
     state = { ...base, ...panelLayer, ...given };
   }
-  if (state && (state.image || state.bank)) state = await stateOfLink(state);
+  if (state && (state.image || state.bank)) state = await stateOfLink(state, notes);
   const refused = refusedKeys(location.search);
-  if (refused.length) app.linkNote = `The link's ${refused.join(", ")} ${refused.length > 1 ? "were" : "was"} left out.`;
+  const unread = state ? unreadEdits(state.edits) : [];
+  if (unread.length) {
+    refused.push(`edits ${unread.map((part) => `"${shortened(part)}"`).join(", ")} (each X<row>.<col>.<depth>=<number>, W<filter>.<row>.<col>.<depth>=<number> or b<filter>=<number>)`);
+    state = { ...state, edits: formatEdits(parseEdits(state.edits)) };
+  }
+  if (refused.length) notes.push(`The link's ${refused.join(", ")} ${refused.length > 1 ? "were" : "was"} left out.`);
+  app.linkNote = notes.join(" ");
   // a link that names no layer (`?embed=1`) keeps its presentation too
   app.state = look.initial({ ...(state ?? (fallback ? stateFromPreset(fallback) : { ...DEFAULTS })), ...presentationOf(location.search) });
   look.apply(app.state);
@@ -580,15 +594,19 @@ async function boot() {
   $on(qs("#edit-pinned"), "click", editPinned);
   $on(qs("#goto-pinned"), "click", stepToPinned);
   $on(window, "popstate", () => {
-    // a batched write belongs to the entry just left: it must not land on this one
+    // a batched write belongs to the entry just left: it must not land on this one; nor may
+    // playback go on from it (its next steps rewrote the entry Back had just brought back)
     dropPendingUrl();
+    if (player.playing) player.pause();
     const before = app.state;
     app.state = fromQuery(location.search) ?? before;
     look.apply(app.state);
     showState(app.state, app.presets, modified(app.state));
     player.setSpeed(app.state.speed);
-    if (needsReload(before, app.state)) reload();
-    else render();
+    if (needsReload(before, app.state)) return reload();
+    // the entry's zoom too (a layer built again applies its link's zoom itself)
+    if (app.views && before.zoom !== app.state.zoom) applyZoom(app.views, app.state.zoom, { whole: true });
+    render();
   });
   await reload();
 }

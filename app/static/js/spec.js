@@ -78,6 +78,12 @@ export function parseEdits(text) {
   return edits;
 }
 
+/** The parts of an edits text that `parseEdits` leaves out, each not one cell's edit. */
+export function unreadEdits(text) {
+  return String(text || "").split(";").map((part) => part.trim())
+    .filter((part) => part && parseEdits(part).length === 0);
+}
+
 /** The edits as text, one per cell (a later edit of the same cell replaces the earlier). */
 export function formatEdits(edits) {
   const byCell = new Map();

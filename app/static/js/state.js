@@ -35,6 +35,10 @@ export const CHOICES = Object.freeze({
   view: ["flat", "3d"],
 });
 
+// The speeds the transport offers (steps a second; the speed menu's options,
+// templates/_transport.html): a link's other speed would leave the menu blank.
+export const SPEEDS = Object.freeze([1, 2, 5, 20, 100, 300, 1000]);
+
 // The keys that change the layer (and so the data); the rest only change the view.
 export const LAYER_KEYS = Object.freeze([
   "h", "w", "d", "k", "fh", "fw", "sh", "sw", "dh", "dw", "pt", "pb", "pl", "pr",

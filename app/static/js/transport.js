@@ -28,7 +28,7 @@ export function bindTransport(app, player, commit, { pin: pinTo, unpin, toggle }
   $on(qs("#t-forward"), "click", () => go(app.state.t + 1));
   $on(qs("#t-last"), "click", () => go(total() - 1));
   $on(qs("#t-play"), "click", play);
-  $on(qs("#t-scrub"), "input", (event) => go(Number(event.target.value), "replace"));
+  $on(qs("#t-scrub"), "input", (event) => go(Number(event.target.value), "preview"));
   $on(qs("#t-scrub"), "change", (event) => go(Number(event.target.value)));
   bindSwipe(qs("#transport"), (n) => go(app.state.t + n));
   // A button pressed with a pointer gives its focus back (a key's press keeps it): a presenter

@@ -1,6 +1,7 @@
 // State <-> query string. Every key of DEFAULTS round-trips; unknown keys and bad values are
 // left out (and said, refusedKeys), so any link opens *some* sensible view.
-import { CHOICES, DEFAULTS, LAYER_KEYS } from "./state.js";
+import { shortened } from "./dom.js";
+import { CHOICES, DEFAULTS, LAYER_KEYS, SPEEDS } from "./state.js";
 
 // Links from before images were state keys named an image layer as a preset
 // "img.<sample or upload>.<bank>"; they open as the same image and bank.
@@ -30,13 +31,14 @@ export function toQuery(state) {
 /** A link key's value as the state holds it, or undefined when the link's text is not one. */
 function readKey(key, raw) {
   const fallback = DEFAULTS[key];
+  if (key === "speed") return SPEEDS.includes(Number(raw)) ? Number(raw) : undefined;
   if (typeof fallback === "number") {
     const value = Number(raw);
     // the sizes go to the server, which says what is wrong with them; a step is a count
     const fine = key === "t" ? Number.isInteger(value) && value >= 0 : Number.isFinite(value);
     return raw.trim() !== "" && fine ? value : undefined;
   }
-  if (typeof fallback === "boolean") return raw === "1" || raw === "true";
+  if (typeof fallback === "boolean") return { 1: true, true: true, 0: false, false: false }[raw];
   if (CHOICES[key]) return CHOICES[key].includes(raw) ? raw : undefined;
   return raw;
 }
@@ -44,6 +46,8 @@ function readKey(key, raw) {
 /** What a link key takes, for a value it cannot use. */
 function takes(key) {
   if (CHOICES[key]) return CHOICES[key].join(" or ");
+  if (key === "speed") return `${SPEEDS.slice(0, -1).join(", ")} or ${SPEEDS.at(-1)} steps a second`;
+  if (typeof DEFAULTS[key] === "boolean") return "1 or 0";
   return key === "t" ? "a step, 0 or more" : "a whole number";
 }
 
@@ -87,12 +91,12 @@ export function refusedKeys(search) {
   const shorthands = new Map(SHORTHANDS);
   const said = [];
   for (const [key, raw] of params) {
-    const shown = `${key}=${raw.length > 20 ? `${raw.slice(0, 20)}…` : raw}`;
+    const shown = `${shortened(key)}=${shortened(raw)}`;
     if (shorthands.has(key)) {
       if (!Number.isInteger(Number(raw)) || raw.trim() === "") said.push(`${shown} (a whole number)`);
     } else if (!(key in DEFAULTS)) {
       // a course site's or a mail's tracking keys are not the reader's mistake
-      if (!TRACKING.test(key)) said.push(`${key} (no such key)`);
+      if (!TRACKING.test(key)) said.push(`${shortened(key)} (no such key)`);
     } else if (readKey(key, raw) === undefined) {
       said.push(`${shown} (${takes(key)})`);
     }

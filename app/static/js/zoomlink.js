@@ -16,13 +16,19 @@ function zoomText(views) {
 }
 
 /** Zoom `views`' viewports as `text` says; parts it cannot read, or volumes drawn whole
- * (small layers have no viewport), are left alone. */
-export function applyZoom(views, text) {
+ * (small layers have no viewport), are left alone, unless `whole`: then a volume `text` does
+ * not name goes back to whole (Back to an entry whose link had no zoom for it). */
+export function applyZoom(views, text, { whole = false } = {}) {
+  const factors = {};
   for (const part of (text || "").split("_")) {
     const m = /^([io])(\d+(?:\.\d+)?)$/.exec(part);
-    const view = m ? views[VOLUMES[m[1]]]?.viewport : null;
-    if (!view) continue;
-    view.zoomAt(Number(m[2]) / view.factor);
+    if (m) factors[m[1]] = Number(m[2]);
+  }
+  for (const [key, name] of Object.entries(VOLUMES)) {
+    const view = views[name]?.viewport;
+    const factor = factors[key] ?? (whole ? 1 : null);
+    if (!view || factor === null || Math.abs(factor - view.factor) < 0.005) continue;
+    view.zoomAt(factor / view.factor);
     if (view.anchor) view.follow(...view.anchor);
   }
 }

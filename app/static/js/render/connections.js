@@ -409,7 +409,9 @@ function lineSwitch(commit) {
   button.textContent = "Lines";
   button.setAttribute("aria-pressed", "true");
   button.setAttribute("aria-describedby", "lines-key");
-  button.addEventListener("click", () => commit({ lines: button.getAttribute("aria-pressed") !== "true" }, "replace"));
+  // an entry of its own, as the theme, large type and the 3-D view make (one Back undid the
+  // lines and the change before them together)
+  button.addEventListener("click", () => commit({ lines: button.getAttribute("aria-pressed") !== "true" }));
   const key = document.createElement("span");
   key.id = "lines-key";
   key.className = "lines-key";
