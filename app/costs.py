@@ -24,6 +24,7 @@ import numpy as np
 
 from app.config import Settings
 from app.encoding import Encoding
+from app.images import Layout
 from app.layer_cache import resolved
 from app.routing import check_inline
 from app.schemas import ArrayIn, CompactArray, LayerSpec
@@ -93,6 +94,10 @@ PNG_BYTE = 100
 # a tall strip's time, which its pixels alone under-priced many times over
 # (benchmarks/README.md, "Figures behind the code's choices").
 PNG_ROW = 1_500
+# ...and chunk by chunk: Pillow reads each chunk's header (and keeps a private one's bytes) in
+# Python, dearer than a megapixel's rows (benchmarks/README.md, "Figures behind the code's
+# choices").
+PNG_CHUNK = 60_000
 # A request's fixed cost: routing, validation, middleware, the answer's envelope, weighed
 # against the other weights as bench_costs.py measures them (benchmarks/README.md).
 REQUEST = 20_000_000
@@ -550,10 +555,11 @@ def input_cost(
 
 def image_cost(
     kind: str, declared: tuple[int, int], max_side: int, encoding: Encoding,
-    size: int = 0,
+    size: int = 0, layout: Layout | None = None,
 ) -> list[Item]:
     """An uploaded ``kind`` ("PNG" or "JPEG") image of ``declared`` (width, height) and
-    ``size`` bytes, checked before it is decoded: inflating a PNG's bytes, decoding and
+    ``size`` bytes, checked before it is decoded: reading a PNG's chunks (``layout``, as
+    :func:`app.images.read_layout` counts them) and inflating its bytes, decoding and
     resizing its pixels, and writing the answer's (H, W, 3) values, the longer side at most
     ``max_side``.
 
@@ -561,6 +567,7 @@ def image_cost(
     True
     """
     width, height = declared
+    layout = layout or Layout()
     pixels = width * height
     ratio = min(1.0, max_side / max(width, height, 1))
     out = (max(1, round(height * ratio)), max(1, round(width * ratio)), 3)
@@ -570,6 +577,7 @@ def image_cost(
              pixels * (PNG_PIXEL if kind == "PNG" else JPEG_PIXEL)),
         Item("body", "PNG bytes inflated", size * PNG_BYTE if kind == "PNG" else 0),
         Item("body", f"PNG rows decoded ({height:,})", height * PNG_ROW if kind == "PNG" else 0),
+        Item("body", f"PNG chunks read ({layout.chunks:,})", layout.chunks * PNG_CHUNK),
         made("body", "pixels as numbers", math.prod(out)),
         written("body", "pixels", out, encoding),
     ]

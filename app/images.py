@@ -10,7 +10,9 @@ matters for safety:
    the standard puts it, a JPEG's frame header within :data:`JPEG_MARKERS` markers, else a
    422), against ``max_image_pixels`` (422) and priced *before* decoding, so a small file that
    would inflate to gigabytes never allocates them; decoding holds Pillow to that size
-   (Pillow's own bomb check, at ``Image.MAX_IMAGE_PIXELS``, is caught too);
+   (Pillow's own bomb check, at ``Image.MAX_IMAGE_PIXELS``, is caught too). The parts
+   decoding walks besides the pixels (:func:`read_layout`: a PNG's chunks) are counted by
+   our own bounded reader too, refused past what any encoder writes (422) and priced;
 4. decoding (422 for truncated or corrupt data), then resizing so the longer side is at most
    ``max_side``.
 """
@@ -19,6 +21,7 @@ from __future__ import annotations
 
 import io
 import re
+import struct
 import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -38,6 +41,12 @@ SAMPLES_DIR = Path(__file__).resolve().parent / "sample_images"
 # has a dozen or two before the frame header (APPn, DQT, DHT, COM); a file of millions of
 # empty comments would hold the event loop while they were read.
 JPEG_MARKERS = 1024
+# The most chunks a PNG is read through (to its IEND). Pillow reads every chunk, in Python
+# (benchmarks/README.md, "Figures behind the code's choices"), so each is priced besides
+# (app/costs.py, PNG_CHUNK); this bounds our own walk of them, on the event loop. A real
+# encoder writes a handful of ancillary chunks and its pixels in IDAT chunks of 8 KiB (libpng)
+# or more: a 10 MiB upload is about 1,300 of them. An animated PNG's later frames are not read.
+PNG_CHUNKS = 10_000
 # Pillow's reducing_gap: 3 is where it calls the two-stage result all but equal to Lanczos
 # alone (its documentation of Image.resize).
 REDUCING_GAP = 3.0
@@ -143,6 +152,49 @@ def read_header(data: bytes, kind: str) -> tuple[tuple[int, int] | None, str]:
     return None, f"no frame header (SOF) among its first {JPEG_MARKERS} markers"
 
 
+@dataclass(frozen=True)
+class Layout:
+    """What decoding walks besides the pixels, as :func:`read_layout` counts it: a PNG's
+    chunks, which Pillow reads one by one in Python."""
+
+    chunks: int = 0
+
+
+def _too_complex(kind: str, what: str) -> Refusal:
+    return Refusal(422, ["body"], f"the {kind} has {what}; nothing was decoded",
+                   "image_too_complex")
+
+
+def read_layout(data: bytes, kind: str) -> Layout:
+    """The :class:`Layout` of a file whose header :func:`read_header` read, walked by our own
+    bounded reader; a 422 :class:`Refusal` for more parts than any encoder writes. A file cut
+    short or broken is counted as far as it reads (decoding then says what is wrong with it).
+
+    >>> png = io.BytesIO()
+    >>> Image.new("L", (4, 4)).save(png, "PNG")
+    >>> read_layout(png.getvalue(), "PNG")  # IHDR, IDAT, IEND
+    Layout(chunks=3)
+    """
+    if kind != "PNG":
+        return Layout()
+    at, chunks, animated, pixels_read = 8, 0, False, False
+    while at + 8 <= len(data):
+        if chunks == PNG_CHUNKS:
+            raise _too_complex("PNG", f"more than {PNG_CHUNKS:,} chunks before its end (IEND), "
+                               "more than any encoder writes (a 10 MiB image is about 1,300)")
+        length, name = struct.unpack_from(">I4s", data, at)
+        if not name.isalpha():
+            break  # not a chunk: Pillow stops here too, and says the file is broken
+        chunks += 1
+        if name == b"IEND" or (name == b"fcTL" and animated and pixels_read):
+            break  # Pillow stops here too: an animated PNG's first frame is the image read
+        if name == b"acTL" and at + 12 <= len(data):
+            animated = int.from_bytes(data[at + 8 : at + 12], "big") > 1
+        pixels_read = pixels_read or name == b"IDAT"
+        at += 12 + length
+    return Layout(chunks=chunks)
+
+
 def _too_many_pixels(width: int, height: int, max_pixels: int) -> Refusal:
     return Refusal(
         422, ["body"], f"the image header declares {width}x{height} = {width * height:,} "
@@ -151,16 +203,17 @@ def _too_many_pixels(width: int, height: int, max_pixels: int) -> Refusal:
     )
 
 
-def probe(data: bytes, max_pixels: int) -> tuple[str, tuple[int, int]]:
-    """``(kind, (width, height))`` of a non-empty upload as its header declares it, read by
-    our own reader alone (Pillow's header parser, in Python, walks every chunk of a file of
-    hundreds of thousands of them, and this runs on the event loop to price the upload).
-    Decoding then holds the image to this size (:func:`decode`).
+def probe(data: bytes, max_pixels: int) -> tuple[str, tuple[int, int], Layout]:
+    """``(kind, (width, height), layout)`` of a non-empty upload as its header declares it
+    and :func:`read_layout` counts it, read by our own reader alone (Pillow's header parser,
+    in Python, walks every chunk of a file of hundreds of thousands of them, and this runs on
+    the event loop to price the upload). Decoding then holds the image to this size
+    (:func:`decode`).
 
     >>> buffer = io.BytesIO()
     >>> Image.new("L", (40, 10)).save(buffer, "PNG")
     >>> probe(buffer.getvalue(), max_pixels=10_000)
-    ('PNG', (40, 10))
+    ('PNG', (40, 10), Layout(chunks=3))
     """
     kind = sniff(data)
     declared, where = read_header(data, kind)
@@ -169,7 +222,7 @@ def probe(data: bytes, max_pixels: int) -> tuple[str, tuple[int, int]]:
                       f"{where}", "image_corrupt")
     if declared[0] * declared[1] > max_pixels:
         raise _too_many_pixels(*declared, max_pixels)
-    return kind, declared
+    return kind, declared, read_layout(data, kind)
 
 
 # What Pillow may call an image of each kind: a JPEG holding more than one picture (MPO, as
@@ -191,7 +244,7 @@ def decode(data: bytes, max_side: int, max_pixels: int) -> Decoded:
     if not data:
         raise Refusal(422, ["body"], "the upload is empty: send the image's bytes as the body",
                       "empty_image")
-    kind, (width, height) = probe(data, max_pixels)
+    kind, (width, height), _ = probe(data, max_pixels)
     with _pillow(kind), Image.open(io.BytesIO(data), formats=[kind]) as image:
         if image.size != (width, height):  # priced at the header's size: decode no other
             raise Refusal(422, ["body"], f"the {kind}'s header declares {width}x{height}, but "

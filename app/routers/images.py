@@ -147,10 +147,10 @@ async def upload(
                       "the bytes say which)", "unsupported_media_type")
     body = await request.body()  # BodyLimit stops it at max_upload_bytes
     if body:  # priced before decoding, at the size its header declares; decode refuses empty bodies
-        kind, declared = images.probe(body, settings.max_image_pixels)
+        kind, declared, layout = images.probe(body, settings.max_image_pixels)
         try:
-            costs.check_budget(costs.image_cost(kind, declared, side, encoding, len(body)),
-                               settings)
+            costs.check_budget(costs.image_cost(kind, declared, side, encoding, len(body),
+                                                layout), settings)
         except LayerError as error:  # no layer here: the image's pixels are the cost
             raise Refusal(422, ["body"], error.reason, "image_too_many_pixels") from None
     # Decoding and the answer (megabytes of JSON) are CPU work and memory: off the event loop,

@@ -424,3 +424,33 @@ def test_a_file_cut_short_or_broken_is_refused_saying_where(
     answer = upload(client, data, kind="image/png" if data[:1] == b"\x89" else "image/jpeg")
     assert answer.status_code == 422 and answer.json()["detail"][0]["type"] == "image_corrupt"
     assert said in message(answer)
+
+
+def padded_png(chunks: int) -> bytes:
+    """A 1x1 PNG with ``chunks`` empty private ancillary chunks between IHDR and IDAT (any
+    reader skips them; Pillow reads each one, in Python)."""
+    data = png(np.zeros((1, 1, 3)))
+    return data[:33] + chunk(b"zzZz", b"") * chunks + data[33:]  # 33: signature and IHDR
+
+
+def test_a_png_of_more_chunks_than_any_encoder_writes_is_refused_by_our_reader(
+    client: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # 870,000 empty chunks (10 MB) took Pillow 4.6 s of CPU and 100 MB, priced at its 1x1 pixel
+    def never(*args: Any, **kwargs: Any) -> None:
+        raise RuntimeError("Pillow was asked to open it")
+
+    monkeypatch.setattr(Image, "open", never)
+    # IHDR, the padding, IDAT, IEND: one chunk over the bound
+    answer = upload(client, padded_png(images.PNG_CHUNKS - 2))
+    assert answer.status_code == 422
+    [entry] = answer.json()["detail"]
+    assert (entry["loc"], entry["type"]) == (["body"], "image_too_complex")
+    assert f"more than {images.PNG_CHUNKS:,} chunks" in entry["msg"]
+
+
+def test_a_pngs_chunks_are_counted_to_its_end_and_no_further() -> None:
+    data = padded_png(5)
+    assert images.read_layout(data, "PNG").chunks == 8  # IHDR, 5, IDAT, IEND
+    # past IEND nothing is read, by Pillow or by us
+    assert images.read_layout(data + chunk(b"zzZz", b"") * 3, "PNG").chunks == 8
