@@ -11,8 +11,9 @@ matters for safety:
    422), against ``max_image_pixels`` (422) and priced *before* decoding, so a small file that
    would inflate to gigabytes never allocates them; decoding holds Pillow to that size
    (Pillow's own bomb check, at ``Image.MAX_IMAGE_PIXELS``, is caught too). The parts
-   decoding walks besides the pixels (:func:`read_layout`: a PNG's chunks) are counted by
-   our own bounded reader too, refused past what any encoder writes (422) and priced;
+   decoding walks besides the pixels (:func:`read_layout`: a PNG's chunks, a JPEG's markers
+   and scans) are counted by our own bounded reader too, refused past what any encoder
+   writes (422) and priced;
 4. decoding (422 for truncated or corrupt data), then resizing so the longer side is at most
    ``max_side``.
 """
@@ -37,9 +38,11 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 from app.errors import Refusal
 
 SAMPLES_DIR = Path(__file__).resolve().parent / "sample_images"
-# The most marker segments a JPEG's header is read through to find its size: a camera's file
-# has a dozen or two before the frame header (APPn, DQT, DHT, COM); a file of millions of
-# empty comments would hold the event loop while they were read.
+# The most marker segments a JPEG is read through, to find its size and then to its end (EOI):
+# a camera's file has a dozen or two before the frame header (APPn, DQT, DHT, COM), a
+# progressive one a few more between its scans; a file of millions of empty comments would
+# hold the event loop while they were read, and Pillow reads those before the first scan
+# in Python.
 JPEG_MARKERS = 1024
 # The most chunks a PNG is read through (to its IEND). Pillow reads every chunk, in Python
 # (benchmarks/README.md, "Figures behind the code's choices"), so each is priced besides
@@ -47,6 +50,14 @@ JPEG_MARKERS = 1024
 # encoder writes a handful of ancillary chunks and its pixels in IDAT chunks of 8 KiB (libpng)
 # or more: a 10 MiB upload is about 1,300 of them. An animated PNG's later frames are not read.
 PNG_CHUNKS = 10_000
+# The most scans (SOS markers) a JPEG may have. A progressive JPEG's decoder keeps every
+# coefficient of the image and walks all of a scan's blocks per scan, so each scan is priced
+# (app/costs.py, SCAN_BLOCK); this bounds the count whatever the image's size. libjpeg's
+# progressive script writes 10 scans (6 for greyscale), a baseline JPEG has 1.
+JPEG_SCANS = 100
+# Where a JPEG's entropy-coded data ends: a 0xFF byte there is always followed by 0x00 (a
+# stuffed byte) or a restart marker (RST0..RST7), so the next other one begins a marker.
+_NEXT_MARKER = re.compile(rb"\xff[^\x00\xd0-\xd7]")
 # Pillow's reducing_gap: 3 is where it calls the two-stage result all but equal to Lanczos
 # alone (its documentation of Image.resize).
 REDUCING_GAP = 3.0
@@ -155,9 +166,14 @@ def read_header(data: bytes, kind: str) -> tuple[tuple[int, int] | None, str]:
 @dataclass(frozen=True)
 class Layout:
     """What decoding walks besides the pixels, as :func:`read_layout` counts it: a PNG's
-    chunks, which Pillow reads one by one in Python."""
+    chunks, which Pillow reads one by one in Python; a JPEG's scans and, when it has more
+    than one (a progressive JPEG), the 8x8 blocks its decoder keeps at full resolution
+    whatever the scale it decodes at, and the blocks its scans walk, summed over the scans."""
 
     chunks: int = 0
+    scans: int = 0
+    blocks_held: int = 0
+    blocks_scanned: int = 0
 
 
 def _too_complex(kind: str, what: str) -> Refusal:
@@ -172,11 +188,11 @@ def read_layout(data: bytes, kind: str) -> Layout:
 
     >>> png = io.BytesIO()
     >>> Image.new("L", (4, 4)).save(png, "PNG")
-    >>> read_layout(png.getvalue(), "PNG")  # IHDR, IDAT, IEND
-    Layout(chunks=3)
+    >>> read_layout(png.getvalue(), "PNG").chunks  # IHDR, IDAT, IEND
+    3
     """
-    if kind != "PNG":
-        return Layout()
+    if kind == "JPEG":
+        return _jpeg_layout(data)
     at, chunks, animated, pixels_read = 8, 0, False, False
     while at + 8 <= len(data):
         if chunks == PNG_CHUNKS:
@@ -193,6 +209,74 @@ def read_layout(data: bytes, kind: str) -> Layout:
         pixels_read = pixels_read or name == b"IDAT"
         at += 12 + length
     return Layout(chunks=chunks)
+
+
+def _jpeg_layout(data: bytes) -> Layout:
+    """A JPEG's scans, walked from SOI to EOI: its marker segments (at most
+    :data:`JPEG_MARKERS`, which Pillow reads in Python up to the first scan), each scan's
+    entropy-coded data skipped at C speed (:data:`_NEXT_MARKER`), at most :data:`JPEG_SCANS`
+    scans, and the blocks of each scan's components as the frame header (SOF) sizes them."""
+    at, markers, scans, scanned = 2, 0, 0, 0
+    blocks: dict[int, int] = {}  # component id -> its 8x8 blocks at full resolution
+    while at + 2 <= len(data):
+        if markers == JPEG_MARKERS:
+            raise _too_complex("JPEG", f"more than {JPEG_MARKERS:,} markers before its end "
+                               "(EOI), more than any encoder writes (a camera's file has a "
+                               "few dozen)")
+        if data[at] != 0xFF:
+            break  # not a marker: the decoder says what is wrong
+        markers += 1
+        marker = data[at + 1]
+        if marker == 0xD9:  # EOI: the image ends (an MPO's next picture is not read)
+            break
+        if marker == 0xFF or marker == 0x01 or 0xD0 <= marker <= 0xD8:  # fill, no length
+            at += 1 if marker == 0xFF else 2
+            continue
+        length = int.from_bytes(data[at + 2 : at + 4], "big")
+        segment = data[at + 4 : at + 2 + length]
+        if 0xC0 <= marker <= 0xCF and marker not in (0xC4, 0xC8, 0xCC) and not blocks:
+            blocks = _component_blocks(segment)
+        elif marker == 0xDA:
+            scans += 1
+            if scans > JPEG_SCANS:
+                raise _too_complex("JPEG", f"more than {JPEG_SCANS} scans, more than any "
+                                   "encoder writes (a progressive JPEG has about 10)")
+            # its header: a count, then each component's id and its tables
+            ids = segment[1 : 1 + 2 * segment[0] : 2] if segment else b""
+            scanned += sum(blocks.get(component, 0) for component in ids)
+            found = _NEXT_MARKER.search(data, at + 2 + length)
+            at = found.start() if found else len(data)
+            continue
+        at += 2 + length
+    if scans <= 1:  # one scan: decoded as it is read, at the scale asked for
+        return Layout(scans=scans)
+    return Layout(scans=scans, blocks_held=sum(blocks.values()), blocks_scanned=scanned)
+
+
+def _component_blocks(frame: bytes) -> dict[int, int]:
+    """``component id -> 8x8 blocks`` of a JPEG frame header's (SOF's) body: each component
+    at its sampling factors' share of the image's width and height.
+
+    >>> frame = bytes([8, 0, 16, 0, 32, 2, 1, 0x22, 0, 2, 0x11, 1])  # 32x16, 2x2 luma
+    >>> _component_blocks(frame)
+    {1: 8, 2: 2}
+    """
+    if len(frame) < 6:
+        return {}
+    height, width = int.from_bytes(frame[1:3], "big"), int.from_bytes(frame[3:5], "big")
+    parts = [frame[6 + 3 * i : 9 + 3 * i] for i in range(frame[5])]
+    parts = [part for part in parts if len(part) == 3]
+    most_h = max((part[1] >> 4 for part in parts), default=1) or 1
+    most_v = max((part[1] & 15 for part in parts), default=1) or 1
+
+    def up(n: int, d: int) -> int:  # n / d rounded up
+        return -(-n // d)
+
+    return {
+        part[0]: up(up(width * (part[1] >> 4), most_h), 8)
+        * up(up(height * (part[1] & 15), most_v), 8)
+        for part in parts
+    }
 
 
 def _too_many_pixels(width: int, height: int, max_pixels: int) -> Refusal:
@@ -212,8 +296,9 @@ def probe(data: bytes, max_pixels: int) -> tuple[str, tuple[int, int], Layout]:
 
     >>> buffer = io.BytesIO()
     >>> Image.new("L", (40, 10)).save(buffer, "PNG")
-    >>> probe(buffer.getvalue(), max_pixels=10_000)
-    ('PNG', (40, 10), Layout(chunks=3))
+    >>> kind, size, layout = probe(buffer.getvalue(), max_pixels=10_000)
+    >>> kind, size, layout.chunks
+    ('PNG', (40, 10), 3)
     """
     kind = sniff(data)
     declared, where = read_header(data, kind)

@@ -454,3 +454,76 @@ def test_a_pngs_chunks_are_counted_to_its_end_and_no_further() -> None:
     assert images.read_layout(data, "PNG").chunks == 8  # IHDR, 5, IDAT, IEND
     # past IEND nothing is read, by Pillow or by us
     assert images.read_layout(data + chunk(b"zzZz", b"") * 3, "PNG").chunks == 8
+
+
+def jpeg(width: int = 64, height: int = 48, **options: Any) -> bytes:
+    """A JPEG of noise (so its scans carry data), 4:2:0 unless ``options`` say otherwise."""
+    pixels = np.random.default_rng(3).integers(0, 256, (height, width, 3), dtype=np.uint8)
+    buffer = io.BytesIO()
+    Image.fromarray(pixels).save(buffer, "JPEG", **options)
+    return buffer.getvalue()
+
+
+def scans(data: bytes) -> list[tuple[int, int]]:
+    """Where each scan of ``data`` begins and ends: its SOS marker to the next marker (in
+    the data a 0xFF is followed by 0x00, a stuffed byte, or by a restart marker)."""
+    found, at = [], 2
+    while data[at + 1] != 0xD9:  # to EOI
+        end = at + 2 + int.from_bytes(data[at + 2 : at + 4], "big")
+        if data[at + 1] == 0xDA:
+            while data[end] != 0xFF or data[end + 1] == 0 or 0xD0 <= data[end + 1] <= 0xD7:
+                end += 1
+            found.append((at, end))
+        at = end
+    return found
+
+
+def test_a_jpeg_of_endless_markers_after_its_frame_is_refused_by_our_reader(
+    client: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # 2.6 million empty comments between the frame header and the scan took Pillow's parser
+    # ~5 s, priced at an 8x8 image
+    def never(*args: Any, **kwargs: Any) -> None:
+        raise RuntimeError("Pillow was asked to open it")
+
+    monkeypatch.setattr(Image, "open", never)
+    data = jpeg(8, 8)
+    first = scans(data)[0][0]
+    padded = data[:first] + b"\xff\xfe\x00\x02" * images.JPEG_MARKERS + data[first:]
+    answer = upload(client, padded, kind="image/jpeg")
+    assert answer.status_code == 422
+    [entry] = answer.json()["detail"]
+    assert (entry["loc"], entry["type"]) == (["body"], "image_too_complex")
+    assert f"more than {images.JPEG_MARKERS:,} markers before its end" in entry["msg"]
+
+
+def test_a_jpeg_of_more_scans_than_any_encoder_writes_is_refused_by_our_reader(
+    client: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # one 61-byte scan repeated 1,000 times: each walks all of the image's blocks again
+    def never(*args: Any, **kwargs: Any) -> None:
+        raise RuntimeError("Pillow was asked to open it")
+
+    monkeypatch.setattr(Image, "open", never)
+    data = jpeg(progressive=True)
+    start, end = scans(data)[1]
+    repeated = data[:end] + data[start:end] * (images.JPEG_SCANS - 9) + data[end:]
+    assert images.read_layout(data[:end] + data[start:end] * (images.JPEG_SCANS - 10)
+                              + data[end:], "JPEG").scans == images.JPEG_SCANS
+    answer = upload(client, repeated, kind="image/jpeg")
+    assert answer.status_code == 422
+    [entry] = answer.json()["detail"]
+    assert (entry["loc"], entry["type"]) == (["body"], "image_too_complex")
+    assert f"more than {images.JPEG_SCANS} scans" in entry["msg"]
+
+
+def test_a_progressive_jpegs_scans_and_blocks_are_counted() -> None:
+    # 64x48 at 4:2:0: luma 8x6 = 48 blocks, each chroma 4x3 = 12. libjpeg's progressive
+    # script: DC of all three (72), luma AC 1-5 (48), Cr and Cb AC (12 each), luma AC 6-63
+    # (48), luma's refinement (48), DC refinement (72), Cr, Cb and luma refinements (12, 12, 48)
+    layout = images.read_layout(jpeg(progressive=True), "JPEG")
+    assert (layout.scans, layout.blocks_held) == (10, 72)
+    assert layout.blocks_scanned == 72 + 48 + 12 + 12 + 48 + 48 + 72 + 12 + 12 + 48
+    # one scan: decoded as it is read, no coefficients held; restart markers are inside it
+    assert images.read_layout(jpeg(), "JPEG") == images.Layout(scans=1)
+    assert images.read_layout(jpeg(restart_marker_blocks=2), "JPEG") == images.Layout(scans=1)
