@@ -98,6 +98,18 @@ PNG_ROW = 1_500
 # Python, dearer than a megapixel's rows (benchmarks/README.md, "Figures behind the code's
 # choices").
 PNG_CHUNK = 60_000
+# A JPEG's compressed bytes are Huffman-decoded however small the scale it is decoded at; a
+# progressive JPEG's (more than one scan) dearer, each scan's bits read into coefficients
+# kept for the next. Its decoder keeps every 8x8 block of coefficients at full resolution
+# (fresh memory, read again to make the output) and walks all of a scan's blocks per scan,
+# even a scan of nothing but end-of-band runs (benchmarks/README.md, "Figures behind the
+# code's choices").
+JPEG_BYTE = 180
+PROGRESSIVE_BYTE = 650
+HELD_BLOCK = 1_500
+SCAN_BLOCK = 100
+# A held block's 64 16-bit coefficients take the memory of 16 float64 elements.
+HELD_BLOCK_ELEMENTS = 16
 # A request's fixed cost: routing, validation, middleware, the answer's envelope, weighed
 # against the other weights as bench_costs.py measures them (benchmarks/README.md).
 REQUEST = 20_000_000
@@ -559,9 +571,10 @@ def image_cost(
 ) -> list[Item]:
     """An uploaded ``kind`` ("PNG" or "JPEG") image of ``declared`` (width, height) and
     ``size`` bytes, checked before it is decoded: reading a PNG's chunks (``layout``, as
-    :func:`app.images.read_layout` counts them) and inflating its bytes, decoding and
-    resizing its pixels, and writing the answer's (H, W, 3) values, the longer side at most
-    ``max_side``.
+    :func:`app.images.read_layout` counts them) and inflating its bytes, or decoding a
+    JPEG's bytes and, for a progressive one, holding its coefficients and walking them scan
+    by scan; decoding and resizing its pixels, and writing the answer's (H, W, 3) values,
+    the longer side at most ``max_side``.
 
     >>> sum(i.work for i in image_cost("PNG", (10, 20), 5, "json")) - REQUEST > 200 * PNG_PIXEL
     True
@@ -578,6 +591,15 @@ def image_cost(
         Item("body", "PNG bytes inflated", size * PNG_BYTE if kind == "PNG" else 0),
         Item("body", f"PNG rows decoded ({height:,})", height * PNG_ROW if kind == "PNG" else 0),
         Item("body", f"PNG chunks read ({layout.chunks:,})", layout.chunks * PNG_CHUNK),
+        Item("body", f"JPEG bytes decoded ({size:,}, {layout.scans:,} "
+             f"scan{'' if layout.scans == 1 else 's'})",
+             size * (PROGRESSIVE_BYTE if layout.scans > 1 else JPEG_BYTE)
+             if kind == "JPEG" else 0),
+        Item("body", f"JPEG coefficients held ({layout.blocks_held:,} blocks)",
+             layout.blocks_held * HELD_BLOCK,
+             elements=layout.blocks_held * HELD_BLOCK_ELEMENTS),
+        Item("body", f"JPEG blocks walked by its scans ({layout.scans:,} scans, "
+             f"{layout.blocks_scanned:,} blocks)", layout.blocks_scanned * SCAN_BLOCK),
         made("body", "pixels as numbers", math.prod(out)),
         written("body", "pixels", out, encoding),
     ]

@@ -39,6 +39,7 @@ import json
 import statistics
 import sys
 import time
+import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -121,14 +122,41 @@ def png(width: int, height: int, noisy: bool) -> bytes:
     return buffer.getvalue()
 
 
-def jpeg(width: int, height: int) -> bytes:
-    """A JPEG of smooth gradients (a photo's size on the wire, not noise's)."""
+def jpeg(width: int, height: int, noise: float = 0.0, **options: Any) -> bytes:
+    """A JPEG of smooth gradients (a photo's size on the wire, not noise's), plus Gaussian
+    ``noise`` (a photo's grain: more bytes to decode); ``options`` for Pillow's save."""
     rows = np.linspace(0, 255, height, dtype=np.float32)[:, None]
     cols = np.linspace(0, 255, width, dtype=np.float32)[None, :]
     pixels = np.stack([rows + 0 * cols, cols + 0 * rows, (rows + cols) / 2], axis=-1)
+    if noise:
+        pixels += np.random.default_rng(1).normal(0, noise, pixels.shape).astype(np.float32)
     buffer = io.BytesIO()
-    Image.fromarray(pixels.astype(np.uint8)).save(buffer, "JPEG", quality=90)
+    Image.fromarray(np.clip(pixels, 0, 255).astype(np.uint8)).save(buffer, "JPEG", quality=90,
+                                                                   **options)
     return buffer.getvalue()
+
+
+def repeated_scan(data: bytes, times: int) -> bytes:
+    """A progressive JPEG with its third scan (an AC band of one component, a few dozen
+    bytes of end-of-band runs when the picture is smooth) repeated ``times`` more times:
+    each walks all of that component's blocks again."""
+    starts, at = [], 2
+    while data[at + 1] != 0xD9:  # to EOI
+        end = at + 2 + int.from_bytes(data[at + 2 : at + 4], "big")
+        if data[at + 1] == 0xDA:  # its data runs to the next marker not 0xFF00 or RSTn
+            while data[end] != 0xFF or data[end + 1] == 0 or 0xD0 <= data[end + 1] <= 0xD7:
+                end += 1
+            starts.append((at, end))
+        at = end
+    start, end = starts[2]
+    return data[:end] + data[start:end] * times + data[end:]
+
+
+def padded_png(chunks: int) -> bytes:
+    """A 1x1 PNG with ``chunks`` empty private chunks after its IHDR, each read by Pillow."""
+    plain = png(1, 1, False)
+    empty = (0).to_bytes(4, "big") + b"zzZz" + zlib.crc32(b"zzZz").to_bytes(4, "big")
+    return plain[:33] + empty * chunks + plain[33:]
 
 
 DEMO = layer(5, 3, 2, 3, stride=2, padding=1)  # the CS231n demo
@@ -280,6 +308,19 @@ def cases() -> list[Case]:
              "image/png", reseed=False),
         Case("upload 6000x6000 JPEG", "POST", "/api/images", jpeg(6000, 6000),
              "image/jpeg", reseed=False),
+        Case("upload 4000x3000 noisy JPEG", "POST", "/api/images", jpeg(4000, 3000, 12),
+             "image/jpeg", reseed=False),
+        # a progressive JPEG's decoder keeps every block and walks them scan by scan
+        Case("upload 4000x3000 noisy progressive JPEG", "POST", "/api/images",
+             jpeg(4000, 3000, 12, progressive=True), "image/jpeg", reseed=False),
+        Case("upload 6300x6300 4:4:4 progressive JPEG", "POST", "/api/images",
+             jpeg(6300, 6300, progressive=True, subsampling=0), "image/jpeg", reseed=False),
+        Case("upload 3000x3000 progressive JPEG, a scan 90 times", "POST", "/api/images",
+             repeated_scan(jpeg(3000, 3000, progressive=True, subsampling=0), 90),
+             "image/jpeg", reseed=False),
+        # Pillow reads each chunk in Python
+        Case("upload 1x1 PNG of 9,000 empty chunks", "POST", "/api/images", padded_png(9000),
+             "image/png", reseed=False),
         # a tall strip: the decoder's work per row, and a resize by a factor of 10,000
         Case("upload 1x2000000 flat PNG", "POST", "/api/images", png(1, 2_000_000, False),
              "image/png", reseed=False),
