@@ -224,7 +224,10 @@ def _jpeg_layout(data: bytes) -> Layout:
                                "(EOI), more than any encoder writes (a camera's file has a "
                                "few dozen)")
         if data[at] != 0xFF:
-            break  # not a marker: the decoder says what is wrong
+            # Pillow would read on byte by byte in Python, then the decoder skip to the next
+            # marker: scans not counted here would be decoded unpriced
+            raise Refusal(422, ["body"], f"the JPEG is corrupt: byte {at} is not a marker "
+                          "where one should begin; nothing was decoded", "image_corrupt")
         markers += 1
         marker = data[at + 1]
         if marker == 0xD9:  # EOI: the image ends (an MPO's next picture is not read)

@@ -527,3 +527,17 @@ def test_a_progressive_jpegs_scans_and_blocks_are_counted() -> None:
     # one scan: decoded as it is read, no coefficients held; restart markers are inside it
     assert images.read_layout(jpeg(), "JPEG") == images.Layout(scans=1)
     assert images.read_layout(jpeg(restart_marker_blocks=2), "JPEG") == images.Layout(scans=1)
+
+
+def test_a_jpeg_with_bytes_between_its_markers_is_refused_not_left_uncounted(
+    client: TestClient,
+) -> None:
+    # Pillow and the decoder skip stray bytes before a marker; scans behind them, not counted
+    # by our reader, would be decoded unpriced
+    data = jpeg(progressive=True)
+    first = scans(data)[0][0]
+    answer = upload(client, data[:first] + b"\x00" + data[first:], kind="image/jpeg")
+    assert answer.status_code == 422
+    [entry] = answer.json()["detail"]
+    assert (entry["loc"], entry["type"]) == (["body"], "image_corrupt")
+    assert f"byte {first} is not a marker where one should begin" in entry["msg"]
