@@ -97,7 +97,7 @@ PNG_ROW = 1_500
 # ...and chunk by chunk: Pillow reads each chunk's header (and keeps a private one's bytes) in
 # Python, dearer than a megapixel's rows (benchmarks/README.md, "Figures behind the code's
 # choices").
-PNG_CHUNK = 60_000
+PNG_CHUNK = 80_000
 # A JPEG's compressed bytes are Huffman-decoded however small the scale it is decoded at; a
 # progressive JPEG's (more than one scan) dearer, each scan's bits read into coefficients
 # kept for the next. Its decoder keeps every 8x8 block of coefficients at full resolution
