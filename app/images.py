@@ -379,9 +379,14 @@ def _to_rgb(image: Image.Image, max_side: int) -> ByteImage:
     """RGB uint8 ``(H, W, 3)``: transparency over white, 16-bit scaled, longer side capped."""
     if image.mode in ("I;16", "I;16B", "I;16L", "I"):
         # Pillow's convert("L") clips 16-bit values at 255 instead of scaling them.
-        wide = np.asarray(image, dtype=np.float64)
+        # In place: the same sums as wide / top * 255 + 0.5, but one float64 copy of a
+        # 4000x4000 image rather than four (its temporaries took 450 MB).
+        wide = np.array(image, dtype=np.float64)
         top = 65535.0 if image.mode.startswith("I;16") else max(float(wide.max()), 1.0)
-        image = Image.fromarray(np.clip(wide / top * 255.0 + 0.5, 0, 255).astype(np.uint8))
+        wide /= top
+        wide *= 255.0
+        wide += 0.5
+        image = Image.fromarray(np.clip(wide, 0, 255, out=wide).astype(np.uint8))
     if image.mode in ("RGBA", "LA", "PA") or (image.mode == "P" and "transparency" in image.info):
         rgba = image.convert("RGBA")
         white = Image.new("RGBA", rgba.size, (255, 255, 255, 255))

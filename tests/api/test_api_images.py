@@ -541,3 +541,13 @@ def test_a_jpeg_with_bytes_between_its_markers_is_refused_not_left_uncounted(
     [entry] = answer.json()["detail"]
     assert (entry["loc"], entry["type"]) == (["body"], "image_corrupt")
     assert f"byte {first} is not a marker where one should begin" in entry["msg"]
+
+
+def test_a_16_bit_png_is_scaled_to_bytes_not_clipped() -> None:
+    # Pillow's own convert("L") clips 16-bit values at 255: 25,700 would read as white
+    grey = np.array([[0, 257 * 100], [32768, 65535]], dtype=np.uint16)
+    buffer = io.BytesIO()
+    Image.fromarray(grey).save(buffer, "PNG")
+    decoded = images.decode(buffer.getvalue(), max_side=64, max_pixels=10_000)
+    assert decoded.pixels[:, :, 0].tolist() == [[0, 100], [128, 255]]  # 32768/257 = 127.5
+    assert (decoded.pixels[:, :, 0] == decoded.pixels[:, :, 2]).all()  # grey stays grey
