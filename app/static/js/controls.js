@@ -220,7 +220,7 @@ export function editedSlice(row, col) {
 
 /** Clear every error slot. */
 export function clearErrors() {
-  for (const node of qsa(".field-error")) node.textContent = "";
+  for (const node of qsa(".field-error, #embed-note")) node.textContent = "";
   for (const node of qsa("[aria-invalid]")) node.removeAttribute("aria-invalid");
   qs("#drawer-toggle").removeAttribute("data-alert");
 }
