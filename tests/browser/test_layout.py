@@ -951,3 +951,16 @@ def test_large_type_ticked_from_the_keyboard_leaves_the_focus_on_more(page: Page
     expect(more).to_have_attribute("aria-expanded", "true")
     expect(page.locator("#t-play")).to_have_attribute("aria-label", "Play")
     expect(large).to_be_checked()
+
+
+def test_the_panels_scrolling_bodies_are_named_for_a_keyboard(page: Page) -> None:
+    # 1280x800 at 200 %: the panels' scrolling bodies and the counts row become tab stops in
+    # Chromium (a scroller with nothing focusable inside), and they had no name to say
+    page.set_viewport_size({"width": 640, "height": 400})
+    open_view(page, "?preset=cs231n-demo&mode=backward")
+    for body, name in (("#input-grids", "Input volume 5x5x3, padded 7x7x3"),
+                       ("#filter-grids", "Filters 2 x 3x3x3"), ("#products", "The arithmetic"),
+                       ("#backward-grids", "Weight gradient"),
+                       ("#output-grids", "Output volume 3x3x2"),
+                       ("#counts", "The layer's counts")):
+        expect(page.locator(body)).to_have_accessible_name(name)
