@@ -593,7 +593,7 @@ def image_cost(
         Item("body", f"PNG chunks read ({layout.chunks:,})", layout.chunks * PNG_CHUNK),
         Item("body", f"JPEG bytes decoded ({size:,}, {layout.scans:,} "
              f"scan{'' if layout.scans == 1 else 's'})",
-             size * (PROGRESSIVE_BYTE if layout.scans > 1 else JPEG_BYTE)
+             size * (PROGRESSIVE_BYTE if layout.buffered else JPEG_BYTE)
              if kind == "JPEG" else 0),
         Item("body", f"JPEG coefficients held ({layout.blocks_held:,} blocks)",
              layout.blocks_held * HELD_BLOCK,

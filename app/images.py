@@ -58,6 +58,9 @@ JPEG_SCANS = 100
 # Where a JPEG's entropy-coded data ends: a 0xFF byte there is always followed by 0x00 (a
 # stuffed byte) or a restart marker (RST0..RST7), so the next other one begins a marker.
 _NEXT_MARKER = re.compile(rb"\xff[^\x00\xd0-\xd7]")
+# The frame markers of progressive JPEGs (SOF2, SOF6, SOF10, SOF14): a progressive frame's
+# decoder keeps every coefficient, even of a file cut after its first scan.
+PROGRESSIVE_FRAMES = frozenset((0xC2, 0xC6, 0xCA, 0xCE))
 # Pillow's reducing_gap: 3 is where it calls the two-stage result all but equal to Lanczos
 # alone (its documentation of Image.resize).
 REDUCING_GAP = 3.0
@@ -174,6 +177,9 @@ class Layout:
     scans: int = 0
     blocks_held: int = 0
     blocks_scanned: int = 0
+    # the decoder keeps every block until the last scan: a progressive frame, or a first scan
+    # of fewer components than the frame (libjpeg's multi-scan mode), however many scans follow
+    buffered: bool = False
 
 
 def _too_complex(kind: str, what: str) -> Refusal:
@@ -195,15 +201,15 @@ def read_layout(data: bytes, kind: str) -> Layout:
         return _jpeg_layout(data)
     at, chunks, animated, pixels_read = 8, 0, False, False
     while at + 8 <= len(data):
-        if chunks == PNG_CHUNKS:
-            raise _too_complex("PNG", f"more than {PNG_CHUNKS:,} chunks before its end (IEND), "
-                               "more than any encoder writes (a 10 MiB image is about 1,300)")
         length, name = struct.unpack_from(">I4s", data, at)
         if not name.isalpha():
             break  # not a chunk: Pillow stops here too, and says the file is broken
         chunks += 1
         if name == b"IEND" or (name == b"fcTL" and animated and pixels_read):
             break  # Pillow stops here too: an animated PNG's first frame is the image read
+        if chunks > PNG_CHUNKS:
+            raise _too_complex("PNG", f"more than {PNG_CHUNKS:,} chunks before its end (IEND), "
+                               "more than any encoder writes (a 10 MiB image is about 1,300)")
         if name == b"acTL" and at + 12 <= len(data):
             animated = int.from_bytes(data[at + 8 : at + 12], "big") > 1
         pixels_read = pixels_read or name == b"IDAT"
@@ -218,6 +224,7 @@ def _jpeg_layout(data: bytes) -> Layout:
     scans, and the blocks of each scan's components as the frame header (SOF) sizes them."""
     at, markers, scans, scanned = 2, 0, 0, 0
     blocks: dict[int, int] = {}  # component id -> its 8x8 blocks at full resolution
+    buffered = False
     while at + 2 <= len(data):
         if markers == JPEG_MARKERS:
             raise _too_complex("JPEG", f"more than {JPEG_MARKERS:,} markers before its end "
@@ -239,8 +246,11 @@ def _jpeg_layout(data: bytes) -> Layout:
         segment = data[at + 4 : at + 2 + length]
         if 0xC0 <= marker <= 0xCF and marker not in (0xC4, 0xC8, 0xCC) and not blocks:
             blocks = _component_blocks(segment)
+            buffered = marker in PROGRESSIVE_FRAMES
         elif marker == 0xDA:
             scans += 1
+            if scans == 1 and segment and segment[0] < len(blocks):
+                buffered = True  # the other components come in later scans
             if scans > JPEG_SCANS:
                 raise _too_complex("JPEG", f"more than {JPEG_SCANS} scans, more than any "
                                    "encoder writes (a progressive JPEG has about 10)")
@@ -251,9 +261,10 @@ def _jpeg_layout(data: bytes) -> Layout:
             at = found.start() if found else len(data)
             continue
         at += 2 + length
-    if scans <= 1:  # one scan: decoded as it is read, at the scale asked for
+    if not buffered:  # decoded as it is read, at the scale asked for
         return Layout(scans=scans)
-    return Layout(scans=scans, blocks_held=sum(blocks.values()), blocks_scanned=scanned)
+    return Layout(scans=scans, blocks_held=sum(blocks.values()), blocks_scanned=scanned,
+                  buffered=True)
 
 
 def _component_blocks(frame: bytes) -> dict[int, int]:

@@ -153,7 +153,7 @@ async def upload(
                                                 layout), settings)
         except LayerError as error:  # no layer here: the image's pixels are the cost
             reason = error.reason
-            if layout.scans > 1:
+            if layout.buffered:
                 reason += (f"; a progressive JPEG ({layout.scans} scans) costs several times "
                            "what the same picture saved as a baseline JPEG does")
             raise Refusal(422, ["body"], reason, "image_too_many_pixels") from None

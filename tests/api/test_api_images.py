@@ -19,8 +19,9 @@ import pytest
 from fastapi.testclient import TestClient
 from PIL import Image
 
-from app import images
+from app import costs, images
 from app.config import Settings
+from app.errors import Refusal
 from app.main import create_app
 from app.routers.images import UPLOAD_TYPES
 
@@ -441,8 +442,8 @@ def test_a_png_of_more_chunks_than_any_encoder_writes_is_refused_by_our_reader(
         raise RuntimeError("Pillow was asked to open it")
 
     monkeypatch.setattr(Image, "open", never)
-    # IHDR, the padding, IDAT, IEND: one chunk over the bound
-    answer = upload(client, padded_png(images.PNG_CHUNKS - 2))
+    # IHDR, the padding and IDAT before IEND: one chunk over the bound
+    answer = upload(client, padded_png(images.PNG_CHUNKS - 1))
     assert answer.status_code == 422
     [entry] = answer.json()["detail"]
     assert (entry["loc"], entry["type"]) == (["body"], "image_too_complex")
@@ -551,3 +552,27 @@ def test_a_16_bit_png_is_scaled_to_bytes_not_clipped() -> None:
     decoded = images.decode(buffer.getvalue(), max_side=64, max_pixels=10_000)
     assert decoded.pixels[:, :, 0].tolist() == [[0, 100], [128, 255]]  # 32768/257 = 127.5
     assert (decoded.pixels[:, :, 0] == decoded.pixels[:, :, 2]).all()  # grey stays grey
+
+
+def test_a_progressive_jpeg_cut_after_its_first_scan_is_priced_as_progressive() -> None:
+    # its frame says progressive, so the decoder keeps every block whatever scans follow: cut
+    # after one scan it was priced as a baseline file (no blocks held) and decoded at the cost
+    # of the whole progressive one
+    data = jpeg(progressive=True)
+    _, end = scans(data)[0]
+    cut = images.read_layout(data[:end] + b"\xff\xd9", "JPEG")
+    assert (cut.scans, cut.buffered, cut.blocks_held) == (1, True, 72)
+    whole = images.read_layout(data, "JPEG")
+    assert whole.buffered and whole.blocks_held == cut.blocks_held
+    assert not images.read_layout(jpeg(), "JPEG").buffered
+    one, two = (costs.image_cost("JPEG", (64, 48), 64, "compact", len(d), layout)
+                for d, layout in ((data[:end], cut), (data[:end], images.Layout(scans=1))))
+    assert sum(i.work for i in one) > sum(i.work for i in two)  # priced as what it is
+
+
+def test_a_png_of_exactly_the_chunk_limit_is_read() -> None:
+    # the limit counts the chunks before IEND: 10,000 of them were refused as "more than"
+    at_limit = padded_png(images.PNG_CHUNKS - 2)  # IHDR, the padding, IDAT: the limit
+    assert images.read_layout(at_limit, "PNG").chunks == images.PNG_CHUNKS + 1  # and IEND
+    with pytest.raises(Refusal, match=f"more than {images.PNG_CHUNKS:,} chunks"):
+        images.read_layout(padded_png(images.PNG_CHUNKS - 1), "PNG")
