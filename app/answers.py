@@ -10,7 +10,7 @@ import orjson
 from app.config import Settings
 from app.convert import check_unmade, read, resolve_priced, within_limits
 from app.encoding import Encoding, FloatArray, dumps, encode
-from app.layer_cache import GEOMETRIES, GEOMETRY_WEIGHT, LAYERS
+from app.layer_cache import ANSWER_WEIGHT, LAYERS, MEMO_UNITS
 from app.lru import BoundedLRU, weighed_memo
 from app.schemas import (
     AxisResult,
@@ -69,12 +69,13 @@ def _counts(shape: LayerShape, g: Geometry | None) -> CountsResult:
 
 
 def _answer_weight(answer: GeometryResult) -> int:
-    """As :func:`app.layer_cache.unseen_weight` weighs a geometry: its axes' lists of cells."""
+    """As :func:`app.layer_cache.unseen_weight` weighs a geometry: its own fields (an answer's
+    weigh far more) and its axes' lists of cells."""
     axes = [axis for axis in (answer.height, answer.width) if axis is not None]
-    return GEOMETRY_WEIGHT + sum(len(a.unseen) + len(a.skipped) for a in axes)
+    return ANSWER_WEIGHT + sum(len(a.unseen) + len(a.skipped) for a in axes)
 
 
-@weighed_memo(GEOMETRIES, _answer_weight)
+@weighed_memo(MEMO_UNITS, _answer_weight)
 def geometry_answer(g: Geometry, max_side: int) -> GeometryResult:
     """The geometry answer of a layer that resolved (under its fit policy), its suggestions
     marked where they pass the server's ``max_side``.

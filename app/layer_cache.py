@@ -17,17 +17,21 @@ from engine.layer import Layer
 
 
 def unseen_weight(g: Geometry) -> int:
-    """What a remembered geometry weighs: a few hundred bytes, and its unseen cells' ints."""
+    """What a remembered geometry weighs: its own fields, and its unseen cells' ints."""
     return GEOMETRY_WEIGHT + len(g.height.unseen) + len(g.width.unseen)
 
 
-# A geometry's own fields weigh about as much as this many unseen cells; 1,024 geometries of
-# few unseen cells fit, or fewer of many (at most about 20 MB of ints in all).
-GEOMETRY_WEIGHT = 64
-GEOMETRIES = 1024 * GEOMETRY_WEIGHT + 2**19
+# The memos of geometries and of their answers weigh what they keep in the memory of one
+# unseen cell's int (about 38 bytes): a geometry's own fields weigh about 16 of them, its
+# answer's about 260 (benchmarks/README.md, "Figures behind the code's choices"). Each memo
+# keeps at most MEMO_UNITS of them, about 20 MB: thousands of small layers, or a few dozen
+# of 4096-wide layers whose stride leaves thousands of cells unseen.
+GEOMETRY_WEIGHT = 16
+ANSWER_WEIGHT = 260
+MEMO_UNITS = 2**19
 
 
-@weighed_memo(GEOMETRIES, unseen_weight)
+@weighed_memo(MEMO_UNITS, unseen_weight)
 def resolved(shape: LayerShape) -> Geometry:
     """:func:`engine.geometry.resolve`, remembered per shape.
 
