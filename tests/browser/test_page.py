@@ -1632,9 +1632,21 @@ def test_back_restores_a_zoom_and_lines_make_their_own_entry(page: Page) -> None
     page.get_by_role("button", name="Fit the whole output maps").click()
     expect(level).to_have_text(whole)
     expect(page).to_have_url(re.compile(r"[?&]zoom=(&|$)"))
-    page.go_back()  # the step forward's entry, zoomed as it was
+    page.go_back()  # the step before the step forward, zoomed as it was
     expect(page).to_have_url(re.compile(r"[?&]zoom=o4(&|$)"))
     expect(level).to_have_text(zoomed)
+    # Back before a zoom is written (its timer's 250 ms): the zoom is undone, not written into
+    # the entry Back brought
+    page.get_by_role("button", name="Fit the whole output maps").click()
+    expect(page).to_have_url(re.compile(r"[?&]zoom=(&|$)"))
+    page.get_by_role("button", name="Step forward").click()
+    expect(page).to_have_url(re.compile(r"[?&]t=41(&|$)"))
+    page.get_by_role("button", name="Zoom in on the output maps").click()
+    page.go_back()
+    expect(page).to_have_url(re.compile(r"[?&]t=40(&|$)"))
+    page.wait_for_timeout(600)
+    expect(level).to_have_text(whole)
+    expect(page).to_have_url(re.compile(r"[?&]zoom=(&|$)"))
     # the lines: an entry of their own, as the theme's; a new preset keeps them off
     open_page(page, "?preset=cs231n-demo")
     entries = page.evaluate("history.length")

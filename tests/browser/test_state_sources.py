@@ -442,6 +442,12 @@ def test_a_links_unknown_names_bad_edits_and_speeds_are_said_and_left_out(page: 
     expect(page.locator("#sums")).to_contain_text("(-8)")  # X[0,0,0] = 5 is drawn
     assert "edits=X0.0.0%3D5&" in page.url  # and the link keeps it alone
     expect(page.locator("#t-speed")).to_have_value("2")
+    # a flag's value is its own, not a name every object answers to (a function was ticked)
+    open_page(page, "?preset=cs231n-demo&loop=toString&lines=constructor")
+    expect(note).to_contain_text("loop=toString (1 or 0), lines=constructor (1 or 0)")
+    expect(page.get_by_label("Loop")).not_to_be_checked()
+    page.get_by_role("button", name="Step forward").click()
+    assert "&loop=0&" in page.url and "&lines=1&" in page.url, page.url
     # the speeds a link may name are the menu's
     options = page.locator("#t-speed option").evaluate_all("os => os.map(o => o.value)")
     assert options == ["1", "2", "5", "20", "100", "300", "1000"]

@@ -9,7 +9,7 @@
 // numbers every step. An upload cannot go in a URL: its pixels stay in this tab
 // (and are sent with each request), and the panel says so.
 import { api, ApiError } from "./api.js";
-import { $on, qs } from "./dom.js";
+import { $on, qs, shortened } from "./dom.js";
 import { stepOf } from "./focus.js";
 import { crop } from "./model.js";
 import { formatEdits, parseEdits } from "./spec.js";
@@ -97,8 +97,8 @@ export async function stateOfLink(state, notes = []) {
     try {
       if (!knownImage(next.image)) throw new Error("no such sample");
       next = { ...next, ...(await imageSizes(next.image)) };
-    } catch (error) {
-      tell(`The link's image "${next.image}" is unknown here (${error.message}); the layer's own numbers are shown.`);
+    } catch {
+      tell(unknownImageNote(next.image));
       next.image = "";
     }
   }
@@ -120,6 +120,10 @@ export async function stateOfLink(state, notes = []) {
 export function knownImage(name) {
   return name === UPLOAD || !panel.samples.length || panel.samples.some((s) => s.name === name);
 }
+
+/** What a link naming sample `name`, which the server does not list, is told. */
+export const unknownImageNote = (name) =>
+  `The link's image "${shortened(name)}" is unknown here: the layer's own numbers are shown.`;
 
 /** The sample and bank lists, fetched (what `knownImage` and `stateOfLink` read). */
 export const imagesReady = () => panel.ready;

@@ -15,7 +15,7 @@ import { Player } from "./player.js";
 import { cellName, formatEdits, layerSpec, parseCellName, parseEdits, unreadEdits } from "./spec.js";
 import { changesForSuggestion, DEFAULTS, FIELD_KEYS, fieldOfKey, layerChanged, stateFromPreset, withChanges } from "./state.js";
 import { StepCache } from "./steps.js";
-import { IMAGE_LAYER, imagesReady, initImages, knownImage, showLayer, stateOfLink, uploadedInput } from "./images.js";
+import { IMAGE_LAYER, imagesReady, initImages, knownImage, showLayer, stateOfLink, unknownImageNote, uploadedInput } from "./images.js";
 import { fromQuery, givenKeys, partialLink, presentationOf, refusedKeys, toQuery } from "./url.js";
 import { createArithmeticView, createBackwardView } from "./render/arithmetic.js";
 import { onRoomChange } from "./render/fit.js";
@@ -561,7 +561,7 @@ async function boot() {
     if (!named) delete given.preset; // an unknown preset: the default layer, under its own name
     await imagesReady();
     if (given.image && !knownImage(given.image)) {
-      notes.push(`The link's image "${shortened(given.image)}" is unknown here: the layer's own numbers are shown.`);
+      notes.push(unknownImageNote(given.image));
       delete given.image; // nor the image layer's settings it would have brought
     }
     const preset = named ?? fallback;
@@ -604,8 +604,10 @@ async function boot() {
     showState(app.state, app.presets, modified(app.state));
     player.setSpeed(app.state.speed);
     if (needsReload(before, app.state)) return reload();
-    // the entry's zoom too (a layer built again applies its link's zoom itself)
-    if (app.views && before.zoom !== app.state.zoom) applyZoom(app.views, app.state.zoom, { whole: true });
+    // the entry's zoom too (a layer built again applies its link's zoom itself), whatever the
+    // entry left said: a zoom not yet written (its 250 ms timer running) is undone, not
+    // written into this entry
+    if (app.views) applyZoom(app.views, app.state.zoom, { whole: true });
     render();
   });
   await reload();

@@ -28,6 +28,8 @@ export function toQuery(state) {
   return `?${params.toString()}`;
 }
 
+const FLAGS = new Map([["1", true], ["true", true], ["0", false], ["false", false]]);
+
 /** A link key's value as the state holds it, or undefined when the link's text is not one. */
 function readKey(key, raw) {
   const fallback = DEFAULTS[key];
@@ -38,7 +40,8 @@ function readKey(key, raw) {
     const fine = key === "t" ? Number.isInteger(value) && value >= 0 : Number.isFinite(value);
     return raw.trim() !== "" && fine ? value : undefined;
   }
-  if (typeof fallback === "boolean") return { 1: true, true: true, 0: false, false: false }[raw];
+  // own keys only: `?loop=toString` found the object's method (a function in the state)
+  if (typeof fallback === "boolean") return FLAGS.has(raw) ? FLAGS.get(raw) : undefined;
   if (CHOICES[key]) return CHOICES[key].includes(raw) ? raw : undefined;
   return raw;
 }
