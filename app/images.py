@@ -58,9 +58,12 @@ JPEG_SCANS = 100
 # Where a JPEG's entropy-coded data ends: a 0xFF byte there is always followed by 0x00 (a
 # stuffed byte) or a restart marker (RST0..RST7), so the next other one begins a marker.
 _NEXT_MARKER = re.compile(rb"\xff[^\x00\xd0-\xd7]")
-# The frame markers of progressive JPEGs (SOF2, SOF6, SOF10, SOF14): a progressive frame's
-# decoder keeps every coefficient, even of a file cut after its first scan.
+# A JPEG's frame headers (SOF0..SOF15 but DHT, JPG and DAC, which share the range), those of
+# progressive frames (SOF2, SOF6, SOF10, SOF14: the decoder keeps every coefficient, even of a
+# file cut after its first scan), and the markers without a length (TEM, RST0..RST7, SOI).
+FRAME_MARKERS = frozenset(range(0xC0, 0xD0)) - {0xC4, 0xC8, 0xCC}
 PROGRESSIVE_FRAMES = frozenset((0xC2, 0xC6, 0xCA, 0xCE))
+LENGTHLESS_MARKERS = frozenset((0x01, *range(0xD0, 0xD9)))
 # Pillow's reducing_gap: 3 is where it calls the two-stage result all but equal to Lanczos
 # alone (its documentation of Image.resize).
 REDUCING_GAP = 3.0
@@ -152,11 +155,11 @@ def read_header(data: bytes, kind: str) -> tuple[tuple[int, int] | None, str]:
         if marker == 0xFF:  # fill byte
             at += 1
             continue
-        if marker == 0x01 or 0xD0 <= marker <= 0xD8:  # markers without a length
+        if marker in LENGTHLESS_MARKERS:
             at += 2
             continue
         length = int.from_bytes(data[at + 2 : at + 4], "big")
-        if 0xC0 <= marker <= 0xCF and marker not in (0xC4, 0xC8, 0xCC):
+        if marker in FRAME_MARKERS:
             if at + 9 > len(data):
                 return None, ended(len(data))
             height = int.from_bytes(data[at + 5 : at + 7], "big")
@@ -239,12 +242,12 @@ def _jpeg_layout(data: bytes) -> Layout:
         marker = data[at + 1]
         if marker == 0xD9:  # EOI: the image ends (an MPO's next picture is not read)
             break
-        if marker == 0xFF or marker == 0x01 or 0xD0 <= marker <= 0xD8:  # fill, no length
+        if marker == 0xFF or marker in LENGTHLESS_MARKERS:  # a fill byte, or no length
             at += 1 if marker == 0xFF else 2
             continue
         length = int.from_bytes(data[at + 2 : at + 4], "big")
         segment = data[at + 4 : at + 2 + length]
-        if 0xC0 <= marker <= 0xCF and marker not in (0xC4, 0xC8, 0xCC) and not blocks:
+        if marker in FRAME_MARKERS and not blocks:
             blocks = _component_blocks(segment)
             buffered = marker in PROGRESSIVE_FRAMES
         elif marker == 0xDA:
