@@ -238,13 +238,20 @@ def test_non_png_jpeg_uploads_are_415_naming_what_they_are(
     assert named in message(answer)
 
 
-def test_decompression_bomb_is_refused_from_its_header_before_decoding(
-    client: TestClient, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    def never(*args: Any, **kwargs: Any) -> None:
-        raise RuntimeError("Pillow was asked to open the bomb")
+@pytest.fixture
+def pillow_never_opens(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Pillow's open, the very function app.images calls, made to fail the test: what is
+    refused must be refused from the bytes by our own reader, before Pillow reads them."""
 
-    monkeypatch.setattr(Image, "open", never)  # the very function app.images calls
+    def never(*args: Any, **kwargs: Any) -> None:
+        raise RuntimeError("Pillow was asked to open it")
+
+    monkeypatch.setattr(Image, "open", never)
+
+
+def test_decompression_bomb_is_refused_from_its_header_before_decoding(
+    client: TestClient, pillow_never_opens: None
+) -> None:
     data = bomb_png()
     assert len(data) < 10_000  # small on the wire, 2.5 G pixels declared
     answer = upload(client, data)
@@ -384,14 +391,10 @@ def test_a_wrong_content_type_is_told_every_type_the_upload_takes(client: TestCl
 
 
 def test_a_jpeg_of_endless_markers_before_its_frame_is_refused_by_our_reader(
-    client: TestClient, monkeypatch: pytest.MonkeyPatch
+    client: TestClient, pillow_never_opens: None
 ) -> None:
     # 2.6 million empty comments before the frame header took seconds to walk, on the
     # event loop; a camera's file has a dozen or two markers there
-    def never(*args: Any, **kwargs: Any) -> None:
-        raise RuntimeError("Pillow was asked to open it")
-
-    monkeypatch.setattr(Image, "open", never)
     comments = b"\xff\xfe\x00\x02" * (images.JPEG_MARKERS + 1)
     frame = b"\xff\xc0\x00\x0b\x08\x00\x04\x00\x04\x01\x01\x11\x00"
     answer = upload(client, b"\xff\xd8" + comments + frame, kind="image/jpeg")
@@ -435,13 +438,9 @@ def padded_png(chunks: int) -> bytes:
 
 
 def test_a_png_of_more_chunks_than_any_encoder_writes_is_refused_by_our_reader(
-    client: TestClient, monkeypatch: pytest.MonkeyPatch
+    client: TestClient, pillow_never_opens: None
 ) -> None:
     # 870,000 empty chunks (10 MB) took Pillow 4.6 s of CPU and 100 MB, priced at its 1x1 pixel
-    def never(*args: Any, **kwargs: Any) -> None:
-        raise RuntimeError("Pillow was asked to open it")
-
-    monkeypatch.setattr(Image, "open", never)
     # IHDR, the padding and IDAT before IEND: one chunk over the bound
     answer = upload(client, padded_png(images.PNG_CHUNKS - 1))
     assert answer.status_code == 422
@@ -480,14 +479,10 @@ def scans(data: bytes) -> list[tuple[int, int]]:
 
 
 def test_a_jpeg_of_endless_markers_after_its_frame_is_refused_by_our_reader(
-    client: TestClient, monkeypatch: pytest.MonkeyPatch
+    client: TestClient, pillow_never_opens: None
 ) -> None:
     # 2.6 million empty comments between the frame header and the scan took Pillow's parser
     # ~5 s, priced at an 8x8 image
-    def never(*args: Any, **kwargs: Any) -> None:
-        raise RuntimeError("Pillow was asked to open it")
-
-    monkeypatch.setattr(Image, "open", never)
     data = jpeg(8, 8)
     first = scans(data)[0][0]
     padded = data[:first] + b"\xff\xfe\x00\x02" * images.JPEG_MARKERS + data[first:]
@@ -499,13 +494,9 @@ def test_a_jpeg_of_endless_markers_after_its_frame_is_refused_by_our_reader(
 
 
 def test_a_jpeg_of_more_scans_than_any_encoder_writes_is_refused_by_our_reader(
-    client: TestClient, monkeypatch: pytest.MonkeyPatch
+    client: TestClient, pillow_never_opens: None
 ) -> None:
     # one 61-byte scan repeated 1,000 times: each walks all of the image's blocks again
-    def never(*args: Any, **kwargs: Any) -> None:
-        raise RuntimeError("Pillow was asked to open it")
-
-    monkeypatch.setattr(Image, "open", never)
     data = jpeg(progressive=True)
     start, end = scans(data)[1]
     repeated = data[:end] + data[start:end] * (images.JPEG_SCANS - 9) + data[end:]
