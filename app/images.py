@@ -229,19 +229,19 @@ def _jpeg_layout(data: bytes) -> Layout:
     blocks: dict[int, int] = {}  # component id -> its 8x8 blocks at full resolution
     buffered = False
     while at + 2 <= len(data):
-        if markers == JPEG_MARKERS:
-            raise _too_complex("JPEG", f"more than {JPEG_MARKERS:,} markers before its end "
-                               "(EOI), more than any encoder writes (a camera's file has a "
-                               "few dozen)")
         if data[at] != 0xFF:
             # Pillow would read on byte by byte in Python, then the decoder skip to the next
             # marker: scans not counted here would be decoded unpriced
             raise Refusal(422, ["body"], f"the JPEG is corrupt: byte {at} is not a marker "
                           "where one should begin; nothing was decoded", "image_corrupt")
-        markers += 1
         marker = data[at + 1]
         if marker == 0xD9:  # EOI: the image ends (an MPO's next picture is not read)
             break
+        markers += 1
+        if markers > JPEG_MARKERS:
+            raise _too_complex("JPEG", f"more than {JPEG_MARKERS:,} markers before its end "
+                               "(EOI), more than any encoder writes (a camera's file has a "
+                               "few dozen)")
         if marker == 0xFF or marker in LENGTHLESS_MARKERS:  # a fill byte, or no length
             at += 1 if marker == 0xFF else 2
             continue

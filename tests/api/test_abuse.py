@@ -545,7 +545,7 @@ def test_body_deadlines_cancel_only_overdue_tasks_and_keep_nothing_after_them() 
 
 def test_remembered_geometries_are_bounded_by_their_unseen_cells() -> None:
     from app.answers import geometry_answer
-    from app.layer_cache import MEMO_UNITS, resolved
+    from app.layer_cache import GEOMETRY_WEIGHT, MEMO_UNITS, resolved
     from engine.geometry import LayerShape
 
     # a 4096-wide input under one window and a stride past it: 4,095 unseen cells an axis.
@@ -558,11 +558,11 @@ def test_remembered_geometries_are_bounded_by_their_unseen_cells() -> None:
     assert held.held <= MEMO_UNITS
     assert 50 < len(held) < 100  # the oldest went, the newest stayed
     assert (shapes[-1],) in list(held) and (shapes[0],) not in list(held)
-    # a geometry of few unseen cells weighs little: a thousand of them fit
+    # a geometry of no unseen cells weighs its own fields: a thousand of them fit
     resolved.cache_clear()
     for n in range(1024):
         resolved(LayerShape.square(5 + n, 1, 1, 1))
-    assert len(held) == 1024
+    assert len(held) == 1024 and held.held == 1024 * GEOMETRY_WEIGHT >= 1024 * 10
     # an answer weighs sixteen geometries: about 2,000 fit, not the 9,000 that held 94 MB
     answers = geometry_answer.cache  # type: ignore[attr-defined]
     geometry_answer.cache_clear()  # type: ignore[attr-defined]

@@ -567,3 +567,70 @@ def test_a_png_of_exactly_the_chunk_limit_is_read() -> None:
     assert images.read_layout(at_limit, "PNG").chunks == images.PNG_CHUNKS + 1  # and IEND
     with pytest.raises(Refusal, match=f"more than {images.PNG_CHUNKS:,} chunks"):
         images.read_layout(padded_png(images.PNG_CHUNKS - 1), "PNG")
+
+
+def markers_before_eoi(data: bytes) -> int:
+    """The marker segments of a JPEG between SOI and EOI (each scan's one), its scans' data
+    skipped."""
+    ends = dict(scans(data))  # each SOS's start -> where its data ends
+    count, at = 0, 2
+    while data[at + 1] != 0xD9:
+        count += 1
+        at = ends.get(at, at + 2 + int.from_bytes(data[at + 2 : at + 4], "big"))
+    return count
+
+
+def test_a_jpeg_of_exactly_the_marker_limit_is_read() -> None:
+    # the limit counts the markers before EOI: 1,024 of them were refused as "more than"
+    data = jpeg(8, 8)
+    first = scans(data)[0][0]
+    room = images.JPEG_MARKERS - markers_before_eoi(data)
+    assert 0 < room < images.JPEG_MARKERS
+    at_limit = data[:first] + b"\xff\xfe\x00\x02" * room + data[first:]
+    assert markers_before_eoi(at_limit) == images.JPEG_MARKERS
+    assert images.read_layout(at_limit, "JPEG").scans == 1
+    over = data[:first] + b"\xff\xfe\x00\x02" * (room + 1) + data[first:]
+    with pytest.raises(Refusal, match=f"more than {images.JPEG_MARKERS:,} markers"):
+        images.read_layout(over, "JPEG")
+
+
+def test_a_baseline_jpeg_of_one_component_a_scan_is_buffered_and_its_frame_read_once() -> None:
+    # libjpeg keeps every block when the first scan has fewer components than the frame (a
+    # baseline file may send them one scan each); only the first frame header sizes the image
+    frame = bytes([8, 0, 16, 0, 16, 3, 1, 0x11, 0, 2, 0x11, 0, 3, 0x11, 0])  # 16x16: 3 x 4 blocks
+    sof = b"\xff\xc0" + (2 + len(frame)).to_bytes(2, "big") + frame
+    huge = (b"\xff\xc0" + (2 + len(frame)).to_bytes(2, "big") + frame[:1]
+            + bytes([0xEA, 0x60] * 2) + frame[5:])  # a second frame header, 60000x60000
+
+    def scan(component: int) -> bytes:
+        header = bytes([1, component, 0, 0, 63, 0])
+        return b"\xff\xda" + (2 + len(header)).to_bytes(2, "big") + header + b"\x00\x12"
+
+    one_each = b"\xff\xd8" + sof + huge + scan(1) + scan(2) + scan(3) + b"\xff\xd9"
+    layout = images.read_layout(one_each, "JPEG")
+    assert (layout.buffered, layout.scans, layout.blocks_held) == (True, 3, 12)
+    assert layout.blocks_scanned == 12
+    all_three = bytes([3, 1, 0, 2, 0, 3, 0, 0, 63, 0])
+    interleaved = (b"\xff\xd8" + sof + b"\xff\xda" + (2 + len(all_three)).to_bytes(2, "big")
+                   + all_three + b"\x00\x12\xff\xd9")
+    assert images.read_layout(interleaved, "JPEG") == images.Layout(scans=1)
+
+
+def test_a_pngs_frame_control_without_animation_does_not_end_its_count() -> None:
+    # only an animated PNG's first frame is read: a stray fcTL in a still PNG is one more chunk
+    data = padded_png(0)
+    iend = data.rindex(b"IEND") - 4
+    stray = data[:iend] + chunk(b"fcTL", b"\x00" * 26) + chunk(b"zzZz", b"") * 3 + data[iend:]
+    assert images.read_layout(stray, "PNG").chunks == 2 + 4 + 1  # IHDR, IDAT, the four, IEND
+
+
+def test_a_jpegs_bytes_are_priced_by_its_kind_and_frame() -> None:
+    # a PNG pays no JPEG bytes; a buffered JPEG its bytes at the progressive price
+    def item(kind: str, layout: images.Layout, size: int = 1000) -> int:
+        found = [i for i in costs.image_cost(kind, (64, 48), 64, "compact", size, layout)
+                 if i.what.startswith("JPEG bytes")]
+        return found[0].work
+
+    assert item("PNG", images.Layout(chunks=3)) == 0
+    assert item("JPEG", images.Layout(scans=1)) == 1000 * costs.JPEG_BYTE
+    assert item("JPEG", images.Layout(scans=1, buffered=True)) == 1000 * costs.PROGRESSIVE_BYTE

@@ -432,3 +432,13 @@ def test_a_body_listing_more_numbers_than_reading_is_worth_is_refused_before_par
                 assert parses == []  # refused from its bytes
             else:
                 assert answer.json()["output_shape"] == [h, w, 1]
+
+
+def test_a_body_is_refused_for_its_listed_numbers_only_past_the_budget() -> None:
+    from app.costs import PARSED_NUMBER, check_listed
+    from engine.errors import LayerError
+
+    settings = Settings(max_work=1000 * PARSED_NUMBER)
+    check_listed(1000, settings)  # what the budget reads, exactly
+    with pytest.raises(LayerError, match="lists about 1,001 numbers"):
+        check_listed(1001, settings)

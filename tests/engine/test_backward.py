@@ -37,6 +37,8 @@ SHAPES = {
     "fit-floor": LayerShape.square(10, 2, 2, 3, stride=4, fit="floor"),
     # fewer positions across than taps, the windows overlapping: dX added back by position
     "wide-filter": LayerShape(6, 5, 2, 2, 4, 5, padding=Padding(1, 1, 1, 1)),
+    # ...and dilated: a position's taps two columns apart (one position across)
+    "wide-dilated": LayerShape(6, 5, 2, 2, 3, 3, dilation_w=2, padding=Padding(1, 1, 0, 0)),
 }
 # The spread of every random layer's biases here (inputs and weights have 1).
 BIAS_STD = 0.5
