@@ -136,7 +136,9 @@ def test_a_laptop_at_200_percent_zoom_goes_to_a_neuron_from_the_unfolded_tools(
     open_page(page, QUERY)
     box = page.locator("#t-goto-input")
     expect(box).to_be_hidden()  # folded with the other extras: the picture keeps the room
-    page.get_by_role("button", name="More step and view controls").click()
+    more = page.get_by_role("button", name="More step and view controls")
+    assert "t-goto" in (more.get_attribute("aria-controls") or "").split()
+    more.click()
     expect(box).to_be_visible()
     go_to(page, "V[3,4,1]")
     expect(page.locator("#numpy-code")).to_contain_text("V[3,4,1] = np.sum(")

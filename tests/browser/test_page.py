@@ -1202,6 +1202,11 @@ def test_cells_too_small_for_their_numbers_say_them_to_screen_readers(page: Page
     open_page(page, "?preset=cs231n-demo")
     assert cells.nth(8).inner_text() != ""
     assert cells.nth(8).get_attribute("aria-label") is None
+    # one long typed value among short ones shows "#", and says its number
+    open_page(page, "?preset=cs231n-demo&edits=X0.0.0%3D123456.5")
+    expect(cells.nth(8)).to_have_text("#")
+    expect(cells.nth(8)).to_have_attribute("aria-label", "1.23e+5")  # as its title says it
+    assert cells.nth(9).inner_text() != "" and cells.nth(9).get_attribute("aria-label") is None
 
 
 def test_redrawing_the_same_step_says_nothing_new(page: Page) -> None:
@@ -1226,6 +1231,15 @@ def test_redrawing_the_same_step_says_nothing_new(page: Page) -> None:
     page.keyboard.press("ArrowRight")  # a new step is said, once
     expect(live).to_contain_text("Step 2: V[0,1,0]")
     assert live.inner_text().count("Backward: ") == 1
+    # forward again: the step is said without the backward view's words
+    open_settings(page)
+    page.get_by_label("Mode", exact=True).select_option("forward")
+    expect(page.locator("#backward-panel")).to_be_hidden()
+    page.keyboard.press("Escape")
+    page.locator("body").click(position={"x": 5, "y": 700})
+    page.keyboard.press("ArrowRight")
+    expect(live).to_contain_text("Step 3: V[0,2,0]")
+    expect(live).not_to_contain_text("Backward")
 
 
 def test_backward_mode_reads_the_gradient_step_to_screen_readers(page: Page) -> None:
@@ -1604,6 +1618,18 @@ def test_back_after_a_scrub_or_while_playing_returns_to_the_view_before(page: Pa
     expect(page).to_have_url(re.compile(r"[?&]t=3(&|$)"))
     page.go_forward()
     expect(page.locator("#t-label")).to_have_text(re.compile(r"^step 18 of 18"))
+    # a drag slow enough that its moves reach the address bar (a write each 250 ms): Back
+    # still returns to where it began
+    page.get_by_role("button", name="Step back").click()
+    expect(page).to_have_url(re.compile(r"[?&]t=16(&|$)"))
+    scrub = page.locator("#t-scrub")
+    for value in (12, 9, 6):
+        scrub.evaluate(f"e => {{ e.value = '{value}'; e.dispatchEvent(new Event('input')); }}")
+        expect(page).to_have_url(re.compile(rf"[?&]t={value}(&|$)"))
+    scrub.evaluate("e => e.dispatchEvent(new Event('change'))")
+    page.go_back()
+    expect(page).to_have_url(re.compile(r"[?&]t=16(&|$)"))
+    expect(page.locator("#t-label")).to_have_text(re.compile(r"^step 17 of 18"))
     # playing from step 2, then Back: the player stops on the entry Back brought
     page.get_by_role("button", name="First step").click()
     page.get_by_role("button", name="Step forward").click()

@@ -431,6 +431,12 @@ def test_a_links_unknown_names_bad_edits_and_speeds_are_said_and_left_out(page: 
     open_page(page, "?image=nope")
     expect(note).to_contain_text('The link\'s image "nope" is unknown here')
     expect(page.locator("#output-shape")).to_have_text("3x3x2")  # the demo's own layer
+    expect(page.locator("#input-shape")).to_contain_text("padded 7x7x3")  # its padding 1
+    assert "&sh=2&" in page.url and "&act=none&" in page.url, page.url  # not the image's
+    # a copied link (every key) naming it is not asked for either
+    copied = page.url.split("?", 1)[1].replace("image=&", "image=nope&")
+    open_page(page, "?" + copied)
+    expect(note).to_contain_text('The link\'s image "nope" is unknown here')
     assert not any("/api/images/nope" in url for url in requested)  # not asked for: no 404
     open_page(page, "?preset=cs231n-demo&edits=garbage;X0.0.0%3D5;X1.2.0%3Dabc"
                     "&speed=7&loop=maybe&" + "k" * 300 + "=1")
@@ -442,6 +448,11 @@ def test_a_links_unknown_names_bad_edits_and_speeds_are_said_and_left_out(page: 
     expect(page.locator("#sums")).to_contain_text("(-8)")  # X[0,0,0] = 5 is drawn
     assert "edits=X0.0.0%3D5&" in page.url  # and the link keeps it alone
     expect(page.locator("#t-speed")).to_have_value("2")
+    # the words true and false are flags too, and said nothing
+    open_page(page, "?preset=cs231n-demo&loop=true&lines=false")
+    expect(page.get_by_label("Loop")).to_be_checked()
+    expect(page.get_by_role("button", name="Lines")).to_have_attribute("aria-pressed", "false")
+    expect(note).to_have_text("")
     # a flag's value is its own, not a name every object answers to (a function was ticked)
     open_page(page, "?preset=cs231n-demo&loop=toString&lines=constructor")
     expect(note).to_contain_text("loop=toString (1 or 0), lines=constructor (1 or 0)")
