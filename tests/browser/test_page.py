@@ -1240,6 +1240,18 @@ def test_redrawing_the_same_step_says_nothing_new(page: Page) -> None:
     page.keyboard.press("ArrowRight")
     expect(live).to_contain_text("Step 3: V[0,2,0]")
     expect(live).not_to_contain_text("Backward")
+    # nor is the image panel's status written again with each layer
+    page.evaluate("""() => {
+      window.noteWrites = 0;
+      new MutationObserver(() => { window.noteWrites += 1; }).observe(
+        document.querySelector("#image-upload-note"),
+        { childList: true, characterData: true, subtree: true });
+    }""")
+    page.get_by_label("Padding P (all sides)").fill("2")
+    page.get_by_label("Padding P (all sides)").press("Enter")
+    expect(page.locator("#geometry-width")).to_contain_text("(5 - 3 + 2*2)/2 + 1 = 4")
+    expect(page.locator("#output-shape")).to_have_text("4x4x2")
+    assert page.evaluate("window.noteWrites") == 0
 
 
 def test_backward_mode_reads_the_gradient_step_to_screen_readers(page: Page) -> None:
@@ -1659,6 +1671,7 @@ def test_back_restores_a_zoom_and_lines_make_their_own_entry(page: Page) -> None
     expect(level).to_have_text(whole)
     expect(page).to_have_url(re.compile(r"[?&]zoom=(&|$)"))
     page.go_back()  # the step before the step forward, zoomed as it was
+    expect(page).to_have_url(re.compile(r"[?&]t=40(&|$)"))
     expect(page).to_have_url(re.compile(r"[?&]zoom=o4(&|$)"))
     expect(level).to_have_text(zoomed)
     # Back before a zoom is written (its timer's 250 ms): the zoom is undone, not written into
@@ -1673,6 +1686,9 @@ def test_back_restores_a_zoom_and_lines_make_their_own_entry(page: Page) -> None
     page.wait_for_timeout(600)
     expect(level).to_have_text(whole)
     expect(page).to_have_url(re.compile(r"[?&]zoom=(&|$)"))
+    # a link's zoom under 2x is a zoom too
+    open_page(page, "?preset=alexnet-conv1&t=40&zoom=o1.5")
+    expect(level).not_to_have_text(whole)
     # the lines: an entry of their own, as the theme's; a new preset keeps them off
     open_page(page, "?preset=cs231n-demo")
     entries = page.evaluate("history.length")
