@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import math
 import re
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -1209,24 +1210,31 @@ def test_cells_too_small_for_their_numbers_say_them_to_screen_readers(page: Page
     assert cells.nth(9).inner_text() != "" and cells.nth(9).get_attribute("aria-label") is None
 
 
+def writes_to(page: Page, selector: str) -> Callable[[], int]:
+    """Count every change to the text of the element ``selector`` from now on; the returned
+    function reads the count."""
+    key = f"writes{abs(hash(selector))}"
+    page.evaluate("""([selector, key]) => {
+      window[key] = 0;
+      new MutationObserver(() => { window[key] += 1; }).observe(
+        document.querySelector(selector), { childList: true, characterData: true, subtree: true });
+    }""", [selector, key])
+    return lambda: int(page.evaluate("key => window[key]", key))
+
+
 def test_redrawing_the_same_step_says_nothing_new(page: Page) -> None:
     # toggling Loop or Lines redrew the step and wrote the same words into the live region,
     # which a screen reader read out again
     open_page(page, "?preset=cs231n-demo&mode=backward")
     live = page.locator("#arithmetic-live")
     expect(live).to_contain_text("Backward: ")
-    page.evaluate("""() => {
-      window.liveWrites = 0;
-      new MutationObserver(() => { window.liveWrites += 1; }).observe(
-        document.querySelector("#arithmetic-live"),
-        { childList: true, characterData: true, subtree: true });
-    }""")
+    live_writes = writes_to(page, "#arithmetic-live")
     said = live.inner_text()
     page.get_by_label("Loop").check()
     page.get_by_role("button", name="Lines").click()
     expect(page.get_by_role("button", name="Lines")).to_have_attribute("aria-pressed", "false")
     assert "loop=1" in page.url
-    assert page.evaluate("window.liveWrites") == 0
+    assert live_writes() == 0
     assert live.inner_text() == said and said.count("Backward: ") == 1
     page.keyboard.press("ArrowRight")  # a new step is said, once
     expect(live).to_contain_text("Step 2: V[0,1,0]")
@@ -1241,17 +1249,12 @@ def test_redrawing_the_same_step_says_nothing_new(page: Page) -> None:
     expect(live).to_contain_text("Step 3: V[0,2,0]")
     expect(live).not_to_contain_text("Backward")
     # nor is the image panel's status written again with each layer
-    page.evaluate("""() => {
-      window.noteWrites = 0;
-      new MutationObserver(() => { window.noteWrites += 1; }).observe(
-        document.querySelector("#image-upload-note"),
-        { childList: true, characterData: true, subtree: true });
-    }""")
+    note_writes = writes_to(page, "#image-upload-note")
     page.get_by_label("Padding P (all sides)").fill("2")
     page.get_by_label("Padding P (all sides)").press("Enter")
     expect(page.locator("#geometry-width")).to_contain_text("(5 - 3 + 2*2)/2 + 1 = 4")
     expect(page.locator("#output-shape")).to_have_text("4x4x2")
-    assert page.evaluate("window.noteWrites") == 0
+    assert note_writes() == 0
 
 
 def test_backward_mode_reads_the_gradient_step_to_screen_readers(page: Page) -> None:
