@@ -471,6 +471,14 @@ def test_an_embedded_view_says_what_its_link_got_wrong(page: Page) -> None:
     note = page.locator("#embed-note")
     expect(note).to_contain_text("H is 0: it must be >= 1", timeout=30_000)
     expect(note).to_be_visible()
+    # the frame's layer fixed (its host going back to a good link): the note goes with it
+    page.evaluate("""() => {
+      history.pushState(null, "", "?preset=cs231n-demo&embed=1");
+      dispatchEvent(new PopStateEvent("popstate"));
+    }""")
+    expect(page.locator("#numpy-code")).to_contain_text("np.sum", timeout=30_000)
+    expect(note).to_have_text("")
+    expect(note).to_be_hidden()
     open_page(page, "?image=nope&embed=1")
     expect(note).to_contain_text('The link\'s image "nope" is unknown here')
     # on the page itself the controls say it, not a second time
