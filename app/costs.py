@@ -99,11 +99,11 @@ PNG_ROW = 1_500
 # choices").
 PNG_CHUNK = 80_000
 # A JPEG's compressed bytes are Huffman-decoded however small the scale it is decoded at; a
-# progressive JPEG's (more than one scan) dearer, each scan's bits read into coefficients
-# kept for the next. Its decoder keeps every 8x8 block of coefficients at full resolution
-# (fresh memory, read again to make the output) and walks all of a scan's blocks per scan,
-# even a scan of nothing but end-of-band runs (benchmarks/README.md, "Figures behind the
-# code's choices").
+# buffered JPEG's (a progressive frame, or one component a scan: Layout.buffered) dearer, each
+# scan's bits read into coefficients kept for the next. Its decoder keeps every 8x8 block of
+# coefficients at full resolution (fresh memory, read again to make the output) and walks all
+# of a scan's blocks per scan, even a scan of nothing but end-of-band runs
+# (benchmarks/README.md, "Figures behind the code's choices").
 JPEG_BYTE = 180
 PROGRESSIVE_BYTE = 650
 HELD_BLOCK = 1_500

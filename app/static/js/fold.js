@@ -1,9 +1,8 @@
 // The transport on a phone: fixed at the bottom of the window, it must leave the picture most of
 // an 844 px screen, so it keeps two rows (the step's label; back, play, forward, the scrubber)
 // and folds the rest (first, last, speed, loop, the typed go-to and the view tools) behind a
-// "More" button. The
-// button exists only while the phone layout or large type applies: on a wider window in
-// normal type everything is in one strip and there is nothing to unfold. The transport's
+// "More" button. The button exists only while the phone layout or large type applies: on a
+// wider window in normal type everything is in one strip and there is nothing to unfold. The transport's
 // height is published as the CSS variable --transport-height, which the phone layout pads the
 // page's bottom with, so nothing ever lies hidden under it (and follow.js keeps the current
 // neuron above it).

@@ -559,7 +559,7 @@ async function boot() {
     const named = app.presets.find((p) => p.name === given.preset);
     if (!named && given.preset) notes.push(`The link's preset "${shortened(given.preset)}" is not one of ours: the default layer is shown with the link's other settings.`);
     if (!named) delete given.preset; // an unknown preset: the default layer, under its own name
-    await imagesReady();
+    if (given.image) await imagesReady(); // the samples' list, which the name is checked against
     if (given.image && !knownImage(given.image)) {
       notes.push(unknownImageNote(given.image));
       delete given.image; // nor the image layer's settings it would have brought
