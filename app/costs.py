@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 
 import numpy as np
@@ -123,6 +123,9 @@ class Item:
     work: int  # in multiply-adds of the engine's matrix product
     elements: int = 0  # array elements materialised (against max_elements)
     in_layer: bool = True  # False for request fields beside the layer (``count``)
+    # The refusal's ``type`` when this item is the dearest of a request over a limit: an
+    # upload's pixels and its parts (chunks, bytes, scans) are refused as different failures.
+    kind: str = "layer_error"
 
 
 Cost = Callable[[Geometry, LayerSpec], list[Item]]
@@ -584,24 +587,31 @@ def image_cost(
     pixels = width * height
     ratio = min(1.0, max_side / max(width, height, 1))
     out = (max(1, round(height * ratio)), max(1, round(width * ratio)), 3)
+
+    def pixels_item(what: str, work: int) -> Item:
+        return Item("body", what, work, kind="image_too_many_pixels")
+
+    def parts_item(what: str, work: int, elements: int = 0) -> Item:
+        return Item("body", what, work, elements=elements, kind="image_too_complex")
+
     return [
-        Item("body", "the request itself", REQUEST),
-        Item("body", f"{kind} pixels decoded ({width}x{height} = {pixels:,})",
-             pixels * (PNG_PIXEL if kind == "PNG" else JPEG_PIXEL)),
-        Item("body", "PNG bytes inflated", size * PNG_BYTE if kind == "PNG" else 0),
-        Item("body", f"PNG rows decoded ({height:,})", height * PNG_ROW if kind == "PNG" else 0),
-        Item("body", f"PNG chunks read ({layout.chunks:,})", layout.chunks * PNG_CHUNK),
-        Item("body", f"JPEG bytes decoded ({size:,}, {layout.scans:,} "
-             f"scan{'' if layout.scans == 1 else 's'})",
-             size * (PROGRESSIVE_BYTE if layout.buffered else JPEG_BYTE)
-             if kind == "JPEG" else 0),
-        Item("body", f"JPEG coefficients held ({layout.blocks_held:,} blocks)",
-             layout.blocks_held * HELD_BLOCK,
-             elements=layout.blocks_held * HELD_BLOCK_ELEMENTS),
-        Item("body", f"JPEG blocks walked by its scans ({layout.scans:,} scans, "
-             f"{layout.blocks_scanned:,} blocks)", layout.blocks_scanned * SCAN_BLOCK),
-        made("body", "pixels as numbers", math.prod(out)),
-        written("body", "pixels", out, encoding),
+        pixels_item("the request itself", REQUEST),
+        pixels_item(f"{kind} pixels decoded ({width}x{height} = {pixels:,})",
+                    pixels * (PNG_PIXEL if kind == "PNG" else JPEG_PIXEL)),
+        parts_item("PNG bytes inflated", size * PNG_BYTE if kind == "PNG" else 0),
+        pixels_item(f"PNG rows decoded ({height:,})", height * PNG_ROW if kind == "PNG" else 0),
+        parts_item(f"PNG chunks read ({layout.chunks:,})", layout.chunks * PNG_CHUNK),
+        parts_item(f"JPEG bytes decoded ({size:,}, {layout.scans:,} "
+                   f"scan{'' if layout.scans == 1 else 's'})",
+                   size * (PROGRESSIVE_BYTE if layout.buffered else JPEG_BYTE)
+                   if kind == "JPEG" else 0),
+        parts_item(f"JPEG coefficients held ({layout.blocks_held:,} blocks)",
+                   layout.blocks_held * HELD_BLOCK,
+                   elements=layout.blocks_held * HELD_BLOCK_ELEMENTS),
+        parts_item(f"JPEG blocks walked by its scans ({layout.scans:,} scans, "
+                   f"{layout.blocks_scanned:,} blocks)", layout.blocks_scanned * SCAN_BLOCK),
+        replace(made("body", "pixels as numbers", math.prod(out)), kind="image_too_many_pixels"),
+        replace(written("body", "pixels", out, encoding), kind="image_too_many_pixels"),
     ]
 
 
@@ -654,7 +664,7 @@ def check_budget(items: Sequence[Item], settings: Settings, at: str | None = Non
             _path(big, at),
             f"this request would materialise {elements:,} numbers, over this server's limit "
             f"of {settings.max_elements:,} (CONVSCOPE_MAX_ELEMENTS); the most, {big.elements:,}, "
-            f"are {big.what}{_advice(big.field)}",
+            f"are {big.what}{_advice(big.field)}", kind=big.kind,
         )
     if work > settings.max_work:
         big = max(items, key=lambda item: item.work)
@@ -663,7 +673,7 @@ def check_budget(items: Sequence[Item], settings: Settings, at: str | None = Non
             f"this request would cost {work:,} units of work (multiply-adds of the engine's "
             f'matrix product, docs/design.md "Costs"), over this server\'s work budget of '
             f"{settings.max_work:,} (CONVSCOPE_MAX_WORK); the most, {big.work:,}, is "
-            f"{big.what}{_advice(big.field)}",
+            f"{big.what}{_advice(big.field)}", kind=big.kind,
         )
     check_inline(work)  # too much for the event loop: the handler moves to the thread pool
 

@@ -151,12 +151,12 @@ async def upload(
         try:
             costs.check_budget(costs.image_cost(kind, declared, side, encoding, len(body),
                                                 layout), settings)
-        except LayerError as error:  # no layer here: the image's pixels are the cost
+        except LayerError as error:  # no layer here: its pixels or its parts are the cost
             reason = error.reason
             if layout.buffered:
                 reason += (f"; a progressive JPEG ({layout.scans} scans) costs several times "
                            "what the same picture saved as a baseline JPEG does")
-            raise Refusal(422, ["body"], reason, "image_too_many_pixels") from None
+            raise Refusal(422, ["body"], reason, error.kind) from None
     # Decoding and the answer (megabytes of JSON) are CPU work and memory: off the event loop,
     # in a turn of the heavy requests', which the answer holds until it is sent.
     heavy_work_of(request.scope)

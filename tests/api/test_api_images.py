@@ -274,6 +274,19 @@ def test_an_upload_over_the_work_budget_is_refused_at_the_body_as_an_image_refus
     assert "CONVSCOPE_MAX_WORK" in entry["msg"]
 
 
+def test_an_upload_whose_parts_drive_it_over_the_budget_is_refused_as_too_complex(
+    client: TestClient, override_settings: Any, pillow_never_opens: None
+) -> None:
+    # one pixel and 5,000 empty chunks, under the chunk bound, over a small budget: the
+    # chunks are the dearest part, so the refusal is no "too many pixels" one
+    override_settings(max_work=10**8)
+    answer = upload(client, padded_png(5_000))
+    assert answer.status_code == 422
+    [entry] = answer.json()["detail"]
+    assert (entry["loc"], entry["type"]) == (["body"], "image_too_complex")
+    assert "PNG chunks read (5,003)" in entry["msg"] and "CONVSCOPE_MAX_WORK" in entry["msg"]
+
+
 def test_pillows_own_bomb_check_is_a_422_too(
     client: TestClient, override_settings: Any
 ) -> None:
