@@ -393,8 +393,8 @@ def _to_rgb(image: Image.Image, max_side: int) -> ByteImage:
     """RGB uint8 ``(H, W, 3)``: transparency over white, 16-bit scaled, longer side capped."""
     if image.mode in ("I;16", "I;16B", "I;16L", "I"):
         # Pillow's convert("L") clips 16-bit values at 255 instead of scaling them.
-        # In place: the same sums as wide / top * 255 + 0.5, but one float64 copy of a
-        # 4000x4000 image rather than four (its temporaries took 450 MB).
+        # In place: the same sums as wide / top * 255 + 0.5, but one float64 copy of the
+        # image rather than four (128 MB each at 4000x4000).
         wide = np.array(image, dtype=np.float64)
         top = 65535.0 if image.mode.startswith("I;16") else max(float(wide.max()), 1.0)
         wide /= top
