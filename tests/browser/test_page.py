@@ -1799,3 +1799,26 @@ def test_a_drag_while_playing_leaves_its_entry_where_playback_had_taken_it(page:
     scrub_to(page, before, end=False)
     page.locator("#t-scrub").dispatch_event("pointerup", {"bubbles": True})
     assert page.evaluate(NEXT_TICK) == before + 1
+
+
+def test_back_in_the_middle_of_a_drag_shows_the_entry_before_and_the_drag_leaves_it_so(
+    page: Page,
+) -> None:
+    open_page(page, "?preset=cs231n-demo&t=3")
+    page.get_by_role("button", name="Last step").click()
+    expect(page).to_have_url(re.compile(r"[?&]t=17(&|$)"))
+    scrub_to(page, 12, end=False)
+    expect(page).to_have_url(re.compile(r"[?&]t=12(&|$)"))  # the drag's rewrite has landed
+    scrub_to(page, 14, end=False)  # and this one waits for its timer when Back is pressed
+    page.go_back()
+    expect(page).to_have_url(re.compile(r"[?&]t=3(&|$)"))
+    expect(page.locator("#t-label")).to_have_text(re.compile(r"^step 4 of 18"))
+    # the drag goes on and ends: a new entry after this one, which keeps its own step
+    scrub_to(page, 9, end=False)
+    scrub_to(page, 7, end=True)
+    expect(page).to_have_url(re.compile(r"[?&]t=7(&|$)"))
+    page.go_back()
+    expect(page).to_have_url(re.compile(r"[?&]t=3(&|$)"))
+    expect(page.locator("#t-label")).to_have_text(re.compile(r"^step 4 of 18"))
+    page.go_forward()
+    expect(page.locator("#t-label")).to_have_text(re.compile(r"^step 8 of 18"))
