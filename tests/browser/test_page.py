@@ -1822,3 +1822,37 @@ def test_back_in_the_middle_of_a_drag_shows_the_entry_before_and_the_drag_leaves
     expect(page.locator("#t-label")).to_have_text(re.compile(r"^step 4 of 18"))
     page.go_forward()
     expect(page.locator("#t-label")).to_have_text(re.compile(r"^step 8 of 18"))
+
+
+def test_back_shows_the_entrys_step_and_zoom_though_the_pointer_rests_on_a_neuron(
+    page: Page,
+) -> None:
+    # Back kept the neuron under a resting pointer in focus: the arithmetic stayed that
+    # neuron's under the entry's step label, and a zoomed view looked at it, not at the
+    # entry's neuron (a step asked for lets go of the hover; Back is one)
+    page.set_viewport_size({"width": 1280, "height": 900})
+    open_page(page, "?preset=alexnet-conv1&t=40&zoom=o4")
+    atlas = page.get_by_role("img", name=re.compile(r"^Output volume"))
+    level = page.locator("#output-grids .zoom-level")
+    zoomed = level.inner_text()
+    page.locator("body").click(position={"x": 5, "y": 5})
+    page.keyboard.press("End")
+    expect(page.locator("#numpy-code")).to_contain_text("V[54,54,95] = np.sum(")
+    # the view follows the last neuron, the atlas's last cell, to its corner: the pointer
+    # rests there
+    box = page.locator("#output-grids canvas").bounding_box()
+    assert box
+    page.mouse.move(box["x"] + box["width"] - 2, box["y"] + box["height"] - 2)
+    readout = page.locator("#output-grids .zoom-readout")
+    expect(readout).to_have_text(re.compile(r"^V\[54,54,95\] = "))
+    atlas.focus()
+    page.keyboard.press("-")  # zoomed out by key, the pointer still on the neuron
+    expect(page).to_have_url(re.compile(r"[?&]zoom=o2(&|$)"))
+    page.go_back()
+    expect(page).to_have_url(re.compile(r"[?&]t=40(&|$)"))
+    # depth-slice order: step 40 is V[0,40,0], at row 0, column 40 of the atlas's first tile
+    expect(page.locator("#numpy-code")).to_contain_text("V[0,40,0] = np.sum(")
+    expect(level).to_have_text(zoomed)
+    expect(atlas).to_have_attribute("data-view", re.compile(r"^0 \d+ "))
+    top, left, bottom, right = map(int, (atlas.get_attribute("data-view") or "").split())
+    assert top <= 0 <= bottom and left <= 40 <= right, (top, left, bottom, right)

@@ -598,6 +598,9 @@ async function boot() {
     // playback go on from it (its next steps rewrote the entry Back had just brought back)
     dropPendingUrl();
     if (player.playing) player.pause();
+    // the entry's step is shown, as a step asked for is (transport.js go): not the neuron under
+    // a pointer resting on the picture, nor the zoomed views following that one
+    app.hover = null;
     const before = app.state;
     app.state = fromQuery(location.search) ?? before;
     look.apply(app.state);
