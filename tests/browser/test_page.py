@@ -1856,3 +1856,42 @@ def test_back_shows_the_entrys_step_and_zoom_though_the_pointer_rests_on_a_neuro
     expect(atlas).to_have_attribute("data-view", re.compile(r"^0 \d+ "))
     top, left, bottom, right = map(int, (atlas.get_attribute("data-view") or "").split())
     assert top <= 0 <= bottom and left <= 40 <= right, (top, left, bottom, right)
+
+
+def painted(page: Page) -> None:
+    """Wait for two animation frames: a canvas grid's paint (and its data-view) is done."""
+    page.evaluate("() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)))")
+
+
+def test_shift_arrows_on_a_zoomed_canvas_move_the_pin_and_the_view_follows_it(page: Page) -> None:
+    # The arrows pan a focused zoomed canvas; with Shift they move the pin, as anywhere on the
+    # page, and the view pans only as far as following the pinned neuron takes it
+    open_page(page, "?preset=alexnet-conv1&t=54&zoom=o8")  # step 54: V[0,54,0]
+    atlas = page.get_by_role("img", name=re.compile(r"^Output volume"))
+    atlas.focus()
+    page.keyboard.press("Shift+ArrowDown")
+    expect(page).to_have_url(re.compile(r"[?&]pin=o1\.54\.0(&|$)"))
+    expect(page.locator("#announce")).to_have_text("Pinned V[1,54,0]")
+    painted(page)
+    view = atlas.get_attribute("data-view")
+    top, left, bottom, right = map(int, (view or "").split())
+    assert top <= 1 <= bottom and left <= 54 <= right, view  # the first map's tile: (1, 54)
+    # at the map's last column the pin stays, and so does the view (it is not an arrow's pan)
+    page.keyboard.press("Shift+ArrowRight")
+    expect(page.locator("#announce")).to_have_text("Pinned V[1,54,0]\u00a0")  # said again
+    painted(page)
+    assert atlas.get_attribute("data-view") == view
+    assert "pin=o1.54.0&" in page.url
+    # left along the row past the view's first column: the view follows the pin there
+    col = left - 1
+    assert col >= 0, view
+    for _ in range(54 - col):
+        page.keyboard.press("Shift+ArrowLeft")
+    expect(page).to_have_url(re.compile(rf"[?&]pin=o1\.{col}\.0(&|$)"))
+    painted(page)
+    moved = list(map(int, (atlas.get_attribute("data-view") or "").split()))
+    assert moved[1] <= col <= moved[3] and moved[0] <= 1 <= moved[2], (moved, col)
+    # the plain arrows still pan it, and leave the pin where it is
+    page.keyboard.press("ArrowRight")
+    expect(atlas).not_to_have_attribute("data-view", " ".join(map(str, moved)))
+    assert f"pin=o1.{col}.0&" in page.url
