@@ -6,6 +6,7 @@ or from hand arithmetic written out below; none is copied from the page's own co
 
 from __future__ import annotations
 
+import base64
 import json
 import math
 import re
@@ -14,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import numpy as np
 import pytest
 from playwright.sync_api import Locator, Page, expect
 
@@ -1188,25 +1190,41 @@ def test_screen_readers_hear_padding_zeros_and_neurons_not_computed_yet(page: Pa
                                 include_hidden=True).count() == 1
 
 
-def test_cells_too_small_for_their_numbers_say_them_to_screen_readers(page: Page) -> None:
+def sent_forward(page: Page, query: str) -> Json:
+    """Open the page at ``query`` and answer the layer its forward request sent."""
+    with page.expect_request(lambda request: "/api/forward" in request.url) as sent:
+        open_page(page, query)
+    return sent.value.post_data_json
+
+
+def test_cells_too_small_for_their_numbers_say_them_to_screen_readers(
+    page: Page, api: httpx.Client
+) -> None:
     # a uniform fill's 0.4217 needs more than the demo's input cells: they drew no number and a
     # screen reader heard a table of blank cells
-    open_page(page, "?preset=cs231n-demo&fill=uniform")
+    layer = sent_forward(page, "?preset=cs231n-demo&fill=uniform")
+    xp = forward_arrays(api, layer)["padded_input"]
     cells = page.get_by_role("table", name=re.compile(r"^Input depth slice 0")).locator(".cell")
     inner = cells.nth(8)  # Xp[1,1], X[0,0]
     expect(inner).to_have_text("")
-    value = float(inner.get_attribute("data-value") or "nan")
+    value = xp[1, 1, 0]
     assert 0.001 <= value < 1 and value != round(value, 2), value  # a number too long to show
-    expect(inner).to_have_attribute("aria-label", str(float(f"{value:.4g}")))
+    # said in full: the float32 the API computed, read back from the label exactly
+    said = inner.get_attribute("aria-label") or ""
+    assert np.float32(float(said)) == value, (said, value)
+    assert len(said) <= len(f"{value:.9g}"), said  # the fewest digits that say it
     expect(cells.nth(0)).to_have_attribute("aria-label", "0 (zero padding)")
     # numbers shown are not said twice
     open_page(page, "?preset=cs231n-demo")
     assert cells.nth(8).inner_text() != ""
     assert cells.nth(8).get_attribute("aria-label") is None
-    # one long typed value among short ones shows "#", and says its number
-    open_page(page, "?preset=cs231n-demo&edits=X0.0.0%3D123456.5")
+    # one long typed value among short ones shows "#", and says its number whole (rounded to
+    # 1.23e+5, a student checking the products by hand had no way to the 123456.5 typed)
+    layer = sent_forward(page, "?preset=cs231n-demo&edits=X0.0.0%3D123456.5")
+    typed = forward_arrays(api, layer)["padded_input"][1, 1, 0]
     expect(cells.nth(8)).to_have_text("#")
-    expect(cells.nth(8)).to_have_attribute("aria-label", "1.23e+5")  # as its title says it
+    assert typed == 123456.5
+    expect(cells.nth(8)).to_have_attribute("aria-label", str(float(typed)))
     assert cells.nth(9).inner_text() != "" and cells.nth(9).get_attribute("aria-label") is None
 
 
@@ -1895,3 +1913,54 @@ def test_shift_arrows_on_a_zoomed_canvas_move_the_pin_and_the_view_follows_it(pa
     page.keyboard.press("ArrowRight")
     expect(atlas).not_to_have_attribute("data-view", " ".join(map(str, moved)))
     assert f"pin=o1.{col}.0&" in page.url
+
+
+def forward_arrays(api: httpx.Client, layer: Json) -> dict[str, np.ndarray]:
+    """/api/forward's arrays, as the float32 it sends them in (compact encoding)."""
+    answer = api.post("/api/forward?encoding=compact", json=layer)
+    answer.raise_for_status()
+    return {key: np.frombuffer(base64.b64decode(value["data"]), dtype="<f4").reshape(value["shape"])
+            for key, value in answer.json().items()
+            if isinstance(value, dict) and "data" in value}
+
+
+def said_value(label: str, name: str) -> np.float32:
+    """The number a label says after ``name = ``, read back as the float32 the page holds."""
+    match = re.search(rf"{re.escape(name)} = (\S+)", label)
+    assert match, (name, label)
+    return np.float32(float(match.group(1)))
+
+
+def test_a_screen_reader_hears_the_values_of_a_zoomed_canvass_neuron_and_pinned_cell(
+    page: Page, api: httpx.Client
+) -> None:
+    # AlexNet's canvases said their sizes only: a screen reader could reach a zoomed volume
+    # but not hear a number of it, where a flat grid's cells say theirs
+    layer = preset_layer(api, "alexnet-conv1")
+    arrays = forward_arrays(api, layer)
+    out, xp = arrays["output"], arrays["padded_input"]
+    open_page(page, "?preset=alexnet-conv1&t=54&zoom=o4")  # step 54: V[0,54,0]
+    atlas = page.get_by_role("img", name=re.compile(r"^Output volume"))
+    expect(atlas).to_have_attribute("aria-label", re.compile(r": current neuron V\[0,54,0\] = "))
+    assert said_value(atlas.get_attribute("aria-label") or "", "V[0,54,0]") == out[0, 54, 0]
+    step = api_step(api, layer, 54)
+    rows, cols = range(*step["rows"]), range(*step["cols"])
+    slices = [page.get_by_role("img", name=re.compile(rf"^Input depth slice {d},"))
+              for d in range(3)]
+    for grid in slices:
+        expect(grid).to_have_attribute("aria-label", re.compile(
+            rf": receptive field rows {rows[0]}-{rows[-1]}, columns {cols[0]}-{cols[-1]} of the"
+            " padded input$"))
+    # X pins the field's corner cell, X[0,216,:] (no padding): each slice says its own value
+    page.locator("body").press("x")
+    expect(page).to_have_url(re.compile(rf"[?&]pin=x{rows[0]}\.{cols[0]}(&|$)"))
+    for d, grid in enumerate(slices):
+        name = f"X[{rows[0]},{cols[0]},{d}]"
+        expect(grid).to_have_attribute("aria-label",
+                                       re.compile(rf": pinned cell {re.escape(name)} = "))
+        assert said_value(grid.get_attribute("aria-label") or "", name) == xp[rows[0], cols[0], d]
+    # the neuron pinned past the playhead is said with its value, as its arithmetic shows it
+    page.keyboard.press("Escape")
+    page.keyboard.press("Shift+ArrowDown")
+    expect(atlas).to_have_attribute("aria-label", re.compile(r": current neuron V\[1,54,0\] = "))
+    assert said_value(atlas.get_attribute("aria-label") or "", "V[1,54,0]") == out[1, 54, 0]

@@ -451,13 +451,14 @@ function render() {
   // zoomed in, the volumes follow the playhead or the pinned neuron (into view, when it is
   // not: a link's pin, or a pin the playhead has left), never a hovered one
   const follow = !app.hover;
-  if (!hidden.has("input")) app.views.input.update(focus, follow);
+  const still = !player.playing;
+  if (!hidden.has("input")) app.views.input.update(focus, follow, still);
   app.views.filters.update(focus);
   qs("#arithmetic-live").setAttribute("aria-live", player.playing ? "off" : "polite");
   // above 20 steps a second the products are colours; numbers return on pause
   const fast = player.playing && state.speed > 20;
   app.views.arithmetic.update(focus, state.act, fast);
-  if (!hidden.has("output")) app.views.output.update(focus, state.t, state.mode === "backward", follow, fast);
+  if (!hidden.has("output")) app.views.output.update(focus, state.t, state.mode === "backward", follow, fast, still);
   app.views.backward?.update(focus, state.act);
   for (const overlay of overlays) overlay.update?.(focus, state, { playing: player.playing, fast });
   // play ahead: two seconds of steps at the current speed
