@@ -126,6 +126,28 @@ def test_a_link_to_an_uploaded_image_says_it_reopens_with_a_sample(page: Page) -
     expect(page.locator("#output-shape")).to_have_text("62x62x2", timeout=30_000)
 
 
+def test_a_framed_complete_link_to_an_upload_says_over_its_transport_what_it_shows(
+    page: Page, api: httpx.Client
+) -> None:
+    # a frame shows no image panel and no controls: a link copied from a tab with an upload
+    # opened a sample in a frame without a word (the panel said it, below the picture)
+    page.goto("/?image=vertical-edge&bank=sobel")
+    expect(page.locator("#app")).to_have_attribute("aria-busy", "false", timeout=30_000)
+    expect(page).to_have_url(re.compile(r"[?&]image=vertical-edge&"))
+    copied = page.url.replace("image=vertical-edge", "image=upload").replace("embed=0", "embed=1")
+    assert "image=upload&" in copied and "embed=1&" in copied and "preset=" in copied, copied
+    page.goto(copied)  # a new tab has no upload
+    note = page.locator("#embed-note")
+    expect(note).to_have_text(
+        'An uploaded image cannot be kept in a link: showing the sample "vertical-edge" instead.',
+        timeout=30_000)
+    expect(note).to_be_visible()
+    # and what it says is what the frame shows: the sample through the link's bank
+    _, output = forward_of(api, "vertical-edge", "sobel")
+    expect(page.locator("#output-shape")).to_have_text("x".join(map(str, output.shape)))
+    expect(page).to_have_url(re.compile(r"[?&]image=vertical-edge&"))
+
+
 def png_bytes(pixels: np.ndarray) -> bytes:
     buffer = io.BytesIO()
     Image.fromarray(pixels.astype(np.uint8), "RGB").save(buffer, "PNG")

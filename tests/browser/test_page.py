@@ -6,6 +6,7 @@ or from hand arithmetic written out below; none is copied from the page's own co
 
 from __future__ import annotations
 
+import base64
 import json
 import math
 import re
@@ -14,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import numpy as np
 import pytest
 from playwright.sync_api import Locator, Page, expect
 
@@ -1188,25 +1190,41 @@ def test_screen_readers_hear_padding_zeros_and_neurons_not_computed_yet(page: Pa
                                 include_hidden=True).count() == 1
 
 
-def test_cells_too_small_for_their_numbers_say_them_to_screen_readers(page: Page) -> None:
+def sent_forward(page: Page, query: str) -> Json:
+    """Open the page at ``query`` and answer the layer its forward request sent."""
+    with page.expect_request(lambda request: "/api/forward" in request.url) as sent:
+        open_page(page, query)
+    return sent.value.post_data_json
+
+
+def test_cells_too_small_for_their_numbers_say_them_to_screen_readers(
+    page: Page, api: httpx.Client
+) -> None:
     # a uniform fill's 0.4217 needs more than the demo's input cells: they drew no number and a
     # screen reader heard a table of blank cells
-    open_page(page, "?preset=cs231n-demo&fill=uniform")
+    layer = sent_forward(page, "?preset=cs231n-demo&fill=uniform")
+    xp = forward_arrays(api, layer)["padded_input"]
     cells = page.get_by_role("table", name=re.compile(r"^Input depth slice 0")).locator(".cell")
     inner = cells.nth(8)  # Xp[1,1], X[0,0]
     expect(inner).to_have_text("")
-    value = float(inner.get_attribute("data-value") or "nan")
+    value = xp[1, 1, 0]
     assert 0.001 <= value < 1 and value != round(value, 2), value  # a number too long to show
-    expect(inner).to_have_attribute("aria-label", str(float(f"{value:.4g}")))
+    # said in full: the float32 the API computed, read back from the label exactly
+    said = inner.get_attribute("aria-label") or ""
+    assert np.float32(float(said)) == value, (said, value)
+    assert len(said) <= len(f"{value:.9g}"), said  # the fewest digits that say it
     expect(cells.nth(0)).to_have_attribute("aria-label", "0 (zero padding)")
     # numbers shown are not said twice
     open_page(page, "?preset=cs231n-demo")
     assert cells.nth(8).inner_text() != ""
     assert cells.nth(8).get_attribute("aria-label") is None
-    # one long typed value among short ones shows "#", and says its number
-    open_page(page, "?preset=cs231n-demo&edits=X0.0.0%3D123456.5")
+    # one long typed value among short ones shows "#", and says its number whole (rounded to
+    # 1.23e+5, a student checking the products by hand had no way to the 123456.5 typed)
+    layer = sent_forward(page, "?preset=cs231n-demo&edits=X0.0.0%3D123456.5")
+    typed = forward_arrays(api, layer)["padded_input"][1, 1, 0]
     expect(cells.nth(8)).to_have_text("#")
-    expect(cells.nth(8)).to_have_attribute("aria-label", "1.23e+5")  # as its title says it
+    assert typed == 123456.5
+    expect(cells.nth(8)).to_have_attribute("aria-label", str(float(typed)))
     assert cells.nth(9).inner_text() != "" and cells.nth(9).get_attribute("aria-label") is None
 
 
@@ -1702,3 +1720,247 @@ def test_back_restores_a_zoom_and_lines_make_their_own_entry(page: Page) -> None
     expect(page).to_have_url(re.compile(r"[?&]preset=example-1&"))
     expect(page).to_have_url(re.compile(r"[?&]lines=0(&|$)"))
     expect(page.get_by_role("button", name="Lines")).to_have_attribute("aria-pressed", "false")
+
+
+# the page's app object is not global: a tick is seen as the scrubber's value moving, which
+# every render writes; resolved in the animation frame the tick was drawn in, before any timer
+# (null after 3 s without one)
+NEXT_TICK = """() => new Promise((resolve) => {
+  const scrub = document.querySelector("#t-scrub");
+  const from = scrub.value;
+  const start = performance.now();
+  const look = (now) => {
+    if (scrub.value !== from) resolve(Number(scrub.value));
+    else if (now - start > 3000) resolve(null);
+    else requestAnimationFrame(look);
+  };
+  requestAnimationFrame(look);
+})"""
+
+
+def scrub_to(page: Page, value: int, *, end: bool) -> None:
+    """Move the scrubber to ``value`` as a drag does (an input event), and let go (a change)
+    when ``end``."""
+    page.locator("#t-scrub").evaluate(
+        """(e, [value, end]) => {
+          e.value = String(value);
+          e.dispatchEvent(new Event("input"));
+          if (end) e.dispatchEvent(new Event("change"));
+        }""", [value, end])
+
+
+def url_step(page: Page) -> int:
+    return int(page.evaluate("new URLSearchParams(location.search).get('t')"))
+
+
+def test_a_drag_while_playing_leaves_its_entry_where_playback_had_taken_it(page: Page) -> None:
+    # The scrubber's moves are previews: the entry they started from gets its address back when
+    # the drag's end pushes a new one. While playing, that address is playback's latest step,
+    # whose rewrite may still be waiting for its 250 ms timer (the address bar a step behind).
+    open_page(page, "?preset=cs231n-demo&t=0&speed=2")
+    page.get_by_role("button", name="Play").click()
+    page.evaluate(NEXT_TICK)
+    page.evaluate(NEXT_TICK)
+    # a tick just drawn, its rewrite not landed: the drag starts and ends in that frame
+    played = page.evaluate(f"""async () => {{
+      const t = await ({NEXT_TICK})();
+      const shown = new URLSearchParams(location.search).get("t");
+      const scrub = document.querySelector("#t-scrub");
+      scrub.value = "12";
+      scrub.dispatchEvent(new Event("input"));
+      scrub.dispatchEvent(new Event("change"));
+      return [t, Number(shown)];
+    }}""")
+    step, in_address = played
+    assert in_address < step, played  # the address bar had not caught up with playback yet
+    expect(page).to_have_url(re.compile(r"[?&]t=1[2-9](&|$)"))  # the new entry, playing on
+    page.go_back()
+    expect(page.locator("#t-play")).to_have_attribute("aria-label", "Play")
+    expect(page).to_have_url(re.compile(rf"[?&]t={step}(&|$)"))
+    expect(page.locator("#t-label")).to_have_text(re.compile(rf"^step {step + 1} of 18"))
+    # a slow drag while playing: the player holds still under it (stepping on from where the
+    # drag had it, it moved the scrubber from under the pointer, the drag's end read the
+    # player's step and pushed no entry, and its rewrites gave the entry the drag's steps)
+    page.get_by_role("button", name="Step back").click()
+    page.get_by_label("Speed").select_option("5")
+    page.get_by_role("button", name="Play").click()
+    before = page.evaluate(f"""async () => {{
+      const t = await ({NEXT_TICK})();
+      const scrub = document.querySelector("#t-scrub");
+      scrub.value = "10";
+      scrub.dispatchEvent(new Event("input"));
+      return t;
+    }}""")
+    held = page.evaluate("""() => new Promise((resolve) => {
+      const scrub = document.querySelector("#t-scrub");
+      const seen = new Set();
+      const start = performance.now();
+      const look = (now) => {
+        seen.add(scrub.value);
+        if (now - start > 700) resolve([...seen]);
+        else requestAnimationFrame(look);
+      };
+      requestAnimationFrame(look);
+    })""")
+    assert held == ["10"], held  # 0.7 s at 5 steps a second: 3 steps, had it played on
+    expect(page.locator("#t-play")).to_have_attribute("aria-label", "Pause")  # still playing
+    scrub_to(page, 13, end=True)
+    expect(page).to_have_url(re.compile(r"[?&]t=13(&|$)"))
+    assert page.evaluate(NEXT_TICK) == 14  # let go: it plays on from there
+    page.go_back()
+    expect(page.locator("#t-play")).to_have_attribute("aria-label", "Play")
+    expect(page).to_have_url(re.compile(rf"[?&]t={before}(&|$)"))
+    expect(page).to_have_url(re.compile(r"[?&]speed=5(&|$)"))
+    # a drag let go where it began makes no change event: the player plays on all the same
+    page.get_by_role("button", name="Play").click()
+    scrub_to(page, 4, end=False)
+    scrub_to(page, before, end=False)
+    page.locator("#t-scrub").dispatch_event("pointerup", {"bubbles": True})
+    assert page.evaluate(NEXT_TICK) == before + 1
+
+
+def test_back_in_the_middle_of_a_drag_shows_the_entry_before_and_the_drag_leaves_it_so(
+    page: Page,
+) -> None:
+    open_page(page, "?preset=cs231n-demo&t=3")
+    page.get_by_role("button", name="Last step").click()
+    expect(page).to_have_url(re.compile(r"[?&]t=17(&|$)"))
+    scrub_to(page, 12, end=False)
+    expect(page).to_have_url(re.compile(r"[?&]t=12(&|$)"))  # the drag's rewrite has landed
+    scrub_to(page, 14, end=False)  # and this one waits for its timer when Back is pressed
+    page.go_back()
+    expect(page).to_have_url(re.compile(r"[?&]t=3(&|$)"))
+    expect(page.locator("#t-label")).to_have_text(re.compile(r"^step 4 of 18"))
+    # the drag goes on and ends: a new entry after this one, which keeps its own step
+    scrub_to(page, 9, end=False)
+    scrub_to(page, 7, end=True)
+    expect(page).to_have_url(re.compile(r"[?&]t=7(&|$)"))
+    page.go_back()
+    expect(page).to_have_url(re.compile(r"[?&]t=3(&|$)"))
+    expect(page.locator("#t-label")).to_have_text(re.compile(r"^step 4 of 18"))
+    page.go_forward()
+    expect(page.locator("#t-label")).to_have_text(re.compile(r"^step 8 of 18"))
+
+
+def test_back_shows_the_entrys_step_and_zoom_though_the_pointer_rests_on_a_neuron(
+    page: Page,
+) -> None:
+    # Back kept the neuron under a resting pointer in focus: the arithmetic stayed that
+    # neuron's under the entry's step label, and a zoomed view looked at it, not at the
+    # entry's neuron (a step asked for lets go of the hover; Back is one)
+    page.set_viewport_size({"width": 1280, "height": 900})
+    open_page(page, "?preset=alexnet-conv1&t=40&zoom=o4")
+    atlas = page.get_by_role("img", name=re.compile(r"^Output volume"))
+    level = page.locator("#output-grids .zoom-level")
+    zoomed = level.inner_text()
+    page.locator("body").click(position={"x": 5, "y": 5})
+    page.keyboard.press("End")
+    expect(page.locator("#numpy-code")).to_contain_text("V[54,54,95] = np.sum(")
+    # the view follows the last neuron, the atlas's last cell, to its corner: the pointer
+    # rests there
+    box = page.locator("#output-grids canvas").bounding_box()
+    assert box
+    page.mouse.move(box["x"] + box["width"] - 2, box["y"] + box["height"] - 2)
+    readout = page.locator("#output-grids .zoom-readout")
+    expect(readout).to_have_text(re.compile(r"^V\[54,54,95\] = "))
+    atlas.focus()
+    page.keyboard.press("-")  # zoomed out by key, the pointer still on the neuron
+    expect(page).to_have_url(re.compile(r"[?&]zoom=o2(&|$)"))
+    page.go_back()
+    expect(page).to_have_url(re.compile(r"[?&]t=40(&|$)"))
+    # depth-slice order: step 40 is V[0,40,0], at row 0, column 40 of the atlas's first tile
+    expect(page.locator("#numpy-code")).to_contain_text("V[0,40,0] = np.sum(")
+    expect(level).to_have_text(zoomed)
+    expect(atlas).to_have_attribute("data-view", re.compile(r"^0 \d+ "))
+    top, left, bottom, right = map(int, (atlas.get_attribute("data-view") or "").split())
+    assert top <= 0 <= bottom and left <= 40 <= right, (top, left, bottom, right)
+
+
+def painted(page: Page) -> None:
+    """Wait for two animation frames: a canvas grid's paint (and its data-view) is done."""
+    page.evaluate("() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)))")
+
+
+def test_shift_arrows_on_a_zoomed_canvas_move_the_pin_and_the_view_follows_it(page: Page) -> None:
+    # The arrows pan a focused zoomed canvas; with Shift they move the pin, as anywhere on the
+    # page, and the view pans only as far as following the pinned neuron takes it
+    open_page(page, "?preset=alexnet-conv1&t=54&zoom=o8")  # step 54: V[0,54,0]
+    atlas = page.get_by_role("img", name=re.compile(r"^Output volume"))
+    atlas.focus()
+    page.keyboard.press("Shift+ArrowDown")
+    expect(page).to_have_url(re.compile(r"[?&]pin=o1\.54\.0(&|$)"))
+    expect(page.locator("#announce")).to_have_text("Pinned V[1,54,0]")
+    painted(page)
+    view = atlas.get_attribute("data-view")
+    top, left, bottom, right = map(int, (view or "").split())
+    assert top <= 1 <= bottom and left <= 54 <= right, view  # the first map's tile: (1, 54)
+    # at the map's last column the pin stays, and so does the view (it is not an arrow's pan)
+    page.keyboard.press("Shift+ArrowRight")
+    expect(page.locator("#announce")).to_have_text("Pinned V[1,54,0]\u00a0")  # said again
+    painted(page)
+    assert atlas.get_attribute("data-view") == view
+    assert "pin=o1.54.0&" in page.url
+    # left along the row past the view's first column: the view follows the pin there
+    col = left - 1
+    assert col >= 0, view
+    for _ in range(54 - col):
+        page.keyboard.press("Shift+ArrowLeft")
+    expect(page).to_have_url(re.compile(rf"[?&]pin=o1\.{col}\.0(&|$)"))
+    painted(page)
+    moved = list(map(int, (atlas.get_attribute("data-view") or "").split()))
+    assert moved[1] <= col <= moved[3] and moved[0] <= 1 <= moved[2], (moved, col)
+    # the plain arrows still pan it, and leave the pin where it is
+    page.keyboard.press("ArrowRight")
+    expect(atlas).not_to_have_attribute("data-view", " ".join(map(str, moved)))
+    assert f"pin=o1.{col}.0&" in page.url
+
+
+def forward_arrays(api: httpx.Client, layer: Json) -> dict[str, np.ndarray]:
+    """/api/forward's arrays, as the float32 it sends them in (compact encoding)."""
+    answer = api.post("/api/forward?encoding=compact", json=layer)
+    answer.raise_for_status()
+    return {key: np.frombuffer(base64.b64decode(value["data"]), dtype="<f4").reshape(value["shape"])
+            for key, value in answer.json().items()
+            if isinstance(value, dict) and "data" in value}
+
+
+def said_value(label: str, name: str) -> np.float32:
+    """The number a label says after ``name = ``, read back as the float32 the page holds."""
+    match = re.search(rf"{re.escape(name)} = (\S+)", label)
+    assert match, (name, label)
+    return np.float32(float(match.group(1)))
+
+
+def test_a_screen_reader_hears_the_values_of_a_zoomed_canvass_neuron_and_pinned_cell(
+    page: Page, api: httpx.Client
+) -> None:
+    # AlexNet's canvases said their sizes only: a screen reader could reach a zoomed volume
+    # but not hear a number of it, where a flat grid's cells say theirs
+    layer = preset_layer(api, "alexnet-conv1")
+    arrays = forward_arrays(api, layer)
+    out, xp = arrays["output"], arrays["padded_input"]
+    open_page(page, "?preset=alexnet-conv1&t=54&zoom=o4")  # step 54: V[0,54,0]
+    atlas = page.get_by_role("img", name=re.compile(r"^Output volume"))
+    expect(atlas).to_have_attribute("aria-label", re.compile(r": current neuron V\[0,54,0\] = "))
+    assert said_value(atlas.get_attribute("aria-label") or "", "V[0,54,0]") == out[0, 54, 0]
+    step = api_step(api, layer, 54)
+    rows, cols = range(*step["rows"]), range(*step["cols"])
+    slices = [page.get_by_role("img", name=re.compile(rf"^Input depth slice {d},"))
+              for d in range(3)]
+    for grid in slices:
+        expect(grid).to_have_attribute("aria-label", re.compile(
+            rf": receptive field rows {rows[0]}-{rows[-1]}, columns {cols[0]}-{cols[-1]} of the"
+            " padded input$"))
+    # X pins the field's corner cell, X[0,216,:] (no padding): each slice says its own value
+    page.locator("body").press("x")
+    expect(page).to_have_url(re.compile(rf"[?&]pin=x{rows[0]}\.{cols[0]}(&|$)"))
+    for d, grid in enumerate(slices):
+        name = f"X[{rows[0]},{cols[0]},{d}]"
+        expect(grid).to_have_attribute("aria-label",
+                                       re.compile(rf": pinned cell {re.escape(name)} = "))
+        assert said_value(grid.get_attribute("aria-label") or "", name) == xp[rows[0], cols[0], d]
+    # the neuron pinned past the playhead is said with its value, as its arithmetic shows it
+    page.keyboard.press("Escape")
+    page.keyboard.press("Shift+ArrowDown")
+    expect(atlas).to_have_attribute("aria-label", re.compile(r": current neuron V\[1,54,0\] = "))
+    assert said_value(atlas.get_attribute("aria-label") or "", "V[1,54,0]") == out[1, 54, 0]

@@ -17,6 +17,8 @@ import pytest
 from PIL import Image, ImageChops
 from playwright.sync_api import Browser, Page, expect
 
+from tests.browser.test_page import forward_arrays, said_value
+
 pytestmark = pytest.mark.browser
 
 Json = Any
@@ -897,3 +899,32 @@ def test_an_embed_shorter_than_a_laptop_keeps_the_blocks_inside_their_panels(pag
                 .getBoundingClientRect().bottom,
             document.querySelector('#{panel}-panel').getBoundingClientRect().bottom]""")
         assert bottoms[0] <= bottoms[1], (panel, bottoms)
+
+
+def test_a_screen_reader_hears_the_value_of_the_blocks_neuron_and_pinned_cell(
+    page: Page, api: httpx.Client
+) -> None:
+    # the blocks said where the neuron and the field are, not a number of either
+    layer = api.get("/api/presets/alexnet-conv1").json()["layer"]
+    arrays = forward_arrays(api, layer)
+    out, xp = arrays["output"], arrays["padded_input"]
+    open_page(page, "?preset=alexnet-conv1&view=3d&t=4000")
+    # depth-slice order, 55x55 neurons a map: step 4,000 is V[17,40,1]
+    d, rest = divmod(4000, 55 * 55)
+    i, j = divmod(rest, 55)
+    output = page.locator("#output-3d .volume3d-block")
+    name = f"V[{i},{j},{d}]"
+    expect(output).to_have_attribute("aria-label", re.compile(
+        rf"^output volume in 3-D, 55x55x96: current neuron {re.escape(name)} = \S+ on depth"
+        rf" slice {d}$"))
+    assert said_value(output.get_attribute("aria-label") or "", name) == out[i, j, d]
+    # X pins the corner cell of the neuron's field, drawn on the slice the block is cut at (0)
+    step = api_step(api, "alexnet-conv1", 4000)
+    row, col = step["rows"][0], step["cols"][0]
+    page.locator("body").press("x")
+    expect(page).to_have_url(re.compile(rf"[?&]pin=x{row}\.{col}(&|$)"))
+    block = page.locator("#input-3d .volume3d-block")
+    cell = f"X[{row},{col},0]"
+    expect(block).to_have_attribute("aria-label", re.compile(
+        rf": pinned cell {re.escape(cell)} = \S+ on depth slice 0$"))
+    assert said_value(block.get_attribute("aria-label") or "", cell) == xp[row, col, 0]

@@ -39,6 +39,22 @@ export function fmt(value) {
 }
 
 /**
+ * A number in full, for a screen reader where a cell does not show it (too small for its
+ * digits, "#", a canvas): the fewest significant digits that read back as `value`, as
+ * float64 or as the float32 the page's arrays hold (123456.5, 0.4216907). fmt's rounding
+ * (1.23e+5) left a student checking the arithmetic by hand without the number.
+ */
+export function full(value) {
+  if (value === null || value === undefined || Number.isNaN(value)) return "";
+  if (Number.isInteger(value)) return String(value);
+  for (let digits = 1; digits < 17; digits += 1) {
+    const text = String(Number(value.toPrecision(digits)));
+    if (Number(text) === value || Math.fround(Number(text)) === value) return text;
+  }
+  return String(value);
+}
+
+/**
  * An output-size formula's value as the server writes it at the end of an axis's
  * `arithmetic` (engine/geometry.py format_number): whole numbers bare, others to three
  * decimals (4.5, 1.667) or as many as it takes not to look whole (2.00025), so the page's

@@ -1,7 +1,7 @@
 // Linking between the panels: hovering a cell shows its neuron, clicking pins it (or opens the
 // cell's number for editing). Hover, pin and playhead all end in the page's one focus path.
 import { editedSlice, startEdit } from "./controls.js";
-import { fmt } from "./dom.js";
+import { fmt, full } from "./dom.js";
 
 /**
  * What hovering padded-input cell (r, c) of depth slice `d` of `model` shows (a flat grid's
@@ -16,6 +16,20 @@ export function inputCellText({ xp, pads, isPad }, r, c, d) {
 export function outputCellText({ out }, i, j, d, computed) {
   return `V[${i},${j},${d}] = ${computed ? fmt(out.at(i, j, d)) : "not yet computed"}`;
 }
+
+/**
+ * What a screen reader hears of the neuron (i, j, d) in focus on a canvas or a block, which
+ * have no cells to read: its name and value in full (dom.js full, as a flat cell too small
+ * for its number says it).
+ */
+export const neuronSaid = ({ out }, { i, j, d }) => `V[${i},${j},${d}] = ${full(out.at(i, j, d))}`;
+
+/** The receptive field's rows r0..r1 and columns c0..c1, as a canvas or a block says it. */
+export const fieldSaid = (r0, r1, c0, c1) => `receptive field rows ${r0}-${r1}, columns ${c0}-${c1} of the padded input`;
+
+/** The same of padded-input cell (r, c) on depth slice `d` (a pinned input cell). */
+export const inputCellSaid = ({ xp, pads }, r, c, d) =>
+  `X[${r - pads.top},${c - pads.left},${d}] = ${full(xp.at(r, c, d))}`;
 
 /**
  * The views' cell handlers. `app` is the page's app object (state, model, hover, tap, weight);

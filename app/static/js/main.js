@@ -451,13 +451,14 @@ function render() {
   // zoomed in, the volumes follow the playhead or the pinned neuron (into view, when it is
   // not: a link's pin, or a pin the playhead has left), never a hovered one
   const follow = !app.hover;
-  if (!hidden.has("input")) app.views.input.update(focus, follow);
+  const still = !player.playing;
+  if (!hidden.has("input")) app.views.input.update(focus, follow, still);
   app.views.filters.update(focus);
   qs("#arithmetic-live").setAttribute("aria-live", player.playing ? "off" : "polite");
   // above 20 steps a second the products are colours; numbers return on pause
   const fast = player.playing && state.speed > 20;
   app.views.arithmetic.update(focus, state.act, fast);
-  if (!hidden.has("output")) app.views.output.update(focus, state.t, state.mode === "backward", follow, fast);
+  if (!hidden.has("output")) app.views.output.update(focus, state.t, state.mode === "backward", follow, fast, still);
   app.views.backward?.update(focus, state.act);
   for (const overlay of overlays) overlay.update?.(focus, state, { playing: player.playing, fast });
   // play ahead: two seconds of steps at the current speed
@@ -598,6 +599,9 @@ async function boot() {
     // playback go on from it (its next steps rewrote the entry Back had just brought back)
     dropPendingUrl();
     if (player.playing) player.pause();
+    // the entry's step is shown, as a step asked for is (transport.js go): not the neuron under
+    // a pointer resting on the picture, nor the zoomed views following that one
+    app.hover = null;
     const before = app.state;
     app.state = fromQuery(location.search) ?? before;
     look.apply(app.state);

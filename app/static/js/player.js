@@ -13,6 +13,7 @@ export class Player {
     this.speed = 2; // steps per second
     this.owed = 0; // fractional steps carried to the next frame
     this.last = null;
+    this.held = false;
   }
 
   get playing() {
@@ -24,6 +25,7 @@ export class Player {
     // the first step comes one period after pressing play, as a person expects
     this.owed = 0;
     this.last = null;
+    this.held = false;
     this.frame = requestAnimationFrame((now) => this.run(now));
     this.onChange(true);
   }
@@ -40,6 +42,16 @@ export class Player {
     else this.play();
   }
 
+  /**
+   * Hold the playhead while `on`, playing still (a drag of the scrubber has it: stepped on
+   * under the drag, the scrubber jumped from the pointer, the drag's end read the player's
+   * step, and each step's rewrite of the history entry took the drag's for playback's). Let
+   * go, it plays on from where the drag left it, one period later.
+   */
+  hold(on) {
+    this.held = on;
+  }
+
   setSpeed(stepsPerSecond) {
     this.speed = Math.max(0.1, Number(stepsPerSecond) || 1);
   }
@@ -54,6 +66,12 @@ export class Player {
   }
 
   run(now) {
+    if (this.held) {
+      this.owed = 0;
+      this.last = null;
+      this.frame = requestAnimationFrame((t) => this.run(t));
+      return;
+    }
     let n;
     if (this.speed > 60) {
       n = this.stride;

@@ -28,8 +28,21 @@ export function bindTransport(app, player, commit, { pin: pinTo, unpin, toggle }
   $on(qs("#t-forward"), "click", () => go(app.state.t + 1));
   $on(qs("#t-last"), "click", () => go(total() - 1));
   $on(qs("#t-play"), "click", play);
-  $on(qs("#t-scrub"), "input", (event) => go(Number(event.target.value), "preview"));
-  $on(qs("#t-scrub"), "change", (event) => go(Number(event.target.value)));
+  // A drag's moves are previews (history.js), and the player holds still under it: it plays on
+  // from where the drag lets go (a change; or a pointer let go where it began, which makes none)
+  const scrub = qs("#t-scrub");
+  const letGo = () => player.hold(false);
+  $on(scrub, "input", (event) => {
+    player.hold(true);
+    go(Number(event.target.value), "preview");
+  });
+  $on(scrub, "change", (event) => {
+    go(Number(event.target.value));
+    letGo();
+  });
+  for (const type of ["pointerup", "pointercancel"]) $on(window, type, letGo);
+  $on(scrub, "keyup", letGo);
+  $on(scrub, "blur", letGo);
   bindSwipe(qs("#transport"), (n) => go(app.state.t + n));
   // A button pressed with a pointer gives its focus back (a key's press keeps it): a presenter
   // who clicks Fullscreen or Step and then presses Space on a remote means play, not that

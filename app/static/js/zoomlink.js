@@ -17,7 +17,9 @@ function zoomText(views) {
 
 /** Zoom `views`' viewports as `text` says; parts it cannot read, or volumes drawn whole
  * (small layers have no viewport), are left alone, unless `whole`: then a volume `text` does
- * not name goes back to whole (Back to an entry whose link had no zoom for it). */
+ * not name goes back to whole (Back to an entry whose link had no zoom for it). Where they
+ * look is the next render's: it follows the entry's field or neuron (not the region a
+ * viewport followed last: on Back, that is the entry left's). */
 export function applyZoom(views, text, { whole = false } = {}) {
   const factors = {};
   for (const part of (text || "").split("_")) {
@@ -29,7 +31,6 @@ export function applyZoom(views, text, { whole = false } = {}) {
     const factor = factors[key] ?? (whole ? 1 : null);
     if (!view || factor === null || Math.abs(factor - view.factor) < 0.005) continue;
     view.zoomAt(factor / view.factor);
-    if (view.anchor) view.follow(...view.anchor);
   }
 }
 

@@ -2,7 +2,7 @@
 // DOM cells for small grids (numbers in cells, hover per cell, screen-reader titles); one
 // canvas for large ones (AlexNet's 227x227 input), so nothing freezes. The next issue can
 // swap the canvas path for something faster without touching the panels.
-import { el, fmt, short } from "../dom.js";
+import { el, fmt, full, short } from "../dom.js";
 import { color, faded, ink, packed, palette, typeScale } from "./colors.js";
 import { CELL_TYPE, cellText, numberFont, numbersFor } from "./numbers.js";
 
@@ -112,10 +112,11 @@ function domGrid({ rows, cols, label, cell: baseCell, onCell }) {
         const pad = isPad(Math.floor(n / cols), n % cols);
         // what the colours say, for a screen reader: a padding zero is not the input's, a
         // blank neuron is one not computed yet, and a cell too small for its number (or
-        // showing "#") says the number all the same (set as a label changes, not every frame)
+        // showing "#") says the number all the same, in full (dom.js full: a student checks
+        // the arithmetic with it); set as a label changes, not every frame
         const shown = font ? cellText(text, limit) : "";
         const said = pad ? `${text} (zero padding)` : value === null ? "not computed yet"
-          : shown === text ? null : fmt(value);
+          : shown === text ? null : full(value);
         if (said !== node.said) {
           if (said === null) node.removeAttribute("aria-label");
           else node.setAttribute("aria-label", said);

@@ -11,12 +11,13 @@ import { Viewport, zoomBar } from "./viewport.js";
 import { createZoomGrid } from "./zoom.js";
 import { el } from "../dom.js";
 import { typeScale } from "./colors.js";
-import { inputCellText } from "../linking.js";
+import { fieldSaid, inputCellSaid, inputCellText } from "../linking.js";
 
 /**
  * Build the input panel for `model` under `container`; `onCell(type, r, c, d)` reports hover
- * and clicks in padded coordinates. Returns {update(focus), box(r, c, d), boxes(cells, d)}: box
- * is where padded cell (r, c) of slice d is on screen (client px), null when it is not drawn.
+ * and clicks in padded coordinates. Returns {update(focus, follow, still), box(r, c, d),
+ * boxes(cells, d)}: box is where padded cell (r, c) of slice d is on screen (client px), null
+ * when it is not drawn.
  */
 export function createInputView(container, model, onCell) {
   const { xp, pads, maxAbs, isPad } = model;
@@ -89,14 +90,21 @@ export function createInputView(container, model, onCell) {
   let shownChannel = -1;
   return {
     viewport: view, // null for DOM grids, which show every cell
-    update(focus, follow = false) {
+    update(focus, follow = false, still = true) {
       const taps = focus.step ? focus.step.taps : null;
       if (view && follow && taps && taps.length) {
         const [r0, c0] = taps[0];
         const [r1, c1] = taps[taps.length - 1];
         view.follow(r0, c0, r1, c1);
       }
+      const field = focus.step?.rows.length && focus.step.cols.length ? focus.step : null;
       grids.forEach((grid, d) => {
+        // a canvas says the field and the pinned cell, its value too (not while playing: a
+        // label changing at every step is noise)
+        if (canvas && still) {
+          grid.describe(focus.inputCell ? `pinned cell ${inputCellSaid(model, ...focus.inputCell, d)}`
+            : field ? fieldSaid(field.rows[0], field.rows.at(-1), field.cols[0], field.cols.at(-1)) : "");
+        }
         grid.setField(taps);
         grid.setMarks("pinned", focus.inputCell ? [focus.inputCell] : []);
         const pair = focus.pair && focus.pair.channel === d ? [focus.pair.input] : [];

@@ -11,7 +11,7 @@ import {
   fitCell, gridRoom, keepInView, numbersCell, projectedCell, roomOf, wholeSlicesCell,
 } from "./fit.js";
 import { el } from "../dom.js";
-import { outputCellText } from "../linking.js";
+import { neuronSaid, outputCellText } from "../linking.js";
 import { positionOf } from "../focus.js";
 
 // Past this many neurons between two playheads, the whole output is redrawn instead.
@@ -150,7 +150,7 @@ function atlasView(container, model, order, stepOf, onCell) {
   };
   return {
     viewport: view,
-    update(focus, t, showAll, follow = false, fast = false) {
+    update(focus, t, showAll, follow = false, fast = false, still = true) {
       grid.setMinInterval(fast ? 45 : 0);
       const next = showAll ? Infinity : t;
       if (limit !== next) {
@@ -171,6 +171,8 @@ function atlasView(container, model, order, stepOf, onCell) {
       }
       const p = focus.position;
       grid.setMarks("current", p ? [toAtlas(p.i, p.j, p.d)] : []);
+      // the neuron in focus and its value (computed: the arithmetic shows it), while still
+      if (still) grid.describe(p ? `current neuron ${neuronSaid(model, p)}` : "");
       const seen = [];
       if (focus.seen) {
         for (let d = 0; d < k; d += 1) for (const [i, j] of focus.seen) seen.push(toAtlas(i, j, d));

@@ -10,7 +10,7 @@
 // copies a changed canvas whole for the compositor, so the large one must not change.
 import { el, qs } from "../dom.js";
 import { positionOf, stepOf } from "../focus.js";
-import { inputCellText, outputCellText } from "../linking.js";
+import { fieldSaid, inputCellSaid, inputCellText, neuronSaid, outputCellText } from "../linking.js";
 import { cellRect, cellSize, createBlock, cssPixels, outline, strokeBounds } from "./block.js";
 import { CELL_TYPE, cellFor } from "./numbers.js";
 import { palette } from "./colors.js";
@@ -210,8 +210,8 @@ export function createVolume3d({ commit, getState, onInputCell = () => {}, onOut
       advance(state);
       const still = !playing;
       const steady = !focus.inputCell && !focus.pair;
-      input.focusOn(inputHighlight(input.block, focus), { quiet: fast, follow: steady, describe: still });
-      const hl = outputHighlight(output.block, focus, state.order);
+      input.focusOn(inputHighlight(input.block, focus, model), { quiet: fast, follow: steady, describe: still });
+      const hl = outputHighlight(output.block, focus, state.order, model);
       // Playing fast in depth-column order, the neuron changes slice at every step: the block
       // stays cut where it was (cut at each frame's neuron, it would be drawn whole every frame,
       // and a cut running through the slices 60 times a second reads as flicker); the depth
@@ -223,7 +223,7 @@ export function createVolume3d({ commit, getState, onInputCell = () => {}, onOut
   };
 }
 
-function inputHighlight(block, focus) {
+function inputHighlight(block, focus, model) {
   const step = focus.step;
   // cut open at a hovered product's or weight's slice, to show its cells
   const cut = focus.pair ? focus.pair.channel : focus.weight ? focus.weight.ch : 0;
@@ -237,7 +237,9 @@ function inputHighlight(block, focus) {
     span: field ? Math.max(field.r1 - field.r0, field.c1 - field.c0) + 1 : 1,
     anchor: field ? [(field.c0 + field.c1 + 1) / 2, (field.r0 + field.r1 + 1) / 2, z]
       : focus.inputCell ? [focus.inputCell[1] + 0.5, focus.inputCell[0] + 0.5, z] : null,
-    label: field ? `receptive field rows ${field.r0}-${field.r1}, columns ${field.c0}-${field.c1} of the padded input, all ${block.depth} depth slices` : "",
+    // a pinned cell is drawn on the slice the block is cut open at: its value there
+    label: field ? `${fieldSaid(field.r0, field.r1, field.c0, field.c1)}, all ${block.depth} depth slices`
+      : focus.inputCell ? `pinned cell ${inputCellSaid(model, ...focus.inputCell, cut)} on depth slice ${cut}` : "",
     draw(ctx, P) {
       if (field) {
         outline(ctx, P, [field.c0, field.r0, 0], [field.c1 + 1, field.r1 + 1, block.extent], { color: palette.mark, width: 2, halo: true });
@@ -256,7 +258,7 @@ function inputHighlight(block, focus) {
   };
 }
 
-function outputHighlight(block, focus, order) {
+function outputHighlight(block, focus, order, model) {
   const p = focus.position;
   const cut = p ? p.d : 0;
   const z = cut * block.spacing;
@@ -264,7 +266,7 @@ function outputHighlight(block, focus, order) {
     cut,
     neuron: p,
     anchor: p ? [p.j + 0.5, p.i + 0.5, z] : null,
-    label: p ? `current neuron V[${p.i},${p.j},${p.d}] on depth slice ${p.d}` : "",
+    label: p ? `current neuron ${neuronSaid(model, p)} on depth slice ${p.d}` : "",
     draw(ctx, P) {
       if (p && order === "depth_column") {
         outline(ctx, P, [p.j, p.i, 0], [p.j + 1, p.i + 1, block.extent], { color: palette.active, width: 2, halo: true });

@@ -43,7 +43,8 @@ function schedule(grid) {
 export function createZoomGrid(parent, { rows, cols, label, view, onCell, expose = false }) {
   const root = el("div", "grid canvas-grid zoom-grid");
   root.setAttribute("role", "img");
-  root.setAttribute("aria-label", `${label}, ${rows}x${cols} cells`);
+  const named = `${label}, ${rows}x${cols} cells`;
+  root.setAttribute("aria-label", named);
   const canvas = document.createElement("canvas");
   const ratio = window.devicePixelRatio || 1;
   canvas.width = Math.round(view.width * ratio);
@@ -120,6 +121,14 @@ export function createZoomGrid(parent, { rows, cols, label, view, onCell, expose
     },
     setActive(on) {
       root.classList.toggle("active", on);
+    },
+    /**
+     * Say `text` after the grid's name (the cell in focus and its value, dom.js full: a canvas
+     * has no cells a screen reader can read); "" says the name alone.
+     */
+    describe(text) {
+      const said = text ? `${named}: ${text}` : named;
+      if (root.getAttribute("aria-label") !== said) root.setAttribute("aria-label", said);
     },
     /**
      * Colours only while `on`: a player showing 60 steps a second gets no readable number
