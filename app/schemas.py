@@ -115,7 +115,7 @@ class CompactArray(StrictModel):
     """An array as ``{"dtype", "shape", "data": base64 of little-endian bytes}``."""
 
     dtype: Literal["float32", "float64"] = Field(description="how each number is stored")
-    shape: Annotated[list[PositiveInt], Field(max_length=6)] = Field(
+    shape: Annotated[list[PositiveInt], Field(min_length=1, max_length=6)] = Field(
         description="the array's shape, no axis empty; `data` holds exactly prod(shape) numbers"
     )
     data: str = Field(
@@ -128,6 +128,31 @@ class CompactArray(StrictModel):
 # Nested lists are checked (ragged, non-numbers, NaN) by app.encoding.decode_nested, which
 # knows the field's name; a compact object is the alternative.
 ArrayIn = list[Any] | CompactArray
+
+
+def nested(*depths: int) -> WithJsonSchema:
+    """The schema of nested lists ``depths`` deep (one of them), no axis empty, around numbers
+    within +-1e15: what decode_nested takes, stated so a generated client refuses the rest
+    (raggedness and the shape the layer needs are the descriptions' to say).
+
+    >>> nested(1).json_schema["items"]["maximum"]
+    1000000000000000.0
+    """
+    schemas = []
+    for depth in depths:
+        node: dict[str, Any] = {"type": "number", "minimum": -MAX_MAGNITUDE,
+                                "maximum": MAX_MAGNITUDE}
+        for _ in range(depth):
+            node = {"type": "array", "minItems": 1, "items": node}
+        schemas.append(node)
+    return WithJsonSchema(schemas[0] if len(schemas) == 1 else {"anyOf": schemas})
+
+
+# The arrays a layer spec takes, by their axes: a volume (H, W, D), filters shared
+# (K, Fh, Fw, D) or local (H2, W2, K, Fh, Fw, D), biases shared (K,) or local (H2, W2, K).
+VolumeIn = Annotated[list[Any], nested(3)] | CompactArray
+FiltersIn = Annotated[list[Any], nested(4, 6)] | CompactArray
+BiasIn = Annotated[list[Any], nested(1, 3)] | CompactArray
 
 
 def _plain(value: float) -> float | int:
@@ -234,7 +259,7 @@ class InputSpec(StrictModel):
         None, description="[H, W, D]; may be left out when `values` are given (read from "
         "their shape); when both are given they must agree"
     )
-    values: ArrayIn | None = Field(
+    values: VolumeIn | None = Field(
         None, description="(H, W, D) numbers; else `fill` makes them (given, `fill` is unused)"
     )
     fill: FillSpec | None = Field(
@@ -263,7 +288,7 @@ class FiltersSpec(StrictModel):
         None, description="F, [F], or [Fh, Fw]; may be left out when `values` are given; when "
         "both are given they must agree"
     )
-    values: ArrayIn | None = Field(
+    values: FiltersIn | None = Field(
         None, description="shared (K, Fh, Fw, D) or local (H2, W2, K, Fh, Fw, D); D must be "
         "the input's depth; else `fill` makes them (given, `fill` is unused)"
     )
@@ -271,7 +296,7 @@ class FiltersSpec(StrictModel):
         None, description="how to make the weights without `values` or a `bank` (with "
         "either, unused); default integers -1..1, seed 0"
     )
-    bias: ArrayIn | None = Field(None, description="shared (K,) or local (H2, W2, K)")
+    bias: BiasIn | None = Field(None, description="shared (K,) or local (H2, W2, K)")
     bias_fill: FillSpec | None = Field(
         None, description="how to make the biases without `bias` or a `bank` (which brings "
         "its own; with either, unused); default integers 0..1, seed 0"
@@ -343,7 +368,7 @@ class UpstreamSpec(StrictModel):
     ``{}`` (neither field) is ones: the loss is the sum of the outputs.
     """
 
-    values: ArrayIn | None = Field(
+    values: VolumeIn | None = Field(
         None, description="(H2, W2, K); else `fill` makes it (given, `fill` is unused)"
     )
     fill: FillSpec | None = Field(

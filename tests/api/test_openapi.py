@@ -131,3 +131,56 @@ def test_path_names_list_the_known_names(small: Doc) -> None:
         assert param["name"] == "name"
         assert param["schema"]["enum"] == list(names)
         assert param["description"].startswith("the ")
+
+
+def schema_accepts(doc: Doc, name: str, body: Any) -> bool:
+    """Whether a client true to the document would send ``body`` as a ``name``."""
+    import jsonschema_rs
+
+    ref = {"$ref": f"#/components/schemas/{name}", "components": doc["components"]}
+    return bool(jsonschema_rs.Draft202012Validator(ref).is_valid(body))
+
+
+ONE = {"input": {"shape": [1, 1, 1]}, "filters": {"count": 1, "size": 1}}
+# Bodies the server refuses for a rule JSON Schema can state: the document must refuse them
+# too, so that a generated client does (an array's nesting, its numbers and their bounds).
+ARRAYS_REFUSED = [
+    ("LayerSpec", {**ONE, "input": {"values": [1, 2]}}),  # (H, W, D) is three levels deep
+    ("LayerSpec", {**ONE, "input": {"values": [[["a"]]]}}),
+    ("LayerSpec", {**ONE, "input": {"values": [[[True]]]}}),
+    ("LayerSpec", {**ONE, "input": {"values": [[[1e16]]]}}),
+    ("LayerSpec", {**ONE, "input": {"values": [[[]]]}}),  # an empty axis
+    ("LayerSpec", {**ONE, "filters": {"values": [[[1]]]}}),  # shared 4 deep, local 6
+    ("LayerSpec", {**ONE, "filters": {"count": 1, "size": 1, "bias": [[1]]}}),  # 1 or 3 deep
+    ("LayerSpec", {**ONE, "filters": {"count": 1, "size": 1, "bias": [-2e15]}}),
+    ("BackwardRequest", {"layer": ONE, "upstream": {"values": [[1]]}}),
+    ("LayerSpec", {**ONE, "input": {"values": {"dtype": "float32", "shape": [],
+                                               "data": "AACAPw=="}}}),
+]
+ARRAYS_ACCEPTED = [
+    ("LayerSpec", {**ONE, "input": {"values": [[[1, 2.5]], [[-1e15, 1e15]]]}}),
+    ("LayerSpec", {**ONE, "filters": {"values": [[[[1]]]], "bias": [0]}}),
+    ("LayerSpec", {**ONE, "connectivity": "local",
+                   "filters": {"values": [[[[[[1]]]]]], "bias": [[[0]]]}}),
+    ("BackwardRequest", {"layer": ONE, "upstream": {"values": [[[1]]]}}),
+    ("LayerSpec", {**ONE, "input": {"values": {"dtype": "float32", "shape": [1, 1, 1],
+                                               "data": "AACAPw=="}}}),
+]
+
+
+@pytest.mark.parametrize(("name", "body"), ARRAYS_REFUSED)
+def test_the_schema_refuses_arrays_the_server_refuses(
+    small: Doc, client: Any, name: str, body: Any
+) -> None:
+    path = "/api/backward" if name == "BackwardRequest" else "/api/forward"
+    assert client.post(path, json=body).status_code == 422
+    assert not schema_accepts(small, name, body)
+
+
+@pytest.mark.parametrize(("name", "body"), ARRAYS_ACCEPTED)
+def test_the_schema_accepts_arrays_the_server_takes(
+    small: Doc, client: Any, name: str, body: Any
+) -> None:
+    path = "/api/backward" if name == "BackwardRequest" else "/api/forward"
+    assert client.post(path, json=body).status_code == 200
+    assert schema_accepts(small, name, body)
