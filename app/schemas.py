@@ -93,6 +93,11 @@ def _given(*names: str) -> dict[str, Any]:
             "properties": {name: {"not": {"type": "null"}} for name in names}}
 
 
+def _not_both(first: str, second: str) -> dict[str, Any]:
+    """A JSON Schema clause: not both of these properties given (null is not given)."""
+    return {"not": _given(first, second)}
+
+
 class StrictModel(BaseModel):
     model_config = STRICT
 
@@ -253,7 +258,7 @@ class InputSpec(StrictModel):
 
     model_config = ConfigDict(**STRICT, json_schema_extra={"anyOf": [
         _given("shape"), _given("values"),
-    ]})
+    ], **_not_both("values", "image")})
 
     shape: InputShape | None = Field(
         None, description="[H, W, D]; may be left out when `values` are given (read from "
@@ -277,7 +282,7 @@ class FiltersSpec(StrictModel):
 
     model_config = ConfigDict(**STRICT, json_schema_extra={"anyOf": [
         _given("count", "size"), _given("values"),
-    ]})
+    ], **_not_both("values", "bank")})
 
     count: Annotated[int, Field(ge=1, json_schema_extra=limit("max_filters")), WHOLE] | None = (
         Field(
@@ -379,7 +384,10 @@ class UpstreamSpec(StrictModel):
 class StepsRequest(StrictModel):
     """A range of steps (one output neuron each) of a layer."""
 
-    model_config = examples({"layer": DEMO_LAYER, "position": [1, 2, 0]})
+    model_config = ConfigDict(json_schema_extra={
+        "examples": [{"layer": DEMO_LAYER, "position": [1, 2, 0]}],
+        **_not_both("start", "position"),
+    })
 
     layer: LayerSpec = Field(description="the layer")
     start: NonNegativeInt | None = Field(

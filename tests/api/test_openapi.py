@@ -184,3 +184,33 @@ def test_the_schema_accepts_arrays_the_server_takes(
     path = "/api/backward" if name == "BackwardRequest" else "/api/forward"
     assert client.post(path, json=body).status_code == 200
     assert schema_accepts(small, name, body)
+
+
+IMAGE = {"name": "vertical-edge"}
+# Fields the server takes one or the other of, never both: JSON Schema's "not" says so.
+EITHER_REFUSED = [
+    ("LayerSpec", "/api/forward", {**ONE, "input": {"values": [[[1]]], "image": IMAGE}}),
+    ("LayerSpec", "/api/forward", {**ONE, "filters": {"values": [[[[1]]]], "bank": "sobel"}}),
+    ("StepsRequest", "/api/steps", {"layer": ONE, "start": 0, "position": [0, 0, 0]}),
+]
+EITHER_ACCEPTED = [
+    ("LayerSpec", "/api/forward", {**ONE, "input": {"values": [[[1]]], "image": None}}),
+    ("StepsRequest", "/api/steps", {"layer": ONE, "start": None, "position": [0, 0, 0]}),
+    ("StepsRequest", "/api/steps", {"layer": ONE, "start": 0, "position": None}),
+]
+
+
+@pytest.mark.parametrize(("name", "path", "body"), EITHER_REFUSED)
+def test_the_schema_refuses_both_of_two_fields_the_server_takes_one_of(
+    small: Doc, client: Any, name: str, path: str, body: Any
+) -> None:
+    assert client.post(path, json=body).status_code == 422
+    assert not schema_accepts(small, name, body)
+
+
+@pytest.mark.parametrize(("name", "path", "body"), EITHER_ACCEPTED)
+def test_the_schema_takes_one_of_two_fields_or_the_other_null(
+    small: Doc, client: Any, name: str, path: str, body: Any
+) -> None:
+    assert client.post(path, json=body).status_code == 200
+    assert schema_accepts(small, name, body)
