@@ -450,6 +450,11 @@ class BackwardRequest(StrictModel):
 # ----------------------------------------------------------------------------- answers
 
 ArrayOut = list[Any] | CompactArray
+# The answers' fixed-length lists, stated as such: [a, b], [a, b, c] and [top, bottom, left,
+# right] (shapes, slices as [start, stop, step], paddings).
+Two = Annotated[list[int], Field(min_length=2, max_length=2)]
+Three = Annotated[list[int], Field(min_length=3, max_length=3)]
+Four = Annotated[list[int], Field(min_length=4, max_length=4)]
 
 
 class HealthResult(BaseModel):
@@ -537,7 +542,7 @@ class SuggestionResult(BaseModel):
         description="the field's complete new value: apply it by assignment (`input.shape` "
         "[H, W, D], an oblong `filters.size` [Fh, Fw])"
     )
-    output: list[int] = Field(description="[H2, W2] the change gives")
+    output: Two = Field(description="[H2, W2] the change gives")
     text: str = Field(description="the change in words")
 
 
@@ -582,11 +587,11 @@ class GeometryResult(BaseModel):
         description="both axes fit exactly, with no fit policy needed; false when "
         'fit="floor"/"pad" made the layer work, or when it is invalid'
     )
-    output_shape: list[int] | None = Field(description="[H2, W2, K]; null when invalid")
-    padded_shape: list[int] | None = Field(
+    output_shape: Three | None = Field(description="[H2, W2, K]; null when invalid")
+    padded_shape: Three | None = Field(
         description="[Hp, Wp, D] of the padded input; null when invalid"
     )
-    padding: list[int] | None = Field(
+    padding: Four | None = Field(
         description="applied [top, bottom, left, right] (fit=\"pad\" extras included); "
         "null when invalid"
     )
@@ -625,7 +630,7 @@ class InputResult(BaseModel):
         'image and input edits as /api/forward makes them, inside the requested padding (no '
         'fit="pad" extras: the geometry\'s `pad_adds` says how many there would be)'
     )
-    padding: list[int] = Field(description="the requested [top, bottom, left, right]")
+    padding: Four = Field(description="the requested [top, bottom, left, right]")
     filters: ArrayOut | None = Field(
         default=None,
         description="(K, Fh, Fw, D): the shared filters as /api/forward makes them (values, "
@@ -644,15 +649,15 @@ class StepResult(BaseModel):
     i: int = Field(description="output row")
     j: int = Field(description="output column")
     d: int = Field(description="output depth slice (the filter)")
-    rows: list[int] = Field(description="[start, stop, step] in the padded input")
-    cols: list[int] = Field(description="[start, stop, step] in the padded input")
-    input_rows: list[int] | None = Field(
+    rows: Three = Field(description="[start, stop, step] in the padded input")
+    cols: Three = Field(description="[start, stop, step] in the padded input")
+    input_rows: Three | None = Field(
         description="[start, stop, step] of the taps inside the original input, like rows (step"
         " = dilation: [1, 4, 2] is taps on rows 1 and 3); null, with input_cols, when the "
         "window holds no input cell: its rows or its columns (either is enough) all fall in "
         "the padding"
     )
-    input_cols: list[int] | None = Field(
+    input_cols: Three | None = Field(
         description="[start, stop, step] of the taps inside the original input, like cols; "
         "null, with input_rows, when the window holds no input cell (see input_rows)"
     )
@@ -752,7 +757,7 @@ class SampleImageResult(BaseModel):
 class ImageInput(BaseModel):
     """Drops into a layer spec as its ``input``: ``shape`` [H, W, 3] and compact ``values``."""
 
-    shape: list[int] = Field(description="[H, W, 3]")
+    shape: Three = Field(description="[H, W, 3]")
     values: ArrayOut = Field(description="(H, W, 3) pixel values on the chosen scale; compact "
                              "as float64, so that sent back they are the server's own numbers")
 
@@ -762,8 +767,8 @@ class ImageResult(BaseModel):
 
     name: str | None = Field(description="the sample's name; null for an upload")
     format: Literal["PNG", "JPEG"] = Field(description="the image's file format")
-    original_shape: list[int] = Field(description="[height, width] before resizing")
-    shape: list[int] = Field(description="[H, W, 3] after resizing")
+    original_shape: Two = Field(description="[height, width] before resizing")
+    shape: Three = Field(description="[H, W, 3] after resizing")
     scale: Literal["unit", "byte"] = Field(description="unit: values in [0, 1]; byte: 0..255")
     input: ImageInput = Field(description="drops into a layer spec as its `input`")
 

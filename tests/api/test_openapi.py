@@ -214,3 +214,20 @@ def test_the_schema_takes_one_of_two_fields_or_the_other_null(
 ) -> None:
     assert client.post(path, json=body).status_code == 200
     assert schema_accepts(small, name, body)
+
+
+@pytest.mark.parametrize(("name", "field", "length"), [
+    ("GeometryResult", "output_shape", 3), ("GeometryResult", "padded_shape", 3),
+    ("GeometryResult", "padding", 4), ("InputResult", "padding", 4),
+    ("SuggestionResult", "output", 2),
+    ("StepResult", "rows", 3), ("StepResult", "cols", 3),
+    ("StepResult", "input_rows", 3), ("StepResult", "input_cols", 3),
+    ("ImageInput", "shape", 3), ("ImageResult", "shape", 3),
+    ("ImageResult", "original_shape", 2),
+])
+def test_the_answers_fixed_length_lists_state_their_length(
+    small: Doc, name: str, field: str, length: int
+) -> None:
+    # a generated client reads [H2, W2, K] as a triple only if the schema says it is one
+    (branch,) = branches(schema(small, name)["properties"][field])
+    assert (branch["minItems"], branch["maxItems"]) == (length, length)
