@@ -473,9 +473,10 @@ def _too_wide_reason(axis: AxisGeometry) -> str:
     adjective, unit = _UNIT[axis.axis]
     dilated = f" (dilation {axis.dilation})" if axis.dilation != 1 else ""
     padded = axis.requested_padded_size
+    # the span is at least 2 here, the padded input may be 1: "the 1 row"
     return (
         f"{axis.axis}: the {axis.filter_size}-{adjective} filter{dilated} spans {axis.span} "
-        f"{unit}, more than the {padded} {unit} of the padded input "
+        f"{unit}, more than the {padded} {unit if padded != 1 else unit[:-1]} of the padded input "
         f"({axis.size} + {axis.pad_before} + {axis.pad_after})"
     )
 

@@ -248,3 +248,12 @@ def test_a_layer_whose_windows_read_no_input_says_so(client: TestClient) -> None
     # one tap on the input: no such note
     seen = client.post("/api/geometry", json={**spec, "dilation": [1, 2]}).json()
     assert seen["valid"] and not any("no window" in n for n in seen["notes"])
+
+
+def test_a_filter_wider_than_a_one_cell_input_counts_it_in_the_singular(
+    client: TestClient,
+) -> None:
+    # "more than the 1 columns of the padded input"
+    error = client.post("/api/geometry", json=square(1, 1, 1, 2)).json()["error"]["message"]
+    assert "spans 2 columns, more than the 1 column of the padded input (1 + 0 + 0)" in error
+    assert "spans 2 rows, more than the 1 row of the padded input (1 + 0 + 0)" in error
