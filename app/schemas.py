@@ -313,15 +313,29 @@ class FiltersSpec(StrictModel):
     )
 
 
+def _lengths(*lengths: int) -> dict[str, Any]:
+    """A JSON Schema clause: a list of one of these lengths."""
+    exact = [{"minItems": n, "maxItems": n} for n in lengths]
+    return exact[0] if len(exact) == 1 else {"anyOf": exact}
+
+
 class EditSpec(StrictModel):
     """One hand-typed value laid over an array after its fill (or explicit values)."""
+
+    # an index has one number per axis of its array: the schema says which lengths each
+    # array's indices take (which of two, shared or local, is the layer's connectivity)
+    model_config = ConfigDict(**STRICT, json_schema_extra={"anyOf": [
+        {"properties": {"array": {"const": array}, "index": _lengths(*lengths)}}
+        for array, lengths in (("input", (3,)), ("filters", (4, 6)), ("bias", (1, 3)))
+    ]})
 
     array: Literal["input", "filters", "bias"] = Field(
         description="input (H, W, D) unpadded; filters shared (K, Fh, Fw, D) or local "
         "(H2, W2, K, Fh, Fw, D); bias shared (K,) or local (H2, W2, K)"
     )
     index: Annotated[list[NonNegativeInt], Field(min_length=1, max_length=6)] = Field(
-        description="the cell, one number per axis of the array; checked against its shape"
+        description="the cell, one number per axis of the array (input 3, filters 4 shared or 6 "
+        "local, bias 1 shared or 3 local); checked against its shape"
     )
     value: Bounded = Field(description="the cell's new value")
 

@@ -231,3 +231,33 @@ def test_the_answers_fixed_length_lists_state_their_length(
     # a generated client reads [H2, W2, K] as a triple only if the schema says it is one
     (branch,) = branches(schema(small, name)["properties"][field])
     assert (branch["minItems"], branch["maxItems"]) == (length, length)
+
+
+def _edit(array: str, index: list[int], connectivity: str = "shared") -> dict[str, Any]:
+    layer = {"input": {"shape": [2, 2, 1]}, "filters": {"count": 1, "size": 1},
+             "connectivity": connectivity}
+    return {**layer, "edits": [{"array": array, "index": index, "value": 1}]}
+
+
+@pytest.mark.parametrize("body", [
+    _edit("input", [0, 0]), _edit("input", [0, 0, 0, 0]), _edit("bias", [0, 0]),
+    _edit("filters", [0, 0, 0]), _edit("filters", [0, 0, 0, 0, 0]),
+])
+def test_the_schema_refuses_an_edit_index_no_array_of_its_kind_has(
+    small: Doc, client: Any, body: Any
+) -> None:
+    # the input has three axes, the filters four (shared) or six (local), the biases one or
+    # three: an index of another length is refused whatever the layer
+    assert client.post("/api/forward", json=body).status_code == 422
+    assert not schema_accepts(small, "LayerSpec", body)
+
+
+@pytest.mark.parametrize("body", [
+    _edit("input", [0, 0, 0]), _edit("bias", [0]), _edit("filters", [0, 0, 0, 0]),
+    _edit("bias", [0, 0, 0], "local"), _edit("filters", [0, 0, 0, 0, 0, 0], "local"),
+])
+def test_the_schema_takes_an_edit_index_of_its_arrays_length(
+    small: Doc, client: Any, body: Any
+) -> None:
+    assert client.post("/api/forward", json=body).status_code == 200
+    assert schema_accepts(small, "LayerSpec", body)
