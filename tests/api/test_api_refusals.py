@@ -497,6 +497,22 @@ def test_every_field_over_a_limit_gets_its_own_entry_at_once(client: TestClient)
     assert "vertical" not in entries[("body", "layer", "stride")]
 
 
+@pytest.mark.parametrize(("change", "said"), [
+    ({"stride": 5000}, "stride is 5,000, over this server's limit of 4,096 (CONVSCOPE_MAX_SIDE)"),
+    ({"padding": [5000]}, "padding is 5,000, over this server's limit of 4,096"),
+    ({"dilation": 5000}, "dilation is 5,000, over this server's limit of 4,096"),
+    ({"filters": {"count": 1, "size": 5000}}, "filters.size is 5,000, over this server's"),
+    ({"stride": [5000, 5000]}, "the vertical stride is 5,000 and the horizontal stride is"),
+])
+def test_one_number_over_a_limit_is_quoted_once_as_it_was_sent(
+    client: TestClient, change: dict[str, Any], said: str
+) -> None:
+    # padding 5000 was "the top padding is 5,000, the bottom padding is 5,000, the left ...":
+    # four numbers the client never wrote
+    entry = refused(client.post("/api/forward", json={**square(8, 1, 1, 3), **change}))
+    assert entry["msg"].startswith(said), entry["msg"]
+
+
 def test_alexnet_conv1_uses_at_most_a_tenth_of_the_default_budgets() -> None:
     settings = Settings()
     macs = 55 * 55 * 96 * 11 * 11 * 3  # the notes' neurons times weights per neuron
