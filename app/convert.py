@@ -245,11 +245,21 @@ def layer_shape(spec: LayerSpec, settings: Settings, arrays: Arrays | None = Non
     if len(spec.edits) > settings.max_edits:
         checks.append(("edits", "the number of edits", len(spec.edits), settings.max_edits,
                         "MAX_EDITS"))
-    # every field over a limit, each once, with all its numbers that are (by the limit)
+    # every field over a limit, each once, with all its numbers that are (by the limit); a
+    # field sent as one number for every axis or side is quoted once, as it was sent
+    # ("padding is 5,000", not four sides' "the top padding is 5,000, ...")
+    one_number = {field for field, given in (
+        ("stride", spec.stride), ("dilation", spec.dilation), ("padding", spec.padding),
+        ("filters.size", spec.filters.size),
+    ) if isinstance(given, int) or (isinstance(given, list) and len(given) == 1)}
     over: dict[str, dict[tuple[int, str], list[str]]] = {}
     for field, what, value, limit, env in checks:
         if value > limit:
-            over.setdefault(field, {}).setdefault((limit, env), []).append(f"{what} is {value:,}")
+            parts = over.setdefault(field, {}).setdefault((limit, env), [])
+            if field not in one_number:
+                parts.append(f"{what} is {value:,}")
+            elif not parts:
+                parts.append(f"{field} is {value:,}")
     if over:
         raise LayerError.of([
             LayerError(field, "; ".join(

@@ -238,11 +238,11 @@ def decode_nested(values: list[Any], field: str) -> FloatArray:
     except OverflowError:
         raise LayerError(field, f"{field} holds an integer too large for a float64",
                          kind="invalid_type") from None
-    _check_finite(array, field)
+    _check_finite(array, field, nested=True)
     return array
 
 
-def _check_finite(array: FloatArray, field: str) -> None:
+def _check_finite(array: FloatArray, field: str, nested: bool = False) -> None:
     if not np.isfinite(array).all():
         raise LayerError(field, f"{field} must hold finite numbers (no NaN or Infinity)",
                          kind="finite_number")
@@ -252,7 +252,12 @@ def _check_finite(array: FloatArray, field: str) -> None:
         largest = high if high >= -low else low
         # the type a bound of the schema gives (a fill's low or an edit's value over it)
         bound = "less_than_equal" if largest > 0 else "greater_than_equal"
+        # nested lists have places, as a non-number's is given: its indices (a compact array
+        # has none but the field)
+        at = int(np.argmax(array) if largest == high else np.argmin(array))
+        index = [int(i) for i in np.unravel_index(at, array.shape)] if nested else []
         raise LayerError(
-            field, f"{field} holds {largest:g}: every value must lie between "
-            f"-{MAX_MAGNITUDE:g} and {MAX_MAGNITUDE:g}", kind=bound,
+            ".".join([field, *map(str, index)]),
+            f"{field}{''.join(f'[{i}]' for i in index)} holds {largest:g}: every value must "
+            f"lie between -{MAX_MAGNITUDE:g} and {MAX_MAGNITUDE:g}", kind=bound,
         )

@@ -93,6 +93,11 @@ def _given(*names: str) -> dict[str, Any]:
             "properties": {name: {"not": {"type": "null"}} for name in names}}
 
 
+def _not_both(first: str, second: str) -> dict[str, Any]:
+    """A JSON Schema clause: not both of these properties given (null is not given)."""
+    return {"not": _given(first, second)}
+
+
 class StrictModel(BaseModel):
     model_config = STRICT
 
@@ -115,7 +120,7 @@ class CompactArray(StrictModel):
     """An array as ``{"dtype", "shape", "data": base64 of little-endian bytes}``."""
 
     dtype: Literal["float32", "float64"] = Field(description="how each number is stored")
-    shape: Annotated[list[PositiveInt], Field(max_length=6)] = Field(
+    shape: Annotated[list[PositiveInt], Field(min_length=1, max_length=6)] = Field(
         description="the array's shape, no axis empty; `data` holds exactly prod(shape) numbers"
     )
     data: str = Field(
@@ -128,6 +133,31 @@ class CompactArray(StrictModel):
 # Nested lists are checked (ragged, non-numbers, NaN) by app.encoding.decode_nested, which
 # knows the field's name; a compact object is the alternative.
 ArrayIn = list[Any] | CompactArray
+
+
+def nested(*depths: int) -> WithJsonSchema:
+    """The schema of nested lists ``depths`` deep (one of them), no axis empty, around numbers
+    within +-1e15: what decode_nested takes, stated so a generated client refuses the rest
+    (raggedness and the shape the layer needs are the descriptions' to say).
+
+    >>> nested(1).json_schema["items"]["maximum"]
+    1000000000000000.0
+    """
+    schemas = []
+    for depth in depths:
+        node: dict[str, Any] = {"type": "number", "minimum": -MAX_MAGNITUDE,
+                                "maximum": MAX_MAGNITUDE}
+        for _ in range(depth):
+            node = {"type": "array", "minItems": 1, "items": node}
+        schemas.append(node)
+    return WithJsonSchema(schemas[0] if len(schemas) == 1 else {"anyOf": schemas})
+
+
+# The arrays a layer spec takes, by their axes: a volume (H, W, D), filters shared
+# (K, Fh, Fw, D) or local (H2, W2, K, Fh, Fw, D), biases shared (K,) or local (H2, W2, K).
+VolumeIn = Annotated[list[Any], nested(3)] | CompactArray
+FiltersIn = Annotated[list[Any], nested(4, 6)] | CompactArray
+BiasIn = Annotated[list[Any], nested(1, 3)] | CompactArray
 
 
 def _plain(value: float) -> float | int:
@@ -228,13 +258,13 @@ class InputSpec(StrictModel):
 
     model_config = ConfigDict(**STRICT, json_schema_extra={"anyOf": [
         _given("shape"), _given("values"),
-    ]})
+    ], **_not_both("values", "image")})
 
     shape: InputShape | None = Field(
         None, description="[H, W, D]; may be left out when `values` are given (read from "
         "their shape); when both are given they must agree"
     )
-    values: ArrayIn | None = Field(
+    values: VolumeIn | None = Field(
         None, description="(H, W, D) numbers; else `fill` makes them (given, `fill` is unused)"
     )
     fill: FillSpec | None = Field(
@@ -252,7 +282,7 @@ class FiltersSpec(StrictModel):
 
     model_config = ConfigDict(**STRICT, json_schema_extra={"anyOf": [
         _given("count", "size"), _given("values"),
-    ]})
+    ], **_not_both("values", "bank")})
 
     count: Annotated[int, Field(ge=1, json_schema_extra=limit("max_filters")), WHOLE] | None = (
         Field(
@@ -263,7 +293,7 @@ class FiltersSpec(StrictModel):
         None, description="F, [F], or [Fh, Fw]; may be left out when `values` are given; when "
         "both are given they must agree"
     )
-    values: ArrayIn | None = Field(
+    values: FiltersIn | None = Field(
         None, description="shared (K, Fh, Fw, D) or local (H2, W2, K, Fh, Fw, D); D must be "
         "the input's depth; else `fill` makes them (given, `fill` is unused)"
     )
@@ -271,7 +301,7 @@ class FiltersSpec(StrictModel):
         None, description="how to make the weights without `values` or a `bank` (with "
         "either, unused); default integers -1..1, seed 0"
     )
-    bias: ArrayIn | None = Field(None, description="shared (K,) or local (H2, W2, K)")
+    bias: BiasIn | None = Field(None, description="shared (K,) or local (H2, W2, K)")
     bias_fill: FillSpec | None = Field(
         None, description="how to make the biases without `bias` or a `bank` (which brings "
         "its own; with either, unused); default integers 0..1, seed 0"
@@ -283,15 +313,29 @@ class FiltersSpec(StrictModel):
     )
 
 
+def _lengths(*lengths: int) -> dict[str, Any]:
+    """A JSON Schema clause: a list of one of these lengths."""
+    exact = [{"minItems": n, "maxItems": n} for n in lengths]
+    return exact[0] if len(exact) == 1 else {"anyOf": exact}
+
+
 class EditSpec(StrictModel):
     """One hand-typed value laid over an array after its fill (or explicit values)."""
+
+    # an index has one number per axis of its array: the schema says which lengths each
+    # array's indices take (which of two, shared or local, is the layer's connectivity)
+    model_config = ConfigDict(**STRICT, json_schema_extra={"anyOf": [
+        {"properties": {"array": {"const": array}, "index": _lengths(*lengths)}}
+        for array, lengths in (("input", (3,)), ("filters", (4, 6)), ("bias", (1, 3)))
+    ]})
 
     array: Literal["input", "filters", "bias"] = Field(
         description="input (H, W, D) unpadded; filters shared (K, Fh, Fw, D) or local "
         "(H2, W2, K, Fh, Fw, D); bias shared (K,) or local (H2, W2, K)"
     )
     index: Annotated[list[NonNegativeInt], Field(min_length=1, max_length=6)] = Field(
-        description="the cell, one number per axis of the array; checked against its shape"
+        description="the cell, one number per axis of the array (input 3, filters 4 shared or 6 "
+        "local, bias 1 shared or 3 local); checked against its shape"
     )
     value: Bounded = Field(description="the cell's new value")
 
@@ -343,7 +387,7 @@ class UpstreamSpec(StrictModel):
     ``{}`` (neither field) is ones: the loss is the sum of the outputs.
     """
 
-    values: ArrayIn | None = Field(
+    values: VolumeIn | None = Field(
         None, description="(H2, W2, K); else `fill` makes it (given, `fill` is unused)"
     )
     fill: FillSpec | None = Field(
@@ -354,7 +398,10 @@ class UpstreamSpec(StrictModel):
 class StepsRequest(StrictModel):
     """A range of steps (one output neuron each) of a layer."""
 
-    model_config = examples({"layer": DEMO_LAYER, "position": [1, 2, 0]})
+    model_config = ConfigDict(json_schema_extra={
+        "examples": [{"layer": DEMO_LAYER, "position": [1, 2, 0]}],
+        **_not_both("start", "position"),
+    })
 
     layer: LayerSpec = Field(description="the layer")
     start: NonNegativeInt | None = Field(
@@ -417,6 +464,11 @@ class BackwardRequest(StrictModel):
 # ----------------------------------------------------------------------------- answers
 
 ArrayOut = list[Any] | CompactArray
+# The answers' fixed-length lists, stated as such: [a, b], [a, b, c] and [top, bottom, left,
+# right] (shapes, slices as [start, stop, step], paddings).
+Two = Annotated[list[int], Field(min_length=2, max_length=2)]
+Three = Annotated[list[int], Field(min_length=3, max_length=3)]
+Four = Annotated[list[int], Field(min_length=4, max_length=4)]
 
 
 class HealthResult(BaseModel):
@@ -504,7 +556,7 @@ class SuggestionResult(BaseModel):
         description="the field's complete new value: apply it by assignment (`input.shape` "
         "[H, W, D], an oblong `filters.size` [Fh, Fw])"
     )
-    output: list[int] = Field(description="[H2, W2] the change gives")
+    output: Two = Field(description="[H2, W2] the change gives")
     text: str = Field(description="the change in words")
 
 
@@ -549,11 +601,11 @@ class GeometryResult(BaseModel):
         description="both axes fit exactly, with no fit policy needed; false when "
         'fit="floor"/"pad" made the layer work, or when it is invalid'
     )
-    output_shape: list[int] | None = Field(description="[H2, W2, K]; null when invalid")
-    padded_shape: list[int] | None = Field(
+    output_shape: Three | None = Field(description="[H2, W2, K]; null when invalid")
+    padded_shape: Three | None = Field(
         description="[Hp, Wp, D] of the padded input; null when invalid"
     )
-    padding: list[int] | None = Field(
+    padding: Four | None = Field(
         description="applied [top, bottom, left, right] (fit=\"pad\" extras included); "
         "null when invalid"
     )
@@ -592,7 +644,7 @@ class InputResult(BaseModel):
         'image and input edits as /api/forward makes them, inside the requested padding (no '
         'fit="pad" extras: the geometry\'s `pad_adds` says how many there would be)'
     )
-    padding: list[int] = Field(description="the requested [top, bottom, left, right]")
+    padding: Four = Field(description="the requested [top, bottom, left, right]")
     filters: ArrayOut | None = Field(
         default=None,
         description="(K, Fh, Fw, D): the shared filters as /api/forward makes them (values, "
@@ -611,15 +663,15 @@ class StepResult(BaseModel):
     i: int = Field(description="output row")
     j: int = Field(description="output column")
     d: int = Field(description="output depth slice (the filter)")
-    rows: list[int] = Field(description="[start, stop, step] in the padded input")
-    cols: list[int] = Field(description="[start, stop, step] in the padded input")
-    input_rows: list[int] | None = Field(
+    rows: Three = Field(description="[start, stop, step] in the padded input")
+    cols: Three = Field(description="[start, stop, step] in the padded input")
+    input_rows: Three | None = Field(
         description="[start, stop, step] of the taps inside the original input, like rows (step"
         " = dilation: [1, 4, 2] is taps on rows 1 and 3); null, with input_cols, when the "
         "window holds no input cell: its rows or its columns (either is enough) all fall in "
         "the padding"
     )
-    input_cols: list[int] | None = Field(
+    input_cols: Three | None = Field(
         description="[start, stop, step] of the taps inside the original input, like cols; "
         "null, with input_rows, when the window holds no input cell (see input_rows)"
     )
@@ -719,7 +771,7 @@ class SampleImageResult(BaseModel):
 class ImageInput(BaseModel):
     """Drops into a layer spec as its ``input``: ``shape`` [H, W, 3] and compact ``values``."""
 
-    shape: list[int] = Field(description="[H, W, 3]")
+    shape: Three = Field(description="[H, W, 3]")
     values: ArrayOut = Field(description="(H, W, 3) pixel values on the chosen scale; compact "
                              "as float64, so that sent back they are the server's own numbers")
 
@@ -729,8 +781,8 @@ class ImageResult(BaseModel):
 
     name: str | None = Field(description="the sample's name; null for an upload")
     format: Literal["PNG", "JPEG"] = Field(description="the image's file format")
-    original_shape: list[int] = Field(description="[height, width] before resizing")
-    shape: list[int] = Field(description="[H, W, 3] after resizing")
+    original_shape: Two = Field(description="[height, width] before resizing")
+    shape: Three = Field(description="[H, W, 3] after resizing")
     scale: Literal["unit", "byte"] = Field(description="unit: values in [0, 1]; byte: 0..255")
     input: ImageInput = Field(description="drops into a layer spec as its `input`")
 

@@ -367,9 +367,12 @@ _LIST_FIELDS = frozenset({"shape", "values", "bias", "index", "position", "cell"
 def _kind_words(value: Any, field: Sequence[str | int] = ()) -> str:
     """What a JSON value is, in words: ``"3"`` is text, not a number; a number where an
     array goes (``field`` ends in ``values`` or ``bias``) is one number, whole or not."""
-    if isinstance(value, str):
-        # "5,5,3" for a shape is not a number, nor is a number what the shape takes
-        return "text, not a list" if field and field[-1] in _LIST_FIELDS else "text, not a number"
+    if isinstance(value, str) or value is None:
+        # "5,5,3" for a shape is not a number, nor is a number what the shape takes; null
+        # where no null is taken likewise ("it is null" alone gave no reason)
+        what = "text" if isinstance(value, str) else "null"
+        return f"{what}, not a list" if field and field[-1] in _LIST_FIELDS else (
+            f"{what}, not a number")
     if isinstance(value, (int, float)) and not isinstance(value, bool) and field and (
         field[-1] in ("values", "bias")
     ):
@@ -378,8 +381,6 @@ def _kind_words(value: Any, field: Sequence[str | int] = ()) -> str:
         return "a float over 2**53, more than any whole number here may be"
     if isinstance(value, float):
         return "not a whole number"
-    if value is None:
-        return "null"
     return {"bool": "a true/false value", "int": "a whole number", "list": "a list",
             "object": "an object"}.get(_json_kind(value), "of another type")
 

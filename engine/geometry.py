@@ -338,16 +338,25 @@ def axis_output(
 
 
 def format_number(value: Fraction) -> str:
-    """``55`` for whole numbers, else a short decimal (``4.5``, ``3.333``), with more digits
-    when three decimals would round it to a whole number (a huge stride's ``2.00025``).
+    """``55`` for whole numbers, else a short decimal (``4.5``, ``3.333``); where three
+    decimals would round it to a whole number (a huge stride's), the first decimals that do
+    not, and one more (``2.00025``, ``1.00024``: not the float's seventeen digits).
 
     >>> [format_number(Fraction(n, d)) for n, d in ((55, 1), (9, 2), (10, 3), (8001, 4000))]
     ['55', '4.5', '3.333', '2.00025']
+    >>> format_number(Fraction(4094, 4093)), format_number(Fraction(10**17 + 1, 10**9))
+    ('1.00024', '100000000.0')
     """
     if value.denominator == 1:
         return str(value.numerator)
     text = f"{float(value):.3f}".rstrip("0")
-    return repr(float(value)) if text.endswith(".") else text
+    places = 3
+    while text.endswith(".") and places < 15:
+        places += 1
+        text = f"{float(value):.{places}f}".rstrip("0")
+    if text.endswith("."):  # closer to a whole number than a float tells apart
+        return repr(float(value))
+    return text if places == 3 else f"{float(value):.{places + 1}f}".rstrip("0")
 
 
 def formula_text(axis: AxisGeometry) -> str:
@@ -473,9 +482,10 @@ def _too_wide_reason(axis: AxisGeometry) -> str:
     adjective, unit = _UNIT[axis.axis]
     dilated = f" (dilation {axis.dilation})" if axis.dilation != 1 else ""
     padded = axis.requested_padded_size
+    # the span is at least 2 here, the padded input may be 1: "the 1 row"
     return (
         f"{axis.axis}: the {axis.filter_size}-{adjective} filter{dilated} spans {axis.span} "
-        f"{unit}, more than the {padded} {unit} of the padded input "
+        f"{unit}, more than the {padded} {unit if padded != 1 else unit[:-1]} of the padded input "
         f"({axis.size} + {axis.pad_before} + {axis.pad_after})"
     )
 

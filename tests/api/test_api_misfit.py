@@ -49,6 +49,17 @@ def test_a_near_whole_misfit_is_written_with_the_digits_that_show_it(client: Tes
     assert "= 2.00025 is not an integer" in answer["error"]["message"]
 
 
+def test_a_near_whole_misfit_shows_the_digits_that_matter_not_seventeen(
+    client: TestClient,
+) -> None:
+    # (4096 - 4095)/4093 + 1 was written "≈ 1.0002443195699975": float noise as precision
+    spec = {"input": {"shape": [4096, 1, 1]}, "filters": {"count": 1, "size": [4095, 1]},
+            "stride": [4093, 1]}
+    answer = client.post("/api/geometry", json=spec).json()
+    assert answer["height"]["arithmetic"] == "(4096 - 4095 + 2*0)/4093 + 1 ≈ 1.00024"
+    assert "≈ 1.00024 is not an integer" in answer["error"]["message"]
+
+
 def test_a_misfit_on_one_axis_pictures_only_that_axis(client: TestClient) -> None:
     # height 7: (7 - 3)/2 + 1 = 3 fits; width 8 with one column of padding each side: 10
     # padded columns, the notes' 4.5 again.
@@ -248,3 +259,12 @@ def test_a_layer_whose_windows_read_no_input_says_so(client: TestClient) -> None
     # one tap on the input: no such note
     seen = client.post("/api/geometry", json={**spec, "dilation": [1, 2]}).json()
     assert seen["valid"] and not any("no window" in n for n in seen["notes"])
+
+
+def test_a_filter_wider_than_a_one_cell_input_counts_it_in_the_singular(
+    client: TestClient,
+) -> None:
+    # "more than the 1 columns of the padded input"
+    error = client.post("/api/geometry", json=square(1, 1, 1, 2)).json()["error"]["message"]
+    assert "spans 2 columns, more than the 1 column of the padded input (1 + 0 + 0)" in error
+    assert "spans 2 rows, more than the 1 row of the padded input (1 + 0 + 0)" in error

@@ -845,6 +845,24 @@ def test_text_is_said_to_be_not_what_the_field_takes(
     assert entry["msg"].startswith(said), entry["msg"]
 
 
+@pytest.mark.parametrize(("url", "body", "said"), [
+    ("/api/forward", {"input": {"shape": [5, 5, 3]}, "filters": {"count": 1, "size": 1},
+                      "stride": None},
+     "stride is null: it is null, not a number; it takes a whole number >= 1"),
+    ("/api/steps", {"layer": {"input": {"shape": [5, 5, 1]}, "filters": {"count": 1, "size": 1}},
+                    "count": None}, "count is null: it is null, not a number; it takes"),
+    ("/api/inverse", {"layer": {"input": {"shape": [5, 5, 1]}, "filters": {"count": 1,
+                                                                           "size": 1}},
+                      "cell": None}, "cell is null: it is null, not a list; it takes [row, col]"),
+])
+def test_null_is_said_to_be_not_what_the_field_takes(
+    client: TestClient, url: str, body: dict[str, Any], said: str
+) -> None:
+    # "stride is null: it is null; it takes ..." said the value twice and no reason
+    (entry,) = detail(client.post(url, json=body))
+    assert entry["msg"].startswith(said), entry["msg"]
+
+
 @pytest.mark.parametrize(("url", "body", "hint"), [
     ("/api/forward", {"input": {"shap": [5, 5, 1]}, "filters": {"count": 1, "size": 1}},
      "input.shap is [5, 5, 1]: there is no such field (unknown fields are refused); did you "

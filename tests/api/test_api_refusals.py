@@ -353,11 +353,11 @@ def _with_value(where: str, value: float) -> tuple[str, dict[str, Any]]:
 
 @pytest.mark.parametrize(
     ("where", "loc"),
-    [("input.values", ["body", "input", "values"]),
+    [("input.values", ["body", "input", "values", 2, 0, 0]),  # nested: at its indices
      ("input.values compact", ["body", "input", "values"]),
-     ("filters.bias", ["body", "filters", "bias"]),
+     ("filters.bias", ["body", "filters", "bias", 0]),
      ("edits", ["body", "edits", 0, "value"]),
-     ("upstream.values", ["body", "upstream", "values"])],
+     ("upstream.values", ["body", "upstream", "values", 0, 0, 0])],
 )
 def test_numbers_past_the_magnitude_bound_are_refused_where_they_are(
     client: TestClient, where: str, loc: list[Any]
@@ -495,6 +495,22 @@ def test_every_field_over_a_limit_gets_its_own_entry_at_once(client: TestClient)
         "(CONVSCOPE_MAX_DEPTH)")
     assert "the horizontal stride is 5,000" in entries[("body", "layer", "stride")]
     assert "vertical" not in entries[("body", "layer", "stride")]
+
+
+@pytest.mark.parametrize(("change", "said"), [
+    ({"stride": 5000}, "stride is 5,000, over this server's limit of 4,096 (CONVSCOPE_MAX_SIDE)"),
+    ({"padding": [5000]}, "padding is 5,000, over this server's limit of 4,096"),
+    ({"dilation": 5000}, "dilation is 5,000, over this server's limit of 4,096"),
+    ({"filters": {"count": 1, "size": 5000}}, "filters.size is 5,000, over this server's"),
+    ({"stride": [5000, 5000]}, "the vertical stride is 5,000 and the horizontal stride is"),
+])
+def test_one_number_over_a_limit_is_quoted_once_as_it_was_sent(
+    client: TestClient, change: dict[str, Any], said: str
+) -> None:
+    # padding 5000 was "the top padding is 5,000, the bottom padding is 5,000, the left ...":
+    # four numbers the client never wrote
+    entry = refused(client.post("/api/forward", json={**square(8, 1, 1, 3), **change}))
+    assert entry["msg"].startswith(said), entry["msg"]
 
 
 def test_alexnet_conv1_uses_at_most_a_tenth_of_the_default_budgets() -> None:
@@ -815,6 +831,21 @@ def test_a_huge_number_is_quoted_cut_short_with_its_length(
 def test_a_non_number_in_values_is_refused_at_its_indices(
     client: TestClient, body: dict[str, Any], loc: list[str | int], said: str
 ) -> None:
+    entry = refused(client.post("/api/forward", json=body))
+    assert entry["loc"] == loc and entry["msg"].startswith(said), entry
+
+
+@pytest.mark.parametrize(("body", "loc", "said"), [
+    ({"input": {"values": [[[1], [2]], [[3], [1e16]]]}, "filters": {"count": 1, "size": 1}},
+     ["body", "input", "values", 1, 1, 0], "input.values[1][1][0] holds 1e+16: every value"),
+    ({"input": {"shape": [2, 2, 1]}, "filters": {"count": 3, "size": 1, "bias": [0, -2e15, 5]}},
+     ["body", "filters", "bias", 1], "filters.bias[1] holds -2e+15: every value"),
+])
+def test_a_number_past_the_bound_in_nested_values_is_refused_at_its_indices(
+    client: TestClient, body: dict[str, Any], loc: list[str | int], said: str
+) -> None:
+    # as a non-number is: it named the whole array, so in 150,000 numbers the user had to
+    # search for it
     entry = refused(client.post("/api/forward", json=body))
     assert entry["loc"] == loc and entry["msg"].startswith(said), entry
 

@@ -51,3 +51,33 @@ def test_the_readmes_configuration_table_names_every_setting_with_its_default() 
         is_number = isinstance(field.default, int) and not isinstance(field.default, bool)
         if is_number:  # the table's number leads its default
             assert documented[name].split()[0] == str(field.default), name
+
+
+
+def test_the_readmes_configuration_names_the_status_of_every_refusal_naming_a_setting() -> None:
+    # "a refusal (413 for bodies, 422 for everything else) names the variable", but a body
+    # that stops arriving is a 408 (CONVSCOPE_BODY_SECONDS) and a full waiting line a 503
+    # (CONVSCOPE_WAITING_REQUESTS)
+    import anyio
+
+    from app.errors import BodyLimit, Limit, Refusal
+    from app.routing import HeavyWork
+
+    async def busy() -> Refusal:
+        heavy = HeavyWork(at_once=1, waiting=0)
+        await heavy.limiter.acquire()  # the one turn taken, no room to wait
+        try:
+            await heavy.run(lambda: None)
+        except Refusal as refusal:
+            return refusal
+        raise AssertionError("not refused")
+
+    body = Limit(8, "CONVSCOPE_MAX_BODY_BYTES")
+    refusals = [body.refusal(), BodyLimit(app, body).late(), anyio.run(busy)]
+    readme = (DESIGN.parents[1] / "README.md").read_text()
+    paragraph = readme.split("read once when the server starts.", 1)[1].split(":\n", 1)[0]
+    sentence = " ".join(paragraph.split())
+    for refusal in refusals:
+        assert "CONVSCOPE_" in refusal.entry()["msg"]
+        assert str(refusal.status_code) in sentence, (refusal.status_code, sentence)
+    assert "422 for everything else" in sentence

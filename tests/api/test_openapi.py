@@ -131,3 +131,133 @@ def test_path_names_list_the_known_names(small: Doc) -> None:
         assert param["name"] == "name"
         assert param["schema"]["enum"] == list(names)
         assert param["description"].startswith("the ")
+
+
+def schema_accepts(doc: Doc, name: str, body: Any) -> bool:
+    """Whether a client true to the document would send ``body`` as a ``name``."""
+    import jsonschema_rs
+
+    ref = {"$ref": f"#/components/schemas/{name}", "components": doc["components"]}
+    return bool(jsonschema_rs.Draft202012Validator(ref).is_valid(body))
+
+
+ONE = {"input": {"shape": [1, 1, 1]}, "filters": {"count": 1, "size": 1}}
+# Bodies the server refuses for a rule JSON Schema can state: the document must refuse them
+# too, so that a generated client does (an array's nesting, its numbers and their bounds).
+ARRAYS_REFUSED = [
+    ("LayerSpec", {**ONE, "input": {"values": [1, 2]}}),  # (H, W, D) is three levels deep
+    ("LayerSpec", {**ONE, "input": {"values": [[["a"]]]}}),
+    ("LayerSpec", {**ONE, "input": {"values": [[[True]]]}}),
+    ("LayerSpec", {**ONE, "input": {"values": [[[1e16]]]}}),
+    ("LayerSpec", {**ONE, "input": {"values": [[[]]]}}),  # an empty axis
+    ("LayerSpec", {**ONE, "filters": {"values": [[[1]]]}}),  # shared 4 deep, local 6
+    ("LayerSpec", {**ONE, "filters": {"count": 1, "size": 1, "bias": [[1]]}}),  # 1 or 3 deep
+    ("LayerSpec", {**ONE, "filters": {"count": 1, "size": 1, "bias": [-2e15]}}),
+    ("BackwardRequest", {"layer": ONE, "upstream": {"values": [[1]]}}),
+    ("LayerSpec", {**ONE, "input": {"values": {"dtype": "float32", "shape": [],
+                                               "data": "AACAPw=="}}}),
+]
+ARRAYS_ACCEPTED = [
+    ("LayerSpec", {**ONE, "input": {"values": [[[1, 2.5]], [[-1e15, 1e15]]]}}),
+    ("LayerSpec", {**ONE, "filters": {"values": [[[[1]]]], "bias": [0]}}),
+    ("LayerSpec", {**ONE, "connectivity": "local",
+                   "filters": {"values": [[[[[[1]]]]]], "bias": [[[0]]]}}),
+    ("BackwardRequest", {"layer": ONE, "upstream": {"values": [[[1]]]}}),
+    ("LayerSpec", {**ONE, "input": {"values": {"dtype": "float32", "shape": [1, 1, 1],
+                                               "data": "AACAPw=="}}}),
+]
+
+
+@pytest.mark.parametrize(("name", "body"), ARRAYS_REFUSED)
+def test_the_schema_refuses_arrays_the_server_refuses(
+    small: Doc, client: Any, name: str, body: Any
+) -> None:
+    path = "/api/backward" if name == "BackwardRequest" else "/api/forward"
+    assert client.post(path, json=body).status_code == 422
+    assert not schema_accepts(small, name, body)
+
+
+@pytest.mark.parametrize(("name", "body"), ARRAYS_ACCEPTED)
+def test_the_schema_accepts_arrays_the_server_takes(
+    small: Doc, client: Any, name: str, body: Any
+) -> None:
+    path = "/api/backward" if name == "BackwardRequest" else "/api/forward"
+    assert client.post(path, json=body).status_code == 200
+    assert schema_accepts(small, name, body)
+
+
+IMAGE = {"name": "vertical-edge"}
+# Fields the server takes one or the other of, never both: JSON Schema's "not" says so.
+EITHER_REFUSED = [
+    ("LayerSpec", "/api/forward", {**ONE, "input": {"values": [[[1]]], "image": IMAGE}}),
+    ("LayerSpec", "/api/forward", {**ONE, "filters": {"values": [[[[1]]]], "bank": "sobel"}}),
+    ("StepsRequest", "/api/steps", {"layer": ONE, "start": 0, "position": [0, 0, 0]}),
+]
+EITHER_ACCEPTED = [
+    ("LayerSpec", "/api/forward", {**ONE, "input": {"values": [[[1]]], "image": None}}),
+    ("StepsRequest", "/api/steps", {"layer": ONE, "start": None, "position": [0, 0, 0]}),
+    ("StepsRequest", "/api/steps", {"layer": ONE, "start": 0, "position": None}),
+]
+
+
+@pytest.mark.parametrize(("name", "path", "body"), EITHER_REFUSED)
+def test_the_schema_refuses_both_of_two_fields_the_server_takes_one_of(
+    small: Doc, client: Any, name: str, path: str, body: Any
+) -> None:
+    assert client.post(path, json=body).status_code == 422
+    assert not schema_accepts(small, name, body)
+
+
+@pytest.mark.parametrize(("name", "path", "body"), EITHER_ACCEPTED)
+def test_the_schema_takes_one_of_two_fields_or_the_other_null(
+    small: Doc, client: Any, name: str, path: str, body: Any
+) -> None:
+    assert client.post(path, json=body).status_code == 200
+    assert schema_accepts(small, name, body)
+
+
+@pytest.mark.parametrize(("name", "field", "length"), [
+    ("GeometryResult", "output_shape", 3), ("GeometryResult", "padded_shape", 3),
+    ("GeometryResult", "padding", 4), ("InputResult", "padding", 4),
+    ("SuggestionResult", "output", 2),
+    ("StepResult", "rows", 3), ("StepResult", "cols", 3),
+    ("StepResult", "input_rows", 3), ("StepResult", "input_cols", 3),
+    ("ImageInput", "shape", 3), ("ImageResult", "shape", 3),
+    ("ImageResult", "original_shape", 2),
+])
+def test_the_answers_fixed_length_lists_state_their_length(
+    small: Doc, name: str, field: str, length: int
+) -> None:
+    # a generated client reads [H2, W2, K] as a triple only if the schema says it is one
+    (branch,) = branches(schema(small, name)["properties"][field])
+    assert (branch["minItems"], branch["maxItems"]) == (length, length)
+
+
+def _edit(array: str, index: list[int], connectivity: str = "shared") -> dict[str, Any]:
+    layer = {"input": {"shape": [2, 2, 1]}, "filters": {"count": 1, "size": 1},
+             "connectivity": connectivity}
+    return {**layer, "edits": [{"array": array, "index": index, "value": 1}]}
+
+
+@pytest.mark.parametrize("body", [
+    _edit("input", [0, 0]), _edit("input", [0, 0, 0, 0]), _edit("bias", [0, 0]),
+    _edit("filters", [0, 0, 0]), _edit("filters", [0, 0, 0, 0, 0]),
+])
+def test_the_schema_refuses_an_edit_index_no_array_of_its_kind_has(
+    small: Doc, client: Any, body: Any
+) -> None:
+    # the input has three axes, the filters four (shared) or six (local), the biases one or
+    # three: an index of another length is refused whatever the layer
+    assert client.post("/api/forward", json=body).status_code == 422
+    assert not schema_accepts(small, "LayerSpec", body)
+
+
+@pytest.mark.parametrize("body", [
+    _edit("input", [0, 0, 0]), _edit("bias", [0]), _edit("filters", [0, 0, 0, 0]),
+    _edit("bias", [0, 0, 0], "local"), _edit("filters", [0, 0, 0, 0, 0, 0], "local"),
+])
+def test_the_schema_takes_an_edit_index_of_its_arrays_length(
+    small: Doc, client: Any, body: Any
+) -> None:
+    assert client.post("/api/forward", json=body).status_code == 200
+    assert schema_accepts(small, "LayerSpec", body)
