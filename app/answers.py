@@ -107,14 +107,15 @@ def geometry_answer(g: Geometry, max_side: int) -> GeometryResult:
 
 def misfit_answer(shape: LayerShape, error: GeometryError) -> GeometryResult:
     """The geometry answer of a layer that does not fit: each axis's arithmetic from the
-    refusal itself (nothing is resolved again), what would fit, and the counts that do not
-    depend on the output size."""
+    refusal itself (nothing is resolved again), what would fit, and what does not depend on
+    the output size: the counts, the padding asked for and the input inside it."""
     changes, notes = _suggestions(error.suggestions)
     axes = error.axes
     return GeometryResult(
         valid=False,
         error=LayerErrorResult(field=error.field, message=error.reason, fields=list(error.fields)),
-        fits=False, output_shape=None, padded_shape=None, padding=None, steps=0,
+        fits=False, output_shape=None, padded_shape=list(shape.requested_padded_shape),
+        padding=shape.padding.as_list(), steps=0,
         height=None if axes is None else _axis_result(axes[0]),
         width=None if axes is None else _axis_result(axes[1]),
         suggestions=changes, notes=notes, counts=_counts(shape, None),

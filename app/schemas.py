@@ -602,12 +602,13 @@ class GeometryResult(BaseModel):
         'fit="floor"/"pad" made the layer work, or when it is invalid'
     )
     output_shape: Three | None = Field(description="[H2, W2, K]; null when invalid")
-    padded_shape: Three | None = Field(
-        description="[Hp, Wp, D] of the padded input; null when invalid"
+    padded_shape: Three = Field(
+        description="[Hp, Wp, D] of the padded input; when invalid, of the input in the "
+        "padding asked for"
     )
-    padding: Four | None = Field(
-        description="applied [top, bottom, left, right] (fit=\"pad\" extras included); "
-        "null when invalid"
+    padding: Four = Field(
+        description="applied [top, bottom, left, right] (fit=\"pad\" extras included); when "
+        "invalid, the padding asked for"
     )
     steps: int = Field(description="one step per output neuron: H2 * W2 * K (0 when invalid)")
     height: AxisResult | None = Field(description="the height axis")

@@ -182,6 +182,17 @@ def test_a_misfits_answer_keeps_the_counts_that_need_no_output_size(client: Test
     assert counts["multiply_adds"] is None
 
 
+def test_a_misfits_answer_keeps_the_padding_asked_for_and_the_input_inside_it(
+    client: TestClient,
+) -> None:
+    body = square(10, 3, 4, 3, stride=2) | {"padding": [1, 1, 0, 2]}  # a misfit on both axes
+    answer = client.post("/api/geometry", json=body).json()
+    assert answer["valid"] is False
+    assert answer["padding"] == [1, 1, 0, 2]
+    assert answer["padded_shape"] == [10 + 1 + 1, 10 + 0 + 2, 3]
+    assert answer["height"]["padded_size"] == answer["padded_shape"][0]
+
+
 def test_a_filter_wider_than_the_padded_input_is_explained_per_axis(client: TestClient) -> None:
     answer = client.post("/api/geometry", json=square(3, 1, 1, 5)).json()
     assert answer["valid"] is False
