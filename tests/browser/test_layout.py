@@ -964,3 +964,26 @@ def test_the_panels_scrolling_bodies_are_named_for_a_keyboard(page: Page) -> Non
                        ("#output-grids", "Output volume 3x3x2"),
                        ("#counts", "The layer's counts")):
         expect(page.locator(body)).to_have_accessible_name(name)
+
+
+@pytest.mark.parametrize("size", [(640, 400), (640, 360)], ids=["1280x800@200%", "1280x720@200%"])
+def test_large_type_at_200_percent_shows_every_row_of_the_products(
+    page: Page, size: tuple[int, int]
+) -> None:
+    # zoomed to 200 % a laptop gets the phone's column, each panel capped to the window's
+    # height: the demo's products, fitted to a hall's 34 px cells, ran past the capped panel's
+    # foot (191 px in a 135 px body) and their third row was cut
+    page.set_viewport_size({"width": size[0], "height": size[1]})
+    open_view(page, "?preset=cs231n-demo&large=1")
+    products = page.locator("#products")
+    room = products.evaluate("n => [n.scrollHeight, n.clientHeight]")
+    assert room[0] <= room[1] + 1, room
+    body = products.bounding_box()
+    assert body is not None
+    for ch in range(3):
+        grid = page.get_by_role("table", name=f"Products depth slice {ch}")
+        box = grid.bounding_box()
+        assert box is not None and box["y"] + box["height"] <= body["y"] + body["height"] + 1, (
+            ch, box, body)
+        cell = grid.locator(".cell").last.bounding_box()
+        assert cell is not None and cell["width"] >= 18, (ch, cell)  # numbers readable

@@ -6,7 +6,7 @@ import { Viewport } from "./viewport.js";
 import { createZoomGrid } from "./zoom.js";
 import { clear, el, fmt, qs, thousands } from "../dom.js";
 import { maxAbsOf, typeScale } from "./colors.js";
-import { fitCell, gridRoom, numbersCell, projectedCell } from "./fit.js";
+import { fitCell, gridRoom, heightUnderCap, numbersCell, projectedCell } from "./fit.js";
 import { CELL_TYPE, NUMBERS_FROM, cellFor } from "./numbers.js";
 
 // The arithmetic's live region: the forward step's words, then the backward view's, written
@@ -51,9 +51,16 @@ export function createArithmeticView(container, model, onTap) {
   // grid wraps (css/convscope.css): its width on one line is measured while the figures are
   // empty.
   const captionWidth = oneLineWidth(figures[0]?.querySelector("figcaption")) / typeScale();
+  // on a phone, no taller than the panel's cap leaves them: grown past it, their last row
+  // was cut (large type at 200 % zoom: the panel scrolled, and showed two rows of three)
+  // on a phone, no taller than the panel's cap leaves them, and down to the numbers' own
+  // least in large type: grown past the cap to a hall's cells, their last row was cut (large
+  // type at 200 % zoom: two rows of three shown, the third under the panel's foot)
   const room = gridRoom(container);
-  const across = { ...room, width: room.width - SLACK }; // fitCell's gap is 0.4rem rounded down
-  const cell = fitCell(depth, fh, fw, across, { min: readableCell(model), max: 40, captionWidth });
+  const capped = heightUnderCap(container) / typeScale();
+  const across = { width: room.width - SLACK, height: Math.min(room.height, capped) }; // fitCell's gap is 0.4rem rounded down
+  const least = readableCell(model, capped === Infinity);
+  const cell = fitCell(depth, fh, fw, across, { min: least, max: 40, captionWidth });
   for (let ch = 0; ch < depth; ch += 1) {
     const figure = figures[ch];
     const options = {
@@ -190,9 +197,10 @@ function oneLineWidth(node) {
  * digits ("-10"), any other shows numbers of up to five characters ("-0.51", "9e-3"). In large
  * type they are what a hall reads: projectedCell() at least, and the panel scrolls for the rest.
  */
-function readableCell(model) {
+function readableCell(model, hall = true) {
   const scale = typeScale();
-  return Math.max(numbersCell(), Math.ceil(cellFor(wholeValued(model) ? 3 : 5, CELL_TYPE) / scale), projectedCell());
+  const numbers = Math.max(numbersCell(), Math.ceil(cellFor(wholeValued(model) ? 3 : 5, CELL_TYPE) / scale));
+  return hall ? Math.max(numbers, projectedCell()) : numbers;
 }
 
 /** Whether the layer's input, filters and biases are whole numbers (so are its products). */

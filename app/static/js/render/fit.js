@@ -28,6 +28,24 @@ export function onOneScreen(container) {
 }
 
 /**
+ * On a phone, the px of height `container` (a panel body) has before its panel reaches the
+ * height css/phone.css caps it at and the body scrolls: the cap less what else the panel
+ * holds. Infinity on one screen (the grid gives the body its room) or in an uncapped panel.
+ */
+export function heightUnderCap(container) {
+  const panel = container.closest(".panel");
+  if (!panel || onOneScreen(container)) return Infinity;
+  const style = getComputedStyle(panel);
+  const cap = parseFloat(style.maxHeight);
+  if (!Number.isFinite(cap)) return Infinity;
+  const padding = parseFloat(style.paddingTop) + parseFloat(style.paddingBottom);
+  const border = parseFloat(style.borderTopWidth) + parseFloat(style.borderBottomWidth);
+  const content = style.boxSizing === "border-box" ? cap - padding - border : cap;
+  const others = panel.clientHeight - padding - container.offsetHeight;
+  return Math.max(0, content - others);
+}
+
+/**
  * The room a panel body offers DOM grids, in the px their `cell` option is given in: a DOM
  * grid multiplies its cells by large type's scale (render/grid.js), so cells fitted to this
  * room fill the panel once grown, instead of overflowing it by that factor.
