@@ -76,19 +76,27 @@ export function numbersCell(canvas = false) {
 }
 
 /**
+ * The px of height `count` slices of `rows` x `cols` cells take at `cell` px, wrapped into
+ * rows of slices across `width` px (Infinity when one is wider). `border` is the px a grid
+ * adds per cell (its 1 px lines); a caption wider than its grid (`captionWidth` px on one
+ * line) wraps to a second line.
+ */
+export function slicesHeight(count, rows, cols, width, cell, { border = 1, caption = CAPTION, captionWidth = 0 } = {}) {
+  const wide = cols * (cell + border) + border;
+  const tall = rows * (cell + border) + border + (wide < captionWidth ? 2 * caption : caption);
+  const across = Math.floor((width + GAP) / (wide + GAP));
+  if (across < 1) return Infinity;
+  return Math.ceil(count / across) * (tall + GAP) - GAP;
+}
+
+/**
  * The largest cell size (px, from `max` down to `min`) at which `count` slices of `rows` x
  * `cols` cells, wrapped into rows of slices, fit `room` ({width, height}); `min` when none
- * does (the panel then scrolls). `border` is the px a grid adds per cell (its 1 px lines);
- * a caption wider than its grid (`captionWidth` px on one line) wraps to a second line.
+ * does (the panel then scrolls). Options as slicesHeight's.
  */
 export function fitCell(count, rows, cols, room, { min, max, border = 1, caption = CAPTION, captionWidth = 0 }) {
   for (let cell = max; cell > min; cell -= 1) {
-    const wide = cols * (cell + border) + border;
-    const tall = rows * (cell + border) + border + (wide < captionWidth ? 2 * caption : caption);
-    const across = Math.floor((room.width + GAP) / (wide + GAP));
-    if (across < 1) continue;
-    const down = Math.ceil(count / across);
-    if (down * (tall + GAP) - GAP <= room.height) return cell;
+    if (slicesHeight(count, rows, cols, room.width, cell, { border, caption, captionWidth }) <= room.height) return cell;
   }
   return min;
 }
