@@ -491,6 +491,36 @@ def test_a_frames_step_label_says_the_pinned_neuron_whole(
 
 
 @pytest.mark.parametrize(("query", "size"), [
+    ("?preset=cs231n-demo&pin=o1.2.1&large=1", (960, 640)),
+    ("?preset=cs231n-demo&pin=o1.2.1&large=1", (800, 600)),
+    ("?preset=cs231n-demo&pin=o1.2.1&large=1", (1280, 720)),
+    ("?preset=alexnet-conv1&pin=o54.54.95", (960, 640)),
+    ("?preset=alexnet-conv1&pin=o54.54.95", (800, 600)),
+], ids=["demo-large-960x640", "demo-large-800x600", "demo-large-1280x720",
+        "alexnet-960x640", "alexnet-800x600"])
+def test_a_frames_step_label_never_cuts_a_longer_pin_note(
+    page: Page, query: str, size: tuple[int, int]
+) -> None:
+    # capped at 40 % of the frame the label read "step 5 of 18 · pinned V[1,2,1] (step …" in
+    # large type at 960x640 (the embed code carries large=1), and AlexNet's pin was cut in
+    # normal type: "Step to it (step 15)" in the arithmetic said the step the label did not
+    page.set_viewport_size({"width": size[0], "height": size[1]})
+    open_view(page, f"{query}&t=4&embed=1")
+    label = page.locator("#t-label")
+    expect(label).to_contain_text("pinned V[")
+    text = label.text_content() or ""
+    assert re.fullmatch(r"step 5 of [\d,]+ · pinned V\[[\d,]+\] \(step [\d,]+\)", text), text
+    assert label.evaluate("e => e.scrollWidth <= e.clientWidth"), text  # no "…"
+    box = label.bounding_box()
+    transport = page.locator("#transport").bounding_box()
+    assert box is not None and transport is not None
+    assert box["x"] + box["width"] <= transport["x"] + transport["width"], (box, transport)
+    # the scrubber keeps a thumb's travel beside it
+    scrub = page.locator("#t-scrub").bounding_box()
+    assert scrub is not None and scrub["width"] >= 64, scrub
+
+
+@pytest.mark.parametrize(("query", "size"), [
     ("?preset=alexnet-conv1&t=4&pin=o10.20.5", (960, 640)),
     ("?preset=alexnet-224", (960, 640)),  # a misfit: a narrower column
     ("?preset=alexnet-conv1&t=4000", (640, 360)), ("?preset=alexnet-224", (800, 450)),

@@ -964,3 +964,69 @@ def test_the_panels_scrolling_bodies_are_named_for_a_keyboard(page: Page) -> Non
                        ("#output-grids", "Output volume 3x3x2"),
                        ("#counts", "The layer's counts")):
         expect(page.locator(body)).to_have_accessible_name(name)
+
+
+@pytest.mark.parametrize("size", [(640, 400), (640, 360)], ids=["1280x800@200%", "1280x720@200%"])
+def test_large_type_at_200_percent_shows_every_row_of_the_products(
+    page: Page, size: tuple[int, int]
+) -> None:
+    # zoomed to 200 % a laptop gets the phone's column, each panel capped to the window's
+    # height: the demo's products, fitted to a hall's 34 px cells, ran past the capped panel's
+    # foot (191 px in a 135 px body) and their third row was cut
+    page.set_viewport_size({"width": size[0], "height": size[1]})
+    open_view(page, "?preset=cs231n-demo&large=1")
+    products = page.locator("#products")
+    room = products.evaluate("n => [n.scrollHeight, n.clientHeight]")
+    assert room[0] <= room[1] + 1, room
+    body = products.bounding_box()
+    assert body is not None
+    for ch in range(3):
+        grid = page.get_by_role("table", name=f"Products depth slice {ch}")
+        box = grid.bounding_box()
+        assert box is not None and box["y"] + box["height"] <= body["y"] + body["height"] + 1, (
+            ch, box, body)
+        cell = grid.locator(".cell").last.bounding_box()
+        assert cell is not None and cell["width"] >= 18, (ch, cell)  # numbers readable
+
+
+def test_backward_at_1280x800_shows_both_filters_and_both_gradients_unscrolled(
+    page: Page,
+) -> None:
+    # two fifths of the filters column scrolled W1 out of the filters panel (173 px of weights
+    # in a 165 px body) while the weight gradient, below, had room to spare
+    page.set_viewport_size({"width": 1280, "height": 800})
+    open_view(page, "?preset=cs231n-demo&mode=backward&t=4")
+    expect(page.locator("#backward-step")).to_contain_text("dW[0]")
+    for body in ("#filter-grids", "#backward-grids"):
+        room = page.locator(body).evaluate("n => [n.scrollHeight, n.clientHeight]")
+        assert room[0] <= room[1] + 1, (body, room)
+    for name in ("Filter 1 depth slice 2", "Running weight gradient depth slice 2"):
+        grid = page.get_by_role("table", name=name)
+        assert grid.evaluate(SHOWN) == "shown", name
+        cell = grid.locator(".cell").last.bounding_box()
+        assert cell is not None and cell["width"] >= 18, (name, cell)  # numbers readable
+
+
+@pytest.mark.parametrize("size", [(1280, 720), (1366, 768)], ids=lambda s: f"{s[0]}x{s[1]}")
+def test_large_type_backward_shows_the_steps_gradient_whole_under_its_text(
+    page: Page, size: tuple[int, int]
+) -> None:
+    # the weight gradient kept a hall's 34 px cells in large type, two slices to a row in its
+    # column: under its text a 1280x720 projector showed two rows of the first two slices, no
+    # grid whole. At the numbers' 18 px a group is one row; both do not fit under the text,
+    # so the step's contribution shows whole and the running sum scrolls
+    page.set_viewport_size({"width": size[0], "height": size[1]})
+    open_view(page, "?preset=cs231n-demo&mode=backward&t=4&large=1")
+    expect(page.locator("#backward-step")).to_contain_text("dW[0]")
+    for ch in range(3):
+        grid = page.get_by_role("table", name=f"Contribution depth slice {ch}")
+        assert grid.evaluate(SHOWN) == "shown", ch
+        cell = grid.locator(".cell").last.bounding_box()
+        assert cell is not None and cell["width"] >= 18, (ch, cell)
+    assert_shown(page.locator("#filter-grids .filter.active"), "the active filter")
+    # the rest is a scroll away, in a body the keyboard reaches by its name
+    body = page.locator("#backward-grids")
+    expect(body).to_have_accessible_name("Weight gradient")
+    body.evaluate("n => { n.scrollTop = n.scrollHeight; }")
+    assert page.get_by_role("table", name="Running weight gradient depth slice 0").evaluate(
+        SHOWN) == "shown"

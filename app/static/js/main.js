@@ -19,6 +19,7 @@ import { IMAGE_LAYER, imagesReady, initImages, knownImage, showLayer, stateOfLin
 import { fromQuery, givenKeys, partialLink, presentationOf, refusedKeys, toQuery } from "./url.js";
 import { createArithmeticView, createBackwardView } from "./render/arithmetic.js";
 import { onRoomChange } from "./render/fit.js";
+import { splitFiltersColumn } from "./render/split.js";
 import { maxAbsOf, renderLegend } from "./render/colors.js";
 import { createFiltersView } from "./render/filters.js";
 import { fitCounts, misfitSummary, renderGeometry, watchCounts } from "./render/geometry.js";
@@ -362,12 +363,16 @@ function build(spec, geometry, forward) {
   qs("#backward-panel").hidden = !backward;
   showLayer(model, state);
   renderLegend(qs("#legend"), [["input", model.maxAbs], ["weights", model.wMaxAbs], ["output", model.outMaxAbs], ["products", "per step"]]);
+  // the weight gradient first: its least height sets the filters column's split, which the
+  // filters are fitted to (render/split.js)
+  const backwardView = backward
+    ? createBackwardView(qs("#backward-grids"), model, (least) => splitFiltersColumn(model, least)) : null;
   app.views = {
     input: createInputView(qs("#input-grids"), model, onInputCell),
     filters: createFiltersView(qs("#filter-grids"), model, onFilterCell),
     arithmetic: createArithmeticView(qs("#products"), model, onTap),
     output: createOutputView(qs("#output-grids"), model, state.order, (i, j, d) => stepOf(model.outShape, state.order, i, j, d), onOutputCell),
-    backward: backward ? createBackwardView(qs("#backward-grids"), model) : null,
+    backward: backwardView,
   };
   // the link's zoom (built again for a new room, the views keep it), then the zooms to come
   const views = app.views;

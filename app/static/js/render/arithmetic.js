@@ -6,7 +6,7 @@ import { Viewport } from "./viewport.js";
 import { createZoomGrid } from "./zoom.js";
 import { clear, el, fmt, qs, thousands } from "../dom.js";
 import { maxAbsOf, typeScale } from "./colors.js";
-import { fitCell, gridRoom, numbersCell, projectedCell } from "./fit.js";
+import { fitCell, gridRoom, heightUnderCap, numbersCell, projectedCell, slicesHeight } from "./fit.js";
 import { CELL_TYPE, NUMBERS_FROM, cellFor } from "./numbers.js";
 
 // The arithmetic's live region: the forward step's words, then the backward view's, written
@@ -51,9 +51,16 @@ export function createArithmeticView(container, model, onTap) {
   // grid wraps (css/convscope.css): its width on one line is measured while the figures are
   // empty.
   const captionWidth = oneLineWidth(figures[0]?.querySelector("figcaption")) / typeScale();
+  // on a phone, no taller than the panel's cap leaves them: grown past it, their last row
+  // was cut (large type at 200 % zoom: the panel scrolled, and showed two rows of three)
+  // on a phone, no taller than the panel's cap leaves them, and down to the numbers' own
+  // least in large type: grown past the cap to a hall's cells, their last row was cut (large
+  // type at 200 % zoom: two rows of three shown, the third under the panel's foot)
   const room = gridRoom(container);
-  const across = { ...room, width: room.width - SLACK }; // fitCell's gap is 0.4rem rounded down
-  const cell = fitCell(depth, fh, fw, across, { min: readableCell(model), max: 40, captionWidth });
+  const capped = heightUnderCap(container) / typeScale();
+  const across = { width: room.width - SLACK, height: Math.min(room.height, capped) }; // fitCell's gap is 0.4rem rounded down
+  const least = readableCell(model, capped === Infinity);
+  const cell = fitCell(depth, fh, fw, across, { min: least, max: 40, captionWidth });
   for (let ch = 0; ch < depth; ch += 1) {
     const figure = figures[ch];
     const options = {
@@ -190,9 +197,10 @@ function oneLineWidth(node) {
  * digits ("-10"), any other shows numbers of up to five characters ("-0.51", "9e-3"). In large
  * type they are what a hall reads: projectedCell() at least, and the panel scrolls for the rest.
  */
-function readableCell(model) {
+function readableCell(model, hall = true) {
   const scale = typeScale();
-  return Math.max(numbersCell(), Math.ceil(cellFor(wholeValued(model) ? 3 : 5, CELL_TYPE) / scale), projectedCell());
+  const numbers = Math.max(numbersCell(), Math.ceil(cellFor(wholeValued(model) ? 3 : 5, CELL_TYPE) / scale));
+  return hall ? Math.max(numbers, projectedCell()) : numbers;
 }
 
 /** Whether the layer's input, filters and biases are whole numbers (so are its products). */
@@ -218,8 +226,13 @@ const SLACK = 2;
 const PADDING = 10;
 const ROW_GAP = 4;
 
-/** The backward panel: dV at the focused neuron, its contribution, and the running dW[d]. */
-export function createBackwardView(container, model) {
+/**
+ * The backward panel: dV at the focused neuron, its contribution, and the running dW[d].
+ * `onLeast(px)` hears, before the grids are fitted, the least height on screen the panel's
+ * body needs for them at the numbers' least cell (render/split.js sets the filters column's
+ * split from it).
+ */
+export function createBackwardView(container, model, onLeast = () => {}) {
   const [fh, fw, depth] = model.filterShape;
   const canvas = fh * fw * depth > 4000;
   clear(container);
@@ -231,26 +244,39 @@ export function createBackwardView(container, model) {
     container.append(row);
     return { row, grids: [] };
   };
-  // the step's text keeps room for its longest form before the first step arrives (the grids
-  // are fitted to what is left): with ReLU it also says whether the gradient passes
-  qs("#backward-step").classList.toggle("gated", model.pre !== null);
   // Locally connected neurons share no weights: a neuron's dW[i,j,d] is its step's
   // contribution and nothing adds to it, so there is no running sum to show (the panel's
   // explanation says so, css/convscope.css)
   const local = model.conn === "local";
   qs("#backward-panel").classList.toggle("local", local);
+  // the step's text keeps room for its longest form (with ReLU it also says whether the
+  // gradient passes) before the first step arrives: the grids are fitted to what is left. The
+  // form itself is measured (two lines' room, three with ReLU, was a line short in large type)
+  const text = qs("#backward-step");
+  text.style.minHeight = "";
+  text.textContent = longestText(model, local);
+  text.style.minHeight = `${text.offsetHeight}px`;
+  text.textContent = "";
   const contribution = group("this step", "Contribution");
   const running = local ? null : group("running dW", "Running weight gradient");
   const parts = [[contribution, "Contribution"], ...(running ? [[running, "Running weight gradient"]] : [])];
   // Each group's slices under its name's own line: what the names, the groups' padding and
   // the gap between them take is measured while the groups are empty, and each group's
-  // slices are fitted to its share of the rest (before large type grows them, as elsewhere).
-  const room = gridRoom(container);
+  // slices are fitted to its share of the rest (before large type grows them, as elsewhere),
+  // down to the numbers' own least: 18 px on screen, in large type too (a hall's 34 px put
+  // two of the three slices in a row, and the running dW under the panel's foot)
   const scale = typeScale();
   const rows = [...container.querySelectorAll(".filter")];
   const names = (rows.at(-1).getBoundingClientRect().bottom - rows[0].getBoundingClientRect().top) / scale;
-  const share = { width: room.width - PADDING, height: (room.height - names) / parts.length - ROW_GAP };
-  const cell = canvas ? 3 : fitCell(depth, fh, fw, share, { min: readableCell(model), max: 40, caption: 0 });
+  const least = readableCell(model, false);
+  const across = gridRoom(container).width - PADDING;
+  if (!canvas) {
+    const group = slicesHeight(depth, fh, fw, across, least, { caption: 0 }) + ROW_GAP;
+    onLeast(Math.ceil((names + parts.length * group) * scale));
+  }
+  const room = gridRoom(container);
+  const share = { width: across, height: (room.height - names) / parts.length - ROW_GAP };
+  const cell = canvas ? 3 : fitCell(depth, fh, fw, share, { min: least, max: 40, caption: 0 });
   for (const [part, label] of parts) {
     for (let ch = 0; ch < depth; ch += 1) {
       part.grids.push(createGrid(part.row, { rows: fh, cols: fw, cell, canvas, label: `${label} depth slice ${ch}` }));
@@ -260,7 +286,6 @@ export function createBackwardView(container, model) {
     update(focus, activation) {
       const relu = activation === "relu";
       const step = focus.step;
-      const text = qs("#backward-step");
       if (focus.inputCell) {
         // an input cell in focus is no step: nothing is loading, and the last step's grids
         // would read as this cell's
@@ -274,16 +299,8 @@ export function createBackwardView(container, model) {
         text.textContent = step ? "" : "loading step…";
         return;
       }
-      // dV comes from the server (its `upstream`); with ReLU it passes only where pre > 0.
-      const at = `${step.i},${step.j},${step.d}`;
-      const dv = `dV[${at}] = ${fmt(step.upstream)}`;
-      const into = local ? `dW[${at}]` : `dW[${step.d}]`;
-      const adds = local ? `${into} = ${fmt(step.upstream)} × window`
-        : `this step adds ${fmt(step.upstream)} × window to ${into}`;
-      const none = local ? `${into} = 0` : `this step adds 0 to ${into}`;
-      if (!relu) text.textContent = `${dv}: ${adds}`;
-      else if (step.pre > 0) text.textContent = `${dv} and ReLU passes it (pre ${fmt(step.pre)} > 0): ${adds}`;
-      else text.textContent = `${dv} but ReLU blocks it (pre ${fmt(step.pre)} ≤ 0): ${none}`;
+      text.textContent = stepText(step, relu, local);
+      const into = local ? `dW[${step.i},${step.j},${step.d}]` : `dW[${step.d}]`;
       speak("backward", text.textContent); // read after the forward step's words
       contribution.row.querySelector(".filter-name").textContent = local ? into : "this step";
       if (running) running.row.querySelector(".filter-name").textContent = `running ${into}`;
@@ -298,3 +315,28 @@ export function createBackwardView(container, model) {
     },
   };
 }
+
+/** The backward step's sentence: dV at the neuron (the server's `upstream`), with ReLU
+ * whether it passes (only where pre > 0), and what the step adds to dW. */
+function stepText({ i, j, d, upstream, pre }, relu, local) {
+  const at = `${i},${j},${d}`;
+  const dv = `dV[${at}] = ${fmt(upstream)}`;
+  const into = local ? `dW[${at}]` : `dW[${d}]`;
+  const adds = local ? `${into} = ${fmt(upstream)} × window` : `this step adds ${fmt(upstream)} × window to ${into}`;
+  if (!relu) return `${dv}: ${adds}`;
+  if (pre > 0) return `${dv} and ReLU passes it (pre ${fmt(pre)} > 0): ${adds}`;
+  return `${dv} but ReLU blocks it (pre ${fmt(pre)} ≤ 0): ${local ? `${into} = 0` : `this step adds 0 to ${into}`}`;
+}
+
+/** The longest sentence a step of `model` can have: its last neuron's indices, dV = -1 and
+ * (with ReLU) the pre-activation of the longest number. */
+function longestText(model, local) {
+  const [h2, w2, k] = model.outShape;
+  const pre = model.pre ? Array.from(model.pre.data.subarray(0, TEXT_SAMPLE), Math.abs)
+    .reduce((a, b) => (fmt(b).length > fmt(a).length ? b : a), 1) : 0;
+  const step = { i: h2 - 1, j: w2 - 1, d: k - 1, upstream: -1, pre };
+  return stepText(step, model.pre !== null, local);
+}
+
+// the pre-activations looked through for the longest number (their lengths vary little)
+const TEXT_SAMPLE = 2000;

@@ -113,13 +113,9 @@ function domView(container, model, onCell) {
  * weights' numbers' alone.
  */
 function domCell(k, fh, fw, depth, room, need = 0, hall = false, numbers = 0) {
-  const least = Math.max(Math.ceil(10 / typeScale()), Math.min(numbersCell(), Math.floor(120 / fw)));
-  const fits = (cell, oneLine, count = k) => {
-    const slice = fw * (cell + 1) + 1 + 5;
-    const across = Math.max(1, Math.floor((room.width - 12) / slice));
-    const tall = count * (20 + Math.ceil(depth / across) * (fh * (cell + 1) + 5) + 10);
-    return tall <= room.height && (!oneLine || across >= depth);
-  };
+  const least = leastCell(fw);
+  const fits = (cell, oneLine, count = k) => rowsHeight(count, fh, fw, depth, room.width, cell) <= room.height
+    && (!oneLine || slicesAcross(fw, room.width, cell) >= depth);
   // first cells big enough for the weights' own numbers (`need`: a Sobel slice's -0.25 took
   // more than the 18 px whole numbers do, and side by side its slices kept 27 px, so two of
   // three drew none while the panel had room below for wrapped ones)
@@ -148,6 +144,33 @@ function domCell(k, fh, fw, depth, room, need = 0, hall = false, numbers = 0) {
   }
   for (let cell = least; cell > 4; cell -= 1) if (fits(cell, false, 1)) return cell;
   return least;
+}
+
+/** The least cell (px, before large type grows it) domCell gives a filter `fw` wide. */
+const leastCell = (fw) => Math.max(Math.ceil(10 / typeScale()), Math.min(numbersCell(), Math.floor(120 / fw)));
+
+/** How many slices `fw` wide at `cell` px a row of a panel `width` px wide holds (at least 1). */
+const slicesAcross = (fw, width, cell) => Math.max(1, Math.floor((width - 12) / (fw * (cell + 1) + 1 + 5)));
+
+/** The px (before large type grows them) `count` filters take in a panel `width` px wide at
+ * `cell` px: a line for the name and bias, then the slices wrapped, and the rows' gaps. */
+function rowsHeight(count, fh, fw, depth, width, cell) {
+  return count * (20 + Math.ceil(depth / slicesAcross(fw, width, cell)) * (fh * (cell + 1) + 5) + 10);
+}
+
+/**
+ * The px on screen the filters panel's body needs in a panel `width` px wide (on screen) at
+ * the least cell domCell gives their numbers: `{all, one}`, for the K filters and for the
+ * active one alone; null for a bank (one canvas, which scrolls).
+ */
+export function filtersNeed(model, width) {
+  const { filters, conn } = model;
+  const [k, fh, fw, depth] = filters.shape.slice(conn === "local" ? 2 : 0);
+  if (k * fh * fw * depth > CANVAS_THRESHOLD) return null;
+  const scale = typeScale();
+  const cell = Math.max(numbersNeed(filters, fh * fw * depth), leastCell(fw));
+  const tall = (count) => Math.ceil(rowsHeight(count, fh, fw, depth, width / scale, cell) * scale);
+  return { all: tall(k), one: tall(1) };
 }
 
 /**

@@ -28,6 +28,24 @@ export function onOneScreen(container) {
 }
 
 /**
+ * On a phone, the px of height `container` (a panel body) has before its panel reaches the
+ * height css/phone.css caps it at and the body scrolls: the cap less what else the panel
+ * holds. Infinity on one screen (the grid gives the body its room) or in an uncapped panel.
+ */
+export function heightUnderCap(container) {
+  const panel = container.closest(".panel");
+  if (!panel || onOneScreen(container)) return Infinity;
+  const style = getComputedStyle(panel);
+  const cap = parseFloat(style.maxHeight);
+  if (!Number.isFinite(cap)) return Infinity;
+  const padding = parseFloat(style.paddingTop) + parseFloat(style.paddingBottom);
+  const border = parseFloat(style.borderTopWidth) + parseFloat(style.borderBottomWidth);
+  const content = style.boxSizing === "border-box" ? cap - padding - border : cap;
+  const others = panel.clientHeight - padding - container.offsetHeight;
+  return Math.max(0, content - others);
+}
+
+/**
  * The room a panel body offers DOM grids, in the px their `cell` option is given in: a DOM
  * grid multiplies its cells by large type's scale (render/grid.js), so cells fitted to this
  * room fill the panel once grown, instead of overflowing it by that factor.
@@ -58,19 +76,27 @@ export function numbersCell(canvas = false) {
 }
 
 /**
+ * The px of height `count` slices of `rows` x `cols` cells take at `cell` px, wrapped into
+ * rows of slices across `width` px (Infinity when one is wider). `border` is the px a grid
+ * adds per cell (its 1 px lines); a caption wider than its grid (`captionWidth` px on one
+ * line) wraps to a second line.
+ */
+export function slicesHeight(count, rows, cols, width, cell, { border = 1, caption = CAPTION, captionWidth = 0 } = {}) {
+  const wide = cols * (cell + border) + border;
+  const tall = rows * (cell + border) + border + (wide < captionWidth ? 2 * caption : caption);
+  const across = Math.floor((width + GAP) / (wide + GAP));
+  if (across < 1) return Infinity;
+  return Math.ceil(count / across) * (tall + GAP) - GAP;
+}
+
+/**
  * The largest cell size (px, from `max` down to `min`) at which `count` slices of `rows` x
  * `cols` cells, wrapped into rows of slices, fit `room` ({width, height}); `min` when none
- * does (the panel then scrolls). `border` is the px a grid adds per cell (its 1 px lines);
- * a caption wider than its grid (`captionWidth` px on one line) wraps to a second line.
+ * does (the panel then scrolls). Options as slicesHeight's.
  */
 export function fitCell(count, rows, cols, room, { min, max, border = 1, caption = CAPTION, captionWidth = 0 }) {
   for (let cell = max; cell > min; cell -= 1) {
-    const wide = cols * (cell + border) + border;
-    const tall = rows * (cell + border) + border + (wide < captionWidth ? 2 * caption : caption);
-    const across = Math.floor((room.width + GAP) / (wide + GAP));
-    if (across < 1) continue;
-    const down = Math.ceil(count / across);
-    if (down * (tall + GAP) - GAP <= room.height) return cell;
+    if (slicesHeight(count, rows, cols, room.width, cell, { border, caption, captionWidth }) <= room.height) return cell;
   }
   return min;
 }

@@ -1,0 +1,39 @@
+// Backward, the filters and the weight gradient share the filters column (css/convscope.css).
+// A fixed share left one or the other short: two fifths to the filters scrolled W1 out of
+// their panel at 1280x800 while the weight gradient had room to spare, and in large type at
+// 1280x720 three fifths left dW's grids under its text. So the split is set from what each
+// needs: the weight gradient its groups at the numbers' least cell, the filters all K at
+// theirs; what is left over is shared two to three. When both do not fit, the weight
+// gradient gets its need and the filters what is left if the active filter fits it (the
+// others scroll, as they do in large type); when not even that fits, the two fifths they
+// had (the weight gradient's groups, at their least cell, scroll).
+import { filtersNeed } from "./filters.js";
+import { qs } from "../dom.js";
+
+/**
+ * Set the filters column's split for `model` (the filters panel's height, as --filters-rows
+ * on #volumes) from `dwLeast`, the px on screen the weight gradient's body needs; no split
+ * (the stylesheet's two to three) on a phone's column or for a bank of filters on a canvas.
+ */
+export function splitFiltersColumn(model, dwLeast) {
+  const volumes = qs("#volumes");
+  volumes.style.removeProperty("--filters-rows");
+  if (getComputedStyle(volumes).display !== "grid") return;
+  const filters = qs("#filters-panel");
+  const backward = qs("#backward-panel");
+  const need = filtersNeed(model, qs("#filter-grids").clientWidth);
+  if (!need) return;
+  // each panel's head, explanation and text: its height less its body's
+  const fixed = (panel, body) => panel.offsetHeight - qs(body).clientHeight;
+  const column = filters.offsetHeight + backward.offsetHeight;
+  const all = fixed(filters, "#filter-grids") + need.all + SLACK;
+  const one = fixed(filters, "#filter-grids") + need.one + SLACK;
+  const dw = fixed(backward, "#backward-grids") + dwLeast + SLACK;
+  const spare = column - all - dw;
+  if (spare < 0 && column - dw < one) return;
+  const height = spare >= 0 ? all + (spare * 2) / 5 : column - dw;
+  volumes.style.setProperty("--filters-rows", `${Math.floor(height)}px`);
+}
+
+// px kept over each need: the rows' and the cells' fractions of a pixel
+const SLACK = 2;
