@@ -51,8 +51,6 @@ export function createArithmeticView(container, model, onTap) {
   // grid wraps (css/convscope.css): its width on one line is measured while the figures are
   // empty.
   const captionWidth = oneLineWidth(figures[0]?.querySelector("figcaption")) / typeScale();
-  // on a phone, no taller than the panel's cap leaves them: grown past it, their last row
-  // was cut (large type at 200 % zoom: the panel scrolled, and showed two rows of three)
   // on a phone, no taller than the panel's cap leaves them, and down to the numbers' own
   // least in large type: grown past the cap to a hall's cells, their last row was cut (large
   // type at 200 % zoom: two rows of three shown, the third under the panel's foot)
@@ -328,8 +326,9 @@ function stepText({ i, j, d, upstream, pre }, relu, local) {
   return `${dv} but ReLU blocks it (pre ${fmt(pre)} ≤ 0): ${local ? `${into} = 0` : `this step adds 0 to ${into}`}`;
 }
 
-/** The longest sentence a step of `model` can have: its last neuron's indices, dV = -1 and
- * (with ReLU) the pre-activation of the longest number. */
+/** The longest sentence a step of `model` can have: its last neuron's indices, dV = -1 (the
+ * page's upstream is integers -1..1, main.js) and (with ReLU) the pre-activation of the
+ * longest number. */
 function longestText(model, local) {
   const [h2, w2, k] = model.outShape;
   const pre = model.pre ? Array.from(model.pre.data.subarray(0, TEXT_SAMPLE), Math.abs)
