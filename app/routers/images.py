@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request
+from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
 from app import costs, images
@@ -33,6 +34,11 @@ from engine.filterbanks import BANKS, FilterBank
 
 # unknown query parameters are refused here as on every API route (app.lean)
 router = APIRouter(prefix="/api", tags=["images"], dependencies=[Depends(no_unknown_query)])
+
+# Our readers walk a file's chunks or markers in Python, in time that grows with its bytes:
+# a large upload is walked off the event loop, which meanwhile serves other requests (a
+# thread's hop costs a small one more than its walk).
+PROBE_INLINE_BYTES = 256 * 1024
 
 ScaleQuery = Annotated[
     images.Scale, Query(description="unit: values in [0, 1]; byte: 0..255")
@@ -147,7 +153,11 @@ async def upload(
                       "the bytes say which)", "unsupported_media_type")
     body = await request.body()  # BodyLimit stops it at max_upload_bytes
     if body:  # priced before decoding, at the size its header declares; decode refuses empty bodies
-        kind, declared, layout = images.probe(body, settings.max_image_pixels)
+        if len(body) > PROBE_INLINE_BYTES:
+            kind, declared, layout = await run_in_threadpool(
+                images.probe, body, settings.max_image_pixels)
+        else:
+            kind, declared, layout = images.probe(body, settings.max_image_pixels)
         try:
             costs.check_budget(costs.image_cost(kind, declared, side, encoding, len(body),
                                                 layout), settings)

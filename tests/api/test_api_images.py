@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import io
 import struct
+import threading
 import zlib
 from collections.abc import Iterator
 from typing import Any
@@ -23,6 +24,7 @@ from app import costs, images
 from app.config import Settings
 from app.errors import Refusal
 from app.main import create_app
+from app.routers import images as routers_images
 from app.routers.images import UPLOAD_TYPES
 
 Json = Any
@@ -285,6 +287,27 @@ def test_an_upload_whose_parts_drive_it_over_the_budget_is_refused_as_too_comple
     [entry] = answer.json()["detail"]
     assert (entry["loc"], entry["type"]) == (["body"], "image_too_complex")
     assert "PNG chunks read (5,003)" in entry["msg"] and "CONVSCOPE_MAX_WORK" in entry["msg"]
+
+
+@pytest.mark.parametrize("side, off_loop", [(8, False), (700, True)])
+def test_a_large_upload_is_walked_off_the_event_loop(
+    client: TestClient, monkeypatch: pytest.MonkeyPatch, side: int, off_loop: bool
+) -> None:
+    # a noise PNG of 8x8 (a few hundred bytes) is walked where it is; 700x700 (1.4 MB) in a
+    # worker thread, so the event loop serves others meanwhile
+    threads: list[str] = []
+    probe = images.probe
+
+    def watched(data: bytes, max_pixels: int) -> Any:
+        threads.append(threading.current_thread().name)
+        return probe(data, max_pixels)
+
+    monkeypatch.setattr(images, "probe", watched)
+    data = png(np.random.default_rng(1).integers(0, 256, size=(side, side, 3)))
+    assert (len(data) > routers_images.PROBE_INLINE_BYTES) is off_loop
+    assert upload(client, data, query="?encoding=compact").status_code == 200
+    # the first walk prices the upload (decoding, on a heavy request's thread, walks it again)
+    assert threads[0].startswith("AnyIO worker thread") is off_loop
 
 
 def test_pillows_own_bomb_check_is_a_422_too(
