@@ -17,7 +17,8 @@ import { changesForSuggestion, DEFAULTS, FIELD_KEYS, fieldOfKey, layerChanged, s
 import { StepCache } from "./steps.js";
 import { IMAGE_LAYER, imagesReady, initImages, knownImage, showLayer, stateOfLink, unknownImageNote, uploadedInput } from "./images.js";
 import { fromQuery, givenKeys, partialLink, presentationOf, refusedKeys, toQuery } from "./url.js";
-import { createArithmeticView, createBackwardView } from "./render/arithmetic.js";
+import { createArithmeticView } from "./render/arithmetic.js";
+import { createBackwardView } from "./render/backward.js";
 import { onRoomChange } from "./render/fit.js";
 import { splitFiltersColumn } from "./render/split.js";
 import { maxAbsOf, renderLegend } from "./render/colors.js";

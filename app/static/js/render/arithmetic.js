@@ -1,19 +1,20 @@
 // The arithmetic of the focused step, every number from the server: the elementwise products,
 // the per-channel partial sums, "+ bias = value", ReLU, and the notes-style NumPy line. The
-// same text goes to an aria-live region for screen readers. Also the backward-mode panel.
+// same text goes to an aria-live region for screen readers (the backward view's, render/
+// backward.js, after it).
 import { createGrid, sliceFigure } from "./grid.js";
 import { Viewport } from "./viewport.js";
 import { createZoomGrid } from "./zoom.js";
 import { clear, el, fmt, qs, thousands } from "../dom.js";
 import { maxAbsOf, typeScale } from "./colors.js";
-import { fitCell, gridRoom, heightUnderCap, numbersCell, projectedCell, slicesHeight } from "./fit.js";
+import { fitCell, gridRoom, heightUnderCap, numbersCell, projectedCell } from "./fit.js";
 import { CELL_TYPE, NUMBERS_FROM, cellFor } from "./numbers.js";
 
 // The arithmetic's live region: the forward step's words, then the backward view's, written
 // once both are known and only when they change. Written again, the same words are read again:
 // toggling Loop or Lines redrew the step, and a screen reader heard the whole step anew.
 const spoken = { forward: "", backward: "", queued: false };
-function speak(part, words) {
+export function speak(part, words) {
   spoken[part] = words;
   if (part === "forward") spoken.backward = ""; // the backward view, when shown, speaks next
   if (spoken.queued) return;
@@ -195,7 +196,7 @@ function oneLineWidth(node) {
  * digits ("-10"), any other shows numbers of up to five characters ("-0.51", "9e-3"). In large
  * type they are what a hall reads: projectedCell() at least, and the panel scrolls for the rest.
  */
-function readableCell(model, hall = true) {
+export function readableCell(model, hall = true) {
   const scale = typeScale();
   const numbers = Math.max(numbersCell(), Math.ceil(cellFor(wholeValued(model) ? 3 : 5, CELL_TYPE) / scale));
   return hall ? Math.max(numbers, projectedCell()) : numbers;
@@ -218,124 +219,3 @@ const SAID_SUMS = 8;
 
 // px kept spare across a row of product slices: the gaps' fractions of a pixel
 const SLACK = 2;
-
-// px of a weight-gradient group's padding across, and of the gap between its name's line and
-// its slices (css/convscope.css .filter)
-const PADDING = 10;
-const ROW_GAP = 4;
-
-/**
- * The backward panel: dV at the focused neuron, its contribution, and the running dW[d].
- * `onLeast(px)` hears, before the grids are fitted, the least height on screen the panel's
- * body needs for them at the numbers' least cell (render/split.js sets the filters column's
- * split from it).
- */
-export function createBackwardView(container, model, onLeast = () => {}) {
-  const [fh, fw, depth] = model.filterShape;
-  const canvas = fh * fw * depth > 4000;
-  clear(container);
-  const group = (title, label) => {
-    const row = el("div", "filter");
-    row.setAttribute("role", "group");
-    row.setAttribute("aria-label", label);
-    row.append(el("span", "filter-name", title));
-    container.append(row);
-    return { row, grids: [] };
-  };
-  // Locally connected neurons share no weights: a neuron's dW[i,j,d] is its step's
-  // contribution and nothing adds to it, so there is no running sum to show (the panel's
-  // explanation says so, css/convscope.css)
-  const local = model.conn === "local";
-  qs("#backward-panel").classList.toggle("local", local);
-  // the step's text keeps room for its longest form (with ReLU it also says whether the
-  // gradient passes) before the first step arrives: the grids are fitted to what is left. The
-  // form itself is measured (two lines' room, three with ReLU, was a line short in large type)
-  const text = qs("#backward-step");
-  text.style.minHeight = "";
-  text.textContent = longestText(model, local);
-  text.style.minHeight = `${text.offsetHeight}px`;
-  text.textContent = "";
-  const contribution = group("this step", "Contribution");
-  const running = local ? null : group("running dW", "Running weight gradient");
-  const parts = [[contribution, "Contribution"], ...(running ? [[running, "Running weight gradient"]] : [])];
-  // Each group's slices under its name's own line: what the names, the groups' padding and
-  // the gap between them take is measured while the groups are empty, and each group's
-  // slices are fitted to its share of the rest (before large type grows them, as elsewhere),
-  // down to the numbers' own least: 18 px on screen, in large type too (a hall's 34 px put
-  // two of the three slices in a row, and the running dW under the panel's foot)
-  const scale = typeScale();
-  const rows = [...container.querySelectorAll(".filter")];
-  const names = (rows.at(-1).getBoundingClientRect().bottom - rows[0].getBoundingClientRect().top) / scale;
-  const least = readableCell(model, false);
-  const across = gridRoom(container).width - PADDING;
-  if (!canvas) {
-    const group = slicesHeight(depth, fh, fw, across, least, { caption: 0 }) + ROW_GAP;
-    onLeast(Math.ceil((names + parts.length * group) * scale));
-  }
-  const room = gridRoom(container);
-  const share = { width: across, height: (room.height - names) / parts.length - ROW_GAP };
-  const cell = canvas ? 3 : fitCell(depth, fh, fw, share, { min: least, max: 40, caption: 0 });
-  for (const [part, label] of parts) {
-    for (let ch = 0; ch < depth; ch += 1) {
-      part.grids.push(createGrid(part.row, { rows: fh, cols: fw, cell, canvas, label: `${label} depth slice ${ch}` }));
-    }
-  }
-  return {
-    update(focus, activation) {
-      const relu = activation === "relu";
-      const step = focus.step;
-      if (focus.inputCell) {
-        // an input cell in focus is no step: nothing is loading, and the last step's grids
-        // would read as this cell's
-        const [r, c] = focus.inputCell;
-        text.textContent = `X[${r - model.pads.top},${c - model.pads.left},:] is in focus, `
-          + "not a step: let it go (Escape) for the step's share of dW";
-        for (const [part] of parts) part.grids.forEach((grid) => grid.draw(() => null, { maxAbs: 1 }));
-        return;
-      }
-      if (!step || !step.running) {
-        text.textContent = step ? "" : "loading step…";
-        return;
-      }
-      text.textContent = stepText(step, relu, local);
-      const into = local ? `dW[${step.i},${step.j},${step.d}]` : `dW[${step.d}]`;
-      speak("backward", text.textContent); // read after the forward step's words
-      contribution.row.querySelector(".filter-name").textContent = local ? into : "this step";
-      if (running) running.row.querySelector(".filter-name").textContent = `running ${into}`;
-      const tensors = [step.contribution, step.running];
-      for (const [n, [part]] of parts.entries()) {
-        const tensor = tensors[n];
-        const maxAbs = maxAbsOf(tensor.data);
-        part.grids.forEach((grid, ch) => grid.draw((r, c) => tensor.at(r, c, ch), {
-          maxAbs, title: (r, c, v) => `[${r},${c},${ch}] = ${fmt(v)}`,
-        }));
-      }
-    },
-  };
-}
-
-/** The backward step's sentence: dV at the neuron (the server's `upstream`), with ReLU
- * whether it passes (only where pre > 0), and what the step adds to dW. */
-function stepText({ i, j, d, upstream, pre }, relu, local) {
-  const at = `${i},${j},${d}`;
-  const dv = `dV[${at}] = ${fmt(upstream)}`;
-  const into = local ? `dW[${at}]` : `dW[${d}]`;
-  const adds = local ? `${into} = ${fmt(upstream)} × window` : `this step adds ${fmt(upstream)} × window to ${into}`;
-  if (!relu) return `${dv}: ${adds}`;
-  if (pre > 0) return `${dv} and ReLU passes it (pre ${fmt(pre)} > 0): ${adds}`;
-  return `${dv} but ReLU blocks it (pre ${fmt(pre)} ≤ 0): ${local ? `${into} = 0` : `this step adds 0 to ${into}`}`;
-}
-
-/** The longest sentence a step of `model` can have: its last neuron's indices, dV = -1 (the
- * page's upstream is integers -1..1, main.js) and (with ReLU) the pre-activation of the
- * longest number. */
-function longestText(model, local) {
-  const [h2, w2, k] = model.outShape;
-  const pre = model.pre ? Array.from(model.pre.data.subarray(0, TEXT_SAMPLE), Math.abs)
-    .reduce((a, b) => (fmt(b).length > fmt(a).length ? b : a), 1) : 0;
-  const step = { i: h2 - 1, j: w2 - 1, d: k - 1, upstream: -1, pre };
-  return stepText(step, model.pre !== null, local);
-}
-
-// the pre-activations looked through for the longest number (their lengths vary little)
-const TEXT_SAMPLE = 2000;
