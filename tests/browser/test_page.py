@@ -1942,7 +1942,8 @@ def test_a_screen_reader_hears_the_values_of_a_zoomed_canvass_neuron_and_pinned_
     open_page(page, "?preset=alexnet-conv1&t=54&zoom=o4")  # step 54: V[0,54,0]
     atlas = page.get_by_role("img", name=re.compile(r"^Output volume"))
     expect(atlas).to_have_attribute("aria-label", re.compile(r": current neuron V\[0,54,0\] = "))
-    assert said_value(atlas.get_attribute("aria-label") or "", "V[0,54,0]") == out[0, 54, 0]
+    said_before = atlas.get_attribute("aria-label") or ""
+    assert said_value(said_before, "V[0,54,0]") == out[0, 54, 0]
     step = api_step(api, layer, 54)
     rows, cols = range(*step["rows"]), range(*step["cols"])
     slices = [page.get_by_role("img", name=re.compile(rf"^Input depth slice {d},"))
@@ -1959,6 +1960,11 @@ def test_a_screen_reader_hears_the_values_of_a_zoomed_canvass_neuron_and_pinned_
         expect(grid).to_have_attribute("aria-label",
                                        re.compile(rf": pinned cell {re.escape(name)} = "))
         assert said_value(grid.get_attribute("aria-label") or "", name) == xp[rows[0], cols[0], d]
+    # the output has no neuron in focus then: its canvas says its name alone, not the
+    # neuron it said before (nor nothing)
+    named = said_before.split(": current neuron")[0]
+    assert named.startswith("Output volume") and named != said_before, said_before
+    expect(page.locator("#output-grids .zoom-grid")).to_have_attribute("aria-label", named)
     # the neuron pinned past the playhead is said with its value, as its arithmetic shows it
     page.keyboard.press("Escape")
     page.keyboard.press("Shift+ArrowDown")
