@@ -951,3 +951,17 @@ def test_a_pinned_cell_of_a_padded_input_is_named_by_its_place_in_the_input(
     expect(block).to_have_attribute("aria-label", re.compile(
         rf": pinned cell {re.escape(cell)} = \S+ on depth slice 0$"))
     assert said_value(block.get_attribute("aria-label") or "", cell) == xp[row, col, 0]
+
+
+def test_the_input_block_says_the_rows_and_columns_of_the_field(
+    page: Page, api: httpx.Client
+) -> None:
+    # step 1 of the demo, V[0,1,0]: its field's rows and columns differ, so neither can stand
+    # in for the other
+    step = api_step(api, "cs231n-demo", 1)
+    rows, cols = range(*step["rows"]), range(*step["cols"])
+    assert (rows[0], rows[-1]) != (cols[0], cols[-1])
+    open_page(page, "?preset=cs231n-demo&view=3d&t=1")
+    expect(page.locator("#input-3d .volume3d-block")).to_have_attribute("aria-label", re.compile(
+        rf": receptive field rows {rows[0]}-{rows[-1]}, columns {cols[0]}-{cols[-1]} of the "
+        r"padded input, all 3 depth slices$"))
