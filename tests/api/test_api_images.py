@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import io
+import re
 import struct
 import threading
 import zlib
@@ -670,3 +671,34 @@ def test_a_jpegs_bytes_are_priced_by_its_kind_and_frame() -> None:
     assert item("PNG", images.Layout(chunks=3)) == 0
     assert item("JPEG", images.Layout(scans=1)) == 1000 * costs.JPEG_BYTE
     assert item("JPEG", images.Layout(scans=1, buffered=True)) == 1000 * costs.PROGRESSIVE_BYTE
+
+
+@pytest.mark.parametrize(("make", "query", "limit", "dearest", "kind"), [
+    # one pixel behind a 600 KB ancillary chunk: its bytes, inflated, are the dearest work
+    (lambda: png(np.zeros((1, 1, 3)))[:33] + chunk(b"zzZz", bytes(600_000))
+     + png(np.zeros((1, 1, 3)))[33:], "", {"max_work": 5 * 10**7}, "PNG bytes inflated",
+     "image_too_complex"),
+    # a PNG one column wide and 20,000 rows tall: decoding its rows is the dearest work, and
+    # it is the picture's size (fewer rows fix it), not its file's make
+    (lambda: png(np.zeros((20_000, 1, 3))), "", {"max_work": 5 * 10**7}, "PNG rows decoded",
+     "image_too_many_pixels"),
+    # a plain 64x64 PNG: its pixels as numbers are the most numbers held
+    (lambda: png(np.zeros((64, 64, 3))), "", {"max_elements": 1_000}, "pixels as numbers",
+     "image_too_many_pixels"),
+    # a progressive JPEG shrunk to 4x3: the coefficients it holds outnumber its pixels
+    (lambda: jpeg(progressive=True), "?max_side=4", {"max_elements": 500},
+     "JPEG coefficients held", "image_too_complex"),
+], ids=["png-bytes-work", "png-rows-work", "png-pixels-numbers",
+        "jpeg-coefficients-numbers"])
+def test_an_upload_over_a_budget_is_typed_by_its_dearest_part(
+    client: TestClient, override_settings: Any, make: Any, query: str, limit: dict[str, int],
+    dearest: str, kind: str,
+) -> None:
+    # work and numbers held alike: a refusal's type names what drove it over, the pixels or
+    # the file's parts (a numbers refusal was typed layer_error: no layer is involved)
+    override_settings(**limit)
+    answer = upload(client, make(), "image/jpeg" if "JPEG" in dearest else "image/png", query)
+    assert answer.status_code == 422
+    [entry] = answer.json()["detail"]
+    assert (entry["loc"], entry["type"]) == (["body"], kind), entry
+    assert re.search(rf"the most, [\d,]+, (is|are) {dearest}", entry["msg"]), entry["msg"]

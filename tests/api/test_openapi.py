@@ -227,6 +227,21 @@ def test_the_answers_fixed_length_lists_state_their_length(
     assert (branch["minItems"], branch["maxItems"]) == (length, length)
 
 
+
+@pytest.mark.parametrize("field", ["padded_shape", "padding"])
+def test_a_misfits_padding_and_padded_shape_are_never_null_in_the_schema(
+    small: Doc, client: Any, field: str
+) -> None:
+    # a misfit's answer gives both (the padding asked for, the input inside it): a generated
+    # client typing them as optional would make every reader check for a null never sent
+    misfit = {"input": {"shape": [8, 8, 1]}, "filters": {"count": 1, "size": 3}, "stride": 2,
+              "padding": [1, 0, 0, 2]}
+    answer = client.post("/api/geometry", json=misfit).json()
+    assert answer["valid"] is False and answer[field] is not None
+    assert schema_accepts(small, "GeometryResult", answer)
+    assert not schema_accepts(small, "GeometryResult", {**answer, field: None})
+    assert field in schema(small, "GeometryResult")["required"]
+
 def _edit(array: str, index: list[int], connectivity: str = "shared") -> dict[str, Any]:
     layer = {"input": {"shape": [2, 2, 1]}, "filters": {"count": 1, "size": 1},
              "connectivity": connectivity}

@@ -234,6 +234,27 @@ def test_a_misfit_quotes_the_formula_bars_number_everywhere(
     assert "1.666" not in page.locator("body").inner_text()
 
 
+
+@pytest.mark.parametrize(("size", "span", "stride"), [
+    (5, 3, 3),  # 5/3: 1.667
+    (4096, 4095, 4093),  # near whole: 1.00024, not the float's 1.0002443195699975
+    (2050, 1, 2048),  # 2049/2048 + 1: 2.00049
+    (20, 3, 16),  # 2.0625, a tie: the server rounds it to even, 2.062, not up to 2.063
+])
+def test_the_page_writes_an_output_size_as_the_servers_arithmetic_does(
+    page: Page, api: httpx.Client, size: int, span: int, stride: int
+) -> None:
+    # the page quotes the size in its notes, the misfit panels and the transport (dom.js
+    # exactText); each quote must be the number ending the formula bar's arithmetic
+    layer = {"input": {"shape": [size, 1, 1]}, "filters": {"count": 1, "size": [span, 1]},
+             "stride": [stride, 1]}
+    height = api.post("/api/geometry", json=layer).json()["height"]
+    page.goto("/")
+    said = page.evaluate(
+        """async (value) => (await import("/static/js/dom.js")).equalsText(value)""",
+        height["exact"])
+    assert height["arithmetic"].endswith(f" {said}"), (height["arithmetic"], said)
+
 def test_alexnet_at_224_keeps_its_96_filters_drawn(page: Page) -> None:
     page.set_viewport_size({"width": 1366, "height": 768})
     page.goto("/?preset=alexnet-224")

@@ -1942,7 +1942,8 @@ def test_a_screen_reader_hears_the_values_of_a_zoomed_canvass_neuron_and_pinned_
     open_page(page, "?preset=alexnet-conv1&t=54&zoom=o4")  # step 54: V[0,54,0]
     atlas = page.get_by_role("img", name=re.compile(r"^Output volume"))
     expect(atlas).to_have_attribute("aria-label", re.compile(r": current neuron V\[0,54,0\] = "))
-    assert said_value(atlas.get_attribute("aria-label") or "", "V[0,54,0]") == out[0, 54, 0]
+    said_before = atlas.get_attribute("aria-label") or ""
+    assert said_value(said_before, "V[0,54,0]") == out[0, 54, 0]
     step = api_step(api, layer, 54)
     rows, cols = range(*step["rows"]), range(*step["cols"])
     slices = [page.get_by_role("img", name=re.compile(rf"^Input depth slice {d},"))
@@ -1959,8 +1960,49 @@ def test_a_screen_reader_hears_the_values_of_a_zoomed_canvass_neuron_and_pinned_
         expect(grid).to_have_attribute("aria-label",
                                        re.compile(rf": pinned cell {re.escape(name)} = "))
         assert said_value(grid.get_attribute("aria-label") or "", name) == xp[rows[0], cols[0], d]
+    # the output has no neuron in focus then: its canvas says its name alone, not the
+    # neuron it said before (nor nothing)
+    named = said_before.split(": current neuron")[0]
+    assert named.startswith("Output volume") and named != said_before, said_before
+    expect(page.locator("#output-grids .zoom-grid")).to_have_attribute("aria-label", named)
     # the neuron pinned past the playhead is said with its value, as its arithmetic shows it
     page.keyboard.press("Escape")
     page.keyboard.press("Shift+ArrowDown")
     expect(atlas).to_have_attribute("aria-label", re.compile(r": current neuron V\[1,54,0\] = "))
     assert said_value(atlas.get_attribute("aria-label") or "", "V[1,54,0]") == out[1, 54, 0]
+
+
+def test_a_zoomed_canvas_says_its_neuron_when_playback_stops_not_at_every_step(
+    page: Page, api: httpx.Client
+) -> None:
+    # while playing, the canvases keep the words they had (a label changing at every step is
+    # noise to a screen reader); paused, they say the step playback reached, with its value
+    out = forward_arrays(api, preset_layer(api, "alexnet-conv1"))["output"]
+    open_page(page, "?preset=alexnet-conv1&t=54&zoom=o4&speed=10")
+    atlas = page.get_by_role("img", name=re.compile(r"^Output volume"))
+    expect(atlas).to_have_attribute("aria-label", re.compile(r": current neuron V\[0,54,0\] = "))
+    page.get_by_role("button", name="Play").click()
+    labels, steps = page.evaluate("""() => new Promise((resolve) => {
+      const grids = ['[aria-label^="Output volume"]', '[aria-label^="Input depth slice 0,"]']
+        .map((query) => document.querySelector(query));
+      const labels = new Set(), steps = new Set();
+      const start = performance.now();
+      const look = (now) => {
+        labels.add(grids.map((grid) => grid.getAttribute("aria-label")).join(" | "));
+        steps.add(document.querySelector("#t-label").textContent);
+        if (steps.size > 3 || now - start > 3000) resolve([[...labels], [...steps]]);
+        else requestAnimationFrame(look);
+      };
+      requestAnimationFrame(look);
+    })""")
+    assert len(steps) >= 2, steps  # it played on
+    assert len(labels) == 1 and "V[0,54,0]" in labels[0], labels
+    page.get_by_role("button", name="Pause").click()
+    shown = re.match(r"^step (\d+) of", page.locator("#t-label").inner_text())
+    assert shown
+    t = int(shown.group(1)) - 1
+    assert 54 < t < 55 * 55  # depth-slice order, 55 neurons a row: V[t // 55, t % 55, 0]
+    name = f"V[{t // 55},{t % 55},0]"
+    expect(atlas).to_have_attribute("aria-label",
+                                    re.compile(rf": current neuron {re.escape(name)} = "))
+    assert said_value(atlas.get_attribute("aria-label") or "", name) == out[t // 55, t % 55, 0]

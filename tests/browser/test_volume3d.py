@@ -928,3 +928,40 @@ def test_a_screen_reader_hears_the_value_of_the_blocks_neuron_and_pinned_cell(
     expect(block).to_have_attribute("aria-label", re.compile(
         rf": pinned cell {re.escape(cell)} = \S+ on depth slice 0$"))
     assert said_value(block.get_attribute("aria-label") or "", cell) == xp[row, col, 0]
+
+
+def test_a_pinned_cell_of_a_padded_input_is_named_by_its_place_in_the_input(
+    page: Page, api: httpx.Client
+) -> None:
+    # the block draws the padded input; a screen reader hears the cell as the arithmetic
+    # writes it, X[row, col] of the input itself (the padding is not the input's)
+    layer = api.get("/api/presets/cs231n-demo").json()["layer"]
+    top, _, left, _ = api.post("/api/geometry", json=layer).json()["padding"]
+    assert top and left  # padded: a padded place and the input's differ
+    xp = forward_arrays(api, layer)["padded_input"]
+    t = 4  # the notes' demo: V[1,1,0], whose field's corner is inside the input
+    open_page(page, f"?preset=cs231n-demo&view=3d&t={t}")
+    step = api_step(api, "cs231n-demo", t)
+    row, col = step["rows"][0], step["cols"][0]
+    assert row >= top and col >= left, (row, col)
+    page.locator("body").press("x")  # the link names the cell in the input, as the label must
+    expect(page).to_have_url(re.compile(rf"[?&]pin=x{row - top}\.{col - left}(&|$)"))
+    block = page.locator("#input-3d .volume3d-block")
+    cell = f"X[{row - top},{col - left},0]"
+    expect(block).to_have_attribute("aria-label", re.compile(
+        rf": pinned cell {re.escape(cell)} = \S+ on depth slice 0$"))
+    assert said_value(block.get_attribute("aria-label") or "", cell) == xp[row, col, 0]
+
+
+def test_the_input_block_says_the_rows_and_columns_of_the_field(
+    page: Page, api: httpx.Client
+) -> None:
+    # step 1 of the demo, V[0,1,0]: its field's rows and columns differ, so neither can stand
+    # in for the other
+    step = api_step(api, "cs231n-demo", 1)
+    rows, cols = range(*step["rows"]), range(*step["cols"])
+    assert (rows[0], rows[-1]) != (cols[0], cols[-1])
+    open_page(page, "?preset=cs231n-demo&view=3d&t=1")
+    expect(page.locator("#input-3d .volume3d-block")).to_have_attribute("aria-label", re.compile(
+        rf": receptive field rows {rows[0]}-{rows[-1]}, columns {cols[0]}-{cols[-1]} of the "
+        r"padded input, all 3 depth slices$"))

@@ -622,6 +622,14 @@ def test_a_rounded_output_size_is_written_with_approximately_equals() -> None:
     assert "= 4.5 is not" in _misfit_reason(LayerShape.square(10, 1, 1, 3, stride=2))
 
 
+def test_a_size_near_whole_past_a_servers_strides_keeps_the_digits_that_show_it() -> None:
+    # the engine takes any stride: (300,002 - 1)/300,000 + 1 is 2.0000033..., written
+    # to its first decimal that is not 0 and one more, not the float's seventeen digits
+    shape = LayerShape(300_002, 1, 1, 1, 1, 1, stride_h=300_000, stride_w=1)
+    assert "height: (300002 - 1 + 2*0)/300000 + 1 ≈ 2.0000033 is not an integer" in (
+        _misfit_reason(shape))
+
+
 def _misfit_reason(shape: LayerShape) -> str:
     with pytest.raises(GeometryError) as caught:
         resolve(shape)

@@ -55,16 +55,34 @@ export function full(value) {
 }
 
 /**
+ * `value` to `places` decimals as Python's format writes it: the double's exact value rounded
+ * half to even. toFixed rounds a tie up (2.0625 to "2.063", where the server writes 2.062).
+ */
+function fixed(value, places) {
+  const exact = value.toFixed(100); // every digit of the double, at the sizes written here
+  const cut = exact.indexOf(".") + places + 1;
+  const kept = exact.slice(0, cut);
+  return /^50*$/.test(exact.slice(cut)) && Number(kept.at(-1)) % 2 === 0 ? kept : value.toFixed(places);
+}
+
+/**
  * An output-size formula's value as the server writes it at the end of an axis's
  * `arithmetic` (engine/geometry.py format_number): whole numbers bare, others to three
- * decimals (4.5, 1.667) or as many as it takes not to look whole (2.00025), so the page's
- * notes quote the formula bar's number.
+ * decimals (4.5, 1.667); where three would look whole, the first decimals that do not and one
+ * more (2.00025, 1.00024), so the page's notes quote the formula bar's number.
  */
 export function exactText(value) {
   if (value === null || value === undefined) return "?";
   if (Number.isInteger(value)) return String(value);
-  const text = value.toFixed(3).replace(/0+$/, "");
-  return text.endsWith(".") ? String(value) : text;
+  const trimmed = (places) => fixed(value, places).replace(/0+$/, "");
+  let places = 3;
+  let text = trimmed(places);
+  while (text.endsWith(".") && places < 15) {
+    places += 1;
+    text = trimmed(places);
+  }
+  if (text.endsWith(".")) return String(value); // closer to whole than a float tells apart
+  return places === 3 ? text : trimmed(places + 1);
 }
 
 /** "= 4.5", or "≈ 2.333" where `exactText` rounds (7/3), as the server's arithmetic says. */
