@@ -205,12 +205,17 @@ function breakable(expression) {
 }
 
 /** `expression` (the server's code line of a step) as long as any step of `model` can make
- * it: every number as many digits as the layer's largest (a slice's stop, an index, a filter's
- * number), and a slice's start, left out when 0, written. Only its room is taken, never shown. */
+ * it: a slice's numbers as many digits as the padded input's larger side, the others (the
+ * neuron's indices, the filter's number) as the largest index, and a slice's start, left out
+ * when 0, written. Only its room is taken, never shown. */
 function longestForm(expression, model) {
   const [hp, wp] = model.xp.shape;
-  const digits = String(Math.max(hp, wp, model.outShape[2])).length;
-  return expression.replace(/(?<=[[,]):(?=\d)/g, "0:").replace(/\d+/g, "9".repeat(digits));
+  const [h2, w2, k] = model.outShape;
+  const widest = (n) => "9".repeat(String(n).length);
+  return expression
+    .replace(/(?<=[[,]):(?=\d)/g, "0:")
+    .replace(/\d+(?=:)|(?<=:)\d+/g, widest(Math.max(hp, wp)))
+    .replace(/(?<![\d:])\d+(?![\d:])/g, widest(Math.max(h2, w2, k) - 1));
 }
 
 /** px `node`'s text takes on one line (0 for no node). */
