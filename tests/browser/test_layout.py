@@ -718,6 +718,26 @@ def test_a_long_sum_in_a_short_window_keeps_its_total_within_reach(page: Page) -
     assert products and products["height"] > 20
 
 
+@pytest.mark.parametrize(("preset", "steps"), [("cs231n-demo", 18), ("numpy-example", 12)])
+def test_stepping_in_large_type_on_a_4_3_projector_never_moves_the_products(
+    page: Page, preset: str, steps: int
+) -> None:
+    # At 1024x768 in large type the demo's code line took three lines at one step
+    # (Xp[:3,:3,:]) and four at the next (Xp[2:5,4:7,:]): stepping with the arrow key, the
+    # products under it jumped 22 px down and back up every few steps (and the sums' lines,
+    # 2 or 3 in the NumPy example, moved them too).
+    page.set_viewport_size({"width": 1024, "height": 768})
+    open_view(page, f"?preset={preset}&large=1")
+    products = page.locator("#products")
+    tops: list[float] = []
+    for t in range(steps):
+        expect(page.locator("#app")).to_have_attribute("data-shown-step", str(t))
+        expect(page.locator("#numpy-code")).to_contain_text("np.sum")
+        tops.append(products.evaluate("n => n.getBoundingClientRect().top"))
+        page.keyboard.press("ArrowRight")
+    assert max(tops) - min(tops) < 1, tops
+
+
 @pytest.mark.parametrize("large", [False, True], ids=["normal", "large"])
 def test_input_slices_that_cannot_all_fit_get_bigger_cells_not_fewer_whole_slices(
     page: Page, large: bool

@@ -665,6 +665,32 @@ def test_size_labels_sit_outside_the_block_clear_of_the_field_and_the_lines(
                 assert a[2] <= b[0] or b[2] <= a[0] or a[3] <= b[1] or b[3] <= a[1]
 
 
+@pytest.mark.parametrize(
+    "size", [(1024, 768), (1280, 720), (1920, 1080)], ids=lambda s: f"{s[0]}x{s[1]}"
+)
+def test_large_type_grows_the_blocks_labels_and_keeps_every_one(
+    page: Page, size: tuple[int, int]
+) -> None:
+    # The blocks' sizes and the cut slice's name were drawn at 12 px whatever the type: in
+    # large type on a projector the hall read the blocks' numbers but not "Hp = 7" or
+    # "X[:, :, 0]". Grown, none may be left out for want of room beside a block that fills a
+    # 1024 px window's narrow panel.
+    page.set_viewport_size({"width": size[0], "height": size[1]})
+    open_page(page, "?preset=cs231n-demo&view=3d&t=7&large=1")
+    expect(page.locator("html")).to_have_attribute("data-large", "")
+    for which, texts in (("input", {"Hp = 7", "Wp = 7", "D = 3", "X[:, :, 0]"}),
+                         ("output", {"H2 = 3", "W2 = 3", "K = 2", "V[:, :, 0]"})):
+        labels = probe(page, which)["labels"]
+        assert {label["text"] for label in labels} == texts, (which, labels)
+        for label in labels:
+            px = re.search(r"([\d.]+)px", label["font"])
+            assert px and float(px.group(1)) >= 15, (which, label)  # 12 px before
+        boxes = [label["box"] for label in labels]
+        for n, a in enumerate(boxes):
+            for b in boxes[n + 1 :]:
+                assert a[2] <= b[0] or b[2] <= a[0] or a[3] <= b[1] or b[3] <= a[1], (which, a, b)
+
+
 # The largest alpha (0-255) a canvas holds within a pixel of each client point.
 ALPHA_NEAR = """
 ([selector, points]) => {

@@ -45,6 +45,16 @@ export function createArithmeticView(container, model, onTap) {
   const zoomCell = Math.min(32, Math.max(wholeValued(model) ? NUMBERS_FROM : MIN_ZOOM_CELL, fitted));
   const grids = [];
   clear(container);
+  // Stepping must not move the products: a code line or sum a line longer than the last took
+  // them down a line, and the next step back up (the demo at 1024x768 in large type, every
+  // third step 22 px). The code keeps the room of its longest form from the first step on,
+  // the sums the tallest room a step's have taken; both start afresh with each layer.
+  const line = qs("#numpy-line");
+  const sums = qs("#sums");
+  line.style.minHeight = "";
+  sums.style.minHeight = "";
+  let codeKept = false;
+  let sumsKept = 0;
   const figures = Array.from({ length: depth }, (_, ch) => sliceFigure(container, `products, slice ${ch}`));
   // the DOM grids fitted to the panel's room before large type grows them (as the volumes'
   // are), so a short window shows every slice, but never so small that
@@ -77,7 +87,6 @@ export function createArithmeticView(container, model, onTap) {
       }
       const step = focus.step;
       const code = qs("#numpy-code");
-      const sums = qs("#sums");
       // no step's arithmetic (an input cell hovered or pinned): no empty code box or product
       // grids, their room kept (a hover must not move the panel under the pointer)
       const shown = Boolean(step) || Boolean(focus.loading);
@@ -112,9 +121,12 @@ export function createArithmeticView(container, model, onTap) {
         }
         return;
       }
-      // a narrow column breaks the line after a comma or an opening parenthesis, never inside
-      // an index such as "2:5" (<wbr>s do not go into the text a reader copies)
-      code.replaceChildren(...step.expression.split(/(?<=[,(])/).flatMap((part, n) => (n ? [el("wbr"), part] : [part])));
+      if (!codeKept) {
+        codeKept = true;
+        code.replaceChildren(...breakable(longestForm(step.expression, model)));
+        line.style.minHeight = `${line.getBoundingClientRect().height}px`;
+      }
+      code.replaceChildren(...breakable(step.expression));
       const maxAbs = maxAbsOf(step.products.data);
       const letter = step.expression.includes("Xp[") ? "Xp" : "X";
       grids.forEach((grid, ch) => {
@@ -134,6 +146,11 @@ export function createArithmeticView(container, model, onTap) {
       else sums.dataset.rounded = `rounded to ${places} decimal${places === 1 ? "" : "s"}`;
       // read aloud, a deep layer's slice sums would be a list no one follows (Example 2's 20):
       // their count is said, and the panel shows them
+      const tall = sums.getBoundingClientRect().height;
+      if (tall > sumsKept) {
+        sumsKept = tall;
+        sums.style.minHeight = `${tall}px`;
+      }
       const brief = step.channelSums.length > SAID_SUMS;
       speak("forward", `Step ${step.t + 1}: ${step.expression}. ${sumsText(step, activation, brief)}`);
     },
@@ -178,6 +195,27 @@ function sumsText(step, activation, brief = false) {
   let text = `${parts.join(" + ")} + bias (${show(step.bias)}) ${adds ? "=" : "≈"} ${show(step.pre)}`;
   if (activation === "relu") text += `; ReLU(${show(step.pre)}) = ${show(step.post)}`;
   return text;
+}
+
+/** The code line's parts with a break allowed after each comma or opening parenthesis (a
+ * narrow column then breaks between indexes, never inside one such as "2:5"; <wbr>s do not
+ * go into the text a reader copies). */
+function breakable(expression) {
+  return expression.split(/(?<=[,(])/).flatMap((part, n) => (n ? [el("wbr"), part] : [part]));
+}
+
+/** `expression` (the server's code line of a step) as long as any step of `model` can make
+ * it: a slice's numbers as many digits as the padded input's larger side, the others (the
+ * neuron's indices, the filter's number) as the largest index, and a slice's start, left out
+ * when 0, written. Only its room is taken, never shown. */
+function longestForm(expression, model) {
+  const [hp, wp] = model.xp.shape;
+  const [h2, w2, k] = model.outShape;
+  const widest = (n) => "9".repeat(String(n).length);
+  return expression
+    .replace(/(?<=[[,]):(?=\d)/g, "0:")
+    .replace(/\d+(?=:)|(?<=:)\d+/g, widest(Math.max(hp, wp)))
+    .replace(/(?<![\d:])\d+(?![\d:])/g, widest(Math.max(h2, w2, k) - 1));
 }
 
 /** px `node`'s text takes on one line (0 for no node). */

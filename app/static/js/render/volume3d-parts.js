@@ -1,6 +1,6 @@
 // The 3-D view's smaller parts: the labels drawn around a block, and the pointer gestures
 // that turn, move and zoom it.
-import { palette } from "./colors.js";
+import { palette, typeScale } from "./colors.js";
 import { ARROWS } from "./pointer.js";
 
 // The block's sizes beside its edges and the name of the slice it is cut open at, each
@@ -45,25 +45,36 @@ export function labels(ctx, P, block, names, cut, { away = -1, width = Infinity,
   const placed = [];
   ctx.textBaseline = "middle";
   ctx.textAlign = "left";
+  // large type grows them as it grows the page's text (a hall read the blocks' numbers but
+  // not their 12 px sizes and slice name); a label with no room beside a block that fills
+  // its narrow panel (1024x768) is tried smaller, down to 12 px, rather than left out
+  const most = Math.round(12 * typeScale());
   const say = (text, font, at, dir) => {
-    ctx.font = font;
-    const [w, h] = [ctx.measureText(text).width + 6, 16];
-    // out along dir from `at` until clear of the block and of the labels already placed
-    let found = null;
-    for (let t = 2; t < 400 && !found; t += 2) {
+    for (let px = most; ; px = Math.max(12, px - 2)) {
+      ctx.font = font(px);
+      const box = room(ctx.measureText(text).width + 6, px + 4, at, dir);
+      if (box) {
+        const label = { text, font: font(px), box };
+        drawLabels(ctx, [label]);
+        placed.push(label);
+        return;
+      }
+      if (px <= 12) return;
+    }
+  };
+  // out along dir from `at` until clear of the block and of the labels already placed
+  const room = (w, h, at, dir) => {
+    for (let t = 2; t < 400; t += 2) {
       let x = at[0] + dir[0] * t - w / 2;
       let y = at[1] + dir[1] * t - h / 2;
       x = Math.max(1, Math.min(width - w - 1, x));
       y = Math.max(1, Math.min(height - h - 1, y));
       const r = [x, y, x + w, y + h];
-      if (!rectMeetsPolygon(r, outline) && !placed.some((o) => overlaps(o.box, r))) found = r;
+      if (!rectMeetsPolygon(r, outline) && !placed.some((o) => overlaps(o.box, r))) return r;
     }
-    if (!found) return;
-    const label = { text, font, box: found };
-    drawLabels(ctx, [label]);
-    placed.push(label);
+    return null;
   };
-  const plain = "12px system-ui, sans-serif";
+  const plain = (px) => `${px}px system-ui, sans-serif`;
   const axes = [
     [`${names.y} = ${rows}`, pairs.map(([x, z]) => [[x * cols, 0, z * extent], [x * cols, rows, z * extent]])],
     [`${names.x} = ${cols}`, pairs.map(([y, z]) => [[0, y * rows, z * extent], [cols, y * rows, z * extent]])],
@@ -79,7 +90,7 @@ export function labels(ctx, P, block, names, cut, { away = -1, width = Infinity,
     .reduce((a, b) => ((b[0] - a[0]) * away > 0 ? b : a));
   const d = [corner[0] - centre[0], corner[1] - centre[1]];
   const len = Math.hypot(...d) || 1;
-  say(`${names.slice}[:, :, ${cut}]`, "bold 12px ui-monospace, monospace", corner, [d[0] / len, d[1] / len]);
+  say(`${names.slice}[:, :, ${cut}]`, (px) => `bold ${px}px ui-monospace, monospace`, corner, [d[0] / len, d[1] / len]);
   return placed;
 }
 

@@ -659,8 +659,8 @@ function createBlockView(panel, name, zoomLabel, camera, { away, onCell, text })
         },
         rows: block.rows, cols: block.cols, depth: block.depth, spacing: block.spacing,
         field: f ? { rows: [f.r0, f.r1], cols: [f.c0, f.c1], box: box3([f.c0, f.r0, 0], [f.c1 + 1, f.r1 + 1, block.extent]) } : null,
-        // the size and slice labels' boxes [x0, y0, x1, y1]
-        labels: view.labels.map(({ text, box }) => ({ text, box: client([box.slice(0, 2), box.slice(2)]).flat() })),
+        // the size and slice labels' fonts and boxes [x0, y0, x1, y1]
+        labels: view.labels.map(({ text, font, box }) => ({ text, font, box: client([box.slice(0, 2), box.slice(2)]).flat() })),
         neuron: n ? { i: n.i, j: n.j, d: n.d, corners: client([[n.j, n.i], [n.j + 1, n.i], [n.j + 1, n.i + 1], [n.j, n.i + 1]].map(([x, y]) => P.point(x, y, n.d * block.spacing))) } : null,
       };
     },
