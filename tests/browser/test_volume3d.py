@@ -947,13 +947,7 @@ def test_a_screen_reader_hears_the_value_of_the_blocks_neuron_and_pinned_cell(
     # X pins the corner cell of the neuron's field, drawn on the slice the block is cut at (0)
     step = api_step(api, "alexnet-conv1", 4000)
     row, col = step["rows"][0], step["cols"][0]
-    page.locator("body").press("x")
-    expect(page).to_have_url(re.compile(rf"[?&]pin=x{row}\.{col}(&|$)"))
-    block = page.locator("#input-3d .volume3d-block")
-    cell = f"X[{row},{col},0]"
-    expect(block).to_have_attribute("aria-label", re.compile(
-        rf": pinned cell {re.escape(cell)} = \S+ on depth slice 0$"))
-    assert said_value(block.get_attribute("aria-label") or "", cell) == xp[row, col, 0]
+    pin_field_corner_and_hear_it(page, xp, row, col, (0, 0))
 
 
 def test_a_pinned_cell_of_a_padded_input_is_named_by_its_place_in_the_input(
@@ -970,7 +964,16 @@ def test_a_pinned_cell_of_a_padded_input_is_named_by_its_place_in_the_input(
     step = api_step(api, "cs231n-demo", t)
     row, col = step["rows"][0], step["cols"][0]
     assert row >= top and col >= left, (row, col)
-    page.locator("body").press("x")  # the link names the cell in the input, as the label must
+    pin_field_corner_and_hear_it(page, xp, row, col, (top, left))
+
+
+def pin_field_corner_and_hear_it(
+    page: Page, xp: Any, row: int, col: int, pads: tuple[int, int]
+) -> None:
+    """Press X (pin padded cell (row, col), the current field's corner): the link names the
+    cell in the input, and the input block says it there with the padded input's value."""
+    top, left = pads
+    page.locator("body").press("x")
     expect(page).to_have_url(re.compile(rf"[?&]pin=x{row - top}\.{col - left}(&|$)"))
     block = page.locator("#input-3d .volume3d-block")
     cell = f"X[{row - top},{col - left},0]"
