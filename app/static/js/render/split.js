@@ -8,6 +8,7 @@
 // others scroll, as they do in large type); when not even that fits, the two fifths they
 // had (the weight gradient's groups, at their least cell, scroll).
 import { filtersNeed } from "./filters.js";
+import { onOneScreen } from "./fit.js";
 import { qs } from "../dom.js";
 
 /**
@@ -18,10 +19,11 @@ import { qs } from "../dom.js";
 export function splitFiltersColumn(model, dwLeast) {
   const volumes = qs("#volumes");
   volumes.style.removeProperty("--filters-rows");
-  if (getComputedStyle(volumes).display !== "grid") return;
+  const grids = qs("#filter-grids");
+  if (!onOneScreen(grids)) return;
   const filters = qs("#filters-panel");
   const backward = qs("#backward-panel");
-  const need = filtersNeed(model, qs("#filter-grids").clientWidth);
+  const need = filtersNeed(model, grids.clientWidth);
   if (!need) return;
   // each panel's head, explanation and text: its height less its body's
   const fixed = (panel, body) => panel.offsetHeight - qs(body).clientHeight;
