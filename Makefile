@@ -12,6 +12,8 @@ PORT ?= 8000
 SERVE_ARGS ?=
 # Extra arguments for pytest, e.g. PYTEST_ARGS="-k geometry -x"
 PYTEST_ARGS ?=
+# pytest-xdist processes for `make test`; 0 runs the suite in this one process (for -x, pdb)
+PYTEST_WORKERS ?= 2
 
 BIN := $(VENV)/bin
 PY := $(BIN)/python
@@ -36,7 +38,7 @@ help:
 	@echo "make container-check  build the Docker image, run it, check it from inside, stop it"
 	@echo "make clean      remove caches and build output (keeps $(VENV))"
 	@echo "make distclean  clean, and remove $(VENV) too"
-	@echo "Variables: PYTHON=$(PYTHON) VENV=$(VENV) HOST=$(HOST) PORT=$(PORT) SERVE_ARGS PYTEST_ARGS"
+	@echo "Variables: PYTHON=$(PYTHON) VENV=$(VENV) HOST=$(HOST) PORT=$(PORT) PYTEST_WORKERS=$(PYTEST_WORKERS) SERVE_ARGS PYTEST_ARGS"
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -74,7 +76,7 @@ test: $(TEST_STAMP) chromium
 	echo "== ruff check $(LINT_PATHS)"; $(BIN)/ruff check $(LINT_PATHS) || status=1; \
 	echo "== mypy $(TYPED_PATHS)"; $(BIN)/mypy $(TYPED_PATHS) || status=1; \
 	echo "== README examples against a live server"; $(PY) scripts/check_readme.py || status=1; \
-	echo "== pytest"; $(PY) -m pytest $(PYTEST_ARGS) || status=1; \
+	echo "== pytest"; $(PY) -m pytest -n $(PYTEST_WORKERS) $(PYTEST_ARGS) || status=1; \
 	exit $$status
 
 lint: $(TEST_STAMP)

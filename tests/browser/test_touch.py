@@ -46,6 +46,21 @@ def drag(cdp: CDPSession, starts: list[Point], ends: list[Point], moves: int = 6
     touch(cdp, "touchEnd", [])
 
 
+def settle_scrolling(page: Page) -> None:
+    """Wait until the page's scroll (a fling included) has stood still for ten frames: a finger
+    put down on a page still flinging stops the fling and is not the gesture it would be."""
+    page.evaluate("""() => new Promise((resolve) => {
+      let last = scrollY, still = 0, frames = 0;
+      const look = () => {
+        still = scrollY === last ? still + 1 : 0;
+        last = scrollY;
+        if (still >= 10 || ++frames > 600) resolve();
+        else requestAnimationFrame(look);
+      };
+      requestAnimationFrame(look);
+    })""")
+
+
 def open_phone(page: Page, query: str) -> None:
     """Open ``query`` on the phone's page and wait until it has drawn a step."""
     page.goto(query)
@@ -211,7 +226,7 @@ def test_a_finger_moved_up_a_3d_block_on_a_phone_scrolls_the_page(
     scrolled, cam = page.evaluate("scrollY"), page.evaluate(
         "new URLSearchParams(location.search).get('cam')")
     drag(cdp, [(x, y)], [(x, y - 200)], moves=10)
-    page.wait_for_timeout(300)
+    settle_scrolling(page)
     assert page.evaluate("scrollY") > scrolled + 50
     assert page.evaluate("new URLSearchParams(location.search).get('cam')") == cam
     box = block.bounding_box()
