@@ -305,7 +305,7 @@ def _too_many_pixels(width: int, height: int, max_pixels: int) -> Refusal:
 
 
 def probe(data: bytes, max_pixels: int) -> tuple[str, tuple[int, int], Layout]:
-    """``(kind, (width, height), layout)`` of a non-empty upload as its header declares it
+    """``(kind, (width, height), layout)`` of an upload as its header declares it
     and :func:`read_layout` counts it, read by our own reader alone (Pillow's header parser,
     in Python, walks every chunk of a file of hundreds of thousands of them, and this runs on
     the event loop to price the upload). Decoding then holds the image to this size
@@ -317,6 +317,9 @@ def probe(data: bytes, max_pixels: int) -> tuple[str, tuple[int, int], Layout]:
     >>> kind, size, layout.chunks
     ('PNG', (40, 10), 3)
     """
+    if not data:
+        raise Refusal(422, ["body"], "the upload is empty: send the image's bytes as the body",
+                      "empty_image")
     kind = sniff(data)
     declared, where = read_header(data, kind)
     if declared is None:
@@ -343,10 +346,14 @@ def decode(data: bytes, max_side: int, max_pixels: int) -> Decoded:
     >>> image.pixels.shape, image.original_size, image.pixels[0, 0].tolist()
     ((5, 20, 3), (10, 40), [255, 0, 0])
     """
-    if not data:
-        raise Refusal(422, ["body"], "the upload is empty: send the image's bytes as the body",
-                      "empty_image")
-    kind, (width, height), _ = probe(data, max_pixels)
+    kind, declared, _ = probe(data, max_pixels)
+    return decode_probed(data, kind, declared, max_side)
+
+
+def decode_probed(data: bytes, kind: str, declared: tuple[int, int], max_side: int) -> Decoded:
+    """:func:`decode` of ``data`` whose :func:`probe` gave ``kind`` and the ``declared``
+    (width, height): an upload priced by its probe is not walked a second time."""
+    width, height = declared
     with _pillow(kind), Image.open(io.BytesIO(data), formats=[kind]) as image:
         if image.size != (width, height):  # priced at the header's size: decode no other
             raise Refusal(422, ["body"], f"the {kind}'s header declares {width}x{height}, but "

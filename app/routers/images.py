@@ -152,27 +152,27 @@ async def upload(
                       "server reads: send image/png or image/jpeg (or application/octet-stream: "
                       "the bytes say which)", "unsupported_media_type")
     body = await request.body()  # BodyLimit stops it at max_upload_bytes
-    if body:  # priced before decoding, at the size its header declares; decode refuses empty bodies
-        if len(body) > PROBE_INLINE_BYTES:
-            kind, declared, layout = await run_in_threadpool(
-                images.probe, body, settings.max_image_pixels)
-        else:
-            kind, declared, layout = images.probe(body, settings.max_image_pixels)
-        try:
-            costs.check_budget(costs.image_cost(kind, declared, side, encoding, len(body),
-                                                layout), settings)
-        except LayerError as error:  # no layer here: its pixels or its parts are the cost
-            reason = error.reason
-            if layout.buffered:
-                reason += (f"; a progressive JPEG ({layout.scans} scans) costs several times "
-                           "what the same picture saved as a baseline JPEG does")
-            raise Refusal(422, ["body"], reason, error.kind) from None
+    # priced before decoding, at the size its header declares (an empty body is refused here)
+    if len(body) > PROBE_INLINE_BYTES:
+        kind, declared, layout = await run_in_threadpool(
+            images.probe, body, settings.max_image_pixels)
+    else:
+        kind, declared, layout = images.probe(body, settings.max_image_pixels)
+    try:
+        costs.check_budget(costs.image_cost(kind, declared, side, encoding, len(body), layout),
+                           settings)
+    except LayerError as error:  # no layer here: its pixels or its parts are the cost
+        reason = error.reason
+        if layout.buffered:
+            reason += (f"; a progressive JPEG ({layout.scans} scans) costs several times "
+                       "what the same picture saved as a baseline JPEG does")
+        raise Refusal(422, ["body"], reason, error.kind) from None
     # Decoding and the answer (megabytes of JSON) are CPU work and memory: off the event loop,
     # in a turn of the heavy requests', which the answer holds until it is sent.
     heavy_work_of(request.scope)
 
     def decoded() -> Response:
-        image = images.decode(body, side, settings.max_image_pixels)
+        image = images.decode_probed(body, kind, declared, side)
         return _answer(image, None, scale, encoding)
 
     return await run_heavy(decoded)

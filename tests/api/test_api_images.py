@@ -348,7 +348,30 @@ def test_a_png_signature_over_garbage_is_refused_without_python_internals(
 def test_empty_upload_is_422(client: TestClient) -> None:
     answer = upload(client, b"")
     assert answer.status_code == 422
+    assert answer.json()["detail"][0]["type"] == "empty_image"
     assert "empty" in message(answer)
+
+
+@pytest.mark.parametrize("side", [8, 600])  # probed inline, and in the thread pool
+def test_an_upload_is_walked_by_the_probe_once(
+    client: TestClient, monkeypatch: pytest.MonkeyPatch, side: int
+) -> None:
+    # the probe walks every chunk or segment of the file: pricing it and decoding it share
+    # one walk (a file of a million chunks walked twice costs twice)
+    walks: list[int] = []
+    probe = images.probe
+
+    def counted(data: bytes, max_pixels: int) -> Any:
+        walks.append(len(data))
+        return probe(data, max_pixels)
+
+    monkeypatch.setattr(images, "probe", counted)
+    noise = np.random.default_rng(side).integers(0, 256, (side, side, 3), dtype=np.uint8)
+    body = png(noise)
+    assert (len(body) > routers_images.PROBE_INLINE_BYTES) == (side > 100)
+    answer = upload(client, body)
+    assert answer.status_code == 200, answer.text
+    assert walks == [len(body)]
 
 
 # ----------------------------------------------------------------------------- filter banks
