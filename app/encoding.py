@@ -162,11 +162,17 @@ def decode_compact(dtype: str, shape: list[int], data: str, field: str) -> Float
     --------
     >>> decode_compact("float32", [2], "AACAPwAAAEA=", "input.values").tolist()
     [1.0, 2.0]
+    >>> decode_compact("float32", [2], "AACAPwAAAEA", "input.values").tolist()  # unpadded
+    [1.0, 2.0]
     """
     item = _DTYPES[dtype]
     expected = math.prod(shape) * item.itemsize
     # base64 of n bytes is 4*ceil(n/3) characters: compare lengths before decoding.
     characters = 4 * -(-expected // 3)  # whole numbers: a float ceil is off for huge shapes
+    # Encoders that leave out the trailing "=" (base64 as JWTs and many libraries write it)
+    # give ceil(4n/3) characters: the same bytes, padded here.
+    if len(data) == -(-4 * expected // 3) < characters:
+        data += "=" * (characters - len(data))
     if len(data) != characters:  # data and shape disagree: the array is refused whole
         raise LayerError(
             field,

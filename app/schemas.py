@@ -125,8 +125,9 @@ class CompactArray(StrictModel):
     )
     data: str = Field(
         pattern=r"^[A-Za-z0-9+/]*={0,2}$",
-        description="base64 of the numbers' little-endian bytes, row-major (C order); its "
-        "decoded length must be prod(shape) times 4 (float32) or 8 (float64)",
+        description="base64 of the numbers' little-endian bytes, row-major (C order), with or "
+        "without its trailing '=' padding; its decoded length must be prod(shape) times 4 "
+        "(float32) or 8 (float64)",
     )
 
 

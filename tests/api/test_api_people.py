@@ -4,6 +4,7 @@ one default encoding, an upstream of ones for ``{}``."""
 
 from __future__ import annotations
 
+import base64
 import json
 import re
 from typing import Any
@@ -777,6 +778,27 @@ def test_a_message_names_its_field_and_reads_as_people_write(
     assert answer.status_code == 422, answer.text
     messages = [entry["msg"] for entry in answer.json()["detail"]]
     assert any(words in msg for msg in messages), messages
+
+
+@pytest.mark.parametrize("numbers", [[1.5], [1.5, -2.0], [1.5, -2.0, 3.25]])
+def test_compact_values_without_base64_padding_read_as_with_it(
+    client: TestClient, numbers: list[float]
+) -> None:
+    # many encoders leave out the trailing "=": 4, 8 or 12 bytes are 8, 11 or 16 characters
+    # padded, 6, 11 or 16 without; the unpadded form was refused as disagreeing with the shape
+    n = len(numbers)
+    raw = np.array(numbers, "<f4").tobytes()
+    padded = base64.b64encode(raw).decode()
+    answers = []
+    for data in (padded, padded.rstrip("=")):
+        values = {"dtype": "float32", "shape": [1, n, 1], "data": data}
+        answer = client.post("/api/forward", json={**square(1, 1, 1, 1), "input": {
+            "shape": [1, n, 1], "values": values}, "filters": {
+            "count": 1, "size": 1, "values": [[[[2]]]], "bias": [0]}})
+        assert answer.status_code == 200, answer.text
+        answers.append(answer.json()["output"])
+    assert answers[0] == answers[1]
+    assert [row[0] for row in answers[0][0]] == [2 * x for x in numbers]
 
 
 @pytest.mark.parametrize("url", ["/api/forward?encoding=json&encoding=compact",
