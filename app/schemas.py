@@ -57,8 +57,14 @@ def _whole(value: Any) -> Any:
 WHOLE = BeforeValidator(_whole)
 Side = Annotated[int, Field(ge=1, json_schema_extra=limit("max_side")), WHOLE]
 PadSide = Annotated[int, Field(ge=0, json_schema_extra=limit("max_side")), WHOLE]
-PositiveInt = Annotated[int, Field(ge=1), WHOLE]
-NonNegativeInt = Annotated[int, Field(ge=0), WHOLE]
+# 2**53 - 1: the largest integer a JavaScript client (and a float JSON Schema bound) holds
+# exactly. The document states it as every other whole number's maximum, so a client true to
+# it does not send 1e300, which JSON Schema calls an integer and no field here takes. Only
+# stated: the server's own checks (a step past the last, a cell outside the input) refuse
+# larger numbers with the bound that matters, which the schema cannot know.
+MAX_WHOLE = 2**53 - 1
+PositiveInt = Annotated[int, Field(ge=1, json_schema_extra={"maximum": MAX_WHOLE}), WHOLE]
+NonNegativeInt = Annotated[int, Field(ge=0, json_schema_extra={"maximum": MAX_WHOLE}), WHOLE]
 # Every number a client gives is capped (app.encoding says why); a fill's bounds so, too,
 # can never overflow numpy's int64 draws.
 Bounded = Annotated[float, Field(ge=-MAX_MAGNITUDE, le=MAX_MAGNITUDE)]
@@ -177,9 +183,8 @@ class FillSpec(StrictModel):
         "integers", description="integers: whole numbers in [low, high], both ends included; "
         "uniform: floats in [low, high); normal: `mean` and `std`; zeros; ones"
     )
-    # 2**53 - 1: the largest integer a JavaScript client (and a float JSON Schema bound) holds
-    # exactly, so every client reads the same seed the server does.
-    seed: Annotated[int, Field(ge=0, le=2**53 - 1), WHOLE] = Field(
+    # up to MAX_WHOLE, so every client reads the same seed the server does
+    seed: Annotated[int, Field(ge=0, le=MAX_WHOLE), WHOLE] = Field(
         0, description="random seed, 0 to 2**53 - 1"
     )
     low: Bounded | None = Field(
@@ -427,7 +432,9 @@ class StepsRequest(StrictModel):
     encoding: Literal["json", "compact"] = Field(
         "json", description="json: nested lists; compact: base64 float32 arrays"
     )
-    every: PositiveInt = Field(
+    # the one whole number past any layer's bound the server would otherwise take (an every
+    # past the last step answers the start step alone), so the document's maximum is enforced
+    every: Annotated[int, Field(ge=1, le=MAX_WHOLE), WHOLE] = Field(
         1, description="every n-th step: start, start+every, ... (`count` of them, clipped at "
         "the end); a page playing fast fetches only the steps it will show"
     )

@@ -34,7 +34,7 @@ ACCEPTS = {
     "cell": "[row, col]: two whole numbers >= 0",
     "position": "[i, j, d]: an output neuron's row, column and depth, whole numbers >= 0",
     "start": "a whole number >= 0",
-    "every": "a whole number >= 1",
+    "every": "a whole number from 1 to 2**53 - 1",
     "seed": "a whole number from 0 to 2**53 - 1",
     "data": "base64 text (A-Z, a-z, 0-9, +, /, up to two = at the end)",
     "upstream": '{"values": the (H2, W2, K) gradient} or {"fill": {...}}; {} is all ones',

@@ -180,6 +180,28 @@ def test_the_schema_and_the_server_agree_on_arrays(
     assert schema_accepts(small, name, body) is taken
 
 
+# 1e300 is an integer to JSON Schema (no fraction) and a float past 2**53 to the server, which
+# takes no whole number that large: the document's maximum keeps a client from sending it.
+HUGE_WHOLE_REFUSED = [
+    ("StepsRequest", "/api/steps", {"layer": ONE, "start": 1e300}),
+    ("StepsRequest", "/api/steps", {"layer": ONE, "every": 1e300}),
+    ("StepsRequest", "/api/steps", {"layer": ONE, "position": [0, 0, 1e300]}),
+    ("InverseRequest", "/api/inverse", {"layer": ONE, "cell": [1e300, 0]}),
+    ("LayerSpec", "/api/forward", {**ONE, "edits": [
+        {"array": "input", "index": [0, 1e300, 0], "value": 1}]}),
+    ("LayerSpec", "/api/forward", {**ONE, "input": {"values": {
+        "dtype": "float32", "shape": [1, 1, 1e300], "data": "AACAPw=="}}}),
+]
+
+
+@pytest.mark.parametrize(("name", "path", "body"), HUGE_WHOLE_REFUSED)
+def test_the_schema_bounds_every_whole_number_the_server_refuses_past_2_53(
+    small: Doc, client: Any, name: str, path: str, body: Any
+) -> None:
+    assert client.post(path, json=body).status_code == 422
+    assert not schema_accepts(small, name, body)
+
+
 IMAGE = {"name": "vertical-edge"}
 # Fields the server takes one or the other of, never both: JSON Schema's "not" says so.
 EITHER_REFUSED = [
