@@ -153,10 +153,24 @@ const leastCell = (fw) => Math.max(Math.ceil(10 / typeScale()), Math.min(numbers
 const slicesAcross = (fw, width, cell) => Math.max(1, Math.floor((width - 12) / (fw * (cell + 1) + 1 + 5)));
 
 /** The px (before large type grows them) `count` filters take in a panel `width` px wide at
- * `cell` px: a line for the name and bias, then the slices wrapped, and the rows' gaps. */
+ * `cell` px: a line for the name and bias, then the slices wrapped, and the gaps between
+ * (css/convscope.css .filter and .filters, in rem, which large type grows). A grid's cells
+ * grow by large type's scale but its 1 px lines do not: grown with them, they made a 3x3
+ * filter 8 px taller in large type than it is, and the weight gradient's contribution was
+ * left 4 px short in a 1280x720 projection (render/split.js). */
 function rowsHeight(count, fh, fw, depth, width, cell) {
-  return count * (20 + Math.ceil(depth / slicesAcross(fw, width, cell)) * (fh * (cell + 1) + 5) + 10);
+  const scale = typeScale();
+  const rows = Math.ceil(depth / slicesAcross(fw, width, cell));
+  const grid = (fh * (Math.round(cell * scale) + 1) + 1) / scale;
+  return count * (FILTER_LINE + rows * grid + (rows - 1) * SLICE_GAP) + (count - 1) * FILTER_GAP;
 }
+
+// px before large type grows them (1 rem = 16 px): a filter's padding (0.3rem), its name's
+// line (0.78rem type, a line of 1.2) and the two row gaps under it (0.4rem); the gap between
+// its rows of slices (0.2rem), and between filters (0.3rem)
+const FILTER_LINE = 16 * (0.3 + 0.78 * 1.2 + 0.4);
+const SLICE_GAP = 16 * 0.2;
+const FILTER_GAP = 16 * 0.3;
 
 /**
  * The px on screen the filters panel's body needs in a panel `width` px wide (on screen) at
