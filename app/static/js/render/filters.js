@@ -108,7 +108,9 @@ function domView(container, model, onCell) {
  * wrapped) fill the panel's room: up to 36 px, at least the numbers' 18 px (`least`, less for
  * a wide filter) unless a wide filter needs less. When the K do not fit even so the panel
  * scrolls through them, but the active one must still fit whole: the biggest cell at which
- * one filter does, numbers or not (a deep filter in large type, Example 2's 3x3x20).
+ * one filter does, numbers or not; in large type on one screen (`hall`) never under `least`
+ * where the numbers show at `least` (the panel scrolls through the active filter's wrapped
+ * slices instead).
  * `need` is the least cell wanted (the weights' numbers, or large type's), `numbers` the
  * weights' numbers' alone.
  */
@@ -142,6 +144,13 @@ function domCell(k, fh, fw, depth, room, need = 0, hall = false, numbers = 0) {
   for (const oneLine of hall ? [false] : [true, false]) {
     for (let cell = 36; cell > least; cell -= 1) if (fits(cell, oneLine)) return cell;
   }
+  // In large type numbers that show at the least cell are never made smaller than normal
+  // type draws them: shrinking until the active filter fitted whole drew a 960x540 frame's
+  // 3x3x3 weights at 13 px, too small for any number, where normal type shows them at 18 px.
+  // A hall's active filter keeps the numbers' least cell, its slices wrapped, and the panel
+  // scrolls (as the input's do). Weights whose numbers need more than that (Example 2's
+  // 0.03349s) show none at the least cell either: their filter still fits whole
+  if (hall && numbers <= least) return least;
   for (let cell = least; cell > 4; cell -= 1) if (fits(cell, false, 1)) return cell;
   return least;
 }
