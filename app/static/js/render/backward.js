@@ -77,7 +77,8 @@ export function createBackwardView(container, model, onLeast = () => {}) {
     }
   }
   return {
-    update(focus, activation) {
+    /** `still`: not playing, when a canvas grid says its values (render/grid.js `said`). */
+    update(focus, activation, still = true) {
       const relu = activation === "relu";
       const step = focus.step;
       if (focus.inputCell) {
@@ -103,7 +104,7 @@ export function createBackwardView(container, model, onLeast = () => {}) {
         const tensor = tensors[n];
         const maxAbs = maxAbsOf(tensor.data);
         part.grids.forEach((grid, ch) => grid.draw((r, c) => tensor.at(r, c, ch), {
-          maxAbs, title: (r, c, v) => `[${r},${c},${ch}] = ${fmt(v)}`,
+          maxAbs, title: (r, c, v) => `[${r},${c},${ch}] = ${fmt(v)}`, said: still,
         }));
       }
     },
