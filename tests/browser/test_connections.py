@@ -387,9 +387,18 @@ def texts_over_lines(page: Page, texts: str = "#volumes :is(.slice figcaption, .
                      ".filter-name, .filter > .bias, .panel > .what)") -> int:
     """How many captions, headings, names and explanations the lines cross, each checked to
     lie on top."""
+    # each text's box as far as it shows: cut to the boxes that clip it (a panel body scrolled
+    # past a filter's name hides it, and a line crossing where it would be crosses nothing)
     boxes: list[list[float]] = page.locator(texts).evaluate_all(
         "els => els.map(e => { const b = e.getBoundingClientRect();"
-        " return [b.left, b.top, b.right, b.bottom]; })")
+        " let box = [b.left, b.top, b.right, b.bottom];"
+        " for (let up = e.parentElement; up; up = up.parentElement) {"
+        "  const style = getComputedStyle(up);"
+        "  if (style.overflowX === 'visible' && style.overflowY === 'visible') continue;"
+        "  const c = up.getBoundingClientRect();"
+        "  box = [Math.max(box[0], c.left), Math.max(box[1], c.top),"
+        "         Math.min(box[2], c.right), Math.min(box[3], c.bottom)]; }"
+        " return box; })")
     crossed = 0
     width, height = page.evaluate("[innerWidth, innerHeight]")
     for line in lines(page, "beam") + lines(page, "out"):

@@ -607,3 +607,27 @@ def test_the_embed_codes_title_names_uneven_padding_and_dilation(
     tag.feed(page.evaluate("navigator.clipboard.readText()"))
     assert tag.attrs["title"] == ("ConvScope: 5x5x3 input, 2 filters 3x3, stride 2, "
                                   "padding [1, 1, 0, 2], dilation 1x2")
+
+
+def test_a_frames_weights_in_large_type_are_never_smaller_than_in_normal_type(page: Page) -> None:
+    # a 960x540 frame of the backward view in large type drew the demo's 3x3x3 weights in
+    # 13 px cells, too small for their numbers, where normal type shows them at 18 px: the
+    # filters' fit shrank the cells until the active filter fitted its short panel whole
+    page.set_viewport_size({"width": 960, "height": 540})
+    weights = page.get_by_role("table", name="Filter 0 depth slice 0").locator(".cell")
+
+    def sizes() -> list[tuple[float, float, str]]:
+        expect(page.locator("#backward-step")).to_contain_text("dW[0]")
+        return weights.evaluate_all("""cells => cells.map((n) => [
+            n.getBoundingClientRect().width, parseFloat(getComputedStyle(n).fontSize),
+            n.textContent])""")
+
+    open_view(page, "?preset=cs231n-demo&mode=backward&t=4&embed=1")
+    normal = sizes()
+    open_view(page, "?preset=cs231n-demo&mode=backward&t=4&embed=1&large=1")
+    expect(page.locator("html")).to_have_attribute("data-large", "")
+    large = sizes()
+    assert all(text for _, _, text in normal), normal  # normal type shows every number
+    for (width, font, text), (normal_width, normal_font, _) in zip(large, normal, strict=True):
+        assert text, large  # ... and so does large type
+        assert width >= normal_width and font >= normal_font, (large, normal)

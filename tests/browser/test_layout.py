@@ -1027,6 +1027,46 @@ def test_backward_at_1280x800_shows_both_filters_and_both_gradients_unscrolled(
         assert cell is not None and cell["width"] >= 18, (name, cell)  # numbers readable
 
 
+# Each grid of a scrolling body, "whole", "hidden" (wholly scrolled out) or "cut" (partly in
+# view: its last row cut at the body's edge, by its border line at least; half a pixel kept
+# for the layout's fractions).
+GRIDS_WHOLE_OR_HIDDEN = """
+(body) => {
+  const outer = body.getBoundingClientRect();
+  return [...body.querySelectorAll('.grid')].map((grid) => {
+    const box = grid.getBoundingClientRect();
+    if (box.top >= outer.bottom - 0.5 || box.bottom <= outer.top + 0.5) return 'hidden';
+    return box.top >= outer.top - 0.5 && box.bottom <= outer.bottom + 0.5 ? 'whole' : 'cut';
+  });
+}
+"""
+
+
+@pytest.mark.parametrize("size", [(1280, 720), (1366, 768)], ids=lambda s: f"{s[0]}x{s[1]}")
+def test_large_type_backward_with_relu_cuts_no_gradient_mid_number(
+    page: Page, size: tuple[int, int]
+) -> None:
+    # with ReLU the step's text takes four lines, and at 1280x720 the filters' estimated need
+    # (a 3x3 filter 8 px taller than it is: its 1 px lines grown with large type) left the
+    # column no split: the stylesheet's two fifths cut the step's contribution's last row by
+    # 4 px, and the running dW's first row showed its top under it. Both groups cannot fit
+    # under the four lines, so the contribution shows whole and the running sum scrolls whole
+    page.set_viewport_size({"width": size[0], "height": size[1]})
+    open_view(page, "?preset=cs231n-demo&mode=backward&t=4&large=1&act=relu")
+    expect(page.locator("#backward-step")).to_contain_text("ReLU blocks it")
+    body = page.locator("#backward-grids")
+    shown = body.evaluate(GRIDS_WHOLE_OR_HIDDEN)
+    assert shown[:3] == ["whole"] * 3, shown  # the contribution's three slices
+    assert "cut" not in shown, shown
+    for ch in range(3):
+        cell = page.get_by_role("table", name=f"Contribution depth slice {ch}").locator(
+            ".cell").last.bounding_box()
+        assert cell is not None and cell["width"] >= 18, (ch, cell)  # numbers readable
+    assert_shown(page.locator("#filter-grids .filter.active"), "the active filter")
+    body.evaluate("n => { n.scrollTop = n.scrollHeight; }")
+    assert body.evaluate(GRIDS_WHOLE_OR_HIDDEN)[3:] == ["whole"] * 3
+
+
 @pytest.mark.parametrize("size", [(1280, 720), (1366, 768)], ids=lambda s: f"{s[0]}x{s[1]}")
 def test_large_type_backward_shows_the_steps_gradient_whole_under_its_text(
     page: Page, size: tuple[int, int]

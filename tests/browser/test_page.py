@@ -2014,3 +2014,60 @@ def test_a_zoomed_canvas_says_its_neuron_when_playback_stops_not_at_every_step(
     expect(atlas).to_have_attribute("aria-label",
                                     re.compile(rf": current neuron {re.escape(name)} = "))
     assert said_value(atlas.get_attribute("aria-label") or "", name) == out[t // 55, t % 55, 0]
+
+
+def test_a_deep_layers_canvas_gradients_say_their_values_to_a_screen_reader(
+    page: Page, api: httpx.Client
+) -> None:
+    # a filter of 3x3x480 draws the weight gradient's slices on canvases of 3 px cells,
+    # colours only, whose names said "Contribution depth slice 0, 3x3 cells" and no number
+    requests: list[Json] = []
+    page.on("request", lambda r: requests.append(r.post_data_json)
+            if r.url.endswith("/api/steps") and r.method == "POST" else None)
+    open_page(page, "?h=6&w=6&d=480&k=2&f=3&s=1&p=0&mode=backward&t=4")
+    expect(page.locator("#backward-step")).to_contain_text("dW[0]")
+    body = next(b for b in requests if b.get("upstream") is not None and b["start"] <= 4)
+    step = api_step(api, body["layer"], 4, upstream=body["upstream"])
+    for name, key in (("Contribution", "weight_gradient"),
+                      ("Running weight gradient", "weight_gradient_running")):
+        for ch in (0, 479):
+            grid = page.get_by_role("img", name=re.compile(rf"^{name} depth slice {ch},"))
+            rows = [", ".join(f"{v[ch]:g}" for v in row) for row in step[key]]
+            said = "; ".join(f"row {r}: {text}" for r, text in enumerate(rows))
+            expect(grid).to_have_attribute(
+                "aria-label", f"{name} depth slice {ch}, 3x3 cells: {said}")
+
+
+# A canvas grid (render/grid.js) of `cell` px drawn with 1.5 and -12 in a 2x2: what it writes
+# on its canvases [text, font] and the name it says.
+CANVAS_GRID = """
+async (cell) => {
+  const { createGrid } = await import('/static/js/render/grid.js');
+  const holder = document.createElement('div');
+  document.body.append(holder);
+  const grid = createGrid(holder, { rows: 2, cols: 2, cell, canvas: true, label: 'Probe' });
+  const drawn = [];
+  const fill = CanvasRenderingContext2D.prototype.fillText;
+  CanvasRenderingContext2D.prototype.fillText = function (text, x, y) {
+    drawn.push([text, this.font]);
+    return fill.call(this, text, x, y);
+  };
+  grid.draw((r, c) => [[1.5, -12], [0, 3]][r][c], { maxAbs: 12 });
+  CanvasRenderingContext2D.prototype.fillText = fill;
+  return { drawn, said: grid.el.getAttribute('aria-label') };
+}
+"""
+
+
+def test_a_canvas_grid_draws_its_numbers_where_its_cells_hold_them(page: Page) -> None:
+    # a grid drawn on canvas showed colours only, however big its cells: where they hold a
+    # number at the flat grids' size it draws them (one type size), and says them either way
+    open_page(page)
+    said = "Probe, 2x2 cells: row 0: 1.5, -12; row 1: 0, 3"
+    big = page.evaluate(CANVAS_GRID, 28)
+    assert [text for text, _ in big["drawn"]] == ["1.5", "-12", "0", "3"], big
+    assert len({font for _, font in big["drawn"]}) == 1, big
+    assert float(big["drawn"][0][1].split("px")[0]) >= 8, big
+    assert big["said"] == said
+    small = page.evaluate(CANVAS_GRID, 6)  # too small for a number: said only
+    assert small == {"drawn": [], "said": said}

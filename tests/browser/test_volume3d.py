@@ -994,3 +994,36 @@ def test_the_input_block_says_the_rows_and_columns_of_the_field(
     expect(page.locator("#input-3d .volume3d-block")).to_have_attribute("aria-label", re.compile(
         rf": receptive field rows {rows[0]}-{rows[-1]}, columns {cols[0]}-{cols[-1]} of the "
         r"padded input, all 3 depth slices$"))
+
+
+def test_on_a_1920x1080_screen_the_blocks_take_their_panels_room(page: Page) -> None:
+    # the block canvas stopped at volume3d.css's 460 px: on a 1920x1080 screen the panels'
+    # lower 300 px were empty under both blocks
+    page.set_viewport_size({"width": 1920, "height": 1080})
+    open_page(page, "?preset=cs231n-demo&view=3d&t=7")
+    for which in ("input", "output"):
+        canvas, panel = page.evaluate(f"""() => {{
+            const canvas = document.querySelector('#{which}-3d .volume3d-block');
+            return [canvas.getBoundingClientRect().toJSON(),
+                    canvas.closest('.panel').getBoundingClientRect().toJSON()];
+        }}""")
+        assert canvas["height"] > 600, (which, canvas)
+        assert panel["bottom"] - 24 <= canvas["bottom"] <= panel["bottom"], (which, canvas, panel)
+        # its bitmap is its box's pixels: nothing stretched
+        bitmap = page.evaluate(f"""() => {{
+            const c = document.querySelector('#{which}-3d .volume3d-block');
+            return [c.width / c.clientWidth, c.height / c.clientHeight];
+        }}""")
+        assert bitmap == pytest.approx([1, 1], abs=0.01), (which, bitmap)
+
+
+def test_large_type_grows_the_blocks_numbers_as_it_grows_their_labels(page: Page) -> None:
+    # in large type the 3-D labels grew from 12 to 17 px but the input block's numbers stayed
+    # at half their cell, 12 px on a 1920x1080 projector, as in normal type
+    page.set_viewport_size({"width": 1920, "height": 1080})
+    open_page(page, "?preset=cs231n-demo&view=3d&t=7")
+    normal = probe(page, "input")["font"]
+    open_page(page, "?preset=cs231n-demo&view=3d&t=7&large=1")
+    expect(page.locator("html")).to_have_attribute("data-large", "")
+    large = probe(page, "input")["font"]
+    assert normal >= 8 and large >= 1.3 * normal, (normal, large)

@@ -465,7 +465,7 @@ function render() {
   const fast = player.playing && state.speed > 20;
   app.views.arithmetic.update(focus, state.act, fast);
   if (!hidden.has("output")) app.views.output.update(focus, state.t, state.mode === "backward", follow, fast, still);
-  app.views.backward?.update(focus, state.act);
+  app.views.backward?.update(focus, state.act, still);
   for (const overlay of overlays) overlay.update?.(focus, state, { playing: player.playing, fast });
   // play ahead: two seconds of steps at the current speed
   app.cache.ensure(state.t, player.playing ? Math.ceil(state.speed * 2) : 0, focus.t ?? state.t,

@@ -14,9 +14,9 @@ const ROW_GAP = 4;
 
 /**
  * The backward panel: dV at the focused neuron, its contribution, and the running dW[d].
- * `onLeast(px)` hears, before the grids are fitted, the least height on screen the panel's
- * body needs for them at the numbers' least cell (render/split.js sets the filters column's
- * split from it).
+ * `onLeast({all, first})` hears, before the grids are fitted, the least height on screen the
+ * panel's body needs for them at the numbers' least cell: `all` for every group, `first` for
+ * the step's contribution alone (render/split.js sets the filters column's split from them).
  */
 export function createBackwardView(container, model, onLeast = () => {}) {
   const [fh, fw, depth] = model.filterShape;
@@ -57,8 +57,16 @@ export function createBackwardView(container, model, onLeast = () => {}) {
   const least = readableCell(model, false);
   const across = gridRoom(container).width - PADDING;
   if (!canvas) {
-    const group = slicesHeight(depth, fh, fw, across, least, { caption: 0 }) + ROW_GAP;
-    onLeast(Math.ceil((names + parts.length * group) * scale));
+    // a slice's 1 px lines do not grow with large type, its cells do (render/grid.js)
+    const border = 1 / scale;
+    const group = slicesHeight(depth, fh, fw, across, Math.round(least * scale) / scale, { border, caption: 0 }) + ROW_GAP;
+    // and the least for the step's contribution alone (its name's line and its slices), which
+    // a column too short for both keeps whole while the running sum scrolls under it
+    const firstName = rows[0].getBoundingClientRect().height / scale;
+    onLeast({
+      all: Math.ceil((names + parts.length * group) * scale),
+      first: Math.ceil((firstName + group) * scale),
+    });
   }
   const room = gridRoom(container);
   const share = { width: across, height: (room.height - names) / parts.length - ROW_GAP };
@@ -69,7 +77,8 @@ export function createBackwardView(container, model, onLeast = () => {}) {
     }
   }
   return {
-    update(focus, activation) {
+    /** `still`: not playing, when a canvas grid says its values (render/grid.js `said`). */
+    update(focus, activation, still = true) {
       const relu = activation === "relu";
       const step = focus.step;
       if (focus.inputCell) {
@@ -95,7 +104,7 @@ export function createBackwardView(container, model, onLeast = () => {}) {
         const tensor = tensors[n];
         const maxAbs = maxAbsOf(tensor.data);
         part.grids.forEach((grid, ch) => grid.draw((r, c) => tensor.at(r, c, ch), {
-          maxAbs, title: (r, c, v) => `[${r},${c},${ch}] = ${fmt(v)}`,
+          maxAbs, title: (r, c, v) => `[${r},${c},${ch}] = ${fmt(v)}`, said: still,
         }));
       }
     },

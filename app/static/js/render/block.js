@@ -251,8 +251,11 @@ export function createBlock({ rows, cols, depth, value, maxAbs, isPad = () => fa
       shown.push([size, texts]);
     }
     // a face too small for the block's longest number shows none
-    // large type (typeScale) lets the numbers grow with the grids', as far as the cells allow
-    const type = { ...CELL_TYPE, max: CELL_TYPE.max * typeScale() };
+    // large type (typeScale) grows the numbers as the flat grids' (render/grid.js) and the
+    // labels around the block (12 to 17 px) grow, as far as the cells allow: their share of
+    // the cell too, for a cap alone left them at half the cell, as small as in normal type
+    const scale = typeScale();
+    const type = { ...CELL_TYPE, max: CELL_TYPE.max * scale, fill: CELL_TYPE.fill * scale };
     const fonts = shown.map(([size]) => numberFont(size, longest, type));
     const font = Math.min(...fonts.filter((f) => f > 0));
     if (!Number.isFinite(font)) return 0;

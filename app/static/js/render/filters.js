@@ -108,7 +108,9 @@ function domView(container, model, onCell) {
  * wrapped) fill the panel's room: up to 36 px, at least the numbers' 18 px (`least`, less for
  * a wide filter) unless a wide filter needs less. When the K do not fit even so the panel
  * scrolls through them, but the active one must still fit whole: the biggest cell at which
- * one filter does, numbers or not (a deep filter in large type, Example 2's 3x3x20).
+ * one filter does, numbers or not; in large type on one screen (`hall`) never under `least`
+ * where the numbers show at `least` (the panel scrolls through the active filter's wrapped
+ * slices instead).
  * `need` is the least cell wanted (the weights' numbers, or large type's), `numbers` the
  * weights' numbers' alone.
  */
@@ -142,6 +144,13 @@ function domCell(k, fh, fw, depth, room, need = 0, hall = false, numbers = 0) {
   for (const oneLine of hall ? [false] : [true, false]) {
     for (let cell = 36; cell > least; cell -= 1) if (fits(cell, oneLine)) return cell;
   }
+  // In large type numbers that show at the least cell are never made smaller than normal
+  // type draws them: shrinking until the active filter fitted whole drew a 960x540 frame's
+  // 3x3x3 weights at 13 px, too small for any number, where normal type shows them at 18 px.
+  // A hall's active filter keeps the numbers' least cell, its slices wrapped, and the panel
+  // scrolls (as the input's do). Weights whose numbers need more than that (Example 2's
+  // 0.03349s) show none at the least cell either: their filter still fits whole
+  if (hall && numbers <= least) return least;
   for (let cell = least; cell > 4; cell -= 1) if (fits(cell, false, 1)) return cell;
   return least;
 }
@@ -153,10 +162,24 @@ const leastCell = (fw) => Math.max(Math.ceil(10 / typeScale()), Math.min(numbers
 const slicesAcross = (fw, width, cell) => Math.max(1, Math.floor((width - 12) / (fw * (cell + 1) + 1 + 5)));
 
 /** The px (before large type grows them) `count` filters take in a panel `width` px wide at
- * `cell` px: a line for the name and bias, then the slices wrapped, and the rows' gaps. */
+ * `cell` px: a line for the name and bias, then the slices wrapped, and the gaps between
+ * (css/convscope.css .filter and .filters, in rem, which large type grows). A grid's cells
+ * grow by large type's scale but its 1 px lines do not: grown with them, they made a 3x3
+ * filter 8 px taller in large type than it is, and the weight gradient's contribution was
+ * left 4 px short in a 1280x720 projection (render/split.js). */
 function rowsHeight(count, fh, fw, depth, width, cell) {
-  return count * (20 + Math.ceil(depth / slicesAcross(fw, width, cell)) * (fh * (cell + 1) + 5) + 10);
+  const scale = typeScale();
+  const rows = Math.ceil(depth / slicesAcross(fw, width, cell));
+  const grid = (fh * (Math.round(cell * scale) + 1) + 1) / scale;
+  return count * (FILTER_LINE + rows * grid + (rows - 1) * SLICE_GAP) + (count - 1) * FILTER_GAP;
 }
+
+// px before large type grows them (1 rem = 16 px): a filter's padding (0.3rem), its name's
+// line (0.78rem type, a line of 1.2) and the two row gaps under it (0.4rem); the gap between
+// its rows of slices (0.2rem), and between filters (0.3rem)
+const FILTER_LINE = 16 * (0.3 + 0.78 * 1.2 + 0.4);
+const SLICE_GAP = 16 * 0.2;
+const FILTER_GAP = 16 * 0.3;
 
 /**
  * The px on screen the filters panel's body needs in a panel `width` px wide (on screen) at

@@ -21,7 +21,7 @@ export function sliceFigure(container, caption) {
 /**
  * A grid of `rows` x `cols` cells under `parent`.
  * options: {label, cell (px), canvas (bool), onCell(type, r, c)} with type enter|leave|click.
- * Returns {el, draw(get, {maxAbs, isPad, title}), setField(taps), setMarks(kind, cells), setActive(on),
+ * Returns {el, draw(get, {maxAbs, isPad, title, said}), setField(taps), setMarks(kind, cells), setActive(on),
  * box(r, c), boxes(cells)}: box is where cell (r, c) is on screen now (client px), null when not
  * drawn; boxes answers a list of cells at once.
  */
@@ -192,23 +192,40 @@ function placeBox(box, nodes) {
   box.hidden = false;
 }
 
+// A canvas grid of up to this many cells says its values in its name (a bigger one, a
+// misfit's whole input, says its size: a screen reader cannot page through 40,000 numbers)
+const SAID_CELLS = 144;
+
 function canvasGrid({ rows, cols, label, cell, onCell }) {
   const root = el("div", "grid canvas-grid");
   root.setAttribute("role", "img");
-  root.setAttribute("aria-label", `${label}, ${rows}x${cols} cells`);
+  const named = `${label}, ${rows}x${cols} cells`;
+  root.setAttribute("aria-label", named);
   const base = document.createElement("canvas");
   base.width = cols;
   base.height = rows;
   base.className = "grid-base";
+  // the numbers, where the cells hold them (numbers.js: the DOM grids' rule, and their type
+  // grown by large type as far as the cells allow, as the 3-D blocks' is), in device pixels
+  const type = { ...CELL_TYPE, max: CELL_TYPE.max * typeScale() };
+  const fontFor = (longest) => numberFont(cell, longest, type);
+  const ratio = window.devicePixelRatio || 1;
+  const numbers = cell >= CELL_TYPE.from ? document.createElement("canvas") : null;
+  if (numbers) {
+    numbers.width = Math.round(cols * cell * ratio);
+    numbers.height = Math.round(rows * cell * ratio);
+    numbers.className = "grid-numbers";
+  }
   const overlay = document.createElement("canvas");
   overlay.width = cols * cell;
   overlay.height = rows * cell;
   overlay.className = "grid-overlay";
-  for (const canvas of [base, overlay]) {
+  const layers = [base, numbers, overlay].filter(Boolean);
+  for (const canvas of layers) {
     canvas.style.width = `${cols * cell}px`;
     canvas.style.height = `${rows * cell}px`;
   }
-  root.append(base, overlay);
+  root.append(...layers);
   const marks = new Map(MARK_KINDS.map((kind) => [kind, []]));
   let field = [];
   const paint = () => {
@@ -231,6 +248,23 @@ function canvasGrid({ rows, cols, label, cell, onCell }) {
         (Math.max(...cs) - c0 + 1) * cell + 2, (Math.max(...rs) - r0 + 1) * cell + 2);
     }
   };
+  // every number at one type size or none, a few long ones as "#" (numbers.js numbersFor)
+  function drawNumbers(values, maxAbs) {
+    const ctx = numbers.getContext("2d");
+    ctx.setTransform(ratio, 0, 0, ratio, 0, 0);
+    ctx.clearRect(0, 0, cols * cell, rows * cell);
+    const texts = values.map((v) => (v === null ? "" : short(v)));
+    const { font, limit } = numbersFor(texts.filter(Boolean).map((t) => t.length), fontFor);
+    if (!font) return;
+    ctx.font = `${font}px ui-monospace, "DejaVu Sans Mono", monospace`;
+    ctx.textAlign = "center";
+    ctx.textBaseline = "middle";
+    values.forEach((v, n) => {
+      if (v === null) return;
+      ctx.fillStyle = ink(v, maxAbs);
+      ctx.fillText(cellText(texts[n], limit), (n % cols + 0.5) * cell, (Math.floor(n / cols) + 0.5) * cell);
+    });
+  }
   bindHover(root, onCell, (event) => {
     const box = overlay.getBoundingClientRect();
     const r = Math.floor(((event.clientY - box.top) / box.height) * rows);
@@ -239,7 +273,9 @@ function canvasGrid({ rows, cols, label, cell, onCell }) {
   });
   return {
     el: root,
-    draw(get, { maxAbs, isPad = () => false, isUnread = () => false }) {
+    // `said` false (playing): the name keeps the values it said, as a zoomable canvas keeps
+    // its words while playing (a label changing at every step is noise to a screen reader)
+    draw(get, { maxAbs, isPad = () => false, isUnread = () => false, said = true }) {
       const ctx = base.getContext("2d");
       const image = ctx.createImageData(cols, rows);
       const words = new Uint32Array(image.data.buffer);
@@ -252,6 +288,25 @@ function canvasGrid({ rows, cols, label, cell, onCell }) {
         }
       }
       ctx.putImageData(image, 0, 0);
+      const say = said && rows * cols <= SAID_CELLS;
+      if (!numbers && !say) return;
+      const values = [];
+      for (let r = 0; r < rows; r += 1) for (let c = 0; c < cols; c += 1) values.push(get(r, c));
+      if (numbers) drawNumbers(values, maxAbs);
+      const text = (v, n) => (v === null ? "not computed yet"
+        : isPad(Math.floor(n / cols), n % cols) ? `${full(v)} (zero padding)` : full(v));
+      // a canvas has no cells a screen reader can read: a small one says its values after its
+      // name, row by row and in full (dom.js full), as a DOM grid's cells too small for their
+      // numbers say theirs and a zoomable canvas its focused cell's (zoom.js describe)
+      if (say) {
+        const lines = [];
+        for (let r = 0; r < rows; r += 1) {
+          const line = values.slice(r * cols, (r + 1) * cols).map((v, c) => text(v, r * cols + c));
+          lines.push(`row ${r}: ${line.join(", ")}`);
+        }
+        const said = `${named}: ${lines.join("; ")}`;
+        if (root.getAttribute("aria-label") !== said) root.setAttribute("aria-label", said);
+      }
     },
     setField(taps) {
       field = taps ?? [];

@@ -5,16 +5,21 @@
 // needs: the weight gradient its groups at the numbers' least cell, the filters all K at
 // theirs; what is left over is shared two to three. When both do not fit, the weight
 // gradient gets its need and the filters what is left if the active filter fits it (the
-// others scroll, as they do in large type); when not even that fits, the two fifths they
-// had (the weight gradient's groups, at their least cell, scroll).
+// others scroll, as they do in large type). When not even that fits, the weight gradient
+// gets the step's contribution's need and not a pixel more, so its running sum starts under
+// the body's foot and scrolls whole: in large type at 1280x720 with ReLU (a four-line step
+// text) the two fifths cut the contribution's last row by 4 px and the running sum's first
+// under it; the filters take the rest if the active filter fits it. When not even that fits,
+// the two fifths they had (the weight gradient's groups, at their least cell, scroll).
 import { filtersNeed } from "./filters.js";
 import { onOneScreen } from "./fit.js";
 import { qs } from "../dom.js";
 
 /**
  * Set the filters column's split for `model` (the filters panel's height, as --filters-rows
- * on #volumes) from `dwLeast`, the px on screen the weight gradient's body needs; no split
- * (the stylesheet's two to three) on a phone's column or for a bank of filters on a canvas.
+ * on #volumes) from `dwLeast`, the px on screen the weight gradient's body needs (`all` its
+ * groups, `first` the step's contribution alone: render/backward.js onLeast); no split (the
+ * stylesheet's two to three) on a phone's column or for a bank of filters on a canvas.
  */
 export function splitFiltersColumn(model, dwLeast) {
   const volumes = qs("#volumes");
@@ -30,10 +35,15 @@ export function splitFiltersColumn(model, dwLeast) {
   const column = filters.offsetHeight + backward.offsetHeight;
   const all = fixed(filters, "#filter-grids") + need.all + SLACK;
   const one = fixed(filters, "#filter-grids") + need.one + SLACK;
-  const dw = fixed(backward, "#backward-grids") + dwLeast + SLACK;
+  const dwFixed = fixed(backward, "#backward-grids");
+  const dw = dwFixed + dwLeast.all + SLACK;
+  const first = dwFixed + dwLeast.first + SLACK;
   const spare = column - all - dw;
-  if (spare < 0 && column - dw < one) return;
-  const height = spare >= 0 ? all + (spare * 2) / 5 : column - dw;
+  let height;
+  if (spare >= 0) height = all + (spare * 2) / 5;
+  else if (column - dw >= one) height = column - dw;
+  else if (column - first >= one) height = column - first;
+  else return;
   volumes.style.setProperty("--filters-rows", `${Math.floor(height)}px`);
 }
 
