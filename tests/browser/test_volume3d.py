@@ -845,7 +845,12 @@ def test_playing_fast_in_depth_column_order_keeps_the_cut_and_a_pause_cuts_at_th
     assert probe(page, "output")["cut"] == 20000 % 96 == 32
     page.get_by_label("Speed").select_option("1000")
     page.get_by_role("button", name="Play").click()
-    page.wait_for_timeout(500)
+    # until the overlay's neuron has left slice 32 (0.5 s of the test's clock could pass in a
+    # busy machine's few frames before the first step was drawn)
+    page.wait_for_function("""() => {
+      const n = document.querySelector("#output-3d").volume3d.probe().marks.neuron;
+      return n !== null && n[2] !== 32;
+    }""", timeout=20_000)
     playing = probe(page, "output")
     assert playing["neuron"]["d"] != 32 or playing["marks"]["neuron"][2] != 32
     assert playing["cut"] == 32
