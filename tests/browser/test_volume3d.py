@@ -718,7 +718,15 @@ def test_playing_redraws_the_small_overlay_not_the_blocks_and_a_pause_leaves_its
     page.get_by_label("Speed").select_option("1000")
     before = {which: probe(page, which) for which in ("input", "output")}
     page.get_by_role("button", name="Play").click()
-    page.wait_for_timeout(1000)
+    # played until both overlays have been drawn ten times more and the page shows a step 100
+    # on (about a sixth of a second at 60 frames a second; a busy machine draws fewer frames
+    # in any fixed time)
+    page.wait_for_function("""(before) => ["input", "output"].every((which) =>
+        document.querySelector(`#${which}-3d`).volume3d.probe().marks.paints
+          - before[which] >= 10)
+      && Number(document.querySelector("#app").dataset.shownStep) > 30300 + 100""",
+        arg={which: before[which]["marks"]["paints"] for which in ("input", "output")},
+        timeout=20_000)
     page.get_by_role("button", name="Pause").click()
     t = int(page.locator("#app").get_attribute("data-shown-step") or 0)
     assert t > 30300 + 100
@@ -783,11 +791,24 @@ def test_a_playing_frame_shows_what_the_paused_view_of_its_step_shows(
     page.get_by_label("Speed").select_option("1000")
     page.get_by_role("button", name="Play").click()
     # stopped at a frame before the recoloured cells cover a tenth of the view (about 650
-    # steps here), when the block would be drawn whole again
-    page.wait_for_timeout(300)
-    page.evaluate("() => { window.requestAnimationFrame = () => 0; }")
-    page.wait_for_timeout(200)
-    seen = page.evaluate("document.querySelector('#output-3d').volume3d.probe()")
+    # steps here), when the block would be drawn whole again: in the first frame whose overlay
+    # shows a neuron 300 steps on (about 0.3 s at 60 frames a second; looked at every frame,
+    # not after a wall-clock time a busy machine draws fewer frames in), every frame after it
+    # withheld; the frame already asked for is drawn before the look
+    seen = page.evaluate("""() => new Promise((resolve) => {
+      const raf = window.requestAnimationFrame.bind(window);
+      const block = document.querySelector("#output-3d").volume3d;
+      const start = performance.now();
+      const look = () => {
+        const n = block.probe().marks.neuron;
+        const t = n ? (n[2] * 55 + n[0]) * 55 + n[1] : 0;
+        if (t >= 30300 + 300 || performance.now() - start > 20000) {
+          window.requestAnimationFrame = () => 0;
+          raf(() => raf(() => resolve(block.probe())));
+        } else raf(look);
+      };
+      raf(look);
+    })""")
     assert seen["marks"]["region"]
     i, j, d = seen["marks"]["neuron"]
     t = (d * 55 + i) * 55 + j  # depth-slice order
@@ -824,7 +845,12 @@ def test_playing_fast_in_depth_column_order_keeps_the_cut_and_a_pause_cuts_at_th
     assert probe(page, "output")["cut"] == 20000 % 96 == 32
     page.get_by_label("Speed").select_option("1000")
     page.get_by_role("button", name="Play").click()
-    page.wait_for_timeout(500)
+    # until the overlay's neuron has left slice 32 (0.5 s of the test's clock could pass in a
+    # busy machine's few frames before the first step was drawn)
+    page.wait_for_function("""() => {
+      const n = document.querySelector("#output-3d").volume3d.probe().marks.neuron;
+      return n !== null && n[2] !== 32;
+    }""", timeout=20_000)
     playing = probe(page, "output")
     assert playing["neuron"]["d"] != 32 or playing["marks"]["neuron"][2] != 32
     assert playing["cut"] == 32
