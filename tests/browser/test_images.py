@@ -12,13 +12,14 @@ import base64
 import io
 import itertools
 import re
+import time
 from typing import Any
 
 import httpx
 import numpy as np
 import pytest
 from PIL import Image
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Page, Route, expect
 
 pytestmark = pytest.mark.browser
 
@@ -52,6 +53,22 @@ def canvas_rgb(page: Page, label: str) -> np.ndarray:
 def open_panel(page: Page) -> None:
     page.goto("/")
     expect(page.locator("#images-panel")).to_have_attribute("aria-busy", "false", timeout=30_000)
+
+
+def test_the_panel_says_it_is_ready_only_once_a_chosen_file_is_read(page: Page) -> None:
+    # the layer's first drawing said the panel was ready while its sample list was still on
+    # its way and its controls unbound: a file chosen then was dropped, no answer, no message
+    def late_list(route: Route) -> None:
+        if route.request.method == "GET":
+            time.sleep(1.5)
+        route.continue_()
+
+    page.route("**/api/images", late_list)
+    open_panel(page)
+    page.get_by_label(re.compile("upload a PNG or JPEG")).set_input_files(
+        {"name": "notes.txt", "mimeType": "text/plain", "buffer": b"not an image at all"}
+    )
+    expect(page.get_by_role("alert")).to_contain_text("Refused:", timeout=10_000)
 
 
 def show_sobel_on_vertical_edge(page: Page) -> None:

@@ -175,7 +175,9 @@ export function showLayer(model, state) {
     renderGallery(qs("#image-gallery"), { pre: model.pre, post: model.out, names, explanations: bank?.explanations ?? [] },
       (d) => pick(model, d));
   }
-  busy(false);
+  // not before its controls are bound: a layer drawn before the sample and bank lists came
+  // said the panel was ready, and a file chosen then was never read
+  panel.ready.then(() => busy(false));
 }
 
 /** Step through filter d: its first neuron in depth-slice order, counted on the API's output shape. */
