@@ -17,7 +17,7 @@ from dataclasses import dataclass, replace
 from app.config import Settings
 from app.costs import Cost, check_budget, input_cost, layer_cost, resolve_cost
 from app.encoding import Encoding, FloatArray, decode_compact, decode_nested
-from app.errors import listing, over_limit
+from app.errors import OVER_LIMIT, listing, over_limit
 from app.layer_cache import LAYERS, SPECS, LayerCache, resolved
 from app.schemas import ArrayIn, CompactArray, FillSpec, LayerSpec
 from app.sources import check_names, named_arrays
@@ -221,22 +221,48 @@ def layer_shape(spec: LayerSpec, settings: Settings, arrays: Arrays | None = Non
     sh, sw = _pair(spec.stride)
     dh, dw = _pair(spec.dilation)
     padding = Padding.of(spec.padding)
+    over = _over_limits(spec, settings, (h, w, d), (count, fh, fw), (sh, sw), (dh, dw), padding)
+    if over:
+        raise LayerError.of(over)
+    return LayerShape(h, w, d, count, fh, fw, sh, sw, padding, dh, dw, spec.fit)
+
+
+# One limit check: (where, what, value, limit, its setting's name without CONVSCOPE_).
+_Check = tuple[str, str, int, int, str]
+
+
+def _over_limits(
+    spec: LayerSpec, settings: Settings, input_shape: tuple[int, int, int],
+    filters: tuple[int, int, int], stride: tuple[int, int], dilation: tuple[int, int],
+    padding: Padding,
+) -> list[LayerError]:
+    """One refusal per number sent over a server limit, at that number's own path.
+
+    A number sent in a list is refused at its item (``input.shape.1``, ``stride.0``), as
+    validation refuses a list's wrong items; one number sent for every axis or side is quoted
+    once, as it was sent ("padding is 5,000", not four sides the client never wrote). Sizes
+    read from values are refused at the values.
+    """
     side = settings.max_side
-    checks = [
-        ("input.shape", "height", h, side, "MAX_SIDE"),
-        ("input.shape", "width", w, side, "MAX_SIDE"),
-        ("input.shape", "depth", d, settings.max_depth, "MAX_DEPTH"),
-        ("filters.count", "the number of filters", count, settings.max_filters,
-         "MAX_FILTERS"),
-        ("filters.size", "the filter height", fh, side, "MAX_SIDE"),
-        ("filters.size", "the filter width", fw, side, "MAX_SIDE"),
-        ("stride", "the vertical stride", sh, side, "MAX_SIDE"),
-        ("stride", "the horizontal stride", sw, side, "MAX_SIDE"),
-        ("dilation", "the vertical dilation", dh, side, "MAX_SIDE"),
-        ("dilation", "the horizontal dilation", dw, side, "MAX_SIDE"),
-        *(("padding", f"the {name} padding", value, side, "MAX_SIDE")
-          for name, value in zip(("top", "bottom", "left", "right"), padding.as_list(),
-                                 strict=True)),
+    h, w, d = input_shape
+    count, fh, fw = filters
+    at_shape = "input.shape" if spec.input.shape is not None else "input.values"
+    at_filters = "filters.values" if spec.filters.values is not None else None
+    checks: list[_Check] = [
+        *_items(at_shape, spec.input.shape, ("the input's height", "the input's width"),
+                (h, w), side, "MAX_SIDE"),
+        (_item(at_shape, spec.input.shape, 2), "the input's depth", d, settings.max_depth,
+         "MAX_DEPTH"),
+        (at_filters if spec.filters.count is None and at_filters else "filters.count",
+         "the number of filters", count, settings.max_filters, "MAX_FILTERS"),
+        *_items(at_filters if spec.filters.size is None and at_filters else "filters.size",
+                spec.filters.size, ("the filter height", "the filter width"), (fh, fw), side,
+                "MAX_SIDE"),
+        *_items("stride", spec.stride, ("the vertical stride", "the horizontal stride"),
+                stride, side, "MAX_SIDE"),
+        *_items("dilation", spec.dilation, ("the vertical dilation", "the horizontal dilation"),
+                dilation, side, "MAX_SIDE"),
+        *_padding_items(spec.padding, padding, side),
     ]
     image = spec.input.image
     if image is not None and image.max_side is not None:
@@ -244,30 +270,54 @@ def layer_shape(spec: LayerSpec, settings: Settings, arrays: Arrays | None = Non
                        settings.max_image_side, "MAX_IMAGE_SIDE"))
     if len(spec.edits) > settings.max_edits:
         checks.append(("edits", "the number of edits", len(spec.edits), settings.max_edits,
-                        "MAX_EDITS"))
-    # every field over a limit, each once, with all its numbers that are (by the limit); a
-    # field sent as one number for every axis or side is quoted once, as it was sent
-    # ("padding is 5,000", not four sides' "the top padding is 5,000, ...")
-    one_number = {field for field, given in (
-        ("stride", spec.stride), ("dilation", spec.dilation), ("padding", spec.padding),
-        ("filters.size", spec.filters.size),
-    ) if isinstance(given, int) or (isinstance(given, list) and len(given) == 1)}
+                       "MAX_EDITS"))
+    # each path once, with every number there over a limit (the two sides of one padding
+    # number, an input's height and width read from its values), grouped by limit
     over: dict[str, dict[tuple[int, str], list[str]]] = {}
-    for field, what, value, limit, env in checks:
+    for where, what, value, limit, env in checks:
         if value > limit:
-            parts = over.setdefault(field, {}).setdefault((limit, env), [])
-            if field not in one_number:
-                parts.append(f"{what} is {value:,}")
-            elif not parts:
-                parts.append(f"{field} is {value:,}")
-    if over:
-        raise LayerError.of([
-            LayerError(field, "; ".join(
-                over_limit(parts, limit, env) for (limit, env), parts in limits.items()
-            ), kind=OVER_LIMIT_KINDS.get(field, "layer_error"))
-            for field, limits in over.items()
-        ])
-    return LayerShape(h, w, d, count, fh, fw, sh, sw, padding, dh, dw, spec.fit)
+            parts = over.setdefault(where, {}).setdefault((limit, env), [])
+            said = f"{what} is {value:,}"
+            if said not in parts:
+                parts.append(said)
+    return [
+        LayerError(where, "; ".join(
+            over_limit(parts, limit, env) for (limit, env), parts in limits.items()
+        ), kind=OVER_LIMIT_KINDS.get(where, OVER_LIMIT))
+        for where, limits in over.items()
+    ]
+
+
+def _item(field: str, sent: list[int] | None, index: int) -> str:
+    """The path of item ``index`` of a list sent at ``field`` (the field itself if none)."""
+    return f"{field}.{index}" if isinstance(sent, list) else field
+
+
+def _items(
+    field: str, sent: int | list[int] | None, whats: tuple[str, str],
+    values: tuple[int, int], limit: int, env: str,
+) -> list[_Check]:
+    """A per-axis field's checks: at each item of a list of two or more, else as sent."""
+    if isinstance(sent, list) and len(sent) > 1:
+        return [(f"{field}.{i}", what, value, limit, env)
+                for i, (what, value) in enumerate(zip(whats, values, strict=True))]
+    if sent is None:  # read from values
+        return [(field, what, value, limit, env)
+                for what, value in zip(whats, values, strict=True)]
+    return [(field, field, values[0], limit, env)]  # one number for both axes
+
+
+def _padding_items(sent: int | list[int], padding: Padding, limit: int) -> list[_Check]:
+    """Padding's checks at the item that sets each side: one number, per axis, or per side."""
+    if isinstance(sent, int) or len(sent) == 1:
+        return [("padding", "padding", padding.top, limit, "MAX_SIDE")]
+    sides = padding.as_list()
+    if len(sent) == 2:
+        return [(f"padding.{i}", f"the {axis} padding", sides[2 * i], limit, "MAX_SIDE")
+                for i, axis in enumerate(("vertical", "horizontal"))]
+    return [(f"padding.{i}", f"the {name} padding", value, limit, "MAX_SIDE")
+            for i, (name, value) in enumerate(zip(("top", "bottom", "left", "right"), sides,
+                                                  strict=True))]
 
 
 # A field over a limit whose failure has a name of its own elsewhere: an image's max_side is

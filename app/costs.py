@@ -24,6 +24,7 @@ import numpy as np
 
 from app.config import Settings
 from app.encoding import Encoding
+from app.errors import OVER_LIMIT
 from app.images import Layout
 from app.layer_cache import resolved
 from app.routing import check_inline
@@ -125,7 +126,7 @@ class Item:
     in_layer: bool = True  # False for request fields beside the layer (``count``)
     # The refusal's ``type`` when this item is the dearest of a request over a limit: an
     # upload's pixels and its parts (chunks, bytes, scans) are refused as different failures.
-    kind: str = "layer_error"
+    kind: str = OVER_LIMIT
 
 
 Cost = Callable[[Geometry, LayerSpec], list[Item]]

@@ -125,6 +125,12 @@ def listing(parts: Sequence[str]) -> str:
     return parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + f" and {parts[-1]}"
 
 
+# The ``type`` of every refusal of a request over one of this server's limits (a size, the
+# number of edits, the elements or work a request would take): the request may be right, and
+# a server with higher CONVSCOPE_ settings would answer it. Images' limits name their part.
+OVER_LIMIT = "over_limit"
+
+
 def over_limit(parts: Sequence[str], limit: int, env: str) -> str:
     """The numbers over one server limit and the setting that sets it.
 

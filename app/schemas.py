@@ -752,7 +752,8 @@ class ErrorEntry(BaseModel):
 
     loc: list[str | int] = Field(description='e.g. ["body", "layer", "stride"] or ["path"]')
     msg: str = Field(description="why, with the value received and what would be accepted")
-    type: str = Field(description="e.g. layer_error, body_too_large, json_invalid, not_found")
+    type: str = Field(description="e.g. layer_error, over_limit, body_too_large, json_invalid, "
+                      "not_found")
     ctx: dict[str, Any] | None = Field(
         None, description="details: a geometry misfit's `fields` (the locs of every field "
         "that could make it fit, `loc` first), `suggestions` and `notes`; a limit's value"

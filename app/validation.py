@@ -203,6 +203,14 @@ OTHER_NAMES = {
     "weights": "the filters' weights are filters.values",
 }
 
+# Names this API uses in another object, sent in the wrong one: the filters' size sent as the
+# input's, and the other way round (found by trying the API as a new user: "input": {"size"}).
+OTHER_NAMES_IN = {
+    ("input", "size"): "the input's size is input.shape, [H, W, D]",
+    ("filters", "shape"): "a filter's height and width are filters.size (its depth is the "
+                          "input's) and the number of filters is filters.count",
+}
+
 # Other libraries' padding words, as the numbers this API takes ("same" in the layer's own
 # numbers where the body gives them: :func:`same_hint`).
 SAME_VALID = {
@@ -310,7 +318,9 @@ def _entry(
         msg += f"; {FIT_WORDS[value.lower()]}"
     elif loc[-2:] == ["filters", "bias"] and isinstance(value, bool):
         msg += f"; {NO_BIAS if value is False else HAS_BIAS}"
-    if kind == "extra_forbidden" and loc and loc[-1] in OTHER_NAMES:
+    if kind == "extra_forbidden" and tuple(loc[-2:]) in OTHER_NAMES_IN:
+        msg += f"; {OTHER_NAMES_IN[(str(loc[-2]), str(loc[-1]))]}"
+    elif kind == "extra_forbidden" and loc and loc[-1] in OTHER_NAMES:
         msg += f"; {OTHER_NAMES[str(loc[-1])]}"
     elif kind == "extra_forbidden" and loc and isinstance(loc[-1], str):
         parent = next((part for part in reversed(loc[:-1]) if isinstance(part, str)), "body")

@@ -144,7 +144,7 @@ def test_too_many_edits_that_are_not_objects_are_refused_before_validation(
     answer = client.post("/api/forward", json={**DEMO, "edits": [item] * 20_000})
     assert answer.status_code == 422
     [entry] = answer.json()["detail"]
-    assert entry["loc"] == ["body", "edits"] and entry["type"] == "layer_error"
+    assert entry["loc"] == ["body", "edits"] and entry["type"] == "over_limit"
     assert entry["msg"].startswith("the number of edits is 20,000, over this server's limit")
 
 

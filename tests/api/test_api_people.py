@@ -626,6 +626,9 @@ def test_same_reads_sizes_as_the_schema_does(client: TestClient) -> None:
     ("fit", "ceil", 'PyTorch\'s ceil_mode=True is "pad"'),
     ("input.channels", 3, "the input's depth is the third number of input.shape"),
     ("filters.depth", 3, "third number of input.shape (each filter is as deep as the input)"),
+    # our own names sent in the other object: "size" is the filters', "shape" the input's
+    ("input.size", [5, 5, 3], "the input's size is input.shape, [H, W, D]"),
+    ("filters.shape", [3, 3, 3], "a filter's height and width are filters.size"),
 ])
 def test_other_libraries_words_say_what_they_are_here(
     client: TestClient, field: str, value: Any, hint: str

@@ -437,7 +437,8 @@ def test_a_billion_row_input_is_refused_before_the_engine_runs(client: TestClien
     spec = {"input": {"shape": [1_000_000_000, 1, 1]}, "filters": {"count": 1, "size": 1}}
     for path in ("/api/geometry", "/api/forward"):
         entry = refused(client.post(path, json=spec))
-        assert entry["loc"] == ["body", "input", "shape"]
+        assert entry["loc"] == ["body", "input", "shape", 0]  # the height, the item sent
+        assert entry["type"] == "over_limit"
         assert "1,000,000,000" in entry["msg"] and "4,096" in entry["msg"]
 
 
@@ -463,10 +464,12 @@ def test_too_many_positions_blame_what_makes_them(
 @pytest.mark.parametrize(
     ("change", "loc", "limit"),
     [
-        ({"input": {"shape": [8, 8, 5000]}}, ["body", "input", "shape"], "MAX_DEPTH"),
+        ({"input": {"shape": [8, 8, 5000]}}, ["body", "input", "shape", 2], "MAX_DEPTH"),
         ({"filters": {"count": 5000, "size": 3}}, ["body", "filters", "count"], "MAX_FILTERS"),
         ({"padding": 10**6}, ["body", "padding"], "MAX_SIDE"),
-        ({"stride": [1, 10**9]}, ["body", "stride"], "MAX_SIDE"),
+        ({"stride": [1, 10**9]}, ["body", "stride", 1], "MAX_SIDE"),
+        ({"padding": [0, 10**6]}, ["body", "padding", 1], "MAX_SIDE"),
+        ({"padding": [0, 0, 0, 10**6]}, ["body", "padding", 3], "MAX_SIDE"),
         ({"dilation": 10**12}, ["body", "dilation"], "MAX_SIDE"),
         ({"filters": {"count": 1, "size": 10**9}}, ["body", "filters", "size"], "MAX_SIDE"),
     ],
@@ -477,24 +480,35 @@ def test_each_size_limit_names_its_field_and_setting(
     entry = refused(client.post("/api/forward", json={**square(8, 1, 1, 3), **change}))
     assert entry["loc"] == loc
     assert f"CONVSCOPE_{limit}" in entry["msg"]
+    assert entry["type"] == "over_limit"  # the layer may be right: a server's limit refused it
 
 
-def test_every_field_over_a_limit_gets_its_own_entry_at_once(client: TestClient) -> None:
-    # one entry per wrong field (it used to be the first alone, one field per attempt), each
-    # naming all of that field's numbers and the settings they are over
+def test_every_number_over_a_limit_gets_its_own_entry_at_once(client: TestClient) -> None:
+    # one entry per wrong number at its own path, as validation gives a list's wrong items
+    # (it used to be the first field alone, one per attempt, then one per field)
     layer = {"input": {"shape": [5000, 5000, 5000]}, "filters": {"count": 5000, "size": 5000},
              "stride": [1, 5000]}
     answer = client.post("/api/steps", json={"layer": layer})
     assert answer.status_code == 422, answer.text
     entries = {tuple(e["loc"]): e["msg"] for e in answer.json()["detail"]}
     assert list(entries) == [("body", "layer", *path) for path in (
-        ("input", "shape"), ("filters", "count"), ("filters", "size"), ("stride",))]
-    assert entries[("body", "layer", "input", "shape")] == (
-        "height is 5,000 and width is 5,000, over this server's limit of 4,096 "
-        "(CONVSCOPE_MAX_SIDE); depth is 5,000, over this server's limit of 4,096 "
-        "(CONVSCOPE_MAX_DEPTH)")
-    assert "the horizontal stride is 5,000" in entries[("body", "layer", "stride")]
-    assert "vertical" not in entries[("body", "layer", "stride")]
+        ("input", "shape", 0), ("input", "shape", 1), ("input", "shape", 2),
+        ("filters", "count"), ("filters", "size"), ("stride", 1))]
+    assert entries[("body", "layer", "input", "shape", 1)] == (
+        "the input's width is 5,000, over this server's limit of 4,096 (CONVSCOPE_MAX_SIDE)")
+    assert entries[("body", "layer", "input", "shape", 2)] == (
+        "the input's depth is 5,000, over this server's limit of 4,096 (CONVSCOPE_MAX_DEPTH)")
+    assert entries[("body", "layer", "stride", 1)].startswith("the horizontal stride is 5,000")
+    assert {e["type"] for e in answer.json()["detail"]} == {"over_limit"}
+
+
+def test_sizes_read_from_values_are_refused_at_the_values(client: TestClient) -> None:
+    # input.shape was never sent: the refusal named it all the same
+    values = [[[0.0] * 3] for _ in range(5000)]  # 5000 x 1 x 3
+    spec = {"input": {"values": values}, "filters": {"count": 1, "size": 1}}
+    entry = refused(client.post("/api/forward", json=spec))
+    assert entry["loc"] == ["body", "input", "values"]
+    assert entry["msg"].startswith("the input's height is 5,000, over this server's limit")
 
 
 @pytest.mark.parametrize(("change", "said"), [
@@ -502,7 +516,8 @@ def test_every_field_over_a_limit_gets_its_own_entry_at_once(client: TestClient)
     ({"padding": [5000]}, "padding is 5,000, over this server's limit of 4,096"),
     ({"dilation": 5000}, "dilation is 5,000, over this server's limit of 4,096"),
     ({"filters": {"count": 1, "size": 5000}}, "filters.size is 5,000, over this server's"),
-    ({"stride": [5000, 5000]}, "the vertical stride is 5,000 and the horizontal stride is"),
+    ({"padding": [5000, 5000]}, "the vertical padding is 5,000, over this server's limit"),
+    ({"padding": [5000, 0, 0, 0]}, "the top padding is 5,000, over this server's limit"),
 ])
 def test_one_number_over_a_limit_is_quoted_once_as_it_was_sent(
     client: TestClient, change: dict[str, Any], said: str
