@@ -1103,3 +1103,22 @@ def test_large_type_backward_shows_the_steps_gradient_whole_under_its_text(
     body.evaluate("n => { n.scrollTop = n.scrollHeight; }")
     assert page.get_by_role("table", name="Running weight gradient depth slice 0").evaluate(
         SHOWN) == "shown"
+
+
+@pytest.mark.parametrize("size", [(1366, 768), (1280, 800)], ids=lambda s: f"{s[0]}x{s[1]}")
+@pytest.mark.parametrize("t", [4, 13], ids=["W0", "W1"])
+def test_backward_with_relu_shows_each_filter_whole_or_scrolled_away(
+    page: Page, size: tuple[int, int], t: int
+) -> None:
+    # with ReLU the step's text takes a line more, and both the filters and the weight
+    # gradient no longer fit at their numbers' least cells: the filters got what the weight
+    # gradient left, 166 px at 1366x768, a height between two filters' ends, so W1's slices
+    # showed in the filters' body with their last row cut by 7 px. The body now ends where a
+    # filter does; the other filter is a scroll away, and the weight gradient takes the rest
+    page.set_viewport_size({"width": size[0], "height": size[1]})
+    open_view(page, f"?preset=cs231n-demo&mode=backward&act=relu&t={t}")
+    expect(page.locator("#backward-step")).to_contain_text("ReLU")
+    assert_shown(page.locator("#filter-grids .filter.active"), "the active filter")
+    for body in ("#filter-grids", "#backward-grids"):
+        shown = page.locator(body).evaluate(GRIDS_WHOLE_OR_HIDDEN)
+        assert "cut" not in shown, (body, shown)

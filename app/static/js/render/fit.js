@@ -139,6 +139,9 @@ export function fitSide(count, ratio, room, { min, max, bar = 0 }) {
   return Math.floor(Math.max(min, Math.min(max, best)));
 }
 
+// px keepInView leaves above a node it scrolls to
+export const IN_VIEW_GAP = 4;
+
 /**
  * Scroll `scroller` (a panel body) so `node` is inside it, at its top when it has to move (the
  * slice's caption first); the page itself never scrolls for this. Cheap when it is already
@@ -151,7 +154,7 @@ export function keepInView(scroller, node) {
   if (inner.top < outer.top || inner.bottom > outer.bottom) {
     // below a sticky zoom bar, if the panel has one
     const bar = scroller.querySelector(":scope > .zoom-bar")?.offsetHeight ?? 0;
-    scroller.scrollTop = Math.max(0, inner.top - outer.top + scroller.scrollTop - bar - 4);
+    scroller.scrollTop = Math.max(0, inner.top - outer.top + scroller.scrollTop - bar - IN_VIEW_GAP);
   }
   if (inner.left < outer.left || inner.right > outer.right) {
     scroller.scrollLeft = Math.max(0, inner.left - outer.left + scroller.scrollLeft - 8);
