@@ -8,10 +8,12 @@
 // active one does (the others scroll, as they do in large type; the rest goes to the weight
 // gradient). When not even that fits, the weight gradient gets the step's contribution's
 // need and not a pixel more, so its running sum starts under the body's foot and scrolls
-// whole: in large type at 1280x720 with ReLU (a four-line step
-// text) the two fifths cut the contribution's last row by 4 px and the running sum's first
-// under it; the filters take the rest if the active filter fits it. When not even that fits,
-// the two fifths they had (the weight gradient's groups, at their least cell, scroll).
+// whole: in large type at 1280x720 with ReLU (a four-line step text) the two fifths cut the
+// contribution's last row by 4 px and the running sum's first under it; the filters take
+// the rest if the active filter fits it. When not even that fits,
+// the filters get the active filter's need, whole (a 960x540 frame in large type cut its
+// wrapped slices' second row by 20 px), and the weight gradient the rest, its text whole and
+// its grids scrolling; failing that too, the stylesheet's two fifths.
 import { filtersNeed } from "./filters.js";
 import { IN_VIEW_GAP, onOneScreen } from "./fit.js";
 import { qs } from "../dom.js";
@@ -55,6 +57,7 @@ export function splitFiltersColumn(model, dwLeast) {
   if (spare >= 0) height = all + (spare * 2) / 5;
   else if (column - dw >= one) height = whole(column - dw);
   else if (column - first >= one) height = column - first;
+  else if (column - dwFixed - SLACK >= one + IN_VIEW_GAP) height = one + IN_VIEW_GAP;
   else return;
   volumes.style.setProperty("--filters-rows", `${Math.floor(height)}px`);
 }
