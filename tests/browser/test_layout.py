@@ -1122,3 +1122,21 @@ def test_backward_with_relu_shows_each_filter_whole_or_scrolled_away(
     for body in ("#filter-grids", "#backward-grids"):
         shown = page.locator(body).evaluate(GRIDS_WHOLE_OR_HIDDEN)
         assert "cut" not in shown, (body, shown)
+
+
+@pytest.mark.parametrize("large", [False, True], ids=["normal", "large"])
+def test_a_deep_filters_canvas_gradients_grow_to_the_panels_room(page: Page, large: bool) -> None:
+    # a filter of over 4,000 weights draws the weight gradient on canvases, whose cells were
+    # 3 px in any room: on a 2560x1440 screen a 64x64 filter's two 192 px slices sat in a
+    # body 667 px tall. They now take the room (256 px, 4 px cells), and no more: the body
+    # does not scroll
+    page.set_viewport_size({"width": 2560, "height": 1440})
+    open_view(page, f"?h=64&w=64&d=1&k=1&f=64&mode=backward{'&large=1' if large else ''}")
+    expect(page.locator("#backward-step")).to_contain_text("dW[0]")
+    body = page.locator("#backward-grids")
+    sizes = [canvas.bounding_box() for canvas in body.locator(".canvas-grid canvas").all()]
+    assert len(sizes) == 4, sizes  # a base and an overlay for each of the two slices
+    for box in sizes:
+        assert box is not None and box["width"] == box["height"] >= 64 * 4, sizes
+    room = body.evaluate("n => [n.scrollWidth, n.clientWidth, n.scrollHeight, n.clientHeight]")
+    assert room[0] <= room[1] and room[2] <= room[3], room

@@ -77,13 +77,13 @@ export function numbersCell(canvas = false) {
 
 /**
  * The px of height `count` slices of `rows` x `cols` cells take at `cell` px, wrapped into
- * rows of slices across `width` px (Infinity when one is wider). `border` is the px a grid
- * adds per cell (its 1 px lines); a caption wider than its grid (`captionWidth` px on one
- * line) wraps to a second line.
+ * rows of slices across `width` px (Infinity when one is wider). `border` is the px of the
+ * lines between a grid's cells, `frame` of the line around it (a canvas grid has the frame
+ * alone); a caption wider than its grid (`captionWidth` px on one line) wraps to a second line.
  */
-export function slicesHeight(count, rows, cols, width, cell, { border = 1, caption = CAPTION, captionWidth = 0 } = {}) {
-  const wide = cols * (cell + border) + border;
-  const tall = rows * (cell + border) + border + (wide < captionWidth ? 2 * caption : caption);
+export function slicesHeight(count, rows, cols, width, cell, { border = 1, frame = border, caption = CAPTION, captionWidth = 0 } = {}) {
+  const wide = cols * (cell + border) - border + 2 * frame;
+  const tall = rows * (cell + border) - border + 2 * frame + (wide < captionWidth ? 2 * caption : caption);
   const across = Math.floor((width + GAP) / (wide + GAP));
   if (across < 1) return Infinity;
   return Math.ceil(count / across) * (tall + GAP) - GAP;
