@@ -57,7 +57,7 @@ export function createBackwardView(container, model, onLeast = () => {}) {
   const least = readableCell(model, false);
   const across = gridRoom(container).width - PADDING;
   if (!canvas) {
-    // a slice's 1 px lines do not grow with large type, its cells do (render/grid.js)
+    // a slice's 1 px lines do not grow with large type, its cells do (render/grid-dom.js)
     const border = 1 / scale;
     const group = slicesHeight(depth, fh, fw, across, Math.round(least * scale) / scale, { border, caption: 0 }) + ROW_GAP;
     // and the least for the step's contribution alone (its name's line and its slices), which
@@ -78,7 +78,7 @@ export function createBackwardView(container, model, onLeast = () => {}) {
     }
   }
   return {
-    /** `still`: not playing, when a canvas grid says its values (render/grid.js `said`). */
+    /** `still`: not playing, when a canvas grid says its values (render/grid-canvas.js `said`). */
     update(focus, activation, still = true) {
       const relu = activation === "relu";
       const step = focus.step;
@@ -115,11 +115,11 @@ export function createBackwardView(container, model, onLeast = () => {}) {
 /**
  * The cell (px on screen) of a deep filter's canvas slices: as large as `share` (px before
  * large type grows them) holds them all, up to 40 px, at least 3 px (the panel scrolls past
- * that). They were 3 px in any room, so render/grid.js's numbers (from 18 px cells) could
- * never show; with over 4,000 cells a slice group they still need a room of some 1.3 million
- * px², but the cells now grow as far as the room allows. A canvas grid's cells have no lines
- * between them, only its 1 px frame, and large type does not grow them (it grows the gaps
- * between them): each cell on screen is tried in `share`'s units.
+ * that). They were 3 px in any room, so render/grid-canvas.js's numbers (from 18 px
+ * cells) could never show; with over 4,000 cells a slice group they still need a room of
+ * some 1.3 million px², but the cells now grow as far as the room allows. A canvas grid's
+ * cells have no lines between them, only its 1 px frame, and large type does not grow them
+ * (it grows the gaps between them): each cell on screen is tried in `share`'s units.
  */
 function canvasCell(depth, fh, fw, share, scale) {
   const options = { border: 0, frame: 1 / scale, caption: 0 };

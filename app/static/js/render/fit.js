@@ -47,7 +47,7 @@ export function heightUnderCap(container) {
 
 /**
  * The room a panel body offers DOM grids, in the px their `cell` option is given in: a DOM
- * grid multiplies its cells by large type's scale (render/grid.js), so cells fitted to this
+ * grid multiplies its cells by large type's scale (render/grid-dom.js), so cells fitted to this
  * room fill the panel once grown, instead of overflowing it by that factor.
  */
 export function gridRoom(container) {
