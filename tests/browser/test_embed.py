@@ -648,3 +648,26 @@ def test_a_frames_weights_in_large_type_are_never_smaller_than_in_normal_type(pa
     for (width, font, text), (normal_width, normal_font, _) in zip(large, normal, strict=True):
         assert text, large  # ... and so does large type
         assert width >= normal_width and font >= normal_font, (large, normal)
+
+
+@pytest.mark.parametrize("t", [4, 13], ids=["W0", "W1"])
+def test_a_small_frames_backward_in_large_type_shows_the_active_filter_whole(
+    page: Page, t: int
+) -> None:
+    # a 960x540 frame of the backward view in large type: the filters' 18 px cells wrap a
+    # filter's three slices to two rows, and the stylesheet's two fifths of the column cut the
+    # second row by 20 px. The filters now get the active filter's height, and the panels'
+    # headings a little less type, so "Weight gradient" keeps one line and its first row of
+    # slices stays whole under its text
+    page.set_viewport_size({"width": 960, "height": 540})
+    open_view(page, f"?preset=cs231n-demo&mode=backward&t={t}&embed=1&large=1")
+    expect(page.locator("#backward-step")).to_contain_text(f"dW[{t // 9}]")
+    active = page.locator("#filter-grids .filter.active")
+    assert active.evaluate(SHOWN) == "shown"
+    for grid in active.locator(".grid").all():
+        assert grid.evaluate(SHOWN) == "shown", grid.get_attribute("aria-label")
+        cell = grid.locator(".cell").first.bounding_box()
+        assert cell is not None and cell["width"] >= 18, cell  # numbers readable
+    for ch in (0, 1):
+        grid = page.get_by_role("table", name=f"Contribution depth slice {ch}")
+        assert grid.evaluate(SHOWN) == "shown", ch

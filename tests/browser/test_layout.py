@@ -1103,3 +1103,40 @@ def test_large_type_backward_shows_the_steps_gradient_whole_under_its_text(
     body.evaluate("n => { n.scrollTop = n.scrollHeight; }")
     assert page.get_by_role("table", name="Running weight gradient depth slice 0").evaluate(
         SHOWN) == "shown"
+
+
+@pytest.mark.parametrize("size", [(1366, 768), (1280, 800)], ids=lambda s: f"{s[0]}x{s[1]}")
+@pytest.mark.parametrize("t", [4, 13], ids=["W0", "W1"])
+def test_backward_with_relu_shows_each_filter_whole_or_scrolled_away(
+    page: Page, size: tuple[int, int], t: int
+) -> None:
+    # with ReLU the step's text takes a line more, and both the filters and the weight
+    # gradient no longer fit at their numbers' least cells: the filters got what the weight
+    # gradient left, 166 px at 1366x768, a height between two filters' ends, so W1's slices
+    # showed in the filters' body with their last row cut by 7 px. The body now ends where a
+    # filter does; the other filter is a scroll away, and the weight gradient takes the rest
+    page.set_viewport_size({"width": size[0], "height": size[1]})
+    open_view(page, f"?preset=cs231n-demo&mode=backward&act=relu&t={t}")
+    expect(page.locator("#backward-step")).to_contain_text("ReLU")
+    assert_shown(page.locator("#filter-grids .filter.active"), "the active filter")
+    for body in ("#filter-grids", "#backward-grids"):
+        shown = page.locator(body).evaluate(GRIDS_WHOLE_OR_HIDDEN)
+        assert "cut" not in shown, (body, shown)
+
+
+@pytest.mark.parametrize("large", [False, True], ids=["normal", "large"])
+def test_a_deep_filters_canvas_gradients_grow_to_the_panels_room(page: Page, large: bool) -> None:
+    # a filter of over 4,000 weights draws the weight gradient on canvases, whose cells were
+    # 3 px in any room: on a 2560x1440 screen a 64x64 filter's two 192 px slices sat in a
+    # body 667 px tall. They now take the room (256 px, 4 px cells), and no more: the body
+    # does not scroll
+    page.set_viewport_size({"width": 2560, "height": 1440})
+    open_view(page, f"?h=64&w=64&d=1&k=1&f=64&mode=backward{'&large=1' if large else ''}")
+    expect(page.locator("#backward-step")).to_contain_text("dW[0]")
+    body = page.locator("#backward-grids")
+    sizes = [canvas.bounding_box() for canvas in body.locator(".canvas-grid canvas").all()]
+    assert len(sizes) == 4, sizes  # a base and an overlay for each of the two slices
+    for box in sizes:
+        assert box is not None and box["width"] == box["height"] >= 64 * 4, sizes
+    room = body.evaluate("n => [n.scrollWidth, n.clientWidth, n.scrollHeight, n.clientHeight]")
+    assert room[0] <= room[1] and room[2] <= room[3], room

@@ -57,7 +57,7 @@ export function createBackwardView(container, model, onLeast = () => {}) {
   const least = readableCell(model, false);
   const across = gridRoom(container).width - PADDING;
   if (!canvas) {
-    // a slice's 1 px lines do not grow with large type, its cells do (render/grid.js)
+    // a slice's 1 px lines do not grow with large type, its cells do (render/grid-dom.js)
     const border = 1 / scale;
     const group = slicesHeight(depth, fh, fw, across, Math.round(least * scale) / scale, { border, caption: 0 }) + ROW_GAP;
     // and the least for the step's contribution alone (its name's line and its slices), which
@@ -70,14 +70,15 @@ export function createBackwardView(container, model, onLeast = () => {}) {
   }
   const room = gridRoom(container);
   const share = { width: across, height: (room.height - names) / parts.length - ROW_GAP };
-  const cell = canvas ? 3 : fitCell(depth, fh, fw, share, { min: least, max: 40, caption: 0 });
+  const cell = canvas ? canvasCell(depth, fh, fw, share, scale)
+    : fitCell(depth, fh, fw, share, { min: least, max: 40, caption: 0 });
   for (const [part, label] of parts) {
     for (let ch = 0; ch < depth; ch += 1) {
       part.grids.push(createGrid(part.row, { rows: fh, cols: fw, cell, canvas, label: `${label} depth slice ${ch}` }));
     }
   }
   return {
-    /** `still`: not playing, when a canvas grid says its values (render/grid.js `said`). */
+    /** `still`: not playing, when a canvas grid says its values (render/grid-canvas.js `said`). */
     update(focus, activation, still = true) {
       const relu = activation === "relu";
       const step = focus.step;
@@ -110,6 +111,26 @@ export function createBackwardView(container, model, onLeast = () => {}) {
     },
   };
 }
+
+/**
+ * The cell (px on screen) of a deep filter's canvas slices: as large as `share` (px before
+ * large type grows them) holds them all, up to 40 px, at least 3 px (the panel scrolls past
+ * that). They were 3 px in any room, so render/grid-canvas.js's numbers (from 18 px
+ * cells) could never show; with over 4,000 cells a slice group they still need a room of
+ * some 1.3 million px², but the cells now grow as far as the room allows. A canvas grid's
+ * cells have no lines between them, only its 1 px frame, and large type does not grow them
+ * (it grows the gaps between them): each cell on screen is tried in `share`'s units.
+ */
+function canvasCell(depth, fh, fw, share, scale) {
+  const options = { border: 0, frame: 1 / scale, caption: 0 };
+  for (let cell = 40; cell > LEAST_CANVAS_CELL; cell -= 1) {
+    if (slicesHeight(depth, fh, fw, share.width, cell / scale, options) <= share.height) return cell;
+  }
+  return LEAST_CANVAS_CELL;
+}
+
+// px on screen of a canvas slice's cell in a room too small for all of them
+const LEAST_CANVAS_CELL = 3;
 
 /** The backward step's sentence: dV at the neuron (the server's `upstream`), with ReLU
  * whether it passes (only where pre > 0), and what the step adds to dW. */

@@ -184,7 +184,8 @@ const FILTER_GAP = 16 * 0.3;
 /**
  * The px on screen the filters panel's body needs in a panel `width` px wide (on screen) at
  * the least cell domCell gives their numbers: `{all, one}`, for the K filters and for the
- * active one alone; null for a bank (one canvas, which scrolls).
+ * active one alone, and `tall(n)` for the first n of the `count`; null for a bank (one canvas,
+ * which scrolls).
  */
 export function filtersNeed(model, width) {
   const { filters, conn } = model;
@@ -193,7 +194,7 @@ export function filtersNeed(model, width) {
   const scale = typeScale();
   const cell = Math.max(numbersNeed(filters, fh * fw * depth), leastCell(fw));
   const tall = (count) => Math.ceil(rowsHeight(count, fh, fw, depth, width / scale, cell) * scale);
-  return { all: tall(k), one: tall(1) };
+  return { all: tall(k), one: tall(1), count: k, tall };
 }
 
 /**

@@ -47,7 +47,7 @@ export function heightUnderCap(container) {
 
 /**
  * The room a panel body offers DOM grids, in the px their `cell` option is given in: a DOM
- * grid multiplies its cells by large type's scale (render/grid.js), so cells fitted to this
+ * grid multiplies its cells by large type's scale (render/grid-dom.js), so cells fitted to this
  * room fill the panel once grown, instead of overflowing it by that factor.
  */
 export function gridRoom(container) {
@@ -77,13 +77,13 @@ export function numbersCell(canvas = false) {
 
 /**
  * The px of height `count` slices of `rows` x `cols` cells take at `cell` px, wrapped into
- * rows of slices across `width` px (Infinity when one is wider). `border` is the px a grid
- * adds per cell (its 1 px lines); a caption wider than its grid (`captionWidth` px on one
- * line) wraps to a second line.
+ * rows of slices across `width` px (Infinity when one is wider). `border` is the px of the
+ * lines between a grid's cells, `frame` of the line around it (a canvas grid has the frame
+ * alone); a caption wider than its grid (`captionWidth` px on one line) wraps to a second line.
  */
-export function slicesHeight(count, rows, cols, width, cell, { border = 1, caption = CAPTION, captionWidth = 0 } = {}) {
-  const wide = cols * (cell + border) + border;
-  const tall = rows * (cell + border) + border + (wide < captionWidth ? 2 * caption : caption);
+export function slicesHeight(count, rows, cols, width, cell, { border = 1, frame = border, caption = CAPTION, captionWidth = 0 } = {}) {
+  const wide = cols * (cell + border) - border + 2 * frame;
+  const tall = rows * (cell + border) - border + 2 * frame + (wide < captionWidth ? 2 * caption : caption);
   const across = Math.floor((width + GAP) / (wide + GAP));
   if (across < 1) return Infinity;
   return Math.ceil(count / across) * (tall + GAP) - GAP;
@@ -139,6 +139,9 @@ export function fitSide(count, ratio, room, { min, max, bar = 0 }) {
   return Math.floor(Math.max(min, Math.min(max, best)));
 }
 
+// px keepInView leaves above a node it scrolls to
+export const IN_VIEW_GAP = 4;
+
 /**
  * Scroll `scroller` (a panel body) so `node` is inside it, at its top when it has to move (the
  * slice's caption first); the page itself never scrolls for this. Cheap when it is already
@@ -151,7 +154,7 @@ export function keepInView(scroller, node) {
   if (inner.top < outer.top || inner.bottom > outer.bottom) {
     // below a sticky zoom bar, if the panel has one
     const bar = scroller.querySelector(":scope > .zoom-bar")?.offsetHeight ?? 0;
-    scroller.scrollTop = Math.max(0, inner.top - outer.top + scroller.scrollTop - bar - 4);
+    scroller.scrollTop = Math.max(0, inner.top - outer.top + scroller.scrollTop - bar - IN_VIEW_GAP);
   }
   if (inner.left < outer.left || inner.right > outer.right) {
     scroller.scrollLeft = Math.max(0, inner.left - outer.left + scroller.scrollLeft - 8);

@@ -4,15 +4,18 @@
 // 1280x720 three fifths left dW's grids under its text. So the split is set from what each
 // needs: the weight gradient its groups at the numbers' least cell, the filters all K at
 // theirs; what is left over is shared two to three. When both do not fit, the weight
-// gradient gets its need and the filters what is left if the active filter fits it (the
-// others scroll, as they do in large type). When not even that fits, the weight gradient
-// gets the step's contribution's need and not a pixel more, so its running sum starts under
-// the body's foot and scrolls whole: in large type at 1280x720 with ReLU (a four-line step
-// text) the two fifths cut the contribution's last row by 4 px and the running sum's first
-// under it; the filters take the rest if the active filter fits it. When not even that fits,
-// the two fifths they had (the weight gradient's groups, at their least cell, scroll).
+// gradient gets its need and the filters as many whole filters as fit what is left, if the
+// active one does (the others scroll, as they do in large type; the rest goes to the weight
+// gradient). When not even that fits, the weight gradient gets the step's contribution's
+// need and not a pixel more, so its running sum starts under the body's foot and scrolls
+// whole: in large type at 1280x720 with ReLU (a four-line step text) the two fifths cut the
+// contribution's last row by 4 px and the running sum's first under it; the filters take
+// the rest if the active filter fits it. When not even that fits,
+// the filters get the active filter's need, whole (a 960x540 frame in large type cut its
+// wrapped slices' second row by 20 px), and the weight gradient the rest, its text whole and
+// its grids scrolling; failing that too, the stylesheet's two fifths.
 import { filtersNeed } from "./filters.js";
-import { onOneScreen } from "./fit.js";
+import { IN_VIEW_GAP, onOneScreen } from "./fit.js";
 import { qs } from "../dom.js";
 
 /**
@@ -33,16 +36,28 @@ export function splitFiltersColumn(model, dwLeast) {
   // each panel's head, explanation and text: its height less its body's
   const fixed = (panel, body) => panel.offsetHeight - qs(body).clientHeight;
   const column = filters.offsetHeight + backward.offsetHeight;
-  const all = fixed(filters, "#filter-grids") + need.all + SLACK;
-  const one = fixed(filters, "#filter-grids") + need.one + SLACK;
+  const fixedF = fixed(filters, "#filter-grids");
+  const all = fixedF + need.all + SLACK;
+  const one = fixedF + need.one + SLACK;
   const dwFixed = fixed(backward, "#backward-grids");
   const dw = dwFixed + dwLeast.all + SLACK;
   const first = dwFixed + dwLeast.first + SLACK;
   const spare = column - all - dw;
+  // the most whole filters a panel at most `most` px tall shows: a height between two
+  // filters' ends showed the next one's top rows and cut its last (W1 at 1366x768 with ReLU,
+  // 7 px), so the weight gradient, which fits its cells to its room, takes the rest. Filters
+  // that scroll are scrolled to with a gap above them (fit.js keepInView), kept too
+  const whole = (most) => {
+    const tall = (count) => fixedF + need.tall(count) + SLACK + IN_VIEW_GAP;
+    let count = Math.max(1, need.count - 1);
+    while (count > 1 && tall(count) > most) count -= 1;
+    return Math.min(tall(count), most);
+  };
   let height;
   if (spare >= 0) height = all + (spare * 2) / 5;
-  else if (column - dw >= one) height = column - dw;
+  else if (column - dw >= one) height = whole(column - dw);
   else if (column - first >= one) height = column - first;
+  else if (column - dwFixed - SLACK >= one + IN_VIEW_GAP) height = one + IN_VIEW_GAP;
   else return;
   volumes.style.setProperty("--filters-rows", `${Math.floor(height)}px`);
 }

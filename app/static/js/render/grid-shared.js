@@ -1,0 +1,27 @@
+// What the DOM and the canvas grids (render/grid-dom.js, render/grid-canvas.js) share: the
+// kinds of mark they draw on cells, and the one path that reports the pointer on a cell.
+
+// the marks a grid puts on its cells (a DOM grid's as classes, a canvas grid's on its overlay)
+export const MARK_KINDS = ["current", "seen", "pair", "pinned"];
+
+// One hover/click path for both renderers: reports (r, c) changes, not every mouse move.
+export function bindHover(root, onCell, locate) {
+  if (!onCell) return;
+  let last = null;
+  root.addEventListener("mousemove", (event) => {
+    const where = locate(event);
+    const key = where ? where.join(",") : null;
+    if (key === last) return;
+    last = key;
+    if (where) onCell("enter", ...where);
+    else onCell("leave", -1, -1);
+  });
+  root.addEventListener("mouseleave", () => {
+    last = null;
+    onCell("leave", -1, -1);
+  });
+  root.addEventListener("click", (event) => {
+    const where = locate(event);
+    if (where) onCell("click", ...where);
+  });
+}
