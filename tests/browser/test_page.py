@@ -1386,11 +1386,15 @@ def test_a_pin_written_as_the_notes_name_it_opens_pinned(page: Page) -> None:
 
 def test_a_bank_of_one_row_filters_keeps_its_names_apart(page: Page) -> None:
     # Inception's 192 filters of 1x7x768: rows of 2 to 6 px each wrote W0, W1, ... over one
-    # another; a row is now at least a line of its 11 px name tall
+    # another; a row is now at least a line of its 11 px name tall. Here 32 deep, not 768: the
+    # same rows (wider than the panel, so 2 px a weight and the names at 11 px) with a 24th of
+    # the weights to send, parse and draw (768 deep took most of open_page's 30 s allowance
+    # with the page's CPU throttled 6 times)
     page.set_viewport_size({"width": 1366, "height": 768})
-    open_page(page, "?h=17&w=17&d=768&k=192&fh=1&fw=7&s=1&pt=0&pb=0&pl=3&pr=3")
+    open_page(page, "?h=17&w=17&d=32&k=192&fh=1&fw=7&s=1&pt=0&pb=0&pl=3&pr=3")
     bank = page.locator("#filter-grids .bank canvas")
     expect(bank).to_have_count(1)
+    assert bank.evaluate("c => c.width > c.closest('#filter-grids').clientWidth")
     height = bank.evaluate("c => c.height")
     assert height / 192 >= 11 + 6, height  # the name's line and the gap between rows
 
