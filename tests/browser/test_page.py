@@ -38,6 +38,23 @@ def open_page(page: Page, query: str = "") -> None:
     expect(page.locator("#numpy-code")).to_contain_text("np.sum", timeout=30_000)
 
 
+# For a test that nothing happens: resolves after at least `ms` of the page's own clock and
+# ten of its frames. A timer the page set before (the address bar's 250 ms rewrite) has then
+# fired, and a player that went on has drawn steps, however late a busy machine's frames come;
+# a fixed wait of the test's clock can end before either, and the test pass wrongly.
+QUIET = """(ms) => new Promise((resolve) => {
+  let frames = 0;
+  let timed = false;
+  setTimeout(() => { timed = true; }, ms);
+  const look = () => {
+    frames += 1;
+    if (timed && frames >= 10) resolve();
+    else requestAnimationFrame(look);
+  };
+  requestAnimationFrame(look);
+})"""
+
+
 def values(group: Locator) -> list[str]:
     """The numbers in a DOM grid's cells, row-major ("" for a not-yet-computed cell)."""
     result: list[str] = group.locator(".cell").evaluate_all("els => els.map(e => e.dataset.value)")
@@ -181,7 +198,7 @@ def test_play_advances_and_pause_stops(page: Page) -> None:
     stopped_at = current_step(page)
     assert stopped_at > 0
     # at 5 steps/s a second still playing would move the playhead by about five
-    page.wait_for_timeout(1000)
+    page.evaluate(QUIET, 1000)
     assert current_step(page) == stopped_at
     expect(page.get_by_role("button", name="Play")).to_be_visible()
 
@@ -737,7 +754,7 @@ def test_p_pins_the_current_neuron_from_the_keyboard_and_escape_lets_go(page: Pa
     # Escape with nothing pinned adds no history entry (Back then seemed to do nothing)
     entries = page.evaluate("history.length")
     page.keyboard.press("Escape")
-    page.wait_for_timeout(500)  # a history write is batched: give it time to land
+    page.evaluate(QUIET, 500)  # a history write is batched (250 ms): give it time to land
     assert page.evaluate("history.length") == entries
 
 
@@ -1082,7 +1099,7 @@ def test_a_typed_edit_outside_the_layer_is_said_at_once_and_never_sent(
         expect(page.locator("#error-data")).to_have_text("")
         return
     expect(page.locator("#error-data")).to_have_text(words)
-    page.wait_for_timeout(300)
+    page.evaluate(QUIET, 300)
     assert sent == [] and "edits=&" in page.url, sent
 
 
@@ -1095,9 +1112,13 @@ def test_a_typed_edit_while_a_new_layer_is_on_its_way_is_left_to_the_server(page
     page.get_by_label("Input height H").fill("7")
     page.get_by_label("Input height H").press("Enter")
     page.get_by_label("Input width W").fill("7")
-    page.get_by_label("Input width W").press("Enter")
-    page.wait_for_timeout(500)
-    assert held  # the 7x7 layer's forward is on its way; the 5x5 one is drawn
+    # the 7x7 layer's forward is on its way (asked for after its geometry's answer: a fixed
+    # 500 ms of the test's clock could pass before it on a busy machine); the 5x5 one is drawn
+    with page.expect_request(lambda request: "/api/forward" in request.url
+                             and request.post_data_json["input"]["shape"][:2] == [7, 7],
+                             timeout=10_000):
+        page.get_by_label("Input width W").press("Enter")
+    assert held
     open_settings(page)
     page.get_by_label("Cell to edit").fill("X[6,6,0]")
     page.get_by_label("New value").fill("7")
@@ -1704,7 +1725,7 @@ def test_back_after_a_scrub_or_while_playing_returns_to_the_view_before(page: Pa
     # nothing moves once stopped, and the entry says where: looked at after 600 ms and at
     # least ten frames of the page's own clock, past the rewrite's timer (set before this)
     # and what twelve steps at 20 a second would have moved, however late the frames come
-    page.evaluate(QUIET)
+    page.evaluate(QUIET, 600)
     assert page.locator("#t-label").inner_text() == shown
     # the entry keeps its step: no rewrite of playback's landed on it ("t=1&" alone was also
     # found in the padding's "pt=1&")
@@ -1736,7 +1757,7 @@ def test_back_restores_a_zoom_and_lines_make_their_own_entry(page: Page) -> None
     page.get_by_role("button", name="Zoom in on the output maps").click()
     page.go_back()
     expect(page).to_have_url(re.compile(r"[?&]t=40(&|$)"))
-    page.wait_for_timeout(600)
+    page.evaluate(QUIET, 600)  # past the zoom's timer, set before Back
     expect(level).to_have_text(whole)
     expect(page).to_have_url(re.compile(r"[?&]zoom=(&|$)"))
     # a link's zoom under 2x is a zoom too
@@ -1757,20 +1778,6 @@ def test_back_restores_a_zoom_and_lines_make_their_own_entry(page: Page) -> None
 # the page's app object is not global: a tick is seen as the scrubber's value moving, which
 # every render writes; resolved in the animation frame the tick was drawn in, before any timer
 # (null after 3 s without one)
-# At least 600 ms and ten frames of the page's own clock: a timer set before this (the address
-# bar's 250 ms rewrite) has fired, and a player that went on would have taken steps.
-QUIET = """() => new Promise((resolve) => {
-  let frames = 0;
-  let timed = false;
-  setTimeout(() => { timed = true; }, 600);
-  const look = () => {
-    frames += 1;
-    if (timed && frames >= 10) resolve();
-    else requestAnimationFrame(look);
-  };
-  requestAnimationFrame(look);
-})"""
-
 NEXT_TICK = """() => new Promise((resolve) => {
   const scrub = document.querySelector("#t-scrub");
   const from = scrub.value;
