@@ -1134,13 +1134,17 @@ def test_a_shallower_layer_whose_steps_arrive_before_its_forward_draws_without_e
     # forward is still on the way was drawn into the demo's three product grids: a TypeError
     # under the strip.
     open_page(page, "?preset=cs231n-demo")
-
-    def slow_forward(route: Any) -> None:
-        page.wait_for_timeout(400)
+    # its forward held until its first steps have come (delayed a fixed 400 ms, the steps
+    # could come after it on a busy machine, and the test pass without the bug's moment)
+    held: list[Any] = []
+    page.route("**/api/forward*", lambda route: held.append(route))
+    with page.expect_response(lambda response: "/api/steps" in response.url
+                              and response.request.post_data_json["layer"]["input"]["shape"][0]
+                              == 1, timeout=30_000):
+        page.locator("#preset").select_option("one-d-stride-1")
+    assert held  # the forward still on its way
+    for route in held:
         route.continue_()
-
-    page.route("**/api/forward*", slow_forward)
-    page.locator("#preset").select_option("one-d-stride-1")
     expect(page.locator("#numpy-code")).to_contain_text("Xp[:1,:3,:]", timeout=30_000)
     expect(page.locator("#app")).to_have_attribute("aria-busy", "false")
     expect(page.locator("#error-general")).to_have_text("")
