@@ -178,11 +178,15 @@ def test_on_a_phones_one_column_each_slice_gets_one_line_centre_to_centre(
     page.goto("/?preset=cs231n-demo")
     expect(page.locator("#numpy-code")).to_contain_text("np.sum", timeout=30_000)
     step = api_steps(api, demo_layer(api), 0, 1, "depth_slice")[0]
-    # the third slice's field and the filter's first slice in the window together
-    page.locator("#filters-panel").evaluate(
-        "e => window.scrollBy(0, e.getBoundingClientRect().top - 600)"
-    )
-    page.wait_for_timeout(300)
+    # the third slice's field and the filter's first slice in the window together; waited
+    # for until the scroll's event has come (the overlay redraws on it, in the next frame:
+    # a fixed 300 ms of the test's clock could pass before a busy machine's event)
+    page.locator("#filters-panel").evaluate("""e => new Promise((resolve) => {
+      addEventListener("scroll", () => resolve(), { once: true });
+      const before = scrollY;
+      scrollBy(0, e.getBoundingClientRect().top - 600);
+      if (scrollY === before) throw new Error("the page did not scroll");
+    })""")
     fields, slices, shown = demo_slices_on_screen(page, step)
     beams = lines(page, "beam")
     assert sorted((b["data"]["slice"], b["data"]["corner"]) for b in beams) == [

@@ -25,6 +25,7 @@ from playwright.sync_api import Frame, Locator, Page, expect
 from app.config import Settings
 from app.main import create_app
 from tests.browser.test_layout import SHOWN, open_view
+from tests.browser.test_page import QUIET
 from tests.live_server import serving
 
 pytestmark = pytest.mark.browser
@@ -232,7 +233,9 @@ def test_play_reports_increasing_steps_and_pause_stops_them(page: Page, site: Si
     assert heard[0] == 0 and all(a < b for a, b in itertools.pairwise(heard))
     assert len(heard) >= 3
     paused_at = shown_step(frame)
-    page.wait_for_timeout(600)  # three steps' time at 5 steps/s
+    # three steps' time at 5 steps/s, and ten frames, of the frame's own clock (the test's
+    # could end before a busy machine's player drew any step)
+    frame.evaluate(QUIET, 600)
     assert shown_step(frame) == paused_at
     assert [m["t"] for m in stepped(page)] == heard
 
@@ -244,7 +247,9 @@ def test_messages_from_an_origin_not_configured_do_nothing(page: Page, site: Sit
     # the course page's own step comes after the stranger's two messages
     page.evaluate("window.send({type: 'convscope:step', t: 2})")
     wait_for_step(page, 2)
-    page.wait_for_timeout(500)  # what a wrongly obeyed play at 5 steps/s would move in
+    # what a wrongly obeyed play at 5 steps/s would move in, and ten frames, of the frame's
+    # own clock
+    frame.evaluate(QUIET, 500)
     assert [m["t"] for m in stepped(page)] == [0, 2]
     assert shown_step(frame) == 2
     expect(frame.get_by_role("button", name="Play")).to_be_visible()

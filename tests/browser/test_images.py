@@ -12,7 +12,6 @@ import base64
 import io
 import itertools
 import re
-import time
 from typing import Any
 
 import httpx
@@ -57,14 +56,20 @@ def open_panel(page: Page) -> None:
 
 def test_the_panel_says_it_is_ready_only_once_a_chosen_file_is_read(page: Page) -> None:
     # the layer's first drawing said the panel was ready while its sample list was still on
-    # its way and its controls unbound: a file chosen then was dropped, no answer, no message
-    def late_list(route: Route) -> None:
-        if route.request.method == "GET":
-            time.sleep(1.5)
+    # its way and its controls unbound: a file chosen then was dropped, no answer, no message.
+    # The list is held until the layer is drawn (held 1.5 s, the layer could come after it on
+    # a busy machine, and the test pass without looking at that moment)
+    held: list[Route] = []
+    page.route("**/api/images", lambda route: held.append(route)
+               if route.request.method == "GET" else route.continue_())
+    page.goto("/")
+    expect(page.locator("#numpy-code")).to_contain_text("np.sum", timeout=30_000)
+    expect(page.locator("#app")).to_have_attribute("aria-busy", "false")
+    assert held  # the layer is drawn, the sample list still on its way
+    assert page.locator("#images-panel").get_attribute("aria-busy") == "true"
+    for route in held:
         route.continue_()
-
-    page.route("**/api/images", late_list)
-    open_panel(page)
+    expect(page.locator("#images-panel")).to_have_attribute("aria-busy", "false", timeout=30_000)
     page.get_by_label(re.compile("upload a PNG or JPEG")).set_input_files(
         {"name": "notes.txt", "mimeType": "text/plain", "buffer": b"not an image at all"}
     )

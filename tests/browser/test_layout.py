@@ -871,7 +871,13 @@ def test_in_large_type_the_counts_grow_where_their_row_keeps_one_line(
     normal = page.locator("#count-neurons").evaluate(font)
     page.get_by_label("Large type").check()
     expect(page.locator("#count-neurons")).to_have_text("290,400")
-    page.wait_for_timeout(500)
+    # the page fits the counts two frames after the switch (main.js's redraw), in the normal
+    # type until then: waited for until they have grown at all, and two frames more for the
+    # refit its resize observer may make, not for 500 ms of the test's clock
+    page.wait_for_function(f"() => ({font})(document.querySelector('#count-neurons'))"
+                           f" > 1.05 * {normal}", timeout=10_000)
+    page.evaluate("() => new Promise((done) => requestAnimationFrame("
+                  "() => requestAnimationFrame(done)))")
     size = page.locator("#count-neurons").evaluate(font)
     if grown:
         assert size == pytest.approx(1.4 * normal, rel=0.02)

@@ -17,7 +17,7 @@ import pytest
 from PIL import Image, ImageChops
 from playwright.sync_api import Browser, Page, expect
 
-from tests.browser.test_page import forward_arrays, said_value
+from tests.browser.test_page import QUIET, forward_arrays, said_value
 
 pytestmark = pytest.mark.browser
 
@@ -855,8 +855,10 @@ def test_playing_fast_in_depth_column_order_keeps_the_cut_and_a_pause_cuts_at_th
     assert playing["neuron"]["d"] != 32 or playing["marks"]["neuron"][2] != 32
     assert playing["cut"] == 32
     blocks = playing["paints"]
-    page.wait_for_timeout(300)
-    # the neuron moved through the slices; the output block was not drawn again for it
+    # 300 ms and ten frames of the page's clock (the test's 300 ms could hold no frame on a
+    # busy machine, and a block drawn again every frame go unseen): the neuron moved through
+    # the slices; the output block was not drawn again for it
+    page.evaluate(QUIET, 300)
     assert probe(page, "output")["paints"] - blocks <= 1
     page.get_by_role("button", name="Pause").click()
     paused = probe(page, "output")
