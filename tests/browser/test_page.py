@@ -13,6 +13,7 @@ import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 import httpx
 import numpy as np
@@ -53,6 +54,17 @@ QUIET = """(ms) => new Promise((resolve) => {
   };
   requestAnimationFrame(look);
 })"""
+
+
+def url_key(url: str, key: str) -> str | None:
+    """The value of ``key`` in ``url``'s query, None without one (a substring test such as
+    ``"t=4" in url`` also matches ``pt=4`` or ``t=40``).
+
+    >>> url_key("http://x/?pt=1&t=4&edits=X1.2.0%3D5", "t"), url_key("http://x/?pt=1", "t")
+    ('4', None)
+    """
+    values = parse_qs(urlsplit(url).query, keep_blank_values=True).get(key)
+    return values[-1] if values else None
 
 
 def values(group: Locator) -> list[str]:
@@ -1012,7 +1024,7 @@ def test_a_new_step_order_keeps_the_neuron_shown(page: Page) -> None:
     page.get_by_label("Step order").select_option("depth_column")
     expect(page.locator("#t-label")).to_have_text("step 9 of 18")  # (1*3 + 1)*2 + 0 = 8
     expect(page.locator("#numpy-code")).to_contain_text("V[1,1,0] =")
-    assert "t=8" in page.url and "order=depth_column" in page.url
+    assert url_key(page.url, "t") == "8" and url_key(page.url, "order") == "depth_column"
 
 
 def test_the_step_label_says_which_neuron_is_pinned(page: Page) -> None:
