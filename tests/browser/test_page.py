@@ -921,6 +921,22 @@ def test_four_sides_padding_shows_whole_in_the_p_box(page: Page, large: str) -> 
     assert abs(box.evaluate(middle) - more.evaluate(middle)) < 8
 
 
+def test_sums_too_long_for_their_box_show_the_neurons_value(page: Page) -> None:
+    # Example 2's 20 slice sums in large type at 1280x720 outgrow the box, which scrolls: it
+    # showed the first terms and hid "= value" below its fold
+    page.set_viewport_size({"width": 1280, "height": 720})
+    open_page(page, "?preset=example-2&large=1&t=300")
+    sums = page.locator("#sums")
+    for label in ("step 301", "step 302"):  # the next step's sums too
+        expect(page.locator("#t-label")).to_contain_text(label)
+        expect(sums).to_contain_text("bias")
+        shown = sums.evaluate("s => [s.scrollHeight, s.clientHeight, s.scrollTop]")
+        scroll_height, client_height, scroll_top = shown
+        assert scroll_height > client_height, shown  # the case at hand: the box scrolls
+        assert scroll_top + client_height >= scroll_height - 1, shown
+        page.keyboard.press("ArrowRight")
+
+
 def test_a_screen_reader_gets_each_grid_as_a_table_of_rows(page: Page, api: httpx.Client) -> None:
     # each grid was one group of 49 numbers in a run, no rows or columns
     open_page(page, "?preset=cs231n-demo")
