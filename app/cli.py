@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import sys
 from collections.abc import Mapping, Sequence
 from functools import cache
 from importlib.metadata import PackageNotFoundError, version
@@ -183,3 +184,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         reload=args.reload,
     )
     return 0
+
+
+# `python -m app.cli serve` (no installed script needed, e.g. from a checkout with PYTHONPATH)
+# otherwise imports the module and exits 0 without serving or saying anything.
+if __name__ == "__main__":
+    sys.exit(main())

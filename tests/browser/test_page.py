@@ -926,6 +926,46 @@ def test_both_axes_boxes_show_each_axis_greyed_when_the_axes_differ(page: Page) 
     expect(page.get_by_label("Filter size F (square)")).to_have_attribute("title", "")
 
 
+@pytest.mark.parametrize("large", ["", "&large=1"])
+def test_four_sides_padding_shows_whole_in_the_p_box(page: Page, large: str) -> None:
+    # padding 0 above, 1 below, 2 left, 0 right greyed "0,1,2,0" in a box three digits wide:
+    # it read "0,1,2," (the right side cut off); large type must keep its one-row masthead
+    page.set_viewport_size({"width": 1280, "height": 720})
+    open_page(page, f"?h=5&w=6&d=1&k=1&f=3&pt=0&pb=1&pl=2&pr=0{large}")
+    box = page.get_by_label("Padding P (all sides)")
+    expect(box).to_have_attribute("placeholder", "0,1,2,0")
+    text, room = box.evaluate("""(box) => {
+      const style = getComputedStyle(box);
+      const greyed = getComputedStyle(box, "::placeholder");
+      const ctx = document.createElement("canvas").getContext("2d");
+      ctx.font = `${greyed.fontWeight} ${greyed.fontSize} ${greyed.fontFamily}`;
+      // the spin buttons (normal type) take about 15 px of the box
+      const spin = style.appearance === "textfield" ? 0 : 16;
+      const padding = parseFloat(style.paddingLeft) + parseFloat(style.paddingRight);
+      return [ctx.measureText(box.placeholder).width, box.clientWidth - padding - spin];
+    }""")
+    assert text <= room, (text, room)
+    middle = "e => { const r = e.getBoundingClientRect(); return r.top + r.height / 2; }"
+    more = page.locator("#drawer-toggle")
+    assert abs(box.evaluate(middle) - more.evaluate(middle)) < 8
+
+
+def test_sums_too_long_for_their_box_show_the_neurons_value(page: Page) -> None:
+    # Example 2's 20 slice sums in large type at 1280x720 outgrow the box, which scrolls: it
+    # showed the first terms and hid "= value" below its fold
+    page.set_viewport_size({"width": 1280, "height": 720})
+    open_page(page, "?preset=example-2&large=1&t=300")
+    sums = page.locator("#sums")
+    for label in ("step 301", "step 302"):  # the next step's sums too
+        expect(page.locator("#t-label")).to_contain_text(label)
+        expect(sums).to_contain_text("bias")
+        shown = sums.evaluate("s => [s.scrollHeight, s.clientHeight, s.scrollTop]")
+        scroll_height, client_height, scroll_top = shown
+        assert scroll_height > client_height, shown  # the case at hand: the box scrolls
+        assert scroll_top + client_height >= scroll_height - 1, shown
+        page.keyboard.press("ArrowRight")
+
+
 def test_a_screen_reader_gets_each_grid_as_a_table_of_rows(page: Page, api: httpx.Client) -> None:
     # each grid was one group of 49 numbers in a run, no rows or columns
     open_page(page, "?preset=cs231n-demo")

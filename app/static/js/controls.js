@@ -78,6 +78,9 @@ export function showState(state, presets, modified) {
     qs(selector).value = same ? String(value) : "";
     qs(selector).placeholder = same ? "" : apart;
     qs(selector).title = same ? "" : `${words}; a number here sets both (More settings sets each)`;
+    // four sides' padding ("0,1,2,0") is twice what the three-digit box shows: it read
+    // "0,1,2," with the last side cut off; css/wide.css widens a box marked so
+    qs(selector).classList.toggle("long-apart", !same && apart.length > 5);
   };
   both("#f-f", state.fh === state.fw, state.fh, `${state.fh}x${state.fw}`,
     `The filter is ${state.fh} tall and ${state.fw} wide`);

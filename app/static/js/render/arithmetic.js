@@ -151,6 +151,9 @@ export function createArithmeticView(container, model, onTap) {
         sumsKept = tall;
         sums.style.minHeight = `${tall}px`;
       }
+      // a deep layer's sums outgrow their box (Example 2's 20 in large type at 1280x720): it
+      // scrolls, and opened at its top it hid "= value", the neuron's number; show its end
+      sums.scrollTop = sums.scrollHeight;
       const brief = step.channelSums.length > SAID_SUMS;
       speak("forward", `Step ${step.t + 1}: ${step.expression}. ${sumsText(step, activation, brief)}`);
     },
