@@ -470,3 +470,30 @@ def test_a_pinned_cells_edit_button_goes_with_its_layer(page: Page) -> None:
     page.get_by_label("Input width W").press("Enter")
     expect(page.locator("#app")).to_have_class(re.compile(r"\bmisfit\b"), timeout=30_000)
     expect(edit).to_be_hidden()
+
+
+def test_a_projected_misfit_keeps_its_numbers_readable_and_its_overhang_in_view(
+    page: Page, api: httpx.Client
+) -> None:
+    # in large type at 1280x720 the formula bar's suggestions leave the input panel some 220
+    # px: fitted to them, the picture's cells were 16 px with 8 px digits, unreadable from
+    # the back of a room. The cells keep a readable size and the panel shows the picture's
+    # foot, where the window off the edge is
+    page.set_viewport_size({"width": 1280, "height": 720})
+    page.goto("/?preset=ten-stride-2-invalid&large=1")
+    _, at = misfit_canvas(page)
+    scale = page.evaluate("parseFloat(getComputedStyle(document.documentElement)"
+                          ".getPropertyValue('--type-scale')) || 1")
+    assert scale > 1
+    assert at["cell"] >= round(20 * scale), (at, scale)
+    geometry = geometry_of(api, "ten-stride-2-invalid")
+    hang = geometry["height"]["overhang_start"]
+    body = page.locator("#input-panel canvas.misfit-canvas").evaluate(
+        "c => { let p = c.parentElement;"
+        " while (p && p.scrollHeight <= p.clientHeight) p = p.parentElement;"
+        " const box = p.getBoundingClientRect(), at = c.getBoundingClientRect();"
+        " return {top: box.top, bottom: box.bottom, canvasTop: at.top, scrolled: p.scrollTop}; }")
+    # the overhanging window's first row, on screen, is inside the scrolled panel
+    row_top = body["canvasTop"] + at["y0"] + (hang - at["row0"]) * at["cell"]
+    assert body["scrolled"] > 0, body
+    assert body["top"] <= row_top and row_top + at["cell"] <= body["bottom"], (body, row_top)

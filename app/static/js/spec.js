@@ -120,7 +120,7 @@ export function cellName({ target, index }) {
 // says "H is 0", not "input.shape[0] is 0" (the API's words stay the API's).
 const PAGE_NAMES = [
   ["input.shape[0]", "H"], ["input.shape[1]", "W"], ["input.shape[2]", "D"],
-  ["input.shape", "the input size (H, W, D)"], ["filters.count", "K"],
+  ["input.shape", "the input size"], ["filters.count", "K"],
   ["filters.size", "the filter size F"],
 ];
 

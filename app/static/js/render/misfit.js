@@ -89,8 +89,18 @@ export function drawMisfit(container, geometry, xp, padding, maxAbs) {
     pad: padding.some((p) => p > 0),
   }), notes(geometry));
   if (zoomed) overview(words, xp, padding, maxAbs, rows, cols);
+  // a picture taller than its panel (readable cells win over fitting, in paint) shows its
+  // foot, where the window off the edge is; the rows scrolled past are ones that fit
+  const below = canvas.getBoundingClientRect().bottom - container.getBoundingClientRect().bottom;
+  if (below > 0) container.scrollTop += below + FOOT_GAP;
   return canvas;
 }
+
+// px left under a picture scrolled to its foot
+const FOOT_GAP = 8;
+
+// px of a cell (grown by large type) whose numbers read from across a room, not just drawn
+const READABLE_CELL = 20;
 
 function paint(rows, cols, at, padding, maxAbs, [roomWidth, roomHeight]) {
   const [top, bottom, left, right] = padding;
@@ -98,8 +108,14 @@ function paint(rows, cols, at, padding, maxAbs, [roomWidth, roomHeight]) {
   const nc = cols.to - cols.from;
   const x0 = rows.lanes * LANE + 8;
   const y0 = cols.lanes * LANE + 8;
-  const cell = Math.max(4, Math.min(32, Math.floor((Math.min(roomWidth, 640) - x0 - 6) / nc),
-    Math.floor((Math.min(roomHeight, 560) - y0 - 6) / nr)));
+  const across = Math.floor((Math.min(roomWidth, 640) - x0 - 6) / nc);
+  const down = Math.floor((Math.min(roomHeight, 560) - y0 - 6) / nr);
+  // The height gives way before the numbers do: a picture that fits its panel's height only
+  // at unreadable cells (16 px, 8 px digits, in large type at 1280x720 under the formula
+  // bar's suggestions) takes the cells its numbers need where the width has them, and the
+  // panel scrolls to its legend.
+  const readable = Math.min(across, Math.round(READABLE_CELL * typeScale()));
+  const cell = Math.max(4, Math.min(32, Math.max(readable, Math.min(across, down))));
   const canvas = document.createElement("canvas");
   canvas.className = "misfit-canvas";
   canvas.width = x0 + nc * cell + 6;
