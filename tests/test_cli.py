@@ -93,24 +93,14 @@ def test_bad_workers_environment_variable_is_refused_like_the_option() -> None:
 def test_python_dash_m_runs_the_command_like_the_script() -> None:
     # `python -m app.cli` from a checkout (no installed script) must run the command, not
     # import the module and exit 0 in silence, which looks like a server that died at once.
-    result = subprocess.run(
-        [sys.executable, "-m", "app.cli", "--version"],
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        timeout=60,
-        check=False,
-    )
+    def module(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([sys.executable, "-m", "app.cli", *args], capture_output=True,
+                              text=True, cwd=ROOT, timeout=60, check=False)
+
+    result = module("--version")
     assert result.returncode == 0
     assert result.stdout.strip() == f"convscope {_project_version()}"
-    bad = subprocess.run(
-        [sys.executable, "-m", "app.cli", "serve", "--workers", "0"],
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        timeout=60,
-        check=False,
-    )
+    bad = module("serve", "--workers", "0")
     assert bad.returncode == 2
     assert "0 is not at least 1" in bad.stderr
 
