@@ -2188,3 +2188,35 @@ def test_a_canvas_grid_draws_its_numbers_where_its_cells_hold_them(page: Page) -
     assert big["said"] == said
     small = page.evaluate(CANVAS_GRID, 6)  # too small for a number: said only
     assert small == {"drawn": [], "said": said}
+
+
+def test_a_neuron_a_pixel_or_two_across_gets_a_ring_that_finds_it(page: Page) -> None:
+    # AlexNet's 96 maps of 55x55 at about a pixel a neuron: the current neuron's outline was a
+    # 3 px speck on a 1,000 px atlas. A ring of 16 px around it (over a halo) shows where
+    page.set_viewport_size({"width": 1920, "height": 1080})
+    open_page(page, "?preset=alexnet-conv1&t=15695")  # V[10,20,5], depth-slice order
+    expect(page.locator("#numpy-code")).to_contain_text("V[10,20,5] =")
+    atlas = page.get_by_role("img", name=re.compile(r"^Output volume: 96 activation maps"))
+    label = atlas.get_attribute("aria-label") or ""
+    across = int(re.search(r"(\d+) to a row", label).group(1))  # type: ignore[union-attr]
+    gap = 2  # cells between tiles (render/output.js)
+    row = (5 // across) * (55 + gap) + 10
+    col = (5 % across) * (55 + gap) + 20
+    dark = atlas.locator("canvas").evaluate(
+        """(canvas, [row, col]) => {
+          const scale = parseFloat(canvas.closest('[data-scale]').dataset.scale);
+          const ratio = canvas.width / canvas.getBoundingClientRect().width;
+          const cx = (col + 0.5) * scale * ratio, cy = (row + 0.5) * scale * ratio;
+          const data = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height).data;
+          let ring = 0;  // near-black pixels 5 to 10 px from the neuron, past its own outline
+          for (let y = Math.floor(cy - 10 * ratio); y <= cy + 10 * ratio; y += 1) {
+            for (let x = Math.floor(cx - 10 * ratio); x <= cx + 10 * ratio; x += 1) {
+              const far = Math.max(Math.abs(x - cx), Math.abs(y - cy)) / ratio;
+              const at = (y * canvas.width + x) * 4;
+              if (far >= 5 && data[at] + data[at + 1] + data[at + 2] < 120) ring += 1;
+            }
+          }
+          return {ring, scale};
+        }""", [row, col])
+    assert dark["scale"] < 4, dark  # a neuron a few pixels across: the case the ring is for
+    assert dark["ring"] >= 60, dark  # two 16 px squares' worth of the mark's 2 px line

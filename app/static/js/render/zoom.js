@@ -10,6 +10,23 @@ import { NUMBERS_FROM, cellText, numberFont, numbersFor } from "./numbers.js";
 
 const LINES_FROM = 7;
 const MARK_KINDS = ["current", "seen", "pair", "pinned"];
+// the marks a person looks for on a whole volume: the neuron stepped to and the one pinned
+const LOCATED = ["current", "pinned"];
+// px across under which a mark or a field gets a ring of this size around it: AlexNet's
+// current neuron is a 3 px outline on its whole 55x55 map, its field 7 px on the 227x227 input
+const LOCATOR = 16;
+
+/** A ring of LOCATOR px, over a halo, centred on the box (x, y, w, h) when it is smaller. */
+function locate(ctx, x, y, w, h) {
+  if (Math.max(w, h) >= LOCATOR) return;
+  const left = Math.round(x + w / 2 - LOCATOR / 2) + 0.5;
+  const top = Math.round(y + h / 2 - LOCATOR / 2) + 0.5;
+  for (const [style, width] of [[palette.halo, 4], [palette.mark, 2]]) {
+    ctx.strokeStyle = style;
+    ctx.lineWidth = width;
+    ctx.strokeRect(left, top, LOCATOR, LOCATOR);
+  }
+}
 
 // One animation frame paints every grid that changed since the last one, except grids that
 // asked for fewer paints (setMinInterval) and painted too recently: they wait a frame or two.
@@ -258,6 +275,9 @@ export function createZoomGrid(parent, { rows, cols, label, view, onCell, expose
       ctx.lineWidth = line;
       for (const [r, c] of marks.get(kind)) ctx.strokeRect(px(c), py(r), scale, scale);
     }
+    for (const kind of LOCATED) {
+      for (const [r, c] of marks.get(kind)) locate(ctx, px(c), py(r), scale, scale);
+    }
     ctx.strokeStyle = palette.active;
     ctx.lineWidth = 2;
     for (const [fr0, fc0, fr1, fc1] of frames) {
@@ -275,6 +295,7 @@ export function createZoomGrid(parent, { rows, cols, label, view, onCell, expose
         ctx.lineWidth = width;
         ctx.strokeRect(px(fc0) - 1, py(fr0) - 1, (fc1 - fc0 + 1) * scale + 2, (fr1 - fr0 + 1) * scale + 2);
       }
+      locate(ctx, px(fc0), py(fr0), (fc1 - fc0 + 1) * scale, (fr1 - fr0 + 1) * scale);
     }
   }
 
