@@ -1146,3 +1146,18 @@ def test_a_deep_filters_canvas_gradients_grow_to_the_panels_room(page: Page, lar
         assert box is not None and box["width"] == box["height"] >= 64 * 4, sizes
     room = body.evaluate("n => [n.scrollWidth, n.clientWidth, n.scrollHeight, n.clientHeight]")
     assert room[0] <= room[1] and room[2] <= room[3], room
+
+
+@pytest.mark.parametrize("size", [(1280, 720), (1366, 768)])
+def test_a_wide_filters_weight_gradient_slices_fit_across_their_panel(
+    page: Page, size: tuple[int, int]
+) -> None:
+    # AlexNet's 11-wide slices at the numbers' least cell were 320 px in a 260 px panel at
+    # 1280x720, cut at their tenth column (and showed no numbers at that cell either)
+    page.set_viewport_size({"width": size[0], "height": size[1]})
+    open_view(page, "?preset=alexnet-conv1&mode=backward&t=15695")
+    room = page.locator("#backward-grids").evaluate("e => e.getBoundingClientRect().right")
+    grids = page.locator("#backward-grids .grid")
+    expect(grids.first).to_be_visible()
+    rights = grids.evaluate_all("gs => gs.map(g => g.getBoundingClientRect().right)")
+    assert len(rights) == 6 and max(rights) <= room + 1, (rights, room)

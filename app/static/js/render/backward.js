@@ -54,8 +54,11 @@ export function createBackwardView(container, model, onLeast = () => {}) {
   const scale = typeScale();
   const rows = [...container.querySelectorAll(".filter")];
   const names = (rows.at(-1).getBoundingClientRect().bottom - rows[0].getBoundingClientRect().top) / scale;
-  const least = readableCell(model, false);
   const across = gridRoom(container).width - PADDING;
+  // down to the numbers' least, but never a slice wider than the panel: AlexNet's 11-wide
+  // slices at that least were 320 px in a 260 px panel at 1280x720, cut at their tenth
+  // column (and their values, longer than the least allows for, showed no numbers there)
+  const least = Math.max(1, Math.min(readableCell(model, false), Math.floor((across - 1) / fw) - 1));
   if (!canvas) {
     // a slice's 1 px lines do not grow with large type, its cells do (render/grid-dom.js)
     const border = 1 / scale;
