@@ -497,3 +497,26 @@ def test_a_projected_misfit_keeps_its_numbers_readable_and_its_overhang_in_view(
     row_top = body["canvasTop"] + at["y0"] + (hang - at["row0"]) * at["cell"]
     assert body["scrolled"] > 0, body
     assert body["top"] <= row_top and row_top + at["cell"] <= body["bottom"], (body, row_top)
+
+
+def test_numbers_on_hatched_cells_are_cleared_of_the_stripes(page: Page) -> None:
+    # the hatching of cells no whole window reads ran through their digits (hardest to read
+    # in the dark theme); each number is now outlined in its cell's own colour
+    page.set_viewport_size({"width": 1280, "height": 720})
+    page.goto("/?preset=ten-stride-2-invalid")
+    pixels, at = misfit_canvas(page)
+    cell = at["cell"]
+    assert cell >= 20  # numbers drawn
+    centre, corners = 0, 0
+    for r in range(at["row0"], at["row0"] + 9):  # the last column is dropped by floor: hatched
+        top, left = at["y0"] + (r - at["row0"]) * cell, at["x0"] + (9 - at["col0"]) * cell
+        box = pixels[top + 2 : top + cell - 2, left + 2 : left + cell - 2]
+        side = box.shape[0]
+        third = side // 3
+        centre += int(near(box[third : side - third, third : side - third], HATCH).sum())
+        corners += int(near(box[:third, :third], HATCH).sum())
+    assert corners > 0  # the cells are hatched
+    # the digit's outline clears the stripes from around it: the cell's middle third keeps
+    # under two thirds of what a corner as large has (with the stripes through the digit it
+    # kept more than the corner: the digit is narrower than the third)
+    assert centre * 3 <= corners * 2, (centre, corners)

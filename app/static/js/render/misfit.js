@@ -151,7 +151,8 @@ function paint(rows, cols, at, padding, maxAbs, [roomWidth, roomHeight]) {
       if (!inside && !added) continue;
       const value = inside ? at(r, c) : 0;
       const pad = inside && (r < top || r >= rows.padded - bottom || c < left || c >= cols.padded - right);
-      ctx.fillStyle = added ? COLORS.added : pad ? COLORS.pad : color(value, maxAbs);
+      const background = added ? COLORS.added : pad ? COLORS.pad : color(value, maxAbs);
+      ctx.fillStyle = background;
       ctx.fillRect(x(c), y(r), cell, cell);
       if (cell >= 8) {
         ctx.strokeStyle = COLORS.line;
@@ -162,7 +163,7 @@ function paint(rows, cols, at, padding, maxAbs, [roomWidth, roomHeight]) {
       const font = added ? fontFor(text) : valueFont;
       if (font >= 8) {
         const fill = added ? COLORS.addedInk : pad ? COLORS.padInk : ink(value, maxAbs);
-        numbers.push([text, font, fill, x(c) + cell / 2, y(r) + cell / 2 + 1]);
+        numbers.push([text, font, fill, background, x(c) + cell / 2, y(r) + cell / 2 + 1]);
       }
     }
   }
@@ -176,8 +177,14 @@ function paint(rows, cols, at, padding, maxAbs, [roomWidth, roomHeight]) {
     ...between(rows).map((r) => [y(r), y(r + 1), x(cols.from), x(cols.padded)]),
     ...between(cols).map((c) => [y(rows.from), y(rows.padded), x(c), x(c + 1)]),
   ]);
-  for (const [text, font, fill, tx, ty] of numbers) {
+  // each number over an outline of its cell's own colour, which clears the hatching's
+  // stripes from around its strokes (they crossed the digits, worst in the dark theme)
+  ctx.lineJoin = "round";
+  for (const [text, font, fill, background, tx, ty] of numbers) {
     ctx.font = `${font}px system-ui, sans-serif`;
+    ctx.strokeStyle = background;
+    ctx.lineWidth = Math.max(2, font / 4);
+    ctx.strokeText(text, tx, ty);
     ctx.fillStyle = fill;
     ctx.fillText(text, tx, ty);
   }
