@@ -271,15 +271,12 @@ def _over_limits(
     if len(spec.edits) > settings.max_edits:
         checks.append(("edits", "the number of edits", len(spec.edits), settings.max_edits,
                        "MAX_EDITS"))
-    # each path once, with every number there over a limit (the two sides of one padding
-    # number, an input's height and width read from its values), grouped by limit
+    # each path once, with every number there over a limit (an input's height and width
+    # read from its values), grouped by limit
     over: dict[str, dict[tuple[int, str], list[str]]] = {}
     for where, what, value, limit, env in checks:
         if value > limit:
-            parts = over.setdefault(where, {}).setdefault((limit, env), [])
-            said = f"{what} is {value:,}"
-            if said not in parts:
-                parts.append(said)
+            over.setdefault(where, {}).setdefault((limit, env), []).append(f"{what} is {value:,}")
     return [
         LayerError(where, "; ".join(
             over_limit(parts, limit, env) for (limit, env), parts in limits.items()
