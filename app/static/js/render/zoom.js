@@ -21,10 +21,15 @@ function locate(ctx, x, y, w, h) {
   if (Math.max(w, h) >= LOCATOR) return;
   const left = Math.round(x + w / 2 - LOCATOR / 2) + 0.5;
   const top = Math.round(y + h / 2 - LOCATOR / 2) + 0.5;
+  haloed(ctx, left, top, LOCATOR, LOCATOR);
+}
+
+/** The mark's outline over a halo of the other tone, so it shows on any colour. */
+function haloed(ctx, x, y, w, h) {
   for (const [style, width] of [[palette.halo, 4], [palette.mark, 2]]) {
     ctx.strokeStyle = style;
     ctx.lineWidth = width;
-    ctx.strokeRect(left, top, LOCATOR, LOCATOR);
+    ctx.strokeRect(x, y, w, h);
   }
 }
 
@@ -289,12 +294,7 @@ export function createZoomGrid(parent, { rows, cols, label, view, onCell, expose
         fr0 = Math.min(fr0, r); fr1 = Math.max(fr1, r);
         fc0 = Math.min(fc0, c); fc1 = Math.max(fc1, c);
       }
-      // the mark over a halo of the other tone, so the outline shows on any colour
-      for (const [style, width] of [[palette.halo, 4], [palette.mark, 2]]) {
-        ctx.strokeStyle = style;
-        ctx.lineWidth = width;
-        ctx.strokeRect(px(fc0) - 1, py(fr0) - 1, (fc1 - fc0 + 1) * scale + 2, (fr1 - fr0 + 1) * scale + 2);
-      }
+      haloed(ctx, px(fc0) - 1, py(fr0) - 1, (fc1 - fc0 + 1) * scale + 2, (fr1 - fr0 + 1) * scale + 2);
       locate(ctx, px(fc0), py(fr0), (fc1 - fc0 + 1) * scale, (fr1 - fr0 + 1) * scale);
     }
   }
