@@ -91,7 +91,7 @@ def conv_strided(
 
     Arrays as :func:`engine.conv.conv2d` takes them, already in the result's dtype; the
     transforms are :func:`minimal_for` the output width unless ``minimal`` (any 1-D F(m, 3)) is
-    given. Each thread takes a span of output rows; the calling thread also transforms the
+    given. Each thread takes a span of output rows; the calling thread first transforms the
     filters, once, which the others wait for only after transforming their inputs.
     """
     dtype = x_padded.dtype
@@ -109,26 +109,22 @@ def conv_strided(
         top, bottom = span
         scratch = workers.scratch((plan.filter_values + plan.band_values(band),), dtype)
         rest = scratch[plan.filter_values :]
-        first = top == 0  # the first part, which Workers.run starts on the calling thread
-        try:
-            for start in range(top, bottom, band):
-                band_span = (start, min(bottom, start + band))
-                windows = _windows(plan, x_padded, band_span, rest)
-                if first and not filters:
-                    # After the first band's windows, not before: by then the other threads
-                    # are awake and in long NumPy calls, and these short ones rarely wait
-                    # for the GIL behind their start-up.
-                    filters.append(_filters(plan, weights, scratch[: plan.filter_values]))
-                    ready.release()
-                if not filters:
-                    with ready:  # wait for the first part's filters
-                        pass
-                if not filters:
-                    return  # the first part failed and raises
-                _outputs(plan, windows, filters[0], bias, out, band_span, rest)
-        finally:
-            if first and not filters:
-                ready.release()  # the others must not wait for filters that will never come
+        if top == 0:  # the first part, which Workers.run starts on the calling thread
+            # Before its windows: the other threads are still waking up meanwhile, and the
+            # transform is short, so they find the filters ready when their windows are done.
+            try:
+                filters.append(_filters(plan, weights, scratch[: plan.filter_values]))
+            finally:
+                ready.release()  # on failure too: the others must not wait for filters
+        for start in range(top, bottom, band):
+            band_span = (start, min(bottom, start + band))
+            windows = _windows(plan, x_padded, band_span, rest)
+            if not filters:
+                with ready:  # wait for the first part's filters
+                    pass
+            if not filters:
+                return  # the first part failed and raises
+            _outputs(plan, windows, filters[0], bias, out, band_span, rest)
 
     workers.run(
         work,
