@@ -46,7 +46,7 @@ from typing import Any
 
 import numpy as np
 import numpy.typing as npt
-from threadpoolctl import threadpool_limits
+from threadpoolctl import threadpool_info, threadpool_limits
 
 if __package__ in (None, ""):  # run as a script: make the checkout importable
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -226,6 +226,28 @@ def settle() -> None:
         pass
 
 
+def blas_kernel() -> str:
+    """Which BLAS and kernel NumPy runs, and whether the environment chose the kernel.
+
+    OpenBLAS picks its kernels by the CPU unless ``OPENBLAS_CORETYPE`` names some; a machine
+    may set it (an older OpenBLAS misreads some CPUs), and then every GEMM here runs that
+    kernel (Haswell's on a CPU with AVX-512 halves float32's speed): the figures then measure
+    the machine's setting. Unset it in the benchmark's command alone to measure NumPy's own
+    choice.
+    """
+    found = [
+        f"{info.get('internal_api')} {info.get('version')} ({info.get('architecture')} kernels)"
+        for info in threadpool_info()
+        if info.get("user_api") == "blas" and "numpy" in str(info.get("filepath", ""))
+    ]
+    pinned = [f"{name}={os.environ[name]}" for name in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")
+              if name in os.environ]
+    line = f"numpy's BLAS: {', '.join(found) or 'unknown'}"
+    if pinned:
+        line += f"; set by the environment: {' '.join(pinned)}"
+    return line
+
+
 @contextmanager
 def nothing() -> Iterator[None]:
     yield
@@ -246,6 +268,7 @@ def run(rounds: int, burst: int, warmup: int, threads: int | None, cpu_time: boo
         f"{version}\nmedian of {rounds} rounds, each the fastest of {burst} back-to-back calls "
         f"after {warmup} untimed; {'CPU time of the calling thread' if cpu_time else 'wall time'}"
     )
+    print(blas_kernel())
     met = True
     with Workers(count) as workers:
         for dtype in (np.float32, np.float64):
