@@ -12,13 +12,11 @@ from app.convert import check_unmade, read, resolve_priced, within_limits
 from app.encoding import Encoding, FloatArray, dumps, encode
 from app.layer_cache import ANSWER_WEIGHT, LAYERS, MEMO_UNITS
 from app.lru import BoundedLRU, weighed_memo
+from app.preset_specs import preset_spec
 from app.schemas import (
     AxisResult,
     CountsResult,
-    FillSpec,
-    FiltersSpec,
     GeometryResult,
-    InputSpec,
     LayerErrorResult,
     LayerSpec,
     PresetResult,
@@ -28,7 +26,6 @@ from engine.backward import step_weight_gradients
 from engine.geometry import AxisGeometry, Geometry, GeometryError, LayerShape, Suggestions, suggest
 from engine.layer import Layer
 from engine.presets import Preset
-from engine.tensors import BOUNDED_KINDS, Fill
 from engine.trace import StepRange
 
 # ----------------------------------------------------------------------------- geometry answer
@@ -136,59 +133,6 @@ def geometry_result(spec: LayerSpec, settings: Settings) -> GeometryResult:
 
 
 # ----------------------------------------------------------------------------- presets
-
-
-def _per_axis(h: int, w: int) -> int | list[int]:
-    return h if h == w else [h, w]
-
-
-def _fill_spec(how: Fill) -> FillSpec:
-    """A preset's fill as a client sends it. Bounds only where the kind draws between them:
-    a normal fill's ``low``/``high`` are left to the role's defaults, so a client that turns
-    it into ``integers`` draws the weights from -1..1, not from the input's 0..2."""
-    bounded = how.kind in BOUNDED_KINDS
-    return FillSpec(
-        kind=how.kind, seed=how.seed,
-        low=float(how.low) if bounded else None, high=float(how.high) if bounded else None,
-        mean=float(how.mean), std=float(how.std),
-    )
-
-
-def _values(array: FloatArray | None) -> list[Any] | None:
-    return None if array is None else array.tolist()
-
-
-def preset_spec(preset: Preset) -> LayerSpec:
-    """A preset as the layer spec a client would send for it.
-
-    Examples
-    --------
-    >>> from engine.presets import PRESETS
-    >>> spec = preset_spec(PRESETS["alexnet-conv1"])
-    >>> spec.input.shape, spec.filters.count, spec.filters.size, spec.stride
-    ([227, 227, 3], 96, 11, 4)
-    """
-    s = preset.shape
-    explicit = (preset.x, preset.weights, preset.bias)
-    x, weights, bias = (
-        preset.explicit_values() if any(v is not None for v in explicit) else (None, None, None)
-    )
-    p = s.padding
-    return LayerSpec(
-        input=InputSpec(
-            shape=list(s.input_shape), values=_values(x),
-            fill=_fill_spec(preset.input_fill),
-        ),
-        filters=FiltersSpec(
-            count=s.filters, size=_per_axis(s.filter_height, s.filter_width),
-            values=_values(weights), fill=_fill_spec(preset.weight_fill),
-            bias=_values(bias), bias_fill=_fill_spec(preset.bias_fill),
-        ),
-        stride=_per_axis(s.stride_h, s.stride_w),
-        padding=p.top if p.is_symmetric else p.as_list(),
-        dilation=_per_axis(s.dilation_h, s.dilation_w),
-        fit=s.fit, connectivity=preset.connectivity, activation=preset.activation,
-    )
 
 
 def preset_result(preset: Preset) -> PresetResult:

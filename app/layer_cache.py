@@ -70,7 +70,10 @@ class LayerCache:
     @staticmethod
     def key(spec: LayerSpec) -> str | None:
         explicit = (spec.input.values, spec.filters.values, spec.filters.bias)
-        return None if any(v is not None for v in explicit) else spec.model_dump_json()
+        # without the preset's name: a spec that names one is expanded already, and the same
+        # layer sent both ways is one layer
+        return None if any(v is not None for v in explicit) else spec.model_dump_json(
+            exclude={"preset"})
 
     def get(self, key: str) -> Layer | None:
         return self._layers.get(key)

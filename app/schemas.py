@@ -27,6 +27,7 @@ from pydantic_core import PydanticCustomError
 from app.encoding import MAX_MAGNITUDE
 from app.images import SAMPLES
 from engine.filterbanks import BANKS
+from engine.presets import PRESETS
 from engine.tensors import BOUNDED_KINDS
 
 STRICT = ConfigDict(strict=True, extra="forbid", allow_inf_nan=False, frozen=True)
@@ -243,6 +244,8 @@ SampleName = Annotated[str, _known("sample image", tuple(SAMPLES)),
                        WithJsonSchema({"type": "string", "enum": list(SAMPLES)})]
 BankName = Annotated[str, _known("filter bank", tuple(BANKS)),
                      WithJsonSchema({"type": "string", "enum": list(BANKS)})]
+PresetName = Annotated[str, _known("preset", tuple(PRESETS)),
+                       WithJsonSchema({"type": "string", "enum": list(PRESETS)})]
 
 
 ImageSide = Annotated[int, Field(ge=1, json_schema_extra=limit("max_image_side")), WHOLE]
@@ -262,9 +265,8 @@ class ImageSourceSpec(StrictModel):
 class InputSpec(StrictModel):
     """The input volume: its size and its numbers (``shape``, ``values`` or both)."""
 
-    model_config = ConfigDict(**STRICT, json_schema_extra={"anyOf": [
-        _given("shape"), _given("values"),
-    ], **_not_both("values", "image")})
+    # That shape or values is given is LayerSpec's rule (not a preset's patch's): _SIZED
+    model_config = ConfigDict(**STRICT, json_schema_extra=_not_both("values", "image"))
 
     shape: InputShape | None = Field(
         None, description="[H, W, D]; may be left out when `values` are given (read from "
@@ -286,9 +288,8 @@ class FiltersSpec(StrictModel):
     """The filters: how many, their size (``count`` and ``size``, or ``values``), their
     weights and biases."""
 
-    model_config = ConfigDict(**STRICT, json_schema_extra={"anyOf": [
-        _given("count", "size"), _given("values"),
-    ], **_not_both("values", "bank")})
+    # That count and size, or values, are given is LayerSpec's rule (not a patch's): _SIZED
+    model_config = ConfigDict(**STRICT, json_schema_extra=_not_both("values", "bank"))
 
     count: Annotated[int, Field(ge=1, json_schema_extra=limit("max_filters")), WHOLE] | None = (
         Field(
@@ -346,6 +347,25 @@ class EditSpec(StrictModel):
     value: Bounded = Field(description="the cell's new value")
 
 
+# A whole layer's input and filters say their sizes (or give values that do).
+_SIZED = {
+    "input": {"anyOf": [_given("shape"), _given("values")]},
+    "filters": {"anyOf": [_given("count", "size"), _given("values")]},
+}
+
+
+def _preset_or_arrays(schema: dict[str, Any]) -> None:
+    """LayerSpec's schema: a preset's name, or whole input and filters. With a preset, they
+    are patches over the preset's and may give any of their fields."""
+    schema["required"] = [name for name in schema.get("required", [])
+                          if name not in ("input", "filters")]
+    whole = _given("input", "filters")
+    whole["properties"] = {name: {**whole["properties"][name], **rule}
+                           for name, rule in _SIZED.items()}
+    schema["anyOf"] = [_given("preset"), whole]
+    schema["examples"] = [DEMO_LAYER, {"preset": "alexnet-conv1", "activation": "relu"}]
+
+
 class LayerSpec(StrictModel):
     """A conv layer: hyperparameters plus values or fills for its arrays.
 
@@ -356,8 +376,15 @@ class LayerSpec(StrictModel):
     that breaks one is refused with a 422 naming the field.
     """
 
-    model_config = examples(DEMO_LAYER)
+    model_config = ConfigDict(**STRICT, json_schema_extra=_preset_or_arrays)
 
+    preset: PresetName | None = Field(
+        None, description="a preset's name (GET /api/presets): its layer is the base, and the "
+        "other fields given here apply over it: objects merge field by field (input.fill.seed "
+        "alone changes the seed), any other value replaces the preset's, and null means what "
+        "it means without a preset (values: null lets the fill make the array). Without a "
+        "preset, input and filters are required"
+    )
     input: InputSpec = Field(description="the input volume")
     filters: FiltersSpec = Field(description="the filters")
     stride: PerAxis = Field(1, description="S, [S], or [Sh, Sw]")
@@ -385,6 +412,16 @@ class LayerSpec(StrictModel):
         description="values set by hand over the arrays, applied in order (a later edit of "
         "the same cell wins); at most the server's max_edits",
     )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _over_preset(cls, data: Any) -> Any:
+        """A spec naming a preset, expanded over the preset's own before anything reads it."""
+        if isinstance(data, dict) and data.get("preset") is not None:
+            from app.preset_specs import over_preset  # it builds LayerSpecs: imported late
+
+            return over_preset(data)
+        return data
 
 
 class UpstreamSpec(StrictModel):

@@ -79,8 +79,11 @@ def test_cross_field_rules_are_in_the_descriptions(small: Doc) -> None:
 
 
 def test_shape_or_values_is_required_by_the_schema(small: Doc) -> None:
-    required = [clause["required"] for clause in schema(small, "InputSpec")["anyOf"]]
-    assert required == [["shape"], ["values"]]
+    """Of a whole layer's input and filters (a preset's patch may give any of their fields)."""
+    whole = schema(small, "LayerSpec")["anyOf"][1]["properties"]
+    assert [clause["required"] for clause in whole["input"]["anyOf"]] == [["shape"], ["values"]]
+    assert [clause["required"] for clause in whole["filters"]["anyOf"]] == [
+        ["count", "size"], ["values"]]
 
 
 def test_every_field_has_a_description(small: Doc) -> None:
