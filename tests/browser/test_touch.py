@@ -275,3 +275,22 @@ def test_the_panels_buttons_are_44_px_for_a_thumb(
         .map(e => [e.className || e.textContent.trim(), e.getBoundingClientRect().height])
         .filter(([, h]) => h < 43.5)""")
     assert small == []
+
+
+@pytest.mark.parametrize("large", ["", "&large=1"])
+def test_every_count_shows_on_a_phone_without_scrolling_sideways(
+    phone: tuple[Page, CDPSession], large: str
+) -> None:
+    # the counts were one line that scrolled sideways, five of the seven out of sight behind a
+    # fade; they wrap now, all of them inside the window, the multiply-adds included
+    page, _ = phone
+    open_phone(page, f"/?preset=alexnet-conv1{large}")
+    row = page.locator(".counts")
+    assert row.evaluate("e => e.scrollWidth <= e.clientWidth + 1")
+    boxes = page.locator(".counts > div:visible").evaluate_all(
+        "items => items.map(i => [i.querySelector('dt').textContent, "
+        "i.getBoundingClientRect().left, i.getBoundingClientRect().right])")
+    names = [name for name, _, _ in boxes]
+    assert "Multiply-adds" in names and "Locally connected" in names and len(names) == 7, names
+    assert all(left >= 0 and right <= 390 for _, left, right in boxes), boxes
+    expect(page.locator("#count-madds")).to_have_text("105,415,200")

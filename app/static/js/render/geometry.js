@@ -3,6 +3,7 @@
 // server's explanation and its suggestions as buttons; and the neuron/parameter counts.
 import { clear, el, equalsText, qs, thousands } from "../dom.js";
 import { pageWords } from "../spec.js";
+import { PHONE } from "../fold.js";
 
 /**
  * Draw `answer` (the /api/geometry reply: `height`/`width` null only when the layer is invalid
@@ -99,7 +100,7 @@ export function watchCounts() {
 }
 
 /**
- * The counts kept to one line (at 1024 px the multiply-adds took them two, and the panels a
+ * The counts kept to one line, but on a phone (at 1024 px the multiply-adds took them two, and the panels a
  * line less). In large type they grow with the page where the row still keeps one line (at
  * 1920 px: the notes' AlexNet numbers are what a hall is shown, and were the smallest text on
  * the screen), and keep the page's normal type where it would not. The multiply-adds, the one
@@ -110,7 +111,13 @@ export function fitCounts() {
   const row = qs(".counts");
   const item = qs("#count-madds").parentElement;
   const top = (node) => node.getBoundingClientRect().top;
-  // on the phone the row is one line that scrolls sideways (css/phone.css): never wrapped
+  // on a phone the row wraps (css/phone.css) and shows every count, the page's normal type
+  if (window.matchMedia(PHONE).matches) {
+    row.classList.remove("grown");
+    row.style.fontSize = "";
+    item.hidden = false;
+    return;
+  }
   const wraps = () => {
     const shown = [...row.children].filter((node) => !node.hidden);
     return shown.length > 1 && top(shown.at(-1)) > top(shown[0]) + 1;
