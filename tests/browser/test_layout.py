@@ -1162,3 +1162,48 @@ def test_a_wide_filters_weight_gradient_slices_fit_across_their_panel(
     expect(grids.first).to_be_visible()
     rights = grids.evaluate_all("gs => gs.map(g => g.getBoundingClientRect().right)")
     assert len(rights) == 6 and max(rights) <= room + 1, (rights, room)
+
+
+def tab_of(panel: Locator) -> dict[str, float] | None:
+    """The "more below" tab's box on ``panel`` (css/convscope.css), None when it has none."""
+    box: dict[str, float] | None = panel.evaluate("""p => {
+        const style = getComputedStyle(p, "::after");
+        if (!p.classList.contains("more-below") || style.content === "none") return null;
+        const r = p.getBoundingClientRect();
+        const height = parseFloat(style.height);
+        return {top: r.bottom - height, bottom: r.bottom};
+    }""")
+    return box
+
+
+def test_a_panel_that_scrolls_says_more_below_until_its_end_is_reached(page: Page) -> None:
+    # 960x540 in large type: the weight gradient's third slice was cut in half at the panel's
+    # foot with nothing saying the rest was a scroll away (overlay scrollbars show nothing)
+    page.set_viewport_size({"width": 960, "height": 540})
+    open_view(page, "?preset=cs231n-demo&t=4&mode=backward&embed=1&large=1")
+    backward = page.locator("#backward-panel")
+    body = page.locator("#backward-grids")
+    assert body.evaluate("e => e.scrollHeight > e.clientHeight + 2")
+    expect(backward).to_have_class(re.compile(r"\bmore-below\b"))
+    tab = tab_of(backward)
+    assert tab is not None and tab["bottom"] - tab["top"] >= 8, tab
+    # the tab sits on the foot, under the active filter the split keeps whole above it
+    filters = page.locator("#filters-panel")
+    if tab_of(filters) is not None:
+        active = page.locator("#filter-grids .filter.active .grid").last.bounding_box()
+        assert active is not None and active["y"] + active["height"] <= tab_of(filters)["top"] + 1  # type: ignore[index]
+    body.evaluate("e => { e.scrollTop = e.scrollHeight; }")
+    expect(backward).not_to_have_class(re.compile(r"\bmore-below\b"))
+    body.evaluate("e => { e.scrollTop = 0; }")
+    expect(backward).to_have_class(re.compile(r"\bmore-below\b"))
+
+
+def test_panels_that_hold_everything_say_nothing_more(page: Page) -> None:
+    page.set_viewport_size({"width": 1280, "height": 720})
+    open_view(page, "?preset=cs231n-demo&t=4")
+    for name in ("input", "filters", "arithmetic", "output"):
+        panel = page.locator(f"#{name}-panel")
+        assert panel.evaluate(
+            "p => { const b = p.querySelector('.panel-body'); "
+            "return b.scrollHeight <= b.clientHeight + 2; }"), name
+        assert tab_of(panel) is None, name

@@ -20,6 +20,7 @@ import { fromQuery, givenKeys, partialLink, presentationOf, refusedKeys, toQuery
 import { createArithmeticView } from "./render/arithmetic.js";
 import { createBackwardView } from "./render/backward.js";
 import { onRoomChange } from "./render/fit.js";
+import { markOverflowing } from "./render/overflow.js";
 import { splitFiltersColumn } from "./render/split.js";
 import { maxAbsOf, renderLegend } from "./render/colors.js";
 import { createFiltersView } from "./render/filters.js";
@@ -545,6 +546,7 @@ async function boot() {
   bindExplanations();
   // the views size their cells to the panels' room: when it changes, they are built again
   watchCounts();
+  markOverflowing(qs("#volumes"));
   onRoomChange(() => {
     if (app.misfit) drawMisfitPanels();
     if (!app.model || app.misfit) return;
