@@ -74,7 +74,8 @@ def array_in(values: ArrayIn | None, field: str) -> FloatArray | None:
 
 
 def fill_of(spec: FillSpec | None, default: Fill, field: str = "fill") -> Fill:
-    """A request fill on top of its role's default (so ``low``/``high`` may be left out).
+    """A request fill on top of its role's default (so ``low``, ``high``, ``mean`` and ``std``
+    may be left out).
 
     The bounds are checked once merged: ``{"low": 5}`` on a role whose default ``high`` is 2
     is refused here, naming ``field`` (the fill's path in the spec).
@@ -83,7 +84,9 @@ def fill_of(spec: FillSpec | None, default: Fill, field: str = "fill") -> Fill:
         return default
     low = default.low if spec.low is None else spec.low
     high = default.high if spec.high is None else spec.high
-    made = Fill(spec.kind, spec.seed, low, high, spec.mean, spec.std)
+    mean = default.mean if spec.mean is None else spec.mean
+    std = default.std if spec.std is None else spec.std
+    made = Fill(spec.kind, spec.seed, low, high, mean, std)
     if spec.kind in BOUNDED_KINDS and low > high:
         named = "low" if spec.low is not None else "high"
         raise LayerError(f"{field}.{named}", f"low {low:g} is above high {high:g} (a bound "

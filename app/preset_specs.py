@@ -102,14 +102,15 @@ def _values(array: FloatArray | None) -> list[Any] | None:
 
 
 def _fill_spec(how: Fill) -> FillSpec:
-    """A preset's fill as a client sends it. Bounds only where the kind draws between them:
-    a normal fill's ``low``/``high`` are left to the role's defaults, so a client that turns
-    it into ``integers`` draws the weights from -1..1, not from the input's 0..2."""
-    bounded = how.kind in BOUNDED_KINDS
+    """A preset's fill as a client sends it: each kind's own parameters only (bounds where it
+    draws between them, mean and std for normal), the rest left to the role's defaults, so a
+    client that turns a normal fill into ``integers`` draws the weights from -1..1, not from
+    the input's 0..2."""
+    bounded, normal = how.kind in BOUNDED_KINDS, how.kind == "normal"
     return FillSpec(
         kind=how.kind, seed=how.seed,
         low=float(how.low) if bounded else None, high=float(how.high) if bounded else None,
-        mean=float(how.mean), std=float(how.std),
+        mean=float(how.mean) if normal else None, std=float(how.std) if normal else None,
     )
 
 

@@ -198,9 +198,14 @@ class FillSpec(StrictModel):
         "ignore it); must be >= `low` there; default per role: input 2, weights 1, biases 1, "
         "upstream 1"
     )
-    mean: Bounded = Field(0.0, description="mean of a normal fill (the other kinds ignore it)")
-    std: Annotated[float, Field(ge=0, le=MAX_MAGNITUDE)] = Field(
-        1.0, description="standard deviation of a normal fill (the other kinds ignore it)"
+    # null is "not given" here as for low and high: a spec over a preset's (app.preset_specs)
+    # resets the preset's mean with null
+    mean: Bounded | None = Field(
+        None, description="mean of a normal fill (the other kinds ignore it); default 0"
+    )
+    std: Annotated[float, Field(ge=0, le=MAX_MAGNITUDE)] | None = Field(
+        None, description="standard deviation of a normal fill (the other kinds ignore it); "
+        "default 1"
     )
 
     @model_validator(mode="after")
@@ -382,8 +387,8 @@ class LayerSpec(StrictModel):
         None, description="a preset's name (GET /api/presets): its layer is the base, and the "
         "other fields given here apply over it: objects merge field by field (input.fill.seed "
         "alone changes the seed), any other value replaces the preset's, and null means what "
-        "it means without a preset (values: null lets the fill make the array). Without a "
-        "preset, input and filters are required"
+        "it means without a preset (values: null lets the fill make the array; a size nulled "
+        "must then come from values). Without a preset, input and filters are required"
     )
     input: InputSpec = Field(description="the input volume")
     filters: FiltersSpec = Field(description="the filters")

@@ -9,6 +9,7 @@ framed beside it and posts the same messages, which must do nothing.
 from __future__ import annotations
 
 import itertools
+import json
 import re
 import threading
 from collections.abc import Iterator
@@ -260,7 +261,7 @@ def test_embed_mode_shows_the_picture_and_transport_and_steps_by_keyboard(
 ) -> None:
     frame = open_parent(page, site)
     hidden = (".masthead", "#preset", "#geometry", "#images-panel", "#copy-link", "#copy-embed",
-              "#theme-choice")
+              "#copy-call", "#theme-choice")
     shown = ("#transport", "#input-panel", "#filters-panel", "#output-panel", "#t-play", "#t-scrub")
     for selector in hidden:
         expect(frame.locator(selector)).to_be_hidden()
@@ -338,6 +339,59 @@ def test_copy_link_and_embed_code_copy_this_views_url(
     expect(page.locator(".masthead")).to_be_hidden()
     expect(page.locator("#preset")).to_be_hidden()
     page.screenshot(path=str(artifacts / "embed-mode.png"))
+
+
+def copied_call(page: Page) -> tuple[str, dict[str, Any]]:
+    """Click "Copy API call"; the command's URL and its JSON body."""
+    page.get_by_role("button", name="Copy API call").click()
+    expect(page.locator("#share-status")).to_have_text("Copied the API call.")
+    command = page.evaluate("navigator.clipboard.readText()")
+    found = re.fullmatch(r"curl -s -X POST '([^']+)' -H 'Content-Type: application/json' "
+                         r"-d '(.*)'", command)
+    assert found is not None, command
+    return found[1], json.loads(found[2].replace("'\\''", "'"))
+
+
+@pytest.mark.parametrize(("query", "layer"), [
+    # the demo as it is: its name alone
+    (f"?preset={DEMO}&t=4", {"preset": DEMO}),
+    # changed sizes, seed, order, an edit and the backward view: what differs, over the preset
+    (f"?preset={DEMO}&t=7&h=7&w=7&seed=3&order=depth_column&mode=backward&edits=b1%3D3", None),
+    # a layer that fits no preset's sizes
+    ("?preset=alexnet-conv1&t=1000&act=relu&fill=uniform&seed=2", None),
+])
+def test_copy_api_call_asks_the_api_for_the_step_on_show(
+    page: Page, base_url: str, api: httpx.Client, query: str, layer: dict[str, Any] | None
+) -> None:
+    page.context.grant_permissions(["clipboard-read", "clipboard-write"], origin=base_url)
+    page.goto(query)
+    t = url_key(base_url + query, "t")
+    expect(page.locator("#app")).to_have_attribute("data-shown-step", t or "0", timeout=30_000)
+    url, body = copied_call(page)
+    assert url == f"{base_url}/api/steps"
+    if layer is not None:
+        assert body["layer"] == layer
+    assert body["layer"]["preset"] in query and body["start"] == int(t or 0)
+    answer = api.post("/api/steps", json=body)
+    assert answer.status_code == 200, answer.text
+    (step,) = answer.json()["steps"]
+    # the same neuron and the same sum the page shows
+    expect(page.locator("#numpy-code")).to_have_text(step["expression"])
+    if "mode=backward" in query:
+        assert step["upstream"] is not None and step["weight_gradient"] is not None
+
+
+def test_copy_api_call_of_a_misfit_asks_for_its_geometry(
+    page: Page, base_url: str, api: httpx.Client
+) -> None:
+    page.context.grant_permissions(["clipboard-read", "clipboard-write"], origin=base_url)
+    page.goto(f"/?preset={DEMO}&h=6&w=6")
+    expect(page.locator("#app")).to_have_class(re.compile(r"\bmisfit\b"), timeout=30_000)
+    url, body = copied_call(page)
+    assert url == f"{base_url}/api/geometry"
+    assert body == {"preset": DEMO, "input": {"shape": [6, 6, 3]}}
+    answer = api.post("/api/geometry", json=body).json()
+    assert answer["valid"] is False and "3.5 is not an integer" in answer["error"]["message"]
 
 
 def test_without_a_clipboard_the_text_is_selected_in_a_field(page: Page, artifacts: Path) -> None:

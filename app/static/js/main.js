@@ -37,7 +37,7 @@ import { createFollow } from "./follow.js";
 import { createEmbed } from "./embed.js";
 import { createLook } from "./theme.js";
 
-const app = { state: null, presets: [], model: null, misfit: null, unfit: null, views: null, builtHidden: new Set(), cache: null, hover: null, tap: null, weight: null, seq: 0, controller: null, dropped: "", linkNote: "", linkStep: true, changed: [] };
+const app = { state: null, presets: [], spec: null, model: null, misfit: null, unfit: null, views: null, builtHidden: new Set(), cache: null, hover: null, tap: null, weight: null, seq: 0, controller: null, dropped: "", linkNote: "", linkStep: true, changed: [] };
 // play/pause redraws: the products get their numbers back when the player stops; a screen
 // reader hears that the steps ran out (it heard "Playing", and nothing of the steps since)
 const player = new Player({
@@ -186,6 +186,7 @@ async function reload() {
   qs("#app").setAttribute("aria-busy", "true");
   try {
     const spec = layerSpec(state, presetOf(state), uploadedInput());
+    app.spec = spec; // what the page asks the API for: the share tools' API call sends it too
     // The geometry first: a layer that does not fit has no forward to ask for (asking anyway
     // put a refused request in the browser's console for every misfit), and the first steps
     // go out with the forward as soon as the geometry says how many there are.

@@ -1,7 +1,9 @@
 // Sharing tools in the transport's #view-tools: copy the view's link, copy an iframe snippet of
-// it, fullscreen, and (in an embedded frame) a link out to the full page.
+// it, copy the view as a REST call, fullscreen, and (in an embedded frame) a link out to the
+// full page.
 import { $on, el, qs } from "./dom.js";
 import { toQuery } from "./url.js";
+import { curlCommand, overPreset, stepsCall } from "./apicall.js";
 
 // The snippet's size: room for the demo's three columns and the transport; a host page
 // changes it freely.
@@ -33,6 +35,22 @@ function embedCode(state) {
 }
 
 /**
+ * The view as a curl command: the step on show from /api/steps (JSON, with the layer the page
+ * sends, named by its preset where it has one), or, for a layer that does not fit, its
+ * /api/geometry answer, which says why. Null before any layer is asked for.
+ */
+function apiCall(app) {
+  if (!app.spec) return null;
+  const preset = app.presets.find((p) => p.name === app.state.preset) ?? null;
+  const api = `${location.origin}/api`;
+  if (app.model && app.cache) {
+    const t = Math.min(app.state.t, app.model.total - 1);
+    return curlCommand(`${api}/steps`, stepsCall(app.cache.body, t, preset));
+  }
+  return curlCommand(`${api}/geometry`, preset ? overPreset(app.spec, preset) : app.spec);
+}
+
+/**
  * The share tools, appended to #view-tools; `app` is the page's app object, `framers` the
  * origins the server lets frame the page (none: copying the embed code says so). Returns
  * {update(state, playback)}, which keeps the fullscreen label and the way out current.
@@ -51,6 +69,8 @@ export function createShareTools({ app, framers = [] }) {
   };
   const copyLink = button("copy-link", "Copy link", "share-copy");
   const copyEmbed = button("copy-embed", "Copy embed code", "share-copy");
+  const copyCall = button("copy-call", "Copy API call", "share-copy");
+  copyCall.title = "Copy this step as a curl command for the REST API";
   const fullscreen = button("fullscreen", "Fullscreen", "share-fullscreen");
   // short: in a frame it shares the transport's one row
   const out = el("a", "share-out", "ConvScope ↗");
@@ -107,6 +127,11 @@ export function createShareTools({ app, framers = [] }) {
   const framing = () => (framers.length ? "" : "This server lets no site show it in a"
     + " frame yet: start it with CONVSCOPE_FRAME_ANCESTORS set to your course site's origin.");
   $on(copyEmbed, "click", () => copy(embedCode(app.state), "embed code", framing()));
+  $on(copyCall, "click", () => {
+    const command = apiCall(app);
+    if (command) copy(command, "API call");
+    else say("No layer yet: the call is ready once the page has asked for one.", false);
+  });
 
   // The picture area (#app) goes fullscreen; css/embed.css shows it as embed mode does.
   fullscreen.hidden = !document.fullscreenEnabled;
