@@ -216,6 +216,21 @@ def non_finite_token(body: object, position: object) -> tuple[str, int] | None:
     return None if token is None else (token, position)
 
 
+def where_in(body: object, position: object) -> str:
+    r"""" at line L, column C" of character ``position`` of a JSON body ("" when unknown): a
+    parser's own words ("expected 'null'" for a body starting with n) say little without it.
+
+    >>> where_in(b'{"a": 1,\n "b": x}', 15), where_in(None, 3)
+    (' at line 2, column 7', '')
+    """
+    if not isinstance(position, int) or not isinstance(body, str | bytes):
+        return ""
+    before = body[:position]
+    text = before.decode("utf-8", "replace") if isinstance(before, bytes) else before
+    line, line_start = text.count("\n") + 1, text.rfind("\n") + 1
+    return f" at line {line}, column {len(text) - line_start + 1}"
+
+
 def _validation_entry(error: dict[str, Any], body: object = None) -> dict[str, Any]:
     # Drop "input" (it would echo a whole 2 MB array back) and "url"; stringify ctx values,
     # which pydantic may fill with exception objects.
@@ -234,7 +249,7 @@ def _validation_entry(error: dict[str, Any], body: object = None) -> dict[str, A
                             "too large for a float (about 1.8e308 at most): every value must "
                             "be finite")
         else:
-            entry["msg"] = f"the body is not valid JSON: {said}"
+            entry["msg"] = f"the body is not valid JSON{where_in(body, position)}: {said}"
     elif ctx:
         entry["ctx"] = {key: str(value) for key, value in ctx.items()}
     return entry

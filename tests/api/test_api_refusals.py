@@ -95,6 +95,21 @@ def test_a_bad_number_in_a_body_not_read_again_is_refused_at_its_character(
     assert f"at character {at}" in entry["msg"]
 
 
+@pytest.mark.parametrize(("body", "where"), [
+    (b"not json", "at line 1, column 1"),
+    (b'{"input": {"shape": [5, 5, 3]},\n "filters": {"count": 2 "size": 3}}',
+     "at line 2, column 25"),
+])
+def test_a_body_that_is_not_json_is_refused_at_its_line_and_column(
+    client: TestClient, body: bytes, where: str
+) -> None:
+    # "the body is not valid JSON: invalid literal, expected 'null'" left a reader to count
+    # characters (and to wonder about null, the parser's guess for a body starting with n)
+    entry = refused(client.post("/api/forward", content=body, headers=JSON))
+    assert entry["type"] == "json_invalid"
+    assert entry["msg"].startswith(f"the body is not valid JSON {where}: "), entry["msg"]
+
+
 @pytest.mark.parametrize("body", [b"", b" ", b"\r\n\t "])
 def test_empty_body_is_422_body_required(client: TestClient, body: bytes) -> None:
     # spaces alone were "not valid JSON: input data is empty" at character 0
