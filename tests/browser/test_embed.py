@@ -342,8 +342,8 @@ def test_copy_link_and_embed_code_copy_this_views_url(
 
 
 def copied_call(page: Page) -> tuple[str, dict[str, Any]]:
-    """Click "Copy API call"; the command's URL and its JSON body."""
-    page.get_by_role("button", name="Copy API call").click()
+    """Click "Copy curl"; the command's URL and its JSON body."""
+    page.get_by_role("button", name="Copy curl").click()
     expect(page.locator("#share-status")).to_have_text("Copied the API call.")
     command = page.evaluate("navigator.clipboard.readText()")
     found = re.fullmatch(r"curl -s -X POST '([^']+)' -H 'Content-Type: application/json' "

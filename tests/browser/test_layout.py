@@ -1207,3 +1207,23 @@ def test_panels_that_hold_everything_say_nothing_more(page: Page) -> None:
             "p => { const b = p.querySelector('.panel-body'); "
             "return b.scrollHeight <= b.clientHeight + 2; }"), name
         assert tab_of(panel) is None, name
+
+
+@pytest.mark.parametrize("view", ["flat", "3d"])
+def test_the_share_buttons_take_no_row_of_their_own_at_1280(page: Page, view: str) -> None:
+    # a third copy button ("Copy curl") first took the lines' toggle and legend onto a third
+    # row of the transport at 1280x720, 34 px off the picture
+    page.set_viewport_size({"width": 1280, "height": 720})
+    open_view(page, f"?preset=cs231n-demo&t=4&view={view}")
+    top = page.locator("#volumes").evaluate("e => e.getBoundingClientRect().top")
+    without = page.evaluate("""() => new Promise((done) => {
+        document.getElementById("copy-call").style.display = "none";
+        requestAnimationFrame(() => requestAnimationFrame(() =>
+            done(document.getElementById("volumes").getBoundingClientRect().top)));
+    })""")
+    assert top == without, (top, without)
+    tools = page.locator("#view-tools")
+    rows = tools.evaluate("t => new Set([...t.querySelectorAll('button:not([hidden])')]"
+                          ".filter(b => b.offsetParent)"
+                          ".map(b => Math.round(b.getBoundingClientRect().top))).size")
+    assert rows == 1, rows
