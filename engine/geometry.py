@@ -546,6 +546,11 @@ def _refusal(shape: LayerShape, height: AxisGeometry, width: AxisGeometry) -> Ge
     fields = tuple(dict.fromkeys([field_name, *(change.field for change in found.changes)]))
     fix = ", ".join(fields[:-1]) + f" or {fields[-1]}" if len(fields) > 1 else fields[0]
     reason = "; ".join(reasons) + f". Changing {fix} could make it fit"
+    # what a framework would make of the layer, said here and not only among the suggestions:
+    # an engineer checking a ResNet stem (224, 7x7, stride 2, padding 3: 112.5) expects 112
+    floor = next((c for c in found.changes if c.field == "fit" and c.value == "floor"), None)
+    if floor is not None:
+        reason += f' (fit "floor", what PyTorch does, gives {floor.output[0]}x{floor.output[1]})'
     return GeometryError(field_name, reason, found, (height, width), fields)
 
 

@@ -268,3 +268,17 @@ def test_a_filter_wider_than_a_one_cell_input_counts_it_in_the_singular(
     error = client.post("/api/geometry", json=square(1, 1, 1, 2)).json()["error"]["message"]
     assert "spans 2 columns, more than the 1 column of the padded input (1 + 0 + 0)" in error
     assert "spans 2 rows, more than the 1 row of the padded input (1 + 0 + 0)" in error
+
+
+def test_a_resnet_stem_misfit_says_what_a_framework_makes_of_it(client: TestClient) -> None:
+    # 224 wide, 7x7 at stride 2, padding 3: (224 - 7 + 6)/2 + 1 = 112.5; PyTorch floors to 112,
+    # which an engineer checking the layer expects to read in the refusal itself
+    layer = square(224, 3, 64, 7, stride=2, padding=3)
+    message = client.post("/api/geometry", json=layer).json()["error"]["message"]
+    assert "112.5 is not an integer" in message
+    assert message.endswith('(fit "floor", what PyTorch does, gives 112x112)'), message
+    refused = client.post("/api/forward", json=layer)
+    assert refused.status_code == 422
+    assert 'what PyTorch does, gives 112x112' in refused.json()["detail"][0]["msg"]
+    floored = client.post("/api/geometry", json={**layer, "fit": "floor"}).json()
+    assert floored["output_shape"] == [112, 112, 64]

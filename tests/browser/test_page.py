@@ -259,7 +259,8 @@ def test_misfit_preset_explains_4_5_and_a_suggestion_makes_it_fit(page: Page) ->
     expect(page.locator("#error-stride")).to_contain_text("W2 = 4.5")
     # the whole reason is said once, in the bar; the control only points to it
     expect(page.locator("#geometry-explain")).to_contain_text(
-        "could make it fit. No symmetric padding fits: (10 - 3 + 2P)/2"
+        'could make it fit (fit "floor", what PyTorch does, gives 4x4). No symmetric padding '
+        "fits: (10 - 3 + 2P)/2"
     )
     expect(page.locator("#error-stride")).not_to_contain_text("does not fit a 10-wide input")
     page.get_by_role("button", name=re.compile(r"^stride 1 gives")).click()
