@@ -1207,3 +1207,20 @@ def test_panels_that_hold_everything_say_nothing_more(page: Page) -> None:
             "p => { const b = p.querySelector('.panel-body'); "
             "return b.scrollHeight <= b.clientHeight + 2; }"), name
         assert tab_of(panel) is None, name
+
+
+def test_a_960x540_frame_in_large_type_cuts_no_weight_gradient_slice_at_the_foot(
+    page: Page,
+) -> None:
+    # the weight gradient's body ended 20 px into the contribution's second row of slices:
+    # its third slice showed its first row only. The body now ends under the first row, the
+    # third slice wholly under the foot, a scroll away (and the panel says so)
+    page.set_viewport_size({"width": 960, "height": 540})
+    open_view(page, "?preset=cs231n-demo&t=4&mode=backward&embed=1&large=1")
+    body = page.locator("#backward-grids")
+    shown = body.evaluate(GRIDS_WHOLE_OR_HIDDEN)
+    assert shown[:2] == ["whole"] * 2 and "cut" not in shown, shown
+    expect(page.locator("#backward-panel")).to_have_class(re.compile(r"\bmore-below\b"))
+    third = page.get_by_role("table", name="Contribution depth slice 2")
+    third.scroll_into_view_if_needed()
+    assert third.evaluate(SHOWN) == "shown"

@@ -4,7 +4,7 @@
 import { createGrid } from "./grid.js";
 import { clear, el, fmt, qs } from "../dom.js";
 import { maxAbsOf, typeScale } from "./colors.js";
-import { fitCell, gridRoom, slicesHeight } from "./fit.js";
+import { fitCell, gridRoom, onOneScreen, slicesHeight } from "./fit.js";
 import { readableCell, speak } from "./arithmetic.js";
 
 // px of a weight-gradient group's padding across, and of the gap between its name's line and
@@ -35,6 +35,7 @@ export function createBackwardView(container, model, onLeast = () => {}) {
   // explanation says so, css/convscope.css)
   const local = model.conn === "local";
   qs("#backward-panel").classList.toggle("local", local);
+  container.style.removeProperty("max-height"); // endOnWholeRow's, of the last room
   // the step's text keeps room for its longest form (with ReLU it also says whether the
   // gradient passes) before the first step arrives: the grids are fitted to what is left. The
   // form itself is measured (two lines' room, three with ReLU, was a line short in large type)
@@ -80,6 +81,7 @@ export function createBackwardView(container, model, onLeast = () => {}) {
       part.grids.push(createGrid(part.row, { rows: fh, cols: fw, cell, canvas, label: `${label} depth slice ${ch}` }));
     }
   }
+  endOnWholeRow(container);
   return {
     /** `still`: not playing, when a canvas grid says its values (render/grid-canvas.js `said`). */
     update(focus, activation, still = true) {
@@ -114,6 +116,25 @@ export function createBackwardView(container, model, onLeast = () => {}) {
     },
   };
 }
+
+/**
+ * End a scrolling `body`, on one screen, under the last row of slices it shows whole: the
+ * split's share (render/split.js) and the least cell leave it a height between two rows, and
+ * a 960x540 frame in large type showed the contribution's third slice cut in half at the
+ * foot. The next row now starts wholly under the foot, the px left empty, and the panel says
+ * "more below" (render/overflow.js). A body shorter than its first row is left as it is.
+ */
+function endOnWholeRow(body) {
+  if (!onOneScreen(body) || body.scrollHeight <= body.clientHeight + WHOLE_SLACK) return;
+  const top = body.getBoundingClientRect().top - body.scrollTop;
+  const ends = [...body.querySelectorAll(".grid")].map((grid) => grid.getBoundingClientRect().bottom - top);
+  const shown = ends.filter((end) => end <= body.clientHeight);
+  if (shown.length === 0 || shown.length === ends.length) return;
+  body.style.maxHeight = `${Math.ceil(Math.max(...shown)) + WHOLE_SLACK}px`;
+}
+
+// px kept under a whole row's last line: its fraction of a pixel, less than the gap to the next
+const WHOLE_SLACK = 2;
 
 /**
  * The cell (px on screen) of a deep filter's canvas slices: as large as `share` (px before
