@@ -14,9 +14,10 @@ const ROW_GAP = 4;
 
 /**
  * The backward panel: dV at the focused neuron, its contribution, and the running dW[d].
- * `onLeast({all, first})` hears, before the grids are fitted, the least height on screen the
- * panel's body needs for them at the numbers' least cell: `all` for every group, `first` for
- * the step's contribution alone (render/split.js sets the filters column's split from them).
+ * `onLeast({all, first, whole})` hears, before the grids are fitted, the least height on screen
+ * the panel's body needs for them at the numbers' least cell: `all` for every group, `first`
+ * for the step's contribution alone, `whole` each height that ends under a whole row of
+ * slices, least first (render/split.js sets the filters column's split from them).
  */
 export function createBackwardView(container, model, onLeast = () => {}) {
   const [fh, fw, depth] = model.filterShape;
@@ -67,9 +68,19 @@ export function createBackwardView(container, model, onLeast = () => {}) {
     // and the least for the step's contribution alone (its name's line and its slices), which
     // a column too short for both keeps whole while the running sum scrolls under it
     const firstName = rows[0].getBoundingClientRect().height / scale;
+    // and each height at which the body ends under a whole row of slices, the contribution's
+    // rows and then the running sum's (render/split.js shares what the column has over the
+    // leasts in these steps; endOnWholeRow ends the body on the row as drawn)
+    const ends = (before, shown) => Math.ceil((before + slicesHeight(shown, fh, fw, across, Math.round(least * scale) / scale, { border, caption: 0 }) + ROW_GAP) * scale);
+    const whole = new Set();
+    for (let shown = 1; shown <= depth; shown += 1) {
+      whole.add(ends(firstName, shown));
+      if (running) whole.add(ends(names + group, shown));
+    }
     onLeast({
       all: Math.ceil((names + parts.length * group) * scale),
       first: Math.ceil((firstName + group) * scale),
+      whole: [...whole].sort((a, b) => a - b),
     });
   }
   const room = gridRoom(container);
