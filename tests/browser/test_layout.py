@@ -1227,3 +1227,38 @@ def test_the_share_buttons_take_no_row_of_their_own_at_1280(page: Page, view: st
                           ".filter(b => b.offsetParent)"
                           ".map(b => Math.round(b.getBoundingClientRect().top))).size")
     assert rows == 1, rows
+
+
+def test_a_960x540_frame_in_large_type_cuts_no_weight_gradient_slice_at_the_foot(
+    page: Page,
+) -> None:
+    # the weight gradient's body ended 20 px into the contribution's second row of slices:
+    # its third slice showed its first row only. The body now ends under the first row, the
+    # third slice wholly under the foot, a scroll away (and the panel says so)
+    page.set_viewport_size({"width": 960, "height": 540})
+    open_view(page, "?preset=cs231n-demo&t=4&mode=backward&embed=1&large=1")
+    body = page.locator("#backward-grids")
+    shown = body.evaluate(GRIDS_WHOLE_OR_HIDDEN)
+    assert shown[:2] == ["whole"] * 2 and "cut" not in shown, shown
+    expect(page.locator("#backward-panel")).to_have_class(re.compile(r"\bmore-below\b"))
+    third = page.get_by_role("table", name="Contribution depth slice 2")
+    third.scroll_into_view_if_needed()
+    assert third.evaluate(SHOWN) == "shown"
+
+
+def test_what_the_filters_column_has_over_both_leasts_is_shared_by_need(page: Page) -> None:
+    # in large type in a 1440x900 frame the active filter and the step's contribution fit,
+    # both groups of the weight gradient do not: all 202 px over the two leasts went to the
+    # filters, which showed W1 cut in half, and the running sum was wholly under its foot.
+    # Each panel's share is now what it lacks, in whole filters and whole rows of slices
+    page.set_viewport_size({"width": 1440, "height": 900})
+    open_view(page, "?preset=numpy-example&t=4&mode=backward&embed=1&large=1")
+    expect(page.locator("#backward-step")).to_contain_text("dW[0]")
+    for body in ("#filter-grids", "#backward-grids"):
+        shown = page.locator(body).evaluate(GRIDS_WHOLE_OR_HIDDEN)
+        assert "cut" not in shown, (body, shown)
+    assert_shown(page.locator("#filter-grids .filter.active"), "the active filter")
+    for ch in range(4):
+        assert_shown(page.get_by_role("table", name=f"Contribution depth slice {ch}"), f"dW {ch}")
+    assert_shown(page.get_by_role("table", name="Running weight gradient depth slice 0"),
+                 "a row of the running sum")

@@ -4,7 +4,7 @@
 import { createGrid } from "./grid.js";
 import { clear, el, fmt, qs } from "../dom.js";
 import { maxAbsOf, typeScale } from "./colors.js";
-import { fitCell, gridRoom, slicesHeight } from "./fit.js";
+import { fitCell, gridRoom, onOneScreen, slicesHeight } from "./fit.js";
 import { readableCell, speak } from "./arithmetic.js";
 
 // px of a weight-gradient group's padding across, and of the gap between its name's line and
@@ -14,9 +14,10 @@ const ROW_GAP = 4;
 
 /**
  * The backward panel: dV at the focused neuron, its contribution, and the running dW[d].
- * `onLeast({all, first})` hears, before the grids are fitted, the least height on screen the
- * panel's body needs for them at the numbers' least cell: `all` for every group, `first` for
- * the step's contribution alone (render/split.js sets the filters column's split from them).
+ * `onLeast({all, first, whole})` hears, before the grids are fitted, the least height on screen
+ * the panel's body needs for them at the numbers' least cell: `all` for every group, `first`
+ * for the step's contribution alone, `whole` each height that ends under a whole row of
+ * slices, least first (render/split.js sets the filters column's split from them).
  */
 export function createBackwardView(container, model, onLeast = () => {}) {
   const [fh, fw, depth] = model.filterShape;
@@ -35,6 +36,7 @@ export function createBackwardView(container, model, onLeast = () => {}) {
   // explanation says so, css/convscope.css)
   const local = model.conn === "local";
   qs("#backward-panel").classList.toggle("local", local);
+  container.style.removeProperty("max-height"); // endOnWholeRow's, of the last room
   // the step's text keeps room for its longest form (with ReLU it also says whether the
   // gradient passes) before the first step arrives: the grids are fitted to what is left. The
   // form itself is measured (two lines' room, three with ReLU, was a line short in large type)
@@ -66,9 +68,19 @@ export function createBackwardView(container, model, onLeast = () => {}) {
     // and the least for the step's contribution alone (its name's line and its slices), which
     // a column too short for both keeps whole while the running sum scrolls under it
     const firstName = rows[0].getBoundingClientRect().height / scale;
+    // and each height at which the body ends under a whole row of slices, the contribution's
+    // rows and then the running sum's (render/split.js shares what the column has over the
+    // leasts in these steps; endOnWholeRow ends the body on the row as drawn)
+    const ends = (before, shown) => Math.ceil((before + slicesHeight(shown, fh, fw, across, Math.round(least * scale) / scale, { border, caption: 0 }) + ROW_GAP) * scale);
+    const whole = new Set();
+    for (let shown = 1; shown <= depth; shown += 1) {
+      whole.add(ends(firstName, shown));
+      if (running) whole.add(ends(names + group, shown));
+    }
     onLeast({
       all: Math.ceil((names + parts.length * group) * scale),
       first: Math.ceil((firstName + group) * scale),
+      whole: [...whole].sort((a, b) => a - b),
     });
   }
   const room = gridRoom(container);
@@ -80,6 +92,7 @@ export function createBackwardView(container, model, onLeast = () => {}) {
       part.grids.push(createGrid(part.row, { rows: fh, cols: fw, cell, canvas, label: `${label} depth slice ${ch}` }));
     }
   }
+  endOnWholeRow(container);
   return {
     /** `still`: not playing, when a canvas grid says its values (render/grid-canvas.js `said`). */
     update(focus, activation, still = true) {
@@ -114,6 +127,25 @@ export function createBackwardView(container, model, onLeast = () => {}) {
     },
   };
 }
+
+/**
+ * End a scrolling `body`, on one screen, under the last row of slices it shows whole: the
+ * split's share (render/split.js) and the least cell leave it a height between two rows, and
+ * a 960x540 frame in large type showed the contribution's third slice cut in half at the
+ * foot. The next row now starts wholly under the foot, the px left empty, and the panel says
+ * "more below" (render/overflow.js). A body shorter than its first row is left as it is.
+ */
+function endOnWholeRow(body) {
+  if (!onOneScreen(body) || body.scrollHeight <= body.clientHeight + WHOLE_SLACK) return;
+  const top = body.getBoundingClientRect().top - body.scrollTop;
+  const ends = [...body.querySelectorAll(".grid")].map((grid) => grid.getBoundingClientRect().bottom - top);
+  const shown = ends.filter((end) => end <= body.clientHeight);
+  if (shown.length === 0 || shown.length === ends.length) return;
+  body.style.maxHeight = `${Math.ceil(Math.max(...shown)) + WHOLE_SLACK}px`;
+}
+
+// px kept under a whole row's last line: its fraction of a pixel, less than the gap to the next
+const WHOLE_SLACK = 2;
 
 /**
  * The cell (px on screen) of a deep filter's canvas slices: as large as `share` (px before

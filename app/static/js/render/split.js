@@ -6,14 +6,17 @@
 // theirs; what is left over is shared two to three. When both do not fit, the weight
 // gradient gets its need and the filters as many whole filters as fit what is left, if the
 // active one does (the others scroll, as they do in large type; the rest goes to the weight
-// gradient). When not even that fits, the weight gradient gets the step's contribution's
-// need and not a pixel more, so its running sum starts under the body's foot and scrolls
-// whole: in large type at 1280x720 with ReLU (a four-line step text) the two fifths cut the
-// contribution's last row by 4 px and the running sum's first under it; the filters take
-// the rest if the active filter fits it. When not even that fits,
-// the filters get the active filter's need, whole (a 960x540 frame in large type cut its
-// wrapped slices' second row by 20 px), and the weight gradient the rest, its text whole and
-// its grids scrolling; failing that too, the stylesheet's two fifths.
+// gradient). When not even that fits, but the active filter and the step's contribution
+// both do, each gets its need and what is left over is shared in proportion to what each
+// still lacks, each share cut down to whole filters or whole rows of the weight gradient's
+// slices: in large type at 1280x720 with ReLU (a four-line step text) the two fifths cut the
+// contribution's last row by 4 px and the running sum's first under it, and all that was
+// left over went to the filters (a 1440x900 frame in large type showed W1 cut in half and
+// none of the running sum, which 200 px more would have shown a row of; the weight
+// gradient's share now gives it that row). When not even that fits, the filters get the
+// active filter's need, whole (a 960x540 frame in large type cut its wrapped slices' second
+// row by 20 px), and the weight gradient the rest, its text whole and its grids scrolling;
+// failing that too, the stylesheet's two fifths.
 import { filtersNeed } from "./filters.js";
 import { IN_VIEW_GAP, onOneScreen } from "./fit.js";
 import { qs } from "../dom.js";
@@ -40,6 +43,9 @@ export function splitFiltersColumn(model, dwLeast) {
   const all = fixedF + need.all + SLACK;
   const one = fixedF + need.one + SLACK;
   const dwFixed = fixed(backward, "#backward-grids");
+  // the weight gradient's panel at most `most` px tall that ends under a whole row of its
+  // slices (render/backward.js onLeast), `least` when none is that short
+  const dwWhole = (most, least) => Math.max(least, ...dwLeast.whole.map((h) => dwFixed + h + SLACK).filter((h) => h <= most));
   const dw = dwFixed + dwLeast.all + SLACK;
   const first = dwFixed + dwLeast.first + SLACK;
   const spare = column - all - dw;
@@ -56,7 +62,15 @@ export function splitFiltersColumn(model, dwLeast) {
   let height;
   if (spare >= 0) height = all + (spare * 2) / 5;
   else if (column - dw >= one) height = whole(column - dw);
-  else if (column - first >= one) height = column - first;
+  else if (column - first >= one) {
+    // the px over both leasts, in proportion to what each lacks of its whole need
+    const left = column - first - one;
+    const lacks = { filters: all - one, dw: dw - first };
+    const share = first + (left * lacks.dw) / (lacks.filters + lacks.dw);
+    // what the filters' whole ones leave goes to the weight gradient, which ends its body
+    // under its last whole row (render/backward.js endOnWholeRow)
+    height = whole(column - dwWhole(share, first));
+  }
   else if (column - dwFixed - SLACK >= one + IN_VIEW_GAP) height = one + IN_VIEW_GAP;
   else return;
   volumes.style.setProperty("--filters-rows", `${Math.floor(height)}px`);
