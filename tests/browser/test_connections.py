@@ -18,6 +18,8 @@ import pytest
 from PIL import Image
 from playwright.sync_api import Page, expect
 
+from tests.browser.test_page import QUIET
+
 pytestmark = pytest.mark.browser
 
 Json = Any
@@ -374,6 +376,9 @@ def test_on_a_phone_the_panels_explanations_lie_over_the_lines_down_to_the_outpu
     page.set_viewport_size({"width": 390, "height": 844})
     page.goto("/?preset=cs231n-demo")
     expect(page.locator("#numpy-code")).to_contain_text("np.sum", timeout=30_000)
+    # the filters' explanation in sight (the wrapped counts put it under the transport)
+    page.locator("#filters-panel > .what").evaluate("e => e.scrollIntoView({block: 'center'})")
+    page.evaluate(QUIET, 300)
     assert texts_over_lines(page, "#volumes .panel > .what") >= 1
 
 

@@ -1171,6 +1171,11 @@ def test_a_typed_edit_while_a_new_layer_is_on_its_way_is_left_to_the_server(page
                              and request.post_data_json["input"]["shape"][:2] == [7, 7],
                              timeout=10_000):
         page.get_by_label("Input width W").press("Enter")
+    # the request event can come before the route's handler has run (seen under CI's load)
+    for _ in range(50):
+        if held:
+            break
+        page.wait_for_timeout(100)
     assert held
     open_settings(page)
     page.get_by_label("Cell to edit").fill("X[6,6,0]")
