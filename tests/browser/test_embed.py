@@ -330,7 +330,8 @@ def test_copy_link_and_embed_code_copy_this_views_url(
     tag.feed(code)
     assert code.endswith("</iframe>")
     assert tag.attrs["src"] == url.replace("embed=0", "embed=1")
-    assert (tag.attrs["width"], tag.attrs["height"], tag.attrs["loading"]) == ("960", "640", "lazy")
+    size = (tag.attrs["width"], tag.attrs["height"])
+    assert size == ("1024", "640") and tag.attrs["loading"] == "lazy"
     # the whole layer, its padding too: a screen reader heard a different layer without it
     assert tag.attrs["title"] == "ConvScope: 5x5x3 input, 2 filters 3x3, stride 2, padding 1"
     # the snippet's address opens the same step, embedded
@@ -339,6 +340,28 @@ def test_copy_link_and_embed_code_copy_this_views_url(
     expect(page.locator(".masthead")).to_be_hidden()
     expect(page.locator("#preset")).to_be_hidden()
     page.screenshot(path=str(artifacts / "embed-mode.png"))
+
+
+def test_the_demo_embedded_at_the_snippets_size_shows_every_panel_whole(
+    page: Page, base_url: str
+) -> None:
+    # at the old snippet's 960x640 the input's third slice and the products' last were under
+    # their panels' feet: an audience saw half the layer without someone scrolling
+    page.context.grant_permissions(["clipboard-read", "clipboard-write"], origin=base_url)
+    open_view(page, f"?preset={DEMO}&t=4")
+    page.get_by_role("button", name="Copy embed code").click()
+    expect(page.locator("#share-status")).to_contain_text("Copied the embed code.")
+    tag = IframeTag()
+    tag.feed(page.evaluate("navigator.clipboard.readText()"))
+    width, height = int(tag.attrs["width"] or 0), int(tag.attrs["height"] or 0)
+    page.set_viewport_size({"width": width, "height": height})
+    open_view(page, f"?preset={DEMO}&t=4&embed=1")
+    page.evaluate(QUIET, 300)
+    scrolling = page.locator("#volumes .panel-body").evaluate_all(
+        "bodies => bodies.filter(b => b.offsetParent && b.scrollHeight > b.clientHeight + 2)"
+        ".map(b => b.id)")
+    assert scrolling == []
+    expect(page.locator("#volumes .panel.more-below")).to_have_count(0)
 
 
 def copied_call(page: Page) -> tuple[str, dict[str, Any]]:
@@ -554,7 +577,7 @@ def test_copying_the_embed_code_where_framing_is_allowed_just_says_copied(
 def test_a_frames_step_label_says_the_pinned_neuron_whole(
     page: Page, width: int, height: int
 ) -> None:
-    # in the README's 960x640 frame the label read "step 5 of 18 · pinn…": the audience could
+    # in a 960x640 frame the label read "step 5 of 18 · pinn…": the audience could
     # not see which neuron was pinned; the scrubber gives way and the transport keeps its rows
     page.set_viewport_size({"width": width, "height": height})
     open_view(page, "?preset=cs231n-demo&t=4&embed=1")
@@ -605,7 +628,7 @@ def test_a_frames_step_label_never_cuts_a_longer_pin_note(
 def test_a_frames_filter_bank_keeps_its_biases_inside_the_panel(
     page: Page, query: str, size: tuple[int, int]
 ) -> None:
-    # in the README's 960x640 frame AlexNet's bank canvas was 218 px in a 189 px panel: every
+    # in a 960x640 frame AlexNet's bank canvas was 218 px in a 189 px panel: every
     # bias cut mid-digit ("b5 = 0.0326" for 0.03269); a misfit's 149 px showed "b0 = 0.0";
     # a 640x360 frame's 109 px keeps the slices and leaves the bias to the arithmetic
     page.set_viewport_size({"width": size[0], "height": size[1]})
@@ -622,7 +645,7 @@ def test_a_frames_filter_bank_keeps_its_biases_inside_the_panel(
 def test_a_frames_products_show_the_whole_window_unless_cutting_it_keeps_numbers(
     page: Page, fill: str, whole: bool
 ) -> None:
-    # in the README's 960x640 frame AlexNet's products (numbers like "-0.034", which need
+    # in a 960x640 frame AlexNet's products (numbers like "-0.034", which need
     # more than the panel's 19 px a column) kept 24 px cells: 8 of 11 columns and no numbers.
     # A layer of whole numbers keeps 24 px: its products show there, and the panel scrolls.
     page.set_viewport_size({"width": 960, "height": 640})

@@ -5,9 +5,10 @@ import { $on, el, qs } from "./dom.js";
 import { toQuery } from "./url.js";
 import { curlCommand, overPreset, stepsCall } from "./apicall.js";
 
-// The snippet's size: room for the demo's three columns and the transport; a host page
-// changes it freely.
-const EMBED_SIZE = Object.freeze({ width: 960, height: 640 });
+// The snippet's size: the demo's four panels whole, none scrolling (at 960 wide the input's
+// third slice and the products' last were under their panels' feet); a host page changes
+// it freely.
+const EMBED_SIZE = Object.freeze({ width: 1024, height: 640 });
 
 /** The full URL of `state`'s view, embedded or not. */
 function viewUrl(state, embed) {
