@@ -17,8 +17,6 @@ from app.schemas import FillSpec, FiltersSpec, InputSpec, LayerSpec
 from engine.presets import DEFAULT_PRESET, PRESETS, Preset
 from engine.tensors import BOUNDED_KINDS, Fill
 
-PRESET_FIELD = "preset"
-
 
 def preset_spec(preset: Preset) -> LayerSpec:
     """A preset as the layer spec a client would send for it.
@@ -72,7 +70,7 @@ def over_preset(data: dict[str, Any]) -> dict[str, Any]:
     >>> merged["activation"], merged["filters"]["count"]
     ('relu', 96)
     """
-    name = data.get(PRESET_FIELD)
+    name = data.get("preset")
     known = name if isinstance(name, str) and name in PRESETS else DEFAULT_PRESET
     merged: dict[str, Any] = merged_over(_preset_json(known), data)
     return merged

@@ -111,14 +111,10 @@ export function fitCounts() {
   const row = qs(".counts");
   const item = qs("#count-madds").parentElement;
   const top = (node) => node.getBoundingClientRect().top;
-  // on a phone the row wraps (css/phone.css) and shows every count, the page's normal type
-  if (window.matchMedia(PHONE).matches) {
-    row.classList.remove("grown");
-    row.style.fontSize = "";
-    item.hidden = false;
-    return;
-  }
+  // on a phone the row wraps (css/phone.css): every count shows, in the page's normal type
+  const phone = window.matchMedia(PHONE).matches;
   const wraps = () => {
+    if (phone) return false;
     const shown = [...row.children].filter((node) => !node.hidden);
     return shown.length > 1 && top(shown.at(-1)) > top(shown[0]) + 1;
   };
@@ -133,7 +129,7 @@ export function fitCounts() {
   // At 1280 px AlexNet's counts took two lines grown, and the normal type was the smallest
   // text on a projected screen: the largest share of the way that keeps one line (found in
   // five halvings; the multiply-adds, which the notes do not list, give way first)
-  if (!document.documentElement.hasAttribute("data-large")) {
+  if (phone || !document.documentElement.hasAttribute("data-large")) {
     fit(0);
     return;
   }
