@@ -208,12 +208,12 @@ class AxisGeometry:
         """The formula gives a whole number of positions (no fit policy needed)."""
         return self.exact.denominator == 1 and self.exact >= 1
 
-    @property
+    @cached_property
     def span(self) -> int:
         """Cells one window covers, holes from dilation included."""
         return span_of(self.filter_size, self.dilation)
 
-    @property
+    @cached_property
     def padded_size(self) -> int:
         return self.size + self.pad_before + self.pad_after + self.extra_padding
 
@@ -568,7 +568,12 @@ class Counts:
 
 @dataclass(frozen=True)
 class Geometry:
-    """A resolved layer: both axes, the effective padding and the counts."""
+    """A resolved layer: both axes, the effective padding and the counts.
+
+    Frozen, so the sizes derived from the axes are worked out once, on first use: a request
+    reads the output shape and the number of steps a dozen times (pricing, the steps, the
+    answer), and the server keeps one geometry per layer for request after request.
+    """
 
     shape: LayerShape
     height: AxisGeometry
@@ -582,7 +587,7 @@ class Geometry:
     def out_width(self) -> int:
         return self.width.output
 
-    @property
+    @cached_property
     def output_shape(self) -> tuple[int, int, int]:
         """(H2, W2, K)."""
         return self.height.output, self.width.output, self.shape.filters
@@ -596,7 +601,7 @@ class Geometry:
             p.top, p.bottom + self.height.extra_padding, p.left, p.right + self.width.extra_padding
         )
 
-    @property
+    @cached_property
     def padded_shape(self) -> tuple[int, int, int]:
         return self.height.padded_size, self.width.padded_size, self.shape.depth
 
@@ -605,12 +610,12 @@ class Geometry:
         """(K, Fh, Fw, D)."""
         return self.shape.filter_shape
 
-    @property
+    @cached_property
     def steps(self) -> int:
         """One step per output neuron."""
         return self.out_height * self.out_width * self.shape.filters
 
-    @property
+    @cached_property
     def counts(self) -> Counts:
         s = self.shape
         per_neuron = s.weights_per_neuron
