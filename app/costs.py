@@ -129,7 +129,7 @@ class Item:
     kind: str = OVER_LIMIT
 
 
-Cost = Callable[[Geometry, LayerSpec], list[Item]]
+Cost = Callable[[Geometry, LayerSpec], Sequence[Item]]
 
 
 # --------------------------------------------------------------------------- building blocks
@@ -226,9 +226,13 @@ def _request_items(g: Geometry, spec: LayerSpec, *, arrays: bool = True) -> list
     """What every layer request costs before its endpoint's own work: the fixed part,
     explicit values read from the body, resolving the geometry, and (``arrays``) building
     the layer."""
-    kinds = tuple(_value_kind(values) for values in
-                  (spec.input.values, spec.filters.values, spec.filters.bias))
-    return list(_layer_items(g.shape, spec.connectivity, kinds, arrays))
+    return list(_layer_items(g.shape, spec.connectivity, _value_kinds(spec), arrays))
+
+
+def _value_kinds(spec: LayerSpec) -> tuple[str | None, str | None, str | None]:
+    """How the input, weights and biases came (:func:`_value_kind`)."""
+    return (_value_kind(spec.input.values), _value_kind(spec.filters.values),
+            _value_kind(spec.filters.bias))
 
 
 def _value_kind(values: ArrayIn | None) -> str | None:
@@ -475,45 +479,60 @@ def steps_cost(
     its filter's running sum, which walks every touched filter's positions up to its last
     wanted one."""
 
-    def cost(g: Geometry, spec: LayerSpec) -> list[Item]:
+    def cost(g: Geometry, spec: LayerSpec) -> Sequence[Item]:
         s = g.shape
         taps = s.weights_per_neuron
         first = start if position is None else _step_of(g, position, order)
         n = steps_range(g.steps, first, count, every)
-        items = [
-            *_request_items(g, spec),
-            # the layer's map of which padded cells are padding, whose windows give each
-            # step its mask (made once per layer, one byte a cell)
-            made("padding", "padding map", g.padded_shape[0] * g.padded_shape[1]),
-            *_step_items(s.filter_height, s.filter_width, s.depth, g.out_height + g.out_width,
-                         n, upstream, encoding),
+        kinds = _value_kinds(spec)
+        # without upstream, where the range starts makes no difference beyond n
+        base = _range_items(s, spec.connectivity, kinds, n, upstream, encoding)
+        if not upstream:
+            return base
+        items = list(base)
+        items += [
+            *_read(upstream_values, "upstream.values", g.steps),
+            made("filters.count", "upstream gradient", g.steps,
+                 ELEMENT if upstream_values is not None else FILLED),
         ]
-        if upstream:
+        if spec.connectivity == "shared":
+            walked, touched, filter_positions = _running_walk(g, order, first, n, every)
+            walk_field = "count" if n > 1 else "start" if position is None else "position"
+            relu = spec.activation == "relu"
             items += [
-                *_read(upstream_values, "upstream.values", g.steps),
-                made("filters.count", "upstream gradient", g.steps,
-                     ELEMENT if upstream_values is not None else FILLED),
+                # how far the walk goes is where the range ends in its filters: a
+                # longer range, or for one step where it starts
+                made(walk_field, "window columns walked for the running sums",
+                     walked * taps, in_layer=False),
+                # per filter, up to its own last position: contributions, their
+                # cumulative sum, the carry (3 passes); with ReLU, every position walked
+                # times every touched filter's weights once, for the pre > 0 mask
+                Item("count", "running weight-gradient sums",
+                     filter_positions * taps * 3 * TOUCHED
+                     + (walked * taps * touched * MULTIPLY_ADD if relu else 0),
+                     in_layer=False),
             ]
-            if spec.connectivity == "shared":
-                walked, touched, filter_positions = _running_walk(g, order, first, n, every)
-                walk_field = "count" if n > 1 else "start" if position is None else "position"
-                relu = spec.activation == "relu"
-                items += [
-                    # how far the walk goes is where the range ends in its filters: a
-                    # longer range, or for one step where it starts
-                    made(walk_field, "window columns walked for the running sums",
-                         walked * taps, in_layer=False),
-                    # per filter, up to its own last position: contributions, their
-                    # cumulative sum, the carry (3 passes); with ReLU, every position walked
-                    # times every touched filter's weights once, for the pre > 0 mask
-                    Item("count", "running weight-gradient sums",
-                         filter_positions * taps * 3 * TOUCHED
-                         + (walked * taps * touched * MULTIPLY_ADD if relu else 0),
-                         in_layer=False),
-                ]
         return items
 
     return cost
+
+
+@lru_cache(maxsize=1024)
+def _range_items(shape: LayerShape, connectivity: Connectivity,
+                 kinds: tuple[str | None, str | None, str | None], n: int, upstream: bool,
+                 encoding: Encoding) -> tuple[Item, ...]:
+    """What a range of ``n`` steps costs before any running weight gradient, remembered: a
+    pure function of the shape (its geometry is ``resolved(shape)``) and a few values, which
+    a page stepping through a layer sends again and again."""
+    g = resolved(shape)
+    return (
+        *_layer_items(shape, connectivity, kinds, True),
+        # the layer's map of which padded cells are padding, whose windows give each
+        # step its mask (made once per layer, one byte a cell)
+        made("padding", "padding map", g.padded_shape[0] * g.padded_shape[1]),
+        *_step_items(shape.filter_height, shape.filter_width, shape.depth,
+                     g.out_height + g.out_width, n, upstream, encoding),
+    )
 
 
 def layer_cost(g: Geometry, spec: LayerSpec) -> list[Item]:
