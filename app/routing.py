@@ -328,9 +328,11 @@ class PathTable:
     API's eighth route paid for the seven in front of it. Each path's routes are kept in
     the router's order, and only those no route in front of them could take fully (checked
     when the table is made), so the first of them that takes the request is the one the
-    router's own scan would pick. Anything else (no such route, none taking the request
-    fully, a ``root_path``, form limits or FastAPI's own request telemetry, which the scan
-    records) goes to the scan as before. The table is made again when the routes change.
+    router's own scan would pick; a table route serving the request's method is called as
+    the scan would call it, without matching its path again. Anything else (no such route,
+    none serving the method, a ``root_path``, an included router's context in the scope,
+    form limits or FastAPI's own request telemetry, which the scan records) goes to the scan
+    as before. The table is made again when the routes change.
     ``form_limits`` is read with a default: FastAPI releases without it have none to apply.
     """
 
@@ -351,15 +353,23 @@ class PathTable:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if (scope["type"] == "http" and not scope.get("root_path")
                 and "fastapi.telemetry" not in scope
+                and "fastapi" not in scope  # an included router's context: its own matching
                 and not getattr(self.router, "form_limits", None)):
             for route in self.table().get(scope["path"], ()):
-                match, child_scope = route.matches(scope)
-                if match is Match.FULL:
-                    if "router" not in scope:
-                        scope["router"] = self.router
-                    scope.update(child_scope)
-                    await route.handle(scope, receive, send)
-                    return
+                if scope["method"] not in (route.methods or ()):  # the table's have methods
+                    continue  # another route of the path may serve it, else the scan's 405
+                # What ``route.matches`` finds for its parameter-free path (``^path$``
+                # matches it whole) and a method it serves, and what ``route.handle`` then
+                # does, without the regex and FastAPI's and Starlette's scope look-ups.
+                child_scope = {"endpoint": route.endpoint,
+                               "path_params": dict(scope.get("path_params", {}))}
+                if isinstance(route, APIRoute):
+                    child_scope["route"] = route
+                if "router" not in scope:
+                    scope["router"] = self.router
+                scope.update(child_scope)
+                await route.app(scope, receive, send)
+                return
         await self.scan(scope, receive, send)
 
 

@@ -125,6 +125,39 @@ def test_the_path_table_and_early_rejections_route_as_fastapi_does(method: str, 
     assert answers[0][0] in (200, 307, 404, 405, 415)
 
 
+@pytest.mark.parametrize(("method", "path"), [("POST", "/api/steps"), ("HEAD", "/api/health")])
+def test_a_route_the_table_finds_sees_the_scope_the_scan_gives_it(method: str, path: str
+                                                                 ) -> None:
+    # The table calls the route's app without matching its path again: the scope the route
+    # then reads (its endpoint, itself, the path parameters, the router) must be the scan's.
+    seen = []
+    for table in (True, False):
+        app = create_app(Settings())
+        if not table:
+            app.router.middleware_stack = app.router.app
+        route = next(r for r in app.router.routes
+                     if isinstance(r, APIRoute) and r.path == path and method in r.methods)
+        inner = route.app
+
+        async def spy(scope: Any, receive: Any, send: Any, inner: Any = inner) -> None:
+            seen.append({key: scope[key] for key in ("endpoint", "route", "path_params",
+                                                     "router")})
+            await inner(scope, receive, send)
+
+        route.app = spy
+        with TestClient(app) as client:
+            body = {"layer": {"preset": "cs231n-demo"}} if method == "POST" else None
+            assert client.request(method, path, json=body).status_code == 200
+        seen[-1]["app"] = app
+    table, scan = seen
+    assert table["route"] is not scan["route"]  # two apps: compared by what they are
+    for found in (table, scan):
+        assert found["route"].path == path and method in found["route"].methods
+        assert found["endpoint"] is found["route"].endpoint
+        assert found["router"] is found["app"].router
+        assert found["path_params"] == {}
+
+
 def test_the_path_table_leaves_out_routes_another_would_take_first() -> None:
     async def endpoint() -> None:  # never called: the table is only looked at
         return None
