@@ -194,22 +194,31 @@ def steps_result(
     layer: Layer, found: StepRange, upstream: FloatArray | None, encoding: Encoding
 ) -> dict[str, Any]:
     """The steps answer: :class:`StepsResult`'s fields in its order, as plain data written
-    straight to orjson (a model per step cost more than a single step's own work)."""
+    straight to orjson (a model per step cost more than a single step's own work). Read
+    from the range's arrays, each step's numbers by index: a :class:`~engine.trace.Step`
+    object per step would only be taken apart again."""
     gradients = None if upstream is None else step_weight_gradients(layer, upstream, found)
+    # the per-step numbers as Python ints and floats, each array converted once
+    t, i, j, d = (found.t.tolist(), found.i.tolist(), found.j.tolist(), found.d.tolist())
+    rows, cols = found.row_start.tolist(), found.col_start.tolist()
+    bias, pre, post = found.bias.tolist(), found.pre.tolist(), found.post.tolist()
+    row_span, row_step = found.row_span, found.row_step
+    col_span, col_step = found.col_span, found.col_step
     steps = []
-    for k, s in enumerate(found):
+    for k in range(len(found)):
+        input_rows, input_cols = found.input_rows[k], found.input_cols[k]
         steps.append({  # StepResult's fields, in its order
-            "t": s.t, "i": s.i, "j": s.j, "d": s.d,
-            "rows": [s.row_start, s.row_stop, s.row_step],
-            "cols": [s.col_start, s.col_stop, s.col_step],
-            "input_rows": None if s.input_rows is None else list(s.input_rows),
-            "input_cols": None if s.input_cols is None else list(s.input_cols),
-            "padding_mask": s.padding_mask,  # a bool array: JSON lists of true/false
-            "window": encode(s.window, encoding),
-            "weights": FILTERS.weights(layer, s.d, s.weights, encoding),
-            "products": encode(s.products, encoding),
-            "channel_sums": encode(s.channel_sums, encoding),
-            "bias": s.bias, "pre": s.pre, "post": s.post, "expression": s.expression,
+            "t": t[k], "i": i[k], "j": j[k], "d": d[k],
+            "rows": [rows[k], rows[k] + row_span, row_step],
+            "cols": [cols[k], cols[k] + col_span, col_step],
+            "input_rows": None if input_rows is None else list(input_rows),
+            "input_cols": None if input_cols is None else list(input_cols),
+            "padding_mask": found.padding_mask[k],  # a bool array: JSON lists of true/false
+            "window": encode(found.window[k], encoding),
+            "weights": FILTERS.weights(layer, d[k], found.weights[k], encoding),
+            "products": encode(found.products[k], encoding),
+            "channel_sums": encode(found.channel_sums[k], encoding),
+            "bias": bias[k], "pre": pre[k], "post": post[k], "expression": found.expressions[k],
             "upstream": None if gradients is None else float(gradients.upstream[k]),
             "weight_gradient": None if gradients is None else encode(
                 gradients.contribution[k], encoding),
