@@ -297,8 +297,11 @@ def transform_columns(matrix: Array, values: Array, out: Array) -> None:
     CPUs) has a kernel for small products, taken under a million multiply-adds, that skips
     the packing, and a block's columns stay in cache (figures in ``benchmarks/README.md``).
 
-    >>> m, v = np.arange(6.0).reshape(2, 3), np.arange(3.0 * 40_000).reshape(3, 40_000)
-    >>> out = np.empty((2, 40_000))
+    A 5x7 transform takes blocks of 14,979 columns, so 40,000 columns are three blocks:
+
+    >>> m = np.arange(35.0).reshape(5, 7)
+    >>> v = np.arange(7.0 * 40_000).reshape(7, 40_000) % 11
+    >>> out = np.empty((5, 40_000))
     >>> transform_columns(m, v, out)
     >>> bool(np.array_equal(out, m @ v))
     True
