@@ -203,6 +203,36 @@ MIN_FILTERS = 16
 # Bytes of one transformed band (a*a points x tiles x channels) a thread works on at a time,
 # sized to stay in its core's cache.
 BAND_BYTES = 2**20
+# The most multiply-adds of one GEMM of transform_columns: OpenBLAS's small-product kernel
+# takes products of up to a million.
+TRANSFORM_MULTIPLY_ADDS = 2**19
+
+
+def transform_columns(matrix: Array, values: Array, out: Array) -> None:
+    """``np.matmul(matrix, values, out=out)`` for a small transform (``matrix`` a few rows and
+    columns) applied to a great many columns, in column blocks of at most
+    :data:`TRANSFORM_MULTIPLY_ADDS` multiply-adds.
+
+    One GEMM with a 5x7 ``matrix`` and tens of thousands of columns falls to BLAS's general
+    path, which packs ``values`` in panels made for large products; OpenBLAS (on AVX-512
+    CPUs) has a kernel for small products, taken under a million multiply-adds, that skips
+    the packing, and a block's columns stay in cache (figures in ``benchmarks/README.md``).
+
+    A 5x7 transform takes blocks of 14,979 columns, so 40,000 columns are three blocks:
+
+    >>> m = np.arange(35.0).reshape(5, 7)
+    >>> v = np.arange(7.0 * 40_000).reshape(7, 40_000) % 11
+    >>> out = np.empty((5, 40_000))
+    >>> transform_columns(m, v, out)
+    >>> bool(np.array_equal(out, m @ v))
+    True
+    """
+    rows, inner = matrix.shape
+    width = values.shape[1]
+    block = max(1, TRANSFORM_MULTIPLY_ADDS // (rows * inner))
+    for start in range(0, width, block):
+        stop = min(width, start + block)
+        np.matmul(matrix, values[:, start:stop], out=out[:, start:stop])
 
 
 def minimal_for(dtype: np.dtype[Any]) -> Minimal:
@@ -271,7 +301,9 @@ def conv3x3(
     )
     # (a*a, D, K): the transformed filters, point-major, filters in the last axis
     taps = weights.transpose(1, 2, 3, 0).reshape(9, depth * k)
-    u = np.matmul(filters, taps).reshape(a * a, depth, k)
+    u = np.empty((a * a, depth * k), dtype)
+    transform_columns(filters, taps, u)
+    u = u.reshape(a * a, depth, k)
     out = np.empty((rows, m, cols, m, k), dtype)  # (m*rows, m*cols, K) in tile order
     per_row = a * a * cols * max(depth, k) * dtype.itemsize
     band = max(1, BAND_BYTES // per_row)
@@ -325,6 +357,6 @@ def _tile_rows(
         np.matmul(v.reshape(points, n, depth), u, out=product)
         product[bias_point] += bias
         y = second[: m * m * n * k].reshape(m * m, n * k)
-        np.matmul(out_of, product.reshape(points, n * k), out=y)
+        transform_columns(out_of, product.reshape(points, n * k), y)
         # (m, m, rows, cols, K) -> the rows' outputs in (rows, m, cols, m, K)
         np.copyto(out[start:stop].transpose(1, 3, 0, 2, 4), y.reshape(m, m, stop - start, cols, k))

@@ -44,9 +44,6 @@ CHOICES = (winograd.F4_SINGLE, winograd.F5, winograd.F6)
 # as one band when it fits: with two threads, each NumPy call is a chance to wait for the GIL,
 # so fewer, larger calls win over cache-sized bands here.
 BAND_BYTES = 8 * 2**20
-# The most multiply-adds of one GEMM of an output transform (transform_columns): OpenBLAS's
-# small-product kernel takes products of up to a million.
-TRANSFORM_MULTIPLY_ADDS = 2**19
 
 
 def fits(geometry: Geometry) -> bool:
@@ -278,40 +275,13 @@ def _outputs(
     # last tile that hangs over the edge is copied on its own.
     start = folded_size + transformed_size
     y = scratch[start : start + m * rows * tiles * k].reshape(m, rows * tiles * k)
-    transform_columns(plan.at, products.reshape(a, rows * tiles * k), y)
+    winograd.transform_columns(plan.at, products.reshape(a, rows * tiles * k), y)
     by_tile = y.reshape(m, rows, tiles, k).transpose(1, 2, 0, 3)  # (rows, tiles, m, K)
     whole = width // m
     target = out[top:bottom]
     np.copyto(target[:, : whole * m].reshape(rows, whole, m, k), by_tile[:, :whole])
     if whole < tiles:
         np.copyto(target[:, whole * m :], by_tile[:, whole, : width - whole * m])
-
-
-def transform_columns(matrix: Array, values: Array, out: Array) -> None:
-    """``np.matmul(matrix, values, out=out)`` for a small transform (``matrix`` a few rows and
-    columns) applied to a great many columns, in column blocks of at most
-    :data:`TRANSFORM_MULTIPLY_ADDS` multiply-adds.
-
-    One GEMM with a 5x7 ``matrix`` and tens of thousands of columns falls to BLAS's general
-    path, which packs ``values`` in panels made for large products; OpenBLAS (on AVX-512
-    CPUs) has a kernel for small products, taken under a million multiply-adds, that skips
-    the packing, and a block's columns stay in cache (figures in ``benchmarks/README.md``).
-
-    A 5x7 transform takes blocks of 14,979 columns, so 40,000 columns are three blocks:
-
-    >>> m = np.arange(35.0).reshape(5, 7)
-    >>> v = np.arange(7.0 * 40_000).reshape(7, 40_000) % 11
-    >>> out = np.empty((5, 40_000))
-    >>> transform_columns(m, v, out)
-    >>> bool(np.array_equal(out, m @ v))
-    True
-    """
-    rows, inner = matrix.shape
-    width = values.shape[1]
-    block = max(1, TRANSFORM_MULTIPLY_ADDS // (rows * inner))
-    for start in range(0, width, block):
-        stop = min(width, start + block)
-        np.matmul(matrix, values[:, start:stop], out=out[:, start:stop])
 
 
 def _view(base: Array, shape: tuple[int, ...], strides: tuple[int, ...]) -> Array:

@@ -301,3 +301,5 @@ def test_whole_numbers_looks_at_every_value() -> None:
     assert conv.whole_numbers(values, np.arange(3))
     values[-1] = 0.5  # past the first few values it looks at
     assert not conv.whole_numbers(np.ones(3), values)
+    values[-1], values[1] = 0, 0.5  # between the values its sample takes
+    assert not conv.whole_numbers(values)
