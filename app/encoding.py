@@ -148,7 +148,8 @@ def encode(array: npt.NDArray[Any], encoding: Encoding,
     return {
         "dtype": dtype,
         "shape": list(data.shape),
-        "data": base64.b64encode(data.tobytes()).decode("ascii"),
+        # the array's own buffer (C-contiguous above): tobytes() would copy it once more
+        "data": base64.b64encode(data).decode("ascii"),
     }
 
 
