@@ -148,8 +148,8 @@ def encode(array: npt.NDArray[Any], encoding: Encoding,
     return {
         "dtype": dtype,
         "shape": list(data.shape),
-        # the array's own buffer (C-contiguous above): tobytes() would copy it once more
-        "data": base64.b64encode(data).decode("ascii"),
+        # the array's own buffer (C-contiguous above) as a memoryview: tobytes() would copy it
+        "data": base64.b64encode(data.data).decode("ascii"),
     }
 
 
