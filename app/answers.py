@@ -5,6 +5,7 @@ from __future__ import annotations
 import weakref
 from typing import Any
 
+import numpy as np
 import orjson
 
 from app.config import Settings
@@ -176,10 +177,12 @@ class FilterAnswers:
             return found[1]
         if encoding == "json":
             written = dumps(weights)
-            answer: Any = orjson.Fragment(written)
+            answer: Any = orjson.Fragment(bytes(written))  # bytes already: no CompactText
             size = len(written)
         else:
-            answer = encode(weights, encoding)
+            # its own float32 copy: a large filter's text is written later, from the values it
+            # holds, which must not be a view keeping every filter of a dead layer alive
+            answer = encode(weights.astype(np.float32), encoding)
             size = len(answer["data"])
         # an answer of an earlier layer under the same id (it has died) gives way
         self._answers.put(key, (weakref.ref(layer), answer), size, replace=found is not None)

@@ -41,6 +41,16 @@ MAX_DIMENSIONS = 6
 # a piece in that time.
 PIECE = 2**20
 PIECE_SECONDS = 10.0
+# An array whose compact text is longer than this is not made into a string of its own:
+# :func:`dumps` encodes it into the answer, a piece at a time. A whole float32 copy, its
+# base64 bytes, their string and orjson's copy of the string were four fresh buffers of the
+# answer's size, each paid for in page faults (benchmarks/README.md, "Figures behind the
+# code's choices").
+INLINE_TEXT = PIECE
+# Values converted and encoded at a time: a multiple of 3, so each piece's base64 ends on a
+# whole group (no "=" inside the text), and small enough that the allocator reuses its
+# buffers rather than mapping fresh pages for every piece.
+TEXT_VALUES = 3 * 2**12
 
 Encoding = Literal["json", "compact"]
 FloatArray = npt.NDArray[np.float64]
@@ -61,15 +71,89 @@ def _default(value: Any) -> Any:
     raise TypeError(f"{type(value).__name__} is not JSON serialisable")
 
 
-def dumps(content: Any) -> bytes:
-    """JSON bytes through orjson, numpy arrays written natively.
+def dumps(content: Any) -> bytes | bytearray:
+    """JSON bytes through orjson, numpy arrays written natively, and each large array's compact
+    text (:class:`CompactText`) written straight into the answer.
+
+    orjson writes a marker for each text (a NUL byte, which it escapes in any string of its
+    own); the answer is then made once at its full size and each text encoded into its
+    place, a few thousand values at a time.
 
     Examples
     --------
     >>> dumps({"a": np.arange(3.0).reshape(1, 3)})
     b'{"a":[[0.0,1.0,2.0]]}'
+    >>> bytes(dumps([CompactText(np.array([1.0, 2.0]), "float32")]))
+    b'["AACAPwAAAEA="]'
     """
-    return orjson.dumps(content, default=_default, option=orjson.OPT_SERIALIZE_NUMPY)
+    texts: list[CompactText] = []
+
+    def default(value: Any) -> Any:
+        if isinstance(value, CompactText):
+            texts.append(value)
+            return _TEXT_MARK
+        return _default(value)
+
+    written = orjson.dumps(content, default=default, option=orjson.OPT_SERIALIZE_NUMPY)
+    if not texts:
+        return written
+    parts = written.split(b"\0")
+    answer = bytearray(len(written) - len(texts) + sum(len(text) for text in texts))
+    view = memoryview(answer)
+    at = 0
+    for part, text in zip(parts, [*texts, None], strict=True):
+        view[at:at + len(part)] = part
+        at += len(part)
+        if text is not None:
+            text.write(view[at:at + len(text)])
+            at += len(text)
+    return answer
+
+
+class CompactText:
+    """An array's base64 text for the compact form, not yet written: :func:`dumps` encodes it
+    into the answer's own bytes. Made by :func:`encode` for arrays whose text is over
+    :data:`INLINE_TEXT`; ``len()`` is the text's length in characters.
+
+    >>> text = CompactText(np.arange(5.0), "float64")
+    >>> len(text), text.text() == base64.b64encode(np.arange(5.0).tobytes()).decode()
+    (56, True)
+    """
+
+    __slots__ = ("_dtype", "_length", "_values")
+
+    def __init__(self, array: npt.NDArray[Any], dtype: Literal["float32", "float64"]) -> None:
+        # a flat view of a C-contiguous array (else one copy in its own dtype): the values are
+        # converted to ``dtype`` a piece at a time as they are written
+        self._values = np.ascontiguousarray(array).reshape(-1)
+        self._dtype = _DTYPES[dtype]
+        nbytes = self._values.size * self._dtype.itemsize
+        self._length = 4 * -(-nbytes // 3)
+
+    def __len__(self) -> int:
+        return self._length
+
+    def write(self, out: memoryview) -> None:
+        """Encode the text into ``out`` (exactly ``len(self)`` bytes)."""
+        values = self._values
+        step = TEXT_VALUES
+        piece = np.empty(min(step, values.size), self._dtype)
+        at = 0
+        for start in range(0, values.size, step):
+            part = piece[:min(step, values.size - start)]
+            np.copyto(part, values[start:start + step], casting="same_kind")
+            encoded = binascii.b2a_base64(part.data, newline=False)
+            out[at:at + len(encoded)] = encoded
+            at += len(encoded)
+
+    def text(self) -> str:
+        """The whole text as a string (for a reader other than :func:`dumps`)."""
+        out = bytearray(self._length)
+        self.write(memoryview(out))
+        return out.decode("ascii")
+
+
+_TEXT_MARK = orjson.Fragment(b'"\0"')
 
 
 class OrjsonResponse(Response):
@@ -92,8 +176,9 @@ class OrjsonResponse(Response):
     # HeavyWork's turn, given back when the answer has been sent or given up on
     release: Callable[[], None] | None = None
 
-    def render(self, content: Any) -> bytes:
-        return dumps(content)
+    def render(self, content: Any) -> bytes | memoryview:
+        written = dumps(content)
+        return written if isinstance(written, bytes) else memoryview(written)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":  # a websocket's denial: Starlette's own way
@@ -135,7 +220,8 @@ def encode(array: npt.NDArray[Any], encoding: Encoding,
            dtype: Literal["float32", "float64"] = "float32") -> Any:
     """An array in the requested wire form: the array itself (orjson writes nested lists)
     or the compact object, float32 unless ``dtype`` says float64 (for values a client sends
-    back as a layer's, which must arrive as the server made them).
+    back as a layer's, which must arrive as the server made them). A large array's text is
+    left to :func:`dumps` (:class:`CompactText`, over :data:`INLINE_TEXT`).
 
     Examples
     --------
@@ -144,6 +230,8 @@ def encode(array: npt.NDArray[Any], encoding: Encoding,
     """
     if encoding == "json":
         return array
+    if array.size * _DTYPES[dtype].itemsize > INLINE_TEXT * 3 // 4:
+        return {"dtype": dtype, "shape": list(array.shape), "data": CompactText(array, dtype)}
     data = np.ascontiguousarray(array, dtype=_DTYPES[dtype])
     return {
         "dtype": dtype,

@@ -25,7 +25,7 @@ from app import routing
 from app.answers import FilterAnswers
 from app.config import Settings, get_settings
 from app.convert import build
-from app.encoding import dumps, encode
+from app.encoding import CompactText, dumps, encode
 from app.layer_cache import SPECS, LayerCache, SpecMemo, resolved
 from app.lean import LeanPlan, OrjsonRequest
 from app.main import create_app
@@ -442,3 +442,30 @@ def test_a_body_is_refused_for_its_listed_numbers_only_past_the_budget() -> None
     check_listed(1000, settings)  # what the budget reads, exactly
     with pytest.raises(LayerError, match="lists about 1,001 numbers"):
         check_listed(1001, settings)
+
+
+def test_a_large_filters_compact_answer_is_its_own_and_outlives_its_layer(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # A filter over a piece of text is written when the answer is: the kept answer must hold
+    # its own values, not a view of the layer's weights (which would keep them all alive).
+    cache = LayerCache(max_elements=1_200_000)  # room for one of these layers
+    monkeypatch.setattr(answers_module, "LAYERS", cache)
+    layer = build_layer(resolved(LayerShape.square(520, 1, 2, 520)),
+                        input_fill=Fill("uniform", seed=4246))
+    cache.put("layer", layer)
+    answers = FilterAnswers(max_bytes=10**7)
+    written = answers.weights(layer, 1, layer.weights[1], "compact")
+    assert isinstance(written["data"], CompactText)
+    assert answers.weights(layer, 1, layer.weights[1], "compact") is written
+    expected = encode(layer.weights[1], "compact")["data"].text()
+    root = layer.weights
+    while isinstance(root.base, np.ndarray):
+        root = root.base
+    weights, gone = weakref.ref(root), weakref.ref(layer)
+    del layer, root
+    cache.put("another", build_layer(resolved(LayerShape.square(700, 1, 1, 3))))
+    gc.collect()
+    assert gone() is None  # the layer cache let the layer go for room
+    assert weights() is None  # and its weights with it
+    assert orjson.loads(dumps({"w": written}))["w"]["data"] == expected
