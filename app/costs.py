@@ -75,7 +75,7 @@ STEP = 500_000
 STEP_GRADIENT = 350_000
 SLICE_TEXT = 15_000
 TAP = 15_000
-CANDIDATE = 150_000
+CANDIDATE = 60_000
 # Where a dilation's holes are wider than the input, each padding the suggestions try checks
 # every window for a tap on the input (a few small array passes per window); and each
 # suggestion's unread cells are counted tap by tap or cell by cell (a bincount's passes).
