@@ -127,8 +127,7 @@ class CompactText:
         # converted to ``dtype`` a piece at a time as they are written
         self._values = np.ascontiguousarray(array).reshape(-1)
         self._dtype = _DTYPES[dtype]
-        nbytes = self._values.size * self._dtype.itemsize
-        self._length = 4 * -(-nbytes // 3)
+        self._length = base64_length(self._values.size * self._dtype.itemsize)
 
     def __len__(self) -> int:
         return self._length
@@ -154,6 +153,16 @@ class CompactText:
 
 
 _TEXT_MARK = orjson.Fragment(b'"\0"')
+
+
+def base64_length(nbytes: int) -> int:
+    """Characters of the padded base64 text of ``nbytes`` bytes, 4*ceil(n/3), in whole numbers
+    (a float ceil is off for huge shapes).
+
+    >>> base64_length(8), base64_length(9)
+    (12, 12)
+    """
+    return 4 * -(-nbytes // 3)
 
 
 class OrjsonResponse(Response):
@@ -230,7 +239,7 @@ def encode(array: npt.NDArray[Any], encoding: Encoding,
     """
     if encoding == "json":
         return array
-    if array.size * _DTYPES[dtype].itemsize > INLINE_TEXT * 3 // 4:
+    if base64_length(array.size * _DTYPES[dtype].itemsize) > INLINE_TEXT:
         return {"dtype": dtype, "shape": list(array.shape), "data": CompactText(array, dtype)}
     data = np.ascontiguousarray(array, dtype=_DTYPES[dtype])
     return {
@@ -256,8 +265,7 @@ def decode_compact(dtype: str, shape: list[int], data: str, field: str) -> Float
     """
     item = _DTYPES[dtype]
     expected = math.prod(shape) * item.itemsize
-    # base64 of n bytes is 4*ceil(n/3) characters: compare lengths before decoding.
-    characters = 4 * -(-expected // 3)  # whole numbers: a float ceil is off for huge shapes
+    characters = base64_length(expected)  # compared before anything is decoded
     # Encoders that leave out the trailing "=" (base64 as JWTs and many libraries write it)
     # give ceil(4n/3) characters: the same bytes, padded here.
     if len(data) == -(-4 * expected // 3) < characters:
