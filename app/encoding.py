@@ -116,7 +116,9 @@ class CompactText:
     :data:`INLINE_TEXT`; ``len()`` is the text's length in characters.
 
     >>> text = CompactText(np.arange(5.0), "float64")
-    >>> len(text), text.text() == base64.b64encode(np.arange(5.0).tobytes()).decode()
+    >>> out = bytearray(len(text))
+    >>> text.write(memoryview(out))
+    >>> len(text), out == base64.b64encode(np.arange(5.0).tobytes())
     (56, True)
     """
 
@@ -144,12 +146,6 @@ class CompactText:
             encoded = binascii.b2a_base64(part.data, newline=False)
             out[at:at + len(encoded)] = encoded
             at += len(encoded)
-
-    def text(self) -> str:
-        """The whole text as a string (for a reader other than :func:`dumps`)."""
-        out = bytearray(self._length)
-        self.write(memoryview(out))
-        return out.decode("ascii")
 
 
 _TEXT_MARK = orjson.Fragment(b'"\0"')
