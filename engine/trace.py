@@ -165,27 +165,57 @@ def _slice_text(start: int, taps: int, dilation: int) -> str:
     return f"{start}:{stop}:{dilation}"
 
 
-def _expressions(layer: Layer, i: list[int], j: list[int], d: list[int]) -> tuple[str, ...]:
-    """The NumPy line of each neuron ``(i[k], j[k], d[k])``; see :func:`expression`.
+Bounds = tuple[int, int, int] | None  # (start, stop, step) in the original input, or None
 
-    Each distinct row's and column's slice text is made once: a range revisits a few rows.
+
+def _windows_described(
+    layer: Layer, i: list[int], j: list[int], d: list[int]
+) -> tuple[tuple[Bounds, ...], tuple[Bounds, ...], tuple[str, ...]]:
+    """For each neuron ``(i[k], j[k], d[k])``: where its window meets the original input
+    (``input_rows`` and ``input_cols``, both None for a window wholly in padding) and its
+    NumPy line (see :func:`expression`).
+
+    One pass over the neurons; each distinct output row and column is worked out once, as a
+    range revisits a few of them.
     """
-    s = layer.geometry.shape
-    array = "X" if layer.geometry.padding.as_list() == [0, 0, 0, 0] else "Xp"
-    rows = {a: _slice_text(a * s.stride_h, s.filter_height, s.dilation_h) for a in set(i)}
-    cols = {b: _slice_text(b * s.stride_w, s.filter_width, s.dilation_w) for b in set(j)}
+    geometry = layer.geometry
+    s, p = geometry.shape, geometry.padding
+    array = "X" if p.as_list() == [0, 0, 0, 0] else "Xp"
     # V is the output after the activation, so a ReLU layer's line applies it (as activate)
     before, after = ("np.maximum(", ", 0)") if layer.activation == "relu" else ("", "")
-    if layer.connectivity == "shared":
-        return tuple(
-            f"V[{a},{b},{c}] = {before}np.sum({array}[{rows[a]},{cols[b]},:] * W{c}) + b{c}{after}"
-            for a, b, c in zip(i, j, d, strict=True)
-        )
-    return tuple(
-        f"V[{a},{b},{c}] = {before}np.sum({array}[{rows[a]},{cols[b]},:] * W[{a},{b},{c}]) "
-        f"+ b[{a},{b},{c}]{after}"
-        for a, b, c in zip(i, j, d, strict=True)
-    )
+    shared = layer.connectivity == "shared"
+    # output row (column) -> (its taps' bounds in the input, its slice of the padded input)
+    rows: dict[int, tuple[Bounds, str]] = {}
+    cols: dict[int, tuple[Bounds, str]] = {}
+    input_rows: list[Bounds] = []
+    input_cols: list[Bounds] = []
+    lines: list[str] = []
+    for a, b, c in zip(i, j, d, strict=True):
+        row = rows.get(a)
+        if row is None:
+            top = a * s.stride_h
+            row = rows[a] = (
+                _axis_field(top, s.height, s.filter_height, s.dilation_h, p.top),
+                _slice_text(top, s.filter_height, s.dilation_h),
+            )
+        col = cols.get(b)
+        if col is None:
+            left = b * s.stride_w
+            col = cols[b] = (
+                _axis_field(left, s.width, s.filter_width, s.dilation_w, p.left),
+                _slice_text(left, s.filter_width, s.dilation_w),
+            )
+        # A window with no input row (or column) holds no input cell at all.
+        inside = row[0] is not None and col[0] is not None
+        input_rows.append(row[0] if inside else None)
+        input_cols.append(col[0] if inside else None)
+        if shared:
+            lines.append(f"V[{a},{b},{c}] = {before}np.sum({array}[{row[1]},{col[1]},:] * W{c}) "
+                         f"+ b{c}{after}")
+        else:
+            lines.append(f"V[{a},{b},{c}] = {before}np.sum({array}[{row[1]},{col[1]},:] "
+                         f"* W[{a},{b},{c}]) + b[{a},{b},{c}]{after}")
+    return tuple(input_rows), tuple(input_cols), tuple(lines)
 
 
 def expression(layer: Layer, i: int, j: int, d: int) -> str:
@@ -212,7 +242,7 @@ def expression(layer: Layer, i: int, j: int, d: int) -> str:
     'V[0,1,0] = np.maximum(np.sum(Xp[:3,2:5,:] * W0) + b0, 0)'
     """
     _check_position(layer.geometry, i, j, d)
-    return _expressions(layer, [i], [j], [d])[0]
+    return _windows_described(layer, [i], [j], [d])[2][0]
 
 
 # ----------------------------------------------------------------------------- one step
@@ -273,8 +303,8 @@ class Step:
     col_start: int
     col_stop: int
     col_step: int
-    input_rows: tuple[int, int, int] | None
-    input_cols: tuple[int, int, int] | None
+    input_rows: Bounds
+    input_cols: Bounds
     padding_mask: BoolArray  # (Fh, Fw): True where the tap falls in zero padding
     window: FloatArray  # (Fh, Fw, D): the input values under the filter
     weights: FloatArray  # (Fh, Fw, D): the weights this neuron uses
@@ -349,8 +379,8 @@ class StepRange:
     col_span: int
     row_step: int  # the dilations
     col_step: int
-    input_rows: tuple[tuple[int, int, int] | None, ...]  # per step, as in Step
-    input_cols: tuple[tuple[int, int, int] | None, ...]
+    input_rows: tuple[Bounds, ...]  # per step, as in Step
+    input_cols: tuple[Bounds, ...]
     padding_mask: BoolArray  # (n, Fh, Fw)
     window: FloatArray  # (n, Fh, Fw, D)
     weights: FloatArray  # (n, Fh, Fw, D)
@@ -401,8 +431,7 @@ class StepRange:
         })
 
 
-def _axis_field(start: int, size: int, taps: int, dilation: int, pad: int
-                ) -> tuple[int, int, int] | None:
+def _axis_field(start: int, size: int, taps: int, dilation: int, pad: int) -> Bounds:
     """One axis of the window whose tap 0 is at padded ``start``: ``(start, stop, step)`` in
     the original input of its taps inside the input, None if none is.
 
@@ -415,25 +444,6 @@ def _axis_field(start: int, size: int, taps: int, dilation: int, pad: int
         return None
     # The run starts and ends on a tap, so X[start:stop:step] is exactly its cells.
     return first + low * dilation, first + (stop - 1) * dilation + 1, dilation
-
-
-def _fields(
-    layer: Layer, i: list[int], j: list[int]
-) -> tuple[tuple[tuple[int, int, int] | None, ...], tuple[tuple[int, int, int] | None, ...]]:
-    """Where the windows of output positions ``(i[k], j[k])`` meet the original input:
-    ``input_rows`` and ``input_cols`` (both None for a window wholly in padding). Like
-    :func:`_expressions`, each distinct output row and column is worked out once: a range
-    revisits a few of them."""
-    geometry = layer.geometry
-    s, p = geometry.shape, geometry.padding
-    rows = {a: _axis_field(a * s.stride_h, s.height, s.filter_height, s.dilation_h, p.top)
-            for a in set(i)}
-    cols = {b: _axis_field(b * s.stride_w, s.width, s.filter_width, s.dilation_w, p.left)
-            for b in set(j)}
-    # A window with no input row (or column) holds no input cell at all.
-    seen = [(rows[a], cols[b]) if rows[a] and cols[b] else (None, None)
-            for a, b in zip(i, j, strict=True)]
-    return tuple(r for r, _ in seen), tuple(c for _, c in seen)
 
 
 def steps(
@@ -516,8 +526,7 @@ def steps(
 
     # The only Python loops: a string and the input bounds per step.
     rows, cols, depths = i.tolist(), j.tolist(), d.tolist()
-    input_rows, input_cols = _fields(layer, rows, cols)
-    expressions = _expressions(layer, rows, cols, depths)
+    input_rows, input_cols, expressions = _windows_described(layer, rows, cols, depths)
     post = np.asarray(activate(pre, layer.activation), dtype=np.float64)
     _read_only(mask, window, weights, products, channel_sums, bias, pre, post)
     return _made(StepRange, {
