@@ -168,6 +168,14 @@ def _slice_text(start: int, taps: int, dilation: int) -> str:
 Bounds = tuple[int, int, int] | None  # (start, stop, step) in the original input, or None
 
 
+def _axis_described(start: int, size: int, taps: int, dilation: int, pad: int
+                    ) -> tuple[Bounds, str]:
+    """One axis of the window whose tap 0 is at padded ``start``: where its taps meet the
+    original input (:func:`_axis_field`) and its slice of the padded one (:func:`_slice_text`).
+    """
+    return _axis_field(start, size, taps, dilation, pad), _slice_text(start, taps, dilation)
+
+
 def _windows_described(
     layer: Layer, i: list[int], j: list[int], d: list[int]
 ) -> tuple[tuple[Bounds, ...], tuple[Bounds, ...], tuple[str, ...]]:
@@ -193,18 +201,12 @@ def _windows_described(
     for a, b, c in zip(i, j, d, strict=True):
         row = rows.get(a)
         if row is None:
-            top = a * s.stride_h
-            row = rows[a] = (
-                _axis_field(top, s.height, s.filter_height, s.dilation_h, p.top),
-                _slice_text(top, s.filter_height, s.dilation_h),
-            )
+            row = rows[a] = _axis_described(
+                a * s.stride_h, s.height, s.filter_height, s.dilation_h, p.top)
         col = cols.get(b)
         if col is None:
-            left = b * s.stride_w
-            col = cols[b] = (
-                _axis_field(left, s.width, s.filter_width, s.dilation_w, p.left),
-                _slice_text(left, s.filter_width, s.dilation_w),
-            )
+            col = cols[b] = _axis_described(
+                b * s.stride_w, s.width, s.filter_width, s.dilation_w, p.left)
         # A window with no input row (or column) holds no input cell at all.
         inside = row[0] is not None and col[0] is not None
         input_rows.append(row[0] if inside else None)
