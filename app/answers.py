@@ -122,12 +122,13 @@ def misfit_answer(shape: LayerShape, error: GeometryError) -> GeometryResult:
 
 def geometry_result(spec: LayerSpec, settings: Settings) -> GeometryResult:
     """The geometry answer; a misfit is described (``valid: false``) rather than raised."""
-    shape = read(spec, settings).shape
+    found = read(spec, settings)
+    shape = found.shape
     try:
         g: Geometry | None = resolve_priced(shape, settings)
     except GeometryError as error:
         g, misfit = None, error
-    check_unmade(spec, shape, g, settings)
+    check_unmade(spec, found, g, settings)
     if g is None:
         return misfit_answer(shape, misfit)
     return geometry_answer(g, settings.max_side)

@@ -24,7 +24,15 @@ from app.sources import check_names, named_arrays
 from engine.edits import Edit, check_edits
 from engine.errors import LayerError
 from engine.geometry import Geometry, GeometryError, LayerShape, Padding, Suggestions
-from engine.layer import Layer, bias_shape, build_layer, make_filters, make_input, weight_shape
+from engine.layer import (
+    Layer,
+    bias_shape,
+    build_layer,
+    checked_values,
+    make_filters,
+    make_input,
+    weight_shape,
+)
 from engine.tensors import (
     BIAS_INTEGERS,
     BOUNDED_KINDS,
@@ -446,18 +454,25 @@ def geometry(
     if cost is not None:
         check_budget(cost(g, spec), settings, at)
     with within(at):
-        check_unmade(spec, found.shape, g, settings)
+        check_unmade(spec, found, g, settings)
     return g
 
 
-def check_unmade(spec: LayerSpec, shape: LayerShape, g: Geometry | None, settings: Settings,
-                 ) -> None:
+# Each array an edit names, and the field its explicit values are given at.
+_VALUES_FIELD = {"input": "input.values", "filters": "filters.values", "bias": "filters.bias"}
+
+
+def check_unmade(spec: LayerSpec, found: Read, g: Geometry | None, settings: Settings) -> None:
     """Refuse, without making any array, what making the layer's arrays would refuse: named
-    images and banks that do not fit the sizes, edits outside the arrays (``g`` None: a
-    misfit, whose arrays that need an output size are not checked). A geometry that says
-    ``valid`` is then one the other endpoints compute."""
-    check_names(spec, shape, settings)
-    check_edits(edits_of(spec), edit_shapes(spec, shape, g))
+    images and banks that do not fit the sizes, explicit values of the wrong shape, edits
+    outside the arrays (``g`` None: a misfit, whose arrays that need an output size are not
+    checked). A geometry that says ``valid`` is then one the other endpoints compute."""
+    check_names(spec, found.shape, settings)
+    shapes = edit_shapes(spec, found.shape, g)
+    given = {"input": found.arrays.x, "filters": found.arrays.weights, "bias": found.arrays.bias}
+    checked_values([(_VALUES_FIELD[array], given[array], shape)
+                    for array, shape in shapes.items()])
+    check_edits(edits_of(spec), shapes)
 
 
 def build(
@@ -531,6 +546,13 @@ def layer_input(spec: LayerSpec, settings: Settings, encoding: Encoding) -> Laye
     edits = edits_of(spec)
     x = make_input(found.shape, given.x if named.x is None else named.x, found.input_fill, edits)
     if spec.connectivity != "shared":
+        # its weights and biases are not made, but refused as the other endpoints refuse them
+        # when the layer fits (one set per output position: a misfit's cannot be checked)
+        try:
+            g: Geometry | None = resolve_priced(found.shape, settings)
+        except GeometryError:
+            g = None
+        check_unmade(spec, found, g, settings)
         return LayerInput(x, found.shape.padding, None, None)
     weights, bias = make_filters(
         found.shape,

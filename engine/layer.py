@@ -227,6 +227,32 @@ def _checked_values(field: str, values: FloatArray, shape: tuple[int, ...]) -> F
     return array
 
 
+def checked_values(
+    given: Sequence[tuple[str, FloatArray | None, tuple[int, ...]]],
+) -> dict[str, FloatArray]:
+    """The layer's own copies of the arrays given as (field, values or None, the shape the
+    layer needs there), by field; every wrong one refused at once. What :func:`build_layer`
+    checks, for callers that check a layer without making it.
+
+    >>> try:
+    ...     checked_values([("filters.bias", np.zeros(3), (2,)), ("input.values", None, (1,))])
+    ... except LayerError as refused:
+    ...     print(refused.reason)
+    filters.bias has shape [3] but the layer needs (K,) = [2]
+    """
+    checked: dict[str, FloatArray] = {}
+    wrong = []
+    for field, values, shape in given:
+        if values is not None:
+            try:
+                checked[field] = _checked_values(field, values, shape)
+            except LayerError as error:
+                wrong.append(error)
+    if wrong:
+        raise LayerError.of(wrong)
+    return checked
+
+
 def build_layer(
     geometry: Geometry | LayerShape,
     *,
@@ -270,16 +296,8 @@ def build_layer(
     # Everything that can be wrong is checked before any fill is made (a locally connected
     # layer's weights may be gigabytes): the given values, every wrong one at once, then the
     # edits against the shapes.
-    given: dict[str, FloatArray] = {}
-    wrong = []
-    for field, values, _, array_shape, _ in wanted:
-        if values is not None:
-            try:
-                given[field] = _checked_values(field, values, array_shape)
-            except LayerError as error:  # every wrong array refused at once
-                wrong.append(error)
-    if wrong:
-        raise LayerError.of(wrong)
+    given = checked_values([(field, values, array_shape)
+                            for field, values, _, array_shape, _ in wanted])
     if edits:
         check_edits(edits, {"input": shape.input_shape, "filters": wanted[1][3],
                             "bias": wanted[2][3]})

@@ -251,3 +251,28 @@ def test_geometry_refuses_the_edits_the_layer_would_refuse(client: TestClient) -
         ]
         spec["edits"] = [{"array": "bias", "index": [1], "value": 1}]
         assert client.post("/api/geometry", json=spec).status_code == 200
+
+
+def test_the_input_endpoint_refuses_a_locally_connected_layers_edits_as_the_others_do(
+    client: TestClient,
+) -> None:
+    # /api/input made the input and answered 200, never looking at the weights' edits
+    spec = {"input": {"shape": [3, 3, 1]}, "connectivity": "local",
+            "filters": {"count": 1, "size": 2},
+            "edits": [{"array": "filters", "index": [7, 0, 0, 0, 0, 0], "value": 1},
+                      {"array": "bias", "index": [0, 0, 1], "value": 1}]}
+    answers = {endpoint: client.post(f"/api/{endpoint}", json=spec)
+               for endpoint in ("input", "forward", "geometry")}
+    for endpoint, answer in answers.items():
+        assert answer.status_code == 422, endpoint
+        assert [(e["loc"], e["msg"]) for e in answer.json()["detail"]] == [
+            (["body", "edits", 0, "index"], "[7, 0, 0, 0, 0, 0] is outside filters of shape "
+             "[2, 2, 1, 2, 2, 1]: output row 7 is not in 0..1"),
+            (["body", "edits", 1, "index"],
+             "[0, 0, 1] is outside bias of shape [2, 2, 1]: filter 1 is not in 0..0"),
+        ], endpoint
+    spec["edits"] = [{"array": "filters", "index": [1, 0, 0, 0, 0, 0], "value": 1}]
+    assert client.post("/api/input", json=spec).status_code == 200
+    # a misfit's weights need the output size it does not have: only the input is checked
+    spec["stride"] = 2
+    assert client.post("/api/input", json=spec).status_code == 200

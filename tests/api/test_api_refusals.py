@@ -338,6 +338,38 @@ def test_filter_values_of_the_wrong_shape_name_both_shapes(client: TestClient) -
     assert "[3, 3, 3, 1]" in entry["msg"] and "[3, 3, 3, 2]" in entry["msg"]
 
 
+# Arrays whose shape is wrong only against another field: the filters' depth against the
+# input's, the biases against the filters' count, a locally connected layer's against its
+# output size. (The case, the field refused, the shape the layer needs.)
+WRONG_AGAINST_THE_LAYER = [
+    ({"input": {"shape": [3, 3, 3]}, "filters": {"values": np.ones((1, 2, 2, 2)).tolist()}},
+     "filters.values", "[1, 2, 2, 3]"),
+    ({"input": {"shape": [3, 3, 1]}, "filters": {"count": 2, "size": 2, "bias": [1, 2, 3]}},
+     "filters.bias", "(K,) = [2]"),
+    ({"input": {"shape": [3, 3, 1]}, "connectivity": "local",
+      "filters": {"values": np.ones((3, 2, 1, 2, 2, 1)).tolist()}},
+     "filters.values", "(H2, W2, K, Fh, Fw, D) = [2, 2, 1, 2, 2, 1]"),
+    ({"input": {"shape": [3, 3, 1]}, "connectivity": "local",
+      "filters": {"count": 1, "size": 2, "bias": [1, 2]}},
+     "filters.bias", "(H2, W2, K) = [2, 2, 1]"),
+]
+
+
+@pytest.mark.parametrize(("spec", "field", "needs"), WRONG_AGAINST_THE_LAYER)
+def test_every_endpoint_refuses_arrays_that_disagree_with_the_layer_alike(
+    client: TestClient, spec: dict[str, Any], field: str, needs: str
+) -> None:
+    # /api/geometry said "valid: true" and /api/inverse answered these, which every endpoint
+    # that makes the arrays refuses
+    requests = {"forward": spec, "input": spec, "geometry": spec,
+                "inverse": {"layer": spec, "cell": [0, 0]}, "steps": {"layer": spec}}
+    for endpoint, body in requests.items():
+        entry = refused(client.post(f"/api/{endpoint}", json=body))
+        prefix = ["layer"] if "layer" in body else []
+        assert entry["loc"] == ["body", *prefix, *field.split(".")], endpoint
+        assert needs in entry["msg"], (endpoint, entry["msg"])
+
+
 def test_compact_values_with_nan_are_refused(client: TestClient) -> None:
     x = np.ones((3, 3, 1))
     x[1, 1, 0] = np.nan
