@@ -37,6 +37,7 @@ from engine.geometry import (
     Geometry,
     LayerShape,
     axis_output,
+    filter_size_candidates,
     span_of,
     unread_walk_limit,
 )
@@ -174,11 +175,11 @@ def _candidates(shape: LayerShape) -> int:
     """Layers :func:`engine.geometry.suggest` tries: paddings up to a window's span, strides,
     filter sizes and dilations near the current ones (asymmetric paddings up to the stride),
     TensorFlow's "same" padding and two input sizes."""
-    f = max(shape.filter_height, shape.filter_width)
     span = min(max(span_of(shape.filter_height, shape.dilation_h),
                    span_of(shape.filter_width, shape.dilation_w)), SEARCH)
     s = max(shape.stride_h, shape.stride_w)
-    return (span + 1) + (s + 3) + 3 * s + (f + 5) + (shape.dilation_w + 3) + 3
+    sizes = max(len(filter_size_candidates(shape, axis)) for axis in ("height", "width"))
+    return (span + 1) + (s + 3) + 3 * s + sizes + (shape.dilation_w + 3) + 3
 
 
 def _holed_windows(shape: LayerShape) -> int:

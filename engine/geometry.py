@@ -1146,10 +1146,29 @@ def _filter_sizes(shape: LayerShape) -> list[tuple[int, int]]:
     for axis in ("height", "width"):
         size, f, stride, dilation = shape.along(axis)
         before, after = shape.padding.along(axis)
-        fitting = [v for v in _nearest(f, _around(f, f + 5))
+        fitting = [v for v in _nearest(f, filter_size_candidates(shape, axis))
                    if _axis_fits(size, v, stride, before, after, dilation) is not None]
         options.append(fitting[:1] if fitting[:1] == [f] else fitting[:2])
     return _closest_pairs(options, (shape.filter_height, shape.filter_width))
+
+
+def filter_size_candidates(shape: LayerShape, axis: Axis) -> range:
+    """The filter sizes :func:`suggest` tries along ``axis``: within two strides of the
+    layer's own (or of the widest that fits, for a wider one) and 5 past it, no wider than
+    the padded input, no further than :data:`SEARCH`. The sizes that fit an axis step by at
+    most the stride (``d(F - 1)`` must be ``N - 1`` less a multiple of it), so the nearest on
+    each side are among them: a 1x1 filter at stride 8 on 16 cells is offered 8, which the
+    five sizes past it missed.
+
+    >>> filter_size_candidates(LayerShape.square(16, 1, 1, 1, stride=8), "width")
+    range(1, 17)
+    """
+    size, f, stride, dilation = shape.along(axis)
+    before, after = shape.padding.along(axis)
+    widest = (size + before + after - 1) // dilation + 1  # its span fills the padded input
+    reach = min(2 * stride, SEARCH)
+    # a filter wider than the padded input looks down from the widest that fits in it
+    return range(max(1, min(f, widest) - reach), min(widest, f + reach + 5) + 1)
 
 
 def _input_sizes(shape: LayerShape) -> list[tuple[int, int]]:

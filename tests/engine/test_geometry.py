@@ -482,6 +482,34 @@ def test_input_size_suggestions_are_the_nearest_sizes_that_fit(seed: int) -> Non
         assert found == expected, (n, f, s, d, pb, pa)
 
 
+@pytest.mark.parametrize("seed", range(4))
+def test_filter_size_suggestions_are_the_nearest_sizes_that_fit(seed: int) -> None:
+    # a 1x1 filter at stride 8 on 16 cells was offered no size (8 fits) and its misfit did
+    # not name filters.size: the search looked only five sizes past the layer's own
+    rng = np.random.default_rng(100 + seed)
+    for _ in range(150):
+        n, f, s, d, pb, pa = (int(v) for v in rng.integers(1, [60, 12, 12, 4, 5, 5]))
+        shape = replace(LayerShape.square(n, 1, 1, f, stride=s, dilation=d),
+                        padding=Padding(pb, pa, pa, pb))
+        found = [c.value for c in suggest(shape).changes if c.field == "filters.size"]
+        # brute force over every size whose span fits the padded input, nearest first
+        options = []
+        for before, after in ((pb, pa), (pa, pb)):
+            padded = n + before + after
+            fits = [g for g in range(1, padded + 1) if d * (g - 1) + 1 <= padded
+                    and (padded - d * (g - 1) - 1) % s == 0]
+            ranked = sorted(fits, key=lambda g: (abs(g - f), g))
+            options.append(ranked[:1] if ranked[:1] == [f] else ranked[:2])
+        pairs = sorted(((h, w) for h in options[0] for w in options[1] if (h, w) != (f, f)),
+                       key=lambda p: (p[0] != p[1], abs(p[0] - f) + abs(p[1] - f), p))
+        expected = [h if h == w else [h, w] for h, w in pairs[:2]]
+        assert found == expected, (n, f, s, d, pb, pa)
+        if expected:  # a misfit names every field a suggestion changes
+            with pytest.raises(GeometryError) as misfit:
+                resolve(shape)
+            assert "filters.size" in misfit.value.fields, (n, f, s, d, pb, pa)
+
+
 def test_a_moved_misfit_keeps_its_axes_and_prefixes_every_field() -> None:
     with pytest.raises(GeometryError) as caught:
         resolve(LayerShape.square(10, 1, 1, 3, stride=2))
