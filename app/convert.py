@@ -22,7 +22,7 @@ from app.layer_cache import LAYERS, SPECS, LayerCache, resolved
 from app.schemas import ArrayIn, CompactArray, FillSpec, LayerSpec
 from app.sources import check_names, named_arrays
 from engine.edits import Edit, check_edits
-from engine.errors import LayerError
+from engine.errors import LayerError, counted
 from engine.geometry import Geometry, GeometryError, LayerShape, Padding, Suggestions
 from engine.layer import (
     Layer,
@@ -131,17 +131,12 @@ def _pair(value: int | list[int]) -> tuple[int, int]:
     return (value, value) if isinstance(value, int) else (value[0], value[-1])
 
 
-def _dimensions(n: int) -> str:
-    """``1 dimension``, ``2 dimensions``."""
-    return f"{n} dimension" + ("" if n == 1 else "s")
-
-
 def _input_shape(spec: LayerSpec, arrays: Arrays) -> tuple[int, int, int]:
     """``input.shape``, or the shape of ``input.values`` when only they are given."""
     given = spec.input.shape
     x = arrays.x
     if x is not None and x.ndim != 3:
-        raise LayerError("input.values", f"input.values have {_dimensions(x.ndim)} "
+        raise LayerError("input.values", f"input.values have {counted(x.ndim, 'dimension')} "
                          f"(shape {list(x.shape)}); the input is (H, W, D): give 3")
     if given is None:
         if x is None:
@@ -188,14 +183,14 @@ def _filter_sizes(spec: LayerSpec, arrays: Arrays) -> tuple[int, int, int]:
         other = {6: ("local", "a locally connected layer's"), 4: ("shared", "shared")}.get(w.ndim)
         hint = (f"; for {other[1]} weights, give connectivity \"{other[0]}\""
                 if other else "")
-        raise LayerError("filters.values", f"filters.values have {_dimensions(w.ndim)} (shape "
-                         f"{list(w.shape)}); {spec.connectivity} filters are {layout}{hint}")
+        raise LayerError("filters.values", f"filters.values have "
+                         f"{counted(w.ndim, 'dimension')} (shape {list(w.shape)}); "
+                         f"{spec.connectivity} filters are {layout}{hint}")
     if f.count is None or f.size is None:  # sizes read from the values: name them if empty
         _no_empty_axis("filters.values", w.shape[-4:], ("count", "height", "width", "depth"))
     held = int(w.shape[-4]), int(w.shape[-3]), int(w.shape[-2])
     if f.count is not None and f.count != held[0]:
-        raise LayerError("filters.values", f"values hold {held[0]} filter"
-                         f"{'' if held[0] == 1 else 's'} (shape "
+        raise LayerError("filters.values", f"values hold {counted(held[0], 'filter')} (shape "
                          f"{list(w.shape)}) but filters.count is {f.count}: leave "
                          "filters.count out, or make them agree")
     if f.size is not None and _pair(f.size) != held[1:]:

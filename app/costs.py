@@ -736,4 +736,5 @@ def check_steps(count: int, settings: Settings) -> None:
         raise LayerError(
             "count", f"count {count:,} is over this server's limit of {settings.max_steps:,} "
             "steps per request (CONVSCOPE_MAX_STEPS): ask for the rest in further ranges",
+            kind=OVER_LIMIT,
         )

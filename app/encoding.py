@@ -26,7 +26,7 @@ from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
 
 from app import validation
-from engine.errors import LayerError
+from engine.errors import LayerError, counted
 
 # The largest number, either way, a client may give (values, edits, fill bounds): a neuron's
 # sum of products of such numbers, and the weight gradient's sum over the positions, stay far
@@ -269,7 +269,8 @@ def decode_compact(dtype: str, shape: list[int], data: str, field: str) -> Float
     if len(data) != characters:  # data and shape disagree: the array is refused whole
         raise LayerError(
             field,
-            f"{field}'s data and shape disagree: its data holds {len(data)} base64 characters "
+            f"{field}'s data and shape disagree: its data holds "
+            f"{counted(len(data), 'base64 character')} "
             f"but its shape {shape} of {dtype} needs {expected} bytes ({characters} characters)",
         )
     try:

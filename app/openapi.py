@@ -57,11 +57,25 @@ def document(app: FastAPI, settings: Settings) -> dict[str, Any]:
     schemas = found.get("components", {}).get("schemas", {})
     for unused in ("HTTPValidationError", "ValidationError"):
         schemas.pop(unused, None)
+    if "LayerSpec" in schemas:  # the budgets JSON Schema cannot state, as numbers
+        schemas["LayerSpec"]["description"] += _budgets(settings)
     for path, operations in found.get("paths", {}).items():
         if path.startswith("/api/"):
             for method, operation in operations.items():
                 _with_shared_refusals(method, operation.setdefault("responses", {}))
     return found
+
+
+def _budgets(settings: Settings) -> str:
+    """The per-request budgets in force, for the layer spec's description.
+
+    >>> print(_budgets(Settings(max_work=10**9, max_elements=1000)))
+    <BLANKLINE>
+    <BLANKLINE>
+    This server: CONVSCOPE_MAX_WORK = 1,000,000,000 and CONVSCOPE_MAX_ELEMENTS = 1,000.
+    """
+    return (f"\n\nThis server: CONVSCOPE_MAX_WORK = {settings.max_work:,} and "
+            f"CONVSCOPE_MAX_ELEMENTS = {settings.max_elements:,}.")
 
 
 def _refusal(description: str, **extra: Any) -> dict[str, Any]:

@@ -181,7 +181,8 @@ class FillSpec(StrictModel):
     """How to make an array's values (seeded, so the same spec gives the same numbers)."""
 
     kind: Literal["integers", "uniform", "normal", "zeros", "ones"] = Field(
-        "integers", description="integers: whole numbers in [low, high], both ends included; "
+        "integers", description="integers: whole numbers in [low, high], both ends included "
+        "(so at least one whole number must lie in it: low 0.2 with high 0.8 is refused); "
         "uniform: floats in [low, high); normal: `mean` and `std`; zeros; ones"
     )
     # up to MAX_WHOLE, so every client reads the same seed the server does
@@ -190,13 +191,13 @@ class FillSpec(StrictModel):
     )
     low: Bounded | None = Field(
         None, description="lowest value of an integers or uniform fill (normal, zeros and ones "
-        "ignore it); must be <= `high` there; default per role: input 0, weights -1, biases 0, "
-        "upstream -1"
+        "ignore it); must be <= `high` there, with a whole number in [low, high] for an "
+        "integers fill; default per role: input 0, weights -1, biases 0, upstream -1"
     )
     high: Bounded | None = Field(
         None, description="highest value of an integers or uniform fill (normal, zeros and ones "
-        "ignore it); must be >= `low` there; default per role: input 2, weights 1, biases 1, "
-        "upstream 1"
+        "ignore it); must be >= `low` there, with a whole number in [low, high] for an "
+        "integers fill; default per role: input 2, weights 1, biases 1, upstream 1"
     )
     # null is "not given" here as for low and high: a spec over a preset's (app.preset_specs)
     # resets the preset's mean with null
@@ -377,8 +378,10 @@ class LayerSpec(StrictModel):
     Rules the schema cannot state: each axis must fit (the output-size formula gives a whole
     number >= 1 under ``fit: "error"``; ``/api/geometry`` shows the arithmetic), the filters'
     depth is the input's, given values must have the shapes the sizes say, edits must index
-    cells of their arrays, and the request must be within the server's work budget. A layer
-    that breaks one is refused with a 422 naming the field.
+    cells of their arrays, and the request must be within the server's work budget
+    (``CONVSCOPE_MAX_WORK``) and make at most ``CONVSCOPE_MAX_ELEMENTS`` array elements (its
+    inputs, weights, outputs and gradients together). A layer that breaks
+    one is refused with a 422 naming the field.
     """
 
     model_config = ConfigDict(**STRICT, json_schema_extra=_preset_or_arrays)

@@ -372,6 +372,9 @@ def _models_in(annotation: Any) -> Iterator[type[BaseModel]]:
 
 # Fields that take only a list (or an array object): text there is "not a list".
 _LIST_FIELDS = frozenset({"shape", "values", "bias", "index", "position", "cell"})
+# Fields that take only an object: text there ("upstream": "ones") is "not an object".
+_OBJECT_FIELDS = frozenset({"input", "filters", "fill", "bias_fill", "upstream", "layer",
+                            "image"})
 
 
 def _kind_words(value: Any, field: Sequence[str | int] = ()) -> str:
@@ -381,8 +384,10 @@ def _kind_words(value: Any, field: Sequence[str | int] = ()) -> str:
         # "5,5,3" for a shape is not a number, nor is a number what the shape takes; null
         # where no null is taken likewise ("it is null" alone gave no reason)
         what = "text" if isinstance(value, str) else "null"
-        return f"{what}, not a list" if field and field[-1] in _LIST_FIELDS else (
-            f"{what}, not a number")
+        last = field[-1] if field else None
+        wanted = ("a list" if last in _LIST_FIELDS else
+                  "an object" if last in _OBJECT_FIELDS else "a number")
+        return f"{what}, not {wanted}"
     if isinstance(value, (int, float)) and not isinstance(value, bool) and field and (
         field[-1] in ("values", "bias")
     ):

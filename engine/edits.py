@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Literal
 
-from engine.errors import LayerError
+from engine.errors import LayerError, counted
 from engine.tensors import FloatArray
 
 EditTarget = Literal["input", "filters", "bias"]
@@ -68,7 +68,7 @@ def check_edit(n: int, edit: Edit, shape: tuple[int, ...]) -> None:
     if len(index) != len(shape):
         raise LayerError(
             f"edits.{n}.index",
-            f"{index} has {len(index)} number{'s' if len(index) != 1 else ''} but {where} needs "
+            f"{index} has {counted(len(index), 'number')} but {where} needs "
             f"{len(shape)}", kind="wrong_length",
         )
     names = AXIS_NAMES.get((edit.array, len(shape)), ())

@@ -5,6 +5,15 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 
+def counted(n: int, noun: str) -> str:
+    """``n`` and ``noun``, plural unless ``n`` is 1: refusals quote counts the client sent.
+
+    >>> counted(1, "filter"), counted(1200, "base64 character")
+    ('1 filter', '1,200 base64 characters')
+    """
+    return f"{n:,} {noun}" + ("" if n == 1 else "s")
+
+
 class LayerError(ValueError):
     """A layer the engine will not compute. ``field`` is a spec path, ``reason`` a sentence;
     ``also`` holds the refusals of other fields found wrong at the same time, so a client

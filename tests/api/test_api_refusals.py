@@ -433,6 +433,10 @@ def test_compact_values_with_too_few_bytes_or_bad_base64_are_refused(client: Tes
     entry = refused(client.post("/api/forward", json=spec))
     assert entry["loc"] == ["body", "input", "values"]
     assert "72 bytes" in entry["msg"]  # 3*3*2 float32s
+    spec["input"]["values"] = {"dtype": "float64", "shape": [1, 1, 1], "data": "A"}
+    assert refused(client.post("/api/forward", json=spec))["msg"].endswith(
+        "its data holds 1 base64 character but its shape [1, 1, 1] of float64 needs 8 bytes "
+        "(12 characters)")
     spec["input"]["values"] = {"dtype": "float32", "shape": [1], "data": "!!!!"}
     bad = refused(client.post("/api/forward", json=spec))
     assert bad["loc"] == ["body", "input", "values", "data"]  # the data alone is wrong
@@ -622,6 +626,17 @@ def test_steps_count_over_the_limit_names_count(client: TestClient) -> None:
     entry = refused(client.post("/api/steps", json=body))
     assert entry["loc"] == ["body", "count"]
     assert "1,000" in entry["msg"] and "CONVSCOPE_MAX_STEPS" in entry["msg"]
+    # the same type as every other limit a larger server would allow (it was layer_error)
+    assert entry["type"] == "over_limit"
+
+
+def test_text_where_an_object_goes_says_an_object_goes_there(client: TestClient) -> None:
+    # "upstream": "ones" was told it is "not a number", which upstream never is
+    body = {"layer": square(4, 1, 1, 2), "upstream": "ones"}
+    entry = refused(client.post("/api/backward", json=body))
+    assert entry["loc"] == ["body", "upstream"]
+    assert entry["msg"].startswith('upstream is "ones": it is text, not an object;')
+    assert "{} is all ones" in entry["msg"]
 
 
 def test_a_server_that_allows_longer_ranges_answers_them(

@@ -76,6 +76,16 @@ def test_cross_field_rules_are_in_the_descriptions(small: Doc) -> None:
     assert "<= `high`" in fill["low"]["description"]
     assert ">= `low`" in fill["high"]["description"]
     assert "must agree" in schema(small, "FiltersSpec")["properties"]["count"]["description"]
+    # an integers fill between two whole numbers is refused: the schema says so
+    for field in ("kind", "low", "high"):
+        assert "whole number" in fill[field]["description"], field
+
+
+def test_the_layer_states_the_budgets_in_force() -> None:
+    document = create_app(Settings(max_work=123_456, max_elements=7_890)).openapi()
+    description = schema(document, "LayerSpec")["description"]
+    assert "CONVSCOPE_MAX_WORK = 123,456 and CONVSCOPE_MAX_ELEMENTS = 7,890" in description
+    assert "element" in description.split("This server")[0]  # what the limit counts
 
 
 def test_shape_or_values_is_required_by_the_schema(small: Doc) -> None:
