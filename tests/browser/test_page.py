@@ -675,11 +675,18 @@ def test_reload_restores_the_step_and_back_forward_walk_the_steps(page: Page) ->
 
 def test_a_refused_size_marks_its_own_box_in_the_pages_names(page: Page) -> None:
     open_page(page)
+    # a size no layer has is said by the box, and never sent
     page.get_by_label("Input height H").fill("0")
     page.get_by_label("Input height H").press("Enter")
-    # the server's input.shape[0] is the H box: only it is marked, and the message says H
     expect(page.locator("#error-input")).to_have_text(
-        "H is 0: it must be >= 1; it takes [H, W, D]: three whole numbers >= 1")
+        'Input height H must be a whole number, 1 or more, not "0"')
+    expect(page.get_by_label("Input height H")).to_have_attribute("aria-invalid", "true")
+    # one over this server's limit is sent, and the server's input.shape[0] is the H box:
+    # only it is marked, and the message says H
+    page.get_by_label("Input height H").fill("99999")
+    page.get_by_label("Input height H").press("Enter")
+    expect(page.locator("#error-input")).to_contain_text(
+        "99,999, over this server's limit of 4,096 (CONVSCOPE_MAX_SIDE)")
     expect(page.get_by_label("Input height H")).to_have_attribute("aria-invalid", "true")
     for other in ("Input width W", "Input depth D"):
         expect(page.get_by_label(other)).not_to_have_attribute("aria-invalid", "true")
@@ -1211,7 +1218,7 @@ def test_a_shallower_layer_whose_steps_arrive_before_its_forward_draws_without_e
 
 @pytest.mark.parametrize(("query", "words"), [
     ("?preset=alexnet-conv1&conn=local", "CONVSCOPE_MAX_ELEMENTS"),
-    ("?preset=one-d-stride-1&dw=0", "dilation"),
+    ("?preset=one-d-stride-1&dw=5000", "dilation"),
 ])
 def test_a_link_to_a_layer_refused_for_a_drawer_setting_says_why_under_the_strip(
     page: Page, query: str, words: str

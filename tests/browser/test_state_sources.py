@@ -125,8 +125,21 @@ def test_an_edited_weight_of_the_demo_is_drawn_in_the_grids_and_after_a_reload(
     page.screenshot(path=str(artifacts / "edits-demo-w1.png"), full_page=True)
 
 
-def test_an_edit_outside_the_layer_is_removed_and_the_page_says_which(page: Page) -> None:
-    # "edit removed" spoke of undoing an edit that never reached the layer
+def refusals(page: Page) -> list[str]:
+    """Every API answer of 400 or more the page gets from now on ("422 /api/geometry")."""
+    refused: list[str] = []
+    page.on("response", lambda response: refused.append(
+        f"{response.status} {response.url.split('/api/', 1)[-1]}")
+        if "/api/" in response.url and response.status >= 400 else None)
+    return refused
+
+
+def test_an_edit_outside_the_layer_is_removed_and_the_page_says_which(
+    page: Page, console_errors: list[str]
+) -> None:
+    # "edit removed" spoke of undoing an edit that never reached the layer; and the edit was
+    # sent only to come back a 422, a red line in the console
+    refused = refusals(page)
     page.goto("/?preset=cs231n-demo&h=5&edits=X9.9.0%3D1;b1%3D4")
     expect(page.locator("#error-data")).to_have_text(
         "X[9,9,0] is not a cell of this layer: that edit is left out.", timeout=30_000)
@@ -137,6 +150,55 @@ def test_an_edit_outside_the_layer_is_removed_and_the_page_says_which(page: Page
     expect(page.locator("#error-data")).to_have_text(
         "X[9,9,0], W5[0,0,0] are not cells of this layer: those edits are left out.",
         timeout=30_000)
+    expect(page.locator("#numpy-code")).to_contain_text("np.sum", timeout=30_000)
+    assert refused == [] and console_errors == [], (refused, console_errors)
+    # a locally connected layer's weights have one set per output position, which the
+    # server works out: it judges those edits, and the page leaves out what it refuses
+    page.goto("/?preset=cs231n-demo&conn=local&edits=W3.0.0.0.0.0%3D1;b0.0.0%3D4")
+    expect(page.locator("#error-data")).to_have_text(
+        "W[3,0,0][0,0,0] is not a cell of this layer: that edit is left out.", timeout=30_000)
+    expect(page).to_have_url(re.compile(r"edits=b0\.0\.0%3D4&"))
+
+
+def test_a_links_size_no_layer_has_is_said_and_never_sent(
+    page: Page, console_errors: list[str]
+) -> None:
+    # s=0 and k=0 went to the server, came back 422s (red lines in the console), and the
+    # page said a larger server would compute them
+    refused = refusals(page)
+    open_page(page, "?preset=cs231n-demo&s=0&k=0&dh=1.5&seed=-1")
+    note = page.locator("#error-general")
+    for said in ("s=0 (a whole number, 1 or more)", "k=0 (a whole number, 1 or more)",
+                 "dh=1.5 (a whole number, 1 or more)", "seed=-1 (a whole number, 0 or more)"):
+        expect(note).to_contain_text(said)
+    expect(page.locator("#output-shape")).to_have_text("3x3x2")  # the preset's own S and K
+    assert refused == [] and console_errors == [], (refused, console_errors)
+    # a box's 0 stride is said beside the box, and nothing is sent
+    page.locator("#stride").fill("0")
+    page.locator("#stride").press("Enter")
+    expect(page.locator("#error-stride")).to_have_text(
+        'Stride S (both axes) must be a whole number, 1 or more, not "0"')
+    page.locator("#pad").fill("0")
+    page.locator("#pad").press("Enter")
+    expect(page.locator("#output-shape")).to_have_text("2x2x2")  # (5 - 3)/2 + 1: padding 0 is fine
+    assert refused == [] and console_errors == [], (refused, console_errors)
+
+
+def test_only_a_refusal_over_the_servers_limits_says_a_larger_server_would_compute_it(
+    page: Page,
+) -> None:
+    # the note said "a server started with larger limits computes this one" of any refusal
+    refusal = {"detail": [{"loc": ["body", "filters", "fill", "seed"], "type": "less_than_equal",
+                           "msg": "filters.fill.seed is 2**60: it must be at most 2**53 - 1"}]}
+    page.route("**/api/geometry", lambda route: route.fulfill(status=422, json=refusal))
+    page.goto("/?preset=cs231n-demo")
+    note = page.locator("#refused-note")
+    expect(note).to_have_text("Nothing to draw: the server would not compute this layer (why is "
+                              "in red above).", timeout=30_000)
+    refusal["detail"][0]["type"] = "over_limit"
+    page.reload()
+    expect(note).to_contain_text("a server started with larger limits computes this one",
+                                 timeout=30_000)
 
 
 def test_a_sample_image_and_a_bank_live_in_the_url(
@@ -224,7 +286,7 @@ def test_a_hand_written_link_with_sizes_takes_the_rest_from_its_preset_or_the_ap
 def test_a_link_key_the_page_cannot_use_is_said_not_silently_replaced(page: Page) -> None:
     open_page(page, "?h=10&w=10&d=1&k=1&f=5&s=1&p=same&mode=gradient&kernel=3&utm_source=lms")
     note = page.locator("#error-general")
-    expect(note).to_contain_text("p=same (a whole number)")
+    expect(note).to_contain_text("p=same (a whole number, 0 or more)")
     expect(note).to_contain_text("mode=gradient (forward or backward)")
     expect(note).to_contain_text("kernel (no such key)")
     expect(note).not_to_contain_text("utm_source")  # a site's tracking key is no mistake
@@ -232,6 +294,13 @@ def test_a_link_key_the_page_cannot_use_is_said_not_silently_replaced(page: Page
     # a copied link says nothing of the kind
     open_page(page, "?" + page.url.split("?", 1)[1])
     expect(note).to_have_text("")
+    # a zoom or an angle of no form, and a key given twice, were let go without a word
+    open_page(page, "?preset=cs231n-demo&zoom=bad&cam=left&edits=X0.0.0%3D5&edits=b1%3D3")
+    expect(note).to_contain_text("zoom=bad (how far the input and output are zoomed in, "
+                                 "as i4_o8)")
+    expect(note).to_contain_text("cam=left (the 3-D view's turn and tilt in degrees, as 45_20)")
+    expect(note).to_contain_text("edits=b1=3 (edits given again: the first is used)")
+    expect(page).to_have_url(re.compile(r"edits=X0\.0\.0%3D5&.*zoom=&cam="))
 
 
 @pytest.mark.parametrize(("pin", "said"), [
@@ -470,9 +539,9 @@ def test_a_links_unknown_names_bad_edits_and_speeds_are_said_and_left_out(page: 
 def test_an_embedded_view_says_what_its_link_got_wrong(page: Page) -> None:
     # a frame shows no controls, so none of their messages: a refused layer's "why is in red
     # above" pointed at nothing, and an unknown image opened the default layer without a word
-    page.goto("/?preset=cs231n-demo&h=0&embed=1")
+    page.goto("/?preset=cs231n-demo&h=99999&embed=1")
     note = page.locator("#embed-note")
-    expect(note).to_contain_text("H is 0: it must be >= 1", timeout=30_000)
+    expect(note).to_contain_text("99,999, over this server's limit of 4,096", timeout=30_000)
     expect(note).to_be_visible()
     # the frame's layer fixed (its host going back to a good link): the note goes with it
     page.evaluate("""() => {
@@ -484,6 +553,8 @@ def test_an_embedded_view_says_what_its_link_got_wrong(page: Page) -> None:
     expect(note).to_be_hidden()
     open_page(page, "?image=nope&embed=1")
     expect(note).to_contain_text('The link\'s image "nope" is unknown here')
+    open_page(page, "?preset=cs231n-demo&h=0&embed=1")  # a size no layer has, not sent
+    expect(note).to_contain_text("h=0 (a whole number, 1 or more)")
     # on the page itself the controls say it, not a second time
     open_page(page, "?image=nope")
     expect(page.locator("#error-general")).to_contain_text("unknown here")

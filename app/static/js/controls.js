@@ -3,6 +3,7 @@
 import { el, qs, qsa, $on } from "./dom.js";
 import { bindDrawer, drawerOpen, flagDrawer, openDrawer } from "./drawer.js";
 import { cellName, pageWords, parseCellName, parseEdits } from "./spec.js";
+import { takesNumber, wholeFor } from "./state.js";
 
 const NUMBER_FIELDS = {
   "#in-h": "h", "#in-w": "w", "#in-d": "d", "#f-k": "k", "#f-fh": "fh", "#f-fw": "fw",
@@ -124,22 +125,21 @@ export function showState(state, presets, modified) {
  * valueText)`, `onResetEdits()`.
  */
 export function bindControls({ onChange, onPreset, onEdit, onResetEdits }) {
-  const whole = (node) => {
+  // A box's number that no layer has (not whole, or a stride of 0) is refused here, beside
+  // the box itself; `key` is the state key it sets (the first, for a box that sets several).
+  const whole = (node, key) => {
     const value = Number(node.value);
-    return node.value.trim() !== "" && Number.isInteger(value) ? value : null;
-  };
-  // A box that is not a whole number is refused here, beside the box itself.
-  const refuse = (node) => {
+    if (node.value.trim() !== "" && wholeFor(key, value)) return value;
     const field = FIELD_OF_BOX[`#${node.id}`] ?? "input";
     clearErrors();
-    showError(field, `${node.labels[0].textContent} must be a whole number, not "${node.value}"`);
+    showError(field, `${node.labels[0].textContent} must be ${takesNumber(key)}, not "${node.value}"`);
     node.setAttribute("aria-invalid", "true");
+    return null;
   };
   for (const [selector, key] of Object.entries(NUMBER_FIELDS)) {
     $on(qs(selector), "change", (event) => {
-      const value = whole(event.target);
-      if (value === null) return refuse(event.target);
-      onChange({ [key]: value });
+      const value = whole(event.target, key);
+      if (value !== null) onChange({ [key]: value });
     });
   }
   for (const [selector, key] of Object.entries(CHOICE_FIELDS)) {
@@ -148,21 +148,18 @@ export function bindControls({ onChange, onPreset, onEdit, onResetEdits }) {
     });
   }
   $on(qs("#f-f"), "change", (event) => {
-    const value = whole(event.target);
-    if (value === null) return refuse(event.target);
-    onChange({ fh: value, fw: value });
+    const value = whole(event.target, "fh");
+    if (value !== null) onChange({ fh: value, fw: value });
   });
   for (const [selector, [a, b]] of [["#stride", ["sh", "sw"]], ["#dilation", ["dh", "dw"]]]) {
     $on(qs(selector), "change", (event) => {
-      const value = whole(event.target);
-      if (value === null) return refuse(event.target);
-      onChange({ [a]: value, [b]: value });
+      const value = whole(event.target, a);
+      if (value !== null) onChange({ [a]: value, [b]: value });
     });
   }
   $on(qs("#pad"), "change", (event) => {
-    const value = whole(event.target);
-    if (value === null) return refuse(event.target);
-    onChange({ pt: value, pb: value, pl: value, pr: value });
+    const value = whole(event.target, "pt");
+    if (value !== null) onChange({ pt: value, pb: value, pl: value, pr: value });
   });
   $on(qs("#preset"), "change", (event) => {
     onPreset(event.target.value);
@@ -229,22 +226,28 @@ export function clearErrors() {
 }
 
 /** Show `message` beside the control for spec field `field` ("stride", "filters.size", ...). */
+/** `said` after `text` (a slot's messages so far): the server's end with no stop, and two
+ * ran together ("... (CONVSCOPE_MAX_SIDE) the input's width ..."). */
+function appended(text, said) {
+  if (!text) return said;
+  return /[.!?:]$/.test(text.trim()) ? `${text} ${said}` : `${text}; ${said}`;
+}
+
 export function showError(field, message) {
   const slot = ERROR_SLOTS.find(([prefix]) => field === prefix || field.startsWith(`${prefix}.`));
   const target = qs(slot ? slot[1] : "#error-general");
   const said = pageWords(message);
-  target.textContent = target.textContent ? `${target.textContent} ${said}` : said;
+  target.textContent = appended(target.textContent, said);
   // a frame shows no controls, so none of their messages: a link's mistake, or the refused
   // layer the transport points "above" to, were silent there (css/embed.css shows the note)
   const note = qs("#embed-note");
-  if (note) note.textContent = note.textContent ? `${note.textContent} ${said}` : said;
+  if (note) note.textContent = appended(note.textContent, said);
   flagDrawer(target);
   // a reason inside the closed drawer is said under the strip too: with nothing drawn (a link
   // to a refused layer) the toggle's dot alone left the page blank and silent
   if (!drawerOpen() && qs("#drawer").contains(target)) {
     const general = qs("#error-general");
-    const note = `More settings: ${said}`;
-    general.textContent = general.textContent ? `${general.textContent} ${note}` : note;
+    general.textContent = appended(general.textContent, `More settings: ${said}`);
   }
   for (const selector of slot ? slot[2] : []) qs(selector).setAttribute("aria-invalid", "true");
 }

@@ -12,7 +12,7 @@ import { bindGoto } from "./goto.js";
 import { applyZoom, watchZoom } from "./zoomlink.js";
 import { buildModel } from "./model.js";
 import { Player } from "./player.js";
-import { cellName, formatEdits, layerSpec, parseCellName, parseEdits, unreadEdits } from "./spec.js";
+import { cellName, editsOutside, formatEdits, layerSpec, parseCellName, parseEdits, unreadEdits } from "./spec.js";
 import { changesForSuggestion, DEFAULTS, FIELD_KEYS, fieldOfKey, layerChanged, stateFromPreset, withChanges } from "./state.js";
 import { StepCache } from "./steps.js";
 import { IMAGE_LAYER, imagesReady, initImages, knownImage, showLayer, stateOfLink, unknownImageNote, uploadedInput } from "./images.js";
@@ -146,6 +146,10 @@ function tick(n = 1) {
   return true;
 }
 
+// The error types of a refusal by this server's limits alone (docs/design.md, "Errors"):
+// the layer may be right, and a server with larger CONVSCOPE_ settings would compute it.
+const OVER_LIMITS = new Set(["over_limit", "image_side_too_large", "image_too_many_pixels", "image_too_complex"]);
+
 function onApiError(error) {
   if (error.name === "AbortError") return;
   // One refusal per layer: the forward and the first steps go out together and are refused
@@ -158,15 +162,20 @@ function onApiError(error) {
   qs("#app").classList.add("stale");
   // the panels say nothing of a refusal: blank on a first visit, the last layer otherwise
   const note = qs("#refused-note");
+  // only a layer over this server's limits is one a larger layer's server would compute
+  const overLimits = list.every((detail) => OVER_LIMITS.has(detail.type));
   note.textContent = `${app.model ? "The picture is the last layer the server computed, faded:"
-    : "Nothing to draw:"} the server would not compute this layer (why is in red above). A`
-    + " smaller one draws, and a server started with larger limits computes this one (README,"
-    + ' "Configuration").';
+    : "Nothing to draw:"} the server would not compute this layer (why is in red above).`
+    + (overLimits ? " A smaller one draws, and a server started with larger limits computes"
+      + ' this one (README, "Configuration").' : "");
   note.hidden = false;
   showTransport(app, player.playing); // no layer drawn yet: nothing to step through
 }
 
 async function reload() {
+  // a link's edit outside the layer's own sizes is left out before anything is sent (sent,
+  // it came back a 422, a red line in the console); the state without it reloads
+  if (dropEdits(editsOutside(app.state))) return;
   const seq = ++app.seq;
   app.controller?.abort();
   app.cache?.cancel();
@@ -316,8 +325,12 @@ function showSuggestions() {
  * the input shrank) is dropped, and the page says which; true when that was the refusal.
  */
 function dropBadEdits(error) {
-  const bad = new Set((error instanceof ApiError ? error.detail : [])
-    .filter((d) => d.loc?.at(-1) === "index" && d.loc.at(-3) === "edits").map((d) => d.loc.at(-2)));
+  return dropEdits(new Set((error instanceof ApiError ? error.detail : [])
+    .filter((d) => d.loc?.at(-1) === "index" && d.loc.at(-3) === "edits").map((d) => d.loc.at(-2))));
+}
+
+/** Leave the edits at the places `bad` holds out of the state, saying which: true if any. */
+function dropEdits(bad) {
   if (!bad.size) return false;
   const edits = parseEdits(app.state.edits);
   const names = edits.filter((_, n) => bad.has(n)).map(cellName);

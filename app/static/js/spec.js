@@ -78,6 +78,25 @@ export function parseEdits(text) {
   return edits;
 }
 
+/**
+ * The places (in `parseEdits`' list) of the state's edits that name no cell of the arrays
+ * the state's own sizes give the spec: the input [h, w, d], and shared filters [k, fh, fw, d]
+ * and biases [k]. A locally connected layer's weights and biases have one set per output
+ * position, a size only the server works out: it judges those edits.
+ */
+export function editsOutside(state) {
+  const shapes = { X: [state.h, state.w, state.d] };
+  if (state.conn === "shared") Object.assign(shapes, { W: [state.k, state.fh, state.fw, state.d], b: [state.k] });
+  const outside = new Set();
+  parseEdits(state.edits).forEach((edit, n) => {
+    const shape = shapes[edit.target];
+    const inside = shape && shape.length === edit.index.length
+      && edit.index.every((v, axis) => v >= 0 && v < shape[axis]);
+    if (shape && !inside) outside.add(n);
+  });
+  return outside;
+}
+
 /** The parts of an edits text that `parseEdits` leaves out, each not one cell's edit. */
 export function unreadEdits(text) {
   return String(text || "").split(";").map((part) => part.trim())

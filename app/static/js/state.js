@@ -24,6 +24,32 @@ export const DEFAULTS = Object.freeze({
   cam: "", // "45_20": the 3-D view turned and tilted, in degrees ("" its first angle)
 });
 
+// The least each number of the state may be (a padding, the seed and a step may be 0): what
+// the sizes mean, not a server's limit. A link's or a box's number below it, or not whole, is
+// said on the page rather than sent to be refused; a number over a server's limit is sent,
+// and that server says so.
+export const LEAST = Object.freeze({
+  h: 1, w: 1, d: 1, k: 1, fh: 1, fw: 1, sh: 1, sw: 1, dh: 1, dw: 1,
+  pt: 0, pb: 0, pl: 0, pr: 0, seed: 0, t: 0,
+});
+
+/** Whether `value` is a number the state key `key` can take. */
+export function wholeFor(key, value) {
+  return Number.isSafeInteger(value) && value >= LEAST[key];
+}
+
+/** What a number key takes, in words: "a whole number, 1 or more". */
+export function takesNumber(key) {
+  return key === "t" ? "a step, 0 or more" : `a whole number, ${LEAST[key]} or more`;
+}
+
+// The forms of the text keys a link can get wrong, and what each takes, in words: a zoom
+// (zoomlink.js) and a 3-D view's angles (render/projection.js). Read there with the same form.
+export const FORMS = Object.freeze({
+  zoom: [/^[io]\d+(?:\.\d+)?(?:_[io]\d+(?:\.\d+)?)*$/, "how far the input and output are zoomed in, as i4_o8"],
+  cam: [/^(-?\d+(?:\.\d+)?)_(-?\d+(?:\.\d+)?)$/, "the 3-D view's turn and tilt in degrees, as 45_20"],
+});
+
 export const CHOICES = Object.freeze({
   fit: ["error", "floor", "pad"],
   act: ["none", "relu"],

@@ -1,7 +1,7 @@
 // State <-> query string. Every key of DEFAULTS round-trips; unknown keys and bad values are
 // left out (and said, refusedKeys), so any link opens *some* sensible view.
 import { shortened } from "./dom.js";
-import { CHOICES, DEFAULTS, LAYER_KEYS, SPEEDS } from "./state.js";
+import { CHOICES, DEFAULTS, FORMS, LAYER_KEYS, SPEEDS, takesNumber, wholeFor } from "./state.js";
 
 // Links from before images were state keys named an image layer as a preset
 // "img.<sample or upload>.<bank>"; they open as the same image and bank.
@@ -35,23 +35,25 @@ function readKey(key, raw) {
   const fallback = DEFAULTS[key];
   if (key === "speed") return SPEEDS.includes(Number(raw)) ? Number(raw) : undefined;
   if (typeof fallback === "number") {
+    // a size over a server's limit goes to that server, which says so; one that no layer
+    // has (s=0, h=2.5) is left out here
     const value = Number(raw);
-    // the sizes go to the server, which says what is wrong with them; a step is a count
-    const fine = key === "t" ? Number.isInteger(value) && value >= 0 : Number.isFinite(value);
-    return raw.trim() !== "" && fine ? value : undefined;
+    return raw.trim() !== "" && wholeFor(key, value) ? value : undefined;
   }
   // own keys only: `?loop=toString` found the object's method (a function in the state)
   if (typeof fallback === "boolean") return FLAGS.has(raw) ? FLAGS.get(raw) : undefined;
   if (CHOICES[key]) return CHOICES[key].includes(raw) ? raw : undefined;
+  if (FORMS[key]) return raw === "" || FORMS[key][0].test(raw) ? raw : undefined;
   return raw;
 }
 
 /** What a link key takes, for a value it cannot use. */
 function takes(key) {
   if (CHOICES[key]) return CHOICES[key].join(" or ");
+  if (FORMS[key]) return FORMS[key][1];
   if (key === "speed") return `${SPEEDS.slice(0, -1).join(", ")} or ${SPEEDS.at(-1)} steps a second`;
   if (typeof DEFAULTS[key] === "boolean") return "1 or 0";
-  return key === "t" ? "a step, 0 or more" : "a whole number";
+  return takesNumber(key);
 }
 
 /**
@@ -67,7 +69,8 @@ export function givenKeys(search) {
   // per-axis key given beside one wins.
   for (const [old, keys] of SHORTHANDS) {
     const value = Number(params.get(old));
-    if (params.has(old) && Number.isInteger(value)) for (const key of keys) given[key] = value;
+    const fine = params.get(old)?.trim() !== "" && wholeFor(keys[0], value);
+    if (params.has(old) && fine) for (const key of keys) given[key] = value;
   }
   for (const key of Object.keys(DEFAULTS)) {
     if (!params.has(key)) continue;
@@ -93,16 +96,22 @@ export function refusedKeys(search) {
   const params = new URLSearchParams(search);
   const shorthands = new Map(SHORTHANDS);
   const said = [];
+  const seen = new Set();
   for (const [key, raw] of params) {
     const shown = `${shortened(key)}=${shortened(raw)}`;
-    if (shorthands.has(key)) {
-      if (!Number.isInteger(Number(raw)) || raw.trim() === "") said.push(`${shown} (a whole number)`);
+    // a key given twice: the page reads the first (a second edits=, pasted on, was dropped
+    // without a word)
+    if (seen.has(key)) said.push(`${shown} (${shortened(key)} given again: the first is used)`);
+    else if (shorthands.has(key)) {
+      const first = shorthands.get(key)[0];
+      if (!wholeFor(first, Number(raw)) || raw.trim() === "") said.push(`${shown} (${takesNumber(first)})`);
     } else if (!(key in DEFAULTS)) {
       // a course site's or a mail's tracking keys are not the reader's mistake
       if (!TRACKING.test(key)) said.push(`${shortened(key)} (no such key)`);
     } else if (readKey(key, raw) === undefined) {
       said.push(`${shown} (${takes(key)})`);
     }
+    seen.add(key);
   }
   return said;
 }
