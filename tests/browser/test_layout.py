@@ -658,6 +658,30 @@ def test_a_pin_keeps_the_transport_to_one_row_in_large_type_on_a_projector(page:
     assert pinned["height"] == alone["height"], (alone, pinned)
 
 
+@pytest.mark.parametrize(("size", "large"), [((1024, 768), False), ((1280, 800), True)],
+                         ids=["1024x768", "1280x800-large"])
+def test_a_pinned_neurons_name_is_shown_whole_where_the_row_has_no_room_for_the_label(
+    page: Page, size: tuple[int, int], large: bool
+) -> None:
+    # the label was one line ending in "…": "pinned V[54,…" left out which neuron it was
+    page.set_viewport_size({"width": size[0], "height": size[1]})
+    query = f"?preset=alexnet-conv1&t=5001{'&large=1' if large else ''}"
+    open_view(page, query)
+    alone = page.locator("#transport").bounding_box()
+    open_view(page, query + "&pin=o54.54.95")
+    label = page.locator("#t-label")
+    expect(label).to_have_text("step 5,002 of 290,400 · pinned V[54,54,95] (step 290,400)")
+    step, pinned = label.locator(".t-part0"), label.locator(".t-part1")
+    expect(pinned).to_have_text(" · pinned V[54,54,95]")
+    for part in (step, pinned):  # each whole, inside the label's box
+        assert part.evaluate("e => e.scrollWidth <= e.clientWidth"), part.text_content()
+        box, outer = part.bounding_box(), label.bounding_box()
+        assert box and outer and box["y"] + box["height"] <= outer["y"] + outer["height"] + 0.5
+    # the note under the step, in the row's height: the picture does not move on a pin
+    assert step.bounding_box()["y"] < pinned.bounding_box()["y"]  # type: ignore[index]
+    assert page.locator("#transport").bounding_box() == alone
+
+
 def test_a_filters_slices_start_under_its_name_and_bias(page: Page) -> None:
     # in a wide panel (Example 1 at 1920x1080) the first slice sat on the line of "W0
     # b0 = 0.008082" and the other two under it: which slice was which was hard to tell

@@ -171,23 +171,30 @@ export function showTransport(app, playing) {
   scrub.value = String(app.state?.t ?? 0);
   scrub.setAttribute("aria-valuetext", `step ${(app.state?.t ?? 0) + 1} of ${total}`);
   const label = qs("#t-label");
-  label.textContent = total ? `step ${thousands((app.state?.t ?? 0) + 1)} of ${thousands(total)}${pinNote(app)}` : "";
-  label.title = label.textContent; // whole, where a narrow transport cuts it short
+  // in parts, each kept whole: where the row has no room for the line, the pin goes under
+  // the step (css/wide.css), and only a pinned neuron's own step can be left out
+  const parts = total ? [`step ${thousands((app.state?.t ?? 0) + 1)} of ${thousands(total)}`, ...pinNote(app)] : [];
+  const text = parts.join("");
+  if (label.title !== text) {
+    label.replaceChildren(...parts.map((part, n) => el("span", `t-part${n}`, part)));
+    label.title = text; // whole, where a narrow transport leaves a part out
+  }
   const button = qs("#t-play");
   // the name says what a press does; aria-pressed as well read "Pause, pressed"
   button.setAttribute("aria-label", playing ? "Pause" : "Play");
   button.textContent = playing ? "Pause" : "Play";
 }
 
-/** " · pinned V[2,1,1] (step 20)" while a neuron is pinned (the panels show it, not the
- * playhead's), " · pinned X[3,4,:]" for an input cell; "" otherwise. */
+/** [" · pinned V[2,1,1]", " (step 20)"] while a neuron is pinned (the panels show it, not
+ * the playhead's), [" · pinned X[3,4,:]"] for an input cell; [] otherwise. */
 function pinNote(app) {
   const target = pinTarget(app.state?.pin);
   const model = app.model;
-  if (!target || !model || !pinFits(target, model)) return "";
-  if (target.kind !== "output") return ` · pinned ${pinName(target)}`;
+  if (!target || !model || !pinFits(target, model)) return [];
+  const pinned = ` · pinned ${pinName(target)}`;
+  if (target.kind !== "output") return [pinned];
   const { i, j, d } = target;
-  return ` · pinned ${pinName(target)} (step ${thousands(stepOf(model.outShape, app.state.order, i, j, d) + 1)})`;
+  return [pinned, ` (step ${thousands(stepOf(model.outShape, app.state.order, i, j, d) + 1)})`];
 }
 
 function misfitNote(reason) {
