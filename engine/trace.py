@@ -25,7 +25,7 @@ import numpy.typing as npt
 
 from engine.conv import activate
 from engine.errors import LayerError
-from engine.geometry import Geometry, span_of
+from engine.geometry import AxisGeometry, Geometry, span_of
 from engine.layer import Layer
 from engine.tensors import FloatArray
 
@@ -168,12 +168,12 @@ def _slice_text(start: int, taps: int, dilation: int) -> str:
 Bounds = tuple[int, int, int] | None  # (start, stop, step) in the original input, or None
 
 
-def _axis_described(start: int, size: int, taps: int, dilation: int, pad: int
-                    ) -> tuple[Bounds, str]:
-    """One axis of the window whose tap 0 is at padded ``start``: where its taps meet the
-    original input (:func:`_axis_field`) and its slice of the padded one (:func:`_slice_text`).
-    """
-    return _axis_field(start, size, taps, dilation, pad), _slice_text(start, taps, dilation)
+def _axis_described(axis: AxisGeometry, index: int) -> tuple[Bounds, str]:
+    """Along ``axis``, the window of output ``index``: where its taps meet the original input
+    (:func:`_axis_field`) and its slice of the padded one (:func:`_slice_text`)."""
+    start = index * axis.stride  # its tap 0, in the padded input
+    return (_axis_field(start, axis.size, axis.filter_size, axis.dilation, axis.pad_before),
+            _slice_text(start, axis.filter_size, axis.dilation))
 
 
 def _windows_described(
@@ -187,8 +187,7 @@ def _windows_described(
     range revisits a few of them.
     """
     geometry = layer.geometry
-    s, p = geometry.shape, geometry.padding
-    array = "X" if p.as_list() == [0, 0, 0, 0] else "Xp"
+    array = "X" if geometry.padding.as_list() == [0, 0, 0, 0] else "Xp"
     # V is the output after the activation, so a ReLU layer's line applies it (as activate)
     before, after = ("np.maximum(", ", 0)") if layer.activation == "relu" else ("", "")
     shared = layer.connectivity == "shared"
@@ -201,12 +200,10 @@ def _windows_described(
     for a, b, c in zip(i, j, d, strict=True):
         row = rows.get(a)
         if row is None:
-            row = rows[a] = _axis_described(
-                a * s.stride_h, s.height, s.filter_height, s.dilation_h, p.top)
+            row = rows[a] = _axis_described(geometry.height, a)
         col = cols.get(b)
         if col is None:
-            col = cols[b] = _axis_described(
-                b * s.stride_w, s.width, s.filter_width, s.dilation_w, p.left)
+            col = cols[b] = _axis_described(geometry.width, b)
         # A window with no input row (or column) holds no input cell at all.
         inside = row[0] is not None and col[0] is not None
         input_rows.append(row[0] if inside else None)

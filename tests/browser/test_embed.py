@@ -707,6 +707,14 @@ def test_the_embed_codes_title_names_uneven_padding_and_dilation(
     tag.feed(page.evaluate("navigator.clipboard.readText()"))
     assert tag.attrs["title"] == ("ConvScope: 5x5x3 input, 2 filters 3x3, stride 2, "
                                   "padding [1, 1, 0, 2], dilation 1x2")
+    # one filter is "1 filter" (it said "1 filters")
+    page.goto(f"/?preset={DEMO}&k=1&t=0")
+    expect(page.locator("#app")).to_have_attribute("data-shown-step", "0", timeout=30_000)
+    page.get_by_role("button", name="Copy embed code").click()
+    expect(page.locator("#share-status")).to_contain_text("Copied the embed code")
+    tag = IframeTag()
+    tag.feed(page.evaluate("navigator.clipboard.readText()"))
+    assert tag.attrs["title"] == "ConvScope: 5x5x3 input, 1 filter 3x3, stride 2, padding 1"
 
 
 def test_a_frames_weights_in_large_type_are_never_smaller_than_in_normal_type(page: Page) -> None:

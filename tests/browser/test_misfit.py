@@ -145,6 +145,15 @@ def test_a_suggestion_makes_the_layer_fit_and_the_panels_come_back(
 DEMO_MISFIT = "/?preset=cs231n-demo&h=6&w=6&sh=2&sw=2"
 
 
+def test_a_misfit_with_no_padding_slices_x_itself(page: Page) -> None:
+    # the code line wrote Xp[...] for a layer with no padding, whose input is X itself
+    page.goto("/?h=7&w=7&d=1&k=1&f=3&s=3&p=0")
+    misfit_canvas(page)
+    # windows at 0 and 3 fit 7 cells; the one at 6 reads 6..8, of which only 6 is there
+    expect(page.locator("#misfit-arithmetic .numpy")).to_have_text(
+        "X[6:9, 6:9, :]  # 1x1x1, but W0 is 3x3x1")
+
+
 def test_a_misfit_keeps_its_filters_and_says_which_window_hangs_off_the_edge(
     page: Page, api: httpx.Client, artifacts: Path
 ) -> None:

@@ -24,7 +24,7 @@ function layerTitle(state) {
   const pads = [state.pt, state.pb, state.pl, state.pr];
   const padding = pads.every((p) => p === pads[0]) ? `${pads[0]}` : `[${pads.join(", ")}]`;
   const dilation = state.dh === 1 && state.dw === 1 ? "" : `, dilation ${both(state.dh, state.dw)}`;
-  return `ConvScope: ${state.h}x${state.w}x${state.d} input, ${state.k} filters ${state.fh}x${state.fw}, `
+  return `ConvScope: ${state.h}x${state.w}x${state.d} input, ${state.k} filter${state.k === 1 ? "" : "s"} ${state.fh}x${state.fw}, `
     + `stride ${both(state.sh, state.sw)}, padding ${padding}${dilation}`;
 }
 

@@ -2,6 +2,7 @@
 // the output's viewports are ("i4_o8": a comma would be escaped in the link), so a shared
 // view opens zoomed as it was. Where they look is not kept: it follows the playhead or the
 // pinned neuron, as it does when zooming by hand, so the link's step is what the view shows.
+import { FORMS } from "./state.js";
 
 const VOLUMES = { i: "input", o: "output" };
 
@@ -22,7 +23,7 @@ function zoomText(views) {
  * viewport followed last: on Back, that is the entry left's). */
 export function applyZoom(views, text, { whole = false } = {}) {
   const factors = {};
-  for (const part of (text || "").split("_")) {
+  for (const part of FORMS.zoom[0].test(text || "") ? text.split("_") : []) {
     const m = /^([io])(\d+(?:\.\d+)?)$/.exec(part);
     if (m) factors[m[1]] = Number(m[2]);
   }

@@ -88,7 +88,9 @@ export function drawMisfitArithmetic(container, geometry, depth, onSuggestions) 
     const got = [tapsBefore(rows, rows.padded), tapsBefore(cols, cols.padded), depth];
     const want = [h.filter_size, w.filter_size, depth];
     const code = el("p", "numpy");
-    code.append(el("code", "", `Xp[${slice(rows)}, ${slice(cols)}, :]  # ${got.join("x")}, but W0 is ${want.join("x")}`));
+    // the padded input is Xp, as in the arithmetic panel; with no padding it is X itself
+    const letter = rows.padded === h.size && cols.padded === w.size ? "X" : "Xp";
+    code.append(el("code", "", `${letter}[${slice(rows)}, ${slice(cols)}, :]  # ${got.join("x")}, but W0 is ${want.join("x")}`));
     box.append(code);
   } else if ([h, w].some((axis) => axis.skipped.length > 0)) {
     box.append(el("h3", "", "No step: the windows leave cells unseen"));

@@ -4,6 +4,8 @@
 // one plane the map is affine, so a depth slice is ONE drawImage with a transform, exactly;
 // the block's sides recede toward the back as they would in a drawing of a box.
 
+import { FORMS } from "../state.js";
+
 const DEFAULT_YAW = 0.62;
 const DEFAULT_PITCH = 0.42;
 const MAX_PITCH = 1.45;
@@ -40,7 +42,7 @@ export class Camera {
 
   /** Turn to the angles `text` gives ("yaw_pitch" in degrees; "" or unreadable: the first view). */
   turnTo(text) {
-    const m = /^(-?\d+(?:\.\d+)?)_(-?\d+(?:\.\d+)?)$/.exec(text || "");
+    const m = FORMS.cam[0].exec(text || "");
     if (!m) return this.reset();
     const rad = (degrees) => (Number(degrees) * Math.PI) / 180;
     return this.turn(rad(m[1]) - this.yaw, rad(m[2]) - this.pitch);
