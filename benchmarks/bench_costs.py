@@ -255,6 +255,9 @@ def cases() -> list[Case]:
         # a misfit with the most suggestion candidates a 4096 input allows, and a layer
         # whose windows miss most of the input (thousands of unseen cells listed)
         post("geometry 4096 F4000 misfit", "/api/geometry", layer(4096, 1, 1, 4000, stride=7)),
+        # the widest filter-size search: two strides each side reach the whole input
+        post("geometry 4096 F2 stride 4000 misfit", "/api/geometry",
+             layer(4096, 1, 1, 2, stride=4000)),
         post("geometry 4096 F1 stride 7 floor", "/api/geometry",
              layer(4096, 1, 1, 1, stride=7, fit="floor")),
         # a filter far wider than its input (taps 4,095 apart on 2 cells): its suggestion
