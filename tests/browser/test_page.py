@@ -688,6 +688,15 @@ def test_a_refused_size_marks_its_own_box_in_the_pages_names(page: Page) -> None
     expect(page.locator("#error-input")).to_contain_text(
         "99,999, over this server's limit of 4,096 (CONVSCOPE_MAX_SIDE)")
     expect(page.get_by_label("Input height H")).to_have_attribute("aria-invalid", "true")
+    # two refusals in one slot are two clauses (they ran together: "(CONVSCOPE_MAX_SIDE) the
+    # input's width ...")
+    page.get_by_label("Input width W").fill("88888")
+    page.get_by_label("Input width W").press("Enter")
+    expect(page.locator("#error-input")).to_contain_text(re.compile(
+        r"99,999, over this server's limit of 4,096 \(CONVSCOPE_MAX_SIDE\); \S.*88,888, over"))
+    page.get_by_label("Input width W").fill("5")
+    page.get_by_label("Input width W").press("Enter")
+    expect(page.locator("#error-input")).not_to_contain_text("88,888")
     for other in ("Input width W", "Input depth D"):
         expect(page.get_by_label(other)).not_to_have_attribute("aria-invalid", "true")
     # the formula still shows the last layer's numbers: dimmed, as the panels are
