@@ -540,10 +540,15 @@ def _refusal(shape: LayerShape, height: AxisGeometry, width: AxisGeometry) -> Ge
     failing = [a for a in (width, height) if a.output == 0]
     too_wide = [a for a in failing if a.span > a.requested_padded_size]
     reasons = [_too_wide_reason(a) if a in too_wide else _misfit_reason(a) for a in failing]
-    field_name = "filters.size" if too_wide else _misfit_field(shape)
     found = suggest(shape)
+    offered = [change.field for change in found.changes]
+    field_name = _misfit_field(shape)
+    if too_wide:
+        # the filter is too wide, but where no filter size fits the other axis (an odd span
+        # at stride 2 under dilation 2) what is blamed is a field that does fit it
+        field_name = "filters.size" if "filters.size" in offered or not offered else offered[0]
     # the fields a suggestion changes: each is shown to fix it (the blamed one first)
-    fields = tuple(dict.fromkeys([field_name, *(change.field for change in found.changes)]))
+    fields = tuple(dict.fromkeys([field_name, *offered]))
     fix = ", ".join(fields[:-1]) + f" or {fields[-1]}" if len(fields) > 1 else fields[0]
     reason = "; ".join(reasons) + f". Changing {fix} could make it fit"
     # what a framework would make of the layer, said here and not only among the suggestions:
@@ -1046,7 +1051,8 @@ def suggest(shape: LayerShape) -> Suggestions:
         if height and width:
             found.append(Suggestion("fit", policy, (height, width),
                                     f'fit "{policy}" {verb}: {height}x{width}'))
-    return Suggestions(tuple(_with_unread(shape, s) for s in found), tuple(notes))
+    said = (_with_unread(shape, s) for s in found)
+    return Suggestions(tuple(s for s in said if s is not None), tuple(notes))
 
 
 # The most changes :func:`suggest` offers: two paddings (TensorFlow's "same" replaces one, or
@@ -1094,9 +1100,11 @@ def applied(shape: LayerShape, suggestion: Suggestion) -> LayerShape:
     raise ValueError(f"no such suggestion field: {suggestion.field}")
 
 
-def _with_unread(shape: LayerShape, suggestion: Suggestion) -> Suggestion:
+def _with_unread(shape: LayerShape, suggestion: Suggestion) -> Suggestion | None:
     """``suggestion``, its text saying how many input cells its layer never reads (a stride
-    longer than the window skips rows; a smaller filter can leave an edge).
+    longer than the window skips rows; a smaller filter can leave an edge); None when it
+    reads none of them (every tap of every window on padding or between the input's cells:
+    a layer that computes nothing of its input is no fix).
 
     >>> seven = LayerShape.square(7, 3, 1, 3, stride=3)  # the notes' stride-3 misfit
     >>> _with_unread(seven, Suggestion("stride", 4, (2, 2), "stride 4 gives 2x2")).text
@@ -1116,6 +1124,8 @@ def _with_unread(shape: LayerShape, suggestion: Suggestion) -> Suggestion:
     unread = cells - seen[0] * seen[1]
     if not unread:
         return suggestion
+    if unread == cells:
+        return None
     return replace(suggestion, text=f"{suggestion.text}; {unread:,} of {cells:,} input cells "
                    "unread")
 

@@ -460,6 +460,13 @@ def test_a_filter_wider_than_the_input_is_refused_with_ways_to_fit() -> None:
     assert "dilation" not in caught.value.fields and "dilation" not in caught.value.reason
 
 
+def reads_input(n: int, f: int, s: int, d: int, before: int, after: int) -> bool:
+    """Whether some tap of some window along an axis lands on one of its ``n`` input cells
+    (tap t of window k at k*s + t*d in the padded axis, the input at before..before+n-1)."""
+    out = (n + before + after - d * (f - 1) - 1) // s + 1
+    return any(before <= k * s + t * d < before + n for k in range(out) for t in range(f))
+
+
 @pytest.mark.parametrize("seed", range(4))
 def test_input_size_suggestions_are_the_nearest_sizes_that_fit(seed: int) -> None:
     rng = np.random.default_rng(seed)
@@ -478,7 +485,9 @@ def test_input_size_suggestions_are_the_nearest_sizes_that_fit(seed: int) -> Non
             options.append(ranked[:1] if ranked[0] == n else ranked[:2])
         pairs = sorted(((h, w) for h in options[0] for w in options[1] if (h, w) != (n, n)),
                        key=lambda p: (p[0] != p[1], abs(p[0] - n) + abs(p[1] - n), p))
-        expected = [[h, w, 1] for h, w in pairs[:2]]
+        # ... less a layer that reads none of its input (every tap on padding)
+        expected = [[h, w, 1] for h, w in pairs[:2]
+                    if reads_input(h, f, s, d, pb, pa) and reads_input(w, f, s, d, pa, pb)]
         assert found == expected, (n, f, s, d, pb, pa)
 
 
@@ -502,7 +511,8 @@ def test_filter_size_suggestions_are_the_nearest_sizes_that_fit(seed: int) -> No
             options.append(ranked[:1] if ranked[:1] == [f] else ranked[:2])
         pairs = sorted(((h, w) for h in options[0] for w in options[1] if (h, w) != (f, f)),
                        key=lambda p: (p[0] != p[1], abs(p[0] - f) + abs(p[1] - f), p))
-        expected = [h if h == w else [h, w] for h, w in pairs[:2]]
+        expected = [h if h == w else [h, w] for h, w in pairs[:2]
+                    if reads_input(n, h, s, d, pb, pa) and reads_input(n, w, s, d, pa, pb)]
         assert found == expected, (n, f, s, d, pb, pa)
         if expected:  # a misfit names every field a suggestion changes
             with pytest.raises(GeometryError) as misfit:
@@ -906,3 +916,26 @@ def test_the_requested_padded_shape_adds_each_sides_own_padding() -> None:
     shape = LayerShape(5, 7, 3, 1, 3, 3, padding=Padding(0, 1, 2, 3), fit="pad")
     assert shape.requested_padded_shape == (6, 12, 3)
     assert resolve(shape).padded_shape[1] >= 12
+
+
+def test_a_too_wide_filter_no_filter_size_fixes_blames_a_field_that_does() -> None:
+    # 6 cells at stride 2 under dilation 2 need an odd span's complement to be even: no F
+    # fits the height, yet the refusal blamed filters.size and listed it among the fixes
+    shape = LayerShape(6, 6, 1, 1, 3, 3, stride_h=2, stride_w=2, dilation_h=2, dilation_w=3)
+    with pytest.raises(GeometryError) as caught:
+        resolve(shape)
+    offered = [change.field for change in caught.value.suggestions.changes]
+    assert "filters.size" not in offered
+    assert caught.value.field == offered[0] == "padding"
+    assert "filters.size" not in caught.value.fields
+    assert "Changing padding or input.shape could make it fit" in caught.value.reason
+
+
+def test_no_suggestion_gives_a_layer_that_reads_none_of_its_input() -> None:
+    # dilation 4 on a 3x3 input padded by 1 at stride 2: the one window's taps 0 and 4 are
+    # both padding ("9 of 9 input cells unread" was offered as a fix)
+    shape = replace(LayerShape.square(3, 1, 1, 2, stride=2, dilation=3), padding=Padding.of(1))
+    texts = [change.text for change in suggest(shape).changes]
+    assert texts and not any("9 of 9" in text for text in texts), texts
+    assert not any(change.field == "dilation" and change.value == 4
+                   for change in suggest(shape).changes)
