@@ -10,6 +10,7 @@ import orjson
 
 from app.config import Settings
 from app.convert import check_unmade, read, resolve_priced, within_limits
+from app.costs import check_budget, layer_cost
 from app.encoding import Encoding, FloatArray, dumps, encode
 from app.layer_cache import ANSWER_WEIGHT, LAYERS, MEMO_UNITS
 from app.lru import BoundedLRU, weighed_memo
@@ -24,6 +25,7 @@ from app.schemas import (
     SuggestionResult,
 )
 from engine.backward import step_weight_gradients
+from engine.errors import LayerError
 from engine.geometry import AxisGeometry, Geometry, GeometryError, LayerShape, Suggestions, suggest
 from engine.layer import Layer
 from engine.presets import Preset
@@ -131,7 +133,14 @@ def geometry_result(spec: LayerSpec, settings: Settings) -> GeometryResult:
     check_unmade(spec, found, g, settings)
     if g is None:
         return misfit_answer(shape, misfit)
-    return geometry_answer(g, settings.max_side)
+    answer = geometry_answer(g, settings.max_side)
+    try:  # what every endpoint that computes the layer pays first: its arrays
+        check_budget(layer_cost(g, spec), settings, subject="making this layer's arrays")
+    except LayerError as refused:  # the remembered answer is shared: a copy says it
+        over = LayerErrorResult(field=refused.field, message=refused.reason,
+                                fields=[refused.field])
+        return answer.model_copy(update={"over_limit": over})
+    return answer
 
 
 # ----------------------------------------------------------------------------- presets

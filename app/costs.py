@@ -670,10 +670,13 @@ def _path(item: Item, at: str | None) -> str:
     return f"{at}.{item.field}" if at and item.in_layer else item.field
 
 
-def check_budget(items: Sequence[Item], settings: Settings, at: str | None = None) -> None:
+def check_budget(items: Sequence[Item], settings: Settings, at: str | None = None,
+                 subject: str = "this request") -> None:
     """Refuse a request whose cost is over a limit, naming the field that drives it.
 
-    ``at`` is where the layer spec sits in the request body (``"layer"``), if not at the top.
+    ``at`` is where the layer spec sits in the request body (``"layer"``), if not at the top;
+    ``subject`` what the message says would cost it (a geometry answer prices another
+    request's arrays).
     """
     elements = work = 0
     for item in items:  # one pass: every request is priced, the cheapest too
@@ -683,7 +686,7 @@ def check_budget(items: Sequence[Item], settings: Settings, at: str | None = Non
         big = max(items, key=lambda item: item.elements)
         raise LayerError(
             _path(big, at),
-            f"this request would materialise {elements:,} numbers, over this server's limit "
+            f"{subject} would materialise {elements:,} numbers, over this server's limit "
             f"of {settings.max_elements:,} (CONVSCOPE_MAX_ELEMENTS); the most, {big.elements:,}, "
             f"are {big.what}{_advice(big.field)}", kind=big.kind,
         )
@@ -691,7 +694,7 @@ def check_budget(items: Sequence[Item], settings: Settings, at: str | None = Non
         big = max(items, key=lambda item: item.work)
         raise LayerError(
             _path(big, at),
-            f"this request would cost {work:,} units of work (multiply-adds of the engine's "
+            f"{subject} would cost {work:,} units of work (multiply-adds of the engine's "
             f'matrix product, docs/design.md "Costs"), over this server\'s work budget of '
             f"{settings.max_work:,} (CONVSCOPE_MAX_WORK); the most, {big.work:,}, is "
             f"{big.what}{_advice(big.field)}", kind=big.kind,

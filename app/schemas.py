@@ -673,6 +673,13 @@ class GeometryResult(BaseModel):
     )
     notes: list[str] = Field(description="what cannot fit, e.g. no symmetric padding")
     counts: CountsResult = Field(description="neurons, weights and parameters")
+    over_limit: LayerErrorResult | None = Field(
+        None, description="/api/geometry only: the refusal (422, type over_limit) this server "
+        "gives any request that makes the layer's arrays, when they pass its element or work "
+        "budget (CONVSCOPE_MAX_ELEMENTS, CONVSCOPE_MAX_WORK): the layer is valid but too large "
+        "to compute here; null when within them (an endpoint's own work, such as a forward's "
+        "answer or a range of steps, is priced on top, request by request)"
+    )
 
 
 class ForwardResult(BaseModel):

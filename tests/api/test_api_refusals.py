@@ -606,6 +606,33 @@ def test_alexnet_locally_connected_is_refused_by_the_element_limit(client: TestC
     assert "CONVSCOPE_MAX_ELEMENTS" in entry["msg"]
 
 
+@pytest.mark.parametrize(("spec", "field", "most"), [
+    ({**ALEXNET, "connectivity": "local"}, "connectivity", "105,415,200 of them local weights"),
+    (square(1024, 64, 64, 3, padding=1), "input.shape", "67,371,264 of them padded input"),
+])
+def test_geometry_says_a_valid_layer_is_too_large_to_compute_here(
+    client: TestClient, override_settings: Any, spec: dict[str, Any], field: str, most: str
+) -> None:
+    # it said valid: true, with nothing of the 422 every endpoint that computes it gives
+    answer = client.post("/api/geometry", json=spec).json()
+    assert answer["valid"] is True
+    over = answer["over_limit"]
+    assert over["field"] == field and over["fields"] == [field]
+    assert over["message"].startswith("making this layer's arrays would materialise ")
+    assert "CONVSCOPE_MAX_ELEMENTS" in over["message"]
+    assert most.split(" of them ")[0] in over["message"]
+    assert most.split(" of them ")[1] in over["message"]
+    for endpoint, body in (("forward", spec), ("steps", {"layer": spec})):
+        entry = refused(client.post(f"/api/{endpoint}", json=body))
+        prefix = ["layer"] if endpoint == "steps" else []
+        assert entry["loc"] == ["body", *prefix, *field.split(".")]
+        assert entry["type"] == "over_limit"
+    # within the budget: null, and the server with more room says the same layer is fine
+    assert client.post("/api/geometry", json=ALEXNET).json()["over_limit"] is None
+    override_settings(max_elements=10**9, max_work=10**12)
+    assert client.post("/api/geometry", json=spec).json()["over_limit"] is None
+
+
 def test_work_budget_refuses_with_the_limit_named(
     client: TestClient, override_settings: Any
 ) -> None:

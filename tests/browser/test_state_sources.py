@@ -184,6 +184,21 @@ def test_a_links_size_no_layer_has_is_said_and_never_sent(
     assert refused == [] and console_errors == [], (refused, console_errors)
 
 
+def test_a_layer_too_large_for_the_server_is_said_from_its_geometry_alone(
+    page: Page, console_errors: list[str]
+) -> None:
+    # its forward was sent only to be refused as the geometry answer could have said
+    refused = refusals(page)
+    page.goto("/?preset=alexnet-conv1&conn=local")
+    note = page.locator("#refused-note")
+    expect(note).to_contain_text("a server started with larger limits computes this one",
+                                 timeout=30_000)
+    expect(page.locator("#error-general")).to_contain_text(
+        "More settings: making this layer's arrays would materialise")
+    expect(page.locator("#error-general")).to_contain_text("CONVSCOPE_MAX_ELEMENTS")
+    assert refused == [] and console_errors == [], (refused, console_errors)
+
+
 def test_only_a_refusal_over_the_servers_limits_says_a_larger_server_would_compute_it(
     page: Page,
 ) -> None:

@@ -208,6 +208,10 @@ async function reload() {
       await showMisfit(spec, geometry, seq, controller.signal);
       return;
     }
+    // too large for this server: the geometry says so, and the forward (refused the same
+    // way, a red line in the console) is not asked for
+    const over = geometry.over_limit;
+    if (over) throw new ApiError(422, [{ loc: ["body", ...over.field.split(".")], msg: over.message, type: "over_limit" }]);
     // the new layer's steps, asked for now, are used once its views are built: before, a
     // render would draw them into the last layer's grids (another depth: a TypeError)
     const cache = stepCache(spec, geometry, state);
