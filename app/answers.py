@@ -9,7 +9,13 @@ import numpy as np
 import orjson
 
 from app.config import Settings
-from app.convert import check_unmade, read, resolve_priced, within_limits
+from app.convert import (
+    check_unmade,
+    read,
+    refused_as_sent,
+    resolve_priced,
+    within_limits,
+)
 from app.costs import check_budget, layer_cost
 from app.encoding import Encoding, FloatArray, dumps, encode
 from app.layer_cache import ANSWER_WEIGHT, LAYERS, MEMO_UNITS
@@ -127,13 +133,19 @@ def geometry_result(spec: LayerSpec, settings: Settings) -> GeometryResult:
     found = read(spec, settings)
     shape = found.shape
     try:
-        g: Geometry | None = resolve_priced(shape, settings)
+        g: Geometry | None = resolve_priced(shape, settings, spec)
     except GeometryError as error:
         g, misfit = None, error
     check_unmade(spec, found, g, settings)
     if g is None:
         return misfit_answer(shape, misfit)
     answer = geometry_answer(g, settings.max_side)
+    # the remembered answer is the geometry's: what the spec's own arrays refuse is said on
+    # a copy
+    marked = [s.model_copy(update={"text": s.text + said}) if (
+        said := refused_as_sent(s.field, s.value, spec)) else s for s in answer.suggestions]
+    if marked != answer.suggestions:
+        answer = answer.model_copy(update={"suggestions": marked})
     try:  # what every endpoint that computes the layer pays first: its arrays
         check_budget(layer_cost(g, spec), settings, subject="making this layer's arrays")
     except LayerError as refused:  # the remembered answer is shared: a copy says it

@@ -23,7 +23,13 @@ from app.schemas import ArrayIn, CompactArray, FillSpec, LayerSpec
 from app.sources import check_names, named_arrays
 from engine.edits import Edit, check_edits
 from engine.errors import LayerError, counted
-from engine.geometry import Geometry, GeometryError, LayerShape, Padding, Suggestions
+from engine.geometry import (
+    Geometry,
+    GeometryError,
+    LayerShape,
+    Padding,
+    Suggestions,
+)
 from engine.layer import (
     Layer,
     bias_shape,
@@ -366,23 +372,75 @@ def _one_source(spec: LayerSpec) -> None:
         raise LayerError("filters.bank", "give the filters' `values` or a `bank`, not both")
 
 
-def resolve_priced(shape: LayerShape, settings: Settings) -> Geometry:
+def resolve_priced(shape: LayerShape, settings: Settings, spec: LayerSpec | None = None
+                   ) -> Geometry:
     """The geometry, once resolving it is known to be within the budget (the unseen-cell
     walk is priced by :func:`app.costs.resolve_cost`). Raises :class:`GeometryError`, whose
-    suggestions say which this server's limits would refuse."""
+    suggestions say which this server's limits would refuse, and which ``spec``'s own arrays
+    would (:func:`with_sources`)."""
     check_budget(resolve_cost(shape), settings)
     try:
         return resolved(shape)
     except GeometryError as error:
-        raise _within_limits(error, settings.max_side) from None
+        raise _marked(error, settings.max_side, spec) from None
 
 
-def _within_limits(error: GeometryError, max_side: int) -> GeometryError:
-    """``error`` with its suggestions marked by :func:`within_limits`."""
+def _marked(error: GeometryError, max_side: int, spec: LayerSpec | None) -> GeometryError:
+    """``error`` with its suggestions marked by :func:`within_limits` and, given the spec,
+    :func:`with_sources`."""
     found = within_limits(error.suggestions, max_side)
+    if spec is not None:
+        found = with_sources(found, spec)
     if found == error.suggestions:
         return error
     return GeometryError(error.field, error.reason, found, error.axes, error.fields)
+
+
+def with_sources(found: Suggestions, spec: LayerSpec) -> Suggestions:
+    """``found`` with each suggestion that ``spec``'s own arrays refuse, applied alone, saying
+    why: a new input size where a sample image or values give the input, a filter size where
+    a bank or values give the filters, a size that leaves out a cell an edit names.
+
+    >>> from engine.geometry import resolve
+    >>> spec = LayerSpec.model_validate({"input": {"shape": [10, 10, 1]}, "stride": 2,
+    ...     "filters": {"count": 1, "size": 3},
+    ...     "edits": [{"array": "input", "index": [9, 9, 0], "value": 5}]})
+    >>> try:
+    ...     resolve(LayerShape.square(10, 1, 1, 3, stride=2))
+    ... except GeometryError as misfit:
+    ...     texts = [s.text for s in with_sources(misfit.suggestions, spec).changes]
+    >>> [text for text in texts if "refused" in text]
+    ['input 9x9 gives 4x4 (refused as sent: edit 0 falls outside it)']
+    """
+    changes = tuple(replace(s, text=s.text + said) if (said := refused_as_sent(
+        s.field, s.value, spec)) else s for s in found.changes)
+    return found if changes == found.changes else Suggestions(changes, found.notes)
+
+
+def refused_as_sent(field: str, value: int | str | list[int], spec: LayerSpec) -> str:
+    """Why ``spec``'s own arrays refuse the suggestion to set ``field`` to ``value`` applied
+    alone (" (refused as sent: ...)"), or "" when they take it."""
+    reasons = []
+    if field == "input.shape" and (spec.input.image is not None or spec.input.values is not None):
+        given = "input.image" if spec.input.image is not None else "input.values"
+        reasons.append(f"{given} fixes the input's size")
+    if field == "filters.size" and (spec.filters.bank is not None
+                                    or spec.filters.values is not None):
+        given = "filters.bank" if spec.filters.bank is not None else "filters.values"
+        reasons.append(f"{given} fixes the filters' size")
+    # the edits whose cell the new size's array does not have (rows, columns)
+    array, axes, sizes = "", (0, 1), [0, 0]
+    if field == "input.shape" and isinstance(value, list):
+        array, sizes = "input", value[:2]
+    elif field == "filters.size" and not isinstance(value, str) and spec.connectivity == "shared":
+        array, axes, sizes = "filters", (1, 2), list(_pair(value))
+    cut = [str(n) for n, e in enumerate(spec.edits) if e.array == array and len(e.index) > axes[1]
+           and any(e.index[axis] >= size for axis, size in zip(axes, sizes, strict=True))]
+    if cut:
+        one = len(cut) == 1
+        reasons.append(f"edit{'' if one else 's'} {listing(cut)} fall{'s' if one else ''} "
+                       "outside it")
+    return f" (refused as sent: {'; '.join(reasons)})" if reasons else ""
 
 
 def within_limits(found: Suggestions, max_side: int) -> Suggestions:
@@ -445,7 +503,7 @@ def geometry(
     Raises :class:`GeometryError` on a misfit."""
     with within(at):
         found = read(spec, settings)
-        g = resolve_priced(found.shape, settings)
+        g = resolve_priced(found.shape, settings, spec)
     if cost is not None:
         check_budget(cost(g, spec), settings, at)
     with within(at):
@@ -487,7 +545,7 @@ def build(
     if derived is None:
         with within(at):
             found = read(spec, settings)
-            g = resolve_priced(found.shape, settings)
+            g = resolve_priced(found.shape, settings, spec)
         derived = (found, g, LayerCache.key(spec))
         SPECS.keep(spec, settings, derived)
     found, g, key = derived
@@ -544,7 +602,7 @@ def layer_input(spec: LayerSpec, settings: Settings, encoding: Encoding) -> Laye
         # its weights and biases are not made, but refused as the other endpoints refuse them
         # when the layer fits (one set per output position: a misfit's cannot be checked)
         try:
-            g: Geometry | None = resolve_priced(found.shape, settings)
+            g: Geometry | None = resolve_priced(found.shape, settings, spec)
         except GeometryError:
             g = None
         check_unmade(spec, found, g, settings)

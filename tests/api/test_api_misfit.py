@@ -282,3 +282,30 @@ def test_a_resnet_stem_misfit_says_what_a_framework_makes_of_it(client: TestClie
     assert 'what PyTorch does, gives 112x112' in refused.json()["detail"][0]["msg"]
     floored = client.post("/api/geometry", json={**layer, "fit": "floor"}).json()
     assert floored["output_shape"] == [112, 112, 64]
+
+
+def test_a_suggestion_the_specs_own_arrays_refuse_says_so(client: TestClient) -> None:
+    # applied by assignment, as the schema says, each came back a 422: the image and the
+    # bank fix their sizes, and a smaller input leaves out an edited cell
+    named = {"input": {"shape": [64, 64, 3], "image": {"name": "stripes"}},
+             "filters": {"count": 2, "size": 3, "bank": "sobel"}, "stride": 2}
+    edited = {**square(10, 1, 1, 3, stride=2),
+              "edits": [{"array": "input", "index": [9, 9, 0], "value": 5}]}
+    for spec in (named, edited):
+        said = {(s["field"], json.dumps(s["value"])): s["text"]
+                for s in client.post("/api/geometry", json=spec).json()["suggestions"]}
+        refused = client.post("/api/forward", json=spec)
+        assert refused.status_code == 422
+        assert [s["text"] for s in refused.json()["detail"][0]["ctx"]["suggestions"]] == list(
+            said.values())  # the 422 says the same
+        for (field, value), text in said.items():
+            applied = json.loads(json.dumps(spec))
+            where, key = (applied["input"], "shape") if field == "input.shape" else (
+                (applied["filters"], "size") if field == "filters.size" else (applied, field))
+            where[key] = json.loads(value)
+            status = client.post("/api/forward", json=applied).status_code
+            # marked exactly when applying it alone is refused
+            assert ("(refused as sent: " in text) == (status == 422), (text, status)
+    texts = list(said.values())
+    assert "input 9x9 gives 4x4 (refused as sent: edit 0 falls outside it)" in texts
+    assert "input 11x11 gives 5x5" in texts
