@@ -12,6 +12,7 @@ from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
 from app.config import SettingsDep
+from app.schemas import MAX_WHOLE
 
 # Resolved from this file, not the working directory, so an installed package finds them.
 TEMPLATES_DIR = Path(__file__).resolve().parent.parent / "templates"
@@ -77,5 +78,9 @@ def index(request: Request, settings: SettingsDep) -> HTMLResponse:
          "look": look(request),
          "frame_ancestors": " ".join(ancestors),
          # the longest steps range this server answers (js/steps.js asks for no more)
-         "max_steps": settings.max_steps},
+         "max_steps": settings.max_steps,
+         # the largest sizes this server takes: the boxes' max, and what a link or a box may
+         # send (js/state.js mostFor); more would only come back refused
+         "limits": {"side": settings.max_side, "depth": settings.max_depth,
+                    "filters": settings.max_filters, "seed": MAX_WHOLE}},
     )

@@ -166,10 +166,13 @@ def test_a_links_size_no_layer_has_is_said_and_never_sent(
     # s=0 and k=0 went to the server, came back 422s (red lines in the console), and the
     # page said a larger server would compute them
     refused = refusals(page)
-    open_page(page, "?preset=cs231n-demo&s=0&k=0&dh=1.5&seed=-1")
+    # nor over this server's limits (its max_side and max_filters, in the page's body): sent,
+    # they came back 422s too
+    open_page(page, "?preset=cs231n-demo&s=0&k=0&dh=1.5&seed=-1&w=5000&d=5000")
     note = page.locator("#error-general")
-    for said in ("s=0 (a whole number, 1 or more)", "k=0 (a whole number, 1 or more)",
-                 "dh=1.5 (a whole number, 1 or more)", "seed=-1 (a whole number, 0 or more)"):
+    for said in ("s=0 (a whole number, 1 to 4,096)", "k=0 (a whole number, 1 to 4,096)",
+                 "dh=1.5 (a whole number, 1 to 4,096)", "seed=-1 (a whole number, 0 or more)",
+                 "w=5000 (a whole number, 1 to 4,096)", "d=5000 (a whole number, 1 to 4,096)"):
         expect(note).to_contain_text(said)
     expect(page.locator("#output-shape")).to_have_text("3x3x2")  # the preset's own S and K
     assert refused == [] and console_errors == [], (refused, console_errors)
@@ -177,7 +180,7 @@ def test_a_links_size_no_layer_has_is_said_and_never_sent(
     page.locator("#stride").fill("0")
     page.locator("#stride").press("Enter")
     expect(page.locator("#error-stride")).to_have_text(
-        'Stride S (both axes) must be a whole number, 1 or more, not "0"')
+        'Stride S (both axes) must be a whole number, 1 to 4,096, not "0"')
     page.locator("#pad").fill("0")
     page.locator("#pad").press("Enter")
     expect(page.locator("#output-shape")).to_have_text("2x2x2")  # (5 - 3)/2 + 1: padding 0 is fine
@@ -301,7 +304,7 @@ def test_a_hand_written_link_with_sizes_takes_the_rest_from_its_preset_or_the_ap
 def test_a_link_key_the_page_cannot_use_is_said_not_silently_replaced(page: Page) -> None:
     open_page(page, "?h=10&w=10&d=1&k=1&f=5&s=1&p=same&mode=gradient&kernel=3&utm_source=lms")
     note = page.locator("#error-general")
-    expect(note).to_contain_text("p=same (a whole number, 0 or more)")
+    expect(note).to_contain_text("p=same (a whole number, 0 to 4,096)")
     expect(note).to_contain_text("mode=gradient (forward or backward)")
     expect(note).to_contain_text("kernel (no such key)")
     expect(note).not_to_contain_text("utm_source")  # a site's tracking key is no mistake
@@ -554,9 +557,10 @@ def test_a_links_unknown_names_bad_edits_and_speeds_are_said_and_left_out(page: 
 def test_an_embedded_view_says_what_its_link_got_wrong(page: Page) -> None:
     # a frame shows no controls, so none of their messages: a refused layer's "why is in red
     # above" pointed at nothing, and an unknown image opened the default layer without a word
-    page.goto("/?preset=cs231n-demo&h=99999&embed=1")
+    page.goto("/?preset=alexnet-conv1&conn=local&embed=1")
     note = page.locator("#embed-note")
-    expect(note).to_contain_text("99,999, over this server's limit of 4,096", timeout=30_000)
+    expect(note).to_contain_text("making this layer's arrays would materialise",
+                                 timeout=30_000)
     expect(note).to_be_visible()
     # the frame's layer fixed (its host going back to a good link): the note goes with it
     page.evaluate("""() => {
@@ -569,7 +573,7 @@ def test_an_embedded_view_says_what_its_link_got_wrong(page: Page) -> None:
     open_page(page, "?image=nope&embed=1")
     expect(note).to_contain_text('The link\'s image "nope" is unknown here')
     open_page(page, "?preset=cs231n-demo&h=0&embed=1")  # a size no layer has, not sent
-    expect(note).to_contain_text("h=0 (a whole number, 1 or more)")
+    expect(note).to_contain_text("h=0 (a whole number, 1 to 4,096)")
     # on the page itself the controls say it, not a second time
     open_page(page, "?image=nope")
     expect(page.locator("#error-general")).to_contain_text("unknown here")

@@ -33,14 +33,33 @@ export const LEAST = Object.freeze({
   pt: 0, pb: 0, pl: 0, pr: 0, seed: 0, t: 0,
 });
 
-/** Whether `value` is a number the state key `key` can take. */
-export function wholeFor(key, value) {
-  return Number.isSafeInteger(value) && value >= LEAST[key];
+// The server setting that bounds each size (rendered into the page's body as data-max-side,
+// -depth and -filters, as the server's settings say): more is refused there, so it is said
+// on the page, and the boxes' max is the same number.
+const MOST_OF = {
+  h: "maxSide", w: "maxSide", fh: "maxSide", fw: "maxSide", sh: "maxSide", sw: "maxSide",
+  dh: "maxSide", dw: "maxSide", pt: "maxSide", pb: "maxSide", pl: "maxSide", pr: "maxSide",
+  d: "maxDepth", k: "maxFilters",
+};
+
+/** The largest number the state key `key` may be on this server (a step or a seed: any). */
+export function mostFor(key) {
+  const most = Number(globalThis.document?.body?.dataset[MOST_OF[key]]);
+  return most > 0 ? most : Number.MAX_SAFE_INTEGER;
 }
 
-/** What a number key takes, in words: "a whole number, 1 or more". */
+/** Whether `value` is a number the state key `key` can take on this server. */
+export function wholeFor(key, value) {
+  return Number.isSafeInteger(value) && value >= LEAST[key] && value <= mostFor(key);
+}
+
+/** What a number key takes, in words: "a whole number, 1 to 4,096". */
 export function takesNumber(key) {
-  return key === "t" ? "a step, 0 or more" : `a whole number, ${LEAST[key]} or more`;
+  if (key === "t") return "a step, 0 or more";
+  const most = mostFor(key);
+  return most < Number.MAX_SAFE_INTEGER
+    ? `a whole number, ${LEAST[key]} to ${most.toLocaleString("en-US")}`
+    : `a whole number, ${LEAST[key]} or more`;
 }
 
 // The forms of the text keys a link can get wrong, and what each takes, in words: a zoom
