@@ -404,6 +404,19 @@ def test_copy_api_call_asks_the_api_for_the_step_on_show(
         assert step["upstream"] is not None and step["weight_gradient"] is not None
 
 
+def test_copy_api_call_of_a_pinned_neuron_asks_for_that_neuron(
+    page: Page, base_url: str, api: httpx.Client
+) -> None:
+    # the command asked for the playhead's V[0,0,0] while the arithmetic showed V[54,54,95]
+    page.context.grant_permissions(["clipboard-read", "clipboard-write"], origin=base_url)
+    page.goto("/?preset=alexnet-conv1&t=3&pin=o54.54.95")
+    expect(page.locator("#numpy-code")).to_contain_text("V[54,54,95] = ", timeout=30_000)
+    _, body = copied_call(page)
+    assert body == {"layer": {"preset": "alexnet-conv1"}, "position": [54, 54, 95]}
+    (step,) = api.post("/api/steps", json=body).json()["steps"]
+    expect(page.locator("#numpy-code")).to_have_text(step["expression"])
+
+
 def test_copy_api_call_of_a_misfit_asks_for_its_geometry(
     page: Page, base_url: str, api: httpx.Client
 ) -> None:

@@ -34,9 +34,12 @@ const same = (a, b) => JSON.stringify(a) === JSON.stringify(b);
  * The /api/steps body for step `t` of the page's step cache body `{layer, order, upstream?,
  * encoding?}`, its layer named by `preset` where it has one. JSON answers: a reader runs it.
  */
-export function stepsCall(cacheBody, t, preset) {
+export function stepsCall(cacheBody, t, preset, position = null) {
   const { layer, order, upstream } = cacheBody;
-  const body = { layer: preset ? overPreset(layer, preset) : layer, start: t };
+  const body = { layer: preset ? overPreset(layer, preset) : layer };
+  // a pinned neuron by its place, as the notes name it; else the playhead's step
+  if (position) body.position = position;
+  else body.start = t;
   if (order !== "depth_slice") body.order = order;
   if (upstream) body.upstream = upstream;
   return body;

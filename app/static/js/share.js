@@ -4,6 +4,7 @@
 import { $on, el, qs } from "./dom.js";
 import { toQuery } from "./url.js";
 import { curlCommand, overPreset, stepsCall } from "./apicall.js";
+import { pinFits, pinTarget } from "./focus.js";
 
 // The snippet's size: the demo's four panels whole, none scrolling (at 960 wide the input's
 // third slice and the products' last were under their panels' feet); a host page changes
@@ -46,7 +47,10 @@ function apiCall(app) {
   const api = `${location.origin}/api`;
   if (app.model && app.cache) {
     const t = Math.min(app.state.t, app.model.total - 1);
-    return curlCommand(`${api}/steps`, stepsCall(app.cache.body, t, preset));
+    // a pinned neuron is the one the arithmetic shows: its call, not the playhead's
+    const pinned = pinTarget(app.state.pin);
+    const neuron = pinned?.kind === "output" && pinFits(pinned, app.model) ? [pinned.i, pinned.j, pinned.d] : null;
+    return curlCommand(`${api}/steps`, stepsCall(app.cache.body, t, preset, neuron));
   }
   return curlCommand(`${api}/geometry`, preset ? overPreset(app.spec, preset) : app.spec);
 }
