@@ -298,3 +298,29 @@ def test_every_count_shows_on_a_phone_without_scrolling_sideways(
     assert "Multiply-adds" in names and "Locally connected" in names and len(names) == 7, names
     assert all(left >= 0 and right <= 390 for _, left, right in boxes), boxes
     expect(page.locator("#count-madds")).to_have_text("105,415,200")
+
+
+def test_the_unfolded_tray_folds_on_a_touch_elsewhere_or_escape(
+    phone: tuple[Page, CDPSession],
+) -> None:
+    # it stayed open over two fifths of the screen whatever the finger did next
+    page, _ = phone
+    open_phone(page, "/?preset=cs231n-demo&t=4")
+    transport, more = page.locator("#transport"), page.locator("#t-more")
+    more.tap()
+    expect(transport).not_to_have_class(re.compile(r"\bfolded\b"))
+    expect(more).to_have_attribute("aria-expanded", "true")
+    neuron = page.get_by_role("table", name="Output activation map 0").locator(
+        '.cell[data-r="0"][data-c="1"]')
+    neuron.tap()  # folds the tray, and pins the neuron as a tap does
+    expect(transport).to_have_class(re.compile(r"\bfolded\b"))
+    expect(page.locator("#numpy-code")).to_contain_text("V[0,1,0]")
+    assert pin_of(page) == "o0.1.0"
+    # Escape folds an open tray first; the next one lets the pin go
+    more.tap()
+    expect(transport).not_to_have_class(re.compile(r"\bfolded\b"))
+    page.keyboard.press("Escape")
+    expect(transport).to_have_class(re.compile(r"\bfolded\b"))
+    assert pin_of(page) == "o0.1.0"
+    page.keyboard.press("Escape")
+    expect(page).to_have_url(re.compile(r"[?&]pin=(&|$)"))

@@ -15,6 +15,16 @@ import { $on, el, qs } from "./dom.js";
 export const PHONE = qs("#phone-css").media;
 
 const FOLDED = ["t-first", "t-last", "t-speed", "t-loop", "t-goto", "view-tools"];
+
+// Folds the unfolded controls away (true), or does nothing (false): Escape's first use, set
+// by bindFold.
+let foldAway = () => false;
+
+/** Fold the transport's unfolded controls away; true if there were any (Escape does this
+ * before it lets a pin go). */
+export function foldUnfolded() {
+  return foldAway();
+}
 // with large type on a wide window: first and last (Home and End do it too) and the view tools
 const LARGE_FOLDED = ["t-first", "t-last", "view-tools"];
 
@@ -40,6 +50,17 @@ export function bindFold() {
     toggle.setAttribute("aria-expanded", on ? "false" : "true");
   };
   $on(toggle, "click", () => fold(!folded()));
+  foldAway = () => {
+    if (!mode || folded()) return false;
+    foldKeepingFocus();
+    return true;
+  };
+  // On a phone the unfolded tray covers the picture: a touch on anything else (the output a
+  // finger pins) folds it away, and the touch does what it does as well. It stayed open over
+  // two fifths of the screen.
+  $on(document, "pointerdown", (event) => {
+    if (mode === "phone" && !folded() && !transport.contains(event.target)) foldKeepingFocus();
+  });
   // Folding away the control a keyboard is on would leave the focus on <body> (where the next
   // Space plays the layer): it moves to "More", which unfolds the control again.
   const foldKeepingFocus = () => {

@@ -3,6 +3,7 @@
 // Escape unpins).
 import { $on, announce, el, equalsText, qs, thousands } from "./dom.js";
 import { closeDrawer, drawerOpen } from "./drawer.js";
+import { foldUnfolded } from "./fold.js";
 import { pinFits, pinName, pinTarget, positionOf, stepOf } from "./focus.js";
 import { bindSwipe } from "./touch.js";
 
@@ -102,7 +103,7 @@ export function bindTransport(app, player, commit, { pin: pinTo, unpin, toggle }
       Home: () => go(0),
       End: () => go(total() - 1),
       // an open drawer first (focus outside it: its own Escape did not run)
-      Escape: () => (drawerOpen() ? closeDrawer() : unpin()),
+      Escape: () => (drawerOpen() ? closeDrawer() : foldUnfolded() || unpin()),
       // the keyboard's click on a neuron: pin the playhead's (again: unpin); P too (Caps Lock)
       p: () => pinCurrent(),
       P: () => pinCurrent(),
