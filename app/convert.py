@@ -398,8 +398,7 @@ def _marked(error: GeometryError, max_side: int, spec: LayerSpec | None) -> Geom
 
 def with_sources(found: Suggestions, spec: LayerSpec) -> Suggestions:
     """``found`` with each suggestion that ``spec``'s own arrays refuse, applied alone, saying
-    why: a new input size where a sample image or values give the input, a filter size where
-    a bank or values give the filters, a size that leaves out a cell an edit names.
+    what else to leave out (:func:`refused_as_sent`).
 
     >>> from engine.geometry import resolve
     >>> spec = LayerSpec.model_validate({"input": {"shape": [10, 10, 1]}, "stride": 2,
@@ -409,8 +408,8 @@ def with_sources(found: Suggestions, spec: LayerSpec) -> Suggestions:
     ...     resolve(LayerShape.square(10, 1, 1, 3, stride=2))
     ... except GeometryError as misfit:
     ...     texts = [s.text for s in with_sources(misfit.suggestions, spec).changes]
-    >>> [text for text in texts if "refused" in text]
-    ['input 9x9 gives 4x4 (refused as sent: edit 0 falls outside it)']
+    >>> [text for text in texts if "leave out" in text]
+    ['input 9x9 gives 4x4 (and leave out edit 0, outside it)']
     """
     changes = tuple(replace(s, text=s.text + said) if (said := refused_as_sent(
         s.field, s.value, spec)) else s for s in found.changes)
@@ -418,16 +417,18 @@ def with_sources(found: Suggestions, spec: LayerSpec) -> Suggestions:
 
 
 def refused_as_sent(field: str, value: int | str | list[int], spec: LayerSpec) -> str:
-    """Why ``spec``'s own arrays refuse the suggestion to set ``field`` to ``value`` applied
-    alone (" (refused as sent: ...)"), or "" when they take it."""
-    reasons = []
+    """What else applying the suggestion to set ``field`` to ``value`` takes, where ``spec``'s
+    own arrays refuse it applied alone (" (and leave out ...)"), or "": a sample image or
+    values fix the input's size, a bank or values the filters', and an edit whose cell the
+    new size's array does not have is refused. (The page, applying it, leaves them out.)"""
+    parts = []
     if field == "input.shape" and (spec.input.image is not None or spec.input.values is not None):
         given = "input.image" if spec.input.image is not None else "input.values"
-        reasons.append(f"{given} fixes the input's size")
+        parts.append(f"{given}, which fixes the input's size")
     if field == "filters.size" and (spec.filters.bank is not None
                                     or spec.filters.values is not None):
         given = "filters.bank" if spec.filters.bank is not None else "filters.values"
-        reasons.append(f"{given} fixes the filters' size")
+        parts.append(f"{given}, which fixes the filters' size")
     # the edits whose cell the new size's array does not have (rows, columns)
     array, axes, sizes = "", (0, 1), [0, 0]
     if field == "input.shape" and isinstance(value, list):
@@ -437,10 +438,8 @@ def refused_as_sent(field: str, value: int | str | list[int], spec: LayerSpec) -
     cut = [str(n) for n, e in enumerate(spec.edits) if e.array == array and len(e.index) > axes[1]
            and any(e.index[axis] >= size for axis, size in zip(axes, sizes, strict=True))]
     if cut:
-        one = len(cut) == 1
-        reasons.append(f"edit{'' if one else 's'} {listing(cut)} fall{'s' if one else ''} "
-                       "outside it")
-    return f" (refused as sent: {'; '.join(reasons)})" if reasons else ""
+        parts.append(f"edit{'' if len(cut) == 1 else 's'} {listing(cut)}, outside it")
+    return f" (and leave out {listing(parts)})" if parts else ""
 
 
 def within_limits(found: Suggestions, max_side: int) -> Suggestions:

@@ -305,7 +305,7 @@ def test_a_suggestion_the_specs_own_arrays_refuse_says_so(client: TestClient) ->
             where[key] = json.loads(value)
             status = client.post("/api/forward", json=applied).status_code
             # marked exactly when applying it alone is refused
-            assert ("(refused as sent: " in text) == (status == 422), (text, status)
+            assert ("(and leave out " in text) == (status == 422), (text, status)
     texts = list(said.values())
-    assert "input 9x9 gives 4x4 (refused as sent: edit 0 falls outside it)" in texts
+    assert "input 9x9 gives 4x4 (and leave out edit 0, outside it)" in texts
     assert "input 11x11 gives 5x5" in texts
