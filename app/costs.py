@@ -179,7 +179,7 @@ def _candidates(shape: LayerShape) -> int:
                    span_of(shape.filter_width, shape.dilation_w)), SEARCH)
     s = max(shape.stride_h, shape.stride_w)
     sizes = max(len(filter_size_candidates(shape, axis)) for axis in ("height", "width"))
-    return (span + 1) + (s + 3) + 3 * s + sizes + (shape.dilation_w + 3) + 3
+    return (span + 1) + (s + 3) + 3 * s + sizes + (max(shape.dilation_h, shape.dilation_w) + 3) + 3
 
 
 def _holed_windows(shape: LayerShape) -> int:

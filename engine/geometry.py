@@ -1021,14 +1021,11 @@ def suggest(shape: LayerShape) -> Suggestions:
             found.append(Suggestion("filters.size", sizes, out,
                                     f"filter size {text} gives {out[0]}x{out[1]}"))
 
-    d_now = shape.dilation_w
-    dilations = [
-        (v, out) for v in _nearest(d_now, _around(d_now, d_now + 3))
-        if v != d_now or v != shape.dilation_h
-        if (out := _fits(shape, dilation=v)) is not None
-    ][:2]
-    for v, out in dilations:
-        found.append(Suggestion("dilation", v, out, f"dilation {v} gives {out[0]}x{out[1]}"))
+    for (dh, dw), out in _dilations(shape):
+        dilation: int | list[int] = dh if dh == dw else [dh, dw]
+        text = f"{dh}" if dh == dw else f"{dh}x{dw}"
+        found.append(Suggestion("dilation", dilation, out, f"dilation {text} gives "
+                                f"{out[0]}x{out[1]}"))
 
     for h, w in _input_sizes(shape):
         out = _fits(shape, sizes=(h, w))
@@ -1179,6 +1176,31 @@ def filter_size_candidates(shape: LayerShape, axis: Axis) -> range:
     reach = min(2 * stride, SEARCH)
     # a filter wider than the padded input looks down from the widest that fits in it
     return range(max(1, min(f, widest) - reach), min(widest, f + reach + 5) + 1)
+
+
+def _dilations(shape: LayerShape) -> list[tuple[tuple[int, int], tuple[int, int]]]:
+    """Up to two nearest dilations (dh, dw), other than the layer's own, that fit it, each
+    with the (H2, W2) it gives: an axis that fits keeps its dilation, a failing one tries its
+    nearest up to 3 past it (a 5x5 input at strides 2 and 3 with padding 1 and a 2-tap filter
+    takes dilation 2 on its height and 3 on its width: the nearest square one is 6).
+
+    >>> shape = LayerShape(5, 5, 1, 1, 2, 2, stride_h=2, stride_w=3, padding=Padding.of(1),
+    ...                    dilation_h=1, dilation_w=2)
+    >>> _dilations(shape)
+    [((2, 3), (3, 2)), ((4, 3), (2, 2))]
+    """
+    options: list[list[int]] = []
+    outs: list[dict[int, int]] = []
+    for axis in ("height", "width"):
+        size, f, stride, dilation = shape.along(axis)
+        before, after = shape.padding.along(axis)
+        fitting = {v: out for v in _nearest(dilation, _around(dilation, dilation + 3))
+                   if (out := _axis_fits(size, f, stride, before, after, v)) is not None}
+        ranked = list(fitting)
+        options.append(ranked[:1] if ranked[:1] == [dilation] else ranked[:2])
+        outs.append(fitting)
+    return [((dh, dw), (outs[0][dh], outs[1][dw]))
+            for dh, dw in _closest_pairs(options, (shape.dilation_h, shape.dilation_w))]
 
 
 def _input_sizes(shape: LayerShape) -> list[tuple[int, int]]:

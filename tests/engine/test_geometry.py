@@ -223,8 +223,9 @@ def apply(shape: LayerShape, change: Suggestion) -> LayerShape:
         assert isinstance(fh, int) and isinstance(fw, int)
         return replace(shape, filter_height=fh, filter_width=fw)
     if change.field == "dilation":
-        assert isinstance(value, int)
-        return replace(shape, dilation_h=value, dilation_w=value)
+        dh, dw = (value, value) if isinstance(value, int) else value
+        assert isinstance(dh, int) and isinstance(dw, int)
+        return replace(shape, dilation_h=dh, dilation_w=dw)
     if change.field == "input.shape":
         assert isinstance(value, list) and value[2] == shape.depth
         return replace(shape, height=value[0], width=value[1])
@@ -939,3 +940,16 @@ def test_no_suggestion_gives_a_layer_that_reads_none_of_its_input() -> None:
     assert texts and not any("9 of 9" in text for text in texts), texts
     assert not any(change.field == "dilation" and change.value == 4
                    for change in suggest(shape).changes)
+
+
+def test_a_dilation_per_axis_is_suggested_where_each_axis_needs_its_own() -> None:
+    # 5x5, a 2-tap filter at strides 2 and 3 with padding 1: dilation [2, 3] fits, and only
+    # square dilations were tried, so the misfit never named dilation as a fix
+    shape = LayerShape(5, 5, 1, 1, 2, 2, stride_h=2, stride_w=3, padding=Padding.of(1),
+                       dilation_h=1, dilation_w=2)
+    with pytest.raises(GeometryError) as caught:
+        resolve(shape)
+    offered = {(c.field, str(c.value)): c.output for c in caught.value.suggestions.changes}
+    assert offered[("dilation", "[2, 3]")] == (3, 2)
+    assert resolve(replace(shape, dilation_h=2, dilation_w=3)).output_shape == (3, 2, 1)
+    assert "dilation" in caught.value.fields
