@@ -369,10 +369,13 @@ class Estimates:
         self.largest: int | None = None
         original = costs.check_budget
 
-        def recording(items: list[costs.Item], settings: Settings, at: str | None = None) -> None:
-            total = sum(item.work for item in items)
-            self.largest = total if self.largest is None else max(self.largest, total)
-            original(items, settings, at)
+        def recording(items: list[costs.Item], settings: Settings, at: str | None = None,
+                      subject: str = "this request") -> None:
+            # another request's price (a geometry answer's over_limit) is not this one's work
+            if subject == "this request":
+                total = sum(item.work for item in items)
+                self.largest = total if self.largest is None else max(self.largest, total)
+            original(items, settings, at, subject)
 
         for module in list(sys.modules.values()):
             if getattr(module, "check_budget", None) is original:
