@@ -177,7 +177,12 @@ def as_refusal(request: Request, exc: Exception) -> Refusal:
     assert isinstance(exc, HTTPException)  # registered for these three only (typing narrowing)
     path = request.url.path
     if exc.status_code == 404:
-        return Refusal(404, ["path"], f"nothing at {path}", "not_found", headers=exc.headers)
+        stripped = path.rstrip("/")
+        known = stripped != path and any(
+            getattr(route, "path", None) == stripped for route in request.app.routes)
+        hint = f": the path is {stripped}, with no slash at the end" if known else ""
+        return Refusal(404, ["path"], f"nothing at {path}{hint}", "not_found",
+                       headers=exc.headers)
     if exc.status_code == 405:
         allowed = allowed_methods(request)
         return Refusal(405, ["method"], f"{request.method} is not allowed on {path} (allowed: "

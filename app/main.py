@@ -90,6 +90,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         version=package_version(),
         docs_url=None,
         redoc_url=None,
+        # a path with a slash too many is a 404 in the one error shape that names the path
+        # without it (a 307 with no body left curl's user with nothing to read)
+        redirect_slashes=False,
         # While serving, large convolutions split over the app's own threads, and heavy
         # requests compute a few at a time.
         lifespan=engine_threads.lifespan(settings),

@@ -786,6 +786,16 @@ def test_unknown_route_uses_the_same_error_shape(client: TestClient) -> None:
     assert entry["loc"] == ["path"] and entry["msg"] == "nothing at /api/nothing"
 
 
+def test_a_path_with_a_slash_too_many_is_told_the_path(client: TestClient) -> None:
+    # it was a 307 with an empty body, which curl without -L printed as nothing
+    answer = client.post("/api/geometry/", json={"preset": "cs231n-demo"},
+                         follow_redirects=False)
+    entry = refused(answer, 404)
+    assert entry["msg"] == ("nothing at /api/geometry/: the path is /api/geometry, with no "
+                            "slash at the end")
+    assert refused(client.get("/api/nothing/"), 404)["msg"] == "nothing at /api/nothing/"
+
+
 @pytest.mark.parametrize("depth", [7, 65, 300])
 @pytest.mark.parametrize("where", ["input.values", "filters.bias", "upstream.values"])
 def test_values_nested_deeper_than_any_array_are_refused_at_their_field(
