@@ -776,10 +776,10 @@ def _axis_paddings(
     on both sides does ("" when one does).
 
     The axis's own padding when it fits already; else the same on both sides, nearest its
-    own; else its own with the fewest extra rows or columns (at most a stride's worth: the
-    next stride's window fits by then), after it, or as many before as the last window needs
-    to start on the input. No padding offered gives a window that reads only padding
-    (:func:`_reads_input`).
+    own; else its own with the fewest extra rows or columns (at most a stride's worth past
+    what a window too wide for the axis lacks: the next stride's window fits by then), after
+    it, or as many before as the last window needs to start on the input. No padding
+    offered gives a window that reads only padding (:func:`_reads_input`).
 
     >>> s = LayerShape(1, 5, 1, 1, 1, 3, stride_h=3, stride_w=3, padding=Padding(0, 0, 1, 1))
     >>> _axis_paddings(s, "height", 3), _axis_paddings(s, "width", 3)  # the notes' 1-D, S=3
@@ -808,7 +808,10 @@ def _axis_paddings(
     if symmetric:
         nearest = min(symmetric, key=lambda v: (abs(v - before), v))
         return (nearest, nearest), reason
-    for extra in range(1, min(stride, SEARCH) + 1):
+    # a window wider than the padded axis first needs the rows or columns it lacks (a
+    # dilated 2-tap filter spanning 10 on 8 cells: 2 more, where one stride's worth is 1)
+    lacking = max(0, span - (size + before + after))
+    for extra in range(max(1, lacking), lacking + min(stride, SEARCH) + 1):
         out = _axis_fits(size, f, stride, before, after + extra, dilation)
         if out is None:
             continue

@@ -737,9 +737,10 @@ def test_no_padding_suggested_gives_a_window_that_reads_only_padding(seed: int) 
                     assert any(tap in on_input for tap in taps), (shape, change.text, k)
             offered += 1
     assert offered > 50
-    # taps 0 and 4 around a 3-cell input: padding 1 (1x1) and 2 (3x3) fit the formula
+    # taps 0 and 4 around a 3-cell input: padding 1 (1x1) and 2 (3x3) fit the formula but
+    # read only padding; two columns after the input alone let tap 0 read its first cell
     dilated = suggest(LayerShape(3, 3, 1, 1, 2, 2, dilation_h=4, dilation_w=4))
-    assert [c for c in dilated.changes if c.field == "padding"] == []
+    assert [c.value for c in dilated.changes if c.field == "padding"] == [[0, 2, 0, 2]]
     downsample = suggest(LayerShape.square(28, 1, 1, 1, stride=2))
     assert [c for c in downsample.changes if c.field == "padding"] == []
 
@@ -953,3 +954,17 @@ def test_a_dilation_per_axis_is_suggested_where_each_axis_needs_its_own() -> Non
     assert offered[("dilation", "[2, 3]")] == (3, 2)
     assert resolve(replace(shape, dilation_h=2, dilation_w=3)).output_shape == (3, 2, 1)
     assert "dilation" in caught.value.fields
+
+
+def test_a_padding_is_found_for_a_window_wider_than_its_axis_by_more_than_a_stride() -> None:
+    # a 2-tap filter at dilation 9 spans 10 columns of 8: no symmetric padding reads the
+    # input, and the search tried only one stride's worth (1) of extra columns, so padding
+    # was never named, though 2 more columns fit
+    shape = LayerShape(3, 8, 1, 1, 3, 2, dilation_h=1, dilation_w=9, fit="pad")
+    with pytest.raises(GeometryError) as caught:
+        resolve(shape)
+    paddings = [c for c in caught.value.suggestions.changes if c.field == "padding"]
+    assert [c.value for c in paddings] == [[0, 0, 0, 2]]
+    fixed = resolve(replace(shape, padding=Padding(0, 0, 0, 2)))
+    assert fixed.output_shape[:2] == paddings[0].output == (1, 1)
+    assert "padding" in caught.value.fields
