@@ -152,12 +152,17 @@ def test_an_edit_outside_the_layer_is_removed_and_the_page_says_which(
         timeout=30_000)
     expect(page.locator("#numpy-code")).to_contain_text("np.sum", timeout=30_000)
     assert refused == [] and console_errors == [], (refused, console_errors)
-    # a locally connected layer's weights have one set per output position, which the
-    # server works out: it judges those edits, and the page leaves out what it refuses
-    page.goto("/?preset=cs231n-demo&conn=local&edits=W3.0.0.0.0.0%3D1;b0.0.0%3D4")
+    # a locally connected layer's weights have one set per output position, whose number
+    # the geometry answer gives: its edits are judged against it before anything else is
+    # sent (they went to the server and came back a 422)
+    page.goto("/?preset=cs231n-demo&conn=local&edits=W3.0.0.0.0.0%3D1;W0.0.0.0%3D2;"
+              "W0.2.1.2.2.2%3D7;b0.0.0%3D4")
     expect(page.locator("#error-data")).to_have_text(
-        "W[3,0,0][0,0,0] is not a cell of this layer: that edit is left out.", timeout=30_000)
-    expect(page).to_have_url(re.compile(r"edits=b0\.0\.0%3D4&"))
+        "W[3,0,0][0,0,0], W0[0,0,0] are not cells of this layer: those edits are left out.",
+        timeout=30_000)
+    expect(page).to_have_url(re.compile(r"edits=W0\.2\.1\.2\.2\.2%3D7%3Bb0\.0\.0%3D4&"))
+    expect(page.locator("#numpy-code")).to_contain_text("np.sum", timeout=30_000)
+    assert refused == [] and console_errors == [], (refused, console_errors)
 
 
 def test_a_links_size_no_layer_has_is_said_and_never_sent(
@@ -199,6 +204,11 @@ def test_a_layer_too_large_for_the_server_is_said_from_its_geometry_alone(
     expect(page.locator("#error-general")).to_contain_text(
         "More settings: making this layer's arrays would materialise")
     expect(page.locator("#error-general")).to_contain_text("CONVSCOPE_MAX_ELEMENTS")
+    # the server's field names in the page's words, with the article right ("which a
+    # smaller the input size would cut")
+    page.goto("/?h=1024&w=1024&d=64&k=64&f=3&p=1")
+    expect(page.locator("#error-input")).to_contain_text(
+        "are padded input, which a smaller input would cut", timeout=30_000)
     assert refused == [] and console_errors == [], (refused, console_errors)
 
 

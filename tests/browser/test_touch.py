@@ -324,3 +324,21 @@ def test_the_unfolded_tray_folds_on_a_touch_elsewhere_or_escape(
     assert pin_of(page) == "o0.1.0"
     page.keyboard.press("Escape")
     expect(page).to_have_url(re.compile(r"[?&]pin=(&|$)"))
+
+
+def test_a_tap_that_lets_a_pin_go_shows_the_steps_neuron_again(
+    phone: tuple[Page, CDPSession],
+) -> None:
+    # a tap's compatibility mousemove set a hover no finger ever cleared: unpinned, the
+    # arithmetic stayed on the tapped V[0,0,0] while the label said step 5 (V[1,1,0])
+    page, _ = phone
+    open_phone(page, "/?preset=cs231n-demo&t=4")
+    code = page.locator("#numpy-code")
+    expect(code).to_contain_text("V[1,1,0]")
+    neuron = page.get_by_role("table", name="Output activation map 0").locator(
+        '.cell[data-r="0"][data-c="0"]')
+    neuron.tap()
+    expect(code).to_contain_text("V[0,0,0]")
+    neuron.tap()  # the same neuron again: unpinned
+    expect(page).to_have_url(re.compile(r"[?&]pin=(&|$)"))
+    expect(code).to_contain_text("V[1,1,0]")

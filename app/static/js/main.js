@@ -199,8 +199,13 @@ async function reload() {
     // The geometry first: a layer that does not fit has no forward to ask for (asking anyway
     // put a refused request in the browser's console for every misfit), and the first steps
     // go out with the forward as soon as the geometry says how many there are.
-    const geometry = await api.geometry(spec, controller.signal);
+    // A locally connected layer's weight and bias edits need the output size to be judged:
+    // the geometry is asked without them (they change no size), and they are checked against
+    // its answer before anything else is sent (sent, a bad one came back a 422).
+    const judged = state.conn === "local" ? { ...spec, edits: spec.edits.filter((e) => e.array === "input") } : spec;
+    const geometry = await api.geometry(judged, controller.signal);
     if (seq !== app.seq) return;
+    if (geometry.valid && state.conn === "local" && dropEdits(editsOutside(state, geometry.output_shape))) return;
     showParameters(geometry, state.conn); // first: the counts row fits itself to what it shows
     renderGeometry(geometry, applySuggestion, (suggestion) => changesForSuggestion(suggestion, state) !== null);
     if (!geometry.valid) {

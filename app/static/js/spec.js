@@ -82,11 +82,16 @@ export function parseEdits(text) {
  * The places (in `parseEdits`' list) of the state's edits that name no cell of the arrays
  * the state's own sizes give the spec: the input [h, w, d], and shared filters [k, fh, fw, d]
  * and biases [k]. A locally connected layer's weights and biases have one set per output
- * position, a size only the server works out: it judges those edits.
+ * position, a size the server works out: they are judged once `outShape` ([H2, W2, K], the
+ * geometry answer's) is given, and left alone before.
  */
-export function editsOutside(state) {
+export function editsOutside(state, outShape = null) {
   const shapes = { X: [state.h, state.w, state.d] };
   if (state.conn === "shared") Object.assign(shapes, { W: [state.k, state.fh, state.fw, state.d], b: [state.k] });
+  else if (outShape) {
+    const [h2, w2] = outShape;
+    Object.assign(shapes, { W: [h2, w2, state.k, state.fh, state.fw, state.d], b: [h2, w2, state.k] });
+  }
   const outside = new Set();
   parseEdits(state.edits).forEach((edit, n) => {
     const shape = shapes[edit.target];
@@ -138,6 +143,9 @@ export function cellName({ target, index }) {
 // The spec's field paths as the page's boxes name them: a server message beside the H box
 // says "H is 0", not "input.shape[0] is 0" (the API's words stay the API's).
 const PAGE_NAMES = [
+  // after "a smaller" the name takes no article ("a smaller the input size would cut")
+  ["a smaller input.shape", "a smaller input"], ["a smaller filters.size", "a smaller filter size F"],
+  ["a smaller filters.count", "fewer filters K"],
   ["input.shape[0]", "H"], ["input.shape[1]", "W"], ["input.shape[2]", "D"],
   ["input.shape", "the input size"], ["filters.count", "K"],
   ["filters.size", "the filter size F"],

@@ -8,7 +8,16 @@ export const MARK_KINDS = ["current", "seen", "pair", "pinned"];
 export function bindHover(root, onCell, locate) {
   if (!onCell) return;
   let last = null;
+  // A finger has no hover: a tap's compatibility mousemove set one that no mouseleave ever
+  // cleared, so the neuron a tap unpinned stayed in the arithmetic instead of the step's.
+  let touch = false;
+  const byFinger = (event) => {
+    touch = event.pointerType === "touch";
+  };
+  root.addEventListener("pointerdown", byFinger);
+  root.addEventListener("pointermove", byFinger);
   root.addEventListener("mousemove", (event) => {
+    if (touch) return;
     const where = locate(event);
     const key = where ? where.join(",") : null;
     if (key === last) return;

@@ -48,6 +48,7 @@ export function bindPointer(canvas, view, onCell) {
       }
       pointers.set(event.pointerId, before); // below the drag threshold: keep the origin
     }
+    if (event.pointerType === "touch") return; // a finger has no hover (render/grid-shared.js)
     const cell = view.cellAt(...point);
     const key = cell ? cell.join(",") : null;
     if (key === last) return;
