@@ -603,6 +603,29 @@ def test_a_frames_step_label_says_the_pinned_neuron_whole(
         "e => e.getBoundingClientRect().height") == pytest.approx(rows, abs=1)
 
 
+@pytest.mark.parametrize(("size", "large"), [((960, 640), True), ((640, 400), False),
+                                             ((640, 400), True)],
+                         ids=["960x640-large", "640x400", "640x400-large"])
+def test_a_pin_keeps_a_frames_transport_to_its_height(
+    page: Page, size: tuple[int, int], large: bool
+) -> None:
+    # the label, measured by its whole text, took a row of its own when a neuron was pinned
+    # (55.7 to 102.8 px at 960x640 in large type): the picture jumped down in the frame
+    page.set_viewport_size({"width": size[0], "height": size[1]})
+    query = f"?preset=alexnet-conv1&t=5001&embed=1{'&large=1' if large else ''}"
+    open_view(page, query)
+    alone = page.locator("#transport").bounding_box()
+    open_view(page, query + "&pin=o54.54.95")
+    label = page.locator("#t-label")
+    expect(label).to_have_text("step 5,002 of 290,400 · pinned V[54,54,95] (step 290,400)")
+    pinned = label.locator(".t-part1")
+    outer = label.bounding_box()
+    box = pinned.bounding_box()
+    assert outer and box and box["y"] + box["height"] <= outer["y"] + outer["height"] + 0.5
+    assert pinned.evaluate("e => e.scrollWidth <= e.clientWidth")  # the pin's name whole
+    assert page.locator("#transport").bounding_box() == alone
+
+
 @pytest.mark.parametrize(("query", "size"), [
     ("?preset=cs231n-demo&pin=o1.2.1&large=1", (960, 640)),
     ("?preset=cs231n-demo&pin=o1.2.1&large=1", (800, 600)),

@@ -342,3 +342,21 @@ def test_a_tap_that_lets_a_pin_go_shows_the_steps_neuron_again(
     neuron.tap()  # the same neuron again: unpinned
     expect(page).to_have_url(re.compile(r"[?&]pin=(&|$)"))
     expect(code).to_contain_text("V[1,1,0]")
+
+
+def test_a_pin_keeps_the_phones_transport_to_its_height_in_large_type(
+    phone: tuple[Page, CDPSession],
+) -> None:
+    # with large type the pinned label broke into "(step / 290,400)" on a second line, and
+    # the fixed transport grew over the picture (75 to 91 px)
+    page, _ = phone
+    open_phone(page, "/?preset=alexnet-conv1&t=5001&large=1")
+    alone = page.locator("#transport").bounding_box()
+    open_phone(page, "/?preset=alexnet-conv1&t=5001&large=1&pin=o54.54.95")
+    label = page.locator("#t-label")
+    expect(label).to_have_attribute(
+        "title", "step 5,002 of 290,400 · pinned V[54,54,95] (step 290,400)")
+    step = label.locator(".t-part0").bounding_box()
+    pinned = label.locator(".t-part1").bounding_box()
+    assert step and pinned and step["y"] == pinned["y"]  # the pin's name on the step's line
+    assert page.locator("#transport").bounding_box() == alone
