@@ -529,3 +529,14 @@ def test_numbers_on_hatched_cells_are_cleared_of_the_stripes(page: Page) -> None
     # under two thirds of what a corner as large has (with the stripes through the digit it
     # kept more than the corner: the digit is narrower than the third)
     assert centre * 3 <= corners * 2, (centre, corners)
+
+
+def test_a_suggestion_that_leaves_out_an_edit_names_it_as_the_page_does(page: Page) -> None:
+    # the API numbers the spec's edits ("leave out edit 0"); the page calls that edit X[5,5,0]
+    page.goto("/?preset=cs231n-demo&h=6&w=6&edits=X5.5.0%3D9")
+    button = page.locator("#geometry-bar .suggestion", has_text="input 5x5 gives 3x3")
+    expect(button).to_have_text("input 5x5 gives 3x3 (and leave out edit X[5,5,0], outside it)",
+                                timeout=30_000)
+    button.click()  # applied, the edit is left out and said
+    expect(page.locator("#error-data")).to_contain_text("X[5,5,0] is not a cell of this layer")
+    expect(page.locator("#numpy-code")).to_contain_text("np.sum", timeout=30_000)

@@ -207,7 +207,7 @@ async function reload() {
     if (seq !== app.seq) return;
     if (geometry.valid && state.conn === "local" && dropEdits(editsOutside(state, geometry.output_shape))) return;
     showParameters(geometry, state.conn); // first: the counts row fits itself to what it shows
-    renderGeometry(geometry, applySuggestion, (suggestion) => changesForSuggestion(suggestion, state) !== null);
+    renderGeometry(withCellNames(geometry, state), applySuggestion, (suggestion) => changesForSuggestion(suggestion, state) !== null);
     if (!geometry.valid) {
       showError(misfitField(geometry.error, app.changed), misfitSummary(geometry));
       await showMisfit(spec, geometry, seq, controller.signal);
@@ -336,6 +336,18 @@ function showSuggestions() {
 function dropBadEdits(error) {
   return dropEdits(new Set((error instanceof ApiError ? error.detail : [])
     .filter((d) => d.loc?.at(-1) === "index" && d.loc.at(-3) === "edits").map((d) => d.loc.at(-2))));
+}
+
+/**
+ * `geometry` with its suggestions' "edit 0" (the API numbers the spec's edits) named as the
+ * page names that edit, "edit X[5,5,0]".
+ */
+function withCellNames(geometry, state) {
+  const edits = parseEdits(state.edits);
+  if (!edits.length || !geometry.suggestions?.length) return geometry;
+  const named = (text) => text.replace(/\b(edits? )((?:\d+(?:, | and )?)+)(?=, outside it)/,
+    (_, word, list) => word + list.replace(/\d+/g, (n) => (edits[n] ? cellName(edits[n]) : n)));
+  return { ...geometry, suggestions: geometry.suggestions.map((s) => ({ ...s, text: named(s.text) })) };
 }
 
 /** Leave the edits at the places `bad` holds out of the state, saying which: true if any. */
