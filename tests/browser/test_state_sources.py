@@ -158,7 +158,8 @@ def test_an_edit_outside_the_layer_is_removed_and_the_page_says_which(
     page.goto("/?preset=cs231n-demo&conn=local&edits=W3.0.0.0.0.0%3D1;W0.0.0.0%3D2;"
               "W0.2.1.2.2.2%3D7;b0.0.0%3D4")
     expect(page.locator("#error-data")).to_have_text(
-        "W[3,0,0][0,0,0], W0[0,0,0] are not cells of this layer: those edits are left out.",
+        "W[3,0,0][0,0,0], W0[0,0,0] are not cells of this layer: those edits are left out. "
+        "This layer's weights are W[i,j,d][row,col,depth] and its biases b[i,j,d].",
         timeout=30_000)
     expect(page).to_have_url(re.compile(r"edits=W0\.2\.1\.2\.2\.2%3D7%3Bb0\.0\.0%3D4&"))
     expect(page.locator("#numpy-code")).to_contain_text("np.sum", timeout=30_000)

@@ -357,8 +357,15 @@ function dropEdits(bad) {
   const names = edits.filter((_, n) => bad.has(n)).map(cellName);
   // the edit never reached the layer: it is left out of the link, not undone
   const one = names.length === 1;
+  // an edit of the other connectivity's form (W0[0,0,0] on a locally connected layer) says
+  // which form this layer's weights and biases take
+  const local = app.state.conn === "local";
+  const forms = edits.some((e, n) => bad.has(n) && e.target !== "X"
+    && e.index.length !== { W: local ? 6 : 4, b: local ? 3 : 1 }[e.target])
+    ? ` This layer's weights are ${local ? "W[i,j,d][row,col,depth] and its biases b[i,j,d]" : "W0[row,col,depth] and its biases b0"}.`
+    : "";
   app.dropped = `${names.join(", ")} ${one ? "is not a cell" : "are not cells"} of this layer: `
-    + `${one ? "that edit is" : "those edits are"} left out.`;
+    + `${one ? "that edit is" : "those edits are"} left out.${forms}`;
   commit({ edits: formatEdits(edits.filter((_, n) => !bad.has(n))) }, "replace");
   return true;
 }
