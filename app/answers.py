@@ -16,7 +16,7 @@ from app.convert import (
     resolve_priced,
     within_limits,
 )
-from app.costs import check_budget, layer_cost
+from app.costs import check_budget, forward_cost
 from app.encoding import Encoding, FloatArray, dumps, encode
 from app.layer_cache import ANSWER_WEIGHT, LAYERS, MEMO_UNITS
 from app.lru import BoundedLRU, weighed_memo
@@ -36,6 +36,9 @@ from engine.geometry import AxisGeometry, Geometry, GeometryError, LayerShape, S
 from engine.layer import Layer
 from engine.presets import Preset
 from engine.trace import StepRange
+
+# The forward in its cheapest encoding, which a geometry answer's over_limit prices.
+FORWARD_COMPACT = forward_cost("compact")
 
 # ----------------------------------------------------------------------------- geometry answer
 
@@ -146,8 +149,9 @@ def geometry_result(spec: LayerSpec, settings: Settings) -> GeometryResult:
         said := refused_as_sent(s.field, s.value, spec)) else s for s in answer.suggestions]
     if marked != answer.suggestions:
         answer = answer.model_copy(update={"suggestions": marked})
-    try:  # what every endpoint that computes the layer pays first: its arrays
-        check_budget(layer_cost(g, spec), settings, subject="making this layer's arrays")
+    try:  # the forward in its cheapest encoding: what the page asks for, and the dearest
+        # of the endpoints' first requests (a range of steps or the input alone costs less)
+        check_budget(FORWARD_COMPACT(g, spec), settings, subject="computing this layer")
     except LayerError as refused:  # the remembered answer is shared: a copy says it
         over = LayerErrorResult(field=refused.field, message=refused.reason,
                                 fields=[refused.field])

@@ -294,12 +294,18 @@ def _kernel_items(g: Geometry, spec: LayerSpec) -> list[Item]:
         made(_padded_field(g.shape), f"receptive fields copied for the matrix product "
              f"({positions:,} positions x {c.weights_per_neuron:,} weights)",
              columns, TOUCHED),
-        Item("filters.count", f"the matrix product's {c.multiply_adds:,} multiply-adds",
+        Item(_outputs_field(g.shape), f"the matrix product's {c.multiply_adds:,} multiply-adds",
              c.multiply_adds * per_madd + read),
         # a refusal names the dearest item for work or for elements: each says what it counts
-        Item("filters.count", f"the layer's outputs ({c.neurons:,} neurons, two numbers each "
-             "in memory)", 2 * c.neurons * ELEMENT, elements=2 * c.neurons),
+        Item(_outputs_field(g.shape), f"the layer's outputs ({c.neurons:,} neurons, two numbers "
+             "each in memory)", 2 * c.neurons * ELEMENT, elements=2 * c.neurons),
     ]
+
+
+def _outputs_field(shape: LayerShape) -> str:
+    """The field a refusal of the outputs' size blames: fewer filters, or, with one filter
+    already, a smaller input ("a smaller filters.count would cut" a count of 1)."""
+    return "filters.count" if shape.filters > 1 else "input.shape"
 
 
 def _padded_field(shape: LayerShape) -> str:
@@ -325,7 +331,7 @@ def forward_cost(encoding: Encoding) -> Cost:
 
     def cost(g: Geometry, spec: LayerSpec) -> list[Item]:
         weight_field = "connectivity" if spec.connectivity == "local" else "filters"
-        outputs = [written("filters.count", "output", g.output_shape, encoding)]
+        outputs = [written(_outputs_field(g.shape), "output", g.output_shape, encoding)]
         if spec.activation != "none":
             outputs.append(written("activation", "output before the activation",
                                    g.output_shape, encoding))

@@ -675,10 +675,11 @@ class GeometryResult(BaseModel):
     counts: CountsResult = Field(description="neurons, weights and parameters")
     over_limit: LayerErrorResult | None = Field(
         None, description="/api/geometry only: the refusal (422, type over_limit) this server "
-        "gives any request that makes the layer's arrays, when they pass its element or work "
-        "budget (CONVSCOPE_MAX_ELEMENTS, CONVSCOPE_MAX_WORK): the layer is valid but too large "
-        "to compute here; null when within them (an endpoint's own work, such as a forward's "
-        "answer or a range of steps, is priced on top, request by request)"
+        "gives /api/forward?encoding=compact for the layer, when its arrays, kernel and answer "
+        "pass the element or work budget (CONVSCOPE_MAX_ELEMENTS, CONVSCOPE_MAX_WORK): the "
+        "layer is valid but too large to compute here; null when within them. The forward is "
+        "the dearest first request: a step, the input or a backward of the same layer costs "
+        "less, though a long range of steps or a JSON answer may pass the budget on its own"
     )
 
 
