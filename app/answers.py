@@ -146,7 +146,8 @@ def geometry_result(spec: LayerSpec, settings: Settings) -> GeometryResult:
     # the remembered answer is the geometry's: what the spec's own arrays refuse is said on
     # a copy
     marked = [s.model_copy(update={"text": s.text + said}) if (
-        said := refused_as_sent(s.field, s.value, spec)) else s for s in answer.suggestions]
+        said := refused_as_sent(s.field, s.value, spec, s.output)) else s
+        for s in answer.suggestions]
     if marked != answer.suggestions:
         answer = answer.model_copy(update={"suggestions": marked})
     try:  # the forward in its cheapest encoding: what the page asks for, and the dearest

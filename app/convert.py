@@ -10,7 +10,7 @@ nothing.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 
@@ -389,11 +389,18 @@ def _marked(error: GeometryError, max_side: int, spec: LayerSpec | None) -> Geom
     """``error`` with its suggestions marked by :func:`within_limits` and, given the spec,
     :func:`with_sources`."""
     found = within_limits(error.suggestions, max_side)
+    field, fields = error.field, error.fields
     if spec is not None:
         found = with_sources(found, spec)
-    if found == error.suggestions:
+        # the blamed field is one the spec can change as sent: filters.size where a bank or
+        # values give the filters was blamed, though padding alone fixed the layer
+        works = [s.field for s in found.changes if "(and leave out " not in s.text]
+        if works and field not in works:
+            field = works[0]
+            fields = tuple(dict.fromkeys([field, *fields]))
+    if found == error.suggestions and field == error.field:
         return error
-    return GeometryError(error.field, error.reason, found, error.axes, error.fields)
+    return GeometryError(field, error.reason, found, error.axes, fields)
 
 
 def with_sources(found: Suggestions, spec: LayerSpec) -> Suggestions:
@@ -412,16 +419,25 @@ def with_sources(found: Suggestions, spec: LayerSpec) -> Suggestions:
     ['input 9x9 gives 4x4 (and leave out edit 0, outside it)']
     """
     changes = tuple(replace(s, text=s.text + said) if (said := refused_as_sent(
-        s.field, s.value, spec)) else s for s in found.changes)
+        s.field, s.value, spec, s.output)) else s for s in found.changes)
     return found if changes == found.changes else Suggestions(changes, found.notes)
 
 
-def refused_as_sent(field: str, value: int | str | list[int], spec: LayerSpec) -> str:
-    """What else applying the suggestion to set ``field`` to ``value`` takes, where ``spec``'s
-    own arrays refuse it applied alone (" (and leave out ...)"), or "": a sample image or
-    values fix the input's size, a bank or values the filters', and an edit whose cell the
-    new size's array does not have is refused. (The page, applying it, leaves them out.)"""
+def refused_as_sent(field: str, value: int | str | list[int], spec: LayerSpec,
+                    output: Sequence[int] = ()) -> str:
+    """What else applying the suggestion to set ``field`` to ``value`` (giving ``output``,
+    [H2, W2]) takes, where ``spec``'s own arrays refuse it applied alone (" (and leave out
+    ...)"), or "": a sample image or values fix the input's size, a bank or values the
+    filters', a locally connected layer's values its output's, and an edit whose cell the
+    new sizes' arrays do not have is refused. (The page, applying it, leaves them out.)"""
     parts = []
+    local = spec.connectivity == "local"
+    if local and output:
+        made = [(name, sizes) for name, sizes in (
+            ("filters.values", _leading(spec.filters.values)),
+            ("filters.bias", _leading(spec.filters.bias))) if sizes is not None]
+        parts += [f"{name}, made for a {sizes[0]}x{sizes[1]} output" for name, sizes in made
+                  if list(sizes) != list(output[:2])]
     if field == "input.shape" and (spec.input.image is not None or spec.input.values is not None):
         given = "input.image" if spec.input.image is not None else "input.values"
         parts.append(f"{given}, which fixes the input's size")
@@ -437,9 +453,27 @@ def refused_as_sent(field: str, value: int | str | list[int], spec: LayerSpec) -
         array, axes, sizes = "filters", (1, 2), list(_pair(value))
     cut = [str(n) for n, e in enumerate(spec.edits) if e.array == array and len(e.index) > axes[1]
            and any(e.index[axis] >= size for axis, size in zip(axes, sizes, strict=True))]
+    if local and output:  # one set of weights and a bias per output position
+        taps = _pair(value) if field == "filters.size" and not isinstance(value, str) else None
+        cut += [str(n) for n, e in enumerate(spec.edits)
+                if e.array in ("filters", "bias") and len(e.index) >= 2
+                and (e.index[0] >= output[0] or e.index[1] >= output[1]
+                     or (e.array == "filters" and taps is not None and len(e.index) == 6
+                         and (e.index[3] >= taps[0] or e.index[4] >= taps[1])))]
+        cut = sorted(set(cut), key=int)
     if cut:
         parts.append(f"edit{'' if len(cut) == 1 else 's'} {listing(cut)}, outside it")
     return f" (and leave out {listing(parts)})" if parts else ""
+
+
+def _leading(values: ArrayIn | None) -> tuple[int, int] | None:
+    """The first two sizes of explicit values (a locally connected layer's (H2, W2)), from
+    their nesting or their compact shape; None when not given or not that deep."""
+    if isinstance(values, CompactArray):
+        return (values.shape[0], values.shape[1]) if len(values.shape) >= 3 else None
+    if isinstance(values, list) and values and isinstance(values[0], list):
+        return len(values), len(values[0])
+    return None
 
 
 def within_limits(found: Suggestions, max_side: int) -> Suggestions:

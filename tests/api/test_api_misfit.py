@@ -291,7 +291,11 @@ def test_a_suggestion_the_specs_own_arrays_refuse_says_so(client: TestClient) ->
              "filters": {"count": 2, "size": 3, "bank": "sobel"}, "stride": 2}
     edited = {**square(10, 1, 1, 3, stride=2),
               "edits": [{"array": "input", "index": [9, 9, 0], "value": 5}]}
-    for spec in (named, edited):
+    local = {**square(10, 1, 1, 3, stride=2), "connectivity": "local"}
+    local_edits = [{**local, "edits": [{"array": "filters", "index": index, "value": 5}]}
+                   for index in ([4, 4, 0, 0, 0, 0], [3, 3, 0, 2, 2, 0])]
+    local_bias = {**local, "filters": {**local["filters"], "bias": [[[0.0]] * 4] * 4}}
+    for spec in (named, edited, *local_edits, local_bias):
         said = {(s["field"], json.dumps(s["value"])): s["text"]
                 for s in client.post("/api/geometry", json=spec).json()["suggestions"]}
         refused = client.post("/api/forward", json=spec)
@@ -306,6 +310,18 @@ def test_a_suggestion_the_specs_own_arrays_refuse_says_so(client: TestClient) ->
             status = client.post("/api/forward", json=applied).status_code
             # marked exactly when applying it alone is refused
             assert ("(and leave out " in text) == (status == 422), (text, status)
-    texts = list(said.values())
+        if spec is edited:
+            texts = list(said.values())
     assert "input 9x9 gives 4x4 (and leave out edit 0, outside it)" in texts
     assert "input 11x11 gives 5x5" in texts
+
+
+def test_a_misfit_blames_a_field_the_spec_can_change_as_sent(client: TestClient) -> None:
+    # 3x3 filters given as values on a 2x2 input: it blamed filters.size, a field the request
+    # did not send and the values fix, where padding alone fixes the layer
+    spec = {"input": {"shape": [2, 2, 1]}, "filters": {"values": np.ones((1, 3, 3, 1)).tolist()}}
+    error = client.post("/api/geometry", json=spec).json()["error"]
+    assert error["field"] == "padding" and error["fields"][0] == "padding"
+    entry = client.post("/api/forward", json=spec).json()["detail"][0]
+    assert entry["loc"] == ["body", "padding"]
+    assert client.post("/api/forward", json={**spec, "padding": 1}).status_code == 200
