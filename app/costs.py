@@ -504,7 +504,12 @@ def steps_cost(
         ]
         if spec.connectivity == "shared":
             walked, touched, filter_positions = _running_walk(g, order, first, n, every)
-            walk_field = "count" if n > 1 else "start" if position is None else "position"
+            # the walk is the range's length, or where it starts: the first step's own walk
+            # half of it or more blames the start (count 2 far into a filter blamed count,
+            # and count 1 was refused as well)
+            alone = _running_walk(g, order, first, 1, 1)[0] if n > 1 else walked
+            walk_field = ("count" if 2 * alone < walked else
+                          "start" if position is None else "position")
             relu = spec.activation == "relu"
             items += [
                 # how far the walk goes is where the range ends in its filters: a

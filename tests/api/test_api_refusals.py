@@ -726,6 +726,18 @@ def test_one_steps_running_sum_walk_over_the_limit_blames_where_it_ends(
     assert entry["msg"].endswith(f"running sums, which an earlier {loc[1]} would cut"), entry
 
 
+def test_a_short_range_far_into_its_filter_blames_its_start(client: TestClient) -> None:
+    # two steps near a filter's last position were refused at count, though count 1 from
+    # there is refused too: the walk to the start is what costs; a long range from the
+    # first position still blames count
+    layer = {"input": {"shape": [300, 300, 64]}, "filters": {"count": 1, "size": 3},
+             "padding": 1}
+    body = {"layer": layer, "start": 89_998, "count": 2, "upstream": {}, "encoding": "compact"}
+    assert refused(client.post("/api/steps", json=body))["loc"] == ["body", "start"]
+    body |= {"start": 0, "count": 1000, "every": 90}
+    assert refused(client.post("/api/steps", json=body))["loc"] == ["body", "count"]
+
+
 def test_steps_start_past_the_end_names_start(client: TestClient) -> None:
     body = {"layer": square(5, 1, 1, 3), "start": 9, "count": 1}
     assert refused(client.post("/api/steps", json=body))["loc"] == ["body", "start"]
