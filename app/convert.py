@@ -21,7 +21,7 @@ from app.errors import OVER_LIMIT, listing, over_limit
 from app.layer_cache import LAYERS, SPECS, LayerCache, resolved
 from app.schemas import ArrayIn, CompactArray, FillSpec, LayerSpec
 from app.sources import check_names, named_arrays
-from engine.edits import Edit, check_edits
+from engine.edits import Edit, Shape, check_edits
 from engine.errors import LayerError, counted
 from engine.geometry import (
     Geometry,
@@ -514,16 +514,20 @@ def edits_of(spec: LayerSpec) -> list[Edit]:
 
 def edit_shapes(
     spec: LayerSpec, shape: LayerShape, g: Geometry | None
-) -> dict[str, tuple[int, ...]]:
-    """The shapes of the arrays an edit may name: the input, and the weights and biases when
-    ``g`` is resolved or, for a misfit (``g`` None), when they need no output size (shared
-    weights; locally connected ones are one set per output position)."""
-    shapes: dict[str, tuple[int, ...]] = {"input": shape.input_shape}
+) -> dict[str, Shape]:
+    """The shapes of the arrays an edit may name: the input, and the weights and biases. A
+    misfit's (``g`` None) locally connected ones are one set per output position, a number
+    it does not have: those axes are None (any index from 0 up; the filter, row, column and
+    depth are still checked)."""
+    shapes: dict[str, Shape] = {"input": shape.input_shape}
     if g is not None:
         shapes |= {"filters": weight_shape(g, spec.connectivity),
                    "bias": bias_shape(g, spec.connectivity)}
     elif spec.connectivity == "shared":
         shapes |= {"filters": shape.filter_shape, "bias": (shape.filters,)}
+    else:
+        shapes |= {"filters": (None, None, *shape.filter_shape),
+                   "bias": (None, None, shape.filters)}
     return shapes
 
 
@@ -556,8 +560,9 @@ def check_unmade(spec: LayerSpec, found: Read, g: Geometry | None, settings: Set
     check_names(spec, found.shape, settings)
     shapes = edit_shapes(spec, found.shape, g)
     given = {"input": found.arrays.x, "filters": found.arrays.weights, "bias": found.arrays.bias}
-    checked_values([(_VALUES_FIELD[array], given[array], shape)
-                    for array, shape in shapes.items()])
+    checked_values([(_VALUES_FIELD[array], given[array], known)
+                    for array, shape in shapes.items()
+                    if None not in shape and (known := tuple(int(n or 0) for n in shape))])
     check_edits(edits_of(spec), shapes)
 
 

@@ -46,7 +46,12 @@ class Edit:
     value: float
 
 
-def check_edit(n: int, edit: Edit, shape: tuple[int, ...]) -> None:
+# An array's shape for checking edits: None for an axis whose size is not known yet (a
+# locally connected misfit's output positions), where any index from 0 up is taken.
+Shape = tuple[int | None, ...]
+
+
+def check_edit(n: int, edit: Edit, shape: Shape) -> None:
     """Refuse edit number ``n`` unless its index names a cell of an array of ``shape``.
 
     The refusal's field is ``edits.<n>.index`` (or ``.array``/``.value``), and its reason
@@ -59,12 +64,18 @@ def check_edit(n: int, edit: Edit, shape: tuple[int, ...]) -> None:
     ...     print(refused.reason)
     edits.2.index
     [3] is outside bias of shape [2]: filter 3 is not in 0..1
+    >>> try:
+    ...     check_edit(0, Edit("bias", (9, 9, 5), 1.0), (None, None, 1))
+    ... except LayerError as refused:
+    ...     print(refused.reason)
+    [9, 9, 5] is outside bias of shape [?, ?, 1]: filter 5 is not in 0..0
     """
     if edit.array not in EDIT_TARGETS:
         raise LayerError(f"edits.{n}.array", f"{edit.array!r} is not one of {list(EDIT_TARGETS)}")
     if not math.isfinite(edit.value):
         raise LayerError(f"edits.{n}.value", f"{edit.value} is not a finite number")
-    index, where = list(edit.index), f"{edit.array} of shape {list(shape)}"
+    sizes = ", ".join("?" if size is None else str(size) for size in shape)
+    index, where = list(edit.index), f"{edit.array} of shape [{sizes}]"
     if len(index) != len(shape):
         raise LayerError(
             f"edits.{n}.index",
@@ -72,10 +83,10 @@ def check_edit(n: int, edit: Edit, shape: tuple[int, ...]) -> None:
             f"{len(shape)}", kind="wrong_length",
         )
     names = AXIS_NAMES.get((edit.array, len(shape)), ())
-    outside = [f"{names[axis] if axis < len(names) else f'axis {axis}'} {i} is not in "
-               f"0..{size - 1}"
+    outside = [f"{names[axis] if axis < len(names) else f'axis {axis}'} {i} is "
+               + ("below 0" if size is None else f"not in 0..{size - 1}")
                for axis, (i, size) in enumerate(zip(index, shape, strict=True))
-               if not 0 <= i < size]
+               if not (i >= 0 if size is None else 0 <= i < size)]
     if outside:
         raise LayerError(f"edits.{n}.index", f"{index} is outside {where}: {', '.join(outside)}")
 
@@ -131,7 +142,7 @@ def edit_filters(
     return out["filters"], out["bias"]
 
 
-def check_edits(edits: Sequence[Edit], shapes: dict[str, tuple[int, ...]]) -> None:
+def check_edits(edits: Sequence[Edit], shapes: Mapping[str, Shape]) -> None:
     """Refuse every edit of ``edits`` (numbered by its place in the list) that names no cell
     of its array, all at once; edits of arrays ``shapes`` leaves out are not looked at.
 
@@ -140,7 +151,7 @@ def check_edits(edits: Sequence[Edit], shapes: dict[str, tuple[int, ...]]) -> No
     _check([(n, e) for n, e in enumerate(edits) if e.array in shapes], shapes)
 
 
-def _check(numbered: list[tuple[int, Edit]], shapes: dict[str, tuple[int, ...]]) -> None:
+def _check(numbered: list[tuple[int, Edit]], shapes: Mapping[str, Shape]) -> None:
     wrong = []
     for n, edit in numbered:
         try:

@@ -273,6 +273,18 @@ def test_the_input_endpoint_refuses_a_locally_connected_layers_edits_as_the_othe
         ], endpoint
     spec["edits"] = [{"array": "filters", "index": [1, 0, 0, 0, 0, 0], "value": 1}]
     assert client.post("/api/input", json=spec).status_code == 200
-    # a misfit's weights need the output size it does not have: only the input is checked
-    spec["stride"] = 2
+    # a misfit's weights have no output size: any output position is taken, and the filter,
+    # row, column and depth are checked (filter 5 of one was answered, and every suggestion
+    # applied was then refused)
+    spec |= {"stride": 2, "input": {"shape": [10, 10, 1]},
+             "filters": {"count": 1, "size": 3}}  # (10 - 3)/2 + 1 = 4.5
+    spec["edits"] = [{"array": "filters", "index": [9, 9, 0, 1, 1, 0], "value": 1},
+                     {"array": "filters", "index": [0, 0, 5, 0, 0, 0], "value": 1}]
+    for endpoint in ("input", "geometry"):
+        answer = client.post(f"/api/{endpoint}", json=spec)
+        assert answer.status_code == 422, endpoint
+        assert [(e["loc"], e["msg"]) for e in answer.json()["detail"]] == [
+            (["body", "edits", 1, "index"], "[0, 0, 5, 0, 0, 0] is outside filters of shape "
+             "[?, ?, 1, 3, 3, 1]: filter 5 is not in 0..0")], endpoint
+    spec["edits"] = spec["edits"][:1]
     assert client.post("/api/input", json=spec).status_code == 200

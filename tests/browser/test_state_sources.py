@@ -157,12 +157,18 @@ def test_an_edit_outside_the_layer_is_removed_and_the_page_says_which(
     # sent (they went to the server and came back a 422)
     page.goto("/?preset=cs231n-demo&conn=local&edits=W3.0.0.0.0.0%3D1;W0.0.0.0%3D2;"
               "W0.2.1.2.2.2%3D7;b0.0.0%3D4")
+    # W0[0,0,0] (four numbers) before the geometry is asked, W[3,0,0] against its answer
     expect(page.locator("#error-data")).to_have_text(
-        "W[3,0,0][0,0,0], W0[0,0,0] are not cells of this layer: those edits are left out. "
-        "This layer's weights are W[i,j,d][row,col,depth] and its biases b[i,j,d].",
-        timeout=30_000)
+        "W0[0,0,0] is not a cell of this layer: that edit is left out. This layer's weights "
+        "are W[i,j,d][row,col,depth] and its biases b[i,j,d]. W[3,0,0][0,0,0] is not a cell "
+        "of this layer: that edit is left out.", timeout=30_000)
     expect(page).to_have_url(re.compile(r"edits=W0\.2\.1\.2\.2\.2%3D7%3Bb0\.0\.0%3D4&"))
     expect(page.locator("#numpy-code")).to_contain_text("np.sum", timeout=30_000)
+    # a misfit's weights have no output size to judge, but their filter, row and column do
+    page.goto("/?preset=cs231n-demo&conn=local&h=6&w=6&edits=W0.0.5.0.0.0%3D1;W9.9.0.0.0.0%3D2")
+    expect(page.locator("#error-data")).to_have_text(
+        "W[0,0,5][0,0,0] is not a cell of this layer: that edit is left out.", timeout=30_000)
+    expect(page.locator("#app")).to_have_class(re.compile(r"\bmisfit\b"), timeout=30_000)
     assert refused == [] and console_errors == [], (refused, console_errors)
 
 

@@ -173,6 +173,10 @@ function onApiError(error) {
 }
 
 async function reload() {
+  // what the reload that asked for this one says of edits left out stays said if this one
+  // leaves out more (a locally connected layer's are judged in two turns: before its
+  // geometry and against it); "" when no edit was just left out
+  app.droppedSaid = app.dropped;
   // a link's edit outside the layer's own sizes is left out before anything is sent (sent,
   // it came back a 422, a red line in the console); the state without it reloads
   if (dropEdits(editsOutside(app.state))) return;
@@ -364,8 +368,8 @@ function dropEdits(bad) {
     && e.index.length !== { W: local ? 6 : 4, b: local ? 3 : 1 }[e.target])
     ? ` This layer's weights are ${local ? "W[i,j,d][row,col,depth] and its biases b[i,j,d]" : "W0[row,col,depth] and its biases b0"}.`
     : "";
-  app.dropped = `${names.join(", ")} ${one ? "is not a cell" : "are not cells"} of this layer: `
-    + `${one ? "that edit is" : "those edits are"} left out.${forms}`;
+  app.dropped = [app.droppedSaid, `${names.join(", ")} ${one ? "is not a cell" : "are not cells"}`
+    + ` of this layer: ${one ? "that edit is" : "those edits are"} left out.${forms}`].filter(Boolean).join(" ");
   commit({ edits: formatEdits(edits.filter((_, n) => !bad.has(n))) }, "replace");
   return true;
 }

@@ -82,21 +82,23 @@ export function parseEdits(text) {
  * The places (in `parseEdits`' list) of the state's edits that name no cell of the arrays
  * the state's own sizes give the spec: the input [h, w, d], and shared filters [k, fh, fw, d]
  * and biases [k]. A locally connected layer's weights and biases have one set per output
- * position, a size the server works out: they are judged once `outShape` ([H2, W2, K], the
- * geometry answer's) is given, and left alone before.
+ * position, a size the server works out: their output axes are judged once `outShape`
+ * ([H2, W2, K], the geometry answer's) is given.
  */
 export function editsOutside(state, outShape = null) {
   const shapes = { X: [state.h, state.w, state.d] };
   if (state.conn === "shared") Object.assign(shapes, { W: [state.k, state.fh, state.fw, state.d], b: [state.k] });
-  else if (outShape) {
-    const [h2, w2] = outShape;
+  else {
+    // before the geometry answer (or for a misfit) the output's size is not known: any index
+    // from 0 up is taken on those axes, and the filter, row, column and depth are checked
+    const [h2, w2] = outShape ?? [null, null];
     Object.assign(shapes, { W: [h2, w2, state.k, state.fh, state.fw, state.d], b: [h2, w2, state.k] });
   }
   const outside = new Set();
   parseEdits(state.edits).forEach((edit, n) => {
     const shape = shapes[edit.target];
     const inside = shape && shape.length === edit.index.length
-      && edit.index.every((v, axis) => v >= 0 && v < shape[axis]);
+      && edit.index.every((v, axis) => v >= 0 && (shape[axis] === null || v < shape[axis]));
     if (shape && !inside) outside.add(n);
   });
   return outside;
