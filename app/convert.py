@@ -13,6 +13,7 @@ import math
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
+from typing import cast
 
 from app.config import Settings
 from app.costs import Cost, check_budget, input_cost, layer_cost, resolve_cost
@@ -391,10 +392,11 @@ def _marked(error: GeometryError, max_side: int, spec: LayerSpec | None) -> Geom
     found = within_limits(error.suggestions, max_side)
     field, fields = error.field, error.fields
     if spec is not None:
-        found = with_sources(found, spec)
         # the blamed field is one the spec can change as sent: filters.size where a bank or
         # values give the filters was blamed, though padding alone fixed the layer
-        works = [s.field for s in found.changes if "(and leave out " not in s.text]
+        works = [s.field for s in found.changes
+                 if not refused_as_sent(s.field, s.value, spec, s.output)]
+        found = with_sources(found, spec)
         if works and field not in works:
             field = works[0]
             fields = tuple(dict.fromkeys([field, *fields]))
@@ -560,9 +562,9 @@ def check_unmade(spec: LayerSpec, found: Read, g: Geometry | None, settings: Set
     check_names(spec, found.shape, settings)
     shapes = edit_shapes(spec, found.shape, g)
     given = {"input": found.arrays.x, "filters": found.arrays.weights, "bias": found.arrays.bias}
-    checked_values([(_VALUES_FIELD[array], given[array], known)
-                    for array, shape in shapes.items()
-                    if None not in shape and (known := tuple(int(n or 0) for n in shape))])
+    # a locally connected misfit's weights have axes of unknown size (None): not checked
+    checked_values([(_VALUES_FIELD[array], given[array], cast(tuple[int, ...], shape))
+                    for array, shape in shapes.items() if None not in shape])
     check_edits(edits_of(spec), shapes)
 
 
