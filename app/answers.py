@@ -11,12 +11,13 @@ import orjson
 from app.config import Settings
 from app.convert import (
     check_unmade,
+    over_budget,
     read,
     refused_as_sent,
     resolve_priced,
     within_limits,
 )
-from app.costs import check_budget, forward_cost
+from app.costs import FORWARD_COMPACT, check_budget
 from app.encoding import Encoding, FloatArray, dumps, encode
 from app.layer_cache import ANSWER_WEIGHT, LAYERS, MEMO_UNITS
 from app.lru import BoundedLRU, weighed_memo
@@ -32,13 +33,18 @@ from app.schemas import (
 )
 from engine.backward import step_weight_gradients
 from engine.errors import LayerError
-from engine.geometry import AxisGeometry, Geometry, GeometryError, LayerShape, Suggestions, suggest
+from engine.geometry import (
+    AxisGeometry,
+    Geometry,
+    GeometryError,
+    LayerShape,
+    Suggestion,
+    Suggestions,
+    suggest,
+)
 from engine.layer import Layer
 from engine.presets import Preset
 from engine.trace import StepRange
-
-# The forward in its cheapest encoding, which a geometry answer's over_limit prices.
-FORWARD_COMPACT = forward_cost("compact")
 
 # ----------------------------------------------------------------------------- geometry answer
 
@@ -143,10 +149,11 @@ def geometry_result(spec: LayerSpec, settings: Settings) -> GeometryResult:
     if g is None:
         return misfit_answer(shape, misfit)
     answer = geometry_answer(g, settings.max_side)
-    # the remembered answer is the geometry's: what the spec's own arrays refuse is said on
-    # a copy
-    marked = [s.model_copy(update={"text": s.text + said}) if (
-        said := refused_as_sent(s.field, s.value, spec, s.output)) else s
+    # the remembered answer is the geometry's: what this server's budgets and the spec's
+    # own arrays refuse is said on a copy
+    marked = [s.model_copy(update={"text": s.text + said}) if (said := over_budget(
+        shape, Suggestion(s.field, s.value, (s.output[0], s.output[1]), s.text), spec, settings)
+        + refused_as_sent(s.field, s.value, spec, s.output)) else s
         for s in answer.suggestions]
     if marked != answer.suggestions:
         answer = answer.model_copy(update={"suggestions": marked})

@@ -10,13 +10,21 @@ nothing.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from typing import cast
 
 from app.config import Settings
-from app.costs import Cost, check_budget, input_cost, layer_cost, resolve_cost
+from app.costs import (
+    FORWARD_COMPACT,
+    Cost,
+    budget_passed,
+    check_budget,
+    input_cost,
+    layer_cost,
+    resolve_cost,
+)
 from app.encoding import Encoding, FloatArray, decode_compact, decode_nested
 from app.errors import OVER_LIMIT, listing, over_limit
 from app.layer_cache import LAYERS, SPECS, LayerCache, resolved
@@ -29,7 +37,9 @@ from engine.geometry import (
     GeometryError,
     LayerShape,
     Padding,
+    Suggestion,
     Suggestions,
+    applied,
 )
 from engine.layer import (
     Layer,
@@ -383,15 +393,17 @@ def resolve_priced(shape: LayerShape, settings: Settings, spec: LayerSpec | None
     try:
         return resolved(shape)
     except GeometryError as error:
-        raise _marked(error, settings.max_side, spec) from None
+        raise _marked(error, shape, settings, spec) from None
 
 
-def _marked(error: GeometryError, max_side: int, spec: LayerSpec | None) -> GeometryError:
+def _marked(error: GeometryError, shape: LayerShape, settings: Settings,
+            spec: LayerSpec | None) -> GeometryError:
     """``error`` with its suggestions marked by :func:`within_limits` and, given the spec,
-    :func:`with_sources`."""
-    found = within_limits(error.suggestions, max_side)
+    by :func:`over_budget` and :func:`with_sources`."""
+    found = within_limits(error.suggestions, settings.max_side)
     field, fields = error.field, error.fields
     if spec is not None:
+        found = _marks(found, lambda s: over_budget(shape, s, spec, settings))
         # the blamed field is one the spec can change as sent: filters.size where a bank or
         # values give the filters was blamed, though padding alone fixed the layer
         works = [s.field for s in found.changes
@@ -420,9 +432,36 @@ def with_sources(found: Suggestions, spec: LayerSpec) -> Suggestions:
     >>> [text for text in texts if "leave out" in text]
     ['input 9x9 gives 4x4 (and leave out edit 0, outside it)']
     """
-    changes = tuple(replace(s, text=s.text + said) if (said := refused_as_sent(
-        s.field, s.value, spec, s.output)) else s for s in found.changes)
+    return _marks(found, lambda s: refused_as_sent(s.field, s.value, spec, s.output))
+
+
+def _marks(found: Suggestions, mark: Callable[[Suggestion], str]) -> Suggestions:
+    """``found`` with each suggestion's text followed by its ``mark``, where it has one."""
+    changes = tuple(replace(s, text=s.text + said) if (said := mark(s)) else s
+                    for s in found.changes)
     return found if changes == found.changes else Suggestions(changes, found.notes)
+
+
+def over_budget(shape: LayerShape, suggestion: Suggestion, spec: LayerSpec,
+                settings: Settings) -> str:
+    """Which budget of this server computing ``shape`` with ``suggestion`` applied would pass
+    (" (over ...)", the geometry answer's ``over_limit`` of the suggested layer), or "". A
+    suggestion past ``max_side`` says so already (:func:`within_limits`) and is not resolved:
+    its layer is never computed here, whatever its price.
+
+    >>> from engine.geometry import Suggestion
+    >>> spec = LayerSpec.model_validate({"input": {"shape": [9, 9, 1]},
+    ...                                  "filters": {"count": 1, "size": 3}, "stride": 2})
+    >>> shape = LayerShape.square(9, 1, 1, 3, stride=2)
+    >>> over_budget(shape, Suggestion("stride", 1, (7, 7), ""), spec, Settings(max_elements=500))
+    " (over this server's limit of 500 numbers, CONVSCOPE_MAX_ELEMENTS)"
+    >>> over_budget(shape, Suggestion("stride", 3, (3, 3), ""), spec, Settings(max_elements=500))
+    ''
+    """
+    if _past_side(suggestion.value, suggestion.field, settings.max_side):
+        return ""
+    passed = budget_passed(FORWARD_COMPACT(resolved(applied(shape, suggestion)), spec), settings)
+    return f" ({passed})" if passed else ""
 
 
 def refused_as_sent(field: str, value: int | str | list[int], spec: LayerSpec,
@@ -494,19 +533,17 @@ def within_limits(found: Suggestions, max_side: int) -> Suggestions:
     input 4097x4097 gives 1x1; ... (over this server's limit of 4,096 a side, CONVSCOPE_MAX_SIDE)
     input 4098x4098 gives 2x2; ... (over this server's limit of 4,096 a side, CONVSCOPE_MAX_SIDE)
     """
-    def over(value: int | str | list[int], field: str) -> bool:
-        if isinstance(value, str):  # a fit policy
-            return False
-        sides = [value] if isinstance(value, int) else value
-        # an input's shape is [H, W, D]: its depth has a limit of its own, never changed here
-        return max(sides[:2] if field == "input.shape" else sides) > max_side
+    return _marks(found, lambda s: f" (over this server's limit of {max_side:,} a side, "
+                  "CONVSCOPE_MAX_SIDE)" if _past_side(s.value, s.field, max_side) else "")
 
-    changes = tuple(
-        replace(s, text=f"{s.text} (over this server's limit of {max_side:,} a side, "
-                "CONVSCOPE_MAX_SIDE)") if over(s.value, s.field) else s
-        for s in found.changes
-    )
-    return found if changes == found.changes else Suggestions(changes, found.notes)
+
+def _past_side(value: int | str | list[int], field: str, max_side: int) -> bool:
+    """Whether a suggestion's ``value`` for ``field`` has a side past ``max_side``."""
+    if isinstance(value, str):  # a fit policy
+        return False
+    sides = [value] if isinstance(value, int) else value
+    # an input's shape is [H, W, D]: its depth has a limit of its own, never changed here
+    return max(sides[:2] if field == "input.shape" else sides) > max_side
 
 
 def edits_of(spec: LayerSpec) -> list[Edit]:

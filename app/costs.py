@@ -219,8 +219,27 @@ def _geometry_items(shape: LayerShape, outputs: tuple[int, int], fits: bool) -> 
             # the limit past which the count is not made
             Item("filters.size", "suggestions' layers walked for their unread cells",
                  MOST_SUGGESTIONS * unread_walk_limit(shape) * UNREAD_CELL),
+            Item("filters.size", "suggestions' layers resolved to price them",
+                 MOST_SUGGESTIONS * _suggested_cells(shape) * RESOLVE_CELL),
         ]
     return items
+
+
+def _suggested_cells(shape: LayerShape) -> int:
+    """The most positions and cells resolving one suggested layer walks (each axis: its
+    outputs and input cells, never more than twice its padded size). A suggestion changes
+    one field: the input grows to hold a window at most, and a padding or fit adds a
+    window's span and a few strides at most.
+
+    >>> _suggested_cells(LayerShape.square(7, 3, 1, 3, stride=3))  # 2 x (7 + 3 + 9), twice
+    76
+    """
+    cells = 0
+    for axis in ("height", "width"):
+        size, f, stride, dilation = shape.along(axis)
+        span = span_of(f, dilation)
+        cells += 2 * (max(size, span) + sum(shape.padding.along(axis)) + span + 3 * stride)
+    return cells
 
 
 def _request_items(g: Geometry, spec: LayerSpec, *, arrays: bool = True) -> list[Item]:
@@ -345,6 +364,11 @@ def forward_cost(encoding: Encoding) -> Cost:
         ]
 
     return cost
+
+
+# The forward in its cheapest encoding: what a geometry answer's over_limit, and its
+# suggestions' marks, price (the page's first request, and the dearest endpoint's).
+FORWARD_COMPACT = forward_cost("compact")
 
 
 def backward_cost(
@@ -689,10 +713,7 @@ def check_budget(items: Sequence[Item], settings: Settings, at: str | None = Non
     ``subject`` what the message says would cost it (a geometry answer prices another
     request's arrays).
     """
-    elements = work = 0
-    for item in items:  # one pass: every request is priced, the cheapest too
-        elements += item.elements
-        work += item.work
+    elements, work = _totals(items)
     if elements > settings.max_elements:
         big = max(items, key=lambda item: item.elements)
         raise LayerError(
@@ -711,6 +732,37 @@ def check_budget(items: Sequence[Item], settings: Settings, at: str | None = Non
             f"{big.what}{_advice(big.field)}", kind=big.kind,
         )
     check_inline(work)  # too much for the event loop: the handler moves to the thread pool
+
+
+def _totals(items: Sequence[Item]) -> tuple[int, int]:
+    """The numbers made and the work done, summed."""
+    elements = work = 0
+    for item in items:  # one pass: every request is priced, the cheapest too
+        elements += item.elements
+        work += item.work
+    return elements, work
+
+
+def budget_passed(items: Sequence[Item], settings: Settings) -> str:
+    """Which of this server's budgets ``items`` pass, in a few words for a suggestion that
+    would be refused once applied (:func:`check_budget` says it in full); "" when none.
+
+    >>> from app.config import Settings
+    >>> budget_passed([Item("input.shape", "outputs", 10, elements=10)],
+    ...               Settings(max_elements=9))
+    "over this server's limit of 9 numbers, CONVSCOPE_MAX_ELEMENTS"
+    >>> budget_passed([Item("input.shape", "outputs", 10, elements=10)], Settings(max_work=9))
+    "over this server's work budget of 9, CONVSCOPE_MAX_WORK"
+    >>> budget_passed([Item("input.shape", "outputs", 10, elements=10)], Settings())
+    ''
+    """
+    elements, work = _totals(items)
+    if elements > settings.max_elements:
+        return (f"over this server's limit of {settings.max_elements:,} numbers, "
+                "CONVSCOPE_MAX_ELEMENTS")
+    if work > settings.max_work:
+        return f"over this server's work budget of {settings.max_work:,}, CONVSCOPE_MAX_WORK"
+    return ""
 
 
 # Fields whose smaller value makes a request cheaper (a smaller stride makes it dearer).

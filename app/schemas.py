@@ -610,7 +610,13 @@ class SuggestionResult(BaseModel):
         "[H, W, D], an oblong `filters.size` [Fh, Fw])"
     )
     output: Two = Field(description="[H2, W2] the change gives")
-    text: str = Field(description="the change in words")
+    text: str = Field(
+        description="the change in words, ending with what would still refuse it applied: "
+        "a side past this server's limit (CONVSCOPE_MAX_SIDE), a layer past its element or "
+        "work budget (CONVSCOPE_MAX_ELEMENTS, CONVSCOPE_MAX_WORK: the suggested layer's "
+        "`over_limit`), and the spec's own image, bank, values or edits it would have to "
+        "leave out"
+    )
 
 
 class CountsResult(BaseModel):

@@ -236,15 +236,49 @@ def test_suggestions_past_the_servers_limits_say_so(
     floor = {**spec, "fit": "floor"}
     floored = [s["text"] for s in client.post("/api/geometry", json=floor).json()["suggestions"]]
     assert over_limit(floored) == ["input 8003x8003 gives 3x3"]
-    override_settings(max_side=8003)  # room for it exactly: no word
+    override_settings(max_side=8003)  # room for its side exactly: no word of it
     exact = client.post("/api/geometry", json=spec).json()["suggestions"]
     assert "input 8003x8003 gives 3x3" in [s["text"].split(";")[0] for s in exact]
-    assert not any("limit" in s["text"] for s in exact)
-    override_settings(max_side=9000)  # a server with room for it says nothing
+    assert not any("CONVSCOPE_MAX_SIDE" in s["text"] for s in exact)
+    # though its 64 million input cells are past the default element budget
+    assert [s["text"] for s in exact if s["text"].startswith("input 8003x8003")] == [
+        "input 8003x8003 gives 3x3; 64,047,928 of 64,048,009 input cells unread (over this "
+        "server's limit of 50,000,000 numbers, CONVSCOPE_MAX_ELEMENTS)"]
+    # a server with room for it says nothing
+    override_settings(max_side=9000, max_elements=10**9, max_work=10**12)
     for body in (spec, floor):
         roomy = client.post("/api/geometry", json=body).json()
-        assert roomy["suggestions"] and not any("limit" in s["text"]
+        assert roomy["suggestions"] and not any("limit" in s["text"] or "budget" in s["text"]
                                                 for s in roomy["suggestions"])
+
+
+def test_suggestions_past_the_servers_budget_say_so_exactly_when_applying_them_is_refused(
+    client: TestClient, override_settings: Any
+) -> None:
+    # 60x60x3 at stride 4 with 8 filters 5x5 does not fit (14.75 positions a side); a budget
+    # of 60,000 numbers leaves room for some of the fixes (stride 5: 12x12) and not others
+    # (stride 1: 56x56 outputs of 8 filters)
+    spec = {"input": {"shape": [60, 60, 3]}, "filters": {"count": 8, "size": 5}, "stride": 4}
+    override_settings(max_elements=60_000)
+    mark = "(over this server's limit of 60,000 numbers, CONVSCOPE_MAX_ELEMENTS)"
+    for fit in ("error", "floor"):  # a misfit's suggestions, and a layer floor made fit
+        answer = client.post("/api/geometry", json={**spec, "fit": fit}).json()
+        marked = []
+        for s in answer["suggestions"]:
+            *parents, name = s["field"].split(".")
+            fixed = json.loads(json.dumps({**spec, "fit": fit}))
+            (fixed[parents[0]] if parents else fixed)[name] = s["value"]
+            applied = client.post("/api/geometry", json=fixed).json()
+            assert applied["valid"], s
+            assert (applied["over_limit"] is not None) == s["text"].endswith(mark), s
+            marked.append(s["text"].endswith(mark))
+        assert any(marked) and not all(marked), answer["suggestions"]
+    refused = client.post("/api/forward", json=spec).json()["detail"][0]["ctx"]["suggestions"]
+    assert [s["text"] for s in refused] == [
+        s["text"] for s in client.post("/api/geometry", json=spec).json()["suggestions"]]
+    override_settings(max_elements=10**8)  # room for all: no word
+    roomy = client.post("/api/geometry", json=spec).json()["suggestions"]
+    assert roomy and not any("CONVSCOPE_MAX_ELEMENTS" in s["text"] for s in roomy)
 
 
 def test_a_layer_whose_windows_read_no_input_says_so(client: TestClient) -> None:

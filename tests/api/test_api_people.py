@@ -307,7 +307,11 @@ def test_forward_resolves_the_geometry_once(
     assert answer.json()["geometry"]["output_shape"] == [6, 6, 3]
     calls.clear()
     misfit = client.post("/api/geometry", json=square(10, 1, 1, 3, stride=2)).json()
-    assert misfit["valid"] is False and len(calls) == 1
+    assert misfit["valid"] is False
+    # its own layer once; then each suggestion's layer, resolved once to price it
+    suggested = len(misfit["suggestions"])
+    assert suggested >= 5 and len(calls) == 1 + suggested
+    assert len(set(calls)) == len(calls)
 
 
 def test_an_image_max_side_over_the_limit_is_refused_by_every_endpoint(
