@@ -504,7 +504,34 @@ def refused_as_sent(field: str, value: int | str | list[int], spec: LayerSpec,
         cut = sorted(set(cut), key=int)
     if cut:
         parts.append(f"edit{'' if len(cut) == 1 else 's'} {listing(cut)}, outside it")
-    return f" (and leave out {listing(parts)})" if parts else ""
+    if not parts:
+        return ""
+    # the values gave the filters' count too: without them, the spec must state it
+    count = (_filter_count(spec.filters.values, local)
+             if spec.filters.count is None and any(p.startswith("filters.values") for p in parts)
+             else None)
+    then = "" if count is None else f"; then give filters.count {count}"
+    return f" (and leave out {listing(parts)}{then})"
+
+
+def _filter_count(values: ArrayIn | None, local: bool) -> int | None:
+    """The filters' count K that explicit values give, from their nesting or compact shape
+    (shared (K, Fh, Fw, D); locally connected (H2, W2, K, Fh, Fw, D)).
+
+    >>> import numpy as np
+    >>> _filter_count(np.zeros((2, 3, 3, 1)).tolist(), False)
+    2
+    >>> _filter_count(np.zeros((4, 4, 5, 3, 3, 1)).tolist(), True)
+    5
+    >>> _filter_count(CompactArray(dtype="float32", shape=[4, 4, 7, 1, 1, 1], data=""), True)
+    7
+    """
+    axis = 2 if local else 0
+    if isinstance(values, CompactArray):
+        return values.shape[axis] if len(values.shape) > axis else None
+    for _ in range(axis):
+        values = values[0] if isinstance(values, list) and values else None
+    return len(values) if isinstance(values, list) else None
 
 
 def _leading(values: ArrayIn | None) -> tuple[int, int] | None:

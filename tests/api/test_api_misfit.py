@@ -350,6 +350,34 @@ def test_a_suggestion_the_specs_own_arrays_refuse_says_so(client: TestClient) ->
     assert "input 11x11 gives 5x5" in texts
 
 
+def test_a_suggestion_that_leaves_out_the_filters_values_says_what_count_to_give(
+    client: TestClient,
+) -> None:
+    # two 3x3 filters given as values alone (count and size read from them), 10 wide at
+    # stride 2: a filter size of 2 or 4 fixes it, once the values go, and then the spec must
+    # state the count the values gave
+    spec = {"input": {"shape": [10, 10, 1]}, "stride": 2,
+            "filters": {"values": np.ones((2, 3, 3, 1)).tolist()}}
+    sized = [s for s in client.post("/api/geometry", json=spec).json()["suggestions"]
+             if s["field"] == "filters.size"]
+    assert [s["value"] for s in sized] == [2, 4]
+    for s in sized:
+        assert s["text"].endswith(
+            "(and leave out filters.values, which fixes the filters' size; then give "
+            "filters.count 2)"), s["text"]
+        applied = {**spec, "filters": {"size": s["value"]}}
+        assert client.post("/api/forward", json=applied).status_code == 422  # no count
+        applied["filters"]["count"] = 2
+        answer = client.post("/api/forward", json=applied)
+        assert answer.status_code == 200
+        assert answer.json()["geometry"]["output_shape"] == [*s["output"], 2]
+    # a count the spec states is not asked for again
+    counted = {**spec, "filters": {**spec["filters"], "count": 2}}
+    texts = [s["text"] for s in client.post("/api/geometry", json=counted).json()["suggestions"]
+             if s["field"] == "filters.size"]
+    assert texts and not any("then give" in text for text in texts)
+
+
 def test_a_misfit_blames_a_field_the_spec_can_change_as_sent(client: TestClient) -> None:
     # 3x3 filters given as values on a 2x2 input: it blamed filters.size, a field the request
     # did not send and the values fix, where padding alone fixes the layer
