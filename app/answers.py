@@ -158,7 +158,8 @@ def geometry_result(spec: LayerSpec, settings: Settings) -> GeometryResult:
     if marked != answer.suggestions:
         answer = answer.model_copy(update={"suggestions": marked})
     try:  # the forward in its cheapest encoding: what the page asks for, and the dearest
-        # of the endpoints' first requests (a range of steps or the input alone costs less)
+        # of the page's first requests (a step or the input alone costs less; a backward is
+        # priced on its own)
         check_budget(FORWARD_COMPACT(g, spec), settings, subject="computing this layer")
     except LayerError as refused:  # the remembered answer is shared: a copy says it
         over = LayerErrorResult(field=refused.field, message=refused.reason,

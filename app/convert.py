@@ -166,8 +166,16 @@ def _input_shape(spec: LayerSpec, arrays: Arrays) -> tuple[int, int, int]:
         return int(h), int(w), int(d)
     if x is not None and list(x.shape) != given:
         raise LayerError("input.values", f"input.values has shape {list(x.shape)} but input.shape "
-                         f"is {given}: leave input.shape out, or make them agree")
+                         f"is {given}: {_leave_out('input.shape', spec)}, or make them agree")
     return given[0], given[1], given[2]
+
+
+def _leave_out(field: str, spec: LayerSpec) -> str:
+    """How to take a size from the values instead: leave it out, or, where a preset gives
+    it (and leaving it out keeps the preset's), give it null."""
+    if spec.preset is None:
+        return f"leave {field} out"
+    return f"give {field} null (leaving it out keeps preset {spec.preset}'s)"
 
 
 def _no_empty_axis(field: str, shape: tuple[int, ...], axes: tuple[str, ...]) -> None:
@@ -208,12 +216,12 @@ def _filter_sizes(spec: LayerSpec, arrays: Arrays) -> tuple[int, int, int]:
     held = int(w.shape[-4]), int(w.shape[-3]), int(w.shape[-2])
     if f.count is not None and f.count != held[0]:
         raise LayerError("filters.values", f"values hold {counted(held[0], 'filter')} (shape "
-                         f"{list(w.shape)}) but filters.count is {f.count}: leave "
-                         "filters.count out, or make them agree")
+                         f"{list(w.shape)}) but filters.count is {f.count}: "
+                         f"{_leave_out('filters.count', spec)}, or make them agree")
     if f.size is not None and _pair(f.size) != held[1:]:
         raise LayerError("filters.values", f"values hold {held[1]}x{held[2]} filters (shape "
-                         f"{list(w.shape)}) but filters.size is {f.size}: leave filters.size "
-                         "out, or make them agree")
+                         f"{list(w.shape)}) but filters.size is {f.size}: "
+                         f"{_leave_out('filters.size', spec)}, or make them agree")
     return held
 
 

@@ -792,7 +792,7 @@ def check_listed(listed: int, settings: Settings) -> None:
             "", f"this body lists about {listed:,} numbers: reading them would cost {work:,} "
             f"units of work, over this server's work budget of {settings.max_work:,} "
             '(CONVSCOPE_MAX_WORK); send large arrays compact ({"dtype", "shape", "data": '
-            'base64}, the README\'s "Compact encoding") or fewer of them',
+            'base64}, the README\'s "Compact encoding") or fewer of them', kind=OVER_LIMIT,
         )
 
 

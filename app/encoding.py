@@ -271,7 +271,8 @@ def decode_compact(dtype: str, shape: list[int], data: str, field: str) -> Float
             field,
             f"{field}'s data and shape disagree: its data holds "
             f"{counted(len(data), 'base64 character')} "
-            f"but its shape {shape} of {dtype} needs {expected} bytes ({characters} characters)",
+            f"but its shape {shape} of {dtype} needs {expected:,} bytes "
+            f"({characters:,} characters)",
         )
     try:
         raw = base64.b64decode(data, validate=True)

@@ -159,15 +159,37 @@ def refuse_non_json(content_type: str | None) -> None:
     ... except Refusal as refusal:
     ...     print(refusal.status_code, refusal.loc, refusal.type)
     415 ['header', 'content-type'] unsupported_media_type
+
+    JSON is UTF-8 (RFC 8259): a body said to be in another charset is refused, not misread.
+
+    >>> try:
+    ...     refuse_non_json("application/json; charset=latin-1")
+    ... except Refusal as refusal:
+    ...     print(refusal.msg)
+    the body is sent in charset 'latin-1'; JSON is read as UTF-8: send charset=utf-8, or no charset
     """
-    media = (content_type or "").split(";", 1)[0].strip().lower()
+    media, _, params = (content_type or "").partition(";")
+    media = media.strip().lower()
     main, _, sub = media.partition("/")
     if main == "application" and (sub == "json" or sub.endswith("+json")):
+        if params:
+            _refuse_other_charset(params)
         return
     said = f"is sent as {media!r}" if media else "has no Content-Type"
     raise Refusal(415, ["header", "content-type"], f"the body {said}; this endpoint reads "
                   "JSON: send the header Content-Type: application/json",
                   "unsupported_media_type")
+
+
+def _refuse_other_charset(params: str) -> None:
+    """415 for a JSON content type's ``charset`` parameter other than UTF-8."""
+    for param in params.split(";"):
+        name, _, value = param.partition("=")
+        charset = value.strip().strip('"').lower()
+        if name.strip().lower() == "charset" and charset not in ("utf-8", "utf8"):
+            raise Refusal(415, ["header", "content-type"], f"the body is sent in charset "
+                          f"{charset!r}; JSON is read as UTF-8: send charset=utf-8, or no "
+                          "charset", "unsupported_media_type")
 
 
 def _plain(dependency: Dependant) -> bool:

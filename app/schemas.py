@@ -683,9 +683,12 @@ class GeometryResult(BaseModel):
         None, description="/api/geometry only: the refusal (422, type over_limit) this server "
         "gives /api/forward?encoding=compact for the layer, when its arrays, kernel and answer "
         "pass the element or work budget (CONVSCOPE_MAX_ELEMENTS, CONVSCOPE_MAX_WORK): the "
-        "layer is valid but too large to compute here; null when within them. The forward is "
-        "the dearest first request: a step, the input or a backward of the same layer costs "
-        "less, though a long range of steps or a JSON answer may pass the budget on its own"
+        "layer is valid but too large to compute here; null when within them. Its message "
+        "says \"computing this layer would ...\" where the forward's says \"this request "
+        "would ...\"; field and figures are the same. A step or the input of the same layer "
+        "costs less; a backward (its products are about twice the forward's), a long range of "
+        "steps or a JSON answer is priced on its own and may pass the budget where the "
+        "forward does not"
     )
 
 

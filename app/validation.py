@@ -375,6 +375,8 @@ _LIST_FIELDS = frozenset({"shape", "values", "bias", "index", "position", "cell"
 # Fields that take only an object: text there ("upstream": "ones") is "not an object".
 _OBJECT_FIELDS = frozenset({"input", "filters", "fill", "bias_fill", "upstream", "layer",
                             "image"})
+# Fields that take only text (a name, base64): null there is "not text".
+_TEXT_FIELDS = frozenset({"name", "data", "bank", "preset"})
 
 
 def _kind_words(value: Any, field: Sequence[str | int] = ()) -> str:
@@ -386,7 +388,8 @@ def _kind_words(value: Any, field: Sequence[str | int] = ()) -> str:
         what = "text" if isinstance(value, str) else "null"
         last = field[-1] if field else None
         wanted = ("a list" if last in _LIST_FIELDS else
-                  "an object" if last in _OBJECT_FIELDS else "a number")
+                  "an object" if last in _OBJECT_FIELDS else
+                  "text" if last in _TEXT_FIELDS else "a number")
         return f"{what}, not {wanted}"
     if isinstance(value, (int, float)) and not isinstance(value, bool) and field and (
         field[-1] in ("values", "bias")

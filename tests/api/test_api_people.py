@@ -777,6 +777,10 @@ def test_a_query_number_that_is_text_is_said_in_the_apis_words(client: TestClien
                                       "dtype": "float32", "shape": [1, 1, 1], "data": "AAA="}}},
          "input.values's data and shape disagree: its data holds 4 base64 characters"),
         ("POST", "/api/forward", {**square(1, 1, 1, 1),
+                                  "input": {"shape": [1, 1, 1], "values": {
+                                      "dtype": "float64", "shape": [1000, 1000, 1], "data": ""}}},
+         "needs 8,000,000 bytes (10,666,668 characters)"),
+        ("POST", "/api/forward", {**square(1, 1, 1, 1),
                                   "input": {"shape": [1, 1, 1], "values": [[1, 2]]}},
          "input.values have 2 dimensions"),
     ],
@@ -897,6 +901,13 @@ def test_text_is_said_to_be_not_what_the_field_takes(
     ("/api/inverse", {"layer": {"input": {"shape": [5, 5, 1]}, "filters": {"count": 1,
                                                                            "size": 1}},
                       "cell": None}, "cell is null: it is null, not a list; it takes [row, col]"),
+    # names and base64 are text, not numbers
+    ("/api/forward", {"input": {"shape": [64, 64, 3], "image": {"name": None}},
+                      "filters": {"count": 1, "size": 1}},
+     "input.image.name is null: it is null, not text; it takes a sample image's name"),
+    ("/api/forward", {"input": {"values": {"dtype": "float32", "shape": [1, 1, 1], "data": None}},
+                      "filters": {"count": 1, "size": 1}},
+     "input.values.data is null: it is null, not text; it takes base64 text"),
 ])
 def test_null_is_said_to_be_not_what_the_field_takes(
     client: TestClient, url: str, body: dict[str, Any], said: str

@@ -132,3 +132,27 @@ def test_merged_over_leaves_both_sides_unchanged() -> None:
     merged = merged_over(base, patch)
     assert merged == {"a": {"b": None, "c": [1, 2], "e": {"f": 3}}, "d": [4]}
     assert (base, patch) == before
+
+
+@pytest.mark.parametrize(("patch", "field", "fixed"), [
+    ({"filters": {"values": np.ones((1, 1, 1, 3)).tolist()}}, "filters.count",
+     {"filters": {"values": np.ones((1, 1, 1, 3)).tolist(), "count": None, "size": None}}),
+    ({"input": {"values": np.ones((2, 2, 3)).tolist()}}, "input.shape",
+     {"input": {"values": np.ones((2, 2, 3)).tolist(), "shape": None}, "padding": 0,
+      "stride": 1, "filters": {"size": 1}}),
+])
+def test_values_over_a_presets_sizes_are_told_to_null_them_and_that_works(
+    client: TestClient, patch: dict[str, Any], field: str, fixed: dict[str, Any]
+) -> None:
+    # leaving the size out keeps the preset's (the demo's 2 filters, its 5x5x3 input), so
+    # "leave filters.count out" was advice that could not work
+    refused = client.post("/api/forward", json={"preset": "cs231n-demo", **patch})
+    assert refused.status_code == 422
+    message = refused.json()["detail"][0]["msg"]
+    assert f"give {field} null (leaving it out keeps preset cs231n-demo's)" in message, message
+    assert client.post("/api/forward", json={"preset": "cs231n-demo", **fixed}).status_code == 200
+    # with no preset, leaving it out is the advice
+    alone = client.post("/api/forward", json={
+        "input": {"shape": [3, 3, 3], "values": np.ones((2, 2, 3)).tolist()},
+        "filters": {"count": 1, "size": 1}})
+    assert "leave input.shape out, or make them agree" in alone.json()["detail"][0]["msg"]

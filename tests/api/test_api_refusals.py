@@ -145,7 +145,25 @@ def test_json_body_without_content_type_is_415_saying_what_to_send(
     assert "Content-Type: application/json" in entry["msg"]
 
 
-@pytest.mark.parametrize("media", ["application/json; charset=utf-8", "application/vnd.a+json"])
+@pytest.mark.parametrize(("path", "media"), [
+    ("/api/forward", "application/json; charset=latin-1"),
+    ("/api/geometry", 'application/json;charset="ISO-8859-1"'),
+    ("/api/steps", "application/json; foo=bar; charset=utf-16"),
+])
+def test_json_in_another_charset_is_415_not_misread(
+    client: TestClient, path: str, media: str
+) -> None:
+    # JSON is UTF-8: a body said to be latin-1 was read as UTF-8 regardless
+    body = b'{"input": {"shape": [5, 5, 1]}, "filters": {"count": 1, "size": 3}}'
+    entry = refused(client.post(path, content=body, headers={"content-type": media}), 415)
+    assert entry["loc"] == ["header", "content-type"]
+    assert entry["type"] == "unsupported_media_type"
+    charset = media.rsplit("charset=", 1)[1].strip('"').lower()
+    assert f"the body is sent in charset {charset!r}; JSON is read as UTF-8" in entry["msg"]
+
+
+@pytest.mark.parametrize("media", ["application/json; charset=utf-8", "application/vnd.a+json",
+                                   'application/json; charset="UTF-8"', "application/json;"])
 def test_json_media_types_with_parameters_or_suffix_are_read(
     client: TestClient, media: str
 ) -> None:
@@ -886,7 +904,7 @@ def test_a_huge_compact_shapes_character_count_is_exact() -> None:
     with pytest.raises(LayerError) as refused_:
         decode_compact("float32", shape, "AAAA", "input.values")
     needed = 4 * ((4 * 10**25 + 2) // 3)  # 4e25 bytes: ceil(4e25 / 3) groups of 4 characters
-    assert f"({needed} characters)" in refused_.value.reason
+    assert f"({needed:,} characters)" in refused_.value.reason
 
 
 @pytest.mark.parametrize(("where", "path"), [
