@@ -118,8 +118,9 @@ def fill_of(spec: FillSpec | None, default: Fill, field: str = "fill") -> Fill:
                          f"left out is the default, {default.low:g}..{default.high:g}): give "
                          "low <= high", kind="low_above_high")
     if spec.kind == "integers" and math.ceil(low) > math.floor(high):
-        raise LayerError(f"{field}.low", f"no whole number lies in [{low:g}, {high:g}]: an "
-                         "integers fill needs one")
+        raise LayerError(f"{field}.low", f"{field} has no whole number in [{low:g}, "
+                         f"{high:g}]: an integers fill draws whole numbers, so give low and "
+                         "high with one between them", kind="no_whole_number")
     return made
 
 

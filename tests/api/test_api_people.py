@@ -769,6 +769,9 @@ def test_a_query_number_that_is_text_is_said_in_the_apis_words(client: TestClien
                                   "input": {"shape": [5, 5, 3],
                                             "fill": {"kind": "uniform", "low": 5, "high": 1}}},
          "low 5 is above high 1"),
+        ("POST", "/api/forward", {**square(5, 3, 1, 3), "input": {"shape": [5, 5, 3], "fill": {
+            "kind": "integers", "low": 0.2, "high": 0.8}}},
+         "input.fill has no whole number in [0.2, 0.8]: an integers fill draws whole numbers"),
         ("POST", "/api/forward", {**square(5, 3, 1, 3), "connectivity": "local",
                                   "edits": [{"array": "bias", "index": [0], "value": 1}]},
          "[0] has 1 number but bias of shape [3, 3, 1] needs 3"),
