@@ -11,14 +11,13 @@ import orjson
 from app.config import Settings
 from app.convert import (
     check_unmade,
-    over_budget,
+    marked,
     read,
-    refused_as_sent,
     resolve_priced,
-    within_limits,
 )
 from app.costs import FORWARD_COMPACT, check_budget
 from app.encoding import Encoding, FloatArray, dumps, encode
+from app.errors import suggestion_fields
 from app.layer_cache import ANSWER_WEIGHT, LAYERS, MEMO_UNITS
 from app.lru import BoundedLRU, weighed_memo
 from app.preset_specs import preset_spec
@@ -63,11 +62,7 @@ def _axis_result(axis: AxisGeometry) -> AxisResult:
 
 
 def _suggestions(found: Suggestions) -> tuple[list[SuggestionResult], list[str]]:
-    changes = [
-        SuggestionResult(field=s.field, value=s.value, output=list(s.output), text=s.text)
-        for s in found.changes
-    ]
-    return changes, list(found.notes)
+    return [SuggestionResult(**suggestion_fields(s)) for s in found.changes], list(found.notes)
 
 
 def _counts(shape: LayerShape, g: Geometry | None) -> CountsResult:
@@ -90,10 +85,23 @@ def _answer_weight(answer: GeometryResult) -> int:
     return ANSWER_WEIGHT + sum(len(a.unseen) + len(a.skipped) for a in axes)
 
 
+def geometry_marked(g: Geometry, spec: LayerSpec, settings: Settings) -> GeometryResult:
+    """The geometry answer of a layer that resolved, its suggestions (a fit policy's layer
+    has some) saying what would still refuse them applied (:func:`app.convert.marked`)."""
+    answer = geometry_answer(g)
+    if not answer.suggestions:
+        return answer
+    # the remembered answer is the geometry's: the marks are made on a copy
+    found = [marked(Suggestion(s.field, s.value, (s.output[0], s.output[1]), s.text), g.shape,
+                    settings, spec) for s in answer.suggestions]
+    return answer.model_copy(update={
+        "suggestions": [SuggestionResult(**suggestion_fields(s)) for s in found]})
+
+
 @weighed_memo(MEMO_UNITS, _answer_weight)
-def geometry_answer(g: Geometry, max_side: int) -> GeometryResult:
+def geometry_answer(g: Geometry) -> GeometryResult:
     """The geometry answer of a layer that resolved (under its fit policy), its suggestions
-    marked where they pass the server's ``max_side``.
+    not yet marked (:func:`geometry_marked`).
 
     Remembered per geometry (a frozen value; a page asks about the same layer again and
     again, and every forward answer carries this one): the answer is never changed once made.
@@ -101,7 +109,7 @@ def geometry_answer(g: Geometry, max_side: int) -> GeometryResult:
     shape = g.shape
     fits = g.height.fits and g.width.fits
     # fit="pad"/"floor" made it work; still say which exact fits are near.
-    changes, notes = ([], []) if fits else _suggestions(within_limits(suggest(shape), max_side))
+    changes, notes = ([], []) if fits else _suggestions(suggest(shape))
     # another fit policy that gives the same output changes nothing (pad adds no window that
     # would start after the input, so pad and floor can agree)
     changes = [c for c in changes
@@ -148,15 +156,7 @@ def geometry_result(spec: LayerSpec, settings: Settings) -> GeometryResult:
     check_unmade(spec, found, g, settings)
     if g is None:
         return misfit_answer(shape, misfit)
-    answer = geometry_answer(g, settings.max_side)
-    # the remembered answer is the geometry's: what this server's budgets and the spec's
-    # own arrays refuse is said on a copy
-    marked = [s.model_copy(update={"text": s.text + said}) if (said := over_budget(
-        shape, Suggestion(s.field, s.value, (s.output[0], s.output[1]), s.text), spec, settings)
-        + refused_as_sent(s.field, s.value, spec, s.output)) else s
-        for s in answer.suggestions]
-    if marked != answer.suggestions:
-        answer = answer.model_copy(update={"suggestions": marked})
+    answer = geometry_marked(g, spec, settings)
     try:  # the forward in its cheapest encoding: what the page asks for, and the dearest
         # of the page's first requests (a step or the input alone costs less; a backward is
         # priced on its own)

@@ -10,7 +10,7 @@ nothing.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from typing import cast
@@ -392,12 +392,10 @@ def _one_source(spec: LayerSpec) -> None:
         raise LayerError("filters.bank", "give the filters' `values` or a `bank`, not both")
 
 
-def resolve_priced(shape: LayerShape, settings: Settings, spec: LayerSpec | None = None
-                   ) -> Geometry:
+def resolve_priced(shape: LayerShape, settings: Settings, spec: LayerSpec) -> Geometry:
     """The geometry, once resolving it is known to be within the budget (the unseen-cell
-    walk is priced by :func:`app.costs.resolve_cost`). Raises :class:`GeometryError`, whose
-    suggestions say which this server's limits would refuse, and which ``spec``'s own arrays
-    would (:func:`with_sources`)."""
+    walk is priced by :func:`app.costs.resolve_cost`). Raises :class:`GeometryError`, each of
+    whose suggestions says what would still refuse it applied (:func:`marked`)."""
     check_budget(resolve_cost(shape), settings)
     try:
         return resolved(shape)
@@ -406,121 +404,146 @@ def resolve_priced(shape: LayerShape, settings: Settings, spec: LayerSpec | None
 
 
 def _marked(error: GeometryError, shape: LayerShape, settings: Settings,
-            spec: LayerSpec | None) -> GeometryError:
-    """``error`` with its suggestions marked by :func:`within_limits` and, given the spec,
-    by :func:`over_budget` and :func:`with_sources`."""
-    found = within_limits(error.suggestions, settings.max_side)
+            spec: LayerSpec) -> GeometryError:
+    """``error`` with its suggestions :func:`marked`, and blaming a field the spec can change
+    as sent: filters.size, where a bank or values give the filters, was blamed though
+    padding alone fixed the layer."""
+    found = Suggestions(tuple(marked(s, shape, settings, spec) for s in error.suggestions.changes),
+                        error.suggestions.notes)
     field, fields = error.field, error.fields
-    if spec is not None:
-        found = _marks(found, lambda s: over_budget(shape, s, spec, settings))
-        # the blamed field is one the spec can change as sent: filters.size where a bank or
-        # values give the filters was blamed, though padding alone fixed the layer
-        works = [s.field for s in found.changes
-                 if not refused_as_sent(s.field, s.value, spec, s.output)]
-        found = with_sources(found, spec)
-        if works and field not in works:
-            field = works[0]
-            fields = tuple(dict.fromkeys([field, *fields]))
+    works = [s.field for s in found.changes if not s.leave_out]
+    if works and field not in works:
+        field = works[0]
+        fields = tuple(dict.fromkeys([field, *fields]))
     if found == error.suggestions and field == error.field:
         return error
     return GeometryError(field, error.reason, found, error.axes, fields)
 
 
-def with_sources(found: Suggestions, spec: LayerSpec) -> Suggestions:
-    """``found`` with each suggestion that ``spec``'s own arrays refuse, applied alone, saying
-    what else to leave out (:func:`refused_as_sent`).
+def marked(suggestion: Suggestion, shape: LayerShape, settings: Settings,
+           spec: LayerSpec) -> Suggestion:
+    """``suggestion`` (to ``shape``, the layer ``spec`` asks for) with what would still refuse
+    it applied, in its text and its fields: a side past ``max_side`` or a layer past the
+    element or work budget (``limit``: the engine knows no server's limits, and offers a 1x1
+    input under a widely dilated filter an input 57,345 cells a side), and the spec's own
+    arrays and edits it would have to leave out (``leave_out``, :func:`left_out`).
 
     >>> from engine.geometry import resolve
     >>> spec = LayerSpec.model_validate({"input": {"shape": [10, 10, 1]}, "stride": 2,
     ...     "filters": {"count": 1, "size": 3},
     ...     "edits": [{"array": "input", "index": [9, 9, 0], "value": 5}]})
+    >>> shape = LayerShape.square(10, 1, 1, 3, stride=2)
     >>> try:
-    ...     resolve(LayerShape.square(10, 1, 1, 3, stride=2))
+    ...     resolve(shape)
     ... except GeometryError as misfit:
-    ...     texts = [s.text for s in with_sources(misfit.suggestions, spec).changes]
-    >>> [text for text in texts if "leave out" in text]
-    ['input 9x9 gives 4x4 (and leave out edit 0, outside it)']
+    ...     found = [marked(s, shape, Settings(max_side=10), spec)
+    ...              for s in misfit.suggestions.changes]
+    >>> for s in found:  # doctest: +ELLIPSIS
+    ...     if s.leave_out or s.limit:
+    ...         print(s.leave_out, s.limit, s.text)
+    ('edits.0',) None input 9x9 gives 4x4 (and leave out edit 0, outside it)
+    () CONVSCOPE_MAX_SIDE input 11x11 gives 5x5 (over this server's limit of 10 a side, ...)
+    >>> small = Settings(max_elements=500)  # stride 1 (8x8 outputs) is over it, 7 (2x2) not
+    >>> [marked(Suggestion("stride", v, (0, 0), f"stride {v}"), shape, small, spec).text
+    ...  for v in (1, 7)]
+    ["stride 1 (over this server's limit of 500 numbers, CONVSCOPE_MAX_ELEMENTS)", 'stride 7']
     """
-    return _marks(found, lambda s: refused_as_sent(s.field, s.value, spec, s.output))
+    max_side = settings.max_side
+    if _past_side(suggestion.value, suggestion.field, max_side):
+        suggestion = replace(suggestion, limit="CONVSCOPE_MAX_SIDE", text=f"{suggestion.text} "
+                             f"(over this server's limit of {max_side:,} a side, "
+                             "CONVSCOPE_MAX_SIDE)")
+    else:  # its layer priced as the geometry answer prices one for its over_limit
+        passed = budget_passed(FORWARD_COMPACT(resolved(applied(shape, suggestion)), spec),
+                               settings)
+        if passed is not None:
+            words, setting = passed
+            suggestion = replace(suggestion, limit=setting, text=f"{suggestion.text} ({words})")
+    left = left_out(suggestion.field, suggestion.value, spec, suggestion.output)
+    if left.paths:
+        suggestion = replace(suggestion, text=suggestion.text + left.text,
+                             leave_out=left.paths, also=left.also)
+    return suggestion
 
 
-def _marks(found: Suggestions, mark: Callable[[Suggestion], str]) -> Suggestions:
-    """``found`` with each suggestion's text followed by its ``mark``, where it has one."""
-    changes = tuple(replace(s, text=s.text + said) if (said := mark(s)) else s
-                    for s in found.changes)
-    return found if changes == found.changes else Suggestions(changes, found.notes)
+def _past_side(value: int | str | list[int], field: str, max_side: int) -> bool:
+    """Whether a suggestion's ``value`` for ``field`` has a side past ``max_side``."""
+    if isinstance(value, str):  # a fit policy
+        return False
+    sides = [value] if isinstance(value, int) else value
+    # an input's shape is [H, W, D]: its depth has a limit of its own, never changed here
+    return max(sides[:2] if field == "input.shape" else sides) > max_side
 
 
-def over_budget(shape: LayerShape, suggestion: Suggestion, spec: LayerSpec,
-                settings: Settings) -> str:
-    """Which budget of this server computing ``shape`` with ``suggestion`` applied would pass
-    (" (over ...)", the geometry answer's ``over_limit`` of the suggested layer), or "". A
-    suggestion past ``max_side`` says so already (:func:`within_limits`) and is not resolved:
-    its layer is never computed here, whatever its price.
+@dataclass(frozen=True)
+class LeftOut:
+    """What else applying a suggestion takes, where the spec's own arrays refuse it alone:
+    the spec's fields and edits to leave out (``"input.image"``, ``"edits.0"``), the fields
+    to set instead (the filters' count that values gave), and both in words."""
 
-    >>> from engine.geometry import Suggestion
-    >>> spec = LayerSpec.model_validate({"input": {"shape": [9, 9, 1]},
-    ...                                  "filters": {"count": 1, "size": 3}, "stride": 2})
-    >>> shape = LayerShape.square(9, 1, 1, 3, stride=2)
-    >>> over_budget(shape, Suggestion("stride", 1, (7, 7), ""), spec, Settings(max_elements=500))
-    " (over this server's limit of 500 numbers, CONVSCOPE_MAX_ELEMENTS)"
-    >>> over_budget(shape, Suggestion("stride", 3, (3, 3), ""), spec, Settings(max_elements=500))
-    ''
-    """
-    if _past_side(suggestion.value, suggestion.field, settings.max_side):
-        return ""
-    passed = budget_passed(FORWARD_COMPACT(resolved(applied(shape, suggestion)), spec), settings)
-    return f" ({passed})" if passed else ""
+    paths: tuple[str, ...] = ()
+    also: tuple[tuple[str, int], ...] = ()
+    text: str = ""
 
 
-def refused_as_sent(field: str, value: int | str | list[int], spec: LayerSpec,
-                    output: Sequence[int] = ()) -> str:
+def left_out(field: str, value: int | str | list[int], spec: LayerSpec,
+             output: Sequence[int] = ()) -> LeftOut:
     """What else applying the suggestion to set ``field`` to ``value`` (giving ``output``,
-    [H2, W2]) takes, where ``spec``'s own arrays refuse it applied alone (" (and leave out
-    ...)"), or "": a sample image or values fix the input's size, a bank or values the
-    filters', a locally connected layer's values its output's, and an edit whose cell the
-    new sizes' arrays do not have is refused. (The page, applying it, leaves them out.)"""
-    parts = []
+    [H2, W2]) takes (" (and leave out ...)"): a sample image or values fix the input's size,
+    a bank or values the filters', a locally connected layer's values its output's, and an
+    edit whose cell the new sizes' arrays do not have is refused. (The page, applying it,
+    leaves them out.)"""
+    parts: list[tuple[str, str]] = []  # (path, in words)
     local = spec.connectivity == "local"
     if local and output:
         made = [(name, sizes) for name, sizes in (
             ("filters.values", _leading(spec.filters.values)),
             ("filters.bias", _leading(spec.filters.bias))) if sizes is not None]
-        parts += [f"{name}, made for a {sizes[0]}x{sizes[1]} output" for name, sizes in made
-                  if list(sizes) != list(output[:2])]
+        parts += [(name, f"{name}, made for a {sizes[0]}x{sizes[1]} output")
+                  for name, sizes in made if list(sizes) != list(output[:2])]
     if field == "input.shape" and (spec.input.image is not None or spec.input.values is not None):
         given = "input.image" if spec.input.image is not None else "input.values"
-        parts.append(f"{given}, which fixes the input's size")
+        parts.append((given, f"{given}, which fixes the input's size"))
     if field == "filters.size" and (spec.filters.bank is not None
                                     or spec.filters.values is not None):
         given = "filters.bank" if spec.filters.bank is not None else "filters.values"
-        parts.append(f"{given}, which fixes the filters' size")
-    # the edits whose cell the new size's array does not have (rows, columns)
+        parts.append((given, f"{given}, which fixes the filters' size"))
+    cut = _edits_cut(field, value, spec, output)
+    if not parts and not cut:
+        return LeftOut()
+    paths = tuple([path for path, _ in parts] + [f"edits.{n}" for n in cut])
+    words = [said for _, said in parts]
+    if cut:
+        words.append(f"edit{'' if len(cut) == 1 else 's'} {listing([str(n) for n in cut])}, "
+                     "outside it")
+    # the values gave the filters' count too: without them, the spec must state it
+    count = (_filter_count(spec.filters.values, local)
+             if spec.filters.count is None and "filters.values" in paths else None)
+    also = () if count is None else (("filters.count", count),)
+    then = "" if count is None else f"; then give filters.count {count}"
+    return LeftOut(paths, also, f" (and leave out {listing(words)}{then})")
+
+
+def _edits_cut(field: str, value: int | str | list[int], spec: LayerSpec,
+               output: Sequence[int]) -> list[int]:
+    """The spec's edits whose cell the suggested layer's arrays do not have: the input's or
+    shared filters' rows and columns past a new size, and a locally connected layer's
+    weights and biases past its new output (or taps past its new filter size)."""
     array, axes, sizes = "", (0, 1), [0, 0]
     if field == "input.shape" and isinstance(value, list):
         array, sizes = "input", value[:2]
     elif field == "filters.size" and not isinstance(value, str) and spec.connectivity == "shared":
         array, axes, sizes = "filters", (1, 2), list(_pair(value))
-    cut = [str(n) for n, e in enumerate(spec.edits) if e.array == array and len(e.index) > axes[1]
-           and any(e.index[axis] >= size for axis, size in zip(axes, sizes, strict=True))]
-    if local and output:  # one set of weights and a bias per output position
+    cut = {n for n, e in enumerate(spec.edits) if e.array == array and len(e.index) > axes[1]
+           and any(e.index[axis] >= size for axis, size in zip(axes, sizes, strict=True))}
+    if spec.connectivity == "local" and output:  # a set of weights and a bias per position
         taps = _pair(value) if field == "filters.size" and not isinstance(value, str) else None
-        cut += [str(n) for n, e in enumerate(spec.edits)
+        cut |= {n for n, e in enumerate(spec.edits)
                 if e.array in ("filters", "bias") and len(e.index) >= 2
                 and (e.index[0] >= output[0] or e.index[1] >= output[1]
                      or (e.array == "filters" and taps is not None and len(e.index) == 6
-                         and (e.index[3] >= taps[0] or e.index[4] >= taps[1])))]
-        cut = sorted(set(cut), key=int)
-    if cut:
-        parts.append(f"edit{'' if len(cut) == 1 else 's'} {listing(cut)}, outside it")
-    if not parts:
-        return ""
-    # the values gave the filters' count too: without them, the spec must state it
-    count = (_filter_count(spec.filters.values, local)
-             if spec.filters.count is None and any(p.startswith("filters.values") for p in parts)
-             else None)
-    then = "" if count is None else f"; then give filters.count {count}"
-    return f" (and leave out {listing(parts)}{then})"
+                         and (e.index[3] >= taps[0] or e.index[4] >= taps[1])))}
+    return sorted(cut)
 
 
 def _filter_count(values: ArrayIn | None, local: bool) -> int | None:
@@ -551,35 +574,6 @@ def _leading(values: ArrayIn | None) -> tuple[int, int] | None:
     if isinstance(values, list) and values and isinstance(values[0], list):
         return len(values), len(values[0])
     return None
-
-
-def within_limits(found: Suggestions, max_side: int) -> Suggestions:
-    """``found`` with each suggestion whose sizes pass ``max_side`` saying so (the engine
-    knows no server's limits: a 1x1 input under a widely dilated filter is offered an input
-    of 57,345 cells a side, which applying would only get refused).
-
-    >>> from engine.geometry import resolve
-    >>> try:
-    ...     resolve(LayerShape(1, 1, 1, 1, 3, 3, dilation_h=2048, dilation_w=2048))
-    ... except GeometryError as misfit:
-    ...     texts = [s.text for s in within_limits(misfit.suggestions, 4096).changes]
-    >>> for text in texts:  # doctest: +ELLIPSIS
-    ...     if "limit" in text:
-    ...         print(text)
-    input 4097x4097 gives 1x1; ... (over this server's limit of 4,096 a side, CONVSCOPE_MAX_SIDE)
-    input 4098x4098 gives 2x2; ... (over this server's limit of 4,096 a side, CONVSCOPE_MAX_SIDE)
-    """
-    return _marks(found, lambda s: f" (over this server's limit of {max_side:,} a side, "
-                  "CONVSCOPE_MAX_SIDE)" if _past_side(s.value, s.field, max_side) else "")
-
-
-def _past_side(value: int | str | list[int], field: str, max_side: int) -> bool:
-    """Whether a suggestion's ``value`` for ``field`` has a side past ``max_side``."""
-    if isinstance(value, str):  # a fit policy
-        return False
-    sides = [value] if isinstance(value, int) else value
-    # an input's shape is [H, W, D]: its depth has a limit of its own, never changed here
-    return max(sides[:2] if field == "input.shape" else sides) > max_side
 
 
 def edits_of(spec: LayerSpec) -> list[Edit]:

@@ -743,26 +743,28 @@ def _totals(items: Sequence[Item]) -> tuple[int, int]:
     return elements, work
 
 
-def budget_passed(items: Sequence[Item], settings: Settings) -> str:
-    """Which of this server's budgets ``items`` pass, in a few words for a suggestion that
-    would be refused once applied (:func:`check_budget` says it in full); "" when none.
+def budget_passed(items: Sequence[Item], settings: Settings) -> tuple[str, str] | None:
+    """Which of this server's budgets ``items`` pass, in a few words and by its setting's
+    name, for a suggestion that would be refused once applied (:func:`check_budget` says
+    it in full); None when none.
 
     >>> from app.config import Settings
-    >>> budget_passed([Item("input.shape", "outputs", 10, elements=10)],
-    ...               Settings(max_elements=9))
-    "over this server's limit of 9 numbers, CONVSCOPE_MAX_ELEMENTS"
-    >>> budget_passed([Item("input.shape", "outputs", 10, elements=10)], Settings(max_work=9))
-    "over this server's work budget of 9, CONVSCOPE_MAX_WORK"
-    >>> budget_passed([Item("input.shape", "outputs", 10, elements=10)], Settings())
-    ''
+    >>> cost = [Item("input.shape", "outputs", 10, elements=10)]
+    >>> budget_passed(cost, Settings(max_elements=9))
+    ("over this server's limit of 9 numbers, CONVSCOPE_MAX_ELEMENTS", 'CONVSCOPE_MAX_ELEMENTS')
+    >>> budget_passed(cost, Settings(max_work=9))
+    ("over this server's work budget of 9, CONVSCOPE_MAX_WORK", 'CONVSCOPE_MAX_WORK')
+    >>> budget_passed(cost, Settings()) is None
+    True
     """
     elements, work = _totals(items)
     if elements > settings.max_elements:
         return (f"over this server's limit of {settings.max_elements:,} numbers, "
-                "CONVSCOPE_MAX_ELEMENTS")
+                "CONVSCOPE_MAX_ELEMENTS", "CONVSCOPE_MAX_ELEMENTS")
     if work > settings.max_work:
-        return f"over this server's work budget of {settings.max_work:,}, CONVSCOPE_MAX_WORK"
-    return ""
+        return (f"over this server's work budget of {settings.max_work:,}, CONVSCOPE_MAX_WORK",
+                "CONVSCOPE_MAX_WORK")
+    return None
 
 
 # Fields whose smaller value makes a request cheaper (a smaller stride makes it dearer).

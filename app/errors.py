@@ -28,7 +28,7 @@ from app import validation
 from app.config import settings_for
 from app.encoding import OrjsonResponse
 from engine.errors import LayerError
-from engine.geometry import GeometryError
+from engine.geometry import GeometryError, Suggestion
 
 
 def detail(loc: list[str | int], msg: str, kind: str, **ctx: Any) -> dict[str, Any]:
@@ -146,6 +146,13 @@ def _loc(field: str) -> list[str | int]:
     return ["body", *(int(p) if p.isdigit() else p for p in field.split(".") if p)]
 
 
+def suggestion_fields(s: Suggestion) -> dict[str, Any]:
+    """A suggestion as the API writes it (schema ``SuggestionResult``), in a geometry answer
+    and in a misfit's 422 alike."""
+    return {"field": s.field, "value": s.value, "output": list(s.output), "text": s.text,
+            "leave_out": list(s.leave_out), "also": dict(s.also), "limit": s.limit}
+
+
 def layer_refusal(error: LayerError) -> Refusal:
     """An engine refusal as a 422 at ``["body", *field path]``; a geometry misfit also
     carries in ``ctx`` the locs of every field that could fix it (``fields``, the blamed
@@ -157,10 +164,7 @@ def layer_refusal(error: LayerError) -> Refusal:
     ):
         ctx = {
             "fields": [_loc(field) for field in error.fields],
-            "suggestions": [
-                {"field": s.field, "value": s.value, "output": list(s.output), "text": s.text}
-                for s in error.suggestions.changes
-            ],
+            "suggestions": [suggestion_fields(s) for s in error.suggestions.changes],
             "notes": list(error.suggestions.notes),
         }
     also = [layer_refusal(other) for other in error.also]

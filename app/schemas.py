@@ -602,7 +602,9 @@ class AxisResult(BaseModel):
 
 
 class SuggestionResult(BaseModel):
-    """A change of one spec field that makes the layer fit."""
+    """A change of one spec field that makes the layer fit. Applied by assignment, with
+    ``leave_out`` dropped and ``also`` set, it gives a layer of ``output``; one with a
+    ``limit`` this server then refuses to compute."""
 
     field: str = Field(description="the spec field's dotted path, e.g. `filters.size`")
     value: int | str | list[int] = Field(
@@ -611,11 +613,24 @@ class SuggestionResult(BaseModel):
     )
     output: Two = Field(description="[H2, W2] the change gives")
     text: str = Field(
-        description="the change in words, ending with what would still refuse it applied: "
-        "a side past this server's limit (CONVSCOPE_MAX_SIDE), a layer past its element or "
-        "work budget (CONVSCOPE_MAX_ELEMENTS, CONVSCOPE_MAX_WORK: the suggested layer's "
-        "`over_limit`), and the spec's own image, bank, values or edits it would have to "
-        "leave out"
+        description="the change in words, ending with what `limit`, `leave_out` and `also` "
+        "say, in words"
+    )
+    leave_out: list[str] = Field(
+        description="what of the request's own layer refuses the change applied alone, to "
+        "leave out with it: `input.image` or `input.values` (which fix the input's size), "
+        "`filters.bank` or `filters.values` (the filters'), a locally connected layer's "
+        "`filters.values` or `filters.bias` made for another output size, and `edits.<n>` "
+        "for an edit whose cell the changed layer does not have; empty when none"
+    )
+    also: dict[str, int] = Field(
+        description="fields to set with it, which what `leave_out` drops was giving: "
+        "`filters.count` when only `filters.values` stated it; empty when none"
+    )
+    limit: Literal["CONVSCOPE_MAX_SIDE", "CONVSCOPE_MAX_ELEMENTS", "CONVSCOPE_MAX_WORK"] | None = (
+        Field(description="the setting of this server the changed layer would pass: a side "
+              "over max_side, or the element or work budget of computing it (the changed "
+              "layer's own geometry answer has `over_limit`); null when within them")
     )
 
 

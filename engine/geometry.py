@@ -665,13 +665,19 @@ class Suggestion:
     """A change to one spec field that makes the layer fit.
 
     ``value`` is the field's complete new value in the spec's own form, so a client applies a
-    suggestion by assignment: ``spec[field] = value``.
+    suggestion by assignment: ``spec[field] = value``. Where that alone is not enough (the
+    engine finds none such; a server marks them, its limits and the request's own arrays in
+    view), ``leave_out`` names the spec's fields or edits to drop with it, ``also`` the fields
+    to set with it, and ``limit`` the server's setting its layer would pass.
     """
 
     field: str
     value: int | str | list[int]
     output: tuple[int, int]  # (H2, W2) the change gives
     text: str
+    leave_out: tuple[str, ...] = ()
+    also: tuple[tuple[str, int], ...] = ()
+    limit: str | None = None
 
 
 @dataclass(frozen=True)

@@ -110,7 +110,7 @@ def forward(
         "bias": encode(layer.bias, encoding),
         "output_pre": pre,
         "output": encode(result.post, encoding),
-        "geometry": answers.geometry_answer(layer.geometry, settings.max_side),
+        "geometry": answers.geometry_marked(layer.geometry, spec, settings),
     })
 
 

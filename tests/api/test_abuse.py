@@ -568,7 +568,7 @@ def test_remembered_geometries_are_bounded_by_their_unseen_cells() -> None:
     answers = geometry_answer.cache  # type: ignore[attr-defined]
     geometry_answer.cache_clear()  # type: ignore[attr-defined]
     for n in range(2200):
-        geometry_answer(resolved(LayerShape.square(5 + n, 1, 1, 1)), 4096)
+        geometry_answer(resolved(LayerShape.square(5 + n, 1, 1, 1)))
     assert 1800 < len(answers) < 2200
     resolved.cache_clear()
     geometry_answer.cache_clear()  # type: ignore[attr-defined]

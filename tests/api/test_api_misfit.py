@@ -378,6 +378,71 @@ def test_a_suggestion_that_leaves_out_the_filters_values_says_what_count_to_give
     assert texts and not any("then give" in text for text in texts)
 
 
+def _follow(spec: dict[str, Any], s: dict[str, Any]) -> dict[str, Any]:
+    """``spec`` with suggestion ``s`` applied as its fields say: its value assigned, what it
+    leaves out dropped (edits by number) and what it also sets set."""
+    applied = json.loads(json.dumps(spec))
+
+    def at(path: str) -> tuple[dict[str, Any], str]:
+        *parents, name = path.split(".")
+        where = applied
+        for parent in parents:
+            where = where[parent]
+        return where, name
+
+    where, name = at(s["field"])
+    where[name] = s["value"]
+    cut = {int(path.split(".")[1]) for path in s["leave_out"] if path.startswith("edits.")}
+    for path in s["leave_out"]:
+        if not path.startswith("edits."):
+            where, name = at(path)
+            del where[name]
+    applied["edits"] = [e for n, e in enumerate(applied.get("edits", [])) if n not in cut]
+    for path, value in s["also"].items():
+        where, name = at(path)
+        where[name] = value
+    return applied
+
+
+def test_a_suggestion_followed_as_its_fields_say_gives_its_output(
+    client: TestClient, override_settings: Any
+) -> None:
+    # leave_out, also and limit say in fields what the text says in words, so a program can
+    # apply any suggestion: every one followed so gives its output, unless it has a limit
+    override_settings(max_elements=2_000)
+    specs = [
+        {"input": {"shape": [64, 64, 3], "image": {"name": "stripes"}},
+         "filters": {"count": 2, "size": 3, "bank": "sobel"}, "stride": 2},
+        {**square(10, 1, 1, 3, stride=2), "edits": [
+            {"array": "filters", "index": [0, 2, 2, 0], "value": 4},
+            {"array": "input", "index": [9, 9, 0], "value": 5}]},
+        {**square(10, 1, 1, 3, stride=2), "connectivity": "local", "edits": [
+            {"array": "filters", "index": [3, 3, 0, 2, 2, 0], "value": 5}]},
+        {"input": {"shape": [10, 10, 1]}, "stride": 2,
+         "filters": {"values": np.ones((2, 3, 3, 1)).tolist()}},
+    ]
+    seen = {"leave_out": 0, "also": 0, "limit": 0, "as is": 0}
+    for spec in specs:
+        suggestions = client.post("/api/geometry", json=spec).json()["suggestions"]
+        refused = client.post("/api/forward", json=spec).json()["detail"][0]["ctx"]
+        assert refused["suggestions"] == suggestions  # the 422 says the same, fields too
+        for s in suggestions:
+            assert bool(s["leave_out"]) == ("(and leave out " in s["text"]), s
+            assert (s["limit"] is not None) == ("over this server's" in s["text"]), s
+            answer = client.post("/api/forward", json=_follow(spec, s))
+            if s["limit"] is not None:
+                assert answer.status_code == 422, s
+                assert answer.json()["detail"][0]["type"] == "over_limit", s
+                seen["limit"] += 1
+                continue
+            assert answer.status_code == 200, (s, answer.text)
+            assert answer.json()["geometry"]["output_shape"][:2] == s["output"], s
+            seen["leave_out"] += bool(s["leave_out"])
+            seen["also"] += bool(s["also"])
+            seen["as is"] += not s["leave_out"]
+    assert all(seen.values()), seen  # every kind was met
+
+
 def test_a_misfit_blames_a_field_the_spec_can_change_as_sent(client: TestClient) -> None:
     # 3x3 filters given as values on a 2x2 input: it blamed filters.size, a field the request
     # did not send and the values fix, where padding alone fixes the layer
