@@ -540,3 +540,17 @@ def test_a_suggestion_that_leaves_out_an_edit_names_it_as_the_page_does(page: Pa
     button.click()  # applied, the edit is left out and said
     expect(page.locator("#error-data")).to_contain_text("X[5,5,0] is not a cell of this layer")
     expect(page.locator("#numpy-code")).to_contain_text("np.sum", timeout=30_000)
+
+
+def test_a_locally_connected_misfits_suggestions_name_the_edits_they_cut(page: Page) -> None:
+    # the page asked the geometry without the local weight edits, and the API's "edit 0" (the
+    # only edit it was sent, X[5,4,2]) was read against the page's list, where edit 0 is the
+    # weight: the input's suggestion named the weight, and the filter's named nothing
+    page.goto("/?preset=cs231n-demo&conn=local&h=6&edits=W2.2.1.2.2.2%3D5;X5.4.2%3D3")
+    bar = page.locator("#geometry-bar")
+    expect(bar.locator(".suggestion", has_text="input 5x5 gives 3x3")).to_have_text(
+        "input 5x5 gives 3x3 (and leave out edit X[5,4,2], outside it)", timeout=30_000)
+    expect(bar.locator(".suggestion", has_text="filter size 2x3 gives 4x3")).to_have_text(
+        "filter size 2x3 gives 4x3 (and leave out edit W[2,2,1][2,2,2], outside it)")
+    expect(bar.locator(".suggestion", has_text="input 7x5 gives 4x3")).to_have_text(
+        "input 7x5 gives 4x3")

@@ -207,11 +207,20 @@ async function reload() {
     // the geometry is asked without them (they change no size), and they are checked against
     // its answer before anything else is sent (sent, a bad one came back a 422).
     const judged = state.conn === "local" ? { ...spec, edits: spec.edits.filter((e) => e.array === "input") } : spec;
-    const geometry = await api.geometry(judged, controller.signal);
+    let asked = judged;
+    let geometry = await api.geometry(judged, controller.signal);
     if (seq !== app.seq) return;
+    // a misfit's weight and bias edits are checked on the axes it has (the page checked them
+    // too), and its suggestions must see them (a smaller filter cuts a weight edit): asked
+    // again with every edit, as the share tools send it
+    if (!geometry.valid && asked.edits.length !== spec.edits.length) {
+      asked = spec;
+      geometry = await api.geometry(spec, controller.signal);
+      if (seq !== app.seq) return;
+    }
     if (geometry.valid && state.conn === "local" && dropEdits(editsOutside(state, geometry.output_shape))) return;
     showParameters(geometry, state.conn); // first: the counts row fits itself to what it shows
-    renderGeometry(withCellNames(geometry, state), applySuggestion, (suggestion) => changesForSuggestion(suggestion, state) !== null);
+    renderGeometry(withCellNames(geometry, asked.edits), applySuggestion, (suggestion) => changesForSuggestion(suggestion, state) !== null);
     if (!geometry.valid) {
       showError(misfitField(geometry.error, app.changed), misfitSummary(geometry));
       await showMisfit(spec, geometry, seq, controller.signal);
@@ -342,12 +351,14 @@ function dropBadEdits(error) {
     .filter((d) => d.loc?.at(-1) === "index" && d.loc.at(-3) === "edits").map((d) => d.loc.at(-2))));
 }
 
+const TARGETS = { input: "X", filters: "W", bias: "b" };
+
 /**
- * `geometry` with its suggestions' "edit 0" (the API numbers the spec's edits) named as the
- * page names that edit, "edit X[5,5,0]".
+ * `geometry` with its suggestions' "edit 0" (the API numbers the edits of the spec it was
+ * sent, `sent`) named as the page names that edit, "edit X[5,5,0]".
  */
-function withCellNames(geometry, state) {
-  const edits = parseEdits(state.edits);
+function withCellNames(geometry, sent) {
+  const edits = sent.map((e) => ({ target: TARGETS[e.array], index: e.index }));
   if (!edits.length || !geometry.suggestions?.length) return geometry;
   const named = (text) => text.replace(/\b(edits? )((?:\d+(?:, | and )?)+)(?=, outside it)/,
     (_, word, list) => word + list.replace(/\d+/g, (n) => (edits[n] ? cellName(edits[n]) : n)));
