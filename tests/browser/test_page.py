@@ -1624,6 +1624,28 @@ def test_the_keyboard_pins_an_input_cell_and_moves_it(page: Page) -> None:
     expect(page).to_have_url(re.compile(r"[?&]pin=(&|$)"))
 
 
+def test_p_and_x_pin_what_the_pointer_rests_on_and_work_from_the_scrubber(page: Page) -> None:
+    # X pinned the corner of the playhead's field whatever the pointer was on, while the
+    # arithmetic described the hovered cell; and on a focused scrubber P, X and Escape did
+    # nothing though [ and ] pinned
+    open_page(page, "?preset=cs231n-demo&t=14")
+    cell(page.get_by_role("table", name="Input depth slice 0"), 3, 3).hover()  # Xp[3,3]
+    expect(page.locator("#sums")).to_contain_text("X[2,2,:] (Xp[3,3,:]) is read by the neurons")
+    page.keyboard.press("x")
+    expect(page).to_have_url(re.compile(r"[?&]pin=x2\.2(&|$)"))
+    cell(page.get_by_role("table", name="Output activation map 1"), 0, 0).hover()
+    page.keyboard.press("p")
+    expect(page).to_have_url(re.compile(r"[?&]pin=o0\.0\.1(&|$)"))
+    page.mouse.move(1, 1)  # off the picture: the keys take the playhead's neuron, V[1,2,1]
+    page.locator("#t-scrub").focus()
+    page.keyboard.press("Escape")  # from the scrubber too
+    expect(page).to_have_url(re.compile(r"[?&]pin=(&|$)"))
+    page.keyboard.press("x")  # the corner of V[1,2,1]'s field, Xp[2,4]: X[1,3]
+    expect(page).to_have_url(re.compile(r"[?&]pin=x1\.3(&|$)"))
+    page.keyboard.press("p")
+    expect(page).to_have_url(re.compile(r"[?&]pin=o1\.2\.1(&|$)"))
+
+
 def test_a_screen_reader_hears_which_cells_are_the_field_and_the_current_neuron(
     page: Page,
 ) -> None:

@@ -53,8 +53,14 @@ export function bindTransport(app, player, commit, { pin: pinTo, unpin, toggle }
     if (button && event.detail > 0 && !button.hasAttribute("aria-expanded")) button.blur();
   });
   const clamp = (v, n) => Math.max(0, Math.min(n - 1, v));
+  // what the pointer rests on, of `kind`, when it is a cell of the drawn layer: the key pins
+  // the cell the page is describing, not the playhead's
+  const hovered = (kind) => (app.hover?.kind === kind && pinFits(app.hover, app.model) ? app.hover : null);
   const pinCurrent = () => {
-    if (app.model) toggle({ kind: "output", ...positionOf(app.model.outShape, app.state.order, app.state.t) });
+    if (!app.model) return;
+    const hover = hovered("output");
+    toggle(hover ? { kind: "output", i: hover.i, j: hover.j, d: hover.d }
+      : { kind: "output", ...positionOf(app.model.outShape, app.state.order, app.state.t) });
   };
   // The keyboard's way to any neuron: from the pinned one (else the playhead's), Shift+arrows
   // move the pin a row or column, [ and ] a depth slice.
@@ -71,12 +77,14 @@ export function bindTransport(app, player, commit, { pin: pinTo, unpin, toggle }
       : positionOf(app.model.outShape, app.state.order, app.state.t);
     pinTo({ kind: "output", i: clamp(from.i + di, h2), j: clamp(from.j + dj, w2), d: clamp(from.d + dd, k) });
   };
-  // The keyboard's way to an input cell (a pointer hovers or taps one): X pins the cell at the
-  // corner of the pinned neuron's field (else the playhead's), nearest the input where the
-  // corner is padding; Shift+arrows then move it, X again lets it go.
+  // The keyboard's way to an input cell: X pins the one the pointer rests on, else the cell
+  // at the corner of the pinned neuron's field (else the playhead's), nearest the input where
+  // the corner is padding; Shift+arrows then move it, X again lets it go.
   const pinInput = () => {
     if (!app.model) return;
     const pinned = pinTarget(app.state.pin);
+    const hover = hovered("input");
+    if (hover) return toggle({ kind: "input", row: hover.row, col: hover.col });
     if (pinned?.kind === "input" && pinFits(pinned, app.model)) return unpin();
     const from = pinned?.kind === "output" && pinFits(pinned, app.model) ? pinned
       : positionOf(app.model.outShape, app.state.order, app.state.t);
@@ -138,7 +146,9 @@ export function bindTransport(app, player, commit, { pin: pinTo, unpin, toggle }
 }
 
 // Keys the page answers even with the scrubber focused.
-const ALWAYS_OURS = new Set([" ", "PageUp", "PageDown"]);
+// The range input uses arrows, Home and End; the pin keys are ours (as [ and ] are), and so
+// is Escape, which lets a pin go.
+const ALWAYS_OURS = new Set([" ", "PageUp", "PageDown", "p", "P", "x", "X", "Escape"]);
 
 // The controls that step: disabled while the layer does not fit (it has no steps).
 const STEPPERS = ["#t-first", "#t-back", "#t-play", "#t-forward", "#t-last", "#t-scrub", "#t-goto-input"];
