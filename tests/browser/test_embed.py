@@ -204,6 +204,11 @@ def test_a_framed_misfit_is_ready_with_no_steps_and_links_out(page: Page, site: 
     out = frame.locator("#open-full")
     # a link from the start (it had no href until hovered: no link, and out of the Tab order)
     expect(out).to_have_attribute("href", re.compile(r"preset=ten-stride-2-invalid.*embed=0"))
+    # the frame has no formula bar: its note points to the full page, which has one
+    note = frame.locator("#embed-note")
+    expect(note).to_have_text("H2 = 4.5, W2 = 4.5: the layer does not fit; the full page "
+                              "(ConvScope ↗) says why and what would fit")
+    expect(frame.locator("#geometry-bar")).to_be_hidden()
 
 
 def test_play_reports_increasing_steps_and_pause_stops_them(page: Page, site: Site) -> None:

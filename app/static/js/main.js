@@ -222,7 +222,7 @@ async function reload() {
     showParameters(geometry, state.conn); // first: the counts row fits itself to what it shows
     renderGeometry(withCellNames(geometry, asked.edits), applySuggestion, (suggestion) => changesForSuggestion(suggestion, state) !== null);
     if (!geometry.valid) {
-      showError(misfitField(geometry.error, app.changed), misfitSummary(geometry));
+      showError(misfitField(geometry.error, app.changed), misfitSummary(geometry, state.embed));
       await showMisfit(spec, geometry, seq, controller.signal);
       return;
     }

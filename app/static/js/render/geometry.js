@@ -47,15 +47,16 @@ export function renderGeometry(answer, onSuggestion, usable = () => true) {
 /**
  * A short note for the control a misfit blames: the failing axes' outputs, pointing to the
  * geometry bar, which holds the whole explanation (repeating it beside the control showed the
- * same long message twice on one screen).
+ * same long message twice on one screen); `embedded`, to the full page, where the bar is.
  */
-export function misfitSummary(answer) {
+export function misfitSummary(answer, embedded = false) {
   const failing = ["height", "width"]
     .map((axis) => [axis === "height" ? "H2" : "W2", answer[axis]])
     .filter(([, info]) => info && !info.fits && info.exact !== null && info.exact !== undefined);
   if (failing.length === 0) return answer.error.message;
   const outputs = failing.map(([name, info]) => `${name} ${equalsText(info.exact)}`).join(", ");
-  return `${outputs}: the layer does not fit; the formula bar says why and what would fit`;
+  const where = embedded ? "the full page (ConvScope ↗) says" : "the formula bar says";
+  return `${outputs}: the layer does not fit; ${where} why and what would fit`;
 }
 
 /** The server's message and notes are clauses; on the bar they read one after another. */
