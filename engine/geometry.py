@@ -535,9 +535,9 @@ def _misfit_field(shape: LayerShape) -> str:
 
 
 def _refusal(shape: LayerShape, height: AxisGeometry, width: AxisGeometry) -> GeometryError:
-    """The refusal of a layer with at least one failing axis, naming each (width first: the
-    notes talk about W) and every field that could fix it."""
-    failing = [a for a in (width, height) if a.output == 0]
+    """The refusal of a layer with at least one failing axis, naming each (height first, as
+    every (H, W) pair here is written) and every field that could fix it."""
+    failing = [a for a in (height, width) if a.output == 0]
     too_wide = [a for a in failing if a.span > a.requested_padded_size]
     reasons = [_too_wide_reason(a) if a in too_wide else _misfit_reason(a) for a in failing]
     found = suggest(shape)
@@ -647,7 +647,7 @@ def resolve(shape: LayerShape) -> Geometry:
     >>> resolve(LayerShape.square(10, 1, 1, 3, stride=2))  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
-    engine.geometry.GeometryError: stride: width: (10 - 3 + 2*0)/2 + 1 = 4.5 is not an integer: ...
+    engine.geometry.GeometryError: stride: height: (10 - 3 + 2*0)/2 + 1 = 4.5 is not an integer: ...
     """
     _check_positive(shape)
     height = resolve_axis(shape, "height")

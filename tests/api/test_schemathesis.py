@@ -119,7 +119,7 @@ def test_only_described_rules_are_excused() -> None:
                  "(CONVSCOPE_MAX_SIDE)"}
     wrong_length = {"loc": ["body", "padding"], "type": "wrong_length", "msg": "padding..."}
     misfit = {"loc": ["body", "stride"], "type": "layer_error",
-              "msg": "width: (10 - 3 + 2*0)/2 + 1 = 4.5 is not an integer: ..."}
+              "msg": "height: (10 - 3 + 2*0)/2 + 1 = 4.5 is not an integer: ..."}
     missing = {"loc": ["body", "filters", "count"], "type": "missing", "msg": "no filters.count"}
     assert not described_only(over_side)
     assert not described_only(wrong_length)

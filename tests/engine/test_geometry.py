@@ -433,7 +433,7 @@ def test_a_misfit_carries_both_axes_and_names_every_failing_one() -> None:
     assert "width:" not in error.reason
     with pytest.raises(GeometryError) as both:
         resolve(LayerShape.square(10, 1, 1, 3, stride=2))
-    assert "width: " in both.value.reason and "; height: " in both.value.reason
+    assert "height: " in both.value.reason and "; width: " in both.value.reason
 
 
 def test_a_misfit_lists_the_fields_its_suggestions_show_can_fix_it() -> None:
