@@ -12,6 +12,7 @@ from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
 from app.config import SettingsDep
+from app.encoding import MAX_MAGNITUDE
 from app.schemas import MAX_WHOLE
 
 # Resolved from this file, not the working directory, so an installed package finds them.
@@ -82,5 +83,7 @@ def index(request: Request, settings: SettingsDep) -> HTMLResponse:
          # the largest sizes this server takes: the boxes' max, and what a link or a box may
          # send (js/state.js mostFor); more would only come back refused
          "limits": {"side": settings.max_side, "depth": settings.max_depth,
-                    "filters": settings.max_filters, "seed": MAX_WHOLE}},
+                    "filters": settings.max_filters, "seed": MAX_WHOLE,
+                    # the largest number, either way, a value or an edit may be
+                    "magnitude": f"{MAX_MAGNITUDE:g}".replace("+", "")}},
     )

@@ -1147,6 +1147,24 @@ def test_a_wrong_cell_name_is_told_the_forms_its_layer_takes(
     expect(page.locator("#error-data")).to_have_text(f'"Q[1]" is not a cell name: {forms}')
 
 
+@pytest.mark.parametrize(("typed", "words"), [
+    # a number box reads 1e400 as no number at all
+    ("1e400", "type a number from -1e15 to 1e15 to set"),
+    ("-2e15", "-2e15 is too large: this server takes numbers from -1e15 to 1e15"),
+])
+def test_a_value_the_server_cannot_take_is_said_so_beside_the_box(
+    page: Page, typed: str, words: str
+) -> None:
+    # 2e15 went to the server to be refused; 1e400 was told to "type a number"
+    open_page(page, "?preset=cs231n-demo")
+    open_settings(page)
+    page.get_by_label("Cell to edit").fill("X[0,0,0]")
+    page.get_by_label("New value").fill(typed)
+    page.get_by_role("button", name="Set value").click()
+    expect(page.locator("#error-data")).to_have_text(words)
+    expect(page).to_have_url(re.compile(r"[?&]edits=(&|$)"))  # nothing set
+
+
 @pytest.mark.parametrize(("name", "words"), [
     ("X[9,9,0]", "X[9,9,0] is not a cell of this layer: the input is 5x5x3, counted from 0"),
     ("W2[0,0,0]", "W2[0,0,0] is not a cell of this layer: the filters are 2x3x3x3, counted "

@@ -555,7 +555,11 @@ function onEdit(cellText, valueText) {
   // the forms the layer's connectivity takes: a locally connected neuron's own weights and bias
   const forms = app.state.conn === "local" ? "W[i,j,d][row,col,depth] or b[i,j,d]" : "W0[row,col,depth] or b0";
   if (!cell) return showError("edit", `"${cellText}" is not a cell name: write X[row,col,depth], ${forms}`);
-  if (valueText.trim() === "" || !Number.isFinite(value)) return showError("edit", "type a number to set");
+  // the server's bound on every number it is sent; the box gives "" for what it cannot read
+  // as a number (1e400 among them)
+  const most = document.body.dataset.maxMagnitude;
+  if (valueText.trim() === "" || Number.isNaN(value)) return showError("edit", `type a number from -${most} to ${most} to set`);
+  if (!(Math.abs(value) <= Number(most))) return showError("edit", `${valueText.trim()} is too large: this server takes numbers from -${most} to ${most}`);
   const outside = outsideTheLayer(cell);
   if (outside) return showError("edit", outside);
   const edits = [...parseEdits(app.state.edits), { ...cell, value }];
