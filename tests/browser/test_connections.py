@@ -333,16 +333,19 @@ def test_on_alexnets_zoomable_canvases_the_lines_start_at_the_field(
     rows, cols = range(*step["rows"]), range(*step["cols"])
     page.locator("#input-panel").evaluate("e => e.scrollIntoView()")
     grid = page.get_by_role("img", name=re.compile(r"^Input depth slice 0,"))
-    # the whole 227x227 slice fits its square canvas: cell (r, c) starts at c*s, r*s
+    # the whole 227x227 slice fits its square canvas, a few px clear of its edges: cell
+    # (r, c) starts at (c - left)*s, (r - top)*s from the view's corner (top, left)
     box = grid.locator("canvas").bounding_box()
     assert box is not None
     scale = float(grid.get_attribute("data-scale") or "nan")
-    assert abs(scale - box["width"] / 227) < 0.01
+    top, left = map(float, (grid.get_attribute("data-corner") or "nan nan").split())
+    assert box["width"] - 8 < 227 * scale <= box["width"]
+    assert left < 0 and top < 0  # centred: room on every side
     field = (
-        box["x"] + cols[0] * scale,
-        box["y"] + rows[0] * scale,
-        box["x"] + (cols[-1] + 1) * scale,
-        box["y"] + (rows[-1] + 1) * scale,
+        box["x"] + (cols[0] - left) * scale,
+        box["y"] + (rows[0] - top) * scale,
+        box["x"] + (cols[-1] + 1 - left) * scale,
+        box["y"] + (rows[-1] + 1 - top) * scale,
     )
     bank = page.locator("#filters-panel canvas").bounding_box()
     assert bank is not None

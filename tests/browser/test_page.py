@@ -2267,9 +2267,11 @@ def test_a_neuron_a_pixel_or_two_across_gets_a_ring_that_finds_it(page: Page) ->
     col = (5 % across) * (55 + gap) + 20
     dark = atlas.locator("canvas").evaluate(
         """(canvas, [row, col]) => {
-          const scale = parseFloat(canvas.closest('[data-scale]').dataset.scale);
+          const root = canvas.closest('[data-scale]');
+          const scale = parseFloat(root.dataset.scale);
+          const [top, left] = root.dataset.corner.split(' ').map(Number);
           const ratio = canvas.width / canvas.getBoundingClientRect().width;
-          const cx = (col + 0.5) * scale * ratio, cy = (row + 0.5) * scale * ratio;
+          const cx = (col - left + 0.5) * scale * ratio, cy = (row - top + 0.5) * scale * ratio;
           const data = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height).data;
           let ring = 0;  // near-black pixels 5 to 10 px from the neuron, past its own outline
           for (let y = Math.floor(cy - 10 * ratio); y <= cy + 10 * ratio; y += 1) {

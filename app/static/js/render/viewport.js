@@ -5,6 +5,10 @@ import { el } from "../dom.js";
 import { NUMBERS_FROM } from "./numbers.js";
 
 const MAX_SCALE = 64;
+// CSS px kept clear around the whole grid at its fitting scale: the marks drawn around an
+// edge cell (the current neuron's ring, a field's outline) sit partly outside it, and were
+// cut in half by the view's edge
+const FIT_INSET = 3;
 
 /** Scale (CSS px per cell) and the cell at the top-left corner, shared by a panel's grids. */
 export class Viewport {
@@ -15,7 +19,7 @@ export class Viewport {
   }
 
   get fitScale() {
-    return Math.min(this.width / this.cols, this.height / this.rows);
+    return Math.min((this.width - 2 * FIT_INSET) / this.cols, (this.height - 2 * FIT_INSET) / this.rows);
   }
 
   /** How far in from the whole grid (1: the whole grid in view). */

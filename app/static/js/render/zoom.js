@@ -243,6 +243,9 @@ export function createZoomGrid(parent, { rows, cols, label, view, onCell, expose
     // the cells in view, [first row, first column, last row, last column], for tests and tools
     root.dataset.view = [view.y, view.x, view.y + view.height / view.scale - 1, view.x + view.width / view.scale - 1]
       .map((v, n) => (n < 2 ? Math.floor(v) : Math.ceil(v))).join(" ");
+    // and the view's top-left corner in cells, exactly (negative where a whole grid is
+    // centred with room around it)
+    root.dataset.corner = `${view.y.toFixed(3)} ${view.x.toFixed(3)}`;
     if (numbers) {
       // one type size for the whole view (setting a canvas font is slow): the largest that
       // fits the longest number, down to 7 px; when even that does not fit, no cell gets a
