@@ -2285,3 +2285,19 @@ def test_a_neuron_a_pixel_or_two_across_gets_a_ring_that_finds_it(page: Page) ->
         }""", [row, col])
     assert dark["scale"] < 4, dark  # a neuron a few pixels across: the case the ring is for
     assert dark["ring"] >= 60, dark  # two 16 px squares' worth of the mark's 2 px line
+
+
+@pytest.mark.parametrize("t", [0, 290_399])  # W0 at the list's top, W95 at its foot
+def test_the_active_filters_ring_is_whole_at_either_end_of_a_long_list(
+    page: Page, t: int
+) -> None:
+    # at V[54,54,95] the ring around W95 (2 px outside its row) ran past the scrolled list's
+    # foot and its lower edge was cut off
+    open_page(page, f"?preset=alexnet-conv1&t={t}")
+    expect(page.locator("#numpy-code")).to_contain_text("np.sum", timeout=30_000)
+    box = page.locator("#filter-grids .bank-active")
+    expect(box).to_be_visible()
+    ring, list_ = box.bounding_box(), page.locator("#filter-grids").bounding_box()
+    assert ring is not None and list_ is not None
+    assert ring["y"] - 2 >= list_["y"] and ring["y"] + ring["height"] + 2 <= (
+        list_["y"] + list_["height"]), (ring, list_)
