@@ -10,8 +10,8 @@ import orjson
 
 from app.config import Settings
 from app.convert import (
+    all_marked,
     check_unmade,
-    marked,
     read,
     resolve_priced,
 )
@@ -87,13 +87,13 @@ def _answer_weight(answer: GeometryResult) -> int:
 
 def geometry_marked(g: Geometry, spec: LayerSpec, settings: Settings) -> GeometryResult:
     """The geometry answer of a layer that resolved, its suggestions (a fit policy's layer
-    has some) saying what would still refuse them applied (:func:`app.convert.marked`)."""
+    has some) saying what would still refuse them applied (:func:`app.convert.all_marked`)."""
     answer = geometry_answer(g)
     if not answer.suggestions:
         return answer
     # the remembered answer is the geometry's: the marks are made on a copy
-    found = [marked(Suggestion(s.field, s.value, (s.output[0], s.output[1]), s.text), g.shape,
-                    settings, spec) for s in answer.suggestions]
+    found = all_marked([Suggestion(s.field, s.value, (s.output[0], s.output[1]), s.text)
+                        for s in answer.suggestions], g.shape, settings, spec)
     return answer.model_copy(update={
         "suggestions": [SuggestionResult(**suggestion_fields(s)) for s in found]})
 

@@ -24,6 +24,7 @@ from app.costs import (
     input_cost,
     layer_cost,
     resolve_cost,
+    suggested_cost,
 )
 from app.encoding import Encoding, FloatArray, decode_compact, decode_nested
 from app.errors import OVER_LIMIT, listing, over_limit
@@ -408,7 +409,7 @@ def _marked(error: GeometryError, shape: LayerShape, settings: Settings,
     """``error`` with its suggestions :func:`marked`, and blaming a field the spec can change
     as sent: filters.size, where a bank or values give the filters, was blamed though
     padding alone fixed the layer."""
-    found = Suggestions(tuple(marked(s, shape, settings, spec) for s in error.suggestions.changes),
+    found = Suggestions(tuple(all_marked(error.suggestions.changes, shape, settings, spec)),
                         error.suggestions.notes)
     field, fields = error.field, error.fields
     works = [s.field for s in found.changes if not s.leave_out]
@@ -420,13 +421,24 @@ def _marked(error: GeometryError, shape: LayerShape, settings: Settings,
     return GeometryError(field, error.reason, found, error.axes, fields)
 
 
+def all_marked(found: Sequence[Suggestion], shape: LayerShape, settings: Settings,
+               spec: LayerSpec) -> list[Suggestion]:
+    """Each of ``found`` (``shape``'s suggestions) :func:`marked`, once resolving their
+    layers is priced (:func:`app.costs.suggested_cost`) and within the budget."""
+    trials = [applied(shape, s) for s in found
+              if not _past_side(s.value, s.field, settings.max_side)]
+    check_budget(suggested_cost(shape, trials), settings)
+    return [marked(s, shape, settings, spec) for s in found]
+
+
 def marked(suggestion: Suggestion, shape: LayerShape, settings: Settings,
            spec: LayerSpec) -> Suggestion:
     """``suggestion`` (to ``shape``, the layer ``spec`` asks for) with what would still refuse
     it applied, in its text and its fields: a side past ``max_side`` or a layer past the
     element or work budget (``limit``: the engine knows no server's limits, and offers a 1x1
     input under a widely dilated filter an input 57,345 cells a side), and the spec's own
-    arrays and edits it would have to leave out (``leave_out``, :func:`left_out`).
+    arrays and edits it would have to leave out (``leave_out``, :func:`left_out`). Resolving
+    the suggested layer is priced by the caller (:func:`all_marked`).
 
     >>> from engine.geometry import resolve
     >>> spec = LayerSpec.model_validate({"input": {"shape": [10, 10, 1]}, "stride": 2,

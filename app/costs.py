@@ -30,7 +30,7 @@ from app.layer_cache import resolved
 from app.routing import check_inline
 from app.schemas import ArrayIn, CompactArray, LayerSpec
 from engine.backward import BAND_ELEMENTS
-from engine.errors import LayerError
+from engine.errors import LayerError, counted
 from engine.geometry import (
     MOST_SUGGESTIONS,
     SEARCH,
@@ -85,6 +85,9 @@ UNREAD_CELL = 1_000
 # The geometry's count of input cells no window sees: a few small integer arrays over the
 # window positions and the input's cells along each axis, and the unseen ones listed.
 RESOLVE_CELL = 3_500
+# A suggestion's layer priced, to say whether this server would compute it: its forward's cost
+# items made and summed, in Python.
+SUGGESTION_PRICED = 6_000_000
 # An uploaded image's pixels: a PNG is inflated and converted whole, then resized; a JPEG is
 # decoded already scaled down (the decoder's draft mode), so each of its pixels costs little.
 PNG_PIXEL = 300
@@ -219,27 +222,8 @@ def _geometry_items(shape: LayerShape, outputs: tuple[int, int], fits: bool) -> 
             # the limit past which the count is not made
             Item("filters.size", "suggestions' layers walked for their unread cells",
                  MOST_SUGGESTIONS * unread_walk_limit(shape) * UNREAD_CELL),
-            Item("filters.size", "suggestions' layers resolved to price them",
-                 MOST_SUGGESTIONS * _suggested_cells(shape) * RESOLVE_CELL),
         ]
     return items
-
-
-def _suggested_cells(shape: LayerShape) -> int:
-    """The most positions and cells resolving one suggested layer walks (each axis: its
-    outputs and input cells, never more than twice its padded size). A suggestion changes
-    one field: the input grows to hold a window at most, and a padding or fit adds a
-    window's span and a few strides at most.
-
-    >>> _suggested_cells(LayerShape.square(7, 3, 1, 3, stride=3))  # 2 x (7 + 3 + 9), twice
-    76
-    """
-    cells = 0
-    for axis in ("height", "width"):
-        size, f, stride, dilation = shape.along(axis)
-        span = span_of(f, dilation)
-        cells += 2 * (max(size, span) + sum(shape.padding.along(axis)) + span + 3 * stride)
-    return cells
 
 
 def _request_items(g: Geometry, spec: LayerSpec, *, arrays: bool = True) -> list[Item]:
@@ -686,16 +670,39 @@ def resolve_cost(shape: LayerShape) -> tuple[Item, ...]:
     >>> [item.elements for item in resolve_cost(LayerShape.square(7, 1, 1, 3))][1]
     24
     """
+    outputs, fits = _outputs(shape)
+    return (Item("input.shape", "the request itself", REQUEST),
+            *_geometry_items(shape, outputs, fits))
+
+
+def _outputs(shape: LayerShape) -> tuple[tuple[int, int], bool]:
+    """(H2, W2) as fit="pad" rounds them up, and whether both are whole (a filter wider
+    than its padded input: a misfit)."""
     outputs = []
     fits = True
     for axis in ("height", "width"):
         size, f, stride, dilation = shape.along(axis)
         before, after = shape.padding.along(axis)
         exact = axis_output(size, f, stride, before, after, dilation)
-        fits = fits and exact.denominator == 1 and exact >= 1  # a filter wider: a misfit
-        outputs.append(max(0, math.ceil(exact)))  # fit="pad" rounds up
-    return (Item("input.shape", "the request itself", REQUEST),
-            *_geometry_items(shape, (outputs[0], outputs[1]), fits))
+        fits = fits and exact.denominator == 1 and exact >= 1
+        outputs.append(max(0, math.ceil(exact)))
+    return (outputs[0], outputs[1]), fits
+
+
+def suggested_cost(shape: LayerShape, trials: Sequence[LayerShape]) -> list[Item]:
+    """Resolving ``shape`` (whose suggestions these are) and then each suggested layer in
+    ``trials`` (each fits exactly: one walk, no suggestions of its own) to price its
+    forward, checked once the suggestions are known and before any trial is resolved.
+
+    >>> trial = LayerShape.square(9, 1, 1, 3, stride=1)  # 7 positions and 9 cells an axis
+    >>> [item.elements for item in suggested_cost(LayerShape.square(9, 1, 1, 3, stride=2),
+    ...                                           [trial, trial])][-1]
+    64
+    """
+    cells = sum(_resolve_cells(t, _outputs(t)[0]) for t in trials)
+    return [*resolve_cost(shape), Item(
+        "filters.size", f"{counted(len(trials), 'suggested layer')} resolved and priced",
+        cells * RESOLVE_CELL + len(trials) * SUGGESTION_PRICED, elements=cells)]
 
 
 # --------------------------------------------------------------------------- checks

@@ -22,7 +22,7 @@ from PIL import Image
 from app import convert, costs, images
 from app.config import Settings
 from app.schemas import ArrayIn, LayerSpec
-from engine.geometry import LayerShape
+from engine.geometry import GeometryError, LayerShape, applied, resolve
 
 SMALL = square(12, 3, 4, 3, padding=1)
 UPSTREAM = [[[0.5, -1.0, 2.0, 0.0]] * 12] * 12  # SMALL's (12, 12, 4) output
@@ -80,7 +80,14 @@ def test_the_geometry_answer_is_priced_by_resolving_it(
 ) -> None:
     spec = square(10, 1, 1, 3, stride=2)  # a misfit: suggestions are part of the answer
     shape = convert.layer_shape(LayerSpec.model_validate(spec), Settings())
-    work = sum(item.work for item in costs.resolve_cost(shape))
+    # resolving it, and then each suggested layer, to price its forward
+    with pytest.raises(GeometryError) as misfit:
+        resolve(shape)
+    trials = [applied(shape, s) for s in misfit.value.suggestions.changes]
+    assert len(trials) == 8
+    work = sum(item.work for item in costs.suggested_cost(shape, trials))
+    assert work > sum(item.work for item in costs.resolve_cost(shape)) + 8 * (
+        costs.SUGGESTION_PRICED)
     override_settings(max_work=work)
     assert client.post("/api/geometry", json=spec).json()["valid"] is False
     override_settings(max_work=work - 1)
