@@ -177,7 +177,8 @@ def _leave_out(field: str, spec: LayerSpec) -> str:
     it (and leaving it out keeps the preset's), give it null."""
     if spec.preset is None:
         return f"leave {field} out"
-    return f"give {field} null (leaving it out keeps preset {spec.preset}'s)"
+    it = "them" if " and " in field else "it"
+    return f"give {field} null (leaving {it} out keeps preset {spec.preset}'s)"
 
 
 def _no_empty_axis(field: str, shape: tuple[int, ...], axes: tuple[str, ...]) -> None:
@@ -216,14 +217,18 @@ def _filter_sizes(spec: LayerSpec, arrays: Arrays) -> tuple[int, int, int]:
     if f.count is None or f.size is None:  # sizes read from the values: name them if empty
         _no_empty_axis("filters.values", w.shape[-4:], ("count", "height", "width", "depth"))
     held = int(w.shape[-4]), int(w.shape[-3]), int(w.shape[-2])
+    # both at once: fixing one then met the other's refusal
+    disagree: list[tuple[str, str, int | list[int]]] = []
     if f.count is not None and f.count != held[0]:
-        raise LayerError("filters.values", f"values hold {counted(held[0], 'filter')} (shape "
-                         f"{list(w.shape)}) but filters.count is {f.count}: "
-                         f"{_leave_out('filters.count', spec)}, or make them agree")
+        disagree.append((f"{counted(held[0], 'filter')}", "filters.count", f.count))
     if f.size is not None and _pair(f.size) != held[1:]:
-        raise LayerError("filters.values", f"values hold {held[1]}x{held[2]} filters (shape "
-                         f"{list(w.shape)}) but filters.size is {f.size}: "
-                         f"{_leave_out('filters.size', spec)}, or make them agree")
+        disagree.append((f"{held[1]}x{held[2]} filters", "filters.size", f.size))
+    if disagree:
+        raise LayerError("filters.values", f"values hold {listing([h for h, _, _ in disagree])} "
+                         f"(shape {list(w.shape)}) but " + listing(
+                             [f"{name} is {given}" for _, name, given in disagree])
+                         + f": {_leave_out(listing([n for _, n, _ in disagree]), spec)}, or "
+                         "make them agree")
     return held
 
 
@@ -461,21 +466,36 @@ def marked(suggestion: Suggestion, shape: LayerShape, settings: Settings,
     ["stride 1 (over this server's limit of 500 numbers, CONVSCOPE_MAX_ELEMENTS)", 'stride 7']
     """
     max_side = settings.max_side
+    left = left_out(suggestion.field, suggestion.value, spec, suggestion.output)
     if _past_side(suggestion.value, suggestion.field, max_side):
         suggestion = replace(suggestion, limit="CONVSCOPE_MAX_SIDE", text=f"{suggestion.text} "
                              f"(over this server's limit of {max_side:,} a side, "
                              "CONVSCOPE_MAX_SIDE)")
-    else:  # its layer priced as the geometry answer prices one for its over_limit
-        passed = budget_passed(FORWARD_COMPACT(resolved(applied(shape, suggestion)), spec),
-                               settings)
+    else:  # its layer priced as the geometry answer prices one for its over_limit, without
+        # the arrays it leaves out (reading listed values is much of a price)
+        passed = budget_passed(FORWARD_COMPACT(resolved(applied(shape, suggestion)),
+                                               _without(spec, left.paths)), settings)
         if passed is not None:
             words, setting = passed
             suggestion = replace(suggestion, limit=setting, text=f"{suggestion.text} ({words})")
-    left = left_out(suggestion.field, suggestion.value, spec, suggestion.output)
-    if left.paths:
+    if left.text:
         suggestion = replace(suggestion, text=suggestion.text + left.text,
                              leave_out=left.paths, also=left.also)
     return suggestion
+
+
+def _without(spec: LayerSpec, paths: Sequence[str]) -> LayerSpec:
+    """``spec`` with the arrays at ``paths`` (``input.values``, ``filters.bias``, ...) made
+    null: what a suggestion's layer is priced as (edits are not priced by their cells)."""
+    nulls: dict[str, dict[str, None]] = {}
+    for path in paths:
+        part, _, name = path.partition(".")
+        if part in ("input", "filters"):
+            nulls.setdefault(part, {})[name] = None
+    if not nulls:
+        return spec
+    return spec.model_copy(update={part: getattr(spec, part).model_copy(update=fields)
+                                   for part, fields in nulls.items()})
 
 
 def _past_side(value: int | str | list[int], field: str, max_side: int) -> bool:
@@ -494,7 +514,7 @@ class LeftOut:
     to set instead (the filters' count that values gave), and both in words."""
 
     paths: tuple[str, ...] = ()
-    also: tuple[tuple[str, int], ...] = ()
+    also: tuple[tuple[str, int | tuple[int, int]], ...] = ()
     text: str = ""
 
 
@@ -503,37 +523,80 @@ def left_out(field: str, value: int | str | list[int], spec: LayerSpec,
     """What else applying the suggestion to set ``field`` to ``value`` (giving ``output``,
     [H2, W2]) takes (" (and leave out ...)"): a sample image or values fix the input's size,
     a bank or values the filters', a locally connected layer's values its output's, and an
-    edit whose cell the new sizes' arrays do not have is refused. (The page, applying it,
-    leaves them out.)"""
-    parts: list[tuple[str, str]] = []  # (path, in words)
+    edit whose cell the new sizes' arrays do not have is refused. Over a preset, a field is
+    given null (left out, the preset's would stay). The sizes the dropped filter values gave
+    and the spec does not state are set instead (``also``). (The page, applying it, leaves
+    them out.)"""
+    parts: dict[str, str] = {}  # path: in words, each path once
     local = spec.connectivity == "local"
     if local and output:
         made = [(name, sizes) for name, sizes in (
             ("filters.values", _leading(spec.filters.values)),
             ("filters.bias", _leading(spec.filters.bias))) if sizes is not None]
-        parts += [(name, f"{name}, made for a {sizes[0]}x{sizes[1]} output")
-                  for name, sizes in made if list(sizes) != list(output[:2])]
+        parts |= {name: f"{name}, made for a {sizes[0]}x{sizes[1]} output"
+                  for name, sizes in made if list(sizes) != list(output[:2])}
     if field == "input.shape" and (spec.input.image is not None or spec.input.values is not None):
         given = "input.image" if spec.input.image is not None else "input.values"
-        parts.append((given, f"{given}, which fixes the input's size"))
+        parts.setdefault(given, f"{given}, which fixes the input's size")
     if field == "filters.size" and (spec.filters.bank is not None
                                     or spec.filters.values is not None):
         given = "filters.bank" if spec.filters.bank is not None else "filters.values"
-        parts.append((given, f"{given}, which fixes the filters' size"))
+        parts.setdefault(given, f"{given}, which fixes the filters' size")
     cut = _edits_cut(field, value, spec, output)
     if not parts and not cut:
         return LeftOut()
-    paths = tuple([path for path, _ in parts] + [f"edits.{n}" for n in cut])
-    words = [said for _, said in parts]
+    said = []
+    if parts:  # over a preset, leaving a field out keeps the preset's: null resets it
+        verb = "leave out" if spec.preset is None else "give null for"
+        said.append(f"{verb} {listing(list(parts.values()))}")
     if cut:
-        words.append(f"edit{'' if len(cut) == 1 else 's'} {listing([str(n) for n in cut])}, "
-                     "outside it")
-    # the values gave the filters' count too: without them, the spec must state it
-    count = (_filter_count(spec.filters.values, local)
-             if spec.filters.count is None and "filters.values" in paths else None)
-    also = () if count is None else (("filters.count", count),)
-    then = "" if count is None else f"; then give filters.count {count}"
-    return LeftOut(paths, also, f" (and leave out {listing(words)}{then})")
+        said.append(f"leave out edit{'' if len(cut) == 1 else 's'} "
+                    f"{listing([str(n) for n in cut])}, outside it")
+    also = _sizes_given(spec, field) if "filters.values" in parts else ()
+    then = "; then give " + listing([f"{name} {value}" for name, value in also]) if also else ""
+    return LeftOut((*parts, *(f"edits.{n}" for n in cut)), also,
+                   f" (and {' and '.join(said)}{then})")
+
+
+def _sizes_given(spec: LayerSpec, field: str) -> tuple[tuple[str, int | tuple[int, int]], ...]:
+    """The filters' count and size the spec's ``filters.values`` gave and the spec does not
+    state, which dropping the values takes away (the size where the suggestion does not set
+    it: ``field``)."""
+    held = _filter_sizes_of(spec.filters.values, spec.connectivity == "local")
+    if held is None:
+        return ()
+    count, fh, fw = held
+    also: list[tuple[str, int | tuple[int, int]]] = []
+    if spec.filters.count is None:
+        also.append(("filters.count", count))
+    if spec.filters.size is None and field != "filters.size":
+        also.append(("filters.size", fh if fh == fw else (fh, fw)))
+    return tuple(also)
+
+
+def _filter_sizes_of(values: ArrayIn | None, local: bool) -> tuple[int, int, int] | None:
+    """(K, Fh, Fw) of explicit filter values, from their nesting or compact shape (shared
+    (K, Fh, Fw, D); locally connected (H2, W2, K, Fh, Fw, D)); None when not that deep.
+
+    >>> import numpy as np
+    >>> _filter_sizes_of(np.zeros((2, 3, 5, 1)).tolist(), False)
+    (2, 3, 5)
+    >>> _filter_sizes_of(np.zeros((4, 4, 5, 3, 3, 1)).tolist(), True)
+    (5, 3, 3)
+    >>> _filter_sizes_of(CompactArray(dtype="float32", shape=[4, 4, 7, 1, 2, 1], data=""), True)
+    (7, 1, 2)
+    """
+    first = 2 if local else 0
+    if isinstance(values, CompactArray):
+        shape = values.shape
+    else:
+        shape, level = [], values
+        while isinstance(level, list) and level and len(shape) < first + 3:
+            shape.append(len(level))
+            level = level[0]
+    if len(shape) < first + 3:
+        return None
+    return shape[first], shape[first + 1], shape[first + 2]
 
 
 def _edits_cut(field: str, value: int | str | list[int], spec: LayerSpec,
@@ -556,26 +619,6 @@ def _edits_cut(field: str, value: int | str | list[int], spec: LayerSpec,
                      or (e.array == "filters" and taps is not None and len(e.index) == 6
                          and (e.index[3] >= taps[0] or e.index[4] >= taps[1])))}
     return sorted(cut)
-
-
-def _filter_count(values: ArrayIn | None, local: bool) -> int | None:
-    """The filters' count K that explicit values give, from their nesting or compact shape
-    (shared (K, Fh, Fw, D); locally connected (H2, W2, K, Fh, Fw, D)).
-
-    >>> import numpy as np
-    >>> _filter_count(np.zeros((2, 3, 3, 1)).tolist(), False)
-    2
-    >>> _filter_count(np.zeros((4, 4, 5, 3, 3, 1)).tolist(), True)
-    5
-    >>> _filter_count(CompactArray(dtype="float32", shape=[4, 4, 7, 1, 1, 1], data=""), True)
-    7
-    """
-    axis = 2 if local else 0
-    if isinstance(values, CompactArray):
-        return values.shape[axis] if len(values.shape) > axis else None
-    for _ in range(axis):
-        values = values[0] if isinstance(values, list) and values else None
-    return len(values) if isinstance(values, list) else None
 
 
 def _leading(values: ArrayIn | None) -> tuple[int, int] | None:

@@ -181,12 +181,16 @@ def refuse_non_json(content_type: str | None) -> None:
                   "unsupported_media_type")
 
 
+UTF8_CHARSETS = frozenset({"utf-8", "utf8", "us-ascii", "ascii"})
+
+
 def _refuse_other_charset(params: str) -> None:
     """415 for a JSON content type's ``charset`` parameter other than UTF-8."""
     for param in params.split(";"):
         name, _, value = param.partition("=")
         charset = value.strip().strip('"').lower()
-        if name.strip().lower() == "charset" and charset not in ("utf-8", "utf8"):
+        # US-ASCII is a subset of UTF-8: such a body reads the same
+        if name.strip().lower() == "charset" and charset not in UTF8_CHARSETS:
             raise Refusal(415, ["header", "content-type"], f"the body is sent in charset "
                           f"{charset!r}; JSON is read as UTF-8: send charset=utf-8, or no "
                           "charset", "unsupported_media_type")

@@ -617,15 +617,18 @@ class SuggestionResult(BaseModel):
         "say, in words"
     )
     leave_out: list[str] = Field(
-        description="what of the request's own layer refuses the change applied alone, to "
-        "leave out with it: `input.image` or `input.values` (which fix the input's size), "
-        "`filters.bank` or `filters.values` (the filters'), a locally connected layer's "
-        "`filters.values` or `filters.bias` made for another output size, and `edits.<n>` "
-        "for an edit whose cell the changed layer does not have; empty when none"
+        description="what of the request's own layer refuses the change applied alone: "
+        "`input.image` or `input.values` (which fix the input's size), `filters.bank` or "
+        "`filters.values` (the filters'), a locally connected layer's `filters.values` or "
+        "`filters.bias` made for another output size, each to give as null with it (the same "
+        "as leaving it out, except over a `preset`, whose own would stay), and `edits.<n>`, "
+        "an edit whose cell the changed layer does not have, to drop from `edits`; empty "
+        "when none"
     )
-    also: dict[str, int] = Field(
+    also: dict[str, int | list[int]] = Field(
         description="fields to set with it, which what `leave_out` drops was giving: "
-        "`filters.count` when only `filters.values` stated it; empty when none"
+        "`filters.count` and `filters.size` where only `filters.values` stated them; empty "
+        "when none"
     )
     limit: Literal["CONVSCOPE_MAX_SIDE", "CONVSCOPE_MAX_ELEMENTS", "CONVSCOPE_MAX_WORK"] | None = (
         Field(description="the setting of this server the changed layer would pass: a side "

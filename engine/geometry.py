@@ -676,7 +676,7 @@ class Suggestion:
     output: tuple[int, int]  # (H2, W2) the change gives
     text: str
     leave_out: tuple[str, ...] = ()
-    also: tuple[tuple[str, int], ...] = ()
+    also: tuple[tuple[str, int | tuple[int, int]], ...] = ()
     limit: str | None = None
 
 

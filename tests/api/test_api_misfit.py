@@ -380,14 +380,14 @@ def test_a_suggestion_that_leaves_out_the_filters_values_says_what_count_to_give
 
 def _follow(spec: dict[str, Any], s: dict[str, Any]) -> dict[str, Any]:
     """``spec`` with suggestion ``s`` applied as its fields say: its value assigned, what it
-    leaves out dropped (edits by number) and what it also sets set."""
+    leaves out given null (edits dropped by number) and what it also sets set."""
     applied = json.loads(json.dumps(spec))
 
     def at(path: str) -> tuple[dict[str, Any], str]:
         *parents, name = path.split(".")
         where = applied
-        for parent in parents:
-            where = where[parent]
+        for parent in parents:  # a preset's spec may not send the object
+            where = where.setdefault(parent, {})
         return where, name
 
     where, name = at(s["field"])
@@ -396,7 +396,7 @@ def _follow(spec: dict[str, Any], s: dict[str, Any]) -> dict[str, Any]:
     for path in s["leave_out"]:
         if not path.startswith("edits."):
             where, name = at(path)
-            del where[name]
+            where[name] = None  # over a preset, leaving it out would keep the preset's
     applied["edits"] = [e for n, e in enumerate(applied.get("edits", [])) if n not in cut]
     for path, value in s["also"].items():
         where, name = at(path)
@@ -420,6 +420,15 @@ def test_a_suggestion_followed_as_its_fields_say_gives_its_output(
             {"array": "filters", "index": [3, 3, 0, 2, 2, 0], "value": 5}]},
         {"input": {"shape": [10, 10, 1]}, "stride": 2,
          "filters": {"values": np.ones((2, 3, 3, 1)).tolist()}},
+        # the values gave the local filters' size too (its stride suggestion drops them)
+        {"connectivity": "local", "input": {"shape": [5, 5, 1]}, "stride": 2,
+         "filters": {"count": 1, "values": np.ones((2, 2, 1, 2, 2, 1)).tolist()}},
+        # a preset whose values stay unless given null
+        {"preset": "one-d-stride-1", "stride": 3},
+        # input values the limit's price must leave out with them
+        {"input": {"values": np.zeros((40, 50, 1)).tolist()}, "filters": {"count": 1,
+                                                                          "size": 3},
+         "stride": 2},
     ]
     seen = {"leave_out": 0, "also": 0, "limit": 0, "as is": 0}
     for spec in specs:
@@ -427,7 +436,8 @@ def test_a_suggestion_followed_as_its_fields_say_gives_its_output(
         refused = client.post("/api/forward", json=spec).json()["detail"][0]["ctx"]
         assert refused["suggestions"] == suggestions  # the 422 says the same, fields too
         for s in suggestions:
-            assert bool(s["leave_out"]) == ("(and leave out " in s["text"]), s
+            assert bool(s["leave_out"]) == (" (and " in s["text"]), s
+            assert len(set(s["leave_out"])) == len(s["leave_out"]), s  # each once
             assert (s["limit"] is not None) == ("over this server's" in s["text"]), s
             answer = client.post("/api/forward", json=_follow(spec, s))
             if s["limit"] is not None:
@@ -452,3 +462,26 @@ def test_a_misfit_blames_a_field_the_spec_can_change_as_sent(client: TestClient)
     entry = client.post("/api/forward", json=spec).json()["detail"][0]
     assert entry["loc"] == ["body", "padding"]
     assert client.post("/api/forward", json={**spec, "padding": 1}).status_code == 200
+
+
+def test_a_suggestions_limit_is_priced_without_the_arrays_it_leaves_out() -> None:
+    # an input of listed values costs much to read; the input size suggested leaves them out,
+    # and was priced with them: marked over the work budget, its layer was computed
+    from app.config import Settings
+    from app.convert import _without, marked
+    from app.costs import FORWARD_COMPACT
+    from app.layer_cache import resolved
+    from app.schemas import LayerSpec
+    from engine.geometry import LayerShape, Suggestion, applied
+
+    spec = LayerSpec.model_validate({"input": {"values": np.zeros((60, 61, 1)).tolist()},
+                                     "filters": {"count": 1, "size": 3}, "stride": 2})
+    shape = LayerShape(60, 61, 1, 1, 3, 3, stride_h=2, stride_w=2)
+    change = Suggestion("input.shape", [59, 59, 1], (29, 29), "input 59x59 gives 29x29")
+    layer = resolved(applied(shape, change))
+    alone = sum(i.work for i in FORWARD_COMPACT(layer, _without(spec, ["input.values"])))
+    with_values = sum(i.work for i in FORWARD_COMPACT(layer, spec))
+    assert with_values > alone  # the values' reading, which applying it leaves out
+    found = marked(change, shape, Settings(max_work=alone), spec)
+    assert found.limit is None and found.leave_out == ("input.values",), found
+    assert marked(change, shape, Settings(max_work=alone - 1), spec).limit == "CONVSCOPE_MAX_WORK"

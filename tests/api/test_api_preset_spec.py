@@ -135,7 +135,7 @@ def test_merged_over_leaves_both_sides_unchanged() -> None:
 
 
 @pytest.mark.parametrize(("patch", "field", "fixed"), [
-    ({"filters": {"values": np.ones((1, 1, 1, 3)).tolist()}}, "filters.count",
+    ({"filters": {"values": np.ones((1, 1, 1, 3)).tolist()}}, "filters.count and filters.size",
      {"filters": {"values": np.ones((1, 1, 1, 3)).tolist(), "count": None, "size": None}}),
     ({"input": {"values": np.ones((2, 2, 3)).tolist()}}, "input.shape",
      {"input": {"values": np.ones((2, 2, 3)).tolist(), "shape": None}, "padding": 0,
@@ -149,7 +149,8 @@ def test_values_over_a_presets_sizes_are_told_to_null_them_and_that_works(
     refused = client.post("/api/forward", json={"preset": "cs231n-demo", **patch})
     assert refused.status_code == 422
     message = refused.json()["detail"][0]["msg"]
-    assert f"give {field} null (leaving it out keeps preset cs231n-demo's)" in message, message
+    it = "them" if " and " in field else "it"  # both of the filters' sizes disagree at once
+    assert f"give {field} null (leaving {it} out keeps preset cs231n-demo's)" in message, message
     assert client.post("/api/forward", json={"preset": "cs231n-demo", **fixed}).status_code == 200
     # with no preset, leaving it out is the advice
     alone = client.post("/api/forward", json={
