@@ -333,13 +333,13 @@ def test_on_alexnets_zoomable_canvases_the_lines_start_at_the_field(
     rows, cols = range(*step["rows"]), range(*step["cols"])
     page.locator("#input-panel").evaluate("e => e.scrollIntoView()")
     grid = page.get_by_role("img", name=re.compile(r"^Input depth slice 0,"))
-    # the whole 227x227 slice fits its square canvas, a few px clear of its edges: cell
+    # the whole 227x227 slice fits its square canvas, clear of its edges by a ring: cell
     # (r, c) starts at (c - left)*s, (r - top)*s from the view's corner (top, left)
     box = grid.locator("canvas").bounding_box()
     assert box is not None
     scale = float(grid.get_attribute("data-scale") or "nan")
     top, left = map(float, (grid.get_attribute("data-corner") or "nan nan").split())
-    assert box["width"] - 8 < 227 * scale <= box["width"]
+    assert box["width"] - 21 < 227 * scale <= box["width"]  # 10 px clear each side for rings
     assert left < 0 and top < 0  # centred: room on every side
     field = (
         box["x"] + (cols[0] - left) * scale,

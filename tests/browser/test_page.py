@@ -1150,7 +1150,7 @@ def test_a_wrong_cell_name_is_told_the_forms_its_layer_takes(
 @pytest.mark.parametrize(("typed", "words"), [
     # a number box reads 1e400 as no number at all
     ("1e400", "type a number from -1e15 to 1e15 to set"),
-    ("-2e15", "-2e15 is too large: this server takes numbers from -1e15 to 1e15"),
+    ("-2e15", "-2e15 is out of range: this server takes numbers from -1e15 to 1e15"),
 ])
 def test_a_value_the_server_cannot_take_is_said_so_beside_the_box(
     page: Page, typed: str, words: str
@@ -1654,6 +1654,11 @@ def test_p_and_x_pin_what_the_pointer_rests_on_and_work_from_the_scrubber(page: 
     cell(page.get_by_role("table", name="Output activation map 1"), 0, 0).hover()
     page.keyboard.press("p")
     expect(page).to_have_url(re.compile(r"[?&]pin=o0\.0\.1(&|$)"))
+    # over a neuron, X pins the corner of the field drawn, that neuron's: V[2,1,1] reads
+    # from Xp[4,2], X[3,1] (it pinned the playhead's X[1,3], outside everything on show)
+    cell(page.get_by_role("table", name="Output activation map 1"), 2, 1).hover()
+    page.keyboard.press("x")
+    expect(page).to_have_url(re.compile(r"[?&]pin=x3\.1(&|$)"))
     page.mouse.move(1, 1)  # off the picture: the keys take the playhead's neuron, V[1,2,1]
     page.locator("#t-scrub").focus()
     page.keyboard.press("Escape")  # from the scrubber too
@@ -2301,3 +2306,18 @@ def test_the_active_filters_ring_is_whole_at_either_end_of_a_long_list(
     assert ring is not None and list_ is not None
     assert ring["y"] - 2 >= list_["y"] and ring["y"] + ring["height"] + 2 <= (
         list_["y"] + list_["height"]), (ring, list_)
+
+
+def test_a_whole_volumes_edge_neuron_keeps_its_ring_inside_the_view(page: Page) -> None:
+    # at AlexNet's fitting scale (under a pixel a cell) V[0,0,0]'s 16 px ring, centred on it,
+    # ran 4-5 px past the view's top and left edges, and the field's past the input's
+    open_page(page, "?preset=alexnet-conv1&t=0")
+    expect(page.locator("#numpy-code")).to_contain_text("np.sum", timeout=30_000)
+    for name in (r"^Output volume: 96 activation maps", r"^Input depth slice 0"):
+        grid = page.get_by_role("img", name=re.compile(name))
+        expect(grid).to_have_attribute("data-corner", re.compile(r"^-"))
+        scale = float(grid.get_attribute("data-scale") or "nan")
+        top, left = map(float, (grid.get_attribute("data-corner") or "").split())
+        assert scale < 16  # cells small enough to be ringed
+        for corner in (top, left):  # the first cell's centre, 10 px (ring and halo) from it
+            assert -corner * scale + scale / 2 >= 16 / 2 + 2 - 0.01, (name, corner, scale)

@@ -559,7 +559,7 @@ function onEdit(cellText, valueText) {
   // as a number (1e400 among them)
   const most = document.body.dataset.maxMagnitude;
   if (valueText.trim() === "" || Number.isNaN(value)) return showError("edit", `type a number from -${most} to ${most} to set`);
-  if (!(Math.abs(value) <= Number(most))) return showError("edit", `${valueText.trim()} is too large: this server takes numbers from -${most} to ${most}`);
+  if (!(Math.abs(value) <= Number(most))) return showError("edit", `${valueText.trim()} is out of range: this server takes numbers from -${most} to ${most}`);
   const outside = outsideTheLayer(cell);
   if (outside) return showError("edit", outside);
   const edits = [...parseEdits(app.state.edits), { ...cell, value }];

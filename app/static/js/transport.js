@@ -78,16 +78,18 @@ export function bindTransport(app, player, commit, { pin: pinTo, unpin, toggle }
     pinTo({ kind: "output", i: clamp(from.i + di, h2), j: clamp(from.j + dj, w2), d: clamp(from.d + dd, k) });
   };
   // The keyboard's way to an input cell: X pins the one the pointer rests on, else the cell
-  // at the corner of the pinned neuron's field (else the playhead's), nearest the input where
-  // the corner is padding; Shift+arrows then move it, X again lets it go.
+  // at the corner of the field drawn (the hovered neuron's, the pinned one's, else the
+  // playhead's), nearest the input where the corner is padding; Shift+arrows then move it, X
+  // again lets it go.
   const pinInput = () => {
     if (!app.model) return;
     const pinned = pinTarget(app.state.pin);
     const hover = hovered("input");
     if (hover) return toggle({ kind: "input", row: hover.row, col: hover.col });
     if (pinned?.kind === "input" && pinFits(pinned, app.model)) return unpin();
-    const from = pinned?.kind === "output" && pinFits(pinned, app.model) ? pinned
-      : positionOf(app.model.outShape, app.state.order, app.state.t);
+    // the neuron whose field is drawn: the one the pointer rests on, else the pinned one
+    const from = hovered("output") ?? (pinned?.kind === "output" && pinFits(pinned, app.model) ? pinned
+      : positionOf(app.model.outShape, app.state.order, app.state.t));
     const [h, w] = app.model.inputShape;
     const { geometry: { height, width }, pads } = app.model;
     return pinTo({ kind: "input", row: clamp(from.i * height.stride - pads.top, h),

@@ -5,10 +5,16 @@ import { el } from "../dom.js";
 import { NUMBERS_FROM } from "./numbers.js";
 
 const MAX_SCALE = 64;
+// px across under which a mark or a field gets a ring of this size around it (render/zoom.js):
+// AlexNet's current neuron is a 3 px outline on its whole 55x55 map, its field 7 px on the
+// 227x227 input
+export const LOCATOR = 16;
 // CSS px kept clear around the whole grid at its fitting scale: the marks drawn around an
-// edge cell (the current neuron's ring, a field's outline) sit partly outside it, and were
-// cut in half by the view's edge
+// edge cell sit partly outside it, and were cut by the view's edge. A cell's outline needs
+// a few px; where cells are smaller than LOCATOR, its ring and 2 px halo reach LOCATOR / 2 + 2
+// past the cell's centre.
 const FIT_INSET = 3;
+const RING_INSET = LOCATOR / 2 + 2;
 
 /** Scale (CSS px per cell) and the cell at the top-left corner, shared by a panel's grids. */
 export class Viewport {
@@ -19,7 +25,9 @@ export class Viewport {
   }
 
   get fitScale() {
-    return Math.min((this.width - 2 * FIT_INSET) / this.cols, (this.height - 2 * FIT_INSET) / this.rows);
+    const whole = Math.min(this.width / this.cols, this.height / this.rows);
+    const inset = whole < LOCATOR ? RING_INSET : FIT_INSET;
+    return Math.min((this.width - 2 * inset) / this.cols, (this.height - 2 * inset) / this.rows);
   }
 
   /** How far in from the whole grid (1: the whole grid in view). */

@@ -7,14 +7,12 @@ import { el, short } from "../dom.js";
 import { faded, ink, packed, palette, typeScale } from "./colors.js";
 import { bindKeys, bindPointer } from "./pointer.js";
 import { NUMBERS_FROM, cellText, numberFont, numbersFor } from "./numbers.js";
+import { LOCATOR } from "./viewport.js";
 
 const LINES_FROM = 7;
 const MARK_KINDS = ["current", "seen", "pair", "pinned"];
 // the marks a person looks for on a whole volume: the neuron stepped to and the one pinned
 const LOCATED = ["current", "pinned"];
-// px across under which a mark or a field gets a ring of this size around it: AlexNet's
-// current neuron is a 3 px outline on its whole 55x55 map, its field 7 px on the 227x227 input
-const LOCATOR = 16;
 
 /** A ring of LOCATOR px, over a halo, centred on the box (x, y, w, h) when it is smaller. */
 function locate(ctx, x, y, w, h) {
@@ -306,6 +304,7 @@ export function createZoomGrid(parent, { rows, cols, label, view, onCell, expose
   // the hovered cell's full text (e.g. "X[..] = 0.3 × w[..] = -0.1 → -0.03") as the tooltip
   bindPointer(canvas, view, (type, r, c) => {
     if (type === "enter") canvas.title = titleOf ? titleOf(r, c, values(r, c)) : "";
+    else if (type === "leave") canvas.title = ""; // off the cells (the clear band round them)
     onCell?.(type, r, c);
   });
   bindKeys(root, view);
