@@ -537,9 +537,10 @@ def test_a_suggestion_that_leaves_out_an_edit_names_it_as_the_page_does(page: Pa
     button = page.locator("#geometry-bar .suggestion", has_text="input 5x5 gives 3x3")
     expect(button).to_have_text("input 5x5 gives 3x3 (and leave out edit X[5,5,0], outside it)",
                                 timeout=30_000)
-    button.click()  # applied, the edit is left out and said
-    expect(page.locator("#error-data")).to_contain_text("X[5,5,0] is not a cell of this layer")
+    button.click()  # applied, the edit it names goes with it, unsaid: the reader chose it
+    expect(page).to_have_url(re.compile(r"[?&]h=5&w=5&.*[?&]edits=(&|$)"))
     expect(page.locator("#numpy-code")).to_contain_text("np.sum", timeout=30_000)
+    expect(page.locator("#error-data")).to_be_empty()
 
 
 def test_a_locally_connected_misfits_suggestions_name_the_edits_they_cut(page: Page) -> None:
@@ -554,3 +555,8 @@ def test_a_locally_connected_misfits_suggestions_name_the_edits_they_cut(page: P
         "filter size 2x3 gives 4x3 (and leave out edit W[2,2,1][2,2,2], outside it)")
     expect(bar.locator(".suggestion", has_text="input 7x5 gives 4x3")).to_have_text(
         "input 7x5 gives 4x3")
+    # pressed, the weight edit it cuts goes and the input's edit stays
+    bar.locator(".suggestion", has_text="filter size 2x3 gives 4x3").click()
+    expect(page).to_have_url(re.compile(r"[?&]edits=X5\.4\.2%3D3(&|$)"))
+    expect(page.locator("#numpy-code")).to_contain_text("np.sum", timeout=30_000)
+    expect(page.locator("#error-data")).to_be_empty()

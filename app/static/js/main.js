@@ -220,6 +220,7 @@ async function reload() {
     }
     if (geometry.valid && state.conn === "local" && dropEdits(editsOutside(state, geometry.output_shape))) return;
     showParameters(geometry, state.conn); // first: the counts row fits itself to what it shows
+    app.sentEdits = asked.edits; // what a suggestion's "edits.<n>" counts in
     renderGeometry(withCellNames(geometry, asked.edits), applySuggestion, (suggestion) => changesForSuggestion(suggestion, state) !== null);
     if (!geometry.valid) {
       showError(misfitField(geometry.error, app.changed), misfitSummary(geometry, state.embed));
@@ -545,7 +546,16 @@ const { onInputCell, onOutputCell, onFilterCell, onTap } = createLinking({ app, 
 
 function applySuggestion(suggestion) {
   const changes = changesForSuggestion(suggestion, app.state);
-  if (changes) commit({ ...changes, t: 0, pin: "" });
+  if (!changes) return;
+  // the edits it says to leave out go with it, unsaid: the reader chose that by pressing it
+  // (left to the layer's check, each came back as a red "not a cell of this layer")
+  const cells = new Set((suggestion.leave_out ?? []).filter((path) => path.startsWith("edits."))
+    .map((path) => app.sentEdits?.[Number(path.slice("edits.".length))])
+    .filter(Boolean).map((e) => `${TARGETS[e.array]}${e.index.join(".")}`));
+  const kept = cells.size
+    ? { edits: formatEdits(parseEdits(app.state.edits).filter((e) => !cells.has(`${e.target}${e.index.join(".")}`))) }
+    : {};
+  commit({ ...changes, ...kept, t: 0, pin: "" });
 }
 
 function onEdit(cellText, valueText) {
