@@ -2153,6 +2153,10 @@ def test_a_screen_reader_hears_the_values_of_a_zoomed_canvass_neuron_and_pinned_
         expect(grid).to_have_attribute("aria-label",
                                        re.compile(rf": pinned cell {re.escape(name)} = "))
         assert said_value(grid.get_attribute("aria-label") or "", name) == xp[rows[0], cols[0], d]
+    # a cell the pointer rests on is said as a cell, not as the pinned one
+    slices[0].locator("canvas").hover()
+    expect(slices[0]).to_have_attribute("aria-label", re.compile(r": cell X\[\d+,\d+,0\] = "))
+    page.mouse.move(1, 1)
     # the output has no neuron in focus then: its canvas says its name alone, not the
     # neuron it said before (nor nothing)
     named = said_before.split(": current neuron")[0]

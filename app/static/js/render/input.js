@@ -102,7 +102,7 @@ export function createInputView(container, model, onCell) {
         // a canvas says the field and the pinned cell, its value too (not while playing: a
         // label changing at every step is noise)
         if (canvas && still) {
-          grid.describe(focus.inputCell ? `pinned cell ${inputCellSaid(model, ...focus.inputCell, d)}`
+          grid.describe(focus.inputCell ? `${focus.hovered ? "" : "pinned "}cell ${inputCellSaid(model, ...focus.inputCell, d)}`
             : field ? fieldSaid(field.rows[0], field.rows.at(-1), field.cols[0], field.cols.at(-1)) : "");
         }
         grid.setField(taps);

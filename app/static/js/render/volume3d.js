@@ -239,7 +239,7 @@ function inputHighlight(block, focus, model) {
       : focus.inputCell ? [focus.inputCell[1] + 0.5, focus.inputCell[0] + 0.5, z] : null,
     // a pinned cell is drawn on the slice the block is cut open at: its value there
     label: field ? `${fieldSaid(field.r0, field.r1, field.c0, field.c1)}, all ${block.depth} depth slices`
-      : focus.inputCell ? `pinned cell ${inputCellSaid(model, ...focus.inputCell, cut)} on depth slice ${cut}` : "",
+      : focus.inputCell ? `${focus.hovered ? "" : "pinned "}cell ${inputCellSaid(model, ...focus.inputCell, cut)} on depth slice ${cut}` : "",
     draw(ctx, P) {
       if (field) {
         outline(ctx, P, [field.c0, field.r0, 0], [field.c1 + 1, field.r1 + 1, block.extent], { color: palette.mark, width: 2, halo: true });
