@@ -33,7 +33,7 @@ from typing import Literal
 
 import numpy as np
 import numpy.typing as npt
-from PIL import Image, ImageOps, UnidentifiedImageError
+from PIL import ExifTags, Image, ImageOps, UnidentifiedImageError
 
 from app.errors import Refusal
 
@@ -365,8 +365,12 @@ def decode_probed(data: bytes, kind: str, declared: tuple[int, int], max_side: i
             # Let the JPEG decoder scale down by 1/2..1/8 while decoding: less memory.
             image.draft("RGB", (max_side, max_side))
         image.load()
+        # an EXIF orientation of 5 to 8 stands the stored picture on its side: the upright
+        # image, the one answered, is as tall as the stored one is wide
+        turned = image.getexif().get(ORIENTATION, 1) in (5, 6, 7, 8)
         pixels = _to_rgb(ImageOps.exif_transpose(image), max_side)
-    return Decoded(pixels=pixels, format=kind, original_size=(height, width))
+    return Decoded(pixels=pixels, format=kind,
+                   original_size=(width, height) if turned else (height, width))
 
 
 @contextmanager
@@ -393,11 +397,31 @@ def _pillow(kind: str) -> Iterator[None]:
                       f"corrupt?): {reason}", "image_corrupt") from None
 
 
+# The EXIF tag saying which way up a photo was taken (1 upright; 5 to 8 turned a quarter).
+ORIENTATION = ExifTags.Base.Orientation
+
 _OBJECT_REPR = re.compile(r"\s*<[\w.]+ object at 0x[0-9a-fA-F]+>")
 
 
 def _to_rgb(image: Image.Image, max_side: int) -> ByteImage:
-    """RGB uint8 ``(H, W, 3)``: transparency over white, 16-bit scaled, longer side capped."""
+    """RGB uint8 ``(H, W, 3)``: transparency over white, 16-bit scaled, longer side capped.
+
+    A colour key (a PNG's tRNS in a grey or truecolour image: one value transparent) counts
+    as transparency as an alpha channel does:
+
+    >>> grey = Image.fromarray(np.array([[0, 128]], np.uint8), "L")
+    >>> grey.info["transparency"] = 0
+    >>> _to_rgb(grey, 10).tolist()
+    [[[255, 255, 255], [128, 128, 128]]]
+    >>> wide = Image.fromarray(np.array([[0, 65535]], np.uint16))  # mode I;16
+    >>> wide.info["transparency"] = 65535
+    >>> _to_rgb(wide, 10).tolist()
+    [[[0, 0, 0], [255, 255, 255]]]
+    """
+    key = image.info.get("transparency")
+    keyed = None  # a 16-bit image's colour key, found before its values are scaled to 8 bits
+    if image.mode in ("I;16", "I;16B", "I;16L", "I") and isinstance(key, int):
+        keyed = np.array(image) == key
     if image.mode in ("I;16", "I;16B", "I;16L", "I"):
         # Pillow's convert("L") clips 16-bit values at 255 instead of scaling them.
         # In place: the same sums as wide / top * 255 + 0.5, but one float64 copy of the
@@ -408,7 +432,11 @@ def _to_rgb(image: Image.Image, max_side: int) -> ByteImage:
         wide *= 255.0
         wide += 0.5
         image = Image.fromarray(np.clip(wide, 0, 255, out=wide).astype(np.uint8))
-    if image.mode in ("RGBA", "LA", "PA") or (image.mode == "P" and "transparency" in image.info):
+        if keyed is not None and keyed.any():
+            image.putalpha(Image.fromarray(np.where(keyed, 0, 255).astype(np.uint8)))
+    if image.mode in ("RGBA", "LA", "PA") or (
+        image.mode in ("P", "L", "RGB") and "transparency" in image.info
+    ):
         rgba = image.convert("RGBA")
         white = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
         image = Image.alpha_composite(white, rgba)

@@ -193,6 +193,43 @@ def test_transparent_png_is_composited_on_white(client: TestClient) -> None:
     np.testing.assert_array_equal(array(body["input"]["values"]), 255.0)
 
 
+@pytest.mark.parametrize(("pixels", "key", "mode"), [
+    ([[0, 128, 255]], 0, "L"),
+    ([[[1, 2, 3], [4, 5, 6]]], (1, 2, 3), "RGB"),
+    ([[0, 30000]], 0, "I;16"),
+])
+def test_a_colour_keyed_png_is_composited_on_white_too(
+    client: TestClient, pixels: list[Any], key: Any, mode: str
+) -> None:
+    # a grey or truecolour PNG's tRNS makes one value transparent; only alpha channels and
+    # palettes were laid over white, so the keyed pixel kept its colour
+    values = np.array(pixels, np.uint16 if mode == "I;16" else np.uint8)
+    image = Image.fromarray(values)
+    assert image.mode == mode
+    buffer = io.BytesIO()
+    image.save(buffer, "PNG", transparency=key)
+    assert Image.open(io.BytesIO(buffer.getvalue())).convert("RGBA").getpixel((0, 0))[3] == 0
+    body = upload(client, buffer.getvalue(), query="?scale=byte").json()
+    got = array(body["input"]["values"])
+    assert got[0, 0].tolist() == [255, 255, 255]  # the keyed pixel, on white
+    assert got[0, 1].tolist() != [255, 255, 255]  # the others keep theirs
+
+
+@pytest.mark.parametrize(("orientation", "shape"), [(1, [8, 16]), (3, [8, 16]), (6, [16, 8]),
+                                                    (8, [16, 8])])
+def test_an_exif_turned_jpegs_original_shape_is_the_upright_pictures(
+    client: TestClient, orientation: int, shape: list[int]
+) -> None:
+    # stored 16 wide and 8 tall; orientations 5-8 stand it on its side: 8 wide, 16 tall. The
+    # pixels were turned, but original_shape said the stored [8, 16]
+    exif = Image.Exif()
+    exif[0x0112] = orientation
+    buffer = io.BytesIO()
+    Image.new("RGB", (16, 8), (200, 30, 30)).save(buffer, "JPEG", exif=exif.tobytes())
+    body = upload(client, buffer.getvalue(), kind="image/jpeg").json()
+    assert body["shape"][:2] == shape and body["original_shape"] == shape, body["shape"]
+
+
 def test_upload_over_10_mb_is_413_naming_the_limit(client: TestClient) -> None:
     answer = upload(client, b"\x89PNG\r\n\x1a\n" + bytes(10 * 2**20))
     assert answer.status_code == 413
