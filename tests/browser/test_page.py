@@ -1359,6 +1359,20 @@ def test_cells_too_small_for_their_numbers_say_them_to_screen_readers(
     assert cells.nth(9).inner_text() != "" and cells.nth(9).get_attribute("aria-label") is None
 
 
+def test_a_fraction_one_digit_too_long_is_rounded_not_hashed(page: Page) -> None:
+    # the scene through the first-layer bank: products of 0.098 and 0, and -0.081 one digit
+    # longer showed "#" in a cell where "-0.08" fits; the cell still says it whole
+    open_page(page, "?image=scene&bank=first-layer&t=1")
+    products = page.get_by_role("table", name="Products depth slice 0")
+    expect(products.locator(".cell").nth(6)).to_have_text("-0.08", timeout=30_000)
+    texts = shown(products)
+    assert "#" not in texts and "0.098" in texts, texts
+    value = float(values(products)[6])
+    assert round(value, 3) == -0.081
+    expect(products.locator(".cell").nth(6)).to_have_attribute("aria-label",
+                                                               re.compile(r"^-0\.0813"))
+
+
 def writes_to(page: Page, selector: str) -> Callable[[], int]:
     """Count every change to the text of the element ``selector`` from now on; the returned
     function reads the count."""

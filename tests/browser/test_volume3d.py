@@ -1055,3 +1055,34 @@ def test_large_type_grows_the_blocks_numbers_as_it_grows_their_labels(page: Page
     expect(page.locator("html")).to_have_attribute("data-large", "")
     large = probe(page, "input")["font"]
     assert normal >= 8 and large >= 1.3 * normal, (normal, large)
+
+
+def test_a_misfit_keeps_the_3d_choice_with_its_toggle_waiting(page: Page) -> None:
+    # a 3-D link to a misfit drew it flat with the toggle unpressed, and a press then did
+    # nothing to see; the choice is kept, the toggle waits, the blocks come with a fit
+    page.goto("/?preset=ten-stride-2-invalid&view=3d")
+    toggle = page.locator("#view-3d")
+    expect(toggle).to_be_disabled(timeout=30_000)
+    expect(toggle).to_have_attribute("aria-pressed", "true")
+    expect(toggle).to_have_attribute("title", re.compile("comes back once it fits"))
+    expect(page.locator("#app")).to_have_attribute("data-view", "flat")
+    page.locator("#geometry-bar .suggestion", has_text="stride 1 gives 8x8").click()
+    expect(page.locator("#app")).to_have_attribute("data-view", "3d", timeout=30_000)
+    expect(toggle).to_be_enabled()
+    expect(toggle).to_have_attribute("aria-pressed", "true")
+
+
+def test_a_pinned_neurons_block_cell_says_its_value_before_the_playhead_reaches_it(
+    page: Page,
+) -> None:
+    # the arithmetic showed the pinned V[1,2,1]'s value while its cell on the block said
+    # "not yet computed" (the playhead at step 1)
+    page.goto("/?preset=cs231n-demo&view=3d&t=0&pin=o1.2.1")
+    expect(page.locator("#numpy-code")).to_contain_text("V[1,2,1]", timeout=30_000)
+    page.locator("#output-3d .volume3d-block").scroll_into_view_if_needed()
+    side = [corners(page, "output", 1, 2, 1)[n] for n in (1, 2, 5, 6)]
+    text = readout(page, "output", centre_of(side))
+    assert text.startswith("V[1,2,1] = ") and text != "V[1,2,1] = not yet computed", text
+    # a neuron neither reached nor pinned still says so
+    other = [corners(page, "output", 2, 2, 1)[n] for n in (1, 2, 5, 6)]
+    assert readout(page, "output", centre_of(other)) == "V[2,2,1] = not yet computed"

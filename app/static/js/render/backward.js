@@ -176,7 +176,10 @@ function stepText({ i, j, d, upstream, pre }, relu, local) {
   const adds = local ? `${into} = ${fmt(upstream)} × window` : `this step adds ${fmt(upstream)} × window to ${into}`;
   if (!relu) return `${dv}: ${adds}`;
   if (pre > 0) return `${dv} and ReLU passes it (pre ${fmt(pre)} > 0): ${adds}`;
-  return `${dv} but ReLU blocks it (pre ${fmt(pre)} ≤ 0): ${local ? `${into} = 0` : `this step adds 0 to ${into}`}`;
+  // a zero dV has nothing to block: the gate is said shut, not that it stopped anything (no
+  // longer than the blocking sentence the panel's room is measured for)
+  const gate = upstream === 0 ? "and ReLU shuts it" : "but ReLU blocks it";
+  return `${dv} ${gate} (pre ${fmt(pre)} ≤ 0): ${local ? `${into} = 0` : `this step adds 0 to ${into}`}`;
 }
 
 /** The longest sentence a step of `model` can have: its last neuron's indices, dV = -1 (the

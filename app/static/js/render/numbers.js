@@ -48,5 +48,15 @@ export function numbersFor(lengths, fontFor) {
   return { font: fontFor(limit), limit };
 }
 
-/** A cell's text under `numbersFor`'s `limit`. */
-export const cellText = (text, limit) => (text.length <= limit ? text : OVERFLOW);
+/**
+ * A cell's text under `numbersFor`'s `limit`. A fraction one digit too long is rounded to one
+ * significant digit where that fits (-0.081 among 0.098s reads -0.08, as a narrow spreadsheet
+ * column shows it; the cell's title and label hold it whole); a longer number shows OVERFLOW.
+ */
+export function cellText(text, limit) {
+  if (text.length <= limit) return text;
+  const value = Number(text);
+  if (!(Math.abs(value) < 1)) return OVERFLOW; // a whole part would be rounded away
+  const rounded = String(Number(value.toPrecision(1)));
+  return rounded.length <= limit ? rounded : OVERFLOW;
+}

@@ -9,7 +9,7 @@
 // frame redraws, with the cells the steps recoloured since the block was drawn: Chromium
 // copies a changed canvas whole for the compositor, so the large one must not change.
 import { el, qs } from "../dom.js";
-import { positionOf, stepOf } from "../focus.js";
+import { pinText, positionOf, stepOf } from "../focus.js";
 import { fieldSaid, inputCellSaid, inputCellText, neuronSaid, outputCellText } from "../linking.js";
 import { cellRect, cellSize, createBlock, cssPixels, outline, strokeBounds } from "./block.js";
 import { CELL_TYPE, cellFor } from "./numbers.js";
@@ -37,7 +37,8 @@ export function createVolume3d({ commit, getState, onInputCell = () => {}, onOut
   toggle.type = "button";
   toggle.id = "view-3d";
   toggle.setAttribute("aria-pressed", "false");
-  toggle.title = "Draw the input and output volumes as blocks (drag to turn them)";
+  const TITLE = "Draw the input and output volumes as blocks (drag to turn them)";
+  toggle.title = TITLE;
   toggle.addEventListener("click", () => {
     commit({ view: getState().view === "3d" ? "flat" : "3d" });
     // said here too: with no layer to draw (a misfit) no update follows
@@ -54,7 +55,9 @@ export function createVolume3d({ commit, getState, onInputCell = () => {}, onOut
   const output = createBlockView(qs("#output-panel"), "output", "Zoom to the neuron", camera, {
     away: 1,
     onCell: onOutputCell,
-    text: (i, j, d) => outputCellText(model, i, j, d, stepOf(model.out.shape, getState().order, i, j, d) <= limit),
+    // computed: reached by the playhead, or the pinned neuron, whose value the arithmetic shows
+    text: (i, j, d) => outputCellText(model, i, j, d, stepOf(model.out.shape, getState().order, i, j, d) <= limit
+      || getState().pin === pinText({ kind: "output", i, j, d })),
   });
   // the angle is in the link (state `cam`): a turn is written once it has settled, and a
   // link's (or Back's) angle is turned to when it differs from the one last written or read
@@ -124,6 +127,8 @@ export function createVolume3d({ commit, getState, onInputCell = () => {}, onOut
     build(next, state) {
       model = next;
       made = null;
+      toggle.disabled = false;
+      toggle.title = TITLE;
       if (state.view === "3d") make(state);
     },
     /**
@@ -185,10 +190,18 @@ export function createVolume3d({ commit, getState, onInputCell = () => {}, onOut
         },
       };
     },
-    /** A layer that does not fit: no blocks, and the flat misfit drawing in their place. */
+    /**
+     * A layer that does not fit: no blocks, and the flat misfit drawing in their place. The
+     * toggle waits, disabled, keeping the reader's choice (pressed for a 3-D link): the
+     * blocks come back once the layer fits.
+     */
     clear() {
       model = null;
       made = null;
+      toggle.disabled = true;
+      toggle.setAttribute("aria-pressed", getState().view === "3d" ? "true" : "false");
+      toggle.title = "The blocks draw a layer that fits: this one is drawn flat, and the 3-D view"
+        + " comes back once it fits";
       qs("#app").dataset.view = "flat";
       input.show(false);
       output.show(false);
