@@ -189,8 +189,8 @@ def _refuse_other_charset(params: str) -> None:
     for param in params.split(";"):
         name, _, value = param.partition("=")
         charset = value.strip().strip('"').lower()
-        # US-ASCII is a subset of UTF-8: such a body reads the same
-        if name.strip().lower() == "charset" and charset not in UTF8_CHARSETS:
+        # US-ASCII is a subset of UTF-8: such a body reads the same; an empty charset says none
+        if name.strip().lower() == "charset" and charset and charset not in UTF8_CHARSETS:
             raise Refusal(415, ["header", "content-type"], f"the body is sent in charset "
                           f"{charset!r}; JSON is read as UTF-8: send charset=utf-8, or no "
                           "charset", "unsupported_media_type")

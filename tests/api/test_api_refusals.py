@@ -164,7 +164,8 @@ def test_json_in_another_charset_is_415_not_misread(
 
 @pytest.mark.parametrize("media", ["application/json; charset=utf-8", "application/vnd.a+json",
                                    'application/json; charset="UTF-8"', "application/json;",
-                                   "application/json; charset=us-ascii"])
+                                   "application/json; charset=us-ascii",
+                                   "application/json; charset="])
 def test_json_media_types_with_parameters_or_suffix_are_read(
     client: TestClient, media: str
 ) -> None:
