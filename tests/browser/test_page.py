@@ -1371,6 +1371,12 @@ def test_a_fraction_one_digit_too_long_is_rounded_not_hashed(page: Page) -> None
     assert round(value, 3) == -0.081
     expect(products.locator(".cell").nth(6)).to_have_attribute("aria-label",
                                                                re.compile(r"^-0\.0813"))
+    # but a fraction that would round to a whole 1, among the demo's true 0s, 1s and 2s, is
+    # never shown as one
+    open_page(page, "?preset=cs231n-demo&t=0&edits=X1.1.0%3D0.96")
+    slice0 = page.get_by_role("table", name="Input depth slice 0")
+    expect(slice0.locator(".cell").nth(2 * 7 + 2)).to_have_text("#")  # Xp[2,2] = X[1,1]
+    assert float(values(slice0)[2 * 7 + 2]) == pytest.approx(0.96, abs=1e-6)
 
 
 def writes_to(page: Page, selector: str) -> Callable[[], int]:

@@ -56,7 +56,9 @@ export function numbersFor(lengths, fontFor) {
 export function cellText(text, limit) {
   if (text.length <= limit) return text;
   const value = Number(text);
-  if (!(Math.abs(value) < 1)) return OVERFLOW; // a whole part would be rounded away
-  const rounded = String(Number(value.toPrecision(1)));
-  return rounded.length <= limit ? rounded : OVERFLOW;
+  const rounded = Number(value.toPrecision(1));
+  // a whole part rounded away (1234 as 1000), or made up (0.96 as 1, among the grid's true
+  // 1s): never
+  if (!(Math.abs(value) < 1 && Math.abs(rounded) < 1)) return OVERFLOW;
+  return String(rounded).length <= limit ? String(rounded) : OVERFLOW;
 }
