@@ -587,16 +587,8 @@ def _filter_sizes_of(values: ArrayIn | None, local: bool) -> tuple[int, int, int
     (7, 1, 2)
     """
     first = 2 if local else 0
-    if isinstance(values, CompactArray):
-        shape = values.shape
-    else:
-        shape, level = [], values
-        while isinstance(level, list) and level and len(shape) < first + 3:
-            shape.append(len(level))
-            level = level[0]
-    if len(shape) < first + 3:
-        return None
-    return shape[first], shape[first + 1], shape[first + 2]
+    sizes = _leading_sizes(values, first + 3)
+    return None if sizes is None else (sizes[first], sizes[first + 1], sizes[first + 2])
 
 
 def _edits_cut(field: str, value: int | str | list[int], spec: LayerSpec,
@@ -622,13 +614,27 @@ def _edits_cut(field: str, value: int | str | list[int], spec: LayerSpec,
 
 
 def _leading(values: ArrayIn | None) -> tuple[int, int] | None:
-    """The first two sizes of explicit values (a locally connected layer's (H2, W2)), from
-    their nesting or their compact shape; None when not given or not that deep."""
+    """The first two sizes of explicit values (a locally connected layer's (H2, W2)), or
+    None."""
+    sizes = _leading_sizes(values, 2)
+    return None if sizes is None else (sizes[0], sizes[1])
+
+
+def _leading_sizes(values: ArrayIn | None, n: int) -> list[int] | None:
+    """The first ``n`` sizes of explicit values, from their compact shape or their nesting
+    (first items followed down); None when not given or not that deep.
+
+    >>> _leading_sizes([[[1.0], [2.0]]], 2), _leading_sizes([[1.0]], 3)
+    ([1, 2], None)
+    """
     if isinstance(values, CompactArray):
-        return (values.shape[0], values.shape[1]) if len(values.shape) >= 3 else None
-    if isinstance(values, list) and values and isinstance(values[0], list):
-        return len(values), len(values[0])
-    return None
+        shape = values.shape[:n]
+    else:
+        shape, level = [], values
+        while isinstance(level, list) and level and len(shape) < n:
+            shape.append(len(level))
+            level = level[0]
+    return shape if len(shape) == n else None
 
 
 def edits_of(spec: LayerSpec) -> list[Edit]:
