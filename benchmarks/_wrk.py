@@ -18,7 +18,7 @@ import sys
 import tempfile
 import time
 import urllib.request
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -125,13 +125,37 @@ def uvicorn_command(app: str, port: int) -> list[str]:
             "--workers", "1"]
 
 
+Cores = frozenset[int]
+
+
+def split_cores() -> tuple[Cores, Cores] | None:
+    """(the server's core, wrk's cores) on a machine with two cores or more, else None.
+
+    Left to the scheduler, a one-worker server and wrk share the cores in turns: at times
+    both run on one core while the other idles, and a process moved between cores starts
+    with cold caches. Kept apart, each has its own: the server's figures measure the server.
+    """
+    cores = sorted(os.sched_getaffinity(0))
+    if len(cores) < 2:
+        return None
+    return frozenset(cores[:1]), frozenset(cores[1:])
+
+
+def _on(cores: Cores | None) -> Callable[[], None] | None:
+    """A ``preexec_fn`` that keeps the child (and every thread it starts) on ``cores``."""
+    if cores is None:
+        return None
+    return lambda: os.sched_setaffinity(0, cores)
+
+
 @contextmanager
 def server(command: Sequence[str], port: int, what: str = "the server",
-           health: str = "/api/health") -> Iterator[tuple[str, int]]:
-    """Run ``command`` (which listens on ``port``) until ``health`` answers 200; yields
-    (base URL, pid), and stops the process on exit."""
+           health: str = "/api/health", cores: Cores | None = None) -> Iterator[tuple[str, int]]:
+    """Run ``command`` (which listens on ``port``; on ``cores`` if given) until ``health``
+    answers 200; yields (base URL, pid), and stops the process on exit."""
     process = subprocess.Popen(list(command), cwd=ROOT, stdout=subprocess.DEVNULL,
-                               stderr=subprocess.PIPE, start_new_session=True)
+                               stderr=subprocess.PIPE, start_new_session=True,
+                               preexec_fn=_on(cores))
     url = f"http://{HOST}:{port}"
     try:
         deadline = time.monotonic() + 30
@@ -186,9 +210,10 @@ class LoadRun:
 
 
 def run_wrk(url: str, pid: int, name: str, path: str, script: str, connections: int,
-            seconds: int) -> LoadRun:
-    """One wrk run (one thread, ``connections`` connections, ``seconds`` long) of ``path``
-    with the Lua ``script``; failed counts connect/read/write errors, timeouts and non-2xx."""
+            seconds: int, cores: Cores | None = None) -> LoadRun:
+    """One wrk run (one thread, ``connections`` connections, ``seconds`` long; on ``cores``
+    if given) of ``path`` with the Lua ``script``; failed counts connect/read/write errors,
+    timeouts and non-2xx."""
     wrk = shutil.which("wrk")
     if wrk is None:
         raise SystemExit("wrk is not installed: apt-get install -y wrk")
@@ -201,6 +226,7 @@ def run_wrk(url: str, pid: int, name: str, path: str, script: str, connections: 
             [wrk, "-t", "1", "-c", str(connections), "-d", f"{seconds}s", "--timeout", "10s",
              "-s", lua.name, f"{url}{path}"],
             capture_output=True, text=True, timeout=seconds + 60, check=True,
+            preexec_fn=_on(cores),
         ).stdout
         after = rss_mib(pid)
         cpu = cpu_seconds(pid) - cpu_before

@@ -13,7 +13,9 @@ wrk``), one thread, at 16 and 64 connections, ``--seconds`` a run:
 
 Each round runs every case at both connection counts, the bare app interleaved with the others,
 so a busy moment of a shared machine hits both; the summary takes each case's best round and
-divides by the bare app's best round at the same connection count. ``--seconds 5`` is the
+divides by the bare app's best round at the same connection count. Both servers run on one
+core and wrk on the others (``--no-pin`` leaves them to the scheduler): one worker uses one
+core, and wrk sharing it in turns would measure the scheduler. ``--seconds 5`` is the
 default: a quick, provisional figure; measure on a quiet machine for the record.
 
 Beside requests/s each run reports the server's CPU time per request (its threads' user and
@@ -22,7 +24,7 @@ app's CPU per request over each case's (lowest of the rounds): where the server 
 bottleneck the two ratios agree, and on a busy machine, where wrk and the other jobs take the
 cores in turns, the CPU ratio is the steadier guide.
 
-    .venv/bin/python benchmarks/bench_requests.py [--seconds 5] [--rounds 2] [--strict]
+    .venv/bin/python benchmarks/bench_requests.py [--seconds 5] [--rounds 2] [--strict] [--no-pin]
 """
 
 from __future__ import annotations
@@ -43,6 +45,7 @@ from benchmarks._wrk import (
     free_port,
     run_wrk,
     server,
+    split_cores,
     steps_lua,
     uvicorn_command,
 )
@@ -68,13 +71,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seconds", type=int, default=5, help="length of each wrk run")
     parser.add_argument("--rounds", type=int, default=2, help="rounds of every case")
     parser.add_argument("--strict", action="store_true", help="exit 1 on a missed target")
+    parser.add_argument("--no-pin", action="store_true",
+                        help="leave the servers and wrk to the scheduler's choice of cores")
     args = parser.parse_args(argv)
 
+    split = None if args.no_pin else split_cores()
+    server_cores, wrk_cores = split if split is not None else (None, None)
     app_port, bare_port = free_port(), free_port()
-    with server(uvicorn_command("app.main:app", app_port), app_port, "ConvScope") as (
-        app_url, app_pid,
-    ), server(uvicorn_command("benchmarks._bare_app:app", bare_port), bare_port,
-              "the bare app") as (bare_url, bare_pid):
+    with server(uvicorn_command("app.main:app", app_port), app_port, "ConvScope",
+                cores=server_cores) as (app_url, app_pid), server(
+            uvicorn_command("benchmarks._bare_app:app", bare_port), bare_port, "the bare app",
+            cores=server_cores) as (bare_url, bare_pid):
         demo = fetch_json(f"{app_url}/api/presets/cs231n-demo")["layer"]  # type: ignore[index]
         cases = [
             ("bare health", bare_url, bare_pid, "/api/health", ""),
@@ -83,15 +90,19 @@ def main(argv: list[str] | None = None) -> int:
             ("demo forward", app_url, app_pid, "/api/forward",
              POST_LUA.replace("BODY", json.dumps(demo))),
         ]
+        where = ("cores left to the scheduler" if split is None else
+                 f"servers on core {sorted(split[0])}, wrk on {sorted(split[1])}")
         print(f"wrk -t1, {args.seconds} s a run, {args.rounds} round(s); load average "
-              f"{os.getloadavg()[0]:.1f} on {os.cpu_count()} cores", flush=True)
+              f"{os.getloadavg()[0]:.1f} on {os.cpu_count()} cores; {where}", flush=True)
         for name, url, pid, path, script in cases:  # warm-up: imports, caches, arenas
-            run_wrk(url, pid, name, path, script, CONNECTIONS[0], min(args.seconds, 2))
+            run_wrk(url, pid, name, path, script, CONNECTIONS[0], min(args.seconds, 2),
+                    wrk_cores)
         runs: list[LoadRun] = []
         for round_ in range(args.rounds):
             for connections in CONNECTIONS:
                 for name, url, pid, path, script in cases:
-                    run = run_wrk(url, pid, name, path, script, connections, args.seconds)
+                    run = run_wrk(url, pid, name, path, script, connections, args.seconds,
+                                  wrk_cores)
                     runs.append(run)
                     print(f"  round {round_ + 1} {name:13} c={connections:<3} {run.rate:8.0f} "
                           f"req/s  p50 {run.p50_ms:7.2f} ms  p99 {run.p99_ms:7.2f} ms  "
