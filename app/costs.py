@@ -447,12 +447,9 @@ def _running_walk(g: Geometry, order: Order, start: int, n: int,
 
 
 def _step_of(g: Geometry, position: list[int], order: Order) -> int:
-    """Neuron ``position``'s step; 0 for one outside the output, which is refused before
-    anything runs (the range is priced from the start then)."""
-    try:
-        return step_number(g, position[0], position[1], position[2], order)
-    except LayerError:
-        return 0
+    """Neuron ``position``'s step. A position outside the output is refused here, as the
+    range is priced: before the layer's arrays (and an upstream's) are made."""
+    return step_number(g, position[0], position[1], position[2], order)
 
 
 @lru_cache(maxsize=1024)

@@ -119,6 +119,34 @@ def test_every_axis_of_a_position_outside_the_output_is_named_at_once(
         (["body", "position", 0], "i = 9"), (["body", "position", 2], "d = 9")]
 
 
+def test_a_position_outside_the_output_is_refused_before_the_layer_is_made(
+    client: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # the range was priced from step 0 for such a position, the layer's arrays and its
+    # upstream made, and only then the position refused
+    from app import convert
+
+    made: list[object] = []
+    real = convert.build_layer
+
+    def counted(*args: Any, **kwargs: Any) -> Any:
+        made.append(args)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(convert, "build_layer", counted)
+    layer = square(227, 3, 96, 11, stride=4)
+    layer["input"]["fill"] = {"kind": "uniform", "seed": 4242}  # a layer no test cached
+    body = {"layer": layer, "position": [55, 0, 0], "upstream": {"fill": {"kind": "normal"}}}
+    answer = _post(client, body)
+    assert answer.status_code == 422
+    [entry] = answer.json()["detail"]
+    assert entry["loc"] == ["body", "position", 0] and "i runs from 0 to 54" in entry["msg"]
+    assert made == []
+    # inside the output, the same layer is made and answered
+    assert _post(client, {**body, "position": [54, 0, 0]}).status_code == 200
+    assert len(made) == 1
+
+
 @pytest.mark.parametrize("position", [[1, 1], [1, 1, 0, 0], [1, -1, 0]])
 def test_position_that_is_not_three_non_negative_ints_is_refused(
     client: TestClient, position: list[int]
