@@ -14,8 +14,9 @@ from app.convert import (
     check_unmade,
     read,
     resolve_priced,
+    suggested_layers,
 )
-from app.costs import FORWARD_COMPACT, check_budget
+from app.costs import FORWARD_COMPACT, Item, check_budget, trials_cost
 from app.encoding import Encoding, FloatArray, dumps, encode
 from app.errors import suggestion_fields
 from app.layer_cache import ANSWER_WEIGHT, LAYERS, MEMO_UNITS
@@ -92,10 +93,26 @@ def geometry_marked(g: Geometry, spec: LayerSpec, settings: Settings) -> Geometr
     if not answer.suggestions:
         return answer
     # the remembered answer is the geometry's: the marks are made on a copy
-    found = all_marked([Suggestion(s.field, s.value, (s.output[0], s.output[1]), s.text)
-                        for s in answer.suggestions], g.shape, settings, spec)
+    found = all_marked(_unmarked(answer), g.shape, settings, spec)
     return answer.model_copy(update={
         "suggestions": [SuggestionResult(**suggestion_fields(s)) for s in found]})
+
+
+def marking_cost(g: Geometry, settings: Settings) -> list[Item]:
+    """What :func:`geometry_marked` adds to a request that has resolved and priced ``g``:
+    nothing for a layer that fits exactly, else its suggested layers resolved and priced. A
+    forward answers with the marked geometry, and prices this with its own work, so a layer
+    that fits only by its fit policy is refused before the pass runs, never after it."""
+    answer = geometry_answer(g)
+    if not answer.suggestions:
+        return []
+    return [trials_cost(suggested_layers(_unmarked(answer), g.shape, settings))]
+
+
+def _unmarked(answer: GeometryResult) -> list[Suggestion]:
+    """The remembered answer's suggestions as the engine made them (not yet marked)."""
+    return [Suggestion(s.field, s.value, (s.output[0], s.output[1]), s.text)
+            for s in answer.suggestions]
 
 
 @weighed_memo(MEMO_UNITS, _answer_weight)

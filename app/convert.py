@@ -430,10 +430,16 @@ def all_marked(found: Sequence[Suggestion], shape: LayerShape, settings: Setting
                spec: LayerSpec) -> list[Suggestion]:
     """Each of ``found`` (``shape``'s suggestions) :func:`marked`, once resolving their
     layers is priced (:func:`app.costs.suggested_cost`) and within the budget."""
-    trials = [applied(shape, s) for s in found
-              if not _past_side(s.value, s.field, settings.max_side)]
-    check_budget(suggested_cost(shape, trials), settings)
+    check_budget(suggested_cost(shape, suggested_layers(found, shape, settings)), settings)
     return [marked(s, shape, settings, spec) for s in found]
+
+
+def suggested_layers(found: Sequence[Suggestion], shape: LayerShape,
+                     settings: Settings) -> list[LayerShape]:
+    """The layers :func:`marked` resolves to mark ``found`` (``shape``'s suggestions): each
+    but those past ``max_side``, which are marked unresolved."""
+    return [applied(shape, s) for s in found
+            if not _past_side(s.value, s.field, settings.max_side)]
 
 
 def marked(suggestion: Suggestion, shape: LayerShape, settings: Settings,

@@ -696,10 +696,16 @@ def suggested_cost(shape: LayerShape, trials: Sequence[LayerShape]) -> list[Item
     ...                                           [trial, trial])][-1]
     64
     """
+    return [*resolve_cost(shape), trials_cost(trials)]
+
+
+def trials_cost(trials: Sequence[LayerShape]) -> Item:
+    """Resolving and pricing each suggested layer in ``trials``: :func:`suggested_cost`
+    without resolving the layer they are suggested for (a forward has priced that)."""
     cells = sum(_resolve_cells(t, _outputs(t)[0]) for t in trials)
-    return [*resolve_cost(shape), Item(
+    return Item(
         "filters.size", f"{counted(len(trials), 'suggested layer')} resolved and priced",
-        cells * RESOLVE_CELL + len(trials) * SUGGESTION_PRICED, elements=cells)]
+        cells * RESOLVE_CELL + len(trials) * SUGGESTION_PRICED, elements=cells)
 
 
 # --------------------------------------------------------------------------- checks

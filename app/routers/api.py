@@ -98,7 +98,12 @@ def forward(
     spec: LayerSpec, settings: SettingsDep, request: Request, encoding: EncodingQuery = "json"
 ) -> Response:
     """The whole forward pass: padded input, filters, biases, output before/after activation."""
-    layer = convert.build(spec, settings, costs.forward_cost(encoding))
+    priced = costs.forward_cost(encoding)
+    # a layer that fits by its fit policy answers with its suggestions marked: priced with
+    # the pass, and marked before it runs, so a refusal comes before the work
+    layer = convert.build(spec, settings, lambda g, spec: [
+        *priced(g, spec), *answers.marking_cost(g, settings)])
+    geometry = answers.geometry_marked(layer.geometry, spec, settings)
     # float64 whatever the encoding: compact answers are these numbers rounded to float32 (a
     # float32 pass, Winograd's for deep 3x3 layers and AlexNet conv1, kept ~5 digits, and a
     # page showing 4-5 digits read one value in the output and another in the arithmetic)
@@ -110,7 +115,7 @@ def forward(
         "bias": encode(layer.bias, encoding),
         "output_pre": pre,
         "output": encode(result.post, encoding),
-        "geometry": answers.geometry_marked(layer.geometry, spec, settings),
+        "geometry": geometry,
     })
 
 

@@ -19,7 +19,7 @@ from api_helpers import square
 from fastapi.testclient import TestClient
 from PIL import Image
 
-from app import convert, costs, images
+from app import answers, convert, costs, images
 from app.config import Settings
 from app.schemas import ArrayIn, LayerSpec
 from engine.geometry import GeometryError, LayerShape, applied, resolve
@@ -52,6 +52,9 @@ PRICED: list[tuple[str, str, dict[str, Any], costs.Cost]] = [
      {"layer": SMALL, "count": 3, "upstream": {"values": UPSTREAM}},
      costs.steps_cost(0, 3, 1, "depth_slice", True, "json",
                       upstream_values=UPSTREAM)),
+    ("forward by a fit policy", "/api/forward", {**square(10, 1, 1, 3, stride=2), "fit": "floor"},
+     lambda g, spec: [*costs.forward_cost("json")(g, spec),
+                      *answers.marking_cost(g, Settings())]),
     ("backward", "/api/backward", {"layer": SMALL}, costs.backward_cost("json")),
     ("inverse", "/api/inverse", {"layer": SMALL, "cell": [3, 4]}, costs.inverse_cost),
 ]
@@ -73,6 +76,33 @@ def test_a_request_at_the_budget_is_answered_and_one_unit_over_is_refused(
     assert f"would cost {work:,} units" in entry["msg"]
     assert f"budget of {work - 1:,}" in entry["msg"]
     assert entry["loc"][0] == "body" and len(entry["loc"]) >= 2  # a field, not the body
+
+
+def test_a_forward_by_a_fit_policy_is_refused_for_its_suggestions_before_the_pass_runs(
+    client: TestClient, override_settings: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # fit="floor" makes it fit, and its answer's geometry marks each suggestion, resolving
+    # its layer: that was priced on its own after the forward had run, so a layer the
+    # forward's price let through was refused once the pass was done
+    from app.routers import api
+
+    body = {**square(10, 1, 1, 3, stride=2), "fit": "floor"}
+    spec = LayerSpec.model_validate(body)
+    g = convert.geometry(spec, Settings())
+    alone = sum(item.work for item in costs.forward_cost("json")(g, spec))
+    marking = sum(item.work for item in answers.marking_cost(g, Settings()))
+    assert marking > costs.SUGGESTION_PRICED  # suggestions to mark: the test is not empty
+    passes: list[object] = []
+    real = api.conv.forward
+    monkeypatch.setattr(api.conv, "forward", lambda *a, **k: passes.append(a) or real(*a, **k))
+    override_settings(max_work=alone + marking - 1)
+    response = client.post("/api/forward", json=body)
+    assert response.status_code == 422, response.text
+    assert f"would cost {alone + marking:,} units" in response.json()["detail"][0]["msg"]
+    assert passes == []
+    override_settings(max_work=alone + marking)
+    assert client.post("/api/forward", json=body).status_code == 200
+    assert len(passes) == 1
 
 
 def test_the_geometry_answer_is_priced_by_resolving_it(
