@@ -41,6 +41,7 @@ from engine.geometry import (
     Suggestion,
     Suggestions,
     applied,
+    resolve_if_fits,
 )
 from engine.layer import (
     Layer,
@@ -763,23 +764,23 @@ class LayerInput:
 def layer_input(spec: LayerSpec, settings: Settings, encoding: Encoding) -> LayerInput:
     """The spec's input and requested padding, and its shared filters and biases, made as
     :func:`build` makes them (values or fills, a named image or bank, the edits) without
-    resolving the geometry: a misfit has them too. Limits and the cost
-    (:func:`app.costs.input_cost`) are checked first."""
+    resolving the geometry: a misfit has them too (a locally connected layer's is resolved,
+    without a misfit's suggestions, only to check its weights' values and edits). Limits and
+    the cost (:func:`app.costs.input_cost`) are checked first."""
     found = read(spec, settings)
     given = found.arrays
     filters_read = sum(a.size for a in (given.weights, given.bias) if a is not None)
     check_budget(input_cost(found.shape, spec, encoding, filters_read), settings)
+    local = spec.connectivity != "shared"
+    if local:
+        # its weights and biases are not made, but refused as the other endpoints refuse them
+        # when the layer fits (one set per output position: a misfit's cannot be checked),
+        # before anything is made; a misfit's suggestions are not this answer's
+        check_unmade(spec, found, resolve_if_fits(found.shape), settings)
     named = named_arrays(spec, found.shape, settings)
     edits = edits_of(spec)
     x = make_input(found.shape, given.x if named.x is None else named.x, found.input_fill, edits)
-    if spec.connectivity != "shared":
-        # its weights and biases are not made, but refused as the other endpoints refuse them
-        # when the layer fits (one set per output position: a misfit's cannot be checked)
-        try:
-            g: Geometry | None = resolve_priced(found.shape, settings, spec)
-        except GeometryError:
-            g = None
-        check_unmade(spec, found, g, settings)
+    if local:
         return LayerInput(x, found.shape.padding, None, None)
     weights, bias = make_filters(
         found.shape,

@@ -572,8 +572,9 @@ def input_cost(
 ) -> list[Item]:
     """The input (``/api/input``): made (or read) and edited, padded as requested and
     written, and a shared layer's filters and biases made and written. No geometry is
-    resolved, so a misfit costs what a layer that fits does; ``filters_read`` counts the
-    filter and bias values the body gave (decoded by then).
+    resolved but a locally connected layer's, without a misfit's suggestions (to check its
+    weights' values and edits), so a misfit costs what a layer that fits does;
+    ``filters_read`` counts the filter and bias values the body gave (decoded by then).
 
     >>> spec = LayerSpec.model_validate({"input": {"shape": [10, 10, 1]},
     ...                                  "filters": {"count": 1, "size": 3}, "stride": 2})
@@ -594,6 +595,8 @@ def input_cost(
     if filters_read:
         items.append(made("filters.values", "values read from the request", filters_read,
                           PARSED_NUMBER))
+    if spec.connectivity != "shared":  # resolved once (app.convert.layer_input)
+        items += _geometry_items(shape, _outputs(shape)[0], fits=True)
     if spec.connectivity == "shared":
         filters_n = math.prod(shape.filter_shape) + shape.filters
         items += [

@@ -657,6 +657,22 @@ def resolve(shape: LayerShape) -> Geometry:
     return Geometry(shape, height, width)
 
 
+def resolve_if_fits(shape: LayerShape) -> Geometry | None:
+    """:func:`resolve`'s geometry, or None where it would refuse the sizes, without working
+    out the refusal (its suggestions try dozens of layers): for a caller that needs to know
+    only whether the layer has an output, and of what size.
+
+    >>> resolve_if_fits(LayerShape.square(10, 1, 1, 3, stride=2)) is None
+    True
+    >>> resolve_if_fits(LayerShape.square(10, 1, 1, 3, stride=2, fit="floor")).output_shape
+    (4, 4, 1)
+    """
+    _check_positive(shape)
+    height = resolve_axis(shape, "height")
+    width = resolve_axis(shape, "width")
+    return Geometry(shape, height, width) if height.output and width.output else None
+
+
 # ----------------------------------------------------------------------------- suggestions
 
 

@@ -56,6 +56,8 @@ PRICED: list[tuple[str, str, dict[str, Any], costs.Cost]] = [
      lambda g, spec: [*costs.forward_cost("json")(g, spec),
                       *answers.marking_cost(g, Settings())]),
     ("backward", "/api/backward", {"layer": SMALL}, costs.backward_cost("json")),
+    ("input of a local layer", "/api/input", {**SMALL, "connectivity": "local"},
+     lambda g, spec: costs.input_cost(g.shape, spec, "json")),
     ("inverse", "/api/inverse", {"layer": SMALL, "cell": [3, 4]}, costs.inverse_cost),
 ]
 
@@ -103,6 +105,32 @@ def test_a_forward_by_a_fit_policy_is_refused_for_its_suggestions_before_the_pas
     override_settings(max_work=alone + marking)
     assert client.post("/api/forward", json=body).status_code == 200
     assert len(passes) == 1
+
+
+def test_a_local_layers_input_checks_its_weights_before_making_anything_and_marks_nothing(
+    client: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # the input was made, then the geometry resolved under a budget check of its own, and a
+    # misfit's suggestions each resolved and priced, then thrown away
+    made: list[object] = []
+    marked: list[object] = []
+    real_input, real_marked = convert.make_input, convert.all_marked
+    monkeypatch.setattr(convert, "make_input",
+                        lambda *a, **k: made.append(a) or real_input(*a, **k))
+    monkeypatch.setattr(convert, "all_marked",
+                        lambda *a, **k: marked.append(a) or real_marked(*a, **k))
+    local = {**square(10, 1, 1, 3), "connectivity": "local"}  # 8x8 positions
+    outside = {**local, "edits": [{"array": "filters", "index": [8, 0, 0, 0, 0, 0],
+                                   "value": 1}]}
+    response = client.post("/api/input", json=outside)
+    assert response.status_code == 422, response.text
+    assert response.json()["detail"][0]["loc"] == ["body", "edits", 0, "index"]
+    assert made == []
+    misfit = {**local, "stride": 2}  # (10 - 3)/2 + 1 = 4.5
+    answer = client.post("/api/input", json=misfit)
+    assert answer.status_code == 200, answer.text
+    assert answer.json()["filters"] is None and len(made) == 1
+    assert marked == []
 
 
 def test_the_geometry_answer_is_priced_by_resolving_it(
