@@ -203,7 +203,9 @@ def _holed_windows(shape: LayerShape) -> int:
         top = min(span - 1, SEARCH)
         low = max(0, -(-(span - size) // 2))
         if low <= top:
-            total += (top - low + 1) * ((size + low + top - span) // stride + 1)
+            # the paddings' window counts are an arithmetic series: as many as the paddings
+            # times the middle one's, the formula's windows with `low` before and `top` after
+            total += (top - low + 1) * math.floor(axis_output(size, f, stride, low, top, dilation))
     return total
 
 
