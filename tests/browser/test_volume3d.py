@@ -1062,14 +1062,25 @@ def test_a_misfit_keeps_the_3d_choice_with_its_toggle_waiting(page: Page) -> Non
     # nothing to see; the choice is kept, the toggle waits, the blocks come with a fit
     page.goto("/?preset=ten-stride-2-invalid&view=3d")
     toggle = page.locator("#view-3d")
-    expect(toggle).to_be_disabled(timeout=30_000)
+    expect(toggle).to_have_attribute("aria-disabled", "true", timeout=30_000)
     expect(toggle).to_have_attribute("aria-pressed", "true")
     expect(toggle).to_have_attribute("title", re.compile("comes back once it fits"))
     expect(page.locator("#app")).to_have_attribute("data-view", "flat")
+    # waiting, it stays in the Tab order (a disabled button left it, and its reason with it),
+    # and a press, by pointer or by key, changes nothing
+    toggle.focus()
+    expect(toggle).to_be_focused()
+    toggle.click(force=True)  # Playwright's own wait would refuse an aria-disabled button
+    page.keyboard.press("Enter")
+    expect(toggle).to_have_attribute("aria-pressed", "true")
+    assert "view=3d" in page.url
+    expect(page.locator("#app")).to_have_attribute("data-view", "flat")
     page.locator("#geometry-bar .suggestion", has_text="stride 1 gives 8x8").click()
     expect(page.locator("#app")).to_have_attribute("data-view", "3d", timeout=30_000)
-    expect(toggle).to_be_enabled()
+    expect(toggle).not_to_have_attribute("aria-disabled", "true")
     expect(toggle).to_have_attribute("aria-pressed", "true")
+    toggle.click()
+    expect(page.locator("#app")).to_have_attribute("data-view", "flat")
 
 
 def test_a_pinned_neurons_block_cell_says_its_value_before_the_playhead_reaches_it(

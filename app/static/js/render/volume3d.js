@@ -40,6 +40,9 @@ export function createVolume3d({ commit, getState, onInputCell = () => {}, onOut
   const TITLE = "Draw the input and output volumes as blocks (drag to turn them)";
   toggle.title = TITLE;
   toggle.addEventListener("click", () => {
+    // waiting for a layer that fits (see clear): kept in the Tab order, so a keyboard reader
+    // reaches it and hears why, but a press changes nothing
+    if (toggle.getAttribute("aria-disabled") === "true") return;
     commit({ view: getState().view === "3d" ? "flat" : "3d" });
     // said here too: with no layer to draw (a misfit) no update follows
     toggle.setAttribute("aria-pressed", getState().view === "3d" ? "true" : "false");
@@ -127,7 +130,7 @@ export function createVolume3d({ commit, getState, onInputCell = () => {}, onOut
     build(next, state) {
       model = next;
       made = null;
-      toggle.disabled = false;
+      toggle.removeAttribute("aria-disabled");
       toggle.title = TITLE;
       if (state.view === "3d") make(state);
     },
@@ -192,13 +195,14 @@ export function createVolume3d({ commit, getState, onInputCell = () => {}, onOut
     },
     /**
      * A layer that does not fit: no blocks, and the flat misfit drawing in their place. The
-     * toggle waits, disabled, keeping the reader's choice (pressed for a 3-D link): the
-     * blocks come back once the layer fits.
+     * toggle waits, aria-disabled (not disabled: that would drop it from the Tab order and
+     * hide its reason from a keyboard), keeping the reader's choice (pressed for a 3-D
+     * link): the blocks come back once the layer fits.
      */
     clear() {
       model = null;
       made = null;
-      toggle.disabled = true;
+      toggle.setAttribute("aria-disabled", "true");
       toggle.setAttribute("aria-pressed", getState().view === "3d" ? "true" : "false");
       toggle.title = "The blocks draw a layer that fits: this one is drawn flat, and the 3-D view"
         + " comes back once it fits";
