@@ -317,8 +317,21 @@ def test_copy_link_and_embed_code_copy_this_views_url(
     url = page.url
     assert url_key(url, "embed") == "0" and url_key(url, "t") == "4"
     picture = page.locator("#volumes").bounding_box()
-    page.get_by_role("button", name="Copy link").click()
+    help_line = page.locator("#transport-what")
+    covered = """([status, help]) => {
+        const a = status.getBoundingClientRect(), b = help.getBoundingClientRect();
+        return a.width > 1 && a.height > 1 && a.left < b.right && b.left < a.right
+            && a.top < b.bottom && b.top < a.bottom;
+    }"""
+    row = page.locator("#copy-embed").bounding_box()
+    page.locator("#copy-link").click()
     expect(page.locator("#share-status")).to_have_text("Copied the link.")
+    # told on the button; the status (heard, not seen) no longer lies over the keys' help
+    expect(page.locator("#copy-link")).to_have_text("Copied")
+    assert not page.evaluate(covered, [page.locator("#share-status").element_handle(),
+                                       help_line.element_handle()])
+    assert page.locator("#copy-embed").bounding_box() == row  # the row kept its place
+    expect(page.locator("#copy-link")).to_have_text("Copy link", timeout=5_000)
     # said over the page: the picture stays put (a status wrapping the tools' row moved it)
     assert page.locator("#volumes").bounding_box() == picture
     assert page.evaluate("navigator.clipboard.readText()") == url

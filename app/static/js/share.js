@@ -114,12 +114,30 @@ export function createShareTools({ app, framers = [] }) {
     // a warning stays long enough to be read
     cleared = setTimeout(() => { status.textContent = ""; }, done ? 4000 : 12000);
   };
+  // A copy that went as asked is told on the button pressed, for a moment: the status, a
+  // box under the row, covered the keys' help line for seconds (screen readers still hear
+  // the status, which .done keeps out of sight).
+  const names = new Map(); // button -> its own label, while it says "Copied"
+  const confirm = (node) => {
+    if (!names.has(node)) {
+      names.set(node, node.textContent);
+      node.style.width = `${node.getBoundingClientRect().width}px`; // the row keeps its place
+    }
+    node.textContent = "Copied";
+    clearTimeout(node.copiedTimer);
+    node.copiedTimer = setTimeout(() => {
+      node.textContent = names.get(node);
+      node.style.width = "";
+      names.delete(node);
+    }, 1500);
+  };
 
-  async function copy(text, what, warning = "") {
+  async function copy(text, what, warning = "", node = null) {
     try {
       await navigator.clipboard.writeText(text);
       fallback.hidden = true;
       say(`Copied the ${what}.${warning ? ` ${warning}` : ""}`, !warning);
+      if (!warning && node) confirm(node);
     } catch {
       field.value = text;
       fallback.hidden = false;
@@ -130,15 +148,15 @@ export function createShareTools({ app, framers = [] }) {
     }
   }
 
-  $on(copyLink, "click", () => copy(viewUrl(app.state, false), "link"));
+  $on(copyLink, "click", () => copy(viewUrl(app.state, false), "link", "", copyLink));
   // the frame shows only on sites the server names (README, "Embedding"): by default none,
   // and the snippet would show the browser's refusal where the lecture's slide should be
   const framing = () => (framers.length ? "" : "This server lets no site show it in a"
     + " frame yet: start it with CONVSCOPE_FRAME_ANCESTORS set to your course site's origin.");
-  $on(copyEmbed, "click", () => copy(embedCode(app.state), "embed code", framing()));
+  $on(copyEmbed, "click", () => copy(embedCode(app.state), "embed code", framing(), copyEmbed));
   $on(copyCall, "click", () => {
     const command = apiCall(app);
-    if (command) copy(command, "API call");
+    if (command) copy(command, "API call", "", copyCall);
     else say("No layer yet: the call is ready once the page has asked for one.", false);
   });
 
