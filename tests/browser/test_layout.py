@@ -1286,3 +1286,24 @@ def test_what_the_filters_column_has_over_both_leasts_is_shared_by_need(page: Pa
         assert_shown(page.get_by_role("table", name=f"Contribution depth slice {ch}"), f"dW {ch}")
     assert_shown(page.get_by_role("table", name="Running weight gradient depth slice 0"),
                  "a row of the running sum")
+
+
+@pytest.mark.parametrize("embed", [False, True], ids=["page", "embed"])
+def test_the_scrubber_keeps_its_place_as_the_step_gains_digits(page: Page, embed: bool) -> None:
+    # "step 9 of 290,400" to "step 10 of ..." widened the label and the scrubber beside it
+    # gave way a few px at each new digit: the thumb moved under the reader's pointer
+    page.set_viewport_size({"width": 1440, "height": 900})
+    open_view(page, f"?preset=alexnet-conv1&t=8{'&embed=1' if embed else ''}")
+    scrub = page.locator("#t-scrub")
+    label = page.locator("#t-label")
+    expect(label).to_have_text("step 9 of 290,400")
+    before = scrub.bounding_box()
+    for t, shown in ((9, "step 10 of 290,400"), (99_999, "step 100,000 of 290,400")):
+        page.evaluate("t => { const s = document.querySelector('#t-scrub');"
+                      " s.value = String(t); s.dispatchEvent(new Event('input', {bubbles: true})); }",
+                      t)
+        expect(label).to_have_text(shown)
+        assert scrub.bounding_box() == before, shown
+    # the step's text itself is not cut to keep it so
+    step = label.locator(".t-part0")
+    assert step.evaluate("e => e.scrollWidth <= e.clientWidth")

@@ -192,10 +192,30 @@ export function showTransport(app, playing) {
     label.replaceChildren(...parts.map((part, n) => el("span", `t-part${n}`, part)));
     label.title = text; // whole, where a narrow transport leaves a part out
   }
+  if (total && label.dataset.reserved !== String(total)) reserveStepWidth(label, total);
   const button = qs("#t-play");
   // the name says what a press does; aria-pressed as well read "Pause, pressed"
   button.setAttribute("aria-label", playing ? "Pause" : "Play");
   button.textContent = playing ? "Pause" : "Play";
+}
+
+/**
+ * Keep the step's part as wide as its widest text, "step T of T" (the digits are tabular):
+ * grown a digit at a time ("step 9" to "step 10"), it took the scrubber beside it a few px
+ * narrower each time, so the thumb moved under a reader's pointer. Measured in the part's own
+ * type and kept in em, so large type scales it; once per layer (per total).
+ */
+function reserveStepWidth(label, total) {
+  const widest = el("span", "t-part0", `step ${thousands(total)} of ${thousands(total)}`);
+  widest.style.position = "absolute";
+  widest.style.visibility = "hidden";
+  label.append(widest);
+  const { width } = widest.getBoundingClientRect();
+  const size = parseFloat(getComputedStyle(widest).fontSize);
+  widest.remove();
+  if (!width || !size) return; // not laid out (hidden): measured on a later call
+  label.style.setProperty("--step-width", `${(width / size).toFixed(3)}em`);
+  label.dataset.reserved = String(total);
 }
 
 /** [" · pinned V[2,1,1]", " (step 20)"] while a neuron is pinned (the panels show it, not
