@@ -360,3 +360,34 @@ def test_a_pin_keeps_the_phones_transport_to_its_height_in_large_type(
     pinned = label.locator(".t-part1").bounding_box()
     assert step and pinned and step["y"] == pinned["y"]  # the pin's name on the step's line
     assert page.locator("#transport").bounding_box() == alone
+
+
+def test_a_pinned_input_cell_leaves_no_blank_room_in_the_arithmetic_on_a_phone(
+    phone: tuple[Page, CDPSession],
+) -> None:
+    # with X[3,4,:] pinned the panel kept its products' room, 300 px of blank between the
+    # cell's note and the output that marks its readers
+    page, _ = phone
+    open_phone(page, "/?preset=cs231n-demo&t=4")
+    panel = page.locator("#arithmetic-panel")
+    with_step = panel.bounding_box()
+    page.goto("/?preset=cs231n-demo&t=4&pin=x3.4")
+    expect(page.locator("#sums")).to_have_text(
+        "X[3,4,:] (Xp[4,5,:]) is read by the neurons at 2 positions, through every filter "
+        "(marked on the output)", timeout=30_000)
+    expect(page.locator("#products")).to_be_hidden()
+    expect(page.locator("#numpy-line")).to_be_hidden()
+    pinned = panel.bounding_box()
+    assert with_step and pinned and pinned["height"] < with_step["height"] - 250, (
+        with_step, pinned)
+    # the products come back whole with a neuron's step: pin V[1,2,1] by its link
+    page.goto("/?preset=cs231n-demo&t=4&pin=x3.4")
+    expect(page.locator("#products")).to_be_hidden(timeout=30_000)
+    page.keyboard.press("Escape")
+    expect(page.locator("#numpy-code")).to_contain_text("np.sum", timeout=30_000)
+    expect(page.locator("#products")).to_be_visible()
+    grids = page.locator("#products .slice")
+    expect(grids).to_have_count(3)
+    for n in range(3):
+        box = grids.nth(n).bounding_box()
+        assert box and box["height"] > 100, (n, box)

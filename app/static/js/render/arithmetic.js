@@ -98,6 +98,10 @@ export function createArithmeticView(container, model, onTap) {
       goto.hidden = focus.stepTo == null;
       if (focus.stepTo != null) goto.textContent = `Step to it (step ${thousands(focus.stepTo + 1)})`;
       for (const figure of figures) figure.style.visibility = step ? "" : "hidden";
+      // ...except on a phone (css/phone.css), where only a tap pins an input cell, and the
+      // room kept for no step was a panel's height of blank between the cell's note and
+      // the output that marks its readers
+      qs("#arithmetic-panel").classList.toggle("no-step", !shown);
       if (!step) {
         code.textContent = focus.loading ? "loading step…" : "";
         sums.textContent = "";
