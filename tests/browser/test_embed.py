@@ -594,6 +594,25 @@ def test_a_small_frame_keeps_the_pinned_neurons_panels_side_by_side(
     assert page.locator("#numpy-code").evaluate(SHOWN) == "shown"
 
 
+@pytest.mark.parametrize(("width", "height"), [(640, 360), (700, 400)])
+def test_a_small_frame_of_a_misfit_scrolls_no_panel_sideways(
+    page: Page, width: int, height: int
+) -> None:
+    # at 640x360 the misfit's 3x3 weights kept 36 px cells in a 91 px panel (a slice wider
+    # than the panel was taken for one that fits), and the output's note could not break
+    # fit="floor": both scrolled sideways
+    page.set_viewport_size({"width": width, "height": height})
+    page.goto("/?preset=ten-stride-2-invalid&embed=1")
+    expect(page.locator("#filter-grids .filter")).to_have_count(1, timeout=30_000)
+    expect(page.locator("#output-grids .misfit-empty")).to_be_visible()
+    sideways = page.locator(".panel-body").evaluate_all(
+        "bodies => bodies.filter(b => b.offsetParent && b.scrollWidth > b.clientWidth + 1)"
+        ".map(b => [b.id, b.scrollWidth, b.clientWidth])")
+    assert sideways == []
+    # the weights still show their numbers
+    expect(page.locator("#filter-grids .cell").first).to_have_text(re.compile(r"^-?\d$"))
+
+
 def test_copying_the_embed_code_where_framing_is_allowed_just_says_copied(
     page: Page, site: Site
 ) -> None:

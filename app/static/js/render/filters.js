@@ -116,7 +116,10 @@ function domView(container, model, onCell) {
  */
 function domCell(k, fh, fw, depth, room, need = 0, hall = false, numbers = 0) {
   const least = leastCell(fw);
-  const fits = (cell, oneLine, count = k) => rowsHeight(count, fh, fw, depth, room.width, cell) <= room.height
+  // a slice wider than the panel counted as one across and "fitted": a 640x360 frame drew a
+  // misfit's 3x3 weights at 36 px in a 91 px panel, scrolled sideways, where 28 px fit whole
+  const fits = (cell, oneLine, count = k) => sliceWidth(fw, cell) <= room.width - 12
+    && rowsHeight(count, fh, fw, depth, room.width, cell) <= room.height
     && (!oneLine || slicesAcross(fw, room.width, cell) >= depth);
   // first cells big enough for the weights' own numbers (`need`: a Sobel slice's -0.25 took
   // more than the 18 px whole numbers do, and side by side its slices kept 27 px, so two of
@@ -167,6 +170,12 @@ const slicesAcross = (fw, width, cell) => Math.max(1, Math.floor((width - 12) / 
  * grow by large type's scale but its 1 px lines do not: grown with them, they made a 3x3
  * filter 8 px taller in large type than it is, and the weight gradient's contribution was
  * left 4 px short in a 1280x720 projection (render/split.js). */
+/** One slice's width (px, before large type grows it) at `cell`: its cells and borders. */
+function sliceWidth(fw, cell) {
+  const scale = typeScale();
+  return (fw * (Math.round(cell * scale) + 1) + 1) / scale;
+}
+
 function rowsHeight(count, fh, fw, depth, width, cell) {
   const scale = typeScale();
   const rows = Math.ceil(depth / slicesAcross(fw, width, cell));
