@@ -560,3 +560,25 @@ def test_a_locally_connected_misfits_suggestions_name_the_edits_they_cut(page: P
     expect(page).to_have_url(re.compile(r"[?&]edits=X5\.4\.2%3D3(&|$)"))
     expect(page.locator("#numpy-code")).to_contain_text("np.sum", timeout=30_000)
     expect(page.locator("#error-data")).to_be_empty()
+
+
+def test_a_pressed_suggestion_keeps_the_step_and_the_pin_as_typing_the_change_does(
+    page: Page,
+) -> None:
+    # pressed, a suggestion took the view to step 1 with nothing pinned, where typing the
+    # same padding kept step 7 and V[1,1,1], which the fixed layer still has
+    page.goto("/?preset=cs231n-demo&t=6&pin=o1.1.1&edits=X1.2.0%3D5&s=3")
+    button = page.locator("#geometry-bar .suggestion", has_text="padding 2 gives 3x3")
+    expect(button).to_be_visible(timeout=30_000)
+    button.click()
+    expect(page.locator("#numpy-code")).to_contain_text("V[1,1,1]", timeout=30_000)
+    expect(page).to_have_url(re.compile(r"[?&]t=6(&|$)"))
+    expect(page).to_have_url(re.compile(r"[?&]pin=o1\.1\.1(&|$)"))
+    expect(page.locator("#t-label")).to_contain_text("step 7 of 18")
+    expect(page.locator("#error-data")).to_be_empty()
+    # a pin the fixed layer does not have goes, and the page says why
+    page.goto("/?preset=cs231n-demo&t=6&pin=o2.2.1&s=3")
+    page.locator("#geometry-bar .suggestion", has_text="stride 4 gives 2x2").click()
+    expect(page).to_have_url(re.compile(r"[?&]pin=(&|$)"), timeout=30_000)
+    expect(page.locator("#t-label")).to_contain_text("step 7 of 8")
+    expect(page.locator("#error-general")).to_contain_text("V[2,2,1] is not in this layer")

@@ -556,7 +556,10 @@ function applySuggestion(suggestion) {
   const kept = cells.size
     ? { edits: formatEdits(parseEdits(app.state.edits).filter((e) => !cells.has(`${e.target}${e.index.join(".")}`))) }
     : {};
-  commit({ ...changes, ...kept, t: 0, pin: "" });
+  // the step and the pin stay, as when the change is typed: an instructor fixing a layer
+  // mid-explanation keeps the neuron being explained where the new layer has it (a pin it
+  // does not have goes, and the page says why)
+  commit({ ...changes, ...kept });
 }
 
 function onEdit(cellText, valueText) {
