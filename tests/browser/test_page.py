@@ -2345,3 +2345,20 @@ def test_a_whole_volumes_edge_neuron_keeps_its_ring_inside_the_view(page: Page) 
         assert scale < 16  # cells small enough to be ringed
         for corner in (top, left):  # the first cell's centre, 10 px (ring and halo) from it
             assert -corner * scale + scale / 2 >= 16 / 2 + 2 - 0.01, (name, corner, scale)
+
+
+def test_a_small_bias_reads_in_decimals_as_its_neighbours_do(page: Page, api: httpx.Client) -> None:
+    # AlexNet's b89 read "8.40e-4" in a list of 0.0xxx's; below 0.0001 exponents still save
+    # the room of a row of zeros
+    forward = api.post("/api/forward?encoding=compact", json={"preset": "alexnet-conv1"}).json()
+    bias = np.frombuffer(base64.b64decode(forward["bias"]["data"]), dtype="<f4")
+    small = float(bias[89])
+    assert 0.0001 <= abs(small) < 0.001  # the seeded preset's case
+    page.goto("/?preset=cs231n-demo")
+    expect(page.locator("#numpy-code")).to_contain_text("np.sum", timeout=30_000)
+    written = page.evaluate("""async (values) => {
+        const { fmt } = await import("/static/js/dom.js");
+        return values.map(fmt);
+    }""", [small, -0.00012346, 0.000012346, 0.01743, 1234.5, -3.0])
+    assert written[0] == str(float(f"{small:.4g}")) and "e" not in written[0]
+    assert written[1:] == ["-0.0001235", "1.23e-5", "0.01743", "1.23e+3", "-3"]

@@ -29,12 +29,15 @@ export function clear(node) {
   while (node.firstChild) node.removeChild(node.firstChild);
 }
 
-/** A number as people write it: whole numbers bare, others to 4 significant digits. */
+/**
+ * A number as people write it: whole numbers bare, others to 4 significant digits, in
+ * decimals down to 0.0001 (AlexNet's bias 0.00084 read "8.40e-4" among its 0.0xxx's).
+ */
 export function fmt(value) {
   if (value === null || value === undefined || Number.isNaN(value)) return "";
   if (Number.isInteger(value)) return String(value);
   const abs = Math.abs(value);
-  if (abs >= 1000 || abs < 0.001) return value.toExponential(2);
+  if (abs >= 1000 || abs < 0.0001) return value.toExponential(2);
   return String(Number(value.toPrecision(4)));
 }
 

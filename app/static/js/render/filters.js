@@ -237,7 +237,7 @@ function bankView(container, model, onCell) {
   const [k, fh, fw, depth] = filters.shape.slice(local ? 2 : 0);
   // The names and biases: the first of these plans whose row fits the panel's width with the
   // slices at 2 px a weight, their columns as wide as the longest label (the shared biases'
-  // own; a local layer's change with the position: as long as fmt() writes any, -0.001234).
+  // own; a local layer's change with the position: as long as fmt() writes any, -0.0001234).
   // The page's type size (large type grows it) and smaller down to 11 px, "b5 = 0.03269";
   // then, in a narrow panel, 10 and 9 px (a 960x640 frame cut AlexNet's biases mid-digit);
   // the values alone at 9 and 8 px, their row's W<k> naming them (a misfit's 149 px column
@@ -250,7 +250,7 @@ function bankView(container, model, onCell) {
   const named = (f, v) => `b${f} = ${fmt(v)}`;
   const valueOnly = (_, v) => fmt(v);
   // each kind's longest label, found once (the plans measure it at several sizes)
-  const longest = (label) => (local ? label(k - 1, -0.001234)
+  const longest = (label) => (local ? label(k - 1, -0.0001234)
     : Array.from({ length: k }, (_, f) => label(f, bias.at(f)))
       .reduce((a, b) => (b.length > a.length ? b : a), ""));
   const longestOf = new Map([named, valueOnly].map((label) => [label, longest(label)]));
