@@ -1306,8 +1306,8 @@ def test_the_scrubber_keeps_its_place_as_the_step_gains_digits(page: Page, embed
     before = scrub.bounding_box()
     for t, shown in ((9, "step 10 of 290,400"), (99_999, "step 100,000 of 290,400")):
         page.evaluate("t => { const s = document.querySelector('#t-scrub');"
-                      " s.value = String(t); s.dispatchEvent(new Event('input', {bubbles: true})); }",
-                      t)
+                      " s.value = String(t);"
+                      " s.dispatchEvent(new Event('input', {bubbles: true})); }", t)
         expect(label).to_have_text(shown)
         assert scrub.bounding_box() == before, shown
     # the step's text itself is not cut to keep it so

@@ -2362,3 +2362,35 @@ def test_a_small_bias_reads_in_decimals_as_its_neighbours_do(page: Page, api: ht
     }""", [small, -0.00012346, 0.000012346, 0.01743, 1234.5, -3.0])
     assert written[0] == str(float(f"{small:.4g}")) and "e" not in written[0]
     assert written[1:] == ["-0.0001235", "1.23e-5", "0.01743", "1.23e+3", "-3"]
+
+
+def test_a_hovered_product_of_a_big_window_is_written_at_once(
+    page: Page, api: httpx.Client
+) -> None:
+    # AlexNet's 363 products are canvases too small for their digits: a hover drew the lines
+    # to its input and weight, and its value was nowhere but a late tooltip
+    page.set_viewport_size({"width": 1440, "height": 900})
+    page.goto("/?preset=alexnet-conv1&t=100")
+    expect(page.locator("#numpy-code")).to_contain_text("V[1,45,0]", timeout=30_000)
+    readout = page.locator("#product-readout")
+    expect(readout).to_have_text("Hover a product for its input × weight.")
+    canvas = page.locator("#products canvas").first
+    box = canvas.bounding_box()
+    assert box is not None
+    page.mouse.move(box["x"] + box["width"] * 0.3, box["y"] + box["height"] * 0.4)
+    expect(readout).to_have_text(re.compile(r"× .* = .*\(X\["))
+    found = re.fullmatch(r"(\S+) × (\S+) = (\S+)  "
+                         r"\(X\[(\d+),(\d+),(\d+)\] × w\[(\d+),(\d+),(\d+)\]\)",
+                         readout.inner_text())
+    assert found is not None, readout.inner_text()
+    x, w, product = (float(v) for v in found.groups()[:3])
+    row, col, ch, r, c, ch2 = (int(v) for v in found.groups()[3:])
+    step = api.post("/api/steps", json={"layer": {"preset": "alexnet-conv1"}, "start": 100}
+                    ).json()["steps"][0]
+    assert ch == ch2 == 0  # the first slice's canvas
+    assert (row, col) == (step["rows"][0] + r, step["cols"][0] + c)
+    assert x == pytest.approx(step["window"][r][c][ch], rel=1e-3)
+    assert w == pytest.approx(step["weights"][r][c][ch], rel=1e-3)
+    assert product == pytest.approx(step["products"][r][c][ch], rel=1e-3)
+    # the panel kept the line's room: the products did not move on the hover
+    assert canvas.bounding_box() == box

@@ -45,6 +45,10 @@ export function createArithmeticView(container, model, onTap) {
   const zoomCell = Math.min(32, Math.max(wholeValued(model) ? NUMBERS_FROM : MIN_ZOOM_CELL, fitted));
   const grids = [];
   clear(container);
+  // one line kept for it, hovered or not, so a hover moves nothing
+  const readout = qs("#product-readout");
+  readout.hidden = !big;
+  readout.textContent = "";
   // Stepping must not move the products: a code line or sum a line longer than the last took
   // them down a line, and the next step back up (the demo at 1024x768 in large type, every
   // third step 22 px). The code keeps the room of its longest form from the first step on,
@@ -107,6 +111,7 @@ export function createArithmeticView(container, model, onTap) {
         sums.textContent = "";
         sums.removeAttribute("data-rounded");
         grids.forEach((grid) => grid.draw(() => null, { maxAbs: 1 }));
+        readout.textContent = "";
         if (focus.inputCell && !focus.loading) {
           // a hovered input cell: no one neuron's arithmetic, but who reads the cell
           const [r, c] = focus.inputCell;
@@ -132,15 +137,23 @@ export function createArithmeticView(container, model, onTap) {
       }
       code.replaceChildren(...breakable(step.expression));
       const maxAbs = maxAbsOf(step.products.data);
-      const letter = step.expression.includes("Xp[") ? "Xp" : "X";
       grids.forEach((grid, ch) => {
         grid.draw((r, c) => step.products.at(r, c, ch), {
-          maxAbs,
-          title: (r, c, v) => `${letter}[${step.rows[r]},${step.cols[c]},${ch}] = ${fmt(step.window.at(r, c, ch))}`
-            + ` × w[${r},${c},${ch}] = ${fmt(step.weights.at(r, c, ch))} → ${fmt(v)}`,
+          maxAbs, title: (r, c) => productText(step, r, c, ch),
         });
         grid.setMarks("pair", focus.pair && focus.pair.channel === ch ? [focus.pair.tap] : []);
       });
+      if (big) {
+        // the canvases' cells are too small for a product's digits: the hovered one is
+        // written here at once (the canvas's title came a second late, if at all)
+        const pair = focus.pair;
+        readout.textContent = pair
+          ? productLine(step, pair.tap[0], pair.tap[1], pair.channel)
+          : "Hover a product for its input × weight.";
+        readout.classList.toggle("hint", !pair);
+        // whole, where a narrow panel cuts the names
+        readout.title = pair ? productText(step, pair.tap[0], pair.tap[1], pair.channel) : "";
+      }
       sums.textContent = sumsText(step, activation);
       // rounded terms: the panel says to how many decimals (they add up to the shown value
       // but for the last digit)
@@ -163,6 +176,26 @@ export function createArithmeticView(container, model, onTap) {
     },
     box: (r, c, ch) => grids[ch]?.box(r, c) ?? null,
   };
+}
+
+/** "Xp[34,146,0] = 0.4382 × w[2,2,0] = -0.0797 → -0.03493": one product and its factors. */
+function productText(step, r, c, ch) {
+  const [x, w] = factorNames(step, r, c, ch);
+  return `${x} = ${fmt(step.window.at(r, c, ch))} × ${w} = ${fmt(step.weights.at(r, c, ch))}`
+    + ` → ${fmt(step.products.at(r, c, ch))}`;
+}
+
+/** "0.4382 × -0.0797 = -0.03493  (Xp[34,146,0] × w[2,2,0])": the numbers first, so a
+ * narrow panel cuts the names (the title holds them) and never the product. */
+function productLine(step, r, c, ch) {
+  const [x, w] = factorNames(step, r, c, ch);
+  return `${fmt(step.window.at(r, c, ch))} × ${fmt(step.weights.at(r, c, ch))}`
+    + ` = ${fmt(step.products.at(r, c, ch))}  (${x} × ${w})`;
+}
+
+function factorNames(step, r, c, ch) {
+  const letter = step.expression.includes("Xp[") ? "Xp" : "X";
+  return [`${letter}[${step.rows[r]},${step.cols[c]},${ch}]`, `w[${r},${c},${ch}]`];
 }
 
 /**
