@@ -395,6 +395,17 @@ def test_the_input_and_filter_numbers_lie_over_the_lines_that_cross_them(page: P
     assert texts_over_lines(page, cells) >= 10
 
 
+def test_the_inputs_scroll_note_lies_over_the_lines_that_cross_it(page: Page) -> None:
+    # at 1024x768 the lines from the fields to the filter ran through "3 depth slices, the
+    # field outlined on each: scroll this panel for the rest"
+    page.set_viewport_size({"width": 1024, "height": 768})
+    page.goto("/?preset=cs231n-demo")
+    expect(page.locator("#numpy-code")).to_contain_text("np.sum", timeout=30_000)
+    expect(page.locator("#input-grids .slices-note").first).to_be_visible()
+    page.evaluate(QUIET, 300)
+    assert texts_over_lines(page, "#input-grids .slices-note") >= 1
+
+
 def texts_over_lines(page: Page, texts: str = "#volumes :is(.slice figcaption, .panel-head h2, "
                      ".filter-name, .filter > .bias, .panel > .what)") -> int:
     """How many captions, headings, names and explanations the lines cross, each checked to
