@@ -1313,3 +1313,20 @@ def test_the_scrubber_keeps_its_place_as_the_step_gains_digits(page: Page, embed
     # the step's text itself is not cut to keep it so
     step = label.locator(".t-part0")
     assert step.evaluate("e => e.scrollWidth <= e.clientWidth")
+
+
+def test_at_1024_the_view_tools_keep_one_row_and_the_lines_key_goes_to_the_button(
+    page: Page,
+) -> None:
+    # the Lines switch's key took a row of its own at 1024x768: the picture began 35 px lower
+    page.set_viewport_size({"width": 1024, "height": 768})
+    open_view(page, "?preset=cs231n-demo")
+    lines, copy = page.locator("#lines-toggle"), page.locator("#copy-link")
+    lines_box, copy_box = lines.bounding_box(), copy.bounding_box()
+    assert lines_box and copy_box and abs(lines_box["y"] - copy_box["y"]) < 2
+    expect(page.locator("#lines-key")).to_be_hidden()
+    expect(lines).to_have_attribute("title", re.compile("grey from the field to the filter"))
+    assert page.locator("#input-panel").bounding_box()["y"] < 230  # type: ignore[index]
+    # where the row has room the key is shown beside the switch
+    page.set_viewport_size({"width": 1280, "height": 800})
+    expect(page.locator("#lines-key")).to_be_visible()

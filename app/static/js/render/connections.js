@@ -420,6 +420,9 @@ function lineSwitch(commit) {
     swatch.className = `swatch-${kind}`;
     key.append(swatch, document.createTextNode(` ${text} `));
   }
+  // said on the button too, where a narrow toolbar has no room for the key (css/wide.css)
+  button.title = "Show or hide the lines: grey from the field to the filter, orange from the"
+    + " filter to the neuron, red to a hovered product's or weight's cells";
   wrap.append(button, key);
   wrap.pressed = (on) => button.setAttribute("aria-pressed", on ? "true" : "false");
   return wrap;
