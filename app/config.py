@@ -55,8 +55,8 @@ class Settings(BaseSettings):
     max_work: int = Field(
         5_000_000_000, ge=1,
         description="Budget of work one request may ask for, estimated before it starts "
-        "(app/costs.py): in multiply-adds of the engine's matrix product, with array "
-        "elements, numbers written into the answer, steps and taps weighted by what each "
+        "(app/costs.py): in units of one multiply-add of the engine's matrix product, "
+        "array elements, numbers read or written, steps and taps each weighed by what it "
         "costs against one (docs/design.md, \"Costs\"). AlexNet conv1's compact forward is "
         "~0.4 billion.",
     )

@@ -165,8 +165,14 @@ def _read(values: ArrayIn | None, field: str, n: int) -> list[Item]:
 def _read_kind(kind: str | None, field: str, n: int) -> list[Item]:
     if kind is None:
         return []
-    weight = PARSED_COMPACT if kind == "compact" else PARSED_NUMBER
-    return [made(field, "values read from the request", n, weight)]
+    if kind == "compact":
+        return [made(field, "values read from the request", n, PARSED_COMPACT)]
+    return [made(field, NESTED_READ, n, PARSED_NUMBER)]
+
+
+# What reading nested values is called: the refusal whose dearest item it is says to send
+# them compact (:func:`_compact_advice`).
+NESTED_READ = "values read from the request (nested lists)"
 
 
 def _resolve_cells(shape: LayerShape, outputs: tuple[int, int]) -> int:
@@ -741,8 +747,9 @@ def check_budget(items: Sequence[Item], settings: Settings, at: str | None = Non
         big = max(items, key=lambda item: item.work)
         raise LayerError(
             _path(big, at),
-            f"{subject} would cost {work:,} units of work (multiply-adds of the engine's "
-            f'matrix product, docs/design.md "Costs"), over this server\'s work budget of '
+            f"{subject} would cost {work:,} units of work (each part weighed against one "
+            f"multiply-add of the engine's matrix product, so more than its multiply-adds; "
+            f'docs/design.md "Costs"), over this server\'s work budget of '
             f"{settings.max_work:,} (CONVSCOPE_MAX_WORK); the most, {big.work:,}, is "
             f"{big.what}{_advice(big.field)}{_compact_advice(big)}", kind=big.kind,
         )
@@ -788,7 +795,12 @@ _SIZES = ("input.shape", "padding", "filters.size", "filters.count", "count")
 
 def _compact_advice(item: Item) -> str:
     """What to do about an answer's array written as JSON: ask for it compact, which writes
-    a number for about half the work (COMPACT_NUMBER against JSON_NUMBER)."""
+    a number for about half the work (COMPACT_NUMBER against JSON_NUMBER); about values sent
+    as nested lists: send them compact, read for about a thirtieth (PARSED_COMPACT against
+    PARSED_NUMBER)."""
+    if item.what == NESTED_READ:
+        return ('; sent compact ({"dtype", "shape", "data"}, README "Compact encoding"), they '
+                "are read for about a thirtieth")
     return "; ?encoding=compact writes it for about half" if item.what.endswith("(JSON)") else ""
 
 

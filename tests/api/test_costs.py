@@ -8,6 +8,7 @@ the estimates track measured time is benchmarks/bench_costs.py's job, not a test
 
 from __future__ import annotations
 
+import base64
 import io
 import struct
 import zlib
@@ -405,3 +406,30 @@ def test_a_progressive_jpeg_is_priced_by_its_bytes_scans_and_held_blocks(
     answer = client.post("/api/images", content=bodies[1], headers=headers)
     assert answer.status_code == 422
     assert "a progressive JPEG (10 scans)" in answer.json()["detail"][0]["msg"]
+
+
+def test_a_refusal_dearest_for_reading_nested_values_says_to_send_them_compact(
+    client: TestClient, override_settings: Any
+) -> None:
+    # nested input values: reading them is most of the price, and the refusal said nothing
+    # of compact arrays, which are read for a thirtieth of it
+    values = [[[1.0]] * 300] * 300
+    body = {"input": {"values": values}, "filters": {"count": 1, "size": 1}}
+    spec = LayerSpec.model_validate(body)
+    read = costs.PARSED_NUMBER * 90_000
+    items = costs.forward_cost("json")(convert.geometry(spec, Settings()), spec)
+    work = sum(item.work for item in items)
+    dearest = max(items, key=lambda item: item.work)
+    assert (dearest.what, dearest.work) == (costs.NESTED_READ, read)
+    override_settings(max_work=work - 1)
+    [entry] = client.post("/api/forward", json=body).json()["detail"]
+    assert entry["loc"] == ["body", "input", "values"]
+    assert f"the most, {read:,}, is values read from the request (nested lists)" in entry["msg"]
+    assert 'sent compact ({"dtype", "shape", "data"}' in entry["msg"]
+    assert "more than its multiply-adds" in entry["msg"]  # the units are not multiply-adds
+    # sent compact, the same values pass the same budget
+    compact = {"dtype": "float64", "shape": [300, 300, 1],
+               "data": base64.b64encode(np.ones(90_000).tobytes()).decode()}
+    answer = client.post("/api/forward", json={**body, "input": {"values": compact}})
+    assert answer.status_code == 200, answer.text
+    assert spec.input.values is not None
