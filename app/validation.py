@@ -548,8 +548,10 @@ def _inside(value: Any, path: Sequence[str | int]) -> Any:
 
 def _point_to_layer(entries: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """A layer spec sent bare where a request wants it under ``layer`` (steps, inverse,
-    backward): its fields are unknown there and ``layer`` is missing; say so on both. And the
-    other way round: a spec under ``layer`` where the body is the spec (geometry, forward)."""
+    backward): its fields are unknown there and ``layer`` is missing. And the other way
+    round: a spec under ``layer`` where the body is the spec (geometry, forward), whose
+    required fields are missing at the top. One mistake, one entry: at ``layer``, naming the
+    fields the other entries would have named (they are not sent)."""
     from app.schemas import LayerSpec  # the schema imports this module's neighbours
 
     wrapped = next((e for e in entries if e["loc"] == ["body", "layer"]
@@ -558,11 +560,11 @@ def _point_to_layer(entries: list[dict[str, Any]]) -> list[dict[str, Any]]:
         missing = [e for e in entries if e["type"] == "missing" and len(e["loc"]) == 2
                    and e["loc"][1] in LayerSpec.model_fields]
         if missing:
+            names = " and ".join(str(e["loc"][1]) for e in missing)
             wrapped["msg"] += ('; this request\'s body is the layer spec itself: send the '
-                               'fields inside "layer" at the top, without "layer" around them')
-            for entry in missing:
-                entry["msg"] += ' (at the top of the body, not inside "layer")'
-        return entries
+                               'fields inside "layer" at the top, without "layer" around them '
+                               f"({names}, required, are missing there)")
+        return [e for e in entries if e not in missing]
     layer_missing = any(e["loc"] == ["body", "layer"] and e["type"] == "missing" for e in entries)
     stray = [e for e in entries if e["type"] == "extra_forbidden" and len(e["loc"]) == 2
              and e["loc"][1] in LayerSpec.model_fields]
@@ -573,7 +575,5 @@ def _point_to_layer(entries: list[dict[str, Any]]) -> list[dict[str, Any]]:
         if entry["loc"] == ["body", "layer"] and entry["type"] == "missing":
             entry["msg"] = ('layer: it is required; this request takes the layer spec under '
                             f'"layer" ({{"layer": {{...}}}}), and {names} at the top are its '
-                            "fields")
-        elif entry in stray:
-            entry["msg"] += '; it belongs inside "layer"'
-    return entries
+                            "fields: they belong inside it")
+    return [e for e in entries if e not in stray]
