@@ -202,6 +202,9 @@ def cases() -> list[Case]:
         post("forward depth 4096 K4096 compact", "/api/forward" + compact, DEEP),
         post("forward depth 4096 K4096 json", "/api/forward", DEEP),
         post("forward 4096x64 input json", "/api/forward", TALL),
+        # fits by its fit policy: the answer marks its suggestions, each layer resolved
+        post("forward 4096 F1 stride 7 floor json", "/api/forward",
+             layer(4096, 1, 1, 1, stride=7, fit="floor")),
         post("forward padding 1000 compact", "/api/forward" + compact, PADDED),
         post("forward padding 1000 json", "/api/forward", PADDED),
         post("forward local 32x32x3 json", "/api/forward", LOCAL),
@@ -268,6 +271,9 @@ def cases() -> list[Case]:
         post("geometry 4096 F16 dilation 4096 misfit", "/api/geometry",
              layer(4096, 1, 1, 16, stride=7, dilation=4096)),
         post("input misfit json", "/api/input", layer(10, 1, 1, 3, stride=2)),
+        # resolved (no suggestions) to check its weights' values and edits
+        post("input local 4096x64 misfit json", "/api/input",
+             {**layer([4096, 64], 1, 4, 3, stride=2), "connectivity": "local"}),
         post("input AlexNet 224 compact", "/api/input" + compact,
              layer(224, 3, 96, 11, stride=4)),
         post("input AlexNet 224 json", "/api/input", layer(224, 3, 96, 11, stride=4)),
