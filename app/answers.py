@@ -93,7 +93,7 @@ def geometry_marked(g: Geometry, spec: LayerSpec, settings: Settings) -> Geometr
     if not answer.suggestions:
         return answer
     # the remembered answer is the geometry's: the marks are made on a copy
-    found = all_marked(_unmarked(answer), g.shape, settings, spec)
+    found = all_marked(_unmarked(answer), g.shape, settings, spec, by_policy=True)
     return answer.model_copy(update={
         "suggestions": [SuggestionResult(**suggestion_fields(s)) for s in found]})
 
@@ -106,7 +106,7 @@ def marking_cost(g: Geometry, settings: Settings) -> list[Item]:
     answer = geometry_answer(g)
     if not answer.suggestions:
         return []
-    return [trials_cost(suggested_layers(_unmarked(answer), g.shape, settings))]
+    return [trials_cost(suggested_layers(_unmarked(answer), g.shape, settings), by_policy=True)]
 
 
 def _unmarked(answer: GeometryResult) -> list[Suggestion]:

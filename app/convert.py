@@ -428,10 +428,12 @@ def _marked(error: GeometryError, shape: LayerShape, settings: Settings,
 
 
 def all_marked(found: Sequence[Suggestion], shape: LayerShape, settings: Settings,
-               spec: LayerSpec) -> list[Suggestion]:
-    """Each of ``found`` (``shape``'s suggestions) :func:`marked`, once resolving their
-    layers is priced (:func:`app.costs.suggested_cost`) and within the budget."""
-    check_budget(suggested_cost(shape, suggested_layers(found, shape, settings)), settings)
+               spec: LayerSpec, by_policy: bool = False) -> list[Suggestion]:
+    """Each of ``found`` (``shape``'s suggestions; ``by_policy``: the exact fits of a layer
+    that fits by its fit policy) :func:`marked`, once resolving their layers is priced
+    (:func:`app.costs.suggested_cost`) and within the budget."""
+    check_budget(suggested_cost(shape, suggested_layers(found, shape, settings), by_policy),
+                 settings)
     return [marked(s, shape, settings, spec) for s in found]
 
 
@@ -769,7 +771,8 @@ def layer_input(spec: LayerSpec, settings: Settings, encoding: Encoding) -> Laye
     the cost (:func:`app.costs.input_cost`) are checked first."""
     found = read(spec, settings)
     given = found.arrays
-    filters_read = sum(a.size for a in (given.weights, given.bias) if a is not None)
+    filters_read = (0 if given.weights is None else given.weights.size,
+                    0 if given.bias is None else given.bias.size)
     check_budget(input_cost(found.shape, spec, encoding, filters_read), settings)
     local = spec.connectivity != "shared"
     if local:

@@ -576,13 +576,15 @@ def inverse_cost(g: Geometry, spec: LayerSpec) -> list[Item]:
 
 
 def input_cost(
-    shape: LayerShape, spec: LayerSpec, encoding: Encoding, filters_read: int = 0
+    shape: LayerShape, spec: LayerSpec, encoding: Encoding,
+    filters_read: tuple[int, int] = (0, 0),
 ) -> list[Item]:
     """The input (``/api/input``): made (or read) and edited, padded as requested and
     written, and a shared layer's filters and biases made and written. No geometry is
     resolved but a locally connected layer's, without a misfit's suggestions (to check its
     weights' values and edits), so a misfit costs what a layer that fits does;
-    ``filters_read`` counts the filter and bias values the body gave (decoded by then).
+    ``filters_read`` counts the filter and the bias values the body gave (decoded by then),
+    each read at its own kind's price, as every layer endpoint reads them.
 
     >>> spec = LayerSpec.model_validate({"input": {"shape": [10, 10, 1]},
     ...                                  "filters": {"count": 1, "size": 3}, "stride": 2})
@@ -600,9 +602,8 @@ def input_cost(
         made(_padded_field(shape), "padded input", math.prod(padded)),
         written(_padded_field(shape), "padded input", padded, encoding),
     ]
-    if filters_read:
-        items.append(made("filters.values", "values read from the request", filters_read,
-                          PARSED_NUMBER))
+    items += [*_read(spec.filters.values, "filters.values", filters_read[0]),
+              *_read(spec.filters.bias, "filters.bias", filters_read[1])]
     if spec.connectivity != "shared":  # resolved once (app.convert.layer_input)
         items += _geometry_items(shape, _outputs(shape)[0], fits=True)
     if spec.connectivity == "shared":
@@ -697,7 +698,8 @@ def _outputs(shape: LayerShape) -> tuple[tuple[int, int], bool]:
     return (outputs[0], outputs[1]), fits
 
 
-def suggested_cost(shape: LayerShape, trials: Sequence[LayerShape]) -> list[Item]:
+def suggested_cost(shape: LayerShape, trials: Sequence[LayerShape],
+                   by_policy: bool = False) -> list[Item]:
     """Resolving ``shape`` (whose suggestions these are) and then each suggested layer in
     ``trials`` (each fits exactly: one walk, no suggestions of its own) to price its
     forward, checked once the suggestions are known and before any trial is resolved.
@@ -707,16 +709,21 @@ def suggested_cost(shape: LayerShape, trials: Sequence[LayerShape]) -> list[Item
     ...                                           [trial, trial])][-1]
     64
     """
-    return [*resolve_cost(shape), trials_cost(trials)]
+    return [*resolve_cost(shape), trials_cost(trials, by_policy)]
 
 
-def trials_cost(trials: Sequence[LayerShape]) -> Item:
+def trials_cost(trials: Sequence[LayerShape], by_policy: bool = False) -> Item:
     """Resolving and pricing each suggested layer in ``trials``: :func:`suggested_cost`
-    without resolving the layer they are suggested for (a forward has priced that)."""
+    without resolving the layer they are suggested for (a forward has priced that).
+    ``by_policy``: the layer fits by its fit policy, and the suggestions are the exact fits
+    it is told of, which a layer that fits exactly does not have (blamed on ``fit``)."""
     cells = sum(_resolve_cells(t, _outputs(t)[0]) for t in trials)
-    return Item(
-        "filters.size", f"{counted(len(trials), 'suggested layer')} resolved and priced",
-        cells * RESOLVE_CELL + len(trials) * SUGGESTION_PRICED, elements=cells)
+    what = f"{counted(len(trials), 'suggested layer')} resolved and priced"
+    if by_policy:
+        what += (" (the exact fits a layer that fits by its fit policy is told of: one of "
+                 "them applied has none)")
+    return Item("fit" if by_policy else "filters.size", what,
+                cells * RESOLVE_CELL + len(trials) * SUGGESTION_PRICED, elements=cells)
 
 
 # --------------------------------------------------------------------------- checks

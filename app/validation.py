@@ -571,9 +571,11 @@ def _point_to_layer(entries: list[dict[str, Any]]) -> list[dict[str, Any]]:
     if not (layer_missing and stray):
         return entries
     names = ", ".join(str(e["loc"][1]) for e in stray)
+    are, its, they = ("are", "fields", "they belong") if len(stray) > 1 else (
+        "is", "field", "it belongs")
     for entry in entries:
         if entry["loc"] == ["body", "layer"] and entry["type"] == "missing":
             entry["msg"] = ('layer: it is required; this request takes the layer spec under '
-                            f'"layer" ({{"layer": {{...}}}}), and {names} at the top are its '
-                            "fields: they belong inside it")
+                            f'"layer" ({{"layer": {{...}}}}), and {names} at the top {are} its '
+                            f"{its}: {they} inside it")
     return [e for e in entries if e not in stray]

@@ -953,3 +953,9 @@ def test_a_field_far_from_every_name_gets_no_guess(client: TestClient) -> None:
     entries = detail(client.post("/api/forward", json=spec))
     assert {str(e["loc"][-1]): e["msg"].endswith("(unknown fields are refused)")
             for e in entries} == {"zzz": True, "count": True}
+
+
+def test_one_stray_layer_field_is_named_in_the_singular(client: TestClient) -> None:
+    answer = client.post("/api/inverse", json={"cell": [0, 0], "stride": 2})
+    [entry] = answer.json()["detail"]
+    assert entry["msg"].endswith('and stride at the top is its field: it belongs inside it')

@@ -108,6 +108,20 @@ def test_a_forward_by_a_fit_policy_is_refused_for_its_suggestions_before_the_pas
     assert len(passes) == 1
 
 
+@pytest.mark.parametrize("path", ["/api/forward", "/api/geometry"])
+def test_marking_a_fit_policys_suggestions_is_blamed_on_fit(
+    client: TestClient, override_settings: Any, path: str
+) -> None:
+    # blamed on filters.size, "which a smaller filters.size would cut", of a 1x1 filter
+    body = {"input": {"shape": [11, 11, 1]}, "filters": {"count": 1, "size": 1}, "stride": 3,
+            "fit": "floor"}
+    override_settings(max_work=50_000_000)
+    [entry] = client.post(path, json=body).json()["detail"]
+    assert entry["loc"] == ["body", "fit"]
+    assert "suggested layers resolved and priced (the exact fits" in entry["msg"]
+    assert "smaller filters.size" not in entry["msg"]
+
+
 def test_a_local_layers_input_checks_its_weights_before_making_anything_and_marks_nothing(
     client: TestClient, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -433,3 +447,26 @@ def test_a_refusal_dearest_for_reading_nested_values_says_to_send_them_compact(
     answer = client.post("/api/forward", json={**body, "input": {"values": compact}})
     assert answer.status_code == 200, answer.text
     assert spec.input.values is not None
+
+
+def test_the_inputs_filter_values_are_priced_by_how_they_came(
+    client: TestClient, override_settings: Any
+) -> None:
+    # /api/input read compact filter values at the nested price (4,400 a number) and refused
+    # a body /api/forward, which does more, answered
+    weights = np.ones((1, 50, 50, 10))
+    compact = {"dtype": "float64", "shape": list(weights.shape),
+               "data": base64.b64encode(weights.tobytes()).decode()}
+    body = {"input": {"shape": [50, 50, 10]}, "filters": {"values": compact}}
+    override_settings(max_work=100_000_000)
+    assert client.post("/api/forward?encoding=compact", json=body).status_code == 200
+    answer = client.post("/api/input?encoding=compact", json=body)
+    assert answer.status_code == 200, answer.text
+    # nested, the bias too: each at its own field, with the advice to send them compact
+    spec = LayerSpec.model_validate({"input": {"shape": [5, 5, 1]},
+                                     "filters": {"values": [[[[1.0]]]] * 3,
+                                                 "bias": [0.5, 0.5, 0.5]}})
+    items = costs.input_cost(convert.layer_shape(spec, Settings()), spec, "json", (3, 3))
+    read = [(i.field, i.what, i.work) for i in items if "read" in i.what]
+    assert read == [("filters.values", costs.NESTED_READ, 3 * costs.PARSED_NUMBER),
+                    ("filters.bias", costs.NESTED_READ, 3 * costs.PARSED_NUMBER)]
