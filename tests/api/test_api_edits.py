@@ -288,3 +288,26 @@ def test_the_input_endpoint_refuses_a_locally_connected_layers_edits_as_the_othe
              "[?, ?, 1, 3, 3, 1]: filter 5 is not in 0..0")], endpoint
     spec["edits"] = spec["edits"][:1]
     assert client.post("/api/input", json=spec).status_code == 200
+
+
+@pytest.mark.parametrize("path", ["/api/forward", "/api/input"])
+def test_an_edit_of_no_cell_is_refused_before_any_array_is_made(
+    client: TestClient, monkeypatch: pytest.MonkeyPatch, path: str
+) -> None:
+    # the forward built the layer's arrays, and the shared input made its input, first
+    from app import convert
+
+    made: list[str] = []
+    for name in ("build_layer", "make_input", "make_filters"):
+        real = getattr(convert, name)
+        monkeypatch.setattr(convert, name, lambda *a, _n=name, _r=real, **k: made.append(_n)
+                            or _r(*a, **k))
+    body = {"input": {"shape": [20, 8, 3], "fill": {"kind": "uniform", "seed": 987}},
+            "filters": {"count": 3, "size": 6}, "padding": 4, "fit": "floor",
+            "edits": [{"array": "input", "index": [4, 0, 9], "value": 1}]}
+    answer = client.post(path, json=body)
+    assert answer.status_code == 422
+    [entry] = answer.json()["detail"]
+    assert entry["loc"] == ["body", "edits", 0, "index"]
+    assert "depth 9 is not in 0..2" in entry["msg"]
+    assert made == []
