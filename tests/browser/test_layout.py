@@ -17,6 +17,8 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, Locator, Page, expect
 
+from tests.browser.test_page import QUIET
+
 pytestmark = pytest.mark.browser
 
 PRESETS = ["cs231n-demo", "numpy-example", "example-2", "alexnet-conv1"]
@@ -1315,18 +1317,41 @@ def test_the_scrubber_keeps_its_place_as_the_step_gains_digits(page: Page, embed
     assert step.evaluate("e => e.scrollWidth <= e.clientWidth")
 
 
-def test_at_1024_the_view_tools_keep_one_row_and_the_lines_key_goes_to_the_button(
-    page: Page,
+def test_a_phone_held_sideways_keeps_its_scrubber_as_the_step_gains_digits(
+    phone: Page,
 ) -> None:
-    # the Lines switch's key took a row of its own at 1024x768: the picture began 35 px lower
-    page.set_viewport_size({"width": 1024, "height": 768})
+    # beside the scrubber on a sideways phone, the step's label lost its reserved width (the
+    # phone's own row had no need of it) and the scrubber narrowed 8 px at "step 10"
+    page = phone
+    page.set_viewport_size({"width": 844, "height": 390})
+    open_view(page, "?preset=alexnet-conv1&t=8")
+    scrub, label = page.locator("#t-scrub"), page.locator("#t-label")
+    expect(label).to_have_text("step 9 of 290,400")
+    before = scrub.bounding_box()
+    page.evaluate("() => { const s = document.querySelector('#t-scrub'); s.value = '9';"
+                  " s.dispatchEvent(new Event('input', {bubbles: true})); }")
+    expect(label).to_have_text("step 10 of 290,400")
+    assert scrub.bounding_box() == before
+
+
+@pytest.mark.parametrize("width", [1024, 1230, 1250, 1440])
+def test_the_lines_key_is_shown_only_where_it_keeps_the_switch_on_the_tools_row(
+    page: Page, width: int
+) -> None:
+    # the Lines switch's key took a row of its own at 1024x768 (the picture began 35 px
+    # lower), and with a fixed cutoff at 1230 px, still from 1230 to 1268
+    page.set_viewport_size({"width": width, "height": 800})
     open_view(page, "?preset=cs231n-demo")
+    page.evaluate(QUIET, 300)
     lines, copy = page.locator("#lines-toggle"), page.locator("#copy-link")
     lines_box, copy_box = lines.bounding_box(), copy.bounding_box()
-    assert lines_box and copy_box and abs(lines_box["y"] - copy_box["y"]) < 2
-    expect(page.locator("#lines-key")).to_be_hidden()
+    assert lines_box and copy_box and abs(lines_box["y"] - copy_box["y"]) < 2, width
     expect(lines).to_have_attribute("title", re.compile("grey from the field to the filter"))
-    assert page.locator("#input-panel").bounding_box()["y"] < 230  # type: ignore[index]
-    # where the row has room the key is shown beside the switch
-    page.set_viewport_size({"width": 1280, "height": 800})
+    if width == 1440:  # room for it: shown beside the switch
+        expect(page.locator("#lines-key")).to_be_visible()
+    if width == 1024:
+        expect(page.locator("#lines-key")).to_be_hidden()
+        assert page.locator("#input-panel").bounding_box()["y"] < 230  # type: ignore[index]
+    # growing the window brings the key back where it fits
+    page.set_viewport_size({"width": 1600, "height": 800})
     expect(page.locator("#lines-key")).to_be_visible()

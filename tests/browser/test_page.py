@@ -2379,7 +2379,7 @@ def test_a_hovered_product_of_a_big_window_is_written_at_once(
     assert box is not None
     page.mouse.move(box["x"] + box["width"] * 0.3, box["y"] + box["height"] * 0.4)
     expect(readout).to_have_text(re.compile(r"× .* = .*\(X\["))
-    found = re.fullmatch(r"(\S+) × (\S+) = (\S+)  "
+    found = re.fullmatch(r"(\S+) × (\S+) = (\S+)\s+"
                          r"\(X\[(\d+),(\d+),(\d+)\] × w\[(\d+),(\d+),(\d+)\]\)",
                          readout.inner_text())
     assert found is not None, readout.inner_text()
@@ -2394,3 +2394,33 @@ def test_a_hovered_product_of_a_big_window_is_written_at_once(
     assert product == pytest.approx(step["products"][r][c][ch], rel=1e-3)
     # the panel kept the line's room: the products did not move on the hover
     assert canvas.bounding_box() == box
+
+
+@pytest.mark.parametrize(("size", "large"), [((1024, 768), True), ((1280, 720), True),
+                                             ((1024, 768), False)])
+def test_a_hovered_products_line_never_cuts_the_product(
+    page: Page, size: tuple[int, int], large: bool
+) -> None:
+    # in large type at 1024x768 the line read "0.2986 × -0.1268 =…", the product cut off
+    page.set_viewport_size({"width": size[0], "height": size[1]})
+    page.goto(f"/?preset=alexnet-conv1&t=100{'&large=1' if large else ''}")
+    expect(page.locator("#numpy-code")).to_contain_text("V[1,45,0]", timeout=30_000)
+    canvas = page.locator("#products canvas").first
+    canvas.scroll_into_view_if_needed()
+    box = canvas.bounding_box()
+    assert box is not None
+    page.mouse.move(box["x"] + box["width"] * 0.75, box["y"] + box["height"] * 0.35)
+    readout = page.locator("#product-readout")
+    expect(readout).to_have_text(re.compile(r" = "))
+    product = readout.inner_text().split(" = ")[1].split()[0]
+    # the product's own characters lie inside the readout's box (not under its clipped foot)
+    shown = readout.evaluate("""(e, word) => {
+        const text = e.firstChild, at = text.data.indexOf(word, text.data.indexOf(" = "));
+        const range = document.createRange();
+        range.setStart(text, at); range.setEnd(text, at + word.length);
+        const r = range.getBoundingClientRect(), b = e.getBoundingClientRect();
+        return r.right <= b.right + 0.5 && r.bottom <= b.bottom + 0.5 && r.width > 0;
+    }""", product)
+    assert shown, (size, large, readout.inner_text())
+    # and it lies over the connection lines, as the panel's other text does
+    assert readout.evaluate("e => getComputedStyle(e).zIndex") == "21"

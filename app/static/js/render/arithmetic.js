@@ -45,7 +45,7 @@ export function createArithmeticView(container, model, onTap) {
   const zoomCell = Math.min(32, Math.max(wholeValued(model) ? NUMBERS_FROM : MIN_ZOOM_CELL, fitted));
   const grids = [];
   clear(container);
-  // one line kept for it, hovered or not, so a hover moves nothing
+  // two lines kept for it, hovered or not, so a hover moves nothing
   const readout = qs("#product-readout");
   readout.hidden = !big;
   readout.textContent = "";

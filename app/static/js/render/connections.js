@@ -425,5 +425,27 @@ function lineSwitch(commit) {
     + " filter to the neuron, red to a hovered product's or weight's cells";
   wrap.append(button, key);
   wrap.pressed = (on) => button.setAttribute("aria-pressed", on ? "true" : "false");
+  // Where the key would take the switch onto a row of its own (under about 1270 px: at
+  // 1024x768 the picture began 35 px lower), it is left out and the button's title and
+  // description say it. Measured with the key shown each time, so the choice is stable;
+  // on a resize or a type size's change, never from a ResizeObserver on the row it changes.
+  let measuring = 0;
+  const fitKey = () => {
+    measuring = 0;
+    const first = wrap.parentElement?.firstElementChild;
+    if (!first || first === wrap || !wrap.offsetParent) return;
+    wrap.classList.remove("keyless");
+    wrap.classList.toggle("keyless", wrap.offsetTop > first.offsetTop + first.offsetHeight / 2);
+  };
+  const later = () => { if (!measuring) measuring = requestAnimationFrame(fitKey); };
+  window.addEventListener("resize", later);
+  const changes = new MutationObserver(later);
+  changes.observe(document.documentElement, { attributes: true, attributeFilter: ["data-large"] });
+  // the toolbar filled in by the other views, and unfolded from "More" in large type
+  const transport = document.querySelector("#transport");
+  if (transport) changes.observe(transport, { attributes: true, attributeFilter: ["class"] });
+  const tools = document.querySelector("#view-tools");
+  if (tools) changes.observe(tools, { childList: true });
+  later();
   return wrap;
 }
