@@ -835,3 +835,17 @@ def test_a_small_frames_backward_in_large_type_shows_the_active_filter_whole(
     for ch in (0, 1):
         grid = page.get_by_role("table", name=f"Contribution depth slice {ch}")
         assert grid.evaluate(SHOWN) == "shown", ch
+
+
+def test_more_below_stays_one_line_in_a_small_large_type_frame(page: Page) -> None:
+    # at 640x360 in large type the badge wrapped onto two lines and covered the panel's
+    # last numbers
+    page.set_viewport_size({"width": 640, "height": 360})
+    page.goto("/?preset=cs231n-demo&t=4&embed=1&large=1")
+    expect(page.locator("#numpy-code")).to_contain_text("np.sum", timeout=30_000)
+    badges = page.locator("#volumes .panel.more-below")
+    expect(badges.first).to_be_attached()
+    heights = badges.evaluate_all(
+        "ps => ps.map(p => { const s = getComputedStyle(p, '::after');"
+        " return parseFloat(s.height) / parseFloat(s.lineHeight); })")
+    assert heights and all(h < 1.5 for h in heights), heights
