@@ -731,7 +731,8 @@ def build(
     if cached is not None:
         return cached
     with within(at):
-        # an edit of no cell is refused before any array is made or any image decoded
+        # an edit of no cell is refused before a named image or bank is decoded (build_layer
+        # checks the edits again, before its fills: it is the engine's own guard)
         check_edits(edits_of(spec), edit_shapes(spec, found.shape, g))
         # Named arrays (a sample image, a filter bank) are decoded only now, past the budget.
         named = named_arrays(spec, found.shape, settings)
@@ -782,7 +783,8 @@ def layer_input(spec: LayerSpec, settings: Settings, encoding: Encoding) -> Laye
         # when the layer fits (one set per output position: a misfit's cannot be checked),
         # before anything is made; a misfit's suggestions are not this answer's
         check_unmade(spec, found, resolve_if_fits(found.shape), settings)
-    else:  # an edit of no cell, before any array is made
+    else:  # an edit of no cell, before a named image or bank is decoded or a fill is made
+        # (make_input and make_filters apply edits after their fills)
         check_edits(edits_of(spec), edit_shapes(spec, found.shape, None))
     named = named_arrays(spec, found.shape, settings)
     edits = edits_of(spec)
