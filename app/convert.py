@@ -783,8 +783,8 @@ def layer_input(spec: LayerSpec, settings: Settings, encoding: Encoding) -> Laye
         # when the layer fits (one set per output position: a misfit's cannot be checked),
         # before anything is made; a misfit's suggestions are not this answer's
         check_unmade(spec, found, resolve_if_fits(found.shape), settings)
-    else:  # an edit of no cell, before a named image or bank is decoded or a fill is made
-        # (make_input and make_filters apply edits after their fills)
+    else:  # every edit of no cell at once, before a named image or bank is decoded
+        # (make_input and make_filters each check only their own arrays' edits)
         check_edits(edits_of(spec), edit_shapes(spec, found.shape, None))
     named = named_arrays(spec, found.shape, settings)
     edits = edits_of(spec)

@@ -128,9 +128,13 @@ def make_input(
     >>> make_input(shape, edits=[Edit("input", (0, 0, 0), 9.0)]).shape
     (10, 10, 1)
     """
-    made = _values_or_fill(
-        "input.values", x, input_fill, shape.input_shape, STREAM_INPUT
-    )
+    # checked before the fill is made, as build_layer checks: given values, then edits
+    given = checked_values([("input.values", x, shape.input_shape)])
+    if edits:
+        check_edits(edits, {"input": shape.input_shape})
+    made = given.get("input.values")
+    if made is None:
+        made = fill(shape.input_shape, input_fill, STREAM_INPUT)
     return edit_input(made, edits) if edits else made
 
 
@@ -152,9 +156,19 @@ def make_filters(
     >>> w.shape, b.tolist()[1]
     ((2, 3, 3, 1), 5.0)
     """
-    w = _values_or_fill("filters.values", weights, weight_fill, shape.filter_shape,
-                        STREAM_WEIGHTS)
-    b = _values_or_fill("filters.bias", bias, bias_fill, (shape.filters,), STREAM_BIAS)
+    one_per_filter = (shape.filters,)
+    # checked before any fill is made, as build_layer checks: every wrong given array at
+    # once, then the edits
+    given = checked_values([("filters.values", weights, shape.filter_shape),
+                            ("filters.bias", bias, one_per_filter)])
+    if edits:
+        check_edits(edits, {"filters": shape.filter_shape, "bias": one_per_filter})
+    w = given.get("filters.values")
+    if w is None:
+        w = fill(shape.filter_shape, weight_fill, STREAM_WEIGHTS)
+    b = given.get("filters.bias")
+    if b is None:
+        b = fill(one_per_filter, bias_fill, STREAM_BIAS)
     return edit_filters(w, b, edits) if edits else (w, b)
 
 
@@ -197,18 +211,6 @@ def _wrong_shape(field: str, given: tuple[int, ...], shape: tuple[int, ...]) -> 
             reason += (f"; {list(given)} is PyTorch's (K, D, Fh, Fw) order: give "
                        "weight.permute(0, 2, 3, 1)")
     return reason
-
-
-def _values_or_fill(
-    field: str,
-    values: FloatArray | None,
-    how: Fill,
-    shape: tuple[int, ...],
-    stream: int,
-) -> FloatArray:
-    if values is None:
-        return fill(shape, how, stream)
-    return _checked_values(field, values, shape)
 
 
 def _checked_values(field: str, values: FloatArray, shape: tuple[int, ...]) -> FloatArray:

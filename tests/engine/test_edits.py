@@ -5,11 +5,12 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+import engine.layer
 from engine.conv import forward
 from engine.edits import Edit, apply_edits, edit_input
 from engine.errors import LayerError
 from engine.geometry import LayerShape, Padding
-from engine.layer import build_layer, make_input, pad_input
+from engine.layer import build_layer, make_filters, make_input, pad_input
 
 DEMO = LayerShape.square(5, 3, 2, 3, stride=2, padding=1)
 
@@ -110,6 +111,35 @@ def test_a_misfits_input_edit_outside_it_is_refused_under_its_own_number() -> No
     with pytest.raises(LayerError, match=r"edits\.1\.index: \[10, 0, 0\] is outside input"):
         edit_input(np.zeros((10, 10, 1)),
                    [Edit("bias", (99,), 1.0), Edit("input", (10, 0, 0), 1.0)])
+
+
+@pytest.mark.parametrize("make, edit", [
+    (make_input, Edit("input", (0, 10, 0), 1.0)),
+    (make_filters, Edit("filters", (0, 0, 0, 1), 1.0)),
+    (make_filters, Edit("bias", (2,), 1.0)),
+])
+def test_a_misfits_arrays_refuse_an_edit_of_no_cell_before_any_fill(
+    make: object, edit: Edit, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # As build_layer does: a refusal costs no fill (a big input's fill is the dear part).
+    filled: list[tuple[int, ...]] = []
+    real_fill = engine.layer.fill
+    monkeypatch.setattr(engine.layer, "fill",
+                        lambda shape, *rest: filled.append(shape) or real_fill(shape, *rest))
+    misfit = LayerShape.square(10, 1, 2, 3, stride=2)
+    with pytest.raises(LayerError, match=r"edits\.0\.index: .* is outside"):
+        make(misfit, edits=[edit])  # type: ignore[operator]
+    assert filled == []
+    make(misfit)  # type: ignore[operator]
+    assert filled  # the same call without the edit does fill (so the patch is the one used)
+
+
+def test_a_misfits_filters_refuse_wrong_values_and_bias_together() -> None:
+    with pytest.raises(LayerError) as refused:
+        make_filters(LayerShape.square(10, 1, 2, 3, stride=2),
+                     weights=np.zeros((2, 3, 3, 2)), bias=np.zeros(3))
+    error = refused.value
+    assert {error.field, *(e.field for e in error.also)} == {"filters.values", "filters.bias"}
 
 
 def test_padding_places_the_input_inside_zeros_on_each_side() -> None:
