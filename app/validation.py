@@ -554,16 +554,22 @@ def _point_to_layer(entries: list[dict[str, Any]]) -> list[dict[str, Any]]:
     fields the other entries would have named (they are not sent)."""
     from app.schemas import LayerSpec  # the schema imports this module's neighbours
 
-    wrapped = next((e for e in entries if e["loc"] == ["body", "layer"]
+    # wrapped once too often: at the top of a geometry or forward body, or inside the
+    # "layer" of a steps, inverse or backward body ({"layer": {"layer": {...}}})
+    wrapped = next((e for e in entries if e["loc"][-1:] == ["layer"]
                     and e["type"] == "extra_forbidden"), None)
     if wrapped is not None:
-        missing = [e for e in entries if e["type"] == "missing" and len(e["loc"]) == 2
-                   and e["loc"][1] in LayerSpec.model_fields]
+        spec_at = wrapped["loc"][:-1]
+        missing = [e for e in entries if e["type"] == "missing" and e["loc"][:-1] == spec_at
+                   and e["loc"][-1] in LayerSpec.model_fields]
         if missing:
-            names = " and ".join(str(e["loc"][1]) for e in missing)
-            wrapped["msg"] += ('; this request\'s body is the layer spec itself: send the '
-                               'fields inside "layer" at the top, without "layer" around them '
-                               f"({names}, required, are missing there)")
+            names = " and ".join(str(e["loc"][-1]) for e in missing)
+            where = ("this request's body is the layer spec itself: send the fields inside "
+                     '"layer" at the top' if len(spec_at) == 1 else
+                     f'{".".join(map(str, spec_at[1:]))} is the layer spec itself: send the '
+                     'fields inside its "layer" directly in it')
+            wrapped["msg"] += (f'; {where}, without "layer" around them ({names}, required, '
+                               "are missing there)")
         return [e for e in entries if e not in missing]
     layer_missing = any(e["loc"] == ["body", "layer"] and e["type"] == "missing" for e in entries)
     stray = [e for e in entries if e["type"] == "extra_forbidden" and len(e["loc"]) == 2

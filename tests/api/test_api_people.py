@@ -662,6 +662,20 @@ def test_a_layer_wrapped_where_the_body_is_the_layer_is_told_to_unwrap_it(
     assert [e["loc"] for e in detail(answer)] == [["body", "layer"], ["body", "strid"]]
 
 
+@pytest.mark.parametrize("path", ["/api/steps", "/api/backward", "/api/inverse"])
+def test_a_layer_wrapped_twice_under_layer_is_told_to_unwrap_it(
+    client: TestClient, path: str
+) -> None:
+    body: dict[str, Any] = {"layer": {"layer": square(5, 3, 2, 3)}}
+    if path == "/api/inverse":
+        body["cell"] = [0, 0]
+    [entry] = detail(client.post(path, json=body))
+    assert entry["loc"] == ["body", "layer", "layer"] and entry["type"] == "extra_forbidden"
+    assert 'layer is the layer spec itself: send the fields inside its "layer" directly' \
+        in entry["msg"]
+    assert entry["msg"].endswith("(input and filters, required, are missing there)")
+
+
 @pytest.mark.parametrize(("part", "values", "loc", "words"), [
     ("input", [[[]]], ["body", "input", "values"], "shape [1, 1, 0]: its depth is 0"),
     ("filters", [[[[]]]], ["body", "filters", "values"], "shape [1, 1, 1, 0]: its depth is 0"),
