@@ -86,14 +86,17 @@ def _answer_weight(answer: GeometryResult) -> int:
     return ANSWER_WEIGHT + sum(len(a.unseen) + len(a.skipped) for a in axes)
 
 
-def geometry_marked(g: Geometry, spec: LayerSpec, settings: Settings) -> GeometryResult:
+def geometry_marked(g: Geometry, spec: LayerSpec, settings: Settings,
+                    priced: bool = False) -> GeometryResult:
     """The geometry answer of a layer that resolved, its suggestions (a fit policy's layer
-    has some) saying what would still refuse them applied (:func:`app.convert.all_marked`)."""
+    has some) saying what would still refuse them applied (:func:`app.convert.all_marked`).
+    ``priced``: the request already priced the marking with its work (:func:`marking_cost`)."""
     answer = geometry_answer(g)
     if not answer.suggestions:
         return answer
     # the remembered answer is the geometry's: the marks are made on a copy
-    found = all_marked(_unmarked(answer), g.shape, settings, spec, by_policy=True)
+    found = all_marked(_unmarked(answer), g.shape, settings, spec, by_policy=True,
+                       priced=priced)
     return answer.model_copy(update={
         "suggestions": [SuggestionResult(**suggestion_fields(s)) for s in found]})
 

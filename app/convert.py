@@ -428,12 +428,15 @@ def _marked(error: GeometryError, shape: LayerShape, settings: Settings,
 
 
 def all_marked(found: Sequence[Suggestion], shape: LayerShape, settings: Settings,
-               spec: LayerSpec, by_policy: bool = False) -> list[Suggestion]:
+               spec: LayerSpec, by_policy: bool = False,
+               priced: bool = False) -> list[Suggestion]:
     """Each of ``found`` (``shape``'s suggestions; ``by_policy``: the exact fits of a layer
     that fits by its fit policy) :func:`marked`, once resolving their layers is priced
-    (:func:`app.costs.suggested_cost`) and within the budget."""
-    check_budget(suggested_cost(shape, suggested_layers(found, shape, settings), by_policy),
-                 settings)
+    (:func:`app.costs.suggested_cost`) and within the budget; ``priced``: the caller priced
+    it already, with the rest of its work (a forward, :func:`app.answers.marking_cost`)."""
+    if not priced:
+        check_budget(suggested_cost(shape, suggested_layers(found, shape, settings), by_policy),
+                     settings)
     return [marked(s, shape, settings, spec) for s in found]
 
 

@@ -103,7 +103,7 @@ def forward(
     # the pass, and marked before it runs, so a refusal comes before the work
     layer = convert.build(spec, settings, lambda g, spec: [
         *priced(g, spec), *answers.marking_cost(g, settings)])
-    geometry = answers.geometry_marked(layer.geometry, spec, settings)
+    geometry = answers.geometry_marked(layer.geometry, spec, settings, priced=True)
     # float64 whatever the encoding: compact answers are these numbers rounded to float32 (a
     # float32 pass, Winograd's for deep 3x3 layers and AlexNet conv1, kept ~5 digits, and a
     # page showing 4-5 digits read one value in the output and another in the arithmetic)

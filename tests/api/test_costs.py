@@ -109,6 +109,23 @@ def test_a_forward_by_a_fit_policy_is_refused_for_its_suggestions_before_the_pas
 
 
 @pytest.mark.parametrize("path", ["/api/forward", "/api/geometry"])
+def test_a_fit_policys_suggestions_are_priced_once_per_request(
+    client: TestClient, monkeypatch: pytest.MonkeyPatch, path: str
+) -> None:
+    # the forward priced marking them with its pass, then priced them again while marking
+    listed: list[object] = []
+    real = convert.suggested_layers
+    for module in (convert, answers):
+        monkeypatch.setattr(module, "suggested_layers",
+                            lambda *a, **k: listed.append(a) or real(*a, **k))
+    body = {**square(10, 1, 1, 3, stride=2), "fit": "floor"}
+    answer = client.post(path, json=body).json()
+    geometry = answer["geometry"] if path == "/api/forward" else answer
+    assert len(geometry["suggestions"]) > 0  # suggestions to mark: the test is not empty
+    assert len(listed) == 1
+
+
+@pytest.mark.parametrize("path", ["/api/forward", "/api/geometry"])
 def test_marking_a_fit_policys_suggestions_is_blamed_on_fit(
     client: TestClient, override_settings: Any, path: str
 ) -> None:
