@@ -329,6 +329,57 @@ def test_backward_final_running_sums_equal_the_apis_weight_gradient(
             assert numbers(grid) == expected
 
 
+@pytest.mark.parametrize("act", ["none", "relu"])
+def test_backward_mode_draws_the_upstream_gradient_whole_with_each_maps_db(
+    page: Page, api: httpx.Client, act: str
+) -> None:
+    # dV was there only one neuron at a time (the step's text): a student could not check a
+    # bias gradient, or a running dW, against the gradient it sums
+    open_page(page, f"?preset={DEMO}&t=4&mode=backward&act={act}")
+    layer = {**preset_layer(api, DEMO), "activation": act}
+    upstream = {"fill": {"kind": "integers", "seed": 0, "low": -1, "high": 1}}
+    # every neuron's dV as its own step gives it (a path of its own: the step range)
+    steps = api.post("/api/steps", json={"layer": layer, "count": 18, "upstream": upstream})
+    d_v = np.zeros((3, 3, 2))
+    for step in steps.json()["steps"]:
+        d_v[step["i"], step["j"], step["d"]] = step["upstream"]
+    pre = np.array(api.post("/api/forward", json=layer).json()[
+        "output_pre" if act == "relu" else "output"])
+    passed = pre > 0 if act == "relu" else np.ones_like(pre, dtype=bool)
+    assert set(d_v.ravel()) == {-1.0, 0.0, 1.0}  # the fill drew each value: sums can be wrong
+    if act == "relu":
+        assert 0 < passed.sum() < 18  # the ReLU stops some of the gradient, not all
+    for d in range(2):
+        grid = page.get_by_role("table", name=f"Upstream gradient map {d}")
+        assert numbers(grid) == d_v[:, :, d].ravel().tolist()
+        # db[d] sums its map where the ReLU let the gradient through (worked out here)
+        caption = page.locator("figure.upstream figcaption").nth(d)
+        expect(caption).to_have_text(f"dV[:, :, {d}]db[{d}] = {d_v[:, :, d][passed[:, :, d]].sum():g}")
+    # the playhead's neuron is marked on its dV map too: V[1,1,0] at step 5
+    assert cells_with(page.get_by_role("table", name="Upstream gradient map 0"), "mark-current") == {(1, 1)}
+    # forward mode draws no dV and says nothing of it
+    open_settings(page)
+    page.get_by_label("Mode").select_option("forward")
+    expect(page.locator("figure.upstream")).to_have_count(0)
+    expect(page.locator("#output-what .backward-only")).to_be_hidden()
+
+
+def test_a_big_layers_dv_atlas_zooms_and_pans_with_its_output(page: Page) -> None:
+    open_page(page, "?preset=alexnet-conv1&t=4000&mode=backward")
+    output = page.get_by_role("img", name=re.compile(r"^Output volume"))
+    upstream = page.get_by_role("img", name=re.compile(r"^Upstream gradient dV: 96 maps of 55x55"))
+    expect(upstream).to_have_count(1)
+    # the one view both are drawn through: one tab stop, one zoom
+    assert output.get_attribute("tabindex") == "0" and upstream.get_attribute("tabindex") is None
+    before = output.get_attribute("data-view") or ""
+    page.get_by_role("button", name="Zoom in on the output and upstream gradient maps").click()
+    expect(output).not_to_have_attribute("data-view", before)
+    expect(upstream).to_have_attribute("data-view", output.get_attribute("data-view") or "")
+    # it says the neuron in focus's dV and db, as the output says its value
+    expect(upstream).to_have_attribute("aria-label", re.compile(
+        r"its upstream gradient dV\[17,40,1\] = -?[01] \(db\[1\] = -?\d+\)$"))
+
+
 @pytest.mark.parametrize(
     ("width", "height", "least"), [(1400, 900, 28), (1366, 768, 18), (1280, 720, 18)]
 )

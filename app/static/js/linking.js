@@ -17,6 +17,11 @@ export function outputCellText({ out }, i, j, d, computed) {
   return `V[${i},${j},${d}] = ${computed ? fmt(out.at(i, j, d)) : "not yet computed"}`;
 }
 
+/** A cell of the upstream gradient (backward mode): its name, value, and its map's db. */
+export function upstreamCellText({ upstream, db }, i, j, d) {
+  return `dV[${i},${j},${d}] = ${fmt(upstream.at(i, j, d))} (db[${d}] = ${fmt(db.at(d))})`;
+}
+
 /**
  * What a screen reader hears of the neuron (i, j, d) in focus on a canvas or a block, which
  * have no cells to read: its name and value in full (dom.js full, as a flat cell too small

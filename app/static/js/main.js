@@ -78,7 +78,7 @@ const look = createLook(qs("#view-tools"), { commit: (changes) => commit(changes
     fitCounts();  // grown or not, with or without the multiply-adds: the row's room changed
     if (app.misfit) drawMisfitPanels();
     if (!app.model || !app.forward) return;
-    build(app.model.spec, app.model.geometry, app.forward);
+    build(app.model.spec, app.model.geometry, app.forward, app.grads);
     render();
   }));
 } });
@@ -234,13 +234,18 @@ async function reload() {
     // the new layer's steps, asked for now, are used once its views are built: before, a
     // render would draw them into the last layer's grids (another depth: a TypeError)
     const cache = stepCache(spec, geometry, state);
-    const forward = await api.forward(spec, controller.signal).catch((error) => {
+    // backward mode's whole pass, beside the forward: the upstream gradient drawn whole
+    // under the output, and each map's db
+    const [forward, grads] = await Promise.all([
+      api.forward(spec, controller.signal),
+      state.mode === "backward" ? api.backward(spec, upstreamFill(state), controller.signal) : null,
+    ]).catch((error) => {
       cache.cancel();
       throw error;
     });
     if (seq !== app.seq) return cache.cancel();
     app.cache = cache;
-    build(spec, geometry, forward);
+    build(spec, geometry, forward, grads);
     qs("#app").classList.remove("stale");
     // a step or a pin the layer does not have (the layer shrank, or a link named them)
     const fixes = {};
@@ -386,11 +391,15 @@ function dropEdits(bad) {
   return true;
 }
 
+/** The upstream gradient dL/dV backward mode uses, in its steps and its whole pass alike:
+ * seeded whole numbers from -1 to 1, standing in for the layer above's gradient. */
+const upstreamFill = (state) => ({ fill: { kind: "integers", seed: state.seed, low: -1, high: 1 } });
+
 /** The step cache of a layer (its first range is asked for at once, beside the forward). */
 function stepCache(spec, geometry, state) {
   const backward = state.mode === "backward";
   const body = { layer: spec, order: state.order };
-  if (backward) body.upstream = { fill: { kind: "integers", seed: state.seed, low: -1, high: 1 } };
+  if (backward) body.upstream = upstreamFill(state);
   const { height, width } = geometry;
   const perStep = height.filter_size * width.filter_size * state.d * (backward ? 5 : 3);
   const cache = new StepCache(body, geometry.steps, perStep, (error) => {
@@ -401,12 +410,13 @@ function stepCache(spec, geometry, state) {
   return cache;
 }
 
-function build(spec, geometry, forward) {
+function build(spec, geometry, forward, grads = null) {
   const state = app.state;
-  const model = buildModel(spec, geometry, forward, state.conn);
+  const model = buildModel(spec, geometry, forward, state.conn, grads);
   const { xp, out, filterShape: fshape } = model;
   app.model = model;
   app.forward = forward;
+  app.grads = grads;
   app.misfit = null;
   app.unfit = null;
   qs("#app").classList.remove("misfit");
@@ -421,6 +431,8 @@ function build(spec, geometry, forward) {
   qs("#output-shape").textContent = out.shape.join("x");
   qs("#count-output").textContent = out.shape.join(" x ");
   qs("#backward-panel").hidden = !backward;
+  // the output panel says what it draws under the output in backward mode (dV and db)
+  qs("#output-panel").classList.toggle("backward", Boolean(model.upstream));
   showLayer(model, state);
   renderLegend(qs("#legend"), [["input", model.maxAbs], ["weights", model.wMaxAbs], ["output", model.outMaxAbs], ["products", "per step"]]);
   // the weight gradient first: its least height sets the filters column's split, which the
@@ -512,7 +524,7 @@ function render() {
   if (!model || !app.views) return;
   const state = app.state;
   const hidden = hiddenViews(state);
-  if ([...app.builtHidden].some((name) => !hidden.has(name))) build(app.model.spec, app.model.geometry, app.forward);
+  if ([...app.builtHidden].some((name) => !hidden.has(name))) build(app.model.spec, app.model.geometry, app.forward, app.grads);
   const focus = currentFocus();
   // zoomed in, the volumes follow the playhead or the pinned neuron (into view, when it is
   // not: a link's pin, or a pin the playhead has left), never a hovered one
@@ -625,7 +637,7 @@ async function boot() {
   onRoomChange(() => {
     if (app.misfit) drawMisfitPanels();
     if (!app.model || app.misfit) return;
-    build(app.model.spec, app.model.geometry, app.forward);
+    build(app.model.spec, app.model.geometry, app.forward, app.grads);
     render();
   });
   try {

@@ -24,8 +24,12 @@ export function crop(xp, pads) {
   return new Tensor([h, w, d], data);
 }
 
-/** The model of layer `spec` (connectivity `conn`) from its geometry and forward answers. */
-export function buildModel(spec, geometry, forward, conn) {
+/**
+ * The model of layer `spec` (connectivity `conn`) from its geometry and forward answers, and
+ * in backward mode the backward answer `grads` (its `upstream`, the dV the page's fill drew,
+ * and `db`); null otherwise.
+ */
+export function buildModel(spec, geometry, forward, conn, grads = null) {
   const xp = tensor(forward.padded_input);
   const filters = tensor(forward.filters);
   const out = tensor(forward.output);
@@ -40,5 +44,15 @@ export function buildModel(spec, geometry, forward, conn) {
     outShape: out.shape, filterShape: filters.shape.slice(-3), total: geometry.steps,
     maxAbs: maxAbsOf(xp.data), wMaxAbs: maxAbsOf(filters.data), outMaxAbs: maxAbsOf(out.data),
     inverse: new Map(),
+    ...upstreamOf(grads),
+  };
+}
+
+/** The upstream gradient dV and the bias gradient db of a backward answer, with dV's colour
+ * scale; nulls without one. */
+function upstreamOf(grads) {
+  const upstream = grads ? tensor(grads.upstream) : null;
+  return {
+    upstream, db: grads ? tensor(grads.db) : null, upMaxAbs: upstream ? maxAbsOf(upstream.data) : 1,
   };
 }

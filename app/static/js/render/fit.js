@@ -5,7 +5,7 @@
 import { typeScale } from "./colors.js";
 
 const GAP = 6; // px between slices (the grids' CSS gap, 0.4rem, rounded down)
-const CAPTION = 16; // px of a slice's caption line
+export const CAPTION = 16; // px of a slice's caption line
 
 /**
  * The room a panel body offers: its box, or (a phone, where panels grow with their content
@@ -108,9 +108,9 @@ export function fitCell(count, rows, cols, room, { min, max, border = 1, caption
  * a projector in large type they were kept at the least, with room to spare); a slice wider
  * than the panel at `least` shrinks to its width.
  */
-export function wholeSlicesCell(count, rows, cols, room, { least, max }) {
+export function wholeSlicesCell(count, rows, cols, room, { least, max, caption = CAPTION }) {
   for (let shown = count - 1; shown >= 1; shown -= 1) {
-    const cell = fitCell(shown, rows, cols, room, { min: least - 1, max });
+    const cell = fitCell(shown, rows, cols, room, { min: least - 1, max, caption });
     if (cell >= least) return cell;
   }
   return widthCell(cols, room, least);

@@ -4,15 +4,18 @@
 // cost the browser more per frame than drawing them. Moving the playhead recolours only the
 // neurons between the old and the new step, so playing AlexNet conv1 costs a few cells a frame.
 // Both fill the panel's room; maps that do not fit scroll inside it, the current one kept in view.
+// In backward mode the upstream gradient dV is drawn under the output, map for map: it is
+// given whole (the backward pass starts from it), and each dV map's caption says its db.
 import { createGrid, CANVAS_THRESHOLD, sliceFigure } from "./grid.js";
 import { Viewport, zoomBar } from "./viewport.js";
 import { createZoomGrid } from "./zoom.js";
 import {
-  fitCell, gridRoom, keepInView, numbersCell, projectedCell, roomOf, wholeSlicesCell,
+  CAPTION, fitCell, gridRoom, keepInView, numbersCell, projectedCell, roomOf, wholeSlicesCell,
 } from "./fit.js";
-import { el } from "../dom.js";
-import { neuronSaid, outputCellText } from "../linking.js";
+import { el, fmt } from "../dom.js";
+import { neuronSaid, outputCellText, upstreamCellText } from "../linking.js";
 import { positionOf } from "../focus.js";
+import { typeScale } from "./colors.js";
 
 // Past this many neurons between two playheads, the whole output is redrawn instead.
 const REDRAW_ABOVE = 20000;
@@ -32,16 +35,34 @@ export function createOutputView(container, model, order, stepOf, onCell) {
     : domView(container, model, stepOf, onCell);
 }
 
+/** The upstream gradient's maps as the output panel draws them under the output's (null
+ * outside backward mode): `caption(d)` names map d and its bias gradient. */
+function upstreamMaps(model) {
+  const { upstream, db } = model;
+  if (!upstream) return null;
+  return {
+    tensor: upstream,
+    maxAbs: model.upMaxAbs,
+    caption: (d) => [`dV[:, :, ${d}]`, `db[${d}] = ${fmt(db.at(d))}`],
+    text: (i, j, d) => upstreamCellText(model, i, j, d),
+  };
+}
+
 function domView(container, model, stepOf, onCell) {
   const { out, outMaxAbs } = model;
   const [h2, w2, k] = out.shape;
+  const upstream = upstreamMaps(model);
+  const count = upstream ? 2 * k : k;
+  // a dV map's caption takes two lines (its name, then its db), and every map is fitted to
+  // the taller of the two
+  const caption = upstream ? 2 * CAPTION : CAPTION;
   // as the input's: fitted before large type grows them, never under the numbers' 18 px (in
   // large type what a hall reads), and when the maps do not all fit, the whole ones shown get
   // the room (the panel scrolls to the current one)
   const room = gridRoom(container);
   const least = Math.max(numbersCell(), projectedCell());
-  const fitted = fitCell(k, h2, w2, room, { min: least - 1, max: 48 });
-  const cell = fitted >= least ? fitted : wholeSlicesCell(k, h2, w2, room, { least, max: 48 });
+  const fitted = fitCell(count, h2, w2, room, { min: least - 1, max: 48, caption });
+  const cell = fitted >= least ? fitted : wholeSlicesCell(count, h2, w2, room, { least, max: 48, caption });
   const grids = [];
   for (let d = 0; d < k; d += 1) {
     const figure = sliceFigure(container, `V[:, :, ${d}]`);
@@ -49,6 +70,19 @@ function domView(container, model, stepOf, onCell) {
       rows: h2, cols: w2, cell, label: `Output activation map ${d}`,
       onCell: (type, i, j) => onCell(type, i, j, d),
     }));
+  }
+  const upGrids = [];
+  for (let d = 0; upstream && d < k; d += 1) {
+    const figure = sliceFigure(container, "");
+    figure.classList.add("upstream");
+    figure.querySelector("figcaption").append(...upstream.caption(d).map((line) => el("span", "", line)));
+    const grid = createGrid(figure, {
+      rows: h2, cols: w2, cell, label: `Upstream gradient map ${d}`,
+      onCell: (type, i, j) => onCell(type, i, j, d),
+    });
+    grid.draw((i, j) => upstream.tensor.at(i, j, d),
+      { maxAbs: upstream.maxAbs, title: (i, j) => upstream.text(i, j, d) });
+    upGrids.push(grid);
   }
   let drawn = null;
   let shownMap = -1;
@@ -67,7 +101,8 @@ function domView(container, model, stepOf, onCell) {
         ));
         drawn = key;
       }
-      grids.forEach((grid, d) => {
+      [...grids, ...upGrids].forEach((grid, n) => {
+        const d = n % k;
         grid.setMarks("current", p && p.d === d ? [[p.i, p.j]] : []);
         grid.setMarks("seen", focus.seen ? focus.seen.map(([i, j]) => [i, j]) : []);
         grid.setActive(Boolean(p && p.d === d));
@@ -82,11 +117,15 @@ function domView(container, model, stepOf, onCell) {
 function atlasView(container, model, order, stepOf, onCell) {
   const { out, outMaxAbs } = model;
   const [h2, w2, k] = out.shape;
+  const upstream = upstreamMaps(model);
   // as many tiles to a row as make them biggest in the panel's room (less the zoom bar and
-  // the readout under the atlas)
+  // the readout under the atlas; in backward mode, shared by the output's atlas and dV's,
+  // each under a caption line: its 16 px, its margins and the panel's gap before it, all
+  // grown by large type)
   const room = roomOf(container);
   const width = Math.max(200, room.width - 4);
-  const tall = Math.max(200, room.height - 60);
+  const captions = 2 * (CAPTION + 16) * typeScale();
+  const tall = upstream ? Math.max(100, (room.height - 60 - captions) / 2) : Math.max(200, room.height - 60);
   let across = 1;
   let best = 0;
   for (let n = 1; n <= k; n += 1) {
@@ -96,8 +135,10 @@ function atlasView(container, model, order, stepOf, onCell) {
   const down = Math.ceil(k / across);
   const rows = down * (h2 + GAP) - GAP;
   const cols = across * (w2 + GAP) - GAP;
+  // one view for both atlases: zooming or panning the output's moves dV's alike, so the
+  // same neurons stay side by side
   const view = new Viewport(rows, cols, width, Math.round(Math.min(tall, rows * best)));
-  container.append(zoomBar(view, "output maps"));
+  container.append(zoomBar(view, upstream ? "output and upstream gradient maps" : "output maps"));
   const readout = el("p", "zoom-readout");
   readout.setAttribute("aria-live", "off");
   const tileOf = (d) => [Math.floor(d / across) * (h2 + GAP), (d % across) * (w2 + GAP)];
@@ -109,12 +150,34 @@ function atlasView(container, model, order, stepOf, onCell) {
     const d = tr * across + tc;
     return i < h2 && j < w2 && d < k ? { i, j, d } : null;
   };
+  // every tile's cells at once, straight from a volume's flat (H2, W2, K) `data`; `shown(s)`
+  // says whether the neuron of step s is drawn computed
+  const fillTiles = (words, wordOf, data, shown) => {
+    words.fill(wordOf(undefined));
+    const empty = wordOf(null);
+    for (let d = 0; d < k; d += 1) {
+      const [r0, c0] = tileOf(d);
+      for (let i = 0; i < h2; i += 1) {
+        let at = (r0 + i) * cols + c0;
+        for (let j = 0; j < w2; j += 1, at += 1) {
+          const s = order === "depth_slice" ? (d * h2 + i) * w2 + j : (i * w2 + j) * k + d;
+          words[at] = shown(s) ? wordOf(data[(i * w2 + j) * k + d]) : empty;
+        }
+      }
+    }
+  };
   let limit = null; // the last step drawn as computed (Infinity: all)
   const get = (r, c) => {
     const at = locate(r, c);
     if (!at) return undefined;
     return stepOf(at.i, at.j, at.d) <= limit ? out.at(at.i, at.j, at.d) : null;
   };
+  const caption = (text) => {
+    const line = el("p", "atlas-caption", text);
+    line.setAttribute("aria-hidden", "true"); // the atlas's own label says it
+    container.append(line);
+  };
+  if (upstream) caption("V: the output");
   const grid = createZoomGrid(container, {
     rows, cols, view,
     label: `Output volume: ${k} activation maps of ${h2}x${w2}, ${across} to a row`,
@@ -126,28 +189,33 @@ function atlasView(container, model, order, stepOf, onCell) {
       else onCell("leave", -1, -1, -1);
     },
   });
+  let upGrid = null;
+  if (upstream) {
+    caption("dV: the upstream gradient");
+    upGrid = createZoomGrid(container, {
+      rows, cols, view,
+      label: `Upstream gradient dV: ${k} maps of ${h2}x${w2}, ${across} to a row, as the output's`,
+      onCell: (type, r, c) => {
+        const at = locate(r, c);
+        readout.textContent = at && type !== "leave" ? upstream.text(at.i, at.j, at.d) : "";
+        if (at) onCell(type, at.i, at.j, at.d);
+        else onCell("leave", -1, -1, -1);
+      },
+    });
+    const getUp = (r, c) => {
+      const at = locate(r, c);
+      return at ? upstream.tensor.at(at.i, at.j, at.d) : undefined;
+    };
+    upGrid.fill((words, wordOf) => fillTiles(words, wordOf, upstream.tensor.data, () => true), getUp,
+      upstream.maxAbs);
+  }
   container.append(readout);
   const toAtlas = (i, j, d) => {
     const [r0, c0] = tileOf(d);
     return [r0 + i, c0 + j];
   };
   let shownMap = -1;
-  // every neuron at once, straight from the output's flat (H2, W2, K) data
-  const fillAll = (words, wordOf) => {
-    words.fill(wordOf(undefined));
-    const data = out.data;
-    const empty = wordOf(null);
-    for (let d = 0; d < k; d += 1) {
-      const [r0, c0] = tileOf(d);
-      for (let i = 0; i < h2; i += 1) {
-        let at = (r0 + i) * cols + c0;
-        for (let j = 0; j < w2; j += 1, at += 1) {
-          const s = order === "depth_slice" ? (d * h2 + i) * w2 + j : (i * w2 + j) * k + d;
-          words[at] = s <= limit ? wordOf(data[(i * w2 + j) * k + d]) : empty;
-        }
-      }
-    }
-  };
+  const grids = upGrid ? [grid, upGrid] : [grid];
   return {
     viewport: view,
     update(focus, t, showAll, follow = false, fast = false, still = true) {
@@ -166,21 +234,26 @@ function atlasView(container, model, order, stepOf, onCell) {
           }
           grid.setCells(cells, get);
         } else {
-          grid.fill(fillAll, get, outMaxAbs);
+          grid.fill((words, wordOf) => fillTiles(words, wordOf, out.data, (s) => s <= limit), get, outMaxAbs);
         }
       }
       const p = focus.position;
-      grid.setMarks("current", p ? [toAtlas(p.i, p.j, p.d)] : []);
-      // the neuron in focus and its value (computed: the arithmetic shows it), while still
-      if (still) grid.describe(p ? `current neuron ${neuronSaid(model, p)}` : "");
       const seen = [];
       if (focus.seen) {
         for (let d = 0; d < k; d += 1) for (const [i, j] of focus.seen) seen.push(toAtlas(i, j, d));
       }
-      grid.setMarks("seen", seen);
+      for (const g of grids) {
+        g.setMarks("current", p ? [toAtlas(p.i, p.j, p.d)] : []);
+        g.setMarks("seen", seen);
+      }
+      // the neuron in focus and its value (computed: the arithmetic shows it), while still
+      if (still) {
+        grid.describe(p ? `current neuron ${neuronSaid(model, p)}` : "");
+        upGrid?.describe(p ? `its upstream gradient ${upstream.text(p.i, p.j, p.d)}` : "");
+      }
       if (p && p.d !== shownMap) {
         const [r0, c0] = tileOf(p.d);
-        grid.setFrames([[r0, c0, r0 + h2 - 1, c0 + w2 - 1]]);
+        for (const g of grids) g.setFrames([[r0, c0, r0 + h2 - 1, c0 + w2 - 1]]);
         shownMap = p.d;
       }
       if (follow && p) {
