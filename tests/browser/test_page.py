@@ -330,7 +330,7 @@ def test_backward_final_running_sums_equal_the_apis_weight_gradient(
 
 
 @pytest.mark.parametrize("act", ["none", "relu"])
-def test_backward_mode_draws_the_upstream_gradient_whole_with_each_maps_db(
+def test_backward_mode_draws_dv_whole_with_each_maps_db_and_the_inputs_gradient(
     page: Page, api: httpx.Client, act: str
 ) -> None:
     # dV was there only one neuron at a time (the step's text): a student could not check a
@@ -357,14 +357,36 @@ def test_backward_mode_draws_the_upstream_gradient_whole_with_each_maps_db(
         expect(caption).to_have_text(f"dV[:, :, {d}]db[{d}] = {d_v[:, :, d][passed[:, :, d]].sum():g}")
     # the playhead's neuron is marked on its dV map too: V[1,1,0] at step 5
     assert cells_with(page.get_by_role("table", name="Upstream gradient map 0"), "mark-current") == {(1, 1)}
+    # dX, worked out here in the notes' loop style: each neuron adds its (passed) dV times
+    # its filter over its window of the padded input (stride 2, padding 1), the padding cut
+    forward = api.post("/api/forward", json=layer).json()
+    w = np.array(forward["filters"])  # (K, Fh, Fw, D)
+    d_xp = np.zeros((7, 7, 3))
+    for i in range(3):
+        for j in range(3):
+            for d in range(2):
+                d_xp[2 * i:2 * i + 3, 2 * j:2 * j + 3, :] += d_v[i, j, d] * passed[i, j, d] * w[d]
+    for ch in range(3):
+        grid = page.get_by_role("table", name=f"Input gradient depth slice {ch}")
+        shown = np.array(numbers(grid)).reshape(7, 7)
+        assert shown[1:6, 1:6].tolist() == d_xp[1:6, 1:6, ch].tolist()
+        # the padding's cells are hatched and hold no gradient of the layer's
+        assert cells_with(grid, "pad") == {(r, c) for r in range(7) for c in range(7)
+                                           if r in (0, 6) or c in (0, 6)}
+    assert np.abs(d_xp[1:6, 1:6]).sum() > 0
+    # the current neuron's field is outlined on dX as on X: the cells its dV reaches
+    field = {(r, c) for r in range(2, 5) for c in range(2, 5)}
+    assert cells_with(page.get_by_role("table", name="Input gradient depth slice 2"), "in-field") == field
     # forward mode draws no dV and says nothing of it
     open_settings(page)
     page.get_by_label("Mode").select_option("forward")
     expect(page.locator("figure.upstream")).to_have_count(0)
+    expect(page.locator("figure.gradient")).to_have_count(0)
     expect(page.locator("#output-what .backward-only")).to_be_hidden()
+    expect(page.locator("#input-what .backward-only")).to_be_hidden()
 
 
-def test_a_big_layers_dv_atlas_zooms_and_pans_with_its_output(page: Page) -> None:
+def test_a_big_layers_gradients_zoom_and_pan_with_the_volumes_they_belong_to(page: Page) -> None:
     open_page(page, "?preset=alexnet-conv1&t=4000&mode=backward")
     output = page.get_by_role("img", name=re.compile(r"^Output volume"))
     upstream = page.get_by_role("img", name=re.compile(r"^Upstream gradient dV: 96 maps of 55x55"))
@@ -378,6 +400,18 @@ def test_a_big_layers_dv_atlas_zooms_and_pans_with_its_output(page: Page) -> Non
     # it says the neuron in focus's dV and db, as the output says its value
     expect(upstream).to_have_attribute("aria-label", re.compile(
         r"its upstream gradient dV\[17,40,1\] = -?[01] \(db\[1\] = -?\d+\)$"))
+    # the input's gradient: three more slices through the input's view (no tab stop of their
+    # own), zoomed with it, the field said on each
+    gradients = page.get_by_role("img", name=re.compile(r"^Input gradient depth slice \d"))
+    expect(gradients).to_have_count(3)
+    assert [g.get_attribute("tabindex") for g in gradients.all()] == [None, None, None]
+    slice0 = page.get_by_role("img", name=re.compile(r"^Input depth slice 0"))
+    before = slice0.get_attribute("data-view") or ""
+    page.get_by_role("button", name="Zoom in on the input").click()
+    expect(slice0).not_to_have_attribute("data-view", before)
+    expect(gradients.first).to_have_attribute("data-view", slice0.get_attribute("data-view") or "")
+    expect(gradients.last).to_have_attribute(
+        "aria-label", re.compile(r"receptive field rows 68-78, columns 160-170"))
 
 
 @pytest.mark.parametrize(

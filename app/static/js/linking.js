@@ -12,6 +12,12 @@ export function inputCellText({ xp, pads, isPad }, r, c, d) {
     : `X[${r - pads.top},${c - pads.left},${d}] = ${fmt(xp.at(r, c, d))} (Xp[${r},${c},${d}])`;
 }
 
+/** A cell of the input's gradient (backward mode), at padded-input cell (r, c). */
+export function inputGradientText({ dx, pads, isPad }, r, c, d) {
+  return isPad(r, c) ? `zero padding Xp[${r},${c},${d}]: no gradient kept`
+    : `dX[${r - pads.top},${c - pads.left},${d}] = ${fmt(dx.at(r - pads.top, c - pads.left, d))}`;
+}
+
 /** What hovering output neuron (i, j, d) shows: its value once `computed`. */
 export function outputCellText({ out }, i, j, d, computed) {
   return `V[${i},${j},${d}] = ${computed ? fmt(out.at(i, j, d)) : "not yet computed"}`;

@@ -431,8 +431,8 @@ function build(spec, geometry, forward, grads = null) {
   qs("#output-shape").textContent = out.shape.join("x");
   qs("#count-output").textContent = out.shape.join(" x ");
   qs("#backward-panel").hidden = !backward;
-  // the output panel says what it draws under the output in backward mode (dV and db)
-  qs("#output-panel").classList.toggle("backward", Boolean(model.upstream));
+  // the input and output panels say what they draw in backward mode (dX; dV and db)
+  qs("#app").classList.toggle("backward", Boolean(model.upstream));
   showLayer(model, state);
   renderLegend(qs("#legend"), [["input", model.maxAbs], ["weights", model.wMaxAbs], ["output", model.outMaxAbs], ["products", "per step"]]);
   // the weight gradient first: its least height sets the filters column's split, which the

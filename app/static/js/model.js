@@ -27,7 +27,7 @@ export function crop(xp, pads) {
 /**
  * The model of layer `spec` (connectivity `conn`) from its geometry and forward answers, and
  * in backward mode the backward answer `grads` (its `upstream`, the dV the page's fill drew,
- * and `db`); null otherwise.
+ * `db` and `dx`); null otherwise.
  */
 export function buildModel(spec, geometry, forward, conn, grads = null) {
   const xp = tensor(forward.padded_input);
@@ -48,11 +48,13 @@ export function buildModel(spec, geometry, forward, conn, grads = null) {
   };
 }
 
-/** The upstream gradient dV and the bias gradient db of a backward answer, with dV's colour
- * scale; nulls without one. */
+/** The upstream gradient dV, the bias gradient db and the input's gradient dX (H, W, D) of
+ * a backward answer, with dV's and dX's colour scales; nulls without one. */
 function upstreamOf(grads) {
   const upstream = grads ? tensor(grads.upstream) : null;
+  const dx = grads ? tensor(grads.dx) : null;
   return {
-    upstream, db: grads ? tensor(grads.db) : null, upMaxAbs: upstream ? maxAbsOf(upstream.data) : 1,
+    upstream, db: grads ? tensor(grads.db) : null, dx,
+    upMaxAbs: upstream ? maxAbsOf(upstream.data) : 1, dxMaxAbs: dx ? maxAbsOf(dx.data) : 1,
   };
 }

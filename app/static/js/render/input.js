@@ -2,6 +2,9 @@
 // the focused receptive field outlined on every slice at once (local in space, full in depth).
 // Big inputs draw on zoomable canvases that share one viewport (zoom one slice, zoom all).
 // The cells are as big as the panel allows; a deep input scrolls inside the panel.
+// In backward mode the input's gradient dX follows, slice for slice, laid out as the padded
+// input (its padding hatched: the layer keeps no gradient there), the field outlined on it
+// too: the cells the focused neuron's dV reaches.
 import { createGrid, CANVAS_THRESHOLD, sliceFigure } from "./grid.js";
 import {
   fitCell, fitSide, gridRoom, keepInView, numbersCell, projectedCell, roomOf, wholeSlicesCell,
@@ -11,7 +14,7 @@ import { Viewport, zoomBar } from "./viewport.js";
 import { createZoomGrid } from "./zoom.js";
 import { el } from "../dom.js";
 import { typeScale } from "./colors.js";
-import { fieldSaid, inputCellSaid, inputCellText } from "../linking.js";
+import { fieldSaid, inputCellSaid, inputCellText, inputGradientText } from "../linking.js";
 
 /**
  * Build the input panel for `model` under `container`; `onCell(type, r, c, d)` reports hover
@@ -20,9 +23,10 @@ import { fieldSaid, inputCellSaid, inputCellText } from "../linking.js";
  * when it is not drawn.
  */
 export function createInputView(container, model, onCell) {
-  const { xp, pads, maxAbs, isPad } = model;
+  const { xp, pads, maxAbs, isPad, dx } = model;
   const [hp, wp, depth] = xp.shape;
-  const canvas = hp * wp * depth > CANVAS_THRESHOLD;
+  const count = dx ? 2 * depth : depth; // slices drawn: X's, then dX's
+  const canvas = hp * wp * count > CANVAS_THRESHOLD;
   // the rows and columns no window reads (the server's `unseen`, input indices: a stride
   // longer than the window, dilation's holes, what fit="floor" drops), in the padded input
   const { height, width } = model.geometry;
@@ -42,7 +46,7 @@ export function createInputView(container, model, onCell) {
   let view = null;
   if (canvas) {
     const ratio = hp / wp;
-    const side = fitSide(depth, ratio, room, { min: 120, max: 420, bar: 34 });
+    const side = fitSide(count, ratio, room, { min: 120, max: 420, bar: 34 });
     view = new Viewport(hp, wp, side, Math.round(side * ratio));
     container.append(zoomBar(view, "input"));
   }
@@ -52,9 +56,9 @@ export function createInputView(container, model, onCell) {
   const cells = canvas ? room : gridRoom(container);
   // in large type what a hall reads (the panel scrolls for the slices that do not fit)
   const least = canvas ? numbersCell(true) : Math.max(numbersCell(), projectedCell());
-  const noteText = depth === 1 ? "The slice is larger than the panel: scroll it for the rest."
-    : `${depth} depth slices, the field outlined on each: scroll this panel for the rest.`;
-  let cell = fitCell(depth, hp, wp, cells, { min: least - 1, max: 40 });
+  const noteText = count === 1 ? "The slice is larger than the panel: scroll it for the rest."
+    : `${depth} depth slices${dx ? " and their gradients" : ""}, the field outlined on each: scroll this panel for the rest.`;
+  let cell = fitCell(count, hp, wp, cells, { min: least - 1, max: 40 });
   if (cell < least) {
     // A canvas's slices all fit or all shrink (it zooms). DOM grids that cannot all fit keep
     // their numbers readable, and the panel scrolls under the note saying so: its line is
@@ -63,12 +67,13 @@ export function createInputView(container, model, onCell) {
       note.textContent = noteText;
       note.hidden = false;
       const spare = { ...cells, height: cells.height - outerHeight(note) / typeScale() };
-      cell = wholeSlicesCell(depth, hp, wp, spare, { least, max: 40 });
+      cell = wholeSlicesCell(count, hp, wp, spare, { least, max: 40 });
     } else {
       cell = widthCell(wp, cells, least);
     }
   }
   const grids = [];
+  const gradients = [];
   const figures = [];
   for (let d = 0; d < depth; d += 1) {
     const figure = sliceFigure(container, `X[:, :, ${d}]`);
@@ -83,6 +88,19 @@ export function createInputView(container, model, onCell) {
     });
     grids.push(grid);
     figures.push(figure);
+  }
+  for (let d = 0; dx && d < depth; d += 1) {
+    const figure = sliceFigure(container, `dX[:, :, ${d}]`);
+    figure.classList.add("gradient");
+    const grid = (canvas ? createZoomGrid : createGrid)(figure, {
+      rows: hp, cols: wp, cell, label: `Input gradient depth slice ${d}`, view,
+      onCell: (type, r, c) => onCell(type, r, c, d),
+    });
+    grid.draw((r, c) => (isPad(r, c) ? 0 : dx.at(r - pads.top, c - pads.left, d)), {
+      maxAbs: model.dxMaxAbs, isPad, isUnread,
+      title: (r, c) => inputGradientText(model, r, c, d),
+    });
+    gradients.push(grid);
   }
   const scrolls = container.scrollHeight > container.clientHeight + 4;
   note.textContent = noteText;
@@ -109,6 +127,14 @@ export function createInputView(container, model, onCell) {
         grid.setMarks("pinned", focus.inputCell ? [focus.inputCell] : []);
         const pair = focus.pair && focus.pair.channel === d ? [focus.pair.input] : [];
         grid.setMarks("pair", pair);
+      });
+      gradients.forEach((grid, d) => {
+        if (canvas && still) {
+          grid.describe(focus.inputCell ? inputGradientText(model, ...focus.inputCell, d)
+            : field ? fieldSaid(field.rows[0], field.rows.at(-1), field.cols[0], field.cols.at(-1)) : "");
+        }
+        grid.setField(taps);
+        grid.setMarks("pinned", focus.inputCell ? [focus.inputCell] : []);
       });
       // a hovered product's depth slice comes into the panel's view
       const channel = focus.pair ? focus.pair.channel : -1;

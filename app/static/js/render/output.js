@@ -29,7 +29,7 @@ const GAP = 2; // cells between tiles
 export function createOutputView(container, model, order, stepOf, onCell) {
   const { out } = model;
   const [h2, w2, k] = out.shape;
-  const big = h2 * w2 * k > CANVAS_THRESHOLD;
+  const big = h2 * w2 * k * (model.upstream ? 2 : 1) > CANVAS_THRESHOLD; // dV's maps too
   return big
     ? atlasView(container, model, order, stepOf, onCell)
     : domView(container, model, stepOf, onCell);
