@@ -377,6 +377,11 @@ def test_backward_mode_draws_dv_whole_with_each_maps_db_and_the_inputs_gradient(
     # the current neuron's field is outlined on dX as on X: the cells its dV reaches
     field = {(r, c) for r in range(2, 5) for c in range(2, 5)}
     assert cells_with(page.get_by_role("table", name="Input gradient depth slice 2"), "in-field") == field
+    # the 3-D blocks draw no gradient, and the words about them go with them
+    page.get_by_role("button", name="3-D view").click()
+    expect(page.locator("#input-what .backward-only")).to_be_hidden()
+    page.get_by_role("button", name="3-D view").click()
+    expect(page.locator("#input-what .backward-only")).to_be_visible()
     # forward mode draws no dV and says nothing of it
     open_settings(page)
     page.get_by_label("Mode").select_option("forward")
