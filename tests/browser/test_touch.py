@@ -264,6 +264,27 @@ def test_every_number_in_the_strip_opens_a_phones_digit_keypad(
     assert len(modes) == 7 and all(mode == "numeric" for _, mode in modes), modes
 
 
+@pytest.mark.parametrize("large", ["", "&large=1"])
+@pytest.mark.parametrize("sideways", [False, True])
+def test_every_number_in_the_strip_shows_four_digits_whole_on_a_phone(
+    phone: tuple[Page, CDPSession], large: str, sideways: bool
+) -> None:
+    # W's box, narrowed by its wide letter beside it, cut 227 to "22" and 1000 to "100"
+    page, _ = phone
+    if sideways:
+        page.set_viewport_size({"width": 844, "height": 390})
+    open_phone(page, f"/?h=1000&w=1000&d=1&k=1&f=1000&s=1000&p=0{large}")  # 1x1 output
+    cut = page.locator(".strip input[type=number]").evaluate_all("""inputs => inputs.map(i => {
+        const style = getComputedStyle(i);
+        const room = i.clientWidth - parseFloat(style.paddingLeft) - parseFloat(style.paddingRight);
+        const measure = document.createElement("canvas").getContext("2d");
+        measure.font = style.font;
+        return [i.id, i.value, room, measure.measureText("4096").width];
+    }).filter(([, , room, needs]) => room < needs)""")
+    assert cut == []
+    assert page.locator("#in-w").input_value() == "1000"
+
+
 @pytest.mark.parametrize("query", ["?preset=alexnet-conv1", "?image=stripes&bank=sobel",
                                    "?preset=cs231n-demo&view=3d"])
 def test_the_panels_buttons_are_44_px_for_a_thumb(
