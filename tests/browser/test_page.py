@@ -354,9 +354,11 @@ def test_backward_mode_draws_dv_whole_with_each_maps_db_and_the_inputs_gradient(
         assert numbers(grid) == d_v[:, :, d].ravel().tolist()
         # db[d] sums its map where the ReLU let the gradient through (worked out here)
         caption = page.locator("figure.upstream figcaption").nth(d)
-        expect(caption).to_have_text(f"dV[:, :, {d}]db[{d}] = {d_v[:, :, d][passed[:, :, d]].sum():g}")
+        db = d_v[:, :, d][passed[:, :, d]].sum()
+        expect(caption).to_have_text(f"dV[:, :, {d}]db[{d}] = {db:g}")
     # the playhead's neuron is marked on its dV map too: V[1,1,0] at step 5
-    assert cells_with(page.get_by_role("table", name="Upstream gradient map 0"), "mark-current") == {(1, 1)}
+    first_map = page.get_by_role("table", name="Upstream gradient map 0")
+    assert cells_with(first_map, "mark-current") == {(1, 1)}
     # dX, worked out here in the notes' loop style: each neuron adds its (passed) dV times
     # its filter over its window of the padded input (stride 2, padding 1), the padding cut
     forward = api.post("/api/forward", json=layer).json()
