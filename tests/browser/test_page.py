@@ -378,7 +378,8 @@ def test_backward_mode_draws_dv_whole_with_each_maps_db_and_the_inputs_gradient(
     assert np.abs(d_xp[1:6, 1:6]).sum() > 0
     # the current neuron's field is outlined on dX as on X: the cells its dV reaches
     field = {(r, c) for r in range(2, 5) for c in range(2, 5)}
-    assert cells_with(page.get_by_role("table", name="Input gradient depth slice 2"), "in-field") == field
+    last_slice = page.get_by_role("table", name="Input gradient depth slice 2")
+    assert cells_with(last_slice, "in-field") == field
     # the 3-D blocks draw no gradient, and the words about them go with them
     page.get_by_role("button", name="3-D view").click()
     expect(page.locator("#input-what .backward-only")).to_be_hidden()
