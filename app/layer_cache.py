@@ -106,6 +106,11 @@ class LayerCache:
         """Whether ``layer`` was put here (and lives on): one a later request may get again."""
         return layer in self._held
 
+    def clear(self) -> None:
+        """Drop every layer (a test that counts what a request builds starts cold)."""
+        self._layers.clear()
+        self._held = weakref.WeakSet()
+
 
 # 4M elements (32 MB of float64): AlexNet conv1 holds ~0.38M, so a class's worth of layers.
 LAYERS = LayerCache(max_elements=4_000_000)
@@ -183,6 +188,12 @@ class SpecMemo:
             return None
         kept_settings, derived = found.work
         return derived if kept_settings is settings else None
+
+    def clear(self) -> None:
+        """Forget every spec (a test that counts what a request reads starts cold)."""
+        with self._lock:
+            self._by_bytes.clear()
+            self._by_spec.clear()
 
     def keep(self, spec: LayerSpec, settings: Settings, derived: Any) -> None:
         """Remember ``derived``, worked out from ``spec`` under ``settings`` (a spec not kept

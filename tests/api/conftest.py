@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
+from app import answers, layer_cache
 from app.config import Settings, get_settings
 from app.main import app
 
@@ -30,3 +31,20 @@ def override_settings() -> Iterator[Any]:
 
     yield apply
     app.dependency_overrides.clear()
+
+
+@pytest.fixture
+def cold_caches() -> Iterator[None]:
+    """The process's remembered specs, layers, geometries and geometry answers forgotten
+    before and after the test: one that counts what a request reads, resolves or builds
+    must not find them done by an earlier test (or by itself, run again)."""
+
+    def forget() -> None:
+        layer_cache.SPECS.clear()
+        layer_cache.LAYERS.clear()
+        layer_cache.resolved.cache_clear()  # type: ignore[attr-defined]
+        answers.geometry_answer.cache_clear()  # type: ignore[attr-defined]
+
+    forget()
+    yield
+    forget()

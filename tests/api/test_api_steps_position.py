@@ -119,6 +119,7 @@ def test_every_axis_of_a_position_outside_the_output_is_named_at_once(
         (["body", "position", 0], "i = 9"), (["body", "position", 2], "d = 9")]
 
 
+@pytest.mark.usefixtures("cold_caches")
 def test_a_position_outside_the_output_is_refused_before_the_layer_is_made(
     client: TestClient, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -135,7 +136,7 @@ def test_a_position_outside_the_output_is_refused_before_the_layer_is_made(
 
     monkeypatch.setattr(convert, "build_layer", counted)
     layer = square(227, 3, 96, 11, stride=4)
-    layer["input"]["fill"] = {"kind": "uniform", "seed": 4242}  # a layer no test cached
+    layer["input"]["fill"] = {"kind": "uniform", "seed": 4242}  # caches cold: built here
     body = {"layer": layer, "position": [55, 0, 0], "upstream": {"fill": {"kind": "normal"}}}
     answer = _post(client, body)
     assert answer.status_code == 422

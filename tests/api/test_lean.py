@@ -177,6 +177,7 @@ def test_a_spec_read_before_answers_the_same_bytes_again(
         assert (mine.status_code, mine.content) == (theirs.status_code, theirs.content)
 
 
+@pytest.mark.usefixtures("cold_caches")
 def test_a_valid_spec_is_read_once_and_then_found_by_its_bytes(
     pair: tuple[TestClient, TestClient],
 ) -> None:
