@@ -26,7 +26,7 @@ from playwright.sync_api import Frame, Locator, Page, expect
 from app.config import Settings
 from app.main import create_app
 from tests.browser.test_layout import SHOWN, open_view
-from tests.browser.test_page import QUIET, url_key
+from tests.browser.test_page import QUIET, neuron, url_key
 from tests.live_server import serving
 
 pytestmark = pytest.mark.browser
@@ -569,7 +569,7 @@ def test_a_slides_16_by_9_frame_keeps_the_four_panels_a_sideways_phone_does_not(
 
 @pytest.mark.parametrize(("width", "height"), [(700, 400), (640, 360), (599, 400)])
 def test_a_small_frame_keeps_the_pinned_neurons_panels_side_by_side(
-    page: Page, artifacts: Path, width: int, height: int
+    page: Page, api: httpx.Client, artifacts: Path, width: int, height: int
 ) -> None:
     # A 700x400 frame took the one-column layout: it showed the input volume alone, and the
     # pinned neuron's arithmetic and output lay below the frame's foot. From 600 px wide a
@@ -585,9 +585,9 @@ def test_a_small_frame_keeps_the_pinned_neurons_panels_side_by_side(
         return
     assert lefts == sorted(lefts) and len(set(lefts)) == 4, f"side by side: {lefts}"
     assert page.evaluate("[scrollY, document.scrollingElement.scrollHeight]") == [0, height]
-    neuron = page.locator("#output-grids .cell.mark-current")
-    expect(neuron).to_have_text("-7")  # V[1,1,1] of the demo
-    box = neuron.bounding_box()
+    pinned = page.locator("#output-grids .cell.mark-current")
+    expect(pinned).to_have_text(f"{neuron(api, 'cs231n-demo', 1, 1, 1):g}")
+    box = pinned.bounding_box()
     assert box is not None and 0 <= box["y"] <= height - box["height"], box
     assert box["x"] + box["width"] <= width, box
     expect(page.locator("#numpy-code")).to_contain_text("V[1,1,1]")
@@ -828,6 +828,7 @@ def test_a_small_frames_backward_in_large_type_shows_the_active_filter_whole(
     expect(page.locator("#backward-step")).to_contain_text(f"dW[{t // 9}]")
     active = page.locator("#filter-grids .filter.active")
     assert active.evaluate(SHOWN) == "shown"
+    expect(active.locator(".grid")).to_have_count(3)  # none would pass the loop
     for grid in active.locator(".grid").all():
         assert grid.evaluate(SHOWN) == "shown", grid.get_attribute("aria-label")
         cell = grid.locator(".cell").first.bounding_box()

@@ -111,6 +111,26 @@ def api_step(api: httpx.Client, layer: Json, t: int, **extra: Json) -> Json:
     return answer.json()["steps"][0]
 
 
+def neuron(api: httpx.Client, preset: str, i: int, j: int, d: int) -> float:
+    """V[i, j, d] of ``preset``'s layer, as the API computes it."""
+    answer = api.post("/api/forward", json=preset_layer(api, preset))
+    answer.raise_for_status()
+    return float(answer.json()["output"][i][j][d])
+
+
+def whole_sums(step: Json) -> str:
+    """A step of whole numbers as the arithmetic writes it: each slice's sum, the bias, the
+    total (the demo's step 1: "(-5) + (0) + (-2) + bias (1) = -6")."""
+    terms = " + ".join(f"({v:g})" for v in step["channel_sums"])
+    return f"{terms} + bias ({step['bias']:g}) = {step['pre']:g}"
+
+
+def slice_sums_total(step: Json) -> str:
+    """The end of a step's sums where the page writes five decimals (a deep layer of normal
+    fills, whose terms are under 1): the bias and the total."""
+    return f"bias ({step['bias']:.5f}) = {step['pre']:.5f}"
+
+
 def current_step(page: Page) -> int:
     """The step number the page shows (1-based in the label, so minus one)."""
     label = page.locator("#t-label").inner_text()
@@ -822,7 +842,9 @@ def test_sums_of_rounded_terms_add_up_by_hand_and_say_they_are_rounded(
     note = sums.evaluate("n => getComputedStyle(n, '::after').content")
     assert note == f'" (rounded to {places} decimals)"'
     open_page(page, "?preset=cs231n-demo")
-    expect(sums).to_have_text("(-5) + (0) + (-2) + bias (1) = -6")
+    demo = api_step(api, preset_layer(api, DEMO), 0)
+    assert all(float(v).is_integer() for v in demo["channel_sums"])  # nothing to round
+    expect(sums).to_have_text(whole_sums(demo))
     expect(sums).not_to_have_attribute("data-rounded", "")
 
 
@@ -1684,21 +1706,22 @@ def test_a_pinned_neuron_past_the_playhead_shows_its_value_in_its_cell(
 
 
 def test_a_deep_layers_step_is_read_aloud_with_its_slice_sums_counted_not_listed(
-    page: Page,
+    page: Page, api: httpx.Client
 ) -> None:
     # Example 2's 20 slice sums were read out one by one on every step; the panel shows them
     open_page(page, "?preset=example-2")
     sums = page.locator("#sums")
-    expect(sums).to_contain_text("bias (0.00808) = 0.15334")
+    total = slice_sums_total(api_step(api, preset_layer(api, "example-2"), 0))
+    expect(sums).to_contain_text(total)
     live = page.locator("#arithmetic-live")
     expect(live).to_have_text(
-        "Step 1: V[0,0,0] = np.sum(Xp[:3,:3,:] * W0) + b0. "
-        "The 20 depth slices' sums + bias (0.00808) = 0.15334")
+        f"Step 1: V[0,0,0] = np.sum(Xp[:3,:3,:] * W0) + b0. The 20 depth slices' sums + {total}")
     assert sums.inner_text().count(" + ") == 20  # the panel still lists all twenty
     # a shallow layer's three sums are still read one by one
     open_page(page, "?preset=cs231n-demo")
+    demo = api_step(api, preset_layer(api, DEMO), 0)
     expect(live).to_have_text(
-        "Step 1: V[0,0,0] = np.sum(Xp[:3,:3,:] * W0) + b0. (-5) + (0) + (-2) + bias (1) = -6")
+        f"Step 1: V[0,0,0] = np.sum(Xp[:3,:3,:] * W0) + b0. {whole_sums(demo)}")
 
 
 def test_a_pinned_input_cell_leaves_no_empty_arithmetic(page: Page) -> None:
@@ -1783,7 +1806,7 @@ def test_p_and_x_pin_what_the_pointer_rests_on_and_work_from_the_scrubber(page: 
 
 
 def test_a_screen_reader_hears_which_cells_are_the_field_and_the_current_neuron(
-    page: Page,
+    page: Page, api: httpx.Client
 ) -> None:
     # the grids' cells said their values only: the outline and the marked neuron were visual
     open_page(page, "?preset=cs231n-demo&t=4")  # V[1,1,0], its field Xp[2:5, 2:5]
@@ -1796,7 +1819,7 @@ def test_a_screen_reader_hears_which_cells_are_the_field_and_the_current_neuron(
     assert [described.nth(k).get_attribute("data-r") for k in (0, 8)] == ["2", "4"]
     current = page.locator("#output-grids .cell[aria-current=true]")
     expect(current).to_have_count(1)
-    expect(current).to_have_text("-10")
+    expect(current).to_have_text(f"{neuron(api, DEMO, 1, 1, 0):g}")
     page.keyboard.press("ArrowRight")  # the next neuron: the marks move with it
     expect(page.locator("#output-grids .cell[aria-current=true]")).to_have_count(1)
     expect(described).to_have_count(9)

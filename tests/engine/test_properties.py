@@ -22,7 +22,7 @@ from engine.errors import LayerError
 from engine.geometry import LayerShape, Padding, resolve
 from engine.layer import Layer, build_layer
 from engine.tensors import Fill
-from engine.trace import step_position, steps
+from engine.trace import expression, inverse, step_position, steps
 
 PROPERTY = settings(
     max_examples=60,
@@ -216,6 +216,54 @@ def test_steps_sum_to_the_forward_output_and_cover_every_neuron_once(
         # Taps in the padding read zeros.
         assert not s.window[s.padding_mask].any()
     assert (seen == 1).all()
+
+
+@PROPERTY
+@given(valid_layers())
+def test_every_neurons_numpy_line_evaluates_to_the_tap_by_tap_reference(
+    drawn: tuple[LayerShape, str, str, int],
+) -> None:
+    # the line the page shows and the API sends, run as Python against arrays built here
+    layer = build(*drawn)
+    rows, cols = walks_of(layer.geometry.shape)
+    want = reference_forward(layer, (rows, cols))
+    if layer.activation == "relu":
+        want = np.maximum(want, 0)
+    top, bottom, left, right = layer.geometry.shape.padding.as_list()
+    h, w, depth = layer.x.shape  # padded as the reference pads it: fit="pad"'s cells too
+    xp = np.zeros((top + h + bottom + rows.extra, left + w + right + cols.extra, depth))
+    xp[top:top + h, left:left + w, :] = layer.x
+    names: dict[str, Any] = {"np": np, "X": layer.x, "Xp": xp, "W": layer.weights,
+                             "b": layer.bias}
+    if layer.connectivity == "shared":
+        names |= {f"W{d}": layer.weights[d] for d in range(layer.geometry.shape.filters)}
+        names |= {f"b{d}": layer.bias[d] for d in range(layer.geometry.shape.filters)}
+    for i, j, d in np.ndindex(*want.shape):
+        line = expression(layer, i, j, d)
+        target, right = line.split(" = ", 1)
+        assert target == f"V[{i},{j},{d}]"
+        assert eval(right, names) == pytest.approx(want[i, j, d], abs=1e-12), line
+
+
+@PROPERTY
+@given(valid_layers())
+def test_the_neurons_that_read_an_input_cell_are_those_a_brute_force_walk_finds(
+    drawn: tuple[LayerShape, str, str, int],
+) -> None:
+    shape = drawn[0]
+    rows, cols = walks_of(shape)
+    g = resolve(shape)
+    p = shape.padding
+    for row, col in np.ndindex(shape.height, shape.width):
+        brute = sorted(
+            (i, j, a, b)
+            for i, start_r in enumerate(rows.starts) for a in range(shape.filter_height)
+            if start_r + a * shape.dilation_h - p.top == row
+            for j, start_c in enumerate(cols.starts) for b in range(shape.filter_width)
+            if start_c + b * shape.dilation_w - p.left == col
+        )
+        found = inverse(g, row, col)
+        assert [(t.i, t.j, t.tap_row, t.tap_col) for t in found.taps] == brute
 
 
 @st.composite
