@@ -1363,3 +1363,20 @@ def test_the_lines_key_is_shown_only_where_it_keeps_the_switch_on_the_tools_row(
     # growing the window brings the key back where it fits
     page.set_viewport_size({"width": 1600, "height": 800})
     expect(page.locator("#lines-key")).to_be_visible()
+
+
+@pytest.mark.parametrize("preset", ["alexnet-conv1", "alexnet-224"])
+@pytest.mark.parametrize("size", [(1024, 768), (1280, 720)])
+def test_a_big_banks_filter_names_stay_readable_in_large_type(
+    page: Page, preset: str, size: tuple[int, int]
+) -> None:
+    # projected, AlexNet's W0..W95 and their biases were drawn at 8 px in a 1024x768 frame
+    # (the plans shrank the type to keep "b0 = 0.008082" in the row); the biases now go by
+    # value, then go, before the type drops under 11 px
+    page.set_viewport_size({"width": size[0], "height": size[1]})
+    page.goto(f"/?preset={preset}&large=1")
+    bank = page.locator("#filter-grids .bank")
+    expect(bank).to_have_attribute("data-label-px", re.compile(r"^\d+$"), timeout=30_000)
+    assert int(bank.get_attribute("data-label-px") or 0) >= 11
+    # the row still fits the panel: no sideways scroll
+    assert page.locator("#filter-grids").evaluate("e => e.scrollWidth <= e.clientWidth + 1")

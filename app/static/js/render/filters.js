@@ -254,8 +254,17 @@ function bankView(container, model, onCell) {
     : Array.from({ length: k }, (_, f) => label(f, bias.at(f)))
       .reduce((a, b) => (b.length > a.length ? b : a), ""));
   const longestOf = new Map([named, valueOnly].map((label) => [label, longest(label)]));
+  // In large type a hall reads the names first: the biases go by value alone, then go (the
+  // arithmetic says the active one), before the type drops under 11 px (AlexNet's labels
+  // came out at 8 px in a 1024x768 projection).
   const plans = [];
-  for (let px = Math.round(11 * typeScale()); px >= 9; px -= 1) plans.push([px, named]);
+  const top = Math.round(11 * typeScale());
+  if (typeScale() > 1) {
+    for (let px = top; px >= 11; px -= 1) plans.push([px, named]);
+    for (let px = top; px >= 11; px -= 1) plans.push([px, valueOnly]);
+    plans.push([top, null]);
+  }
+  for (let px = top; px >= 9; px -= 1) plans.push([px, named]);
   plans.push([9, valueOnly], [8, valueOnly], [9, null]);
   const planned = ([px, label]) => {
     const font = `${px}px ui-monospace, 'DejaVu Sans Mono', monospace`;
@@ -286,6 +295,7 @@ function bankView(container, model, onCell) {
   const wrap = el("div", "bank");
   wrap.setAttribute("role", "img");
   wrap.setAttribute("aria-label", `Filters: ${k} filters of ${fh}x${fw}x${depth}, one row each${biasLabel ? ", then the bias" : ""}`);
+  wrap.dataset.labelPx = String(px); // the names' type size, for tools that check the page
   const canvas = document.createElement("canvas");
   canvas.width = width;
   canvas.height = height;
