@@ -850,3 +850,23 @@ def test_more_below_stays_one_line_in_a_small_large_type_frame(page: Page) -> No
         "ps => ps.map(p => { const s = getComputedStyle(p, '::after');"
         " return parseFloat(s.height) / parseFloat(s.lineHeight); })")
     assert heights and all(h < 1.5 for h in heights), heights
+
+
+def test_a_body_squeezed_to_a_sliver_is_no_tab_stop(page: Page) -> None:
+    # 800x450 in large type with a neuron pinned: the products were 2 px tall, and Tab
+    # stopped on them (Chromium makes a scroller a tab stop), a focus ring under the tag
+    page.set_viewport_size({"width": 800, "height": 450})
+    page.goto("/?preset=cs231n-demo&t=4&pin=o1.1.1&embed=1&large=1")
+    expect(page.locator("#numpy-code")).to_contain_text("np.sum", timeout=30_000)
+    products = page.locator("#products")
+    assert products.evaluate("e => e.clientHeight") < 16  # the squeeze this test is about
+    expect(products).to_have_attribute("tabindex", "-1")
+    focused = set()
+    for _ in range(40):
+        page.keyboard.press("Tab")
+        focused.add(page.evaluate("document.activeElement.id"))
+    assert "products" not in focused
+    # with room, the body is a scroller like any other (no tabindex of ours)
+    page.set_viewport_size({"width": 1280, "height": 800})
+    expect(products).not_to_have_attribute("tabindex", "-1")
+    assert products.evaluate("e => e.clientHeight") >= 16

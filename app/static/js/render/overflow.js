@@ -20,6 +20,18 @@ function watch(body) {
   const check = () => {
     const below = body.scrollHeight - body.clientHeight - body.scrollTop > SLACK;
     if (panel.classList.contains("more-below") !== below) panel.classList.toggle("more-below", below);
+    // A body squeezed to a sliver (a pinned neuron's arithmetic in an 800x450 frame in large
+    // type left the products 2 px) shows nothing to scroll through: out of the tab order,
+    // where Chromium puts every scroller (its focus ring was a line under the tag). A screen
+    // reader still reads what it holds.
+    const sliver = below && body.clientHeight < SLIVER;
+    if (sliver && !("sliver" in body.dataset)) {
+      body.dataset.sliver = "";
+      body.tabIndex = -1;
+    } else if (!sliver && "sliver" in body.dataset) {
+      delete body.dataset.sliver;
+      body.removeAttribute("tabindex");
+    }
   };
   const sizes = new ResizeObserver(check);
   const observe = () => {
@@ -37,3 +49,5 @@ function watch(body) {
 
 // px of content under the foot that do not count: a cell's or a border's fraction of a pixel
 const SLACK = 2;
+// px of a body's height under which it shows not even a line of what it holds
+const SLIVER = 16;
