@@ -464,3 +464,13 @@ def test_the_filter_to_neuron_line_passes_under_the_neurons_it_crosses(page: Pag
         shot = np.asarray(Image.open(io.BytesIO(cell.screenshot())).convert("RGB"), dtype=int)
         near = (np.abs(shot - rgb).sum(axis=2) < 40).sum()
         assert near == 0, (n, near)
+
+
+def test_a_big_volumes_zoom_buttons_lie_over_the_lines_that_cross_them(page: Page) -> None:
+    # projected at 1024x768, the lines from AlexNet's field to W0 crossed the input's "Fit"
+    # button and its "0.4 px per cell"
+    page.set_viewport_size({"width": 1024, "height": 768})
+    page.goto("/?preset=alexnet-conv1&large=1")
+    expect(page.locator("#numpy-code")).to_contain_text("np.sum", timeout=30_000)
+    page.evaluate(QUIET, 300)
+    assert texts_over_lines(page, "#input-grids .zoom-bar > *") >= 1
