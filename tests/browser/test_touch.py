@@ -285,6 +285,20 @@ def test_every_number_in_the_strip_shows_four_digits_whole_on_a_phone(
     assert page.locator("#in-w").input_value() == "1000"
 
 
+def test_a_phones_step_label_grows_with_large_type(phone: tuple[Page, CDPSession]) -> None:
+    # the transport keeps the page's normal type in large type (two rows, 44 px targets), and
+    # its step label, on a row of its own, was 13 px: smaller than without large type
+    page, _ = phone
+    sizes = []
+    for large in ("", "&large=1"):
+        open_phone(page, f"/?preset=cs231n-demo{large}")
+        label = page.locator("#t-label")
+        sizes.append(label.evaluate("e => parseFloat(getComputedStyle(e).fontSize)"))
+    assert sizes[1] >= 16 and sizes[1] >= sizes[0], sizes
+    box = page.locator(".transport").bounding_box()
+    assert box is not None and box["height"] <= 2 * 44 + 24  # still two rows
+
+
 @pytest.mark.parametrize("query", ["?preset=alexnet-conv1", "?image=stripes&bank=sobel",
                                    "?preset=cs231n-demo&view=3d"])
 def test_the_panels_buttons_are_44_px_for_a_thumb(
