@@ -414,6 +414,29 @@ def test_backward_mode_draws_dv_whole_with_each_maps_db_and_the_inputs_gradient(
     expect(page.locator("#input-what .backward-only")).to_be_hidden()
 
 
+def test_a_layer_whose_whole_backward_is_refused_still_steps_its_weight_gradient(
+    page: Page, api: httpx.Client
+) -> None:
+    # the forward's budget lets it through, the backward's (about three passes) does not:
+    # backward mode drew nothing at all, the whole page refused, once it asked for dV and dX
+    layer = {"input": {"shape": [224, 224, 64]}, "filters": {"count": 16, "size": 3},
+             "padding": 1}
+    assert api.post("/api/forward?encoding=compact", json=layer).status_code == 200
+    refused = api.post("/api/backward?encoding=compact", json={"layer": layer})
+    assert refused.status_code == 422 and refused.json()["detail"][0]["type"] == "over_limit"
+    open_page(page, "?h=224&w=224&d=64&k=16&f=3&p=1&mode=backward")
+    expect(page.locator("#backward-step")).to_contain_text("dW[0]")
+    expect(page.locator("#gradients-refused")).to_have_text(re.compile(
+        r"dV, db and dX are not drawn: the whole backward pass is over this server's work "
+        r"budget \(CONVSCOPE_MAX_WORK\)"))
+    expect(page.get_by_role("img", name=re.compile(r"^Upstream gradient"))).to_have_count(0)
+    expect(page.locator("#output-what .backward-only")).to_be_hidden()
+    expect(page.locator("#app")).not_to_have_class(re.compile(r"\bstale\b"))
+    # a layer whose backward is answered says nothing of it
+    open_page(page, "?preset=cs231n-demo&mode=backward")
+    expect(page.locator("#gradients-refused")).to_be_hidden()
+
+
 def test_a_big_layers_gradients_zoom_and_pan_with_the_volumes_they_belong_to(page: Page) -> None:
     open_page(page, "?preset=alexnet-conv1&t=4000&mode=backward")
     output = page.get_by_role("img", name=re.compile(r"^Output volume"))

@@ -238,7 +238,7 @@ async function reload() {
     // under the output, and each map's db
     const [forward, grads] = await Promise.all([
       api.forward(spec, controller.signal),
-      state.mode === "backward" ? api.backward(spec, upstreamFill(state), controller.signal) : null,
+      state.mode === "backward" ? wholeBackward(spec, state, controller.signal) : null,
     ]).catch((error) => {
       cache.cancel();
       throw error;
@@ -395,6 +395,23 @@ function dropEdits(bad) {
  * seeded whole numbers from -1 to 1, standing in for the layer above's gradient. */
 const upstreamFill = (state) => ({ fill: { kind: "integers", seed: state.seed, low: -1, high: 1 } });
 
+/**
+ * Backward mode's whole pass (dV, db, dX), or `{refused}` saying why there is none: a layer
+ * the forward's budget lets through may pass the backward's (priced on its own, about three
+ * passes), and its steps, dW included, are still drawn without it.
+ */
+function wholeBackward(spec, state, signal) {
+  return api.backward(spec, upstreamFill(state), signal).catch((error) => {
+    if (error.name === "AbortError") throw error;
+    const over = error instanceof ApiError && error.detail.every((d) => OVER_LIMITS.has(d.type));
+    return {
+      refused: over ? "the whole backward pass is over this server's work budget "
+        + "(CONVSCOPE_MAX_WORK); each step's weight gradient still is"
+        : `the server did not compute the whole backward pass (${error.message})`,
+    };
+  });
+}
+
 /** The step cache of a layer (its first range is asked for at once, beside the forward). */
 function stepCache(spec, geometry, state) {
   const backward = state.mode === "backward";
@@ -431,8 +448,12 @@ function build(spec, geometry, forward, grads = null) {
   qs("#output-shape").textContent = out.shape.join("x");
   qs("#count-output").textContent = out.shape.join(" x ");
   qs("#backward-panel").hidden = !backward;
-  // the input and output panels say what they draw in backward mode (dX; dV and db)
+  // the input and output panels say what they draw in backward mode (dX; dV and db), or
+  // why they draw none (before the views take the panels' room)
   qs("#app").classList.toggle("backward", Boolean(model.upstream));
+  const refused = qs("#gradients-refused");
+  refused.hidden = !(backward && model.gradientsRefused);
+  refused.textContent = refused.hidden ? "" : ` dV, db and dX are not drawn: ${model.gradientsRefused}.`;
   showLayer(model, state);
   renderLegend(qs("#legend"), [["input", model.maxAbs], ["weights", model.wMaxAbs], ["output", model.outMaxAbs], ["products", "per step"]]);
   // the weight gradient first: its least height sets the filters column's split, which the

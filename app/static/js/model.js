@@ -49,11 +49,13 @@ export function buildModel(spec, geometry, forward, conn, grads = null) {
 }
 
 /** The upstream gradient dV, the bias gradient db and the input's gradient dX (H, W, D) of
- * a backward answer, with dV's and dX's colour scales; nulls without one. */
+ * a backward answer, with dV's and dX's colour scales; nulls without one (and for a
+ * `{refused}` answer, the reason). */
 function upstreamOf(grads) {
   const upstream = grads ? tensor(grads.upstream) : null;
   const dx = grads ? tensor(grads.dx) : null;
   return {
+    gradientsRefused: grads?.refused ?? null, // why a backward answer is missing
     upstream, db: grads ? tensor(grads.db) : null, dx,
     upMaxAbs: upstream ? maxAbsOf(upstream.data) : 1, dxMaxAbs: dx ? maxAbsOf(dx.data) : 1,
   };
