@@ -414,6 +414,49 @@ def test_backward_mode_draws_dv_whole_with_each_maps_db_and_the_inputs_gradient(
     expect(page.locator("#input-what .backward-only")).to_be_hidden()
 
 
+def test_a_locally_connected_layers_dv_maps_say_each_neurons_own_db(
+    page: Page, api: httpx.Client
+) -> None:
+    # its biases are one a neuron, db (H2, W2, K): the captions read db[d] off its first row
+    # ("db[3] = " and nothing, past its three rows) and said db[d] adds up map d
+    open_page(page, "?preset=cs231n-demo&conn=local&mode=backward&k=5")
+    layer = {**preset_layer(api, DEMO), "connectivity": "local",
+             "filters": {**preset_layer(api, DEMO)["filters"], "count": 5}}
+    upstream = {"fill": {"kind": "integers", "seed": 0, "low": -1, "high": 1}}
+    grads = api.post("/api/backward", json={"layer": layer, "upstream": upstream}).json()
+    db = np.array(grads["db"])
+    assert db.shape == (3, 3, 5)
+    expect(page.locator("figure.upstream figcaption")).to_have_text(
+        [f"dV[:, :, {d}]" for d in range(5)])
+    expect(page.locator("#db-words")).to_have_text(
+        "Each neuron's own bias gets its dV (where the ReLU let it through).")
+    cell = page.get_by_role("table", name="Upstream gradient map 4").locator(".cell").nth(2 * 3 + 1)
+    cell.hover()
+    expect(cell).to_have_attribute("title", re.compile(
+        rf"^dV\[2,1,4\] = -?\d+ \(db\[2,1,4\] = {db[2, 1, 4]:g}\)$"))
+
+
+def test_another_step_order_does_not_ask_for_the_whole_backward_again(page: Page) -> None:
+    # the order changes the steps, not dV, db or dX: asking again cost a third pass for nothing
+    asked: list[str] = []
+    page.on("request", lambda request: asked.append(request.url))
+    open_page(page, "?preset=cs231n-demo&mode=backward")
+    expect(page.get_by_role("table", name="Upstream gradient map 0")).to_be_visible()
+    assert sum("/api/backward" in url for url in asked) == 1
+    open_settings(page)
+    page.get_by_label("Step order").select_option("depth_column")
+    expect(page).to_have_url(re.compile(r"order=depth_column"))
+    expect(page.locator("#app")).to_have_attribute("aria-busy", "false")
+    expect(page.get_by_role("table", name="Upstream gradient map 0")).to_be_visible()
+    assert sum("/api/backward" in url for url in asked) == 1
+    # another seed is another dV: asked for
+    page.get_by_label("Seed").fill("3")
+    page.get_by_label("Seed").press("Tab")
+    expect(page).to_have_url(re.compile(r"seed=3"))
+    expect(page.locator("#app")).to_have_attribute("aria-busy", "false")
+    assert sum("/api/backward" in url for url in asked) == 2
+
+
 def test_a_layer_whose_whole_backward_is_refused_still_steps_its_weight_gradient(
     page: Page, api: httpx.Client
 ) -> None:
@@ -426,12 +469,17 @@ def test_a_layer_whose_whole_backward_is_refused_still_steps_its_weight_gradient
     assert refused.status_code == 422 and refused.json()["detail"][0]["type"] == "over_limit"
     open_page(page, "?h=224&w=224&d=64&k=16&f=3&p=1&mode=backward")
     expect(page.locator("#backward-step")).to_contain_text("dW[0]")
-    expect(page.locator("#gradients-refused")).to_have_text(re.compile(
-        r"dV, db and dX are not drawn: the whole backward pass is over this server's work "
-        r"budget \(CONVSCOPE_MAX_WORK\)"))
+    expect(page.locator("#gradients-refused")).to_have_text(
+        " dV, db and dX are not drawn: the whole backward pass is over this server's limits "
+        "(CONVSCOPE_MAX_WORK).")
     expect(page.get_by_role("img", name=re.compile(r"^Upstream gradient"))).to_have_count(0)
     expect(page.locator("#output-what .backward-only")).to_be_hidden()
     expect(page.locator("#app")).not_to_have_class(re.compile(r"\bstale\b"))
+    # a misfit draws no steps and no gradients, and says nothing of either
+    page.locator("#stride").fill("2")
+    page.locator("#stride").press("Tab")
+    expect(page.locator("#app")).to_have_class(re.compile(r"\bmisfit\b"))
+    expect(page.locator("#gradients-refused")).to_be_hidden()
     # a layer whose backward is answered says nothing of it
     open_page(page, "?preset=cs231n-demo&mode=backward")
     expect(page.locator("#gradients-refused")).to_be_hidden()

@@ -23,9 +23,12 @@ export function outputCellText({ out }, i, j, d, computed) {
   return `V[${i},${j},${d}] = ${computed ? fmt(out.at(i, j, d)) : "not yet computed"}`;
 }
 
-/** A cell of the upstream gradient (backward mode): its name, value, and its map's db. */
-export function upstreamCellText({ upstream, db }, i, j, d) {
-  return `dV[${i},${j},${d}] = ${fmt(upstream.at(i, j, d))} (db[${d}] = ${fmt(db.at(d))})`;
+/** A cell of the upstream gradient (backward mode): its name, value, and the bias gradient
+ * it goes into: its map's db[d], or a locally connected neuron's own db[i,j,d]. */
+export function upstreamCellText({ upstream, db, conn }, i, j, d) {
+  const into = conn === "local" ? `db[${i},${j},${d}] = ${fmt(db.at(i, j, d))}`
+    : `db[${d}] = ${fmt(db.at(d))}`;
+  return `dV[${i},${j},${d}] = ${fmt(upstream.at(i, j, d))} (${into})`;
 }
 
 /**

@@ -10,7 +10,7 @@ import { createLinking } from "./linking.js";
 import { createPinning } from "./pinning.js";
 import { bindGoto } from "./goto.js";
 import { applyZoom, watchZoom } from "./zoomlink.js";
-import { buildModel } from "./model.js";
+import { buildModel, gradientsOf } from "./model.js";
 import { Player } from "./player.js";
 import { cellName, editsOutside, formatEdits, layerSpec, parseCellName, parseEdits, unreadEdits } from "./spec.js";
 import { changesForSuggestion, DEFAULTS, FIELD_KEYS, fieldOfKey, layerChanged, stateFromPreset, withChanges } from "./state.js";
@@ -241,6 +241,7 @@ async function reload() {
       state.mode === "backward" ? wholeBackward(spec, state, controller.signal) : null,
     ]).catch((error) => {
       cache.cancel();
+      controller.abort(); // the whole backward too: nothing will draw it
       throw error;
     });
     if (seq !== app.seq) return cache.cancel();
@@ -307,6 +308,7 @@ async function showMisfit(spec, geometry, seq, signal) {
   }
   qs("#count-output").textContent = "—";
   qs("#backward-panel").hidden = true;
+  showGradientWords(false, null);
   for (const id of ["#edit-pinned", "#goto-pinned"]) qs(id).hidden = true; // no layer drawn: no pin to act on
   for (const overlay of overlays) overlay.clear?.();
   showTransport(app, false);
@@ -320,6 +322,21 @@ async function showMisfit(spec, geometry, seq, signal) {
   app.misfit = { geometry, answer };
   drawMisfitPanels();
   qs("#app").classList.remove("stale");
+}
+
+/**
+ * What the input and output panels say of backward mode's whole pass, before the views take
+ * the panels' room: what dX, dV and db are (`#app.backward`), or why they are not drawn; a
+ * misfit (`model` null) draws neither.
+ */
+function showGradientWords(backward, model) {
+  qs("#app").classList.toggle("backward", Boolean(model?.upstream));
+  qs("#db-words").textContent = model?.conn === "local"
+    ? "Each neuron's own bias gets its dV (where the ReLU let it through)."
+    : "db[d] adds up map d of dV (where the ReLU let it through).";
+  const refused = qs("#gradients-refused");
+  refused.hidden = !(backward && model?.gradientsRefused);
+  refused.textContent = refused.hidden ? "" : ` dV, db and dX are not drawn: ${model.gradientsRefused}.`;
 }
 
 /** The input panel's caption: its size, and its padded size when padding grows it. */
@@ -401,15 +418,23 @@ const upstreamFill = (state) => ({ fill: { kind: "integers", seed: state.seed, l
  * passes), and its steps, dW included, are still drawn without it.
  */
 function wholeBackward(spec, state, signal) {
-  return api.backward(spec, upstreamFill(state), signal).catch((error) => {
+  // the same layer and upstream as the last layer built (another step order, a rebuild): the
+  // parts it drew (a third pass's work, asked again for nothing)
+  const key = JSON.stringify([spec, upstreamFill(state)]);
+  if (app.grads?.key === key) return Promise.resolve(app.grads);
+  const refused = (error) => {
     if (error.name === "AbortError") throw error;
     const over = error instanceof ApiError && error.detail.every((d) => OVER_LIMITS.has(d.type));
+    // the limit it passes, as the server names it (CONVSCOPE_MAX_WORK, _MAX_ELEMENTS, ...)
+    const limits = [...new Set(error.message.match(/CONVSCOPE_[A-Z_]+/g) ?? [])];
     return {
-      refused: over ? "the whole backward pass is over this server's work budget "
-        + "(CONVSCOPE_MAX_WORK); each step's weight gradient still is"
+      refused: over ? `the whole backward pass is over this server's limits${
+        limits.length ? ` (${limits.join(", ")})` : ""}`
         : `the server did not compute the whole backward pass (${error.message})`,
     };
-  });
+  };
+  return api.backward(spec, upstreamFill(state), signal)
+    .then((answer) => ({ ...gradientsOf(answer), key }), refused);
 }
 
 /** The step cache of a layer (its first range is asked for at once, beside the forward). */
@@ -448,12 +473,7 @@ function build(spec, geometry, forward, grads = null) {
   qs("#output-shape").textContent = out.shape.join("x");
   qs("#count-output").textContent = out.shape.join(" x ");
   qs("#backward-panel").hidden = !backward;
-  // the input and output panels say what they draw in backward mode (dX; dV and db), or
-  // why they draw none (before the views take the panels' room)
-  qs("#app").classList.toggle("backward", Boolean(model.upstream));
-  const refused = qs("#gradients-refused");
-  refused.hidden = !(backward && model.gradientsRefused);
-  refused.textContent = refused.hidden ? "" : ` dV, db and dX are not drawn: ${model.gradientsRefused}.`;
+  showGradientWords(backward, model);
   showLayer(model, state);
   renderLegend(qs("#legend"), [["input", model.maxAbs], ["weights", model.wMaxAbs], ["output", model.outMaxAbs], ["products", "per step"]]);
   // the weight gradient first: its least height sets the filters column's split, which the

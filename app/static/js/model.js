@@ -26,8 +26,8 @@ export function crop(xp, pads) {
 
 /**
  * The model of layer `spec` (connectivity `conn`) from its geometry and forward answers, and
- * in backward mode the backward answer `grads` (its `upstream`, the dV the page's fill drew,
- * `db` and `dx`); null otherwise.
+ * in backward mode the whole backward pass's parts `grads` (`gradientsOf`: dV, the page's
+ * fill, db and dX; or `{refused}`); null otherwise.
  */
 export function buildModel(spec, geometry, forward, conn, grads = null) {
   const xp = tensor(forward.padded_input);
@@ -48,15 +48,24 @@ export function buildModel(spec, geometry, forward, conn, grads = null) {
   };
 }
 
-/** The upstream gradient dV, the bias gradient db and the input's gradient dX (H, W, D) of
- * a backward answer, with dV's and dX's colour scales; nulls without one (and for a
- * `{refused}` answer, the reason). */
-function upstreamOf(grads) {
-  const upstream = grads ? tensor(grads.upstream) : null;
-  const dx = grads ? tensor(grads.dx) : null;
+/**
+ * The whole backward pass's parts the page draws, decoded once: the upstream gradient dV,
+ * the bias gradient db and the input's gradient dX (H, W, D), with dV's and dX's colour
+ * scales (the answer's dW is not drawn: the weight gradient panel walks it step by step).
+ */
+export function gradientsOf(answer) {
+  const upstream = tensor(answer.upstream);
+  const dx = tensor(answer.dx);
   return {
-    gradientsRefused: grads?.refused ?? null, // why a backward answer is missing
-    upstream, db: grads ? tensor(grads.db) : null, dx,
+    upstream, db: tensor(answer.db), dx,
     upMaxAbs: upstream ? maxAbsOf(upstream.data) : 1, dxMaxAbs: dx ? maxAbsOf(dx.data) : 1,
   };
+}
+
+/** A model's gradient fields from `grads` (gradientsOf's, `{refused}` or null): nulls and
+ * the reason where there are none. */
+function upstreamOf(grads) {
+  const none = { upstream: null, db: null, dx: null, upMaxAbs: 1, dxMaxAbs: 1 };
+  const { key: _, refused = null, ...parts } = grads ?? {}; // key: main.js's, for reuse
+  return { ...none, ...(refused ? {} : parts), gradientsRefused: refused };
 }

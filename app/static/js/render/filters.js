@@ -262,7 +262,7 @@ function bankView(container, model, onCell) {
   if (typeScale() > 1) {
     for (let px = top; px >= 11; px -= 1) plans.push([px, named]);
     for (let px = top; px >= 11; px -= 1) plans.push([px, valueOnly]);
-    plans.push([top, null]);
+    for (let px = top; px >= 11; px -= 1) plans.push([px, null]);
   }
   for (let px = top; px >= 9; px -= 1) plans.push([px, named]);
   plans.push([9, valueOnly], [8, valueOnly], [9, null]);

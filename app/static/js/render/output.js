@@ -36,14 +36,17 @@ export function createOutputView(container, model, order, stepOf, onCell) {
 }
 
 /** The upstream gradient's maps as the output panel draws them under the output's (null
- * outside backward mode): `caption(d)` names map d and its bias gradient. */
+ * outside backward mode): `caption(d)` names map d, and for shared filters its bias gradient
+ * (a locally connected layer's biases are one a neuron: each cell's text says its own). */
 function upstreamMaps(model) {
   const { upstream, db } = model;
   if (!upstream) return null;
+  const local = model.conn === "local";
   return {
     tensor: upstream,
     maxAbs: model.upMaxAbs,
-    caption: (d) => [`dV[:, :, ${d}]`, `db[${d}] = ${fmt(db.at(d))}`],
+    caption: (d) => (local ? [`dV[:, :, ${d}]`] : [`dV[:, :, ${d}]`, `db[${d}] = ${fmt(db.at(d))}`]),
+    lines: local ? 1 : 2,
     text: (i, j, d) => upstreamCellText(model, i, j, d),
   };
 }
@@ -53,9 +56,9 @@ function domView(container, model, stepOf, onCell) {
   const [h2, w2, k] = out.shape;
   const upstream = upstreamMaps(model);
   const count = upstream ? 2 * k : k;
-  // a dV map's caption takes two lines (its name, then its db), and every map is fitted to
-  // the taller of the two
-  const caption = upstream ? 2 * CAPTION : CAPTION;
+  // a shared layer's dV map's caption takes two lines (its name, then its db), and every map
+  // is fitted to the taller of the two
+  const caption = (upstream?.lines ?? 1) * CAPTION;
   // as the input's: fitted before large type grows them, never under the numbers' 18 px (in
   // large type what a hall reads), and when the maps do not all fit, the whole ones shown get
   // the room (the panel scrolls to the current one)
@@ -124,8 +127,11 @@ function atlasView(container, model, order, stepOf, onCell) {
   // grown by large type)
   const room = roomOf(container);
   const width = Math.max(200, room.width - 4);
-  const captions = 2 * (CAPTION + 16) * typeScale();
-  const tall = upstream ? Math.max(100, (room.height - 60 - captions) / 2) : Math.max(200, room.height - 60);
+  const scale = typeScale();
+  const bars = 60 * scale; // the zoom bar and the readout, both grown by large type
+  const captions = 2 * (CAPTION + 16) * scale;
+  // (down to 48 px each: a 1024x768 frame in large type left the two atlases 53 px)
+  const tall = upstream ? Math.max(48, (room.height - bars - captions) / 2) : Math.max(200, room.height - bars);
   let across = 1;
   let best = 0;
   for (let n = 1; n <= k; n += 1) {
