@@ -414,6 +414,60 @@ def test_backward_mode_draws_dv_whole_with_each_maps_db_and_the_inputs_gradient(
     expect(page.locator("#input-what .backward-only")).to_be_hidden()
 
 
+@pytest.mark.parametrize("query", [
+    "?preset=cs231n-demo&mode=backward",  # three input slices: an uneven row
+    "?h=7&w=6&d=2&k=3&fh=3&fw=2&sh=2&sw=1&dw=2&pt=1&pb=1&pl=0&pr=2&mode=backward&fit=floor",
+])
+def test_each_gradient_is_drawn_under_the_slice_or_map_it_belongs_to(
+    page: Page, query: str
+) -> None:
+    # side by side in one wrapped row, dV[:, :, 1] came under V[:, :, 0] (and dX[:, :, 0]
+    # under X[:, :, 1]) wherever the maps did not fill their rows evenly
+    open_page(page, query)
+    for volume, gradient, count in (("Output activation map", "Upstream gradient map", None),
+                                    ("Input depth slice", "Input gradient depth slice", None)):
+        pairs = page.locator("#volumes .map-pair")
+        names = page.get_by_role("table", name=re.compile(rf"^{gradient} \d+$"))
+        count = names.count()
+        assert count >= 2, gradient
+        for d in range(count):
+            above = page.get_by_role("table", name=f"{volume} {d}").bounding_box()
+            below = page.get_by_role("table", name=f"{gradient} {d}").bounding_box()
+            assert above and below, (volume, d)
+            assert abs(above["x"] - below["x"]) < 1 and below["y"] > above["y"] + above["height"]
+        assert pairs.count() >= count
+
+
+def test_backward_modes_words_legend_and_3d_view_say_what_is_drawn(page: Page) -> None:
+    open_page(page, "?preset=cs231n-demo&mode=backward&act=relu")
+    what = page.locator("#output-what")
+
+    def says(words: str | re.Pattern[str]) -> None:  # what shows, not the hidden spans
+        expect(what).to_contain_text(words, use_inner_text=True)
+
+    def says_not(words: str) -> None:
+        expect(what).not_to_contain_text(words, use_inner_text=True)
+
+    # backward mode draws the output whole at step 1: it said "filling in step by step"
+    says("drawn whole (the backward pass starts from it)")
+    says_not("filling in step by step")
+    # the gradients' own colour scales (a dX of 1 was as dark as an input of 2, unsaid)
+    ranges = page.locator("#legend .legend-ranges")
+    expect(ranges).to_contain_text(re.compile(r"dV: max ±1 · dX: max ±\d+"))
+    # the 3-D blocks draw no gradients: the output says where they are
+    page.get_by_role("button", name="3-D view").click()
+    says("The flat view (3-D view off) draws the gradients dV, db and dX.")
+    page.get_by_role("button", name="3-D view").click()
+    expect(page.locator("#output-what .backward-3d-only")).to_be_hidden()
+    # forward mode: the maps fill in, no gradient words or scales
+    open_page(page, "?preset=cs231n-demo")
+    says("filling in step by step")
+    says_not("drawn whole")
+    expect(ranges).not_to_contain_text("dV")
+    page.get_by_role("button", name="3-D view").click()
+    expect(page.locator("#output-what .backward-3d-only")).to_be_hidden()
+
+
 def test_a_locally_connected_layers_dv_maps_say_each_neurons_own_db(
     page: Page, api: httpx.Client
 ) -> None:
@@ -1244,7 +1298,8 @@ def test_locally_connected_backward_names_the_neurons_own_gradient_and_sums_noth
     # a locally connected neuron's weights are its own, so nothing accumulates
     open_page(page, "?preset=cs231n-demo&conn=local&mode=backward&t=4")
     step = page.locator("#backward-step")
-    expect(step).to_have_text("dV[1,1,0] = 1: dW[1,1,0] = 1 × window")
+    # its bias gradient is its own dV
+    expect(step).to_have_text("dV[1,1,0] = 1: dW[1,1,0] = 1 × window, db[1,1,0] = 1")
     expect(page.locator("#backward-grids .filter-name")).to_have_text(["dW[1,1,0]"])
     assert page.get_by_role("table", name="Running weight gradient depth slice 0").count() == 0
     local, shared = (page.locator(f"#backward-what .{kind}-only") for kind in ("local", "shared"))
@@ -1253,7 +1308,7 @@ def test_locally_connected_backward_names_the_neurons_own_gradient_and_sums_noth
     expect(shared).to_be_hidden()
     # shared weights keep both, and the explanation of the shared filter
     open_page(page, "?preset=cs231n-demo&conn=shared&mode=backward&t=4")
-    expect(step).to_have_text("dV[1,1,0] = 1: this step adds 1 × window to dW[0]")
+    expect(step).to_have_text("dV[1,1,0] = 1: dW[0] += 1 × window, db[0] += 1")
     expect(page.locator("#backward-grids .filter-name")).to_have_text(
         ["this step", "running dW[0]"])
     expect(local).to_be_hidden()

@@ -330,6 +330,8 @@ async function showMisfit(spec, geometry, seq, signal) {
  * misfit (`model` null) draws neither.
  */
 function showGradientWords(backward, model) {
+  // backward mode draws the output whole (the backward pass starts from it), gradients or not
+  qs("#app").classList.toggle("backward-mode", backward);
   qs("#app").classList.toggle("backward", Boolean(model?.upstream));
   qs("#db-words").textContent = model?.conn === "local"
     ? "Each neuron's own bias gets its dV (where the ReLU let it through)."
@@ -475,7 +477,11 @@ function build(spec, geometry, forward, grads = null) {
   qs("#backward-panel").hidden = !backward;
   showGradientWords(backward, model);
   showLayer(model, state);
-  renderLegend(qs("#legend"), [["input", model.maxAbs], ["weights", model.wMaxAbs], ["output", model.outMaxAbs], ["products", "per step"]]);
+  // each colour scale drawn: the gradients', in backward mode, each on its own too
+  const gradients = model.upstream ? [["dV", model.upMaxAbs], ["dX", model.dxMaxAbs]] : [];
+  const steps = backward ? [["products and dW", "per step"]] : [["products", "per step"]];
+  renderLegend(qs("#legend"), [["input", model.maxAbs], ["weights", model.wMaxAbs],
+    ["output", model.outMaxAbs], ...gradients, ...steps]);
   // the weight gradient first: its least height sets the filters column's split, which the
   // filters are fitted to (render/split.js)
   const backwardView = backward

@@ -172,14 +172,21 @@ const LEAST_CANVAS_CELL = 3;
 function stepText({ i, j, d, upstream, pre }, relu, local) {
   const at = `${i},${j},${d}`;
   const dv = `dV[${at}] = ${fmt(upstream)}`;
+  // the bias gradient too: a shared filter's db[d] sums its map's dV, a locally connected
+  // neuron's own db[i,j,d] is its dV (a touch screen and a screen reader had it nowhere else)
   const into = local ? `dW[${at}]` : `dW[${d}]`;
-  const adds = local ? `${into} = ${fmt(upstream)} × window` : `this step adds ${fmt(upstream)} × window to ${into}`;
+  const bias = local ? `db[${at}]` : `db[${d}]`;
+  // in Python's words, as the arithmetic's code line is (no longer than the sentence was
+  // before it named db: the panel's grids are fitted under its longest form)
+  const adds = local ? `${into} = ${fmt(upstream)} × window, ${bias} = ${fmt(upstream)}`
+    : `${into} += ${fmt(upstream)} × window, ${bias} += ${fmt(upstream)}`;
   if (!relu) return `${dv}: ${adds}`;
   if (pre > 0) return `${dv} and ReLU passes it (pre ${fmt(pre)} > 0): ${adds}`;
   // a zero dV has nothing to block: the gate is said shut, not that it stopped anything (no
   // longer than the blocking sentence the panel's room is measured for)
   const gate = upstream === 0 ? "and ReLU shuts it" : "but ReLU blocks it";
-  return `${dv} ${gate} (pre ${fmt(pre)} ≤ 0): ${local ? `${into} = 0` : `this step adds 0 to ${into}`}`;
+  const none = local ? `${into} = 0, ${bias} = 0` : `${into} and ${bias} += 0`;
+  return `${dv} ${gate} (pre ${fmt(pre)} ≤ 0): ${none}`;
 }
 
 /** The longest sentence a step of `model` can have: its last neuron's indices, dV = -1 (the

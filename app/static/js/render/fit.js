@@ -6,6 +6,7 @@ import { typeScale } from "./colors.js";
 
 const GAP = 6; // px between slices (the grids' CSS gap, 0.4rem, rounded down)
 export const CAPTION = 16; // px of a slice's caption line
+export const PAIR_GAP = 6; // px between a slice and its gradient under it (css/convscope.css .map-pair)
 
 /**
  * The room a panel body offers: its box, or (a phone, where panels grow with their content
@@ -127,13 +128,15 @@ export function widthCell(cols, room, least) {
  * each under a `bar` px tall row of buttons shared by all, that fit `room` wrapped; between
  * `min` and `max`.
  */
-export function fitSide(count, ratio, room, { min, max, bar = 0 }) {
+export function fitSide(count, ratio, room, { min, max, bar = 0, lines = 1 }) {
   let best = min;
   for (let across = 1; across <= count; across += 1) {
     const down = Math.ceil(count / across);
-    // each canvas has a 1 px border on every side
+    // each canvas has a 1 px border on every side; `lines` canvases a column (a slice and
+    // its gradient under it, PAIR_GAP apart), each under its caption
     const byWidth = (room.width - GAP * (across - 1)) / across - 2;
-    const byHeight = ((room.height - bar - down * (CAPTION + GAP + 2)) / down) / ratio;
+    const each = lines * (CAPTION + 2) + (lines - 1) * PAIR_GAP + GAP;
+    const byHeight = ((room.height - bar - down * each) / down) / ratio;
     best = Math.max(best, Math.min(byWidth, byHeight));
   }
   return Math.floor(Math.max(min, Math.min(max, best)));

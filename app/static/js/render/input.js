@@ -7,8 +7,8 @@
 // too: the cells the focused neuron's dV reaches.
 import { createGrid, CANVAS_THRESHOLD, sliceFigure } from "./grid.js";
 import {
-  fitCell, fitSide, gridRoom, keepInView, numbersCell, projectedCell, roomOf, wholeSlicesCell,
-  widthCell,
+  CAPTION, fitCell, fitSide, gridRoom, keepInView, numbersCell, PAIR_GAP, projectedCell, roomOf,
+  wholeSlicesCell, widthCell,
 } from "./fit.js";
 import { Viewport, zoomBar } from "./viewport.js";
 import { createZoomGrid } from "./zoom.js";
@@ -25,8 +25,14 @@ import { fieldSaid, inputCellSaid, inputCellText, inputGradientText } from "../l
 export function createInputView(container, model, onCell) {
   const { xp, pads, maxAbs, isPad, dx } = model;
   const [hp, wp, depth] = xp.shape;
-  const count = dx ? 2 * depth : depth; // slices drawn: X's, then dX's
+  // In backward mode each depth slice's dX is drawn under it, the two one column (a pair) of
+  // the wrapped row (side by side, dX[:, :, 0] came under X[:, :, 1] where three slices did
+  // not fill their rows evenly): a pair is fitted as one slice twice as tall, with its two
+  // captions and the gap between
+  const count = dx ? 2 * depth : depth; // grids drawn
   const canvas = hp * wp * count > CANVAS_THRESHOLD;
+  const pairRows = dx ? 2 * hp : hp;
+  const captions = dx ? { caption: 2 * CAPTION + PAIR_GAP + 2 } : {}; // + the second frame
   // the rows and columns no window reads (the server's `unseen`, input indices: a stride
   // longer than the window, dilation's holes, what fit="floor" drops), in the padded input
   const { height, width } = model.geometry;
@@ -46,7 +52,8 @@ export function createInputView(container, model, onCell) {
   let view = null;
   if (canvas) {
     const ratio = hp / wp;
-    const side = fitSide(count, ratio, room, { min: 120, max: 420, bar: 34 });
+    // (pairs down to 80 px a side: at 120 three pairs of AlexNet's ran past a 1440x900 panel)
+    const side = fitSide(depth, dx ? 2 * ratio : ratio, room, { min: dx ? 80 : 120, max: 420, bar: 34, lines: dx ? 2 : 1 });
     view = new Viewport(hp, wp, side, Math.round(side * ratio));
     container.append(zoomBar(view, "input"));
   }
@@ -57,8 +64,8 @@ export function createInputView(container, model, onCell) {
   // in large type what a hall reads (the panel scrolls for the slices that do not fit)
   const least = canvas ? numbersCell(true) : Math.max(numbersCell(), projectedCell());
   const noteText = count === 1 ? "The slice is larger than the panel: scroll it for the rest."
-    : `${depth} depth slices${dx ? " and their gradients" : ""}, the field outlined on each: scroll this panel for the rest.`;
-  let cell = fitCell(count, hp, wp, cells, { min: least - 1, max: 40 });
+    : `${depth} depth slice${depth === 1 ? "" : "s"}${dx ? ` and ${depth === 1 ? "its gradient" : "their gradients"}` : ""}, the field outlined on each: scroll this panel for the rest.`;
+  let cell = fitCell(depth, pairRows, wp, cells, { min: least - 1, max: 40, ...captions });
   if (cell < least) {
     // A canvas's slices all fit or all shrink (it zooms). DOM grids that cannot all fit keep
     // their numbers readable, and the panel scrolls under the note saying so: its line is
@@ -67,7 +74,7 @@ export function createInputView(container, model, onCell) {
       note.textContent = noteText;
       note.hidden = false;
       const spare = { ...cells, height: cells.height - outerHeight(note) / typeScale() };
-      cell = wholeSlicesCell(count, hp, wp, spare, { least, max: 40 });
+      cell = wholeSlicesCell(depth, pairRows, wp, spare, { least, max: 40, ...captions });
     } else {
       cell = widthCell(wp, cells, least);
     }
@@ -75,8 +82,12 @@ export function createInputView(container, model, onCell) {
   const grids = [];
   const gradients = [];
   const figures = [];
+  const columns = [];
   for (let d = 0; d < depth; d += 1) {
-    const figure = sliceFigure(container, `X[:, :, ${d}]`);
+    const column = dx ? el("div", "map-pair") : container;
+    if (dx) container.append(column);
+    columns.push(column);
+    const figure = sliceFigure(column, `X[:, :, ${d}]`);
     const options = {
       rows: hp, cols: wp, cell, label: `Input depth slice ${d}`, view,
       onCell: (type, r, c) => onCell(type, r, c, d),
@@ -90,7 +101,7 @@ export function createInputView(container, model, onCell) {
     figures.push(figure);
   }
   for (let d = 0; dx && d < depth; d += 1) {
-    const figure = sliceFigure(container, `dX[:, :, ${d}]`);
+    const figure = sliceFigure(columns[d], `dX[:, :, ${d}]`);
     figure.classList.add("gradient");
     const grid = (canvas ? createZoomGrid : createGrid)(figure, {
       rows: hp, cols: wp, cell, label: `Input gradient depth slice ${d}`, view,

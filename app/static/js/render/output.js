@@ -10,7 +10,8 @@ import { createGrid, CANVAS_THRESHOLD, sliceFigure } from "./grid.js";
 import { Viewport, zoomBar } from "./viewport.js";
 import { createZoomGrid } from "./zoom.js";
 import {
-  CAPTION, fitCell, gridRoom, keepInView, numbersCell, projectedCell, roomOf, wholeSlicesCell,
+  CAPTION, fitCell, gridRoom, keepInView, numbersCell, PAIR_GAP, projectedCell, roomOf,
+  wholeSlicesCell,
 } from "./fit.js";
 import { el, fmt } from "../dom.js";
 import { neuronSaid, outputCellText, upstreamCellText } from "../linking.js";
@@ -55,31 +56,34 @@ function domView(container, model, stepOf, onCell) {
   const { out, outMaxAbs } = model;
   const [h2, w2, k] = out.shape;
   const upstream = upstreamMaps(model);
-  const count = upstream ? 2 * k : k;
-  // a shared layer's dV map's caption takes two lines (its name, then its db), and every map
-  // is fitted to the taller of the two
-  const caption = (upstream?.lines ?? 1) * CAPTION;
+  // In backward mode each map's dV is drawn under it, the two one column (a pair) of the
+  // panel's wrapped row: side by side in one row, dV[:, :, 1] came under V[:, :, 0] where
+  // the maps did not fill their rows evenly. A pair is fitted as one slice twice as tall,
+  // with its three caption lines (two for a locally connected layer's) and the gap between.
+  const rows = upstream ? 2 * h2 : h2;
+  const caption = upstream ? (1 + upstream.lines) * CAPTION + PAIR_GAP + 2 : CAPTION; // + its frame
   // as the input's: fitted before large type grows them, never under the numbers' 18 px (in
   // large type what a hall reads), and when the maps do not all fit, the whole ones shown get
   // the room (the panel scrolls to the current one)
   const room = gridRoom(container);
   const least = Math.max(numbersCell(), projectedCell());
-  const fitted = fitCell(count, h2, w2, room, { min: least - 1, max: 48, caption });
-  const cell = fitted >= least ? fitted : wholeSlicesCell(count, h2, w2, room, { least, max: 48, caption });
+  const fitted = fitCell(k, rows, w2, room, { min: least - 1, max: 48, caption });
+  const cell = fitted >= least ? fitted : wholeSlicesCell(k, rows, w2, room, { least, max: 48, caption });
   const grids = [];
+  const upGrids = [];
   for (let d = 0; d < k; d += 1) {
-    const figure = sliceFigure(container, `V[:, :, ${d}]`);
+    const column = upstream ? el("div", "map-pair") : container;
+    if (upstream) container.append(column);
+    const figure = sliceFigure(column, `V[:, :, ${d}]`);
     grids.push(createGrid(figure, {
       rows: h2, cols: w2, cell, label: `Output activation map ${d}`,
       onCell: (type, i, j) => onCell(type, i, j, d),
     }));
-  }
-  const upGrids = [];
-  for (let d = 0; upstream && d < k; d += 1) {
-    const figure = sliceFigure(container, "");
-    figure.classList.add("upstream");
-    figure.querySelector("figcaption").append(...upstream.caption(d).map((line) => el("span", "", line)));
-    const grid = createGrid(figure, {
+    if (!upstream) continue;
+    const below = sliceFigure(column, "");
+    below.classList.add("upstream");
+    below.querySelector("figcaption").append(...upstream.caption(d).map((line) => el("span", "", line)));
+    const grid = createGrid(below, {
       rows: h2, cols: w2, cell, label: `Upstream gradient map ${d}`,
       onCell: (type, i, j) => onCell(type, i, j, d),
     });
@@ -110,7 +114,10 @@ function domView(container, model, stepOf, onCell) {
         grid.setMarks("seen", focus.seen ? focus.seen.map(([i, j]) => [i, j]) : []);
         grid.setActive(Boolean(p && p.d === d));
       });
-      if (p && p.d !== shownMap) keepInView(container, grids[p.d].el.parentElement);
+      if (p && p.d !== shownMap) {
+        const figure = grids[p.d].el.parentElement;
+        keepInView(container, figure.closest(".map-pair") ?? figure); // with its dV, if any
+      }
       shownMap = p ? p.d : -1;
     },
     box: (i, j, d) => grids[d]?.box(i, j) ?? null,
@@ -197,7 +204,7 @@ function atlasView(container, model, order, stepOf, onCell) {
   });
   let upGrid = null;
   if (upstream) {
-    caption("dV: the upstream gradient");
+    caption("dV: upstream gradient");
     upGrid = createZoomGrid(container, {
       rows, cols, view,
       label: `Upstream gradient dV: ${k} maps of ${h2}x${w2}, ${across} to a row, as the output's`,
