@@ -870,3 +870,16 @@ def test_a_body_squeezed_to_a_sliver_is_no_tab_stop(page: Page) -> None:
     page.set_viewport_size({"width": 1280, "height": 800})
     expect(products).not_to_have_attribute("tabindex", "-1")
     assert products.evaluate("e => e.clientHeight") >= 16
+
+
+def test_the_backward_steps_sentence_is_never_cut_in_a_small_large_type_frame(
+    page: Page,
+) -> None:
+    # 800x450 in large type: its four lines were capped at two fifths of the panel and
+    # scrolled inside it, "db[0] += 0" under its foot with nothing saying so
+    page.set_viewport_size({"width": 800, "height": 450})
+    page.goto("/?preset=cs231n-demo&mode=backward&embed=1&large=1")
+    step = page.locator("#backward-step")
+    expect(step).to_contain_text("db[0] += ", timeout=30_000)
+    height, whole = step.evaluate("e => [e.clientHeight, e.scrollHeight]")
+    assert whole <= height + 1 and height >= 3 * 16, (height, whole)  # lines, all of them

@@ -477,11 +477,7 @@ function build(spec, geometry, forward, grads = null) {
   qs("#backward-panel").hidden = !backward;
   showGradientWords(backward, model);
   showLayer(model, state);
-  // each colour scale drawn: the gradients', in backward mode, each on its own too
-  const gradients = model.upstream ? [["dV", model.upMaxAbs], ["dX", model.dxMaxAbs]] : [];
-  const steps = backward ? [["products and dW", "per step"]] : [["products", "per step"]];
-  renderLegend(qs("#legend"), [["input", model.maxAbs], ["weights", model.wMaxAbs],
-    ["output", model.outMaxAbs], ...gradients, ...steps]);
+  showLegend(model, state);
   // the weight gradient first: its least height sets the filters column's split, which the
   // filters are fitted to (render/split.js)
   const backwardView = backward
@@ -565,11 +561,23 @@ function editPinned() {
   startEdit(`X[${target.row},${target.col},${d}]`, fmt(xp.at(target.row + pads.top, target.col + pads.left, d)));
 }
 
+/** The colour scales drawn: the gradients', in backward mode, each on its own too, but in
+ * the 3-D view, whose blocks draw none (it is entered without a rebuild). */
+function showLegend(model, state) {
+  const gradients = model.upstream && state.view !== "3d"
+    ? [["dV", model.upMaxAbs], ["dX", model.dxMaxAbs]] : [];
+  const steps = state.mode === "backward" ? [["products and dW", "per step"]] : [["products", "per step"]];
+  renderLegend(qs("#legend"), [["input", model.maxAbs], ["weights", model.wMaxAbs],
+    ["output", model.outMaxAbs], ...gradients, ...steps]);
+  app.legendView = state.view;
+}
+
 function render() {
   const model = app.model;
   showTransport(app, player.playing);
   if (!model || !app.views) return;
   const state = app.state;
+  if (app.legendView !== state.view) showLegend(model, state);
   const hidden = hiddenViews(state);
   if ([...app.builtHidden].some((name) => !hidden.has(name))) build(app.model.spec, app.model.geometry, app.forward, app.grads);
   const focus = currentFocus();

@@ -107,7 +107,9 @@ export function createInputView(container, model, onCell) {
       rows: hp, cols: wp, cell, label: `Input gradient depth slice ${d}`, view,
       onCell: (type, r, c) => onCell(type, r, c, d),
     });
-    grid.draw((r, c) => (isPad(r, c) ? 0 : dx.at(r - pads.top, c - pads.left, d)), {
+    // the padding's cells blank: a gradient reaches them, but no input holds it (a 0 there
+    // read as the gradient's value)
+    grid.draw((r, c) => (isPad(r, c) ? null : dx.at(r - pads.top, c - pads.left, d)), {
       maxAbs: model.dxMaxAbs, isPad, isUnread,
       title: (r, c) => inputGradientText(model, r, c, d),
     });
