@@ -4,8 +4,9 @@
 // cost the browser more per frame than drawing them. Moving the playhead recolours only the
 // neurons between the old and the new step, so playing AlexNet conv1 costs a few cells a frame.
 // Both fill the panel's room; maps that do not fit scroll inside it, the current one kept in view.
-// In backward mode the upstream gradient dV is drawn under the output, map for map: it is
-// given whole (the backward pass starts from it), and each dV map's caption says its db.
+// In backward mode each map's upstream gradient dV is drawn under it (given whole: the
+// backward pass starts from it), with its bias gradient db: in a shared layer's captions, in
+// each cell's text where the biases are one a neuron or the maps are one canvas.
 import { createGrid, CANVAS_THRESHOLD, sliceFigure } from "./grid.js";
 import { Viewport, zoomBar } from "./viewport.js";
 import { createZoomGrid } from "./zoom.js";
