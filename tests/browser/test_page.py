@@ -397,6 +397,10 @@ def test_backward_mode_draws_dv_whole_with_each_maps_db_and_the_inputs_gradient(
         ring = {(r, c) for r in range(7) for c in range(7) if r in (0, 6) or c in (0, 6)}
         assert cells_with(grid, "pad") == ring
         assert all(shown[r, c] == "" for r, c in ring)
+        # ... and drawn hatched as padding, not as a cell not yet computed
+        hatch = grid.locator(".cell.pad").first.evaluate(
+            "e => getComputedStyle(e).backgroundImage")
+        assert hatch.startswith("repeating-linear-gradient"), hatch
     assert np.abs(d_xp[[0, 6], :, :]).sum() + np.abs(d_xp[:, [0, 6], :]).sum() > 0
     assert np.abs(d_xp[1:6, 1:6]).sum() > 0
     # the current neuron's field is outlined on dX as on X: the cells its dV reaches
@@ -533,11 +537,13 @@ def test_a_layer_whose_whole_backward_is_refused_still_steps_its_weight_gradient
     expect(page.get_by_role("img", name=re.compile(r"^Upstream gradient"))).to_have_count(0)
     expect(page.locator("#output-what .backward-only")).to_be_hidden()
     expect(page.locator("#app")).not_to_have_class(re.compile(r"\bstale\b"))
-    # a misfit draws no steps and no gradients, and says nothing of either
+    # a misfit draws no steps and no gradients, and says nothing of either, its legend too
     page.locator("#stride").fill("2")
     page.locator("#stride").press("Tab")
     expect(page.locator("#app")).to_have_class(re.compile(r"\bmisfit\b"))
     expect(page.locator("#gradients-refused")).to_be_hidden()
+    expect(page.locator("#legend .legend-ranges")).to_have_text(
+        re.compile(r"^input: max ±\S+ · weights: max ±\S+$"))
     # a layer whose backward is answered says nothing of it
     open_page(page, "?preset=cs231n-demo&mode=backward")
     expect(page.locator("#gradients-refused")).to_be_hidden()

@@ -309,6 +309,8 @@ async function showMisfit(spec, geometry, seq, signal) {
   qs("#count-output").textContent = "—";
   qs("#backward-panel").hidden = true;
   showGradientWords(false, null);
+  clear(qs("#legend")); // a misfit's own are drawn with it (drawMisfitPanels)
+  app.legendView = null;
   for (const id of ["#edit-pinned", "#goto-pinned"]) qs(id).hidden = true; // no layer drawn: no pin to act on
   for (const overlay of overlays) overlay.clear?.();
   showTransport(app, false);
@@ -353,6 +355,11 @@ function drawMisfitPanels() {
   const { geometry, answer } = app.misfit;
   const xp = tensor(answer.padded_input);
   drawMisfit(qs("#input-grids"), geometry, xp, answer.padding, maxAbsOf(xp.data));
+  // the scales a misfit draws: its input's, and its shared filters' (a locally connected
+  // layer's need the output size: none); the last layer's listed dV, dX and products
+  const filters = tensor(answer.filters);
+  renderLegend(qs("#legend"), [["input", maxAbsOf(xp.data)],
+    ...(filters ? [["weights", maxAbsOf(filters.data)]] : [])]);
   const { height, width } = geometry;
   qs("#input-shape").textContent = `${inputCaption(geometry, xp)}: does not fit`;
   drawMisfitFilters(qs("#filter-grids"), qs("#filters-shape"), answer);

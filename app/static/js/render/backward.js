@@ -176,8 +176,8 @@ function stepText({ i, j, d, upstream, pre }, relu, local) {
   // neuron's own db[i,j,d] is its dV (a touch screen and a screen reader had it nowhere else)
   const into = local ? `dW[${at}]` : `dW[${d}]`;
   const bias = local ? `db[${at}]` : `db[${d}]`;
-  // in Python's words, as the arithmetic's code line is (no longer than the sentence was
-  // before it named db: the panel's grids are fitted under its longest form)
+  // in Python's words, as the arithmetic's code line is (a shared filter's is no longer than
+  // the sentence was before it named db; the grids are fitted under the longest form anyway)
   const adds = local ? `${into} = ${fmt(upstream)} × window, ${bias} = ${fmt(upstream)}`
     : `${into} += ${fmt(upstream)} × window, ${bias} += ${fmt(upstream)}`;
   if (!relu) return `${dv}: ${adds}`;

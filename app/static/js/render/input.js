@@ -2,9 +2,9 @@
 // the focused receptive field outlined on every slice at once (local in space, full in depth).
 // Big inputs draw on zoomable canvases that share one viewport (zoom one slice, zoom all).
 // The cells are as big as the panel allows; a deep input scrolls inside the panel.
-// In backward mode the input's gradient dX follows, slice for slice, laid out as the padded
-// input (its padding hatched: the layer keeps no gradient there), the field outlined on it
-// too: the cells the focused neuron's dV reaches.
+// In backward mode each slice's gradient dX is drawn under it, laid out as the padded input
+// (its padding hatched and blank: a gradient reaches it, but no input holds it), the field
+// outlined on it too: the cells the focused neuron's dV reaches.
 import { createGrid, CANVAS_THRESHOLD, sliceFigure } from "./grid.js";
 import {
   CAPTION, fitCell, fitSide, gridRoom, keepInView, numbersCell, PAIR_GAP, projectedCell, roomOf,

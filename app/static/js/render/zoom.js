@@ -253,7 +253,9 @@ export function createZoomGrid(parent, { rows, cols, label, view, onCell, expose
       const lengths = [];
       for (let r = r0; r < r1; r += 1) {
         for (let c = c0; c < c1; c += 1) {
-          const v = padAt(r, c) ? 0 : values(r, c);
+          // padding is 0, but where the view says it holds nothing (null: dX's padding)
+          const got = values(r, c);
+          const v = padAt(r, c) && got !== null ? 0 : got;
           if (v === null || v === undefined) continue;
           const text = short(v);
           cells.push([r, c, v, text]);
