@@ -5,7 +5,6 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-import engine.layer
 from engine.conv import forward
 from engine.edits import Edit, apply_edits, edit_input
 from engine.errors import LayerError
@@ -119,13 +118,9 @@ def test_a_misfits_input_edit_outside_it_is_refused_under_its_own_number() -> No
     (make_filters, Edit("bias", (2,), 1.0)),
 ])
 def test_a_misfits_arrays_refuse_an_edit_of_no_cell_before_any_fill(
-    make: object, edit: Edit, monkeypatch: pytest.MonkeyPatch
+    make: object, edit: Edit, filled: list[tuple[int, ...]]
 ) -> None:
     # As build_layer does: a refusal costs no fill (a big input's fill is the dear part).
-    filled: list[tuple[int, ...]] = []
-    real_fill = engine.layer.fill
-    monkeypatch.setattr(engine.layer, "fill",
-                        lambda shape, *rest: filled.append(shape) or real_fill(shape, *rest))
     misfit = LayerShape.square(10, 1, 2, 3, stride=2)
     with pytest.raises(LayerError, match=r"edits\.0\.index: .* is outside"):
         make(misfit, edits=[edit])  # type: ignore[operator]
