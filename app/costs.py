@@ -16,7 +16,7 @@ magnitude, from a 5x5 geometry to the server's limits.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, replace
 from functools import lru_cache
 
@@ -29,7 +29,7 @@ from app.images import Layout
 from app.layer_cache import resolved
 from app.routing import check_inline
 from app.schemas import ArrayIn, CompactArray, LayerSpec
-from engine.backward import BAND_ELEMENTS
+from engine.backward import BAND_ELEMENTS, GRADIENTS, Gradient
 from engine.errors import LayerError, counted
 from engine.geometry import (
     MOST_SUGGESTIONS,
@@ -364,12 +364,13 @@ FORWARD_COMPACT = forward_cost("compact")
 
 
 def backward_cost(
-    encoding: Encoding, upstream_values: ArrayIn | None = None, upstream_filled: bool = False
+    encoding: Encoding, upstream_values: ArrayIn | None = None, upstream_filled: bool = False,
+    parts: Collection[Gradient] = GRADIENTS,
 ) -> Cost:
-    """Backward pass: the layer, the upstream gradient, dW and the window gradients (one
-    product each, shared weights' band by band in reused buffers), the window gradients
-    added back onto a padded dX; the answer carries dX, dW and db, and the upstream
-    gradient when a fill made it (``upstream_filled``)."""
+    """Backward pass: the layer, the upstream gradient, and the ``parts`` asked for: dW (its
+    product with the windows, shared weights' band by band in a reused buffer), dX (the
+    window gradients' product, added back onto a padded dX), db (a sum); the answer carries
+    them, and the upstream gradient when a fill made it (``upstream_filled``)."""
 
     def cost(g: Geometry, spec: LayerSpec) -> list[Item]:
         c = g.counts
@@ -378,37 +379,45 @@ def backward_cost(
         per_madd = LOCAL_MULTIPLY_ADD if local else MULTIPLY_ADD
         weights = weight_shape(g, spec.connectivity)
         weight_field = "connectivity" if local else "filters"
-        s = g.shape
         window_gradients = positions * c.weights_per_neuron
-        if local:  # one batched product each: the window gradients made whole
-            windows = [made("filters.size", "window gradients", window_gradients)]
-        else:  # band by band through two reused buffers (engine.backward.BAND_ELEMENTS)
-            row = g.out_width * c.weights_per_neuron
-            buffers = 2 * min(window_gradients, max(row, BAND_ELEMENTS))
-            windows = [
-                Item("filters.size", "window columns copied for the weight gradients",
-                     window_gradients * TOUCHED, elements=buffers),
-                Item("filters.size", "window gradients written",
-                     window_gradients * WINDOW_GRADIENT),
-            ]
-        return [
+        # shared weights work band by band through one reused buffer per product
+        # (engine.backward.BAND_ELEMENTS); a local layer's products are made whole
+        row = g.out_width * c.weights_per_neuron
+        buffer = min(window_gradients, max(row, BAND_ELEMENTS))
+        items = [
             *_request_items(g, spec),
             *_read(upstream_values, "upstream.values", c.neurons),
             made("filters.count", "upstream gradient", c.neurons,
                  ELEMENT if upstream_values is not None else FILLED),
-            Item("filters.count", "weight and window gradient products",
-                 2 * c.multiply_adds * per_madd),
-            made(weight_field, "weight gradients", math.prod(weights)),
-            *windows,
-            Item("filters.size", "window gradients added back",
-                 window_gradients * WINDOW_GRADIENT),
-            made(_padded_field(g.shape), "padded input gradient", math.prod(g.padded_shape)),
-            written("input.shape", "input gradient", s.input_shape, encoding),
-            written(weight_field, "weight gradients", weights, encoding),
-            written(weight_field, "bias gradients", bias_shape(g, spec.connectivity), encoding),
-            *([written("filters.count", "upstream gradient", g.output_shape, encoding)]
-              if upstream_filled else []),
+            # the ReLU's gate: where the forward's pre-activation is positive
+            *(_kernel_items(g, spec) if spec.activation == "relu" else []),
         ]
+        if "dw" in parts:
+            items += [
+                Item("filters.count", "weight gradient product", c.multiply_adds * per_madd),
+                made(weight_field, "weight gradients", math.prod(weights)),
+                written(weight_field, "weight gradients", weights, encoding),
+            ]
+            if not local:
+                items.append(Item("filters.size", "window columns copied for the weight "
+                                  "gradients", window_gradients * TOUCHED, elements=buffer))
+        if "dx" in parts:
+            items += [
+                Item("filters.count", "window gradient product", c.multiply_adds * per_madd),
+                made("filters.size", "window gradients", window_gradients) if local else
+                Item("filters.size", "window gradients written",
+                     window_gradients * WINDOW_GRADIENT, elements=buffer),
+                Item("filters.size", "window gradients added back",
+                     window_gradients * WINDOW_GRADIENT),
+                made(_padded_field(g.shape), "padded input gradient", math.prod(g.padded_shape)),
+                written("input.shape", "input gradient", g.shape.input_shape, encoding),
+            ]
+        if "db" in parts:
+            items.append(written(weight_field, "bias gradients",
+                                 bias_shape(g, spec.connectivity), encoding))
+        if upstream_filled:
+            items.append(written("filters.count", "upstream gradient", g.output_shape, encoding))
+        return items
 
     return cost
 

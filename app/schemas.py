@@ -26,6 +26,7 @@ from pydantic_core import PydanticCustomError
 
 from app.encoding import MAX_MAGNITUDE
 from app.images import SAMPLES
+from engine.backward import GRADIENTS, Gradient
 from engine.filterbanks import BANKS
 from engine.presets import PRESETS
 from engine.tensors import BOUNDED_KINDS
@@ -496,6 +497,17 @@ class InverseRequest(StrictModel):
     )
 
 
+def _each_once(parts: list[Gradient]) -> list[Gradient]:
+    """``parts`` with no name twice (the schema's uniqueItems), else an error naming it."""
+    twice = sorted({part for part in parts if parts.count(part) > 1})
+    if twice:
+        raise PydanticCustomError(
+            "named_twice", "{twice} named more than once: name each gradient once",
+            {"twice": ", ".join(twice)},
+        )
+    return parts
+
+
 class BackwardRequest(StrictModel):
     """A layer and the upstream gradient for its backward pass."""
 
@@ -506,6 +518,17 @@ class BackwardRequest(StrictModel):
     upstream: UpstreamSpec | None = Field(
         default=None,
         description="dL/dV of the output after the activation; left out, null or `{}`: ones",
+    )
+
+    parts: Annotated[
+        list[Gradient],
+        Field(min_length=1, max_length=len(GRADIENTS), json_schema_extra={"uniqueItems": True}),
+        AfterValidator(_each_once),
+    ] = Field(
+        default_factory=lambda: list(GRADIENTS),
+        description="the gradients to compute, each named once; the answer's others are null. "
+        "Only these are computed and priced: dx alone skips dw's product, db alone both "
+        "products; left out: all three",
     )
 
     @property
@@ -814,9 +837,9 @@ class InverseResult(BaseModel):
 class BackwardResult(BaseModel):
     """The gradients of the loss."""
 
-    dx: ArrayOut = Field(description="(H, W, D)")
-    dw: ArrayOut = Field(description="like the weights")
-    db: ArrayOut = Field(description="like the biases")
+    dx: ArrayOut | None = Field(description="(H, W, D); null when `parts` leaves it out")
+    dw: ArrayOut | None = Field(description="like the weights; null when `parts` leaves it out")
+    db: ArrayOut | None = Field(description="like the biases; null when `parts` leaves it out")
     upstream: ArrayOut | None = Field(
         None, description="(H2, W2, K): the upstream gradient used, when `upstream.fill` drew "
         "it (so a check by hand has its numbers); null when its values were sent or it is "

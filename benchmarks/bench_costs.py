@@ -293,6 +293,15 @@ def cases() -> list[Case]:
         post("backward 56x56x64 compact", "/api/backward" + compact, {"layer": MID}),
         post("backward dilation 4 json", "/api/backward", {"layer": DILATED}),
         post("backward local 32x32x3 json", "/api/backward", {"layer": LOCAL}),
+        # parts: only the gradients asked for are computed and priced (the page asks for
+        # dx and db); a ReLU's db alone is the forward's gate and a sum
+        post("backward AlexNet relu dx, db compact", "/api/backward" + compact,
+             {"layer": RELU, "parts": ["dx", "db"]}),
+        post("backward AlexNet dw compact", "/api/backward" + compact,
+             {"layer": ALEXNET, "parts": ["dw"]}),
+        post("backward AlexNet relu db json", "/api/backward", {"layer": RELU, "parts": ["db"]}),
+        post("backward local 32x32x3 dx, db compact", "/api/backward" + compact,
+             {"layer": LOCAL, "parts": ["dx", "db"]}),
         post("backward depth 4096 compact", "/api/backward" + compact, {"layer": DEEP}),
         # one wide filter: 44 million window values, the shared-weight backward's band buffers
         post("backward one 81x81 filter compact", "/api/backward" + compact,

@@ -14,9 +14,9 @@ local ``(H2, W2, K, Fh, Fw, D)``/``(H2, W2, K)``).
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 import numpy.typing as npt
@@ -91,6 +91,7 @@ def backward(
     Vectorised over positions: dW is one contraction of the upstream with the windows of the
     padded input; dX scatters the column gradient back with a loop over the Fh*Fw taps only
     (within one tap the positions never overlap, so plain slice ``+=`` is exact).
+    :func:`gradients` computes some of them only.
 
     Parameters
     ----------
@@ -124,30 +125,60 @@ def backward(
     >>> grads.dx.ravel().tolist(), grads.dw.ravel().tolist(), grads.db.tolist()
     ([1.0, 0.0, 0.0, 0.0, -1.0], [3.0, 0.0, -1.0], [5.0])
     """
+    return Gradients(**gradients(layer, upstream, GRADIENTS, workers))
+
+
+Gradient = Literal["dx", "dw", "db"]
+GRADIENTS: tuple[Gradient, ...] = ("dx", "dw", "db")
+
+
+def gradients(
+    layer: Layer, upstream: npt.ArrayLike, wanted: Collection[Gradient] = GRADIENTS,
+    workers: Workers | None = None,
+) -> dict[Gradient, FloatArray]:
+    """The gradients named in ``wanted``, as :func:`backward` computes them, and no other:
+    dX alone skips dW's product (half the work), db alone both products.
+
+    Examples
+    --------
+    >>> from engine.geometry import LayerShape
+    >>> from engine.layer import build_layer
+    >>> layer = build_layer(LayerShape.square(5, 3, 2, 3, stride=2, padding=1))
+    >>> up = np.arange(18.).reshape(3, 3, 2)
+    >>> some = gradients(layer, up, ["db", "dx"])
+    >>> sorted(some), bool(np.array_equal(some["dx"], backward(layer, up).dx))
+    (['db', 'dx'], True)
+    """
     g = layer.geometry
     up = _upstream(layer, upstream)  # (H2, W2, K)
-    windows = _windows(layer)  # (H2, W2, Fh, Fw, D)
     dpre = _through_activation(layer, up, workers)  # (H2, W2, K)
+    found: dict[Gradient, FloatArray] = {}
+    if "db" in wanted:  # shared (K,): summed over positions; local (H2, W2, K): its own
+        found["db"] = dpre.sum(axis=(0, 1)) if layer.connectivity == "shared" else dpre.copy()
+    if "dw" not in wanted and "dx" not in wanted:
+        return found
+    windows = _windows(layer)  # (H2, W2, Fh, Fw, D)
     if layer.connectivity == "shared":
         # Two independent products: given workers they run side by side.
-        jobs: list[Callable[[], FloatArray]] = [
-            lambda: _shared_weight_gradient(windows, dpre),
-            lambda: _shared_input_gradient(layer, dpre),
-        ]
-        dw, dxp = threads.run_parts(
-            lambda job: job(),
-            jobs,
-            workers,
-            multiply_adds=g.counts.multiply_adds,
-        )
-        db = dpre.sum(axis=(0, 1))  # (K,)
+        jobs: dict[Gradient, Callable[[], FloatArray]] = {
+            "dw": lambda: _shared_weight_gradient(windows, dpre),
+            "dx": lambda: _shared_input_gradient(layer, dpre),
+        }
+        asked: list[Gradient] = [part for part in ("dw", "dx") if part in wanted]
+        done = threads.run_parts(lambda part: jobs[part](), asked, workers,
+                                 multiply_adds=g.counts.multiply_adds)
+        products = dict(zip(asked, done, strict=True))
     else:
-        dw, dxp = _local_gradients(layer, windows, dpre)
-        db = dpre.copy()  # (H2, W2, K)
-    s = g.shape
-    p = g.padding
-    dx = np.moveaxis(dxp[:, p.top : p.top + s.height, p.left : p.left + s.width], 0, 2)  # (H, W, D)
-    return Gradients(np.ascontiguousarray(dx), dw, db)
+        products = _local_gradients(layer, windows, dpre, wanted)
+    if "dw" in products:
+        found["dw"] = products["dw"]
+    if "dx" in products:
+        s = g.shape
+        p = g.padding
+        dxp = products["dx"]  # (D, Hp, Wp)
+        found["dx"] = np.ascontiguousarray(
+            np.moveaxis(dxp[:, p.top : p.top + s.height, p.left : p.left + s.width], 0, 2))
+    return found
 
 
 # Elements (float64: 8 MB) of the reused buffer each product of the shared-weight backward
@@ -263,16 +294,20 @@ def _add_row_back(
 
 
 def _local_gradients(
-    layer: Layer, windows: Windows, dpre: FloatArray
-) -> tuple[FloatArray, FloatArray]:
+    layer: Layer, windows: Windows, dpre: FloatArray, wanted: Collection[Gradient]
+) -> dict[Gradient, FloatArray]:
     """dW ``(H2, W2, K, Fh, Fw, D)`` and the padded dX ``(D, Hp, Wp)`` of locally connected
-    weights: every position its own filters, so one batched product each, the window
-    gradients then added back a filter row at a time."""
+    weights, those ``wanted``: every position its own filters, so one batched product each,
+    the window gradients then added back a filter row at a time."""
+    found: dict[Gradient, FloatArray] = {}
+    if "dw" in wanted:
+        found["dw"] = np.einsum("ijk,ijabc->ijkabc", dpre, windows, optimize=True)
+    if "dx" not in wanted:
+        return found
     g = layer.geometry
     s = g.shape
     h2 = g.out_height
     hp, wp, depth = g.padded_shape
-    dw = np.einsum("ijk,ijabc->ijkabc", dpre, windows, optimize=True)
     dcols = np.einsum("ijk,ijkabc->ijabc", dpre, layer.weights, optimize=True)
     dxp = np.zeros((depth, hp, wp))
     by_depth = np.moveaxis(dcols, 4, 0)  # (D, H2, W2, Fh, Fw), a view
@@ -281,7 +316,8 @@ def _local_gradients(
         # (Fw, D, H2, W2): filter row a's taps first, as the shared weights' are
         _add_row_back(dxp, rows, np.moveaxis(by_depth[:, :, :, a, :], 3, 0), s.stride_w,
                       s.dilation_w)
-    return dw, dxp
+    found["dx"] = dxp
+    return found
 
 
 def backward_naive(layer: Layer, upstream: npt.ArrayLike) -> Gradients:

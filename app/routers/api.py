@@ -38,7 +38,7 @@ from app.schemas import (
     name_in_path,
 )
 from engine import conv, trace
-from engine.backward import backward as backward_pass
+from engine.backward import GRADIENTS, gradients
 from engine.geometry import Geometry
 from engine.layer import pad_input
 from engine.presets import PRESETS
@@ -186,13 +186,14 @@ def backward(
     # was sent, nor a constant one (ones, zeros)
     fill = body.gradient.fill
     filled = body.gradient.values is None and fill is not None and fill.kind not in CONSTANT_KINDS
+    parts = frozenset(body.parts)
     layer = convert.build(
-        body.layer, settings, costs.backward_cost(encoding, body.gradient.values, filled),
+        body.layer, settings, costs.backward_cost(encoding, body.gradient.values, filled, parts),
         at="layer",
     )
     upstream = convert.upstream_array(body.gradient.values, body.gradient.fill, layer)
-    grads = backward_pass(layer, upstream, engine_workers(request))
+    grads = gradients(layer, upstream, parts, engine_workers(request))
     return OrjsonResponse(BackwardResult.model_construct(
-        dx=encode(grads.dx, encoding), dw=encode(grads.dw, encoding),
-        db=encode(grads.db, encoding), upstream=encode(upstream, encoding) if filled else None,
+        **{part: encode(grads[part], encoding) if part in grads else None for part in GRADIENTS},
+        upstream=encode(upstream, encoding) if filled else None,
     ))

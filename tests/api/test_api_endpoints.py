@@ -284,6 +284,45 @@ def test_backward_compact_encoding_and_default_upstream_fill(client: TestClient)
     np.testing.assert_array_equal(compact_to_array(answer["db"]), [9.0])
 
 
+@pytest.mark.parametrize("connectivity", ["shared", "local"])
+@pytest.mark.parametrize("parts", [["dx"], ["dw"], ["db"], ["db", "dx"]])
+def test_backward_answers_the_parts_asked_for_as_the_whole_pass_has_them(
+    client: TestClient, parts: list[str], connectivity: str
+) -> None:
+    layer = {**square(6, 2, 3, 3, stride=1, padding=1), "connectivity": connectivity,
+             "activation": "relu"}
+    upstream = {"fill": {"seed": 4}}
+    whole = client.post("/api/backward?encoding=compact",
+                        json={"layer": layer, "upstream": upstream}).json()
+    some = client.post("/api/backward?encoding=compact",
+                       json={"layer": layer, "upstream": upstream, "parts": parts}).json()
+    for part in ("dx", "dw", "db"):
+        if part in parts:
+            np.testing.assert_array_equal(compact_to_array(some[part]),
+                                          compact_to_array(whole[part]))
+        else:
+            assert some[part] is None, part
+    # the drawn upstream comes back whatever the parts: it is what they are checked against
+    np.testing.assert_array_equal(compact_to_array(some["upstream"]),
+                                  compact_to_array(whole["upstream"]))
+
+
+@pytest.mark.parametrize(("parts", "kind", "said"), [
+    (["dx", "db", "dx"], "named_twice", "dx named more than once"),
+    ([], "wrong_length", "0 items, fewer than 1"),
+    (["dy"], "literal_error", "'dx', 'dw' or 'db'"),
+])
+def test_backward_refuses_parts_it_cannot_answer_at_parts(
+    client: TestClient, parts: list[str], kind: str, said: str
+) -> None:
+    answer = client.post("/api/backward", json={"layer": square(4, 1, 1, 2), "parts": parts})
+    assert answer.status_code == 422
+    [entry] = answer.json()["detail"]
+    assert entry["loc"][:2] == ["body", "parts"]
+    assert entry["type"] == kind
+    assert said in entry["msg"], entry["msg"]
+
+
 def test_docs_page_loads_swagger_from_this_server_only(client: TestClient) -> None:
     page = client.get("/docs")
     assert page.status_code == 200

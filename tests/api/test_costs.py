@@ -57,6 +57,13 @@ PRICED: list[tuple[str, str, dict[str, Any], costs.Cost]] = [
      lambda g, spec: [*costs.forward_cost("json")(g, spec),
                       *answers.marking_cost(g, Settings())]),
     ("backward", "/api/backward", {"layer": SMALL}, costs.backward_cost("json")),
+    ("backward, dx and db of a ReLU layer", "/api/backward?encoding=compact",
+     {"layer": {**SMALL, "activation": "relu"}, "parts": ["dx", "db"],
+      "upstream": {"fill": {"seed": 2}}},
+     costs.backward_cost("compact", upstream_filled=True, parts=["dx", "db"])),
+    ("backward, dw of a local layer", "/api/backward",
+     {"layer": {**SMALL, "connectivity": "local"}, "parts": ["dw"]},
+     costs.backward_cost("json", parts=["dw"])),
     ("input of a local layer", "/api/input", {**SMALL, "connectivity": "local"},
      lambda g, spec: costs.input_cost(g.shape, spec, "json")),
     ("inverse", "/api/inverse", {"layer": SMALL, "cell": [3, 4]}, costs.inverse_cost),
@@ -487,3 +494,22 @@ def test_the_inputs_filter_values_are_priced_by_how_they_came(
     read = [(i.field, i.what, i.work) for i in items if "read" in i.what]
     assert read == [("filters.values", costs.NESTED_READ, 3 * costs.PARSED_NUMBER),
                     ("filters.bias", costs.NESTED_READ, 3 * costs.PARSED_NUMBER)]
+
+
+@pytest.mark.parametrize("connectivity", ["shared", "local"])
+def test_a_backward_is_priced_for_the_gradients_it_computes(connectivity: str) -> None:
+    spec = LayerSpec.model_validate({**SMALL, "connectivity": connectivity})
+    g = convert.geometry(spec, Settings())
+
+    def price(*parts: str, activation: str = "none") -> int:
+        layer = spec.model_copy(update={"activation": activation})
+        return sum(i.work for i in costs.backward_cost("json", parts=parts)(g, layer))  # type: ignore[arg-type]
+
+    whole = price("dx", "dw", "db")
+    # each product is priced with its gradient alone, and the parts add up to the whole
+    assert price() < price("db") < price("dx") < whole
+    assert price("db") < price("dw") < whole
+    assert price("dx") + price("dw") + price("db") - 2 * price() == whole
+    # a ReLU's gate is a forward kernel: priced even when only db is asked for
+    kernel = sum(i.work for i in costs._kernel_items(g, spec))
+    assert price("db", activation="relu") - price("db") == kernel > 0

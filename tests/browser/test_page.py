@@ -501,10 +501,16 @@ def test_a_locally_connected_layers_dv_maps_say_each_neurons_own_db(
 def test_another_step_order_does_not_ask_for_the_whole_backward_again(page: Page) -> None:
     # the order changes the steps, not dV, db or dX: asking again cost a third pass for nothing
     asked: list[str] = []
+    answers: list[dict[str, object]] = []
     page.on("request", lambda request: asked.append(request.url))
+    page.on("response", lambda response: answers.append(response.json())
+            if "/api/backward" in response.url else None)
     open_page(page, "?preset=cs231n-demo&mode=backward")
     expect(page.get_by_role("table", name="Upstream gradient map 0")).to_be_visible()
     assert sum("/api/backward" in url for url in asked) == 1
+    # what it draws, and not the dW it walks step by step in its own panel
+    [answer] = answers
+    assert answer["dw"] is None and answer["dx"] and answer["db"] and answer["upstream"]
     open_settings(page)
     page.get_by_label("Step order").select_option("depth_column")
     expect(page).to_have_url(re.compile(r"order=depth_column"))
@@ -527,7 +533,10 @@ def test_a_layer_whose_whole_backward_is_refused_still_steps_its_weight_gradient
     layer = {"input": {"shape": [224, 224, 64]}, "filters": {"count": 16, "size": 3},
              "padding": 1}
     assert api.post("/api/forward?encoding=compact", json=layer).status_code == 200
-    refused = api.post("/api/backward?encoding=compact", json={"layer": layer})
+    # as the page asks: dX and db (its dW is walked step by step), the page's upstream
+    refused = api.post("/api/backward?encoding=compact", json={
+        "layer": layer, "parts": ["dx", "db"],
+        "upstream": {"fill": {"kind": "integers", "seed": 0, "low": -1, "high": 1}}})
     assert refused.status_code == 422 and refused.json()["detail"][0]["type"] == "over_limit"
     open_page(page, "?h=224&w=224&d=64&k=16&f=3&p=1&mode=backward")
     expect(page.locator("#backward-step")).to_contain_text("dW[0]")

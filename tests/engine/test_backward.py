@@ -10,9 +10,11 @@ import pytest
 from engine_helpers import one_d_layer, random_layer
 
 from engine.backward import (
+    GRADIENTS,
     Gradients,
     backward,
     backward_naive,
+    gradients,
     step_weight_gradients,
     weight_gradient_contribution,
     weight_gradient_running,
@@ -126,6 +128,56 @@ def test_vectorised_backward_equals_naive_loops(
     assert fast.dw.shape == layer.weights.shape
     assert fast.db.shape == layer.bias.shape
     assert_gradients_close(fast, slow, rtol=1e-10, atol=1e-12)
+
+
+SUBSETS = [("dx",), ("dw",), ("db",), ("dx", "db"), ("dw", "db"), ("dx", "dw")]
+
+
+@pytest.mark.parametrize("wanted", SUBSETS)
+@pytest.mark.parametrize(("connectivity", "activation"), MODES)
+@pytest.mark.parametrize("name", ["demo", "dilated", "wide-filter"])
+def test_gradients_computes_the_parts_wanted_as_the_loops_do(
+    name: str, connectivity: Connectivity, activation: Activation, wanted: tuple[str, ...]
+) -> None:
+    layer = random_layer(SHAPES[name], 11, connectivity, activation, bias_std=BIAS_STD)
+    up = upstream_for(layer)
+    got = gradients(layer, up, wanted)  # type: ignore[arg-type]
+    slow = backward_naive(layer, up)
+    assert sorted(got) == sorted(wanted)
+    for part in wanted:
+        np.testing.assert_allclose(got[part], getattr(slow, part), rtol=1e-10, atol=1e-12)  # type: ignore[index]
+
+
+@pytest.mark.parametrize("connectivity", ["shared", "local"])
+def test_gradients_runs_no_product_it_was_not_asked_for(
+    connectivity: Connectivity, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # dX alone never runs dW's product, nor dW alone dX's; db alone runs neither
+    module = importlib.import_module("engine.backward")
+    ran: list[str] = []
+    einsum = np.einsum
+
+    def counted(name: str, work: Callable[..., FloatArray]) -> Callable[..., FloatArray]:
+        def run(*args: object, **kwargs: object) -> FloatArray:
+            ran.append(name)
+            return work(*args, **kwargs)
+        return run
+
+    monkeypatch.setattr(module, "_shared_weight_gradient",
+                        counted("dw", module._shared_weight_gradient))
+    monkeypatch.setattr(module, "_shared_input_gradient",
+                        counted("dx", module._shared_input_gradient))
+    # the local products are two einsums, told apart by their subscripts
+    local = {"ijk,ijabc->ijkabc": "dw", "ijk,ijkabc->ijabc": "dx"}
+    monkeypatch.setattr(module.np, "einsum", lambda spec, *a, **k: (
+        counted(local[spec], einsum) if spec in local else einsum)(spec, *a, **k))
+    layer = random_layer(SHAPES["demo"], 3, connectivity, "relu", bias_std=BIAS_STD)
+    up = upstream_for(layer)
+    for wanted, runs in ((["dx"], ["dx"]), (["dw"], ["dw"]), (["db"], []),
+                         (list(GRADIENTS), ["dw", "dx"])):
+        ran.clear()
+        gradients(layer, up, wanted)  # type: ignore[arg-type]
+        assert sorted(ran) == runs, wanted
 
 
 @pytest.mark.parametrize("band", [1, 40, 300])

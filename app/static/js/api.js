@@ -54,8 +54,9 @@ export const api = {
   input: (layer, signal) => call("POST", "/api/input?encoding=compact", layer, signal),
   steps: (body, signal) => call("POST", "/api/steps", body, signal),
   inverse: (layer, cell, signal) => call("POST", "/api/inverse", { layer, cell }, signal),
-  backward: (layer, upstream, signal) =>
-    call("POST", "/api/backward?encoding=compact", { layer, upstream }, signal),
+  /** The gradients named in `parts` ("dx", "dw", "db"): the others are neither computed nor sent. */
+  backward: (layer, upstream, parts, signal) =>
+    call("POST", "/api/backward?encoding=compact", { layer, upstream, parts }, signal),
   images: (signal) => call("GET", "/api/images", undefined, signal),
   image: (name, signal) => call("GET", `/api/images/${encodeURIComponent(name)}?encoding=compact`, undefined, signal),
   filterBanks: (signal) => call("GET", "/api/filter-banks", undefined, signal),

@@ -442,7 +442,9 @@ function wholeBackward(spec, state, signal) {
         : `the server did not compute the whole backward pass (${error.message})`,
     };
   };
-  return api.backward(spec, upstreamFill(state), signal)
+  // dW is walked step by step in its own panel: the whole pass's is not asked for (a locally
+  // connected layer's is one filter per neuron, 26 MB for a 64x64 input)
+  return api.backward(spec, upstreamFill(state), ["dx", "db"], signal)
     .then((answer) => ({ ...gradientsOf(answer), key }), refused);
 }
 

@@ -51,7 +51,7 @@ export function buildModel(spec, geometry, forward, conn, grads = null) {
 /**
  * The whole backward pass's parts the page draws, decoded once: the upstream gradient dV,
  * the bias gradient db and the input's gradient dX (H, W, D), with dV's and dX's colour
- * scales (the answer's dW is not drawn: the weight gradient panel walks it step by step).
+ * scales (dW is not asked for: the weight gradient panel walks it step by step).
  */
 export function gradientsOf(answer) {
   const upstream = tensor(answer.upstream);
