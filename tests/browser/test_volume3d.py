@@ -1097,3 +1097,75 @@ def test_a_pinned_neurons_block_cell_says_its_value_before_the_playhead_reaches_
     # a neuron neither reached nor pinned still says so
     other = [corners(page, "output", 2, 2, 1)[n] for n in (1, 2, 5, 6)]
     assert readout(page, "output", centre_of(other)) == "V[2,2,1] = not yet computed"
+
+
+def cell_colours(page: Page, which: str, cells: list[tuple[int, int, int]]) -> list[list[int]]:
+    """The RGB the `which` block drew a quarter of the way from each cell's top-left corner to
+    its centre (clear of its number), on the face its corners project to."""
+    return page.evaluate(
+        """([which, cells]) => {
+          const box = document.querySelector(`#${which}-3d`);
+          const canvas = box.querySelector(".volume3d-block");
+          const rect = canvas.getBoundingClientRect();
+          const ratio = canvas.width / rect.width;
+          const ctx = canvas.getContext("2d");
+          return cells.map(([r, c, k]) => {
+            const q = box.volume3d.corners(r, c, k);
+            const x = (3 * q[0][0] + (q[0][0] + q[2][0]) / 2) / 4 - rect.left;
+            const y = (3 * q[0][1] + (q[0][1] + q[2][1]) / 2) / 4 - rect.top;
+            const pixel = ctx.getImageData(Math.round(x * ratio), Math.round(y * ratio), 1, 1);
+            return [...pixel.data.slice(0, 3)];
+          });
+        }""",
+        [which, cells],
+    )
+
+
+def test_backward_modes_gradients_switch_colours_the_blocks_with_dx_and_dv(
+    page: Page, api: httpx.Client
+) -> None:
+    # the blocks drew the values only: a student in 3-D saw no gradient at all
+    open_page(page, "?preset=cs231n-demo&mode=backward&view=3d&act=relu")
+    layer = {**api.get("/api/presets/cs231n-demo").json()["layer"], "activation": "relu"}
+    upstream = {"fill": {"kind": "integers", "seed": 0, "low": -1, "high": 1}}
+    grads = api.post("/api/backward", json={"layer": layer, "upstream": upstream}).json()
+    dv, dx, db = grads["upstream"], grads["dx"], grads["db"]
+    switch = page.get_by_role("button", name="Gradients")
+    ranges = page.locator("#legend .legend-ranges")
+    expect(switch).to_have_attribute("aria-pressed", "false")
+    expect(ranges).not_to_contain_text("dV")
+    front = [(i, j, 0) for i in range(3) for j in range(3)]
+    values = cell_colours(page, "output", front)
+
+    switch.click()
+    expect(page).to_have_url(re.compile(r"[?&]blocks=gradients(&|$)"))
+    expect(switch).to_have_attribute("aria-pressed", "true")
+    expect(ranges).to_have_text(re.compile(
+        r"^dX: max ±\S+ · weights: max ±\S+ · dV: max ±1 · products and dW: per step$"))
+    block = page.locator("#output-3d .volume3d-block")
+    expect(block).to_have_attribute("aria-label",
+                                    re.compile(r"^upstream gradient dV in 3-D, 3x3x2"))
+    # the output block's cells are coloured by dV: equal colours exactly where dV is equal
+    probe(page, "output")
+    coloured = cell_colours(page, "output", front)
+    assert coloured != values
+    for a, (i, j, _) in enumerate(front):
+        for b, (p, q, _) in enumerate(front):
+            assert (coloured[a] == coloured[b]) == (dv[i][j][0] == dv[p][q][0]), (a, b)
+    # what a hovered cell says: dV and its map's db; dX; a padding cell keeps no gradient
+    text = readout(page, "output", centre_of(corners(page, "output", 0, 1, 0)[:4]))
+    assert text == f"dV[0,1,0] = {dv[0][1][0]:g} (db[0] = {db[0]:g})"
+    text = readout(page, "input", centre_of(corners(page, "input", 2, 3, 0)[:4]))
+    assert text.startswith("dX[1,2,0] = ") and value_of(text) == pytest.approx(dx[1][2][0])
+    side = [corners(page, "input", 4, 6, 2)[n] for n in (1, 2, 5, 6)]
+    assert readout(page, "input", centre_of(side)) == "zero padding Xp[4,6,2]: no gradient kept"
+    # a reload keeps it; the values again on a second press; forward mode has no switch
+    page.reload()
+    expect(page.get_by_role("button", name="Gradients")).to_have_attribute("aria-pressed", "true")
+    expect(ranges).to_contain_text("dV: max ±1")
+    page.get_by_role("button", name="Gradients").click()
+    expect(page).to_have_url(re.compile(r"[?&]blocks=values(&|$)"))
+    expect(block).to_have_attribute("aria-label", re.compile(r"^output volume in 3-D"))
+    open_page(page, "?preset=cs231n-demo&view=3d&blocks=gradients")
+    expect(page.get_by_role("button", name="Gradients")).to_be_hidden()
+    expect(ranges).not_to_contain_text("dV")

@@ -570,23 +570,32 @@ function editPinned() {
   startEdit(`X[${target.row},${target.col},${d}]`, fmt(xp.at(target.row + pads.top, target.col + pads.left, d)));
 }
 
-/** The colour scales drawn: the gradients', in backward mode, each on its own too, but in
- * the 3-D view, whose blocks draw none (it is entered without a rebuild). */
+/** The colour scales drawn: the gradients', in backward mode, each on its own too; in the
+ * 3-D view (entered without a rebuild), the blocks' own: the values', or the gradients' in
+ * their place (`blocks`). */
 function showLegend(model, state) {
-  const gradients = model.upstream && state.view !== "3d"
-    ? [["dV", model.upMaxAbs], ["dX", model.dxMaxAbs]] : [];
   const steps = state.mode === "backward" ? [["products and dW", "per step"]] : [["products", "per step"]];
-  renderLegend(qs("#legend"), [["input", model.maxAbs], ["weights", model.wMaxAbs],
-    ["output", model.outMaxAbs], ...gradients, ...steps]);
-  app.legendView = state.view;
+  const view = legendKey(state);
+  const weights = ["weights", model.wMaxAbs];
+  const values = [["input", model.maxAbs], weights, ["output", model.outMaxAbs]];
+  const dv = ["dV", model.upMaxAbs];
+  const dx = ["dX", model.dxMaxAbs];
+  const volumes = !model.upstream || view === "3d" ? values
+    : view === "3d gradients" ? [dx, weights, dv] : [...values, dv, dx];
+  renderLegend(qs("#legend"), [...volumes, ...steps]);
+  app.legendView = view;
 }
+
+/** What the legend depends on besides the layer: the view, and what the blocks show. */
+const legendKey = (state) => (state.view !== "3d" ? "flat"
+  : state.mode === "backward" && state.blocks === "gradients" ? "3d gradients" : "3d");
 
 function render() {
   const model = app.model;
   showTransport(app, player.playing);
   if (!model || !app.views) return;
   const state = app.state;
-  if (app.legendView !== state.view) showLegend(model, state);
+  if (app.legendView !== legendKey(state)) showLegend(model, state);
   const hidden = hiddenViews(state);
   if ([...app.builtHidden].some((name) => !hidden.has(name))) build(app.model.spec, app.model.geometry, app.forward, app.grads);
   const focus = currentFocus();

@@ -20,6 +20,7 @@ export const DEFAULTS = Object.freeze({
   large: false, // large type, for projection
   lines: true, // the connection lines over the panels (render/connections.js)
   view: "flat", // "3d": the input and output drawn as blocks (render/volume3d.js)
+  blocks: "values", // "gradients": in backward mode, the blocks coloured with dX and dV
   zoom: "", // "i4_o8": the big input and output zoomed in from whole (zoomlink.js)
   cam: "", // "45_20": the 3-D view turned and tilted, in degrees ("" its first angle)
 });
@@ -78,6 +79,7 @@ export const CHOICES = Object.freeze({
   mode: ["forward", "backward"],
   theme: ["auto", "light", "dark"],
   view: ["flat", "3d"],
+  blocks: ["values", "gradients"],
 });
 
 // The speeds the transport offers (steps a second; the speed menu's options,

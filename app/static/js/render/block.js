@@ -31,10 +31,11 @@ function touch(b, y) {
 
 /**
  * The block of a rows x cols x depth volume: `value(r, c, k)` is a number or null (not
- * computed yet: white), `isPad(r, c)` marks zero padding, colours scale to +-`maxAbs`.
+ * computed yet: white), `isPad(r, c)` marks zero padding, hatched and numbered `padValue`
+ * (null: no number, as a gradient keeps none there), colours scale to +-`maxAbs`.
  * Each depth slice is `spacing` cells deep, so shallow volumes still look like blocks.
  */
-export function createBlock({ rows, cols, depth, value, maxAbs, isPad = () => false }) {
+export function createBlock({ rows, cols, depth, value, maxAbs, isPad = () => false, padValue = 0 }) {
   const side = Math.max(rows, cols);
   const extent = Math.max(0.35 * side, Math.min(1.5 * depth, 1.2 * side));
   const spacing = extent / depth;
@@ -82,7 +83,7 @@ export function createBlock({ rows, cols, depth, value, maxAbs, isPad = () => fa
       for (let r = Math.max(0, r0); r <= Math.min(rows - 1, r1); r += 1) {
         for (let c = Math.max(0, c0); c <= Math.min(cols - 1, c1); c += 1) {
           for (let k = 0; k < depth; k += 1) {
-            const v = isPad(r, c) ? 0 : value(r, c, k);
+            const v = isPad(r, c) ? padValue : value(r, c, k);
             if (v !== null) longest = Math.max(longest, short(v).length);
           }
         }
@@ -241,7 +242,7 @@ export function createBlock({ rows, cols, depth, value, maxAbs, isPad = () => fa
           const centre = P.point(...corner(a + 0.5, b + 0.5));
           if (!inView(centre)) continue;
           const [r, c, k] = cell(a, b);
-          const v = isPad(r, c) ? 0 : value(r, c, k);
+          const v = isPad(r, c) ? padValue : value(r, c, k);
           if (v === null) continue;
           const text = short(v);
           longest = Math.max(longest, text.length);

@@ -10,7 +10,9 @@
 // copies a changed canvas whole for the compositor, so the large one must not change.
 import { el, qs } from "../dom.js";
 import { pinText, positionOf, stepOf } from "../focus.js";
-import { fieldSaid, inputCellSaid, inputCellText, neuronSaid, outputCellText } from "../linking.js";
+import {
+  fieldSaid, inputCellSaid, inputCellText, inputGradientText, neuronSaid, outputCellText, upstreamCellText,
+} from "../linking.js";
 import { cellRect, cellSize, createBlock, cssPixels, outline, strokeBounds } from "./block.js";
 import { CELL_TYPE, cellFor } from "./numbers.js";
 import { palette } from "./colors.js";
@@ -47,20 +49,31 @@ export function createVolume3d({ commit, getState, onInputCell = () => {}, onOut
     // said here too: with no layer to draw (a misfit) no update follows
     toggle.setAttribute("aria-pressed", getState().view === "3d" ? "true" : "false");
   });
-  qs("#view-tools")?.append(toggle);
+  // backward mode: the blocks coloured with the gradients instead, dX on the input and dV
+  // on the output (state `blocks`), as the flat view draws them under the values
+  const gradients = el("button", "view-toggle", "Gradients");
+  gradients.type = "button";
+  gradients.id = "blocks-gradients";
+  gradients.hidden = true;
+  gradients.title = "Colour the blocks with the gradients: dX on the input, dV on the output";
+  gradients.addEventListener("click", () => {
+    commit({ blocks: getState().blocks === "gradients" ? "values" : "gradients" });
+  });
+  qs("#view-tools")?.append(toggle, gradients);
   // a hovered cell says what the flat grids' cells say, and reports to the same handlers
   // the lines leave the input block to the right and reach the output block from the left
   const input = createBlockView(qs("#input-panel"), "input", "Zoom to the field", camera, {
     away: -1,
     onCell: onInputCell,
-    text: (r, c, k) => inputCellText(model, r, c, k),
+    text: (r, c, k) => (drawsGradients ? inputGradientText : inputCellText)(model, r, c, k),
   });
   const output = createBlockView(qs("#output-panel"), "output", "Zoom to the neuron", camera, {
     away: 1,
     onCell: onOutputCell,
     // computed: reached by the playhead, or the pinned neuron, whose value the arithmetic shows
-    text: (i, j, d) => outputCellText(model, i, j, d, stepOf(model.out.shape, getState().order, i, j, d) <= limit
-      || getState().pin === pinText({ kind: "output", i, j, d })),
+    text: (i, j, d) => (drawsGradients ? upstreamCellText(model, i, j, d)
+      : outputCellText(model, i, j, d, stepOf(model.out.shape, getState().order, i, j, d) <= limit
+        || getState().pin === pinText({ kind: "output", i, j, d }))),
   });
   // the angle is in the link (state `cam`): a turn is written once it has settled, and a
   // link's (or Back's) angle is turned to when it differs from the one last written or read
@@ -88,9 +101,18 @@ export function createVolume3d({ commit, getState, onInputCell = () => {}, onOut
   let model = null;
   let made = null; // the model the blocks were made for (made lazily, when first shown)
   let limit = null; // the last step drawn as computed on the output (Infinity: all)
+  let drawsGradients = false; // the blocks made show dX and dV (wantsGradients when made)
+
+  // what the state asks the blocks to show: the gradients, when backward mode has them
+  const wantsGradients = (state) => state.mode === "backward" && state.blocks === "gradients"
+    && Boolean(model?.upstream);
 
   function make(state) {
+    // the same layer drawn again with the other colours (the gradients switch) keeps its
+    // blocks' zoom and pan: the same cells, where the reader left them
+    const same = made === model;
     made = model;
+    drawsGradients = wantsGradients(state);
     limit = state.mode === "backward" ? Infinity : state.t;
     const { xp, out, pads } = model;
     const order = state.order;
@@ -98,18 +120,26 @@ export function createVolume3d({ commit, getState, onInputCell = () => {}, onOut
     const [h2, w2, k] = out.shape;
     const isPad = model.isPad;
     // the block is the padded input: its sides are Hp and Wp (as Xp is in the expressions),
-    // not the H and W of the strip
+    // not the H and W of the strip; dX is the input's own, its padding hatched and blank
     const padded = pads.top || pads.bottom || pads.left || pads.right;
-    input.setBlock(createBlock({ rows: hp, cols: wp, depth, value: (r, c, d) => xp.at(r, c, d), maxAbs: model.maxAbs, isPad }),
-      { x: padded ? "Wp" : "W", y: padded ? "Hp" : "H", z: "D", slice: "X" });
+    const [inputValue, inputMax, padValue] = drawsGradients
+      ? [(r, c, d) => model.dx.at(r - pads.top, c - pads.left, d), model.dxMaxAbs, null]
+      : [(r, c, d) => xp.at(r, c, d), model.maxAbs, 0];
+    input.setBlock(createBlock({ rows: hp, cols: wp, depth, value: inputValue, maxAbs: inputMax, isPad, padValue }),
+      { x: padded ? "Wp" : "W", y: padded ? "Hp" : "H", z: "D", slice: drawsGradients ? "dX" : "X" },
+      { said: drawsGradients ? "input gradient dX" : "input volume", keepView: same });
     const computed = (i, j, d) => (stepOf(out.shape, order, i, j, d) <= limit ? out.at(i, j, d) : null);
-    output.setBlock(createBlock({ rows: h2, cols: w2, depth: k, value: computed, maxAbs: model.outMaxAbs }),
-      { x: "W2", y: "H2", z: "K", slice: "V" });
+    const [outputValue, outputMax] = drawsGradients
+      ? [(i, j, d) => model.upstream.at(i, j, d), model.upMaxAbs] : [computed, model.outMaxAbs];
+    output.setBlock(createBlock({ rows: h2, cols: w2, depth: k, value: outputValue, maxAbs: outputMax }),
+      { x: "W2", y: "H2", z: "K", slice: drawsGradients ? "dV" : "V" },
+      { said: drawsGradients ? "upstream gradient dV" : "output volume", keepView: same });
   }
 
   // recolour the neurons whose computed state changed between two playheads
   function advance(state) {
     const next = state.mode === "backward" ? Infinity : state.t;
+    if (drawsGradients) return; // dV is given whole, whatever the step
     if (next === limit) return;
     const before = limit;
     limit = next;
@@ -148,6 +178,10 @@ export function createVolume3d({ commit, getState, onInputCell = () => {}, onOut
       }
       input.show(on);
       output.show(on);
+      const offered = on && state.mode === "backward" && Boolean(model?.upstream);
+      if (gradients.hidden === offered) gradients.hidden = !offered;
+      const pressed = state.blocks === "gradients" ? "true" : "false";
+      if (gradients.getAttribute("aria-pressed") !== pressed) gradients.setAttribute("aria-pressed", pressed);
       return on ? ["input", "output"] : [];
     },
     /**
@@ -207,6 +241,7 @@ export function createVolume3d({ commit, getState, onInputCell = () => {}, onOut
       toggle.title = "The blocks draw a layer that fits: this one is drawn flat, and the 3-D view"
         + " comes back once it fits";
       qs("#app").dataset.view = "flat";
+      gradients.hidden = true;
       input.show(false);
       output.show(false);
     },
@@ -216,7 +251,7 @@ export function createVolume3d({ commit, getState, onInputCell = () => {}, onOut
         angle = state.cam;
         if (camera.text !== angle) camera.turnTo(angle);
       }
-      if (made !== model) {
+      if (made !== model || drawsGradients !== wantsGradients(state)) {
         make(state);
         zoomSeen = null; // new blocks are whole: the link's zoom again
       }
@@ -339,7 +374,7 @@ function createBlockView(panel, name, zoomLabel, camera, { away, onCell, text })
   panel?.append(box);
   const view = {
     block: null, names: null, zoom: 1, pan: [0, 0], fit: null, width: 0, height: 0, ratio: 1, border: [0, 0], hl: null, quiet: false,
-    paints: 0, numbers: 0, labels: [],
+    paints: 0, numbers: 0, labels: [], said: "", // what a screen reader hears it is
     drawn: null, // what the block canvas shows: {block, key}
     region: null, // [x0, y0, x1, y1] CSS px: where the overlay redraws the block's recoloured cells
     // the overlay: device px [x0, y0, x1, y1] it covers, and the highlights it last drew
@@ -707,14 +742,19 @@ function createBlockView(panel, name, zoomLabel, camera, { away, onCell, text })
     },
     where,
     nearZ,
-    setBlock(block, names) {
+    /** Draw `block` (`names`: its edges' and slice's letters); `said` names it to a screen
+     * reader, and `keepView` keeps the zoom and pan (the same cells in other colours). */
+    setBlock(block, names, { said, keepView = false }) {
       view.block = block;
       view.names = names;
+      view.said = said;
       block.refreshAll();
       view.fit = view.width ? fitOf(block, view.width, view.height, away) : null;
-      view.zoom = 1;
-      view.pan = [0, 0];
-      canvas.setAttribute("aria-label", `${name} volume in 3-D, ${block.rows}x${block.cols}x${block.depth}`);
+      if (!keepView) {
+        view.zoom = 1;
+        view.pan = [0, 0];
+      }
+      canvas.setAttribute("aria-label", `${said} in 3-D, ${block.rows}x${block.cols}x${block.depth}`);
       schedule();
     },
     show(on) {
@@ -732,7 +772,7 @@ function createBlockView(panel, name, zoomLabel, camera, { away, onCell, text })
       }
       if (describe && view.block) {
         const { rows, cols, depth } = view.block;
-        canvas.setAttribute("aria-label", `${name} volume in 3-D, ${rows}x${cols}x${depth}${hl.label ? `: ${hl.label}` : ""}`);
+        canvas.setAttribute("aria-label", `${view.said} in 3-D, ${rows}x${cols}x${depth}${hl.label ? `: ${hl.label}` : ""}`);
       }
       schedule();
     },
