@@ -498,6 +498,45 @@ def test_a_locally_connected_layers_dv_maps_say_each_neurons_own_db(
         rf"^dV\[2,1,4\] = -?\d+ \(db\[2,1,4\] = {db[2, 1, 4]:g}\)$"))
 
 
+def test_the_dv_a_relu_shuts_is_struck_through_and_db_adds_up_the_rest(
+    page: Page, api: httpx.Client
+) -> None:
+    # db[0] said 0 beside a dV map whose cells add up to 3: nothing showed which of them the
+    # ReLU stops (their neurons' pre-activation is not positive)
+    open_page(page, "?preset=cs231n-demo&mode=backward&act=relu&seed=1")
+    layer = {**preset_layer(api, DEMO), "activation": "relu"}
+    layer["input"] = {**layer["input"], "fill": {**layer["input"]["fill"], "seed": 1}}
+    layer["filters"] = {**layer["filters"], "fill": {**layer["filters"]["fill"], "seed": 1}}
+    pre = np.array(api.post("/api/forward", json=layer).json()["output_pre"])
+    upstream = {"fill": {"kind": "integers", "seed": 1, "low": -1, "high": 1}}
+    grads = api.post("/api/backward", json={"layer": layer, "upstream": upstream}).json()
+    dv, db = np.array(grads["upstream"]), grads["db"]
+    shut = pre <= 0
+    assert shut.any() and (~shut).any()
+    for d in range(2):
+        cells = page.get_by_role("table", name=f"Upstream gradient map {d}").locator(".cell")
+        struck = cells.evaluate_all(
+            "cells => cells.map(c => getComputedStyle(c).textDecorationLine === 'line-through')")
+        assert struck == shut[:, :, d].ravel().tolist(), d
+        # what is left adds up to the caption's db; the whole map would not, here
+        assert dv[:, :, d][~shut[:, :, d]].sum() == db[d]
+        expect(page.locator("figure.upstream figcaption").nth(d)).to_contain_text(
+            f"db[{d}] = {db[d]:g}")
+    assert any(dv[:, :, d].sum() != db[d] for d in range(2))
+    i, j = map(int, np.argwhere(shut[:, :, 0])[0])
+    cell = page.get_by_role("table", name="Upstream gradient map 0").locator(".cell").nth(3 * i + j)
+    cell.hover()
+    expect(cell).to_have_attribute(
+        "title", f"dV[{i},{j},0] = {dv[i, j, 0]:g} (the ReLU shuts it: pre {pre[i, j, 0]:g} ≤ 0; "
+        f"db[0] = {db[0]:g})")
+    expect(page.locator("#db-words")).to_contain_text("A dV the ReLU shuts is struck through.")
+    # without a ReLU nothing is shut
+    open_page(page, "?preset=cs231n-demo&mode=backward&seed=1")
+    assert not any(page.locator("figure.upstream .cell").evaluate_all(
+        "cells => cells.map(c => getComputedStyle(c).textDecorationLine === 'line-through')"))
+    expect(page.locator("#db-words")).not_to_contain_text("struck")
+
+
 def test_another_step_order_does_not_ask_for_the_whole_backward_again(page: Page) -> None:
     # the order changes the steps, not dV, db or dX: asking again cost a third pass for nothing
     asked: list[str] = []
@@ -551,6 +590,10 @@ def test_a_layer_whose_whole_backward_is_refused_still_steps_its_weight_gradient
     page.locator("#stride").press("Tab")
     expect(page.locator("#app")).to_have_class(re.compile(r"\bmisfit\b"))
     expect(page.locator("#gradients-refused")).to_be_hidden()
+    # nor of steps filling in (backward mode's misfit said "filling in step by step")
+    what = page.locator("#output-what")
+    expect(what).to_contain_text("One activation map per filter; the current", use_inner_text=True)
+    expect(what).not_to_contain_text("filling in", use_inner_text=True)
     expect(page.locator("#legend .legend-ranges")).to_have_text(
         re.compile(r"^input: max ±\S+ · weights: max ±\S+$"))
     # a layer whose backward is answered says nothing of it

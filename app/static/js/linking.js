@@ -23,12 +23,14 @@ export function outputCellText({ out }, i, j, d, computed) {
   return `V[${i},${j},${d}] = ${computed ? fmt(out.at(i, j, d)) : "not yet computed"}`;
 }
 
-/** A cell of the upstream gradient (backward mode): its name, value, and the bias gradient
- * it goes into: its map's db[d], or a locally connected neuron's own db[i,j,d]. */
-export function upstreamCellText({ upstream, db, conn }, i, j, d) {
+/** A cell of the upstream gradient (backward mode): its name, value, whether the ReLU shuts
+ * it (its neuron's pre-activation not positive: it adds nothing), and the bias gradient it
+ * goes into: its map's db[d], or a locally connected neuron's own db[i,j,d]. */
+export function upstreamCellText({ upstream, db, conn, pre }, i, j, d) {
   const into = conn === "local" ? `db[${i},${j},${d}] = ${fmt(db.at(i, j, d))}`
     : `db[${d}] = ${fmt(db.at(d))}`;
-  return `dV[${i},${j},${d}] = ${fmt(upstream.at(i, j, d))} (${into})`;
+  const shut = pre && pre.at(i, j, d) <= 0 ? `the ReLU shuts it: pre ${fmt(pre.at(i, j, d))} ≤ 0; ` : "";
+  return `dV[${i},${j},${d}] = ${fmt(upstream.at(i, j, d))} (${shut}${into})`;
 }
 
 /**

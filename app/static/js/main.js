@@ -335,9 +335,12 @@ function showGradientWords(backward, model) {
   // backward mode draws the output whole (the backward pass starts from it), gradients or not
   qs("#app").classList.toggle("backward-mode", backward);
   qs("#app").classList.toggle("backward", Boolean(model?.upstream));
-  qs("#db-words").textContent = model?.conn === "local"
+  // with a ReLU, the dV it shuts (pre-activation not positive) are struck through: they add
+  // to nothing, and db is the sum of the rest
+  const struck = model?.pre ? " A dV the ReLU shuts is struck through." : "";
+  qs("#db-words").textContent = (model?.conn === "local"
     ? "Each neuron's own bias gets its dV (where the ReLU let it through)."
-    : "db[d] adds up map d of dV (where the ReLU let it through).";
+    : "db[d] adds up map d of dV (where the ReLU let it through).") + struck;
   const refused = qs("#gradients-refused");
   refused.hidden = !(backward && model?.gradientsRefused);
   refused.textContent = refused.hidden ? "" : ` dV, db and dX are not drawn: ${model.gradientsRefused}.`;

@@ -50,7 +50,7 @@ export function packed(value, maxAbs) {
   return PACKED[Number.isNaN(n) ? SHADES >> 1 : n];
 }
 
-/** A packed RGBA word half way to the page's colour: a canvas cell no neuron reads. */
+/** A packed RGBA word half way to the page's colour: a canvas cell that counts for nothing. */
 export function faded(word) {
   const half = (shift) => ((((word >>> shift) & 255) + ((palette.gapWord >>> shift) & 255)) >> 1) << shift;
   return (half(0) | half(8) | half(16) | (255 << 24)) >>> 0;

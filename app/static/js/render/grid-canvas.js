@@ -90,7 +90,7 @@ export function canvasGrid({ rows, cols, label, cell, onCell }) {
     el: root,
     // `said` false (playing): the name keeps the values it said, as a zoomable canvas keeps
     // its words while playing (a label changing at every step is noise to a screen reader)
-    draw(get, { maxAbs, isPad = () => false, isUnread = () => false, said = true }) {
+    draw(get, { maxAbs, isPad = () => false, isStruck = () => false, said = true }) {
       const ctx = base.getContext("2d");
       const image = ctx.createImageData(cols, rows);
       const words = new Uint32Array(image.data.buffer);
@@ -99,7 +99,7 @@ export function canvasGrid({ rows, cols, label, cell, onCell }) {
           const value = get(r, c);
           const pad = isPad(r, c);
           const word = pad ? palette.padWord : value === null ? palette.emptyWord : packed(value, maxAbs);
-          words[r * cols + c] = !pad && isUnread(r, c) ? faded(word) : word;
+          words[r * cols + c] = !pad && isStruck(r, c) ? faded(word) : word;
         }
       }
       ctx.putImageData(image, 0, 0);

@@ -70,7 +70,7 @@ export function domGrid({ rows, cols, label, cell: baseCell, onCell }) {
     el: root,
     // `lengths`: the text lengths of every grid drawn alike (a filter's slices), so they
     // share one type size and one overflow limit; by default this grid's own
-    draw(get, { maxAbs, isPad = () => false, isUnread = () => false, title = null, lengths: alike = null }) {
+    draw(get, { maxAbs, isPad = () => false, isStruck = () => false, title = null, lengths: alike = null }) {
       const values = [];
       const lengths = [];
       for (let n = 0; n < rows * cols; n += 1) {
@@ -100,8 +100,9 @@ export function domGrid({ rows, cols, label, cell: baseCell, onCell }) {
         node.classList.toggle("pad", pad);
         node.classList.toggle("empty", value === null);
         node.style.background = value === null || pad ? "" : color(value, maxAbs);
-        // a cell no neuron reads (the stride passes over it): its number struck through
-        node.classList.toggle("unread", !pad && isUnread(Math.floor(n / cols), n % cols));
+        // a value that counts for nothing (an input cell no neuron reads, a dV the ReLU shuts):
+        // its number struck through
+        node.classList.toggle("struck", !pad && isStruck(Math.floor(n / cols), n % cols));
         node.style.color = value === null ? "" : ink(value, maxAbs);
         node.textContent = shown;
         node.style.fontSize = fontSize;

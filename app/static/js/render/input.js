@@ -94,7 +94,7 @@ export function createInputView(container, model, onCell) {
     };
     const grid = canvas ? createZoomGrid(figure, options) : createGrid(figure, options);
     grid.draw((r, c) => xp.at(r, c, d), {
-      maxAbs, isPad, isUnread,
+      maxAbs, isPad, isStruck: isUnread,
       title: (r, c) => inputCellText(model, r, c, d),
     });
     grids.push(grid);
@@ -110,7 +110,7 @@ export function createInputView(container, model, onCell) {
     // the padding's cells blank: a gradient reaches them, but no input holds it (a 0 there
     // read as the gradient's value)
     grid.draw((r, c) => (isPad(r, c) ? null : dx.at(r - pads.top, c - pads.left, d)), {
-      maxAbs: model.dxMaxAbs, isPad, isUnread,
+      maxAbs: model.dxMaxAbs, isPad, isStruck: isUnread,
       title: (r, c) => inputGradientText(model, r, c, d),
     });
     gradients.push(grid);

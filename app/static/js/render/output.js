@@ -17,7 +17,7 @@ import {
 import { el, fmt } from "../dom.js";
 import { neuronSaid, outputCellText, upstreamCellText } from "../linking.js";
 import { positionOf } from "../focus.js";
-import { typeScale } from "./colors.js";
+import { faded, typeScale } from "./colors.js";
 
 // Past this many neurons between two playheads, the whole output is redrawn instead.
 const REDRAW_ABOVE = 20000;
@@ -39,14 +39,17 @@ export function createOutputView(container, model, order, stepOf, onCell) {
 
 /** The upstream gradient's maps as the output panel draws them under the output's (null
  * outside backward mode): `caption(d)` names map d, and for shared filters its bias gradient
- * (a locally connected layer's biases are one a neuron: each cell's text says its own). */
+ * (a locally connected layer's biases are one a neuron: each cell's text says its own);
+ * `shut(i, j, d)`: the ReLU stops that dV (its neuron's pre-activation is not positive), so
+ * it reaches neither db nor dW nor dX: struck through, or faded on a canvas. */
 function upstreamMaps(model) {
-  const { upstream, db } = model;
+  const { upstream, db, pre } = model;
   if (!upstream) return null;
   const local = model.conn === "local";
   return {
     tensor: upstream,
     maxAbs: model.upMaxAbs,
+    shut: pre ? (i, j, d) => pre.at(i, j, d) <= 0 : () => false,
     caption: (d) => (local ? [`dV[:, :, ${d}]`] : [`dV[:, :, ${d}]`, `db[${d}] = ${fmt(db.at(d))}`]),
     lines: local ? 1 : 2,
     text: (i, j, d) => upstreamCellText(model, i, j, d),
@@ -88,8 +91,10 @@ function domView(container, model, stepOf, onCell) {
       rows: h2, cols: w2, cell, label: `Upstream gradient map ${d}`,
       onCell: (type, i, j) => onCell(type, i, j, d),
     });
-    grid.draw((i, j) => upstream.tensor.at(i, j, d),
-      { maxAbs: upstream.maxAbs, title: (i, j) => upstream.text(i, j, d) });
+    grid.draw((i, j) => upstream.tensor.at(i, j, d), {
+      maxAbs: upstream.maxAbs, title: (i, j) => upstream.text(i, j, d),
+      isStruck: (i, j) => upstream.shut(i, j, d),
+    });
     upGrids.push(grid);
   }
   let drawn = null;
@@ -165,8 +170,8 @@ function atlasView(container, model, order, stepOf, onCell) {
     return i < h2 && j < w2 && d < k ? { i, j, d } : null;
   };
   // every tile's cells at once, straight from a volume's flat (H2, W2, K) `data`; `shown(s)`
-  // says whether the neuron of step s is drawn computed
-  const fillTiles = (words, wordOf, data, shown) => {
+  // says whether the neuron of step s is drawn computed, `shut(i, j, d)` whether it is faded
+  const fillTiles = (words, wordOf, data, shown, shut = () => false) => {
     words.fill(wordOf(undefined));
     const empty = wordOf(null);
     for (let d = 0; d < k; d += 1) {
@@ -175,7 +180,8 @@ function atlasView(container, model, order, stepOf, onCell) {
         let at = (r0 + i) * cols + c0;
         for (let j = 0; j < w2; j += 1, at += 1) {
           const s = order === "depth_slice" ? (d * h2 + i) * w2 + j : (i * w2 + j) * k + d;
-          words[at] = shown(s) ? wordOf(data[(i * w2 + j) * k + d]) : empty;
+          const word = shown(s) ? wordOf(data[(i * w2 + j) * k + d]) : empty;
+          words[at] = shut(i, j, d) ? faded(word) : word;
         }
       }
     }
@@ -220,8 +226,8 @@ function atlasView(container, model, order, stepOf, onCell) {
       const at = locate(r, c);
       return at ? upstream.tensor.at(at.i, at.j, at.d) : undefined;
     };
-    upGrid.fill((words, wordOf) => fillTiles(words, wordOf, upstream.tensor.data, () => true), getUp,
-      upstream.maxAbs);
+    upGrid.fill((words, wordOf) => fillTiles(words, wordOf, upstream.tensor.data, () => true,
+      upstream.shut), getUp, upstream.maxAbs);
   }
   container.append(readout);
   const toAtlas = (i, j, d) => {

@@ -57,7 +57,7 @@ function schedule(grid) {
  * A zoomable grid of `rows` x `cols` cells under `parent`, drawn through `view`. `get(r, c)`
  * answers a number, null (not computed yet: white) or undefined (no cell: a gap).
  * options: {label, view, onCell(type, r, c)}. Same interface as render/grid.js's grids:
- * {el, draw(get, {maxAbs, isPad, isUnread}), setCells(cells, get), setField(taps), setMarks(kind, cells),
+ * {el, draw(get, {maxAbs, isPad, isStruck}), setCells(cells, get), setField(taps), setMarks(kind, cells),
  * setActive(on), box(r, c), boxes(cells)}.
  */
 export function createZoomGrid(parent, { rows, cols, label, view, onCell, expose = false }) {
@@ -92,7 +92,7 @@ export function createZoomGrid(parent, { rows, cols, label, view, onCell, expose
 
   const grid = {
     el: root,
-    draw(get, { maxAbs, isPad = () => false, isUnread = () => false, title = null }) {
+    draw(get, { maxAbs, isPad = () => false, isStruck = () => false, title = null }) {
       values = get;
       titleOf = title;
       padAt = isPad;
@@ -102,8 +102,9 @@ export function createZoomGrid(parent, { rows, cols, label, view, onCell, expose
         for (let c = 0; c < cols; c += 1) {
           const v = get(r, c);
           const pad = isPad(r, c);
-          // a cell no neuron reads (the stride passes over it): half way to the page's colour
-          words[r * cols + c] = !pad && isUnread(r, c) ? faded(word(v, pad)) : word(v, pad);
+          // a value that counts for nothing (an input cell no neuron reads, a dV the ReLU
+          // shuts): half way to the page's colour
+          words[r * cols + c] = !pad && isStruck(r, c) ? faded(word(v, pad)) : word(v, pad);
           drawn?.push(v);
         }
       }
