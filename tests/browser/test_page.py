@@ -537,6 +537,51 @@ def test_the_dv_a_relu_shuts_is_struck_through_and_db_adds_up_the_rest(
     expect(page.locator("#db-words")).not_to_contain_text("struck")
 
 
+@pytest.mark.parametrize("conn", ["shared", "local"])
+def test_a_pinned_input_cell_in_backward_mode_adds_up_its_dx_term_by_term(
+    page: Page, api: httpx.Client, conn: str
+) -> None:
+    # the input panel said each dX cell adds up dV times the weight that met it, and nothing
+    # on the page showed the terms: a student could not check one
+    def open_pinned(query: str) -> None:  # no step's code to wait for: a cell is pinned
+        page.goto(f"/{query}&pin=x0.0")
+        expect(page.locator("#sums")).to_contain_text("is read by the neurons", timeout=30_000)
+
+    open_pinned(f"?preset=cs231n-demo&mode=backward&act=relu&seed=1&conn={conn}")
+    layer = {**preset_layer(api, DEMO), "activation": "relu", "connectivity": conn}
+    layer["input"] = {**layer["input"], "fill": {**layer["input"]["fill"], "seed": 1}}
+    layer["filters"] = {**layer["filters"], "fill": {**layer["filters"]["fill"], "seed": 1}}
+    forward = api.post("/api/forward", json=layer).json()
+    pre, weights = np.array(forward["output_pre"]), np.array(forward["filters"])
+    upstream = {"fill": {"kind": "integers", "seed": 1, "low": -1, "high": 1}}
+    grads = api.post("/api/backward", json={"layer": layer, "upstream": upstream}).json()
+    dv, dx = np.array(grads["upstream"]), np.array(grads["dx"])
+    taps = api.post("/api/inverse", json={"layer": layer, "cell": [0, 0]}).json()["taps"]
+    shut_somewhere = False
+    want = ["dX adds up each reader's dV times the weight that met the cell:"]
+    for ch in range(3):
+        terms, shut, total = [], 0, 0.0
+        for tap in taps:
+            i, j, a, b = tap["i"], tap["j"], tap["tap_row"], tap["tap_col"]
+            for d in range(2):
+                w = weights[i, j, d, a, b, ch] if conn == "local" else weights[d, a, b, ch]
+                if pre[i, j, d] <= 0:
+                    shut += 1
+                    continue
+                terms.append(f"({dv[i, j, d]:g})({w:g})")
+                total += dv[i, j, d] * w
+        assert total == dx[0, 0, ch]  # the terms add up to the API's dX
+        said = f"; {shut} dV shut by the ReLU" if shut else ""
+        shut_somewhere = shut_somewhere or shut > 0
+        want.append(f"dX[0,0,{ch}] = {' + '.join(terms) or '0'} = {dx[0, 0, ch]:g}{said}")
+    assert shut_somewhere  # a ReLU-shut reader is left out of the sum, and said to be
+    expect(page.locator("#sums .dx-sum")).to_have_text(want)
+    # forward mode reads the cell's readers only
+    open_pinned(f"?preset=cs231n-demo&act=relu&seed=1&conn={conn}")
+    expect(page.locator("#sums")).to_contain_text("is read by the neurons at 1 position")
+    expect(page.locator("#sums .dx-sum")).to_have_count(0)
+
+
 def test_another_step_order_does_not_ask_for_the_whole_backward_again(page: Page) -> None:
     # the order changes the steps, not dV, db or dX: asking again cost a third pass for nothing
     asked: list[str] = []

@@ -517,11 +517,12 @@ const hiddenViews = (state) => new Set(overlays.flatMap((overlay) => overlay.lay
 function getInverse(row, col) {
   const model = app.model;
   const key = `${row},${col}`;
-  if (model.inverse.has(key)) return model.inverse.get(key) ?? undefined;
+  if (model.inverse.has(key)) return model.inverse.get(key)?.seen;
   model.inverse.set(key, null);
   api.inverse(model.spec, [row, col]).then((answer) => {
+    // the positions that read the cell, and (backward mode's dX sum) each one's tap
     const seen = new Map(answer.taps.map((tap) => [`${tap.i},${tap.j}`, [tap.i, tap.j]]));
-    model.inverse.set(key, Array.from(seen.values()));
+    model.inverse.set(key, { seen: Array.from(seen.values()), taps: answer.taps });
     if (app.model === model) render();
   }, onApiError);
   return undefined;

@@ -9,6 +9,7 @@ import { clear, el, fmt, qs, thousands } from "../dom.js";
 import { maxAbsOf, typeScale } from "./colors.js";
 import { fitCell, gridRoom, heightUnderCap, numbersCell, projectedCell } from "./fit.js";
 import { CELL_TYPE, NUMBERS_FROM, cellFor } from "./numbers.js";
+import { dxSumLines } from "./dx-sum.js";
 
 // The arithmetic's live region: the forward step's words, then the backward view's, written
 // once both are known and only when they change. Written again, the same words are read again:
@@ -123,6 +124,13 @@ export function createArithmeticView(container, model, onTap) {
           sums.textContent = n
             ? `${cell} is read by the neurons at ${n} position${n === 1 ? "" : "s"}, through every filter (marked on the output)`
             : `${cell} is read by no neuron: no window covers it`;
+          // backward mode: what its gradient adds up, each reader's dV times the weight that
+          // met the cell
+          const taps = model.upstream && model.inverse.get(`${r - top},${c - left}`)?.taps;
+          if (taps && n) {
+            sums.append(el("span", "dx-sum", "dX adds up each reader's dV times the weight that met the cell:"),
+              ...dxSumLines(model, focus.inputCell, taps).map((text) => el("span", "dx-sum", text)));
+          }
         }
         if (focus.seen) {
           const n = focus.seen.length;
