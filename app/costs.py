@@ -131,6 +131,8 @@ class Item:
     # The refusal's ``type`` when this item is the dearest of a request over a limit: an
     # upload's pixels and its parts (chunks, bytes, scans) are refused as different failures.
     kind: str = OVER_LIMIT
+    # What else would cut it, when its field is not the way (a backward's gradient: `parts`)
+    advice: str = ""
 
 
 Cost = Callable[[Geometry, LayerSpec], Sequence[Item]]
@@ -370,7 +372,8 @@ def backward_cost(
     """Backward pass: the layer, the upstream gradient, and the ``parts`` asked for: dW (its
     product with the windows, shared weights' band by band in a reused buffer), dX (the
     window gradients' product, added back onto a padded dX), db (a sum); the answer carries
-    them, and the upstream gradient when a fill made it (``upstream_filled``)."""
+    them, and the upstream gradient when a fill made it (``upstream_filled``: a constant one,
+    ones or zeros, is made as plainly as a copy of values sent)."""
 
     def cost(g: Geometry, spec: LayerSpec) -> list[Item]:
         c = g.counts
@@ -386,23 +389,22 @@ def backward_cost(
         buffer = min(window_gradients, max(row, BAND_ELEMENTS))
         items = [
             *_request_items(g, spec),
-            *_read(upstream_values, "upstream.values", c.neurons),
-            made("filters.count", "upstream gradient", c.neurons,
-                 ELEMENT if upstream_values is not None else FILLED),
+            *_upstream_made(upstream_values, upstream_filled, c.neurons),
             # the ReLU's gate: where the forward's pre-activation is positive
             *(_kernel_items(g, spec) if spec.activation == "relu" else []),
         ]
         if "dw" in parts:
-            items += [
+            items += [skippable("dw", item) for item in [
                 Item("filters.count", "weight gradient product", c.multiply_adds * per_madd),
                 made(weight_field, "weight gradients", math.prod(weights)),
                 written(weight_field, "weight gradients", weights, encoding),
-            ]
+            ]]
             if not local:
-                items.append(Item("filters.size", "window columns copied for the weight "
-                                  "gradients", window_gradients * TOUCHED, elements=buffer))
+                items.append(skippable("dw", Item(
+                    "filters.size", "window columns copied for the weight gradients",
+                    window_gradients * TOUCHED, elements=buffer)))
         if "dx" in parts:
-            items += [
+            items += [skippable("dx", item) for item in [
                 Item("filters.count", "window gradient product", c.multiply_adds * per_madd),
                 made("filters.size", "window gradients", window_gradients) if local else
                 Item("filters.size", "window gradients written",
@@ -411,7 +413,7 @@ def backward_cost(
                      window_gradients * WINDOW_GRADIENT),
                 made(_padded_field(g.shape), "padded input gradient", math.prod(g.padded_shape)),
                 written("input.shape", "input gradient", g.shape.input_shape, encoding),
-            ]
+            ]]
         if "db" in parts:
             items.append(written(weight_field, "bias gradients",
                                  bias_shape(g, spec.connectivity), encoding))
@@ -420,6 +422,21 @@ def backward_cost(
         return items
 
     return cost
+
+
+def _upstream_made(values: ArrayIn | None, filled: bool, neurons: int) -> list[Item]:
+    """The upstream gradient of a backward or a range of steps: its values read from the
+    body, or drawn by a fill (``filled``), or a constant (ones, zeros) made as plainly as a
+    copy of the values sent."""
+    return [*_read(values, "upstream.values", neurons),
+            made("filters.count", "upstream gradient", neurons, FILLED if filled else ELEMENT)]
+
+
+def skippable(part: Gradient, item: Item) -> Item:
+    """A backward's ``item`` that only the gradient ``part`` costs: a refusal it drives says
+    that leaving ``part`` out of ``parts`` skips it."""
+    others = ", ".join(f'"{other}"' for other in GRADIENTS if other != part)
+    return replace(item, advice=f'; "parts": [{others}] skips it (the {part} gradient)')
 
 
 def steps_range(total: int, start: int, count: int, every: int) -> int:
@@ -501,10 +518,12 @@ def _step_items(filter_height: int, filter_width: int, depth: int, lines: int, n
 def steps_cost(
     start: int, count: int, every: int, order: Order, upstream: bool, encoding: Encoding,
     position: list[int] | None = None, upstream_values: ArrayIn | None = None,
+    upstream_filled: bool = False,
 ) -> Cost:
     """A range of steps from ``start`` (or from neuron ``position``): per step its window,
     weights, products and channel sums, its objects, and its arrays in the answer; with
-    ``upstream`` (its ``upstream_values`` read from the body, or a fill), each step's dW and
+    ``upstream`` (its ``upstream_values`` read from the body, or made: drawn by a fill when
+    ``upstream_filled``, else a constant), each step's dW and
     its filter's running sum, which walks every touched filter's positions up to its last
     wanted one."""
 
@@ -520,9 +539,7 @@ def steps_cost(
             return base
         items = list(base)
         items += [
-            *_read(upstream_values, "upstream.values", g.steps),
-            made("filters.count", "upstream gradient", g.steps,
-                 ELEMENT if upstream_values is not None else FILLED),
+            *_upstream_made(upstream_values, upstream_filled, g.steps),
         ]
         if spec.connectivity == "shared":
             walked, touched, filter_positions = _running_walk(g, order, first, n, every)
@@ -757,7 +774,7 @@ def check_budget(items: Sequence[Item], settings: Settings, at: str | None = Non
             _path(big, at),
             f"{subject} would materialise {elements:,} numbers, over this server's limit "
             f"of {settings.max_elements:,} (CONVSCOPE_MAX_ELEMENTS); the most, {big.elements:,}, "
-            f"are {big.what}{_advice(big.field)}", kind=big.kind,
+            f"are {big.what}{_advice(big.field)}{big.advice}", kind=big.kind,
         )
     if work > settings.max_work:
         big = max(items, key=lambda item: item.work)
@@ -767,7 +784,7 @@ def check_budget(items: Sequence[Item], settings: Settings, at: str | None = Non
             f"multiply-add of the engine's matrix product, so more than its multiply-adds; "
             f'docs/design.md "Costs"), over this server\'s work budget of '
             f"{settings.max_work:,} (CONVSCOPE_MAX_WORK); the most, {big.work:,}, is "
-            f"{big.what}{_advice(big.field)}{_compact_advice(big)}", kind=big.kind,
+            f"{big.what}{_advice(big.field)}{_compact_advice(big)}{big.advice}", kind=big.kind,
         )
     check_inline(work)  # too much for the event loop: the handler moves to the thread pool
 

@@ -29,7 +29,7 @@ from app.images import SAMPLES
 from engine.backward import GRADIENTS, Gradient
 from engine.filterbanks import BANKS
 from engine.presets import PRESETS
-from engine.tensors import BOUNDED_KINDS
+from engine.tensors import BOUNDED_KINDS, CONSTANT_KINDS
 
 STRICT = ConfigDict(strict=True, extra="forbid", allow_inf_nan=False, frozen=True)
 
@@ -446,6 +446,12 @@ class UpstreamSpec(StrictModel):
         None, description="how to make it; left out: ones; a fill's default range is -1..1"
     )
 
+    @property
+    def drawn(self) -> bool:
+        """A fill draws its numbers: not sent as values, nor a constant (ones, zeros)."""
+        fill = self.fill
+        return self.values is None and fill is not None and fill.kind not in CONSTANT_KINDS
+
 
 class StepsRequest(StrictModel):
     """A range of steps (one output neuron each) of a layer."""
@@ -511,7 +517,7 @@ def _each_once(parts: list[Gradient]) -> list[Gradient]:
 class BackwardRequest(StrictModel):
     """A layer and the upstream gradient for its backward pass."""
 
-    model_config = examples({"layer": DEMO_LAYER, "upstream": {}})
+    model_config = examples({"layer": DEMO_LAYER, "upstream": {}, "parts": ["dx", "db"]})
 
     layer: LayerSpec = Field(description="the layer")
     # null as left out, as /api/steps takes null (there for "no upstream"; here, ones)
@@ -525,10 +531,10 @@ class BackwardRequest(StrictModel):
         Field(min_length=1, max_length=len(GRADIENTS), json_schema_extra={"uniqueItems": True}),
         AfterValidator(_each_once),
     ] = Field(
-        default_factory=lambda: list(GRADIENTS),
+        default=list(GRADIENTS),  # pydantic copies a list default for each request
         description="the gradients to compute, each named once; the answer's others are null. "
         "Only these are computed and priced: dx alone skips dw's product, db alone both "
-        "products; left out: all three",
+        "products (a ReLU layer still runs its forward: the gate); left out: all three",
     )
 
     @property
@@ -841,7 +847,7 @@ class BackwardResult(BaseModel):
     dw: ArrayOut | None = Field(description="like the weights; null when `parts` leaves it out")
     db: ArrayOut | None = Field(description="like the biases; null when `parts` leaves it out")
     upstream: ArrayOut | None = Field(
-        None, description="(H2, W2, K): the upstream gradient used, when `upstream.fill` drew "
+        description="(H2, W2, K): the upstream gradient used, when `upstream.fill` drew "
         "it (so a check by hand has its numbers); null when its values were sent or it is "
         "constant (`{}` or a fill of ones or zeros)"
     )

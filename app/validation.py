@@ -38,6 +38,8 @@ ACCEPTS = {
     "seed": "a whole number from 0 to 2**53 - 1",
     "data": "base64 text (A-Z, a-z, 0-9, +, /, up to two = at the end)",
     "upstream": '{"values": the (H2, W2, K) gradient} or {"fill": {...}}; {} is all ones',
+    "parts": 'a list of one to three of "dx", "dw" and "db", each named once; left out, all '
+    "three",
 }
 # Messages of pydantic's error types, said as a rule about the value.
 RULES = {

@@ -42,7 +42,6 @@ from engine.backward import GRADIENTS, gradients
 from engine.geometry import Geometry
 from engine.layer import pad_input
 from engine.presets import PRESETS
-from engine.tensors import CONSTANT_KINDS
 
 # Every refusal a body-reading route may answer, declared so the OpenAPI schema (and the
 # clients generated from it) know the error shape; 422 is FastAPI's own, restated in ours.
@@ -143,9 +142,10 @@ def steps(body: StepsRequest, settings: SettingsDep) -> Response:
                       f"{body.start} and position {body.position} were sent",
                       "start_and_position")
     costs.check_steps(body.count, settings)
-    cost = costs.steps_cost(body.start or 0, body.count, body.every, body.order,
-                            body.upstream is not None, body.encoding, body.position,
-                            None if body.upstream is None else body.upstream.values)
+    up = body.upstream
+    cost = costs.steps_cost(body.start or 0, body.count, body.every, body.order, up is not None,
+                            body.encoding, body.position, None if up is None else up.values,
+                            up is not None and up.drawn)
     layer = convert.build(body.layer, settings, cost, at="layer")
     upstream = None if body.upstream is None else convert.upstream_array(
         body.upstream.values, body.upstream.fill, layer
@@ -181,11 +181,11 @@ def inverse(body: InverseRequest, settings: SettingsDep) -> Response:
 def backward(
     body: BackwardRequest, settings: SettingsDep, request: Request, encoding: EncodingQuery = "json"
 ) -> Response:
-    """Gradients of the loss for the input, weights and biases, given the upstream gradient."""
+    """Gradients of the loss for the input, weights and biases, given the upstream gradient;
+    ``parts`` names the ones to compute (all three when left out), the others are null."""
     # an upstream a fill drew comes back (a check by hand needs its numbers); not one that
     # was sent, nor a constant one (ones, zeros)
-    fill = body.gradient.fill
-    filled = body.gradient.values is None and fill is not None and fill.kind not in CONSTANT_KINDS
+    filled = body.gradient.drawn
     parts = frozenset(body.parts)
     layer = convert.build(
         body.layer, settings, costs.backward_cost(encoding, body.gradient.values, filled, parts),

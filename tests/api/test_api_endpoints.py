@@ -321,6 +321,9 @@ def test_backward_refuses_parts_it_cannot_answer_at_parts(
     assert entry["loc"][:2] == ["body", "parts"]
     assert entry["type"] == kind
     assert said in entry["msg"], entry["msg"]
+    # and what it takes instead
+    assert entry["msg"].endswith('it takes a list of one to three of "dx", "dw" and "db", each '
+                                 "named once; left out, all three"), entry["msg"]
 
 
 def test_docs_page_loads_swagger_from_this_server_only(client: TestClient) -> None:

@@ -44,6 +44,9 @@ PRICED: list[tuple[str, str, dict[str, Any], costs.Cost]] = [
      {"layer": SMALL, "start": 5, "count": 40, "every": 3, "order": "depth_column",
       "upstream": {}, "encoding": "compact"},
      costs.steps_cost(5, 40, 3, "depth_column", True, "compact")),
+    ("steps with a drawn upstream", "/api/steps",
+     {"layer": SMALL, "count": 4, "upstream": {"fill": {"seed": 3}}},
+     costs.steps_cost(0, 4, 1, "depth_slice", True, "json", upstream_filled=True)),
     ("steps json", "/api/steps", {"layer": SMALL, "count": 7},
      costs.steps_cost(0, 7, 1, "depth_slice", False, "json")),
     ("steps from a position", "/api/steps",
@@ -513,3 +516,40 @@ def test_a_backward_is_priced_for_the_gradients_it_computes(connectivity: str) -
     # a ReLU's gate is a forward kernel: priced even when only db is asked for
     kernel = sum(i.work for i in costs._kernel_items(g, spec))
     assert price("db", activation="relu") - price("db") == kernel > 0
+
+
+def test_a_constant_upstream_is_priced_as_made_and_a_drawn_one_as_filled() -> None:
+    # ones (left out, {} or a fill of ones) were priced as a seeded fill: 500 units a number
+    # for what is one np.ones, and a backward's db alone was refused where it takes 0.2 s
+    spec = LayerSpec.model_validate(SMALL)
+    g = convert.geometry(spec, Settings())
+
+    def price(cost: costs.Cost) -> int:
+        return sum(i.work for i in cost(g, spec))
+
+    neurons = g.counts.neurons
+    drawn = price(costs.backward_cost("compact", upstream_filled=True, parts=["db"]))
+    ones = price(costs.backward_cost("compact", parts=["db"]))
+    answer = costs.written("", "", g.output_shape, "compact").work  # the drawn one comes back
+    assert drawn - ones == neurons * (costs.FILLED - costs.ELEMENT) + answer
+    steps = [price(costs.steps_cost(0, 3, 1, "depth_slice", True, "json", upstream_filled=f))
+             for f in (True, False)]
+    assert steps[0] - steps[1] == neurons * (costs.FILLED - costs.ELEMENT)
+
+
+def test_a_backward_over_the_budget_by_a_gradient_says_parts_would_skip_it(
+    client: TestClient, override_settings: Any
+) -> None:
+    # big enough for its weight gradients (one filter a neuron, in JSON) to be the dearest
+    local = {**square(32, 3, 8, 3, padding=1), "connectivity": "local"}
+    body = {"layer": local}
+    override_settings(max_work=estimate(costs.backward_cost("json"), body) - 1)
+    [entry] = client.post("/api/backward", json=body).json()["detail"]
+    assert "the most" in entry["msg"] and "weight gradient" in entry["msg"]
+    assert entry["msg"].endswith('; "parts": ["dx", "db"] skips it (the dw gradient)')
+    # ...and what it says is so: without dw the request is answered
+    assert client.post("/api/backward", json={**body, "parts": ["dx", "db"]}).status_code == 200
+    # a forward over the budget has no gradient to leave out
+    override_settings(max_work=estimate(costs.forward_cost("json"), local) - 1)
+    [entry] = client.post("/api/forward", json=local).json()["detail"]
+    assert "parts" not in entry["msg"]
