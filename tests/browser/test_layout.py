@@ -749,6 +749,30 @@ def test_large_type_makes_the_grids_numbers_larger_in_a_short_window(page: Page)
         assert large[panel] >= 1.15 * size, (panel, size, large[panel])
 
 
+def test_large_type_beside_the_weight_gradient_keeps_the_active_filters_cells(
+    page: Page,
+) -> None:
+    # backward mode shares the filters' column with the weight gradient: in large type both
+    # filters were kept in view at 18 px cells, where normal type drew them at 27 px, so
+    # projecting made the weights smaller; the active filter now keeps its size, the other
+    # scrolled to
+    def cell(query: str) -> float:
+        open_view(page, query)
+        active = page.locator("#filter-grids .filter.active .cell").first
+        return float(active.evaluate("e => e.getBoundingClientRect().height"))
+
+    page.set_viewport_size({"width": 1440, "height": 900})
+    normal = cell("?preset=cs231n-demo&mode=backward")
+    large = cell("?preset=cs231n-demo&mode=backward&large=1")
+    assert large >= 0.9 * normal > 20, (normal, large)
+    # the filter of a step past the first scrolls into view
+    open_view(page, "?preset=cs231n-demo&mode=backward&large=1&t=12")
+    row = page.locator("#filter-grids .filter.active").bounding_box()
+    body = page.locator("#filter-grids").bounding_box()
+    assert row and body and body["y"] <= row["y"]
+    assert row["y"] + row["height"] <= body["y"] + body["height"] + 1
+
+
 def test_a_long_sum_in_a_short_window_keeps_its_total_within_reach(
     page: Page, api: httpx.Client
 ) -> None:

@@ -132,6 +132,15 @@ function domCell(k, fh, fw, depth, room, need = 0, hall = false, numbers = 0) {
   // input's slices do); a phone's page scrolls instead, its filters kept whole
   if (hall) {
     for (let cell = 36; cell >= projectedCell(); cell -= 1) if (fits(cell, false, 1)) return cell;
+    // short of that, the active filter alone still as big as it fits whole, where that is
+    // bigger than all K fit at: large type beside backward mode's weight gradients drew the
+    // demo's 3x3x3 weights at 18 px, smaller than normal type's 27, to keep both in view
+    const biggest = (count) => {
+      for (let cell = projectedCell() - 1; cell > least; cell -= 1) if (fits(cell, false, count)) return cell;
+      return 0;
+    };
+    const one = biggest(1);
+    if (one > biggest(k)) return one;
   }
   // weights whose numbers need more room than all filters leave (a bank's -0.25s): as in a
   // hall, the active filter as big as it fits whole and the others scrolled to, rather than
