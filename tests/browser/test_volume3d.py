@@ -1130,6 +1130,7 @@ def test_backward_modes_gradients_switch_colours_the_blocks_with_dx_and_dv(
     upstream = {"fill": {"kind": "integers", "seed": 0, "low": -1, "high": 1}}
     grads = api.post("/api/backward", json={"layer": layer, "upstream": upstream}).json()
     dv, dx, db = grads["upstream"], grads["dx"], grads["db"]
+    pre = api.post("/api/forward", json=layer).json()["output_pre"]
     switch = page.get_by_role("button", name="Gradients")
     ranges = page.locator("#legend .legend-ranges")
     expect(switch).to_have_attribute("aria-pressed", "false")
@@ -1145,16 +1146,21 @@ def test_backward_modes_gradients_switch_colours_the_blocks_with_dx_and_dv(
     block = page.locator("#output-3d .volume3d-block")
     expect(block).to_have_attribute("aria-label",
                                     re.compile(r"^upstream gradient dV in 3-D, 3x3x2"))
-    # the output block's cells are coloured by dV: equal colours exactly where dV is equal
+    # the output block's cells are coloured by dV, faded where the ReLU shuts it: equal
+    # colours exactly where both are alike
     probe(page, "output")
     coloured = cell_colours(page, "output", front)
     assert coloured != values
+    shut = [pre[i][j][0] <= 0 for i, j, _ in front]
+    assert any(shut) and not all(shut)
     for a, (i, j, _) in enumerate(front):
         for b, (p, q, _) in enumerate(front):
-            assert (coloured[a] == coloured[b]) == (dv[i][j][0] == dv[p][q][0]), (a, b)
+            alike = dv[i][j][0] == dv[p][q][0] and shut[a] == shut[b]
+            assert (coloured[a] == coloured[b]) == alike, (a, b)
     # what a hovered cell says: dV and its map's db; dX; a padding cell keeps no gradient
     text = readout(page, "output", centre_of(corners(page, "output", 0, 1, 0)[:4]))
-    assert text == f"dV[0,1,0] = {dv[0][1][0]:g} (db[0] = {db[0]:g})"
+    gate = f"the ReLU shuts it: pre {pre[0][1][0]:g} ≤ 0; " if pre[0][1][0] <= 0 else ""
+    assert text == f"dV[0,1,0] = {dv[0][1][0]:g} ({gate}db[0] = {db[0]:g})"
     text = readout(page, "input", centre_of(corners(page, "input", 2, 3, 0)[:4]))
     assert text.startswith("dX[1,2,0] = ") and value_of(text) == pytest.approx(dx[1][2][0])
     side = [corners(page, "input", 4, 6, 2)[n] for n in (1, 2, 5, 6)]

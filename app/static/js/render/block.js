@@ -7,7 +7,7 @@
 // cover a small region of the view only (a canvas whose device pixel (0, 0) is the view's
 // `origin`): the 3-D view redraws the cells a playing step recoloured that way.
 import { short } from "../dom.js";
-import { ink, packed, palette, typeScale } from "./colors.js";
+import { faded, ink, packed, palette, typeScale } from "./colors.js";
 import { CELL_TYPE, numberFont } from "./numbers.js";
 
 const GLASS = 0.22; // opacity of the slices in front of the cut
@@ -32,10 +32,14 @@ function touch(b, y) {
 /**
  * The block of a rows x cols x depth volume: `value(r, c, k)` is a number or null (not
  * computed yet: white), `isPad(r, c)` marks zero padding, hatched and numbered `padValue`
- * (null: no number, as a gradient keeps none there), colours scale to +-`maxAbs`.
- * Each depth slice is `spacing` cells deep, so shallow volumes still look like blocks.
+ * (null: no number, as a gradient keeps none there), colours scale to +-`maxAbs`, and a
+ * value that counts for nothing (`isStruck(r, c, k)`: a dV the ReLU shuts) is faded, as the
+ * flat canvases fade it. Each depth slice is `spacing` cells deep, so shallow volumes still
+ * look like blocks.
  */
-export function createBlock({ rows, cols, depth, value, maxAbs, isPad = () => false, padValue = 0 }) {
+export function createBlock({
+  rows, cols, depth, value, maxAbs, isPad = () => false, padValue = 0, isStruck = () => false,
+}) {
   const side = Math.max(rows, cols);
   const extent = Math.max(0.35 * side, Math.min(1.5 * depth, 1.2 * side));
   const spacing = extent / depth;
@@ -44,7 +48,8 @@ export function createBlock({ rows, cols, depth, value, maxAbs, isPad = () => fa
   const word = (r, c, k) => {
     if (isPad(r, c)) return palette.padWord;
     const v = value(r, c, k);
-    return v === null ? palette.emptyWord : packed(v, maxAbs);
+    if (v === null) return palette.emptyWord;
+    return isStruck(r, c, k) ? faded(packed(v, maxAbs)) : packed(v, maxAbs);
   };
   const write = (r, c, k) => {
     const w = word(r, c, k);

@@ -131,7 +131,10 @@ export function createVolume3d({ commit, getState, onInputCell = () => {}, onOut
     const computed = (i, j, d) => (stepOf(out.shape, order, i, j, d) <= limit ? out.at(i, j, d) : null);
     const [outputValue, outputMax] = drawsGradients
       ? [(i, j, d) => model.upstream.at(i, j, d), model.upMaxAbs] : [computed, model.outMaxAbs];
-    output.setBlock(createBlock({ rows: h2, cols: w2, depth: k, value: outputValue, maxAbs: outputMax }),
+    // a dV the ReLU shuts adds to nothing: faded, as the flat view strikes it through
+    const pre = drawsGradients ? model.pre : null;
+    const isStruck = pre ? (i, j, d) => pre.at(i, j, d) <= 0 : undefined;
+    output.setBlock(createBlock({ rows: h2, cols: w2, depth: k, value: outputValue, maxAbs: outputMax, isStruck }),
       { x: "W2", y: "H2", z: "K", slice: drawsGradients ? "dV" : "V" },
       { said: drawsGradients ? "upstream gradient dV" : "output volume", keepView: same });
   }
