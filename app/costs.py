@@ -394,17 +394,17 @@ def backward_cost(
             *(_kernel_items(g, spec) if spec.activation == "relu" else []),
         ]
         if "dw" in parts:
-            items += [skippable("dw", item) for item in [
+            items += [skippable("dw", parts, item) for item in [
                 Item("filters.count", "weight gradient product", c.multiply_adds * per_madd),
                 made(weight_field, "weight gradients", math.prod(weights)),
                 written(weight_field, "weight gradients", weights, encoding),
             ]]
             if not local:
-                items.append(skippable("dw", Item(
+                items.append(skippable("dw", parts, Item(
                     "filters.size", "window columns copied for the weight gradients",
                     window_gradients * TOUCHED, elements=buffer)))
         if "dx" in parts:
-            items += [skippable("dx", item) for item in [
+            items += [skippable("dx", parts, item) for item in [
                 Item("filters.count", "window gradient product", c.multiply_adds * per_madd),
                 made("filters.size", "window gradients", window_gradients) if local else
                 Item("filters.size", "window gradients written",
@@ -432,11 +432,21 @@ def _upstream_made(values: ArrayIn | None, filled: bool, neurons: int) -> list[I
             made("filters.count", "upstream gradient", neurons, FILLED if filled else ELEMENT)]
 
 
-def skippable(part: Gradient, item: Item) -> Item:
+def skippable(part: Gradient, parts: Collection[Gradient], item: Item) -> Item:
     """A backward's ``item`` that only the gradient ``part`` costs: a refusal it drives says
-    that leaving ``part`` out of ``parts`` skips it."""
-    others = ", ".join(f'"{other}"' for other in GRADIENTS if other != part)
-    return replace(item, advice=f'; "parts": [{others}] skips it (the {part} gradient)')
+    that ``parts`` (those asked for) without ``part`` skips it, unless ``part`` is all that
+    was asked for.
+
+    >>> skippable("dw", ["dx", "dw"], Item("f", "w", 1)).advice
+    '; "parts": ["dx"] skips it (the dw gradient)'
+    >>> skippable("dw", ["dw"], Item("f", "w", 1)).advice
+    ''
+    """
+    others = [other for other in GRADIENTS if other in parts and other != part]
+    if not others:
+        return item
+    listed = ", ".join(f'"{other}"' for other in others)
+    return replace(item, advice=f'; "parts": [{listed}] skips it (the {part} gradient)')
 
 
 def steps_range(total: int, start: int, count: int, every: int) -> int:

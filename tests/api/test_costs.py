@@ -549,6 +549,14 @@ def test_a_backward_over_the_budget_by_a_gradient_says_parts_would_skip_it(
     assert entry["msg"].endswith('; "parts": ["dx", "db"] skips it (the dw gradient)')
     # ...and what it says is so: without dw the request is answered
     assert client.post("/api/backward", json={**body, "parts": ["dx", "db"]}).status_code == 200
+    # what it says is what was asked for, less that gradient; nothing, when it is all
+    asked = {**body, "parts": ["dw", "db"]}
+    override_settings(max_work=estimate(costs.backward_cost("json", parts=["dw", "db"]), body) - 1)
+    [entry] = client.post("/api/backward", json=asked).json()["detail"]
+    assert entry["msg"].endswith('; "parts": ["db"] skips it (the dw gradient)')
+    override_settings(max_work=estimate(costs.backward_cost("json", parts=["dw"]), body) - 1)
+    [entry] = client.post("/api/backward", json={**body, "parts": ["dw"]}).json()["detail"]
+    assert "weight gradient" in entry["msg"] and '"parts"' not in entry["msg"]
     # a forward over the budget has no gradient to leave out
     override_settings(max_work=estimate(costs.forward_cost("json"), local) - 1)
     [entry] = client.post("/api/forward", json=local).json()["detail"]

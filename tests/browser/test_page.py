@@ -537,48 +537,63 @@ def test_the_dv_a_relu_shuts_is_struck_through_and_db_adds_up_the_rest(
     expect(page.locator("#db-words")).not_to_contain_text("struck")
 
 
-@pytest.mark.parametrize("conn", ["shared", "local"])
+@pytest.mark.parametrize(("query", "cell"), [
+    # two readers, at taps (0, 1) and (2, 1): rows and columns told apart
+    ("?preset=cs231n-demo&mode=backward&act=relu&seed=1", (1, 0)),
+    ("?preset=cs231n-demo&mode=backward&act=relu&seed=1&conn=local", (1, 0)),
+    # stride 1: 9 readers through 3 filters (27 terms, 4 written out) over 4 channels (3)
+    ("?h=5&w=5&d=4&k=3&f=3&s=1&p=1&mode=backward", (2, 2)),
+])
 def test_a_pinned_input_cell_in_backward_mode_adds_up_its_dx_term_by_term(
-    page: Page, api: httpx.Client, conn: str
+    page: Page, api: httpx.Client, query: str, cell: tuple[int, int]
 ) -> None:
     # the input panel said each dX cell adds up dV times the weight that met it, and nothing
     # on the page showed the terms: a student could not check one
+    sent: list[Json] = []
+    page.on("request", lambda request: sent.append(request.post_data_json)
+            if "/api/backward" in request.url else None)
+    row, col = cell
+
     def open_pinned(query: str) -> None:  # no step's code to wait for: a cell is pinned
-        page.goto(f"/{query}&pin=x0.0")
+        page.goto(f"/{query}&pin=x{row}.{col}")
         expect(page.locator("#sums")).to_contain_text("is read by the neurons", timeout=30_000)
 
-    open_pinned(f"?preset=cs231n-demo&mode=backward&act=relu&seed=1&conn={conn}")
-    layer = {**preset_layer(api, DEMO), "activation": "relu", "connectivity": conn}
-    layer["input"] = {**layer["input"], "fill": {**layer["input"]["fill"], "seed": 1}}
-    layer["filters"] = {**layer["filters"], "fill": {**layer["filters"]["fill"], "seed": 1}}
+    open_pinned(query)
+    [body] = sent  # the layer and upstream the page asked for, as it asked
+    layer = body["layer"]
     forward = api.post("/api/forward", json=layer).json()
-    pre, weights = np.array(forward["output_pre"]), np.array(forward["filters"])
-    upstream = {"fill": {"kind": "integers", "seed": 1, "low": -1, "high": 1}}
-    grads = api.post("/api/backward", json={"layer": layer, "upstream": upstream}).json()
+    weights = np.array(forward["filters"])
+    relu = forward["output_pre"] is not None
+    pre = np.array(forward["output_pre"]) if relu else None
+    grads = api.post("/api/backward", json={"layer": layer, "upstream": body["upstream"]}).json()
     dv, dx = np.array(grads["upstream"]), np.array(grads["dx"])
-    taps = api.post("/api/inverse", json={"layer": layer, "cell": [0, 0]}).json()["taps"]
-    shut_somewhere = False
+    local = layer.get("connectivity") == "local"
+    k, depth = dv.shape[2], dx.shape[2]
+    taps = api.post("/api/inverse", json={"layer": layer, "cell": [row, col]}).json()["taps"]
     want = ["dX adds up each reader's dV times the weight that met the cell:"]
-    for ch in range(3):
+    for ch in range(min(depth, 3)):
         terms, shut, total = [], 0, 0.0
         for tap in taps:
             i, j, a, b = tap["i"], tap["j"], tap["tap_row"], tap["tap_col"]
-            for d in range(2):
-                w = weights[i, j, d, a, b, ch] if conn == "local" else weights[d, a, b, ch]
-                if pre[i, j, d] <= 0:
+            for d in range(k):
+                w = weights[i, j, d, a, b, ch] if local else weights[d, a, b, ch]
+                if pre is not None and pre[i, j, d] <= 0:
                     shut += 1
                     continue
                 terms.append(f"({dv[i, j, d]:g})({w:g})")
                 total += dv[i, j, d] * w
-        assert total == dx[0, 0, ch]  # the terms add up to the API's dX
+        assert total == pytest.approx(dx[row, col, ch])  # the terms add up to the API's dX
+        shown = [*terms[:4], f"… {len(terms) - 4} more"] if len(terms) > 4 else terms
         said = f"; {shut} dV shut by the ReLU" if shut else ""
-        shut_somewhere = shut_somewhere or shut > 0
-        want.append(f"dX[0,0,{ch}] = {' + '.join(terms) or '0'} = {dx[0, 0, ch]:g}{said}")
-    assert shut_somewhere  # a ReLU-shut reader is left out of the sum, and said to be
+        sum_text = " + ".join(shown) or "0"
+        want.append(f"dX[{row},{col},{ch}] = {sum_text} = {dx[row, col, ch]:g}{said}")
+    if depth > 3:
+        want.append(f"… and so on to dX[{row},{col},{depth - 1}]")
+    assert len(taps) > 1 and (relu or len(taps) * k > 4)
     expect(page.locator("#sums .dx-sum")).to_have_text(want)
     # forward mode reads the cell's readers only
-    open_pinned(f"?preset=cs231n-demo&act=relu&seed=1&conn={conn}")
-    expect(page.locator("#sums")).to_contain_text("is read by the neurons at 1 position")
+    open_pinned(query.replace("&mode=backward", ""))
+    expect(page.locator("#sums")).to_contain_text("is read by the neurons at")
     expect(page.locator("#sums .dx-sum")).to_have_count(0)
 
 
@@ -612,7 +627,8 @@ def test_another_step_order_does_not_ask_for_the_whole_backward_again(page: Page
 def test_a_layer_whose_whole_backward_is_refused_still_steps_its_weight_gradient(
     page: Page, api: httpx.Client
 ) -> None:
-    # the forward's budget lets it through, the backward's (about three passes) does not:
+    # the forward's budget lets it through, the backward's (dX's product and adding back,
+    # priced on their own) does not:
     # backward mode drew nothing at all, the whole page refused, once it asked for dV and dX
     layer = {"input": {"shape": [224, 224, 64]}, "filters": {"count": 16, "size": 3},
              "padding": 1}

@@ -1136,7 +1136,15 @@ def test_backward_modes_gradients_switch_colours_the_blocks_with_dx_and_dv(
     expect(switch).to_have_attribute("aria-pressed", "false")
     expect(ranges).not_to_contain_text("dV")
     front = [(i, j, 0) for i in range(3) for j in range(3)]
+    probe(page, "output")  # painted
     values = cell_colours(page, "output", front)
+    # zoomed in on the input first: the switch draws the same cells, where they were
+    canvas = page.locator("#input-3d .volume3d-block").bounding_box()
+    assert canvas is not None
+    page.mouse.move(canvas["x"] + canvas["width"] / 2, canvas["y"] + canvas["height"] / 2)
+    page.mouse.wheel(0, -200)
+    zoomed = probe(page, "input")
+    assert zoomed["zoom"] > 1.2
 
     switch.click()
     expect(page).to_have_url(re.compile(r"[?&]blocks=gradients(&|$)"))
@@ -1144,8 +1152,16 @@ def test_backward_modes_gradients_switch_colours_the_blocks_with_dx_and_dv(
     expect(ranges).to_have_text(re.compile(
         r"^dX: max ±\S+ · weights: max ±\S+ · dV: max ±1 · products and dW: per step$"))
     block = page.locator("#output-3d .volume3d-block")
-    expect(block).to_have_attribute("aria-label",
-                                    re.compile(r"^upstream gradient dV in 3-D, 3x3x2"))
+    # what a screen reader hears is what is drawn: the neuron's dV, not its value
+    gate = f"the ReLU shuts it: pre {pre[0][0][0]:g} ≤ 0; " if pre[0][0][0] <= 0 else ""
+    expect(block).to_have_attribute("aria-label", "upstream gradient dV in 3-D, 3x3x2: current "
+                                    f"neuron dV[0,0,0] = {dv[0][0][0]:g} ({gate}db[0] = "
+                                    f"{db[0]:g}) on depth slice 0")
+    expect(page.locator("#input-3d .volume3d-block")).to_have_attribute(
+        "aria-label", re.compile(r"^input gradient dX in 3-D, 7x7x3: receptive field"))
+    again = probe(page, "input")
+    assert (again["zoom"], again["pan"]) == (zoomed["zoom"], zoomed["pan"])
+    page.get_by_role("button", name="Reset the input block's view").click()
     # the output block's cells are coloured by dV, faded where the ReLU shuts it: equal
     # colours exactly where both are alike
     probe(page, "output")

@@ -26,11 +26,11 @@ export function outputCellText({ out }, i, j, d, computed) {
 /** A cell of the upstream gradient (backward mode): its name, value, whether the ReLU shuts
  * it (its neuron's pre-activation not positive: it adds nothing), and the bias gradient it
  * goes into: its map's db[d], or a locally connected neuron's own db[i,j,d]. */
-export function upstreamCellText({ upstream, db, conn, pre }, i, j, d) {
+export function upstreamCellText({ upstream, db, conn, pre, shut }, i, j, d) {
   const into = conn === "local" ? `db[${i},${j},${d}] = ${fmt(db.at(i, j, d))}`
     : `db[${d}] = ${fmt(db.at(d))}`;
-  const shut = pre && pre.at(i, j, d) <= 0 ? `the ReLU shuts it: pre ${fmt(pre.at(i, j, d))} ≤ 0; ` : "";
-  return `dV[${i},${j},${d}] = ${fmt(upstream.at(i, j, d))} (${shut}${into})`;
+  const gate = shut(i, j, d) ? `the ReLU shuts it: pre ${fmt(pre.at(i, j, d))} ≤ 0; ` : "";
+  return `dV[${i},${j},${d}] = ${fmt(upstream.at(i, j, d))} (${gate}${into})`;
 }
 
 /**
@@ -92,8 +92,7 @@ export function createLinking({ app, render, pinning, currentFocus }) {
     const focus = currentFocus();
     const p = focus.position ?? { i: 0, j: 0 };
     const name = app.model.conn === "local" ? `W[${p.i},${p.j},${k}][${r},${c},${ch}]` : `W${k}[${r},${c},${ch}]`;
-    const w = app.model.conn === "local" ? app.model.filters.at(p.i, p.j, k, r, c, ch) : app.model.filters.at(k, r, c, ch);
-    startEdit(name, fmt(w));
+    startEdit(name, fmt(app.model.weightAt(p.i, p.j, k, r, c, ch)));
   }
 
   function onTap(type, r, c, ch) {

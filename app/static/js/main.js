@@ -426,8 +426,8 @@ const upstreamFill = (state) => ({ fill: { kind: "integers", seed: state.seed, l
 
 /**
  * Backward mode's whole pass (dV, db, dX), or `{refused}` saying why there is none: a layer
- * the forward's budget lets through may pass the backward's (priced on its own, about three
- * passes), and its steps, dW included, are still drawn without it.
+ * the forward's budget lets through may pass the backward's (priced on its own: dX's product
+ * and its adding back), and its steps, dW included, are still drawn without it.
  */
 function wholeBackward(spec, state, signal) {
   // the same layer and upstream as the last layer built (another step order, a rebuild): the

@@ -36,9 +36,16 @@ export function buildModel(spec, geometry, forward, conn, grads = null) {
   const pads = padsOf(geometry);
   // the input's own rows and columns, as the API gives them, inside the padding
   const [h, w] = [geometry.height.size, geometry.width.size];
+  const pre = tensor(forward.output_pre); // null when the activation is none
   return {
-    spec, geometry, xp, filters, out, bias: tensor(forward.bias), conn,
-    pre: tensor(forward.output_pre), // null when the activation is none
+    spec, geometry, xp, filters, out, bias: tensor(forward.bias), conn, pre,
+    // the ReLU's gate on neuron (i, j, d), the complement of the engine's `pre > 0`: a
+    // gradient it shuts reaches none of db, dW and dX
+    shut: pre ? (i, j, d) => pre.at(i, j, d) <= 0 : () => false,
+    // weight (a, b, ch) of the filter neuron (i, j, d) applies: its depth slice's shared
+    // filter, or (locally connected) the neuron's own
+    weightAt: conn === "local" ? (i, j, d, a, b, ch) => filters.at(i, j, d, a, b, ch)
+      : (i, j, d, a, b, ch) => filters.at(d, a, b, ch),
     pads, inputShape: [h, w, xp.shape[2]],
     isPad: (r, c) => r < pads.top || r >= pads.top + h || c < pads.left || c >= pads.left + w,
     outShape: out.shape, filterShape: filters.shape.slice(-3), total: geometry.steps,

@@ -43,13 +43,13 @@ export function createOutputView(container, model, order, stepOf, onCell) {
  * `shut(i, j, d)`: the ReLU stops that dV (its neuron's pre-activation is not positive), so
  * it reaches neither db nor dW nor dX: struck through, or faded on a canvas. */
 function upstreamMaps(model) {
-  const { upstream, db, pre } = model;
+  const { upstream, db } = model;
   if (!upstream) return null;
   const local = model.conn === "local";
   return {
     tensor: upstream,
     maxAbs: model.upMaxAbs,
-    shut: pre ? (i, j, d) => pre.at(i, j, d) <= 0 : () => false,
+    shut: model.shut,
     caption: (d) => (local ? [`dV[:, :, ${d}]`] : [`dV[:, :, ${d}]`, `db[${d}] = ${fmt(db.at(d))}`]),
     lines: local ? 1 : 2,
     text: (i, j, d) => upstreamCellText(model, i, j, d),

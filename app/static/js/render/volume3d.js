@@ -132,8 +132,7 @@ export function createVolume3d({ commit, getState, onInputCell = () => {}, onOut
     const [outputValue, outputMax] = drawsGradients
       ? [(i, j, d) => model.upstream.at(i, j, d), model.upMaxAbs] : [computed, model.outMaxAbs];
     // a dV the ReLU shuts adds to nothing: faded, as the flat view strikes it through
-    const pre = drawsGradients ? model.pre : null;
-    const isStruck = pre ? (i, j, d) => pre.at(i, j, d) <= 0 : undefined;
+    const isStruck = drawsGradients ? model.shut : undefined;
     output.setBlock(createBlock({ rows: h2, cols: w2, depth: k, value: outputValue, maxAbs: outputMax, isStruck }),
       { x: "W2", y: "H2", z: "K", slice: drawsGradients ? "dV" : "V" },
       { said: drawsGradients ? "upstream gradient dV" : "output volume", keepView: same });
@@ -265,8 +264,8 @@ export function createVolume3d({ commit, getState, onInputCell = () => {}, onOut
       advance(state);
       const still = !playing;
       const steady = !focus.inputCell && !focus.pair;
-      input.focusOn(inputHighlight(input.block, focus, model), { quiet: fast, follow: steady, describe: still });
-      const hl = outputHighlight(output.block, focus, state.order, model);
+      input.focusOn(inputHighlight(input.block, focus, model, drawsGradients), { quiet: fast, follow: steady, describe: still });
+      const hl = outputHighlight(output.block, focus, state.order, model, drawsGradients);
       // Playing fast in depth-column order, the neuron changes slice at every step: the block
       // stays cut where it was (cut at each frame's neuron, it would be drawn whole every frame,
       // and a cut running through the slices 60 times a second reads as flicker); the depth
@@ -278,7 +277,9 @@ export function createVolume3d({ commit, getState, onInputCell = () => {}, onOut
   };
 }
 
-function inputHighlight(block, focus, model) {
+/** The input block's highlights, and what a screen reader hears of them: of the values, or
+ * (`gradients`) of dX, as the block draws it. */
+function inputHighlight(block, focus, model, gradients) {
   const step = focus.step;
   // cut open at a hovered product's or weight's slice, to show its cells
   const cut = focus.pair ? focus.pair.channel : focus.weight ? focus.weight.ch : 0;
@@ -294,7 +295,7 @@ function inputHighlight(block, focus, model) {
       : focus.inputCell ? [focus.inputCell[1] + 0.5, focus.inputCell[0] + 0.5, z] : null,
     // a pinned cell is drawn on the slice the block is cut open at: its value there
     label: field ? `${fieldSaid(field.r0, field.r1, field.c0, field.c1)}, all ${block.depth} depth slices`
-      : focus.inputCell ? `${focus.hovered ? "" : "pinned "}cell ${inputCellSaid(model, ...focus.inputCell, cut)} on depth slice ${cut}` : "",
+      : focus.inputCell ? `${focus.hovered ? "" : "pinned "}cell ${(gradients ? inputGradientText : inputCellSaid)(model, ...focus.inputCell, cut)} on depth slice ${cut}` : "",
     draw(ctx, P) {
       if (field) {
         outline(ctx, P, [field.c0, field.r0, 0], [field.c1 + 1, field.r1 + 1, block.extent], { color: palette.mark, width: 2, halo: true });
@@ -313,7 +314,9 @@ function inputHighlight(block, focus, model) {
   };
 }
 
-function outputHighlight(block, focus, order, model) {
+/** The output block's highlights, and what a screen reader hears of the neuron: its value,
+ * or (`gradients`) its dV, as the block draws it. */
+function outputHighlight(block, focus, order, model, gradients) {
   const p = focus.position;
   const cut = p ? p.d : 0;
   const z = cut * block.spacing;
@@ -321,7 +324,7 @@ function outputHighlight(block, focus, order, model) {
     cut,
     neuron: p,
     anchor: p ? [p.j + 0.5, p.i + 0.5, z] : null,
-    label: p ? `current neuron ${neuronSaid(model, p)} on depth slice ${p.d}` : "",
+    label: p ? `current neuron ${gradients ? upstreamCellText(model, p.i, p.j, p.d) : neuronSaid(model, p)} on depth slice ${p.d}` : "",
     draw(ctx, P) {
       if (p && order === "depth_column") {
         outline(ctx, P, [p.j, p.i, 0], [p.j + 1, p.i + 1, block.extent], { color: palette.active, width: 2, halo: true });
@@ -702,7 +705,7 @@ function createBlockView(panel, name, zoomLabel, camera, { away, onCell, text })
       const box3 = (a, b) => client([a[2], b[2]].flatMap((z) => [[a[0], a[1]], [b[0], a[1]], [b[0], b[1]], [a[0], b[1]]].map(([x, y]) => P.point(x, y, z))));
       const over = view.over.rect;
       return {
-        yaw: camera.yaw, pitch: camera.pitch, zoom: view.zoom, cut: hl?.cut ?? 0, paints: view.paints, numbers: view.numbers, font: block.font,
+        yaw: camera.yaw, pitch: camera.pitch, zoom: view.zoom, pan: [...view.pan], cut: hl?.cut ?? 0, paints: view.paints, numbers: view.numbers, font: block.font,
         // the overlay: how often it was drawn, the client box it covers (null: hidden) and
         // whether it redraws recoloured cells of the block
         marks: {
