@@ -338,9 +338,10 @@ function showGradientWords(backward, model) {
   // with a ReLU, the dV it shuts (pre-activation not positive) are struck through: they add
   // to nothing, and db is the sum of the rest
   const struck = model?.pre ? " A dV the ReLU shuts is struck through." : "";
+  const gated = model?.pre ? " (where the ReLU let it through)" : "";
   qs("#db-words").textContent = (model?.conn === "local"
-    ? "Each neuron's own bias gets its dV (where the ReLU let it through)."
-    : "db[d] adds up map d of dV (where the ReLU let it through).") + struck;
+    ? `Each neuron's own bias gets its dV${gated}.`
+    : `db[d] adds up map d of dV${gated}.`) + struck;
   const refused = qs("#gradients-refused");
   refused.hidden = !(backward && model?.gradientsRefused);
   refused.textContent = refused.hidden ? "" : ` dV, db and dX are not drawn: ${model.gradientsRefused}.`;

@@ -4,7 +4,7 @@
 // (/api/inverse), the sum's value the API's dX: the page lists the terms a student checks it by.
 import { fmt } from "../dom.js";
 
-const MOST_TERMS = 4; // terms written out a channel; the rest are counted
+const MOST_TERMS = 12; // terms written out a channel (a small layer's whole sum); the rest counted
 const MOST_CHANNELS = 3; // channels written out; the rest are said to follow alike
 
 /**
@@ -30,12 +30,22 @@ export function dxSumLines(model, [r, c], taps) {
   }
   const closed = taps.length * k - open;
   const shuts = closed ? `; ${closed} dV shut by the ReLU` : "";
-  const more = open > MOST_TERMS ? [`… ${open - MOST_TERMS} more`] : [];
   const lines = [];
   for (let ch = 0; ch < Math.min(depth, MOST_CHANNELS); ch += 1) {
-    const terms = shown.map(([i, j, d, a, b]) => `(${fmt(upstream.at(i, j, d))})(${fmt(weightAt(i, j, d, a, b, ch))})`);
-    const sum = terms.length ? [...terms, ...more].join(" + ") : "0";
-    lines.push(`dX[${row},${col},${ch}] = ${sum} = ${fmt(dx.at(row, col, ch))}${shuts}`);
+    const name = `dX[${row},${col},${ch}]`;
+    const total = dx.at(row, col, ch);
+    if (!open) { // nothing reaches it: every reader's gradient is shut
+      lines.push(`${name} = 0: the ReLU shuts all ${closed} of its readers' dV`);
+      continue;
+    }
+    const pairs = shown.map(([i, j, d, a, b]) => [upstream.at(i, j, d), weightAt(i, j, d, a, b, ch)]);
+    const terms = pairs.map(([g, w]) => `(${fmt(g)})(${fmt(w)})`);
+    // the terms not written out, by what they add up to (the API's total less the shown)
+    if (open > MOST_TERMS) {
+      const rest = total - pairs.reduce((sum, [g, w]) => sum + g * w, 0);
+      terms.push(`… ${open - MOST_TERMS} more, adding up to ${fmt(rest)}`);
+    }
+    lines.push(`${name} = ${terms.join(" + ")} = ${fmt(total)}${shuts}`);
   }
   if (depth > MOST_CHANNELS) lines.push(`… and so on to dX[${row},${col},${depth - 1}]`);
   return lines;
