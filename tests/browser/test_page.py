@@ -605,10 +605,16 @@ def test_a_pinned_input_cell_in_backward_mode_adds_up_its_dx_term_by_term(
         want.append(f"… and so on to dX[{row},{col},{depth - 1}]")
     assert case in cases, cases  # the case this layer and cell stand for
     expect(page.locator("#sums .dx-sum")).to_have_text(want)
+    # the panel's words say what it shows: a cell, not the current neuron's arithmetic
+    what = page.locator("#arithmetic-what")
+    expect(what).to_have_text("The input cell in focus: the neurons that read it, and its "
+                              "gradient dX added up term by term.", use_inner_text=True)
     # forward mode reads the cell's readers only
     open_pinned(query.replace("&mode=backward", ""))
     expect(page.locator("#sums")).to_contain_text("is read by the neurons at")
     expect(page.locator("#sums .dx-sum")).to_have_count(0)
+    expect(what).to_have_text("The input cell in focus: the neurons that read it.",
+                              use_inner_text=True)
 
 
 def test_another_step_order_does_not_ask_for_the_whole_backward_again(page: Page) -> None:
