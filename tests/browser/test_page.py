@@ -1956,6 +1956,16 @@ def test_input_cells_no_neuron_reads_are_struck_through_where_the_api_says(
         STRUCK))
 
 
+def test_the_legend_names_the_padding_hatch_only_where_padding_is_drawn(page: Page) -> None:
+    # AlexNet conv1 (padding 0) listed a "zero padding" swatch no cell of it wears
+    open_page(page, "?preset=alexnet-conv1")
+    expect(page.locator("#legend .legend-pad")).to_have_count(0)
+    open_page(page, "?preset=cs231n-demo")  # padding 1
+    expect(page.locator("#legend .legend-pad")).to_have_text("zero padding")
+    open_page(page, "?preset=cs231n-demo&pl=0&pr=0&pt=0&pb=1&fit=pad")
+    expect(page.locator("#legend .legend-pad")).to_have_count(1)
+
+
 def test_a_link_naming_only_a_step_opens_the_default_layer_at_that_step(page: Page) -> None:
     # "?t=4" (or "?large=1&t=4&order=depth_column") named no preset, so the page took it for
     # a link with no layer and opened the default one at step 1, dropping t and order

@@ -587,7 +587,8 @@ function showLegend(model, state) {
   const dx = ["dX", model.dxMaxAbs];
   const volumes = !model.upstream || view === "3d" ? values
     : view === "3d gradients" ? [dx, weights, dv] : [...values, dv, dx];
-  renderLegend(qs("#legend"), [...volumes, ...steps]);
+  const { top, bottom, left, right } = model.pads;
+  renderLegend(qs("#legend"), [...volumes, ...steps], { padding: Boolean(top || bottom || left || right) });
   app.legendView = view;
 }
 

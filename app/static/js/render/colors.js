@@ -102,9 +102,10 @@ export function maxAbsOf(values) {
 
 /**
  * Draw the legend: the gradient from -max to +max, and each panel's own max (`ranges` is
- * [[name, maxAbs], ...]): every panel scales to its largest |value| so small weights show.
+ * [[name, maxAbs], ...]): every panel scales to its largest |value| so small weights show;
+ * `padding`: the layer draws zero padding (hatched), so the hatch is named.
  */
-export function renderLegend(container, ranges) {
+export function renderLegend(container, ranges, { padding = true } = {}) {
   clear(container);
   const bar = el("div", "legend-bar");
   const stops = STOPS.map(([x]) => `${color(x, 1)} ${((x + 1) / 2) * 100}%`).join(", ");
@@ -116,8 +117,9 @@ export function renderLegend(container, ranges) {
   const scale = el("div", "legend-scale");
   scale.append(bar, ticks);
   const list = el("p", "legend-ranges", ranges.map(([name, max]) => `${name}: ${typeof max === "number" ? `max ±${fmt(max)}` : max}`).join(" · "));
-  const pad = el("span", "legend-pad", "zero padding");
-  container.append(scale, list, pad);
+  container.append(scale, list);
+  // the hatch's key, where a hatch is drawn (AlexNet conv1 has no padding)
+  if (padding) container.append(el("span", "legend-pad", "zero padding"));
 }
 
 /**
