@@ -575,7 +575,12 @@ def test_a_pinned_input_cell_in_backward_mode_adds_up_its_dx_term_by_term(
     local = layer.get("connectivity") == "local"
     k, depth = dv.shape[2], dx.shape[2]
     taps = api.post("/api/inverse", json={"layer": layer, "cell": [row, col]}).json()["taps"]
-    want = ["dX adds up each reader's dV times the weight that met the cell:"]
+    weight = "W[i,j,d]" if local else "Wd"
+    readers = [f"V[{t['i']},{t['j']},d] at tap [{t['tap_row']},{t['tap_col']}]" for t in taps[:6]]
+    readers += [f"… {len(taps) - 6} more"] if len(taps) > 6 else []
+    want = [f"dX adds up each reader's dV times the weight that met the cell, (dV[i,j,d])("
+            f"{weight}[tap,ch]), reader by reader and d = 0 to {k - 1} for each:",
+            f"readers: {', '.join(readers)}"]
     cases = set()
     for ch in range(min(depth, 3)):
         products, shut = [], 0

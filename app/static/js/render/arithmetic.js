@@ -128,8 +128,7 @@ export function createArithmeticView(container, model, onTap) {
           // met the cell
           const taps = model.upstream && model.inverse.get(`${r - top},${c - left}`)?.taps;
           if (taps && n) {
-            sums.append(el("span", "dx-sum", "dX adds up each reader's dV times the weight that met the cell:"),
-              ...dxSumLines(model, focus.inputCell, taps).map((text) => el("span", "dx-sum", text)));
+            sums.append(...dxSumLines(model, focus.inputCell, taps).map((text) => el("span", "dx-sum", text)));
           }
         }
         if (focus.seen) {

@@ -6,11 +6,13 @@ import { fmt } from "../dom.js";
 
 const MOST_TERMS = 12; // terms written out a channel (a small layer's whole sum); the rest counted
 const MOST_CHANNELS = 3; // channels written out; the rest are said to follow alike
+const MOST_READERS = 6; // readers named with their taps; the rest are counted
 
 /**
- * The lines that add up dX at padded-input cell (r, c) of `model`: one per channel, each
- * `dX[row,col,ch] = (dV)(w) + ... = value`, `taps` being the inverse answer's
- * [{i, j, tap_row, tap_col}] (a tap of every filter).
+ * The lines that add up dX at padded-input cell (r, c) of `model`: what the terms are, the
+ * readers in the terms' order (each with the tap its filters meet the cell at), then one
+ * line per channel, `dX[row,col,ch] = (dV)(w) + ... = value`; `taps` is the inverse
+ * answer's [{i, j, tap_row, tap_col}] (a tap of every filter).
  */
 export function dxSumLines(model, [r, c], taps) {
   const { upstream, dx, pads, shut, weightAt } = model;
@@ -30,7 +32,14 @@ export function dxSumLines(model, [r, c], taps) {
   }
   const closed = taps.length * k - open;
   const shuts = closed ? `; ${closed} dV shut by the ReLU` : "";
-  const lines = [];
+  const named = taps.slice(0, MOST_READERS).map(({ i, j, tap_row: a, tap_col: b }) => `V[${i},${j},d] at tap [${a},${b}]`);
+  if (taps.length > MOST_READERS) named.push(`… ${taps.length - MOST_READERS} more`);
+  const lines = [
+    // a locally connected neuron's weights are its own, W[i,j,d], as the filters panel names them
+    `dX adds up each reader's dV times the weight that met the cell, (dV[i,j,d])(${
+      model.conn === "local" ? "W[i,j,d]" : "Wd"}[tap,ch]), reader by reader and d = 0 to ${k - 1} for each:`,
+    `readers: ${named.join(", ")}`,
+  ];
   for (let ch = 0; ch < Math.min(depth, MOST_CHANNELS); ch += 1) {
     const name = `dX[${row},${col},${ch}]`;
     const total = dx.at(row, col, ch);
