@@ -583,29 +583,32 @@ def test_a_pinned_input_cell_in_backward_mode_adds_up_its_dx_term_by_term(
             f"readers: {', '.join(readers)}"]
     cases = set()
     for ch in range(min(depth, 3)):
-        products, shut = [], 0
+        terms, products, shut = [], [], 0  # every (reader, filter) term in order
         for tap in taps:
             i, j, a, b = tap["i"], tap["j"], tap["tap_row"], tap["tap_col"]
             for d in range(k):
                 w = weights[i, j, d, a, b, ch] if local else weights[d, a, b, ch]
                 if pre is not None and pre[i, j, d] <= 0:
                     shut += 1
-                    continue
-                products.append((dv[i, j, d], w))
+                    terms.append(None)
+                else:
+                    terms.append((dv[i, j, d], w))
+        products = [t for t in terms if t is not None]
         # the terms add up to the API's dX
         assert sum(g * w for g, w in products) == pytest.approx(dx[row, col, ch])
         name = f"dX[{row},{col},{ch}]"
         cases.add("readers" if len(taps) > 1 else "shut" if not products else "one")
         if not products:
-            want.append(f"{name} = 0: the ReLU shuts all {shut} of its readers' dV")
+            assert len(terms) == 2  # said as "both"
+            want.append(f"{name} = 0: the ReLU shuts both its readers' dV")
             continue
-        terms = [f"({g:g})({w:g})" for g, w in products[:12]]
-        if len(products) > 12:
+        written = ["0 (shut)" if t is None else f"({t[0]:g})({t[1]:g})" for t in terms[:12]]
+        if len(terms) > 12:
             cases.add("long")
-            rest = sum(g * w for g, w in products[12:])
-            terms.append(f"… {len(products) - 12} more, adding up to {rest:g}")
+            rest = sum(t[0] * t[1] for t in terms[12:] if t is not None)
+            written.append(f"… {len(terms) - 12} more, adding up to {rest:g}")
         said = f"; {shut} dV shut by the ReLU" if shut else ""
-        want.append(f"{name} = {' + '.join(terms)} = {dx[row, col, ch]:g}{said}")
+        want.append(f"{name} = {' + '.join(written)} = {dx[row, col, ch]:g}{said}")
     if depth > 3:
         want.append(f"… and so on to dX[{row},{col},{depth - 1}]")
     assert case in cases, cases  # the case this layer and cell stand for
@@ -1968,6 +1971,14 @@ def test_the_legend_names_the_padding_hatch_only_where_padding_is_drawn(page: Pa
     open_page(page, "?preset=cs231n-demo")  # padding 1
     expect(page.locator("#legend .legend-pad")).to_have_text("zero padding")
     open_page(page, "?preset=cs231n-demo&pl=0&pr=0&pt=0&pb=1&fit=pad")
+    expect(page.locator("#legend .legend-pad")).to_have_count(1)
+    # a misfit's legend alike: padding 0, then 1
+    page.goto("/?preset=cs231n-demo&p=0&s=3")
+    expect(page.locator("#app")).to_have_class(re.compile(r"\bmisfit\b"))
+    expect(page.locator("#legend .legend-ranges")).to_contain_text("input")
+    expect(page.locator("#legend .legend-pad")).to_have_count(0)
+    page.goto("/?preset=cs231n-demo&p=1&s=3")
+    expect(page.locator("#legend .legend-ranges")).to_contain_text("input")
     expect(page.locator("#legend .legend-pad")).to_have_count(1)
 
 

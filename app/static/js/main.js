@@ -363,7 +363,7 @@ function drawMisfitPanels() {
   // layer's need the output size: none); the last layer's listed dV, dX and products
   const filters = tensor(answer.filters);
   renderLegend(qs("#legend"), [["input", maxAbsOf(xp.data)],
-    ...(filters ? [["weights", maxAbsOf(filters.data)]] : [])]);
+    ...(filters ? [["weights", maxAbsOf(filters.data)]] : [])], { padding: answer.padding.some(Boolean) });
   const { height, width } = geometry;
   qs("#input-shape").textContent = `${inputCaption(geometry, xp)}: does not fit`;
   drawMisfitFilters(qs("#filter-grids"), qs("#filters-shape"), answer);

@@ -19,18 +19,18 @@ export function dxSumLines(model, [r, c], taps) {
   const k = upstream.shape[2];
   const depth = dx.shape[2];
   const [row, col] = [r - pads.top, c - pads.left];
-  // the readers the ReLU lets through, the same for every channel: counted, and the first
-  // few kept to be written out (a wide filter's cell has a million readers)
+  // every (reader, filter) term in order, the ReLU's shut ones in their place (adding 0):
+  // counted, and the first few kept to be written out (a wide filter's cell has a million)
   const shown = [];
-  let open = 0;
+  let closed = 0;
   for (const { i, j, tap_row: a, tap_col: b } of taps) {
     for (let d = 0; d < k; d += 1) {
-      if (shut(i, j, d)) continue;
-      open += 1;
-      if (shown.length < MOST_TERMS) shown.push([i, j, d, a, b]);
+      const off = shut(i, j, d);
+      if (off) closed += 1;
+      if (shown.length < MOST_TERMS) shown.push([i, j, d, a, b, off]);
     }
   }
-  const closed = taps.length * k - open;
+  const count = taps.length * k;
   const shuts = closed ? `; ${closed} dV shut by the ReLU` : "";
   const named = taps.slice(0, MOST_READERS).map(({ i, j, tap_row: a, tap_col: b }) => `V[${i},${j},d] at tap [${a},${b}]`);
   if (taps.length > MOST_READERS) named.push(`… ${taps.length - MOST_READERS} more`);
@@ -43,17 +43,21 @@ export function dxSumLines(model, [r, c], taps) {
   for (let ch = 0; ch < Math.min(depth, MOST_CHANNELS); ch += 1) {
     const name = `dX[${row},${col},${ch}]`;
     const total = dx.at(row, col, ch);
-    if (!open) { // nothing reaches it: every reader's gradient is shut
-      lines.push(`${name} = 0: the ReLU shuts all ${closed} of its readers' dV`);
+    if (closed === count) { // nothing reaches it: every reader's gradient is shut
+      const all = count === 1 ? "its one reader's dV" : count === 2 ? "both its readers' dV"
+        : `all ${count} of its readers' dV`;
+      lines.push(`${name} = 0: the ReLU shuts ${all}`);
       continue;
     }
-    const pairs = shown.map(([i, j, d, a, b]) => [upstream.at(i, j, d), weightAt(i, j, d, a, b, ch)]);
-    const terms = pairs.map(([g, w]) => `(${fmt(g)})(${fmt(w)})`);
+    let sum = 0;
+    const terms = shown.map(([i, j, d, a, b, off]) => {
+      if (off) return "0 (shut)";
+      const [g, w] = [upstream.at(i, j, d), weightAt(i, j, d, a, b, ch)];
+      sum += g * w;
+      return `(${fmt(g)})(${fmt(w)})`;
+    });
     // the terms not written out, by what they add up to (the API's total less the shown)
-    if (open > MOST_TERMS) {
-      const rest = total - pairs.reduce((sum, [g, w]) => sum + g * w, 0);
-      terms.push(`… ${open - MOST_TERMS} more, adding up to ${fmt(rest)}`);
-    }
+    if (count > MOST_TERMS) terms.push(`… ${count - MOST_TERMS} more, adding up to ${fmt(total - sum)}`);
     lines.push(`${name} = ${terms.join(" + ")} = ${fmt(total)}${shuts}`);
   }
   if (depth > MOST_CHANNELS) lines.push(`… and so on to dX[${row},${col},${depth - 1}]`);
