@@ -447,7 +447,8 @@ function wholeBackward(spec, state, signal) {
     };
   };
   // dW is walked step by step in its own panel: the whole pass's is not asked for (a locally
-  // connected layer's is one filter per neuron, 26 MB for a 64x64 input)
+  // connected layer's is one filter per neuron: 10 MB of the 10.2 MB answer for 64x64x3 and
+  // 16 3x3 filters, compact)
   return api.backward(spec, upstreamFill(state), ["dx", "db"], signal)
     .then((answer) => ({ ...gradientsOf(answer), key }), refused);
 }
