@@ -749,8 +749,9 @@ def test_large_type_makes_the_grids_numbers_larger_in_a_short_window(page: Page)
         assert large[panel] >= 1.15 * size, (panel, size, large[panel])
 
 
+@pytest.mark.parametrize("act", ["none", "relu"])  # a ReLU's step text is a line longer
 def test_large_type_beside_the_weight_gradient_keeps_the_active_filters_cells(
-    page: Page,
+    page: Page, act: str
 ) -> None:
     # backward mode shares the filters' column with the weight gradient: in large type both
     # filters were kept in view at 18 px cells, where normal type drew them at 27 px, so
@@ -762,8 +763,8 @@ def test_large_type_beside_the_weight_gradient_keeps_the_active_filters_cells(
         return float(active.evaluate("e => e.getBoundingClientRect().height"))
 
     page.set_viewport_size({"width": 1440, "height": 900})
-    normal = cell("?preset=cs231n-demo&mode=backward")
-    large = cell("?preset=cs231n-demo&mode=backward&large=1")
+    normal = cell(f"?preset=cs231n-demo&mode=backward&act={act}")
+    large = cell(f"?preset=cs231n-demo&mode=backward&large=1&act={act}")
     assert large >= 0.9 * normal > 20, (normal, large)
     # the filter of a step past the first scrolls into view
     open_view(page, "?preset=cs231n-demo&mode=backward&large=1&t=12")

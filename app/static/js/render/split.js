@@ -20,6 +20,7 @@
 import { filtersNeed } from "./filters.js";
 import { IN_VIEW_GAP, onOneScreen } from "./fit.js";
 import { qs } from "../dom.js";
+import { typeScale } from "./colors.js";
 
 /**
  * Set the filters column's split for `model` (the filters panel's height, as --filters-rows
@@ -61,7 +62,14 @@ export function splitFiltersColumn(model, dwLeast) {
   };
   let height;
   if (spare >= 0) height = all + (spare * 2) / 5;
-  else if (column - dw >= one) height = whole(column - dw);
+  // in large type the active filter is fitted alone, as big as its room lets it, the others
+  // scrolled to (render/filters.js domCell): the room over the active filter's need and the
+  // weight gradient's is shared two to three, as spare room is (cut to whole filters at the
+  // least cell, with a ReLU's longer step text in large type at 1440x900 the demo's weights
+  // fell from 25 px to 18 px, while the weight gradient's grids left 60 px unused)
+  else if (column - dw >= one) {
+    height = typeScale() > 1 ? one + ((column - dw - one) * 2) / 5 : whole(column - dw);
+  }
   else if (column - first >= one) {
     // the px over both leasts, in proportion to what each lacks of its whole need
     const left = column - first - one;
