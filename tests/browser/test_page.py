@@ -625,6 +625,27 @@ def test_a_pinned_input_cell_in_backward_mode_adds_up_its_dx_term_by_term(
                               use_inner_text=True)
 
 
+def test_a_pinned_input_cell_leaves_no_blank_band_where_a_hover_keeps_the_code_lines_room(
+    page: Page,
+) -> None:
+    # a pinned cell kept the NumPy line's room, blank, between the panel's words and the
+    # cell's readers; a hovered one keeps it, so that the step's code comes back in place
+    line = page.locator("#numpy-line")
+    open_page(page, "?preset=cs231n-demo&mode=backward")
+    kept = line.bounding_box()
+    assert kept and kept["height"] > 20
+    page.get_by_role("table", name="Input depth slice 0").locator(".cell").nth(7 * 2 + 2).hover()
+    expect(page.locator("#sums")).to_contain_text("is read by the neurons")
+    hovered = line.bounding_box()
+    assert hovered and hovered["height"] == kept["height"]
+    page.goto("/?preset=cs231n-demo&mode=backward&pin=x1.1")
+    expect(page.locator("#sums")).to_contain_text("is read by the neurons", timeout=30_000)
+    expect(line).to_be_hidden()
+    words = page.locator("#arithmetic-what").bounding_box()
+    sums = page.locator("#sums").bounding_box()
+    assert words and sums and sums["y"] - (words["y"] + words["height"]) < 12
+
+
 def test_another_step_order_does_not_ask_for_the_whole_backward_again(page: Page) -> None:
     # the order changes the steps, not dV, db or dX: asking again cost a third pass for nothing
     asked: list[str] = []

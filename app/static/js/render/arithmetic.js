@@ -107,6 +107,9 @@ export function createArithmeticView(container, model, onTap) {
       // room kept for no step was a panel's height of blank between the cell's note and
       // the output that marks its readers
       qs("#arithmetic-panel").classList.toggle("no-step", !shown);
+      // a pinned cell stays put while the pointer roams: no room kept for a code line that a
+      // hover will not bring back (a blank band under the panel's words)
+      qs("#arithmetic-panel").classList.toggle("cell-pinned", !shown && Boolean(focus.inputCell) && !focus.hovered);
       if (!step) {
         code.textContent = focus.loading ? "loading step…" : "";
         sums.textContent = "";
