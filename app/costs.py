@@ -548,9 +548,7 @@ def steps_cost(
         if not upstream:
             return base
         items = list(base)
-        items += [
-            *_upstream_made(upstream_values, upstream_filled, g.steps),
-        ]
+        items += _upstream_made(upstream_values, upstream_filled, g.steps)
         if spec.connectivity == "shared":
             walked, touched, filter_positions = _running_walk(g, order, first, n, every)
             # the walk is the range's length, or where it starts: the first step's own walk

@@ -41,6 +41,11 @@ class Gradients:
     db: FloatArray  # shared (K,) | local (H2, W2, K)
 
 
+# The gradients a backward pass can compute, by the names the API's `parts` takes.
+Gradient = Literal["dx", "dw", "db"]
+GRADIENTS: tuple[Gradient, ...] = ("dx", "dw", "db")
+
+
 # ----------------------------------------------------------------------------- helpers
 
 
@@ -126,10 +131,6 @@ def backward(
     ([1.0, 0.0, 0.0, 0.0, -1.0], [3.0, 0.0, -1.0], [5.0])
     """
     return Gradients(**gradients(layer, upstream, GRADIENTS, workers))
-
-
-Gradient = Literal["dx", "dw", "db"]
-GRADIENTS: tuple[Gradient, ...] = ("dx", "dw", "db")
 
 
 def gradients(

@@ -147,9 +147,7 @@ def steps(body: StepsRequest, settings: SettingsDep) -> Response:
                             body.encoding, body.position, None if up is None else up.values,
                             up is not None and up.drawn)
     layer = convert.build(body.layer, settings, cost, at="layer")
-    upstream = None if body.upstream is None else convert.upstream_array(
-        body.upstream.values, body.upstream.fill, layer
-    )
+    upstream = None if up is None else convert.upstream_array(up.values, up.fill, layer)
     start = first_step(body, layer.geometry)
     found = trace.steps(layer, start, body.count, body.order, body.every, settings.max_steps)
     return OrjsonResponse(answers.steps_result(layer, found, upstream, body.encoding))
