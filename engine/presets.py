@@ -103,7 +103,8 @@ _SEEDED_FLOATS = (
 
 _ALL: tuple[Preset, ...] = (
     _one_d(1, "A 3-wide filter over a 5-wide input padded by 1 on each side gives 5 outputs: "
-              "the output is as wide as the input.", "[-2, 2, 1, 2, 1]"),
+              "the output is as wide as the input. Unpadded (P=0) it would give only 3; at "
+              "stride 1, P = (F - 1)/2 keeps the size for any odd F.", "[-2, 2, 1, 2, 1]"),
     _one_d(2, "At stride 2 the filter moves 2 cells per output, so the same padded input gives "
               "3 outputs instead of 5.", "[-2, 1, 1]"),
     Preset(
@@ -153,7 +154,7 @@ _ALL: tuple[Preset, ...] = (
         description="A 16x16x20 input with 3x3 filters: each neuron connects to 3*3*20 = 180 "
         "inputs, local across width and height but through all 20 channels.",
         shape=LayerShape.square(16, 20, 5, 3, stride=1, padding=1),
-        choices=f"K=5 (as in the notes' figure), S=1, P=1 (keeps 16x16); {_SEEDED_FLOATS}",
+        choices=f"K=5 (our choice: the notes give this example no filter count), S=1, P=1 (keeps 16x16); {_SEEDED_FLOATS}",
         input_fill=INPUT_FLOATS, weight_fill=WEIGHT_FLOATS, bias_fill=BIAS_FLOATS,
     ),
     Preset(
@@ -189,7 +190,8 @@ _ALL: tuple[Preset, ...] = (
         name="common-3-1-1",
         title="The common setting F=3, S=1, P=1: 8x8x3 keeps its size",
         description="F=3, S=1, P=1 is a setting the notes call common: it keeps the input's "
-        "width and height.",
+        "width and height, as P = (F - 1)/2 does at stride 1 for any odd F (F=5 with P=2, "
+        "F=7 with P=3).",
         shape=LayerShape.square(8, 3, 2, 3, stride=1, padding=1),
         choices=f"8x8x3 input, two filters; {_SEEDED_INTEGERS}",
     ),

@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 from engine.errors import LayerError
-from engine.geometry import GeometryError, resolve
+from engine.geometry import GeometryError, LayerShape, Padding, resolve
 from engine.presets import DEFAULT_PRESET, PRESETS, Preset, build_preset
 
 # Output (H2, W2, K) of every valid preset, worked out by hand with (W - F + 2P)/S + 1.
@@ -144,3 +144,19 @@ def test_alexnet_224_fits_when_padded_three_extra_pixels() -> None:
     assert geometry.output_shape == (55, 55, 96)
     # (224 + 3 - 11)/4 + 1 = 55: the 3 pixels of padding the notes suspect (#conv).
     assert geometry.height.extra_padding == 3 and geometry.width.extra_padding == 3
+
+
+def test_one_d_stride_1_unpadded_gives_three_outputs() -> None:
+    # its description: unpadded, the 3-wide filter fits (5 - 3)/1 + 1 = 3 times (#conv,
+    # "Use of zero-padding")
+    shape = replace(PRESETS["one-d-stride-1"].shape, padding=Padding(0, 0, 0, 0))
+    assert resolve(shape).output_shape == (1, 3, 1)
+
+
+@pytest.mark.parametrize("size", [3, 5, 7])
+def test_half_the_filter_as_padding_keeps_the_size_at_stride_1(size: int) -> None:
+    # common-3-1-1's description: P = (F - 1)/2 at S=1 keeps 8x8 for F = 3, 5 and 7
+    common = PRESETS["common-3-1-1"].shape
+    shape = LayerShape.square(8, 3, 2, size, stride=1, padding=(size - 1) // 2)
+    assert resolve(shape).output_shape == (8, 8, 2)
+    assert (common.height, common.filter_height, common.padding.top) == (8, 3, 1)
