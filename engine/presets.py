@@ -154,7 +154,8 @@ _ALL: tuple[Preset, ...] = (
         description="A 16x16x20 input with 3x3 filters: each neuron connects to 3*3*20 = 180 "
         "inputs, local across width and height but through all 20 channels.",
         shape=LayerShape.square(16, 20, 5, 3, stride=1, padding=1),
-        choices=f"K=5 (our choice: the notes give this example no filter count), S=1, P=1 (keeps 16x16); {_SEEDED_FLOATS}",
+        choices=f"K=5 (our choice: the notes give this example no filter count), S=1, P=1 "
+        f"(keeps 16x16); {_SEEDED_FLOATS}",
         input_fill=INPUT_FLOATS, weight_fill=WEIGHT_FLOATS, bias_fill=BIAS_FLOATS,
     ),
     Preset(
