@@ -1535,15 +1535,17 @@ def test_a_link_with_a_pin_and_a_zoom_opens_on_the_pinned_neuron(page: Page) -> 
         "output": page.get_by_role("img", name=re.compile(r"^Output volume: 96 activation maps")),
     }
     # its field: rows 0..10, columns 20..30 (stride 4, 11 wide); the neuron: row 0, column 5
-    # of map 0, the tiled maps' top left
-    for name, (rows, cols) in {"input": ((0, 10), (20, 30)), "output": ((0, 0), (5, 5))}.items():
+    # of map 0, the tiled maps' top left (under its name's band)
+    row, col = atlas_cell(views["output"], 0, 5, 0)
+    at = {"input": ((0, 10), (20, 30)), "output": ((row, row), (col, col))}
+    for name, (rows, cols) in at.items():
         view = views[name]
         expect(view).to_have_attribute("data-view", re.compile(r"^\d+ \d+ \d+ \d+$"))
 
         def shows_it(view: Locator = view, rows: tuple[int, int] = rows,
                      cols: tuple[int, int] = cols, name: str = name) -> bool:
             top, left, bottom, right = map(int, (view.get_attribute("data-view") or "").split())
-            assert bottom - top < 100, (name, top, bottom)  # zoomed in (whole: 227, 10 maps)
+            assert bottom - top < 120, (name, top, bottom)  # zoomed in (whole: 227 rows, the atlas hundreds)
             return top <= rows[0] and rows[1] <= bottom and left <= cols[0] and cols[1] <= right
 
         # the zoom is drawn at once, about the centre; the view follows the pinned neuron once
@@ -2513,11 +2515,15 @@ def test_back_shows_the_entrys_step_and_zoom_though_the_pointer_rests_on_a_neuro
     page.locator("body").click(position={"x": 5, "y": 5})
     page.keyboard.press("End")
     expect(page.locator("#numpy-code")).to_contain_text("V[54,54,95] = np.sum(")
-    # the view follows the last neuron, the atlas's last cell, to its corner: the pointer
-    # rests there
+    # the view follows the last neuron: the pointer rests on it
+    painted(page)
     box = page.locator("#output-grids canvas").bounding_box()
     assert box
-    page.mouse.move(box["x"] + box["width"] - 2, box["y"] + box["height"] - 2)
+    scale = float(atlas.get_attribute("data-scale") or "nan")
+    corner_row, corner_col = map(float, (atlas.get_attribute("data-corner") or "").split())
+    last_row, last_col = atlas_cell(atlas, 54, 54, 95)
+    page.mouse.move(box["x"] + (last_col + 0.5 - corner_col) * scale,
+                    box["y"] + (last_row + 0.5 - corner_row) * scale)
     readout = page.locator("#output-grids .zoom-readout")
     expect(readout).to_have_text(re.compile(r"^V\[54,54,95\] = "))
     atlas.focus()
@@ -2528,9 +2534,16 @@ def test_back_shows_the_entrys_step_and_zoom_though_the_pointer_rests_on_a_neuro
     # depth-slice order: step 40 is V[0,40,0], at row 0, column 40 of the atlas's first tile
     expect(page.locator("#numpy-code")).to_contain_text("V[0,40,0] = np.sum(")
     expect(level).to_have_text(zoomed)
-    expect(atlas).to_have_attribute("data-view", re.compile(r"^0 \d+ "))
+    row, col = atlas_cell(atlas, 0, 40, 0)
+    painted(page)
     top, left, bottom, right = map(int, (atlas.get_attribute("data-view") or "").split())
-    assert top <= 0 <= bottom and left <= 40 <= right, (top, left, bottom, right)
+    assert top <= row <= bottom and left <= col <= right, (top, left, bottom, right)
+
+
+def atlas_cell(atlas: Locator, i: int, j: int, d: int) -> tuple[int, int]:
+    """Where neuron (i, j, d) is in an output atlas's rows and columns (its data-tiles)."""
+    top, pitch, wide, across = map(int, (atlas.get_attribute("data-tiles") or "").split())
+    return top + (d // across) * pitch + i, (d % across) * wide + j
 
 
 def painted(page: Page) -> None:
@@ -2550,7 +2563,8 @@ def test_shift_arrows_on_a_zoomed_canvas_move_the_pin_and_the_view_follows_it(pa
     painted(page)
     view = atlas.get_attribute("data-view")
     top, left, bottom, right = map(int, (view or "").split())
-    assert top <= 1 <= bottom and left <= 54 <= right, view  # the first map's tile: (1, 54)
+    row, col54 = atlas_cell(atlas, 1, 54, 0)  # in the first map's tile
+    assert top <= row <= bottom and left <= col54 <= right, view
     # at the map's last column the pin stays, and so does the view (it is not an arrow's pan)
     page.keyboard.press("Shift+ArrowRight")
     expect(page.locator("#announce")).to_have_text("Pinned V[1,54,0]\u00a0")  # said again
@@ -2565,7 +2579,7 @@ def test_shift_arrows_on_a_zoomed_canvas_move_the_pin_and_the_view_follows_it(pa
     expect(page).to_have_url(re.compile(rf"[?&]pin=o1\.{col}\.0(&|$)"))
     painted(page)
     moved = list(map(int, (atlas.get_attribute("data-view") or "").split()))
-    assert moved[1] <= col <= moved[3] and moved[0] <= 1 <= moved[2], (moved, col)
+    assert moved[1] <= col <= moved[3] and moved[0] <= row <= moved[2], (moved, col)
     # the plain arrows still pan it, and leave the pin where it is
     page.keyboard.press("ArrowRight")
     expect(atlas).not_to_have_attribute("data-view", " ".join(map(str, moved)))
@@ -2733,11 +2747,7 @@ def test_a_neuron_a_pixel_or_two_across_gets_a_ring_that_finds_it(page: Page) ->
     open_page(page, "?preset=alexnet-conv1&t=15695")  # V[10,20,5], depth-slice order
     expect(page.locator("#numpy-code")).to_contain_text("V[10,20,5] =")
     atlas = page.get_by_role("img", name=re.compile(r"^Output volume: 96 activation maps"))
-    label = atlas.get_attribute("aria-label") or ""
-    across = int(re.search(r"(\d+) to a row", label).group(1))  # type: ignore[union-attr]
-    gap = 2  # cells between tiles (render/output.js)
-    row = (5 // across) * (55 + gap) + 10
-    col = (5 % across) * (55 + gap) + 20
+    row, col = atlas_cell(atlas, 10, 20, 5)
     dark = atlas.locator("canvas").evaluate(
         """(canvas, [row, col]) => {
           const root = canvas.closest('[data-scale]');
@@ -2868,3 +2878,35 @@ def test_a_hovered_products_line_never_cuts_the_product(
     assert shown, (size, large, readout.inner_text())
     # and it lies over the connection lines, as the panel's other text does
     assert readout.evaluate("e => getComputedStyle(e).zIndex") == "21"
+
+
+def test_an_output_atlas_names_each_map_over_its_tile(page: Page) -> None:
+    # Example 1's twelve 32x32 maps are one canvas: its tiles were unnamed, so which map was
+    # which showed only on hover. Each now has its name in a band of rows over it, and the
+    # band is no neuron's: hovering it reads nothing
+    page.set_viewport_size({"width": 1440, "height": 900})
+    open_page(page, "?preset=example-1&order=depth_column")
+    atlas = page.get_by_role("img", name=re.compile(r"^Output volume"))
+    painted(page)
+    expect(atlas).to_have_attribute(
+        "data-labels", " | ".join(f"V[:, :, {d}]" for d in range(12)))
+    box = atlas.locator("canvas").bounding_box()
+    assert box is not None
+    scale = float(atlas.get_attribute("data-scale") or "nan")
+    top, left = map(float, (atlas.get_attribute("data-corner") or "nan nan").split())
+    readout = page.locator("#output-grids .zoom-readout")
+
+    def read(r: int, c: int) -> str:
+        page.mouse.move(box["x"] + (c + 0.5 - left) * scale, box["y"] + (r + 0.5 - top) * scale)
+        return readout.inner_text()
+
+    band = next(r for r in range(12) if read(r, 0))  # the first row that is a neuron's
+    assert band * scale >= 13  # room for a name: its 11 px line and 2 px
+    assert read(band - 1, 0) == ""
+    assert read(band, 0).startswith("V[0,0,0] = ")
+    assert read(band + 31, 0).startswith("V[31,0,0] = ")
+    # the next row of tiles is under its own band: the 32x32 maps three to a row
+    across = next(n for n in range(1, 13) if not read(band, n * 34))
+    assert across > 1 and read(band, (across - 1) * 34).startswith(f"V[0,0,{across - 1}] = ")
+    assert read(band + 32 + band - 1, 0) == ""
+    assert read(2 * band + 32, 0).startswith(f"V[0,0,{across}] = ")

@@ -128,7 +128,7 @@ export function renderLegend(container, ranges, { padding = true } = {}) {
  * draw time, never at import, so a theme change only needs a redraw.
  */
 export const palette = {
-  ink: "#1b1b1b", panel: "#fff", page: "#f3f2ef", line: "#c9c9c9",
+  ink: "#1b1b1b", muted: "#555", panel: "#fff", page: "#f3f2ef", line: "#c9c9c9",
   mark: "#000", halo: "#fff", seen: "#0072b2", pair: "#d10", active: "#b35806",
   grid: "rgba(0, 0, 0, 0.18)",
   padWord: packRgb([205, 205, 205]), emptyWord: packRgb([255, 255, 255]), gapWord: packRgb([243, 242, 239]),
@@ -171,7 +171,7 @@ export function readTheme() {
   PACKED = packTable();
   const ink3 = three("--ink");
   Object.assign(palette, {
-    ink: css("--ink"), panel: css("--panel"), page: css("--page"), line: css("--line"),
+    ink: css("--ink"), muted: css("--muted"), panel: css("--panel"), page: css("--page"), line: css("--line"),
     mark: css("--mark"), halo: css("--mark-halo"), seen: css("--mark-seen"), pair: css("--mark-pair"),
     active: css("--active"),
     // grid lines: the ink at low opacity, so they read on both themes

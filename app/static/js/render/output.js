@@ -22,6 +22,28 @@ import { faded, typeScale } from "./colors.js";
 // Past this many neurons between two playheads, the whole output is redrawn instead.
 const REDRAW_ABOVE = 20000;
 const GAP = 2; // cells between tiles
+const LABEL_PX = 14; // an atlas tile's name's line on screen, before large type grows it
+
+/**
+ * How an atlas of `k` tiles of `h2` x `w2` cells fits `width` x `tall` px: `across` tiles to
+ * a row at `scale` px a cell, `band` rows over each tile row for names `label` px tall
+ * (none: 0, the plain gap), `top` of them over the first.
+ */
+function tiling(k, h2, w2, width, tall, label) {
+  let best = { scale: 0, across: 1, band: GAP, top: 0 };
+  for (let n = 1; n <= k; n += 1) {
+    const down = Math.ceil(k / n);
+    const across = width / (n * (w2 + GAP) - GAP);
+    const fit = (band) => Math.min(across, tall / ((label ? band : 0) + down * (h2 + band) - band));
+    // the band is rows, so its px shrink with the scale it costs: grown until it holds the
+    // names at the scale it leaves (a row more each round, from below)
+    let band = GAP;
+    while (label && band * fit(band) < label && band < h2) band += Math.max(1, Math.ceil(label / fit(band)) - band);
+    const scale = fit(band);
+    if (scale > best.scale) best = { scale, across: n, band, top: label ? band : 0 };
+  }
+  return best;
+}
 
 /**
  * Build the output panel; `order` numbers the neurons (see focus.js) and `onCell(type, i, j,
@@ -145,14 +167,15 @@ function atlasView(container, model, order, stepOf, onCell) {
   const captions = 2 * (CAPTION + 16) * scale;
   // (down to 48 px each: a 1024x768 frame in large type left the two atlases 53 px)
   const tall = upstream ? Math.max(48, (room.height - bars - captions) / 2) : Math.max(200, room.height - bars);
-  let across = 1;
-  let best = 0;
-  for (let n = 1; n <= k; n += 1) {
-    const scale = Math.min(width / (n * (w2 + GAP) - GAP), tall / (Math.ceil(k / n) * (h2 + GAP) - GAP));
-    if (scale > best) [best, across] = [scale, n];
-  }
+  // each tile's name over it, in a band of rows as tall as its line on screen (an atlas of
+  // twelve unnamed tiles said which map is which only on hover), unless the band would
+  // shrink the tiles by more than a fifth: then the gaps are the plain ones
+  const named = tiling(k, h2, w2, width, tall, LABEL_PX * scale);
+  const plain = tiling(k, h2, w2, width, tall, 0);
+  const { across, band, top, scale: best } = named.scale >= 0.8 * plain.scale ? named : plain;
   const down = Math.ceil(k / across);
-  const rows = down * (h2 + GAP) - GAP;
+  const pitch = h2 + band; // rows from one tile row's top to the next's
+  const rows = top + down * pitch - band;
   const cols = across * (w2 + GAP) - GAP;
   // one view for both atlases: zooming or panning the output's moves dV's alike, so the
   // same neurons stay side by side
@@ -160,15 +183,21 @@ function atlasView(container, model, order, stepOf, onCell) {
   container.append(zoomBar(view, upstream ? "output and upstream gradient maps" : "output maps"));
   const readout = el("p", "zoom-readout");
   readout.setAttribute("aria-live", "off");
-  const tileOf = (d) => [Math.floor(d / across) * (h2 + GAP), (d % across) * (w2 + GAP)];
+  const tileOf = (d) => [top + Math.floor(d / across) * pitch, (d % across) * (w2 + GAP)];
   const locate = (r, c) => {
-    const tr = Math.floor(r / (h2 + GAP));
+    if (r < top) return null;
+    const tr = Math.floor((r - top) / pitch);
     const tc = Math.floor(c / (w2 + GAP));
-    const i = r - tr * (h2 + GAP);
+    const i = r - top - tr * pitch;
     const j = c - tc * (w2 + GAP);
     const d = tr * across + tc;
     return i < h2 && j < w2 && d < k ? { i, j, d } : null;
   };
+  // each tile's name over its first cell (render/zoom.js setLabels)
+  const labels = (name) => (top ? Array.from({ length: k }, (_, d) => {
+    const [r, c] = tileOf(d);
+    return { r, c, cols: w2, rows: band, texts: [`${name}[:, :, ${d}]`, `${name}${d}`, `${d}`] };
+  }) : []);
   // every tile's cells at once, straight from a volume's flat (H2, W2, K) `data`; `shown(s)`
   // says whether the neuron of step s is drawn computed, `shut(i, j, d)` whether it is faded
   const fillTiles = (words, wordOf, data, shown, shut = () => false) => {
@@ -209,6 +238,10 @@ function atlasView(container, model, order, stepOf, onCell) {
       else onCell("leave", -1, -1, -1);
     },
   });
+  grid.setLabels(labels("V"));
+  // where map d's tiles are, for tests and tools: its first cell at row top + floor(d /
+  // across) * pitch, column (d % across) * (w2 + gap)
+  grid.el.dataset.tiles = `${top} ${pitch} ${w2 + GAP} ${across}`;
   let upGrid = null;
   if (upstream) {
     caption("dV: upstream gradient");
@@ -222,6 +255,7 @@ function atlasView(container, model, order, stepOf, onCell) {
         else onCell("leave", -1, -1, -1);
       },
     });
+    upGrid.setLabels(labels("dV"));
     const getUp = (r, c) => {
       const at = locate(r, c);
       return at ? upstream.tensor.at(at.i, at.j, at.d) : undefined;

@@ -10,6 +10,7 @@ import { NUMBERS_FROM, cellText, numberFont, numbersFor } from "./numbers.js";
 import { LOCATOR } from "./viewport.js";
 
 const LINES_FROM = 7;
+const LABEL_FONT = 11; // px of the names over cells (setLabels), before large type
 const MARK_KINDS = ["current", "seen", "pair", "pinned"];
 // the marks a person looks for on a whole volume: the neuron stepped to and the one pinned
 const LOCATED = ["current", "pinned"];
@@ -85,6 +86,7 @@ export function createZoomGrid(parent, { rows, cols, label, view, onCell, expose
   let scaleMax = 1;
   let field = [];
   let frames = [];
+  let labels = [];
   let titleOf = null;
   let quiet = false; // colours only for now (see setQuiet)
   const marks = new Map(MARK_KINDS.map((kind) => [kind, []]));
@@ -158,6 +160,15 @@ export function createZoomGrid(parent, { rows, cols, label, view, onCell, expose
     setQuiet(on) {
       if (quiet === on) return;
       quiet = on;
+      schedule(grid);
+    },
+    /**
+     * Names written over cells: [{r, c, cols, rows, texts}, ...], each in the `rows` over
+     * cell (r, c), as wide as `cols` cells: the first of `texts` that fits (longest first),
+     * none when the rows are shorter on screen than a line (zoomed out past them).
+     */
+    setLabels(list) {
+      labels = list ?? [];
       schedule(grid);
     },
     /** Outline rectangles [[r0, c0, r1, c1], ...] (inclusive), e.g. the active tile. */
@@ -287,6 +298,7 @@ export function createZoomGrid(parent, { rows, cols, label, view, onCell, expose
     for (const kind of LOCATED) {
       for (const [r, c] of marks.get(kind)) locate(ctx, px(c), py(r), scale, scale);
     }
+    paintLabels(px, py, scale);
     ctx.strokeStyle = palette.active;
     ctx.lineWidth = 2;
     for (const [fr0, fc0, fr1, fc1] of frames) {
@@ -301,6 +313,27 @@ export function createZoomGrid(parent, { rows, cols, label, view, onCell, expose
       haloed(ctx, px(fc0) - 1, py(fr0) - 1, (fc1 - fc0 + 1) * scale + 2, (fr1 - fr0 + 1) * scale + 2);
       locate(ctx, px(fc0), py(fr0), (fc1 - fc0 + 1) * scale, (fr1 - fr0 + 1) * scale);
     }
+  }
+
+  function paintLabels(px, py, scale) {
+    const font = LABEL_FONT * typeScale();
+    const drawn = [];
+    if (labels.length && labels[0].rows * scale >= font + 2) {
+      ctx.font = `${font}px ui-monospace, "DejaVu Sans Mono", monospace`;
+      ctx.textAlign = "left";
+      ctx.textBaseline = "bottom";
+      ctx.fillStyle = palette.muted;
+      for (const { r, c, cols: wide, texts } of labels) {
+        const x = px(c);
+        const y = py(r) - 1;
+        if (x + wide * scale < 0 || x > view.width || y < 0 || y - font > view.height) continue;
+        const text = texts.find((t) => ctx.measureText(t).width <= wide * scale);
+        if (!text) continue;
+        ctx.fillText(text, x, y);
+        drawn.push(text);
+      }
+    }
+    root.dataset.labels = drawn.join(" | "); // the names in view, for tests and tools
   }
 
   view.onChange(() => schedule(grid));
