@@ -1545,7 +1545,7 @@ def test_a_link_with_a_pin_and_a_zoom_opens_on_the_pinned_neuron(page: Page) -> 
         def shows_it(view: Locator = view, rows: tuple[int, int] = rows,
                      cols: tuple[int, int] = cols, name: str = name) -> bool:
             top, left, bottom, right = map(int, (view.get_attribute("data-view") or "").split())
-            assert bottom - top < 120, (name, top, bottom)  # zoomed in (whole: 227 rows, the atlas hundreds)
+            assert bottom - top < 120, (name, top, bottom)  # zoomed in (whole: 227 or hundreds)
             return top <= rows[0] and rows[1] <= bottom and left <= cols[0] and cols[1] <= right
 
         # the zoom is drawn at once, about the centre; the view follows the pinned neuron once
