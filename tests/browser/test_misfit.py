@@ -280,13 +280,17 @@ def test_alexnet_at_224_keeps_its_96_filters_drawn(page: Page) -> None:
     expect(page.locator("#count-output")).to_have_text("—")
     expect(page.locator("#count-madds")).to_have_text("—")  # as many as the outputs: none yet
     # no padding: the zoomed picture's rows and columns are the input's own ("of the padded
-    # input" was said of padding 0)
+    # input" was said of padding 0), the 224x224 input's apart from those past its edge
+    # ("rows 208–226" read as rows it has)
     caption = page.locator("figure.slice.misfit > figcaption")
-    expect(caption).to_have_text(re.compile(r"^X\[:, :, 0\], rows \d+–226 and columns \d+–226$"))
+    expect(caption).to_have_text(re.compile(
+        r"^X\[:, :, 0\], rows (\d+)–223 \(224–226 past the edge\) and columns \1–223 "
+        r"\(224–226 past the edge\)$"))
     page.goto("/?preset=alexnet-224&pt=1&pb=1&pl=1&pr=1")
     misfit_canvas(page)
     expect(caption).to_have_text(re.compile(
-        r"^X\[:, :, 0\], rows \d+–\d+ and columns \d+–\d+ of the padded input$"))
+        r"^X\[:, :, 0\], rows \d+–225 \(226 past the edge\) and columns \d+–225 "
+        r"\(226 past the edge\) of the padded input$"))
 
 
 def test_a_phone_in_a_misfit_gets_the_reason_and_a_way_to_the_suggestions(

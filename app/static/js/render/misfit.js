@@ -61,8 +61,12 @@ export function drawMisfit(container, geometry, xp, padding, maxAbs) {
   const rows = axisPlan(geometry.height, hp);
   const cols = axisPlan(geometry.width, wp);
   const zoomed = rows.from > 0 || cols.from > 0;
+  // the cells past the input's edge (where the next window hangs, or fit="pad" adds zeros)
+  // are named apart: "rows 208–226" of a 224-tall input read as rows it has
+  const range = (from, to) => (to > from ? `${from}–${to}` : `${from}`);
+  const span = (plan) => `${range(plan.from, plan.padded - 1)}${plan.to > plan.padded ? ` (${range(plan.padded, plan.to - 1)} past the edge)` : ""}`;
   const figure = sliceFigure(container, zoomed
-    ? `X[:, :, 0], rows ${rows.from}–${rows.to - 1} and columns ${cols.from}–${cols.to - 1}${padding.some((p) => p > 0) ? " of the padded input" : ""}`
+    ? `X[:, :, 0], rows ${span(rows)} and columns ${span(cols)}${padding.some((p) => p > 0) ? " of the padded input" : ""}`
     : `X[:, :, 0]${padding.some((p) => p > 0) ? " with its zero padding" : ""}${depth > 1 ? ` (the ${depth} slices share its windows)` : ""}`);
   figure.classList.add("misfit");
   // The words go beside the picture where the panel is wide, under it where it is narrow.
