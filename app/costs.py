@@ -316,8 +316,12 @@ def _kernel_items(g: Geometry, spec: LayerSpec) -> list[Item]:
 
 
 def _outputs_field(shape: LayerShape) -> str:
-    """The field a refusal of the outputs' size blames: fewer filters, or, with one filter
-    already, a smaller input ("a smaller filters.count would cut" a count of 1)."""
+    """The field a refusal of the outputs' size blames: the padding where it makes the output
+    positions (:func:`_padded_field`: a 1x1 input padded by 4,096 was told to be smaller),
+    else fewer filters, or, with one filter already, a smaller input ("a smaller
+    filters.count would cut" a count of 1)."""
+    if _padded_field(shape) == "padding":
+        return "padding"
     return "filters.count" if shape.filters > 1 else "input.shape"
 
 

@@ -247,20 +247,13 @@ def same_hint(spec: Any, max_side: int | None = None) -> str:
     >>> same_hint({"filters": {"size": [1, 7]}})  # stride 1: the input's size does not matter
     '"same" as TensorFlow pads this layer: padding [0, 3] (rows, columns)'
     """
-    from engine.geometry import SEARCH, LayerShape, same_padding, same_with_floor, span_of
+    from engine.geometry import LayerShape, same_padding, same_with_floor, span_of
 
-    spec = spec if isinstance(spec, dict) else {}
-    filters, given = spec.get("filters"), spec.get("input")
-    size = _pair(filters.get("size")) if isinstance(filters, dict) else None
-    # left out: 1; sent as null: refused, so not read as 1
-    stride, dilation = _pair(spec.get("stride", 1)), _pair(spec.get("dilation", 1))
-    shape = given.get("shape") if isinstance(given, dict) else None
-    sides = _pair(shape[:2]) if isinstance(shape, list) and len(shape) == 3 else None
-    if size is None or stride is None or dilation is None or (sides is None and stride != (1, 1)):
+    read = _window_numbers(spec)
+    if read is None:
         return SAME_VALID["same"]
-    # the body was refused, so nothing bounded its numbers: past the suggestions' own search
-    # (a dilation of 10**16 around 10**15 cells) the rule is the answer, not a walk over them
-    if max(*size, *stride, *dilation, *(sides or ())) > SEARCH:
+    size, stride, dilation, sides = read
+    if sides is None and stride != (1, 1):
         return SAME_VALID["same"]
     # at stride 1 "same" is d*(F - 1) zeros whatever the input: any size as wide as a window
     h, w = sides or (span_of(size[0], dilation[0]), span_of(size[1], dilation[1]))
@@ -277,6 +270,64 @@ def same_hint(spec: Any, max_side: int | None = None) -> str:
         text += (f" (over this server's limit of {max_side:,} a side, CONVSCOPE_MAX_SIDE: a "
                  "smaller filter or dilation)")
     return text
+
+
+def _window_numbers(spec: Any) -> tuple[
+        tuple[int, int], tuple[int, int], tuple[int, int], tuple[int, int] | None] | None:
+    """A refused body's filter size, stride, dilation and input sides (None: not given), each
+    (height, width), where they can be read and are within the suggestions' own search (the
+    body was refused, so nothing bounded them: a dilation of 10**16 around 10**15 cells is
+    answered with the rule, not a walk over them); else None."""
+    from engine.geometry import SEARCH
+
+    spec = spec if isinstance(spec, dict) else {}
+    filters, given = spec.get("filters"), spec.get("input")
+    size = _pair(filters.get("size")) if isinstance(filters, dict) else None
+    # left out: 1; sent as null: refused, so not read as 1
+    stride, dilation = _pair(spec.get("stride", 1)), _pair(spec.get("dilation", 1))
+    shape = given.get("shape") if isinstance(given, dict) else None
+    sides = _pair(shape[:2]) if isinstance(shape, list) and len(shape) == 3 else None
+    if size is None or stride is None or dilation is None:
+        return None
+    if max(*size, *stride, *dilation, *(sides or ())) > SEARCH:
+        return None
+    return size, stride, dilation, sides
+
+
+def valid_hint(spec: Any) -> str:
+    """What "valid" padding is for the layer ``spec`` (a request body's JSON object): padding
+    0, and where its windows leave part of a stride over, fit "floor" too (TensorFlow's VALID
+    and PyTorch drop it), with the sizes it gives where the body says them.
+
+    >>> valid_hint({"input": {"shape": [224, 224, 3]}, "filters": {"size": 7}, "stride": 2})
+    '"valid" is padding 0 with fit "floor" (TensorFlow and PyTorch round down): gives 109x109'
+    >>> valid_hint({"input": {"shape": [227, 227, 3]}, "filters": {"size": 11}, "stride": 4})
+    '"valid" is padding 0: gives 55x55'
+    """
+    from dataclasses import replace
+
+    from engine.geometry import GeometryError, LayerShape, resolve
+
+    read = _window_numbers(spec)
+    if read is None:
+        return SAME_VALID["valid"]
+    size, stride, dilation, sides = read
+    if sides is None:
+        return SAME_VALID["valid"]
+    h, w = sides
+    layer = LayerShape(h, w, 1, 1, *size, *stride, dilation_h=dilation[0],
+                       dilation_w=dilation[1])
+    try:
+        g = resolve(layer)
+        return f'{SAME_VALID["valid"]}: gives {g.out_height}x{g.out_width}'
+    except GeometryError:
+        pass
+    try:
+        g = resolve(replace(layer, fit="floor"))
+    except GeometryError:  # a filter wider than the input: no padding 0 of any fit
+        return SAME_VALID["valid"]
+    return (f'{SAME_VALID["valid"]} with fit "floor" (TensorFlow and PyTorch round down): '
+            f"gives {g.out_height}x{g.out_width}")
 
 
 def _accepts(loc: Sequence[str | int]) -> str | None:
@@ -530,9 +581,13 @@ def clean(
                       else [item])
     ])
     for entry in entries:
-        if entry.get("loc", [])[-1:] == ["padding"] and SAME_VALID["same"] in entry["msg"]:
-            spec = _inside(body, entry["loc"][1:-1])
+        if entry.get("loc", [])[-1:] != ["padding"]:
+            continue
+        spec = _inside(body, entry["loc"][1:-1])
+        if SAME_VALID["same"] in entry["msg"]:
             entry["msg"] = entry["msg"].replace(SAME_VALID["same"], same_hint(spec, max_side))
+        elif entry["msg"].endswith(SAME_VALID["valid"]):
+            entry["msg"] = entry["msg"].removesuffix(SAME_VALID["valid"]) + valid_hint(spec)
     return entries
 
 

@@ -487,10 +487,10 @@ def test_every_wrong_item_of_a_list_gets_its_own_entry(client: TestClient) -> No
 
 @pytest.mark.parametrize(("word", "means"), [
     ("same", '"same" as TensorFlow pads this layer: padding 1 gives 5x5'),
-    ("valid", '"valid" is padding 0'),
+    ("valid", '"valid" is padding 0: gives 3x3'),
     # TensorFlow's own spelling
     ("SAME", '"same" as TensorFlow pads this layer: padding 1 gives 5x5'),
-    ("VALID", '"valid" is padding 0')])
+    ("VALID", '"valid" is padding 0: gives 3x3')])
 def test_other_libraries_padding_words_are_answered_with_the_number(
     client: TestClient, word: str, means: str
 ) -> None:
@@ -521,6 +521,27 @@ def test_same_is_answered_in_the_layers_own_numbers(
         (entry,) = detail(client.post(path, json=body))
         assert entry["loc"] == loc
         assert entry["msg"].endswith(f'; "same" as TensorFlow pads this layer: {means}')
+
+
+@pytest.mark.parametrize(("layer", "means"), [
+    # ResNet's stem unpadded: (224 - 7)/2 + 1 = 109.5, which TensorFlow and PyTorch round down
+    ({**square(224, 3, 64, 7), "stride": 2}, 'padding 0 with fit "floor" (TensorFlow and '
+     "PyTorch round down): gives 109x109"),
+    ({**square(227, 3, 96, 11), "stride": 4}, "padding 0: gives 55x55"),  # AlexNet conv1
+    # no input size: the rule alone
+    ({"filters": {"count": 2, "size": 3}}, "padding 0"),
+])
+def test_valid_is_answered_in_the_layers_own_numbers(
+    client: TestClient, layer: dict[str, Any], means: str
+) -> None:
+    # "valid" was answered "padding 0", which ResNet's stem then refused as a misfit
+    entries = detail(client.post("/api/geometry", json={**layer, "padding": "valid"}))
+    (entry,) = [e for e in entries if e["loc"] == ["body", "padding"]]
+    assert entry["msg"].endswith(f'; "valid" is {means}')
+    if "gives" in means:  # what it says, sent, gives the size it says
+        fit = "floor" if "floor" in means else "error"
+        g = client.post("/api/geometry", json={**layer, "padding": 0, "fit": fit}).json()
+        assert g["valid"] and f"{g['output_shape'][0]}x{g['output_shape'][1]}" in means
 
 
 @pytest.mark.parametrize("seed", range(2))

@@ -533,6 +533,27 @@ def test_too_many_positions_blame_what_makes_them(
 
 
 @pytest.mark.parametrize(
+    "spec",
+    [
+        # a 1x1 input padded by 4,096: 8,193 x 8,193 outputs, all the padding's ("a smaller
+        # input.shape would cut" it, of a 1x1 input)
+        {"input": {"shape": [1, 1, 1]}, "filters": {"count": 1, "size": 1}, "padding": 4096},
+        # 8 filters over an 8x8 input padded by 1,500: "a smaller filters.count", which sent
+        # as 1 was refused again, at the padding
+        {"input": {"shape": [8, 8, 3]}, "filters": {"count": 8, "size": 1}, "padding": 1500},
+    ],
+)
+def test_too_many_outputs_blame_the_padding_that_makes_them(
+    client: TestClient, spec: dict[str, Any]
+) -> None:
+    entry = refused(client.post("/api/forward", json=spec))
+    assert entry["loc"] == ["body", "padding"], entry
+    assert "outputs" in entry["msg"] and "a smaller padding would cut" in entry["msg"]
+    over = client.post("/api/geometry", json=spec).json()["over_limit"]
+    assert over["field"] == "padding" and over["fields"] == ["padding"]
+
+
+@pytest.mark.parametrize(
     ("change", "loc", "limit"),
     [
         ({"input": {"shape": [8, 8, 5000]}}, ["body", "input", "shape", 2], "MAX_DEPTH"),
