@@ -133,6 +133,9 @@ class Item:
     kind: str = OVER_LIMIT
     # What else would cut it, when its field is not the way (a backward's gradient: `parts`)
     advice: str = ""
+    # Its work written compact, for arrays written as JSON (None: no encoding changes it): a
+    # refusal says when asking for compact alone would pass the budget
+    compact_work: int | None = None
 
 
 Cost = Callable[[Geometry, LayerSpec], Sequence[Item]]
@@ -156,7 +159,8 @@ def written(field: str, what: str, shape: tuple[int, ...], encoding: Encoding) -
     if encoding == "compact":
         return Item(field, f"{what} (compact)", n * COMPACT_NUMBER + COMPACT_ARRAY)
     lists = n // shape[-1] if shape and shape[-1] else 0
-    return Item(field, f"{what} (JSON)", n * JSON_NUMBER + lists * JSON_LIST)
+    return Item(field, f"{what} (JSON)", n * JSON_NUMBER + lists * JSON_LIST,
+                compact_work=n * COMPACT_NUMBER + COMPACT_ARRAY)
 
 
 def _read(values: ArrayIn | None, field: str, n: int) -> list[Item]:
@@ -518,15 +522,22 @@ def _step_items(filter_height: int, filter_width: int, depth: int, lines: int, n
         # Each step's arrays (and its channel sums) go into the answer; its padding mask is
         # always a JSON list of lists.
         Item(per_step, "step arrays written",
-             n * (arrays * written("", "", (filter_height, filter_width, depth),
-                                   encoding).work
-                  + written("", "", (depth,), encoding).work
-                  # the mask: JSON lists of true/false, in either encoding
-                  + 2 * written("", "", (filter_height, filter_width), "json").work),
-             in_layer=of_layer),
+             _steps_written(n, arrays, (filter_height, filter_width, depth), encoding),
+             in_layer=of_layer,
+             compact_work=None if encoding == "compact" else _steps_written(
+                 n, arrays, (filter_height, filter_width, depth), "compact")),
         # The expressions' slice texts are made once per output row and column.
         Item("count", "slice texts", lines * SLICE_TEXT, in_layer=False),
     )
+
+
+def _steps_written(n: int, arrays: int, window: tuple[int, int, int], encoding: Encoding) -> int:
+    """The work of writing ``n`` steps' ``arrays`` windows, channel sums and padding masks."""
+    depth = window[2]
+    return n * (arrays * written("", "", window, encoding).work
+                + written("", "", (depth,), encoding).work
+                # the mask: JSON lists of true/false, in either encoding
+                + 2 * written("", "", window[:2], "json").work)
 
 
 def steps_cost(
@@ -796,7 +807,9 @@ def check_budget(items: Sequence[Item], settings: Settings, at: str | None = Non
             f"multiply-add of the engine's matrix product, so more than its multiply-adds; "
             f'docs/design.md "Costs"), over this server\'s work budget of '
             f"{settings.max_work:,} (CONVSCOPE_MAX_WORK); the most, {big.work:,}, is "
-            f"{big.what}{_advice(big.field)}{_compact_advice(big)}{big.advice}", kind=big.kind,
+            f"{big.what}{_advice(big.field)}{_compact_advice(big)}{big.advice}"
+            f"{_compact_passes(items, work, settings) if not _compact_advice(big) else ''}",
+            kind=big.kind,
         )
     check_inline(work)  # too much for the event loop: the handler moves to the thread pool
 
@@ -846,7 +859,30 @@ def _compact_advice(item: Item) -> str:
     if item.what == NESTED_READ:
         return ('; sent compact ({"dtype", "shape", "data"}, README "Compact encoding"), they '
                 "are read for about a thirtieth")
-    return "; ?encoding=compact writes it for about half" if item.what.endswith("(JSON)") else ""
+    if item.what.endswith("(JSON)"):
+        return "; ?encoding=compact writes it for about half"
+    if item.compact_work is not None:  # /api/steps: the encoding is the body's
+        return '; "encoding": "compact" writes them for about half'
+    return ""
+
+
+def _compact_passes(items: Sequence[Item], work: int, settings: Settings) -> str:
+    """Where the answer is asked for as JSON and compact alone brings the work under the
+    budget, that it would (the dearest item need not be an array written: AlexNet's running
+    sums were, while its steps' arrays written compact halved the rest).
+
+    >>> from app.config import Settings
+    >>> items = [Item("count", "running sums", 6), Item("count", "steps", 4, compact_work=2)]
+    >>> _compact_passes(items, 10, Settings(max_work=9))
+    '; asked for compact (encoding "compact") it would cost 8, within it'
+    >>> _compact_passes(items, 10, Settings(max_work=7))
+    ''
+    """
+    saved = sum(item.work - item.compact_work for item in items if item.compact_work is not None)
+    compact = work - saved
+    if saved <= 0 or compact > settings.max_work:
+        return ""
+    return f'; asked for compact (encoding "compact") it would cost {compact:,}, within it'
 
 
 def _advice(field: str) -> str:

@@ -6,6 +6,7 @@ Never a 500: malformed JSON, NaN, wrong types, ragged arrays, huge shapes, overs
 from __future__ import annotations
 
 import gzip
+import re
 from collections.abc import Iterator, MutableMapping
 from typing import Any
 
@@ -733,6 +734,27 @@ def test_a_server_that_allows_longer_ranges_answers_them(
     override_settings(max_steps=100)
     entry = refused(client.post("/api/steps", json={**body, "count": 101}))
     assert entry["loc"] == ["body", "count"] and "100 steps" in entry["msg"]
+
+
+def test_steps_over_the_budget_that_compact_would_pass_say_so(client: TestClient) -> None:
+    # refused at count for its running sums, which compact does not change, with no word of
+    # the encoding; compact, its arrays written for about half, it was answered in 0.1 s
+    body = {"layer": {"preset": "alexnet-conv1"}, "count": 1000, "every": 290, "upstream": {}}
+    entry = refused(client.post("/api/steps", json=body))
+    assert "running weight-gradient sums" in entry["msg"]
+    said = re.search(r'; asked for compact \(encoding "compact"\) it would cost ([\d,]+), '
+                     r"within it$", entry["msg"])
+    assert said, entry["msg"]
+    assert int(said[1].replace(",", "")) <= Settings().max_work
+    assert client.post("/api/steps", json={**body, "encoding": "compact"}).status_code == 200
+    # the dearest part its arrays written: compact is said to halve them, and, still over the
+    # budget so, no more
+    deep = {"layer": {"input": {"shape": [7, 7, 512]}, "filters": {"count": 512, "size": 3},
+                      "padding": 1}, "count": 1000}
+    entry = refused(client.post("/api/steps", json=deep))
+    assert entry["msg"].endswith('is step arrays written, which a smaller count would cut; '
+                                 '"encoding": "compact" writes them for about half'), entry
+    assert refused(client.post("/api/steps", json={**deep, "encoding": "compact"}))
 
 
 @pytest.mark.parametrize(("shape", "size", "count", "loc", "cut"), [
