@@ -10,7 +10,7 @@ nothing.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from typing import cast
@@ -30,7 +30,7 @@ from app.encoding import Encoding, FloatArray, decode_compact, decode_nested
 from app.errors import OVER_LIMIT, listing, over_limit
 from app.layer_cache import LAYERS, SPECS, LayerCache, resolved
 from app.schemas import ArrayIn, CompactArray, FillSpec, LayerSpec
-from app.sources import check_names, named_arrays
+from app.sources import check_names, image_shape_said, named_arrays
 from engine.edits import Edit, Shape, check_edits
 from engine.errors import LayerError, counted
 from engine.geometry import (
@@ -151,7 +151,7 @@ def _pair(value: int | list[int]) -> tuple[int, int]:
     return (value, value) if isinstance(value, int) else (value[0], value[-1])
 
 
-def _input_shape(spec: LayerSpec, arrays: Arrays) -> tuple[int, int, int]:
+def _input_shape(spec: LayerSpec, arrays: Arrays, settings: Settings) -> tuple[int, int, int]:
     """``input.shape``, or the shape of ``input.values`` when only they are given."""
     given = spec.input.shape
     x = arrays.x
@@ -160,10 +160,12 @@ def _input_shape(spec: LayerSpec, arrays: Arrays) -> tuple[int, int, int]:
                          f"(shape {list(x.shape)}); the input is (H, W, D): give 3")
     if given is None:
         if x is None:
-            with_image = " (an input.image needs it: its [H, W, 3])" if spec.input.image else ""
-            raise LayerError("input.shape", "no input size: give input.shape [H, W, D]"
-                             f"{with_image} or input.values (the shape is then read from them)",
-                             kind="missing")
+            if spec.input.image:  # its shape is known: said, as a wrong one's is
+                raise LayerError("input.shape", "no input size: an input.image needs "
+                                 f"input.shape, {image_shape_said(spec.input.image, settings)}",
+                                 kind="missing")
+            raise LayerError("input.shape", "no input size: give input.shape [H, W, D] or "
+                             "input.values (the shape is then read from them)", kind="missing")
         _no_empty_axis("input.values", x.shape, ("height", "width", "depth"))
         h, w, d = x.shape
         return int(h), int(w), int(d)
@@ -249,9 +251,11 @@ def layer_shape(spec: LayerSpec, settings: Settings, arrays: Arrays | None = Non
     # input.shape alone, and filters.count and filters.size only on the next try
     wrong: list[LayerError] = []
     sizes: list[tuple[int, int, int]] = []
-    for read_sizes in (_input_shape, _filter_sizes):
+    readers: tuple[Callable[[], tuple[int, int, int]], ...] = (
+        lambda: _input_shape(spec, arrays, settings), lambda: _filter_sizes(spec, arrays))
+    for read_sizes in readers:
         try:
-            sizes.append(read_sizes(spec, arrays))
+            sizes.append(read_sizes())
         except LayerError as error:
             wrong += [error, *error.also]
     if wrong:

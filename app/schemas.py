@@ -184,7 +184,8 @@ class FillSpec(StrictModel):
     kind: Literal["integers", "uniform", "normal", "zeros", "ones"] = Field(
         "integers", description="integers: whole numbers in [low, high], both ends included "
         "(so at least one whole number must lie in it: low 0.2 with high 0.8 is refused); "
-        "uniform: floats in [low, high); normal: `mean` and `std`; zeros; ones"
+        "uniform: floats in [low, high), every one `low` when they are equal; normal: `mean` "
+        "and `std`; zeros; ones"
     )
     # up to MAX_WHOLE, so every client reads the same seed the server does
     seed: Annotated[int, Field(ge=0, le=MAX_WHOLE), WHOLE] = Field(

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from app import images
 from app.config import Settings
 from app.encoding import FloatArray
-from app.schemas import LayerSpec
+from app.schemas import ImageSourceSpec, LayerSpec
 from engine.errors import LayerError
 from engine.filterbanks import BANKS, FilterBank
 from engine.geometry import LayerShape
@@ -73,6 +73,13 @@ def _image_side(spec: LayerSpec, shape: LayerShape, settings: Settings) -> int |
     side = settings.max_image_side if source.max_side is None else source.max_side
     _same_shape(shape, source.name, side, images.sample_shape(source.name, side))
     return side
+
+
+def image_shape_said(source: ImageSourceSpec, settings: Settings) -> str:
+    """The shape a sample image is made at, as a refusal of a spec without it says it."""
+    side = settings.max_image_side if source.max_side is None else source.max_side
+    shape = list(images.sample_shape(source.name, side))
+    return f"{shape}: the shape of sample image {source.name!r} at max_side {side}"
 
 
 def _same_shape(shape: LayerShape, name: str, side: int, image: tuple[int, ...]) -> None:

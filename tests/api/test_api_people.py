@@ -333,7 +333,16 @@ def test_a_named_image_without_a_shape_says_the_shape_is_needed(client: TestClie
     spec = {"input": {"image": {"name": "scene"}}, "filters": {"count": 1, "size": 3}}
     (entry,) = detail(client.post("/api/forward", json=spec))
     assert entry["loc"] == ["body", "input", "shape"]
-    assert "input.image needs it" in entry["msg"]
+    # and which shape: the one /api/images says the image has at that max_side
+    for side in (None, 40):
+        image = {"name": "scene"} if side is None else {"name": "scene", "max_side": side}
+        made = client.get("/api/images/scene", params={} if side is None else {"max_side": side})
+        shape = made.json()["shape"]
+        (entry,) = detail(client.post("/api/forward", json={**spec, "input": {"image": image}}))
+        said = f"needs input.shape, {shape}: the shape of sample image 'scene' at max_side"
+        assert said in entry["msg"], entry["msg"]
+        sent = {**spec, "input": {"image": image, "shape": shape}}
+        assert client.post("/api/geometry", json=sent).json()["valid"]
 
 
 # ----------------------------------------------------------------------------- wording
@@ -994,3 +1003,14 @@ def test_one_stray_layer_field_is_named_in_the_singular(client: TestClient) -> N
     answer = client.post("/api/inverse", json={"cell": [0, 0], "stride": 2})
     [entry] = answer.json()["detail"]
     assert entry["msg"].endswith('and stride at the top is its field: it belongs inside it')
+
+
+def test_a_uniform_fill_with_low_equal_to_high_is_every_value_low(client: TestClient) -> None:
+    # [low, high) is empty there: the schema says what it gives instead
+    spec = {"input": {"shape": [2, 2, 1], "fill": {"kind": "uniform", "low": 1.5, "high": 1.5}},
+            "filters": {"count": 1, "size": 1}}
+    answer = client.post("/api/forward", json=spec)
+    assert answer.status_code == 200, answer.text
+    assert np.asarray(answer.json()["padded_input"]).ravel().tolist() == [1.5] * 4
+    described = client.get("/openapi.json").json()["components"]["schemas"]["FillSpec"]
+    assert "every one `low` when they are equal" in described["properties"]["kind"]["description"]
