@@ -125,7 +125,7 @@ class Item:
 
     field: str
     what: str
-    work: int  # in multiply-adds of the engine's matrix product
+    work: int  # weighted units: one is a multiply-add of the engine's product (design "Costs")
     elements: int = 0  # array elements materialised (against max_elements)
     in_layer: bool = True  # False for request fields beside the layer (``count``)
     # The refusal's ``type`` when this item is the dearest of a request over a limit: an

@@ -18,7 +18,7 @@ from starlette.types import ASGIApp
 
 from app import engine_threads, errors, images, openapi, routing, security
 from app.cli import package_version
-from app.config import Settings, settings_from_env
+from app.config import Settings, get_settings, settings_from_env
 from app.routers import api, docs, pages
 from app.routers import images as images_router
 
@@ -74,14 +74,17 @@ def idle_layers(app: ConvScope) -> tuple[type, ...]:
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
-    """Build the app; ``settings`` fixes the body limit, the frame policy and CORS (default:
-    from the environment).
+    """Build the app under ``settings`` (default: from the environment): its body limit,
+    frame policy, CORS and engine threads, the limits its handlers enforce and those its
+    OpenAPI document states, all one object (the handlers read the environment's while the
+    document stated the given ones: max_steps 5 published, a count of 10 answered).
 
     Examples
     --------
     >>> create_app(Settings(max_body_bytes=1024)).title
     'ConvScope'
     """
+    given = settings
     settings = settings or settings_from_env()
     app = ConvScope(
         telemetry_on=settings.telemetry,
@@ -112,6 +115,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         routing.add_routes(app, router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.router.middleware_stack = routing.PathTable(app.router)
+    if given is not None:  # the handlers' settings (get_settings) are these too
+        app.dependency_overrides[get_settings] = lambda: given
     openapi.install(app, settings)  # bounds in the schema: this server's settings
     return app
 

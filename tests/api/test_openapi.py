@@ -42,6 +42,27 @@ def test_layer_bounds_are_the_servers_settings(small: Doc) -> None:
     assert schema(small, "StepsRequest")["properties"]["count"]["maximum"] == 10
 
 
+def test_an_app_built_with_settings_enforces_the_limits_it_publishes() -> None:
+    # the document stated the given settings' limits while the handlers read the
+    # environment's: max_steps 5 published, a count of 10 answered; a 200x200 input under
+    # max_side 100 computed
+    from fastapi.testclient import TestClient
+
+    app_small = create_app(Settings(max_steps=5, max_side=100))
+    with TestClient(app_small) as client:
+        published = client.get("/openapi.json").json()
+        assert schema(published, "StepsRequest")["properties"]["count"]["maximum"] == 5
+        layer = {"input": {"shape": [7, 7, 1]}, "filters": {"count": 1, "size": 3}}
+        assert client.post("/api/steps", json={"layer": layer, "count": 5}).status_code == 200
+        refused = client.post("/api/steps", json={"layer": layer, "count": 6})
+        assert refused.status_code == 422 and refused.json()["detail"][0]["loc"] == [
+            "body", "count"]
+        wide = {"input": {"shape": [200, 200, 1]}, "filters": {"count": 1, "size": 3}}
+        refused = client.post("/api/forward", json=wide)
+        assert refused.status_code == 422, refused.text
+        assert "100" in refused.json()["detail"][0]["msg"]
+
+
 def test_the_image_side_query_is_bounded_by_the_setting(small: Doc) -> None:
     params = small["paths"]["/api/images/{name}"]["get"]["parameters"]
     side = next(p for p in params if p["name"] == "max_side")

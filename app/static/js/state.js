@@ -27,8 +27,8 @@ export const DEFAULTS = Object.freeze({
 
 // The least each number of the state may be (a padding, the seed and a step may be 0): what
 // the sizes mean, not a server's limit. A link's or a box's number below it, or not whole, is
-// said on the page rather than sent to be refused; a number over a server's limit is sent,
-// and that server says so.
+// said on the page rather than sent to be refused; so is one over this server's limit
+// (MOST_OF below, wholeFor).
 export const LEAST = Object.freeze({
   h: 1, w: 1, d: 1, k: 1, fh: 1, fw: 1, sh: 1, sw: 1, dh: 1, dw: 1,
   pt: 0, pb: 0, pl: 0, pr: 0, seed: 0, t: 0,
