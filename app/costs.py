@@ -801,15 +801,16 @@ def check_budget(items: Sequence[Item], settings: Settings, at: str | None = Non
         )
     if work > settings.max_work:
         big = max(items, key=lambda item: item.work)
+        # compact's word once: of the dearest item where it is an array written, else of all
+        halves = _compact_advice(big)
+        passes = "" if halves else _compact_passes(items, work, settings)
         raise LayerError(
             _path(big, at),
             f"{subject} would cost {work:,} units of work (each part weighed against one "
             f"multiply-add of the engine's matrix product, so more than its multiply-adds; "
             f'docs/design.md "Costs"), over this server\'s work budget of '
             f"{settings.max_work:,} (CONVSCOPE_MAX_WORK); the most, {big.work:,}, is "
-            f"{big.what}{_advice(big.field)}{_compact_advice(big)}{big.advice}"
-            f"{_compact_passes(items, work, settings) if not _compact_advice(big) else ''}",
-            kind=big.kind,
+            f"{big.what}{_advice(big.field)}{halves}{big.advice}{passes}", kind=big.kind,
         )
     check_inline(work)  # too much for the event loop: the handler moves to the thread pool
 

@@ -20,7 +20,7 @@ import numpy as np
 import pytest
 from playwright.sync_api import Locator, Page, expect
 
-from app.config import Settings, get_settings
+from app.config import Settings
 from app.main import create_app
 from tests.live_server import serving
 
@@ -2160,8 +2160,7 @@ def test_the_page_asks_for_no_longer_ranges_than_its_server_answers(page: Page) 
     # the page asked for up to 1000 steps a request whatever the server's max_steps was:
     # under CONVSCOPE_MAX_STEPS=200 each of its ranges was refused
     settings = Settings(max_steps=20)
-    app = create_app(settings)
-    app.dependency_overrides[get_settings] = lambda: settings
+    app = create_app(settings)  # its handlers' settings too
     counts: list[int] = []
     statuses: list[int] = []
     page.on("request", lambda r: counts.append(json.loads(r.post_data or "{}")["count"])
