@@ -58,11 +58,12 @@ from benchmarks._timing import (
     others_share,
     round_times,
 )
-from engine.conv import conv2d, windows
+from engine.conv import conv2d
 from engine.geometry import LayerShape
 from engine.layer import Layer, build_layer
 from engine.tensors import Fill
 from engine.threads import Workers
+from engine.windows import windows
 
 TARGET_SHARE = 0.50  # float32 AlexNet conv1 workers / 2048^2 matmul
 TORCH_RATIO = {"float32": 1.0, "float64": 0.8}  # engine (workers) time / torch time, at most

@@ -37,7 +37,6 @@ from engine.conv import (
     forward,
     forward_naive,
     local2d,
-    windows,
 )
 from engine.edits import Edit, apply_edits, edit_filters, edit_input
 from engine.errors import LayerError
@@ -80,6 +79,7 @@ from engine.trace import (
     step_position,
     steps,
 )
+from engine.windows import windows
 
 __all__ = [
     "DEFAULT_PRESET",

@@ -43,6 +43,7 @@ from engine.errors import LayerError
 from engine.geometry import Geometry
 from engine.layer import Activation, Layer
 from engine.threads import Workers
+from engine.windows import check_shape, windows
 
 Array = npt.NDArray[np.floating[Any]]
 # Scratch for a kernel's part: ``buffer(shape, dtype)`` gives an uninitialised array.
@@ -74,54 +75,6 @@ class ForwardResult:
 
     pre: Array  # (H2, W2, K)
     post: Array  # (H2, W2, K)
-
-
-def _check_shape(field: str, what: str, actual: tuple[int, ...], wanted: tuple[int, ...]) -> None:
-    if actual != wanted:
-        raise LayerError(
-            field, f"{what} have shape {list(actual)} but the layer needs {list(wanted)}"
-        )
-
-
-def windows(x_padded: Array, geometry: Geometry) -> Array:
-    """Every output position's receptive field, as a read-only view of ``x_padded``.
-
-    ``windows(xp, g)[i, j]`` is ``xp[i*Sh : i*Sh + dh*(Fh-1) + 1 : dh, j*Sw : ... : dw, :]``,
-    the region the notes write as ``X[rows, cols, :]``. No data is copied.
-
-    Parameters
-    ----------
-    x_padded : ndarray, shape (Hp, Wp, D)
-        The padded input; ``geometry.padded_shape`` (positions a ``fit="floor"`` layer drops
-        are simply never looked at).
-    geometry : Geometry
-        The resolved layer.
-
-    Returns
-    -------
-    ndarray, shape (H2, W2, Fh, Fw, D)
-        A read-only strided view.
-
-    Examples
-    --------
-    >>> from engine.geometry import LayerShape, resolve
-    >>> g = resolve(LayerShape.square(11, 4, 2, 5, stride=2))
-    >>> xp = np.arange(11 * 11 * 4.0).reshape(11, 11, 4)
-    >>> w = windows(xp, g)
-    >>> w.shape, bool((w[1, 0] == xp[2:7, :5, :]).all()), w.flags.writeable
-    ((4, 4, 5, 5, 4), True, False)
-    """
-    _check_shape("input.values", "padded input values", x_padded.shape, geometry.padded_shape)
-    h, w = geometry.height, geometry.width
-    spans = sliding_window_view(x_padded, (h.span, w.span), axis=(0, 1))  # (., ., D, span, span)
-    picked = spans[
-        : (h.output - 1) * h.stride + 1 : h.stride,
-        : (w.output - 1) * w.stride + 1 : w.stride,
-        :,
-        :: h.dilation,
-        :: w.dilation,
-    ]  # (H2, W2, D, Fh, Fw)
-    return picked.transpose(0, 1, 3, 4, 2)  # (H2, W2, Fh, Fw, D)
 
 
 def _float_dtype(*arrays: Array) -> np.dtype[Any]:
@@ -172,9 +125,9 @@ def conv2d(
     array([-2.,  2.,  1.,  2.,  1.])
     """
     height, width, k = geometry.output_shape
-    _check_shape("input.values", "padded input values", x_padded.shape, geometry.padded_shape)
-    _check_shape("filters.values", "weights", weights.shape, geometry.filter_shape)
-    _check_shape("filters.bias", "biases", bias.shape, (k,))
+    check_shape("input.values", "padded input values", x_padded.shape, geometry.padded_shape)
+    check_shape("filters.values", "weights", weights.shape, geometry.filter_shape)
+    check_shape("filters.bias", "biases", bias.shape, (k,))
     dtype = _float_dtype(x_padded, weights)
     minimal = _minimal_filtering(geometry) if workers is not None else None
     # Winograd's transforms round (their coefficients include 1/6 and 1/24), so a layer of whole
@@ -390,10 +343,10 @@ def local2d(
     array([ 3. , 17.5])
     """
     height, width, k = geometry.output_shape
-    _check_shape(
+    check_shape(
         "filters.values", "weights", weights.shape, (height, width, *geometry.filter_shape)
     )
-    _check_shape("filters.bias", "biases", bias.shape, (height, width, k))
+    check_shape("filters.bias", "biases", bias.shape, (height, width, k))
     dtype = _float_dtype(x_padded, weights)
     per_neuron = geometry.counts.weights_per_neuron
     positions = height * width

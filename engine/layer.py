@@ -32,6 +32,7 @@ from engine.tensors import (
     FloatArray,
     fill,
 )
+from engine.windows import windows
 
 Connectivity = Literal["shared", "local"]
 Activation = Literal["none", "relu"]
@@ -67,10 +68,8 @@ class Layer:
     @cached_property
     def windows(self) -> npt.NDArray[np.floating[Any]]:
         """Every receptive field, the read-only view ``(H2, W2, Fh, Fw, D)`` of ``x_padded``
-        that :func:`engine.conv.windows` makes; made once per layer, as a single step would
+        that :func:`engine.windows.windows` makes; made once per layer, as a single step would
         otherwise spend a good part of its time making it again."""
-        from engine.conv import windows  # imported here: engine.conv imports this module
-
         return windows(self.x_padded, self.geometry)
 
     @cached_property
@@ -78,8 +77,6 @@ class Layer:
         """Every receptive field's padding mask, the read-only view ``(H2, W2, Fh, Fw)``
         (True where a tap falls in the zero padding) of a map of the padded input, gathered
         as :attr:`windows` is: one fancy index gives a range of steps its masks."""
-        from engine.conv import windows
-
         g = self.geometry
         p, s = g.padding, g.shape
         padding = np.ones(g.padded_shape[:2], dtype=bool)

@@ -8,11 +8,12 @@ from engine_helpers import assert_notes_numpy_expressions, one_d_layer, random_l
 from threadpoolctl import threadpool_limits
 
 from engine import conv
-from engine.conv import activate, conv2d, forward, forward_naive, local2d, windows
+from engine.conv import activate, conv2d, forward, forward_naive, local2d
 from engine.errors import LayerError
 from engine.geometry import Fit, LayerShape, Padding, resolve
 from engine.layer import Activation, Connectivity, build_layer
 from engine.threads import Workers
+from engine.windows import windows
 
 # --------------------------------------------------------------------- the notes' examples
 

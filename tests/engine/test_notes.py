@@ -14,11 +14,12 @@ import pytest
 from engine_helpers import assert_notes_numpy_expressions
 
 from engine.backward import backward
-from engine.conv import forward, windows
+from engine.conv import forward
 from engine.geometry import GeometryError, LayerShape, Padding, resolve
 from engine.layer import build_layer
 from engine.presets import PRESETS, build_preset
 from engine.tensors import Fill
+from engine.windows import windows
 
 
 def test_typical_first_layer_filter_is_5x5x3() -> None:
