@@ -26,7 +26,7 @@ from app.config import Settings
 from app.encoding import Encoding
 from app.errors import OVER_LIMIT
 from app.images import Layout
-from app.layer_cache import resolved
+from app.lru import weighed_memo
 from app.routing import check_inline
 from app.schemas import ArrayIn, CompactArray, LayerSpec
 from engine.backward import BAND_ELEMENTS, GRADIENTS, Gradient
@@ -240,11 +240,20 @@ def _geometry_items(shape: LayerShape, outputs: tuple[int, int], fits: bool) -> 
     return items
 
 
+# Prices remembered per memo: a page asks about the same few layers over and over.
+PRICES_KEPT = 1024
+
+
+def _by_shape(g: Geometry, *rest: object) -> tuple[object, ...]:
+    """A remembered price's key: the geometry's shape stands for it (see ``weighed_memo``)."""
+    return (g.shape, *rest)
+
+
 def _request_items(g: Geometry, spec: LayerSpec, *, arrays: bool = True) -> list[Item]:
     """What every layer request costs before its endpoint's own work: the fixed part,
     explicit values read from the body, resolving the geometry, and (``arrays``) building
     the layer."""
-    return list(_layer_items(g.shape, spec.connectivity, _value_kinds(spec), arrays))
+    return list(_layer_items(g, spec.connectivity, _value_kinds(spec), arrays))
 
 
 def _value_kinds(spec: LayerSpec) -> tuple[str | None, str | None, str | None]:
@@ -260,14 +269,12 @@ def _value_kind(values: ArrayIn | None) -> str | None:
     return "compact" if isinstance(values, CompactArray) else "json"
 
 
-@lru_cache(maxsize=1024)
-def _layer_items(shape: LayerShape, connectivity: Connectivity,
+@weighed_memo(PRICES_KEPT, weight=lambda _: 1, key=_by_shape)
+def _layer_items(g: Geometry, connectivity: Connectivity,
                  kinds: tuple[str | None, str | None, str | None],
                  arrays: bool) -> tuple[Item, ...]:
-    """:func:`_request_items`, remembered: a pure function of the shape (its geometry is
-    ``resolved(shape)``), the connectivity and how each array's values came, which a page
-    sends again and again."""
-    g = resolved(shape)
+    """:func:`_request_items`, remembered: a pure function of the layer's shape, the
+    connectivity and how each array's values came, which a page sends again and again."""
     s = g.shape
     fits = g.height.fits and g.width.fits
     weights_n = math.prod(weight_shape(g, connectivity))
@@ -559,7 +566,7 @@ def steps_cost(
         n = steps_range(g.steps, first, count, every)
         kinds = _value_kinds(spec)
         # without upstream, where the range starts makes no difference beyond n
-        base = _range_items(s, spec.connectivity, kinds, n, upstream, encoding)
+        base = _range_items(g, spec.connectivity, kinds, n, upstream, encoding)
         if not upstream:
             return base
         items = list(base)
@@ -591,16 +598,16 @@ def steps_cost(
     return cost
 
 
-@lru_cache(maxsize=1024)
-def _range_items(shape: LayerShape, connectivity: Connectivity,
+@weighed_memo(PRICES_KEPT, weight=lambda _: 1, key=_by_shape)
+def _range_items(g: Geometry, connectivity: Connectivity,
                  kinds: tuple[str | None, str | None, str | None], n: int, upstream: bool,
                  encoding: Encoding) -> tuple[Item, ...]:
     """What a range of ``n`` steps costs before any running weight gradient, remembered: a
-    pure function of the shape (its geometry is ``resolved(shape)``) and a few values, which
-    a page stepping through a layer sends again and again."""
-    g = resolved(shape)
+    pure function of the layer's shape and a few values, which a page stepping through a
+    layer sends again and again."""
+    shape = g.shape
     return (
-        *_layer_items(shape, connectivity, kinds, True),
+        *_layer_items(g, connectivity, kinds, True),
         # the layer's map of which padded cells are padding, whose windows give each
         # step its mask (made once per layer, one byte a cell)
         made("padding", "padding map", g.padded_shape[0] * g.padded_shape[1]),

@@ -94,12 +94,18 @@ class BoundedLRU(Generic[K, V]):
 
 
 def weighed_memo(
-    capacity: int, weight: Callable[[V], int]
+    capacity: int,
+    weight: Callable[[V], int],
+    key: Callable[..., Hashable] = lambda *args: args,
 ) -> Callable[[Callable[..., V]], Callable[..., V]]:
     """``functools.lru_cache`` for a pure function of hashable arguments, bounded by the
     summed ``weight`` of the results it keeps rather than by their count: a geometry of a
     4096-wide layer with a huge stride lists thousands of unseen cells, and 1,024 of them held
     390 MB. Exceptions are not remembered; ``cache_clear`` empties it, as lru_cache's does.
+
+    ``key`` picks what the result depends on from the arguments (all of them by default):
+    a price worked out from a :class:`~engine.geometry.Geometry` is keyed by its shape, which
+    hashes in a few integers where the geometry would hash its every unseen cell.
 
     Examples
     --------
@@ -114,17 +120,23 @@ def weighed_memo(
     >>> letters(9); list(letters.cache)  # heavier than the whole budget: made, not kept
     'xxxxxxxxx'
     [(4,)]
+    >>> @weighed_memo(capacity=5, weight=len, key=lambda text, times: (len(text), times))
+    ... def repeated(text, times):
+    ...     return text * times
+    >>> repeated("ab", 2), repeated("cd", 2), list(repeated.cache)  # keyed by length alone
+    ('abab', 'abab', [(2, 2)])
     """
 
     def wrap(function: Callable[..., V]) -> Callable[..., V]:
-        held = BoundedLRU[tuple[object, ...], V](capacity)
+        held = BoundedLRU[Hashable, V](capacity)
 
         @functools.wraps(function)
         def remembered(*args: object) -> V:
-            found = held.get(args)
+            at = key(*args)
+            found = held.get(at)
             if found is None:
                 found = function(*args)
-                held.put(args, found, weight(found))
+                held.put(at, found, weight(found))
             return found
 
         remembered.cache = held  # type: ignore[attr-defined]
