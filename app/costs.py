@@ -229,9 +229,13 @@ def _geometry_items(shape: LayerShape, outputs: tuple[int, int], fits: bool) -> 
     items = [Item("input.shape", "positions and cells walked resolving the geometry",
                   resolves * cells * RESOLVE_CELL, elements=cells)]
     if not fits:
+        items.append(Item("filters.size", "layers tried for suggestions",
+                          _candidates(shape) * CANDIDATE))
+        holed = _holed_windows(shape)
+        if holed:  # the dilation makes these: a smaller one is the cut to advise
+            items.append(Item("dilation", "windows of the paddings tried checked for a tap on "
+                              "the input", holed * HOLED_WINDOW))
         items += [
-            Item("filters.size", "layers tried for suggestions",
-                 _candidates(shape) * CANDIDATE + _holed_windows(shape) * HOLED_WINDOW),
             # each suggestion's taps or cells counted for the input it leaves unread, up to
             # the limit past which the count is not made
             Item("filters.size", "suggestions' layers walked for their unread cells",
@@ -856,7 +860,7 @@ def budget_passed(items: Sequence[Item], settings: Settings) -> tuple[str, str] 
 
 
 # Fields whose smaller value makes a request cheaper (a smaller stride makes it dearer).
-_SIZES = ("input.shape", "padding", "filters.size", "filters.count", "count")
+_SIZES = ("input.shape", "padding", "filters.size", "filters.count", "count", "dilation")
 
 
 def _compact_advice(item: Item) -> str:

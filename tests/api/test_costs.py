@@ -386,15 +386,32 @@ def test_a_filter_wider_than_its_padded_input_is_priced_as_a_misfit() -> None:
 def test_a_padding_search_through_dilation_holes_is_priced_by_its_windows() -> None:
     # taps 4,095 apart on 2 cells: each padding tried checks every window for a tap on the
     # input (0.27 s, priced as 0.002 s of candidates before); 3 cells apart: no holes
-    def searched(shape: LayerShape) -> int:
-        return sum(i.work for i in costs.resolve_cost(shape) if "suggestions" in i.what)
+    def windows_checked(shape: LayerShape) -> list[tuple[str, int]]:
+        return [(i.field, i.work) for i in costs.resolve_cost(shape) if "tap on" in i.what]
 
     holed = LayerShape(2, 2, 1, 1, 2, 2, dilation_h=4095, dilation_w=4095)
     assert costs._holed_windows(holed) == 2 * 2049 * 2049  # paddings 2047..4095 each side
     plain = LayerShape(4096, 4096, 1, 1, 2, 2, dilation_h=4095, dilation_w=4095, stride_h=3,
                        stride_w=3)
     assert costs._holed_windows(plain) == 0  # an input wider than the holes
-    assert searched(holed) > costs._holed_windows(holed) * costs.HOLED_WINDOW  # priced
+    # priced on its own, at the dilation that makes the holes
+    assert windows_checked(holed) == [("dilation", 2 * 2049 * 2049 * costs.HOLED_WINDOW)]
+    assert windows_checked(plain) == []
+
+
+def test_a_search_through_dilation_holes_over_the_budget_blames_the_dilation(
+    client: TestClient,
+) -> None:
+    # it blamed filters.size, for "layers tried", though the dilation makes the windows
+    spec = {"input": {"shape": [2, 2, 1]}, "filters": {"count": 1, "size": 2}, "dilation": 4095}
+    refused = client.post("/api/geometry", json=spec)
+    assert refused.status_code == 422
+    (error,) = refused.json()["detail"]
+    assert error["loc"] == ["body", "dilation"]
+    assert error["msg"].endswith("checked for a tap on the input, which a smaller dilation "
+                                 "would cut")
+    halved = client.post("/api/geometry", json={**spec, "dilation": 2047})
+    assert halved.status_code == 200 and halved.json()["valid"] is False
 
 
 def test_a_pngs_chunks_are_priced_beside_its_pixels(
