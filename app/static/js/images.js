@@ -166,7 +166,7 @@ export function showLayer(model, state) {
   qs("#images-body").hidden = !shown;
   qs("#images-hint").hidden = shown;
   if (shown) {
-    const x = crop(model.xp, model.pads); // the input as the server holds it, edits included
+    const x = crop(model); // the input as the server holds it, edits included
     const preview = qs("#image-preview");
     preview.closest("figure").hidden = !state.image;
     if (state.image) drawImage(preview, x);

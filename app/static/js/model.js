@@ -10,11 +10,9 @@ const padsOf = (geometry) => {
 };
 
 /** The original input inside the padded one (data slicing, no arithmetic on values): the
- * image panel draws the picture from it. */
-export function crop(xp, pads) {
-  const [hp, wp, d] = xp.shape;
-  const h = hp - pads.top - pads.bottom;
-  const w = wp - pads.left - pads.right;
+ * image panel draws the picture from it. `model.inputShape` and `model.pads` are the API's. */
+export function crop({ xp, pads, inputShape }) {
+  const [h, w, d] = inputShape;
   const data = new Float64Array(h * w * d);
   for (let r = 0; r < h; r += 1) {
     for (let c = 0; c < w; c += 1) {
