@@ -202,6 +202,32 @@ def test_on_a_phones_one_column_each_slice_gets_one_line_centre_to_centre(
     page.screenshot(path=artifacts / "connections-phone.png")
 
 
+def test_on_a_phone_the_filter_joins_its_neuron_only_while_both_are_in_sight(
+    page: Page,
+) -> None:
+    # one column: the line from the filter ran down through the other filter and the whole
+    # arithmetic panel to a neuron two panels below, out of sight
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.goto("/?preset=cs231n-demo")
+    expect(page.locator("#numpy-code")).to_contain_text("np.sum", timeout=30_000)
+
+    def shown(selector: str) -> bool:
+        return bool(page.locator(selector).evaluate(
+            "e => { const b = e.getBoundingClientRect();"
+            " return b.bottom > 0 && b.top < innerHeight; }"))
+
+    page.locator("#filters-panel").evaluate("e => e.scrollIntoView({block: 'start'})")
+    page.evaluate(QUIET, 300)
+    assert shown("#filter-grids") and not shown("#output-grids")
+    assert lines(page, "out") == []
+    # the first map of the output just under the arithmetic, in sight with the filter's
+    # last row: the line comes back
+    page.set_viewport_size({"width": 390, "height": 4000})
+    page.evaluate(QUIET, 300)
+    assert shown("#filter-grids") and shown("#output-grids")
+    assert len(lines(page, "out")) == 1
+
+
 def centre_of(box: Box) -> tuple[float, float]:
     return ((box[0] + box[2]) / 2, (box[1] + box[3]) / 2)
 

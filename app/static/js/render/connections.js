@@ -232,7 +232,8 @@ export function createConnections({ views, commit, volumes = () => null }) {
       }
       // Panels stacked in one column (a phone): a slice's beam runs down across the slices
       // below it, and four corner lines a slice hid their numbers; one line a slice is enough.
-      const centreOnly = depth > CORNER_SLICES || stackedPanels();
+      const stacked = stackedPanels();
+      const centreOnly = depth > CORNER_SLICES || stacked;
       for (let ch = 0; ch < depth && !three; ch += 1) {
         const wholeField = union(v.input.box(r0, c0, ch), v.input.box(r1, c1, ch));
         const field = cut(wholeField, clips.input);
@@ -255,7 +256,10 @@ export function createConnections({ views, commit, volumes = () => null }) {
       // (the number in it stays readable)
       const block = three?.neuron(i, j, k);
       const neuron = three ? dot(block?.centre) : cut(v.output.box(i, j, k), clips.output);
-      const toward = filter && neuron ? connector(filter, neuron) : null;
+      // on a phone's one column the neuron is two panels below its filter: a line to it
+      // while either is scrolled away only streaks the arithmetic between (as the fan's)
+      const bothShown = three || !stacked || (cut(filter, screen) && cut(neuron, screen));
+      const toward = filter && neuron && bothShown ? connector(filter, neuron) : null;
       const out = toward && three ? into(toward, block.quad) : toward;
       if (out) outs.push({ at: out, data: { d: k } });
       if (three && state.order === "depth_column" && !playback.fast && neuron) {
