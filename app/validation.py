@@ -306,7 +306,9 @@ def valid_hint(spec: Any) -> str:
     """
     from dataclasses import replace
 
-    from engine.geometry import GeometryError, LayerShape, resolve
+    # resolve_if_fits: a refusal's suggestions (dozens of layers tried) would run here
+    # unpriced, on a body already refused
+    from engine.geometry import LayerShape, resolve_if_fits
 
     read = _window_numbers(spec)
     if read is None:
@@ -317,14 +319,11 @@ def valid_hint(spec: Any) -> str:
     h, w = sides
     layer = LayerShape(h, w, 1, 1, *size, *stride, dilation_h=dilation[0],
                        dilation_w=dilation[1])
-    try:
-        g = resolve(layer)
+    g = resolve_if_fits(layer)
+    if g is not None:
         return f'{SAME_VALID["valid"]}: gives {g.out_height}x{g.out_width}'
-    except GeometryError:
-        pass
-    try:
-        g = resolve(replace(layer, fit="floor"))
-    except GeometryError:  # a filter wider than the input: no padding 0 of any fit
+    g = resolve_if_fits(replace(layer, fit="floor"))
+    if g is None:  # a filter wider than the input: no padding 0 of any fit
         return SAME_VALID["valid"]
     return (f'{SAME_VALID["valid"]} with fit "floor" (TensorFlow and PyTorch round down): '
             f"gives {g.out_height}x{g.out_width}")

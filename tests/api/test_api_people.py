@@ -553,6 +553,26 @@ def test_valid_is_answered_in_the_layers_own_numbers(
         assert g["valid"] and f"{g['output_shape'][0]}x{g['output_shape'][1]}" in means
 
 
+@pytest.mark.parametrize("word", ["valid", "same"])
+def test_a_padding_words_hint_tries_no_suggestions(
+    client: TestClient, monkeypatch: pytest.MonkeyPatch, word: str
+) -> None:
+    # "valid" resolved the layer with resolve(), whose refusal tries dozens of layers: a 2x2
+    # input at dilation 4095 ran that search (0.3 s, unpriced) on a body already refused
+    import engine.geometry
+
+    def refused(*_: object) -> None:
+        raise AssertionError("a hint searched for suggestions")
+
+    monkeypatch.setattr(engine.geometry, "suggest", refused)
+    spec = {"input": {"shape": [2, 2, 1]}, "filters": {"count": 1, "size": 2},
+            "dilation": 4095, "padding": word}
+    (entry,) = detail(client.post("/api/forward", json=spec))
+    assert entry["loc"] == ["body", "padding"] and entry["type"] == "invalid_type"
+    if word == "valid":  # no padding 0 of any fit: the rule alone
+        assert entry["msg"].endswith('; "valid" is padding 0')
+
+
 @pytest.mark.parametrize("seed", range(2))
 def test_the_padding_a_same_hint_gives_makes_ceil_n_over_s_outputs(
     client: TestClient, seed: int
