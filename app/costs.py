@@ -119,6 +119,11 @@ HELD_BLOCK_ELEMENTS = 16
 # against the other weights as bench_costs.py measures them (benchmarks/README.md).
 REQUEST = 20_000_000
 
+# How an endpoint is asked for its arrays compact: /api/steps in its body, the rest in the query.
+QUERY_COMPACT = "?encoding=compact"
+BODY_COMPACT = '"encoding": "compact"'
+
+
 @dataclass(frozen=True)
 class Item:
     """One part of a request's cost, blamed on the spec field that drives it."""
@@ -134,8 +139,10 @@ class Item:
     # What else would cut it, when its field is not the way (a backward's gradient: `parts`)
     advice: str = ""
     # Its work written compact, for arrays written as JSON (None: no encoding changes it): a
-    # refusal says when asking for compact alone would pass the budget
+    # refusal says what that would cost, and when asking for compact alone would pass the
+    # budget; ``compact_asked`` is how its endpoint is asked for compact
     compact_work: int | None = None
+    compact_asked: str = QUERY_COMPACT
 
 
 Cost = Callable[[Geometry, LayerSpec], Sequence[Item]]
@@ -536,7 +543,8 @@ def _step_items(filter_height: int, filter_width: int, depth: int, lines: int, n
              _steps_written(n, arrays, (filter_height, filter_width, depth), encoding),
              in_layer=of_layer,
              compact_work=None if encoding == "compact" else _steps_written(
-                 n, arrays, (filter_height, filter_width, depth), "compact")),
+                 n, arrays, (filter_height, filter_width, depth), "compact"),
+             compact_asked=BODY_COMPACT),
         # The expressions' slice texts are made once per output row and column.
         Item("count", "slice texts", lines * SLICE_TEXT, in_layer=False),
     )
@@ -812,16 +820,15 @@ def check_budget(items: Sequence[Item], settings: Settings, at: str | None = Non
         )
     if work > settings.max_work:
         big = max(items, key=lambda item: item.work)
-        # compact's word once: of the dearest item where it is an array written, else of all
-        halves = _compact_advice(big)
-        passes = "" if halves else _compact_passes(items, work, settings)
+        cheaper = _compact_advice(big)
+        passes = _compact_passes(items, work, settings, said=bool(cheaper))
         raise LayerError(
             _path(big, at),
             f"{subject} would cost {work:,} units of work (each part weighed against one "
             f"multiply-add of the engine's matrix product, so more than its multiply-adds; "
             f'docs/design.md "Costs"), over this server\'s work budget of '
             f"{settings.max_work:,} (CONVSCOPE_MAX_WORK); the most, {big.work:,}, is "
-            f"{big.what}{_advice(big.field)}{halves}{big.advice}{passes}", kind=big.kind,
+            f"{big.what}{_advice(big.field)}{cheaper}{big.advice}{passes}", kind=big.kind,
         )
     check_inline(work)  # too much for the event loop: the handler moves to the thread pool
 
@@ -864,37 +871,45 @@ _SIZES = ("input.shape", "padding", "filters.size", "filters.count", "count", "d
 
 
 def _compact_advice(item: Item) -> str:
-    """What to do about an answer's array written as JSON: ask for it compact, which writes
-    a number for about half the work (COMPACT_NUMBER against JSON_NUMBER); about values sent
-    as nested lists: send them compact, read for about a thirtieth (PARSED_COMPACT against
-    PARSED_NUMBER)."""
+    """What to do about an answer's array written as JSON: ask for it compact, which costs
+    what its ``compact_work`` says; about values sent as nested lists: send them compact,
+    read for about a thirtieth (PARSED_COMPACT against PARSED_NUMBER).
+
+    >>> _compact_advice(Item("input.shape", "padded input (JSON)", 100, compact_work=11))
+    '; written compact (?encoding=compact) it would cost 11'
+    """
     if item.what == NESTED_READ:
         return ('; sent compact ({"dtype", "shape", "data"}, README "Compact encoding"), they '
                 "are read for about a thirtieth")
-    if item.what.endswith("(JSON)"):
-        return "; ?encoding=compact writes it for about half"
-    if item.compact_work is not None:  # /api/steps: the encoding is the body's
-        return '; "encoding": "compact" writes them for about half'
-    return ""
+    if item.compact_work is None:
+        return ""
+    return f"; written compact ({item.compact_asked}) it would cost {item.compact_work:,}"
 
 
-def _compact_passes(items: Sequence[Item], work: int, settings: Settings) -> str:
+def _compact_passes(items: Sequence[Item], work: int, settings: Settings,
+                    said: bool = False) -> str:
     """Where the answer is asked for as JSON and compact alone brings the work under the
     budget, that it would (the dearest item need not be an array written: AlexNet's running
-    sums were, while its steps' arrays written compact halved the rest).
+    sums were, while its steps' arrays written compact halved the rest); ``said``: the
+    dearest item's own compact cost was said, and with it how to ask.
 
     >>> from app.config import Settings
-    >>> items = [Item("count", "running sums", 6), Item("count", "steps", 4, compact_work=2)]
+    >>> items = [Item("count", "running sums", 6),
+    ...          Item("count", "steps", 4, compact_work=2, compact_asked=BODY_COMPACT)]
     >>> _compact_passes(items, 10, Settings(max_work=9))
-    '; asked for compact (encoding "compact") it would cost 8, within it'
+    '; asked for compact ("encoding": "compact") the request would cost 8, within it'
+    >>> _compact_passes(items, 10, Settings(max_work=9), said=True)
+    '; asked for compact the request would cost 8, within it'
     >>> _compact_passes(items, 10, Settings(max_work=7))
     ''
     """
-    saved = sum(item.work - item.compact_work for item in items if item.compact_work is not None)
+    cheaper = [item for item in items if item.compact_work is not None]
+    saved = sum(item.work - (item.compact_work or 0) for item in cheaper)
     compact = work - saved
     if saved <= 0 or compact > settings.max_work:
         return ""
-    return f'; asked for compact (encoding "compact") it would cost {compact:,}, within it'
+    asked = "" if said else f" ({cheaper[0].compact_asked})"
+    return f"; asked for compact{asked} the request would cost {compact:,}, within it"
 
 
 def _advice(field: str) -> str:

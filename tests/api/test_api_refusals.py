@@ -742,19 +742,47 @@ def test_steps_over_the_budget_that_compact_would_pass_say_so(client: TestClient
     body = {"layer": {"preset": "alexnet-conv1"}, "count": 1000, "every": 290, "upstream": {}}
     entry = refused(client.post("/api/steps", json=body))
     assert "running weight-gradient sums" in entry["msg"]
-    said = re.search(r'; asked for compact \(encoding "compact"\) it would cost ([\d,]+), '
-                     r"within it$", entry["msg"])
+    said = re.search(r'; asked for compact \("encoding": "compact"\) the request would cost '
+                     r"([\d,]+), within it$", entry["msg"])
     assert said, entry["msg"]
     assert int(said[1].replace(",", "")) <= Settings().max_work
     assert client.post("/api/steps", json={**body, "encoding": "compact"}).status_code == 200
-    # the dearest part its arrays written: compact is said to halve them, and, still over the
-    # budget so, no more
+    # the dearest part its arrays written: what they cost compact is said, and, still over
+    # the budget so, no more
     deep = {"layer": {"input": {"shape": [7, 7, 512]}, "filters": {"count": 512, "size": 3},
                       "padding": 1}, "count": 1000}
     entry = refused(client.post("/api/steps", json=deep))
-    assert entry["msg"].endswith('is step arrays written, which a smaller count would cut; '
-                                 '"encoding": "compact" writes them for about half'), entry
+    said = re.search(r"the most, ([\d,]+), is step arrays written, which a smaller count would "
+                     r'cut; written compact \("encoding": "compact"\) it would cost ([\d,]+)$',
+                     entry["msg"])
+    assert said, entry["msg"]
+    json_work, compact_work = (int(n.replace(",", "")) for n in said.groups())
+    assert 0.3 < compact_work / json_work < 0.7  # JSON's numbers cost about twice compact's
     assert refused(client.post("/api/steps", json={**deep, "encoding": "compact"}))
+
+
+@pytest.mark.parametrize("side", [1100, 100])
+def test_a_forward_over_the_budget_is_told_how_to_ask_for_compact_and_what_it_costs(
+    client: TestClient, side: int
+) -> None:
+    # "?encoding=compact writes it for about half" where compact cost a ninth, and the
+    # request, asked for compact, passed unsaid; a forward told to send 'encoding "compact"'
+    # (the steps' body spelling) was refused for it
+    spec = ({**square(side, 1, 1, 1)} if side > 1000 else
+            {"input": {"shape": [side, side, 512]}, "filters": {"count": 1, "size": 1}})
+    entry = refused(client.post("/api/forward", json=spec))
+    said = re.search(r"; asked for compact( \(\?encoding=compact\))? the request would cost "
+                     r"([\d,]+), within it$", entry["msg"])
+    assert said, entry["msg"]
+    assert '"encoding"' not in entry["msg"]
+    answered = client.post("/api/forward?encoding=compact", json=spec)
+    assert answered.status_code == 200, answered.text
+    own = re.search(r"the most, ([\d,]+), is .* \(JSON\).*written compact "
+                    r"\(\?encoding=compact\) it would cost ([\d,]+);", entry["msg"])
+    if own:  # the dearest part an array written: its own compact cost, below a third here
+        json_work, compact_work = (int(n.replace(",", "")) for n in own.groups())
+        assert compact_work < json_work / 3
+        assert said[1] is None  # how to ask is said once
 
 
 @pytest.mark.parametrize(("shape", "size", "count", "loc", "cut"), [
