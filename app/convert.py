@@ -161,9 +161,12 @@ def _input_shape(spec: LayerSpec, arrays: Arrays, settings: Settings) -> tuple[i
     if given is None:
         if x is None:
             if spec.input.image:  # its shape is known: said, as a wrong one's is
-                raise LayerError("input.shape", "no input size: an input.image needs "
-                                 f"input.shape, {image_shape_said(spec.input.image, settings)}",
-                                 kind="missing")
+                # (at this server's limit, a max_side over it refused beside: both fixed at once)
+                raise LayerError.of([
+                    LayerError("input.shape", "no input size: an input.image needs input.shape, "
+                               f"{image_shape_said(spec.input.image, settings)}", kind="missing"),
+                    *_refused(_image_side_checks(spec, settings)),
+                ])
             raise LayerError("input.shape", "no input size: give input.shape [H, W, D] or "
                              "input.values (the shape is then read from them)", kind="missing")
         _no_empty_axis("input.values", x.shape, ("height", "width", "depth"))
@@ -307,13 +310,24 @@ def _over_limits(
                 dilation, side, "MAX_SIDE"),
         *_padding_items(spec.padding, padding, side),
     ]
-    image = spec.input.image
-    if image is not None and image.max_side is not None:
-        checks.append(("input.image.max_side", "the image's max_side", image.max_side,
-                       settings.max_image_side, "MAX_IMAGE_SIDE"))
+    checks += _image_side_checks(spec, settings)
     if len(spec.edits) > settings.max_edits:
         checks.append(("edits", "the number of edits", len(spec.edits), settings.max_edits,
                        "MAX_EDITS"))
+    return _refused(checks)
+
+
+def _image_side_checks(spec: LayerSpec, settings: Settings) -> list[_Check]:
+    """The sample image's max_side against this server's limit, where one is sent."""
+    image = spec.input.image
+    if image is None or image.max_side is None:
+        return []
+    return [("input.image.max_side", "the image's max_side", image.max_side,
+             settings.max_image_side, "MAX_IMAGE_SIDE")]
+
+
+def _refused(checks: list[_Check]) -> list[LayerError]:
+    """One refusal per path with a number over its limit."""
     # each path once, with every number there over a limit (an input's height and width
     # read from its values), grouped by limit
     over: dict[str, dict[tuple[int, str], list[str]]] = {}

@@ -76,10 +76,17 @@ def _image_side(spec: LayerSpec, shape: LayerShape, settings: Settings) -> int |
 
 
 def image_shape_said(source: ImageSourceSpec, settings: Settings) -> str:
-    """The shape a sample image is made at, as a refusal of a spec without it says it."""
-    side = settings.max_image_side if source.max_side is None else source.max_side
+    """The shape a sample image is made at, as a refusal of a spec without it says it: at
+    this server's limit where the max_side sent is over it (refused beside)."""
+    most = settings.max_image_side
+    if source.max_side is not None and source.max_side > most:
+        at = f"at max_side {most:,}, this server's most"
+        side = most
+    else:
+        side = most if source.max_side is None else source.max_side
+        at = f"at max_side {side}"
     shape = list(images.sample_shape(source.name, side))
-    return f"{shape}: the shape of sample image {source.name!r} at max_side {side}"
+    return f"{shape}: the shape of sample image {source.name!r} {at}"
 
 
 def _same_shape(shape: LayerShape, name: str, side: int, image: tuple[int, ...]) -> None:

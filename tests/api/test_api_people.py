@@ -13,6 +13,7 @@ import numpy as np
 import pytest
 from fastapi.testclient import TestClient
 
+from app.config import Settings
 from tests.api.api_helpers import compact, square
 
 # A loc part that is not a field name or an index: pydantic's union branch names.
@@ -343,6 +344,24 @@ def test_a_named_image_without_a_shape_says_the_shape_is_needed(client: TestClie
         assert said in entry["msg"], entry["msg"]
         sent = {**spec, "input": {"image": image, "shape": shape}}
         assert client.post("/api/geometry", json=sent).json()["valid"]
+
+
+def test_a_named_image_without_a_shape_and_over_the_side_limit_is_told_both(
+    client: TestClient,
+) -> None:
+    # it was told the shape at max_side 5000, and then, sent with it, refused for the 5000
+    most = Settings().max_image_side
+    spec = {"input": {"image": {"name": "scene", "max_side": 5000}},
+            "filters": {"count": 1, "size": 3}}
+    shaped, side = detail(client.post("/api/forward", json=spec))
+    assert shaped["loc"] == ["body", "input", "shape"]
+    assert side["loc"] == ["body", "input", "image", "max_side"]
+    assert side["type"] == "image_side_too_large"
+    shape = client.get("/api/images/scene", params={"max_side": most}).json()["shape"]
+    assert f"{shape}: the shape of sample image 'scene' at max_side {most}, this server's " \
+        "most" in shaped["msg"]
+    fixed = {**spec, "input": {"image": {"name": "scene"}, "shape": shape}}  # both done
+    assert client.post("/api/geometry", json=fixed).json()["valid"]
 
 
 # ----------------------------------------------------------------------------- wording
