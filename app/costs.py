@@ -3,8 +3,10 @@
 Each ``*_cost`` lists what an endpoint would do, item by item, each blamed on the spec field
 that drives it, so :func:`check_budget` can refuse before any array exists and name the field
 to change. Sizes come from the resolved :class:`~engine.geometry.Geometry` (its output sizes,
-spans and counts); only :func:`resolve_cost`, which guards resolving itself, reads the
-:class:`~engine.geometry.LayerShape`, through the geometry module's own formula.
+spans and counts). What prices resolving itself (:func:`resolve_cost`, the suggested layers'
+:func:`trials_cost`, and :func:`input_cost`, priced before its layer is resolved) has only
+the :class:`~engine.geometry.LayerShape`: it bounds the positions from above
+(:func:`_most_positions`), through the geometry module's own formula.
 
 The unit of work is one multiply-add of the engine's matrix product, the cheapest thing a
 request does; every other weight below says how many of those one piece of work is worth.
@@ -673,7 +675,7 @@ def input_cost(
     items += [*_read(spec.filters.values, "filters.values", filters_read[0]),
               *_read(spec.filters.bias, "filters.bias", filters_read[1])]
     if spec.connectivity != "shared":  # resolved once (app.convert.layer_input)
-        items += _geometry_items(shape, _outputs(shape)[0], fits=True)
+        items += _geometry_items(shape, _most_positions(shape)[0], fits=True)
     if spec.connectivity == "shared":
         filters_n = math.prod(shape.filter_shape) + shape.filters
         items += [
@@ -747,14 +749,21 @@ def resolve_cost(shape: LayerShape) -> tuple[Item, ...]:
     >>> [item.elements for item in resolve_cost(LayerShape.square(7, 1, 1, 3))][1]
     24
     """
-    outputs, fits = _outputs(shape)
+    outputs, fits = _most_positions(shape)
     return (Item("input.shape", "the request itself", REQUEST),
             *_geometry_items(shape, outputs, fits))
 
 
-def _outputs(shape: LayerShape) -> tuple[tuple[int, int], bool]:
-    """(H2, W2) as fit="pad" rounds them up, and whether both are whole (a filter wider
-    than its padded input: a misfit)."""
+def _most_positions(shape: LayerShape) -> tuple[tuple[int, int], bool]:
+    """At most how many positions (H2, W2) resolving ``shape`` walks, under any fit policy,
+    and whether the formula's are whole (not: a misfit, or a filter wider than its padded
+    input). The formula rounded up: ``fit="pad"``'s count before it drops a window that
+    would start past the input, which resolving works out (this prices that work, so it
+    cannot ask it).
+
+    >>> _most_positions(LayerShape.square(10, 1, 1, 3, stride=2))  # 4.5
+    ((5, 5), False)
+    """
     outputs = []
     fits = True
     for axis in ("height", "width"):
@@ -785,7 +794,7 @@ def trials_cost(trials: Sequence[LayerShape], by_policy: bool = False) -> Item:
     without resolving the layer they are suggested for (a forward has priced that).
     ``by_policy``: the layer fits by its fit policy, and the suggestions are the exact fits
     it is told of, which a layer that fits exactly does not have (blamed on ``fit``)."""
-    cells = sum(_resolve_cells(t, _outputs(t)[0]) for t in trials)
+    cells = sum(_resolve_cells(t, _most_positions(t)[0]) for t in trials)
     what = f"{counted(len(trials), 'suggested layer')} resolved and priced"
     if by_policy:
         what += (" (the exact fits a layer that fits by its fit policy is told of: one of "
