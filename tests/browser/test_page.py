@@ -599,8 +599,9 @@ def test_a_pinned_input_cell_in_backward_mode_adds_up_its_dx_term_by_term(
         name = f"dX[{row},{col},{ch}]"
         cases.add("readers" if len(taps) > 1 else "shut" if not products else "one")
         if not products:
-            assert len(terms) == 2  # said as "both"
-            want.append(f"{name} = 0: the ReLU shuts both its readers' dV")
+            readers = "its one reader" if len(taps) == 1 else f"its {len(taps)} readers"
+            filters = "" if k == 1 else ", at both filters" if k == 2 else f", at all {k} filters"
+            want.append(f"{name} = 0: the ReLU shuts the dV of {readers}{filters}")
             continue
         written = ["0 (shut)" if t is None else f"({t[0]:g})({t[1]:g})" for t in terms[:12]]
         if len(terms) > 12:
@@ -2904,8 +2905,12 @@ def test_an_output_atlas_names_each_map_over_its_tile(page: Page) -> None:
     assert read(band - 1, 0) == ""
     assert read(band, 0).startswith("V[0,0,0] = ")
     assert read(band + 31, 0).startswith("V[31,0,0] = ")
+    # tiles side by side as data-tiles says: 32 columns of a map, then a gap no neuron's
+    wide = int((atlas.get_attribute("data-tiles") or "").split()[2])
+    assert read(band, 31).startswith("V[0,31,0] = ") and read(band, wide - 1) == ""
+    assert read(band, wide).startswith("V[0,0,1] = ")
     # the next row of tiles is under its own band: the 32x32 maps three to a row
-    across = next(n for n in range(1, 13) if not read(band, n * 34))
-    assert across > 1 and read(band, (across - 1) * 34).startswith(f"V[0,0,{across - 1}] = ")
+    across = next(n for n in range(1, 13) if not read(band, n * wide))
+    assert across > 1 and read(band, (across - 1) * wide).startswith(f"V[0,0,{across - 1}] = ")
     assert read(band + 32 + band - 1, 0) == ""
     assert read(2 * band + 32, 0).startswith(f"V[0,0,{across}] = ")

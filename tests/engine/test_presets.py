@@ -6,13 +6,14 @@ https://cs231n.github.io/convolutional-networks/#conv
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 
 import numpy as np
 import pytest
 
 from engine.errors import LayerError
-from engine.geometry import GeometryError, LayerShape, Padding, resolve
+from engine.geometry import GeometryError, Padding, resolve
 from engine.presets import DEFAULT_PRESET, PRESETS, Preset, build_preset
 
 # Output (H2, W2, K) of every valid preset, worked out by hand with (W - F + 2P)/S + 1.
@@ -146,17 +147,24 @@ def test_alexnet_224_fits_when_padded_three_extra_pixels() -> None:
     assert geometry.height.extra_padding == 3 and geometry.width.extra_padding == 3
 
 
-def test_one_d_stride_1_unpadded_gives_three_outputs() -> None:
-    # its description: unpadded, the 3-wide filter fits (5 - 3)/1 + 1 = 3 times (#conv,
-    # "Use of zero-padding")
-    shape = replace(PRESETS["one-d-stride-1"].shape, padding=Padding(0, 0, 0, 0))
-    assert resolve(shape).output_shape == (1, 3, 1)
+def test_one_d_stride_1_says_what_it_gives_unpadded() -> None:
+    # its description's claim, read from it: unpadded, the 3-wide filter fits
+    # (5 - 3)/1 + 1 = 3 times (#conv, "Use of zero-padding")
+    preset = PRESETS["one-d-stride-1"]
+    said = re.search(r"Unpadded \(P=0\) it would give only (\d+)", preset.description)
+    assert said, preset.description
+    shape = replace(preset.shape, padding=Padding(0, 0, 0, 0))
+    assert resolve(shape).output_shape == (1, int(said[1]), 1)
 
 
-@pytest.mark.parametrize("size", [3, 5, 7])
-def test_half_the_filter_as_padding_keeps_the_size_at_stride_1(size: int) -> None:
-    # common-3-1-1's description: P = (F - 1)/2 at S=1 keeps 8x8 for F = 3, 5 and 7
-    common = PRESETS["common-3-1-1"].shape
-    shape = LayerShape.square(8, 3, 2, size, stride=1, padding=(size - 1) // 2)
-    assert resolve(shape).output_shape == (8, 8, 2)
-    assert (common.height, common.filter_height, common.padding.top) == (8, 3, 1)
+def test_common_3_1_1s_paddings_keep_the_size_at_stride_1() -> None:
+    # its description's pairs, read from it: P = (F - 1)/2 at S=1 keeps its 8x8 input's size
+    preset = PRESETS["common-3-1-1"]
+    pairs = [(int(f), int(p)) for f, p in re.findall(r"F=(\d+) with P=(\d+)",
+                                                      preset.description)]
+    assert len(pairs) == 2, preset.description
+    common = preset.shape
+    for size, padding in [(common.filter_height, common.padding.top), *pairs]:
+        shape = replace(common, filter_height=size, filter_width=size,
+                        padding=Padding.of(padding))
+        assert resolve(shape).output_shape == (8, 8, common.filters), (size, padding)

@@ -44,9 +44,10 @@ export function dxSumLines(model, [r, c], taps) {
     const name = `dX[${row},${col},${ch}]`;
     const total = dx.at(row, col, ch);
     if (closed === count) { // nothing reaches it: every reader's gradient is shut
-      const all = count === 1 ? "its one reader's dV" : count === 2 ? "both its readers' dV"
-        : `all ${count} of its readers' dV`;
-      lines.push(`${name} = 0: the ReLU shuts ${all}`);
+      // a reader is a position; each has a dV per filter (two filters were "both its readers")
+      const readers = taps.length === 1 ? "its one reader" : `its ${taps.length} readers`;
+      const filters = k === 1 ? "" : `, at ${k === 2 ? "both" : `all ${k}`} filters`;
+      lines.push(`${name} = 0: the ReLU shuts the dV of ${readers}${filters}`);
       continue;
     }
     let sum = 0;

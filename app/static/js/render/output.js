@@ -208,8 +208,7 @@ function atlasView(container, model, order, stepOf, onCell) {
       for (let i = 0; i < h2; i += 1) {
         let at = (r0 + i) * cols + c0;
         for (let j = 0; j < w2; j += 1, at += 1) {
-          const s = order === "depth_slice" ? (d * h2 + i) * w2 + j : (i * w2 + j) * k + d;
-          const word = shown(s) ? wordOf(data[(i * w2 + j) * k + d]) : empty;
+          const word = shown(stepOf(i, j, d)) ? wordOf(data[(i * w2 + j) * k + d]) : empty;
           words[at] = shut(i, j, d) ? faded(word) : word;
         }
       }
