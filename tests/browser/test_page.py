@@ -2223,6 +2223,30 @@ def test_a_pinned_neuron_off_the_playhead_can_be_stepped_to(page: Page) -> None:
     expect(page.locator("#goto-pinned")).to_be_hidden()
 
 
+def test_a_pins_button_that_goes_while_focused_leaves_the_focus_on_its_panel(
+    page: Page,
+) -> None:
+    # Enter on "Step to it" (or Escape on "Edit X[1,1,:]") hid the focused button, and the
+    # focus fell to the page's body: a keyboard user's place was lost
+    page.goto("/?preset=cs231n-demo&pin=o1.2.1")
+    button = page.get_by_role("button", name="Step to it (step 15)")
+    expect(button).to_be_visible(timeout=30_000)
+    button.focus()
+    page.keyboard.press("Enter")
+    expect(page.locator("#t-label")).to_have_text("step 15 of 18")
+    expect(button).to_be_hidden()
+    expect(page.locator("#arithmetic-panel")).to_be_focused()
+    page.keyboard.press("ArrowRight")  # the keys still step from there
+    expect(page.locator("#t-label")).to_have_text("step 16 of 18")
+    page.goto("/?preset=cs231n-demo&pin=x1.1")
+    edit = page.get_by_role("button", name="Edit X[1,1,:]")
+    expect(edit).to_be_visible(timeout=30_000)
+    edit.focus()
+    page.keyboard.press("Escape")  # lets the pin go
+    expect(edit).to_be_hidden()
+    expect(page.locator("#arithmetic-panel")).to_be_focused()
+
+
 def test_the_pinned_cell_clicked_in_another_slice_stays_pinned_and_edits_that_slice(
     page: Page,
 ) -> None:

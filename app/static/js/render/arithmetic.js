@@ -97,9 +97,13 @@ export function createArithmeticView(container, model, onTap) {
       const shown = Boolean(step) || Boolean(focus.loading);
       code.style.visibility = shown ? "" : "hidden";
       const edit = qs("#edit-pinned");
+      const goto = qs("#goto-pinned");
+      // a pin's button that goes (its pin let go, or stepped to) while focused would leave
+      // the focus on the body: the panel it was in takes it, and the keys still step
+      const going = (button, hide) => hide && !button.hidden && document.activeElement === button;
+      if (going(edit, !focus.editable) || going(goto, focus.stepTo == null)) qs("#arithmetic-panel").focus();
       edit.hidden = !focus.editable;
       if (focus.editable) edit.textContent = `Edit ${focus.editable}`;
-      const goto = qs("#goto-pinned");
       goto.hidden = focus.stepTo == null;
       if (focus.stepTo != null) goto.textContent = `Step to it (step ${thousands(focus.stepTo + 1)})`;
       for (const figure of figures) figure.style.visibility = step ? "" : "hidden";
