@@ -295,6 +295,26 @@ def test_misfit_preset_explains_4_5_and_a_suggestion_makes_it_fit(page: Page) ->
     expect(page.get_by_label("Stride width Sw")).to_have_value("1")
 
 
+def test_a_refused_box_is_described_by_its_refusal(page: Page) -> None:
+    # the box was marked invalid, and its reason was a status elsewhere: a screen reader
+    # coming back to it heard "invalid" alone
+    open_page(page)
+    page.get_by_role("button", name="More settings").click()
+    stride = page.get_by_label("Stride S (both axes)")
+    stride.fill("0")
+    stride.press("Tab")
+    expect(stride).to_have_attribute("aria-invalid", "true")
+    said = page.locator("#error-stride").inner_text()
+    assert "must be a whole number, 1 to" in said
+    expect(stride).to_have_accessible_description(said)
+    choose_preset(page, "ten-stride-2-invalid")  # the server's refusal: the same slot
+    expect(page.locator("#error-stride")).to_contain_text("W2 = 4.5")
+    expect(page.get_by_label("Stride height Sh")).to_have_accessible_description(
+        re.compile(r"W2 = 4\.5"))
+    # a box of another slot is described by its own
+    expect(page.get_by_label("Seed")).to_have_accessible_description("")
+
+
 def test_numpy_example_shows_the_notes_line_at_its_step(page: Page) -> None:
     open_page(page)
     choose_preset(page, "numpy-example")

@@ -125,6 +125,7 @@ export function showState(state, presets, modified) {
  * valueText)`, `onResetEdits()`.
  */
 export function bindControls({ onChange, onPreset, onEdit, onResetEdits }) {
+  describeByErrors();
   // A box's number that no layer has (not whole, or a stride of 0) is refused here, beside
   // the box itself; `key` is the state key it sets (the first, for a box that sets several).
   const whole = (node, key) => {
@@ -185,6 +186,20 @@ export function bindControls({ onChange, onPreset, onEdit, onResetEdits }) {
  * focus, so the next Right or Space (a step, Play) changed the preset or the speed instead.
  * One worked with the keyboard keeps it: there the arrows are how one picks.
  */
+/** Each box described by the error slot its refusals land in (a box marked invalid then
+ * says why when it is reached again, not "invalid" alone: WCAG 3.3.1). */
+function describeByErrors() {
+  const slots = new Map();
+  for (const [, slot, boxes] of ERROR_SLOTS) {
+    for (const box of boxes) slots.set(box, new Set([...(slots.get(box) ?? []), slot.slice(1)]));
+  }
+  for (const [box, ids] of slots) {
+    const node = qs(box);
+    const had = (node.getAttribute("aria-describedby") ?? "").split(" ").filter(Boolean);
+    node.setAttribute("aria-describedby", [...new Set([...had, ...ids])].join(" "));
+  }
+}
+
 function releaseMenusPickedByPointer() {
   let pointed = null;
   $on(document, "pointerdown", (event) => {
