@@ -475,6 +475,18 @@ def test_a_phone_page_stays_put_under_a_finger_and_follows_once_it_lifts(phone: 
     assert_in_band(page, page.locator("#output-grids .cell.mark-current"), "after the finger lifts")
 
 
+def test_the_drawers_menus_and_boxes_are_targets_24_px_tall_at_least(page: Page) -> None:
+    # the Activation and Connectivity menus were 19 px tall, 22 px apart (WCAG 2.5.8)
+    open_view(page, "")
+    page.get_by_role("button", name="More settings").click()
+    expect(page.locator("#drawer")).to_be_visible()
+    heights = page.locator("#drawer").locator("select, input").evaluate_all(
+        "els => els.filter(e => e.offsetParent !== null)"
+        ".map(e => [e.id, e.getBoundingClientRect().height])")
+    assert {"activation", "connectivity", "fit", "seed"} <= {name for name, _ in heights}
+    assert [name for name, tall in heights if tall < 24] == []
+
+
 def test_the_keyboard_opens_and_closes_the_drawer_and_reaches_every_control(page: Page) -> None:
     open_view(page, "")
     drawer = page.locator("#drawer")

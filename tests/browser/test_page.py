@@ -1765,7 +1765,7 @@ def test_screen_readers_hear_padding_zeros_and_neurons_not_computed_yet(page: Pa
     expect(output.nth(1)).not_to_have_attribute("aria-label", "not computed yet")
     # two 3-D blocks, two Reset buttons: each says whose view it resets
     for block in ("input", "output"):
-        assert page.get_by_role("button", name=f"Reset the {block} block's view",
+        assert page.get_by_role("button", name=f"Reset view of the {block} block",
                                 include_hidden=True).count() == 1
 
 

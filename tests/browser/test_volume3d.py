@@ -937,7 +937,7 @@ def test_a_zoomed_3d_view_opens_zoomed_from_its_link(page: Page, browser: Any) -
     assert seen["zoom"] == pytest.approx(zoomed, rel=0.01)  # two decimals in the link
     assert other["zoom"] == 1
     # the view's buttons are zooms by hand too: reset writes the whole block back
-    page.get_by_role("button", name="Reset the input block's view").click()
+    page.get_by_role("button", name="Reset view of the input block").click()
     expect(page).not_to_have_url(re.compile(r"zoom=i"))
 
 
@@ -1161,7 +1161,7 @@ def test_backward_modes_gradients_switch_colours_the_blocks_with_dx_and_dv(
         "aria-label", re.compile(r"^input gradient dX in 3-D, 7x7x3: receptive field"))
     again = probe(page, "input")
     assert (again["zoom"], again["pan"]) == (zoomed["zoom"], zoomed["pan"])
-    page.get_by_role("button", name="Reset the input block's view").click()
+    page.get_by_role("button", name="Reset view of the input block").click()
     # the output block's cells are coloured by dV, faded where the ReLU shuts it: equal
     # colours exactly where both are alike
     probe(page, "output")
