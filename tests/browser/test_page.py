@@ -1874,6 +1874,44 @@ def test_redrawing_the_same_step_says_nothing_new(page: Page) -> None:
     assert note_writes() == 0
 
 
+def said_in(page: Page, selector: str) -> Callable[[], list[str]]:
+    """Record every text the element ``selector`` is given from now on; the returned
+    function reads them."""
+    page.evaluate("""selector => {
+      window.saidObserver?.disconnect();  // one record at a time
+      window.saidTexts = [];
+      const node = document.querySelector(selector);
+      window.saidObserver = new MutationObserver(() => window.saidTexts.push(node.textContent));
+      window.saidObserver.observe(node, { childList: true, characterData: true, subtree: true });
+    }""", selector)
+    return lambda: list(page.evaluate("window.saidTexts"))
+
+
+def test_quick_steps_are_said_once_they_rest_and_a_pinned_cell_once_it_is_known(
+    page: Page,
+) -> None:
+    # ten quick presses of an arrow wrote ten steps' words into the live region, queued for
+    # speech; pinning an input cell said "seen by 0 positions" before its readers came
+    open_page(page, "?preset=example-2")
+    page.locator("body").click(position={"x": 5, "y": 700})
+    said = said_in(page, "#arithmetic-live")
+    page.evaluate("""() => { for (let n = 0; n < 10; n += 1) document.dispatchEvent(
+      new KeyboardEvent("keydown", { key: "ArrowRight", bubbles: true })); }""")
+    expect(page.locator("#t-label")).to_contain_text("step 11 of")
+    expect(page.locator("#arithmetic-live")).to_contain_text("Step 11: V[0,10,0]")
+    page.evaluate(QUIET, 300)
+    steps = [text.split(":")[0] for text in said()]
+    # the last step said, and none on the way but where the server kept the page waiting
+    # past the pause (each step drawn was said: ten)
+    assert steps[-1] == "Step 11" and len(steps) <= 3, steps
+    said = said_in(page, "#arithmetic-live")
+    page.keyboard.press("x")  # the corner of the neuron's field
+    expect(page.locator("#arithmetic-live")).to_contain_text("Input cell seen by")
+    page.evaluate(QUIET, 300)
+    texts = said()
+    assert len(texts) == 1 and "seen by 0" not in texts[0], texts
+
+
 def test_backward_mode_reads_the_gradient_step_to_screen_readers(page: Page) -> None:
     open_page(page, "?preset=cs231n-demo&mode=backward")
     step = page.locator("#backward-step")

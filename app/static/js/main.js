@@ -17,7 +17,7 @@ import { changesForSuggestion, DEFAULTS, FIELD_KEYS, fieldOfKey, layerChanged, s
 import { StepCache } from "./steps.js";
 import { IMAGE_LAYER, imagesReady, initImages, knownImage, showLayer, stateOfLink, unknownImageNote, uploadedInput } from "./images.js";
 import { fromQuery, givenKeys, partialLink, presentationOf, refusedKeys, toQuery } from "./url.js";
-import { createArithmeticView } from "./render/arithmetic.js";
+import { createArithmeticView, hush } from "./render/arithmetic.js";
 import { createBackwardView } from "./render/backward.js";
 import { onRoomChange } from "./render/fit.js";
 import { markOverflowing } from "./render/overflow.js";
@@ -303,6 +303,7 @@ async function showMisfit(spec, geometry, seq, signal) {
   app.views = null;
   app.cache = null;
   for (const id of PANEL_GRIDS) clear(qs(id));
+  hush();
   for (const id of ["#input-shape", "#filters-shape", "#output-shape", "#numpy-code", "#sums", "#arithmetic-live"]) {
     qs(id).textContent = "";
   }

@@ -14,18 +14,26 @@ import { dxSumLines } from "./dx-sum.js";
 // The arithmetic's live region: the forward step's words, then the backward view's, written
 // once both are known and only when they change. Written again, the same words are read again:
 // toggling Loop or Lines redrew the step, and a screen reader heard the whole step anew.
-const spoken = { forward: "", backward: "", queued: false };
+// And written once the steps rest: held for SETTLE ms after the last, so an arrow key held
+// down (twenty steps in a second and a half) is not twenty steps' words queued for speech.
+const SETTLE = 250;
+const spoken = { forward: "", backward: "", timer: 0 };
 export function speak(part, words) {
   spoken[part] = words;
   if (part === "forward") spoken.backward = ""; // the backward view, when shown, speaks next
-  if (spoken.queued) return;
-  spoken.queued = true;
-  queueMicrotask(() => {
-    spoken.queued = false;
+  clearTimeout(spoken.timer);
+  spoken.timer = setTimeout(() => {
     const live = qs("#arithmetic-live");
     const text = spoken.backward ? `${spoken.forward} Backward: ${spoken.backward}.` : spoken.forward;
     if (live.textContent !== text) live.textContent = text;
-  });
+  }, SETTLE);
+}
+
+/** Forget the words not yet said: the layer they were about is gone (a misfit drawn). */
+export function hush() {
+  clearTimeout(spoken.timer);
+  spoken.forward = "";
+  spoken.backward = "";
 }
 
 /**
@@ -138,7 +146,7 @@ export function createArithmeticView(container, model, onTap) {
             sums.append(...dxSumLines(model, focus.inputCell, taps).map((text) => el("span", "dx-sum", text)));
           }
         }
-        if (focus.seen) {
+        if (focus.seen && !focus.loading) { // not "seen by 0" before the answer comes
           const n = focus.seen.length;
           speak("forward", `Input cell seen by ${n} position${n === 1 ? "" : "s"}`);
         }
