@@ -279,6 +279,10 @@ def test_embed_mode_shows_the_picture_and_transport_and_steps_by_keyboard(
         assert frame.locator(selector).count() >= 5, selector
         for node in frame.locator(selector).all():
             expect(node).to_be_hidden()
+    # the masthead's h1 hidden, a frame still has one heading to start from (unseen)
+    heading = frame.get_by_role("heading", level=1)
+    expect(heading).to_have_count(1)
+    expect(heading).to_have_text("ConvScope: a convolutional layer, step by step")
     page.screenshot(path=str(artifacts / "embed-in-a-course-page.png"))
     entries = page.evaluate("history.length")
     frame.locator("#input-title").click()

@@ -76,6 +76,15 @@ def test_the_panel_says_it_is_ready_only_once_a_chosen_file_is_read(page: Page) 
     expect(page.get_by_role("alert")).to_contain_text("Refused:", timeout=10_000)
 
 
+def test_the_panel_is_not_left_busy_by_a_layer_that_does_not_fit(page: Page) -> None:
+    # a link to a misfit drew no layer, and the panel said it was busy for good (a screen
+    # reader may hold back a busy region's words)
+    page.goto("/?preset=ten-stride-2-invalid")
+    expect(page.locator("#geometry-bar")).to_have_attribute("data-fits", "no", timeout=30_000)
+    expect(page.locator("#app")).to_have_attribute("aria-busy", "false")
+    expect(page.locator("#images-panel")).to_have_attribute("aria-busy", "false")
+
+
 def show_sobel_on_vertical_edge(page: Page) -> None:
     """Open the panel on the vertical-edge sample through the Sobel bank (its shape shown)."""
     open_panel(page)

@@ -175,9 +175,13 @@ export function showLayer(model, state) {
     renderGallery(qs("#image-gallery"), { pre: model.pre, post: model.out, names, explanations: bank?.explanations ?? [] },
       (d) => pick(model, d));
   }
-  // not before its controls are bound: a layer drawn before the sample and bank lists came
-  // said the panel was ready, and a file chosen then was never read
-  panel.ready.then(() => busy(false));
+}
+
+/** The page's layer load is over, drawn or not (a misfit, a refusal): the panel is no longer
+ * busy with it, once its own controls are bound (a layer drawn before the sample and bank
+ * lists came said the panel was ready, and a file chosen then was never read). */
+export function layerSettled() {
+  panel.ready?.then(() => busy(false));
 }
 
 /** Step through filter d: its first neuron in depth-slice order, counted on the API's output shape. */

@@ -15,7 +15,7 @@ import { Player } from "./player.js";
 import { cellName, editsOutside, formatEdits, layerSpec, parseCellName, parseEdits, unreadEdits } from "./spec.js";
 import { changesForSuggestion, DEFAULTS, FIELD_KEYS, fieldOfKey, layerChanged, stateFromPreset, withChanges } from "./state.js";
 import { StepCache } from "./steps.js";
-import { IMAGE_LAYER, imagesReady, initImages, knownImage, showLayer, stateOfLink, unknownImageNote, uploadedInput } from "./images.js";
+import { IMAGE_LAYER, imagesReady, initImages, knownImage, layerSettled, showLayer, stateOfLink, unknownImageNote, uploadedInput } from "./images.js";
 import { fromQuery, givenKeys, partialLink, presentationOf, refusedKeys, toQuery } from "./url.js";
 import { createArithmeticView, hush } from "./render/arithmetic.js";
 import { createBackwardView } from "./render/backward.js";
@@ -272,7 +272,10 @@ async function reload() {
   } catch (error) {
     if (seq === app.seq) onApiError(error);
   } finally {
-    if (seq === app.seq) qs("#app").setAttribute("aria-busy", "false");
+    if (seq === app.seq) {
+      qs("#app").setAttribute("aria-busy", "false");
+      layerSettled();
+    }
   }
 }
 
