@@ -1195,10 +1195,20 @@ def test_hovering_an_input_cell_says_who_reads_it_in_the_arithmetic(
         grid = page.get_by_role("table", name="Input depth slice 0")
         grid.locator(".cell").nth(row * 7 + col).hover()
         n = len(positions)
+        # named, not only marked on the output by colour
+        names = [f"V[{i},{j},:]" for i, j in sorted(positions)]
+        listed = names[0] if n == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
         # the input's own index (what an edit or a pin names), then the padded one
         expect(page.locator("#sums")).to_have_text(
-            f"X[{row - 1},{col - 1},:] (Xp[{row},{col},:]) is read by the neurons at {n} "
-            f"position{'' if n == 1 else 's'}, through every filter (marked on the output)")
+            f"X[{row - 1},{col - 1},:] (Xp[{row},{col},:]) is read by the neurons at {listed} "
+            f"({n} position{'' if n == 1 else 's'}), through every filter (marked on the output)")
+        expect(page.locator("#arithmetic-live")).to_have_text(
+            f"Input cell seen by {listed} ({n} position{'' if n == 1 else 's'})")
+    # many readers: their count and the block of rows and columns they fill
+    page.goto("/?preset=alexnet-conv1&pin=x100.100")
+    expect(page.locator("#sums")).to_contain_text(
+        "X[100,100,:] is read by the neurons at 9 positions, V[23..25,23..25,:], through every "
+        "filter", timeout=30_000)
 
 
 def test_p_pins_the_current_neuron_from_the_keyboard_and_escape_lets_go(page: Page) -> None:
@@ -2120,7 +2130,7 @@ def test_a_pinned_input_cell_leaves_no_empty_arithmetic(page: Page) -> None:
     page.goto("/?preset=cs231n-demo&t=4&pin=x1.2")
     sums = page.locator("#sums")
     expect(sums).to_have_text(re.compile(r"^X\[1,2,:\] \(Xp\[2,3,:\]\) is read by the neurons "
-                                         r"at 2 positions"), timeout=30_000)
+                                         r"at V\[0,1,:\] and V\[1,1,:\] \(2 positions\)"), timeout=30_000)
     expect(page.locator("#numpy-code")).not_to_be_visible()
     figures = page.locator("#products figure")
     assert figures.count() == 3

@@ -409,7 +409,8 @@ def test_a_pinned_input_cell_leaves_no_blank_room_in_the_arithmetic_on_a_phone(
     with_step = panel.bounding_box()
     page.goto("/?preset=cs231n-demo&t=4&pin=x3.4")
     expect(page.locator("#sums")).to_have_text(
-        "X[3,4,:] (Xp[4,5,:]) is read by the neurons at 2 positions, through every filter "
+        "X[3,4,:] (Xp[4,5,:]) is read by the neurons at V[1,2,:] and V[2,2,:] (2 positions), "
+        "through every filter "
         "(marked on the output)", timeout=30_000)
     expect(page.locator("#products")).to_be_hidden()
     expect(page.locator("#numpy-line")).to_be_hidden()

@@ -137,7 +137,7 @@ export function createArithmeticView(container, model, onTap) {
           const cell = padded ? `X[${r - top},${c - left},:] (Xp[${r},${c},:])` : `X[${r},${c},:]`;
           const n = focus.seen.length;
           sums.textContent = n
-            ? `${cell} is read by the neurons at ${n} position${n === 1 ? "" : "s"}, through every filter (marked on the output)`
+            ? `${cell} is read by the neurons at ${readersText(focus.seen)}, through every filter (marked on the output)`
             : `${cell} is read by no neuron: no window covers it`;
           // backward mode: what its gradient adds up, each reader's dV times the weight that
           // met the cell
@@ -148,7 +148,8 @@ export function createArithmeticView(container, model, onTap) {
         }
         if (focus.seen && !focus.loading) { // not "seen by 0" before the answer comes
           const n = focus.seen.length;
-          speak("forward", `Input cell seen by ${n} position${n === 1 ? "" : "s"}`);
+          // the positions in words: on the output they are marked by colour alone (WCAG 1.3.1)
+          speak("forward", n ? `Input cell seen by ${readersText(focus.seen)}` : "Input cell seen by no neuron");
         }
         return;
       }
@@ -198,6 +199,31 @@ export function createArithmeticView(container, model, onTap) {
     },
     box: (r, c, ch) => grids[ch]?.box(r, c) ?? null,
   };
+}
+
+// The readers of an input cell named one by one up to this many; more are a count and a range.
+const NAMED_READERS = 6;
+
+/**
+ * The output positions (i, j) that read an input cell, as words: "V[0,0,:], V[0,1,:] and
+ * V[1,1,:] (3 positions)", or past NAMED_READERS "121 positions, V[0..10,0..10,:]" (a block
+ * of rows and columns, which a dilated layer's readers need not fill: then the count alone).
+ */
+export function readersText(seen) {
+  const sorted = [...seen].sort(([a, b], [c, d]) => a - c || b - d);
+  const n = sorted.length;
+  const count = `${n} position${n === 1 ? "" : "s"}`;
+  const name = ([i, j]) => `V[${i},${j},:]`;
+  if (n <= NAMED_READERS) {
+    const names = sorted.map(name);
+    const listed = n === 1 ? names[0] : `${names.slice(0, -1).join(", ")} and ${names[n - 1]}`;
+    return `${listed} (${count})`;
+  }
+  const rows = sorted.map(([i]) => i);
+  const cols = sorted.map(([, j]) => j);
+  const [i0, i1, j0, j1] = [Math.min(...rows), Math.max(...rows), Math.min(...cols), Math.max(...cols)];
+  const block = (i1 - i0 + 1) * (j1 - j0 + 1) === n;
+  return block ? `${count}, V[${i0}..${i1},${j0}..${j1},:]` : count;
 }
 
 /** "Xp[34,146,0] = 0.4382 × w[2,2,0] = -0.0797 → -0.03493": one product and its factors. */
