@@ -2129,8 +2129,9 @@ def test_a_pinned_input_cell_leaves_no_empty_arithmetic(page: Page) -> None:
     open_page(page, "?preset=cs231n-demo&t=4")
     page.goto("/?preset=cs231n-demo&t=4&pin=x1.2")
     sums = page.locator("#sums")
-    expect(sums).to_have_text(re.compile(r"^X\[1,2,:\] \(Xp\[2,3,:\]\) is read by the neurons "
-                                         r"at V\[0,1,:\] and V\[1,1,:\] \(2 positions\)"), timeout=30_000)
+    expect(sums).to_have_text(re.compile(
+        r"^X\[1,2,:\] \(Xp\[2,3,:\]\) is read by the neurons at V\[0,1,:\] and V\[1,1,:\] "
+        r"\(2 positions\)"), timeout=30_000)
     expect(page.locator("#numpy-code")).not_to_be_visible()
     figures = page.locator("#products figure")
     assert figures.count() == 3
