@@ -1427,7 +1427,14 @@ def test_sums_too_long_for_their_box_show_the_neurons_value(page: Page) -> None:
         scroll_height, client_height, scroll_top = shown
         assert scroll_height > client_height, shown  # the case at hand: the box scrolls
         assert scroll_top + client_height >= scroll_height - 1, shown
+        # its first terms above say so: the first line was sliced under the code, unsaid
+        expect(sums).to_have_class(re.compile(r"\bmore-above\b"))
         page.keyboard.press("ArrowRight")
+    sums.evaluate("s => { s.scrollTop = 0; }")  # read from the top: nothing above
+    expect(sums).not_to_have_class(re.compile(r"\bmore-above\b"))
+    open_page(page, "?preset=cs231n-demo&large=1")  # a sum that fits says nothing of it
+    expect(page.locator("#sums")).to_contain_text("bias")
+    expect(page.locator("#sums")).not_to_have_class(re.compile(r"\bmore-above\b"))
 
 
 def test_a_screen_reader_gets_each_grid_as_a_table_of_rows(page: Page, api: httpx.Client) -> None:

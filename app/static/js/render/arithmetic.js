@@ -66,6 +66,11 @@ export function createArithmeticView(container, model, onTap) {
   const sums = qs("#sums");
   line.style.minHeight = "";
   sums.style.minHeight = "";
+  // shown at its end (below), a tall sum says that its first terms are above: its first line
+  // was sliced under the code with no sign of the rest (css: .sums.more-above). One handler
+  // per element, replaced with each layer's view.
+  const markAbove = () => sums.classList.toggle("more-above", sums.scrollTop > 2);
+  sums.onscroll = markAbove;
   let codeKept = false;
   let sumsKept = 0;
   const figures = Array.from({ length: depth }, (_, ch) => sliceFigure(container, `products, slice ${ch}`));
@@ -126,6 +131,7 @@ export function createArithmeticView(container, model, onTap) {
         code.textContent = focus.loading ? "loading step…" : "";
         sums.textContent = "";
         sums.removeAttribute("data-rounded");
+        sums.classList.remove("more-above");
         grids.forEach((grid) => grid.draw(() => null, { maxAbs: 1 }));
         readout.textContent = "";
         if (focus.inputCell && !focus.loading) {
@@ -194,6 +200,7 @@ export function createArithmeticView(container, model, onTap) {
       // a deep layer's sums outgrow their box (Example 2's 20 in large type at 1280x720): it
       // scrolls, and opened at its top it hid "= value", the neuron's number; show its end
       sums.scrollTop = sums.scrollHeight;
+      markAbove();
       const brief = step.channelSums.length > SAID_SUMS;
       speak("forward", `Step ${step.t + 1}: ${step.expression}. ${sumsText(step, activation, brief)}`);
     },
