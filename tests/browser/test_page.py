@@ -1437,6 +1437,19 @@ def test_sums_too_long_for_their_box_show_the_neurons_value(page: Page) -> None:
     expect(page.locator("#sums")).not_to_have_class(re.compile(r"\bmore-above\b"))
 
 
+def test_a_steps_product_slices_share_one_type_size(page: Page) -> None:
+    # at 1920x1080 in large type, Example 1's first slice of products was drawn in 11.3 px
+    # and the other two in 9.4, in grids of the same size: each sized its own longest number
+    page.set_viewport_size({"width": 1920, "height": 1080})
+    open_page(page, "?preset=example-1&large=1")  # the corner: slice 0's padding zeros
+    sizes = page.locator("#products .cell").evaluate_all(
+        "cells => cells.filter(c => c.textContent).map(c => c.closest('figure')"
+        ".querySelector('figcaption').textContent + '|' + getComputedStyle(c).fontSize)")
+    slices = {entry.split("|")[0] for entry in sizes}
+    assert len(slices) == 3, slices
+    assert len({entry.split("|")[1] for entry in sizes}) == 1, sorted(set(sizes))
+
+
 def test_a_screen_reader_gets_each_grid_as_a_table_of_rows(page: Page, api: httpx.Client) -> None:
     # each grid was one group of 49 numbers in a run, no rows or columns
     open_page(page, "?preset=cs231n-demo")

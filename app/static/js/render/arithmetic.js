@@ -5,7 +5,7 @@
 import { createGrid, sliceFigure } from "./grid.js";
 import { Viewport } from "./viewport.js";
 import { createZoomGrid } from "./zoom.js";
-import { clear, el, fmt, qs, thousands } from "../dom.js";
+import { clear, el, fmt, qs, short, thousands } from "../dom.js";
 import { maxAbsOf, typeScale } from "./colors.js";
 import { fitCell, gridRoom, heightUnderCap, numbersCell, projectedCell } from "./fit.js";
 import { CELL_TYPE, NUMBERS_FROM, cellFor } from "./numbers.js";
@@ -166,9 +166,12 @@ export function createArithmeticView(container, model, onTap) {
       }
       code.replaceChildren(...breakable(step.expression));
       const maxAbs = maxAbsOf(step.products.data);
+      // the slices' numbers in one type size, as a filter's are (one slice of shorter
+      // numbers was drawn larger than its neighbours, in grids of the same size)
+      const lengths = big ? null : Array.from(step.products.data, (v) => short(v).length);
       grids.forEach((grid, ch) => {
         grid.draw((r, c) => step.products.at(r, c, ch), {
-          maxAbs, title: (r, c) => productText(step, r, c, ch),
+          maxAbs, title: (r, c) => productText(step, r, c, ch), lengths,
         });
         grid.setMarks("pair", focus.pair && focus.pair.channel === ch ? [focus.pair.tap] : []);
       });
