@@ -98,6 +98,20 @@ def static_site(pages: dict[str, str]) -> ThreadingHTTPServer:
     return server
 
 
+README = Path(__file__).resolve().parents[2] / "README.md"
+
+
+def readme_deck(app_url: str) -> str:
+    """A slide deck made of the README's own example (its origin made this test's app), over
+    a frame of the demo."""
+    after = README.read_text(encoding="utf-8").split("A slide deck that follows the frame:")[1]
+    snippet = after.split("```html\n", 1)[1].split("```", 1)[0]
+    return ('<!doctype html><html lang="en"><head><meta charset="utf-8"><title>A deck</title>'
+            f'</head><body><iframe src="{app_url}/?preset={DEMO}&embed=1" width="960" '
+            'height="640" title="ConvScope"></iframe>'
+            f'{snippet.replace("https://convscope.example.edu", app_url)}</body></html>')
+
+
 @dataclass(frozen=True)
 class Site:
     app: str  # the ConvScope instance that may be framed by `parent`
@@ -116,6 +130,7 @@ def site() -> Iterator[Site]:
             pages["/parent.html"] = PARENT.format(app=app_url, query=QUERY,
                                                   stranger=stranger_origin)
             pages["/stranger.html"] = STRANGER
+            pages["/deck.html"] = readme_deck(app_url)
             pages["/misfit.html"] = PARENT.format(
                 app=app_url, query="?preset=ten-stride-2-invalid&embed=1",
                 stranger=stranger_origin)
@@ -180,6 +195,20 @@ def test_a_parent_steps_the_frame_and_hears_the_apis_value(page: Page, site: Sit
     page.evaluate("window.send({type: 'convscope:step', t: 17})")
     page.wait_for_function(f"window.stepped.length > {heard}", timeout=10_000)
     assert stepped(page)[-1]["t"] == 17
+
+
+def test_the_readmes_slide_deck_says_the_step_the_frame_shows(page: Page, site: Site) -> None:
+    # its caption counted from 0 ("step 4: V[1,1,0] = -10") under a frame saying "step 5 of 18"
+    page.set_viewport_size({"width": 1000, "height": 760})
+    page.goto(f"{site.parent}/deck.html")
+    frame = page.locator("iframe").element_handle().content_frame()
+    assert frame is not None
+    expect(frame.locator("#app")).to_have_attribute("data-shown-step", "0", timeout=30_000)
+    page.evaluate("show(4)")  # the README's own function
+    expect(frame.locator("#t-label")).to_have_text("step 5 of 18")
+    step = api_step(site.app, 4)
+    expect(page.locator("#said")).to_have_text(
+        f"step 5: V[{step['i']},{step['j']},{step['d']}] = {step['post']:g}")
 
 
 def test_the_parent_hears_the_steps_it_asks_for_while_the_pointer_rests_on_a_neuron(
