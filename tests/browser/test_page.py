@@ -1219,6 +1219,8 @@ def test_p_pins_the_current_neuron_from_the_keyboard_and_escape_lets_go(page: Pa
     expect(page.locator("#numpy-code")).to_have_text("V[1,1,0] = np.sum(Xp[2:5,2:5,:] * W0) + b0")
     page.keyboard.press("ArrowRight")  # stepping lets go of a pin, as a click on a step does
     expect(page).not_to_have_url(re.compile(r"pin=o"))
+    # ...and says so: the pin was lost without a word
+    expect(page.locator("#announce")).to_have_text("Unpinned: stepping follows the playhead")
     page.keyboard.press("p")
     expect(page).to_have_url(re.compile(r"[?&]pin=o1\.2\.0(&|$)"))
     page.keyboard.press("p")  # again: unpinned

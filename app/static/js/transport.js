@@ -17,6 +17,8 @@ export function bindTransport(app, player, commit, { pin: pinTo, unpin, toggle }
   // that rests on the picture (moving the pointer hovers again)
   const go = (t, how = "push") => {
     app.hover = null;
+    // said, as Escape's is: a pin let go unsaid was a pin lost without a word
+    if (app.state.pin) announce("Unpinned: stepping follows the playhead");
     commit({ t: Math.max(0, Math.min(total() - 1, t)), pin: "" }, how);
   };
   const play = () => {
