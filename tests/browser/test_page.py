@@ -1439,6 +1439,20 @@ def test_sums_too_long_for_their_box_show_the_neurons_value(page: Page) -> None:
     expect(page.locator("#sums")).not_to_have_class(re.compile(r"\bmore-above\b"))
 
 
+def test_a_canvas_of_products_says_its_values_to_a_screen_reader(
+    page: Page, api: httpx.Client
+) -> None:
+    # Example 2's 3x3 slices of products (canvases: 180 products in all) were each named
+    # "Products depth slice 0, 3x3 cells" alone: no number reached a screen reader
+    open_page(page, "?preset=example-2&t=7")
+    products = np.array(api_step(api, preset_layer(api, "example-2"), 7)["products"])
+    for ch in (0, 19):
+        name = page.get_by_role("img", name=re.compile(rf"^Products depth slice {ch}, 3x3 cells: "))
+        said = (name.get_attribute("aria-label") or "").split(": ", 1)[1]
+        rows = [row.split(": ")[1].split(", ") for row in said.split("; ")]
+        assert np.array(rows, dtype=float) == pytest.approx(products[:, :, ch], rel=1e-6)
+
+
 def test_a_steps_product_slices_share_one_type_size(page: Page) -> None:
     # at 1920x1080 in large type, Example 1's first slice of products was drawn in 11.3 px
     # and the other two in 9.4, in grids of the same size: each sized its own longest number

@@ -1,14 +1,10 @@
 // The canvas grid (render/grid.js createGrid): one pixel a value on a base canvas grown by
 // CSS, the numbers on a layer of their own where the cells hold them, and the marks and the
 // field on an overlay; a small one says its values in its name.
-import { el, full, short } from "../dom.js";
+import { el, short } from "../dom.js";
 import { faded, ink, packed, palette, typeScale } from "./colors.js";
 import { bindHover, MARK_KINDS } from "./grid-shared.js";
-import { CELL_TYPE, cellText, numberFont, numbersFor } from "./numbers.js";
-
-// A canvas grid of up to this many cells says its values in its name (a bigger one, a
-// misfit's whole input, says its size: a screen reader cannot page through 40,000 numbers)
-const SAID_CELLS = 144;
+import { CELL_TYPE, SAID_CELLS, cellText, numberFont, numbersFor, valuesSaid } from "./numbers.js";
 
 /** A canvas grid of `rows` x `cols` cells; options and answer as render/grid.js createGrid's. */
 export function canvasGrid({ rows, cols, label, cell, onCell }) {
@@ -108,18 +104,8 @@ export function canvasGrid({ rows, cols, label, cell, onCell }) {
       const values = [];
       for (let r = 0; r < rows; r += 1) for (let c = 0; c < cols; c += 1) values.push(get(r, c));
       if (numbers) drawNumbers(values, maxAbs);
-      const text = (v, n) => (v === null ? "not computed yet"
-        : isPad(Math.floor(n / cols), n % cols) ? `${full(v)} (zero padding)` : full(v));
-      // a canvas has no cells a screen reader can read: a small one says its values after its
-      // name, row by row and in full (dom.js full), as a DOM grid's cells too small for their
-      // numbers say theirs and a zoomable canvas its focused cell's (zoom.js describe)
       if (say) {
-        const lines = [];
-        for (let r = 0; r < rows; r += 1) {
-          const line = values.slice(r * cols, (r + 1) * cols).map((v, c) => text(v, r * cols + c));
-          lines.push(`row ${r}: ${line.join(", ")}`);
-        }
-        const said = `${named}: ${lines.join("; ")}`;
+        const said = `${named}: ${valuesSaid(values, rows, cols, isPad)}`;
         if (root.getAttribute("aria-label") !== said) root.setAttribute("aria-label", said);
       }
     },

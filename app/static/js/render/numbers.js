@@ -4,6 +4,8 @@
 // Except for a few long ones among short ones (a value typed in by hand): those show OVERFLOW,
 // as a spreadsheet shows "###", and the rest keep their numbers (numbersFor).
 
+import { full } from "../dom.js";
+
 const DIGIT = 0.62; // a monospace digit's width, in ems
 export const NUMBERS_FROM = 24; // CSS px a zoomable canvas's cell needs before it gets a number
 /** The flat grids' type (DOM cells, numbers from 18 px cells) and the 3-D blocks'. */
@@ -25,6 +27,26 @@ export function numberFont(cell, longest, { from = NUMBERS_FROM, max = 13, min =
 /** The smallest cell (CSS px) that shows numbers of up to `longest` characters with `type`. */
 export function cellFor(longest, { from = NUMBERS_FROM, min = 7, inset = 2 } = {}) {
   return Math.max(from, Math.ceil(min * Math.max(1, longest) * DIGIT + inset));
+}
+
+// A canvas grid of up to this many cells says its values in its name (a bigger one, a
+// misfit's whole input, says its size: a screen reader cannot page through 40,000 numbers)
+export const SAID_CELLS = 144;
+
+/**
+ * A canvas's `values` (row-major, `rows` x `cols`) in words, row by row and in full (dom.js
+ * full): a canvas has no cells a screen reader can read, so a small one says them after its
+ * name, as a DOM grid's cells too small for their numbers say theirs.
+ */
+export function valuesSaid(values, rows, cols, isPad = () => false) {
+  const text = (v, r, c) => (v === null ? "not computed yet"
+    : isPad(r, c) ? `${full(v)} (zero padding)` : full(v));
+  const lines = [];
+  for (let r = 0; r < rows; r += 1) {
+    const line = values.slice(r * cols, (r + 1) * cols).map((v, c) => text(v, r, c));
+    lines.push(`row ${r}: ${line.join(", ")}`);
+  }
+  return lines.join("; ");
 }
 
 /** What a cell shows in place of a number longer than its grid's type is sized for. */

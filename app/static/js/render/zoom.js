@@ -6,7 +6,7 @@
 import { el, short } from "../dom.js";
 import { faded, ink, packed, palette, typeScale } from "./colors.js";
 import { bindKeys, bindPointer } from "./pointer.js";
-import { NUMBERS_FROM, cellText, numberFont, numbersFor } from "./numbers.js";
+import { NUMBERS_FROM, SAID_CELLS, cellText, numberFont, numbersFor, valuesSaid } from "./numbers.js";
 import { LOCATOR } from "./viewport.js";
 
 const LINES_FROM = 7;
@@ -61,7 +61,7 @@ function schedule(grid) {
  * {el, draw(get, {maxAbs, isPad, isStruck}), setCells(cells, get), setField(taps), setMarks(kind, cells),
  * setActive(on), box(r, c), boxes(cells)}.
  */
-export function createZoomGrid(parent, { rows, cols, label, view, onCell, expose = false }) {
+export function createZoomGrid(parent, { rows, cols, label, view, onCell, expose = false, say = false }) {
   const root = el("div", "grid canvas-grid zoom-grid");
   root.setAttribute("role", "img");
   const named = `${label}, ${rows}x${cols} cells`;
@@ -112,6 +112,13 @@ export function createZoomGrid(parent, { rows, cols, label, view, onCell, expose
       }
       // `expose`: the numbers drawn, row-major, for tests and tools that read the page
       if (drawn) root.dataset.values = drawn.join(" ");
+      // `say`: a small one (a step's products) says its values in its name, as a small canvas
+      // grid does; not while playing (setQuiet), when a name changing each step is noise
+      if (say && !quiet && rows * cols <= SAID_CELLS) {
+        const all = [];
+        for (let r = 0; r < rows; r += 1) for (let c = 0; c < cols; c += 1) all.push(get(r, c));
+        grid.describe(valuesSaid(all, rows, cols, isPad));
+      }
       bitmapDirty = true;
       schedule(grid);
     },
