@@ -475,6 +475,45 @@ def test_a_phone_page_stays_put_under_a_finger_and_follows_once_it_lifts(phone: 
     assert_in_band(page, page.locator("#output-grids .cell.mark-current"), "after the finger lifts")
 
 
+RING = """e => {
+  // the focus ring's outer box: the element's, grown by the outline's offset and width
+  const r = e.getBoundingClientRect(), s = getComputedStyle(e);
+  const out = parseFloat(s.outlineOffset) + parseFloat(s.outlineWidth);
+  const ring = [r.left - out, r.top - out, r.right + out, r.bottom + out];
+  let clip = [0, 0, innerWidth, innerHeight];
+  for (let up = e.parentElement; up; up = up.parentElement) {
+    const o = getComputedStyle(up);
+    if (o.overflowX === "visible" && o.overflowY === "visible") continue;
+    const b = up.getBoundingClientRect();
+    const inner = [b.left + up.clientLeft, b.top + up.clientTop,
+                   b.left + up.clientLeft + up.clientWidth, b.top + up.clientTop + up.clientHeight];
+    clip = [Math.max(clip[0], inner[0]), Math.max(clip[1], inner[1]),
+            Math.min(clip[2], inner[2]), Math.min(clip[3], inner[3])];
+  }
+  return ring[0] >= clip[0] - 0.5 && ring[1] >= clip[1] - 0.5 && ring[2] <= clip[2] + 0.5
+    && ring[3] <= clip[3] + 0.5;
+}"""
+
+
+def test_focus_rings_are_drawn_whole(page: Page) -> None:
+    # a zoomable output's ring was clipped by its panel's scroller (its sides gone), and a
+    # panel's "?" lost the foot of its ring under the explanation laid over the lines
+    page.set_viewport_size({"width": 1366, "height": 800})
+    open_view(page, "?preset=alexnet-conv1")
+    atlas = page.locator("#output-grids .zoom-grid").first
+    atlas.focus()
+    assert atlas.evaluate(RING)
+    toggle = page.locator("#input-panel .explain-toggle")
+    toggle.focus()
+    page.keyboard.press("Shift+Tab")
+    page.keyboard.press("Tab")  # reached by keyboard: its ring shows
+    expect(toggle).to_be_focused()
+    # an outline is painted with its element: the button, ring and all, over the words
+    on_top = toggle.evaluate("e => getComputedStyle(e).zIndex")
+    under = page.locator("#input-what").evaluate("e => getComputedStyle(e).zIndex")
+    assert on_top != "auto" and int(on_top) > int(under), (on_top, under)
+
+
 def test_the_drawers_menus_and_boxes_are_targets_24_px_tall_at_least(page: Page) -> None:
     # the Activation and Connectivity menus were 19 px tall, 22 px apart (WCAG 2.5.8)
     open_view(page, "")
