@@ -2899,6 +2899,36 @@ def test_a_neuron_a_pixel_or_two_across_gets_a_ring_that_finds_it(page: Page) ->
     assert dark["ring"] >= 60, dark  # two 16 px squares' worth of the mark's 2 px line
 
 
+def test_a_maps_name_lies_over_the_first_neurons_ring(page: Page) -> None:
+    # the current neuron's ring, centred on V[0,0,0], ran through "V[:, :, 0]" over its tile
+    page.set_viewport_size({"width": 1440, "height": 900})
+    open_page(page, "?preset=example-1")
+    atlas = page.get_by_role("img", name=re.compile(r"^Output volume"))
+    painted(page)
+    expect(atlas).to_have_attribute("data-labels", re.compile(r"^V\[:, :, 0\] \| "))
+    black = atlas.locator("canvas").evaluate(
+        """canvas => {
+          const root = canvas.closest('[data-scale]');
+          const scale = parseFloat(root.dataset.scale);
+          const [top, left] = root.dataset.corner.split(' ').map(Number);
+          const band = Number(root.dataset.tiles.split(' ')[0]);  // rows over the first tile
+          const ratio = canvas.width / canvas.getBoundingClientRect().width;
+          const ctx = canvas.getContext('2d');
+          ctx.font = `${11 * ratio}px ui-monospace, "DejaVu Sans Mono", monospace`;
+          const wide = ctx.measureText('V[:, :, 0]').width;  // the name's width, about
+          const x0 = Math.ceil((0 - left) * scale * ratio);
+          const y1 = Math.floor((band - top) * scale * ratio) - 2 * ratio;  // over its tile
+          const y0 = Math.max(0, Math.ceil(y1 - 9 * ratio));
+          const data = ctx.getImageData(x0, y0, Math.floor(wide * 0.9), y1 - y0).data;
+          let black = 0;  // the ring's own black, which the muted name never is
+          for (let at = 0; at < data.length; at += 4) {
+            if (data[at] + data[at + 1] + data[at + 2] < 60) black += 1;
+          }
+          return black;
+        }""")
+    assert black == 0
+
+
 @pytest.mark.parametrize("t", [0, 290_399])  # W0 at the list's top, W95 at its foot
 def test_the_active_filters_ring_is_whole_at_either_end_of_a_long_list(
     page: Page, t: int

@@ -305,7 +305,6 @@ export function createZoomGrid(parent, { rows, cols, label, view, onCell, expose
     for (const kind of LOCATED) {
       for (const [r, c] of marks.get(kind)) locate(ctx, px(c), py(r), scale, scale);
     }
-    paintLabels(px, py, scale);
     ctx.strokeStyle = palette.active;
     ctx.lineWidth = 2;
     for (const [fr0, fc0, fr1, fc1] of frames) {
@@ -320,6 +319,7 @@ export function createZoomGrid(parent, { rows, cols, label, view, onCell, expose
       haloed(ctx, px(fc0) - 1, py(fr0) - 1, (fc1 - fc0 + 1) * scale + 2, (fr1 - fr0 + 1) * scale + 2);
       locate(ctx, px(fc0), py(fr0), (fc1 - fc0 + 1) * scale, (fr1 - fr0 + 1) * scale);
     }
+    paintLabels(px, py, scale); // last: a ring or frame drawn over a map's name crossed it
   }
 
   function paintLabels(px, py, scale) {
@@ -336,6 +336,11 @@ export function createZoomGrid(parent, { rows, cols, label, view, onCell, expose
         if (x + wide * scale < 0 || x > view.width || y < 0 || y - font > view.height) continue;
         const text = texts.find((t) => ctx.measureText(t).width <= wide * scale);
         if (!text) continue;
+        // on the band's own colour, over the rings and frames: the first neuron's locator
+        // ring crossed the first map's name
+        ctx.fillStyle = palette.page;
+        ctx.fillRect(x, y - font, ctx.measureText(text).width, font);
+        ctx.fillStyle = palette.muted;
         ctx.fillText(text, x, y);
         drawn.push(text);
       }
