@@ -181,11 +181,6 @@ export function bindControls({ onChange, onPreset, onEdit, onResetEdits }) {
   bindDrawer();
 }
 
-/**
- * A menu picked from with the mouse or a finger gives the keys back to the page: it kept the
- * focus, so the next Right or Space (a step, Play) changed the preset or the speed instead.
- * One worked with the keyboard keeps it: there the arrows are how one picks.
- */
 /** Each box described by the error slot its refusals land in (a box marked invalid then
  * says why when it is reached again, not "invalid" alone: WCAG 3.3.1). */
 function describeByErrors() {
@@ -200,6 +195,11 @@ function describeByErrors() {
   }
 }
 
+/**
+ * A menu picked from with the mouse or a finger gives the keys back to the page: it kept the
+ * focus, so the next Right or Space (a step, Play) changed the preset or the speed instead.
+ * One worked with the keyboard keeps it: there the arrows are how one picks.
+ */
 function releaseMenusPickedByPointer() {
   let pointed = null;
   $on(document, "pointerdown", (event) => {
