@@ -160,13 +160,11 @@ def _input_shape(spec: LayerSpec, arrays: Arrays, settings: Settings) -> tuple[i
                          f"(shape {list(x.shape)}); the input is (H, W, D): give 3")
     if given is None:
         if x is None:
-            if spec.input.image:  # its shape is known: said, as a wrong one's is
-                # (at this server's limit, a max_side over it refused beside: both fixed at once)
-                raise LayerError.of([
-                    LayerError("input.shape", "no input size: an input.image needs input.shape, "
-                               f"{image_shape_said(spec.input.image, settings)}", kind="missing"),
-                    *_refused(_image_side_checks(spec, settings)),
-                ])
+            if spec.input.image:  # its shape is known: said, as a wrong one's is (at this
+                # server's limit where its max_side is over it, refused beside: layer_shape)
+                raise LayerError("input.shape", "no input size: an input.image needs "
+                                 f"input.shape, {image_shape_said(spec.input.image, settings)}",
+                                 kind="missing")
             raise LayerError("input.shape", "no input size: give input.shape [H, W, D] or "
                              "input.values (the shape is then read from them)", kind="missing")
         _no_empty_axis("input.values", x.shape, ("height", "width", "depth"))
@@ -253,7 +251,7 @@ def layer_shape(spec: LayerSpec, settings: Settings, arrays: Arrays | None = Non
     # the input's and the filters' sizes refused together: "{input: {}, filters: {}}" named
     # input.shape alone, and filters.count and filters.size only on the next try
     wrong: list[LayerError] = []
-    sizes: list[tuple[int, int, int]] = []
+    sizes: list[tuple[int, int, int] | None] = []
     readers: tuple[Callable[[], tuple[int, int, int]], ...] = (
         lambda: _input_shape(spec, arrays, settings), lambda: _filter_sizes(spec, arrays))
     for read_sizes in readers:
@@ -261,15 +259,18 @@ def layer_shape(spec: LayerSpec, settings: Settings, arrays: Arrays | None = Non
             sizes.append(read_sizes())
         except LayerError as error:
             wrong += [error, *error.also]
-    if wrong:
-        raise LayerError.of(wrong)
-    (h, w, d), (count, fh, fw) = sizes
+            sizes.append(None)
+    input_shape, filters = sizes
     sh, sw = _pair(spec.stride)
     dh, dw = _pair(spec.dilation)
     padding = Padding.of(spec.padding)
-    over = _over_limits(spec, settings, (h, w, d), (count, fh, fw), (sh, sw), (dh, dw), padding)
-    if over:
-        raise LayerError.of(over)
+    # the numbers over a limit refused with sizes that could not be read: a spec told only
+    # that its input.shape was missing was then refused for its stride
+    over = _over_limits(spec, settings, input_shape, filters, (sh, sw), (dh, dw), padding)
+    if wrong or over:
+        raise LayerError.of([*wrong, *over])
+    assert input_shape is not None and filters is not None  # read, or refused above
+    (h, w, d), (count, fh, fw) = input_shape, filters
     return LayerShape(h, w, d, count, fh, fw, sh, sw, padding, dh, dw, spec.fit)
 
 
@@ -278,11 +279,12 @@ _Check = tuple[str, str, int, int, str]
 
 
 def _over_limits(
-    spec: LayerSpec, settings: Settings, input_shape: tuple[int, int, int],
-    filters: tuple[int, int, int], stride: tuple[int, int], dilation: tuple[int, int],
+    spec: LayerSpec, settings: Settings, input_shape: tuple[int, int, int] | None,
+    filters: tuple[int, int, int] | None, stride: tuple[int, int], dilation: tuple[int, int],
     padding: Padding,
 ) -> list[LayerError]:
-    """One refusal per number sent over a server limit, at that number's own path.
+    """One refusal per number sent over a server limit, at that number's own path (the
+    input's and the filters' sizes where they were read: None, not).
 
     A number sent in a list is refused at its item (``input.shape.1``, ``stride.0``), as
     validation refuses a list's wrong items; one number sent for every axis or side is quoted
@@ -290,27 +292,34 @@ def _over_limits(
     read from values are refused at the values.
     """
     side = settings.max_side
-    h, w, d = input_shape
-    count, fh, fw = filters
-    at_shape = "input.shape" if spec.input.shape is not None else "input.values"
-    at_filters = "filters.values" if spec.filters.values is not None else None
-    checks: list[_Check] = [
-        *_items(at_shape, spec.input.shape, ("the input's height", "the input's width"),
-                (h, w), side, "MAX_SIDE"),
-        (_item(at_shape, spec.input.shape, 2), "the input's depth", d, settings.max_depth,
-         "MAX_DEPTH"),
-        (at_filters if spec.filters.count is None and at_filters else "filters.count",
-         "the number of filters", count, settings.max_filters, "MAX_FILTERS"),
-        *_items(at_filters if spec.filters.size is None and at_filters else "filters.size",
-                spec.filters.size, ("the filter height", "the filter width"), (fh, fw), side,
-                "MAX_SIDE"),
+    checks: list[_Check] = []
+    if input_shape is not None:
+        h, w, d = input_shape
+        at_shape = "input.shape" if spec.input.shape is not None else "input.values"
+        checks += [
+            *_items(at_shape, spec.input.shape, ("the input's height", "the input's width"),
+                    (h, w), side, "MAX_SIDE"),
+            (_item(at_shape, spec.input.shape, 2), "the input's depth", d, settings.max_depth,
+             "MAX_DEPTH"),
+        ]
+    if filters is not None:
+        count, fh, fw = filters
+        at_filters = "filters.values" if spec.filters.values is not None else None
+        checks += [
+            (at_filters if spec.filters.count is None and at_filters else "filters.count",
+             "the number of filters", count, settings.max_filters, "MAX_FILTERS"),
+            *_items(at_filters if spec.filters.size is None and at_filters else "filters.size",
+                    spec.filters.size, ("the filter height", "the filter width"), (fh, fw),
+                    side, "MAX_SIDE"),
+        ]
+    checks += [
         *_items("stride", spec.stride, ("the vertical stride", "the horizontal stride"),
                 stride, side, "MAX_SIDE"),
         *_items("dilation", spec.dilation, ("the vertical dilation", "the horizontal dilation"),
                 dilation, side, "MAX_SIDE"),
         *_padding_items(spec.padding, padding, side),
+        *_image_side_checks(spec, settings),
     ]
-    checks += _image_side_checks(spec, settings)
     if len(spec.edits) > settings.max_edits:
         checks.append(("edits", "the number of edits", len(spec.edits), settings.max_edits,
                        "MAX_EDITS"))

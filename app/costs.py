@@ -830,7 +830,7 @@ def check_budget(items: Sequence[Item], settings: Settings, at: str | None = Non
     if work > settings.max_work:
         big = max(items, key=lambda item: item.work)
         cheaper = _compact_advice(big)
-        passes = _compact_passes(items, work, settings, said=bool(cheaper))
+        passes = _compact_passes(items, work, settings, said=big.compact_work is not None)
         raise LayerError(
             _path(big, at),
             f"{subject} would cost {work:,} units of work (each part weighed against one "

@@ -70,21 +70,24 @@ def _image_side(spec: LayerSpec, shape: LayerShape, settings: Settings) -> int |
     source = spec.input.image
     if source is None:
         return None
-    side = settings.max_image_side if source.max_side is None else source.max_side
+    side = made_side(source, settings)
     _same_shape(shape, source.name, side, images.sample_shape(source.name, side))
     return side
+
+
+def made_side(source: ImageSourceSpec, settings: Settings) -> int:
+    """The max_side a sample image is made at: the one sent, else this server's limit."""
+    return settings.max_image_side if source.max_side is None else source.max_side
 
 
 def image_shape_said(source: ImageSourceSpec, settings: Settings) -> str:
     """The shape a sample image is made at, as a refusal of a spec without it says it: at
     this server's limit where the max_side sent is over it (refused beside)."""
-    most = settings.max_image_side
-    if source.max_side is not None and source.max_side > most:
-        at = f"at max_side {most:,}, this server's most"
-        side = most
-    else:
-        side = most if source.max_side is None else source.max_side
-        at = f"at max_side {side}"
+    side = made_side(source, settings)
+    at = f"at max_side {side:,}"
+    if side > settings.max_image_side:
+        side = settings.max_image_side
+        at = f"at max_side {side:,}, this server's most"
     shape = list(images.sample_shape(source.name, side))
     return f"{shape}: the shape of sample image {source.name!r} {at}"
 

@@ -346,21 +346,26 @@ def test_a_named_image_without_a_shape_says_the_shape_is_needed(client: TestClie
         assert client.post("/api/geometry", json=sent).json()["valid"]
 
 
-def test_a_named_image_without_a_shape_and_over_the_side_limit_is_told_both(
+def test_a_named_image_without_a_shape_and_over_the_limits_is_told_all_at_once(
     client: TestClient,
 ) -> None:
-    # it was told the shape at max_side 5000, and then, sent with it, refused for the 5000
-    most = Settings().max_image_side
+    # it was told the shape at max_side 5000, and then, sent with it, refused for the 5000,
+    # and then for its count of filters and its stride
+    settings = Settings()
+    most = settings.max_image_side
     spec = {"input": {"image": {"name": "scene", "max_side": 5000}},
-            "filters": {"count": 1, "size": 3}}
-    shaped, side = detail(client.post("/api/forward", json=spec))
+            "filters": {"count": settings.max_filters + 1, "size": 3},
+            "stride": settings.max_side + 1}
+    shaped, *over = detail(client.post("/api/forward", json=spec))
     assert shaped["loc"] == ["body", "input", "shape"]
-    assert side["loc"] == ["body", "input", "image", "max_side"]
-    assert side["type"] == "image_side_too_large"
+    assert {(tuple(e["loc"]), e["type"]) for e in over} == {
+        (("body", "input", "image", "max_side"), "image_side_too_large"),
+        (("body", "filters", "count"), "over_limit"), (("body", "stride"), "over_limit")}
     shape = client.get("/api/images/scene", params={"max_side": most}).json()["shape"]
     assert f"{shape}: the shape of sample image 'scene' at max_side {most}, this server's " \
         "most" in shaped["msg"]
-    fixed = {**spec, "input": {"image": {"name": "scene"}, "shape": shape}}  # both done
+    fixed = {"input": {"image": {"name": "scene"}, "shape": shape},  # all of it done
+             "filters": {"count": 1, "size": 3}}
     assert client.post("/api/geometry", json=fixed).json()["valid"]
 
 

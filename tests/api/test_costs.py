@@ -554,6 +554,24 @@ def test_a_constant_upstream_is_priced_as_made_and_a_drawn_one_as_filled() -> No
     assert steps[0] - steps[1] == neurons * (costs.FILLED - costs.ELEMENT)
 
 
+def test_nested_values_over_the_budget_are_told_both_ways_to_send_less(
+    client: TestClient, override_settings: Any
+) -> None:
+    # the dearest part its nested values read, the message said "asked for compact the
+    # request would cost ..." without saying how to ask (the input sent compact is not it)
+    spec = {"input": {"values": np.ones((70, 70, 1)).tolist()},
+            "filters": {"count": 4, "size": 1}, "activation": "relu"}
+    parsed = LayerSpec.model_validate(spec)
+    items = costs.forward_cost("json")(convert.geometry(parsed, Settings()), parsed)
+    assert max(items, key=lambda i: i.work).what == costs.NESTED_READ
+    compact = sum(i.compact_work if i.compact_work is not None else i.work for i in items)
+    override_settings(max_work=compact + 1000)
+    [entry] = client.post("/api/forward", json=spec).json()["detail"]
+    assert entry["msg"].endswith(
+        f"; asked for compact (?encoding=compact) the request would cost {compact:,}, within it")
+    assert client.post("/api/forward?encoding=compact", json=spec).status_code == 200
+
+
 def test_a_backward_over_the_budget_by_a_gradient_says_parts_would_skip_it(
     client: TestClient, override_settings: Any
 ) -> None:

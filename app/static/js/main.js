@@ -476,6 +476,7 @@ function build(spec, geometry, forward, grads = null) {
   const state = app.state;
   const model = buildModel(spec, geometry, forward, state.conn, grads);
   const { xp, out, filterShape: fshape } = model;
+  hush(); // words of the last layer not yet said would be said over this one
   app.model = model;
   app.forward = forward;
   app.grads = grads;
