@@ -468,6 +468,22 @@ def test_copy_api_call_of_a_pinned_neuron_asks_for_that_neuron(
     expect(page.locator("#numpy-code")).to_have_text(step["expression"])
 
 
+def test_copy_api_call_of_a_pinned_input_cell_asks_for_its_readers(
+    page: Page, base_url: str, api: httpx.Client
+) -> None:
+    # the arithmetic named X[1,2,:]'s readers and the command asked for the playhead's step
+    page.context.grant_permissions(["clipboard-read", "clipboard-write"], origin=base_url)
+    page.goto(f"/?preset={DEMO}&mode=backward&pin=x1.2")
+    sums = page.locator("#sums")
+    expect(sums).to_contain_text("X[1,2,:] (Xp[2,3,:]) is read by", timeout=30_000)
+    url, body = copied_call(page)
+    assert url == f"{base_url}/api/inverse"
+    assert body == {"layer": {"preset": DEMO}, "cell": [1, 2]}
+    taps = api.post("/api/inverse", json=body).json()["taps"]
+    for i, j in {(tap["i"], tap["j"]) for tap in taps}:  # the readers the page names
+        expect(sums).to_contain_text(f"V[{i},{j},:]")
+
+
 def test_copy_api_call_of_a_misfit_asks_for_its_geometry(
     page: Page, base_url: str, api: httpx.Client
 ) -> None:

@@ -552,7 +552,8 @@ def test_the_dv_a_relu_shuts_is_struck_through_and_db_adds_up_the_rest(
     expect(cell).to_have_attribute(
         "title", f"dV[{i},{j},0] = {dv[i, j, 0]:g} (the ReLU shuts it: pre {pre[i, j, 0]:g} ≤ 0; "
         f"db[0] = {db[0]:g})")
-    expect(page.locator("#db-words")).to_contain_text("A dV the ReLU shuts is struck through.")
+    expect(page.locator("#db-words")).to_contain_text(
+        "A dV the ReLU shuts is struck through, or faded.")
     # without a ReLU nothing is shut
     open_page(page, "?preset=cs231n-demo&mode=backward&seed=1")
     assert not any(page.locator("figure.upstream .cell").evaluate_all(
@@ -627,7 +628,7 @@ def test_a_pinned_input_cell_in_backward_mode_adds_up_its_dx_term_by_term(
         if len(terms) > 12:
             cases.add("long")
             rest = sum(t[0] * t[1] for t in terms[12:] if t is not None)
-            written.append(f"… {len(terms) - 12} more, adding up to {rest:g}")
+            written.append(f"({len(terms) - 12} terms more: {rest:g})")
         said = f"; {shut} dV shut by the ReLU" if shut else ""
         want.append(f"{name} = {' + '.join(written)} = {dx[row, col, ch]:g}{said}")
     if depth > 3:

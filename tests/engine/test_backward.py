@@ -213,6 +213,50 @@ def test_backward_equals_central_differences(
         assert_gradients_close(method(layer, up), expected, rtol=1e-6, atol=1e-7)
 
 
+def _correlate(x: FloatArray, k: FloatArray) -> FloatArray:
+    """Valid cross-correlation of ``x`` (H, W, C) with ``k`` (Fh, Fw, C, O) at stride 1, in
+    loops: out[y, z, o] = sum of x[y + r, z + s, c] * k[r, s, c, o]."""
+    fh, fw, _, out_depth = k.shape
+    rows, cols = x.shape[0] - fh + 1, x.shape[1] - fw + 1
+    out = np.zeros((rows, cols, out_depth))
+    for y in range(rows):
+        for z in range(cols):
+            out[y, z] = np.einsum("rsc,rsco->o", x[y:y + fh, z:z + fw], k)
+    return out
+
+
+@pytest.mark.parametrize("name", ["demo", "rect-strides", "stride-1", "wide-filter"])
+def test_both_gradients_are_convolutions_again(name: str) -> None:
+    # What the page's backward note says (the notes, #conv): dW[d] is the padded input
+    # correlated with dV's map d spread out by the stride, and dX is dV spread out by the
+    # stride, convolved with each filter turned half a turn (correlated with it flipped).
+    layer = random_layer(SHAPES[name], 3)
+    up = upstream_for(layer)
+    grads = backward(layer, up)
+    g, (h2, w2, k) = layer.geometry, layer.geometry.output_shape
+    sh, sw = g.height.stride, g.width.stride
+    fh, fw = g.shape.filter_height, g.shape.filter_width
+    spread = np.zeros(((h2 - 1) * sh + 1, (w2 - 1) * sw + 1, k))
+    spread[::sh, ::sw] = up
+    # dW[d][r, s, c] = sum over (y, z) of Xp[y + r, z + s, c] * spread[y, z, d]
+    xp = np.asarray(layer.x_padded)
+    dw = np.zeros_like(grads.dw)
+    for r in range(fh):
+        for s in range(fw):
+            window = xp[r:r + spread.shape[0], s:s + spread.shape[1]]  # (., ., C)
+            dw[:, r, s, :] = np.einsum("yzc,yzd->dc", window, spread)
+    np.testing.assert_allclose(dw, grads.dw, atol=1e-12)
+    # dXp = spread, padded by a filter less one each side, correlated with the flipped filters
+    padded = np.pad(spread, ((fh - 1, fh - 1), (fw - 1, fw - 1), (0, 0)))
+    flipped = layer.weights[:, ::-1, ::-1, :].transpose(1, 2, 0, 3)  # (Fh, Fw, K, D)
+    dxp = _correlate(padded, flipped)
+    p = g.padding
+    full = np.zeros(g.padded_shape)
+    full[: dxp.shape[0], : dxp.shape[1]] = dxp  # cells past the last window get nothing
+    own = full[p.top : p.top + g.shape.height, p.left : p.left + g.shape.width]
+    np.testing.assert_allclose(own, grads.dx, atol=1e-12)
+
+
 def test_one_d_example_gradients_by_hand() -> None:
     # Padded input [0, 1, 2, -1, 1, -3, 0]; window j covers padded cells j..j+2.
     # dW[a] = sum_j up[j] * xp[j + a]; dx[n] = sum of the taps w[a] whose cell is n + 1.

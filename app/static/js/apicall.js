@@ -45,6 +45,12 @@ export function stepsCall(cacheBody, t, preset, position = null) {
   return body;
 }
 
+/** The /api/inverse body for input cell [row, col] (unpadded) of `layer`, named by `preset`
+ * where it has one: the neurons that read the cell, and through which taps. */
+export function inverseCall(layer, preset, cell) {
+  return { layer: preset ? overPreset(layer, preset) : layer, cell };
+}
+
 /** A shell command that posts `body` as JSON to `url` (single-quoted for any POSIX shell). */
 export function curlCommand(url, body) {
   const json = JSON.stringify(body).replace(/'/g, "'\\''");

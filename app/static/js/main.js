@@ -341,7 +341,7 @@ function showGradientWords(backward, model) {
   qs("#app").classList.toggle("backward", Boolean(model?.upstream));
   // with a ReLU, the dV it shuts (pre-activation not positive) are struck through: they add
   // to nothing, and db is the sum of the rest
-  const struck = model?.pre ? " A dV the ReLU shuts is struck through." : "";
+  const struck = model?.pre ? " A dV the ReLU shuts is struck through, or faded." : "";
   const gated = model?.pre ? " (where the ReLU let it through)" : "";
   qs("#db-words").textContent = (model?.conn === "local"
     ? `Each neuron's own bias gets its dV${gated}.`

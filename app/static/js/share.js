@@ -3,7 +3,7 @@
 // full page.
 import { $on, el, qs } from "./dom.js";
 import { toQuery } from "./url.js";
-import { curlCommand, overPreset, stepsCall } from "./apicall.js";
+import { curlCommand, inverseCall, overPreset, stepsCall } from "./apicall.js";
 import { pinFits, pinTarget } from "./focus.js";
 
 // The snippet's size: the demo's four panels whole, none scrolling (at 960 wide the input's
@@ -38,8 +38,9 @@ function embedCode(state) {
 
 /**
  * The view as a curl command: the step on show from /api/steps (JSON, with the layer the page
- * sends, named by its preset where it has one), or, for a layer that does not fit, its
- * /api/geometry answer, which says why. Null before any layer is asked for.
+ * sends, named by its preset where it has one), a pinned input cell's readers from
+ * /api/inverse, or, for a layer that does not fit, its /api/geometry answer, which says why.
+ * Null before any layer is asked for.
  */
 function apiCall(app) {
   if (!app.spec) return null;
@@ -47,9 +48,14 @@ function apiCall(app) {
   const api = `${location.origin}/api`;
   if (app.model && app.cache) {
     const t = Math.min(app.state.t, app.model.total - 1);
-    // a pinned neuron is the one the arithmetic shows: its call, not the playhead's
+    // a pinned neuron is the one the arithmetic shows: its call, not the playhead's; a
+    // pinned input cell, its readers' (the arithmetic names them)
     const pinned = pinTarget(app.state.pin);
-    const neuron = pinned?.kind === "output" && pinFits(pinned, app.model) ? [pinned.i, pinned.j, pinned.d] : null;
+    const fits = pinFits(pinned, app.model);
+    if (fits && pinned.kind === "input") {
+      return curlCommand(`${api}/inverse`, inverseCall(app.cache.body.layer, preset, [pinned.row, pinned.col]));
+    }
+    const neuron = fits && pinned.kind === "output" ? [pinned.i, pinned.j, pinned.d] : null;
     return curlCommand(`${api}/steps`, stepsCall(app.cache.body, t, preset, neuron));
   }
   return curlCommand(`${api}/geometry`, preset ? overPreset(app.spec, preset) : app.spec);

@@ -58,7 +58,8 @@ export function dxSumLines(model, [r, c], taps) {
       return `(${fmt(g)})(${fmt(w)})`;
     });
     // the terms not written out, by what they add up to (the API's total less the shown)
-    if (count > MOST_TERMS) terms.push(`… ${count - MOST_TERMS} more, adding up to ${fmt(total - sum)}`);
+    // the rest as one term of its own value: "… 6 more, adding up to 1 = 0" read as 1 = 0
+    if (count > MOST_TERMS) terms.push(`(${count - MOST_TERMS} terms more: ${fmt(total - sum)})`);
     lines.push(`${name} = ${terms.join(" + ")} = ${fmt(total)}${shuts}`);
   }
   if (depth > MOST_CHANNELS) lines.push(`… and so on to dX[${row},${col},${depth - 1}]`);
