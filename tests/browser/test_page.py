@@ -1965,6 +1965,26 @@ def test_quick_steps_are_said_once_they_rest_and_a_pinned_cell_once_it_is_known(
     assert len(texts) == 1 and "seen by 0" not in texts[0], texts
 
 
+def test_the_backward_toggle_beside_the_3d_views_switches_the_mode(page: Page) -> None:
+    # the mode was only at the foot of the settings drawer, a scroll below a 720 px window:
+    # a student looking for the gradients did not find them
+    page.set_viewport_size({"width": 1280, "height": 720})
+    open_page(page, "?preset=cs231n-demo")
+    toggle = page.get_by_role("button", name="Backward")
+    expect(toggle).to_be_visible()
+    expect(toggle).to_have_attribute("aria-pressed", "false")
+    toggle.click()
+    expect(page).to_have_url(re.compile(r"[?&]mode=backward(&|$)"))
+    expect(page.locator("#backward-panel")).to_be_visible()
+    expect(toggle).to_have_attribute("aria-pressed", "true")
+    expect(page.locator("#mode")).to_have_value("backward")  # the drawer's says the same
+    toggle.click()
+    expect(page).to_have_url(re.compile(r"[?&]mode=forward(&|$)"))
+    expect(page.locator("#backward-panel")).to_be_hidden()
+    page.go_back()  # a mode is an entry of its own
+    expect(toggle).to_have_attribute("aria-pressed", "true")
+
+
 def test_backward_mode_reads_the_gradient_step_to_screen_readers(page: Page) -> None:
     open_page(page, "?preset=cs231n-demo&mode=backward")
     step = page.locator("#backward-step")

@@ -18,6 +18,7 @@ import { StepCache } from "./steps.js";
 import { IMAGE_LAYER, imagesReady, initImages, knownImage, layerSettled, showLayer, stateOfLink, unknownImageNote, uploadedInput } from "./images.js";
 import { fromQuery, givenKeys, partialLink, presentationOf, refusedKeys, toQuery } from "./url.js";
 import { createArithmeticView, hush } from "./render/arithmetic.js";
+import { createModeSwitch } from "./modeswitch.js";
 import { createBackwardView } from "./render/backward.js";
 import { onRoomChange } from "./render/fit.js";
 import { markOverflowing } from "./render/overflow.js";
@@ -64,6 +65,7 @@ const overlays = [];
 overlays.push(createEmbed({ app, player, commit }));
 // before the lines: the page scrolls to the current neuron first, then they are drawn there
 overlays.push(createFollow({ views: () => app.views, model: () => app.model }));
+overlays.push(createModeSwitch({ commit, getState: () => app.state }));
 const volume3d = createVolume3d({ commit, getState: () => app.state,
   onInputCell: (...cell) => onInputCell(...cell), onOutputCell: (...cell) => onOutputCell(...cell) });
 overlays.push(createConnections({ views: () => app.views, commit, volumes: () => volume3d.anchors() }));
