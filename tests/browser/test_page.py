@@ -1214,8 +1214,13 @@ def test_hovering_an_input_cell_says_who_reads_it_in_the_arithmetic(
     page.goto("/?preset=alexnet-conv1&pin=x100.100")
     expect(page.locator("#sums")).to_contain_text(
         f"X[100,100,:] is read by the neurons at {len(rows) ** 2} positions, "
-        f"V[{rows[0]}..{rows[-1]},{rows[0]}..{rows[-1]},:], through every filter",
+        f"V[{rows[0]}:{rows[-1] + 1},{rows[0]}:{rows[-1] + 1},:], through every filter",
         timeout=30_000)
+    # a dilated layer's readers every other row and column: a slice with a step
+    page.goto("/?h=9&w=9&d=1&k=1&f=3&s=1&p=0&dil=2&pin=x4.4")
+    expect(page.locator("#sums")).to_contain_text(
+        "X[4,4,:] is read by the neurons at 9 positions, V[0:5:2,0:5:2,:], through every "
+        "filter", timeout=30_000)
 
 
 def test_p_pins_the_current_neuron_from_the_keyboard_and_escape_lets_go(page: Page) -> None:
@@ -1471,6 +1476,14 @@ def test_a_steps_product_slices_share_one_type_size(page: Page) -> None:
     slices = {entry.split("|")[0] for entry in sizes}
     assert len(slices) == 3, slices
     assert len({entry.split("|")[1] for entry in sizes}) == 1, sorted(set(sizes))
+    # Example 2's slices are canvases (180 products): one type size across them too
+    page.set_viewport_size({"width": 1280, "height": 720})
+    open_page(page, "?preset=example-2")
+    painted(page)
+    canvases = page.locator("#products .zoom-grid")
+    expect(canvases).to_have_count(20)
+    fonts = canvases.evaluate_all("els => els.map(e => e.dataset.numberPx)")
+    assert len(set(fonts)) == 1 and float(fonts[0]) > 0, fonts
 
 
 def test_a_screen_reader_gets_each_grid_as_a_table_of_rows(page: Page, api: httpx.Client) -> None:
@@ -1963,6 +1976,20 @@ def test_quick_steps_are_said_once_they_rest_and_a_pinned_cell_once_it_is_known(
     page.evaluate(QUIET, 300)
     texts = said()
     assert len(texts) == 1 and "seen by 0" not in texts[0], texts
+
+
+def test_play_from_the_last_step_keeps_the_pin(page: Page) -> None:
+    # playing keeps a pin, but Play at the last step went back to the first by stepping there,
+    # which let the pin go, unsaid ("Playing" was said over it)
+    page.goto("/?preset=cs231n-demo&pin=o1.2.1&t=17")
+    expect(page.locator("#numpy-code")).to_contain_text("V[1,2,1] =", timeout=30_000)
+    page.locator("body").click(position={"x": 5, "y": 700})
+    page.keyboard.press("Space")
+    expect(page.locator("#announce")).to_have_text("Playing")
+    expect(page.locator("#t-label")).not_to_contain_text("step 18 of 18")
+    page.keyboard.press("Space")
+    expect(page).to_have_url(re.compile(r"[?&]pin=o1\.2\.1(&|$)"))
+    expect(page.locator("#numpy-code")).to_contain_text("V[1,2,1] =")
 
 
 def test_the_backward_toggle_beside_the_3d_views_switches_the_mode(page: Page) -> None:

@@ -227,9 +227,9 @@ def _correlate(x: FloatArray, k: FloatArray) -> FloatArray:
 
 @pytest.mark.parametrize("name", ["demo", "rect-strides", "stride-1", "wide-filter"])
 def test_both_gradients_are_convolutions_again(name: str) -> None:
-    # What the page's backward note says (the notes, #conv): dW[d] is the padded input
-    # correlated with dV's map d spread out by the stride, and dX is dV spread out by the
-    # stride, convolved with each filter turned half a turn (correlated with it flipped).
+    # What the page's backward note says (the notes, #conv): with dV spread out by the
+    # stride, dW[d] is the padded input correlated with its map d, and dX is that dV
+    # convolved with each filter turned half a turn (correlated with it flipped).
     layer = random_layer(SHAPES[name], 3)
     up = upstream_for(layer)
     grads = backward(layer, up)

@@ -185,6 +185,7 @@ async function reload() {
   const seq = ++app.seq;
   app.controller?.abort();
   app.cache?.cancel();
+  hush(); // the last layer's words not yet said: said now, they would be about a layer gone
   const controller = new AbortController();
   app.controller = controller;
   const state = app.state;
@@ -308,7 +309,6 @@ async function showMisfit(spec, geometry, seq, signal) {
   app.views = null;
   app.cache = null;
   for (const id of PANEL_GRIDS) clear(qs(id));
-  hush();
   for (const id of ["#input-shape", "#filters-shape", "#output-shape", "#numpy-code", "#sums", "#arithmetic-live"]) {
     qs(id).textContent = "";
   }
@@ -478,7 +478,6 @@ function build(spec, geometry, forward, grads = null) {
   const state = app.state;
   const model = buildModel(spec, geometry, forward, state.conn, grads);
   const { xp, out, filterShape: fshape } = model;
-  hush(); // words of the last layer not yet said would be said over this one
   app.model = model;
   app.forward = forward;
   app.grads = grads;

@@ -22,7 +22,8 @@ export function bindTransport(app, player, commit, { pin: pinTo, unpin, toggle }
     commit({ t: Math.max(0, Math.min(total() - 1, t)), pin: "" }, how);
   };
   const play = () => {
-    if (!player.playing && app.state.t >= total() - 1 && !app.state.loop) go(0, "replace");
+    // from the last step, played again from the first: playing keeps a pin, so this does too
+    if (!player.playing && app.state.t >= total() - 1 && !app.state.loop) commit({ t: 0 }, "replace");
     player.toggle();
     announce(player.playing ? "Playing" : `Paused at step ${thousands(app.state.t + 1)}`);
   };

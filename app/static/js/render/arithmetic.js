@@ -168,7 +168,7 @@ export function createArithmeticView(container, model, onTap) {
       const maxAbs = maxAbsOf(step.products.data);
       // the slices' numbers in one type size, as a filter's are (one slice of shorter
       // numbers was drawn larger than its neighbours, in grids of the same size)
-      const lengths = big ? null : Array.from(step.products.data, (v) => short(v).length);
+      const lengths = Array.from(step.products.data, (v) => short(v).length);
       grids.forEach((grid, ch) => {
         grid.draw((r, c) => step.products.at(r, c, ch), {
           maxAbs, title: (r, c) => productText(step, r, c, ch), lengths,
@@ -202,6 +202,8 @@ export function createArithmeticView(container, model, onTap) {
       }
       // a deep layer's sums outgrow their box (Example 2's 20 in large type at 1280x720): it
       // scrolls, and opened at its top it hid "= value", the neuron's number; show its end
+      // the "more above" line first: added after, its height left the end 20 px short
+      sums.classList.toggle("more-above", sums.scrollHeight - sums.clientHeight > 2);
       sums.scrollTop = sums.scrollHeight;
       markAbove();
       const brief = step.channelSums.length > SAID_SUMS;
@@ -216,8 +218,9 @@ const NAMED_READERS = 6;
 
 /**
  * The output positions (i, j) that read an input cell, as words: "V[0,0,:], V[0,1,:] and
- * V[1,1,:] (3 positions)", or past NAMED_READERS "121 positions, V[0..10,0..10,:]" (a block
- * of rows and columns, which a dilated layer's readers need not fill: then the count alone).
+ * V[1,1,:] (3 positions)", or past NAMED_READERS "121 positions, V[0:11,0:11,:]": the rows
+ * and columns they fill, every row with every column, as slices ("0:5:2" where a dilated
+ * layer's readers are every other one; the count alone where they are not such a grid).
  */
 export function readersText(seen) {
   const sorted = [...seen].sort(([a, b], [c, d]) => a - c || b - d);
@@ -229,11 +232,20 @@ export function readersText(seen) {
     const listed = n === 1 ? names[0] : `${names.slice(0, -1).join(", ")} and ${names[n - 1]}`;
     return `${listed} (${count})`;
   }
-  const rows = sorted.map(([i]) => i);
-  const cols = sorted.map(([, j]) => j);
-  const [i0, i1, j0, j1] = [Math.min(...rows), Math.max(...rows), Math.min(...cols), Math.max(...cols)];
-  const block = (i1 - i0 + 1) * (j1 - j0 + 1) === n;
-  return block ? `${count}, V[${i0}..${i1},${j0}..${j1},:]` : count;
+  const rows = span(sorted.map(([i]) => i));
+  const cols = span(sorted.map(([, j]) => j));
+  return rows && cols && rows.size * cols.size === n ? `${count}, V[${rows.text},${cols.text},:]` : count;
+}
+
+/** Whole numbers as an evenly spaced run, in the notes' NumPy slices: {size, text} ("3:8",
+ * "0:9:2"), else null. */
+function span(values) {
+  const kept = [...new Set(values)].sort((a, b) => a - b);
+  const [first, last] = [kept[0], kept[kept.length - 1]];
+  if (kept.length === 1) return { size: 1, text: String(first) };
+  const by = kept[1] - first;
+  if (kept.some((v, k) => v !== first + k * by)) return null;
+  return { size: kept.length, text: by === 1 ? `${first}:${last + 1}` : `${first}:${last + 1}:${by}` };
 }
 
 /** "Xp[34,146,0] = 0.4382 × w[2,2,0] = -0.0797 → -0.03493": one product and its factors. */

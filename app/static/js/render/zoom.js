@@ -88,14 +88,18 @@ export function createZoomGrid(parent, { rows, cols, label, view, onCell, expose
   let frames = [];
   let labels = [];
   let titleOf = null;
+  let alike = null; // the lengths the numbers' type is sized for (draw's `lengths`)
   let quiet = false; // colours only for now (see setQuiet)
   const marks = new Map(MARK_KINDS.map((kind) => [kind, []]));
   const ctx = canvas.getContext("2d");
 
   const grid = {
     el: root,
-    draw(get, { maxAbs, isPad = () => false, isStruck = () => false, title = null }) {
+    // `lengths`: the text lengths of every grid drawn alike (a step's product slices), so
+    // they share one type size; by default the numbers in this grid's view
+    draw(get, { maxAbs, isPad = () => false, isStruck = () => false, title = null, lengths = null }) {
       values = get;
+      alike = lengths;
       titleOf = title;
       padAt = isPad;
       scaleMax = maxAbs;
@@ -113,11 +117,12 @@ export function createZoomGrid(parent, { rows, cols, label, view, onCell, expose
       // `expose`: the numbers drawn, row-major, for tests and tools that read the page
       if (drawn) root.dataset.values = drawn.join(" ");
       // `say`: a small one (a step's products) says its values in its name, as a small canvas
-      // grid does; not while playing (setQuiet), when a name changing each step is noise
-      if (say && !quiet && rows * cols <= SAID_CELLS) {
+      // grid does; playing fast (setQuiet), its name alone: values kept from the step where
+      // it went quiet would be another step's
+      if (say && rows * cols <= SAID_CELLS) {
         const all = [];
-        for (let r = 0; r < rows; r += 1) for (let c = 0; c < cols; c += 1) all.push(get(r, c));
-        grid.describe(valuesSaid(all, rows, cols, isPad));
+        if (!quiet) for (let r = 0; r < rows; r += 1) for (let c = 0; c < cols; c += 1) all.push(get(r, c));
+        grid.describe(quiet ? "" : valuesSaid(all, rows, cols, isPad));
       }
       bitmapDirty = true;
       schedule(grid);
@@ -283,7 +288,7 @@ export function createZoomGrid(parent, { rows, cols, label, view, onCell, expose
       }
       // large type (typeScale) grows them as far as the cells allow
       const grow = typeScale();
-      const { font, limit } = numbersFor(lengths, (n) => numberFont(scale, Math.max(1, n), { max: 13 * grow, fill: 0.36 * grow }));
+      const { font, limit } = numbersFor(alike ?? lengths, (n) => numberFont(scale, Math.max(1, n), { max: 13 * grow, fill: 0.36 * grow }));
       numbers = font > 0;
       root.dataset.numberPx = numbers ? font.toFixed(2) : "0"; // for tests and tools
       ctx.font = `${font}px ui-monospace, "DejaVu Sans Mono", monospace`;
