@@ -1446,6 +1446,13 @@ def test_sums_too_long_for_their_box_show_the_neurons_value(page: Page) -> None:
         page.keyboard.press("ArrowRight")
     sums.evaluate("s => { s.scrollTop = 0; }")  # read from the top: nothing above
     expect(sums).not_to_have_class(re.compile(r"\bmore-above\b"))
+    # the next step from there is shown at its end again: the "more above" line, added after
+    # the scroll, left its last line under the box's foot
+    page.keyboard.press("ArrowRight")
+    expect(page.locator("#t-label")).to_contain_text("step 304")
+    expect(sums).to_have_class(re.compile(r"\bmore-above\b"))
+    shown = sums.evaluate("s => [s.scrollHeight, s.clientHeight, s.scrollTop]")
+    assert shown[2] + shown[1] >= shown[0] - 1, shown
     open_page(page, "?preset=cs231n-demo&large=1")  # a sum that fits says nothing of it
     expect(page.locator("#sums")).to_contain_text("bias")
     expect(page.locator("#sums")).not_to_have_class(re.compile(r"\bmore-above\b"))
