@@ -229,8 +229,10 @@ def test_a_finger_moved_up_a_3d_block_on_a_phone_scrolls_the_page(
     settle_scrolling(page)
     assert page.evaluate("scrollY") > scrolled + 50
     assert page.evaluate("new URLSearchParams(location.search).get('cam')") == cam
-    # the scroll's fling may have carried the block's middle off the screen: turn it by the
-    # middle of the part of it in view
+    # the scroll's fling may have carried the block off the screen (a busy machine's fling ran
+    # 900 px past it): back in view, turn it by the middle of the part of it in view
+    block.scroll_into_view_if_needed()
+    settle_scrolling(page)
     box, view = block.bounding_box(), page.viewport_size
     assert box is not None and view is not None
     top, bottom = max(box["y"], 0), min(box["y"] + box["height"], view["height"])
