@@ -312,6 +312,14 @@ def _over_limits(
                     spec.filters.size, ("the filter height", "the filter width"), (fh, fw),
                     side, "MAX_SIDE"),
         ]
+    else:  # the other one missing: each number sent is still checked on its own
+        if spec.filters.count is not None:
+            checks.append(("filters.count", "the number of filters", spec.filters.count,
+                           settings.max_filters, "MAX_FILTERS"))
+        if spec.filters.size is not None:
+            checks += _items("filters.size", spec.filters.size,
+                             ("the filter height", "the filter width"),
+                             _pair(spec.filters.size), side, "MAX_SIDE")
     checks += [
         *_items("stride", spec.stride, ("the vertical stride", "the horizontal stride"),
                 stride, side, "MAX_SIDE"),

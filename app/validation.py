@@ -281,6 +281,10 @@ def _window_numbers(spec: Any) -> tuple[
     from engine.geometry import SEARCH
 
     spec = spec if isinstance(spec, dict) else {}
+    if "preset" in spec and not all(key in spec for key in ("stride", "dilation")):
+        # a preset gives what the body leaves out (AlexNet's stride 4 read as 1 here gave a
+        # padding its layer then refused): its numbers are not read here, so the rule alone
+        return None
     filters, given = spec.get("filters"), spec.get("input")
     size = _pair(filters.get("size")) if isinstance(filters, dict) else None
     # left out: 1; sent as null: refused, so not read as 1

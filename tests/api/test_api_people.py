@@ -346,6 +346,28 @@ def test_a_named_image_without_a_shape_says_the_shape_is_needed(client: TestClie
         assert client.post("/api/geometry", json=sent).json()["valid"]
 
 
+@pytest.mark.parametrize(("filters", "missing", "over"), [
+    ({"count": 99_999}, "size", "count"), ({"size": 9_000}, "count", "size")])
+def test_a_filter_number_over_its_limit_is_told_beside_the_other_one_missing(
+    client: TestClient, filters: dict[str, int], missing: str, over: str
+) -> None:
+    # told only that the other was missing, and, that given, refused for this one
+    entries = detail(client.post("/api/forward", json={"input": {"shape": [5, 5, 3]},
+                                                      "filters": filters}))
+    assert [(e["loc"], e["type"]) for e in entries] == [
+        (["body", "filters", missing], "missing"), (["body", "filters", over], "over_limit")]
+
+
+@pytest.mark.parametrize("word", ["same", "valid"])
+def test_a_padding_words_hint_over_a_preset_gives_the_rule(client: TestClient, word: str) -> None:
+    # AlexNet's stride 4, left to the preset, was read as 1: "same" was answered "padding 1",
+    # which the layer then refused (57.5 positions)
+    body = {"preset": "alexnet-conv1", "filters": {"size": 3}, "padding": word}
+    (entry,) = detail(client.post("/api/forward", json=body))
+    assert entry["loc"] == ["body", "padding"]
+    assert "gives" not in entry["msg"] and "this layer" not in entry["msg"], entry["msg"]
+
+
 def test_a_named_image_without_a_shape_and_over_the_limits_is_told_all_at_once(
     client: TestClient,
 ) -> None:
