@@ -302,24 +302,19 @@ def _over_limits(
             (_item(at_shape, spec.input.shape, 2), "the input's depth", d, settings.max_depth,
              "MAX_DEPTH"),
         ]
-    if filters is not None:
-        count, fh, fw = filters
-        at_filters = "filters.values" if spec.filters.values is not None else None
-        checks += [
-            (at_filters if spec.filters.count is None and at_filters else "filters.count",
-             "the number of filters", count, settings.max_filters, "MAX_FILTERS"),
-            *_items(at_filters if spec.filters.size is None and at_filters else "filters.size",
-                    spec.filters.size, ("the filter height", "the filter width"), (fh, fw),
-                    side, "MAX_SIDE"),
-        ]
-    else:  # the other one missing: each number sent is still checked on its own
-        if spec.filters.count is not None:
-            checks.append(("filters.count", "the number of filters", spec.filters.count,
-                           settings.max_filters, "MAX_FILTERS"))
-        if spec.filters.size is not None:
-            checks += _items("filters.size", spec.filters.size,
-                             ("the filter height", "the filter width"),
-                             _pair(spec.filters.size), side, "MAX_SIDE")
+    # read, or (the other one missing) each number sent, still checked on its own
+    count, sizes = ((filters[0], filters[1:]) if filters is not None else
+                    (spec.filters.count, None if spec.filters.size is None
+                     else _pair(spec.filters.size)))
+    at_filters = "filters.values" if spec.filters.values is not None else None
+    if count is not None:
+        checks.append((at_filters if spec.filters.count is None and at_filters
+                       else "filters.count", "the number of filters", count,
+                       settings.max_filters, "MAX_FILTERS"))
+    if sizes is not None:
+        checks += _items(at_filters if spec.filters.size is None and at_filters
+                         else "filters.size", spec.filters.size,
+                         ("the filter height", "the filter width"), sizes, side, "MAX_SIDE")
     checks += [
         *_items("stride", spec.stride, ("the vertical stride", "the horizontal stride"),
                 stride, side, "MAX_SIDE"),
