@@ -85,7 +85,7 @@ export function createShareTools({ app, framers = [] }) {
   copyEmbed.setAttribute("aria-label", "Copy embed code");
   const copyCall = button("copy-call", "Copy curl", "share-copy");
   copyCall.setAttribute("aria-label", "Copy curl command: the API call of what is on show");
-  copyCall.title = "Copy this step as a curl command for the REST API";
+  copyCall.title = "Copy what is on show as a curl command for the REST API";
   const fullscreen = button("fullscreen", "Fullscreen", "share-fullscreen");
   // short: in a frame it shares the transport's one row
   const out = el("a", "share-out", "ConvScope ↗");

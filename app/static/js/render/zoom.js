@@ -103,7 +103,7 @@ export function createZoomGrid(parent, { rows, cols, label, view, onCell, expose
       titleOf = title;
       padAt = isPad;
       scaleMax = maxAbs;
-      const drawn = expose ? [] : null;
+      const drawn = expose || say ? [] : null;
       for (let r = 0; r < rows; r += 1) {
         for (let c = 0; c < cols; c += 1) {
           const v = get(r, c);
@@ -115,15 +115,11 @@ export function createZoomGrid(parent, { rows, cols, label, view, onCell, expose
         }
       }
       // `expose`: the numbers drawn, row-major, for tests and tools that read the page
-      if (drawn) root.dataset.values = drawn.join(" ");
+      if (expose) root.dataset.values = drawn.join(" ");
       // `say`: a small one (a step's products) says its values in its name, as a small canvas
       // grid does; playing fast (setQuiet), its name alone: values kept from the step where
       // it went quiet would be another step's
-      if (say && rows * cols <= SAID_CELLS) {
-        const all = [];
-        if (!quiet) for (let r = 0; r < rows; r += 1) for (let c = 0; c < cols; c += 1) all.push(get(r, c));
-        grid.describe(quiet ? "" : valuesSaid(all, rows, cols, isPad));
-      }
+      if (say && rows * cols <= SAID_CELLS) grid.describe(quiet ? "" : valuesSaid(drawn, rows, cols, isPad));
       bitmapDirty = true;
       schedule(grid);
     },
