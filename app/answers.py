@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import weakref
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -16,7 +17,7 @@ from app.convert import (
     resolve_priced,
     suggested_layers,
 )
-from app.costs import FORWARD_COMPACT, Item, check_budget, trials_cost
+from app.costs import Cost, Item, check_budget, forward_cost, resolve_cost, trials_cost
 from app.encoding import Encoding, FloatArray, dumps, encode
 from app.errors import suggestion_fields
 from app.layer_cache import ANSWER_WEIGHT, LAYERS, MEMO_UNITS
@@ -101,6 +102,17 @@ def geometry_marked(g: Geometry, spec: LayerSpec, settings: Settings,
         "suggestions": [SuggestionResult(**suggestion_fields(s)) for s in found]})
 
 
+def forward_priced(encoding: Encoding, settings: Settings,
+                   marks: Sequence[Item] | None = None) -> Cost:
+    """What a forward in ``encoding`` costs: the pass and, for a layer that fits by its fit
+    policy, marking its suggestions (:func:`marking_cost`, or ``marks`` when the caller has
+    priced them already). The forward is priced by it, and a geometry answer's ``over_limit``
+    is its refusal, so the two cannot disagree."""
+    pass_cost = forward_cost(encoding)
+    return lambda g, spec: [
+        *pass_cost(g, spec), *(marking_cost(g, settings) if marks is None else marks)]
+
+
 def marking_cost(g: Geometry, settings: Settings) -> list[Item]:
     """What :func:`geometry_marked` adds to a request that has resolved and priced ``g``:
     nothing for a layer that fits exactly, else its suggested layers resolved and priced. A
@@ -176,11 +188,14 @@ def geometry_result(spec: LayerSpec, settings: Settings) -> GeometryResult:
     check_unmade(spec, found, g, settings)
     if g is None:
         return misfit_answer(shape, misfit)
-    answer = geometry_marked(g, spec, settings)
+    marks = marking_cost(g, settings)  # the suggested layers listed once, for both prices
+    check_budget([*resolve_cost(g.shape), *marks], settings)
+    answer = geometry_marked(g, spec, settings, priced=True)
     try:  # the forward in its cheapest encoding: what the page asks for, and the dearest
         # of the page's first requests (a step or the input alone costs less; a backward is
         # priced on its own)
-        check_budget(FORWARD_COMPACT(g, spec), settings, subject="computing this layer")
+        check_budget(forward_priced("compact", settings, marks)(g, spec), settings,
+                     subject="computing this layer")
     except LayerError as refused:  # the remembered answer is shared: a copy says it
         over = LayerErrorResult(field=refused.field, message=refused.reason,
                                 fields=[refused.field])

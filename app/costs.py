@@ -388,8 +388,10 @@ def forward_cost(encoding: Encoding) -> Cost:
     return cost
 
 
-# The forward in its cheapest encoding: what a geometry answer's over_limit, and its
-# suggestions' marks, price (the page's first request, and the dearest endpoint's).
+# The forward in its cheapest encoding (the page's first request, and the dearest
+# endpoint's): what a suggestion's mark prices its layer at (an exact fit: it has no
+# suggestions of its own to mark); a geometry answer's over_limit adds the marking a fit
+# policy's layer costs (app.answers.forward_priced).
 FORWARD_COMPACT = forward_cost("compact")
 
 

@@ -97,11 +97,9 @@ def forward(
     spec: LayerSpec, settings: SettingsDep, request: Request, encoding: EncodingQuery = "json"
 ) -> Response:
     """The whole forward pass: padded input, filters, biases, output before/after activation."""
-    priced = costs.forward_cost(encoding)
     # a layer that fits by its fit policy answers with its suggestions marked: priced with
     # the pass, and marked before it runs, so a refusal comes before the work
-    layer = convert.build(spec, settings, lambda g, spec: [
-        *priced(g, spec), *answers.marking_cost(g, settings)])
+    layer = convert.build(spec, settings, answers.forward_priced(encoding, settings))
     geometry = answers.geometry_marked(layer.geometry, spec, settings, priced=True)
     # float64 whatever the encoding: compact answers are these numbers rounded to float32 (a
     # float32 pass, Winograd's for deep 3x3 layers and AlexNet conv1, kept ~5 digits, and a

@@ -554,6 +554,28 @@ def test_too_many_outputs_blame_the_padding_that_makes_them(
     assert over["field"] == "padding" and over["fields"] == ["padding"]
 
 
+def test_geometry_over_limit_counts_the_marks_a_fit_policys_forward_pays_for(
+    client: TestClient,
+) -> None:
+    # floor makes a 2x2 filter at stride 3 fit 2302 cells; its forward also resolves and
+    # prices the exact fits it is told of, and that marking tips it over the work budget:
+    # the geometry answer said it was within (valid, no over_limit), the forward refused it
+    spec = {"input": {"shape": [2302, 2302, 1]}, "filters": {"count": 1, "size": 2},
+            "stride": 3, "fit": "floor"}
+    forward = refused(client.post("/api/forward?encoding=compact", json=spec))
+    geometry = client.post("/api/geometry", json=spec).json()
+    assert geometry["valid"] and geometry["suggestions"]
+    over = geometry["over_limit"]
+    assert over is not None and over["field"] == ".".join(forward["loc"][1:])
+
+    def work(message: str) -> str:
+        found = re.search(r"would cost ([\d,]+) units", message)
+        assert found, message
+        return found[1]
+
+    assert work(over["message"]) == work(forward["msg"])
+
+
 @pytest.mark.parametrize(
     ("change", "loc", "limit"),
     [
