@@ -189,13 +189,13 @@ def geometry_result(spec: LayerSpec, settings: Settings) -> GeometryResult:
     if g is None:
         return misfit_answer(shape, misfit)
     marks = marking_cost(g, settings)  # the suggested layers listed once, for both prices
-    check_budget([*resolve_cost(g.shape), *marks], settings)
+    check_budget([*resolve_cost(g.shape), *marks], settings, spec=spec)
     answer = geometry_marked(g, spec, settings, priced=True)
     try:  # the forward in its cheapest encoding: what the page asks for, and the dearest
         # of the page's first requests (a step or the input alone costs less; a backward is
         # priced on its own)
         check_budget(forward_priced("compact", settings, marks)(g, spec), settings,
-                     subject="computing this layer")
+                     subject="computing this layer", spec=spec)
     except LayerError as refused:  # the remembered answer is shared: a copy says it
         over = LayerErrorResult(field=refused.field, message=refused.reason,
                                 fields=[refused.field])

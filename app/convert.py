@@ -433,7 +433,7 @@ def resolve_priced(shape: LayerShape, settings: Settings, spec: LayerSpec) -> Ge
     """The geometry, once resolving it is known to be within the budget (the unseen-cell
     walk is priced by :func:`app.costs.resolve_cost`). Raises :class:`GeometryError`, each of
     whose suggestions says what would still refuse it applied (:func:`marked`)."""
-    check_budget(resolve_cost(shape), settings)
+    check_budget(resolve_cost(shape), settings, spec=spec)
     try:
         return resolved(shape)
     except GeometryError as error:
@@ -466,7 +466,7 @@ def all_marked(found: Sequence[Suggestion], shape: LayerShape, settings: Setting
     it already, with the rest of its work (a forward, :func:`app.answers.marking_cost`)."""
     if not priced:
         check_budget(suggested_cost(shape, suggested_layers(found, shape, settings), by_policy),
-                     settings)
+                     settings, spec=spec)
     return [marked(s, shape, settings, spec) for s in found]
 
 
@@ -714,7 +714,7 @@ def geometry(
         found = read(spec, settings)
         g = resolve_priced(found.shape, settings, spec)
     if cost is not None:
-        check_budget(cost(g, spec), settings, at)
+        check_budget(cost(g, spec), settings, at, spec=spec)
     with within(at):
         check_unmade(spec, found, g, settings)
     return g
@@ -759,7 +759,7 @@ def build(
         derived = (found, g, LayerCache.key(spec))
         SPECS.keep(spec, settings, derived)
     found, g, key = derived
-    check_budget(cost(g, spec), settings, at)
+    check_budget(cost(g, spec), settings, at, spec=spec)
     cached = LAYERS.get(key) if key is not None else None
     if cached is not None:
         return cached
@@ -809,7 +809,7 @@ def layer_input(spec: LayerSpec, settings: Settings, encoding: Encoding) -> Laye
     given = found.arrays
     filters_read = (0 if given.weights is None else given.weights.size,
                     0 if given.bias is None else given.bias.size)
-    check_budget(input_cost(found.shape, spec, encoding, filters_read), settings)
+    check_budget(input_cost(found.shape, spec, encoding, filters_read), settings, spec=spec)
     local = spec.connectivity != "shared"
     if local:
         # its weights and biases are not made, but refused as the other endpoints refuse them

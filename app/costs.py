@@ -808,38 +808,60 @@ def trials_cost(trials: Sequence[LayerShape], by_policy: bool = False) -> Item:
 # --------------------------------------------------------------------------- checks
 
 
-def _path(item: Item, at: str | None) -> str:
-    return f"{at}.{item.field}" if at and item.in_layer else item.field
+def _path(item: Item, field: str, at: str | None) -> str:
+    return f"{at}.{field}" if at and item.in_layer else field
+
+
+def as_sent(field: str, spec: LayerSpec | None) -> str:
+    """``field`` as ``spec`` sent it: a size read from values is blamed on the values (a
+    smaller array cuts it; the size itself was never sent).
+
+    >>> spec = LayerSpec.model_validate({"input": {"values": [[[1.0]]]},
+    ...                                  "filters": {"count": 1, "size": 1}})
+    >>> as_sent("input.shape", spec), as_sent("filters.count", spec)
+    ('input.values', 'filters.count')
+    """
+    if spec is None:
+        return field
+    if field == "input.shape" and spec.input.shape is None and spec.input.values is not None:
+        return "input.values"
+    if (field in ("filters.count", "filters.size") and spec.filters.values is not None
+            and getattr(spec.filters, field.removeprefix("filters.")) is None):
+        return "filters.values"
+    return field
 
 
 def check_budget(items: Sequence[Item], settings: Settings, at: str | None = None,
-                 subject: str = "this request") -> None:
+                 subject: str = "this request", spec: LayerSpec | None = None) -> None:
     """Refuse a request whose cost is over a limit, naming the field that drives it.
 
     ``at`` is where the layer spec sits in the request body (``"layer"``), if not at the top;
     ``subject`` what the message says would cost it (a geometry answer prices another
-    request's arrays).
+    request's arrays); ``spec`` the layer whose sizes its values may give instead
+    (:func:`as_sent`).
     """
     elements, work = _totals(items)
     if elements > settings.max_elements:
         big = max(items, key=lambda item: item.elements)
+        field = as_sent(big.field, spec)
         raise LayerError(
-            _path(big, at),
+            _path(big, field, at),
             f"{subject} would materialise {elements:,} numbers, over this server's limit "
             f"of {settings.max_elements:,} (CONVSCOPE_MAX_ELEMENTS); the most, {big.elements:,}, "
-            f"are {big.what}{_advice(big.field)}{big.advice}", kind=big.kind,
+            f"are {big.what}{_advice(field)}{big.advice}", kind=big.kind,
         )
     if work > settings.max_work:
         big = max(items, key=lambda item: item.work)
+        field = as_sent(big.field, spec)
         cheaper = _compact_advice(big)
         passes = _compact_passes(items, work, settings, said=big.compact_work is not None)
         raise LayerError(
-            _path(big, at),
+            _path(big, field, at),
             f"{subject} would cost {work:,} units of work (each part weighed against one "
             f"multiply-add of the engine's matrix product, so more than its multiply-adds; "
             f'docs/design.md "Costs"), over this server\'s work budget of '
             f"{settings.max_work:,} (CONVSCOPE_MAX_WORK); the most, {big.work:,}, is "
-            f"{big.what}{_advice(big.field)}{cheaper}{big.advice}{passes}", kind=big.kind,
+            f"{big.what}{_advice(field)}{cheaper}{big.advice}{passes}", kind=big.kind,
         )
     check_inline(work)  # too much for the event loop: the handler moves to the thread pool
 
@@ -931,6 +953,8 @@ def _advice(field: str) -> str:
     """
     if field in ("start", "position"):  # the running sums walk a filter's positions to it
         return f", which an earlier {field} would cut"
+    if field.endswith(".values"):  # sizes read from the values
+        return f", which smaller {field} would cut"
     return f", which a smaller {field} would cut" if field in _SIZES else ""
 
 

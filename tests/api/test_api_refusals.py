@@ -626,6 +626,36 @@ def test_sizes_read_from_values_are_refused_at_the_values(client: TestClient) ->
     assert entry["msg"].startswith("the input's height is 5,000, over this server's limit")
 
 
+# 300x300x3 input values: the input's numbers are the most (read, made, padded)
+_INPUT_VALUES = {"input": {"values": compact(np.ones((300, 300, 3)))},
+                 "filters": {"count": 4, "size": 3}}
+# 300 filters of 1x1x3 from their values: the outputs are the most (the input endpoint
+# makes none)
+_FILTER_VALUES = {"input": {"shape": [40, 40, 3]},
+                  "filters": {"values": compact(np.ones((300, 1, 1, 3)))}}
+
+
+@pytest.mark.parametrize(("path", "layer", "blamed"), [
+    *[(path, _INPUT_VALUES, "input.values")
+      for path in ("/api/forward", "/api/geometry", "/api/input")],
+    *[(path, _FILTER_VALUES, "filters.values") for path in ("/api/forward", "/api/geometry")],
+])
+def test_budget_refusals_of_sizes_read_from_values_blame_the_values(
+    client: TestClient, override_settings: Any, path: str, layer: dict[str, Any], blamed: str
+) -> None:
+    # they blamed input.shape and filters.count, which the body never sent
+    override_settings(max_elements=200_000)
+    answer = client.post(path, json=layer)
+    if path == "/api/geometry":
+        over = answer.json()["over_limit"]
+        field, message = over["field"], over["message"]
+    else:
+        entry = refused(answer)
+        field, message = ".".join(entry["loc"][1:]), entry["msg"]
+    assert field == blamed, message
+    assert message.endswith(f"which smaller {blamed} would cut"), message
+
+
 @pytest.mark.parametrize(("change", "said"), [
     ({"stride": 5000}, "stride is 5,000, over this server's limit of 4,096 (CONVSCOPE_MAX_SIDE)"),
     ({"padding": [5000]}, "padding is 5,000, over this server's limit of 4,096"),
