@@ -274,6 +274,7 @@ def steps_result(
     # the per-step numbers as Python ints and floats, each array converted once
     t, i, j, d = (found.t.tolist(), found.i.tolist(), found.j.tolist(), found.d.tolist())
     rows, cols = found.row_start.tolist(), found.col_start.tolist()
+    bias_running: list[float] = [] if gradients is None else gradients.bias_running.tolist()
     bias, pre, post = found.bias.tolist(), found.pre.tolist(), found.post.tolist()
     row_span, row_step = found.row_span, found.row_step
     col_span, col_step = found.col_span, found.col_step
@@ -297,5 +298,6 @@ def steps_result(
                 gradients.contribution[k], encoding),
             "weight_gradient_running": None if gradients is None else encode(
                 gradients.running[k], encoding),
+            "bias_gradient_running": None if gradients is None else bias_running[k],
         })
     return {"total": found.total, "start": found.start, "order": found.order, "steps": steps}

@@ -812,6 +812,11 @@ class StepResult(BaseModel):
     weight_gradient_running: ArrayOut | None = Field(
         None, description="with upstream: its filter's dW summed over its steps so far"
     )
+    bias_gradient_running: float | None = Field(
+        None, description="with upstream: its filter's db summed over its steps so far (the "
+        "dV of those neurons, each gated by ReLU where there is one); a locally connected "
+        "neuron's own db"
+    )
 
 
 class StepsResult(BaseModel):

@@ -380,6 +380,7 @@ class StepGradients:
     upstream: FloatArray  # (n,): dL/dV[i, j, d] at each step's neuron
     contribution: FloatArray  # (n, Fh, Fw, D): the step's own dW, dpre[i, j, d] * window
     running: FloatArray  # (n, Fh, Fw, D): its filter's dW summed over its steps up to this one
+    bias_running: FloatArray  # (n,): its filter's db (its dpre) summed over the same steps
 
 
 # Window columns copied at once by the running sums (float64: 16 MB), so a layer with huge
@@ -411,7 +412,8 @@ def step_weight_gradients(
     Returns
     -------
     StepGradients
-        ``upstream`` (n,), ``contribution`` and ``running`` (n, Fh, Fw, D).
+        ``upstream`` (n,), ``contribution`` and ``running`` (n, Fh, Fw, D), and
+        ``bias_running`` (n,): the filter's db so far, the same positions' dpre summed.
 
     Raises
     ------
@@ -429,24 +431,26 @@ def step_weight_gradients(
     [[1.0, 3.0], [7.0, 9.0]]
     >>> bool(np.array_equal(grads.running[1], backward(layer, np.ones((2, 2, 1))).dw[0]))
     True
+    >>> grads.bias_running.tolist()  # two positions, then all four
+    [2.0, 4.0]
     """
     up = _upstream(layer, upstream)  # (H2, W2, K)
     at = up[found.i, found.j, found.d]  # (n,)
     if layer.connectivity == "local":
         dpre = at * (found.pre > 0) if layer.activation == "relu" else at  # (n,)
         own = dpre[:, None, None, None] * found.window  # (n, Fh, Fw, D)
-        return StepGradients(at, own, own)
+        return StepGradients(at, own, own, np.asarray(dpre, dtype=np.float64))
     g = layer.geometry
     positions = found.i * g.out_width + found.j  # (n,): row-major within a depth slice
-    own, running = _running_sums(layer, up, positions, found.d)
-    return StepGradients(at, own, running)
+    return StepGradients(at, *_running_sums(layer, up, positions, found.d))
 
 
 def _running_sums(
     layer: Layer, up: FloatArray, positions: npt.NDArray[np.intp], filters: npt.NDArray[np.intp]
-) -> tuple[FloatArray, FloatArray]:
-    """Shared weights: ``(contribution, running)`` ``(n, Fh, Fw, D)`` of the steps at
-    ``positions`` of ``filters`` ``(n,)``; see :func:`step_weight_gradients`.
+) -> tuple[FloatArray, FloatArray, FloatArray]:
+    """Shared weights: ``(contribution, running)`` ``(n, Fh, Fw, D)`` and the running db
+    ``(n,)`` of the steps at ``positions`` of ``filters`` ``(n,)``; see
+    :func:`step_weight_gradients`.
 
     A filter's wanted positions cut its depth slice into runs, each ending at one of them:
     a run's dW is one matrix-vector product over its window columns, and a running sum is
@@ -466,7 +470,9 @@ def _running_sums(
     bias = layer.bias[touched]  # (F,)
     own = np.empty((len(positions), taps))
     running = np.empty((len(positions), taps))
+    bias_running = np.empty(len(positions))
     so_far = np.zeros((len(touched), taps))  # (F, taps): each filter's dW so far
+    bias_so_far = np.zeros(len(touched))  # (F,): each filter's db so far
     # Every touched filter reads the positions before the first wanted one: one product
     # sums them for all filters at once (depth_column ranges start all K filters there).
     common = min(int(at[f][0]) for f in touched)
@@ -480,6 +486,7 @@ def _running_sums(
             grads = grads * (cols @ weights.T + bias > 0)  # gradient only where pre > 0
         shared = max(0, min(p1, common) - p0)
         so_far += grads[:shared].T @ cols[:shared]  # (F, taps)
+        bias_so_far += grads[:shared].sum(axis=0)
         by_filter = np.ascontiguousarray(grads.T)  # (F, m): contiguous rows for BLAS
         for column, f in enumerate(touched):
             end = min(p1, int(at[f][-1]) + 1) - p0  # this chunk's positions f still needs
@@ -492,13 +499,16 @@ def _running_sums(
                                       at[f][first:past].tolist(), strict=True):
                 stop = position - p0 + 1
                 total += grad[run:stop] @ cols[run:stop]  # (taps,)
+                bias_so_far[column] += grad[run:stop].sum()
                 running[step] = total
+                bias_running[step] = bias_so_far[column]
                 own[step] = grad[stop - 1] * cols[stop - 1]
                 run = stop
             if run < end:  # carried into the next chunk
                 total += grad[run:end] @ cols[run:end]
+                bias_so_far[column] += grad[run:end].sum()
     shape = (len(positions), *windows.shape[2:])
-    return own.reshape(shape), running.reshape(shape)
+    return own.reshape(shape), running.reshape(shape), bias_running
 
 
 def weight_gradient_contribution(

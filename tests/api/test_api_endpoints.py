@@ -203,16 +203,20 @@ def test_steps_with_upstream_carry_each_contribution_and_the_running_sum(
         own = up[i, j, d] * gate * xp[i : i + 3, j : j + 3, :]
         np.testing.assert_allclose(step["weight_gradient"], own)
         running = np.zeros((3, 3, 2))
+        bias_running = 0.0
         for a in range(4):
             for b in range(4):
                 if (a, b) <= (i, j):  # row-major positions up to this step's
                     running += up[a, b, d] * (pre[a, b, d] > 0) * xp[a : a + 3, b : b + 3, :]
+                    bias_running += up[a, b, d] * (pre[a, b, d] > 0)
         np.testing.assert_allclose(step["weight_gradient_running"], running)
+        assert step["bias_gradient_running"] == pytest.approx(bias_running)
 
 
 def test_steps_without_upstream_carry_no_gradients(client: TestClient) -> None:
     answer = client.post("/api/steps", json={"layer": square(5, 1, 1, 3), "count": 1}).json()
     assert answer["steps"][0]["weight_gradient"] is None
+    assert answer["steps"][0]["bias_gradient_running"] is None
 
 
 def test_steps_compact_encoding_decodes_to_the_json_step(client: TestClient) -> None:

@@ -358,13 +358,18 @@ def test_backward_final_running_sums_equal_the_apis_weight_gradient(
     page.keyboard.press("Escape")  # the drawer closes; the keys step again
     layer = preset_layer(api, DEMO)
     upstream = {"fill": {"kind": "integers", "seed": 0, "low": -1, "high": 1}}
-    dw = api.post("/api/backward", json={"layer": layer, "upstream": upstream}).json()["dw"]
+    whole = api.post("/api/backward", json={"layer": layer, "upstream": upstream}).json()
+    dw, db = whole["dw"], whole["db"]
     # depth-slice order: filter 0 ends at step 8, filter 1 at step 17 (the last)
     page.keyboard.press("End")
     for at, d in ((17, 1), (8, 0)):
         while current_step(page) > at:
             page.keyboard.press("ArrowLeft")
         expect(page.locator("#backward-step")).to_contain_text(f"dW[{d}]")
+        # the running db[d] in the running sums' name: the whole pass's db[d] at the
+        # filter's last step
+        expect(page.locator("#backward-grids .filter-name").last).to_have_text(
+            f"running dW[{d}] (db[{d}] = {db[d]:g})")
         for ch in range(3):
             grid = page.get_by_role("table", name=f"Running weight gradient depth slice {ch}")
             expected = [dw[d][r][c][ch] for r in range(3) for c in range(3)]
@@ -1560,7 +1565,7 @@ def test_one_long_typed_value_overflows_its_cell_and_the_rest_keep_their_numbers
 
 
 def test_locally_connected_backward_names_the_neurons_own_gradient_and_sums_nothing(
-    page: Page,
+    page: Page, api: httpx.Client
 ) -> None:
     # it said "adds 1 x window to dW[0]" and showed a "running dW[0]" equal to the step's own:
     # a locally connected neuron's weights are its own, so nothing accumulates
@@ -1574,11 +1579,17 @@ def test_locally_connected_backward_names_the_neurons_own_gradient_and_sums_noth
     expect(local).to_be_visible()
     expect(local).to_contain_text("no other step adds to it")
     expect(shared).to_be_hidden()
-    # shared weights keep both, and the explanation of the shared filter
+    # shared weights keep both, and the explanation of the shared filter; a shared filter's
+    # db so far is the dV of its positions up to this one (the page's upstream, seed 0)
     open_page(page, "?preset=cs231n-demo&conn=shared&mode=backward&t=4")
+    upstream = api.post("/api/backward", json={
+        "layer": preset_layer(api, DEMO),
+        "upstream": {"fill": {"kind": "integers", "seed": 0, "low": -1, "high": 1}},
+        "parts": ["db"]}).json()["upstream"]
+    so_far = sum(upstream[i][j][0] for i, j in ((0, 0), (0, 1), (0, 2), (1, 0), (1, 1)))
     expect(step).to_have_text("dV[1,1,0] = 1: dW[0] += 1 × window, db[0] += 1")
     expect(page.locator("#backward-grids .filter-name")).to_have_text(
-        ["this step", "running dW[0]"])
+        ["this step", f"running dW[0] (db[0] = {so_far:g})"])
     expect(local).to_be_hidden()
     expect(shared).to_be_visible()
 

@@ -411,24 +411,44 @@ def test_running_sum_is_the_filters_steps_so_far_and_ends_at_dw(
             np.testing.assert_allclose(running, dw[d], rtol=1e-10, atol=1e-12)
 
 
+@pytest.mark.parametrize("activation", ["none", "relu"])
+@pytest.mark.parametrize("order", ["depth_slice", "depth_column"])
+@pytest.mark.parametrize("name", ["demo", "rect-strides", "fit-pad"])
+def test_running_db_ends_at_each_filters_db(name: str, order: str, activation: Activation) -> None:
+    layer = random_layer(SHAPES[name], 6, "shared", activation, bias_std=BIAS_STD)
+    up = upstream_for(layer)
+    db = backward_naive(layer, up).db
+    order_steps = positions(layer, order)
+    last_step = {d: t for t, (_, _, d) in enumerate(order_steps)}
+    found = steps(layer, 0, len(order_steps), order)  # type: ignore[arg-type]
+    running = step_weight_gradients(layer, up, found).bias_running
+    for d, t in last_step.items():
+        assert running[t] == pytest.approx(db[d], rel=1e-10, abs=1e-12)
+
+
 def brute_force_running(
     layer: Layer, up: FloatArray, order: str
-) -> tuple[list[FloatArray], list[FloatArray]]:
-    """Every step's own dW and its filter's dW so far, one neuron at a time: the gate from
-    a pre-activation summed here, the window sliced by hand, the sum kept per filter."""
+) -> tuple[list[FloatArray], list[FloatArray], list[float]]:
+    """Every step's own dW, its filter's dW so far and its db so far, one neuron at a time:
+    the gate from a pre-activation summed here, the window sliced by hand, the sums kept
+    per filter."""
     pre = pre_activation(layer)
-    own, running = [], []
+    own, running, bias_running = [], [], []
     so_far: dict[int, FloatArray] = {}
+    bias_so_far: dict[int, float] = {}
     for i, j, d in positions(layer, order):
         gate = 1.0 if layer.activation == "none" or pre[i, j, d] > 0 else 0.0
         mine = up[i, j, d] * gate * window_at(layer, i, j)
         own.append(mine)
         if layer.connectivity == "local":
             running.append(mine)
+            bias_running.append(up[i, j, d] * gate)
             continue
         so_far[d] = so_far.get(d, 0.0) + mine
+        bias_so_far[d] = bias_so_far.get(d, 0.0) + up[i, j, d] * gate
         running.append(so_far[d])
-    return own, running
+        bias_running.append(bias_so_far[d])
+    return own, running, bias_running
 
 
 @pytest.mark.parametrize("every", [1, 3, 7])
@@ -440,7 +460,7 @@ def test_range_gradients_equal_a_brute_force_per_step_sum(
 ) -> None:
     layer = random_layer(SHAPES[name], 8, connectivity, activation, bias_std=BIAS_STD)
     up = upstream_for(layer)
-    own, running = brute_force_running(layer, up, order)
+    own, running, bias_running = brute_force_running(layer, up, order)
     total = layer.geometry.steps
     for start in (0, 5, total // 2):
         found = steps(layer, start, 9, order, every)  # type: ignore[arg-type]
@@ -449,6 +469,7 @@ def test_range_gradients_equal_a_brute_force_per_step_sum(
             assert got.upstream[k] == up[found.i[k], found.j[k], found.d[k]]
             np.testing.assert_allclose(got.contribution[k], own[t], rtol=1e-12, atol=1e-12)
             np.testing.assert_allclose(got.running[k], running[t], rtol=1e-10, atol=1e-12)
+            assert got.bias_running[k] == pytest.approx(bias_running[t], rel=1e-10, abs=1e-12)
 
 
 def test_running_sums_walked_in_small_chunks_equal_the_brute_force(
@@ -459,12 +480,13 @@ def test_running_sums_walked_in_small_chunks_equal_the_brute_force(
     monkeypatch.setattr(importlib.import_module("engine.backward"), "_CHUNK_ELEMENTS", 40)
     layer = random_layer(SHAPES["rect-strides"], 10, "shared", "relu", bias_std=BIAS_STD)
     up = upstream_for(layer)
-    own, running = brute_force_running(layer, up, "depth_column")
+    own, running, bias_running = brute_force_running(layer, up, "depth_column")
     found = steps(layer, 3, 12, "depth_column", every=2)
     got = step_weight_gradients(layer, up, found)
     for k, t in enumerate(found.t.tolist()):
         np.testing.assert_allclose(got.contribution[k], own[t], rtol=1e-12, atol=1e-12)
         np.testing.assert_allclose(got.running[k], running[t], rtol=1e-10, atol=1e-12)
+        assert got.bias_running[k] == pytest.approx(bias_running[t], rel=1e-10, abs=1e-12)
 
 
 def test_running_sum_for_local_connectivity_is_the_steps_own_contribution() -> None:
@@ -539,12 +561,14 @@ def test_relu_gradients_are_zero_where_a_whole_number_sum_is_exactly_zero(
     want = backward_naive(layer, up)
     assert_gradients_close(backward(layer, up), want, rtol=1e-12, atol=1e-12)
     for order in ("depth_slice", "depth_column"):
-        own, running = brute_force_running(layer, up, order)
+        own, running, bias_running = brute_force_running(layer, up, order)
         found = steps(layer, 0, layer.geometry.steps, order)  # type: ignore[arg-type]
         got = step_weight_gradients(layer, up, found)
         for k in range(len(found)):
             np.testing.assert_allclose(got.contribution[k], own[k], rtol=1e-12, atol=1e-12)
             np.testing.assert_allclose(got.running[k], running[k], rtol=1e-10, atol=1e-12)
+            # a tie's gate shuts the db sum too
+            assert got.bias_running[k] == pytest.approx(bias_running[k], rel=1e-10, abs=1e-12)
 
 
 @pytest.mark.parametrize("seed", range(8))
@@ -569,10 +593,11 @@ def test_random_layers_backward_and_step_gradients_equal_the_loops(seed: int) ->
     up = upstream_for(layer, seed)
     assert_gradients_close(backward(layer, up), backward_naive(layer, up), rtol=1e-10, atol=1e-12)
     order = str(rng.choice(["depth_slice", "depth_column"]))
-    own, running = brute_force_running(layer, up, order)
+    own, running, bias_running = brute_force_running(layer, up, order)
     total = layer.geometry.steps
     found = steps(layer, int(rng.integers(total)), 20, order, int(rng.integers(1, 4)))  # type: ignore[arg-type]
     got = step_weight_gradients(layer, up, found)
     for k, t in enumerate(found.t.tolist()):
         np.testing.assert_allclose(got.contribution[k], own[t], rtol=1e-12, atol=1e-12)
         np.testing.assert_allclose(got.running[k], running[t], rtol=1e-10, atol=1e-12)
+        assert got.bias_running[k] == pytest.approx(bias_running[t], rel=1e-10, abs=1e-12)

@@ -146,6 +146,7 @@ function lazyStep(raw) {
     post: raw.post,
     expression: raw.expression,
     upstream: raw.upstream ?? null,
+    biasRunning: raw.bias_gradient_running ?? null, // its filter's db so far
   };
   const lazy = (name, make) => {
     Object.defineProperty(step, name, {

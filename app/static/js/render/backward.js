@@ -1,6 +1,6 @@
 // The backward view's panel: dV at the focused neuron (the server's `upstream`), the step's
-// contribution to the weight gradient, and the running dW[d] it adds to; its sentence is read
-// after the forward step's (render/arithmetic.js speak).
+// contribution to the weight gradient, and the running dW[d] it adds to, with the filter's db
+// so far; its sentence is read after the forward step's (render/arithmetic.js speak).
 import { createGrid } from "./grid.js";
 import { clear, el, fmt, qs } from "../dom.js";
 import { maxAbsOf, typeScale } from "./colors.js";
@@ -46,7 +46,8 @@ export function createBackwardView(container, model, onLeast = () => {}) {
   text.style.minHeight = `${text.offsetHeight}px`;
   text.textContent = "";
   const contribution = group("this step", "Contribution");
-  const running = local ? null : group("running dW", "Running weight gradient");
+  // named in its longest form while the names are measured: a name that wraps is measured so
+  const running = local ? null : group(runningName(model), "Running weight gradient");
   const parts = [[contribution, "Contribution"], ...(running ? [[running, "Running weight gradient"]] : [])];
   // Each group's slices under its name's own line: what the names, the groups' padding and
   // the gap between them take is measured while the groups are empty, and each group's
@@ -115,7 +116,7 @@ export function createBackwardView(container, model, onLeast = () => {}) {
       const into = local ? `dW[${step.i},${step.j},${step.d}]` : `dW[${step.d}]`;
       speak("backward", text.textContent); // read after the forward step's words
       contribution.row.querySelector(".filter-name").textContent = local ? into : "this step";
-      if (running) running.row.querySelector(".filter-name").textContent = `running ${into}`;
+      if (running) running.row.querySelector(".filter-name").textContent = runningName(model, step);
       const tensors = [step.contribution, step.running];
       for (const [n, [part]] of parts.entries()) {
         const tensor = tensors[n];
@@ -187,6 +188,18 @@ function stepText({ i, j, d, upstream, pre }, relu, local) {
   const gate = upstream === 0 ? "and ReLU shuts it" : "but ReLU blocks it";
   const none = local ? `${into} = 0, ${bias} = 0` : `${into} and ${bias} += 0`;
   return `${dv} ${gate} (pre ${fmt(pre)} ≤ 0): ${none}`;
+}
+
+/**
+ * The running sums' name: dW[d], whose grids follow, and the one number of the filter's db so
+ * far (the server's `bias_gradient_running`: the dV of its steps so far, gated by the ReLU).
+ * Without a step, the longest a step of `model` can have: its last filter, and the page's
+ * upstream of integers -1..1 (main.js) summed over all its positions, negative.
+ */
+function runningName(model, step = null) {
+  const [h2, w2, k] = model.outShape;
+  const [d, db] = step ? [step.d, step.biasRunning] : [k - 1, -h2 * w2];
+  return db === null ? `running dW[${d}]` : `running dW[${d}] (db[${d}] = ${fmt(db)})`;
 }
 
 /** The longest sentence a step of `model` can have: its last neuron's indices, dV = -1 (the
