@@ -172,17 +172,18 @@ def written(field: str, what: str, shape: tuple[int, ...], encoding: Encoding) -
                 compact_work=n * COMPACT_NUMBER + COMPACT_ARRAY)
 
 
-def _read(values: ArrayIn | None, field: str, n: int) -> list[Item]:
-    """Explicit values in the body: parsed (already, when this runs) and checked."""
-    return _read_kind(_value_kind(values), field, n)
+def _read(values: ArrayIn | None, field: str, n: int, in_layer: bool = True) -> list[Item]:
+    """Explicit values in the body: parsed (already, when this runs) and checked;
+    ``in_layer``: ``field`` is the layer's (not a field beside it, as ``upstream.values``)."""
+    return _read_kind(_value_kind(values), field, n, in_layer)
 
 
-def _read_kind(kind: str | None, field: str, n: int) -> list[Item]:
+def _read_kind(kind: str | None, field: str, n: int, in_layer: bool = True) -> list[Item]:
     if kind is None:
         return []
     if kind == "compact":
-        return [made(field, "values read from the request", n, PARSED_COMPACT)]
-    return [made(field, NESTED_READ, n, PARSED_NUMBER)]
+        return [made(field, "values read from the request", n, PARSED_COMPACT, in_layer)]
+    return [made(field, NESTED_READ, n, PARSED_NUMBER, in_layer)]
 
 
 # What reading nested values is called: the refusal whose dearest item it is says to send
@@ -458,7 +459,8 @@ def _upstream_made(values: ArrayIn | None, filled: bool, neurons: int) -> list[I
     """The upstream gradient of a backward or a range of steps: its values read from the
     body, or drawn by a fill (``filled``), or a constant (ones, zeros) made as plainly as a
     copy of the values sent."""
-    return [*_read(values, "upstream.values", neurons),
+    # upstream sits beside the layer in the body, not in it
+    return [*_read(values, "upstream.values", neurons, in_layer=False),
             made("filters.count", "upstream gradient", neurons, FILLED if filled else ELEMENT)]
 
 
@@ -953,7 +955,7 @@ def _advice(field: str) -> str:
     """
     if field in ("start", "position"):  # the running sums walk a filter's positions to it
         return f", which an earlier {field} would cut"
-    if field.endswith(".values"):  # sizes read from the values
+    if field in ("input.values", "filters.values"):  # sizes read from the values (as_sent)
         return f", which smaller {field} would cut"
     return f", which a smaller {field} would cut" if field in _SIZES else ""
 

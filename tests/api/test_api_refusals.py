@@ -656,6 +656,21 @@ def test_budget_refusals_of_sizes_read_from_values_blame_the_values(
     assert message.endswith(f"which smaller {blamed} would cut"), message
 
 
+@pytest.mark.parametrize("path", ["/api/backward", "/api/steps"])
+def test_upstream_values_over_the_budget_are_blamed_beside_the_layer(
+    client: TestClient, override_settings: Any, path: str
+) -> None:
+    # reading 4,900 nested numbers is the dearest part: it was blamed at
+    # ["body", "layer", "upstream", "values"], a field no body has
+    override_settings(max_work=40_000_000)
+    layer = {"input": {"shape": [70, 70, 1]}, "filters": {"count": 1, "size": 1}}
+    entry = refused(client.post(path, json={
+        "layer": layer, "upstream": {"values": np.ones((70, 70, 1)).tolist()}}))
+    assert entry["loc"] == ["body", "upstream", "values"], entry
+    assert "values read from the request (nested lists)" in entry["msg"]
+    assert "would cut" not in entry["msg"]  # its shape is the output's: nothing to cut
+
+
 @pytest.mark.parametrize(("change", "said"), [
     ({"stride": 5000}, "stride is 5,000, over this server's limit of 4,096 (CONVSCOPE_MAX_SIDE)"),
     ({"padding": [5000]}, "padding is 5,000, over this server's limit of 4,096"),
