@@ -25,6 +25,7 @@ from app.costs import (
     layer_cost,
     resolve_cost,
     suggested_cost,
+    trials_cost,
 )
 from app.encoding import Encoding, FloatArray, decode_compact, decode_nested
 from app.errors import OVER_LIMIT, listing, over_limit
@@ -467,7 +468,17 @@ def all_marked(found: Sequence[Suggestion], shape: LayerShape, settings: Setting
     if not priced:
         check_budget(suggested_cost(shape, suggested_layers(found, shape, settings), by_policy),
                      settings, spec=spec)
-    return [marked(s, shape, settings, spec) for s in found]
+    return [marked(s, shape, settings, spec,
+                   told_by_policy(found, s) if s.field == "fit" else ()) for s in found]
+
+
+def told_by_policy(found: Sequence[Suggestion], fit: Suggestion) -> list[Suggestion]:
+    """The exact fits the layer the fit-policy suggestion ``fit`` (one of ``found``) makes is
+    told of, which its forward resolves and prices to mark them: ``found`` without the fit
+    policies of the same output. The engine's suggestions do not depend on the layer's own
+    fit policy, and a geometry answer leaves out another policy giving its output
+    (:func:`app.answers.geometry_answer`)."""
+    return [s for s in found if not (s.field == "fit" and tuple(s.output) == tuple(fit.output))]
 
 
 def suggested_layers(found: Sequence[Suggestion], shape: LayerShape,
@@ -479,13 +490,14 @@ def suggested_layers(found: Sequence[Suggestion], shape: LayerShape,
 
 
 def marked(suggestion: Suggestion, shape: LayerShape, settings: Settings,
-           spec: LayerSpec) -> Suggestion:
+           spec: LayerSpec, told: Sequence[Suggestion] = ()) -> Suggestion:
     """``suggestion`` (to ``shape``, the layer ``spec`` asks for) with what would still refuse
     it applied, in its text and its fields: a side past ``max_side`` or a layer past the
     element or work budget (``limit``: the engine knows no server's limits, and offers a 1x1
     input under a widely dilated filter an input 57,345 cells a side), and the spec's own
     arrays and edits it would have to leave out (``leave_out``, :func:`left_out`). Resolving
-    the suggested layer is priced by the caller (:func:`all_marked`).
+    the suggested layer is priced by the caller (:func:`all_marked`). A fit policy's layer
+    is priced with marking the exact fits it would be ``told`` of, as its forward is.
 
     >>> from engine.geometry import resolve
     >>> spec = LayerSpec.model_validate({"input": {"shape": [10, 10, 1]}, "stride": 2,
@@ -515,8 +527,11 @@ def marked(suggestion: Suggestion, shape: LayerShape, settings: Settings,
                              "CONVSCOPE_MAX_SIDE)")
     else:  # its layer priced as the geometry answer prices one for its over_limit, without
         # the arrays it leaves out (reading listed values is much of a price)
-        passed = budget_passed(FORWARD_COMPACT(resolved(applied(shape, suggestion)),
-                                               _without(spec, left.paths)), settings)
+        items = [*FORWARD_COMPACT(resolved(applied(shape, suggestion)),
+                                  _without(spec, left.paths))]
+        if told:
+            items.append(trials_cost(suggested_layers(told, shape, settings), by_policy=True))
+        passed = budget_passed(items, settings)
         if passed is not None:
             words, setting = passed
             suggestion = replace(suggestion, limit=setting, text=f"{suggestion.text} ({words})")

@@ -390,9 +390,9 @@ def forward_cost(encoding: Encoding) -> Cost:
 
 
 # The forward in its cheapest encoding (the page's first request, and the dearest
-# endpoint's): what a suggestion's mark prices its layer at (an exact fit: it has no
-# suggestions of its own to mark); a geometry answer's over_limit adds the marking a fit
-# policy's layer costs (app.answers.forward_priced).
+# endpoint's): what a suggestion's mark prices its layer at; a fit policy's layer adds
+# marking the exact fits it is told of, in its forward and its geometry's over_limit
+# (app.answers.forward_priced) and in a fit suggestion's mark (app.convert.marked).
 FORWARD_COMPACT = forward_cost("compact")
 
 
@@ -782,7 +782,7 @@ def _most_positions(shape: LayerShape) -> tuple[tuple[int, int], bool]:
 def suggested_cost(shape: LayerShape, trials: Sequence[LayerShape],
                    by_policy: bool = False) -> list[Item]:
     """Resolving ``shape`` (whose suggestions these are) and then each suggested layer in
-    ``trials`` (each fits exactly: one walk, no suggestions of its own) to price its
+    ``trials`` (each fits, exactly or by its fit policy: one walk) to price its
     forward, checked once the suggestions are known and before any trial is resolved.
 
     >>> trial = LayerShape.square(9, 1, 1, 3, stride=1)  # 7 positions and 9 cells an axis

@@ -10,6 +10,11 @@ from typing import Any
 import numpy as np
 from fastapi.testclient import TestClient
 
+import app.answers as answers
+import app.convert as app_convert
+import app.costs as costs
+from app.config import Settings
+from app.schemas import LayerSpec
 from tests.api.api_helpers import compact_to_array, square
 
 PICTURE = ("whole_windows", "overhang_start", "overhang", "floor_drops", "pad_adds")
@@ -250,6 +255,34 @@ def test_suggestions_past_the_servers_limits_say_so(
         roomy = client.post("/api/geometry", json=body).json()
         assert roomy["suggestions"] and not any("limit" in s["text"] or "budget" in s["text"]
                                                 for s in roomy["suggestions"])
+
+
+def test_a_fit_policy_suggestion_is_marked_with_the_marking_its_forward_pays_for(
+    client: TestClient, override_settings: Any
+) -> None:
+    # 200x200 at stride 2 under a 3x3 filter does not fit; fit "floor" applied fits, and its
+    # forward also resolves and prices the exact fits it is told of. A budget between the
+    # pass alone and the pass with that marking: the suggestion said nothing, then applied,
+    # the layer's geometry said over_limit and its forward was refused
+    spec = {"input": {"shape": [200, 200, 3]}, "filters": {"count": 16, "size": 3},
+            "stride": 2}
+    floor = {**spec, "fit": "floor"}
+    layer = LayerSpec.model_validate(floor)
+    g = app_convert.geometry(layer, Settings())
+    alone = sum(item.work for item in costs.FORWARD_COMPACT(g, layer))
+    marking = sum(item.work for item in answers.marking_cost(g, Settings()))
+    assert marking > 0  # it is told of exact fits: the test is not empty
+    override_settings(max_work=alone + marking - 1)
+    said = next(s for s in client.post("/api/geometry", json=spec).json()["suggestions"]
+                if s["field"] == "fit" and s["value"] == "floor")
+    assert said["limit"] == "CONVSCOPE_MAX_WORK", said
+    assert client.post("/api/geometry", json=floor).json()["over_limit"] is not None
+    assert client.post("/api/forward?encoding=compact", json=floor).status_code == 422
+    override_settings(max_work=alone + marking)  # room for both: no mark, and it computes
+    said = next(s for s in client.post("/api/geometry", json=spec).json()["suggestions"]
+                if s["field"] == "fit" and s["value"] == "floor")
+    assert said["limit"] is None, said
+    assert client.post("/api/forward?encoding=compact", json=floor).status_code == 200
 
 
 def test_suggestions_past_the_servers_budget_say_so_exactly_when_applying_them_is_refused(

@@ -252,6 +252,23 @@ def test_every_suggestion_fits_when_applied(n: int, f: int, s: int, p: int, d: i
             assert geometry.height.fits and geometry.width.fits
 
 
+@pytest.mark.parametrize("seed", range(3))
+def test_suggestions_do_not_depend_on_the_layers_own_fit_policy(seed: int) -> None:
+    # what a fit-policy suggestion's layer is told of is read off the misfit's own list
+    # (app.convert.told_by_policy): that holds only while suggest ignores the policy asked for
+    rng = np.random.default_rng(700 + seed)
+    compared = 0
+    for _ in range(60):
+        n, f, s, d, pb, pa = (int(v) for v in rng.integers(1, [40, 12, 7, 4, 5, 5]))
+        shape = replace(LayerShape.square(n, 1, 1, f, stride=s, dilation=d),
+                        padding=Padding(pb, pa, pa, pb))
+        found = suggest(shape)
+        for policy in ("floor", "pad"):
+            assert suggest(replace(shape, fit=policy)) == found, (n, f, s, d, pb, pa, policy)
+        compared += bool(found.changes)
+    assert compared > 10  # misfits among them: the comparisons were not all of empty lists
+
+
 def test_a_misfit_on_one_axis_is_offered_oblong_sizes_that_fit_it() -> None:
     # height 10 wants an even filter at stride 2, width 9 an odd one: no square size fits both
     shape = LayerShape(10, 9, 1, 1, 3, 3, stride_h=2, stride_w=2)
