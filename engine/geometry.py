@@ -649,9 +649,7 @@ def resolve(shape: LayerShape) -> Geometry:
     ...
     engine.geometry.GeometryError: stride: height: (10 - 3 + 2*0)/2 + 1 = 4.5 is not an integer: ...
     """
-    _check_positive(shape)
-    height = resolve_axis(shape, "height")
-    width = resolve_axis(shape, "width")
+    height, width = _axes(shape)
     if height.output == 0 or width.output == 0:
         raise _refusal(shape, height, width)
     return Geometry(shape, height, width)
@@ -667,10 +665,14 @@ def resolve_if_fits(shape: LayerShape) -> Geometry | None:
     >>> resolve_if_fits(LayerShape.square(10, 1, 1, 3, stride=2, fit="floor")).output_shape
     (4, 4, 1)
     """
-    _check_positive(shape)
-    height = resolve_axis(shape, "height")
-    width = resolve_axis(shape, "width")
+    height, width = _axes(shape)
     return Geometry(shape, height, width) if height.output and width.output else None
+
+
+def _axes(shape: LayerShape) -> tuple[AxisGeometry, AxisGeometry]:
+    """Both axes of a checked ``shape``, each output 0 where its sizes do not fit."""
+    _check_positive(shape)
+    return resolve_axis(shape, "height"), resolve_axis(shape, "width")
 
 
 # ----------------------------------------------------------------------------- suggestions

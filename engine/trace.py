@@ -4,7 +4,7 @@ A *step* is one output neuron ``V[i, j, d]`` computed the notes' way,
 ``V[i,j,d] = np.sum(X[rows, cols, :] * Wd) + bd``, with every intermediate kept for display.
 AlexNet conv1 has 290,400 of them, so a step is a pure function of ``(layer, t)`` and never
 materialised in bulk: :func:`step` costs ``O(Fh*Fw*D)`` and :func:`steps` computes at most
-:data:`MAX_STEPS` in one vectorised call.
+its ``limit`` (:data:`MAX_STEPS` unless the caller says) in one vectorised call.
 
 Two orders number the steps (``H2, W2, K`` = the output shape):
 
