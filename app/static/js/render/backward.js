@@ -55,6 +55,12 @@ export function createBackwardView(container, model, onLeast = () => {}) {
   // down to the numbers' own least: 18 px on screen, in large type too (a hall's 34 px put
   // two of the three slices in a row, and the running dW under the panel's foot)
   const scale = typeScale();
+  // the running sums' name keeps its longest form's height: a shorter one took a line less
+  // than the slices were fitted and ended under, and their last row was cut at the foot
+  if (running) {
+    const name = running.row.querySelector(".filter-name");
+    name.style.minHeight = `${name.offsetHeight}px`;
+  }
   const rows = [...container.querySelectorAll(".filter")];
   const names = (rows.at(-1).getBoundingClientRect().bottom - rows[0].getBoundingClientRect().top) / scale;
   const across = gridRoom(container).width - PADDING;
