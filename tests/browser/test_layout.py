@@ -1431,14 +1431,41 @@ def test_the_lines_key_is_shown_only_where_it_keeps_the_switch_on_the_tools_row(
     lines_box, copy_box = lines.bounding_box(), copy.bounding_box()
     assert lines_box and copy_box and abs(lines_box["y"] - copy_box["y"]) < 2, width
     expect(lines).to_have_attribute("title", re.compile("grey from the field to the filter"))
-    if width == 1440:  # room for it: shown beside the switch
-        expect(page.locator("#lines-key")).to_be_visible()
+    # the colours' key, the shorter, stays where it alone fits; the lines' gives way first
+    if width >= 1230:
+        expect(page.locator("#scale-key")).to_be_visible()
     if width == 1024:
         expect(page.locator("#lines-key")).to_be_hidden()
+        expect(page.locator("#scale-key")).to_be_hidden()
         assert page.locator("#input-panel").bounding_box()["y"] < 230  # type: ignore[index]
-    # growing the window brings the key back where it fits
+    # growing the window brings the keys back where they fit
     page.set_viewport_size({"width": 1600, "height": 800})
     expect(page.locator("#lines-key")).to_be_visible()
+    expect(page.locator("#scale-key")).to_be_visible()
+    assert abs(lines.bounding_box()["y"] - copy.bounding_box()["y"]) < 2  # type: ignore[index]
+
+
+@pytest.mark.parametrize(("theme", "purple", "orange"), [
+    ("light", "rgb(84, 39, 136)", "rgb(179, 88, 6)"),
+    ("dark", "rgb(182, 156, 240)", "rgb(247, 166, 74)"),
+])
+@pytest.mark.parametrize("embed", [False, True], ids=["page", "embed"])
+def test_the_colour_key_is_on_screen_in_the_themes_colours(
+    page: Page, theme: str, purple: str, orange: str, embed: bool
+) -> None:
+    # the colour scale's panel is under the picture: out of sight on a 1280x720 projector and
+    # left out of a frame, so nothing on screen said what purple and orange meant
+    page.set_viewport_size({"width": 1280, "height": 720} if not embed else
+                           {"width": 960, "height": 540})
+    open_view(page, f"?preset=cs231n-demo&theme={theme}{'&embed=1' if embed else ''}")
+    key = page.get_by_role("img", name=re.compile("^Cell colours: purple below zero"))
+    expect(key).to_be_visible()
+    box = key.bounding_box()
+    assert box is not None and box["y"] + box["height"] <= 720 / (2 if embed else 4), box
+    below = key.locator(".scale-below").evaluate("e => getComputedStyle(e).backgroundImage")
+    above = key.locator(".scale-above").evaluate("e => getComputedStyle(e).backgroundImage")
+    assert below.startswith("linear-gradient") and purple in below, below
+    assert orange in above and purple not in above, above
 
 
 @pytest.mark.parametrize("preset", ["alexnet-conv1", "alexnet-224"])

@@ -401,6 +401,27 @@ export function createConnections({ views, commit, volumes = () => null }) {
 }
 
 /**
+ * The cells' colour key, small, after the Lines switch's: the colour scale's panel is under
+ * the picture, out of sight on a projector, in a frame and in fullscreen. Its colours are
+ * css/theme.css's scale, so it follows the theme.
+ */
+function scaleKey() {
+  const key = document.createElement("span");
+  key.id = "scale-key";
+  key.className = "scale-key";
+  key.setAttribute("role", "img");
+  key.setAttribute("aria-label", "Cell colours: purple below zero, grey at zero, orange above,"
+    + " each panel scaled to its own largest value");
+  key.title = key.getAttribute("aria-label");
+  const below = document.createElement("i");
+  below.className = "scale-below";
+  const above = document.createElement("i");
+  above.className = "scale-above";
+  key.append("−", below, "0", above, "+");
+  return key;
+}
+
+/**
  * The Lines switch for the view toolbar, with its key: what each kind of line joins (a line
  * over the panels without one would leave the reader guessing).
  */
@@ -427,7 +448,7 @@ function lineSwitch(commit) {
   // said on the button too, where a narrow toolbar has no room for the key (css/wide.css)
   button.title = "Show or hide the lines: grey from the field to the filter, orange from the"
     + " filter to the neuron, red to a hovered product's or weight's cells";
-  wrap.append(button, key);
+  wrap.append(button, key, scaleKey());
   wrap.pressed = (on) => button.setAttribute("aria-pressed", on ? "true" : "false");
   // Where the key would take the switch onto a row of its own (under about 1270 px: at
   // 1024x768 the picture began 35 px lower), it is left out and the button's title and
@@ -438,8 +459,12 @@ function lineSwitch(commit) {
     measuring = 0;
     const first = wrap.parentElement?.firstElementChild;
     if (!first || first === wrap || !wrap.offsetParent) return;
-    wrap.classList.remove("keyless");
-    wrap.classList.toggle("keyless", wrap.offsetTop > first.offsetTop + first.offsetHeight / 2);
+    // the lines' key gives way first, then the colours' (the shorter, and the panel under
+    // the picture has it too)
+    const wraps = () => wrap.offsetTop > first.offsetTop + first.offsetHeight / 2;
+    wrap.classList.remove("keyless", "scaleless");
+    wrap.classList.toggle("keyless", wraps());
+    wrap.classList.toggle("scaleless", wraps());
   };
   const later = () => { if (!measuring) measuring = requestAnimationFrame(fitKey); };
   window.addEventListener("resize", later);
