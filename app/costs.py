@@ -145,6 +145,15 @@ class Item:
     # budget; ``compact_asked`` is how its endpoint is asked for compact
     compact_work: int | None = None
     compact_asked: str = QUERY_COMPACT
+    # A cost every request pays whatever its sizes (its field's advice would be false)
+    fixed: bool = False
+
+
+def request_item(field: str = "input.shape") -> Item:
+    """The request's fixed cost: the dearest part only of a budget set below one request."""
+    return Item(field, "the request itself", REQUEST, fixed=True,
+                advice="; every request costs that, whatever its sizes, so this server's "
+                       "budget is below one request")
 
 
 Cost = Callable[[Geometry, LayerSpec], Sequence[Item]]
@@ -297,7 +306,7 @@ def _layer_items(g: Geometry, connectivity: Connectivity,
     weight_field = "connectivity" if connectivity == "local" else "filters"
     x_kind, weights_kind, bias_kind = kinds
     read = (
-        Item("input.shape", "the request itself", REQUEST),
+        request_item(),
         *_read_kind(x_kind, "input.values", inputs_n),
         *_read_kind(weights_kind, "filters.values", weights_n),
         *_read_kind(bias_kind, "filters.bias", biases_n),
@@ -669,7 +678,7 @@ def input_cost(
     inputs_n = shape.height * shape.width * shape.depth
     padded = shape.requested_padded_shape
     items = [
-        Item("input.shape", "the request itself", REQUEST),
+        request_item(),
         *_read(spec.input.values, "input.values", inputs_n),
         made("input.shape", "input", inputs_n,
              ELEMENT if spec.input.values is not None else FILLED),
@@ -754,7 +763,7 @@ def resolve_cost(shape: LayerShape) -> tuple[Item, ...]:
     24
     """
     outputs, fits = _most_positions(shape)
-    return (Item("input.shape", "the request itself", REQUEST),
+    return (request_item(),
             *_geometry_items(shape, outputs, fits))
 
 
@@ -850,7 +859,7 @@ def check_budget(items: Sequence[Item], settings: Settings, at: str | None = Non
             _path(big, field, at),
             f"{subject} would materialise {elements:,} numbers, over this server's limit "
             f"of {settings.max_elements:,} (CONVSCOPE_MAX_ELEMENTS); the most, {big.elements:,}, "
-            f"are {big.what}{_advice(field)}{big.advice}", kind=big.kind,
+            f"are {big.what}{_advice(field, big)}{big.advice}", kind=big.kind,
         )
     if work > settings.max_work:
         big = max(items, key=lambda item: item.work)
@@ -863,7 +872,7 @@ def check_budget(items: Sequence[Item], settings: Settings, at: str | None = Non
             f"multiply-add of the engine's matrix product, so more than its multiply-adds; "
             f'docs/design.md "Costs"), over this server\'s work budget of '
             f"{settings.max_work:,} (CONVSCOPE_MAX_WORK); the most, {big.work:,}, is "
-            f"{big.what}{_advice(field)}{cheaper}{big.advice}{passes}", kind=big.kind,
+            f"{big.what}{_advice(field, big)}{cheaper}{big.advice}{passes}", kind=big.kind,
         )
     check_inline(work)  # too much for the event loop: the handler moves to the thread pool
 
@@ -947,12 +956,17 @@ def _compact_passes(items: Sequence[Item], work: int, settings: Settings,
     return f"; asked for compact{asked} the request would cost {compact:,}, within it"
 
 
-def _advice(field: str) -> str:
-    """What to do about the dearest item, when its field is a size (or where a walk starts).
+def _advice(field: str, item: Item | None = None) -> str:
+    """What to do about the dearest ``item``, when its field is a size (or where a walk
+    starts) and no size cuts it (a request's fixed cost).
 
     >>> _advice("padding"), _advice("activation"), _advice("start")
     (', which a smaller padding would cut', '', ', which an earlier start would cut')
+    >>> _advice("input.shape", request_item())
+    ''
     """
+    if item is not None and item.fixed:
+        return ""
     if field in ("start", "position"):  # the running sums walk a filter's positions to it
         return f", which an earlier {field} would cut"
     if field in ("input.values", "filters.values"):  # sizes read from the values (as_sent)

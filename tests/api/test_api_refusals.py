@@ -16,6 +16,7 @@ from api_helpers import ALEXNET, compact, square
 from fastapi.testclient import TestClient
 
 import app.convert as app_convert
+import app.costs as app_costs
 import app.layer_cache as app_layer_cache
 from app.config import Settings
 from app.main import create_app
@@ -669,6 +670,18 @@ def test_upstream_values_over_the_budget_are_blamed_beside_the_layer(
     assert entry["loc"] == ["body", "upstream", "values"], entry
     assert "values read from the request (nested lists)" in entry["msg"]
     assert "would cut" not in entry["msg"]  # its shape is the output's: nothing to cut
+
+
+def test_a_budget_below_one_request_is_not_blamed_on_a_size(
+    client: TestClient, override_settings: Any
+) -> None:
+    # a 1x1 layer under a budget smaller than any request's fixed cost was told "which a
+    # smaller input.shape would cut": no input is smaller
+    override_settings(max_work=1_000_000)
+    entry = refused(client.post("/api/forward", json=square(1, 1, 1, 1)))
+    assert f"the most, {app_costs.REQUEST:,}, is the request itself" in entry["msg"], entry
+    assert "would cut" not in entry["msg"]
+    assert entry["msg"].endswith("so this server's budget is below one request"), entry
 
 
 @pytest.mark.parametrize(("change", "said"), [
