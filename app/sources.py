@@ -89,7 +89,13 @@ def image_shape_said(source: ImageSourceSpec, settings: Settings) -> str:
         side = settings.max_image_side
         at = f"at max_side {side:,}, this server's most"
     shape = list(images.sample_shape(source.name, side))
-    return f"{shape}: the shape of sample image {source.name!r} {at}"
+    said = f"{shape}: the shape of sample image {source.name!r} {at}"
+    if max(shape[:2]) <= settings.max_side:
+        return said
+    # a shape the layer's own limit refuses is no help: the image's side that gives one it takes
+    fits = list(images.sample_shape(source.name, settings.max_side))
+    return (f"{said}, over this server's input limit of {settings.max_side:,} "
+            f"(CONVSCOPE_MAX_SIDE); with input.image.max_side {settings.max_side:,} it is {fits}")
 
 
 def _same_shape(shape: LayerShape, name: str, side: int, image: tuple[int, ...]) -> None:

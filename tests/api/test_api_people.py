@@ -346,6 +346,22 @@ def test_a_named_image_without_a_shape_says_the_shape_is_needed(client: TestClie
         assert client.post("/api/geometry", json=sent).json()["valid"]
 
 
+def test_a_named_images_shape_hint_over_the_side_limit_gives_one_that_fits(
+    client: TestClient, override_settings: Any
+) -> None:
+    # with CONVSCOPE_MAX_SIDE under the image's side, the hint quoted a shape that the
+    # layer's own limit then refused
+    override_settings(max_side=50)
+    spec = {"input": {"image": {"name": "scene"}}, "filters": {"count": 1, "size": 3}}
+    (entry,) = detail(client.post("/api/forward", json=spec))
+    assert "over this server's input limit of 50" in entry["msg"], entry["msg"]
+    shape = client.get("/api/images/scene", params={"max_side": 50}).json()["shape"]
+    assert max(shape[:2]) == 50 and entry["msg"].endswith(
+        f"with input.image.max_side 50 it is {shape}"), entry["msg"]
+    fixed = {**spec, "input": {"image": {"name": "scene", "max_side": 50}, "shape": shape}}
+    assert client.post("/api/geometry", json=fixed).json()["valid"]
+
+
 @pytest.mark.parametrize(("filters", "missing", "over"), [
     ({"count": 99_999}, "size", "count"), ({"size": 9_000}, "count", "size")])
 def test_a_filter_number_over_its_limit_is_told_beside_the_other_one_missing(
