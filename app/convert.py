@@ -33,7 +33,7 @@ from app.layer_cache import LAYERS, SPECS, LayerCache, resolved
 from app.schemas import ArrayIn, CompactArray, FillSpec, LayerSpec
 from app.sources import check_names, image_shape_said, named_arrays
 from engine.edits import Edit, Shape, check_edits
-from engine.errors import LayerError, counted
+from engine.errors import LayerError, counted, refuse_all
 from engine.geometry import (
     Geometry,
     GeometryError,
@@ -744,13 +744,24 @@ def check_unmade(spec: LayerSpec, found: Read, g: Geometry | None, settings: Set
     images and banks that do not fit the sizes, explicit values of the wrong shape, edits
     outside the arrays (``g`` None: a misfit, whose arrays that need an output size are not
     checked). A geometry that says ``valid`` is then one the other endpoints compute."""
-    check_names(spec, found.shape, settings)
     shapes = edit_shapes(spec, found.shape, g)
     given = {"input": found.arrays.x, "filters": found.arrays.weights, "bias": found.arrays.bias}
-    # a locally connected misfit's weights have axes of unknown size (None): not checked
-    checked_values([(_VALUES_FIELD[array], given[array], cast(tuple[int, ...], shape))
-                    for array, shape in shapes.items() if None not in shape])
-    check_edits(edits_of(spec), shapes)
+    refuse_all(
+        lambda: check_names(spec, found.shape, settings),
+        # a locally connected misfit's weights have axes of unknown size (None): not checked
+        lambda: checked_values([(_VALUES_FIELD[array], given[array], cast(tuple[int, ...], shape))
+                                for array, shape in shapes.items() if None not in shape]),
+        lambda: check_edits(edits_of(spec), shapes),
+    )
+
+
+def _check_names_and_edits(spec: LayerSpec, found: Read, g: Geometry | None,
+                           settings: Settings) -> None:
+    """Refuse, at once, named arrays that do not fit the sizes and edits of no cell, before
+    a named image or bank is decoded (``g`` None: arrays that need the output size are not
+    checked)."""
+    refuse_all(lambda: check_names(spec, found.shape, settings),
+               lambda: check_edits(edits_of(spec), edit_shapes(spec, found.shape, g)))
 
 
 def build(
@@ -779,9 +790,8 @@ def build(
     if cached is not None:
         return cached
     with within(at):
-        # an edit of no cell is refused before a named image or bank is decoded (build_layer
-        # checks the edits again, before its fills: it is the engine's own guard)
-        check_edits(edits_of(spec), edit_shapes(spec, found.shape, g))
+        # (build_layer checks the edits again, before its fills: it is the engine's own guard)
+        _check_names_and_edits(spec, found, g, settings)
         # Named arrays (a sample image, a filter bank) are decoded only now, past the budget.
         named = named_arrays(spec, found.shape, settings)
         given = found.arrays
@@ -831,9 +841,8 @@ def layer_input(spec: LayerSpec, settings: Settings, encoding: Encoding) -> Laye
         # when the layer fits (one set per output position: a misfit's cannot be checked),
         # before anything is made; a misfit's suggestions are not this answer's
         check_unmade(spec, found, resolve_if_fits(found.shape), settings)
-    else:  # every edit of no cell at once, before a named image or bank is decoded
-        # (make_input and make_filters each check only their own arrays' edits)
-        check_edits(edits_of(spec), edit_shapes(spec, found.shape, None))
+    else:  # (make_input and make_filters each check only their own arrays' edits)
+        _check_names_and_edits(spec, found, None, settings)
     named = named_arrays(spec, found.shape, settings)
     edits = edits_of(spec)
     x = make_input(found.shape, given.x if named.x is None else named.x, found.input_fill, edits)

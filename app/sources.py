@@ -15,7 +15,7 @@ from app import images
 from app.config import Settings
 from app.encoding import FloatArray
 from app.schemas import ImageSourceSpec, LayerSpec
-from engine.errors import LayerError
+from engine.errors import LayerError, refuse_all
 from engine.filterbanks import BANKS, FilterBank
 from engine.geometry import LayerShape
 
@@ -33,8 +33,7 @@ def check_names(spec: LayerSpec, shape: LayerShape, settings: Settings) -> None:
     """Refuse the names in ``spec`` that do not fit its sizes ``shape``, from the spec and the
     shipped files' headers alone: /api/geometry and /api/inverse refuse what the endpoints
     that make the arrays refuse, without making them."""
-    _image_side(spec, shape, settings)
-    _bank_of(spec, shape)
+    refuse_all(lambda: _image_side(spec, shape, settings), lambda: _bank_of(spec, shape))
 
 
 def named_arrays(spec: LayerSpec, shape: LayerShape, settings: Settings) -> Named:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 
 def counted(n: int, noun: str) -> str:
@@ -41,9 +41,37 @@ class LayerError(ValueError):
         first, *rest = errors
         return cls(first.field, first.reason, rest, first.kind)
 
+    def each(self) -> list[LayerError]:
+        """This refusal and the ones it holds in ``also``, one error per field."""
+        return [LayerError(self.field, self.reason, kind=self.kind), *self.also]
+
     def moved(self, prefix: str) -> LayerError:
         """The same refusal with its fields under ``prefix`` (``stride`` -> ``layer.stride``)."""
         return LayerError(
             f"{prefix}.{self.field}", self.reason, [e.moved(prefix) for e in self.also],
             self.kind,
         )
+
+
+def refuse_all(*checks: Callable[[], object]) -> None:
+    """Run every check and refuse at once what any of them refused, in their order: a client
+    that fixes the first refusal is not then told of a second it could have fixed with it.
+
+    >>> def stride() -> None:
+    ...     raise LayerError("stride", "too big")
+    >>> def padding() -> None:
+    ...     raise LayerError.of([LayerError("padding.0", "< 0"), LayerError("padding.1", "< 0")])
+    >>> try:
+    ...     refuse_all(stride, lambda: None, padding)
+    ... except LayerError as error:
+    ...     print(error.field, [e.field for e in error.also])
+    stride ['padding.0', 'padding.1']
+    """
+    refused: list[LayerError] = []
+    for check in checks:
+        try:
+            check()
+        except LayerError as error:
+            refused.extend(error.each())
+    if refused:
+        raise LayerError.of(refused)

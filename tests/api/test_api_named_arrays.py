@@ -139,13 +139,33 @@ def test_geometry_and_inverse_refuse_names_as_the_endpoints_that_make_them_do(
     spec = {**NAMED, **change}
     made = client.post("/api/forward", json=spec)
     assert made.status_code == 422
-    [entry] = made.json()["detail"]
-    assert entry["loc"] == ["body", *loc]
+    # the first said is the field to change (an input of depth 1 is also not the bank's 3)
+    entries = made.json()["detail"]
+    assert entries[0]["loc"] == ["body", *loc]
     for path, body, at in (("/api/geometry", spec, []),
                            ("/api/inverse", {"layer": spec, "cell": [0, 0]}, ["layer"])):
         answer = client.post(path, json=body)
         assert answer.status_code == 422, (path, answer.text)
-        assert answer.json()["detail"] == [{**entry, "loc": ["body", *at, *loc]}]
+        assert answer.json()["detail"] == [
+            {**entry, "loc": ["body", *at, *entry["loc"][1:]]} for entry in entries]
+
+
+@pytest.mark.parametrize(("path", "at"), [
+    ("/api/forward", []), ("/api/geometry", []), ("/api/input", []),
+    ("/api/backward", ["layer"]), ("/api/steps", ["layer"]), ("/api/inverse", ["layer"])])
+def test_a_bank_of_other_sizes_and_an_edit_of_no_cell_are_refused_together(
+    client: TestClient, path: str, at: list[str]
+) -> None:
+    # the edit (filter 3 of the 3 asked for) was refused alone by the endpoints that make the
+    # arrays; fixed, the bank (2 filters) was then refused: both could be said the first time
+    spec = {**NAMED, "filters": {"count": 3, "size": 3, "bank": "sobel"},
+            "edits": [{"array": "filters", "index": [3, 0, 0, 0], "value": 1}]}
+    body = {"layer": spec, **({"cell": [0, 0]} if "inverse" in path else {})} if at else spec
+    answer = client.post(path, json=body)
+    assert answer.status_code == 422, answer.text
+    assert [(e["loc"], e["type"]) for e in answer.json()["detail"]] == [
+        (["body", *at, "filters", "bank"], "layer_error"),
+        (["body", *at, "edits", 0, "index"], "layer_error")]
 
 
 def test_a_bank_without_sizes_is_told_to_state_them(client: TestClient) -> None:
