@@ -20,17 +20,19 @@ function watch(body) {
   const check = () => {
     const below = body.scrollHeight - body.clientHeight - body.scrollTop > SLACK;
     if (panel.classList.contains("more-below") !== below) panel.classList.toggle("more-below", below);
-    // A body squeezed to a sliver (a pinned neuron's arithmetic in an 800x450 frame in large
-    // type left the products 2 px) shows nothing to scroll through: out of the tab order,
-    // where Chromium puts every scroller (its focus ring was a line under the tag). A screen
-    // reader still reads what it holds.
+    // A body that scrolls is a tab stop of its own, so a keyboard reaches what is under its
+    // foot or past its side (Up and Down scroll it; Left and Right still step the layer).
+    // Chromium makes every scroller one; other browsers, and axe's scrollable-region-focusable
+    // rule, need the tabindex. A body squeezed to a sliver (a pinned neuron's arithmetic in an
+    // 800x450 frame in large type left the products 2 px) shows nothing to scroll through: out
+    // of the tab order (its focus ring was a line under the tag). A screen reader still reads
+    // what it holds.
+    const scrolls = below || body.scrollTop > 0 || body.scrollWidth - body.clientWidth > SLACK;
     const sliver = below && body.clientHeight < SLIVER;
-    if (sliver && !("sliver" in body.dataset)) {
-      body.dataset.sliver = "";
-      body.tabIndex = -1;
-    } else if (!sliver && "sliver" in body.dataset) {
-      delete body.dataset.sliver;
-      body.removeAttribute("tabindex");
+    const tabIndex = sliver ? "-1" : scrolls ? "0" : null;
+    if (body.getAttribute("tabindex") !== tabIndex) {
+      if (tabIndex === null) body.removeAttribute("tabindex");
+      else body.setAttribute("tabindex", tabIndex);
     }
   };
   const sizes = new ResizeObserver(check);
