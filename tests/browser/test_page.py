@@ -3065,7 +3065,7 @@ def test_a_hovered_product_of_a_big_window_is_written_at_once(
     page.mouse.move(box["x"] + box["width"] * 0.3, box["y"] + box["height"] * 0.4)
     expect(readout).to_have_text(re.compile(r"× .* = .*\(X\["))
     found = re.fullmatch(r"(\S+) × (\S+) = (\S+)\s+"
-                         r"\(X\[(\d+),(\d+),(\d+)\] × w\[(\d+),(\d+),(\d+)\]\)",
+                         r"\(X\[(\d+),(\d+),(\d+)\] × W0\[(\d+),(\d+),(\d+)\]\)",
                          readout.inner_text())
     assert found is not None, readout.inner_text()
     x, w, product = (float(v) for v in found.groups()[:3])
@@ -3145,3 +3145,16 @@ def test_an_output_atlas_names_each_map_over_its_tile(page: Page) -> None:
     assert across > 1 and read(band, (across - 1) * wide).startswith(f"V[0,0,{across - 1}] = ")
     assert read(band + 32 + band - 1, 0) == ""
     assert read(2 * band + 32, 0).startswith(f"V[0,0,{across}] = ")
+
+
+@pytest.mark.parametrize(("conn", "filter_name"), [("shared", "W0"), ("local", "W[1,1,0]")])
+def test_a_products_weight_is_named_as_the_numpy_line_names_its_filter(
+    page: Page, conn: str, filter_name: str
+) -> None:
+    # a hover said "w[0,0,0]" under a NumPy line that says W0 (or a neuron's own W[1,1,0])
+    page.goto(f"/?preset=cs231n-demo&t=4&conn={conn}")
+    expect(page.locator("#numpy-code")).to_contain_text(f"* {filter_name})", timeout=30_000)
+    cell = page.locator("#products .cell").first
+    cell.hover()
+    expect(cell).to_have_attribute("title", re.compile(
+        rf"^Xp\[2,2,0\] = \S+ × {re.escape(filter_name)}\[0,0,0\] = \S+ → \S+$"))

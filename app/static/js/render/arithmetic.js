@@ -248,14 +248,14 @@ function span(values) {
   return { size: kept.length, text: by === 1 ? `${first}:${last + 1}` : `${first}:${last + 1}:${by}` };
 }
 
-/** "Xp[34,146,0] = 0.4382 × w[2,2,0] = -0.0797 → -0.03493": one product and its factors. */
+/** "Xp[34,146,0] = 0.4382 × W0[2,2,0] = -0.0797 → -0.03493": one product and its factors. */
 function productText(step, r, c, ch) {
   const [x, w] = factorNames(step, r, c, ch);
   return `${x} = ${fmt(step.window.at(r, c, ch))} × ${w} = ${fmt(step.weights.at(r, c, ch))}`
     + ` → ${fmt(step.products.at(r, c, ch))}`;
 }
 
-/** "0.4382 × -0.0797 = -0.03493  (Xp[34,146,0] × w[2,2,0])": the numbers first, so a
+/** "0.4382 × -0.0797 = -0.03493  (Xp[34,146,0] × W0[2,2,0])": the numbers first, so a
  * narrow panel cuts the names (the title holds them) and never the product. */
 function productLine(step, r, c, ch) {
   const [x, w] = factorNames(step, r, c, ch);
@@ -263,9 +263,13 @@ function productLine(step, r, c, ch) {
     + ` = ${fmt(step.products.at(r, c, ch))}  (${x} × ${w})`;
 }
 
+/** The factors' names as the step's NumPy line names their arrays: the input's cell, and the
+ * weight as a cell of the filter it multiplies by ("W1[2,0,1]"; a locally connected neuron's
+ * own "W[1,1,0][2,0,1]"), so a hover and the line above it say the same thing. */
 function factorNames(step, r, c, ch) {
   const letter = step.expression.includes("Xp[") ? "Xp" : "X";
-  return [`${letter}[${step.rows[r]},${step.cols[c]},${ch}]`, `w[${r},${c},${ch}]`];
+  const filter = step.expression.match(/\* (W\d+|W\[[\d,]+\])\)/)?.[1] ?? "W";
+  return [`${letter}[${step.rows[r]},${step.cols[c]},${ch}]`, `${filter}[${r},${c},${ch}]`];
 }
 
 /**

@@ -350,7 +350,7 @@ export function createZoomGrid(parent, { rows, cols, label, view, onCell, expose
   }
 
   view.onChange(() => schedule(grid));
-  // the hovered cell's full text (e.g. "X[..] = 0.3 × w[..] = -0.1 → -0.03") as the tooltip
+  // the hovered cell's full text (e.g. "X[..] = 0.3 × W0[..] = -0.1 → -0.03") as the tooltip
   bindPointer(canvas, view, (type, r, c) => {
     if (type === "enter") canvas.title = titleOf ? titleOf(r, c, values(r, c)) : "";
     else if (type === "leave") canvas.title = ""; // off the cells (the clear band round them)
