@@ -313,6 +313,11 @@ def test_hovering_a_weight_highlights_every_input_cell_it_multiplied_so_far(
             and near((float(x) + float(w), float(y) + float(h)), box[2:])
             for box in boxes
         ), (x, y)
+    # named as the NumPy line and the weight gradient's panel name the filter and its gradient
+    expect(page.locator(".conn-note")).to_have_text(
+        f"W{k}[{r},{c},{ch}] multiplied the 4 cells of X[:, :, {ch}] in red so far, one for "
+        f"each neuron of V[:, :, {k}]: its gradient dW[{k}][{r},{c},{ch}] adds up over all of "
+        "them.")
     page.screenshot(path=artifacts / "connections-weight-hover.png")
 
 
@@ -500,3 +505,13 @@ def test_a_big_volumes_zoom_buttons_lie_over_the_lines_that_cross_them(page: Pag
     expect(page.locator("#numpy-code")).to_contain_text("np.sum", timeout=30_000)
     page.evaluate(QUIET, 300)
     assert texts_over_lines(page, "#input-grids .zoom-bar > *") >= 1
+
+
+def test_a_local_neurons_weight_is_named_as_its_numpy_line_names_it(page: Page) -> None:
+    # it was "W[0][...]" (the filter's depth) under a line naming the neuron's W[1,1,0]
+    open_page(page, "?preset=cs231n-demo&t=4&conn=local")
+    expect(page.locator("#numpy-code")).to_contain_text("* W[1,1,0])")
+    page.get_by_role("table", name="Filter 0 depth slice 2").locator(
+        '.cell[data-r="2"][data-c="1"]').hover()
+    expect(page.locator(".conn-note")).to_have_text(
+        "this neuron's W[1,1,0][2,1,2] multiplies 1 cell of X[:, :, 2]: no other neuron uses it.")

@@ -291,7 +291,7 @@ export function createConnections({ views, commit, volumes = () => null }) {
     const pairs = playback.fast ? [] : pairLines(v, focus, clips, three);
     lines("pair", pairs);
     const weight = playback.fast ? null : focus.weight;
-    drawWeight(v, weight, clips, three);
+    drawWeight(v, weight, clips, three, focus.position);
     // a hover's own lines stand out: the step's lines step back meanwhile
     svg.classList.toggle("hovering", Boolean(weight || pairs.length));
   }
@@ -314,7 +314,7 @@ export function createConnections({ views, commit, volumes = () => null }) {
 
   // the hovered weight outlined, every input cell it multiplied so far, a line from one to
   // the other, and a note saying what they mean
-  function drawWeight(v, weight, clips, three) {
+  function drawWeight(v, weight, clips, three, position) {
     groups.weight.classList.toggle("hidden", !weight);
     weightMarks.classList.toggle("hidden", !weight);
     note.classList.toggle("hidden", !weight);
@@ -359,12 +359,15 @@ export function createConnections({ views, commit, volumes = () => null }) {
     if (link) {
       ["x1", "y1", "x2", "y2"].forEach((key, n) => weightLine.setAttribute(key, link[n].toFixed(1)));
     }
-    const name = model.conn === "local" ? `this neuron's W[${k}][${r},${c},${ch}]` : `W${k}[${r},${c},${ch}]`;
+    // named as the step's NumPy line names the filter (W0; a local neuron's own W[i,j,d])
+    const local = model.conn === "local" && position;
+    const at = `[${r},${c},${ch}]`;
+    const name = local ? `this neuron's W[${position.i},${position.j},${position.d}]${at}` : `W${k}${at}`;
     const many = cells.length === 1 ? "1 cell" : `${cells.length} cells`;
     note.textContent = model.conn === "local"
       ? `${name} multiplies ${many} of X[:, :, ${ch}]: no other neuron uses it.`
       : `${name} multiplied the ${many} of X[:, :, ${ch}] in red so far, one for each neuron of`
-        + ` V[:, :, ${k}]: its gradient dW${k}[${r},${c},${ch}] adds up over all of them.`;
+        + ` V[:, :, ${k}]: its gradient dW[${k}]${at} adds up over all of them.`;
     if (!mark) return;
     for (const [key, value] of [["x", mark.left], ["y", mark.top], ["width", mark.width], ["height", mark.height]]) {
       weightMark.setAttribute(key, value.toFixed(1));
