@@ -1483,3 +1483,32 @@ def test_a_big_banks_filter_names_stay_readable_in_large_type(
     assert int(bank.get_attribute("data-label-px") or 0) >= 11
     # the row still fits the panel: no sideways scroll
     assert page.locator("#filter-grids").evaluate("e => e.scrollWidth <= e.clientWidth + 1")
+
+
+@pytest.mark.parametrize(("width", "height", "shown"), [
+    (1280, 720, True), (1920, 1080, True), (1024, 768, False)])
+def test_large_type_keeps_the_colour_key_on_the_transports_row_where_it_fits(
+    page: Page, width: int, height: int, shown: bool
+) -> None:
+    # large type folds the view tools behind More, and the colour key went with them: a
+    # projected room had nothing on screen saying what purple and orange meant
+    page.set_viewport_size({"width": width, "height": height})
+    open_view(page, "?preset=cs231n-demo&large=1")
+    page.evaluate(QUIET, 300)
+    key, play = page.locator("#scale-key"), page.locator("#t-play")
+    expect(page.locator("#copy-link")).to_be_hidden()  # the tools are folded
+    play_box, speed_box = play.bounding_box(), page.locator("#t-speed").bounding_box()
+    assert play_box and speed_box
+    # the transport keeps to one row, the key or not
+    assert abs((speed_box["y"] + speed_box["height"] / 2)
+               - (play_box["y"] + play_box["height"] / 2)) < 4
+    if not shown:
+        expect(key).to_be_hidden()
+        return
+    expect(key).to_be_visible()
+    box = key.bounding_box()
+    assert box is not None
+    assert play_box["y"] <= box["y"] + box["height"] / 2 <= play_box["y"] + play_box["height"]
+    # unfolded, the tools are back around it
+    page.get_by_role("button", name="More step and view controls").click()
+    expect(page.locator("#copy-link")).to_be_visible()

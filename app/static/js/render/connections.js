@@ -460,11 +460,15 @@ function lineSwitch(commit) {
   let measuring = 0;
   const fitKey = () => {
     measuring = 0;
-    const first = wrap.parentElement?.firstElementChild;
+    // the tools' row; with the tools folded in large type (the colour key alone left out of
+    // them), the transport's own
+    const folded = document.querySelector("#transport.folded-tools");
+    const first = folded ? folded.querySelector("#t-play") : wrap.parentElement?.firstElementChild;
     if (!first || first === wrap || !wrap.offsetParent) return;
     // the lines' key gives way first, then the colours' (the shorter, and the panel under
     // the picture has it too)
-    const wraps = () => wrap.offsetTop > first.offsetTop + first.offsetHeight / 2;
+    const top = (node) => node.getBoundingClientRect().top;
+    const wraps = () => top(wrap) > top(first) + first.offsetHeight / 2;
     wrap.classList.remove("keyless", "scaleless");
     wrap.classList.toggle("keyless", wraps());
     wrap.classList.toggle("scaleless", wraps());
