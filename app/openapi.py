@@ -25,6 +25,51 @@ FASTAPI_ERROR = "#/components/schemas/HTTPValidationError"
 OUR_ERROR = "#/components/schemas/ErrorResult"
 
 
+# The document's own introduction (/docs shows it above the operations): what a first request
+# needs, in the order a newcomer asks. tests/api/test_openapi.py sends its example and checks
+# the numbers it states.
+GUIDE = """\
+Every number the page at [`/`](/) draws comes from these endpoints. The subject is
+[the CS231n notes' section on the conv layer](https://cs231n.github.io/convolutional-networks/#conv);
+the presets (`GET /api/presets`) are its examples.
+
+**One request, one whole layer.** Nothing is kept between requests: each one carries the layer
+spec, so its answer can be had again from the request alone. A spec needs the sizes
+(`input.shape` [H, W, D], `filters.count` K and `filters.size` F, or `values` that give them);
+every other field has a default, the numbers being seeded fills of whole numbers. The notes'
+demo layer:
+
+```json
+{"input": {"shape": [5, 5, 3]}, "filters": {"count": 2, "size": 3}, "stride": 2, "padding": 1}
+```
+
+Sent to `POST /api/forward`, it answers a 3x3x2 output whose `V[0,0,:]` is `[-6.0, -1.0]`.
+`{"preset": "cs231n-demo"}` is the same layer, and fields sent beside a preset apply over its
+own.
+
+**Shapes.** Input (H, W, D), filters (K, Fh, Fw, D), output (H2, W2, K), so the notes'
+NumPy expressions hold as written. A step computes one neuron: `POST /api/steps` numbers
+them filter by filter (`order` `depth_slice`) or position by position (`depth_column`), and
+`position` [i, j, d] names a neuron without working out its number.
+
+**Answers.** Arrays are nested JSON lists of the float64 results unless `encoding=compact`
+asks for base64 float32 (`{"dtype", "shape", "data"}`), about a quarter the size for
+real-valued layers.
+
+**Refusals.** Every error answer has one shape, `{"detail": [{"loc", "msg", "type"}]}`, with
+one entry per wrong field: `loc` is the field's path in the body, `msg` says what was sent and
+what would be taken, and `type` names the failure the same way on every endpoint.
+
+- 422: a field is wrong, or over this server's limits (stated below as each field's
+  `maximum`; the work budget is in `LayerSpec`). A layer whose sizes do not fit is refused
+  with the arithmetic, and `POST /api/geometry` answers it (200, `valid: false`) with the
+  changes that would fit.
+- 413: a body over the size limit; 415: a body that is not JSON; 408: a body that stopped
+  arriving.
+- 503: busy; try again after `Retry-After` seconds.
+"""
+
+
 def with_limits(node: Any, settings: Settings) -> Any:
     """``node`` with ``maximum`` written beside every ``x-limit`` marker, and FastAPI's error
     schema references pointed at ours.
@@ -50,7 +95,7 @@ def with_limits(node: Any, settings: Settings) -> Any:
 def document(app: FastAPI, settings: Settings) -> dict[str, Any]:
     """The app's OpenAPI document under ``settings``."""
     raw = get_openapi(
-        title=app.title, version=app.version, summary=app.summary,
+        title=app.title, version=app.version, summary=app.summary, description=GUIDE,
         routes=[_without_head(route) for route in app.routes],
     )
     found: dict[str, Any] = with_limits(raw, settings)

@@ -3,9 +3,12 @@ list lengths, enums, and a description on every field."""
 
 from __future__ import annotations
 
+import json
+import re
 from typing import Any
 
 import pytest
+from fastapi.testclient import TestClient
 
 from app.config import Settings
 from app.main import app, create_app
@@ -318,3 +321,24 @@ def test_the_schema_takes_an_edit_index_of_its_arrays_length(
 ) -> None:
     assert client.post("/api/forward", json=body).status_code == 200
     assert schema_accepts(small, "LayerSpec", body)
+
+
+def test_the_guides_example_answers_what_the_guide_says(client: TestClient) -> None:
+    # /docs opened on a bare list of operations: the guide above them is what a newcomer
+    # reads first, so its example is sent and its numbers compared
+    guide = client.get("/openapi.json").json()["info"]["description"]
+    example = re.search(r"```json\n(.*?)\n```", guide, re.S)
+    stated = re.search(r"a (\d+)x(\d+)x(\d+) output whose `V\[0,0,:\]` is `(\[[^\]]+\])`", guide)
+    assert example and stated, guide
+    answer = client.post("/api/forward", json=json.loads(example.group(1)))
+    assert answer.status_code == 200, answer.text
+    found = answer.json()
+    assert found["geometry"]["output_shape"] == [int(n) for n in stated.groups()[:3]]
+    assert found["output"][0][0] == json.loads(stated.group(4))
+    preset = client.post("/api/forward", json={"preset": "cs231n-demo"}).json()
+    assert preset["output"] == found["output"]  # "the same layer", as it says
+    # every refusal status it names is one the document declares somewhere
+    declared = {status for operations in client.get("/openapi.json").json()["paths"].values()
+                for operation in operations.values() for status in operation["responses"]}
+    named = set(re.findall(r"\b(4\d\d|503):", guide))
+    assert named == {"422", "413", "415", "408", "503"} and named <= declared, named - declared
