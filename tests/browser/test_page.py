@@ -3158,3 +3158,44 @@ def test_a_products_weight_is_named_as_the_numpy_line_names_its_filter(
     cell.hover()
     expect(cell).to_have_attribute("title", re.compile(
         rf"^Xp\[2,2,0\] = \S+ × {re.escape(filter_name)}\[0,0,0\] = \S+ → \S+$"))
+
+
+@pytest.mark.parametrize(("conn", "into", "adds"), [("shared", "dW[0]", "+="),
+                                                   ("local", "dW[1,1,0]", "=")])
+def test_a_weight_gradient_cells_title_is_its_sum_to_check_by_hand(
+    page: Page, api: httpx.Client, conn: str, into: str, adds: str
+) -> None:
+    # its title was "[2,1,0] = 2": neither the dV nor the input cell it was made of
+    open_page(page, f"?preset=cs231n-demo&conn={conn}&mode=backward&t=4")
+    expect(page.locator("#backward-step")).to_contain_text("dV[1,1,0] = 1")
+    layer = {**preset_layer(api, DEMO), "connectivity": conn}
+    step = api.post("/api/steps", json={
+        "layer": layer, "start": 4,
+        "upstream": {"fill": {"kind": "integers", "seed": 0, "low": -1, "high": 1}},
+    }).json()["steps"][0]
+    r, c, ch = 2, 1, 0
+    cell = page.get_by_role("table", name="Contribution depth slice 0").locator(
+        f'.cell[data-r="{r}"][data-c="{c}"]')
+    cell.hover()
+    x = step["window"][r][c][ch]
+    expect(cell).to_have_attribute(
+        "title", f"{into}[{r},{c},{ch}] {adds} dV ({step['upstream']:g}) × "
+        f"Xp[{step['rows'][0] + r},{step['cols'][0] + c},{ch}] ({x:g}) = "
+        f"{step['weight_gradient'][r][c][ch]:g}")
+    if conn == "shared":
+        running = page.get_by_role("table", name="Running weight gradient depth slice 0")
+        total = step["weight_gradient_running"][r][c][ch]
+        sum_cell = running.locator(f'.cell[data-r="{r}"][data-c="{c}"]')
+        sum_cell.hover()  # titles are written on a hover
+        expect(sum_cell).to_have_attribute(
+            "title", f"running dW[0][{r},{c},{ch}] = {total:g} after step 5")
+
+
+def test_a_weight_gradient_cells_title_says_when_the_relu_passes_nothing(page: Page) -> None:
+    # V[1,1,0]'s pre-activation is -10: the ReLU passes none of its dV, and the cell says why
+    open_page(page, "?preset=cs231n-demo&act=relu&mode=backward&t=4")
+    expect(page.locator("#backward-step")).to_contain_text("ReLU")
+    cell = page.get_by_role("table", name="Contribution depth slice 1").locator(
+        '.cell[data-r="0"][data-c="2"]')
+    cell.hover()
+    expect(cell).to_have_attribute("title", "dW[0][0,2,1] += 0: ReLU passes no dV (pre -10 ≤ 0)")

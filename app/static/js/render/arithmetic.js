@@ -267,9 +267,15 @@ function productLine(step, r, c, ch) {
  * weight as a cell of the filter it multiplies by ("W1[2,0,1]"; a locally connected neuron's
  * own "W[1,1,0][2,0,1]"), so a hover and the line above it say the same thing. */
 function factorNames(step, r, c, ch) {
-  const letter = step.expression.includes("Xp[") ? "Xp" : "X";
   const filter = step.expression.match(/\* (W\d+|W\[[\d,]+\])\)/)?.[1] ?? "W";
-  return [`${letter}[${step.rows[r]},${step.cols[c]},${ch}]`, `${filter}[${r},${c},${ch}]`];
+  return [windowCellName(step, r, c, ch), `${filter}[${r},${c},${ch}]`];
+}
+
+/** The input cell at tap (r, c) of slice `ch` of the step's window, named as its NumPy line
+ * names the input: "Xp[2,4,0]" under padding, else "X[2,4,0]". */
+export function windowCellName(step, r, c, ch) {
+  const letter = step.expression.includes("Xp[") ? "Xp" : "X";
+  return `${letter}[${step.rows[r]},${step.cols[c]},${ch}]`;
 }
 
 /**

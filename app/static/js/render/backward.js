@@ -5,7 +5,7 @@ import { createGrid } from "./grid.js";
 import { clear, el, fmt, qs } from "../dom.js";
 import { maxAbsOf, typeScale } from "./colors.js";
 import { fitCell, gridRoom, onOneScreen, slicesHeight } from "./fit.js";
-import { readableCell, speak } from "./arithmetic.js";
+import { readableCell, speak, windowCellName } from "./arithmetic.js";
 
 // px of a weight-gradient group's padding across, and of the gap between its name's line and
 // its slices (css/convscope.css .filter)
@@ -124,11 +124,17 @@ export function createBackwardView(container, model, onLeast = () => {}) {
       contribution.row.querySelector(".filter-name").textContent = local ? into : "this step";
       if (running) running.row.querySelector(".filter-name").textContent = runningName(model, step);
       const tensors = [step.contribution, step.running];
+      // a cell's title is its sum to check by hand: the step's term, dV times the input cell
+      // it met, from the server's numbers (a bare "[1,2,0] = -0.44" said neither)
+      const titles = [
+        (r, c, ch, v) => contributionText(step, into, relu, local, r, c, ch, v),
+        (r, c, ch, v) => `running ${into}[${r},${c},${ch}] = ${fmt(v)} after step ${step.t + 1}`,
+      ];
       for (const [n, [part]] of parts.entries()) {
         const tensor = tensors[n];
         const maxAbs = maxAbsOf(tensor.data);
         part.grids.forEach((grid, ch) => grid.draw((r, c) => tensor.at(r, c, ch), {
-          maxAbs, title: (r, c, v) => `[${r},${c},${ch}] = ${fmt(v)}`, said: still,
+          maxAbs, title: (r, c, v) => titles[n](r, c, ch, v), said: still,
         }));
       }
     },
@@ -194,6 +200,15 @@ function stepText({ i, j, d, upstream, pre }, relu, local) {
   const gate = upstream === 0 ? "and ReLU shuts it" : "but ReLU blocks it";
   const none = local ? `${into} = 0, ${bias} = 0` : `${into} and ${bias} += 0`;
   return `${dv} ${gate} (pre ${fmt(pre)} ≤ 0): ${none}`;
+}
+
+/** One cell of the step's dW contribution as a sum to check: "dW[0][1,2,0] += dV (-1) ×
+ * Xp[3,4,0] (2) = -2", or that the ReLU let nothing through. */
+function contributionText(step, into, relu, local, r, c, ch, value) {
+  const cell = `${into}[${r},${c},${ch}] ${local ? "=" : "+="}`;
+  if (relu && !(step.pre > 0)) return `${cell} 0: ReLU passes no dV (pre ${fmt(step.pre)} ≤ 0)`;
+  const input = `${windowCellName(step, r, c, ch)} (${fmt(step.window.at(r, c, ch))})`;
+  return `${cell} dV (${fmt(step.upstream)}) × ${input} = ${fmt(value)}`;
 }
 
 /**
