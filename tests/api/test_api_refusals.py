@@ -6,6 +6,7 @@ Never a 500: malformed JSON, NaN, wrong types, ragged arrays, huge shapes, overs
 from __future__ import annotations
 
 import gzip
+import json
 import re
 from collections.abc import Iterator, MutableMapping
 from typing import Any
@@ -83,6 +84,53 @@ def test_a_number_no_float_holds_is_refused_at_its_field(
     entry = refused(client.post("/api/forward", content=body, headers=JSON))
     assert entry["loc"] == ["body", *loc] and entry["type"] == "json_invalid"
     assert entry["msg"].startswith(msg), entry["msg"]
+
+
+DEMO_BODY = b'"input": {"shape": [5, 5, 3]}, "filters": {"count": 2, "size": 3}'
+
+
+@pytest.mark.parametrize(("path", "body", "locs"), [
+    ("/api/forward", b'{' + DEMO_BODY + b', "stride": 2, "stride": 1}', [["stride"]]),
+    ("/api/forward", b'{"input": {"shape": [5, 5, 3], "shape": [4, 4, 3]}, '
+     b'"filters": {"count": 2, "size": 3, "count": 1}}',
+     [["input", "shape"], ["filters", "count"]]),
+    ("/api/forward", b'{' + DEMO_BODY + b', "edits": [{"array": "bias", "index": [0], '
+     b'"value": 1}, {"array": "bias", "index": [1], "value": 1, "value": 2}]}',
+     [["edits", 1, "value"]]),
+    ("/api/steps", b'{"layer": {' + DEMO_BODY + b'}, "start": 1, "start": 2}', [["start"]]),
+    # a string holding a quote and a colon, and numbers before an object: read again, found
+    ("/api/forward", b'{' + DEMO_BODY + b', "preset": "a \\": b", "padding": [1, {"a": 1, '
+     b'"a": 2}]}', [["padding", 1, "a"]]),
+    # in a large body of values too
+    ("/api/forward", b'{"input": {"values": ' + json.dumps(
+        np.ones((100, 100, 3)).tolist()).encode() + b'}, "filters": {"count": 2, "size": 3}, '
+     b'"stride": 1, "stride": 1}', [["stride"]]),
+])
+def test_a_key_given_twice_is_refused_at_its_path(
+    client: TestClient, path: str, body: bytes, locs: list[list[Any]]
+) -> None:
+    # it was answered as the last one said (the 5x5 input computed as 4x4, 200): JSON leaves
+    # which one counts to the reader, so the sender may have meant the other
+    answer = client.post(path, content=body, headers=JSON)
+    assert answer.status_code == 422, answer.text
+    entries = answer.json()["detail"]
+    assert [e["loc"] for e in entries] == [["body", *loc] for loc in locs]
+    assert {e["type"] for e in entries} == {"duplicate_key"}
+    assert entries[0]["msg"].endswith("is given twice in one object: send it once (JSON leaves "
+                                      "which one counts)"), entries[0]["msg"]
+
+
+@pytest.mark.parametrize("body", [
+    b'{' + DEMO_BODY + b', "preset": "a \\": b"}',  # read again, nothing twice
+    b'{' + DEMO_BODY + b', "edits": [{"array": "bias", "index": [0], "value": 1}, '
+    b'{"array": "bias", "index": [0], "value": 2}]}',  # the same keys in two objects
+])
+def test_keys_once_in_each_object_are_not_refused_as_twice(
+    client: TestClient, body: bytes
+) -> None:
+    answer = client.post("/api/forward", content=body, headers=JSON)
+    assert all(e["type"] != "duplicate_key" for e in answer.json().get("detail", [])), \
+        answer.text
 
 
 @pytest.mark.parametrize(("body", "at"), [
