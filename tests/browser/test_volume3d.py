@@ -439,22 +439,23 @@ def aims_at(at: list[float], target: Point, slack: float = 2.0) -> bool:
 
 
 def check_3d_lines(page: Page, step: Json, depth_out: int) -> None:
-    """The beams start at the field's corners on each input slice; the filter line and the
-    fan's lines aim at their neuron's centre and end on its cell's outline (within 2 px)."""
+    """The beams start at the middle of the field's face on each input slice, one a slice
+    (four corner lines a slice crossed the block's numbers); the filter line and the fan's
+    lines aim at their neuron's centre and end on its cell's outline (within 2 px)."""
     found: list[Json] = page.evaluate(LINES)
     rows, cols = list(range(*step["rows"])), list(range(*step["cols"]))
     r0, r1, c0, c1 = rows[0], rows[-1], cols[0], cols[-1]
     beams = [line for line in found if line["group"] == "conn-beam"]
-    assert len(beams) == 4 * 3  # four corners on each of the three input slices
+    assert sorted(int(line["data"]["slice"]) for line in beams) == [0, 1, 2]
     for line in beams:
         ch = int(line["data"]["slice"])
-        expected = {  # the slice's front face (index 0-3 of corners(): its nearer plane)
-            "tl": corners(page, "input", r0, c0, ch)[0],
-            "tr": corners(page, "input", r0, c1, ch)[1],
-            "br": corners(page, "input", r1, c1, ch)[2],
-            "bl": corners(page, "input", r1, c0, ch)[3],
-        }[line["data"]["corner"]]
-        assert near((line["at"][0], line["at"][1]), expected)
+        face = [  # the slice's front face (index 0-3 of corners(): its nearer plane)
+            corners(page, "input", r0, c0, ch)[0], corners(page, "input", r0, c1, ch)[1],
+            corners(page, "input", r1, c1, ch)[2], corners(page, "input", r1, c0, ch)[3]]
+        assert line["data"]["corner"] == "centre"
+        # from the middle of the face, drawn from its edge (it covered the middle number)
+        assert on_outline((line["at"][0], line["at"][1]), face)
+        assert aims_at(line["at"], centre_of(face))
     cell = corners(page, "output", step["i"], step["j"], step["d"])[:4]
     outs = [line for line in found if line["group"] == "conn-out"]
     assert len(outs) == 1
@@ -533,8 +534,8 @@ def test_hovered_product_and_weight_in_3d_cut_the_input_open_at_their_slice(
 
 
 def beam_starts_on_field_centres(page: Page, step: Json) -> int:
-    """Each centre beam (a deep input's one line a slice) starts at the middle of the field's
-    rectangle on its slice's front face; answers how many there are."""
+    """Each centre beam (one line a slice) leaves the middle of the field's rectangle on its
+    slice's front face, drawn from its edge; answers how many there are."""
     found: list[Json] = page.evaluate(LINES)
     beams = [line for line in found if line["group"] == "conn-beam"]
     rows, cols = list(range(*step["rows"])), list(range(*step["cols"]))
@@ -546,7 +547,8 @@ def beam_starts_on_field_centres(page: Page, step: Json) -> int:
             corners(page, "input", rows[-1], cols[-1], ch)[2],
             corners(page, "input", rows[-1], cols[0], ch)[3],
         ]
-        assert near((line["at"][0], line["at"][1]), centre_of(quad))
+        assert on_outline((line["at"][0], line["at"][1]), quad)
+        assert aims_at(line["at"], centre_of(quad))
     return len(beams)
 
 
@@ -559,10 +561,10 @@ def test_3d_views_of_example_2_alexnet_and_the_dark_theme_at_1280x720(
     step = api_step(api, "example-2", 40)
     assert beam_starts_on_field_centres(page, step) >= 10
     page.screenshot(path=artifacts / "volume3d-example-2.png")
-    # AlexNet conv1: four corner lines on each of its three slices
+    # AlexNet conv1: one line from each of its three slices too (four corner lines a slice
+    # crossed the block's numbers)
     open_page(page, "?preset=alexnet-conv1&view=3d&t=30000")
-    found: list[Json] = page.evaluate(LINES)
-    assert len([line for line in found if line["group"] == "conn-beam"]) == 12
+    assert beam_starts_on_field_centres(page, api_step(api, "alexnet-conv1", 30000)) == 3
     page.screenshot(path=artifacts / "volume3d-alexnet.png")
     # the dark theme: the canvas stays see-through over the dark panel
     open_page(page, "?preset=cs231n-demo&view=3d&t=4&theme=dark&order=depth_column&h=5")

@@ -12,7 +12,7 @@ const SVG = "http://www.w3.org/2000/svg";
 const FAST_INTERVAL = 45;
 // The scrolling containers a cell can be hidden in, one per panel.
 const CONTAINERS = { input: "#input-grids", filters: "#filter-grids", output: "#output-grids", arithmetic: "#products" };
-const CORNER_SLICES = 4; // up to this input depth, a beam is four corner lines a slice
+const CORNER_SLICES = 4; // up to this input depth, a flat view's beam is four corner lines a slice
 const MIN_MARK = 3; // px: the smallest square marking a cell a hovered weight multiplied
 const GROUPS = ["weight", "fan", "beam", "out", "pair"];
 
@@ -92,6 +92,17 @@ const centre = (box) => [box.left + box.width / 2, box.top + box.height / 2];
 const corners = (box) => ({
   tl: [box.left, box.top], tr: [box.right, box.top], br: [box.right, box.bottom], bl: [box.left, box.bottom],
 });
+
+/** A line from the middle of a field's face `field` (its corners, in order round it) to the
+ * middle of filter slice `slice` (a box), drawn between their edges: from middle to middle it
+ * covered the field's middle number and the slice's. */
+function beamBetween(field, slice) {
+  const from = middle(field);
+  const whole = [...from, ...centre(slice)];
+  const ended = into(whole, Object.values(corners(slice))) ?? whole;
+  const back = into([ended[2], ended[3], ...from], field);
+  return back ? [back[2], back[3], ended[2], ended[3]] : ended;
+}
 
 /** Whether the filters panel sits below the input panel rather than beside it. */
 function stackedPanels() {
@@ -218,16 +229,13 @@ export function createConnections({ views, commit, volumes = () => null }) {
         return part && part.width * part.height >= 0.5 * box.width * box.height ? part : null;
       };
       for (let ch = 0; ch < depth && three; ch += 1) {
-        // on the block: from the field's corners on the slice's face toward the eye
+        // on the block: from the middle of the field's face on the slice, one line a slice.
+        // Four corner lines a slice (twelve for three slices) crossed the block's numbers on
+        // their way out and hid them; the field's box already shows its corners
         const quad = three.field(r0, c0, r1, c1, ch);
         const slice = quad && shown(union(v.filters.box(k, 0, 0, ch), v.filters.box(k, fh - 1, fw - 1, ch)), clips.filters);
         if (!slice) continue;
-        if (depth > CORNER_SLICES) {
-          beams.push({ at: [...middle(Object.values(quad)), ...centre(slice)], data: { slice: ch, corner: "centre" } });
-        } else {
-          const b = corners(slice);
-          for (const corner of ["tl", "tr", "br", "bl"]) beams.push({ at: [...quad[corner], ...b[corner]], data: { slice: ch, corner } });
-        }
+        beams.push({ at: beamBetween(Object.values(quad), slice), data: { slice: ch, corner: "centre" } });
         if (playback.fast) break;
       }
       // Panels stacked in one column (a phone): a slice's beam runs down across the slices
@@ -243,7 +251,7 @@ export function createConnections({ views, commit, volumes = () => null }) {
         const slice = seen && shown(union(v.filters.box(k, 0, 0, ch), v.filters.box(k, fh - 1, fw - 1, ch)), clips.filters);
         if (!slice) continue;
         if (centreOnly) {
-          beams.push({ at: [...centre(seen), ...centre(slice)], data: { slice: ch, corner: "centre" } });
+          beams.push({ at: beamBetween(Object.values(corners(seen)), slice), data: { slice: ch, corner: "centre" } });
         } else {
           const a = corners(seen);
           const b = corners(slice);
