@@ -11,15 +11,19 @@ FastAPI's own validation error schemas are replaced by the one error shape every
 from __future__ import annotations
 
 import copy
+from collections.abc import Callable
 from typing import Any
 
-from fastapi import FastAPI
+import orjson
+from fastapi import FastAPI, HTTPException
 from fastapi.openapi.utils import get_openapi
 from fastapi.routing import APIRoute
+from pydantic import ValidationError
 from starlette.routing import BaseRoute
 
 from app.config import Settings
-from app.schemas import LIMIT
+from app.schemas import LIMIT, InverseRequest, LayerSpec, StepsRequest
+from engine.errors import LayerError
 
 FASTAPI_ERROR = "#/components/schemas/HTTPValidationError"
 OUR_ERROR = "#/components/schemas/ErrorResult"
@@ -108,7 +112,42 @@ def document(app: FastAPI, settings: Settings) -> dict[str, Any]:
         if path.startswith("/api/"):
             for method, operation in operations.items():
                 _with_shared_refusals(method, operation.setdefault("responses", {}))
+    _with_answered_examples(found, settings)
     return found
+
+
+def _answered_examples(settings: Settings) -> dict[str, tuple[str, Callable[[Any], Any]]]:
+    """The operations whose answer to their request's example is small enough to show, with
+    the schema holding that example and the handler that answers it."""
+    from app.routers import api  # the routes import this module's app's pieces
+
+    return {
+        "/api/geometry": ("LayerSpec", lambda body: api.geometry(
+            LayerSpec.model_validate(body), settings).model_dump(mode="json")),
+        "/api/steps": ("StepsRequest", lambda body: orjson.loads(api.steps(
+            StepsRequest.model_validate(body), settings).body)),
+        "/api/inverse": ("InverseRequest", lambda body: orjson.loads(api.inverse(
+            InverseRequest.model_validate(body), settings).body)),
+    }
+
+
+def _with_answered_examples(found: dict[str, Any], settings: Settings) -> None:
+    """Each of :func:`_answered_examples`' operations with its 200 answer's example: the
+    server's own answer to the request's example (made by the handler that serves it, so
+    /docs shows real numbers and never ones the server would not send), where the schema
+    generator wrote zeros and empty strings."""
+    schemas = found.get("components", {}).get("schemas", {})
+    for path, (schema, answer) in _answered_examples(settings).items():
+        operation = found.get("paths", {}).get(path, {}).get("post")
+        sent = schemas.get(schema, {}).get("examples")
+        if operation is None or not sent:
+            continue
+        try:
+            shown = answer(sent[0])
+        except (LayerError, HTTPException, ValidationError):  # this server refuses it
+            continue  # (its limits or budget are below the demo's): no example is true
+        content = operation["responses"]["200"].setdefault("content", {})
+        content.setdefault("application/json", {})["example"] = shown
 
 
 def _budgets(settings: Settings) -> str:

@@ -342,3 +342,32 @@ def test_the_guides_example_answers_what_the_guide_says(client: TestClient) -> N
                 for operation in operations.values() for status in operation["responses"]}
     named = set(re.findall(r"\b(4\d\d|503):", guide))
     assert named == {"422", "413", "415", "408", "503"} and named <= declared, named - declared
+
+
+@pytest.mark.parametrize(("path", "schema"), [
+    ("/api/geometry", "LayerSpec"), ("/api/steps", "StepsRequest"),
+    ("/api/inverse", "InverseRequest")])
+def test_an_answer_example_is_the_servers_answer_to_the_request_example(
+    client: TestClient, path: str, schema: str
+) -> None:
+    # /docs showed the generator's zeros ("t": 0, "rows": [0, 0, 0], "expression": "string")
+    # under a request for the demo's V[1,2,0]
+    document = client.get("/openapi.json").json()
+    sent = document["components"]["schemas"][schema]["examples"][0]
+    shown = document["paths"][path]["post"]["responses"]["200"]["content"][
+        "application/json"]["example"]
+    answer = client.post(path, json=sent)
+    assert answer.status_code == 200, answer.text
+    assert shown == answer.json()
+    if path == "/api/steps":  # the neuron asked for, with its numbers
+        step = shown["steps"][0]
+        assert [step["i"], step["j"], step["d"]] == sent["position"]
+        assert step["expression"].startswith("V[1,2,0] = np.sum(Xp[")
+
+
+def test_a_server_that_refuses_the_request_example_shows_no_answer_to_it() -> None:
+    # a budget below the demo's: the document was not built at all (the handler's refusal
+    # rose through it)
+    document = create_app(Settings(max_work=123_456)).openapi()
+    content = document["paths"]["/api/steps"]["post"]["responses"]["200"]["content"]
+    assert "example" not in content["application/json"]
