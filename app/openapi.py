@@ -113,6 +113,7 @@ def document(app: FastAPI, settings: Settings) -> dict[str, Any]:
             for method, operation in operations.items():
                 _with_shared_refusals(method, operation.setdefault("responses", {}))
     _with_answered_examples(found, settings)
+    _with_refused_examples(found, settings)
     return found
 
 
@@ -129,6 +130,40 @@ def _answered_examples(settings: Settings) -> dict[str, tuple[str, Callable[[Any
         "/api/inverse": ("InverseRequest", lambda body: orjson.loads(api.inverse(
             InverseRequest.model_validate(body), settings).body)),
     }
+
+
+# The operations whose 422 shows the refusal of their request's example made a misfit (the
+# notes' case of a stride that does not fit), with where their body holds the layer.
+REFUSED_EXAMPLES = {"/api/forward": ("LayerSpec", None), "/api/steps": ("StepsRequest", "layer"),
+                    "/api/inverse": ("InverseRequest", "layer"),
+                    "/api/backward": ("BackwardRequest", "layer")}
+MISFIT = {"stride": 3}  # over the demo's 5x5 input with padding 1: (5 - 3 + 2)/3 + 1 = 7/3
+
+
+def _with_refused_examples(found: dict[str, Any], settings: Settings) -> None:
+    """Each of :data:`REFUSED_EXAMPLES`' operations with its 422's example: the server's own
+    refusal of its request's example with :data:`MISFIT` laid over the layer, made by the
+    code every handler reads a layer with (``app.convert.build``), so the example is one this
+    server sends: the arithmetic, the fields that could fix it, its suggestions."""
+    from app.convert import build  # imports the routing, which this module's app assembles
+    from app.errors import layer_refusal
+
+    schemas = found.get("components", {}).get("schemas", {})
+    for path, (schema, at) in REFUSED_EXAMPLES.items():
+        operation = found.get("paths", {}).get(path, {}).get("post")
+        sent = schemas.get(schema, {}).get("examples")
+        if operation is None or not sent or "422" not in operation["responses"]:
+            continue
+        layer = sent[0] if at is None else sent[0][at]
+        try:
+            build(LayerSpec.model_validate({**layer, **MISFIT}), settings, at=at)
+        except LayerError as error:
+            refusal = layer_refusal(error)
+        else:
+            continue  # no refusal to show
+        content = operation["responses"]["422"].setdefault("content", {})
+        content.setdefault("application/json", {})["example"] = {
+            "detail": [refusal.entry(), *(other.entry() for other in refusal.also)]}
 
 
 def _with_answered_examples(found: dict[str, Any], settings: Settings) -> None:

@@ -371,3 +371,22 @@ def test_a_server_that_refuses_the_request_example_shows_no_answer_to_it() -> No
     document = create_app(Settings(max_work=123_456)).openapi()
     content = document["paths"]["/api/steps"]["post"]["responses"]["200"]["content"]
     assert "example" not in content["application/json"]
+
+
+@pytest.mark.parametrize(("path", "schema", "at"), [
+    ("/api/forward", "LayerSpec", None), ("/api/steps", "StepsRequest", "layer"),
+    ("/api/inverse", "InverseRequest", "layer"), ("/api/backward", "BackwardRequest", "layer")])
+def test_a_422_example_is_the_servers_refusal_of_the_example_made_a_misfit(
+    client: TestClient, path: str, schema: str, at: str | None
+) -> None:
+    # the 422 showed {"loc": ["string", 0], "msg": "string", "type": "string"}
+    document = client.get("/openapi.json").json()
+    sent = document["components"]["schemas"][schema]["examples"][0]
+    shown = document["paths"][path]["post"]["responses"]["422"]["content"][
+        "application/json"]["example"]
+    stride_3 = ({**sent, "stride": 3} if at is None
+                else {**sent, at: {**sent[at], "stride": 3}})
+    answer = client.post(path, json=stride_3)
+    assert answer.status_code == 422, answer.text
+    assert shown == answer.json()
+    assert shown["detail"][0]["msg"].startswith("height: (5 - 3 + 2*1)/3 + 1 ≈ 2.333")
