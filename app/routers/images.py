@@ -74,7 +74,8 @@ UPLOAD_BODY = {
     "application/octet-stream (the bytes are checked by their first bytes, whatever the "
     "Content-Type says); anything else is refused with 415. Transparent pixels are laid over "
     "white and a greyscale image gives three equal channels",
-    "content": {kind: {"schema": {"type": "string", "format": "binary"}}
+    # minLength: an empty body is refused (422 empty_image), so the schema says so too
+    "content": {kind: {"schema": {"type": "string", "format": "binary", "minLength": 1}}
                 for kind in UPLOAD_TYPES},
 }
 
