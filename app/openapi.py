@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Callable
-from typing import Any
+from typing import Any, cast
 
 import orjson
 from fastapi import FastAPI, HTTPException
@@ -22,6 +22,7 @@ from pydantic import ValidationError
 from starlette.routing import BaseRoute
 
 from app.config import Settings
+from app.errors import Refusal
 from app.schemas import LIMIT, InverseRequest, LayerSpec, StepsRequest
 from engine.errors import LayerError
 
@@ -114,7 +115,42 @@ def document(app: FastAPI, settings: Settings) -> dict[str, Any]:
                 _with_shared_refusals(method, operation.setdefault("responses", {}))
     _with_answered_examples(found, settings)
     _with_refused_examples(found, settings)
+    _with_transport_examples(app, found, settings)
     return found
+
+
+def _with_transport_examples(app: FastAPI, found: dict[str, Any], settings: Settings) -> None:
+    """The 408, 413, 415 and 503 every API operation may answer, each with the refusal this
+    server sends, made by the objects that send it under the app's own configuration: the
+    body limit of its middleware list (the path's limit, the idle seconds), the JSON reader's
+    Content-Type check, and a heavy-requests gate of the settings' size."""
+    from app.engine_threads import worker_count
+    from app.errors import BodyLimit
+    from app.images import UPLOAD_PATH
+    from app.lean import refuse_non_json
+    from app.routing import HeavyWork
+
+    limits = [BodyLimit(None, *m.args, **m.kwargs)  # type: ignore[arg-type]
+              for m in app.user_middleware if cast(Any, m.cls) is BodyLimit]
+    not_json: Refusal | None = None
+    try:
+        refuse_non_json("text/plain")
+    except Refusal as refused:
+        not_json = refused
+    made: dict[str, Callable[[str], Refusal | None]] = {
+        "408": lambda path: limits[0].late() if limits else None,
+        "413": lambda path: limits[0].limit_of(path).refusal() if limits else None,
+        "415": lambda path: None if path == UPLOAD_PATH else not_json,  # its bytes' own
+        "503": lambda path: HeavyWork(worker_count(settings.heavy_requests),
+                                      settings.waiting_requests).busy(),
+    }
+    for path, operations in found.get("paths", {}).items():
+        for operation in operations.values() if path.startswith("/api/") else ():
+            for status, response in operation.get("responses", {}).items():
+                refusal = made[status](path) if status in made else None
+                content = response.get("content", {}).get("application/json")
+                if refusal is not None and content is not None and "example" not in content:
+                    content["example"] = {"detail": [refusal.entry()]}
 
 
 def _answered_examples(settings: Settings) -> dict[str, tuple[str, Callable[[Any], Any]]]:
@@ -217,11 +253,14 @@ BUSY = _refusal(
 
 
 def _with_shared_refusals(method: str, responses: dict[str, Any]) -> None:
-    """Add to an API operation's ``responses`` the refusals its handler does not declare."""
-    responses.setdefault("422", QUERY_REFUSED)
-    if method == "post":
-        responses.setdefault("408", BODY_STOPPED)
-        responses.setdefault("503", BUSY)
+    """Add to an API operation's ``responses`` the refusals its handler does not declare,
+    each its own copy: an example written into one is this document's alone (a shared one
+    showed the first app's 30 s to an app of 0.3 s)."""
+    shared = {"422": QUERY_REFUSED, **({"408": BODY_STOPPED, "503": BUSY} if method == "post"
+                                       else {})}
+    for status, refusal in shared.items():
+        if status not in responses:
+            responses[status] = copy.deepcopy(refusal)
 
 
 def _without_head(route: BaseRoute) -> BaseRoute:

@@ -89,18 +89,22 @@ class HeavyWork:
         self.limiter = anyio.CapacityLimiter(at_once)
         self.waiting = waiting
 
+    def busy(self) -> Refusal:
+        """The refusal of a request that finds every turn taken and the queue full."""
+        return Refusal(
+            503, [], f"the server is busy: {self.limiter.total_tokens:g} heavy requests compute "
+            f"at once and {self.waiting} more wait their turn already "
+            "(CONVSCOPE_HEAVY_REQUESTS, CONVSCOPE_WAITING_REQUESTS); try again shortly",
+            "server_busy", headers={"Retry-After": "1"},
+        )
+
     async def run(self, work: Callable[[], R]) -> R:
         """``work()`` on a thread once one of the ``at_once`` turns is free; a
         :class:`~starlette.responses.Response` it returns holds the turn until it is sent
         (see the class docstring)."""
         limiter = self.limiter
         if limiter.available_tokens < 1 and limiter.statistics().tasks_waiting >= self.waiting:
-            raise Refusal(
-                503, [], f"the server is busy: {limiter.total_tokens:g} heavy requests compute "
-                f"at once and {self.waiting} more wait their turn already "
-                "(CONVSCOPE_HEAVY_REQUESTS, CONVSCOPE_WAITING_REQUESTS); try again shortly",
-                "server_busy", headers={"Retry-After": "1"},
-            )
+            raise self.busy()
         turn = _Turn(limiter)
         await limiter.acquire_on_behalf_of(turn)
         try:

@@ -338,6 +338,9 @@ def test_a_body_that_stops_arriving_is_a_408_that_closes_the_connection(declared
     assert entry["type"] == "body_timeout" and entry["loc"] == ["body"]
     assert "0.3 seconds" in entry["msg"] and "CONVSCOPE_BODY_SECONDS" in entry["msg"]
     assert 0.3 <= took < 3
+    # /docs shows this server's own 408
+    responses = app_.openapi()["paths"]["/api/geometry"]["post"]["responses"]
+    assert responses["408"]["content"]["application/json"]["example"] == {"detail": [entry]}
 
 
 def test_a_body_that_keeps_arriving_slowly_is_not_late() -> None:

@@ -445,6 +445,9 @@ def test_a_heavy_request_past_the_servers_turns_is_a_503_and_a_cheap_one_is_not(
     assert second.status_code == 503 and second.headers["retry-after"] == "1"
     assert second.json()["detail"][0]["type"] == "server_busy"
     assert cheap.status_code == 200
+    # /docs shows this server's own 503
+    responses = app.openapi()["paths"]["/api/forward"]["post"]["responses"]
+    assert responses["503"]["content"]["application/json"]["example"] == second.json()
 
 
 def test_a_large_answer_goes_to_the_server_in_pieces_a_small_one_whole() -> None:
