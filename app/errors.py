@@ -101,9 +101,12 @@ class Refusal(HTTPException):
     def entry(self) -> dict[str, Any]:
         return detail(self.loc, self.msg, self.type, **self.ctx)
 
+    def entries(self) -> list[dict[str, Any]]:
+        """Its entry and those of the fields refused with it: the answer's ``detail``."""
+        return [self.entry(), *(other.entry() for other in self.also)]
+
     def response(self) -> Response:
-        entries = [self.entry(), *(other.entry() for other in self.also)]
-        return answer(self.status_code, entries, self.headers)
+        return answer(self.status_code, self.entries(), self.headers)
 
 
 def unknown_name(what: str, name: str, known: Iterable[str]) -> Refusal:
@@ -264,6 +267,14 @@ def _validation_entry(error: dict[str, Any], body: object = None) -> dict[str, A
     return entry
 
 
+def body_entries(errors: Sequence[Any], body: object, max_side: int) -> list[dict[str, Any]]:
+    """The refusal's entries for pydantic's ``errors`` of a request ``body`` (the first
+    :data:`MOST_ERRORS` of them): one per wrong field, in the field's words
+    (:func:`app.validation.clean`)."""
+    return [_validation_entry(e, body)
+            for e in validation.clean(list(errors[:MOST_ERRORS]), body, max_side)]
+
+
 # A refusal lists at most MOST_ENTRIES fields, read from pydantic's first MOST_ERRORS errors
 # (a union field's one entry comes from several).
 MOST_ERRORS = 1000
@@ -283,9 +294,7 @@ async def on_validation_error(request: Request, exc: Exception) -> Response:
     except Refusal as refusal:
         return refusal.response()
     raw = exc.errors()
-    max_side = settings.max_side
-    entries = [_validation_entry(e, exc.body)
-               for e in validation.clean(raw[:MOST_ERRORS], exc.body, max_side)]
+    entries = body_entries(raw, exc.body, settings.max_side)
     if len(entries) > MOST_ENTRIES or len(raw) > MOST_ERRORS:
         # a body wrong in thousands of places (a list of edits that are not objects): the
         # first say what is wrong; the rest would only be a bigger answer (and reading them

@@ -11,7 +11,9 @@ FastAPI's own validation error schemas are replaced by the one error shape every
 from __future__ import annotations
 
 import copy
+import zlib
 from collections.abc import Callable
+from functools import partial
 from typing import Any, cast
 
 import orjson
@@ -116,6 +118,7 @@ def document(app: FastAPI, settings: Settings) -> dict[str, Any]:
     _with_answered_examples(found, settings)
     _with_refused_examples(found, settings)
     _with_transport_examples(app, found, settings)
+    _with_handler_refusal_examples(app, found, settings)
     return found
 
 
@@ -151,6 +154,131 @@ def _with_transport_examples(app: FastAPI, found: dict[str, Any], settings: Sett
                 content = response.get("content", {}).get("application/json")
                 if refusal is not None and content is not None and "example" not in content:
                     content["example"] = {"detail": [refusal.entry()]}
+
+
+# A request each GET operation's 422 example refuses: a query parameter it does not take. An
+# operation with query parameters is sent its first one misspelt; one without, a name a
+# reader might try (a path's own name, or encoding).
+def _query_mistake(path: str, takes: frozenset[str]) -> bytes:
+    """The query string :func:`_with_handler_refusal_examples` shows ``path`` refusing.
+
+    >>> _query_mistake("/api/images/{name}", frozenset({"scale", "encoding"}))
+    b'encodign=compact'
+    >>> _query_mistake("/api/presets/{name}", frozenset())
+    b'name=cs231n-demo'
+    >>> _query_mistake("/api/health", frozenset())
+    b'encoding=compact'
+    """
+    if "encoding" in takes:
+        return b"encodign=compact"
+    if takes:
+        first = min(takes)
+        return f"{first[:-2]}{first[-1]}{first[-2]}=1".encode()
+    return b"name=cs231n-demo" if path.endswith("{name}") else b"encoding=compact"
+
+
+def _handler_refusals(
+    settings: Settings,
+) -> dict[tuple[str, str, str], list[tuple[str, Callable[[], object]]]]:
+    """(method, path, status) -> each refused request as it is sent and a call of the code
+    that refuses it (the handler itself, or the one function it refuses with)."""
+    from app import images as decoding
+    from app.errors import body_entries
+    from app.routers import api, images
+
+    over = settings.max_image_side + 1
+
+    def refused_layer(changes: dict[str, Any]) -> Callable[[], object]:
+        # the request example's layer with ``changes``, validated as FastAPI validates a body
+        # and refused through the same entries (app.errors.on_validation_error)
+        def refuse() -> object:
+            sent = {**(LayerSpec.model_json_schema().get("examples") or [{}])[0], **changes}
+            try:
+                LayerSpec.model_validate(sent)
+            except ValidationError as error:
+                wrong = [{**e, "loc": ("body", *e["loc"])} for e in error.errors()]
+                return body_entries(wrong, sent, settings.max_side)
+            return None
+        return refuse
+
+    # a PNG header declaring 50,000 x 50,000 pixels: refused before anything is decoded
+    bomb = (b"\x89PNG\r\n\x1a\n" + (13).to_bytes(4, "big") + b"IHDR"
+            + (50_000).to_bytes(4, "big") * 2 + bytes([8, 2, 0, 0, 0]))
+    bomb += zlib.crc32(bomb[12:]).to_bytes(4, "big")
+    return {
+        ("get", "/api/presets/{name}", "404"): [
+            ("GET /api/presets/alexnet", lambda: api.preset("alexnet"))],
+        ("get", "/api/filter-banks/{name}", "404"): [
+            ("GET /api/filter-banks/edges", lambda: images.filter_bank("edges"))],
+        ("get", "/api/images/{name}", "404"): [
+            ("GET /api/images/edges", lambda: images.sample("edges", settings))],
+        ("get", "/api/images/{name}", "422"): [
+            (f"?max_side={over}: over this server's limit",
+             lambda: images.sample("scene", settings, max_side=over))],
+        ("post", "/api/images", "415"): [
+            ("sent as text/plain", lambda: images.refuse_non_image("text/plain")),
+            ("a GIF's bytes", lambda: decoding.sniff(b"GIF89a")),
+        ],
+        ("post", "/api/images", "422"): [
+            ("an empty body", lambda: decoding.probe(b"", settings.max_image_pixels)),
+            ("a PNG whose header declares 50000x50000 pixels",
+             lambda: decoding.probe(bomb, settings.max_image_pixels)),
+            (f"?max_side={over}: over this server's limit",
+             lambda: images.fitted_side(over, settings)),
+        ],
+        ("post", "/api/geometry", "422"): [("the example with stride 0",
+                                            refused_layer({"stride": 0}))],
+        ("post", "/api/input", "422"): [("the example with stride 0",
+                                         refused_layer({"stride": 0}))],
+    }
+
+
+def _with_handler_refusal_examples(app: FastAPI, found: dict[str, Any],
+                                   settings: Settings) -> None:
+    """The refusals each operation's handler (or its route's query check) sends, shown in
+    /docs as this server sends them: every GET's 422 for a query parameter it does not take
+    (made by the check its route runs, with the route's own parameters), and the 404s, the
+    upload's 415 and 422, and geometry's and input's 422 of :func:`_handler_refusals`. One
+    example is the response's ``example``; several are its ``examples``, named by what was
+    sent."""
+    from app.lean import query_names, refuse_unknown_query
+
+    made = _handler_refusals(settings)
+    for route in app.routes:
+        if (isinstance(route, APIRoute) and route.path.startswith("/api/")
+                and "GET" in (route.methods or ())):
+            takes = query_names(route.dependant)
+            mistake = _query_mistake(route.path, takes)
+            made.setdefault(("get", route.path, "422"), []).insert(0, (
+                f"?{mistake.decode()}: a parameter it does not take",
+                partial(refuse_unknown_query, mistake, takes)))
+    for (method, path, status), requests in made.items():
+        response = found.get("paths", {}).get(path, {}).get(method, {}).get(
+            "responses", {}).get(status)
+        if response is None:
+            continue
+        shown = [(summary, detail) for summary, call in requests
+                 if (detail := _refusal_detail(call)) is not None]
+        content = response.setdefault("content", {}).setdefault("application/json", {})
+        if response.get("description") == "Validation Error":  # FastAPI's words
+            response["description"] = QUERY_REFUSED["description"]
+        if len(shown) == 1:
+            content["example"] = shown[0][1]
+        elif shown:
+            content["examples"] = {summary: {"summary": summary, "value": detail}
+                                   for summary, detail in shown}
+
+
+def _refusal_detail(call: Callable[[], object]) -> dict[str, Any] | None:
+    """The answer's body of the refusal ``call`` raises or returns (entries), or None when it
+    refuses nothing (a server whose limits let the request through)."""
+    try:
+        entries = call()
+    except Refusal as refused:
+        return {"detail": refused.entries()}
+    if isinstance(entries, list) and entries:
+        return {"detail": entries}
+    return None
 
 
 def _answered_examples(settings: Settings) -> dict[str, tuple[str, Callable[[Any], Any]]]:
@@ -198,8 +326,7 @@ def _with_refused_examples(found: dict[str, Any], settings: Settings) -> None:
         else:
             continue  # no refusal to show
         content = operation["responses"]["422"].setdefault("content", {})
-        content.setdefault("application/json", {})["example"] = {
-            "detail": [refusal.entry(), *(other.entry() for other in refusal.also)]}
+        content.setdefault("application/json", {})["example"] = {"detail": refusal.entries()}
 
 
 def _with_answered_examples(found: dict[str, Any], settings: Settings) -> None:

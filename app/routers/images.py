@@ -60,7 +60,8 @@ NOT_FOUND: dict[int | str, dict[str, object]] = {
     404: {"model": ErrorResult, "description": "No such name; the message lists the known ones"},
 }
 BAD_SIDE: dict[int | str, dict[str, object]] = {
-    422: {"model": ErrorResult, "description": "max_side over the server's max_image_side"},
+    422: {"model": ErrorResult, "description": "max_side over the server's max_image_side, or "
+          "a query parameter it does not take"},
 }
 UPLOAD_REFUSALS: dict[int | str, dict[str, object]] = {
     413: {"model": ErrorResult, "description": "Over CONVSCOPE_MAX_UPLOAD_BYTES (default 10 MiB)"},
@@ -80,7 +81,9 @@ UPLOAD_BODY = {
 }
 
 
-def _side(max_side: int | None, settings: Settings) -> int:
+def fitted_side(max_side: int | None, settings: Settings) -> int:
+    """The longer side an image is resized to: ``max_side``, or the server's limit when none
+    is given; over the limit, a 422."""
     if max_side is None:
         return settings.max_image_side
     if max_side > settings.max_image_side:
@@ -88,6 +91,17 @@ def _side(max_side: int | None, settings: Settings) -> int:
                       f"limit of {settings.max_image_side} (CONVSCOPE_MAX_IMAGE_SIDE)",
                       "image_side_too_large")
     return max_side
+
+
+def refuse_non_image(content_type: str) -> None:
+    """415 for an upload whose Content-Type is none of :data:`UPLOAD_TYPES`, saying what to
+    send (the bytes are then read by their first bytes, :func:`app.images.sniff`)."""
+    kind = content_type.split(";")[0].strip().lower()
+    if kind not in UPLOAD_TYPES:
+        said = f"is sent as {kind!r}" if kind else "has no Content-Type"
+        raise Refusal(415, ["header", "content-type"], f"the body {said}, not an image this "
+                      "server reads: send image/png or image/jpeg (or application/octet-stream: "
+                      "the bytes say which)", "unsupported_media_type")
 
 
 def _answer(image: images.Decoded, name: str | None, scale: images.Scale,
@@ -131,7 +145,7 @@ def sample(
     scale: ScaleQuery = "unit", max_side: MaxSideQuery = None, encoding: EncodingQuery = "json",
 ) -> Response:
     """A sample image as a layer input (``input`` drops into a layer spec)."""
-    side = _side(max_side, settings)
+    side = fitted_side(max_side, settings)
     if name not in images.SAMPLES:
         raise unknown_name("sample image", name, images.SAMPLES)
     return _answer(images.sample(name, side), name, scale, encoding)
@@ -145,13 +159,8 @@ async def upload(
 ) -> Response:
     """Your own PNG or JPEG as the raw body (not multipart), decoded in memory, never stored;
     resized so the longer side is at most ``max_side``."""
-    side = _side(max_side, settings)
-    kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
-    if kind not in UPLOAD_TYPES:
-        said = f"is sent as {kind!r}" if kind else "has no Content-Type"
-        raise Refusal(415, ["header", "content-type"], f"the body {said}, not an image this "
-                      "server reads: send image/png or image/jpeg (or application/octet-stream: "
-                      "the bytes say which)", "unsupported_media_type")
+    side = fitted_side(max_side, settings)
+    refuse_non_image(request.headers.get("content-type", ""))
     body = await request.body()  # BodyLimit stops it at max_upload_bytes
     # priced before decoding, at the size its header declares (an empty body is refused here)
     if len(body) > PROBE_INLINE_BYTES:

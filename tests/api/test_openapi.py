@@ -409,3 +409,90 @@ def test_a_transport_refusals_example_is_the_one_this_server_sends(
     shown = app.openapi()["paths"][path]["post"]["responses"][status]["content"][
         "application/json"]["example"]
     assert shown == answer.json()
+
+
+def test_every_refusal_in_the_document_shows_an_example(small: Doc) -> None:
+    # without one, /docs shows the generator's {"loc": ["string", 0], "msg": "string"}
+    bare = [f"{method} {path} {status}"
+            for path, operations in small["paths"].items() if path.startswith("/api/")
+            for method, operation in operations.items()
+            for status, response in operation["responses"].items()
+            if status != "200" and not {"example", "examples"} & set(
+                response.get("content", {}).get("application/json", {}))]
+    assert bare == []
+
+
+def shown_refusal(doc: Doc, method: str, path: str, status: str, named: str | None) -> Any:
+    content = doc["paths"][path][method]["responses"][status]["content"]["application/json"]
+    return content["example"] if named is None else content["examples"][named]["value"]
+
+
+# (method, document path, status, the example's name or None for the only one, what is sent)
+HANDLER_REFUSALS = [
+    ("get", "/api/health", "422", None, "/api/health?encoding=compact"),
+    ("get", "/api/presets", "422", None, "/api/presets?encoding=compact"),
+    ("get", "/api/presets/{name}", "422", None, "/api/presets/example-1?name=cs231n-demo"),
+    ("get", "/api/presets/{name}", "404", None, "/api/presets/alexnet"),
+    ("get", "/api/filter-banks/{name}", "404", None, "/api/filter-banks/edges"),
+    ("get", "/api/images/{name}", "404", None, "/api/images/edges"),
+    ("get", "/api/images/{name}", "422", "?encodign=compact: a parameter it does not take",
+     "/api/images/scene?encodign=compact"),
+    ("get", "/api/images/{name}", "422", "?max_side=33: over this server's limit",
+     "/api/images/scene?max_side=33"),
+]
+
+
+@pytest.mark.parametrize(("method", "path", "status", "named", "sent"), HANDLER_REFUSALS)
+def test_a_get_refusals_example_is_the_one_this_server_sends(
+    method: str, path: str, status: str, named: str | None, sent: str
+) -> None:
+    settings = Settings(max_image_side=32)  # the example's max_side is this limit's, plus one
+    app = create_app(settings)
+    answer = TestClient(app).get(sent)
+    assert answer.status_code == int(status), answer.text
+    assert shown_refusal(app.openapi(), method, path, status, named) == answer.json()
+
+
+PNG_BOMB_NAME = "a PNG whose header declares 50000x50000 pixels"
+
+
+@pytest.mark.parametrize(("path", "status", "named", "headers", "body"), [
+    ("/api/images", "415", "sent as text/plain", {"Content-Type": "text/plain"}, b"x"),
+    ("/api/images", "415", "a GIF's bytes", {"Content-Type": "image/png"}, b"GIF89a" * 9),
+    ("/api/images", "422", "an empty body", {"Content-Type": "image/png"}, b""),
+    ("/api/images?max_side=33", "422", "?max_side=33: over this server's limit",
+     {"Content-Type": "image/png"}, b"x"),
+    ("/api/geometry", "422", None, {}, None),
+    ("/api/input", "422", None, {}, None),
+])
+def test_a_post_refusals_example_is_the_one_this_server_sends(
+    path: str, status: str, named: str | None, headers: dict[str, str], body: bytes | None
+) -> None:
+    app = create_app(Settings(max_image_side=32))
+    client = TestClient(app)
+    document = app.openapi()
+    if body is None:  # the layer's example with stride 0, as its example says
+        layer = {**document["components"]["schemas"]["LayerSpec"]["examples"][0], "stride": 0}
+        answer = client.post(path, json=layer)
+    else:
+        answer = client.post(path, content=body, headers=headers)
+    assert answer.status_code == int(status), answer.text
+    shown = shown_refusal(document, "post", path.split("?")[0], status, named)
+    assert shown == answer.json()
+
+
+def test_the_decompression_bombs_example_is_what_its_header_gets() -> None:
+    # a PNG signature and an IHDR chunk (with its CRC) declaring 50000x50000 pixels
+    import struct
+    import zlib
+
+    app = create_app(Settings())
+    header = b"\x89PNG\r\n\x1a\n" + struct.pack(">I", 13) + b"IHDR" + struct.pack(
+        ">IIBBBBB", 50_000, 50_000, 8, 2, 0, 0, 0)
+    header += struct.pack(">I", zlib.crc32(header[12:]))
+    answer = TestClient(app).post("/api/images", content=header + b"\x00" * 100,
+                                  headers={"Content-Type": "image/png"})
+    assert answer.status_code == 422, answer.text
+    assert "50000x50000" in answer.json()["detail"][0]["msg"]
+    assert shown_refusal(app.openapi(), "post", "/api/images", "422",
+                         PNG_BOMB_NAME) == answer.json()
