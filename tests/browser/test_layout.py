@@ -959,6 +959,30 @@ def assert_transport_one_row(page: Page) -> None:
     assert max(middles) - min(middles) < 12, middles
 
 
+@pytest.mark.parametrize("size", [(800, 600), (900, 700)])
+def test_large_type_on_a_narrow_window_folds_speed_and_loop_to_keep_the_transport_one_row(
+    page: Page, size: tuple[int, int]
+) -> None:
+    # on an 800x600 screen speed and loop took the transport a second row (140 px of the 600),
+    # which the panels needed
+    page.set_viewport_size({"width": size[0], "height": size[1]})
+    open_view(page, "?preset=cs231n-demo&large=1")
+    assert_transport_one_row(page)
+    expect(page.locator("#t-speed")).to_be_hidden()
+    more = page.get_by_role("button", name="More step and view controls")
+    expect(more).to_have_attribute("aria-controls", re.compile(r"\bt-speed t-loop\b"))
+    more.click()
+    expect(page.locator("#t-speed")).to_be_visible()
+    expect(page.get_by_label("Loop")).to_be_visible()
+    # a wider window keeps them on the row, where they fit
+    page.set_viewport_size({"width": 1280, "height": 720})
+    expect(more).to_have_attribute("aria-controls", "t-first t-last view-tools")
+    more.click()
+    expect(more).to_have_attribute("aria-expanded", "false")
+    expect(page.locator("#t-speed")).to_be_visible()
+    assert_transport_one_row(page)
+
+
 @pytest.mark.parametrize("large", [0, 1])
 def test_the_numpy_line_breaks_between_indexes_never_inside_one(page: Page, large: int) -> None:
     # an upright tablet's arithmetic column broke it as "np.sum(Xp[2:" / "5,2:5,:] * W0)"

@@ -27,6 +27,13 @@ export function foldUnfolded() {
 }
 // with large type on a wide window: first and last (Home and End do it too) and the view tools
 const LARGE_FOLDED = ["t-first", "t-last", "view-tools"];
+// and on a page (not a frame) narrower than 1000 px, speed and loop as well
+// (css/convscope.css): there they took the transport a second row (on an 800x600 screen,
+// 140 px of the 600). A frame keeps them: its step label, never cut there (css/embed.css),
+// needs the room "More" would take from it on the row.
+const NARROW_LARGE = window.matchMedia("(max-width: 999px)");
+const narrowLarge = () => NARROW_LARGE.matches && !document.body.classList.contains("embed");
+const largeFolded = () => (narrowLarge() ? [...LARGE_FOLDED, "t-speed", "t-loop"] : LARGE_FOLDED);
 
 /**
  * Fold the transport's extra controls behind a "More" button while `PHONE` matches; with
@@ -64,7 +71,7 @@ export function bindFold() {
   // Folding away the control a keyboard is on would leave the focus on <body> (where the next
   // Space plays the layer): it moves to "More", which unfolds the control again.
   const foldKeepingFocus = () => {
-    const within = (mode === "phone" ? FOLDED : LARGE_FOLDED)
+    const within = (mode === "phone" ? FOLDED : largeFolded())
       .some((id) => qs(`#${id}`)?.contains(document.activeElement));
     fold(true);
     if (within) toggle.focus();
@@ -74,9 +81,17 @@ export function bindFold() {
   $on(document, "fullscreenchange", () => {
     if (document.fullscreenElement && mode) foldKeepingFocus();
   });
+  // what "More" unfolds in large type: its title and aria-controls (narrow windows add two)
+  const sayLarge = () => {
+    toggle.title = `First and last step, ${narrowLarge() ? "speed and loop, " : ""}and the view and sharing tools (3-D view, lines, theme, large type, links)`;
+    toggle.setAttribute("aria-controls", largeFolded().join(" "));
+  };
   const sync = () => {
     const now = phone.matches ? "phone" : root.hasAttribute("data-large") ? "large" : "";
-    if (now === mode) return;
+    if (now === mode) {
+      if (mode === "large") sayLarge();
+      return;
+    }
     mode = now;
     fold(false);
     if (mode === "phone") {
@@ -87,8 +102,7 @@ export function bindFold() {
       fold(true);
     } else if (mode === "large") {
       // at the end of the one row, just before the tools it unfolds
-      toggle.title = "First and last step, and the view and sharing tools (3-D view, lines, theme, large type, links)";
-      toggle.setAttribute("aria-controls", LARGE_FOLDED.join(" "));
+      sayLarge();
       qs("#view-tools").before(toggle);
       foldKeepingFocus(); // large type ticked from the keyboard: its box folds away
     } else {
@@ -96,6 +110,7 @@ export function bindFold() {
     }
   };
   $on(phone, "change", sync);
+  $on(NARROW_LARGE, "change", sync);
   new MutationObserver(sync).observe(root, { attributes: true, attributeFilter: ["data-large"] });
   sync();
   new ResizeObserver(() => {
