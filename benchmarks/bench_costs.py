@@ -34,6 +34,8 @@ from __future__ import annotations
 import argparse
 import asyncio
 import copy
+import functools
+import inspect
 import io
 import itertools
 import json
@@ -383,18 +385,30 @@ class Estimates:
     def __init__(self) -> None:
         self.largest: int | None = None
         original = costs.check_budget
+        signature = inspect.signature(original)
 
-        def recording(items: list[costs.Item], settings: Settings, at: str | None = None,
-                      subject: str = "this request") -> None:
+        @functools.wraps(original)
+        def recording(*args: Any, **kwargs: Any) -> None:
+            # bound by check_budget's own signature, whatever parameters it gains (a fixed
+            # copy of it broke the bench when it gained spec=)
+            bound = signature.bind(*args, **kwargs)
+            bound.apply_defaults()
             # another request's price (a geometry answer's over_limit) is not this one's work
-            if subject == "this request":
-                total = sum(item.work for item in items)
+            if bound.arguments["subject"] == "this request":
+                total = sum(item.work for item in bound.arguments["items"])
                 self.largest = total if self.largest is None else max(self.largest, total)
-            original(items, settings, at, subject)
+            original(*args, **kwargs)
 
-        for module in list(sys.modules.values()):
-            if getattr(module, "check_budget", None) is original:
-                module.check_budget = recording  # type: ignore[attr-defined]
+        self._patched = [module for module in list(sys.modules.values())
+                         if getattr(module, "check_budget", None) is original]
+        self._original = original
+        for module in self._patched:
+            module.check_budget = recording  # type: ignore[attr-defined]
+
+    def close(self) -> None:
+        """Put ``check_budget`` back where it was replaced (a test runs the bench in process)."""
+        for module in self._patched:
+            module.check_budget = self._original  # type: ignore[attr-defined]
 
 
 async def start(app: Any) -> tuple[dict[str, Any], asyncio.Event]:
