@@ -7,8 +7,11 @@ Not a test: it prints figures. It starts ``convscope serve`` on a free loopback 
    connections, and ``/api/forward`` of the CS231n demo, ``--seconds`` each (60 by default);
    per run: requests/s, p50/p99 latency, failed requests (connect/read/write errors, timeouts
    and non-2xx answers: must be 0), and the server's RSS before and after (must be flat);
-   then the step endpoint's requests/s as a share of health's at the same connections
-   (target >= 60 %).
+   then the step endpoint's requests/s as a share of health's at the same connections, for
+   the record: issue 5's target of 60 % took health as the cheapest request through the
+   framework, and since issue 9 health answers fixed bytes outside it (faster than a bare
+   FastAPI app's health), so the step against a request through the framework is
+   ``bench_requests.py``'s figure and target.
 2. Each abuse case once warm and then ``--abuse-repeats`` times: status (must be 4xx),
    median/worst answer time (target < 50 ms) and the server's RSS growth over the repeats.
 
@@ -46,7 +49,6 @@ from benchmarks._wrk import (
     steps_lua,
 )
 
-STEP_SHARE_TARGET = 0.60
 ABUSE_TARGET_MS = 50.0
 
 
@@ -202,9 +204,8 @@ def main(argv: list[str] | None = None) -> int:
         step = next(r for r in runs if r.name == "alexnet single step"
                     and r.connections == connections)
         share = step.rate / health.rate
-        ok = ok and share >= STEP_SHARE_TARGET
-        print(f"step/health at c={connections}: {share:.0%} (target >= "
-              f"{STEP_SHARE_TARGET:.0%})")
+        print(f"step/health at c={connections}: {share:.0%} (no target: health skips the "
+              "framework; bench_requests.py compares the step with a bare FastAPI app)")
     failed = sum(r.failed for r in runs)
     growth = max(r.rss_after - r.rss_before for r in runs)
     print(f"failed requests: {failed} (must be 0); largest RSS growth in a run: "
