@@ -15,7 +15,6 @@ from app.costs import check_budget
 from app.main import create_app
 from benchmarks import bench_asgi, bench_costs
 
-
 T = TypeVar("T")
 
 
