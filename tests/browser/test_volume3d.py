@@ -957,16 +957,17 @@ def test_an_embed_shorter_than_a_laptop_keeps_the_blocks_inside_their_panels(pag
         assert bottoms[0] <= bottoms[1], (panel, bottoms)
 
 
-@pytest.mark.parametrize("size", [(844, 390), (780, 360)])
-def test_a_phone_held_sideways_shows_each_block_whole_in_its_panel(
-    phone: Page, size: tuple[int, int]
+@pytest.mark.parametrize(("size", "large"), [((844, 390), ""), ((780, 360), ""),
+                                             ((844, 390), "&large=1"), ((390, 844), "")])
+def test_a_phone_shows_each_block_whole_in_its_panel(
+    phone: Page, size: tuple[int, int], large: str
 ) -> None:
     # the one-column panel fits between the window's top and the transport, and the block
-    # kept volume3d.css's 220 px at least: at 844x390 the input panel's last 44 px, the block's
-    # foot and its width's label, were cut off
+    # kept volume3d.css's 220 px at least: held sideways at 844x390 the input panel's last
+    # 46 px, the block's foot and its width's label, were cut off (109 px in large type)
     page = phone
     page.set_viewport_size({"width": size[0], "height": size[1]})
-    page.goto("/?preset=cs231n-demo&view=3d")
+    page.goto(f"/?preset=cs231n-demo&view=3d{large}")
     expect(page.locator("#input-3d canvas.volume3d-block")).to_be_visible(timeout=30_000)
     for panel in ("input", "output"):
         fits = page.evaluate(f"""() => {{
@@ -977,8 +978,9 @@ def test_a_phone_held_sideways_shows_each_block_whole_in_its_panel(
                     block.getBoundingClientRect().height];
         }}""")
         cut, below, height = fits
-        assert cut <= 1 and below >= 0, (panel, fits)
-        assert height >= 120, (panel, fits)
+        assert cut <= 1 and below >= -1, (panel, fits)
+        # where the panel has room the block keeps volume3d.css's height (48 % of the window)
+        assert height >= (120 if size[1] < 500 else 0.48 * size[1] - 1), (panel, fits)
 
 
 def test_a_screen_reader_hears_the_value_of_the_blocks_neuron_and_pinned_cell(
