@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
+import httpx
 import pytest
 from playwright.sync_api import Browser, CDPSession, Page, expect
 
@@ -429,3 +430,35 @@ def test_a_pinned_input_cell_leaves_no_blank_room_in_the_arithmetic_on_a_phone(
     for n in range(3):
         box = grids.nth(n).bounding_box()
         assert box and box["height"] > 100, (n, box)
+
+
+def test_a_tapped_product_shows_its_input_and_weight(
+    phone: tuple[Page, CDPSession], api: httpx.Client
+) -> None:
+    # a finger has no hover, and a tap (a click) cleared the product it would have shown: on
+    # a phone AlexNet's products, too small for their digits, said "Hover a product" forever
+    page, _ = phone
+    page.goto("/?preset=alexnet-conv1&t=100")
+    expect(page.locator("#numpy-code")).to_contain_text("V[1,45,0]", timeout=30_000)
+    readout = page.locator("#product-readout")
+    expect(readout).to_have_text("Tap a product for its input × weight.")
+    canvas = page.locator("#products canvas").first
+    canvas.scroll_into_view_if_needed()
+    box = canvas.bounding_box()
+    assert box is not None
+    page.touchscreen.tap(box["x"] + box["width"] * 0.3, box["y"] + box["height"] * 0.4)
+    found = re.fullmatch(r"(\S+) × (\S+) = (\S+)\s+"
+                         r"\(X\[(\d+),(\d+),(\d+)\] × W0\[(\d+),(\d+),(\d+)\]\)",
+                         readout.inner_text())
+    assert found is not None, readout.inner_text()
+    r, c = int(found.group(7)), int(found.group(8))
+    step = api.post("/api/steps", json={"layer": {"preset": "alexnet-conv1"}, "start": 100}
+                    ).json()["steps"][0]
+    assert float(found.group(3)) == pytest.approx(step["products"][r][c][0], rel=1e-3)
+    # the demo's products are cells: a tap marks the pair in them too
+    page.goto("/?preset=cs231n-demo&t=4")
+    expect(page.locator("#numpy-code")).to_contain_text("V[1,1,0]", timeout=30_000)
+    cell = page.get_by_role("table", name="Products depth slice 0").locator(".cell").nth(4)
+    cell.scroll_into_view_if_needed()
+    cell.tap()
+    expect(cell).to_have_class(re.compile(r"\bpair\b"))

@@ -95,8 +95,10 @@ export function createLinking({ app, render, pinning, currentFocus }) {
     startEdit(name, fmt(app.model.weightAt(p.i, p.j, k, r, c, ch)));
   }
 
+  // A product shows its input and weight while hovered, and from a click or a tap too: a
+  // finger has no hover, and a tap (a click) cleared it, so a phone never showed one.
   function onTap(type, r, c, ch) {
-    app.tap = type === "enter" ? { r, c, ch } : null;
+    app.tap = type === "leave" ? null : { r, c, ch };
     render();
   }
 

@@ -11,6 +11,9 @@ import { fitCell, gridRoom, heightUnderCap, numbersCell, projectedCell } from ".
 import { CELL_TYPE, NUMBERS_FROM, cellFor } from "./numbers.js";
 import { dxSumLines } from "./dx-sum.js";
 
+// whether the pointer can hover (a mouse), or only tap (a finger): what the products' hint says
+const HOVER = window.matchMedia("(hover: hover)");
+
 // The arithmetic's live region: the forward step's words, then the backward view's, written
 // once both are known and only when they change. Written again, the same words are read again:
 // toggling Loop or Lines redrew the step, and a screen reader heard the whole step anew.
@@ -181,7 +184,7 @@ export function createArithmeticView(container, model, onTap) {
         const pair = focus.pair;
         readout.textContent = pair
           ? productLine(step, pair.tap[0], pair.tap[1], pair.channel)
-          : "Hover a product for its input × weight.";
+          : `${HOVER.matches ? "Hover" : "Tap"} a product for its input × weight.`;
         readout.classList.toggle("hint", !pair);
         // whole, where a narrow panel cuts the names
         readout.title = pair ? productText(step, pair.tap[0], pair.tap[1], pair.channel) : "";
