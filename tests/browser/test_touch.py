@@ -462,3 +462,38 @@ def test_a_tapped_product_shows_its_input_and_weight(
     cell.scroll_into_view_if_needed()
     cell.tap()
     expect(cell).to_have_class(re.compile(r"\bpair\b"))
+
+
+def test_a_tapped_weight_gradient_cell_writes_its_sum_where_the_step_is_said(
+    phone: tuple[Page, CDPSession], api: httpx.Client
+) -> None:
+    # a cell's sum is its title, and a finger never shows a title: on a phone the dW grids
+    # said nothing of how a cell was made
+    page, _ = phone
+    page.goto("/?preset=cs231n-demo&mode=backward&t=4")
+    said = page.locator("#backward-step")
+    expect(said).to_contain_text("dV[1,1,0] = 1", timeout=30_000)
+    sentence = said.inner_text()
+    layer = api.get("/api/presets/cs231n-demo").json()["layer"]
+    step = api.post("/api/steps", json={
+        "layer": layer, "start": 4,
+        "upstream": {"fill": {"kind": "integers", "seed": 0, "low": -1, "high": 1}},
+    }).json()["steps"][0]
+    r, c, ch = 2, 1, 0
+    cell = page.get_by_role("table", name="Contribution depth slice 0").locator(
+        f'.cell[data-r="{r}"][data-c="{c}"]')
+    cell.scroll_into_view_if_needed()
+    cell.tap()
+    x = step["window"][r][c][ch]
+    expect(said).to_have_text(
+        f"dW[0][{r},{c},{ch}] += dV ({step['upstream']:g}) × "
+        f"Xp[{step['rows'][0] + r},{step['cols'][0] + c},{ch}] ({x:g}) = "
+        f"{step['weight_gradient'][r][c][ch]:g}")
+    running = page.get_by_role("table", name="Running weight gradient depth slice 0").locator(
+        f'.cell[data-r="{r}"][data-c="{c}"]')
+    running.tap()
+    expect(said).to_have_text(f"running dW[0][{r},{c},{ch}] = "
+                              f"{step['weight_gradient_running'][r][c][ch]:g} after step 5")
+    # a tap elsewhere gives the step's sentence back
+    page.locator("#backward-panel h2").tap()
+    expect(said).to_have_text(sentence)

@@ -94,9 +94,24 @@ export function createBackwardView(container, model, onLeast = () => {}) {
   const share = { width: across, height: (room.height - names) / parts.length - ROW_GAP };
   const cell = canvas ? canvasCell(depth, fh, fw, share, scale)
     : fitCell(depth, fh, fw, share, { min: least, max: 40, caption: 0 });
-  for (const [part, label] of parts) {
+  // A cell's sum is its title, which a finger never shows: a click or a tap on one writes it
+  // in the step's sentence instead (a sum is shorter than the sentence's longest form, whose
+  // room is kept), for each step after while it stays tapped; leaving the grids gives the
+  // sentence back. `shown` is the last update's step, its sentence and its cells' sums.
+  let tapped = null; // {n, r, c, ch}: group n's cell
+  let shown = null; // {sentence, sum(n, r, c, ch)}
+  const say = () => {
+    if (!shown) return;
+    text.textContent = tapped ? shown.sum(tapped.n, tapped.r, tapped.c, tapped.ch) : shown.sentence;
+  };
+  for (const [n, [part, label]] of parts.entries()) {
     for (let ch = 0; ch < depth; ch += 1) {
-      part.grids.push(createGrid(part.row, { rows: fh, cols: fw, cell, canvas, label: `${label} depth slice ${ch}` }));
+      const onCell = (type, r, c) => {
+        if (type === "enter") return; // a hover has the title
+        tapped = type === "click" ? { n, r, c, ch } : null;
+        say();
+      };
+      part.grids.push(createGrid(part.row, { rows: fh, cols: fw, cell, canvas, label: `${label} depth slice ${ch}`, onCell }));
     }
   }
   endOnWholeRow(container);
@@ -105,6 +120,7 @@ export function createBackwardView(container, model, onLeast = () => {}) {
     update(focus, activation, still = true) {
       const relu = activation === "relu";
       const step = focus.step;
+      shown = null;
       if (focus.inputCell) {
         // an input cell in focus is no step: nothing is loading, and the last step's grids
         // would read as this cell's
@@ -118,9 +134,9 @@ export function createBackwardView(container, model, onLeast = () => {}) {
         text.textContent = step ? "" : "loading step…";
         return;
       }
-      text.textContent = stepText(step, relu, local);
+      const sentence = stepText(step, relu, local);
       const into = local ? `dW[${step.i},${step.j},${step.d}]` : `dW[${step.d}]`;
-      speak("backward", text.textContent); // read after the forward step's words
+      speak("backward", sentence); // read after the forward step's words
       contribution.row.querySelector(".filter-name").textContent = local ? into : "this step";
       if (running) running.row.querySelector(".filter-name").textContent = runningName(model, step);
       const tensors = [step.contribution, step.running];
@@ -130,6 +146,8 @@ export function createBackwardView(container, model, onLeast = () => {}) {
         (r, c, ch, v) => contributionText(step, into, relu, local, r, c, ch, v),
         (r, c, ch, v) => `running ${into}[${r},${c},${ch}] = ${fmt(v)} after step ${step.t + 1}`,
       ];
+      shown = { sentence, sum: (n, r, c, ch) => titles[n](r, c, ch, tensors[n].at(r, c, ch)) };
+      say();
       for (const [n, [part]] of parts.entries()) {
         const tensor = tensors[n];
         const maxAbs = maxAbsOf(tensor.data);
