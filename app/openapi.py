@@ -135,25 +135,22 @@ def _with_transport_examples(app: FastAPI, found: dict[str, Any], settings: Sett
 
     limits = [BodyLimit(None, *m.args, **m.kwargs)  # type: ignore[arg-type]
               for m in app.user_middleware if cast(Any, m.cls) is BodyLimit]
-    not_json: Refusal | None = None
-    try:
-        refuse_non_json("text/plain")
-    except Refusal as refused:
-        not_json = refused
-    made: dict[str, Callable[[str], Refusal | None]] = {
-        "408": lambda path: limits[0].late() if limits else None,
-        "413": lambda path: limits[0].limit_of(path).refusal() if limits else None,
+    not_json = _refusal_detail(partial(refuse_non_json, "text/plain"))
+    made: dict[str, Callable[[str], dict[str, Any] | None]] = {
+        "408": lambda path: {"detail": limits[0].late().entries()} if limits else None,
+        "413": lambda path: ({"detail": limits[0].limit_of(path).refusal().entries()}
+                             if limits else None),
         "415": lambda path: None if path == UPLOAD_PATH else not_json,  # its bytes' own
-        "503": lambda path: HeavyWork(worker_count(settings.heavy_requests),
-                                      settings.waiting_requests).busy(),
+        "503": lambda path: {"detail": HeavyWork(worker_count(settings.heavy_requests),
+                                                 settings.waiting_requests).busy().entries()},
     }
     for path, operations in found.get("paths", {}).items():
         for operation in operations.values() if path.startswith("/api/") else ():
             for status, response in operation.get("responses", {}).items():
-                refusal = made[status](path) if status in made else None
+                shown = made[status](path) if status in made else None
                 content = response.get("content", {}).get("application/json")
-                if refusal is not None and content is not None and "example" not in content:
-                    content["example"] = {"detail": [refusal.entry()]}
+                if shown is not None and content is not None and "example" not in content:
+                    content["example"] = shown
 
 
 # A request each GET operation's 422 example refuses: a query parameter it does not take. An
@@ -178,10 +175,11 @@ def _query_mistake(path: str, takes: frozenset[str]) -> bytes:
 
 
 def _handler_refusals(
-    settings: Settings,
+    found: dict[str, Any], settings: Settings,
 ) -> dict[tuple[str, str, str], list[tuple[str, Callable[[], object]]]]:
     """(method, path, status) -> each refused request as it is sent and a call of the code
-    that refuses it (the handler itself, or the one function it refuses with)."""
+    that refuses it (the handler itself, or the one function it refuses with); ``found`` is
+    the document, whose layer example the layer refusals change."""
     from app import images as decoding
     from app.errors import body_entries
     from app.routers import api, images
@@ -192,7 +190,9 @@ def _handler_refusals(
         # the request example's layer with ``changes``, validated as FastAPI validates a body
         # and refused through the same entries (app.errors.on_validation_error)
         def refuse() -> object:
-            sent = {**(LayerSpec.model_json_schema().get("examples") or [{}])[0], **changes}
+            examples = found.get("components", {}).get("schemas", {}).get(
+                "LayerSpec", {}).get("examples") or [{}]
+            sent = {**examples[0], **changes}
             try:
                 LayerSpec.model_validate(sent)
             except ValidationError as error:
@@ -243,7 +243,7 @@ def _with_handler_refusal_examples(app: FastAPI, found: dict[str, Any],
     sent."""
     from app.lean import query_names, refuse_unknown_query
 
-    made = _handler_refusals(settings)
+    made = _handler_refusals(found, settings)
     for route in app.routes:
         if (isinstance(route, APIRoute) and route.path.startswith("/api/")
                 and "GET" in (route.methods or ())):
