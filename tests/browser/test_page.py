@@ -3160,6 +3160,16 @@ def test_a_products_weight_is_named_as_the_numpy_line_names_its_filter(
         rf"^Xp\[2,2,0\] = \S+ × {re.escape(filter_name)}\[0,0,0\] = \S+ → \S+$"))
 
 
+def contribution_sum(step: Json, r: int, c: int, ch: int, into: str = "dW[0]",
+                     adds: str = "+=") -> str:
+    """What a weight-gradient cell says of its step's term, from the server's ``step``:
+    ``dW[0][r,c,ch] += dV (dv) × Xp[row,col,ch] (x) = term``."""
+    x = step["window"][r][c][ch]
+    return (f"{into}[{r},{c},{ch}] {adds} dV ({step['upstream']:g}) × "
+            f"Xp[{step['rows'][0] + r},{step['cols'][0] + c},{ch}] ({x:g}) = "
+            f"{step['weight_gradient'][r][c][ch]:g}")
+
+
 @pytest.mark.parametrize(("conn", "into", "adds"), [("shared", "dW[0]", "+="),
                                                    ("local", "dW[1,1,0]", "=")])
 def test_a_weight_gradient_cells_title_is_its_sum_to_check_by_hand(
@@ -3177,11 +3187,7 @@ def test_a_weight_gradient_cells_title_is_its_sum_to_check_by_hand(
     cell = page.get_by_role("table", name="Contribution depth slice 0").locator(
         f'.cell[data-r="{r}"][data-c="{c}"]')
     cell.hover()
-    x = step["window"][r][c][ch]
-    expect(cell).to_have_attribute(
-        "title", f"{into}[{r},{c},{ch}] {adds} dV ({step['upstream']:g}) × "
-        f"Xp[{step['rows'][0] + r},{step['cols'][0] + c},{ch}] ({x:g}) = "
-        f"{step['weight_gradient'][r][c][ch]:g}")
+    expect(cell).to_have_attribute("title", contribution_sum(step, r, c, ch, into, adds))
     if conn == "shared":
         running = page.get_by_role("table", name="Running weight gradient depth slice 0")
         total = step["weight_gradient_running"][r][c][ch]

@@ -13,6 +13,8 @@ import httpx
 import pytest
 from playwright.sync_api import Browser, CDPSession, Page, expect
 
+from tests.browser.test_page import contribution_sum
+
 pytestmark = pytest.mark.browser
 
 Point = tuple[float, float]
@@ -484,11 +486,7 @@ def test_a_tapped_weight_gradient_cell_writes_its_sum_where_the_step_is_said(
         f'.cell[data-r="{r}"][data-c="{c}"]')
     cell.scroll_into_view_if_needed()
     cell.tap()
-    x = step["window"][r][c][ch]
-    expect(said).to_have_text(
-        f"dW[0][{r},{c},{ch}] += dV ({step['upstream']:g}) × "
-        f"Xp[{step['rows'][0] + r},{step['cols'][0] + c},{ch}] ({x:g}) = "
-        f"{step['weight_gradient'][r][c][ch]:g}")
+    expect(said).to_have_text(contribution_sum(step, r, c, ch))
     running = page.get_by_role("table", name="Running weight gradient depth slice 0").locator(
         f'.cell[data-r="{r}"][data-c="{c}"]')
     running.tap()
