@@ -485,13 +485,20 @@ def test_a_tapped_weight_gradient_cell_writes_its_sum_where_the_step_is_said(
     cell = page.get_by_role("table", name="Contribution depth slice 0").locator(
         f'.cell[data-r="{r}"][data-c="{c}"]')
     cell.scroll_into_view_if_needed()
+    pinned = re.compile(r"\bmark-pinned\b")
     cell.tap()
     expect(said).to_have_text(contribution_sum(step, r, c, ch))
+    # the tapped cell is outlined, so the sum says which cell it is about
+    expect(cell).to_have_class(pinned)
+    expect(page.locator("#backward-panel .cell.mark-pinned")).to_have_count(1)
     running = page.get_by_role("table", name="Running weight gradient depth slice 0").locator(
         f'.cell[data-r="{r}"][data-c="{c}"]')
     running.tap()
     expect(said).to_have_text(f"running dW[0][{r},{c},{ch}] = "
                               f"{step['weight_gradient_running'][r][c][ch]:g} after step 5")
-    # a tap elsewhere gives the step's sentence back
+    expect(running).to_have_class(pinned)
+    expect(cell).not_to_have_class(pinned)
+    # a tap elsewhere gives the step's sentence back, and takes the outline away
     page.locator("#backward-panel h2").tap()
     expect(said).to_have_text(sentence)
+    expect(page.locator("#backward-panel .cell.mark-pinned")).to_have_count(0)

@@ -97,19 +97,26 @@ export function createBackwardView(container, model, onLeast = () => {}) {
   // A cell's sum is its title, which a finger never shows: a click or a tap on one writes it
   // in the step's sentence instead (a sum is shorter than the sentence's longest form, whose
   // room is kept), for each step after while it stays tapped; leaving the grids gives the
-  // sentence back. `shown` is the last update's step, its sentence and its cells' sums.
+  // sentence back. `shown` is the last update's step, its sentence and its cells' sums. The
+  // tapped cell keeps a pinned cell's outline, so the sum says which cell it is about.
   let tapped = null; // {n, r, c, ch}: group n's cell
   let shown = null; // {sentence, sum(n, r, c, ch)}
   const say = () => {
     if (!shown) return;
     text.textContent = tapped ? shown.sum(tapped.n, tapped.r, tapped.c, tapped.ch) : shown.sentence;
   };
+  const tap = (cell) => {
+    const gridOf = ({ n, ch }) => parts[n][0].grids[ch];
+    if (tapped) gridOf(tapped).setMarks("pinned", []);
+    tapped = cell;
+    if (tapped) gridOf(tapped).setMarks("pinned", [[tapped.r, tapped.c]]);
+    say();
+  };
   for (const [n, [part, label]] of parts.entries()) {
     for (let ch = 0; ch < depth; ch += 1) {
       const onCell = (type, r, c) => {
         if (type === "enter") return; // a hover has the title
-        tapped = type === "click" ? { n, r, c, ch } : null;
-        say();
+        tap(type === "click" ? { n, r, c, ch } : null);
       };
       part.grids.push(createGrid(part.row, { rows: fh, cols: fw, cell, canvas, label: `${label} depth slice ${ch}`, onCell }));
     }
