@@ -119,6 +119,32 @@ def unknown_name(what: str, name: str, known: Iterable[str]) -> Refusal:
                    f"{', '.join(known)}", "unknown_name")
 
 
+def media_type(content_type: str | None) -> tuple[str, str]:
+    """A Content-Type header's media type, lower case, and its parameters (after the first
+    ``;``); ``("", "")`` for no header.
+
+    >>> media_type("Application/JSON; charset=utf-8")
+    ('application/json', ' charset=utf-8')
+    """
+    media, _, params = (content_type or "").partition(";")
+    return media.strip().lower(), params
+
+
+def unsupported_media(msg: str) -> Refusal:
+    """The 415 of a body the endpoint does not read: ``msg`` says what was sent (see
+    :func:`sent_as`) and what to send."""
+    return Refusal(415, ["header", "content-type"], msg, "unsupported_media_type")
+
+
+def sent_as(media: str) -> str:
+    """What the body was said to be, for a 415's message; ``""``: no Content-Type.
+
+    >>> sent_as("text/plain"), sent_as("")
+    ("the body is sent as 'text/plain'", 'the body has no Content-Type')
+    """
+    return f"the body is sent as {media!r}" if media else "the body has no Content-Type"
+
+
 def listing(parts: Sequence[str]) -> str:
     """``a``, ``a and b``, ``a, b and c``.
 

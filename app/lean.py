@@ -39,7 +39,7 @@ from starlette.responses import Response
 
 from app import body_guard
 from app.config import settings_for
-from app.errors import Refusal
+from app.errors import Refusal, media_type, sent_as, unsupported_media
 from app.json_body import LARGE_BODY_BYTES, read_json
 from app.layer_cache import SPECS
 from app.schemas import LayerSpec
@@ -168,17 +168,14 @@ def refuse_non_json(content_type: str | None) -> None:
     ...     print(refusal.msg)
     the body is sent in charset 'latin-1'; JSON is read as UTF-8: send charset=utf-8, or no charset
     """
-    media, _, params = (content_type or "").partition(";")
-    media = media.strip().lower()
+    media, params = media_type(content_type)
     main, _, sub = media.partition("/")
     if main == "application" and (sub == "json" or sub.endswith("+json")):
         if params:
             _refuse_other_charset(params)
         return
-    said = f"is sent as {media!r}" if media else "has no Content-Type"
-    raise Refusal(415, ["header", "content-type"], f"the body {said}; this endpoint reads "
-                  "JSON: send the header Content-Type: application/json",
-                  "unsupported_media_type")
+    raise unsupported_media(f"{sent_as(media)}; this endpoint reads JSON: send the header "
+                            "Content-Type: application/json")
 
 
 UTF8_CHARSETS = frozenset({"utf-8", "utf8", "us-ascii", "ascii"})
@@ -191,9 +188,8 @@ def _refuse_other_charset(params: str) -> None:
         charset = value.strip().strip('"').lower()
         # US-ASCII is a subset of UTF-8: such a body reads the same; an empty charset says none
         if name.strip().lower() == "charset" and charset and charset not in UTF8_CHARSETS:
-            raise Refusal(415, ["header", "content-type"], f"the body is sent in charset "
-                          f"{charset!r}; JSON is read as UTF-8: send charset=utf-8, or no "
-                          "charset", "unsupported_media_type")
+            raise unsupported_media(f"the body is sent in charset {charset!r}; JSON is read "
+                                    "as UTF-8: send charset=utf-8, or no charset")
 
 
 def _plain(dependency: Dependant) -> bool:

@@ -18,7 +18,7 @@ from starlette.responses import Response
 from app import costs, images
 from app.config import Settings, SettingsDep
 from app.encoding import Encoding, OrjsonResponse, encode
-from app.errors import Refusal, unknown_name
+from app.errors import Refusal, media_type, sent_as, unknown_name, unsupported_media
 from app.lean import no_unknown_query
 from app.routing import heavy_work_of, run_heavy
 from app.schemas import (
@@ -93,15 +93,14 @@ def fitted_side(max_side: int | None, settings: Settings) -> int:
     return max_side
 
 
-def refuse_non_image(content_type: str) -> None:
+def refuse_non_image(content_type: str | None) -> None:
     """415 for an upload whose Content-Type is none of :data:`UPLOAD_TYPES`, saying what to
     send (the bytes are then read by their first bytes, :func:`app.images.sniff`)."""
-    kind = content_type.split(";")[0].strip().lower()
+    kind, _ = media_type(content_type)
     if kind not in UPLOAD_TYPES:
-        said = f"is sent as {kind!r}" if kind else "has no Content-Type"
-        raise Refusal(415, ["header", "content-type"], f"the body {said}, not an image this "
-                      "server reads: send image/png or image/jpeg (or application/octet-stream: "
-                      "the bytes say which)", "unsupported_media_type")
+        raise unsupported_media(f"{sent_as(kind)}, not an image this server reads: send "
+                                "image/png or image/jpeg (or application/octet-stream: the bytes "
+                                "say which)")
 
 
 def _answer(image: images.Decoded, name: str | None, scale: images.Scale,
@@ -160,7 +159,7 @@ async def upload(
     """Your own PNG or JPEG as the raw body (not multipart), decoded in memory, never stored;
     resized so the longer side is at most ``max_side``."""
     side = fitted_side(max_side, settings)
-    refuse_non_image(request.headers.get("content-type", ""))
+    refuse_non_image(request.headers.get("content-type"))
     body = await request.body()  # BodyLimit stops it at max_upload_bytes
     # priced before decoding, at the size its header declares (an empty body is refused here)
     if len(body) > PROBE_INLINE_BYTES:
