@@ -151,6 +151,9 @@ def choose_preset(page: Page, name: str) -> None:
 
 
 DEMO = "cs231n-demo"
+# the upstream gradient backward mode uses at its default seed (main.js upstreamFill): seeded
+# whole numbers from -1 to 1
+PAGE_UPSTREAM = {"fill": {"kind": "integers", "seed": 0, "low": -1, "high": 1}}
 # Which cells are drawn struck through, corner to corner (a value that counts for nothing)
 STRUCK = ("cells => cells.map(c => "
           "getComputedStyle(c, '::after').backgroundImage.includes('gradient'))")
@@ -357,7 +360,7 @@ def test_backward_final_running_sums_equal_the_apis_weight_gradient(
     expect(page.locator("#backward-step")).to_contain_text("dW[0]")
     page.keyboard.press("Escape")  # the drawer closes; the keys step again
     layer = preset_layer(api, DEMO)
-    upstream = {"fill": {"kind": "integers", "seed": 0, "low": -1, "high": 1}}
+    upstream = PAGE_UPSTREAM
     whole = api.post("/api/backward", json={"layer": layer, "upstream": upstream}).json()
     dw, db = whole["dw"], whole["db"]
     # depth-slice order: filter 0 ends at step 8, filter 1 at step 17 (the last)
@@ -385,7 +388,7 @@ def test_backward_mode_draws_dv_whole_with_each_maps_db_and_the_inputs_gradient(
     # bias gradient, or a running dW, against the gradient it sums
     open_page(page, f"?preset={DEMO}&t=4&mode=backward&act={act}")
     layer = {**preset_layer(api, DEMO), "activation": act}
-    upstream = {"fill": {"kind": "integers", "seed": 0, "low": -1, "high": 1}}
+    upstream = PAGE_UPSTREAM
     # every neuron's dV as its own step gives it (a path of its own: the step range)
     steps = api.post("/api/steps", json={"layer": layer, "count": 18, "upstream": upstream})
     d_v = np.zeros((3, 3, 2))
@@ -512,7 +515,7 @@ def test_a_locally_connected_layers_dv_maps_say_each_neurons_own_db(
     open_page(page, "?preset=cs231n-demo&conn=local&mode=backward&k=5")
     layer = {**preset_layer(api, DEMO), "connectivity": "local",
              "filters": {**preset_layer(api, DEMO)["filters"], "count": 5}}
-    upstream = {"fill": {"kind": "integers", "seed": 0, "low": -1, "high": 1}}
+    upstream = PAGE_UPSTREAM
     grads = api.post("/api/backward", json={"layer": layer, "upstream": upstream}).json()
     db = np.array(grads["db"])
     assert db.shape == (3, 3, 5)
@@ -712,7 +715,7 @@ def test_a_layer_whose_whole_backward_is_refused_still_steps_its_weight_gradient
     # as the page asks: dX and db (its dW is walked step by step), the page's upstream
     refused = api.post("/api/backward?encoding=compact", json={
         "layer": layer, "parts": ["dx", "db"],
-        "upstream": {"fill": {"kind": "integers", "seed": 0, "low": -1, "high": 1}}})
+        "upstream": PAGE_UPSTREAM})
     assert refused.status_code == 422 and refused.json()["detail"][0]["type"] == "over_limit"
     open_page(page, "?h=224&w=224&d=64&k=16&f=3&p=1&mode=backward")
     expect(page.locator("#backward-step")).to_contain_text("dW[0]")
@@ -1584,7 +1587,7 @@ def test_locally_connected_backward_names_the_neurons_own_gradient_and_sums_noth
     open_page(page, "?preset=cs231n-demo&conn=shared&mode=backward&t=4")
     upstream = api.post("/api/backward", json={
         "layer": preset_layer(api, DEMO),
-        "upstream": {"fill": {"kind": "integers", "seed": 0, "low": -1, "high": 1}},
+        "upstream": PAGE_UPSTREAM,
         "parts": ["db"]}).json()["upstream"]
     so_far = sum(upstream[i][j][0] for i, j in ((0, 0), (0, 1), (0, 2), (1, 0), (1, 1)))
     expect(step).to_have_text("dV[1,1,0] = 1: dW[0] += 1 × window, db[0] += 1")
@@ -3160,6 +3163,12 @@ def test_a_products_weight_is_named_as_the_numpy_line_names_its_filter(
         rf"^Xp\[2,2,0\] = \S+ × {re.escape(filter_name)}\[0,0,0\] = \S+ → \S+$"))
 
 
+def backward_step(api: httpx.Client, layer: Json, t: int) -> Json:
+    """Step ``t`` of ``layer`` with the page's upstream, as the server answers it."""
+    return api.post("/api/steps", json={
+        "layer": layer, "start": t, "upstream": PAGE_UPSTREAM}).json()["steps"][0]
+
+
 def contribution_sum(step: Json, r: int, c: int, ch: int, into: str = "dW[0]",
                      adds: str = "+=") -> str:
     """What a weight-gradient cell says of its step's term, from the server's ``step``:
@@ -3179,10 +3188,7 @@ def test_a_weight_gradient_cells_title_is_its_sum_to_check_by_hand(
     open_page(page, f"?preset=cs231n-demo&conn={conn}&mode=backward&t=4")
     expect(page.locator("#backward-step")).to_contain_text("dV[1,1,0] = 1")
     layer = {**preset_layer(api, DEMO), "connectivity": conn}
-    step = api.post("/api/steps", json={
-        "layer": layer, "start": 4,
-        "upstream": {"fill": {"kind": "integers", "seed": 0, "low": -1, "high": 1}},
-    }).json()["steps"][0]
+    step = backward_step(api, layer, 4)
     r, c, ch = 2, 1, 0
     cell = page.get_by_role("table", name="Contribution depth slice 0").locator(
         f'.cell[data-r="{r}"][data-c="{c}"]')

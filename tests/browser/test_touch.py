@@ -13,7 +13,7 @@ import httpx
 import pytest
 from playwright.sync_api import Browser, CDPSession, Page, expect
 
-from tests.browser.test_page import contribution_sum
+from tests.browser.test_page import backward_step, contribution_sum
 
 pytestmark = pytest.mark.browser
 
@@ -477,10 +477,7 @@ def test_a_tapped_weight_gradient_cell_writes_its_sum_where_the_step_is_said(
     expect(said).to_contain_text("dV[1,1,0] = 1", timeout=30_000)
     sentence = said.inner_text()
     layer = api.get("/api/presets/cs231n-demo").json()["layer"]
-    step = api.post("/api/steps", json={
-        "layer": layer, "start": 4,
-        "upstream": {"fill": {"kind": "integers", "seed": 0, "low": -1, "high": 1}},
-    }).json()["steps"][0]
+    step = backward_step(api, layer, 4)
     r, c, ch = 2, 1, 0
     cell = page.get_by_role("table", name="Contribution depth slice 0").locator(
         f'.cell[data-r="{r}"][data-c="{c}"]')

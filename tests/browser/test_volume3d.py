@@ -17,7 +17,7 @@ import pytest
 from PIL import Image, ImageChops
 from playwright.sync_api import Browser, Page, expect
 
-from tests.browser.test_page import QUIET, forward_arrays, said_value
+from tests.browser.test_page import PAGE_UPSTREAM, QUIET, forward_arrays, said_value
 
 pytestmark = pytest.mark.browser
 
@@ -1155,7 +1155,7 @@ def test_backward_modes_gradients_switch_colours_the_blocks_with_dx_and_dv(
     # the blocks drew the values only: a student in 3-D saw no gradient at all
     open_page(page, "?preset=cs231n-demo&mode=backward&view=3d&act=relu")
     layer = {**api.get("/api/presets/cs231n-demo").json()["layer"], "activation": "relu"}
-    upstream = {"fill": {"kind": "integers", "seed": 0, "low": -1, "high": 1}}
+    upstream = PAGE_UPSTREAM
     grads = api.post("/api/backward", json={"layer": layer, "upstream": upstream}).json()
     dv, dx, db = grads["upstream"], grads["dx"], grads["db"]
     pre = api.post("/api/forward", json=layer).json()["output_pre"]
