@@ -717,11 +717,22 @@ def test_a_layer_whose_whole_backward_is_refused_still_steps_its_weight_gradient
         "layer": layer, "parts": ["dx", "db"],
         "upstream": PAGE_UPSTREAM})
     assert refused.status_code == 422 and refused.json()["detail"][0]["type"] == "over_limit"
+    asked: list[str] = []
+    page.on("request", lambda request: asked.append(request.url))
     open_page(page, "?h=224&w=224&d=64&k=16&f=3&p=1&mode=backward")
     expect(page.locator("#backward-step")).to_contain_text("dW[0]")
-    expect(page.locator("#gradients-refused")).to_have_text(
-        " dV, db and dX are not drawn: the whole backward pass is over this server's limits "
-        "(CONVSCOPE_MAX_WORK).")
+    refusal = (" dV, db and dX are not drawn: the whole backward pass is over this server's "
+               "limits (CONVSCOPE_MAX_WORK).")
+    expect(page.locator("#gradients-refused")).to_have_text(refusal)
+    assert sum("/api/backward" in url for url in asked) == 1
+    # the same layer is refused again: another step order does not ask (it did, each time)
+    open_settings(page)
+    page.get_by_label("Step order").select_option("depth_column")
+    expect(page).to_have_url(re.compile(r"order=depth_column"))
+    expect(page.locator("#app")).to_have_attribute("aria-busy", "false")
+    expect(page.locator("#gradients-refused")).to_have_text(refusal)
+    assert sum("/api/backward" in url for url in asked) == 1
+    page.keyboard.press("Escape")  # the settings drawer closes
     expect(page.get_by_role("img", name=re.compile(r"^Upstream gradient"))).to_have_count(0)
     expect(page.locator("#output-what .backward-only")).to_be_hidden()
     expect(page.locator("#app")).not_to_have_class(re.compile(r"\bstale\b"))

@@ -446,11 +446,14 @@ function wholeBackward(spec, state, signal) {
     const over = error instanceof ApiError && error.detail.every((d) => OVER_LIMITS.has(d.type));
     // the limit it passes, as the server names it (CONVSCOPE_MAX_WORK, _MAX_ELEMENTS, ...)
     const limits = [...new Set(error.message.match(/CONVSCOPE_[A-Z_]+/g) ?? [])];
-    return {
-      refused: over ? `the whole backward pass is over this server's limits${
-        limits.length ? ` (${limits.join(", ")})` : ""}`
-        : `the server did not compute the whole backward pass (${error.message})`,
-    };
+    // over the limits, the same request is refused again: kept under its key, so another
+    // step order asks nothing (another refused request, a red line in the console); any
+    // other failure may pass next time
+    return over ? {
+      refused: `the whole backward pass is over this server's limits${
+        limits.length ? ` (${limits.join(", ")})` : ""}`,
+      key,
+    } : { refused: `the server did not compute the whole backward pass (${error.message})` };
   };
   // dW is walked step by step in its own panel: the whole pass's is not asked for (a locally
   // connected layer's is one filter per neuron: 10 MB of the 10.2 MB answer for 64x64x3 and
