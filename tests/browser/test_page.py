@@ -2985,6 +2985,31 @@ def test_a_neuron_a_pixel_or_two_across_gets_a_ring_that_finds_it(page: Page) ->
     assert dark["ring"] >= 60, dark  # two 16 px squares' worth of the mark's 2 px line
 
 
+def test_an_atlas_names_its_maps_in_one_form_with_room_between_them(page: Page) -> None:
+    # sixteen 224-wide maps at a third of a pixel a neuron: "V[:, :, 12]" just fitted its
+    # 74 px tile, so it ran into the next map's name ("V[:, :, 12]V[:, :, 13]")
+    page.set_viewport_size({"width": 1280, "height": 800})
+    open_page(page, "?h=224&w=224&d=64&k=16&f=3&p=1")
+    atlas = page.get_by_role("img", name=re.compile(r"^Output volume"))
+    painted(page)
+    names = [f"V{d}" for d in range(16)]
+    expect(atlas).to_have_attribute("data-labels", " | ".join(names))
+    # the longest name leaves at least a few pixels before the next tile's
+    room = atlas.locator("canvas").evaluate(
+        """(canvas, name) => {
+          const root = canvas.closest('[data-scale]');
+          const scale = parseFloat(root.dataset.scale);
+          const pitch = Number(root.dataset.tiles.split(' ')[2]) * scale;
+          const ctx = document.createElement('canvas').getContext('2d');
+          ctx.font = '11px ui-monospace, "DejaVu Sans Mono", monospace';
+          return {pitch, wide: ctx.measureText(name).width,
+                  long: ctx.measureText('V[:, :, 15]').width};
+        }""", "V15")
+    assert room["pitch"] - room["wide"] >= 5, room
+    # and the long form would not have left that room: it is why the short one is drawn
+    assert room["pitch"] - room["long"] < 5, room
+
+
 def test_a_maps_name_lies_over_the_first_neurons_ring(page: Page) -> None:
     # the current neuron's ring, centred on V[0,0,0], ran through "V[:, :, 0]" over its tile
     page.set_viewport_size({"width": 1440, "height": 900})

@@ -331,12 +331,24 @@ export function createZoomGrid(parent, { rows, cols, label, view, onCell, expose
       ctx.textAlign = "left";
       ctx.textBaseline = "bottom";
       ctx.fillStyle = palette.muted;
-      for (const { r, c, cols: wide, texts } of labels) {
+      const inView = labels.filter(({ r, c, cols: wide }) => {
         const x = px(c);
         const y = py(r) - 1;
-        if (x + wide * scale < 0 || x > view.width || y < 0 || y - font > view.height) continue;
-        const text = texts.find((t) => ctx.measureText(t).width <= wide * scale);
-        if (!text) continue;
+        return !(x + wide * scale < 0 || x > view.width || y < 0 || y - font > view.height);
+      });
+      // One form for every name (the longest that each fits), with half a line to spare:
+      // names that filled their tiles ran into the next ("V[:, :, 12]V[:, :, 13]"), and a
+      // row of "V[:, :, 9]" beside "V10" read as two kinds of map.
+      const fits = ({ cols: wide, texts }) => texts.findIndex(
+        (t) => ctx.measureText(t).width + font / 2 <= wide * scale);
+      const form = inView.reduce((most, label) => {
+        const at = fits(label);
+        return most < 0 || at < 0 ? -1 : Math.max(most, at);
+      }, 0);
+      for (const { r, c, texts } of form < 0 ? [] : inView) {
+        const x = px(c);
+        const y = py(r) - 1;
+        const text = texts[form];
         // on the band's own colour, over the rings and frames: the first neuron's locator
         // ring crossed the first map's name
         ctx.fillStyle = palette.page;
