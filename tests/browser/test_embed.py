@@ -902,9 +902,11 @@ def test_more_below_stays_one_line_in_a_small_large_type_frame(page: Page) -> No
 
 
 def test_a_body_squeezed_to_a_sliver_is_no_tab_stop(page: Page) -> None:
-    # 800x450 in large type with a neuron pinned: the products were 2 px tall, and Tab
-    # stopped on them (Chromium makes a scroller a tab stop), a focus ring under the tag
-    page.set_viewport_size({"width": 800, "height": 450})
+    # a 720x405 slide's frame in large type with a neuron pinned (800x450 until speed and
+    # loop folded there, and the panels got the row they took): the products were a few px
+    # tall, and Tab stopped on them (Chromium makes a scroller a tab stop), a focus ring
+    # under the tag
+    page.set_viewport_size({"width": 720, "height": 405})
     page.goto("/?preset=cs231n-demo&t=4&pin=o1.1.1&embed=1&large=1")
     expect(page.locator("#numpy-code")).to_contain_text("np.sum", timeout=30_000)
     products = page.locator("#products")

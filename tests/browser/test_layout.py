@@ -983,6 +983,28 @@ def test_large_type_on_a_narrow_window_folds_speed_and_loop_to_keep_the_transpor
     assert_transport_one_row(page)
 
 
+@pytest.mark.parametrize("size", [(800, 450), (720, 405)])
+def test_a_slides_frame_in_large_type_folds_speed_and_loop_to_keep_the_transport_one_row(
+    page: Page, size: tuple[int, int]
+) -> None:
+    # in an 800x450 or 720x405 slide's frame "More" took a row of its own under the rest,
+    # which the panels needed (the products of a pinned neuron 49 px tall instead of 4)
+    page.set_viewport_size({"width": size[0], "height": size[1]})
+    open_view(page, "?preset=cs231n-demo&t=4&embed=1&large=1")
+    assert_transport_one_row(page)
+    expect(page.locator("#t-speed")).to_be_hidden()
+    more = page.get_by_role("button", name="More step and view controls")
+    expect(more).to_have_attribute("aria-controls", re.compile(r"\bt-speed t-loop\b"))
+    more.click()
+    expect(page.locator("#t-speed")).to_be_visible()
+    expect(page.get_by_label("Loop")).to_be_visible()
+    # a 640 px frame keeps them: its step label needs the row's room, and its transport is
+    # two rows anyway
+    page.set_viewport_size({"width": 640, "height": 360})
+    expect(more).to_have_attribute("aria-controls", "t-first t-last view-tools")
+    expect(page.locator("#t-speed")).to_be_visible()
+
+
 @pytest.mark.parametrize("large", [0, 1])
 def test_the_numpy_line_breaks_between_indexes_never_inside_one(page: Page, large: int) -> None:
     # an upright tablet's arithmetic column broke it as "np.sum(Xp[2:" / "5,2:5,:] * W0)"

@@ -27,12 +27,15 @@ export function foldUnfolded() {
 }
 // with large type on a wide window: first and last (Home and End do it too) and the view tools
 const LARGE_FOLDED = ["t-first", "t-last", "view-tools"];
-// and on a page (not a frame) narrower than 1000 px, speed and loop as well
-// (css/convscope.css): there they took the transport a second row (on an 800x600 screen,
-// 140 px of the 600). A frame keeps them: its step label, never cut there (css/embed.css),
-// needs the room "More" would take from it on the row.
+// and on a window narrower than 1000 px, speed and loop as well (css/convscope.css): there
+// they took the transport a second row (on an 800x600 screen, 140 px of the 600; in an 800x450
+// or 720x405 slide's frame, "More" alone on a row of its own). A frame under 700 px keeps
+// them: its step label, never cut there (css/embed.css), needs the room "More" would take
+// from it on the row ("step 5,002 of 290" at 640 px), and its transport is two rows anyway.
 const NARROW_LARGE = window.matchMedia("(max-width: 999px)");
-const narrowLarge = () => NARROW_LARGE.matches && !document.body.classList.contains("embed");
+const FRAME_ROOM = window.matchMedia("(min-width: 700px)");
+const narrowLarge = () => NARROW_LARGE.matches
+  && (FRAME_ROOM.matches || !document.body.classList.contains("embed"));
 const largeFolded = () => (narrowLarge() ? [...LARGE_FOLDED, "t-speed", "t-loop"] : LARGE_FOLDED);
 
 /**
@@ -111,6 +114,7 @@ export function bindFold() {
   };
   $on(phone, "change", sync);
   $on(NARROW_LARGE, "change", sync);
+  $on(FRAME_ROOM, "change", sync);
   new MutationObserver(sync).observe(root, { attributes: true, attributeFilter: ["data-large"] });
   sync();
   new ResizeObserver(() => {
