@@ -901,6 +901,23 @@ def test_more_below_stays_one_line_in_a_small_large_type_frame(page: Page) -> No
     assert heights and all(h < 1.5 for h in heights), heights
 
 
+def test_a_narrow_panels_zoom_level_reads_as_one_line(page: Page) -> None:
+    # in a 720x405 frame in large type the input and output panels left the level beside
+    # their +, - and Fit a word wide: "0.4 px per cell" stood as a column, cut to "0 p p c"
+    page.set_viewport_size({"width": 720, "height": 405})
+    open_view(page, "?preset=alexnet-conv1&t=5001&embed=1&large=1")
+    levels = page.locator("#volumes .zoom-level")
+    expect(levels.first).to_have_text(re.compile(r"^[\d.]+ px per cell"))
+    shapes = levels.evaluate_all("""ls => ls.filter(l => l.offsetParent).map(l => {
+      const r = l.getBoundingClientRect();
+      const panel = l.closest('.panel').getBoundingClientRect();
+      // its height in font sizes: one line of normal line height is about 1.2
+      return {ems: r.height / parseFloat(getComputedStyle(l).fontSize),
+              inside: r.right <= panel.right + 0.5};
+    })""")
+    assert len(shapes) >= 2 and all(s["ems"] < 1.8 and s["inside"] for s in shapes), shapes
+
+
 def test_a_body_squeezed_to_a_sliver_is_no_tab_stop(page: Page) -> None:
     # a 720x405 slide's frame in large type with a neuron pinned (800x450 until speed and
     # loop folded there, and the panels got the row they took): the products were a few px
