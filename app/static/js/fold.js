@@ -27,11 +27,12 @@ export function foldUnfolded() {
 }
 // with large type on a wide window: first and last (Home and End do it too) and the view tools
 const LARGE_FOLDED = ["t-first", "t-last", "view-tools"];
-// and on a window narrower than 1000 px, speed and loop as well (css/convscope.css): there
-// they took the transport a second row (on an 800x600 screen, 140 px of the 600; in an 800x450
-// or 720x405 slide's frame, "More" alone on a row of its own). A frame under 700 px keeps
-// them: its step label, never cut there (css/embed.css), needs the room "More" would take
-// from it on the row ("step 5,002 of 290" at 640 px), and its transport is two rows anyway.
+// and on a window narrower than 1000 px, speed and loop as well (the transport's class
+// folds-speed, which css/convscope.css reads): there they took the transport a second row
+// (on an 800x600 screen, 140 px of the 600; in an 800x450 or 720x405 slide's frame, "More"
+// alone on a row of its own). A frame under 700 px keeps them: its step label, never cut
+// there (css/embed.css), needs the room "More" would take from it on the row ("step 5,002
+// of 290" at 640 px), and its transport is two rows anyway.
 const NARROW_LARGE = window.matchMedia("(max-width: 999px)");
 const FRAME_ROOM = window.matchMedia("(min-width: 700px)");
 const narrowLarge = () => NARROW_LARGE.matches
@@ -86,6 +87,7 @@ export function bindFold() {
   });
   // what "More" unfolds in large type: its title and aria-controls (narrow windows add two)
   const sayLarge = () => {
+    transport.classList.toggle("folds-speed", narrowLarge());
     toggle.title = `First and last step, ${narrowLarge() ? "speed and loop, " : ""}and the view and sharing tools (3-D view, lines, theme, large type, links)`;
     toggle.setAttribute("aria-controls", largeFolded().join(" "));
   };
