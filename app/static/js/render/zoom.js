@@ -331,11 +331,9 @@ export function createZoomGrid(parent, { rows, cols, label, view, onCell, expose
       ctx.textAlign = "left";
       ctx.textBaseline = "bottom";
       ctx.fillStyle = palette.muted;
-      const inView = labels.filter(({ r, c, cols: wide }) => {
-        const x = px(c);
-        const y = py(r) - 1;
-        return !(x + wide * scale < 0 || x > view.width || y < 0 || y - font > view.height);
-      });
+      const inView = labels.map((label) => ({ ...label, x: px(label.c), y: py(label.r) - 1 }))
+        .filter(({ x, y, cols: wide }) => !(x + wide * scale < 0 || x > view.width || y < 0
+          || y - font > view.height));
       // One form for every name (the longest that each fits), with half a line to spare:
       // names that filled their tiles ran into the next ("V[:, :, 12]V[:, :, 13]"), and a
       // row of "V[:, :, 9]" beside "V10" read as two kinds of map.
@@ -345,9 +343,7 @@ export function createZoomGrid(parent, { rows, cols, label, view, onCell, expose
         const at = fits(label);
         return most < 0 || at < 0 ? -1 : Math.max(most, at);
       }, 0);
-      for (const { r, c, texts } of form < 0 ? [] : inView) {
-        const x = px(c);
-        const y = py(r) - 1;
+      for (const { x, y, texts } of form < 0 ? [] : inView) {
         const text = texts[form];
         // on the band's own colour, over the rings and frames: the first neuron's locator
         // ring crossed the first map's name
