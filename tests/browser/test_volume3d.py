@@ -983,6 +983,35 @@ def test_a_phone_shows_each_block_whole_in_its_panel(
         assert height >= (120 if size[1] < 500 else 0.48 * size[1] - 1), (panel, fits)
 
 
+@pytest.mark.parametrize(("screen", "size", "query"), [
+    ("page", (1024, 600), "?preset=alexnet-conv1&view=3d&mode=backward&large=1"),
+    ("phone", (780, 360), "?preset=cs231n-demo&view=3d&large=1"),
+])
+def test_a_block_with_no_room_under_its_panels_tools_is_a_scroll_away_and_said_so(
+    request: pytest.FixtureRequest, screen: str, size: tuple[int, int], query: str
+) -> None:
+    # the block keeps 120 px at the least; where the panel's head, words and tools left less,
+    # it was cut at the panel's foot with nothing saying so: a 1024x600 window in large type
+    # showed the output block's first label alone, a sideways phone lost the block's foot
+    page: Page = request.getfixturevalue(screen)  # a phone is a touch screen
+    page.set_viewport_size({"width": size[0], "height": size[1]})
+    page.goto(f"/{query}")
+    expect(page.locator("#app")).to_have_attribute("aria-busy", "false", timeout=30_000)
+    for name in ("input", "output"):
+        panel, box = page.locator(f"#{name}-panel"), page.locator(f"#{name}-3d")
+        expect(panel).to_have_class(re.compile(r"\bmore-below\b"))
+        expect(box).to_have_attribute("tabindex", "0")  # a keyboard scrolls it too
+        down, across = box.evaluate("b => [b.scrollHeight - b.clientHeight, "
+                                    "b.scrollWidth - b.clientWidth]")
+        assert down > 2 and across <= 0, (name, down, across)  # nothing scrolls sideways
+        box.evaluate("b => { b.scrollTop = b.scrollHeight; }")
+        expect(panel).not_to_have_class(re.compile(r"\bmore-below\b"))  # its end reached
+        block, foot = page.evaluate(f"""() => [
+            document.querySelector('#{name}-3d .volume3d-block').getBoundingClientRect(),
+            document.querySelector('#{name}-panel').getBoundingClientRect().bottom]""")
+        assert block["height"] >= 119 and block["bottom"] <= foot, (name, block, foot)
+
+
 def test_a_screen_reader_hears_the_value_of_the_blocks_neuron_and_pinned_cell(
     page: Page, api: httpx.Client
 ) -> None:

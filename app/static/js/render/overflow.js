@@ -6,20 +6,27 @@
 // the tag goes.
 
 /**
- * Watch every panel body under `root`. Cheap while playing: the check runs when a body or one
+ * Watch every panel body under `root`, and every 3-D block's box (render/volume3d.js: in the 3-D
+ * view it holds what the flat body did). Cheap while playing: the check runs when a body or one
  * of its children changes size, when a body's children are replaced (a layout built again)
  * and when it scrolls, never on a step's new numbers.
  */
 export function markOverflowing(root) {
-  for (const body of root.querySelectorAll(".panel-body")) watch(body);
+  for (const body of root.querySelectorAll(".panel-body, .volume3d")) watch(body);
 }
+
+// per watched body, whether it has more under its foot: a panel with two (its flat body and
+// its 3-D box, one of them hidden) says "more below" when either has
+const below = new WeakMap();
 
 function watch(body) {
   const panel = body.closest(".panel");
   if (!panel) return;
   const check = () => {
-    const below = body.scrollHeight - body.clientHeight - body.scrollTop > SLACK;
-    if (panel.classList.contains("more-below") !== below) panel.classList.toggle("more-below", below);
+    const more = body.scrollHeight - body.clientHeight - body.scrollTop > SLACK;
+    below.set(body, more);
+    const any = [...panel.querySelectorAll(".panel-body, .volume3d")].some((b) => below.get(b));
+    if (panel.classList.contains("more-below") !== any) panel.classList.toggle("more-below", any);
     // A body that scrolls is a tab stop of its own, so a keyboard reaches what is under its
     // foot or past its side (Up and Down scroll it; Left and Right still step the layer).
     // Chromium makes every scroller one; other browsers, and axe's scrollable-region-focusable
@@ -27,8 +34,8 @@ function watch(body) {
     // 800x450 frame in large type left the products 2 px) shows nothing to scroll through: out
     // of the tab order (its focus ring was a line under the tag). A screen reader still reads
     // what it holds.
-    const scrolls = below || body.scrollTop > 0 || body.scrollWidth - body.clientWidth > SLACK;
-    const sliver = below && body.clientHeight < SLIVER;
+    const scrolls = more || body.scrollTop > 0 || body.scrollWidth - body.clientWidth > SLACK;
+    const sliver = more && body.clientHeight < SLIVER;
     const tabIndex = sliver ? "-1" : scrolls ? "0" : null;
     if (body.getAttribute("tabindex") !== tabIndex) {
       if (tabIndex === null) body.removeAttribute("tabindex");
