@@ -752,6 +752,41 @@ def test_a_layer_whose_whole_backward_is_refused_still_steps_its_weight_gradient
     expect(page.locator("#gradients-refused")).to_be_hidden()
 
 
+def test_a_step_whose_running_sum_is_over_the_limits_draws_its_forward_and_says_why(
+    page: Page, api: httpx.Client
+) -> None:
+    # the last step of a big layer in backward mode: its running dW walks the filter's 50,176
+    # positions, over the server's budget where its forward is not. End faded the whole page
+    # as "a layer the server would not compute", which it had just computed.
+    asked: list[dict[str, Any]] = []
+    page.on("request", lambda request: asked.append(request.post_data_json)
+            if "/api/steps" in request.url else None)
+    open_page(page, "?h=224&w=224&d=64&k=16&f=3&p=1&mode=backward")
+    page.keyboard.press("End")
+    expect(page.locator("#numpy-code")).to_contain_text("V[223,223,15] = np.sum(")
+    # asked with the page's upstream, then again without it: the sum drawn is that answer's
+    again = [body for body in asked if body["start"] == 224 * 224 * 16 - 1]
+    assert [body.get("upstream") for body in again] == [PAGE_UPSTREAM, None], again
+    refused = api.post("/api/steps", json=again[0])
+    assert refused.status_code == 422 and refused.json()["detail"][0]["type"] == "over_limit"
+    step = api.post("/api/steps", json=again[1]).json()["steps"][0]
+    expect(page.locator("#sums")).to_contain_text(re.compile(rf"= {step['pre']:g}$"))
+    expect(page.locator("#backward-step")).to_have_text(
+        "dW[15] is not drawn at this step: its running sum, walked over filter 15's positions "
+        "up to V[223,223,15], is over this server's limits (CONVSCOPE_MAX_WORK); an earlier "
+        "step of the filter draws it.")
+    expect(page.locator("#refused-note")).to_be_hidden()
+    expect(page.locator("#app")).not_to_have_class(re.compile(r"\bstale\b"))
+    running = page.get_by_role("table", name="Running weight gradient depth slice 0")
+    expect(running).to_have_text(re.compile(r"^\s*$"))  # no numbers but the server's
+    # the filter's first step, as the words say: its running sum is drawn again
+    box = page.get_by_label("Go to a step, a neuron V[i,j,d] or an input cell X[row,col]")
+    box.fill("V[0,0,15]")
+    box.press("Enter")
+    expect(page.locator("#backward-step")).to_contain_text("dW[15] += ")
+    expect(running).to_have_text(re.compile(r"-?\d"))
+
+
 def test_a_big_layers_gradients_zoom_and_pan_with_the_volumes_they_belong_to(page: Page) -> None:
     open_page(page, "?preset=alexnet-conv1&t=4000&mode=backward")
     output = page.get_by_role("img", name=re.compile(r"^Output volume"))

@@ -11,6 +11,19 @@ export class ApiError extends Error {
   }
 }
 
+// The error types of a refusal by this server's limits alone (docs/design.md, "Errors"): the
+// request may be right, and a server with larger CONVSCOPE_ settings would answer it.
+const OVER_LIMITS = new Set(["over_limit", "image_side_too_large", "image_too_many_pixels", "image_too_complex"]);
+
+/**
+ * The limits a refusal by this server's limits alone names, as the server names them
+ * (["CONVSCOPE_MAX_WORK"], or [] where it names none); null for any other failure.
+ */
+export function limitsPassed(error) {
+  if (!(error instanceof ApiError) || !error.detail.every((d) => OVER_LIMITS.has(d.type))) return null;
+  return [...new Set(error.message.match(/CONVSCOPE_[A-Z_]+/g) ?? [])];
+}
+
 /**
  * One request to the API: `init` is fetch's own (method, headers, body, signal). The answer's
  * JSON, or an ApiError that says why there is none; an abort is passed on as it is.

@@ -1,6 +1,6 @@
 // Wires the page: state <-> URL <-> controls, data from the API, views, player, keyboard.
 // Render functions only draw; every state change goes through commit().
-import { api, ApiError, tensor } from "./api.js";
+import { api, ApiError, limitsPassed, tensor } from "./api.js";
 import { bindControls, clearErrors, editedSlice, fieldOf, fillPresets, showError, showState, startEdit } from "./controls.js";
 import { $on, announce, clear, fmt, qs, shortened, thousands } from "./dom.js";
 import { bindExplanations } from "./explanations.js";
@@ -148,10 +148,6 @@ function tick(n = 1) {
   return true;
 }
 
-// The error types of a refusal by this server's limits alone (docs/design.md, "Errors"):
-// the layer may be right, and a server with larger CONVSCOPE_ settings would compute it.
-const OVER_LIMITS = new Set(["over_limit", "image_side_too_large", "image_too_many_pixels", "image_too_complex"]);
-
 function onApiError(error) {
   if (error.name === "AbortError") return;
   // One refusal per layer: the forward and the first steps go out together and are refused
@@ -165,7 +161,7 @@ function onApiError(error) {
   // the panels say nothing of a refusal: blank on a first visit, the last layer otherwise
   const note = qs("#refused-note");
   // only a layer over this server's limits is one a larger layer's server would compute
-  const overLimits = list.every((detail) => OVER_LIMITS.has(detail.type));
+  const overLimits = limitsPassed(error) !== null;
   note.textContent = `${app.model ? "The picture is the last layer the server computed, faded:"
     : "Nothing to draw:"} the server would not compute this layer (why is in red above).`
     + (overLimits ? " A smaller one draws, and a server started with larger limits computes"
@@ -443,13 +439,12 @@ function wholeBackward(spec, state, signal) {
   if (app.grads?.key === key) return Promise.resolve(app.grads);
   const refused = (error) => {
     if (error.name === "AbortError") throw error;
-    const over = error instanceof ApiError && error.detail.every((d) => OVER_LIMITS.has(d.type));
     // the limit it passes, as the server names it (CONVSCOPE_MAX_WORK, _MAX_ELEMENTS, ...)
-    const limits = [...new Set(error.message.match(/CONVSCOPE_[A-Z_]+/g) ?? [])];
+    const limits = limitsPassed(error);
     // over the limits, the same request is refused again: kept under its key, so another
     // step order asks nothing (another refused request, a red line in the console); any
     // other failure may pass next time
-    return over ? {
+    return limits ? {
       refused: `the whole backward pass is over this server's limits${
         limits.length ? ` (${limits.join(", ")})` : ""}`,
       key,

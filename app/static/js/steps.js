@@ -2,7 +2,7 @@
 // AlexNet conv1 has 290,400 of them. A miss first asks for a short range starting at the
 // wanted step (as quick to answer as a single step), then the larger ranges ahead of it;
 // fetches that no longer cover the playhead are cancelled, and far-away steps are dropped.
-import { api, tensor } from "./api.js";
+import { api, limitsPassed, tensor } from "./api.js";
 
 // The longest range this server answers: its max_steps setting, rendered into the page.
 const maxCount = () => Number(document.body.dataset.maxSteps) || 1;
@@ -90,13 +90,23 @@ export class StepCache {
     this.pending.push(fetch);
     const count = Math.ceil((stop - start) / every);
     const body = every > 1 ? { ...this.body, start, count, every } : { ...this.body, start, count };
+    const arrived = (answer, refusedLimits = null) => {
+      this.pending = this.pending.filter((f) => f !== fetch);
+      for (const raw of answer.steps) this.steps.set(raw.t, lazyStep(raw, refusedLimits));
+      this.evict();
+      if (!this.closed) this.onArrive(null);
+      if (!this.closed) this.ensure(this.playhead, this.ahead, this.keep, this.every);
+    };
     api.steps(body, controller.signal)
-      .then((answer) => {
-        this.pending = this.pending.filter((f) => f !== fetch);
-        for (const raw of answer.steps) this.steps.set(raw.t, lazyStep(raw));
-        this.evict();
-        if (!this.closed) this.onArrive(null);
-        if (!this.closed) this.ensure(this.playhead, this.ahead, this.keep, this.every);
+      .then((answer) => arrived(answer), (error) => {
+        // Backward mode: a step's running dW walks its filter's positions up to it, so late in
+        // a big layer's filter a range may be over this server's limits where its forward is
+        // not. Its steps are asked again without the upstream, and say why they carry no dW
+        // (the whole page was refused, faded as a layer the server would not compute).
+        const limits = this.body.upstream ? limitsPassed(error) : null;
+        if (!limits) throw error;
+        const { upstream, ...forward } = body;
+        return api.steps(forward, controller.signal).then((answer) => arrived(answer, limits));
       })
       .catch((error) => {
         this.pending = this.pending.filter((f) => f !== fetch);
@@ -126,7 +136,7 @@ export class StepCache {
  * One step of /api/steps in the page's own shape. Its arrays are decoded the first time they
  * are read, so a range of a thousand compact steps costs only what the page shows.
  */
-function lazyStep(raw) {
+function lazyStep(raw, refusedLimits = null) {
   const range = ([start, stop, step]) => {
     const out = [];
     for (let n = start; n < stop; n += step) out.push(n);
@@ -147,6 +157,8 @@ function lazyStep(raw) {
     expression: raw.expression,
     upstream: raw.upstream ?? null,
     biasRunning: raw.bias_gradient_running ?? null, // its filter's db so far
+    // backward mode, its dW over this server's limits: the limits it passes (fetchRange)
+    refusedLimits,
   };
   const lazy = (name, make) => {
     Object.defineProperty(step, name, {

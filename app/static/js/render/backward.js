@@ -137,6 +137,12 @@ export function createBackwardView(container, model, onLeast = () => {}) {
         for (const [part] of parts) part.grids.forEach((grid) => grid.draw(() => null, { maxAbs: 1 }));
         return;
       }
+      if (step?.refusedLimits) {
+        text.textContent = refusedText(step, local);
+        speak("backward", text.textContent);
+        for (const [part] of parts) part.grids.forEach((grid) => grid.draw(() => null, { maxAbs: 1 }));
+        return;
+      }
       if (!step || !step.running) {
         text.textContent = step ? "" : "loading step…";
         return;
@@ -225,6 +231,19 @@ function stepText({ i, j, d, upstream, pre }, relu, local) {
   const gate = upstream === 0 ? "and ReLU shuts it" : "but ReLU blocks it";
   const none = local ? `${into} = 0, ${bias} = 0` : `${into} and ${bias} += 0`;
   return `${dv} ${gate} (pre ${fmt(pre)} ≤ 0): ${none}`;
+}
+
+/**
+ * Why a step carries no dW (js/steps.js): its backward part was over this server's limits,
+ * which for a shared filter is its running sum, walked over the filter's positions up to the
+ * step's own (the forward step is drawn; an earlier step of the filter walks less).
+ */
+function refusedText(step, local) {
+  const named = step.refusedLimits.length ? ` (${step.refusedLimits.join(", ")})` : "";
+  if (local) return `dW[${step.i},${step.j},${step.d}] is not drawn at this step: it is over this server's limits${named}.`;
+  return `dW[${step.d}] is not drawn at this step: its running sum, walked over filter ${step.d}'s `
+    + `positions up to V[${step.i},${step.j},${step.d}], is over this server's limits${named}; `
+    + "an earlier step of the filter draws it.";
 }
 
 /** One cell of the step's dW contribution as a sum to check: "dW[0][1,2,0] += dV (-1) ×
