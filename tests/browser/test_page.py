@@ -695,6 +695,17 @@ def test_another_step_order_does_not_ask_for_the_whole_backward_again(page: Page
     expect(page.locator("#app")).to_have_attribute("aria-busy", "false")
     expect(page.get_by_role("table", name="Upstream gradient map 0")).to_be_visible()
     assert sum("/api/backward" in url for url in asked) == 1
+    # Backward off and on again: the pass it drew is kept through forward mode (it was asked
+    # for again)
+    page.keyboard.press("Escape")  # the settings drawer closes
+    for mode in ("forward", "backward"):
+        page.locator("#mode-backward").click()
+        expect(page).to_have_url(re.compile(r"mode=backward") if mode == "backward"
+                                 else re.compile(r"^(?!.*mode=backward)"))
+        expect(page.locator("#app")).to_have_attribute("aria-busy", "false")
+    expect(page.get_by_role("table", name="Upstream gradient map 0")).to_be_visible()
+    assert sum("/api/backward" in url for url in asked) == 1
+    open_settings(page)
     # another seed is another dV: asked for
     page.get_by_label("Seed").fill("3")
     page.get_by_label("Seed").press("Tab")
@@ -733,6 +744,14 @@ def test_a_layer_whose_whole_backward_is_refused_still_steps_its_weight_gradient
     expect(page.locator("#gradients-refused")).to_have_text(refusal)
     assert sum("/api/backward" in url for url in asked) == 1
     page.keyboard.press("Escape")  # the settings drawer closes
+    # nor Backward off and on again (it did)
+    for mode in ("forward", "backward"):
+        page.locator("#mode-backward").click()
+        expect(page).to_have_url(re.compile(r"mode=backward") if mode == "backward"
+                                 else re.compile(r"^(?!.*mode=backward)"))
+        expect(page.locator("#app")).to_have_attribute("aria-busy", "false")
+    expect(page.locator("#gradients-refused")).to_have_text(refusal)
+    assert sum("/api/backward" in url for url in asked) == 1
     expect(page.get_by_role("img", name=re.compile(r"^Upstream gradient"))).to_have_count(0)
     expect(page.locator("#output-what .backward-only")).to_be_hidden()
     expect(page.locator("#app")).not_to_have_class(re.compile(r"\bstale\b"))

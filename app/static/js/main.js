@@ -38,7 +38,7 @@ import { createFollow } from "./follow.js";
 import { createEmbed } from "./embed.js";
 import { createLook } from "./theme.js";
 
-const app = { state: null, presets: [], spec: null, model: null, misfit: null, unfit: null, views: null, builtHidden: new Set(), cache: null, hover: null, tap: null, weight: null, seq: 0, controller: null, dropped: "", linkNote: "", linkStep: true, changed: [] };
+const app = { state: null, presets: [], spec: null, model: null, misfit: null, unfit: null, views: null, builtHidden: new Set(), cache: null, wholeKept: null, hover: null, tap: null, weight: null, seq: 0, controller: null, dropped: "", linkNote: "", linkStep: true, changed: [] };
 // play/pause redraws: the products get their numbers back when the player stops; a screen
 // reader hears that the steps ran out (it heard "Playing", and nothing of the steps since)
 const player = new Player({
@@ -433,10 +433,15 @@ const upstreamFill = (state) => ({ fill: { kind: "integers", seed: state.seed, l
  * and its adding back), and its steps, dW included, are still drawn without it.
  */
 function wholeBackward(spec, state, signal) {
-  // the same layer and upstream as the last layer built (another step order, a rebuild): the
-  // parts it drew (a third pass's work, asked again for nothing)
+  // the same layer and upstream as the last whole pass asked for (another step order, a
+  // rebuild, Backward off and on again): the parts it drew (a third pass's work, asked again
+  // for nothing), kept while forward mode builds without them
   const key = JSON.stringify([spec, upstreamFill(state)]);
-  if (app.grads?.key === key) return Promise.resolve(app.grads);
+  if (app.wholeKept?.key === key) return Promise.resolve(app.wholeKept);
+  const kept = (whole) => {
+    if (whole.key) app.wholeKept = whole;
+    return whole;
+  };
   const refused = (error) => {
     if (error.name === "AbortError") throw error;
     // the limit it passes, as the server names it (CONVSCOPE_MAX_WORK, _MAX_ELEMENTS, ...)
@@ -454,7 +459,7 @@ function wholeBackward(spec, state, signal) {
   // connected layer's is one filter per neuron: 10 MB of the 10.2 MB answer for 64x64x3 and
   // 16 3x3 filters, compact)
   return api.backward(spec, upstreamFill(state), ["dx", "db"], signal)
-    .then((answer) => ({ ...gradientsOf(answer), key }), refused);
+    .then((answer) => kept({ ...gradientsOf(answer), key }), (error) => kept(refused(error)));
 }
 
 /** The step cache of a layer (its first range is asked for at once, beside the forward). */
