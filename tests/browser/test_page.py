@@ -676,6 +676,15 @@ def test_a_pinned_input_cell_leaves_no_blank_band_where_a_hover_keeps_the_code_l
     assert words and sums and sums["y"] - (words["y"] + words["height"]) < 12
 
 
+def backward_off_and_on(page: Page) -> None:
+    """The Backward button twice: forward mode, then backward mode again, each drawn."""
+    for backward in (False, True):
+        page.locator("#mode-backward").click()
+        expect(page).to_have_url(re.compile(r"mode=backward" if backward
+                                            else r"^(?!.*mode=backward)"))
+        expect(page.locator("#app")).to_have_attribute("aria-busy", "false")
+
+
 def test_another_step_order_does_not_ask_for_the_whole_backward_again(page: Page) -> None:
     # the order changes the steps, not dV, db or dX: asking again cost a third pass for nothing
     asked: list[str] = []
@@ -698,11 +707,7 @@ def test_another_step_order_does_not_ask_for_the_whole_backward_again(page: Page
     # Backward off and on again: the pass it drew is kept through forward mode (it was asked
     # for again)
     page.keyboard.press("Escape")  # the settings drawer closes
-    for mode in ("forward", "backward"):
-        page.locator("#mode-backward").click()
-        expect(page).to_have_url(re.compile(r"mode=backward") if mode == "backward"
-                                 else re.compile(r"^(?!.*mode=backward)"))
-        expect(page.locator("#app")).to_have_attribute("aria-busy", "false")
+    backward_off_and_on(page)
     expect(page.get_by_role("table", name="Upstream gradient map 0")).to_be_visible()
     assert sum("/api/backward" in url for url in asked) == 1
     open_settings(page)
@@ -745,11 +750,7 @@ def test_a_layer_whose_whole_backward_is_refused_still_steps_its_weight_gradient
     assert sum("/api/backward" in url for url in asked) == 1
     page.keyboard.press("Escape")  # the settings drawer closes
     # nor Backward off and on again (it did)
-    for mode in ("forward", "backward"):
-        page.locator("#mode-backward").click()
-        expect(page).to_have_url(re.compile(r"mode=backward") if mode == "backward"
-                                 else re.compile(r"^(?!.*mode=backward)"))
-        expect(page.locator("#app")).to_have_attribute("aria-busy", "false")
+    backward_off_and_on(page)
     expect(page.locator("#gradients-refused")).to_have_text(refusal)
     assert sum("/api/backward" in url for url in asked) == 1
     expect(page.get_by_role("img", name=re.compile(r"^Upstream gradient"))).to_have_count(0)
