@@ -1548,3 +1548,55 @@ def test_large_type_keeps_the_colour_key_on_the_transports_row_where_it_fits(
     # unfolded, the tools are back around it
     page.get_by_role("button", name="More step and view controls").click()
     expect(page.locator("#copy-link")).to_be_visible()
+
+
+# What a panel cuts off at its edge with no scroll to it: every shown element of a panel laid
+# out in its flow (not placed by position) whose box runs past the panel's foot or right
+# edge with no scroller between them. A panel body or a 3-D block's box that scrolls is such a
+# scroller, and says "more below" (render/overflow.js).
+CUT = """
+() => {
+  const cut = [];
+  for (const panel of document.querySelectorAll('#volumes .panel')) {
+    if (!panel.getClientRects().length) continue;
+    const edge = panel.getBoundingClientRect();
+    for (const node of panel.querySelectorAll('*')) {
+      if (!node.getClientRects().length) continue;
+      const style = getComputedStyle(node);
+      if (style.visibility === 'hidden' || ['absolute', 'fixed'].includes(style.position)) continue;
+      const box = node.getBoundingClientRect();
+      if (box.width < 1 || box.height < 1) continue;
+      let scroller = false;
+      for (let up = node.parentElement; up && up !== panel; up = up.parentElement) {
+        const s = getComputedStyle(up);
+        if (/auto|scroll/.test(s.overflowX + s.overflowY)) { scroller = true; break; }
+      }
+      if (scroller) continue;
+      const below = box.bottom - edge.bottom, right = box.right - edge.right;
+      if (below > 1 || right > 1) {
+        cut.push([panel.id, node.id || String(node.className.baseVal ?? node.className),
+                  Math.round(below), Math.round(right)]);
+      }
+    }
+  }
+  return cut;
+}
+"""
+
+
+@pytest.mark.parametrize("size", [(1280, 720), (1366, 768), (1024, 768), (1920, 1080)],
+                         ids=lambda s: f"{s[0]}x{s[1]}")
+@pytest.mark.parametrize("large", ["", "&large=1"])
+def test_no_panel_cuts_off_what_it_holds_with_no_scroll_to_it(
+    page: Page, size: tuple[int, int], large: str
+) -> None:
+    # a 3-D block ran past its panel's foot with nothing saying so (a 1024x600 window in large
+    # type showed the output block's first label alone); projectors' and laptops' sizes, in
+    # both types, the states with the most in their panels
+    page.set_viewport_size({"width": size[0], "height": size[1]})
+    for query in ("?preset=alexnet-conv1&t=5000&mode=backward",
+                  "?preset=cs231n-demo&t=4&view=3d&mode=backward",
+                  "?h=64&w=64&d=3&k=8&fh=3&fw=3&sh=1&sw=1&dh=2&dw=2&pt=2&pb=2&pl=2&pr=2"
+                  "&act=relu&t=20000"):
+        open_view(page, query + large)
+        assert page.evaluate(CUT) == [], query
