@@ -122,6 +122,10 @@ export function createBackwardView(container, model, onLeast = () => {}) {
     }
   }
   endOnWholeRow(container);
+  // every grid drawn empty: no earlier step's numbers left to read as this one's
+  const blank = () => {
+    for (const [part] of parts) part.grids.forEach((grid) => grid.draw(() => null, { maxAbs: 1 }));
+  };
   return {
     /** `still`: not playing, when a canvas grid says its values (render/grid-canvas.js `said`). */
     update(focus, activation, still = true) {
@@ -134,13 +138,13 @@ export function createBackwardView(container, model, onLeast = () => {}) {
         const [r, c] = focus.inputCell;
         text.textContent = `X[${r - model.pads.top},${c - model.pads.left},:] is in focus, `
           + "not a step: let it go (Escape) for the step's share of dW";
-        for (const [part] of parts) part.grids.forEach((grid) => grid.draw(() => null, { maxAbs: 1 }));
+        blank();
         return;
       }
       if (step?.refusedLimits) {
         text.textContent = refusedText(step, local);
         speak("backward", text.textContent);
-        for (const [part] of parts) part.grids.forEach((grid) => grid.draw(() => null, { maxAbs: 1 }));
+        blank();
         return;
       }
       if (!step || !step.running) {

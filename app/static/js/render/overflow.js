@@ -5,6 +5,9 @@
 // stylesheet draws a small "more below" tag there (css/convscope.css); scrolled to the end,
 // the tag goes.
 
+// what a panel scrolls its contents in: its body, and in the 3-D view its block's box
+const BODIES = ".panel-body, .volume3d";
+
 /**
  * Watch every panel body under `root`, and every 3-D block's box (render/volume3d.js: in the 3-D
  * view it holds what the flat body did). Cheap while playing: the check runs when a body or one
@@ -12,7 +15,7 @@
  * and when it scrolls, never on a step's new numbers.
  */
 export function markOverflowing(root) {
-  for (const body of root.querySelectorAll(".panel-body, .volume3d")) watch(body);
+  for (const body of root.querySelectorAll(BODIES)) watch(body);
 }
 
 // per watched body, whether it has more under its foot: a panel with two (its flat body and
@@ -25,7 +28,7 @@ function watch(body) {
   const check = () => {
     const more = body.scrollHeight - body.clientHeight - body.scrollTop > SLACK;
     below.set(body, more);
-    const any = [...panel.querySelectorAll(".panel-body, .volume3d")].some((b) => below.get(b));
+    const any = [...panel.querySelectorAll(BODIES)].some((b) => below.get(b));
     if (panel.classList.contains("more-below") !== any) panel.classList.toggle("more-below", any);
     // A body that scrolls is a tab stop of its own, so a keyboard reaches what is under its
     // foot or past its side (Up and Down scroll it; Left and Right still step the layer).
