@@ -991,6 +991,56 @@ def test_large_type_on_a_narrow_window_folds_speed_and_loop_to_keep_the_transpor
         assert_transport_one_row(page)
 
 
+# where the step label's text ends against where the label (or its step part) clips it
+STEP_TEXT_CUT = """
+() => {
+  const label = document.querySelector('#t-label'), part = label.querySelector('.t-part0');
+  const text = document.createRange();
+  text.selectNodeContents(part);
+  const edge = Math.min(label.getBoundingClientRect().right, part.getBoundingClientRect().right);
+  return text.getBoundingClientRect().right - edge;
+}
+"""
+VGG_SIZED = "?h=224&w=224&d=3&k=64&fh=3&fw=3&pt=1&pb=1&pl=1&pr=1&t=3000000"
+
+
+@pytest.mark.parametrize(("size", "query", "words"), [
+    ((768, 1024), "?preset=alexnet-conv1&t=290399", "step 290,400 of 290,400"),
+    ((1024, 768), VGG_SIZED, "step 3,000,001 of 3,211,264"),
+    ((1280, 720), "?preset=alexnet-conv1&t=290399&large=1", "step 290,400 of 290,400"),
+    ((1024, 768), VGG_SIZED + "&large=1", "step 3,000,001 of 3,211,264"),
+    ((900, 1200), "?preset=alexnet-conv1&t=5000&large=1", "step 5,001 of 290,400"),
+], ids=["tablet", "1024x768-millions", "projector-large", "1024x768-large-millions",
+        "tablet-large"])
+def test_the_step_label_is_never_cut_and_large_type_keeps_one_row(
+    page: Page, size: tuple[int, int], query: str, words: str
+) -> None:
+    # squeezed beside the tools, the label cut its number: "step 290,400 of 290,40" on a
+    # 1280x720 projector in large type, 26-84 px of it on an upright tablet, and a layer of
+    # millions of neurons lost its last digits at 1024x768 in either type
+    page.set_viewport_size({"width": size[0], "height": size[1]})
+    open_view(page, query)
+    expect(page.locator("#t-label .t-part0")).to_have_text(words)
+    assert page.evaluate(STEP_TEXT_CUT) <= 0.5
+    if "large=1" not in query:
+        return
+    # the scrubber gave the room, then speed and loop (behind "More") where they took "More"
+    # to a row of its own; the transport keeps one row, the colours' key on it where it fits
+    assert_transport_one_row(page)
+    key = page.locator("#transport .scale-key")
+    if key.is_visible():  # measured before the label's room was kept, it took a second row
+        play, shown = page.locator("#t-play").bounding_box(), key.bounding_box()
+        assert play is not None and shown is not None
+        assert play["y"] <= shown["y"] + shown["height"] / 2 <= play["y"] + play["height"]
+    if size == (1280, 720):
+        expect(key).to_be_visible()
+        expect(page.locator("#t-speed")).to_be_visible()
+    if size == (1024, 768):
+        expect(page.locator("#t-speed")).to_be_hidden()
+        more = page.get_by_role("button", name="More step and view controls")
+        expect(more).to_have_attribute("aria-controls", re.compile(r"\bt-speed t-loop\b"))
+
+
 @pytest.mark.parametrize("large", [0, 1])
 def test_the_numpy_line_breaks_between_indexes_never_inside_one(page: Page, large: int) -> None:
     # an upright tablet's arithmetic column broke it as "np.sum(Xp[2:" / "5,2:5,:] * W0)"

@@ -35,9 +35,10 @@ const LARGE_FOLDED = ["t-first", "t-last", "view-tools"];
 // of 290" at 640 px), and its transport is two rows anyway.
 const NARROW_LARGE = window.matchMedia("(max-width: 999px)");
 const FRAME_ROOM = window.matchMedia("(min-width: 700px)");
-const narrowLarge = () => NARROW_LARGE.matches
-  && (FRAME_ROOM.matches || !document.body.classList.contains("embed"));
-const largeFolded = () => (narrowLarge() ? [...LARGE_FOLDED, "t-speed", "t-loop"] : LARGE_FOLDED);
+const twoRowFrame = () => !FRAME_ROOM.matches && document.body.classList.contains("embed");
+const narrowLarge = () => NARROW_LARGE.matches && !twoRowFrame();
+const largeFolded = (speed = narrowLarge() || qs("#transport").classList.contains("folds-speed")) => (
+  speed ? [...LARGE_FOLDED, "t-speed", "t-loop"] : LARGE_FOLDED);
 
 /**
  * Fold the transport's extra controls behind a "More" button while `PHONE` matches; with
@@ -59,6 +60,7 @@ export function bindFold() {
     transport.classList.toggle("folded", on && mode === "phone");
     transport.classList.toggle("folded-tools", on && mode === "large");
     toggle.setAttribute("aria-expanded", on ? "false" : "true");
+    if (on && mode === "large") sayLarge();
   };
   $on(toggle, "click", () => fold(!folded()));
   foldAway = () => {
@@ -85,11 +87,30 @@ export function bindFold() {
   $on(document, "fullscreenchange", () => {
     if (document.fullscreenElement && mode) foldKeepingFocus();
   });
-  // what "More" unfolds in large type: its title and aria-controls (narrow windows add two)
+  // what "More" unfolds in large type: its title and aria-controls (folding speed and loop
+  // adds two)
   const sayLarge = () => {
-    transport.classList.toggle("folds-speed", narrowLarge());
-    toggle.title = `First and last step, ${narrowLarge() ? "speed and loop, " : ""}and the view and sharing tools (3-D view, lines, theme, large type, links)`;
-    toggle.setAttribute("aria-controls", largeFolded().join(" "));
+    const speed = narrowLarge() || (!twoRowFrame() && speedWraps());
+    transport.classList.toggle("folds-speed", speed);
+    toggle.title = `First and last step, ${speed ? "speed and loop, " : ""}and the view and sharing tools (3-D view, lines, theme, large type, links)`;
+    toggle.setAttribute("aria-controls", (speed ? largeFolded(true) : LARGE_FOLDED).join(" "));
+  };
+  // Where speed and loop, shown, would take "More" to a row of its own with the colour key
+  // left out (render/connections.js gives the key way first, by its own measure): the step
+  // label of a layer of millions of neurons, never cut (css/wide.css), leaves them no room at
+  // 1024x768 in large type. Measured with them shown each time, so the choice is stable.
+  const speedWraps = () => {
+    const key = transport.querySelector(".lines-switch");
+    const keyClass = key?.className, transportClass = transport.className;
+    key?.classList.add("keyless", "scaleless");
+    transport.classList.add("folded-tools"); // as it is folded, unfolded now or not
+    transport.classList.remove("folds-speed");
+    const play = qs("#t-play");
+    const wraps = toggle.isConnected && toggle.getBoundingClientRect().top
+      > play.getBoundingClientRect().top + play.offsetHeight / 2;
+    if (key) key.className = keyClass;
+    transport.className = transportClass;
+    return wraps;
   };
   const sync = () => {
     const now = phone.matches ? "phone" : root.hasAttribute("data-large") ? "large" : "";
@@ -118,6 +139,11 @@ export function bindFold() {
   $on(NARROW_LARGE, "change", sync);
   $on(FRAME_ROOM, "change", sync);
   new MutationObserver(sync).observe(root, { attributes: true, attributeFilter: ["data-large"] });
+  // what speedWraps measures changes with the window's width and the step label's reserve
+  // (js/transport.js sets it once per layer, as its style's --step-width)
+  $on(window, "resize", () => { if (mode === "large") sayLarge(); });
+  new MutationObserver(() => { if (mode === "large") sayLarge(); })
+    .observe(qs("#t-label"), { attributes: true, attributeFilter: ["style"] });
   sync();
   new ResizeObserver(() => {
     root.style.setProperty("--transport-height", `${Math.ceil(transport.getBoundingClientRect().height)}px`);

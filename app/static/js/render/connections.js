@@ -490,6 +490,10 @@ function lineSwitch(commit) {
   if (transport) changes.observe(transport, { attributes: true, attributeFilter: ["class"] });
   const tools = document.querySelector("#view-tools");
   if (tools) changes.observe(tools, { childList: true });
+  // and the step label's room, reserved once per layer (js/transport.js): measured before
+  // it, the key stayed and took a second row at 900x1200 in large type
+  const label = document.querySelector("#t-label");
+  if (label) changes.observe(label, { attributes: true, attributeFilter: ["style"] });
   later();
   return wrap;
 }
