@@ -1634,15 +1634,16 @@ CUT = """
 """
 
 
-@pytest.mark.parametrize("size", [(1280, 720), (1366, 768), (1024, 768), (1920, 1080)],
-                         ids=lambda s: f"{s[0]}x{s[1]}")
+@pytest.mark.parametrize("size", [(1280, 720), (1366, 768), (1024, 768), (1920, 1080),
+                                  (768, 1024)], ids=lambda s: f"{s[0]}x{s[1]}")
 @pytest.mark.parametrize("large", ["", "&large=1"])
 def test_no_panel_cuts_off_what_it_holds_with_no_scroll_to_it(
     page: Page, size: tuple[int, int], large: str
 ) -> None:
     # a 3-D block ran past its panel's foot with nothing saying so (a 1024x600 window in large
     # type showed the output block's first label alone); projectors' and laptops' sizes, in
-    # both types, the states with the most in their panels
+    # both types, the states with the most in their panels; and an upright tablet, where the
+    # arithmetic's "?" ran 10 px past its panel in large type ("arithmetic" had no break)
     page.set_viewport_size({"width": size[0], "height": size[1]})
     for query in ("?preset=alexnet-conv1&t=5000&mode=backward",
                   "?preset=cs231n-demo&t=4&view=3d&mode=backward",
