@@ -1651,3 +1651,38 @@ def test_no_panel_cuts_off_what_it_holds_with_no_scroll_to_it(
                   "&act=relu&t=20000"):
         open_view(page, query + large)
         assert page.evaluate(CUT) == [], query
+
+
+# each shown panel's picture (its body, or its 3-D block's box) and its height
+PICTURE_HEIGHTS = """
+() => [...document.querySelectorAll('#volumes .panel')].filter((p) => p.getClientRects().length)
+  .flatMap((p) => [...p.querySelectorAll(':scope > .panel-body, :scope > .volume3d')]
+    .filter((b) => b.getClientRects().length).map((b) => [p.id, b.clientHeight]))
+"""
+
+
+@pytest.mark.parametrize(("size", "large"), [((1280, 590), "&large=1"), ((1024, 600), "")],
+                         ids=["720p-under-bars-large", "1024x600"])
+def test_a_short_window_keeps_each_picture_a_least_height_and_the_words_give_way(
+    page: Page, size: tuple[int, int], large: str
+) -> None:
+    # the weight gradient's grids were squeezed to 0-28 px and Example 2's products to 1 px
+    # under their explanations (a 720p projector under the browser's bars, in large type),
+    # and at 1024x600 the backward step's sentence ran past the panel's foot
+    page.set_viewport_size({"width": size[0], "height": size[1]})
+    least = page.evaluate("() => parseFloat(getComputedStyle(document.documentElement)"
+                          ".fontSize) * 3")
+    for query in ("?preset=alexnet-conv1&t=5000&mode=backward",
+                  "?preset=cs231n-demo&t=4&view=3d&mode=backward", "?preset=example-2&t=3"):
+        open_view(page, query + large)
+        heights = page.evaluate(PICTURE_HEIGHTS)
+        assert heights and min(h for _, h in heights) >= least - 1, (query, heights)
+        assert page.evaluate(CUT) == [], query
+        if "cs231n-demo" not in query:
+            continue
+        # the squeezed words scroll, say so at their foot, and a keyboard reaches the rest
+        words = page.locator("#backward-what")
+        expect(words).to_have_class(re.compile(r"\bcut\b"))
+        expect(words).to_have_attribute("tabindex", "0")
+        words.evaluate("n => { n.scrollTop = n.scrollHeight; }")
+        expect(words).not_to_have_class(re.compile(r"\bcut\b"))

@@ -16,6 +16,25 @@ const BODIES = ".panel-body, .volume3d";
  */
 export function markOverflowing(root) {
   for (const body of root.querySelectorAll(BODIES)) watch(body);
+  for (const words of root.querySelectorAll(".panel > .what")) watchWords(words);
+}
+
+/**
+ * A panel's explanation squeezed by a short window (css/wide.css: the picture keeps its least
+ * height and the words give way) scrolls in what is left: it gets `cut`, which draws "more"
+ * at its foot over the cut line, and is a tab stop while it scrolls, so a keyboard reaches
+ * the rest too. Nothing changes while it fits.
+ */
+function watchWords(words) {
+  const check = () => {
+    const cut = words.scrollHeight - words.clientHeight - words.scrollTop > SLACK;
+    const scrolls = cut || words.scrollTop > 0;
+    if (words.classList.contains("cut") !== cut) words.classList.toggle("cut", cut);
+    if (words.hasAttribute("tabindex") !== scrolls) words.toggleAttribute("tabindex", scrolls);
+    if (scrolls) words.setAttribute("tabindex", "0");
+  };
+  new ResizeObserver(check).observe(words);
+  words.addEventListener("scroll", check, { passive: true });
 }
 
 // per watched body, whether it has more under its foot: a panel with two (its flat body and
