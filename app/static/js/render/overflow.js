@@ -23,15 +23,20 @@ export function markOverflowing(root) {
  * A panel's explanation squeezed by a short window (css/wide.css: the picture keeps its least
  * height and the words give way) scrolls in what is left: it gets `cut`, which draws "more"
  * at its foot over the cut line, and is a tab stop while it scrolls, so a keyboard reaches
- * the rest too. Nothing changes while it fits.
+ * the rest too. Squeezed under one line it shows nothing whole: `sliver` hides it (its room
+ * kept, so the layout does not move), and it is no tab stop. Nothing changes while it fits.
  */
 function watchWords(words) {
   const check = () => {
     const cut = words.scrollHeight - words.clientHeight - words.scrollTop > SLACK;
-    const scrolls = cut || words.scrollTop > 0;
+    const sliver = cut && words.clientHeight < parseFloat(getComputedStyle(words).lineHeight);
+    const tabIndex = !sliver && (cut || words.scrollTop > 0) ? "0" : null;
     if (words.classList.contains("cut") !== cut) words.classList.toggle("cut", cut);
-    if (words.hasAttribute("tabindex") !== scrolls) words.toggleAttribute("tabindex", scrolls);
-    if (scrolls) words.setAttribute("tabindex", "0");
+    if (words.classList.contains("sliver") !== sliver) words.classList.toggle("sliver", sliver);
+    if (words.getAttribute("tabindex") !== tabIndex) {
+      if (tabIndex === null) words.removeAttribute("tabindex");
+      else words.setAttribute("tabindex", tabIndex);
+    }
   };
   new ResizeObserver(check).observe(words);
   words.addEventListener("scroll", check, { passive: true });
