@@ -1667,13 +1667,15 @@ def test_a_short_window_keeps_each_picture_a_least_height_and_the_words_give_way
     page: Page, size: tuple[int, int], large: str
 ) -> None:
     # the weight gradient's grids were squeezed to 0-28 px and Example 2's products to 1 px
-    # under their explanations (a 720p projector under the browser's bars, in large type),
+    # under their explanations (a 720p projector under the browser's bars, in large type; an
+    # image's ReLU step's four-line sentence then took the grids past the foot),
     # and at 1024x600 the backward step's sentence ran past the panel's foot
     page.set_viewport_size({"width": size[0], "height": size[1]})
     least = page.evaluate("() => parseFloat(getComputedStyle(document.documentElement)"
                           ".fontSize) * 3")
     for query in ("?preset=alexnet-conv1&t=5000&mode=backward",
-                  "?preset=cs231n-demo&t=4&view=3d&mode=backward", "?preset=example-2&t=3"):
+                  "?preset=cs231n-demo&t=4&view=3d&mode=backward", "?preset=example-2&t=3",
+                  "?image=color-blobs&mode=backward"):
         open_view(page, query + large)
         heights = page.evaluate(PICTURE_HEIGHTS)
         assert heights and min(h for _, h in heights) >= least - 1, (query, heights)
@@ -1685,6 +1687,13 @@ def test_a_short_window_keeps_each_picture_a_least_height_and_the_words_give_way
             expect(filters).to_have_class(re.compile(r"\bsliver\b"))
             expect(filters).to_have_css("visibility", "hidden")
             expect(filters).not_to_have_attribute("tabindex", re.compile("."))
+        if "image" in query and large:
+            # then the backward step's sentence, down to two lines: it scrolls and says so
+            # (its four lines took the grids 58 px past the panel's foot)
+            sentence = page.locator("#backward-step")
+            expect(sentence).to_contain_text("ReLU shuts it")
+            expect(sentence).to_have_class(re.compile(r"\bcut\b"))
+            expect(sentence).to_have_attribute("tabindex", "0")
         if "cs231n-demo" not in query or large:
             continue
         # the squeezed words scroll, say so at their foot, and a keyboard reaches the rest

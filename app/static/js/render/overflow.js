@@ -16,14 +16,14 @@ const BODIES = ".panel-body, .volume3d";
  */
 export function markOverflowing(root) {
   for (const body of root.querySelectorAll(BODIES)) watch(body);
-  for (const words of root.querySelectorAll(".panel > .what")) watchWords(words);
+  for (const words of root.querySelectorAll(".panel > .what, #backward-step")) watchWords(words);
 }
 
 /**
  * A panel's explanation squeezed by a short window (css/wide.css: the picture keeps its least
- * height and the words give way) scrolls in what is left: it gets `cut`, which draws "more"
- * at its foot over the cut line, and is a tab stop while it scrolls, so a keyboard reaches
- * the rest too. Squeezed under one line it shows nothing whole: `sliver` hides it (its room
+ * height and the words give way), or the backward step's sentence after them, scrolls in what
+ * is left: it gets `cut`, which draws "more" at its foot over the cut line, and is a tab
+ * stop while it scrolls, so a keyboard reaches the rest too. Squeezed under one line it shows nothing whole: `sliver` hides it (its room
  * kept, so the layout does not move), and it is no tab stop. Nothing changes while it fits.
  */
 function watchWords(words) {
