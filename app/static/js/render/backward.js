@@ -40,10 +40,14 @@ export function createBackwardView(container, model, onLeast = () => {}) {
   // the step's text keeps room for its longest form (with ReLU it also says whether the
   // gradient passes) before the first step arrives: the grids are fitted to what is left. The
   // form itself is measured (two lines' room, three with ReLU, was a line short in large type)
+  // (--longest, css/convscope.css; measured whole, not as a short window's flex shrinks it:
+  // css/wide.css lets it give way there, down to two lines)
   const text = qs("#backward-step");
-  text.style.minHeight = "";
+  text.style.removeProperty("--longest");
+  text.style.flex = "none";
   text.textContent = longestText(model, local);
-  text.style.minHeight = `${text.offsetHeight}px`;
+  text.style.setProperty("--longest", `${text.offsetHeight}px`);
+  text.style.flex = "";
   text.textContent = "";
   const contribution = group("this step", "Contribution");
   // named in its longest form while the names are measured: a name that wraps is measured so
