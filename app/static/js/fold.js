@@ -27,7 +27,8 @@ export function foldUnfolded() {
 }
 // with large type on a wide window: first and last (Home and End do it too) and the view tools
 const LARGE_FOLDED = ["t-first", "t-last", "view-tools"];
-// and on a window narrower than 1000 px, speed and loop as well (the transport's class
+// and on a window narrower than 1000 px (or wider, where they would take "More" to a row of
+// its own: bindFold's speedWraps), speed and loop as well (the transport's class
 // folds-speed, which css/convscope.css reads): there they took the transport a second row
 // (on an 800x600 screen, 140 px of the 600; in an 800x450 or 720x405 slide's frame, "More"
 // alone on a row of its own). A frame under 700 px keeps them: its step label, never cut
@@ -37,8 +38,10 @@ const NARROW_LARGE = window.matchMedia("(max-width: 999px)");
 const FRAME_ROOM = window.matchMedia("(min-width: 700px)");
 const twoRowFrame = () => !FRAME_ROOM.matches && document.body.classList.contains("embed");
 const narrowLarge = () => NARROW_LARGE.matches && !twoRowFrame();
-const largeFolded = (speed = narrowLarge() || qs("#transport").classList.contains("folds-speed")) => (
-  speed ? [...LARGE_FOLDED, "t-speed", "t-loop"] : LARGE_FOLDED);
+// what "More" folds in large type: speed and loop too where the transport has folds-speed
+// (set by bindFold's sayLarge, which decides it)
+const largeFolded = () => (qs("#transport").classList.contains("folds-speed")
+  ? [...LARGE_FOLDED, "t-speed", "t-loop"] : LARGE_FOLDED);
 
 /**
  * Fold the transport's extra controls behind a "More" button while `PHONE` matches; with
@@ -93,7 +96,7 @@ export function bindFold() {
     const speed = narrowLarge() || (!twoRowFrame() && speedWraps());
     transport.classList.toggle("folds-speed", speed);
     toggle.title = `First and last step, ${speed ? "speed and loop, " : ""}and the view and sharing tools (3-D view, lines, theme, large type, links)`;
-    toggle.setAttribute("aria-controls", (speed ? largeFolded(true) : LARGE_FOLDED).join(" "));
+    toggle.setAttribute("aria-controls", largeFolded().join(" "));
   };
   // Where speed and loop, shown, would take "More" to a row of its own with the colour key
   // left out (render/connections.js gives the key way first, by its own measure): the step

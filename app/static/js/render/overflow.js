@@ -23,8 +23,9 @@ export function markOverflowing(root) {
  * A panel's explanation squeezed by a short window (css/wide.css: the picture keeps its least
  * height and the words give way), or the backward step's sentence after them, scrolls in what
  * is left: it gets `cut`, which draws "more" at its foot over the cut line, and is a tab
- * stop while it scrolls, so a keyboard reaches the rest too. Squeezed under one line it shows nothing whole: `sliver` hides it (its room
- * kept, so the layout does not move), and it is no tab stop. Nothing changes while it fits.
+ * stop while it scrolls, so a keyboard reaches the rest too. Squeezed under one line it shows
+ * nothing whole: `sliver` hides it (its room kept, so the layout does not move), and it is no
+ * tab stop. Nothing changes while it fits.
  */
 function watchWords(words) {
   const check = () => {
@@ -33,10 +34,7 @@ function watchWords(words) {
     const tabIndex = !sliver && (cut || words.scrollTop > 0) ? "0" : null;
     if (words.classList.contains("cut") !== cut) words.classList.toggle("cut", cut);
     if (words.classList.contains("sliver") !== sliver) words.classList.toggle("sliver", sliver);
-    if (words.getAttribute("tabindex") !== tabIndex) {
-      if (tabIndex === null) words.removeAttribute("tabindex");
-      else words.setAttribute("tabindex", tabIndex);
-    }
+    setTabIndex(words, tabIndex);
   };
   new ResizeObserver(check).observe(words);
   words.addEventListener("scroll", check, { passive: true });
@@ -63,11 +61,7 @@ function watch(body) {
     // what it holds.
     const scrolls = more || body.scrollTop > 0 || body.scrollWidth - body.clientWidth > SLACK;
     const sliver = more && body.clientHeight < SLIVER;
-    const tabIndex = sliver ? "-1" : scrolls ? "0" : null;
-    if (body.getAttribute("tabindex") !== tabIndex) {
-      if (tabIndex === null) body.removeAttribute("tabindex");
-      else body.setAttribute("tabindex", tabIndex);
-    }
+    setTabIndex(body, sliver ? "-1" : scrolls ? "0" : null);
   };
   const sizes = new ResizeObserver(check);
   const observe = () => {
@@ -81,6 +75,13 @@ function watch(body) {
   }).observe(body, { childList: true });
   body.addEventListener("scroll", check, { passive: true });
   observe();
+}
+
+/** Set `node`'s tabindex to `tabIndex` (none for null), touching the DOM only on a change. */
+function setTabIndex(node, tabIndex) {
+  if (node.getAttribute("tabindex") === tabIndex) return;
+  if (tabIndex === null) node.removeAttribute("tabindex");
+  else node.setAttribute("tabindex", tabIndex);
 }
 
 // px of content under the foot that do not count: a cell's or a border's fraction of a pixel
