@@ -18,7 +18,7 @@ from app.convert import (
     suggested_layers,
 )
 from app.costs import Cost, Item, check_budget, forward_cost, resolve_cost, trials_cost
-from app.encoding import Encoding, FloatArray, dumps, encode
+from app.encoding import Encoding, FloatArray, as_json, dumps, encode
 from app.errors import suggestion_fields
 from app.layer_cache import ANSWER_WEIGHT, LAYERS, MEMO_UNITS
 from app.lru import BoundedLRU, weighed_memo
@@ -287,7 +287,8 @@ def steps_result(
             "cols": [cols[k], cols[k] + col_span, col_step],
             "input_rows": None if input_rows is None else list(input_rows),
             "input_cols": None if input_cols is None else list(input_cols),
-            "padding_mask": found.padding_mask[k],  # a bool array: JSON lists of true/false
+            # a bool array: JSON lists of true/false, in either encoding
+            "padding_mask": as_json(found.padding_mask[k]),
             "window": encode(found.window[k], encoding),
             "weights": FILTERS.weights(layer, d[k], found.weights[k], encoding),
             "products": encode(found.products[k], encoding),

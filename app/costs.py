@@ -25,7 +25,7 @@ from functools import lru_cache
 import numpy as np
 
 from app.config import Settings
-from app.encoding import Encoding
+from app.encoding import Encoding, wrapped
 from app.errors import OVER_LIMIT
 from app.images import Layout
 from app.lru import weighed_memo
@@ -61,11 +61,14 @@ TOUCHED = 8
 # value, often few) and added back onto dX along short rows, one strided add per tap.
 WINDOW_GRADIENT = 40
 # Writing the answer. JSON pays per number (digits, separators) and per innermost list
-# (orjson opens and closes each), so a (4007, 4007, 1) array costs far more than a
-# (1, 1, 16M) one; compact is float32 bytes in base64, plus a fixed cost per array (its
-# copy, its base64 text and its object) that dominates a step's small arrays.
+# (orjson opens and closes each), so a (40, 40, 3) array costs more than a (1, 1, 4800) one;
+# a large array whose innermost lists hold one number each is written in rows and wrapped
+# (app.encoding.WrappedText), a copy and a replace of its text, per number. Compact is
+# float32 bytes in base64, plus a fixed cost per array (its copy, its base64 text and its
+# object) that dominates a step's small arrays.
 JSON_NUMBER = 430
 JSON_LIST = 1_500
+JSON_WRAPPED = 350
 COMPACT_NUMBER = 210
 COMPACT_ARRAY = 60_000
 # Reading a request's explicit values: nested JSON lists become Python floats, then an array.
@@ -172,12 +175,17 @@ def written(field: str, what: str, shape: tuple[int, ...], encoding: Encoding) -
 
     >>> written("x", "x", (4, 3), "json").work == 12 * JSON_NUMBER + 4 * JSON_LIST
     True
+    >>> written("x", "x", (64, 64, 1), "json").work == 4096 * (JSON_NUMBER + JSON_WRAPPED)
+    True
     """
     n = math.prod(shape)
     if encoding == "compact":
         return Item(field, f"{what} (compact)", n * COMPACT_NUMBER + COMPACT_ARRAY)
-    lists = n // shape[-1] if shape and shape[-1] else 0
-    return Item(field, f"{what} (JSON)", n * JSON_NUMBER + lists * JSON_LIST,
+    if wrapped(shape):
+        lists_work = n * JSON_WRAPPED
+    else:
+        lists_work = (n // shape[-1] if shape and shape[-1] else 0) * JSON_LIST
+    return Item(field, f"{what} (JSON)", n * JSON_NUMBER + lists_work,
                 compact_work=n * COMPACT_NUMBER + COMPACT_ARRAY)
 
 

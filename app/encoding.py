@@ -51,6 +51,16 @@ INLINE_TEXT = PIECE
 # whole group (no "=" inside the text), and small enough that the allocator reuses its
 # buffers rather than mapping fresh pages for every piece.
 TEXT_VALUES = 3 * 2**12
+# An array whose last axis is 1 (a depth-1 input, one filter's output map) of at least this
+# many numbers is written as JSON without that axis, each number then put back in a list of
+# its own (:class:`WrappedText`): orjson spends more opening and closing an innermost list
+# than writing its number, so such an array took three to four times as long as the same
+# numbers in rows (benchmarks/README.md, "Figures behind the code's choices"). Below it the
+# nested form costs too little to matter.
+WRAPPED_LEAST = 1024
+# Numbers written at a time by :class:`WrappedText`: each piece's JSON is a megabyte or two,
+# a buffer the allocator reuses from piece to piece.
+WRAPPED_NUMBERS = 2**16
 
 Encoding = Literal["json", "compact"]
 FloatArray = npt.NDArray[np.float64]
@@ -73,10 +83,11 @@ def _default(value: Any) -> Any:
 
 def dumps(content: Any) -> bytes | bytearray:
     """JSON bytes through orjson, numpy arrays written natively, and each large array's compact
-    text (:class:`CompactText`) written straight into the answer.
+    text (:class:`CompactText`) and wrapped JSON (:class:`WrappedText`) written straight into
+    the answer.
 
     orjson writes a marker for each text (a NUL byte, which it escapes in any string of its
-    own); the answer is then made once at its full size and each text encoded into its
+    own); the answer is then made once at its full size and each text written into its
     place, a few thousand values at a time.
 
     Examples
@@ -85,13 +96,15 @@ def dumps(content: Any) -> bytes | bytearray:
     b'{"a":[[0.0,1.0,2.0]]}'
     >>> bytes(dumps([CompactText(np.array([1.0, 2.0]), "float32")]))
     b'["AACAPwAAAEA="]'
+    >>> bytes(dumps({"a": WrappedText(np.array([[1.0], [2.5]]))}))
+    b'{"a":[[1.0],[2.5]]}'
     """
-    texts: list[CompactText] = []
+    texts: list[CompactText | WrappedText] = []
 
     def default(value: Any) -> Any:
-        if isinstance(value, CompactText):
+        if isinstance(value, CompactText | WrappedText):
             texts.append(value)
-            return _TEXT_MARK
+            return value.mark
         return _default(value)
 
     written = orjson.dumps(content, default=default, option=orjson.OPT_SERIALIZE_NUMPY)
@@ -110,6 +123,97 @@ def dumps(content: Any) -> bytes | bytearray:
     return answer
 
 
+class WrappedText:
+    """An array whose last axis is 1, as the JSON orjson writes for it (``[[1.0],[2.5]]``),
+    made from the array without that axis: orjson writes its numbers in rows, and each comma
+    between two numbers becomes ``],[`` (a comma between two rows becomes ``]],[[``, which
+    closes the one's last list and opens the other's first, at any depth). Made by
+    :func:`encode` for arrays of at least :data:`WRAPPED_LEAST` numbers, a piece of rows at a
+    time; the pieces are held until :func:`dumps` has made the answer at its full size, so
+    the text is in memory twice while it is copied in (orjson's nested text was there once,
+    at three times the CPU; the budget bounds both).
+
+    >>> text = WrappedText(np.arange(6.0).reshape(2, 3, 1))
+    >>> out = bytearray(len(text))
+    >>> text.write(memoryview(out))
+    >>> bytes(out)
+    b'[[[0.0],[1.0],[2.0]],[[3.0],[4.0],[5.0]]]'
+    """
+
+    __slots__ = ("_length", "_pieces")
+    mark = orjson.Fragment(b"\0")
+
+    def __init__(self, array: npt.NDArray[Any]) -> None:
+        inner = array.reshape(array.shape[:-1])  # (..., 1) -> (...): the same numbers in rows
+        per_row = math.prod(inner.shape[1:])
+        rows = max(1, WRAPPED_NUMBERS // max(1, per_row))
+        # each piece a list of rows; written without its brackets, joined by "],["
+        self._pieces = [
+            orjson.dumps(inner[top:top + rows], option=orjson.OPT_SERIALIZE_NUMPY)
+            .replace(b",", b"],[")
+            for top in range(0, len(inner), rows)
+        ]
+        # less two brackets a piece, plus "],[" between pieces and "[[" and "]]" around them
+        self._length = sum(map(len, self._pieces)) + len(self._pieces) + 1
+
+    def __len__(self) -> int:
+        return self._length
+
+    def write(self, out: memoryview) -> None:
+        """Write the JSON into ``out`` (exactly ``len(self)`` bytes)."""
+        out[:2] = b"[["
+        at = 2
+        for k, written in enumerate(self._pieces):
+            piece = memoryview(written)[1:-1]
+            if k:
+                out[at:at + 3] = b"],["
+                at += 3
+            out[at:at + len(piece)] = piece
+            at += len(piece)
+        out[at:at + 2] = b"]]"
+
+
+def wrapped(shape: tuple[int, ...]) -> bool:
+    """Whether :func:`encode` writes an array of ``shape`` as JSON through
+    :class:`WrappedText` (app/costs.py prices it so).
+
+    >>> wrapped((64, 64, 1)), wrapped((8, 8, 1)), wrapped((64, 64, 3)), wrapped((4096,))
+    (True, False, False, False)
+    """
+    return len(shape) >= 2 and shape[-1] == 1 and math.prod(shape) >= WRAPPED_LEAST
+
+
+def as_json(array: npt.NDArray[Any]) -> Any:
+    """``array`` for :func:`dumps` to write as JSON: itself, or its :class:`WrappedText`.
+
+    >>> [type(as_json(np.zeros(shape))).__name__ for shape in [(64, 64, 1), (8, 8, 1)]]
+    ['WrappedText', 'ndarray']
+    """
+    shape = array.shape
+    if not shape or shape[-1] != 1:  # most arrays, at once
+        return array
+    written = _as_written(array)
+    return array if written is None else WrappedText(written)
+
+
+def _as_written(array: npt.NDArray[Any]) -> npt.NDArray[Any] | None:
+    """``array`` as orjson writes it, if :func:`encode` writes it as :class:`WrappedText` (a
+    last axis of 1 and at least :data:`WRAPPED_LEAST` numbers), else None. orjson writes a
+    C-contiguous array of a dtype it knows as it is and any other as :func:`_default` makes
+    it (C-contiguous float64), so the text is the very bytes it would write."""
+    if not wrapped(array.shape):
+        return None
+    if array.flags.c_contiguous and array.dtype in _NATIVE:
+        return array
+    return np.ascontiguousarray(array, dtype=np.float64)
+
+
+# dtypes orjson writes itself (the engine's arrays are float64, its masks bool)
+_NATIVE = frozenset(np.dtype(name) for name in (
+    "float64", "float32", "float16", "int64", "int32", "int16", "int8",
+    "uint64", "uint32", "uint16", "uint8", "bool"))
+
+
 class CompactText:
     """An array's base64 text for the compact form, not yet written: :func:`dumps` encodes it
     into the answer's own bytes. Made by :func:`encode` for arrays whose text is over
@@ -123,6 +227,7 @@ class CompactText:
     """
 
     __slots__ = ("_dtype", "_length", "_values")
+    mark = orjson.Fragment(b'"\0"')  # its text is a string
 
     def __init__(self, array: npt.NDArray[Any], dtype: Literal["float32", "float64"]) -> None:
         # a flat view of a C-contiguous array (else one copy in its own dtype): the values are
@@ -146,9 +251,6 @@ class CompactText:
             encoded = binascii.b2a_base64(part.data, newline=False)
             out[at:at + len(encoded)] = encoded
             at += len(encoded)
-
-
-_TEXT_MARK = orjson.Fragment(b'"\0"')
 
 
 def base64_length(nbytes: int) -> int:
@@ -226,7 +328,8 @@ def encode(array: npt.NDArray[Any], encoding: Encoding,
     """An array in the requested wire form: the array itself (orjson writes nested lists)
     or the compact object, float32 unless ``dtype`` says float64 (for values a client sends
     back as a layer's, which must arrive as the server made them). A large array's text is
-    left to :func:`dumps` (:class:`CompactText`, over :data:`INLINE_TEXT`).
+    left to :func:`dumps` (:class:`CompactText`, over :data:`INLINE_TEXT`), as is a large
+    array's JSON whose last axis is 1 (:class:`WrappedText`).
 
     Examples
     --------
@@ -234,7 +337,7 @@ def encode(array: npt.NDArray[Any], encoding: Encoding,
     {'dtype': 'float32', 'shape': [2], 'data': 'AACAPwAAAEA='}
     """
     if encoding == "json":
-        return array
+        return as_json(array)
     if base64_length(array.size * _DTYPES[dtype].itemsize) > INLINE_TEXT:
         return {"dtype": dtype, "shape": list(array.shape), "data": CompactText(array, dtype)}
     data = np.ascontiguousarray(array, dtype=_DTYPES[dtype])

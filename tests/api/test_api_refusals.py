@@ -889,7 +889,7 @@ def test_steps_over_the_budget_that_compact_would_pass_say_so(client: TestClient
     assert refused(client.post("/api/steps", json={**deep, "encoding": "compact"}))
 
 
-@pytest.mark.parametrize("side", [1100, 100])
+@pytest.mark.parametrize("side", [2000, 100])
 def test_a_forward_over_the_budget_is_told_how_to_ask_for_compact_and_what_it_costs(
     client: TestClient, side: int
 ) -> None:

@@ -204,10 +204,20 @@ def test_writing_json_is_priced_above_writing_compact() -> None:
     )
 
 
-def test_json_prices_each_innermost_list_so_a_depth_one_volume_costs_more() -> None:
+def test_json_prices_each_innermost_list_so_a_depth_three_volume_costs_more() -> None:
+    flat = costs.written("x", "x", (1, 1, 4800), "json").work
+    deep = costs.written("x", "x", (40, 40, 3), "json").work
+    assert deep - flat == (1600 - 1) * costs.JSON_LIST
+
+
+def test_json_of_a_large_depth_one_volume_is_priced_as_written_in_rows_and_wrapped() -> None:
+    # app.encoding.WrappedText: no innermost list of its own, a copy and a replace per number
     flat = costs.written("x", "x", (1, 1, 4096), "json").work
     tall = costs.written("x", "x", (4096, 1, 1), "json").work
-    assert tall - flat == 4095 * costs.JSON_LIST
+    assert tall - flat == 4096 * costs.JSON_WRAPPED - costs.JSON_LIST
+    # under WRAPPED_LEAST numbers, orjson's own nested lists: one priced per number
+    small = costs.written("x", "x", (100, 1), "json").work
+    assert small == 100 * (costs.JSON_NUMBER + costs.JSON_LIST)
 
 
 def test_explicit_nested_values_are_priced_above_a_fill() -> None:

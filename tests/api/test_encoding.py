@@ -1,5 +1,7 @@
-"""Compact arrays on the wire (app/encoding.py): a large array's base64 text is written
-straight into the answer, and must read exactly as the small arrays' text does."""
+"""Arrays on the wire (app/encoding.py): a large array's base64 text is written straight
+into the answer, and must read exactly as the small arrays' text does; a large array whose
+last axis is 1 is written as JSON in rows and wrapped, and must be the very bytes orjson
+writes for it nested."""
 
 from __future__ import annotations
 
@@ -13,7 +15,7 @@ from api_helpers import compact_to_array, square
 from fastapi.testclient import TestClient
 
 from app import encoding
-from app.encoding import CompactText, OrjsonResponse, dumps, encode
+from app.encoding import CompactText, OrjsonResponse, WrappedText, _default, dumps, encode
 
 
 def reference_text(array: np.ndarray, dtype: str) -> str:
@@ -90,3 +92,49 @@ def test_a_large_compact_forward_and_backward_equal_their_json_answers(
                                   np.asarray(grads_json["dx"], dtype=np.float32))
     np.testing.assert_array_equal(compact_to_array(grads["dw"]),
                                   np.asarray(grads_json["dw"], dtype=np.float32))
+
+
+def nested_json(content: Any) -> bytes:
+    """What orjson writes for ``content``, every array nested as it comes (the reference)."""
+    return orjson.dumps(content, default=_default, option=orjson.OPT_SERIALIZE_NUMPY)
+
+
+def odd_values(shape: tuple[int, ...], seed: int) -> np.ndarray:
+    """Numbers of every length orjson writes: tiny and huge magnitudes, signs, -0.0, NaN and
+    infinities (both written as null)."""
+    rng = np.random.default_rng(seed)
+    values = rng.standard_normal(shape) * 10.0 ** rng.integers(-12, 12, size=shape)
+    flat = values.reshape(-1)
+    flat[:4] = [np.nan, -0.0, np.inf, -np.inf]
+    return values
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_a_large_depth_one_array_as_json_is_the_bytes_orjson_writes_nested(seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    # seeded shapes ending in 1, of one to four other axes
+    lead = [int(n) for n in rng.integers(1, 24, size=rng.integers(1, 5))]
+    lead[0] = max(lead[0], -(-encoding.WRAPPED_LEAST // int(np.prod(lead[1:], dtype=int))))
+    shape = (*lead, 1)
+    for array in (odd_values(shape, seed), odd_values(shape, seed).astype(np.float32),
+                  odd_values(shape, seed) > 0, rng.integers(-(10**15), 10**15, size=shape)):
+        wrapped = encode(array, "json")
+        assert isinstance(wrapped, WrappedText), shape
+        content = {"a": wrapped, "note": "x\0y", "more": [1, {"b": wrapped}], "end": None}
+        assert bytes(dumps(content)) == nested_json(
+            {"a": array, "note": "x\0y", "more": [1, {"b": array}], "end": None})
+
+
+def test_wrapped_json_of_many_pieces_views_and_other_dtypes_matches_orjson() -> None:
+    many = odd_values((3 * encoding.WRAPPED_NUMBERS + 17, 1), 7)  # four pieces, one ragged
+    tall = odd_values((2 * encoding.WRAPPED_NUMBERS // 5 + 3, 5, 1), 8)  # rows per piece
+    view = odd_values((64, 64, 2), 9)[:, :, 1:]  # not C-contiguous: written as float64
+    half = np.random.default_rng(10).standard_normal((64, 64, 1)).astype(np.float16)
+    for array in (many, tall, view, half, view.astype(np.float32)):
+        assert bytes(dumps([encode(array, "json")])) == nested_json([array])
+
+
+def test_small_depth_one_arrays_and_deeper_ones_stay_nested_by_orjson() -> None:
+    assert encode(np.zeros((encoding.WRAPPED_LEAST - 1, 1)), "json").shape == (1023, 1)
+    assert isinstance(encode(np.zeros((encoding.WRAPPED_LEAST, 1)), "json"), WrappedText)
+    assert encode(np.zeros((64, 64, 3)), "json").shape == (64, 64, 3)
