@@ -509,22 +509,22 @@ def steps(
 
     # (n, Fh, Fw, D): one fancy index into the strided view gathers every window at once,
     # and the same index into the padding map's windows gathers their masks. A single step
-    # takes slices of one instead, views that cost a tenth of a gather: the layer's arrays
-    # are read-only, so a view is as much a snapshot as a copy (the window and mask are
-    # copied whole, as C-contiguous arrays are what an answer writes natively).
-    if len(t) > 1:
-        rows, col, depth, filters = i, j, d, d
-    else:  # an axis of one kept by the slice, the others indexed by number
-        rows, col, depth = slice(i.item(0), i.item(0) + 1), j.item(0), d.item(0)
-        filters = slice(depth, depth + 1)
-    window = np.ascontiguousarray(layer.windows[rows, col], dtype=np.float64)
-    mask = np.ascontiguousarray(layer.padding_windows[rows, col])  # (n, Fh, Fw)
+    # takes views instead, cheaper than a gather of one (its axis of one kept by a slice, the
+    # others indexed by number): the layer's arrays are read-only, so a view is as much a
+    # snapshot as a copy (the window and mask are still copied whole, as C-contiguous arrays
+    # are what an answer writes natively).
+    at_i: IntArray | slice = i if len(t) > 1 else slice(i.item(0), i.item(0) + 1)
+    at_j: IntArray | int = j if len(t) > 1 else j.item(0)
+    at_d: IntArray | int = d if len(t) > 1 else d.item(0)
+    filters: IntArray | slice = d if len(t) > 1 else slice(d.item(0), d.item(0) + 1)
+    window = np.ascontiguousarray(layer.windows[at_i, at_j], dtype=np.float64)
+    mask = np.ascontiguousarray(layer.padding_windows[at_i, at_j])  # (n, Fh, Fw)
     if layer.connectivity == "shared":
         weights = layer.weights[filters]  # (n, Fh, Fw, D)
         bias = layer.bias[filters]  # (n,)
     else:
-        weights = layer.weights[rows, col, depth]  # (n, Fh, Fw, D): each neuron its own
-        bias = layer.bias[rows, col, depth]  # (n,)
+        weights = layer.weights[at_i, at_j, at_d]  # (n, Fh, Fw, D): each neuron its own
+        bias = layer.bias[at_i, at_j, at_d]  # (n,)
     products = window * weights  # (n, Fh, Fw, D)
     # einsum over the flattened taps: .sum(axis=(1, 2)) would run its inner loop over only D
     # numbers at a time.
