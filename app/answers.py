@@ -13,6 +13,7 @@ from app.config import Settings
 from app.convert import (
     all_marked,
     check_unmade,
+    input_priced,
     read,
     resolve_priced,
     suggested_layers,
@@ -187,20 +188,31 @@ def geometry_result(spec: LayerSpec, settings: Settings) -> GeometryResult:
         g, misfit = None, error
     check_unmade(spec, found, g, settings)
     if g is None:
-        return misfit_answer(shape, misfit)
+        # the request that draws a misfit: its input and filters, compact, as the page asks
+        over = _refused(input_priced(found, spec, "compact"), settings, spec,
+                        "drawing this layer's input")
+        return misfit_answer(shape, misfit).model_copy(update={"over_limit": over})
     marks = marking_cost(g, settings)  # the suggested layers listed once, for both prices
     check_budget([*resolve_cost(g.shape), *marks], settings, spec=spec)
     answer = geometry_marked(g, spec, settings, priced=True)
-    try:  # the forward in its cheapest encoding: what the page asks for, and the dearest
-        # of the page's first requests (a step or the input alone costs less; a backward is
-        # priced on its own)
-        check_budget(forward_priced("compact", settings, marks)(g, spec), settings,
-                     subject="computing this layer", spec=spec)
-    except LayerError as refused:  # the remembered answer is shared: a copy says it
-        over = LayerErrorResult(field=refused.field, message=refused.reason,
+    # the forward in its cheapest encoding: what the page asks for, and the dearest of the
+    # page's first requests (a step or the input alone costs less; a backward is priced on
+    # its own)
+    over = _refused(forward_priced("compact", settings, marks)(g, spec), settings, spec,
+                    "computing this layer")
+    # the remembered answer is shared: a copy says it
+    return answer if over is None else answer.model_copy(update={"over_limit": over})
+
+
+def _refused(items: Sequence[Item], settings: Settings, spec: LayerSpec,
+             subject: str) -> LayerErrorResult | None:
+    """The refusal (``over_limit``) a request priced at ``items`` would get, or None."""
+    try:
+        check_budget(items, settings, subject=subject, spec=spec)
+    except LayerError as refused:
+        return LayerErrorResult(field=refused.field, message=refused.reason,
                                 fields=[refused.field])
-        return answer.model_copy(update={"over_limit": over})
-    return answer
+    return None
 
 
 # ----------------------------------------------------------------------------- presets

@@ -19,6 +19,7 @@ from app.config import Settings
 from app.costs import (
     FORWARD_COMPACT,
     Cost,
+    Item,
     budget_passed,
     check_budget,
     input_cost,
@@ -824,6 +825,15 @@ class LayerInput:
     bias: FloatArray | None
 
 
+def input_priced(found: Read, spec: LayerSpec, encoding: Encoding) -> list[Item]:
+    """What :func:`layer_input` costs for the spec ``found`` read: a misfit's geometry answer
+    prices it too (its ``over_limit``), as the request that draws the misfit."""
+    given = found.arrays
+    filters_read = (0 if given.weights is None else given.weights.size,
+                    0 if given.bias is None else given.bias.size)
+    return input_cost(found.shape, spec, encoding, filters_read)
+
+
 def layer_input(spec: LayerSpec, settings: Settings, encoding: Encoding) -> LayerInput:
     """The spec's input and requested padding, and its shared filters and biases, made as
     :func:`build` makes them (values or fills, a named image or bank, the edits) without
@@ -832,9 +842,7 @@ def layer_input(spec: LayerSpec, settings: Settings, encoding: Encoding) -> Laye
     the cost (:func:`app.costs.input_cost`) are checked first."""
     found = read(spec, settings)
     given = found.arrays
-    filters_read = (0 if given.weights is None else given.weights.size,
-                    0 if given.bias is None else given.bias.size)
-    check_budget(input_cost(found.shape, spec, encoding, filters_read), settings, spec=spec)
+    check_budget(input_priced(found, spec, encoding), settings, spec=spec)
     local = spec.connectivity != "shared"
     if local:
         # its weights and biases are not made, but refused as the other endpoints refuse them

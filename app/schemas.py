@@ -736,7 +736,9 @@ class GeometryResult(BaseModel):
         "would ...\"; field and figures are the same. A step or the input of the same layer "
         "costs less; a backward (its products are about twice the forward's), a long range of "
         "steps or a JSON answer is priced on its own and may pass the budget where the "
-        "forward does not"
+        "forward does not. For a misfit (valid false): the refusal /api/input?encoding=compact "
+        "gives, the request that draws a misfit (its message says \"drawing this layer's "
+        "input would ...\"); null when the server draws it"
     )
 
 

@@ -804,6 +804,34 @@ def test_geometry_says_a_valid_layer_is_too_large_to_compute_here(
     assert client.post("/api/geometry", json=spec).json()["over_limit"] is None
 
 
+@pytest.mark.parametrize(("spec", "field"), [
+    # a 4000x4000x3 input under AlexNet's filter at stride 4: (4000 - 11)/4 + 1 is not whole
+    ({"input": {"shape": [4000, 4000, 3]}, "filters": {"count": 96, "size": 11}, "stride": 4},
+     "input.shape"),
+    # a padding of 3000 around a 5x5 input under a 3x3 filter at stride 3: (5 - 3 + 6000)/3
+    # is not whole
+    (square(5, 3, 2, 3, stride=3, padding=3000), "padding"),
+])
+def test_a_misfits_geometry_says_when_its_input_is_too_large_to_draw_here(
+    client: TestClient, override_settings: Any, spec: dict[str, Any], field: str
+) -> None:
+    # the page drew a misfit from /api/input, which refused a large one: its geometry said
+    # nothing of it, so the page asked and the refusal was a red line in the console
+    answer = client.post("/api/geometry", json=spec).json()
+    assert answer["valid"] is False
+    over = answer["over_limit"]
+    assert over["field"] == field and over["fields"] == [field]
+    assert over["message"].startswith("drawing this layer's input would ")
+    entry = refused(client.post("/api/input?encoding=compact", json=spec))
+    assert entry["loc"] == ["body", *field.split(".")] and entry["type"] == "over_limit"
+    assert entry["msg"] == over["message"].replace("drawing this layer's input", "this request", 1)
+    # a misfit the server draws: null, as is this one on a server with more room
+    small = client.post("/api/geometry", json=square(5, 3, 2, 3, stride=3)).json()
+    assert small["valid"] is False and small["over_limit"] is None
+    override_settings(max_elements=10**10, max_work=10**13)
+    assert client.post("/api/geometry", json=spec).json()["over_limit"] is None
+
+
 def test_a_layer_without_over_limit_is_computed_by_every_endpoint(client: TestClient) -> None:
     # just under the forward's budget (the dearest first request), steps, input and backward
     # answer it too

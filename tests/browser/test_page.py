@@ -2188,6 +2188,30 @@ def test_a_layer_the_server_refuses_says_so_over_the_panels(page: Page) -> None:
     expect(page.locator("#count-neurons")).to_have_text(f"{224 * 224 * 64:,}")
 
 
+def test_a_misfit_whose_input_is_too_large_to_draw_says_so_without_a_refused_request(
+    page: Page
+) -> None:
+    # a misfit is drawn from /api/input, which refused a 4000x4000 one: the page learnt why
+    # from a 422, a red line in the console; the geometry answer now says it first
+    refused: list[str] = []
+    page.on("response", lambda response: refused.append(f"{response.status} {response.url}")
+            if "/api/" in response.url and response.status >= 400 else None)
+    page.set_viewport_size({"width": 1366, "height": 768})
+    page.goto("/?preset=alexnet-conv1&h=4000&w=4000")
+    note = page.locator("#refused-note")
+    expect(note).to_contain_text("Nothing to draw: the server would not compute this layer",
+                                 timeout=30_000)
+    expect(page.get_by_text(re.compile(r"drawing this layer's input would materialise "
+                                       r"96,034,944 numbers")).first).to_be_visible()
+    expect(page.locator("#geometry-bar")).to_contain_text("998.25")  # the misfit still said
+    # a smaller misfit draws as before
+    page.locator("#in-h").fill("40")
+    page.locator("#in-h").press("Enter")
+    expect(page.locator("#app")).to_have_class(re.compile(r"\bmisfit\b"), timeout=30_000)
+    expect(note).to_be_hidden()
+    assert refused == []
+
+
 def test_a_pin_written_as_the_notes_name_it_opens_pinned(page: Page) -> None:
     # pin=V2.3.1 (the notes' V[2,3,1]) was let go without a word; the page writes o2.3.1
     open_page(page, "?preset=numpy-example&pin=V2.3.1")

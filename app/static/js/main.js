@@ -228,8 +228,7 @@ async function reload() {
     }
     // too large for this server: the geometry says so, and the forward (refused the same
     // way, a red line in the console) is not asked for
-    const over = geometry.over_limit;
-    if (over) throw new ApiError(422, [{ loc: ["body", ...over.field.split(".")], msg: over.message, type: "over_limit" }]);
+    refuseOverLimit(geometry);
     // the new layer's steps, asked for now, are used once its views are built: before, a
     // render would draw them into the last layer's grids (another depth: a TypeError)
     const cache = stepCache(spec, geometry, state);
@@ -278,6 +277,14 @@ async function reload() {
   }
 }
 
+/** Throw the refusal the geometry answer says the layer's drawing would get (`over_limit`:
+ * the forward's for a layer that fits, the input's for a misfit), as if the request had
+ * been sent and refused, so it is said the same way without a refused request. */
+function refuseOverLimit(geometry) {
+  const over = geometry.over_limit;
+  if (over) throw new ApiError(422, [{ loc: ["body", ...over.field.split(".")], msg: over.message, type: "over_limit" }]);
+}
+
 /** The layer's parameters, shared or local: they need no output size, so a misfit and a
  * layer refused for its size keep them. */
 function showParameters(geometry, conn) {
@@ -320,6 +327,9 @@ async function showMisfit(spec, geometry, seq, signal) {
     qs("#app").classList.add("stale"); // refused before any axis was worked out: nothing to draw
     return;
   }
+  // an input too large for this server: a misfit's geometry says so (its over_limit is
+  // the input's refusal), and the input is not asked for
+  refuseOverLimit(geometry);
   const answer = await api.input(spec, signal);
   if (seq !== app.seq) return;
   qs("#app").classList.add("misfit"); // for styles (and tests): the page shows a misfit
