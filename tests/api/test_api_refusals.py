@@ -776,56 +776,47 @@ def test_alexnet_locally_connected_is_refused_by_the_element_limit(client: TestC
     assert "CONVSCOPE_MAX_ELEMENTS" in entry["msg"]
 
 
-@pytest.mark.parametrize(("spec", "field"), [
-    ({**ALEXNET, "connectivity": "local"}, "connectivity"),
-    (square(1024, 64, 64, 3, padding=1), "input.shape"),
+# (valid, the request that draws it, the subject its geometry's over_limit says): a layer
+# that fits is drawn by its forward, a misfit by its input
+FITS = (True, "forward", "computing this layer")
+MISFIT = (False, "input", "drawing this layer's input")
+
+
+@pytest.mark.parametrize(("spec", "field", "kind"), [
+    ({**ALEXNET, "connectivity": "local"}, "connectivity", FITS),
+    (square(1024, 64, 64, 3, padding=1), "input.shape", FITS),
     # the padding map and columns of a 4003x4003 padded input (geometry said null: it priced
     # the arrays alone, which every endpoint's own work then passed)
-    (square(1, 3, 1, 1, padding=2000), "padding"),
+    (square(1, 3, 1, 1, padding=2000), "padding", FITS),
     # one filter's 16 million outputs: "a smaller filters.count" could not cut a count of 1
-    (square(4000, 1, 1, 1), "input.shape"),
-])
-def test_geometry_says_a_valid_layer_is_too_large_to_compute_here(
-    client: TestClient, override_settings: Any, spec: dict[str, Any], field: str
-) -> None:
-    # it said valid: true, with nothing of the 422 every endpoint that computes it gives
-    answer = client.post("/api/geometry", json=spec).json()
-    assert answer["valid"] is True
-    over = answer["over_limit"]
-    assert over["field"] == field and over["fields"] == [field]
-    assert over["message"].startswith("computing this layer would ")
-    # the forward's own refusal, word for word but its subject
-    entry = refused(client.post("/api/forward?encoding=compact", json=spec))
-    assert entry["loc"] == ["body", *field.split(".")] and entry["type"] == "over_limit"
-    assert entry["msg"] == over["message"].replace("computing this layer", "this request", 1)
-    # within the budget: null, and the server with more room says the same layer is fine
-    assert client.post("/api/geometry", json=ALEXNET).json()["over_limit"] is None
-    override_settings(max_elements=10**10, max_work=10**13)
-    assert client.post("/api/geometry", json=spec).json()["over_limit"] is None
-
-
-@pytest.mark.parametrize(("spec", "field"), [
-    # a 4000x4000x3 input under AlexNet's filter at stride 4: (4000 - 11)/4 + 1 is not whole
+    (square(4000, 1, 1, 1), "input.shape", FITS),
+    # misfits, drawn from /api/input, which refused a large one: their geometry said nothing
+    # of it, so the page asked and the refusal was a red line in the console. A 4000x4000x3
+    # input under AlexNet's filter at stride 4 ((4000 - 11)/4 + 1 is not whole), and a
+    # padding of 3000 around a 5x5 input under a 3x3 filter at stride 3
     ({"input": {"shape": [4000, 4000, 3]}, "filters": {"count": 96, "size": 11}, "stride": 4},
-     "input.shape"),
-    # a padding of 3000 around a 5x5 input under a 3x3 filter at stride 3: (5 - 3 + 6000)/3
-    # is not whole
-    (square(5, 3, 2, 3, stride=3, padding=3000), "padding"),
+     "input.shape", MISFIT),
+    (square(5, 3, 2, 3, stride=3, padding=3000), "padding", MISFIT),
 ])
-def test_a_misfits_geometry_says_when_its_input_is_too_large_to_draw_here(
-    client: TestClient, override_settings: Any, spec: dict[str, Any], field: str
+def test_geometry_says_a_layer_is_too_large_to_compute_or_draw_here(
+    client: TestClient, override_settings: Any, spec: dict[str, Any], field: str,
+    kind: tuple[bool, str, str],
 ) -> None:
-    # the page drew a misfit from /api/input, which refused a large one: its geometry said
-    # nothing of it, so the page asked and the refusal was a red line in the console
+    # a layer that fits said valid: true, with nothing of the 422 every endpoint that
+    # computes it gives
+    valid, endpoint, subject = kind
     answer = client.post("/api/geometry", json=spec).json()
-    assert answer["valid"] is False
+    assert answer["valid"] is valid
     over = answer["over_limit"]
     assert over["field"] == field and over["fields"] == [field]
-    assert over["message"].startswith("drawing this layer's input would ")
-    entry = refused(client.post("/api/input?encoding=compact", json=spec))
+    assert over["message"].startswith(f"{subject} would ")
+    # the drawing request's own refusal, word for word but its subject
+    entry = refused(client.post(f"/api/{endpoint}?encoding=compact", json=spec))
     assert entry["loc"] == ["body", *field.split(".")] and entry["type"] == "over_limit"
-    assert entry["msg"] == over["message"].replace("drawing this layer's input", "this request", 1)
-    # a misfit the server draws: null, as is this one on a server with more room
+    assert entry["msg"] == over["message"].replace(subject, "this request", 1)
+    # within the budget: null (a layer and a misfit the server draws), and the server with
+    # more room says the same layer is fine
+    assert client.post("/api/geometry", json=ALEXNET).json()["over_limit"] is None
     small = client.post("/api/geometry", json=square(5, 3, 2, 3, stride=3)).json()
     assert small["valid"] is False and small["over_limit"] is None
     override_settings(max_elements=10**10, max_work=10**13)
