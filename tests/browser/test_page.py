@@ -2204,6 +2204,11 @@ def test_a_misfit_whose_input_is_too_large_to_draw_says_so_without_a_refused_req
     expect(page.get_by_text(re.compile(r"drawing this layer's input would materialise "
                                        r"96,034,944 numbers")).first).to_be_visible()
     expect(page.locator("#geometry-bar")).to_contain_text("998.25")  # the misfit still said
+    # nothing drawn: the arithmetic's empty code line and sums take no room (they squeezed
+    # its words under a "more" tag in an empty panel)
+    expect(page.locator("#numpy-line")).to_be_hidden()
+    expect(page.locator("#sums")).to_be_hidden()
+    expect(page.locator("#arithmetic-what")).not_to_have_class(re.compile(r"\bcut\b"))
     # a smaller misfit draws as before
     page.locator("#in-h").fill("40")
     page.locator("#in-h").press("Enter")
