@@ -102,7 +102,7 @@ def dumps(content: Any) -> bytes | bytearray:
     texts: list[CompactText | WrappedText] = []
 
     def default(value: Any) -> Any:
-        if isinstance(value, CompactText | WrappedText):
+        if isinstance(value, _TEXTS):
             texts.append(value)
             return value.mark
         return _default(value)
@@ -251,6 +251,10 @@ class CompactText:
             encoded = binascii.b2a_base64(part.data, newline=False)
             out[at:at + len(encoded)] = encoded
             at += len(encoded)
+
+
+# what :func:`dumps` writes into the answer itself (a tuple: a union made per call costs more)
+_TEXTS = (CompactText, WrappedText)
 
 
 def base64_length(nbytes: int) -> int:

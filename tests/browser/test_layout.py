@@ -265,7 +265,8 @@ def test_a_phone_gets_one_column_and_a_compact_transport_at_the_bottom(
         assert tall >= 40, node.evaluate("e => e.outerHTML")
         assert node.evaluate(HIT) == "hit", node.evaluate("e => e.outerHTML")
     # the page's end is padded by the unfolded transport's height: nothing lies under it
-    page.wait_for_function("parseFloat(getComputedStyle(document.body).paddingBottom)"
+    # a function: an expression is polled through eval, which the page's CSP refuses
+    page.wait_for_function("() => parseFloat(getComputedStyle(document.body).paddingBottom)"
                            " >= document.querySelector('#transport').offsetHeight")
     page.evaluate("window.scrollTo(0, document.scrollingElement.scrollHeight)")
     last = page.locator(".below > :last-child").bounding_box()

@@ -308,7 +308,9 @@ def test_the_theme_a_page_opens_in_is_painted_from_the_first_frame(
     page.add_init_script(FIRST_FRAMES)
     page.goto(f"/?preset=cs231n-demo&{link}")
     expect(page.locator("html")).to_have_attribute("data-look", shown)
-    page.wait_for_function("window.firstFrames.filter((f) => f.painted).length >= 2")
+    # a function, not an expression: Playwright polls an expression through eval, which the
+    # page's Content-Security-Policy refuses (an EvalError whenever it was not yet true)
+    page.wait_for_function("() => window.firstFrames.filter((f) => f.painted).length >= 2")
     frames = page.evaluate("window.firstFrames")
     final = page.locator("html").evaluate("n => getComputedStyle(n).backgroundColor")
     if link == "theme=dark":  # a dark link on a light system, as a student opens it
