@@ -186,26 +186,19 @@ def wrapped(shape: tuple[int, ...]) -> bool:
 def as_json(array: npt.NDArray[Any]) -> Any:
     """``array`` for :func:`dumps` to write as JSON: itself, or its :class:`WrappedText`.
 
+    The wrapped text is the very bytes orjson would write: it writes a C-contiguous array of
+    a dtype it knows as it is, and any other as :func:`_default` makes it (C-contiguous
+    float64), so the text is made from the same.
+
     >>> [type(as_json(np.zeros(shape))).__name__ for shape in [(64, 64, 1), (8, 8, 1)]]
     ['WrappedText', 'ndarray']
     """
     shape = array.shape
-    if not shape or shape[-1] != 1:  # most arrays, at once
+    if not shape or shape[-1] != 1 or not wrapped(shape):  # most arrays at the first test
         return array
-    written = _as_written(array)
-    return array if written is None else WrappedText(written)
-
-
-def _as_written(array: npt.NDArray[Any]) -> npt.NDArray[Any] | None:
-    """``array`` as orjson writes it, if :func:`encode` writes it as :class:`WrappedText` (a
-    last axis of 1 and at least :data:`WRAPPED_LEAST` numbers), else None. orjson writes a
-    C-contiguous array of a dtype it knows as it is and any other as :func:`_default` makes
-    it (C-contiguous float64), so the text is the very bytes it would write."""
-    if not wrapped(array.shape):
-        return None
-    if array.flags.c_contiguous and array.dtype in _NATIVE:
-        return array
-    return np.ascontiguousarray(array, dtype=np.float64)
+    if not (array.flags.c_contiguous and array.dtype in _NATIVE):
+        array = np.ascontiguousarray(array, dtype=np.float64)
+    return WrappedText(array)
 
 
 # dtypes orjson writes itself (the engine's arrays are float64, its masks bool)

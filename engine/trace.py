@@ -513,10 +513,15 @@ def steps(
     # others indexed by number): the layer's arrays are read-only, so a view is as much a
     # snapshot as a copy (the window and mask are still copied whole, as C-contiguous arrays
     # are what an answer writes natively).
-    at_i: IntArray | slice = i if len(t) > 1 else slice(i.item(0), i.item(0) + 1)
-    at_j: IntArray | int = j if len(t) > 1 else j.item(0)
-    at_d: IntArray | int = d if len(t) > 1 else d.item(0)
-    filters: IntArray | slice = d if len(t) > 1 else slice(d.item(0), d.item(0) + 1)
+    at_i: IntArray | slice
+    at_j: IntArray | int
+    at_d: IntArray | int
+    filters: IntArray | slice
+    if len(t) > 1:
+        at_i, at_j, at_d, filters = i, j, d, d
+    else:
+        i0, d0 = i.item(0), d.item(0)
+        at_i, at_j, at_d, filters = slice(i0, i0 + 1), j.item(0), d0, slice(d0, d0 + 1)
     window = np.ascontiguousarray(layer.windows[at_i, at_j], dtype=np.float64)
     mask = np.ascontiguousarray(layer.padding_windows[at_i, at_j])  # (n, Fh, Fw)
     if layer.connectivity == "shared":
