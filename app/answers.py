@@ -18,7 +18,15 @@ from app.convert import (
     resolve_priced,
     suggested_layers,
 )
-from app.costs import Cost, Item, check_budget, forward_cost, resolve_cost, trials_cost
+from app.costs import (
+    Cost,
+    Item,
+    budget_refusal,
+    check_budget,
+    forward_cost,
+    resolve_cost,
+    trials_cost,
+)
 from app.encoding import Encoding, FloatArray, as_json, dumps, encode
 from app.errors import suggestion_fields
 from app.layer_cache import ANSWER_WEIGHT, LAYERS, MEMO_UNITS
@@ -34,7 +42,6 @@ from app.schemas import (
     SuggestionResult,
 )
 from engine.backward import step_weight_gradients
-from engine.errors import LayerError
 from engine.geometry import (
     AxisGeometry,
     Geometry,
@@ -207,12 +214,10 @@ def geometry_result(spec: LayerSpec, settings: Settings) -> GeometryResult:
 def _refused(items: Sequence[Item], settings: Settings, spec: LayerSpec,
              subject: str) -> LayerErrorResult | None:
     """The refusal (``over_limit``) a request priced at ``items`` would get, or None."""
-    try:
-        check_budget(items, settings, subject=subject, spec=spec)
-    except LayerError as refused:
-        return LayerErrorResult(field=refused.field, message=refused.reason,
-                                fields=[refused.field])
-    return None
+    refused = budget_refusal(items, settings, subject, spec)
+    if refused is None:
+        return None
+    return LayerErrorResult(field=refused.field, message=refused.reason, fields=[refused.field])
 
 
 # ----------------------------------------------------------------------------- presets

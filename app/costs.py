@@ -851,19 +851,45 @@ def as_sent(field: str, spec: LayerSpec | None) -> str:
 
 
 def check_budget(items: Sequence[Item], settings: Settings, at: str | None = None,
-                 subject: str = "this request", spec: LayerSpec | None = None) -> None:
-    """Refuse a request whose cost is over a limit, naming the field that drives it.
+                 spec: LayerSpec | None = None) -> None:
+    """Refuse a request whose cost is over a limit, naming the field that drives it; a
+    request within them but priced over :data:`app.routing.INLINE_WORK` moves to the thread
+    pool (:func:`app.routing.check_inline`).
 
     ``at`` is where the layer spec sits in the request body (``"layer"``), if not at the top;
-    ``subject`` what the message says would cost it (a geometry answer prices another
-    request's arrays); ``spec`` the layer whose sizes its values may give instead
-    (:func:`as_sent`).
+    ``spec`` the layer whose sizes its values may give instead (:func:`as_sent`).
     """
     elements, work = _totals(items)
+    refused = _refusal(items, elements, work, settings, at, "this request", spec)
+    if refused is not None:
+        raise refused
+    check_inline(work)  # too much for the event loop: the handler moves to the thread pool
+
+
+def budget_refusal(items: Sequence[Item], settings: Settings, subject: str,
+                   spec: LayerSpec | None = None) -> LayerError | None:
+    """The refusal another request, priced at ``items``, would get (``subject`` says which),
+    or None: a geometry answer's ``over_limit``. Only priced: where the asking handler runs
+    is its own price's to decide, not the one of the request it speaks of.
+
+    >>> from app.config import Settings
+    >>> cost = [Item("input.shape", "outputs", 10, elements=10)]
+    >>> budget_refusal(cost, Settings(max_elements=9), "drawing it").reason[:44]
+    'drawing it would materialise 10 numbers, ove'
+    >>> budget_refusal(cost, Settings(), "drawing it") is None
+    True
+    """
+    return _refusal(items, *_totals(items), settings, None, subject, spec)
+
+
+def _refusal(items: Sequence[Item], elements: int, work: int, settings: Settings,
+             at: str | None, subject: str, spec: LayerSpec | None) -> LayerError | None:
+    """The refusal of ``items`` (``elements`` numbers and ``work`` units in all) under
+    ``settings``' limits, or None; ``subject`` is what the message says would cost it."""
     if elements > settings.max_elements:
         big = max(items, key=lambda item: item.elements)
         field = as_sent(big.field, spec)
-        raise LayerError(
+        return LayerError(
             _path(big, field, at),
             f"{subject} would materialise {elements:,} numbers, over this server's limit "
             f"of {settings.max_elements:,} (CONVSCOPE_MAX_ELEMENTS); the most, {big.elements:,}, "
@@ -874,7 +900,7 @@ def check_budget(items: Sequence[Item], settings: Settings, at: str | None = Non
         field = as_sent(big.field, spec)
         cheaper = _compact_advice(big)
         passes = _compact_passes(items, work, settings, said=big.compact_work is not None)
-        raise LayerError(
+        return LayerError(
             _path(big, field, at),
             f"{subject} would cost {work:,} units of work (each part weighed against one "
             f"multiply-add of the engine's matrix product, so more than its multiply-adds; "
@@ -882,7 +908,7 @@ def check_budget(items: Sequence[Item], settings: Settings, at: str | None = Non
             f"{settings.max_work:,} (CONVSCOPE_MAX_WORK); the most, {big.work:,}, is "
             f"{big.what}{_advice(field, big)}{cheaper}{big.advice}{passes}", kind=big.kind,
         )
-    check_inline(work)  # too much for the event loop: the handler moves to the thread pool
+    return None
 
 
 def _totals(items: Sequence[Item]) -> tuple[int, int]:

@@ -20,7 +20,7 @@ from fastapi.testclient import TestClient
 from PIL import Image
 from starlette.responses import Response
 
-from app import encoding, main, routing
+from app import answers, encoding, main, routing
 from app.config import Settings
 from app.main import create_app
 from engine import conv, trace
@@ -34,18 +34,23 @@ def _on_event_loop() -> bool:
     return True
 
 
-@pytest.fixture
-def forward_places(monkeypatch: pytest.MonkeyPatch) -> list[bool]:
-    """Whether each conv.forward call of a request ran on the event loop."""
+def _places(monkeypatch: pytest.MonkeyPatch, owner: object, name: str) -> list[bool]:
+    """Whether each call of ``owner.name`` from now on runs on the event loop."""
     places: list[bool] = []
-    real = conv.forward
+    real = getattr(owner, name)
 
     def recording(*args: Any, **kwargs: Any) -> Any:
         places.append(_on_event_loop())
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(conv, "forward", recording)
+    monkeypatch.setattr(owner, name, recording)
     return places
+
+
+@pytest.fixture
+def forward_places(monkeypatch: pytest.MonkeyPatch) -> list[bool]:
+    """Whether each conv.forward call of a request ran on the event loop."""
+    return _places(monkeypatch, conv, "forward")
 
 
 def test_a_cheap_forward_runs_on_the_event_loop(
@@ -70,18 +75,31 @@ def test_an_alexnet_single_step_runs_on_the_event_loop(
 ) -> None:
     # The page's most frequent request: a round trip through the thread pool would cost more
     # than the step itself.
-    places: list[bool] = []
-    real = trace.steps
-
-    def recording(*args: Any, **kwargs: Any) -> Any:
-        places.append(_on_event_loop())
-        return real(*args, **kwargs)
-
-    monkeypatch.setattr(trace, "steps", recording)
+    places = _places(monkeypatch, trace, "steps")
     response = client.post("/api/steps", json={"layer": ALEXNET, "position": [54, 54, 95]})
     assert response.status_code == 200, response.text
     assert response.json()["steps"][0]["t"] == 55 * 55 * 96 - 1  # the last neuron
     assert places == [True]
+
+
+@pytest.mark.parametrize("input_shape", [None, [600, 600, 3]], ids=["alexnet", "misfit"])
+def test_a_geometry_answer_runs_where_its_own_price_says_not_where_the_forward_would(
+    client: TestClient, monkeypatch: pytest.MonkeyPatch, input_shape: list[int] | None
+) -> None:
+    # The page asks for the geometry at every change of the layer. AlexNet's forward (and a
+    # 600x600 misfit's input, which the page draws) is priced over INLINE_WORK, and the answer
+    # says whether this server would compute it (over_limit): that price moved the cheap
+    # geometry answer to the thread pool, after it had run once on the event loop.
+    places = _places(monkeypatch, answers, "check_unmade")
+    spec = ALEXNET if input_shape is None else {**ALEXNET, "input": {"shape": input_shape}}
+    answer = client.post("/api/geometry", json=spec).json()
+    assert (answer["valid"], answer["over_limit"]) == (input_shape is None, None)
+    assert places == [True]
+    # its own price still decides: over the limit, the whole answer runs in the thread pool
+    places.clear()
+    monkeypatch.setattr(routing, "INLINE_WORK", 0)
+    assert client.post("/api/geometry", json=spec).json() == answer
+    assert places == [False]
 
 
 def test_the_inline_limit_decides_and_the_answer_is_the_same(
