@@ -719,6 +719,45 @@ def test_another_step_order_does_not_ask_for_the_whole_backward_again(page: Page
     assert sum("/api/backward" in url for url in asked) == 2
 
 
+def test_another_mode_or_step_order_asks_for_no_geometry_or_forward_again(
+    page: Page, api: httpx.Client
+) -> None:
+    # both are functions of the layer alone, which neither changes: a 224x224x64 output sent
+    # its 18 MB forward again at each click of Backward
+    asked: list[str] = []
+    page.on("request", lambda request: asked.append(request.url))
+
+    def count(path: str) -> int:
+        return sum(f"/api/{path}" in url for url in asked)
+
+    open_page(page)
+    assert (count("geometry"), count("forward")) == (1, 1)
+    page.locator("#mode-backward").click()
+    expect(page).to_have_url(re.compile(r"mode=backward"))
+    expect(page.locator("#app")).to_have_attribute("aria-busy", "false")
+    open_settings(page)
+    page.get_by_label("Step order").select_option("depth_column")
+    expect(page).to_have_url(re.compile(r"order=depth_column"))
+    expect(page.locator("#app")).to_have_attribute("aria-busy", "false")
+    page.keyboard.press("Escape")  # the settings drawer closes
+    assert (count("geometry"), count("forward")) == (1, 1)
+    # the kept answers are drawn: backward mode shows the whole output, the API's
+    output = api.post("/api/forward", json=preset_layer(api, DEMO)).json()["output"]
+    for d in range(2):
+        grid = page.get_by_role("table", name=f"Output activation map {d}")
+        assert numbers(grid) == [output[i][j][d] for i in range(3) for j in range(3)]
+    backward_off_and_on(page)
+    assert (count("geometry"), count("forward")) == (1, 1)
+    # another layer is asked for, and so is the first one again once another was drawn
+    for filters in ("3", "2"):
+        page.locator("#f-k").fill(filters)
+        page.locator("#f-k").press("Tab")
+        expect(page.get_by_role("table", name=re.compile(r"^Output activation map \d$"))
+               ).to_have_count(int(filters))
+        expect(page.locator("#app")).to_have_attribute("aria-busy", "false")
+    assert (count("geometry"), count("forward")) == (3, 3)
+
+
 def test_a_layer_whose_whole_backward_is_refused_still_steps_its_weight_gradient(
     page: Page, api: httpx.Client
 ) -> None:

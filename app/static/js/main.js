@@ -38,7 +38,7 @@ import { createFollow } from "./follow.js";
 import { createEmbed } from "./embed.js";
 import { createLook } from "./theme.js";
 
-const app = { state: null, presets: [], spec: null, model: null, misfit: null, unfit: null, views: null, builtHidden: new Set(), cache: null, wholeKept: null, hover: null, tap: null, weight: null, seq: 0, controller: null, dropped: "", linkNote: "", linkStep: true, changed: [] };
+const app = { state: null, presets: [], spec: null, drawnKey: null, model: null, misfit: null, unfit: null, views: null, builtHidden: new Set(), cache: null, wholeKept: null, hover: null, tap: null, weight: null, seq: 0, controller: null, dropped: "", linkNote: "", linkStep: true, changed: [] };
 // play/pause redraws: the products get their numbers back when the player stops; a screen
 // reader hears that the steps ran out (it heard "Playing", and nothing of the steps since)
 const player = new Player({
@@ -199,6 +199,12 @@ async function reload() {
   try {
     const spec = layerSpec(state, presetOf(state), uploadedInput());
     app.spec = spec; // what the page asks the API for: the share tools' API call sends it too
+    // The layer drawn already (only the mode or the step order changed, or a refused layer
+    // was changed back): its geometry and forward are the API's answers for this very spec,
+    // which they are functions of alone, so they are taken as they came, not asked again
+    // (a 224x224x64 output is an 18 MB forward answer).
+    const key = JSON.stringify(spec);
+    const drawn = app.model && app.drawnKey === key ? { geometry: app.model.geometry, forward: app.forward } : null;
     // The geometry first: a layer that does not fit has no forward to ask for (asking anyway
     // put a refused request in the browser's console for every misfit), and the first steps
     // go out with the forward as soon as the geometry says how many there are.
@@ -207,7 +213,7 @@ async function reload() {
     // its answer before anything else is sent (sent, a bad one came back a 422).
     const judged = state.conn === "local" ? { ...spec, edits: spec.edits.filter((e) => e.array === "input") } : spec;
     let asked = judged;
-    let geometry = await api.geometry(judged, controller.signal);
+    let geometry = drawn ? drawn.geometry : await api.geometry(judged, controller.signal);
     if (seq !== app.seq) return;
     // a misfit's weight and bias edits are checked on the axes it has (the page checked them
     // too), and its suggestions must see them (a smaller filter cuts a weight edit): asked
@@ -235,7 +241,7 @@ async function reload() {
     // backward mode's whole pass, beside the forward: the upstream gradient drawn whole
     // under the output, and each map's db
     const [forward, grads] = await Promise.all([
-      api.forward(spec, controller.signal),
+      drawn ? drawn.forward : api.forward(spec, controller.signal),
       state.mode === "backward" ? wholeBackward(spec, state, controller.signal) : null,
     ]).catch((error) => {
       cache.cancel();
@@ -244,7 +250,9 @@ async function reload() {
     });
     if (seq !== app.seq) return cache.cancel();
     app.cache = cache;
+    app.drawnKey = null; // until the layer is drawn: a build that throws leaves no key
     build(spec, geometry, forward, grads);
+    app.drawnKey = key;
     qs("#app").classList.remove("stale");
     // a step or a pin the layer does not have (the layer shrank, or a link named them)
     const fixes = {};
