@@ -758,6 +758,19 @@ def test_another_mode_or_step_order_asks_for_no_geometry_or_forward_again(
     assert (count("geometry"), count("forward")) == (3, 3)
 
 
+def test_a_link_to_a_late_step_asks_for_no_steps_before_it(page: Page) -> None:
+    # the step cache began at step 0: once the link's own range arrived, it asked for the
+    # ranges from 0 up, two of about 1 MB each for AlexNet conv1, before the one ahead of t
+    starts: list[int] = []
+    page.on("request", lambda request: starts.append(request.post_data_json["start"])
+            if "/api/steps" in request.url else None)
+    with page.expect_request(lambda request: "/api/steps" in request.url
+                             and request.post_data_json["start"] > 100_000):
+        open_page(page, "?preset=alexnet-conv1&t=100000")
+    expect(page.locator("#t-label")).to_have_text("step 100,001 of 290,400")
+    assert starts[0] == 100_000 and min(starts) == 100_000, starts
+
+
 def test_a_layer_whose_whole_backward_is_refused_still_steps_its_weight_gradient(
     page: Page, api: httpx.Client
 ) -> None:

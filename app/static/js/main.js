@@ -487,11 +487,12 @@ function stepCache(spec, geometry, state) {
   if (backward) body.upstream = upstreamFill(state);
   const { height, width } = geometry;
   const perStep = height.filter_size * width.filter_size * state.d * (backward ? 5 : 3);
+  const t = Math.min(state.t, geometry.steps - 1);
   const cache = new StepCache(body, geometry.steps, perStep, (error) => {
     if (error) onApiError(error);
     else if (app.cache === cache) render();
-  });
-  cache.get(Math.min(state.t, geometry.steps - 1));
+  }, t);
+  cache.get(t);
   return cache;
 }
 

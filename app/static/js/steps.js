@@ -16,9 +16,10 @@ const COMPACT_ABOVE = 100;
 export class StepCache {
   /**
    * `body` is the /api/steps body without start/count: {layer, order, upstream?};
-   * `valuesPerStep` the numbers one step carries; `onArrive(error)` after each range.
+   * `valuesPerStep` the numbers one step carries; `onArrive(error)` after each range;
+   * `playhead` the step on show, whose ranges come first.
    */
-  constructor(body, total, valuesPerStep, onArrive) {
+  constructor(body, total, valuesPerStep, onArrive, playhead = 0) {
     const compact = valuesPerStep > COMPACT_ABOVE;
     this.body = compact ? { ...body, encoding: "compact" } : body;
     this.total = total;
@@ -31,7 +32,10 @@ export class StepCache {
     this.onArrive = onArrive;
     this.error = null;
     this.closed = false;
-    this.playhead = 0;
+    // where the ranges ahead start until the player says (ensure): the first range's arrival
+    // asks for them, and from step 0 they were two of 1 MB behind a link's t=100000
+    this.playhead = playhead;
+    this.keep = playhead;
     this.ahead = this.chunk;
   }
 
