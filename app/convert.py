@@ -786,8 +786,8 @@ def build(
         derived = (found, g, LayerCache.key(spec))
         SPECS.keep(spec, settings, derived)
     found, g, key = derived
-    check_budget(cost(g, spec), settings, at, spec=spec)
     cached = LAYERS.get(key) if key is not None else None
+    check_budget(cost(g, spec), settings, at, spec=spec, built=cached is not None)
     if cached is not None:
         return cached
     with within(at):

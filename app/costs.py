@@ -150,6 +150,10 @@ class Item:
     compact_asked: str = QUERY_COMPACT
     # A cost every request pays whatever its sizes (its field's advice would be false)
     fixed: bool = False
+    # Making the layer's arrays, which a layer taken from the cache has done already: priced
+    # all the same (a request is refused or not whatever the cache holds), but not counted
+    # where its handler runs (check_budget's ``built``)
+    builds: bool = False
 
 
 def request_item(field: str = "input.shape") -> Item:
@@ -165,9 +169,11 @@ Cost = Callable[[Geometry, LayerSpec], Sequence[Item]]
 # --------------------------------------------------------------------------- building blocks
 
 
-def made(field: str, what: str, n: int, weight: int = ELEMENT, in_layer: bool = True) -> Item:
-    """``n`` array elements materialised, each worth ``weight``."""
-    return Item(field, what, n * weight, elements=n, in_layer=in_layer)
+def made(field: str, what: str, n: int, weight: int = ELEMENT, in_layer: bool = True,
+         builds: bool = False) -> Item:
+    """``n`` array elements materialised, each worth ``weight``; ``builds``: the layer's own
+    (:attr:`Item.builds`)."""
+    return Item(field, what, n * weight, elements=n, in_layer=in_layer, builds=builds)
 
 
 def written(field: str, what: str, shape: tuple[int, ...], encoding: Encoding) -> Item:
@@ -324,12 +330,12 @@ def _layer_items(g: Geometry, connectivity: Connectivity,
         return read
     return (
         *read,
-        made("input.shape", "input", inputs_n, ELEMENT if x_kind else FILLED),
-        made(_padded_field(g.shape), "padded input", math.prod(g.padded_shape)),
+        made("input.shape", "input", inputs_n, ELEMENT if x_kind else FILLED, builds=True),
+        made(_padded_field(g.shape), "padded input", math.prod(g.padded_shape), builds=True),
         made(weight_field, f"{connectivity} weights", weights_n,
-             ELEMENT if weights_kind else FILLED),
+             ELEMENT if weights_kind else FILLED, builds=True),
         made(weight_field, f"{connectivity} biases", biases_n,
-             ELEMENT if bias_kind else FILLED),
+             ELEMENT if bias_kind else FILLED, builds=True),
     )
 
 
@@ -851,18 +857,21 @@ def as_sent(field: str, spec: LayerSpec | None) -> str:
 
 
 def check_budget(items: Sequence[Item], settings: Settings, at: str | None = None,
-                 spec: LayerSpec | None = None) -> None:
+                 spec: LayerSpec | None = None, built: bool = False) -> None:
     """Refuse a request whose cost is over a limit, naming the field that drives it; a
-    request within them but priced over :data:`app.routing.INLINE_WORK` moves to the thread
-    pool (:func:`app.routing.check_inline`).
+    request within them whose work still to do is priced over :data:`app.routing.INLINE_WORK`
+    moves to the thread pool (:func:`app.routing.check_inline`).
 
     ``at`` is where the layer spec sits in the request body (``"layer"``), if not at the top;
-    ``spec`` the layer whose sizes its values may give instead (:func:`as_sent`).
+    ``spec`` the layer whose sizes its values may give instead (:func:`as_sent`); ``built``:
+    the layer comes from the cache, so the items that build it are not work still to do.
     """
     elements, work = _totals(items)
     refused = _refusal(items, elements, work, settings, at, "this request", spec)
     if refused is not None:
         raise refused
+    if built:
+        work -= sum(item.work for item in items if item.builds)
     check_inline(work)  # too much for the event loop: the handler moves to the thread pool
 
 

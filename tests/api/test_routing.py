@@ -102,6 +102,27 @@ def test_a_geometry_answer_runs_where_its_own_price_says_not_where_the_forward_w
     assert places == [False]
 
 
+@pytest.mark.usefixtures("cold_caches")
+def test_a_cached_layers_steps_run_on_the_event_loop_though_building_it_would_not(
+    client: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Filling this layer's 802,816 inputs is priced over INLINE_WORK, a range of its steps
+    # far under it. Every request is priced with the build (it is refused or not whatever the
+    # cache holds), and that price sent each of them to the thread pool, the layer's cached.
+    places = _places(monkeypatch, trace, "steps")
+    layer = {"input": {"shape": [224, 224, 16]}, "filters": {"count": 16, "size": 3},
+             "padding": 1}
+    found = [client.post("/api/steps", json={"layer": layer, "start": start, "count": 32,
+                                             "encoding": "compact"}).json()
+             for start in (1000, 1000, 5000)]
+    assert places == [False, True, True]  # built off the loop, then taken from the cache
+    assert found[1] == found[0] and found[2]["start"] == 5000
+    # the work still to do decides: with no room on the loop, the cached layer's leave it too
+    monkeypatch.setattr(routing, "INLINE_WORK", 0)
+    client.post("/api/steps", json={"layer": layer, "start": 0})
+    assert places[-1] is False
+
+
 def test_the_inline_limit_decides_and_the_answer_is_the_same(
     client: TestClient, forward_places: list[bool], monkeypatch: pytest.MonkeyPatch
 ) -> None:
