@@ -9,6 +9,8 @@ import weakref
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
+
 from app.config import Settings
 from app.lru import BoundedLRU, weighed_memo
 from app.schemas import LayerSpec
@@ -80,20 +82,22 @@ class LayerCache:
 
     @staticmethod
     def size(layer: Layer) -> int:
-        """The elements ``layer`` holds once a request has used it: x, W and b, and the padded
-        input and its padding map that steps make once per layer (a byte a cell, counted as
-        an eighth of an element). The padded input is not x's size: a 1x1 input inside
+        """The elements ``layer`` holds once a request has used it: the padded input (x is a
+        view of its cells, as :func:`engine.layer.build_layer` makes it; else x counts too),
+        W and b, and the padding map that steps make once per layer (a byte a cell, counted
+        as an eighth of an element). The padded input is not x's size: a 1x1 input inside
         padding 2400 is 23 million cells, which counted as x's one left 23 MB a request
         behind in a cache that thought it held four elements.
 
         >>> from engine.geometry import LayerShape
         >>> from engine.layer import build_layer
         >>> LayerCache.size(build_layer(LayerShape.square(1, 1, 1, 1, padding=2)))
-        32
+        31
         """
         cells = math.prod(layer.geometry.padded_shape[:2])
         padded = cells * layer.geometry.padded_shape[2]
-        return layer.x.size + padded + -(-cells // 8) + layer.weights.size + layer.bias.size
+        x = 0 if np.may_share_memory(layer.x, layer.x_padded) else layer.x.size
+        return x + padded + -(-cells // 8) + layer.weights.size + layer.bias.size
 
     def put(self, key: str, layer: Layer) -> None:
         size = self.size(layer)

@@ -11,7 +11,7 @@ Shapes follow the notes so their expressions hold literally:
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import InitVar, dataclass
 from functools import cached_property
 from typing import Any, Literal
 
@@ -52,6 +52,14 @@ class Layer:
     bias: FloatArray  # shared (K,) | local (H2, W2, K)
     connectivity: Connectivity = "shared"
     activation: Activation = "none"
+    # x inside its padding, when x is a view into it (build_layer makes them so): the layer
+    # then holds its input once, where a padded copy beside x doubled what a cached layer
+    # weighs (a 224x224x64 input with padding 1 did not fit the app's layer cache)
+    padded: InitVar[FloatArray | None] = None
+
+    def __post_init__(self, padded: FloatArray | None) -> None:
+        if padded is not None:
+            object.__setattr__(self, "x_padded", padded)  # the cached property, made
 
     @property
     def shape(self) -> LayerShape:
@@ -306,13 +314,18 @@ def build_layer(
     )
     if edits:
         x_made, weights_made, bias_made = apply_edits(x_made, weights_made, bias_made, edits)
-    for array in (x_made, weights_made, bias_made):
+    # the input made inside its padding, and x the view of its cells (without padding, x is
+    # the padded input itself): every use of a layer reads the padded input
+    p = geometry.padding
+    padded = x_made if p.as_list() == [0, 0, 0, 0] else pad_input(x_made, p)
+    for array in (padded, weights_made, bias_made):
         array.flags.writeable = False
     return Layer(
         geometry=geometry,
-        x=x_made,
+        x=padded[p.top : p.top + shape.height, p.left : p.left + shape.width],
         weights=weights_made,
         bias=bias_made,
         connectivity=connectivity,
         activation=activation,
+        padded=padded,
     )

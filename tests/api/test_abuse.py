@@ -467,12 +467,13 @@ def test_the_layer_cache_is_bounded_by_elements() -> None:
     from engine.layer import build_layer
 
     cache = LayerCache(max_elements=1000)
-    # x and its padded copy 75 each, the padding map's 25 bytes as 4, W 54, b 2: 210 elements
+    # x 75 (unpadded, it is its padded input), the padding map's 25 bytes as 4, W 54, b 2:
+    # 135 elements
     small = build_layer(LayerShape.square(5, 3, 2, 3))
     for n in range(10):
         cache.put(f"layer {n}", build_layer(LayerShape.square(5, 3, 2, 3)))
     held = [key for key in cache._layers]
-    assert held == [f"layer {n}" for n in range(6, 10)]  # 4 x 210 <= 1000 < 5 x 210
+    assert held == [f"layer {n}" for n in range(3, 10)]  # 7 x 135 <= 1000 < 8 x 135
     assert cache.get("layer 0") is None
     big = build_layer(LayerShape.square(20, 3, 1, 3))  # 2*1200 + ... > 1000
     cache.put("big", big)

@@ -29,12 +29,35 @@ def test_a_layers_arrays_cannot_be_changed_after_it_is_built() -> None:
     assert forward(edited).post[0, 0, 0] == -7.0  # the README's edited demo
 
 
-def test_a_layer_keeps_its_own_copy_of_the_values_it_was_given() -> None:
-    shape = LayerShape.square(5, 3, 2, 3, stride=2, padding=1)
+@pytest.mark.parametrize("padding", [0, 1])
+def test_a_layer_keeps_its_own_copy_of_the_values_it_was_given(padding: int) -> None:
+    shape = LayerShape.square(5, 3, 2, 3, stride=2, padding=padding)
     mine = np.arange(75, dtype=np.float64).reshape(5, 5, 3)
     layer = build_layer(shape, x=mine)
     mine[0, 0, 0] = 1000.0  # the caller's array stays the caller's, writable
     assert layer.x[0, 0, 0] == 0.0 and mine.flags.writeable
+    assert layer.x_padded[padding, padding, 0] == 0.0
+
+
+@pytest.mark.parametrize(("padding", "fit", "padded"), [
+    (0, "error", (7, 7)), (2, "error", (11, 11)), (0, "pad", (9, 9)),  # (7 - 3)/3 + 1: 2 more
+])
+def test_a_layer_holds_its_input_once_x_a_view_of_its_padded_input(
+    padding: int, fit: str, padded: tuple[int, int]
+) -> None:
+    # a padded copy beside x doubled what a cached layer weighs: a 224x224x64 input with
+    # padding 1 did not fit the app's layer cache, and each of its steps built it again
+    x = np.arange(1, 99.0).reshape(7, 7, 2)  # no zero among them
+    layer = build_layer(LayerShape.square(7, 2, 3, 3, stride=3 if fit == "pad" else 1,
+                                          padding=padding, fit=fit),  # type: ignore[arg-type]
+                        x=x)
+    assert layer.x_padded.shape == (*padded, 2)
+    assert np.shares_memory(layer.x, layer.x_padded)
+    assert np.array_equal(layer.x, x)
+    assert np.array_equal(layer.x_padded[padding:padding + 7, padding:padding + 7], x)
+    # the rest is the zero padding, fit="pad"'s extra row and column at the bottom and right
+    assert np.count_nonzero(layer.x_padded) == layer.x.size
+    assert not layer.x.flags.writeable and not layer.x_padded.flags.writeable
 
 
 @pytest.mark.parametrize(("kwargs", "field"), [
