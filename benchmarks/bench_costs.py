@@ -392,11 +392,10 @@ class Estimates:
             # bound by check_budget's own signature, whatever parameters it gains (a fixed
             # copy of it broke the bench when it gained spec=)
             bound = signature.bind(*args, **kwargs)
-            bound.apply_defaults()
-            # another request's price (a geometry answer's over_limit) is not this one's work
-            if bound.arguments["subject"] == "this request":
-                total = sum(item.work for item in bound.arguments["items"])
-                self.largest = total if self.largest is None else max(self.largest, total)
+            # this request's own price: another's (a geometry answer's over_limit) goes
+            # through costs.budget_refusal
+            total = sum(item.work for item in bound.arguments["items"])
+            self.largest = total if self.largest is None else max(self.largest, total)
             original(*args, **kwargs)
 
         self._patched = [module for module in list(sys.modules.values())
