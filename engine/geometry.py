@@ -101,6 +101,11 @@ class Padding:
     def is_symmetric(self) -> bool:
         return self.top == self.bottom == self.left == self.right
 
+    @property
+    def is_zero(self) -> bool:
+        """No padding on any side: the padded input is the input itself."""
+        return self.top == self.bottom == self.left == self.right == 0
+
     def as_list(self) -> list[int]:
         return [self.top, self.bottom, self.left, self.right]
 

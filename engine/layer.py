@@ -106,11 +106,17 @@ class Layer:
 
 
 def pad_input(x: FloatArray, padding: Padding) -> FloatArray:
-    """``x`` ``(H, W, D)`` inside zeros, ``padding`` cells on each side.
+    """``x`` ``(H, W, D)`` inside zeros, ``padding`` cells on each side (``x`` itself, not a
+    copy, when there are none).
 
     >>> pad_input(np.ones((1, 2, 1)), Padding(1, 0, 0, 2))[:, :, 0].tolist()
     [[0.0, 0.0, 0.0, 0.0], [1.0, 1.0, 0.0, 0.0]]
+    >>> x = np.ones((2, 2, 1))
+    >>> pad_input(x, Padding()) is x
+    True
     """
+    if padding.is_zero:
+        return x
     H, W, D = x.shape
     p = padding
     # zeros + one slice assignment: np.pad's general machinery is slower, on every request.
@@ -317,7 +323,7 @@ def build_layer(
     # the input made inside its padding, and x the view of its cells (without padding, x is
     # the padded input itself): every use of a layer reads the padded input
     p = geometry.padding
-    padded = x_made if p.as_list() == [0, 0, 0, 0] else pad_input(x_made, p)
+    padded = pad_input(x_made, p)
     for array in (padded, weights_made, bias_made):
         array.flags.writeable = False
     return Layer(

@@ -187,7 +187,7 @@ def _windows_described(
     range revisits a few of them.
     """
     geometry = layer.geometry
-    array = "X" if geometry.padding.as_list() == [0, 0, 0, 0] else "Xp"
+    array = "X" if geometry.padding.is_zero else "Xp"
     # V is the output after the activation, so a ReLU layer's line applies it (as activate)
     before, after = ("np.maximum(", ", 0)") if layer.activation == "relu" else ("", "")
     shared = layer.connectivity == "shared"
