@@ -116,7 +116,7 @@ class LayerCache:
         self._held = weakref.WeakSet()
 
 
-# 4M elements (32 MB of float64): AlexNet conv1 holds ~0.38M, so a class's worth of layers.
+# 4M elements (32 MB of float64): AlexNet conv1 holds ~0.2M, so a class's worth of layers.
 LAYERS = LayerCache(max_elements=4_000_000)
 
 
