@@ -756,6 +756,17 @@ def test_another_mode_or_step_order_asks_for_no_geometry_or_forward_again(
                ).to_have_count(int(filters))
         expect(page.locator("#app")).to_have_attribute("aria-busy", "false")
     assert (count("geometry"), count("forward")) == (3, 3)
+    # a layer this server refuses (its geometry says so: no forward asked), then the one
+    # drawn again: taken as it is, the faded picture made whole
+    open_page(page, "?preset=alexnet-conv1")
+    asked.clear()
+    for filters, stale in (("4000", True), ("96", False)):
+        page.locator("#f-k").fill(filters)
+        page.locator("#f-k").press("Tab")
+        expect(page.locator("#app")).to_have_class(
+            re.compile(r"\bstale\b") if stale else re.compile(r"^(?!.*\bstale\b)"))
+        expect(page.locator("#app")).to_have_attribute("aria-busy", "false")
+    assert (count("geometry"), count("forward")) == (1, 0)
 
 
 def test_a_link_to_a_late_step_asks_for_no_steps_before_it(page: Page) -> None:
