@@ -54,7 +54,7 @@ class Layer:
     activation: Activation = "none"
     # x inside its padding, when x is a view into it (build_layer makes them so): the layer
     # then holds its input once, where a padded copy beside x doubled what a cached layer
-    # weighs (a 224x224x64 input with padding 1 did not fit the app's layer cache)
+    # weighs (benchmarks/README.md has the figures)
     padded: InitVar[FloatArray | None] = None
 
     def __post_init__(self, padded: FloatArray | None) -> None:

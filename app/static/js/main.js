@@ -202,7 +202,7 @@ async function reload() {
     // The layer drawn already (only the mode or the step order changed, or a refused layer
     // was changed back): its geometry and forward are the API's answers for this very spec,
     // which they are functions of alone, so they are taken as they came, not asked again
-    // (a 224x224x64 output is an 18 MB forward answer).
+    // (a large layer's forward answer is megabytes).
     const key = JSON.stringify(spec);
     const drawn = app.model && app.drawnKey === key ? { geometry: app.model.geometry, forward: app.forward } : null;
     // The geometry first: a layer that does not fit has no forward to ask for (asking anyway

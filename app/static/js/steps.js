@@ -33,7 +33,7 @@ export class StepCache {
     this.error = null;
     this.closed = false;
     // where the ranges ahead start until the player says (ensure): the first range's arrival
-    // asks for them, and from step 0 they were two of 1 MB behind a link's t=100000
+    // asks for them, and from step 0 a link to a late step fetched ranges it never shows
     this.playhead = playhead;
     this.keep = playhead;
     this.ahead = this.chunk;
