@@ -21,6 +21,7 @@ from app.convert import (
 from app.costs import (
     Cost,
     Item,
+    backward_cost,
     budget_refusal,
     check_budget,
     forward_cost,
@@ -41,7 +42,7 @@ from app.schemas import (
     PresetResult,
     SuggestionResult,
 )
-from engine.backward import step_weight_gradients
+from engine.backward import Gradient, step_weight_gradients
 from engine.geometry import (
     AxisGeometry,
     Geometry,
@@ -56,6 +57,10 @@ from engine.presets import Preset
 from engine.trace import StepRange
 
 # ----------------------------------------------------------------------------- geometry answer
+
+# The gradients the page's backward mode asks /api/backward for; a geometry answer's
+# backward_over_limit prices that request.
+PAGE_GRADIENTS: frozenset[Gradient] = frozenset({"dx", "db"})
 
 
 def _axis_result(axis: AxisGeometry) -> AxisResult:
@@ -207,8 +212,14 @@ def geometry_result(spec: LayerSpec, settings: Settings) -> GeometryResult:
     # its own)
     over = _refused(forward_priced("compact", settings, marks)(g, spec), settings, spec,
                     "computing this layer")
+    # the backward pass the page asks for in backward mode (its dW is walked step by step),
+    # priced on its own: a layer the forward's budget lets through may pass this one
+    backward_over = _refused(backward_cost("compact", None, True, PAGE_GRADIENTS)(g, spec),
+                             settings, spec, "computing this layer's dX and db")
+    if over is None and backward_over is None:
+        return answer
     # the remembered answer is shared: a copy says it
-    return answer if over is None else answer.model_copy(update={"over_limit": over})
+    return answer.model_copy(update={"over_limit": over, "backward_over_limit": backward_over})
 
 
 def _refused(items: Sequence[Item], settings: Settings, spec: LayerSpec,

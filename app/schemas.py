@@ -740,6 +740,16 @@ class GeometryResult(BaseModel):
         "gives, the request that draws a misfit (its message says \"drawing this layer's "
         "input would ...\"); null when the server draws it"
     )
+    backward_over_limit: LayerErrorResult | None = Field(
+        None, description="/api/geometry only, for a valid layer: the refusal (422, type "
+        "over_limit) this server gives the backward pass the page asks for, "
+        "/api/backward?encoding=compact with parts [\"dx\", \"db\"] and an upstream fill, "
+        "when it passes the element or work budget; null when within them, and for a misfit "
+        "(which has no backward pass). Its message says \"computing this layer's dX and db "
+        "would ...\" where the backward's says \"this request would ...\"; field and figures "
+        "are the same. Priced on its own, it may be set where over_limit is null; asking for "
+        "dW as well adds its own product, and upstream values sent cost their reading"
+    )
 
 
 class ForwardResult(BaseModel):

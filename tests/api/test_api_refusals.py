@@ -823,6 +823,51 @@ def test_geometry_says_a_layer_is_too_large_to_compute_or_draw_here(
     assert client.post("/api/geometry", json=spec).json()["over_limit"] is None
 
 
+# The whole backward pass the page asks for in backward mode: dX and db, with its seeded
+# upstream fill (tests/browser/test_page.py's PAGE_UPSTREAM)
+PAGE_BACKWARD = {"parts": ["dx", "db"],
+                 "upstream": {"fill": {"kind": "integers", "seed": 0, "low": -1, "high": 1}}}
+
+
+@pytest.mark.parametrize(("spec", "field"), [
+    # the forward passes the budget, dX's product and its adding back do not
+    (square(224, 64, 16, 3, padding=1), "input.shape"),
+    # both pass it: the geometry says so of each request
+    (square(1024, 64, 64, 3, padding=1), "input.shape"),
+])
+def test_geometry_says_when_the_pages_backward_pass_is_too_large_to_compute_here(
+    client: TestClient, override_settings: Any, spec: dict[str, Any], field: str
+) -> None:
+    # the page asked for the backward and got a 422 (a red line in its console) where its
+    # geometry could have said so, as over_limit says it of the forward
+    over = client.post("/api/geometry", json=spec).json()["backward_over_limit"]
+    assert over["field"] == field and over["fields"] == [field]
+    subject = "computing this layer's dX and db"
+    assert over["message"].startswith(f"{subject} would ")
+    entry = refused(client.post("/api/backward?encoding=compact",
+                                json={"layer": spec, **PAGE_BACKWARD}))
+    assert entry["loc"] == ["body", "layer", *field.split(".")] and entry["type"] == "over_limit"
+    assert entry["msg"] == over["message"].replace(subject, "this request", 1)
+    # within the budget, and a misfit (it has no backward pass): null
+    assert client.post("/api/geometry", json=ALEXNET).json()["backward_over_limit"] is None
+    small = client.post("/api/geometry", json=square(5, 3, 2, 3, stride=3)).json()
+    assert small["valid"] is False and small["backward_over_limit"] is None
+    # a server with more room computes it, and says so
+    override_settings(max_elements=10**10, max_work=10**13)
+    assert client.post("/api/geometry", json=spec).json()["backward_over_limit"] is None
+
+
+def test_a_layer_without_backward_over_limit_has_its_backward_computed(
+    client: TestClient,
+) -> None:
+    # just under the backward's budget (a 200x200 input is over it): the page's request
+    # answers it
+    spec = square(198, 64, 16, 3, padding=1)
+    assert client.post("/api/geometry", json=spec).json()["backward_over_limit"] is None
+    answer = client.post("/api/backward?encoding=compact", json={"layer": spec, **PAGE_BACKWARD})
+    assert answer.status_code == 200, answer.text[:300]
+
+
 def test_a_layer_without_over_limit_is_computed_by_every_endpoint(client: TestClient) -> None:
     # just under the forward's budget (the dearest first request), steps, input and backward
     # answer it too

@@ -242,7 +242,7 @@ async function reload() {
     // under the output, and each map's db
     const [forward, grads] = await Promise.all([
       drawn ? drawn.forward : api.forward(spec, controller.signal),
-      state.mode === "backward" ? wholeBackward(spec, state, controller.signal) : null,
+      state.mode === "backward" ? wholeBackward(spec, state, controller.signal, geometry) : null,
     ]).catch((error) => {
       cache.cancel();
       controller.abort(); // the whole backward too: nothing will draw it
@@ -289,9 +289,11 @@ async function reload() {
  * the forward's for a layer that fits, the input's for a misfit), as if the request had
  * been sent and refused, so it is said the same way without a refused request. */
 function refuseOverLimit(geometry) {
-  const over = geometry.over_limit;
-  if (over) throw new ApiError(422, [{ loc: ["body", ...over.field.split(".")], msg: over.message, type: "over_limit" }]);
+  if (geometry.over_limit) throw overLimitError(geometry.over_limit);
 }
+
+/** A geometry answer's `over_limit` or `backward_over_limit` as the refusal its request gets. */
+const overLimitError = (over) => new ApiError(422, [{ loc: ["body", ...over.field.split(".")], msg: over.message, type: "over_limit" }]);
 
 /** The layer's parameters, shared or local: they need no output size, so a misfit and a
  * layer refused for its size keep them. */
@@ -450,7 +452,7 @@ const upstreamFill = (state) => ({ fill: { kind: "integers", seed: state.seed, l
  * the forward's budget lets through may pass the backward's (priced on its own: dX's product
  * and its adding back), and its steps, dW included, are still drawn without it.
  */
-function wholeBackward(spec, state, signal) {
+function wholeBackward(spec, state, signal, geometry) {
   // the same layer and upstream as the last whole pass asked for (another step order, a
   // rebuild, Backward off and on again): the parts it drew (a third pass's work, asked again
   // for nothing), kept while forward mode builds without them
@@ -473,6 +475,9 @@ function wholeBackward(spec, state, signal) {
       key,
     } : { refused: `the server did not compute the whole backward pass (${error.message})` };
   };
+  // over the limits by the geometry's word: not asked (it was, and refused: a red line in
+  // the console)
+  if (geometry.backward_over_limit) return Promise.resolve(kept(refused(overLimitError(geometry.backward_over_limit))));
   // dW is walked step by step in its own panel: the whole pass's is not asked for (a locally
   // connected layer's is one filter per neuron: 10 MB of the 10.2 MB answer for 64x64x3 and
   // 16 3x3 filters, compact)
