@@ -334,7 +334,6 @@ def _layer_items(g: Geometry, connectivity: Connectivity,
     weights_n = math.prod(weight_shape(g, connectivity))
     biases_n = math.prod(bias_shape(g, connectivity))
     inputs_n = s.height * s.width * s.depth
-    weight_field = "connectivity" if connectivity == "local" else "filters"
     x_kind, weights_kind, bias_kind = kinds
     read = (
         request_item(),
@@ -349,9 +348,9 @@ def _layer_items(g: Geometry, connectivity: Connectivity,
         *read,
         made("input.shape", "input", inputs_n, ELEMENT if x_kind else FILLED, builds=True),
         made(_padded_field(g.shape), "padded input", math.prod(g.padded_shape), builds=True),
-        made(weight_field, f"{connectivity} weights", weights_n,
+        made(_weights_field(s, connectivity), f"{connectivity} weights", weights_n,
              ELEMENT if weights_kind else FILLED, builds=True),
-        made(weight_field, f"{connectivity} biases", biases_n,
+        made(_biases_field(connectivity), f"{connectivity} biases", biases_n,
              ELEMENT if bias_kind else FILLED, builds=True),
     )
 
@@ -404,6 +403,30 @@ def _padded_field(shape: LayerShape) -> str:
     return "padding" if padded else "input.shape"
 
 
+def _weights_field(shape: LayerShape, connectivity: Connectivity) -> str:
+    """The field a refusal of a layer's weights blames: a locally connected layer's
+    connectivity (shared weights are one filter bank, not one per position), else the
+    largest of the shared weights' factors K x (Fh x Fw) x D, the leaf a client changes
+    ("filters", the object, was named, with no field to make smaller).
+
+    >>> from engine.geometry import LayerShape
+    >>> [_weights_field(LayerShape.square(227, 3, 96, 11, stride=4), "shared"),
+    ...  _weights_field(LayerShape.square(56, 64, 256, 3, padding=1), "shared"),
+    ...  _weights_field(LayerShape.square(8, 512, 4, 3), "shared")]
+    ['filters.size', 'filters.count', 'input.shape']
+    """
+    if connectivity == "local":
+        return "connectivity"
+    factors = {"filters.size": shape.filter_height * shape.filter_width,
+               "filters.count": shape.filters, "input.shape": shape.depth}
+    return max(factors, key=factors.__getitem__)
+
+
+def _biases_field(connectivity: Connectivity) -> str:
+    """The field a refusal of a layer's biases blames: one per filter when shared."""
+    return "connectivity" if connectivity == "local" else "filters.count"
+
+
 # --------------------------------------------------------------------------- endpoints
 
 
@@ -412,7 +435,6 @@ def forward_cost(encoding: Encoding) -> Cost:
     outputs before and after the activation) in ``encoding``."""
 
     def cost(g: Geometry, spec: LayerSpec) -> list[Item]:
-        weight_field = "connectivity" if spec.connectivity == "local" else "filters"
         outputs = [written(_outputs_field(g.shape), "output", g.output_shape, encoding)]
         if spec.activation != "none":
             outputs.append(written("activation", "output before the activation",
@@ -421,8 +443,10 @@ def forward_cost(encoding: Encoding) -> Cost:
             *_request_items(g, spec),
             *_kernel_items(g, spec),
             written(_padded_field(g.shape), "padded input", g.padded_shape, encoding),
-            written(weight_field, "weights", weight_shape(g, spec.connectivity), encoding),
-            written(weight_field, "biases", bias_shape(g, spec.connectivity), encoding),
+            written(_weights_field(g.shape, spec.connectivity), "weights",
+                    weight_shape(g, spec.connectivity), encoding),
+            written(_biases_field(spec.connectivity), "biases",
+                    bias_shape(g, spec.connectivity), encoding),
             *outputs,
         ]
 
@@ -452,7 +476,7 @@ def backward_cost(
         local = spec.connectivity == "local"
         per_madd = LOCAL_MULTIPLY_ADD if local else MULTIPLY_ADD
         weights = weight_shape(g, spec.connectivity)
-        weight_field = "connectivity" if local else "filters"
+        weight_field = _weights_field(g.shape, spec.connectivity)
         window_gradients = positions * c.weights_per_neuron
         # shared weights work band by band through one reused buffer per product
         # (engine.backward.BAND_ELEMENTS); a local layer's products are made whole
@@ -486,7 +510,7 @@ def backward_cost(
                 written("input.shape", "input gradient", g.shape.input_shape, encoding),
             ]]
         if "db" in parts:
-            items.append(written(weight_field, "bias gradients",
+            items.append(written(_biases_field(spec.connectivity), "bias gradients",
                                  bias_shape(g, spec.connectivity), encoding))
         if upstream_filled:
             items.append(written("filters.count", "upstream gradient", g.output_shape, encoding))
@@ -723,9 +747,9 @@ def input_cost(
     if spec.connectivity == "shared":
         filters_n = math.prod(shape.filter_shape) + shape.filters
         items += [
-            made("filters.count", "filters and biases", filters_n,
+            made(_weights_field(shape, "shared"), "filters and biases", filters_n,
                  ELEMENT if spec.filters.values is not None else FILLED),
-            written("filters.size", "filters", shape.filter_shape, encoding),
+            written(_weights_field(shape, "shared"), "filters", shape.filter_shape, encoding),
             written("filters.count", "biases", (shape.filters,), encoding),
         ]
     return items

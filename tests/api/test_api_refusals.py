@@ -506,7 +506,15 @@ def test_compact_values_with_too_few_bytes_or_bad_base64_are_refused(client: Tes
     spec["input"]["values"] = {"dtype": "float64", "shape": [1, 1, 1], "data": "A"}
     assert refused(client.post("/api/forward", json=spec))["msg"].endswith(
         "its data holds 1 base64 character but its shape [1, 1, 1] of float64 needs 8 bytes "
-        "(12 characters)")
+        "(12 characters, or 11 without the padding)")
+    # the characters 16 bytes need, padded with one "=" where base64 has two: it was told
+    # its data held 23 characters where 24 were needed (and none, unpadded, is taken too)
+    spec["input"]["values"] = {"dtype": "float32", "shape": [2, 2, 1],
+                               "data": "AACAPwAAAEAAAEBAAACAQA="}
+    entry = refused(client.post("/api/forward", json=spec))
+    assert entry["loc"] == ["body", "input", "values", "data"]
+    assert entry["msg"] == ('input.values.data ends in 1 "=" where base64 of 16 bytes ends in 2 '
+                            "(or none: the padding may be left out)")
     spec["input"]["values"] = {"dtype": "float32", "shape": [1], "data": "!!!!"}
     bad = refused(client.post("/api/forward", json=spec))
     assert bad["loc"] == ["body", "input", "values", "data"]  # the data alone is wrong
@@ -881,6 +889,28 @@ def test_a_layer_without_over_limit_is_computed_by_every_endpoint(client: TestCl
             assert answer.status_code == 200, (padding, endpoint, answer.text[:200])
 
 
+@pytest.mark.parametrize(("sizes", "field"), [
+    # K x (Fh x Fw) x D shared weights: the largest factor is the field to make smaller
+    ((4096, 4096, 4096, 4096), "filters.size"),  # 4096 filters of 4096x4096x4096
+    ((3, 2048, 4096, 3), "filters.count"),  # 4096 filters of 3x3x2048
+    ((3, 4096, 2000, 3), "input.shape"),  # 2000 filters of 3x3x4096
+])
+def test_too_many_shared_weights_are_blamed_on_the_same_leaf_by_every_endpoint(
+    client: TestClient, sizes: tuple[int, int, int, int], field: str
+) -> None:
+    # the forward, steps and backward blamed "filters" (the object: no field to make
+    # smaller, and no advice), /api/input "filters.count" whatever drove the count
+    side, depth, count, size = sizes
+    spec = {"input": {"shape": [side, side, depth]}, "filters": {"count": count, "size": size}}
+    for endpoint, body, at in (("forward", spec, []), ("input", spec, []),
+                               ("steps", {"layer": spec}, ["layer"]),
+                               ("backward", {"layer": spec, "upstream": {}}, ["layer"])):
+        entry = refused(client.post(f"/api/{endpoint}", json=body))
+        assert entry["loc"] == ["body", *at, *field.split(".")], endpoint
+        assert entry["msg"].endswith(f", which a smaller {field} would cut"), endpoint
+    assert client.post("/api/geometry", json=spec).json()["over_limit"]["field"] == field
+
+
 def test_work_budget_refuses_with_the_limit_named(
     client: TestClient, override_settings: Any
 ) -> None:
@@ -1173,7 +1203,8 @@ def test_a_huge_compact_shapes_character_count_is_exact() -> None:
     with pytest.raises(LayerError) as refused_:
         decode_compact("float32", shape, "AAAA", "input.values")
     needed = 4 * ((4 * 10**25 + 2) // 3)  # 4e25 bytes: ceil(4e25 / 3) groups of 4 characters
-    assert f"({needed:,} characters)" in refused_.value.reason
+    bare = -(-4 * 4 * 10**25 // 3)  # the same without its "=" padding
+    assert f"({needed:,} characters, or {bare:,} without the padding)" in refused_.value.reason
 
 
 @pytest.mark.parametrize(("where", "path"), [
