@@ -174,17 +174,21 @@ def _input_shape(spec: LayerSpec, arrays: Arrays, settings: Settings) -> tuple[i
         return int(h), int(w), int(d)
     if x is not None and list(x.shape) != given:
         raise LayerError("input.values", f"input.values has shape {list(x.shape)} but input.shape "
-                         f"is {given}: {_leave_out('input.shape', spec)}, or make them agree")
+                         f"is {given}: {_leave_out('input.shape', spec, 'input.values')}, or make "
+                         "them agree")
     return given[0], given[1], given[2]
 
 
-def _leave_out(field: str, spec: LayerSpec) -> str:
+def _leave_out(field: str, spec: LayerSpec, values: str) -> str:
     """How to take a size from the values instead: leave it out, or, where a preset gives
-    it (and leaving it out keeps the preset's), give it null."""
+    it (and leaving it out keeps the preset's), give it null; or, over a preset, whose
+    values a new size does not fit, give the values null (a fill makes arrays of the sizes
+    asked for: what changing a preset's size means)."""
     if spec.preset is None:
         return f"leave {field} out"
     it = "them" if " and " in field else "it"
-    return f"give {field} null (leaving {it} out keeps preset {spec.preset}'s)"
+    return (f"give {field} null (leaving {it} out keeps preset {spec.preset}'s), give {values} "
+            f"null (a fill then makes them the size asked for)")
 
 
 def _no_empty_axis(field: str, shape: tuple[int, ...], axes: tuple[str, ...]) -> None:
@@ -230,11 +234,11 @@ def _filter_sizes(spec: LayerSpec, arrays: Arrays) -> tuple[int, int, int]:
     if f.size is not None and _pair(f.size) != held[1:]:
         disagree.append((f"{held[1]}x{held[2]} filters", "filters.size", f.size))
     if disagree:
+        advice = _leave_out(listing([n for _, n, _ in disagree]), spec, "filters.values")
         raise LayerError("filters.values", f"values hold {listing([h for h, _, _ in disagree])} "
                          f"(shape {list(w.shape)}) but " + listing(
                              [f"{name} is {given}" for _, name, given in disagree])
-                         + f": {_leave_out(listing([n for _, n, _ in disagree]), spec)}, or "
-                         "make them agree")
+                         + f": {advice}, or make them agree")
     return held
 
 

@@ -364,15 +364,24 @@ def decode_compact(dtype: str, shape: list[int], data: str, field: str) -> Float
     characters = base64_length(expected)  # compared before anything is decoded
     # Encoders that leave out the trailing "=" (base64 as JWTs and many libraries write it)
     # give ceil(4n/3) characters: the same bytes, padded here.
-    if len(data) == -(-4 * expected // 3) < characters:
-        data += "=" * (characters - len(data))
+    unpadded, needed = len(data.rstrip("=")), -(-4 * expected // 3)
+    pads = characters - needed
+    if len(data) == unpadded == needed < characters:
+        data += "=" * pads
+    if unpadded == needed and len(data) != characters:
+        # the characters the shape needs, padded wrong: told as that, not as a length that
+        # disagrees with the shape (one "=" too many or too few made it "23 characters")
+        ends = f"ends in {pads} (or none: the padding may be left out)" if pads else "has none"
+        raise LayerError(f"{field}.data", f'{field}.data ends in {len(data) - unpadded} "=" '
+                         f"where base64 of {expected:,} bytes {ends}")
     if len(data) != characters:  # data and shape disagree: the array is refused whole
+        bare = f", or {needed:,} without the padding" if pads else ""
         raise LayerError(
             field,
             f"{field}'s data and shape disagree: its data holds "
             f"{counted(len(data), 'base64 character')} "
             f"but its shape {shape} of {dtype} needs {expected:,} bytes "
-            f"({characters:,} characters)",
+            f"({characters:,} characters{bare})",
         )
     try:
         raw = base64.b64decode(data, validate=True)

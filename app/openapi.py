@@ -71,8 +71,9 @@ what would be taken, and `type` names the failure the same way on every endpoint
   `maximum`; the work budget is in `LayerSpec`). A layer whose sizes do not fit is refused
   with the arithmetic, and `POST /api/geometry` answers it (200, `valid: false`) with the
   changes that would fit.
-- 413: a body over the size limit; 415: a body that is not JSON; 408: a body that stopped
-  arriving.
+- 413: a body over the size limit; 415: a body not sent as `application/json` (its
+  Content-Type, charset or Content-Encoding; a body that is not valid JSON is a 422); 408: a
+  body that stopped arriving.
 - 503: busy; try again after `Retry-After` seconds.
 """
 

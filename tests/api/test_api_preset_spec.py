@@ -134,6 +134,23 @@ def test_merged_over_leaves_both_sides_unchanged() -> None:
     assert (base, patch) == before
 
 
+def test_a_new_size_over_a_presets_own_values_is_told_to_null_the_values(
+    client: TestClient,
+) -> None:
+    # the notes' 1-D preset gives its input as values: a new size met "give input.shape null
+    # ... or make them agree", though the values were the preset's and the size the
+    # client's; input.values null (a fill) is what makes the size asked for work
+    refused = client.post("/api/forward", json={"preset": "one-d-stride-1",
+                                                "input": {"shape": [1, 7, 1]}})
+    assert refused.status_code == 422
+    message = refused.json()["detail"][0]["msg"]
+    assert ("give input.values null (a fill then makes them the size asked for), or make "
+            "them agree") in message, message
+    answer = client.post("/api/forward", json={"preset": "one-d-stride-1",
+                                               "input": {"shape": [1, 7, 1], "values": None}})
+    assert answer.status_code == 200 and answer.json()["geometry"]["output_shape"] == [1, 7, 1]
+
+
 @pytest.mark.parametrize(("patch", "field", "fixed"), [
     ({"filters": {"values": np.ones((1, 1, 1, 3)).tolist()}}, "filters.count and filters.size",
      {"filters": {"values": np.ones((1, 1, 1, 3)).tolist(), "count": None, "size": None}}),
