@@ -1281,6 +1281,50 @@ def test_a_refused_size_marks_its_own_box_in_the_pages_names(page: Page) -> None
     expect(axis).to_have_css("opacity", "0.55")
 
 
+def test_a_refused_number_typed_right_again_takes_its_refusal_away(page: Page) -> None:
+    open_page(page, "?preset=cs231n-demo")
+    height, said = page.get_by_label("Input height H"), page.locator("#error-input")
+    height.fill("0")
+    height.press("Enter")
+    expect(said).to_have_text('Input height H must be a whole number, 1 to 4,096, not "0"')
+    # the box typed in alone is marked: W and D were marked too, their numbers good
+    expect(height).to_have_attribute("aria-invalid", "true")
+    for other in ("Input width W", "Input depth D"):
+        expect(page.get_by_label(other)).not_to_have_attribute("aria-invalid", "true")
+    # the layer's own 5 again: the refusal stayed, beside a good number, as the layer (the
+    # same) changed nothing that clears it
+    height.fill("5")
+    height.press("Enter")
+    expect(said).to_have_text("")
+    expect(height).not_to_have_attribute("aria-invalid", "true")
+    expect(page.locator("#output-shape")).to_have_text("3x3x2")
+    # a misfit's own words come back with its number (the refusal had taken their place)
+    choose_preset(page, "ten-stride-2-invalid")
+    expect(page.locator("#error-stride")).to_contain_text("W2 = 4.5")
+    open_settings(page)
+    stride = page.get_by_label("Stride S (both axes)")
+    stride.fill("0")
+    stride.press("Tab")
+    expect(page.locator("#error-stride")).to_have_text(
+        'Stride S (both axes) must be a whole number, 1 to 4,096, not "0"')
+    stride.fill("2")
+    stride.press("Tab")
+    expect(page.locator("#error-stride")).to_contain_text("W2 = 4.5")
+    expect(page.locator("#app")).to_have_class(re.compile(r"\bmisfit\b"))
+    # the edit boxes: the one that is wrong is marked, not both
+    page.keyboard.press("Escape")  # the drawer closes
+    choose_preset(page, "cs231n-demo")
+    open_settings(page)
+    cell, value = page.get_by_label("Cell to edit"), page.get_by_label("New value")
+    for typed_cell, typed_value, wrong, right in (("Q[1]", "3", cell, value),
+                                                  ("X[0,0,0]", "", value, cell)):
+        cell.fill(typed_cell)
+        value.fill(typed_value)
+        page.get_by_role("button", name="Set value").click()
+        expect(wrong).to_have_attribute("aria-invalid", "true")
+        expect(right).not_to_have_attribute("aria-invalid", "true")
+
+
 def test_sums_of_rounded_terms_add_up_by_hand_and_say_they_are_rounded(
     page: Page, api: httpx.Client
 ) -> None:
@@ -1796,6 +1840,32 @@ def test_a_link_with_a_pin_and_a_zoom_opens_on_the_pinned_neuron(page: Page) -> 
                 break
             page.wait_for_timeout(100)
         assert shows_it(), (name, view.get_attribute("data-view"))
+
+
+def test_a_link_with_a_pinned_input_cell_and_a_zoom_opens_on_its_readers(page: Page) -> None:
+    # the zoomed output opened about the middle of its twelve maps (V[:,:,6] and 7), where
+    # the view it was made from showed the pinned cell's readers in the playhead's map 0
+    page.set_viewport_size({"width": 1366, "height": 768})
+    page.goto("/?preset=example-1&t=300&zoom=o4&pin=x10.12")  # no neuron's line to wait for
+    expect(page.locator("#t-label")).to_contain_text("pinned X[10,12,:]", timeout=30_000)
+    atlas = page.get_by_role("img", name=re.compile(r"^Output volume"))
+    # X[10,12] (Xp[12,14]) is read by V[8:13,10:15,:] (5x5 filters, stride 1, padding 2)
+    top, left = atlas_cell(atlas, 8, 10, 0)
+    bottom, right = atlas_cell(atlas, 12, 14, 0)
+
+    def shows_them() -> bool:
+        shown = atlas.get_attribute("data-view") or ""
+        if not re.fullmatch(r"\d+ \d+ \d+ \d+", shown):
+            return False
+        r0, c0, r1, c1 = map(int, shown.split())
+        assert r1 - r0 < 100, shown  # zoomed in (whole: twelve maps' rows)
+        return r0 <= top and bottom <= r1 and c0 <= left and right <= c1
+
+    for _ in range(50):  # the readers are followed once the inverse has come
+        if shows_them():
+            break
+        page.wait_for_timeout(100)
+    assert shows_them(), atlas.get_attribute("data-view")
 
 
 @pytest.mark.parametrize(("conn", "forms"), [

@@ -121,47 +121,45 @@ export function showState(state, presets, modified) {
 }
 
 /**
- * Report changes: `onChange(changes)` with state keys, `onPreset(name)`, `onEdit(cellText,
- * valueText)`, `onResetEdits()`.
+ * Report changes: `onChange(changes, retyped)` with state keys (`retyped`: a number box's own
+ * refusal was on show, and the number is now one a layer has), `onPreset(name)`,
+ * `onEdit(cellText, valueText)`, `onResetEdits()`.
  */
 export function bindControls({ onChange, onPreset, onEdit, onResetEdits }) {
   describeByErrors();
   // A box's number that no layer has (not whole, or a stride of 0) is refused here, beside
-  // the box itself; `key` is the state key it sets (the first, for a box that sets several).
-  const whole = (node, key) => {
+  // the box itself, which alone is marked (its slot's other boxes hold numbers a layer has);
+  // `key` is the state key it sets (the first, for a box that sets several), `changesOf` the
+  // state changes a good number makes.
+  let refusedBox = null;
+  const number = (node, key, changesOf) => {
     const value = Number(node.value);
-    if (node.value.trim() !== "" && wholeFor(key, value)) return value;
-    const field = FIELD_OF_BOX[`#${node.id}`] ?? "input";
-    clearErrors();
-    showError(field, `${node.labels[0].textContent} must be ${takesNumber(key)}, not "${node.value}"`);
-    node.setAttribute("aria-invalid", "true");
-    return null;
+    if (node.value.trim() === "" || !wholeFor(key, value)) {
+      clearErrors();
+      showError(FIELD_OF_BOX[`#${node.id}`] ?? "input",
+        `${node.labels[0].textContent} must be ${takesNumber(key)}, not "${node.value}"`, [`#${node.id}`]);
+      refusedBox = node;
+      return;
+    }
+    // the refusal still on show (no layer has been drawn since): the number typed right may
+    // be the layer's own again, which changes nothing and so cleared nothing
+    const retyped = refusedBox?.getAttribute("aria-invalid") === "true";
+    refusedBox = null;
+    onChange(changesOf(value), retyped);
   };
   for (const [selector, key] of Object.entries(NUMBER_FIELDS)) {
-    $on(qs(selector), "change", (event) => {
-      const value = whole(event.target, key);
-      if (value !== null) onChange({ [key]: value });
-    });
+    $on(qs(selector), "change", (event) => number(event.target, key, (value) => ({ [key]: value })));
   }
   for (const [selector, key] of Object.entries(CHOICE_FIELDS)) {
     $on(qs(selector), "change", (event) => {
       onChange({ [key]: event.target.value });
     });
   }
-  $on(qs("#f-f"), "change", (event) => {
-    const value = whole(event.target, "fh");
-    if (value !== null) onChange({ fh: value, fw: value });
-  });
+  $on(qs("#f-f"), "change", (event) => number(event.target, "fh", (value) => ({ fh: value, fw: value })));
   for (const [selector, [a, b]] of [["#stride", ["sh", "sw"]], ["#dilation", ["dh", "dw"]]]) {
-    $on(qs(selector), "change", (event) => {
-      const value = whole(event.target, a);
-      if (value !== null) onChange({ [a]: value, [b]: value });
-    });
+    $on(qs(selector), "change", (event) => number(event.target, a, (value) => ({ [a]: value, [b]: value })));
   }
-  $on(qs("#pad"), "change", (event) => {
-    const value = whole(event.target, "pt");
-    if (value !== null) onChange({ pt: value, pb: value, pl: value, pr: value });
-  });
+  $on(qs("#pad"), "change", (event) => number(event.target, "pt", (value) => ({ pt: value, pb: value, pl: value, pr: value })));
   $on(qs("#preset"), "change", (event) => {
     onPreset(event.target.value);
   });
@@ -240,7 +238,6 @@ export function clearErrors() {
   qs("#drawer-toggle").removeAttribute("data-alert");
 }
 
-/** Show `message` beside the control for spec field `field` ("stride", "filters.size", ...). */
 /** `said` after `text` (a slot's messages so far): the server's end with no stop, and two
  * ran together ("... (CONVSCOPE_MAX_SIDE) the input's width ..."). */
 function appended(text, said) {
@@ -248,7 +245,9 @@ function appended(text, said) {
   return /[.!?:]$/.test(text.trim()) ? `${text} ${said}` : `${text}; ${said}`;
 }
 
-export function showError(field, message) {
+/** Show `message` beside the control for spec field `field` ("stride", "filters.size", ...),
+ * marking `boxes` (selectors) invalid: by default every box of the field's slot. */
+export function showError(field, message, boxes = null) {
   const slot = ERROR_SLOTS.find(([prefix]) => field === prefix || field.startsWith(`${prefix}.`));
   const target = qs(slot ? slot[1] : "#error-general");
   const said = pageWords(message);
@@ -264,7 +263,7 @@ export function showError(field, message) {
     const general = qs("#error-general");
     general.textContent = appended(general.textContent, `More settings: ${said}`);
   }
-  for (const selector of slot ? slot[2] : []) qs(selector).setAttribute("aria-invalid", "true");
+  for (const selector of boxes ?? (slot ? slot[2] : [])) qs(selector).setAttribute("aria-invalid", "true");
 }
 
 /**

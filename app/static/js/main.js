@@ -687,20 +687,30 @@ function applySuggestion(suggestion) {
   commit({ ...changes, ...kept });
 }
 
+/** A control's changes; `retyped`: a number box's refusal is on show (controls.js). */
+function onControlChange(changes, retyped = false) {
+  const before = app.state;
+  commit(sameNeuron(changes));
+  // The box's refusal took the place of the layer's own words (a misfit's, a link's): the
+  // layer's number typed back changes nothing, and the refusal stayed beside a good number.
+  // Drawn again, the layer says what it says (its forward is not asked for again).
+  if (retyped && !needsReload(before, app.state)) reload();
+}
+
 function onEdit(cellText, valueText) {
   clearErrors();
   const cell = parseCellName(cellText);
   const value = Number(valueText);
   // the forms the layer's connectivity takes: a locally connected neuron's own weights and bias
   const forms = app.state.conn === "local" ? "W[i,j,d][row,col,depth] or b[i,j,d]" : "W0[row,col,depth] or b0";
-  if (!cell) return showError("edit", `"${cellText}" is not a cell name: write X[row,col,depth], ${forms}`);
+  if (!cell) return showError("edit", `"${cellText}" is not a cell name: write X[row,col,depth], ${forms}`, ["#edit-cell"]);
   // the server's bound on every number it is sent; the box gives "" for what it cannot read
   // as a number (1e400 among them)
   const most = document.body.dataset.maxMagnitude;
-  if (valueText.trim() === "" || Number.isNaN(value)) return showError("edit", `type a number from -${most} to ${most} to set`);
-  if (!(Math.abs(value) <= Number(most))) return showError("edit", `${valueText.trim()} is out of range: this server takes numbers from -${most} to ${most}`);
+  if (valueText.trim() === "" || Number.isNaN(value)) return showError("edit", `type a number from -${most} to ${most} to set`, ["#edit-value"]);
+  if (!(Math.abs(value) <= Number(most))) return showError("edit", `${valueText.trim()} is out of range: this server takes numbers from -${most} to ${most}`, ["#edit-value"]);
   const outside = outsideTheLayer(cell);
-  if (outside) return showError("edit", outside);
+  if (outside) return showError("edit", outside, ["#edit-cell"]);
   const edits = [...parseEdits(app.state.edits), { ...cell, value }];
   // the pin stays: a pinned input cell's readers, or a pinned neuron, are what the reader
   // chose to watch the new number change
@@ -799,7 +809,7 @@ async function boot() {
   history.replaceState(null, "", toQuery(app.state));
   showState(app.state, app.presets, modified(app.state));
   player.setSpeed(app.state.speed);
-  bindControls({ onChange: (changes) => commit(sameNeuron(changes)), onPreset, onEdit, onResetEdits: () => commit({ edits: "" }) });
+  bindControls({ onChange: onControlChange, onPreset, onEdit, onResetEdits: () => commit({ edits: "" }) });
   $on(qs("#edit-pinned"), "click", editPinned);
   $on(qs("#goto-pinned"), "click", stepToPinned);
   $on(window, "popstate", () => {
