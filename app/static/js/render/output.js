@@ -312,6 +312,16 @@ function atlasView(container, model, order, stepOf, onCell) {
       if (follow && p) {
         const [r, c] = toAtlas(p.i, p.j, p.d);
         view.follow(r, c, r, c);
+      } else if (follow && focus.seen?.length) {
+        // an input cell in focus: its readers, in the playhead's map (they sit at the same
+        // positions in every map). Followed by nothing, a link's zoomed view opened about the
+        // atlas's middle, maps away from the view it was made from.
+        let [i0, j0, i1, j1] = [Infinity, Infinity, -1, -1];
+        for (const [i, j] of focus.seen) {
+          [i0, j0, i1, j1] = [Math.min(i0, i), Math.min(j0, j), Math.max(i1, i), Math.max(j1, j)];
+        }
+        const { d } = positionOf(out.shape, order, Math.min(t, h2 * w2 * k - 1));
+        view.follow(...toAtlas(i0, j0, d), ...toAtlas(i1, j1, d));
       }
     },
     box: (i, j, d) => (i < h2 && j < w2 && d < k ? grid.box(...toAtlas(i, j, d)) : null),
