@@ -1111,6 +1111,19 @@ def test_the_multiply_adds_count_shows_where_the_counts_keep_one_line(
     assert tops == 1
 
 
+def test_the_multiply_adds_count_shows_where_the_counts_take_two_lines_all_the_same(
+    page: Page,
+) -> None:
+    # at 768 px the row wraps with or without it: it was hidden, and the row took two lines
+    # anyway
+    page.set_viewport_size({"width": 768, "height": 1024})
+    open_view(page, "?preset=cs231n-demo")
+    expect(page.locator("#count-madds")).to_be_visible()
+    tops = page.locator(".counts > div:visible").evaluate_all(
+        "items => new Set(items.map(i => Math.round(i.getBoundingClientRect().top))).size")
+    assert tops == 2
+
+
 @pytest.mark.parametrize(("preset", "t", "large"), [
     ("cs231n-demo", 0, False), ("cs231n-demo", 4, True), ("one-d-stride-2", 1, False)])
 def test_the_fields_outline_sits_on_its_cells_alike_on_every_side(

@@ -242,7 +242,7 @@ async function reload() {
     // under the output, and each map's db
     const [forward, grads] = await Promise.all([
       drawn ? drawn.forward : api.forward(spec, controller.signal),
-      state.mode === "backward" ? wholeBackward(spec, state, controller.signal, geometry) : null,
+      state.mode === "backward" ? wholeBackward(spec, key, state, controller.signal, geometry) : null,
     ]).catch((error) => {
       cache.cancel();
       controller.abort(); // the whole backward too: nothing will draw it
@@ -452,11 +452,12 @@ const upstreamFill = (state) => ({ fill: { kind: "integers", seed: state.seed, l
  * the forward's budget lets through may pass the backward's (priced on its own: dX's product
  * and its adding back), and its steps, dW included, are still drawn without it.
  */
-function wholeBackward(spec, state, signal, geometry) {
+function wholeBackward(spec, specKey, state, signal, geometry) {
   // the same layer and upstream as the last whole pass asked for (another step order, a
   // rebuild, Backward off and on again): the parts it drew (a third pass's work, asked again
   // for nothing), kept while forward mode builds without them
-  const key = JSON.stringify([spec, upstreamFill(state)]);
+  // (`specKey`: reload's JSON of the spec, an uploaded image's megabytes written out once)
+  const key = `${specKey} ${JSON.stringify(upstreamFill(state))}`;
   if (app.wholeKept?.key === key) return Promise.resolve(app.wholeKept);
   const kept = (whole) => {
     if (whole.key) app.wholeKept = whole;

@@ -124,8 +124,11 @@ export function fitCounts() {
     row.classList.toggle("grown", grow === 1);
     row.style.fontSize = grow > 0 && grow < 1 ? `calc(0.78rem * (${grow} + ${1 - grow} / var(--type-scale)))` : "";
     item.hidden = false;
-    if (wraps()) item.hidden = true;
-    return !wraps();
+    if (!wraps()) return true;
+    item.hidden = true;
+    if (!wraps()) return true;
+    item.hidden = false; // the row wraps all the same: hidden for nothing
+    return false;
   };
   // At 1280 px AlexNet's counts took two lines grown, and the normal type was the smallest
   // text on a projected screen: the largest share of the way that keeps one line (found in
