@@ -784,6 +784,18 @@ def test_alexnet_locally_connected_is_refused_by_the_element_limit(client: TestC
     assert "CONVSCOPE_MAX_ELEMENTS" in entry["msg"]
 
 
+def said_as_its_own_refusal(over: dict[str, Any], field: str, subject: str, response: Any,
+                            at: list[str] | None = None) -> None:
+    """A geometry answer's word on a request (``over``, at ``field``) is that request's own
+    422 (``response``, its spec at ``at`` in the body), word for word but its subject."""
+    assert over["field"] == field and over["fields"] == [field]
+    assert over["message"].startswith(f"{subject} would ")
+    entry = refused(response)
+    assert entry["loc"] == ["body", *(at or []), *field.split(".")]
+    assert entry["type"] == "over_limit"
+    assert entry["msg"] == over["message"].replace(subject, "this request", 1)
+
+
 # (valid, the request that draws it, the subject its geometry's over_limit says): a layer
 # that fits is drawn by its forward, a misfit by its input
 FITS = (True, "forward", "computing this layer")
@@ -815,13 +827,8 @@ def test_geometry_says_a_layer_is_too_large_to_compute_or_draw_here(
     valid, endpoint, subject = kind
     answer = client.post("/api/geometry", json=spec).json()
     assert answer["valid"] is valid
-    over = answer["over_limit"]
-    assert over["field"] == field and over["fields"] == [field]
-    assert over["message"].startswith(f"{subject} would ")
-    # the drawing request's own refusal, word for word but its subject
-    entry = refused(client.post(f"/api/{endpoint}?encoding=compact", json=spec))
-    assert entry["loc"] == ["body", *field.split(".")] and entry["type"] == "over_limit"
-    assert entry["msg"] == over["message"].replace(subject, "this request", 1)
+    said_as_its_own_refusal(answer["over_limit"], field, subject,
+                            client.post(f"/api/{endpoint}?encoding=compact", json=spec))
     # within the budget: null (a layer and a misfit the server draws), and the server with
     # more room says the same layer is fine
     assert client.post("/api/geometry", json=ALEXNET).json()["over_limit"] is None
@@ -848,14 +855,11 @@ def test_geometry_says_when_the_pages_backward_pass_is_too_large_to_compute_here
 ) -> None:
     # the page asked for the backward and got a 422 (a red line in its console) where its
     # geometry could have said so, as over_limit says it of the forward
-    over = client.post("/api/geometry", json=spec).json()["backward_over_limit"]
-    assert over["field"] == field and over["fields"] == [field]
-    subject = "computing this layer's dX and db"
-    assert over["message"].startswith(f"{subject} would ")
-    entry = refused(client.post("/api/backward?encoding=compact",
-                                json={"layer": spec, **PAGE_BACKWARD}))
-    assert entry["loc"] == ["body", "layer", *field.split(".")] and entry["type"] == "over_limit"
-    assert entry["msg"] == over["message"].replace(subject, "this request", 1)
+    said_as_its_own_refusal(
+        client.post("/api/geometry", json=spec).json()["backward_over_limit"], field,
+        "computing this layer's dX and db",
+        client.post("/api/backward?encoding=compact", json={"layer": spec, **PAGE_BACKWARD}),
+        at=["layer"])
     # within the budget, and a misfit (it has no backward pass): null
     assert client.post("/api/geometry", json=ALEXNET).json()["backward_over_limit"] is None
     small = client.post("/api/geometry", json=square(5, 3, 2, 3, stride=3)).json()
