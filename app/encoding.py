@@ -420,7 +420,8 @@ def decode_nested(values: list[Any], field: str) -> FloatArray:
             raise LayerError(field, f"{field} is nested more than {MAX_DIMENSIONS} lists deep; "
                              f"no array of a layer has more than {MAX_DIMENSIONS} dimensions")
         if kinds == {list}:
-            lengths = sorted({len(item) for item in level}, reverse=True)
+            # in the order they come: the first list's length, then the first that differs
+            lengths = list(dict.fromkeys(len(item) for item in level))
             if len(lengths) > 1:
                 raise LayerError(
                     field,

@@ -371,6 +371,8 @@ def test_a_body_that_is_not_utf8_says_where(
     [
         ([[[1.0]] * 3] * 2, ["shape [2, 3, 1]", "[3, 3, 1]"]),  # wrong shape: both named
         ([[[1.0]] * 3, [[1.0]] * 3, [[1.0]] * 2], ["ragged", "3 and 2"]),
+        # the lengths in the order they come (largest first, it named the second list's first)
+        ([[[1.0]] * 2, [[1.0]] * 3, [[1.0]] * 3], ["ragged", "lengths 2 and 3"]),
         ([[[1.0], [2.0], [3.0]]] * 2 + [[[1.0], [2.0], [[3.0]]]], ["ragged"]),
         # the value as the client wrote it: JSON, not Python's repr
         ([[[1.0], [True], [3.0]]] * 3, ["holds true,", "not a number"]),
