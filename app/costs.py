@@ -746,11 +746,12 @@ def input_cost(
         items += _geometry_items(shape, _most_positions(shape)[0], fits=True)
     if spec.connectivity == "shared":
         filters_n = math.prod(shape.filter_shape) + shape.filters
+        weights_field = _weights_field(shape, "shared")
         items += [
-            made(_weights_field(shape, "shared"), "filters and biases", filters_n,
+            made(weights_field, "filters and biases", filters_n,
                  ELEMENT if spec.filters.values is not None else FILLED),
-            written(_weights_field(shape, "shared"), "filters", shape.filter_shape, encoding),
-            written("filters.count", "biases", (shape.filters,), encoding),
+            written(weights_field, "filters", shape.filter_shape, encoding),
+            written(_biases_field("shared"), "biases", (shape.filters,), encoding),
         ]
     return items
 
