@@ -10,6 +10,9 @@ outside the timer:
 * ``workers``  -- ``engine.conv.conv2d`` with a :class:`engine.threads.Workers` of ``n``
   threads, as the API server runs it: BLAS single-threaded, each thread copying and
   multiplying its own bands of output rows;
+* ``winograd`` -- the same with ``winograd=True``: Winograd's kernels where a layer fits one
+  (56x56x64 and AlexNet conv1; VGG conv1_1 is too shallow), fewer multiplies but rounding
+  that follows a tile's largest input, which is why the server does not ask for them;
 * ``blas``     -- ``conv2d`` without workers, as a library call: one GEMM that BLAS spreads
   over ``n`` threads;
 * ``torch``    -- ``torch.nn.functional.conv2d`` on the same padded input as an NCHW tensor
@@ -151,10 +154,13 @@ def library_parts(layer: Layer, dtype: npt.DTypeLike) -> dict[str, Call]:
     }
 
 
-def workers_call(layer: Layer, dtype: npt.DTypeLike, workers: Workers) -> Call:
-    """``conv2d`` split over ``workers``, as the server calls it (BLAS single-threaded)."""
+def workers_call(
+    layer: Layer, dtype: npt.DTypeLike, workers: Workers, *, winograd: bool = False
+) -> Call:
+    """``conv2d`` split over ``workers``, as the server calls it (BLAS single-threaded), or
+    with Winograd's kernels as well."""
     xp, w, b = (a.astype(dtype) for a in (layer.x_padded, layer.weights, layer.bias))
-    return lambda: conv2d(xp, w, b, layer.geometry, workers)
+    return lambda: conv2d(xp, w, b, layer.geometry, workers, winograd=winograd)
 
 
 def torch_call(layer: Layer, dtype: npt.DTypeLike, torch: Any) -> Call:
@@ -204,7 +210,7 @@ def im2col_indices(layer: Layer) -> tuple[npt.NDArray[Any], ...]:
 
 def variant_names() -> tuple[str, ...]:
     """Every variant in the table, in table order."""
-    return ("workers", "blas", "torch", "columns", "gemm", "textbook", "indexed")
+    return ("workers", "winograd", "blas", "torch", "columns", "gemm", "textbook", "indexed")
 
 
 def row_order(key: str) -> tuple[int, int]:
@@ -300,6 +306,7 @@ def run_dtype(
         for variant, call in library_parts(layer, dtype).items():
             groups[0][1][f"{case.name}|{variant}"] = call
         groups[1][1][f"{case.name}|workers"] = workers_call(layer, dtype, workers)
+        groups[1][1][f"{case.name}|winograd"] = workers_call(layer, dtype, workers, winograd=True)
         if torch:
             if not torch_equals_engine(layer, dtype, torch):
                 raise SystemExit(f"torch and the engine disagree on {case.name} in {dtype}")
@@ -359,7 +366,8 @@ def report_torch(dtype: str, per_round: dict[str, list[float]], busy: bool) -> b
     """The engine against PyTorch per layer: median of the per-round time ratios."""
     target = TORCH_RATIO[dtype]
     caveat = " (busy machine: rerun when quiet)" if busy else ""
-    print(f"  {'engine / torch, median of rounds':40} {'workers':>9} {'blas':>8}  target")
+    print(f"  {'engine / torch, median of rounds':40} {'workers':>9} {'winograd':>9} "
+          f"{'blas':>8}  target (workers)")
     met = True
     for case in CASES:
         torch_times = per_round[f"{case.name}|torch"]
@@ -367,12 +375,13 @@ def report_torch(dtype: str, per_round: dict[str, list[float]], busy: bool) -> b
             variant: statistics.median(
                 t / u for t, u in zip(per_round[f"{case.name}|{variant}"], torch_times, strict=True)
             )
-            for variant in ("workers", "blas")
+            for variant in ("workers", "winograd", "blas")
         }
         ok = ratios["workers"] <= target
         met &= ok
         print(
-            f"  {case.name:40} {ratios['workers']:8.2f}x {ratios['blas']:7.2f}x  "
+            f"  {case.name:40} {ratios['workers']:8.2f}x {ratios['winograd']:8.2f}x "
+            f"{ratios['blas']:7.2f}x  "
             f"<= {target}x {'PASS' if ok else 'FAIL'}{caveat}"
         )
     return met

@@ -8,11 +8,13 @@ Shapes (see ``docs/design.md``)::
     local     weights (H2, W2, K, Fh, Fw, D), bias (H2, W2, K)
     output    (H2, W2, K)
 
-The shared kernel is im2col + GEMM (given workers, deep 3x3 stride-1 layers take Winograd's
-minimal filtering instead, see ``engine.winograd``, and strided layers whose filters span three
-strides across, AlexNet conv1's among them, take it along the width, see
-``engine.winograd_strided``; a layer of whole numbers keeps im2col, whose sums are exact:
-:func:`whole_numbers`). The columns are built in the layout
+The shared kernel is im2col + GEMM: each output is the sum of its own window's products, so its
+rounding is that of its own numbers (and a layer of whole numbers comes out exact). On request
+(``winograd=True``, with workers) deep 3x3 stride-1 layers take Winograd's minimal filtering
+instead, see ``engine.winograd``, and strided layers whose filters span three strides across,
+AlexNet conv1's among them, take it along the width, see ``engine.winograd_strided``: fewer
+multiplies, but an output's rounding error then grows with the largest input of its whole tile,
+so one huge input can move neurons that never read it. The columns are built in the layout
 BLAS wants -- one C-contiguous ``(positions, Fh*Fw*D + 1)`` matrix, filled by a single copy
 whose inner run is a whole contiguous filter row ``Fw*D`` -- and multiplied as
 ``(positions x FFD) @ (FFD x K)``, whose result already *is* the ``(H2, W2, K)`` output: no
@@ -90,6 +92,8 @@ def conv2d(
     geometry: Geometry,
     workers: Workers | None = None,
     view: Array | None = None,
+    *,
+    winograd: bool = False,
 ) -> Array:
     """The shared-weight conv layer: ``V[i, j, d] = sum(window(i, j) * W[d]) + b[d]``.
 
@@ -108,6 +112,13 @@ def conv2d(
         without, one GEMM that BLAS threads.
     view : ndarray, shape (H2, W2, Fh, Fw, D), optional
         ``windows(x_padded, geometry)`` where the caller has it already (a layer keeps its own).
+    winograd : bool
+        With ``workers``, take Winograd's minimal filtering where the layer fits a kernel of
+        it (not for a layer of whole numbers, whose im2col sums are exact). Faster on deep
+        layers, but each output's rounding then scales with its tile's largest input rather
+        than its own (module docstring); the server leaves it off. Without workers it is
+        ignored: BLAS threading Winograd's many small GEMMs would make its threads meet for
+        each one.
 
     Returns
     -------
@@ -129,7 +140,7 @@ def conv2d(
     check_shape("filters.values", "weights", weights.shape, geometry.filter_shape)
     check_shape("filters.bias", "biases", bias.shape, (k,))
     dtype = _float_dtype(x_padded, weights)
-    minimal = _minimal_filtering(geometry) if workers is not None else None
+    minimal = _minimal_filtering(geometry) if winograd and workers is not None else None
     # Winograd's transforms round (their coefficients include 1/6 and 1/24), so a layer of whole
     # numbers would come out as 15.000000000000002 where its sum is 15, and ReLU would pass a
     # neuron whose sum is 0. im2col's GEMM adds whole-number products exactly (up to 2**53 in
@@ -375,11 +386,13 @@ def activate(pre: Array, activation: Activation) -> Array:
 
 
 def forward(
-    layer: Layer, dtype: npt.DTypeLike = np.float64, workers: Workers | None = None
+    layer: Layer, dtype: npt.DTypeLike = np.float64, workers: Workers | None = None, *,
+    winograd: bool = False,
 ) -> ForwardResult:
     """The layer's output in ``dtype``, by the vectorised kernel for its connectivity.
 
-    ``workers`` lets a large shared-weight layer split its rows over threads (:func:`conv2d`).
+    ``workers`` lets a large shared-weight layer split its rows over threads, and ``winograd``
+    lets it take Winograd's kernels, which round differently (:func:`conv2d`).
 
     Examples
     --------
@@ -398,7 +411,7 @@ def forward(
     view = layer.windows if x is layer.x_padded else None
     arrays = (x, layer.weights.astype(dtype, copy=False), layer.bias.astype(dtype, copy=False),
               layer.geometry)
-    pre = (conv2d(*arrays, workers, view=view) if layer.connectivity == "shared"
+    pre = (conv2d(*arrays, workers, view=view, winograd=winograd) if layer.connectivity == "shared"
            else local2d(*arrays, view=view))
     return ForwardResult(pre, activate(pre, layer.activation))
 

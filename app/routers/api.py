@@ -102,8 +102,9 @@ def forward(
     layer = convert.build(spec, settings, answers.forward_priced(encoding, settings))
     geometry = answers.geometry_marked(layer.geometry, spec, settings, priced=True)
     # float64 whatever the encoding: compact answers are these numbers rounded to float32 (a
-    # float32 pass, Winograd's for deep 3x3 layers and AlexNet conv1, kept ~5 digits, and a
-    # page showing 4-5 digits read one value in the output and another in the arithmetic)
+    # float32 pass kept ~5 digits, and a page showing 4-5 digits read one value in the output
+    # and another in the arithmetic). No Winograd: each neuron is the sum of its own products,
+    # as its step says, where Winograd's rounding follows the largest input of its tile.
     result = conv.forward(layer, np.float64, engine_workers(request))
     pre = None if layer.activation == "none" else encode(result.pre, encoding)
     return OrjsonResponse({  # ForwardResult's fields, in its order

@@ -65,13 +65,14 @@ def assert_notes_numpy_expressions(
     assert V[2, 3, 1] == np.sum(X[4:9, 6:11, :] * W1) + b1
 
 
-def assert_forward_equals_the_loops(layer: Layer, threads: int) -> None:
-    """The layer's forward pass with ``threads`` workers equals the notes' loops: float64 to
-    1e-10 and C-contiguous, float32 (a float32 result) to 1e-4."""
+def assert_forward_equals_the_loops(layer: Layer, threads: int, *, winograd: bool = False) -> None:
+    """The layer's forward pass with ``threads`` workers (and ``winograd``, see
+    :func:`engine.conv.conv2d`) equals the notes' loops: float64 to 1e-10 and C-contiguous,
+    float32 (a float32 result) to 1e-4."""
     expected = forward_naive(layer).pre
     with Workers(threads) as workers:
-        got64 = forward(layer, workers=workers).pre
-        got32 = forward(layer, np.float32, workers).pre
+        got64 = forward(layer, workers=workers, winograd=winograd).pre
+        got32 = forward(layer, np.float32, workers, winograd=winograd).pre
     assert got64.shape == expected.shape and got64.flags.c_contiguous
     np.testing.assert_allclose(got64, expected, rtol=1e-10, atol=1e-10)
     assert got32.dtype == np.float32

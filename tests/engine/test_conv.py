@@ -7,7 +7,7 @@ import pytest
 from engine_helpers import assert_notes_numpy_expressions, one_d_layer, random_layer
 from threadpoolctl import threadpool_limits
 
-from engine import conv
+from engine import conv, winograd, winograd_strided
 from engine.conv import activate, conv2d, forward, forward_naive, local2d
 from engine.errors import LayerError
 from engine.geometry import Fit, LayerShape, Padding, resolve
@@ -285,16 +285,47 @@ def test_conv2d_refuses_weights_of_the_wrong_shape() -> None:
 def test_a_layer_of_whole_numbers_gets_exact_sums_with_workers(
     shape: LayerShape, dtype: type
 ) -> None:
-    # Winograd's rounding gave 15.000000000000002 for 15, and ReLU passed neurons whose sum is
-    # 0 (the backward's db then counted them). The exact sums, in integers:
+    # Asked for, Winograd's rounding gave 15.000000000000002 for 15, and ReLU passed neurons
+    # whose sum is 0 (the backward's db then counted them). The exact sums, in integers:
     layer = build_layer(shape, activation="relu")  # the default fills are whole numbers
     exact = np.einsum("ijfgd,kfgd->ijk", layer.windows.astype(np.int64),
                       layer.weights.astype(np.int64)) + layer.bias.astype(np.int64)
     assert (exact == 0).any()  # sums of exactly 0, the ones rounding would push across ReLU
     with Workers(2) as workers, threadpool_limits(1, "blas"):
-        result = forward(layer, dtype, workers)
+        result = forward(layer, dtype, workers, winograd=True)
     np.testing.assert_array_equal(result.pre, exact)
     np.testing.assert_array_equal(result.post, np.maximum(exact, 0))
+
+
+@pytest.mark.parametrize(
+    ("shape", "cell", "neuron"),
+    [
+        # Winograd F(4x4, 3x3) fits it: V[3, 3] shares a tile with X[0, 0] and never reads it
+        (LayerShape.square(24, 16, 16, 3, padding=1), (0, 0), (3, 3)),
+        # strided Winograd fits this one: V[0, 4] (columns 16-26) shares X[0, 9]'s tile of 5
+        (LayerShape.square(59, 3, 24, 11, stride=4), (0, 9), (0, 4)),
+    ],
+    ids=["3x3", "strided"],
+)
+def test_workers_sum_each_neurons_own_products_unless_winograd_is_asked_for(
+    shape: LayerShape, cell: tuple[int, int], neuron: tuple[int, int],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Winograd's rounding error scales with the largest input of a whole tile: one value of
+    # 1e15 moved a neighbour that never reads it by 30. The server's forward sums each
+    # neuron's own products (tests/api/test_api_exact.py checks it through the API).
+    drawn = random_layer(shape, seed=12, seed_step=1)
+    x = drawn.x.copy()
+    x[cell] = 1e15  # every channel
+    layer = build_layer(shape, x=x, weights=drawn.weights, bias=drawn.bias)
+    own = forward_naive(layer).pre[neuron]
+    with Workers(2) as workers, threadpool_limits(1, "blas"):
+        asked = forward(layer, workers=workers, winograd=True).pre[neuron]
+        for kernel in ((winograd, "conv3x3"), (winograd_strided, "conv_strided")):
+            monkeypatch.setattr(*kernel, lambda *args: pytest.fail("Winograd not asked for"))
+        default = forward(layer, workers=workers).pre[neuron]
+    np.testing.assert_allclose(default, own, rtol=1e-12, atol=1e-12)
+    assert np.abs(asked - own).max() > 1e-3  # the tradeoff winograd=True makes
 
 
 def test_whole_numbers_looks_at_every_value() -> None:

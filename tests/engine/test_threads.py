@@ -32,7 +32,7 @@ from engine.threads import Workers
 
 # Big enough to be split (>= threads.SPLIT_MULTIPLY_ADDS), small enough for the naive loops.
 SPLIT_SHAPES = [
-    LayerShape.square(31, 16, 24, 3, stride=1, padding=1),  # 16 tile rows (Winograd)
+    LayerShape.square(31, 16, 24, 3, stride=1, padding=1),  # 16 tile rows (asked: Winograd)
     LayerShape.square(41, 8, 20, 5, stride=2),  # 19 rows
     LayerShape(
         35, 29, 6, 48, 7, 5, stride_h=3, stride_w=2, dilation_w=2,
@@ -59,17 +59,18 @@ def blas_threads() -> set[int]:
     return {lib["num_threads"] for lib in threadpool_info() if lib["user_api"] == "blas"}
 
 
+@pytest.mark.parametrize("minimal", [False, True])
 @pytest.mark.parametrize("workers", COUNTS, indirect=True)
 @pytest.mark.parametrize("index", range(len(SPLIT_SHAPES)))
 def test_forward_equals_the_notes_loops_with_and_without_workers(
-    workers: Workers | None, index: int
+    workers: Workers | None, index: int, minimal: bool
 ) -> None:
     shape = SPLIT_SHAPES[index]
     layer = random_layer(shape, seed=40 + index, seed_step=1)
     assert layer.geometry.counts.multiply_adds >= threads.SPLIT_MULTIPLY_ADDS
     expected = forward_naive(layer).pre
-    got64 = forward(layer, workers=workers).pre
-    got32 = forward(layer, np.float32, workers).pre
+    got64 = forward(layer, workers=workers, winograd=minimal).pre
+    got32 = forward(layer, np.float32, workers, winograd=minimal).pre
     np.testing.assert_allclose(got64, expected, rtol=1e-10, atol=1e-10)
     assert got32.dtype == np.float32
     np.testing.assert_allclose(got32, expected, rtol=1e-4, atol=1e-4)
@@ -132,7 +133,8 @@ class RecordingWorkers(Workers):
 def test_large_layers_run_on_two_threads_and_small_ones_on_the_caller() -> None:
     with RecordingWorkers(2) as workers:
         forward(random_layer(SPLIT_SHAPES[2]), workers=workers)  # im2col: bands shared out
-        forward(random_layer(SPLIT_SHAPES[1]), workers=workers)  # strided Winograd: 10 + 9 rows
+        # strided Winograd: 10 + 9 rows
+        forward(random_layer(SPLIT_SHAPES[1]), workers=workers, winograd=True)
         forward(random_layer(LayerShape.square(7, 3, 2, 3, stride=2, padding=1)), workers=workers)
     shared, split = workers.calls  # the CS231n demo layer never reached run: one thread
     caller = threading.current_thread().name
@@ -249,8 +251,9 @@ def test_the_engine_leaves_blas_as_it_found_it() -> None:
     assert blas_threads() == before
 
 
+@pytest.mark.parametrize("minimal", [False, True])
 def test_a_repeated_alexnet_forward_reuses_each_threads_scratch(
-    monkeypatch: pytest.MonkeyPatch,
+    monkeypatch: pytest.MonkeyPatch, minimal: bool
 ) -> None:
     # Column bands allocated afresh on a pool thread were handed back to the OS after each
     # call and faulted in again on the next (~650 minor page faults per AlexNet conv1 forward,
@@ -268,13 +271,13 @@ def test_a_repeated_alexnet_forward_reuses_each_threads_scratch(
         return array
 
     monkeypatch.setattr(Workers, "scratch", watched)
-    normal = Fill("normal", seed=0)  # not whole numbers: the strided Winograd path
+    normal = Fill("normal", seed=0)  # not whole numbers, so Winograd takes it when asked
     layer = build_layer(LayerShape.square(227, 3, 96, 11, stride=4), input_fill=normal,
                         weight_fill=normal)
     with threadpool_limits(1, "blas"), Workers(2) as workers:
-        first = forward(layer, np.float32, workers).post
+        first = forward(layer, np.float32, workers, winograd=minimal).post
         asked.clear()
-        again = forward(layer, np.float32, workers).post
+        again = forward(layer, np.float32, workers, winograd=minimal).post
     assert len({thread for thread, _ in asked}) == 2  # both threads worked
     assert all(kept for _, kept in asked), asked
     np.testing.assert_array_equal(first, again)

@@ -26,7 +26,7 @@ SHAPES = [
 def test_winograd_layers_equal_the_notes_loops(index: int, count: int) -> None:
     layer = random_layer(SHAPES[index], seed=80 + index, seed_step=1)
     assert winograd.fits(layer.geometry)
-    assert_forward_equals_the_loops(layer, count)
+    assert_forward_equals_the_loops(layer, count, winograd=True)
 
 
 @pytest.mark.parametrize(
@@ -52,7 +52,9 @@ def test_without_workers_the_layer_runs_as_one_blas_gemm(monkeypatch: pytest.Mon
     monkeypatch.setattr(winograd, "conv3x3", refuse)
     layer = random_layer(SHAPES[0], seed=4, seed_step=1)
     assert winograd.fits(layer.geometry)
-    np.testing.assert_allclose(forward(layer).pre, forward_naive(layer).pre, rtol=1e-10, atol=1e-10)
+    np.testing.assert_allclose(
+        forward(layer, winograd=True).pre, forward_naive(layer).pre, rtol=1e-10, atol=1e-10
+    )
 
 
 @pytest.mark.parametrize("band_bytes", [1, 20_000, 10**9])
@@ -63,7 +65,7 @@ def test_bands_of_any_height_cover_every_tile_row_once(
     layer = random_layer(SHAPES[1], seed=9, seed_step=1)
     expected = forward_naive(layer).pre
     with Workers(2) as workers:
-        got = forward(layer, workers=workers).pre
+        got = forward(layer, workers=workers, winograd=True).pre
     np.testing.assert_allclose(got, expected, rtol=1e-10, atol=1e-10)
 
 
@@ -180,4 +182,4 @@ def test_random_layers_winograd_takes_equal_the_notes_loops(seed: int) -> None:
         layer = random_layer(shape, seed=seed, seed_step=1)
         if winograd.fits(layer.geometry):
             break
-    assert_forward_equals_the_loops(layer, int(rng.integers(1, 4)))
+    assert_forward_equals_the_loops(layer, int(rng.integers(1, 4)), winograd=True)

@@ -39,7 +39,7 @@ SHAPES = [
 def test_strided_layers_equal_the_notes_loops(index: int, count: int) -> None:
     layer = random_layer(SHAPES[index], seed=60 + index, seed_step=1)
     assert winograd_strided.fits(layer.geometry)
-    assert_forward_equals_the_loops(layer, count)
+    assert_forward_equals_the_loops(layer, count, winograd=True)
 
 
 def test_a_hand_worked_row() -> None:
@@ -60,7 +60,7 @@ def test_bands_of_any_height_cover_every_output_row_once(
     monkeypatch.setattr(winograd_strided, "BAND_BYTES", band_bytes)
     layer = random_layer(SHAPES[3], seed=7, seed_step=1)
     with Workers(2) as workers:
-        got = forward(layer, workers=workers).pre
+        got = forward(layer, workers=workers, winograd=True).pre
     np.testing.assert_allclose(got, forward_naive(layer).pre, rtol=1e-10, atol=1e-10)
 
 
@@ -93,7 +93,9 @@ def test_without_workers_the_layer_runs_as_one_blas_gemm(monkeypatch: pytest.Mon
 
     monkeypatch.setattr(winograd_strided, "conv_strided", refuse)
     layer = random_layer(SHAPES[0], seed=4, seed_step=1)
-    np.testing.assert_allclose(forward(layer).pre, forward_naive(layer).pre, rtol=1e-10, atol=1e-10)
+    np.testing.assert_allclose(
+        forward(layer, winograd=True).pre, forward_naive(layer).pre, rtol=1e-10, atol=1e-10
+    )
 
 
 def test_a_failure_making_the_filters_is_raised_not_waited_for(
@@ -111,7 +113,7 @@ def test_a_failure_making_the_filters_is_raised_not_waited_for(
     def call() -> None:
         with Workers(3) as workers:
             try:
-                forward(layer, workers=workers)
+                forward(layer, workers=workers, winograd=True)
             except MemoryError as error:
                 outcome.append(error)
 
@@ -186,4 +188,4 @@ def test_random_layers_strided_winograd_takes_equal_the_notes_loops(seed: int) -
             continue
         if winograd_strided.fits(layer.geometry):
             break
-    assert_forward_equals_the_loops(layer, int(rng.integers(1, 4)))
+    assert_forward_equals_the_loops(layer, int(rng.integers(1, 4)), winograd=True)
