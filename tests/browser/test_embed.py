@@ -817,6 +817,36 @@ def test_space_on_a_button_reached_by_keyboard_still_presses_it(page: Page) -> N
     expect(page.locator("#t-play")).to_have_text("Pause")
 
 
+@pytest.mark.parametrize(
+    ("query", "control", "key"),
+    [
+        # Large type folded its own tools away and put the focus on More: Space opened it
+        (f"?preset={DEMO}", "#large-type", "large"),
+        # Loop kept the focus: Space unticked it again
+        (f"?preset={DEMO}", "#t-loop", "loop"),
+        # the zoom bar's + kept it: Space zoomed in again
+        ("?preset=alexnet-conv1", "[aria-label='Zoom in on the output maps']", "zoom"),
+    ],
+    ids=["large-type", "loop", "zoom-in"],
+)
+def test_space_plays_after_a_pointer_uses_a_control(
+    page: Page, query: str, control: str, key: str
+) -> None:
+    page.set_viewport_size({"width": 1366, "height": 768})
+    page.goto(f"{query}&speed=1")
+    expect(page.locator("#app")).to_have_attribute("data-shown-step", "0", timeout=30_000)
+    before = page.url
+    page.locator(control).click()
+    page.wait_for_function(f"() => location.href !== {json.dumps(before)}")
+    changed = url_key(page.url, key)
+    assert changed is not None
+    page.keyboard.press("Space")
+    expect(page.locator("#t-play")).to_have_text("Pause")
+    page.keyboard.press("Space")
+    expect(page.locator("#t-play")).to_have_text("Play")
+    assert url_key(page.url, key) == changed  # Space did not use the control again
+
+
 def test_the_embed_codes_title_names_uneven_padding_and_dilation(
     page: Page, base_url: str
 ) -> None:

@@ -194,14 +194,17 @@ function describeByErrors() {
 }
 
 /**
- * A menu picked from with the mouse or a finger gives the keys back to the page: it kept the
- * focus, so the next Right or Space (a step, Play) changed the preset or the speed instead.
- * One worked with the keyboard keeps it: there the arrows are how one picks.
+ * A menu picked from, or a checkbox ticked, with the mouse or a finger gives the keys back to
+ * the page: it kept the focus, so the next Right or Space (a step, Play) changed the preset or
+ * the speed, or unticked Loop, instead. One worked with the keyboard keeps it: there the
+ * arrows and Space are how one picks.
  */
 function releaseMenusPickedByPointer() {
   let pointed = null;
   $on(document, "pointerdown", (event) => {
-    pointed = event.target instanceof Element ? event.target.closest("select") : null;
+    const hit = event.target instanceof Element
+      ? event.target.closest('select, input[type="checkbox"], label') : null;
+    pointed = hit instanceof HTMLLabelElement ? hit.control : hit;
   }, { capture: true });
   $on(document, "keydown", () => {
     pointed = null;

@@ -78,12 +78,15 @@ export function bindFold() {
     if (mode === "phone" && !folded() && !transport.contains(event.target)) foldKeepingFocus();
   });
   // Folding away the control a keyboard is on would leave the focus on <body> (where the next
-  // Space plays the layer): it moves to "More", which unfolds the control again.
+  // Space plays the layer): it moves to "More", which unfolds the control again. A control
+  // a pointer used (Large type, which folds its own tools) leaves it on <body>, where Space
+  // plays, as after any control a pointer used.
   const foldKeepingFocus = () => {
-    const within = (mode === "phone" ? FOLDED : largeFolded())
-      .some((id) => qs(`#${id}`)?.contains(document.activeElement));
+    const active = document.activeElement;
+    const within = (mode === "phone" ? FOLDED : largeFolded()).some((id) => qs(`#${id}`)?.contains(active));
     fold(true);
-    if (within) toggle.focus();
+    if (within && active.matches(":focus-visible")) toggle.focus();
+    else if (within) active.blur();
   };
   // Fullscreen chosen from the unfolded tools shows the picture: the tools fold away again
   // (they took three rows of a projected 1280x720 screen)
