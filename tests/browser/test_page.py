@@ -258,6 +258,18 @@ def test_hovering_an_output_cell_outlines_its_receptive_field(
     expect(active).to_have_attribute("aria-current", "true")
 
 
+def test_a_hovered_neuron_past_the_playhead_is_titled_with_the_value_it_shows(
+    page: Page, api: httpx.Client
+) -> None:
+    # the cell showed V[1,2,1] = its value while its title said "not yet computed"
+    open_page(page)
+    step = api_step(api, preset_layer(api, DEMO), 14)  # V[1,2,1], past the playhead's step 0
+    target = cell(page.get_by_role("table", name="Output activation map 1"), 1, 2)
+    target.hover()
+    expect(target).to_have_text(f"{step['post']:g}")
+    expect(target).to_have_attribute("title", f"V[1,2,1] = {step['post']:g}")
+
+
 def test_hovering_an_input_cell_marks_the_outputs_that_see_it(
     page: Page, api: httpx.Client
 ) -> None:
@@ -1731,6 +1743,22 @@ def test_cells_show_a_typed_value_as_the_arithmetic_does(page: Page) -> None:
     assert shown(page.get_by_role("table", name="Output activation map 0"))[0] == "10.5"
 
 
+def test_a_long_fraction_in_a_cell_keeps_its_whole_part(page: Page, api: httpx.Client) -> None:
+    # X[1,2,0] = 12345.5 made V[0,1,0] = -12346.5, and its cell said "-1e+4": a student
+    # checking by hand read -10,000, 23 % off. Past 100 a cell rounds to whole, as the
+    # arithmetic does
+    layer = sent_forward(page, "?preset=cs231n-demo&t=1&edits=X1.2.0%3D12345.5")
+    answer = api.post("/api/steps", json={"layer": layer, "position": [0, 1, 0]}).json()
+    assert answer["steps"][0]["pre"] == -12346.5
+    texts = shown(page.get_by_role("table", name="Output activation map 0"))
+    assert texts[1] in ("-12347", "#"), texts
+    written = page.evaluate("""async (values) => {
+        const { short } = await import("/static/js/dom.js");
+        return values.map(short);
+    }""", [-12346.5, 123456.789, 150.25, 0.0073456, -0.0014987, 0.5, 10000.5])
+    assert written == ["-12347", "123457", "150", "7e-3", "-1e-3", "0.5", "10001"]
+
+
 def test_one_long_typed_value_overflows_its_cell_and_the_rest_keep_their_numbers(
     page: Page,
 ) -> None:
@@ -1770,6 +1798,9 @@ def test_locally_connected_backward_names_the_neurons_own_gradient_and_sums_noth
     expect(step).to_have_text("dV[1,1,0] = 1: dW[0] += 1 × window, db[0] += 1")
     expect(page.locator("#backward-grids .filter-name")).to_have_text(
         ["this step", f"running dW[0] (db[0] = {so_far:g})"])
+    # the README quotes this label at t=4 (it said db[0] = 2)
+    readme = " ".join((Path(__file__).resolve().parents[2] / "README.md").read_text().split())
+    assert f'"running dW[0] (db[0] = {so_far:g})"' in readme
     expect(local).to_be_hidden()
     expect(shared).to_be_visible()
 

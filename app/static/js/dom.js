@@ -112,7 +112,9 @@ export function thousands(value) {
  * A number short enough for a cell: whole numbers bare; a value up to four significant digits
  * write exactly (12.5, -5.25, 0.003, 150.5: what a reader types, and its products) in full,
  * as float64 or as the float32 the page's arrays hold, so a cell never says 13 where the
- * arithmetic says 12.5; others to 2 significant digits (3 from 100, rounded whole).
+ * arithmetic says 12.5; others to 2 significant digits, below 0.01 one with an exponent
+ * (7e-3), and from 100 rounded whole, however long: "-1e+4" for -12346.5 read as -10,000 (a
+ * cell too narrow shows "#" and the value whole on hover, render/numbers.js).
  */
 export function short(value) {
   if (Number.isInteger(value)) return String(value);
@@ -122,8 +124,8 @@ export function short(value) {
     if (back === value || Math.fround(back) === value) return text;
   }
   const abs = Math.abs(value);
-  if (abs >= 10000 || abs < 0.01) return value.toExponential(0);
-  if (abs >= 100) return String(Math.round(value));
+  if (abs < 0.01) return value.toExponential(0); // a cell's room: a weight -0.0085 is -8e-3
+  if (abs >= 100) return value.toFixed(0); // halves away from 0, as the arithmetic rounds
   return String(Number(value.toPrecision(2)));
 }
 

@@ -55,12 +55,20 @@ export function domGrid({ rows, cols, label, cell: baseCell, onCell }) {
   let field = [];
   let titleOf = null;
   // Titles are written when the pointer reaches a cell, not on every draw: a playing
-  // AlexNet redraws 363 products a frame.
-  root.addEventListener("mouseover", (event) => {
-    const node = event.target.closest(".cell");
-    if (!node || !titleOf) return;
+  // AlexNet redraws 363 products a frame. The cell under the pointer is written again by each
+  // draw: hovering a neuron past the playhead draws its value, and its title said "not yet
+  // computed" beside it.
+  let pointed = null;
+  const writeTitle = (node) => {
     const value = node.dataset.value === "" ? null : Number(node.dataset.value);
     node.title = titleOf(Number(node.dataset.r), Number(node.dataset.c), value);
+  };
+  root.addEventListener("mouseover", (event) => {
+    pointed = event.target.closest(".cell");
+    if (pointed && titleOf) writeTitle(pointed);
+  });
+  root.addEventListener("mouseleave", () => {
+    pointed = null;
   });
   bindHover(root, onCell, (event) => {
     const node = event.target.closest(".cell");
@@ -109,6 +117,7 @@ export function domGrid({ rows, cols, label, cell: baseCell, onCell }) {
         node.dataset.value = value === null ? "" : String(value);
       }
       titleOf = title ?? ((r, c, v) => fmt(v));
+      if (pointed) writeTitle(pointed);
     },
     setField(taps) {
       for (const [r, c] of field) {
