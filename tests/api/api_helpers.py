@@ -6,6 +6,7 @@ import base64
 from typing import Any
 
 import numpy as np
+from fastapi.testclient import TestClient
 
 
 def square(
@@ -23,6 +24,14 @@ def square(
 
 
 ALEXNET = square(227, 3, 96, 11, stride=4)
+
+
+def answered(client: TestClient, path: str, body: dict[str, Any]) -> dict[str, Any]:
+    """The JSON of ``POST path`` with ``body``, which must be a 200 (a refusal shows its text)."""
+    response = client.post(path, json=body)
+    assert response.status_code == 200, response.text
+    result: dict[str, Any] = response.json()
+    return result
 
 
 def compact_to_array(obj: dict[str, Any]) -> np.ndarray:

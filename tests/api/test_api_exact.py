@@ -3,10 +3,8 @@ the backward's ReLU gate agree, on layers large enough for the server to split o
 
 from __future__ import annotations
 
-from typing import Any
-
 import numpy as np
-from api_helpers import square
+from api_helpers import answered, square
 from fastapi.testclient import TestClient
 
 # 64x64x16 under 32 3x3 filters, padding 1: deep enough and large enough for a fast kernel
@@ -15,30 +13,23 @@ HALF_BIAS = {**square(64, 16, 32, 3, padding=1), "activation": "relu",
              "edits": [{"array": "bias", "index": [31], "value": 0.5}]}
 
 
-def answer(client: TestClient, path: str, body: dict[str, Any]) -> dict[str, Any]:
-    response = client.post(path, json=body)
-    assert response.status_code == 200, response.text
-    result: dict[str, Any] = response.json()
-    return result
-
-
 def test_a_half_bias_on_one_filter_leaves_the_other_filters_sums_whole(
     client: TestClient,
 ) -> None:
-    pre = np.array(answer(client, "/api/forward", HALF_BIAS)["output_pre"])
+    pre = np.array(answered(client, "/api/forward", HALF_BIAS)["output_pre"])
     # every product and the other biases are whole numbers: the sums are exact
     np.testing.assert_array_equal(pre[..., :31], np.round(pre[..., :31]))
     np.testing.assert_array_equal(pre[..., 31] - 0.5, np.round(pre[..., 31] - 0.5))
     unedited = {key: value for key, value in HALF_BIAS.items() if key != "edits"}
-    before = np.array(answer(client, "/api/forward", unedited)["output_pre"])
+    before = np.array(answered(client, "/api/forward", unedited)["output_pre"])
     np.testing.assert_array_equal(pre[..., :31], before[..., :31])
     for position in ([0, 0, 0], [17, 40, 8], [63, 63, 30]):
-        step = answer(client, "/api/steps", {"layer": HALF_BIAS, "position": position})
+        step = answered(client, "/api/steps", {"layer": HALF_BIAS, "position": position})
         assert step["steps"][0]["pre"] == pre[tuple(position)]
     # the ReLU gate reads the exact sums: the other filters' bias gradients are the unedited
     # layer's (a neuron whose sum is exactly 0 passes nothing back)
-    db = answer(client, "/api/backward", {"layer": HALF_BIAS, "parts": ["db"]})["db"]
-    db_before = answer(client, "/api/backward", {"layer": unedited, "parts": ["db"]})["db"]
+    db = answered(client, "/api/backward", {"layer": HALF_BIAS, "parts": ["db"]})["db"]
+    db_before = answered(client, "/api/backward", {"layer": unedited, "parts": ["db"]})["db"]
     assert db[:31] == db_before[:31]
 
 
@@ -51,10 +42,10 @@ def test_a_huge_input_value_leaves_the_neurons_that_do_not_read_it_alone(
     spec = {**square(64, 16, 16, 3, padding=1), "input": {"values": x.tolist()},
             "filters": {"values": rng.standard_normal((16, 3, 3, 16)).tolist(),
                         "bias": np.zeros(16).tolist()}}
-    pre = np.array(answer(client, "/api/forward", spec)["output"])  # no activation
+    pre = np.array(answered(client, "/api/forward", spec)["output"])  # no activation
     # V[23, 23, :] reads X[22:25, 22:25, :] (padding 1): not X[20, 20]
     for d in (0, 14):
-        step = answer(client, "/api/steps", {"layer": spec, "position": [23, 23, d]})["steps"][0]
+        step = answered(client, "/api/steps", {"layer": spec, "position": [23, 23, d]})["steps"][0]
         own = np.sum(x[22:25, 22:25, :] * np.array(spec["filters"]["values"][d]))
         assert abs(step["pre"] - own) < 1e-12
         assert abs(pre[23, 23, d] - own) < 1e-12

@@ -5,15 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-from api_helpers import ALEXNET, square
+from api_helpers import ALEXNET, answered, square
 from fastapi.testclient import TestClient
 
 
 def geometry(client: TestClient, spec: dict[str, Any]) -> dict[str, Any]:
-    response = client.post("/api/geometry", json=spec)
-    assert response.status_code == 200, response.text
-    answer: dict[str, Any] = response.json()
-    return answer
+    return answered(client, "/api/geometry", spec)
 
 
 def test_seven_by_seven_with_three_by_three_gives_five_at_stride_one_and_three_at_two(
