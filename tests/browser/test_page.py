@@ -7,6 +7,7 @@ or from hand arithmetic written out below; none is copied from the page's own co
 from __future__ import annotations
 
 import base64
+import io
 import json
 import math
 import re
@@ -18,6 +19,7 @@ from urllib.parse import parse_qs, urlsplit
 import httpx
 import numpy as np
 import pytest
+from PIL import Image
 from playwright.sync_api import Locator, Page, expect
 
 from app.config import Settings
@@ -268,6 +270,26 @@ def test_a_hovered_neuron_past_the_playhead_is_titled_with_the_value_it_shows(
     target.hover()
     expect(target).to_have_text(f"{step['post']:g}")
     expect(target).to_have_attribute("title", f"V[1,2,1] = {step['post']:g}")
+
+
+@pytest.mark.parametrize(
+    ("query", "said"),
+    [
+        # dilation 2 down: rows 0 and 2 of the window at rows 0-2, row 1 between them
+        ("?h=7&w=5&d=1&k=1&fh=2&fw=1&sh=4&sw=1&dh=2&dw=1&p=0&pin=x1.2",
+         "X[1,2,:] is read by no neuron: it falls between the taps of the dilated windows over it"),
+        # fit floor: the windows end at column 3, before column 4
+        ("?h=5&w=5&d=1&k=1&f=2&s=2&p=0&fit=floor&pin=x4.4",
+         "X[4,4,:] is read by no neuron: no window covers it"),
+    ],
+    ids=["dilation-gap", "past-the-windows"],
+)
+def test_an_unread_pinned_cell_says_why_no_neuron_reads_it(
+    page: Page, query: str, said: str
+) -> None:
+    # a cell in a dilated window's gap was said to be one "no window covers"
+    page.goto(query)
+    expect(page.locator("#sums")).to_have_text(said, timeout=30_000)
 
 
 def test_hovering_an_input_cell_marks_the_outputs_that_see_it(
@@ -912,6 +934,27 @@ def test_a_big_layers_gradients_zoom_and_pan_with_the_volumes_they_belong_to(pag
     expect(gradients.first).to_have_attribute("data-view", slice0.get_attribute("data-view") or "")
     expect(gradients.last).to_have_attribute(
         "aria-label", re.compile(r"receptive field rows 68-78, columns 160-170"))
+
+
+def test_a_dilated_field_on_a_zoomed_canvas_is_said_and_outlined_whole(page: Page) -> None:
+    # a canvas said (and drew) the box of a dilated field, "rows 0-6", as though every cell
+    # in it were read; zoomed in at the input's edge the box lost its left and top sides
+    page.set_viewport_size({"width": 1366, "height": 768})
+    page.goto("/?h=80&w=80&d=1&k=1&fh=3&fw=3&dh=3&dw=3&t=0&zoom=i8_o1")
+    slice0 = page.get_by_role("img", name=re.compile(r"^Input depth slice 0"))
+    expect(slice0).to_have_attribute("aria-label", re.compile(
+        r"receptive field rows 0-6, every 3rd, columns 0-6, every 3rd of the padded input"),
+        timeout=30_000)
+    expect(slice0).to_have_attribute("data-view", re.compile(r"^0 0 "))  # at the corner
+    level = page.locator("#input-panel .zoom-level").inner_text()
+    scale = float(re.match(r"([\d.]+) px per cell", level).group(1))  # type: ignore[union-attr]
+    image = np.asarray(Image.open(io.BytesIO(slice0.screenshot())).convert("RGB")).astype(int)
+    middle = int(3.5 * scale)  # inside the field's rows 0-6 and columns 0-6
+    # the outline's colour (the light theme's is its darkest), from its bottom side
+    bottom = image[int(7 * scale) - 1:int(7 * scale) + 5, middle]
+    outline = tuple(bottom[bottom.sum(axis=1).argmin()])
+    assert outline in {tuple(p) for p in image[middle, :5]}, image[middle, :5]  # left side
+    assert outline in {tuple(p) for p in image[:5, middle]}, image[:5, middle]  # top side
 
 
 @pytest.mark.parametrize(

@@ -40,8 +40,21 @@ export function upstreamCellText({ upstream, db, conn, pre, shut }, i, j, d) {
  */
 export const neuronSaid = ({ out }, { i, j, d }) => `V[${i},${j},${d}] = ${full(out.at(i, j, d))}`;
 
-/** The receptive field's rows r0..r1 and columns c0..c1, as a canvas or a block says it. */
-export const fieldSaid = (r0, r1, c0, c1) => `receptive field rows ${r0}-${r1}, columns ${c0}-${c1} of the padded input`;
+/** The receptive field's rows and columns (the padded input's, in order), as a canvas or a
+ * block says it: "rows 5-11, every 3rd" where a dilated filter skips the rows between (it said
+ * "rows 5-11", cells the filter never reads among them). */
+export const fieldSaid = (rows, cols) => `receptive field rows ${runSaid(rows)}, columns ${runSaid(cols)} of the padded input`;
+
+const runSaid = (run) => {
+  const [first, last] = [run[0], run.at(-1)];
+  const every = run.length > 1 ? run[1] - first : 1;
+  return `${first}-${last}${every > 1 ? `, every ${ordinal(every)}` : ""}`;
+};
+
+const ordinal = (n) => {
+  const tens = n % 100 >= 11 && n % 100 <= 13;
+  return `${n}${tens ? "th" : ({ 1: "st", 2: "nd", 3: "rd" })[n % 10] ?? "th"}`;
+};
 
 /** The same of padded-input cell (r, c) on depth slice `d` (a pinned input cell). */
 export const inputCellSaid = ({ xp, pads }, r, c, d) =>

@@ -134,7 +134,7 @@ export function createInputView(container, model, onCell) {
         // label changing at every step is noise)
         if (canvas && still) {
           grid.describe(focus.inputCell ? `${focus.hovered ? "" : "pinned "}cell ${inputCellSaid(model, ...focus.inputCell, d)}`
-            : field ? fieldSaid(field.rows[0], field.rows.at(-1), field.cols[0], field.cols.at(-1)) : "");
+            : field ? fieldSaid(field.rows, field.cols) : "");
         }
         grid.setField(taps);
         grid.setMarks("pinned", focus.inputCell ? [focus.inputCell] : []);
@@ -144,7 +144,7 @@ export function createInputView(container, model, onCell) {
       gradients.forEach((grid, d) => {
         if (canvas && still) {
           grid.describe(focus.inputCell ? inputGradientText(model, ...focus.inputCell, d)
-            : field ? fieldSaid(field.rows[0], field.rows.at(-1), field.cols[0], field.cols.at(-1)) : "");
+            : field ? fieldSaid(field.rows, field.cols) : "");
         }
         grid.setField(taps);
         grid.setMarks("pinned", focus.inputCell ? [focus.inputCell] : []);

@@ -294,7 +294,7 @@ function inputHighlight(block, focus, model, gradients) {
     anchor: field ? [(field.c0 + field.c1 + 1) / 2, (field.r0 + field.r1 + 1) / 2, z]
       : focus.inputCell ? [focus.inputCell[1] + 0.5, focus.inputCell[0] + 0.5, z] : null,
     // a pinned cell is drawn on the slice the block is cut open at: its value there
-    label: field ? `${fieldSaid(field.r0, field.r1, field.c0, field.c1)}, all ${block.depth} depth slices`
+    label: field ? `${fieldSaid(step.rows, step.cols)}, all ${block.depth} depth slices`
       : focus.inputCell ? `${focus.hovered ? "" : "pinned "}cell ${(gradients ? inputGradientText : inputCellSaid)(model, ...focus.inputCell, cut)} on depth slice ${cut}` : "",
     draw(ctx, P) {
       if (field) {

@@ -317,7 +317,19 @@ export function createZoomGrid(parent, { rows, cols, label, view, onCell, expose
         fr0 = Math.min(fr0, r); fr1 = Math.max(fr1, r);
         fc0 = Math.min(fc0, c); fc1 = Math.max(fc1, c);
       }
-      haloed(ctx, px(fc0) - 1, py(fr0) - 1, (fc1 - fc0 + 1) * scale + 2, (fr1 - fr0 + 1) * scale + 2);
+      // one pixel outside the field's cells, but on the canvas: at the view's edge the box
+      // lost its top or left side and read as an L
+      const x0 = Math.max(px(fc0) - 1, 1); const y0 = Math.max(py(fr0) - 1, 1);
+      const x1 = Math.min(px(fc1) + scale + 1, view.width - 1);
+      const y1 = Math.min(py(fr1) + scale + 1, view.height - 1);
+      if (x1 > x0 && y1 > y0) haloed(ctx, x0, y0, x1 - x0, y1 - y0); // else out of view
+      // a dilated filter's taps, each outlined within the box (as the flat grids and the 3-D
+      // block mark them): the box alone took in the cells between them
+      if (field.length < (fr1 - fr0 + 1) * (fc1 - fc0 + 1)) {
+        ctx.strokeStyle = palette.mark;
+        ctx.lineWidth = 1;
+        for (const [r, c] of field) ctx.strokeRect(px(c) + 0.5, py(r) + 0.5, scale - 1, scale - 1);
+      }
       locate(ctx, px(fc0), py(fr0), (fc1 - fc0 + 1) * scale, (fr1 - fr0 + 1) * scale);
     }
     paintLabels(px, py, scale); // last: a ring or frame drawn over a map's name crossed it
