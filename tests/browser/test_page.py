@@ -936,6 +936,22 @@ def test_a_big_layers_gradients_zoom_and_pan_with_the_volumes_they_belong_to(pag
         "aria-label", re.compile(r"receptive field rows 68-78, columns 160-170"))
 
 
+def test_stepping_keeps_the_field_of_a_tall_input_in_its_panel(page: Page) -> None:
+    # a 40-row input's field stepped below the input panel's edge (the panel did not follow
+    # it, where the output and the filters keep theirs in view)
+    page.set_viewport_size({"width": 1366, "height": 768})
+    open_page(page, "?h=40&w=3&d=2&k=4&fh=5&fw=1&sh=3&sw=1&dh=2&dw=1&pt=1&pb=1&pl=0&pr=0&t=20")
+    panel = page.locator("#input-grids")
+    box = page.locator("#input-grids .field-box").first
+    for _ in range(10):
+        page.keyboard.press("ArrowRight")
+    expect(page.locator("#app")).to_have_attribute("data-shown-step", "30")
+    outer, inner = panel.bounding_box(), box.bounding_box()
+    assert outer is not None and inner is not None
+    top, bottom = inner["y"], inner["y"] + inner["height"]
+    assert outer["y"] <= top and bottom <= outer["y"] + outer["height"], (outer, inner)
+
+
 def test_a_dilated_field_on_a_zoomed_canvas_is_said_and_outlined_whole(page: Page) -> None:
     # a canvas said (and drew) the box of a dilated field, "rows 0-6", as though every cell
     # in it were read; zoomed in at the input's edge the box lost its left and top sides

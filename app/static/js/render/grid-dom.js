@@ -148,6 +148,10 @@ export function domGrid({ rows, cols, label, cell: baseCell, onCell }) {
     setActive(on) {
       root.classList.toggle("active", on);
     },
+    /** The field's outline, while one is shown. */
+    fieldBox() {
+      return box.hidden ? null : box;
+    },
     box(r, c) {
       const node = at(r, c);
       const rect = node?.getBoundingClientRect();

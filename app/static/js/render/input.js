@@ -119,6 +119,7 @@ export function createInputView(container, model, onCell) {
   note.textContent = noteText;
   note.hidden = !scrolls;
   let shownChannel = -1;
+  let followedField = "";
   return {
     viewport: view, // null for DOM grids, which show every cell
     update(focus, follow = false, still = true) {
@@ -153,10 +154,32 @@ export function createInputView(container, model, onCell) {
       const channel = focus.pair ? focus.pair.channel : -1;
       if (channel !== shownChannel && channel >= 0) keepInView(container, figures[channel]);
       shownChannel = channel;
+      // a field that moved out of a tall input's view is brought back into it, on the slice
+      // most in view (the output and the filters keep their current map and filter in view;
+      // a 40-row input's field stepped below the panel's edge): once per new field, so a
+      // reader scrolling the panel is not pulled back
+      const fieldKey = taps && taps.length ? `${taps[0]}:${taps.at(-1)}` : "";
+      if (!view && follow && channel < 0 && fieldKey && fieldKey !== followedField) {
+        keepInView(container, mostInView(container, grids)?.fieldBox());
+      }
+      followedField = fieldKey;
     },
     box: (r, c, d) => grids[d]?.box(r, c) ?? null,
     boxes: (cells, d) => grids[d]?.boxes(cells) ?? cells.map(() => null),
   };
+}
+
+/** Of DOM `grids`, the one showing the most of its height in `scroller`'s view. */
+function mostInView(scroller, grids) {
+  const { top, bottom } = scroller.getBoundingClientRect();
+  let best = null;
+  let most = 0;
+  for (const grid of grids) {
+    const rect = grid.el.getBoundingClientRect();
+    const shown = Math.min(rect.bottom, bottom) - Math.max(rect.top, top);
+    if (shown > most) [best, most] = [grid, shown];
+  }
+  return best;
 }
 
 /** A node's height with its vertical margins (px). */
