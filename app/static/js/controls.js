@@ -175,7 +175,7 @@ export function bindControls({ onChange, onPreset, onEdit, onResetEdits }) {
   });
   $on(qs("#edit-reset"), "click", () => onResetEdits());
   $on(qs("#controls"), "submit", (event) => event.preventDefault());
-  releaseMenusPickedByPointer();
+  releaseControlsUsedByPointer();
   bindDrawer();
 }
 
@@ -194,12 +194,17 @@ function describeByErrors() {
 }
 
 /**
- * A menu picked from, or a checkbox ticked, with the mouse or a finger gives the keys back to
- * the page: it kept the focus, so the next Right or Space (a step, Play) changed the preset or
- * the speed, or unticked Loop, instead. One worked with the keyboard keeps it: there the
- * arrows and Space are how one picks.
+ * A control used with the mouse or a finger gives the keys back to the page: it kept the
+ * focus, so the next Right or Space (a step, Play) pressed that button again, changed the
+ * preset or the speed, or unticked Loop, where a presenter's remote meant play. One worked
+ * with the keyboard keeps it: there the arrows and Space are how one picks. So do buttons
+ * that open something (aria-expanded), for their own keys.
  */
-function releaseMenusPickedByPointer() {
+function releaseControlsUsedByPointer() {
+  $on(document, "click", (event) => {
+    const button = event.target instanceof Element ? event.target.closest("button") : null;
+    if (button && event.detail > 0 && !button.hasAttribute("aria-expanded")) button.blur();
+  });
   let pointed = null;
   $on(document, "pointerdown", (event) => {
     const hit = event.target instanceof Element

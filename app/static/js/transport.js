@@ -48,14 +48,6 @@ export function bindTransport(app, player, commit, { pin: pinTo, unpin, toggle }
   $on(scrub, "keyup", letGo);
   $on(scrub, "blur", letGo);
   bindSwipe(qs("#transport"), (n) => go(app.state.t + n));
-  // A button pressed with a pointer gives its focus back (a key's press keeps it): a presenter
-  // who clicks Fullscreen, Step or a zoom bar's + and then presses Space on a remote means
-  // play, not that button again. Menus and toggles that open something keep it, for their own
-  // keys (controls.js does the same for menus and checkboxes picked with a pointer).
-  $on(document, "click", (event) => {
-    const button = event.target instanceof Element ? event.target.closest("button") : null;
-    if (button && event.detail > 0 && !button.hasAttribute("aria-expanded")) button.blur();
-  });
   const clamp = (v, n) => Math.max(0, Math.min(n - 1, v));
   // what the pointer rests on, of `kind`, when it is a cell of the drawn layer: the key pins
   // the cell the page is describing, not the playhead's
