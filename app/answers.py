@@ -90,6 +90,7 @@ def _counts(shape: LayerShape, g: Geometry | None) -> CountsResult:
         parameters_shared=shape.parameters_shared,
         parameters_local=None if c is None else c.parameters_local,
         multiply_adds=None if c is None else c.multiply_adds,
+        im2col=None if c is None else [shape.weights_per_neuron, c.receptive_fields],
     )
 
 

@@ -401,8 +401,11 @@ class LayerSpec(StrictModel):
     padding: PaddingSpec = Field(
         0, description="P (every side), [P], [ph, pw] (per axis) or [top, bottom, left, right]"
     )
-    dilation: PerAxis = Field(1, description="1 = none (PyTorch's convention), [d], or "
-                              "[dh, dw]")
+    dilation: PerAxis = Field(
+        1, description="d, [d] or [dh, dw]: the distance between a filter's taps, so 1 = none "
+        "(PyTorch's convention); the CS231n notes count the cells skipped, so their dilation "
+        "1 is 2 here"
+    )
     fit: Literal["error", "floor", "pad"] = Field(
         "error", description="when an axis does not fit: error refuses (and suggests fixes), "
         "floor drops the last positions, pad adds zeros at the bottom/right so that one more "
@@ -681,6 +684,12 @@ class CountsResult(BaseModel):
     )
     multiply_adds: int | None = Field(
         description="neurons * weights_per_neuron (null: the layer does not fit)"
+    )
+    im2col: list[int] | None = Field(
+        description="[Fh * Fw * D, H2 * W2]: the matrix im2col stretches the input into, one "
+        "column per receptive field (the notes' X_col, [363, 3025] for AlexNet conv1); the "
+        "filters stretched into rows are [K, Fh * Fw * D] and their product, [K, H2 * W2], "
+        "is the output before its reshape (null: the layer does not fit)"
     )
 
 

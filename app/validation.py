@@ -24,7 +24,8 @@ from pydantic import BaseModel
 ACCEPTS = {
     "size": "a whole number >= 1, or a list of one or two ([Fh, Fw]) of them",
     "stride": "a whole number >= 1, or a list of one or two ([Sh, Sw]) of them",
-    "dilation": "a whole number >= 1 (1 = none), or a list of one or two ([dh, dw]) of them",
+    "dilation": "a whole number >= 1 (1 = none; the CS231n notes count the gaps, so their "
+    "dilation 1 is 2 here), or a list of one or two ([dh, dw]) of them",
     "padding": "a whole number >= 0, or a list of one, two ([ph, pw]) or four "
     "([top, bottom, left, right]) of them",
     "shape": "[H, W, D]: three whole numbers >= 1",

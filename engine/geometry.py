@@ -574,6 +574,7 @@ class Counts:
     parameters_shared: int  # weights_shared + K biases
     parameters_local: int  # H2 * W2 * K * (Fh * Fw * D + 1): every neuron its own
     multiply_adds: int  # neurons * weights_per_neuron
+    receptive_fields: int  # H2 * W2: the columns of im2col's matrix, Fh * Fw * D rows each
 
 
 @dataclass(frozen=True)
@@ -637,6 +638,7 @@ class Geometry:
             parameters_shared=s.parameters_shared,
             parameters_local=neurons * (per_neuron + 1),
             multiply_adds=neurons * per_neuron,
+            receptive_fields=self.out_height * self.out_width,
         )
 
 

@@ -71,6 +71,8 @@ def test_alexnet_conv1_counts_match_the_notes(client: TestClient) -> None:
         "parameters_shared": 96 * 11 * 11 * 3 + 96,  # 34,944
         "parameters_local": 290400 * 364,  # 105,705,600
         "multiply_adds": 290400 * 363,
+        # the notes' im2col: X_col is [363 x 3025], one column per receptive field
+        "im2col": [363, 55 * 55],
     }
     assert counts["neurons"] == 290_400
     assert counts["parameters_local"] == 105_705_600

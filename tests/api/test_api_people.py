@@ -38,6 +38,8 @@ def detail(response: Any) -> list[dict[str, Any]]:
         ({"stride": [2, 0]}, ["body", "stride", 1], ["0", ">= 1"]),
         ({"stride": 1.5}, ["body", "stride"], ["1.5", "not a whole number"]),
         ({"dilation": [1, 2, 3]}, ["body", "dilation"], ["[1, 2, 3]", "3 numbers", "[dh, dw]"]),
+        # the notes' "dilation 0" (no gaps) is 1 here: the refusal says how the two count
+        ({"dilation": 0}, ["body", "dilation"], ["0", ">= 1", "their dilation 1 is 2 here"]),
         ({"filters": {"count": 1, "size": -3}}, ["body", "filters", "size"], ["-3", ">= 1"]),
         ({"filters": {"count": 1, "size": True}}, ["body", "filters", "size"], ["true"]),
         ({"fit": "crop"}, ["body", "fit"], ['"crop"', "'error', 'floor' or 'pad'"]),

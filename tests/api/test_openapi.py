@@ -45,6 +45,12 @@ def test_layer_bounds_are_the_servers_settings(small: Doc) -> None:
     assert schema(small, "StepsRequest")["properties"]["count"]["maximum"] == 10
 
 
+def test_dilation_says_how_it_counts_against_the_notes(small: Doc) -> None:
+    # the notes' dilation 1 (one cell skipped) is PyTorch's and this API's 2
+    said = schema(small, "LayerSpec")["properties"]["dilation"]["description"]
+    assert "1 = none" in said and "their dilation 1 is 2 here" in said
+
+
 def test_an_app_built_with_settings_enforces_the_limits_it_publishes() -> None:
     # the document stated the given settings' limits while the handlers read the
     # environment's: max_steps 5 published, a count of 10 answered; a 200x200 input under

@@ -111,6 +111,21 @@ def test_alexnet_parameter_counts_with_and_without_sharing() -> None:
     assert counts.parameters_shared == 34_944
 
 
+def test_alexnet_as_one_matrix_product_of_the_stretched_fields() -> None:
+    # The notes' im2col: each 11x11x3 field stretched into a column of 363 gives X_col,
+    # [363 x 3025] (55*55 fields); the filters as rows give W_row, [96 x 363]; their product,
+    # [96 x 3025], reshaped is the 55x55x96 output.
+    layer = build_preset("alexnet-conv1")
+    counts = layer.geometry.counts
+    x_col = windows(layer.x_padded, layer.geometry).reshape(-1, 363).T
+    w_row = layer.weights.reshape(96, -1)
+    assert x_col.shape == (363, 3025) == (counts.weights_per_neuron, counts.receptive_fields)
+    assert w_row.shape == (96, 363)
+    product = w_row @ x_col + layer.bias[:, None]
+    np.testing.assert_allclose(product.T.reshape(55, 55, 96), forward(layer).pre,
+                               rtol=1e-10, atol=1e-12)
+
+
 def test_alexnet_depth_slices_are_55x55() -> None:
     # A 55x55x96 output holds 96 depth slices of 55x55 each.
     output = forward(build_preset("alexnet-conv1")).post
