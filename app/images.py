@@ -404,7 +404,8 @@ _OBJECT_REPR = re.compile(r"\s*<[\w.]+ object at 0x[0-9a-fA-F]+>")
 
 
 def _to_rgb(image: Image.Image, max_side: int) -> ByteImage:
-    """RGB uint8 ``(H, W, 3)``: transparency over white, 16-bit scaled, longer side capped.
+    """RGB uint8 ``(H, W, 3)``: transparency over white, 16 bits by their high byte, longer
+    side capped.
 
     A colour key (a PNG's tRNS in a grey or truecolour image: one value transparent) counts
     as transparency as an alpha channel does:
@@ -422,18 +423,23 @@ def _to_rgb(image: Image.Image, max_side: int) -> ByteImage:
     keyed = None  # a 16-bit image's colour key, found before its values are scaled to 8 bits
     if image.mode in ("I;16", "I;16B", "I;16L", "I") and isinstance(key, int):
         keyed = np.array(image) == key
-    if image.mode in ("I;16", "I;16B", "I;16L", "I"):
-        # Pillow's convert("L") clips 16-bit values at 255 instead of scaling them.
-        # In place: the same sums as wide / top * 255 + 0.5, but one float64 copy of the
-        # image rather than four (128 MB each at 4000x4000).
+    if image.mode in ("I;16", "I;16B", "I;16L"):
+        # Pillow's convert("L") clips 16-bit values at 255 instead of scaling them. Their high
+        # byte, as Pillow reads a 16-bit colour PNG: a grey pixel and the same value in
+        # every channel of a colour one give the same bytes (rounded, 65,280 was 254 in one
+        # and 255 in the other).
+        image = Image.fromarray((np.array(image, dtype=np.uint16) >> 8).astype(np.uint8))
+    elif image.mode == "I":
+        # 32-bit integers (a TIFF's, say) have no fixed top: scaled to their largest. In
+        # place: the same sums as wide / top * 255 + 0.5, but one float64 copy of the image
+        # rather than four (128 MB each at 4000x4000).
         wide = np.array(image, dtype=np.float64)
-        top = 65535.0 if image.mode.startswith("I;16") else max(float(wide.max()), 1.0)
-        wide /= top
+        wide /= max(float(wide.max()), 1.0)
         wide *= 255.0
         wide += 0.5
         image = Image.fromarray(np.clip(wide, 0, 255, out=wide).astype(np.uint8))
-        if keyed is not None and keyed.any():
-            image.putalpha(Image.fromarray(np.where(keyed, 0, 255).astype(np.uint8)))
+    if keyed is not None and keyed.any():
+        image.putalpha(Image.fromarray(np.where(keyed, 0, 255).astype(np.uint8)))
     if image.mode in ("RGBA", "LA", "PA") or (
         image.mode in ("P", "L", "RGB") and "transparency" in image.info
     ):

@@ -642,6 +642,32 @@ def test_a_16_bit_png_is_scaled_to_bytes_not_clipped() -> None:
     assert (decoded.pixels[:, :, 0] == decoded.pixels[:, :, 2]).all()  # grey stays grey
 
 
+def png16(samples: np.ndarray, colour_type: int) -> bytes:
+    """A 16-bit PNG of ``samples`` ((H, W) grey, colour type 0, or (H, W, 3) RGB, type 2),
+    written by hand: Pillow writes no 16-bit colour PNG."""
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        body = kind + data
+        return struct.pack(">I", len(data)) + body + struct.pack(">I", zlib.crc32(body))
+
+    h, w = samples.shape[:2]
+    rows = samples.astype(">u2").reshape(h, -1)
+    raw = b"".join(b"\0" + row.tobytes() for row in rows)  # filter 0 on every row
+    header = struct.pack(">IIBBBBB", w, h, 16, colour_type, 0, 0, 0)
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(raw))
+            + chunk(b"IEND", b""))
+
+
+def test_a_16_bit_grey_png_reads_as_the_same_bytes_as_a_16_bit_colour_one() -> None:
+    # a grey one was rounded (65,280 -> 254) where Pillow takes a colour one's high byte
+    # (65,280 -> 255): the same grey, one level apart in the two
+    samples = np.array([[65280, 255, 32896, 257 * 100, 65535, 0]], dtype=np.uint16)
+    grey = images.decode(png16(samples, 0), max_side=64, max_pixels=10_000).pixels
+    colour = images.decode(png16(np.repeat(samples[..., None], 3, axis=2), 2),
+                           max_side=64, max_pixels=10_000).pixels
+    assert grey[0, :, 0].tolist() == [255, 0, 128, 100, 255, 0]
+    np.testing.assert_array_equal(grey, colour)
+
+
 def test_a_progressive_jpeg_cut_after_its_first_scan_is_priced_as_progressive() -> None:
     # its frame says progressive, so the decoder keeps every block whatever scans follow: cut
     # after one scan it was priced as a baseline file (no blocks held) and decoded at the cost
