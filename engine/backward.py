@@ -14,6 +14,7 @@ local ``(H2, W2, K, Fh, Fw, D)``/``(H2, W2, K)``).
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -25,6 +26,7 @@ from engine import threads
 from engine.conv import forward
 from engine.errors import LayerError
 from engine.layer import Layer
+from engine.rounding import window_max
 from engine.tensors import FloatArray
 from engine.threads import Workers
 from engine.trace import Order, StepRange, steps
@@ -445,6 +447,14 @@ def step_weight_gradients(
     return StepGradients(at, *_running_sums(layer, up, positions, found.d))
 
 
+def _rows_max(
+    cols: npt.NDArray[np.floating[Any]], near: npt.NDArray[np.bool_]
+) -> npt.NDArray[np.floating[Any]]:
+    """The largest ``|x|`` of the window of each sum ``near`` picks in an ``(m, F)`` array of
+    sums over the ``(m, taps)`` windows ``cols``, in the order ``sums[near]`` takes them."""
+    return window_max(cols[np.nonzero(near)[0]])
+
+
 def _running_sums(
     layer: Layer, up: FloatArray, positions: npt.NDArray[np.intp], filters: npt.NDArray[np.intp]
 ) -> tuple[FloatArray, FloatArray, FloatArray]:
@@ -466,6 +476,7 @@ def _running_sums(
     needed = max(int(at[f][-1]) for f in touched) + 1  # positions 0 .. needed - 1 are read
     dpre = up.reshape(-1, k)  # (H2*W2, K), rows in row-major position order
     relu = layer.activation == "relu"
+    chosen = np.array(touched)  # (F,): the touched filters, to index their sizes and biases
     weights = layer.weights[touched].reshape(len(touched), taps)  # (F, taps)
     bias = layer.bias[touched]  # (F,)
     own = np.empty((len(positions), taps))
@@ -482,8 +493,10 @@ def _running_sums(
         flat = np.arange(p0, p1)
         cols = windows[flat // w2, flat % w2].reshape(p1 - p0, taps)  # (m, taps): a copy
         grads = dpre[p0:p1, touched]  # (m, F)
-        if relu:
-            grads = grads * (cols @ weights.T + bias > 0)  # gradient only where pre > 0
+        if relu:  # gradient only where pre > 0, settled as the forward's and the steps' are
+            rows = functools.partial(_rows_max, cols)  # the largest |x| of rows near 0
+            pre = layer.settle(cols @ weights.T + bias, chosen, rows)
+            grads = grads * (pre > 0)
         shared = max(0, min(p1, common) - p0)
         so_far += grads[:shared].T @ cols[:shared]  # (F, taps)
         bias_so_far += grads[:shared].sum(axis=0)

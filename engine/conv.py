@@ -44,6 +44,7 @@ from engine import winograd, winograd_strided
 from engine.errors import LayerError
 from engine.geometry import Geometry
 from engine.layer import Activation, Layer
+from engine.rounding import whole_numbers, window_max
 from engine.threads import Workers
 from engine.windows import check_shape, windows
 
@@ -64,8 +65,6 @@ TAP_MAJOR_BAND_BYTES = 2**18
 # Windows whose rows (Fw*D values) are at most this long are copied tap-major (see the module
 # docstring); longer ones position by position, which moves them whole.
 TAP_MAJOR_RUN = 24
-# Values :func:`whole_numbers` looks at before it looks at all of them.
-WHOLE_SAMPLE = 64
 
 
 @dataclass(frozen=True, eq=False)
@@ -208,25 +207,6 @@ def _minimal_filtering(
         # output and filter where im2col does 363 (engine/winograd_strided.py).
         return winograd_strided.conv_strided
     return None
-
-
-def whole_numbers(*arrays: Array) -> bool:
-    """Whether every value of every array is a whole number (integer dtypes are).
-
-    A few values spread over each array are looked at first, every array's before any full
-    pass: a layer of measured or random floats fails on them at once. Spread, because a
-    padded input starts with a row of zeros; every array's first, because an image's pixels
-    are whole numbers where its filters are not.
-
-    >>> whole_numbers(np.array([1.0, -2.0, 0.0]), np.array([3], dtype=np.int64))
-    True
-    >>> whole_numbers(np.array([1.0, 2.5]))
-    False
-    """
-    # views of contiguous arrays, as a layer's are
-    flats = [a.reshape(-1) for a in arrays if np.issubdtype(a.dtype, np.floating)]
-    samples = [flat[:: max(1, flat.size // WHOLE_SAMPLE)] for flat in flats]
-    return all(np.array_equal(part, np.trunc(part)) for part in (*samples, *flats))
 
 
 def _bands(height: int, band: int) -> list[tuple[int, int]]:
@@ -392,7 +372,9 @@ def forward(
     """The layer's output in ``dtype``, by the vectorised kernel for its connectivity.
 
     ``workers`` lets a large shared-weight layer split its rows over threads, and ``winograd``
-    lets it take Winograd's kernels, which round differently (:func:`conv2d`).
+    lets it take Winograd's kernels, which round differently (:func:`conv2d`). In float64 a
+    sum that rounding cannot tell from 0 comes out as 0 (:func:`settled`), as the same
+    neuron's step and gradient take it.
 
     Examples
     --------
@@ -413,7 +395,35 @@ def forward(
               layer.geometry)
     pre = (conv2d(*arrays, workers, view=view, winograd=winograd) if layer.connectivity == "shared"
            else local2d(*arrays, view=view))
-    return ForwardResult(pre, activate(pre, layer.activation))
+    return ForwardResult(pre, activate(settled(layer, pre), layer.activation))
+
+
+def settled(layer: Layer, pre: Array) -> Array:
+    """``pre`` (the whole output, ``(H2, W2, K)``) with each sum that rounding cannot tell
+    from 0 set to 0, in place, as every step and gradient settles the same neuron's
+    (engine/rounding.py): found against the input's largest ``|x|`` first, then against
+    those neurons' own windows'. Cheap where no sum is near 0: one pass over the output.
+
+    >>> from engine.geometry import LayerShape
+    >>> from engine.layer import build_layer
+    >>> flat = np.full((3, 3, 1), 0.1)  # a flat patch under a filter whose weights add to 0
+    >>> w = np.array([0.3, -0.1, -0.2]).reshape(1, 1, 3, 1)
+    >>> layer = build_layer(LayerShape(3, 3, 1, 1, 1, 3), x=flat, weights=w, bias=np.zeros(1))
+    >>> float(np.sum(flat[0, :, 0] * w.ravel()))  # the sum as NumPy adds it
+    -6.938893903907228e-18
+    >>> forward(layer).pre.ravel().tolist()
+    [0.0, 0.0, 0.0]
+    """
+    if pre.size == 0 or pre.dtype != np.float64:
+        return pre  # float32's bound (n * 1e-7 of the terms) would reach values that matter
+    width = pre.shape[1]
+
+    def window_max_of(near: npt.NDArray[np.bool_]) -> Array:
+        i, j, _ = np.nonzero(near)  # in the order pre[near] takes them
+        cells, where = np.unique(i * width + j, return_inverse=True)
+        return window_max(layer.windows[cells // width, cells % width])[where]  # each once
+
+    return layer.settle(pre, ..., window_max_of)
 
 
 def forward_naive(layer: Layer) -> ForwardResult:

@@ -10,7 +10,7 @@ Shapes follow the notes so their expressions hold literally:
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import InitVar, dataclass
 from functools import cached_property
 from typing import Any, Literal
@@ -18,6 +18,7 @@ from typing import Any, Literal
 import numpy as np
 import numpy.typing as npt
 
+from engine import rounding
 from engine.edits import Edit, apply_edits, check_edits, edit_filters, edit_input
 from engine.errors import LayerError
 from engine.geometry import Geometry, LayerShape, Padding, resolve
@@ -79,6 +80,60 @@ class Layer:
         that :func:`engine.windows.windows` makes; made once per layer, as a single step would
         otherwise spend a good part of its time making it again."""
         return windows(self.x_padded, self.geometry)
+
+    @cached_property
+    def sums_exact(self) -> bool:
+        """Whether every sum of the layer is exact: its input, weights and biases are whole
+        numbers (engine/rounding.py leaves such a layer's sums as they are)."""
+        return rounding.whole_numbers(self.x, self.weights, self.bias)
+
+    @cached_property
+    def weight_sizes(self) -> npt.NDArray[np.floating[Any]]:
+        """Each neuron's sum of ``|w|`` over its filter, ``(K,)`` shared or ``(H2, W2, K)``
+        locally connected: what its rounding bound scales with (engine/rounding.py)."""
+        taps = self.geometry.counts.weights_per_neuron
+        sizes: npt.NDArray[np.floating[Any]] = np.abs(self.weights).reshape(
+            *self.weights.shape[:-3], taps).sum(axis=-1)
+        sizes.flags.writeable = False
+        return sizes
+
+    @cached_property
+    def coarse_bounds(self) -> npt.NDArray[np.floating[Any]]:
+        """Each neuron's rounding bound with the input's largest ``|x|`` for its window's,
+        shaped as :attr:`weight_sizes`: a sum above it is above its own bound too, so only
+        the sums under it need their own window's (engine/rounding.py)."""
+        taps = self.geometry.counts.weights_per_neuron
+        largest = float(np.abs(self.x).max(initial=0.0))
+        bounds = rounding.rounding_bound(largest, self.weight_sizes, self.bias, taps, np.float64)
+        bounds.flags.writeable = False
+        return bounds
+
+    def settle(
+        self, pre: npt.NDArray[np.floating[Any]], at: Any,
+        window_max_of: Callable[[npt.NDArray[np.bool_]], npt.ArrayLike],
+    ) -> npt.NDArray[np.floating[Any]]:
+        """``pre``, float64 sums of the neurons ``at`` indexes in :attr:`weight_sizes` and
+        :attr:`bias` (``...``: all of them), with each sum that rounding cannot tell from 0
+        set to 0, in place (engine/rounding.py). ``window_max_of(near)`` gives the largest
+        ``|x|`` of the windows of the sums ``pre[near]``, asked only for the few near 0. A
+        layer of whole numbers sums exactly, and is left as it is."""
+        if self.sums_exact:
+            return pre
+        coarse = self.coarse_bounds[at]
+        if pre.size == 1:  # a single step: plain floats, most often far from 0
+            if abs(pre.item()) > np.asarray(coarse).item():
+                return pre
+            near = np.ones(pre.shape, dtype=bool)
+        else:
+            near = np.abs(pre) <= coarse
+            if not near.any():
+                return pre
+        sizes = np.broadcast_to(self.weight_sizes[at], pre.shape)[near]
+        biases = np.broadcast_to(self.bias[at], pre.shape)[near]
+        taps = self.geometry.counts.weights_per_neuron
+        bound = rounding.rounding_bound(window_max_of(near), sizes, biases, taps, pre.dtype)
+        pre[near] = rounding.settle(pre[near], bound)
+        return pre
 
     @cached_property
     def padding_windows(self) -> npt.NDArray[np.bool_]:

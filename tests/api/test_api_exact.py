@@ -49,3 +49,33 @@ def test_a_huge_input_value_leaves_the_neurons_that_do_not_read_it_alone(
         own = np.sum(x[22:25, 22:25, :] * np.array(spec["filters"]["values"][d]))
         assert abs(step["pre"] - own) < 1e-12
         assert abs(pre[23, 23, d] - own) < 1e-12
+
+
+# A sample photograph's flat patches under Sobel: sums that are 0 in exact arithmetic, which
+# the forward's GEMM, a step's own sum and the running gradient each rounded their own way
+SCENE_SOBEL = {"input": {"shape": [72, 96, 3], "image": {"name": "scene"}},
+               "filters": {"count": 2, "size": 3, "bank": "sobel"}, "activation": "relu"}
+
+
+def test_a_sum_rounding_cannot_tell_from_zero_is_zero_in_every_endpoint(
+    client: TestClient,
+) -> None:
+    # V[7,66,0]: +2.78e-17 in /api/forward, 0.0 in /api/steps, so the forward's ReLU let its
+    # upstream through where the step's "ReLU blocks it"
+    pre = np.array(answered(client, "/api/forward", SCENE_SOBEL)["output_pre"])
+    assert pre[7, 66, 0] == 0
+    step = answered(client, "/api/steps", {"layer": SCENE_SOBEL, "position": [7, 66, 0]})
+    assert step["steps"][0]["pre"] == 0
+    upstream = {"fill": {"seed": 0}}
+    db = answered(client, "/api/backward",
+                  {"layer": SCENE_SOBEL, "upstream": upstream, "parts": ["db"]})["db"]
+    # a filter's running db at its last step, asked alone or at the end of a range, is db:
+    # -7, -9 and -9 before
+    per_slice = 70 * 94
+    for d in (0, 1):
+        last = (d + 1) * per_slice - 1
+        for start, count in ((last, 1), (last - 99, 100)):
+            found = answered(client, "/api/steps", {
+                "layer": SCENE_SOBEL, "start": start, "count": count, "upstream": upstream,
+            })["steps"][-1]
+            assert found["bias_gradient_running"] == db[d], (d, start, count)

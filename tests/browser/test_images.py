@@ -218,3 +218,39 @@ def test_a_refused_upload_shows_the_servers_message(
         {"name": name, "mimeType": mime, "buffer": body}
     )
     expect(page.get_by_role("alert")).to_contain_text(server_message, timeout=30_000)
+
+
+def test_rounding_of_a_true_zero_is_drawn_and_counted_as_zero(
+    page: Page, api: httpx.Client
+) -> None:
+    # Every row one colour: Sobel-x, which differences along the rows, is 0 at every neuron in
+    # exact arithmetic, where floating point left ±1e-17 or so; drawn on a scale of that
+    # noise the map was solid stripes ("scale ±9.02e-17"), and a neuron of +1e-17 was
+    # counted as one ReLU let through. The engine settles such sums as 0 (engine/rounding.py).
+    pixels = np.zeros((20, 40, 3), dtype=np.uint8)
+    pixels[:10] = (30, 100, 90)
+    pixels[10:] = (100, 90, 30)
+    upload = api.post("/api/images", content=png_bytes(pixels),
+                      headers={"content-type": "image/png"}).json()
+    bank = api.get("/api/filter-banks/sobel").json()
+    layer = {"input": upload["input"],
+             "filters": {"count": 2, "size": 3, "values": bank["values"], "bias": bank["bias"]},
+             "activation": "relu"}
+    answer = api.post("/api/forward?encoding=compact", json=layer).json()
+    pre = array(answer["output_pre"])
+    assert (pre[:, :, 0] == 0).all()
+    assert np.abs(pre[:, :, 1]).max() > 0.01  # the horizontal edge: a real response
+    open_panel(page)
+    page.get_by_label("Filter bank", exact=True).select_option("sobel")
+    page.get_by_label(re.compile("upload a PNG or JPEG")).set_input_files(
+        {"name": "two-rows.png", "mimeType": "image/png", "buffer": png_bytes(pixels)}
+    )
+    expect(page.locator("#image-shape")).to_have_text("20x40x3", timeout=30_000)
+    for label in ("before ReLU", "after ReLU"):
+        drawn = canvas_rgb(page, f"sobel-x activation map {label}")
+        assert drawn.shape == (18, 38, 3)
+        assert (drawn == (247, 247, 247)).all(), label  # the colour of 0
+    stats = page.locator('#image-gallery figure[data-filter="0"] .gallery-zeros')
+    expect(stats).to_have_text("zeros after ReLU: 100.0% (684 of 684); every value 0")
+    expect(page.locator('#image-gallery figure[data-filter="1"] .gallery-zeros')).to_contain_text(
+        "scale ±")

@@ -326,12 +326,3 @@ def test_workers_sum_each_neurons_own_products_unless_winograd_is_asked_for(
         default = forward(layer, workers=workers).pre[neuron]
     np.testing.assert_allclose(default, own, rtol=1e-12, atol=1e-12)
     assert np.abs(asked - own).max() > 1e-3  # the tradeoff winograd=True makes
-
-
-def test_whole_numbers_looks_at_every_value() -> None:
-    values = np.zeros(1000)
-    assert conv.whole_numbers(values, np.arange(3))
-    values[-1] = 0.5  # past the first few values it looks at
-    assert not conv.whole_numbers(np.ones(3), values)
-    values[-1], values[1] = 0, 0.5  # between the values its sample takes
-    assert not conv.whole_numbers(values)

@@ -17,12 +17,12 @@ export function drawImage(canvas, image) {
   drawPixels(canvas, h, w, (n) => [0, 1, 2].map((ch) => Math.round(image.data[n * 3 + ch] * 255)));
 }
 
-/** The largest |value| of map `d` in an (H2, W2, K) Tensor (1 when all are zero). */
+/** The largest |value| of map `d` in an (H2, W2, K) Tensor (0 when all are zero). */
 function mapMaxAbs(volume, d) {
   const [h2, w2, k] = volume.shape;
   let best = 0;
   for (let n = 0; n < h2 * w2; n += 1) best = Math.max(best, Math.abs(volume.data[n * k + d]));
-  return best || 1;
+  return best;
 }
 
 /** How many neurons of map `d` are exactly zero. */
@@ -58,7 +58,7 @@ export function renderGallery(container, { pre, post, names, explanations }, onP
       canvas.setAttribute("aria-label", `${name} activation map ${label}`);
       canvas.dataset.maxAbs = String(maxAbs);
       canvas.title = `${name}, ${label}: click to step through this filter`;
-      drawMap(canvas, volume, d, maxAbs);
+      drawMap(canvas, volume, d, maxAbs || 1);
       canvas.addEventListener("click", () => onPick(d));
       box.append(canvas, el("span", "gallery-label", label));
       maps.append(box);
@@ -66,7 +66,7 @@ export function renderGallery(container, { pre, post, names, explanations }, onP
     figure.append(maps);
     const zeros = zerosOf(post, d);
     const fraction = zeros / (h2 * w2);
-    const stats = el("p", "gallery-zeros", `zeros${pre ? " after ReLU" : ""}: ${(fraction * 100).toFixed(1)}% (${thousands(zeros)} of ${thousands(h2 * w2)}); scale ±${fmt(maxAbs)}`);
+    const stats = el("p", "gallery-zeros", `zeros${pre ? " after ReLU" : ""}: ${(fraction * 100).toFixed(1)}% (${thousands(zeros)} of ${thousands(h2 * w2)}); ${maxAbs ? `scale ±${fmt(maxAbs)}` : "every value 0"}`);
     stats.dataset.zeros = String(zeros);
     figure.append(stats);
     const button = el("button", "gallery-step", `Step through ${name}`);

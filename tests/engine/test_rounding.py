@@ -1,0 +1,103 @@
+"""engine/rounding.py: a sum that rounding cannot tell from 0 is 0 in the forward, in every
+step and in the gradients' ReLU gates alike, whatever order each adds its products in."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from engine.backward import backward, step_weight_gradients
+from engine.conv import forward, forward_naive
+from engine.geometry import LayerShape
+from engine.layer import Layer, build_layer
+from engine.rounding import rounding_bound, whole_numbers
+from engine.trace import steps
+
+SOBEL_X = np.array([[-1, 0, 1], [-2, 0, 2], [-1, 0, 1]], dtype=float)
+
+
+def flat_patches_layer(connectivity: str = "shared") -> Layer:
+    """A 12x16 'image' of k/255 values, two rows of flat colour patches and a noisy strip,
+    under Sobel-x and Sobel-y over three channels, with ReLU: every neuron over a flat patch
+    is 0 in exact arithmetic, and floating point leaves it a few units of 1e-17."""
+    rng = np.random.default_rng(5)
+    x = np.empty((12, 16, 3))
+    x[:6] = np.array([30, 100, 90]) / 255
+    x[6:] = np.array([100, 90, 30]) / 255
+    x[:, 12:] = rng.integers(0, 256, (12, 4, 3)) / 255
+    weights = np.stack([np.repeat(SOBEL_X[:, :, None], 3, axis=2),
+                        np.repeat(SOBEL_X.T[:, :, None], 3, axis=2)])
+    shape = LayerShape(12, 16, 3, 2, 3, 3)
+    if connectivity == "local":
+        weights = np.broadcast_to(weights, (10, 14, 2, 3, 3, 3)).copy()
+        return build_layer(shape, x=x, weights=weights, bias=np.zeros((10, 14, 2)),
+                           connectivity="local", activation="relu")
+    return build_layer(shape, x=x, weights=weights, bias=np.zeros(2), activation="relu")
+
+
+def test_whole_numbers_looks_at_every_value() -> None:
+    values = np.zeros(1000)
+    assert whole_numbers(values, np.arange(3))
+    values[-1] = 0.5  # past the first few values it looks at
+    assert not whole_numbers(np.ones(3), values)
+    values[-1], values[1] = 0, 0.5  # between the values its sample takes
+    assert not whole_numbers(values)
+
+
+def test_the_bound_is_the_sums_worst_rounding_and_scales_with_its_window() -> None:
+    # 27 products and a bias, each term at most 1 * |w|: (27 + 1) * 2**-52 * (1 * 24 + 0)
+    assert rounding_bound(1.0, 24.0, 0.0, 27, np.float64) == 28 * 2.0**-52 * 24
+    assert rounding_bound(1e-20, 24.0, 0.5, 27, np.float64) == 28 * 2.0**-52 * (24e-20 + 0.5)
+
+
+@pytest.mark.parametrize("connectivity", ["shared", "local"])
+def test_flat_patches_come_out_zero_and_every_path_agrees(connectivity: str) -> None:
+    layer = flat_patches_layer(connectivity)
+    pre = forward(layer).pre
+    flat = np.zeros(pre.shape, dtype=bool)
+    flat[:, :10, 0] = True  # Sobel-x never leaves a patch of one colour per row
+    flat[:4, :10, 1] = flat[6:, :10, 1] = True  # Sobel-y is 0 away from the edge
+    # the notes' loops, adding in NumPy's own order, leave noise there: the case at hand
+    loops = forward_naive(layer).pre[flat]
+    assert (loops != 0).any() and np.abs(loops).max() < 1e-15
+    assert (pre[flat] == 0).all()
+    assert (np.abs(pre[:, 10:, :]) > 1e-3).mean() > 0.9  # real responses are left alone
+    # every step's own sum says the same, one at a time or in any range
+    total = layer.geometry.steps
+    whole = steps(layer, 0, total, limit=total)
+    np.testing.assert_array_equal(whole.pre == 0, pre[whole.i, whole.j, whole.d] == 0)
+    np.testing.assert_array_equal(np.sign(whole.pre), np.sign(pre[whole.i, whole.j, whole.d]))
+    for t in (0, 3, 17, 140, 200):
+        one = steps(layer, t, 1)
+        assert np.sign(one.pre[0]) == np.sign(pre[one.i[0], one.j[0], one.d[0]])
+
+
+def test_a_filters_running_db_is_the_same_however_its_range_is_asked() -> None:
+    # the running sums gated by their own products' sums: a range of one step at the end of
+    # a filter summed a different db than a range of a hundred ending there, and than the
+    # whole backward (-7, -9 and -9 on the reviewer's layer)
+    layer = flat_patches_layer()
+    rng = np.random.default_rng(9)
+    upstream = rng.integers(-1, 2, size=layer.geometry.output_shape).astype(float)
+    grads = backward(layer, upstream)
+    per_slice = layer.geometry.out_height * layer.geometry.out_width
+    for d in (0, 1):
+        last = (d + 1) * per_slice - 1
+        for start, count in ((last, 1), (last - 99, 100), (d * per_slice, per_slice)):
+            found = steps(layer, start, count, limit=per_slice)
+            running = step_weight_gradients(layer, upstream, found)
+            assert running.bias_running[-1] == grads.db[d], (d, start, count)
+            np.testing.assert_allclose(running.running[-1], grads.dw[d], atol=1e-12)
+
+
+def test_whole_numbers_and_float32_are_left_as_they_add() -> None:
+    # whole numbers add exactly; a bound on a big whole-number layer could reach values of
+    # a few units, so such a layer is never settled
+    x = np.full((3, 5, 1), 1e12)
+    x[0, 0, 0] = 1e12 + 3
+    layer = build_layer(LayerShape(3, 5, 1, 1, 3, 3), x=x, weights=np.ones((1, 3, 3, 1)),
+                        bias=np.array([-9e12]))
+    assert forward(layer).pre[0, 0, 0] == 3.0
+    # float32's bound is n * 1e-7 of the terms: it would reach values that matter
+    flat = flat_patches_layer()
+    assert (forward(flat, np.float32).pre[:, :10, 0] != 0).any()
