@@ -254,3 +254,78 @@ def test_rounding_of_a_true_zero_is_drawn_and_counted_as_zero(
     expect(stats).to_have_text("zeros after ReLU: 100.0% (684 of 684); every value 0")
     expect(page.locator('#image-gallery figure[data-filter="1"] .gallery-zeros')).to_contain_text(
         "scale ±")
+
+
+def test_back_and_forward_show_each_entrys_own_upload(page: Page) -> None:
+    # Back after a second upload sent the second's 40x40 pixels under the first's 30x50
+    # sizes: a 422 and a faded picture. Each entry keeps the upload it showed.
+    rng = np.random.default_rng(3)
+    first, second = rng.integers(0, 256, (30, 50, 3)), rng.integers(0, 256, (40, 40, 3))
+    page.goto("/?image=stripes&bank=sobel")
+    expect(page.locator("#images-panel")).to_have_attribute("aria-busy", "false", timeout=30_000)
+    expect(page.locator("#image-shape")).to_have_text("64x64x3")
+    chooser = page.get_by_label(re.compile("upload a PNG or JPEG"))
+    for name, pixels in (("first.png", first), ("second.png", second)):
+        chooser.set_input_files(
+            {"name": name, "mimeType": "image/png", "buffer": png_bytes(pixels)})
+        h, w = pixels.shape[:2]
+        expect(page.locator("#image-shape")).to_have_text(f"{h}x{w}x3", timeout=30_000)
+
+    def shows(pixels: np.ndarray | None, shape: str, name: str) -> None:
+        expect(page.locator("#image-shape")).to_have_text(shape, timeout=30_000)
+        expect(page.locator("#app")).to_have_attribute("aria-busy", "false", timeout=30_000)
+        expect(page.locator("#image-sample option:checked")).to_contain_text(name)
+        if pixels is not None:
+            np.testing.assert_array_equal(canvas_rgb(page, "The input image"), pixels)
+        assert not page.get_by_role("alert").filter(has_text="422").count()
+        assert not page.locator(".error:visible, .refused:visible").filter(
+            has_text="shape").count()
+
+    page.go_back()
+    shows(first, "30x50x3", "first.png")
+    page.go_back()
+    shows(None, "64x64x3", "stripes")
+    page.go_forward()
+    shows(first, "30x50x3", "first.png")
+    page.go_forward()
+    shows(second, "40x40x3", "second.png")
+
+
+def test_a_layer_without_maps_shows_its_choices_and_no_earlier_maps(page: Page) -> None:
+    # a stride of 2 on a 64x64 image under a 3x3 bank does not fit ((64 - 3)/2 + 1 = 31.5):
+    # opened so, both choices said "none"; reached on the page, the stride-1 maps stayed
+    page.goto("/?image=stripes&bank=sobel&s=2")
+    expect(page.locator("#geometry-bar")).to_have_attribute("data-fits", "no", timeout=30_000)
+    expect(page.locator("#app")).to_have_attribute("aria-busy", "false")
+    expect(page.locator("#images-panel")).to_have_attribute("aria-busy", "false")
+    expect(page.locator("#image-sample option:checked")).to_contain_text("stripes")
+    expect(page.locator("#image-bank option:checked")).to_contain_text("Sobel")
+    gallery = page.locator("#image-gallery")
+    expect(gallery).to_contain_text("No activation maps: this layer does not fit")
+    expect(gallery.locator("canvas")).to_have_count(0)
+
+    page.goto("/?image=stripes&bank=sobel")
+    expect(gallery.locator("canvas")).to_have_count(4, timeout=30_000)
+    page.locator("#stride").fill("2")
+    page.locator("#stride").press("Enter")
+    expect(page.locator("#geometry-bar")).to_have_attribute("data-fits", "no", timeout=30_000)
+    expect(gallery.locator("canvas")).to_have_count(0)
+    expect(page.locator("#image-preview")).to_be_hidden()
+
+
+def test_a_links_sizes_an_image_or_bank_replaces_are_said(page: Page) -> None:
+    # the image's 64x64x3 and the bank's 2 filters of 3x3 replaced the link's own sizes
+    # without a word
+    page.goto("/?image=stripes&bank=sobel&h=32&w=32&k=5&f=5&conn=local&d=1")
+    expect(page.locator("#app")).to_have_attribute("aria-busy", "false", timeout=30_000)
+    note = page.locator("#error-general")
+    expect(note).to_contain_text('The link\'s h=32, w=32, d=1 are not used: the image "stripes" '
+                                 "sets h=64, w=64, d=3.")
+    expect(note).to_contain_text('The link\'s k=5, fh=5, fw=5, conn=local are not used: the bank '
+                                 '"sobel" sets k=2, fh=3, fw=3, conn=shared.')
+    expect(page.locator("#output-shape")).to_have_text("62x62x2")
+    # a copied link says nothing of the kind
+    page.goto("/?" + page.url.split("?", 1)[1])
+    expect(page.locator("#app")).to_have_attribute("aria-busy", "false", timeout=30_000)
+    expect(page.locator("#output-shape")).to_have_text("62x62x2")
+    expect(note).to_have_text("")

@@ -3558,3 +3558,18 @@ def test_a_weight_gradient_cells_title_says_when_the_relu_passes_nothing(page: P
         '.cell[data-r="0"][data-c="2"]')
     cell.hover()
     expect(cell).to_have_attribute("title", "dW[0][0,2,1] += 0: ReLU passes no dV (pre -10 ≤ 0)")
+
+
+@pytest.mark.parametrize("preset", ["cs231n-demo", "example-1"])
+def test_an_input_cell_in_focus_names_no_filter_and_no_db(page: Page, preset: str) -> None:
+    # pinned first, an input cell left the running sums named by the measure of their longest
+    # form, "running dW[1] (db[1] = -9)": a filter the playhead was not on and a db no step
+    # ever had; hovered after a step, the step's name stayed over the blanked grids
+    page.goto(f"/?preset={preset}&mode=backward&t=4&pin=x2.3")
+    expect(page.locator("#app")).to_have_attribute("aria-busy", "false", timeout=30_000)
+    step = page.locator("#backward-step")
+    expect(step).to_contain_text("X[2,3,:] is in focus")
+    names = page.locator("#backward-grids .filter-name")
+    expect(names).to_have_text(["this step", "running dW"])
+    page.keyboard.press("Escape")  # let the cell go: the step's own name
+    expect(names.nth(1)).to_have_text(re.compile(r"^running dW\[0\] \(db\[0\] = -?\d+\)$"))

@@ -596,3 +596,18 @@ def test_an_embedded_view_says_what_its_link_got_wrong(page: Page) -> None:
     open_page(page, "?image=nope")
     expect(page.locator("#error-general")).to_contain_text("unknown here")
     expect(note).to_be_hidden()
+
+
+@pytest.mark.parametrize("query", ["?h=7&w=7", "?w=7", "?k=3", "?f=3", "?d=2"])
+def test_any_size_without_a_preset_leaves_the_rest_at_the_apis_defaults(
+    page: Page, query: str
+) -> None:
+    # only h did: ?w=7 kept the demo's stride 2 and padding 1 ((7 - 3 + 2*1)/2 + 1 = 4) where
+    # the README says a link of sizes without a preset has stride 1 and no padding
+    with page.expect_request(lambda request: "/api/forward" in request.url) as sent:
+        page.goto(f"/{query}")
+    layer = sent.value.post_data_json
+    assert layer.get("stride", 1) in (1, [1], [1, 1]), layer
+    assert layer.get("padding", 0) in (0, [0], [0, 0], [0, 0, 0, 0]), layer
+    expect(page.locator("#app")).to_have_attribute("aria-busy", "false", timeout=30_000)
+    expect(page.locator("#geometry-bar")).to_contain_text("2*0)/1 + 1")

@@ -24,14 +24,14 @@ export function writeUrl(state, how) {
     if (beforeGesture !== null) {
       const back = beforeGesture;
       dropPendingUrl();
-      history.replaceState(null, "", back);
+      history.replaceState(history.state, "", back);
     } else {
       flushUrl(); // the entry being left keeps its own latest state
     }
     const query = toQuery(state);
     // the view already shown (a step asked for twice, First at the first step): a second
     // entry would make Back seem to do nothing
-    if (query !== location.search) history.pushState(null, "", query);
+    if (query !== location.search) history.pushState(entryOf(state), "", query);
     return;
   }
   if (how === "preview") beforeGesture ??= pending ? toQuery(pending) : location.search;
@@ -40,11 +40,15 @@ export function writeUrl(state, how) {
   if (timer === null) timer = setTimeout(flushUrl, 250);
 }
 
+/** What an entry keeps beside its address: which of the tab's uploads it shows (a link cannot
+ * carry one; images.js). */
+export const entryOf = (state) => ({ upload: state.upload ?? null });
+
 /** Write a batched replace now. */
 function flushUrl() {
   clearTimeout(timer);
   timer = null;
-  if (pending) history.replaceState(null, "", toQuery(pending));
+  if (pending) history.replaceState(entryOf(pending), "", toQuery(pending));
   pending = null;
 }
 

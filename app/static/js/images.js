@@ -7,9 +7,11 @@
 // from the API (the image endpoint's shape, the bank's count, size and values, the forward's
 // output): nothing here works a size out, and a filter's first step is numbered as focus.js
 // numbers every step. An upload cannot go in a URL: its pixels stay in this tab
-// (and are sent with each request), and the panel says so.
+// (and are sent with each request), and the panel says so. The state's `upload` names which of
+// the tab's uploads it shows, and each history entry keeps its own (history.js), so Back
+// after a second upload shows the first again.
 import { api, ApiError } from "./api.js";
-import { $on, qs, shortened } from "./dom.js";
+import { $on, clear, el, qs, shortened } from "./dom.js";
 import { stepOf } from "./focus.js";
 import { crop } from "./model.js";
 import { formatEdits, parseEdits } from "./spec.js";
@@ -22,12 +24,15 @@ const FALLBACK_SAMPLE = "vertical-edge";
 export const IMAGE_LAYER = Object.freeze({
   sh: 1, sw: 1, dh: 1, dw: 1, pt: 0, pb: 0, pl: 0, pr: 0, fit: "error", conn: "shared", act: "relu",
 });
+// The uploads a tab holds for its history entries, the latest first kept.
+const MOST_UPLOADS = 8;
 const UPLOAD_NOTE = "Your upload stays in this tab: the server does not keep it and a link cannot carry it (a link to this view reopens with a sample image).";
 
 const panel = {
   app: null, commit: null,
   samples: [], banks: [],
-  upload: null, // the tab's uploaded image: {label, input: {shape, values}}
+  uploads: new Map(), // the tab's uploaded images by number: {label, input: {shape, values}}
+  latest: 0, // the number of the last one (0: none yet)
   ready: null, // the sample and bank lists' fetch
 };
 
@@ -40,10 +45,18 @@ const bankByName = (name) => panel.banks.find((b) => b.name === name) ?? null;
 const keepFilterEdits = (text) => formatEdits(parseEdits(text).filter((e) => e.target !== "X"));
 const keepInputEdits = (text) => formatEdits(parseEdits(text).filter((e) => e.target === "X"));
 
-/** The tab's uploaded image as a spec's input ({shape, values}), or null. */
-export function uploadedInput() {
-  return panel.upload?.input ?? null;
+/** The upload `state` shows (its `upload`), as a spec's input ({shape, values}), or null when
+ * the tab does not hold it. */
+export function uploadedInput(state) {
+  return panel.uploads.get(state?.upload)?.input ?? null;
 }
+
+/** Whether `state`'s input is one of the tab's uploads. */
+export const showsUpload = (state) => state.image === UPLOAD;
+
+/** Whether `state` shows an upload the tab does not hold (the page reloaded since, or one too
+ * many were made since): a history entry's, which then opens as a link to an upload does. */
+export const lostUpload = (state) => showsUpload(state) && !uploadedInput(state);
 
 /** State sizes of sample `name`, from the image endpoint's answer (its shape after resizing). */
 async function imageSizes(name) {
@@ -61,13 +74,14 @@ function bankSizes(name) {
 /** The state changes for choosing sample `name` ("" lets go of the image). */
 async function imageChanges(name, state) {
   if (!name) return { image: "" };
-  const sizes = name === UPLOAD ? uploadSizes() : await imageSizes(name);
-  return { image: name, ...sizes, ...IMAGE_LAYER, edits: keepFilterEdits(state.edits), t: 0, pin: "" };
+  const upload = name === UPLOAD ? { upload: panel.latest } : {};
+  const sizes = name === UPLOAD ? uploadSizes(panel.latest) : await imageSizes(name);
+  return { image: name, ...upload, ...sizes, ...IMAGE_LAYER, edits: keepFilterEdits(state.edits), t: 0, pin: "" };
 }
 
 /** State sizes of the tab's upload, from the upload endpoint's answer. */
-function uploadSizes() {
-  const [h, w, d] = panel.upload.input.shape;
+function uploadSizes(number) {
+  const [h, w, d] = panel.uploads.get(number).input.shape;
   return { h, w, d };
 }
 
@@ -82,21 +96,32 @@ function bankChanges(name, state) {
  * An upload is not in a new tab: the sample takes its place, and the panel says so; a name the
  * server does not know is dropped, and the panel says that too.
  */
-export async function stateOfLink(state, notes = []) {
+export async function stateOfLink(state, notes = [], given = {}) {
   await panel.ready;
   let next = { ...state };
   const tell = (text) => {
     show(text);
     notes.push(text); // said at the top too (the panel is below the fold, and not embedded)
   };
-  if (next.image === UPLOAD && !panel.upload) {
+  // the link's own sizes that the image or the bank replaces (`given`: the keys it named)
+  const unused = [];
+  const sets = (sizes, what) => {
+    const said = new Set(unused.flatMap(([keys]) => keys)); // d: the image's and the bank's
+    const keys = Object.keys(sizes).filter((key) => key in given && given[key] !== sizes[key] && !said.has(key));
+    if (keys.length) unused.push([keys, sizes, what]);
+    return sizes;
+  };
+  // the link's sizes were its upload's: the sample's replace them without a word of their own
+  const lost = next.image === UPLOAD && !panel.uploads.has(next.upload);
+  if (lost) {
     tell(`An uploaded image cannot be kept in a link: showing the sample "${FALLBACK_SAMPLE}" instead.`);
     next.image = FALLBACK_SAMPLE;
   }
   if (next.image && next.image !== UPLOAD) {
     try {
       if (!knownImage(next.image)) throw new Error("no such sample");
-      next = { ...next, ...(await imageSizes(next.image)) };
+      const sizes = await imageSizes(next.image);
+      next = { ...next, ...(lost ? sizes : sets(sizes, `the image "${next.image}"`)) };
     } catch {
       tell(unknownImageNote(next.image));
       next.image = "";
@@ -104,11 +129,15 @@ export async function stateOfLink(state, notes = []) {
   }
   if (next.bank) {
     const sizes = bankSizes(next.bank);
-    if (sizes) next = { ...next, ...sizes };
+    if (sizes) next = { ...next, ...sets(sizes, `the bank "${next.bank}"`) };
     else {
       tell(`The link's filter bank "${next.bank}" is unknown here; the layer's own filters are shown.`);
       next.bank = "";
     }
+  }
+  for (const [keys, sizes, what] of unused) {
+    const said = (values) => keys.map((key) => `${key}=${values[key]}`).join(", ");
+    tell(`The link's ${said(given)} ${keys.length > 1 ? "are" : "is"} not used: ${what} sets ${said(sizes)}.`);
   }
   return next;
 }
@@ -147,6 +176,39 @@ function bankText(bank, edits) {
  */
 export function showLayer(model, state) {
   if (!qs("#images-panel")) return;
+  const bank = showChoices(state);
+  if (state.image || state.bank) {
+    const x = crop(model); // the input as the server holds it, edits included
+    const preview = qs("#image-preview");
+    preview.closest("figure").hidden = !state.image;
+    if (state.image) drawImage(preview, x);
+    qs("#image-shape").textContent = state.image ? x.shape.join("x") : "";
+    const names = bank?.names ?? [];
+    renderGallery(qs("#image-gallery"), { pre: model.pre, post: model.out, names, explanations: bank?.explanations ?? [] },
+      (d) => pick(model, d));
+  }
+}
+
+/**
+ * The panel for a layer with no maps to draw, `why` (it does not fit, or the server refused
+ * it): its choices as the state has them, and no picture or map of the layer shown before.
+ */
+export function showNoLayer(state, why) {
+  if (!qs("#images-panel")) return;
+  showChoices(state);
+  if (!(state.image || state.bank)) return;
+  qs("#image-preview").closest("figure").hidden = true;
+  qs("#image-shape").textContent = "";
+  const gallery = qs("#image-gallery");
+  clear(gallery);
+  gallery.append(el("p", "gallery-none", `No activation maps: ${why}.`));
+}
+
+/** The panel's choices, notes and bank box for `state`; its bank, or null. */
+function showChoices(state) {
+  const option = qs(`#image-sample option[value="${UPLOAD}"]`);
+  const upload = panel.uploads.get(state.upload);
+  if (option && upload && state.image === UPLOAD) option.textContent = upload.label; // Back's
   qs("#image-sample").value = state.image;
   qs("#image-bank").value = state.bank;
   const note = qs("#image-upload-note");
@@ -165,16 +227,7 @@ export function showLayer(model, state) {
   const shown = Boolean(state.image || state.bank);
   qs("#images-body").hidden = !shown;
   qs("#images-hint").hidden = shown;
-  if (shown) {
-    const x = crop(model); // the input as the server holds it, edits included
-    const preview = qs("#image-preview");
-    preview.closest("figure").hidden = !state.image;
-    if (state.image) drawImage(preview, x);
-    qs("#image-shape").textContent = state.image ? x.shape.join("x") : "";
-    const names = bank?.names ?? [];
-    renderGallery(qs("#image-gallery"), { pre: model.pre, post: model.out, names, explanations: bank?.explanations ?? [] },
-      (d) => pick(model, d));
-  }
+  return bank;
 }
 
 /** The page's layer load is over, drawn or not (a misfit, a refusal): the panel is no longer
@@ -234,14 +287,19 @@ async function onUpload(file) {
     const answer = await api.upload(file);
     const [h0, w0] = answer.original_shape;
     const [h, w] = answer.shape;
-    panel.upload = { label: `your upload (${file.name})`, input: answer.input };
+    panel.latest += 1;
+    panel.uploads.set(panel.latest, { label: `your upload (${file.name})`, input: answer.input });
+    for (const number of panel.uploads.keys()) {
+      if (panel.uploads.size <= MOST_UPLOADS) break;
+      panel.uploads.delete(number); // the oldest: Back that far reopens with a sample, and says so
+    }
     let option = qs(`#image-sample option[value="${UPLOAD}"]`);
     if (!option) {
       option = document.createElement("option");
       option.value = UPLOAD;
       qs("#image-sample").append(option);
     }
-    option.textContent = panel.upload.label;
+    option.textContent = panel.uploads.get(panel.latest).label;
     show(h0 !== h || w0 !== w ? `Your ${answer.format} of ${h0}x${w0} (H x W) was resized to ${h}x${w}.` : "");
     panel.commit(await imageChanges(UPLOAD, panel.app.state));
   } catch (error) {

@@ -5,7 +5,7 @@ import { bindControls, clearErrors, editedSlice, fieldOf, fillPresets, showError
 import { $on, announce, clear, fmt, qs, shortened, thousands } from "./dom.js";
 import { bindExplanations } from "./explanations.js";
 import { focusFor, pinFits, pinName, pinTarget, pinText, positionOf, stepOf } from "./focus.js";
-import { dropPendingUrl, writeUrl } from "./history.js";
+import { dropPendingUrl, entryOf, writeUrl } from "./history.js";
 import { createLinking } from "./linking.js";
 import { createPinning } from "./pinning.js";
 import { bindGoto } from "./goto.js";
@@ -15,7 +15,7 @@ import { Player } from "./player.js";
 import { cellName, editsOutside, formatEdits, layerSpec, parseCellName, parseEdits, unreadEdits } from "./spec.js";
 import { changesForSuggestion, DEFAULTS, FIELD_KEYS, fieldOfKey, layerChanged, stateFromPreset, withChanges } from "./state.js";
 import { StepCache } from "./steps.js";
-import { IMAGE_LAYER, imagesReady, initImages, knownImage, layerSettled, showLayer, stateOfLink, unknownImageNote, uploadedInput } from "./images.js";
+import { IMAGE_LAYER, imagesReady, initImages, knownImage, layerSettled, lostUpload, showLayer, showNoLayer, showsUpload, stateOfLink, unknownImageNote, uploadedInput } from "./images.js";
 import { fromQuery, givenKeys, partialLink, presentationOf, refusedKeys, toQuery } from "./url.js";
 import { createArithmeticView, hush } from "./render/arithmetic.js";
 import { createModeSwitch } from "./modeswitch.js";
@@ -37,6 +37,10 @@ import { bindFold } from "./fold.js";
 import { createFollow } from "./follow.js";
 import { createEmbed } from "./embed.js";
 import { createLook } from "./theme.js";
+
+// The link keys of the layer's sizes (the strip's f arrives as fh and fw): a link giving any of
+// them without a preset leaves the rest of the layer at the API's defaults.
+const LINK_SIZES = ["h", "w", "d", "k", "fh", "fw"];
 
 const app = { state: null, presets: [], spec: null, drawnKey: null, model: null, misfit: null, unfit: null, views: null, builtHidden: new Set(), cache: null, wholeKept: null, hover: null, tap: null, weight: null, seq: 0, controller: null, dropped: "", linkNote: "", linkStep: true, changed: [] };
 // play/pause redraws: the products get their numbers back when the player stops; a screen
@@ -134,7 +138,8 @@ function sameNeuron(changes) {
   return { ...changes, t: stepOf(model.outShape, changes.order, i, j, d) };
 }
 
-const needsReload = (a, b) => layerChanged(a, b) || a.order !== b.order || a.mode !== b.mode || a.preset !== b.preset;
+const needsReload = (a, b) => layerChanged(a, b) || a.order !== b.order || a.mode !== b.mode || a.preset !== b.preset
+  || (showsUpload(b) && a.upload !== b.upload); // another of the tab's uploads
 
 function tick(n = 1) {
   const model = app.model;
@@ -197,7 +202,7 @@ async function reload() {
   app.linkNote = "";
   qs("#app").setAttribute("aria-busy", "true");
   try {
-    const spec = layerSpec(state, presetOf(state), uploadedInput());
+    const spec = layerSpec(state, presetOf(state), uploadedInput(state));
     app.spec = spec; // what the page asks the API for: the share tools' API call sends it too
     // The layer drawn already (only the mode or the step order changed, or a refused layer
     // was changed back): its geometry and forward are the API's answers for this very spec,
@@ -230,6 +235,7 @@ async function reload() {
     if (!geometry.valid) {
       showError(misfitField(geometry.error, app.changed), misfitSummary(geometry, state.embed));
       await showMisfit(spec, geometry, seq, controller.signal);
+      if (seq === app.seq) showNoLayer(state, "this layer does not fit (above: the arithmetic, and what would fit)");
       return;
     }
     // too large for this server: the geometry says so, and the forward (refused the same
@@ -276,7 +282,10 @@ async function reload() {
     if (Object.keys(fixes).length) commit(fixes, "replace");
     else render();
   } catch (error) {
-    if (seq === app.seq) onApiError(error);
+    if (seq === app.seq) {
+      onApiError(error);
+      showNoLayer(state, "the server refused this layer (above: why)");
+    }
   } finally {
     if (seq === app.seq) {
       qs("#app").setAttribute("aria-busy", "false");
@@ -726,7 +735,7 @@ function onEdit(cellText, valueText) {
 function outsideTheLayer(cell) {
   // the drawn layer only: while another is on its way (H just changed), the server judges
   const drawn = app.model && JSON.stringify(app.model.spec)
-    === JSON.stringify(layerSpec(app.state, presetOf(app.state), uploadedInput()));
+    === JSON.stringify(layerSpec(app.state, presetOf(app.state), uploadedInput(app.state)));
   if (!drawn) return null;
   const arrays = {
     X: ["the input is", app.model.inputShape],
@@ -787,7 +796,7 @@ async function boot() {
     const preset = named ?? fallback;
     // sizes without a preset: what they leave out is the API's own default (stride 1, no
     // padding...), as the same fields sent to the API would have it, over the default layer
-    const bare = !named && preset && "h" in given
+    const bare = !named && preset && LINK_SIZES.some((key) => key in given)
       ? { ...preset, layer: { input: preset.layer.input, filters: preset.layer.filters } }
       : preset;
     const base = bare ? stateFromPreset(bare) : { ...DEFAULTS };
@@ -795,7 +804,7 @@ async function boot() {
     const panelLayer = given.image ? IMAGE_LAYER : given.bank ? { act: "relu" } : {};
     state = { ...base, ...panelLayer, ...given };
   }
-  if (state && (state.image || state.bank)) state = await stateOfLink(state, notes);
+  if (state && (state.image || state.bank)) state = await stateOfLink(state, notes, givenKeys(location.search));
   const refused = refusedKeys(location.search);
   const unread = state ? unreadEdits(state.edits) : [];
   if (unread.length) {
@@ -807,13 +816,13 @@ async function boot() {
   // a link that names no layer (`?embed=1`) keeps its presentation too
   app.state = look.initial({ ...(state ?? (fallback ? stateFromPreset(fallback) : { ...DEFAULTS })), ...presentationOf(location.search) });
   look.apply(app.state);
-  history.replaceState(null, "", toQuery(app.state));
+  history.replaceState(entryOf(app.state), "", toQuery(app.state));
   showState(app.state, app.presets, modified(app.state));
   player.setSpeed(app.state.speed);
   bindControls({ onChange: onControlChange, onPreset, onEdit, onResetEdits: () => commit({ edits: "" }) });
   $on(qs("#edit-pinned"), "click", editPinned);
   $on(qs("#goto-pinned"), "click", stepToPinned);
-  $on(window, "popstate", () => {
+  $on(window, "popstate", async () => {
     // a batched write belongs to the entry just left: it must not land on this one; nor may
     // playback go on from it (its next steps rewrote the entry Back had just brought back)
     dropPendingUrl();
@@ -822,7 +831,9 @@ async function boot() {
     // a pointer resting on the picture, nor the zoomed views following that one
     app.hover = null;
     const before = app.state;
-    app.state = fromQuery(location.search) ?? before;
+    const entry = fromQuery(location.search);
+    app.state = entry ? { ...entry, upload: history.state?.upload ?? null } : before;
+    if (lostUpload(app.state)) app.state = await stateOfLink(app.state); // a sample, and said
     look.apply(app.state);
     showState(app.state, app.presets, modified(app.state));
     player.setSpeed(app.state.speed);

@@ -65,8 +65,15 @@ export function createBackwardView(container, model, onLeast = () => {}) {
     const name = running.row.querySelector(".filter-name");
     name.style.minHeight = `${name.offsetHeight}px`;
   }
+  // the longest form was a measure, not a step's: until one is shown its name says no
+  // filter and no db (an input cell pinned first showed "running dW[1] (db[1] = -9)", a
+  // filter and a sum of no step)
+  const unnamed = () => {
+    if (running) running.row.querySelector(".filter-name").textContent = "running dW";
+  };
   const rows = [...container.querySelectorAll(".filter")];
   const names = (rows.at(-1).getBoundingClientRect().bottom - rows[0].getBoundingClientRect().top) / scale;
+  unnamed();
   const across = gridRoom(container).width - PADDING;
   // down to the numbers' least, but never a slice wider than the panel: AlexNet's 11-wide
   // slices at that least were 320 px in a 260 px panel at 1280x720, cut at their tenth
@@ -129,6 +136,7 @@ export function createBackwardView(container, model, onLeast = () => {}) {
   // every grid drawn empty: no earlier step's numbers left to read as this one's
   const blank = () => {
     for (const [part] of parts) part.grids.forEach((grid) => grid.draw(() => null, { maxAbs: 1 }));
+    unnamed();
   };
   return {
     /** `still`: not playing, when a canvas grid says its values (render/grid-canvas.js `said`). */
