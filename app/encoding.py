@@ -35,6 +35,13 @@ MAX_MAGNITUDE = 1e15
 # The most dimensions an array of a layer has: a locally connected layer's weights,
 # (H2, W2, K, Fh, Fw, D).
 MAX_DIMENSIONS = 6
+# How deep each field's lists nest, for a refusal of lists nested deeper than any array's.
+NESTING = {
+    "input.values": "3 lists deep, [H][W][D]",
+    "filters.values": "4 lists deep, [K][Fh][Fw][D] (6 when locally connected, [H2][W2][K]...)",
+    "filters.bias": "1 list, [K] (3 lists deep when locally connected, [H2][W2][K])",
+    "upstream.values": "3 lists deep, [H2][W2][K]",
+}
 
 # The most of an answer handed to the server at once (OrjsonResponse), and how long a client
 # may take none of it before the answer is given up on: a client on a link of 100 KB/s reads
@@ -417,8 +424,10 @@ def decode_nested(values: list[Any], field: str) -> FloatArray:
         kinds = {type(item) for item in level}
         if kinds == {list} and len(shape) == MAX_DIMENSIONS:
             # refused before NumPy's own limit (64 dimensions) is met with an exception
+            takes = NESTING.get(field.removeprefix("layer."))
             raise LayerError(field, f"{field} is nested more than {MAX_DIMENSIONS} lists deep; "
-                             f"no array of a layer has more than {MAX_DIMENSIONS} dimensions")
+                             + (f"it takes {takes}" if takes else "no array of a layer has more "
+                                f"than {MAX_DIMENSIONS} dimensions"))
         if kinds == {list}:
             # in the order they come: the first list's length, then the first that differs
             lengths = list(dict.fromkeys(len(item) for item in level))
