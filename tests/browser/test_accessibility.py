@@ -8,6 +8,7 @@ evaluate, which the page's CSP does not govern.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
@@ -80,3 +81,79 @@ def test_axe_finds_no_violation_on_a_phone_or_in_the_settings(phone: Page) -> No
     phone.get_by_role("button", name="More settings").click()
     expect(phone.locator("#drawer")).to_be_visible()
     assert violations(phone) == []
+
+
+# ----------------------------------------------------------------------------- what is said
+
+
+def ready(page: Page, path: str) -> None:
+    page.goto(path)
+    expect(page.locator("#app")).to_have_attribute("aria-busy", "false", timeout=30_000)
+
+
+def test_space_on_a_layer_with_no_steps_says_why_not_playing(page: Page) -> None:
+    # it said "Playing" at every Space while nothing moved
+    ready(page, "/?preset=ten-stride-2-invalid")
+    page.locator("body").press(" ")
+    expect(page.locator("#announce")).to_contain_text("No steps: the layer does not fit")
+    expect(page.locator("#announce")).not_to_contain_text("Playing")
+
+
+def test_a_new_layer_is_said_with_its_output_and_steps(page: Page) -> None:
+    # S from 2 to 1 took the demo from 18 steps to 50 and nothing was said: step 1's words
+    # were the same
+    ready(page, "/?preset=cs231n-demo")
+    page.locator("#stride").fill("1")
+    page.locator("#stride").press("Enter")
+    expect(page.locator("#announce")).to_contain_text("New layer: output 5x5x2, 50 steps",
+                                                      timeout=30_000)
+
+
+def test_letting_go_of_a_pin_from_the_go_to_box_is_said_with_the_step(page: Page) -> None:
+    # "Unpinned: ..." was replaced in the same moment by "Step 5"
+    ready(page, "/?preset=cs231n-demo")
+    box = page.locator("#t-goto-input")
+    box.fill("X[1,1]")
+    box.press("Enter")
+    expect(page.locator("#announce")).to_contain_text("Pinned X[1,1,:]")
+    box.fill("5")
+    box.press("Enter")
+    said = page.locator("#announce")
+    expect(said).to_contain_text("Unpinned")
+    expect(said).to_contain_text("Step 5")
+
+
+def test_the_lines_button_is_described_by_its_colours(page: Page) -> None:
+    # its description was the key's text run together, "field to filter filter to neuron
+    # hovered product or weight", without the colours the title gives
+    ready(page, "/?preset=cs231n-demo")
+    button = page.locator("#lines-toggle")
+    assert button.get_attribute("aria-describedby") is None
+    description = button.evaluate("b => b.title")
+    assert "grey from the field to the filter" in description
+
+
+def test_a_pinned_neuron_past_the_playhead_is_not_said_to_be_on_the_map(page: Page) -> None:
+    # the output canvas called it the current neuron, with a value the picture does not show
+    ready(page, "/?preset=example-1&t=0&pin=o0.2.0")
+    canvas = page.get_by_role("img", name=re.compile(r"V\[0,2,0\] = "))
+    expect(canvas).to_have_accessible_name(re.compile(
+        r": neuron in focus V\[0,2,0\] = -?[\d.e-]+ \(step 3: not on the map yet\)$"))
+    page.goto("/?preset=example-1&t=5&pin=o0.2.0")
+    expect(page.get_by_role("img", name=re.compile(r"V\[0,2,0\] = "))).to_have_accessible_name(
+        re.compile(r": current neuron V\[0,2,0\] = -?[\d.e-]+$"), timeout=30_000)
+
+
+def test_steps_of_the_last_layer_after_a_refusal_are_said_as_the_last_layers(
+    page: Page,
+) -> None:
+    # AlexNet conv1 made locally connected is over the server's element limit: the picture
+    # stays the shared layer's, faded, and its step's words were said as the new layer's
+    ready(page, "/?preset=alexnet-conv1")
+    page.locator("#drawer-toggle").click()
+    page.locator("#connectivity").select_option("local")
+    page.keyboard.press("Escape")  # the settings closed, the keys back to the player
+    expect(page.locator("#app")).to_have_class(re.compile(r"\bstale\b"), timeout=30_000)
+    page.locator("body").press("ArrowRight")
+    expect(page.locator("#arithmetic-live")).to_contain_text(
+        "Last layer drawn (the new one was refused): ", timeout=10_000)

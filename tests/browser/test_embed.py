@@ -981,3 +981,18 @@ def test_the_backward_steps_sentence_is_never_cut_in_a_small_large_type_frame(
     expect(step).to_contain_text("db[0] += ", timeout=30_000)
     height, whole = step.evaluate("e => [e.clientHeight, e.scrollHeight]")
     assert whole <= height + 1 and height >= 3 * 16, (height, whole)  # lines, all of them
+
+
+def test_a_refused_copy_gives_way_when_the_focus_moves_on(page: Page) -> None:
+    # the clipboard refused: the warning lay over Theme, Large type and Lines, hiding their
+    # focus rings, for 12 s
+    page.add_init_script(
+        "navigator.clipboard.writeText = () => Promise.reject(new Error('refused'))")
+    page.goto(f"/?preset={DEMO}")
+    expect(page.locator("#app")).to_have_attribute("aria-busy", "false", timeout=30_000)
+    page.locator("#copy-link").focus()
+    page.keyboard.press("Enter")
+    status = page.locator("#share-status")
+    expect(status).to_contain_text("did not allow copying")
+    page.locator("#lines-toggle").focus()  # past the share tools
+    expect(status).to_have_text("")

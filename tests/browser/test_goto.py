@@ -7,7 +7,7 @@ from typing import Any
 
 import httpx
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Page, Route, expect
 
 from tests.browser.test_page import current_step, open_page, url_key
 
@@ -145,3 +145,26 @@ def test_a_laptop_at_200_percent_zoom_goes_to_a_neuron_from_the_unfolded_tools(
     assert current_step(page) == api_step_of(api, [3, 4, 1], "depth_slice")
     # the box keeps to the phone's width
     assert page.evaluate("document.documentElement.scrollWidth") <= 640
+
+
+def test_a_step_asked_for_while_a_new_layer_loads_is_refused_as_loading(page: Page) -> None:
+    # read against the layer still drawn, V[54,54,95] was "outside the output volume 3x3x2"
+    # while AlexNet conv1 loaded
+    page.goto("/?preset=cs231n-demo")
+    expect(page.locator("#app")).to_have_attribute("aria-busy", "false", timeout=30_000)
+    held: list[Route] = []
+    page.route("**/api/geometry", lambda route: held.append(route))
+    page.locator("#preset").select_option("alexnet-conv1")
+    expect(page.locator("#app")).to_have_attribute("aria-busy", "true")
+    box = page.locator("#t-goto-input")
+    box.fill("V[54,54,95]")
+    box.press("Enter")
+    expect(page.locator("#announce")).to_contain_text("The layer is still loading")
+    expect(box).to_have_attribute("aria-invalid", "true")
+    for route in held:
+        route.continue_()
+    page.unroute("**/api/geometry")
+    expect(page.locator("#app")).to_have_attribute("aria-busy", "false", timeout=30_000)
+    box.fill("V[54,54,95]")
+    box.press("Enter")
+    expect(page.locator("#t-label")).to_contain_text("step 290,400 of 290,400", timeout=30_000)

@@ -1716,3 +1716,26 @@ def test_a_short_window_keeps_each_picture_a_least_height_and_the_words_give_way
         expect(words).to_have_attribute("tabindex", "0")
         words.evaluate("n => { n.scrollTop = n.scrollHeight; }")
         expect(words).not_to_have_class(re.compile(r"\bcut\b"))
+
+
+def test_a_strip_and_a_column_of_cells_are_drawn_and_zoom(page: Page) -> None:
+    # a 1x4096 input fitted to the panel's width was a canvas 0 px tall: "-20.0 px per cell",
+    # a blank picture, + doing nothing; a 2000x3 one a canvas 80,000 px tall, which the
+    # browser does not draw (65,535 device px a side at most)
+    page.goto("/?h=1&w=4096&d=1&k=1&fh=1&fw=3")
+    expect(page.locator("#app")).to_have_attribute("aria-busy", "false", timeout=30_000)
+    level = page.locator("#input-panel .zoom-level")
+    fitted = level.inner_text()
+    scale = float(fitted.split()[0])
+    assert scale > 0
+    plus = page.locator("#input-panel .zoom-bar button", has_text="+")
+    for _ in range(3):
+        plus.click()
+    expect(level).not_to_have_text(fitted)
+    assert float(level.inner_text().split()[0]) > scale
+    assert page.locator("#output-panel .zoom-level").inner_text().split()[0] != "-0.0"
+    page.goto("/?h=2000&w=3&d=1&k=1&f=1")
+    expect(page.locator("#app")).to_have_attribute("aria-busy", "false", timeout=30_000)
+    sides = page.locator("#input-panel canvas").evaluate_all(
+        "cs => cs.map(c => Math.max(c.width, c.height))")
+    assert sides and max(sides) <= 8192 * 2, sides  # device px, at a ratio of up to 2

@@ -3166,10 +3166,12 @@ def test_a_screen_reader_hears_the_values_of_a_zoomed_canvass_neuron_and_pinned_
     named = said_before.split(": current neuron")[0]
     assert named.startswith("Output volume") and named != said_before, said_before
     expect(page.locator("#output-grids .zoom-grid")).to_have_attribute("aria-label", named)
-    # the neuron pinned past the playhead is said with its value, as its arithmetic shows it
+    # the neuron pinned past the playhead is said with its value, as its arithmetic shows it,
+    # and as one not on the map yet (it was "current neuron")
     page.keyboard.press("Escape")
     page.keyboard.press("Shift+ArrowDown")
-    expect(atlas).to_have_attribute("aria-label", re.compile(r": current neuron V\[1,54,0\] = "))
+    expect(atlas).to_have_attribute("aria-label", re.compile(
+        r": neuron in focus V\[1,54,0\] = \S+ \(step 110: not on the map yet\)$"))
     assert said_value(atlas.get_attribute("aria-label") or "", "V[1,54,0]") == out[1, 54, 0]
 
 
@@ -3573,3 +3575,21 @@ def test_an_input_cell_in_focus_names_no_filter_and_no_db(page: Page, preset: st
     expect(names).to_have_text(["this step", "running dW"])
     page.keyboard.press("Escape")  # let the cell go: the step's own name
     expect(names.nth(1)).to_have_text(re.compile(r"^running dW\[0\] \(db\[0\] = -?\d+\)$"))
+
+
+def test_a_product_shown_rounded_is_said_in_full(page: Page, api: httpx.Client) -> None:
+    # a cell showing 5e-3 for 0.0049566, or -0.09 for -0.0895, was read out as it showed,
+    # as if exact, where a cell too small for its number was said in full
+    step = api_step(api, preset_layer(api, "example-1"), 40)
+    products = np.array(step["products"])  # (5, 5, 3)
+    page.set_viewport_size({"width": 1920, "height": 1080})  # room for the products' numbers
+    open_page(page, "?preset=example-1&t=40")
+    cells = page.get_by_role("table", name=re.compile(r"^Products depth slice 0")).locator(".cell")
+    expect(cells).to_have_count(25)
+    said = cells.evaluate_all("cs => cs.map(c => [c.textContent, c.getAttribute('aria-label')])")
+    rounded = 0
+    for (text, label), value in zip(said, products[:, :, 0].ravel(), strict=True):
+        spoken = float(label if label is not None else text)
+        assert spoken == value or np.float32(spoken) == np.float32(value), (text, label, value)
+        rounded += label is not None and text not in ("", "#") and float(text) != spoken
+    assert rounded > 0  # the case at hand: numbers shown rounded, said whole

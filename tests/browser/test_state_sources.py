@@ -183,7 +183,8 @@ def test_a_links_size_no_layer_has_is_said_and_never_sent(
     open_page(page, "?preset=cs231n-demo&s=0&k=0&dh=1.5&seed=-1&w=5000&d=5000")
     note = page.locator("#error-general")
     for said in ("s=0 (a whole number, 1 to 4,096)", "k=0 (a whole number, 1 to 4,096)",
-                 "dh=1.5 (a whole number, 1 to 4,096)", "seed=-1 (a whole number, 0 or more)",
+                 "dh=1.5 (a whole number, 1 to 4,096)",
+                 "seed=-1 (a whole number, 0 to 9,007,199,254,740,991)",
                  "w=5000 (a whole number, 1 to 4,096)", "d=5000 (a whole number, 1 to 4,096)"):
         expect(note).to_contain_text(said)
     expect(page.locator("#output-shape")).to_have_text("3x3x2")  # the preset's own S and K
@@ -197,6 +198,15 @@ def test_a_links_size_no_layer_has_is_said_and_never_sent(
     page.locator("#pad").press("Enter")
     expect(page.locator("#output-shape")).to_have_text("2x2x2")  # (5 - 3)/2 + 1: padding 0 is fine
     assert refused == [] and console_errors == [], (refused, console_errors)
+    # text that is no number (600 nines) reads as "" in a number box: it quoted "" beside a
+    # box full of digits
+    page.locator("#stride").fill("")
+    page.locator("#stride").focus()
+    page.keyboard.insert_text("9" * 600)
+    page.locator("#stride").press("Enter")
+    expect(page.locator("#error-stride")).to_have_text(
+        "Stride S (both axes) must be a whole number, 1 to 4,096: what was typed is not a "
+        "number")
 
 
 def test_a_layer_too_large_for_the_server_is_said_from_its_geometry_alone(
@@ -476,6 +486,16 @@ def test_weights_typed_in_the_bank_box_become_edits_over_the_bank(
     expect(box).to_have_value(json.dumps(typed, separators=(",", ":")))
     page.get_by_role("button", name="Reset to the bank").click()
     expect(page.locator("#edits-list")).to_have_text("")
+    # a refused text, then Reset: the bank's numbers back in the box and the error gone (with
+    # no edit to drop, nothing was drawn again and both stayed)
+    box.fill("{oops")
+    page.get_by_role("button", name="Apply weights").click()
+    expect(page.locator("#image-message")).to_contain_text("not valid JSON")
+    expect(box).to_have_attribute("aria-invalid", "true")
+    page.get_by_role("button", name="Reset to the bank").click()
+    expect(page.locator("#image-message")).to_have_text("")
+    expect(box).to_have_attribute("aria-invalid", "false")
+    assert json.loads(box.input_value()) == {"values": bank["values"], "bias": bank["bias"]}
 
 
 def test_setting_a_size_the_bank_decides_lets_go_of_the_bank_but_keeps_the_image(

@@ -136,8 +136,11 @@ export function bindControls({ onChange, onPreset, onEdit, onResetEdits }) {
     const value = Number(node.value);
     if (node.value.trim() === "" || !wholeFor(key, value)) {
       clearErrors();
+      // a number box's text that is no number at all (letters, 600 nines) reads as "": said
+      // so, where the refusal quoted "" beside a box full of digits
+      const got = node.validity?.badInput ? ": what was typed is not a number" : `, not "${node.value}"`;
       showError(FIELD_OF_BOX[`#${node.id}`] ?? "input",
-        `${node.labels[0].textContent} must be ${takesNumber(key)}, not "${node.value}"`, [`#${node.id}`]);
+        `${node.labels[0].textContent} must be ${takesNumber(key)}${got}`, [`#${node.id}`]);
       refusedBox = node;
       return;
     }

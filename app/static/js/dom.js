@@ -138,9 +138,20 @@ export function announce(text) {
     region.setAttribute("aria-live", "polite");
     document.body.append(region);
   }
+  // words said by one handler join the first (the Go to box let go of a pin, "Unpinned:
+  // ...", and its step, "Step 15,696", replaced it before a screen reader read it); the
+  // next key's words replace them (a timer let two quick keys' pins run together)
+  if (saying) {
+    region.textContent = `${region.textContent} ${text}`;
+    return;
+  }
+  saying = true;
+  queueMicrotask(() => { saying = false; });
   // the same words twice (pin, unpin, pin) are read again only if the text changes
   region.textContent = region.textContent === text ? `${text}\u00a0` : text;
 }
+
+let saying = false; // announce() was called by the code running now
 
 /** `text` cut to `most` characters and "…" (a hand-typed link's 8,000-character key ran off the
  * masthead). */

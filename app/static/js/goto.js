@@ -76,7 +76,9 @@ export function bindGoto(app, { toStep, pinning }) {
   });
   $on(form, "submit", (event) => {
     event.preventDefault();
-    if (!app.model) return refuse("The layer is still loading");
+    // a new layer on its way: read against the one drawn, V[54,54,95] was "outside the
+    // output volume 3x3x2" while AlexNet loaded
+    if (!app.model || qs("#app").getAttribute("aria-busy") === "true") return refuse("The layer is still loading: try again once it is drawn");
     if (app.unfit) return refuse("This layer has no steps: it does not fit");
     const asked = readGoto(input.value, app.model, app.state.order);
     if (asked.error) return refuse(asked.error);

@@ -328,12 +328,22 @@ function bind() {
   $on(qs("#bank-apply"), "click", () => {
     const bank = bankByName(panel.app.state.bank);
     const parsed = parseWeights(qs("#bank-weights").value, bank);
+    qs("#bank-weights").setAttribute("aria-invalid", parsed.error ? "true" : "false");
     if (parsed.error) return show(parsed.error);
     show("");
     const typed = editsFrom(bank, parsed.weights);
     panel.commit({ edits: [keepInputEdits(panel.app.state.edits), typed].filter(Boolean).join(";") });
   });
-  $on(qs("#bank-reset"), "click", () => panel.commit({ edits: keepInputEdits(panel.app.state.edits) }));
+  $on(qs("#bank-reset"), "click", () => {
+    // the box and its message too: with no weight edit to drop nothing is drawn again, and a
+    // refused text stayed in the box under its error
+    const bank = bankByName(panel.app.state.bank);
+    const edits = keepInputEdits(panel.app.state.edits);
+    if (bank) qs("#bank-weights").value = bankText(bank, edits);
+    qs("#bank-weights").setAttribute("aria-invalid", "false");
+    show("");
+    panel.commit({ edits });
+  });
 }
 
 function fill(select, items, label) {

@@ -256,9 +256,16 @@ async function reload() {
     });
     if (seq !== app.seq) return cache.cancel();
     app.cache = cache;
+    const before = app.drawnKey;
     app.drawnKey = null; // until the layer is drawn: a build that throws leaves no key
     build(spec, geometry, forward, grads);
     app.drawnKey = key;
+    // a new layer, said: its first step's words could be the last layer's (S 2 to 4 took the
+    // demo from 18 steps to 8 without a word); not the page's first, nor a mode or order
+    if (before !== null && before !== key) {
+      const [h2, w2, k] = geometry.output_shape;
+      announce(`New layer: output ${h2}x${w2}x${k}, ${thousands(geometry.steps)} steps`);
+    }
     qs("#app").classList.remove("stale");
     // a step or a pin the layer does not have (the layer shrank, or a link named them)
     const fixes = {};

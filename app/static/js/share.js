@@ -113,6 +113,11 @@ export function createShareTools({ app, framers = [] }) {
   tools.append(group);
 
   let cleared = null;
+  // a warning (the clipboard refused) lies over the row after the share tools: it goes once
+  // the focus moves on, where it hid the next three controls' focus rings for 12 s
+  document.addEventListener("focusin", (event) => {
+    if (status.textContent && !group.contains(event.target)) status.textContent = "";
+  });
   const say = (text, done = true) => {
     status.textContent = text;
     status.classList.toggle("done", done);

@@ -57,10 +57,9 @@ export function wholeFor(key, value) {
 /** What a number key takes, in words: "a whole number, 1 to 4,096". */
 export function takesNumber(key) {
   if (key === "t") return "a step, 0 or more";
-  const most = mostFor(key);
-  return most < Number.MAX_SAFE_INTEGER
-    ? `a whole number, ${LEAST[key]} to ${most.toLocaleString("en-US")}`
-    : `a whole number, ${LEAST[key]} or more`;
+  // the largest always said: "0 or more" refused a seed of 1e20, which is (2**53 - 1 is the
+  // most a seed, or any number the page keeps whole, can be)
+  return `a whole number, ${LEAST[key]} to ${mostFor(key).toLocaleString("en-US")}`;
 }
 
 // The forms of the text keys a link can get wrong, and what each takes, in words: a zoom

@@ -22,6 +22,12 @@ export function bindTransport(app, player, commit, { pin: pinTo, unpin, toggle }
     commit({ t: Math.max(0, Math.min(total() - 1, t)), pin: "" }, how);
   };
   const play = () => {
+    // nothing to play (a misfit, a refused layer): said, where Space said "Playing" and
+    // nothing moved
+    if (qs("#t-play").disabled) {
+      announce(app.unfit ? noSteps(app.unfit) : "No steps: no layer is drawn");
+      return;
+    }
     // from the last step, played again from the first: playing keeps a pin, so this does too
     if (!player.playing && app.state.t >= total() - 1 && !app.state.loop) commit({ t: 0 }, "replace");
     player.toggle();

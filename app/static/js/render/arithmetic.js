@@ -27,7 +27,10 @@ export function speak(part, words) {
   clearTimeout(spoken.timer);
   spoken.timer = setTimeout(() => {
     const live = qs("#arithmetic-live");
-    const text = spoken.backward ? `${spoken.forward} Backward: ${spoken.backward}.` : spoken.forward;
+    const said = spoken.backward ? `${spoken.forward} Backward: ${spoken.backward}.` : spoken.forward;
+    // the layer asked for was refused and the picture is the last one drawn, faded: its
+    // numbers are said as that layer's, not as the new one's
+    const text = said && qs("#app").classList.contains("stale") ? `Last layer drawn (the new one was refused): ${said}` : said;
     if (live.textContent !== text) live.textContent = text;
   }, SETTLE);
 }

@@ -444,7 +444,6 @@ function lineSwitch(commit) {
   button.id = "lines-toggle";
   button.textContent = "Lines";
   button.setAttribute("aria-pressed", "true");
-  button.setAttribute("aria-describedby", "lines-key");
   // an entry of its own, as the theme, large type and the 3-D view make (one Back undid the
   // lines and the change before them together)
   button.addEventListener("click", () => commit({ lines: button.getAttribute("aria-pressed") !== "true" }));
@@ -456,7 +455,9 @@ function lineSwitch(commit) {
     swatch.className = `swatch-${kind}`;
     key.append(swatch, document.createTextNode(` ${text} `));
   }
-  // said on the button too, where a narrow toolbar has no room for the key (css/wide.css)
+  // said on the button too, where a narrow toolbar has no room for the key (css/wide.css),
+  // and its description to a screen reader: the key's own text, read as one, ran together
+  // ("field to filter filter to neuron ...") without its colours
   button.title = "Show or hide the lines: grey from the field to the filter, orange from the"
     + " filter to the neuron, red to a hovered product's or weight's cells";
   wrap.append(button, key, scaleKey());

@@ -95,11 +95,13 @@ export function domGrid({ rows, cols, label, cell: baseCell, onCell }) {
         const pad = isPad(Math.floor(n / cols), n % cols);
         // what the colours say, for a screen reader: a padding zero is not the input's, a
         // blank neuron is one not computed yet, and a cell too small for its number (or
-        // showing "#") says the number all the same, in full (dom.js full: a student checks
-        // the arithmetic with it); set as a label changes, not every frame
+        // showing "#", or a number rounded to fit: 5e-3 for 0.0049566) says the number all the
+        // same, in full (dom.js full: a student checks the arithmetic with it); set as a label
+        // changes, not every frame
         const shown = font ? cellText(text, limit) : "";
+        const whole = shown === text && (Number(text) === value || Math.fround(Number(text)) === value);
         const said = pad ? `${text} (zero padding)` : value === null ? "not computed yet"
-          : shown === text ? null : full(value);
+          : whole ? null : full(value);
         if (said !== node.said) {
           if (said === null) node.removeAttribute("aria-label");
           else node.setAttribute("aria-label", said);

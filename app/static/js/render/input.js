@@ -10,7 +10,7 @@ import {
   CAPTION, fitCell, fitSide, gridRoom, keepInView, numbersCell, PAIR_GAP, projectedCell, roomOf,
   wholeSlicesCell, widthCell,
 } from "./fit.js";
-import { Viewport, zoomBar } from "./viewport.js";
+import { viewHeight, Viewport, zoomBar } from "./viewport.js";
 import { createZoomGrid } from "./zoom.js";
 import { el } from "../dom.js";
 import { typeScale } from "./colors.js";
@@ -54,7 +54,7 @@ export function createInputView(container, model, onCell) {
     const ratio = hp / wp;
     // (pairs down to 80 px a side: at 120 three pairs of AlexNet's ran past a 1440x900 panel)
     const side = fitSide(depth, dx ? 2 * ratio : ratio, room, { min: dx ? 80 : 120, max: 420, bar: 34, lines: dx ? 2 : 1 });
-    view = new Viewport(hp, wp, side, Math.round(side * ratio));
+    view = new Viewport(hp, wp, side, viewHeight(side * ratio));
     container.append(zoomBar(view, "input"));
   }
   // numbers need 18 px cells on screen: below that a slice shrinks to the panel's width

@@ -8,13 +8,13 @@
 // backward pass starts from it), with its bias gradient db: in a shared layer's captions, in
 // each cell's text where the biases are one a neuron or the maps are one canvas.
 import { createGrid, CANVAS_THRESHOLD, sliceFigure } from "./grid.js";
-import { Viewport, zoomBar } from "./viewport.js";
+import { viewHeight, Viewport, zoomBar } from "./viewport.js";
 import { createZoomGrid } from "./zoom.js";
 import {
   CAPTION, fitCell, gridRoom, keepInView, numbersCell, PAIR_GAP, projectedCell, roomOf,
   wholeSlicesCell,
 } from "./fit.js";
-import { el, fmt } from "../dom.js";
+import { el, fmt, thousands } from "../dom.js";
 import { neuronSaid, outputCellText, upstreamCellText } from "../linking.js";
 import { positionOf } from "../focus.js";
 import { faded, typeScale } from "./colors.js";
@@ -179,7 +179,7 @@ function atlasView(container, model, order, stepOf, onCell) {
   const cols = across * (w2 + GAP) - GAP;
   // one view for both atlases: zooming or panning the output's moves dV's alike, so the
   // same neurons stay side by side
-  const view = new Viewport(rows, cols, width, Math.round(Math.min(tall, rows * best)));
+  const view = new Viewport(rows, cols, width, viewHeight(Math.min(tall, rows * best)));
   container.append(zoomBar(view, upstream ? "output and upstream gradient maps" : "output maps"));
   const readout = el("p", "zoom-readout");
   readout.setAttribute("aria-live", "off");
@@ -301,7 +301,10 @@ function atlasView(container, model, order, stepOf, onCell) {
       }
       // the neuron in focus and its value (computed: the arithmetic shows it), while still
       if (still) {
-        grid.describe(p ? `current neuron ${neuronSaid(model, p)}` : "");
+        // a neuron past the playhead (pinned or hovered ahead) is not on the map yet: said so,
+        // where "current neuron" with its value read as the picture's
+        const ahead = p && !showAll && focus.t > t ? ` (step ${thousands(focus.t + 1)}: not on the map yet)` : "";
+        grid.describe(p ? `${ahead ? "neuron in focus" : "current neuron"} ${neuronSaid(model, p)}${ahead}` : "");
         upGrid?.describe(p ? `its upstream gradient ${upstream.text(p.i, p.j, p.d)}` : "");
       }
       if (p && p.d !== shownMap) {

@@ -9,6 +9,15 @@ const MAX_SCALE = 64;
 // AlexNet's current neuron is a 3 px outline on its whole 55x55 map, its field 7 px on the
 // 227x227 input
 export const LOCATOR = 16;
+// A view's least and most CSS height: a strip one row deep and 4,096 wide fitted to a panel's
+// width was a canvas 0 px tall (a blank picture, zoom stuck at 0 px a cell), and a column
+// 2,000 deep a canvas 80,000 px tall, past what a browser draws (65,535 device px a side).
+const LEAST_VIEW = 40;
+const MOST_VIEW = 8192;
+
+/** A view's CSS height for a grid drawn `px` tall at its fitted size, kept to what a canvas
+ * can show and a person can zoom into. */
+export const viewHeight = (px) => Math.min(MOST_VIEW, Math.max(LEAST_VIEW, Math.round(px)));
 // CSS px kept clear around the whole grid at its fitting scale: the marks drawn around an
 // edge cell sit partly outside it, and were cut by the view's edge. A cell's outline needs
 // a few px; where cells are smaller than LOCATOR, its ring and 2 px halo reach LOCATOR / 2 + 2
@@ -27,7 +36,10 @@ export class Viewport {
   get fitScale() {
     const whole = Math.min(this.width / this.cols, this.height / this.rows);
     const inset = whole < LOCATOR ? RING_INSET : FIT_INSET;
-    return Math.min((this.width - 2 * inset) / this.cols, (this.height - 2 * inset) / this.rows);
+    // never more than a quarter of a side: a strip of one row 4,096 wide is a canvas a few px
+    // tall, and the whole inset took its height below 0 (-20 px a cell, zoom stuck)
+    const fit = (px, cells) => (px - 2 * Math.min(inset, px / 4)) / cells;
+    return Math.min(fit(this.width, this.cols), fit(this.height, this.rows));
   }
 
   /** How far in from the whole grid (1: the whole grid in view). */
