@@ -1739,3 +1739,31 @@ def test_a_strip_and_a_column_of_cells_are_drawn_and_zoom(page: Page) -> None:
     sides = page.locator("#input-panel canvas").evaluate_all(
         "cs => cs.map(c => Math.max(c.width, c.height))")
     assert sides and max(sides) <= 8192 * 2, sides  # device px, at a ratio of up to 2
+
+
+def test_a_bank_of_thousands_of_filters_is_drawn_to_its_last(page: Page) -> None:
+    # 2,731 filters and more made one canvas over 65,535 px tall, which Chromium does not
+    # draw: the Filters panel was blank. The bank is cut into canvases stacked as one.
+    page.goto("/?h=3&w=3&d=1&k=2731&f=3")
+    expect(page.locator("#app")).to_have_attribute("aria-busy", "false", timeout=30_000)
+    pieces = page.locator("#filter-grids .bank canvas")
+    sizes = pieces.evaluate_all("cs => cs.map(c => [c.width, c.height])")
+    assert len(sizes) > 1 and max(h for _, h in sizes) <= 16_384, sizes
+    # the last filter's row holds its name and weights: more than the background's colour
+    colours = pieces.last.evaluate("""c => {
+        const rows = 24, data = c.getContext('2d').getImageData(0, c.height - rows, c.width,
+                                                                rows).data;
+        const seen = new Set();
+        for (let n = 0; n < data.length; n += 4) seen.add(data.slice(n, n + 4).join());
+        return seen.size;
+    }""")
+    assert colours > 2, colours
+    # hovering a weight of the last filter names it
+    pieces.last.scroll_into_view_if_needed()
+    box = pieces.last.bounding_box()
+    assert box is not None
+    for x in range(int(box["x"]) + 2, int(box["x"] + box["width"]), 3):
+        page.mouse.move(x, box["y"] + box["height"] - 12)
+        if pieces.last.get_attribute("title"):
+            break
+    expect(pieces.last).to_have_attribute("title", re.compile(r"^W2730\["))

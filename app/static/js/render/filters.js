@@ -234,6 +234,8 @@ function numbersNeed(filters, perFilter) {
 }
 
 const SAMPLE = 20_000;
+// The tallest canvas of a bank (px): far under the 65,535 a side browsers draw, at any zoom.
+const PIECE_PX = 16_384;
 
 /**
  * A big filter bank (AlexNet's 96 x 11x11x3) on ONE canvas, a row per filter: its name, its
@@ -305,31 +307,42 @@ function bankView(container, model, onCell) {
   wrap.setAttribute("role", "img");
   wrap.setAttribute("aria-label", `Filters: ${k} filters of ${fh}x${fw}x${depth}, one row each${biasLabel ? ", then the bias" : ""}`);
   wrap.dataset.labelPx = String(px); // the names' type size, for tools that check the page
-  const canvas = document.createElement("canvas");
-  canvas.width = width;
-  canvas.height = height;
+  // Canvases of at most PIECE_PX each, stacked without a gap: a browser draws no canvas over
+  // 65,535 px a side, and 2,731 filters or more on one left the panel blank.
+  const per = Math.max(1, Math.floor(PIECE_PX / rowH)); // filters a canvas
+  const canvases = Array.from({ length: Math.ceil(k / per) }, (_, n) => {
+    const piece = document.createElement("canvas");
+    piece.width = width;
+    piece.height = Math.min(per, k - n * per) * rowH;
+    piece.dataset.first = String(n * per);
+    return piece;
+  });
+  const canvas = canvases[0]; // the bank's top: where a place is measured from
   const box = el("div", "bank-active");
   box.hidden = true;
-  wrap.append(canvas, box);
+  wrap.append(...canvases, box);
   container.append(wrap);
-  const ctx = canvas.getContext("2d");
   const x0 = (ch) => name + ch * (sliceW + gap);
   const draw = (i, j) => {
     const w = local ? filters.slice(i, j) : filters;
     const b = local ? bias.slice(i, j) : bias;
-    ctx.fillStyle = palette.panel;
-    ctx.fillRect(0, 0, width, height);
-    const image = ctx.createImageData(fw, fh);
+    for (const piece of canvases) {
+      const context = piece.getContext("2d");
+      context.fillStyle = palette.panel;
+      context.fillRect(0, 0, width, piece.height);
+      context.imageSmoothingEnabled = false;
+      context.font = font;
+      context.textBaseline = "middle";
+    }
+    const image = canvas.getContext("2d").createImageData(fw, fh);
     const words = new Uint32Array(image.data.buffer);
     const tile = document.createElement("canvas");
     tile.width = fw;
     tile.height = fh;
     const tctx = tile.getContext("2d");
-    ctx.imageSmoothingEnabled = false;
-    ctx.font = font;
-    ctx.textBaseline = "middle";
     for (let f = 0; f < k; f += 1) {
-      const y = f * rowH + gap / 2 + inset;
+      const ctx = canvases[Math.floor(f / per)].getContext("2d");
+      const y = (f % per) * rowH + gap / 2 + inset;
       ctx.fillStyle = palette.ink;
       ctx.fillText(local ? `W${f}*` : `W${f}`, 2, y + (fh * cell) / 2);
       for (let ch = 0; ch < depth; ch += 1) {
@@ -345,8 +358,9 @@ function bankView(container, model, onCell) {
   };
   // hover and click report (filter, r, c, ch), like the DOM grids
   const locate = (event) => {
-    const f = Math.floor(event.offsetY / rowH);
-    const y = event.offsetY - f * rowH - gap / 2 - inset;
+    const row = Math.floor(event.offsetY / rowH); // in its own canvas
+    const f = Number(event.target.dataset.first) + row;
+    const y = event.offsetY - row * rowH - gap / 2 - inset;
     for (let ch = 0; ch < depth; ch += 1) {
       const x = event.offsetX - x0(ch);
       if (x >= 0 && x < sliceW && y >= 0 && y < fh * cell && f < k) {
@@ -355,8 +369,8 @@ function bankView(container, model, onCell) {
     }
     return null;
   };
-  canvas.addEventListener("click", (event) => {
-    const at = locate(event);
+  wrap.addEventListener("click", (event) => {
+    const at = event.target instanceof HTMLCanvasElement ? locate(event) : null;
     if (at) onCell("click", ...at);
   });
   let hovered = null;
@@ -367,12 +381,14 @@ function bankView(container, model, onCell) {
     if (at) onCell("enter", ...at);
     else onCell("leave", -1, -1, -1, -1);
   };
-  canvas.addEventListener("mousemove", (event) => {
-    const at = locate(event);
-    canvas.title = at ? `W${at[0]}[${at[1]},${at[2]},${at[3]}]` : "";
-    hover(at);
-  });
-  canvas.addEventListener("mouseleave", () => hover(null));
+  for (const piece of canvases) {
+    piece.addEventListener("mousemove", (event) => {
+      const at = locate(event);
+      piece.title = at ? `W${at[0]}[${at[1]},${at[2]},${at[3]}]` : "";
+      hover(at);
+    });
+    piece.addEventListener("mouseleave", () => hover(null));
+  }
   // client px of a canvas point (the canvas is drawn 1:1, but CSS may scale it)
   const place = (x, y, w, h) => {
     const rect = canvas.getBoundingClientRect();
