@@ -486,6 +486,10 @@ def test_weights_typed_in_the_bank_box_become_edits_over_the_bank(
     expect(box).to_have_value(json.dumps(typed, separators=(",", ":")))
     page.get_by_role("button", name="Reset to the bank").click()
     expect(page.locator("#edits-list")).to_have_text("")
+    # the layer without the edits drawn: its drawing writes the bank's numbers into the box,
+    # over a text typed before it lands
+    expect(page.locator("#app")).to_have_attribute("aria-busy", "false", timeout=30_000)
+    assert json.loads(box.input_value()) == {"values": bank["values"], "bias": bank["bias"]}
     # a refused text, then Reset: the bank's numbers back in the box and the error gone (with
     # no edit to drop, nothing was drawn again and both stayed)
     box.fill("{oops")
