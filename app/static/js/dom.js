@@ -41,6 +41,9 @@ export function fmt(value) {
   return String(Number(value.toPrecision(4)));
 }
 
+/** Whether `text` reads back as `value`, as float64 or as the float32 the page's arrays hold. */
+export const readsAs = (text, value) => Number(text) === value || Math.fround(Number(text)) === value;
+
 /**
  * A number in full, for a screen reader where a cell does not show it (too small for its
  * digits, "#", a canvas): the fewest significant digits that read back as `value`, as
@@ -52,7 +55,7 @@ export function full(value) {
   if (Number.isInteger(value)) return String(value);
   for (let digits = 1; digits < 17; digits += 1) {
     const text = String(Number(value.toPrecision(digits)));
-    if (Number(text) === value || Math.fround(Number(text)) === value) return text;
+    if (readsAs(text, value)) return text;
   }
   return String(value);
 }
@@ -120,8 +123,7 @@ export function short(value) {
   if (Number.isInteger(value)) return String(value);
   for (let digits = 1; digits <= 4; digits += 1) {
     const text = String(Number(value.toPrecision(digits)));
-    const back = Number(text);
-    if (back === value || Math.fround(back) === value) return text;
+    if (readsAs(text, value)) return text;
   }
   const abs = Math.abs(value);
   if (abs < 0.01) return value.toExponential(0); // a cell's room: a weight -0.0085 is -8e-3

@@ -112,7 +112,7 @@ export async function stateOfLink(state, notes = [], given = {}) {
     return sizes;
   };
   // the link's sizes were its upload's: the sample's replace them without a word of their own
-  const lost = next.image === UPLOAD && !panel.uploads.has(next.upload);
+  const lost = lostUpload(next);
   if (lost) {
     tell(`An uploaded image cannot be kept in a link: showing the sample "${FALLBACK_SAMPLE}" instead.`);
     next.image = FALLBACK_SAMPLE;
@@ -208,15 +208,15 @@ export function showNoLayer(state, why) {
 function showChoices(state) {
   const option = qs(`#image-sample option[value="${UPLOAD}"]`);
   const upload = panel.uploads.get(state.upload);
-  if (option && upload && state.image === UPLOAD) option.textContent = upload.label; // Back's
+  if (option && upload && showsUpload(state)) option.textContent = upload.label; // Back's
   qs("#image-sample").value = state.image;
   qs("#image-bank").value = state.bank;
   const note = qs("#image-upload-note");
   note.dataset.general ??= note.textContent.replace(/\s+/g, " ").trim();
   // a status: written only when it changes (written again, it was read again at every layer)
-  const said = state.image === UPLOAD ? UPLOAD_NOTE : note.dataset.general;
+  const said = showsUpload(state) ? UPLOAD_NOTE : note.dataset.general;
   if (note.textContent.replace(/\s+/g, " ").trim() !== said) note.textContent = said;
-  note.classList.toggle("active", state.image === UPLOAD);
+  note.classList.toggle("active", showsUpload(state));
   const bank = bankByName(state.bank);
   qs("#bank-explain").textContent = bank ? bank.explanation : "";
   qs("#bank-edit").hidden = !bank;

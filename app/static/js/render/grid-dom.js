@@ -1,6 +1,6 @@
 // The DOM grid (render/grid.js createGrid): a cell per value, its number in it, hover per
 // cell and a title written when the pointer reaches it, rows and cells a screen reader reads.
-import { el, fmt, full, short } from "../dom.js";
+import { el, fmt, full, readsAs, short } from "../dom.js";
 import { color, ink, typeScale } from "./colors.js";
 import { bindHover, MARK_KINDS } from "./grid-shared.js";
 import { CELL_TYPE, cellText, numberFont, numbersFor } from "./numbers.js";
@@ -99,7 +99,7 @@ export function domGrid({ rows, cols, label, cell: baseCell, onCell }) {
         // same, in full (dom.js full: a student checks the arithmetic with it); set as a label
         // changes, not every frame
         const shown = font ? cellText(text, limit) : "";
-        const whole = shown === text && (Number(text) === value || Math.fround(Number(text)) === value);
+        const whole = shown === text && readsAs(text, value);
         const said = pad ? `${text} (zero padding)` : value === null ? "not computed yet"
           : whole ? null : full(value);
         if (said !== node.said) {
