@@ -865,6 +865,11 @@ class InverseResult(BaseModel):
     col: int = Field(description="the cell's column in the original input")
     filters: int = Field(description="every filter at each position sees the cell")
     taps: list[TapResult] = Field(description="one per output position that sees the cell")
+    covered: bool = Field(
+        description="whether the cell lies inside some window's span along both axes, taps "
+        "or not: with no taps, true means it falls in the gaps of a dilated filter, false "
+        "that no window reaches it (an edge the stride skips)"
+    )
 
 
 class BackwardResult(BaseModel):

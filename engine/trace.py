@@ -580,8 +580,9 @@ class Inverse:
     """Every output position whose receptive field holds the original input cell (row, col).
 
     All ``filters`` filters at each position see the cell, through their own weights at the
-    tap. Empty ``taps`` means no neuron looks at the cell (an edge the stride skipped, or a
-    dilation hole).
+    tap. Empty ``taps`` means no neuron looks at the cell: ``covered`` then says why. True:
+    the cell lies inside some window's span along both axes, so it falls in the gaps between
+    a dilated filter's taps; False: no window reaches it (an edge the stride skipped).
     """
 
     row: int
@@ -591,6 +592,7 @@ class Inverse:
     # is one tap, so a wide filter's hundreds of thousands of taps need not be objects
     rows: tuple[tuple[int, int], ...]
     cols: tuple[tuple[int, int], ...]
+    covered: bool  # inside some window's span along both axes (with or without a tap on it)
 
     @property
     def taps(self) -> tuple[Tap, ...]:
@@ -608,6 +610,13 @@ def _axis_hits(cell: int, taps: int, stride: int, dilation: int, out: int) -> li
         if offset >= 0 and rest == 0 and index < out:
             hits.append((index, tap))
     return sorted(hits)
+
+
+def _axis_covered(cell: int, axis: AxisGeometry) -> bool:
+    """Whether padded ``cell`` lies inside the span of some window along ``axis``: the last
+    window starting at or before it is the only one that can reach it furthest."""
+    index = min(cell // axis.stride, axis.output - 1)
+    return index * axis.stride <= cell < index * axis.stride + axis.span
 
 
 def inverse(geometry: Geometry, row: int, col: int) -> Inverse:
@@ -629,6 +638,12 @@ def inverse(geometry: Geometry, row: int, col: int) -> Inverse:
     >>> g = resolve(LayerShape.square(5, 3, 2, 3, stride=2, padding=1))
     >>> [(t.i, t.j, t.tap_row, t.tap_col) for t in inverse(g, 1, 0).taps]
     [(0, 0, 2, 1), (1, 0, 0, 1)]
+    >>> holed = resolve(LayerShape.square(5, 1, 1, 2, dilation=3))  # taps 0 and 3: output 2x2
+    >>> inverse(holed, 3, 4).taps, inverse(holed, 2, 2).taps, inverse(holed, 2, 2).covered
+    ((Tap(i=0, j=1, tap_row=1, tap_col=1),), (), True)
+    >>> skipped = resolve(LayerShape.square(5, 1, 1, 1, stride=2))  # reads rows 0, 2 and 4
+    >>> inverse(skipped, 1, 0).taps, inverse(skipped, 1, 0).covered
+    ((), False)
     """
     s, p = geometry.shape, geometry.padding
     _refuse_outside("cell", f"the input is {s.height}x{s.width}",
@@ -637,4 +652,6 @@ def inverse(geometry: Geometry, row: int, col: int) -> Inverse:
                       geometry.out_height)
     cols = _axis_hits(col + p.left, s.filter_width, s.stride_w, s.dilation_w,
                       geometry.out_width)
-    return Inverse(row, col, s.filters, tuple(rows), tuple(cols))
+    covered = (_axis_covered(row + p.top, geometry.height)
+               and _axis_covered(col + p.left, geometry.width))
+    return Inverse(row, col, s.filters, tuple(rows), tuple(cols), covered)

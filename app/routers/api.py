@@ -171,6 +171,7 @@ def inverse(body: InverseRequest, settings: SettingsDep) -> Response:
         "row": found.row, "col": found.col, "filters": found.filters,
         "taps": [{"i": i, "j": j, "tap_row": tap_row, "tap_col": tap_col}
                  for i, tap_row in found.rows for j, tap_col in found.cols],
+        "covered": found.covered,
     })
 
 

@@ -242,6 +242,24 @@ def test_inverse_lists_exactly_the_windows_that_hold_the_cell(client: TestClient
                 expected.add((i, j, r, c))
     assert found == expected
     assert answer["filters"] == 2
+    assert answer["covered"] is True
+
+
+def test_inverse_says_whether_an_unread_cell_is_in_a_dilations_gap_or_beyond_every_window(
+    client: TestClient,
+) -> None:
+    # 8x8, 2x2 taps two apart, stride 2 (fit floor): windows span cells 0-2, 2-4 and 4-6 of
+    # each axis and read cells 0, 2, 4 and 6; cells 1, 3 and 5 lie in gaps, 7 in no window
+    spec = {**square(8, 1, 1, 2, stride=2), "dilation": 2, "fit": "floor"}
+
+    def inverse(cell: list[int]) -> dict[str, Any]:
+        answer: dict[str, Any] = client.post("/api/inverse",
+                                             json={"layer": spec, "cell": cell}).json()
+        return answer
+
+    assert {k: inverse([3, 5])[k] for k in ("taps", "covered")} == {"taps": [], "covered": True}
+    assert {k: inverse([3, 7])[k] for k in ("taps", "covered")} == {"taps": [], "covered": False}
+    assert inverse([2, 6])["covered"] is True and len(inverse([2, 6])["taps"]) == 2
 
 
 def test_inverse_of_a_cell_outside_the_input_is_422_naming_cell(client: TestClient) -> None:

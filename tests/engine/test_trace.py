@@ -588,6 +588,17 @@ def _brute_force_inverse(layer: Layer, row: int, col: int) -> list[tuple[int, in
     return sorted(hits)
 
 
+def _brute_force_covered(layer: Layer, row: int, col: int) -> bool:
+    """Whether some window's span (its first tap to its last, gaps included) holds the cell."""
+    g = layer.geometry
+    s, p = g.shape, g.padding
+    return any(
+        i * s.stride_h <= row + p.top < i * s.stride_h + g.height.span
+        and j * s.stride_w <= col + p.left < j * s.stride_w + g.width.span
+        for i, j in itertools.product(range(g.out_height), range(g.out_width))
+    )
+
+
 def test_inverse_agrees_with_a_brute_force_scan_of_every_position(random_layer: Layer) -> None:
     s = random_layer.geometry.shape
     for row, col in itertools.product(range(s.height), range(s.width)):
@@ -595,6 +606,19 @@ def test_inverse_agrees_with_a_brute_force_scan_of_every_position(random_layer: 
         got = [(t.i, t.j, t.tap_row, t.tap_col) for t in found.taps]
         assert got == _brute_force_inverse(random_layer, row, col)
         assert (found.row, found.col, found.filters) == (row, col, s.filters)
+        assert found.covered == _brute_force_covered(random_layer, row, col)
+        assert found.covered or not got  # a cell a tap reads is inside that window's span
+
+
+def test_inverse_tells_a_dilations_gap_from_a_cell_no_window_reaches() -> None:
+    # taps 0 and 2 of windows starting at 0, 2 and 4 (stride 2) along each axis of an 8x8
+    # input: cells 1, 3 and 5 fall in gaps, 7 in no window
+    g = resolve(LayerShape.square(8, 1, 1, 2, stride=2, dilation=2, fit="floor"))
+    assert (g.out_width, g.width.span) == (3, 3)
+    gap, beyond = inverse(g, 1, 1), inverse(g, 0, 7)
+    assert (gap.taps, gap.covered) == ((), True)
+    assert (beyond.taps, beyond.covered) == ((), False)
+    assert inverse(g, 2, 2).covered and len(inverse(g, 2, 2).taps) == 4
 
 
 def test_inverse_tap_points_at_the_cell_inside_the_steps_window() -> None:

@@ -85,18 +85,19 @@ function weightCells(model, order, upTo, { k, r, c, ch }, position = null) {
 
 /**
  * The focus for `target` ({kind: "step", t} | {kind: "output", i, j, d} | {kind: "input",
- * row, col}); `getStep(t)` and `getInverse(row, col)` return cached server answers or
- * undefined (and fetch them). `tap` ({r, c, ch}) marks one product's input cell and weight;
- * `weight` ({k, r, c, ch}, a hovered weight) gets the input cells it multiplied up to step
- * `playhead` as focus.weight.cells.
+ * row, col}); `getStep(t)` and `getInverse(row, col)` return cached server answers (an
+ * inverse as {seen, taps, covered}) or undefined (and fetch them). `tap` ({r, c, ch}) marks
+ * one product's input cell and weight; `weight` ({k, r, c, ch}, a hovered weight) gets the
+ * input cells it multiplied up to step `playhead` as focus.weight.cells.
  */
 export function focusFor(target, model, order, getStep, getInverse, tap, weight = null, playhead = 0) {
-  const focus = { t: null, position: null, step: null, loading: false, inputCell: null, seen: null, pair: null, weight: null };
+  const focus = { t: null, position: null, step: null, loading: false, inputCell: null, seen: null, covered: null, pair: null, weight: null };
   if (target.kind === "input") {
     focus.inputCell = [target.row + model.pads.top, target.col + model.pads.left];
     const inverse = getInverse(target.row, target.col);
     focus.loading = inverse === undefined;
-    focus.seen = inverse ?? [];
+    focus.seen = inverse?.seen ?? [];
+    focus.covered = inverse?.covered ?? null;
     return focus;
   }
   focus.t = target.kind === "step" ? target.t : stepOf(model.outShape, order, target.i, target.j, target.d);

@@ -569,12 +569,13 @@ const hiddenViews = (state) => new Set(overlays.flatMap((overlay) => overlay.lay
 function getInverse(row, col) {
   const model = app.model;
   const key = `${row},${col}`;
-  if (model.inverse.has(key)) return model.inverse.get(key)?.seen;
+  if (model.inverse.has(key)) return model.inverse.get(key) ?? undefined;
   model.inverse.set(key, null);
   api.inverse(model.spec, [row, col]).then((answer) => {
-    // the positions that read the cell, and (backward mode's dX sum) each one's tap
+    // the positions that read the cell, (backward mode's dX sum) each one's tap, and whether
+    // a cell no tap reads lies in a dilation's gaps
     const seen = new Map(answer.taps.map((tap) => [`${tap.i},${tap.j}`, [tap.i, tap.j]]));
-    model.inverse.set(key, { seen: Array.from(seen.values()), taps: answer.taps });
+    model.inverse.set(key, { seen: Array.from(seen.values()), taps: answer.taps, covered: answer.covered });
     if (app.model === model) render();
   }, onApiError);
   return undefined;

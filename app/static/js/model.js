@@ -48,7 +48,7 @@ export function buildModel(spec, geometry, forward, conn, grads = null) {
     isPad: (r, c) => r < pads.top || r >= pads.top + h || c < pads.left || c >= pads.left + w,
     outShape: out.shape, filterShape: filters.shape.slice(-3), total: geometry.steps,
     maxAbs: maxAbsOf(xp.data), wMaxAbs: maxAbsOf(filters.data), outMaxAbs: maxAbsOf(out.data),
-    inverse: new Map(), // "row,col" of an input cell: {seen: [[i, j], ...], taps} (main.js getInverse)
+    inverse: new Map(), // "row,col" of an input cell: {seen: [[i, j], ...], taps, covered} (main.js getInverse)
     ...upstreamOf(grads),
   };
 }

@@ -150,7 +150,7 @@ export function createArithmeticView(container, model, onTap) {
           const n = focus.seen.length;
           sums.textContent = n
             ? `${cell} is read by the neurons at ${readersText(focus.seen)}, through every filter (marked on the output)`
-            : `${cell} is read by no neuron: ${withinSpans(model.geometry, r, c)
+            : `${cell} is read by no neuron: ${focus.covered
               ? "it falls between the taps of the dilated windows over it" : "no window covers it"}`;
           // backward mode: what its gradient adds up, each reader's dV times the weight that
           // met the cell
@@ -242,19 +242,6 @@ export function readersText(seen) {
   const rows = span(sorted.map(([i]) => i));
   const cols = span(sorted.map(([, j]) => j));
   return rows && cols && rows.size * cols.size === n ? `${count}, V[${rows.text},${cols.text},:]` : count;
-}
-
-/**
- * Whether padded-input cell (r, c) lies inside some window's span on both axes (the geometry
- * answer's stride, span and output per axis): unread there, it sits in a dilation's gaps,
- * where "no window covers it" said the opposite.
- */
-function withinSpans({ height, width }, r, c) {
-  const within = ({ stride, span: reach, output }, at) => {
-    const i = Math.min(Math.floor(at / stride), output - 1);
-    return at >= i * stride && at < i * stride + reach;
-  };
-  return within(height, r) && within(width, c);
 }
 
 /** Whole numbers as an evenly spaced run, in the notes' NumPy slices: {size, text} ("3:8",
