@@ -246,16 +246,43 @@ def _with_huge_integer(raw: bytes, error: orjson.JSONDecodeError) -> Any:
 
 # A number as JSON writes it, read from where orjson stopped.
 _NUMBER = re.compile(rb"-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?")
-# What stands in for the refused number while the body is read again to find its field: a
-# string no client sends (control characters around it, and a random part made per process).
-_MARK = f"\x00refused number {secrets.token_hex(8)}\x00"
+# What stands in for a refused number while the body is read again to find its field: a
+# string no client sends (a control character, and a random part made per process), numbered
+# by the refused number's place among them.
+_MARK = f"\x00refused number {secrets.token_hex(8)} "
+# The refused numbers one refusal names, each found by reading the body once more; past them,
+# orjson's refusal of the next one says the character.
+MOST_REFUSED_NUMBERS = 32
+
+
+def _refused_number(raw: bytes, error: orjson.JSONDecodeError) -> tuple[int, int, str] | None:
+    """Where orjson's refusal ``error`` of ``raw`` stopped, if at a NaN/Infinity literal or a
+    number past a float's range: ``(start, end, why)``; None for anything else."""
+    position = getattr(error, "pos", -1)
+    if not 0 <= position < len(raw):
+        return None
+    literal = non_finite_token(raw, position)
+    if literal:
+        token, start = literal
+        return (start, start + len(token),
+                f"is {token}: JSON has no NaN or Infinity; every value must be a finite number")
+    number = _NUMBER.match(raw, position)
+    if number is None or "infinity when parsed" not in str(error):
+        return None
+    # a long number is cut in the message, its digits counted (app.errors.detail)
+    text = number.group().decode()
+    why = (f"is {text}: a whole number of more digits than this server reads (4,300), far "
+           "past any limit here" if text.lstrip("-").isdigit() else
+           f"is {text}: too large for a float (about 1.8e308 at most); every value must "
+           "be finite")
+    return number.start(), number.end(), why
 
 
 def _refuse_naming_the_field(raw: bytes, error: orjson.JSONDecodeError) -> None:
-    """A 422 at the field of a NaN/Infinity literal or of a number past a float's range
-    (``1e999``, a whole number of more digits than Python converts), when ``raw`` is
-    otherwise JSON and small enough to read twice; nothing otherwise (orjson's own refusal
-    then says the character).
+    """A 422 at the field of each NaN/Infinity literal and of each number past a float's range
+    (``1e999``, a whole number of more digits than Python converts), one entry each in the
+    body's order, when ``raw`` is otherwise JSON and small enough to read again for each;
+    nothing otherwise (orjson's own refusal then says the character).
 
     >>> try:
     ...     _refuse_naming_the_field(b'{"input": {"shape": [NaN, 5, 3]}}', orjson.JSONDecodeError(
@@ -264,44 +291,41 @@ def _refuse_naming_the_field(raw: bytes, error: orjson.JSONDecodeError) -> None:
     ...     print(refusal.loc, refusal.msg[:62] + "...")
     ['body', 'input', 'shape', 0] input.shape[0] is NaN: JSON has no NaN or Infinity; every...
     """
-    position = getattr(error, "pos", -1)
-    if len(raw) > LONG_INTEGER_SEARCH_BYTES or not 0 <= position < len(raw):
+    if len(raw) > LONG_INTEGER_SEARCH_BYTES:
         return
-    literal = non_finite_token(raw, position)
-    number = None if literal else _NUMBER.match(raw, position)
-    if literal:
-        token, start = literal
-        end = start + len(token)
-        why = f"is {token}: JSON has no NaN or Infinity; every value must be a finite number"
-    elif number and "infinity when parsed" in str(error):
-        start, end = number.span()
-        # a long number is cut in the message, its digits counted (app.errors.detail)
-        text = number.group().decode()
-        why = (f"is {text}: a whole number of more digits than this server reads (4,300), far "
-               "past any limit here" if text.lstrip("-").isdigit() else
-               f"is {text}: too large for a float (about 1.8e308 at most); every value must "
-               "be finite")
-    else:
-        return
-    try:
-        marked = orjson.loads(raw[:start] + orjson.dumps(_MARK) + raw[end:])
-    except orjson.JSONDecodeError:
-        return  # something else in the body is not JSON either: orjson's refusal says where
-    path = _path_to_mark(marked)
-    if path is not None:
-        loc: list[str | int] = ["body", *path]
-        raise Refusal(422, loc, f"{path_of(loc)} {why}", "json_invalid")
+    reasons: list[str] = []  # each refused number's, by its mark's number
+    while True:
+        refused = _refused_number(raw, error)
+        if refused is None or len(reasons) == MOST_REFUSED_NUMBERS:
+            return  # something else in the body is not JSON either: orjson's refusal says where
+        start, end, why = refused
+        raw = raw[:start] + orjson.dumps(f"{_MARK}{len(reasons)}") + raw[end:]
+        reasons.append(why)
+        try:
+            marked = orjson.loads(raw)
+            break
+        except orjson.JSONDecodeError as again:
+            error = again
+    paths = _paths_to_marks(marked)
+    refusals = []
+    for number, why in enumerate(reasons):
+        loc: list[str | int] = ["body", *paths[number]]
+        refusals.append(Refusal(422, loc, f"{path_of(loc)} {why}", "json_invalid"))
+    first, *others = refusals
+    first.also = tuple(others)
+    raise first
 
 
-def _path_to_mark(data: Any) -> list[str | int] | None:
-    """Where :data:`_MARK` is in ``data``, as keys and indices."""
+def _paths_to_marks(data: Any) -> dict[int, list[str | int]]:
+    """Where each mark is in ``data``, as keys and indices, by the mark's number."""
+    found: dict[int, list[str | int]] = {}
     pending: list[tuple[Any, list[str | int]]] = [(data, [])]
     while pending:
         value, path = pending.pop()
-        if value == _MARK:
-            return path
-        if isinstance(value, dict):
+        if isinstance(value, str) and value.startswith(_MARK):
+            found[int(value[len(_MARK):])] = path
+        elif isinstance(value, dict):
             pending += [(item, [*path, key]) for key, item in value.items()]
         elif isinstance(value, list):
             pending += [(item, [*path, index]) for index, item in enumerate(value)]
-    return None
+    return found

@@ -18,6 +18,7 @@ from fastapi.testclient import TestClient
 
 import app.convert as app_convert
 import app.costs as app_costs
+import app.json_body as json_body
 import app.layer_cache as app_layer_cache
 from app.config import Settings
 from app.main import create_app
@@ -84,6 +85,38 @@ def test_a_number_no_float_holds_is_refused_at_its_field(
     entry = refused(client.post("/api/forward", content=body, headers=JSON))
     assert entry["loc"] == ["body", *loc] and entry["type"] == "json_invalid"
     assert entry["msg"].startswith(msg), entry["msg"]
+
+
+def test_every_number_no_float_holds_is_refused_at_its_own_field(client: TestClient) -> None:
+    # two or more were one entry at a character of the body ("loc": ["body", 76])
+    body = (b'{"input": {"shape": [5, 5, 3], "fill": {"kind": "uniform", "low": 1e400}}, '
+            b'"filters": {"count": 2, "size": 3, "bias": [NaN, -Infinity]}}')
+    entries = client.post("/api/forward", content=body, headers=JSON).json()["detail"]
+    assert [(e["loc"], e["type"]) for e in entries] == [
+        (["body", "input", "fill", "low"], "json_invalid"),
+        (["body", "filters", "bias", 0], "json_invalid"),
+        (["body", "filters", "bias", 1], "json_invalid"),
+    ]
+    assert [e["msg"].split(":")[0] for e in entries] == [
+        "input.fill.low is 1e400", "filters.bias[0] is NaN", "filters.bias[1] is -Infinity"]
+
+
+def test_past_the_most_refused_numbers_the_refusal_says_the_character(
+    client: TestClient,
+) -> None:
+    def refusal_of(columns: int) -> list[dict[str, Any]]:
+        values = b"[[" + b", ".join([b"[NaN]"] * columns) + b"]]"  # 1 x columns x 1
+        answer = client.post("/api/forward", content=b'{"input": {"values": ' + values + b'}}',
+                             headers=JSON)
+        entries: list[dict[str, Any]] = answer.json()["detail"]
+        return entries
+
+    most = json_body.MOST_REFUSED_NUMBERS
+    assert [e["loc"] for e in refusal_of(most)] == [
+        ["body", "input", "values", 0, column, 0] for column in range(most)]
+    [entry] = refusal_of(most + 1)  # the first NaN, by its character in the body
+    assert (entry["loc"], entry["type"]) == (["body", 24], "json_invalid")
+    assert "NaN at character 24" in entry["msg"]
 
 
 DEMO_BODY = b'"input": {"shape": [5, 5, 3]}, "filters": {"count": 2, "size": 3}'
