@@ -770,7 +770,8 @@ def _check_names_and_edits(spec: LayerSpec, found: Read, g: Geometry | None,
 
 
 def build(
-    spec: LayerSpec, settings: Settings, cost: Cost = layer_cost, at: str | None = None
+    spec: LayerSpec, settings: Settings, cost: Cost = layer_cost, at: str | None = None,
+    then: Callable[[Geometry], object] | None = None,
 ) -> Layer:
     """A layer ready to compute, once its cost under ``cost`` is within the budget.
 
@@ -780,7 +781,8 @@ def build(
     from fills come from :data:`LAYERS` when built recently. A spec the lean path found in
     :data:`~app.layer_cache.SPECS` was read, limit-checked and resolved under these settings
     before: that part is reused (resolving was priced then; the request's cost, which
-    includes it, is checked every time).
+    includes it, is checked every time). ``then(geometry)``, if given, checks the rest of the
+    request once the layer's own checks have passed, before its arrays are made.
     """
     derived: tuple[Read, Geometry, str | None] | None = SPECS.derived(spec, settings)
     if derived is None:
@@ -793,10 +795,15 @@ def build(
     cached = LAYERS.get(key) if key is not None else None
     check_budget(cost(g, spec), settings, at, spec=spec, built=cached is not None)
     if cached is not None:
+        if then is not None:
+            then(g)
         return cached
     with within(at):
         # (build_layer checks the edits again, before its fills: it is the engine's own guard)
         _check_names_and_edits(spec, found, g, settings)
+    if then is not None:
+        then(g)
+    with within(at):
         # Named arrays (a sample image, a filter bank) are decoded only now, past the budget.
         named = named_arrays(spec, found.shape, settings)
         given = found.arrays

@@ -587,9 +587,13 @@ def _running_walk(g: Geometry, order: Order, start: int, n: int,
 
 
 def _step_of(g: Geometry, position: list[int], order: Order) -> int:
-    """Neuron ``position``'s step. A position outside the output is refused here, as the
-    range is priced: before the layer's arrays (and an upstream's) are made."""
-    return step_number(g, position[0], position[1], position[2], order)
+    """Neuron ``position``'s step, where the range is priced from. A position outside the
+    output is priced as step 0: the handler refuses it after the layer's own checks (its
+    edits among them), before the layer's arrays (and an upstream's) are made."""
+    i, j, d = position
+    if not all(0 <= at < size for at, size in zip((i, j, d), g.output_shape, strict=True)):
+        return 0
+    return step_number(g, i, j, d, order)
 
 
 @lru_cache(maxsize=1024)

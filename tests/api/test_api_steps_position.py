@@ -119,6 +119,17 @@ def test_every_axis_of_a_position_outside_the_output_is_named_at_once(
         (["body", "position", 0], "i = 9"), (["body", "position", 2], "d = 9")]
 
 
+def test_a_layers_edits_are_checked_before_the_position_as_with_start(
+    client: TestClient,
+) -> None:
+    # the position was checked as the range was priced, before the layer's edits, so a
+    # request with both wrong named the position and only the next one the edit
+    layer = {**square(5, 3, 2, 3), "edits": [{"array": "bias", "index": [7], "value": 1}]}
+    for asked in ({"position": [9, 0, 0]}, {"start": 99}):
+        [entry] = _post(client, {"layer": layer, **asked}).json()["detail"]
+        assert entry["loc"] == ["body", "layer", "edits", 0, "index"], asked
+
+
 @pytest.mark.usefixtures("cold_caches")
 def test_a_position_outside_the_output_is_refused_before_the_layer_is_made(
     client: TestClient, monkeypatch: pytest.MonkeyPatch
