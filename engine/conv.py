@@ -44,7 +44,7 @@ from engine import winograd, winograd_strided
 from engine.errors import LayerError
 from engine.geometry import Geometry
 from engine.layer import Activation, Layer
-from engine.rounding import whole_numbers, window_max
+from engine.rounding import sums_exact, window_max
 from engine.threads import Workers
 from engine.windows import check_shape, windows
 
@@ -142,12 +142,14 @@ def conv2d(
     minimal = _minimal_filtering(geometry) if winograd and workers is not None else None
     # Winograd's transforms round (their coefficients include 1/6 and 1/24), so a layer of whole
     # numbers would come out as 15.000000000000002 where its sum is 15, and ReLU would pass a
-    # neuron whose sum is 0. im2col's GEMM adds whole-number products exactly (up to 2**53 in
-    # float64, 2**24 in float32), which is what someone checking by hand expects.
-    if minimal is not None and workers is not None and not whole_numbers(x_padded, weights, bias):
+    # neuron whose sum is 0. im2col's GEMM adds such a layer's products exactly (whole
+    # numbers up to 2**53 in float64, 2**24 in float32), which is what someone checking by
+    # hand expects.
+    per_neuron = geometry.counts.weights_per_neuron  # Fh * Fw * D
+    if (minimal is not None and workers is not None
+            and not sums_exact(x_padded, weights, bias, per_neuron, dtype)):
         x, w, b = (a.astype(dtype, copy=False) for a in (x_padded, weights, bias))
         return minimal(x, w, b, geometry, workers)
-    per_neuron = geometry.counts.weights_per_neuron  # Fh * Fw * D
 
     # (FFD + 1, K): the filters as columns, the biases as the last row (the ones column's
     # partner). Built as (K, FFD + 1) rows and handed over transposed, which BLAS takes as a

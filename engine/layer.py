@@ -83,9 +83,11 @@ class Layer:
 
     @cached_property
     def sums_exact(self) -> bool:
-        """Whether every sum of the layer is exact: its input, weights and biases are whole
-        numbers (engine/rounding.py leaves such a layer's sums as they are)."""
-        return rounding.whole_numbers(self.x, self.weights, self.bias)
+        """Whether every sum of the layer is exact in float64, in any order (whole numbers,
+        and other multiples of a power of two small enough: :func:`rounding.sums_exact`);
+        engine/rounding.py leaves such a layer's sums as they are."""
+        taps = self.geometry.counts.weights_per_neuron
+        return rounding.sums_exact(self.x, self.weights, self.bias, taps, np.float64)
 
     @cached_property
     def weight_sizes(self) -> npt.NDArray[np.floating[Any]]:

@@ -18,12 +18,15 @@ most its window's largest ``|x|`` times ``|w|``:
 
 A sum no larger than that is set to exactly 0: its sign is not known, and exact arithmetic
 on values like these would most often have given 0. A sum that really is that small and not
-0 is reported as 0 too; its size is then below what the computation could resolve anyway.
-Layers of whole numbers add exactly (up to ``2**53``) and are left alone.
+0 is reported as 0 too; its size is then below what this bound can tell from rounding.
+Layers whose every sum is exact in any order are left alone (:func:`sums_exact`): whole
+numbers, and other multiples of a power of two whose sums fit the significand, as
+``1e15 + 0.5 - 1e15`` does (0.5, never 0).
 """
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
@@ -31,8 +34,10 @@ import numpy.typing as npt
 
 Array = npt.NDArray[np.floating[Any]]
 
-# Values :func:`whole_numbers` looks at before it looks at all of them.
-WHOLE_SAMPLE = 64
+# Values of each array :func:`sums_exact` looks at before it looks at all of them.
+EXACT_SAMPLE = 64
+# Values :func:`sums_exact` takes apart at a time: its temporaries are a few times this.
+EXACT_PIECE = 2**18
 
 
 def rounding_bound(
@@ -70,20 +75,84 @@ def window_max(windows: Array) -> Array:
     return largest
 
 
-def whole_numbers(*arrays: Array) -> bool:
-    """Whether every value of every array is a whole number (integer dtypes are).
+def _lowest_bit(values: Array) -> int | None:
+    """The exponent of a bit at or below the lowest set bit of every value (each is a whole
+    multiple of ``2**`` it): 0 for whole numbers, the lowest set bit itself otherwise; None
+    when every value is 0. In pieces of :data:`EXACT_PIECE` values, for the temporaries."""
+    lowest: int | None = None
+    flat = values.reshape(-1)
+    for top in range(0, flat.size, EXACT_PIECE):
+        piece = flat[top:top + EXACT_PIECE]
+        if np.array_equal(piece, np.trunc(piece)):  # whole numbers: the common case, cheaply
+            low = 0 if piece.any() else None
+        else:
+            nonzero = piece[piece != 0].astype(np.float64)
+            mantissa, exponent = np.frexp(nonzero)  # value = mantissa * 2**exponent
+            digits = np.abs(np.ldexp(mantissa, 53)).astype(np.int64)  # its 53 bits, whole
+            last = np.frexp((digits & -digits).astype(np.float64))[1] - 1  # lowest set bit
+            low = int((exponent - 53 + last).min())
+        if low is not None:
+            lowest = low if lowest is None else min(lowest, low)
+    return lowest
 
-    A few values spread over each array are looked at first, every array's before any full
-    pass: a layer of measured or random floats fails on them at once. Spread, because a
-    padded input starts with a row of zeros; every array's first, because an image's pixels
-    are whole numbers where its filters are not.
 
-    >>> whole_numbers(np.array([1.0, -2.0, 0.0]), np.array([3], dtype=np.int64))
+def _exact_in(dtype: np.dtype[Any], x: Array, weights: Array, bias: Array, taps: int,
+              every_value: bool) -> bool:
+    """:func:`sums_exact` on these values: all of them (``every_value``), or a sample, which
+    can only make the sums look smaller than they are, and so only proves them inexact."""
+    low_x, low_w, low_b = _lowest_bit(x), _lowest_bit(weights), _lowest_bit(bias)
+    if low_x is None or low_w is None:  # no product but 0: each sum is its bias, exactly
+        return True
+    low = low_x + low_w  # every product, and so every sum, is a whole multiple of 2**low
+    if low < int(np.frexp(np.finfo(dtype).smallest_subnormal)[1]) - 1:
+        return False  # below the dtype's smallest step: the products themselves round
+    if every_value and low_b is not None and low_b < low:
+        return False  # a bias between the products' steps
+    # As whole numbers of their lowest bits: the largest input, the largest sum of a filter's
+    # |w| (exact as long as it is below 2**53, and at least that otherwise) and bias.
+    terms = (np.ldexp(np.abs(x).max(), -low_x),
+             np.ldexp(np.abs(weights).reshape(-1, taps).sum(axis=1).max(), -low_w),
+             np.ldexp(np.abs(bias).max(initial=0.0), -low))
+    if not all(math.isfinite(term) for term in terms):
+        return False
+    inputs, sizes, biases = (int(term) for term in terms)
+    # every partial sum, in any order, is a whole multiple of 2**low no larger than this
+    significand = int(np.finfo(dtype).nmant) + 1
+    return inputs * sizes + biases < 1 << significand
+
+
+def sums_exact(x: Array, weights: Array, bias: Array, taps: int, dtype: npt.DTypeLike) -> bool:
+    """Whether every sum of a layer's ``taps`` products and its bias, added in ``dtype`` in any
+    order, is exact: ``x`` is its input, ``weights`` its filters (one ``taps``-long row per
+    filter once flattened, shared or one per neuron), ``bias`` its biases.
+
+    So it is when every value is a whole multiple of a power of two, and every partial sum, a
+    whole multiple of the products' lowest bit, fits the dtype's significand (53 bits for
+    float64, 24 for float32). Whole numbers are the usual case; halves and quarters, and
+    cancellations such as 1e15 + 0.5 - 1e15, are exact too.
+
+    A few values spread over each array are looked at first (whole filters, as a sum scales
+    with its filter's sum of ``|w|``): random and measured floats fail on them at once.
+    Spread, because a padded input starts with a row of zeros.
+
+    >>> one = np.ones((1, 3))
+    >>> sums_exact(np.array([1e15, 0.5, -1e15]), one, np.zeros(1), 3, np.float64)
     True
-    >>> whole_numbers(np.array([1.0, 2.5]))
+    >>> sums_exact(np.array([0.1, 0.2, 0.3]), one, np.zeros(1), 3, np.float64)
+    False
+    >>> sums_exact(np.array([2.0**30, 1.0]), np.ones((1, 2)), np.zeros(1), 2, np.float32)
     False
     """
-    # views of contiguous arrays, as a layer's are
-    flats = [a.reshape(-1) for a in arrays if np.issubdtype(a.dtype, np.floating)]
-    samples = [flat[:: max(1, flat.size // WHOLE_SAMPLE)] for flat in flats]
-    return all(np.array_equal(part, np.trunc(part)) for part in (*samples, *flats))
+    kind = np.dtype(dtype)
+    if x.size == 0 or weights.size == 0:
+        return True
+    filters = weights.reshape(-1, taps)
+    return (_exact_in(kind, _spread(x), filters[:: max(1, filters.size // EXACT_SAMPLE)],
+                      _spread(bias), taps, every_value=False)  # whole filters: see above
+            and _exact_in(kind, x, weights, bias, taps, every_value=True))
+
+
+def _spread(values: Array) -> Array:
+    """About :data:`EXACT_SAMPLE` values spread over ``values``."""
+    flat = values.reshape(-1)
+    return flat[:: max(1, flat.size // EXACT_SAMPLE)]

@@ -79,3 +79,17 @@ def test_a_sum_rounding_cannot_tell_from_zero_is_zero_in_every_endpoint(
                 "layer": SCENE_SOBEL, "start": start, "count": count, "upstream": upstream,
             })["steps"][-1]
             assert found["bias_gradient_running"] == db[d], (d, start, count)
+
+
+def test_an_exact_sum_smaller_than_its_terms_rounding_bound_is_kept_by_every_endpoint(
+    client: TestClient,
+) -> None:
+    # the arithmetic review's layer: 1e15 + 0.5 - 1e15 is 0.5 in float64 in any order (and in
+    # PyTorch's conv2d); the forward and the step said 0, their ReLU gate closed, dX was 0
+    layer = {"input": {"values": [[[1e15], [0.5], [-1e15]]]},
+             "filters": {"values": [[[[1], [1], [1]]]], "bias": [0]}, "activation": "relu"}
+    assert answered(client, "/api/forward", layer)["output_pre"] == [[[0.5]]]
+    [step] = answered(client, "/api/steps", {"layer": layer, "start": 0})["steps"]
+    assert (step["channel_sums"], step["pre"], step["post"]) == ([0.5], 0.5, 0.5)
+    dx = answered(client, "/api/backward", {"layer": layer, "upstream": {}})["dx"]
+    assert dx == [[[1.0], [1.0], [1.0]]]

@@ -10,7 +10,7 @@ from engine.backward import backward, step_weight_gradients
 from engine.conv import forward, forward_naive
 from engine.geometry import LayerShape
 from engine.layer import Layer, build_layer
-from engine.rounding import rounding_bound, whole_numbers
+from engine.rounding import rounding_bound, sums_exact
 from engine.trace import steps
 
 SOBEL_X = np.array([[-1, 0, 1], [-2, 0, 2], [-1, 0, 1]], dtype=float)
@@ -35,13 +35,50 @@ def flat_patches_layer(connectivity: str = "shared") -> Layer:
     return build_layer(shape, x=x, weights=weights, bias=np.zeros(2), activation="relu")
 
 
-def test_whole_numbers_looks_at_every_value() -> None:
+def test_sums_exact_looks_at_every_value() -> None:
+    ones = np.ones((1, 3))
     values = np.zeros(1000)
-    assert whole_numbers(values, np.arange(3))
-    values[-1] = 0.5  # past the first few values it looks at
-    assert not whole_numbers(np.ones(3), values)
-    values[-1], values[1] = 0, 0.5  # between the values its sample takes
-    assert not whole_numbers(values)
+    assert sums_exact(values, ones, np.zeros(1), 3, np.float64)
+    values[-1] = 0.1  # past the values its sample takes first: no power of two's multiple
+    assert not sums_exact(values, ones, np.zeros(1), 3, np.float64)
+    values[-1], values[1] = 0, 0.1  # between them
+    assert not sums_exact(values, ones, np.zeros(1), 3, np.float64)
+    values[1] = 0.375  # three eighths: exact
+    assert sums_exact(values, ones, np.zeros(1), 3, np.float64)
+    assert not sums_exact(values, ones, np.array([2.0**-4]), 3, np.float64)  # a bias between
+    assert sums_exact(values, ones, np.array([2.0**-3]), 3, np.float64)  # its steps, or not
+
+
+def test_sums_exact_needs_every_partial_sum_inside_the_significand() -> None:
+    # as whole numbers of the products' lowest bit, no sum passes |x| max * sum |w| + |b|
+    ones = np.ones((2, 3))
+    big = np.array([2.0**50, 1.0, -(2.0**50)])
+    assert sums_exact(big * 2, ones, np.zeros(2), 3, np.float64)  # 3 * 2**51 < 2**53
+    assert not sums_exact(big * 4, ones, np.zeros(2), 3, np.float64)  # 3 * 2**52
+    assert not sums_exact(big, ones, np.zeros(2), 3, np.float32)  # 24 bits
+    assert sums_exact(np.array([4.0, 1.0, -4.0]), ones, np.zeros(2), 3, np.float32)
+    # a product below the smallest subnormal's step rounds
+    assert not sums_exact(np.array([2.0**-600]), np.array([[2.0**-600]]), np.zeros(1), 1,
+                          np.float64)
+    # a filter's sum of |w| counts, not its largest |w|: 2**50 * 4 * (1 + 1) reaches 2**53
+    quarters = np.array([2.0**50, 0.25])
+    assert not sums_exact(quarters, np.ones((1, 2)), np.zeros(1), 2, np.float64)
+    assert sums_exact(quarters, np.ones((2, 1)), np.zeros(2), 1, np.float64)
+
+
+@pytest.mark.parametrize(("values", "exact"), [
+    ([1e15, 0.5, -1e15], 0.5), ([1000.0, 2.0**-40, -1000.0], 2.0**-40)])
+def test_an_exact_sum_is_never_settled_however_small_against_its_terms(
+    values: list[float], exact: float
+) -> None:
+    # the arithmetic review's layers: within the rounding bound of their terms (2.66 for the
+    # first), set to 0 by the forward, the steps and ReLU's gate, though float64 adds them
+    # exactly in any order, as PyTorch's conv2d does
+    layer = build_layer(LayerShape(1, 3, 1, 1, 1, 3), x=np.array(values).reshape(1, 3, 1),
+                        weights=np.ones((1, 1, 3, 1)), bias=np.zeros(1), activation="relu")
+    assert forward(layer).pre.ravel().tolist() == [exact]
+    assert steps(layer, 0, 1).pre.tolist() == [exact]
+    assert backward(layer, np.ones((1, 1, 1))).dx.ravel().tolist() == [1.0, 1.0, 1.0]
 
 
 def test_the_bound_is_the_sums_worst_rounding_and_scales_with_its_window() -> None:
