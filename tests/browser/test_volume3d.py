@@ -899,6 +899,41 @@ def test_a_high_density_screen_draws_the_blocks_at_their_own_size(
     context.close()
 
 
+@pytest.mark.parametrize(("viewport", "ratio", "query"), [
+    ((1180, 820), 2, "?preset=cs231n-demo&view=3d&t=0"),
+    ((390, 844), 3, "?preset=alexnet-conv1&view=3d&t=3100"),
+])
+def test_the_highlights_overlay_is_shown_at_its_own_size_on_a_dense_screen(
+    browser: Browser, base_url: str, viewport: tuple[int, int], ratio: int, query: str,
+    artifacts: Path,
+) -> None:
+    # the overlay's first 300x150 px, kept while the highlights fitted them, were shown as
+    # 300x150 CSS px: the field box and the neuron's outline came out 2-3 times too big and
+    # off their cells (the phone and tablet review)
+    width, height = viewport
+    context = browser.new_context(base_url=base_url, viewport={"width": width, "height": height},
+                                  device_scale_factor=ratio)
+    page = context.new_page()
+    open_page(page, query)
+    probe(page, "output")
+    overlays = page.locator("canvas.volume3d-marks:visible")
+    expect(overlays).to_have_count(2)
+    for overlay in overlays.all():
+        held, shown = overlay.evaluate("c => [[c.width, c.height], "
+                                       "[c.getBoundingClientRect().width, "
+                                       "c.getBoundingClientRect().height]]")
+        assert all(abs(n - css * ratio) <= 1 for n, css in zip(held, shown, strict=True)), (
+            held, shown)
+    neuron = probe(page, "output")["neuron"]["corners"]
+    marks = page.locator("#output-3d canvas.volume3d-marks").bounding_box()
+    assert marks is not None
+    for x, y in neuron:
+        assert marks["x"] - 1 <= x <= marks["x"] + marks["width"] + 1
+        assert marks["y"] - 1 <= y <= marks["y"] + marks["height"] + 1
+    page.locator("#output-panel").screenshot(path=artifacts / f"volume3d-overlay-{width}.png")
+    context.close()
+
+
 def reopened(page: Page, browser: Any) -> tuple[Json, Json]:
     """The input and output blocks as page's link opens them in a fresh page."""
     fresh = browser.new_page(base_url=page.url.split("/?")[0], viewport=page.viewport_size)

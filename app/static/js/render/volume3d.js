@@ -385,7 +385,7 @@ function createBlockView(panel, name, zoomLabel, camera, { away, onCell, text })
     drawn: null, // what the block canvas shows: {block, key}
     region: null, // [x0, y0, x1, y1] CSS px: where the overlay redraws the block's recoloured cells
     // the overlay: device px [x0, y0, x1, y1] it covers, and the highlights it last drew
-    over: { paints: 0, rect: null, place: "", hl: null },
+    over: { paints: 0, rect: null, place: "", size: "", hl: null },
   };
   let frame = 0;
   const schedule = () => {
@@ -628,8 +628,14 @@ function createBlockView(panel, name, zoomLabel, camera, { away, onCell, text })
     if (w > marks.width || h > marks.height || w * h * 4 < marks.width * marks.height) {
       marks.width = w + 32;
       marks.height = h + 32;
-      marks.style.width = `${marks.width / ratio}px`;
-      marks.style.height = `${marks.height / ratio}px`;
+    }
+    // its CSS size from its pixels whether or not they changed: the canvas's first 300x150
+    // px, kept when the first highlight fitted them, were shown at 300x150 CSS px, so on a
+    // screen of 2 or 3 device px to the CSS px every mark came out that many times too big
+    const size = `${marks.width / ratio}px ${marks.height / ratio}px`;
+    if (size !== over.size) {
+      [marks.style.width, marks.style.height] = size.split(" ");
+      over.size = size;
     }
     if (marks.hidden) marks.hidden = false;
     // (left and top, not a transform: a layer placed by a transform at a fraction of a pixel,
