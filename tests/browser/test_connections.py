@@ -221,13 +221,16 @@ def passes_by(at: list[float], point: tuple[float, float]) -> bool:
     return abs((x2 - x1) * (point[1] - y1) - (y2 - y1) * (point[0] - x1)) / length <= NEAR
 
 
+@pytest.mark.parametrize(("query", "output"), [
+    ("", "#output-grids"), ("&view=3d", "#output-3d canvas.volume3d-block")])
 def test_on_a_phone_the_filter_joins_its_neuron_only_while_both_are_in_sight(
-    page: Page,
+    page: Page, query: str, output: str
 ) -> None:
     # one column: the line from the filter ran down through the other filter and the whole
-    # arithmetic panel to a neuron two panels below, out of sight
+    # arithmetic panel to a neuron two panels below, out of sight (on the 3-D block too,
+    # found by the phone review)
     page.set_viewport_size({"width": 390, "height": 844})
-    page.goto("/?preset=cs231n-demo")
+    page.goto(f"/?preset=cs231n-demo{query}")
     expect(page.locator("#numpy-code")).to_contain_text("np.sum", timeout=30_000)
 
     def shown(selector: str) -> bool:
@@ -237,13 +240,13 @@ def test_on_a_phone_the_filter_joins_its_neuron_only_while_both_are_in_sight(
 
     page.locator("#filters-panel").evaluate("e => e.scrollIntoView({block: 'start'})")
     page.evaluate(QUIET, 300)
-    assert shown("#filter-grids") and not shown("#output-grids")
+    assert shown("#filter-grids") and not shown(output)
     assert lines(page, "out") == []
     # the first map of the output just under the arithmetic, in sight with the filter's
     # last row: the line comes back
     page.set_viewport_size({"width": 390, "height": 4000})
     page.evaluate(QUIET, 300)
-    assert shown("#filter-grids") and shown("#output-grids")
+    assert shown("#filter-grids") and shown(output)
     assert len(lines(page, "out")) == 1
 
 

@@ -30,6 +30,10 @@ function union(a, b) {
   return new DOMRect(left, top, Math.max(a.right, b.right) - left, Math.max(a.bottom, b.bottom) - top);
 }
 
+/** Whether `box` (a block's point too: a box of no size) lies at least partly in `area`. */
+const within = (box, area) => Boolean(box) && box.right >= area.left && box.left <= area.right
+  && box.bottom >= area.top && box.top <= area.bottom;
+
 /** `box` cut to `clip`; null when nothing of it is left. */
 function cut(box, clip) {
   if (!box) return null;
@@ -265,8 +269,9 @@ export function createConnections({ views, commit, volumes = () => null }) {
       const block = three?.neuron(i, j, k);
       const neuron = three ? dot(block?.centre) : cut(v.output.box(i, j, k), clips.output);
       // on a phone's one column the neuron is two panels below its filter: a line to it
-      // while either is scrolled away only streaks the arithmetic between (as the fan's)
-      const bothShown = three || !stacked || (cut(filter, screen) && cut(neuron, screen));
+      // while either is scrolled away only streaks the arithmetic between (as the fan's),
+      // on a block as on a grid
+      const bothShown = !stacked || (cut(filter, screen) && within(neuron, screen));
       const toward = filter && neuron && bothShown ? connector(filter, neuron) : null;
       const out = toward && three ? into(toward, block.quad) : toward;
       if (out) outs.push({ at: out, data: { d: k } });
