@@ -596,6 +596,32 @@ def test_a_tap_on_a_block_shows_the_cell_and_pins_its_neuron(
         context.close()
 
 
+def test_a_tap_leaves_no_hover_behind_the_steps_and_the_readout_move_on(
+    browser: Browser, base_url: str
+) -> None:
+    # a tap worked as a hover that never ended: with its pin released, the arithmetic kept
+    # the tapped neuron while the playhead stepped, and its readout stayed (the phone review)
+    context = browser.new_context(base_url=base_url, viewport={"width": 390, "height": 844},
+                                  device_scale_factor=3, is_mobile=True, has_touch=True)
+    try:
+        page = context.new_page()
+        open_page(page, "?preset=cs231n-demo&view=3d&t=4")
+        page.locator("#output-3d .volume3d-block").scroll_into_view_if_needed()
+        readout = page.locator("#output-3d .volume3d-readout")
+        target = centre_of(corners(page, "output", 0, 0, 0)[:4])
+        page.touchscreen.tap(*target)
+        expect(page).to_have_url(re.compile(r"[?&]pin=o0\.0\.0(&|$)"))
+        expect(readout).to_contain_text("V[0,0,0] = ")
+        page.touchscreen.tap(*target)  # the pin released
+        expect(page).to_have_url(re.compile(r"[?&]pin=(&|$)"))
+        expect(page.locator("#numpy-code")).to_contain_text("V[1,1,0]")  # step 4's again
+        page.locator("#t-forward").tap()  # the block holds the focus: its arrows turn it
+        expect(page.locator("#numpy-code")).to_contain_text("V[1,2,0]")
+        expect(readout).to_be_hidden()
+    finally:
+        context.close()
+
+
 Box = tuple[float, float, float, float]
 
 

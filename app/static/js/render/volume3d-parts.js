@@ -226,7 +226,7 @@ export function bindGestures(canvas, { turn, move, zoomAt, point: onPoint = () =
     const tapped = press && pointers.size === 1;
     up(event);
     press = null;
-    if (tapped) onPoint("click", where(event));
+    if (tapped) onPoint("click", where(event), event.pointerType);
   });
   canvas.addEventListener("pointercancel", (event) => {
     up(event);

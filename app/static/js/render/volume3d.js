@@ -503,20 +503,34 @@ function createBlockView(panel, name, zoomLabel, camera, { away, onCell, text })
   }
 
   let hovered = null; // "r,c,k" of the cell under the pointer
+  // a tapped cell's readout: kept while the focus stays where the tap put it (its label,
+  // drawn as the tap's events were handled), as a finger has no hover to leave
+  let tapped = null;
   // a click (or a tap, which brings no hover first: a browser's emulated mouse does the same
   // for a flat grid) is over the cell it points at first, then pins it
-  function point(type, [x, y]) {
+  function point(type, [x, y], pointerType) {
     const cell = type === "leave" ? null : pick(x, y);
     const key = cell ? cell.join(",") : null;
     if (key !== hovered) {
       hovered = key;
-      readout.textContent = cell ? text(...cell) : "";
-      readout.hidden = !cell;
-      canvas.title = readout.textContent;
+      showReadout(cell ? text(...cell) : "");
       if (cell) onCell("enter", ...cell);
       else onCell("leave", -1, -1, -1);
     }
     if (type === "click" && cell) onCell("click", ...cell);
+    if (type === "click" && pointerType === "touch") {
+      // the tap's hover ends with it: left on, the tapped neuron stayed in the arithmetic
+      // after its pin was released, and the playhead's steps were not shown
+      hovered = null;
+      onCell("leave", -1, -1, -1);
+      tapped = cell ? { label: view.hl?.label } : null;
+    }
+  }
+
+  function showReadout(said) {
+    readout.textContent = said;
+    readout.hidden = !said;
+    canvas.title = said;
   }
 
   bindGestures(canvas, {
@@ -777,6 +791,10 @@ function createBlockView(panel, name, zoomLabel, camera, { away, onCell, text })
     },
     focusOn(hl, { quiet, follow, describe }) {
       view.hl = hl;
+      if (tapped && hl.label !== tapped.label) {
+        tapped = null;
+        showReadout("");
+      }
       view.quiet = quiet;
       if (view.fit && follow && view.zoom > 1.05 && hl.anchor) {
         const [x, y] = project().point(...hl.anchor);
