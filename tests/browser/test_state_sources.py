@@ -345,8 +345,29 @@ def test_a_link_key_the_page_cannot_use_is_said_not_silently_replaced(page: Page
     expect(note).to_contain_text("zoom=bad (how far the input and output are zoomed in, "
                                  "as i4_o8)")
     expect(note).to_contain_text("cam=left (the 3-D view's turn and tilt in degrees, as 45_20)")
-    expect(note).to_contain_text("edits=b1=3 (edits given again: the first is used)")
-    expect(page).to_have_url(re.compile(r"edits=X0\.0\.0%3D5&.*zoom=&cam="))
+    expect(note).to_contain_text("edits=X0.0.0=5 (edits given again later: the last is used)")
+    expect(page).to_have_url(re.compile(r"edits=b1%3D3&.*zoom=&cam="))
+
+
+def test_a_key_added_to_a_copied_link_counts_and_a_link_pasted_twice_says_nothing(
+    page: Page,
+) -> None:
+    # a copied link names every key, embed=0 and large=0 among them: "&embed=1" added to it,
+    # as the README says to, was the second of a key given twice, left out with a red note
+    open_page(page, "?preset=cs231n-demo&t=4")
+    copied = page.url.split("?", 1)[1]
+    assert "embed=0" in copied and "large=0" in copied
+    open_page(page, f"?{copied}&embed=1&large=1&t=7")
+    expect(page.locator(".masthead")).to_be_hidden()  # the picture and the transport only
+    expect(page.locator("#copy-link")).to_be_hidden()
+    expect(page).to_have_url(re.compile(r"[?&]t=7&.*embed=1.*large=1"))
+    expect(page.locator("#error-general")).to_have_text("")
+    # the same link twice over (pasted twice): every key the same, nothing to say
+    open_page(page, "?preset=cs231n-demo&t=4")
+    copied = page.url.split("?", 1)[1]
+    open_page(page, f"?{copied}&{copied}")
+    expect(page.locator("#error-general")).to_have_text("")
+    expect(page).to_have_url(re.compile(r"[?&]t=4&"))
 
 
 @pytest.mark.parametrize(("pin", "said"), [

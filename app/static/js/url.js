@@ -57,12 +57,20 @@ function takes(key) {
 }
 
 /**
+ * A query string's keys, each with its last value: a key added to the end of a copied link
+ * (which names every key) is the one that counts, as `&embed=1` on a link says it should.
+ */
+export function linkParams(search) {
+  return new Map(new URLSearchParams(search));
+}
+
+/**
  * The keys a query string names, each parsed and checked as a full link's are (a bad value is
  * left out, so the default or the preset's own stands). An old image-layer preset name gives
  * its image and bank instead of a preset.
  */
 export function givenKeys(search) {
-  const params = new URLSearchParams(search);
+  const params = linkParams(search);
   const given = {};
   // The strip's own letters for every axis at once: f (filter size), s (stride; links from
   // before per-axis strides said so too), p (padding, all four sides) and dil (dilation); a
@@ -93,16 +101,21 @@ const TRACKING = /^(utm_.*|fbclid|gclid|mc_eid|ref)$/;
  * (no such key)"), so a hand-typed link's mistake is said rather than silently replaced.
  */
 export function refusedKeys(search) {
-  const params = new URLSearchParams(search);
+  const pairs = [...new URLSearchParams(search)];
+  const lastAt = new Map(pairs.map(([key], at) => [key, at]));
   const shorthands = new Map(SHORTHANDS);
   const said = [];
-  const seen = new Set();
-  for (const [key, raw] of params) {
+  for (const [at, [key, raw]] of pairs.entries()) {
     const shown = `${shortened(key)}=${shortened(raw)}`;
-    // a key given twice: the page reads the first (a second edits=, pasted on, was dropped
-    // without a word)
-    if (seen.has(key)) said.push(`${shown} (${shortened(key)} given again: the first is used)`);
-    else if (shorthands.has(key)) {
+    // a key given again: the page reads the last. A view's key added to a copied link
+    // (embed, large, t) is how one adjusts it: nothing to say; an earlier layer key of another
+    // value (an edits= dropped) is said, as the layer then is not the one it described
+    if (at !== lastAt.get(key)) {
+      const dropped = raw !== pairs[lastAt.get(key)][1] && (LAYER_KEYS.includes(key) || key === "preset");
+      if (dropped) said.push(`${shown} (${shortened(key)} given again later: the last is used)`);
+      continue;
+    }
+    if (shorthands.has(key)) {
       const first = shorthands.get(key)[0];
       if (!wholeFor(first, Number(raw)) || raw.trim() === "") said.push(`${shown} (${takesNumber(first)})`);
     } else if (!(key in DEFAULTS)) {
@@ -111,14 +124,13 @@ export function refusedKeys(search) {
     } else if (readKey(key, raw) === undefined) {
       said.push(`${shown} (${takes(key)})`);
     }
-    seen.add(key);
   }
   return said;
 }
 
 /** The state a query string describes, or null when it names no layer at all. */
 export function fromQuery(search) {
-  const params = new URLSearchParams(search);
+  const params = linkParams(search);
   if (!params.has("h") && !params.has("preset")) return null;
   return { ...DEFAULTS, ...givenKeys(search) };
 }
@@ -129,7 +141,7 @@ export function fromQuery(search) {
  * and `?preset=alexnet-conv1&view=3d` that preset in 3-D.
  */
 export function presentationOf(search) {
-  const params = new URLSearchParams(search);
+  const params = linkParams(search);
   const flag = (key) => ["1", "true"].includes(params.get(key) ?? "");
   const choice = (key) => (CHOICES[key].includes(params.get(key)) ? params.get(key) : DEFAULTS[key]);
   return { embed: flag("embed"), large: flag("large"), theme: choice("theme"), view: choice("view") };
@@ -148,7 +160,7 @@ const SPEC_KEYS = LAYER_KEYS.filter((key) => !["edits", "image", "bank"].include
  * preset with a 7-high input (it took the rest from the default layer, stride 2 and all).
  */
 export function partialLink(search) {
-  const params = new URLSearchParams(search);
+  const params = linkParams(search);
   const shorthands = new Set(SHORTHANDS.map(([key]) => key));
   if (![...params.keys()].some((key) => key in DEFAULTS || shorthands.has(key))) return false;
   const given = givenKeys(search);
