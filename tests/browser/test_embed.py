@@ -240,6 +240,25 @@ def test_a_framed_misfit_is_ready_with_no_steps_and_links_out(page: Page, site: 
     expect(frame.locator("#geometry-bar")).to_be_hidden()
 
 
+def test_a_frames_note_of_its_links_mistakes_keeps_to_two_lines_and_goes_at_a_step(
+    page: Page,
+) -> None:
+    # in a slide's frame it stayed through steps and play, and a long one took the picture's
+    # room (the instructor review)
+    page.set_viewport_size({"width": 400, "height": 360})  # a narrow slide's frame
+    keys = "&".join(f"an-unknown-key-{n}=1" for n in range(9))
+    page.goto(f"/?preset=cs231n-demo&t=4&embed=1&{keys}")
+    note = page.locator("#embed-note")
+    expect(note).to_contain_text("an-unknown-key-0 (no such key)", timeout=30_000)
+    size = float(note.evaluate("e => parseFloat(getComputedStyle(e).fontSize)"))
+    height = note.bounding_box()["height"]  # type: ignore[index]
+    assert note.evaluate("e => e.scrollHeight") > height  # it has more to say than it shows
+    assert height <= 2 * 1.5 * size  # two lines
+    page.locator("#t-forward").click()
+    expect(page.locator("#numpy-code")).to_contain_text("V[1,2,0]")
+    expect(note).to_be_hidden()
+
+
 def test_play_reports_increasing_steps_and_pause_stops_them(page: Page, site: Site) -> None:
     frame = open_parent(page, site)
     # the pause sent by the course page as it hears the third step (not after a round trip to

@@ -349,6 +349,24 @@ def test_a_link_key_the_page_cannot_use_is_said_not_silently_replaced(page: Page
     expect(page).to_have_url(re.compile(r"edits=b1%3D3&.*zoom=&cam="))
 
 
+def test_a_link_of_thousands_of_mistakes_names_a_few_and_keeps_the_picture(page: Page) -> None:
+    # every one was listed: 2,000 unknown keys left the panels 0 px tall, and a copied
+    # large-type link pasted twice at 1024x768 left the picture a 166 px strip
+    page.set_viewport_size({"width": 1024, "height": 768})
+    keys = "&".join(f"k{n}x=1" for n in range(2000))
+    open_page(page, f"?preset=cs231n-demo&t=3&{keys}")
+    expect(page.locator("#error-general")).to_have_text(
+        "The link's k0x (no such key), k1x (no such key), k2x (no such key), k3x (no such "
+        "key) and 1,996 more were left out.")
+    assert page.locator("#volumes").bounding_box()["height"] > 300  # type: ignore[index]
+    cells = ";".join(f"X{n}.0.0%3D1" for n in range(9, 3009))
+    page.goto(f"/?preset=cs231n-demo&edits={cells}")
+    expect(page.locator("#error-data")).to_have_text(
+        "X[9,0,0], X[10,0,0], X[11,0,0], X[12,0,0] and 2,996 more are not cells of this "
+        "layer: those edits are left out.", timeout=30_000)
+    assert page.locator("#volumes").bounding_box()["height"] > 300  # type: ignore[index]
+
+
 def test_a_key_added_to_a_copied_link_counts_and_a_link_pasted_twice_says_nothing(
     page: Page,
 ) -> None:

@@ -2,7 +2,7 @@
 // Render functions only draw; every state change goes through commit().
 import { api, ApiError, limitsPassed, tensor } from "./api.js";
 import { bindControls, clearErrors, editedSlice, fieldOf, fillPresets, showError, showState, startEdit } from "./controls.js";
-import { $on, announce, clear, fmt, qs, shortened, thousands } from "./dom.js";
+import { $on, announce, clear, fmt, listed, qs, shortened, thousands } from "./dom.js";
 import { bindExplanations } from "./explanations.js";
 import { focusFor, pinFits, pinName, pinTarget, pinText, positionOf, stepOf } from "./focus.js";
 import { dropPendingUrl, entryOf, writeUrl } from "./history.js";
@@ -118,6 +118,9 @@ function commit(changes, how = "push") {
   const before = app.state;
   const next = withChanges(before, changes);
   app.state = next;
+  // a frame's note of what its link left out goes at its first step: the course page's
+  // author saw it as the frame opened, and in a slide's frame it takes the picture's room
+  if (next.embed && next.t !== before.t) qs("#embed-note").textContent = "";
   writeUrl(next, how);
   look.apply(next);
   if (!Object.keys(changes).every((key) => VIEW_ONLY.has(key))) {
@@ -453,7 +456,7 @@ function dropEdits(bad) {
     && e.index.length !== { W: local ? 6 : 4, b: local ? 3 : 1 }[e.target])
     ? ` This layer's weights are ${local ? "W[i,j,d][row,col,depth] and its biases b[i,j,d]" : "W0[row,col,depth] and its biases b0"}.`
     : "";
-  app.dropped = [app.droppedSaid, `${names.join(", ")} ${one ? "is not a cell" : "are not cells"}`
+  app.dropped = [app.droppedSaid, `${listed(names)} ${one ? "is not a cell" : "are not cells"}`
     + ` of this layer: ${one ? "that edit is" : "those edits are"} left out.${forms}`].filter(Boolean).join(" ");
   commit({ edits: formatEdits(edits.filter((_, n) => !bad.has(n))) }, "replace");
   return true;
@@ -816,10 +819,10 @@ async function boot() {
   const refused = refusedKeys(location.search);
   const unread = state ? unreadEdits(state.edits) : [];
   if (unread.length) {
-    refused.push(`edits ${unread.map((part) => `"${shortened(part)}"`).join(", ")} (each X<row>.<col>.<depth>=<number>, W<filter>.<row>.<col>.<depth>=<number> or b<filter>=<number>)`);
+    refused.push(`edits ${listed(unread.map((part) => `"${shortened(part)}"`))} (each X<row>.<col>.<depth>=<number>, W<filter>.<row>.<col>.<depth>=<number> or b<filter>=<number>)`);
     state = { ...state, edits: formatEdits(parseEdits(state.edits)) };
   }
-  if (refused.length) notes.push(`The link's ${refused.join(", ")} ${refused.length > 1 ? "were" : "was"} left out.`);
+  if (refused.length) notes.push(`The link's ${listed(refused)} ${refused.length > 1 ? "were" : "was"} left out.`);
   app.linkNote = notes.join(" ");
   // a link that names no layer (`?embed=1`) keeps its presentation too
   app.state = look.initial({ ...(state ?? (fallback ? stateFromPreset(fallback) : { ...DEFAULTS })), ...presentationOf(location.search) });
