@@ -349,6 +349,16 @@ def test_a_link_key_the_page_cannot_use_is_said_not_silently_replaced(page: Page
     expect(page).to_have_url(re.compile(r"edits=b1%3D3&.*zoom=&cam="))
 
 
+def test_a_number_in_a_link_is_digits_only(page: Page) -> None:
+    # "0x10" opened step 17, "1e1" step 11 and "5.0" read as 5, all without a word
+    open_page(page, "?preset=cs231n-demo&t=0x10&s=1e1&k=2.0")
+    note = page.locator("#error-general")
+    expect(note).to_contain_text("t=0x10 (a step, 0 or more)")
+    expect(note).to_contain_text("s=1e1 (a whole number, 1 to")
+    expect(note).to_contain_text("k=2.0 (a whole number, 1 to")
+    expect(page.locator("#t-label")).to_have_text("step 1 of 18")  # the preset's own step 0
+
+
 def test_a_link_of_thousands_of_mistakes_names_a_few_and_keeps_the_picture(page: Page) -> None:
     # every one was listed: 2,000 unknown keys left the panels 0 px tall, and a copied
     # large-type link pasted twice at 1024x768 left the picture a 166 px strip

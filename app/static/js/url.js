@@ -30,6 +30,10 @@ export function toQuery(state) {
 
 const FLAGS = new Map([["1", true], ["true", true], ["0", false], ["false", false]]);
 
+// A number key's value as a link writes it: digits only. Number() also reads "0x10" (16),
+// "1e1" (10) and "5.0", a typo's look, as whole numbers.
+const digits = (raw) => /^\d+$/.test(raw);
+
 /** A link key's value as the state holds it, or undefined when the link's text is not one. */
 function readKey(key, raw) {
   const fallback = DEFAULTS[key];
@@ -38,7 +42,7 @@ function readKey(key, raw) {
     // a size over a server's limit goes to that server, which says so; one that no layer
     // has (s=0, h=2.5) is left out here
     const value = Number(raw);
-    return raw.trim() !== "" && wholeFor(key, value) ? value : undefined;
+    return digits(raw) && wholeFor(key, value) ? value : undefined;
   }
   // own keys only: `?loop=toString` found the object's method (a function in the state)
   if (typeof fallback === "boolean") return FLAGS.has(raw) ? FLAGS.get(raw) : undefined;
@@ -77,7 +81,7 @@ export function givenKeys(search) {
   // per-axis key given beside one wins.
   for (const [old, keys] of SHORTHANDS) {
     const value = Number(params.get(old));
-    const fine = params.get(old)?.trim() !== "" && wholeFor(keys[0], value);
+    const fine = digits(params.get(old) ?? "") && wholeFor(keys[0], value);
     if (params.has(old) && fine) for (const key of keys) given[key] = value;
   }
   for (const key of Object.keys(DEFAULTS)) {
@@ -117,7 +121,7 @@ export function refusedKeys(search) {
     }
     if (shorthands.has(key)) {
       const first = shorthands.get(key)[0];
-      if (!wholeFor(first, Number(raw)) || raw.trim() === "") said.push(`${shown} (${takesNumber(first)})`);
+      if (!digits(raw) || !wholeFor(first, Number(raw))) said.push(`${shown} (${takesNumber(first)})`);
     } else if (!(key in DEFAULTS)) {
       // a course site's or a mail's tracking keys are not the reader's mistake
       if (!TRACKING.test(key)) said.push(`${shortened(key)} (no such key)`);
