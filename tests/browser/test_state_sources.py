@@ -349,6 +349,16 @@ def test_a_link_key_the_page_cannot_use_is_said_not_silently_replaced(page: Page
     expect(page).to_have_url(re.compile(r"edits=b1%3D3&.*zoom=&cam="))
 
 
+def test_an_unknown_bank_in_a_link_leaves_the_layer_as_the_link_gives_it(page: Page) -> None:
+    # ?bank=nope switched ReLU on (a bank's layer takes it) while the note said the layer's
+    # own filters were shown
+    open_page(page, "?bank=nope")
+    expect(page.locator("#error-general")).to_contain_text(
+        'The link\'s filter bank "nope" is unknown here; the layer\'s own filters are shown.')
+    expect(page).to_have_url(re.compile(r"[?&]act=none&"))
+    expect(page).to_have_url(re.compile(r"[?&]bank=&"))
+
+
 def test_a_number_in_a_link_is_digits_only(page: Page) -> None:
     # "0x10" opened step 17, "1e1" step 11 and "5.0" read as 5, all without a word
     open_page(page, "?preset=cs231n-demo&t=0x10&s=1e1&k=2.0")
@@ -366,14 +376,14 @@ def test_a_link_of_thousands_of_mistakes_names_a_few_and_keeps_the_picture(page:
     keys = "&".join(f"k{n}x=1" for n in range(2000))
     open_page(page, f"?preset=cs231n-demo&t=3&{keys}")
     expect(page.locator("#error-general")).to_have_text(
-        "The link's k0x (no such key), k1x (no such key), k2x (no such key), k3x (no such "
-        "key) and 1,996 more were left out.")
+        "The link's " + ", ".join(f"k{n}x (no such key)" for n in range(8))
+        + " and 1,992 more were left out.")
     assert page.locator("#volumes").bounding_box()["height"] > 300  # type: ignore[index]
     cells = ";".join(f"X{n}.0.0%3D1" for n in range(9, 3009))
     page.goto(f"/?preset=cs231n-demo&edits={cells}")
     expect(page.locator("#error-data")).to_have_text(
-        "X[9,0,0], X[10,0,0], X[11,0,0], X[12,0,0] and 2,996 more are not cells of this "
-        "layer: those edits are left out.", timeout=30_000)
+        ", ".join(f"X[{n},0,0]" for n in range(9, 17)) + " and 2,992 more are not cells of "
+        "this layer: those edits are left out.", timeout=30_000)
     assert page.locator("#volumes").bounding_box()["height"] > 300  # type: ignore[index]
 
 

@@ -160,7 +160,7 @@ let saying = false; // announce() was called by the code running now
 export const shortened = (text, most = 20) => (text.length > most ? `${text.slice(0, most)}…` : text);
 
 /** The first `most` of `items` joined by commas, and how many more there are: a note that
- * lists what a link left out stays a line or two ("a, b, c, d and 1,996 more"). */
-export const listed = (items, most = 4) => (items.length > most
+ * lists what a link left out stays a few lines ("a, b, ..., h and 1,992 more"). */
+export const listed = (items, most = 8) => (items.length > most
   ? `${items.slice(0, most).join(", ")} and ${thousands(items.length - most)} more`
   : items.join(", "));

@@ -65,6 +65,13 @@ async function imageSizes(name) {
 }
 
 /** State sizes of bank `name`, from the bank endpoint's answer. */
+/** Whether the server lists filter bank `name` (any name while the list is not to be had). */
+export const knownBank = (name) => !panel.banks.length || Boolean(bankByName(name));
+
+/** What a link naming filter bank `name`, which the server does not list, is told. */
+export const unknownBankNote = (name) =>
+  `The link's filter bank "${shortened(name)}" is unknown here; the layer's own filters are shown.`;
+
 function bankSizes(name) {
   const bank = bankByName(name);
   if (!bank) return null;
@@ -131,7 +138,7 @@ export async function stateOfLink(state, notes = [], given = {}) {
     const sizes = bankSizes(next.bank);
     if (sizes) next = { ...next, ...sets(sizes, `the bank "${next.bank}"`) };
     else {
-      tell(`The link's filter bank "${next.bank}" is unknown here; the layer's own filters are shown.`);
+      tell(unknownBankNote(next.bank));
       next.bank = "";
     }
   }

@@ -15,7 +15,7 @@ import { Player } from "./player.js";
 import { cellName, editsOutside, formatEdits, layerSpec, parseCellName, parseEdits, unreadEdits } from "./spec.js";
 import { changesForSuggestion, DEFAULTS, FIELD_KEYS, fieldOfKey, layerChanged, stateFromPreset, withChanges } from "./state.js";
 import { StepCache } from "./steps.js";
-import { IMAGE_LAYER, imagesReady, initImages, knownImage, layerSettled, lostUpload, showLayer, showNoLayer, showsUpload, stateOfLink, unknownImageNote, uploadedInput } from "./images.js";
+import { IMAGE_LAYER, imagesReady, initImages, knownBank, knownImage, layerSettled, lostUpload, showLayer, showNoLayer, showsUpload, stateOfLink, unknownBankNote, unknownImageNote, uploadedInput } from "./images.js";
 import { fromQuery, givenKeys, partialLink, presentationOf, refusedKeys, toQuery } from "./url.js";
 import { createArithmeticView, hush } from "./render/arithmetic.js";
 import { createModeSwitch } from "./modeswitch.js";
@@ -799,10 +799,14 @@ async function boot() {
     const named = app.presets.find((p) => p.name === given.preset);
     if (!named && given.preset) notes.push(`The link's preset "${shortened(given.preset)}" is not one of ours: the default layer is shown with the link's other settings.`);
     if (!named) delete given.preset; // an unknown preset: the default layer, under its own name
-    if (given.image) await imagesReady(); // the samples' list, which the name is checked against
+    if (given.image || given.bank) await imagesReady(); // the lists the names are checked against
     if (given.image && !knownImage(given.image)) {
       notes.push(unknownImageNote(given.image));
       delete given.image; // nor the image layer's settings it would have brought
+    }
+    if (given.bank && !knownBank(given.bank)) {
+      notes.push(unknownBankNote(given.bank));
+      delete given.bank; // nor the ReLU a bank's layer takes
     }
     const preset = named ?? fallback;
     // sizes without a preset: what they leave out is the API's own default (stride 1, no
