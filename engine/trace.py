@@ -158,9 +158,14 @@ def step_number(geometry: Geometry, i: int, j: int, d: int, order: Order = "dept
 
 
 def _slice_text(start: int, taps: int, dilation: int) -> str:
-    """``:5``, ``2:7`` or, dilated, ``0:5:2``: the notes' slices, stop always written."""
+    """``:5``, ``2:7`` or, dilated, ``0:5:2``: the notes' slices, stop always written. One tap
+    has no gaps to skip, so its slice takes no step, whatever the dilation.
+
+    >>> _slice_text(0, 5, 1), _slice_text(2, 3, 2), _slice_text(6, 1, 2)
+    (':5', '2:7:2', '6:7')
+    """
     stop = start + span_of(taps, dilation)
-    if dilation == 1:
+    if dilation == 1 or taps == 1:
         return f"{start or ''}:{stop}"
     # With a step the start is written too: ``:5:2`` reads as a typo.
     return f"{start}:{stop}:{dilation}"

@@ -572,6 +572,18 @@ def test_expression_refuses_a_position_outside_the_output() -> None:
     assert caught.value.field == "position.0"
 
 
+def test_an_axis_of_one_tap_takes_no_step_in_the_expression_whatever_its_dilation() -> None:
+    # one row of taps dilated 2 along the rows read Xp[6:7:2, ...]: a step on one axis only,
+    # with no second tap for it to skip to (the arithmetic review)
+    layer = _layer(LayerShape(7, 9, 1, 1, 1, 3, dilation_h=2, dilation_w=2), 3)
+    i, j = 6, 2
+    line = expression(layer, i, j, 0)
+    assert line == f"V[{i},{j},0] = np.sum(X[{i}:{i + 1},{j}:{j + 5}:2,:] * W0) + b0"
+    x = layer.x_padded
+    window = x[i:i + 1, j:j + 5:2, :]  # the line's own slices select the step's window
+    np.testing.assert_array_equal(window, step(layer, step_number(layer.geometry, i, j, 0)).window)
+
+
 # ----------------------------------------------------------------------------- inverse
 
 
