@@ -895,6 +895,16 @@ def test_playing_fast_in_depth_column_order_keeps_the_cut_and_a_pause_cuts_at_th
     assert t > 20000 and paused["neuron"]["d"] == t % 96
 
 
+def assert_overlay_holds_the_neuron(page: Page) -> None:
+    """The neuron's marker is drawn on the output's overlay, where its cell is: the overlay's
+    box holds the cell's corners."""
+    marks = page.locator("#output-3d canvas.volume3d-marks").bounding_box()
+    assert marks is not None
+    for x, y in probe(page, "output")["neuron"]["corners"]:
+        assert marks["x"] - 1 <= x <= marks["x"] + marks["width"] + 1
+        assert marks["y"] - 1 <= y <= marks["y"] + marks["height"] + 1
+
+
 @pytest.mark.parametrize("ratio", [2, 3])
 def test_a_high_density_screen_draws_the_blocks_at_their_own_size(
     browser: Browser, base_url: str, ratio: int, artifacts: Path
@@ -912,15 +922,7 @@ def test_a_high_density_screen_draws_the_blocks_at_their_own_size(
     for block in blocks.all():
         held, shown = block.evaluate("c => [c.width, c.clientWidth]")  # its content box
         assert abs(held - shown * ratio) <= ratio + 1, (held, shown)
-    # the neuron's marker is drawn on the overlay, where its cell is: the overlay's box
-    # holds the cell's corners
-    seen = probe(page, "output")
-    neuron = [(x, y) for x, y in seen["neuron"]["corners"]]
-    marks = page.locator("#output-3d canvas.volume3d-marks").bounding_box()
-    assert marks is not None
-    for x, y in neuron:
-        assert marks["x"] - 1 <= x <= marks["x"] + marks["width"] + 1
-        assert marks["y"] - 1 <= y <= marks["y"] + marks["height"] + 1
+    assert_overlay_holds_the_neuron(page)
     page.locator("#output-panel").screenshot(path=artifacts / f"volume3d-density-{ratio}.png")
     context.close()
 
@@ -950,12 +952,7 @@ def test_the_highlights_overlay_is_shown_at_its_own_size_on_a_dense_screen(
                                        "c.getBoundingClientRect().height]]")
         assert all(abs(n - css * ratio) <= 1 for n, css in zip(held, shown, strict=True)), (
             held, shown)
-    neuron = probe(page, "output")["neuron"]["corners"]
-    marks = page.locator("#output-3d canvas.volume3d-marks").bounding_box()
-    assert marks is not None
-    for x, y in neuron:
-        assert marks["x"] - 1 <= x <= marks["x"] + marks["width"] + 1
-        assert marks["y"] - 1 <= y <= marks["y"] + marks["height"] + 1
+    assert_overlay_holds_the_neuron(page)
     page.locator("#output-panel").screenshot(path=artifacts / f"volume3d-overlay-{width}.png")
     context.close()
 
