@@ -65,6 +65,9 @@ TAP_MAJOR_BAND_BYTES = 2**18
 # Windows whose rows (Fw*D values) are at most this long are copied tap-major (see the module
 # docstring); longer ones position by position, which moves them whole.
 TAP_MAJOR_RUN = 24
+# Window cells the settling pass (:func:`settled`) gathers at a time to find the largest |x|
+# of the windows of the sums near 0.
+WINDOWS_MAX_PIECE = 2**20
 
 
 @dataclass(frozen=True, eq=False)
@@ -423,9 +426,28 @@ def settled(layer: Layer, pre: Array) -> Array:
     def window_max_of(near: npt.NDArray[np.bool_]) -> Array:
         i, j, _ = np.nonzero(near)  # in the order pre[near] takes them
         cells, where = np.unique(i * width + j, return_inverse=True)
-        return window_max(layer.windows[cells // width, cells % width])[where]  # each once
+        return _windows_max(layer, cells // width, cells % width)[where]  # each once
 
     return layer.settle(pre, ..., window_max_of)
+
+
+def _windows_max(
+    layer: Layer, rows: npt.NDArray[np.intp], cols: npt.NDArray[np.intp]
+) -> Array:
+    """The largest ``|x|`` of the windows of output positions ``(rows, cols)``: from the padded
+    input's largest ``|x|`` over its depth (the windows' maxima are its maxima), gathered
+    a piece at a time. Gathered whole, the windows of a layer whose every output is near 0
+    were its im2col matrix again (hundreds of MB at the element limit)."""
+    depth_max = np.abs(layer.x_padded).max(axis=2, keepdims=True)  # (Hp, Wp, 1)
+    flat = np.broadcast_to(depth_max, layer.x_padded.shape)  # no copy: windows() takes it
+    view = windows(flat, layer.geometry)[..., :1]  # (H2, W2, Fh, Fw, 1)
+    per_window = view.shape[2] * view.shape[3]
+    piece = max(1, WINDOWS_MAX_PIECE // max(1, per_window))
+    largest = np.empty(len(rows))
+    for top in range(0, len(rows), piece):
+        at = slice(top, top + piece)
+        largest[at] = window_max(view[rows[at], cols[at]])
+    return largest
 
 
 def forward_naive(layer: Layer) -> ForwardResult:

@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from engine_helpers import random_layer
 
+from engine import conv
 from engine.backward import backward, step_weight_gradients
 from engine.conv import forward, forward_naive
 from engine.geometry import LayerShape
 from engine.layer import Layer, build_layer
-from engine.rounding import rounding_bound, sums_exact
+from engine.rounding import rounding_bound, sums_exact, window_max
 from engine.trace import steps
 
 SOBEL_X = np.array([[-1, 0, 1], [-2, 0, 2], [-1, 0, 1]], dtype=float)
@@ -138,3 +140,22 @@ def test_whole_numbers_and_float32_are_left_as_they_add() -> None:
     # float32's bound is n * 1e-7 of the terms: it would reach values that matter
     flat = flat_patches_layer()
     assert (forward(flat, np.float32).pre[:, :10, 0] != 0).any()
+
+
+@pytest.mark.parametrize("shape", [
+    LayerShape.square(9, 3, 2, 3, stride=2, padding=1),
+    LayerShape(8, 11, 2, 1, 2, 3, stride_h=1, stride_w=2, dilation_h=3, dilation_w=2),
+    LayerShape.square(12, 1, 1, 5),
+])
+def test_the_settling_pass_takes_each_windows_largest_value_a_piece_at_a_time(
+    shape: LayerShape, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # the windows of the sums near 0 were gathered whole (at the element limit, every
+    # output of a zero input under one 64x64 filter: 440 MB); the pieces and the depth's
+    # largest |x| must give each window's own largest |x|
+    layer = random_layer(shape, seed=7, seed_step=1)
+    h2, w2, _ = layer.geometry.output_shape
+    rows, cols = np.divmod(np.arange(h2 * w2), w2)
+    whole = window_max(layer.windows[rows, cols])
+    monkeypatch.setattr(conv, "WINDOWS_MAX_PIECE", 2 * shape.filter_height * shape.filter_width)
+    np.testing.assert_array_equal(conv._windows_max(layer, rows, cols), whole)
