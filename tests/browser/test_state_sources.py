@@ -344,9 +344,21 @@ def test_a_link_key_the_page_cannot_use_is_said_not_silently_replaced(page: Page
     open_page(page, "?preset=cs231n-demo&zoom=bad&cam=left&edits=X0.0.0%3D5&edits=b1%3D3")
     expect(note).to_contain_text("zoom=bad (how far the input and output are zoomed in, "
                                  "as i4_o8)")
-    expect(note).to_contain_text("cam=left (the 3-D view's turn and tilt in degrees, as 45_20)")
+    expect(note).to_contain_text("cam=left (the 3-D view's turn and tilt in degrees, as 45_20, "
+                                 "the tilt -83 to 83)")
     expect(note).to_contain_text("edits=X0.0.0=5 (edits given again later: the last is used)")
     expect(page).to_have_url(re.compile(r"edits=b1%3D3&.*zoom=&cam="))
+
+
+def test_a_3d_tilt_past_the_views_own_is_said_not_quietly_changed(page: Page) -> None:
+    # cam=45_95 opened at 45_83 and cam=720_-100 at 0_-83, each without a word
+    open_page(page, "?preset=cs231n-demo&view=3d&cam=45_95")
+    expect(page.locator("#error-general")).to_contain_text(
+        "cam=45_95 (the 3-D view's turn and tilt in degrees, as 45_20, the tilt -83 to 83)")
+    expect(page).to_have_url(re.compile(r"[?&]cam=(&|$)"))  # the first view's angle
+    open_page(page, "?preset=cs231n-demo&view=3d&cam=720_-83")  # turns wrap; -83 is kept
+    expect(page.locator("#error-general")).to_have_text("")
+    expect(page).to_have_url(re.compile(r"[?&]cam=0_-83(&|$)"))
 
 
 def test_an_unknown_bank_in_a_link_leaves_the_layer_as_the_link_gives_it(page: Page) -> None:

@@ -62,11 +62,18 @@ export function takesNumber(key) {
   return `a whole number, ${LEAST[key]} to ${mostFor(key).toLocaleString("en-US")}`;
 }
 
-// The forms of the text keys a link can get wrong, and what each takes, in words: a zoom
-// (zoomlink.js) and a 3-D view's angles (render/projection.js). Read there with the same form.
+// The 3-D view's tilt either way, in degrees (render/projection.js): past it the blocks
+// would be seen upside down.
+export const MOST_TILT = 83;
+
+// The forms of the text keys a link can get wrong, what each takes in words, and what else a
+// value of the form must be: a zoom (zoomlink.js) and a 3-D view's angles
+// (render/projection.js). Read there with the same form.
 export const FORMS = Object.freeze({
   zoom: [/^[io]\d+(?:\.\d+)?(?:_[io]\d+(?:\.\d+)?)*$/, "how far the input and output are zoomed in, as i4_o8"],
-  cam: [/^(-?\d+(?:\.\d+)?)_(-?\d+(?:\.\d+)?)$/, "the 3-D view's turn and tilt in degrees, as 45_20"],
+  cam: [/^(-?\d+(?:\.\d+)?)_(-?\d+(?:\.\d+)?)$/,
+    `the 3-D view's turn and tilt in degrees, as 45_20, the tilt -${MOST_TILT} to ${MOST_TILT}`,
+    ([, , tilt]) => Math.abs(Number(tilt)) <= MOST_TILT],
 });
 
 export const CHOICES = Object.freeze({

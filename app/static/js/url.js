@@ -47,7 +47,11 @@ function readKey(key, raw) {
   // own keys only: `?loop=toString` found the object's method (a function in the state)
   if (typeof fallback === "boolean") return FLAGS.has(raw) ? FLAGS.get(raw) : undefined;
   if (CHOICES[key]) return CHOICES[key].includes(raw) ? raw : undefined;
-  if (FORMS[key]) return raw === "" || FORMS[key][0].test(raw) ? raw : undefined;
+  if (FORMS[key]) {
+    const [form, , fits = () => true] = FORMS[key];
+    const found = form.exec(raw);
+    return raw === "" || (found && fits(found)) ? raw : undefined;
+  }
   return raw;
 }
 

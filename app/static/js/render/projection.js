@@ -4,11 +4,11 @@
 // one plane the map is affine, so a depth slice is ONE drawImage with a transform, exactly;
 // the block's sides recede toward the back as they would in a drawing of a box.
 
-import { FORMS } from "../state.js";
+import { FORMS, MOST_TILT } from "../state.js";
 
 const DEFAULT_YAW = 0.62;
 const DEFAULT_PITCH = 0.42;
-const MAX_PITCH = 1.45;
+const MAX_PITCH = (MOST_TILT * Math.PI) / 180;
 // The eye's distance in half-diagonals of the block: nearer exaggerates the perspective.
 const EYE = 4.5;
 
