@@ -133,15 +133,22 @@ def test_the_lines_button_is_described_by_its_colours(page: Page) -> None:
     assert "grey from the field to the filter" in description
 
 
-def test_a_pinned_neuron_past_the_playhead_is_not_said_to_be_on_the_map(page: Page) -> None:
+def test_a_pinned_neuron_is_said_as_pinned_and_past_the_playhead_not_on_the_map(
+    page: Page,
+) -> None:
     # the output canvas called it the current neuron, with a value the picture does not show
     ready(page, "/?preset=example-1&t=0&pin=o0.2.0")
     canvas = page.get_by_role("img", name=re.compile(r"V\[0,2,0\] = "))
     expect(canvas).to_have_accessible_name(re.compile(
-        r": neuron in focus V\[0,2,0\] = -?[\d.e-]+ \(step 3: not on the map yet\)$"))
+        r": pinned neuron V\[0,2,0\] = -?[\d.e-]+ \(step 3: not on the map yet\)$"))
     page.goto("/?preset=example-1&t=5&pin=o0.2.0")
+    # pinned, it is said as pinned (it was "current neuron", the playhead's word), as the 3-D
+    # block says it too (the phone review)
     expect(page.get_by_role("img", name=re.compile(r"V\[0,2,0\] = "))).to_have_accessible_name(
-        re.compile(r": current neuron V\[0,2,0\] = -?[\d.e-]+$"), timeout=30_000)
+        re.compile(r": pinned neuron V\[0,2,0\] = -?[\d.e-]+$"), timeout=30_000)
+    page.keyboard.press("Escape")  # the pin let go: the playhead's neuron, at step 5
+    expect(page.get_by_role("img", name=re.compile(r"^Output"))).to_have_accessible_name(
+        re.compile(r": current neuron V\[\d+,\d+,\d+\] = -?[\d.e-]+$"))
 
 
 def test_steps_of_the_last_layer_after_a_refusal_are_said_as_the_last_layers(

@@ -3171,7 +3171,7 @@ def test_a_screen_reader_hears_the_values_of_a_zoomed_canvass_neuron_and_pinned_
     page.keyboard.press("Escape")
     page.keyboard.press("Shift+ArrowDown")
     expect(atlas).to_have_attribute("aria-label", re.compile(
-        r": neuron in focus V\[1,54,0\] = \S+ \(step 110: not on the map yet\)$"))
+        r": pinned neuron V\[1,54,0\] = \S+ \(step 110: not on the map yet\)$"))
     assert said_value(atlas.get_attribute("aria-label") or "", "V[1,54,0]") == out[1, 54, 0]
 
 

@@ -1087,6 +1087,12 @@ def test_a_screen_reader_hears_the_value_of_the_blocks_neuron_and_pinned_cell(
         rf"^output volume in 3-D, 55x55x96: current neuron {re.escape(name)} = \S+ on depth"
         rf" slice {d}$"))
     assert said_value(output.get_attribute("aria-label") or "", name) == out[i, j, d]
+    # pinned (P), the neuron is said as pinned, as the step's label says it (the phone review)
+    page.locator("body").press("p")
+    expect(output).to_have_attribute("aria-label", re.compile(
+        rf": pinned neuron {re.escape(name)} = \S+ on depth slice {d}$"))
+    page.keyboard.press("Escape")
+    expect(output).to_have_attribute("aria-label", re.compile(rf": current neuron {re.escape(name)}"))
     # X pins the corner cell of the neuron's field, drawn on the slice the block is cut at (0)
     step = api_step(api, "alexnet-conv1", 4000)
     row, col = step["rows"][0], step["cols"][0]

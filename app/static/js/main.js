@@ -591,6 +591,7 @@ function currentFocus() {
   const focus = focusFor(target, app.model, app.state.order, (t) => app.cache.get(t), getInverse,
     app.tap, app.weight, app.state.t);
   focus.hovered = Boolean(app.hover); // what a label says of an input cell: hovered, or pinned
+  focus.pinned = !app.hover && pinned?.kind === "output"; // and of a neuron
   // a pinned input cell can be edited whatever the pointer rests on (the button must not
   // vanish from under a keyboard's focus)
   const fits = pinned && pinFits(pinned, app.model);

@@ -304,7 +304,10 @@ function atlasView(container, model, order, stepOf, onCell) {
         // a neuron past the playhead (pinned or hovered ahead) is not on the map yet: said so,
         // where "current neuron" with its value read as the picture's
         const ahead = p && !showAll && focus.t > t ? ` (step ${thousands(focus.t + 1)}: not on the map yet)` : "";
-        grid.describe(p ? `${ahead ? "neuron in focus" : "current neuron"} ${neuronSaid(model, p)}${ahead}` : "");
+        // a pinned neuron is said as one, as the step's label says it ("current" read as the
+        // playhead's)
+        const which = focus.pinned ? "pinned neuron" : ahead ? "neuron in focus" : "current neuron";
+        grid.describe(p ? `${which} ${neuronSaid(model, p)}${ahead}` : "");
         upGrid?.describe(p ? `its upstream gradient ${upstream.text(p.i, p.j, p.d)}` : "");
       }
       if (p && p.d !== shownMap) {

@@ -324,7 +324,7 @@ function outputHighlight(block, focus, order, model, gradients) {
     cut,
     neuron: p,
     anchor: p ? [p.j + 0.5, p.i + 0.5, z] : null,
-    label: p ? `current neuron ${gradients ? upstreamCellText(model, p.i, p.j, p.d) : neuronSaid(model, p)} on depth slice ${p.d}` : "",
+    label: p ? `${focus.pinned ? "pinned" : "current"} neuron ${gradients ? upstreamCellText(model, p.i, p.j, p.d) : neuronSaid(model, p)} on depth slice ${p.d}` : "",
     draw(ctx, P) {
       if (p && order === "depth_column") {
         outline(ctx, P, [p.j, p.i, 0], [p.j + 1, p.i + 1, block.extent], { color: palette.active, width: 2, halo: true });
