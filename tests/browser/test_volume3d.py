@@ -1092,7 +1092,8 @@ def test_a_screen_reader_hears_the_value_of_the_blocks_neuron_and_pinned_cell(
     expect(output).to_have_attribute("aria-label", re.compile(
         rf": pinned neuron {re.escape(name)} = \S+ on depth slice {d}$"))
     page.keyboard.press("Escape")
-    expect(output).to_have_attribute("aria-label", re.compile(rf": current neuron {re.escape(name)}"))
+    expect(output).to_have_attribute("aria-label",
+                                     re.compile(rf": current neuron {re.escape(name)}"))
     # X pins the corner cell of the neuron's field, drawn on the slice the block is cut at (0)
     step = api_step(api, "alexnet-conv1", 4000)
     row, col = step["rows"][0], step["cols"][0]
