@@ -361,6 +361,19 @@ def test_a_3d_tilt_past_the_views_own_is_said_not_quietly_changed(page: Page) ->
     expect(page).to_have_url(re.compile(r"[?&]cam=0_-83(&|$)"))
 
 
+def test_a_links_zoom_of_a_volume_drawn_whole_is_said_and_left_out(page: Page) -> None:
+    # zoom=i4_o8 on the 5x5 demo did nothing and stayed in the link, and so in every copy
+    open_page(page, "?preset=cs231n-demo&zoom=i4_o8")
+    expect(page.locator("#error-general")).to_contain_text(
+        "The link's zoom=i4_o8 was left out for the input and output: this layer draws them "
+        "whole, with no zoom.")
+    expect(page).to_have_url(re.compile(r"[?&]zoom=(&|$)"))
+    # AlexNet's volumes zoom: its link's zoom stays, and nothing is said
+    open_page(page, "?preset=alexnet-conv1&zoom=i4_o2")
+    expect(page).to_have_url(re.compile(r"[?&]zoom=i4_o2(&|$)"))
+    expect(page.locator("#error-general")).to_have_text("")
+
+
 def test_an_unknown_bank_in_a_link_leaves_the_layer_as_the_link_gives_it(page: Page) -> None:
     # ?bank=nope switched ReLU on (a bank's layer takes it) while the note said the layer's
     # own filters were shown

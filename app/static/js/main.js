@@ -9,7 +9,7 @@ import { dropPendingUrl, entryOf, writeUrl } from "./history.js";
 import { createLinking } from "./linking.js";
 import { createPinning } from "./pinning.js";
 import { bindGoto } from "./goto.js";
-import { applyZoom, watchZoom } from "./zoomlink.js";
+import { applyZoom, watchZoom, zoomOfViews } from "./zoomlink.js";
 import { buildModel, gradientsOf } from "./model.js";
 import { Player } from "./player.js";
 import { cellName, editsOutside, formatEdits, layerSpec, parseCellName, parseEdits, unreadEdits } from "./spec.js";
@@ -289,6 +289,13 @@ async function reload() {
         ? `${pinName(pinned)} is not in this layer (its output is ${h2}x${w2}x${k}, its input ${app.model.inputShape.join("x")}): nothing is pinned.`
         : `The pin "${app.state.pin}" names no neuron (o<i>.<j>.<d>) or input cell (x<row>.<col>): nothing is pinned.`);
     } else if (pinned && pinText(pinned) !== app.state.pin) fixes.pin = pinText(pinned); // V2.3.1 -> o2.3.1
+    // a link's zoom of a volume this layer draws whole (flat: the blocks zoom whatever their
+    // size) does nothing: said and left out, as a step past the end is
+    const zoomed = linkStep && app.state.view !== "3d" ? zoomOfViews(app.views, app.state.zoom) : null;
+    if (zoomed?.whole.length) {
+      fixes.zoom = zoomed.kept;
+      showError("link", `The link's zoom=${shortened(app.state.zoom)} was left out for the ${zoomed.whole.join(" and ")}: this layer draws ${zoomed.whole.length > 1 ? "them" : "it"} whole, with no zoom.`);
+    }
     if (Object.keys(fixes).length) commit(fixes, "replace");
     else render();
   } catch (error) {

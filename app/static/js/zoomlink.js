@@ -22,17 +22,33 @@ function zoomText(views) {
  * look is the next render's: it follows the entry's field or neuron (not the region a
  * viewport followed last: on Back, that is the entry left's). */
 export function applyZoom(views, text, { whole = false } = {}) {
-  const factors = {};
-  for (const part of FORMS.zoom[0].test(text || "") ? text.split("_") : []) {
-    const m = /^([io])(\d+(?:\.\d+)?)$/.exec(part);
-    if (m) factors[m[1]] = Number(m[2]);
-  }
+  const factors = factorsOf(text);
   for (const [key, name] of Object.entries(VOLUMES)) {
     const view = views[name]?.viewport;
     const factor = factors[key] ?? (whole ? 1 : null);
     if (!view || factor === null || Math.abs(factor - view.factor) < 0.005) continue;
     view.zoomAt(factor / view.factor);
   }
+}
+
+/** The factors a zoom text names, by volume letter ({i: 4, o: 8}). */
+function factorsOf(text) {
+  const factors = {};
+  for (const part of FORMS.zoom[0].test(text || "") ? text.split("_") : []) {
+    const m = /^([io])(\d+(?:\.\d+)?)$/.exec(part);
+    if (m) factors[m[1]] = Number(m[2]);
+  }
+  return factors;
+}
+
+/** The volumes zoom `text` names that `views` draw whole (no viewport: small layers), by
+ * name, and the text without them: such a part does nothing, and kept it would ride in every
+ * link copied from the view. */
+export function zoomOfViews(views, text) {
+  const factors = factorsOf(text);
+  const whole = Object.keys(factors).filter((key) => !views[VOLUMES[key]]?.viewport);
+  const kept = Object.entries(factors).filter(([key]) => !whole.includes(key));
+  return { whole: whole.map((key) => VOLUMES[key]), kept: kept.map(([key, f]) => `${key}${f}`).join("_") };
 }
 
 /** Call `onZoom(text)` once a zoom of `views`' viewports has settled (pans that keep the
