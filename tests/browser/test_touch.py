@@ -168,11 +168,33 @@ def test_the_3d_hint_speaks_of_fingers_on_a_touch_screen(phone: tuple[Page, CDPS
                               timeout=30_000)
 
 
+# A finger's least target away from a phone: the laptop's controls grow to 2rem (wide.css)
+FINGER_PX = 32
+# what a tablet's finger may hit: every control outside the pictures (and their zoom), the
+# drawer's too
+TARGETS = """() => [...document.querySelectorAll('button, select, input, .api-link')]
+    .filter(e => e.getClientRects().length && e.type !== 'hidden'
+                 && (!e.closest('.panel-body') || e.matches('.zoom-button')))
+    .map(e => { const box = (e.type === 'checkbox' ? e.closest('label') : e)
+                  .getBoundingClientRect();
+                return [e.id || e.className || e.textContent.trim(), box.width, box.height]; })"""
+# the round "?" stays drawn small; its target reaches past the circle (the point a finger
+# lands 3 px outside each side of it still opens it)
+TOGGLE_REACH = """() => [...document.querySelectorAll('.explain-toggle')]
+    .filter(e => e.getClientRects().length)
+    .map(e => { const b = e.getBoundingClientRect(), x = b.x + b.width / 2,
+                      y = b.y + b.height / 2, far = b.width / 2 + 3;
+                return [[x - far, y], [x + far, y], [x, y - far], [x, y + far]]
+                  .every(([px, py]) => document.elementFromPoint(px, py) === e); })"""
+
+
 @pytest.mark.parametrize("size", [(820, 1180), (1180, 820)])
 def test_a_tablet_keeps_the_laptop_layout_with_targets_a_finger_can_hit(
     browser: Browser, base_url: str, size: tuple[int, int]
 ) -> None:
-    # wider than a phone, a touch screen got the laptop's 13-21 px fields, menus and boxes
+    # wider than a phone, a touch screen got the laptop's 13-21 px fields, menus and boxes, and
+    # then kept 30 px transport buttons and 26 px zoom buttons (their own rules outranked the
+    # finger's)
     width, height = size
     context = browser.new_context(base_url=base_url, viewport={"width": width, "height": height},
                                   has_touch=True, is_mobile=True)
@@ -180,16 +202,20 @@ def test_a_tablet_keeps_the_laptop_layout_with_targets_a_finger_can_hit(
     page.goto("/?image=stripes&bank=sobel")
     expect(page.locator("#output-shape")).to_have_text("62x62x2", timeout=30_000)
     assert page.locator("#phone-css").evaluate("link => !matchMedia(link.media).matches")
-    targets = page.evaluate("""() => [...document.querySelectorAll(
-        'button, select, input, .api-link')]
-        .filter(e => e.getClientRects().length && e.type !== 'hidden' && !e.closest('.panel-body'))
-        .map(e => { const box = (e.type === 'checkbox' ? e.closest('label') : e)
-                      .getBoundingClientRect();
-                    return [e.id || e.textContent.trim(), box.width, box.height]; })""")
+    targets = page.evaluate(TARGETS)
+    toggles = page.evaluate(TOGGLE_REACH)
+    page.goto("/?preset=alexnet-conv1")
+    expect(page.locator("#output-shape")).to_have_text("55x55x96", timeout=30_000)
+    page.get_by_role("button", name="More settings").tap()
+    expect(page.locator("#drawer")).to_be_visible()
+    targets += page.evaluate(TARGETS)
     context.close()
-    assert len(targets) > 25
-    small = [(name, w, h) for name, w, h in targets if min(w, h) < 24]
+    names = {name for name, _, _ in targets}
+    assert {"t-forward", "pad", "stride"} <= names and any("zoom-button" in n for n in names)
+    small = [(name, w, h) for name, w, h in targets
+             if min(w, h) < FINGER_PX and "explain-toggle" not in name]
     assert small == [], small
+    assert len(toggles) >= 4 and all(toggles), toggles
 
 
 def test_a_pinned_neuron_keeps_an_upright_tablets_transport_one_height(
