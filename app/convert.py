@@ -200,8 +200,12 @@ def _no_empty_axis(field: str, shape: tuple[int, ...], axes: tuple[str, ...]) ->
                          f"{'is' if len(empty) == 1 else 'are'} 0; every axis needs at least 1")
 
 
-def _filter_sizes(spec: LayerSpec, arrays: Arrays) -> tuple[int, int, int]:
-    """(K, Fh, Fw) from ``filters.count``/``size``, or from ``filters.values`` where left out."""
+def _filter_sizes(spec: LayerSpec, arrays: Arrays, depth: int | None = None
+                  ) -> tuple[int, int, int]:
+    """(K, Fh, Fw) from ``filters.count``/``size``, or from ``filters.values`` where left out.
+    ``depth``, the input's where it was read, is named too when values that disagree with
+    the sizes are not as deep as the input either (said alone, it came only on the next try).
+    """
     f = spec.filters
     w = arrays.weights
     if w is None:
@@ -235,10 +239,14 @@ def _filter_sizes(spec: LayerSpec, arrays: Arrays) -> tuple[int, int, int]:
         disagree.append((f"{held[1]}x{held[2]} filters", "filters.size", f.size))
     if disagree:
         advice = _leave_out(listing([n for _, n, _ in disagree]), spec, "filters.values")
+        held_depth = int(w.shape[-1])
+        shallow = ("" if depth is None or held_depth == depth else
+                   f"; and they are {held_depth} deep where the input is {depth} (every "
+                   "filter is as deep as the input)")
         raise LayerError("filters.values", f"values hold {listing([h for h, _, _ in disagree])} "
                          f"(shape {list(w.shape)}) but " + listing(
                              [f"{name} is {given}" for _, name, given in disagree])
-                         + f": {advice}, or make them agree")
+                         + f": {advice}, or make them agree{shallow}")
     return held
 
 
@@ -259,7 +267,8 @@ def layer_shape(spec: LayerSpec, settings: Settings, arrays: Arrays | None = Non
     wrong: list[LayerError] = []
     sizes: list[tuple[int, int, int] | None] = []
     readers: tuple[Callable[[], tuple[int, int, int]], ...] = (
-        lambda: _input_shape(spec, arrays, settings), lambda: _filter_sizes(spec, arrays))
+        lambda: _input_shape(spec, arrays, settings),
+        lambda: _filter_sizes(spec, arrays, sizes[0][2] if sizes[0] else None))
     for read_sizes in readers:
         try:
             sizes.append(read_sizes())

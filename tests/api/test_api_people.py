@@ -241,6 +241,19 @@ def test_sizes_that_disagree_with_the_values_are_refused_naming_both(
         assert word in entry["msg"]
 
 
+@pytest.mark.parametrize("depth", [2, 3])
+def test_values_that_disagree_with_a_size_say_too_when_they_are_not_as_deep_as_the_input(
+    client: TestClient, depth: int
+) -> None:
+    # the depth's refusal came only after the count was mended
+    spec = {"input": {"shape": [5, 5, 3]},
+            "filters": {"count": 2, "values": np.ones((3, 1, 1, depth)).tolist()}}
+    (entry,) = detail(client.post("/api/forward", json=spec))
+    assert entry["loc"] == ["body", "filters", "values"]
+    assert "filters.count is 2" in entry["msg"]
+    assert ("2 deep where the input is 3" in entry["msg"]) == (depth == 2)
+
+
 def test_an_input_shape_that_disagrees_with_the_values_is_refused(client: TestClient) -> None:
     spec = {"input": {"shape": [4, 4, 1], "values": np.ones((5, 5, 1)).tolist()},
             "filters": {"count": 1, "size": 3}}
