@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from app import images
 from app.config import Settings
 from app.encoding import FloatArray
+from app.errors import listing
 from app.schemas import ImageSourceSpec, LayerSpec
 from engine.errors import LayerError, refuse_all
 from engine.filterbanks import BANKS, FilterBank
@@ -113,9 +114,19 @@ def _bank_of(spec: LayerSpec, shape: LayerShape) -> FilterBank | None:
     if spec.connectivity != "shared":
         raise LayerError("filters.bank", f"bank {name!r} holds shared weights: it needs "
                          "connectivity 'shared'")
-    asked = [shape.filters, shape.filter_height, shape.filter_width, shape.depth]
-    if asked != list(bank.weights.shape):
-        raise LayerError("filters.bank", f"bank {name!r} is {bank.count} filters of "
-                         f"{bank.size}x{bank.size}x3, but the layer asks for {asked[0]} of "
-                         f"{asked[1]}x{asked[2]}x{asked[3]} (count, size and input depth)")
+    count, height, width, depth = bank.weights.shape
+    # each size of the layer's that differs from the bank's, and what would fit it: "the
+    # layer asks for 2 of 3x3x1" left the reader to find which of three fields to change
+    differ = [(said, fix) for said, fix, same in (
+        (f"filters.count is {shape.filters}", f"filters.count {count}",
+         shape.filters == count),
+        (f"filters.size is {shape.filter_height}x{shape.filter_width}",
+         f"filters.size {height if height == width else [height, width]}",
+         (shape.filter_height, shape.filter_width) == (height, width)),
+        (f"the input is {shape.depth} deep", f"an input {depth} deep", shape.depth == depth),
+    ) if not same]
+    if differ:
+        raise LayerError("filters.bank", f"bank {name!r} is {count} filters of "
+                         f"{height}x{width}x{depth}, but " + listing([s for s, _ in differ])
+                         + ": give " + listing([f for _, f in differ]) + ", or another bank")
     return bank

@@ -90,8 +90,16 @@ def test_the_schema_lists_the_sample_and_bank_names(client: TestClient) -> None:
          ["body", "filters", "bank"],
          '"nope": there is no filter bank of that name; known: sobel'),
         ({"filters": {"count": 3, "size": 3, "bank": "sobel"}},
-         ["body", "filters", "bank"], "bank 'sobel' is 2 filters of 3x3x3, but the layer asks "
-         "for 3 of 3x3x3"),
+         ["body", "filters", "bank"], "bank 'sobel' is 2 filters of 3x3x3, but filters.count "
+         "is 3: give filters.count 2, or another bank"),
+        # each size that differs named, with what would fit it ("the layer asks for 2 of
+        # 3x3x1" left the reader to find which of three fields to change)
+        ({"input": {"shape": [64, 64, 1]}, "filters": {"count": 2, "size": 3, "bank": "sobel"}},
+         ["body", "filters", "bank"], "but the input is 1 deep: give an input 3 deep, or"),
+        ({"input": {"shape": [64, 64, 1]},
+          "filters": {"count": 1, "size": [3, 5], "bank": "sobel"}},
+         ["body", "filters", "bank"], "but filters.count is 1, filters.size is 3x5 and the "
+         "input is 1 deep: give filters.count 2, filters.size 3 and an input 3 deep, or"),
         ({"connectivity": "local"}, ["body", "filters", "bank"], "connectivity 'shared'"),
     ],
 )
