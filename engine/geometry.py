@@ -545,7 +545,7 @@ def _refusal(shape: LayerShape, height: AxisGeometry, width: AxisGeometry) -> Ge
     failing = [a for a in (height, width) if a.output == 0]
     too_wide = [a for a in failing if a.span > a.requested_padded_size]
     reasons = [_too_wide_reason(a) if a in too_wide else _misfit_reason(a) for a in failing]
-    found = suggest(shape)
+    found = suggest(shape, shape.fit)
     offered = [change.field for change in found.changes]
     field_name = _misfit_field(shape)
     if too_wide:
@@ -722,7 +722,8 @@ def _fits(
     filter_sizes: tuple[int, int] | None = None,
     sizes: tuple[int, int] | None = None,
 ) -> tuple[int, int] | None:
-    """(H2, W2) when ``shape`` fits exactly with no fit policy, else None; with ``padding``,
+    """(H2, W2) when ``shape`` fits (under its fit policy: exactly, without one), else None;
+    with ``padding``,
     or a square ``stride`` or ``dilation``, or ``filter_sizes`` (Fh, Fw) or input ``sizes``
     (H, W), in place of its own. :func:`suggest` asks this of thousands of candidates for a large
     filter, so none is built as a LayerShape: that cost more than the arithmetic."""
@@ -737,6 +738,7 @@ def _fits(
             s if stride is None else stride,
             *pads.along(axis),
             d if dilation is None else dilation,
+            shape.fit,
         )
         if out is None:
             return None
@@ -745,17 +747,21 @@ def _fits(
 
 
 def _axis_fits(
-    size: int, f: int, stride: int, before: int, after: int, dilation: int
+    size: int, f: int, stride: int, before: int, after: int, dilation: int,
+    fit: Fit = "error",
 ) -> int | None:
-    """The output size along one axis when the formula gives a whole number >= 1, else None.
+    """The output size along one axis under ``fit`` (by default a whole number >= 1 from the
+    formula: an exact fit), else None.
 
     >>> _axis_fits(10, 3, 2, 0, 0, 1), _axis_fits(11, 3, 2, 0, 0, 1), _axis_fits(3, 5, 1, 0, 0, 1)
     (None, 5, None)
+    >>> _axis_fits(10, 3, 2, 0, 0, 1, "floor"), _axis_fits(3, 5, 1, 0, 0, 1, "floor")
+    (4, None)
     """
-    if span_of(f, dilation) > size + before + after:
-        return None
+    span = span_of(f, dilation)
     exact = axis_output(size, f, stride, before, after, dilation)
-    return exact.numerator if exact.denominator == 1 and exact >= 1 else None
+    out, _ = _positions(size + before + after, size + before, span, stride, exact, fit)
+    return out or None
 
 
 def _reads_input(size: int, f: int, dilation: int, stride: int, before: int, out: int) -> bool:
@@ -823,7 +829,7 @@ def _axis_paddings(
     span = span_of(f, dilation)
 
     def fits(pad_before: int, pad_after: int) -> bool:
-        out = _axis_fits(size, f, stride, pad_before, pad_after, dilation)
+        out = _axis_fits(size, f, stride, pad_before, pad_after, dilation, shape.fit)
         return out is not None and _reads_input(size, f, dilation, stride, pad_before, out)
 
     top = min(max_pad, span - 1)  # more: the first window reads only padding
@@ -843,7 +849,7 @@ def _axis_paddings(
     # dilated 2-tap filter spanning 10 on 8 cells: 2 more, where one stride's worth is 1)
     lacking = max(0, span - (size + before + after))
     for extra in range(max(1, lacking), lacking + min(stride, SEARCH) + 1):
-        out = _axis_fits(size, f, stride, before, after + extra, dilation)
+        out = _axis_fits(size, f, stride, before, after + extra, dilation, shape.fit)
         if out is None:
             continue
         # all after, unless the last window would then start past the input: as many of
@@ -856,7 +862,8 @@ def _axis_paddings(
 
 def _axis_fits_as_is(shape: LayerShape, axis: Axis) -> bool:
     size, f, stride, dilation = shape.along(axis)
-    return _axis_fits(size, f, stride, *shape.padding.along(axis), dilation) is not None
+    return _axis_fits(size, f, stride, *shape.padding.along(axis), dilation,
+                      shape.fit) is not None
 
 
 def _padding_suggestion(trial: Padding, out: tuple[int, int]) -> Suggestion:
@@ -955,9 +962,12 @@ def _around(current: int, top: int) -> range:
     return range(max(1, current - SEARCH), min(top, current + SEARCH) + 1)
 
 
-def suggest(shape: LayerShape) -> Suggestions:
+def suggest(shape: LayerShape, under: Fit = "error") -> Suggestions:
     """Nearby paddings, strides, filter sizes, dilations, input sizes and fit policies that
-    make ``shape`` fit.
+    make ``shape`` fit: exactly (the default), or ``under`` a fit policy, whatever the policy
+    ``shape`` itself asks for. A layer that works under its policy is told the exact fits
+    near it; one that does not (a window wider than its padded input) is offered what fits
+    under its policy: under "floor", the least padding that makes room for the window.
 
     >>> found = suggest(LayerShape.square(10, 1, 1, 3, stride=2))
     >>> found.notes
@@ -975,6 +985,7 @@ def suggest(shape: LayerShape) -> Suggestions:
     """
     from dataclasses import replace
 
+    shape = replace(shape, fit=under)  # what each candidate is tried under
     found: list[Suggestion] = []
     notes: list[str] = []
     p = shape.padding
@@ -1188,7 +1199,7 @@ def _filter_sizes(shape: LayerShape) -> list[tuple[int, int]]:
         size, f, stride, dilation = shape.along(axis)
         before, after = shape.padding.along(axis)
         fitting = [v for v in _nearest(f, filter_size_candidates(shape, axis))
-                   if _axis_fits(size, v, stride, before, after, dilation) is not None]
+                   if _axis_fits(size, v, stride, before, after, dilation, shape.fit) is not None]
         options.append(fitting[:1] if fitting[:1] == [f] else fitting[:2])
     return _closest_pairs(options, (shape.filter_height, shape.filter_width))
 
@@ -1229,7 +1240,8 @@ def _dilations(shape: LayerShape) -> list[tuple[tuple[int, int], tuple[int, int]
         size, f, stride, dilation = shape.along(axis)
         before, after = shape.padding.along(axis)
         fitting = {v: out for v in _nearest(dilation, _around(dilation, dilation + 3))
-                   if (out := _axis_fits(size, f, stride, before, after, v)) is not None}
+                   if (out := _axis_fits(size, f, stride, before, after, v, shape.fit))
+                   is not None}
         ranked = list(fitting)
         options.append(ranked[:1] if ranked[:1] == [dilation] else ranked[:2])
         outs.append(fitting)

@@ -15,6 +15,7 @@ import pytest
 import engine.geometry as engine_geometry
 from engine.geometry import (
     MOST_SUGGESTIONS,
+    Fit,
     GeometryError,
     LayerShape,
     Padding,
@@ -267,6 +268,44 @@ def test_suggestions_do_not_depend_on_the_layers_own_fit_policy(seed: int) -> No
             assert suggest(replace(shape, fit=policy)) == found, (n, f, s, d, pb, pa, policy)
         compared += bool(found.changes)
     assert compared > 10  # misfits among them: the comparisons were not all of empty lists
+
+
+@pytest.mark.parametrize("policy", ["floor", "pad"])
+def test_a_window_too_wide_under_a_fit_policy_is_offered_what_fits_under_it(policy: Fit) -> None:
+    # 5 cells, an 8-wide filter at stride 3: under "floor" padding 2 already makes room (9
+    # cells: one window, 1 cell dropped), where an exact fit needs 3; the policy's layer was
+    # offered the exact fits only
+    shape = LayerShape.square(5, 3, 2, 8, stride=3, fit=policy)
+    with pytest.raises(GeometryError) as refused:
+        resolve(shape)
+    changes = refused.value.suggestions.changes
+    paddings = [c.value for c in changes if c.field == "padding"]
+    assert paddings[0] == 2, changes
+    assert next(c.value for c in suggest(replace(shape, fit="error")).changes
+                if c.field == "padding") == 3
+    for change in changes:  # each offered fits under the layer's own policy, as it says
+        geometry = resolve(apply(shape, change))
+        assert (geometry.out_height, geometry.out_width) == change.output, change
+
+
+@pytest.mark.parametrize("seed", range(2))
+def test_every_suggestion_to_a_policys_misfit_fits_under_the_policy(seed: int) -> None:
+    rng = np.random.default_rng(900 + seed)
+    offered = 0
+    for _ in range(60):
+        n, f, s, d, p = (int(v) for v in rng.integers(1, [12, 14, 5, 3, 3]))
+        for policy in ("floor", "pad"):
+            shape = LayerShape.square(n, 1, 1, f, stride=s, padding=p, dilation=d, fit=policy)
+            try:
+                resolve(shape)
+                continue
+            except GeometryError as misfit:
+                changes = misfit.suggestions.changes
+            for change in changes:
+                geometry = resolve(apply(shape, change))
+                assert (geometry.out_height, geometry.out_width) == change.output, (shape, change)
+            offered += len(changes)
+    assert offered > 20
 
 
 def test_a_misfit_on_one_axis_is_offered_oblong_sizes_that_fit_it() -> None:
