@@ -26,7 +26,7 @@ from engine import threads
 from engine.conv import forward
 from engine.errors import LayerError
 from engine.layer import Layer
-from engine.rounding import window_max
+from engine.rounding import window_extremes
 from engine.tensors import FloatArray
 from engine.threads import Workers
 from engine.trace import Order, StepRange, steps
@@ -447,12 +447,29 @@ def step_weight_gradients(
     return StepGradients(at, *_running_sums(layer, up, positions, found.d))
 
 
-def _rows_max(
+def _rows_extremes(
     cols: npt.NDArray[np.floating[Any]], near: npt.NDArray[np.bool_]
+) -> tuple[npt.NDArray[np.floating[Any]], npt.NDArray[np.floating[Any]]]:
+    """The largest and the least ``|x|`` of the window of each row of an ``(m, F)`` array of
+    sums over the ``(m, taps)`` windows ``cols``, each ``(m, 1)``, worked out for the rows
+    where ``near`` marks a sum (0 elsewhere)."""
+    rows = near.any(axis=1)
+    largest, least = np.zeros((len(cols), 1)), np.zeros((len(cols), 1))
+    largest[rows, 0], least[rows, 0] = window_extremes(cols[rows])
+    return largest, least
+
+
+def _rows_terms(
+    cols: npt.NDArray[np.floating[Any]], weights: npt.NDArray[np.floating[Any]],
+    near: npt.NDArray[np.bool_],
 ) -> npt.NDArray[np.floating[Any]]:
-    """The largest ``|x|`` of the window of each sum ``near`` picks in an ``(m, F)`` array of
-    sums over the ``(m, taps)`` windows ``cols``, in the order ``sums[near]`` takes them."""
-    return window_max(cols[np.nonzero(near)[0]])
+    """``sum |x * w|`` of each sum of an ``(m, F)`` array of sums of the ``(m, taps)``
+    windows ``cols`` under the ``(F, taps)`` filters ``weights``, worked out for the rows
+    where ``near`` marks a sum (0 elsewhere): one matrix product, as engine/conv.py's."""
+    rows = near.any(axis=1)
+    found = np.zeros(near.shape)
+    found[rows] = np.abs(cols[rows]) @ np.abs(weights).T
+    return found
 
 
 def _running_sums(
@@ -494,8 +511,9 @@ def _running_sums(
         cols = windows[flat // w2, flat % w2].reshape(p1 - p0, taps)  # (m, taps): a copy
         grads = dpre[p0:p1, touched]  # (m, F)
         if relu:  # gradient only where pre > 0, settled as the forward's and the steps' are
-            rows = functools.partial(_rows_max, cols)  # the largest |x| of rows near 0
-            pre = layer.settle(cols @ weights.T + bias, chosen, rows)
+            rows = functools.partial(_rows_extremes, cols)  # the |x| range of rows near 0
+            terms = functools.partial(_rows_terms, cols, weights)  # their products' sizes
+            pre = layer.settle(cols @ weights.T + bias, chosen, rows, terms)
             grads = grads * (pre > 0)
         shared = max(0, min(p1, common) - p0)
         so_far += grads[:shared].T @ cols[:shared]  # (F, taps)

@@ -44,7 +44,7 @@ from engine import winograd, winograd_strided
 from engine.errors import LayerError
 from engine.geometry import Geometry
 from engine.layer import Activation, Layer
-from engine.rounding import sums_exact, window_max
+from engine.rounding import sums_exact
 from engine.threads import Workers
 from engine.windows import check_shape, windows
 
@@ -65,9 +65,9 @@ TAP_MAJOR_BAND_BYTES = 2**18
 # Windows whose rows (Fw*D values) are at most this long are copied tap-major (see the module
 # docstring); longer ones position by position, which moves them whole.
 TAP_MAJOR_RUN = 24
-# Window cells the settling pass (:func:`settled`) gathers at a time to find the largest |x|
-# of the windows of the sums near 0.
-WINDOWS_MAX_PIECE = 2**20
+# Window cells the settling pass's last bound (:func:`_terms`) gathers at a time, to size the
+# products of the sums still near 0.
+TERMS_PIECE = 2**20
 
 
 @dataclass(frozen=True, eq=False)
@@ -421,33 +421,64 @@ def settled(layer: Layer, pre: Array) -> Array:
     """
     if pre.size == 0 or pre.dtype != np.float64:
         return pre  # float32's bound (n * 1e-7 of the terms) would reach values that matter
-    width = pre.shape[1]
 
-    def window_max_of(near: npt.NDArray[np.bool_]) -> Array:
-        i, j, _ = np.nonzero(near)  # in the order pre[near] takes them
-        cells, where = np.unique(i * width + j, return_inverse=True)
-        return _windows_max(layer, cells // width, cells % width)[where]  # each once
+    # Each works out only the positions that have a sum near 0, as a map over the output
+    # (layer.settle's masks read it): no sort and no index per sum, which a layer whose every
+    # output is near 0 (millions of sums) paid more for than for its arithmetic.
+    def extremes_of(near: npt.NDArray[np.bool_]) -> tuple[Array, Array]:
+        largest, least = _windows_extremes(layer)  # every position's: cheaper than picking
+        return largest[:, :, None], least[:, :, None]
 
-    return layer.settle(pre, ..., window_max_of)
+    def terms_of(near: npt.NDArray[np.bool_]) -> Array:
+        i, j = np.nonzero(near.any(axis=2))
+        found = np.zeros(pre.shape)
+        found[i, j] = _terms(layer, i, j)
+        return found
+
+    return layer.settle(pre, ..., extremes_of, terms_of)
 
 
-def _windows_max(
-    layer: Layer, rows: npt.NDArray[np.intp], cols: npt.NDArray[np.intp]
-) -> Array:
-    """The largest ``|x|`` of the windows of output positions ``(rows, cols)``: from the padded
-    input's largest ``|x|`` over its depth (the windows' maxima are its maxima), gathered
-    a piece at a time. Gathered whole, the windows of a layer whose every output is near 0
-    were its im2col matrix again (hundreds of MB at the element limit)."""
-    depth_max = np.abs(layer.x_padded).max(axis=2, keepdims=True)  # (Hp, Wp, 1)
-    flat = np.broadcast_to(depth_max, layer.x_padded.shape)  # no copy: windows() takes it
-    view = windows(flat, layer.geometry)[..., :1]  # (H2, W2, Fh, Fw, 1)
-    per_window = view.shape[2] * view.shape[3]
-    piece = max(1, WINDOWS_MAX_PIECE // max(1, per_window))
-    largest = np.empty(len(rows))
+def _terms(layer: Layer, rows: npt.NDArray[np.intp], cols: npt.NDArray[np.intp]) -> Array:
+    """The sizes of the products of every neuron at output positions ``(rows, cols)``,
+    ``sum |x * w|`` over its window (engine/rounding.py), ``(n, K)``: the windows' ``|x|``
+    (gathered a piece at a time) times every filter's
+    ``|w|``, one matrix product a piece as the forward's own (each neuron its own weights
+    when locally connected)."""
+    taps = layer.geometry.counts.weights_per_neuron
+    view = layer.windows  # (H2, W2, Fh, Fw, D)
+    piece = max(1, TERMS_PIECE // taps)
+    shared = layer.connectivity == "shared"
+    filters = np.abs(layer.weights.reshape(-1, taps)).T if shared else None  # (taps, K)
+    sizes = np.empty((len(rows), layer.geometry.shape.filters))
     for top in range(0, len(rows), piece):
         at = slice(top, top + piece)
-        largest[at] = window_max(view[rows[at], cols[at]])
-    return largest
+        cells = np.abs(view[rows[at], cols[at]].reshape(-1, taps))  # (m, taps)
+        if filters is not None:
+            sizes[at] = cells @ filters
+        else:  # (m, K, taps): each position's own filters
+            own = np.abs(layer.weights[rows[at], cols[at]].reshape(len(cells), -1, taps))
+            sizes[at] = np.einsum("mt,mkt->mk", cells, own)
+    return sizes
+
+
+def _windows_extremes(layer: Layer) -> tuple[Array, Array]:
+    """The largest and the least ``|x|`` of every output position's window, each ``(H2, W2)``:
+    the padded input's extremes over its depth, reduced along a window's width and then its
+    height (a window's extremes are its rows' extremes'), so each position reads ``Fh + Fw``
+    numbers rather than its ``Fh * Fw`` (one 64x64 filter: 128 against 4,096), and no window
+    is gathered. The gathered windows of a layer whose every output is near 0 were its im2col
+    matrix again (hundreds of MB at the element limit)."""
+    h, w = layer.geometry.height, layer.geometry.width
+    size = np.abs(layer.x_padded)
+    found = []
+    for depth, reduce in ((size.max(axis=2), np.max), (size.min(axis=2), np.min)):
+        across = sliding_window_view(depth, w.span, axis=1)[
+            :, : (w.output - 1) * w.stride + 1 : w.stride, :: w.dilation]  # (Hp, W2, Fw)
+        rows = reduce(across, axis=2)  # (Hp, W2)
+        down = sliding_window_view(rows, h.span, axis=0)[
+            : (h.output - 1) * h.stride + 1 : h.stride, :, :: h.dilation]  # (H2, W2, Fh)
+        found.append(reduce(down, axis=2))
+    return found[0], found[1]
 
 
 def forward_naive(layer: Layer) -> ForwardResult:

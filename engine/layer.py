@@ -112,29 +112,45 @@ class Layer:
 
     def settle(
         self, pre: npt.NDArray[np.floating[Any]], at: Any,
-        window_max_of: Callable[[npt.NDArray[np.bool_]], npt.ArrayLike],
+        extremes_of: Callable[[npt.NDArray[np.bool_]], tuple[npt.ArrayLike, npt.ArrayLike]],
+        terms_of: Callable[[npt.NDArray[np.bool_]], npt.ArrayLike],
     ) -> npt.NDArray[np.floating[Any]]:
         """``pre``, float64 sums of the neurons ``at`` indexes in :attr:`weight_sizes` and
         :attr:`bias` (``...``: all of them), with each sum that rounding cannot tell from 0
-        set to 0, in place (engine/rounding.py). ``window_max_of(near)`` gives the largest
-        ``|x|`` of the windows of the sums ``pre[near]``, asked only for the few near 0. A
-        layer of whole numbers sums exactly, and is left as it is."""
+        set to 0, in place (engine/rounding.py). ``extremes_of(near)`` gives the largest and
+        the least ``|x|`` of each sum's window, and ``terms_of(near)`` its products' sizes
+        (``sum |x * w|``), each array broadcasting to ``pre``'s shape, asked only for the
+        sums ``near`` marks (elsewhere any value): those still near 0. A layer whose sums
+        are exact is left as it is.
+
+        Every bound is worked out over the whole of ``pre`` and only the last one is applied
+        through the mask: a mask picking millions of sums (a layer whose every output is
+        near 0) cost more to index with, pass after pass, than the bounds' arithmetic."""
         if self.sums_exact:
             return pre
         coarse = self.coarse_bounds[at]
-        if pre.size == 1:  # a single step: plain floats, most often far from 0
-            if abs(pre.item()) > np.asarray(coarse).item():
-                return pre
-            near = np.ones(pre.shape, dtype=bool)
-        else:
-            near = np.abs(pre) <= coarse
-            if not near.any():
-                return pre
-        sizes = np.broadcast_to(self.weight_sizes[at], pre.shape)[near]
-        biases = np.broadcast_to(self.bias[at], pre.shape)[near]
+        if pre.size == 1 and abs(pre.item()) > np.asarray(coarse).item():
+            return pre  # a single step: plain floats, most often far from 0
+        size = np.abs(pre)
+        near = size <= coarse
+        if not near.any():
+            return pre
+        sizes, biases = self.weight_sizes[at], self.bias[at]
         taps = self.geometry.counts.weights_per_neuron
-        bound = rounding.rounding_bound(window_max_of(near), sizes, biases, taps, pre.dtype)
-        pre[near] = rounding.settle(pre[near], bound)
+        largest, least = extremes_of(near)
+        near &= size <= rounding.rounding_bound(largest, sizes, biases, taps, pre.dtype)
+        if not near.any():
+            return pre
+        # under the bound with the window's least |x|: under the products' own sizes' too
+        settled = near & (size <= rounding.rounding_bound(least, sizes, biases, taps,
+                                                          pre.dtype))
+        unsure = near & ~settled
+        if unsure.any():
+            # the window's largest |x| stood for every tap's: held against the products' own
+            # sizes, a large input under a zero weight no longer hides a small sum
+            settled |= unsure & (size <= rounding.terms_bound(terms_of(unsure), biases, taps,
+                                                              pre.dtype))
+        pre[settled] = 0
         return pre
 
     @cached_property

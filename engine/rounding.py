@@ -11,10 +11,17 @@ through, and a filter's running db depended on where a range of steps began.
 Every path that computes pre-activations settles them here, with one bound, so they agree.
 The bound is the classic one for a computed sum of ``n`` terms in any order (Higham,
 *Accuracy and Stability of Numerical Algorithms*, section 3.1), ``|error| <= gamma_n *
-sum(|term|)`` with ``gamma_n`` about ``n * eps / 2``, taken twice over and with each term at
-most its window's largest ``|x|`` times ``|w|``:
+sum(|term|)`` with ``gamma_n`` about ``n * eps / 2``, taken twice over:
 
-    bound = (n + 1) * eps * (max |x| over the window * sum |w| + |b|)
+    bound = (n + 1) * eps * (sum |x * w| over the window + |b|)
+
+It is found in three passes, each only for the sums the one before leaves near 0, each
+bound no larger than the one before: with the input's largest ``|x|`` times the filter's sum
+of ``|w|`` (no window read), with the window's own largest ``|x|`` (its maxima alone), and
+with the products' own sizes (its values times the filter's). The last matters where a
+large input meets a zero weight: ``1e11 * 0 + 1e-5 * 1`` is 1e-5, not rounding. A sum under
+the bound with the window's least ``|x|`` is under its own too, so the last pass reads only
+the windows whose values differ widely (a flat patch's never).
 
 A sum no larger than that is set to exactly 0: its sign is not known, and exact arithmetic
 on values like these would most often have given 0. A sum that really is that small and not
@@ -51,28 +58,33 @@ def rounding_bound(
     >>> float(rounding_bound(1.0, 24.0, 0.0, 27, np.float64))  # a Sobel pair on a unit image
     1.4921397450962104e-13
     """
-    eps = np.finfo(dtype).eps
-    scale = np.multiply(window_max, weight_size) + np.abs(bias)
-    return np.asarray((taps + 1) * eps * scale)
+    return terms_bound(np.multiply(window_max, weight_size), bias, taps, dtype)
 
 
-def settle(pre: Array, bound: npt.ArrayLike) -> Array:
-    """``pre`` with every value no larger than ``bound`` (broadcast) set to 0, in place.
+def terms_bound(
+    terms: npt.ArrayLike, bias: npt.ArrayLike, taps: int, dtype: npt.DTypeLike
+) -> Array:
+    """The same bound from the sum of the products' own sizes, ``terms`` (``sum |x * w|``):
+    never above :func:`rounding_bound`'s, and far below it where a large input meets a small
+    or zero weight (``1e11 * 0 + 1e-5 * 1`` is 1e-5, which the window's largest ``|x|`` took
+    for rounding).
 
-    >>> settle(np.array([2.8e-17, -6.9e-18, 0.25]), 1.5e-13).tolist()
-    [0.0, 0.0, 0.25]
+    >>> float(terms_bound(1e-5, 0.0, 2, np.float64)) < 1e-5 < float(rounding_bound(1e11, 1.0,
+    ...     0.0, 2, np.float64))
+    True
     """
-    pre[np.abs(pre) <= bound] = 0
-    return pre
+    eps = np.finfo(dtype).eps
+    return np.asarray((taps + 1) * eps * (np.asarray(terms) + np.abs(bias)))
 
 
-def window_max(windows: Array) -> Array:
-    """The largest ``|x|`` of each window: ``windows`` is ``(n, ...)`` or ``(n, taps)``."""
-    flat = windows.reshape(windows.shape[0], -1)
+def window_extremes(windows: Array) -> tuple[Array, Array]:
+    """The largest and the least ``|x|`` of each window: ``windows`` is ``(n, ...)`` or
+    ``(n, taps)``."""
+    flat = np.abs(windows.reshape(windows.shape[0], -1))
     if flat.shape[1] == 0:
-        return np.zeros(flat.shape[0], flat.dtype)
-    largest: Array = np.maximum(flat.max(axis=1), -flat.min(axis=1))  # no |x| copy
-    return largest
+        none = np.zeros(flat.shape[0], flat.dtype)
+        return none, none
+    return flat.max(axis=1), flat.min(axis=1)
 
 
 def _lowest_bit(values: Array) -> int | None:

@@ -27,7 +27,7 @@ from engine.conv import activate
 from engine.errors import LayerError
 from engine.geometry import AxisGeometry, Geometry, span_of
 from engine.layer import Layer
-from engine.rounding import window_max
+from engine.rounding import window_extremes
 from engine.tensors import FloatArray
 
 Order = Literal["depth_slice", "depth_column"]
@@ -542,8 +542,10 @@ def steps(
     channel_sums = np.einsum("nkd->nd", products.reshape(len(t), -1, s.depth))  # (n, D)
     pre = channel_sums.sum(axis=1) + bias  # (n,)
     # a sum rounding cannot tell from 0 is 0, as the forward's and the gradient's are
+    # (each bound for every step of the range: its window and products are at hand)
     layer.settle(pre, d if layer.connectivity == "shared" else (i, j, d),
-                 lambda near: window_max(window[near]))
+                 lambda near: window_extremes(window),
+                 lambda near: np.abs(products).reshape(len(t), -1).sum(axis=1))
 
     # The only Python loops: a string and the input bounds per step.
     rows, cols, depths = i.tolist(), j.tolist(), d.tolist()

@@ -93,3 +93,17 @@ def test_an_exact_sum_smaller_than_its_terms_rounding_bound_is_kept_by_every_end
     assert (step["channel_sums"], step["pre"], step["post"]) == ([0.5], 0.5, 0.5)
     dx = answered(client, "/api/backward", {"layer": layer, "upstream": {}})["dx"]
     assert dx == [[[1.0], [1.0], [1.0]]]
+
+
+def test_a_small_exact_sum_beside_a_large_input_under_a_zero_weight_is_kept(
+    client: TestClient,
+) -> None:
+    # the API review's layer: 1e11 * 0 + 1e-5 * 1 is 1e-5, which the step listed in its
+    # channel sums while its pre, the forward and the gradients said 0
+    layer = {"input": {"values": [[[1e11], [1e-5]]]},
+             "filters": {"values": [[[[0.0], [1.0]]]], "bias": [0]}, "activation": "relu"}
+    assert answered(client, "/api/forward", layer)["output_pre"] == [[[1e-5]]]
+    [step] = answered(client, "/api/steps", {"layer": layer, "start": 0})["steps"]
+    assert (step["channel_sums"], step["pre"], step["post"]) == ([1e-5], 1e-5, 1e-5)
+    found = answered(client, "/api/backward", {"layer": layer, "upstream": {}})
+    assert (found["dw"], found["db"]) == ([[[[1e11], [1e-5]]]], [1.0])

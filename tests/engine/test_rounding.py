@@ -12,7 +12,7 @@ from engine.backward import backward, step_weight_gradients
 from engine.conv import forward, forward_naive
 from engine.geometry import LayerShape
 from engine.layer import Layer, build_layer
-from engine.rounding import rounding_bound, sums_exact, window_max
+from engine.rounding import rounding_bound, sums_exact, window_extremes
 from engine.trace import steps
 
 SOBEL_X = np.array([[-1, 0, 1], [-2, 0, 2], [-1, 0, 1]], dtype=float)
@@ -83,6 +83,41 @@ def test_an_exact_sum_is_never_settled_however_small_against_its_terms(
     assert backward(layer, np.ones((1, 1, 1))).dx.ravel().tolist() == [1.0, 1.0, 1.0]
 
 
+@pytest.mark.parametrize("connectivity", ["shared", "local"])
+def test_a_large_input_under_a_zero_weight_does_not_hide_a_small_sum(connectivity: str) -> None:
+    # the API review's layer: 1e11 * 0 + 1e-5 * 1 is 1e-5 exactly (no product rounds), but
+    # the window's largest |x| times the filter's sum of |w| made the bound 6.7e-5: the
+    # forward, the step and ReLU's gate said 0 and the gradients 0, where torch gives 1e-5,
+    # dW [1e11, 1e-5] and db 1
+    x = np.array([1e11, 1e-5]).reshape(1, 2, 1)
+    weights = np.array([0.0, 1.0]).reshape(1, 1, 2, 1)
+    bias = np.zeros(1)
+    if connectivity == "local":
+        weights, bias = weights.reshape(1, 1, 1, 1, 2, 1), bias.reshape(1, 1, 1)
+    layer = build_layer(LayerShape(1, 2, 1, 1, 1, 2), x=x, weights=weights, bias=bias,
+                        connectivity=connectivity, activation="relu")  # type: ignore[arg-type]
+    assert not layer.sums_exact  # the exact-layer rule does not apply: 1e-5 is no dyadic
+    assert forward(layer).pre.ravel().tolist() == [1e-5]
+    assert steps(layer, 0, 1).pre.tolist() == [1e-5]
+    found = backward(layer, np.ones((1, 1, 1)))
+    assert found.dw.ravel().tolist() == [1e11, 1e-5] and found.db.ravel().tolist() == [1.0]
+    if connectivity == "shared":
+        running = step_weight_gradients(layer, np.ones((1, 1, 1)), steps(layer, 0, 1))
+        assert running.running.ravel().tolist() == [1e11, 1e-5]
+
+
+def test_a_sum_within_its_own_products_rounding_is_still_settled() -> None:
+    # the third pass only narrows the bound to the products' own sizes: 0.1 + 0.2 - 0.3 under
+    # weights 1 leaves 5.6e-17, within (3 + 1) * eps * 0.6, and is 0 on every path
+    x = np.array([0.1, 0.2, -0.3, 1e9]).reshape(1, 4, 1)
+    weights = np.array([1.0, 1.0, 1.0, 0.0]).reshape(1, 1, 4, 1)
+    layer = build_layer(LayerShape(1, 4, 1, 1, 1, 4), x=x, weights=weights, bias=np.zeros(1),
+                        activation="relu")
+    assert float(np.sum(x.ravel() * weights.ravel())) != 0  # what adding leaves
+    assert forward(layer).pre.ravel().tolist() == [0.0]
+    assert steps(layer, 0, 1).pre.tolist() == [0.0]
+
+
 def test_the_bound_is_the_sums_worst_rounding_and_scales_with_its_window() -> None:
     # 27 products and a bias, each term at most 1 * |w|: (27 + 1) * 2**-52 * (1 * 24 + 0)
     assert rounding_bound(1.0, 24.0, 0.0, 27, np.float64) == 28 * 2.0**-52 * 24
@@ -147,15 +182,22 @@ def test_whole_numbers_and_float32_are_left_as_they_add() -> None:
     LayerShape(8, 11, 2, 1, 2, 3, stride_h=1, stride_w=2, dilation_h=3, dilation_w=2),
     LayerShape.square(12, 1, 1, 5),
 ])
-def test_the_settling_pass_takes_each_windows_largest_value_a_piece_at_a_time(
+def test_the_settling_pass_finds_each_windows_extremes_and_its_sizes_a_piece_at_a_time(
     shape: LayerShape, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # the windows of the sums near 0 were gathered whole (at the element limit, every
     # output of a zero input under one 64x64 filter: 440 MB); the pieces and the depth's
-    # largest |x| must give each window's own largest |x|
+    # largest and least |x| must give each window's own, and the pieces' products' sizes
+    # each neuron's own sum of |x * w|
     layer = random_layer(shape, seed=7, seed_step=1)
-    h2, w2, _ = layer.geometry.output_shape
+    h2, w2, k = layer.geometry.output_shape
     rows, cols = np.divmod(np.arange(h2 * w2), w2)
-    whole = window_max(layer.windows[rows, cols])
-    monkeypatch.setattr(conv, "WINDOWS_MAX_PIECE", 2 * shape.filter_height * shape.filter_width)
-    np.testing.assert_array_equal(conv._windows_max(layer, rows, cols), whole)
+    largest, least = window_extremes(layer.windows[rows, cols])
+    taps = layer.geometry.counts.weights_per_neuron
+    cells = np.abs(layer.windows[rows, cols].reshape(-1, 1, taps))
+    sizes = (cells * np.abs(layer.weights.reshape(1, k, taps))).sum(axis=2)
+    found = conv._windows_extremes(layer)
+    np.testing.assert_array_equal(found[0].ravel(), largest)
+    np.testing.assert_array_equal(found[1].ravel(), least)
+    monkeypatch.setattr(conv, "TERMS_PIECE", 2 * shape.filter_height * shape.filter_width)
+    np.testing.assert_allclose(conv._terms(layer, rows, cols), sizes, rtol=1e-12)
