@@ -355,6 +355,45 @@ def _layer_items(g: Geometry, connectivity: Connectivity,
     )
 
 
+# Whole numbers no larger than this in every array keep a layer's every sum exact at any size
+# the limits allow (taps * |x| * |w| far under 2**53): engine.rounding.sums_exact's case.
+EXACT_WHOLE = 2**10
+
+
+def may_round(spec: LayerSpec) -> bool:
+    """Whether a layer's sums may round, so that the engine checks the ones near 0 against
+    their products' sizes (engine/rounding.py): unless every array is a fill of small whole
+    numbers (integers, zeros, ones: the default fills) and every edit a small whole number.
+    Values sent, a sample image or a bank may hold fractions: priced as rounding.
+
+    >>> from app.schemas import LayerSpec
+    >>> spec = {"input": {"shape": [5, 5, 3]}, "filters": {"count": 2, "size": 3}}
+    >>> may_round(LayerSpec.model_validate(spec))
+    False
+    >>> spec["input"]["fill"] = {"kind": "normal"}
+    >>> may_round(LayerSpec.model_validate(spec))
+    True
+    """
+    f = spec.filters
+    if (spec.input.values is not None or spec.input.image is not None or f.values is not None
+            or f.bias is not None or f.bank is not None):
+        return True
+    fills = (spec.input.fill, f.fill, f.bias_fill)
+    if any(fill is not None and not _small_whole(fill.kind, fill.low, fill.high)
+           for fill in fills):
+        return True
+    return any(not (float(e.value).is_integer() and abs(e.value) <= EXACT_WHOLE)
+               for e in spec.edits)
+
+
+def _small_whole(kind: str, low: float | None, high: float | None) -> bool:
+    """Whether a fill makes whole numbers no larger than :data:`EXACT_WHOLE`."""
+    if kind in ("zeros", "ones"):
+        return True
+    return kind == "integers" and all(
+        bound is None or abs(bound) <= EXACT_WHOLE for bound in (low, high))
+
+
 def _kernel_items(g: Geometry, spec: LayerSpec) -> list[Item]:
     """The forward kernel: window columns and the product. Shared weights make one GEMM;
     locally connected ones a batched product of one window per position, element-wise
@@ -367,12 +406,20 @@ def _kernel_items(g: Geometry, spec: LayerSpec) -> list[Item]:
     # The GEMM reads its columns once whatever K is: with few filters (one 65x65 filter: a
     # matrix-vector product) that read, not the multiply-adds, is its time.
     read = columns * TOUCHED if shared else 0
+    product = c.multiply_adds * per_madd + read
+    # sums near 0 are checked against their products' sizes (engine/rounding.py): where
+    # every one is near 0 and its window's values differ, the windows again and a second
+    # product of the same size; never where every sum is exact
+    check = ([Item(_outputs_field(g.shape), "the rounding check of the sums near 0 (at most "
+                   "their windows again and a second product)", columns * TOUCHED + product)]
+             if may_round(spec) else [])
     return [
         made(_padded_field(g.shape), f"receptive fields copied for the matrix product "
              f"({positions:,} positions x {c.weights_per_neuron:,} weights)",
              columns, TOUCHED),
         Item(_outputs_field(g.shape), f"the matrix product's {c.multiply_adds:,} multiply-adds",
-             c.multiply_adds * per_madd + read),
+             product),
+        *check,
         # a refusal names the dearest item for work or for elements: each says what it counts
         Item(_outputs_field(g.shape), f"the layer's outputs ({c.neurons:,} neurons, two numbers "
              "each in memory)", 2 * c.neurons * ELEMENT, elements=2 * c.neurons),
@@ -674,9 +721,11 @@ def steps_cost(
                 # per filter, up to its own last position: contributions, their
                 # cumulative sum, the carry (3 passes); with ReLU, every position walked
                 # times every touched filter's weights once, for the pre > 0 mask
+                # (and where sums may round, as many again to check those near 0)
                 Item("count", "running weight-gradient sums",
                      filter_positions * taps * 3 * TOUCHED
-                     + (walked * taps * touched * MULTIPLY_ADD if relu else 0),
+                     + (walked * taps * touched * MULTIPLY_ADD if relu else 0)
+                     * (2 if relu and may_round(spec) else 1),
                      in_layer=False),
             ]
         return items

@@ -177,6 +177,32 @@ LOCAL = layer(32, 3, 8, 5, connectivity="local")
 RELU = {**ALEXNET, "activation": "relu"}
 
 
+def near_zero(size: int, depth: int, filters: int, f: int, stripes: bool) -> Json:
+    """A layer whose every output is near 0 and not exact: under zero-sum filters, an input
+    of 0.1 everywhere (flat: settled by the windows' extremes), or of columns of 0 and 0.1
+    under filters whose every other column sums to 0 (each window holds a 0, so every sum
+    needs its products' own sizes: the rounding bound's worst case, engine/rounding.py)."""
+    weights = np.random.default_rng(0).normal(size=(filters, f, f, depth))
+    for first in (0, 1) if stripes else ():
+        columns = weights[:, :, first::2, :]
+        columns -= columns.mean(axis=(1, 2, 3), keepdims=True)
+    if not stripes:
+        weights -= weights.mean(axis=(1, 2, 3), keepdims=True)
+    spec = layer(size, depth, filters, f)
+    if stripes:
+        import base64
+
+        x = np.zeros((size, size, depth))
+        x[:, 1::2, :] = 0.1
+        spec["input"]["values"] = {"dtype": "float64", "shape": [size, size, depth],
+                                   "data": base64.b64encode(x.tobytes()).decode("ascii")}
+    else:
+        spec["input"]["fill"] = {"kind": "uniform", "low": 0.1, "high": 0.1}
+    spec["filters"]["values"] = weights.tolist()
+    spec["filters"]["bias"] = [0.0] * filters
+    return spec
+
+
 def post(name: str, path: str, body: Json, **kwargs: Any) -> Case:
     return Case(name, "POST", path, body, **kwargs)
 
@@ -207,6 +233,13 @@ def cases() -> list[Case]:
         # fits by its fit policy: the answer marks its suggestions, each layer resolved
         post("forward 4096 F1 stride 7 floor json", "/api/forward",
              layer(4096, 1, 1, 1, stride=7, fit="floor")),
+        # every output near 0 (the rounding bound's worst case), a wide filter and many
+        *(post(f"forward near 0 {kind} {name} compact",
+               "/api/forward" + compact, near_zero(*sizes, stripes=kind == "stripes"),
+               reseed=False)
+          for kind in ("flat", "stripes")
+          for name, sizes in (("65x65 filter", (128, 1, 1, 65)),
+                              ("K96 F11 S1", (227, 3, 96, 11)))),
         post("forward padding 1000 compact", "/api/forward" + compact, PADDED),
         post("forward padding 1000 json", "/api/forward", PADDED),
         post("forward local 32x32x3 json", "/api/forward", LOCAL),

@@ -70,7 +70,41 @@ PRICED: list[tuple[str, str, dict[str, Any], costs.Cost]] = [
     ("input of a local layer", "/api/input", {**SMALL, "connectivity": "local"},
      lambda g, spec: costs.input_cost(g.shape, spec, "json")),
     ("inverse", "/api/inverse", {"layer": SMALL, "cell": [3, 4]}, costs.inverse_cost),
+    # sums that may round: the forward also prices checking those near 0
+    ("forward of a normal fill", "/api/forward",
+     {**SMALL, "input": {**SMALL["input"], "fill": {"kind": "normal"}}},
+     costs.forward_cost("json")),
+    ("steps of a ReLU layer of fractions", "/api/steps",
+     {"layer": {**SMALL, "activation": "relu", "edits": [
+         {"array": "input", "index": [0, 0, 0], "value": 0.1}]}, "count": 5, "upstream": {}},
+     costs.steps_cost(0, 5, 1, "depth_slice", True, "json")),
 ]
+
+
+@pytest.mark.parametrize(("change", "rounds"), [
+    ({}, False),
+    ({"input": {"shape": [12, 12, 3], "fill": {"kind": "uniform"}}}, True),
+    ({"input": {"shape": [12, 12, 3], "fill": {"kind": "integers", "high": 2**20}}}, True),
+    ({"input": {"shape": [12, 12, 3], "fill": {"kind": "ones"}}}, False),
+    ({"edits": [{"array": "bias", "index": [0], "value": 0.5}]}, True),
+    ({"edits": [{"array": "bias", "index": [0], "value": 5}]}, False),
+    ({"input": {"shape": [12, 12, 3], "values": np.ones((12, 12, 3)).tolist()}}, True),
+])
+def test_a_forward_prices_the_rounding_check_where_its_sums_may_round(
+    change: dict[str, Any], rounds: bool
+) -> None:
+    # where every sum is near 0 and its window's values differ, the check reads the windows
+    # again and makes a second product (engine/rounding.py): unpriced, a layer of fractions
+    # at the budget took twice its price's time (benchmarks/bench_costs.py, "near 0")
+    spec = LayerSpec.model_validate({**SMALL, **change})
+    g = convert.geometry(spec, Settings())
+    items = costs.forward_cost("compact")(g, spec)
+    checks = [item for item in items if "rounding check" in item.what]
+    assert costs.may_round(spec) == rounds
+    assert len(checks) == int(rounds)
+    if rounds:
+        product = next(item for item in items if "multiply-adds" in item.what)
+        assert checks[0].work > product.work
 
 
 @pytest.mark.parametrize(("name", "path", "body", "cost"), PRICED, ids=[p[0] for p in PRICED])
