@@ -366,3 +366,33 @@ def test_a_pinned_input_cells_marks_stay_clear_of_its_number(page: Page) -> None
     assert box["left"] + inset <= number["left"] and number["right"] <= box["right"] - inset
     assert box["top"] + inset <= number["top"] and number["bottom"] <= box["bottom"] - inset
     assert ring == 2
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_forced_colours_keep_the_canvases_values_and_the_grids_marks(
+    browser: Browser, base_url: str, scheme: str, artifacts: Path
+) -> None:
+    # Windows high contrast: every canvas was one flat block (the colour probe read the
+    # system's text colour for every stop), and the marks drawn as inset shadows, the padding's
+    # hatch and the lines between cells were gone
+    context = browser.new_context(base_url=base_url, forced_colors="active", color_scheme=scheme,
+                                  viewport={"width": 1280, "height": 800})
+    page = context.new_page()
+    open_drawn(page, "/?preset=alexnet-conv1&t=4")
+    colours = page.locator("#input-panel canvas").first.evaluate("""canvas => {
+        const { data } = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height);
+        const seen = new Set();
+        for (let i = 0; i < data.length; i += 4 * 97) seen.add(data.slice(i, i + 3).join());
+        return seen.size; }""")
+    assert colours > 20  # a value scale, not a block
+    open_drawn(page, DEMO)
+    current = page.locator("#output-panel .cell.mark-current")
+    expect(current).to_have_count(1)
+    assert current.evaluate("c => getComputedStyle(c).outlineStyle") == "solid"
+    assert current.evaluate("c => parseFloat(getComputedStyle(c).outlineWidth)") >= 3
+    field = page.locator("#input-panel .cell.in-field").first
+    assert field.evaluate("c => getComputedStyle(c).outlineStyle") == "solid"
+    pad = page.locator("#input-panel .cell.pad").first
+    assert pad.evaluate("c => getComputedStyle(c).borderTopStyle") == "dashed"
+    page.screenshot(path=str(artifacts / f"forced-colours-{scheme}.png"))
+    context.close()

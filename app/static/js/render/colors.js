@@ -148,6 +148,9 @@ export function resolveColor(expression) {
   if (!probe) {
     probe = document.createElement("span");
     probe.hidden = true;
+    // forced colours (Windows high contrast) rewrite an element's colour to the system's
+    // text colour: every scale stop read the same, and each canvas was one flat block
+    probe.style.forcedColorAdjust = "none";
     document.body.append(probe);
   }
   probe.style.color = "";
