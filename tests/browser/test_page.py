@@ -308,6 +308,20 @@ def test_hovering_an_input_cell_marks_the_outputs_that_see_it(
         assert cells_with(grid, "mark-seen") == expected
 
 
+def test_a_presets_description_says_what_it_chose_where_the_notes_leave_it_open(
+    page: Page,
+) -> None:
+    # Example 2's K=5 (and its 905 parameters) read as the notes' own figure: the preset's
+    # choices were in the API's answer only
+    open_page(page)
+    choose_preset(page, "example-2")
+    [preset] = [p for p in page.evaluate("() => fetch('/api/presets').then(r => r.json())")
+                if p["name"] == "example-2"]
+    assert preset["choices"].startswith("K=5")
+    expect(page.locator("#preset-description")).to_have_text(
+        f"{preset['description']} Our choices, not the notes': {preset['choices']}.")
+
+
 def test_misfit_preset_explains_4_5_and_a_suggestion_makes_it_fit(page: Page) -> None:
     open_page(page)
     choose_preset(page, "ten-stride-2-invalid")

@@ -97,7 +97,11 @@ export function showState(state, presets, modified) {
     perAxis ? `Padding ${state.pt} above and below, ${state.pl} left and right`
       : `Padding ${state.pt} above, ${state.pb} below, ${state.pl} left, ${state.pr} right`);
   const preset = presets.find((p) => p.name === state.preset);
-  const description = preset ? preset.description : "";
+  // what the preset picked where the notes leave it open, said with it: a student took
+  // Example 2's K=5 (its 905 parameters) for the notes' own figure
+  const description = !preset ? ""
+    : preset.choices ? `${preset.description} Our choices, not the notes': ${preset.choices}.`
+      : preset.description;
   const sources = [state.image && `image "${state.image}"`, state.bank && `filter bank "${state.bank}"`].filter(Boolean);
   const own = qs("#preset-own");
   // an image or a bank is the layer's own: the preset it started from is no longer its story
