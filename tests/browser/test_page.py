@@ -852,10 +852,17 @@ def test_a_layer_whose_whole_backward_is_refused_still_steps_its_weight_gradient
             if response.status >= 400 else None)
     open_page(page, "?h=224&w=224&d=64&k=16&f=3&p=1&mode=backward")
     expect(page.locator("#backward-step")).to_contain_text("dW[0]")
-    refusal = (" dV, db and dX are not drawn: the whole backward pass is over this server's "
+    refusal = ("dV, db and dX are not drawn: the whole backward pass is over this server's "
                "limits (CONVSCOPE_MAX_WORK).")
     expect(page.locator("#gradients-refused")).to_have_text(refusal)
     assert sum("/api/backward" in url for url in asked) == 0 and failed == []
+    # said to a screen reader as it came, and shown with the output's words hidden (it was
+    # part of them: hidden with them by their "?", and never announced)
+    expect(page.locator("#announce")).to_contain_text(refusal)
+    page.get_by_role("button", name=re.compile("the output volume")).click()
+    expect(page.locator("#output-what")).to_be_hidden()
+    expect(page.locator("#gradients-refused")).to_be_visible()
+    page.get_by_role("button", name=re.compile("the output volume")).click()
     # nor does another step order (it asked each time)
     open_settings(page)
     page.get_by_label("Step order").select_option("depth_column")

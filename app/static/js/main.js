@@ -391,8 +391,11 @@ function showGradientWords(backward, model) {
     ? `Each neuron's own bias gets its dV${gated}.`
     : `db[d] adds up map d of dV${gated}.`) + struck;
   const refused = qs("#gradients-refused");
+  const unsaid = refused.hidden;
   refused.hidden = !(backward && model?.gradientsRefused);
-  refused.textContent = refused.hidden ? "" : ` dV, db and dX are not drawn: ${model.gradientsRefused}.`;
+  refused.textContent = refused.hidden ? "" : `dV, db and dX are not drawn: ${model.gradientsRefused}.`;
+  // said once as it comes, as a step's words are: shown only, a screen reader heard nothing
+  if (unsaid && !refused.hidden) announce(refused.textContent);
 }
 
 /** The input panel's caption: its size, and its padded size when padding grows it. */
