@@ -29,7 +29,6 @@ ACCEPTS = {
     "padding": "a whole number >= 0, or a list of one, two ([ph, pw]) or four "
     "([top, bottom, left, right]) of them",
     "shape": "[H, W, D]: three whole numbers >= 1",
-    "count": "a whole number >= 1",
     "values": "nested lists of numbers, or a compact array {dtype, shape, data}",
     "bias": "nested lists of numbers, or a compact array {dtype, shape, data}",
     "cell": "[row, col]: two whole numbers >= 0",
@@ -346,6 +345,14 @@ def _accepts(loc: Sequence[str | int]) -> str | None:
         from app.images import SAMPLES  # app.images refuses through app.errors, which uses this
 
         return f"a sample image's name: {', '.join(SAMPLES)}"
+    if names[-1:] == ["count"]:
+        # the most is a setting: its name and default (a refusal over it gives the one in force)
+        from app.config import Settings
+
+        field = "max_filters" if names[-2:-1] == ["filters"] else "max_steps"
+        default = Settings.model_fields[field].default
+        return (f"a whole number from 1 to this server's CONVSCOPE_{field.upper()} ({default:,} "
+                "unless set)")
     return ACCEPTS.get(names[-1]) if names else None
 
 

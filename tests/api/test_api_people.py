@@ -1037,13 +1037,30 @@ def test_every_size_left_out_is_named_at_once_as_missing(client: TestClient) -> 
     ({"input": {"shape": [5, 5, 3]}, "filters": {"count": 1, "size": 1, "bias": "1"}},
      'filters.bias is "1": it is text, not a list; it takes nested lists of numbers'),
     ({"input": {"shape": [5, 5, 3]}, "filters": {"count": "1", "size": 1}},
-     'filters.count is "1": it is text, not a number; it takes a whole number >= 1'),
+     'filters.count is "1": it is text, not a number; it takes a whole number from 1 to '
+     "this server's CONVSCOPE_MAX_FILTERS (4,096 unless set)"),
 ])
 def test_text_is_said_to_be_not_what_the_field_takes(
     client: TestClient, spec: dict[str, Any], said: str
 ) -> None:
     (entry,) = detail(client.post("/api/forward", json=spec))
     assert entry["msg"].startswith(said), entry["msg"]
+
+
+@pytest.mark.parametrize(("body", "said"), [
+    ({"layer": {"preset": "cs231n-demo"}, "count": 0},
+     "count is 0: it must be >= 1; it takes a whole number from 1 to this server's "
+     "CONVSCOPE_MAX_STEPS (1,000 unless set)"),
+    ({"layer": {"preset": "cs231n-demo", "filters": {"count": 0}}},
+     "layer.filters.count is 0: it must be >= 1; it takes a whole number from 1 to this "
+     "server's CONVSCOPE_MAX_FILTERS (4,096 unless set)"),
+])
+def test_a_count_below_1_is_told_the_most_it_takes_too(
+    client: TestClient, body: dict[str, Any], said: str
+) -> None:
+    # "it must be >= 1; it takes a whole number >= 1" said the rule twice and not the most
+    (entry,) = detail(client.post("/api/steps", json=body))
+    assert entry["msg"] == said
 
 
 @pytest.mark.parametrize(("url", "body", "said"), [
