@@ -993,7 +993,8 @@ def suggest(shape: LayerShape, under: Fit = "error") -> Suggestions:
     max_pad = min(max(span_of(shape.filter_height, shape.dilation_h),
                       span_of(shape.filter_width, shape.dilation_w)) - 1, SEARCH)
 
-    fitting = [axis for axis in ("height", "width") if _axis_fits_as_is(shape, axis)]
+    both: tuple[Axis, Axis] = ("height", "width")
+    fitting = [axis for axis in both if _axis_fits_as_is(shape, axis)]
     if len(fitting) == 1:
         # One axis fits: only the other is padded, so a 1-D layer stays one row (padding all
         # four sides by 2 made the notes' 1-D example 5 rows tall).
@@ -1093,8 +1094,24 @@ def suggest(shape: LayerShape, under: Fit = "error") -> Suggestions:
         if height and width:
             found.append(Suggestion("fit", policy, (height, width),
                                     f'fit "{policy}" {verb}: {height}x{width}'))
-    said = (_with_unread(shape, s) for s in found)
-    return Suggestions(tuple(s for s in said if s is not None), tuple(notes))
+    said = tuple(s for s in (_with_unread(shape, s) for s in found) if s is not None)
+    if found and not said:  # each change left an axis that fits reading no input cell
+        blind = [axis for axis in fitting if not _axis_reads(shape, axis)]
+        if blind:
+            which = "that axis's" if len(blind) == 1 else "those axes'"
+            notes.append(f"no change is offered: the {' and '.join(blind)}'s windows, as "
+                         "given, read no input cell (every tap lands in the padding or "
+                         "between the cells), and every change that fits keeps them so; "
+                         f"change {which} padding or stride as well")
+    return Suggestions(said, tuple(notes))
+
+
+def _axis_reads(shape: LayerShape, axis: Axis) -> bool:
+    """Whether some window of ``shape`` along an ``axis`` that fits reads an input cell."""
+    size, f, stride, dilation = shape.along(axis)
+    before, after = shape.padding.along(axis)
+    out = _axis_fits(size, f, stride, before, after, dilation, shape.fit)
+    return out is not None and _seen_cells(size, f, stride, dilation, before, out) > 0
 
 
 # The most changes :func:`suggest` offers: two paddings (TensorFlow's "same" replaces one, or

@@ -308,6 +308,25 @@ def test_every_suggestion_to_a_policys_misfit_fits_under_the_policy(seed: int) -
     assert offered > 20
 
 
+def test_a_misfit_whose_fitting_axis_reads_nothing_says_why_no_change_is_offered() -> None:
+    # the API review's layer: the width fits (2 cells, padding 1 a side, stride 3: windows at
+    # padding columns only), so every change that fixes the height left a layer reading no
+    # input, each dropped, and the refusal offered nothing and said nothing of why
+    shape = LayerShape(2, 2, 1, 1, 4, 1, stride_h=1, stride_w=3, padding=Padding(0, 0, 1, 1))
+    with pytest.raises(GeometryError) as refused:
+        resolve(shape)
+    found = refused.value.suggestions
+    assert found.changes == ()
+    assert len(found.notes) == 1 and "the width's windows, as given, read no input cell" in (
+        found.notes[0])
+    # one that reads the input along the width is offered its changes, with no such note
+    reads = replace(shape, padding=Padding(0, 0, 0, 0))
+    with pytest.raises(GeometryError) as refused:
+        resolve(reads)
+    assert refused.value.suggestions.changes
+    assert not any("read no input" in n for n in refused.value.suggestions.notes)
+
+
 def test_a_misfit_on_one_axis_is_offered_oblong_sizes_that_fit_it() -> None:
     # height 10 wants an even filter at stride 2, width 9 an odd one: no square size fits both
     shape = LayerShape(10, 9, 1, 1, 3, 3, stride_h=2, stride_w=2)
