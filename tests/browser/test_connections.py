@@ -335,9 +335,10 @@ def test_hovering_a_weight_highlights_every_input_cell_it_multiplied_so_far(
             and near((float(x) + float(w), float(y) + float(h)), box[2:])
             for box in boxes
         ), (x, y)
-    # named as the NumPy line and the weight gradient's panel name the filter and its gradient
+    # named as the NumPy line and the weight gradient's panel name the filter and its gradient,
+    # and the input as the NumPy line does: padded, Xp (its cells may be padding's zeros)
     expect(page.locator(".conn-note")).to_have_text(
-        f"W{k}[{r},{c},{ch}] multiplied the 4 cells of X[:, :, {ch}] in red so far, one for "
+        f"W{k}[{r},{c},{ch}] multiplied the 4 cells of Xp[:, :, {ch}] in red so far, one for "
         f"each neuron of V[:, :, {k}]: its gradient dW[{k}][{r},{c},{ch}] adds up over all of "
         "them.")
     page.screenshot(path=artifacts / "connections-weight-hover.png")
@@ -536,4 +537,13 @@ def test_a_local_neurons_weight_is_named_as_its_numpy_line_names_it(page: Page) 
     page.get_by_role("table", name="Filter 0 depth slice 2").locator(
         '.cell[data-r="2"][data-c="1"]').hover()
     expect(page.locator(".conn-note")).to_have_text(
-        "this neuron's W[1,1,0][2,1,2] multiplies 1 cell of X[:, :, 2]: no other neuron uses it.")
+        "this neuron's W[1,1,0][2,1,2] multiplies 1 cell of Xp[:, :, 2]: no other neuron uses it.")
+
+
+def test_a_weights_note_names_the_unpadded_input_x(page: Page) -> None:
+    # the note named X for every layer, the padded demo's padding zeros included (Xp there)
+    open_page(page, "?preset=numpy-example&t=3")
+    page.get_by_role("table", name="Filter 0 depth slice 0").locator(
+        '.cell[data-r="0"][data-c="0"]').hover()
+    expect(page.locator(".conn-note")).to_contain_text(
+        "W0[0,0,0] multiplied the 4 cells of X[:, :, 0] in red so far")

@@ -377,9 +377,12 @@ export function createConnections({ views, commit, volumes = () => null }) {
     const at = `[${r},${c},${ch}]`;
     const name = local ? `this neuron's W[${position.i},${position.j},${position.d}]${at}` : `W${k}${at}`;
     const many = cells.length === 1 ? "1 cell" : `${cells.length} cells`;
+    // the cells are the padded input's (some may be its zeros), as the NumPy line names it
+    const { top, bottom, left, right } = model.pads;
+    const input = top || bottom || left || right ? "Xp" : "X";
     note.textContent = model.conn === "local"
-      ? `${name} multiplies ${many} of X[:, :, ${ch}]: no other neuron uses it.`
-      : `${name} multiplied the ${many} of X[:, :, ${ch}] in red so far, one for each neuron of`
+      ? `${name} multiplies ${many} of ${input}[:, :, ${ch}]: no other neuron uses it.`
+      : `${name} multiplied the ${many} of ${input}[:, :, ${ch}] in red so far, one for each neuron of`
         + ` V[:, :, ${k}]: its gradient dW[${k}]${at} adds up over all of them.`;
     if (!mark) return;
     for (const [key, value] of [["x", mark.left], ["y", mark.top], ["width", mark.width], ["height", mark.height]]) {
