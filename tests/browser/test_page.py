@@ -2288,6 +2288,16 @@ def said_in(page: Page, selector: str) -> Callable[[], list[str]]:
     return lambda: list(page.evaluate("window.saidTexts"))
 
 
+def test_a_steps_words_write_its_number_as_the_page_does(page: Page) -> None:
+    # the arithmetic said "Step 15696" right after the page's "Step 15,696"
+    open_page(page, "?preset=alexnet-conv1&t=15694")
+    expect(page.locator("#t-label")).to_contain_text("step 15,695 of")
+    page.locator("body").click(position={"x": 5, "y": 700})
+    page.keyboard.press("ArrowRight")
+    expect(page.locator("#t-label")).to_contain_text("step 15,696 of")
+    expect(page.locator("#arithmetic-live")).to_contain_text("Step 15,696: V[")
+
+
 def test_quick_steps_are_said_once_they_rest_and_a_pinned_cell_once_it_is_known(
     page: Page,
 ) -> None:

@@ -214,7 +214,7 @@ export function createArithmeticView(container, model, onTap) {
       sums.scrollTop = sums.scrollHeight;
       markAbove();
       const brief = step.channelSums.length > SAID_SUMS;
-      speak("forward", `Step ${step.t + 1}: ${step.expression}. ${sumsText(step, activation, brief)}`);
+      speak("forward", `Step ${thousands(step.t + 1)}: ${step.expression}. ${sumsText(step, activation, brief)}`);
     },
     box: (r, c, ch) => grids[ch]?.box(r, c) ?? null,
   };
