@@ -407,7 +407,8 @@ def settled(layer: Layer, pre: Array) -> Array:
     """``pre`` (the whole output, ``(H2, W2, K)``) with each sum that rounding cannot tell
     from 0 set to 0, in place, as every step and gradient settles the same neuron's
     (engine/rounding.py): found against the input's largest ``|x|`` first, then against
-    those neurons' own windows'. Cheap where no sum is near 0: one pass over the output.
+    those neurons' own windows' extremes, then their products' own sizes. Cheap where no sum
+    is near 0: one pass over the output.
 
     >>> from engine.geometry import LayerShape
     >>> from engine.layer import build_layer
@@ -422,9 +423,10 @@ def settled(layer: Layer, pre: Array) -> Array:
     if pre.size == 0 or pre.dtype != np.float64:
         return pre  # float32's bound (n * 1e-7 of the terms) would reach values that matter
 
-    # Each works out only the positions that have a sum near 0, as a map over the output
-    # (layer.settle's masks read it): no sort and no index per sum, which a layer whose every
-    # output is near 0 (millions of sums) paid more for than for its arithmetic.
+    # Each gives a map over the output that layer.settle's masks read (no sort and no index
+    # per sum, which a layer whose every output is near 0 paid more for than its arithmetic):
+    # the extremes for every position (a separable reduction: cheaper than picking), the
+    # products' sizes only for the positions with a sum still near 0.
     def extremes_of(near: npt.NDArray[np.bool_]) -> tuple[Array, Array]:
         largest, least = _windows_extremes(layer)  # every position's: cheaper than picking
         return largest[:, :, None], least[:, :, None]
@@ -441,9 +443,8 @@ def settled(layer: Layer, pre: Array) -> Array:
 def _terms(layer: Layer, rows: npt.NDArray[np.intp], cols: npt.NDArray[np.intp]) -> Array:
     """The sizes of the products of every neuron at output positions ``(rows, cols)``,
     ``sum |x * w|`` over its window (engine/rounding.py), ``(n, K)``: the windows' ``|x|``
-    (gathered a piece at a time) times every filter's
-    ``|w|``, one matrix product a piece as the forward's own (each neuron its own weights
-    when locally connected)."""
+    (gathered a piece at a time) times every filter's ``|w|``, one matrix product a piece as
+    the forward's own (each neuron its own weights when locally connected)."""
     taps = layer.geometry.counts.weights_per_neuron
     view = layer.windows  # (H2, W2, Fh, Fw, D)
     piece = max(1, TERMS_PIECE // taps)
