@@ -587,6 +587,63 @@ def test_the_keyboard_opens_and_closes_the_drawer_and_reaches_every_control(page
     expect(toggle).to_be_focused()
 
 
+CENTRE_ELEMENT = ("(r => document.elementFromPoint(r.x + r.width / 2, r.y + r.height / 2)?.id)"
+                  "(document.activeElement.getBoundingClientRect())")
+
+
+# 1280x800: the drawer lies over its toggle and the strip's P; 640x400 (1280x800 at 200 %):
+# it spans the width, over the whole strip; 1024x600: the toggle (second row) shows beside it
+@pytest.mark.parametrize(("size", "toggle_covered"),
+                         [((1280, 800), True), ((640, 400), True), ((1024, 600), False)])
+def test_focus_leaving_the_drawer_for_a_control_it_hides_closes_it(
+    page: Page, size: tuple[int, int], toggle_covered: bool
+) -> None:
+    page.set_viewport_size({"width": size[0], "height": size[1]})
+    open_view(page, "?preset=cs231n-demo")
+    drawer = page.locator("#drawer")
+    toggle = page.get_by_role("button", name="More settings")
+    toggle.focus()
+    page.keyboard.press("Enter")
+    expect(drawer).to_be_visible()
+    page.get_by_role("button", name="Close the settings").focus()
+    # Shift+Tab out of the drawer onto its toggle: where the drawer covers it, the drawer
+    # closes and the focus stays on the toggle, now in sight; beside it, the drawer stays
+    page.keyboard.press("Shift+Tab")
+    expect(toggle).to_be_focused()
+    assert page.evaluate(CENTRE_ELEMENT) == "drawer-toggle"
+    if toggle_covered:
+        expect(drawer).to_be_hidden()
+        expect(toggle).to_have_attribute("aria-expanded", "false")
+        return
+    expect(drawer).to_be_visible()
+    # on from the toggle to the strip's P: the drawer closes, as it covers the strip's right
+    page.keyboard.press("Shift+Tab")
+    expect(page.locator("#pad")).to_be_focused()
+    expect(drawer).to_be_hidden()
+    expect(toggle).to_have_attribute("aria-expanded", "false")
+
+
+@pytest.mark.parametrize("size", [(1280, 800), (640, 400)])
+def test_escape_in_a_field_outside_the_open_drawer_closes_it(
+    page: Page, size: tuple[int, int]
+) -> None:
+    page.set_viewport_size({"width": size[0], "height": size[1]})
+    open_view(page, "?preset=cs231n-demo")
+    drawer = page.locator("#drawer")
+    page.get_by_role("button", name="More settings").click()
+    expect(drawer).to_be_visible()
+    # the state the keyboard review reached (the focus in P under the open drawer), made
+    # directly: the drawer's focusout now closes it on the way there
+    page.evaluate("document.querySelector('#pad').focus(); "
+                  "document.querySelector('#drawer').hidden = false")
+    expect(drawer).to_be_visible()
+    page.keyboard.press("Escape")
+    expect(drawer).to_be_hidden()
+    expect(page.locator("#pad")).to_be_focused()
+    # Escape then does what it does outside the drawer: the values stay as they were
+    expect(page.locator("#pad")).to_have_value("1")
+
+
 def test_a_hidden_explanation_stays_hidden_on_the_next_visit_not_in_the_link(page: Page) -> None:
     open_view(page, "")
     text = page.locator("#input-what")

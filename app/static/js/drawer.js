@@ -52,14 +52,24 @@ export function bindDrawer() {
     event.stopPropagation();
     closeDrawer();
   });
-  // The drawer lies over the panels' right side: focus Tabbed out of it would land on
-  // controls it hides, so it closes as the focus leaves (to the toggle, it stays).
-  $on(qs("#drawer"), "focusout", (event) => {
+  // The drawer lies over the panels' right side (a phone's whole width): focus Tabbed out of
+  // it would land on controls it hides, so it closes as the focus leaves, from the drawer or
+  // from its toggle. It stays open for the toggle only where the toggle shows beside it.
+  const leaving = (event) => {
     const next = event.relatedTarget;
-    if (next instanceof Element && !qs("#drawer").contains(next) && next.id !== "drawer-toggle") {
-      closeDrawer({ keepFocus: true });
-    }
-  });
+    if (!drawerOpen() || !(next instanceof Element) || qs("#drawer").contains(next)) return;
+    if (next.id === "drawer-toggle" && !covered(next)) return;
+    closeDrawer({ keepFocus: true });
+  };
+  $on(qs("#drawer"), "focusout", leaving);
+  $on(qs("#drawer-toggle"), "focusout", leaving);
+}
+
+/** True where the open drawer lies over some of `element`. */
+function covered(element) {
+  const over = qs("#drawer").getBoundingClientRect();
+  const box = element.getBoundingClientRect();
+  return box.right > over.left && box.left < over.right && box.bottom > over.top && box.top < over.bottom;
 }
 
 /**

@@ -103,6 +103,11 @@ export function bindTransport(app, player, commit, { pin: pinTo, unpin, toggle }
     // The Go to box keeps its focus after a jump, but a one-line box has no use for Page Up and
     // Down: they stay a presenter's remote's back and next (a remote cannot send Escape)
     const pageKey = event.key === "PageUp" || event.key === "PageDown";
+    // an open drawer first, from any field (focus outside it: its own Escape did not run)
+    if (event.key === "Escape" && drawerOpen()) {
+      closeDrawer();
+      return;
+    }
     if (target instanceof Element && target.matches(TYPING) && !(pageKey && target.id === "t-goto-input")) return;
     const onScrubber = target instanceof Element && target.id === "t-scrub";
     const actions = {
@@ -114,8 +119,7 @@ export function bindTransport(app, player, commit, { pin: pinTo, unpin, toggle }
       PageDown: () => go(app.state.t + 1),
       Home: () => go(0),
       End: () => go(total() - 1),
-      // an open drawer first (focus outside it: its own Escape did not run)
-      Escape: () => (drawerOpen() ? closeDrawer() : foldUnfolded() || unpin()),
+      Escape: () => foldUnfolded() || unpin(),
       // the keyboard's click on a neuron: pin the playhead's (again: unpin); P too (Caps Lock)
       p: () => pinCurrent(),
       P: () => pinCurrent(),
