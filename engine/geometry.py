@@ -815,8 +815,9 @@ def _axis_paddings(
     The axis's own padding when it fits already; else the same on both sides, nearest its
     own; else its own with the fewest extra rows or columns (at most a stride's worth past
     what a window too wide for the axis lacks: the next stride's window fits by then), after
-    it, or as many before as the last window needs to start on the input. No padding
-    offered gives a window that reads only padding (:func:`_reads_input`).
+    it, or as many before as the last window needs to start on the input; else the pair
+    nearest its own of up to ``GRID`` (and a stride) a side. No padding offered gives a
+    window that reads only padding (:func:`_reads_input`).
 
     >>> s = LayerShape(1, 5, 1, 1, 1, 3, stride_h=3, stride_w=3, padding=Padding(0, 0, 1, 1))
     >>> _axis_paddings(s, "height", 3), _axis_paddings(s, "width", 3)  # the notes' 1-D, S=3
@@ -857,7 +858,13 @@ def _axis_paddings(
         shift = max(0, (out - 1) * stride - (before + size - 1))
         if shift <= extra and fits(before + shift, after + extra - shift):
             return (before + shift, after + extra - shift), reason
-    return None, reason
+    # None of those (its own padding before already as wide as a window, or a dilation's
+    # holes stepping over the input): the pair nearest its own on a small grid
+    reach = min(span - 1, GRID)
+    grid = ((b, a) for b in range(reach + 1) for a in range(reach + min(stride, GRID) + 1))
+    nearest_pair = min((pair for pair in grid if fits(*pair)), default=None,
+                       key=lambda pair: (abs(pair[0] - before) + abs(pair[1] - after), pair))
+    return nearest_pair, reason
 
 
 def _axis_fits_as_is(shape: LayerShape, axis: Axis) -> bool:
@@ -951,6 +958,8 @@ def _nearest(current: int, candidates: range, limit: int | None = None) -> list[
 # The most candidates one suggestion search tries: a stride, filter size or dilation of a
 # million (a notebook's typo) made the searches walk a million candidates for seconds.
 SEARCH = 4096
+# Each side's reach in the last padding search of an axis (every pair on the grid tried)
+GRID = 16
 
 
 def _around(current: int, top: int) -> range:
@@ -1005,7 +1014,16 @@ def suggest(shape: LayerShape, under: Fit = "error") -> Suggestions:
         if pads is not None:
             trial = Padding(*pads, p.left, p.right) if failing == "height" else Padding(
                 p.top, p.bottom, *pads)
-            if (out := _padding_fits(shape, trial)) is not None:
+            out = _padding_fits(shape, trial)
+            if out is None:
+                # the axis that fits reads no input as given (padding wider than its window,
+                # a layer that fits never refuses for): its own nearest padding that reads
+                kept, _ = _axis_paddings(shape, fitting[0], max_pad)
+                if kept is not None:
+                    trial = Padding(*pads, *kept) if failing == "height" else Padding(
+                        *kept, *pads)
+                    out = _padding_fits(shape, trial)
+            if out is not None:
                 found.append(_padding_suggestion(trial, out))
         symmetric = []
     else:

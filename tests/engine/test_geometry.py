@@ -716,6 +716,77 @@ def test_a_padding_is_suggested_whenever_one_fits(seed: int) -> None:
             assert (geometry.out_height, geometry.out_width) == change.output
 
 
+def every_window_reads(n: int, f: int, s: int, d: int, before: int, after: int) -> bool:
+    """An exact fit along an axis each of whose windows has a tap on the input (the cells
+    ``before .. before + n - 1`` of the padded axis), by listing every tap."""
+    out = axis_output(n, f, s, before, after, d)
+    if out.denominator != 1 or out < 1:
+        return False
+    return all(any(before <= k * s + tap * d < before + n for tap in range(f))
+               for k in range(int(out)))
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_a_padded_dilated_misfit_names_padding_whenever_one_fits(seed: int) -> None:
+    # The API review's misfits, whose fields left out padding though one fitted: an axis
+    # that fits as given but reads no input (2 rows before a 1-tall filter), or whose own
+    # padding before a dilated filter steps over the input. Brute force over every padding
+    # of up to 3 a side, against an independent walk of each window's taps.
+    rng = np.random.default_rng(100 + seed)
+    tried = fixable = 0
+    while tried < 150:
+        h, w, fh, fw = (int(v) for v in rng.integers(1, 9, size=4))
+        sh, sw = (int(v) for v in rng.integers(1, 5, size=2))
+        dh, dw = (int(v) for v in rng.choice([1, 1, 2, 3], size=2))
+        own = Padding(*(int(v) for v in rng.integers(0, 3, size=4)))
+        shape = LayerShape(h, w, 1, 1, fh, fw, stride_h=sh, stride_w=sw, dilation_h=dh,
+                           dilation_w=dw, padding=own)
+        try:
+            resolve(shape)
+            continue
+        except GeometryError as misfit:
+            refused = misfit
+        tried += 1
+        any_fits = any(
+            every_window_reads(h, fh, sh, dh, t, b) and every_window_reads(w, fw, sw, dw, le, r)
+            for t, b, le, r in itertools.product(range(4), repeat=4)
+        )
+        paddings = [c for c in refused.suggestions.changes if c.field == "padding"]
+        fixable += any_fits
+        if any_fits:
+            assert "padding" in refused.fields and paddings, shape
+        for change in paddings:
+            fixed = apply(shape, change)
+            geometry = resolve(fixed)
+            assert (geometry.out_height, geometry.out_width) == change.output
+            p = fixed.padding
+            assert every_window_reads(h, fh, sh, dh, p.top, p.bottom), (shape, change)
+            assert every_window_reads(w, fw, sw, dw, p.left, p.right), (shape, change)
+    assert fixable > 30
+
+
+def test_a_fitting_axis_that_reads_nothing_as_given_is_padded_too() -> None:
+    # 9x9, a 3x1 filter at stride 3 down: the height misses ((9 + 4 - 3)/3 + 1 = 4.33) and
+    # the width "fits" with 2 columns of padding before a 1-wide filter, whose first two
+    # windows read only padding: padding was not offered. Both axes are now padded.
+    shape = LayerShape(9, 9, 1, 1, 3, 1, stride_h=3, padding=Padding(2, 2, 2, 1))
+    with pytest.raises(GeometryError) as refused:
+        resolve(shape)
+    assert "padding" in refused.value.fields
+    paddings = {str(c.value): c.output for c in refused.value.suggestions.changes
+                if c.field == "padding"}
+    assert paddings == {"[0, 0]": (3, 9)}
+    # a dilated 2-tap filter over one row (taps 3 apart) whose own padding 1 a side leaves
+    # both taps off the row: one more row after it and none before puts tap 0 on it
+    dilated = LayerShape(1, 5, 1, 1, 2, 4, stride_h=4, stride_w=4, dilation_h=3,
+                         padding=Padding(1, 1, 1, 1))
+    with pytest.raises(GeometryError) as refused:
+        resolve(dilated)
+    assert refused.value.fields[:1] == ("padding",)
+    offered = [c for c in refused.value.suggestions.changes if c.field == "padding"]
+    assert [(c.value, c.output) for c in offered] == [([0, 3, 1, 2], (1, 2))]
+
+
 def test_fit_pad_is_not_suggested_where_it_adds_nothing() -> None:
     # 7 wide, filter 2, stride 4: windows at 0 and 4; the next would start at 8, past the
     # input, so "pad" adds no column and gives what "floor" gives
