@@ -46,7 +46,7 @@ from engine.geometry import Geometry
 from engine.layer import Activation, Layer
 from engine.rounding import sums_exact
 from engine.threads import Workers
-from engine.windows import check_shape, windows
+from engine.windows import along, check_shape, windows
 
 Array = npt.NDArray[np.floating[Any]]
 # Scratch for a kernel's part: ``buffer(shape, dtype)`` gives an uninitialised array.
@@ -473,12 +473,8 @@ def _windows_extremes(layer: Layer) -> tuple[Array, Array]:
     size = np.abs(layer.x_padded)
     found = []
     for depth, reduce in ((size.max(axis=2), np.max), (size.min(axis=2), np.min)):
-        across = sliding_window_view(depth, w.span, axis=1)[
-            :, : (w.output - 1) * w.stride + 1 : w.stride, :: w.dilation]  # (Hp, W2, Fw)
-        rows = reduce(across, axis=2)  # (Hp, W2)
-        down = sliding_window_view(rows, h.span, axis=0)[
-            : (h.output - 1) * h.stride + 1 : h.stride, :, :: h.dilation]  # (H2, W2, Fh)
-        found.append(reduce(down, axis=2))
+        rows = reduce(along(depth, w, 1), axis=2)  # (Hp, W2, Fw) -> (Hp, W2)
+        found.append(reduce(along(rows, h, 0), axis=2))  # (H2, W2, Fh) -> (H2, W2)
     return found[0], found[1]
 
 

@@ -13,7 +13,7 @@ import numpy.typing as npt
 from numpy.lib.stride_tricks import sliding_window_view
 
 from engine.errors import LayerError
-from engine.geometry import Geometry
+from engine.geometry import AxisGeometry, Geometry
 
 Array = npt.NDArray[np.floating[Any]]
 
@@ -55,13 +55,24 @@ def windows(x_padded: Array, geometry: Geometry) -> Array:
     ((4, 4, 5, 5, 4), True, False)
     """
     check_shape("input.values", "padded input values", x_padded.shape, geometry.padded_shape)
-    h, w = geometry.height, geometry.width
-    spans = sliding_window_view(x_padded, (h.span, w.span), axis=(0, 1))  # (., ., D, span, span)
-    picked = spans[
-        : (h.output - 1) * h.stride + 1 : h.stride,
-        : (w.output - 1) * w.stride + 1 : w.stride,
-        :,
-        :: h.dilation,
-        :: w.dilation,
-    ]  # (H2, W2, D, Fh, Fw)
+    down = along(x_padded, geometry.height, 0)  # (H2, Wp, D, Fh)
+    picked = along(down, geometry.width, 1)  # (H2, W2, D, Fh, Fw)
     return picked.transpose(0, 1, 3, 4, 2)  # (H2, W2, Fh, Fw, D)
+
+
+def along(a: npt.NDArray[Any], axis_geometry: AxisGeometry, axis: int) -> npt.NDArray[Any]:
+    """The windows of one axis of ``a`` as a read-only view: ``axis`` becomes the output
+    positions along it (every stride's start, up to the axis's output size) and a new last
+    axis the window's taps (every dilation's cell).
+
+    >>> from engine.geometry import LayerShape, resolve
+    >>> g = resolve(LayerShape(1, 6, 1, 1, 1, 2, stride_w=3, dilation_w=2)).width
+    >>> along(np.arange(6), g, 0).tolist()  # windows at 0 and 3, their taps 2 apart
+    [[0, 2], [3, 5]]
+    """
+    g = axis_geometry
+    spans = sliding_window_view(a, g.span, axis=axis)
+    index = [slice(None)] * spans.ndim
+    index[axis] = slice(None, (g.output - 1) * g.stride + 1, g.stride)
+    index[-1] = slice(None, None, g.dilation)
+    return spans[tuple(index)]
