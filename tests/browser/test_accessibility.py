@@ -99,6 +99,19 @@ def test_space_on_a_layer_with_no_steps_says_why_not_playing(page: Page) -> None
     expect(page.locator("#announce")).not_to_contain_text("Playing")
 
 
+@pytest.mark.parametrize("key", ["ArrowRight", "ArrowLeft", "Home", "End", "PageDown", "p",
+                                 "x", "Shift+ArrowDown", "]"])
+def test_a_key_that_steps_or_pins_on_a_layer_with_no_steps_says_why(page: Page, key: str) -> None:
+    # they said nothing at all (the keyboard review): Space alone said "No steps"
+    ready(page, "/?preset=ten-stride-2-invalid")
+    page.evaluate("document.querySelector('#announce')?.replaceChildren()")
+    before = page.url
+    page.locator("body").press(key)
+    expect(page.locator("#announce")).to_have_text(
+        "No steps: the layer does not fit (H2 = 4.5, W2 = 4.5).")
+    assert page.url == before  # no step and no pin asked for
+
+
 def test_a_new_layer_is_said_with_its_output_and_steps(page: Page) -> None:
     # S from 2 to 1 took the demo from 18 steps to 50 and nothing was said: step 1's words
     # were the same

@@ -21,13 +21,12 @@ export function bindTransport(app, player, commit, { pin: pinTo, unpin, toggle }
     if (app.state.pin) announce("Unpinned: stepping follows the playhead");
     commit({ t: Math.max(0, Math.min(total() - 1, t)), pin: "" }, how);
   };
+  // nothing to step, play or pin (a misfit, a refused layer): said, where a key did nothing
+  // (Space said "Playing" and nothing moved)
+  const stepless = () => qs("#t-play").disabled;
+  const sayStepless = () => announce(app.unfit ? noSteps(app.unfit) : "No steps: no layer is drawn");
   const play = () => {
-    // nothing to play (a misfit, a refused layer): said, where Space said "Playing" and
-    // nothing moved
-    if (qs("#t-play").disabled) {
-      announce(app.unfit ? noSteps(app.unfit) : "No steps: no layer is drawn");
-      return;
-    }
+    if (stepless()) return sayStepless();
     // from the last step, played again from the first: playing keeps a pin, so this does too
     if (!player.playing && app.state.t >= total() - 1 && !app.state.loop) commit({ t: 0 }, "replace");
     player.toggle();
@@ -128,6 +127,15 @@ export function bindTransport(app, player, commit, { pin: pinTo, unpin, toggle }
       X: () => pinInput(),
     };
     const moves = { ArrowUp: [-1, 0, 0], ArrowDown: [1, 0, 0], ArrowLeft: [0, -1, 0], ArrowRight: [0, 1, 0] };
+    // each key that steps or pins, on a layer with no steps, says why nothing happens (Space
+    // too, through play, after a focused button's own press)
+    const stepOrPin = (event.shiftKey && moves[event.key]) || event.key === "[" || event.key === "]"
+      || (actions[event.key] && event.key !== "Escape" && event.key !== " ");
+    if (stepOrPin && stepless()) {
+      event.preventDefault();
+      sayStepless();
+      return;
+    }
     if (event.shiftKey && moves[event.key] && !onScrubber) {
       event.preventDefault();
       movePin(...moves[event.key]);
