@@ -122,6 +122,24 @@ def test_a_new_layer_is_said_with_its_output_and_steps(page: Page) -> None:
                                                       timeout=30_000)
 
 
+def test_an_edit_is_said_as_new_values_not_as_a_new_layer(page: Page) -> None:
+    # an edited cell was said as "New layer: output 3x3x2, 18 steps" (the keyboard review):
+    # the layer's sizes are the same, only its numbers changed
+    ready(page, "/?preset=cs231n-demo")
+    page.get_by_role("button", name="More settings").click()
+    page.get_by_label("Cell to edit").fill("X[0,0,0]")
+    page.get_by_label("New value").fill("9")
+    page.get_by_role("button", name="Set value").click()
+    said = page.locator("#announce")
+    expect(said).to_have_text("New values: output 3x3x2 recomputed", timeout=30_000)
+    assert "edits=" in page.url and "edits=&" not in page.url
+    # a size changed after it is a new layer again
+    page.keyboard.press("Escape")
+    page.locator("#stride").fill("1")
+    page.locator("#stride").press("Enter")
+    expect(said).to_have_text("New layer: output 5x5x2, 50 steps", timeout=30_000)
+
+
 def test_letting_go_of_a_pin_from_the_go_to_box_is_said_with_the_step(page: Page) -> None:
     # "Unpinned: ..." was replaced in the same moment by "Step 5"
     ready(page, "/?preset=cs231n-demo")

@@ -42,7 +42,7 @@ import { createLook } from "./theme.js";
 // them without a preset leaves the rest of the layer at the API's defaults.
 const LINK_SIZES = ["h", "w", "d", "k", "fh", "fw"];
 
-const app = { state: null, presets: [], spec: null, drawnKey: null, model: null, misfit: null, unfit: null, views: null, builtHidden: new Set(), cache: null, wholeKept: null, hover: null, tap: null, weight: null, seq: 0, controller: null, dropped: "", linkNote: "", linkStep: true, changed: [] };
+const app = { state: null, presets: [], spec: null, drawnKey: null, drawnSizes: null, model: null, misfit: null, unfit: null, views: null, builtHidden: new Set(), cache: null, wholeKept: null, hover: null, tap: null, weight: null, seq: 0, controller: null, dropped: "", linkNote: "", linkStep: true, changed: [] };
 // play/pause redraws: the products get their numbers back when the player stops; a screen
 // reader hears that the steps ran out (it heard "Playing", and nothing of the steps since)
 const player = new Player({
@@ -265,10 +265,15 @@ async function reload() {
     app.drawnKey = key;
     // a new layer, said: its first step's words could be the last layer's (S 2 to 4 took the
     // demo from 18 steps to 8 without a word); not the page's first, nor a mode or order
+    // An edit, a seed or a fill changes values alone: said as that, not as a new layer
+    const sizes = JSON.stringify([geometry.height, geometry.width, geometry.padded_shape,
+      geometry.output_shape, state.conn]);
     if (before !== null && before !== key) {
       const [h2, w2, k] = geometry.output_shape;
-      announce(`New layer: output ${h2}x${w2}x${k}, ${thousands(geometry.steps)} steps`);
+      announce(sizes === app.drawnSizes ? `New values: output ${h2}x${w2}x${k} recomputed`
+        : `New layer: output ${h2}x${w2}x${k}, ${thousands(geometry.steps)} steps`);
     }
+    app.drawnSizes = sizes;
     qs("#app").classList.remove("stale");
     // a step or a pin the layer does not have (the layer shrank, or a link named them)
     const fixes = {};
