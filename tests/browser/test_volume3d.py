@@ -185,6 +185,10 @@ def test_the_keyboard_turns_zooms_and_moves_a_focused_block_without_stepping(pag
     block = page.locator("#input-3d .volume3d-block")
     block.focus()
     expect(page.locator("#input-3d .volume3d-hint")).to_contain_text("arrows turn")
+    # and a screen reader hears them with each block (the hint beside it went unread)
+    for name in ("input", "output"):
+        expect(page.locator(f"#{name}-3d .volume3d-block")).to_have_accessible_description(
+            "Keys: arrows turn the block, + and − zoom, Shift+arrows move it")
     page.keyboard.press("ArrowLeft")
     page.keyboard.press("ArrowDown")
     turned = probe(page, "input")

@@ -369,6 +369,11 @@ function createBlockView(panel, name, zoomLabel, camera, { away, onCell, text })
   const canvas = document.createElement("canvas");
   canvas.className = "volume3d-block";
   canvas.setAttribute("role", "img");
+  // its keys, said with its name when the focus comes to it (the hint shows them, but is
+  // text beside the block that a screen reader reaching the block does not hear)
+  const keys = el("span", "visually-hidden", "Keys: arrows turn the block, + and − zoom, Shift+arrows move it");
+  keys.id = `${name}-3d-keys`;
+  canvas.setAttribute("aria-describedby", keys.id);
   // the highlights, over the block (the pointer goes through to the block)
   const marks = document.createElement("canvas");
   marks.className = "volume3d-marks";
@@ -377,7 +382,7 @@ function createBlockView(panel, name, zoomLabel, camera, { away, onCell, text })
   const readout = el("p", "zoom-readout volume3d-readout");
   readout.setAttribute("aria-live", "off");
   readout.hidden = true;
-  box.append(bar, stage, readout);
+  box.append(bar, stage, readout, keys);
   panel?.append(box);
   const view = {
     block: null, names: null, zoom: 1, pan: [0, 0], fit: null, width: 0, height: 0, ratio: 1, border: [0, 0], hl: null, quiet: false,
