@@ -140,6 +140,21 @@ def test_an_edit_is_said_as_new_values_not_as_a_new_layer(page: Page) -> None:
     expect(said).to_have_text("New layer: output 5x5x2, 50 steps", timeout=30_000)
 
 
+def test_the_layer_drawn_before_a_misfit_is_said_when_it_comes_back(page: Page) -> None:
+    # back from a misfit to the layer drawn before it, nothing was said: the misfit's
+    # "No steps" simply went (the keyboard review)
+    ready(page, "/?preset=cs231n-demo")
+    stride = page.locator("#stride")
+    stride.fill("3")
+    stride.press("Enter")
+    expect(page.locator("#app")).to_have_class(re.compile(r"\bmisfit\b"))
+    page.evaluate("document.querySelector('#announce')?.replaceChildren()")
+    stride.fill("2")
+    stride.press("Enter")
+    expect(page.locator("#app")).not_to_have_class(re.compile(r"\bmisfit\b"))
+    expect(page.locator("#announce")).to_have_text("New layer: output 3x3x2, 18 steps")
+
+
 def test_letting_go_of_a_pin_from_the_go_to_box_is_said_with_the_step(page: Page) -> None:
     # "Unpinned: ..." was replaced in the same moment by "Step 5"
     ready(page, "/?preset=cs231n-demo")

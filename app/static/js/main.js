@@ -260,17 +260,20 @@ async function reload() {
     if (seq !== app.seq) return cache.cancel();
     app.cache = cache;
     const before = app.drawnKey;
+    const fromMisfit = app.unfit !== null; // build() forgets it
     app.drawnKey = null; // until the layer is drawn: a build that throws leaves no key
     build(spec, geometry, forward, grads);
     app.drawnKey = key;
     // a new layer, said: its first step's words could be the last layer's (S 2 to 4 took the
-    // demo from 18 steps to 8 without a word); not the page's first, nor a mode or order
-    // An edit, a seed or a fill changes values alone: said as that, not as a new layer
+    // demo from 18 steps to 8 without a word); not the page's first, nor a mode or order;
+    // and a layer after a misfit, even the one drawn before it (a suggestion back to it went
+    // from "No steps" to a drawn layer without a word). An edit, a seed or a fill changes
+    // values alone: said as that, not as a new layer
     const sizes = JSON.stringify([geometry.height, geometry.width, geometry.padded_shape,
       geometry.output_shape, state.conn]);
-    if (before !== null && before !== key) {
+    if (before !== null && (before !== key || fromMisfit)) {
       const [h2, w2, k] = geometry.output_shape;
-      announce(sizes === app.drawnSizes ? `New values: output ${h2}x${w2}x${k} recomputed`
+      announce(sizes === app.drawnSizes && !fromMisfit ? `New values: output ${h2}x${w2}x${k} recomputed`
         : `New layer: output ${h2}x${w2}x${k}, ${thousands(geometry.steps)} steps`);
     }
     app.drawnSizes = sizes;
