@@ -3624,3 +3624,19 @@ def test_a_product_shown_rounded_is_said_in_full(page: Page, api: httpx.Client) 
         assert spoken == value or np.float32(spoken) == np.float32(value), (text, label, value)
         rounded += label is not None and text not in ("", "#") and float(text) != spoken
     assert rounded > 0  # the case at hand: numbers shown rounded, said whole
+
+
+@pytest.mark.parametrize(("query", "captions"), [
+    ("?preset=cs231n-demo", ["Xp[:, :, 0]", "Xp[:, :, 1]", "Xp[:, :, 2]"]),
+    ("?preset=cs231n-demo&pt=0&pb=0&pl=0&pr=0&sh=1&sw=1", ["X[:, :, 0]", "X[:, :, 1]",
+                                                           "X[:, :, 2]"]),
+    ("?preset=cs231n-demo&pt=0&pb=0&pl=1&pr=1&sh=1&sw=2", ["Xp[:, :, 0]", "Xp[:, :, 1]",
+                                                           "Xp[:, :, 2]"]),
+])
+def test_the_input_slices_are_named_xp_where_they_are_drawn_with_padding(
+    page: Page, query: str, captions: list[str]
+) -> None:
+    # the padded slices were captioned X[:, :, d] beside expressions that name them Xp (the
+    # student review)
+    open_page(page, query)
+    expect(page.locator("#input-grids figure.slice > figcaption")).to_have_text(captions)

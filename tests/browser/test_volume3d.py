@@ -658,7 +658,7 @@ def segment_meets_box(at: list[float], box: Box) -> bool:
     ("query", "texts"),
     [
         # the demo's block is its padded input: Hp and Wp, not the strip's H and W (5)
-        ("?preset=cs231n-demo&view=3d&t=4", {"Wp = 7", "Hp = 7", "D = 3", "X[:, :, 0]"}),
+        ("?preset=cs231n-demo&view=3d&t=4", {"Wp = 7", "Hp = 7", "D = 3", "Xp[:, :, 0]"}),
         ("?preset=alexnet-conv1&view=3d&t=30000", {"W = 227", "H = 227", "D = 3", "X[:, :, 0]"}),
     ],
 )
@@ -710,7 +710,7 @@ def test_large_type_grows_the_blocks_labels_and_keeps_every_one(
     page.set_viewport_size({"width": size[0], "height": size[1]})
     open_page(page, "?preset=cs231n-demo&view=3d&t=7&large=1")
     expect(page.locator("html")).to_have_attribute("data-large", "")
-    for which, texts in (("input", {"Hp = 7", "Wp = 7", "D = 3", "X[:, :, 0]"}),
+    for which, texts in (("input", {"Hp = 7", "Wp = 7", "D = 3", "Xp[:, :, 0]"}),
                          ("output", {"H2 = 3", "W2 = 3", "K = 2", "V[:, :, 0]"})):
         labels = probe(page, which)["labels"]
         assert {label["text"] for label in labels} == texts, (which, labels)

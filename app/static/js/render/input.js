@@ -25,6 +25,8 @@ import { fieldSaid, inputCellSaid, inputCellText, inputGradientText } from "../l
 export function createInputView(container, model, onCell) {
   const { xp, pads, maxAbs, isPad, dx } = model;
   const [hp, wp, depth] = xp.shape;
+  // each slice is drawn with its padding: Xp, as the expressions name it
+  const padded = pads.top || pads.bottom || pads.left || pads.right;
   // In backward mode each depth slice's dX is drawn under it, the two one column (a pair) of
   // the wrapped row (side by side, dX[:, :, 0] came under X[:, :, 1] where three slices did
   // not fill their rows evenly): a pair is fitted as one slice twice as tall, with its two
@@ -87,7 +89,7 @@ export function createInputView(container, model, onCell) {
     const column = dx ? el("div", "map-pair") : container;
     if (dx) container.append(column);
     columns.push(column);
-    const figure = sliceFigure(column, `X[:, :, ${d}]`);
+    const figure = sliceFigure(column, `${padded ? "Xp" : "X"}[:, :, ${d}]`);
     const options = {
       rows: hp, cols: wp, cell, label: `Input depth slice ${d}`, view,
       onCell: (type, r, c) => onCell(type, r, c, d),

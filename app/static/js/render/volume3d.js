@@ -126,7 +126,7 @@ export function createVolume3d({ commit, getState, onInputCell = () => {}, onOut
       ? [(r, c, d) => model.dx.at(r - pads.top, c - pads.left, d), model.dxMaxAbs, null]
       : [(r, c, d) => xp.at(r, c, d), model.maxAbs, 0];
     input.setBlock(createBlock({ rows: hp, cols: wp, depth, value: inputValue, maxAbs: inputMax, isPad, padValue }),
-      { x: padded ? "Wp" : "W", y: padded ? "Hp" : "H", z: "D", slice: drawsGradients ? "dX" : "X" },
+      { x: padded ? "Wp" : "W", y: padded ? "Hp" : "H", z: "D", slice: drawsGradients ? "dX" : padded ? "Xp" : "X" },
       { said: drawsGradients ? "input gradient dX" : "input volume", keepView: same });
     const computed = (i, j, d) => (stepOf(out.shape, order, i, j, d) <= limit ? out.at(i, j, d) : null);
     const [outputValue, outputMax] = drawsGradients
