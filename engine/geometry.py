@@ -721,12 +721,13 @@ def _fits(
     dilation: int | None = None,
     filter_sizes: tuple[int, int] | None = None,
     sizes: tuple[int, int] | None = None,
+    strides: tuple[int, int] | None = None,
 ) -> tuple[int, int] | None:
     """(H2, W2) when ``shape`` fits (under its fit policy: exactly, without one), else None;
-    with ``padding``,
-    or a square ``stride`` or ``dilation``, or ``filter_sizes`` (Fh, Fw) or input ``sizes``
-    (H, W), in place of its own. :func:`suggest` asks this of thousands of candidates for a large
-    filter, so none is built as a LayerShape: that cost more than the arithmetic."""
+    with ``padding``, or a square ``stride`` or ``dilation``, or ``filter_sizes`` (Fh, Fw),
+    ``strides`` (Sh, Sw) or input ``sizes`` (H, W), in place of its own. :func:`suggest` asks
+    this of thousands of candidates for a large filter, so none is built as a LayerShape: that
+    cost more than the arithmetic."""
     pads = shape.padding if padding is None else padding
     outs = []
     axes: tuple[Axis, Axis] = ("height", "width")
@@ -735,7 +736,7 @@ def _fits(
         out = _axis_fits(
             size if sizes is None else sizes[n],
             f if filter_sizes is None else filter_sizes[n],
-            s if stride is None else stride,
+            strides[n] if strides is not None else s if stride is None else stride,
             *pads.along(axis),
             d if dilation is None else dilation,
             shape.fit,
@@ -1069,13 +1070,28 @@ def suggest(shape: LayerShape, under: Fit = "error") -> Suggestions:
             found[at] = offered
 
     max_stride = max(shape.stride_h, shape.stride_w) + 3
-    strides = [
-        (v, out) for v in _nearest(shape.stride_w, _around(shape.stride_w, max_stride))
-        if v != shape.stride_w or v != shape.stride_h
-        if (out := _fits(shape, stride=v)) is not None
-    ][:2]
-    for v, out in strides:
-        found.append(Suggestion("stride", v, out, f"stride {v} gives {out[0]}x{out[1]}"))
+    if len(fitting) == 1:
+        # the failing axis's stride alone, as a filter size is: one stride for both changed
+        # the axis that fits (a height of 16 became 31 for a width's sake)
+        own = (shape.stride_h, shape.stride_w)
+        at = 1 if fitting == ["height"] else 0
+        candidates = [(own[0], v) if at else (v, own[1])
+                      for v in _nearest(own[at], _around(own[at], max_stride)) if v != own[at]]
+        pairs = [(pair, out) for pair in candidates
+                 if (out := _fits(shape, strides=pair)) is not None][:2]
+        for (sh, sw), out in pairs:
+            value: int | list[int] = sh if sh == sw else [sh, sw]
+            text = f"{sh}" if sh == sw else f"{sh}x{sw}"
+            found.append(Suggestion("stride", value, out,
+                                    f"stride {text} gives {out[0]}x{out[1]}"))
+    else:
+        strides = [
+            (v, out) for v in _nearest(shape.stride_w, _around(shape.stride_w, max_stride))
+            if v != shape.stride_w or v != shape.stride_h
+            if (out := _fits(shape, stride=v)) is not None
+        ][:2]
+        for v, out in strides:
+            found.append(Suggestion("stride", v, out, f"stride {v} gives {out[0]}x{out[1]}"))
 
     for fh, fw in _filter_sizes(shape):
         out = _fits(shape, filter_sizes=(fh, fw))

@@ -217,8 +217,9 @@ def apply(shape: LayerShape, change: Suggestion) -> LayerShape:
         assert isinstance(value, int | list)
         return replace(shape, padding=Padding.of(value))
     if change.field == "stride":
-        assert isinstance(value, int)
-        return replace(shape, stride_h=value, stride_w=value)
+        sh, sw = (value, value) if isinstance(value, int) else value
+        assert isinstance(sh, int) and isinstance(sw, int)
+        return replace(shape, stride_h=sh, stride_w=sw)
     if change.field == "filters.size":
         fh, fw = (value, value) if isinstance(value, int) else value
         assert isinstance(fh, int) and isinstance(fw, int)
@@ -337,6 +338,24 @@ def test_a_misfit_on_one_axis_is_offered_oblong_sizes_that_fit_it() -> None:
     assert fixes[("input.shape", "[9, 9, 1]")] == (4, 4)
     for change in found:
         geometry = resolve(apply(shape, change))
+        assert (geometry.out_height, geometry.out_width) == change.output
+
+
+def test_a_misfit_on_one_axis_is_offered_strides_that_keep_the_axis_that_fits() -> None:
+    # the API review's layer: 33x21, a 3x4 filter at strides 2 and 3. The height fits (16);
+    # the width does not ((21 - 4)/3 + 1 = 6.67). "stride 1" was offered, making the height
+    # 31; stride 1 along the width alone keeps it 16
+    shape = LayerShape(33, 21, 1, 1, 3, 4, stride_h=2, stride_w=3)
+    strides = {str(c.value): c.output for c in suggest(shape).changes if c.field == "stride"}
+    assert strides == {"[2, 1]": (16, 18)}
+    # the other way round, and a stride that equals the other axis's is written as one
+    # number: 20 tall at stride 3 under a 4-tall filter ((20 - 4)/3 + 1 = 6.33), 21 wide at
+    # stride 2 (10); the height's nearest whole fits are strides 2 and 4
+    turned = LayerShape(20, 21, 1, 1, 4, 3, stride_h=3, stride_w=2)
+    strides = {str(c.value): c.output for c in suggest(turned).changes if c.field == "stride"}
+    assert strides == {"2": (9, 10), "[4, 2]": (5, 10)}
+    for change in suggest(turned).changes:
+        geometry = resolve(apply(turned, change))
         assert (geometry.out_height, geometry.out_width) == change.output
 
 
