@@ -2417,6 +2417,16 @@ def test_a_presenters_remote_steps_and_a_menu_picked_by_mouse_gives_the_keys_bac
     expect(page).to_have_url(re.compile(r"[?&]t=0(&|$)|preset=seven-stride-2$"))
     expect(page.locator("#t-label")).to_contain_text("step 1 of")
     expect(page).to_have_url(re.compile(r"[?&]preset=seven-stride-2(&|$)"))
+    # a menu the focus rests on (Tabbed to, unchanged): the remote's next still steps; it
+    # picked the next preset, another layer in front of the class (the instructor review)
+    for name in ("#preset", "#t-speed"):
+        chosen = page.locator(name).input_value()
+        page.locator(name).focus()
+        at = int(re.search(r"[?&]t=(\d+)", page.url).group(1))  # type: ignore[union-attr]
+        page.keyboard.press("PageDown")
+        expect(page).to_have_url(re.compile(rf"[?&]t={at + 1}(&|$)"))
+        expect(page.locator(name)).to_have_value(chosen)
+    expect(page).to_have_url(re.compile(r"[?&]preset=seven-stride-2(&|$)"))
     # worked from the keyboard, the menu keeps the focus: there the arrows pick
     menu.focus()
     page.keyboard.press("ArrowDown")

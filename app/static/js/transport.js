@@ -99,15 +99,18 @@ export function bindTransport(app, player, commit, { pin: pinTo, unpin, toggle }
   $on(document, "keydown", (event) => {
     if (event.altKey || event.ctrlKey || event.metaKey) return;
     const target = event.target;
-    // The Go to box keeps its focus after a jump, but a one-line box has no use for Page Up and
-    // Down: they stay a presenter's remote's back and next (a remote cannot send Escape)
-    const pageKey = event.key === "PageUp" || event.key === "PageDown";
     // an open drawer first, from any field (focus outside it: its own Escape did not run)
     if (event.key === "Escape" && drawerOpen()) {
       closeDrawer();
       return;
     }
-    if (target instanceof Element && target.matches(TYPING) && !(pageKey && target.id === "t-goto-input")) return;
+    // The Go to box keeps its focus after a jump, but a one-line box has no use for Page Up and
+    // Down: they stay a presenter's remote's back and next (a remote cannot send Escape). So on
+    // a closed menu, which they would change (a preset Tabbed to became another layer in front
+    // of a class); its arrows still choose
+    const pageKey = event.key === "PageUp" || event.key === "PageDown";
+    const remoteKeeps = pageKey && target instanceof Element && (target.id === "t-goto-input" || target.matches("select"));
+    if (target instanceof Element && target.matches(TYPING) && !remoteKeeps) return;
     const onScrubber = target instanceof Element && target.id === "t-scrub";
     const actions = {
       " ": play,
