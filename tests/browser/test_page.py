@@ -3410,6 +3410,39 @@ def test_the_active_filters_ring_is_whole_at_either_end_of_a_long_list(
         list_["y"] + list_["height"]), (ring, list_)
 
 
+def test_the_active_filter_of_a_bank_is_drawn_in_its_own_colours(page: Page) -> None:
+    # the ring's box laid a tint over the canvas: W4's weights were paler than their
+    # neighbours' on a projector (the instructor review). What is on screen inside the ring
+    # is the canvas's own pixel.
+    open_page(page, "?preset=alexnet-conv1&t=15000")
+    box = page.locator("#filter-grids .bank-active")
+    expect(box).to_be_visible()
+    ring = box.bounding_box()
+    assert ring is not None
+    y = int(ring["y"] + ring["height"] / 2)
+    # a point inside one weight's cell (the canvas sits at a fraction of a pixel: a screen
+    # pixel on a cell's edge blends two), coloured, with the canvas's colour there
+    x, drawn = page.evaluate("""([left, right, y]) => {
+        const piece = [...document.querySelectorAll('#filter-grids .bank canvas')].find((c) => {
+          const r = c.getBoundingClientRect(); return y >= r.top && y < r.bottom; });
+        const r = piece.getBoundingClientRect();
+        const py = Math.floor((y - r.top) * piece.height / r.height);
+        const row = piece.getContext('2d').getImageData(0, py, piece.width, 1).data;
+        const at = (px) => [...row.slice(4 * px, 4 * px + 3)];
+        for (let x = Math.ceil(left) + 3; x < right - 3; x += 1) {
+          const px = Math.floor(x - r.left);
+          const here = at(px).join();
+          const flat = [-1, 1].every((d) => at(px + d).join() === here);
+          if (flat && Math.min(...at(px)) < 150) return [x, at(px)];  // a strong colour
+        }
+        return [null, null];
+      }""", [ring["x"], ring["x"] + ring["width"], y])
+    assert x is not None, "no coloured weight inside the ring"
+    shot = page.screenshot(clip={"x": x, "y": y, "width": 1, "height": 1})
+    shown = list(Image.open(io.BytesIO(shot)).convert("RGB").getpixel((0, 0)))
+    assert all(abs(a - b) <= 2 for a, b in zip(shown, drawn, strict=True)), (shown, drawn)
+
+
 def test_a_whole_volumes_edge_neuron_keeps_its_ring_inside_the_view(page: Page) -> None:
     # at AlexNet's fitting scale (under a pixel a cell) V[0,0,0]'s 16 px ring, centred on it,
     # ran 4-5 px past the view's top and left edges, and the field's past the input's
