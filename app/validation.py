@@ -61,7 +61,9 @@ RULES = {
     "literal_error": "it must be one of {expected}",
     "missing": "it is required",
     "extra_forbidden": "there is no such field (unknown fields are refused)",
-    "string_pattern_mismatch": "it holds characters this field does not take",
+    # base64 (a compact array's data) is the one field with a pattern
+    "string_pattern_mismatch": "it holds characters base64 does not use (A-Z, a-z, 0-9, + "
+    "and /, then at most two '=')",
     "too_short": "it has {actual_length} {items}, fewer than {min_length}",
     "too_long": "it has {actual_length} {items}, more than {max_length}",
     "finite_number": "it must be a finite number",
@@ -72,6 +74,7 @@ _TYPE_ERRORS = frozenset({
     "bool_type", "list_type", "model_type", "model_attributes_type", "dict_type",
 })
 _VALUE_ERROR = "Value error, "
+_SPACE = re.compile(r"\s")
 # Branch names pydantic puts in ``loc``: anything that is not a plain field name.
 _FIELD_NAME = re.compile(r"[a-z_][a-z0-9_]*")
 SHOWN_CHARS = 60
@@ -132,9 +135,17 @@ def shown(value: Any) -> str:
     return cut_short(text)
 
 
+# What a base64 text written in lines (base64.encodebytes, MIME's 76 a line) is told.
+BASE64_LINES = ("it holds line breaks or spaces: send the base64 in one line (Python's "
+                "base64.b64encode; encodebytes breaks it every 76 characters)")
+
+
 def _rule(error: dict[str, Any]) -> str:
     kind = str(error.get("type", ""))
     ctx = error.get("ctx") or {}
+    text = error.get("input")
+    if kind == "string_pattern_mismatch" and isinstance(text, str) and _SPACE.search(text):
+        return BASE64_LINES
     template = RULES.get(kind)
     if template is not None:
         try:

@@ -556,6 +556,27 @@ def test_compact_values_with_too_few_bytes_or_bad_base64_are_refused(client: Tes
     assert "base64" in bad["msg"]
 
 
+def test_compact_values_written_in_lines_are_told_to_send_one_line(client: TestClient) -> None:
+    # Python's base64.encodebytes breaks its text every 76 characters, the usual cause of
+    # this refusal: it was told only that the data held characters the field does not take
+    import base64
+
+    spec = square(8, 2, 1, 3)
+    values = np.arange(8 * 8 * 2, dtype=np.float32).reshape(8, 8, 2)
+    spec["input"]["values"] = {"dtype": "float32", "shape": [8, 8, 2],
+                               "data": base64.encodebytes(values.tobytes()).decode()}
+    entry = refused(client.post("/api/forward", json=spec))
+    assert entry["loc"] == ["body", "input", "values", "data"]
+    assert "line breaks" in entry["msg"] and "base64.b64encode" in entry["msg"]
+    # sent in one line, the same numbers are taken
+    spec["input"]["values"]["data"] = base64.b64encode(values.tobytes()).decode()
+    assert client.post("/api/forward", json=spec).status_code == 200
+    # another stray character is named as base64's alphabet
+    spec["input"]["values"]["data"] = "AAAA*AAA"
+    entry = refused(client.post("/api/forward", json=spec))
+    assert "A-Z, a-z, 0-9, + and /" in entry["msg"] and "line breaks" not in entry["msg"]
+
+
 def test_compact_values_with_a_wrong_declared_shape_name_both_shapes(client: TestClient) -> None:
     spec = square(3, 1, 1, 3)
     spec["input"]["values"] = compact(np.ones((3, 1, 3)))
