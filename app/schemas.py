@@ -761,6 +761,16 @@ class GeometryResult(BaseModel):
     )
 
 
+# Said where a sum is answered: the settling of sums near 0 (engine/rounding.py)
+NEAR_ZERO = (
+    "; a sum within its own rounding bound of 0, (n + 1) * eps * (sum |x * w| + |b|) for its n "
+    "products, is exactly 0, here, in every step and in the ReLU gates alike (a flat patch under "
+    "a filter whose weights add up to 0 is 0, not +-1e-17), so a true sum smaller than that "
+    "bound reads 0 too (1 - 1 + 1e-17); a layer whose every sum is exact (whole numbers, "
+    "halves) is never settled"
+)
+
+
 class ForwardResult(BaseModel):
     """The whole forward pass."""
 
@@ -769,9 +779,9 @@ class ForwardResult(BaseModel):
     bias: ArrayOut = Field(description="shared (K,) or local (H2, W2, K)")
     output_pre: ArrayOut | None = Field(
         description="(H2, W2, K) before the activation; null when the activation is none "
-        "(it would repeat `output`)"
+        "(it would repeat `output`)" + NEAR_ZERO
     )
-    output: ArrayOut = Field(description="(H2, W2, K)")
+    output: ArrayOut = Field(description="(H2, W2, K)" + NEAR_ZERO)
     geometry: GeometryResult = Field(description="the layer's geometry, as /api/geometry")
 
 
@@ -821,7 +831,7 @@ class StepResult(BaseModel):
     products: ArrayOut = Field(description="(Fh, Fw, D), window times weights")
     channel_sums: ArrayOut = Field(description="(D,), the products summed per input channel")
     bias: float = Field(description="the neuron's bias")
-    pre: float = Field(description="the sum of the products plus the bias")
+    pre: float = Field(description="the sum of the products plus the bias" + NEAR_ZERO)
     post: float = Field(description="`pre` after the activation")
     expression: str = Field(description="the notes' NumPy expression of this neuron")
     upstream: float | None = Field(
