@@ -1005,6 +1005,28 @@ def test_a_zoomed_3d_view_opens_zoomed_from_its_link(page: Page, browser: Any) -
     expect(page).not_to_have_url(re.compile(r"zoom=i"))
 
 
+def test_a_zoomed_block_stays_zoomed_through_large_type_as_its_link_opens_it(
+    page: Page, browser: Any
+) -> None:
+    # zoomed with +, then Large type: the page drew the whole block again while its link kept
+    # zoom=o1.25, which opened the block zoomed (the instructor review)
+    page.set_viewport_size({"width": 1280, "height": 720})
+    open_page(page, "?preset=cs231n-demo&view=3d")
+    page.locator("#output-3d .volume3d-block").focus()
+    page.keyboard.press("+")
+    expect(page).to_have_url(re.compile(r"[?&]zoom=o1\.25(&|$)"))
+    page.get_by_label("Large type").check()
+    expect(page.locator("html")).to_have_attribute("data-large", "")
+    expect(page).to_have_url(re.compile(r"[?&]zoom=o1\.25(&|$)"))
+    live = probe(page, "output")
+    assert live["zoom"] == pytest.approx(1.25, rel=0.01)
+    _, linked = reopened(page, browser)
+    assert linked["zoom"] == pytest.approx(live["zoom"], rel=0.01)
+    # the same neuron at the same place on screen, not just the same factor
+    corner = live["neuron"]["corners"][0]
+    assert linked["neuron"]["corners"][0] == pytest.approx(corner, abs=2)
+
+
 def test_an_embed_shorter_than_a_laptop_keeps_the_blocks_inside_their_panels(page: Page) -> None:
     # An embed takes the wide layout from 600 px at any height, but the blocks shrank to
     # their panel only from 561 px tall: in an 800x450 frame the input block ran 16 px past.

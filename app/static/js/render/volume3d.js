@@ -112,6 +112,9 @@ export function createVolume3d({ commit, getState, onInputCell = () => {}, onOut
     // blocks' zoom and pan: the same cells, where the reader left them
     const same = made === model;
     made = model;
+    // new blocks are whole: the link's zoom is applied to them at the next update (blocks
+    // made again for a type size or theme, from build, came back whole under a zoomed link)
+    zoomSeen = null;
     drawsGradients = wantsGradients(state);
     limit = state.mode === "backward" ? Infinity : state.t;
     const { xp, out, pads } = model;
@@ -253,10 +256,7 @@ export function createVolume3d({ commit, getState, onInputCell = () => {}, onOut
         angle = state.cam;
         if (camera.text !== angle) camera.turnTo(angle);
       }
-      if (made !== model || drawsGradients !== wantsGradients(state)) {
-        make(state);
-        zoomSeen = null; // new blocks are whole: the link's zoom again
-      }
+      if (made !== model || drawsGradients !== wantsGradients(state)) make(state);
       if (state.zoom !== zoomSeen) {
         zoomSeen = state.zoom;
         applyZoom(blocks, state.zoom);
