@@ -3443,6 +3443,18 @@ def test_the_active_filter_of_a_bank_is_drawn_in_its_own_colours(page: Page) -> 
     assert all(abs(a - b) <= 2 for a, b in zip(shown, drawn, strict=True)), (shown, drawn)
 
 
+def test_a_neurons_ring_at_its_maps_edge_stays_inside_the_map(page: Page) -> None:
+    # V[52,40,4], three rows from map 4's foot: its 16 px ring, centred on it, ran over the
+    # name "15" of the map under it (the instructor review)
+    open_page(page, "?preset=alexnet-conv1&t=15000")
+    grid = page.get_by_role("img", name=re.compile(r"^Output volume: 96 activation maps"))
+    expect(grid).to_have_attribute("data-rings", re.compile(r"ring"))
+    rings = json.loads(grid.get_attribute("data-rings") or "[]")
+    assert len(rings) == 1 and rings[0]["tile"] is not None
+    (x0, y0, x1, y1), (t0, u0, t1, u1) = rings[0]["ring"], rings[0]["tile"]
+    assert t0 <= x0 and x1 <= t1 and u0 <= y0 and y1 <= u1, rings[0]
+
+
 def test_a_whole_volumes_edge_neuron_keeps_its_ring_inside_the_view(page: Page) -> None:
     # at AlexNet's fitting scale (under a pixel a cell) V[0,0,0]'s 16 px ring, centred on it,
     # ran 4-5 px past the view's top and left edges, and the field's past the input's

@@ -15,12 +15,20 @@ const MARK_KINDS = ["current", "seen", "pair", "pinned"];
 // the marks a person looks for on a whole volume: the neuron stepped to and the one pinned
 const LOCATED = ["current", "pinned"];
 
-/** A ring of LOCATOR px, over a halo, centred on the box (x, y, w, h) when it is smaller. */
-function locate(ctx, x, y, w, h) {
-  if (Math.max(w, h) >= LOCATOR) return;
-  const left = Math.round(x + w / 2 - LOCATOR / 2) + 0.5;
-  const top = Math.round(y + h / 2 - LOCATOR / 2) + 0.5;
+/** A ring of LOCATOR px, over a halo, centred on the box (x, y, w, h) when it is smaller;
+ * kept inside `within` ([x0, y0, x1, y1], its map's tile) where that has room for it: a ring
+ * centred on a neuron at a map's edge ran over the next map's name. Returns the ring's box
+ * (null: none drawn). */
+function locate(ctx, x, y, w, h, within = null) {
+  if (Math.max(w, h) >= LOCATOR) return null;
+  let left = Math.round(x + w / 2 - LOCATOR / 2) + 0.5; // on the pixel grid: a sharp line
+  let top = Math.round(y + h / 2 - LOCATOR / 2) + 0.5;
+  if (within && within[2] - within[0] >= LOCATOR && within[3] - within[1] >= LOCATOR) {
+    left = Math.min(Math.max(left, within[0]), within[2] - LOCATOR);
+    top = Math.min(Math.max(top, within[1]), within[3] - LOCATOR);
+  }
   haloed(ctx, left, top, LOCATOR, LOCATOR);
+  return [left, top, left + LOCATOR, top + LOCATOR];
 }
 
 /** The mark's outline over a halo of the other tone, so it shows on any colour. */
@@ -303,9 +311,19 @@ export function createZoomGrid(parent, { rows, cols, label, view, onCell, expose
       ctx.lineWidth = line;
       for (const [r, c] of marks.get(kind)) ctx.strokeRect(px(c), py(r), scale, scale);
     }
+    // each in its map's tile where the tile is framed (the active filter's)
+    const tileOf = (r, c) => {
+      const frame = frames.find(([r0, c0, r1, c1]) => r >= r0 && r <= r1 && c >= c0 && c <= c1);
+      return frame ? [px(frame[1]), py(frame[0]), px(frame[3]) + scale, py(frame[2]) + scale] : null;
+    };
+    const rings = [];
     for (const kind of LOCATED) {
-      for (const [r, c] of marks.get(kind)) locate(ctx, px(c), py(r), scale, scale);
+      for (const [r, c] of marks.get(kind)) {
+        const ring = locate(ctx, px(c), py(r), scale, scale, tileOf(r, c));
+        if (ring) rings.push({ ring, tile: tileOf(r, c) });
+      }
     }
+    root.dataset.rings = JSON.stringify(rings); // for tests and tools
     ctx.strokeStyle = palette.active;
     ctx.lineWidth = 2;
     for (const [fr0, fc0, fr1, fc1] of frames) {
