@@ -319,8 +319,9 @@ export function createZoomGrid(parent, { rows, cols, label, view, onCell, expose
     const rings = [];
     for (const kind of LOCATED) {
       for (const [r, c] of marks.get(kind)) {
-        const ring = locate(ctx, px(c), py(r), scale, scale, tileOf(r, c));
-        if (ring) rings.push({ ring, tile: tileOf(r, c) });
+        const tile = tileOf(r, c);
+        const ring = locate(ctx, px(c), py(r), scale, scale, tile);
+        if (ring) rings.push({ ring, tile });
       }
     }
     root.dataset.rings = JSON.stringify(rings); // for tests and tools
