@@ -717,15 +717,14 @@ def _fits(
     shape: LayerShape,
     *,
     padding: Padding | None = None,
-    stride: int | None = None,
     dilation: int | None = None,
     filter_sizes: tuple[int, int] | None = None,
     sizes: tuple[int, int] | None = None,
     strides: tuple[int, int] | None = None,
 ) -> tuple[int, int] | None:
     """(H2, W2) when ``shape`` fits (under its fit policy: exactly, without one), else None;
-    with ``padding``, or a square ``stride`` or ``dilation``, or ``filter_sizes`` (Fh, Fw),
-    ``strides`` (Sh, Sw) or input ``sizes`` (H, W), in place of its own. :func:`suggest` asks
+    with ``padding``, or a square ``dilation``, or ``filter_sizes`` (Fh, Fw), ``strides``
+    (Sh, Sw) or input ``sizes`` (H, W), in place of its own. :func:`suggest` asks
     this of thousands of candidates for a large filter, so none is built as a LayerShape: that
     cost more than the arithmetic."""
     pads = shape.padding if padding is None else padding
@@ -736,7 +735,7 @@ def _fits(
         out = _axis_fits(
             size if sizes is None else sizes[n],
             f if filter_sizes is None else filter_sizes[n],
-            strides[n] if strides is not None else s if stride is None else stride,
+            s if strides is None else strides[n],
             *pads.along(axis),
             d if dilation is None else dilation,
             shape.fit,
@@ -1070,42 +1069,28 @@ def suggest(shape: LayerShape, under: Fit = "error") -> Suggestions:
             found[at] = offered
 
     max_stride = max(shape.stride_h, shape.stride_w) + 3
+    own = (shape.stride_h, shape.stride_w)
     if len(fitting) == 1:
         # the failing axis's stride alone, as a filter size is: one stride for both changed
         # the axis that fits (a height of 16 became 31 for a width's sake)
-        own = (shape.stride_h, shape.stride_w)
         at = 1 if fitting == ["height"] else 0
         candidates = [(own[0], v) if at else (v, own[1])
                       for v in _nearest(own[at], _around(own[at], max_stride)) if v != own[at]]
-        pairs = [(pair, out) for pair in candidates
-                 if (out := _fits(shape, strides=pair)) is not None][:2]
-        for (sh, sw), out in pairs:
-            value: int | list[int] = sh if sh == sw else [sh, sw]
-            text = f"{sh}" if sh == sw else f"{sh}x{sw}"
-            found.append(Suggestion("stride", value, out,
-                                    f"stride {text} gives {out[0]}x{out[1]}"))
     else:
-        strides = [
-            (v, out) for v in _nearest(shape.stride_w, _around(shape.stride_w, max_stride))
-            if v != shape.stride_w or v != shape.stride_h
-            if (out := _fits(shape, stride=v)) is not None
-        ][:2]
-        for v, out in strides:
-            found.append(Suggestion("stride", v, out, f"stride {v} gives {out[0]}x{out[1]}"))
+        candidates = [(v, v) for v in _nearest(own[1], _around(own[1], max_stride))
+                      if (v, v) != own]
+    pairs = [(pair, out) for pair in candidates
+             if (out := _fits(shape, strides=pair)) is not None][:2]
+    for pair, out in pairs:
+        found.append(_pair_suggestion("stride", "stride", pair, out))
 
-    for fh, fw in _filter_sizes(shape):
-        out = _fits(shape, filter_sizes=(fh, fw))
+    for pair in _filter_sizes(shape):
+        out = _fits(shape, filter_sizes=pair)
         if out is not None:
-            sizes: int | list[int] = fh if fh == fw else [fh, fw]
-            text = f"{fh}" if fh == fw else f"{fh}x{fw}"
-            found.append(Suggestion("filters.size", sizes, out,
-                                    f"filter size {text} gives {out[0]}x{out[1]}"))
+            found.append(_pair_suggestion("filters.size", "filter size", pair, out))
 
-    for (dh, dw), out in _dilations(shape):
-        dilation: int | list[int] = dh if dh == dw else [dh, dw]
-        text = f"{dh}" if dh == dw else f"{dh}x{dw}"
-        found.append(Suggestion("dilation", dilation, out, f"dilation {text} gives "
-                                f"{out[0]}x{out[1]}"))
+    for pair, out in _dilations(shape):
+        found.append(_pair_suggestion("dilation", "dilation", pair, out))
 
     for h, w in _input_sizes(shape):
         out = _fits(shape, sizes=(h, w))
@@ -1235,6 +1220,16 @@ def _seen_cells(size: int, f: int, stride: int, dilation: int, before: int, out:
         return int(np.unique(taps[(taps >= 0) & (taps < size)]).size)
     span = span_of(f, dilation)
     return size - len(_unseen(size, before, span, stride, dilation, out))
+
+
+def _pair_suggestion(field: str, noun: str, pair: tuple[int, int],
+                     out: tuple[int, int]) -> Suggestion:
+    """A change of a (height, width) setting: one number where both are the same ("stride 2
+    gives ..."), else both ("filter size 3x6 gives ..."), as a client sends them."""
+    first, second = pair
+    value: int | list[int] = first if first == second else [first, second]
+    text = f"{first}" if first == second else f"{first}x{second}"
+    return Suggestion(field, value, out, f"{noun} {text} gives {out[0]}x{out[1]}")
 
 
 def _filter_sizes(shape: LayerShape) -> list[tuple[int, int]]:
