@@ -61,6 +61,7 @@ from engine.tensors import (
     STREAM_UPSTREAM,
     WEIGHT_INTEGERS,
     Fill,
+    bias_fill_for,
     fill,
 )
 
@@ -430,7 +431,9 @@ def read(spec: LayerSpec, settings: Settings) -> Read:
         arrays,
         fill_of(spec.input.fill, INPUT_INTEGERS, "input.fill"),
         fill_of(spec.filters.fill, WEIGHT_INTEGERS, "filters.fill"),
-        fill_of(spec.filters.bias_fill, BIAS_INTEGERS, "filters.bias_fill"),
+        # none named: 0 beside the caller's own weights, else seeded (the engine's rule)
+        bias_fill_for(spec.filters.values is not None) if spec.filters.bias_fill is None
+        else fill_of(spec.filters.bias_fill, BIAS_INTEGERS, "filters.bias_fill"),
     )
 
 

@@ -316,10 +316,13 @@ class FiltersSpec(StrictModel):
         None, description="how to make the weights without `values` or a `bank` (with "
         "either, unused); default integers -1..1, seed 0"
     )
-    bias: BiasIn | None = Field(None, description="shared (K,) or local (H2, W2, K)")
+    bias: BiasIn | None = Field(
+        None, description="shared (K,) or local (H2, W2, K); left out, `bias_fill` makes them"
+    )
     bias_fill: FillSpec | None = Field(
         None, description="how to make the biases without `bias` or a `bank` (which brings "
-        "its own; with either, unused); default integers 0..1, seed 0"
+        "its own; with either, unused); default zeros where the filters' `values` are given "
+        "(a filter you give whole gets no bias you did not give), else integers 0..1, seed 0"
     )
     bank: BankName | None = Field(
         None,

@@ -23,7 +23,6 @@ from engine.edits import Edit, apply_edits, check_edits, edit_filters, edit_inpu
 from engine.errors import LayerError
 from engine.geometry import Geometry, LayerShape, Padding, resolve
 from engine.tensors import (
-    BIAS_INTEGERS,
     INPUT_INTEGERS,
     STREAM_BIAS,
     STREAM_INPUT,
@@ -31,6 +30,7 @@ from engine.tensors import (
     WEIGHT_INTEGERS,
     Fill,
     FloatArray,
+    bias_fill_for,
     fill,
 )
 from engine.windows import windows
@@ -227,7 +227,7 @@ def make_filters(
     weights: FloatArray | None = None,
     bias: FloatArray | None = None,
     weight_fill: Fill = WEIGHT_INTEGERS,
-    bias_fill: Fill = BIAS_INTEGERS,
+    bias_fill: Fill | None = None,
     edits: Sequence[Edit] = (),
 ) -> tuple[FloatArray, FloatArray]:
     """The shared filters ``(K, Fh, Fw, D)`` and biases ``(K,)`` of a layer of ``shape``,
@@ -252,7 +252,7 @@ def make_filters(
         w = fill(shape.filter_shape, weight_fill, STREAM_WEIGHTS)
     b = given.get("filters.bias")
     if b is None:
-        b = fill(one_per_filter, bias_fill, STREAM_BIAS)
+        b = fill(one_per_filter, bias_fill or bias_fill_for(weights is not None), STREAM_BIAS)
     return edit_filters(w, b, edits) if edits else (w, b)
 
 
@@ -347,13 +347,15 @@ def build_layer(
     bias: FloatArray | None = None,
     input_fill: Fill = INPUT_INTEGERS,
     weight_fill: Fill = WEIGHT_INTEGERS,
-    bias_fill: Fill = BIAS_INTEGERS,
+    bias_fill: Fill | None = None,
     connectivity: Connectivity = "shared",
     activation: Activation = "none",
     edits: Sequence[Edit] = (),
 ) -> Layer:
     """Make the arrays of a layer: explicit values where given, fills elsewhere, then
     ``edits`` laid over them in order (:mod:`engine.edits`; a later edit of a cell wins).
+    Without ``bias`` or ``bias_fill`` the biases are 0 beside given ``weights``, else seeded
+    (:func:`~engine.tensors.bias_fill_for`).
 
     ``geometry`` is a resolved :class:`Geometry` (a caller that already resolved it, to
     price the work first, passes it so it is not resolved again) or a :class:`LayerShape`,
@@ -377,7 +379,8 @@ def build_layer(
         ("input.values", x, input_fill, shape.input_shape, STREAM_INPUT),
         ("filters.values", weights, weight_fill, weight_shape(geometry, connectivity),
          STREAM_WEIGHTS),
-        ("filters.bias", bias, bias_fill, bias_shape(geometry, connectivity), STREAM_BIAS),
+        ("filters.bias", bias, bias_fill or bias_fill_for(weights is not None),
+         bias_shape(geometry, connectivity), STREAM_BIAS),
     )
     # Everything that can be wrong is checked before any fill is made (a locally connected
     # layer's weights may be gigabytes): the given values, every wrong one at once, then the

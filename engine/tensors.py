@@ -56,6 +56,19 @@ class Fill:
 INPUT_INTEGERS = Fill("integers", low=0, high=2)
 WEIGHT_INTEGERS = Fill("integers", low=-1, high=1)
 BIAS_INTEGERS = Fill("integers", low=0, high=1)
+# The biases made beside weights the caller gave: none. A filter given by its values is one
+# the caller knows whole, and a seeded bias beside it shifted every output they checked.
+NO_BIAS = Fill("zeros")
+
+
+def bias_fill_for(weights_given: bool) -> Fill:
+    """The biases' fill where the caller names none: zeros beside given weights, else the
+    seeded integers 0..1.
+
+    >>> bias_fill_for(True).kind, bias_fill_for(False).kind
+    ('zeros', 'integers')
+    """
+    return NO_BIAS if weights_given else BIAS_INTEGERS
 
 
 def fill(shape: tuple[int, ...], how: Fill, stream: int = STREAM_INPUT) -> FloatArray:

@@ -1128,3 +1128,21 @@ def test_a_uniform_fill_with_low_equal_to_high_is_every_value_low(client: TestCl
     assert np.asarray(answer.json()["padded_input"]).ravel().tolist() == [1.5] * 4
     described = client.get("/openapi.json").json()["components"]["schemas"]["FillSpec"]
     assert "every one `low` when they are equal" in described["properties"]["kind"]["description"]
+
+
+def test_filters_given_by_value_get_no_bias_unless_one_is_asked_for(client: TestClient) -> None:
+    # a reader checking their own 1x1 filter of weight 1 got every output shifted by a seeded
+    # bias (1.0) they never gave
+    x = [[[1.0], [2.0]], [[3.0], [4.0]]]
+    spec: dict[str, Any] = {"input": {"values": x}, "filters": {"values": [[[[1.0]]]]}}
+    answer = client.post("/api/forward", json=spec).json()
+    assert answer["bias"] == [0.0]
+    assert answer["output"] == x
+    # a bias fill asked for is made as before, beside given weights too
+    seeded = {"input": {"shape": [2, 2, 1]}, "filters": {"count": 3, "size": 1}}
+    made = client.post("/api/forward", json=seeded).json()["bias"]
+    spec["filters"] = {"values": [[[[1.0]]]] * 3, "bias_fill": {"kind": "integers"}}
+    assert client.post("/api/forward", json=spec).json()["bias"] == made
+    # and filters made by a fill keep their seeded biases (the demo's b0 = 1, b1 = 0)
+    demo = {**square(5, 3, 2, 3), "stride": 2, "padding": 1}
+    assert client.post("/api/forward", json=demo).json()["bias"] == [1.0, 0.0]

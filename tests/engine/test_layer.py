@@ -99,3 +99,17 @@ def test_values_that_are_not_real_numbers_name_their_field() -> None:
     with pytest.raises(LayerError, match="numbers") as caught:
         build_layer(shape, x=np.array([[["a"], ["b"]], [["c"], ["d"]]]))
     assert caught.value.field == "input.values"
+
+
+def test_weights_given_without_a_bias_get_zero_biases() -> None:
+    # a filter given whole is one its caller knows: a seeded bias beside it shifted every
+    # output they checked; made weights keep their seeded biases, and a fill asked for is made
+    shape = LayerShape.square(4, 1, 3, 1)
+    given = build_layer(shape, weights=np.ones((3, 1, 1, 1)))
+    made = build_layer(shape)
+    assert given.bias.tolist() == [0.0, 0.0, 0.0]
+    assert made.bias.tolist() != [0.0, 0.0, 0.0]
+    asked = build_layer(shape, weights=np.ones((3, 1, 1, 1)),
+                        bias_fill=Fill("integers", low=0, high=1))
+    assert asked.bias.tolist() == made.bias.tolist()
+    np.testing.assert_array_equal(forward(given).pre, np.repeat(given.x, 3, axis=2))
