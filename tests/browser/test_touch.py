@@ -490,6 +490,12 @@ def test_a_tapped_product_shows_its_input_and_weight(
     cell.scroll_into_view_if_needed()
     cell.tap()
     expect(cell).to_have_class(re.compile(r"\bpair\b"))
+    # ...and its factors are written under the code line: on a phone the input and weight
+    # cells the pair's lines run to are a screen or more above the products
+    step = api.post("/api/steps", json={"layer": {"preset": "cs231n-demo"}, "start": 4}
+                    ).json()["steps"][0]
+    x, w, p = (step[name][1][1][0] for name in ("window", "weights", "products"))
+    expect(readout).to_have_text(f"{x:g} × {w:g} = {p + 0.0:g}  (Xp[3,3,0] × W0[1,1,0])")
 
 
 def test_a_tapped_weight_gradient_cell_writes_its_sum_where_the_step_is_said(

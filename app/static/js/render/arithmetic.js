@@ -10,9 +10,11 @@ import { maxAbsOf, typeScale } from "./colors.js";
 import { fitCell, gridRoom, heightUnderCap, numbersCell, projectedCell } from "./fit.js";
 import { CELL_TYPE, NUMBERS_FROM, cellFor } from "./numbers.js";
 import { dxSumLines } from "./dx-sum.js";
+import { PHONE } from "../fold.js";
 
 // whether the pointer can hover (a mouse), or only tap (a finger): what the products' hint says
 const HOVER = window.matchMedia("(hover: hover)");
+const UPRIGHT = window.matchMedia("(orientation: portrait)");
 
 // The arithmetic's live region: the forward step's words, then the backward view's, written
 // once both are known and only when they change. Written again, the same words are read again:
@@ -61,8 +63,13 @@ export function createArithmeticView(container, model, onTap) {
   const grids = [];
   clear(container);
   // two lines kept for it, hovered or not, so a hover moves nothing
+  // ...and on an upright phone's one column for every layer: a tapped product's input and
+  // weight cells are a screen or more above it there, out of sight with the lines drawn to
+  // them. A window held sideways (or a laptop zoomed to 200 %) keeps its two lines for the
+  // products: its panels are capped at its short height, and the demo's third row was cut.
+  const readable = big || (window.matchMedia(PHONE).matches && UPRIGHT.matches);
   const readout = qs("#product-readout");
-  readout.hidden = !big;
+  readout.hidden = !readable;
   readout.textContent = "";
   // Stepping must not move the products: a code line or sum a line longer than the last took
   // them down a line, and the next step back up (the demo at 1024x768 in large type, every
@@ -182,7 +189,7 @@ export function createArithmeticView(container, model, onTap) {
         });
         grid.setMarks("pair", focus.pair && focus.pair.channel === ch ? [focus.pair.tap] : []);
       });
-      if (big) {
+      if (readable) {
         // the canvases' cells are too small for a product's digits: the hovered one is
         // written here at once (the canvas's title came a second late, if at all)
         const pair = focus.pair;
