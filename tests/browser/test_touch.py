@@ -271,6 +271,45 @@ def test_a_finger_moved_up_a_3d_block_on_a_phone_scrolls_the_page(
     expect(page).not_to_have_url(re.compile(rf"cam={re.escape(cam or '')}(&|$)"))
 
 
+def test_a_finger_moved_up_a_zoomable_picture_on_a_phone_scrolls_the_page(
+    phone: tuple[Page, CDPSession],
+) -> None:
+    # AlexNet's input slices fill a phone's width and most of its height: a vertical swipe on
+    # one panned the picture and never scrolled the page; sideways it still pans
+    page, cdp = phone
+    page.goto("/?preset=alexnet-conv1")
+    expect(page.locator("#app")).to_have_attribute("aria-busy", "false", timeout=60_000)
+    grid = page.locator("#input-grids .zoom-grid").first
+    canvas = grid.locator("canvas")
+    # zoomed in, so a pan has room to move the picture either way
+    grid.scroll_into_view_if_needed()
+    box = canvas.bounding_box()
+    assert box is not None
+    cx, cy = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+    drag(cdp, [(cx - 20, cy), (cx + 20, cy)], [(cx - 80, cy), (cx + 80, cy)])
+    # the zoom settled into the link, the view follows step 1's field to the volume's corner
+    expect(page).to_have_url(re.compile(r"[?&]zoom=i\d"))
+    expect(grid).to_have_attribute("data-corner", "0.000 0.000")
+    settle_scrolling(page)
+    corner = grid.get_attribute("data-corner")
+    box = canvas.bounding_box()
+    assert box is not None
+    x, y = box["x"] + box["width"] / 2, min(box["y"] + box["height"] * 0.7, 700)
+    scrolled = page.evaluate("scrollY")
+    drag(cdp, [(x, y)], [(x + 10, y - 200)], moves=10)
+    settle_scrolling(page)
+    assert page.evaluate("scrollY") > scrolled + 50
+    assert grid.get_attribute("data-corner") == corner
+    canvas.scroll_into_view_if_needed()
+    settle_scrolling(page)
+    box = canvas.bounding_box()
+    assert box is not None
+    y = box["y"] + box["height"] / 2
+    drag(cdp, [(x + 80, y)], [(x - 80, y)], moves=10)
+    expect(grid).not_to_have_attribute("data-corner", corner or "")
+    assert pin_of(page) == ""  # neither drag was a tap
+
+
 def test_large_type_on_a_phone_keeps_every_filter_whole(phone: tuple[Page, CDPSession]) -> None:
     # the projector's rule (the active filter at 34 px, the rest scrolling inside the panel)
     # ran on a phone too: W0 alone at 50 px, W1 in a scroll area inside the page's own scroll

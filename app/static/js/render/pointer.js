@@ -18,10 +18,19 @@ export function bindPointer(canvas, view, onCell) {
   let dragged = false;
   let pinch = null;
   let last = null;
+  // Where the page scrolls under a finger (touch-action pan-y: the phone layout, css/phone.css),
+  // a one-finger drag that goes further up or down than sideways is the page's: it pans
+  // nothing, not even in the moves before the browser takes it over (AlexNet's input slices
+  // fill a phone's screen, and a swipe on them moved the picture, never the page).
+  let scrolling = null; // null undecided, else true (the page's) or false (a pan)
+  let start = null;
   canvas.addEventListener("pointerdown", (event) => {
     pointers.set(event.pointerId, where(event));
     canvas.setPointerCapture(event.pointerId);
     dragged = false;
+    start = pointers.size === 1 ? where(event) : null;
+    scrolling = event.pointerType === "touch" && getComputedStyle(canvas).touchAction === "pan-y"
+      ? null : false;
     if (pointers.size === 2) {
       const [a, b] = Array.from(pointers.values());
       pinch = Math.hypot(a[0] - b[0], a[1] - b[1]);
@@ -43,7 +52,8 @@ export function bindPointer(canvas, view, onCell) {
       const [dx, dy] = [point[0] - before[0], point[1] - before[1]];
       if (dragged || Math.abs(dx) + Math.abs(dy) > 3) {
         dragged = true;
-        view.panBy(dx, dy);
+        if (scrolling === null && start) scrolling = Math.abs(point[1] - start[1]) > Math.abs(point[0] - start[0]);
+        if (!scrolling) view.panBy(dx, dy);
         return;
       }
       pointers.set(event.pointerId, before); // below the drag threshold: keep the origin
