@@ -429,6 +429,12 @@ def test_the_unfolded_tray_folds_on_a_touch_elsewhere_or_escape(
     assert pin_of(page) == "o0.1.0"
     page.keyboard.press("Escape")
     expect(page).to_have_url(re.compile(r"[?&]pin=(&|$)"))
+    # a view chosen in the tray folds it: the gradients asked for were under it
+    more.tap()
+    expect(transport).not_to_have_class(re.compile(r"\bfolded\b"))
+    page.get_by_role("button", name="Backward", exact=True).tap()
+    expect(page).to_have_url(re.compile(r"[?&]mode=backward"))
+    expect(transport).to_have_class(re.compile(r"\bfolded\b"))
 
 
 def test_a_tap_that_lets_a_pin_go_shows_the_steps_neuron_again(

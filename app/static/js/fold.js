@@ -77,6 +77,11 @@ export function bindFold() {
   $on(document, "pointerdown", (event) => {
     if (mode === "phone" && !folded() && !transport.contains(event.target)) foldKeepingFocus();
   });
+  // ...and so does a view chosen in it (Backward, the 3-D view, the blocks' gradients): the
+  // reader asked to see it, and the tray stayed over the gradients just asked for
+  $on(qs("#view-tools"), "click", (event) => {
+    if (mode === "phone" && !folded() && event.target.closest?.(".view-toggle")) foldKeepingFocus();
+  });
   // Folding away the control a keyboard is on would leave the focus on <body> (where the next
   // Space plays the layer): it moves to "More", which unfolds the control again. A control
   // a pointer used (Large type, which folds its own tools) leaves it on <body>, where Space
