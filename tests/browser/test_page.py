@@ -420,7 +420,7 @@ def test_backward_final_running_sums_equal_the_apis_weight_gradient(
         # the running db[d] in the running sums' name: the whole pass's db[d] at the
         # filter's last step
         expect(page.locator("#backward-grids .filter-name").last).to_have_text(
-            f"running dW[{d}] (db[{d}] = {db[d]:g})")
+            f"running dW[{d}] (db[{d}] so far = {db[d]:g})")
         for ch in range(3):
             grid = page.get_by_role("table", name=f"Running weight gradient depth slice {ch}")
             expected = [dw[d][r][c][ch] for r in range(3) for c in range(3)]
@@ -1877,10 +1877,10 @@ def test_locally_connected_backward_names_the_neurons_own_gradient_and_sums_noth
     so_far = sum(upstream[i][j][0] for i, j in ((0, 0), (0, 1), (0, 2), (1, 0), (1, 1)))
     expect(step).to_have_text("dV[1,1,0] = 1: dW[0] += 1 × window, db[0] += 1")
     expect(page.locator("#backward-grids .filter-name")).to_have_text(
-        ["this step", f"running dW[0] (db[0] = {so_far:g})"])
+        ["this step", f"running dW[0] (db[0] so far = {so_far:g})"])
     # the README quotes this label at t=4 (it said db[0] = 2)
     readme = " ".join((Path(__file__).resolve().parents[2] / "README.md").read_text().split())
-    assert f'"running dW[0] (db[0] = {so_far:g})"' in readme
+    assert f'"running dW[0] (db[0] so far = {so_far:g})"' in readme
     expect(local).to_be_hidden()
     expect(shared).to_be_visible()
 
@@ -3660,7 +3660,7 @@ def test_an_input_cell_in_focus_names_no_filter_and_no_db(page: Page, preset: st
     names = page.locator("#backward-grids .filter-name")
     expect(names).to_have_text(["this step", "running dW"])
     page.keyboard.press("Escape")  # let the cell go: the step's own name
-    expect(names.nth(1)).to_have_text(re.compile(r"^running dW\[0\] \(db\[0\] = -?\d+\)$"))
+    expect(names.nth(1)).to_have_text(re.compile(r"^running dW\[0\] \(db\[0\] so far = -?\d+\)$"))
 
 
 def test_a_product_shown_rounded_is_said_in_full(page: Page, api: httpx.Client) -> None:

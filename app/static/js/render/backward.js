@@ -280,7 +280,7 @@ function contributionText(step, into, relu, local, r, c, ch, value) {
 function runningName(model, step = null) {
   const [h2, w2, k] = model.outShape;
   const [d, db] = step ? [step.d, step.biasRunning] : [k - 1, -h2 * w2];
-  return db === null ? `running dW[${d}]` : `running dW[${d}] (db[${d}] = ${fmt(db)})`;
+  return db === null ? `running dW[${d}]` : `running dW[${d}] (db[${d}] so far = ${fmt(db)})`;
 }
 
 /** The longest sentence a step of `model` can have: its last neuron's indices, dV = -1 (the
