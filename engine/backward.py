@@ -326,8 +326,9 @@ def _local_gradients(
 def backward_naive(layer: Layer, upstream: npt.ArrayLike) -> Gradients:
     """The reference: one neuron at a time, in the notes' loop style.
 
-    Each neuron ``(i, j, d)`` recomputes its own pre-activation, gates the upstream through
-    the activation, and adds ``g * window`` to its filter's gradient and ``g * filter`` to
+    Each neuron ``(i, j, d)`` recomputes its own pre-activation (settled near 0 as the
+    forward's is: :meth:`~engine.layer.Layer.neuron_sum`), gates the upstream through the
+    activation, and adds ``g * window`` to its filter's gradient and ``g * filter`` to
     the input cells it looked at.
 
     Examples
@@ -356,7 +357,7 @@ def backward_naive(layer: Layer, upstream: npt.ArrayLike) -> Gradients:
                 cols = slice(c, c + span_w, s.dilation_w)
                 window = xp[rows, cols, :]  # (Fh, Fw, D)
                 w = layer.filter_at(i, j, d)
-                pre = np.sum(window * w) + layer.bias_at(i, j, d)
+                pre = layer.neuron_sum(window, w, layer.bias_at(i, j, d))
                 grad = up[i, j, d]
                 if layer.activation == "relu" and pre <= 0:
                     grad = 0.0

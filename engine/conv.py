@@ -482,7 +482,8 @@ def forward_naive(layer: Layer) -> ForwardResult:
     """The notes' loops, one neuron at a time, in float64: the reference for :func:`forward`.
 
     Each neuron is literally ``np.sum(Xp[rows, cols, :] * W) + b`` with the weights and bias
-    it uses (``W[d]``, ``b[d]`` shared; its own when locally connected).
+    it uses (``W[d]``, ``b[d]`` shared; its own when locally connected), a sum that rounding
+    cannot tell from 0 being 0 as everywhere else (:meth:`~engine.layer.Layer.neuron_sum`).
 
     Examples
     --------
@@ -503,7 +504,6 @@ def forward_naive(layer: Layer) -> ForwardResult:
             for j in range(width):
                 rows = slice(i * sh, i * sh + g.height.span, dh)
                 cols = slice(j * sw, j * sw + g.width.span, dw)
-                V[i, j, d] = np.sum(Xp[rows, cols, :] * layer.filter_at(i, j, d)) + layer.bias_at(
-                    i, j, d
-                )
+                V[i, j, d] = layer.neuron_sum(Xp[rows, cols, :], layer.filter_at(i, j, d),
+                                              layer.bias_at(i, j, d))
     return ForwardResult(V, activate(V, layer.activation))

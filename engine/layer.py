@@ -110,6 +110,21 @@ class Layer:
         bounds.flags.writeable = False
         return bounds
 
+    def neuron_sum(self, window: npt.NDArray[np.floating[Any]],
+                   weights: npt.NDArray[np.floating[Any]], bias: float) -> float:
+        """One neuron's pre-activation as the notes write it, ``np.sum(window * W) + b``,
+        settled by the rule :meth:`settle` keeps for whole arrays (engine/rounding.py), here
+        for one sum from its own products: the references' (``forward_naive``,
+        ``backward_naive``) way to the numbers every vectorised path gives. Without it a
+        flat patch under a zero-sum filter read +-1e-17 in the reference and 0 in the
+        forward, and ReLU let a whole gradient through one and not the other."""
+        products = window * weights
+        pre = float(np.sum(products) + bias)
+        if not self.sums_exact and abs(pre) <= float(rounding.terms_bound(
+                np.sum(np.abs(products)), bias, products.size, np.float64)):
+            return 0.0
+        return pre
+
     def settle(
         self, pre: npt.NDArray[np.floating[Any]], at: Any,
         extremes_of: Callable[[npt.NDArray[np.bool_]], tuple[npt.ArrayLike, npt.ArrayLike]],

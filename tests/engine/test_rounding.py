@@ -8,7 +8,7 @@ import pytest
 from engine_helpers import random_layer
 
 from engine import conv
-from engine.backward import backward, step_weight_gradients
+from engine.backward import backward, backward_naive, step_weight_gradients
 from engine.conv import forward, forward_naive
 from engine.geometry import LayerShape
 from engine.layer import Layer, build_layer
@@ -131,10 +131,18 @@ def test_flat_patches_come_out_zero_and_every_path_agrees(connectivity: str) -> 
     flat = np.zeros(pre.shape, dtype=bool)
     flat[:, :10, 0] = True  # Sobel-x never leaves a patch of one colour per row
     flat[:4, :10, 1] = flat[6:, :10, 1] = True  # Sobel-y is 0 away from the edge
-    # the notes' loops, adding in NumPy's own order, leave noise there: the case at hand
-    loops = forward_naive(layer).pre[flat]
-    assert (loops != 0).any() and np.abs(loops).max() < 1e-15
+    # summed as the notes write them, in NumPy's own order, the patches leave noise: the case
+    # at hand
+    h2, w2, k = layer.geometry.output_shape
+    raw = np.array([[[np.sum(layer.windows[i, j] * layer.filter_at(i, j, d))
+                      + layer.bias_at(i, j, d) for d in range(k)] for j in range(w2)]
+                    for i in range(h2)])
+    assert (raw[flat] != 0).any() and np.abs(raw[flat]).max() < 1e-15
     assert (pre[flat] == 0).all()
+    # the reference loops settle them as the forward does, and agree with it elsewhere
+    loops = forward_naive(layer).pre
+    assert (loops[flat] == 0).all()
+    np.testing.assert_allclose(loops, pre, rtol=1e-12, atol=0)
     assert (np.abs(pre[:, 10:, :]) > 1e-3).mean() > 0.9  # real responses are left alone
     # every step's own sum says the same, one at a time or in any range
     total = layer.geometry.steps
@@ -201,3 +209,19 @@ def test_the_settling_pass_finds_each_windows_extremes_and_its_sizes_a_piece_at_
     np.testing.assert_array_equal(found[1].ravel(), least)
     monkeypatch.setattr(conv, "TERMS_PIECE", 2 * shape.filter_height * shape.filter_width)
     np.testing.assert_allclose(conv._terms(layer, rows, cols), sizes, rtol=1e-12)
+
+
+def test_the_reference_loops_gate_relu_on_the_settled_sums_as_the_backward_does() -> None:
+    # a flat 0.1 under weights -0.3, 0.1, 0.2 (which add up to 2.8e-17, not 0): the notes'
+    # loops read +6.9e-18 and let ReLU pass a whole gradient the backward blocks
+    layer = build_layer(LayerShape(3, 3, 1, 1, 1, 3), x=np.full((3, 3, 1), 0.1),
+                        weights=-np.array([0.3, -0.1, -0.2]).reshape(1, 1, 3, 1),
+                        bias=np.zeros(1), activation="relu")
+    window = layer.windows[0, 0]
+    assert np.sum(window * layer.weights[0]) != 0  # the noise the rule settles
+    up = np.ones((3, 1, 1))
+    fast, slow = backward(layer, up), backward_naive(layer, up)
+    assert forward_naive(layer).pre.tolist() == forward(layer).pre.tolist() == [[[0.0]]] * 3
+    for name in ("dx", "dw", "db"):
+        np.testing.assert_array_equal(getattr(slow, name), getattr(fast, name), err_msg=name)
+    assert not slow.dw.any()  # ReLU shut: nothing reaches dW
