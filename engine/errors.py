@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numbers
 from collections.abc import Callable, Sequence
 
 
@@ -51,6 +52,22 @@ class LayerError(ValueError):
             f"{prefix}.{self.field}", self.reason, [e.moved(prefix) for e in self.also],
             self.kind,
         )
+
+
+def check_whole(field: str, what: str, value: object,
+                error: type[LayerError] = LayerError) -> None:
+    """Refuse (as ``error``) a ``value`` that is not a whole number, a Python or NumPy int:
+    a float, a bool, a tuple or a string gave a TypeError deep in the arithmetic, naming no
+    field, or (a bool) was taken for 0 or 1.
+
+    >>> check_whole("start", "step", 3.0)  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    engine.errors.LayerError: start: step is 3.0 (float); it must be a whole number (an int)
+    """
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        raise error(field, f"{what} is {value!r} ({type(value).__name__}); it must be a whole "
+                    "number (an int)")
 
 
 def refuse_all(*checks: Callable[[], object]) -> None:

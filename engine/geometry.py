@@ -12,14 +12,14 @@ from __future__ import annotations
 
 import math
 import numbers
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from fractions import Fraction
 from functools import cached_property
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 
-from engine.errors import LayerError
+from engine.errors import LayerError, check_whole
 
 Fit = Literal["error", "floor", "pad"]
 Axis = Literal["height", "width"]
@@ -78,7 +78,8 @@ class Padding:
         """
         if isinstance(spec, Padding):
             return spec
-        if isinstance(spec, int):
+        # any one number (a NumPy int too; a float is refused by name when resolved)
+        if isinstance(spec, (int, numbers.Number)):
             return cls(spec, spec, spec, spec)
         values = tuple(spec)
         if len(values) == 1:
@@ -415,7 +416,7 @@ def _check_positive(shape: LayerShape) -> None:
         ("dilation", "horizontal dilation", shape.dilation_w),
     ]
     for field_name, what, value in checks:
-        _check_whole(field_name, what, value)
+        check_whole(field_name, what, value, GeometryError)
         if value < 1:
             raise GeometryError(field_name, f"{what} is {value}; it must be at least 1")
     if not isinstance(shape.padding, Padding):
@@ -424,25 +425,11 @@ def _check_positive(shape: LayerShape) -> None:
     for side, value in zip(
         ("top", "bottom", "left", "right"), shape.padding.as_list(), strict=True
     ):
-        _check_whole("padding", f"{side} padding", value)
+        check_whole("padding", f"{side} padding", value, GeometryError)
         if value < 0:
             raise GeometryError("padding", f"{side} padding is {value}; it cannot be negative")
     if shape.fit not in FIT_POLICIES:
         raise GeometryError("fit", f"{shape.fit!r} is not one of {', '.join(FIT_POLICIES)}")
-
-
-def _check_whole(field_name: str, what: str, value: object) -> None:
-    """A size must be a whole number (a Python or NumPy int): a float, a tuple or a string
-    gave a TypeError deep in the arithmetic, naming no field.
-
-    >>> _check_whole("input.shape", "height", 227.0)  # doctest: +ELLIPSIS
-    Traceback (most recent call last):
-    ...
-    engine.geometry.GeometryError: input.shape: height is 227.0 (float); it must be a whole...
-    """
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-        raise GeometryError(field_name, f"{what} is {value!r} ({type(value).__name__}); it "
-                            "must be a whole number (an int)")
 
 
 def _unseen(
@@ -656,7 +643,7 @@ def resolve(shape: LayerShape) -> Geometry:
     ...
     engine.geometry.GeometryError: stride: height: (10 - 3 + 2*0)/2 + 1 = 4.5 is not an integer: ...
     """
-    height, width = _axes(shape)
+    shape, height, width = _axes(shape)
     if height.output == 0 or width.output == 0:
         raise _refusal(shape, height, width)
     return Geometry(shape, height, width)
@@ -672,14 +659,35 @@ def resolve_if_fits(shape: LayerShape) -> Geometry | None:
     >>> resolve_if_fits(LayerShape.square(10, 1, 1, 3, stride=2, fit="floor")).output_shape
     (4, 4, 1)
     """
-    height, width = _axes(shape)
+    shape, height, width = _axes(shape)
     return Geometry(shape, height, width) if height.output and width.output else None
 
 
-def _axes(shape: LayerShape) -> tuple[AxisGeometry, AxisGeometry]:
-    """Both axes of a checked ``shape``, each output 0 where its sizes do not fit."""
+def _axes(shape: LayerShape) -> tuple[LayerShape, AxisGeometry, AxisGeometry]:
+    """``shape`` checked, in plain ints, and both its axes, each output 0 where its sizes do
+    not fit."""
     _check_positive(shape)
-    return resolve_axis(shape, "height"), resolve_axis(shape, "width")
+    shape = _plain(shape)
+    return shape, resolve_axis(shape, "height"), resolve_axis(shape, "width")
+
+
+_SIZES = ("height", "width", "depth", "filters", "filter_height", "filter_width", "stride_h",
+          "stride_w", "dilation_h", "dilation_w")
+
+
+def _plain(shape: LayerShape) -> LayerShape:
+    """A checked ``shape`` with Python ints for any NumPy ones it was given: they leaked into
+    every size worked out from them (``output_shape`` read ``(np.int64(5), ...)``).
+
+    >>> type(_plain(LayerShape.square(np.int64(5), 1, 1, 3)).height).__name__
+    'int'
+    """
+    sides = shape.padding.as_list()
+    if all(type(getattr(shape, name)) is int for name in _SIZES) and all(
+            type(side) is int for side in sides):
+        return shape
+    sizes: dict[str, Any] = {name: int(getattr(shape, name)) for name in _SIZES}
+    return replace(shape, padding=Padding(*(int(side) for side in sides)), **sizes)
 
 
 # ----------------------------------------------------------------------------- suggestions
@@ -894,8 +902,6 @@ def same_padding(shape: LayerShape) -> Suggestion | None:
     >>> same_padding(LayerShape(1, 5, 1, 1, 1, 4)).text  # an even filter: the odd zero after
     'padding [0, 0, 1, 2] (top, bottom, left, right), "same" as TensorFlow pads it, gives 1x5'
     """
-    from dataclasses import replace
-
     same = _same_padding(shape)
     out = _padding_fits(shape, same)
     if out is None:
@@ -915,8 +921,6 @@ def same_with_floor(shape: LayerShape) -> Suggestion | None:
     >>> same_with_floor(LayerShape.square(28, 1, 1, 1, stride=2)).text  # a 1x1 downsample
     'padding 0 with fit "floor", "same" as TensorFlow pads it, gives 14x14'
     """
-    from dataclasses import replace
-
     same = _same_padding(shape)
     if _fits(shape, padding=same) is not None:
         return None
@@ -992,8 +996,6 @@ def suggest(shape: LayerShape, under: Fit = "error") -> Suggestions:
     fit pad (5, 5)
     fit floor (4, 4)
     """
-    from dataclasses import replace
-
     shape = replace(shape, fit=under)  # what each candidate is tried under
     found: list[Suggestion] = []
     notes: list[str] = []
@@ -1158,8 +1160,6 @@ def applied(shape: LayerShape, suggestion: Suggestion) -> LayerShape:
     ... # doctest: +ELLIPSIS
     LayerShape(height=7, width=7, depth=3, filters=1, ..., stride_h=2, stride_w=2, ...)
     """
-    from dataclasses import replace
-
     value = suggestion.value
     if isinstance(value, str):  # a fit policy
         return replace(shape, fit=value)  # type: ignore[arg-type]
@@ -1188,8 +1188,6 @@ def _with_unread(shape: LayerShape, suggestion: Suggestion) -> Suggestion | None
     >>> _with_unread(seven, Suggestion("stride", 4, (2, 2), "stride 4 gives 2x2")).text
     'stride 4 gives 2x2; 13 of 49 input cells unread'
     """
-    from dataclasses import replace
-
     fixed = applied(shape, suggestion)
     axes: tuple[Axis, Axis] = ("height", "width")
     # per axis the cheaper count: its taps one by one, or the walk over its cells

@@ -1144,3 +1144,21 @@ def test_a_padding_is_found_for_a_window_wider_than_its_axis_by_more_than_a_stri
     fixed = resolve(replace(shape, padding=Padding(0, 0, 0, 2)))
     assert fixed.output_shape[:2] == paddings[0].output == (1, 1)
     assert "padding" in caught.value.fields
+
+
+def test_numpy_ints_are_sizes_and_come_back_as_python_ints() -> None:
+    # padding=np.int64(1) gave "'numpy.int64' object is not iterable", and NumPy strides
+    # leaked into every size worked out from them: (np.int64(3), np.int64(3), 1)
+    g = resolve(LayerShape.square(5, 1, 1, 3, stride=np.int64(2), padding=np.int64(1)))
+    assert g.output_shape == (3, 3, 1)
+    assert {type(n) for n in g.output_shape} == {int}
+    listed = resolve(LayerShape.square(np.int64(5), 1, 1, 3, padding=np.array([1, 1, 0, 0])))
+    assert listed.output_shape == (5, 3, 1) and type(listed.out_height) is int
+
+
+def test_a_float_padding_is_refused_at_the_padding_field() -> None:
+    # it was a TypeError ("'float' object is not iterable") naming no field
+    with pytest.raises(GeometryError) as caught:
+        resolve(LayerShape.square(5, 1, 1, 3, padding=1.0))  # type: ignore[arg-type]
+    assert caught.value.field == "padding"
+    assert "1.0 (float)" in caught.value.reason
