@@ -24,7 +24,7 @@ import numpy as np
 import numpy.typing as npt
 
 from engine.conv import activate
-from engine.errors import LayerError
+from engine.errors import LayerError, check_whole
 from engine.geometry import AxisGeometry, Geometry, span_of
 from engine.layer import Layer
 from engine.rounding import window_extremes
@@ -50,7 +50,14 @@ def _check_order(order: str) -> None:
         raise LayerError("order", f"{order!r} is not one of {', '.join(ORDERS)}")
 
 
+def _geometry_of(where: Geometry | Layer) -> Geometry:
+    """The geometry of ``where``: the functions that need the sizes alone take a layer too
+    (a layer given to them failed on a missing attribute)."""
+    return where.geometry if isinstance(where, Layer) else where
+
+
 def _check_start(geometry: Geometry, t: int) -> None:
+    check_whole("start", "step", t)
     total = geometry.steps
     if not 0 <= t < total:
         raise LayerError(
@@ -60,6 +67,8 @@ def _check_start(geometry: Geometry, t: int) -> None:
 
 def _check_position(geometry: Geometry, i: int, j: int, d: int) -> None:
     """Refuse an output index outside the volume at ``position.<axis>``: 0 is i, 1 j, 2 d."""
+    for axis, value in (("i", i), ("j", j), ("d", d)):
+        check_whole("position", axis, value)
     h2, w2, k = geometry.output_shape
     if 0 <= i < h2 and 0 <= j < w2 and 0 <= d < k:  # every request asks: the quick answer
         return
@@ -94,7 +103,8 @@ def _positions(geometry: Geometry, t: _T, order: Order) -> tuple[_T, _T, _T]:
     return i, j, d  # type: ignore[return-value]
 
 
-def step_position(geometry: Geometry, t: int, order: Order = "depth_slice") -> tuple[int, int, int]:
+def step_position(geometry: Geometry | Layer, t: int, order: Order = "depth_slice",
+                  ) -> tuple[int, int, int]:
     """The output index ``(i, j, d)`` step ``t`` computes.
 
     Parameters
@@ -125,12 +135,14 @@ def step_position(geometry: Geometry, t: int, order: Order = "depth_slice") -> t
     ((0, 1, 1), (1, 2, 0))
     """
     _check_order(order)
+    geometry = _geometry_of(geometry)
     _check_start(geometry, t)
     i, j, d = _positions(geometry, int(t), order)
     return int(i), int(j), int(d)
 
 
-def step_number(geometry: Geometry, i: int, j: int, d: int, order: Order = "depth_slice") -> int:
+def step_number(geometry: Geometry | Layer, i: int, j: int, d: int,
+                order: Order = "depth_slice") -> int:
     """The step that computes output ``(i, j, d)``: the inverse of :func:`step_position`.
 
     Raises
@@ -147,6 +159,7 @@ def step_number(geometry: Geometry, i: int, j: int, d: int, order: Order = "dept
     (290399, 96)
     """
     _check_order(order)
+    geometry = _geometry_of(geometry)
     _check_position(geometry, i, j, d)
     h2, w2, k = geometry.output_shape
     if order == "depth_slice":
@@ -498,6 +511,8 @@ def steps(
     [1, 6, 11, 16]
     """
     _check_order(order)
+    check_whole("count", "count", count)
+    check_whole("every", "every", every)
     if not 1 <= count <= limit:
         raise LayerError("count", f"count {count} is out of range: ask for 1 to {limit} steps")
     if every < 1:
@@ -626,7 +641,7 @@ def _axis_covered(cell: int, axis: AxisGeometry) -> bool:
     return index * axis.stride <= cell < index * axis.stride + axis.span
 
 
-def inverse(geometry: Geometry, row: int, col: int) -> Inverse:
+def inverse(geometry: Geometry | Layer, row: int, col: int) -> Inverse:
     """The output positions that read original input cell ``(row, col)``, with their taps.
 
     Arithmetic per axis (``O(Fh + Fw)`` to find the hits, ``O(Fh*Fw)`` to list them), never a
@@ -652,6 +667,9 @@ def inverse(geometry: Geometry, row: int, col: int) -> Inverse:
     >>> inverse(skipped, 1, 0).taps, inverse(skipped, 1, 0).covered
     ((), False)
     """
+    geometry = _geometry_of(geometry)
+    for axis, value in (("row", row), ("column", col)):
+        check_whole("cell", axis, value)
     s, p = geometry.shape, geometry.padding
     _refuse_outside("cell", f"the input is {s.height}x{s.width}",
                     (("row", row, s.height), ("column", col, s.width)))

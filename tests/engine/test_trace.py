@@ -9,6 +9,7 @@ from __future__ import annotations
 import itertools
 from dataclasses import FrozenInstanceError, fields, replace
 from functools import partial
+from typing import Any
 
 import numpy as np
 import pytest
@@ -679,3 +680,32 @@ def test_a_layer_padded_on_any_one_side_reads_the_padded_input_xp(padding: Paddi
     assert step(layer, 0).expression == "V[0,0,0] = np.sum(Xp[:3,:3,:] * W0) + b0"
     unpadded = build_layer(LayerShape(5, 5, 1, 1, 3, 3))
     assert step(unpadded, 0).expression == "V[0,0,0] = np.sum(X[:3,:3,:] * W0) + b0"
+
+
+@pytest.mark.parametrize(("call", "field"), [
+    (lambda layer: step(layer, 3.0), "start"),
+    (lambda layer: step(layer, True), "start"),  # was taken for step 1
+    (lambda layer: steps(layer, 0, 2.0), "count"),
+    (lambda layer: steps(layer, 0, 2, every=1.5), "every"),
+    (lambda layer: step_number(layer, 0, 1.0, 0), "position"),
+    (lambda layer: inverse(layer, 0.0, 1), "cell"),
+])
+def test_a_step_cell_or_count_that_is_not_a_whole_number_is_refused_by_name(
+    call: Any, field: str
+) -> None:
+    # a float gave a TypeError naming nothing ("only int indices permitted")
+    layer = build_layer(LayerShape.square(5, 3, 2, 3, stride=2, padding=1))
+    with pytest.raises(LayerError) as caught:
+        call(layer)
+    assert caught.value.field == field
+    assert "must be a whole number" in caught.value.reason
+
+
+def test_the_functions_of_the_sizes_alone_take_a_layer_or_its_geometry() -> None:
+    # a layer given to inverse or step_position failed on a missing attribute
+    layer = build_layer(LayerShape.square(5, 3, 2, 3, stride=2, padding=1))
+    g = layer.geometry
+    assert inverse(layer, 1, 0) == inverse(g, 1, 0)
+    assert inverse(layer, 1, 0).taps  # the cell is read: the comparison is not of nothing
+    assert step_position(layer, 10) == step_position(g, 10) == (0, 1, 1)
+    assert step_number(layer, 0, 1, 1) == step_number(g, 0, 1, 1) == 10
