@@ -2813,14 +2813,20 @@ def test_backward_mode_with_an_input_cell_in_focus_shows_no_step_and_loads_nothi
     page.goto("/?preset=cs231n-demo&mode=backward&t=7&pin=x2.2")  # no step's code to wait for
     expect(page.locator("#app")).to_have_attribute("aria-busy", "false", timeout=30_000)
     said = page.locator("#backward-step")
-    expect(said).to_have_text("X[2,2,:] is in focus, not a step: let it go (Escape) for the "
-                              "step's share of dW")
+    expect(said).to_have_text("X[2,2,:] is pinned: a cell, not a step (Escape lets it go)")
+    # the sentence is whole in the room kept for the step's (it was cut after "for the")
+    room = said.evaluate("n => [n.scrollHeight, n.clientHeight]")
+    assert room[0] <= room[1] + 1, room
     grids = page.locator("#backward-grids .cell")
     assert grids.count() > 0
     assert set(grids.evaluate_all("els => els.map(e => e.textContent)")) == {""}
     page.keyboard.press("Escape")
     expect(said).to_contain_text("dV[2,1,0] = ")
     assert "" not in set(grids.evaluate_all("els => els.map(e => e.textContent)"))
+    # a hovered cell says so, and a hover ends without Escape
+    page.get_by_role("table", name="Input depth slice 0").locator(
+        '.cell[data-r="3"][data-c="3"]').hover()
+    expect(said).to_have_text("X[2,2,:] is hovered: a cell, not a step, so no dW")
 
 
 def test_a_term_exact_to_fewer_decimals_is_written_with_them(page: Page) -> None:
@@ -3656,7 +3662,7 @@ def test_an_input_cell_in_focus_names_no_filter_and_no_db(page: Page, preset: st
     page.goto(f"/?preset={preset}&mode=backward&t=4&pin=x2.3")
     expect(page.locator("#app")).to_have_attribute("aria-busy", "false", timeout=30_000)
     step = page.locator("#backward-step")
-    expect(step).to_contain_text("X[2,3,:] is in focus")
+    expect(step).to_contain_text("X[2,3,:] is pinned")
     names = page.locator("#backward-grids .filter-name")
     expect(names).to_have_text(["this step", "running dW"])
     page.keyboard.press("Escape")  # let the cell go: the step's own name

@@ -148,8 +148,7 @@ export function createBackwardView(container, model, onLeast = () => {}) {
         // an input cell in focus is no step: nothing is loading, and the last step's grids
         // would read as this cell's
         const [r, c] = focus.inputCell;
-        text.textContent = `X[${r - model.pads.top},${c - model.pads.left},:] is in focus, `
-          + "not a step: let it go (Escape) for the step's share of dW";
+        text.textContent = cellText(r - model.pads.top, c - model.pads.left, focus.hovered);
         blank();
         return;
       }
@@ -291,7 +290,21 @@ function longestText(model, local) {
   const pre = model.pre ? Array.from(model.pre.data.subarray(0, TEXT_SAMPLE), Math.abs)
     .reduce((a, b) => (fmt(b).length > fmt(a).length ? b : a), 1) : 0;
   const step = { i: h2 - 1, j: w2 - 1, d: k - 1, upstream: -1, pre };
-  return stepText(step, model.pre !== null, local);
+  // ...or a pinned input cell's, where that is longer (it was cut after "for the")
+  const [h, w] = model.inputShape;
+  return [stepText(step, model.pre !== null, local), cellText(h - 1, w - 1, false)]
+    .reduce((a, b) => (b.length > a.length ? b : a));
+}
+
+// whether the pointer can hover (a mouse), or only tap (a finger): how a pin is let go
+const HOVER = window.matchMedia("(hover: hover)");
+
+/** An input cell in focus instead of a step: why the grids are empty, and the way back to the
+ * step's (a hover ends when the pointer leaves; a pin with Escape, or a second tap). */
+function cellText(row, col, hovered) {
+  const cell = `X[${row},${col},:]`;
+  if (hovered) return `${cell} is hovered: a cell, not a step, so no dW`;
+  return `${cell} is pinned: a cell, not a step (${HOVER.matches ? "Escape" : "tap it again"} lets it go)`;
 }
 
 // the pre-activations looked through for the longest number (their lengths vary little)
