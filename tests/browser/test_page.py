@@ -607,7 +607,7 @@ def test_the_dv_a_relu_shuts_is_struck_through_and_db_adds_up_the_rest(
     cell.hover()
     expect(cell).to_have_attribute(
         "title", f"dV[{i},{j},0] = {dv[i, j, 0]:g} (the ReLU shuts it: pre {pre[i, j, 0]:g} ≤ 0; "
-        f"db[0] = {db[0]:g})")
+        f"the map's db[0] = {db[0]:g})")
     expect(page.locator("#db-words")).to_contain_text(
         "A dV the ReLU shuts is struck through, or faded.")
     # without a ReLU nothing is shut
@@ -942,7 +942,7 @@ def test_a_big_layers_gradients_zoom_and_pan_with_the_volumes_they_belong_to(pag
     expect(upstream).to_have_attribute("data-view", output.get_attribute("data-view") or "")
     # it says the neuron in focus's dV and db, as the output says its value
     expect(upstream).to_have_attribute("aria-label", re.compile(
-        r"its upstream gradient dV\[17,40,1\] = -?[01] \(db\[1\] = -?\d+\)$"))
+        r"its upstream gradient dV\[17,40,1\] = -?[01] \(the map's db\[1\] = -?\d+\)$"))
     # the input's gradient: three more slices through the input's view (no tab stop of their
     # own), zoomed with it, the field said on each
     gradients = page.get_by_role("img", name=re.compile(r"^Input gradient depth slice \d"))

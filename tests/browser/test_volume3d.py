@@ -1303,7 +1303,7 @@ def test_backward_modes_gradients_switch_colours_the_blocks_with_dx_and_dv(
     # what a screen reader hears is what is drawn: the neuron's dV, not its value
     gate = f"the ReLU shuts it: pre {pre[0][0][0]:g} ≤ 0; " if pre[0][0][0] <= 0 else ""
     expect(block).to_have_attribute("aria-label", "upstream gradient dV in 3-D, 3x3x2: current "
-                                    f"neuron dV[0,0,0] = {dv[0][0][0]:g} ({gate}db[0] = "
+                                    f"neuron dV[0,0,0] = {dv[0][0][0]:g} ({gate}the map's db[0] = "
                                     f"{db[0]:g}) on depth slice 0")
     expect(page.locator("#input-3d .volume3d-block")).to_have_attribute(
         "aria-label", re.compile(r"^input gradient dX in 3-D, 7x7x3: receptive field"))
@@ -1324,7 +1324,7 @@ def test_backward_modes_gradients_switch_colours_the_blocks_with_dx_and_dv(
     # what a hovered cell says: dV and its map's db; dX; a padding cell keeps no gradient
     text = readout(page, "output", centre_of(corners(page, "output", 0, 1, 0)[:4]))
     gate = f"the ReLU shuts it: pre {pre[0][1][0]:g} ≤ 0; " if pre[0][1][0] <= 0 else ""
-    assert text == f"dV[0,1,0] = {dv[0][1][0]:g} ({gate}db[0] = {db[0]:g})"
+    assert text == f"dV[0,1,0] = {dv[0][1][0]:g} ({gate}the map's db[0] = {db[0]:g})"
     text = readout(page, "input", centre_of(corners(page, "input", 2, 3, 0)[:4]))
     assert text.startswith("dX[1,2,0] = ") and value_of(text) == pytest.approx(dx[1][2][0])
     side = [corners(page, "input", 4, 6, 2)[n] for n in (1, 2, 5, 6)]

@@ -28,7 +28,7 @@ export function outputCellText({ out }, i, j, d, computed) {
  * goes into: its map's db[d], or a locally connected neuron's own db[i,j,d]. */
 export function upstreamCellText({ upstream, db, conn, pre, shut }, i, j, d) {
   const into = conn === "local" ? `db[${i},${j},${d}] = ${fmt(db.at(i, j, d))}`
-    : `db[${d}] = ${fmt(db.at(d))}`;
+    : `the map's db[${d}] = ${fmt(db.at(d))}`; // its map's sum, not this cell's: one db per filter
   const gate = shut(i, j, d) ? `the ReLU shuts it: pre ${fmt(pre.at(i, j, d))} ≤ 0; ` : "";
   return `dV[${i},${j},${d}] = ${fmt(upstream.at(i, j, d))} (${gate}${into})`;
 }
