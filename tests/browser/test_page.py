@@ -417,15 +417,19 @@ def test_backward_final_running_sums_equal_the_apis_weight_gradient(
         while current_step(page) > at:
             page.keyboard.press("ArrowLeft")
         expect(page.locator("#backward-step")).to_contain_text(f"dW[{d}]")
-        # the running db[d] in the running sums' name: the whole pass's db[d] at the
-        # filter's last step
+        # at the filter's last step the running sums are the whole pass's dW[d] and db[d],
+        # and their name says so
         expect(page.locator("#backward-grids .filter-name").last).to_have_text(
-            f"running dW[{d}] (db[{d}] so far = {db[d]:g})")
+            f"dW[{d}] complete (db[{d}] = {db[d]:g})")
         for ch in range(3):
             grid = page.get_by_role("table", name=f"Running weight gradient depth slice {ch}")
             expected = [dw[d][r][c][ch] for r in range(3) for c in range(3)]
             expect(grid.locator(".cell").first).to_have_attribute("data-value", f"{expected[0]:g}")
             assert numbers(grid) == expected
+        # a step before, the sums are still running
+        page.keyboard.press("ArrowLeft")
+        expect(page.locator("#backward-grids .filter-name").last).to_have_text(
+            re.compile(rf"^running dW\[{d}\] \(db\[{d}\] so far = -?\d+\)$"))
 
 
 @pytest.mark.parametrize("act", ["none", "relu"])

@@ -279,6 +279,9 @@ function contributionText(step, into, relu, local, r, c, ch, value) {
 function runningName(model, step = null) {
   const [h2, w2, k] = model.outShape;
   const [d, db] = step ? [step.d, step.biasRunning] : [k - 1, -h2 * w2];
+  // at the filter's last position the sum has every step: the whole pass's dW[d] and db[d]
+  // (nothing said so, and the next step went on to another filter)
+  if (step && db !== null && step.i === h2 - 1 && step.j === w2 - 1) return `dW[${d}] complete (db[${d}] = ${fmt(db)})`;
   return db === null ? `running dW[${d}]` : `running dW[${d}] (db[${d}] so far = ${fmt(db)})`;
 }
 
