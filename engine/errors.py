@@ -65,6 +65,8 @@ def check_whole(field: str, what: str, value: object,
     ...
     engine.errors.LayerError: start: step is 3.0 (float); it must be a whole number (an int)
     """
+    if type(value) is int:  # the usual case, before the ABC's check (a request makes dozens)
+        return
     if isinstance(value, bool) or not isinstance(value, numbers.Integral):
         raise error(field, f"{what} is {value!r} ({type(value).__name__}); it must be a whole "
                     "number (an int)")
