@@ -12,8 +12,9 @@ import { CELL_TYPE, NUMBERS_FROM, cellFor } from "./numbers.js";
 import { dxSumLines } from "./dx-sum.js";
 import { PHONE } from "../fold.js";
 
-// whether the pointer can hover (a mouse), or only tap (a finger): what the products' hint says
-const HOVER = window.matchMedia("(hover: hover)");
+// whether the pointer can hover (a mouse), or only tap (a finger): what the products' hint says,
+// and how the backward panel says a pinned cell is let go (render/backward.js)
+export const HOVER = window.matchMedia("(hover: hover)");
 const UPRIGHT = window.matchMedia("(orientation: portrait)");
 
 // The arithmetic's live region: the forward step's words, then the backward view's, written

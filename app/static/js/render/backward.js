@@ -5,7 +5,7 @@ import { createGrid } from "./grid.js";
 import { clear, el, fmt, qs } from "../dom.js";
 import { maxAbsOf, typeScale } from "./colors.js";
 import { fitCell, gridRoom, onOneScreen, slicesHeight } from "./fit.js";
-import { readableCell, speak, windowCellName } from "./arithmetic.js";
+import { HOVER, readableCell, speak, windowCellName } from "./arithmetic.js";
 
 // px of a weight-gradient group's padding across, and of the gap between its name's line and
 // its slices (css/convscope.css .filter)
@@ -298,9 +298,6 @@ function longestText(model, local) {
   return [stepText(step, model.pre !== null, local), cellText(h - 1, w - 1, false)]
     .reduce((a, b) => (b.length > a.length ? b : a));
 }
-
-// whether the pointer can hover (a mouse), or only tap (a finger): how a pin is let go
-const HOVER = window.matchMedia("(hover: hover)");
 
 /** An input cell in focus instead of a step: why the grids are empty, and the way back to the
  * step's (a hover ends when the pointer leaves; a pin with Escape, or a second tap). */
