@@ -370,6 +370,10 @@ def activate(pre: Array, activation: Activation) -> Array:
     raise LayerError("activation", f"{activation!r} is not 'none' or 'relu'")
 
 
+# The dtypes the kernels compute in (BLAS's and the settling rule's).
+_FLOATS = (np.dtype(np.float32), np.dtype(np.float64))
+
+
 def forward(
     layer: Layer, dtype: npt.DTypeLike = np.float64, workers: Workers | None = None, *,
     winograd: bool = False,
@@ -392,6 +396,9 @@ def forward(
     >>> result.pre.shape, result.post.dtype, bool((result.post >= 0).all())
     ((55, 55, 96), dtype('float32'), True)
     """
+    if np.dtype(dtype) not in _FLOATS:  # an int dtype came back float64, float16 crawled
+        raise LayerError("dtype", f"{np.dtype(dtype)} is not float32 or float64: the kernels "
+                         "compute in one of those")
     x = layer.x_padded.astype(dtype, copy=False)
     # The layer keeps the windows of its padded input (steps read them): a pass in the
     # input's own dtype reuses them rather than build the strided view again.

@@ -567,7 +567,8 @@ def steps(
     rows, cols, depths = i.tolist(), j.tolist(), d.tolist()
     input_rows, input_cols, expressions = _windows_described(layer, rows, cols, depths)
     post = np.asarray(activate(pre, layer.activation), dtype=np.float64)
-    _read_only(mask, window, weights, products, channel_sums, bias, pre, post)
+    _read_only(mask, window, weights, products, channel_sums, bias, pre, post, t, i, j, d,
+               row_start, col_start)
     return _made(StepRange, {
         "order": order, "start": start, "every": every, "total": total,
         "t": t, "i": i, "j": j, "d": d,

@@ -326,3 +326,14 @@ def test_workers_sum_each_neurons_own_products_unless_winograd_is_asked_for(
         default = forward(layer, workers=workers).pre[neuron]
     np.testing.assert_allclose(default, own, rtol=1e-12, atol=1e-12)
     assert np.abs(asked - own).max() > 1e-3  # the tradeoff winograd=True makes
+
+
+@pytest.mark.parametrize("dtype", [np.int32, np.float16, np.complex128])
+def test_forward_refuses_a_dtype_its_kernels_do_not_compute_in(dtype: type) -> None:
+    # an int dtype came back float64 without a word, and float16 was taken at a crawl
+    layer = build_layer(LayerShape.square(5, 3, 2, 3, stride=2, padding=1))
+    with pytest.raises(LayerError) as caught:
+        forward(layer, dtype)
+    assert caught.value.field == "dtype"
+    assert forward(layer, np.float32).pre.dtype == np.float32  # the two it computes in
+    assert forward(layer, np.float64).pre.dtype == np.float64

@@ -293,6 +293,12 @@ def test_step_arrays_are_read_only() -> None:
     with pytest.raises(ValueError, match="read-only"):
         s.window[0, 0, 0] = 99.0
     assert not layer.x_padded.flags.writeable  # as every array of a layer (engine.layer)
+    # a range's step numbers and positions too (they were writable beside its read-only
+    # numbers): every array of a range is a snapshot
+    found = steps(layer, 2, 5)
+    for name in ("t", "i", "j", "d", "row_start", "col_start"):
+        with pytest.raises(ValueError, match="read-only"):
+            getattr(found, name)[0] = 7
 
 
 def test_a_layers_padding_windows_mark_each_fields_padding() -> None:
