@@ -62,6 +62,20 @@ class Layer:
         if padded is not None:
             object.__setattr__(self, "x_padded", padded)  # the cached property, made
 
+    def __repr__(self) -> str:
+        """The layer in one line: its sizes, connectivity and activation (its arrays, printed
+        whole, ran to 17,820 characters for AlexNet conv1 in a notebook).
+
+        >>> build_layer(LayerShape.square(5, 3, 2, 3, stride=2, padding=1))  # doctest: +ELLIPSIS
+        Layer(5x5x3 -> 3x3x2: 2 filters 3x3x3, stride 2x2, padding [1, 1, 1, 1], ..., shared, ...)
+        """
+        s, g = self.shape, self.geometry
+        sizes = "x".join(map(str, s.input_shape)), "x".join(map(str, g.output_shape))
+        return (f"Layer({sizes[0]} -> {sizes[1]}: {s.filters} filters "
+                f"{s.filter_height}x{s.filter_width}x{s.depth}, stride {s.stride_h}x{s.stride_w}, "
+                f"padding {g.padding.as_list()}, dilation {s.dilation_h}x{s.dilation_w}, "
+                f"{self.connectivity}, activation {self.activation!r})")
+
     @property
     def shape(self) -> LayerShape:
         return self.geometry.shape

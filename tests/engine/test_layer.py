@@ -9,7 +9,7 @@ import pytest
 from engine import build_layer, forward
 from engine.edits import Edit
 from engine.errors import LayerError
-from engine.geometry import LayerShape
+from engine.geometry import LayerShape, resolve
 from engine.presets import build_preset
 from engine.tensors import Fill
 
@@ -113,3 +113,16 @@ def test_weights_given_without_a_bias_get_zero_biases() -> None:
                         bias_fill=Fill("integers", low=0, high=1))
     assert asked.bias.tolist() == made.bias.tolist()
     np.testing.assert_array_equal(forward(given).pre, np.repeat(given.x, 3, axis=2))
+
+
+def test_a_layer_and_its_geometry_print_in_a_few_lines() -> None:
+    # a notebook printed AlexNet conv1's arrays whole (17,820 characters), and a floor-fitted
+    # 10,000-wide geometry its 6,666 unseen cells (79,088)
+    alexnet = build_preset("alexnet-conv1")
+    assert repr(alexnet) == ("Layer(227x227x3 -> 55x55x96: 96 filters 11x11x3, stride 4x4, "
+                             "padding [0, 0, 0, 0], dilation 1x1, shared, activation 'none')")
+    wide = resolve(LayerShape.square(10000, 1, 1, 1, stride=3, fit="floor"))
+    assert len(wide.width.unseen) == 6666 and len(repr(wide)) < 2000
+    assert "unseen=<6666 cells, 1 to 9998>" in repr(wide.width)
+    few = resolve(LayerShape.square(10, 1, 1, 3, stride=2, fit="floor"))
+    assert "unseen=(9,)" in repr(few.width)  # a few are listed
