@@ -419,7 +419,9 @@ def _a(number: int) -> str:
     return f"{'an' if spoken_vowel else 'a'} {text}"
 
 
-def _check_positive(shape: LayerShape) -> None:
+def _check_positive(shape: LayerShape) -> LayerShape:
+    """``shape`` checked, in Python ints (NumPy ones converted as they are checked)."""
+    plain = True
     checks = [
         ("input.shape", "height", shape.height),
         ("input.shape", "width", shape.width),
@@ -434,6 +436,7 @@ def _check_positive(shape: LayerShape) -> None:
     ]
     for field_name, what, value in checks:
         check_whole(field_name, what, value, GeometryError)
+        plain = plain and type(value) is int
         if value < 1:
             raise GeometryError(field_name, f"{what} is {value}; it must be at least 1")
     if not isinstance(shape.padding, Padding):
@@ -443,10 +446,12 @@ def _check_positive(shape: LayerShape) -> None:
         ("top", "bottom", "left", "right"), shape.padding.as_list(), strict=True
     ):
         check_whole("padding", f"{side} padding", value, GeometryError)
+        plain = plain and type(value) is int
         if value < 0:
             raise GeometryError("padding", f"{side} padding is {value}; it cannot be negative")
     if shape.fit not in FIT_POLICIES:
         raise GeometryError("fit", f"{shape.fit!r} is not one of {', '.join(FIT_POLICIES)}")
+    return shape if plain else _as_ints(shape)
 
 
 def _unseen(
@@ -683,8 +688,7 @@ def resolve_if_fits(shape: LayerShape) -> Geometry | None:
 def _axes(shape: LayerShape) -> tuple[LayerShape, AxisGeometry, AxisGeometry]:
     """``shape`` checked, in plain ints, and both its axes, each output 0 where its sizes do
     not fit."""
-    _check_positive(shape)
-    shape = _plain(shape)
+    shape = _check_positive(shape)
     return shape, resolve_axis(shape, "height"), resolve_axis(shape, "width")
 
 
@@ -692,19 +696,16 @@ _SIZES = ("height", "width", "depth", "filters", "filter_height", "filter_width"
           "stride_w", "dilation_h", "dilation_w")
 
 
-def _plain(shape: LayerShape) -> LayerShape:
-    """A checked ``shape`` with Python ints for any NumPy ones it was given: they leaked into
+def _as_ints(shape: LayerShape) -> LayerShape:
+    """A checked ``shape`` with Python ints for the NumPy ones it was given: they leaked into
     every size worked out from them (``output_shape`` read ``(np.int64(5), ...)``).
 
-    >>> type(_plain(LayerShape.square(np.int64(5), 1, 1, 3)).height).__name__
+    >>> type(_as_ints(LayerShape.square(np.int64(5), 1, 1, 3)).height).__name__
     'int'
     """
-    sides = shape.padding.as_list()
-    if all(type(getattr(shape, name)) is int for name in _SIZES) and all(
-            type(side) is int for side in sides):
-        return shape
     sizes: dict[str, Any] = {name: int(getattr(shape, name)) for name in _SIZES}
-    return replace(shape, padding=Padding(*(int(side) for side in sides)), **sizes)
+    return replace(shape, padding=Padding(*(int(side) for side in shape.padding.as_list())),
+                   **sizes)
 
 
 # ----------------------------------------------------------------------------- suggestions
