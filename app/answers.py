@@ -50,6 +50,7 @@ from engine.geometry import (
     LayerShape,
     Suggestion,
     Suggestions,
+    layout_notes,
     suggest,
 )
 from engine.layer import Layer
@@ -170,7 +171,7 @@ def geometry_answer(g: Geometry) -> GeometryResult:
         output_shape=list(g.output_shape), padded_shape=list(g.padded_shape),
         padding=g.padding.as_list(), steps=g.steps,
         height=_axis_result(g.height), width=_axis_result(g.width),
-        suggestions=changes, notes=notes, counts=_counts(shape, g),
+        suggestions=changes, notes=[*layout_notes(shape), *notes], counts=_counts(shape, g),
     )
 
 
@@ -187,7 +188,8 @@ def misfit_answer(shape: LayerShape, error: GeometryError) -> GeometryResult:
         padding=shape.padding.as_list(), steps=0,
         height=None if axes is None else _axis_result(axes[0]),
         width=None if axes is None else _axis_result(axes[1]),
-        suggestions=changes, notes=notes, counts=_counts(shape, None),
+        suggestions=changes, notes=[*layout_notes(shape), *notes],
+        counts=_counts(shape, None),
     )
 
 

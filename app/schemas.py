@@ -737,7 +737,10 @@ class GeometryResult(BaseModel):
         "stride, filter size, dilation, input size) and the fit policies that would work; "
         "empty when the layer fits exactly"
     )
-    notes: list[str] = Field(description="what cannot fit, e.g. no symmetric padding")
+    notes: list[str] = Field(
+        description="what cannot fit (e.g. no symmetric padding), and an input shape that "
+        "reads like PyTorch's channels-first (C, H, W), [64, 56, 56] say, sent as (H, W, D)"
+    )
     counts: CountsResult = Field(description="neurons, weights and parameters")
     over_limit: LayerErrorResult | None = Field(
         None, description="/api/geometry only: the refusal (422, type over_limit) this server "

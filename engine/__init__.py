@@ -50,6 +50,7 @@ from engine.geometry import (
     Suggestion,
     Suggestions,
     axis_output,
+    layout_notes,
     resolve,
     suggest,
 )
@@ -124,6 +125,7 @@ __all__ = [
     "forward",
     "forward_naive",
     "inverse",
+    "layout_notes",
     "local2d",
     "make_filters",
     "make_input",

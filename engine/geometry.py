@@ -1145,6 +1145,35 @@ def suggest(shape: LayerShape, under: Fit = "error") -> Suggestions:
     return Suggestions(said, tuple(notes))
 
 
+def layout_notes(shape: LayerShape) -> tuple[str, ...]:
+    """A word where the input's ``(H, W, D)`` reads like a channels-first ``(C, H, W)`` shape
+    sent as it is (PyTorch's layout, depth first): a square picture's two equal sides last
+    (``[64, 56, 56]``), or a few channels first before two large sides (``[3, 224, 320]``).
+    Such a layer may well fit, and then every size of it is wrong without a word.
+
+    Advisory only: a tall, narrow input as deep as it is wide is a layer too.
+
+    >>> layout_notes(LayerShape.square(227, 3, 96, 11, stride=4))
+    ()
+    >>> for part in layout_notes(LayerShape(64, 56, 56, 64, 3, 3))[0].split("; "):
+    ...     print(part)
+    input.shape [64, 56, 56] is read (H, W, D): 64 rows, 56 columns, 56 channels
+    if it is PyTorch's (C, H, W), the same input is [56, 56, 64] here
+    """
+    h, w, d = shape.input_shape
+    square_last = w == d != h and d >= CHANNELS_FIRST_SIDE
+    few_first = h <= 4 and min(w, d) >= CHANNELS_FIRST_SIDE * h
+    if not (square_last or few_first):
+        return ()
+    return (f"input.shape [{h}, {w}, {d}] is read (H, W, D): {h} rows, {w} columns, {d} "
+            f"channels; if it is PyTorch's (C, H, W), the same input is [{w}, {d}, {h}] here",)
+
+
+# The least side of a picture :func:`layout_notes` takes a channels-first shape's last two
+# numbers for (MNIST's 28 and CIFAR's 32 are well above it; a toy layer's 5 or 7 is not).
+CHANNELS_FIRST_SIDE = 8
+
+
 def _axis_reads(shape: LayerShape, axis: Axis) -> bool:
     """Whether some window of ``shape`` along an ``axis`` that fits reads an input cell."""
     size, f, stride, dilation = shape.along(axis)

@@ -1146,3 +1146,31 @@ def test_filters_given_by_value_get_no_bias_unless_one_is_asked_for(client: Test
     # and filters made by a fill keep their seeded biases (the demo's b0 = 1, b1 = 0)
     demo = {**square(5, 3, 2, 3), "stride": 2, "padding": 1}
     assert client.post("/api/forward", json=demo).json()["bias"] == [1.0, 0.0]
+
+
+@pytest.mark.parametrize(
+    ("shape", "size", "stride", "padding", "sent_as"),
+    [
+        ([64, 56, 56], 3, 1, 1, "[56, 56, 64]"),  # a bottleneck's input, channels first: fits
+        ([3, 224, 224], 7, 2, 3, "[224, 224, 3]"),  # ResNet's stem: a misfit of the width
+        ([3, 224, 320], 3, 1, 1, "[224, 320, 3]"),  # a wide picture's few channels first
+    ],
+)
+def test_a_channels_first_input_shape_gets_a_note_with_the_shape_to_send(
+    client: TestClient, shape: list[int], size: int, stride: int, padding: int, sent_as: str
+) -> None:
+    spec = {"input": {"shape": shape}, "filters": {"count": 64, "size": size},
+            "stride": stride, "padding": padding}
+    answer = client.post("/api/geometry", json=spec).json()
+    noted = [n for n in answer["notes"] if "(C, H, W)" in n]
+    assert len(noted) == 1, answer["notes"]
+    assert f"the same input is {sent_as} here" in noted[0]
+    assert f"{shape[0]} rows, {shape[1]} columns, {shape[2]} channels" in noted[0]
+
+
+def test_the_notes_layers_get_no_channels_first_note(client: TestClient) -> None:
+    names = [p["name"] for p in client.get("/api/presets").json()]
+    assert len(names) >= 10
+    for name in names:
+        answer = client.post("/api/geometry", json={"preset": name}).json()
+        assert not [n for n in answer["notes"] if "(C, H, W)" in n], (name, answer["notes"])
