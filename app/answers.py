@@ -21,10 +21,12 @@ from app.convert import (
 from app.costs import (
     Cost,
     Item,
+    MostFilters,
     backward_cost,
     budget_refusal,
     check_budget,
     forward_cost,
+    most_filters,
     resolve_cost,
     trials_cost,
 )
@@ -213,22 +215,26 @@ def geometry_result(spec: LayerSpec, settings: Settings) -> GeometryResult:
     # the forward in its cheapest encoding: what the page asks for, and the dearest of the
     # page's first requests (a step or the input alone costs less; a backward is priced on
     # its own)
-    over = _refused(forward_priced("compact", settings, marks)(g, spec), settings, spec,
-                    "computing this layer")
+    forward = forward_priced("compact", settings, marks)
+    over = _refused(forward(g, spec), settings, spec, "computing this layer",
+                    most_filters(forward, g, spec, settings))
     # the backward pass the page asks for in backward mode (its dW is walked step by step),
     # priced on its own: a layer the forward's budget lets through may pass this one
-    backward_over = _refused(backward_cost("compact", None, True, PAGE_GRADIENTS)(g, spec),
-                             settings, spec, "computing this layer's dX and db")
+    backward = backward_cost("compact", None, True, PAGE_GRADIENTS)
+    backward_over = _refused(backward(g, spec), settings, spec,
+                             "computing this layer's dX and db",
+                             most_filters(backward, g, spec, settings))
     if over is None and backward_over is None:
         return answer
     # the remembered answer is shared: a copy says it
     return answer.model_copy(update={"over_limit": over, "backward_over_limit": backward_over})
 
 
-def _refused(items: Sequence[Item], settings: Settings, spec: LayerSpec,
-             subject: str) -> LayerErrorResult | None:
-    """The refusal (``over_limit``) a request priced at ``items`` would get, or None."""
-    refused = budget_refusal(items, settings, subject, spec)
+def _refused(items: Sequence[Item], settings: Settings, spec: LayerSpec, subject: str,
+             most: MostFilters | None = None) -> LayerErrorResult | None:
+    """The refusal (``over_limit``) a request priced at ``items`` would get, or None;
+    ``most``: how many filters would pass, said where it blames their count."""
+    refused = budget_refusal(items, settings, subject, spec, most)
     if refused is None:
         return None
     return LayerErrorResult(field=refused.field, message=refused.reason, fields=[refused.field])

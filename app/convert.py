@@ -24,6 +24,7 @@ from app.costs import (
     check_budget,
     input_cost,
     layer_cost,
+    most_filters,
     resolve_cost,
     suggested_cost,
     trials_cost,
@@ -746,7 +747,8 @@ def geometry(
         found = read(spec, settings)
         g = resolve_priced(found.shape, settings, spec)
     if cost is not None:
-        check_budget(cost(g, spec), settings, at, spec=spec)
+        check_budget(cost(g, spec), settings, at, spec=spec,
+                     most=most_filters(cost, g, spec, settings))
     with within(at):
         check_unmade(spec, found, g, settings)
     return g
@@ -805,7 +807,8 @@ def build(
         SPECS.keep(spec, settings, derived)
     found, g, key = derived
     cached = LAYERS.get(key) if key is not None else None
-    check_budget(cost(g, spec), settings, at, spec=spec, built=cached is not None)
+    check_budget(cost(g, spec), settings, at, spec=spec, built=cached is not None,
+                 most=most_filters(cost, g, spec, settings))
     if cached is not None:
         if then is not None:
             then(g)

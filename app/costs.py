@@ -952,17 +952,19 @@ def as_sent(field: str, spec: LayerSpec | None) -> str:
 
 
 def check_budget(items: Sequence[Item], settings: Settings, at: str | None = None,
-                 spec: LayerSpec | None = None, built: bool = False) -> None:
+                 spec: LayerSpec | None = None, built: bool = False,
+                 most: MostFilters | None = None) -> None:
     """Refuse a request whose cost is over a limit, naming the field that drives it; a
     request within them whose work still to do is priced over :data:`app.routing.INLINE_WORK`
     moves to the thread pool (:func:`app.routing.check_inline`).
 
     ``at`` is where the layer spec sits in the request body (``"layer"``), if not at the top;
     ``spec`` the layer whose sizes its values may give instead (:func:`as_sent`); ``built``:
-    the layer comes from the cache, so the items that build it are not work still to do.
+    the layer comes from the cache, so the items that build it are not work still to do;
+    ``most``: how many filters would pass, said where a refusal blames their count.
     """
     elements, work = _totals(items)
-    refused = _refusal(items, elements, work, settings, at, "this request", spec)
+    refused = _refusal(items, elements, work, settings, at, "this request", spec, most)
     if refused is not None:
         raise refused
     if built:
@@ -971,7 +973,8 @@ def check_budget(items: Sequence[Item], settings: Settings, at: str | None = Non
 
 
 def budget_refusal(items: Sequence[Item], settings: Settings, subject: str,
-                   spec: LayerSpec | None = None) -> LayerError | None:
+                   spec: LayerSpec | None = None,
+                   most: MostFilters | None = None) -> LayerError | None:
     """The refusal another request, priced at ``items``, would get (``subject`` says which),
     or None: a geometry answer's ``over_limit``. Only priced: where the asking handler runs
     is its own price's to decide, not the one of the request it speaks of.
@@ -983,11 +986,12 @@ def budget_refusal(items: Sequence[Item], settings: Settings, subject: str,
     >>> budget_refusal(cost, Settings(), "drawing it") is None
     True
     """
-    return _refusal(items, *_totals(items), settings, None, subject, spec)
+    return _refusal(items, *_totals(items), settings, None, subject, spec, most)
 
 
 def _refusal(items: Sequence[Item], elements: int, work: int, settings: Settings,
-             at: str | None, subject: str, spec: LayerSpec | None) -> LayerError | None:
+             at: str | None, subject: str, spec: LayerSpec | None,
+             most: MostFilters | None = None) -> LayerError | None:
     """The refusal of ``items`` (``elements`` numbers and ``work`` units in all) under
     ``settings``' limits, or None; ``subject`` is what the message says would cost it."""
     if elements > settings.max_elements:
@@ -997,7 +1001,7 @@ def _refusal(items: Sequence[Item], elements: int, work: int, settings: Settings
             _path(big, field, at),
             f"{subject} would materialise {elements:,} numbers, over this server's limit "
             f"of {settings.max_elements:,} (CONVSCOPE_MAX_ELEMENTS); the most, {big.elements:,}, "
-            f"are {big.what}{_advice(field, big)}{big.advice}", kind=big.kind,
+            f"are {big.what}{_advice(field, big, most)}{big.advice}", kind=big.kind,
         )
     if work > settings.max_work:
         big = max(items, key=lambda item: item.work)
@@ -1010,7 +1014,8 @@ def _refusal(items: Sequence[Item], elements: int, work: int, settings: Settings
             f"multiply-add of the engine's matrix product, so more than its multiply-adds; "
             f'docs/design.md "Costs"), over this server\'s work budget of '
             f"{settings.max_work:,} (CONVSCOPE_MAX_WORK); the most, {big.work:,}, is "
-            f"{big.what}{_advice(field, big)}{cheaper}{big.advice}{passes}", kind=big.kind,
+            f"{big.what}{_advice(field, big, most)}{cheaper}{big.advice}{passes}",
+            kind=big.kind,
         )
     return None
 
@@ -1094,22 +1099,72 @@ def _compact_passes(items: Sequence[Item], work: int, settings: Settings,
     return f"; asked for compact{asked} the request would cost {compact:,}, within it"
 
 
-def _advice(field: str, item: Item | None = None) -> str:
+def _advice(field: str, item: Item | None = None, most: MostFilters | None = None) -> str:
     """What to do about the dearest ``item``, when its field is a size (or where a walk
-    starts) and no size cuts it (a request's fixed cost).
+    starts) and no size cuts it (a request's fixed cost); for the filters' count, how many
+    pass (``most``).
 
     >>> _advice("padding"), _advice("activation"), _advice("start")
     (', which a smaller padding would cut', '', ', which an earlier start would cut')
     >>> _advice("input.shape", request_item())
     ''
+    >>> _advice("filters.count", most=lambda: 115)
+    ', which a smaller filters.count would cut (at most 115 filters pass)'
     """
     if item is not None and item.fixed:
         return ""
+    if field == "filters.count" and most is not None:
+        fewer = most()
+        if fewer is not None:
+            filters = "1 filter passes" if fewer == 1 else f"at most {fewer:,} filters pass"
+            return f", which a smaller {field} would cut ({filters})"
     if field in ("start", "position"):  # the running sums walk a filter's positions to it
         return f", which an earlier {field} would cut"
     if field in ("input.values", "filters.values"):  # sizes read from the values (as_sent)
         return f", which smaller {field} would cut"
     return f", which a smaller {field} would cut" if field in _SIZES else ""
+
+
+# How many filters a refused layer could have within the budget (None: not even one, or its
+# filters are not counted by filters.count), asked only once a refusal blames their count.
+MostFilters = Callable[[], "int | None"]
+
+
+def most_filters(cost: Cost, g: Geometry, spec: LayerSpec, settings: Settings) -> MostFilters:
+    """How many filters ``g``'s layer could have and be priced by ``cost`` within
+    ``settings``' budgets: the largest K under its own, found by bisection (the price grows
+    with K) and each candidate priced as a request would be. Filters given by values or a
+    bank are counted by them, not by ``filters.count``: None.
+
+    >>> from app.schemas import LayerSpec
+    >>> from engine.geometry import resolve, LayerShape
+    >>> g = resolve(LayerShape.square(5, 1, 8, 3))
+    >>> spec = LayerSpec.model_validate({"input": {"shape": [5, 5, 1]},
+    ...                                  "filters": {"count": 8, "size": 3}})
+    >>> priced = lambda g, spec: [Item("filters.count", "outputs", 100 * g.shape.filters)]
+    >>> most_filters(priced, g, spec, Settings(max_work=350))()
+    3
+    """
+
+    def within(k: int) -> bool:
+        trial = Geometry(replace(g.shape, filters=k), g.height, g.width)  # K moves no axis
+        sent = spec.model_copy(update={"filters": spec.filters.model_copy(update={"count": k})})
+        elements, work = _totals(cost(trial, sent))
+        return elements <= settings.max_elements and work <= settings.max_work
+
+    def most() -> int | None:
+        if spec.filters.values is not None or spec.filters.bank is not None:
+            return None
+        low, high = 0, g.shape.filters - 1  # low: passes (0: none known); high + 1 does not
+        while low < high:
+            middle = (low + high + 1) // 2
+            if within(middle):
+                low = middle
+            else:
+                high = middle - 1
+        return low or None
+
+    return most
 
 
 def check_listed(listed: int, settings: Settings) -> None:

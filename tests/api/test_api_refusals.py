@@ -967,7 +967,9 @@ def test_too_many_shared_weights_are_blamed_on_the_same_leaf_by_every_endpoint(
                                ("backward", {"layer": spec, "upstream": {}}, ["layer"])):
         entry = refused(client.post(f"/api/{endpoint}", json=body))
         assert entry["loc"] == ["body", *at, *field.split(".")], endpoint
-        assert entry["msg"].endswith(f", which a smaller {field} would cut"), endpoint
+        # (and for the filters' count, how many pass: tested below)
+        assert re.search(rf", which a smaller {re.escape(field)} would cut"
+                         r"( \(at most [\d,]+ filters pass\))?$", entry["msg"]), endpoint
     assert client.post("/api/geometry", json=spec).json()["over_limit"]["field"] == field
 
 
@@ -1403,3 +1405,59 @@ def test_nan_in_compact_values_and_a_huge_integer_in_nested_ones_have_the_schema
             b'"filters": {"count": 1, "size": 1}}')
     entry = refused(client.post("/api/forward", content=huge, headers=JSON))
     assert entry["type"] == "invalid_type", entry
+
+
+# A deep dilated layer (DeepLab's atrous 3x3 on 33x33x2048) whose filters' count drives its work.
+ATROUS = {"input": {"shape": [33, 33, 2048]}, "filters": {"count": 256, "size": 3},
+          "padding": 4, "dilation": 4}
+
+
+def _most_filters(message: str) -> int:
+    found = re.search(r"which a smaller filters\.count would cut \(at most ([\d,]+) filters pass\)",
+                      message)
+    assert found, message
+    return int(found.group(1).replace(",", ""))
+
+
+@pytest.mark.parametrize("query", ["", "?encoding=compact"])
+def test_a_refusal_that_blames_the_filters_count_says_how_many_pass(
+    client: TestClient, query: str
+) -> None:
+    entry = refused(client.post(f"/api/forward{query}", json=ATROUS))
+    assert entry["loc"] == ["body", "filters", "count"]
+    most = _most_filters(entry["msg"])
+    assert 1 < most < 256
+    # exactly the most: that many pass, one more is refused as before
+    fewer = {**ATROUS, "filters": {"count": most, "size": 3}}
+    assert client.post(f"/api/forward{query}", json=fewer).status_code == 200
+    # (a fewer filters' dearest part may be another: the input written as JSON, say)
+    one_more = {**ATROUS, "filters": {"count": most + 1, "size": 3}}
+    assert refused(client.post(f"/api/forward{query}", json=one_more))["type"] == "over_limit"
+
+
+def test_the_geometrys_over_limit_says_how_many_filters_the_page_could_draw(
+    client: TestClient,
+) -> None:
+    answer = client.post("/api/geometry", json=ATROUS).json()
+    forward = _most_filters(answer["over_limit"]["message"])
+    backward = _most_filters(answer["backward_over_limit"]["message"])
+    # what the page asks for: the forward compact, and dX and db by themselves
+    fewer = {**ATROUS, "filters": {"count": forward, "size": 3}}
+    assert client.post("/api/forward?encoding=compact", json=fewer).status_code == 200
+    assert client.post("/api/geometry", json={
+        **ATROUS, "filters": {"count": forward + 1, "size": 3}}).json()["over_limit"]
+    limited = client.post("/api/geometry", json={
+        **ATROUS, "filters": {"count": backward, "size": 3}}).json()
+    assert limited["backward_over_limit"] is None
+    assert client.post("/api/geometry", json={
+        **ATROUS, "filters": {"count": backward + 1, "size": 3}}).json()["backward_over_limit"]
+
+
+def test_filters_given_by_value_are_not_told_a_count(
+    client: TestClient, override_settings: Any
+) -> None:
+    override_settings(max_work=20_000)
+    weights = np.ones((8, 3, 3, 1)).tolist()
+    entry = refused(client.post("/api/forward", json={
+        "input": {"shape": [30, 30, 1]}, "filters": {"values": weights}}))
+    assert "filters pass" not in entry["msg"], entry["msg"]
