@@ -192,6 +192,13 @@ NO_BIAS = ('every layer here has biases; for none, make them zeros with filters.
 HAS_BIAS = ("every layer here has biases: leave filters.bias out and filters.bias_fill makes "
             "them, or give their values")
 
+# Biases sent as a layer's own field, not as the filters': where they go.
+BIAS_AT = "the biases are the filters': filters.bias, K numbers"
+
+# PyTorch's groups=1, its default, sent as it is: every layer here is that one.
+GROUPS_ONE = ("every layer here is groups=1 (each filter spans the input's whole depth): leave "
+              "groups out")
+
 # Other libraries' words for a fit policy, as the one this API takes.
 FIT_WORDS = {"ceil": 'PyTorch\'s ceil_mode=True is "pad"', "ceil_mode": 'ceil_mode=True is "pad"',
              "same": 'a padding of "same" is a number here: padding, not fit'}
@@ -395,6 +402,12 @@ def _entry(
         msg += f"; {NO_BIAS if value is False else HAS_BIAS}"
     if kind == "extra_forbidden" and tuple(loc[-2:]) in OTHER_NAMES_IN:
         msg += f"; {OTHER_NAMES_IN[(str(loc[-2]), str(loc[-1]))]}"
+    elif kind == "extra_forbidden" and loc and loc[-1] == "bias":
+        # PyTorch's Conv2d(..., bias=False) sent beside the layer's sizes: the biases are
+        # the filters' here
+        msg += f"; {NO_BIAS if value is False else HAS_BIAS if value is True else BIAS_AT}"
+    elif kind == "extra_forbidden" and loc and loc[-1] == "groups" and value == 1:
+        msg += f"; {GROUPS_ONE}"
     elif kind == "extra_forbidden" and loc and loc[-1] in OTHER_NAMES:
         msg += f"; {OTHER_NAMES[str(loc[-1])]}"
     elif kind == "extra_forbidden" and loc and isinstance(loc[-1], str):

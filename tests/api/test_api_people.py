@@ -1174,3 +1174,19 @@ def test_the_notes_layers_get_no_channels_first_note(client: TestClient) -> None
     for name in names:
         answer = client.post("/api/geometry", json={"preset": name}).json()
         assert not [n for n in answer["notes"] if "(C, H, W)" in n], (name, answer["notes"])
+
+
+@pytest.mark.parametrize(("extra", "words"), [
+    ({"bias": False}, ["bias_fill", "zeros"]),  # PyTorch's bias=False beside the sizes
+    ({"bias": True}, ["every layer here has biases"]),
+    ({"bias": [1, 2]}, ["filters.bias, K numbers"]),
+    ({"groups": 1}, ["every layer here is groups=1", "leave groups out"]),
+    ({"groups": 32}, ["grouped and depthwise filters are not supported"]),
+])
+def test_pytorch_layer_arguments_beside_the_layer_say_where_they_go_here(
+    client: TestClient, extra: dict[str, Any], words: list[str]
+) -> None:
+    (entry,) = detail(client.post("/api/geometry", json={**square(8, 3, 2, 3), **extra}))
+    assert entry["loc"] == ["body", next(iter(extra))]
+    for word in words:
+        assert word in entry["msg"], entry["msg"]
