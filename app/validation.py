@@ -200,7 +200,11 @@ GROUPS_ONE = ("every layer here is groups=1 (each filter spans the input's whole
               "groups out")
 
 # Other libraries' words for a fit policy, as the one this API takes.
-FIT_WORDS = {"ceil": 'PyTorch\'s ceil_mode=True is "pad"', "ceil_mode": 'ceil_mode=True is "pad"',
+CEIL_IS_PAD = ('PyTorch\'s ceil_mode=True is "pad" (for a window no wider than the padded '
+               'input)')
+# (PyTorch's pooling also takes a window wider than the padded input, as one position;
+# here that is refused under every policy, with the paddings that make room suggested)
+FIT_WORDS = {"ceil": CEIL_IS_PAD, "ceil_mode": CEIL_IS_PAD,
              "same": 'a padding of "same" is a number here: padding, not fit'}
 
 # Other libraries' names for fields this API spells otherwise (PyTorch's Conv2d, Keras's
