@@ -2423,12 +2423,17 @@ def test_a_presenters_remote_steps_and_a_menu_picked_by_mouse_gives_the_keys_bac
     expect(page).to_have_url(re.compile(r"[?&]preset=seven-stride-2(&|$)"))
     # a menu the focus rests on (Tabbed to, unchanged): the remote's next still steps; it
     # picked the next preset, another layer in front of the class (the instructor review)
-    for name in ("#preset", "#t-speed"):
+    # ...and its Right and Left, which a remote sends too, step as well (a second instructor
+    # review: Right took the preset, the theme and the speed to the next); so does a one-line
+    # box's Page Down (a size field did nothing)
+    for name, key, moved in (("#preset", "PageDown", 1), ("#t-speed", "PageDown", 1),
+                             ("#preset", "ArrowRight", 1), ("#theme-choice", "ArrowRight", 1),
+                             ("#t-speed", "ArrowLeft", -1), ("#stride", "PageDown", 1)):
         chosen = page.locator(name).input_value()
         page.locator(name).focus()
         at = int(re.search(r"[?&]t=(\d+)", page.url).group(1))  # type: ignore[union-attr]
-        page.keyboard.press("PageDown")
-        expect(page).to_have_url(re.compile(rf"[?&]t={at + 1}(&|$)"))
+        page.keyboard.press(key)
+        expect(page).to_have_url(re.compile(rf"[?&]t={at + moved}(&|$)"))
         expect(page.locator(name)).to_have_value(chosen)
     expect(page).to_have_url(re.compile(r"[?&]preset=seven-stride-2(&|$)"))
     # worked from the keyboard, the menu keeps the focus: there the arrows pick
@@ -3705,3 +3710,35 @@ def test_the_input_slices_are_named_xp_where_they_are_drawn_with_padding(
     # student review)
     open_page(page, query)
     expect(page.locator("#input-grids figure.slice > figcaption")).to_have_text(captions)
+
+
+# Two seconds of a display's frames fed to the player by hand (no timer: its next frame is
+# not asked of the browser), at each speed the menu offers above 1 step/s.
+PLAYED = """async ([hz, speed]) => {
+  const { Player } = await import("/static/js/player.js");
+  const saved = window.requestAnimationFrame;
+  window.requestAnimationFrame = () => 1;
+  try {
+    const ticks = [];
+    const player = new Player({ tick: (n) => { ticks.push(n); return true; }, onChange: () => {} });
+    player.setSpeed(speed);
+    player.play();
+    for (let frame = 0; frame <= 2 * hz; frame += 1) player.run(frame * 1000 / hz);
+    return { ticks, stride: player.stride };
+  } finally {
+    window.requestAnimationFrame = saved;
+  }
+}"""
+
+
+@pytest.mark.parametrize("hz", [60, 120, 144])
+def test_a_speed_plays_at_its_rate_on_any_display(page: Page, hz: int) -> None:
+    # a stride a frame above 60 steps/s: "100 steps/s" played 121 a second on a 60 Hz screen
+    # (the instructor review), and would play some 290 on a 144 Hz one
+    open_page(page, "?preset=cs231n-demo")
+    for speed in (2, 5, 20, 100, 300, 1000):
+        played = page.evaluate(PLAYED, [hz, speed])
+        stride, ticks = played["stride"], played["ticks"]
+        # every advance whole strides (the steps fetched ahead are t, t + stride, ...)
+        assert all(n % stride == 0 for n in ticks), (speed, ticks[:10])
+        assert abs(sum(ticks) - 2 * speed) <= stride, (hz, speed, sum(ticks))

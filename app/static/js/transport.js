@@ -107,9 +107,13 @@ export function bindTransport(app, player, commit, { pin: pinTo, unpin, toggle }
     // The Go to box keeps its focus after a jump, but a one-line box has no use for Page Up and
     // Down: they stay a presenter's remote's back and next (a remote cannot send Escape). So on
     // a closed menu, which they would change (a preset Tabbed to became another layer in front
-    // of a class); its arrows still choose
+    // of a class), and so are Left and Right there, which a remote sends too and which changed
+    // the menu as well (a second instructor review: the preset, the theme, the speed); its Up
+    // and Down still choose
     const pageKey = event.key === "PageUp" || event.key === "PageDown";
-    const remoteKeeps = pageKey && target instanceof Element && (target.id === "t-goto-input" || target.matches("select"));
+    const sideKey = event.key === "ArrowLeft" || event.key === "ArrowRight";
+    const remoteKeeps = target instanceof Element
+      && ((pageKey && target.matches("input, select")) || (sideKey && target.matches("select")));
     if (target instanceof Element && target.matches(TYPING) && !remoteKeeps) return;
     const onScrubber = target instanceof Element && target.id === "t-scrub";
     const actions = {
