@@ -452,6 +452,10 @@ def copied_call(page: Page) -> tuple[str, dict[str, Any]]:
     (f"?preset={DEMO}&t=7&h=7&w=7&seed=3&order=depth_column&mode=backward&edits=b1%3D3", None),
     # a layer that fits no preset's sizes
     ("?preset=alexnet-conv1&t=1000&act=relu&fill=uniform&seed=2", None),
+    # an engineer's ResNet stem typed over the demo: every size said, none left to the demo's
+    (f"?preset={DEMO}&t=5&h=224&w=224&d=3&k=64&f=7&s=2&p=3&fit=floor",
+     {"preset": DEMO, "input": {"shape": [224, 224, 3]}, "filters": {"count": 64, "size": 7},
+      "stride": 2, "padding": 3, "dilation": 1, "fit": "floor"}),
 ])
 def test_copy_api_call_asks_the_api_for_the_step_on_show(
     page: Page, base_url: str, api: httpx.Client, query: str, layer: dict[str, Any] | None
@@ -511,7 +515,10 @@ def test_copy_api_call_of_a_misfit_asks_for_its_geometry(
     expect(page.locator("#app")).to_have_class(re.compile(r"\bmisfit\b"), timeout=30_000)
     url, body = copied_call(page)
     assert url == f"{base_url}/api/geometry"
-    assert body == {"preset": DEMO, "input": {"shape": [6, 6, 3]}}
+    # sizes of its own: every size said, the stride and padding that make it a misfit too
+    # (the demo's, which the command left to the preset)
+    assert body == {"preset": DEMO, "input": {"shape": [6, 6, 3]},
+                    "filters": {"count": 2, "size": 3}, "stride": 2, "padding": 1, "dilation": 1}
     answer = api.post("/api/geometry", json=body).json()
     assert answer["valid"] is False and "3.5 is not an integer" in answer["error"]["message"]
 

@@ -320,6 +320,13 @@ def test_a_presets_description_says_what_it_chose_where_the_notes_leave_it_open(
     assert preset["choices"].startswith("K=5")
     expect(page.locator("#preset-description")).to_have_text(
         f"{preset['description']} Our choices, not the notes': {preset['choices']}.")
+    # a layer of one's own is not described in the preset's words (the demo's "two cells at a
+    # time" stood beside an engineer's stride 1)
+    page.locator("#f-k").fill("6")
+    page.locator("#f-k").press("Enter")
+    expect(page.locator("#preset-description")).to_have_text(
+        f'Your own layer, started from the preset "{preset["title"]}" with your own sizes or '
+        "values.", timeout=30_000)
 
 
 def test_misfit_preset_explains_4_5_and_a_suggestion_makes_it_fit(page: Page) -> None:

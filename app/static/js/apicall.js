@@ -7,10 +7,30 @@
  * `target` (a layer spec) as a spec naming `preset`, with only the fields that differ from the
  * preset's layer (`preset.layer`); objects differ field by field, and a field the preset gives
  * that `target` leaves out or nulls is sent as null (its default: a fill instead of values).
+ * A layer of sizes of its own says every size, first: an engineer's ResNet stem typed over
+ * the demo read `{"preset": "cs231n-demo", "input": {"shape": [224, 224, 3]}, ...}` with its
+ * stride left to the demo's (and a misfit's its cause); the preset then gives the values.
  */
 export function overPreset(target, preset) {
-  return { preset: preset.name, ...difference(preset.layer, target) };
+  const changed = difference(preset.layer, target);
+  if (!SIZES.some(([key, inner]) => (inner ? changed[key]?.[inner] : changed[key]) !== undefined)) {
+    return { preset: preset.name, ...changed };
+  }
+  const sized = { preset: preset.name };
+  for (const [key, inner] of SIZES) {
+    if (inner) sized[key] = { ...sized[key], [inner]: target[key][inner] };
+    else sized[key] = target[key];
+  }
+  // the rest as it differs, inside the objects after their sizes
+  for (const [key, value] of Object.entries(changed)) {
+    sized[key] = isObject(value) && isObject(sized[key]) ? { ...sized[key], ...value } : value;
+  }
+  return sized;
 }
+
+// A layer's sizes, [field] or [object, field], in the spec's order: said together or not at all.
+const SIZES = [["input", "shape"], ["filters", "count"], ["filters", "size"], ["stride"],
+  ["padding"], ["dilation"]];
 
 function difference(base, target) {
   const out = {};

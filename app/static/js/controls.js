@@ -114,7 +114,10 @@ export function showState(state, presets, modified) {
   qs("#preset").value = preset && !modified && !sources.length ? preset.name : "";
   qs("#preset-description").textContent = sources.length
     ? `Your layer: ${sources.join(" and ")} (from Real images below), with the settings shown here.`
-    : modified ? `${description} (Modified: your own values now.)` : description;
+    // the preset's words describe its own sizes and values: "each 3x3x3 filter moves ... two
+    // cells at a time" stood beside an engineer's 3x3x8 filters at stride 1
+    : modified ? `Your own layer, started from the preset "${preset.title}" with your own sizes or values.`
+      : description;
   const edits = parseEdits(state.edits);
   const cells = edits.slice(0, 6).map((e) => `${cellName(e)} = ${e.value}`).join(", ");
   qs("#edits-list").textContent = edits.length
