@@ -1888,7 +1888,7 @@ def test_locally_connected_backward_names_the_neurons_own_gradient_and_sums_noth
     so_far = sum(upstream[i][j][0] for i, j in ((0, 0), (0, 1), (0, 2), (1, 0), (1, 1)))
     expect(step).to_have_text("dV[1,1,0] = 1: dW[0] += 1 × window, db[0] += 1")
     expect(page.locator("#backward-grids .filter-name")).to_have_text(
-        ["this step", f"running dW[0] (db[0] so far = {so_far:g})"])
+        ["step 5 adds", f"running dW[0] (db[0] so far = {so_far:g})"])
     # the README quotes this label at t=4 (it said db[0] = 2)
     readme = " ".join((Path(__file__).resolve().parents[2] / "README.md").read_text().split())
     assert f'"running dW[0] (db[0] so far = {so_far:g})"' in readme
@@ -3683,6 +3683,16 @@ def test_an_input_cell_in_focus_names_no_filter_and_no_db(page: Page, preset: st
     expect(names).to_have_text(["this step", "running dW"])
     page.keyboard.press("Escape")  # let the cell go: the step's own name
     expect(names.nth(1)).to_have_text(re.compile(r"^running dW\[0\] \(db\[0\] so far = -?\d+\)$"))
+    expect(names.nth(0)).to_have_text("step 5 adds")
+
+
+def test_the_weight_gradient_names_the_step_of_a_pinned_neuron(page: Page) -> None:
+    # it followed a pin with "this step" over its grids, while the playhead was on another
+    page.goto("/?preset=cs231n-demo&mode=backward&t=2&pin=o2.1.1")
+    expect(page.locator("#t-label")).to_contain_text("pinned V[2,1,1] (step 17)", timeout=30_000)
+    expect(page.locator("#backward-step")).to_contain_text("dV[2,1,1] = ")
+    names = page.locator("#backward-grids .filter-name")
+    expect(names).to_have_text(["step 17 adds", re.compile(r"^running dW\[1\] \(db\[1\]")])
 
 
 def test_a_product_shown_rounded_is_said_in_full(page: Page, api: httpx.Client) -> None:

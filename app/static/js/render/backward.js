@@ -2,7 +2,7 @@
 // contribution to the weight gradient, and the running dW[d] it adds to, with the filter's db
 // so far; its sentence is read after the forward step's (render/arithmetic.js speak).
 import { createGrid } from "./grid.js";
-import { clear, el, fmt, qs } from "../dom.js";
+import { clear, el, fmt, qs, thousands } from "../dom.js";
 import { maxAbsOf, typeScale } from "./colors.js";
 import { fitCell, gridRoom, onOneScreen, slicesHeight } from "./fit.js";
 import { HOVER, readableCell, speak, windowCellName } from "./arithmetic.js";
@@ -49,7 +49,8 @@ export function createBackwardView(container, model, onLeast = () => {}) {
   text.style.setProperty("--longest", `${text.offsetHeight}px`);
   text.style.flex = "";
   text.textContent = "";
-  const contribution = group("this step", "Contribution");
+  // named in its longest form while the names are measured (the last step's number)
+  const contribution = group(local ? "this step" : `step ${thousands(model.total)} adds`, "Contribution");
   // named in its longest form while the names are measured: a name that wraps is measured so
   const running = local ? null : group(runningName(model), "Running weight gradient");
   const parts = [[contribution, "Contribution"], ...(running ? [[running, "Running weight gradient"]] : [])];
@@ -59,16 +60,18 @@ export function createBackwardView(container, model, onLeast = () => {}) {
   // down to the numbers' own least: 18 px on screen, in large type too (a hall's 34 px put
   // two of the three slices in a row, and the running dW under the panel's foot)
   const scale = typeScale();
-  // the running sums' name keeps its longest form's height: a shorter one took a line less
+  // the names keep their longest forms' height: a shorter one took a line less
   // than the slices were fitted and ended under, and their last row was cut at the foot
-  if (running) {
-    const name = running.row.querySelector(".filter-name");
+  for (const part of [contribution, running]) {
+    if (!part) continue;
+    const name = part.row.querySelector(".filter-name");
     name.style.minHeight = `${name.offsetHeight}px`;
   }
   // the longest form was a measure, not a step's: until one is shown its name says no
   // filter and no db (an input cell pinned first showed "running dW[1] (db[1] = -9)", a
   // filter and a sum of no step)
   const unnamed = () => {
+    if (!local) contribution.row.querySelector(".filter-name").textContent = "this step";
     if (running) running.row.querySelector(".filter-name").textContent = "running dW";
   };
   const rows = [...container.querySelectorAll(".filter")];
@@ -165,14 +168,17 @@ export function createBackwardView(container, model, onLeast = () => {}) {
       const sentence = stepText(step, relu, local);
       const into = local ? `dW[${step.i},${step.j},${step.d}]` : `dW[${step.d}]`;
       speak("backward", sentence); // read after the forward step's words
-      contribution.row.querySelector(".filter-name").textContent = local ? into : "this step";
+      // named by its number, as the transport's label names a pinned neuron's: the panel
+      // follows a pin or a hovered neuron, and "this step" did not say which one
+      contribution.row.querySelector(".filter-name").textContent = local ? into
+        : `step ${thousands(step.t + 1)} adds`;
       if (running) running.row.querySelector(".filter-name").textContent = runningName(model, step);
       const tensors = [step.contribution, step.running];
       // a cell's title is its sum to check by hand: the step's term, dV times the input cell
       // it met, from the server's numbers (a bare "[1,2,0] = -0.44" said neither)
       const titles = [
         (r, c, ch, v) => contributionText(step, into, relu, local, r, c, ch, v),
-        (r, c, ch, v) => `running ${into}[${r},${c},${ch}] = ${fmt(v)} after step ${step.t + 1}`,
+        (r, c, ch, v) => `running ${into}[${r},${c},${ch}] = ${fmt(v)} after step ${thousands(step.t + 1)}`,
       ];
       shown = { sentence, sum: (n, r, c, ch) => titles[n](r, c, ch, tensors[n].at(r, c, ch)) };
       say();
