@@ -586,3 +586,19 @@ def test_a_pressed_suggestion_keeps_the_step_and_the_pin_as_typing_the_change_do
     expect(page).to_have_url(re.compile(r"[?&]pin=(&|$)"), timeout=30_000)
     expect(page.locator("#t-label")).to_contain_text("step 7 of 8")
     expect(page.locator("#error-general")).to_contain_text("V[2,2,1] is not in this layer")
+
+
+def test_a_suggestion_over_the_budget_applied_leaves_no_misfit_said(page: Page) -> None:
+    # AlexNet on 224: "stride 1 gives 214x214 (over this server's work budget ...)", clicked,
+    # left "No steps: the layer does not fit (H2 = 54.25 ...)", the input "does not fit" and
+    # the misfit's arithmetic beside the refusal of a layer that fits (a student review)
+    page.goto("/?preset=alexnet-224")
+    expect(page.locator("#app")).to_have_class(re.compile(r"\bmisfit\b"), timeout=30_000)
+    page.get_by_role("button", name=re.compile(r"^stride 1 gives 214x214")).click()
+    expect(page.locator("#refused-note")).to_contain_text("Nothing to draw", timeout=30_000)
+    expect(page.locator("#app")).not_to_have_class(re.compile(r"\bmisfit\b"))
+    expect(page.locator("#geometry-bar")).to_have_attribute("data-fits", "yes")
+    expect(page.locator("#transport")).not_to_contain_text("does not fit")
+    expect(page.locator("#input-shape")).not_to_contain_text("does not fit")
+    expect(page.locator("#products")).not_to_contain_text("would read")
+    expect(page.locator("#input-grids")).to_be_empty()

@@ -241,6 +241,12 @@ async function reload() {
       if (seq === app.seq) showNoLayer(state, "this layer does not fit (above: the arithmetic, and what would fit)");
       return;
     }
+    // a layer that fits is no misfit, drawn or refused: the last misfit's panels go (a
+    // suggestion over this server's budget, applied, left "No steps: the layer does not
+    // fit" and its arithmetic beside the refusal of a layer that fits); whether one was
+    // shown is kept, for the new layer's words
+    const fromMisfit = app.unfit !== null;
+    forgetMisfit();
     // too large for this server: the geometry says so, and the forward (refused the same
     // way, a red line in the console) is not asked for
     refuseOverLimit(geometry);
@@ -260,7 +266,6 @@ async function reload() {
     if (seq !== app.seq) return cache.cancel();
     app.cache = cache;
     const before = app.drawnKey;
-    const fromMisfit = app.unfit !== null; // build() forgets it
     app.drawnKey = null; // until the layer is drawn: a build that throws leaves no key
     build(spec, geometry, forward, grads);
     app.drawnKey = key;
@@ -411,6 +416,18 @@ function inputCaption(geometry, xp) {
   const size = `${geometry.height.size}x${geometry.width.size}x${xp.shape[2]}`;
   const padded = xp.shape[0] !== geometry.height.size || xp.shape[1] !== geometry.width.size;
   return padded ? `${size}, padded ${xp.shape.join("x")}` : size;
+}
+
+/** Empty the panels of the misfit shown, if one is: the layer asked for now fits. */
+function forgetMisfit() {
+  if (app.unfit === null) return;
+  app.misfit = null;
+  app.unfit = null;
+  qs("#app").classList.remove("misfit");
+  for (const id of PANEL_GRIDS) clear(qs(id));
+  for (const id of ["#input-shape", "#filters-shape"]) qs(id).textContent = "";
+  clear(qs("#legend"));
+  showTransport(app, false);
 }
 
 /** Draw (again: the theme, type size or room changed) the panels of the misfit shown. */
