@@ -3759,3 +3759,16 @@ def test_a_speed_plays_at_its_rate_on_any_display(page: Page, hz: int) -> None:
         # every advance whole strides (the steps fetched ahead are t, t + stride, ...)
         assert all(n % stride == 0 for n in ticks), (speed, ticks[:10])
         assert abs(sum(ticks) - 2 * speed) <= stride, (hz, speed, sum(ticks))
+
+
+def test_every_count_says_what_it_counts(page: Page) -> None:
+    # Output volume, Neurons and Weights per neuron had no title, and Parameters' read "of
+    # this layer: shared or locally connected, as its connectivity is" (a student review)
+    open_page(page, "?preset=cs231n-demo")
+    counts = page.locator("#counts > div")
+    assert counts.count() >= 7
+    for item in counts.all():
+        if item.is_visible():
+            assert len(item.get_attribute("title") or "") > 20, item.inner_text()
+    expect(page.locator("#counts > div", has_text="Parameters").first).to_have_attribute(
+        "title", re.compile(r"^what this layer learns"))
