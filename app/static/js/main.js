@@ -360,14 +360,10 @@ async function showMisfit(spec, geometry, seq, signal) {
   app.unfit = geometry;
   app.views = null;
   app.cache = null;
-  for (const id of PANEL_GRIDS) clear(qs(id));
-  for (const id of ["#input-shape", "#filters-shape", "#output-shape", "#numpy-code", "#sums", "#arithmetic-live"]) {
-    qs(id).textContent = "";
-  }
+  emptyPanels(); // the legend too: a misfit's own are drawn with it (drawMisfitPanels)
   qs("#count-output").textContent = "—";
   qs("#backward-panel").hidden = true;
   showGradientWords(false, null);
-  clear(qs("#legend")); // a misfit's own are drawn with it (drawMisfitPanels)
   app.legendView = null;
   for (const id of ["#edit-pinned", "#goto-pinned"]) qs(id).hidden = true; // no layer drawn: no pin to act on
   for (const overlay of overlays) overlay.clear?.();
@@ -424,10 +420,18 @@ function forgetMisfit() {
   app.misfit = null;
   app.unfit = null;
   qs("#app").classList.remove("misfit");
-  for (const id of PANEL_GRIDS) clear(qs(id));
-  for (const id of ["#input-shape", "#filters-shape"]) qs(id).textContent = "";
-  clear(qs("#legend"));
+  emptyPanels();
   showTransport(app, false);
+}
+
+/** The panels' grids, captions, arithmetic words and legend, emptied: a misfit's or the last
+ * layer's, not this one's. */
+function emptyPanels() {
+  for (const id of PANEL_GRIDS) clear(qs(id));
+  for (const id of ["#input-shape", "#filters-shape", "#output-shape", "#numpy-code", "#sums", "#arithmetic-live"]) {
+    qs(id).textContent = "";
+  }
+  clear(qs("#legend"));
 }
 
 /** Draw (again: the theme, type size or room changed) the panels of the misfit shown. */
