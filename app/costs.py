@@ -636,11 +636,23 @@ def _running_walk(g: Geometry, order: Order, start: int, n: int,
 def _step_of(g: Geometry, position: list[int], order: Order) -> int:
     """Neuron ``position``'s step, where the range is priced from. A position outside the
     output is priced as step 0: the handler refuses it after the layer's own checks (its
-    edits among them), before the layer's arrays (and an upstream's) are made."""
+    edits among them), before the layer's arrays (and an upstream's) are made. A depth past
+    the filters alone is priced at the last filter, where the position is in a layer of the
+    fewest filters that hold it: the count a refusal says passes (``most_filters``, which
+    prices fewer filters than the position's) is then one whose last filter passes too.
+
+    >>> from engine.geometry import resolve, LayerShape
+    >>> g = resolve(LayerShape.square(5, 1, 4, 3))  # 3x3x4 output
+    >>> [_step_of(g, [1, 2, d], "depth_column") for d in (3, 9)]
+    [23, 23]
+    >>> _step_of(g, [3, 0, 0], "depth_slice")
+    0
+    """
     i, j, d = position
-    if not all(0 <= at < size for at, size in zip((i, j, d), g.output_shape, strict=True)):
+    height, width, filters = g.output_shape
+    if not (0 <= i < height and 0 <= j < width and d >= 0):
         return 0
-    return step_number(g, i, j, d, order)
+    return step_number(g, i, j, min(d, filters - 1), order)
 
 
 @lru_cache(maxsize=1024)

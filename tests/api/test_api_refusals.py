@@ -11,6 +11,7 @@ import re
 from collections.abc import Iterator, MutableMapping
 from typing import Any
 
+import httpx
 import numpy as np
 import pytest
 from api_helpers import ALEXNET, compact, square
@@ -1461,3 +1462,27 @@ def test_filters_given_by_value_are_not_told_a_count(
     entry = refused(client.post("/api/forward", json={
         "input": {"shape": [30, 30, 1]}, "filters": {"values": weights}}))
     assert "filters pass" not in entry["msg"], entry["msg"]
+
+
+def test_steps_by_a_position_past_the_filters_said_to_pass_are_told_a_count_that_holds_it(
+    client: TestClient,
+) -> None:
+    # AlexNet's 11x11 stride 4 on 599x599 with 4,000 filters, its last filter's neuron and a
+    # drawn upstream: refused for the filters' count. The count said must pass with the
+    # position in its own last filter (it was priced as step 0 once past the fewer filters:
+    # 1,806 were said to pass, and 1,806 with the position at filter 1,805 were refused).
+    layer = {"preset": "alexnet-conv1", "input": {"shape": [599, 599, 3]},
+             "filters": {"count": 4000, "size": 11}}
+    entry = refused(client.post("/api/steps", json={
+        "layer": layer, "position": [100, 100, 3999], "upstream": {}}))
+    assert entry["loc"] == ["body", "layer", "filters", "count"]
+    most = _most_filters(entry["msg"])
+    assert 1 < most < 4000
+
+    def at_last_filter(k: int) -> httpx.Response:
+        return client.post("/api/steps", json={
+            "layer": {**layer, "filters": {"count": k, "size": 11}},
+            "position": [100, 100, k - 1], "upstream": {}})
+
+    assert at_last_filter(most).status_code == 200
+    assert refused(at_last_filter(most + 1))["type"] == "over_limit"
