@@ -365,13 +365,27 @@ def test_a_filter_wider_than_its_input_is_said_so_and_fixed_from_a_suggestion(
     page.goto("/?preset=cs231n-demo&h=3&w=3&d=1&fh=5&fw=5&pt=0&pb=0&pl=0&pr=0&sh=1&sw=1")
     expect(page.locator("#geometry-width")).to_contain_text("= -1 ✗ no window fits",
                                                             timeout=30_000)
-    expect(page.locator("#misfit-output")).to_contain_text(
-        "the filter spans more than the padded input, so no window fits in it")
+    # the formula's -1 is no count: "-1 x -1 neurons per depth slice" read as one
+    expect(page.locator("#misfit-output p").first).to_have_text(
+        "Empty: no window fits in the padded input, so the formula's H2 = -1 and W2 = -1 counts"
+        " no neurons: the filter spans 5 rows and 5 columns, the padded input has 3 and 3.")
     expect(page.locator("#misfit-arithmetic h3")).to_have_text(
         "No step: the first window hangs off the edge")
     page.get_by_role("button", name="padding 1 gives 1x1").click()
     expect(page.locator("#output-shape")).to_have_text("1x1x2", timeout=30_000)
     expect(page.locator("#numpy-code")).to_have_text("V[0,0,0] = np.sum(Xp[:5,:5,:] * W0) + b0")
+
+
+def test_a_filter_too_tall_alone_names_its_one_axis(page: Page, api: httpx.Client) -> None:
+    # a 5x3 filter on 3x3: (3 - 5)/1 + 1 = -1 down, (3 - 3)/1 + 1 = 1 across, which fits
+    page.goto("/?preset=cs231n-demo&h=3&w=3&d=1&fh=5&fw=3&pt=0&pb=0&pl=0&pr=0&sh=1&sw=1")
+    layer = {**api.get("/api/presets/cs231n-demo").json()["layer"], "stride": 1, "padding": 0,
+             "input": {"shape": [3, 3, 1]}, "filters": {"count": 2, "size": [5, 3]}}
+    geometry = api.post("/api/geometry", json=layer).json()
+    assert (geometry["height"]["exact"], geometry["width"]["exact"]) == (-1, 1)
+    expect(page.locator("#misfit-output p").first).to_have_text(
+        "Empty: no window fits in the padded input, so the formula's H2 = -1 counts no neurons:"
+        " the filter spans 5 rows, the padded input has 3.", timeout=30_000)
 
 
 def test_the_notes_1d_layer_at_stride_3_reads_in_the_singular_where_it_is_one(
@@ -602,3 +616,25 @@ def test_a_suggestion_over_the_budget_applied_leaves_no_misfit_said(page: Page) 
     expect(page.locator("#input-shape")).not_to_contain_text("does not fit")
     expect(page.locator("#products")).not_to_contain_text("would read")
     expect(page.locator("#input-grids")).to_be_empty()
+
+
+def test_a_layer_over_the_budget_draws_with_the_filters_the_server_says_pass(
+    page: Page, api: httpx.Client
+) -> None:
+    # the reason ends in "(at most N filters pass)", inside a sentence of 300 characters and
+    # more; the note under it offers N in one press
+    page.goto("/?preset=alexnet-224&sh=1&sw=1")
+    note = page.locator("#refused-note")
+    expect(note).to_contain_text("Nothing to draw", timeout=30_000)
+    layer = {**api.get("/api/presets/alexnet-224").json()["layer"], "stride": 1}
+    said = api.post("/api/geometry", json=layer).json()["over_limit"]
+    fewer = int(re.search(r"at most ([\d,]+) filters pass", said["message"])[1].replace(",", ""))
+    assert 1 < fewer < 96
+    # what the page asks for at that count is within the budget
+    assert api.post("/api/geometry", json={
+        **layer, "filters": {**layer["filters"], "count": fewer}}).json()["over_limit"] is None
+    note.get_by_role("button", name=f"Draw it with {fewer} filters").click()
+    expect(page.locator("#output-shape")).to_have_text(f"214x214x{fewer}", timeout=60_000)
+    expect(note).to_be_hidden()
+    expect(page.locator("#f-k")).to_have_value(str(fewer))
+    expect(page).to_have_url(re.compile(rf"[?&]k={fewer}(&|$)"))

@@ -120,6 +120,18 @@ export function drawMisfitArithmetic(container, geometry, depth, onSuggestions) 
  * padded input (the server's `exact`, never re-derived). */
 const tooWide = (geometry) => geometry.height.exact < 1 || geometry.width.exact < 1;
 
+/** Why a layer whose filter spans more than its padded input has no neuron: the formula's
+ * figure under one is no count of neurons ("-1 x -1 neurons" read as one), so each such axis
+ * is named with its figure, the filter's span and the padded input's size (the server's). */
+function noWindowText(h, w) {
+  const wide = [["H2", h, "rows"], ["W2", w, "columns"]].filter(([, axis]) => axis.exact < 1);
+  const figures = wide.map(([name, axis]) => `${name} ${equalsText(axis.exact)}`).join(" and ");
+  const spans = wide.map(([, axis, unit]) => `${axis.span} ${unit}`).join(" and ");
+  const padded = wide.map(([, axis]) => axis.padded_size).join(" and ");
+  return `Empty: no window fits in the padded input, so the formula's ${figures} counts`
+    + ` no neurons: the filter spans ${spans}, the padded input has ${padded}.`;
+}
+
 /** The output panel of a misfit, into `container`: why it is empty, and what each fit policy
  * (from the geometry answer's suggestions) would make of it; `k` is the filter count or null. */
 export function drawMisfitOutput(container, geometry, k) {
@@ -128,11 +140,9 @@ export function drawMisfitOutput(container, geometry, k) {
   box.id = "misfit-output";
   const h = geometry.height;
   const w = geometry.width;
-  const why = tooWide(geometry)
-    ? ": the filter spans more than the padded input, so no window fits in it."
-    : ", and an output volume has whole rows and columns of them.";
-  box.append(el("p", "", `Empty: the formula gives ${exactText(h.exact)} x ${exactText(w.exact)} neurons per depth`
-    + ` slice${why}`));
+  box.append(el("p", "", tooWide(geometry) ? noWindowText(h, w)
+    : `Empty: the formula gives ${exactText(h.exact)} x ${exactText(w.exact)} neurons per depth`
+      + " slice, and an output volume has whole rows and columns of them."));
   const fits = geometry.suggestions.filter((s) => s.field === "fit");
   const said = { floor: "the hatched cells dropped", pad: "the blue zeros added" };
   if (fits.length) {
