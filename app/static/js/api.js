@@ -25,6 +25,18 @@ export function limitsPassed(error) {
 }
 
 /**
+ * The most filters a refusal says would pass (its "(at most 82 filters pass)"), the fewest
+ * where its reasons say more than one; null where none says it (filters given by values or
+ * a bank, a refusal that blames no count).
+ */
+export function filtersPassing(error) {
+  if (!(error instanceof ApiError)) return null;
+  const said = error.detail.map((d) => /\((?:at most ([\d,]+) filters|(1) filter) pass(?:es)?\)/.exec(d.msg ?? ""))
+    .filter(Boolean).map((m) => Number((m[1] ?? m[2]).replaceAll(",", "")));
+  return said.length ? Math.min(...said) : null;
+}
+
+/**
  * One request to the API: `init` is fetch's own (method, headers, body, signal). The answer's
  * JSON, or an ApiError that says why there is none; an abort is passed on as it is.
  */

@@ -1,8 +1,8 @@
 // Wires the page: state <-> URL <-> controls, data from the API, views, player, keyboard.
 // Render functions only draw; every state change goes through commit().
-import { api, ApiError, limitsPassed, tensor } from "./api.js";
+import { api, ApiError, filtersPassing, limitsPassed, tensor } from "./api.js";
 import { bindControls, clearErrors, editedSlice, fieldOf, fillPresets, showError, showState, startEdit } from "./controls.js";
-import { $on, announce, clear, fmt, listed, qs, shortened, thousands } from "./dom.js";
+import { $on, announce, clear, el, fmt, listed, qs, shortened, thousands } from "./dom.js";
 import { bindExplanations } from "./explanations.js";
 import { focusFor, pinFits, pinName, pinTarget, pinText, positionOf, stepOf } from "./focus.js";
 import { dropPendingUrl, entryOf, writeUrl } from "./history.js";
@@ -171,9 +171,19 @@ function onApiError(error) {
   // only a layer over this server's limits is one a larger layer's server would compute
   const overLimits = limitsPassed(error) !== null;
   note.textContent = `${app.model ? "The picture is the last layer the server computed, faded:"
-    : "Nothing to draw:"} the server would not compute this layer (why is in red above).`
-    + (overLimits ? " A smaller one draws, and a server started with larger limits computes"
-      + ' this one (README, "Configuration").' : "");
+    : "Nothing to draw:"} the server would not compute this layer (why is in red above).`;
+  if (overLimits) {
+    note.append(" A smaller one draws");
+    // the count the server says passes, one press away: the reason's long sentence ends in it
+    const fewer = filtersPassing(error);
+    if (fewer !== null) {
+      const button = el("button", "refused-fix", `Draw it with ${thousands(fewer)} filter${fewer === 1 ? "" : "s"}`);
+      button.type = "button";
+      button.addEventListener("click", () => applySuggestion({ field: "filters.count", value: fewer }));
+      note.append(" ", button);
+    }
+    note.append(', and a server started with larger limits computes this one (README, "Configuration").');
+  }
   note.hidden = false;
   showTransport(app, player.playing); // no layer drawn yet: nothing to step through
 }

@@ -187,6 +187,8 @@ export function changesForSuggestion({ field, value }, state) {
     // do unasked (the size boxes still can)
     "input.shape": () => (state.image ? null : { h: value[0], w: value[1] }),
     fit: () => ({ fit: value }),
+    // the count a refusal over the budget says passes (main.js, the refused note's button)
+    "filters.count": () => ({ k: value }),
   }[field];
   return changes ? changes() : null;
 }
