@@ -165,8 +165,8 @@ def test_letting_go_of_a_pin_from_the_go_to_box_is_said_with_the_step(page: Page
     box.fill("5")
     box.press("Enter")
     said = page.locator("#announce")
-    expect(said).to_contain_text("Unpinned")
-    expect(said).to_contain_text("Step 5")
+    # two sentences: "... the playhead Step 5" ran together
+    expect(said).to_have_text("Unpinned: stepping follows the playhead. Step 5")
 
 
 def test_the_lines_button_is_described_by_its_colours(page: Page) -> None:

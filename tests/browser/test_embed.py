@@ -1020,5 +1020,16 @@ def test_a_refused_copy_gives_way_when_the_focus_moves_on(page: Page) -> None:
     page.keyboard.press("Enter")
     status = page.locator("#share-status")
     expect(status).to_contain_text("did not allow copying")
+    field = page.locator("#share-text")
+    expect(field).to_be_focused()
     page.locator("#lines-toggle").focus()  # past the share tools
+    expect(status).to_have_text("")
+    expect(field).to_be_hidden()  # it stayed open under the row
+    # Escape in the field closes it and gives the focus back to the button that asked
+    page.locator("#copy-call").focus()
+    page.keyboard.press("Enter")
+    expect(field).to_be_focused()
+    page.keyboard.press("Escape")
+    expect(field).to_be_hidden()
+    expect(page.locator("#copy-call")).to_be_focused()
     expect(status).to_have_text("")

@@ -931,13 +931,14 @@ def test_a_step_whose_running_sum_is_over_the_limits_draws_its_forward_and_says_
     expect(page.locator("#refused-note")).to_be_hidden()
     expect(page.locator("#app")).not_to_have_class(re.compile(r"\bstale\b"))
     running = page.get_by_role("table", name="Running weight gradient depth slice 0")
-    expect(running).to_have_text(re.compile(r"^\s*$"))  # no numbers but the server's
+    # no numbers but the server's (the grid's headers, "row 0", are hidden on screen)
+    expect(running.get_by_role("cell")).to_have_text([""] * 3 * 3)
     # the filter's first step, as the words say: its running sum is drawn again
     box = page.get_by_label("Go to a step, a neuron V[i,j,d] or an input cell X[row,col]")
     box.fill("V[0,0,15]")
     box.press("Enter")
     expect(page.locator("#backward-step")).to_contain_text("dW[15] += ")
-    expect(running).to_have_text(re.compile(r"-?\d"))
+    expect(running.get_by_role("cell").first).to_have_text(re.compile(r"-?\d"))
 
 
 def test_a_big_layers_gradients_zoom_and_pan_with_the_volumes_they_belong_to(page: Page) -> None:
@@ -1787,13 +1788,22 @@ def test_a_screen_reader_gets_each_grid_as_a_table_of_rows(page: Page, api: http
     layer = api.get("/api/presets/cs231n-demo").json()["layer"]
     xp = api.post("/api/forward", json=layer).json()["padded_input"]
     table = page.get_by_role("table", name="Input depth slice 0")
-    expect(table).to_have_attribute("aria-rowcount", "7")
     rows = table.get_by_role("row")
-    expect(rows).to_have_count(7)
+    expect(rows).to_have_count(1 + 7)  # the column headers' row, then Xp's
+    # headers with the page's 0-based indices: a table's own positions count from 1, and
+    # Xp[4,5] was read as "row 5, column 6"
+    columns = rows.nth(0).get_by_role("columnheader")
+    expect(columns).to_have_count(1 + 7)
+    expect(columns.first).to_have_text("row")  # the corner: the rows' headers' column
     for r, c in ((1, 1), (4, 5)):
-        cell = rows.nth(r).get_by_role("cell").nth(c)
-        expect(cell).to_have_text(f"{xp[r][c][0]:g}")
-        expect(cell).to_have_attribute("aria-colindex", str(c + 1))
+        row = rows.nth(1 + r)
+        expect(row.get_by_role("rowheader")).to_have_text(f"row {r}")
+        expect(columns.nth(1 + c)).to_have_text(f"column {c}")
+        expect(row.get_by_role("cell").nth(c)).to_have_text(f"{xp[r][c][0]:g}")
+    # hidden on screen: the grid's cells are where they were, the first at its corner
+    box = table.bounding_box()
+    first = rows.nth(1).get_by_role("cell").nth(0).bounding_box()
+    assert box and first and abs(first["x"] - box["x"]) <= 2 and abs(first["y"] - box["y"]) <= 2
 
 
 def test_a_zoomed_volume_opens_zoomed_from_its_link(page: Page, browser: Any) -> None:
@@ -2385,9 +2395,13 @@ def test_the_keyboard_pins_any_neuron_with_shift_arrows_and_brackets(page: Page)
     expect(page.locator("#announce")).to_have_text("Pinned V[1,0,0]")
     page.keyboard.press("Shift+ArrowRight")
     page.keyboard.press("Shift+ArrowRight")
-    page.keyboard.press("Shift+ArrowRight")  # the last column stops it
+    page.keyboard.press("Shift+ArrowRight")  # the last column stops it, and says so
+    expect(page.locator("#announce")).to_have_text("V[1,2,0] is already in the last column")
+    assert "pin=o1.2.0" in page.url
     page.keyboard.press("]")
     expect(page.locator("#announce")).to_have_text("Pinned V[1,2,1]")
+    page.keyboard.press("]")  # two filters: the depth stops too
+    expect(page.locator("#announce")).to_have_text("V[1,2,1] is already in the last depth slice")
     assert "pin=o1.2.1" in page.url
     # the arithmetic is the pinned neuron's: depth-slice order puts V[1,2,1] at step 15
     expect(page.locator("#numpy-code")).to_contain_text("V[1,2,1] = np.sum(")
@@ -3156,7 +3170,7 @@ def test_shift_arrows_on_a_zoomed_canvas_move_the_pin_and_the_view_follows_it(pa
     assert top <= row <= bottom and left <= col54 <= right, view
     # at the map's last column the pin stays, and so does the view (it is not an arrow's pan)
     page.keyboard.press("Shift+ArrowRight")
-    expect(page.locator("#announce")).to_have_text("Pinned V[1,54,0]\u00a0")  # said again
+    expect(page.locator("#announce")).to_have_text("V[1,54,0] is already in the last column")
     painted(page)
     assert atlas.get_attribute("data-view") == view
     assert "pin=o1.54.0&" in page.url

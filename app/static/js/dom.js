@@ -144,7 +144,9 @@ export function announce(text) {
   // ...", and its step, "Step 15,696", replaced it before a screen reader read it); the
   // next key's words replace them (a timer let two quick keys' pins run together)
   if (saying) {
-    region.textContent = `${region.textContent} ${text}`;
+    const said = region.textContent.trimEnd();
+    // each its own sentence: "Unpinned: stepping follows the playhead Step 15" read as one
+    region.textContent = /[.!?:]$/.test(said) ? `${said} ${text}` : `${said}. ${text}`;
     return;
   }
   saying = true;

@@ -70,9 +70,12 @@ export function bindGoto(app, { toStep, pinning }) {
     input.removeAttribute("aria-invalid");
   });
   // Escape gives the keys back to the page (Space plays, arrows step), as the box holds
-  // them while it has the focus
+  // them while it has the focus: to the arithmetic panel, as "Step to it" does (a blur left
+  // the focus on the body, where a screen reader has nothing to say)
   $on(input, "keydown", (event) => {
-    if (event.key === "Escape") input.blur();
+    if (event.key !== "Escape") return;
+    qs("#arithmetic-panel").focus({ preventScroll: true });
+    if (document.activeElement === input) input.blur(); // the panel not shown (an embed's)
   });
   $on(form, "submit", (event) => {
     event.preventDefault();

@@ -115,8 +115,20 @@ export function createShareTools({ app, framers = [] }) {
   let cleared = null;
   // a warning (the clipboard refused) lies over the row after the share tools: it goes once
   // the focus moves on, where it hid the next three controls' focus rings for 12 s
+  // The copy field goes with it (it stayed open under the row), and on Escape, which gives
+  // the focus back to the button that asked
+  let asker = null;
   document.addEventListener("focusin", (event) => {
-    if (status.textContent && !group.contains(event.target)) status.textContent = "";
+    if (group.contains(event.target)) return;
+    status.textContent = "";
+    fallback.hidden = true;
+  });
+  $on(field, "keydown", (event) => {
+    if (event.key !== "Escape") return;
+    event.stopPropagation(); // the page's Escape (let go of a pin) is not this one's
+    fallback.hidden = true;
+    status.textContent = "";
+    asker?.focus();
   });
   const say = (text, done = true) => {
     status.textContent = text;
@@ -150,6 +162,7 @@ export function createShareTools({ app, framers = [] }) {
       say(`Copied the ${what}.${warning ? ` ${warning}` : ""}`, !warning);
       if (!warning && node) confirm(node);
     } catch {
+      asker = node;
       field.value = text;
       fallback.hidden = false;
       field.focus();

@@ -71,12 +71,23 @@ export function bindTransport(app, player, commit, { pin: pinTo, unpin, toggle }
     const pinned = pinTarget(app.state.pin);
     if (pinned?.kind === "input" && pinFits(pinned, app.model)) { // a pinned cell moves in the input
       const [h, w] = app.model.inputShape;
-      if (!dd) pinTo({ kind: "input", row: clamp(pinned.row + di, h), col: clamp(pinned.col + dj, w) });
+      const to = { kind: "input", row: clamp(pinned.row + di, h), col: clamp(pinned.col + dj, w) };
+      if (dd) return;
+      if (to.row === pinned.row && to.col === pinned.col) sayEdge(pinned, di, dj, 0);
+      else pinTo(to);
       return;
     }
-    const from = pinned?.kind === "output" && pinFits(pinned, app.model) ? pinned
-      : positionOf(app.model.outShape, app.state.order, app.state.t);
-    pinTo({ kind: "output", i: clamp(from.i + di, h2), j: clamp(from.j + dj, w2), d: clamp(from.d + dd, k) });
+    const kept = pinned?.kind === "output" && pinFits(pinned, app.model);
+    const from = kept ? pinned : positionOf(app.model.outShape, app.state.order, app.state.t);
+    const to = { kind: "output", i: clamp(from.i + di, h2), j: clamp(from.j + dj, w2), d: clamp(from.d + dd, k) };
+    // a pin at the edge stays: said, where the same "Pinned ..." again told a screen reader
+    // nothing of why it did not move
+    if (kept && to.i === from.i && to.j === from.j && to.d === from.d) sayEdge(from, di, dj, dd);
+    else pinTo(to);
+  };
+  const sayEdge = (target, di, dj, dd) => {
+    const [first, what] = di ? [di < 0, "row"] : dj ? [dj < 0, "column"] : [dd < 0, "depth slice"];
+    announce(`${pinName(target)} is already in the ${first ? "first" : "last"} ${what}`);
   };
   // The keyboard's way to an input cell: X pins the one the pointer rests on, else the cell
   // at the corner of the field drawn (the hovered neuron's, the pinned one's, else the

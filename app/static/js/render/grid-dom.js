@@ -12,11 +12,22 @@ export function domGrid({ rows, cols, label, cell: baseCell, onCell }) {
   const cell = Math.round(baseCell * scale);
   const root = el("div", "grid");
   // a table to a screen reader (rows of cells, each read with its row and column), a CSS
-  // grid on screen: the rows are `display: contents`, so the cells lay out as the grid's own
+  // grid on screen: the rows are `display: contents`, so the cells lay out as the grid's own.
+  // Its headers, hidden on screen, give each cell the array's own 0-based indices ("row 4",
+  // "column 3": Xp[4,3] in the padded input); a table's own positions count from 1 (Xp[4,3]
+  // was "row 5, column 4")
   root.setAttribute("role", "table");
   root.setAttribute("aria-label", label);
-  root.setAttribute("aria-rowcount", String(rows));
-  root.setAttribute("aria-colcount", String(cols));
+  const header = (role, text) => {
+    const node = el("span", "visually-hidden", text);
+    node.setAttribute("role", role);
+    return node;
+  };
+  const heads = el("div", "grid-row");
+  heads.setAttribute("role", "row");
+  heads.append(header("columnheader", "row")); // the corner: the column of the rows' headers
+  for (let c = 0; c < cols; c += 1) heads.append(header("columnheader", `column ${c}`));
+  root.append(heads);
   root.style.gridTemplateColumns = `repeat(${cols}, ${cell}px)`;
   root.style.gridAutoRows = `${cell}px`;
   // the type's share of the cell grows too, as the zoom canvases' does: the cells grow only
@@ -34,11 +45,10 @@ export function domGrid({ rows, cols, label, cell: baseCell, onCell }) {
   for (let r = 0; r < rows; r += 1) {
     const row = el("div", "grid-row");
     row.setAttribute("role", "row");
-    row.setAttribute("aria-rowindex", String(r + 1));
+    row.append(header("rowheader", `row ${r}`));
     for (let c = 0; c < cols; c += 1) {
       const node = el("span", "cell");
       node.setAttribute("role", "cell");
-      node.setAttribute("aria-colindex", String(c + 1));
       node.dataset.r = String(r);
       node.dataset.c = String(c);
       cells.push(node);
