@@ -144,29 +144,76 @@ class CompactArray(StrictModel):
 ArrayIn = list[Any] | CompactArray
 
 
-def nested(*depths: int) -> WithJsonSchema:
-    """The schema of nested lists ``depths`` deep (one of them), no axis empty, around numbers
-    within +-1e15: what decode_nested takes, stated so a generated client refuses the rest
-    (raggedness and the shape the layer needs are the descriptions' to say).
+# An array's axes, each named by the setting that bounds its length (None: no one setting
+# does, as an output's H2, which padding can take past max_side).
+Axes = tuple["str | None", ...]
+VOLUME: Axes = ("max_side", "max_side", "max_depth")  # (H, W, D)
+SHARED_FILTERS: Axes = ("max_filters", "max_side", "max_side", "max_depth")  # (K, Fh, Fw, D)
+LOCAL_FILTERS: Axes = (None, None, *SHARED_FILTERS)  # (H2, W2, K, Fh, Fw, D)
+SHARED_BIAS: Axes = ("max_filters",)  # (K,)
+OUTPUT: Axes = (None, None, "max_filters")  # (H2, W2, K): a local bias, an upstream gradient
 
-    >>> nested(1).json_schema["items"]["maximum"]
-    1000000000000000.0
+
+def _bound(setting: str | None) -> dict[str, Any]:
+    return {} if setting is None else limit(setting)
+
+
+def _one_of(schemas: list[dict[str, Any]]) -> dict[str, Any]:
+    return schemas[0] if len(schemas) == 1 else {"anyOf": schemas}
+
+
+def nested(*shapes: Axes, bounded: bool = True) -> WithJsonSchema:
+    """The schema of nested lists of one of ``shapes``, no axis empty and each as long as its
+    setting allows, around numbers (within +-1e15 where ``bounded``, as decode_nested takes
+    them): stated so a generated client refuses the rest (raggedness and the shape the layer
+    needs are the descriptions' to say).
+
+    >>> schema = nested(SHARED_BIAS).json_schema
+    >>> schema["x-limit"], schema["items"]["maximum"]
+    ('max_filters', 1000000000000000.0)
     """
+    number: dict[str, Any] = {"type": "number"}
+    if bounded:
+        number |= {"minimum": -MAX_MAGNITUDE, "maximum": MAX_MAGNITUDE}
     schemas = []
-    for depth in depths:
-        node: dict[str, Any] = {"type": "number", "minimum": -MAX_MAGNITUDE,
-                                "maximum": MAX_MAGNITUDE}
-        for _ in range(depth):
-            node = {"type": "array", "minItems": 1, "items": node}
+    for axes in shapes:
+        node = number
+        for setting in reversed(axes):
+            node = {"type": "array", "minItems": 1, "items": node, **_bound(setting)}
         schemas.append(node)
-    return WithJsonSchema(schemas[0] if len(schemas) == 1 else {"anyOf": schemas})
+    return WithJsonSchema(_one_of(schemas))
+
+
+def compact(*shapes: Axes) -> WithJsonSchema:
+    """:class:`CompactArray`'s schema with its ``shape`` one of ``shapes``: as many axes, each
+    within its setting (a generic shape of 1 to 6 axes let a client send a 1-D input).
+
+    >>> shape = compact(VOLUME).json_schema["properties"]["shape"]
+    >>> shape["minItems"], shape["maxItems"], shape["prefixItems"][2]["x-limit"]
+    (3, 3, 'max_depth')
+    """
+    schema = CompactArray.model_json_schema()
+    described = schema["properties"]["shape"].get("description")
+    def shape_of(axes: Axes) -> dict[str, Any]:
+        n = {"type": "array", "minItems": len(axes), "maxItems": len(axes)}
+        if not any(axes):  # (an answer's: schemathesis checks answers against prefixItems
+            return n | {"items": {"type": "integer", "minimum": 1}}  # as if draft 7's)
+        return n | {"items": False, "prefixItems": [
+            {"type": "integer", "minimum": 1, **_bound(setting)} for setting in axes]}
+
+    shape_schemas = [shape_of(axes) for axes in shapes]
+    schema["properties"]["shape"] = {**_one_of(shape_schemas), "description": described}
+    return WithJsonSchema(schema)
 
 
 # The arrays a layer spec takes, by their axes: a volume (H, W, D), filters shared
 # (K, Fh, Fw, D) or local (H2, W2, K, Fh, Fw, D), biases shared (K,) or local (H2, W2, K).
-VolumeIn = Annotated[list[Any], nested(3)] | CompactArray
-FiltersIn = Annotated[list[Any], nested(4, 6)] | CompactArray
-BiasIn = Annotated[list[Any], nested(1, 3)] | CompactArray
+VolumeIn = Annotated[list[Any], nested(VOLUME)] | Annotated[CompactArray, compact(VOLUME)]
+FiltersIn = (Annotated[list[Any], nested(SHARED_FILTERS, LOCAL_FILTERS)]
+             | Annotated[CompactArray, compact(SHARED_FILTERS, LOCAL_FILTERS)])
+BiasIn = (Annotated[list[Any], nested(SHARED_BIAS, OUTPUT)]
+          | Annotated[CompactArray, compact(SHARED_BIAS, OUTPUT)])
+UpstreamIn = Annotated[list[Any], nested(OUTPUT)] | Annotated[CompactArray, compact(OUTPUT)]
 
 
 def _plain(value: float) -> float | int:
@@ -446,7 +493,7 @@ class UpstreamSpec(StrictModel):
     ``{}`` (neither field) is ones: the loss is the sum of the outputs.
     """
 
-    values: VolumeIn | None = Field(
+    values: UpstreamIn | None = Field(
         None, description="(H2, W2, K); else `fill` makes it (given, `fill` is unused)"
     )
     fill: FillSpec | None = Field(
@@ -552,7 +599,19 @@ class BackwardRequest(StrictModel):
 
 # ----------------------------------------------------------------------------- answers
 
-ArrayOut = list[Any] | CompactArray
+# The answers' arrays, nested lists (of any numbers: a product may pass 1e15) or compact,
+# by their axes as the requests' are.
+ANY_VOLUME: Axes = (None, None, None)
+ANY_FILTERS: tuple[Axes, Axes] = ((None,) * 4, (None,) * 6)
+ANY_BIAS: tuple[Axes, Axes] = ((None,), (None,) * 3)
+VolumeOut = (Annotated[list[Any], nested(ANY_VOLUME, bounded=False)]
+             | Annotated[CompactArray, compact(ANY_VOLUME)])
+FiltersOut = (Annotated[list[Any], nested(*ANY_FILTERS, bounded=False)]
+              | Annotated[CompactArray, compact(*ANY_FILTERS)])
+BiasOut = (Annotated[list[Any], nested(*ANY_BIAS, bounded=False)]
+           | Annotated[CompactArray, compact(*ANY_BIAS)])
+VectorOut = (Annotated[list[Any], nested(ANY_BIAS[0], bounded=False)]
+             | Annotated[CompactArray, compact(ANY_BIAS[0])])
 # The answers' fixed-length lists, stated as such: [a, b], [a, b, c] and [top, bottom, left,
 # right] (shapes, slices as [start, stop, step], paddings).
 Two = Annotated[list[int], Field(min_length=2, max_length=2)]
@@ -780,14 +839,14 @@ NEAR_ZERO = (
 class ForwardResult(BaseModel):
     """The whole forward pass."""
 
-    padded_input: ArrayOut = Field(description="(Hp, Wp, D), the input with its zero padding")
-    filters: ArrayOut = Field(description="shared (K, Fh, Fw, D) or local (H2, W2, K, Fh, Fw, D)")
-    bias: ArrayOut = Field(description="shared (K,) or local (H2, W2, K)")
-    output_pre: ArrayOut | None = Field(
+    padded_input: VolumeOut = Field(description="(Hp, Wp, D), the input with its zero padding")
+    filters: FiltersOut = Field(description="shared (K, Fh, Fw, D) or local (H2, W2, K, Fh, Fw, D)")
+    bias: BiasOut = Field(description="shared (K,) or local (H2, W2, K)")
+    output_pre: VolumeOut | None = Field(
         description="(H2, W2, K) before the activation; null when the activation is none "
         "(it would repeat `output`)" + NEAR_ZERO
     )
-    output: ArrayOut = Field(description="(H2, W2, K)" + NEAR_ZERO)
+    output: VolumeOut = Field(description="(H2, W2, K)" + NEAR_ZERO)
     geometry: GeometryResult = Field(description="the layer's geometry, as /api/geometry")
 
 
@@ -795,19 +854,19 @@ class InputResult(BaseModel):
     """A layer's input inside its requested zero padding, and its shared filters, whether or
     not its geometry works out: what a picture of a misfit draws."""
 
-    padded_input: ArrayOut = Field(
+    padded_input: VolumeOut = Field(
         description="(H + top + bottom, W + left + right, D): the input, its fill, values, "
         'image and input edits as /api/forward makes them, inside the requested padding (no '
         'fit="pad" extras: the geometry\'s `pad_adds` says how many there would be)'
     )
     padding: Four = Field(description="the requested [top, bottom, left, right]")
-    filters: ArrayOut | None = Field(
+    filters: FiltersOut | None = Field(
         default=None,
         description="(K, Fh, Fw, D): the shared filters as /api/forward makes them (values, "
         "fill or bank, and the filters' edits); they need no output size, so a misfit has them "
         "too. null for a locally connected layer (one set per output position)",
     )
-    bias: ArrayOut | None = Field(
+    bias: BiasOut | None = Field(
         default=None, description="(K,): the shared biases; null when `filters` is null"
     )
 
@@ -832,10 +891,10 @@ class StepResult(BaseModel):
         "null, with input_rows, when the window holds no input cell (see input_rows)"
     )
     padding_mask: list[list[bool]] = Field(description="(Fh, Fw): taps in the zero padding")
-    window: ArrayOut = Field(description="(Fh, Fw, D), the receptive field's numbers")
-    weights: ArrayOut = Field(description="(Fh, Fw, D), the filter's weights")
-    products: ArrayOut = Field(description="(Fh, Fw, D), window times weights")
-    channel_sums: ArrayOut = Field(description="(D,), the products summed per input channel")
+    window: VolumeOut = Field(description="(Fh, Fw, D), the receptive field's numbers")
+    weights: VolumeOut = Field(description="(Fh, Fw, D), the filter's weights")
+    products: VolumeOut = Field(description="(Fh, Fw, D), window times weights")
+    channel_sums: VectorOut = Field(description="(D,), the products summed per input channel")
     bias: float = Field(description="the neuron's bias")
     pre: float = Field(description="the sum of the products plus the bias" + NEAR_ZERO)
     post: float = Field(description="`pre` after the activation")
@@ -843,10 +902,10 @@ class StepResult(BaseModel):
     upstream: float | None = Field(
         None, description="with upstream: dV[i,j,d], the gradient at this neuron's output"
     )
-    weight_gradient: ArrayOut | None = Field(
+    weight_gradient: VolumeOut | None = Field(
         None, description="with upstream: this step's dW contribution (Fh, Fw, D)"
     )
-    weight_gradient_running: ArrayOut | None = Field(
+    weight_gradient_running: VolumeOut | None = Field(
         None, description="with upstream: its filter's dW summed over its steps so far"
     )
     bias_gradient_running: float | None = Field(
@@ -891,10 +950,10 @@ class InverseResult(BaseModel):
 class BackwardResult(BaseModel):
     """The gradients of the loss."""
 
-    dx: ArrayOut | None = Field(description="(H, W, D); null when `parts` leaves it out")
-    dw: ArrayOut | None = Field(description="like the weights; null when `parts` leaves it out")
-    db: ArrayOut | None = Field(description="like the biases; null when `parts` leaves it out")
-    upstream: ArrayOut | None = Field(
+    dx: VolumeOut | None = Field(description="(H, W, D); null when `parts` leaves it out")
+    dw: FiltersOut | None = Field(description="like the weights; null when `parts` leaves it out")
+    db: BiasOut | None = Field(description="like the biases; null when `parts` leaves it out")
+    upstream: VolumeOut | None = Field(
         description="(H2, W2, K): the upstream gradient used, when `upstream.fill` drew "
         "it (so a check by hand has its numbers); null when its values were sent or it is "
         "constant (`{}` or a fill of ones or zeros)"
@@ -939,7 +998,7 @@ class ImageInput(BaseModel):
     """Drops into a layer spec as its ``input``: ``shape`` [H, W, 3] and compact ``values``."""
 
     shape: Three = Field(description="[H, W, 3]")
-    values: ArrayOut = Field(description="(H, W, 3) pixel values on the chosen scale; compact "
+    values: VolumeOut = Field(description="(H, W, 3) pixel values on the chosen scale; compact "
                              "as float64, so that sent back they are the server's own numbers")
 
 
@@ -964,5 +1023,6 @@ class FilterBankResult(BaseModel):
     size: int = Field(description="F (each filter is F x F x 3)")
     names: list[str] = Field(description="one per filter")
     explanations: list[str] = Field(description="one line per filter")
-    values: list[Any] = Field(description="(K, F, F, 3) weights")
+    values: Annotated[list[Any], nested(ANY_FILTERS[0], bounded=False)] = Field(
+        description="(K, F, F, 3) weights")
     bias: list[float] = Field(description="(K,)")

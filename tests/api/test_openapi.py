@@ -223,6 +223,72 @@ def test_the_schema_and_the_server_agree_on_arrays(
     assert schema_accepts(small, name, body) is taken
 
 
+def _compact(shape: list[int]) -> Doc:
+    """A float32 compact array of ``shape``, zeros."""
+    import base64
+
+    n = 1
+    for side in shape:
+        n *= side
+    return {"dtype": "float32", "shape": shape, "data": base64.b64encode(bytes(4 * n)).decode()}
+
+
+# Arrays past the small settings' lengths, or of the wrong number of axes given compact: the
+# server refused them while the document let every length and 1 to 6 axes through
+SMALL_ARRAYS_REFUSED = [
+    ("LayerSpec", {"input": {"values": [[[0]]] * 65}, "filters": {"count": 1, "size": 1}}),
+    ("LayerSpec", {"input": {"values": [[[0] * 9]]}, "filters": {"count": 1, "size": 1}}),
+    ("LayerSpec", {**ONE, "filters": {"values": [[[[0]]]] * 6}}),
+    ("LayerSpec", {**ONE, "filters": {"count": 1, "size": 1, "bias": [0] * 6}}),
+    ("LayerSpec", {"input": {"values": _compact([65, 1, 1])},
+                   "filters": {"count": 1, "size": 1}}),
+    ("LayerSpec", {"input": {"values": _compact([9])}, "filters": {"count": 1, "size": 2}}),
+    ("LayerSpec", {"input": {"values": _compact([3, 3, 1, 1])},
+                   "filters": {"count": 1, "size": 1}}),
+    ("LayerSpec", {**ONE, "filters": {"values": _compact([1, 1, 1])}}),
+    ("BackwardRequest", {"layer": ONE, "upstream": {"values": _compact([1])}}),
+]
+# ...and at the settings' lengths both take them
+SMALL_ARRAYS_ACCEPTED = [
+    ("LayerSpec", {"input": {"values": [[[0] * 8]] * 64}, "filters": {"count": 1, "size": 1}}),
+    ("LayerSpec", {**ONE, "filters": {"values": [[[[0]]]] * 5, "bias": [0] * 5}}),
+    ("LayerSpec", {"input": {"values": _compact([64, 1, 8])},
+                   "filters": {"count": 1, "size": 1}}),
+    ("BackwardRequest", {"layer": ONE, "upstream": {"values": _compact([1, 1, 1])}}),
+]
+
+
+@pytest.mark.parametrize(("name", "body", "taken"), [
+    *((name, body, False) for name, body in SMALL_ARRAYS_REFUSED),
+    *((name, body, True) for name, body in SMALL_ARRAYS_ACCEPTED),
+])
+def test_the_schema_bounds_each_axis_of_an_array_by_the_settings(
+    small: Doc, name: str, body: Any, taken: bool
+) -> None:
+    settings = Settings(max_side=64, max_depth=8, max_filters=5, max_steps=10,
+                        max_image_side=32)
+    with TestClient(create_app(settings)) as client:
+        path = "/api/backward" if name == "BackwardRequest" else "/api/forward"
+        assert client.post(path, json=body).status_code == (200 if taken else 422)
+    assert schema_accepts(small, name, body) is taken
+
+
+def test_the_answers_arrays_state_their_axes(small: Doc) -> None:
+    # they were {"type": "array", "items": {}}: a generated client typed them list[Any]
+    step = schema(small, "StepResult")["properties"]
+    nested_lists, compact = branches(step["window"])
+    assert nested_lists["items"]["items"]["items"]["type"] == "number"
+    assert compact["properties"]["shape"]["minItems"] == compact["properties"]["shape"][
+        "maxItems"] == 3
+    depths = []
+    for branch in branches(schema(small, "BackwardResult")["properties"]["dw"])[:-1]:
+        depth, node = 0, branch
+        while node.get("type") == "array":
+            depth, node = depth + 1, node["items"]
+        depths.append(depth)
+    assert depths == [4, 6]
+
+
 # 1e300 is an integer to JSON Schema (no fraction) and a float past 2**53 to the server, which
 # takes no whole number that large: the document's maximum keeps a client from sending it.
 HUGE_WHOLE_REFUSED = [
