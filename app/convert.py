@@ -55,6 +55,7 @@ from engine.layer import (
     make_input,
     weight_shape,
 )
+from engine.presets import PRESETS
 from engine.tensors import (
     BIAS_INTEGERS,
     BOUNDED_KINDS,
@@ -366,7 +367,7 @@ def _refused(checks: list[_Check]) -> list[LayerError]:
     return [
         LayerError(where, "; ".join(
             over_limit(parts, limit, env) for (limit, env), parts in limits.items()
-        ), kind=OVER_LIMIT_KINDS.get(where, OVER_LIMIT))
+        ), kind=OVER_LIMIT)
         for where, limits in over.items()
     ]
 
@@ -401,11 +402,6 @@ def _padding_items(sent: int | list[int], padding: Padding, limit: int) -> list[
     return [(f"padding.{i}", f"the {name} padding", value, limit, "MAX_SIDE")
             for i, (name, value) in enumerate(zip(("top", "bottom", "left", "right"), sides,
                                                   strict=True))]
-
-
-# A field over a limit whose failure has a name of its own elsewhere: an image's max_side is
-# image_side_too_large in /api/images's query as in a spec.
-OVER_LIMIT_KINDS = {"input.image.max_side": "image_side_too_large"}
 
 
 # ----------------------------------------------------------------------------- one pass
@@ -443,9 +439,29 @@ def _one_source(spec: LayerSpec) -> None:
     with anything (the values' shape against input.shape sent the user to leave the shape
     out, which the image then needed)."""
     if spec.input.image is not None and spec.input.values is not None:
-        raise LayerError("input.image", "give the input's `values` or an `image`, not both")
+        raise LayerError("input.image", "give the input's `values` or an `image`, not both"
+                         + _preset_values(spec, "x", "input", "image"))
     if spec.filters.bank is not None and spec.filters.values is not None:
-        raise LayerError("filters.bank", "give the filters' `values` or a `bank`, not both")
+        raise LayerError("filters.bank", "give the filters' `values` or a `bank`, not both"
+                         + _preset_values(spec, "weights", "filters", "bank"))
+
+
+def _preset_values(spec: LayerSpec, array: str, field: str, instead: str) -> str:
+    """Where the values beside a named image or bank are the preset's (a request that sent
+    only the name was told to give one or the other), how to let go of them.
+
+    >>> from app.preset_specs import over_preset
+    >>> spec = LayerSpec.model_validate(over_preset(
+    ...     {"preset": "one-d-stride-2", "input": {"image": {"name": "checkerboard"}}}))
+    >>> print(_preset_values(spec, "x", "input", "image")[2:])
+    preset one-d-stride-2 gives the input's values: send "input": {"values": null, ...} with \
+the image
+    """
+    preset = PRESETS.get(spec.preset) if spec.preset is not None else None
+    if preset is None or getattr(preset, array) is None:
+        return ""
+    return (f"; preset {spec.preset} gives the {field}'s values: send "
+            f'"{field}": {{"values": null, ...}} with the {instead}')
 
 
 def resolve_priced(shape: LayerShape, settings: Settings, spec: LayerSpec) -> Geometry:

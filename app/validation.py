@@ -463,7 +463,8 @@ def _models_in(annotation: Any) -> Iterator[type[BaseModel]]:
 
 
 # Fields that take only a list (or an array object): text there is "not a list".
-_LIST_FIELDS = frozenset({"shape", "values", "bias", "index", "position", "cell"})
+_LIST_FIELDS = frozenset({"shape", "values", "bias", "index", "position", "cell", "parts",
+                          "edits"})
 # Fields that take only an object: text there ("upstream": "ones") is "not an object".
 _OBJECT_FIELDS = frozenset({"input", "filters", "fill", "bias_fill", "upstream", "layer",
                             "image"})

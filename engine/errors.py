@@ -28,7 +28,8 @@ class LayerError(ValueError):
     def __init__(
         self, field: str, reason: str, also: Sequence[LayerError] = (), kind: str = "layer_error"
     ) -> None:
-        super().__init__(f"{field}: {reason}")
+        # a reason that starts with its field (an edit's index among many) is said once
+        super().__init__(reason if reason.startswith(f"{field} ") else f"{field}: {reason}")
         self.field = field
         self.reason = reason
         self.also = tuple(also)

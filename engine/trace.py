@@ -61,7 +61,7 @@ def _check_start(geometry: Geometry, t: int) -> None:
     total = geometry.steps
     if not 0 <= t < total:
         raise LayerError(
-            "start", f"step {t} is out of range: this layer has {total} steps, 0 to {total - 1}"
+            "start", f"start {t} is out of range: this layer has {total} steps, 0 to {total - 1}"
         )
 
 

@@ -18,7 +18,7 @@ from starlette.responses import Response
 from app import costs, images
 from app.config import Settings, SettingsDep
 from app.encoding import Encoding, OrjsonResponse, encode
-from app.errors import Refusal, media_type, sent_as, unknown_name, unsupported_media
+from app.errors import OVER_LIMIT, Refusal, media_type, sent_as, unknown_name, unsupported_media
 from app.lean import no_unknown_query
 from app.routing import heavy_work_of, run_heavy
 from app.schemas import (
@@ -89,7 +89,7 @@ def fitted_side(max_side: int | None, settings: Settings) -> int:
     if max_side > settings.max_image_side:
         raise Refusal(422, ["query", "max_side"], f"max_side {max_side} is over this server's "
                       f"limit of {settings.max_image_side} (CONVSCOPE_MAX_IMAGE_SIDE)",
-                      "image_side_too_large")
+                      OVER_LIMIT)
     return max_side
 
 

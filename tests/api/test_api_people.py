@@ -339,8 +339,9 @@ def test_an_image_max_side_over_the_limit_is_refused_by_every_endpoint(
         (entry,) = detail(client.post(path, json=spec))
         assert entry["loc"] == ["body", "input", "image", "max_side"]
         assert "CONVSCOPE_MAX_IMAGE_SIDE" in entry["msg"]
-        # the same failure as /api/images's query (it said layer_error here)
-        assert entry["type"] == "image_side_too_large"
+        # the same failure as /api/images's query (it said layer_error here) and as any
+        # number over its setting (it was image_side_too_large, a name of its own)
+        assert entry["type"] == "over_limit"
     (query,) = detail(client.get("/api/images/scene?max_side=100000"))
     assert query["type"] == entry["type"]
 
@@ -412,7 +413,7 @@ def test_a_named_image_without_a_shape_and_over_the_limits_is_told_all_at_once(
     shaped, *over = detail(client.post("/api/forward", json=spec))
     assert shaped["loc"] == ["body", "input", "shape"]
     assert {(tuple(e["loc"]), e["type"]) for e in over} == {
-        (("body", "input", "image", "max_side"), "image_side_too_large"),
+        (("body", "input", "image", "max_side"), "over_limit"),
         (("body", "filters", "count"), "over_limit"), (("body", "stride"), "over_limit")}
     shape = client.get("/api/images/scene", params={"max_side": most}).json()["shape"]
     assert f"{shape}: the shape of sample image 'scene' at max_side {most}, this server's " \

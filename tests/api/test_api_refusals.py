@@ -322,7 +322,7 @@ def test_float_nan_reaching_the_schema_is_refused_as_not_finite() -> None:
          "100,000,000,000,000,000,000,000,000,000"),
         ("/api/steps", b'{"layer": {"input": {"shape": [7, 7, 3]}, "filters": {"count": 2, '
          b'"size": 3}}, "start": 100000000000000000000000000001}', ["body", "start"],
-         "step 100000000000000000000000000001 "),
+         "start 100000000000000000000000000001 "),
         ("/api/forward", b'{"input": {"shape": [7, 7, 3], "fill": {"kind": "integers", "low": 0, '
          b'"high": 1, "seed": -18446744073709551617}}, "filters": {"count": 2, "size": 3}}',
          ["body", "input", "fill", "seed"], "seed is -18446744073709551617:"),
@@ -334,7 +334,7 @@ def test_float_nan_reaching_the_schema_is_refused_as_not_finite() -> None:
         # quoted cut short
         ("/api/steps", b'{"layer": {"input": {"shape": [7, 7, 3]}, "filters": {"count": 2, '
          b'"size": 3}}, "start": 1' + b"0" * 400 + b"}", ["body", "start"],
-         "step 1" + "0" * 24 + "... (401 digits) is out of range"),
+         "start 1" + "0" * 24 + "... (401 digits) is out of range"),
         ("/api/geometry", b'{"input": {"shape": [7, 7, 3]}, "filters": {"count": 2, "size": 3}, '
          b'"stride": -1' + b"0" * 400 + b"}", ["body", "stride"], "stride is -10000"),
     ],
@@ -1235,10 +1235,10 @@ def test_every_wrong_edit_and_array_is_refused_at_once(client: TestClient) -> No
     answer = client.post("/api/forward", json=layer)
     assert answer.status_code == 422
     assert [(e["loc"], e["msg"]) for e in answer.json()["detail"]] == [
-        (["body", "edits", 0, "index"], "[9, 9, 9] is outside input of shape [5, 5, 3]: row 9 "
-         "is not in 0..4, column 9 is not in 0..4, depth 9 is not in 0..2"),
+        (["body", "edits", 0, "index"], "edits.0.index [9, 9, 9] is outside input of shape "
+         "[5, 5, 3]: row 9 is not in 0..4, column 9 is not in 0..4, depth 9 is not in 0..2"),
         (["body", "edits", 2, "index"],
-         "[5] is outside bias of shape [2]: filter 5 is not in 0..1"),
+         "edits.2.index [5] is outside bias of shape [2]: filter 5 is not in 0..1"),
     ]
     layer = square(5, 3, 2, 3)
     layer["filters"].update(values=np.zeros((2, 3, 3, 2)).tolist(), bias=[1, 2, 3])
@@ -1486,3 +1486,34 @@ def test_steps_by_a_position_past_the_filters_said_to_pass_are_told_a_count_that
 
     assert at_last_filter(most).status_code == 200
     assert refused(at_last_filter(most + 1))["type"] == "over_limit"
+
+
+def test_values_a_preset_gives_beside_a_named_image_or_bank_say_how_to_let_go_of_them(
+    client: TestClient,
+) -> None:
+    # one-d-stride-2 gives its input and weights as values: a body naming only an image or a
+    # bank over it was told to give one or the other, which it had (an API-client review)
+    for field, named in (("input", {"image": {"name": "checkerboard"}}),
+                         ("filters", {"bank": "sobel"})):
+        entry = refused(client.post("/api/geometry", json={"preset": "one-d-stride-2",
+                                                           field: named}))
+        assert entry["msg"].endswith(
+            f'; preset one-d-stride-2 gives the {field}\'s values: send "{field}": '
+            f'{{"values": null, ...}} with the {next(iter(named))}'), entry
+        # ...and done so, that refusal is gone (the sizes then have their own say)
+        again = client.post("/api/geometry", json={"preset": "one-d-stride-2",
+                                                   field: {**named, "values": None}})
+        assert "not both" not in again.text
+    # a preset of fills says nothing of it: the values were the body's own
+    entry = refused(client.post("/api/geometry", json={
+        "preset": "cs231n-demo", "input": {"values": [[[1]]], "image": {"name": "checkerboard"}}}))
+    assert entry["msg"] == "give the input's `values` or an `image`, not both"
+
+
+def test_a_null_list_is_told_it_is_not_a_list(client: TestClient) -> None:
+    # "parts is null: it is null, not a number" for a field that takes a list
+    layer = {"input": {"shape": [3, 3, 1]}, "filters": {"count": 1, "size": 1}}
+    entry = refused(client.post("/api/backward", json={"layer": layer, "parts": None}))
+    assert entry["msg"].startswith("parts is null: it is null, not a list;"), entry
+    entry = refused(client.post("/api/steps", json={"layer": layer, "start": 18}))
+    assert entry["msg"] == "start 18 is out of range: this layer has 9 steps, 0 to 8"

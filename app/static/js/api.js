@@ -13,7 +13,7 @@ export class ApiError extends Error {
 
 // The error types of a refusal by this server's limits alone (docs/design.md, "Errors"): the
 // request may be right, and a server with larger CONVSCOPE_ settings would answer it.
-const OVER_LIMITS = new Set(["over_limit", "image_side_too_large", "image_too_many_pixels", "image_too_complex"]);
+const OVER_LIMITS = new Set(["over_limit", "image_too_many_pixels", "image_too_complex"]);
 
 /**
  * The limits a refusal by this server's limits alone names, as the server names them
