@@ -12,6 +12,7 @@ The ``type`` strings are listed in docs/design.md ("Errors").
 from __future__ import annotations
 
 import asyncio
+import math
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -270,8 +271,9 @@ def where_in(body: object, position: object) -> str:
 
 
 def _validation_entry(error: dict[str, Any], body: object = None) -> dict[str, Any]:
-    # Drop "input" (it would echo a whole 2 MB array back) and "url"; stringify ctx values,
-    # which pydantic may fill with exception objects.
+    # Drop "input" (it would echo a whole 2 MB array back) and "url"; stringify ctx values
+    # JSON has no word for, which pydantic may fill with exception objects (a bound stays the
+    # number it is: {"ge": 1}, where a client read "1")
     entry = detail(list(error["loc"]), str(error["msg"]), str(error["type"]))
     ctx = error.get("ctx")
     if error["type"] == "json_invalid" and ctx:
@@ -289,8 +291,20 @@ def _validation_entry(error: dict[str, Any], body: object = None) -> dict[str, A
         else:
             entry["msg"] = f"the body is not valid JSON{where_in(body, position)}: {said}"
     elif ctx:
-        entry["ctx"] = {key: str(value) for key, value in ctx.items()}
+        entry["ctx"] = {key: value if _json_number_or_text(value) else str(value)
+                        for key, value in ctx.items()}
     return entry
+
+
+def _json_number_or_text(value: object) -> bool:
+    """Whether JSON writes ``value`` as itself: text, a bool or a finite number.
+
+    >>> [_json_number_or_text(v) for v in (1, 2.5, "x", True, float("inf"), ValueError())]
+    [True, True, True, True, False, False]
+    """
+    if isinstance(value, float):
+        return math.isfinite(value)
+    return isinstance(value, (str, int))
 
 
 def body_entries(errors: Sequence[Any], body: object, max_side: int) -> list[dict[str, Any]]:

@@ -861,13 +861,12 @@ class InputResult(BaseModel):
     )
     padding: Four = Field(description="the requested [top, bottom, left, right]")
     filters: FiltersOut | None = Field(
-        default=None,
         description="(K, Fh, Fw, D): the shared filters as /api/forward makes them (values, "
         "fill or bank, and the filters' edits); they need no output size, so a misfit has them "
         "too. null for a locally connected layer (one set per output position)",
     )
     bias: BiasOut | None = Field(
-        default=None, description="(K,): the shared biases; null when `filters` is null"
+        description="(K,): the shared biases; null when `filters` is null"
     )
 
 
@@ -900,16 +899,16 @@ class StepResult(BaseModel):
     post: float = Field(description="`pre` after the activation")
     expression: str = Field(description="the notes' NumPy expression of this neuron")
     upstream: float | None = Field(
-        None, description="with upstream: dV[i,j,d], the gradient at this neuron's output"
+        description="with upstream: dV[i,j,d], the gradient at this neuron's output"
     )
     weight_gradient: VolumeOut | None = Field(
-        None, description="with upstream: this step's dW contribution (Fh, Fw, D)"
+        description="with upstream: this step's dW contribution (Fh, Fw, D)"
     )
     weight_gradient_running: VolumeOut | None = Field(
-        None, description="with upstream: its filter's dW summed over its steps so far"
+        description="with upstream: its filter's dW summed over its steps so far"
     )
     bias_gradient_running: float | None = Field(
-        None, description="with upstream: its filter's db summed over its steps so far (the "
+        description="with upstream: its filter's db summed over its steps so far (the "
         "dV of those neurons, each gated by ReLU where there is one); a locally connected "
         "neuron's own db"
     )

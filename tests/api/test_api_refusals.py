@@ -1517,3 +1517,12 @@ def test_a_null_list_is_told_it_is_not_a_list(client: TestClient) -> None:
     assert entry["msg"].startswith("parts is null: it is null, not a list;"), entry
     entry = refused(client.post("/api/steps", json={"layer": layer, "start": 18}))
     assert entry["msg"] == "start 18 is out of range: this layer has 9 steps, 0 to 8"
+
+
+def test_a_refusals_ctx_keeps_its_numbers_numbers(client: TestClient) -> None:
+    # {"ge": "1"} and {"actual_length": "3"}: a client compared strings with its numbers
+    entry = refused(client.get("/api/images/stripes?max_side=0"))
+    assert entry["ctx"] == {"ge": 1}
+    entry = refused(client.post("/api/geometry", json={
+        "input": {"shape": [3, 3, 1]}, "filters": {"count": 1, "size": 1}, "stride": [1, 1, 1]}))
+    assert entry["ctx"] == {"actual_length": 3}

@@ -568,3 +568,20 @@ def test_the_decompression_bombs_example_is_what_its_header_gets() -> None:
     assert "50000x50000" in answer.json()["detail"][0]["msg"]
     assert shown_refusal(app.openapi(), "post", "/api/images", "422",
                          PNG_BOMB_NAME) == answer.json()
+
+
+def test_answer_fields_always_sent_are_required_even_when_null(
+    small: Doc, client: TestClient
+) -> None:
+    # optional in the schema, a generated client typed them "X | None = None": it could not
+    # tell a null sent from a field missing
+    always = {"StepResult": ["upstream", "weight_gradient", "weight_gradient_running",
+                             "bias_gradient_running"], "InputResult": ["filters", "bias"]}
+    for name, fields in always.items():
+        assert set(fields) <= set(schema(small, name)["required"]), name
+    step = client.post("/api/steps", json={"layer": {"preset": "cs231n-demo"},
+                                           "encoding": "compact"}).json()["steps"][0]
+    assert {field: step[field] for field in always["StepResult"]} == dict.fromkeys(
+        always["StepResult"])
+    local = client.post("/api/input", json={"preset": "cs231n-demo", "connectivity": "local"})
+    assert (local.json()["filters"], local.json()["bias"]) == (None, None)
