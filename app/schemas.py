@@ -194,10 +194,13 @@ def compact(*shapes: Axes) -> WithJsonSchema:
     """
     schema = CompactArray.model_json_schema()
     described = schema["properties"]["shape"].get("description")
+
     def shape_of(axes: Axes) -> dict[str, Any]:
         n = {"type": "array", "minItems": len(axes), "maxItems": len(axes)}
-        if not any(axes):  # (an answer's: schemathesis checks answers against prefixItems
-            return n | {"items": {"type": "integer", "minimum": 1}}  # as if draft 7's)
+        # axes no setting bounds (an answer's) take plain items: schemathesis reads an
+        # answer's prefixItems as draft 7's tuple form and calls the schema invalid
+        if not any(axes):
+            return n | {"items": {"type": "integer", "minimum": 1}}
         return n | {"items": False, "prefixItems": [
             {"type": "integer", "minimum": 1, **_bound(setting)} for setting in axes]}
 
