@@ -3555,6 +3555,42 @@ def test_a_hovered_product_of_a_big_window_is_written_at_once(
     assert canvas.bounding_box() == box
 
 
+def test_the_keyboard_reads_a_big_windows_products_one_by_one(
+    page: Page, api: httpx.Client
+) -> None:
+    # AlexNet's products are canvases: a keyboard (and a screen reader) had their 121 numbers
+    # a slice, never the input and weight each is made of (a screen-reader review)
+    page.set_viewport_size({"width": 1440, "height": 900})
+    page.goto("/?preset=alexnet-conv1&t=100")
+    expect(page.locator("#numpy-code")).to_contain_text("V[1,45,0]", timeout=30_000)
+    slice1 = page.get_by_role("img", name=re.compile(r"^Products depth slice 1"))
+    slice1.focus()
+    for key in ("ArrowRight", "ArrowRight", "ArrowDown"):  # the first lands on the corner
+        slice1.press(key)
+    step = api.post("/api/steps", json={"layer": {"preset": "alexnet-conv1"}, "start": 100}
+                    ).json()["steps"][0]
+    r, c, ch = 1, 1, 1
+    said = page.locator("#announce")
+    expect(said).to_have_text(re.compile(
+        rf"^Xp?\[{step['rows'][0] + r},{step['cols'][0] + c},{ch}\] = \S+ × W0\[{r},{c},{ch}\] = "
+        r"\S+ → \S+$"))
+    found = re.fullmatch(r".* = (\S+) × .* = (\S+) → (\S+)", said.inner_text())
+    assert found is not None
+    x, w, product = (float(v) for v in found.groups())
+    assert x == pytest.approx(step["window"][r][c][ch], rel=1e-3)
+    assert w == pytest.approx(step["weights"][r][c][ch], rel=1e-3)
+    assert product == pytest.approx(step["products"][r][c][ch], rel=1e-3)
+    # the readout under the sums says it too, as for a hover; the layer did not step
+    expect(page.locator("#product-readout")).to_contain_text(f"× W0[{r},{c},{ch}])")
+    expect(page.locator("#numpy-code")).to_contain_text("V[1,45,0]")
+    # the last column stops it, and leaving lets the product go
+    for _ in range(12):
+        slice1.press("ArrowRight")
+    expect(said).to_contain_text(f"× W0[{r},10,{ch}] = ")
+    page.locator("#t-play").focus()
+    expect(page.locator("#product-readout")).to_have_text("Hover a product for its input × weight.")
+
+
 @pytest.mark.parametrize(("size", "large"), [((1024, 768), True), ((1280, 720), True),
                                              ((1024, 768), False)])
 def test_a_hovered_products_line_never_cuts_the_product(

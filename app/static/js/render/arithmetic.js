@@ -105,7 +105,7 @@ export function createArithmeticView(container, model, onTap) {
   for (let ch = 0; ch < depth; ch += 1) {
     const figure = figures[ch];
     const options = {
-      rows: fh, cols: fw, cell, label: `Products depth slice ${ch}`, expose: true, say: true,
+      rows: fh, cols: fw, cell, label: `Products depth slice ${ch}`, expose: true, say: true, cursor: big,
       view: big ? new Viewport(fh, fw, fw * zoomCell, fh * zoomCell) : null,
       onCell: (type, r, c) => onTap(type, r, c, ch),
     };

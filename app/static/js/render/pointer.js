@@ -91,7 +91,7 @@ export function bindPointer(canvas, view, onCell) {
  * view (the input's slices, the output's maps) pan and zoom together, so one stop serves them
  * all (AlexNet's 96 maps would be 96).
  */
-export function bindKeys(node, view) {
+export function bindKeys(node, view, onArrow = null) {
   if (view.keyed) return;
   view.keyed = true;
   node.tabIndex = 0;
@@ -101,8 +101,11 @@ export function bindKeys(node, view) {
     const arrow = ARROWS[event.key];
     // Shift+arrows move the pin (js/pinning.js); "+" is Shift+= on most keyboards
     if (event.shiftKey && arrow) return;
-    // a quarter of the view a press, the way the arrow points (the cells move the other way)
-    if (arrow) view.panBy((-arrow[0] * view.width) / 4, (-arrow[1] * view.height) / 4);
+    // `onArrow(dx, dy)` takes them where given (a cursor over the cells, which the view
+    // follows); else a quarter of the view a press, the way the arrow points (the cells move
+    // the other way)
+    if (arrow && onArrow) onArrow(...arrow);
+    else if (arrow) view.panBy((-arrow[0] * view.width) / 4, (-arrow[1] * view.height) / 4);
     else if (event.key === "+" || event.key === "=") view.zoomKeeping(2);
     else if (event.key === "-" || event.key === "_") view.zoomKeeping(0.5);
     else return;

@@ -3,7 +3,7 @@
 // canvas, so a frame costs the same at any size. Level of detail: colours when zoomed out,
 // grid lines, then numbers once a cell is big enough to hold one. The view (scale and corner)
 // is a Viewport from viewport.js; pointer input is pointer.js's.
-import { el, short } from "../dom.js";
+import { announce, el, short } from "../dom.js";
 import { faded, ink, packed, palette, typeScale } from "./colors.js";
 import { bindKeys, bindPointer } from "./pointer.js";
 import { NUMBERS_FROM, SAID_CELLS, cellText, numberFont, numbersFor, valuesSaid } from "./numbers.js";
@@ -69,7 +69,7 @@ function schedule(grid) {
  * {el, draw(get, {maxAbs, isPad, isStruck}), setCells(cells, get), setField(taps), setMarks(kind, cells),
  * setActive(on), box(r, c), boxes(cells)}.
  */
-export function createZoomGrid(parent, { rows, cols, label, view, onCell, expose = false, say = false }) {
+export function createZoomGrid(parent, { rows, cols, label, view, onCell, expose = false, say = false, cursor = false }) {
   const root = el("div", "grid canvas-grid zoom-grid");
   root.setAttribute("role", "img");
   const named = `${label}, ${rows}x${cols} cells`;
@@ -389,13 +389,31 @@ export function createZoomGrid(parent, { rows, cols, label, view, onCell, expose
   }
 
   view.onChange(() => schedule(grid));
+  let at = null; // the keyboard's cell (cursor)
+  if (cursor) {
+    root.setAttribute("aria-description", "the arrow keys read its cells one at a time");
+    root.addEventListener("blur", () => {
+      if (at) onCell?.("leave", -1, -1);
+      at = null;
+    });
+  }
   // the hovered cell's full text (e.g. "X[..] = 0.3 × W0[..] = -0.1 → -0.03") as the tooltip
   bindPointer(canvas, view, (type, r, c) => {
     if (type === "enter") canvas.title = titleOf ? titleOf(r, c, values(r, c)) : "";
     else if (type === "leave") canvas.title = ""; // off the cells (the clear band round them)
     onCell?.(type, r, c);
   });
-  bindKeys(root, view);
+  bindKeys(root, view, cursor ? moveCursor : null);
   schedule(grid);
   return grid;
+
+  // `cursor`: the arrows move over the cells as the pointer would (a step's products, which
+  // a keyboard could not read one by one: a canvas has no cells), each said with its title
+  function moveCursor(dx, dy) {
+    const [r, c] = at ? [at[0] + dy, at[1] + dx] : [0, 0];
+    at = [Math.max(0, Math.min(rows - 1, r)), Math.max(0, Math.min(cols - 1, c))];
+    view.follow(at[0], at[1], at[0], at[1]);
+    onCell?.("enter", ...at);
+    if (titleOf) announce(titleOf(...at, values(...at)));
+  }
 }
