@@ -3523,14 +3523,22 @@ def test_a_small_bias_reads_in_decimals_as_its_neighbours_do(page: Page, api: ht
     assert written[1:] == ["-0.0001235", "1.23e-5", "0.01743", "1.23e+3", "-3"]
 
 
+def alexnet_step_101(page: Page, api: httpx.Client) -> dict[str, Any]:
+    """AlexNet conv1 at t=100 (V[1,45,0]) drawn at 1440x900, and the API's answer for it."""
+    page.set_viewport_size({"width": 1440, "height": 900})
+    page.goto("/?preset=alexnet-conv1&t=100")
+    expect(page.locator("#numpy-code")).to_contain_text("V[1,45,0]", timeout=30_000)
+    step: dict[str, Any] = api.post("/api/steps", json={
+        "layer": {"preset": "alexnet-conv1"}, "start": 100}).json()["steps"][0]
+    return step
+
+
 def test_a_hovered_product_of_a_big_window_is_written_at_once(
     page: Page, api: httpx.Client
 ) -> None:
     # AlexNet's 363 products are canvases too small for their digits: a hover drew the lines
     # to its input and weight, and its value was nowhere but a late tooltip
-    page.set_viewport_size({"width": 1440, "height": 900})
-    page.goto("/?preset=alexnet-conv1&t=100")
-    expect(page.locator("#numpy-code")).to_contain_text("V[1,45,0]", timeout=30_000)
+    step = alexnet_step_101(page, api)
     readout = page.locator("#product-readout")
     expect(readout).to_have_text("Hover a product for its input × weight.")
     canvas = page.locator("#products canvas").first
@@ -3544,8 +3552,6 @@ def test_a_hovered_product_of_a_big_window_is_written_at_once(
     assert found is not None, readout.inner_text()
     x, w, product = (float(v) for v in found.groups()[:3])
     row, col, ch, r, c, ch2 = (int(v) for v in found.groups()[3:])
-    step = api.post("/api/steps", json={"layer": {"preset": "alexnet-conv1"}, "start": 100}
-                    ).json()["steps"][0]
     assert ch == ch2 == 0  # the first slice's canvas
     assert (row, col) == (step["rows"][0] + r, step["cols"][0] + c)
     assert x == pytest.approx(step["window"][r][c][ch], rel=1e-3)
@@ -3560,15 +3566,11 @@ def test_the_keyboard_reads_a_big_windows_products_one_by_one(
 ) -> None:
     # AlexNet's products are canvases: a keyboard (and a screen reader) had their 121 numbers
     # a slice, never the input and weight each is made of (a screen-reader review)
-    page.set_viewport_size({"width": 1440, "height": 900})
-    page.goto("/?preset=alexnet-conv1&t=100")
-    expect(page.locator("#numpy-code")).to_contain_text("V[1,45,0]", timeout=30_000)
+    step = alexnet_step_101(page, api)
     slice1 = page.get_by_role("img", name=re.compile(r"^Products depth slice 1"))
     slice1.focus()
     for key in ("ArrowRight", "ArrowRight", "ArrowDown"):  # the first lands on the corner
         slice1.press(key)
-    step = api.post("/api/steps", json={"layer": {"preset": "alexnet-conv1"}, "start": 100}
-                    ).json()["steps"][0]
     r, c, ch = 1, 1, 1
     said = page.locator("#announce")
     expect(said).to_have_text(re.compile(
