@@ -31,7 +31,7 @@ from app.costs import (
     trials_cost,
 )
 from app.encoding import Encoding, FloatArray, as_json, dumps, encode
-from app.errors import suggestion_fields
+from app.errors import FILTERS_PASS, suggestion_fields
 from app.layer_cache import ANSWER_WEIGHT, LAYERS, MEMO_UNITS
 from app.lru import BoundedLRU, weighed_memo
 from app.preset_specs import preset_spec
@@ -237,7 +237,8 @@ def _refused(items: Sequence[Item], settings: Settings, spec: LayerSpec, subject
     refused = budget_refusal(items, settings, subject, spec, most)
     if refused is None:
         return None
-    return LayerErrorResult(field=refused.field, message=refused.reason, fields=[refused.field])
+    return LayerErrorResult(field=refused.field, message=refused.reason, fields=[refused.field],
+                            filters_pass=refused.ctx.get(FILTERS_PASS))
 
 
 # ----------------------------------------------------------------------------- presets

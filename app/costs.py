@@ -26,7 +26,7 @@ import numpy as np
 
 from app.config import Settings
 from app.encoding import Encoding, wrapped
-from app.errors import OVER_LIMIT
+from app.errors import FILTERS_PASS, OVER_LIMIT
 from app.images import Layout
 from app.lru import weighed_memo
 from app.routing import check_inline
@@ -1009,15 +1009,18 @@ def _refusal(items: Sequence[Item], elements: int, work: int, settings: Settings
     if elements > settings.max_elements:
         big = max(items, key=lambda item: item.elements)
         field = as_sent(big.field, spec)
+        fewer = _filters_passing(field, big, most)
         return LayerError(
             _path(big, field, at),
             f"{subject} would materialise {elements:,} numbers, over this server's limit "
             f"of {settings.max_elements:,} (CONVSCOPE_MAX_ELEMENTS); the most, {big.elements:,}, "
-            f"are {big.what}{_advice(field, big, most)}{big.advice}", kind=big.kind,
+            f"are {big.what}{_advice(field, big, fewer)}{big.advice}", kind=big.kind,
+            ctx=_passing_ctx(fewer),
         )
     if work > settings.max_work:
         big = max(items, key=lambda item: item.work)
         field = as_sent(big.field, spec)
+        fewer = _filters_passing(field, big, most)
         cheaper = _compact_advice(big)
         passes = _compact_passes(items, work, settings, said=big.compact_work is not None)
         return LayerError(
@@ -1026,10 +1029,25 @@ def _refusal(items: Sequence[Item], elements: int, work: int, settings: Settings
             f"multiply-add of the engine's matrix product, so more than its multiply-adds; "
             f'docs/design.md "Costs"), over this server\'s work budget of '
             f"{settings.max_work:,} (CONVSCOPE_MAX_WORK); the most, {big.work:,}, is "
-            f"{big.what}{_advice(field, big, most)}{cheaper}{big.advice}{passes}",
-            kind=big.kind,
+            f"{big.what}{_advice(field, big, fewer)}{cheaper}{big.advice}{passes}",
+            kind=big.kind, ctx=_passing_ctx(fewer),
         )
     return None
+
+
+def _filters_passing(field: str, item: Item, most: MostFilters | None) -> int | None:
+    """How many filters would pass, where the refusal blames their count (``item`` the
+    dearest part, sent as ``field``) and ``most`` can tell; else None. Bisected once, for
+    the sentence and the ``ctx`` alike."""
+    if field != "filters.count" or most is None or item.fixed:
+        return None
+    return most()
+
+
+def _passing_ctx(fewer: int | None) -> dict[str, int]:
+    """A refusal's ``ctx`` with the count of filters that passes, for a client (the page's
+    "Draw it with N filters") that should not read it out of the sentence."""
+    return {} if fewer is None else {FILTERS_PASS: fewer}
 
 
 def _totals(items: Sequence[Item]) -> tuple[int, int]:
@@ -1111,25 +1129,23 @@ def _compact_passes(items: Sequence[Item], work: int, settings: Settings,
     return f"; asked for compact{asked} the request would cost {compact:,}, within it"
 
 
-def _advice(field: str, item: Item | None = None, most: MostFilters | None = None) -> str:
+def _advice(field: str, item: Item | None = None, fewer: int | None = None) -> str:
     """What to do about the dearest ``item``, when its field is a size (or where a walk
     starts) and no size cuts it (a request's fixed cost); for the filters' count, how many
-    pass (``most``).
+    pass (``fewer``).
 
     >>> _advice("padding"), _advice("activation"), _advice("start")
     (', which a smaller padding would cut', '', ', which an earlier start would cut')
     >>> _advice("input.shape", request_item())
     ''
-    >>> _advice("filters.count", most=lambda: 115)
+    >>> _advice("filters.count", fewer=115)
     ', which a smaller filters.count would cut (at most 115 filters pass)'
     """
     if item is not None and item.fixed:
         return ""
-    if field == "filters.count" and most is not None:
-        fewer = most()
-        if fewer is not None:
-            filters = "1 filter passes" if fewer == 1 else f"at most {fewer:,} filters pass"
-            return f", which a smaller {field} would cut ({filters})"
+    if field == "filters.count" and fewer is not None:
+        filters = "1 filter passes" if fewer == 1 else f"at most {fewer:,} filters pass"
+        return f", which a smaller {field} would cut ({filters})"
     if field in ("start", "position"):  # the running sums walk a filter's positions to it
         return f", which an earlier {field} would cut"
     if field in ("input.values", "filters.values"):  # sizes read from the values (as_sent)

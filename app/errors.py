@@ -159,6 +159,8 @@ def listing(parts: Sequence[str]) -> str:
 # number of edits, the elements or work a request would take): the request may be right, and
 # a server with higher CONVSCOPE_ settings would answer it. Images' limits name their part.
 OVER_LIMIT = "over_limit"
+# The ``ctx`` key of an over_limit refusal that blames the filters' count: how many pass.
+FILTERS_PASS = "filters_pass"
 
 
 def over_limit(parts: Sequence[str], limit: int, env: str) -> str:
@@ -187,12 +189,13 @@ def layer_refusal(error: LayerError) -> Refusal:
     """An engine refusal as a 422 at ``["body", *field path]``; a geometry misfit also
     carries in ``ctx`` the locs of every field that could fix it (``fields``, the blamed
     ``loc`` first: a misfit has one loc, though padding or the filter size may fix it as well
-    as the stride), its suggestions and notes."""
-    ctx: dict[str, Any] = {}
+    as the stride), its suggestions and notes; a budget's refusal, how many filters pass
+    (:data:`FILTERS_PASS`) where it blames their count."""
+    ctx: dict[str, Any] = dict(error.ctx)
     if isinstance(error, GeometryError) and (
         error.suggestions.changes or error.suggestions.notes
     ):
-        ctx = {
+        ctx |= {
             "fields": [_loc(field) for field in error.fields],
             "suggestions": [suggestion_fields(s) for s in error.suggestions.changes],
             "notes": list(error.suggestions.notes),

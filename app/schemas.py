@@ -768,6 +768,11 @@ class LayerErrorResult(BaseModel):
         description="the spec fields a suggestion shows can fix it (the first is `field`, "
         "the one blamed): padding, stride, filters.size, dilation, input.shape or fit",
     )
+    filters_pass: int | None = Field(
+        None, description="an over_limit refusal that blames filters.count: the most filters "
+        "this layer can have within the server's limits (its 422's `ctx.filters_pass`); null "
+        "otherwise, and where no count passes",
+    )
 
 
 class GeometryResult(BaseModel):
@@ -974,7 +979,8 @@ class ErrorEntry(BaseModel):
                       "not_found")
     ctx: dict[str, Any] | None = Field(
         None, description="details: a geometry misfit's `fields` (the locs of every field "
-        "that could make it fit, `loc` first), `suggestions` and `notes`; a limit's value"
+        "that could make it fit, `loc` first), `suggestions` and `notes`; a limit's value; "
+        "an over_limit refusal that blames filters.count, `filters_pass`: how many pass"
     )
 
 

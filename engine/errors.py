@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import numbers
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
 
 
 def counted(n: int, noun: str) -> str:
@@ -18,7 +19,8 @@ def counted(n: int, noun: str) -> str:
 class LayerError(ValueError):
     """A layer the engine will not compute. ``field`` is a spec path, ``reason`` a sentence;
     ``also`` holds the refusals of other fields found wrong at the same time, so a client
-    hears of every wrong field at once rather than one per attempt.
+    hears of every wrong field at once rather than one per attempt; ``ctx``, figures a client
+    acts on without reading the sentence (e.g. ``filters_pass``), written as the error's ctx.
 
     >>> error = LayerError.of([LayerError("stride", "too big"), LayerError("padding", "too big")])
     >>> error.field, [e.field for e in error.also]
@@ -26,7 +28,8 @@ class LayerError(ValueError):
     """
 
     def __init__(
-        self, field: str, reason: str, also: Sequence[LayerError] = (), kind: str = "layer_error"
+        self, field: str, reason: str, also: Sequence[LayerError] = (), kind: str = "layer_error",
+        ctx: Mapping[str, Any] | None = None,
     ) -> None:
         # a reason that starts with its field (an edit's index among many) is said once
         super().__init__(reason if reason.startswith(f"{field} ") else f"{field}: {reason}")
@@ -36,22 +39,23 @@ class LayerError(ValueError):
         # what failed, for a client that tells failures apart (an API's error ``type``): the
         # same failure keeps one name wherever it is found
         self.kind = kind
+        self.ctx = dict(ctx or {})
 
     @classmethod
     def of(cls, errors: Sequence[LayerError]) -> LayerError:
         """One error for several fields: the first, with the others in ``also``."""
         first, *rest = errors
-        return cls(first.field, first.reason, rest, first.kind)
+        return cls(first.field, first.reason, rest, first.kind, first.ctx)
 
     def each(self) -> list[LayerError]:
         """This refusal and the ones it holds in ``also``, one error per field."""
-        return [LayerError(self.field, self.reason, kind=self.kind), *self.also]
+        return [LayerError(self.field, self.reason, kind=self.kind, ctx=self.ctx), *self.also]
 
     def moved(self, prefix: str) -> LayerError:
         """The same refusal with its fields under ``prefix`` (``stride`` -> ``layer.stride``)."""
         return LayerError(
             f"{prefix}.{self.field}", self.reason, [e.moved(prefix) for e in self.also],
-            self.kind,
+            self.kind, self.ctx,
         )
 
 

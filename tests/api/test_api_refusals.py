@@ -1428,6 +1428,8 @@ def test_a_refusal_that_blames_the_filters_count_says_how_many_pass(
     assert entry["loc"] == ["body", "filters", "count"]
     most = _most_filters(entry["msg"])
     assert 1 < most < 256
+    # the same count as a number, for a client that should not read it out of the sentence
+    assert entry["ctx"] == {"filters_pass": most}
     # exactly the most: that many pass, one more is refused as before
     fewer = {**ATROUS, "filters": {"count": most, "size": 3}}
     assert client.post(f"/api/forward{query}", json=fewer).status_code == 200
@@ -1442,6 +1444,9 @@ def test_the_geometrys_over_limit_says_how_many_filters_the_page_could_draw(
     answer = client.post("/api/geometry", json=ATROUS).json()
     forward = _most_filters(answer["over_limit"]["message"])
     backward = _most_filters(answer["backward_over_limit"]["message"])
+    assert answer["over_limit"]["filters_pass"] == forward
+    assert answer["backward_over_limit"]["filters_pass"] == backward
+    assert backward < forward  # the gradients' budget is the tighter: the page offers it
     # what the page asks for: the forward compact, and dX and db by themselves
     fewer = {**ATROUS, "filters": {"count": forward, "size": 3}}
     assert client.post("/api/forward?encoding=compact", json=fewer).status_code == 200
@@ -1462,6 +1467,7 @@ def test_filters_given_by_value_are_not_told_a_count(
     entry = refused(client.post("/api/forward", json={
         "input": {"shape": [30, 30, 1]}, "filters": {"values": weights}}))
     assert "filters pass" not in entry["msg"], entry["msg"]
+    assert "filters_pass" not in entry.get("ctx", {}), entry
 
 
 def test_steps_by_a_position_past_the_filters_said_to_pass_are_told_a_count_that_holds_it(

@@ -628,13 +628,46 @@ def test_a_layer_over_the_budget_draws_with_the_filters_the_server_says_pass(
     expect(note).to_contain_text("Nothing to draw", timeout=30_000)
     layer = {**api.get("/api/presets/alexnet-224").json()["layer"], "stride": 1}
     said = api.post("/api/geometry", json=layer).json()["over_limit"]
-    fewer = int(re.search(r"at most ([\d,]+) filters pass", said["message"])[1].replace(",", ""))
+    fewer = said["filters_pass"]
+    assert f"at most {fewer} filters pass" in said["message"]
     assert 1 < fewer < 96
     # what the page asks for at that count is within the budget
     assert api.post("/api/geometry", json={
         **layer, "filters": {**layer["filters"], "count": fewer}}).json()["over_limit"] is None
+    page.evaluate("document.querySelector('#announce')?.replaceChildren()")
     note.get_by_role("button", name=f"Draw it with {fewer} filters").click()
     expect(page.locator("#output-shape")).to_have_text(f"214x214x{fewer}", timeout=60_000)
     expect(note).to_be_hidden()
+    # the focus waits where the layer's words are (the button went with the note: the focus
+    # fell to the body), and the layer is said, as any new layer is
+    expect(page.locator("#arithmetic-panel")).to_be_focused()
+    expect(page.locator("#announce")).to_contain_text(
+        f"New layer: output 214x214x{fewer}, {214 * 214 * fewer:,} steps")
     expect(page.locator("#f-k")).to_have_value(str(fewer))
     expect(page).to_have_url(re.compile(rf"[?&]k={fewer}(&|$)"))
+
+
+def test_backward_mode_offers_the_filters_its_gradients_pass_too(
+    page: Page, api: httpx.Client
+) -> None:
+    # the gradients' budget is the tighter: the forward's count drew the layer with its
+    # gradients refused
+    layer = {**api.get("/api/presets/alexnet-224").json()["layer"], "stride": 1}
+    said = api.post("/api/geometry", json=layer).json()
+    forward = said["over_limit"]["filters_pass"]
+    backward = said["backward_over_limit"]["filters_pass"]
+    assert 1 < backward < forward < 96
+    page.goto("/?preset=alexnet-224&sh=1&sw=1&mode=backward")
+    note = page.locator("#refused-note")
+    expect(note).to_contain_text("Nothing to draw", timeout=30_000)
+    expect(note.get_by_role("button")).to_have_text(f"Draw it with {backward} filters")
+    # the red reason says the forward's count: the note says why it offers fewer
+    expect(page.locator("#error-filters")).to_contain_text(f"at most {forward} filters pass")
+    expect(note).to_contain_text("This server computes it, its gradients too, with fewer filters")
+    note.get_by_role("button").click()
+    expect(page.locator("#output-shape")).to_have_text(f"214x214x{backward}", timeout=60_000)
+    expect(page.locator("#backward-step")).to_contain_text("dW[0]", timeout=60_000)
+    # the whole backward pass came (the page's "backward" once a layer has its upstream)
+    expect(page.locator("#app")).to_have_class(re.compile(r"\bbackward\b"), timeout=60_000)
+    expect(page.locator("#gradients-refused")).to_be_hidden()
+    expect(page).to_have_url(re.compile(rf"[?&]k={backward}(&|$)"))

@@ -216,7 +216,7 @@ def test_a_layer_too_large_for_the_server_is_said_from_its_geometry_alone(
     refused = refusals(page)
     page.goto("/?preset=alexnet-conv1&conn=local")
     note = page.locator("#refused-note")
-    expect(note).to_contain_text("a server started with larger limits computes this one",
+    expect(note).to_contain_text("a server started with larger limits computes",
                                  timeout=30_000)
     expect(page.locator("#error-general")).to_contain_text(
         "More settings: computing this layer would materialise")
@@ -243,7 +243,7 @@ def test_only_a_refusal_over_the_servers_limits_says_a_larger_server_would_compu
                               "in red above).", timeout=30_000)
     refusal["detail"][0]["type"] = "over_limit"
     page.reload()
-    expect(note).to_contain_text("a server started with larger limits computes this one",
+    expect(note).to_contain_text("a server started with larger limits computes",
                                  timeout=30_000)
 
 

@@ -25,14 +25,14 @@ export function limitsPassed(error) {
 }
 
 /**
- * The most filters a refusal says would pass (its "(at most 82 filters pass)"), the fewest
- * where its reasons say more than one; null where none says it (filters given by values or
- * a bank, a refusal that blames no count).
+ * The most filters a refusal says would pass (its entries' `ctx.filters_pass`, and the
+ * `filtersPass` the page adds for a second budget the layer must pass), the fewest where
+ * more than one says; null where none says it (filters given by values or a bank, a refusal
+ * that blames no count).
  */
 export function filtersPassing(error) {
   if (!(error instanceof ApiError)) return null;
-  const said = error.detail.map((d) => /\((?:at most ([\d,]+) filters|(1) filter) pass(?:es)?\)/.exec(d.msg ?? ""))
-    .filter(Boolean).map((m) => Number((m[1] ?? m[2]).replaceAll(",", "")));
+  const said = [...error.detail.map((d) => d.ctx?.filters_pass), error.filtersPass].filter(Number.isInteger);
   return said.length ? Math.min(...said) : null;
 }
 

@@ -173,16 +173,24 @@ function onApiError(error) {
   note.textContent = `${app.model ? "The picture is the last layer the server computed, faded:"
     : "Nothing to draw:"} the server would not compute this layer (why is in red above).`;
   if (overLimits) {
-    note.append(" A smaller one draws");
-    // the count the server says passes, one press away: the reason's long sentence ends in it
+    // the count the server says passes, one press away: the reason's long sentence says it too
     const fewer = filtersPassing(error);
     if (fewer !== null) {
       const button = el("button", "refused-fix", `Draw it with ${thousands(fewer)} filter${fewer === 1 ? "" : "s"}`);
       button.type = "button";
-      button.addEventListener("click", () => applySuggestion({ field: "filters.count", value: fewer }));
-      note.append(" ", button);
+      button.addEventListener("click", () => {
+        // the note and its button go once the layer is drawn: the focus waits where the
+        // layer's words will be (it fell to the body, where a screen reader says nothing)
+        qs("#arithmetic-panel").focus({ preventScroll: true });
+        applySuggestion({ field: "filters.count", value: fewer });
+      });
+      // backward mode's count is its gradients' where theirs is the smaller: the red reason
+      // says the forward's
+      const gradients = fewer === error.filtersPass && !error.detail.some((d) => d.ctx?.filters_pass === fewer);
+      note.append(` This server computes it${gradients ? ", its gradients too," : ""} with fewer filters: `, button, '. As it is, a server started with larger limits computes it (README, "Configuration").');
+    } else {
+      note.append(' This server computes a smaller layer, and a server started with larger limits computes this one as it is (README, "Configuration").');
     }
-    note.append(', and a server started with larger limits computes this one (README, "Configuration").');
   }
   note.hidden = false;
   showTransport(app, player.playing); // no layer drawn yet: nothing to step through
@@ -259,7 +267,7 @@ async function reload() {
     forgetMisfit();
     // too large for this server: the geometry says so, and the forward (refused the same
     // way, a red line in the console) is not asked for
-    refuseOverLimit(geometry);
+    refuseOverLimit(geometry, state.mode === "backward");
     // the new layer's steps, asked for now, are used once its views are built: before, a
     // render would draw them into the last layer's grids (another depth: a TypeError)
     const cache = stepCache(spec, geometry, state);
@@ -286,7 +294,9 @@ async function reload() {
     // values alone: said as that, not as a new layer
     const sizes = JSON.stringify([geometry.height, geometry.width, geometry.padded_shape,
       geometry.output_shape, state.conn]);
-    if (before !== null && (before !== key || fromMisfit)) {
+    // a first layer drawn after the page's first was refused is said too (its button or a
+    // smaller size drew it without a word)
+    if ((before !== null && (before !== key || fromMisfit)) || (before === null && app.refused !== undefined)) {
       const [h2, w2, k] = geometry.output_shape;
       announce(sizes === app.drawnSizes && !fromMisfit ? `New values: output ${h2}x${w2}x${k} recomputed`
         : `New layer: output ${h2}x${w2}x${k}, ${thousands(geometry.steps)} steps`);
@@ -337,12 +347,20 @@ async function reload() {
 /** Throw the refusal the geometry answer says the layer's drawing would get (`over_limit`:
  * the forward's for a layer that fits, the input's for a misfit), as if the request had
  * been sent and refused, so it is said the same way without a refused request. */
-function refuseOverLimit(geometry) {
-  if (geometry.over_limit) throw overLimitError(geometry.over_limit);
+function refuseOverLimit(geometry, backward = false) {
+  if (!geometry.over_limit) return;
+  const error = overLimitError(geometry.over_limit);
+  // backward mode draws the gradients too: the count of filters offered must pass their
+  // budget as well (the forward's alone drew the layer with its gradients refused)
+  if (backward) error.filtersPass = geometry.backward_over_limit?.filters_pass ?? null;
+  throw error;
 }
 
 /** A geometry answer's `over_limit` or `backward_over_limit` as the refusal its request gets. */
-const overLimitError = (over) => new ApiError(422, [{ loc: ["body", ...over.field.split(".")], msg: over.message, type: "over_limit" }]);
+function overLimitError(over) {
+  const ctx = over.filters_pass == null ? undefined : { filters_pass: over.filters_pass };
+  return new ApiError(422, [{ loc: ["body", ...over.field.split(".")], msg: over.message, type: "over_limit", ctx }]);
+}
 
 /** The layer's parameters, shared or local: they need no output size, so a misfit and a
  * layer refused for its size keep them. */
