@@ -26,7 +26,7 @@ from starlette.routing import Match, Mount
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app import validation
-from app.config import settings_for
+from app.config import Settings, settings_for
 from app.encoding import OrjsonResponse
 from engine.errors import LayerError
 from engine.geometry import GeometryError, Suggestion
@@ -310,12 +310,13 @@ def _json_number_or_text(value: object) -> bool:
     return isinstance(value, (str, int))
 
 
-def body_entries(errors: Sequence[Any], body: object, max_side: int) -> list[dict[str, Any]]:
+def body_entries(errors: Sequence[Any], body: object, settings: Settings,
+                 ) -> list[dict[str, Any]]:
     """The refusal's entries for pydantic's ``errors`` of a request ``body`` (the first
     :data:`MOST_ERRORS` of them): one per wrong field, in the field's words
     (:func:`app.validation.clean`)."""
     return [_validation_entry(e, body)
-            for e in validation.clean(list(errors[:MOST_ERRORS]), body, max_side)]
+            for e in validation.clean(list(errors[:MOST_ERRORS]), body, settings)]
 
 
 # A refusal lists at most MOST_ENTRIES fields, read from pydantic's first MOST_ERRORS errors
@@ -337,7 +338,7 @@ async def on_validation_error(request: Request, exc: Exception) -> Response:
     except Refusal as refusal:
         return refusal.response()
     raw = exc.errors()
-    entries = body_entries(raw, exc.body, settings.max_side)
+    entries = body_entries(raw, exc.body, settings)
     if len(entries) > MOST_ENTRIES or len(raw) > MOST_ERRORS:
         # a body wrong in thousands of places (a list of edits that are not objects): the
         # first say what is wrong; the rest would only be a bigger answer (and reading them

@@ -198,7 +198,7 @@ def _handler_refusals(
                 LayerSpec.model_validate(sent)
             except ValidationError as error:
                 wrong = [{**e, "loc": ("body", *e["loc"])} for e in error.errors()]
-                return body_entries(wrong, sent, settings.max_side)
+                return body_entries(wrong, sent, settings)
             return None
         return refuse
 

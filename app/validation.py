@@ -20,6 +20,8 @@ from typing import Any, get_args
 
 from pydantic import BaseModel
 
+from app.config import Settings
+
 # What each field accepts, in words, by the field's name (the last name in its path).
 ACCEPTS = {
     "size": "a whole number >= 1, or a list of one or two ([Fh, Fw]) of them",
@@ -355,7 +357,9 @@ def valid_hint(spec: Any) -> str:
             f"gives {g.out_height}x{g.out_width}")
 
 
-def _accepts(loc: Sequence[str | int]) -> str | None:
+def _accepts(loc: Sequence[str | int], settings: Settings | None = None) -> str | None:
+    """What the field at ``loc`` takes, in a few words; a number whose most is one of
+    ``settings`` (by default the defaults) says the most in force and the setting's name."""
     names = [part for part in loc if isinstance(part, str)]
     if len(names) >= 2 and names[-1] == "shape" and names[-2] in ("values", "bias"):
         return "the compact array's shape: up to 6 whole numbers >= 1"
@@ -367,20 +371,22 @@ def _accepts(loc: Sequence[str | int]) -> str | None:
         from app.images import SAMPLES  # app.images refuses through app.errors, which uses this
 
         return f"a sample image's name: {', '.join(SAMPLES)}"
-    if names[-1:] == ["count"]:
-        # the most is a setting: its name and default (a refusal over it gives the one in force)
-        from app.config import Settings
-
-        field = "max_filters" if names[-2:-1] == ["filters"] else "max_steps"
-        default = Settings.model_fields[field].default
-        return (f"a whole number from 1 to this server's CONVSCOPE_{field.upper()} ({default:,} "
-                "unless set)")
+    setting = _LIMITED.get(tuple(names[-2:])) or _LIMITED.get(tuple(names[-1:]))
+    if setting is not None:
+        most = getattr(settings or Settings(), setting)
+        return f"a whole number from 1 to {most:,} (this server's CONVSCOPE_{setting.upper()})"
     return ACCEPTS.get(names[-1]) if names else None
+
+
+# Whole numbers whose most is a server setting (the field's last names: the setting), so a
+# refusal of one says the most in force ("it must be >= 1" alone left a client guessing it).
+_LIMITED = {("filters", "count"): "max_filters", ("count",): "max_steps",
+            ("max_side",): "max_image_side"}
 
 
 def _entry(
     loc: list[str | int], kind: str, rule: str, value: Any, has_value: bool,
-    ctx: dict[str, Any] | None = None,
+    ctx: dict[str, Any] | None = None, settings: Settings | None = None,
 ) -> dict[str, Any]:
     where = path_of(loc)
     # a query parameter's value is the link's text, not JSON: shown as typed, unquoted (and
@@ -394,7 +400,8 @@ def _entry(
         return {"loc": loc, "msg": EMPTY_BODY, "type": kind}
     # an unknown field takes nothing (what a known one of that name takes would contradict it),
     # and an unknown name's message lists the known names already
-    accepts = _accepts(loc) if kind not in ("extra_forbidden", "unknown_name") else None
+    accepts = (_accepts(loc, settings) if kind not in ("extra_forbidden", "unknown_name")
+               else None)
     msg = f"{got}: {rule}" + (f"; it takes {accepts}" if accepts else "")
     # (a field of another name only: an unknown "padding" inside input or an edit takes nothing)
     if (kind != "extra_forbidden" and loc and loc[-1] == "padding" and isinstance(value, str)
@@ -518,7 +525,8 @@ def _branch_kind(branch: str) -> str:
     return "other"
 
 
-def _union(field: list[str | int], errors: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def _union(field: list[str | int], errors: list[dict[str, Any]],
+           settings: Settings | None = None) -> list[dict[str, Any]]:
     """The entries for a value that fits no branch of a union field: one, or one per wrong
     item when the value has the right form (``stride: [0, "a"]``: both items)."""
     value_errors = [e for e in errors if not e["rest"]]
@@ -528,13 +536,13 @@ def _union(field: list[str | int], errors: list[dict[str, Any]]) -> list[dict[st
     own = [e for e in errors if _branch_kind(e["branch"]) == kind]
     if not own:
         return [_entry(field, "invalid_type", f"it is {_kind_words(value, field)}", value,
-                       has_value)]
+                       has_value, settings=settings)]
     inner = [e for e in own if e["rest"]]
     if inner:  # the value has the right form; something inside it is wrong
         firsts = {tuple(e["rest"]): e for e in reversed(inner)}  # the first error per item
         return [
             _entry(field + e["rest"], *_typed(e, field + e["rest"]), e.get("input"),
-                   "input" in e and e.get("type") != "missing", e.get("ctx"))
+                   "input" in e and e.get("type") != "missing", e.get("ctx"), settings)
             for e in sorted(firsts.values(), key=lambda e: [str(p) for p in e["rest"]])
         ]
     if kind == "list" and all(e["type"] in ("too_short", "too_long") for e in own):
@@ -544,9 +552,10 @@ def _union(field: list[str | int], errors: list[dict[str, Any]]) -> list[dict[st
                       for v in value[:1000]) if isinstance(value, list) else True
         noun = ("number" if numbers else "item") + ("" if count == 1 else "s")
         return [_entry(field, "wrong_length", f"it has {count:,} {noun}", value, has_value,
-                       {"actual_length": count})]
+                       {"actual_length": count}, settings)]
     first = own[0]
-    return [_entry(field, str(first["type"]), _rule(first), value, has_value, first.get("ctx"))]
+    return [_entry(field, str(first["type"]), _rule(first), value, has_value, first.get("ctx"),
+                   settings)]
 
 
 def _typed(error: dict[str, Any], loc: list[str | int]) -> tuple[str, str]:
@@ -559,17 +568,18 @@ def _typed(error: dict[str, Any], loc: list[str | int]) -> tuple[str, str]:
         if kind == "float_type" and type(error.get("input")) is int:  # 10**400: JSON allows it
             return "invalid_type", "it is a whole number too large for a float (about 1.8e308)"
         kind = "invalid_type"
-        if _accepts(loc):
+        # (a query's values are all text: "abc" is no whole number, not text where one goes)
+        if _accepts(loc) and loc[:1] != ["query"]:
             rule = f"it is {_kind_words(error.get('input'), loc)}"
     return kind, rule
 
 
 def clean(
-    errors: Iterable[dict[str, Any]], body: Any = None, max_side: int | None = None
+    errors: Iterable[dict[str, Any]], body: Any = None, settings: Settings | None = None
 ) -> list[dict[str, Any]]:
     """Pydantic's errors as one entry per field, each ``{loc, msg, type[, ctx]}``; ``body``
-    (the request's JSON) gives a padding of "same" its layer's own numbers (``max_side``: the
-    server's limit, which the padding may pass).
+    (the request's JSON) gives a padding of "same" its layer's own numbers; ``settings``, the
+    server's limits a message says (its ``max_side``, which the padding may pass).
 
     ``json_invalid`` errors (the body is not JSON) pass through for :mod:`app.errors`.
 
@@ -603,7 +613,7 @@ def clean(
         if cut is None:
             entry = _entry(loc, *_typed(error, loc), error.get("input"),
                            "input" in error and error.get("type") != "missing",
-                           error.get("ctx"))
+                           error.get("ctx"), settings)
             out.append(entry)
             continue
         field = tuple(loc[:cut])
@@ -617,7 +627,8 @@ def clean(
     entries = _point_to_layer([
         entry
         for item in out
-        for entry in (_union(list(item["union"]), unions[item["union"]]) if "union" in item
+        for entry in (_union(list(item["union"]), unions[item["union"]], settings)
+                      if "union" in item
                       else [item])
     ])
     for entry in entries:
@@ -625,7 +636,8 @@ def clean(
             continue
         spec = _inside(body, entry["loc"][1:-1])
         if SAME_VALID["same"] in entry["msg"]:
-            entry["msg"] = entry["msg"].replace(SAME_VALID["same"], same_hint(spec, max_side))
+            most = None if settings is None else settings.max_side
+            entry["msg"] = entry["msg"].replace(SAME_VALID["same"], same_hint(spec, most))
         elif entry["msg"].endswith(SAME_VALID["valid"]):
             entry["msg"] = entry["msg"].removesuffix(SAME_VALID["valid"]) + valid_hint(spec)
     return entries

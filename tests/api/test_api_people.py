@@ -903,7 +903,9 @@ def test_a_name_of_the_wrong_type_lists_the_names_taken(
 def test_a_query_number_that_is_text_is_said_in_the_apis_words(client: TestClient) -> None:
     [entry] = detail(client.get("/api/images/vertical-edge?max_side=abc"))
     assert entry["loc"] == ["query", "max_side"]
-    assert entry["msg"] == "the query's max_side is abc: it must be a whole number"
+    assert entry["msg"] == ("the query's max_side is abc: it must be a whole number; it takes a "
+                            "whole number from 1 to 256 (this server's "
+                            "CONVSCOPE_MAX_IMAGE_SIDE)")
 
 
 @pytest.mark.parametrize(
@@ -1039,7 +1041,7 @@ def test_every_size_left_out_is_named_at_once_as_missing(client: TestClient) -> 
      'filters.bias is "1": it is text, not a list; it takes nested lists of numbers'),
     ({"input": {"shape": [5, 5, 3]}, "filters": {"count": "1", "size": 1}},
      'filters.count is "1": it is text, not a number; it takes a whole number from 1 to '
-     "this server's CONVSCOPE_MAX_FILTERS (4,096 unless set)"),
+     "4,096 (this server's CONVSCOPE_MAX_FILTERS)"),
 ])
 def test_text_is_said_to_be_not_what_the_field_takes(
     client: TestClient, spec: dict[str, Any], said: str
@@ -1050,11 +1052,11 @@ def test_text_is_said_to_be_not_what_the_field_takes(
 
 @pytest.mark.parametrize(("body", "said"), [
     ({"layer": {"preset": "cs231n-demo"}, "count": 0},
-     "count is 0: it must be >= 1; it takes a whole number from 1 to this server's "
-     "CONVSCOPE_MAX_STEPS (1,000 unless set)"),
+     "count is 0: it must be >= 1; it takes a whole number from 1 to 1,000 (this server's "
+     "CONVSCOPE_MAX_STEPS)"),
     ({"layer": {"preset": "cs231n-demo", "filters": {"count": 0}}},
-     "layer.filters.count is 0: it must be >= 1; it takes a whole number from 1 to this "
-     "server's CONVSCOPE_MAX_FILTERS (4,096 unless set)"),
+     "layer.filters.count is 0: it must be >= 1; it takes a whole number from 1 to 4,096 "
+     "(this server's CONVSCOPE_MAX_FILTERS)"),
 ])
 def test_a_count_below_1_is_told_the_most_it_takes_too(
     client: TestClient, body: dict[str, Any], said: str
@@ -1062,6 +1064,28 @@ def test_a_count_below_1_is_told_the_most_it_takes_too(
     # "it must be >= 1; it takes a whole number >= 1" said the rule twice and not the most
     (entry,) = detail(client.post("/api/steps", json=body))
     assert entry["msg"] == said
+
+
+def test_a_number_below_1_is_told_the_most_this_server_takes(
+    client: TestClient, override_settings: Any
+) -> None:
+    # "max_side must be >= 1" gave no upper bound; a count's said the default, not the most
+    # in force
+    override_settings(max_image_side=96, max_filters=40, max_steps=30)
+    takes = "it must be >= 1; it takes a whole number from 1 to {} (this server's {})"
+    (entry,) = detail(client.get("/api/images/scene?max_side=0"))
+    assert entry["msg"] == ("the query's max_side is 0: "
+                            + takes.format(96, "CONVSCOPE_MAX_IMAGE_SIDE"))
+    (entry,) = detail(client.post("/api/forward", json={
+        "input": {"image": {"name": "scene", "max_side": 0}}, "filters": {"count": 1, "size": 1}}))
+    assert entry["msg"] == ("input.image.max_side is 0: "
+                            + takes.format(96, "CONVSCOPE_MAX_IMAGE_SIDE"))
+    (entry,) = detail(client.post("/api/steps", json={
+        "layer": {"preset": "cs231n-demo", "filters": {"count": 0}}, "count": 5}))
+    assert entry["msg"] == "layer.filters.count is 0: " + takes.format(40, "CONVSCOPE_MAX_FILTERS")
+    (entry,) = detail(client.post("/api/steps", json={"layer": {"preset": "cs231n-demo"},
+                                                      "count": 0}))
+    assert entry["msg"] == "count is 0: " + takes.format(30, "CONVSCOPE_MAX_STEPS")
 
 
 @pytest.mark.parametrize(("url", "body", "said"), [
