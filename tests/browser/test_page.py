@@ -2677,6 +2677,11 @@ def test_the_keyboard_pins_an_input_cell_and_moves_it(page: Page) -> None:
     for _ in range(5):  # held at the input's edge (5x5)
         page.keyboard.press("Shift+ArrowDown")
     expect(page).to_have_url(re.compile(r"[?&]pin=x4\.2(&|$)"))
+    # a cell is pinned through every depth: ] moves nothing, and says why (it was silent)
+    page.keyboard.press("]")
+    expect(page.locator("#announce")).to_have_text(
+        "X[4,2,:] is pinned through every depth slice: [ and ] move a pinned neuron")
+    expect(page).to_have_url(re.compile(r"[?&]pin=x4\.2(&|$)"))
     page.keyboard.press("x")  # again: let go
     expect(page.locator("#announce")).to_have_text("Unpinned")
     expect(page).to_have_url(re.compile(r"[?&]pin=(&|$)"))
@@ -3824,3 +3829,28 @@ def test_every_count_says_what_it_counts(page: Page) -> None:
             assert len(item.get_attribute("title") or "") > 20, item.inner_text()
     expect(page.locator("#counts > div", has_text="Parameters").first).to_have_attribute(
         "title", re.compile(r"^what this layer learns"))
+
+
+def test_a_step_pressed_before_the_first_layer_is_drawn_keeps_the_links_step(
+    page: Page,
+) -> None:
+    # Step forward pressed while a link's layer was still on its way clamped its t=4 to the
+    # one step a layer not yet drawn was taken to have: the page showed V[0,0,0]
+    held: list[Any] = []
+    page.route("**/api/forward*", lambda route: held.append(route))
+    page.goto("/?preset=cs231n-demo&t=4")
+    for _ in range(100):  # the forward asked for, held: the layer is not drawn
+        if held:
+            break
+        page.wait_for_timeout(100)
+    assert held
+    for stepper in ("#t-first", "#t-back", "#t-play", "#t-forward", "#t-last", "#t-scrub"):
+        expect(page.locator(stepper)).to_be_disabled()
+    page.keyboard.press("ArrowRight")  # the keys say why nothing moves
+    expect(page.locator("#announce")).to_have_text("No steps: no layer is drawn")
+    assert re.search(r"[?&]t=4(&|$)", page.url), page.url
+    for route in held:
+        route.continue_()
+    expect(page.locator("#numpy-code")).to_contain_text("V[1,1,0]", timeout=30_000)
+    page.locator("#t-forward").click()
+    expect(page.locator("#numpy-code")).to_contain_text("V[1,2,0]")

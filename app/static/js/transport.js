@@ -16,6 +16,8 @@ export function bindTransport(app, player, commit, { pin: pinTo, unpin, toggle }
   // a step asked for is the one shown: it lets go of a pin and of the neuron under a pointer
   // that rests on the picture (moving the pointer hovers again)
   const go = (t, how = "push") => {
+    // no layer drawn yet: its step count unknown, a step would clamp the link's t to 0
+    if (!app.model) return;
     app.hover = null;
     // said, as Escape's is: a pin let go unsaid was a pin lost without a word
     if (app.state.pin) announce("Unpinned: stepping follows the playhead");
@@ -70,9 +72,11 @@ export function bindTransport(app, player, commit, { pin: pinTo, unpin, toggle }
     const [h2, w2, k] = app.model.outShape;
     const pinned = pinTarget(app.state.pin);
     if (pinned?.kind === "input" && pinFits(pinned, app.model)) { // a pinned cell moves in the input
+      // it is pinned through every depth slice: [ and ] have none to move it to (said: silence
+      // told a screen reader nothing)
+      if (dd) return announce(`${pinName(pinned)} is pinned through every depth slice: [ and ] move a pinned neuron`);
       const [h, w] = app.model.inputShape;
       const to = { kind: "input", row: clamp(pinned.row + di, h), col: clamp(pinned.col + dj, w) };
-      if (dd) return;
       if (to.row === pinned.row && to.col === pinned.col) sayEdge(pinned, di, dj, 0);
       else pinTo(to);
       return;
