@@ -367,8 +367,9 @@ def test_a_filter_wider_than_its_input_is_said_so_and_fixed_from_a_suggestion(
                                                             timeout=30_000)
     # the formula's -1 is no count: "-1 x -1 neurons per depth slice" read as one
     expect(page.locator("#misfit-output p").first).to_have_text(
-        "Empty: no window fits in the padded input, so the formula's H2 = -1 and W2 = -1 counts"
-        " no neurons: the filter spans 5 rows and 5 columns, the padded input has 3 and 3.")
+        "Empty: no window fits in the padded input, so the formula's H2 = -1 and W2 = -1 count"
+        " no neurons: the filter spans 5 rows and 5 columns, the padded input has only 3 rows"
+        " and 3 columns.")
     expect(page.locator("#misfit-arithmetic h3")).to_have_text(
         "No step: the first window hangs off the edge")
     page.get_by_role("button", name="padding 1 gives 1x1").click()
@@ -385,7 +386,7 @@ def test_a_filter_too_tall_alone_names_its_one_axis(page: Page, api: httpx.Clien
     assert (geometry["height"]["exact"], geometry["width"]["exact"]) == (-1, 1)
     expect(page.locator("#misfit-output p").first).to_have_text(
         "Empty: no window fits in the padded input, so the formula's H2 = -1 counts no neurons:"
-        " the filter spans 5 rows, the padded input has 3.", timeout=30_000)
+        " the filter spans 5 rows, the padded input has only 3 rows.", timeout=30_000)
 
 
 def test_the_notes_1d_layer_at_stride_3_reads_in_the_singular_where_it_is_one(

@@ -118,16 +118,17 @@ export function createShareTools({ app, framers = [] }) {
   // The copy field goes with it (it stayed open under the row), and on Escape, which gives
   // the focus back to the button that asked
   let asker = null;
-  document.addEventListener("focusin", (event) => {
-    if (group.contains(event.target)) return;
+  const closeFallback = () => {
     status.textContent = "";
     fallback.hidden = true;
+  };
+  document.addEventListener("focusin", (event) => {
+    if (!group.contains(event.target)) closeFallback();
   });
   $on(field, "keydown", (event) => {
     if (event.key !== "Escape") return;
     event.stopPropagation(); // the page's Escape (let go of a pin) is not this one's
-    fallback.hidden = true;
-    status.textContent = "";
+    closeFallback();
     asker?.focus();
   });
   const say = (text, done = true) => {

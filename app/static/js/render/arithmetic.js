@@ -12,6 +12,10 @@ import { CELL_TYPE, NUMBERS_FROM, cellFor } from "./numbers.js";
 import { dxSumLines } from "./dx-sum.js";
 import { PHONE } from "../fold.js";
 
+// A slice of products of up to this many says its values in its name, as well as by its
+// cursor: a 5x5 slice's 25 numbers are read at once, an 11x11's 121 are not.
+const SAID_SLICE = 25;
+
 // whether the pointer can hover (a mouse), or only tap (a finger): what the products' hint says,
 // and how the backward panel says a pinned cell is let go (render/backward.js)
 export const HOVER = window.matchMedia("(hover: hover)");
@@ -105,7 +109,10 @@ export function createArithmeticView(container, model, onTap) {
   for (let ch = 0; ch < depth; ch += 1) {
     const figure = figures[ch];
     const options = {
-      rows: fh, cols: fw, cell, label: `Products depth slice ${ch}`, expose: true, say: true, cursor: big,
+      rows: fh, cols: fw, cell, label: `Products depth slice ${ch}`, expose: true,
+      // a slice's values in its name where they are few (Example 2's 3x3); a big one's
+      // arrows read them one by one (AlexNet's name listed 121 at full precision)
+      say: !big || fh * fw <= SAID_SLICE, cursor: big,
       view: big ? new Viewport(fh, fw, fw * zoomCell, fh * zoomCell) : null,
       onCell: (type, r, c) => onTap(type, r, c, ch),
     };

@@ -25,7 +25,9 @@ export function domGrid({ rows, cols, label, cell: baseCell, onCell }) {
   };
   const heads = el("div", "grid-row");
   heads.setAttribute("role", "row");
-  heads.append(header("columnheader", "row")); // the corner: the column of the rows' headers
+  // the corner, the rows' headers' own header: what they count ("row", read before each of
+  // them, was "row, row 4")
+  heads.append(header("columnheader", "index from 0"));
   for (let c = 0; c < cols; c += 1) heads.append(header("columnheader", `column ${c}`));
   root.append(heads);
   root.style.gridTemplateColumns = `repeat(${cols}, ${cell}px)`;

@@ -124,12 +124,14 @@ const tooWide = (geometry) => geometry.height.exact < 1 || geometry.width.exact 
  * figure under one is no count of neurons ("-1 x -1 neurons" read as one), so each such axis
  * is named with its figure, the filter's span and the padded input's size (the server's). */
 function noWindowText(h, w) {
-  const wide = [["H2", h, "rows"], ["W2", w, "columns"]].filter(([, axis]) => axis.exact < 1);
+  const wide = [["H2", h, "row"], ["W2", w, "column"]].filter(([, axis]) => axis.exact < 1);
   const figures = wide.map(([name, axis]) => `${name} ${equalsText(axis.exact)}`).join(" and ");
-  const spans = wide.map(([, axis, unit]) => `${axis.span} ${unit}`).join(" and ");
-  const padded = wide.map(([, axis]) => axis.padded_size).join(" and ");
-  return `Empty: no window fits in the padded input, so the formula's ${figures} counts`
-    + ` no neurons: the filter spans ${spans}, the padded input has ${padded}.`;
+  const count = (n, unit) => `${n} ${unit}${n === 1 ? "" : "s"}`;
+  const spans = wide.map(([, axis, unit]) => count(axis.span, unit)).join(" and ");
+  const padded = wide.map(([, axis, unit]) => count(axis.padded_size, unit)).join(" and ");
+  return `Empty: no window fits in the padded input, so the formula's ${figures}`
+    + ` count${wide.length === 1 ? "s" : ""} no neurons: the filter spans ${spans}, the padded`
+    + ` input has only ${padded}.`;
 }
 
 /** The output panel of a misfit, into `container`: why it is empty, and what each fit policy

@@ -392,6 +392,12 @@ export function createZoomGrid(parent, { rows, cols, label, view, onCell, expose
   let at = null; // the keyboard's cell (cursor)
   if (cursor) {
     root.setAttribute("aria-description", "the arrow keys read its cells one at a time");
+    // focused from the keyboard, the cursor starts on the corner and says it: the first
+    // arrow moves from there (it landed on the corner whatever its direction); a click's
+    // focus leaves it to the pointer
+    root.addEventListener("focus", () => {
+      if (!at && root.matches(":focus-visible")) moveCursor(0, 0);
+    });
     root.addEventListener("blur", () => {
       if (at) onCell?.("leave", -1, -1);
       at = null;
