@@ -1018,7 +1018,7 @@ def _refusal(items: Sequence[Item], elements: int, work: int, settings: Settings
             ctx=_passing_ctx(fewer),
         )
     if work > settings.max_work:
-        big = max(items, key=lambda item: item.work)
+        big = _dearest(items, settings.max_work)
         field = as_sent(big.field, spec)
         fewer = _filters_passing(field, big, most)
         cheaper = _compact_advice(big)
@@ -1035,6 +1035,22 @@ def _refusal(items: Sequence[Item], elements: int, work: int, settings: Settings
     return None
 
 
+def _dearest(items: Sequence[Item], budget: int) -> Item:
+    """The part a refusal over ``budget`` blames: the dearest, unless that is a fixed cost
+    (the request itself) the budget holds, when the dearest of the rest, which a smaller
+    request cuts (under a budget of 50,000,000 a forward was blamed on its 20,000,000 fixed
+    cost, said to be "below one request").
+
+    >>> items = [request_item(), Item("filters.count", "outputs", 15_000_000)]
+    >>> _dearest(items, 30_000_000).what, _dearest(items, 10_000_000).what
+    ('outputs', 'the request itself')
+    """
+    rest = [item for item in items if not item.fixed]
+    if rest and sum(item.work for item in items if item.fixed) <= budget:
+        return max(rest, key=lambda item: item.work)
+    return max(items, key=lambda item: item.work)
+
+
 def _filters_passing(field: str, item: Item, most: MostFilters | None) -> int | None:
     """How many filters would pass, where the refusal blames their count (``item`` the
     dearest part, sent as ``field``) and ``most`` can tell; else None. Bisected once, for
@@ -1046,8 +1062,9 @@ def _filters_passing(field: str, item: Item, most: MostFilters | None) -> int | 
 
 def _passing_ctx(fewer: int | None) -> dict[str, int]:
     """A refusal's ``ctx`` with the count of filters that passes, for a client (the page's
-    "Draw it with N filters") that should not read it out of the sentence."""
-    return {} if fewer is None else {FILTERS_PASS: fewer}
+    "Draw it with N filters") that should not read it out of the sentence; none where not
+    even one does."""
+    return {FILTERS_PASS: fewer} if fewer else {}
 
 
 def _totals(items: Sequence[Item]) -> tuple[int, int]:
@@ -1140,9 +1157,13 @@ def _advice(field: str, item: Item | None = None, fewer: int | None = None) -> s
     ''
     >>> _advice("filters.count", fewer=115)
     ', which a smaller filters.count would cut (at most 115 filters pass)'
+    >>> _advice("filters.count", fewer=0)
+    ', which a smaller filters.count would cut, though not enough: even 1 filter is over'
     """
     if item is not None and item.fixed:
         return ""
+    if field == "filters.count" and fewer == 0:  # it cuts the work, never enough
+        return f", which a smaller {field} would cut, though not enough: even 1 filter is over"
     if field == "filters.count" and fewer is not None:
         filters = "1 filter passes" if fewer == 1 else f"at most {fewer:,} filters pass"
         return f", which a smaller {field} would cut ({filters})"
@@ -1153,7 +1174,7 @@ def _advice(field: str, item: Item | None = None, fewer: int | None = None) -> s
     return f", which a smaller {field} would cut" if field in _SIZES else ""
 
 
-# How many filters a refused layer could have within the budget (None: not even one, or its
+# How many filters a refused layer could have within the budget (0: not even one; None: its
 # filters are not counted by filters.count), asked only once a refusal blames their count.
 MostFilters = Callable[[], "int | None"]
 
@@ -1190,7 +1211,7 @@ def most_filters(cost: Cost, g: Geometry, spec: LayerSpec, settings: Settings) -
                 low = middle
             else:
                 high = middle - 1
-        return low or None
+        return low
 
     return most
 

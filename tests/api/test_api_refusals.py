@@ -1459,6 +1459,55 @@ def test_the_geometrys_over_limit_says_how_many_filters_the_page_could_draw(
         **ATROUS, "filters": {"count": backward + 1, "size": 3}}).json()["backward_over_limit"]
 
 
+def test_a_budget_that_holds_one_request_blames_what_a_smaller_one_cuts(
+    client: TestClient, override_settings: Any
+) -> None:
+    # under 50,000,000 units a forward was blamed on the request's own 20,000,000, "so this
+    # server's budget is below one request", at input.shape and with no count of filters
+    override_settings(max_work=50_000_000)
+    layer = {"input": {"shape": [32, 32, 16]}, "filters": {"count": 40, "size": 3},
+             "padding": 1}
+    entry = refused(client.post("/api/forward?encoding=compact", json=layer))
+    assert entry["loc"] == ["body", "filters", "count"], entry
+    assert "below one request" not in entry["msg"] and "the request itself" not in entry["msg"]
+    most = entry["ctx"]["filters_pass"]
+    assert f"(at most {most} filters pass)" in entry["msg"]
+    fewer = {**layer, "filters": {"count": most, "size": 3}}
+    assert client.post("/api/forward?encoding=compact", json=fewer).status_code == 200
+    one_more = {**layer, "filters": {"count": most + 1, "size": 3}}
+    assert refused(client.post("/api/forward?encoding=compact", json=one_more))["type"] == (
+        "over_limit")
+
+
+def test_a_budget_below_one_request_says_so(
+    client: TestClient, override_settings: Any
+) -> None:
+    override_settings(max_work=10_000_000)
+    entry = refused(client.post("/api/forward", json={"input": {"shape": [3, 3, 1]},
+                                                      "filters": {"count": 1, "size": 1}}))
+    assert entry["msg"].endswith("the most, 20,000,000, is the request itself; every request "
+                                 "costs that, whatever its sizes, so this server's budget is "
+                                 "below one request"), entry["msg"]
+
+
+def test_a_count_no_fewer_filters_bring_within_the_budget_is_said_so(
+    client: TestClient, override_settings: Any
+) -> None:
+    # "which a smaller filters.count would cut" with no count, where even 1 filter is refused
+    override_settings(max_work=25_000_000)
+    layer = {"input": {"shape": [100, 100, 1]}, "filters": {"count": 40, "size": 1}}
+    entry = refused(client.post("/api/forward?encoding=compact", json=layer))
+    assert entry["loc"] == ["body", "filters", "count"]
+    assert entry["msg"].endswith(
+        "which a smaller filters.count would cut, though not enough: even 1 filter is over")
+    assert "filters_pass" not in entry.get("ctx", {})
+    one = {**layer, "filters": {"count": 1, "size": 1}}
+    assert refused(client.post("/api/forward?encoding=compact", json=one))["type"] == (
+        "over_limit")
+    over = client.post("/api/geometry", json=layer).json()["over_limit"]
+    assert over["filters_pass"] is None and "even 1 filter is over" in over["message"]
+
+
 def test_filters_given_by_value_are_not_told_a_count(
     client: TestClient, override_settings: Any
 ) -> None:
