@@ -14,17 +14,19 @@ from app.convert import (
     all_marked,
     check_unmade,
     input_priced,
+    marked,
     read,
     resolve_priced,
     suggested_layers,
+    unchecked_note,
 )
 from app.costs import (
     Cost,
     Item,
     MostFilters,
     backward_cost,
+    budget_passed,
     budget_refusal,
-    check_budget,
     forward_cost,
     most_filters,
     resolve_cost,
@@ -105,14 +107,21 @@ def _answer_weight(answer: GeometryResult) -> int:
 
 
 def geometry_marked(g: Geometry, spec: LayerSpec, settings: Settings,
-                    priced: bool = False) -> GeometryResult:
+                    priced: bool = False, unchecked: str | None = None) -> GeometryResult:
     """The geometry answer of a layer that resolved, its suggestions (a fit policy's layer
     has some) saying what would still refuse them applied (:func:`app.convert.all_marked`).
-    ``priced``: the request already priced the marking with its work (:func:`marking_cost`)."""
+    ``priced``: the request already priced the marking with its work (:func:`marking_cost`);
+    ``unchecked``: a note saying that checking them was over the budget, so only what needs
+    no pricing is marked (:func:`app.convert.unchecked_note`)."""
     answer = geometry_answer(g)
     if not answer.suggestions:
         return answer
     # the remembered answer is the geometry's: the marks are made on a copy
+    if unchecked is not None:
+        found = [marked(s, g.shape, settings, spec, priced=False) for s in _unmarked(answer)]
+        return answer.model_copy(update={
+            "suggestions": [SuggestionResult(**suggestion_fields(s)) for s in found],
+            "notes": [*answer.notes, unchecked]})
     found = all_marked(_unmarked(answer), g.shape, settings, spec, by_policy=True,
                        priced=priced)
     return answer.model_copy(update={
@@ -210,8 +219,14 @@ def geometry_result(spec: LayerSpec, settings: Settings) -> GeometryResult:
                         "drawing this layer's input")
         return misfit_answer(shape, misfit).model_copy(update={"over_limit": over})
     marks = marking_cost(g, settings)  # the suggested layers listed once, for both prices
-    check_budget([*resolve_cost(g.shape), *marks], settings, spec=spec)
-    answer = geometry_marked(g, spec, settings, priced=True)
+    checking = [*resolve_cost(g.shape), *marks]
+    # a fit policy's layer whose exact fits cost more to check than the budget holds is
+    # still explained, its suggestions unchecked (it was refused whole); its forward, which
+    # marks them, is refused as over_limit says
+    passed = budget_passed(checking, settings)
+    answer = geometry_marked(g, spec, settings, priced=True,
+                             unchecked=None if passed is None else unchecked_note(
+                                 checking, passed[1]))
     # the forward in its cheapest encoding: what the page asks for, and the dearest of the
     # page's first requests (a step or the input alone costs less; a backward is priced on
     # its own)

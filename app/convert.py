@@ -480,8 +480,18 @@ def _marked(error: GeometryError, shape: LayerShape, settings: Settings,
     """``error`` with its suggestions :func:`marked`, and blaming a field the spec can change
     as sent: filters.size, where a bank or values give the filters, was blamed though
     padding alone fixed the layer."""
-    found = Suggestions(tuple(all_marked(error.suggestions.changes, shape, settings, spec)),
-                        error.suggestions.notes)
+    changes = error.suggestions.changes
+    trials = suggested_cost(shape, suggested_layers(changes, shape, settings))
+    unchecked = budget_passed(trials, settings)
+    if unchecked is None:
+        found = Suggestions(tuple(all_marked(changes, shape, settings, spec, priced=True)),
+                            error.suggestions.notes)
+    else:
+        # a budget too small to check them keeps the misfit's explanation: the suggestions
+        # are given, marked past max_side alone, and said to be unchecked (a 2x2 misfit was
+        # refused whole, its suggestions' checks over a budget of 50,000,000)
+        found = Suggestions(tuple(marked(s, shape, settings, spec, priced=False) for s in changes),
+                            (*error.suggestions.notes, unchecked_note(trials, unchecked[1])))
     field, fields = error.field, error.fields
     works = [s.field for s in found.changes if not s.leave_out]
     if works and field not in works:
@@ -523,8 +533,19 @@ def suggested_layers(found: Sequence[Suggestion], shape: LayerShape,
             if not _past_side(s.value, s.field, settings.max_side)]
 
 
+def unchecked_note(trials: Sequence[Item], setting: str) -> str:
+    """The note of a misfit whose suggested layers were not checked against this server's
+    budget (``setting``), checking them being over it."""
+    elements, work = sum(i.elements for i in trials), sum(i.work for i in trials)
+    cost = (f"{elements:,} numbers" if setting == "CONVSCOPE_MAX_ELEMENTS"
+            else f"{work:,} units of work")
+    return ("Whether this server computes each suggested layer was not checked: resolving "
+            f"and pricing them would cost {cost}, over its budget ({setting}); a suggestion "
+            "past its max_side is still marked")
+
+
 def marked(suggestion: Suggestion, shape: LayerShape, settings: Settings,
-           spec: LayerSpec, told: Sequence[Suggestion] = ()) -> Suggestion:
+           spec: LayerSpec, told: Sequence[Suggestion] = (), priced: bool = True) -> Suggestion:
     """``suggestion`` (to ``shape``, the layer ``spec`` asks for) with what would still refuse
     it applied, in its text and its fields: a side past ``max_side`` or a layer past the
     element or work budget (``limit``: the engine knows no server's limits, and offers a 1x1
@@ -532,6 +553,8 @@ def marked(suggestion: Suggestion, shape: LayerShape, settings: Settings,
     arrays and edits it would have to leave out (``leave_out``, :func:`left_out`). Resolving
     the suggested layer is priced by the caller (:func:`all_marked`). A fit policy's layer
     is priced with marking the exact fits it would be ``told`` of, as its forward is.
+    ``priced``: False where checking the budget was itself over it (only ``max_side`` and
+    what to leave out are marked).
 
     >>> from engine.geometry import resolve
     >>> spec = LayerSpec.model_validate({"input": {"shape": [10, 10, 1]}, "stride": 2,
@@ -559,8 +582,8 @@ def marked(suggestion: Suggestion, shape: LayerShape, settings: Settings,
         suggestion = replace(suggestion, limit="CONVSCOPE_MAX_SIDE", text=f"{suggestion.text} "
                              f"(over this server's limit of {max_side:,} a side, "
                              "CONVSCOPE_MAX_SIDE)")
-    else:  # its layer priced as the geometry answer prices one for its over_limit, without
-        # the arrays it leaves out (reading listed values is much of a price)
+    elif priced:  # its layer priced as the geometry answer prices one for its over_limit,
+        # without the arrays it leaves out (reading listed values is much of a price)
         items = [*FORWARD_COMPACT(resolved(applied(shape, suggestion)),
                                   _without(spec, left.paths))]
         if told:

@@ -731,7 +731,9 @@ class SuggestionResult(BaseModel):
     limit: Literal["CONVSCOPE_MAX_SIDE", "CONVSCOPE_MAX_ELEMENTS", "CONVSCOPE_MAX_WORK"] | None = (
         Field(description="the setting of this server the changed layer would pass: a side "
               "over max_side, or the element or work budget of computing it (the changed "
-              "layer's own geometry answer has `over_limit`); null when within them")
+              "layer's own geometry answer has `over_limit`); null when within them, or when "
+              "checking the suggested layers was itself over the work budget (a note says so, "
+              "and only max_side is marked)")
     )
 
 
@@ -806,7 +808,9 @@ class GeometryResult(BaseModel):
     )
     notes: list[str] = Field(
         description="what cannot fit (e.g. no symmetric padding), and an input shape that "
-        "reads like PyTorch's channels-first (C, H, W), [64, 56, 56] say, sent as (H, W, D)"
+        "reads like PyTorch's channels-first (C, H, W), [64, 56, 56] say, sent as (H, W, D); "
+        "and where checking the suggested layers against this server's budget was itself "
+        "over it, that they were not checked"
     )
     counts: CountsResult = Field(description="neurons, weights and parameters")
     over_limit: LayerErrorResult | None = Field(

@@ -15,6 +15,7 @@ import app.convert as app_convert
 import app.costs as costs
 from app.config import Settings
 from app.schemas import LayerSpec
+from engine.geometry import LayerShape, Suggestion
 from tests.api.api_helpers import compact_to_array, square
 
 PICTURE = ("whole_windows", "overhang_start", "overhang", "floor_drops", "pad_adds")
@@ -518,3 +519,57 @@ def test_a_suggestions_limit_is_priced_without_the_arrays_it_leaves_out() -> Non
     found = marked(change, shape, Settings(max_work=alone), spec)
     assert found.limit is None and found.leave_out == ("input.values",), found
     assert marked(change, shape, Settings(max_work=alone - 1), spec).limit == "CONVSCOPE_MAX_WORK"
+
+
+def test_a_misfit_whose_suggestions_cost_more_to_check_than_the_budget_is_still_explained(
+    client: TestClient, override_settings: Any
+) -> None:
+    # under a budget of 50,000,000 the README's 10x10 misfit was refused whole (resolving and
+    # pricing its 8 suggested layers cost more), and so was every misfit down to 2x2
+    spec = {"input": {"shape": [10, 10, 1]}, "filters": {"count": 1, "size": 3}, "stride": 2}
+    roomy = client.post("/api/geometry", json=spec).json()
+    # what checking them costs under max_side 10, where input 11x11 is marked unresolved
+    layer_shape = LayerShape.square(10, 1, 1, 3, stride=2)
+    trials = costs.suggested_cost(layer_shape, app_convert.suggested_layers(
+        [Suggestion(s["field"], s["value"], tuple(s["output"]), s["text"])
+         for s in roomy["suggestions"]], layer_shape, Settings(max_side=10)))
+    price = sum(item.work for item in trials)
+    override_settings(max_work=price - 1, max_side=10)
+    answer = client.post("/api/geometry", json=spec).json()
+    assert answer["valid"] is False
+    # the same suggestions, unchecked against the budget, and said so; max_side still marks
+    assert [(s["field"], s["value"], s["output"]) for s in answer["suggestions"]] == [
+        (s["field"], s["value"], s["output"]) for s in roomy["suggestions"]]
+    assert answer["notes"][-1] == (
+        "Whether this server computes each suggested layer was not checked: resolving and "
+        f"pricing them would cost {price:,} units of work, over its budget (CONVSCOPE_MAX_WORK); "
+        "a suggestion past its max_side is still marked")
+    limits = {tuple(s["value"]) if isinstance(s["value"], list) else s["value"]: s["limit"]
+              for s in answer["suggestions"] if s["field"] == "input.shape"}
+    assert limits == {(9, 9, 1): None, (11, 11, 1): "CONVSCOPE_MAX_SIDE"}
+    # the misfit's 422 carries them too
+    entry = client.post("/api/forward", json=spec).json()["detail"][0]
+    assert entry["type"] == "layer_error" and entry["ctx"]["notes"] == answer["notes"]
+    # with room to check them, no note
+    override_settings(max_work=price, max_side=10)
+    assert client.post("/api/geometry", json=spec).json()["notes"] == roomy["notes"]
+
+
+def test_a_fit_policys_layer_whose_suggestions_cost_more_to_check_is_still_explained(
+    client: TestClient, override_settings: Any
+) -> None:
+    spec = {"input": {"shape": [10, 10, 1]}, "filters": {"count": 1, "size": 3}, "stride": 2,
+            "fit": "floor"}
+    override_settings(max_work=50_000_000)
+    answer = client.post("/api/geometry", json=spec).json()
+    assert answer["valid"] is True and answer["output_shape"] == [4, 4, 1]
+    assert answer["notes"][-1].startswith("Whether this server computes each suggested layer "
+                                          "was not checked")
+    assert all(s["limit"] is None for s in answer["suggestions"])
+    # its forward marks them, and is refused as over_limit says
+    assert answer["over_limit"]["field"] == "fit"
+    entry = client.post("/api/forward?encoding=compact", json=spec).json()["detail"][0]
+    assert entry["loc"] == ["body", "fit"]
+    said = answer["over_limit"]["message"]
+    assert said.startswith("computing this layer would cost ")
+    assert entry["msg"] == "this request" + said.removeprefix("computing this layer")

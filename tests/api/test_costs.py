@@ -179,7 +179,15 @@ def test_marking_a_fit_policys_suggestions_is_blamed_on_fit(
     body = {"input": {"shape": [11, 11, 1]}, "filters": {"count": 1, "size": 1}, "stride": 3,
             "fit": "floor"}
     override_settings(max_work=50_000_000)
-    [entry] = client.post(path, json=body).json()["detail"]
+    answer = client.post(path, json=body).json()
+    # the geometry explains the layer, its suggestions unchecked, and says its forward's
+    # refusal in over_limit
+    if path == "/api/geometry":
+        assert answer["valid"] is True and "was not checked" in answer["notes"][-1]
+        entry = {"loc": ["body", *answer["over_limit"]["field"].split(".")],
+                 "msg": answer["over_limit"]["message"]}
+    else:
+        [entry] = answer["detail"]
     assert entry["loc"] == ["body", "fit"]
     assert "suggested layers resolved and priced (the exact fits" in entry["msg"]
     assert "smaller filters.size" not in entry["msg"]
@@ -225,8 +233,15 @@ def test_the_geometry_answer_is_priced_by_resolving_it(
     assert work > sum(item.work for item in costs.resolve_cost(shape)) + 8 * (
         costs.SUGGESTION_PRICED)
     override_settings(max_work=work)
-    assert client.post("/api/geometry", json=spec).json()["valid"] is False
+    checked = client.post("/api/geometry", json=spec).json()
+    assert checked["valid"] is False and "not checked" not in " ".join(checked["notes"])
+    # a budget too small to check the suggestions still explains the misfit, and says so
     override_settings(max_work=work - 1)
+    unchecked = client.post("/api/geometry", json=spec).json()
+    assert unchecked["valid"] is False and unchecked["suggestions"]
+    assert f"would cost {work:,} units of work" in unchecked["notes"][-1]
+    # one that cannot pay for resolving the misfit itself refuses it
+    override_settings(max_work=sum(item.work for item in costs.resolve_cost(shape)) - 1)
     response = client.post("/api/geometry", json=spec)
     assert response.status_code == 422
     assert "CONVSCOPE_MAX_WORK" in response.json()["detail"][0]["msg"]
