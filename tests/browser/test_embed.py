@@ -1033,3 +1033,20 @@ def test_a_refused_copy_gives_way_when_the_focus_moves_on(page: Page) -> None:
     expect(field).to_be_hidden()
     expect(page.locator("#copy-call")).to_be_focused()
     expect(status).to_have_text("")
+
+
+def test_a_frames_link_past_its_last_step_keeps_every_note(page: Page) -> None:
+    # the page's own move to the last step cleared the frame's note, as a reader's step does:
+    # a link with t past the end, an unknown key and a pin the layer lacks said nothing
+    page.set_viewport_size({"width": 640, "height": 360})
+    page.goto("/?preset=cs231n-demo&t=99&pin=o7.7.7&foo=1&embed=1")
+    expect(page.locator("#t-label")).to_contain_text("step 18 of 18", timeout=30_000)
+    note = page.locator("#embed-note")
+    for said in ("foo (no such key)", "t=99 (step 100) is past this layer's 18 steps",
+                 "V[7,7,7] is not in this layer"):
+        expect(note).to_contain_text(said)
+    expect(page).to_have_url(re.compile(r"[?&]t=17(&|$)"))
+    for said in ("foo (no such key)", "t=99 (step 100) is past this layer's 18 steps"):
+        expect(note).to_contain_text(said)  # still, once the page has moved to the last
+    page.locator("#t-back").click()  # a reader's step: the note goes
+    expect(note).to_be_hidden()

@@ -642,6 +642,8 @@ def test_a_layer_over_the_budget_draws_with_the_filters_the_server_says_pass(
     # the focus waits where the layer's words are (the button went with the note: the focus
     # fell to the body), and the layer is said, as any new layer is
     expect(page.locator("#arithmetic-panel")).to_be_focused()
+    expect(page.locator("#error-filters")).to_have_text(
+        f"Drawn with {fewer} of the 96 filters asked for: the most this server computes.")
     expect(page.locator("#announce")).to_contain_text(
         f"New layer: output 214x214x{fewer}, {214 * 214 * fewer:,} steps")
     expect(page.locator("#f-k")).to_have_value(str(fewer))
@@ -664,7 +666,8 @@ def test_backward_mode_offers_the_filters_its_gradients_pass_too(
     expect(note.get_by_role("button")).to_have_text(f"Draw it with {backward} filters")
     # the red reason says the forward's count: the note says why it offers fewer
     expect(page.locator("#error-filters")).to_contain_text(f"at most {forward} filters pass")
-    expect(note).to_contain_text("This server computes it, its gradients too, with fewer filters")
+    expect(note).to_contain_text(f"This server computes it with fewer filters ({forward} for "
+                                 f"the forward alone, {backward} with its gradients)")
     note.get_by_role("button").click()
     expect(page.locator("#output-shape")).to_have_text(f"214x214x{backward}", timeout=60_000)
     expect(page.locator("#backward-step")).to_contain_text("dW[0]", timeout=60_000)
@@ -672,3 +675,8 @@ def test_backward_mode_offers_the_filters_its_gradients_pass_too(
     expect(page.locator("#app")).to_have_class(re.compile(r"\bbackward\b"), timeout=60_000)
     expect(page.locator("#gradients-refused")).to_be_hidden()
     expect(page).to_have_url(re.compile(rf"[?&]k={backward}(&|$)"))
+    # said beside K, where the refusal was: it changed, and the layer is not the one asked for
+    expect(page.locator("#error-filters")).to_have_text(
+        f"Drawn with {backward} of the 96 filters asked for: the most this server computes, "
+        "gradients included.")
+    expect(page.locator("#f-k")).not_to_have_attribute("aria-invalid", "true")

@@ -42,7 +42,7 @@ import { createLook } from "./theme.js";
 // them without a preset leaves the rest of the layer at the API's defaults.
 const LINK_SIZES = ["h", "w", "d", "k", "fh", "fw"];
 
-const app = { state: null, presets: [], spec: null, drawnKey: null, drawnSizes: null, model: null, misfit: null, unfit: null, views: null, builtHidden: new Set(), cache: null, wholeKept: null, hover: null, tap: null, weight: null, seq: 0, controller: null, dropped: "", linkNote: "", linkStep: true, changed: [] };
+const app = { state: null, presets: [], spec: null, drawnKey: null, drawnSizes: null, model: null, misfit: null, unfit: null, views: null, builtHidden: new Set(), cache: null, wholeKept: null, hover: null, tap: null, weight: null, seq: 0, controller: null, dropped: "", linkNote: "", fixNote: "", linkStep: true, changed: [] };
 // play/pause redraws: the products get their numbers back when the player stops; a screen
 // reader hears that the steps ran out (it heard "Playing", and nothing of the steps since)
 const player = new Player({
@@ -113,14 +113,17 @@ function misfitField(error, changed = []) {
 // Keys that only move the view: changing them needs no form update.
 const VIEW_ONLY = new Set(["t", "pin", "theme", "large", "lines", "zoom", "cam"]);
 
-/** Apply `changes`; push a history entry unless `how` is "replace" or "preview" (js/history.js). */
-function commit(changes, how = "push") {
+/** Apply `changes`; push a history entry unless `how` is "replace" or "preview" (js/history.js).
+ * `fixing`: the page's own mending of a link (a step past the end), not a reader's step. */
+function commit(changes, how = "push", fixing = false) {
   const before = app.state;
   const next = withChanges(before, changes);
   app.state = next;
   // a frame's note of what its link left out goes at its first step: the course page's
   // author saw it as the frame opened, and in a slide's frame it takes the picture's room
-  if (next.embed && next.t !== before.t) qs("#embed-note").textContent = "";
+  // (the page's own move to the last step, for a link's t past the end, is no step: the
+  // note saying so, and every other, went with it)
+  if (next.embed && next.t !== before.t && !fixing) qs("#embed-note").textContent = "";
   writeUrl(next, how);
   look.apply(next);
   if (!Object.keys(changes).every((key) => VIEW_ONLY.has(key))) {
@@ -178,16 +181,22 @@ function onApiError(error) {
     if (fewer !== null) {
       const button = el("button", "refused-fix", `Draw it with ${thousands(fewer)} filter${fewer === 1 ? "" : "s"}`);
       button.type = "button";
+      // backward mode's count is its gradients' where theirs is the smaller: the red reason
+      // says the forward's, so both are said
+      const forward = error.detail.map((d) => d.ctx?.filters_pass).find(Number.isInteger);
+      const gradients = fewer === error.filtersPass && forward !== undefined && forward !== fewer;
+      const asked = app.state.k;
       button.addEventListener("click", () => {
         // the note and its button go once the layer is drawn: the focus waits where the
-        // layer's words will be (it fell to the body, where a screen reader says nothing)
+        // layer's words will be (it fell to the body, where a screen reader says nothing),
+        // and the count beside K says it is not the one asked for (the refusal went, and K
+        // changed without a word on screen)
+        app.fixNote = `Drawn with ${thousands(fewer)} of the ${thousands(asked)} filters asked for: the most this server computes${gradients ? ", gradients included" : ""}.`;
         qs("#arithmetic-panel").focus({ preventScroll: true });
         applySuggestion({ field: "filters.count", value: fewer });
       });
-      // backward mode's count is its gradients' where theirs is the smaller: the red reason
-      // says the forward's
-      const gradients = fewer === error.filtersPass && !error.detail.some((d) => d.ctx?.filters_pass === fewer);
-      note.append(` This server computes it${gradients ? ", its gradients too," : ""} with fewer filters: `, button, '. As it is, a server started with larger limits computes it (README, "Configuration").');
+      const counts = gradients ? ` (${thousands(forward)} for the forward alone, ${thousands(fewer)} with its gradients)` : "";
+      note.append(` This server computes it with fewer filters${counts}: `, button, '. As it is, a server started with larger limits computes it (README, "Configuration").');
     } else {
       note.append(' This server computes a smaller layer, and a server started with larger limits computes this one as it is (README, "Configuration").');
     }
@@ -219,6 +228,8 @@ async function reload() {
   qs("#refused-note").hidden = true;
   if (app.dropped) showError("edit", app.dropped);
   if (app.linkNote) showError("link", app.linkNote);
+  if (app.fixNote) showError("filters.count", app.fixNote, []); // marks no box: K is fine
+  app.fixNote = "";
   app.dropped = "";
   app.linkNote = "";
   qs("#app").setAttribute("aria-busy", "true");
@@ -329,7 +340,7 @@ async function reload() {
       fixes.zoom = zoomed.kept;
       showError("link", `The link's zoom=${shortened(app.state.zoom)} was left out for the ${zoomed.whole.join(" and ")}: this layer draws ${zoomed.whole.length > 1 ? "them" : "it"} whole, with no zoom.`);
     }
-    if (Object.keys(fixes).length) commit(fixes, "replace");
+    if (Object.keys(fixes).length) commit(fixes, "replace", true);
     else render();
   } catch (error) {
     if (seq === app.seq) {
