@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import weakref
 from collections.abc import Sequence
+from functools import lru_cache
 from typing import Any
 
 import numpy as np
@@ -33,7 +34,7 @@ from app.costs import (
     trials_cost,
 )
 from app.encoding import Encoding, FloatArray, as_json, dumps, encode
-from app.errors import FILTERS_PASS, suggestion_fields
+from app.errors import FILTERS_PASS, OVER_LIMIT, suggestion_fields
 from app.layer_cache import ANSWER_WEIGHT, LAYERS, MEMO_UNITS
 from app.lru import BoundedLRU, weighed_memo
 from app.preset_specs import preset_spec
@@ -47,6 +48,7 @@ from app.schemas import (
     SuggestionResult,
 )
 from engine.backward import Gradient, step_weight_gradients
+from engine.errors import LayerError
 from engine.geometry import (
     AxisGeometry,
     Geometry,
@@ -58,7 +60,7 @@ from engine.geometry import (
     suggest,
 )
 from engine.layer import Layer
-from engine.presets import Preset
+from engine.presets import PRESETS, Preset
 from engine.trace import StepRange
 
 # ----------------------------------------------------------------------------- geometry answer
@@ -257,6 +259,24 @@ def _refused(items: Sequence[Item], settings: Settings, spec: LayerSpec, subject
 
 
 # ----------------------------------------------------------------------------- presets
+
+
+def preset_refused(preset: Preset, settings: Settings) -> str | None:
+    """Why ``settings``' size limits refuse ``preset``'s layer (each size over one, with its
+    setting), or None: a smaller server lists only the presets its own schema's bounds hold
+    (it listed AlexNet's 227-high input under a max_side of 100)."""
+    return _preset_refused(preset.name, settings)
+
+
+@lru_cache(maxsize=64)  # a process has one Settings (frozen): its presets' answers, once
+def _preset_refused(name: str, settings: Settings) -> str | None:
+    try:
+        read(preset_spec(PRESETS[name]), settings)
+    except LayerError as error:
+        if error.kind == OVER_LIMIT:
+            return "; ".join(each.reason for each in error.each())
+        raise
+    return None
 
 
 def preset_result(preset: Preset) -> PresetResult:

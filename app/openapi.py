@@ -208,7 +208,10 @@ def _handler_refusals(
     bomb += zlib.crc32(bomb[12:]).to_bytes(4, "big")
     return {
         ("get", "/api/presets/{name}", "404"): [
-            ("GET /api/presets/alexnet", lambda: api.preset("alexnet"))],
+            ("GET /api/presets/alexnet", lambda: api.preset("alexnet", settings))],
+        # a server whose limits refuse AlexNet's sizes (none by default)
+        ("get", "/api/presets/{name}", "422"): [
+            ("GET /api/presets/alexnet-conv1", lambda: api.preset("alexnet-conv1", settings))],
         ("get", "/api/filter-banks/{name}", "404"): [
             ("GET /api/filter-banks/edges", lambda: images.filter_bank("edges"))],
         ("get", "/api/images/{name}", "404"): [

@@ -19,7 +19,7 @@ from app.cli import package_version
 from app.config import SettingsDep
 from app.encoding import Encoding, OrjsonResponse, dumps, encode
 from app.engine_threads import engine_workers
-from app.errors import Refusal, unknown_name
+from app.errors import OVER_LIMIT, Refusal, unknown_name
 from app.routing import OrjsonRoute
 from app.schemas import (
     BackwardRequest,
@@ -53,6 +53,8 @@ REFUSALS: dict[int | str, dict[str, Any]] = {
 }
 NOT_FOUND: dict[int | str, dict[str, Any]] = {
     404: {"model": ErrorResult, "description": "No such preset; the message lists the known ones"},
+    422: {"model": ErrorResult, "description": "A preset this server's limits refuse (type "
+          "over_limit: its sizes, each with the CONVSCOPE_ setting it passes)"},
 }
 
 router = APIRouter(prefix="/api", tags=["api"], route_class=OrjsonRoute)
@@ -73,16 +75,25 @@ _HEALTH = dumps(HealthResult(status="ok", version=package_version()))
 
 
 @router.get("/presets")
-def presets() -> list[PresetResult]:
-    """Every preset layer (the notes' examples), as layer specs."""
-    return [answers.preset_result(preset) for preset in PRESETS.values()]
+def presets(settings: SettingsDep) -> list[PresetResult]:
+    """The preset layers (the notes' examples) as layer specs: those this server's size
+    limits hold (a server started with smaller limits lists fewer, and names a missing one's
+    sizes at /api/presets/{name})."""
+    return [answers.preset_result(preset) for preset in PRESETS.values()
+            if answers.preset_refused(preset, settings) is None]
 
 
 @router.get("/presets/{name}", responses=NOT_FOUND)
-def preset(name: Annotated[str, name_in_path("preset", PRESETS)]) -> PresetResult:
-    """One preset by name; 404 lists the known names."""
+def preset(name: Annotated[str, name_in_path("preset", PRESETS)],
+           settings: SettingsDep) -> PresetResult:
+    """One preset by name; 404 lists the known names, 422 (over_limit) says which of its
+    sizes this server's limits refuse."""
     if name not in PRESETS:
         raise unknown_name("preset", name, PRESETS)
+    refused = answers.preset_refused(PRESETS[name], settings)
+    if refused is not None:
+        raise Refusal(422, ["path", "name"], f"{name} is over this server's limits, so it is "
+                      f"not published here: {refused}", OVER_LIMIT)
     return answers.preset_result(PRESETS[name])
 
 

@@ -11,9 +11,11 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
+from app import answers
 from app.config import SettingsDep
 from app.encoding import MAX_MAGNITUDE
 from app.schemas import MAX_WHOLE
+from engine.presets import PRESETS
 
 # Resolved from this file, not the working directory, so an installed package finds them.
 TEMPLATES_DIR = Path(__file__).resolve().parent.parent / "templates"
@@ -80,6 +82,10 @@ def index(request: Request, settings: SettingsDep) -> HTMLResponse:
          "frame_ancestors": " ".join(ancestors),
          # the longest steps range this server answers (js/steps.js asks for no more)
          "max_steps": settings.max_steps,
+         # the presets this server's limits leave out of /api/presets, each with why: a
+         # link naming one says so (it was "not one of ours"), with no refused request
+         "left_out": {name: why for name, preset in PRESETS.items()
+                      if (why := answers.preset_refused(preset, settings)) is not None},
          # the largest sizes this server takes: the boxes' max, and what a link or a box may
          # send (js/state.js mostFor); more would only come back refused
          "limits": {"side": settings.max_side, "depth": settings.max_depth,

@@ -63,6 +63,34 @@ def test_presets_list_every_preset_with_a_layer_spec_the_api_accepts(client: Tes
         assert response.status_code == 200, (preset["name"], response.text)
 
 
+def test_a_server_with_smaller_limits_lists_the_presets_they_hold_and_says_why_not_the_rest(
+    client: TestClient, override_settings: Any
+) -> None:
+    # under max_side 100 it listed AlexNet's 227x227 input, which the same server's schema
+    # bounds and every endpoint refused
+    override_settings(max_side=100, max_filters=40)
+    listed = [p["name"] for p in client.get("/api/presets").json()]
+    assert listed == [name for name in PRESETS if name not in ("alexnet-conv1", "alexnet-224")]
+    bounds = client.get("/openapi.json").json()["components"]["schemas"]["LayerSpec"]
+    assert bounds  # the document the listed specs are validated against below
+    for name in listed:
+        layer = client.get(f"/api/presets/{name}").json()["layer"]
+        assert client.post("/api/geometry", json=layer).status_code == 200, name
+    response = client.get("/api/presets/alexnet-conv1")
+    assert response.status_code == 422
+    [entry] = response.json()["detail"]
+    assert entry["loc"] == ["path", "name"] and entry["type"] == "over_limit"
+    assert entry["msg"] == (
+        "alexnet-conv1 is over this server's limits, so it is not published here: "
+        "the input's height is 227, over this server's limit of 100 (CONVSCOPE_MAX_SIDE); the "
+        "input's width is 227, over this server's limit of 100 (CONVSCOPE_MAX_SIDE); the number "
+        "of filters is 96, over this server's limit of 40 (CONVSCOPE_MAX_FILTERS)")
+    # its name in a layer is refused for the same sizes
+    refused = client.post("/api/geometry", json={"preset": "alexnet-conv1"})
+    assert refused.status_code == 422
+    assert {e["type"] for e in refused.json()["detail"]} == {"over_limit"}
+
+
 def test_preset_alexnet_round_trips_to_fifty_five(client: TestClient) -> None:
     preset = client.get("/api/presets/alexnet-conv1").json()
     assert preset["layer"]["input"]["shape"] == [227, 227, 3]

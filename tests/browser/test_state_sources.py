@@ -719,3 +719,37 @@ def test_any_size_without_a_preset_leaves_the_rest_at_the_apis_defaults(
     assert layer.get("padding", 0) in (0, [0], [0, 0], [0, 0, 0, 0]), layer
     expect(page.locator("#app")).to_have_attribute("aria-busy", "false", timeout=30_000)
     expect(page.locator("#geometry-bar")).to_contain_text("2*0)/1 + 1")
+
+
+def test_a_link_to_a_preset_a_smaller_server_leaves_out_says_which_sizes_refuse_it(
+    page: Page, console_errors: list[str]
+) -> None:
+    # a server started with max_side 100 lists no AlexNet, and the page said of a link to it
+    # that it was "not one of ours": its page and presets, as such a server serves them
+    from fastapi.testclient import TestClient
+
+    from app.config import Settings
+    from app.main import create_app
+
+    with TestClient(create_app(Settings(max_side=100, max_filters=40))) as small:
+        html = small.get("/?preset=alexnet-conv1").text
+        listed = small.get("/api/presets").json()
+    assert "alexnet-conv1" not in [p["name"] for p in listed]
+    page.route(re.compile(r"/\?preset=alexnet-conv1$"),
+               lambda route: route.fulfill(body=html, content_type="text/html"))
+    page.route("**/api/presets", lambda route: route.fulfill(json=listed))
+    page.goto("/?preset=alexnet-conv1")
+    expect(page.locator("#error-general")).to_have_text(
+        "The link's preset \"alexnet-conv1\" is over this server's limits (the input's height is "
+        "227, over this server's limit of 100 (CONVSCOPE_MAX_SIDE); the input's width is 227, "
+        "over this server's limit of 100 (CONVSCOPE_MAX_SIDE); the number of filters is 96, over "
+        "this server's limit of 40 (CONVSCOPE_MAX_FILTERS)): the default layer is shown with the "
+        "link's other settings.", timeout=30_000)
+    expect(page.locator("#output-shape")).to_have_text("3x3x2")
+    # a name no server has is still no preset of ours; neither asked the server anything
+    page.unroute("**/api/presets")
+    page.goto("/?preset=lenet")
+    expect(page.locator("#error-general")).to_have_text(
+        "The link's preset \"lenet\" is not one of ours: the default layer is shown with the "
+        "link's other settings.", timeout=30_000)
+    assert console_errors == []

@@ -205,6 +205,17 @@ function onApiError(error) {
   showTransport(app, player.playing); // no layer drawn yet: nothing to step through
 }
 
+/** What the page says of a link's preset the server does not list: one its limits leave
+ * out (a server started with smaller limits lists fewer, and its page says which and why:
+ * it was "not one of ours"), or no preset at all. */
+function unlistedPresetNote(name) {
+  const shown = shortened(name);
+  const instead = "the default layer is shown with the link's other settings.";
+  const leftOut = JSON.parse(document.body.dataset.presetsLeftOut || "{}");
+  if (Object.hasOwn(leftOut, name)) return `The link's preset "${shown}" is over this server's limits (${leftOut[name]}): ${instead}`;
+  return `The link's preset "${shown}" is not one of ours: ${instead}`;
+}
+
 async function reload() {
   // what the reload that asked for this one says of edits left out stays said if this one
   // leaves out more (a locally connected layer's are judged in two turns: before its
@@ -876,7 +887,7 @@ async function boot() {
   if (partialLink(location.search)) {
     const given = givenKeys(location.search);
     const named = app.presets.find((p) => p.name === given.preset);
-    if (!named && given.preset) notes.push(`The link's preset "${shortened(given.preset)}" is not one of ours: the default layer is shown with the link's other settings.`);
+    if (!named && given.preset) notes.push(unlistedPresetNote(given.preset));
     if (!named) delete given.preset; // an unknown preset: the default layer, under its own name
     if (given.image || given.bank) await imagesReady(); // the lists the names are checked against
     if (given.image && !knownImage(given.image)) {
