@@ -480,4 +480,6 @@ def _check_finite(array: FloatArray, field: str, nested: bool = False) -> None:
             ".".join([field, *map(str, index)]),
             f"{field}{''.join(f'[{i}]' for i in index)} holds {largest:g}: every value must "
             f"lie between -{MAX_MAGNITUDE:g} and {MAX_MAGNITUDE:g}", kind=bound,
+            # the bound in the ctx the schema's own refusal of that type gives (an edit's)
+            ctx={"le": MAX_MAGNITUDE} if largest > 0 else {"ge": -MAX_MAGNITUDE},
         )

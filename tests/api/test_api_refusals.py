@@ -1359,19 +1359,23 @@ def test_a_non_number_in_values_is_refused_at_its_indices(
     assert entry["loc"] == loc and entry["msg"].startswith(said), entry
 
 
-@pytest.mark.parametrize(("body", "loc", "said"), [
+@pytest.mark.parametrize(("body", "loc", "said", "ctx"), [
     ({"input": {"values": [[[1], [2]], [[3], [1e16]]]}, "filters": {"count": 1, "size": 1}},
-     ["body", "input", "values", 1, 1, 0], "input.values[1][1][0] holds 1e+16: every value"),
+     ["body", "input", "values", 1, 1, 0], "input.values[1][1][0] holds 1e+16: every value",
+     {"le": 1e15}),
     ({"input": {"shape": [2, 2, 1]}, "filters": {"count": 3, "size": 1, "bias": [0, -2e15, 5]}},
-     ["body", "filters", "bias", 1], "filters.bias[1] holds -2e+15: every value"),
+     ["body", "filters", "bias", 1], "filters.bias[1] holds -2e+15: every value",
+     {"ge": -1e15}),
 ])
 def test_a_number_past_the_bound_in_nested_values_is_refused_at_its_indices(
-    client: TestClient, body: dict[str, Any], loc: list[str | int], said: str
+    client: TestClient, body: dict[str, Any], loc: list[str | int], said: str,
+    ctx: dict[str, float],
 ) -> None:
     # as a non-number is: it named the whole array, so in 150,000 numbers the user had to
-    # search for it
+    # search for it; with the bound in its ctx, as an edit's value past it has
     entry = refused(client.post("/api/forward", json=body))
     assert entry["loc"] == loc and entry["msg"].startswith(said), entry
+    assert entry["ctx"] == ctx
 
 
 def test_a_non_number_in_values_is_echoed_cut_short(client: TestClient) -> None:
