@@ -15,7 +15,6 @@ from app.convert import (
     all_marked,
     check_unmade,
     input_priced,
-    marked,
     read,
     resolve_priced,
     suggested_layers,
@@ -119,15 +118,11 @@ def geometry_marked(g: Geometry, spec: LayerSpec, settings: Settings,
     if not answer.suggestions:
         return answer
     # the remembered answer is the geometry's: the marks are made on a copy
-    if unchecked is not None:
-        found = [marked(s, g.shape, settings, spec, priced=False) for s in _unmarked(answer)]
-        return answer.model_copy(update={
-            "suggestions": [SuggestionResult(**suggestion_fields(s)) for s in found],
-            "notes": [*answer.notes, unchecked]})
     found = all_marked(_unmarked(answer), g.shape, settings, spec, by_policy=True,
-                       priced=priced)
+                       priced=priced, checked=unchecked is None)
     return answer.model_copy(update={
-        "suggestions": [SuggestionResult(**suggestion_fields(s)) for s in found]})
+        "suggestions": [SuggestionResult(**suggestion_fields(s)) for s in found],
+        "notes": answer.notes if unchecked is None else [*answer.notes, unchecked]})
 
 
 def forward_priced(encoding: Encoding, settings: Settings,

@@ -482,16 +482,15 @@ def _marked(error: GeometryError, shape: LayerShape, settings: Settings,
     padding alone fixed the layer."""
     changes = error.suggestions.changes
     trials = suggested_cost(shape, suggested_layers(changes, shape, settings))
+    # a budget too small to check them keeps the misfit's explanation: the suggestions are
+    # given, marked past max_side alone, and said to be unchecked (a 2x2 misfit was refused
+    # whole, its suggestions' checks over a budget of 50,000,000)
     unchecked = budget_passed(trials, settings)
-    if unchecked is None:
-        found = Suggestions(tuple(all_marked(changes, shape, settings, spec, priced=True)),
-                            error.suggestions.notes)
-    else:
-        # a budget too small to check them keeps the misfit's explanation: the suggestions
-        # are given, marked past max_side alone, and said to be unchecked (a 2x2 misfit was
-        # refused whole, its suggestions' checks over a budget of 50,000,000)
-        found = Suggestions(tuple(marked(s, shape, settings, spec, priced=False) for s in changes),
-                            (*error.suggestions.notes, unchecked_note(trials, unchecked[1])))
+    notes = error.suggestions.notes
+    if unchecked is not None:
+        notes = (*notes, unchecked_note(trials, unchecked[1]))
+    found = Suggestions(tuple(all_marked(changes, shape, settings, spec, priced=True,
+                                         checked=unchecked is None)), notes)
     field, fields = error.field, error.fields
     works = [s.field for s in found.changes if not s.leave_out]
     if works and field not in works:
@@ -503,12 +502,16 @@ def _marked(error: GeometryError, shape: LayerShape, settings: Settings,
 
 
 def all_marked(found: Sequence[Suggestion], shape: LayerShape, settings: Settings,
-               spec: LayerSpec, by_policy: bool = False,
-               priced: bool = False) -> list[Suggestion]:
+               spec: LayerSpec, by_policy: bool = False, priced: bool = False,
+               checked: bool = True) -> list[Suggestion]:
     """Each of ``found`` (``shape``'s suggestions; ``by_policy``: the exact fits of a layer
     that fits by its fit policy) :func:`marked`, once resolving their layers is priced
     (:func:`app.costs.suggested_cost`) and within the budget; ``priced``: the caller priced
-    it already, with the rest of its work (a forward, :func:`app.answers.marking_cost`)."""
+    it already, with the rest of its work (a forward, :func:`app.answers.marking_cost`);
+    ``checked``: False where that price is itself over the budget, so only what needs no
+    pricing is marked (:func:`unchecked_note` says so)."""
+    if not checked:
+        return [marked(s, shape, settings, spec, priced=False) for s in found]
     if not priced:
         check_budget(suggested_cost(shape, suggested_layers(found, shape, settings), by_policy),
                      settings, spec=spec)

@@ -1182,8 +1182,8 @@ MostFilters = Callable[[], "int | None"]
 def most_filters(cost: Cost, g: Geometry, spec: LayerSpec, settings: Settings) -> MostFilters:
     """How many filters ``g``'s layer could have and be priced by ``cost`` within
     ``settings``' budgets: the largest K under its own, found by bisection (the price grows
-    with K) and each candidate priced as a request would be. Filters given by values or a
-    bank are counted by them, not by ``filters.count``: None.
+    with K) and each candidate priced as a request would be: 0 where not even one passes.
+    Filters given by values or a bank are counted by them, not by ``filters.count``: None.
 
     >>> from app.schemas import LayerSpec
     >>> from engine.geometry import resolve, LayerShape
