@@ -27,6 +27,7 @@ from app.costs import (
     backward_cost,
     budget_passed,
     budget_refusal,
+    check_budget,
     forward_cost,
     most_filters,
     resolve_cost,
@@ -221,6 +222,8 @@ def geometry_result(spec: LayerSpec, settings: Settings) -> GeometryResult:
     # still explained, its suggestions unchecked (it was refused whole); its forward, which
     # marks them, is refused as over_limit says
     passed = budget_passed(checking, settings)
+    if passed is None:  # checked as the work that runs (off the event loop when heavy)
+        check_budget(checking, settings, spec=spec)
     answer = geometry_marked(g, spec, settings, priced=True,
                              unchecked=None if passed is None else unchecked_note(
                                  checking, passed[1]))

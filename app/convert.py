@@ -487,7 +487,9 @@ def _marked(error: GeometryError, shape: LayerShape, settings: Settings,
     # whole, its suggestions' checks over a budget of 50,000,000)
     unchecked = budget_passed(trials, settings)
     notes = error.suggestions.notes
-    if unchecked is not None:
+    if unchecked is None:  # checked as the work that runs (off the event loop when heavy)
+        check_budget(trials, settings, spec=spec)
+    else:
         notes = (*notes, unchecked_note(trials, unchecked[1]))
     found = Suggestions(tuple(all_marked(changes, shape, settings, spec, priced=True,
                                          checked=unchecked is None)), notes)

@@ -659,3 +659,34 @@ def test_a_backward_over_the_budget_by_a_gradient_says_parts_would_skip_it(
     override_settings(max_work=estimate(costs.forward_cost("json"), local) - 1)
     [entry] = client.post("/api/forward", json=local).json()["detail"]
     assert "parts" not in entry["msg"]
+
+
+def test_marking_suggestions_within_the_budget_is_checked_as_work_that_runs(
+    client: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # deciding whether to mark them with budget_passed alone took the marking out of
+    # check_budget: it was not moved off the event loop when heavy, and bench_costs saw a
+    # misfit's geometry priced at a third of its work
+    checked: list[int] = []
+
+    def recording(real: Any) -> Any:
+        return lambda items, *a, **k: checked.append(sum(i.work for i in items)) or real(
+            items, *a, **k)
+
+    monkeypatch.setattr(convert, "check_budget", recording(convert.check_budget))
+    monkeypatch.setattr(answers, "check_budget", recording(answers.check_budget))
+    spec = square(10, 1, 1, 3, stride=2)
+    shape = convert.layer_shape(LayerSpec.model_validate(spec), Settings())
+    with pytest.raises(GeometryError) as misfit:
+        resolve(shape)
+    trials = [applied(shape, s) for s in misfit.value.suggestions.changes]
+    marking = sum(item.work for item in costs.suggested_cost(shape, trials))
+    assert client.post("/api/geometry", json=spec).json()["valid"] is False
+    assert marking in checked, (marking, checked)
+    checked.clear()
+    floor = {**spec, "fit": "floor"}
+    g = convert.geometry(LayerSpec.model_validate(floor), Settings())
+    policy = sum(item.work for item in [*costs.resolve_cost(g.shape),
+                                        *answers.marking_cost(g, Settings())])
+    assert client.post("/api/geometry", json=floor).json()["valid"] is True
+    assert policy in checked, (policy, checked)
