@@ -680,3 +680,30 @@ def test_backward_mode_offers_the_filters_its_gradients_pass_too(
         f"Drawn with {backward} of the 96 filters asked for: the most this server computes, "
         "gradients included.")
     expect(page.locator("#f-k")).not_to_have_attribute("aria-invalid", "true")
+
+
+def test_gradients_over_the_budget_offer_the_filters_they_pass(
+    page: Page, api: httpx.Client
+) -> None:
+    # 80 filters: the forward passes (82 do), the gradients do not (71 do); only a refused
+    # forward offered a count, so the reader had to find 71 in the API
+    layer = {**api.get("/api/presets/alexnet-224").json()["layer"], "stride": 1}
+    layer["filters"] = {**layer["filters"], "count": 80}
+    said = api.post("/api/geometry", json=layer).json()
+    assert said["over_limit"] is None
+    fewer = said["backward_over_limit"]["filters_pass"]
+    assert 1 < fewer < 80
+    page.goto("/?preset=alexnet-224&sh=1&sw=1&k=80&mode=backward")
+    refused = page.locator("#gradients-refused")
+    expect(refused).to_have_text(
+        "dV, db and dX are not drawn: the whole backward pass is over this server's limits "
+        f"(CONVSCOPE_MAX_WORK). With fewer filters they are: Draw it with {fewer} filters.",
+        timeout=60_000)
+    refused.get_by_role("button", name=f"Draw it with {fewer} filters").click()
+    expect(page.locator("#output-shape")).to_have_text(f"214x214x{fewer}", timeout=60_000)
+    expect(page.locator("#app")).to_have_class(re.compile(r"\bbackward\b"), timeout=60_000)
+    expect(refused).to_be_hidden()
+    expect(page.locator("#error-filters")).to_have_text(
+        f"Drawn with {fewer} of the 80 filters asked for: the most this server computes, "
+        "gradients included.")
+    expect(page.locator("#arithmetic-panel")).to_be_focused()

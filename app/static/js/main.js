@@ -179,22 +179,11 @@ function onApiError(error) {
     // the count the server says passes, one press away: the reason's long sentence says it too
     const fewer = filtersPassing(error);
     if (fewer !== null) {
-      const button = el("button", "refused-fix", `Draw it with ${thousands(fewer)} filter${fewer === 1 ? "" : "s"}`);
-      button.type = "button";
       // backward mode's count is its gradients' where theirs is the smaller: the red reason
       // says the forward's, so both are said
       const forward = error.detail.map((d) => d.ctx?.filters_pass).find(Number.isInteger);
       const gradients = fewer === error.filtersPass && forward !== undefined && forward !== fewer;
-      const asked = app.state.k;
-      button.addEventListener("click", () => {
-        // the note and its button go once the layer is drawn: the focus waits where the
-        // layer's words will be (it fell to the body, where a screen reader says nothing),
-        // and the count beside K says it is not the one asked for (the refusal went, and K
-        // changed without a word on screen)
-        app.fixNote = `Drawn with ${thousands(fewer)} of the ${thousands(asked)} filters asked for: the most this server computes${gradients ? ", gradients included" : ""}.`;
-        qs("#arithmetic-panel").focus({ preventScroll: true });
-        applySuggestion({ field: "filters.count", value: fewer });
-      });
+      const button = fewerFiltersButton(fewer, gradients);
       const counts = gradients ? ` (${thousands(forward)} for the forward alone, ${thousands(fewer)} with its gradients)` : "";
       note.append(` This server computes it with fewer filters${counts}: `, button, '. As it is, a server started with larger limits computes it (README, "Configuration").');
     } else {
@@ -203,6 +192,24 @@ function onApiError(error) {
   }
   note.hidden = false;
   showTransport(app, player.playing); // no layer drawn yet: nothing to step through
+}
+
+/** "Draw it with N filters": the count of filters this server computes, one press away
+ * (`gradients`: the count is the backward pass's, the smaller). */
+function fewerFiltersButton(fewer, gradients) {
+  const button = el("button", "refused-fix", `Draw it with ${thousands(fewer)} filter${fewer === 1 ? "" : "s"}`);
+  button.type = "button";
+  const asked = app.state.k;
+  button.addEventListener("click", () => {
+    // the note and its button go once the layer is drawn: the focus waits where the layer's
+    // words will be (it fell to the body, where a screen reader says nothing), and the count
+    // beside K says it is not the one asked for (the refusal went, and K changed without a
+    // word on screen)
+    app.fixNote = `Drawn with ${thousands(fewer)} of the ${thousands(asked)} filters asked for: the most this server computes${gradients ? ", gradients included" : ""}.`;
+    qs("#arithmetic-panel").focus({ preventScroll: true });
+    applySuggestion({ field: "filters.count", value: fewer });
+  });
+  return button;
 }
 
 /** What the page says of a link's preset the server does not list: one its limits leave
@@ -453,6 +460,10 @@ function showGradientWords(backward, model) {
   const unsaid = refused.hidden;
   refused.hidden = !(backward && model?.gradientsRefused);
   refused.textContent = refused.hidden ? "" : `dV, db and dX are not drawn: ${model.gradientsRefused}.`;
+  // the forward drawn, the gradients over the limits: the count they pass, one press away
+  // (only the forward's refusal offered one)
+  const fewer = refused.hidden ? null : model.gradientsFewer;
+  if (fewer) refused.append(" With fewer filters they are: ", fewerFiltersButton(fewer, true), ".");
   // said once as it comes, as a step's words are: shown only, a screen reader heard nothing
   if (unsaid && !refused.hidden) announce(refused.textContent);
 }
@@ -581,6 +592,7 @@ function wholeBackward(spec, specKey, state, signal, geometry) {
     return limits ? {
       refused: `the whole backward pass is over this server's limits${
         limits.length ? ` (${limits.join(", ")})` : ""}`,
+      fewer: filtersPassing(error),
       key,
     } : { refused: `the server did not compute the whole backward pass (${error.message})` };
   };

@@ -67,10 +67,10 @@ export function gradientsOf(answer) {
   };
 }
 
-/** A model's gradient fields from `grads` (gradientsOf's, `{refused}` or null): nulls and
- * the reason where there are none. */
+/** A model's gradient fields from `grads` (gradientsOf's, `{refused, fewer}` or null):
+ * nulls and the reason where there are none, and the count of filters that would pass. */
 function upstreamOf(grads) {
   const none = { upstream: null, db: null, dx: null, upMaxAbs: 1, dxMaxAbs: 1 };
-  const { key: _, refused = null, ...parts } = grads ?? {}; // key: main.js's, for reuse
-  return { ...none, ...(refused ? {} : parts), gradientsRefused: refused };
+  const { key: _, refused = null, fewer = null, ...parts } = grads ?? {}; // key: main.js's, for reuse
+  return { ...none, ...(refused ? {} : parts), gradientsRefused: refused, gradientsFewer: fewer };
 }
