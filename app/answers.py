@@ -109,18 +109,17 @@ def _answer_weight(answer: GeometryResult) -> int:
 
 
 def geometry_marked(g: Geometry, spec: LayerSpec, settings: Settings,
-                    priced: bool = False, unchecked: str | None = None) -> GeometryResult:
+                    unchecked: str | None = None) -> GeometryResult:
     """The geometry answer of a layer that resolved, its suggestions (a fit policy's layer
-    has some) saying what would still refuse them applied (:func:`app.convert.all_marked`).
-    ``priced``: the request already priced the marking with its work (:func:`marking_cost`);
+    has some) saying what would still refuse them applied (:func:`app.convert.all_marked`),
+    the request having priced the marking with its work (:func:`marking_cost`);
     ``unchecked``: a note saying that checking them was over the budget, so only what needs
     no pricing is marked (:func:`app.convert.unchecked_note`)."""
     answer = geometry_answer(g)
     if not answer.suggestions:
         return answer
     # the remembered answer is the geometry's: the marks are made on a copy
-    found = all_marked(_unmarked(answer), g.shape, settings, spec, by_policy=True,
-                       priced=priced, checked=unchecked is None)
+    found = all_marked(_unmarked(answer), g.shape, settings, spec, checked=unchecked is None)
     return answer.model_copy(update={
         "suggestions": [SuggestionResult(**suggestion_fields(s)) for s in found],
         "notes": answer.notes if unchecked is None else [*answer.notes, unchecked]})
@@ -224,7 +223,7 @@ def geometry_result(spec: LayerSpec, settings: Settings) -> GeometryResult:
     passed = budget_passed(checking, settings)
     if passed is None:  # checked as the work that runs (off the event loop when heavy)
         check_budget(checking, settings, spec=spec)
-    answer = geometry_marked(g, spec, settings, priced=True,
+    answer = geometry_marked(g, spec, settings,
                              unchecked=None if passed is None else unchecked_note(
                                  checking, passed[1]))
     # the forward in its cheapest encoding: what the page asks for, and the dearest of the

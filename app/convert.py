@@ -491,7 +491,7 @@ def _marked(error: GeometryError, shape: LayerShape, settings: Settings,
         check_budget(trials, settings, spec=spec)
     else:
         notes = (*notes, unchecked_note(trials, unchecked[1]))
-    found = Suggestions(tuple(all_marked(changes, shape, settings, spec, priced=True,
+    found = Suggestions(tuple(all_marked(changes, shape, settings, spec,
                                          checked=unchecked is None)), notes)
     field, fields = error.field, error.fields
     works = [s.field for s in found.changes if not s.leave_out]
@@ -504,19 +504,14 @@ def _marked(error: GeometryError, shape: LayerShape, settings: Settings,
 
 
 def all_marked(found: Sequence[Suggestion], shape: LayerShape, settings: Settings,
-               spec: LayerSpec, by_policy: bool = False, priced: bool = False,
-               checked: bool = True) -> list[Suggestion]:
-    """Each of ``found`` (``shape``'s suggestions; ``by_policy``: the exact fits of a layer
-    that fits by its fit policy) :func:`marked`, once resolving their layers is priced
-    (:func:`app.costs.suggested_cost`) and within the budget; ``priced``: the caller priced
-    it already, with the rest of its work (a forward, :func:`app.answers.marking_cost`);
+               spec: LayerSpec, checked: bool = True) -> list[Suggestion]:
+    """Each of ``found`` (``shape``'s suggestions, or the exact fits a layer that fits by its
+    fit policy is told of) :func:`marked`; the caller has priced resolving their layers with
+    its own work (:func:`app.costs.suggested_cost`, :func:`app.answers.marking_cost`).
     ``checked``: False where that price is itself over the budget, so only what needs no
     pricing is marked (:func:`unchecked_note` says so)."""
     if not checked:
         return [marked(s, shape, settings, spec, priced=False) for s in found]
-    if not priced:
-        check_budget(suggested_cost(shape, suggested_layers(found, shape, settings), by_policy),
-                     settings, spec=spec)
     return [marked(s, shape, settings, spec,
                    told_by_policy(found, s) if s.field == "fit" else ()) for s in found]
 

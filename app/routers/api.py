@@ -111,7 +111,7 @@ def forward(
     # a layer that fits by its fit policy answers with its suggestions marked: priced with
     # the pass, and marked before it runs, so a refusal comes before the work
     layer = convert.build(spec, settings, answers.forward_priced(encoding, settings))
-    geometry = answers.geometry_marked(layer.geometry, spec, settings, priced=True)
+    geometry = answers.geometry_marked(layer.geometry, spec, settings)
     # float64 whatever the encoding: compact answers are these numbers rounded to float32 (a
     # float32 pass kept ~5 digits, and a page showing 4-5 digits read one value in the output
     # and another in the arithmetic). No Winograd: each neuron is the sum of its own products,
