@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Literal
 
-from engine.errors import LayerError, counted
+from engine.errors import LayerError, counted, written
 from engine.tensors import FloatArray
 
 EditTarget = Literal["input", "filters", "bias"]
@@ -63,12 +63,12 @@ def check_edit(n: int, edit: Edit, shape: Shape) -> None:
     ...     print(refused.field)
     ...     print(refused.reason)
     edits.2.index
-    edits.2.index [3] is outside bias of shape [2]: filter 3 is not in 0..1
+    edits[2].index [3] is outside bias of shape [2]: filter 3 is not in 0..1
     >>> try:
     ...     check_edit(0, Edit("bias", (9, 9, 5), 1.0), (None, None, 1))
     ... except LayerError as refused:
     ...     print(refused.reason)
-    edits.0.index [9, 9, 5] is outside bias of shape [?, ?, 1]: filter 5 is not in 0..0
+    edits[0].index [9, 9, 5] is outside bias of shape [?, ?, 1]: filter 5 is not in 0..0
     """
     if edit.array not in EDIT_TARGETS:
         raise LayerError(f"edits.{n}.array", f"{edit.array!r} is not one of {list(EDIT_TARGETS)}")
@@ -76,10 +76,11 @@ def check_edit(n: int, edit: Edit, shape: Shape) -> None:
         raise LayerError(f"edits.{n}.value", f"{edit.value} is not a finite number")
     sizes = ", ".join("?" if size is None else str(size) for size in shape)
     index, where = list(edit.index), f"{edit.array} of shape [{sizes}]"
-    field = f"edits.{n}.index"  # named in the reason too: a list of edits has many indices
+    field = f"edits.{n}.index"
+    said = written(field)  # named in the reason too: a list of edits has many indices
     if len(index) != len(shape):
         raise LayerError(
-            field, f"{field} {index} has {counted(len(index), 'number')} but {where} needs "
+            field, f"{said} {index} has {counted(len(index), 'number')} but {where} needs "
             f"{len(shape)}", kind="wrong_length",
         )
     names = AXIS_NAMES.get((edit.array, len(shape)), ())
@@ -88,7 +89,7 @@ def check_edit(n: int, edit: Edit, shape: Shape) -> None:
                for axis, (i, size) in enumerate(zip(index, shape, strict=True))
                if not (i >= 0 if size is None else 0 <= i < size)]
     if outside:
-        raise LayerError(field, f"{field} {index} is outside {where}: {', '.join(outside)}")
+        raise LayerError(field, f"{said} {index} is outside {where}: {', '.join(outside)}")
 
 
 def apply_edits(

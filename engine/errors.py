@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numbers
+import re
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
@@ -14,6 +15,16 @@ def counted(n: int, noun: str) -> str:
     ('1 filter', '1,200 base64 characters')
     """
     return f"{n:,} {noun}" + ("" if n == 1 else "s")
+
+
+def written(field: str) -> str:
+    """A spec path as a message writes it, list items in brackets as the API's other messages
+    do (``filters.size[1]``): ``edits.0.index`` -> ``edits[0].index``.
+
+    >>> written("edits.12.index"), written("stride")
+    ('edits[12].index', 'stride')
+    """
+    return re.sub(r"\.(\d+)(?=\.|$)", r"[\1]", field)
 
 
 class LayerError(ValueError):
@@ -32,7 +43,8 @@ class LayerError(ValueError):
         ctx: Mapping[str, Any] | None = None,
     ) -> None:
         # a reason that starts with its field (an edit's index among many) is said once
-        super().__init__(reason if reason.startswith(f"{field} ") else f"{field}: {reason}")
+        said = written(field)
+        super().__init__(reason if reason.startswith(f"{said} ") else f"{said}: {reason}")
         self.field = field
         self.reason = reason
         self.also = tuple(also)

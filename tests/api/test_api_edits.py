@@ -60,11 +60,11 @@ def test_steps_and_backward_see_the_edits(client: TestClient) -> None:
     [
         ([EDITS[0], {"array": "input", "index": [5, 0, 0], "value": 1}],
          ["body", "edits", 1, "index"],
-         "edits.1.index [5, 0, 0] is outside input of shape [5, 5, 3]"),
+         "edits[1].index [5, 0, 0] is outside input of shape [5, 5, 3]"),
         ([{"array": "filters", "index": [0, 0, 1], "value": 1}],
          ["body", "edits", 0, "index"], "filters of shape [2, 3, 3, 3] needs 4"),
         ([{"array": "bias", "index": [2], "value": 1}],
-         ["body", "edits", 0, "index"], "edits.0.index [2] is outside bias of shape [2]"),
+         ["body", "edits", 0, "index"], "edits[0].index [2] is outside bias of shape [2]"),
     ],
 )
 def test_an_index_outside_the_array_is_a_422_naming_the_edit_and_the_shape(
@@ -246,9 +246,9 @@ def test_geometry_refuses_the_edits_the_layer_would_refuse(client: TestClient) -
         assert answer.status_code == 422
         assert [(e["loc"], e["msg"]) for e in answer.json()["detail"]] == [
             (["body", "edits", 0, "index"],
-             "edits.0.index [9, 0, 0] is outside input of shape [5, 5, 3]: row 9 is not in 0..4"),
+             "edits[0].index [9, 0, 0] is outside input of shape [5, 5, 3]: row 9 is not in 0..4"),
             (["body", "edits", 1, "index"],
-             "edits.1.index [2] is outside bias of shape [2]: filter 2 is not in 0..1"),
+             "edits[1].index [2] is outside bias of shape [2]: filter 2 is not in 0..1"),
         ]
         spec["edits"] = [{"array": "bias", "index": [1], "value": 1}]
         assert client.post("/api/geometry", json=spec).status_code == 200
@@ -267,10 +267,11 @@ def test_the_input_endpoint_refuses_a_locally_connected_layers_edits_as_the_othe
     for endpoint, answer in answers.items():
         assert answer.status_code == 422, endpoint
         assert [(e["loc"], e["msg"]) for e in answer.json()["detail"]] == [
-            (["body", "edits", 0, "index"], "edits.0.index [7, 0, 0, 0, 0, 0] is outside filters "
+            (["body", "edits", 0, "index"], "edits[0].index [7, 0, 0, 0, 0, 0] is outside filters "
              "of shape [2, 2, 1, 2, 2, 1]: output row 7 is not in 0..1"),
             (["body", "edits", 1, "index"],
-             "edits.1.index [0, 0, 1] is outside bias of shape [2, 2, 1]: filter 1 is not in 0..0"),
+             "edits[1].index [0, 0, 1] is outside bias of shape [2, 2, 1]: "
+             "filter 1 is not in 0..0"),
         ], endpoint
     spec["edits"] = [{"array": "filters", "index": [1, 0, 0, 0, 0, 0], "value": 1}]
     assert client.post("/api/input", json=spec).status_code == 200
@@ -285,7 +286,7 @@ def test_the_input_endpoint_refuses_a_locally_connected_layers_edits_as_the_othe
         answer = client.post(f"/api/{endpoint}", json=spec)
         assert answer.status_code == 422, endpoint
         assert [(e["loc"], e["msg"]) for e in answer.json()["detail"]] == [
-            (["body", "edits", 1, "index"], "edits.1.index [0, 0, 5, 0, 0, 0] is outside filters "
+            (["body", "edits", 1, "index"], "edits[1].index [0, 0, 5, 0, 0, 0] is outside filters "
              "of shape [?, ?, 1, 3, 3, 1]: filter 5 is not in 0..0")], endpoint
     spec["edits"] = spec["edits"][:1]
     assert client.post("/api/input", json=spec).status_code == 200

@@ -1235,10 +1235,10 @@ def test_every_wrong_edit_and_array_is_refused_at_once(client: TestClient) -> No
     answer = client.post("/api/forward", json=layer)
     assert answer.status_code == 422
     assert [(e["loc"], e["msg"]) for e in answer.json()["detail"]] == [
-        (["body", "edits", 0, "index"], "edits.0.index [9, 9, 9] is outside input of shape "
+        (["body", "edits", 0, "index"], "edits[0].index [9, 9, 9] is outside input of shape "
          "[5, 5, 3]: row 9 is not in 0..4, column 9 is not in 0..4, depth 9 is not in 0..2"),
         (["body", "edits", 2, "index"],
-         "edits.2.index [5] is outside bias of shape [2]: filter 5 is not in 0..1"),
+         "edits[2].index [5] is outside bias of shape [2]: filter 5 is not in 0..1"),
     ]
     layer = square(5, 3, 2, 3)
     layer["filters"].update(values=np.zeros((2, 3, 3, 2)).tolist(), bias=[1, 2, 3])

@@ -64,16 +64,16 @@ def test_local_weights_are_indexed_by_position_then_filter() -> None:
     ("edits", "field", "reason"),
     [
         ([Edit("input", (5, 0, 0), 1.0)], "edits.0.index",
-         "edits.0.index [5, 0, 0] is outside input of shape [5, 5, 3]: row 5 is not in 0..4"),
+         "edits[0].index [5, 0, 0] is outside input of shape [5, 5, 3]: row 5 is not in 0..4"),
         ([Edit("bias", (0,), 1.0), Edit("filters", (0, 0, 1), 1.0)], "edits.1.index",
-         "edits.1.index [0, 0, 1] has 3 numbers but filters of shape [2, 3, 3, 3] needs 4"),
+         "edits[1].index [0, 0, 1] has 3 numbers but filters of shape [2, 3, 3, 3] needs 4"),
         ([Edit("bias", (2,), 1.0)], "edits.0.index",
-         "edits.0.index [2] is outside bias of shape [2]: filter 2 is not in 0..1"),
+         "edits[0].index [2] is outside bias of shape [2]: filter 2 is not in 0..1"),
         ([Edit("filters", (1, 0, 3, 0), 1.0)], "edits.0.index",
-         "edits.0.index [1, 0, 3, 0] is outside filters of shape [2, 3, 3, 3]: "
+         "edits[0].index [1, 0, 3, 0] is outside filters of shape [2, 3, 3, 3]: "
          "column 3 is not in 0..2"),
         ([Edit("input", (-1, 0, 0), 1.0)], "edits.0.index",
-         "edits.0.index [-1, 0, 0] is outside input of shape [5, 5, 3]: row -1 is not in 0..4"),
+         "edits[0].index [-1, 0, 0] is outside input of shape [5, 5, 3]: row -1 is not in 0..4"),
         ([Edit("bias", (0,), float("nan"))], "edits.0.value", "nan is not a finite number"),
     ],
 )
@@ -109,7 +109,7 @@ def test_a_misfits_input_is_the_input_its_fitting_neighbour_builds() -> None:
 
 def test_a_misfits_input_edit_outside_it_is_refused_under_its_own_number() -> None:
     # the field said once, where the reason starts with it
-    with pytest.raises(LayerError, match=r"^edits\.1\.index \[10, 0, 0\] is outside input"):
+    with pytest.raises(LayerError, match=r"^edits\[1\]\.index \[10, 0, 0\] is outside input"):
         edit_input(np.zeros((10, 10, 1)),
                    [Edit("bias", (99,), 1.0), Edit("input", (10, 0, 0), 1.0)])
 
@@ -124,7 +124,7 @@ def test_a_misfits_arrays_refuse_an_edit_of_no_cell_before_any_fill(
 ) -> None:
     # As build_layer does: a refusal costs no fill (a big input's fill is the dear part).
     misfit = LayerShape.square(10, 1, 2, 3, stride=2)
-    with pytest.raises(LayerError, match=r"^edits\.0\.index \[.* is outside"):
+    with pytest.raises(LayerError, match=r"^edits\[0\]\.index \[.* is outside"):
         make(misfit, edits=[edit])  # type: ignore[operator]
     assert filled == []
     make(misfit)  # type: ignore[operator]
