@@ -553,10 +553,13 @@ def steps(
         weights = layer.weights[at_i, at_j, at_d]  # (n, Fh, Fw, D): each neuron its own
         bias = layer.bias[at_i, at_j, at_d]  # (n,)
     products = window * weights  # (n, Fh, Fw, D)
-    # einsum over the flattened taps: .sum(axis=(1, 2)) would run its inner loop over only D
-    # numbers at a time.
-    channel_sums = np.einsum("nkd->nd", products.reshape(len(t), -1, s.depth))  # (n, D)
-    pre = channel_sums.sum(axis=1) + bias  # (n,)
+    # Added one after another in the window's reading order (row by row), as a person
+    # checking the answer adds them: a running sum's last term. A reduction (sum, einsum)
+    # adds in blocks of its own, which can differ from the shown order by far more than the
+    # last digit where large products cancel ([1e12, -1e12, 0.1] gave 0.09997...).
+    taps = products.reshape(len(t), -1, s.depth)  # (n, Fh*Fw, D)
+    channel_sums = np.ascontiguousarray(np.cumsum(taps, axis=1)[:, -1])  # (n, D)
+    pre = np.cumsum(channel_sums, axis=1)[:, -1] + bias  # (n,): the channels in order
     # a sum rounding cannot tell from 0 is 0, as the forward's and the gradient's are
     # (each bound for every step of the range: its window and products are at hand)
     layer.settle(pre, d if layer.connectivity == "shared" else (i, j, d),

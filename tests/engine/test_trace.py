@@ -192,6 +192,41 @@ def test_every_step_sums_its_products_plus_bias_and_all_steps_reassemble_the_out
     np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-12)
 
 
+@pytest.mark.parametrize("order", ORDERS)
+def test_a_steps_sums_add_its_products_one_by_one_in_the_order_shown(
+    random_layer: Layer, order: Order
+) -> None:
+    # exactly (==) what a person adding the shown products left to right gets: each channel
+    # sum runs over the window row by row, and pre adds the channel sums in order
+    for s in _all_steps(random_layer, order):
+        fh, fw, depth = s.products.shape
+        by_hand = []
+        for c in range(depth):
+            total = 0.0
+            for r in range(fh):
+                for q in range(fw):
+                    total += float(s.products[r, q, c])
+            by_hand.append(total)
+        assert s.channel_sums.tolist() == by_hand
+        pre = 0.0
+        for total in by_hand:
+            pre += total
+        # a sum rounding cannot tell from 0 is settled to 0 (engine.rounding)
+        assert s.pre in (pre + s.bias, 0.0)
+
+
+def test_a_step_whose_products_cancel_sums_them_in_the_order_shown() -> None:
+    # products [1e12, -1e12, 0.1] along one row: left to right, 1e12 - 1e12 is exactly 0 and
+    # the sum 0.1; a reduction adding 1e12 + 0.1 first kept 0.0999755859375
+    layer = build_layer(LayerShape(1, 3, 1, 1, 1, 3),
+                        x=np.array([[1e12], [-1e12], [0.1]]).reshape(1, 3, 1),
+                        weights=np.ones((1, 1, 3, 1)), bias=np.zeros(1))
+    one = step(layer, 0)
+    assert one.products.ravel().tolist() == [1e12, -1e12, 0.1]
+    assert one.channel_sums.tolist() == [0.1]
+    assert one.pre == 0.1 == float(forward(layer).pre[0, 0, 0])
+
+
 def test_steps_reassembled_equal_engine_conv_forward(random_layer: Layer) -> None:
     result = forward(random_layer)
     pre = np.full(random_layer.geometry.output_shape, np.nan)
