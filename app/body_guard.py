@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from app.errors import OVER_LIMIT, Refusal, over_limit
+from app.errors import OVER_LIMIT, Refusal, limit_ctx, over_limit
 from app.validation import path_of
 
 # More keys than any object of the API has (a layer spec has nine fields, the largest answer
@@ -64,7 +64,8 @@ def _walk(body: Any, at: list[str | int], max_edits: int) -> None:
             # whatever its items are: validation gives each wrong one an entry of its own
             if len(node) > max_edits:
                 raise Refusal(422, loc, over_limit([f"the number of edits is {len(node):,}"],
-                                                   max_edits, "MAX_EDITS"), OVER_LIMIT)
+                                                   max_edits, "MAX_EDITS"), OVER_LIMIT,
+                              limit_ctx(max_edits, "MAX_EDITS"))
             children = [(item, [*loc, index]) for index, item in enumerate(node)]
         elif isinstance(node, list) and node and isinstance(node[0], dict):
             # the API's one list of objects is edits (arrays of numbers are not walked)

@@ -30,7 +30,7 @@ from app.costs import (
     trials_cost,
 )
 from app.encoding import Encoding, FloatArray, decode_compact, decode_nested
-from app.errors import OVER_LIMIT, listing, over_limit
+from app.errors import OVER_LIMIT, limit_ctx, listing, over_limit
 from app.layer_cache import LAYERS, SPECS, LayerCache, resolved
 from app.schemas import ArrayIn, CompactArray, FillSpec, LayerSpec
 from app.sources import check_names, image_shape_said, named_arrays
@@ -364,10 +364,11 @@ def _refused(checks: list[_Check]) -> list[LayerError]:
     for where, what, value, limit, env in checks:
         if value > limit:
             over.setdefault(where, {}).setdefault((limit, env), []).append(f"{what} is {value:,}")
+    # ctx: the first limit a path passes (an input's depth and sides pass two at once)
     return [
         LayerError(where, "; ".join(
             over_limit(parts, limit, env) for (limit, env), parts in limits.items()
-        ), kind=OVER_LIMIT)
+        ), kind=OVER_LIMIT, ctx=limit_ctx(*next(iter(limits))))
         for where, limits in over.items()
     ]
 

@@ -26,7 +26,7 @@ import numpy as np
 
 from app.config import Settings
 from app.encoding import Encoding, wrapped
-from app.errors import FILTERS_PASS, OVER_LIMIT
+from app.errors import FILTERS_PASS, OVER_LIMIT, limit_ctx
 from app.images import Layout
 from app.lru import weighed_memo
 from app.routing import check_inline
@@ -1015,7 +1015,7 @@ def _refusal(items: Sequence[Item], elements: int, work: int, settings: Settings
             f"{subject} would materialise {elements:,} numbers, over this server's limit "
             f"of {settings.max_elements:,} (CONVSCOPE_MAX_ELEMENTS); the most, {big.elements:,}, "
             f"are {big.what}{_advice(field, big, fewer)}{big.advice}", kind=big.kind,
-            ctx=_passing_ctx(fewer),
+            ctx=limit_ctx(settings.max_elements, "MAX_ELEMENTS") | _passing_ctx(fewer),
         )
     if work > settings.max_work:
         big = _dearest(items, settings.max_work)
@@ -1030,7 +1030,8 @@ def _refusal(items: Sequence[Item], elements: int, work: int, settings: Settings
             f'docs/design.md "Costs"), over this server\'s work budget of '
             f"{settings.max_work:,} (CONVSCOPE_MAX_WORK); the most, {big.work:,}, is "
             f"{big.what}{_advice(field, big, fewer)}{cheaper}{big.advice}{passes}",
-            kind=big.kind, ctx=_passing_ctx(fewer),
+            kind=big.kind,
+            ctx=limit_ctx(settings.max_work, "MAX_WORK") | _passing_ctx(fewer),
         )
     return None
 
@@ -1229,6 +1230,7 @@ def check_listed(listed: int, settings: Settings) -> None:
             f"units of work, over this server's work budget of {settings.max_work:,} "
             '(CONVSCOPE_MAX_WORK); send large arrays compact ({"dtype", "shape", "data": '
             'base64}, the README\'s "Compact encoding") or fewer of them', kind=OVER_LIMIT,
+            ctx=limit_ctx(settings.max_work, "MAX_WORK"),
         )
 
 
@@ -1238,5 +1240,5 @@ def check_steps(count: int, settings: Settings) -> None:
         raise LayerError(
             "count", f"count {count:,} is over this server's limit of {settings.max_steps:,} "
             "steps per request (CONVSCOPE_MAX_STEPS): ask for the rest in further ranges",
-            kind=OVER_LIMIT,
+            kind=OVER_LIMIT, ctx=limit_ctx(settings.max_steps, "MAX_STEPS"),
         )

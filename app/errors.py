@@ -172,6 +172,16 @@ def over_limit(parts: Sequence[str], limit: int, env: str) -> str:
     return f"{listing(parts)}, over this server's limit of {limit:,} (CONVSCOPE_{env})"
 
 
+def limit_ctx(limit: int, env: str) -> dict[str, Any]:
+    """An over-limit refusal's ``ctx``: the limit passed and the setting that sets it, for a
+    client that acts on them without reading the sentence.
+
+    >>> limit_ctx(4096, "MAX_SIDE")
+    {'limit': 4096, 'setting': 'CONVSCOPE_MAX_SIDE'}
+    """
+    return {"limit": limit, "setting": f"CONVSCOPE_{env}"}
+
+
 def _loc(field: str) -> list[str | int]:
     """``["body", *field path]``, list positions as ints like pydantic's own locs:
     edits.1.index -> "body", "edits", 1, "index"; "" (the body as a whole) -> "body"."""

@@ -18,7 +18,16 @@ from starlette.responses import Response
 from app import costs, images
 from app.config import Settings, SettingsDep
 from app.encoding import Encoding, OrjsonResponse, encode
-from app.errors import OVER_LIMIT, Refusal, media_type, sent_as, unknown_name, unsupported_media
+from app.errors import (
+    OVER_LIMIT,
+    Refusal,
+    limit_ctx,
+    media_type,
+    over_limit,
+    sent_as,
+    unknown_name,
+    unsupported_media,
+)
 from app.lean import no_unknown_query
 from app.routing import heavy_work_of, run_heavy
 from app.schemas import (
@@ -87,9 +96,9 @@ def fitted_side(max_side: int | None, settings: Settings) -> int:
     if max_side is None:
         return settings.max_image_side
     if max_side > settings.max_image_side:
-        raise Refusal(422, ["query", "max_side"], f"max_side {max_side} is over this server's "
-                      f"limit of {settings.max_image_side} (CONVSCOPE_MAX_IMAGE_SIDE)",
-                      OVER_LIMIT)
+        raise Refusal(422, ["query", "max_side"], "the query's " + over_limit(
+            [f"max_side is {max_side:,}"], settings.max_image_side, "MAX_IMAGE_SIDE"),
+            OVER_LIMIT, limit_ctx(settings.max_image_side, "MAX_IMAGE_SIDE"))
     return max_side
 
 

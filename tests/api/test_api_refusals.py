@@ -710,6 +710,8 @@ def test_each_size_limit_names_its_field_and_setting(
     assert entry["loc"] == loc
     assert f"CONVSCOPE_{limit}" in entry["msg"]
     assert entry["type"] == "over_limit"  # the layer may be right: a server's limit refused it
+    # the limit and its setting as data, for a client that acts on them (4,096 by default)
+    assert entry["ctx"] == {"limit": 4096, "setting": f"CONVSCOPE_{limit}"}
 
 
 def test_every_number_over_a_limit_gets_its_own_entry_at_once(client: TestClient) -> None:
@@ -839,6 +841,29 @@ def test_alexnet_locally_connected_is_refused_by_the_element_limit(client: TestC
     assert entry["loc"] == ["body", "connectivity"]
     assert "105,415,200" in entry["msg"]  # 290,400 neurons x 363 weights
     assert "CONVSCOPE_MAX_ELEMENTS" in entry["msg"]
+    assert entry["ctx"]["setting"] == "CONVSCOPE_MAX_ELEMENTS"
+    assert entry["ctx"]["limit"] == Settings().max_elements
+
+
+def test_every_other_limit_gives_its_number_and_setting_as_ctx(
+    client: TestClient, override_settings: Any
+) -> None:
+    override_settings(max_steps=7, max_edits=2, max_image_side=40)
+    small = square(5, 1, 1, 3)
+    entry = refused(client.post("/api/steps", json={"layer": small, "count": 8}))
+    assert (entry["loc"], entry["ctx"]) == (["body", "count"],
+                                            {"limit": 7, "setting": "CONVSCOPE_MAX_STEPS"})
+    edits = [{"array": "bias", "index": [0], "value": 1}] * 3
+    entry = refused(client.post("/api/forward", json={**small, "edits": edits}))
+    assert (entry["loc"], entry["ctx"]) == (["body", "edits"],
+                                            {"limit": 2, "setting": "CONVSCOPE_MAX_EDITS"})
+    answer = client.get("/api/images/stripes?max_side=1000")
+    assert answer.status_code == 422, answer.text
+    entry = answer.json()["detail"][0]
+    assert entry["ctx"] == {"limit": 40, "setting": "CONVSCOPE_MAX_IMAGE_SIDE"}
+    # worded as the query's other refusals, the number written as the body's are
+    assert entry["msg"] == ("the query's max_side is 1,000, over this server's limit of 40 "
+                            "(CONVSCOPE_MAX_IMAGE_SIDE)")
 
 
 def said_as_its_own_refusal(over: dict[str, Any], field: str, subject: str, response: Any,
@@ -1433,7 +1458,8 @@ def test_a_refusal_that_blames_the_filters_count_says_how_many_pass(
     most = _most_filters(entry["msg"])
     assert 1 < most < 256
     # the same count as a number, for a client that should not read it out of the sentence
-    assert entry["ctx"] == {"filters_pass": most}
+    assert entry["ctx"] == {"filters_pass": most, "limit": Settings().max_work,
+                            "setting": "CONVSCOPE_MAX_WORK"}
     # exactly the most: that many pass, one more is refused as before
     fewer = {**ATROUS, "filters": {"count": most, "size": 3}}
     assert client.post(f"/api/forward{query}", json=fewer).status_code == 200
