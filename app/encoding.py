@@ -463,23 +463,39 @@ def decode_nested(values: list[Any], field: str) -> FloatArray:
 
 
 def _check_finite(array: FloatArray, field: str, nested: bool = False) -> None:
-    if not np.isfinite(array).all():
-        raise LayerError(field, f"{field} must hold finite numbers (no NaN or Infinity)",
-                         kind="finite_number")
+    finite = np.isfinite(array)
+    if not finite.all():
+        at = int(np.argmin(finite))  # the first value that is not (a False is the least)
+        raise LayerError(*_placed(array, at, field, nested, "every value must be a finite "
+                                  "number (no NaN or Infinity)"), kind="finite_number")
     # the extremes, not np.abs: no second array the size of the values
     low, high = (float(array.min()), float(array.max())) if array.size else (0.0, 0.0)
     if max(-low, high) > MAX_MAGNITUDE:
         largest = high if high >= -low else low
         # the type a bound of the schema gives (a fill's low or an edit's value over it)
         bound = "less_than_equal" if largest > 0 else "greater_than_equal"
-        # nested lists have places, as a non-number's is given: its indices (a compact array
-        # has none but the field)
         at = int(np.argmax(array) if largest == high else np.argmin(array))
-        index = [int(i) for i in np.unravel_index(at, array.shape)] if nested else []
         raise LayerError(
-            ".".join([field, *map(str, index)]),
-            f"{field}{''.join(f'[{i}]' for i in index)} holds {largest:g}: every value must "
-            f"lie between -{MAX_MAGNITUDE:g} and {MAX_MAGNITUDE:g}", kind=bound,
+            *_placed(array, at, field, nested, f"every value must lie between "
+                     f"-{MAX_MAGNITUDE:g} and {MAX_MAGNITUDE:g}"), kind=bound,
             # the bound in the ctx the schema's own refusal of that type gives (an edit's)
             ctx={"le": MAX_MAGNITUDE} if largest > 0 else {"ge": -MAX_MAGNITUDE},
         )
+
+
+def _placed(array: FloatArray, at: int, field: str, nested: bool, rule: str) -> tuple[str, str]:
+    """(field, reason) of a refusal of the value at flat index ``at``, named by its indices:
+    nested lists have places, so its path goes down to it as a non-number's does; a compact
+    array has none in the JSON but the field, so its indices are said in the reason.
+
+    >>> _placed(np.array([[1.0, np.nan]]), 1, "input.values", True, "it is wrong")
+    ('input.values.0.1', 'input.values[0][1] holds nan: it is wrong')
+    >>> _placed(np.array([[1.0, np.inf]]), 1, "input.values", False, "it is wrong")
+    ('input.values', 'input.values holds inf at index [0, 1]: it is wrong')
+    """
+    index = [int(i) for i in np.unravel_index(at, array.shape)]
+    value = f"{float(array.flat[at]):g}"
+    if nested:
+        return (".".join([field, *map(str, index)]),
+                f"{field}{''.join(f'[{i}]' for i in index)} holds {value}: {rule}")
+    return field, f"{field} holds {value} at index {index}: {rule}"

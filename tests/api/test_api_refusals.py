@@ -1431,6 +1431,15 @@ def test_nan_in_compact_values_and_a_huge_integer_in_nested_ones_have_the_schema
     entry = refused(client.post("/api/forward", json={
         "input": {"values": nan}, "filters": {"count": 1, "size": 1}}))
     assert (entry["loc"], entry["type"]) == (["body", "input", "values"], "finite_number")
+    # a compact array's value is placed by its indices in the message: its JSON has no
+    # places but the field
+    for values, said, kind in (([[[1.0], [np.nan]]], "nan", "finite_number"),
+                               ([[[1.0], [-np.inf]]], "-inf", "finite_number"),
+                               ([[[1.0], [1e16]]], "1e+16", "less_than_equal")):
+        entry = refused(client.post("/api/forward", json={
+            "input": {"values": compact(np.array(values))}, "filters": {"count": 1, "size": 1}}))
+        assert (entry["loc"], entry["type"]) == (["body", "input", "values"], kind)
+        assert entry["msg"].startswith(f"input.values holds {said} at index [0, 1, 0]: "), entry
     huge = (b'{"input": {"values": [[[1' + b"0" * 400 + b']]]}, '
             b'"filters": {"count": 1, "size": 1}}')
     entry = refused(client.post("/api/forward", content=huge, headers=JSON))
