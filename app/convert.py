@@ -156,13 +156,23 @@ def _pair(value: int | list[int]) -> tuple[int, int]:
     return (value, value) if isinstance(value, int) else (value[0], value[-1])
 
 
+def _wrong_axes(field: str, sent: object, shape: tuple[int, ...], wanted: str) -> LayerError:
+    """The refusal of values with the wrong number of axes: a compact array's at its
+    ``shape``, a list of the wrong length there as anywhere (``wrong_length``); nested
+    lists', at the values."""
+    said = f"{field} have {counted(len(shape), 'dimension')} (shape {list(shape)}); {wanted}"
+    if isinstance(sent, CompactArray):
+        return LayerError(f"{field}.shape", said, kind="wrong_length")
+    return LayerError(field, said)
+
+
 def _input_shape(spec: LayerSpec, arrays: Arrays, settings: Settings) -> tuple[int, int, int]:
     """``input.shape``, or the shape of ``input.values`` when only they are given."""
     given = spec.input.shape
     x = arrays.x
     if x is not None and x.ndim != 3:
-        raise LayerError("input.values", f"input.values have {counted(x.ndim, 'dimension')} "
-                         f"(shape {list(x.shape)}); the input is (H, W, D): give 3")
+        raise _wrong_axes("input.values", spec.input.values, x.shape,
+                          "the input is (H, W, D): give 3")
     if given is None:
         if x is None:
             if spec.input.image:  # its shape is known: said, as a wrong one's is (at this
@@ -228,9 +238,8 @@ def _filter_sizes(spec: LayerSpec, arrays: Arrays, depth: int | None = None
         other = {6: ("local", "a locally connected layer's"), 4: ("shared", "shared")}.get(w.ndim)
         hint = (f"; for {other[1]} weights, give connectivity \"{other[0]}\""
                 if other else "")
-        raise LayerError("filters.values", f"filters.values have "
-                         f"{counted(w.ndim, 'dimension')} (shape {list(w.shape)}); "
-                         f"{spec.connectivity} filters are {layout}{hint}")
+        raise _wrong_axes("filters.values", f.values, w.shape,
+                          f"{spec.connectivity} filters are {layout}{hint}")
     if f.count is None or f.size is None:  # sizes read from the values: name them if empty
         _no_empty_axis("filters.values", w.shape[-4:], ("count", "height", "width", "depth"))
     held = int(w.shape[-4]), int(w.shape[-3]), int(w.shape[-2])

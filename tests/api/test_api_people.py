@@ -492,6 +492,24 @@ def test_counts_in_messages_agree_with_their_nouns(client: TestClient) -> None:
     assert entry["msg"].startswith("input.values have 1 dimension (shape [2])")
 
 
+@pytest.mark.parametrize(("field", "shape", "words"), [
+    ("input", [3, 3], "input.values have 2 dimensions (shape [3, 3]); the input is (H, W, D)"),
+    ("filters", [3, 3, 1], "filters.values have 3 dimensions (shape [3, 3, 1]); shared filters "
+     "are (K, Fh, Fw, D)"),
+])
+def test_a_compact_arrays_shape_of_the_wrong_length_is_refused_at_its_shape(
+    client: TestClient, field: str, shape: list[int], words: str
+) -> None:
+    # as the schema says it (the shape's own minItems and maxItems), not as a layer error at
+    # the values: a generated client and the server name the same list
+    spec = {**square(3, 1, 1, 1), field: {"values": compact(np.ones(shape))}}
+    if field == "input":
+        spec["filters"] = {"count": 1, "size": 1}
+    [entry] = detail(client.post("/api/forward", json=spec))
+    assert (entry["loc"], entry["type"]) == (["body", field, "values", "shape"], "wrong_length")
+    assert entry["msg"].startswith(words)
+
+
 @pytest.mark.parametrize(
     ("method", "url", "takes"),
     [("POST", "/api/forward?encodign=compact", "it takes encoding"),
