@@ -1652,7 +1652,7 @@ def test_back_brings_back_the_speed_of_the_entry(page: Page) -> None:
     page.get_by_label("Speed").select_option("20")
     expect(page).to_have_url(re.compile(r"[?&]speed=20(&|$)"))
     page.go_back()
-    expect(page).to_have_url(re.compile(r"[?&]speed=2(&|$)"))
+    expect(page).to_have_url(re.compile(r"^(?!.*[?&]speed=)"))
     expect(page.get_by_label("Speed")).to_have_value("2")
     # played, timed by the page's own clock from the press to the second step (1.5 s of the
     # test's clock, then the address, gave a busy machine's few frames no step yet, or the
@@ -1823,7 +1823,7 @@ def test_a_zoomed_volume_opens_zoomed_from_its_link(page: Page, browser: Any) ->
         expect(fresh.locator("#output-grids .zoom-level")).to_have_text(zoomed, timeout=30_000)
         # Fit lets the zoom go from the link
         fresh.get_by_role("button", name="Fit the whole output maps").click()
-        expect(fresh).to_have_url(re.compile(r"[?&]zoom=(&|$)"))
+        expect(fresh).to_have_url(re.compile(r"^(?!.*[?&]zoom=)"))
     finally:
         fresh.close()
 
@@ -2032,7 +2032,7 @@ def test_a_value_the_server_cannot_take_is_said_so_beside_the_box(
     page.get_by_label("New value").fill(typed)
     page.get_by_role("button", name="Set value").click()
     expect(page.locator("#error-data")).to_have_text(words)
-    expect(page).to_have_url(re.compile(r"[?&]edits=(&|$)"))  # nothing set
+    expect(page).to_have_url(re.compile(r"^(?!.*[?&]edits=)"))  # nothing set
 
 
 @pytest.mark.parametrize(("name", "words"), [
@@ -2059,7 +2059,7 @@ def test_a_typed_edit_outside_the_layer_is_said_at_once_and_never_sent(
         return
     expect(page.locator("#error-data")).to_have_text(words)
     page.evaluate(QUIET, 300)
-    assert sent == [] and "edits=&" in page.url, sent
+    assert sent == [] and "edits=" not in page.url, sent
 
 
 def test_a_typed_edit_while_a_new_layer_is_on_its_way_is_left_to_the_server(page: Page) -> None:
@@ -2372,7 +2372,7 @@ def test_the_backward_toggle_beside_the_3d_views_switches_the_mode(page: Page) -
     expect(toggle).to_have_attribute("aria-pressed", "true")
     expect(page.locator("#mode")).to_have_value("backward")  # the drawer's says the same
     toggle.click()
-    expect(page).to_have_url(re.compile(r"[?&]mode=forward(&|$)"))
+    expect(page).to_have_url(re.compile(r"^(?!.*[?&]mode=)"))
     expect(page.locator("#backward-panel")).to_be_hidden()
     page.go_back()  # a mode is an entry of its own
     expect(toggle).to_have_attribute("aria-pressed", "true")
@@ -2439,7 +2439,7 @@ def test_a_presenters_remote_steps_and_a_menu_picked_by_mouse_gives_the_keys_bac
     expect(page).to_have_url(re.compile(r"[?&]t=2(&|$)"))
     page.keyboard.press("PageUp")
     page.keyboard.press("PageUp")
-    expect(page).to_have_url(re.compile(r"[?&]t=0(&|$)|preset=seven-stride-2$"))
+    expect(page).to_have_url(re.compile(r"^(?!.*[?&]t=)"))
     expect(page.locator("#t-label")).to_contain_text("step 1 of")
     expect(page).to_have_url(re.compile(r"[?&]preset=seven-stride-2(&|$)"))
     # a menu the focus rests on (Tabbed to, unchanged): the remote's next still steps; it
@@ -2452,7 +2452,7 @@ def test_a_presenters_remote_steps_and_a_menu_picked_by_mouse_gives_the_keys_bac
                              ("#t-speed", "ArrowLeft", -1), ("#stride", "PageDown", 1)):
         chosen = page.locator(name).input_value()
         page.locator(name).focus()
-        at = int(re.search(r"[?&]t=(\d+)", page.url).group(1))  # type: ignore[union-attr]
+        at = int(url_key(page.url, "t") or 0)  # step 0: left out of the link
         page.keyboard.press(key)
         expect(page).to_have_url(re.compile(rf"[?&]t={at + moved}(&|$)"))
         expect(page.locator(name)).to_have_value(chosen)
@@ -2684,7 +2684,7 @@ def test_the_keyboard_pins_an_input_cell_and_moves_it(page: Page) -> None:
     expect(page).to_have_url(re.compile(r"[?&]pin=x4\.2(&|$)"))
     page.keyboard.press("x")  # again: let go
     expect(page.locator("#announce")).to_have_text("Unpinned")
-    expect(page).to_have_url(re.compile(r"[?&]pin=(&|$)"))
+    expect(page).to_have_url(re.compile(r"^(?!.*[?&]pin=)"))
 
 
 def test_p_and_x_pin_what_the_pointer_rests_on_and_work_from_the_scrubber(page: Page) -> None:
@@ -2707,7 +2707,7 @@ def test_p_and_x_pin_what_the_pointer_rests_on_and_work_from_the_scrubber(page: 
     page.mouse.move(1, 1)  # off the picture: the keys take the playhead's neuron, V[1,2,1]
     page.locator("#t-scrub").focus()
     page.keyboard.press("Escape")  # from the scrubber too
-    expect(page).to_have_url(re.compile(r"[?&]pin=(&|$)"))
+    expect(page).to_have_url(re.compile(r"^(?!.*[?&]pin=)"))
     page.keyboard.press("x")  # the corner of V[1,2,1]'s field, Xp[2,4]: X[1,3]
     expect(page).to_have_url(re.compile(r"[?&]pin=x1\.3(&|$)"))
     page.keyboard.press("p")
@@ -2941,7 +2941,7 @@ def test_back_restores_a_zoom_and_lines_make_their_own_entry(page: Page) -> None
     page.get_by_role("button", name="Step forward").click()
     page.get_by_role("button", name="Fit the whole output maps").click()
     expect(level).to_have_text(whole)
-    expect(page).to_have_url(re.compile(r"[?&]zoom=(&|$)"))
+    expect(page).to_have_url(re.compile(r"^(?!.*[?&]zoom=)"))
     page.go_back()  # the step before the step forward, zoomed as it was
     expect(page).to_have_url(re.compile(r"[?&]t=40(&|$)"))
     expect(page).to_have_url(re.compile(r"[?&]zoom=o4(&|$)"))
@@ -2949,7 +2949,7 @@ def test_back_restores_a_zoom_and_lines_make_their_own_entry(page: Page) -> None
     # Back before a zoom is written (its timer's 250 ms): the zoom is undone, not written into
     # the entry Back brought
     page.get_by_role("button", name="Fit the whole output maps").click()
-    expect(page).to_have_url(re.compile(r"[?&]zoom=(&|$)"))
+    expect(page).to_have_url(re.compile(r"^(?!.*[?&]zoom=)"))
     page.get_by_role("button", name="Step forward").click()
     expect(page).to_have_url(re.compile(r"[?&]t=41(&|$)"))
     page.get_by_role("button", name="Zoom in on the output maps").click()
@@ -2957,7 +2957,7 @@ def test_back_restores_a_zoom_and_lines_make_their_own_entry(page: Page) -> None
     expect(page).to_have_url(re.compile(r"[?&]t=40(&|$)"))
     page.evaluate(QUIET, 600)  # past the zoom's timer, set before Back
     expect(level).to_have_text(whole)
-    expect(page).to_have_url(re.compile(r"[?&]zoom=(&|$)"))
+    expect(page).to_have_url(re.compile(r"^(?!.*[?&]zoom=)"))
     # a link's zoom under 2x is a zoom too
     open_page(page, "?preset=alexnet-conv1&t=40&zoom=o1.5")
     expect(level).not_to_have_text(whole)
@@ -3001,7 +3001,7 @@ def scrub_to(page: Page, value: int, *, end: bool) -> None:
 
 
 def url_step(page: Page) -> int:
-    return int(page.evaluate("new URLSearchParams(location.search).get('t')"))
+    return int(page.evaluate("new URLSearchParams(location.search).get('t') ?? '0'"))
 
 
 def test_a_drag_while_playing_leaves_its_entry_where_playback_had_taken_it(page: Page) -> None:

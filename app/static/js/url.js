@@ -17,11 +17,22 @@ const SHORTHANDS = [
   ["f", ["fh", "fw"]], ["s", ["sh", "sw"]], ["p", ["pt", "pb", "pl", "pr"]], ["dil", ["dh", "dw"]],
 ];
 
-/** The query string ("?preset=...&t=3") for a state. */
+// The layer keys a link leaves out when empty (no edits, no image, no bank): a link that
+// names the rest still names its whole layer (partialLink).
+const EMPTY_OMITTED = ["edits", "image", "bank"];
+
+/**
+ * The query string ("?preset=...&t=3") for a state: every key of the layer, and the view's
+ * keys (step, speed, theme...) where they differ from the default, so a copied link stays
+ * short enough to read and paste (every key written made one of about 370 characters). A
+ * link naming the whole layer opens every key it leaves out at the default (fromQuery).
+ */
 export function toQuery(state) {
   const params = new URLSearchParams();
   for (const key of Object.keys(DEFAULTS)) {
     const value = state[key];
+    const layer = key === "preset" || LAYER_KEYS.includes(key);
+    if (layer ? EMPTY_OMITTED.includes(key) && value === "" : value === DEFAULTS[key]) continue;
     if (typeof value === "boolean") params.set(key, value ? "1" : "0");
     else params.set(key, String(value));
   }
