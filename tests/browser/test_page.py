@@ -1450,7 +1450,9 @@ def test_sums_of_rounded_terms_add_up_by_hand_and_say_they_are_rounded(
     expect(sums).to_have_text(
         " + ".join(f"({v})" for v in shown[:-1]) + f" + bias ({shown[-1]}) {sign} {total}")
     note = sums.evaluate("n => getComputedStyle(n, '::after').content")
-    assert note == f'" (rounded to {places} decimals)"'
+    added = f"{by_hand / 10**places:.{places}f}"
+    assert note == (f'" (rounded to {places} decimals)"' if sign == "=" else
+                    f'" (rounded; terms add to {added})"')
     open_page(page, "?preset=cs231n-demo")
     demo = api_step(api, preset_layer(api, DEMO), 0)
     assert all(float(v).is_integer() for v in demo["channel_sums"])  # nothing to round
@@ -1471,6 +1473,10 @@ def test_rounded_terms_that_miss_the_rounded_value_by_a_digit_say_about_equal(
     open_page(page, "?preset=example-1&t=12287")
     expect(page.locator("#sums")).to_have_text(
         " + ".join(f"({v})" for v in shown[:-1]) + f" + bias ({shown[-1]}) ≈ {total}")
+    # and says what they add to, which a student adding them by hand gets (an instructor
+    # review: AlexNet's terms added to 1.1812 beside a shown 1.1813, and nothing said why)
+    note = page.locator("#sums").evaluate("n => getComputedStyle(n, '::after').content")
+    assert note == '" (rounded; terms add to -0.16231)"'
 
 
 def test_hovering_an_input_cell_says_who_reads_it_in_the_arithmetic(
@@ -3611,7 +3617,9 @@ def test_a_hovered_products_line_never_cuts_the_product(
     page.goto(f"/?preset=alexnet-conv1&t=100{'&large=1' if large else ''}")
     expect(page.locator("#numpy-code")).to_contain_text("V[1,45,0]", timeout=30_000)
     canvas = page.locator("#products canvas").first
-    canvas.scroll_into_view_if_needed()
+    # its middle in view: a rounded sum's note ("rounded; terms add to 0.7070") left the
+    # point hovered under the panel's "more below" in large type at 1024x768
+    canvas.evaluate("c => c.scrollIntoView({block: 'center'})")
     box = canvas.bounding_box()
     assert box is not None
     page.mouse.move(box["x"] + box["width"] * 0.75, box["y"] + box["height"] * 0.35)
@@ -3651,20 +3659,37 @@ def test_an_output_atlas_names_each_map_over_its_tile(page: Page) -> None:
         page.mouse.move(box["x"] + (c + 0.5 - left) * scale, box["y"] + (r + 0.5 - top) * scale)
         return readout.inner_text()
 
-    band = next(r for r in range(12) if read(r, 0))  # the first row that is a neuron's
+    # the first row that is a neuron's (off the neurons, the readout says what a tile's
+    # short name means)
+    band = next(r for r in range(12) if read(r, 0).startswith("V["))
     assert band * scale >= 13  # room for a name: its 11 px line and 2 px
-    assert read(band - 1, 0) == ""
+    off = "Hover a neuron for its value"  # the tiles' full names fit: nothing to explain
+    assert read(band - 1, 0) == off
     assert read(band, 0).startswith("V[0,0,0] = ")
     assert read(band + 31, 0).startswith("V[31,0,0] = ")
     # tiles side by side as data-tiles says: 32 columns of a map, then a gap no neuron's
     wide = int((atlas.get_attribute("data-tiles") or "").split()[2])
-    assert read(band, 31).startswith("V[0,31,0] = ") and read(band, wide - 1) == ""
+    assert read(band, 31).startswith("V[0,31,0] = ") and read(band, wide - 1) == off
     assert read(band, wide).startswith("V[0,0,1] = ")
     # the next row of tiles is under its own band: the 32x32 maps three to a row
-    across = next(n for n in range(1, 13) if not read(band, n * wide))
+    across = next(n for n in range(1, 13) if read(band, n * wide) == off)
     assert across > 1 and read(band, (across - 1) * wide).startswith(f"V[0,0,{across - 1}] = ")
-    assert read(band + 32 + band - 1, 0) == ""
+    assert read(band + 32 + band - 1, 0) == off
     assert read(2 * band + 32, 0).startswith(f"V[0,0,{across}] = ")
+
+
+def test_an_atlas_whose_tiles_take_short_names_says_what_they_mean(page: Page) -> None:
+    # AlexNet's 96 maps of 55x55 fit the panel at half a pixel a cell: their tiles are named
+    # V0 ... V95, which read as neurons' names (an instructor review), so the line under the
+    # atlas says which map a tile is while the pointer is off the neurons
+    page.set_viewport_size({"width": 1366, "height": 768})
+    open_page(page, "?preset=alexnet-conv1")
+    atlas = page.get_by_role("img", name=re.compile(r"^Output volume"))
+    painted(page)
+    names = (atlas.get_attribute("data-labels") or "").split(" | ")
+    assert names[:3] == ["V0", "V1", "V2"], names[:3]
+    expect(page.locator("#output-grids .zoom-readout")).to_have_text(
+        "Tile V5 is the map V[:, :, 5]")
 
 
 @pytest.mark.parametrize(("conn", "filter_name"), [("shared", "W0"), ("local", "W[1,1,0]")])

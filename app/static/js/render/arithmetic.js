@@ -213,8 +213,15 @@ export function createArithmeticView(container, model, onTap) {
       // but for the last digit)
       const places = decimalsOf(step);
       const exact = [...step.channelSums, step.bias, step.pre].every((v) => places === null || Number(v.toFixed(places)) === v);
+      const added = shownTotal(step, places);
       if (exact) sums.removeAttribute("data-rounded");
-      else sums.dataset.rounded = `rounded to ${places} decimal${places === 1 ? "" : "s"}`;
+      else {
+        // where the shown terms miss the shown value (the "≈"), what they do add to: a
+        // student adding them by hand gets that, and should not suspect the sum (said as
+        // briefly as the decimals were: a longer note squeezed large type's product line)
+        sums.dataset.rounded = added === null
+          ? `rounded to ${places} decimal${places === 1 ? "" : "s"}` : `rounded; terms add to ${added}`;
+      }
       // read aloud, a deep layer's slice sums would be a list no one follows (Example 2's 20):
       // their count is said, and the panel shows them
       const tall = sums.getBoundingClientRect().height;
@@ -314,6 +321,17 @@ function decimalsOf(step) {
 }
 
 /**
+ * What a step's terms add to as shown, rounded to `places` decimals, where that is not its
+ * shown value ("-0.16231" beside -0.16233); null where they add up to it (or are whole).
+ */
+function shownTotal(step, places) {
+  if (places === null) return null;
+  const units = (v) => Math.round(Number(v.toFixed(places)) * 10 ** places); // as shown
+  const sum = [...step.channelSums, step.bias].reduce((total, v) => total + units(v), 0);
+  return sum === units(step.pre) ? null : (sum / 10 ** places).toFixed(places);
+}
+
+/**
  * "(3) + (-2) + (1) + bias (1) = 3; ReLU(3) = 3": per-slice partial sums, bias, value. When
  * the rounded terms do not add up to the rounded value (-0.16231 against -0.16233), the sign
  * is "≈": a reader adding them by hand is told to expect the last digit off.
@@ -331,9 +349,7 @@ function sumsText(step, activation, brief = false) {
   };
   const parts = brief ? [`The ${step.channelSums.length} depth slices' sums`]
     : step.channelSums.map((v) => `(${show(v)})`);
-  const units = (v) => Math.round(Number(v.toFixed(places)) * 10 ** places); // as shown
-  const adds = places === null
-    || [...step.channelSums, step.bias].reduce((sum, v) => sum + units(v), 0) === units(step.pre);
+  const adds = shownTotal(step, places) === null;
   let text = `${parts.join(" + ")} + bias (${show(step.bias)}) ${adds ? "=" : "≈"} ${show(step.pre)}`;
   if (activation === "relu") text += `; ReLU(${show(step.pre)}) = ${show(step.post)}`;
   return text;

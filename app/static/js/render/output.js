@@ -9,7 +9,8 @@
 // each cell's text where the biases are one a neuron or the maps are one canvas.
 import { createGrid, CANVAS_THRESHOLD, sliceFigure } from "./grid.js";
 import { viewHeight, Viewport, zoomBar } from "./viewport.js";
-import { createZoomGrid } from "./zoom.js";
+import { createZoomGrid, LABEL_FONT } from "./zoom.js";
+import { HOVER } from "./arithmetic.js";
 import {
   CAPTION, fitCell, gridRoom, keepInView, numbersCell, PAIR_GAP, projectedCell, roomOf,
   wholeSlicesCell,
@@ -183,6 +184,19 @@ function atlasView(container, model, order, stepOf, onCell) {
   container.append(zoomBar(view, upstream ? "output and upstream gradient maps" : "output maps"));
   const readout = el("p", "zoom-readout");
   readout.setAttribute("aria-live", "off");
+  // off the neurons, what a tile's short name means where the tiles are too narrow at first
+  // for the full one: "V5" read as a neuron's (an instructor review), where the demo's maps
+  // say V[:, :, 5] (a monospace character is about 0.6 of the font's size)
+  const example = Math.min(5, k - 1);
+  const fits = (name) => (name.length * 0.6 + 0.5) * LABEL_FONT * scale <= w2 * best;
+  const short = fits(`V${k - 1}`) ? `V${example}` : `${example}`; // as render/zoom.js picks
+  const idle = fits(`V[:, :, ${k - 1}]`) ? `${HOVER.matches ? "Hover" : "Tap"} a neuron for its value`
+    : `Tile ${short} is the map V[:, :, ${example}]`;
+  const say = (text) => {
+    readout.textContent = text || idle;
+    readout.classList.toggle("hint", !text);
+  };
+  say("");
   const tileOf = (d) => [top + Math.floor(d / across) * pitch, (d % across) * (w2 + GAP)];
   const locate = (r, c) => {
     if (r < top) return null;
@@ -231,8 +245,8 @@ function atlasView(container, model, order, stepOf, onCell) {
     label: `Output volume: ${k} activation maps of ${h2}x${w2}, ${across} to a row`,
     onCell: (type, r, c) => {
       const at = locate(r, c);
-      readout.textContent = at && type !== "leave"
-        ? outputCellText(model, at.i, at.j, at.d, stepOf(at.i, at.j, at.d) <= limit) : "";
+      say(at && type !== "leave"
+        ? outputCellText(model, at.i, at.j, at.d, stepOf(at.i, at.j, at.d) <= limit) : "");
       if (at) onCell(type, at.i, at.j, at.d);
       else onCell("leave", -1, -1, -1);
     },
@@ -249,7 +263,7 @@ function atlasView(container, model, order, stepOf, onCell) {
       label: `Upstream gradient dV: ${k} maps of ${h2}x${w2}, ${across} to a row, as the output's`,
       onCell: (type, r, c) => {
         const at = locate(r, c);
-        readout.textContent = at && type !== "leave" ? upstream.text(at.i, at.j, at.d) : "";
+        say(at && type !== "leave" ? upstream.text(at.i, at.j, at.d) : "");
         if (at) onCell(type, at.i, at.j, at.d);
         else onCell("leave", -1, -1, -1);
       },

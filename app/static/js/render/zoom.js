@@ -10,7 +10,7 @@ import { NUMBERS_FROM, SAID_CELLS, cellText, numberFont, numbersFor, valuesSaid 
 import { LOCATOR } from "./viewport.js";
 
 const LINES_FROM = 7;
-const LABEL_FONT = 11; // px of the names over cells (setLabels), before large type
+export const LABEL_FONT = 11; // px of the names over cells (setLabels), before large type
 const MARK_KINDS = ["current", "seen", "pair", "pinned"];
 // the marks a person looks for on a whole volume: the neuron stepped to and the one pinned
 const LOCATED = ["current", "pinned"];
