@@ -1237,6 +1237,28 @@ def test_clicking_an_input_cell_and_typing_a_number_recomputes_the_step(
     assert float(cell(out, 0, 0).get_attribute("data-value") or "nan") == after["post"]
 
 
+def test_cells_set_by_hand_are_marked_where_they_are_drawn(page: Page) -> None:
+    # after an edit the colours rescale, so many cells looked changed and nothing said which
+    # one was (a student review): an edited input cell and weight carry a corner mark
+    open_page(page, "?preset=cs231n-demo&edits=X1.2.0%3D9;W0.0.1.2%3D-1;b1%3D3")
+    slice0 = page.get_by_role("table", name="Input depth slice 0")
+    assert cells_with(slice0, "mark-edited") == {(2, 3)}  # X[1,2,0], padded by 1
+    assert cell(slice0, 2, 3).get_attribute("data-value") == "9"
+    for d in (1, 2):
+        assert cells_with(page.get_by_role("table", name=f"Input depth slice {d}"),
+                          "mark-edited") == set()
+    weights = page.get_by_role("table", name="Filter 0 depth slice 2")
+    assert cells_with(weights, "mark-edited") == {(0, 1)}  # W0[0,1,2]
+    assert page.locator("#filters-panel .cell.mark-edited").count() == 1
+    # the mark shows: a tab in the cell's corner
+    tab = cell(slice0, 2, 3).evaluate("e => getComputedStyle(e, '::before').borderTopWidth")
+    assert tab == "8px"
+    # reset, no cell is marked
+    page.goto("/?preset=cs231n-demo")
+    expect(page.locator("#app")).to_have_attribute("aria-busy", "false", timeout=30_000)
+    assert page.locator(".cell.mark-edited").count() == 0
+
+
 def test_clicking_a_filter_cell_and_typing_a_number_recomputes_the_step(
     page: Page, api: httpx.Client
 ) -> None:

@@ -23,6 +23,7 @@ export function createFiltersView(container, model, onCell) {
 
 function domView(container, model, onCell) {
   const { filters, bias, conn, wMaxAbs } = model;
+  const edits = model.spec?.edits ?? []; // a misfit's filters come without a spec
   const local = conn === "local";
   const [k, fh, fw, depth] = filters.shape.slice(local ? 2 : 0);
   // in large type, cells a hall reads if the panel has room for them
@@ -66,6 +67,14 @@ function domView(container, model, onCell) {
         title: (r, c, v) => `${local ? `W[${i},${j},${f}]` : `W${f}`}[${r},${c},${ch}] = ${fmt(v)}`,
       }));
       biasText.textContent = `${local ? `b[${i},${j},${f}]` : `b${f}`} = ${fmt(b.at(f))}`;
+      // the weights set by hand, marked on their slices (a locally connected layer's, at
+      // the position shown)
+      const edited = grids.map(() => []);
+      for (const { array, index } of edits) {
+        const [at, [r, c, ch]] = local ? [index.slice(0, 3), index.slice(3)] : [[i, j, index[0]], index.slice(1)];
+        if (array === "filters" && at[0] === i && at[1] === j && at[2] === f && edited[ch]) edited[ch].push([r, c]);
+      }
+      grids.forEach((grid, ch) => grid.setMarks("edited", edited[ch]));
     });
   };
   if (!local) draw(0, 0);

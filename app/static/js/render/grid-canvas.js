@@ -44,6 +44,7 @@ export function canvasGrid({ rows, cols, label, cell, onCell }) {
     ctx.clearRect(0, 0, overlay.width, overlay.height);
     const styles = { seen: palette.seen, pinned: palette.mark, pair: palette.pair, current: palette.mark };
     for (const kind of MARK_KINDS) {
+      if (!styles[kind]) continue;
       ctx.strokeStyle = styles[kind];
       ctx.lineWidth = Math.max(1, cell / 4);
       for (const [r, c] of marks.get(kind)) ctx.strokeRect(c * cell, r * cell, cell, cell);

@@ -1,8 +1,10 @@
 // What the DOM and the canvas grids (render/grid-dom.js, render/grid-canvas.js) share: the
 // kinds of mark they draw on cells, and the one path that reports the pointer on a cell.
 
-// the marks a grid puts on its cells (a DOM grid's as classes, a canvas grid's on its overlay)
-export const MARK_KINDS = ["current", "seen", "pair", "pinned"];
+// the marks a grid puts on its cells (a DOM grid's as classes, a canvas grid's on its overlay);
+// "edited", a value set by hand, is a DOM grid's corner mark alone: a canvas's cells are too
+// small for one, and its overlay has no style for it
+export const MARK_KINDS = ["current", "seen", "pair", "pinned", "edited"];
 
 // One hover/click path for both renderers: reports (r, c) changes, not every mouse move.
 export function bindHover(root, onCell, locate) {
