@@ -1250,6 +1250,11 @@ def test_cells_set_by_hand_are_marked_where_they_are_drawn(page: Page) -> None:
     weights = page.get_by_role("table", name="Filter 0 depth slice 2")
     assert cells_with(weights, "mark-edited") == {(0, 1)}  # W0[0,1,2]
     assert page.locator("#filters-panel .cell.mark-edited").count() == 1
+    # b1 = 3, set by hand: its line is underlined; b0's is not
+    biases = page.locator("#filters-panel .bias")
+    assert biases.evaluate_all("els => els.map(e => e.classList.contains('edited'))") == [
+        False, True]
+    assert biases.nth(1).evaluate("e => getComputedStyle(e).textDecorationStyle") == "dashed"
     # the mark shows: a tab in the cell's corner
     tab = cell(slice0, 2, 3).evaluate("e => getComputedStyle(e, '::before').borderTopWidth")
     assert tab == "8px"

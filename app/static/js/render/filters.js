@@ -75,6 +75,10 @@ function domView(container, model, onCell) {
         if (array === "filters" && at[0] === i && at[1] === j && at[2] === f && edited[ch]) edited[ch].push([r, c]);
       }
       grids.forEach((grid, ch) => grid.setMarks("edited", edited[ch]));
+      // and a bias set by hand, on its line (b[i,j,f] locally: index [i, j, f])
+      const own = local ? [i, j, f] : [f];
+      biasText.classList.toggle("edited", edits.some(({ array, index }) => array === "bias"
+        && index.length === own.length && index.every((v, n) => v === own[n])));
     });
   };
   if (!local) draw(0, 0);
