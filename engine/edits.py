@@ -82,6 +82,9 @@ def check_edit(n: int, edit: Edit, shape: Shape) -> None:
         raise LayerError(
             field, f"{said} {index} has {counted(len(index), 'number')} but {where} needs "
             f"{len(shape)}", kind="wrong_length",
+            # the lengths as data, with the keys a list's own wrong length gives them
+            ctx={"actual_length": len(index), "min_length": len(shape),
+                 "max_length": len(shape)},
         )
     names = AXIS_NAMES.get((edit.array, len(shape)), ())
     outside = [f"{names[axis] if axis < len(names) else f'axis {axis}'} {i} is "

@@ -845,6 +845,26 @@ def test_alexnet_locally_connected_is_refused_by_the_element_limit(client: TestC
     assert entry["ctx"]["limit"] == Settings().max_elements
 
 
+@pytest.mark.parametrize(("change", "ctx"), [
+    ({"input": {"shape": [5, 5]}}, {"actual_length": 2, "min_length": 3}),
+    ({"input": {"shape": [5, 5, 1, 1]}}, {"actual_length": 4, "max_length": 3}),
+    ({"stride": [1, 1, 1]}, {"actual_length": 3}),  # 1 or 2 numbers: no one range
+    ({"padding": [1, 1, 1]}, {"actual_length": 3}),  # 1, 2 or 4
+    ({"edits": [{"array": "input", "index": [1, 1], "value": 5}]},
+     {"actual_length": 2, "min_length": 3, "max_length": 3}),
+])
+def test_a_wrong_length_says_the_length_received_as_data(
+    client: TestClient, change: dict[str, Any], ctx: dict[str, int]
+) -> None:
+    # every wrong_length carries actual_length (an edit's index carried no ctx at all), and
+    # the bound it passes where the field has one range of lengths
+    spec = {**square(5, 1, 1, 3), **change}
+    entry = refused(client.post("/api/forward", json=spec))
+    assert entry["type"] == "wrong_length", entry
+    assert {key: entry["ctx"][key] for key in ctx} == ctx
+    assert set(entry["ctx"]) - {"field_type"} == set(ctx), entry["ctx"]
+
+
 def test_every_other_limit_gives_its_number_and_setting_as_ctx(
     client: TestClient, override_settings: Any
 ) -> None:
