@@ -219,6 +219,21 @@ def test_a_misfit_keeps_its_filters_and_says_which_window_hangs_off_the_edge(
     page.screenshot(path=str(artifacts / "misfit-panels-1366x768-dark.png"))
 
 
+def test_a_misfits_filters_mark_the_values_set_by_hand(page: Page) -> None:
+    # the filters of a misfit are drawn (they need no output size), and so are the weights
+    # and biases a reader set: marked as on a layer that fits
+    page.goto(DEMO_MISFIT + "&edits=W1.0.1.2%3D-1;b0%3D3")
+    misfit_canvas(page)
+    weights = page.locator("#filters-panel").get_by_role("table", name="Filter 1 depth slice 2")
+    marked = weights.locator(".cell.mark-edited")
+    expect(marked).to_have_count(1)
+    assert marked.get_attribute("data-value") == "-1"
+    expect(page.locator("#filters-panel .cell.mark-edited")).to_have_count(1)
+    biases = page.locator("#filters-panel .bias")
+    assert biases.evaluate_all("els => els.map(e => e.classList.contains('edited'))") == [
+        True, False]
+
+
 def test_a_misfit_quotes_the_formula_bars_number_everywhere(
     page: Page, api: httpx.Client
 ) -> None:

@@ -1264,6 +1264,28 @@ def test_cells_set_by_hand_are_marked_where_they_are_drawn(page: Page) -> None:
     assert page.locator(".cell.mark-edited").count() == 0
 
 
+def test_a_locally_connected_layers_edits_are_marked_at_their_own_position(page: Page) -> None:
+    # a locally connected weight or bias belongs to one output position: the filters panel
+    # marks it only while that position's filters are shown
+    open_page(page, "?preset=cs231n-demo&conn=local&edits=W0.0.0.1.2.0%3D-1;W1.1.0.0.0.0%3D4;"
+              "b0.0.1%3D3&t=0")
+    slice0 = page.get_by_role("table", name="Filter 0 depth slice 0")
+    expect(page.locator("#filters-panel .filter-name").first).to_have_text("W[0,0,0]")
+    assert cells_with(slice0, "mark-edited") == {(1, 2)}  # W[0,0,0][1,2,0]
+    assert page.locator("#filters-panel .cell.mark-edited").count() == 1
+    biases = page.locator("#filters-panel .bias")
+    assert biases.evaluate_all("els => els.map(e => e.classList.contains('edited'))") == [
+        False, True]  # b[0,0,1]
+    # step 4 of the depth-slice order is V[1,1,0]: that position's own filters and marks
+    open_page(page, "?preset=cs231n-demo&conn=local&edits=W0.0.0.1.2.0%3D-1;W1.1.0.0.0.0%3D4;"
+              "b0.0.1%3D3&t=4")
+    expect(page.locator("#filters-panel .filter-name").first).to_have_text("W[1,1,0]")
+    assert cells_with(slice0, "mark-edited") == {(0, 0)}  # W[1,1,0][0,0,0]
+    assert page.locator("#filters-panel .cell.mark-edited").count() == 1
+    assert biases.evaluate_all("els => els.map(e => e.classList.contains('edited'))") == [
+        False, False]
+
+
 def test_clicking_a_filter_cell_and_typing_a_number_recomputes_the_step(
     page: Page, api: httpx.Client
 ) -> None:

@@ -435,7 +435,7 @@ async function showMisfit(spec, geometry, seq, signal) {
   const answer = await api.input(spec, signal);
   if (seq !== app.seq) return;
   qs("#app").classList.add("misfit"); // for styles (and tests): the page shows a misfit
-  app.misfit = { geometry, answer };
+  app.misfit = { geometry, answer, edits: spec.edits };
   drawMisfitPanels();
   qs("#app").classList.remove("stale");
 }
@@ -497,7 +497,7 @@ function emptyPanels() {
 
 /** Draw (again: the theme, type size or room changed) the panels of the misfit shown. */
 function drawMisfitPanels() {
-  const { geometry, answer } = app.misfit;
+  const { geometry, answer, edits } = app.misfit;
   const xp = tensor(answer.padded_input);
   drawMisfit(qs("#input-grids"), geometry, xp, answer.padding, maxAbsOf(xp.data));
   // the scales a misfit draws: its input's, and its shared filters' (a locally connected
@@ -507,7 +507,7 @@ function drawMisfitPanels() {
     ...(filters ? [["weights", maxAbsOf(filters.data)]] : [])], { padding: answer.padding.some(Boolean) });
   const { height, width } = geometry;
   qs("#input-shape").textContent = `${inputCaption(geometry, xp)}: does not fit`;
-  drawMisfitFilters(qs("#filter-grids"), qs("#filters-shape"), answer);
+  drawMisfitFilters(qs("#filter-grids"), qs("#filters-shape"), answer, edits);
   drawMisfitArithmetic(qs("#products"), geometry, xp.shape[2], showSuggestions);
   drawMisfitOutput(qs("#output-grids"), geometry, answer.filters?.shape[0] ?? null);
 }

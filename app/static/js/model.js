@@ -49,7 +49,33 @@ export function buildModel(spec, geometry, forward, conn, grads = null) {
     outShape: out.shape, filterShape: filters.shape.slice(-3), total: geometry.steps,
     maxAbs: maxAbsOf(xp.data), wMaxAbs: maxAbsOf(filters.data), outMaxAbs: maxAbsOf(out.data),
     inverse: new Map(), // "row,col" of an input cell: {seen: [[i, j], ...], taps, covered} (main.js getInverse)
+    edited: editedCells(spec.edits, conn === "local"),
     ...upstreamOf(grads),
+  };
+}
+
+/**
+ * The values set by hand in a spec's `edits`, grouped once for the views that mark them:
+ * `input(d)` the [row, col]s of input depth slice d (the input's own, unpadded);
+ * `weights(f, ch)` those of filter f's depth slice ch; `bias(f)` true if b_f was set. A
+ * locally connected layer's filter is named by its neuron, `f` as "i,j,d"; a shared one's
+ * by its number. Unknown arrays and edits of cells past the shapes are left to the server.
+ */
+export function editedCells(edits = [], local = false) {
+  const input = new Map(); // d -> [[r, c], ...]
+  const weights = new Map(); // "f/ch" -> [[r, c], ...]
+  const biases = new Set(); // f
+  const add = (map, key, cell) => map.set(key, [...(map.get(key) ?? []), cell]);
+  for (const { array, index } of edits) {
+    if (array === "input") add(input, index[2], index.slice(0, 2));
+    const [filter, [r, c, ch]] = local ? [index.slice(0, 3).join(), index.slice(3)] : [index[0], index.slice(1)];
+    if (array === "filters") add(weights, `${filter}/${ch}`, [r, c]);
+    if (array === "bias") biases.add(local ? index.join() : index[0]);
+  }
+  return {
+    input: (d) => input.get(d) ?? [],
+    weights: (f, ch) => weights.get(`${f}/${ch}`) ?? [],
+    bias: (f) => biases.has(f),
   };
 }
 

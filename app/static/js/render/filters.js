@@ -22,8 +22,7 @@ export function createFiltersView(container, model, onCell) {
 }
 
 function domView(container, model, onCell) {
-  const { filters, bias, conn, wMaxAbs } = model;
-  const edits = model.spec?.edits ?? []; // a misfit's filters come without a spec
+  const { filters, bias, conn, wMaxAbs, edited } = model;
   const local = conn === "local";
   const [k, fh, fw, depth] = filters.shape.slice(local ? 2 : 0);
   // in large type, cells a hall reads if the panel has room for them
@@ -67,18 +66,11 @@ function domView(container, model, onCell) {
         title: (r, c, v) => `${local ? `W[${i},${j},${f}]` : `W${f}`}[${r},${c},${ch}] = ${fmt(v)}`,
       }));
       biasText.textContent = `${local ? `b[${i},${j},${f}]` : `b${f}`} = ${fmt(b.at(f))}`;
-      // the weights set by hand, marked on their slices (a locally connected layer's, at
-      // the position shown)
-      const edited = grids.map(() => []);
-      for (const { array, index } of edits) {
-        const [at, [r, c, ch]] = local ? [index.slice(0, 3), index.slice(3)] : [[i, j, index[0]], index.slice(1)];
-        if (array === "filters" && at[0] === i && at[1] === j && at[2] === f && edited[ch]) edited[ch].push([r, c]);
-      }
-      grids.forEach((grid, ch) => grid.setMarks("edited", edited[ch]));
-      // and a bias set by hand, on its line (b[i,j,f] locally: index [i, j, f])
-      const own = local ? [i, j, f] : [f];
-      biasText.classList.toggle("edited", edits.some(({ array, index }) => array === "bias"
-        && index.length === own.length && index.every((v, n) => v === own[n])));
+      // the weights and the bias set by hand, marked (a locally connected layer's, at the
+      // position shown)
+      const own = local ? [i, j, f].join() : f;
+      grids.forEach((grid, ch) => grid.setMarks("edited", edited.weights(own, ch)));
+      biasText.classList.toggle("edited", edited.bias(own));
     });
   };
   if (!local) draw(0, 0);

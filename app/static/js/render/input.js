@@ -103,11 +103,8 @@ export function createInputView(container, model, onCell) {
     figures.push(figure);
   }
   // the cells set by hand, marked on their slices (padded coordinates, as the grids are)
-  const edited = grids.map(() => []);
-  for (const { array, index: [r, c, d] } of model.spec?.edits ?? []) {
-    if (array === "input" && edited[d]) edited[d].push([r + pads.top, c + pads.left]);
-  }
-  grids.forEach((grid, d) => grid.setMarks("edited", edited[d]));
+  grids.forEach((grid, d) => grid.setMarks("edited",
+    model.edited.input(d).map(([r, c]) => [r + pads.top, c + pads.left])));
   for (let d = 0; dx && d < depth; d += 1) {
     const figure = sliceFigure(columns[d], `dX[:, :, ${d}]`);
     figure.classList.add("gradient");

@@ -5,6 +5,7 @@
 // figure comes from the geometry answer and /api/input; the page works out no size.
 import { tensor } from "../api.js";
 import { clear, el, equalsText, exactText } from "../dom.js";
+import { editedCells } from "../model.js";
 import { maxAbsOf } from "./colors.js";
 import { createFiltersView } from "./filters.js";
 
@@ -40,10 +41,10 @@ const tapsBefore = ({ start, stop, step }, end) => {
 
 /**
  * Draw the filters of a misfit into `container` from the /api/input answer (`filters` and
- * `bias` null when locally connected); `shape` is the #filters-shape node. Returns the view or
- * null.
+ * `bias` null when locally connected), the weights and biases its spec's `edits` set marked;
+ * `shape` is the #filters-shape node. Returns the view or null.
  */
-export function drawMisfitFilters(container, shape, answer) {
+export function drawMisfitFilters(container, shape, answer, edits) {
   clear(container);
   if (!answer.filters) {
     shape.textContent = "";
@@ -52,7 +53,9 @@ export function drawMisfitFilters(container, shape, answer) {
     return null;
   }
   const filters = tensor(answer.filters);
-  const model = { filters, bias: tensor(answer.bias), conn: "shared", wMaxAbs: maxAbsOf(filters.data) };
+  const model = {
+    filters, bias: tensor(answer.bias), conn: "shared", wMaxAbs: maxAbsOf(filters.data), edited: editedCells(edits),
+  };
   const [k, ...each] = filters.shape;
   shape.textContent = `${k} x ${each.join("x")}`;
   const view = createFiltersView(container, model, () => {});
