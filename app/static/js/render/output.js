@@ -9,7 +9,7 @@
 // each cell's text where the biases are one a neuron or the maps are one canvas.
 import { createGrid, CANVAS_THRESHOLD, sliceFigure } from "./grid.js";
 import { viewHeight, Viewport, zoomBar } from "./viewport.js";
-import { createZoomGrid, LABEL_FONT } from "./zoom.js";
+import { createZoomGrid } from "./zoom.js";
 import { HOVER } from "./arithmetic.js";
 import {
   CAPTION, fitCell, gridRoom, keepInView, numbersCell, PAIR_GAP, projectedCell, roomOf,
@@ -184,17 +184,19 @@ function atlasView(container, model, order, stepOf, onCell) {
   container.append(zoomBar(view, upstream ? "output and upstream gradient maps" : "output maps"));
   const readout = el("p", "zoom-readout");
   readout.setAttribute("aria-live", "off");
-  // off the neurons, what a tile's short name means where the tiles are too narrow at first
-  // for the full one: "V5" read as a neuron's (an instructor review), where the demo's maps
-  // say V[:, :, 5] (a monospace character is about 0.6 of the font's size)
+  // off the neurons, what a tile's short name means while the tiles are too narrow for the
+  // full one: "V5" read as a neuron's (an instructor review), where the demo's maps say
+  // V[:, :, 5]. The atlas tells which of the names (labels' texts) it drew, as it zooms.
   const example = Math.min(5, k - 1);
-  const fits = (name) => (name.length * 0.6 + 0.5) * LABEL_FONT * scale <= w2 * best;
-  const short = fits(`V${k - 1}`) ? `V${example}` : `${example}`; // as render/zoom.js picks
-  const idle = fits(`V[:, :, ${k - 1}]`) ? `${HOVER.matches ? "Hover" : "Tap"} a neuron for its value`
-    : `Tile ${short} is the map V[:, :, ${example}]`;
+  const hover = `${HOVER.matches ? "Hover" : "Tap"} a neuron for its value`;
+  let idle = hover;
   const say = (text) => {
     readout.textContent = text || idle;
     readout.classList.toggle("hint", !text);
+  };
+  const namesDrawn = (form) => {
+    idle = form > 0 ? `Tile ${outputLabels[example].texts[form]} is the map V[:, :, ${example}]` : hover;
+    if (readout.classList.contains("hint")) say("");
   };
   say("");
   const tileOf = (d) => [top + Math.floor(d / across) * pitch, (d % across) * (w2 + GAP)];
@@ -212,6 +214,7 @@ function atlasView(container, model, order, stepOf, onCell) {
     const [r, c] = tileOf(d);
     return { r, c, cols: w2, rows: band, texts: [`${name}[:, :, ${d}]`, `${name}${d}`, `${d}`] };
   }) : []);
+  const outputLabels = labels("V");
   // every tile's cells at once, straight from a volume's flat (H2, W2, K) `data`; `shown(s)`
   // says whether the neuron of step s is drawn computed, `shut(i, j, d)` whether it is faded
   const fillTiles = (words, wordOf, data, shown, shut = () => false) => {
@@ -241,7 +244,7 @@ function atlasView(container, model, order, stepOf, onCell) {
   };
   if (upstream) caption("V: the output");
   const grid = createZoomGrid(container, {
-    rows, cols, view,
+    rows, cols, view, onLabels: namesDrawn,
     label: `Output volume: ${k} activation maps of ${h2}x${w2}, ${across} to a row`,
     onCell: (type, r, c) => {
       const at = locate(r, c);
@@ -251,7 +254,7 @@ function atlasView(container, model, order, stepOf, onCell) {
       else onCell("leave", -1, -1, -1);
     },
   });
-  grid.setLabels(labels("V"));
+  grid.setLabels(outputLabels);
   // where map d's tiles are, for tests and tools: its first cell at row top + floor(d /
   // across) * pitch, column (d % across) * (w2 + gap)
   grid.el.dataset.tiles = `${top} ${pitch} ${w2 + GAP} ${across}`;

@@ -69,7 +69,7 @@ function schedule(grid) {
  * {el, draw(get, {maxAbs, isPad, isStruck}), setCells(cells, get), setField(taps), setMarks(kind, cells),
  * setActive(on), box(r, c), boxes(cells)}.
  */
-export function createZoomGrid(parent, { rows, cols, label, view, onCell, expose = false, say = false, cursor = false }) {
+export function createZoomGrid(parent, { rows, cols, label, view, onCell, onLabels = null, expose = false, say = false, cursor = false }) {
   const root = el("div", "grid canvas-grid zoom-grid");
   root.setAttribute("role", "img");
   const named = `${label}, ${rows}x${cols} cells`;
@@ -95,6 +95,7 @@ export function createZoomGrid(parent, { rows, cols, label, view, onCell, expose
   let field = [];
   let frames = [];
   let labels = [];
+  let labelForm = null; // the form of the names last drawn (paintLabels), told to onLabels
   let titleOf = null;
   let alike = null; // the lengths the numbers' type is sized for (draw's `lengths`)
   let quiet = false; // colours only for now (see setQuiet)
@@ -181,7 +182,9 @@ export function createZoomGrid(parent, { rows, cols, label, view, onCell, expose
     /**
      * Names written over cells: [{r, c, cols, rows, texts}, ...], each in the `rows` over
      * cell (r, c), as wide as `cols` cells: the first of `texts` that fits (longest first),
-     * none when the rows are shorter on screen than a line (zoomed out past them).
+     * none when the rows are shorter on screen than a line (zoomed out past them). The
+     * grid's `onLabels(form)` is told which of `texts` it drew whenever that changes (-1:
+     * none).
      */
     setLabels(list) {
       labels = list ?? [];
@@ -357,6 +360,7 @@ export function createZoomGrid(parent, { rows, cols, label, view, onCell, expose
   function paintLabels(px, py, scale) {
     const font = LABEL_FONT * typeScale();
     const drawn = [];
+    let form = -1; // none drawn
     if (labels.length && labels[0].rows * scale >= font + 2) {
       ctx.font = `${font}px ui-monospace, "DejaVu Sans Mono", monospace`;
       ctx.textAlign = "left";
@@ -370,7 +374,7 @@ export function createZoomGrid(parent, { rows, cols, label, view, onCell, expose
       // row of "V[:, :, 9]" beside "V10" read as two kinds of map.
       const fits = ({ cols: wide, texts }) => texts.findIndex(
         (t) => ctx.measureText(t).width + font / 2 <= wide * scale);
-      const form = inView.reduce((most, label) => {
+      form = inView.reduce((most, label) => {
         const at = fits(label);
         return most < 0 || at < 0 ? -1 : Math.max(most, at);
       }, 0);
@@ -386,6 +390,10 @@ export function createZoomGrid(parent, { rows, cols, label, view, onCell, expose
       }
     }
     root.dataset.labels = drawn.join(" | "); // the names in view, for tests and tools
+    if (form !== labelForm) {
+      labelForm = form;
+      onLabels?.(form);
+    }
   }
 
   view.onChange(() => schedule(grid));
