@@ -50,8 +50,8 @@ function readKey(key, raw) {
   const fallback = DEFAULTS[key];
   if (key === "speed") return SPEEDS.includes(Number(raw)) ? Number(raw) : undefined;
   if (typeof fallback === "number") {
-    // a size over a server's limit goes to that server, which says so; one that no layer
-    // has (s=0, h=2.5) is left out here
+    // a size that no layer has (s=0, h=2.5), or one over this server's limit (wholeFor),
+    // is left out here, and the page says so
     const value = Number(raw);
     return digits(raw) && wholeFor(key, value) ? value : undefined;
   }
