@@ -13,7 +13,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from app.errors import OVER_LIMIT, Refusal, limit_ctx, over_limit
+from app.config import ServerLimit
+from app.errors import OVER_LIMIT, Refusal
 from app.validation import path_of
 
 # More keys than any object of the API has (a layer spec has nine fields, the largest answer
@@ -29,12 +30,14 @@ EDIT_FIELDS = 5
 CHECK_BYTES = 16 * 2**10
 
 
-def check(body: Any, max_edits: int) -> None:
+def check(body: Any, max_edits: ServerLimit) -> None:
     """Refuse ``body`` (parsed JSON) if validating it would be dear (module docstring).
 
-    >>> check({"layer": {"edits": [{}] * 3}}, max_edits=3)
+    >>> from app.config import Settings
+    >>> max_edits = Settings(max_edits=3).limit("max_edits")
+    >>> check({"layer": {"edits": [{}] * 3}}, max_edits)
     >>> try:
-    ...     check({"layer": {"edits": [{}] * 4}}, max_edits=3)
+    ...     check({"layer": {"edits": [{}] * 4}}, max_edits)
     ... except Refusal as refusal:
     ...     print(refusal.loc, refusal.msg[:30])
     ['body', 'layer', 'edits'] the number of edits is 4, over
@@ -42,7 +45,7 @@ def check(body: Any, max_edits: int) -> None:
     _walk(body, ["body"], max_edits)
 
 
-def _walk(body: Any, at: list[str | int], max_edits: int) -> None:
+def _walk(body: Any, at: list[str | int], max_edits: ServerLimit) -> None:
     # a stack, not recursion: orjson takes nesting 1,024 deep, past Python's stack (a 6 KB
     # body of nested objects was a 500); children pushed in reverse, so faults are met in
     # the body's order
@@ -62,14 +65,14 @@ def _walk(body: Any, at: list[str | int], max_edits: int) -> None:
                         if isinstance(value, dict | list)]
         elif isinstance(node, list) and loc[-1] == "edits":
             # whatever its items are: validation gives each wrong one an entry of its own
-            if len(node) > max_edits:
-                raise Refusal(422, loc, over_limit([f"the number of edits is {len(node):,}"],
-                                                   max_edits, "MAX_EDITS"), OVER_LIMIT,
-                              limit_ctx(max_edits, "MAX_EDITS"))
+            if len(node) > max_edits.value:
+                raise Refusal(422, loc,
+                              max_edits.over([f"the number of edits is {len(node):,}"]),
+                              OVER_LIMIT, max_edits.ctx)
             children = [(item, [*loc, index]) for index, item in enumerate(node)]
         elif isinstance(node, list) and node and isinstance(node[0], dict):
             # the API's one list of objects is edits (arrays of numbers are not walked)
-            if len(node) > max_edits:
+            if len(node) > max_edits.value:
                 raise Refusal(422, loc, f"{path_of(loc)} holds {len(node):,} objects; only "
                               "edits is a list of objects", "invalid_type")
             children = [(item, [*loc, index]) for index, item in enumerate(node)]

@@ -10,12 +10,16 @@ from __future__ import annotations
 
 import inspect
 import re
+from collections.abc import Sequence
+from dataclasses import dataclass
 from functools import lru_cache
 from typing import Annotated, Any
 
 from fastapi import Depends
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+from engine.errors import listing
 
 # An origin as browsers send it (scheme://host[:port]); a leading "*." allows subdomains in
 # CSP's frame-ancestors. Anything else (spaces, ';', quotes) could smuggle a directive into
@@ -31,6 +35,35 @@ def _origin_list(value: Any) -> Any:
     return value
 
 
+ENV_PREFIX = "CONVSCOPE_"
+
+
+@dataclass(frozen=True)
+class ServerLimit:
+    """One of this server's limits as an over_limit refusal says it: its value and the
+    setting that sets it, in the sentence and in the ``ctx`` alike (:meth:`Settings.limit`).
+
+    >>> limit = Settings(max_side=4).limit("max_side")
+    >>> limit.over(["x is 5", "y is 6"])
+    "x is 5 and y is 6, over this server's limit of 4 (CONVSCOPE_MAX_SIDE)"
+    >>> limit.ctx
+    {'limit': 4, 'setting': 'CONVSCOPE_MAX_SIDE'}
+    """
+
+    value: int
+    setting: str  # the environment variable, CONVSCOPE_...
+
+    @property
+    def ctx(self) -> dict[str, Any]:
+        """The refusal's ``ctx``: for a client that acts on the limit without reading the
+        sentence."""
+        return {"limit": self.value, "setting": self.setting}
+
+    def over(self, parts: Sequence[str]) -> str:
+        """The numbers sent over this limit (``"x is 5"`` each) and the limit."""
+        return f"{listing(parts)}, over this server's limit of {self.value:,} ({self.setting})"
+
+
 class Settings(BaseSettings):
     """The API's limits. Each is checked before any array is allocated.
 
@@ -40,7 +73,7 @@ class Settings(BaseSettings):
     64
     """
 
-    model_config = SettingsConfigDict(env_prefix="CONVSCOPE_", frozen=True, extra="ignore")
+    model_config = SettingsConfigDict(env_prefix=ENV_PREFIX, frozen=True, extra="ignore")
 
     max_body_bytes: int = Field(
         8 * 2**20, ge=1,
@@ -124,6 +157,11 @@ class Settings(BaseSettings):
         "the providers configured globally in the process); off by default: ConvScope sets "
         "up no provider, and looking for one costs every request.",
     )
+
+    def limit(self, name: str) -> ServerLimit:
+        """The limit ``name`` (a field, e.g. ``"max_work"``) with its setting's name."""
+        value: int = getattr(self, name)
+        return ServerLimit(value, ENV_PREFIX + name.upper())
 
     @field_validator("frame_ancestors", mode="before")
     @classmethod

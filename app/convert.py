@@ -15,7 +15,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from typing import cast
 
-from app.config import Settings
+from app.config import ServerLimit, Settings
 from app.costs import (
     FORWARD_COMPACT,
     Cost,
@@ -30,12 +30,12 @@ from app.costs import (
     trials_cost,
 )
 from app.encoding import Encoding, FloatArray, decode_compact, decode_nested
-from app.errors import OVER_LIMIT, limit_ctx, listing, over_limit
+from app.errors import OVER_LIMIT
 from app.layer_cache import LAYERS, SPECS, LayerCache, resolved
 from app.schemas import ArrayIn, CompactArray, FillSpec, LayerSpec
 from app.sources import check_names, image_shape_said, named_arrays
 from engine.edits import Edit, Shape, check_edits
-from engine.errors import LayerError, counted, refuse_all
+from engine.errors import LayerError, counted, listing, refuse_all
 from engine.geometry import (
     Geometry,
     GeometryError,
@@ -301,8 +301,8 @@ def layer_shape(spec: LayerSpec, settings: Settings, arrays: Arrays | None = Non
     return LayerShape(h, w, d, count, fh, fw, sh, sw, padding, dh, dw, spec.fit)
 
 
-# One limit check: (where, what, value, limit, its setting's name without CONVSCOPE_).
-_Check = tuple[str, str, int, int, str]
+# One limit check: (where, what, value, the limit).
+_Check = tuple[str, str, int, ServerLimit]
 
 
 def _over_limits(
@@ -318,16 +318,16 @@ def _over_limits(
     once, as it was sent ("padding is 5,000", not four sides the client never wrote). Sizes
     read from values are refused at the values.
     """
-    side = settings.max_side
+    side = settings.limit("max_side")
     checks: list[_Check] = []
     if input_shape is not None:
         h, w, d = input_shape
         at_shape = "input.shape" if spec.input.shape is not None else "input.values"
         checks += [
             *_items(at_shape, spec.input.shape, ("the input's height", "the input's width"),
-                    (h, w), side, "MAX_SIDE"),
-            (_item(at_shape, spec.input.shape, 2), "the input's depth", d, settings.max_depth,
-             "MAX_DEPTH"),
+                    (h, w), side),
+            (_item(at_shape, spec.input.shape, 2), "the input's depth", d,
+             settings.limit("max_depth")),
         ]
     # read, or (the other one missing) each number sent, still checked on its own
     count, sizes = ((filters[0], filters[1:]) if filters is not None else
@@ -337,22 +337,22 @@ def _over_limits(
     if count is not None:
         checks.append((at_filters if spec.filters.count is None and at_filters
                        else "filters.count", "the number of filters", count,
-                       settings.max_filters, "MAX_FILTERS"))
+                       settings.limit("max_filters")))
     if sizes is not None:
         checks += _items(at_filters if spec.filters.size is None and at_filters
                          else "filters.size", spec.filters.size,
-                         ("the filter height", "the filter width"), sizes, side, "MAX_SIDE")
+                         ("the filter height", "the filter width"), sizes, side)
     checks += [
         *_items("stride", spec.stride, ("the vertical stride", "the horizontal stride"),
-                stride, side, "MAX_SIDE"),
+                stride, side),
         *_items("dilation", spec.dilation, ("the vertical dilation", "the horizontal dilation"),
-                dilation, side, "MAX_SIDE"),
+                dilation, side),
         *_padding_items(spec.padding, padding, side),
         *_image_side_checks(spec, settings),
     ]
     if len(spec.edits) > settings.max_edits:
-        checks.append(("edits", "the number of edits", len(spec.edits), settings.max_edits,
-                       "MAX_EDITS"))
+        checks.append(("edits", "the number of edits", len(spec.edits),
+                       settings.limit("max_edits")))
     return _refused(checks)
 
 
@@ -362,22 +362,21 @@ def _image_side_checks(spec: LayerSpec, settings: Settings) -> list[_Check]:
     if image is None or image.max_side is None:
         return []
     return [("input.image.max_side", "the image's max_side", image.max_side,
-             settings.max_image_side, "MAX_IMAGE_SIDE")]
+             settings.limit("max_image_side"))]
 
 
 def _refused(checks: list[_Check]) -> list[LayerError]:
     """One refusal per path with a number over its limit."""
     # each path once, with every number there over a limit (an input's height and width
     # read from its values), grouped by limit
-    over: dict[str, dict[tuple[int, str], list[str]]] = {}
-    for where, what, value, limit, env in checks:
-        if value > limit:
-            over.setdefault(where, {}).setdefault((limit, env), []).append(f"{what} is {value:,}")
+    over: dict[str, dict[ServerLimit, list[str]]] = {}
+    for where, what, value, limit in checks:
+        if value > limit.value:
+            over.setdefault(where, {}).setdefault(limit, []).append(f"{what} is {value:,}")
     # ctx: the first limit a path passes (an input's depth and sides pass two at once)
     return [
-        LayerError(where, "; ".join(
-            over_limit(parts, limit, env) for (limit, env), parts in limits.items()
-        ), kind=OVER_LIMIT, ctx=limit_ctx(*next(iter(limits))))
+        LayerError(where, "; ".join(limit.over(parts) for limit, parts in limits.items()),
+                   kind=OVER_LIMIT, ctx=next(iter(limits)).ctx)
         for where, limits in over.items()
     ]
 
@@ -389,27 +388,26 @@ def _item(field: str, sent: list[int] | None, index: int) -> str:
 
 def _items(
     field: str, sent: int | list[int] | None, whats: tuple[str, str],
-    values: tuple[int, int], limit: int, env: str,
+    values: tuple[int, int], limit: ServerLimit,
 ) -> list[_Check]:
     """A per-axis field's checks: at each item of a list of two or more, else as sent."""
     if isinstance(sent, list) and len(sent) > 1:
-        return [(f"{field}.{i}", what, value, limit, env)
+        return [(f"{field}.{i}", what, value, limit)
                 for i, (what, value) in enumerate(zip(whats, values, strict=True))]
     if sent is None:  # read from values
-        return [(field, what, value, limit, env)
-                for what, value in zip(whats, values, strict=True)]
-    return [(field, field, values[0], limit, env)]  # one number for both axes
+        return [(field, what, value, limit) for what, value in zip(whats, values, strict=True)]
+    return [(field, field, values[0], limit)]  # one number for both axes
 
 
-def _padding_items(sent: int | list[int], padding: Padding, limit: int) -> list[_Check]:
+def _padding_items(sent: int | list[int], padding: Padding, limit: ServerLimit) -> list[_Check]:
     """Padding's checks at the item that sets each side: one number, per axis, or per side."""
     if isinstance(sent, int) or len(sent) == 1:
-        return [("padding", "padding", padding.top, limit, "MAX_SIDE")]
+        return [("padding", "padding", padding.top, limit)]
     sides = padding.as_list()
     if len(sent) == 2:
-        return [(f"padding.{i}", f"the {axis} padding", sides[2 * i], limit, "MAX_SIDE")
+        return [(f"padding.{i}", f"the {axis} padding", sides[2 * i], limit)
                 for i, axis in enumerate(("vertical", "horizontal"))]
-    return [(f"padding.{i}", f"the {name} padding", value, limit, "MAX_SIDE")
+    return [(f"padding.{i}", f"the {name} padding", value, limit)
             for i, (name, value) in enumerate(zip(("top", "bottom", "left", "right"), sides,
                                                   strict=True))]
 
@@ -586,12 +584,11 @@ def marked(suggestion: Suggestion, shape: LayerShape, settings: Settings,
     ...  for v in (1, 7)]
     ["stride 1 (over this server's limit of 500 numbers, CONVSCOPE_MAX_ELEMENTS)", 'stride 7']
     """
-    max_side = settings.max_side
+    side = settings.limit("max_side")
     left = left_out(suggestion.field, suggestion.value, spec, suggestion.output)
-    if _past_side(suggestion.value, suggestion.field, max_side):
-        suggestion = replace(suggestion, limit="CONVSCOPE_MAX_SIDE", text=f"{suggestion.text} "
-                             f"(over this server's limit of {max_side:,} a side, "
-                             "CONVSCOPE_MAX_SIDE)")
+    if _past_side(suggestion.value, suggestion.field, side.value):
+        suggestion = replace(suggestion, limit=side.setting, text=f"{suggestion.text} (over "
+                             f"this server's limit of {side.value:,} a side, {side.setting})")
     elif priced:  # its layer priced as the geometry answer prices one for its over_limit,
         # without the arrays it leaves out (reading listed values is much of a price)
         items = [*FORWARD_COMPACT(resolved(applied(shape, suggestion)),

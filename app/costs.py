@@ -26,7 +26,7 @@ import numpy as np
 
 from app.config import Settings
 from app.encoding import Encoding, wrapped
-from app.errors import FILTERS_PASS, OVER_LIMIT, limit_ctx
+from app.errors import FILTERS_PASS, OVER_LIMIT
 from app.images import Layout
 from app.lru import weighed_memo
 from app.routing import check_inline
@@ -1010,12 +1010,13 @@ def _refusal(items: Sequence[Item], elements: int, work: int, settings: Settings
         big = max(items, key=lambda item: item.elements)
         field = as_sent(big.field, spec)
         fewer = _filters_passing(field, big, most)
+        limit = settings.limit("max_elements")
         return LayerError(
             _path(big, field, at),
             f"{subject} would materialise {elements:,} numbers, over this server's limit "
-            f"of {settings.max_elements:,} (CONVSCOPE_MAX_ELEMENTS); the most, {big.elements:,}, "
+            f"of {limit.value:,} ({limit.setting}); the most, {big.elements:,}, "
             f"are {big.what}{_advice(field, big, fewer)}{big.advice}", kind=big.kind,
-            ctx=limit_ctx(settings.max_elements, "MAX_ELEMENTS") | _passing_ctx(fewer),
+            ctx=limit.ctx | _passing_ctx(fewer),
         )
     if work > settings.max_work:
         big = _dearest(items, settings.max_work)
@@ -1023,15 +1024,15 @@ def _refusal(items: Sequence[Item], elements: int, work: int, settings: Settings
         fewer = _filters_passing(field, big, most)
         cheaper = _compact_advice(big)
         passes = _compact_passes(items, work, settings, said=big.compact_work is not None)
+        budget = settings.limit("max_work")
         return LayerError(
             _path(big, field, at),
             f"{subject} would cost {work:,} units of work (each part weighed against one "
             f"multiply-add of the engine's matrix product, so more than its multiply-adds; "
             f'docs/design.md "Costs"), over this server\'s work budget of '
-            f"{settings.max_work:,} (CONVSCOPE_MAX_WORK); the most, {big.work:,}, is "
+            f"{budget.value:,} ({budget.setting}); the most, {big.work:,}, is "
             f"{big.what}{_advice(field, big, fewer)}{cheaper}{big.advice}{passes}",
-            kind=big.kind,
-            ctx=limit_ctx(settings.max_work, "MAX_WORK") | _passing_ctx(fewer),
+            kind=big.kind, ctx=budget.ctx | _passing_ctx(fewer),
         )
     return None
 
@@ -1093,11 +1094,13 @@ def budget_passed(items: Sequence[Item], settings: Settings) -> tuple[str, str] 
     """
     elements, work = _totals(items)
     if elements > settings.max_elements:
-        return (f"over this server's limit of {settings.max_elements:,} numbers, "
-                "CONVSCOPE_MAX_ELEMENTS", "CONVSCOPE_MAX_ELEMENTS")
+        limit = settings.limit("max_elements")
+        return (f"over this server's limit of {limit.value:,} numbers, {limit.setting}",
+                limit.setting)
     if work > settings.max_work:
-        return (f"over this server's work budget of {settings.max_work:,}, CONVSCOPE_MAX_WORK",
-                "CONVSCOPE_MAX_WORK")
+        budget = settings.limit("max_work")
+        return (f"over this server's work budget of {budget.value:,}, {budget.setting}",
+                budget.setting)
     return None
 
 
@@ -1225,20 +1228,22 @@ def check_listed(listed: int, settings: Settings) -> None:
     of it on the event loop, before /api/geometry (which prices no values) answered."""
     work = listed * PARSED_NUMBER
     if work > settings.max_work:
+        budget = settings.limit("max_work")
         raise LayerError(
             "", f"this body lists about {listed:,} numbers: reading them would cost {work:,} "
-            f"units of work, over this server's work budget of {settings.max_work:,} "
-            '(CONVSCOPE_MAX_WORK); send large arrays compact ({"dtype", "shape", "data": '
+            f"units of work, over this server's work budget of {budget.value:,} "
+            f'({budget.setting}); send large arrays compact ({{"dtype", "shape", "data": '
             'base64}, the README\'s "Compact encoding") or fewer of them', kind=OVER_LIMIT,
-            ctx=limit_ctx(settings.max_work, "MAX_WORK"),
+            ctx=budget.ctx,
         )
 
 
 def check_steps(count: int, settings: Settings) -> None:
     """Refuse a range longer than the server's ``max_steps`` before anything is built."""
     if count > settings.max_steps:
+        limit = settings.limit("max_steps")
         raise LayerError(
-            "count", f"count {count:,} is over this server's limit of {settings.max_steps:,} "
-            "steps per request (CONVSCOPE_MAX_STEPS): ask for the rest in further ranges",
-            kind=OVER_LIMIT, ctx=limit_ctx(settings.max_steps, "MAX_STEPS"),
+            "count", f"count {count:,} is over this server's limit of {limit.value:,} "
+            f"steps per request ({limit.setting}): ask for the rest in further ranges",
+            kind=OVER_LIMIT, ctx=limit.ctx,
         )

@@ -146,40 +146,12 @@ def sent_as(media: str) -> str:
     return f"the body is sent as {media!r}" if media else "the body has no Content-Type"
 
 
-def listing(parts: Sequence[str]) -> str:
-    """``a``, ``a and b``, ``a, b and c``.
-
-    >>> listing(["x is 5"]), listing(["x is 5", "y is 6", "z is 7"])
-    ('x is 5', 'x is 5, y is 6 and z is 7')
-    """
-    return parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + f" and {parts[-1]}"
-
-
 # The ``type`` of every refusal of a request over one of this server's limits (a size, the
 # number of edits, the elements or work a request would take): the request may be right, and
 # a server with higher CONVSCOPE_ settings would answer it. Images' limits name their part.
 OVER_LIMIT = "over_limit"
 # The ``ctx`` key of an over_limit refusal that blames the filters' count: how many pass.
 FILTERS_PASS = "filters_pass"
-
-
-def over_limit(parts: Sequence[str], limit: int, env: str) -> str:
-    """The numbers over one server limit and the setting that sets it.
-
-    >>> over_limit(["x is 5"], 4, "MAX_SIDE")
-    "x is 5, over this server's limit of 4 (CONVSCOPE_MAX_SIDE)"
-    """
-    return f"{listing(parts)}, over this server's limit of {limit:,} (CONVSCOPE_{env})"
-
-
-def limit_ctx(limit: int, env: str) -> dict[str, Any]:
-    """An over-limit refusal's ``ctx``: the limit passed and the setting that sets it, for a
-    client that acts on them without reading the sentence.
-
-    >>> limit_ctx(4096, "MAX_SIDE")
-    {'limit': 4096, 'setting': 'CONVSCOPE_MAX_SIDE'}
-    """
-    return {"limit": limit, "setting": f"CONVSCOPE_{env}"}
 
 
 def _loc(field: str) -> list[str | int]:
@@ -344,7 +316,7 @@ async def on_validation_error(request: Request, exc: Exception) -> Response:
     try:
         # a small body skipped the guard before validation (app.lean.guard); refused, it
         # gets the answer a large one with the same fault gets
-        body_guard.check(exc.body, settings.max_edits)
+        body_guard.check(exc.body, settings.limit("max_edits"))
     except Refusal as refusal:
         return refusal.response()
     raw = exc.errors()

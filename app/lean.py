@@ -58,7 +58,7 @@ async def guard(raw: bytes, data: Any, app: Any) -> None:
     one cannot hold enough keys or edits to, and walking every cheap request's body would cost
     it more than validation's own work)."""
     if len(raw) > body_guard.CHECK_BYTES:
-        body_guard.check(data, (await settings_for(app)).max_edits)
+        body_guard.check(data, (await settings_for(app)).limit("max_edits"))
 
 
 class OrjsonRequest(Request):

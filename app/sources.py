@@ -14,9 +14,8 @@ from dataclasses import dataclass
 from app import images
 from app.config import Settings
 from app.encoding import FloatArray
-from app.errors import listing
 from app.schemas import ImageSourceSpec, LayerSpec
-from engine.errors import LayerError, refuse_all
+from engine.errors import LayerError, listing, refuse_all
 from engine.filterbanks import BANKS, FilterBank
 from engine.geometry import LayerShape
 

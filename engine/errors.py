@@ -17,6 +17,15 @@ def counted(n: int, noun: str) -> str:
     return f"{n:,} {noun}" + ("" if n == 1 else "s")
 
 
+def listing(parts: Sequence[str], last: str = "and") -> str:
+    """``a``, ``a and b``, ``a, b and c`` (``last`` the word before the last part).
+
+    >>> listing(["x is 5"]), listing(["x", "y", "z"]), listing(["stride", "padding"], "or")
+    ('x is 5', 'x, y and z', 'stride or padding')
+    """
+    return parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + f" {last} {parts[-1]}"
+
+
 def written(field: str) -> str:
     """A spec path as a message writes it, list items in brackets as the API's other messages
     do (``filters.size[1]``): ``edits.0.index`` -> ``edits[0].index``.

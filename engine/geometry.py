@@ -19,7 +19,7 @@ from typing import Any, Literal
 
 import numpy as np
 
-from engine.errors import LayerError, check_whole
+from engine.errors import LayerError, check_whole, listing
 
 Fit = Literal["error", "floor", "pad"]
 Axis = Literal["height", "width"]
@@ -563,7 +563,7 @@ def _refusal(shape: LayerShape, height: AxisGeometry, width: AxisGeometry) -> Ge
         field_name = "filters.size" if "filters.size" in offered or not offered else offered[0]
     # the fields a suggestion changes: each is shown to fix it (the blamed one first)
     fields = tuple(dict.fromkeys([field_name, *offered]))
-    fix = ", ".join(fields[:-1]) + f" or {fields[-1]}" if len(fields) > 1 else fields[0]
+    fix = listing(fields, "or")
     reason = "; ".join(reasons) + f". Changing {fix} could make it fit"
     # what a framework would make of the layer, said here and not only among the suggestions:
     # an engineer checking a ResNet stem (224, 7x7, stride 2, padding 3: 112.5) expects 112

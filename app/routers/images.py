@@ -21,9 +21,7 @@ from app.encoding import Encoding, OrjsonResponse, encode
 from app.errors import (
     OVER_LIMIT,
     Refusal,
-    limit_ctx,
     media_type,
-    over_limit,
     sent_as,
     unknown_name,
     unsupported_media,
@@ -96,9 +94,10 @@ def fitted_side(max_side: int | None, settings: Settings) -> int:
     if max_side is None:
         return settings.max_image_side
     if max_side > settings.max_image_side:
-        raise Refusal(422, ["query", "max_side"], "the query's " + over_limit(
-            [f"max_side is {max_side:,}"], settings.max_image_side, "MAX_IMAGE_SIDE"),
-            OVER_LIMIT, limit_ctx(settings.max_image_side, "MAX_IMAGE_SIDE"))
+        limit = settings.limit("max_image_side")
+        raise Refusal(422, ["query", "max_side"],
+                      "the query's " + limit.over([f"max_side is {max_side:,}"]),
+                      OVER_LIMIT, limit.ctx)
     return max_side
 
 
