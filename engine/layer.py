@@ -10,6 +10,7 @@ Shapes follow the notes so their expressions hold literally:
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import InitVar, dataclass
 from functools import cached_property
@@ -20,7 +21,7 @@ import numpy.typing as npt
 
 from engine import rounding
 from engine.edits import Edit, apply_edits, check_edits, edit_filters, edit_input
-from engine.errors import LayerError
+from engine.errors import LayerError, listing
 from engine.geometry import Geometry, LayerShape, Padding, resolve
 from engine.tensors import (
     INPUT_INTEGERS,
@@ -310,12 +311,20 @@ def _wrong_shape(field: str, given: tuple[int, ...], shape: tuple[int, ...]) -> 
     """Why values of shape ``given`` are not the ``shape`` the layer needs at ``field``.
 
     >>> _wrong_shape("filters.values", (2, 3, 5, 5), (2, 5, 5, 3))  # PyTorch's layout
-    "filters.values has shape [2, 3, 5, 5] but the layer needs (K, Fh, Fw, D) = [2, 5, 5, 3]; \
+    "filters.values has shape [2, 3, 5, 5] but the layer needs (K, Fh, Fw, D) = [2, 5, 5, 3]: \
+its Fh is 3 (not 5) and D is 5 (not 3): every filter is as deep as the input; \
 [2, 3, 5, 5] is PyTorch's (K, D, Fh, Fw) order: give weight.permute(0, 2, 3, 1)"
     """
     axes = _AXES.get(field, {}).get(len(shape))
     needs = f"{axes} = {list(shape)}" if axes else f"{list(shape)}"
     reason = f"{field} has shape {list(given)} but the layer needs {needs}"
+    names = re.findall(r"\w+", axes) if axes else []
+    if len(names) == len(given):  # the axes that differ, by name: where a size was read from
+        # the values themselves, the needed shape agrees with them but for the depth
+        reason += ": its " + listing([f"{name} is {g} (not {s})" for name, g, s
+                                      in zip(names, given, shape, strict=True) if g != s])
+        if field == "filters.values" and given[-1] != shape[-1]:
+            reason += ": every filter is as deep as the input"
     if field == "filters.values" and len(shape) == 4 and len(given) == 4:
         k, fh, fw, depth = shape
         # the input's depth second and a square filter after it (sizes read from such values
@@ -353,7 +362,7 @@ def checked_values(
     ...     checked_values([("filters.bias", np.zeros(3), (2,)), ("input.values", None, (1,))])
     ... except LayerError as refused:
     ...     print(refused.reason)
-    filters.bias has shape [3] but the layer needs (K,) = [2]
+    filters.bias has shape [3] but the layer needs (K,) = [2]: its K is 3 (not 2)
     """
     checked: dict[str, FloatArray] = {}
     wrong = []

@@ -1290,8 +1290,10 @@ def test_every_wrong_edit_and_array_is_refused_at_once(client: TestClient) -> No
     answer = client.post("/api/forward", json=layer)
     assert [(e["loc"], e["msg"]) for e in answer.json()["detail"]] == [
         (["body", "filters", "values"],
-         "filters.values has shape [2, 3, 3, 2] but the layer needs (K, Fh, Fw, D) = [2, 3, 3, 3]"),
-        (["body", "filters", "bias"], "filters.bias has shape [3] but the layer needs (K,) = [2]"),
+         "filters.values has shape [2, 3, 3, 2] but the layer needs (K, Fh, Fw, D) = [2, 3, 3, 3]: "
+         "its D is 2 (not 3): every filter is as deep as the input"),
+        (["body", "filters", "bias"],
+         "filters.bias has shape [3] but the layer needs (K,) = [2]: its K is 3 (not 2)"),
     ]
 
 
@@ -1303,6 +1305,10 @@ def test_filters_in_pytorchs_channels_first_order_are_told_how_to_turn_them(
     assert entry["loc"] == ["body", "filters", "values"]
     assert entry["msg"].endswith(
         "[2, 3, 5, 5] is PyTorch's (K, D, Fh, Fw) order: give weight.permute(0, 2, 3, 1)")
+    # the sizes read from such values (Fh 3, Fw 5) made a shape that looked needed: the one
+    # axis that cannot agree is said, the depth (a documentation review)
+    assert "= [2, 3, 5, 3]: its D is 5 (not 3): every filter is as deep as the input; " in (
+        entry["msg"])
 
 
 def test_a_huge_compact_shapes_character_count_is_exact() -> None:
