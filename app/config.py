@@ -91,7 +91,8 @@ class Settings(BaseSettings):
         "(app/costs.py): in units of one multiply-add of the engine's matrix product, "
         "array elements, numbers read or written, steps and taps each weighed by what it "
         "costs against one (docs/design.md, \"Costs\"). AlexNet conv1's compact forward is "
-        "~0.4 billion.",
+        "~0.41 billion with whole-number fills, ~0.54 billion for the alexnet-conv1 preset, "
+        "whose real values add the check of sums near 0.",
     )
     max_elements: int = Field(
         50_000_000, ge=1,
