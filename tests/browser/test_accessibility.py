@@ -210,3 +210,109 @@ def test_steps_of_the_last_layer_after_a_refusal_are_said_as_the_last_layers(
     page.locator("body").press("ArrowRight")
     expect(page.locator("#arithmetic-live")).to_contain_text(
         "Last layer drawn (the new one was refused): ", timeout=10_000)
+
+
+def test_a_focused_step_slider_is_not_read_out_step_by_step_while_playing(page: Page) -> None:
+    # its aria-valuetext was new at every step: a screen reader on the slider read "step 2
+    # of 18", "step 3 of 18", ... without a pause (the accessibility review)
+    ready(page, "/?preset=cs231n-demo&speed=5")
+    scrub = page.locator("#t-scrub")
+    expect(scrub).to_have_attribute("aria-valuetext", "step 1 of 18")
+    scrub.focus()
+    page.keyboard.press(" ")  # Space on the slider plays
+    expect(page.locator("#t-play")).to_have_text("Pause")
+    said = set()
+    for _ in range(12):
+        said.add(scrub.get_attribute("aria-valuetext"))
+        page.wait_for_timeout(100)
+    assert int(scrub.input_value()) >= 3  # it moved on while the text stood still
+    assert said == {"playing"}
+    page.keyboard.press(" ")
+    expect(page.locator("#t-play")).to_have_text("Play")
+    t = int(scrub.input_value())
+    expect(scrub).to_have_attribute("aria-valuetext", f"step {t + 1} of 18")
+
+
+@pytest.mark.parametrize("selector", ["#bank-edit summary", ".masthead a.api-link"])
+def test_space_on_a_disclosure_or_a_link_is_its_own_not_play(page: Page, selector: str) -> None:
+    # Space on "Edit the bank's weights" started playing and left it shut (Enter opened it)
+    ready(page, "/?image=scene&bank=sobel&h=72&w=96&d=3&k=2&f=3&s=1&p=0")
+    target = page.locator(selector).first
+    target.focus()
+    page.keyboard.press(" ")
+    page.wait_for_timeout(300)
+    expect(page.locator("#t-play")).to_have_text("Play")
+    if "summary" in selector:
+        assert page.locator("#bank-edit").evaluate("e => e.open") is True
+
+
+def test_escape_folds_the_phones_tray_from_its_menus(phone: Page) -> None:
+    # from the speed or the theme menu Escape did nothing: the menus are fields, which the
+    # page's keys pass over, and the tray's Escape was one of those keys
+    ready(phone, "/?preset=cs231n-demo")
+    more = phone.get_by_role("button", name="More step and view controls")
+    for menu in ("#t-speed", "#theme-choice"):
+        more.click()
+        expect(more).to_have_attribute("aria-expanded", "true")
+        phone.locator(menu).focus()
+        phone.keyboard.press("Escape")
+        expect(more).to_have_attribute("aria-expanded", "false")
+        expect(more).to_be_focused()
+
+
+def test_a_view_chosen_in_the_phones_tray_is_said(phone: Page) -> None:
+    # the tray folds and the focus goes to "More", so the toggle's new state went unheard
+    ready(phone, "/?preset=cs231n-demo")
+    more = phone.get_by_role("button", name="More step and view controls")
+    said = phone.locator("#announce")
+    for name, words in (("3-D view", "3-D view on"), ("3-D view", "3-D view off"),
+                        ("Backward", "Backward on")):
+        more.click()
+        phone.get_by_role("button", name=name, exact=True).focus()
+        phone.keyboard.press("Enter")
+        expect(more).to_have_attribute("aria-expanded", "false")
+        expect(said).to_contain_text(words)
+
+
+@pytest.mark.parametrize(("path", "button"), [
+    ("/?preset=alexnet-conv1", "Zoom in on the output maps"),
+    ("/?preset=cs231n-demo&view=3d", "Reset view"),
+])
+def test_a_focus_ring_at_a_panels_edge_is_drawn_whole(page: Page, path: str, button: str) -> None:
+    # the ring of the zoom bar's "+" and the 3-D view's first button lay partly outside the
+    # panel body that scrolls, which cut its top and left off (the accessibility review)
+    page.set_viewport_size({"width": 1366, "height": 768})
+    ready(page, path)
+    target = page.get_by_role("button", name=button).first
+    for _ in range(120):  # reached from the keyboard, as the ring is drawn for it
+        page.keyboard.press("Tab")
+        if target.evaluate("e => e === document.activeElement"):
+            break
+    ring = target.evaluate("""e => {
+        const s = getComputedStyle(e), r = e.getBoundingClientRect();
+        const out = parseFloat(s.outlineWidth) + parseFloat(s.outlineOffset);
+        let clip = e.parentElement;  // the nearest ancestor that clips
+        while (clip && getComputedStyle(clip).overflow === 'visible') clip = clip.parentElement;
+        const c = clip.getBoundingClientRect();
+        return {style: s.outlineStyle, out, left: r.left - out - c.left, top: r.top - out - c.top,
+                right: c.right - r.right - out};
+    }""")
+    assert ring["style"] == "solid" and ring["out"] > -3, ring  # a ring, seen
+    assert min(ring["left"], ring["top"], ring["right"]) >= 0, ring
+
+
+def test_a_pressed_view_button_is_not_drawn_in_the_focus_colour(page: Page) -> None:
+    # Backward and the 3-D view, on, wore a ring of the focus colour: beside the button that
+    # had the focus, two looked focused
+    ready(page, "/?preset=cs231n-demo&mode=backward")
+    pressed = page.locator("#mode-backward")
+    expect(pressed).to_have_attribute("aria-pressed", "true")
+    focus, shadow = pressed.evaluate("""e => {
+        const probe = document.createElement('i');
+        probe.style.color = 'var(--focus)';
+        document.body.append(probe);
+        const colour = getComputedStyle(probe).color;
+        probe.remove();
+        return [colour, getComputedStyle(e).boxShadow];
+    }""")
+    assert "inset" in shadow and focus not in shadow, (focus, shadow)

@@ -1040,6 +1040,19 @@ def test_a_refused_copy_gives_way_when_the_focus_moves_on(page: Page) -> None:
     expect(status).to_have_text("")
 
 
+def test_a_refused_copy_on_a_phone_says_how_to_copy_without_keys(phone: Page) -> None:
+    # a phone was told to press Ctrl+C
+    phone.add_init_script(
+        "navigator.clipboard.writeText = () => Promise.reject(new Error('refused'))")
+    phone.goto(f"/?preset={DEMO}")
+    expect(phone.locator("#app")).to_have_attribute("aria-busy", "false", timeout=30_000)
+    phone.get_by_role("button", name="More step and view controls").click()
+    phone.locator("#copy-link").click()
+    expect(phone.locator("#share-status")).to_have_text(
+        "The browser did not allow copying: the link is selected, touch and hold it, then "
+        "choose Copy.")
+
+
 def test_a_frames_link_past_its_last_step_keeps_every_note(page: Page) -> None:
     # the page's own move to the last step cleared the frame's note, as a reader's step does:
     # a link with t past the end, an unknown key and a pin the layer lacks said nothing

@@ -1382,6 +1382,12 @@ def test_a_refused_layer_is_explained_once_beside_its_control_and_the_page_stays
     # the last good view stays on the page, marked stale, never blank
     expect(page.locator("#app")).to_have_class(re.compile(r"\bstale\b"))
     expect(page.locator("#numpy-code")).to_contain_text("np.sum")
+    # faded: the picture, the last layer's; not the formula and counts, this layer's (faded
+    # to 3:1, they read as old; the accessibility review)
+    opacity = "e => getComputedStyle(e).opacity"
+    assert page.locator("#app .volumes").evaluate(opacity) == "0.55"
+    for part in (".geometry-bar .axis", ".counts"):
+        assert page.locator(part).first.evaluate(opacity) == "1", part
     page.get_by_label("Connectivity").select_option("shared")
     expect(error).to_have_text("")
     expect(page.locator("#app")).not_to_have_class(re.compile(r"\bstale\b"))

@@ -6,7 +6,7 @@
 // height is published as the CSS variable --transport-height, which the phone layout pads the
 // page's bottom with, so nothing ever lies hidden under it (and follow.js keeps the current
 // neuron above it).
-import { $on, el, qs } from "./dom.js";
+import { $on, announce, el, qs } from "./dom.js";
 
 /**
  * The windows that get the one-column phone layout, a phone held either way (not the short
@@ -80,7 +80,13 @@ export function bindFold() {
   // ...and so does a view chosen in it (Backward, the 3-D view, the blocks' gradients): the
   // reader asked to see it, and the tray stayed over the gradients just asked for
   $on(qs("#view-tools"), "click", (event) => {
-    if (mode === "phone" && !folded() && event.target.closest?.(".view-toggle")) foldKeepingFocus();
+    const chosen = event.target.closest?.(".view-toggle");
+    if (mode !== "phone" || folded() || !chosen) return;
+    foldKeepingFocus();
+    // the focus leaves the button for "More", so its new state is not heard from it: said
+    // (once the press has set it)
+    requestAnimationFrame(() => announce(
+      `${chosen.textContent.trim()} ${chosen.getAttribute("aria-pressed") === "true" ? "on" : "off"}`));
   });
   // Folding away the control a keyboard is on would leave the focus on <body> (where the next
   // Space plays the layer): it moves to "More", which unfolds the control again. A control

@@ -42,7 +42,7 @@ import { createLook } from "./theme.js";
 // them without a preset leaves the rest of the layer at the API's defaults.
 const LINK_SIZES = ["h", "w", "d", "k", "fh", "fw"];
 
-const app = { state: null, presets: [], spec: null, drawnKey: null, drawnSizes: null, model: null, misfit: null, unfit: null, views: null, builtHidden: new Set(), cache: null, wholeKept: null, hover: null, tap: null, weight: null, seq: 0, controller: null, dropped: "", linkNote: "", fixNote: "", linkStep: true, changed: [] };
+const app = { state: null, presets: [], spec: null, drawnKey: null, drawnSizes: null, model: null, misfit: null, unfit: null, views: null, builtHidden: new Set(), cache: null, wholeKept: null, hover: null, tap: null, weight: null, seq: 0, controller: null, dropped: "", linkNote: "", fixNote: "", linkStep: true, changed: [], formulaSeq: -1 };
 // play/pause redraws: the products get their numbers back when the player stops; a screen
 // reader hears that the steps ran out (it heard "Playing", and nothing of the steps since)
 const player = new Player({
@@ -169,6 +169,9 @@ function onApiError(error) {
   const list = error instanceof ApiError ? error.detail : [{ loc: [], msg: String(error) }];
   for (const detail of list) showError(fieldOf(detail.loc), detail.msg);
   qs("#app").classList.add("stale");
+  // the formula and the counts faded only where they are the last layer's (refused before
+  // the geometry came): this layer's were faded to 3:1 as if they were old
+  qs("#app").classList.toggle("old-formula", app.formulaSeq !== app.seq);
   // the panels say nothing of a refusal: blank on a first visit, the last layer otherwise
   const note = qs("#refused-note");
   // only a layer over this server's limits is one a larger layer's server would compute
@@ -282,6 +285,9 @@ async function reload() {
     showParameters(geometry, state.conn); // first: the counts row fits itself to what it shows
     app.sentEdits = asked.edits; // what a suggestion's "edits.<n>" counts in
     renderGeometry(withCellNames(geometry, asked.edits), applySuggestion, (suggestion) => changesForSuggestion(suggestion, state) !== null);
+    // the formula and counts are this layer's: a refusal from now on leaves them unfaded
+    app.formulaSeq = seq;
+    qs("#app").classList.remove("old-formula");
     if (!geometry.valid) {
       showError(misfitField(geometry.error, app.changed), misfitSummary(geometry, state.embed));
       await showMisfit(spec, geometry, seq, controller.signal);

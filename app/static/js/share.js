@@ -10,6 +10,8 @@ import { pinFits, pinTarget } from "./focus.js";
 // third slice and the products' last were under their panels' feet); a host page changes
 // it freely.
 const EMBED_SIZE = Object.freeze({ width: 1024, height: 640 });
+// a finger's screen: its copy is a long press's menu, not a key
+const COARSE = window.matchMedia("(pointer: coarse)");
 
 /** The full URL of `state`'s view, embedded or not. */
 function viewUrl(state, embed) {
@@ -168,8 +170,10 @@ export function createShareTools({ app, framers = [] }) {
       fallback.hidden = false;
       field.focus();
       field.select();
-      const keys = /Mac|iPhone|iPad/.test(navigator.platform) ? "Cmd+C" : "Ctrl+C";
-      say(`The browser did not allow copying: the ${what} is selected, press ${keys}.`, false);
+      // a touch screen has no keys to press (a phone was told Ctrl+C)
+      const how = COARSE.matches ? "touch and hold it, then choose Copy"
+        : `press ${/Mac|iPhone|iPad/.test(navigator.platform) ? "Cmd+C" : "Ctrl+C"}`;
+      say(`The browser did not allow copying: the ${what} is selected, ${how}.`, false);
     }
   }
 

@@ -119,6 +119,12 @@ export function bindTransport(app, player, commit, { pin: pinTo, unpin, toggle }
       closeDrawer();
       return;
     }
+    // and the phone's "More" tray, from any of its controls (its speed and theme menus
+    // among them, which the typing check below passes over)
+    if (event.key === "Escape" && foldUnfolded()) {
+      event.preventDefault();
+      return;
+    }
     // The Go to box keeps its focus after a jump, but a one-line box has no use for Page Up and
     // Down: they stay a presenter's remote's back and next (a remote cannot send Escape). So on
     // a closed menu, which they would change (a preset Tabbed to became another layer in front
@@ -140,7 +146,7 @@ export function bindTransport(app, player, commit, { pin: pinTo, unpin, toggle }
       PageDown: () => go(app.state.t + 1),
       Home: () => go(0),
       End: () => go(total() - 1),
-      Escape: () => foldUnfolded() || unpin(),
+      Escape: () => unpin(),
       // the keyboard's click on a neuron: pin the playhead's (again: unpin); P too (Caps Lock)
       p: () => pinCurrent(),
       P: () => pinCurrent(),
@@ -175,13 +181,17 @@ export function bindTransport(app, player, commit, { pin: pinTo, unpin, toggle }
     if (!action || (onScrubber && !ALWAYS_OURS.has(event.key))) return;
     if (event.key === " " && target instanceof Element && target.matches('input[type="checkbox"]')) return;
     // Space on a focused button is that button's own press (Step forward steps, Copy link
-    // copies), as everywhere else; elsewhere (the page, a panel, the scrubber) it plays
-    if (event.key === " " && target instanceof Element && target.closest("button")) return;
+    // copies), as everywhere else, and a disclosure's or a link's (the bank's "Edit the
+    // weights" opens); elsewhere (the page, a panel, the scrubber) it plays
+    if (event.key === " " && target instanceof Element && target.closest(OWN_SPACE)) return;
     event.preventDefault();
     action();
   });
   return go;
 }
+
+// What Space presses itself when focused, not the player's key.
+const OWN_SPACE = "button, summary, a[href], [role=button]";
 
 // Keys the page answers even with the scrubber focused.
 // The range input uses arrows, Home and End; the pin keys are ours (as [ and ] are), and so
@@ -218,7 +228,11 @@ export function showTransport(app, playing) {
   const scrub = qs("#t-scrub");
   scrub.max = String(Math.max(0, total - 1));
   scrub.value = String(app.state?.t ?? 0);
-  scrub.setAttribute("aria-valuetext", `step ${(app.state?.t ?? 0) + 1} of ${total}`);
+  // the step said once the player stops: a focused slider's every new value is read out,
+  // which while playing was a stream of speech, five steps a second or one a frame (the
+  // pause says where it stopped)
+  const valueText = playing ? "playing" : `step ${(app.state?.t ?? 0) + 1} of ${total}`;
+  if (scrub.getAttribute("aria-valuetext") !== valueText) scrub.setAttribute("aria-valuetext", valueText);
   const label = qs("#t-label");
   // in parts, each kept whole: where the row has no room for the line, the pin goes under
   // the step (css/wide.css), and only a pinned neuron's own step can be left out
