@@ -1286,6 +1286,49 @@ def test_a_locally_connected_layers_edits_are_marked_at_their_own_position(page:
         False, False]
 
 
+def test_an_edit_lists_the_neurons_whose_values_it_changed(page: Page, api: httpx.Client) -> None:
+    # after an edit the colours rescaled and nothing said which neurons' values had moved (a
+    # student review): the line under the output lists them, as the API's forwards differ
+    open_page(page)
+    layer = preset_layer(api, DEMO)
+    was = np.array(api.post("/api/forward", json=layer).json()["output"])
+    edited = {**layer, "edits": [{"array": "input", "index": [1, 2, 0], "value": 9}]}
+    now = np.array(api.post("/api/forward", json=edited).json()["output"])
+    moved = np.argwhere(was != now)
+    assert 0 < len(moved) < was.size
+    page.get_by_role("button", name="More settings").click()
+    page.get_by_label("Cell to edit").fill("X[1,2,0]")
+    page.get_by_label("New value").fill("9")
+    page.get_by_role("button", name="Set value").click()
+    line = page.locator("#edit-effect")
+    named = ", ".join(f"V[{i},{j},{d}] {was[i, j, d]:g} → {now[i, j, d]:g}"
+                      for i, j, d in moved[:3])
+    assert len(moved) == 3  # all named (a longer list says where the rest are: below)
+    expect(line).to_have_text(f"The edit changed 3 of the {was.size} neurons: {named}.")
+    expect(page.locator("#announce")).to_have_text(
+        f"New values: output 3x3x2 recomputed, {len(moved)} neurons changed")
+    # a bias set next moves every neuron of its map, from the values the first edit left
+    biased = {**edited, "edits": [*edited["edits"], {"array": "bias", "index": [0], "value": 5}]}
+    then = np.array(api.post("/api/forward", json=biased).json()["output"])
+    named = ", ".join(f"V[0,{j},0] {now[0, j, 0]:g} → {then[0, j, 0]:g}" for j in range(3))
+    assert np.count_nonzero(then != now) == 9
+    page.get_by_label("Cell to edit").fill("b0")
+    page.get_by_label("New value").fill("5")
+    page.get_by_role("button", name="Set value").click()
+    expect(line).to_have_text(
+        f"The edit changed 9 of the 18 neurons (9 positions in 1 map): {named}, and 6 more.")
+    # the same layer drawn again (backward mode) keeps it; a new layer's values are not an
+    # edit's, and the line goes
+    page.keyboard.press("Escape")
+    page.get_by_role("button", name="Backward").click()
+    expect(page.locator("#backward-panel")).to_be_visible()
+    expect(line).to_be_visible()
+    page.locator("#stride").fill("1")
+    page.locator("#stride").press("Enter")
+    expect(page.locator("#output-shape")).to_have_text("5x5x2")
+    expect(line).to_be_hidden()
+
+
 def test_clicking_a_filter_cell_and_typing_a_number_recomputes_the_step(
     page: Page, api: httpx.Client
 ) -> None:

@@ -10,7 +10,7 @@ import { createLinking } from "./linking.js";
 import { createPinning } from "./pinning.js";
 import { bindGoto } from "./goto.js";
 import { applyZoom, watchZoom, zoomOfViews } from "./zoomlink.js";
-import { buildModel, gradientsOf } from "./model.js";
+import { buildModel, changedNeurons, gradientsOf } from "./model.js";
 import { Player } from "./player.js";
 import { cellName, editsOutside, formatEdits, layerSpec, parseCellName, parseEdits, unreadEdits } from "./spec.js";
 import { changesForSuggestion, DEFAULTS, FIELD_KEYS, fieldOfKey, layerChanged, stateFromPreset, withChanges } from "./state.js";
@@ -319,9 +319,14 @@ async function reload() {
     if (seq !== app.seq) return cache.cancel();
     app.cache = cache;
     const before = app.drawnKey;
+    const previous = app.model;
     app.drawnKey = null; // until the layer is drawn: a build that throws leaves no key
     build(spec, geometry, forward, grads);
     app.drawnKey = key;
+    // an edit's effect, neuron by neuron (kept while the same layer is drawn again: a mode)
+    const edited = before !== key && previous && valuesOnlyEdited(previous.spec, spec)
+      ? changedNeurons(previous, app.model) : null;
+    if (before !== key) showEditEffect(edited, app.model.out.data.length);
     // a new layer, said: its first step's words could be the last layer's (S 2 to 4 took the
     // demo from 18 steps to 8 without a word); not the page's first, nor a mode or order;
     // and a layer after a misfit, even the one drawn before it (a suggestion back to it went
@@ -333,7 +338,8 @@ async function reload() {
     // smaller size drew it without a word)
     if ((before !== null && (before !== key || fromMisfit)) || (before === null && app.refused !== undefined)) {
       const [h2, w2, k] = geometry.output_shape;
-      announce(sizes === app.drawnSizes && !fromMisfit ? `New values: output ${h2}x${w2}x${k} recomputed`
+      const changed = edited ? `, ${thousands(edited.length)} neuron${edited.length === 1 ? "" : "s"} changed` : "";
+      announce(sizes === app.drawnSizes && !fromMisfit ? `New values: output ${h2}x${w2}x${k} recomputed${changed}`
         : `New layer: output ${h2}x${w2}x${k}, ${thousands(geometry.steps)} steps`);
     }
     app.drawnSizes = sizes;
@@ -610,6 +616,38 @@ function wholeBackward(spec, specKey, state, signal, geometry) {
   // 16 3x3 filters, compact)
   return api.backward(spec, upstreamFill(state), ["dx", "db"], signal)
     .then((answer) => kept({ ...gradientsOf(answer), key }), (error) => kept(refused(error)));
+}
+
+/** `n` and `noun`, plural unless `n` is 1: "9 positions", "1 map". */
+const counted = (n, noun) => `${thousands(n)} ${noun}${n === 1 ? "" : "s"}`;
+
+/** Whether specs `a` and `b` differ in their edits alone (the same sizes, fills and arrays). */
+function valuesOnlyEdited(a, b) {
+  return JSON.stringify(a.edits) !== JSON.stringify(b.edits)
+    && JSON.stringify({ ...a, edits: [] }) === JSON.stringify({ ...b, edits: [] });
+}
+
+/**
+ * Under the output, what the last edit did (`changed`: changedNeurons' list of the `total`
+ * neurons; null: no edit made this layer, the line goes): a student checking an edit by hand
+ * saw the colours rescale and no list of the neurons whose values moved.
+ */
+function showEditEffect(changed, total) {
+  const line = qs("#edit-effect");
+  line.hidden = changed === null;
+  if (changed === null) return;
+  const SHOWN = 3;
+  const named = changed.slice(0, SHOWN).map(({ i, j, d, was, now }) => `V[${i},${j},${d}] ${fmt(was)} → ${fmt(now)}`);
+  // where the list goes on past what is named, where the rest are: a weight or an input cell
+  // reaches its window's positions in every map (AlexNet: 9 positions x 96 maps), a filter's
+  // weight or bias every position of its map
+  const positions = new Set(changed.map(({ i, j }) => `${i},${j}`)).size;
+  const maps = new Set(changed.map(({ d }) => d)).size;
+  const where = changed.length > SHOWN ? ` (${counted(positions, "position")} in ${counted(maps, "map")})` : "";
+  const more = changed.length > SHOWN ? `, and ${thousands(changed.length - SHOWN)} more` : "";
+  line.textContent = changed.length
+    ? `The edit changed ${thousands(changed.length)} of the ${thousands(total)} neurons${where}: ${named.join(", ")}${more}.`
+    : `The edit changed none of the ${thousands(total)} neurons' values.`;
 }
 
 /** The step cache of a layer (its first range is asked for at once, beside the forward). */

@@ -55,6 +55,23 @@ export function buildModel(spec, geometry, forward, conn, grads = null) {
 }
 
 /**
+ * The neurons whose values differ between `before` and `after`, models of one layer whose
+ * values alone differ (an edit, set or taken back): [{i, j, d, was, now}], in the output's
+ * (i, j, d) order. Compared as the output panel draws them, after the activation (a sum that
+ * stays under 0 under ReLU changed no output).
+ */
+export function changedNeurons(before, after) {
+  const [, w2, k] = after.outShape;
+  const was = before.out.data;
+  const now = after.out.data;
+  const changed = [];
+  for (let n = 0; n < now.length; n += 1) {
+    if (was[n] !== now[n]) changed.push({ i: Math.floor(n / (w2 * k)), j: Math.floor(n / k) % w2, d: n % k, was: was[n], now: now[n] });
+  }
+  return changed;
+}
+
+/**
  * The values set by hand in a spec's `edits`, grouped once for the views that mark them:
  * `input(d)` the [row, col]s of input depth slice d (the input's own, unpadded);
  * `weights(f, ch)` those of filter f's depth slice ch; `bias(f)` true if b_f was set. A
