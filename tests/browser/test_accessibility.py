@@ -317,3 +317,21 @@ def test_a_pressed_view_button_is_not_drawn_in_the_focus_colour(page: Page) -> N
         return [colour, getComputedStyle(e).boxShadow];
     }""")
     assert "inset" in shadow and focus not in shadow, (focus, shadow)
+
+
+def test_backward_modes_panels_are_reached_in_the_order_they_are_seen(page: Page) -> None:
+    # the weight gradient sits under the filters (column 2) but was reached after the
+    # arithmetic (column 3): its section came later in the page (the accessibility review)
+    page.set_viewport_size({"width": 1366, "height": 768})
+    ready(page, "/?preset=cs231n-demo&mode=backward")
+    reached: list[str] = []
+    for _ in range(200):
+        page.keyboard.press("Tab")
+        what = page.evaluate("document.activeElement.matches('.explain-toggle')"
+                             " && document.activeElement.getAttribute('aria-controls')")
+        if what and what not in reached and what != "transport-what":
+            reached.append(what)
+        if what == "output-what":
+            break
+    assert reached == ["input-what", "filters-what", "backward-what", "arithmetic-what",
+                       "output-what"]
