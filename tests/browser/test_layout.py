@@ -1824,3 +1824,28 @@ def test_a_bank_of_thousands_of_filters_is_drawn_to_its_last(page: Page) -> None
         if pieces.last.get_attribute("title"):
             break
     expect(pieces.last).to_have_attribute("title", re.compile(r"^W2730\["))
+
+
+def test_a_narrow_output_column_keeps_its_atlas_inside(page: Page) -> None:
+    # a tablet (820x1180): AlexNet's output column is under 200 px wide, and the atlas, at
+    # least 200 px, scrolled it sideways by 8 (the accessibility review)
+    page.set_viewport_size({"width": 820, "height": 1180})
+    page.goto("/?preset=alexnet-conv1")
+    atlas = page.get_by_role("img", name=re.compile(r"^Output volume"))
+    expect(atlas).to_be_visible(timeout=30_000)
+    body = page.locator("#output-grids")
+    inner, whole = body.evaluate("e => [e.clientWidth, e.scrollWidth]")
+    assert inner < 200 and whole <= inner, (inner, whole)
+
+
+def test_a_phones_input_slices_one_to_a_row_take_the_columns_width(phone: Page) -> None:
+    # NumPy's example, 11x11x4, drew 18 px cells (under a finger's 24) in 210 of the column's
+    # 361 px, one slice to a row and the panel scrolling anyway (the accessibility review)
+    phone.goto("/?preset=numpy-example&t=5")
+    slice0 = phone.get_by_role("table", name="Input depth slice 0")
+    expect(slice0).to_be_visible(timeout=30_000)
+    body = phone.locator("#input-grids")
+    room, whole = body.evaluate("e => [e.clientWidth, e.scrollWidth]")
+    width = slice0.evaluate("e => e.getBoundingClientRect().width")
+    cell_width = slice0.locator(".cell").first.evaluate("e => e.getBoundingClientRect().width")
+    assert cell_width >= 24 and width >= 0.9 * room and whole <= room, (cell_width, width, room)

@@ -4,7 +4,7 @@
 
 import { typeScale } from "./colors.js";
 
-const GAP = 6; // px between slices (the grids' CSS gap, 0.4rem, rounded down)
+export const GAP = 6; // px between slices (the grids' CSS gap, 0.4rem, rounded down)
 export const CAPTION = 16; // px of a slice's caption line
 export const PAIR_GAP = 6; // px between a slice and its gradient under it (css/convscope.css .map-pair)
 

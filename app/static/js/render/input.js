@@ -7,8 +7,8 @@
 // outlined on it too: the cells the focused neuron's dV reaches.
 import { createGrid, CANVAS_THRESHOLD, sliceFigure } from "./grid.js";
 import {
-  CAPTION, fitCell, fitSide, gridRoom, keepInView, numbersCell, PAIR_GAP, projectedCell, roomOf,
-  wholeSlicesCell, widthCell,
+  CAPTION, fitCell, fitSide, GAP, gridRoom, keepInView, numbersCell, onOneScreen, PAIR_GAP,
+  projectedCell, roomOf, wholeSlicesCell, widthCell,
 } from "./fit.js";
 import { viewHeight, Viewport, zoomBar } from "./viewport.js";
 import { createZoomGrid } from "./zoom.js";
@@ -77,6 +77,10 @@ export function createInputView(container, model, onCell) {
       note.hidden = false;
       const spare = { ...cells, height: cells.height - outerHeight(note) / typeScale() };
       cell = wholeSlicesCell(depth, pairRows, wp, spare, { least, max: 40, ...captions });
+      // a phone's column, one slice to a row and scrolled anyway: each slice takes the
+      // column's width (NumPy's example drew 18 px cells, under a finger's 24, in 210 of 361 px)
+      const oneAcross = 2 * (wp * (cell + 1) + 1) + GAP > spare.width;
+      if (oneAcross && !onOneScreen(container)) cell = Math.max(cell, widthCell(wp, spare, 40));
     } else {
       cell = widthCell(wp, cells, least);
     }

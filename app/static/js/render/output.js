@@ -162,7 +162,9 @@ function atlasView(container, model, order, stepOf, onCell) {
   // each under a caption line: its 16 px, its margins and the panel's gap before it, all
   // grown by large type)
   const room = roomOf(container);
-  const width = Math.max(200, room.width - 4);
+  // the panel's width, however narrow: at 200 px at least, a tablet's 194 px output column
+  // scrolled its atlas sideways
+  const width = Math.max(80, room.width - 4);
   const scale = typeScale();
   const bars = 60 * scale; // the zoom bar and the readout, both grown by large type
   const captions = 2 * (CAPTION + 16) * scale;
