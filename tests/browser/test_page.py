@@ -1307,6 +1307,10 @@ def test_an_edit_lists_the_neurons_whose_values_it_changed(page: Page, api: http
     expect(line).to_have_text(f"The edit changed 3 of the {was.size} neurons: {named}.")
     expect(page.locator("#announce")).to_have_text(
         f"New values: output 3x3x2 recomputed, {len(moved)} neurons changed")
+    # and on the maps, the neurons it changed carry the edited cells' tab
+    for d in range(2):
+        grid = page.get_by_role("table", name=f"Output activation map {d}")
+        assert cells_with(grid, "mark-edited") == {(i, j) for i, j, dd in moved if dd == d}
     # a bias set next moves every neuron of its map, from the values the first edit left
     biased = {**edited, "edits": [*edited["edits"], {"array": "bias", "index": [0], "value": 5}]}
     then = np.array(api.post("/api/forward", json=biased).json()["output"])
@@ -1326,6 +1330,23 @@ def test_an_edit_lists_the_neurons_whose_values_it_changed(page: Page, api: http
     page.locator("#stride").fill("1")
     page.locator("#stride").press("Enter")
     expect(page.locator("#output-shape")).to_have_text("5x5x2")
+    expect(line).to_be_hidden()
+    expect(page.locator("#output-panel .cell.mark-edited")).to_have_count(0)
+
+
+def test_an_edits_effect_goes_with_a_misfit(page: Page) -> None:
+    # a misfit empties the panels: the line of the last layer's edit went on saying it
+    open_page(page)
+    page.get_by_role("button", name="More settings").click()
+    page.get_by_label("Cell to edit").fill("b1")
+    page.get_by_label("New value").fill("4")
+    page.get_by_role("button", name="Set value").click()
+    line = page.locator("#edit-effect")
+    expect(line).to_contain_text("The edit changed 9 of the 18 neurons")
+    page.keyboard.press("Escape")
+    page.locator("#in-h").fill("6")  # (6 - 3 + 2)/2 + 1 = 3.5
+    page.locator("#in-h").press("Enter")
+    expect(page.locator("#app")).to_have_class(re.compile(r"\bmisfit\b"))
     expect(line).to_be_hidden()
 
 

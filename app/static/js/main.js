@@ -42,7 +42,7 @@ import { createLook } from "./theme.js";
 // them without a preset leaves the rest of the layer at the API's defaults.
 const LINK_SIZES = ["h", "w", "d", "k", "fh", "fw"];
 
-const app = { state: null, presets: [], spec: null, drawnKey: null, drawnSizes: null, model: null, misfit: null, unfit: null, views: null, builtHidden: new Set(), cache: null, wholeKept: null, hover: null, tap: null, weight: null, seq: 0, controller: null, dropped: "", linkNote: "", fixNote: "", linkStep: true, changed: [], formulaSeq: -1 };
+const app = { state: null, presets: [], spec: null, drawnKey: null, drawnSizes: null, model: null, misfit: null, unfit: null, views: null, builtHidden: new Set(), cache: null, wholeKept: null, hover: null, tap: null, weight: null, seq: 0, controller: null, dropped: "", linkNote: "", fixNote: "", linkStep: true, changed: [], formulaSeq: -1, edited: null };
 // play/pause redraws: the products get their numbers back when the player stops; a screen
 // reader hears that the steps ran out (it heard "Playing", and nothing of the steps since)
 const player = new Player({
@@ -319,14 +319,9 @@ async function reload() {
     if (seq !== app.seq) return cache.cancel();
     app.cache = cache;
     const before = app.drawnKey;
-    const previous = app.model;
     app.drawnKey = null; // until the layer is drawn: a build that throws leaves no key
     build(spec, geometry, forward, grads);
     app.drawnKey = key;
-    // an edit's effect, neuron by neuron (kept while the same layer is drawn again: a mode)
-    const edited = before !== key && previous && valuesOnlyEdited(previous.spec, spec)
-      ? changedNeurons(previous, app.model) : null;
-    if (before !== key) showEditEffect(edited, app.model.out.data.length);
     // a new layer, said: its first step's words could be the last layer's (S 2 to 4 took the
     // demo from 18 steps to 8 without a word); not the page's first, nor a mode or order;
     // and a layer after a misfit, even the one drawn before it (a suggestion back to it went
@@ -338,6 +333,7 @@ async function reload() {
     // smaller size drew it without a word)
     if ((before !== null && (before !== key || fromMisfit)) || (before === null && app.refused !== undefined)) {
       const [h2, w2, k] = geometry.output_shape;
+      const { edited } = app;
       const changed = edited ? `, ${thousands(edited.length)} neuron${edited.length === 1 ? "" : "s"} changed` : "";
       announce(sizes === app.drawnSizes && !fromMisfit ? `New values: output ${h2}x${w2}x${k} recomputed${changed}`
         : `New layer: output ${h2}x${w2}x${k}, ${thousands(geometry.steps)} steps`);
@@ -501,6 +497,7 @@ function forgetMisfit() {
  * layer's, not this one's. */
 function emptyPanels() {
   for (const id of PANEL_GRIDS) clear(qs(id));
+  qs("#edit-effect").hidden = true; // the last layer's edit, said of panels that are gone
   for (const id of ["#input-shape", "#filters-shape", "#output-shape", "#numpy-code", "#sums", "#arithmetic-live"]) {
     qs(id).textContent = "";
   }
@@ -668,7 +665,13 @@ function stepCache(spec, geometry, state) {
 
 function build(spec, geometry, forward, grads = null) {
   const state = app.state;
+  const previous = app.model;
   const model = buildModel(spec, geometry, forward, state.conn, grads);
+  // an edit's effect, neuron by neuron, against the layer drawn before it; kept while the
+  // same layer is drawn again (a mode, a new room), gone with the next layer
+  if (JSON.stringify(previous?.spec) !== JSON.stringify(spec)) {
+    app.edited = previous && valuesOnlyEdited(previous.spec, spec) ? changedNeurons(previous, model) : null;
+  }
   const { xp, out, filterShape: fshape } = model;
   app.model = model;
   app.forward = forward;
@@ -709,6 +712,8 @@ function build(spec, geometry, forward, grads = null) {
   });
   for (const overlay of overlays) overlay.build?.(model, state);
   app.builtHidden = hiddenViews(state);
+  showEditEffect(app.edited, out.data.length);
+  views.output.markChanged?.(app.edited ?? []);
 }
 
 /** The panel views an overlay is drawn in place of now (see `overlays`); lays overlays out. */

@@ -123,6 +123,11 @@ function domView(container, model, stepOf, onCell) {
   let drawn = null;
   let shownMap = -1;
   return {
+    /** Tab the neurons an edit changed ([{i, j, d}], main.js showEditEffect's), as the
+     * edited cells are. */
+    markChanged(changed) {
+      grids.forEach((grid, d) => grid.setMarks("edited", changed.filter((n) => n.d === d).map(({ i, j }) => [i, j])));
+    },
     update(focus, t, showAll) {
       // the neuron whose arithmetic is shown (pinned or hovered) past the playhead shows its
       // value too: the arithmetic said 22 beside an empty cell
