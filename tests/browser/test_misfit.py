@@ -342,6 +342,22 @@ def test_a_phone_in_a_misfit_gets_the_reason_and_a_way_to_the_suggestions(
     expect(page.locator("#t-misfit")).to_have_count(0)
 
 
+def test_a_phones_misfit_row_is_tabbed_through_in_the_order_it_reads(phone: Page) -> None:
+    # "Suggestions" sits left of "More" on the row, but Tab reached More first: More was
+    # placed after the scrubber, before the step's label and the misfit's note
+    phone.goto("/?preset=ten-stride-2-invalid")
+    misfit_canvas(phone)
+    fix = phone.locator("#t-misfit-fix")
+    more = phone.get_by_role("button", name="More step and view controls")
+    fix_box, more_box = fix.bounding_box(), more.bounding_box()
+    assert fix_box is not None and more_box is not None and fix_box["x"] < more_box["x"]
+    fix.focus()
+    phone.keyboard.press("Tab")
+    expect(more).to_be_focused()
+    phone.keyboard.press("Shift+Tab")
+    expect(fix).to_be_focused()
+
+
 def test_an_embedded_misfit_offers_no_way_to_suggestions_it_leaves_out(page: Page) -> None:
     # a frame shows the picture and the transport only: the formula strip is not there
     page.set_viewport_size({"width": 960, "height": 540})

@@ -138,10 +138,12 @@ export function bindFold() {
     mode = now;
     fold(false);
     if (mode === "phone") {
-      // after the scrubber: the reading (and Tab) order of the row it ends
+      // after the step's label (and a misfit's note, which transport.js puts right after
+      // the label): the reading and Tab order of the rows it ends, where the note's
+      // "Suggestions", drawn above it, was reached after it
       toggle.title = "First and last step, speed, loop, go to, and the view and sharing tools";
       toggle.setAttribute("aria-controls", FOLDED.join(" "));
-      qs("#t-scrub").after(toggle);
+      qs("#t-label").after(toggle);
       fold(true);
     } else if (mode === "large") {
       // at the end of the one row, just before the tools it unfolds
