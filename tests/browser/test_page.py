@@ -4011,3 +4011,45 @@ def test_a_step_pressed_before_the_first_layer_is_drawn_keeps_the_links_step(
     expect(page.locator("#numpy-code")).to_contain_text("V[1,1,0]", timeout=30_000)
     page.locator("#t-forward").click()
     expect(page.locator("#numpy-code")).to_contain_text("V[1,2,0]")
+
+
+# Each filter's depth slices as the page captions them, and whether each caption is no wider
+# than its grid (a wider one would widen the slice and wrap the filter's row).
+SLICE_CAPTIONS = """
+() => [...document.querySelectorAll('#filter-grids .filter')].map((row) =>
+  [...row.querySelectorAll('.slice')].map((figure) => {
+    const caption = figure.querySelector('figcaption');
+    const grid = figure.querySelector('.grid');
+    return [caption.textContent,
+            caption.scrollWidth <= grid.getBoundingClientRect().width + 0.5];
+  }))
+"""
+
+
+@pytest.mark.parametrize(("query", "expected"), [
+    # the demo: each slice named as NumPy indexes it, the filter's name first
+    ("?preset=cs231n-demo", [[f"W{f}[:,:,{ch}]" for ch in range(3)] for f in range(2)]),
+    # a locally connected layer's filter is named by its position on the line above, which
+    # moves with the field: its slices say their index alone
+    ("?preset=cs231n-demo&conn=local", [[f"[:,:,{ch}]" for ch in range(3)] for _ in range(2)]),
+    # 1x1 filters are one cell wide: the depth's number is what fits over it
+    ("?preset=&h=6&w=6&d=4&k=2&fh=1&fw=1&sh=1&sw=1&pt=0&pb=0&pl=0&pr=0",
+     [[str(ch) for ch in range(4)] for _ in range(2)]),
+])
+def test_each_filter_slice_is_captioned_with_its_depth(
+    page: Page, query: str, expected: list[list[str]]
+) -> None:
+    # a filter's D slices stood side by side with no name: which one multiplies Xp[:, :, 1]
+    # was the student's guess (the input's slices are captioned)
+    open_page(page, query)
+    captions = page.evaluate(SLICE_CAPTIONS)
+    assert [[text for text, _ in row] for row in captions] == expected
+    assert all(fits for row in captions for _, fits in row), captions
+
+
+def test_backward_modes_filters_give_their_caption_lines_to_the_numbers(page: Page) -> None:
+    # the filters share their column with the weight gradient, fitted to both (render/split.js)
+    open_page(page, "?preset=cs231n-demo&mode=backward")
+    expect(page.locator("#backward-panel")).to_be_visible()
+    assert page.locator("#filter-grids .grid").count() == 6
+    assert page.locator("#filter-grids figcaption").count() == 0

@@ -699,7 +699,7 @@ function build(spec, geometry, forward, grads = null) {
     ? createBackwardView(qs("#backward-grids"), model, (least) => splitFiltersColumn(model, least)) : null;
   app.views = {
     input: createInputView(qs("#input-grids"), model, onInputCell),
-    filters: createFiltersView(qs("#filter-grids"), model, onFilterCell),
+    filters: createFiltersView(qs("#filter-grids"), model, onFilterCell, { captions: !backward }),
     arithmetic: createArithmeticView(qs("#products"), model, onTap),
     output: createOutputView(qs("#output-grids"), model, state.order, (i, j, d) => stepOf(model.outShape, state.order, i, j, d), onOutputCell),
     backward: backwardView,

@@ -2,8 +2,8 @@
 // locally connected layer every position has its own weights, so the panel shows the focused
 // position's set and redraws as the field moves. Many filters scroll inside the panel, the
 // active one kept in its view.
-import { createGrid, CANVAS_THRESHOLD } from "./grid.js";
-import { gridRoom, keepInView, numbersCell, onOneScreen, projectedCell, roomOf } from "./fit.js";
+import { createGrid, sliceFigure, CANVAS_THRESHOLD } from "./grid.js";
+import { CAPTION, gridRoom, keepInView, numbersCell, onOneScreen, projectedCell, roomOf } from "./fit.js";
 import { el, fmt, short } from "../dom.js";
 import { CELL_TYPE, cellFor } from "./numbers.js";
 import { packed, palette, typeScale } from "./colors.js";
@@ -11,24 +11,28 @@ import { packed, palette, typeScale } from "./colors.js";
 /**
  * Build the filters panel; `onCell(type, k, r, c, ch)` hears enter, leave and click. Returns
  * {update(focus), box(k, r, c, ch), filterBox(k)}: where a weight, and filter k's whole row
- * (its slices and bias), are on screen (client px), null when not drawn.
+ * (its slices and bias), are on screen (client px), null when not drawn. `captions` names
+ * each depth slice over its grid (sliceCaption); backward mode, whose filters share their
+ * column with the weight gradient, gives that line to the numbers (render/split.js).
  */
-export function createFiltersView(container, model, onCell) {
+export function createFiltersView(container, model, onCell, { captions = true } = {}) {
   const { filters, conn } = model;
   const [k, fh, fw, depth] = filters.shape.slice(conn === "local" ? 2 : 0);
   return k * fh * fw * depth > CANVAS_THRESHOLD
     ? bankView(container, model, onCell)
-    : domView(container, model, onCell);
+    : domView(container, model, onCell, captions);
 }
 
-function domView(container, model, onCell) {
+function domView(container, model, onCell, captions) {
   const { filters, bias, conn, wMaxAbs, edited } = model;
   const local = conn === "local";
   const [k, fh, fw, depth] = filters.shape.slice(local ? 2 : 0);
   // in large type, cells a hall reads if the panel has room for them
   const numbers = numbersNeed(filters, fh * fw * depth);
-  const cell = domCell(k, fh, fw, depth, gridRoom(container), Math.max(numbers, projectedCell()),
+  const caption = captions ? CAPTION : 0;
+  const cell = domCell(k, fh, fw, depth, caption, gridRoom(container), Math.max(numbers, projectedCell()),
     projectedCell() > 0 && onOneScreen(container), numbers);
+  const named = captions ? sliceCaption(container, sliceWidth(fw, cell) * typeScale(), local) : null;
   const rows = [];
   for (let f = 0; f < k; f += 1) {
     const row = el("div", "filter");
@@ -38,7 +42,7 @@ function domView(container, model, onCell) {
     row.append(name);
     const grids = [];
     for (let ch = 0; ch < depth; ch += 1) {
-      grids.push(createGrid(row, {
+      grids.push(createGrid(named ? sliceFigure(row, named(f, ch)) : row, {
         rows: fh, cols: fw, cell,
         label: `Filter ${f} depth slice ${ch}`,
         onCell: (type, r, c) => onCell(type, f, r, c, ch),
@@ -109,6 +113,25 @@ function domView(container, model, onCell) {
 }
 
 /**
+ * Names for a filter's depth slices, as NumPy indexes them: `(f, ch) => "W0[:,:,1]"`, as wide
+ * as a slice `width` px on screen holds (a caption wider than its grid would widen the slice
+ * and wrap the filter's row): the filter's name and the index, the index alone
+ * (`[:,:,1]`, under the name line), else the depth's number. A locally connected layer's
+ * filter is named by its position (`W[i,j,d]`, which moves with the field), so its slices
+ * say their index alone. One caption is measured (the type is monospace).
+ */
+function sliceCaption(container, width, local) {
+  const probe = sliceFigure(container, "0");
+  const text = probe.querySelector("figcaption");
+  text.style.whiteSpace = "nowrap";
+  text.style.width = "max-content";
+  const perChar = text.getBoundingClientRect().width;
+  probe.remove();
+  const fits = (words) => words.length * perChar <= width;
+  return (f, ch) => [...(local ? [] : [`W${f}[:,:,${ch}]`]), `[:,:,${ch}]`].find(fits) ?? String(ch);
+}
+
+/**
  * The cell size (px) at which the K filters (a line for name and bias, then the D slices,
  * wrapped) fill the panel's room: up to 36 px, at least the numbers' 18 px (`least`, less for
  * a wide filter) unless a wide filter needs less. When the K do not fit even so the panel
@@ -119,12 +142,12 @@ function domView(container, model, onCell) {
  * `need` is the least cell wanted (the weights' numbers, or large type's), `numbers` the
  * weights' numbers' alone.
  */
-function domCell(k, fh, fw, depth, room, need = 0, hall = false, numbers = 0) {
+function domCell(k, fh, fw, depth, caption, room, need = 0, hall = false, numbers = 0) {
   const least = leastCell(fw);
   // a slice wider than the panel counted as one across and "fitted": a 640x360 frame drew a
   // misfit's 3x3 weights at 36 px in a 91 px panel, scrolled sideways, where 28 px fit whole
   const fits = (cell, oneLine, count = k) => sliceWidth(fw, cell) <= room.width - 12
-    && rowsHeight(count, fh, fw, depth, room.width, cell) <= room.height
+    && rowsHeight(count, fh, fw, depth, room.width, cell, caption) <= room.height
     && (!oneLine || slicesAcross(fw, room.width, cell) >= depth);
   // first cells big enough for the weights' own numbers (`need`: a Sobel slice's -0.25 took
   // more than the 18 px whole numbers do, and side by side its slices kept 27 px, so two of
@@ -179,7 +202,8 @@ const leastCell = (fw) => Math.max(Math.ceil(10 / typeScale()), Math.min(numbers
 const slicesAcross = (fw, width, cell) => Math.max(1, Math.floor((width - 12) / (fw * (cell + 1) + 1 + 5)));
 
 /** The px (before large type grows them) `count` filters take in a panel `width` px wide at
- * `cell` px: a line for the name and bias, then the slices wrapped, and the gaps between
+ * `cell` px: a line for the name and bias, then the slices wrapped, each under a `caption`
+ * px line (0 without captions), and the gaps between
  * (css/convscope.css .filter and .filters, in rem, which large type grows). A grid's cells
  * grow by large type's scale but its 1 px lines do not: grown with them, they made a 3x3
  * filter 8 px taller in large type than it is, and the weight gradient's contribution was
@@ -190,10 +214,11 @@ function sliceWidth(fw, cell) {
   return (fw * (Math.round(cell * scale) + 1) + 1) / scale;
 }
 
-function rowsHeight(count, fh, fw, depth, width, cell) {
+function rowsHeight(count, fh, fw, depth, width, cell, caption) {
   const scale = typeScale();
   const rows = Math.ceil(depth / slicesAcross(fw, width, cell));
-  const grid = (fh * (Math.round(cell * scale) + 1) + 1) / scale;
+  // each slice under its caption line, if it has one (sliceCaption)
+  const grid = (fh * (Math.round(cell * scale) + 1) + 1) / scale + caption;
   return count * (FILTER_LINE + rows * grid + (rows - 1) * SLICE_GAP) + (count - 1) * FILTER_GAP;
 }
 
@@ -216,7 +241,8 @@ export function filtersNeed(model, width) {
   if (k * fh * fw * depth > CANVAS_THRESHOLD) return null;
   const scale = typeScale();
   const cell = Math.max(numbersNeed(filters, fh * fw * depth), leastCell(fw));
-  const tall = (count) => Math.ceil(rowsHeight(count, fh, fw, depth, width / scale, cell) * scale);
+  // backward mode's filters, the split's, have no captions (createFiltersView)
+  const tall = (count) => Math.ceil(rowsHeight(count, fh, fw, depth, width / scale, cell, 0) * scale);
   return { all: tall(k), one: tall(1), count: k, tall };
 }
 
