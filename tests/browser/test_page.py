@@ -3808,7 +3808,7 @@ def test_an_atlas_whose_tiles_take_short_names_says_what_they_mean(page: Page) -
     names = (atlas.get_attribute("data-labels") or "").split(" | ")
     assert names[:3] == ["V0", "V1", "V2"], names[:3]
     readout = page.locator("#output-grids .zoom-readout")
-    expect(readout).to_have_text("Tile V5 is the map V[:, :, 5]")
+    expect(readout).to_have_text("Tiles V0 to V95 are the maps V[:, :, 0] to V[:, :, 95]")
     # zoomed in until the tiles take their full names, there is nothing left to explain:
     # the line follows the names the atlas draws
     zoom_in = page.get_by_role("button", name="Zoom in on the output maps")
@@ -4041,10 +4041,21 @@ def test_each_filter_slice_is_captioned_with_its_depth(
 ) -> None:
     # a filter's D slices stood side by side with no name: which one multiplies Xp[:, :, 1]
     # was the student's guess (the input's slices are captioned)
+    page.set_viewport_size({"width": 1440, "height": 900})
     open_page(page, query)
     captions = page.evaluate(SLICE_CAPTIONS)
     assert [[text for text, _ in row] for row in captions] == expected
     assert all(fits for row in captions for _, fits in row), captions
+
+
+def test_a_filters_slices_are_captioned_in_one_form(page: Page) -> None:
+    # at 1280x720 Example 2's 20 slices went from "[:,:,9]" to "10", "11", ... "19": each
+    # caption took the longest form it fitted, the two-digit ones a shorter form than the rest
+    open_page(page, "?preset=example-2")
+    captions = [text for row in page.evaluate(SLICE_CAPTIONS) for text, _ in row]
+    assert len(captions) == 5 * 20
+    forms = [[f"[:,:,{ch}]" for ch in range(20)] * 5, [str(ch) for ch in range(20)] * 5]
+    assert captions in forms, captions[:21]
 
 
 def test_backward_modes_filters_give_their_caption_lines_to_the_numbers(page: Page) -> None:
@@ -4053,3 +4064,37 @@ def test_backward_modes_filters_give_their_caption_lines_to_the_numbers(page: Pa
     expect(page.locator("#backward-panel")).to_be_visible()
     assert page.locator("#filter-grids .grid").count() == 6
     assert page.locator("#filter-grids figcaption").count() == 0
+
+
+def test_a_banks_slices_are_named_over_their_columns_as_its_list_scrolls(page: Page) -> None:
+    # AlexNet's 96 rows of three 11x11 slices drawn on a canvas named none of the three
+    page.set_viewport_size({"width": 1440, "height": 900})
+    open_page(page, "?preset=alexnet-conv1&t=150000")  # W49, scrolled to mid-list
+    head = page.locator("#filter-grids .bank-head")
+    spans = head.locator("span")
+    expect(spans).to_have_text(["[:,:,0]", "[:,:,1]", "[:,:,2]"])
+    grids = page.locator("#filter-grids")
+    assert grids.evaluate("g => g.scrollTop") > 0
+    box, shown = head.bounding_box(), grids.bounding_box()
+    assert box is not None and shown is not None
+    assert abs(box["y"] - shown["y"]) <= 1, (box, shown)  # kept at the top of the list
+    # each name centred over its slice, whose middle weight's box the page reports
+    names = spans.evaluate_all("""(spans) => spans.map((span) => {
+        const r = span.getBoundingClientRect();
+        const range = document.createRange();
+        range.selectNodeContents(span);
+        const text = range.getBoundingClientRect();
+        return [r.left + r.width / 2, text.left, text.right];
+    })""")
+    # each name centred over its slice: the point under its middle, halfway down the active
+    # filter's row, is that slice's middle weight (the canvas's title names the weight hovered)
+    ring = page.locator("#filter-grids .bank-active").bounding_box()
+    assert ring is not None
+    for ch, (middle, left, _) in enumerate(names):
+        page.mouse.move(middle, ring["y"] + ring["height"] / 2)
+        expect(page.locator("#filter-grids .bank canvas").first).to_have_attribute(
+            "title", f"W49[5,5,{ch}]")
+        if ch:
+            assert left >= names[ch - 1][2] + 2, names  # the names do not run together
+    # the active filter's ring is drawn under the line, not behind it
+    assert ring["y"] - 2 >= box["y"] + box["height"], (ring, box)

@@ -32,7 +32,7 @@ function domView(container, model, onCell, captions) {
   const caption = captions ? CAPTION : 0;
   const cell = domCell(k, fh, fw, depth, caption, gridRoom(container), Math.max(numbers, projectedCell()),
     projectedCell() > 0 && onOneScreen(container), numbers);
-  const named = captions ? sliceCaption(container, sliceWidth(fw, cell) * typeScale(), local) : null;
+  const named = captions ? sliceCaption(container, sliceWidth(fw, cell) * typeScale(), local, k, depth) : null;
   const rows = [];
   for (let f = 0; f < k; f += 1) {
     const row = el("div", "filter");
@@ -113,22 +113,23 @@ function domView(container, model, onCell, captions) {
 }
 
 /**
- * Names for a filter's depth slices, as NumPy indexes them: `(f, ch) => "W0[:,:,1]"`, as wide
- * as a slice `width` px on screen holds (a caption wider than its grid would widen the slice
- * and wrap the filter's row): the filter's name and the index, the index alone
- * (`[:,:,1]`, under the name line), else the depth's number. A locally connected layer's
- * filter is named by its position (`W[i,j,d]`, which moves with the field), so its slices
- * say their index alone. One caption is measured (the type is monospace).
+ * Names for the `k` filters' `depth` slices, as NumPy indexes them: `(f, ch) => "W0[:,:,1]"`,
+ * in the longest form whose longest caption a slice `width` px on screen holds (a caption
+ * wider than its grid would widen the slice and wrap the filter's row; one form for all, as
+ * Example 2's 20 slices went from "[:,:,9]" to "10"): the filter's name and the index, the
+ * index alone (`[:,:,1]`, under the name line), else the depth's number. A locally connected
+ * layer's filter is named by its position (`W[i,j,d]`, which moves with the field), so its
+ * slices say their index alone. One character is measured (the type is monospace).
  */
-function sliceCaption(container, width, local) {
+function sliceCaption(container, width, local, k, depth) {
   const probe = sliceFigure(container, "0");
   const text = probe.querySelector("figcaption");
   text.style.whiteSpace = "nowrap";
   text.style.width = "max-content";
   const perChar = text.getBoundingClientRect().width;
   probe.remove();
-  const fits = (words) => words.length * perChar <= width;
-  return (f, ch) => [...(local ? [] : [`W${f}[:,:,${ch}]`]), `[:,:,${ch}]`].find(fits) ?? String(ch);
+  const forms = [...(local ? [] : [(f, ch) => `W${f}[:,:,${ch}]`]), (f, ch) => `[:,:,${ch}]`];
+  return forms.find((form) => form(k - 1, depth - 1).length * perChar <= width) ?? ((f, ch) => String(ch));
 }
 
 /**
@@ -334,9 +335,22 @@ function bankView(container, model, onCell) {
   const rowH = body + gap;
   const width = name + depth * (sliceW + gap) + biasW;
   const height = k * rowH;
+  // a line over the slices' columns naming each depth slice, as the DOM view's captions do
+  // (sliceCaption), kept at the top while the list scrolls; the bank's own label says it
+  const head = el("div", "bank-head");
+  head.setAttribute("aria-hidden", "true");
+  Object.assign(head.style, { width: `${width}px`, height: `${px + 8}px`, font });
+  // centred over its slice, into half the gap either side; one form for all (sliceCaption)
+  measure.font = font;
+  const indexed = measure.measureText(`[:,:,${depth - 1}]`).width <= sliceW + gap - 2;
+  for (let ch = 0; ch < depth; ch += 1) {
+    const caption = el("span", "", indexed ? `[:,:,${ch}]` : String(ch));
+    Object.assign(caption.style, { left: `${name + ch * (sliceW + gap) - gap / 2}px`, width: `${sliceW + gap}px` });
+    head.append(caption);
+  }
   const wrap = el("div", "bank");
   wrap.setAttribute("role", "img");
-  wrap.setAttribute("aria-label", `Filters: ${k} filters of ${fh}x${fw}x${depth}, one row each${biasLabel ? ", then the bias" : ""}`);
+  wrap.setAttribute("aria-label", `Filters: ${k} filters of ${fh}x${fw}x${depth}, one row each: its name, its depth slices 0 to ${depth - 1} left to right${biasLabel ? ", then the bias" : ""}`);
   wrap.dataset.labelPx = String(px); // the names' type size, for tools that check the page
   // Canvases of at most PIECE_PX each, stacked without a gap: a browser draws no canvas over
   // 65,535 px a side, and 2,731 filters or more on one left the panel blank.
@@ -352,7 +366,7 @@ function bankView(container, model, onCell) {
   const box = el("div", "bank-active");
   box.hidden = true;
   wrap.append(...canvases, box);
-  container.append(wrap);
+  container.append(head, wrap);
   const x0 = (ch) => name + ch * (sliceW + gap);
   const draw = (i, j) => {
     const w = local ? filters.slice(i, j) : filters;
@@ -442,10 +456,14 @@ function bankView(container, model, onCell) {
       box.hidden = at.d < 0;
       Object.assign(box.style, { top: `${at.d * rowH}px`, height: `${rowH}px`, width: `${width}px` });
       const scroller = container;
-      // keep the active filter in the scrolled list's view without scrolling the page
-      const top = at.d * rowH;
-      if (top < scroller.scrollTop || top + rowH > scroller.scrollTop + scroller.clientHeight) {
-        scroller.scrollTop = Math.max(0, top - scroller.clientHeight / 2);
+      // keep the active filter in the scrolled list's view, under the slices' line, without
+      // scrolling the page
+      const under = head.offsetHeight;
+      // the row's top in the scrolled list: under the line and the bank's border
+      const top = wrap.getBoundingClientRect().top - scroller.getBoundingClientRect().top
+        + scroller.scrollTop + wrap.clientTop + at.d * rowH;
+      if (top < scroller.scrollTop + under || top + rowH > scroller.scrollTop + scroller.clientHeight) {
+        scroller.scrollTop = Math.max(0, top - under - (scroller.clientHeight - under) / 2);
       }
     },
     box: (f, r, c, ch) => (f < k && ch < depth
