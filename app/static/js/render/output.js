@@ -194,7 +194,7 @@ function atlasView(container, model, order, stepOf, onCell) {
   // off the neurons, what a tile's short name means while the tiles are too narrow for the
   // full one: "V5" read as a neuron's (an instructor review), where the demo's maps say
   // V[:, :, 5]. The atlas tells which of the names (labels' texts) it drew, as it zooms.
-  const example = Math.min(5, k - 1);
+  // Its first and last tiles, not one tile's ("Tile V5 is ..." read as about the map shown)
   const hover = `${HOVER.matches ? "Hover" : "Tap"} a neuron for its value`;
   let idle = hover;
   const say = (text) => {
@@ -202,7 +202,10 @@ function atlasView(container, model, order, stepOf, onCell) {
     readout.classList.toggle("hint", !text);
   };
   const namesDrawn = (form) => {
-    idle = form > 0 ? `Tile ${outputLabels[example].texts[form]} is the map V[:, :, ${example}]` : hover;
+    const name = (d) => outputLabels[d].texts[form];
+    if (form === 0) idle = hover;
+    else if (k > 1) idle = `Tiles ${name(0)} to ${name(k - 1)} are the maps V[:, :, 0] to V[:, :, ${k - 1}]`;
+    else idle = `Tile ${name(0)} is the map V[:, :, 0]`;
     if (readout.classList.contains("hint")) say("");
   };
   say("");
