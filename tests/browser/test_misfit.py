@@ -738,3 +738,22 @@ def test_gradients_over_the_budget_offer_the_filters_they_pass(
         f"Drawn with {fewer} of the 80 filters asked for: the most this server computes, "
         "gradients included.")
     expect(page.locator("#arithmetic-panel")).to_be_focused()
+
+
+def test_a_misfits_input_panel_says_what_its_picture_draws(page: Page) -> None:
+    # the panel kept a fitting layer's words, "any zero padding hatched", over a picture whose
+    # hatch is the cells no whole window reads, and its bars of windows were in no key
+    page.goto("/?preset=ten-stride-2-invalid")
+    misfit_canvas(page)
+    words = page.locator("#input-what")
+    shown = "(words) => words.innerText"  # what is on screen, hidden spans left out
+    assert "the bars above and left of the input mark each window" in words.evaluate(shown)
+    assert "zero padding hatched" not in words.evaluate(shown)
+    expect(page.locator(".misfit-key li").first).to_have_text(
+        "a window's rows (left) and columns (above)")
+    # a layer that fits has its own words back
+    page.get_by_role("button", name=re.compile(r"^stride 1 gives 8x8")).click()
+    expect(page.locator("#app")).not_to_have_class(re.compile(r"\bmisfit\b"))
+    expect(page.locator("#numpy-code")).to_contain_text("np.sum", timeout=30_000)
+    assert "zero padding hatched" in words.evaluate(shown)
+    assert "the bars above and left" not in words.evaluate(shown)

@@ -86,6 +86,7 @@ export function drawMisfit(container, geometry, xp, padding, maxAbs) {
   body.prepend(canvas);
   const axes = [geometry.height, geometry.width];
   words.append(key({
+    bar: true, // every axis draws its windows' bars (ruler)
     whole: axes.every((a) => a.whole_windows > 0),
     overhang: axes.some((a) => a.overhang_start !== null),
     hatch: axes.some((a) => a.floor_drops > 0 || a.skipped.length > 0),
@@ -298,7 +299,8 @@ function ruler(ctx, plan, pixel, place, edge) {
 /** The key to what is drawn (`shown[kind]` true), nothing else. */
 function key(shown) {
   const list = el("ul", "misfit-key");
-  const kinds = [["whole", "last window that fits"], ["overhang", "next window, off the edge"],
+  const kinds = [["bar", "a window's rows (left) and columns (above)"],
+    ["whole", "last window that fits"], ["overhang", "next window, off the edge"],
     ["hatch", "no whole window reads"], ["added", 'fit="pad" adds zeros'], ["pad", "zero padding"]];
   for (const [kind, text] of kinds.filter(([name]) => shown[name])) {
     const item = el("li", "");
