@@ -4098,3 +4098,19 @@ def test_a_banks_slices_are_named_over_their_columns_as_its_list_scrolls(page: P
             assert left >= names[ch - 1][2] + 2, names  # the names do not run together
     # the active filter's ring is drawn under the line, not behind it
     assert ring["y"] - 2 >= box["y"] + box["height"], (ring, box)
+
+
+def test_a_small_cells_field_ring_leaves_its_colour_showing(page: Page) -> None:
+    # Example 1's 36x36 padded input draws 9 px cells, whose 3 px rings left a 3 px dot of
+    # each cell in the window: a black mesh hiding the numbers' colours a student reads
+    page.set_viewport_size({"width": 1440, "height": 900})
+    ring = "(cell) => [cell.getBoundingClientRect().width, getComputedStyle(cell).boxShadow]"
+    open_page(page, "?preset=example-1&t=40")
+    small = page.locator("#input-grids .cell.in-field").first
+    width, shadow = small.evaluate(ring)
+    assert width < 14, width
+    assert shadow.count("inset") == 1 and shadow.endswith("0px 0px 0px 1px inset"), shadow
+    # cells big enough keep the ring and its halo
+    open_page(page, "?preset=cs231n-demo")
+    width, shadow = page.locator("#input-grids .cell.in-field").first.evaluate(ring)
+    assert width >= 14 and shadow.count("inset") == 2, (width, shadow)

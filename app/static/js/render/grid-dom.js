@@ -6,11 +6,17 @@ import { bindHover, MARK_KINDS } from "./grid-shared.js";
 import { CELL_TYPE, cellText, numberFont, numbersFor } from "./numbers.js";
 
 /** A DOM grid of `rows` x `cols` cells; options and answer as render/grid.js createGrid's. */
+// the largest cell (px on screen) whose field ring is a thin line (css/convscope.css .grid.fine)
+const FINE_CELL = 14;
+
 export function domGrid({ rows, cols, label, cell: baseCell, onCell }) {
   // large type (css/theme.css's --type-scale) grows the cells and their numbers together
   const scale = typeScale();
   const cell = Math.round(baseCell * scale);
   const root = el("div", "grid");
+  // cells too small for the field's 3 px rings (.cell.in-field) take a 1 px one: at Example 1's
+  // 9 px the rings left a 3 px dot of each cell's colour, the window a black mesh
+  root.classList.toggle("fine", cell < FINE_CELL);
   // a table to a screen reader (rows of cells, each read with its row and column), a CSS
   // grid on screen: the rows are `display: contents`, so the cells lay out as the grid's own.
   // Its headers, hidden on screen, give each cell the array's own 0-based indices ("row 4",
