@@ -555,7 +555,10 @@ def test_fullscreen_shows_the_picture_and_its_label_follows(page: Page, artifact
     expect(page.get_by_role("button", name="Exit fullscreen")).to_be_visible()
     assert page.evaluate("document.fullscreenElement.id") == "app"
     # (the controls outside #app stay laid out under the fullscreen layer: not checkable)
-    expect(page.locator("#geometry")).to_be_hidden()
+    # the notes' arithmetic stays in view for a class: the formula and the counts
+    expect(page.locator("#geometry-height")).to_be_visible()
+    expect(page.locator("#geometry-height")).to_contain_text("(5 - 3 + 2*1)/2 + 1 = 3")
+    expect(page.locator("#count-params")).to_be_visible()
     expect(page.locator("#output-panel")).to_be_visible()
     toggles = page.locator(".explain-toggle")
     assert toggles.count() >= 4  # one per panel: none would pass the loop below
