@@ -194,7 +194,8 @@ function atlasView(container, model, order, stepOf, onCell) {
   // off the neurons, what a tile's short name means while the tiles are too narrow for the
   // full one: "V5" read as a neuron's (an instructor review), where the demo's maps say
   // V[:, :, 5]. The atlas tells which of the names (labels' texts) it drew, as it zooms.
-  // Its first and last tiles, not one tile's ("Tile V5 is ..." read as about the map shown)
+  // Said of any tile, d ("Tile V5 is ..." read as about the map shown, at a step of V0; and
+  // the first and last tiles' names took more than a 1920 px projection's line)
   const hover = `${HOVER.matches ? "Hover" : "Tap"} a neuron for its value`;
   let idle = hover;
   const say = (text) => {
@@ -202,10 +203,7 @@ function atlasView(container, model, order, stepOf, onCell) {
     readout.classList.toggle("hint", !text);
   };
   const namesDrawn = (form) => {
-    const name = (d) => outputLabels[d].texts[form];
-    if (form === 0) idle = hover;
-    else if (k > 1) idle = `Tiles ${name(0)} to ${name(k - 1)} are the maps V[:, :, 0] to V[:, :, ${k - 1}]`;
-    else idle = `Tile ${name(0)} is the map V[:, :, 0]`;
+    idle = form > 0 ? `Tile ${tileNames("V", "d")[form]} is the map V[:, :, d]` : hover;
     if (readout.classList.contains("hint")) say("");
   };
   say("");
@@ -222,7 +220,7 @@ function atlasView(container, model, order, stepOf, onCell) {
   // each tile's name over its first cell (render/zoom.js setLabels)
   const labels = (name) => (top ? Array.from({ length: k }, (_, d) => {
     const [r, c] = tileOf(d);
-    return { r, c, cols: w2, rows: band, texts: [`${name}[:, :, ${d}]`, `${name}${d}`, `${d}`] };
+    return { r, c, cols: w2, rows: band, texts: tileNames(name, d) };
   }) : []);
   const outputLabels = labels("V");
   // every tile's cells at once, straight from a volume's flat (H2, W2, K) `data`; `shown(s)`
@@ -360,3 +358,6 @@ function atlasView(container, model, order, stepOf, onCell) {
     box: (i, j, d) => (i < h2 && j < w2 && d < k ? grid.box(...toAtlas(i, j, d)) : null),
   };
 }
+
+/** Tile `d`'s names, longest first, as an atlas draws the one that fits (render/zoom.js). */
+const tileNames = (name, d) => [`${name}[:, :, ${d}]`, `${name}${d}`, `${d}`];
