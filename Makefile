@@ -55,22 +55,25 @@ $(TEST_STAMP): pyproject.toml | $(PY)
 run: $(RUN_STAMP)
 	$(BIN)/convscope serve --host $(HOST) --port $(PORT) $(SERVE_ARGS)
 
-# Browser tests drive Debian's Chromium (/usr/bin/chromium): Playwright's own browser
-# download is not available everywhere, the distribution package is.
+# Browser tests drive Debian's Chromium, its headless shell where installed (tests/chromium.py):
+# Playwright's own browser download is not available everywhere, the distribution package is.
 chromium:
-	@if command -v chromium >/dev/null 2>&1; then \
-		echo "chromium: $$(command -v chromium)"; \
+	@if command -v chromium-headless-shell >/dev/null 2>&1; then \
+		echo "chromium: $$(command -v chromium-headless-shell)"; \
 	elif [ "$$(id -u)" = 0 ]; then \
-		echo "chromium is missing: installing Debian's package"; \
+		echo "chromium-headless-shell is missing: installing Debian's package"; \
 		export DEBIAN_FRONTEND=noninteractive; \
-		apt-get install -y chromium || { apt-get update && apt-get install -y chromium; }; \
+		apt-get install -y chromium-headless-shell \
+			|| { apt-get update && apt-get install -y chromium-headless-shell; }; \
+	elif command -v chromium >/dev/null 2>&1; then \
+		echo "chromium: $$(command -v chromium) (chromium-headless-shell, which the browser" \
+			"tests prefer for its lower CPU cost, is not installed)"; \
 	else \
-		echo "*** chromium is not installed and this is not root, so it cannot be installed" >&2; \
-		echo "*** here. The browser tests need it: run 'sudo apt-get install chromium' (or" >&2; \
-		echo "*** install Chromium some other way so that 'chromium' is on PATH)." >&2; \
+		echo "*** Chromium is not installed and this is not root, so it cannot be installed" >&2; \
+		echo "*** here. The browser tests need it: run 'sudo apt-get install" >&2; \
+		echo "*** chromium-headless-shell' (or 'chromium', or put either name on PATH)." >&2; \
 	fi
 
-# All three checks run even when one fails, so one CI log shows every problem.
 test: $(TEST_STAMP) chromium
 	@status=0; \
 	echo "== ruff check $(LINT_PATHS)"; $(BIN)/ruff check $(LINT_PATHS) || status=1; \

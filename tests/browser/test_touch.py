@@ -11,7 +11,7 @@ from collections.abc import Iterator
 
 import httpx
 import pytest
-from playwright.sync_api import Browser, CDPSession, Page, expect
+from playwright.sync_api import Browser, CDPSession, Locator, Page, expect
 
 from tests.browser.test_page import backward_step, contribution_sum
 
@@ -29,6 +29,20 @@ def phone(browser: Browser, base_url: str) -> Iterator[tuple[Page, CDPSession]]:
     page = context.new_page()
     yield page, context.new_cdp_session(page)
     context.close()
+
+
+def tap(page: Page, target: Locator) -> None:
+    """Tap the middle of `target`, where the page's mouse also is, as on a phone.
+
+    A phone's compatibility mouse events come from where the finger last was. Chromium's
+    headless shell keeps its own mouse where it was (the corner, on a new page) through a tap,
+    and when the page changes under that mouse it sends a hover from there: the tapped grid
+    heard the mouse leave it, and let its cell go.
+    """
+    box = target.bounding_box()
+    assert box is not None, f"{target} is not on screen"
+    page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    target.tap()
 
 
 def touch(cdp: CDPSession, kind: str, points: list[Point]) -> None:
@@ -560,19 +574,19 @@ def test_a_tapped_weight_gradient_cell_writes_its_sum_where_the_step_is_said(
         f'.cell[data-r="{r}"][data-c="{c}"]')
     cell.scroll_into_view_if_needed()
     pinned = re.compile(r"\bmark-pinned\b")
-    cell.tap()
+    tap(page, cell)
     expect(said).to_have_text(contribution_sum(step, r, c, ch))
     # the tapped cell is outlined, so the sum says which cell it is about
     expect(cell).to_have_class(pinned)
     expect(page.locator("#backward-panel .cell.mark-pinned")).to_have_count(1)
     running = page.get_by_role("table", name="Running weight gradient depth slice 0").locator(
         f'.cell[data-r="{r}"][data-c="{c}"]')
-    running.tap()
+    tap(page, running)
     expect(said).to_have_text(f"running dW[0][{r},{c},{ch}] = "
                               f"{step['weight_gradient_running'][r][c][ch]:g} after step 5")
     expect(running).to_have_class(pinned)
     expect(cell).not_to_have_class(pinned)
     # a tap elsewhere gives the step's sentence back, and takes the outline away
-    page.locator("#backward-panel h2").tap()
+    page.locator("#backward-panel h2").tap()  # no mouse moved first: the tap alone
     expect(said).to_have_text(sentence)
     expect(page.locator("#backward-panel .cell.mark-pinned")).to_have_count(0)
