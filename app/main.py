@@ -13,7 +13,6 @@ from pathlib import Path
 from typing import Any
 
 from fastapi import FastAPI
-from fastapi.staticfiles import StaticFiles
 from starlette.types import ASGIApp
 
 from app import engine_threads, errors, images, openapi, routing, security
@@ -21,6 +20,7 @@ from app.cli import package_version
 from app.config import Settings, get_settings, settings_from_env
 from app.routers import api, docs, pages
 from app.routers import images as images_router
+from app.static_files import StaticFromMemory
 
 STATIC = Path(__file__).parent / "static"
 
@@ -113,7 +113,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     security.install(app, settings)  # last: its headers wrap every other layer's answers
     for router in (api.router, images_router.router, pages.router, docs.router):
         routing.add_routes(app, router)
-    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    app.mount("/static", StaticFromMemory(directory=STATIC), name="static")
     app.router.middleware_stack = routing.PathTable(app.router)
     if given is not None:  # the handlers' settings (get_settings) are these too
         app.dependency_overrides[get_settings] = lambda: given
