@@ -183,3 +183,28 @@ def test_a_dilated_steps_input_bounds_carry_their_step(client: TestClient) -> No
     assert window[1:, 1:].tolist() == inside.tolist()  # the window's non-padding taps
     plain = _post(client, {"layer": square(5, 1, 1, 3, padding=1), "start": 0}).json()
     assert plain["steps"][0]["input_rows"] == [0, 2, 1]  # undilated: the step is 1
+
+
+@pytest.mark.parametrize("repeat", [False, True])
+def test_a_positions_step_is_worked_out_once_a_request(
+    client: TestClient, monkeypatch: pytest.MonkeyPatch, repeat: bool
+) -> None:
+    # the handler checked the position as the layer was built, then worked its step out again
+    # to start the range; a layer already built (repeat) takes the same one pass
+    from engine import trace
+
+    spec = square(5, 3, 2, 3, stride=2, padding=1)
+    if repeat:
+        assert _post(client, {"layer": spec, "position": [1, 2, 1]}).status_code == 200
+    calls: list[tuple[int, ...]] = []
+    step_number = trace.step_number
+
+    def counted(*args: Any) -> int:
+        calls.append(args[1:4])
+        return step_number(*args)
+
+    monkeypatch.setattr(trace, "step_number", counted)
+    answer = _post(client, {"layer": spec, "position": [1, 2, 1], "count": 2})
+    assert answer.status_code == 200, answer.text
+    assert answer.json()["start"] == _t("depth_slice", 1, 2, 1, 3, 3, 2)
+    assert calls == [(1, 2, 1)]
