@@ -115,9 +115,7 @@ function domView(container, model, onCell, captions) {
 /**
  * Names for the `k` filters' `depth` slices, as NumPy indexes them: `(f, ch) => "W0[:,:,1]"`,
  * in the longest form whose longest caption a slice `width` px on screen holds (a caption
- * wider than its grid would widen the slice and wrap the filter's row; one form for all, as
- * Example 2's 20 slices went from "[:,:,9]" to "10"): the filter's name and the index, the
- * index alone (`[:,:,1]`, under the name line), else the depth's number. A locally connected
+ * wider than its grid would widen the slice and wrap the filter's row). A locally connected
  * layer's filter is named by its position (`W[i,j,d]`, which moves with the field), so its
  * slices say their index alone. One character is measured (the type is monospace).
  */
@@ -128,8 +126,18 @@ function sliceCaption(container, width, local, k, depth) {
   text.style.width = "max-content";
   const perChar = text.getBoundingClientRect().width;
   probe.remove();
-  const forms = [...(local ? [] : [(f, ch) => `W${f}[:,:,${ch}]`]), (f, ch) => `[:,:,${ch}]`];
-  return forms.find((form) => form(k - 1, depth - 1).length * perChar <= width) ?? ((f, ch) => String(ch));
+  return captionForm((caption) => caption.length * perChar <= width, !local, k, depth);
+}
+
+/**
+ * The one form all `depth` slices of `k` filters are named in (one for all, as Example 2's
+ * 20 slices went from "[:,:,9]" to "10" when each took the longest it fitted): the filter's
+ * name and the index (`named`), the index alone (`[:,:,1]`, under a name said elsewhere),
+ * else the depth's number; the longest whose widest caption `fits`.
+ */
+function captionForm(fits, named, k, depth) {
+  const forms = [...(named ? [(f, ch) => `W${f}[:,:,${ch}]`] : []), (f, ch) => `[:,:,${ch}]`];
+  return forms.find((form) => fits(form(k - 1, depth - 1))) ?? ((f, ch) => String(ch));
 }
 
 /**
@@ -340,12 +348,13 @@ function bankView(container, model, onCell) {
   const head = el("div", "bank-head");
   head.setAttribute("aria-hidden", "true");
   Object.assign(head.style, { width: `${width}px`, height: `${px + 8}px`, font });
-  // centred over its slice, into half the gap either side; one form for all (sliceCaption)
+  // centred over its slice, into half the gap either side; each row says its filter's name
+  const x0 = (ch) => name + ch * (sliceW + gap);
   measure.font = font;
-  const indexed = measure.measureText(`[:,:,${depth - 1}]`).width <= sliceW + gap - 2;
+  const form = captionForm((caption) => measure.measureText(caption).width <= sliceW + gap - 2, false, k, depth);
   for (let ch = 0; ch < depth; ch += 1) {
-    const caption = el("span", "", indexed ? `[:,:,${ch}]` : String(ch));
-    Object.assign(caption.style, { left: `${name + ch * (sliceW + gap) - gap / 2}px`, width: `${sliceW + gap}px` });
+    const caption = el("span", "", form(0, ch));
+    Object.assign(caption.style, { left: `${x0(ch) - gap / 2}px`, width: `${sliceW + gap}px` });
     head.append(caption);
   }
   const wrap = el("div", "bank");
@@ -367,7 +376,6 @@ function bankView(container, model, onCell) {
   box.hidden = true;
   wrap.append(...canvases, box);
   container.append(head, wrap);
-  const x0 = (ch) => name + ch * (sliceW + gap);
   const draw = (i, j) => {
     const w = local ? filters.slice(i, j) : filters;
     const b = local ? bias.slice(i, j) : bias;
