@@ -5,10 +5,10 @@ import { color, ink, typeScale } from "./colors.js";
 import { bindHover, MARK_KINDS } from "./grid-shared.js";
 import { CELL_TYPE, cellText, numberFont, numbersFor } from "./numbers.js";
 
-/** A DOM grid of `rows` x `cols` cells; options and answer as render/grid.js createGrid's. */
 // the largest cell (px on screen) whose field ring is a thin line (css/convscope.css .grid.fine)
 const FINE_CELL = 14;
 
+/** A DOM grid of `rows` x `cols` cells; options and answer as render/grid.js createGrid's. */
 export function domGrid({ rows, cols, label, cell: baseCell, onCell }) {
   // large type (css/theme.css's --type-scale) grows the cells and their numbers together
   const scale = typeScale();
