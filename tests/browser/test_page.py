@@ -391,6 +391,10 @@ def test_locally_connected_mode_counts_parameters_by_the_notes_formula(page: Pag
     expect(page.locator("#count-params")).to_have_text("56")
     expect(page.locator("#count-shared")).to_be_hidden()
     expect(page.locator("#count-local")).to_have_text("504")
+    # the other connectivity's count says it counts parameters, as the row's first does ("Locally
+    # connected 504" beside "Shared weights 54" read as weights)
+    shown = page.locator("#counts > div", has_text="Parameters").first.evaluate("e => e.innerText")
+    assert " ".join(shown.split()) == "Parameters 56 (504 unshared)", shown
     # 3*3*2 neurons of 3*3*3 weights each: the forward pass's multiply-adds, either way
     expect(page.locator("#count-madds")).to_have_text("486")
     open_settings(page)
@@ -402,6 +406,8 @@ def test_locally_connected_mode_counts_parameters_by_the_notes_formula(page: Pag
     expect(page.locator("#count-shared")).to_be_visible()
     expect(page.locator("#count-shared")).to_have_text("56")
     expect(page.locator("#count-local")).to_be_hidden()
+    shown = page.locator("#counts > div", has_text="Parameters").first.evaluate("e => e.innerText")
+    assert " ".join(shown.split()) == "Parameters 504 (56 shared)", shown
     expect(page.locator("#count-madds")).to_have_text("486")
     expect(page.locator("#numpy-code")).to_contain_text("W[0,0,0]")
 
@@ -3980,7 +3986,7 @@ def test_every_count_says_what_it_counts(page: Page) -> None:
     # this layer: shared or locally connected, as its connectivity is" (a student review)
     open_page(page, "?preset=cs231n-demo")
     counts = page.locator("#counts > div")
-    assert counts.count() >= 7
+    assert counts.count() >= 6
     for item in counts.all():
         if item.is_visible():
             assert len(item.get_attribute("title") or "") > 20, item.inner_text()

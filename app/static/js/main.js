@@ -405,7 +405,8 @@ function showParameters(geometry, conn) {
   const counts = geometry.counts;
   const params = conn === "local" ? counts?.parameters_local : counts?.parameters_shared;
   qs("#count-params").textContent = params == null ? "—" : thousands(params);
-  // the other connectivity's parameters, to compare: this one's are Parameters already
+  // the other connectivity's parameters in brackets after them, to compare (this one's are
+  // the Parameters count itself)
   qs("#count-shared").parentElement.hidden = conn !== "local";
   qs("#count-local").parentElement.hidden = conn === "local";
 }
