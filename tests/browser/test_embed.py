@@ -838,6 +838,31 @@ def test_after_a_clicked_fullscreen_space_plays_and_the_unfolded_tools_fold_agai
     expect(page.locator("#t-play")).to_have_text("Play")
 
 
+def test_fullscreen_fits_the_slices_again_where_the_window_keeps_its_size(page: Page) -> None:
+    # A projector's browser already filling the screen (F11, a kiosk) does not resize the
+    # window when the picture goes fullscreen; the folded controls gave the panels 130 px more
+    # height, but the cells stayed as fitted before, and the demo's third input slice stayed
+    # cut in large type at 1920 x 1080 (the headless browser keeps its size the same way)
+    page.set_viewport_size({"width": 1920, "height": 1080})
+    page.goto(f"/?preset={DEMO}&large=1")
+    expect(page.locator("#app")).to_have_attribute("data-shown-step", "0", timeout=30_000)
+    page.locator("#t-more").click()
+    page.get_by_role("button", name="Fullscreen", exact=True).click()
+    page.wait_for_function("() => document.fullscreenElement?.id === 'app'")
+    whole = """() => {
+      const body = document.querySelector('#input-grids').getBoundingClientRect();
+      const slices = [...document.querySelectorAll('#input-grids figure.slice')];
+      return slices.length === 3 && slices.every((s) => {
+        const box = s.getBoundingClientRect();
+        return box.top >= body.top && box.bottom <= body.bottom + 0.5;
+      });
+    }"""
+    page.wait_for_function(whole, timeout=5_000)
+    page.keyboard.press("Escape")  # out again: the room it had, the cells as fitted for it
+    page.wait_for_function("() => !document.fullscreenElement")
+    page.wait_for_function(f"() => !({whole})()", timeout=5_000)
+
+
 def test_space_on_a_button_reached_by_keyboard_still_presses_it(page: Page) -> None:
     page.goto(f"/?preset={DEMO}")
     expect(page.locator("#app")).to_have_attribute("data-shown-step", "0", timeout=30_000)

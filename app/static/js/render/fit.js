@@ -166,9 +166,9 @@ export function keepInView(scroller, node) {
 
 /**
  * Call `relayout()` when the panels' room changes (a window resized, a phone turned, an
- * explanation hidden: explanations.js sends a resize), once it has settled: their width, and
- * their bodies' heights where the screen holds them (on a phone the page scrolls, and a
- * height change there is the address bar's).
+ * explanation hidden: explanations.js sends a resize, the picture in or out of fullscreen),
+ * once it has settled: their width, and their bodies' heights where the screen holds them (on
+ * a phone the page scrolls, and a height change there is the address bar's).
  */
 export function onRoomChange(relayout) {
   const panels = document.querySelector("#volumes");
@@ -180,7 +180,7 @@ export function onRoomChange(relayout) {
   };
   let last = key();
   let timer = 0;
-  window.addEventListener("resize", () => {
+  const settled = () => {
     clearTimeout(timer);
     timer = setTimeout(() => {
       const now = key();
@@ -188,5 +188,9 @@ export function onRoomChange(relayout) {
       last = now;
       relayout();
     }, 200);
-  });
+  };
+  window.addEventListener("resize", settled);
+  // fullscreen folds the controls away (css/embed.css): the panels grow with no resize where
+  // the window already filled the screen (a projector's browser in F11 or a kiosk)
+  document.addEventListener("fullscreenchange", settled);
 }
