@@ -1041,12 +1041,40 @@ def test_large_type_on_a_narrow_window_folds_speed_and_loop_to_keep_the_transpor
     # a wider window keeps them on the row, where they fit; so does a 640 px frame, whose
     # step label needs the row's room (its transport is two rows anyway)
     page.set_viewport_size({"width": roomier[0], "height": roomier[1]})
-    expect(more).to_have_attribute("aria-controls", "t-first t-last view-tools")
+    expect(more).to_have_attribute("aria-controls", "t-first t-last t-goto view-tools")
     more.click()
     expect(more).to_have_attribute("aria-expanded", "false")
     expect(page.locator("#t-speed")).to_be_visible()
     if roomier[0] > 1000:
         assert_transport_one_row(page)
+
+
+@pytest.mark.parametrize("preset", ["cs231n-demo", "alexnet-conv1"])
+def test_large_type_on_a_wide_screen_keeps_first_last_and_go_to_on_the_row(
+    page: Page, preset: str
+) -> None:
+    # at 1920x1080 in large type the row had room to spare (its scrubber over 1,000 px long),
+    # yet first, last and the typed go-to were folded behind "More" with the view tools: asked
+    # "and V[1,0,0]?", a lecturer had to unfold the tools to type it
+    page.set_viewport_size({"width": 1920, "height": 1080})
+    open_view(page, f"?preset={preset}&large=1")
+    for control in ("#t-first", "#t-last", "#t-goto-input"):
+        expect(page.locator(control)).to_be_visible()
+    assert_transport_one_row(page)
+    more = page.get_by_role("button", name="More step and view controls")
+    expect(more).to_have_attribute("aria-controls", "view-tools")
+    box = page.locator("#t-goto-input")
+    box.fill("V[1,0,0]")
+    box.press("Enter")
+    expect(page.locator("#numpy-code")).to_contain_text("V[1,0,0] = np.sum(")
+    # the colour key stays on the row beside them (a hall reads the colours from it)
+    expect(page.locator("#transport .scale-key")).to_be_visible()
+    # a 1280 projector has no such room: they fold, and "More" names what it unfolds
+    page.set_viewport_size({"width": 1280, "height": 720})
+    expect(box).to_be_hidden()
+    expect(page.locator("#t-first")).to_be_hidden()
+    expect(more).to_have_attribute("aria-controls", "t-first t-last t-goto view-tools")
+    assert_transport_one_row(page)
 
 
 # where the step label's text ends against where the label (or its step part) clips it

@@ -25,8 +25,10 @@ let foldAway = () => false;
 export function foldUnfolded() {
   return foldAway();
 }
-// with large type on a wide window: first and last (Home and End do it too) and the view tools
-const LARGE_FOLDED = ["t-first", "t-last", "view-tools"];
+// with large type on a wide window: first and last (Home and End do it too), the typed go-to
+// and the view tools; the first three stay on the row where it has room for them (the
+// transport's class shows-jumps, set by bindFold's sayLarge: a 1920 px projector)
+const JUMPS = ["t-first", "t-last", "t-goto"];
 // and on a window narrower than 1000 px (or wider, where they would take "More" to a row of
 // its own: bindFold's speedWraps), speed and loop as well (the transport's class
 // folds-speed, which css/convscope.css reads): there they took the transport a second row
@@ -38,10 +40,16 @@ const NARROW_LARGE = window.matchMedia("(max-width: 999px)");
 const FRAME_ROOM = window.matchMedia("(min-width: 700px)");
 const twoRowFrame = () => !FRAME_ROOM.matches && document.body.classList.contains("embed");
 const narrowLarge = () => NARROW_LARGE.matches && !twoRowFrame();
-// what "More" folds in large type: speed and loop too where the transport has folds-speed
-// (set by bindFold's sayLarge, which decides it)
-const largeFolded = () => (qs("#transport").classList.contains("folds-speed")
-  ? [...LARGE_FOLDED, "t-speed", "t-loop"] : LARGE_FOLDED);
+// what "More" folds in large type, as the transport's classes say (bindFold's sayLarge sets
+// them): the jumps where the row has no room for them, speed and loop where folds-speed
+const largeFolded = () => {
+  const classes = qs("#transport").classList;
+  return [...(classes.contains("shows-jumps") ? [] : JUMPS), "view-tools",
+    ...(classes.contains("folds-speed") ? ["t-speed", "t-loop"] : [])];
+};
+// the px the scrubber keeps, in rem, beside the jumps shown in large type: a drag along it
+// still picks out a step of the notes' demo
+const SCRUB_KEPT = 15;
 
 /**
  * Fold the transport's extra controls behind a "More" button while `PHONE` matches; with
@@ -109,8 +117,30 @@ export function bindFold() {
   const sayLarge = () => {
     const speed = narrowLarge() || (!twoRowFrame() && speedWraps());
     transport.classList.toggle("folds-speed", speed);
-    toggle.title = `First and last step, ${speed ? "speed and loop, " : ""}and the view and sharing tools (3-D view, lines, theme, large type, links)`;
+    transport.classList.toggle("shows-jumps", !speed && !twoRowFrame() && jumpsFit());
+    const jumps = transport.classList.contains("shows-jumps") ? "" : "first and last step, go to, ";
+    const more = `${jumps}${speed ? "speed and loop, " : ""}the view and sharing tools (3-D view, lines, theme, large type, links)`;
+    toggle.title = more.charAt(0).toUpperCase() + more.slice(1);
     toggle.setAttribute("aria-controls", largeFolded().join(" "));
+  };
+  // Whether first, last and the typed go-to, shown, keep "More" and the colour key on the
+  // play button's row and leave the scrubber SCRUB_KEPT rem: at 1920x1080 in large type they
+  // did with room to spare, folded all the same. Measured with them shown each time (and the
+  // key's colours, which render/connections.js would otherwise leave out first).
+  const jumpsFit = () => {
+    if (!toggle.isConnected) return false;
+    const key = transport.querySelector(".lines-switch");
+    const keyClass = key?.className, transportClass = transport.className;
+    key?.classList.remove("scaleless");
+    transport.classList.add("folded-tools", "shows-jumps");
+    const play = qs("#t-play");
+    const below = (node) => node.getBoundingClientRect().top > play.getBoundingClientRect().top + play.offsetHeight / 2;
+    const rem = parseFloat(getComputedStyle(root).fontSize);
+    const fits = !below(toggle) && !(key && below(key))
+      && qs("#t-scrub").getBoundingClientRect().width >= SCRUB_KEPT * rem;
+    if (key) key.className = keyClass;
+    transport.className = transportClass;
+    return fits;
   };
   // Where speed and loop, shown, would take "More" to a row of its own with the colour key
   // left out (render/connections.js gives the key way first, by its own measure): the step
@@ -121,7 +151,7 @@ export function bindFold() {
     const keyClass = key?.className, transportClass = transport.className;
     key?.classList.add("keyless", "scaleless");
     transport.classList.add("folded-tools"); // as it is folded, unfolded now or not
-    transport.classList.remove("folds-speed");
+    transport.classList.remove("folds-speed", "shows-jumps"); // the jumps ask after speed
     const play = qs("#t-play");
     const wraps = toggle.isConnected && toggle.getBoundingClientRect().top
       > play.getBoundingClientRect().top + play.offsetHeight / 2;
