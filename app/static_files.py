@@ -25,15 +25,35 @@ from starlette.types import Scope
 
 
 class Kept:
-    """One file's answer: its headers and bytes, and the stat they were made from."""
+    """One file's answer: its headers and bytes, and the stat they were made from.
 
-    __slots__ = ("body", "headers", "stamp")
+    The headers are kept as Starlette reads them (for the ETag check) and as they are sent
+    (encoded), both made once per version of the file rather than at every request.
+    """
+
+    __slots__ = ("body", "headers", "raw_headers", "stamp")
 
     def __init__(self, path: Path, stat: os.stat_result) -> None:
         self.stamp = (stat.st_mtime_ns, stat.st_size)
         # Starlette's FileResponse makes the headers from the stat alone, reading nothing
-        self.headers = dict(FileResponse(path, stat_result=stat).headers)
+        made = FileResponse(path, stat_result=stat)
+        self.headers = Headers(raw=made.raw_headers)
+        self.raw_headers = tuple(made.raw_headers)
         self.body = path.read_bytes()
+
+
+class KeptResponse(Response):
+    """A kept file's answer (GET) or its headers alone (HEAD), sent with the headers as kept.
+
+    Each answer gets its own list of them: a middleware may add its headers to the very list
+    it is sent (ASGI allows it), and the kept ones must stay as they are.
+    """
+
+    def __init__(self, kept: Kept, head: bool) -> None:
+        self.status_code = 200
+        self.background = None
+        self.body = b"" if head else kept.body  # HEAD: the file's length stays in the headers
+        self.raw_headers = list(kept.raw_headers)
 
 
 class StaticFromMemory(StaticFiles):
@@ -77,7 +97,6 @@ class StaticFromMemory(StaticFiles):
         kept = self.kept_file(path) if plain else None
         if kept is None:
             return await super().get_response(path, scope)
-        if self.is_not_modified(Headers(kept.headers), request):
-            return NotModifiedResponse(Headers(kept.headers))
-        # HEAD: the same headers (the file's length included), no body
-        return Response(kept.body if scope["method"] == "GET" else b"", headers=kept.headers)
+        if self.is_not_modified(kept.headers, request):
+            return NotModifiedResponse(kept.headers)
+        return KeptResponse(kept, head=scope["method"] == "HEAD")

@@ -12,6 +12,7 @@ from starlette.applications import Starlette
 from starlette.routing import Mount
 from starlette.staticfiles import StaticFiles
 from starlette.testclient import TestClient
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.static_files import StaticFromMemory
 
@@ -124,3 +125,24 @@ def test_the_apps_page_files_are_kept() -> None:
         mount = next(route for route in client.app.routes  # type: ignore[attr-defined]
                      if getattr(route, "path", "") == "/static")
         assert "js/main.js" in mount.app.kept
+
+
+def test_the_headers_a_middleware_adds_are_not_kept_with_the_file(folder: Path) -> None:
+    # the kept headers are made once and sent with every answer; a middleware may add its
+    # headers to the very list it is sent (ASGI allows it), and they must not pile up there
+    def adding(app: ASGIApp) -> ASGIApp:
+        async def wrapped(scope: Scope, receive: Receive, send: Send) -> None:
+            async def add(message: Message) -> None:
+                if message["type"] == "http.response.start":
+                    message["headers"].append((b"x-added", b"1"))
+                await send(message)
+            await app(scope, receive, add)
+        return wrapped
+
+    static = StaticFromMemory(directory=folder)
+    with TestClient(Starlette(routes=[Mount("/static", adding(static))])) as client:
+        answers = [client.request(method, "/static/b.css") for method in ("GET", "HEAD", "GET")]
+    for answer in answers:
+        names = [name for name, _ in answer.headers.multi_items()]
+        assert names.count("x-added") == 1 and names.count("content-length") == 1, names
+    assert answers[0].headers.multi_items() == answers[2].headers.multi_items()
