@@ -294,6 +294,10 @@ def test_alexnet_at_224_keeps_its_96_filters_drawn(page: Page) -> None:
     expect(page.locator("#count-params")).to_have_text(f"{96 * (11 * 11 * 3 + 1):,}")
     expect(page.locator("#count-output")).to_have_text("—")
     expect(page.locator("#count-madds")).to_have_text("—")  # as many as the outputs: none yet
+    # so are the unshared parameters, one set per output position: left out, where the row
+    # read "Parameters 34,944 (— unshared)"
+    shown = page.locator("#counts > div", has_text="Parameters").first.evaluate("e => e.innerText")
+    assert " ".join(shown.split()) == "Parameters 34,944", shown
     # no padding: the zoomed picture's rows and columns are the input's own ("of the padded
     # input" was said of padding 0), the 224x224 input's apart from those past its edge
     # ("rows 208–226" read as rows it has)

@@ -406,9 +406,10 @@ function showParameters(geometry, conn) {
   const params = conn === "local" ? counts?.parameters_local : counts?.parameters_shared;
   qs("#count-params").textContent = params == null ? "—" : thousands(params);
   // the other connectivity's parameters in brackets after them, to compare (this one's are
-  // the Parameters count itself)
-  qs("#count-shared").parentElement.hidden = conn !== "local";
-  qs("#count-local").parentElement.hidden = conn === "local";
+  // the Parameters count itself); the unshared ones of a misfit, one set per output
+  // position it does not have, are left out rather than read "(— unshared)"
+  qs("#count-shared").parentElement.hidden = conn !== "local" || counts?.parameters_shared == null;
+  qs("#count-local").parentElement.hidden = conn === "local" || counts?.parameters_local == null;
 }
 
 const PANEL_GRIDS = ["#input-grids", "#filter-grids", "#output-grids", "#products", "#backward-grids"];

@@ -86,7 +86,6 @@ export function drawMisfit(container, geometry, xp, padding, maxAbs) {
   body.prepend(canvas);
   const axes = [geometry.height, geometry.width];
   words.append(key({
-    bar: true, // every axis draws its windows' bars (ruler)
     whole: axes.every((a) => a.whole_windows > 0),
     overhang: axes.some((a) => a.overhang_start !== null),
     hatch: axes.some((a) => a.floor_drops > 0 || a.skipped.length > 0),
@@ -296,13 +295,14 @@ function ruler(ctx, plan, pixel, place, edge) {
   ctx.restore();
 }
 
-/** The key to what is drawn (`shown[kind]` true), nothing else. */
+/** The key to what is drawn: the rulers' bars, which every axis draws, then the kinds
+ * `shown` marks true, nothing else. */
 function key(shown) {
   const list = el("ul", "misfit-key");
-  const kinds = [["bar", "a window's rows (left) and columns (above)"],
-    ["whole", "last window that fits"], ["overhang", "next window, off the edge"],
+  const kinds = [["whole", "last window that fits"], ["overhang", "next window, off the edge"],
     ["hatch", "no whole window reads"], ["added", 'fit="pad" adds zeros'], ["pad", "zero padding"]];
-  for (const [kind, text] of kinds.filter(([name]) => shown[name])) {
+  const drawn = [["bar", "a window's rows (left) and columns (above)"], ...kinds.filter(([name]) => shown[name])];
+  for (const [kind, text] of drawn) {
     const item = el("li", "");
     item.append(el("span", `misfit-swatch swatch-${kind}`), el("span", "", text));
     list.append(item);
