@@ -47,8 +47,8 @@ const largeFolded = () => {
   return [...(classes.contains("shows-jumps") ? [] : JUMPS), "view-tools",
     ...(classes.contains("folds-speed") ? ["t-speed", "t-loop"] : [])];
 };
-// the px the scrubber keeps, in rem, beside the jumps shown in large type: a drag along it
-// still picks out a step of the notes' demo
+// the least width (rem) the scrubber keeps beside the jumps shown in large type: they are not
+// worth a scrubber too short to drag along
 const SCRUB_KEPT = 15;
 
 /**
