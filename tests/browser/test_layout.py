@@ -1077,6 +1077,21 @@ def test_large_type_on_a_wide_screen_keeps_first_last_and_go_to_on_the_row(
     assert_transport_one_row(page)
 
 
+@pytest.mark.parametrize("width", [761, 820, 900])
+def test_on_a_tablet_the_rest_api_link_keeps_to_the_strips_rows(page: Page, width: int) -> None:
+    # at 761-870 px the link took a row of its own under the wrapped strip (the masthead 67-75
+    # px tall instead of 47): the strip asked for 40 rem before it would share its rows
+    page.set_viewport_size({"width": width, "height": 1180})
+    open_view(page, "?preset=alexnet-conv1")
+    boxes = page.evaluate("""() => ['.masthead', '.controls', '.api-link'].map((s) => {
+      const box = document.querySelector(s).getBoundingClientRect();
+      return [box.top, box.bottom]; })""")
+    (head_top, head_bottom), (top, bottom), (link_top, link_bottom) = boxes
+    assert top <= link_top and link_bottom <= bottom, boxes
+    assert head_bottom - head_top <= bottom - top + 1, boxes
+    expect(page.locator(".api-link")).to_be_visible()
+
+
 # where the step label's text ends against where the label (or its step part) clips it
 STEP_TEXT_CUT = """
 () => {
