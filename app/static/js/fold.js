@@ -117,48 +117,50 @@ export function bindFold() {
   const sayLarge = () => {
     const speed = narrowLarge() || (!twoRowFrame() && speedWraps());
     transport.classList.toggle("folds-speed", speed);
-    transport.classList.toggle("shows-jumps", !speed && !twoRowFrame() && jumpsFit());
-    const jumps = transport.classList.contains("shows-jumps") ? "" : "first and last step, go to, ";
-    const more = `${jumps}${speed ? "speed and loop, " : ""}the view and sharing tools (3-D view, lines, theme, large type, links)`;
+    const jumps = !speed && !twoRowFrame() && jumpsFit();
+    transport.classList.toggle("shows-jumps", jumps);
+    const more = `${jumps ? "" : "first and last step, go to, "}${speed ? "speed and loop, " : ""}the view and sharing tools (3-D view, lines, theme, large type, links)`;
     toggle.title = more.charAt(0).toUpperCase() + more.slice(1);
     toggle.setAttribute("aria-controls", largeFolded().join(" "));
+  };
+  // What `probe(key)` finds with the transport folded as in large type and its classes and
+  // the colour key's (`key`, the lines switch) as `arrange(key)` sets them, which are then
+  // put back: the two measures below, each of the row as it would be.
+  const measured = (arrange, probe) => {
+    const key = transport.querySelector(".lines-switch");
+    const keyClass = key?.className, transportClass = transport.className;
+    transport.classList.add("folded-tools"); // as it is folded, unfolded now or not
+    arrange(key);
+    const found = probe(key);
+    if (key) key.className = keyClass;
+    transport.className = transportClass;
+    return found;
+  };
+  // whether `node` has wrapped under the play button's row
+  const belowPlay = (node) => {
+    const play = qs("#t-play");
+    return node.getBoundingClientRect().top > play.getBoundingClientRect().top + play.offsetHeight / 2;
   };
   // Whether first, last and the typed go-to, shown, keep "More" and the colour key on the
   // play button's row and leave the scrubber SCRUB_KEPT rem: at 1920x1080 in large type they
   // did with room to spare, folded all the same. Measured with them shown each time (and the
   // key's colours, which render/connections.js would otherwise leave out first).
-  const jumpsFit = () => {
-    if (!toggle.isConnected) return false;
-    const key = transport.querySelector(".lines-switch");
-    const keyClass = key?.className, transportClass = transport.className;
+  const jumpsFit = () => toggle.isConnected && measured((key) => {
     key?.classList.remove("scaleless");
-    transport.classList.add("folded-tools", "shows-jumps");
-    const play = qs("#t-play");
-    const below = (node) => node.getBoundingClientRect().top > play.getBoundingClientRect().top + play.offsetHeight / 2;
+    transport.classList.add("shows-jumps");
+  }, (key) => {
     const rem = parseFloat(getComputedStyle(root).fontSize);
-    const fits = !below(toggle) && !(key && below(key))
+    return !belowPlay(toggle) && !(key && belowPlay(key))
       && qs("#t-scrub").getBoundingClientRect().width >= SCRUB_KEPT * rem;
-    if (key) key.className = keyClass;
-    transport.className = transportClass;
-    return fits;
-  };
+  });
   // Where speed and loop, shown, would take "More" to a row of its own with the colour key
   // left out (render/connections.js gives the key way first, by its own measure): the step
   // label of a layer of millions of neurons, never cut (css/wide.css), leaves them no room at
   // 1024x768 in large type. Measured with them shown each time, so the choice is stable.
-  const speedWraps = () => {
-    const key = transport.querySelector(".lines-switch");
-    const keyClass = key?.className, transportClass = transport.className;
+  const speedWraps = () => toggle.isConnected && measured((key) => {
     key?.classList.add("keyless", "scaleless");
-    transport.classList.add("folded-tools"); // as it is folded, unfolded now or not
     transport.classList.remove("folds-speed", "shows-jumps"); // the jumps ask after speed
-    const play = qs("#t-play");
-    const wraps = toggle.isConnected && toggle.getBoundingClientRect().top
-      > play.getBoundingClientRect().top + play.offsetHeight / 2;
-    if (key) key.className = keyClass;
-    transport.className = transportClass;
-    return wraps;
-  };
+  }, () => belowPlay(toggle));
   const sync = () => {
     const now = phone.matches ? "phone" : root.hasAttribute("data-large") ? "large" : "";
     if (now === mode) {
