@@ -587,8 +587,9 @@ def marked(suggestion: Suggestion, shape: LayerShape, settings: Settings,
     side = settings.limit("max_side")
     left = left_out(suggestion.field, suggestion.value, spec, suggestion.output)
     if _past_side(suggestion.value, suggestion.field, side.value):
-        suggestion = replace(suggestion, limit=side.setting, text=f"{suggestion.text} (over "
-                             f"this server's limit of {side.value:,} a side, {side.setting})")
+        words = f"over this server's limit of {side.value:,} a side, {side.setting}"
+        suggestion = replace(suggestion, limit=side.setting, limit_words=words,
+                             text=f"{suggestion.text} ({words})")
     elif priced:  # its layer priced as the geometry answer prices one for its over_limit,
         # without the arrays it leaves out (reading listed values is much of a price)
         items = [*FORWARD_COMPACT(resolved(applied(shape, suggestion)),
@@ -598,7 +599,8 @@ def marked(suggestion: Suggestion, shape: LayerShape, settings: Settings,
         passed = budget_passed(items, settings)
         if passed is not None:
             words, setting = passed
-            suggestion = replace(suggestion, limit=setting, text=f"{suggestion.text} ({words})")
+            suggestion = replace(suggestion, limit=setting, limit_words=words,
+                                 text=f"{suggestion.text} ({words})")
     if left.text:
         suggestion = replace(suggestion, text=suggestion.text + left.text,
                              leave_out=left.paths, also=left.also)

@@ -164,7 +164,8 @@ def suggestion_fields(s: Suggestion) -> dict[str, Any]:
     """A suggestion as the API writes it (schema ``SuggestionResult``), in a geometry answer
     and in a misfit's 422 alike."""
     return {"field": s.field, "value": s.value, "output": list(s.output), "text": s.text,
-            "leave_out": list(s.leave_out), "also": dict(s.also), "limit": s.limit}
+            "leave_out": list(s.leave_out), "also": dict(s.also), "limit": s.limit,
+            "limit_words": s.limit_words}
 
 
 def layer_refusal(error: LayerError) -> Refusal:

@@ -735,6 +735,11 @@ class SuggestionResult(BaseModel):
               "checking the suggested layers was itself over the work budget (a note says so, "
               "and only max_side is marked)")
     )
+    limit_words: str | None = Field(
+        description="what `text` says of `limit`, the words inside its brackets (`over this "
+        "server's work budget of 5,000,000,000, CONVSCOPE_MAX_WORK`), for a client that "
+        "shows the change and the limit apart; null with `limit`"
+    )
 
 
 class CountsResult(BaseModel):

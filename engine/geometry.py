@@ -719,7 +719,8 @@ class Suggestion:
     suggestion by assignment: ``spec[field] = value``. Where that alone is not enough (the
     engine finds none such; a server marks them, its limits and the request's own arrays in
     view), ``leave_out`` names the spec's fields or edits to drop with it, ``also`` the fields
-    to set with it, and ``limit`` the server's setting its layer would pass.
+    to set with it, ``limit`` the server's setting its layer would pass, and ``limit_words``
+    the words ``text`` says it in, inside brackets (a page may show them shorter).
     """
 
     field: str
@@ -729,6 +730,7 @@ class Suggestion:
     leave_out: tuple[str, ...] = ()
     also: tuple[tuple[str, int | tuple[int, int]], ...] = ()
     limit: str | None = None
+    limit_words: str | None = None
 
 
 @dataclass(frozen=True)

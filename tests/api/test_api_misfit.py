@@ -473,6 +473,10 @@ def test_a_suggestion_followed_as_its_fields_say_gives_its_output(
             assert bool(s["leave_out"]) == (" (and " in s["text"]), s
             assert len(set(s["leave_out"])) == len(s["leave_out"]), s  # each once
             assert (s["limit"] is not None) == ("over this server's" in s["text"]), s
+            # the limit in words apart, as the text says it (a page shows it shorter)
+            assert (s["limit_words"] is not None) == (s["limit"] is not None), s
+            assert s["limit_words"] is None or (
+                f" ({s['limit_words']})" in s["text"] and s["limit"] in s["limit_words"]), s
             answer = client.post("/api/forward", json=_follow(spec, s))
             if s["limit"] is not None:
                 assert answer.status_code == 422, s

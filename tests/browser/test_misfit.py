@@ -654,6 +654,30 @@ def test_a_suggestion_over_the_budget_applied_leaves_no_misfit_said(page: Page) 
     expect(page.locator("#input-grids")).to_be_empty()
 
 
+def test_a_suggestion_over_the_budget_says_so_in_a_few_words(
+    page: Page, api: httpx.Client
+) -> None:
+    # each such button said "(over this server's work budget of 5,000,000,000,
+    # CONVSCOPE_MAX_WORK)": a figure and a setting a student cannot act on, nine times over
+    # for a 2048x2048 input; the button says it shortly, its title in full
+    layer = api.get("/api/presets/alexnet-224").json()["layer"]
+    said = api.post("/api/geometry", json=layer).json()["suggestions"]
+    over = [s for s in said if s["limit"]]
+    assert [s["text"].split(" (")[0] for s in over] == ["stride 1 gives 214x214"]
+    page.goto("/?preset=alexnet-224")
+    buttons = page.locator("#geometry-suggestions .suggestion")
+    expect(buttons).to_have_count(len(said), timeout=30_000)
+    marked = buttons.and_(page.locator(".over-limit"))
+    expect(marked).to_have_text(["stride 1 gives 214x214 (too big for this server)"])
+    expect(marked).to_have_attribute("title", over[0]["text"])
+    assert "CONVSCOPE_MAX_WORK" in over[0]["text"]
+    # the others are the server's words as they are, and none names a setting
+    assert buttons.all_inner_texts() == [
+        s["text"] if not s["limit"] else "stride 1 gives 214x214 (too big for this server)"
+        for s in said]
+    expect(page.locator("#geometry-suggestions")).not_to_contain_text("CONVSCOPE")
+
+
 def test_a_layer_over_the_budget_draws_with_the_filters_the_server_says_pass(
     page: Page, api: httpx.Client
 ) -> None:

@@ -31,8 +31,12 @@ export function renderGeometry(answer, onSuggestion, usable = () => true) {
   const box = qs("#geometry-suggestions");
   clear(box);
   for (const suggestion of answer.suggestions.filter(usable)) {
-    const button = el("button", "suggestion", suggestion.text);
+    const button = el("button", "suggestion", suggestionLabel(suggestion));
     button.type = "button";
+    if (suggestion.limit) {
+      button.classList.add("over-limit");
+      button.title = suggestion.text; // the limit in the server's words, its setting named
+    }
     button.addEventListener("click", () => {
       // the button goes with the misfit: the focus waits on the bar, which then reads the
       // layer that fits (on <body> the next Space would play it)
@@ -42,6 +46,17 @@ export function renderGeometry(answer, onSuggestion, usable = () => true) {
     box.append(button);
   }
   renderCounts(answer.counts, answer.output_shape);
+}
+
+/**
+ * A suggestion's words on its button: a change this server would refuse once applied says so
+ * in a few words, where the server's text names the budget and its setting ("over this
+ * server's work budget of 5,000,000,000, CONVSCOPE_MAX_WORK"), a figure and a name a student
+ * cannot act on, said again on every such button (nine of them for a 2048x2048 input); the
+ * title keeps them whole.
+ */
+function suggestionLabel({ text, limit_words: words }) {
+  return words ? text.replace(` (${words})`, " (too big for this server)") : text;
 }
 
 /**
