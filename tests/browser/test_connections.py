@@ -520,6 +520,37 @@ def test_the_filter_to_neuron_line_passes_under_the_neurons_it_crosses(page: Pag
         assert near == 0, (n, near)
 
 
+@pytest.mark.parametrize("query", [
+    "?preset=cs231n-demo",
+    # oblong, in large type: the sum took two lines and the filter sat lower, so the line
+    # climbed across the gap between the sum and "products, slice 0"
+    "?preset=cs231n-demo&fh=3&fw=5&sh=1&sw=2&pl=2&pr=2&large=1",
+])
+def test_the_filter_to_neuron_line_passes_under_the_arithmetic_between_them(
+    page: Page, query: str
+) -> None:
+    # drawn across the arithmetic panel, the line ran through its padding and the gaps
+    # between the sum, the captions and the products' grids, as if it struck them out
+    page.set_viewport_size({"width": 1280, "height": 720})
+    open_page(page, query)
+    page.evaluate(QUIET, 300)
+    (out,) = lines(page, "out")
+    panel = page.locator("#arithmetic-panel")
+    box = panel.bounding_box()
+    assert box is not None
+    (x1, y1), (x2, y2) = ends(out)
+    # the line does cross the panel: from the filter on its left to the neuron on its right,
+    # entering it through its left side
+    assert x1 < box["x"] and x2 > box["x"] + box["width"], (out, box)
+    entering = y1 + (y2 - y1) * (box["x"] - x1) / (x2 - x1)
+    assert box["y"] < entering < box["y"] + box["height"], (out, box)
+    with_lines = np.asarray(Image.open(io.BytesIO(panel.screenshot())).convert("RGB"))
+    page.evaluate("document.querySelector('svg.connections').style.display = 'none'")
+    without = np.asarray(Image.open(io.BytesIO(panel.screenshot())).convert("RGB"))
+    changed = np.argwhere(np.abs(with_lines.astype(int) - without).sum(axis=2) > 30)
+    assert changed.size == 0, (changed.tolist(), with_lines.shape)
+
+
 def test_a_big_volumes_zoom_buttons_lie_over_the_lines_that_cross_them(page: Page) -> None:
     # projected at 1024x768, the lines from AlexNet's field to W0 crossed the input's "Fit"
     # button and its "0.4 px per cell"

@@ -1,6 +1,7 @@
 // Connection lines drawn over the panels, as the CS231n demo draws them: the four corners of the
 // receptive field on each input depth slice to the same corners of that slice of the active
-// filter, then the filter to the neuron it computes; in depth-column order a fan from the field
+// filter, then the filter to the neuron it computes (under the arithmetic panel between
+// them, as the sum it feeds); in depth-column order a fan from the field
 // to the whole depth column; a hovered product's lines to its input cell and weight; a hovered
 // weight's every input cell so far. One SVG fixed over the viewport that never takes the
 // pointer. Every end point is read from the panels' own cells when drawing (their box()), so
@@ -108,6 +109,18 @@ function beamBetween(field, slice) {
   return back ? [back[2], back[3], ended[2], ended[3]] : ended;
 }
 
+/** A path (rule evenodd) of all the window but `node`'s box, out to whole pixels (a line
+ * clipped at a fraction of one left a faint pixel on the panel's border): the whole window
+ * when there is no node, or it has no box (not shown). */
+function outsideOf(node) {
+  const all = "M-1e5 -1e5H1e5V1e5H-1e5Z";
+  const box = node?.getBoundingClientRect();
+  if (!box?.width || !box.height) return all;
+  const [left, top] = [Math.floor(box.left), Math.floor(box.top)];
+  const [right, bottom] = [Math.ceil(box.right), Math.ceil(box.bottom)];
+  return `${all}M${left} ${top}H${right}V${bottom}H${left}Z`;
+}
+
 /** Whether the filters panel sits below the input panel rather than beside it. */
 function stackedPanels() {
   const input = document.querySelector("#input-panel")?.getBoundingClientRect();
@@ -128,7 +141,19 @@ export function createConnections({ views, commit, volumes = () => null }) {
   svg.setAttribute("aria-hidden", "true");
   svg.setAttribute("focusable", "false");
   const groups = Object.fromEntries(GROUPS.map((name) => [name, svgEl("g", `conn-${name}`)]));
-  svg.append(...Object.values(groups));
+  // the filter -> neuron line passes under the arithmetic panel between them (clipped to
+  // everything but its box): drawn across it, it ran through the gaps between the sum, the
+  // products' captions and their grids, as if it struck them out
+  const around = svgEl("clipPath");
+  around.id = "conn-out-around";
+  around.setAttribute("clipPathUnits", "userSpaceOnUse");
+  const aroundPath = svgEl("path");
+  aroundPath.setAttribute("clip-rule", "evenodd");
+  around.append(aroundPath);
+  const defs = svgEl("defs");
+  defs.append(around);
+  groups.out.setAttribute("clip-path", `url(#${around.id})`);
+  svg.append(defs, ...Object.values(groups));
   const weightPath = svgEl("path", "conn-cells");
   const weightMark = svgEl("rect", "conn-weight-mark");
   const weightLine = svgEl("line", "conn-weight-line");
@@ -299,6 +324,7 @@ export function createConnections({ views, commit, volumes = () => null }) {
       }
     }
     lines("beam", beams);
+    aroundPath.setAttribute("d", outsideOf(document.querySelector("#arithmetic-panel")));
     lines("out", outs);
     lines("fan", fans);
     const pairs = playback.fast ? [] : pairLines(v, focus, clips, three);
