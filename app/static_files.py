@@ -46,7 +46,9 @@ class KeptResponse(Response):
     """A kept file's answer (GET) or its headers alone (HEAD), sent with the headers as kept.
 
     Each answer gets its own list of them: a middleware may add its headers to the very list
-    it is sent (ASGI allows it), and the kept ones must stay as they are.
+    it is sent (ASGI allows it), and the kept ones must stay as they are. ``Response.__init__``
+    is not called: it would encode the headers again, the work keeping them saves; this sets
+    the four attributes ``Response.__call__`` sends from.
     """
 
     def __init__(self, kept: Kept, head: bool) -> None:

@@ -156,13 +156,17 @@ def steps(body: StepsRequest, settings: SettingsDep) -> Response:
     cost = costs.steps_cost(body.start or 0, body.count, body.every, body.order, up is not None,
                             body.encoding, body.position, None if up is None else up.values,
                             up is not None and up.drawn)
-    # the position is checked once the layer's own checks pass and before its arrays exist;
-    # its step, worked out then, starts the range
-    start: list[int] = []
-    layer = convert.build(body.layer, settings, cost, at="layer",
-                          then=lambda g: start.append(first_step(body, g)))
+    start = 0
+
+    def position_checked(g: Geometry) -> None:
+        """The position is checked once the layer's own checks pass and before its arrays
+        exist; its step, worked out then, starts the range."""
+        nonlocal start
+        start = first_step(body, g)
+
+    layer = convert.build(body.layer, settings, cost, at="layer", then=position_checked)
     upstream = None if up is None else convert.upstream_array(up.values, up.fill, layer)
-    found = trace.steps(layer, start[0], body.count, body.order, body.every, settings.max_steps)
+    found = trace.steps(layer, start, body.count, body.order, body.every, settings.max_steps)
     return OrjsonResponse(answers.steps_result(layer, found, upstream, body.encoding))
 
 
