@@ -383,6 +383,28 @@ def test_numpy_example_shows_the_notes_line_at_its_step(page: Page) -> None:
     for d in range(4):
         grid = page.get_by_role("table", name=f"Input depth slice {d}")
         assert cells_with(grid, "in-field") == {(r, c) for r in range(2, 7) for c in range(5)}
+    # the line's indexes in words, on hover: which is the row, the column and the depth was
+    # said nowhere near it
+    expect(page.locator("#numpy-line")).to_have_attribute("title", (
+        "V[1,0,0]: the neuron in row 1, column 0 of activation map 0. Its window: rows 2 to 6 "
+        "and columns 0 to 4 of the input X, through all 4 depth slices (:). W0 and b0: filter 0 "
+        "and its bias. Indexes are [row, column, depth], from 0; a:b stops before b."))
+
+
+def test_a_dilated_local_neurons_numpy_line_says_its_taps_and_own_weights(page: Page) -> None:
+    # 7x7x1, padded 1, a 3x3 filter dilated 2 (it spans 5), stride 1: a 5x5x2 output;
+    # V[1,2,1] is step (1*5 + 1)*5 + 2 = 32 in depth-slice order, its taps rows 1, 3, 5 and
+    # columns 2, 4, 6 of Xp
+    open_page(page, "?preset=&h=7&w=7&d=1&k=2&fh=3&fw=3&sh=1&sw=1&dh=2&dw=2&pt=1&pb=1&pl=1"
+                    "&pr=1&conn=local&t=32")
+    expect(page.locator("#numpy-code")).to_have_text(
+        "V[1,2,1] = np.sum(Xp[1:6:2,2:7:2,:] * W[1,2,1]) + b[1,2,1]")
+    expect(page.locator("#numpy-line")).to_have_attribute("title", (
+        "V[1,2,1]: the neuron in row 1, column 2 of activation map 1. Its window: rows 1 to 5 "
+        "in steps of 2 and columns 2 to 6 in steps of 2 of the padded input Xp (X inside its "
+        "zero padding), through its one depth slice (:). W[1,2,1] and b[1,2,1]: this neuron's "
+        "own weights and bias. Indexes are [row, column, depth], from 0; a:b stops before b, "
+        "a:b:s every s-th from a."))
 
 
 def test_locally_connected_mode_counts_parameters_by_the_notes_formula(page: Page) -> None:

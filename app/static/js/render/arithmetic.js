@@ -150,6 +150,7 @@ export function createArithmeticView(container, model, onTap) {
       qs("#arithmetic-panel").classList.toggle("cell-pinned", !shown && Boolean(focus.inputCell) && !focus.hovered);
       if (!step) {
         code.textContent = focus.loading ? "loading step…" : "";
+        line.title = "";
         sums.textContent = "";
         sums.removeAttribute("data-rounded");
         sums.classList.remove("more-above");
@@ -187,6 +188,7 @@ export function createArithmeticView(container, model, onTap) {
         line.style.minHeight = `${line.getBoundingClientRect().height}px`;
       }
       code.replaceChildren(...breakable(step.expression));
+      line.title = codeWords(step, model);
       const maxAbs = maxAbsOf(step.products.data);
       // the slices' numbers in one type size, as a filter's are (one slice of shorter
       // numbers was drawn larger than its neighbours, in grids of the same size)
@@ -353,6 +355,31 @@ function sumsText(step, activation, brief = false) {
   let text = `${parts.join(" + ")} + bias (${show(step.bias)}) ${adds ? "=" : "≈"} ${show(step.pre)}`;
   if (activation === "relu") text += `; ReLU(${show(step.pre)}) = ${show(step.post)}`;
   return text;
+}
+
+/**
+ * The step's NumPy line in words, its title: "V[2,1,0]" and "Xp[4:7,2:5,:]" say row, column
+ * and depth by their places alone, which the page said nowhere near the line.
+ */
+export function codeWords(step, model) {
+  const { i, j, d } = step;
+  // the taps' rows (columns) in the padded input, in order, evenly apart
+  const span = (taps) => {
+    const by = taps.length > 1 ? taps[1] - taps[0] : 1;
+    const first = `${taps[0]} to ${taps.at(-1)}`;
+    return by === 1 ? first : `${first} in steps of ${by}`;
+  };
+  const padded = step.expression.includes("Xp[");
+  const input = padded ? "the padded input Xp (X inside its zero padding)" : "the input X";
+  const depth = model.xp.shape[2];
+  const weights = model.conn === "local"
+    ? `W[${i},${j},${d}] and b[${i},${j},${d}]: this neuron's own weights and bias`
+    : `W${d} and b${d}: filter ${d} and its bias`;
+  const stepped = /:\d+:\d/.test(step.expression) ? ", a:b:s every s-th from a" : "";
+  return `V[${i},${j},${d}]: the neuron in row ${i}, column ${j} of activation map ${d}. `
+    + `Its window: rows ${span(step.rows)} and columns ${span(step.cols)} of ${input}, through `
+    + `${depth === 1 ? "its one depth slice" : `all ${depth} depth slices`} (:). ${weights}. `
+    + `Indexes are [row, column, depth], from 0; a:b stops before b${stepped}.`;
 }
 
 /** The code line's parts with a break allowed after each comma or opening parenthesis (a
