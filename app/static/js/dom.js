@@ -111,6 +111,10 @@ export function thousands(value) {
   return `≈ ${value < 0 ? "-" : ""}${group(digits)}`;
 }
 
+/** `n` and `noun`, plural unless `n` is 1, the count with thousands separators: "9
+ * positions", "1 map", "1,022 whole windows". */
+export const counted = (n, noun) => `${thousands(n)} ${noun}${n === 1 ? "" : "s"}`;
+
 /**
  * A number short enough for a cell: whole numbers bare; a value up to four significant digits
  * write exactly (12.5, -5.25, 0.003, 150.5: what a reader types, and its products) in full,

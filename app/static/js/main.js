@@ -2,7 +2,7 @@
 // Render functions only draw; every state change goes through commit().
 import { api, ApiError, filtersPassing, limitsPassed, tensor } from "./api.js";
 import { bindControls, clearErrors, editedSlice, fieldOf, fillPresets, showError, showState, startEdit } from "./controls.js";
-import { $on, announce, clear, el, fmt, listed, qs, shortened, thousands } from "./dom.js";
+import { $on, announce, clear, counted, el, fmt, listed, qs, shortened, thousands } from "./dom.js";
 import { bindExplanations } from "./explanations.js";
 import { focusFor, pinFits, pinName, pinTarget, pinText, positionOf, stepOf } from "./focus.js";
 import { dropPendingUrl, entryOf, writeUrl } from "./history.js";
@@ -200,7 +200,7 @@ function onApiError(error) {
 /** "Draw it with N filters": the count of filters this server computes, one press away
  * (`gradients`: the count is the backward pass's, the smaller). */
 function fewerFiltersButton(fewer, gradients) {
-  const button = el("button", "refused-fix", `Draw it with ${thousands(fewer)} filter${fewer === 1 ? "" : "s"}`);
+  const button = el("button", "refused-fix", `Draw it with ${counted(fewer, "filter")}`);
   button.type = "button";
   const asked = app.state.k;
   button.addEventListener("click", () => {
@@ -334,7 +334,7 @@ async function reload() {
     if ((before !== null && (before !== key || fromMisfit)) || (before === null && app.refused !== undefined)) {
       const [h2, w2, k] = geometry.output_shape;
       const { edited } = app;
-      const changed = edited ? `, ${thousands(edited.length)} neuron${edited.length === 1 ? "" : "s"} changed` : "";
+      const changed = edited ? `, ${counted(edited.length, "neuron")} changed` : "";
       announce(sizes === app.drawnSizes && !fromMisfit ? `New values: output ${h2}x${w2}x${k} recomputed${changed}`
         : `New layer: output ${h2}x${w2}x${k}, ${thousands(geometry.steps)} steps`);
     }
@@ -616,9 +616,6 @@ function wholeBackward(spec, specKey, state, signal, geometry) {
   return api.backward(spec, upstreamFill(state), ["dx", "db"], signal)
     .then((answer) => kept({ ...gradientsOf(answer), key }), (error) => kept(refused(error)));
 }
-
-/** `n` and `noun`, plural unless `n` is 1: "9 positions", "1 map". */
-const counted = (n, noun) => `${thousands(n)} ${noun}${n === 1 ? "" : "s"}`;
 
 /** Whether specs `a` and `b` differ in their edits alone (the same sizes, fills and arrays). */
 function valuesOnlyEdited(a, b) {

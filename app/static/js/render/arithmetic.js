@@ -5,7 +5,7 @@
 import { createGrid, sliceFigure } from "./grid.js";
 import { Viewport } from "./viewport.js";
 import { createZoomGrid } from "./zoom.js";
-import { clear, el, fmt, qs, short, thousands } from "../dom.js";
+import { clear, counted, el, fmt, qs, short, thousands } from "../dom.js";
 import { maxAbsOf, typeScale } from "./colors.js";
 import { fitCell, gridRoom, heightUnderCap, numbersCell, projectedCell } from "./fit.js";
 import { CELL_TYPE, NUMBERS_FROM, cellFor } from "./numbers.js";
@@ -222,7 +222,7 @@ export function createArithmeticView(container, model, onTap) {
         // student adding them by hand gets that, and should not suspect the sum (said as
         // briefly as the decimals were: a longer note squeezed large type's product line)
         sums.dataset.rounded = added === null
-          ? `rounded to ${places} decimal${places === 1 ? "" : "s"}` : `rounded; terms add to ${added}`;
+          ? `rounded to ${counted(places, "decimal")}` : `rounded; terms add to ${added}`;
       }
       // read aloud, a deep layer's slice sums would be a list no one follows (Example 2's 20):
       // their count is said, and the panel shows them
@@ -256,7 +256,7 @@ const NAMED_READERS = 6;
 export function readersText(seen) {
   const sorted = [...seen].sort(([a, b], [c, d]) => a - c || b - d);
   const n = sorted.length;
-  const count = `${n} position${n === 1 ? "" : "s"}`;
+  const count = counted(n, "position");
   const name = ([i, j]) => `V[${i},${j},:]`;
   if (n <= NAMED_READERS) {
     const names = sorted.map(name);
@@ -361,7 +361,7 @@ function sumsText(step, activation, brief = false) {
  * The step's NumPy line in words, its title: "V[2,1,0]" and "Xp[4:7,2:5,:]" say row, column
  * and depth by their places alone, which the page said nowhere near the line.
  */
-export function codeWords(step, model) {
+function codeWords(step, model) {
   const { i, j, d } = step;
   // the taps' rows (columns) in the padded input, in order, evenly apart
   const span = (taps) => {

@@ -6,6 +6,7 @@
 // weight's every input cell so far. One SVG fixed over the viewport that never takes the
 // pointer. Every end point is read from the panels' own cells when drawing (their box()), so
 // the lines follow any layout, scroll, zoom or resize without knowing any of them.
+import { counted } from "../dom.js";
 
 const SVG = "http://www.w3.org/2000/svg";
 // Between two drawings while playing: as often as the big canvases repaint when fast (zoom.js);
@@ -402,7 +403,7 @@ export function createConnections({ views, commit, volumes = () => null }) {
     const local = model.conn === "local" && position;
     const at = `[${r},${c},${ch}]`;
     const name = local ? `this neuron's W[${position.i},${position.j},${position.d}]${at}` : `W${k}${at}`;
-    const many = cells.length === 1 ? "1 cell" : `${cells.length} cells`;
+    const many = counted(cells.length, "cell");
     // the cells are the padded input's (some may be its zeros), as the NumPy line names it
     const { top, bottom, left, right } = model.pads;
     const input = top || bottom || left || right ? "Xp" : "X";

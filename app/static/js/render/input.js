@@ -12,7 +12,7 @@ import {
 } from "./fit.js";
 import { viewHeight, Viewport, zoomBar } from "./viewport.js";
 import { createZoomGrid } from "./zoom.js";
-import { el } from "../dom.js";
+import { counted, el } from "../dom.js";
 import { typeScale } from "./colors.js";
 import { fieldSaid, inputCellSaid, inputCellText, inputGradientText } from "../linking.js";
 
@@ -45,8 +45,8 @@ export function createInputView(container, model, onCell) {
   const note = el("p", "slices-note");
   note.hidden = true;
   if (unreadRows.size || unreadCols.size) {
-    const rows = unreadRows.size ? `${unreadRows.size} row${unreadRows.size === 1 ? "" : "s"}` : "";
-    const cols = unreadCols.size ? `${unreadCols.size} column${unreadCols.size === 1 ? "" : "s"}` : "";
+    const rows = unreadRows.size ? counted(unreadRows.size, "row") : "";
+    const cols = unreadCols.size ? counted(unreadCols.size, "column") : "";
     container.append(el("p", "slices-note unread-note", `${[rows, cols].filter(Boolean).join(" and ")} of the`
       + ` input no neuron reads: ${canvas ? "faded" : "struck through"}.`));
   }
@@ -66,7 +66,7 @@ export function createInputView(container, model, onCell) {
   // in large type what a hall reads (the panel scrolls for the slices that do not fit)
   const least = canvas ? numbersCell(true) : Math.max(numbersCell(), projectedCell());
   const noteText = count === 1 ? "The slice is larger than the panel: scroll it for the rest."
-    : `${depth} depth slice${depth === 1 ? "" : "s"}${dx ? ` and ${depth === 1 ? "its gradient" : "their gradients"}` : ""}, the field outlined on each: scroll this panel for the rest.`;
+    : `${counted(depth, "depth slice")}${dx ? ` and ${depth === 1 ? "its gradient" : "their gradients"}` : ""}, the field outlined on each: scroll this panel for the rest.`;
   let cell = fitCell(depth, pairRows, wp, cells, { min: least - 1, max: 40, ...captions });
   if (cell < least) {
     // A canvas's slices all fit or all shrink (it zooms). DOM grids that cannot all fit keep

@@ -4,7 +4,7 @@
 // read that are not there, and why there is no output volume (whole neurons only). Every
 // figure comes from the geometry answer and /api/input; the page works out no size.
 import { tensor } from "../api.js";
-import { clear, el, equalsText, exactText } from "../dom.js";
+import { clear, counted, el, equalsText, exactText } from "../dom.js";
 import { editedCells } from "../model.js";
 import { maxAbsOf } from "./colors.js";
 import { createFiltersView } from "./filters.js";
@@ -129,9 +129,8 @@ const tooWide = (geometry) => geometry.height.exact < 1 || geometry.width.exact 
 function noWindowText(h, w) {
   const wide = [["H2", h, "row"], ["W2", w, "column"]].filter(([, axis]) => axis.exact < 1);
   const figures = wide.map(([name, axis]) => `${name} ${equalsText(axis.exact)}`).join(" and ");
-  const count = (n, unit) => `${n} ${unit}${n === 1 ? "" : "s"}`;
-  const spans = wide.map(([, axis, unit]) => count(axis.span, unit)).join(" and ");
-  const padded = wide.map(([, axis, unit]) => count(axis.padded_size, unit)).join(" and ");
+  const spans = wide.map(([, axis, unit]) => counted(axis.span, unit)).join(" and ");
+  const padded = wide.map(([, axis, unit]) => counted(axis.padded_size, unit)).join(" and ");
   return `Empty: no window fits in the padded input, so the formula's ${figures}`
     + ` count${wide.length === 1 ? "s" : ""} no neurons: the filter spans ${spans}, the padded`
     + ` input has only ${padded}.`;

@@ -4,7 +4,7 @@
 // (blue, in place), and the cells a stride longer than the window jumps over (hatched too). Every position comes from the geometry answer's per-axis figures; the page
 // works out no size. Large inputs draw the corner where the misfit happens, zoomed, beside the
 // whole input.
-import { clear, el, short } from "../dom.js";
+import { clear, counted, el, short } from "../dom.js";
 import { color, ink, palette, resolveColor, typeScale } from "./colors.js";
 import { createGrid, sliceFigure } from "./grid.js";
 
@@ -315,9 +315,9 @@ function describe(geometry) {
   return ["height", "width"].map((axis) => {
     const info = geometry[axis];
     const unit = axis === "height" ? "row" : "column";
-    const units = (n) => `${n} ${unit}${n === 1 ? "" : "s"}`;
-    if (info.fits) return `${axis}: fits, ${info.whole_windows} window${info.whole_windows === 1 ? "" : "s"}.`;
-    const parts = [`${axis}: ${info.arithmetic}, so ${info.whole_windows} whole window${info.whole_windows === 1 ? "" : "s"}`];
+    const units = (n) => counted(n, unit);
+    if (info.fits) return `${axis}: fits, ${counted(info.whole_windows, "window")}.`;
+    const parts = [`${axis}: ${info.arithmetic}, so ${counted(info.whole_windows, "whole window")}`];
     if (info.overhang_start !== null) {
       const which = info.whole_windows ? "the next" : "the first";
       parts.push(`${which} starts at ${unit} ${info.overhang_start} and needs ${units(info.overhang)} past the edge`);
