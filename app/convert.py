@@ -586,10 +586,10 @@ def marked(suggestion: Suggestion, shape: LayerShape, settings: Settings,
     """
     side = settings.limit("max_side")
     left = left_out(suggestion.field, suggestion.value, spec, suggestion.output)
+    passed: tuple[str, str] | None = None  # the limit it passes: (in words, its setting)
     if _past_side(suggestion.value, suggestion.field, side.value):
-        words = f"over this server's limit of {side.value:,} a side, {side.setting}"
-        suggestion = replace(suggestion, limit=side.setting, limit_words=words,
-                             text=f"{suggestion.text} ({words})")
+        passed = (f"over this server's limit of {side.value:,} a side, {side.setting}",
+                  side.setting)
     elif priced:  # its layer priced as the geometry answer prices one for its over_limit,
         # without the arrays it leaves out (reading listed values is much of a price)
         items = [*FORWARD_COMPACT(resolved(applied(shape, suggestion)),
@@ -597,10 +597,10 @@ def marked(suggestion: Suggestion, shape: LayerShape, settings: Settings,
         if told:
             items.append(trials_cost(suggested_layers(told, shape, settings), by_policy=True))
         passed = budget_passed(items, settings)
-        if passed is not None:
-            words, setting = passed
-            suggestion = replace(suggestion, limit=setting, limit_words=words,
-                                 text=f"{suggestion.text} ({words})")
+    if passed is not None:
+        words, setting = passed
+        suggestion = replace(suggestion, limit=setting, limit_words=words,
+                             text=f"{suggestion.text} ({words})")
     if left.text:
         suggestion = replace(suggestion, text=suggestion.text + left.text,
                              leave_out=left.paths, also=left.also)

@@ -305,9 +305,11 @@ function factorNames(step, r, c, ch) {
 /** The input cell at tap (r, c) of slice `ch` of the step's window, named as its NumPy line
  * names the input: "Xp[2,4,0]" under padding, else "X[2,4,0]". */
 export function windowCellName(step, r, c, ch) {
-  const letter = step.expression.includes("Xp[") ? "Xp" : "X";
-  return `${letter}[${step.rows[r]},${step.cols[c]},${ch}]`;
+  return `${inputName(step)}[${step.rows[r]},${step.cols[c]},${ch}]`;
 }
+
+/** The input as the step's NumPy line names it: "Xp" under padding, else "X". */
+const inputName = (step) => (step.expression.includes("Xp[") ? "Xp" : "X");
 
 /**
  * The decimals a step's sum line shows its numbers to: null for whole numbers (shown whole),
@@ -369,8 +371,8 @@ function codeWords(step, model) {
     const first = `${taps[0]} to ${taps.at(-1)}`;
     return by === 1 ? first : `${first} in steps of ${by}`;
   };
-  const padded = step.expression.includes("Xp[");
-  const input = padded ? "the padded input Xp (X inside its zero padding)" : "the input X";
+  const input = inputName(step) === "Xp" ? "the padded input Xp (X inside its zero padding)"
+    : "the input X";
   const depth = model.xp.shape[2];
   const weights = model.conn === "local"
     ? `W[${i},${j},${d}] and b[${i},${j},${d}]: this neuron's own weights and bias`
