@@ -252,7 +252,9 @@ def _refused(items: Sequence[Item], settings: Settings, spec: LayerSpec, subject
     if refused is None:
         return None
     return LayerErrorResult(field=refused.field, message=refused.reason, fields=[refused.field],
-                            filters_pass=refused.ctx.get(FILTERS_PASS))
+                            filters_pass=refused.ctx.get(FILTERS_PASS),
+                            limit=refused.ctx["limit"], setting=refused.ctx["setting"],
+                            needed=refused.ctx["needed"])
 
 
 # ----------------------------------------------------------------------------- presets

@@ -59,6 +59,15 @@ class ServerLimit:
         sentence."""
         return {"limit": self.value, "setting": self.setting}
 
+    def needing(self, needed: int) -> dict[str, Any]:
+        """The ``ctx`` of a budget's refusal: the limit and what the request would need, in
+        the same units, so a client can say how far over it is without reading the sentence.
+
+        >>> Settings().limit("max_work").needing(12)["needed"]
+        12
+        """
+        return self.ctx | {"needed": needed}
+
     def over(self, parts: Sequence[str]) -> str:
         """The numbers sent over this limit (``"x is 5"`` each) and the limit."""
         return f"{listing(parts)}, over this server's limit of {self.value:,} ({self.setting})"

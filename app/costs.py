@@ -1016,7 +1016,7 @@ def _refusal(items: Sequence[Item], elements: int, work: int, settings: Settings
             f"{subject} would materialise {elements:,} numbers, over this server's limit "
             f"of {limit.value:,} ({limit.setting}); the most, {big.elements:,}, "
             f"are {big.what}{_advice(field, big, fewer)}{big.advice}", kind=big.kind,
-            ctx=limit.ctx | _passing_ctx(fewer),
+            ctx=limit.needing(elements) | _passing_ctx(fewer),
         )
     if work > settings.max_work:
         big = _dearest(items, settings.max_work)
@@ -1032,7 +1032,7 @@ def _refusal(items: Sequence[Item], elements: int, work: int, settings: Settings
             f'docs/design.md "Costs"), over this server\'s work budget of '
             f"{budget.value:,} ({budget.setting}); the most, {big.work:,}, is "
             f"{big.what}{_advice(field, big, fewer)}{cheaper}{big.advice}{passes}",
-            kind=big.kind, ctx=budget.ctx | _passing_ctx(fewer),
+            kind=big.kind, ctx=budget.needing(work) | _passing_ctx(fewer),
         )
     return None
 
@@ -1234,7 +1234,7 @@ def check_listed(listed: int, settings: Settings) -> None:
             f"units of work, over this server's work budget of {budget.value:,} "
             f'({budget.setting}); send large arrays compact ({{"dtype", "shape", "data": '
             'base64}, the README\'s "Compact encoding") or fewer of them', kind=OVER_LIMIT,
-            ctx=budget.ctx,
+            ctx=budget.needing(work),
         )
 
 

@@ -780,6 +780,19 @@ class LayerErrorResult(BaseModel):
         "this layer can have within the server's limits (its 422's `ctx.filters_pass`); null "
         "otherwise, and where no count passes",
     )
+    limit: int | None = Field(
+        None, description="an over_limit refusal: this server's limit it passes (its 422's "
+        "`ctx.limit`); null otherwise",
+    )
+    setting: str | None = Field(
+        None, description="an over_limit refusal: the setting that sets `limit`, "
+        "CONVSCOPE_... (its 422's `ctx.setting`); null otherwise",
+    )
+    needed: int | None = Field(
+        None, description="an over_limit refusal over the element or work budget: what the "
+        "request would need, in `limit`'s units (numbers held at once, or units of work), so "
+        "`needed / limit` says how far over it is (its 422's `ctx.needed`); null otherwise",
+    )
 
 
 class GeometryResult(BaseModel):
@@ -989,7 +1002,9 @@ class ErrorEntry(BaseModel):
     ctx: dict[str, Any] | None = Field(
         None, description="details: a geometry misfit's `fields` (the locs of every field "
         "that could make it fit, `loc` first), `suggestions` and `notes`; a limit's value; "
-        "an over_limit refusal that blames filters.count, `filters_pass`: how many pass"
+        "an over_limit refusal's `limit` and `setting`, and over the element or work budget "
+        "`needed` (what the request would need, in the limit's units); one that blames "
+        "filters.count, `filters_pass`: how many pass"
     )
 
 

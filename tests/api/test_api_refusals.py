@@ -1494,13 +1494,41 @@ def test_a_refusal_that_blames_the_filters_count_says_how_many_pass(
     assert 1 < most < 256
     # the same count as a number, for a client that should not read it out of the sentence
     assert entry["ctx"] == {"filters_pass": most, "limit": Settings().max_work,
-                            "setting": "CONVSCOPE_MAX_WORK"}
+                            "setting": "CONVSCOPE_MAX_WORK", "needed": entry["ctx"]["needed"]}
     # exactly the most: that many pass, one more is refused as before
     fewer = {**ATROUS, "filters": {"count": most, "size": 3}}
     assert client.post(f"/api/forward{query}", json=fewer).status_code == 200
     # (a fewer filters' dearest part may be another: the input written as JSON, say)
     one_more = {**ATROUS, "filters": {"count": most + 1, "size": 3}}
     assert refused(client.post(f"/api/forward{query}", json=one_more))["type"] == "over_limit"
+
+
+# The other budget lifted, so that the one under test alone decides.
+LIFTED = {"max_work": 10**15, "max_elements": 10**12}
+
+
+@pytest.mark.parametrize(("layer", "budget"), [
+    (ATROUS, "max_work"),
+    ({**ALEXNET, "connectivity": "local"}, "max_elements"),  # 105,705,600 weights
+])
+def test_a_budget_refusal_says_what_the_request_needs_in_the_limits_units(
+    client: TestClient, override_settings: Any, layer: dict[str, Any], budget: str
+) -> None:
+    entry = refused(client.post("/api/forward?encoding=compact", json=layer))
+    ctx = entry["ctx"]
+    assert ctx["setting"] == f"CONVSCOPE_{budget.upper()}"
+    assert ctx["needed"] > ctx["limit"] == getattr(Settings(), budget)
+    # the geometry answer's over_limit is that refusal, figures and all
+    over = client.post("/api/geometry", json=layer).json()["over_limit"]
+    assert (over["limit"], over["setting"], over["needed"]) == (
+        ctx["limit"], ctx["setting"], ctx["needed"])
+    # exactly what it needs: a limit of `needed` passes it, one less refuses it
+    others = {name: value for name, value in LIFTED.items() if name != budget}
+    override_settings(**others, **{budget: ctx["needed"]})
+    assert client.post("/api/geometry", json=layer).json()["over_limit"] is None
+    override_settings(**others, **{budget: ctx["needed"] - 1})
+    again = client.post("/api/geometry", json=layer).json()["over_limit"]
+    assert (again["limit"], again["needed"]) == (ctx["needed"] - 1, ctx["needed"])
 
 
 def test_the_geometrys_over_limit_says_how_many_filters_the_page_could_draw(

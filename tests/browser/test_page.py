@@ -1468,6 +1468,10 @@ def test_a_refused_layer_is_explained_once_beside_its_control_and_the_page_stays
     page.get_by_label("Connectivity").select_option("local")
     # the notes: 105,705,600 parameters locally connected; the server refuses to make them
     error = page.locator("#error-neurons")
+    expect(error).to_contain_text("Too big for this server: ")
+    assert error.inner_text().count("Too big for this server") == 1
+    # the server's own sentence, once, one press away
+    error.get_by_role("button", name="Why?").click()
     expect(error).to_contain_text("CONVSCOPE_MAX_ELEMENTS")
     assert error.inner_text().count("over this server's limit") == 1
     expect(page.get_by_label("Connectivity")).to_have_attribute("aria-invalid", "true")
@@ -2617,6 +2621,46 @@ def test_a_presenters_remote_steps_and_a_menu_picked_by_mouse_gives_the_keys_bac
     expect(menu).to_be_focused()
 
 
+@pytest.mark.parametrize(("query", "layer", "words"), [
+    # VGG conv1_2 is over the work budget (a few times); 1024x1024x64 holds 17 times the
+    # numbers the server does at once
+    ("?h=224&w=224&d=64&k=64&f=3&s=1&p=1", [224, 64, 64],
+     "the work it does for one request"),
+    ("?h=1024&w=1024&d=64&k=64&f=3&s=1&p=1", [1024, 64, 64],
+     "the numbers it holds at once"),
+])
+def test_a_layer_over_the_servers_budget_says_how_far_in_plain_words_and_why_on_request(
+    page: Page, api: httpx.Client, query: str, layer: list[int], words: str
+) -> None:
+    # the red reason was the server's whole sentence: "would cost N units of work (each part
+    # weighed against one multiply-add ...), over this server's work budget of N
+    # (CONVSCOPE_MAX_WORK); the most, N, is ...", heavy for a student
+    side, depth, count = layer
+    over = api.post("/api/geometry", json={
+        "input": {"shape": [side, side, depth]}, "filters": {"count": count, "size": 3},
+        "stride": 1, "padding": 1}).json()["over_limit"]
+    times = over["needed"] / over["limit"]
+    how = f"{times:.1f} times" if times < 9.95 else f"{round(times):,} times"
+    page.set_viewport_size({"width": 1366, "height": 768})
+    page.goto(f"/{query}")
+    slot = page.locator("#error-filters" if "work" in words else "#error-input")
+    lead = f"Too big for this server: {how} {words}."
+    expect(slot).to_have_text(re.compile(rf"^{re.escape(lead)} Why\?"), timeout=30_000)
+    shown = slot.evaluate("e => e.innerText")
+    assert "CONVSCOPE" not in shown and "units of work" not in shown, shown
+    # the server's sentence, in the page's names, one press away and gone again
+    why = slot.get_by_role("button", name="Why?")
+    expect(why).to_have_attribute("aria-expanded", "false")
+    why.click()
+    expect(why).to_have_attribute("aria-expanded", "true")
+    reason = over["message"]
+    expect(slot.locator(".why-text")).to_be_visible()
+    assert over["setting"] in slot.evaluate("e => e.innerText")
+    assert slot.locator(".why-text").inner_text().startswith(reason[0].upper() + reason[1:30])
+    why.click()
+    expect(slot.locator(".why-text")).to_be_hidden()
+
+
 def test_a_layer_the_server_refuses_says_so_over_the_panels(page: Page) -> None:
     # VGG conv1_2 (224x224x64, 64 3x3 filters) is over the default work budget: the four
     # panels stayed blank with the reason only beside K in the strip
@@ -2625,6 +2669,8 @@ def test_a_layer_the_server_refuses_says_so_over_the_panels(page: Page) -> None:
     note = page.locator("#refused-note")
     expect(note).to_be_visible(timeout=30_000)
     expect(note).to_contain_text("Nothing to draw: the server would not compute this layer")
+    expect(page.get_by_text("Too big for this server").first).to_be_visible()
+    page.get_by_role("button", name="Why?").click()
     expect(page.get_by_text("CONVSCOPE_MAX_WORK").first).to_be_visible()
     page.locator("#in-h").fill("8")
     page.locator("#in-h").press("Enter")
@@ -2652,7 +2698,8 @@ def test_a_misfit_whose_input_is_too_large_to_draw_says_so_without_a_refused_req
     note = page.locator("#refused-note")
     expect(note).to_contain_text("Nothing to draw: the server would not compute this layer",
                                  timeout=30_000)
-    expect(page.get_by_text(re.compile(r"drawing this layer's input would materialise "
+    page.get_by_role("button", name="Why?").click()
+    expect(page.get_by_text(re.compile(r"Drawing this layer's input would materialise "
                                        r"96,034,944 numbers")).first).to_be_visible()
     expect(page.locator("#geometry-bar")).to_contain_text("998.25")  # the misfit still said
     # nothing drawn: the arithmetic's empty code line and sums take no room (they squeezed

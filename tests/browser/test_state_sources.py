@@ -219,12 +219,14 @@ def test_a_layer_too_large_for_the_server_is_said_from_its_geometry_alone(
     expect(note).to_contain_text("a server started with larger limits computes",
                                  timeout=30_000)
     expect(page.locator("#error-general")).to_contain_text(
-        "More settings: computing this layer would materialise")
+        "More settings: Too big for this server: ")
+    expect(page.locator("#error-general")).to_contain_text(
+        "Computing this layer would materialise")
     expect(page.locator("#error-general")).to_contain_text("CONVSCOPE_MAX_ELEMENTS")
     # the server's field names in the page's words, with the article right ("which a
     # smaller the input size would cut")
     page.goto("/?h=1024&w=1024&d=64&k=64&f=3&p=1")
-    expect(page.locator("#error-input")).to_contain_text(
+    expect(page.locator("#error-input .why-text")).to_contain_text(
         "for the matrix product (1,048,576 positions x 576 weights), which a smaller input would "
         "cut", timeout=30_000)
     assert refused == [] and console_errors == [], (refused, console_errors)
@@ -685,8 +687,8 @@ def test_an_embedded_view_says_what_its_link_got_wrong(page: Page) -> None:
     # above" pointed at nothing, and an unknown image opened the default layer without a word
     page.goto("/?preset=alexnet-conv1&conn=local&embed=1")
     note = page.locator("#embed-note")
-    expect(note).to_contain_text("computing this layer would materialise",
-                                 timeout=30_000)
+    expect(note).to_contain_text("Too big for this server: ", timeout=30_000)
+    expect(note.locator(".why-text")).to_contain_text("Computing this layer would materialise")
     expect(note).to_be_visible()
     # the frame's layer fixed (its host going back to a good link): the note goes with it
     page.evaluate("""() => {

@@ -1,6 +1,6 @@
 // The control form: shows a state, reports what the person changed, and shows API errors
 // beside the control that caused them. It never renders volumes and never keeps state.
-import { el, qs, qsa, $on } from "./dom.js";
+import { el, qs, qsa, thousands, $on } from "./dom.js";
 import { bindDrawer, drawerOpen, flagDrawer, openDrawer } from "./drawer.js";
 import { cellName, pageWords, parseCellName, parseEdits } from "./spec.js";
 import { takesNumber, wholeFor } from "./state.js";
@@ -256,31 +256,71 @@ export function clearErrors() {
   qs("#drawer-toggle").removeAttribute("data-alert");
 }
 
-/** `said` after `text` (a slot's messages so far): the server's end with no stop, and two
- * ran together ("... (CONVSCOPE_MAX_SIDE) the input's width ..."). */
-function appended(text, said) {
-  if (!text) return said;
-  return /[.!?:]$/.test(text.trim()) ? `${text} ${said}` : `${text}; ${said}`;
+/** Add `said` to `slot`'s messages, and `reason` behind a "Why?" button after it: the
+ * server's end with no stop, and two ran together ("... (CONVSCOPE_MAX_SIDE) the input's
+ * width ..."). */
+function say(slot, said, reason = null) {
+  const before = slot.textContent.trim(); // a hidden reason's words end it, stop or none
+  if (before) slot.append(/[.!?:]$/.test(before) ? " " : "; ");
+  slot.append(said);
+  if (reason !== null) slot.append(" ", ...whyButton(reason));
+}
+
+/** A "Why?" button and the words it shows and hides (a refusal's own sentence). */
+function whyButton(reason) {
+  const button = el("button", "why", "Why?");
+  button.type = "button";
+  button.setAttribute("aria-expanded", "false");
+  // the server's sentence starts small ("computing this layer would ..."): here it stands alone
+  const words = el("span", "why-text", reason.charAt(0).toUpperCase() + reason.slice(1));
+  words.hidden = true;
+  $on(button, "click", () => {
+    words.hidden = !words.hidden;
+    button.setAttribute("aria-expanded", String(!words.hidden));
+  });
+  return [button, words];
+}
+
+// What each budget holds a request to, after "N times": a refusal over one says how far over
+// in these words, and the server's sentence (units of work weighed against multiply-adds, the
+// setting's name, the part that costs most) waits behind "Why?".
+const BUDGET_WORDS = {
+  CONVSCOPE_MAX_ELEMENTS: "the numbers it holds at once",
+  CONVSCOPE_MAX_WORK: "the work it does for one request",
+};
+
+/**
+ * A refusal over one of this server's budgets in plain words, from its `ctx` ("Too big for
+ * this server: 17 times the numbers it holds at once."); null for any other.
+ */
+export function overBudgetLead(detail) {
+  const { needed, limit, setting } = detail.ctx ?? {};
+  const what = BUDGET_WORDS[setting];
+  if (detail.type !== "over_limit" || !what || !(limit > 0 && needed > limit)) return null;
+  const times = needed / limit;
+  // "1.0 times" would read as not over at all
+  const how = times < 1.05 ? "just over"
+    : times < 9.95 ? `${times.toFixed(1)} times` : `${thousands(Math.round(times))} times`;
+  return `Too big for this server: ${how} ${what}.`;
 }
 
 /** Show `message` beside the control for spec field `field` ("stride", "filters.size", ...),
- * marking `boxes` (selectors) invalid: by default every box of the field's slot. */
-export function showError(field, message, boxes = null) {
+ * marking `boxes` (selectors) invalid: by default every box of the field's slot. A `reason`
+ * (the server's own sentence, where `message` says it in a few words) is shown on request. */
+export function showError(field, message, boxes = null, reason = null) {
   const slot = ERROR_SLOTS.find(([prefix]) => field === prefix || field.startsWith(`${prefix}.`));
   const target = qs(slot ? slot[1] : "#error-general");
   const said = pageWords(message);
-  target.textContent = appended(target.textContent, said);
+  const why = reason === null ? null : pageWords(reason);
+  say(target, said, why);
   // a frame shows no controls, so none of their messages: a link's mistake, or the refused
   // layer the transport points "above" to, were silent there (css/embed.css shows the note)
   const note = qs("#embed-note");
-  if (note) note.textContent = appended(note.textContent, said);
+  if (note) say(note, said, why);
   flagDrawer(target);
   // a reason inside the closed drawer is said under the strip too: with nothing drawn (a link
   // to a refused layer) the toggle's dot alone left the page blank and silent
-  if (!drawerOpen() && qs("#drawer").contains(target)) {
-    const general = qs("#error-general");
-    general.textContent = appended(general.textContent, `More settings: ${said}`);
-  }
+  if (!drawerOpen() && qs("#drawer").contains(target)) say(qs("#error-general"), `More settings: ${said}`, why);
   for (const selector of boxes ?? (slot ? slot[2] : [])) qs(selector).setAttribute("aria-invalid", "true");
 }
 

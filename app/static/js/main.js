@@ -1,7 +1,7 @@
 // Wires the page: state <-> URL <-> controls, data from the API, views, player, keyboard.
 // Render functions only draw; every state change goes through commit().
 import { api, ApiError, filtersPassing, limitsPassed, tensor } from "./api.js";
-import { bindControls, clearErrors, editedSlice, fieldOf, fillPresets, showError, showState, startEdit } from "./controls.js";
+import { bindControls, clearErrors, editedSlice, fieldOf, fillPresets, overBudgetLead, showError, showState, startEdit } from "./controls.js";
 import { $on, announce, clear, counted, el, fmt, listed, qs, shortened, thousands } from "./dom.js";
 import { bindExplanations } from "./explanations.js";
 import { focusFor, pinFits, pinName, pinTarget, pinText, positionOf, stepOf } from "./focus.js";
@@ -167,7 +167,10 @@ function onApiError(error) {
   app.refused = app.seq;
   if (dropBadEdits(error)) return;
   const list = error instanceof ApiError ? error.detail : [{ loc: [], msg: String(error) }];
-  for (const detail of list) showError(fieldOf(detail.loc), detail.msg);
+  for (const detail of list) {
+    const lead = overBudgetLead(detail);
+    showError(fieldOf(detail.loc), lead ?? detail.msg, null, lead === null ? null : detail.msg);
+  }
   qs("#app").classList.add("stale");
   // the formula and the counts faded only where they are the last layer's (refused before
   // the geometry came): this layer's were faded to 3:1 as if they were old
@@ -395,7 +398,8 @@ function refuseOverLimit(geometry, backward = false) {
 
 /** A geometry answer's `over_limit` or `backward_over_limit` as the refusal its request gets. */
 function overLimitError(over) {
-  const ctx = over.filters_pass == null ? undefined : { filters_pass: over.filters_pass };
+  const ctx = { limit: over.limit, setting: over.setting, needed: over.needed };
+  if (over.filters_pass != null) ctx.filters_pass = over.filters_pass;
   return new ApiError(422, [{ loc: ["body", ...over.field.split(".")], msg: over.message, type: "over_limit", ctx }]);
 }
 
