@@ -17,6 +17,7 @@ import numpy as np
 import pytest
 from PIL import Image
 from playwright.sync_api import Page, expect
+from refusal_words import over_budget
 
 pytestmark = pytest.mark.browser
 
@@ -754,10 +755,10 @@ def test_gradients_over_the_budget_offer_the_filters_they_pass(
     assert 1 < fewer < 80
     page.goto("/?preset=alexnet-224&sh=1&sw=1&k=80&mode=backward")
     refused = page.locator("#gradients-refused")
-    expect(refused).to_have_text(
-        "dV, db and dX are not drawn: the whole backward pass is over this server's limits "
-        f"(CONVSCOPE_MAX_WORK). With fewer filters they are: Draw it with {fewer} filters.",
-        timeout=60_000)
+    expect(refused).to_have_text(re.compile(re.escape(
+        "dV, db and dX are not drawn: the whole backward pass is "
+        f"{over_budget(said['backward_over_limit'])}. With fewer filters they are: Draw it with "
+        f"{fewer} filters. Why?")), timeout=60_000)
     refused.get_by_role("button", name=f"Draw it with {fewer} filters").click()
     expect(page.locator("#output-shape")).to_have_text(f"214x214x{fewer}", timeout=60_000)
     expect(page.locator("#app")).to_have_class(re.compile(r"\bbackward\b"), timeout=60_000)

@@ -21,6 +21,7 @@ import numpy as np
 import pytest
 from PIL import Image
 from playwright.sync_api import Locator, Page, expect
+from refusal_words import over_budget
 
 from app.config import Settings
 from app.main import create_app
@@ -891,9 +892,15 @@ def test_a_layer_whose_whole_backward_is_refused_still_steps_its_weight_gradient
             if response.status >= 400 else None)
     open_page(page, "?h=224&w=224&d=64&k=16&f=3&p=1&mode=backward")
     expect(page.locator("#backward-step")).to_contain_text("dW[0]")
-    refusal = ("dV, db and dX are not drawn: the whole backward pass is over this server's "
-               "limits (CONVSCOPE_MAX_WORK).")
-    expect(page.locator("#gradients-refused")).to_have_text(refusal)
+    # how far over, in a few words; the server's sentence behind "Why?"
+    over = refused.json()["detail"][0]
+    refusal = f"dV, db and dX are not drawn: the whole backward pass is {over_budget(over['ctx'])}."
+    shown = re.compile(rf"^{re.escape(refusal)} Why\?")
+    expect(page.locator("#gradients-refused")).to_have_text(shown)
+    page.locator("#gradients-refused").get_by_role("button", name="Why?").click()
+    expect(page.locator("#gradients-refused .why-text")).to_contain_text(re.compile(
+        rf"^Computing this layer's dX and db would cost {over['ctx']['needed']:,} units of work .*"
+        r"\(CONVSCOPE_MAX_WORK\)"))
     assert sum("/api/backward" in url for url in asked) == 0 and failed == []
     # said to a screen reader as it came, and shown with the output's words hidden (it was
     # part of them: hidden with them by their "?", and never announced)
@@ -907,12 +914,12 @@ def test_a_layer_whose_whole_backward_is_refused_still_steps_its_weight_gradient
     page.get_by_label("Step order").select_option("depth_column")
     expect(page).to_have_url(re.compile(r"order=depth_column"))
     expect(page.locator("#app")).to_have_attribute("aria-busy", "false")
-    expect(page.locator("#gradients-refused")).to_have_text(refusal)
+    expect(page.locator("#gradients-refused")).to_have_text(shown)
     assert sum("/api/backward" in url for url in asked) == 0
     page.keyboard.press("Escape")  # the settings drawer closes
     # nor Backward off and on again (it did)
     backward_off_and_on(page)
-    expect(page.locator("#gradients-refused")).to_have_text(refusal)
+    expect(page.locator("#gradients-refused")).to_have_text(shown)
     assert sum("/api/backward" in url for url in asked) == 0 and failed == []
     expect(page.get_by_role("img", name=re.compile(r"^Upstream gradient"))).to_have_count(0)
     expect(page.locator("#output-what .backward-only")).to_be_hidden()
@@ -2639,12 +2646,11 @@ def test_a_layer_over_the_servers_budget_says_how_far_in_plain_words_and_why_on_
     over = api.post("/api/geometry", json={
         "input": {"shape": [side, side, depth]}, "filters": {"count": count, "size": 3},
         "stride": 1, "padding": 1}).json()["over_limit"]
-    times = over["needed"] / over["limit"]
-    how = f"{times:.1f} times" if times < 9.95 else f"{round(times):,} times"
+    assert over_budget(over, "it").endswith(words)
     page.set_viewport_size({"width": 1366, "height": 768})
     page.goto(f"/{query}")
     slot = page.locator("#error-filters" if "work" in words else "#error-input")
-    lead = f"Too big for this server: {how} {words}."
+    lead = f"Too big for this server: {over_budget(over, 'it')}."
     expect(slot).to_have_text(re.compile(rf"^{re.escape(lead)} Why\?"), timeout=30_000)
     shown = slot.evaluate("e => e.innerText")
     assert "CONVSCOPE" not in shown and "units of work" not in shown, shown

@@ -266,13 +266,15 @@ function say(slot, said, reason = null) {
   if (reason !== null) slot.append(" ", ...whyButton(reason));
 }
 
-/** A "Why?" button and the words it shows and hides (a refusal's own sentence). */
-function whyButton(reason) {
+/** A "Why?" button and the words it shows and hides: `reason`, a refusal's own sentence, in
+ * the page's names. */
+export function whyButton(reason) {
   const button = el("button", "why", "Why?");
   button.type = "button";
   button.setAttribute("aria-expanded", "false");
   // the server's sentence starts small ("computing this layer would ..."): here it stands alone
-  const words = el("span", "why-text", reason.charAt(0).toUpperCase() + reason.slice(1));
+  const said = pageWords(reason);
+  const words = el("span", "why-text", said.charAt(0).toUpperCase() + said.slice(1));
   words.hidden = true;
   $on(button, "click", () => {
     words.hidden = !words.hidden;
@@ -281,19 +283,19 @@ function whyButton(reason) {
   return [button, words];
 }
 
-// What each budget holds a request to, after "N times": a refusal over one says how far over
-// in these words, and the server's sentence (units of work weighed against multiply-adds, the
-// setting's name, the part that costs most) waits behind "Why?".
+// What each budget holds a request to, after "N times" (`who` the server): a refusal over one
+// says how far over in these words, and the server's sentence (units of work weighed against
+// multiply-adds, the setting's name, the part that costs most) waits behind "Why?".
 const BUDGET_WORDS = {
-  CONVSCOPE_MAX_ELEMENTS: "the numbers it holds at once",
-  CONVSCOPE_MAX_WORK: "the work it does for one request",
+  CONVSCOPE_MAX_ELEMENTS: (who) => `the numbers ${who} holds at once`,
+  CONVSCOPE_MAX_WORK: (who) => `the work ${who} does for one request`,
 };
 
 /**
- * A refusal over one of this server's budgets in plain words, from its `ctx` ("Too big for
- * this server: 17 times the numbers it holds at once."); null for any other.
+ * How far over one of this server's budgets a refusal is, from its `ctx` ("17 times the
+ * numbers this server holds at once", `who` naming the server); null for any other refusal.
  */
-export function overBudgetLead(detail) {
+export function overBudget(detail, who = "this server") {
   const { needed, limit, setting } = detail.ctx ?? {};
   const what = BUDGET_WORDS[setting];
   if (detail.type !== "over_limit" || !what || !(limit > 0 && needed > limit)) return null;
@@ -301,7 +303,14 @@ export function overBudgetLead(detail) {
   // "1.0 times" would read as not over at all
   const how = times < 1.05 ? "just over"
     : times < 9.95 ? `${times.toFixed(1)} times` : `${thousands(Math.round(times))} times`;
-  return `Too big for this server: ${how} ${what}.`;
+  return `${how} ${what(who)}`;
+}
+
+/** A refusal over one of this server's budgets, said first in a few words ("Too big for
+ * this server: 17 times the numbers it holds at once."); null for any other refusal. */
+export function overBudgetLead(detail) {
+  const over = overBudget(detail, "it");
+  return over === null ? null : `Too big for this server: ${over}.`;
 }
 
 /** Show `message` beside the control for spec field `field` ("stride", "filters.size", ...),
@@ -311,16 +320,15 @@ export function showError(field, message, boxes = null, reason = null) {
   const slot = ERROR_SLOTS.find(([prefix]) => field === prefix || field.startsWith(`${prefix}.`));
   const target = qs(slot ? slot[1] : "#error-general");
   const said = pageWords(message);
-  const why = reason === null ? null : pageWords(reason);
-  say(target, said, why);
+  say(target, said, reason);
   // a frame shows no controls, so none of their messages: a link's mistake, or the refused
   // layer the transport points "above" to, were silent there (css/embed.css shows the note)
   const note = qs("#embed-note");
-  if (note) say(note, said, why);
+  if (note) say(note, said, reason);
   flagDrawer(target);
   // a reason inside the closed drawer is said under the strip too: with nothing drawn (a link
   // to a refused layer) the toggle's dot alone left the page blank and silent
-  if (!drawerOpen() && qs("#drawer").contains(target)) say(qs("#error-general"), `More settings: ${said}`, why);
+  if (!drawerOpen() && qs("#drawer").contains(target)) say(qs("#error-general"), `More settings: ${said}`, reason);
   for (const selector of boxes ?? (slot ? slot[2] : [])) qs(selector).setAttribute("aria-invalid", "true");
 }
 

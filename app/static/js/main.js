@@ -1,7 +1,7 @@
 // Wires the page: state <-> URL <-> controls, data from the API, views, player, keyboard.
 // Render functions only draw; every state change goes through commit().
 import { api, ApiError, filtersPassing, limitsPassed, tensor } from "./api.js";
-import { bindControls, clearErrors, editedSlice, fieldOf, fillPresets, overBudgetLead, showError, showState, startEdit } from "./controls.js";
+import { bindControls, clearErrors, editedSlice, fieldOf, fillPresets, overBudget, overBudgetLead, showError, showState, startEdit, whyButton } from "./controls.js";
 import { $on, announce, clear, counted, el, fmt, listed, qs, shortened, thousands } from "./dom.js";
 import { bindExplanations } from "./explanations.js";
 import { focusFor, pinFits, pinName, pinTarget, pinText, positionOf, stepOf } from "./focus.js";
@@ -480,6 +480,8 @@ function showGradientWords(backward, model) {
   if (fewer) refused.append(" With fewer filters they are: ", fewerFiltersButton(fewer, true), ".");
   // said once as it comes, as a step's words are: shown only, a screen reader heard nothing
   if (unsaid && !refused.hidden) announce(refused.textContent);
+  // a refusal said in a few words keeps the server's own sentence one press away
+  if (!refused.hidden && model.gradientsWhy) refused.append(" ", ...whyButton(model.gradientsWhy));
 }
 
 /** The input panel's caption: its size, and its padded size when padding grows it. */
@@ -604,12 +606,16 @@ function wholeBackward(spec, specKey, state, signal, geometry) {
     // over the limits, the same request is refused again: kept under its key, so another
     // step order asks nothing (another refused request, a red line in the console); any
     // other failure may pass next time
-    return limits ? {
-      refused: `the whole backward pass is over this server's limits${
-        limits.length ? ` (${limits.join(", ")})` : ""}`,
+    if (!limits) return { refused: `the server did not compute the whole backward pass (${error.message})` };
+    // how far over a budget, where the refusal says (the server's sentence behind "Why?")
+    const over = error.detail.find((detail) => overBudget(detail) !== null);
+    return {
+      refused: over ? `the whole backward pass is ${overBudget(over)}`
+        : `the whole backward pass is over this server's limits${limits.length ? ` (${limits.join(", ")})` : ""}`,
+      why: over?.msg ?? null,
       fewer: filtersPassing(error),
       key,
-    } : { refused: `the server did not compute the whole backward pass (${error.message})` };
+    };
   };
   // over the limits by the geometry's word: not asked (it was, and refused: a red line in
   // the console)

@@ -110,10 +110,13 @@ export function gradientsOf(answer) {
   };
 }
 
-/** A model's gradient fields from `grads` (gradientsOf's, `{refused, fewer}` or null):
- * nulls and the reason where there are none, and the count of filters that would pass. */
+/** A model's gradient fields from `grads` (gradientsOf's, `{refused, why, fewer}` or null):
+ * nulls and the reason where there are none (`why`: the server's sentence, where `refused`
+ * says it in a few words), and the count of filters that would pass. */
 function upstreamOf(grads) {
   const none = { upstream: null, db: null, dx: null, upMaxAbs: 1, dxMaxAbs: 1 };
-  const { key: _, refused = null, fewer = null, ...parts } = grads ?? {}; // key: main.js's, for reuse
-  return { ...none, ...(refused ? {} : parts), gradientsRefused: refused, gradientsFewer: fewer };
+  const { key: _, refused = null, why = null, fewer = null, ...parts } = grads ?? {}; // key: main.js's, for reuse
+  return {
+    ...none, ...(refused ? {} : parts), gradientsRefused: refused, gradientsWhy: why, gradientsFewer: fewer,
+  };
 }
