@@ -346,8 +346,8 @@ def _layer_items(g: Geometry, connectivity: Connectivity,
         return read
     return (
         *read,
-        made("input.shape", "input", inputs_n, ELEMENT if x_kind else FILLED, builds=True),
-        made(_padded_field(g.shape), "padded input", math.prod(g.padded_shape), builds=True),
+        made("input.shape", "the input", inputs_n, ELEMENT if x_kind else FILLED, builds=True),
+        made(_padded_field(g.shape), "the padded input", math.prod(g.padded_shape), builds=True),
         made(_weights_field(s, connectivity), f"{connectivity} weights", weights_n,
              ELEMENT if weights_kind else FILLED, builds=True),
         made(_biases_field(connectivity), f"{connectivity} biases", biases_n,
@@ -482,14 +482,14 @@ def forward_cost(encoding: Encoding) -> Cost:
     outputs before and after the activation) in ``encoding``."""
 
     def cost(g: Geometry, spec: LayerSpec) -> list[Item]:
-        outputs = [written(_outputs_field(g.shape), "output", g.output_shape, encoding)]
+        outputs = [written(_outputs_field(g.shape), "the output", g.output_shape, encoding)]
         if spec.activation != "none":
-            outputs.append(written("activation", "output before the activation",
+            outputs.append(written("activation", "the output before the activation",
                                    g.output_shape, encoding))
         return [
             *_request_items(g, spec),
             *_kernel_items(g, spec),
-            written(_padded_field(g.shape), "padded input", g.padded_shape, encoding),
+            written(_padded_field(g.shape), "the padded input", g.padded_shape, encoding),
             written(_weights_field(g.shape, spec.connectivity), "weights",
                     weight_shape(g, spec.connectivity), encoding),
             written(_biases_field(spec.connectivity), "biases",
@@ -553,14 +553,16 @@ def backward_cost(
                      window_gradients * WINDOW_GRADIENT, elements=buffer),
                 Item("filters.size", "window gradients added back",
                      window_gradients * WINDOW_GRADIENT),
-                made(_padded_field(g.shape), "padded input gradient", math.prod(g.padded_shape)),
-                written("input.shape", "input gradient", g.shape.input_shape, encoding),
+                made(_padded_field(g.shape), "the padded input gradient",
+                     math.prod(g.padded_shape)),
+                written("input.shape", "the input gradient", g.shape.input_shape, encoding),
             ]]
         if "db" in parts:
             items.append(written(_biases_field(spec.connectivity), "bias gradients",
                                  bias_shape(g, spec.connectivity), encoding))
         if upstream_filled:
-            items.append(written("filters.count", "upstream gradient", g.output_shape, encoding))
+            items.append(written("filters.count", "the upstream gradient", g.output_shape,
+                                 encoding))
         return items
 
     return cost
@@ -572,7 +574,7 @@ def _upstream_made(values: ArrayIn | None, filled: bool, neurons: int) -> list[I
     copy of the values sent."""
     # upstream sits beside the layer in the body, not in it
     return [*_read(values, "upstream.values", neurons, in_layer=False),
-            made("filters.count", "upstream gradient", neurons, FILLED if filled else ELEMENT)]
+            made("filters.count", "the upstream gradient", neurons, FILLED if filled else ELEMENT)]
 
 
 def skippable(part: Gradient, parts: Collection[Gradient], item: Item) -> Item:
@@ -800,10 +802,10 @@ def input_cost(
     items = [
         request_item(),
         *_read(spec.input.values, "input.values", inputs_n),
-        made("input.shape", "input", inputs_n,
+        made("input.shape", "the input", inputs_n,
              ELEMENT if spec.input.values is not None else FILLED),
-        made(_padded_field(shape), "padded input", math.prod(padded)),
-        written(_padded_field(shape), "padded input", padded, encoding),
+        made(_padded_field(shape), "the padded input", math.prod(padded)),
+        written(_padded_field(shape), "the padded input", padded, encoding),
     ]
     items += [*_read(spec.filters.values, "filters.values", filters_read[0]),
               *_read(spec.filters.bias, "filters.bias", filters_read[1])]
@@ -1030,7 +1032,7 @@ def _refusal(items: Sequence[Item], elements: int, work: int, settings: Settings
             f"{subject} would cost {work:,} units of work (each part weighed against one "
             f"multiply-add of the engine's matrix product, so more than its multiply-adds; "
             f'docs/design.md "Costs"), over this server\'s work budget of '
-            f"{budget.value:,} ({budget.setting}); the most, {big.work:,}, is "
+            f"{budget.value:,} ({budget.setting}); the most, {big.work:,}, goes to "
             f"{big.what}{_advice(field, big, fewer)}{cheaper}{big.advice}{passes}",
             kind=big.kind, ctx=budget.needing(work) | _passing_ctx(fewer),
         )
@@ -1113,7 +1115,7 @@ def _compact_advice(item: Item) -> str:
     what its ``compact_work`` says; about values sent as nested lists: send them compact,
     read for about a thirtieth (PARSED_COMPACT against PARSED_NUMBER).
 
-    >>> _compact_advice(Item("input.shape", "padded input (JSON)", 100, compact_work=11))
+    >>> _compact_advice(Item("input.shape", "the padded input (JSON)", 100, compact_work=11))
     '; written compact (?encoding=compact) it would cost 11'
     """
     if item.what == NESTED_READ:

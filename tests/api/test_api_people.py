@@ -940,7 +940,7 @@ def test_a_query_number_that_is_text_is_said_in_the_apis_words(client: TestClien
         # a JSON answer too dear to write: the same request compact is answered
         ("POST", "/api/backward", {"layer": {"input": {"shape": [200, 200, 3]}, "filters": {
             "count": 4, "size": 3}, "connectivity": "local"}, "upstream": {}},
-         "is weight gradients (JSON); written compact (?encoding=compact) it would cost"),
+         "goes to weight gradients (JSON); written compact (?encoding=compact) it would cost"),
         ("POST", "/api/forward", {**square(5, 3, 1, 3), "input": {"shape": [5, 5, 3], "fill": {
             "kind": "integers", "low": 0.2, "high": 0.8}}},
          "input.fill has no whole number in [0.2, 0.8]: an integers fill draws whole numbers"),

@@ -794,7 +794,7 @@ def test_a_budget_below_one_request_is_not_blamed_on_a_size(
     # smaller input.shape would cut": no input is smaller
     override_settings(max_work=1_000_000)
     entry = refused(client.post("/api/forward", json=square(1, 1, 1, 1)))
-    assert f"the most, {app_costs.REQUEST:,}, is the request itself" in entry["msg"], entry
+    assert f"the most, {app_costs.REQUEST:,}, goes to the request itself" in entry["msg"], entry
     assert "would cut" not in entry["msg"]
     assert entry["msg"].endswith("so this server's budget is below one request"), entry
 
@@ -1028,7 +1028,7 @@ def test_work_budget_refuses_with_the_limit_named(
     # the dearest part: writing the 154,587 numbers of the (unpadded) input as JSON, which
     # its size drives (it was blamed on padding, 0 here)
     assert entry["loc"] == ["body", "input", "shape"]
-    assert "is padded input (JSON), which a smaller input.shape would cut" in entry["msg"]
+    assert "goes to the padded input (JSON), which a smaller input.shape would cut" in entry["msg"]
     # ... and an override that allows it lets the same request through
     override_settings(max_work=10**10)
     assert client.post("/api/geometry", json=ALEXNET).status_code == 200
@@ -1082,8 +1082,9 @@ def test_steps_over_the_budget_that_compact_would_pass_say_so(client: TestClient
     deep = {"layer": {"input": {"shape": [7, 7, 512]}, "filters": {"count": 512, "size": 3},
                       "padding": 1}, "count": 1000}
     entry = refused(client.post("/api/steps", json=deep))
-    said = re.search(r"the most, ([\d,]+), is step arrays written, which a smaller count would "
-                     r'cut; written compact \("encoding": "compact"\) it would cost ([\d,]+)$',
+    said = re.search(r"the most, ([\d,]+), goes to step arrays written, which a smaller count "
+                     r'would cut; written compact \("encoding": "compact"\) it would cost '
+                     r"([\d,]+)$",
                      entry["msg"])
     assert said, entry["msg"]
     json_work, compact_work = (int(n.replace(",", "")) for n in said.groups())
@@ -1107,7 +1108,7 @@ def test_a_forward_over_the_budget_is_told_how_to_ask_for_compact_and_what_it_co
     assert '"encoding"' not in entry["msg"]
     answered = client.post("/api/forward?encoding=compact", json=spec)
     assert answered.status_code == 200, answered.text
-    own = re.search(r"the most, ([\d,]+), is .* \(JSON\).*written compact "
+    own = re.search(r"the most, ([\d,]+), goes to .* \(JSON\).*written compact "
                     r"\(\?encoding=compact\) it would cost ([\d,]+);", entry["msg"])
     if side > 1000:  # the dearest part its padded input written: its own compact cost, a
         # ninth (it said "about half"), and how to ask said once
@@ -1578,7 +1579,7 @@ def test_a_budget_below_one_request_says_so(
     override_settings(max_work=10_000_000)
     entry = refused(client.post("/api/forward", json={"input": {"shape": [3, 3, 1]},
                                                       "filters": {"count": 1, "size": 1}}))
-    assert entry["msg"].endswith("the most, 20,000,000, is the request itself; every request "
+    assert entry["msg"].endswith("the most, 20,000,000, goes to the request itself; every request "
                                  "costs that, whatever its sizes, so this server's budget is "
                                  "below one request"), entry["msg"]
 

@@ -390,7 +390,7 @@ def test_an_element_refusal_counts_elements_and_a_work_refusal_work(client: Test
                                              "filters": {"count": 1024, "size": 3},
                                              "padding": 1})
     said = dear.json()["detail"][0]["msg"]
-    assert "units of work" in said and "is the matrix product's" in said, said
+    assert "units of work" in said and "goes to the matrix product's" in said, said
 
 
 def _product_work(body: dict[str, Any]) -> tuple[int, int]:
@@ -543,7 +543,8 @@ def test_a_refusal_dearest_for_reading_nested_values_says_to_send_them_compact(
     override_settings(max_work=work - 1)
     [entry] = client.post("/api/forward", json=body).json()["detail"]
     assert entry["loc"] == ["body", "input", "values"]
-    assert f"the most, {read:,}, is values read from the request (nested lists)" in entry["msg"]
+    said = f"the most, {read:,}, goes to values read from the request (nested lists)"
+    assert said in entry["msg"]
     assert 'sent compact ({"dtype", "shape", "data"}' in entry["msg"]
     assert "more than its multiply-adds" in entry["msg"]  # the units are not multiply-adds
     # sent compact, the same values pass the same budget
