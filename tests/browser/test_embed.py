@@ -1096,3 +1096,32 @@ def test_a_frames_link_past_its_last_step_keeps_every_note(page: Page) -> None:
         expect(note).to_contain_text(said)  # still, once the page has moved to the last
     page.locator("#t-back").click()  # a reader's step: the note goes
     expect(note).to_be_hidden()
+
+
+def test_a_frames_refusal_opens_its_whole_reason_from_a_small_button(page: Page) -> None:
+    # the frame's note is cut at two lines for the picture's room: the server's sentence
+    # behind "Why?" was cut with it ("... over this server's limit of 50,000,000..."), and the
+    # button took the transport's 1.9rem buttons' height in a line of small words
+    page.set_viewport_size({"width": 800, "height": 450})
+    page.goto("/?preset=alexnet-conv1&conn=local&embed=1")
+    note = page.locator("#embed-note")
+    expect(note).to_contain_text("Too big for this server: ", timeout=30_000)
+    why = note.get_by_role("button", name="Why?")
+    # no taller than a line of the note's words (a line is about 1.2 of their size)
+    size = note.evaluate("e => parseFloat(getComputedStyle(e).fontSize)")
+    height = why.bounding_box()["height"]  # type: ignore[index]
+    assert height <= 1.5 * size, (height, size)
+    why.click()
+    reason = note.locator(".why-text")
+    expect(reason).to_contain_text("(CONVSCOPE_MAX_ELEMENTS); the most, ")
+    # all of it on show: nothing of the note past its box
+    assert note.evaluate("e => e.scrollHeight <= e.clientHeight + 1")
+    assert reason.evaluate("""e => {
+      const range = document.createRange();
+      range.selectNodeContents(e);
+      const rects = [...range.getClientRects()];
+      const box = e.parentElement.getBoundingClientRect();
+      return rects.length > 1 && rects.every((r) => r.bottom <= box.bottom + 1);
+    }""")
+    why.click()
+    expect(reason).to_be_hidden()
