@@ -2629,8 +2629,8 @@ def test_a_presenters_remote_steps_and_a_menu_picked_by_mouse_gives_the_keys_bac
 
 
 @pytest.mark.parametrize(("query", "layer", "words"), [
-    # VGG conv1_2 is over the work budget (a few times); 1024x1024x64 holds 17 times the
-    # numbers the server does at once
+    # VGG conv1_2 is a little over the work budget; 1024x1024x64 holds 17 times the numbers
+    # the server does at once
     ("?h=224&w=224&d=64&k=64&f=3&s=1&p=1", [224, 64, 64],
      "the work it does for one request"),
     ("?h=1024&w=1024&d=64&k=64&f=3&s=1&p=1", [1024, 64, 64],
@@ -2641,7 +2641,7 @@ def test_a_layer_over_the_servers_budget_says_how_far_in_plain_words_and_why_on_
 ) -> None:
     # the red reason was the server's whole sentence: "would cost N units of work (each part
     # weighed against one multiply-add ...), over this server's work budget of N
-    # (CONVSCOPE_MAX_WORK); the most, N, is ...", heavy for a student
+    # (CONVSCOPE_MAX_WORK); the most, N, goes to ...", heavy for a student
     side, depth, count = layer
     over = api.post("/api/geometry", json={
         "input": {"shape": [side, side, depth]}, "filters": {"count": count, "size": 3},
