@@ -298,6 +298,9 @@ def test_decompression_bomb_is_refused_from_its_header_before_decoding(
     assert answer.status_code == 422
     text = message(answer)
     assert "50000x50000" in text and "2,500,000,000" in text and "40,000,000" in text
+    # the figures as numbers too, as a budget's refusal gives them
+    assert answer.json()["detail"][0]["ctx"] == {
+        "limit": 40_000_000, "setting": "CONVSCOPE_MAX_IMAGE_PIXELS", "needed": 50_000**2}
 
 
 def test_an_upload_over_the_work_budget_is_refused_at_the_body_as_an_image_refusal(
