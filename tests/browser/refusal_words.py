@@ -10,6 +10,7 @@ from typing import Any
 BUDGETS = {
     "CONVSCOPE_MAX_ELEMENTS": "the numbers {who} holds at once",
     "CONVSCOPE_MAX_WORK": "the work {who} does for one request",
+    "CONVSCOPE_MAX_IMAGE_PIXELS": "the pixels {who} reads from one image",
 }
 
 

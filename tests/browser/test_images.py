@@ -19,6 +19,9 @@ import numpy as np
 import pytest
 from PIL import Image
 from playwright.sync_api import Page, Route, expect
+from refusal_words import over_budget
+
+from tests.api.test_api_images import bomb_png
 
 pytestmark = pytest.mark.browser
 
@@ -74,6 +77,30 @@ def test_the_panel_says_it_is_ready_only_once_a_chosen_file_is_read(page: Page) 
         {"name": "notes.txt", "mimeType": "text/plain", "buffer": b"not an image at all"}
     )
     expect(page.get_by_role("alert")).to_contain_text("Refused:", timeout=10_000)
+
+
+def test_an_upload_over_the_pixel_limit_says_how_far_in_plain_words(
+    page: Page, api: httpx.Client
+) -> None:
+    # an 8000x6000 photo's header was refused in the server's words alone: "Refused: the
+    # image header declares 8000x6000 = 48,000,000 pixels, over this server's limit of
+    # 40,000,000 (CONVSCOPE_MAX_IMAGE_PIXELS); nothing was decoded"
+    big = bomb_png(8000, 6000)  # a few rows of zeros under its header
+    refused = api.post("/api/images", content=big, headers={"content-type": "image/png"})
+    ctx = refused.json()["detail"][0]["ctx"]
+    assert ctx["needed"] == 8000 * 6000
+    page.goto("/?image=stripes&bank=sobel")
+    expect(page.locator("#images-panel")).to_have_attribute("aria-busy", "false", timeout=30_000)
+    page.get_by_label(re.compile("upload a PNG or JPEG")).set_input_files(
+        {"name": "photo.png", "mimeType": "image/png", "buffer": big})
+    said = page.locator("#image-message")
+    lead = f"Too big for this server: {over_budget(ctx, 'it')}."
+    expect(said).to_have_text(re.compile(rf"^{re.escape(lead)} Why\?"), timeout=10_000)
+    assert "CONVSCOPE" not in said.evaluate("e => e.innerText")
+    said.get_by_role("button", name="Why?").click()
+    expect(said.locator(".why-text")).to_have_text(
+        "The image header declares 8000x6000 = 48,000,000 pixels, over this server's limit of "
+        f"{ctx['limit']:,} (CONVSCOPE_MAX_IMAGE_PIXELS); nothing was decoded")
 
 
 def test_the_panel_is_not_left_busy_by_a_layer_that_does_not_fit(page: Page) -> None:

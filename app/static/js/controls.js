@@ -289,16 +289,18 @@ export function whyButton(reason) {
 const BUDGET_WORDS = {
   CONVSCOPE_MAX_ELEMENTS: (who) => `the numbers ${who} holds at once`,
   CONVSCOPE_MAX_WORK: (who) => `the work ${who} does for one request`,
+  CONVSCOPE_MAX_IMAGE_PIXELS: (who) => `the pixels ${who} reads from one image`,
 };
 
 /**
  * How far over one of this server's budgets a refusal is, from its `ctx` ("17 times the
- * numbers this server holds at once", `who` naming the server); null for any other refusal.
+ * numbers this server holds at once", `who` naming the server); null for any other refusal
+ * (only a refusal by a limit gives what it needed: over_limit, or an upload's own types).
  */
 export function overBudget(detail, who = "this server") {
   const { needed, limit, setting } = detail.ctx ?? {};
   const what = BUDGET_WORDS[setting];
-  if (detail.type !== "over_limit" || !what || !(limit > 0 && needed > limit)) return null;
+  if (!what || !(limit > 0 && needed > limit)) return null;
   const times = needed / limit;
   // "1.0 times" would read as not over at all
   const how = times < 1.05 ? "just over"

@@ -11,6 +11,7 @@
 // the tab's uploads it shows, and each history entry keeps its own (history.js), so Back
 // after a second upload shows the first again.
 import { api, ApiError } from "./api.js";
+import { overBudgetLead, whyButton } from "./controls.js";
 import { $on, clear, el, qs, shortened } from "./dom.js";
 import { stepOf } from "./focus.js";
 import { crop } from "./model.js";
@@ -311,8 +312,19 @@ async function onUpload(file) {
     panel.commit(await imageChanges(UPLOAD, panel.app.state));
   } catch (error) {
     busy(false);
-    show(error instanceof ApiError ? `Refused: ${error.message}` : String(error));
+    showRefusal(error);
   }
+}
+
+/** Why an upload was refused: over this server's limits in a few words ("Too big for this
+ * server: 1.2 times the pixels it reads from one image."), the server's sentence behind
+ * "Why?"; any other refusal in the server's words. */
+function showRefusal(error) {
+  if (!(error instanceof ApiError)) return show(String(error));
+  const lead = error.detail.map(overBudgetLead).find((said) => said !== null) ?? null;
+  if (lead === null) return show(`Refused: ${error.message}`);
+  show(lead);
+  qs("#image-message").append(" ", ...whyButton(error.message));
 }
 
 function bind() {
