@@ -38,6 +38,15 @@ def _origin_list(value: Any) -> Any:
 ENV_PREFIX = "CONVSCOPE_"
 
 
+def setting_name(field: str) -> str:
+    """The environment variable that sets :class:`Settings` field ``field``.
+
+    >>> setting_name("max_work")
+    'CONVSCOPE_MAX_WORK'
+    """
+    return ENV_PREFIX + field.upper()
+
+
 @dataclass(frozen=True)
 class ServerLimit:
     """One of this server's limits as an over_limit refusal says it: its value and the
@@ -171,7 +180,7 @@ class Settings(BaseSettings):
     def limit(self, name: str) -> ServerLimit:
         """The limit ``name`` (a field, e.g. ``"max_work"``) with its setting's name."""
         value: int = getattr(self, name)
-        return ServerLimit(value, ENV_PREFIX + name.upper())
+        return ServerLimit(value, setting_name(name))
 
     @field_validator("frame_ancestors", mode="before")
     @classmethod

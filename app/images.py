@@ -35,7 +35,7 @@ import numpy as np
 import numpy.typing as npt
 from PIL import ExifTags, Image, ImageOps, UnidentifiedImageError
 
-from app.config import ENV_PREFIX, ServerLimit
+from app.config import ServerLimit, setting_name
 from app.errors import Refusal
 
 SAMPLES_DIR = Path(__file__).resolve().parent / "sample_images"
@@ -299,7 +299,7 @@ def _component_blocks(frame: bytes) -> dict[int, int]:
 
 def _too_many_pixels(width: int, height: int, max_pixels: int) -> Refusal:
     # the limit and the pixels declared in ctx too, as a budget's refusal gives them
-    limit = ServerLimit(max_pixels, f"{ENV_PREFIX}MAX_IMAGE_PIXELS")
+    limit = ServerLimit(max_pixels, setting_name("max_image_pixels"))
     return Refusal(
         422, ["body"], f"the image header declares {width}x{height} = {width * height:,} "
         f"pixels, over this server's limit of {max_pixels:,} ({limit.setting}); "

@@ -608,11 +608,12 @@ function wholeBackward(spec, specKey, state, signal, geometry) {
     // other failure may pass next time
     if (!limits) return { refused: `the server did not compute the whole backward pass (${error.message})` };
     // how far over a budget, where the refusal says (the server's sentence behind "Why?")
-    const over = error.detail.find((detail) => overBudget(detail) !== null);
+    const [over, why] = error.detail.map((detail) => [overBudget(detail), detail.msg])
+      .find(([said]) => said !== null) ?? [null, null];
     return {
-      refused: over ? `the whole backward pass is ${overBudget(over)}`
+      refused: over ? `the whole backward pass is ${over}`
         : `the whole backward pass is over this server's limits${limits.length ? ` (${limits.join(", ")})` : ""}`,
-      why: over?.msg ?? null,
+      why,
       fewer: filtersPassing(error),
       key,
     };
