@@ -44,29 +44,34 @@ wrk.body = [==[BODY]==]
 """
 
 
-def steps_lua(layer: object, total: int, position: tuple[int, int, int] | None = None) -> str:
+def steps_lua(layer: object, total: int, position: tuple[int, int, int] | None = None,
+              encoding: str | None = None) -> str:
     """A wrk script asking for one random step of ``layer`` per request (``total`` steps), so
     no answer is cached anywhere.
 
     ``position`` (the output's ``(H2, W2, K)``) makes it ask by ``position: [i, j, d]``
-    instead of by ``start``, for servers whose ``/api/steps`` reads that.
+    instead of by ``start``, for servers whose ``/api/steps`` reads that; ``encoding`` asks
+    for that encoding (the server's default when None).
     """
+    asked = "" if encoding is None else f', "encoding": "{encoding}"'
     if position is None:
         pick = """'"start": ' .. math.random(0, TOTAL - 1)"""
     else:
         h2, w2, k = position
         pick = (f"""'"position": [' .. math.random(0, {h2 - 1}) .. ', ' .. """
                 f"""math.random(0, {w2 - 1}) .. ', ' .. math.random(0, {k - 1}) .. ']'""")
-    return (r"""
+    script = r"""
 wrk.method = "POST"
 wrk.headers["Content-Type"] = "application/json"
 local layer = [==[LAYER]==]
 math.randomseed(7)
 request = function()
-  local body = '{"layer": ' .. layer .. ', ' .. PICK .. ', "count": 1}'
+  local body = '{"layer": ' .. layer .. ', ' .. PICK .. ', "count": 1ENCODING}'
   return wrk.format(nil, nil, nil, body)
 end
-""").replace("PICK", pick).replace("LAYER", json.dumps(layer)).replace("TOTAL", str(total))
+"""
+    return (script.replace("PICK", pick).replace("LAYER", json.dumps(layer))
+            .replace("TOTAL", str(total)).replace("ENCODING", asked))
 
 
 # ----------------------------------------------------------------------------- the server

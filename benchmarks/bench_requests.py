@@ -8,7 +8,9 @@ wrk``), one thread, at 16 and 64 connections, ``--seconds`` a run:
 - ``bare health``: the bare app's ``/api/health``, the yardstick;
 - ``health``: ConvScope's ``/api/health`` (target >= **80 %** of the bare app's requests/s);
 - ``alexnet step``: ``POST /api/steps`` with one random step of the AlexNet conv1 preset per
-  request (target >= **50 %**);
+  request (target >= **50 %**), in the API's default JSON;
+- ``alexnet step, compact``: the same in the compact encoding, as the page asks for a step of
+  that many values (same target);
 - ``demo forward``: ``POST /api/forward`` of the CS231n demo preset (target >= **50 %**).
 
 Each round runs every case at both connection counts, the bare app interleaved with the others,
@@ -51,11 +53,12 @@ from benchmarks._wrk import (
 )
 
 CONNECTIONS = (16, 64)
-TARGETS = {"health": 0.80, "alexnet step": 0.50, "demo forward": 0.50}
+TARGETS = {"health": 0.80, "alexnet step": 0.50, "alexnet step, compact": 0.50,
+           "demo forward": 0.50}
 ALEXNET_OUTPUT = (55, 55, 96)  # the notes' AlexNet conv1 output volume
 
 
-def step_script(url: str) -> str:
+def step_script(url: str, encoding: str | None = None) -> str:
     """The AlexNet single-step wrk script, asking the way this server's /api/steps reads
     (``position`` where the schema has it, else ``start``)."""
     alexnet = fetch_json(f"{url}/api/presets/alexnet-conv1")["layer"]  # type: ignore[index]
@@ -63,7 +66,7 @@ def step_script(url: str) -> str:
     fields = schema["components"]["schemas"]["StepsRequest"]["properties"]  # type: ignore[index]
     h2, w2, k = ALEXNET_OUTPUT
     position = ALEXNET_OUTPUT if "position" in fields else None
-    return steps_lua(alexnet, h2 * w2 * k, position)
+    return steps_lua(alexnet, h2 * w2 * k, position, encoding)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -87,6 +90,8 @@ def main(argv: list[str] | None = None) -> int:
             ("bare health", bare_url, bare_pid, "/api/health", ""),
             ("health", app_url, app_pid, "/api/health", ""),
             ("alexnet step", app_url, app_pid, "/api/steps", step_script(app_url)),
+            ("alexnet step, compact", app_url, app_pid, "/api/steps",
+             step_script(app_url, "compact")),
             ("demo forward", app_url, app_pid, "/api/forward",
              POST_LUA.replace("BODY", json.dumps(demo))),
         ]
@@ -104,7 +109,7 @@ def main(argv: list[str] | None = None) -> int:
                     run = run_wrk(url, pid, name, path, script, connections, args.seconds,
                                   wrk_cores)
                     runs.append(run)
-                    print(f"  round {round_ + 1} {name:13} c={connections:<3} {run.rate:8.0f} "
+                    print(f"  round {round_ + 1} {name:21} c={connections:<3} {run.rate:8.0f} "
                           f"req/s  p50 {run.p50_ms:7.2f} ms  p99 {run.p99_ms:7.2f} ms  "
                           f"CPU {run.cpu_per_request_us:6.0f} us/req  failed {run.failed}",
                           flush=True)
@@ -126,7 +131,7 @@ def main(argv: list[str] | None = None) -> int:
         for name, target in TARGETS.items():
             share = best(name) / bare
             ok = ok and share >= target
-            print(f"  c={connections:<3} {name:13} {best(name):8.0f} req/s  {share:6.1%} of bare "
+            print(f"  c={connections:<3} {name:21} {best(name):8.0f} req/s  {share:6.1%} of bare "
                   f"(target >= {target:.0%}){'' if share >= target else '  MISSED'}  CPU "
                   f"{cpu(name):6.0f} us/req, bare/this {cpu('bare health') / cpu(name):6.1%}")
     print("all targets met" if ok else "SOME TARGETS MISSED (or requests failed)")
