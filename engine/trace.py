@@ -558,8 +558,8 @@ def steps(
     # adds in blocks of its own, which can differ from the shown order by far more than the
     # last digit where large products cancel ([1e12, -1e12, 0.1] gave 0.09997...).
     taps = products.reshape(len(t), -1, s.depth)  # (n, Fh*Fw, D)
-    channel_sums = np.ascontiguousarray(np.cumsum(taps, axis=1)[:, -1])  # (n, D)
-    pre = np.cumsum(channel_sums, axis=1)[:, -1] + bias  # (n,): the channels in order
+    channel_sums = np.ascontiguousarray(np.add.accumulate(taps, axis=1)[:, -1])  # (n, D)
+    pre = np.add.accumulate(channel_sums, axis=1)[:, -1] + bias  # (n,): the channels in order
     # a sum rounding cannot tell from 0 is 0, as the forward's and the gradient's are
     # (each bound for every step of the range: its window and products are at hand)
     layer.settle(pre, d if layer.connectivity == "shared" else (i, j, d),
