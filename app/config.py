@@ -39,11 +39,18 @@ ENV_PREFIX = "CONVSCOPE_"
 
 
 def setting_name(field: str) -> str:
-    """The environment variable that sets :class:`Settings` field ``field``.
+    """The environment variable that sets :class:`Settings` field ``field``; a name that is
+    no field is a KeyError, so a message cannot name a setting that does not exist.
 
     >>> setting_name("max_work")
     'CONVSCOPE_MAX_WORK'
+    >>> setting_name("max_wrok")
+    Traceback (most recent call last):
+    ...
+    KeyError: "no setting 'max_wrok'"
     """
+    if field not in Settings.model_fields:
+        raise KeyError(f"no setting {field!r}")
     return ENV_PREFIX + field.upper()
 
 

@@ -15,7 +15,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from typing import cast
 
-from app.config import ServerLimit, Settings
+from app.config import ServerLimit, Settings, setting_name
 from app.costs import (
     FORWARD_COMPACT,
     Cost,
@@ -545,7 +545,7 @@ def unchecked_note(trials: Sequence[Item], setting: str) -> str:
     """The note of a misfit whose suggested layers were not checked against this server's
     budget (``setting``), checking them being over it."""
     elements, work = sum(i.elements for i in trials), sum(i.work for i in trials)
-    cost = (f"{elements:,} numbers" if setting == "CONVSCOPE_MAX_ELEMENTS"
+    cost = (f"{elements:,} numbers" if setting == setting_name("max_elements")
             else f"{work:,} units of work")
     return ("Whether this server computes each suggested layer was not checked: resolving "
             f"and pricing them would cost {cost}, over its budget ({setting}); a suggestion "

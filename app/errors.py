@@ -26,7 +26,7 @@ from starlette.routing import Match, Mount
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app import validation
-from app.config import Settings, settings_for
+from app.config import Settings, setting_name, settings_for
 from app.encoding import OrjsonResponse
 from engine.errors import LayerError
 from engine.geometry import GeometryError, Suggestion
@@ -515,7 +515,7 @@ class BodyLimit:
 
     def late(self) -> Refusal:
         return Refusal(408, ["body"], f"the body stopped arriving: nothing came for "
-                       f"{self.seconds:g} seconds (CONVSCOPE_BODY_SECONDS); send it whole",
+                       f"{self.seconds:g} seconds ({setting_name('body_seconds')}); send it whole",
                        "body_timeout", headers=UNREAD)
 
 

@@ -17,7 +17,7 @@ from starlette.types import ASGIApp
 
 from app import engine_threads, errors, images, openapi, routing, security
 from app.cli import package_version
-from app.config import Settings, get_settings, settings_from_env
+from app.config import Settings, get_settings, setting_name, settings_from_env
 from app.routers import api, docs, pages
 from app.routers import images as images_router
 from app.static_files import StaticFromMemory
@@ -105,9 +105,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     # One limit per path: image uploads have their own, larger one.
     app.add_middleware(
         errors.BodyLimit,
-        default=errors.Limit(settings.max_body_bytes, "CONVSCOPE_MAX_BODY_BYTES"),
+        default=errors.Limit(settings.max_body_bytes, setting_name("max_body_bytes")),
         paths={images.UPLOAD_PATH: errors.Limit(settings.max_upload_bytes,
-                                                "CONVSCOPE_MAX_UPLOAD_BYTES")},
+                                                setting_name("max_upload_bytes"))},
         seconds=settings.body_seconds,
     )
     security.install(app, settings)  # last: its headers wrap every other layer's answers

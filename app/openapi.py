@@ -23,7 +23,7 @@ from fastapi.routing import APIRoute
 from pydantic import ValidationError
 from starlette.routing import BaseRoute
 
-from app.config import Settings
+from app.config import Settings, setting_name
 from app.errors import Refusal
 from app.schemas import LIMIT, InverseRequest, LayerSpec, StepsRequest
 from engine.errors import LayerError
@@ -360,8 +360,8 @@ def _budgets(settings: Settings) -> str:
     <BLANKLINE>
     This server: CONVSCOPE_MAX_WORK = 1,000,000,000 and CONVSCOPE_MAX_ELEMENTS = 1,000.
     """
-    return (f"\n\nThis server: CONVSCOPE_MAX_WORK = {settings.max_work:,} and "
-            f"CONVSCOPE_MAX_ELEMENTS = {settings.max_elements:,}.")
+    return (f"\n\nThis server: {setting_name('max_work')} = {settings.max_work:,} and "
+            f"{setting_name('max_elements')} = {settings.max_elements:,}.")
 
 
 def _refusal(description: str, **extra: Any) -> dict[str, Any]:
@@ -374,11 +374,13 @@ def _refusal(description: str, **extra: Any) -> dict[str, Any]:
 # stops arriving (app.errors.BodyLimit), and the heavy requests' gate a request that finds it
 # full (app.routing.HeavyWork; any handler that reads a layer prices it and may be heavy).
 QUERY_REFUSED = _refusal("A query parameter this endpoint does not take, or one given twice")
-BODY_STOPPED = _refusal("The body stopped arriving: nothing came for CONVSCOPE_BODY_SECONDS "
-                        "(30 s by default); the connection is closed")
+BODY_STOPPED = _refusal(f"The body stopped arriving: nothing came for "
+                        f"{setting_name('body_seconds')} (30 s by default); the connection is "
+                        "closed")
 BUSY = _refusal(
-    "The server is busy: CONVSCOPE_HEAVY_REQUESTS heavy requests compute at once and "
-    "CONVSCOPE_WAITING_REQUESTS more wait already; try again after Retry-After seconds",
+    f"The server is busy: {setting_name('heavy_requests')} heavy requests compute at once and "
+    f"{setting_name('waiting_requests')} more wait already; try again after Retry-After "
+    "seconds",
     headers={"Retry-After": {"description": "seconds to wait", "schema": {"type": "integer"}}},
 )
 

@@ -31,6 +31,7 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Match, Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from app.config import setting_name
 from app.encoding import OrjsonResponse
 from app.errors import Refusal
 from app.lean import (
@@ -94,7 +95,8 @@ class HeavyWork:
         return Refusal(
             503, [], f"the server is busy: {self.limiter.total_tokens:g} heavy requests compute "
             f"at once and {self.waiting} more wait their turn already "
-            "(CONVSCOPE_HEAVY_REQUESTS, CONVSCOPE_WAITING_REQUESTS); try again shortly",
+            f"({setting_name('heavy_requests')}, {setting_name('waiting_requests')}); try again "
+            "shortly",
             "server_busy", headers={"Retry-After": "1"},
         )
 
