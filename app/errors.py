@@ -26,7 +26,7 @@ from starlette.routing import Match, Mount
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app import validation
-from app.config import Settings, setting_name, settings_for
+from app.config import ServerLimit, Settings, setting_name, settings_for
 from app.encoding import OrjsonResponse
 from engine.errors import LayerError
 from engine.geometry import GeometryError, Suggestion
@@ -391,10 +391,20 @@ class Limit:
     max_bytes: int
     setting: str
 
-    def refusal(self) -> Refusal:
-        return Refusal(413, ["body"], f"the body is over this server's limit of "
+    def refusal(self, sent: int | None = None) -> Refusal:
+        """The 413 of a body over the limit. ``sent``: the bytes its Content-Length declares,
+        given in the sentence and as ``ctx.needed`` (as a budget's refusal gives what it
+        needed), so a client can say how far over it is; unknown for a chunked body, which is
+        stopped once past the limit.
+
+        >>> Limit(10, "CONVSCOPE_MAX_BODY_BYTES").refusal(25).entries()[0]["ctx"]
+        {'limit': 10, 'setting': 'CONVSCOPE_MAX_BODY_BYTES', 'needed': 25}
+        """
+        limit = ServerLimit(self.max_bytes, self.setting)
+        size = "" if sent is None else f" ({sent:,} bytes)"
+        return Refusal(413, ["body"], f"the body{size} is over this server's limit of "
                        f"{self.max_bytes:,} bytes ({self.setting})", "body_too_large",
-                       headers=UNREAD)
+                       limit.ctx if sent is None else limit.needing(sent), headers=UNREAD)
 
 
 # Methods whose bodies no route reads: their requests pass without counting.
@@ -452,7 +462,7 @@ class BodyLimit:
                 await encoded_refusal(value).response()(scope, receive, send)
                 return
         if length is not None and length.isdigit() and int(length) > limit.max_bytes:
-            await limit.refusal().response()(scope, receive, send)
+            await limit.refusal(int(length)).response()(scope, receive, send)
             return
         if length is not None and not chunked and length.strip() == b"0":
             await self.app(scope, receive, send)  # nothing to wait for, nothing left unread

@@ -24,7 +24,7 @@ from pydantic import ValidationError
 from starlette.routing import BaseRoute
 
 from app.config import Settings, setting_name
-from app.errors import Refusal
+from app.errors import Limit, Refusal
 from app.schemas import LIMIT, InverseRequest, LayerSpec, StepsRequest
 from engine.errors import LayerError
 
@@ -139,7 +139,8 @@ def _with_transport_examples(app: FastAPI, found: dict[str, Any], settings: Sett
     not_json = _refusal_detail(partial(refuse_non_json, "text/plain"))
     made: dict[str, Callable[[str], dict[str, Any] | None]] = {
         "408": lambda path: {"detail": limits[0].late().entries()} if limits else None,
-        "413": lambda path: ({"detail": limits[0].limit_of(path).refusal().entries()}
+        # a body declared twice as long as the path takes, as a client's Content-Length says it
+        "413": lambda path: ({"detail": _over_bytes(limits[0].limit_of(path)).entries()}
                              if limits else None),
         "415": lambda path: None if path == UPLOAD_PATH else not_json,  # its bytes' own
         "503": lambda path: {"detail": HeavyWork(worker_count(settings.heavy_requests),
@@ -271,6 +272,11 @@ def _with_handler_refusal_examples(app: FastAPI, found: dict[str, Any],
         elif shown:
             content["examples"] = {summary: {"summary": summary, "value": detail}
                                    for summary, detail in shown}
+
+
+def _over_bytes(limit: Limit) -> Refusal:
+    """The example 413: a body declared twice as long as ``limit`` takes."""
+    return limit.refusal(2 * limit.max_bytes)
 
 
 def _refusal_detail(call: Callable[[], object]) -> dict[str, Any] | None:

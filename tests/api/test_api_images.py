@@ -231,9 +231,13 @@ def test_an_exif_turned_jpegs_original_shape_is_the_upright_pictures(
 
 
 def test_upload_over_10_mb_is_413_naming_the_limit(client: TestClient) -> None:
-    answer = upload(client, b"\x89PNG\r\n\x1a\n" + bytes(10 * 2**20))
+    body = b"\x89PNG\r\n\x1a\n" + bytes(10 * 2**20)
+    answer = upload(client, body)
     assert answer.status_code == 413
     assert "10,485,760 bytes" in message(answer)
+    # the upload's own limit, and the bytes its Content-Length declared: how far over it is
+    assert answer.json()["detail"][0]["ctx"] == {
+        "limit": 10 * 2**20, "setting": "CONVSCOPE_MAX_UPLOAD_BYTES", "needed": len(body)}
 
 
 def test_upload_between_the_json_body_limit_and_the_upload_limit_is_not_refused_for_size(

@@ -1191,6 +1191,10 @@ def test_body_over_the_limit_is_413_from_content_length(small_client: TestClient
     body = b'{"input": {"shape": [5, 5, 1], "values": [' + b"1," * 600 + b"1]}}"
     entry = refused(small_client.post("/api/forward", content=body, headers=JSON), 413)
     assert entry["type"] == "body_too_large"
+    # what the body declared, as a budget's refusal gives what it needed: how far over it is
+    assert entry["ctx"] == {"limit": 1000, "setting": "CONVSCOPE_MAX_BODY_BYTES",
+                            "needed": len(body)}
+    assert f"the body ({len(body):,} bytes) is over this server's limit of 1,000" in entry["msg"]
 
 
 def test_chunked_body_over_the_limit_is_413_without_content_length(
@@ -1203,6 +1207,9 @@ def test_chunked_body_over_the_limit_is_413_without_content_length(
     response = small_client.post("/api/forward", content=chunks(), headers=JSON)
     assert response.status_code == 413
     assert response.request.headers.get("content-length") is None
+    # stopped once past the limit: how long the whole body is was never known
+    assert response.json()["detail"][0]["ctx"] == {"limit": 1000,
+                                                   "setting": "CONVSCOPE_MAX_BODY_BYTES"}
 
 
 def test_content_length_over_the_limit_is_refused_before_the_body_is_read() -> None:

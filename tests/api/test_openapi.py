@@ -466,14 +466,14 @@ def test_a_422_example_is_the_servers_refusal_of_the_example_made_a_misfit(
 
 @pytest.mark.parametrize(("path", "status", "headers", "body"), [
     ("/api/forward", "413", {"Content-Type": "application/json"}, b" " * 2000),
-    ("/api/images", "413", {"Content-Type": "image/png"}, b"\x89PNG" * 1000),
+    ("/api/images", "413", {"Content-Type": "image/png"}, b"\x89PNG" * 1500),
     ("/api/steps", "415", {"Content-Type": "text/plain"}, b"{}"),
 ])
 def test_a_transport_refusals_example_is_the_one_this_server_sends(
     path: str, status: str, headers: dict[str, str], body: bytes
 ) -> None:
     # the 413 and 415 examples were {"loc": ["string", 0], "msg": "string"}; each path's own
-    # limit is the one its 413 states
+    # limit is the one its 413 states (each body twice its limit, as the example declares one)
     app = create_app(Settings(max_body_bytes=1000, max_upload_bytes=3000))
     client = TestClient(app)
     answer = client.post(path, content=body, headers=headers)

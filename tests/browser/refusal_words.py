@@ -11,6 +11,8 @@ BUDGETS = {
     "CONVSCOPE_MAX_ELEMENTS": "the numbers {who} holds at once",
     "CONVSCOPE_MAX_WORK": "the work {who} does for one request",
     "CONVSCOPE_MAX_IMAGE_PIXELS": "the pixels {who} reads from one image",
+    "CONVSCOPE_MAX_UPLOAD_BYTES": "the bytes {who} takes in one upload",
+    "CONVSCOPE_MAX_BODY_BYTES": "the bytes {who} takes in one request",
 }
 
 

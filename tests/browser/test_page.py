@@ -2962,6 +2962,28 @@ def test_the_page_asks_for_no_longer_ranges_than_its_server_answers(page: Page) 
     assert set(statuses) == {200}, statuses
 
 
+def test_a_body_over_the_servers_limit_is_said_in_plain_words(page: Page) -> None:
+    # a layer sent as more bytes than the server takes (a large uploaded image's values, on a
+    # server whose CONVSCOPE_MAX_BODY_BYTES is low) was refused in the server's words alone:
+    # "the body is over this server's limit of 400 bytes (CONVSCOPE_MAX_BODY_BYTES)"
+    refusals: list[dict[str, Any]] = []
+    page.on("response", lambda r: refusals.append(r.json()["detail"][0])
+            if r.status == 413 else None)
+    with serving(create_app(Settings(max_body_bytes=400))) as url:
+        page.goto(f"{url}/?preset=cs231n-demo")
+        said = page.locator("#error-general")
+        expect(said).to_contain_text("Too big for this server", timeout=30_000)
+        said.get_by_role("button", name="Why?").click()
+        shown = said.locator(".why-text").inner_text()
+        # the refusal shown is one the page was sent (its body's bytes name it)
+        ctx = next(r["ctx"] for r in refusals if f"({r['ctx']['needed']:,} bytes)" in shown)
+        assert ctx["setting"] == "CONVSCOPE_MAX_BODY_BYTES" and ctx["needed"] > 400, ctx
+        lead = f"Too big for this server: {over_budget(ctx, 'it')}."
+        expect(said).to_have_text(re.compile(rf"^{re.escape(lead)} Why\?"))
+        assert shown == (f"The body ({ctx['needed']:,} bytes) is over this server's limit of "
+                         "400 bytes (CONVSCOPE_MAX_BODY_BYTES)")
+
+
 def test_the_pinned_cells_edit_button_keeps_its_place_and_gets_the_focus_back(
     page: Page,
 ) -> None:

@@ -290,6 +290,9 @@ const BUDGET_WORDS = {
   CONVSCOPE_MAX_ELEMENTS: (who) => `the numbers ${who} holds at once`,
   CONVSCOPE_MAX_WORK: (who) => `the work ${who} does for one request`,
   CONVSCOPE_MAX_IMAGE_PIXELS: (who) => `the pixels ${who} reads from one image`,
+  // a body's declared bytes (its Content-Length): a chunked one's total is never known
+  CONVSCOPE_MAX_UPLOAD_BYTES: (who) => `the bytes ${who} takes in one upload`,
+  CONVSCOPE_MAX_BODY_BYTES: (who) => `the bytes ${who} takes in one request`,
 };
 
 /**
