@@ -12,6 +12,7 @@ import base64
 import io
 import itertools
 import re
+from collections.abc import Callable
 from typing import Any
 
 import httpx
@@ -79,52 +80,37 @@ def test_the_panel_says_it_is_ready_only_once_a_chosen_file_is_read(page: Page) 
     expect(page.get_by_role("alert")).to_contain_text("Refused:", timeout=10_000)
 
 
-def test_an_upload_over_the_pixel_limit_says_how_far_in_plain_words(
-    page: Page, api: httpx.Client
-) -> None:
+@pytest.mark.parametrize(("photo", "needed", "why"), [
     # an 8000x6000 photo's header was refused in the server's words alone: "Refused: the
     # image header declares 8000x6000 = 48,000,000 pixels, over this server's limit of
     # 40,000,000 (CONVSCOPE_MAX_IMAGE_PIXELS); nothing was decoded"
-    big = bomb_png(8000, 6000)  # a few rows of zeros under its header
-    refused = api.post("/api/images", content=big, headers={"content-type": "image/png"})
-    ctx = refused.json()["detail"][0]["ctx"]
-    assert ctx["needed"] == 8000 * 6000
-    page.goto("/?image=stripes&bank=sobel")
-    expect(page.locator("#images-panel")).to_have_attribute("aria-busy", "false", timeout=30_000)
-    page.get_by_label(re.compile("upload a PNG or JPEG")).set_input_files(
-        {"name": "photo.png", "mimeType": "image/png", "buffer": big})
-    said = page.locator("#image-message")
-    lead = f"Too big for this server: {over_budget(ctx, 'it')}."
-    expect(said).to_have_text(re.compile(rf"^{re.escape(lead)} Why\?"), timeout=10_000)
-    assert "CONVSCOPE" not in said.evaluate("e => e.innerText")
-    said.get_by_role("button", name="Why?").click()
-    expect(said.locator(".why-text")).to_have_text(
-        "The image header declares 8000x6000 = 48,000,000 pixels, over this server's limit of "
-        f"{ctx['limit']:,} (CONVSCOPE_MAX_IMAGE_PIXELS); nothing was decoded")
-
-
-def test_an_upload_over_the_byte_limit_says_how_far_in_plain_words(
-    page: Page, api: httpx.Client
+    (lambda: bomb_png(8000, 6000), lambda photo: 8000 * 6000,  # rows of zeros under its header
+     "The image header declares 8000x6000 = 48,000,000 pixels, over this server's limit of "
+     "{limit:,} (CONVSCOPE_MAX_IMAGE_PIXELS); nothing was decoded"),
+    # a phone's 12 MB photo: "Refused: the body is over this server's limit of 10,485,760
+    # bytes (CONVSCOPE_MAX_UPLOAD_BYTES)"
+    (lambda: bomb_png(4000, 3000) + bytes(12_000_000), len,  # a header, then a photo's bytes
+     "The body ({needed:,} bytes) is over this server's limit of {limit:,} bytes "
+     "(CONVSCOPE_MAX_UPLOAD_BYTES)"),
+], ids=["pixels", "bytes"])
+def test_an_upload_over_a_limit_says_how_far_in_plain_words(
+    page: Page, api: httpx.Client, photo: Callable[[], bytes], needed: Callable[[bytes], int],
+    why: str,
 ) -> None:
-    # a phone's 12 MB photo was refused in the server's words alone: "Refused: the body is
-    # over this server's limit of 10,485,760 bytes (CONVSCOPE_MAX_UPLOAD_BYTES)"
-    photo = bomb_png(4000, 3000) + bytes(12_000_000)  # a header, then bytes as a photo's
-    refused = api.post("/api/images", content=photo, headers={"content-type": "image/png"})
-    assert refused.status_code == 413
+    sent = photo()
+    refused = api.post("/api/images", content=sent, headers={"content-type": "image/png"})
     ctx = refused.json()["detail"][0]["ctx"]
-    assert ctx["needed"] == len(photo)
+    assert ctx["needed"] == needed(sent)
     page.goto("/?image=stripes&bank=sobel")
     expect(page.locator("#images-panel")).to_have_attribute("aria-busy", "false", timeout=30_000)
     page.get_by_label(re.compile("upload a PNG or JPEG")).set_input_files(
-        {"name": "photo.png", "mimeType": "image/png", "buffer": photo})
+        {"name": "photo.png", "mimeType": "image/png", "buffer": sent})
     said = page.locator("#image-message")
     lead = f"Too big for this server: {over_budget(ctx, 'it')}."
     expect(said).to_have_text(re.compile(rf"^{re.escape(lead)} Why\?"), timeout=10_000)
     assert "CONVSCOPE" not in said.evaluate("e => e.innerText")
     said.get_by_role("button", name="Why?").click()
-    expect(said.locator(".why-text")).to_have_text(
-        f"The body ({len(photo):,} bytes) is over this server's limit of {ctx['limit']:,} "
-        "bytes (CONVSCOPE_MAX_UPLOAD_BYTES)")
+    expect(said.locator(".why-text")).to_have_text(why.format(**ctx))
 
 
 def test_the_panel_is_not_left_busy_by_a_layer_that_does_not_fit(page: Page) -> None:
@@ -251,7 +237,7 @@ def test_an_uploaded_png_is_shown_and_filtered(page: Page) -> None:
 
 
 # (an upload over the byte limit is said in a few words first:
-# test_an_upload_over_the_byte_limit_says_how_far_in_plain_words)
+# test_an_upload_over_a_limit_says_how_far_in_plain_words)
 @pytest.mark.parametrize(
     ("name", "mime", "body"),
     [
