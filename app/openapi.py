@@ -75,6 +75,10 @@ what would be taken, and `type` names the failure the same way on every endpoint
   Content-Type, charset or Content-Encoding; a body that is not valid JSON is a 422); 408: a
   body that stopped arriving.
 - 503: busy; try again after `Retry-After` seconds.
+
+A 422 or 413 over one of this server's limits names it in `ctx` (`limit`, `setting`); one over
+the work or element budget, over an image's pixels or over a body's declared bytes also gives
+`needed`, in the limit's units, so `needed / limit` says how far over it is.
 """
 
 

@@ -183,7 +183,8 @@ async def upload(
         if layout.buffered:
             reason += (f"; a progressive JPEG ({layout.scans} scans) costs several times "
                        "what the same picture saved as a baseline JPEG does")
-        raise Refusal(422, ["body"], reason, error.kind) from None
+        # with the budget's figures (limit, setting, needed), as a layer's refusal gives them
+        raise Refusal(422, ["body"], reason, error.kind, error.ctx) from None
     # Decoding and the answer (megabytes of JSON) are CPU work and memory: off the event loop,
     # in a turn of the heavy requests', which the answer holds until it is sent.
     heavy_work_of(request.scope)

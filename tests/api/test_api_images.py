@@ -795,3 +795,10 @@ def test_an_upload_over_a_budget_is_typed_by_its_dearest_part(
     [entry] = answer.json()["detail"]
     assert (entry["loc"], entry["type"]) == (["body"], kind), entry
     assert re.search(rf"the most, [\d,]+, (goes to|are) {dearest}", entry["msg"]), entry["msg"]
+    # the budget's figures as a layer's refusal gives them: the page says how far over it is
+    [(setting, value)] = limit.items()
+    ctx = entry.get("ctx", {})
+    assert (ctx.get("limit"), ctx.get("setting")) == (value, f"CONVSCOPE_{setting.upper()}")
+    assert ctx["needed"] > value, ctx
+    assert (f"would cost {ctx['needed']:,} " in entry["msg"]
+            or f"would materialise {ctx['needed']:,} " in entry["msg"]), entry

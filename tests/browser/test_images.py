@@ -22,7 +22,10 @@ from PIL import Image
 from playwright.sync_api import Page, Route, expect
 from refusal_words import over_budget
 
+from app.config import Settings
+from app.main import create_app
 from tests.api.test_api_images import bomb_png
+from tests.live_server import serving
 
 pytestmark = pytest.mark.browser
 
@@ -111,6 +114,29 @@ def test_an_upload_over_a_limit_says_how_far_in_plain_words(
     assert "CONVSCOPE" not in said.evaluate("e => e.innerText")
     said.get_by_role("button", name="Why?").click()
     expect(said.locator(".why-text")).to_have_text(why.format(**ctx))
+
+
+def test_an_upload_over_the_work_budget_says_how_far_in_plain_words(page: Page) -> None:
+    # the server's sentence alone ("Refused: this request would cost 250,230,440 units of
+    # work (each part weighed ...") where a layer over the budget led with how far over: the
+    # upload's refusal gave no ctx to work it out from
+    picture = png_bytes(np.zeros((300, 300, 3)))
+    with serving(create_app(Settings(max_work=10_000_000))) as url:
+        refused = httpx.post(f"{url}/api/images?encoding=compact", content=picture,
+                             headers={"content-type": "image/png"})  # as the page asks
+        ctx = refused.json()["detail"][0]["ctx"]
+        assert ctx["setting"] == "CONVSCOPE_MAX_WORK", ctx
+        page.goto(f"{url}/")
+        expect(page.locator("#images-panel")).to_have_attribute("aria-busy", "false",
+                                                                timeout=30_000)
+        page.get_by_label(re.compile("upload a PNG or JPEG")).set_input_files(
+            {"name": "flat.png", "mimeType": "image/png", "buffer": picture})
+        said = page.locator("#image-message")
+        lead = f"Too big for this server: {over_budget(ctx, 'it')}."
+        expect(said).to_have_text(re.compile(rf"^{re.escape(lead)} Why\?"), timeout=10_000)
+        said.get_by_role("button", name="Why?").click()
+        expect(said.locator(".why-text")).to_contain_text(
+            f"This request would cost {ctx['needed']:,} units of work")
 
 
 def test_the_panel_is_not_left_busy_by_a_layer_that_does_not_fit(page: Page) -> None:
