@@ -43,6 +43,19 @@ MODULE_URLS = module_urls()
 router = APIRouter(tags=["pages"])
 
 
+def byte_size(count: int) -> str:
+    """``count`` bytes as a person reads a file's size: whole mebibytes or kibibytes where it is
+    one, else the bytes themselves (a limit rounded up would promise more than it takes).
+
+    >>> byte_size(10 * 2**20), byte_size(512 * 2**10), byte_size(1_000_000)
+    ('10 MiB', '512 KiB', '1,000,000 bytes')
+    """
+    for unit, size in (("MiB", 2**20), ("KiB", 2**10)):
+        if count >= size and count % size == 0:
+            return f"{count // size:,} {unit}"
+    return f"{count:,} bytes"
+
+
 def embedded(request: Request) -> bool:
     """True for ``?embed=1`` (or ``true``), the rule of the page's url.js for a boolean key.
 
@@ -91,5 +104,8 @@ def index(request: Request, settings: SettingsDep) -> HTMLResponse:
          "limits": {"side": settings.max_side, "depth": settings.max_depth,
                     "filters": settings.max_filters, "seed": MAX_WHOLE,
                     # the largest number, either way, a value or an edit may be
-                    "magnitude": f"{MAX_MAGNITUDE:g}".replace("+", "")}},
+                    "magnitude": f"{MAX_MAGNITUDE:g}".replace("+", ""),
+                    # what the images panel's upload takes, as its label says it
+                    "upload": byte_size(settings.max_upload_bytes),
+                    "image_side": settings.max_image_side}},
     )

@@ -6,6 +6,7 @@ import os
 import re
 from pathlib import Path
 
+import pytest
 from fastapi.testclient import TestClient
 
 from app.config import Settings
@@ -49,6 +50,21 @@ def test_the_page_names_the_origins_that_may_frame_it_and_whose_messages_it_obey
     assert body is not None
     assert 'data-frame-ancestors="self https://lms.example.edu"' in body.group(1)
     assert "embed" not in body.group(1)
+
+
+@pytest.mark.parametrize(("settings", "said"), [
+    (Settings(), "up to 10 MiB; resized to at most 256 px"),
+    (Settings(max_upload_bytes=25 * 2**20, max_image_side=512),
+     "up to 25 MiB; resized to at most 512 px"),
+])
+def test_the_upload_label_states_this_servers_limits(settings: Settings, said: str) -> None:
+    # it said "up to 10 MB; resized to at most 256 px" whatever the server took: a 10.2 MB
+    # photo is within 10 MiB, and a server of CONVSCOPE_MAX_IMAGE_SIDE=512 resized to 512
+    with TestClient(create_app(settings)) as client:
+        page = client.get("/").text
+    label = re.search(r'<label for="image-upload">([^<]*)</label>', page)
+    assert label is not None
+    assert label.group(1) == f"Or upload a PNG or JPEG ({said})"
 
 
 def test_embed_1_marks_the_body_before_any_script_runs(client: TestClient) -> None:
