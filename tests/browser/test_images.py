@@ -117,7 +117,7 @@ def test_an_upload_over_a_limit_says_how_far_in_plain_words(
 
 
 def test_an_upload_over_the_work_budget_says_how_far_in_plain_words(page: Page) -> None:
-    # the server's sentence alone ("Refused: this request would cost 250,230,440 units of
+    # the server's sentence alone ("Refused: this request would cost 108,732,680 units of
     # work (each part weighed ...") where a layer over the budget led with how far over: the
     # upload's refusal gave no ctx to work it out from
     picture = png_bytes(np.zeros((300, 300, 3)))
